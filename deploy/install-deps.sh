@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything halo and its tests need on Debian 12, idempotently:
+#   - Debian packages (only the missing ones; apt-get update only when something is missing)
+#   - node modules with `npm ci` (only when package-lock.json changed since the last install),
+#     which also builds the native addon and the TypeScript.
+# Usage: deploy/install-deps.sh [runtime|test]   (default: test, the superset)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=${1:-test}
+# runtime: what `halo run` and `halo check` need on a director.
+runtime_pkgs=(iproute2 kmod)
+# test: the reference tools the tests compare against, the wire tools and the VM harness.
+test_pkgs=(keepalived ipvsadm tcpdump tshark iputils-ping
+  qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
+
+pkgs=("${runtime_pkgs[@]}")
+[ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci when the lock file differs from the one the current node_modules came from.
+stamp=node_modules/.halo-lock.sha256
+want=$(sha256sum package-lock.json package.json | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f dist/cli/main.js ]; then
+  echo "install-deps: npm ci"
+  log=$(mktemp)
+  if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; echo "install-deps: npm ci failed" >&2; exit 1
+  fi
+  rm -f "$log"
+  echo "$want" > "$stamp"
+else
+  npm run -s build
+fi

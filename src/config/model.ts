@@ -1,0 +1,300 @@
+/**
+ * The typed, validated model of a keepalived.conf, with every default already applied
+ * (keepalived's own defaults: see ../shared/reference/anchors.md §1.3, §1.5).
+ *
+ * This is the contract between the config front end (src/config) and every engine
+ * (src/vrrp, src/ipvs, src/check, src/daemon). Engines never see the AST.
+ *
+ * Addresses are kept as canonical strings (ipaddr.js `toString()`), so the model is plain
+ * JSON: `halo check --dump` prints it as it is, and reload diffs compare it with deep equality.
+ * Durations are in milliseconds unless the name says otherwise.
+ */
+
+/** Where something came from, for located messages: `FILE:LINE:COL`. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface GlobalDefs {
+  routerId: string | null;
+  /** 2 or 3; keepalived's default is 2. */
+  vrrpVersion: 2 | 3;
+  vrrpMcastGroup4: string; // 224.0.0.18
+  vrrpMcastGroup6: string; // ff02::12
+  vrrpGarpMasterDelayMs: number; // 5000
+  vrrpGarpMasterRepeat: number; // 5
+  vrrpGarpMasterRefreshMs: number; // 0 = off
+  vrrpGarpMasterRefreshRepeat: number; // 1
+  vrrpGarpLowerPrioDelayMs: number | null; // null = inherit master values
+  vrrpGarpLowerPrioRepeat: number | null;
+  /** Delay between GARPs of one burst; 0 = back to back. */
+  vrrpGarpIntervalMs: number;
+  vrrpGnaIntervalMs: number;
+  vrrpLowerPrioNoAdvert: boolean; // false: master answers a lower-priority advert with its own
+  vrrpHigherPrioSendAdvert: boolean;
+  vrrpStrict: boolean;
+  vrrpSkipCheckAdvAddr: boolean;
+  vrrpCheckUnicastSrc: boolean;
+  vrrpDownTimerAdverts: number; // 3
+  v3ChecksumAsV2: boolean;
+  scriptUser: string | null;
+  enableScriptSecurity: boolean;
+  lvsFlush: boolean;
+  lvsFlushOnStop: 'off' | 'all' | 'vs';
+  /** `lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]` */
+  lvsSyncDaemon: LvsSyncDaemon | null;
+  /** `lvs_timeouts tcp N tcpfin N udp N` (seconds; null = leave the kernel's). */
+  lvsTimeouts: { tcp: number | null; tcpfin: number | null; udp: number | null };
+  /** Keywords halo parsed but ignores, kept so nothing is silently dropped. */
+  other: Record<string, string[]>;
+}
+
+export interface LvsSyncDaemon {
+  interface: string;
+  instance: string;
+  syncId: number | null;
+  maxlen: number | null;
+  port: number | null;
+  ttl: number | null;
+  group: string | null;
+}
+
+export interface VrrpScript {
+  name: string;
+  /** argv, already split as keepalived splits it (quoted words stay whole). */
+  script: string[];
+  intervalMs: number; // 1000
+  timeoutMs: number | null; // null = interval
+  weight: number; // 0
+  weightReverse: boolean;
+  rise: number; // 1
+  fall: number; // 1
+  user: string | null;
+  initState: 'unknown' | 'up' | 'down';
+  location: SourceLocation;
+}
+
+export interface NotifyScripts {
+  /** `notify` — called as `SCRIPT INSTANCE|GROUP NAME STATE PRIORITY`. */
+  notify: string[] | null;
+  notifyMaster: string[] | null;
+  notifyBackup: string[] | null;
+  notifyFault: string[] | null;
+  notifyStop: string[] | null;
+}
+
+export interface VirtualIpAddress {
+  /** Canonical address string (IPv4 or IPv6). */
+  address: string;
+  family: 4 | 6;
+  /** Prefix length; keepalived's default is /32 (/128 for IPv6). */
+  prefixLen: number;
+  broadcast: string | null;
+  /** Interface; default the instance's interface. */
+  dev: string;
+  scope: 'global' | 'site' | 'link' | 'host' | 'nowhere' | number;
+  label: string | null;
+  /** True for virtual_ipaddress_excluded entries (not sent in adverts). */
+  excluded: boolean;
+  location: SourceLocation;
+}
+
+export interface TrackInterface {
+  name: string;
+  /** 0 = a down interface puts the instance in FAULT; otherwise added/subtracted from priority. */
+  weight: number;
+}
+
+export interface TrackScriptRef {
+  name: string;
+  /** null = use the vrrp_script's own weight. */
+  weight: number | null;
+  weightReverse: boolean;
+}
+
+export interface UnicastPeer {
+  address: string;
+  minTtl: number | null;
+  maxTtl: number | null;
+}
+
+export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
+
+export interface VrrpInstance {
+  name: string;
+  /** The state line as written (`MASTER`/`BACKUP`); keepalived still starts in BACKUP. */
+  initialState: 'MASTER' | 'BACKUP';
+  interface: string;
+  virtualRouterId: number;
+  /** Configured priority, with keepalived's rule: 255 if `state MASTER` and none given, else 100. */
+  priority: number;
+  /** Advert interval in ms: integer seconds for v2 (rounded, warned), 10 ms steps for v3. */
+  advertIntMs: number;
+  version: 2 | 3;
+  family: 4 | 6;
+  authType: 'NONE' | 'PASS' | 'AH';
+  /** PASS password, truncated to 8 bytes as keepalived does (warned). */
+  authPass: string | null;
+  virtualIpAddresses: VirtualIpAddress[];
+  virtualIpAddressesExcluded: VirtualIpAddress[];
+  trackInterfaces: TrackInterface[];
+  trackScripts: TrackScriptRef[];
+  dontTrackPrimary: boolean;
+  mcastSrcIp: string | null;
+  unicastSrcIp: string | null;
+  unicastPeers: UnicastPeer[];
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  garpMasterDelayMs: number;
+  garpMasterRepeat: number;
+  garpMasterRefreshMs: number;
+  garpMasterRefreshRepeat: number;
+  garpLowerPrioDelayMs: number;
+  garpLowerPrioRepeat: number;
+  accept: boolean;
+  strictMode: boolean;
+  v3ChecksumAsV2: boolean;
+  lowerPrioNoAdvert: boolean;
+  higherPrioSendAdvert: boolean;
+  skipCheckAdvAddr: boolean;
+  downTimerAdverts: number;
+  notify: NotifyScripts;
+  lvsSyncDaemonInterface: string | null;
+  /** Name of the vrrp_sync_group this instance belongs to, if any. */
+  syncGroup: string | null;
+  location: SourceLocation;
+}
+
+export interface VrrpSyncGroup {
+  name: string;
+  /** Member instance names, in config order. */
+  group: string[];
+  notify: NotifyScripts;
+  trackInterfaces: TrackInterface[];
+  trackScripts: TrackScriptRef[];
+  location: SourceLocation;
+}
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export type LvsMethod = 'NAT' | 'DR' | 'TUN';
+export type LvsScheduler =
+  | 'rr' | 'wrr' | 'lc' | 'wlc' | 'lblc' | 'lblcr' | 'dh' | 'sh' | 'sed' | 'nq' | 'fo' | 'ovf' | 'mh' | 'twos';
+
+export interface TcpCheck {
+  kind: 'TCP_CHECK';
+  /** Resolved: defaults to the real server's address and port. */
+  connectIp: string;
+  connectPort: number;
+  bindto: string | null;
+  bindPort: number | null;
+  bindIf: string | null;
+  fwmark: number | null;
+  /** Resolved through checker ← real_server ← virtual_server ← built-in. */
+  connectTimeoutMs: number; // 5000
+  retry: number; // 1
+  delayBeforeRetryMs: number; // 1000
+  /** Upper bound of the random first-check delay; keepalived's default is delay_loop. */
+  warmupMs: number;
+  delayLoopMs: number; // 60000
+  alpha: boolean;
+  logAllFailures: boolean;
+  location: SourceLocation;
+}
+
+/** A checker halo parses but does not run yet ("not supported yet" warning). */
+export interface UnsupportedCheck {
+  kind:
+    | 'HTTP_GET' | 'SSL_GET' | 'MISC_CHECK' | 'SMTP_CHECK' | 'DNS_CHECK' | 'UDP_CHECK'
+    | 'PING_CHECK' | 'FILE_CHECK' | 'BFD_CHECK';
+  /** The block's keywords, as written, so nothing is silently dropped. */
+  settings: Record<string, string[]>;
+  location: SourceLocation;
+}
+
+export type Checker = TcpCheck | UnsupportedCheck;
+
+export interface RealServer {
+  address: string;
+  family: 4 | 6;
+  /** 0 for fwmark services without a port. */
+  port: number;
+  weight: number; // 1
+  lvsMethod: LvsMethod; // inherited from the virtual server
+  inhibitOnFailure: boolean;
+  uthreshold: number; // 0 = none
+  lthreshold: number;
+  notifyUp: string[] | null;
+  notifyDown: string[] | null;
+  alpha: boolean;
+  checkers: Checker[];
+  location: SourceLocation;
+}
+
+/** How a virtual server is identified in the kernel. */
+export type VirtualServerKey =
+  | { kind: 'addr'; protocol: Protocol; address: string; family: 4 | 6; port: number }
+  | { kind: 'fwmark'; fwmark: number; family: 4 | 6 }
+  | { kind: 'group'; group: string };
+
+export interface VirtualServer {
+  key: VirtualServerKey;
+  protocol: Protocol; // TCP
+  lvsSched: LvsScheduler; // wlc
+  lvsMethod: LvsMethod; // NAT
+  /** Seconds; null = not persistent. Keyword without value = 360. */
+  persistenceTimeout: number | null;
+  /** Netmask as a dotted quad / prefix; null = 255.255.255.255. */
+  persistenceGranularity: string | null;
+  /** Scheduler flags: sh-port, sh-fallback, mh-port, mh-fallback, flag-1..3. */
+  schedFlags: { flag1: boolean; flag2: boolean; flag3: boolean };
+  ops: boolean;
+  hashed: boolean;
+  delayLoopMs: number;
+  quorum: number; // 1
+  hysteresis: number; // 0
+  quorumUp: string[] | null;
+  quorumDown: string[] | null;
+  sorryServer: { address: string; port: number; lvsMethod: LvsMethod; inhibit: boolean } | null;
+  inhibitOnFailure: boolean;
+  alpha: boolean;
+  omega: boolean;
+  haSuspend: boolean;
+  realServers: RealServer[];
+  location: SourceLocation;
+}
+
+export type VirtualServerGroupEntry =
+  | { kind: 'addr'; address: string; family: 4 | 6; port: number }
+  /** `IP-RANGE`: 10.0.0.1-10 — first address and how many after it, as keepalived writes it. */
+  | { kind: 'range'; address: string; family: 4 | 6; last: number; port: number }
+  | { kind: 'fwmark'; fwmark: number };
+
+export interface VirtualServerGroup {
+  name: string;
+  entries: VirtualServerGroupEntry[];
+  location: SourceLocation;
+}
+
+export interface Model {
+  /** The top file's path as given. */
+  file: string;
+  globalDefs: GlobalDefs;
+  vrrpScripts: VrrpScript[];
+  vrrpSyncGroups: VrrpSyncGroup[];
+  vrrpInstances: VrrpInstance[];
+  virtualServerGroups: VirtualServerGroup[];
+  virtualServers: VirtualServer[];
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  message: string;
+  location: SourceLocation;
+}
+
+/** `FILE:LINE:COL: error: MESSAGE`, the one format every command prints. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.location.file}:${d.location.line}:${d.location.col}: ${d.severity}: ${d.message}`;
+}
