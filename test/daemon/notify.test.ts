@@ -1,0 +1,67 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NotifyRunner, scriptInsecurity } from '../../src/daemon/notify';
+
+const quiet = { warning: jest.fn(), info: jest.fn(), debug: jest.fn() };
+
+async function until(pred: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('notify scripts (keepalived notify semantics)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'halo-notify-'));
+    chmodSync(dir, 0o755);
+    quiet.warning.mockClear();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function script(name: string, mode = 0o755): string {
+    const p = join(dir, name);
+    writeFileSync(p, `#!/bin/sh\necho "$@" > ${dir}/${name}.out\n`);
+    chmodSync(p, mode);
+    return p;
+  }
+
+  it('runs `notify` with INSTANCE NAME STATE PRIORITY appended, without a shell', async () => {
+    const s = script('n.sh');
+    const r = new NotifyRunner({ enableScriptSecurity: true, log: quiet });
+    r.notify([s, 'lb1', '$HOME;rm'], { kind: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 150 });
+    await until(() => existsSync(`${s}.out`) && r.inFlight === 0);
+    // "$HOME;rm" arrives as one literal word: no shell expanded or split it
+    expect(readFileSync(`${s}.out`, 'utf8')).toBe('lb1 $HOME;rm INSTANCE VI_1 MASTER 150\n');
+  });
+
+  it('with enable_script_security refuses a group/other-writable script and says why, once', () => {
+    const s = script('w.sh', 0o777);
+    const r = new NotifyRunner({ enableScriptSecurity: true, log: quiet });
+    r.run([s]);
+    r.run([s]);
+    expect(r.inFlight).toBe(0);
+    expect(quiet.warning).toHaveBeenCalledTimes(1);
+    expect(quiet.warning.mock.calls[0][0]).toBe(`SECURITY VIOLATION - script ${s}: ${s} is writable by group or others; not running it`);
+  });
+
+  it('checks every directory above the script, allowing sticky /tmp-like parents', () => {
+    const st = (modes: Record<string, number>) => (p: string) => ({ uid: 0, mode: modes[p] ?? 0o755 });
+    expect(scriptInsecurity('/a/b/s.sh', st({ '/a': 0o777 }))).toBe('script /a/b/s.sh: /a is writable by group or others');
+    expect(scriptInsecurity('/a/b/s.sh', st({ '/a': 0o1777 }))).toBeNull();
+    expect(scriptInsecurity('/a/b/s.sh', (p) => ({ uid: p === '/a/b' ? 1000 : 0, mode: 0o755 }))).toBe(
+      'script /a/b/s.sh: /a/b is owned by uid 1000, not root',
+    );
+    expect(scriptInsecurity('rel.sh')).toBe('script rel.sh is not an absolute path');
+  });
+
+  it('a failing script is logged, never thrown', async () => {
+    const r = new NotifyRunner({ enableScriptSecurity: false, log: quiet });
+    r.run(['/bin/false']);
+    await until(() => r.inFlight === 0);
+    expect(quiet.warning.mock.calls[0][0]).toMatch(/^notify script \/bin\/false failed: /);
+  });
+});
