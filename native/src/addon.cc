@@ -1,0 +1,15 @@
+// halo_native: what raw-socket and netlink cannot do, one concept per exported function.
+#include <napi.h>
+
+#include "packet.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("sendFrame", Napi::Function::New(env, SendFrame, "sendFrame"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(halo_native, Init)

@@ -1,0 +1,44 @@
+/**
+ * Loader for the halo_native N-API addon (native/), built by the package's install script
+ * (`node-gyp rebuild --directory native`). It holds only what raw-socket and netlink cannot do.
+ *
+ * The addon is resolved relative to the package root, found by walking up from this file, so
+ * the same code works from src/ (ts-jest) and from dist/ (the built daemon).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface HaloNative {
+  /**
+   * Send one complete Ethernet frame (dst MAC, src MAC, EtherType, payload) out of the
+   * interface `ifindex` on an AF_PACKET socket. Returns the byte count; throws an Error with
+   * `.syscall` and `.code` (the errno name) on failure.
+   */
+  sendFrame(ifindex: number, frame: Buffer): number;
+}
+
+const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');
+const MAX_DEPTH = 6;
+
+function packageRoot(from: string): string {
+  let dir = from;
+  for (let i = 0; i < MAX_DEPTH; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`halo package root not found above ${from}`);
+}
+
+let loaded: HaloNative | undefined;
+
+/** The addon, loaded once on first use (unit tests of pure codecs never load it). */
+export function haloNative(): HaloNative {
+  if (loaded) return loaded;
+  const file = path.join(packageRoot(__dirname), ADDON);
+  if (!fs.existsSync(file)) {
+    throw new Error(`halo native addon not built (${file} missing): run \`npm run install\``);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded = require(file) as HaloNative;
+  return loaded;
+}
