@@ -1,0 +1,108 @@
+/**
+ * What `halo status` shows: a snapshot the daemon builds on request from its live state, sent
+ * over the control socket as JSON, and its text rendering (pure, so it is unit-tested).
+ */
+
+export interface InstanceStatus {
+  name: string;
+  interface: string;
+  virtualRouterId: number;
+  version: 2 | 3;
+  state: 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
+  /** ISO time of the last transition. */
+  since: string;
+  basePriority: number;
+  effectivePriority: number;
+  /** The current master's primary address as last seen (ours when MASTER), or null. */
+  masterAddress: string | null;
+  advertIntMs: number;
+  vips: string[];
+  vipsHeld: boolean;
+  syncGroup: string | null;
+  advertsSent: number;
+  advertsReceived: number;
+  becameMaster: number;
+  releasedMaster: number;
+  drops: Record<string, number>;
+}
+
+export interface SyncGroupStatus {
+  name: string;
+  members: string[];
+  state: string;
+}
+
+export interface RealServerStatus {
+  address: string;
+  port: number;
+  healthy: boolean;
+  /** Weight the kernel has now; null when the destination is not in the table. */
+  kernelWeight: number | null;
+  configuredWeight: number;
+  lastCheck: { at: string; ok: boolean; detail: string } | null;
+}
+
+export interface VirtualServerStatus {
+  /** `TCP 192.168.1.202:80`, `FWM 1`, as ipvsadm names services. */
+  service: string;
+  scheduler: string;
+  quorumUp: boolean;
+  realServers: RealServerStatus[];
+}
+
+export interface StatusSnapshot {
+  pid: number;
+  configFile: string;
+  startedAt: string;
+  reloads: { ok: number; failed: number; lastError: string | null };
+  instances: InstanceStatus[];
+  syncGroups: SyncGroupStatus[];
+  virtualServers: VirtualServerStatus[];
+}
+
+function age(sinceIso: string, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(sinceIso)) / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function formatStatus(st: StatusSnapshot, now: Date = new Date()): string {
+  const out: string[] = [];
+  out.push(`halo pid ${st.pid}, config ${st.configFile}, up since ${st.startedAt}`);
+  out.push(`reloads: ${st.reloads.ok} ok, ${st.reloads.failed} failed${st.reloads.lastError ? ` (last: ${st.reloads.lastError})` : ''}`);
+  if (st.instances.length > 0) {
+    out.push('');
+    out.push('VRRP instances');
+    for (const i of st.instances) {
+      const prio = i.effectivePriority === i.basePriority ? `${i.basePriority}` : `${i.effectivePriority} (base ${i.basePriority})`;
+      out.push(
+        `  ${i.name}: ${i.state} for ${age(i.since, now)}  ${i.interface} vrid ${i.virtualRouterId} v${i.version} ` +
+          `prio ${prio} advert ${i.advertIntMs / 1000}s master ${i.masterAddress ?? '-'}${i.syncGroup ? ` group ${i.syncGroup}` : ''}`,
+      );
+      out.push(`    VIPs ${i.vipsHeld ? 'held' : 'not held'}: ${i.vips.join(' ') || '-'}`);
+      const drops = Object.entries(i.drops).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`);
+      out.push(
+        `    adverts sent ${i.advertsSent} received ${i.advertsReceived}; became master ${i.becameMaster}, released ${i.releasedMaster}; drops ${drops.join(' ') || 'none'}`,
+      );
+    }
+  }
+  if (st.syncGroups.length > 0) {
+    out.push('');
+    out.push('Sync groups');
+    for (const g of st.syncGroups) out.push(`  ${g.name}: ${g.state}  members ${g.members.join(' ')}`);
+  }
+  if (st.virtualServers.length > 0) {
+    out.push('');
+    out.push('Virtual servers');
+    for (const v of st.virtualServers) {
+      out.push(`  ${v.service} ${v.scheduler}${v.quorumUp ? '' : '  QUORUM LOST'}`);
+      for (const r of v.realServers) {
+        const w = r.kernelWeight === null ? 'not in table' : `weight ${r.kernelWeight}/${r.configuredWeight}`;
+        const last = r.lastCheck ? `last check ${r.lastCheck.ok ? 'ok' : 'failed'} ${age(r.lastCheck.at, now)} ago${r.lastCheck.detail ? ` (${r.lastCheck.detail})` : ''}` : 'not checked yet';
+        out.push(`    -> ${r.address}:${r.port} ${r.healthy ? 'UP' : 'DOWN'}  ${w}  ${last}`);
+      }
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
