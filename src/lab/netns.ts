@@ -1,0 +1,109 @@
+/**
+ * Network-namespace topologies for `halo lab` and the netns test tier: a bridge namespace plus hosts, each host
+ * joined to one or more bridges by a veth whose host end is named eth0, eth1, ... — the shape of
+ * the keepalived baseline (../shared/reference/keepalived-2.2.7-baseline.md §1).
+ *
+ * Every name starts with the caller's prefix so parallel suites never collide, and `destroy()`
+ * deletes exactly the namespaces it created (by name), whatever state the test left them in.
+ */
+import { execFileSync, spawn, ChildProcess, SpawnOptions } from 'node:child_process';
+
+export interface HostSpec {
+  name: string;
+  /** One entry per bridge the host joins, in eth order: [bridge name, CIDR address]. */
+  links: Array<[bridge: string, cidr: string]>;
+}
+
+export function sh(args: string[], opts: { allowFail?: boolean } = {}): string {
+  try {
+    return execFileSync(args[0], args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    if (opts.allowFail) return '';
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+export class Topology {
+  readonly namespaces: string[] = [];
+  private readonly bridgeNs: string;
+
+  constructor(readonly prefix: string) {
+    this.bridgeNs = `${prefix}br`;
+  }
+
+  ns(host: string): string {
+    return `${this.prefix}${host}`;
+  }
+
+  private addNs(name: string): void {
+    sh(['ip', 'netns', 'add', name]);
+    this.namespaces.push(name);
+    sh(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
+  }
+
+  build(bridges: string[], hosts: HostSpec[]): this {
+    this.destroy(); // a previous crashed run may have left namespaces with our names
+    this.addNs(this.bridgeNs);
+    for (const br of bridges) {
+      sh(['ip', '-n', this.bridgeNs, 'link', 'add', br, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
+      // let multicast through without IGMP snooping state getting in the way of VRRP
+      sh(['ip', '-n', this.bridgeNs, 'link', 'set', br, 'type', 'bridge', 'mcast_snooping', '0']);
+      sh(['ip', '-n', this.bridgeNs, 'link', 'set', br, 'up']);
+    }
+    hosts.forEach((h, hi) => {
+      const ns = this.ns(h.name);
+      this.addNs(ns);
+      h.links.forEach(([br, cidr], li) => {
+        const outer = `v${hi}${li}${br}`.slice(0, 15);
+        sh(['ip', 'link', 'add', outer, 'netns', this.bridgeNs, 'type', 'veth', 'peer', 'name', `eth${li}`, 'netns', ns]);
+        sh(['ip', '-n', this.bridgeNs, 'link', 'set', outer, 'master', br, 'up']);
+        sh(['ip', '-n', ns, 'link', 'set', `eth${li}`, 'up']);
+        sh(['ip', '-n', ns, 'addr', 'add', cidr, 'dev', `eth${li}`]);
+      });
+    });
+    return this;
+  }
+
+  /** Run a command inside a host's namespace and return its stdout. */
+  exec(host: string, args: string[], opts: { allowFail?: boolean } = {}): string {
+    return sh(['ip', 'netns', 'exec', this.ns(host), ...args], opts);
+  }
+
+  spawn(host: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.ns(host), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  }
+
+  /** IPv4 addresses on a host's interface, from `ip -j addr`. */
+  addresses(host: string, dev: string): string[] {
+    const out = this.exec(host, ['ip', '-j', '-4', 'addr', 'show', 'dev', dev], { allowFail: true });
+    if (!out.trim()) return [];
+    const parsed = JSON.parse(out) as Array<{ addr_info: Array<{ local: string }> }>;
+    return parsed.flatMap((l) => l.addr_info.map((a) => a.local));
+  }
+
+  /** Take a bridge port down/up: cuts a host off the segment without touching the host itself. */
+  setBridgePort(hostIndex: number, linkIndex: number, bridge: string, up: boolean): void {
+    const outer = `v${hostIndex}${linkIndex}${bridge}`.slice(0, 15);
+    sh(['ip', '-n', this.bridgeNs, 'link', 'set', outer, up ? 'up' : 'down']);
+  }
+
+  destroy(): void {
+    const existing = sh(['ip', 'netns', 'list'], { allowFail: true })
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((n) => n.startsWith(this.prefix));
+    for (const name of existing) sh(['ip', 'netns', 'del', name], { allowFail: true });
+    this.namespaces.length = 0;
+  }
+}
+
+/** Poll `predicate` every `stepMs` until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(predicate: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (predicate()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
