@@ -1,0 +1,164 @@
+/**
+ * Gratuitous ARP (RFC 5227 §3 "ARP Announcement", RFC 5944 §4.6), as keepalived sends on
+ * entering MASTER so neighbours and switches move the VIP to this node's MAC.
+ *
+ * Wire shape copied from keepalived 2.2.7 (fixtures/keepalived-2.2.7/hex/garp.frame.hex):
+ * Ethernet broadcast, opcode request, sender IP = target IP = VIP, and the target hardware
+ * address is the broadcast address ff:ff:ff:ff:ff:ff (not zeros) — 42 bytes, no padding.
+ */
+import * as ipaddr from 'ipaddr.js';
+import { NetResult, fail, netError, ok } from './errors';
+import { BROADCAST_MAC, MAC_LENGTH, formatMac, parseMac } from './mac';
+import { HaloNative, haloNative } from './native';
+
+export const ETHERTYPE_ARP = 0x0806;
+const ETHERTYPE_IPV4 = 0x0800;
+const ARPHRD_ETHER = 1;
+export const ARPOP_REQUEST = 1;
+export const ARPOP_REPLY = 2;
+const ETH_HEADER = 14;
+/** Ethernet header + ARP for Ethernet/IPv4 (RFC 826). */
+export const ARP_FRAME_LENGTH = ETH_HEADER + 28;
+
+export interface ArpFrame {
+  /** Ethernet destination. */
+  destination: string;
+  /** Ethernet source. */
+  source: string;
+  opcode: number;
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
+}
+
+export type ArpDecode = { ok: true; frame: ArpFrame } | { ok: false; reason: string };
+
+/** The frame keepalived sends to announce `vip` from `mac`. */
+export function gratuitousArp(mac: string, vip: string): ArpFrame {
+  return {
+    destination: BROADCAST_MAC,
+    source: mac,
+    opcode: ARPOP_REQUEST,
+    senderMac: mac,
+    senderIp: vip,
+    targetMac: BROADCAST_MAC,
+    targetIp: vip,
+  };
+}
+
+/** A gratuitous ARP announces an address: sender and target protocol addresses are equal. */
+export const isGratuitous = (frame: ArpFrame): boolean => frame.senderIp === frame.targetIp;
+
+function macBytes(text: string, field: string): Buffer {
+  const bytes = parseMac(text);
+  if (!bytes) throw new RangeError(`ARP ${field}: not a MAC address: ${text}`);
+  return bytes;
+}
+
+function ipv4Bytes(text: string, field: string): number[] {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) throw new RangeError(`ARP ${field}: not an IPv4 address: ${text}`);
+  return ipaddr.IPv4.parse(text).toByteArray();
+}
+
+/** Encode an Ethernet/IPv4 ARP frame. Throws RangeError on malformed addresses (a caller bug). */
+export function encodeArpFrame(frame: ArpFrame): Buffer {
+  const out = Buffer.alloc(ARP_FRAME_LENGTH);
+  macBytes(frame.destination, 'destination').copy(out, 0);
+  macBytes(frame.source, 'source').copy(out, 6);
+  out.writeUInt16BE(ETHERTYPE_ARP, 12);
+  out.writeUInt16BE(ARPHRD_ETHER, 14);
+  out.writeUInt16BE(ETHERTYPE_IPV4, 16);
+  out.writeUInt8(MAC_LENGTH, 18);
+  out.writeUInt8(4, 19);
+  out.writeUInt16BE(frame.opcode, 20);
+  macBytes(frame.senderMac, 'sender MAC').copy(out, 22);
+  out.set(ipv4Bytes(frame.senderIp, 'sender IP'), 28);
+  macBytes(frame.targetMac, 'target MAC').copy(out, 32);
+  out.set(ipv4Bytes(frame.targetIp, 'target IP'), 38);
+  return out;
+}
+
+/** Decode an Ethernet/IPv4 ARP frame (Ethernet padding after the 42 bytes is ignored). */
+export function decodeArpFrame(buf: Buffer): ArpDecode {
+  if (buf.length < ARP_FRAME_LENGTH) return { ok: false, reason: `too short: ${buf.length} < ${ARP_FRAME_LENGTH} bytes` };
+  const ethertype = buf.readUInt16BE(12);
+  if (ethertype !== ETHERTYPE_ARP) return { ok: false, reason: `EtherType 0x${ethertype.toString(16)} is not ARP` };
+  const htype = buf.readUInt16BE(14);
+  const ptype = buf.readUInt16BE(16);
+  if (htype !== ARPHRD_ETHER || ptype !== ETHERTYPE_IPV4 || buf[18] !== MAC_LENGTH || buf[19] !== 4) {
+    return { ok: false, reason: `not Ethernet/IPv4 ARP (htype ${htype}, ptype 0x${ptype.toString(16)}, hlen ${buf[18]}, plen ${buf[19]})` };
+  }
+  const ip = (at: number) => ipaddr.fromByteArray(Array.from(buf.subarray(at, at + 4))).toString();
+  return {
+    ok: true,
+    frame: {
+      destination: formatMac(buf.subarray(0, 6)),
+      source: formatMac(buf.subarray(6, 12)),
+      opcode: buf.readUInt16BE(20),
+      senderMac: formatMac(buf.subarray(22, 28)),
+      senderIp: ip(28),
+      targetMac: formatMac(buf.subarray(32, 38)),
+      targetIp: ip(38),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+
+/** What the sender needs to know about an interface (LinkMonitor.query provides it). */
+export interface LinkLookup {
+  query(name: string): Promise<NetResult<{ index: number; mac: string | null } | null>>;
+}
+
+export interface GarpAnnouncement {
+  /** Interface the VIPs live on. */
+  ifname: string;
+  /** IPv4 VIPs to announce (IPv6 needs unsolicited NA, which this sender does not do). */
+  vips: string[];
+  /** Rounds: each round sends one GARP per VIP (keepalived's garp_master_repeat). */
+  repeat: number;
+  /** Pause between two consecutive frames, ms (keepalived's garp_interval); 0 = back to back. */
+  intervalMs: number;
+}
+
+export interface GarpSender {
+  /** Send the announcement; resolves with the number of frames sent, or the first error. */
+  announce(a: GarpAnnouncement): Promise<NetResult<number>>;
+}
+
+type Sleep = (ms: number) => Promise<void>;
+const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A GARP sender over halo_native's AF_PACKET sendFrame. */
+export function createGarpSender(links: LinkLookup, native: () => HaloNative = haloNative, wait: Sleep = sleep): GarpSender {
+  return {
+    async announce({ ifname, vips, repeat, intervalMs }) {
+      const what = `sending gratuitous ARP on ${ifname}`;
+      const bad = vips.find((v) => !ipaddr.IPv4.isValidFourPartDecimal(v));
+      if (bad !== undefined) return fail('EAFNOSUPPORT', `${what}: ${bad} is not an IPv4 address`);
+      const link = await links.query(ifname);
+      if (!link.ok) return link;
+      if (!link.value) return fail('ENODEV', what);
+      const { index, mac } = link.value;
+      if (!mac || mac.length !== 17) return fail('EOPNOTSUPP', `${what}: interface has no Ethernet address`);
+      const frames = vips.map((vip) => ({ vip, bytes: encodeArpFrame(gratuitousArp(mac, vip)) }));
+      let sent = 0;
+      const total = frames.length * repeat;
+      for (let round = 0; round < repeat; round++) {
+        for (const { vip, bytes } of frames) {
+          try {
+            native().sendFrame(index, bytes);
+          } catch (err) {
+            return { ok: false, error: netError(err, `${what} for ${vip}`) };
+          }
+          sent++;
+          if (intervalMs > 0 && sent < total) await wait(intervalMs);
+        }
+      }
+      return ok(sent);
+    },
+  };
+}
+

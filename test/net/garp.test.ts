@@ -1,0 +1,110 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  ARPOP_REQUEST,
+  createGarpSender,
+  decodeArpFrame,
+  encodeArpFrame,
+  gratuitousArp,
+  isGratuitous,
+  LinkLookup,
+} from '../../src/net/garp';
+import { ok } from '../../src/net/errors';
+import { HaloNative } from '../../src/net/native';
+
+const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/keepalived-2.2.7/hex');
+const golden = Buffer.from(fs.readFileSync(path.join(FIXTURES, 'garp.frame.hex'), 'utf8').trim(), 'hex');
+
+describe('gratuitous ARP codec (keepalived 2.2.7 golden frame)', () => {
+  it('encodes the frame keepalived sent on entering MASTER, byte for byte', () => {
+    const frame = encodeArpFrame(gratuitousArp('5e:9b:47:74:bc:c7', '192.168.77.200'));
+    expect(frame.toString('hex')).toBe(golden.toString('hex'));
+    expect(frame.length).toBe(42);
+  });
+
+  it('decodes the golden frame: request, sender IP = target IP = VIP, broadcast target MAC', () => {
+    const d = decodeArpFrame(golden);
+    if (!d.ok) throw new Error(d.reason);
+    expect(d.frame).toEqual({
+      destination: 'ff:ff:ff:ff:ff:ff',
+      source: '5e:9b:47:74:bc:c7',
+      opcode: ARPOP_REQUEST,
+      senderMac: '5e:9b:47:74:bc:c7',
+      senderIp: '192.168.77.200',
+      targetMac: 'ff:ff:ff:ff:ff:ff',
+      targetIp: '192.168.77.200',
+    });
+    expect(isGratuitous(d.frame)).toBe(true);
+  });
+
+  it('ignores Ethernet padding to the 60-byte minimum', () => {
+    const padded = Buffer.concat([golden, Buffer.alloc(18)]);
+    const d = decodeArpFrame(padded);
+    expect(d.ok && d.frame.targetIp).toBe('192.168.77.200');
+  });
+
+  it.each([
+    ['truncated', golden.subarray(0, 41), /too short/],
+    ['IPv4 EtherType', Buffer.concat([golden.subarray(0, 12), Buffer.from([0x08, 0x00]), golden.subarray(14)]), /not ARP/],
+    ['hardware length 8', Buffer.concat([golden.subarray(0, 18), Buffer.from([8]), golden.subarray(19)]), /not Ethernet\/IPv4/],
+  ])('rejects a %s frame with a reason', (_name, buf, reason) => {
+    const d = decodeArpFrame(buf);
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.reason).toMatch(reason);
+  });
+
+  it('a reply for another address is not gratuitous', () => {
+    const d = decodeArpFrame(encodeArpFrame({ ...gratuitousArp('02:00:00:00:00:01', '10.0.0.1'), opcode: 2, targetIp: '10.0.0.2' }));
+    expect(d.ok && isGratuitous(d.frame)).toBe(false);
+  });
+
+  it('refuses to encode malformed addresses', () => {
+    expect(() => encodeArpFrame(gratuitousArp('02:00:00:00:01', '10.0.0.1'))).toThrow(/MAC/);
+    expect(() => encodeArpFrame(gratuitousArp('02:00:00:00:00:01', '10.0.0.256'))).toThrow(/IPv4/);
+  });
+});
+
+describe('GARP sender (fake link lookup and fake frame sink)', () => {
+  const lookup: LinkLookup = {
+    query: async (name) => ok(name === 'eth0' ? { index: 7, mac: '02:00:00:00:00:01' } : null),
+  };
+  function sink(fail?: Error) {
+    const sent: Array<{ ifindex: number; frame: Buffer }> = [];
+    const native: HaloNative = {
+      sendFrame(ifindex, frame) {
+        if (fail) throw fail;
+        sent.push({ ifindex, frame });
+        return frame.length;
+      },
+    };
+    return { sent, native: () => native };
+  }
+
+  it('sends repeat rounds of one frame per VIP, waiting the interval between frames', async () => {
+    const { sent, native } = sink();
+    const waits: number[] = [];
+    const g = createGarpSender(lookup, native, async (ms) => void waits.push(ms));
+    const r = await g.announce({ ifname: 'eth0', vips: ['10.0.0.1', '10.0.0.2'], repeat: 3, intervalMs: 10 });
+    expect(r).toEqual({ ok: true, value: 6 });
+    expect(sent.map((s) => s.ifindex)).toEqual([7, 7, 7, 7, 7, 7]);
+    const targets = sent.map((s) => { const d = decodeArpFrame(s.frame); return d.ok ? d.frame.targetIp : '?'; });
+    expect(targets).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2']);
+    expect(waits).toEqual([10, 10, 10, 10, 10]);
+  });
+
+  it('reports an unknown interface as ENODEV', async () => {
+    const r = await createGarpSender(lookup, sink().native).announce({ ifname: 'nope0', vips: ['10.0.0.1'], repeat: 1, intervalMs: 0 });
+    expect(!r.ok && r.error.message).toBe('ENODEV sending gratuitous ARP on nope0');
+  });
+
+  it('carries the errno name of a failed send with the operation', async () => {
+    const e = Object.assign(new Error('sendto: ENETDOWN (Network is down)'), { code: 'ENETDOWN' });
+    const r = await createGarpSender(lookup, sink(e).native).announce({ ifname: 'eth0', vips: ['10.0.0.1'], repeat: 2, intervalMs: 0 });
+    expect(!r.ok && r.error.message).toBe('ENETDOWN sending gratuitous ARP on eth0 for 10.0.0.1');
+  });
+
+  it('refuses IPv6 VIPs (unsolicited NA is not a GARP)', async () => {
+    const r = await createGarpSender(lookup, sink().native).announce({ ifname: 'eth0', vips: ['2001:db8::1'], repeat: 1, intervalMs: 0 });
+    expect(!r.ok && r.error.code).toBe('EAFNOSUPPORT');
+  });
+});
