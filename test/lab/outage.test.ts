@@ -1,0 +1,42 @@
+import { analysePhase, hungRequests } from '../../src/lab/outage';
+import { Sample } from '../../src/lab/load';
+
+/** A request every 20 ms, 2 ms long, rotating over web1..3, failing (timeout 300 ms) in [down, up). */
+function traffic(from: number, to: number, down: number, up: number): Sample[] {
+  const out: Sample[] = [];
+  let n = 0;
+  for (let t = from; t < to; t += 20) {
+    const failing = t >= down && t < up;
+    out.push(failing ? { k: 'http', t0: t, t1: t + 300, ok: false, err: 'timeout' }
+      : { k: 'http', t0: t, t1: t + 2, ok: true, srv: `web${(n++ % 3) + 1}` });
+  }
+  return out;
+}
+
+describe('client-observed outage', () => {
+  it('is the gap from the last success before the fault to the first after it', () => {
+    const s = traffic(0, 10_000, 5_000, 8_600);
+    const r = analysePhase(s, 'http', 5_000, 4_000);
+    expect(r.lastOkBefore).toBe(4_982);
+    expect(r.firstOkAfter).toBe(8_602);
+    expect(r.outageMs).toBe(3_620);
+    expect(r.failed).toBe(180);
+    expect(Object.keys(r.spreadBefore).sort()).toEqual(['web1', 'web2', 'web3']);
+    expect(Object.values(r.spreadAfter).reduce((a, b) => a + b)).toBeGreaterThan(0);
+  });
+
+  it('with no interruption reports only the normal inter-request gap', () => {
+    const r = analysePhase(traffic(0, 4_000, 99_999, 99_999), 'http', 2_000, 1_000);
+    expect(r.outageMs).toBe(20);
+    expect(r.failed).toBe(0);
+  });
+
+  it('ignores the other kind and flags hung requests', () => {
+    const s: Sample[] = [
+      { k: 'dns', t0: 0, t1: 1, ok: true, srv: 'dns1' },
+      { k: 'dns', t0: 10, t1: 5_000, ok: false, err: 'timeout' },
+    ];
+    expect(analysePhase(s, 'http', 0, 100).sent).toBe(0);
+    expect(hungRequests(s, 300)).toHaveLength(1);
+  });
+});
