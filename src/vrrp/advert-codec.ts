@@ -1,0 +1,243 @@
+/**
+ * VRRP advertisement wire codec for IPv4: VRRPv2 (RFC 3768 §5.3) with auth none/PASS, and
+ * VRRPv3 (RFC 5798/9568 §5.2) with its 12-bit centisecond interval.
+ *
+ *   v2:  ver|type  vrid  prio  count | auth type  adver int(s)  checksum | IPv4 addrs | 8 auth bytes
+ *   v3:  ver|type  vrid  prio  count | rsvd(4) max adver int(12, cs)  checksum | IPv4 addrs
+ *
+ * Checksums: v2 over the VRRP message including the auth bytes; v3 over an IPv4 pseudo-header
+ * (src, dst, 0, 112, length) + message by default — what keepalived 2.2.7 sends and expects —
+ * or over the message alone when `v3_checksum_as_v2` is set (RFC 9568 §5.2.8).
+ * IPsec AH (IP protocol 51, or v2 auth type 2) is recognised and rejected as 'auth-ah'.
+ */
+import { finishChecksum, internetChecksum, sumWords } from './checksum';
+import {
+  decodeIpv4Header,
+  encodeIpv4Header,
+  Ipv4Header,
+  IPPROTO_AH,
+  IPPROTO_VRRP,
+  ipv4Bytes,
+  ipv4String,
+} from './ipv4-header';
+import { reject, Rejection } from './rejection';
+
+export const VRRP_HEADER_LEN = 8;
+export const VRRP_AUTH_LEN = 8;
+export const VRRP_TYPE_ADVERTISEMENT = 1;
+export const VRRP_AUTH_NONE = 0;
+export const VRRP_AUTH_PASS = 1;
+export const VRRP_AUTH_AH = 2;
+
+export type V3ChecksumMode = 'pseudo-header' | 'as-v2';
+
+export interface AdvertFields {
+  version: 2 | 3;
+  virtualRouterId: number;
+  priority: number;
+  /** v2: whole seconds on the wire (1–255); v3: centiseconds (1–4095). */
+  adverIntMs: number;
+  /** IPv4 virtual addresses carried in the advert (not the excluded ones). */
+  ipAddresses: string[];
+  /** v2 only. */
+  authType?: 'NONE' | 'PASS';
+  /** v2 PASS: up to 8 bytes, zero-padded. */
+  authPass?: string | null;
+}
+
+export interface VrrpAdvert {
+  version: 2 | 3;
+  type: number;
+  virtualRouterId: number;
+  priority: number;
+  countIpAddrs: number;
+  /** v2 auth type (0 none, 1 PASS); always 0 for v3. */
+  authType: number;
+  /** Interval as carried: v2 seconds × 1000, v3 centiseconds × 10. */
+  adverIntMs: number;
+  checksum: number;
+  ipAddresses: string[];
+  /** v2: the 8 auth bytes; v3: empty. */
+  authData: Buffer;
+}
+
+export interface DecodedPacket {
+  ok: true;
+  ip: Ipv4Header;
+  vrrp: VrrpAdvert;
+  /** Which v3 checksum convention the packet verified under (null for v2). */
+  v3Checksum: V3ChecksumMode | null;
+}
+
+export type DecodeResult = DecodedPacket | Rejection;
+
+/** Length of the VRRP message (without IP header) for `count` IPv4 addresses. */
+export function vrrpMessageLength(version: 2 | 3, count: number): number {
+  return VRRP_HEADER_LEN + 4 * count + (version === 2 ? VRRP_AUTH_LEN : 0);
+}
+
+/** The partial sum of the IPv4 pseudo-header for a VRRPv3 message of `length` bytes. */
+function pseudoHeaderSum(src: string, dst: string, length: number): number {
+  const p = Buffer.alloc(12);
+  Buffer.from(ipv4Bytes(src)).copy(p, 0);
+  Buffer.from(ipv4Bytes(dst)).copy(p, 4);
+  p[9] = IPPROTO_VRRP;
+  p.writeUInt16BE(length, 10);
+  return sumWords(p);
+}
+
+function pseudoHeaderSumRaw(ip: Uint8Array, ipOffset: number, length: number): number {
+  // src and dst sit at ip[12..20): sum them straight from the packet (hot path of decode).
+  let s = sumWords(ip, ipOffset + 12, ipOffset + 20);
+  s += IPPROTO_VRRP;
+  s += length;
+  return s;
+}
+
+export interface ChecksumContext {
+  /** IPv4 source and destination of the packet (for the v3 pseudo-header). */
+  src: string;
+  dst: string;
+  v3Checksum?: V3ChecksumMode;
+}
+
+/** Encodes the VRRP message (no IP header), checksum filled in. */
+export function encodeAdvert(a: AdvertFields, ctx: ChecksumContext): Buffer {
+  const count = a.ipAddresses.length;
+  if (count > 255) throw new RangeError(`too many addresses in one advert: ${count}`);
+  const len = vrrpMessageLength(a.version, count);
+  const b = Buffer.alloc(len);
+  b[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
+  b[1] = a.virtualRouterId;
+  b[2] = a.priority;
+  b[3] = count;
+  if (a.version === 2) {
+    b[4] = a.authType === 'PASS' ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
+    b[5] = Math.round(a.adverIntMs / 1000) & 0xff;
+  } else {
+    b.writeUInt16BE(Math.round(a.adverIntMs / 10) & 0x0fff, 4);
+  }
+  a.ipAddresses.forEach((addr, i) => Buffer.from(ipv4Bytes(addr)).copy(b, VRRP_HEADER_LEN + 4 * i));
+  if (a.version === 2 && a.authType === 'PASS' && a.authPass) {
+    Buffer.from(a.authPass, 'latin1').subarray(0, VRRP_AUTH_LEN).copy(b, VRRP_HEADER_LEN + 4 * count);
+  }
+  const acc = a.version === 3 && (ctx.v3Checksum ?? 'pseudo-header') === 'pseudo-header' ? pseudoHeaderSum(ctx.src, ctx.dst, len) : 0;
+  b.writeUInt16BE(internetChecksum(b, 0, len, acc), 6);
+  return b;
+}
+
+export interface PacketFields extends AdvertFields {
+  ipId: number;
+  src: string;
+  dst: string;
+  ttl?: number;
+  v3Checksum?: V3ChecksumMode;
+}
+
+/** A whole IPv4 VRRP packet as keepalived puts it on the wire (for an IP_HDRINCL socket). */
+export function encodePacket(p: PacketFields): Buffer {
+  const msg = encodeAdvert(p, { src: p.src, dst: p.dst, v3Checksum: p.v3Checksum });
+  const ip = encodeIpv4Header({ id: p.ipId, src: p.src, dst: p.dst, payloadLength: msg.length, ttl: p.ttl });
+  return Buffer.concat([ip, msg]);
+}
+
+export interface DecodeOptions {
+  /**
+   * Which v3 checksum conventions to accept: the keepalived default (pseudo-header), the
+   * RFC 9568 one (as-v2), or either (what a receiver that must talk to both would do).
+   */
+  v3Checksum?: V3ChecksumMode | 'either';
+}
+
+/**
+ * Decodes a whole IPv4 packet (header included, as a raw socket for protocol 112 returns it)
+ * and runs every check that needs no instance: IP header sanity, protocol, VRRP version and
+ * type, length against the address count, v2 auth type, v3 interval, checksum.
+ * Never throws: any byte string gives a packet or a rejection.
+ */
+export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
+  const ipr = decodeIpv4Header(buf);
+  if (!ipr.ok) return reject(ipr.reason, ipr.message);
+  const ip = ipr.header;
+  if (ip.protocol === IPPROTO_AH) {
+    return reject('auth-ah', describeAh(buf, ip));
+  }
+  if (ip.protocol !== IPPROTO_VRRP) {
+    return reject('not-vrrp', `ip protocol ${ip.protocol} is not VRRP (112)`);
+  }
+  const off = ip.headerLength;
+  const end = ip.totalLength;
+  const avail = end - off;
+  if (avail < VRRP_HEADER_LEN) {
+    return reject('too-short', `ip/vrrp header too short. ${end} and expect at least ${off + VRRP_HEADER_LEN}`);
+  }
+  const version = buf[off] >> 4;
+  if (version !== 2 && version !== 3) return reject('bad-version', `invalid version. ${version} and expect 2 or 3`);
+  const type = buf[off] & 0x0f;
+  if (type !== VRRP_TYPE_ADVERTISEMENT) {
+    return reject('bad-type', `Invalid packet type. ${type} and expect ${VRRP_TYPE_ADVERTISEMENT}`);
+  }
+  const count = buf[off + 3];
+  const expected = vrrpMessageLength(version, count);
+  if (avail !== expected) {
+    return reject('bad-length', `Received packet length mismatch against expected. ${avail} and expect ${expected} (${count} addresses)`);
+  }
+  let authType = 0;
+  let adverIntMs: number;
+  if (version === 2) {
+    authType = buf[off + 4];
+    if (authType === VRRP_AUTH_AH) {
+      return reject('auth-ah', 'received a VRRPv2 IPSEC-AH (auth type 2) advert: AH authentication is not supported');
+    }
+    if (authType !== VRRP_AUTH_NONE && authType !== VRRP_AUTH_PASS) {
+      return reject('bad-auth-type', `Invalid auth type: ${authType}`);
+    }
+    adverIntMs = buf[off + 5] * 1000;
+  } else {
+    adverIntMs = (((buf[off + 4] << 8) | buf[off + 5]) & 0x0fff) * 10;
+  }
+  if (adverIntMs === 0) return reject('bad-adver-int', 'advertisement interval 0 is invalid');
+
+  let v3Checksum: V3ChecksumMode | null = null;
+  if (version === 2) {
+    if (internetChecksum(buf, off, end) !== 0) return reject('bad-checksum', 'Invalid VRRPv2 checksum');
+  } else {
+    const mode = opts.v3Checksum ?? 'pseudo-header';
+    const plain = sumWords(buf, off, end);
+    const withPseudo = finishChecksum(plain + pseudoHeaderSumRaw(buf, 0, expected)) === 0;
+    const asV2 = finishChecksum(plain) === 0;
+    if ((mode === 'pseudo-header' || mode === 'either') && withPseudo) v3Checksum = 'pseudo-header';
+    else if ((mode === 'as-v2' || mode === 'either') && asV2) v3Checksum = 'as-v2';
+    else return reject('bad-checksum', `Invalid VRRPv3 checksum${asV2 ? ' (computed without the IPv4 pseudo-header, as RFC 9568 / v3_checksum_as_v2)' : withPseudo ? ' (computed with the IPv4 pseudo-header; v3_checksum_as_v2 is set here)' : ''}`);
+  }
+
+  const ipAddresses: string[] = new Array(count);
+  for (let i = 0; i < count; i++) ipAddresses[i] = ipv4String(buf, off + VRRP_HEADER_LEN + 4 * i);
+  const authStart = off + VRRP_HEADER_LEN + 4 * count;
+  return {
+    ok: true,
+    ip,
+    vrrp: {
+      version,
+      type,
+      virtualRouterId: buf[off + 1],
+      priority: buf[off + 2],
+      countIpAddrs: count,
+      authType,
+      adverIntMs,
+      checksum: (buf[off + 6] << 8) | buf[off + 7],
+      ipAddresses,
+      authData: version === 2 ? Buffer.from(buf.subarray(authStart, authStart + VRRP_AUTH_LEN)) : Buffer.alloc(0),
+    },
+    v3Checksum,
+  };
+}
+
+/** RFC 4302 AH header: next header, payload length, reserved, SPI, sequence number. */
+function describeAh(buf: Uint8Array, ip: Ipv4Header): string {
+  const o = ip.headerLength;
+  if (ip.totalLength - o < 12) return 'received an IPSEC-AH packet (truncated AH header): AH authentication is not supported';
+  const spi = ((buf[o + 4] << 24) >>> 0) + (buf[o + 5] << 16) + (buf[o + 6] << 8) + buf[o + 7];
+  const seq = ((buf[o + 8] << 24) >>> 0) + (buf[o + 9] << 16) + (buf[o + 10] << 8) + buf[o + 11];
+  return `received an IPSEC-AH advert (next header ${buf[o]}, SPI 0x${spi.toString(16).padStart(8, '0')}, seq ${seq}): AH authentication is not supported`;
+}
