@@ -103,7 +103,9 @@ async function main(argv: string[]): Promise<void> {
     kinds.push(() => dnsOnce(h, p, timeoutMs));
   }
   const inflight = new Set<Promise<void>>();
-  const emit = (s: Sample) => process.stdout.write(`${JSON.stringify(s)}\n`);
+  const emit = (s: Sample): void => {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+  };
   const end = Date.now() + durationMs;
   let stop = false;
   process.on('SIGTERM', () => (stop = true));
