@@ -1,0 +1,190 @@
+/**
+ * The thesis cluster (seed 002 §3) in network namespaces: an external LAN 192.168.1.0/24 with a
+ * client and the two directors, an internal LAN 10.0.100.0/24 with the directors, three web
+ * servers and three bind9 DNS servers whose default gateway is the internal VIP 10.0.100.200,
+ * so NAT replies follow whichever director is master.
+ *
+ * Everything started here is recorded (namespace names, PIDs) in the lab's state directory, so
+ * `halo lab down` stops exactly what `up` started, by PID and by name.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FORWARD_ZONE, namedConf, REVERSE_ZONE } from './dns-zone';
+import { sh, Topology, waitFor } from './netns';
+
+export const LAB_PREFIX = 'hlab-';
+export const EXT_VIPS = ['192.168.1.200', '192.168.1.202'];
+export const INT_VIP = '10.0.100.200';
+export const HTTP_SERVICE = '192.168.1.202:80';
+export const DNS_SERVICE = '192.168.1.200:53';
+
+export const HOSTS = {
+  client: { ext: '192.168.1.10/24' },
+  lb1: { ext: '192.168.1.101/24', int: '10.0.100.1/24' },
+  lb2: { ext: '192.168.1.102/24', int: '10.0.100.50/24' },
+  web1: { int: '10.0.100.2/24' },
+  web2: { int: '10.0.100.3/24' },
+  web3: { int: '10.0.100.4/24' },
+  dns1: { int: '10.0.100.5/24' },
+  dns2: { int: '10.0.100.6/24' },
+  dns3: { int: '10.0.100.7/24' },
+} as const;
+
+export const WEB = ['web1', 'web2', 'web3'] as const;
+export const DNS = ['dns1', 'dns2', 'dns3'] as const;
+export type Director = 'lb1' | 'lb2';
+
+const ROOT = resolve(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+export interface LabState {
+  dir: string;
+  pids: Record<string, number>;
+}
+
+function addr(cidr: string): string {
+  return cidr.split('/')[0];
+}
+
+export class Cluster {
+  readonly topo = new Topology(LAB_PREFIX);
+  readonly state: LabState;
+
+  constructor(readonly dir: string) {
+    this.state = existsSync(join(dir, 'state.json'))
+      ? (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as LabState)
+      : { dir, pids: {} };
+  }
+
+  private save(): void {
+    writeFileSync(join(this.dir, 'state.json'), JSON.stringify(this.state, null, 2));
+  }
+
+  /** Namespaces, links, addresses, routes and forwarding; no processes yet. */
+  buildNetwork(): void {
+    mkdirSync(this.dir, { recursive: true });
+    this.topo.build(['ext', 'int'], [
+      { name: 'client', links: [['ext', HOSTS.client.ext]] },
+      { name: 'lb1', links: [['ext', HOSTS.lb1.ext], ['int', HOSTS.lb1.int]] },
+      { name: 'lb2', links: [['ext', HOSTS.lb2.ext], ['int', HOSTS.lb2.int]] },
+      ...[...WEB, ...DNS].map((h) => ({ name: h, links: [['int', HOSTS[h].int]] as Array<[string, string]> })),
+    ]);
+    for (const lb of ['lb1', 'lb2'] as const) {
+      this.topo.exec(lb, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      // IPVS NAT needs conntrack-free fast path defaults; keep kernel defaults otherwise
+    }
+    for (const h of [...WEB, ...DNS]) this.topo.exec(h, ['ip', 'route', 'add', 'default', 'via', INT_VIP]);
+    this.save();
+  }
+
+  private startProcess(key: string, host: string, argv: string[], logName: string): ChildProcess {
+    const fd = openSync(join(this.dir, logName), 'a');
+    const child = spawn('ip', ['netns', 'exec', this.topo.ns(host), ...argv], { stdio: ['ignore', fd, fd], detached: true });
+    closeSync(fd);
+    child.unref();
+    this.state.pids[key] = child.pid!;
+    this.save();
+    return child;
+  }
+
+  /** The thesis's real servers: web pages on :80 and bind9 on :53 (UDP and TCP). */
+  startServers(): void {
+    for (const w of WEB) {
+      this.startProcess(w, w, [process.execPath, join(ROOT, 'dist', 'lab', 'web-server.js'), w, addr(HOSTS[w].int), '80'], `${w}.log`);
+    }
+    for (const d of DNS) {
+      const dir = join(this.dir, d);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'named.conf'), namedConf(d, addr(HOSTS[d].int), dir));
+      writeFileSync(join(dir, 'rd.lab.local'), FORWARD_ZONE);
+      writeFileSync(join(dir, 'ri.lab.local'), REVERSE_ZONE);
+      this.startProcess(d, d, ['named', '-c', join(dir, 'named.conf'), '-f', '-u', 'root'], `${d}.log`);
+    }
+  }
+
+  async waitServers(timeoutMs = 15_000): Promise<void> {
+    for (const w of WEB) {
+      const ok = await waitFor(() => this.topo.exec(w, ['ss', '-Hltn', 'sport = :80'], { allowFail: true }).trim() !== '', timeoutMs, 100);
+      if (!ok) throw new Error(`${w} did not start listening on :80 (see ${join(this.dir, `${w}.log`)})`);
+    }
+    for (const d of DNS) {
+      const ok = await waitFor(() => this.topo.exec(d, ['ss', '-Hltn', 'sport = :53'], { allowFail: true }).trim() !== '', timeoutMs, 100);
+      if (!ok) throw new Error(`${d} did not start listening on :53 (see ${join(this.dir, `${d}.log`)})`);
+    }
+  }
+
+  directorConfig(lb: Director): string {
+    return join(ROOT, 'deploy', 'examples', lb === 'lb1' ? 'thesis-master.conf' : 'thesis-standby.conf');
+  }
+
+  controlSocket(lb: Director): string {
+    return join(this.dir, lb, 'halo.sock');
+  }
+
+  /** `halo run` in a director's namespace, with its own pid file and control socket. */
+  startDirector(lb: Director, extraArgs: string[] = []): ChildProcess {
+    const d = join(this.dir, lb);
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    return this.startProcess(lb, lb, [
+      process.execPath, CLI, 'run', '-f', this.directorConfig(lb), '--pid-file', join(d, 'halo.pid'),
+      '--control-socket', this.controlSocket(lb), ...extraArgs,
+    ], `${lb}.log`);
+  }
+
+  /** PIDs of every halo process of a director (the supervisor and its worker, if any). */
+  directorPids(lb: Director): number[] {
+    const main = this.state.pids[lb];
+    if (!main) return [];
+    const kids = sh(['pgrep', '-P', String(main)], { allowFail: true }).split('\n').filter(Boolean).map(Number);
+    const grand = kids.flatMap((k) => sh(['pgrep', '-P', String(k)], { allowFail: true }).split('\n').filter(Boolean).map(Number));
+    return [main, ...kids, ...grand];
+  }
+
+  signalDirector(lb: Director, signal: NodeJS.Signals): void {
+    for (const pid of this.directorPids(lb).reverse()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  /** Which directors hold which of the lab's VIPs right now. */
+  vipHolders(): Record<string, Director[]> {
+    const held: Record<string, Director[]> = {};
+    for (const vip of [...EXT_VIPS, INT_VIP]) held[vip] = [];
+    for (const lb of ['lb1', 'lb2'] as const) {
+      const have = new Set([...this.topo.addresses(lb, 'eth0'), ...this.topo.addresses(lb, 'eth1')]);
+      for (const vip of Object.keys(held)) if (have.has(vip)) held[vip].push(lb);
+    }
+    return held;
+  }
+
+  /** Stop every process `up` started (by PID, waiting for each), then delete the namespaces. */
+  async down(): Promise<void> {
+    const pids = Object.entries(this.state.pids);
+    for (const [key] of pids) if (key === 'lb1' || key === 'lb2') this.signalDirector(key, 'SIGTERM');
+    for (const [, pid] of pids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(() => pids.every(([, p]) => !alive(p)), 5000, 50);
+    for (const [, pid] of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    this.topo.destroy();
+    this.state.pids = {};
+    rmSync(join(this.dir, 'state.json'), { force: true });
+  }
+}
