@@ -11,7 +11,7 @@ profile=${1:-test}
 # runtime: what `halo run` and `halo check` need on a director.
 runtime_pkgs=(iproute2 kmod)
 # test: the reference tools the tests compare against, the wire tools and the VM harness.
-test_pkgs=(keepalived ipvsadm tcpdump tshark iputils-ping
+test_pkgs=(keepalived ipvsadm tcpdump tshark iputils-ping curl bind9 bind9-dnsutils apache2-utils haproxy nginx-light
   qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
 
 pkgs=("${runtime_pkgs[@]}")
