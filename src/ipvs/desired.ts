@@ -1,0 +1,317 @@
+/**
+ * The IPVS table halo wants: configured virtual servers ∩ real-server health, with keepalived's
+ * pool rules (keepalived/check/ipwrapper.c, ipvswrapper.c, check_data.c):
+ *
+ *  - a real server is alive when none of its running checkers is down (num_failed_checkers == 0);
+ *    a checker starts up, or down under `alpha`, until its first result;
+ *  - a dead server leaves the pool, or stays at weight 0 with inhibit_on_failure;
+ *  - quorum: the sum of live weights against quorum ± hysteresis (update_quorum_state); below
+ *    quorum a sorry_server replaces the pool (alive servers leave it, or go to weight 0 when
+ *    inhibited); with sorry_server_inhibit the sorry server waits in the table at weight 0;
+ *  - virtual_server_group entries expand to one kernel service each (addresses, IP ranges,
+ *    fwmarks), all sharing the same destinations.
+ *
+ * Pure: the previous PoolState goes in, the next one comes out with the log lines and notify
+ * scripts keepalived would emit for the transitions, in keepalived's order.
+ */
+import * as ipaddr from 'ipaddr.js';
+import type {
+  LvsMethod, Protocol, RealServer, TcpCheck, VirtualServer, VirtualServerGroup,
+} from '../config/model';
+import {
+  IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1,
+  IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3,
+} from './types';
+import type { IpvsDestination, IpvsForward, IpvsProtocol, IpvsService, IpvsServiceKey } from './types';
+import { formatRealServer, formatVirtualServer } from './desired-format';
+
+/** IPVS_SVC_PERSISTENT_TIMEOUT: keepalived's persistence for a port-0 service. */
+const DEFAULT_PERSISTENCE_S = 360;
+
+export const PROTOCOL_NUMBER: Record<Protocol, IpvsProtocol> = { TCP: 6, UDP: 17, SCTP: 132 };
+export const FORWARD_OF_METHOD: Record<LvsMethod, IpvsForward> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
+
+/** What the pool rules remember between two evaluations (keepalived's vs/rs flags). */
+export interface PoolState {
+  /** vs->quorum_state_up, by virtual server id. */
+  quorumUp: ReadonlyMap<string, boolean>;
+  /** rs->alive, by real server id (`VSID RSTRIO`). */
+  rsAlive: ReadonlyMap<string, boolean>;
+}
+
+export interface PoolEvent {
+  /** The line keepalived logs, e.g. `Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80`. */
+  message: string;
+  /** The notify script to run (notify_up/notify_down/quorum_up/quorum_down), if configured. */
+  notify: string[] | null;
+}
+
+export interface DesiredTable {
+  services: IpvsService[];
+  state: PoolState;
+  events: PoolEvent[];
+}
+
+/** Whether a checker is up now; before its first result: `!check.alpha` (keepalived's start state). */
+export type CheckerUp = (check: TcpCheck, rs: RealServer, vs: VirtualServer) => boolean;
+
+export const initialCheckerUp: CheckerUp = (check) => !check.alpha;
+
+export interface DesiredInput {
+  virtualServers: readonly VirtualServer[];
+  virtualServerGroups: readonly VirtualServerGroup[];
+}
+
+/** A stable id for a virtual server: its keepalived name, plus the family for fwmark services. */
+export function virtualServerId(vs: VirtualServer, groups: readonly VirtualServerGroup[]): string {
+  const name = formatVirtualServer(vs, groups);
+  if (vs.key.kind === 'fwmark') return `${name} IPv${vs.key.family}`;
+  if (vs.key.kind === 'group') return `${name} ${vs.protocol}`;
+  return name;
+}
+
+export function realServerId(vsId: string, rs: RealServer): string {
+  return `${vsId} ${rs.family === 6 ? `[${rs.address}]` : rs.address}:${rs.port}`;
+}
+
+/** A real server is alive when every TCP_CHECK it has is up (checkers halo does not run don't vote). */
+export function realServerAlive(rs: RealServer, vs: VirtualServer, checkerUp: CheckerUp): boolean {
+  for (const c of rs.checkers) if (c.kind === 'TCP_CHECK' && !checkerUp(c, rs, vs)) return false;
+  return true;
+}
+
+export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: PoolState | null): DesiredTable {
+  const groups = input.virtualServerGroups;
+  const quorumUp = new Map<string, boolean>();
+  const rsAlive = new Map<string, boolean>();
+  const services: IpvsService[] = [];
+  const events: PoolEvent[] = [];
+  for (const vs of input.virtualServers) {
+    const pool = evaluatePool(vs, groups, checkerUp, prev, events);
+    quorumUp.set(pool.vsId, pool.quorumUp);
+    pool.alive.forEach((a, i) => rsAlive.set(realServerId(pool.vsId, vs.realServers[i]), a));
+    for (const svc of expandServices(vs, groups)) {
+      services.push({ ...svc.template, destinations: destinations(vs, pool.alive, pool.quorumUp, svc) });
+    }
+  }
+  return { services, state: { quorumUp, rsAlive }, events };
+}
+
+interface PoolResult {
+  vsId: string;
+  alive: boolean[];
+  quorumUp: boolean;
+}
+
+/** Walks real-server transitions one by one, as keepalived handles each checker result. */
+function evaluatePool(
+  vs: VirtualServer,
+  groups: readonly VirtualServerGroup[],
+  checkerUp: CheckerUp,
+  prev: PoolState | null,
+  events: PoolEvent[],
+): PoolResult {
+  const vsId = virtualServerId(vs, groups);
+  const vsName = formatVirtualServer(vs, groups);
+  const now = vs.realServers.map((rs) => realServerAlive(rs, vs, checkerUp));
+  const prevQuorum = prev?.quorumUp.get(vsId);
+  const quorum = new QuorumTracker(vs, groups, vsName, events);
+
+  if (prevQuorum === undefined) {
+    // Start-up (init_service_vs): healthy servers join silently, then the quorum is judged once.
+    quorum.update(now, true);
+    return { vsId, alive: now, quorumUp: quorum.up };
+  }
+
+  quorum.up = prevQuorum;
+  const alive = vs.realServers.map((rs, i) => prev?.rsAlive.get(realServerId(vsId, rs)) ?? now[i]);
+  vs.realServers.forEach((rs, i) => {
+    if (alive[i] === now[i]) return;
+    alive[i] = now[i];
+    // perform_svr_state's wording: Adding/Removing ... to/from, Enabling/Disabling ... of.
+    const verb = now[i] ? (rs.inhibitOnFailure ? 'Enabl' : 'Add') : rs.inhibitOnFailure ? 'Disabl' : 'Remov';
+    const prep = rs.inhibitOnFailure ? 'of' : now[i] ? 'to' : 'from';
+    events.push({
+      message: `${verb}ing service ${formatRealServer(rs, vs, groups)} ${prep} VS ${vsName}`,
+      notify: now[i] ? rs.notifyUp : rs.notifyDown,
+    });
+    quorum.update(alive, false);
+  });
+  return { vsId, alive, quorumUp: quorum.up };
+}
+
+/** update_quorum_state(): hysteresis around quorum, sorry server swap, quorum notifies. */
+class QuorumTracker {
+  up = false;
+
+  constructor(
+    private readonly vs: VirtualServer,
+    private readonly groups: readonly VirtualServerGroup[],
+    private readonly vsName: string,
+    private readonly events: PoolEvent[],
+  ) {}
+
+  update(alive: readonly boolean[], init: boolean): void {
+    const { vs, vsName } = this;
+    const weightSum = vs.realServers.reduce((sum, rs, i) => (alive[i] ? sum + rs.weight : sum), 0);
+    const threshold = vs.quorum + (this.up ? -1 : 1) * vs.hysteresis;
+    const sorry = vs.sorryServer;
+    const sorryName = sorry ? formatRealServer(sorry, vs, this.groups) : '';
+    if (!this.up && weightSum >= threshold) {
+      const sorryWasIn = sorry !== null && !init;
+      this.up = true;
+      this.log(`Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} for VS ${vsName}`);
+      if (sorry && sorryWasIn) {
+        this.log(`${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${sorryName} from VS ${vsName}`);
+        this.log(`Adding alive servers to the pool for VS ${vsName}`);
+      }
+      this.notify(vs.quorumUp);
+    } else if ((this.up && (weightSum === 0 || weightSum < threshold)) || (init && !this.up && sorry)) {
+      this.up = false;
+      this.log(
+        `${init ? 'Starting with quorum down' : 'Lost quorum'} ${vs.quorum}-${vs.hysteresis}=${threshold} > ${weightSum} for VS ${vsName}`,
+      );
+      if (sorry) {
+        this.log(`${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${sorryName} to VS ${vsName}`);
+        this.log(`Removing alive servers from the pool for VS ${vsName}`);
+      }
+      this.notify(vs.quorumDown);
+    }
+  }
+
+  private log(message: string): void {
+    this.events.push({ message, notify: null });
+  }
+
+  private notify(script: string[] | null): void {
+    if (script) this.events.push({ message: '', notify: script });
+  }
+}
+
+/** One kernel service of a virtual server, with the port its non-NAT destinations take. */
+interface ExpandedService {
+  template: Omit<IpvsService, 'destinations'>;
+  /** The service's port (0 for fwmark): DR/TUN destinations use it, as keepalived does. */
+  port: number;
+}
+
+/** The kernel services a virtual server stands for (group expansion included). */
+export function expandServices(vs: VirtualServer, groups: readonly VirtualServerGroup[]): ExpandedService[] {
+  const key = vs.key;
+  const family = vs.realServers[0]?.family ?? 4;
+  if (key.kind === 'addr') {
+    return [expanded(vs, { af: key.family, protocol: PROTOCOL_NUMBER[vs.protocol], address: key.address, port: key.port }, true)];
+  }
+  if (key.kind === 'fwmark') return [expanded(vs, { af: key.family, fwmark: key.fwmark }, false)];
+  const group = groups.find((g) => g.name === key.group);
+  if (!group) return [];
+  const hasAddresses = group.entries.some((e) => e.kind !== 'fwmark');
+  const out: ExpandedService[] = [];
+  for (const e of group.entries) {
+    if (e.kind === 'fwmark') out.push(expanded(vs, { af: family, fwmark: e.fwmark }, hasAddresses));
+    else {
+      const addresses = e.kind === 'addr' ? [e.address] : expandRange(e.address, e.family, e.last);
+      for (const address of addresses) {
+        out.push(expanded(vs, { af: e.family, protocol: PROTOCOL_NUMBER[vs.protocol], address, port: e.port }, true));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * keepalived's IP range `A.B.C.D-E`: D..E in the last octet (IPv4) or the last 16-bit group
+ * (IPv6, written in hex). `last` is E.
+ */
+export function expandRange(first: string, family: 4 | 6, last: number): string[] {
+  const out: string[] = [];
+  if (family === 4) {
+    const octets = ipaddr.IPv4.parse(first).octets.slice();
+    for (let v = octets[3]; v <= Math.min(last, 255); v++) {
+      octets[3] = v;
+      out.push(octets.join('.'));
+    }
+  } else {
+    const parts = ipaddr.IPv6.parse(first).parts.slice();
+    for (let v = parts[7]; v <= Math.min(last, 0xffff); v++) {
+      parts[7] = v;
+      out.push(new ipaddr.IPv6(parts).toString());
+    }
+  }
+  return out.length > 0 ? out : [first];
+}
+
+/**
+ * ipvs_set_srule(): flags, persistence and netmask of one service.
+ * `addressBased`: keepalived resets `ops` for TCP/SCTP services addressed by IP (it only means
+ * something for UDP or fwmark), and makes a port-0 address service persistent.
+ */
+function expanded(vs: VirtualServer, key: IpvsServiceKey, addressBased: boolean): ExpandedService {
+  const af = key.af;
+  let flags = 0;
+  if (vs.hashed) flags |= IP_VS_SVC_F_HASHED;
+  if (vs.ops && !(addressBased && vs.protocol !== 'UDP')) flags |= IP_VS_SVC_F_ONEPACKET;
+  if (vs.schedFlags.flag1) flags |= IP_VS_SVC_F_SCHED1;
+  if (vs.schedFlags.flag2) flags |= IP_VS_SVC_F_SCHED2;
+  if (vs.schedFlags.flag3) flags |= IP_VS_SVC_F_SCHED3;
+  const port = 'port' in key ? key.port : 0;
+  let timeout = vs.persistenceTimeout ?? 0;
+  if (timeout === 0 && 'port' in key && port === 0) timeout = DEFAULT_PERSISTENCE_S;
+  let netmask = af === 6 ? 128 : 0xffffffff;
+  if (timeout > 0) {
+    flags |= IP_VS_SVC_F_PERSISTENT;
+    if (vs.persistenceGranularity !== null) netmask = parseGranularity(vs.persistenceGranularity, af);
+  }
+  return { template: { key, scheduler: vs.lvsSched, flags, timeout, netmask }, port };
+}
+
+/**
+ * persistence_granularity as the kernel's netmask: IPv4 as the mask's 32-bit value read
+ * big-endian (255.255.255.0 → 0xffffff00), IPv6 as a prefix length.
+ */
+export function parseGranularity(text: string, af: 4 | 6): number {
+  const t = text.trim().replace(/^\//, '');
+  if (/^\d+$/.test(t)) {
+    const bits = Number(t);
+    if (af === 6) return bits;
+    return bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  }
+  const bytes = ipaddr.IPv4.parse(t).toByteArray();
+  return ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+}
+
+/**
+ * The destinations of one service: live servers at their weight; dead or quorum-displaced
+ * inhibited servers at weight 0; the sorry server when the quorum is lost (weight 1), or at
+ * weight 0 with sorry_server_inhibit otherwise.
+ */
+function destinations(vs: VirtualServer, alive: readonly boolean[], quorumUp: boolean, svc: ExpandedService): IpvsDestination[] {
+  const sorry = vs.sorryServer;
+  const sorryActive = sorry !== null && !quorumUp;
+  const byKey = new Map<string, IpvsDestination>();
+  vs.realServers.forEach((rs, i) => {
+    let weight: number;
+    if (alive[i] && !sorryActive) weight = rs.weight;
+    else if (rs.inhibitOnFailure) weight = 0;
+    else return;
+    const d = dest(rs.address, rs.family, rs.port, rs.lvsMethod, svc, weight, rs.uthreshold, rs.lthreshold);
+    byKey.set(`${d.address} ${d.port}`, d);
+  });
+  if (sorry && (sorryActive || sorry.inhibit)) {
+    const family: 4 | 6 = sorry.address.includes(':') ? 6 : 4;
+    const d = dest(sorry.address, family, sorry.port, sorry.lvsMethod, svc, sorryActive ? 1 : 0, 0, 0);
+    const k = `${d.address} ${d.port}`;
+    // A sorry server that is also a real server (s_svr_duplicates_rs) keeps the real entry while the quorum holds.
+    if (sorryActive || !byKey.has(k)) byKey.set(k, d);
+  }
+  return [...byKey.values()];
+}
+
+/** Destination port as ipvs_cmd() sends it: NAT keeps the server's port; DR/TUN take the service's. */
+function dest(
+  address: string, af: 4 | 6, port: number, method: LvsMethod, svc: ExpandedService,
+  weight: number, upperThreshold: number, lowerThreshold: number,
+): IpvsDestination {
+  const destPort = method === 'NAT' ? port || svc.port : svc.port;
+  return { address, af, port: destPort, forward: FORWARD_OF_METHOD[method], weight, upperThreshold, lowerThreshold };
+}
