@@ -1,0 +1,212 @@
+/**
+ * Virtual IP addresses over rtnetlink (RTM_NEWADDR / RTM_DELADDR), the way keepalived's
+ * netlink_ipaddress() adds and removes them: the configured prefix, dev, scope, label and
+ * broadcast; IPv6 with IFA_F_NODAD so a VIP is usable at once after failover.
+ *
+ * Idempotent by design: adding an address that is already there (EEXIST) or deleting one that
+ * is not (EADDRNOTAVAIL) is "already so" and succeeds with changed = false. Every other
+ * failure is a NetError value naming the errno and the operation
+ * (`EPERM adding 192.168.1.200/32 to eth0`).
+ */
+import * as ipaddr from 'ipaddr.js';
+import { createRtNetlink, FlagsNew, rt, RtNetlinkSocket } from 'netlink';
+import type { VirtualIpAddress } from '../config/model';
+import { NetError, NetResult, fail, netError, ok } from './errors';
+
+/** The parts of a configured VIP the kernel needs (a config VirtualIpAddress fits). */
+export type VipSpec = Pick<VirtualIpAddress, 'address' | 'family' | 'prefixLen' | 'broadcast' | 'dev' | 'scope' | 'label'>;
+
+export interface InterfaceAddress {
+  address: string;
+  family: 4 | 6;
+  prefixLen: number;
+  dev: string;
+  index: number;
+  /** RT_SCOPE_* number (0 global, 200 site, 253 link, 254 host). */
+  scope: number;
+  label: string | null;
+  broadcast: string | null;
+  /** IFA_F_SECONDARY: another address on the interface covers the same subnet. */
+  secondary: boolean;
+}
+
+export interface ResidualRemoval {
+  removed: VipSpec[];
+  errors: NetError[];
+}
+
+export interface AddressManager {
+  /** Add a VIP; value = true when the kernel changed, false when it was already there. */
+  add(vip: VipSpec): Promise<NetResult<boolean>>;
+  /** Remove a VIP; value = true when the kernel changed, false when it was already gone. */
+  remove(vip: VipSpec): Promise<NetResult<boolean>>;
+  /** Addresses of one interface, IPv4 and IPv6, in the kernel's order. */
+  list(dev: string): Promise<NetResult<InterfaceAddress[]>>;
+  /**
+   * The interface's primary IPv4 address — the first non-secondary one, skipping `exclude`
+   * (the VIPs, so a /32 VIP that a crashed run left behind is never taken as the source).
+   * null when it has none.
+   */
+  primaryIPv4(dev: string, exclude?: readonly string[]): Promise<NetResult<string | null>>;
+  /**
+   * Crash recovery (keepalived's remove_residual_vips): delete every one of `vips` still present
+   * on its interface, e.g. left behind by a run that died without cleaning up.
+   */
+  removeResidual(vips: readonly VipSpec[]): Promise<ResidualRemoval>;
+  close(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+export function scopeNumber(scope: VipSpec['scope']): number {
+  return typeof scope === 'number' ? scope : SCOPES[scope];
+}
+
+/** `192.168.1.200/32` — how the address appears in messages. */
+export const vipText = (vip: Pick<VipSpec, 'address' | 'prefixLen'>) => `${vip.address}/${vip.prefixLen}`;
+
+const bytesOf = (address: string) => Buffer.from(ipaddr.parse(address).toByteArray());
+const textOf = (bytes: Buffer) => ipaddr.fromByteArray(Array.from(bytes)).toString();
+const sameAddress = (a: string, b: string) => ipaddr.parse(a).toNormalizedString() === ipaddr.parse(b).toNormalizedString();
+
+export function interfaceAddressOf(msg: rt.AddressMessage, dev: string): InterfaceAddress | null {
+  const { data, attrs } = msg;
+  const bytes = attrs.local ?? attrs.address;
+  if (!bytes || data.index === undefined || (data.family !== AF_INET && data.family !== AF_INET6)) return null;
+  // IFA_FLAGS (u32) supersedes ifa_flags (u8) when present.
+  const flags = attrs.flags ?? data.flags ?? {};
+  return {
+    address: textOf(bytes),
+    family: data.family === AF_INET ? 4 : 6,
+    prefixLen: data.prefixlen ?? 0,
+    dev,
+    index: data.index,
+    scope: data.scope ?? 0,
+    label: attrs.label ?? null,
+    broadcast: attrs.broadcast ? textOf(attrs.broadcast) : null,
+    secondary: !!flags.secondary,
+  };
+}
+
+export function firstPrimaryIPv4(addresses: readonly InterfaceAddress[], exclude: readonly string[] = []): string | null {
+  const found = addresses.find((a) => a.family === 4 && !a.secondary && !exclude.some((x) => sameAddress(x, a.address)));
+  return found ? found.address : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel side
+
+export function createAddressManager(): AddressManager {
+  // Unreferenced: the socket holds the event loop only while a request is in flight.
+  const sock: RtNetlinkSocket = createRtNetlink();
+
+  async function indexOf(dev: string, operation: string): Promise<NetResult<number>> {
+    try {
+      const link = (await sock.getLinks()).find((l) => l.attrs.ifname === dev);
+      return link?.data.index !== undefined ? ok(link.data.index) : fail('ENODEV', operation);
+    } catch (err) {
+      return { ok: false, error: netError(err, operation) };
+    }
+  }
+
+  /** The header and attributes naming one address on one interface. */
+  function message(vip: VipSpec, index: number, forAdd: boolean): [rt.Address, rt.AddressAttrs] {
+    const local = bytesOf(vip.address);
+    const data: rt.Address = {
+      family: vip.family === 4 ? AF_INET : AF_INET6,
+      prefixlen: vip.prefixLen,
+      scope: scopeNumber(vip.scope),
+      index,
+    };
+    const attrs: rt.AddressAttrs = { local, address: local };
+    if (forAdd) {
+      if (vip.family === 6) attrs.flags = { nodad: true };
+      if (vip.family === 4 && vip.label) attrs.label = vip.label;
+      if (vip.family === 4 && vip.broadcast) attrs.broadcast = bytesOf(vip.broadcast);
+    }
+    return [data, attrs];
+  }
+
+  async function list(dev: string): Promise<NetResult<InterfaceAddress[]>> {
+    const operation = `listing addresses of ${dev}`;
+    const index = await indexOf(dev, operation);
+    if (!index.ok) return index;
+    try {
+      const msgs = await sock.getAddresses();
+      return ok(
+        msgs
+          .filter((m) => m.data.index === index.value)
+          .map((m) => interfaceAddressOf(m, dev))
+          .filter((a): a is InterfaceAddress => a !== null),
+      );
+    } catch (err) {
+      return { ok: false, error: netError(err, operation) };
+    }
+  }
+
+  async function remove(vip: VipSpec): Promise<NetResult<boolean>> {
+    const operation = `removing ${vipText(vip)} from ${vip.dev}`;
+    const index = await indexOf(vip.dev, operation);
+    if (!index.ok) return index;
+    try {
+      const [data, attrs] = message(vip, index.value, false);
+      await sock.delAddress(data, attrs);
+      return ok(true);
+    } catch (err) {
+      const error = netError(err, operation);
+      return error.code === 'EADDRNOTAVAIL' ? ok(false) : { ok: false, error };
+    }
+  }
+
+  return {
+    list,
+    remove,
+
+    async add(vip) {
+      const operation = `adding ${vipText(vip)} to ${vip.dev}`;
+      const index = await indexOf(vip.dev, operation);
+      if (!index.ok) return index;
+      try {
+        const [data, attrs] = message(vip, index.value, true);
+        await sock.newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+        return ok(true);
+      } catch (err) {
+        const error = netError(err, operation);
+        return error.code === 'EEXIST' ? ok(false) : { ok: false, error };
+      }
+    },
+
+    async primaryIPv4(dev, exclude = []) {
+      const addresses = await list(dev);
+      return addresses.ok ? ok(firstPrimaryIPv4(addresses.value, exclude)) : addresses;
+    },
+
+    async removeResidual(vips) {
+      const result: ResidualRemoval = { removed: [], errors: [] };
+      const present = new Map<string, NetResult<InterfaceAddress[]>>();
+      for (const vip of vips) {
+        if (!present.has(vip.dev)) present.set(vip.dev, await list(vip.dev));
+        const onDev = present.get(vip.dev)!;
+        if (!onDev.ok) {
+          // A missing interface holds no residue; anything else is worth reporting once per VIP.
+          if (onDev.error.code !== 'ENODEV') result.errors.push(onDev.error);
+          continue;
+        }
+        const there = onDev.value.some((a) => a.prefixLen === vip.prefixLen && sameAddress(a.address, vip.address));
+        if (!there) continue;
+        const r = await remove(vip);
+        if (!r.ok) result.errors.push(r.error);
+        else if (r.value) result.removed.push(vip);
+      }
+      return result;
+    },
+
+    close: () => sock.socket.close(),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Interface state over rtnetlink: a one-shot query (name → index, MAC, up/down) and a monitor
+ * of the RTNLGRP_LINK multicast group that reports each interface going up or down, as
+ * keepalived's netlink reflector does for track_interface and each instance's own interface.
+ *
+ * "Up" is keepalived's IF_FLAGS_UP: IFF_UP (administratively up) and IFF_RUNNING (the kernel's
+ * RFC 2863 OPER_UP, i.e. carrier present). Address add/remove events ride along cheaply on the
+ * IPV4_IFADDR / IPV6_IFADDR groups.
+ *
+ * The netlink package's high-level 'message' event drops the message type (NEWADDR and
+ * DELADDR both arrive as kind 'address'), so events are read from the underlying socket and
+ * parsed with rt.parseMessage(type, data) to keep NEW vs DEL.
+ */
+import * as ipaddr from 'ipaddr.js';
+import { createRtNetlink, rt, RtNetlinkSocket, NetlinkMessage } from 'netlink';
+import { NetResult, netError, ok } from './errors';
+import { formatMac } from './mac';
+
+/** RFC 2863 ifOperStatus as the kernel reports it in IFLA_OPERSTATE. */
+export const OPER_STATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'] as const;
+export type OperState = (typeof OPER_STATES)[number];
+
+export interface LinkState {
+  name: string;
+  index: number;
+  /** Hardware address, null for links without one. */
+  mac: string | null;
+  /** IFF_UP: administratively up. */
+  adminUp: boolean;
+  /** IFF_RUNNING: operationally up (carrier). */
+  running: boolean;
+  operstate: OperState;
+  /** adminUp && running — what VRRP tracks. */
+  up: boolean;
+}
+
+export interface LinkEvent {
+  /** 'change': `up` flipped (or the link appeared); 'removed': the link was deleted. */
+  kind: 'change' | 'removed';
+  link: LinkState;
+}
+
+export interface AddressEvent {
+  kind: 'added' | 'removed';
+  index: number;
+  family: 4 | 6;
+  address: string;
+  prefixLen: number;
+  label: string | null;
+}
+
+/** Name → link lookup; enough for the GARP sender and the VRRP socket's ifindex. */
+export interface LinkQuery {
+  query(name: string): Promise<NetResult<LinkState | null>>;
+  list(): Promise<NetResult<LinkState[]>>;
+}
+
+export interface LinkMonitor extends LinkQuery {
+  onLink(cb: (event: LinkEvent) => void): void;
+  onAddress(cb: (event: AddressEvent) => void): void;
+  /** Leave the multicast groups and close the socket; releases the event loop. */
+  close(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure decoding and change detection
+
+const RTM_NEWLINK = 16;
+const RTM_DELLINK = 17;
+const RTM_NEWADDR = 20;
+const RTM_DELADDR = 21;
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+export function linkStateOf(msg: rt.LinkMessage): LinkState | null {
+  const { data, attrs } = msg;
+  if (data.index === undefined || attrs.ifname === undefined) return null;
+  const adminUp = !!data.flags?.up;
+  const running = !!data.flags?.running;
+  return {
+    name: attrs.ifname,
+    index: data.index,
+    mac: attrs.address && attrs.address.length === 6 ? formatMac(attrs.address) : null,
+    adminUp,
+    running,
+    operstate: OPER_STATES[attrs.operstate ?? 0] ?? 'unknown',
+    up: adminUp && running,
+  };
+}
+
+export function addressEventOf(type: number, msg: rt.AddressMessage): AddressEvent | null {
+  const { data, attrs } = msg;
+  const bytes = attrs.local ?? attrs.address;
+  if (!bytes || data.index === undefined || (data.family !== AF_INET && data.family !== AF_INET6)) return null;
+  return {
+    kind: type === RTM_DELADDR ? 'removed' : 'added',
+    index: data.index,
+    family: data.family === AF_INET ? 4 : 6,
+    address: ipaddr.fromByteArray(Array.from(bytes)).toString(),
+    prefixLen: data.prefixlen ?? 0,
+    label: attrs.label ?? null,
+  };
+}
+
+/**
+ * Last known `up` per interface name; turns the kernel's stream of RTM_NEWLINK (sent for any
+ * attribute change, often repeating the same state) into up/down transitions.
+ */
+export class LinkTable {
+  private readonly byName = new Map<string, LinkState>();
+
+  /** Record a link; returns the event to report, or null when `up` did not change. */
+  update(link: LinkState): LinkEvent | null {
+    const before = this.byName.get(link.name);
+    // A renamed link keeps its index: forget the old name.
+    for (const [name, known] of this.byName) if (known.index === link.index && name !== link.name) this.byName.delete(name);
+    this.byName.set(link.name, link);
+    return before && before.up === link.up ? null : { kind: 'change', link };
+  }
+
+  remove(link: LinkState): LinkEvent | null {
+    if (!this.byName.delete(link.name)) return null;
+    return { kind: 'removed', link: { ...link, adminUp: false, running: false, up: false } };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel side
+
+async function dumpLinks(sock: RtNetlinkSocket): Promise<NetResult<LinkState[]>> {
+  try {
+    const msgs = await sock.getLinks();
+    return ok(msgs.map(linkStateOf).filter((l): l is LinkState => l !== null));
+  } catch (err) {
+    return { ok: false, error: netError(err, 'listing links') };
+  }
+}
+
+function queryOver(sock: RtNetlinkSocket): LinkQuery {
+  return {
+    list: () => dumpLinks(sock),
+    async query(name) {
+      const links = await dumpLinks(sock);
+      return links.ok ? ok(links.value.find((l) => l.name === name) ?? null) : links;
+    },
+  };
+}
+
+/** A one-shot link query over its own rtnetlink socket (unreferenced: never holds the loop). */
+export function createLinkQuery(): LinkQuery & { close(): void } {
+  const sock = createRtNetlink();
+  return { ...queryOver(sock), close: () => sock.socket.close() };
+}
+
+/**
+ * Start monitoring links (and addresses). Resolves once the current link table has been read,
+ * so the first events reported are real transitions. The socket is referenced (keeps the
+ * process alive) until close().
+ */
+export async function createLinkMonitor(): Promise<NetResult<LinkMonitor>> {
+  let sock: RtNetlinkSocket;
+  try {
+    // The package's typings mark the raw buffer sizes as required; they are optional at run time.
+    sock = createRtNetlink({ ref: true } as Parameters<typeof createRtNetlink>[0]);
+    sock.addMembership('LINK');
+    sock.addMembership('IPV4_IFADDR');
+    sock.addMembership('IPV6_IFADDR');
+  } catch (err) {
+    return { ok: false, error: netError(err, 'subscribing to rtnetlink link and address events') };
+  }
+  const table = new LinkTable();
+  const linkListeners: Array<(e: LinkEvent) => void> = [];
+  const addressListeners: Array<(e: AddressEvent) => void> = [];
+  const emitLink = (e: LinkEvent | null) => e && linkListeners.forEach((cb) => cb(e));
+
+  sock.socket.on('message', (msgs: NetlinkMessage[]) => {
+    for (const m of msgs) {
+      if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
+        const link = linkStateOf(rt.parseMessage(m.type, m.data) as rt.LinkMessage);
+        if (link) emitLink(m.type === RTM_NEWLINK ? table.update(link) : table.remove(link));
+      } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
+        const e = addressEventOf(m.type, rt.parseMessage(m.type, m.data) as rt.AddressMessage);
+        if (e) addressListeners.forEach((cb) => cb(e));
+      }
+    }
+  });
+
+  const query = queryOver(sock);
+  const initial = await query.list();
+  if (!initial.ok) {
+    sock.socket.close();
+    return initial;
+  }
+  for (const link of initial.value) table.update(link);
+
+  return ok({
+    ...query,
+    onLink: (cb) => void linkListeners.push(cb),
+    onAddress: (cb) => void addressListeners.push(cb),
+    close: () => sock.socket.close(),
+  });
+}

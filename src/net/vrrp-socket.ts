@@ -1,0 +1,183 @@
+/**
+ * The VRRP transport for one interface: an IPv4 raw socket for IP protocol 112 (raw-socket),
+ * set up with the socket options keepalived's vrrp_if.c uses:
+ *
+ *   SO_BINDTODEVICE     send and receive on this interface only
+ *   IP_HDRINCL          the caller supplies the IPv4 header (TTL 255, TOS 0xc0, its own IP ID);
+ *                       the kernel fills in only the header checksum (and tot_len)
+ *   IP_MULTICAST_ALL=0  receive only the groups this socket joined, not every group any
+ *                       socket on the host joined
+ *   IP_ADD_MEMBERSHIP   join the VRRP group (224.0.0.18 by default) with a struct ip_mreqn
+ *                       naming the interface by index; dropped again on close
+ *   IP_MULTICAST_IF     and IP_MULTICAST_LOOP=0, so our own adverts are not read back
+ *
+ * Unicast mode (unicast_peer) is the same socket without a group: send() once per peer.
+ *
+ * Received packets are whole IPv4 packets, header included, so the receiver can check the TTL
+ * (RFC 5798 §7.1: 255 for multicast). raw-socket re-uses one receive buffer for every packet,
+ * so each packet is copied before it is handed on.
+ */
+import * as ipaddr from 'ipaddr.js';
+import { NetError, netError } from './errors';
+
+export const IPPROTO_VRRP = 112;
+export const VRRP_GROUP_IPV4 = '224.0.0.18';
+
+// Linux <linux/in.h>; raw-socket exports none of these.
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const IPPROTO_IP = 0;
+const IP_HDRINCL = 3;
+const IP_MULTICAST_IF = 32;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+const IP_DROP_MEMBERSHIP = 36;
+const IP_MULTICAST_ALL = 49;
+
+export interface VrrpTransport {
+  /**
+   * Send one prebuilt IPv4 packet (header + VRRP message) to `destination`, which must be the
+   * header's destination address (the group, or one unicast peer). Rejects with a NetError.
+   */
+  send(packet: Buffer, destination: string): Promise<void>;
+  /** Every received packet: the whole IPv4 packet (header included) and its source address. */
+  onPacket(cb: (packet: Buffer, source: string) => void): void;
+  /** A socket-level receive/poll error; raw-socket closes the socket after reporting it. */
+  onError(cb: (error: NetError) => void): void;
+  /** Leave the group and close the socket; releases the event loop. Idempotent. */
+  close(): void;
+}
+
+export interface VrrpSocketOptions {
+  /** Interface name, for SO_BINDTODEVICE. */
+  ifname: string;
+  /** Interface index, for ip_mreqn (LinkQuery.query gives it). */
+  ifindex: number;
+  /** Multicast group to join (vrrp_mcast_group4); null for unicast only. */
+  group?: string | null;
+  /** Receive buffer; adverts are small, but jumbo MTUs exist. Default 4096. */
+  bufferSize?: number;
+}
+
+/** The slice of raw-socket 1.8.1 used here (the package ships no typings). */
+interface RawSocket {
+  setOption(level: number, option: number, value: number): void;
+  setOption(level: number, option: number, value: Buffer, length: number): void;
+  send(buf: Buffer, offset: number, length: number, address: string, cb: (error: Error | null, bytes: number) => void): void;
+  on(event: 'message', cb: (buf: Buffer, source: string) => void): void;
+  on(event: 'error', cb: (error: Error) => void): void;
+  close(): void;
+}
+interface RawSocketModule {
+  createSocket(options: { protocol: number; addressFamily?: number; bufferSize?: number }): RawSocket;
+}
+
+/** struct ip_mreqn { in_addr imr_multiaddr; in_addr imr_address; int imr_ifindex; } */
+export function ipMreqn(group: string, ifindex: number): Buffer {
+  const b = Buffer.alloc(12);
+  b.set(ipaddr.IPv4.parse(group).toByteArray(), 0);
+  b.writeInt32LE(ifindex, 8); // host byte order; x86-64 and arm64 are little-endian
+  return b;
+}
+
+/** The destination address written in an IPv4 header, or a reason the buffer is not one. */
+export function headerDestination(packet: Buffer): string | { reason: string } {
+  if (packet.length < 20) return { reason: `${packet.length} bytes is shorter than an IPv4 header` };
+  if (packet[0] >> 4 !== 4) return { reason: `IP version ${packet[0] >> 4}, not 4` };
+  return ipaddr.fromByteArray(Array.from(packet.subarray(16, 20))).toString();
+}
+
+function loadRawSocket(): RawSocketModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('raw-socket') as RawSocketModule;
+}
+
+/**
+ * Open the VRRP socket of one interface. Throws a NetError (needs CAP_NET_RAW; ENODEV for an
+ * unknown interface) naming the option that failed.
+ */
+export function openVrrpSocket(opts: VrrpSocketOptions, raw: () => RawSocketModule = loadRawSocket): VrrpTransport {
+  const { ifname, ifindex } = opts;
+  const group = opts.group === undefined ? VRRP_GROUP_IPV4 : opts.group;
+  if (group !== null && !ipaddr.IPv4.parse(group).range().startsWith('multicast')) {
+    throw new NetError('EINVAL', `joining ${group} on ${ifname}: not a multicast group`);
+  }
+  let sock: RawSocket;
+  try {
+    sock = raw().createSocket({ protocol: IPPROTO_VRRP, bufferSize: opts.bufferSize ?? 4096 });
+  } catch (err) {
+    throw netError(err, `opening a raw IPv4 socket for protocol ${IPPROTO_VRRP} on ${ifname}`);
+  }
+  const setup = (what: string, apply: () => void) => {
+    try {
+      apply();
+    } catch (err) {
+      sock.close();
+      throw netError(err, `setting ${what} on the VRRP socket of ${ifname}`);
+    }
+  };
+  const name = Buffer.from(`${ifname}\0`);
+  setup(`SO_BINDTODEVICE ${ifname}`, () => sock.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length));
+  setup('IP_HDRINCL', () => sock.setOption(IPPROTO_IP, IP_HDRINCL, 1));
+  setup('IP_MULTICAST_ALL=0', () => sock.setOption(IPPROTO_IP, IP_MULTICAST_ALL, 0));
+  setup('IP_MULTICAST_LOOP=0', () => sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0));
+  const ifOnly = ipMreqn('0.0.0.0', ifindex);
+  setup(`IP_MULTICAST_IF ${ifname}`, () => sock.setOption(IPPROTO_IP, IP_MULTICAST_IF, ifOnly, ifOnly.length));
+  const membership = group === null ? null : ipMreqn(group, ifindex);
+  if (membership) {
+    setup(`IP_ADD_MEMBERSHIP ${group}`, () => sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, membership, membership.length));
+  }
+
+  const packetListeners: Array<(packet: Buffer, source: string) => void> = [];
+  const errorListeners: Array<(error: NetError) => void> = [];
+  // raw-socket silently drops queued sends on close; settle them here instead.
+  const pending = new Set<(error: NetError) => void>();
+  let closed = false;
+
+  sock.on('message', (buf, source) => {
+    const packet = Buffer.from(buf); // raw-socket's buffer is overwritten by the next recv
+    for (const cb of packetListeners) cb(packet, source);
+  });
+  sock.on('error', (err) => {
+    closed = true; // raw-socket closes the socket itself after an error event
+    const error = netError(err, `receiving on the VRRP socket of ${ifname}`);
+    for (const cb of errorListeners) cb(error);
+  });
+
+  return {
+    send(packet, destination) {
+      const operation = `sending VRRP to ${destination} on ${ifname}`;
+      if (closed) return Promise.reject(new NetError('EBADF', `${operation}: socket closed`));
+      const dst = headerDestination(packet);
+      if (typeof dst !== 'string') return Promise.reject(new NetError('EINVAL', `${operation}: ${dst.reason}`));
+      if (!ipaddr.isValid(destination) || dst !== ipaddr.parse(destination).toString()) {
+        return Promise.reject(new NetError('EINVAL', `${operation}: the IPv4 header says ${dst}`));
+      }
+      return new Promise((resolve, reject) => {
+        pending.add(reject);
+        sock.send(packet, 0, packet.length, destination, (err, bytes) => {
+          pending.delete(reject);
+          if (err) reject(netError(err, operation));
+          else if (bytes !== packet.length) reject(new NetError('EMSGSIZE', `${operation}: sent ${bytes} of ${packet.length} bytes`));
+          else resolve();
+        });
+      });
+    },
+    onPacket: (cb) => void packetListeners.push(cb),
+    onError: (cb) => void errorListeners.push(cb),
+    close() {
+      if (closed) return;
+      closed = true;
+      if (membership) {
+        try {
+          sock.setOption(IPPROTO_IP, IP_DROP_MEMBERSHIP, membership, membership.length);
+        } catch {
+          // The kernel drops the membership with the socket anyway (e.g. the link is gone).
+        }
+      }
+      sock.close();
+      for (const reject of pending) reject(new NetError('EBADF', `sending VRRP on ${ifname}: socket closed before the send`));
+      pending.clear();
+    },
+  };
+}
