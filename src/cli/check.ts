@@ -1,0 +1,65 @@
+/**
+ * `halo check -f FILE [--strict] [--dump]`: validate a keepalived.conf.
+ * Exit 0 valid (warnings on stderr), 1 invalid, 2 usage error or unreadable file.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { loadConfig } from '../config/load';
+import { formatDiagnostic } from '../config/model';
+import { summarize } from '../config/summary';
+
+const USAGE = 'usage: halo check -f FILE [--strict] [--dump]\n';
+
+interface Args {
+  file: string;
+  strict: boolean;
+  dump: boolean;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  let file: string | null = null;
+  let strict = false;
+  let dump = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-f' || a === '--config-file' || a === '--use-file') {
+      const v = argv[++i];
+      if (v === undefined) return `option '${a}' needs a file name`;
+      file = v;
+    } else if (a.startsWith('--config-file=') || a.startsWith('--use-file=')) file = a.slice(a.indexOf('=') + 1);
+    else if (a === '--strict') strict = true;
+    else if (a === '--dump') dump = true;
+    else if (a === '-h' || a === '--help') return '';
+    else return `unknown option '${a}'`;
+  }
+  if (file === null) return 'no config file given (-f FILE)';
+  return { file, strict, dump };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    if (args === '') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    process.stderr.write(`halo check: ${args}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    accessSync(args.file, constants.R_OK);
+    if (statSync(args.file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    process.stderr.write(`halo check: cannot read ${args.file}: ${code}\n`);
+    return 2;
+  }
+  const { model, diagnostics } = loadConfig(args.file, { strict: args.strict });
+  for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  if (model === null) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    process.stderr.write(`halo check: ${args.file}: ${errors} error${errors === 1 ? '' : 's'}\n`);
+    return 1;
+  }
+  process.stdout.write(args.dump ? JSON.stringify(model, null, 2) + '\n' : summarize(model));
+  return 0;
+}

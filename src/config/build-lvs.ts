@@ -1,0 +1,308 @@
+/**
+ * virtual_server, virtual_server_group, real_server and checker blocks → model. Checker
+ * timing is inherited checker ← real_server ← virtual_server ← built-in (check_data.c).
+ */
+import ipaddr from 'ipaddr.js';
+import type { BuildContext } from './context';
+import type {
+  Checker, LvsMethod, LvsScheduler, Protocol, RealServer, TcpCheck, UnsupportedCheck, VirtualServer,
+  VirtualServerGroup, VirtualServerGroupEntry, VirtualServerKey,
+} from './model';
+import type { Statement, Word } from './parse';
+
+export const DEFAULT_DELAY_LOOP_MS = 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_RETRY = 1;
+export const DEFAULT_DELAY_BEFORE_RETRY_MS = 1_000;
+/** IPVS_SVC_PERSISTENT_TIMEOUT: `persistence_timeout` without a value, and port-0 services. */
+export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
+
+const SCHEDULERS = new Set<LvsScheduler>(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
+const METHODS = new Set<LvsMethod>(['NAT', 'DR', 'TUN']);
+const PROTOCOLS = new Set<Protocol>(['TCP', 'UDP', 'SCTP']);
+const UNSUPPORTED_CHECKERS = new Set<UnsupportedCheck['kind']>([
+  'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK',
+]);
+const IGNORED_VS = new Set(['virtualhost', 'smtp_alert', 'snmp_name', 'ip_family', 'persistence_engine', 'log_all_failures']);
+
+/** The checker timing settings any level may give; null = inherit. */
+interface CheckTiming {
+  connectTimeoutMs: number | null;
+  retry: number | null;
+  delayBeforeRetryMs: number | null;
+  warmupMs: number | null;
+  delayLoopMs: number | null;
+}
+
+function noTiming(): CheckTiming {
+  return { connectTimeoutMs: null, retry: null, delayBeforeRetryMs: null, warmupMs: null, delayLoopMs: null };
+}
+
+/** Timing keywords valid in virtual_server, real_server and checkers; true when `s` was one. */
+function timingKeyword(ctx: BuildContext, s: Statement, t: CheckTiming): boolean {
+  switch (s.keyword.value) {
+    case 'connect_timeout': t.connectTimeoutMs = ctx.timerMs(s, 0.001, 86400) ?? t.connectTimeoutMs; return true;
+    case 'retry': case 'nb_get_retry': t.retry = ctx.int(s, 0, 1_000_000) ?? t.retry; return true;
+    case 'delay_before_retry': t.delayBeforeRetryMs = ctx.timerMs(s, 0, 86400) ?? t.delayBeforeRetryMs; return true;
+    case 'warmup': t.warmupMs = ctx.timerMs(s, 0, 86400) ?? t.warmupMs; return true;
+    case 'delay_loop': t.delayLoopMs = ctx.timerMs(s, 0.001, 86400) ?? t.delayLoopMs; return true;
+    default: return false;
+  }
+}
+
+function lvsMethod(ctx: BuildContext, s: Statement): LvsMethod | null {
+  const w = ctx.arg(s, 0, 'NAT, DR or TUN');
+  if (!w) return null;
+  const m = w.value.toUpperCase() as LvsMethod;
+  if (!METHODS.has(m)) {
+    ctx.error(w, `${s.keyword.value}: unknown forwarding method '${w.value}' (NAT, DR or TUN)`);
+    return null;
+  }
+  if (s.args.length > 1) ctx.warn(s.args[1], `${s.keyword.value}: tunnel options are not supported yet; ignored`);
+  return m;
+}
+
+export interface VirtualServerDraft {
+  server: VirtualServer;
+  groupWord: Word | null;
+}
+
+export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServerDraft | null {
+  const block = ctx.needBlock(s);
+  const first = ctx.arg(s, 0, 'IP PORT, fwmark N or group NAME');
+  if (!first || !block) return null;
+  let key: VirtualServerKey | null = null;
+  let groupWord: Word | null = null;
+  let vsPort = 0;
+  let family: 4 | 6 = 4;
+  if (first.value === 'fwmark') {
+    const n = ctx.int(s, 1, 0xffffffff, 1);
+    if (n !== null) key = { kind: 'fwmark', fwmark: n, family: 4 };
+  } else if (first.value === 'group') {
+    groupWord = ctx.arg(s, 1, 'a virtual_server_group name');
+    if (groupWord) key = { kind: 'group', group: groupWord.value };
+  } else {
+    const a = ctx.addressWord(first, 'virtual_server');
+    const p = s.args[1] ? ctx.port(s.args[1], 'virtual_server') : 0;
+    if (a && p !== null) {
+      family = a.family;
+      vsPort = p;
+      key = { kind: 'addr', protocol: 'TCP', address: a.address, family: a.family, port: p };
+    }
+  }
+  const vs: VirtualServer = {
+    key: key ?? { kind: 'fwmark', fwmark: 0, family: 4 },
+    protocol: 'TCP', lvsSched: 'wlc', lvsMethod: 'NAT', persistenceTimeout: null, persistenceGranularity: null,
+    schedFlags: { flag1: false, flag2: false, flag3: false }, ops: false, hashed: false,
+    delayLoopMs: DEFAULT_DELAY_LOOP_MS, quorum: 1, hysteresis: 0, quorumUp: null, quorumDown: null, sorryServer: null,
+    inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, realServers: [], location: ctx.loc(s.keyword),
+  };
+  const timing = noTiming();
+  const rsStatements: Statement[] = [];
+  let sorryMethod: LvsMethod | null = null;
+  let sorryInhibit = false;
+  let sorry: { address: string; port: number } | null = null;
+  const where = `virtual_server ${s.args.map((w) => w.value).join(' ')}`;
+  for (const b of block) {
+    if (timingKeyword(ctx, b, timing)) continue;
+    const kw = b.keyword.value;
+    switch (kw) {
+      case 'lb_algo': case 'lvs_sched': {
+        const w = ctx.arg(b, 0, 'a scheduler');
+        if (w && SCHEDULERS.has(w.value as LvsScheduler)) vs.lvsSched = w.value as LvsScheduler;
+        else if (w) ctx.error(w, `${kw}: unknown scheduler '${w.value}'`);
+        break;
+      }
+      case 'lb_kind': case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) vs.lvsMethod = m; break; }
+      case 'protocol': {
+        const w = ctx.arg(b, 0, 'TCP, UDP or SCTP');
+        if (w && PROTOCOLS.has(w.value.toUpperCase() as Protocol)) vs.protocol = w.value.toUpperCase() as Protocol;
+        else if (w) ctx.error(w, `protocol: unknown protocol '${w.value}' (TCP, UDP or SCTP)`);
+        break;
+      }
+      case 'persistence_timeout':
+        vs.persistenceTimeout = b.args.length === 0 ? DEFAULT_PERSISTENCE_TIMEOUT : (ctx.int(b, 1, 86400 * 31) ?? vs.persistenceTimeout);
+        break;
+      case 'persistence_granularity': {
+        const w = ctx.arg(b, 0, 'a netmask');
+        if (!w) break;
+        if (ipaddr.IPv4.isValidFourPartDecimal(w.value) && ipaddr.IPv4.parse(w.value).prefixLengthFromSubnetMask() !== null) vs.persistenceGranularity = w.value;
+        else if (/^\d+$/.test(w.value) && Number(w.value) <= 128) vs.persistenceGranularity = w.value;
+        else ctx.error(w, `persistence_granularity: '${w.value}' is not a netmask`);
+        break;
+      }
+      case 'quorum': vs.quorum = ctx.int(b, 1, 65535) ?? vs.quorum; break;
+      case 'hysteresis': vs.hysteresis = ctx.int(b, 0, 65535) ?? vs.hysteresis; break;
+      case 'quorum_up': vs.quorumUp = ctx.command(b); break;
+      case 'quorum_down': vs.quorumDown = ctx.command(b); break;
+      case 'sorry_server': {
+        const a = ctx.address(b);
+        const p = b.args[1] ? ctx.port(b.args[1], 'sorry_server') : vsPort;
+        if (a && p !== null) sorry = { address: a.address, port: p };
+        break;
+      }
+      case 'sorry_server_inhibit': sorryInhibit = ctx.bool(b); break;
+      case 'sorry_server_lvs_method': sorryMethod = lvsMethod(ctx, b); break;
+      case 'inhibit_on_failure': vs.inhibitOnFailure = ctx.bool(b); break;
+      case 'alpha': vs.alpha = ctx.bool(b); break;
+      case 'omega': vs.omega = ctx.bool(b); break;
+      case 'ha_suspend': vs.haSuspend = ctx.bool(b); break;
+      case 'ops': vs.ops = true; break;
+      case 'hashed': vs.hashed = true; break;
+      case 'flag-1': case 'sh-fallback': case 'mh-fallback': vs.schedFlags.flag1 = true; break;
+      case 'flag-2': case 'sh-port': case 'mh-port': vs.schedFlags.flag2 = true; break;
+      case 'flag-3': vs.schedFlags.flag3 = true; break;
+      case 'real_server': rsStatements.push(b); break;
+      default:
+        if (IGNORED_VS.has(kw)) ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
+        else ctx.unknown(b, where);
+    }
+  }
+  if (key === null) return null;
+  if (key.kind === 'addr') key.protocol = vs.protocol;
+  if (vs.ops && vs.protocol !== 'UDP') ctx.warn(s.keyword, `${where}: 'ops' only applies to UDP services; ignored as keepalived does`);
+  // A port-0 address service (all ports) must be persistent (check_data.c).
+  if (key.kind === 'addr' && key.port === 0 && vs.persistenceTimeout === null) vs.persistenceTimeout = DEFAULT_PERSISTENCE_TIMEOUT;
+  vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
+  for (const r of rsStatements) {
+    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family);
+    if (rs) vs.realServers.push(rs);
+  }
+  return { server: vs, groupWord };
+}
+
+function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6): RealServer | null {
+  const addrWord = ctx.arg(s, 0, 'IP [PORT]');
+  const block = s.block ?? [];
+  if (!addrWord) return null;
+  const a = ctx.addressWord(addrWord, 'real_server');
+  const port = s.args[1] ? ctx.port(s.args[1], 'real_server') : vsPort;
+  if (!a || port === null) return null;
+  if (vs.key.kind === 'addr' && a.family !== vsFamily && vs.lvsMethod !== 'TUN') {
+    ctx.error(addrWord, `real_server ${a.address}: address family differs from the virtual server's (only TUN may mix)`);
+  }
+  const rs: RealServer = {
+    address: a.address, family: a.family, port, weight: 1, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
+    uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
+  };
+  const timing = noTiming();
+  const checkerStatements: Statement[] = [];
+  for (const b of block) {
+    if (timingKeyword(ctx, b, timing)) continue;
+    const kw = b.keyword.value;
+    switch (kw) {
+      case 'weight': rs.weight = ctx.int(b, 0, 65535) ?? rs.weight; break;
+      case 'lvs_method': case 'lb_kind': { const m = lvsMethod(ctx, b); if (m) rs.lvsMethod = m; break; }
+      case 'inhibit_on_failure': rs.inhibitOnFailure = ctx.bool(b); break;
+      case 'uthreshold': rs.uthreshold = ctx.int(b, 0, 65535) ?? rs.uthreshold; break;
+      case 'lthreshold': rs.lthreshold = ctx.int(b, 0, 65535) ?? rs.lthreshold; break;
+      case 'notify_up': rs.notifyUp = ctx.command(b); break;
+      case 'notify_down': rs.notifyDown = ctx.command(b); break;
+      case 'alpha': rs.alpha = ctx.bool(b); break;
+      case 'TCP_CHECK': checkerStatements.push(b); break;
+      case 'virtualhost': case 'smtp_alert': case 'snmp_name': case 'log_all_failures':
+        ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
+        break;
+      default:
+        if (UNSUPPORTED_CHECKERS.has(kw as UnsupportedCheck['kind'])) checkerStatements.push(b);
+        else ctx.unknown(b, `real_server ${a.address}`);
+    }
+  }
+  if (rs.lthreshold && rs.uthreshold && rs.lthreshold > rs.uthreshold) {
+    ctx.error(s.keyword, `real_server ${a.address}: lthreshold ${rs.lthreshold} is above uthreshold ${rs.uthreshold}`);
+  }
+  const inherited: CheckTiming = {
+    connectTimeoutMs: timing.connectTimeoutMs ?? vsTiming.connectTimeoutMs,
+    retry: timing.retry ?? vsTiming.retry,
+    delayBeforeRetryMs: timing.delayBeforeRetryMs ?? vsTiming.delayBeforeRetryMs,
+    warmupMs: timing.warmupMs ?? vsTiming.warmupMs,
+    delayLoopMs: timing.delayLoopMs ?? vsTiming.delayLoopMs,
+  };
+  for (const c of checkerStatements) {
+    const checker = c.keyword.value === 'TCP_CHECK' ? buildTcpCheck(ctx, c, rs, inherited) : buildUnsupportedCheck(ctx, c);
+    if (checker) rs.checkers.push(checker);
+  }
+  return rs;
+}
+
+function buildTcpCheck(ctx: BuildContext, s: Statement, rs: RealServer, inherited: CheckTiming): TcpCheck | null {
+  const own = noTiming();
+  const c: TcpCheck = {
+    kind: 'TCP_CHECK', connectIp: rs.address, connectPort: rs.port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
+    connectTimeoutMs: 0, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, delayLoopMs: 0, alpha: rs.alpha,
+    logAllFailures: false, location: ctx.loc(s.keyword),
+  };
+  for (const b of s.block ?? []) {
+    if (b.keyword.value === 'nb_get_retry') {
+      ctx.warn(b.keyword, "'nb_get_retry' is only accepted in HTTP_GET; use 'retry'");
+      continue;
+    }
+    if (timingKeyword(ctx, b, own)) continue;
+    switch (b.keyword.value) {
+      case 'connect_ip': c.connectIp = ctx.address(b)?.address ?? c.connectIp; break;
+      case 'connect_port': { const w = ctx.arg(b, 0, 'a port'); const p = w ? ctx.port(w, 'connect_port') : null; if (p !== null) c.connectPort = p; break; }
+      case 'bindto': c.bindto = ctx.address(b)?.address ?? null; break;
+      case 'bind_port': { const w = ctx.arg(b, 0, 'a port'); c.bindPort = w ? ctx.port(w, 'bind_port') : null; break; }
+      case 'bind_if': c.bindIf = ctx.str(b); break;
+      case 'fwmark': c.fwmark = ctx.int(b, 0, 0xffffffff); break;
+      case 'alpha': c.alpha = ctx.bool(b); break;
+      case 'log_all_failures': c.logAllFailures = ctx.bool(b); break;
+      default: ctx.unknown(b, 'TCP_CHECK');
+    }
+  }
+  if (c.connectPort === 0) ctx.error(s.keyword, `TCP_CHECK for ${rs.address}: no port to connect to (give connect_port)`);
+  c.connectTimeoutMs = own.connectTimeoutMs ?? inherited.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  c.retry = own.retry ?? inherited.retry ?? DEFAULT_RETRY;
+  c.delayBeforeRetryMs = own.delayBeforeRetryMs ?? inherited.delayBeforeRetryMs ?? DEFAULT_DELAY_BEFORE_RETRY_MS;
+  c.delayLoopMs = own.delayLoopMs ?? inherited.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  c.warmupMs = own.warmupMs ?? inherited.warmupMs ?? c.delayLoopMs;
+  return c;
+}
+
+function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedCheck {
+  const settings: Record<string, string[]> = {};
+  const collect = (stmts: Statement[], prefix: string): void => {
+    for (const b of stmts) {
+      const key = prefix + b.keyword.value;
+      settings[key] = [...(settings[key] ?? []), ...b.args.map((w) => w.value)];
+      if (b.block) collect(b.block, `${key}.`);
+    }
+  };
+  collect(s.block ?? [], '');
+  ctx.warn(s.keyword, `${s.keyword.value} is not supported yet: parsed, but this real server is not health-checked by it`);
+  return { kind: s.keyword.value as UnsupportedCheck['kind'], settings, location: ctx.loc(s.keyword) };
+}
+
+export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): VirtualServerGroup | null {
+  const name = ctx.arg(s, 0, 'a name');
+  const block = ctx.needBlock(s);
+  if (!name || !block) return null;
+  const entries: VirtualServerGroupEntry[] = [];
+  for (const e of block) {
+    if (e.keyword.value === 'fwmark') {
+      const n = ctx.int(e, 1, 0xffffffff);
+      if (n !== null) entries.push({ kind: 'fwmark', fwmark: n });
+      continue;
+    }
+    const port = e.args[0] ? ctx.port(e.args[0], 'virtual_server_group') : 0;
+    const range = /^(.*)-(\d+)$/.exec(e.keyword.value);
+    if (range) {
+      const a = ctx.addressWord({ ...e.keyword, value: range[1] }, 'virtual_server_group');
+      if (!a || port === null) continue;
+      const last = Number(range[2]);
+      const bytes = ipaddr.parse(a.address).toByteArray();
+      const firstLast = a.family === 4 ? bytes[3] : (bytes[14] << 8) | bytes[15];
+      const max = a.family === 4 ? 255 : 0xffff;
+      if (last < firstLast || last > max) {
+        ctx.error(e.keyword, `virtual_server_group ${name.value}: bad range '${e.keyword.value}'`);
+        continue;
+      }
+      entries.push({ kind: 'range', address: a.address, family: a.family, last, port });
+      continue;
+    }
+    const a = ctx.addressWord(e.keyword, 'virtual_server_group');
+    if (a && port !== null) entries.push({ kind: 'addr', address: a.address, family: a.family, port });
+  }
+  return { name: name.value, entries, location: ctx.loc(s.keyword) };
+}

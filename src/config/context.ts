@@ -1,0 +1,150 @@
+/**
+ * What every section builder shares: located diagnostics and keepalived's value readers
+ * (integers with ranges, timers in seconds, booleans, addresses), each reporting its own
+ * error at the offending word and returning null so the builder keeps going.
+ */
+import ipaddr from 'ipaddr.js';
+import type { Diagnostic, SourceLocation } from './model';
+import type { Statement, Word } from './parse';
+import type { SourceMap } from './source';
+
+export interface ParsedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export class BuildContext {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(private readonly sources: SourceMap) {}
+
+  loc(w: Word): SourceLocation {
+    return this.sources.locate(w.line, w.col);
+  }
+
+  error(w: Word, message: string): void {
+    this.diagnostics.push({ severity: 'error', message, location: this.loc(w) });
+  }
+
+  warn(w: Word, message: string): void {
+    this.diagnostics.push({ severity: 'warning', message, location: this.loc(w) });
+  }
+
+  unknown(s: Statement, section: string): void {
+    this.warn(s.keyword, `unknown keyword '${s.keyword.value}' in ${section}`);
+  }
+
+  /** The statement's i-th argument, or an error naming what is missing. */
+  arg(s: Statement, i = 0, what = 'a value'): Word | null {
+    const w = s.args[i];
+    if (w === undefined) {
+      this.error(s.keyword, `'${s.keyword.value}' needs ${what}`);
+      return null;
+    }
+    return w;
+  }
+
+  /** Argument as a string (the first one by default). */
+  str(s: Statement, i = 0): string | null {
+    return this.arg(s, i)?.value ?? null;
+  }
+
+  /** An integer in [min, max]; keepalived rejects out-of-range values with an error. */
+  int(s: Statement, min: number, max: number, i = 0): number | null {
+    const w = this.arg(s, i, 'a number');
+    return w ? this.intWord(w, min, max, s.keyword.value) : null;
+  }
+
+  intWord(w: Word, min: number, max: number, what: string): number | null {
+    if (!/^[-+]?\d+$/.test(w.value)) {
+      this.error(w, `${what}: '${w.value}' is not an integer`);
+      return null;
+    }
+    const n = Number(w.value);
+    if (n < min || n > max) {
+      this.error(w, `${what}: ${n} is out of range ${min}-${max}`);
+      return null;
+    }
+    return n;
+  }
+
+  /** A duration in seconds (fractions allowed), returned in milliseconds. */
+  timerMs(s: Statement, minSec: number, maxSec: number, i = 0): number | null {
+    const w = this.arg(s, i, 'a time in seconds');
+    if (!w) return null;
+    if (!/^\d+(\.\d+)?$|^\.\d+$/.test(w.value)) {
+      this.error(w, `${s.keyword.value}: '${w.value}' is not a number of seconds`);
+      return null;
+    }
+    const sec = Number(w.value);
+    if (sec < minSec || sec > maxSec) {
+      this.error(w, `${s.keyword.value}: ${w.value} is out of range ${minSec}-${maxSec} seconds`);
+      return null;
+    }
+    return Math.round(sec * 1000);
+  }
+
+  /** `keyword` alone = true; `keyword on|true|yes|off|false|no` as keepalived's check_true_false(). */
+  bool(s: Statement, i = 0): boolean {
+    const w = s.args[i];
+    if (w === undefined) return true;
+    const v = w.value.toLowerCase();
+    if (v === 'true' || v === 'on' || v === 'yes') return true;
+    if (v === 'false' || v === 'off' || v === 'no') return false;
+    this.error(w, `${s.keyword.value}: '${w.value}' is not one of on/off, true/false, yes/no`);
+    return true;
+  }
+
+  /** A bare IPv4/IPv6 address (no prefix), canonical form. */
+  addressWord(w: Word, what: string): ParsedAddress | null {
+    try {
+      const a = ipaddr.parse(w.value);
+      return { address: a.toString(), family: a.kind() === 'ipv4' ? 4 : 6 };
+    } catch {
+      this.error(w, `${what}: '${w.value}' is not a valid IP address`);
+      return null;
+    }
+  }
+
+  address(s: Statement, i = 0): ParsedAddress | null {
+    const w = this.arg(s, i, 'an IP address');
+    return w ? this.addressWord(w, s.keyword.value) : null;
+  }
+
+  port(w: Word, what: string): number | null {
+    return this.intWord(w, 0, 65535, `${what} port`);
+  }
+
+  /** The rest of the line as a command (notify scripts): one quoted word is split as a shell would. */
+  command(s: Statement): string[] | null {
+    if (s.args.length === 0) {
+      this.error(s.keyword, `'${s.keyword.value}' needs a script`);
+      return null;
+    }
+    if (s.args.length === 1 && s.args[0].quoted) return splitCommand(s.args[0].value);
+    return s.args.map((w) => w.value);
+  }
+
+  /** Every argument of a statement must be used; report the first extra one. */
+  noMoreArgs(s: Statement, used: number): void {
+    const w = s.args[used];
+    if (w !== undefined) this.warn(w, `'${s.keyword.value}': extra argument '${w.value}' ignored`);
+  }
+
+  /** A block keyword written without its block. */
+  needBlock(s: Statement): Statement[] | null {
+    if (s.block === null) {
+      this.error(s.keyword, `'${s.keyword.value}' needs a { } block`);
+      return null;
+    }
+    return s.block;
+  }
+}
+
+/** keepalived splits a quoted script on blanks, keeping 'single'-quoted parts whole. */
+export function splitCommand(text: string): string[] {
+  const out: string[] = [];
+  const re = /'([^']*)'|(\S+)/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push(m[1] ?? m[2]);
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * The config front end's public entry: keepalived.conf → { model, diagnostics }.
+ *
+ * `model` is null when any error was found (with `strict`, warnings count as errors).
+ * Diagnostics are sorted by place so the user reads them top to bottom.
+ */
+import { readFileSync } from 'node:fs';
+import { buildModel } from './build';
+import type { Diagnostic, Model } from './model';
+import { parseStatements } from './parse';
+import { errnoName, preprocess } from './preprocess';
+
+export interface LoadResult {
+  model: Model | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadOptions {
+  /** Treat warnings as errors (`halo check --strict`). */
+  strict?: boolean;
+}
+
+export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return {
+      model: null,
+      diagnostics: [{ severity: 'error', message: `cannot read config file: ${errnoName(err)}`, location: { file: path, line: 0, col: 0 } }],
+    };
+  }
+  return parseConfigText(text, path, opts);
+}
+
+/** Parse `text` as if it were the file `fileName` (includes resolve against its directory). */
+export function parseConfigText(text: string, fileName: string, opts: LoadOptions = {}): LoadResult {
+  const pre = preprocess(text, fileName);
+  const parsed = parseStatements(pre.text, pre.sources);
+  let diagnostics = [...pre.diagnostics, ...parsed.diagnostics];
+  let model: Model | null = null;
+  if (parsed.statements) {
+    const built = buildModel(parsed.statements, pre.sources, fileName);
+    diagnostics.push(...built.diagnostics);
+    model = built.model;
+  }
+  if (opts.strict) diagnostics = diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d));
+  if (diagnostics.some((d) => d.severity === 'error')) model = null;
+  return { model, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  // Files in the order they were first mentioned, then by place; stable for equal places.
+  const fileRank = new Map<string, number>();
+  for (const d of ds) if (!fileRank.has(d.location.file)) fileRank.set(d.location.file, fileRank.size);
+  return ds
+    .map((d, i) => ({ d, i, f: fileRank.get(d.location.file) ?? 0 }))
+    .sort((a, b) => a.f - b.f || a.d.location.line - b.d.location.line || a.d.location.col - b.d.location.col || a.i - b.i)
+    .map((x) => x.d);
+}

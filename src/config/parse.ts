@@ -1,0 +1,104 @@
+/**
+ * Preprocessed text → statement tree, through the nearley grammar (grammar/keepalived.ne).
+ * The grammar's actions build cons cells; they are flattened here once, after feed().
+ */
+import { Grammar, Parser } from 'nearley';
+import grammar from './grammar.generated';
+import { TokenStream, type Token } from './lexer';
+import type { Diagnostic } from './model';
+import type { SourceMap } from './source';
+
+/** One word of a statement; `line` is a preprocessed line (see SourceMap). */
+export interface Word {
+  value: string;
+  quoted: boolean;
+  line: number;
+  col: number;
+}
+
+/** `keyword args... [{ block }]`. */
+export interface Statement {
+  keyword: Word;
+  args: Word[];
+  block: Statement[] | null;
+}
+
+interface Cons<T> {
+  prev: Cons<T> | null;
+  item: T;
+}
+interface RawStmt {
+  words: Cons<Token>;
+  block: { stmts: Cons<RawStmt> | null } | null;
+}
+
+const compiled = Grammar.fromCompiled(grammar);
+
+export interface ParseResult {
+  statements: Statement[] | null;
+  diagnostics: Diagnostic[];
+}
+
+export function parseStatements(text: string, sources: SourceMap): ParseResult {
+  const stream = new TokenStream();
+  const parser = new Parser(compiled, { lexer: stream });
+  const diagnostics: Diagnostic[] = [];
+  try {
+    parser.feed(text);
+  } catch (err) {
+    for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message));
+    const t = (err as { token?: Token }).token;
+    // Brace errors are already reported (and explain this one), so add nearley's only if new.
+    if (diagnostics.length === 0) {
+      diagnostics.push(
+        t ? syntax(sources, t.line, t.col, `unexpected ${describe(t)}`) : syntax(sources, 1, 1, 'syntax error'),
+      );
+    }
+    return { statements: null, diagnostics };
+  }
+  for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message));
+  if (diagnostics.length > 0) return { statements: null, diagnostics };
+  if (parser.results.length !== 1) {
+    // The filtered token stream makes this unreachable; say so loudly rather than guess.
+    const last = stream.tokens[stream.tokens.length - 1];
+    diagnostics.push(
+      syntax(sources, last?.line ?? 1, last?.col ?? 1, `internal: ${parser.results.length} parses of the statement tree`),
+    );
+    return { statements: null, diagnostics };
+  }
+  return { statements: flattenStmts(parser.results[0] as Cons<RawStmt> | null), diagnostics };
+}
+
+function describe(t: Token): string {
+  if (t.type === 'nl') return 'end of line';
+  if (t.type === 'lbrace' || t.type === 'rbrace') return `'${t.value}'`;
+  return `'${t.value}'`;
+}
+
+function syntax(sources: SourceMap, line: number, col: number, message: string): Diagnostic {
+  return { severity: 'error', message, location: sources.locate(line, col) };
+}
+
+function toArray<T>(list: Cons<T> | null): T[] {
+  let n = 0;
+  for (let c = list; c !== null; c = c.prev) n++;
+  const out = new Array<T>(n);
+  for (let c = list; c !== null; c = c.prev) out[--n] = c.item;
+  return out;
+}
+
+function flattenStmts(list: Cons<RawStmt> | null): Statement[] {
+  const raw = toArray(list);
+  const out = new Array<Statement>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const r = raw[i];
+    const words = toArray(r.words);
+    const w = words.map(toWord);
+    out[i] = { keyword: w[0], args: w.slice(1), block: r.block ? flattenStmts(r.block.stmts) : null };
+  }
+  return out;
+}
+
+function toWord(t: Token): Word {
+  return { value: t.value, quoted: t.type === 'string', line: t.line, col: t.col };
+}

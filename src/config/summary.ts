@@ -1,0 +1,45 @@
+/** The short human summary `halo check` prints for a valid config. */
+import type { Checker, Model, VirtualServer } from './model';
+
+function vsName(v: VirtualServer): string {
+  const k = v.key;
+  if (k.kind === 'addr') return `${v.protocol} ${k.family === 6 ? `[${k.address}]` : k.address}:${k.port}`;
+  if (k.kind === 'fwmark') return `FWM ${k.fwmark}`;
+  return `group ${k.group}`;
+}
+
+function checkName(c: Checker): string {
+  if (c.kind !== 'TCP_CHECK') return `${c.kind} (not supported yet)`;
+  return `TCP_CHECK ${c.connectIp}:${c.connectPort} every ${c.delayLoopMs / 1000}s timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+}
+
+export function summarize(m: Model): string {
+  const out: string[] = [];
+  const g = m.globalDefs;
+  out.push(`${m.file}: valid`);
+  out.push(`global: router_id ${g.routerId ?? '(hostname)'}, VRRP v${g.vrrpVersion}${g.vrrpStrict ? ', strict' : ''}`);
+  out.push(`vrrp_instances: ${m.vrrpInstances.length}`);
+  for (const i of m.vrrpInstances) {
+    const vips = i.virtualIpAddresses.map((v) => `${v.address}/${v.prefixLen}`).join(' ');
+    const flags = [i.nopreempt ? 'nopreempt' : '', i.authType !== 'NONE' ? `auth ${i.authType}` : '', i.unicastPeers.length ? `unicast to ${i.unicastPeers.map((p) => p.address).join(',')}` : '']
+      .filter(Boolean)
+      .join(', ');
+    out.push(
+      `  ${i.name}: ${i.initialState} on ${i.interface}, VRID ${i.virtualRouterId}, priority ${i.priority}, advert ${i.advertIntMs / 1000}s, v${i.version}` +
+        (flags ? `, ${flags}` : ''),
+    );
+    out.push(`    VIPs: ${vips || '(none)'}`);
+  }
+  out.push(`vrrp_sync_groups: ${m.vrrpSyncGroups.length}`);
+  for (const s of m.vrrpSyncGroups) out.push(`  ${s.name}: ${s.group.join(' ')}`);
+  out.push(`virtual_servers: ${m.virtualServers.length}`);
+  for (const v of m.virtualServers) {
+    const persist = v.persistenceTimeout !== null ? `, persistent ${v.persistenceTimeout}s` : '';
+    out.push(`  ${vsName(v)} ${v.lvsSched} ${v.lvsMethod}, delay_loop ${v.delayLoopMs / 1000}s, quorum ${v.quorum}${persist}`);
+    for (const r of v.realServers) {
+      out.push(`    -> ${r.family === 6 ? `[${r.address}]` : r.address}:${r.port} weight ${r.weight} ${r.lvsMethod}${r.inhibitOnFailure ? ' inhibit_on_failure' : ''}`);
+      for (const c of r.checkers) out.push(`       ${checkName(c)}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
