@@ -1,0 +1,85 @@
+/**
+ * A test agent: runs inside one network namespace and exposes src/net over JSON lines on
+ * stdin/stdout, so a netns test in the host namespace can drive the real modules against the
+ * namespace's kernel state. Requests: {"id":1,"method":"addr.add","args":[...]}; replies:
+ * {"id":1,"result":...} or {"id":1,"error":{"message","code"}}; events: {"event":"packet",...}.
+ * Buffers travel as hex. Exits when stdin closes or on "exit".
+ */
+import * as readline from 'readline';
+import { createAddressManager, VipSpec } from '../../../src/net/addresses';
+import { createGarpSender, GarpAnnouncement } from '../../../src/net/garp';
+import { createLinkMonitor, createLinkQuery, LinkMonitor } from '../../../src/net/links';
+import { openVrrpSocket, VrrpSocketOptions, VrrpTransport } from '../../../src/net/vrrp-socket';
+
+const out = (msg: object) => process.stdout.write(`${JSON.stringify(msg)}\n`);
+const addresses = createAddressManager();
+const query = createLinkQuery();
+const garp = createGarpSender(query);
+const sockets = new Map<number, VrrpTransport>();
+let nextSocket = 1;
+let monitor: LinkMonitor | null = null;
+
+type Handler = (...args: any[]) => unknown;
+const methods: Record<string, Handler> = {
+  'addr.add': (vip: VipSpec) => addresses.add(vip),
+  'addr.remove': (vip: VipSpec) => addresses.remove(vip),
+  'addr.list': (dev: string) => addresses.list(dev),
+  'addr.primary': (dev: string, exclude?: string[]) => addresses.primaryIPv4(dev, exclude),
+  'addr.removeResidual': (vips: VipSpec[]) => addresses.removeResidual(vips),
+  'link.query': (name: string) => query.query(name),
+  'garp.announce': (a: GarpAnnouncement) => garp.announce(a),
+  'vrrp.open': (opts: VrrpSocketOptions) => {
+    const id = nextSocket++;
+    const s = openVrrpSocket(opts);
+    s.onPacket((packet, source) => out({ event: 'packet', socket: id, hex: packet.toString('hex'), source }));
+    s.onError((e) => out({ event: 'socketError', socket: id, message: e.message }));
+    sockets.set(id, s);
+    return id;
+  },
+  'vrrp.send': async (id: number, hex: string, dst: string) => {
+    await sockets.get(id)!.send(Buffer.from(hex, 'hex'), dst);
+    return true;
+  },
+  'vrrp.close': (id: number) => {
+    sockets.get(id)!.close();
+    sockets.delete(id);
+    return true;
+  },
+  'monitor.start': async () => {
+    const m = await createLinkMonitor();
+    if (!m.ok) return m;
+    monitor = m.value;
+    monitor.onLink((e) => out({ event: 'link', ...e }));
+    monitor.onAddress((e) => out({ event: 'address', ...e }));
+    return { ok: true };
+  },
+  'monitor.query': (name: string) => monitor!.query(name),
+};
+
+function shutdown() {
+  for (const s of sockets.values()) s.close();
+  monitor?.close();
+  addresses.close();
+  query.close();
+  rl.close();
+}
+
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', async (line) => {
+  const { id, method, args } = JSON.parse(line) as { id: number; method: string; args: unknown[] };
+  if (method === 'exit') {
+    out({ id, result: true });
+    shutdown();
+    return;
+  }
+  try {
+    const handler = methods[method];
+    if (!handler) throw new Error(`no such method ${method}`);
+    out({ id, result: await handler(...args) });
+  } catch (err) {
+    const e = err as { message?: string; code?: string };
+    out({ id, error: { message: e.message ?? String(err), code: e.code } });
+  }
+});
+rl.on('close', shutdown);
+out({ event: 'ready', pid: process.pid });
