@@ -1,0 +1,64 @@
+/**
+ * keepalived's TCP_CHECK retry rule (check_tcp.c tcp_epilog; initial state from
+ * check_data.c validate_check_config), as a pure step over one checker's state:
+ *
+ *  - a checker starts up, or down with `alpha`, and has not run; `retry_it = retry` so that
+ *    before the first result one failure is enough to report it down;
+ *  - while up, a failure is retried after delay_before_retry until retry failures have been
+ *    retried, i.e. down after retry + 1 consecutive failures;
+ *  - any success reports up at once and resets the count;
+ *  - while down, failures just wait delay_loop.
+ */
+
+export interface RetryParams {
+  retry: number;
+  delayLoopMs: number;
+  delayBeforeRetryMs: number;
+  alpha: boolean;
+}
+
+export interface CheckerState {
+  /** checker->is_up */
+  isUp: boolean;
+  /** checker->has_run */
+  hasRun: boolean;
+  /** checker->retry_it */
+  retryIt: number;
+}
+
+export type ProbeResult = 'success' | 'failed' | 'timeout';
+
+export interface RetryStep {
+  state: CheckerState;
+  /** When to probe next, from now. */
+  delayMs: number;
+  /** What keepalived logs for this result (before the pool's own lines), if anything. */
+  log: 'success' | 'failed' | 'failed-after-retries' | null;
+  /** isUp changed: the pool must be re-evaluated. */
+  changed: boolean;
+}
+
+export function initialCheckerState(p: RetryParams): CheckerState {
+  return { isUp: !p.alpha, hasRun: false, retryIt: p.retry };
+}
+
+export function onProbeResult(s: CheckerState, result: ProbeResult, p: RetryParams): RetryStep {
+  const success = result === 'success';
+  let delayMs = p.delayLoopMs;
+  let { isUp, retryIt } = s;
+  let log: RetryStep['log'] = null;
+  if (success || ((s.isUp || !s.hasRun) && s.retryIt >= p.retry)) {
+    retryIt = 0;
+    if (success && (!s.isUp || !s.hasRun)) {
+      log = 'success';
+      isUp = true;
+    } else if (!success && (s.isUp || !s.hasRun)) {
+      log = p.retry > 0 && s.hasRun ? 'failed-after-retries' : 'failed';
+      isUp = false;
+    }
+  } else if (s.isUp) {
+    delayMs = p.delayBeforeRetryMs;
+    retryIt += 1;
+  }
+  return { state: { isUp, hasRun: true, retryIt }, delayMs, log, changed: isUp !== s.isUp };
+}
