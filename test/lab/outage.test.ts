@@ -40,3 +40,14 @@ describe('client-observed outage', () => {
     expect(hungRequests(s, 300)).toHaveLength(1);
   });
 });
+
+import { parseMonitorLine } from '../../src/lab/vip-watch';
+
+describe('ip monitor address lines', () => {
+  it('reads adds and deletes of IPv4 addresses', () => {
+    expect(parseMonitorLine('3: eth0    inet 192.168.1.200/32 scope global eth0\\       valid_lft forever preferred_lft forever'))
+      .toEqual({ vip: '192.168.1.200', added: true });
+    expect(parseMonitorLine('Deleted 3: eth0    inet 10.0.100.200/32 scope global eth1')).toEqual({ vip: '10.0.100.200', added: false });
+    expect(parseMonitorLine('3: eth0    inet6 fe80::1/64 scope link')).toBeNull();
+  });
+});
