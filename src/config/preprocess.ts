@@ -142,7 +142,7 @@ class Preprocessor {
       current = next;
     }
     this.error(file, lineNo, line.indexOf('$') + 1, 'parameter substitution does not terminate (a definition refers to itself)');
-    return [current];
+    return [line];
   }
 
   private include(pattern: string, file: string, lineNo: number, col: number): void {

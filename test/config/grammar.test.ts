@@ -1,0 +1,76 @@
+import { preprocess } from '../../src/config/preprocess';
+import { parseStatements, type Statement } from '../../src/config/parse';
+import { messages } from './helpers';
+
+function tree(text: string): unknown {
+  const p = preprocess(text, '/nonexistent/t.conf');
+  const r = parseStatements(p.text, p.sources);
+  if (!r.statements) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  const show = (s: Statement): unknown => {
+    const words = [s.keyword, ...s.args].map((w) => w.value).join(' ');
+    return s.block === null ? words : { [words]: s.block.map(show) };
+  };
+  return r.statements.map(show);
+}
+
+describe('statement grammar', () => {
+  it('reads simple statements and nested blocks', () => {
+    expect(tree('a 1\nb {\n c 2\n d {\n  e\n }\n}\n')).toEqual(['a 1', { b: ['c 2', { d: ['e'] }] }]);
+  });
+
+  it('accepts the brace on the next line, after blank and comment lines too', () => {
+    expect(tree('vrrp_instance VI_1\n{\n state MASTER\n}\n')).toEqual([{ 'vrrp_instance VI_1': ['state MASTER'] }]);
+    expect(tree('global_defs\n\n# c\n{\n router_id x\n}\n')).toEqual([{ global_defs: ['router_id x'] }]);
+  });
+
+  it('accepts one-line blocks and a last line closed by the brace', () => {
+    expect(tree('group { VI_1 VI_2 }\n')).toEqual([{ group: ['VI_1 VI_2'] }]);
+    expect(tree('a { b 1\n c 2 }\n')).toEqual([{ a: ['b 1', 'c 2'] }]);
+    expect(tree('a {\n b { c }\n}\n')).toEqual([{ a: [{ b: ['c'] }] }]);
+    expect(tree('a { }\n')).toEqual([{ a: [] }]);
+  });
+
+  it('allows several closing braces on one line and statements after a brace', () => {
+    expect(tree('a {\n b {\n  c\n} }\nd\n')).toEqual([{ a: [{ b: ['c'] }] }, 'd']);
+    expect(tree('a { x } b 1\n')).toEqual([{ a: ['x'] }, 'b 1']);
+  });
+
+  it('drops # and ! comments, but not inside quotes', () => {
+    expect(tree('a 1 # c\n! whole line\nb "x # y ! z" 2 !c\n')).toEqual(['a 1', 'b x # y ! z 2']);
+  });
+
+  it('keeps quoted strings whole, including braces and blanks', () => {
+    expect(tree('script "/bin/check { a }  b"\n')).toEqual(['script /bin/check { a }  b']);
+  });
+
+  it('copes with CRLF, tabs, no final newline and an empty file', () => {
+    expect(tree('a\t1\r\nb {\r\n c\r\n}')).toEqual(['a 1', { b: ['c'] }]);
+    expect(tree('')).toEqual([]);
+    expect(tree('\n\n# only comments\n')).toEqual([]);
+  });
+
+  it('is unambiguous and linear on a long run of statements', () => {
+    const text = Array.from({ length: 2000 }, (_, i) => `k${i} ${i}\nb${i} {\n x\n}\n`).join('');
+    expect((tree(text) as unknown[]).length).toBe(4000);
+  });
+});
+
+describe('syntax errors are located, and all of them reported', () => {
+  it('extra closing braces', () => {
+    expect(messages('a {\n}\n}\nb\n  }\n')).toEqual(["3:1: error: extra '}' found", "5:3: error: extra '}' found"]);
+  });
+
+  it('an unclosed block points at its opening brace', () => {
+    expect(messages('vrrp_instance VI_1 {\n state MASTER\n')).toEqual([
+      "1:20: error: block opened here is never closed (missing '}')",
+    ]);
+  });
+
+  it('a brace with no keyword before it', () => {
+    expect(messages('a {\n}\n{\n b\n}\n')).toEqual(["3:1: error: '{' without a keyword before it", "5:1: error: extra '}' found"]);
+  });
+
+  it('an unterminated quote', () => {
+    expect(messages('global_defs {\n router_id "abc\n}\n')).toEqual(['2:12: error: unterminated quote "abc']);
+  });
+});

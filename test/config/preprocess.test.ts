@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+import { formatDiagnostic } from '../../src/config/model';
+import { load, messages, model } from './helpers';
+
+describe('$NAME parameters', () => {
+  it('substitutes $NAME and ${NAME}, including inside words', () => {
+    const m = model(
+      '$IF=eth3\n$VRID = 77\n$NET=10.1.2\nvrrp_instance VI_1 {\n interface $IF\n virtual_router_id ${VRID}\n' +
+        ' virtual_ipaddress {\n  ${NET}.5/24 dev $IF\n }\n}\n',
+    );
+    const i = m.vrrpInstances[0];
+    expect([i.interface, i.virtualRouterId, i.virtualIpAddresses[0].address, i.virtualIpAddresses[0].dev]).toEqual([
+      'eth3', 77, '10.1.2.5', 'eth3',
+    ]);
+  });
+
+  it('leaves undefined names and $NAME glued to other text as written, as keepalived does', () => {
+    const r = load('$A=x\nglobal_defs {\n router_id $UNDEF\n}\n');
+    expect(r.model?.globalDefs.routerId).toBe('$UNDEF');
+    expect(load('$A=x\nglobal_defs {\n router_id $Ab\n}\n').model?.globalDefs.routerId).toBe('$Ab');
+    expect(load('$A=x\nglobal_defs {\n router_id ${A}b\n}\n').model?.globalDefs.routerId).toBe('xb');
+  });
+
+  it('expands nested definitions and later redefinitions win from there on', () => {
+    const m = model('$B=lb\n$A=${B}1\nglobal_defs {\n router_id $A\n}\n$A=other\n');
+    expect(m.globalDefs.routerId).toBe('lb1');
+  });
+
+  it('expands a multi-line definition written with \\ continuations into several lines', () => {
+    const m = model(
+      '$VIPS=10.0.0.1 \\\n  10.0.0.2 \\\n  10.0.0.3\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n' +
+        ' virtual_ipaddress {\n  $VIPS\n }\n}\n',
+    );
+    expect(m.vrrpInstances[0].virtualIpAddresses.map((v) => v.address)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+  });
+
+  it('a definition naming itself is an error at its use, not a hang', () => {
+    expect(messages('$A=${A}x\nglobal_defs {\n router_id $A\n}\n')).toEqual([
+      '3:12: error: parameter substitution does not terminate (a definition refers to itself)',
+    ]);
+  });
+
+  it('a # after a definition is a comment', () => {
+    expect(model('$R=lb7 # the router\nglobal_defs {\n router_id $R\n}\n').globalDefs.routerId).toBe('lb7');
+  });
+});
+
+describe('include', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hcfg-include-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, text: string): string => {
+    const p = join(dir, name);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('expands globs relative to the including file, sorted, and sees its definitions', () => {
+    const top = write('keepalived.conf', '$IF=eth9\ninclude conf.d/*.conf\n');
+    write('conf.d/20-b.conf', 'vrrp_instance VI_B {\n interface $IF\n virtual_router_id 2\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n');
+    write('conf.d/10-a.conf', 'vrrp_instance VI_A {\n interface $IF\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n');
+    write('conf.d/ignored.txt', 'garbage {\n');
+    const r = loadConfig(top);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.vrrpInstances.map((i) => [i.name, i.interface])).toEqual([['VI_A', 'eth9'], ['VI_B', 'eth9']]);
+  });
+
+  it('nested includes resolve against each including file', () => {
+    const top = write('top.conf', 'include sub/mid.conf\n');
+    write('sub/mid.conf', 'include leaf.conf\n');
+    write('sub/leaf.conf', 'global_defs {\n router_id leaf\n}\n');
+    expect(loadConfig(top).model?.globalDefs.routerId).toBe('leaf');
+  });
+
+  it('messages inside an included file name that file and line', () => {
+    const top = write('top.conf', 'global_defs {\n router_id a\n}\ninclude part.conf\n');
+    write('part.conf', '\n\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 300\n}\n');
+    const r = loadConfig(top);
+    expect(r.diagnostics.map(formatDiagnostic)).toContain(`${join(dir, 'part.conf')}:5:20: error: virtual_router_id: 300 is out of range 1-255`);
+  });
+
+  it('a missing include is reported at the including line', () => {
+    const top = write('top.conf', 'global_defs {\n}\n  include nothere/*.conf\n');
+    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:3:3: error: include file(s) 'nothere/*.conf' not found`]);
+  });
+
+  it('an include cycle is reported at the including line, once', () => {
+    const top = write('a.conf', 'include b.conf\nglobal_defs {\n router_id a\n}\n');
+    const b = write('b.conf', '\ninclude a.conf\n');
+    const r = loadConfig(top);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([`${b}:2:1: error: include cycle: ${top} -> ${b} -> ${top}`]);
+    expect(r.model).toBeNull();
+  });
+
+  it('a file including itself', () => {
+    const top = write('self.conf', 'include self.conf\n');
+    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:1:1: error: include cycle: ${top} -> ${top}`]);
+  });
+
+  it('an unreadable top file is one located error', () => {
+    const r = loadConfig(join(dir, 'missing.conf'));
+    expect(r.model).toBeNull();
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([`${join(dir, 'missing.conf')}:0:0: error: cannot read config file: ENOENT`]);
+  });
+});
