@@ -12,6 +12,7 @@ import * as ipaddr from 'ipaddr.js';
 import { createRtNetlink, FlagsNew, rt, RtNetlinkSocket } from 'netlink';
 import type { VirtualIpAddress } from '../config/model';
 import { NetError, NetResult, fail, netError, ok } from './errors';
+import { serial } from './serial';
 
 /** The parts of a configured VIP the kernel needs (a config VirtualIpAddress fits). */
 export type VipSpec = Pick<VirtualIpAddress, 'address' | 'family' | 'prefixLen' | 'broadcast' | 'dev' | 'scope' | 'label'>;
@@ -43,9 +44,9 @@ export interface AddressManager {
   /** Addresses of one interface, IPv4 and IPv6, in the kernel's order. */
   list(dev: string): Promise<NetResult<InterfaceAddress[]>>;
   /**
-   * The interface's primary IPv4 address — the first non-secondary one, skipping `exclude`
-   * (the VIPs, so a /32 VIP that a crashed run left behind is never taken as the source).
-   * null when it has none.
+   * The interface's primary IPv4 address — the first non-secondary one of the widest scope,
+   * skipping `exclude` (the VIPs, so a /32 VIP a crashed run left behind is never taken as the
+   * advert source). null when it has none.
    */
   primaryIPv4(dev: string, exclude?: readonly string[]): Promise<NetResult<string | null>>;
   /**
@@ -94,9 +95,19 @@ export function interfaceAddressOf(msg: rt.AddressMessage, dev: string): Interfa
   };
 }
 
+/**
+ * The interface's primary IPv4 address: among its non-secondary addresses (not in `exclude`),
+ * the first of the widest scope. The kernel keeps primaries sorted by scope, host before link
+ * before global, so a host- or link-scope /32 VIP would otherwise come first; an advert's source
+ * must be an address the peers can reach.
+ */
 export function firstPrimaryIPv4(addresses: readonly InterfaceAddress[], exclude: readonly string[] = []): string | null {
-  const found = addresses.find((a) => a.family === 4 && !a.secondary && !exclude.some((x) => sameAddress(x, a.address)));
-  return found ? found.address : null;
+  let best: InterfaceAddress | null = null;
+  for (const a of addresses) {
+    if (a.family !== 4 || a.secondary || exclude.some((x) => sameAddress(x, a.address))) continue;
+    if (!best || a.scope < best.scope) best = a;
+  }
+  return best ? best.address : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,10 +116,11 @@ export function firstPrimaryIPv4(addresses: readonly InterfaceAddress[], exclude
 export function createAddressManager(): AddressManager {
   // Unreferenced: the socket holds the event loop only while a request is in flight.
   const sock: RtNetlinkSocket = createRtNetlink();
+  const one = serial();
 
   async function indexOf(dev: string, operation: string): Promise<NetResult<number>> {
     try {
-      const link = (await sock.getLinks()).find((l) => l.attrs.ifname === dev);
+      const link = (await one(() => sock.getLinks())).find((l) => l.attrs.ifname === dev);
       return link?.data.index !== undefined ? ok(link.data.index) : fail('ENODEV', operation);
     } catch (err) {
       return { ok: false, error: netError(err, operation) };
@@ -138,7 +150,7 @@ export function createAddressManager(): AddressManager {
     const index = await indexOf(dev, operation);
     if (!index.ok) return index;
     try {
-      const msgs = await sock.getAddresses();
+      const msgs = await one(() => sock.getAddresses());
       return ok(
         msgs
           .filter((m) => m.data.index === index.value)
@@ -156,7 +168,7 @@ export function createAddressManager(): AddressManager {
     if (!index.ok) return index;
     try {
       const [data, attrs] = message(vip, index.value, false);
-      await sock.delAddress(data, attrs);
+      await one(() => sock.delAddress(data, attrs));
       return ok(true);
     } catch (err) {
       const error = netError(err, operation);
@@ -174,7 +186,7 @@ export function createAddressManager(): AddressManager {
       if (!index.ok) return index;
       try {
         const [data, attrs] = message(vip, index.value, true);
-        await sock.newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+        await one(() => sock.newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL }));
         return ok(true);
       } catch (err) {
         const error = netError(err, operation);

@@ -15,6 +15,7 @@ import * as ipaddr from 'ipaddr.js';
 import { createRtNetlink, rt, RtNetlinkSocket, NetlinkMessage } from 'netlink';
 import { NetResult, netError, ok } from './errors';
 import { formatMac } from './mac';
+import { Serial, serial } from './serial';
 
 /** RFC 2863 ifOperStatus as the kernel reports it in IFLA_OPERSTATE. */
 export const OPER_STATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'] as const;
@@ -127,9 +128,9 @@ export class LinkTable {
 // ---------------------------------------------------------------------------------------------
 // Kernel side
 
-async function dumpLinks(sock: RtNetlinkSocket): Promise<NetResult<LinkState[]>> {
+async function dumpLinks(sock: RtNetlinkSocket, one: Serial): Promise<NetResult<LinkState[]>> {
   try {
-    const msgs = await sock.getLinks();
+    const msgs = await one(() => sock.getLinks());
     return ok(msgs.map(linkStateOf).filter((l): l is LinkState => l !== null));
   } catch (err) {
     return { ok: false, error: netError(err, 'listing links') };
@@ -137,10 +138,11 @@ async function dumpLinks(sock: RtNetlinkSocket): Promise<NetResult<LinkState[]>>
 }
 
 function queryOver(sock: RtNetlinkSocket): LinkQuery {
+  const one = serial();
   return {
-    list: () => dumpLinks(sock),
+    list: () => dumpLinks(sock, one),
     async query(name) {
-      const links = await dumpLinks(sock);
+      const links = await dumpLinks(sock, one);
       return links.ok ? ok(links.value.find((l) => l.name === name) ?? null) : links;
     },
   };

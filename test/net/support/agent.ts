@@ -11,7 +11,10 @@ import { createGarpSender, GarpAnnouncement } from '../../../src/net/garp';
 import { createLinkMonitor, createLinkQuery, LinkMonitor } from '../../../src/net/links';
 import { openVrrpSocket, VrrpSocketOptions, VrrpTransport } from '../../../src/net/vrrp-socket';
 
-const out = (msg: object) => process.stdout.write(`${JSON.stringify(msg)}\n`);
+// Errors (NetError values inside results) keep their message, which JSON would drop.
+const replacer = (_key: string, v: unknown) =>
+  v instanceof Error ? { message: v.message, code: (v as { code?: string }).code, operation: (v as { operation?: string }).operation } : v;
+const out = (msg: object) => process.stdout.write(`${JSON.stringify(msg, replacer)}\n`);
 const addresses = createAddressManager();
 const query = createLinkQuery();
 const garp = createGarpSender(query);
