@@ -1,0 +1,676 @@
+/**
+ * The VRRP state machine of one instance (RFC 3768 §6, RFC 5798/9568 §6, with keepalived
+ * 2.2.7's behaviour where the RFC leaves room), as a pure function.
+ *
+ * How to drive this: build the state once with `createInstanceState(cfg, primaryAddress,
+ * opts)`, feed the current link states (`{type:'interface'}`) and any known script states,
+ * then `{type:'startup'}`. From then on, every time something happens call
+ * `step(state, event, now)` with `now` in milliseconds on a monotonic clock, keep the returned
+ * `state`, and carry out the returned `actions` in order: write each `sendAdvert` packet to the
+ * raw socket (IP_HDRINCL; the bytes are complete), add/remove VIPs, send GARP bursts, run notify
+ * scripts, log, count, and keep exactly one OS timer per (instance, timer name) — `armTimer`
+ * replaces the previous deadline, `cancelTimer` drops it — and when one expires, step
+ * `{type:'timer', timer}`. A timer event for a timer the state no longer holds is ignored, so
+ * a late timer after a cancel is harmless. Received packets go through `decodePacket` and then
+ * `{type:'advert', packet}` to the instance whose VRID (and interface) they carry; decode
+ * failures may be stepped into any instance on that interface to be counted. Instances in a
+ * sync group are stepped through `stepSyncGroupMember` (sync-group.ts) instead, which applies
+ * the group rule after each step. Nothing in here reads a clock, arms a timer or does I/O.
+ */
+import type { GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import { DecodedPacket, encodePacket } from './advert-codec';
+import { ipv4ToUint32 } from './ipv4-header';
+import { checkAdvert } from './receive-check';
+import type { Rejection, RejectReason } from './rejection';
+import { masterDownIntervalMs, skewTimeMs } from './timers';
+import { buildTrackers, effectivePriority, faultReasons, Tracker, tracks } from './tracking';
+import type {
+  CounterName,
+  InstanceStateName,
+  NotifyStateName,
+  OutgoingPacket,
+  StepResult,
+  TimerName,
+  VrrpAction,
+  VrrpEvent,
+} from './types';
+
+/** Minimum gap between two log lines for the same drop reason (RFC 9568 rate-limited logging). */
+export const DROP_LOG_INTERVAL_MS = 10_000;
+
+/** What the instance needs besides its own config; fixed for its lifetime. */
+export interface InstanceEnv {
+  mcastGroup4: string;
+  garpIntervalMs: number;
+  checkUnicastSrc: boolean;
+  trackers: Tracker[];
+  /** Sync group name when the instance is a member (its transitions then go through the group). */
+  syncGroup: string | null;
+  /** Config warnings to log at startup, in keepalived's wording. */
+  warnings: string[];
+  /** Why the instance cannot run at all (unsupported feature); it stays in FAULT. */
+  unsupported: string | null;
+}
+
+export interface InstanceStats {
+  advertsSent: number;
+  advertsReceived: number;
+  priorityZeroSent: number;
+  priorityZeroReceived: number;
+  becameMaster: number;
+  releasedMaster: number;
+  transitions: number;
+  drops: Partial<Record<RejectReason, number>>;
+}
+
+export interface InstanceState {
+  readonly cfg: VrrpInstance;
+  readonly env: InstanceEnv;
+  name: string;
+  state: InstanceStateName;
+  /**
+   * Sync-group members only: the transition this member is waiting for the group to allow
+   * (MASTER after its down timer expired, BACKUP after its own fault cleared).
+   */
+  wantState: 'MASTER' | 'BACKUP' | null;
+  primaryAddress: string;
+  /** Source of our adverts and the address compared in the tie-break (unicast_src_ip or primary). */
+  srcAddress: string;
+  basePriority: number;
+  effectivePriority: number;
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  /** Learned from the master's adverts in v3 (RFC 5798 §6.4.2); always ours in v2. */
+  masterAdverIntMs: number;
+  masterAddress: string | null;
+  masterPriority: number | null;
+  /** keepalived's preempt_time: when a started preempt_delay runs out. */
+  preemptTime: number | null;
+  /** IP identification of the last packet sent (keepalived counts from 1). */
+  ipId: number;
+  vipsSet: boolean;
+  links: Record<string, boolean>;
+  scripts: Record<string, boolean | null>;
+  timers: Partial<Record<TimerName, number>>;
+  lastTransition: number | null;
+  stats: InstanceStats;
+  /** Drop-log rate limiting per reason. */
+  dropLog: Partial<Record<RejectReason, { lastAt: number; suppressed: number }>>;
+}
+
+export interface InstanceOptions {
+  globalDefs?: Partial<GlobalDefs>;
+  vrrpScripts?: VrrpScript[];
+  /** The group this instance belongs to, if any (its trackers apply to every member). */
+  syncGroup?: VrrpSyncGroup | null;
+  /** Known link states at creation, by interface name. */
+  links?: Record<string, boolean>;
+}
+
+export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, opts: InstanceOptions = {}): InstanceState {
+  const g = opts.globalDefs ?? {};
+  const group = opts.syncGroup && opts.syncGroup.group.length > 1 ? opts.syncGroup : null;
+  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group);
+  const warnings = [...setup.warnings];
+  let nopreempt = cfg.nopreempt;
+  let preemptDelayMs = cfg.preemptDelayMs;
+  if (nopreempt && cfg.initialState === 'MASTER') {
+    warnings.push(`(${cfg.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    nopreempt = false;
+  }
+  if (preemptDelayMs > 0 && nopreempt) {
+    warnings.push(`(${cfg.name}) preempt_delay is incompatible with nopreempt mode - resetting`);
+    preemptDelayMs = 0;
+  }
+  let unsupported: string | null = null;
+  if (cfg.family !== 4) unsupported = `(${cfg.name}) IPv6 VRRP instances are not supported yet - staying in FAULT`;
+  else if (cfg.version === 2 && cfg.authType === 'AH') {
+    unsupported = `(${cfg.name}) IPSEC AH authentication is not supported - staying in FAULT`;
+  }
+  const srcAddress = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? primaryAddress;
+  const links = { ...(opts.links ?? {}) };
+  const st = { links, scripts: setup.scripts };
+  return {
+    cfg,
+    env: {
+      mcastGroup4: g.vrrpMcastGroup4 ?? '224.0.0.18',
+      garpIntervalMs: g.vrrpGarpIntervalMs ?? 0,
+      checkUnicastSrc: g.vrrpCheckUnicastSrc ?? false,
+      trackers: setup.trackers,
+      syncGroup: group?.name ?? null,
+      warnings,
+      unsupported,
+    },
+    name: cfg.name,
+    state: 'INIT',
+    wantState: null,
+    primaryAddress,
+    srcAddress,
+    basePriority: cfg.priority,
+    effectivePriority: effectivePriority(cfg.priority, setup.trackers, st),
+    nopreempt,
+    preemptDelayMs,
+    masterAdverIntMs: cfg.advertIntMs,
+    masterAddress: null,
+    masterPriority: null,
+    preemptTime: null,
+    ipId: 0,
+    vipsSet: false,
+    links,
+    scripts: { ...setup.scripts },
+    timers: {},
+    lastTransition: null,
+    stats: {
+      advertsSent: 0,
+      advertsReceived: 0,
+      priorityZeroSent: 0,
+      priorityZeroReceived: 0,
+      becameMaster: 0,
+      releasedMaster: 0,
+      transitions: 0,
+      drops: {},
+    },
+    dropLog: {},
+  };
+}
+
+/** The part of the state that decides protocol behaviour (everything but counters and log bookkeeping). */
+export function protocolView(s: InstanceState): Omit<InstanceState, 'stats' | 'dropLog'> {
+  const { stats: _stats, dropLog: _dropLog, ...rest } = s;
+  return rest;
+}
+
+/** Master_Down_Interval for this instance now (RFC 5798 §6.1). */
+export function masterDownInterval(s: InstanceState): number {
+  return masterDownIntervalMs(s.cfg.version, skewPriority(s), s.masterAdverIntMs, s.cfg.downTimerAdverts);
+}
+
+export function skewTime(s: InstanceState): number {
+  return skewTimeMs(s.cfg.version, skewPriority(s), s.masterAdverIntMs);
+}
+
+function skewPriority(s: InstanceState): number {
+  return s.basePriority === 255 ? 255 : s.effectivePriority;
+}
+
+/** Collects actions and owns the copy-on-write of the state for one step. */
+export class Step {
+  readonly actions: VrrpAction[] = [];
+  constructor(
+    readonly s: InstanceState,
+    readonly now: number,
+  ) {}
+
+  log(message: string, level: 'info' | 'warning' = 'info'): void {
+    this.actions.push({ type: 'log', level, message });
+  }
+  ilog(message: string, level: 'info' | 'warning' = 'info'): void {
+    this.log(`(${this.s.name}) ${message}`, level);
+  }
+  count(counter: CounterName): void {
+    this.s.stats[counter]++;
+    this.actions.push({ type: 'count', instance: this.s.name, counter });
+  }
+  arm(timer: TimerName, deadline: number): void {
+    this.s.timers[timer] = deadline;
+    this.actions.push({ type: 'armTimer', instance: this.s.name, timer, deadline });
+  }
+  cancel(timer: TimerName): void {
+    if (this.s.timers[timer] === undefined) return;
+    delete this.s.timers[timer];
+    this.actions.push({ type: 'cancelTimer', instance: this.s.name, timer });
+  }
+  cancelAll(): void {
+    for (const t of Object.keys(this.s.timers) as TimerName[]) this.cancel(t);
+  }
+  notify(state: NotifyStateName, priority = this.s.effectivePriority): void {
+    this.actions.push({ type: 'notify', kind: 'INSTANCE', name: this.s.name, state, priority });
+  }
+}
+
+function cloneState(s: InstanceState): InstanceState {
+  return {
+    ...s,
+    links: { ...s.links },
+    scripts: { ...s.scripts },
+    timers: { ...s.timers },
+    stats: { ...s.stats, drops: { ...s.stats.drops } },
+    dropLog: { ...s.dropLog },
+  };
+}
+
+/** Runs `fn` on a copy of `state`; the input is never modified. */
+export function withStep(state: InstanceState, now: number, fn: (st: Step) => void): StepResult<InstanceState> {
+  const st = new Step(cloneState(state), now);
+  fn(st);
+  return { state: st.s, actions: st.actions };
+}
+
+export function step(state: InstanceState, event: VrrpEvent, now: number): StepResult<InstanceState> {
+  switch (event.type) {
+    case 'startup':
+      if (state.state !== 'INIT') return { state, actions: [] };
+      return withStep(state, now, startup);
+    case 'advert':
+      if (state.state === 'INIT' || state.state === 'STOP') return { state, actions: [] };
+      return withStep(state, now, (st) => receive(st, event.packet));
+    case 'timer':
+      if (state.timers[event.timer] === undefined) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        delete st.s.timers[event.timer];
+        onTimer(st, event.timer);
+      });
+    case 'interface':
+      if (!tracks(state.cfg, state.env.trackers, 'interface', event.name)) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.s.links[event.name] = event.up;
+        trackersChanged(st);
+      });
+    case 'trackScript':
+      if (!tracks(state.cfg, state.env.trackers, 'script', event.name)) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.s.scripts[event.name] = event.up;
+        trackersChanged(st);
+      });
+    case 'shutdown':
+      if (state.state === 'STOP') return { state, actions: [] };
+      return withStep(state, now, shutdown);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transitions (exported for the sync-group rule, which drives members through them).
+
+function allVips(cfg: VrrpInstance): VirtualIpAddress[] {
+  return [...cfg.virtualIpAddresses, ...cfg.virtualIpAddressesExcluded];
+}
+
+function advertAddresses(cfg: VrrpInstance): string[] {
+  return cfg.virtualIpAddresses.filter((v) => v.family === 4 && !v.excluded).map((v) => v.address);
+}
+
+function ownLinkUp(s: InstanceState): boolean {
+  return s.links[s.cfg.interface] !== false;
+}
+
+function faults(s: InstanceState): string[] {
+  const reasons = faultReasons(s.cfg, s.env.trackers, { links: s.links, scripts: s.scripts });
+  if (s.env.unsupported) reasons.unshift(s.env.unsupported);
+  return reasons;
+}
+
+export function hasOwnFault(s: InstanceState): boolean {
+  return faults(s).length > 0;
+}
+
+/**
+ * The packets of one advert carrying `priority`: one to the multicast group, or one per unicast
+ * peer, with IP ids continuing the instance's counter. Pure: `state` is not changed (the daemon
+ * may use it to pre-build the priority-0 advert it sends if it has to stop in a hurry).
+ */
+export function advertPackets(s: InstanceState, priority: number): OutgoingPacket[] {
+  const cfg = s.cfg;
+  const dsts = cfg.unicastPeers.length > 0 ? cfg.unicastPeers.map((p) => p.address) : [s.env.mcastGroup4];
+  return dsts.map((dst, i) => ({
+    dst,
+    bytes: encodePacket({
+      version: cfg.version,
+      virtualRouterId: cfg.virtualRouterId,
+      priority,
+      adverIntMs: cfg.advertIntMs,
+      ipAddresses: advertAddresses(cfg),
+      authType: cfg.authType === 'PASS' ? 'PASS' : 'NONE',
+      authPass: cfg.authPass,
+      ipId: (s.ipId + 1 + i) & 0xffff,
+      src: s.srcAddress,
+      dst,
+      v3Checksum: cfg.v3ChecksumAsV2 ? 'as-v2' : 'pseudo-header',
+    }),
+  }));
+}
+
+/** Sends one advert with `priority` (nothing when our own link is down). */
+export function sendAdvert(st: Step, priority: number): void {
+  const s = st.s;
+  if (!ownLinkUp(s) || s.env.unsupported) return;
+  const packets = advertPackets(s, priority);
+  s.ipId = (s.ipId + packets.length) & 0xffff;
+  st.actions.push({ type: 'sendAdvert', instance: s.name, interface: s.cfg.interface, priority, packets });
+  st.count('advertsSent');
+  if (priority === 0) st.count('priorityZeroSent');
+}
+
+function sendGarps(st: Step, repeat: number): void {
+  const vips = allVips(st.s.cfg);
+  if (repeat <= 0 || vips.length === 0 || !ownLinkUp(st.s)) return;
+  st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs });
+}
+
+function addVips(st: Step): void {
+  st.ilog('setting VIPs.');
+  st.actions.push({ type: 'addVips', instance: st.s.name, vips: allVips(st.s.cfg) });
+  st.s.vipsSet = true;
+}
+
+function removeVips(st: Step): void {
+  st.ilog('removing VIPs.');
+  st.actions.push({ type: 'removeVips', instance: st.s.name, vips: allVips(st.s.cfg) });
+  st.s.vipsSet = false;
+}
+
+function transitioned(st: Step, to: InstanceStateName): void {
+  st.s.state = to;
+  st.s.lastTransition = st.now;
+  st.count('transitions');
+}
+
+/**
+ * RFC 5798 §6.4.1/§6.4.2 "transition to Master", in keepalived's order: the advert first (so the
+ * old master steps down before anyone sees our GARPs), then the VIPs, then garp_master_repeat
+ * GARPs; a second burst after garp_master_delay and a refresh every garp_master_refresh.
+ */
+export function enterMaster(st: Step): void {
+  const s = st.s;
+  const cfg = s.cfg;
+  st.ilog('Entering MASTER STATE');
+  transitioned(st, 'MASTER');
+  s.wantState = null;
+  s.masterAdverIntMs = cfg.advertIntMs;
+  s.masterAddress = s.srcAddress;
+  s.masterPriority = s.effectivePriority;
+  s.preemptTime = null;
+  st.cancel('masterDown');
+  sendAdvert(st, s.effectivePriority);
+  addVips(st);
+  const v4 = allVips(cfg).filter((v) => v.family === 4);
+  for (const v of v4) st.ilog(`Sending/queueing gratuitous ARPs on ${v.dev} for ${v.address}`);
+  sendGarps(st, cfg.garpMasterRepeat);
+  st.arm('adver', st.now + cfg.advertIntMs);
+  if (cfg.garpMasterDelayMs > 0) st.arm('garpDelay', st.now + cfg.garpMasterDelayMs);
+  if (cfg.garpMasterRefreshMs > 0) st.arm('garpRefresh', st.now + cfg.garpMasterRefreshMs);
+  st.count('becameMaster');
+  st.notify('MASTER');
+}
+
+function armMasterDown(st: Step): void {
+  st.arm('masterDown', st.now + masterDownInterval(st.s));
+}
+
+/** MASTER → BACKUP (a higher-priority master exists, or the sync group follows one). */
+export function masterToBackup(st: Step): void {
+  const s = st.s;
+  st.ilog('Entering BACKUP STATE');
+  transitioned(st, 'BACKUP');
+  s.wantState = null;
+  s.preemptTime = null;
+  for (const t of ['adver', 'garpDelay', 'garpRefresh', 'garpLowerPrio'] as TimerName[]) st.cancel(t);
+  removeVips(st);
+  st.count('releasedMaster');
+  armMasterDown(st);
+  st.notify('BACKUP');
+}
+
+/**
+ * Any running state → FAULT. A MASTER tells the others with a priority-0 advert where its own
+ * link still allows it (a tracked interface or script failed), then drops its VIPs.
+ */
+export function enterFault(st: Step): void {
+  const s = st.s;
+  const wasMaster = s.state === 'MASTER';
+  st.ilog('Entering FAULT STATE');
+  transitioned(st, 'FAULT');
+  s.wantState = null;
+  st.cancelAll();
+  if (wasMaster) {
+    if (ownLinkUp(s)) {
+      sendAdvert(st, 0);
+      st.ilog('sent 0 priority');
+    }
+    removeVips(st);
+    st.count('releasedMaster');
+  }
+  s.masterAddress = null;
+  s.masterPriority = null;
+  st.notify('FAULT');
+}
+
+/** FAULT → BACKUP once nothing is failing (the owner goes straight to MASTER, RFC §6.4.1). */
+export function leaveFault(st: Step): void {
+  const s = st.s;
+  s.masterAdverIntMs = s.cfg.advertIntMs;
+  if (s.basePriority === 255 && s.env.syncGroup === null) {
+    enterMaster(st);
+    return;
+  }
+  st.ilog('Entering BACKUP STATE');
+  transitioned(st, 'BACKUP');
+  s.wantState = null;
+  s.preemptTime = null;
+  armMasterDown(st);
+  st.notify('BACKUP');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event handlers.
+
+function startup(st: Step): void {
+  const s = st.s;
+  for (const w of s.env.warnings) st.log(w, 'warning');
+  const why = faults(s);
+  if (why.length > 0) {
+    for (const r of why) st.ilog(r);
+    st.ilog('Entering FAULT STATE (init)');
+    transitioned(st, 'FAULT');
+    st.notify('FAULT');
+    return;
+  }
+  // RFC 5798 §6.4.1: the address owner goes straight to Master. Anyone else — even with
+  // `state MASTER` — starts as Backup and waits its Master_Down_Interval (keepalived 2.2.7).
+  if (s.basePriority === 255 && s.env.syncGroup === null) {
+    enterMaster(st);
+    return;
+  }
+  // Residual VIPs from a crashed run would make us answer for an address we do not hold.
+  removeVips(st);
+  st.ilog('Entering BACKUP STATE (init)');
+  transitioned(st, 'BACKUP');
+  armMasterDown(st);
+  st.notify('BACKUP');
+  if (s.basePriority === 255) s.wantState = 'MASTER';
+}
+
+function shutdown(st: Step): void {
+  const s = st.s;
+  const wasMaster = s.state === 'MASTER';
+  st.cancelAll();
+  if (wasMaster) {
+    sendAdvert(st, 0);
+    st.ilog('sent 0 priority');
+    removeVips(st);
+    st.count('releasedMaster');
+  }
+  transitioned(st, 'STOP');
+  s.wantState = null;
+  st.notify('STOP');
+}
+
+function drop(st: Step, r: Rejection): void {
+  const s = st.s;
+  s.stats.drops[r.reason] = (s.stats.drops[r.reason] ?? 0) + 1;
+  st.actions.push({ type: 'countDrop', instance: s.name, reason: r.reason });
+  const prev = s.dropLog[r.reason];
+  if (prev && st.now - prev.lastAt < DROP_LOG_INTERVAL_MS) {
+    s.dropLog[r.reason] = { lastAt: prev.lastAt, suppressed: prev.suppressed + 1 };
+    return;
+  }
+  const more = prev && prev.suppressed > 0 ? ` (${prev.suppressed} more since last report)` : '';
+  st.ilog(`${r.message}${more}`);
+  s.dropLog[r.reason] = { lastAt: st.now, suppressed: 0 };
+}
+
+function receive(st: Step, packet: DecodedPacket | Rejection): void {
+  const s = st.s;
+  if (!packet.ok) {
+    drop(st, packet);
+    return;
+  }
+  const bad = checkAdvert(s, packet);
+  if (bad) {
+    drop(st, bad);
+    return;
+  }
+  st.count('advertsReceived');
+  if (packet.vrrp.priority === 0) st.count('priorityZeroReceived');
+  if (s.state === 'BACKUP') backupRx(st, packet);
+  else if (s.state === 'MASTER') masterRx(st, packet);
+  // FAULT: counted, nothing else — only our own trackers take us out of FAULT.
+}
+
+function learnInterval(st: Step, p: DecodedPacket, how: string): void {
+  const s = st.s;
+  if (s.cfg.version !== 3 || s.masterAdverIntMs === p.vrrp.adverIntMs) return;
+  st.ilog(`advertisement interval updated ${how} ${p.vrrp.adverIntMs} milli-sec from ${s.masterAdverIntMs} milli-sec`);
+  s.masterAdverIntMs = p.vrrp.adverIntMs;
+}
+
+/** RFC 5798 §6.4.2 (Backup) with keepalived's preempt_delay. */
+function backupRx(st: Step, p: DecodedPacket): void {
+  const s = st.s;
+  const prio = p.vrrp.priority;
+  const src = p.ip.src;
+  if (prio === 0) {
+    // The master is leaving: take over after Skew_Time only, so the highest backup wins.
+    st.ilog('Backup received priority 0 advertisement');
+    st.arm('masterDown', st.now + skewTime(s));
+    return;
+  }
+  const delaying = s.preemptDelayMs > 0 && (s.preemptTime === null || s.preemptTime > st.now);
+  if (s.nopreempt || prio >= s.effectivePriority || delaying) {
+    learnInterval(st, p, 'to');
+    s.masterAddress = src;
+    s.masterPriority = prio;
+    if (s.wantState === 'MASTER') s.wantState = null; // a live master answered: stop waiting for the group
+    if (s.preemptDelayMs > 0) {
+      if (prio >= s.effectivePriority) {
+        if (s.preemptTime !== null) {
+          st.ilog('stop preempt delay');
+          s.preemptTime = null;
+        }
+      } else if (s.preemptTime === null) {
+        st.ilog(`start preempt delay(${Math.round(s.preemptDelayMs / 1000)})`);
+        s.preemptTime = st.now + s.preemptDelayMs;
+      }
+    }
+    armMasterDown(st);
+    return;
+  }
+  // Preempt: let the Master_Down_Timer run out and take over then (RFC: discard the advert).
+  st.ilog(`received lower priority (${prio}) advert from ${src} - discarding`);
+  s.masterAddress = src;
+}
+
+/** RFC 5798 §6.4.3 (Master), with keepalived's split-brain handling (#14, #166). */
+function masterRx(st: Step, p: DecodedPacket): void {
+  const s = st.s;
+  const cfg = s.cfg;
+  const prio = p.vrrp.priority;
+  const src = p.ip.src;
+  const theirs = ipv4ToUint32(src);
+  const ours = ipv4ToUint32(s.srcAddress);
+  const addrCmp = theirs > ours ? 1 : theirs < ours ? -1 : 0;
+
+  if (prio === 0) {
+    // Someone is leaving as master while we are master: answer at once so backups see us.
+    st.ilog('Master received priority 0 message');
+    sendAdvert(st, s.effectivePriority);
+    st.arm('adver', st.now + cfg.advertIntMs);
+    return;
+  }
+  if (cfg.higherPrioSendAdvert && (prio > s.effectivePriority || (prio === s.effectivePriority && addrCmp > 0))) {
+    sendAdvert(st, s.effectivePriority);
+  }
+  if (prio === s.effectivePriority && s.effectivePriority === 255 && s.basePriority === 255) {
+    st.ilog(
+      'CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority',
+      'warning',
+    );
+    s.basePriority = 254;
+    s.effectivePriority = 254;
+  }
+  if (prio < s.effectivePriority || (prio === s.effectivePriority && addrCmp < 0)) {
+    // Another master with less right to be one: a healed split brain. Make it step down now
+    // and refresh every neighbour's ARP cache, which may hold the loser's MAC.
+    st.ilog(
+      `Received advert from ${src} with lower priority ${prio}, ours ${s.effectivePriority}${cfg.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
+    );
+    if (!cfg.lowerPrioNoAdvert) sendAdvert(st, s.effectivePriority);
+    if (cfg.garpLowerPrioRepeat > 0) {
+      sendGarps(st, cfg.garpLowerPrioRepeat);
+      if (cfg.garpLowerPrioDelayMs > 0) st.arm('garpLowerPrio', st.now + cfg.garpLowerPrioDelayMs);
+    }
+    return;
+  }
+  // Higher priority, or equal priority and a higher primary address: step down.
+  if (prio > s.effectivePriority) {
+    st.ilog(`Master received advert from ${src} with higher priority ${prio}, ours ${s.effectivePriority}`);
+  } else {
+    st.ilog(`Master received advert from ${src} with same priority ${prio} but higher IP address than ours`);
+  }
+  learnInterval(st, p, 'to');
+  s.masterAddress = src;
+  s.masterPriority = prio;
+  masterToBackup(st);
+}
+
+function onTimer(st: Step, timer: TimerName): void {
+  const s = st.s;
+  const cfg = s.cfg;
+  switch (timer) {
+    case 'masterDown':
+      if (s.state !== 'BACKUP') return;
+      st.ilog('Receive advertisement timeout');
+      if (s.env.syncGroup !== null) {
+        s.wantState = 'MASTER'; // the group decides (sync-group.ts)
+        return;
+      }
+      enterMaster(st);
+      return;
+    case 'adver':
+      if (s.state !== 'MASTER') return;
+      sendAdvert(st, s.effectivePriority);
+      st.arm('adver', st.now + cfg.advertIntMs);
+      return;
+    case 'garpDelay':
+      if (s.state === 'MASTER') sendGarps(st, cfg.garpMasterRepeat);
+      return;
+    case 'garpRefresh':
+      if (s.state !== 'MASTER') return;
+      sendGarps(st, cfg.garpMasterRefreshRepeat);
+      st.arm('garpRefresh', st.now + cfg.garpMasterRefreshMs);
+      return;
+    case 'garpLowerPrio':
+      if (s.state === 'MASTER') sendGarps(st, cfg.garpLowerPrioRepeat);
+      return;
+  }
+}
+
+function trackersChanged(st: Step): void {
+  const s = st.s;
+  const prio = effectivePriority(s.basePriority, s.env.trackers, { links: s.links, scripts: s.scripts });
+  if (prio !== s.effectivePriority) {
+    st.ilog(`Changing effective priority from ${s.effectivePriority} to ${prio}`);
+    s.effectivePriority = prio;
+  }
+  if (s.state === 'INIT' || s.state === 'STOP') return;
+  const why = faults(s);
+  if (why.length > 0 && s.state !== 'FAULT') {
+    for (const r of why) st.ilog(r);
+    enterFault(st);
+  } else if (why.length === 0 && s.state === 'FAULT') {
+    if (s.env.syncGroup !== null) s.wantState = 'BACKUP'; // the group decides (sync-group.ts)
+    else leaveFault(st);
+  } else if (why.length > 0 && s.state === 'FAULT') {
+    s.wantState = null;
+  }
+}
+

@@ -1,0 +1,73 @@
+/**
+ * The receive checks that need the instance (RFC 3768 §7.1, RFC 5798 §7.1, in keepalived's
+ * order, vrrp.c vrrp_in_chk): TTL 255 unless unicast (then each peer's min_ttl/max_ttl),
+ * version, VRID, v2 auth type and password, v2 interval equality, address count, the VIP list
+ * (skip_check_adv_addr skips it for the master we already know), unicast source, and our own
+ * address looping back. The structural checks were done by decodePacket.
+ */
+import type { DecodedPacket } from './advert-codec';
+import { VRRP_AUTH_LEN, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './advert-codec';
+import { VRRP_IP_TTL } from './ipv4-header';
+import { reject, Rejection } from './rejection';
+import type { InstanceState } from './instance';
+
+function passBytes(pass: string | null): Buffer {
+  const b = Buffer.alloc(VRRP_AUTH_LEN);
+  if (pass) Buffer.from(pass, 'latin1').subarray(0, VRRP_AUTH_LEN).copy(b);
+  return b;
+}
+
+export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | null {
+  const cfg = s.cfg;
+  const { ip, vrrp } = p;
+  if (cfg.unicastPeers.length === 0) {
+    if (ip.ttl !== VRRP_IP_TTL) return reject('bad-ttl', `invalid ttl. ${ip.ttl} and expect ${VRRP_IP_TTL}`);
+  } else {
+    const peer = cfg.unicastPeers.find((u) => u.address === ip.src);
+    if (peer && ((peer.minTtl !== null && ip.ttl < peer.minTtl) || (peer.maxTtl !== null && ip.ttl > peer.maxTtl))) {
+      return reject('bad-ttl', `invalid ttl. ${ip.ttl} from ${ip.src}, expect ${peer.minTtl ?? 0}-${peer.maxTtl ?? 255}`);
+    }
+  }
+  if (vrrp.version !== cfg.version) {
+    return reject('version-mismatch', `invalid version. ${vrrp.version} and expect ${cfg.version}`);
+  }
+  if (vrrp.virtualRouterId !== cfg.virtualRouterId) {
+    return reject('vrid-mismatch', `received VRID mismatch. Received ${vrrp.virtualRouterId}, Expected ${cfg.virtualRouterId}`);
+  }
+  if (cfg.version === 2) {
+    const want = cfg.authType === 'PASS' ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
+    if (vrrp.authType !== want) return reject('auth-type-mismatch', `received a ${vrrp.authType} auth, expecting ${want}!`);
+    if (want === VRRP_AUTH_PASS && !vrrp.authData.equals(passBytes(cfg.authPass))) {
+      return reject('auth-mismatch', 'received an invalid passwd!');
+    }
+    // RFC 3768 §7.1: MUST verify the interval — two masters with different intervals in one VRID.
+    if (vrrp.adverIntMs !== cfg.advertIntMs) {
+      return reject(
+        'adver-int-mismatch',
+        `advertisement interval mismatch mine=${cfg.advertIntMs / 1000} sec rcved=${vrrp.adverIntMs / 1000} sec`,
+      );
+    }
+  }
+  const ours = cfg.virtualIpAddresses.filter((v) => v.family === 4 && !v.excluded);
+  if (vrrp.countIpAddrs !== ours.length) {
+    return reject('addr-count-mismatch', `received an invalid ip number count ${vrrp.countIpAddrs}, expected ${ours.length}!`);
+  }
+  const skip = cfg.skipCheckAdvAddr && s.masterAddress === ip.src;
+  if (!skip) {
+    for (const v of ours) {
+      if (!vrrp.ipAddresses.includes(v.address)) {
+        return reject(
+          'addr-list-mismatch',
+          `ip address associated with VRID ${cfg.virtualRouterId} not present in MASTER advert : ${v.address}`,
+        );
+      }
+    }
+  }
+  if (s.env.checkUnicastSrc && cfg.unicastPeers.length > 0 && !cfg.unicastPeers.some((u) => u.address === ip.src)) {
+    return reject('not-unicast-peer', `unicast source address ${ip.src} not a unicast peer`);
+  }
+  if (ip.src === s.srcAddress) {
+    return reject('own-address', 'WARNING - advert received from remote host with our IP address.');
+  }
+  return null;
+}

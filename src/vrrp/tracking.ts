@@ -1,0 +1,115 @@
+/**
+ * Trackers: what puts an instance in FAULT and what moves its effective priority
+ * (keepalived's track_interface / track_script, and the instance's own interface).
+ *
+ * - weight 0: the tracked object being down puts the instance in FAULT.
+ * - weight > 0: added to the priority while the object is up.
+ * - weight < 0: added (i.e. subtracted) while the object is down.
+ * - reverse (scripts): the script's up/down sense is inverted first, so `weight 0 reverse`
+ *   means FAULT while the script is up, as keepalived.conf(5) describes.
+ * Effective priority stays within 1..254; the address owner (255) is never adjusted.
+ * A script whose first result is not in yet (init state unknown) counts as down when it is
+ * unweighted and adjusts nothing when weighted (keepalived's initialise_track_script_state).
+ * Sync-group members ignore weighted trackers, as keepalived does (a group moves together, so
+ * one member's priority must not drift).
+ */
+import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+
+export interface Tracker {
+  kind: 'interface' | 'script';
+  name: string;
+  weight: number;
+  reverse: boolean;
+}
+
+export interface TrackerStatus {
+  /** Link state by interface name; absent = not reported yet, taken as up. */
+  links: Record<string, boolean>;
+  /** Settled script state by name; null = no result yet. */
+  scripts: Record<string, boolean | null>;
+}
+
+export interface TrackerSetup {
+  trackers: Tracker[];
+  warnings: string[];
+  /** Initial script states from vrrp_script init_state. */
+  scripts: Record<string, boolean | null>;
+}
+
+export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], syncGroup: VrrpSyncGroup | null): TrackerSetup {
+  const trackers: Tracker[] = [];
+  const warnings: string[] = [];
+  const scripts: Record<string, boolean | null> = {};
+  const byName = new Map(vrrpScripts.map((s) => [s.name, s]));
+
+  const add = (t: Tracker, fromGroup: boolean) => {
+    if (syncGroup && !fromGroup && t.weight !== 0) {
+      warnings.push(`(${cfg.name}) ignoring weight ${t.weight} of tracked ${t.kind} ${t.name}: instance is in sync group ${syncGroup.name}`);
+      t = { ...t, weight: 0 };
+    }
+    if (fromGroup) t = { ...t, weight: 0 };
+    if (cfg.priority === 255 && t.weight !== 0) {
+      warnings.push(`(${cfg.name}) address owner priority 255 is not adjusted by tracked ${t.kind} ${t.name}`);
+    }
+    trackers.push(t);
+  };
+
+  const addScript = (name: string, weight: number | null, reverse: boolean, fromGroup: boolean) => {
+    const s = byName.get(name);
+    if (!s) {
+      warnings.push(`(${cfg.name}) track_script ${name} not found, ignoring`);
+      return;
+    }
+    scripts[name] = s.initState === 'up' ? true : s.initState === 'down' ? false : null;
+    add({ kind: 'script', name, weight: weight ?? s.weight, reverse: reverse || s.weightReverse }, fromGroup);
+  };
+
+  for (const t of cfg.trackInterfaces) add({ kind: 'interface', name: t.name, weight: t.weight, reverse: false }, false);
+  for (const t of cfg.trackScripts) addScript(t.name, t.weight, t.weightReverse, false);
+  if (syncGroup) {
+    for (const t of syncGroup.trackInterfaces) add({ kind: 'interface', name: t.name, weight: t.weight, reverse: false }, true);
+    for (const t of syncGroup.trackScripts) addScript(t.name, t.weight, t.weightReverse, true);
+  }
+  return { trackers, warnings, scripts };
+}
+
+/** Whether the tracked object counts as up (after `reverse`), or null if its state is unknown. */
+function trackerUp(t: Tracker, st: TrackerStatus): boolean | null {
+  const raw = t.kind === 'interface' ? st.links[t.name] ?? true : st.scripts[t.name] ?? null;
+  if (raw === null) return null;
+  return t.reverse ? !raw : raw;
+}
+
+/** Human-readable reasons the instance must be in FAULT; empty when it may run. */
+export function faultReasons(cfg: VrrpInstance, trackers: Tracker[], st: TrackerStatus): string[] {
+  const reasons: string[] = [];
+  if (!cfg.dontTrackPrimary && st.links[cfg.interface] === false) reasons.push(`interface ${cfg.interface} is down`);
+  for (const t of trackers) {
+    if (t.weight !== 0) continue;
+    const up = trackerUp(t, st);
+    // An unweighted script with no result yet is treated as failed, as keepalived does.
+    if (up === false || (up === null && t.kind === 'script')) {
+      reasons.push(t.kind === 'interface' ? `tracked interface ${t.name} is down` : `tracked script ${t.name} is ${t.reverse ? 'up (reverse)' : 'down'}`);
+    }
+  }
+  return reasons;
+}
+
+export function effectivePriority(basePriority: number, trackers: Tracker[], st: TrackerStatus): number {
+  if (basePriority === 255) return 255;
+  let p = basePriority;
+  for (const t of trackers) {
+    if (t.weight === 0) continue;
+    const up = trackerUp(t, st);
+    if (up === null) continue;
+    if (t.weight > 0 && up) p += t.weight;
+    if (t.weight < 0 && !up) p += t.weight;
+  }
+  return Math.min(254, Math.max(1, p));
+}
+
+/** Whether an interface or script name matters to this instance at all. */
+export function tracks(cfg: VrrpInstance, trackers: Tracker[], kind: 'interface' | 'script', name: string): boolean {
+  if (kind === 'interface' && name === cfg.interface) return true;
+  return trackers.some((t) => t.kind === kind && t.name === name);
+}

@@ -1,0 +1,74 @@
+/**
+ * Events into and actions out of the VRRP state machine (see instance.ts for how to drive it).
+ * Everything is plain data: the shell turns actions into socket writes, netlink calls, timers,
+ * child processes and log lines, and turns kernel happenings into events.
+ */
+import type { VirtualIpAddress } from '../config/model';
+import type { DecodeResult } from './advert-codec';
+import type { RejectReason } from './rejection';
+
+export type InstanceStateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
+
+/**
+ * Named timers; each instance has at most one of each armed.
+ * - adver: MASTER's Adver_Timer (send the next advert).
+ * - masterDown: BACKUP's Master_Down_Timer.
+ * - garpDelay: second GARP burst garp_master_delay after becoming MASTER.
+ * - garpRefresh: periodic GARP burst every garp_master_refresh while MASTER.
+ * - garpLowerPrio: second burst garp_lower_prio_delay after a lower-priority master was seen.
+ */
+export type TimerName = 'adver' | 'masterDown' | 'garpDelay' | 'garpRefresh' | 'garpLowerPrio';
+
+export type VrrpEvent =
+  /** Start the instance (after its interfaces' and scripts' states, if known, were fed in). */
+  | { type: 'startup' }
+  /** A packet arrived for this instance: the decoder's verdict on the whole IPv4 packet. */
+  | { type: 'advert'; packet: DecodeResult }
+  /** A timer the machine armed has expired. */
+  | { type: 'timer'; timer: TimerName }
+  /** Link state of the instance's interface or of a track_interface (rtnetlink). */
+  | { type: 'interface'; name: string; up: boolean }
+  /** A vrrp_script's settled state (after rise/fall; see track-script.ts). */
+  | { type: 'trackScript'; name: string; up: boolean }
+  /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
+  | { type: 'shutdown' };
+
+export interface OutgoingPacket {
+  /** IPv4 destination: the multicast group or one unicast peer. */
+  dst: string;
+  /** The whole IPv4 packet (header included), for an IP_HDRINCL raw socket. */
+  bytes: Buffer;
+}
+
+export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+
+export type CounterName =
+  | 'advertsSent'
+  | 'advertsReceived'
+  | 'priorityZeroSent'
+  | 'priorityZeroReceived'
+  | 'becameMaster'
+  | 'releasedMaster'
+  | 'transitions';
+
+export type VrrpAction =
+  /** Send an advertisement carrying `priority`, one packet per destination, ready to write. */
+  | { type: 'sendAdvert'; instance: string; interface: string; priority: number; packets: OutgoingPacket[] }
+  /** Add the VIPs (virtual_ipaddress and virtual_ipaddress_excluded) as secondary addresses. */
+  | { type: 'addVips'; instance: string; vips: VirtualIpAddress[] }
+  | { type: 'removeVips'; instance: string; vips: VirtualIpAddress[] }
+  /** A burst of `repeat` gratuitous ARPs per VIP, `intervalMs` apart (0 = back to back). */
+  | { type: 'sendGarps'; instance: string; vips: VirtualIpAddress[]; repeat: number; intervalMs: number }
+  /** Run the notify scripts for this state (NotifyRequest of src/daemon/notify.ts). */
+  | { type: 'notify'; kind: 'INSTANCE' | 'GROUP'; name: string; state: NotifyStateName; priority: number }
+  /** Arm (or re-arm) a timer at an absolute deadline on the caller's clock (ms). */
+  | { type: 'armTimer'; instance: string; timer: TimerName; deadline: number }
+  | { type: 'cancelTimer'; instance: string; timer: TimerName }
+  | { type: 'log'; level: 'info' | 'warning'; message: string }
+  | { type: 'count'; instance: string; counter: CounterName }
+  | { type: 'countDrop'; instance: string; reason: RejectReason };
+
+export interface StepResult<S> {
+  state: S;
+  actions: VrrpAction[];
+}
