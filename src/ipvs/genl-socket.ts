@@ -1,0 +1,181 @@
+/**
+ * A generic-netlink socket (NETLINK_GENERIC) over the netlink package's raw socket: sequence
+ * numbers, ACK/ERROR/DONE matching, dumps, and pipelined batches of requests with one ACK
+ * checked per message. Message bytes come from ./codec.ts; this file only moves them.
+ */
+import { RawNetlinkSocket } from 'netlink';
+import * as C from './constants';
+import { GenlRequest, NetlinkMessage, encodeGenlMessage, parseErrorPayload, parseNetlinkMessages } from './codec';
+
+/** A request's outcome: errno 0 and the reply messages, or the kernel's (positive) errno. */
+export interface GenlOutcome {
+  errno: number;
+  replies: Buffer[];
+}
+
+interface Pending {
+  dump: boolean;
+  replies: Buffer[];
+  done: (outcome: GenlOutcome) => void;
+}
+
+/** Most messages in flight on one socket; bounded so the ACKs fit in the receive buffer. */
+const MAX_WINDOW = 512;
+/** Bytes per sendmsg (must stay below the socket's send buffer). */
+const MAX_SEND_BYTES = 64 * 1024;
+
+export class GenlSocket {
+  private readonly sock: RawNetlinkSocket;
+  private readonly pending = new Map<number, Pending>();
+  private seq = Math.floor(Math.random() * 0x7fffffff);
+  private closed = false;
+  private fatal: Error | undefined;
+  readonly pid: number;
+  /** Messages a batch keeps in flight (derived from the receive buffer the kernel granted). */
+  readonly window: number;
+
+  constructor() {
+    this.sock = new RawNetlinkSocket(C.NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 });
+    this.pid = this.sock.address().port;
+    // An ACK costs the receive buffer roughly 1 KiB of skb truesize (more when it echoes an
+    // erroneous request); a lost ACK would hang the batch, so stay well inside the buffer.
+    this.window = Math.max(16, Math.min(MAX_WINDOW, Math.floor(this.sock.getRecvBufferSize() / 1024)));
+    this.sock.on('message', (buf: Buffer) => this.onDatagram(buf));
+    this.sock.on('error', (err: Error) => this.failAll(err));
+    this.sock.unref();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new Error('netlink socket closed'));
+    this.sock.close();
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    if (this.seq === 0) this.seq = 1;
+    return this.seq;
+  }
+
+  private failAll(err: Error): void {
+    this.fatal = err;
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    this.sock.unref();
+    // ENOBUFS and friends: the kernel dropped something; every waiter learns it.
+    const errno = (err as { errno?: number }).errno ?? 5; /* EIO */
+    for (const p of all) p.done({ errno: Math.abs(errno), replies: [] });
+  }
+
+  private onDatagram(buf: Buffer): void {
+    let msgs: NetlinkMessage[];
+    try {
+      msgs = parseNetlinkMessages(buf);
+    } catch {
+      return; // not ours to interpret; the waiter times out only if its ACK was inside
+    }
+    for (const m of msgs) {
+      const p = this.pending.get(m.seq);
+      if (!p) continue;
+      if (m.type === C.NLMSG_ERROR) {
+        this.finish(m.seq, p, { errno: -parseErrorPayload(m.payload), replies: p.replies });
+      } else if (m.type === C.NLMSG_DONE) {
+        const err = m.payload.length >= 4 ? parseErrorPayload(m.payload) : 0;
+        this.finish(m.seq, p, { errno: err < 0 ? -err : 0, replies: p.replies });
+      } else {
+        p.replies.push(m.payload);
+        // A non-dump GET is answered by one reply and then its ACK; nothing to do yet.
+      }
+    }
+  }
+
+  private finish(seq: number, p: Pending, outcome: GenlOutcome): void {
+    this.pending.delete(seq);
+    if (this.pending.size === 0) this.sock.unref();
+    p.done(outcome);
+  }
+
+  private register(req: GenlRequest, family: number, done: (o: GenlOutcome) => void): Buffer {
+    const seq = this.nextSeq();
+    const dump = (req.flags & C.NLM_F_DUMP) === C.NLM_F_DUMP;
+    // Dumps end with NLMSG_DONE and get no ACK; everything else asks for one.
+    const flags = C.NLM_F_REQUEST | req.flags | (dump ? 0 : C.NLM_F_ACK);
+    const msg = encodeGenlMessage(family, req.cmd, family === C.GENL_ID_CTRL ? 1 : C.IPVS_GENL_VERSION, { flags, seq, pid: this.pid }, req.attrs);
+    if (this.pending.size === 0) this.sock.ref();
+    this.pending.set(seq, { dump, replies: [], done });
+    return msg;
+  }
+
+  private send(bufs: Buffer[], onError: (errno: number) => void): void {
+    this.sock.send(bufs, {}, (err) => {
+      if (err) onError(Math.abs(err.errno ?? 5));
+    });
+  }
+
+  /** One request (a dump or not): resolves with its outcome, never rejects for kernel errors. */
+  request(family: number, req: GenlRequest): Promise<GenlOutcome> {
+    if (this.closed) return Promise.resolve({ errno: 9 /* EBADF */, replies: [] });
+    return new Promise((resolve) => {
+      let seqOfThis = 0;
+      const msg = this.register(req, family, resolve);
+      seqOfThis = msg.readUInt32LE(8);
+      this.send([msg], (errno) => {
+        const p = this.pending.get(seqOfThis);
+        if (p) this.finish(seqOfThis, p, { errno, replies: [] });
+      });
+    });
+  }
+
+  /**
+   * Many non-dump requests, pipelined: up to `window` messages in flight, several per sendmsg,
+   * each ACK matched to its request by sequence number. Outcomes come back in request order.
+   * The kernel handles the messages of one sendmsg in order and carries on after an error,
+   * so one failed op does not stop the others.
+   */
+  batch(family: number, reqs: GenlRequest[]): Promise<GenlOutcome[]> {
+    const results: GenlOutcome[] = new Array(reqs.length);
+    if (reqs.length === 0) return Promise.resolve(results);
+    if (this.closed) return Promise.resolve(reqs.map(() => ({ errno: 9, replies: [] })));
+    const lowWater = Math.floor(this.window / 2);
+    let next = 0;
+    let inFlight = 0;
+    return new Promise((resolve) => {
+      const pump = (): void => {
+        if (next >= reqs.length && inFlight === 0) {
+          resolve(results);
+          return;
+        }
+        while (next < reqs.length && inFlight < this.window) {
+          const bufs: Buffer[] = [];
+          const seqs: number[] = [];
+          let bytes = 0;
+          while (next < reqs.length && inFlight < this.window && bytes < MAX_SEND_BYTES) {
+            const i = next++;
+            inFlight++;
+            const msg = this.register(reqs[i], family, (o) => {
+              results[i] = o;
+              inFlight--;
+              if (inFlight === lowWater || (next >= reqs.length && inFlight === 0)) pump();
+            });
+            seqs.push(msg.readUInt32LE(8));
+            bufs.push(msg);
+            bytes += msg.length;
+          }
+          this.send(bufs, (errno) => {
+            for (const s of seqs) {
+              const p = this.pending.get(s);
+              if (p) this.finish(s, p, { errno, replies: [] });
+            }
+          });
+        }
+      };
+      pump();
+    });
+  }
+
+  /** Why the socket stopped working, if it did (e.g. ENOBUFS). */
+  get error(): Error | undefined {
+    return this.fatal;
+  }
+}
