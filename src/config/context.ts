@@ -98,8 +98,14 @@ export class BuildContext {
   /** A bare IPv4/IPv6 address (no prefix), canonical form. */
   addressWord(w: Word, what: string): ParsedAddress | null {
     try {
-      const a = ipaddr.parse(w.value);
-      return { address: a.toString(), family: a.kind() === 'ipv4' ? 4 : 6 };
+      // inet_pton(3) rules, as keepalived: IPv4 only as four decimal parts (ipaddr.parse
+      // would also take '10.1' or '0x0a.0.0.1').
+      if (w.value.includes(':')) {
+        if (!ipaddr.IPv6.isValid(w.value)) throw new Error('bad IPv6');
+        return { address: ipaddr.IPv6.parse(w.value).toString(), family: 6 };
+      }
+      if (!ipaddr.IPv4.isValidFourPartDecimal(w.value)) throw new Error('bad IPv4');
+      return { address: ipaddr.IPv4.parse(w.value).toString(), family: 4 };
     } catch {
       this.error(w, `${what}: '${w.value}' is not a valid IP address`);
       return null;

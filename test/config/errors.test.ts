@@ -1,0 +1,142 @@
+import { instance, load, messages } from './helpers';
+
+/** Each message with its place; the config around the faulty line is otherwise valid. */
+describe('errors and warnings name their place', () => {
+  it.each([
+    ['virtual_router_id 0', "3:20: error: virtual_router_id: 0 is out of range 1-255"],
+    ['virtual_router_id 256', "3:20: error: virtual_router_id: 256 is out of range 1-255"],
+    ['virtual_router_id x1', "3:20: error: virtual_router_id: 'x1' is not an integer"],
+  ])('vrid: %s', (line, expected) => {
+    expect(messages(instance('', 'VI_1', `interface eth0\n ${line}`))).toEqual([expected]);
+  });
+
+  it('a missing vrid and interface', () => {
+    expect(messages('vrrp_instance VI_1 {\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n')).toEqual([
+      '1:1: error: (VI_1) no interface given',
+      '1:1: error: (VI_1) the virtual router id must be set',
+    ]);
+  });
+
+  it.each([
+    ['priority 0', '7:10: error: priority: 0 is out of range 1-255'],
+    ['priority 256', '7:10: error: priority: 256 is out of range 1-255'],
+    ['priority', "7:1: error: 'priority' needs a number"],
+    ['state LEADER', "7:7: error: state: 'LEADER' is not MASTER or BACKUP"],
+    ['advert_int 0', '7:12: error: advert_int: 0 is out of range 0.01-255 seconds'],
+    ['advert_int 1s', "7:12: error: advert_int: '1s' is not a number of seconds"],
+    ['version 4', '7:9: error: version: 4 is out of range 2-3'],
+    ['preempt_delay 1001', '7:15: error: preempt_delay: 1001 is out of range 0-1000 seconds'],
+    ['mcast_src_ip 10.0.0.256', "7:14: error: mcast_src_ip: '10.0.0.256' is not a valid IP address"],
+    ['authentication {\n auth_type MD5\n}', "8:12: error: auth_type: 'MD5' is not PASS or AH"],
+    ['unicast_peer {\n 10.0.0.300\n}', "8:2: error: unicast_peer: '10.0.0.300' is not a valid IP address"],
+    ['track_interface {\n eth1 weight 300\n}', '8:14: error: track_interface weight: 300 is out of range -254-254'],
+    ['virtual_ipaddress {\n 10.0.0.2/33\n}', "8:2: error: virtual_ipaddress: bad prefix length '/33' (0-32)"],
+    ['virtual_ipaddress {\n 10.0.0.2 scope galaxy\n}', "8:17: error: virtual_ipaddress: unknown scope 'galaxy'"],
+    ['virtual_ipaddress {\n 10.0.0.2 dev\n}', "8:11: error: virtual_ipaddress: 'dev' needs a value"],
+    ['virtual_ipaddress {\n fe80::x\n}', "8:2: error: virtual_ipaddress: 'fe80::x' is not a valid IP address"],
+    ['nopreempt_typo', "7:1: warning: unknown keyword 'nopreempt_typo' in vrrp_instance VI_1"],
+    ['use_vmac', "7:1: warning: 'use_vmac' is not supported yet; ignored"],
+    ['virtual_ipaddress {\n 10.0.0.2 frob\n}', "8:11: warning: virtual_ipaddress: unknown option 'frob'"],
+    ['authentication {\n auth_type PASS\n auth_pass 123456789\n}', '9:12: warning: auth_pass: password longer than 8 characters, truncated to 8 as keepalived does'],
+  ])('instance: %s', (extra, expected) => {
+    expect(messages(instance(extra))).toEqual([expected]);
+  });
+
+  it('nopreempt with state MASTER is cleared with a warning, as keepalived does', () => {
+    const text = instance('state MASTER\npriority 150\nnopreempt');
+    expect(messages(text)).toEqual(['1:1: warning: (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing']);
+    expect(load(text).model?.vrrpInstances[0].nopreempt).toBe(false);
+  });
+
+  it('a duplicate instance name, and a VRID reused on one interface', () => {
+    const text = instance('', 'VI_1') + instance('', 'VI_1', 'interface eth0\n virtual_router_id 52') + instance('', 'VI_2');
+    expect(messages(text)).toEqual([
+      "9:15: error: duplicate vrrp_instance 'VI_1' (first defined at /nonexistent/halo-test/keepalived.conf:1:15)",
+      '19:20: error: (VI_2) virtual_router_id 51 is already used on eth0 by VI_1 (/nonexistent/halo-test/keepalived.conf:3:20)',
+    ]);
+  });
+
+  it('the same VRID on two interfaces is fine', () => {
+    expect(messages(instance('', 'VI_1') + instance('', 'VI_2', 'interface eth1\n virtual_router_id 51'))).toEqual([]);
+  });
+
+  it('a sync group naming an unknown instance, or one already grouped', () => {
+    const text = instance('', 'VI_1') + 'vrrp_sync_group G1 {\n group {\n  VI_1 VI_9\n }\n}\nvrrp_sync_group G2 {\n group {\n  VI_1\n }\n}\n';
+    expect(messages(text)).toEqual([
+      "11:8: error: vrrp_sync_group G1: unknown vrrp_instance 'VI_9'",
+      "16:3: error: vrrp_sync_group G2: vrrp_instance 'VI_1' is already in sync group G1",
+      '16:3: warning: vrrp_sync_group G2 has only one member',
+    ]);
+  });
+
+  it('track_script naming an unknown vrrp_script is warned and dropped', () => {
+    const r = load(instance('track_script {\n chk_none\n}'));
+    expect(r.diagnostics.map((d) => `${d.location.line}:${d.location.col}: ${d.message}`)).toEqual([
+      "8:2: (VI_1) track_script 'chk_none' is not a defined vrrp_script; ignored",
+    ]);
+    expect(r.model?.vrrpInstances[0].trackScripts).toEqual([]);
+  });
+
+  it.each([
+    ['lb_algo fastest', "2:10: error: lb_algo: unknown scheduler 'fastest'"],
+    ['lvs_sched', "2:2: error: 'lvs_sched' needs a scheduler"],
+    ['lb_kind MASQ', "2:10: error: lb_kind: unknown forwarding method 'MASQ' (NAT, DR or TUN)"],
+    ['protocol ICMP', "2:11: error: protocol: unknown protocol 'ICMP' (TCP, UDP or SCTP)"],
+    ['delay_loop 0', '2:13: error: delay_loop: 0 is out of range 0.001-86400 seconds'],
+    ['quorum 0', '2:9: error: quorum: 0 is out of range 1-65535'],
+    ['persistence_granularity 255.0.255.0', "2:26: error: persistence_granularity: '255.0.255.0' is not a netmask"],
+    ['sorry_server 10.0.0.9 70000', '2:24: error: sorry_server port: 70000 is out of range 0-65535'],
+    ['real_server 10.0.1.1 80 {\n weight -1\n}', '3:9: error: weight: -1 is out of range 0-65535'],
+    ['real_server 10.0.1.1 80 {\n weight 65536\n}', '3:9: error: weight: 65536 is out of range 0-65535'],
+    ['real_server 10.0.1.1 99999 {\n}', '2:23: error: real_server port: 99999 is out of range 0-65535'],
+    ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
+    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: error: connect_port port: '0x50' is not an integer"],
+    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: error: connect_timeout: '-1' is not a number of seconds"],
+    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n  }\n }\n}', '3:2: warning: HTTP_GET is not supported yet: parsed, but this real server is not health-checked by it'],
+    ['bogus 1', "2:2: warning: unknown keyword 'bogus' in virtual_server 10.0.0.1 80"],
+  ])('virtual_server: %s', (line, expected) => {
+    expect(messages(`virtual_server 10.0.0.1 80 {\n ${line}\n}\n`)).toEqual([expected]);
+  });
+
+  it('virtual_server addresses and groups', () => {
+    expect(messages('virtual_server 10.0.0.300 80 {\n}\n')).toEqual(["1:16: error: virtual_server: '10.0.0.300' is not a valid IP address"]);
+    expect(messages('virtual_server group NOPE {\n}\n')).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
+    expect(messages('virtual_server 10.0.0.1 80 {\n}\nvirtual_server 10.0.0.1 80 {\n}\n')).toEqual(['3:1: error: duplicate virtual_server TCP 10.0.0.1 80']);
+    expect(messages('virtual_server fwmark 0 {\n}\n')).toEqual(['1:23: error: virtual_server: 0 is out of range 1-4294967295']);
+  });
+
+  it('unsupported checkers keep their settings in the model', () => {
+    const r = load('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  HTTP_GET {\n   url {\n    path /health\n    status_code 200\n   }\n   connect_timeout 3\n  }\n }\n}\n');
+    expect(r.model?.virtualServers[0].realServers[0].checkers).toEqual([
+      { kind: 'HTTP_GET', settings: { url: [], 'url.path': ['/health'], 'url.status_code': ['200'], connect_timeout: ['3'] }, location: expect.any(Object) },
+    ]);
+  });
+
+  it('unknown top-level and global_defs keywords are warnings; --strict makes them errors', () => {
+    const text = 'global_defs {\n router_idd lb1\n notification_email {\n  a@b\n }\n}\nvrrp_instanse VI_1 {\n}\n';
+    expect(messages(text)).toEqual([
+      "2:2: warning: unknown keyword 'router_idd' in global_defs",
+      "7:1: warning: unknown keyword 'vrrp_instanse'",
+    ]);
+    expect(load(text).model).not.toBeNull();
+    expect(messages(text, true)).toEqual([
+      "2:2: error: unknown keyword 'router_idd' in global_defs",
+      "7:1: error: unknown keyword 'vrrp_instanse'",
+    ]);
+    expect(load(text, true).model).toBeNull();
+  });
+
+  it('global_defs values are checked', () => {
+    expect(messages('global_defs {\n vrrp_version 4\n vrrp_mcast_group4 ff02::12\n lvs_flush_on_stop SOME\n lvs_sync_daemon eth0 VI_X\n}\n')).toEqual([
+      '2:15: error: vrrp_version: 4 is out of range 2-3',
+      "3:20: error: vrrp_mcast_group4: 'ff02::12' is not an IPv4 address",
+      "4:20: error: lvs_flush_on_stop: 'SOME' is not VS or ALL",
+      "5:23: error: lvs_sync_daemon: unknown vrrp_instance 'VI_X'",
+    ]);
+  });
+
+  it('every error is reported, not just the first', () => {
+    const text = instance('priority 0\nadvert_int x') + 'virtual_server 10.0.0.1 80 {\n lb_algo nope\n lb_kind nope\n}\n';
+    expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
+  });
+});
