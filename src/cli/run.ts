@@ -1,0 +1,69 @@
+/**
+ * `halo run`: the director daemon. This process is the supervisor — it holds the pid file,
+ * forwards SIGHUP/SIGTERM, and runs the engines in a worker process (src/daemon/worker.ts);
+ * if the worker dies abnormally it releases the worker's MASTER instances at once (priority-0
+ * adverts, VIPs removed) and respawns it. Stays in the foreground; logs to stdout.
+ */
+import { join } from 'node:path';
+import { createAddressManager } from '../net/addresses';
+import { createLinkQuery } from '../net/links';
+import { openVrrpSocket } from '../net/vrrp-socket';
+import { createLogger, detectLogFormat } from '../daemon/logger';
+import { parseRunArgs, RUN_USAGE } from '../daemon/options';
+import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
+import { HeldInstance, Supervisor } from '../daemon/supervisor';
+import { main as checkMain } from './check';
+
+/** What the supervisor does for a dead worker: the priority-0 packets it left, and its VIPs off. */
+async function releaseHeld(held: HeldInstance[]): Promise<void> {
+  const links = createLinkQuery();
+  const addresses = createAddressManager();
+  try {
+    for (const h of held) {
+      const link = await links.query(h.interface);
+      if (link.ok && link.value) {
+        const t = openVrrpSocket({ ifname: h.interface, ifindex: link.value.index, group: null });
+        try {
+          for (const p of h.packets) await t.send(Buffer.from(p.hex, 'hex'), p.dst);
+        } finally {
+          t.close();
+        }
+      }
+    }
+    for (const h of held) for (const v of h.vips) await addresses.remove(v);
+  } finally {
+    links.close();
+    addresses.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseRunArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`halo run: ${parsed.message}\n${RUN_USAGE}`);
+    return 2;
+  }
+  const opts = parsed.options;
+  if (opts.configTest) return checkMain(['-f', opts.configFile]);
+  const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
+  const pid = acquirePidFile(opts.pidFile);
+  if (!pid.ok) {
+    process.stderr.write(`halo run: ${pid.message}\n`);
+    return 1;
+  }
+  log.info(`Starting halo (config ${opts.configFile})`);
+  const sup = new Supervisor({
+    workerPath: join(__dirname, '..', 'daemon', 'worker.js'),
+    workerArgs: [JSON.stringify(opts)],
+    release: releaseHeld,
+    log,
+  });
+  sup.start();
+  process.on('SIGHUP', () => sup.reload());
+  process.on('SIGTERM', () => sup.stop());
+  process.on('SIGINT', () => sup.stop());
+  const code = await sup.done;
+  releasePidFile(opts.pidFile);
+  log.info(`halo exiting with status ${code}`);
+  return code;
+}

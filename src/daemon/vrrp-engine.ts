@@ -1,0 +1,309 @@
+/**
+ * The VRRP shell: drives the pure per-instance state machines (src/vrrp) with real sockets,
+ * timers, rtnetlink and scripts. It owns no protocol decision; it only
+ *  - turns kernel happenings into events (a packet on an interface's VRRP socket, a link
+ *    going down, a timer expiring, a track script settling),
+ *  - carries out the actions each step returns, in order, per instance (advert first, then
+ *    VIPs, then GARPs — the order the machine emits),
+ *  - keeps one OS timer per (instance, timer) on a monotonic clock,
+ *  - tells the supervisor what to release if this process dies while MASTER.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Model, VirtualIpAddress, VrrpInstance, VrrpSyncGroup } from '../config/model';
+import type { AddressManager, VipSpec } from '../net/addresses';
+import type { GarpSender } from '../net/garp';
+import type { LinkMonitor } from '../net/links';
+import type { VrrpTransport } from '../net/vrrp-socket';
+import { decodePacket } from '../vrrp/advert-codec';
+import { createInstanceState, InstanceState, step } from '../vrrp/instance';
+import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../vrrp/sync-group';
+import { createScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
+import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
+import type { Logger } from './logger';
+import type { NotifyRunner } from './notify';
+import type { HeldInstance } from './supervisor';
+import { ScriptRunner } from './script-runner';
+
+export interface VrrpEngineDeps {
+  addresses: AddressManager;
+  garp: GarpSender;
+  links: LinkMonitor;
+  openTransport(ifname: string, ifindex: number, group: string | null): VrrpTransport;
+  notify: NotifyRunner;
+  log: Logger;
+  /** The supervisor's channel: what to release if we die while MASTER. */
+  onHeld?(held: HeldInstance): void;
+  onReleased?(instance: string): void;
+  /** Monotonic ms; injectable for tests. */
+  now?: () => number;
+}
+
+const monotonic = (): number => performance.now();
+
+function vipSpec(v: VirtualIpAddress): VipSpec {
+  return { address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label };
+}
+
+export class VrrpEngine {
+  readonly states = new Map<string, InstanceState>();
+  /** When each instance entered its current state (wall clock, for status). */
+  readonly since = new Map<string, Date>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly transports = new Map<string, VrrpTransport>();
+  private readonly scripts = new Map<string, ScriptTrackerState>();
+  private scriptRunner: ScriptRunner | null = null;
+  private readonly groups = new Map<string, VrrpSyncGroup>();
+  readonly groupStates = new Map<string, SyncGroupState>();
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly model: Model, private readonly deps: VrrpEngineDeps) {
+    this.now = deps.now ?? monotonic;
+    for (const g of model.vrrpSyncGroups) {
+      this.groups.set(g.name, g);
+      this.groupStates.set(g.name, createSyncGroupState(g));
+    }
+  }
+
+  private allVips(): VipSpec[] {
+    return this.model.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]).map(vipSpec);
+  }
+
+  async start(): Promise<void> {
+    const { log, addresses, links } = this.deps;
+    const vipAddrs = this.allVips().map((v) => v.address);
+    // keepalived's remove_residual_vips: a crashed run may have left our VIPs behind
+    const residual = await addresses.removeResidual(this.allVips());
+    for (const v of residual.removed) log.notice(`Removing residual VIP ${v.address}/${v.prefixLen} from ${v.dev}`);
+    for (const e of residual.errors) log.warning(`residual VIP removal: ${e.message}`);
+
+    links.onLink((ev) => {
+      for (const [name, s] of this.states) {
+        if (ev.link.name === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ev.link.name)) {
+          this.feed(name, { type: 'interface', name: ev.link.name, up: ev.kind === 'change' ? ev.link.up : false });
+        }
+      }
+    });
+
+    for (const cfg of this.model.vrrpInstances) {
+      const link = await links.query(cfg.interface);
+      if (!link.ok) throw link.error;
+      if (!link.value) throw new Error(`(${cfg.name}) interface ${cfg.interface} does not exist`);
+      const prim = await addresses.primaryIPv4(cfg.interface, vipAddrs);
+      if (!prim.ok) throw prim.error;
+      const primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
+      if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
+      const linkStates: Record<string, boolean> = { [cfg.interface]: link.value.up };
+      for (const t of cfg.trackInterfaces) {
+        const l = await links.query(t.name);
+        linkStates[t.name] = l.ok && l.value ? l.value.up : false;
+      }
+      const state = createInstanceState(cfg, primary, {
+        globalDefs: this.model.globalDefs,
+        vrrpScripts: this.model.vrrpScripts,
+        syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
+        links: linkStates,
+      });
+      for (const w of state.env.warnings) log.warning(w);
+      this.states.set(cfg.name, state);
+      this.since.set(cfg.name, new Date());
+      this.openSocket(cfg, link.value.index);
+    }
+    this.startScripts();
+    for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
+  }
+
+  private openSocket(cfg: VrrpInstance, ifindex: number): void {
+    if (this.transports.has(cfg.interface)) return;
+    const unicastOnly = this.model.vrrpInstances
+      .filter((i) => i.interface === cfg.interface)
+      .every((i) => i.unicastPeers.length > 0);
+    const t = this.deps.openTransport(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+    t.onPacket((pkt) => this.onPacket(cfg.interface, pkt));
+    t.onError((e) => this.deps.log.error(`VRRP socket on ${cfg.interface}: ${e.message}`));
+    this.transports.set(cfg.interface, t);
+  }
+
+  private onPacket(ifname: string, pkt: Buffer): void {
+    const decoded = decodePacket(pkt, { v3Checksum: 'either' });
+    const members = [...this.states.values()].filter((s) => s.cfg.interface === ifname);
+    if (members.length === 0) return;
+    let target: InstanceState | undefined;
+    if (decoded.ok) target = members.find((s) => s.cfg.virtualRouterId === decoded.vrrp.virtualRouterId);
+    // an invalid packet, or one for a VRID we do not run, is counted on the interface's first instance
+    this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
+  }
+
+  private startScripts(): void {
+    const used = new Set(this.model.vrrpInstances.flatMap((i) => i.trackScripts.map((t) => t.name)));
+    for (const g of this.model.vrrpSyncGroups) for (const t of g.trackScripts) used.add(t.name);
+    const defs = this.model.vrrpScripts.filter((s) => used.has(s.name));
+    if (defs.length === 0) return;
+    for (const d of defs) this.scripts.set(d.name, createScriptTracker(d));
+    this.scriptRunner = new ScriptRunner(defs, this.model.globalDefs.enableScriptSecurity, this.deps.log, (name, ok) => {
+      const def = defs.find((d) => d.name === name)!;
+      const r = scriptResult(this.scripts.get(name)!, def, ok);
+      this.scripts.set(name, r.state);
+      if (r.log) this.deps.log.info(r.log);
+      if (r.changed && r.state.up !== null) {
+        for (const n of this.states.keys()) this.feed(n, { type: 'trackScript', name, up: r.state.up });
+      }
+    });
+    this.scriptRunner.start();
+  }
+
+  /** Step one instance (through its sync group if it has one) and carry out the actions. */
+  feed(name: string, event: VrrpEvent): void {
+    const s = this.states.get(name);
+    if (!s) return;
+    const now = this.now();
+    if (s.env.syncGroup) {
+      const group = this.groupStates.get(s.env.syncGroup)!;
+      const members: Record<string, InstanceState> = {};
+      for (const m of group.members) {
+        const ms = this.states.get(m);
+        if (ms) members[m] = ms;
+      }
+      const r = stepSyncGroupMember(group, members, name, event, now);
+      this.groupStates.set(group.name, r.group);
+      for (const ms of Object.values(r.members)) this.commit(ms);
+      this.execute(r.actions);
+    } else {
+      const r = step(s, event, now);
+      this.commit(r.state);
+      this.execute(r.actions);
+    }
+  }
+
+  private commit(next: InstanceState): void {
+    const prev = this.states.get(next.name);
+    this.states.set(next.name, next);
+    if (!prev || prev.state === next.state) return;
+    this.since.set(next.name, new Date());
+    if (next.state === 'MASTER') this.deps.onHeld?.(this.heldOf(next));
+    else if (prev.state === 'MASTER') this.deps.onReleased?.(next.name);
+  }
+
+  /**
+   * What the supervisor must send if we die now: exactly the priority-0 adverts a graceful
+   * shutdown of this instance would send, taken from a dry-run step (the machine is pure, so
+   * stepping a copy has no effect).
+   */
+  private heldOf(s: InstanceState): HeldInstance {
+    const dryRun = step(s, { type: 'shutdown' }, this.now());
+    const packets = dryRun.actions.flatMap((a) => (a.type === 'sendAdvert' && a.priority === 0 ? a.packets : []));
+    return {
+      instance: s.name,
+      interface: s.cfg.interface,
+      packets: packets.map((p) => ({ dst: p.dst, hex: p.bytes.toString('hex') })),
+      vips: [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded].map(vipSpec),
+    };
+  }
+
+  private execute(actions: VrrpAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'armTimer':
+          this.arm(a.instance, a.timer, a.deadline);
+          break;
+        case 'cancelTimer':
+          this.cancel(a.instance, a.timer);
+          break;
+        case 'log':
+          this.deps.log[a.level](a.message);
+          break;
+        case 'count':
+        case 'countDrop':
+          break; // the state's own stats already hold these; status and metrics read them there
+        case 'notify':
+          this.runNotify(a);
+          break;
+        default:
+          this.enqueue(a.instance, () => this.io(a));
+      }
+    }
+  }
+
+  /** Per-instance serial I/O: an instance's advert, VIPs and GARPs happen in the order emitted. */
+  private enqueue(instance: string, fn: () => Promise<void>): void {
+    const prev = this.queues.get(instance) ?? Promise.resolve();
+    const next = prev.then(fn).catch((err: Error) => this.deps.log.error(`(${instance}) ${err.message}`));
+    this.queues.set(instance, next);
+  }
+
+  private async io(a: VrrpAction): Promise<void> {
+    const { addresses, garp, log } = this.deps;
+    switch (a.type) {
+      case 'sendAdvert': {
+        const t = this.transports.get(a.interface);
+        if (!t) return;
+        for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
+        return;
+      }
+      case 'addVips':
+        for (const v of a.vips) {
+          const r = await addresses.add(vipSpec(v));
+          if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
+        }
+        return;
+      case 'removeVips':
+        for (const v of a.vips) {
+          const r = await addresses.remove(vipSpec(v));
+          if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
+        }
+        return;
+      case 'sendGarps': {
+        const byDev = new Map<string, string[]>();
+        for (const v of a.vips) if (v.family === 4) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
+        for (const [dev, vips] of byDev) {
+          log.info(`(${a.instance}) Sending/queueing gratuitous ARPs on ${dev} for ${vips.join(', ')}`);
+          const r = await garp.announce({ ifname: dev, vips, repeat: a.repeat, intervalMs: a.intervalMs });
+          if (!r.ok) log.warning(`(${a.instance}) ${r.error.message}`);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private runNotify(a: Extract<VrrpAction, { type: 'notify' }>): void {
+    const scripts = a.kind === 'GROUP' ? this.groups.get(a.name)?.notify : this.states.get(a.name)?.cfg.notify;
+    if (!scripts) return;
+    const specific = { MASTER: scripts.notifyMaster, BACKUP: scripts.notifyBackup, FAULT: scripts.notifyFault, STOP: scripts.notifyStop }[a.state];
+    this.deps.notify.run(specific);
+    this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority });
+  }
+
+  private arm(instance: string, timer: TimerName, deadline: number): void {
+    this.cancel(instance, timer);
+    if (this.stopped) return;
+    const key = `${instance}\0${timer}`;
+    const t = setTimeout(() => {
+      this.timers.delete(key);
+      this.feed(instance, { type: 'timer', timer });
+    }, Math.max(0, deadline - this.now()));
+    this.timers.set(key, t);
+  }
+
+  private cancel(instance: string, timer: TimerName): void {
+    const key = `${instance}\0${timer}`;
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+  }
+
+  /** Graceful stop: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
+  async stop(): Promise<void> {
+    for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.scriptRunner?.stop();
+    await Promise.all(this.queues.values());
+    for (const t of this.transports.values()) t.close();
+    this.transports.clear();
+  }
+}
+

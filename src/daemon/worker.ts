@@ -1,0 +1,99 @@
+/**
+ * The worker process of `halo run`: loads the config, runs the VRRP engine (and, with the LVS
+ * side, the checks and the IPVS reconciler), serves the control socket and metrics, and
+ * reports to the supervisor over IPC which instances it holds as MASTER.
+ *
+ * Started by the supervisor (src/cli/run.ts) with the run options as one JSON argument.
+ */
+import { createAddressManager } from '../net/addresses';
+import { createGarpSender } from '../net/garp';
+import { createLinkMonitor } from '../net/links';
+import { openVrrpSocket } from '../net/vrrp-socket';
+import { formatDiagnostic } from '../config/model';
+import { loadConfig } from '../config/load';
+import { startControlServer } from './control';
+import { createLogger, detectLogFormat } from './logger';
+import { Metrics, parseListen, serveMetrics } from './metrics';
+import { NotifyRunner } from './notify';
+import type { RunOptions } from './options';
+import { Director } from './director';
+import type { WorkerMessage } from './supervisor';
+
+export async function runWorker(opts: RunOptions): Promise<number> {
+  const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
+  const loaded = loadConfig(opts.configFile);
+  for (const d of loaded.diagnostics) (d.severity === 'error' ? log.error : log.warning)(formatDiagnostic(d));
+  if (!loaded.model) {
+    log.error(`configuration ${opts.configFile} is invalid; not starting`);
+    return 1;
+  }
+  const send = (m: WorkerMessage) => process.send?.(m);
+  const linksR = await createLinkMonitor();
+  if (!linksR.ok) {
+    log.error(`cannot watch links: ${linksR.error.message}`);
+    return 1;
+  }
+  const links = linksR.value;
+  const addresses = createAddressManager();
+  const director = new Director(loaded.model, opts, {
+    log,
+    addresses,
+    links,
+    garp: createGarpSender(links),
+    openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
+    notify: new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, log }),
+    onHeld: (held) => send({ type: 'held', held }),
+    onReleased: (instance) => send({ type: 'released', instance }),
+  });
+  const control = await startControlServer(opts.controlSocket, (req) => {
+    if (req.cmd === 'status') return director.status();
+    if (req.cmd === 'reload') return director.reload();
+    throw new Error(`unknown command '${req.cmd}'`);
+  });
+  let metricsServer: { close(): void } | null = null;
+  if (opts.metricsListen) {
+    const l = parseListen(opts.metricsListen)!;
+    metricsServer = await serveMetrics(new Metrics(() => director.status()), l.host, l.port);
+    director.metricsAttached = true;
+  }
+  try {
+    await director.start();
+  } catch (err) {
+    log.error(`cannot start: ${(err as Error).message}`);
+    await director.stop().catch(() => undefined);
+    await control.close();
+    return 1;
+  }
+  send({ type: 'ready' });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`Stopping (${sig})`);
+      await director.stop();
+      await control.close();
+      metricsServer?.close();
+      links.close();
+      addresses.close();
+      log.info('Stopped');
+      resolve(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGHUP', () => void director.reload());
+    // the supervisor going away (kill -9 of both) must not leave an orphan driving VIPs
+    process.on('disconnect', () => void stop('supervisor gone'));
+  });
+}
+
+if (require.main === module) {
+  const opts = JSON.parse(process.argv[2]) as RunOptions;
+  runWorker(opts).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`halo worker: ${err.message}\n`);
+      process.exit(70);
+    },
+  );
+}
