@@ -123,9 +123,9 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     preemptDelayMs = 0;
   }
   let unsupported: string | null = null;
-  if (cfg.family !== 4) unsupported = `(${cfg.name}) IPv6 VRRP instances are not supported yet - staying in FAULT`;
+  if (cfg.family !== 4) unsupported = 'IPv6 VRRP instances are not supported yet - staying in FAULT';
   else if (cfg.version === 2 && cfg.authType === 'AH') {
-    unsupported = `(${cfg.name}) IPSEC AH authentication is not supported - staying in FAULT`;
+    unsupported = 'IPSEC AH authentication is not supported - staying in FAULT';
   }
   const srcAddress = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? primaryAddress;
   const links = { ...(opts.links ?? {}) };
