@@ -315,3 +315,30 @@ function dest(
   const destPort = method === 'NAT' ? port || svc.port : svc.port;
   return { address, af, port: destPort, forward: FORWARD_OF_METHOD[method], weight, upperThreshold, lowerThreshold };
 }
+
+/**
+ * What keepalived logs and runs when it stops (ipwrapper.c clear_services): per real server still
+ * in the table `Shutting down [(inhibited) ]service RS from VS VS` unless lvs_flush_on_stop
+ * flushes, and — only with `omega` — the notify_down of live servers and the quorum_down script.
+ * The kernel side of stopping is reconcile.ts teardown().
+ */
+export function shutdownEvents(input: DesiredInput, state: PoolState, lvsFlushOnStop: 'off' | 'all' | 'vs'): PoolEvent[] {
+  const groups = input.virtualServerGroups;
+  const events: PoolEvent[] = [];
+  for (const vs of input.virtualServers) {
+    const vsId = virtualServerId(vs, groups);
+    const vsName = formatVirtualServer(vs, groups);
+    const sorryActive = vs.sorryServer !== null && state.quorumUp.get(vsId) === false;
+    if (lvsFlushOnStop === 'off') {
+      for (const rs of vs.realServers) {
+        const alive = state.rsAlive.get(realServerId(vsId, rs)) ?? false;
+        const inhibited = rs.inhibitOnFailure && !alive;
+        events.push({ message: `Shutting down ${inhibited ? '(inhibited) ' : ''}service ${formatRealServer(rs, vs, groups)} from VS ${vsName}`, notify: null });
+        const inTable = (alive && !sorryActive) || rs.inhibitOnFailure;
+        if (inTable && alive && vs.omega && rs.notifyDown) events.push({ message: '', notify: rs.notifyDown });
+      }
+    }
+    if (vs.omega && vs.quorumDown) events.push({ message: '', notify: vs.quorumDown });
+  }
+  return events;
+}

@@ -1,4 +1,4 @@
-import { buildDesired, expandRange, initialCheckerUp, parseGranularity } from '../../src/ipvs/desired';
+import { buildDesired, expandRange, initialCheckerUp, parseGranularity, shutdownEvents } from '../../src/ipvs/desired';
 import type { CheckerUp, PoolState } from '../../src/ipvs/desired';
 import {
   IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
@@ -299,5 +299,38 @@ describe('granularity', () => {
     expect(parseGranularity('24', 4)).toBe(0xffffff00);
     expect(parseGranularity('/32', 4)).toBe(0xffffffff);
     expect(parseGranularity('64', 6)).toBe(64);
+  });
+});
+
+describe('shutdown (omega)', () => {
+  const vs = (omega: boolean) =>
+    virtualServer({
+      omega,
+      quorumDown: ['/bin/qdown'],
+      realServers: [
+        realServer('10.0.100.2', 80, { notifyDown: ['/bin/down', '2'] }),
+        realServer('10.0.100.3', 80, { notifyDown: ['/bin/down', '3'], inhibitOnFailure: true }),
+      ],
+    });
+
+  test('without omega: only the Shutting down lines', () => {
+    const v = vs(false);
+    const s = build([v], down('10.0.100.3:80')).state;
+    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'off')).toEqual([
+      { message: 'Shutting down service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: null },
+      { message: 'Shutting down (inhibited) service [10.0.100.3]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: null },
+    ]);
+  });
+
+  test('with omega: notify_down of live servers, then quorum_down; lvs_flush_on_stop skips the per-server lines', () => {
+    const v = vs(true);
+    const s = build([v], down('10.0.100.3:80')).state;
+    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'off').map((e) => e.message || e.notify?.join(' '))).toEqual([
+      'Shutting down service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/down 2',
+      'Shutting down (inhibited) service [10.0.100.3]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/qdown',
+    ]);
+    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'all')).toEqual([{ message: '', notify: ['/bin/qdown'] }]);
   });
 });
