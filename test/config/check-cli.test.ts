@@ -1,0 +1,92 @@
+/**
+ * `halo check` end to end through the built CLI (node dist/cli/main.js check ...): exit codes,
+ * where messages go, and that no stack trace reaches the user.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+const EXAMPLES = join(ROOT, 'deploy', 'examples');
+
+function halo(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, 'check', ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+
+beforeAll(() => {
+  // Build once; tsc still emits when someone else's file has a type error, so only the output matters.
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'pipe' });
+  } catch {
+    // reported below if the files we need are missing
+  }
+  expect(existsSync(join(ROOT, 'dist', 'cli', 'check.js'))).toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'hcfg-cli-'));
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const write = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('halo check', () => {
+  it('exit 0 and a summary for the thesis master', () => {
+    const r = halo('-f', join(EXAMPLES, 'master.conf'));
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('VI_E: MASTER on eth0, VRID 51, priority 150');
+    expect(r.stdout).toContain('VIPs: 192.168.1.200/32 192.168.1.202/32');
+    expect(r.stdout).toContain('VG1: VI_E VI_I');
+    expect(r.stdout).toContain('UDP 192.168.1.200:53 rr NAT');
+    expect(r.stdout).toContain('-> 10.0.100.7:53 weight 1 NAT');
+    expect(r.stdout).toContain('TCP_CHECK 10.0.100.7:53 every 3s timeout 3s retry 1');
+  });
+
+  it('--dump prints the model as JSON, the same loadConfig returns', () => {
+    const file = join(EXAMPLES, 'sync-group.conf');
+    const r = halo('-f', file, '--dump');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(loadConfig(file).model);
+  });
+
+  it('warnings go to stderr and keep exit 0; --strict makes them fatal', () => {
+    const file = write('warn.conf', 'global_defs {\n router_idd x\n}\n');
+    const r = halo('-f', file);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`${file}:2:2: warning: unknown keyword 'router_idd' in global_defs\n`);
+    const s = halo('--strict', '-f', file);
+    expect(s.status).toBe(1);
+    expect(s.stderr).toContain(`${file}:2:2: error: unknown keyword 'router_idd' in global_defs`);
+    expect(s.stdout).toBe('');
+  });
+
+  it('exit 1 with every error located, and no stack trace', () => {
+    const file = write('bad.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n}\n');
+    const r = halo('-f', file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${file}:6:1: error: extra '}' found\nhalo check: ${file}: 1 error\n`);
+    const r2 = halo('-f', write('bad2.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n'));
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/bad2\.conf:3:20: error: virtual_router_id: 0 is out of range 1-255\n.*bad2\.conf:4:11: error: priority: 300 is out of range 1-255\n/);
+    expect(r.stderr + r2.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exit 2 for usage errors and unreadable files', () => {
+    expect(halo().status).toBe(2);
+    expect(halo('-f').status).toBe(2);
+    expect(halo('--frobnicate', '-f', join(EXAMPLES, 'master.conf')).status).toBe(2);
+    const missing = halo('-f', join(dir, 'nope.conf'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`halo check: cannot read ${join(dir, 'nope.conf')}: ENOENT\n`);
+    expect(halo('-f', dir).status).toBe(2);
+  });
+});
