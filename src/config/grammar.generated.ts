@@ -3,11 +3,10 @@
 // Bypasses TS6133. Allow declared but unused functions.
 // @ts-ignore
 function id(d: any[]): any { return d[0]; }
+declare var words: any;
 declare var nl: any;
 declare var lbrace: any;
 declare var rbrace: any;
-declare var word: any;
-declare var string: any;
 
 import { TokenStream } from './lexer';
 const lexer = new TokenStream();
@@ -45,15 +44,11 @@ const grammar: Grammar = {
     {"name": "config", "symbols": ["stmts"], "postprocess": id},
     {"name": "stmts", "symbols": [], "postprocess": () => null},
     {"name": "stmts", "symbols": ["stmts", "stmt"], "postprocess": (d) => ({ prev: d[0], item: d[1] })},
-    {"name": "stmt", "symbols": ["words", (lexer.has("nl") ? {type: "nl"} : nl)], "postprocess": (d) => ({ words: d[0], block: null })},
-    {"name": "stmt", "symbols": ["words", "block"], "postprocess": (d) => ({ words: d[0], block: d[1] })},
-    {"name": "stmt", "symbols": ["words", (lexer.has("nl") ? {type: "nl"} : nl), "block"], "postprocess": (d) => ({ words: d[0], block: d[2] })},
-    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ open: d[0], stmts: d[1], close: d[2] })},
-    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", "words", (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ open: d[0], stmts: { prev: d[1], item: { words: d[2], block: null } }, close: d[3] })},
-    {"name": "words", "symbols": ["word"], "postprocess": (d) => ({ prev: null, item: d[0] })},
-    {"name": "words", "symbols": ["words", "word"], "postprocess": (d) => ({ prev: d[0], item: d[1] })},
-    {"name": "word", "symbols": [(lexer.has("word") ? {type: "word"} : word)], "postprocess": id},
-    {"name": "word", "symbols": [(lexer.has("string") ? {type: "string"} : string)], "postprocess": id}
+    {"name": "stmt", "symbols": [(lexer.has("words") ? {type: "words"} : words), (lexer.has("nl") ? {type: "nl"} : nl)], "postprocess": (d) => ({ words: d[0].words, block: null })},
+    {"name": "stmt", "symbols": [(lexer.has("words") ? {type: "words"} : words), "block"], "postprocess": (d) => ({ words: d[0].words, block: d[1] })},
+    {"name": "stmt", "symbols": [(lexer.has("words") ? {type: "words"} : words), (lexer.has("nl") ? {type: "nl"} : nl), "block"], "postprocess": (d) => ({ words: d[0].words, block: d[2] })},
+    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ stmts: d[1] })},
+    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", (lexer.has("words") ? {type: "words"} : words), (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ stmts: { prev: d[1], item: { words: d[2].words, block: null } } })}
   ],
   ParserStart: "config",
 };

@@ -4,17 +4,11 @@
  */
 import { Grammar, Parser } from 'nearley';
 import grammar from './grammar.generated';
-import { TokenStream, type Token } from './lexer';
+import { TokenStream, type Token, type Word } from './lexer';
 import type { Diagnostic } from './model';
 import type { SourceMap } from './source';
 
-/** One word of a statement; `line` is a preprocessed line (see SourceMap). */
-export interface Word {
-  value: string;
-  quoted: boolean;
-  line: number;
-  col: number;
-}
+export type { Word };
 
 /** `keyword args... [{ block }]`. */
 export interface Statement {
@@ -28,7 +22,7 @@ interface Cons<T> {
   item: T;
 }
 interface RawStmt {
-  words: Cons<Token>;
+  words: Word[];
   block: { stmts: Cons<RawStmt> | null } | null;
 }
 
@@ -70,9 +64,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
 }
 
 function describe(t: Token): string {
-  if (t.type === 'nl') return 'end of line';
-  if (t.type === 'lbrace' || t.type === 'rbrace') return `'${t.value}'`;
-  return `'${t.value}'`;
+  return t.type === 'nl' ? 'end of line' : `'${t.value}'`;
 }
 
 function syntax(sources: SourceMap, line: number, col: number, message: string): Diagnostic {
@@ -92,13 +84,7 @@ function flattenStmts(list: Cons<RawStmt> | null): Statement[] {
   const out = new Array<Statement>(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i];
-    const words = toArray(r.words);
-    const w = words.map(toWord);
-    out[i] = { keyword: w[0], args: w.slice(1), block: r.block ? flattenStmts(r.block.stmts) : null };
+    out[i] = { keyword: r.words[0], args: r.words.slice(1), block: r.block === null ? null : flattenStmts(r.block.stmts) };
   }
   return out;
-}
-
-function toWord(t: Token): Word {
-  return { value: t.value, quoted: t.type === 'string', line: t.line, col: t.col };
 }
