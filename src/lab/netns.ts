@@ -82,10 +82,14 @@ export class Topology {
     return parsed.flatMap((l) => l.addr_info.map((a) => a.local));
   }
 
-  /** Take a bridge port down/up: cuts a host off the segment without touching the host itself. */
-  setBridgePort(hostIndex: number, linkIndex: number, bridge: string, up: boolean): void {
+  /**
+   * Cut a host off a segment (or reconnect it) at the bridge, without touching the host: the
+   * bridge port is set to the disabled state, so the host's link keeps its carrier (a veth
+   * whose peer goes down loses carrier, which VRRP would rightly see as a fault).
+   */
+  setBridgePort(hostIndex: number, linkIndex: number, bridge: string, connected: boolean): void {
     const outer = `v${hostIndex}${linkIndex}${bridge}`.slice(0, 15);
-    sh(['ip', '-n', this.bridgeNs, 'link', 'set', outer, up ? 'up' : 'down']);
+    sh(['ip', 'netns', 'exec', this.bridgeNs, 'bridge', 'link', 'set', 'dev', outer, 'state', connected ? '3' : '0']);
   }
 
   destroy(): void {

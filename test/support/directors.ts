@@ -1,0 +1,112 @@
+/**
+ * Running real directors inside a test topology: halo (`node dist/cli/main.js run`) or Debian's
+ * keepalived, each with its own config, pid file, control socket and log, started and stopped
+ * by PID. The netns tier uses the compiled CLI exactly as an operator would.
+ */
+import { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { Topology, waitFor } from './netns';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const HALO = join(ROOT, 'dist', 'cli', 'main.js');
+
+export interface RunningDirector {
+  host: string;
+  kind: 'halo' | 'keepalived';
+  proc: ChildProcess;
+  logFile: string;
+  pidFile: string;
+  socket: string;
+  log(): string;
+  /** Every PID of this director (keepalived's and halo's children included). */
+  pids(): number[];
+  signal(sig: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
+
+function children(pid: number): number[] {
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return kids.flatMap((k) => [k, ...children(k)]);
+  } catch {
+    return [];
+  }
+}
+
+export class Directors {
+  readonly running: RunningDirector[] = [];
+  private n = 0;
+
+  constructor(readonly topo: Topology, readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private launch(host: string, kind: 'halo' | 'keepalived', config: string, extra: string[]): RunningDirector {
+    const id = `${host}-${kind}-${++this.n}`;
+    const conf = join(this.dir, `${id}.conf`);
+    writeFileSync(conf, config);
+    const logFile = join(this.dir, `${id}.log`);
+    const pidFile = join(this.dir, `${id}.pid`);
+    const socket = join(this.dir, `${id}.sock`);
+    const argv = kind === 'halo'
+      ? [process.execPath, HALO, 'run', '-f', conf, '--pid-file', pidFile, '--control-socket', socket, ...extra]
+      : ['keepalived', '-n', '-l', '-D', '-f', conf, '-p', pidFile, '-r', join(this.dir, `${id}-vrrp.pid`),
+        '-c', join(this.dir, `${id}-chk.pid`), '-b', join(this.dir, `${id}-bfd.pid`), ...extra];
+    const fd = openSync(logFile, 'a');
+    const proc = this.topo.spawn(host, argv, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    const d: RunningDirector = {
+      host, kind, proc, logFile, pidFile, socket, exited,
+      log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+      pids: () => (proc.pid ? [proc.pid, ...children(proc.pid)] : []),
+      signal: (sig) => {
+        for (const p of d.pids().reverse()) {
+          try {
+            process.kill(p, sig);
+          } catch {
+            /* gone */
+          }
+        }
+      },
+    };
+    this.running.push(d);
+    return d;
+  }
+
+  halo(host: string, config: string, extra: string[] = []): RunningDirector {
+    return this.launch(host, 'halo', config, extra);
+  }
+
+  keepalived(host: string, config: string, extra: string[] = []): RunningDirector {
+    return this.launch(host, 'keepalived', config, extra);
+  }
+
+  /** Stop everything still running: SIGTERM, then SIGKILL after 5 s. */
+  async stopAll(): Promise<void> {
+    for (const d of this.running) d.signal('SIGTERM');
+    await Promise.race([Promise.all(this.running.map((d) => d.exited)), new Promise((r) => setTimeout(r, 5000))]);
+    for (const d of this.running) d.signal('SIGKILL');
+    this.running.length = 0;
+  }
+}
+
+/** Does `host` hold `vip` on `dev`? */
+export function holds(topo: Topology, host: string, vip: string, dev = 'eth0'): boolean {
+  return topo.addresses(host, dev).includes(vip);
+}
+
+/** Wait until exactly `host` (among `hosts`) holds `vip`; returns the elapsed ms or throws. */
+export async function waitSoleHolder(topo: Topology, hosts: string[], host: string | null, vip: string, timeoutMs: number, dev = 'eth0'): Promise<number> {
+  const t0 = Date.now();
+  const ok = await waitFor(() => hosts.every((h) => holds(topo, h, vip, dev) === (h === host)), timeoutMs, 20);
+  if (!ok) {
+    const who = hosts.filter((h) => holds(topo, h, vip, dev));
+    throw new Error(`expected ${host ?? 'nobody'} alone to hold ${vip} within ${timeoutMs} ms; held by [${who.join(', ')}]`);
+  }
+  return Date.now() - t0;
+}
+
+export { waitFor };
