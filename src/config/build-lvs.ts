@@ -99,6 +99,10 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
   };
   const timing = noTiming();
   const rsStatements: Statement[] = [];
+  let protocolSet = false;
+  let schedSet = false;
+  let methodSet = false;
+  let rsWeight = 1;
   let sorryMethod: LvsMethod | null = null;
   let sorryInhibit = false;
   let sorry: { address: string; port: number } | null = null;
@@ -109,14 +113,21 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
     switch (kw) {
       case 'lb_algo': case 'lvs_sched': {
         const w = ctx.arg(b, 0, 'a scheduler');
-        if (w && SCHEDULERS.has(w.value as LvsScheduler)) vs.lvsSched = w.value as LvsScheduler;
+        if (w && SCHEDULERS.has(w.value as LvsScheduler)) {
+          vs.lvsSched = w.value as LvsScheduler;
+          schedSet = true;
+        }
         else if (w) ctx.error(w, `${kw}: unknown scheduler '${w.value}'`);
         break;
       }
-      case 'lb_kind': case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) vs.lvsMethod = m; break; }
+      case 'lb_kind': case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) { vs.lvsMethod = m; methodSet = true; } break; }
+      case 'weight': rsWeight = ctx.int(b, 0, 65535) ?? rsWeight; break;
       case 'protocol': {
         const w = ctx.arg(b, 0, 'TCP, UDP or SCTP');
-        if (w && PROTOCOLS.has(w.value.toUpperCase() as Protocol)) vs.protocol = w.value.toUpperCase() as Protocol;
+        if (w && PROTOCOLS.has(w.value.toUpperCase() as Protocol)) {
+          vs.protocol = w.value.toUpperCase() as Protocol;
+          protocolSet = true;
+        }
         else if (w) ctx.error(w, `protocol: unknown protocol '${w.value}' (TCP, UDP or SCTP)`);
         break;
       }
@@ -159,20 +170,94 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
     }
   }
   if (key === null) return null;
-  if (key.kind === 'addr') key.protocol = vs.protocol;
-  if (vs.ops && vs.protocol !== 'UDP') ctx.warn(s.keyword, `${where}: 'ops' only applies to UDP services; ignored as keepalived does`);
-  // A port-0 address service (all ports) must be persistent (check_data.c).
-  if (key.kind === 'addr' && key.port === 0 && vs.persistenceTimeout === null) vs.persistenceTimeout = DEFAULT_PERSISTENCE_TIMEOUT;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
-  if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
   for (const r of rsStatements) {
-    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family);
+    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight);
     if (rs) vs.realServers.push(rs);
+  }
+  if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
+  // What keepalived's validate_check_config() corrects, with its warnings.
+  const name = `Virtual server ${vsLabel(key, vs.protocol, protocolSet)}`;
+  const warn = (m: string): void => ctx.warn(s.keyword, m);
+  if (vs.realServers.length === 0 && rsStatements.length === 0) {
+    warn(`${name} has no real servers - ignoring`);
+    return null;
+  }
+  if (vs.haSuspend && key.kind === 'fwmark') {
+    warn(`${name}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
+    vs.haSuspend = false;
+  }
+  if (key.kind === 'addr') {
+    if (!protocolSet) {
+      // Protocol 0 would make the kernel use UDP, so keepalived sets it explicitly.
+      warn(`${name}: no protocol set - defaulting to UDP`);
+      vs.protocol = 'UDP';
+    }
+    key.protocol = vs.protocol;
+    if (vs.ops && vs.protocol !== 'UDP') {
+      warn(`${name}: one packet scheduling requires UDP - resetting`);
+      vs.ops = false;
+    }
+    if (key.port === 0 && vs.persistenceTimeout === null) {
+      warn(`${name}: zero port only valid for persistent services - setting`);
+      vs.persistenceTimeout = DEFAULT_PERSISTENCE_TIMEOUT;
+    }
+  } else if (key.kind === 'fwmark' && protocolSet) {
+    warn(`Warning: ${name}: protocol specified for fwmark - protocol will be ignored`);
+  }
+  if (!schedSet) warn(`${name}: no scheduler set, setting default 'wlc'`);
+  if (!methodSet && (vs.realServers.some((r) => !ownMethod.has(r)) || (vs.sorryServer && sorryMethod === null))) {
+    warn(`${name}: no forwarding method set, setting default NAT`);
+  }
+  const unique: RealServer[] = [];
+  for (const rs of vs.realServers) {
+    if (unique.some((u) => u.address === rs.address && u.port === rs.port)) {
+      ctx.diagnostics.push({ severity: 'warning', message: `VS ${vsLabel(key, vs.protocol, true)}: real server ${rs.address}:${rs.port} is duplicated - removing second rs`, location: rs.location });
+      continue;
+    }
+    unique.push(rs);
+  }
+  vs.realServers = unique;
+  for (const rs of vs.realServers) {
+    if (rs.lvsMethod === 'NAT') continue;
+    // Without NAT the kernel cannot change the port: the real server's is the service's.
+    if (key.kind === 'fwmark' && rs.port !== 0) {
+      ctx.diagnostics.push({ severity: 'warning', message: `WARNING - fwmark virtual server ${vsLabel(key, vs.protocol, true)}, real server ${rs.address}:${rs.port} has port specified - clearing`, location: rs.location });
+      rs.port = 0;
+    } else if (key.kind === 'addr' && rs.port !== key.port) {
+      ctx.diagnostics.push({ severity: 'warning', message: `WARNING - virtual server ${vsLabel(key, vs.protocol, true)} and real server ${rs.address}:${rs.port} ports don't match - resetting`, location: rs.location });
+      rs.port = key.port;
+    }
+    for (const c of rs.checkers) if (c.kind === 'TCP_CHECK' && !ownPort.has(c)) c.connectPort = rs.port;
+  }
+  const weightSum = vs.realServers.reduce((n, r) => n + r.weight, 0);
+  if (vs.quorum > weightSum) {
+    warn(`Warning - quorum ${vs.quorum} for ${vsLabel(key, vs.protocol, true)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
+    vs.quorum = weightSum;
+  }
+  if (vs.hysteresis >= vs.quorum && vs.hysteresis > 0) {
+    const h = Math.max(0, vs.quorum - 1);
+    warn(`${name}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
+    vs.hysteresis = h;
   }
   return { server: vs, groupWord };
 }
 
-function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6): RealServer | null {
+/**
+ * Real servers that name their own forwarding method, and TCP checks that name their own
+ * port: inherited values are re-derived for the others after keepalived's corrections.
+ * Identity marks only (WeakSet), so the model objects stay plain data.
+ */
+const ownMethod = new WeakSet<RealServer>();
+const ownPort = new WeakSet<TcpCheck>();
+
+function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean): string {
+  if (key.kind === 'fwmark') return `FWM ${key.fwmark}`;
+  if (key.kind === 'group') return `group ${key.group}`;
+  return `[${key.address}]:${protocolSet ? protocol.toLowerCase() : 'none'}:${key.port}`;
+}
+
+function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number): RealServer | null {
   const addrWord = ctx.arg(s, 0, 'IP [PORT]');
   const block = s.block ?? [];
   if (!addrWord) return null;
@@ -183,7 +268,7 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     ctx.error(addrWord, `real_server ${a.address}: address family differs from the virtual server's (only TUN may mix)`);
   }
   const rs: RealServer = {
-    address: a.address, family: a.family, port, weight: 1, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
+    address: a.address, family: a.family, port, weight: defaultWeight, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
     uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
   };
   const timing = noTiming();
@@ -193,7 +278,7 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     const kw = b.keyword.value;
     switch (kw) {
       case 'weight': rs.weight = ctx.int(b, 0, 65535) ?? rs.weight; break;
-      case 'lvs_method': case 'lb_kind': { const m = lvsMethod(ctx, b); if (m) rs.lvsMethod = m; break; }
+      case 'lvs_method': case 'lb_kind': { const m = lvsMethod(ctx, b); if (m) { rs.lvsMethod = m; ownMethod.add(rs); } break; }
       case 'inhibit_on_failure': rs.inhibitOnFailure = ctx.bool(b); break;
       case 'uthreshold': rs.uthreshold = ctx.int(b, 0, 65535) ?? rs.uthreshold; break;
       case 'lthreshold': rs.lthreshold = ctx.int(b, 0, 65535) ?? rs.lthreshold; break;
@@ -241,7 +326,7 @@ function buildTcpCheck(ctx: BuildContext, s: Statement, rs: RealServer, inherite
     if (timingKeyword(ctx, b, own)) continue;
     switch (b.keyword.value) {
       case 'connect_ip': c.connectIp = ctx.address(b)?.address ?? c.connectIp; break;
-      case 'connect_port': { const w = ctx.arg(b, 0, 'a port'); const p = w ? ctx.port(w, 'connect_port') : null; if (p !== null) c.connectPort = p; break; }
+      case 'connect_port': { const w = ctx.arg(b, 0, 'a port'); const p = w ? ctx.port(w, 'connect_port') : null; if (p !== null) { c.connectPort = p; ownPort.add(c); } break; }
       case 'bindto': c.bindto = ctx.address(b)?.address ?? null; break;
       case 'bind_port': { const w = ctx.arg(b, 0, 'a port'); c.bindPort = w ? ctx.port(w, 'bind_port') : null; break; }
       case 'bind_if': c.bindIf = ctx.str(b); break;

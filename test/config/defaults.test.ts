@@ -116,11 +116,12 @@ describe("keepalived's defaults", () => {
   });
 
   it('virtual_server, real_server and TCP_CHECK', () => {
+    // keepalived warns for each of protocol, scheduler and method left unset (see errors.test.ts).
     const m = model('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }\n}\n');
     const vs = m.virtualServers[0];
     expect(vs).toEqual({
-      key: { kind: 'addr', protocol: 'TCP', address: '10.0.0.1', family: 4, port: 80 },
-      protocol: 'TCP', lvsSched: 'wlc', lvsMethod: 'NAT', persistenceTimeout: null, persistenceGranularity: null,
+      key: { kind: 'addr', protocol: 'UDP', address: '10.0.0.1', family: 4, port: 80 },
+      protocol: 'UDP', lvsSched: 'wlc', lvsMethod: 'NAT', persistenceTimeout: null, persistenceGranularity: null,
       schedFlags: { flag1: false, flag2: false, flag3: false }, ops: false, hashed: false, delayLoopMs: 60000,
       quorum: 1, hysteresis: 0, quorumUp: null, quorumDown: null, sorryServer: null, inhibitOnFailure: false,
       alpha: false, omega: false, haSuspend: false, realServers: [expect.any(Object)],
@@ -139,9 +140,11 @@ describe("keepalived's defaults", () => {
   });
 
   it('persistence_timeout without a value is 360 s, and port-0 services are persistent', () => {
-    expect(model('virtual_server 10.0.0.1 80 {\n persistence_timeout\n}\n').virtualServers[0].persistenceTimeout).toBe(360);
-    expect(model('virtual_server 10.0.0.1 80 {\n persistence_timeout 50\n}\n').virtualServers[0].persistenceTimeout).toBe(50);
-    expect(model('virtual_server 10.0.0.1 0 {\n}\n').virtualServers[0].persistenceTimeout).toBe(360);
+    const vs = (port: number, line: string) => `virtual_server 10.0.0.1 ${port} {\n ${line}\n real_server 10.0.1.1 80 {\n }\n}\n`;
+    expect(model(vs(80, 'persistence_timeout')).virtualServers[0].persistenceTimeout).toBe(360);
+    expect(model(vs(80, 'persistence_timeout 50')).virtualServers[0].persistenceTimeout).toBe(50);
+    expect(model(vs(0, '')).virtualServers[0].persistenceTimeout).toBe(360);
+    expect(model(vs(80, '')).virtualServers[0].persistenceTimeout).toBeNull();
   });
 
   it('checker settings inherit checker <- real_server <- virtual_server <- built-in', () => {
@@ -161,6 +164,11 @@ describe("keepalived's defaults", () => {
 
   it('a real_server without a port uses the virtual server port', () => {
     expect(model('virtual_server 10.0.0.1 443 {\n real_server 10.0.1.1 {\n }\n}\n').virtualServers[0].realServers[0].port).toBe(443);
+  });
+
+  it('a virtual server weight is the default weight of its real servers', () => {
+    const m = model('virtual_server 10.0.0.1 80 {\n weight 7\n real_server 10.0.1.1 80 {\n }\n real_server 10.0.1.2 80 {\n  weight 2\n }\n}\n');
+    expect(m.virtualServers[0].realServers.map((r) => r.weight)).toEqual([7, 2]);
   });
 
   it('vrrp_script', () => {

@@ -95,14 +95,44 @@ describe('errors and warnings name their place', () => {
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n  }\n }\n}', '3:2: warning: HTTP_GET is not supported yet: parsed, but this real server is not health-checked by it'],
     ['bogus 1', "2:2: warning: unknown keyword 'bogus' in virtual_server 10.0.0.1 80"],
   ])('virtual_server: %s', (line, expected) => {
-    expect(messages(`virtual_server 10.0.0.1 80 {\n ${line}\n}\n`)).toEqual([expected]);
+    const rest = ' protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.9.9.9 80 {\n }\n';
+    expect(messages(`virtual_server 10.0.0.1 80 {\n ${line}\n${rest}}\n`)).toEqual([expected]);
   });
 
   it('virtual_server addresses and groups', () => {
-    expect(messages('virtual_server 10.0.0.300 80 {\n}\n')).toEqual(["1:16: error: virtual_server: '10.0.0.300' is not a valid IP address"]);
-    expect(messages('virtual_server group NOPE {\n}\n')).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
-    expect(messages('virtual_server 10.0.0.1 80 {\n}\nvirtual_server 10.0.0.1 80 {\n}\n')).toEqual(['3:1: error: duplicate virtual_server TCP 10.0.0.1 80']);
-    expect(messages('virtual_server fwmark 0 {\n}\n')).toEqual(['1:23: error: virtual_server: 0 is out of range 1-4294967295']);
+    const body = '{\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.9.9.9 80 {\n }\n}\n';
+    expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(["1:16: error: virtual_server: '10.0.0.300' is not a valid IP address"]);
+    expect(messages(`virtual_server group NOPE ${body}`)).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
+    expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: error: duplicate virtual_server TCP 10.0.0.1 80']);
+    expect(messages(`virtual_server fwmark 0 ${body}`)).toEqual(['1:23: error: virtual_server: 0 is out of range 1-4294967295']);
+  });
+
+  it("keepalived's virtual_server corrections, each with its warning", () => {
+    expect(messages('virtual_server 10.0.0.1 80 {\n}\n')).toEqual(['1:1: warning: Virtual server [10.0.0.1]:none:80 has no real servers - ignoring']);
+    expect(load('virtual_server 10.0.0.1 80 {\n}\n').model?.virtualServers).toEqual([]);
+    const bare = load('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n }\n}\n');
+    expect(bare.diagnostics.map((d) => `${d.location.line}:${d.location.col}: ${d.message}`)).toEqual([
+      '1:1: Virtual server [10.0.0.1]:none:80: no protocol set - defaulting to UDP',
+      "1:1: Virtual server [10.0.0.1]:none:80: no scheduler set, setting default 'wlc'",
+      '1:1: Virtual server [10.0.0.1]:none:80: no forwarding method set, setting default NAT',
+    ]);
+    expect(bare.model?.virtualServers[0].protocol).toBe('UDP');
+    const vs = (lines: string) => `virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n ${lines}\n}\n`;
+    expect(messages(vs('lb_kind DR\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }'))).toEqual([
+      "5:2: warning: WARNING - virtual server [10.0.0.1]:tcp:80 and real server 10.0.1.1:8080 ports don't match - resetting",
+    ]);
+    const dr = load(vs('lb_kind DR\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }')).model!.virtualServers[0].realServers[0];
+    expect([dr.port, dr.checkers[0].kind === 'TCP_CHECK' && dr.checkers[0].connectPort]).toEqual([80, 80]);
+    expect(messages(vs('lb_kind NAT\n real_server 10.0.1.1 80 {\n }\n real_server 10.0.1.1 80 {\n }'))).toEqual([
+      '7:2: warning: VS [10.0.0.1]:tcp:80: real server 10.0.1.1:80 is duplicated - removing second rs',
+    ]);
+    expect(messages(vs('lb_kind NAT\n quorum 5\n hysteresis 9\n real_server 10.0.1.1 80 {\n  weight 3\n }'))).toEqual([
+      '1:1: warning: Warning - quorum 5 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 3, reducing quorum to 3',
+      '1:1: warning: Virtual server [10.0.0.1]:tcp:80: hysteresis 9 >= quorum 3; setting hysteresis to 2',
+    ]);
+    expect(messages(vs('lb_kind NAT\n ops\n real_server 10.0.1.1 80 {\n }'))).toEqual([
+      '1:1: warning: Virtual server [10.0.0.1]:tcp:80: one packet scheduling requires UDP - resetting',
+    ]);
   });
 
   it('unsupported checkers keep their settings in the model', () => {
