@@ -1,0 +1,146 @@
+/**
+ * halo ↔ Debian's keepalived 2.2.7 on one LAN, in both roles: what a migration looks like.
+ * The right node holds the VIP at every step, keepalived logs no checksum or authentication
+ * complaint about halo's adverts, and tshark calls every halo advert's VRRP checksum Good.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Directors, RunningDirector, waitFor, waitSoleHolder } from '../support/directors';
+import { sh, Topology } from '../support/netns';
+import { conf, instance, InstanceOpts } from './vrrp-conf';
+
+jest.setTimeout(90_000);
+
+const VIP = '192.168.77.200';
+const LBS = ['lb1', 'lb2'];
+let topo: Topology;
+let dirs: Directors;
+let tmp: string;
+
+beforeAll(() => {
+  topo = new Topology('hvk-').build(['br0'], [
+    { name: 'lb1', links: [['br0', '192.168.77.11/24']] },
+    { name: 'lb2', links: [['br0', '192.168.77.12/24']] },
+    { name: 'client', links: [['br0', '192.168.77.100/24']] },
+  ]);
+});
+afterAll(() => topo.destroy());
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'halo-ka-'));
+  dirs = new Directors(topo, tmp);
+});
+afterEach(async () => {
+  await dirs.stopAll();
+  for (const h of LBS) topo.exec(h, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { allowFail: true });
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** keepalived's complaints about a peer's packets (checksum, auth, version, interval, ...). */
+const KEEPALIVED_COMPLAINT = /checksum|auth|invalid|mismatch|wrong|bad |unknown/i;
+
+function startCapture(): { stop(): Promise<string> } {
+  const file = join(tmp, 'vrrp.pcap');
+  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112']);
+  return {
+    async stop() {
+      await new Promise((r) => setTimeout(r, 300));
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+      return file;
+    },
+  };
+}
+
+/** tshark's verdict on every VRRP packet from `src`: the list of checksum statuses. */
+function checksumStatuses(pcap: string, src: string, asV2: boolean): string[] {
+  const out = sh(['tshark', '-r', pcap, '-o', `vrrp.v3_checksum_as_in_v2:${asV2 ? 'TRUE' : 'FALSE'}`, '-Y', `vrrp && ip.src == ${src}`, '-T', 'fields', '-e', 'vrrp.checksum.status']);
+  return out.split('\n').filter(Boolean);
+}
+
+const modes: Array<{ title: string; o: InstanceOpts }> = [
+  { title: 'VRRPv2 with PASS auth, advert_int 1', o: { version: 2, advertInt: 1 } },
+  { title: 'VRRPv3 (pseudo-header checksum, keepalived\'s default), advert_int 0.1', o: { version: 3, advertInt: 0.1 } },
+];
+
+describe.each(modes)('halo ↔ keepalived 2.2.7: $title', ({ o }) => {
+  const settle = (o.advertInt ?? 1) * 5000;
+
+  function noComplaints(ka: RunningDirector): void {
+    const bad = ka.log().split('\n').filter((l) => KEEPALIVED_COMPLAINT.test(l) && !/script|SECURITY/i.test(l));
+    expect(bad).toEqual([]);
+  }
+
+  it('keepalived master, halo backup: halo takes over on SIGTERM, keepalived preempts back', async () => {
+    const cap = startCapture();
+    const ka = dirs.keepalived('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
+    const h = dirs.halo('lb2', conf('lb2', instance({ ...o, priority: 100 })));
+    await new Promise((r) => setTimeout(r, settle));
+    expect(h.log()).not.toContain('Entering MASTER STATE');
+    ka.signal('SIGTERM');
+    await ka.exited;
+    await waitSoleHolder(topo, LBS, 'lb2', VIP, 5000);
+    await new Promise((r) => setTimeout(r, settle)); // halo as master, seen by tshark
+    const ka2 = dirs.keepalived('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
+    const pcap = await cap.stop();
+    noComplaints(ka2);
+    expect(h.log()).toMatch(/received higher priority|Master received advert .* higher priority 150/);
+    const st = checksumStatuses(pcap, '192.168.77.12', !!o.v3ChecksumAsV2);
+    expect(st.length).toBeGreaterThan(2);
+    expect(new Set(st)).toEqual(new Set(['1'])); // 1 = Good
+  });
+
+  it('halo master, keepalived backup: keepalived takes over on SIGTERM, halo preempts back', async () => {
+    const h = dirs.halo('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
+    const ka = dirs.keepalived('lb2', conf('lb2', instance({ ...o, priority: 100 })));
+    await new Promise((r) => setTimeout(r, settle));
+    expect(ka.log()).not.toContain('Entering MASTER STATE');
+    h.signal('SIGTERM');
+    expect(await h.exited).toBe(0);
+    await waitSoleHolder(topo, LBS, 'lb2', VIP, 5000);
+    expect(ka.log()).toContain('(VI_1) Backup received priority 0 advertisement');
+    dirs.halo('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
+    expect(await waitFor(() => /Entering BACKUP STATE/.test(ka.log().split('Entering MASTER STATE').pop() ?? ''), 5000)).toBe(true);
+    noComplaints(ka);
+  });
+});
+
+/**
+ * RFC 9568's checksum (no pseudo-header, `v3_checksum_as_v2`) is not known to keepalived 2.2.7:
+ * it rejects such adverts ("Invalid VRRPv3 checksum") and logs the keyword as unknown. halo in
+ * that mode still accepts keepalived's pseudo-header adverts, so during a migration the halo
+ * side never mistakes a live keepalived master for a dead one; and halo ↔ halo speaks it fully.
+ */
+describe('VRRPv3 with v3_checksum_as_v2 (RFC 9568)', () => {
+  const o: InstanceOpts = { version: 3, advertInt: 0.1 };
+
+  it('halo ↔ halo: election and failover; tshark (as_in_v2) calls every advert Good', async () => {
+    const cap = startCapture();
+    const a = dirs.halo('lb1', conf('lb1', instance({ ...o, v3ChecksumAsV2: true, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
+    dirs.halo('lb2', conf('lb2', instance({ ...o, v3ChecksumAsV2: true, priority: 100 })));
+    await new Promise((r) => setTimeout(r, 1500));
+    a.signal('SIGTERM');
+    await waitSoleHolder(topo, LBS, 'lb2', VIP, 3000);
+    await new Promise((r) => setTimeout(r, 500));
+    const pcap = await cap.stop();
+    for (const src of ['192.168.77.11', '192.168.77.12']) {
+      const st = checksumStatuses(pcap, src, true);
+      expect(st.length).toBeGreaterThan(2);
+      expect(new Set(st)).toEqual(new Set(['1']));
+    }
+  });
+
+  it('halo in RFC 9568 mode stays BACKUP under a keepalived 2.2.7 master (it accepts the pseudo-header form)', async () => {
+    dirs.keepalived('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
+    const h = dirs.halo('lb2', conf('lb2', instance({ ...o, v3ChecksumAsV2: true, priority: 100 })));
+    await new Promise((r) => setTimeout(r, 2000));
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 100);
+    expect(h.log()).not.toContain('Entering MASTER STATE');
+  });
+});
