@@ -1,0 +1,35 @@
+/**
+ * halo_native as built by the install script (`node-gyp rebuild --directory native`), loaded
+ * through the same loader the daemon uses. Sends nothing anywhere: only argument checks and the
+ * shape of the error values (an ifindex no interface has fails in socket() without CAP_NET_RAW,
+ * or in sendto() with it).
+ */
+import { haloNative } from '../../src/net/native';
+
+describe('halo_native addon', () => {
+  it('loads from native/build/Release relative to the package root', () => {
+    expect(typeof haloNative().sendFrame).toBe('function');
+  });
+
+  it('checks its arguments', () => {
+    const { sendFrame } = haloNative();
+    expect(() => sendFrame(1, Buffer.alloc(13))).toThrow(/Ethernet header/);
+    expect(() => sendFrame(0, Buffer.alloc(42))).toThrow(/positive interface index/);
+    expect(() => (sendFrame as (...a: unknown[]) => number)('eth0', Buffer.alloc(42))).toThrow(TypeError);
+  });
+
+  it('failures carry the syscall and the errno name', () => {
+    let caught: unknown;
+    try {
+      haloNative().sendFrame(0x7ffffff0, Buffer.alloc(42));
+    } catch (err) {
+      caught = err;
+    }
+    const e = caught as Error & { code: string; syscall: string; errno: number };
+    expect(e).toBeInstanceOf(Error);
+    expect(['socket', 'sendto']).toContain(e.syscall);
+    expect(e.code).toMatch(/^E[A-Z]+$/);
+    expect(e.errno).toBeGreaterThan(0);
+    expect(e.message).toMatch(new RegExp(`^${e.syscall}: ${e.code} \\(.+\\) AF_PACKET on ifindex ${0x7ffffff0}$`));
+  });
+});
