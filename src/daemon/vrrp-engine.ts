@@ -257,7 +257,6 @@ export class VrrpEngine {
         const byDev = new Map<string, string[]>();
         for (const v of a.vips) if (v.family === 4) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
         for (const [dev, vips] of byDev) {
-          log.info(`(${a.instance}) Sending/queueing gratuitous ARPs on ${dev} for ${vips.join(', ')}`);
           const r = await garp.announce({ ifname: dev, vips, repeat: a.repeat, intervalMs: a.intervalMs });
           if (!r.ok) log.warning(`(${a.instance}) ${r.error.message}`);
         }
