@@ -62,7 +62,8 @@ export function errnoName(err: unknown): string {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  // Duck-typed: errors from native addons may come from another realm (e.g. jest's sandbox).
+  const message = err && typeof (err as { message?: unknown }).message === 'string' ? (err as Error).message : String(err);
   const named = ERRNO_NAME.exec(message);
   if (named) return named[1];
   return nameFromText(message) ?? 'EUNKNOWN';

@@ -15,7 +15,7 @@ describe('halo_native addon', () => {
     const { sendFrame } = haloNative();
     expect(() => sendFrame(1, Buffer.alloc(13))).toThrow(/Ethernet header/);
     expect(() => sendFrame(0, Buffer.alloc(42))).toThrow(/positive interface index/);
-    expect(() => (sendFrame as (...a: unknown[]) => number)('eth0', Buffer.alloc(42))).toThrow(TypeError);
+    expect(() => (sendFrame as (...a: unknown[]) => number)('eth0', Buffer.alloc(42))).toThrow('sendFrame(ifindex: number, frame: Buffer)');
   });
 
   it('failures carry the syscall and the errno name', () => {
@@ -26,7 +26,8 @@ describe('halo_native addon', () => {
       caught = err;
     }
     const e = caught as Error & { code: string; syscall: string; errno: number };
-    expect(e).toBeInstanceOf(Error);
+    // (no instanceof: the addon's Error comes from Node's realm, not jest's sandbox)
+    expect(e).toBeDefined();
     expect(['socket', 'sendto']).toContain(e.syscall);
     expect(e.code).toMatch(/^E[A-Z]+$/);
     expect(e.errno).toBeGreaterThan(0);
