@@ -21,6 +21,7 @@ import type { GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGr
 import { DecodedPacket, encodePacket } from './advert-codec';
 import { ipv4ToUint32 } from './ipv4-header';
 import { checkAdvert } from './receive-check';
+import { REJECT_REASONS } from './rejection';
 import type { Rejection, RejectReason } from './rejection';
 import { masterDownIntervalMs, skewTimeMs } from './timers';
 import { buildTrackers, effectivePriority, faultReasons, Tracker, tracks } from './tracking';
@@ -60,7 +61,8 @@ export interface InstanceStats {
   becameMaster: number;
   releasedMaster: number;
   transitions: number;
-  drops: Partial<Record<RejectReason, number>>;
+  /** Every reason is present (0 when never seen), so the counters keep one shape. */
+  drops: Record<RejectReason, number>;
 }
 
 export interface InstanceState {
@@ -94,8 +96,11 @@ export interface InstanceState {
   timers: Partial<Record<TimerName, number>>;
   lastTransition: number | null;
   stats: InstanceStats;
-  /** Drop-log rate limiting per reason. */
-  dropLog: Partial<Record<RejectReason, { lastAt: number; suppressed: number }>>;
+  /**
+   * Drop-log rate limiting per reason: when we last logged it and the drop count then (so the
+   * number suppressed since is drops − countAtLog − 1; nothing to copy per suppressed drop).
+   */
+  dropLog: Partial<Record<RejectReason, { lastAt: number; countAtLog: number }>>;
 }
 
 export interface InstanceOptions {
@@ -168,7 +173,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
       becameMaster: 0,
       releasedMaster: 0,
       transitions: 0,
-      drops: {},
+      drops: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
     },
     dropLog: {},
   };
@@ -251,9 +256,14 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
     case 'startup':
       if (state.state !== 'INIT') return { state, actions: [] };
       return withStep(state, now, startup);
-    case 'advert':
+    case 'advert': {
       if (state.state === 'INIT' || state.state === 'STOP') return { state, actions: [] };
-      return withStep(state, now, (st) => receive(st, event.packet));
+      // Invalid packets are the common case under attack or misconfiguration: settle them
+      // without copying the protocol state, which they must never change.
+      const bad = event.packet.ok ? checkAdvert(state, event.packet) : event.packet;
+      if (bad) return dropped(state, bad, now);
+      return withStep(state, now, (st) => receive(st, event.packet as DecodedPacket));
+    }
     case 'timer':
       if (state.timers[event.timer] === undefined) return { state, actions: [] };
       return withStep(state, now, (st) => {
@@ -494,31 +504,25 @@ function shutdown(st: Step): void {
   st.notify('STOP');
 }
 
-function drop(st: Step, r: Rejection): void {
-  const s = st.s;
-  s.stats.drops[r.reason] = (s.stats.drops[r.reason] ?? 0) + 1;
-  st.actions.push({ type: 'countDrop', instance: s.name, reason: r.reason });
-  const prev = s.dropLog[r.reason];
-  if (prev && st.now - prev.lastAt < DROP_LOG_INTERVAL_MS) {
-    s.dropLog[r.reason] = { lastAt: prev.lastAt, suppressed: prev.suppressed + 1 };
-    return;
+/** Counts (and, rate-limited, logs) a rejected packet; nothing but counters and log bookkeeping change. */
+function dropped(state: InstanceState, r: Rejection, now: number): StepResult<InstanceState> {
+  const actions: VrrpAction[] = [{ type: 'countDrop', instance: state.name, reason: r.reason }];
+  const drops = { ...state.stats.drops };
+  const count = ++drops[r.reason];
+  const prev = state.dropLog[r.reason];
+  let dropLog = state.dropLog;
+  if (!prev || now - prev.lastAt >= DROP_LOG_INTERVAL_MS) {
+    const suppressed = prev ? count - prev.countAtLog - 1 : 0;
+    const more = suppressed > 0 ? ` (${suppressed} more since last report)` : '';
+    actions.push({ type: 'log', level: 'info', message: `(${state.name}) ${r.message}${more}` });
+    dropLog = { ...state.dropLog, [r.reason]: { lastAt: now, countAtLog: count } };
   }
-  const more = prev && prev.suppressed > 0 ? ` (${prev.suppressed} more since last report)` : '';
-  st.ilog(`${r.message}${more}`);
-  s.dropLog[r.reason] = { lastAt: st.now, suppressed: 0 };
+  return { state: { ...state, stats: { ...state.stats, drops }, dropLog }, actions };
 }
 
-function receive(st: Step, packet: DecodedPacket | Rejection): void {
+/** A packet that passed every check (RFC 5798 §7.1), dispatched by state. */
+function receive(st: Step, packet: DecodedPacket): void {
   const s = st.s;
-  if (!packet.ok) {
-    drop(st, packet);
-    return;
-  }
-  const bad = checkAdvert(s, packet);
-  if (bad) {
-    drop(st, bad);
-    return;
-  }
   st.count('advertsReceived');
   if (packet.vrrp.priority === 0) st.count('priorityZeroReceived');
   if (s.state === 'BACKUP') backupRx(st, packet);
