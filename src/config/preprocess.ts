@@ -148,7 +148,8 @@ class Preprocessor {
   private include(pattern: string, file: string, lineNo: number, col: number): void {
     const matches = expandGlob(pattern, dirname(file));
     if (matches.length === 0) {
-      this.error(file, lineNo, col, `include file(s) '${pattern}' not found`);
+      // keepalived logs this and carries on (keepalived -t still passes), so: a warning.
+      this.diagnostics.push({ severity: 'warning', message: `include file(s) '${pattern}' not found`, location: { file, line: lineNo, col } });
       return;
     }
     if (this.stack.length >= MAX_INCLUDE_DEPTH) {

@@ -86,9 +86,10 @@ describe('include', () => {
     expect(r.diagnostics.map(formatDiagnostic)).toContain(`${join(dir, 'part.conf')}:5:20: error: virtual_router_id: 300 is out of range 1-255`);
   });
 
-  it('a missing include is reported at the including line', () => {
+  it('a missing include is reported at the including line (a warning, as keepalived carries on)', () => {
     const top = write('top.conf', 'global_defs {\n}\n  include nothere/*.conf\n');
-    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:3:3: error: include file(s) 'nothere/*.conf' not found`]);
+    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:3:3: warning: include file(s) 'nothere/*.conf' not found`]);
+    expect(loadConfig(top, { strict: true }).model).toBeNull();
   });
 
   it('an include cycle is reported at the including line, once', () => {

@@ -1,0 +1,90 @@
+/**
+ * Debian's keepalived as the oracle: `keepalived -t` and `halo check --strict` (whose warnings
+ * are errors, as every keepalived config complaint fails -t) must agree on valid and invalid
+ * configs, and keepalived must accept the shipped examples. keepalived -t refuses interfaces
+ * that do not exist, so `eth0`/`eth1` are mapped to interfaces of this machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+
+const hasKeepalived = spawnSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' }).status === 0;
+/** Interfaces of this machine, multicast-capable (IFF_MULTICAST) first: VRRP multicast needs one. */
+const isMulticast = (n: string): boolean => (Number(readFileSync(`/sys/class/net/${n}/flags`, 'utf8')) & 0x1000) !== 0;
+const ifaces = readdirSync('/sys/class/net')
+  .filter((n) => n !== 'lo')
+  .sort((a, b) => Number(isMulticast(b)) - Number(isMulticast(a)) || a.localeCompare(b));
+const describeKa = hasKeepalived && ifaces.length >= 1 ? describe : describe.skip;
+if (!hasKeepalived) console.warn('keepalived is not installed (apt-get install -y keepalived): oracle tests skipped');
+
+const VI = (body: string, name = 'VI_1', vrid = 51, vip = '10.0.0.1') =>
+  `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n${body} virtual_ipaddress {\n  ${vip}\n }\n}\n`;
+const VS = (body: string, rs = '') =>
+  `virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n${body} real_server 10.0.1.1 80 {\n${rs} }\n}\n`;
+
+/** [name, config, both accept?] */
+const CASES: [string, string, boolean][] = [
+  ['minimal instance', VI(''), true],
+  ['vrid 0', VI('').replace('id 51', 'id 0'), false],
+  ['priority 300', VI(' priority 300\n'), false],
+  ['v2 fractional advert_int', VI(' advert_int 1.5\n'), false],
+  ['v3 centisecond advert_int', VI(' version 3\n advert_int 0.25\n'), true],
+  ['unknown keyword', VI(' bogus\n'), false],
+  ['nopreempt with state MASTER', VI(' state MASTER\n nopreempt\n'), false],
+  ['VRID reused on one interface', VI('') + VI('', 'VI_2', 51, '10.0.0.2'), false],
+  ['same VRID, IPv4 and IPv6', VI('') + VI('', 'VI_6', 51, 'fd00::1'), true],
+  ['sync group with unknown member', VI('') + 'vrrp_sync_group G {\n group {\n  VI_1 VI_X\n }\n}\n', false],
+  ['duplicate instance name', VI('') + VI('', 'VI_1', 52, '10.0.0.2'), false],
+  ['bad VIP', VI('', 'VI_1', 51, '10.0.0.300'), false],
+  ['auth_pass over 8 chars', VI(' authentication {\n  auth_type PASS\n  auth_pass 123456789\n }\n'), false],
+  ['parameters', '$V=77\n' + VI('').replace('id 51', 'id $V'), true],
+  ['virtual server with TCP_CHECK', VS('', '  TCP_CHECK {\n   connect_timeout 3\n  }\n'), true],
+  ['unknown scheduler', VS('').replace('rr', 'nope'), false],
+  ['unknown forwarding method', VS('').replace('lb_kind NAT', 'lb_kind MASQ'), false],
+  ['no protocol', VS('').replace(' protocol TCP\n', ''), false],
+  ['persistence_timeout without value', VS(' persistence_timeout\n'), true],
+  ['DR port mismatch', VS('').replace('NAT', 'DR').replace('10.0.1.1 80', '10.0.1.1 8080'), false],
+  ['delay_loop 0', VS(' delay_loop 0\n'), false],
+  ['virtual server without real servers', 'virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n}\n', false],
+  ['global vrrp_version 3', 'global_defs {\n router_id x\n vrrp_version 3\n}\n', true],
+  ['global vrrp_version 4', 'global_defs {\n vrrp_version 4\n}\n', false],
+  ['bad mcast group', 'global_defs {\n vrrp_mcast_group4 300.1.1.1\n}\n', false],
+  ['extra closing brace', VI('') + '}\n', false],
+  ['missing closing brace', VI('').slice(0, -2), false],
+];
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hcfg-oracle-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Multicast instances all go on the first interface; the unicast example may use a second one. */
+function localize(text: string, second = ifaces[0]): string {
+  return text.replace(/\beth0\b/g, ifaces[0]).replace(/\beth1\b/g, second);
+}
+
+function keepalivedAccepts(file: string): boolean {
+  const r = spawnSync('keepalived', ['-t', '-f', file], { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0;
+}
+
+describeKa('halo check --strict agrees with keepalived -t', () => {
+  it.each(CASES)('%s', (name, text, valid) => {
+    const file = join(dir, `${name.replace(/\W+/g, '_')}.conf`);
+    writeFileSync(file, localize(text));
+    expect({ keepalived: keepalivedAccepts(file), halo: loadConfig(file, { strict: true }).model !== null }).toEqual({ keepalived: valid, halo: valid });
+  });
+
+  it.each(['master.conf', 'standby.conf', 'sync-group.conf'])('keepalived -t accepts deploy/examples/%s', (name) => {
+    const text = readFileSync(join(__dirname, '..', '..', 'deploy', 'examples', name), 'utf8');
+    // With one interface both sync-group instances would track their own interface.
+    if (name === 'sync-group.conf' && ifaces.length < 2) return;
+    const file = join(dir, name);
+    writeFileSync(file, localize(text, name === 'sync-group.conf' ? ifaces[1] : ifaces[0]));
+    expect(keepalivedAccepts(file)).toBe(true);
+    expect(loadConfig(file, { strict: true }).diagnostics).toEqual([]);
+  });
+});
