@@ -208,7 +208,8 @@ export function formatService(se: IpvsService & { peName?: string }, fmt: Listin
   const protocol = 'protocol' in key ? key.protocol : 0;
   let svcName: string;
   if ('fwmark' in key) {
-    svcName = key.af === 6 ? `FWM  ${key.fwmark} IPv6` : `FWM  ${key.fwmark}`;
+    // printed with %d: a mark above 2^31 shows as negative, as in ipvsadm
+    svcName = key.af === 6 ? `FWM  ${key.fwmark | 0} IPv6` : `FWM  ${key.fwmark | 0}`;
   } else {
     const vname = addrPort(key.af, key.address, key.port, key.protocol, fmt, names);
     svcName = `${padR(PROTO_NAMES[key.protocol] ?? '', 4)} ${vname}`;

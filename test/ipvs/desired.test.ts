@@ -238,10 +238,10 @@ describe('quorum, hysteresis, sorry server', () => {
     const vs = five();
     let t = build([vs], initialCheckerUp);
     t = build([vs], down('10.0.100.2:80', '10.0.100.3:80'), t.state); // sum 3 >= 3-1: still up
-    expect(t.state.quorumUp.get('[192.168.1.202]:tcp:80')).toBe(true);
+    expect(t.state.pools.get('[192.168.1.202]:tcp:80')?.quorumUp).toBe(true);
     expect(Object.keys(weights(t))).toEqual(['10.0.100.4:80', '10.0.100.5:80', '10.0.100.6:80']);
     t = build([vs], down('10.0.100.2:80', '10.0.100.3:80', '10.0.100.4:80'), t.state); // 2 >= 2: up
-    expect(t.state.quorumUp.get('[192.168.1.202]:tcp:80')).toBe(true);
+    expect(t.state.pools.get('[192.168.1.202]:tcp:80')?.quorumUp).toBe(true);
     t = build([vs], down('10.0.100.2:80', '10.0.100.3:80', '10.0.100.4:80', '10.0.100.5:80'), t.state); // 1 < 2: lost
     expect(weights(t)).toEqual({ '10.0.200.1:80': 1 });
     expect(t.events.map((e) => e.message || `notify ${e.notify}`)).toEqual([

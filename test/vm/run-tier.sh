@@ -6,6 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 JEST=(npx jest --selectProjects vm --ci --runInBand)
+# the tests run the real `halo ipvs` CLI, transpiled from the current sources
+node test/vm/build-halo-cli.js >/dev/null || exit 1
 if [ "$(id -u)" = 0 ] && modprobe ip_vs 2>/dev/null; then
   echo "kernel VM tier: ip_vs loads on this kernel ($(uname -r)); running the IPVS tests directly"
   exec "${JEST[@]}" "$@"
