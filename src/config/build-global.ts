@@ -198,6 +198,9 @@ export function buildVrrpScript(ctx: BuildContext, s: Statement): VrrpScript | n
       default: ctx.unknown(b, `vrrp_script ${vs.name}`);
     }
   }
-  if (!hasScript) ctx.error(s.keyword, `vrrp_script ${vs.name}: no 'script' given`);
+  if (!hasScript) {
+    ctx.warn(s.keyword, `No script set for vrrp_script ${vs.name} - removing`);
+    return null;
+  }
   return vs;
 }

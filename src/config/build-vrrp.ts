@@ -336,11 +336,13 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     if (d.vridWord === null) ctx.error(d.keyword, `(${name}) the virtual router id must be set`);
     ok = false;
   }
-  const allVips = [...d.vips, ...d.vipsExcluded];
-  const family: 4 | 6 = d.vips[0]?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
-  for (const v of d.vips) {
-    if (v.family !== family) ctx.error(d.keyword, `(${name}) mixes IPv4 and IPv6 virtual_ipaddress entries; use virtual_ipaddress_excluded for the other family`);
-  }
+    const family: 4 | 6 = d.vips[0]?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
+  // keepalived drops VIPs of the other family (they belong in virtual_ipaddress_excluded).
+  d.vips = d.vips.filter((v) => {
+    if (v.family === family) return true;
+    ctx.diagnostics.push({ severity: 'warning', message: `(${name}): address family must match VRRP instance [${v.address}] - ignoring`, location: v.location });
+    return false;
+  });
   let version: 2 | 3 = d.version ?? g.vrrpVersion;
   if (family === 6 && version === 2) {
     if (d.version === 2) ctx.warn(d.keyword, `(${name}) VRRPv2 does not support IPv6; using version 3`);
@@ -391,11 +393,11 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   }
   if (version === 3 && d.authType !== 'NONE') ctx.warn(d.keyword, `(${name}) VRRPv3 has no authentication; authentication ignored`);
   if (strict && d.authType !== 'NONE') ctx.error(d.keyword, `(${name}) strict mode does not allow authentication`);
-  if (d.authType === 'PASS' && d.authPass === null) ctx.warn(d.keyword, `(${name}) auth_type PASS without auth_pass`);
-  if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) no virtual_ipaddress entries`);
+  if (d.authType === 'PASS' && d.authPass === null) ctx.warn(d.keyword, `(${name}) Authentication specified but no password given. Ignoring`);
+  if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
   if (!ok || d.interface === null || d.vrid === null) return null;
   const iface = d.interface;
-  for (const v of allVips) if (v.dev === '') v.dev = iface;
+  for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === '') v.dev = iface;
   const lowerDelay = d.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs;
   const lowerRepeat = d.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat;
   const masterDelay = d.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
@@ -409,7 +411,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     advertIntMs,
     version,
     family,
-    authType: version === 3 ? 'NONE' : d.authType,
+    // v3 has no authentication, and PASS without a password is ignored, as keepalived does.
+    authType: version === 3 || (d.authType === 'PASS' && d.authPass === null) ? 'NONE' : d.authType,
     authPass: version === 3 || d.authType !== 'PASS' ? null : d.authPass,
     virtualIpAddresses: d.vips,
     virtualIpAddressesExcluded: d.vipsExcluded,

@@ -129,7 +129,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   if (globalDefs.lvsSyncDaemon && !seen.has(globalDefs.lvsSyncDaemon.instance)) {
     const s = statements.find((t) => t.keyword.value === 'global_defs');
     const w = s?.block?.find((b) => b.keyword.value === 'lvs_sync_daemon')?.args[1];
-    if (w) ctx.error(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
+    if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
   }
 
   return {

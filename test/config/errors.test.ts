@@ -161,8 +161,21 @@ describe('errors and warnings name their place', () => {
       '2:15: error: vrrp_version: 4 is out of range 2-3',
       "3:20: error: vrrp_mcast_group4: 'ff02::12' is not an IPv4 address",
       "4:20: error: lvs_flush_on_stop: 'SOME' is not VS or ALL",
-      "5:23: error: lvs_sync_daemon: unknown vrrp_instance 'VI_X'",
+      "5:23: warning: lvs_sync_daemon: unknown vrrp_instance 'VI_X'",
     ]);
+  });
+
+  it("keepalived's instance and script corrections, each with its warning", () => {
+    expect(messages(instance('virtual_ipaddress {\n fd00::1\n}'))).toEqual(['8:2: warning: (VI_1): address family must match VRRP instance [fd00::1] - ignoring']);
+    expect(load(instance('virtual_ipaddress {\n fd00::1\n}')).model?.vrrpInstances[0].virtualIpAddresses.map((v) => v.address)).toEqual(['10.0.0.1']);
+    expect(messages('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n')).toEqual(['1:1: warning: (VI_1) No VIP specified; at least one is sensible']);
+    const noPass = instance('authentication {\n auth_type PASS\n}');
+    expect(messages(noPass)).toEqual(['1:1: warning: (VI_1) Authentication specified but no password given. Ignoring']);
+    expect(load(noPass).model?.vrrpInstances[0].authType).toBe('NONE');
+    expect(messages(instance('version 3\nauthentication {\n auth_type PASS\n auth_pass x\n}'))).toEqual(['1:1: warning: (VI_1) VRRPv3 has no authentication; authentication ignored']);
+    expect(messages(instance('priority 255\nnopreempt'))).toEqual(['1:1: warning: (VI_1) nopreempt is incompatible with priority 255 - resetting nopreempt']);
+    expect(messages(instance('state MASTER\npriority 100\npreempt_delay 5'))).toEqual(['1:1: warning: (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing']);
+    expect(messages('vrrp_script chk {\n interval 2\n}\n')).toEqual(['1:1: warning: No script set for vrrp_script chk - removing']);
   });
 
   it('every error is reported, not just the first', () => {
