@@ -67,6 +67,8 @@ export interface DecodedPacket {
   vrrp: VrrpAdvert;
   /** Which v3 checksum convention the packet verified under (null for v2). */
   v3Checksum: V3ChecksumMode | null;
+  /** Every accepted convention it verified under (both, in the rare case the pseudo-header sums to zero). */
+  v3Checksums: V3ChecksumMode[];
 }
 
 export type DecodeResult = DecodedPacket | Rejection;
@@ -199,6 +201,7 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
   if (adverIntMs === 0) return reject('bad-adver-int', 'advertisement interval 0 is invalid');
 
   let v3Checksum: V3ChecksumMode | null = null;
+  const v3Checksums: V3ChecksumMode[] = [];
   if (version === 2) {
     if (internetChecksum(buf, off, end) !== 0) return reject('bad-checksum', 'Invalid VRRPv2 checksum');
   } else {
@@ -206,9 +209,10 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
     const plain = sumWords(buf, off, end);
     const withPseudo = finishChecksum(plain + pseudoHeaderSumRaw(buf, 0, expected)) === 0;
     const asV2 = finishChecksum(plain) === 0;
-    if ((mode === 'pseudo-header' || mode === 'either') && withPseudo) v3Checksum = 'pseudo-header';
-    else if ((mode === 'as-v2' || mode === 'either') && asV2) v3Checksum = 'as-v2';
-    else return reject('bad-checksum', `Invalid VRRPv3 checksum${asV2 ? ' (computed without the IPv4 pseudo-header, as RFC 9568 / v3_checksum_as_v2)' : withPseudo ? ' (computed with the IPv4 pseudo-header; v3_checksum_as_v2 is set here)' : ''}`);
+    if ((mode === 'pseudo-header' || mode === 'either') && withPseudo) v3Checksums.push('pseudo-header');
+    if ((mode === 'as-v2' || mode === 'either') && asV2) v3Checksums.push('as-v2');
+    v3Checksum = v3Checksums[0] ?? null;
+    if (v3Checksum === null) return reject('bad-checksum', `Invalid VRRPv3 checksum${asV2 ? ' (computed without the IPv4 pseudo-header, as RFC 9568 / v3_checksum_as_v2)' : withPseudo ? ' (computed with the IPv4 pseudo-header; v3_checksum_as_v2 is set here)' : ''}`);
   }
 
   const ipAddresses: string[] = new Array(count);
@@ -230,6 +234,7 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
       authData: version === 2 ? Buffer.from(buf.subarray(authStart, authStart + VRRP_AUTH_LEN)) : Buffer.alloc(0),
     },
     v3Checksum,
+    v3Checksums,
   };
 }
 

@@ -31,6 +31,17 @@ export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | nul
   if (vrrp.version !== cfg.version) {
     return reject('version-mismatch', `invalid version. ${vrrp.version} and expect ${cfg.version}`);
   }
+  if (cfg.version === 3) {
+    // The daemon may decode with v3Checksum 'either' (one socket, instances of both kinds);
+    // each instance still insists on its own convention, as keepalived does.
+    const want = cfg.v3ChecksumAsV2 ? 'as-v2' : 'pseudo-header';
+    if (!p.v3Checksums.includes(want)) {
+      return reject(
+        'bad-checksum',
+        `Invalid VRRPv3 checksum (${want === 'as-v2' ? 'sender includes the IPv4 pseudo-header; v3_checksum_as_v2 is set here' : 'sender leaves out the IPv4 pseudo-header (v3_checksum_as_v2 / RFC 9568)'})`,
+      );
+    }
+  }
   if (vrrp.virtualRouterId !== cfg.virtualRouterId) {
     return reject('vrid-mismatch', `received VRID mismatch. Received ${vrrp.virtualRouterId}, Expected ${cfg.virtualRouterId}`);
   }

@@ -3,7 +3,7 @@
  * the keepalived 2.2.7 behaviour (../shared/reference/keepalived-2.2.7-baseline.md) it pins.
  */
 import { decodePacket, encodePacket } from '../../src/vrrp/advert-codec';
-import { createInstanceState, InstanceState, protocolView, step } from '../../src/vrrp/instance';
+import { advertPackets, createInstanceState, InstanceState, protocolView, step } from '../../src/vrrp/instance';
 import type { VrrpAction, VrrpEvent } from '../../src/vrrp/types';
 import { hexFixture } from './fixtures';
 import { instanceCfg, logs, script, twoDirectors, vip } from './harness';
@@ -534,5 +534,78 @@ describe('two directors on one LAN (fake clock, fake bridge)', () => {
     lan.run(6_000);
     // and the garp_lower_prio_delay second burst
     expect(lan.actionsOf('lb1', t0).filter((a) => a.type === 'sendGarps').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('v3 checksum convention per instance (RFC 9568 / keepalived v3_checksum_as_v2)', () => {
+  const v3 = { version: 3 as const, authType: 'NONE' as const, authPass: null, initialState: 'BACKUP' as const, priority: 100 };
+  const pkt = (asV2: boolean) =>
+    decodePacket(
+      encodePacket({ version: 3, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: ['192.168.77.200'], ipId: 1, src: LB1, dst: GROUP, v3Checksum: asV2 ? 'as-v2' : 'pseudo-header' }),
+      { v3Checksum: 'either' },
+    );
+  it('a default instance accepts pseudo-header checksums and rejects RFC 9568 ones as bad-checksum', () => {
+    const s = started(instanceCfg(v3), LB2).state;
+    expect(step(s, { type: 'advert', packet: pkt(false) }, 10).state.stats.advertsReceived).toBe(1);
+    const r = step(s, { type: 'advert', packet: pkt(true) }, 10);
+    expect(r.state.stats.drops['bad-checksum']).toBe(1);
+    expect(logs(r.actions)[0]).toContain('Invalid VRRPv3 checksum');
+  });
+  it('a v3_checksum_as_v2 instance does the opposite, and sends without the pseudo-header', () => {
+    const cfg = instanceCfg({ ...v3, v3ChecksumAsV2: true });
+    const s = started(cfg, LB2).state;
+    expect(step(s, { type: 'advert', packet: pkt(true) }, 10).state.stats.advertsReceived).toBe(1);
+    expect(step(s, { type: 'advert', packet: pkt(false) }, 10).state.stats.drops['bad-checksum']).toBe(1);
+    const m = master(instanceCfg({ ...v3, v3ChecksumAsV2: true, initialState: 'MASTER' }), LB1);
+    const adv = m.actions.find((a) => a.type === 'sendAdvert');
+    if (!adv || adv.type !== 'sendAdvert') throw new Error();
+    expect(decodePacket(adv.packets[0].bytes)).toMatchObject({ ok: false, reason: 'bad-checksum' });
+    expect(decodePacket(adv.packets[0].bytes, { v3Checksum: 'as-v2' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('advertPackets (for the daemon\'s emergency priority-0 advert)', () => {
+  it('is pure and continues the IP id sequence without consuming it', () => {
+    const s = master().state;
+    const before = JSON.stringify(protocolView(s));
+    const pk = advertPackets(s, 0);
+    expect(JSON.stringify(protocolView(s))).toBe(before);
+    expect(decodePacket(pk[0].bytes)).toMatchObject({ ok: true, ip: { id: s.ipId + 1 }, vrrp: { priority: 0 } });
+  });
+});
+
+describe('trackers moving mastership between two directors', () => {
+  it('track_script weight −60 fails on the master: it advertises 90, the backup (100) preempts after its Master_Down_Interval', () => {
+    const lan = twoDirectors({ trackScripts: [{ name: 'chk', weight: -60, weightReverse: false }] });
+    // re-create lb1 with the script known and up
+    lan.hosts.delete('lb1');
+    lan.addHost('lb1', {
+      interfaces: { eth0: { segment: 'br0', address: LB1 } },
+      instances: [instanceCfg({ trackScripts: [{ name: 'chk', weight: -60, weightReverse: false }] })],
+      scripts: [script('chk', { initState: 'up' })],
+    });
+    lan.start('lb1');
+    lan.start('lb2');
+    lan.run(10_000);
+    expect(lan.state('lb1').state).toBe('MASTER');
+    const t0 = lan.now;
+    lan.event('lb1', 'VI_1', { type: 'trackScript', name: 'chk', up: false });
+    lan.run(6_000);
+    expect(lan.state('lb2').state).toBe('MASTER');
+    expect(lan.state('lb1').state).toBe('BACKUP');
+    expect(lan.logsOf('lb2', t0)).toContain(`(VI_1) received lower priority (90) advert from ${LB1} - discarding`);
+    expect(lan.logsOf('lb1', t0)).toContain(`(VI_1) Master received advert from ${LB2} with higher priority 100, ours 90`);
+  });
+  it('tracked interface down on the master: priority-0 advert, the backup takes over after Skew_Time', () => {
+    const lan = twoDirectors({ trackInterfaces: [{ name: 'eth1', weight: 0 }] });
+    lan.start('lb1');
+    lan.start('lb2');
+    lan.run(10_000);
+    const t0 = lan.now;
+    lan.setLink('lb1', 'eth1', false);
+    lan.run(2_000);
+    expect(lan.state('lb1').state).toBe('FAULT');
+    expect(lan.state('lb2').state).toBe('MASTER');
+    expect(lan.sent('lb2')[0].t - t0).toBeCloseTo(609.375, 6);
   });
 });
