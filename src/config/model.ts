@@ -240,7 +240,7 @@ export type VirtualServerKey =
 
 export interface VirtualServer {
   key: VirtualServerKey;
-  protocol: Protocol; // TCP
+  protocol: Protocol; // as keepalived: UDP (with a warning) when an address service names none
   lvsSched: LvsScheduler; // wlc
   lvsMethod: LvsMethod; // NAT
   /** Seconds; null = not persistent. Keyword without value = 360. */

@@ -1,7 +1,8 @@
 /**
  * keepalived's line-level layer, before any grammar: `include` (globs, relative to the
- * including file), `$NAME=value` definitions (with `\` continuation for multi-line values)
- * and `$NAME` / `${NAME}` substitution, as lib/parser.c read_line() does it.
+ * including file), `$NAME=value` definitions (with `\` continuation for multi-line values),
+ * `$NAME` / `${NAME}` substitution and `@ID` conditional lines, as lib/parser.c read_line()
+ * does it.
  *
  * The result is one text for the lexer plus a SourceMap back to the original files. Files
  * with no `$` and no `include` pass through untouched in one piece, so big generated
@@ -45,7 +46,7 @@ class Preprocessor {
 
   processFile(text: string, file: string, real: string): void {
     this.stack.push(real);
-    if (!this.pending && text.indexOf('$') < 0 && text.indexOf('include') < 0) {
+    if (!this.pending && text.indexOf('$') < 0 && text.indexOf('include') < 0 && text.indexOf('@') < 0) {
       this.emitRun(text, file);
     } else {
       this.processLines(text, file);
@@ -78,11 +79,24 @@ class Preprocessor {
         this.emitLine('', file, lineNo);
         continue;
       }
-      if (raw.indexOf('$') < 0 && raw.indexOf('include') < 0) {
+      if (raw.indexOf('$') < 0 && raw.indexOf('include') < 0 && raw.indexOf('@') < 0) {
         this.emitLine(raw, file, lineNo);
         continue;
       }
-      const clean = decomment(raw);
+      let clean = decomment(raw);
+      const cond = /^([ \t]*)@(\^?)\S*[ \t]+/.exec(clean);
+      if (cond) {
+        // `@ID line` is for the keepalived started with `-i ID`; halo has no config id, so
+        // like keepalived without -i it drops `@ID` lines and keeps `@^ID` ones.
+        if (cond[2] !== '^') {
+          this.emitLine('', file, lineNo);
+          continue;
+        }
+        clean = ' '.repeat(cond[0].length) + clean.slice(cond[0].length);
+      } else if (/^[ \t]*@/.test(clean)) {
+        this.emitLine('', file, lineNo); // `@ID` with nothing after it
+        continue;
+      }
       const trimmed = clean.trim();
       const def = /^\$([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$/.exec(trimmed);
       if (def) {
@@ -105,7 +119,7 @@ class Preprocessor {
         }
       }
       // Keep the raw text when nothing changed so columns stay exact.
-      if (expanded.length === 1 && expanded[0] === clean) this.emitLine(raw, file, lineNo);
+      if (expanded.length === 1 && expanded[0] === clean && !cond) this.emitLine(raw, file, lineNo);
       else if (expanded.length === 1) this.emitLine(expanded[0], file, lineNo);
       else {
         this.parts.push(expanded.join('\n'));

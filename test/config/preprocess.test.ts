@@ -48,6 +48,14 @@ describe('$NAME parameters', () => {
   });
 });
 
+describe('@ID conditional lines', () => {
+  it('drops @ID lines and keeps @^ID lines, as keepalived started without -i', () => {
+    const m = model('global_defs {\n @lb1 router_id one\n @^lb1 router_id other\n}\n');
+    expect(m.globalDefs.routerId).toBe('other');
+    expect(messages('global_defs {\n  @^lb1 router_idd x\n}\n')).toEqual(["2:9: warning: unknown keyword 'router_idd' in global_defs"]);
+  });
+});
+
 describe('include', () => {
   let dir: string;
   beforeEach(() => {
