@@ -31,12 +31,21 @@ const DEFAULT_PERSISTENCE_S = 360;
 export const PROTOCOL_NUMBER: Record<Protocol, IpvsProtocol> = { TCP: 6, UDP: 17, SCTP: 132 };
 export const FORWARD_OF_METHOD: Record<LvsMethod, IpvsForward> = { NAT: 'masq', DR: 'route', TUN: 'tunnel' };
 
-/** What the pool rules remember between two evaluations (keepalived's vs/rs flags). */
+/** What the pool rules remember of one virtual server between two evaluations. */
+export interface VsPoolState {
+  /** vs->quorum_state_up */
+  readonly quorumUp: boolean;
+  /** rs->alive of each real server, in config order (matched by address and port on reload). */
+  readonly servers: readonly { readonly address: string; readonly port: number; readonly alive: boolean }[];
+}
+
+/**
+ * What the pool rules remember between two evaluations (keepalived's vs/rs flags), by virtual
+ * server id. A virtual server whose pool did not change keeps the very same object, so a
+ * health change or reload allocates only for what changed.
+ */
 export interface PoolState {
-  /** vs->quorum_state_up, by virtual server id. */
-  quorumUp: ReadonlyMap<string, boolean>;
-  /** rs->alive, by real server id (`VSID RSTRIO`). */
-  rsAlive: ReadonlyMap<string, boolean>;
+  readonly pools: ReadonlyMap<string, VsPoolState>;
 }
 
 export interface PoolEvent {
@@ -70,8 +79,13 @@ export function virtualServerId(vs: VirtualServer, groups: readonly VirtualServe
   return name;
 }
 
-export function realServerId(vsId: string, rs: RealServer): string {
-  return `${vsId} ${rs.family === 6 ? `[${rs.address}]` : rs.address}:${rs.port}`;
+/** A real server's previous rs->alive: same position first (the common case), else by address and port. */
+function previousAlive(prev: VsPoolState | undefined, rs: RealServer, i: number): boolean | undefined {
+  if (!prev) return undefined;
+  const same = prev.servers[i];
+  if (same && same.address === rs.address && same.port === rs.port) return same.alive;
+  for (const s of prev.servers) if (s.address === rs.address && s.port === rs.port) return s.alive;
+  return undefined;
 }
 
 /** A real server is alive when every TCP_CHECK it has is up (checkers halo does not run don't vote). */
@@ -82,49 +96,66 @@ export function realServerAlive(rs: RealServer, vs: VirtualServer, checkerUp: Ch
 
 export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: PoolState | null): DesiredTable {
   const groups = input.virtualServerGroups;
-  const quorumUp = new Map<string, boolean>();
-  const rsAlive = new Map<string, boolean>();
+  const pools = new Map<string, VsPoolState>();
   const services: IpvsService[] = [];
   const events: PoolEvent[] = [];
   for (const vs of input.virtualServers) {
-    const pool = evaluatePool(vs, groups, checkerUp, prev, events);
-    quorumUp.set(pool.vsId, pool.quorumUp);
-    pool.alive.forEach((a, i) => rsAlive.set(realServerId(pool.vsId, vs.realServers[i]), a));
+    const vsId = virtualServerId(vs, groups);
+    const pool = evaluatePool(vs, vsId, groups, checkerUp, prev?.pools.get(vsId), events);
+    pools.set(vsId, pool.state);
     for (const svc of expandServices(vs, groups)) {
-      services.push({ ...svc.template, destinations: destinations(vs, pool.alive, pool.quorumUp, svc) });
+      const t = svc.template;
+      const dests = destinations(vs, pool.alive, pool.state.quorumUp, svc);
+      services.push({ key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests });
     }
   }
-  return { services, state: { quorumUp, rsAlive }, events };
+  return { services, state: { pools }, events };
 }
 
 interface PoolResult {
-  vsId: string;
-  alive: boolean[];
-  quorumUp: boolean;
+  alive: readonly boolean[];
+  state: VsPoolState;
+}
+
+/** The previous state object when nothing changed (structural sharing), else a new one. */
+function poolState(vs: VirtualServer, alive: readonly boolean[], quorumUp: boolean, prev: VsPoolState | undefined): VsPoolState {
+  if (prev && prev.quorumUp === quorumUp && prev.servers.length === alive.length) {
+    let same = true;
+    for (let i = 0; same && i < alive.length; i++) {
+      const p = prev.servers[i];
+      const rs = vs.realServers[i];
+      same = p.alive === alive[i] && p.address === rs.address && p.port === rs.port;
+    }
+    if (same) return prev;
+  }
+  return { quorumUp, servers: vs.realServers.map((rs, i) => ({ address: rs.address, port: rs.port, alive: alive[i] })) };
 }
 
 /** Walks real-server transitions one by one, as keepalived handles each checker result. */
 function evaluatePool(
   vs: VirtualServer,
+  vsId: string,
   groups: readonly VirtualServerGroup[],
   checkerUp: CheckerUp,
-  prev: PoolState | null,
+  prev: VsPoolState | undefined,
   events: PoolEvent[],
 ): PoolResult {
-  const vsId = virtualServerId(vs, groups);
-  const vsName = formatVirtualServer(vs, groups);
   const now = vs.realServers.map((rs) => realServerAlive(rs, vs, checkerUp));
-  const prevQuorum = prev?.quorumUp.get(vsId);
-  const quorum = new QuorumTracker(vs, groups, vsName, events);
+  const quorum = new QuorumTracker(vs, groups, events);
 
-  if (prevQuorum === undefined) {
+  if (prev === undefined) {
     // Start-up (init_service_vs): healthy servers join silently, then the quorum is judged once.
     quorum.update(now, true);
-    return { vsId, alive: now, quorumUp: quorum.up };
+    return { alive: now, state: poolState(vs, now, quorum.up, undefined) };
   }
 
-  quorum.up = prevQuorum;
-  const alive = vs.realServers.map((rs, i) => prev?.rsAlive.get(realServerId(vsId, rs)) ?? now[i]);
+  quorum.up = prev.quorumUp;
+  const alive = vs.realServers.map((rs, i) => previousAlive(prev, rs, i) ?? now[i]);
+  // Nothing changed: no transition to walk; the quorum is still re-judged (a reload may change it).
+  if (alive.every((a, i) => a === now[i])) {
+    quorum.update(now, false);
+    return { alive: now, state: poolState(vs, now, quorum.up, prev) };
+  }
   vs.realServers.forEach((rs, i) => {
     if (alive[i] === now[i]) return;
     alive[i] = now[i];
@@ -132,32 +163,39 @@ function evaluatePool(
     const verb = now[i] ? (rs.inhibitOnFailure ? 'Enabl' : 'Add') : rs.inhibitOnFailure ? 'Disabl' : 'Remov';
     const prep = rs.inhibitOnFailure ? 'of' : now[i] ? 'to' : 'from';
     events.push({
-      message: `${verb}ing service ${formatRealServer(rs, vs, groups)} ${prep} VS ${vsName}`,
+      message: `${verb}ing service ${formatRealServer(rs, vs, groups)} ${prep} VS ${quorum.vsName}`,
       notify: now[i] ? rs.notifyUp : rs.notifyDown,
     });
     quorum.update(alive, false);
   });
-  return { vsId, alive, quorumUp: quorum.up };
+  return { alive, state: poolState(vs, alive, quorum.up, prev) };
 }
 
 /** update_quorum_state(): hysteresis around quorum, sorry server swap, quorum notifies. */
 class QuorumTracker {
   up = false;
+  private name: string | null = null;
 
   constructor(
     private readonly vs: VirtualServer,
     private readonly groups: readonly VirtualServerGroup[],
-    private readonly vsName: string,
     private readonly events: PoolEvent[],
   ) {}
 
+  /** FMT_VS, formatted only when a line is logged (most evaluations log nothing). */
+  get vsName(): string {
+    return (this.name ??= formatVirtualServer(this.vs, this.groups));
+  }
+
   update(alive: readonly boolean[], init: boolean): void {
-    const { vs, vsName } = this;
-    const weightSum = vs.realServers.reduce((sum, rs, i) => (alive[i] ? sum + rs.weight : sum), 0);
+    const { vs } = this;
+    let weightSum = 0;
+    for (let i = 0; i < alive.length; i++) if (alive[i]) weightSum += vs.realServers[i].weight;
     const threshold = vs.quorum + (this.up ? -1 : 1) * vs.hysteresis;
     const sorry = vs.sorryServer;
-    const sorryName = sorry ? formatRealServer(sorry, vs, this.groups) : '';
     if (!this.up && weightSum >= threshold) {
+      const vsName = this.vsName;
+      const sorryName = sorry ? formatRealServer(sorry, vs, this.groups) : '';
       const sorryWasIn = sorry !== null && !init;
       this.up = true;
       this.log(`Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} for VS ${vsName}`);
@@ -167,6 +205,8 @@ class QuorumTracker {
       }
       this.notify(vs.quorumUp);
     } else if ((this.up && (weightSum === 0 || weightSum < threshold)) || (init && !this.up && sorry)) {
+      const vsName = this.vsName;
+      const sorryName = sorry ? formatRealServer(sorry, vs, this.groups) : '';
       this.up = false;
       this.log(
         `${init ? 'Starting with quorum down' : 'Lost quorum'} ${vs.quorum}-${vs.hysteresis}=${threshold} > ${weightSum} for VS ${vsName}`,
@@ -288,23 +328,25 @@ export function parseGranularity(text: string, af: 4 | 6): number {
 function destinations(vs: VirtualServer, alive: readonly boolean[], quorumUp: boolean, svc: ExpandedService): IpvsDestination[] {
   const sorry = vs.sorryServer;
   const sorryActive = sorry !== null && !quorumUp;
-  const byKey = new Map<string, IpvsDestination>();
-  vs.realServers.forEach((rs, i) => {
+  const out: IpvsDestination[] = [];
+  const rss = vs.realServers;
+  for (let i = 0; i < rss.length; i++) {
+    const rs = rss[i];
     let weight: number;
     if (alive[i] && !sorryActive) weight = rs.weight;
     else if (rs.inhibitOnFailure) weight = 0;
-    else return;
-    const d = dest(rs.address, rs.family, rs.port, rs.lvsMethod, svc, weight, rs.uthreshold, rs.lthreshold);
-    byKey.set(`${d.address} ${d.port}`, d);
-  });
+    else continue;
+    out.push(dest(rs.address, rs.family, rs.port, rs.lvsMethod, svc, weight, rs.uthreshold, rs.lthreshold));
+  }
   if (sorry && (sorryActive || sorry.inhibit)) {
     const family: 4 | 6 = sorry.address.includes(':') ? 6 : 4;
     const d = dest(sorry.address, family, sorry.port, sorry.lvsMethod, svc, sorryActive ? 1 : 0, 0, 0);
-    const k = `${d.address} ${d.port}`;
+    const same = out.findIndex((o) => o.address === d.address && o.port === d.port);
     // A sorry server that is also a real server (s_svr_duplicates_rs) keeps the real entry while the quorum holds.
-    if (sorryActive || !byKey.has(k)) byKey.set(k, d);
+    if (same < 0) out.push(d);
+    else if (sorryActive) out[same] = d;
   }
-  return [...byKey.values()];
+  return out;
 }
 
 /** Destination port as ipvs_cmd() sends it: NAT keeps the server's port; DR/TUN take the service's. */
@@ -326,17 +368,17 @@ export function shutdownEvents(input: DesiredInput, state: PoolState, lvsFlushOn
   const groups = input.virtualServerGroups;
   const events: PoolEvent[] = [];
   for (const vs of input.virtualServers) {
-    const vsId = virtualServerId(vs, groups);
     const vsName = formatVirtualServer(vs, groups);
-    const sorryActive = vs.sorryServer !== null && state.quorumUp.get(vsId) === false;
+    const pool = state.pools.get(virtualServerId(vs, groups));
+    const sorryActive = vs.sorryServer !== null && pool?.quorumUp === false;
     if (lvsFlushOnStop === 'off') {
-      for (const rs of vs.realServers) {
-        const alive = state.rsAlive.get(realServerId(vsId, rs)) ?? false;
+      vs.realServers.forEach((rs, i) => {
+        const alive = previousAlive(pool, rs, i) ?? false;
         const inhibited = rs.inhibitOnFailure && !alive;
         events.push({ message: `Shutting down ${inhibited ? '(inhibited) ' : ''}service ${formatRealServer(rs, vs, groups)} from VS ${vsName}`, notify: null });
         const inTable = (alive && !sorryActive) || rs.inhibitOnFailure;
         if (inTable && alive && vs.omega && rs.notifyDown) events.push({ message: '', notify: rs.notifyDown });
-      }
+      });
     }
     if (vs.omega && vs.quorumDown) events.push({ message: '', notify: vs.quorumDown });
   }

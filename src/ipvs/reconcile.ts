@@ -79,10 +79,6 @@ function sameService(a: IpvsService, b: IpvsService): boolean {
   );
 }
 
-function destKey(d: IpvsDestination): string {
-  return `${d.address} ${d.port}`;
-}
-
 function sameDestination(a: IpvsDestination, b: IpvsDestination): boolean {
   return (
     a.forward === b.forward &&
@@ -93,18 +89,44 @@ function sameDestination(a: IpvsDestination, b: IpvsDestination): boolean {
 }
 
 function diffDestinations(want: IpvsService, have: IpvsService, ops: Op[]): void {
-  const haveByKey = new Map<string, IpvsDestination>();
-  for (const d of have.destinations) haveByKey.set(destKey(d), d);
-  const wantKeys = new Set<string>();
-  for (const d of want.destinations) wantKeys.add(destKey(d));
-  for (const [k, d] of haveByKey) {
-    if (!wantKeys.has(k)) ops.push({ op: 'del-dest', key: want.key, dest: { af: d.af, address: d.address, port: d.port } });
+  const w = want.destinations;
+  const h = have.destinations;
+  // Fast path, no allocation: the same destinations in the same order (a table halo wrote and reads back).
+  if (w.length === h.length && w.every((d, i) => d.address === h[i].address && d.port === h[i].port)) {
+    for (let i = 0; i < w.length; i++) if (!sameDestination(w[i], h[i])) ops.push({ op: 'edit-dest', key: want.key, dest: w[i] });
+    return;
+  }
+  const haveIndex = new DestIndex(h);
+  const wantIndex = new DestIndex(w);
+  for (const d of h) {
+    if (!wantIndex.get(d)) ops.push({ op: 'del-dest', key: want.key, dest: { af: d.af, address: d.address, port: d.port } });
   }
   const adds: Op[] = [];
-  for (const d of want.destinations) {
-    const h = haveByKey.get(destKey(d));
-    if (!h) adds.push({ op: 'add-dest', key: want.key, dest: d });
-    else if (!sameDestination(d, h)) ops.push({ op: 'edit-dest', key: want.key, dest: d });
+  for (const d of w) {
+    const found = haveIndex.get(d);
+    if (!found) adds.push({ op: 'add-dest', key: want.key, dest: d });
+    else if (!sameDestination(d, found)) ops.push({ op: 'edit-dest', key: want.key, dest: d });
   }
   for (const a of adds) ops.push(a);
+}
+
+/** Destinations by (address, port), keyed on the address string itself so lookups allocate nothing. */
+class DestIndex {
+  private readonly byAddress = new Map<string, IpvsDestination | IpvsDestination[]>();
+
+  constructor(dests: readonly IpvsDestination[]) {
+    for (const d of dests) {
+      const cur = this.byAddress.get(d.address);
+      if (cur === undefined) this.byAddress.set(d.address, d);
+      else if (Array.isArray(cur)) cur.push(d);
+      else this.byAddress.set(d.address, [cur, d]);
+    }
+  }
+
+  get(d: { address: string; port: number }): IpvsDestination | undefined {
+    const cur = this.byAddress.get(d.address);
+    if (cur === undefined) return undefined;
+    if (!Array.isArray(cur)) return cur.port === d.port ? cur : undefined;
+    return cur.find((c) => c.port === d.port);
+  }
 }
