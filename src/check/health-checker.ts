@@ -21,6 +21,11 @@ export interface HealthCheckerOptions {
   log: (line: string) => void;
   /** A target's up/down state changed; every user of it (target.users) is affected. */
   onChange?: (target: CheckTarget, up: boolean) => void;
+  /**
+   * Reload: checker states of the previous engine by target key (exportStates()). A target that
+   * is still configured keeps its state instead of starting over (keepalived migrate_checkers).
+   */
+  previous?: ReadonlyMap<string, CheckerState>;
   /** Every probe start, with the time it was due: the bench measures drift with it. */
   onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number) => void;
 }
@@ -36,7 +41,7 @@ export class HealthChecker {
   constructor(private readonly opts: HealthCheckerOptions) {
     this.targets = opts.targets;
     this.clock = opts.clock ?? systemClock;
-    this.states = this.targets.map((t) => initialCheckerState(t));
+    this.states = this.targets.map((t) => opts.previous?.get(t.key) ?? initialCheckerState(t));
     this.targets.forEach((t, i) => this.index.set(t.key, i));
     this.scheduler = new CheckScheduler(this.clock, (id, at) => this.runCheck(id, at));
   }
@@ -59,6 +64,11 @@ export class HealthChecker {
     const i = this.index.get(checkKey(c));
     return i === undefined ? !c.alpha : this.states[i].isUp;
   };
+
+  /** Every target's state by key, to hand to the next engine on reload. */
+  exportStates(): Map<string, CheckerState> {
+    return new Map(this.targets.map((t, i) => [t.key, this.states[i]]));
+  }
 
   state(key: string): CheckerState | undefined {
     const i = this.index.get(key);

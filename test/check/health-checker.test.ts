@@ -111,3 +111,18 @@ describe('HealthChecker on a fake clock', () => {
     hc.stop();
   });
 });
+
+test('reload: a target still configured keeps its state; a new one starts fresh', async () => {
+  const { clock, prober, hc, targets, vs1, vs2 } = setup();
+  hc.start();
+  prober.down.add('10.0.100.3:80');
+  await clock.advance(3000);
+  hc.stop();
+  const saved = hc.exportStates();
+  const extra = realServer('10.0.100.9', 80, { checkers: [tcpCheck({ connectIp: '10.0.100.9', ...timing })] });
+  const next = collectTargets([vs1, { ...vs2, realServers: [...vs2.realServers, extra] }], []);
+  const hc2 = new HealthChecker({ targets: next, prober, clock, log: () => undefined, previous: saved });
+  expect(hc2.checkerUp(vs1.realServers[1].checkers[0] as never)).toBe(false);
+  expect(hc2.state(targets[1].key)).toEqual({ isUp: false, hasRun: true, retryIt: 0 });
+  expect(hc2.state(next[2].key)).toEqual({ isUp: true, hasRun: false, retryIt: 1 });
+});
