@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Failover benchmark, halo beside Debian's keepalived 2.2.7 in the same run, on the baseline's
+ * topology (lb1 192.168.77.11 master prio 150, lb2 .12 backup prio 100, a capturing client).
+ *
+ *  crash:    kill -9 of every master process; measured from the master's last advert to the
+ *            backup's first advert, pcap timestamps (target: Master_Down_Interval + ≤ 3 ms)
+ *  graceful: SIGTERM to the master; measured from the signal to the backup's first advert
+ *            (target: Skew_Time + ≤ 3 ms)
+ *  cpu/rss:  a master with 1, 50 and 255 instances at advert_int 1 over DURATION seconds
+ *
+ *   node test/bench/failover/run.js [--rounds N] [--cpu-seconds S] [--only crash,graceful,cpu]
+ * Requires root, keepalived, tcpdump, tshark (deploy/install-deps.sh installs them) and a
+ * built dist/ (npm run build).
+ */
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Topology, waitFor } = require('../../../dist/lab/netns.js');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const HALO = path.join(ROOT, 'dist', 'cli', 'main.js');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const ROUNDS = Number(opt('rounds', '3'));
+const CPU_SECONDS = Number(opt('cpu-seconds', '30'));
+const ONLY = opt('only', 'crash,graceful,cpu').split(',');
+const VIP = '192.168.77.200';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'halo-bench-fo-'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function conf(name, { state, priority, version, advertInt, instances = 1 }) {
+  const out = ['global_defs {', `  router_id ${name}`, '}'];
+  for (let i = 0; i < instances; i++) {
+    out.push(`vrrp_instance VI_${i + 1} {`, `  state ${state}`, '  interface eth0', `  virtual_router_id ${i + 1}`,
+      `  priority ${priority}`, `  advert_int ${advertInt}`, `  version ${version}`);
+    if (version === 2) out.push('  authentication {', '    auth_type PASS', '    auth_pass mypasswd', '  }');
+    out.push('  virtual_ipaddress {', `    ${i === 0 ? VIP : `192.168.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`}/24`, '  }', '}');
+  }
+  return out.join('\n') + '\n';
+}
+
+let seq = 0;
+function start(topo, host, impl, text) {
+  const id = `${host}-${impl}-${++seq}`;
+  const file = path.join(tmp, `${id}.conf`);
+  fs.writeFileSync(file, text);
+  const log = fs.openSync(path.join(tmp, `${id}.log`), 'a');
+  const argv = impl === 'halo'
+    ? [process.execPath, HALO, 'run', '-f', file, '--pid-file', path.join(tmp, `${id}.pid`), '--control-socket', path.join(tmp, `${id}.sock`)]
+    : ['keepalived', '-n', '-l', '-f', file, '-p', path.join(tmp, `${id}.pid`), '-r', path.join(tmp, `${id}-v.pid`), '-c', path.join(tmp, `${id}-c.pid`), '-b', path.join(tmp, `${id}-b.pid`)];
+  const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise((r) => p.once('exit', r));
+  return { p, exited, pids: () => [p.pid, ...descendants(p.pid)] };
+}
+
+function descendants(pid) {
+  try {
+    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return kids.flatMap((k) => [k, ...descendants(k)]);
+  } catch {
+    return [];
+  }
+}
+
+function signalAll(d, sig) {
+  for (const pid of d.pids().reverse()) {
+    try { process.kill(pid, sig); } catch { /* gone */ }
+  }
+}
+
+async function stop(d) {
+  signalAll(d, 'SIGTERM');
+  await Promise.race([d.exited, sleep(5000)]);
+  signalAll(d, 'SIGKILL');
+}
+
+const holds = (topo, host) => topo.addresses(host, 'eth0').includes(VIP);
+
+/** Adverts in a pcap: [{t, src, prio}] */
+function adverts(pcap) {
+  const out = execFileSync('tshark', ['-r', pcap, '-Y', 'vrrp', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'vrrp.prio', '-e', 'vrrp.virt_rtr_id'], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map((l) => {
+    const [t, src, prio, vrid] = l.split('\t');
+    return { t: Number(t), src, prio: Number(prio), vrid: Number(vrid) };
+  }).filter((a) => a.vrid === 1);
+}
+
+function capture(topo) {
+  const file = path.join(tmp, `cap-${++seq}.pcap`);
+  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112'], { stdio: 'ignore' });
+  return { file, stop: async () => { await sleep(200); p.kill('SIGTERM'); await new Promise((r) => p.once('exit', r)); } };
+}
+
+function masterDownMs(version, advertMs, prio = 100) {
+  const skew = version === 2 ? ((256 - prio) * 1000) / 256 : ((256 - prio) * advertMs) / 256;
+  return { down: 3 * advertMs + skew, skew };
+}
+
+async function round(topo, impl, scenario, s) {
+  const m = start(topo, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: s.version, advertInt: s.advertInt }));
+  if (!(await waitFor(() => holds(topo, 'lb1'), 15000, 20))) throw new Error(`${impl}: lb1 never became master`);
+  const b = start(topo, 'lb2', impl, conf('lb2', { state: 'BACKUP', priority: 100, version: s.version, advertInt: s.advertInt }));
+  await sleep(Math.max(1500, s.advertInt * 5000));
+  const cap = capture(topo);
+  await sleep(Math.max(500, s.advertInt * 3000));
+  const signalAt = Date.now() / 1000;
+  if (scenario === 'crash') signalAll(m, 'SIGKILL');
+  else signalAll(m, 'SIGTERM');
+  const ok = await waitFor(() => holds(topo, 'lb2'), 15000, 5);
+  await sleep(Math.max(300, s.advertInt * 3000));
+  await cap.stop();
+  await stop(b);
+  await stop(m);
+  for (const h of ['lb1', 'lb2']) topo.exec(h, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { allowFail: true });
+  if (!ok) throw new Error(`${impl} ${scenario}: lb2 never took over`);
+  const adv = adverts(cap.file);
+  const firstB = adv.find((a) => a.src === '192.168.77.12');
+  const lastA = adv.filter((a) => a.src === '192.168.77.11' && a.prio > 0 && (!firstB || a.t < firstB.t)).pop();
+  if (!firstB || !lastA) throw new Error(`${impl} ${scenario}: adverts missing in the capture`);
+  if (scenario === 'graceful') {
+    const zero = adv.find((a) => a.src === '192.168.77.11' && a.prio === 0);
+    if (zero && process.env.BENCH_DETAIL) console.log(`  ${impl}: signal → priority 0 ${((zero.t - signalAt) * 1000).toFixed(1)} ms, priority 0 → backup advert ${((firstB.t - zero.t) * 1000).toFixed(1)} ms`);
+  }
+  return scenario === 'crash' ? (firstB.t - lastA.t) * 1000 : (firstB.t - signalAt) * 1000;
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+}
+
+async function cpuRss(topo, impl, instances) {
+  const m = start(topo, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: 2, advertInt: 1, instances }));
+  await waitFor(() => holds(topo, 'lb1'), 15000, 50);
+  await sleep(2000);
+  const ticks = () => m.pids().reduce((acc, pid) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return acc + Number(f[11]) + Number(f[12]);
+    } catch { return acc; }
+  }, 0);
+  const rssKb = () => m.pids().reduce((acc, pid) => {
+    try {
+      return acc + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    } catch { return acc; }
+  }, 0);
+  const t0 = ticks();
+  const w0 = Date.now();
+  await sleep(CPU_SECONDS * 1000);
+  const cpu = ((ticks() - t0) / 100) / ((Date.now() - w0) / 1000) * 100;
+  const rss = rssKb() / 1024;
+  await stop(m);
+  return { cpuPercent: cpu, rssMb: rss, processes: m.pids().length };
+}
+
+(async () => {
+  const topo = new Topology('hbf-').build(['br0'], [
+    { name: 'lb1', links: [['br0', '192.168.77.11/24']] },
+    { name: 'lb2', links: [['br0', '192.168.77.12/24']] },
+    { name: 'client', links: [['br0', '192.168.77.100/24']] },
+  ]);
+  const results = { failover: [], cpu: [] };
+  try {
+    const scenarios = [
+      ...(ONLY.includes('crash') ? [
+        ['crash', { version: 2, advertInt: 1 }],
+        ['crash', { version: 3, advertInt: 0.1 }],
+        ['crash', { version: 3, advertInt: 0.01 }],
+      ] : []),
+      ...(ONLY.includes('graceful') ? [['graceful', { version: 2, advertInt: 1 }], ['graceful', { version: 3, advertInt: 0.1 }]] : []),
+    ];
+    for (const [scenario, s] of scenarios) {
+      const row = { scenario, ...s, expected: null, halo: null, keepalived: null };
+      const md = masterDownMs(s.version, s.advertInt * 1000);
+      row.expected = scenario === 'crash' ? md.down : md.skew;
+      for (const impl of ['keepalived', 'halo']) {
+        const xs = [];
+        for (let i = 0; i < ROUNDS; i++) xs.push(await round(topo, impl, scenario, s));
+        row[impl] = stats(xs);
+      }
+      results.failover.push(row);
+      const f = (x) => x.toFixed(1).padStart(8);
+      console.log(`${scenario.padEnd(8)} v${s.version} advert ${String(s.advertInt).padEnd(4)} expected ${f(row.expected)} ms | keepalived min/med/max ${f(row.keepalived.min)} ${f(row.keepalived.median)} ${f(row.keepalived.max)} | halo ${f(row.halo.min)} ${f(row.halo.median)} ${f(row.halo.max)} | halo − expected (median) ${f(row.halo.median - row.expected)} ms`);
+    }
+    if (ONLY.includes('cpu')) {
+      for (const n of [1, 50, 255]) {
+        const r = { instances: n };
+        for (const impl of ['keepalived', 'halo']) r[impl] = await cpuRss(topo, impl, n);
+        results.cpu.push(r);
+        console.log(`master with ${String(n).padStart(3)} instances over ${CPU_SECONDS}s: keepalived ${r.keepalived.cpuPercent.toFixed(2)} % CPU ${r.keepalived.rssMb.toFixed(1)} MB RSS | halo ${r.halo.cpuPercent.toFixed(2)} % CPU ${r.halo.rssMb.toFixed(1)} MB RSS (ratio CPU ${(r.halo.cpuPercent / Math.max(0.01, r.keepalived.cpuPercent)).toFixed(1)}×, RSS ${(r.halo.rssMb / r.keepalived.rssMb).toFixed(1)}×)`);
+      }
+    }
+    fs.writeFileSync(path.join(tmp, 'results.json'), JSON.stringify(results, null, 2));
+    console.log(`results: ${path.join(tmp, 'results.json')}`);
+  } finally {
+    topo.destroy();
+  }
+})().catch((e) => {
+  console.error(e.message);
+  process.exitCode = 1;
+});
