@@ -90,6 +90,7 @@ describe('replaying keepalived captures into halo as lb2', () => {
     const real = wire.filter((w) => w.src === '192.168.77.12');
     expect(sent.length).toBeGreaterThan(0);
     expect(Math.abs(sent[0].t - real[0].t)).toBeLessThan(3);
+    if (process.env.HALO_REPLAY_SHOW) process.stdout.write(`term: halo ${(sent[0].t - real[0].t).toFixed(3)} ms vs keepalived\n`);
     expect(sent[0].bytes.toString('hex')).toBe(real[0].bytes.toString('hex'));
     expect(sent[1].bytes.toString('hex')).toBe(real[1].bytes.toString('hex'));
   });
@@ -119,6 +120,7 @@ describe('replaying keepalived captures into halo as lb2', () => {
       const ours = firstOf(sent, vrid) as Sent;
       const theirs = firstOf(real, vrid) as { t: number; bytes: Buffer };
       expect(Math.abs(ours.t - theirs.t)).toBeLessThan(3);
+      if (process.env.HALO_REPLAY_SHOW) process.stdout.write(`sync vrid ${vrid}: halo ${(ours.t - theirs.t).toFixed(3)} ms vs keepalived\n`);
       expect(ours.bytes.toString('hex')).toBe(theirs.bytes.toString('hex'));
     }
     expect(sent[0].instance).toBe('VI_2'); // the slower member's timer decided, and it went first
