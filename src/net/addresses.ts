@@ -113,14 +113,21 @@ export function firstPrimaryIPv4(addresses: readonly InterfaceAddress[], exclude
 // ---------------------------------------------------------------------------------------------
 // Kernel side
 
+/** A lost reply must not hang the daemon: every request gives up after this long. */
+const REQUEST_TIMEOUT_MS = 5000;
+const timeout = { timeout: REQUEST_TIMEOUT_MS };
+
 export function createAddressManager(): AddressManager {
   // Unreferenced: the socket holds the event loop only while a request is in flight.
   const sock: RtNetlinkSocket = createRtNetlink();
+  // A receive error would otherwise be an unhandled 'error' event; the request it belonged to
+  // fails by its timeout and reports there.
+  sock.socket.on('error', () => undefined);
   const one = serial();
 
   async function indexOf(dev: string, operation: string): Promise<NetResult<number>> {
     try {
-      const link = (await one(() => sock.getLinks())).find((l) => l.attrs.ifname === dev);
+      const link = (await one(() => sock.getLinks(undefined, undefined, timeout))).find((l) => l.attrs.ifname === dev);
       return link?.data.index !== undefined ? ok(link.data.index) : fail('ENODEV', operation);
     } catch (err) {
       return { ok: false, error: netError(err, operation) };
@@ -150,7 +157,7 @@ export function createAddressManager(): AddressManager {
     const index = await indexOf(dev, operation);
     if (!index.ok) return index;
     try {
-      const msgs = await one(() => sock.getAddresses());
+      const msgs = await one(() => sock.getAddresses(undefined, undefined, timeout));
       return ok(
         msgs
           .filter((m) => m.data.index === index.value)
@@ -168,7 +175,7 @@ export function createAddressManager(): AddressManager {
     if (!index.ok) return index;
     try {
       const [data, attrs] = message(vip, index.value, false);
-      await one(() => sock.delAddress(data, attrs));
+      await one(() => sock.delAddress(data, attrs, timeout));
       return ok(true);
     } catch (err) {
       const error = netError(err, operation);
@@ -186,7 +193,7 @@ export function createAddressManager(): AddressManager {
       if (!index.ok) return index;
       try {
         const [data, attrs] = message(vip, index.value, true);
-        await one(() => sock.newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+        await one(() => sock.newAddress(data, attrs, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
         return ok(true);
       } catch (err) {
         const error = netError(err, operation);

@@ -38,6 +38,8 @@ const GLIBC_MESSAGES: Record<string, string> = {
   'no such device or address': 'ENXIO',
   'file exists': 'EEXIST',
   'protocol not supported': 'EPROTONOSUPPORT',
+  // The netlink package's own request timeout.
+  'timeout has been reached': 'ETIMEDOUT',
 };
 
 let uvMessages: Map<string, string> | undefined;

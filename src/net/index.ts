@@ -16,6 +16,6 @@ export type { VrrpTransport, VrrpSocketOptions } from './vrrp-socket';
 export { createAddressManager } from './addresses';
 export type { AddressManager, InterfaceAddress, ResidualRemoval, VipSpec } from './addresses';
 export { createLinkMonitor, createLinkQuery } from './links';
-export type { AddressEvent, LinkEvent, LinkMonitor, LinkQuery, LinkState } from './links';
+export type { AddressEvent, LinkEvent, LinkMonitor, LinkMonitorOptions, LinkQuery, LinkState } from './links';
 export { createGarpSender, decodeArpFrame, encodeArpFrame, gratuitousArp } from './garp';
 export type { ArpFrame, GarpAnnouncement, GarpSender, LinkLookup } from './garp';

@@ -13,7 +13,7 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { createRtNetlink, rt, RtNetlinkSocket, NetlinkMessage } from 'netlink';
-import { NetResult, netError, ok } from './errors';
+import { NetError, NetResult, errnoName, netError, ok } from './errors';
 import { formatMac } from './mac';
 import { Serial, serial } from './serial';
 
@@ -59,6 +59,12 @@ export interface LinkQuery {
 export interface LinkMonitor extends LinkQuery {
   onLink(cb: (event: LinkEvent) => void): void;
   onAddress(cb: (event: AddressEvent) => void): void;
+  /**
+   * Socket errors, for the log. On an event overrun (ENOBUFS: the kernel dropped notifications)
+   * the monitor first re-reads the link table and reports whatever changed meanwhile as link
+   * events, then reports the ENOBUFS here.
+   */
+  onError(cb: (error: NetError) => void): void;
   /** Leave the multicast groups and close the socket; releases the event loop. */
   close(): void;
 }
@@ -123,14 +129,33 @@ export class LinkTable {
     if (!this.byName.delete(link.name)) return null;
     return { kind: 'removed', link: { ...link, adminUp: false, running: false, up: false } };
   }
+
+  /** Reconcile with a full dump (after lost notifications): changes, then removals. */
+  resync(links: readonly LinkState[]): LinkEvent[] {
+    const events: LinkEvent[] = [];
+    for (const link of links) {
+      const e = this.update(link);
+      if (e) events.push(e);
+    }
+    const present = new Set(links.map((l) => l.name));
+    for (const known of [...this.byName.values()]) {
+      if (present.has(known.name)) continue;
+      const e = this.remove(known);
+      if (e) events.push(e);
+    }
+    return events;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Kernel side
 
+/** A lost reply must not hang the daemon. */
+const REQUEST_TIMEOUT_MS = 5000;
+
 async function dumpLinks(sock: RtNetlinkSocket, one: Serial): Promise<NetResult<LinkState[]>> {
   try {
-    const msgs = await one(() => sock.getLinks());
+    const msgs = await one(() => sock.getLinks(undefined, undefined, { timeout: REQUEST_TIMEOUT_MS }));
     return ok(msgs.map(linkStateOf).filter((l): l is LinkState => l !== null));
   } catch (err) {
     return { ok: false, error: netError(err, 'listing links') };
@@ -151,54 +176,125 @@ function queryOver(sock: RtNetlinkSocket): LinkQuery {
 /** A one-shot link query over its own rtnetlink socket (unreferenced: never holds the loop). */
 export function createLinkQuery(): LinkQuery & { close(): void } {
   const sock = createRtNetlink();
+  sock.socket.on('error', () => undefined); // a failed request reports through its own result
   return { ...queryOver(sock), close: () => sock.socket.close() };
 }
 
 /**
- * Start monitoring links (and addresses). Resolves once the current link table has been read,
- * so the first events reported are real transitions. The socket is referenced (keeps the
- * process alive) until close().
+ * Start monitoring links (and, if asked, addresses). Resolves once the current link table has
+ * been read, so the first events reported are real transitions. The event socket is referenced
+ * (keeps the process alive) until close().
+ *
+ * Known limit of netlink 0.3.0: if the kernel drops notifications (ENOBUFS) and epoll reports
+ * the socket error before a read does, the package's poll handler builds a JS error outside a
+ * HandleScope and the process aborts (C++ terminate, "Error in native callback"; measured with
+ * a 1 KiB buffer and a blocked event loop). A large receive buffer and subscribing only to what
+ * is needed keep overruns away; an overrun seen by a read re-reads the link table (resync).
  */
-export async function createLinkMonitor(): Promise<NetResult<LinkMonitor>> {
-  let sock: RtNetlinkSocket;
+export interface LinkMonitorOptions {
+  /**
+   * SO_RCVBUF of the event socket in bytes; the kernel caps it at net.core.rmem_max (and
+   * doubles it). Default 4 MiB requested: an overrun must stay rare (see createLinkMonitor).
+   */
+  recvBufferSize?: number;
+  /** Also subscribe to IPv4/IPv6 address notifications (onAddress). Default false. */
+  addressEvents?: boolean;
+}
+
+const DEFAULT_RECV_BUFFER = 4 * 1024 * 1024;
+
+export async function createLinkMonitor(opts: LinkMonitorOptions = {}): Promise<NetResult<LinkMonitor>> {
+  // Two sockets: `events` only listens to the multicast groups (and may overrun under a burst);
+  // dumps go over `requests`, so a resync never competes with the notifications it recovers
+  // from, and a dump reply is never larger than a deliberately small event buffer.
+  let events: RtNetlinkSocket;
   try {
-    // The package's typings mark the raw buffer sizes as required; they are optional at run time.
-    sock = createRtNetlink({ ref: true } as Parameters<typeof createRtNetlink>[0]);
-    sock.addMembership('LINK');
-    sock.addMembership('IPV4_IFADDR');
-    sock.addMembership('IPV6_IFADDR');
+    // messagePeeking off: netlink 0.3.0's default peek-then-read path aborts the whole process
+    // (C++ terminate, "Error in native callback") when the kernel reports an overrun (ENOBUFS);
+    // with a fixed read buffer the overrun arrives as an ordinary 'error' event. 64 KiB holds
+    // any notification. (The typings mark the raw buffer sizes as required; they are optional.)
+    const options = {
+      ref: true,
+      messagePeeking: false,
+      msgBufferSize: 64 * 1024,
+      recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER,
+    };
+    events = createRtNetlink(options as Parameters<typeof createRtNetlink>[0]);
+    events.addMembership('LINK');
+    if (opts.addressEvents) {
+      events.addMembership('IPV4_IFADDR');
+      events.addMembership('IPV6_IFADDR');
+    }
   } catch (err) {
     return { ok: false, error: netError(err, 'subscribing to rtnetlink link and address events') };
   }
+  const requests = createLinkQuery();
+  const close = () => {
+    events.socket.close();
+    requests.close();
+  };
+
   const table = new LinkTable();
   const linkListeners: Array<(e: LinkEvent) => void> = [];
   const addressListeners: Array<(e: AddressEvent) => void> = [];
+  const errorListeners: Array<(e: NetError) => void> = [];
   const emitLink = (e: LinkEvent | null) => e && linkListeners.forEach((cb) => cb(e));
+  const emitError = (e: NetError) => errorListeners.forEach((cb) => cb(e));
 
-  sock.socket.on('message', (msgs: NetlinkMessage[]) => {
-    for (const m of msgs) {
-      if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
-        const link = linkStateOf(rt.parseMessage(m.type, m.data) as rt.LinkMessage);
-        if (link) emitLink(m.type === RTM_NEWLINK ? table.update(link) : table.remove(link));
-      } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
-        const e = addressEventOf(m.type, rt.parseMessage(m.type, m.data) as rt.AddressMessage);
-        if (e) addressListeners.forEach((cb) => cb(e));
+  // One resync at a time; overruns during a resync ask for exactly one more afterwards.
+  let resyncing = false;
+  let again = false;
+  async function resync(): Promise<void> {
+    if (resyncing) {
+      again = true;
+      return;
+    }
+    resyncing = true;
+    do {
+      again = false;
+      const links = await requests.list();
+      if (!links.ok) emitError(links.error);
+      else table.resync(links.value).forEach(emitLink);
+    } while (again);
+    resyncing = false;
+    emitError(new NetError('ENOBUFS', 'receiving rtnetlink link and address events (notifications lost; link table re-read)'));
+  }
+
+  events.socket.on('error', (err) => {
+    if (errnoName(err) === 'ENOBUFS') void resync();
+    else emitError(netError(err, 'receiving rtnetlink link and address events'));
+  });
+
+  events.socket.on('message', (msgs: NetlinkMessage[]) => {
+    // Never throw back into the netlink package's native receive callback.
+    try {
+      for (const m of msgs) {
+        if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
+          const link = linkStateOf(rt.parseMessage(m.type, m.data) as rt.LinkMessage);
+          if (link) emitLink(m.type === RTM_NEWLINK ? table.update(link) : table.remove(link));
+        } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
+          const e = addressEventOf(m.type, rt.parseMessage(m.type, m.data) as rt.AddressMessage);
+          if (e) addressListeners.forEach((cb) => cb(e));
+        }
       }
+    } catch (err) {
+      emitError(netError(err, 'decoding an rtnetlink link or address event'));
     }
   });
 
-  const query = queryOver(sock);
-  const initial = await query.list();
+  const initial = await requests.list();
   if (!initial.ok) {
-    sock.socket.close();
+    close();
     return initial;
   }
   for (const link of initial.value) table.update(link);
 
   return ok({
-    ...query,
+    list: requests.list,
+    query: requests.query,
     onLink: (cb) => void linkListeners.push(cb),
     onAddress: (cb) => void addressListeners.push(cb),
-    close: () => sock.socket.close(),
+    onError: (cb) => void errorListeners.push(cb),
+    close,
   });
 }

@@ -23,7 +23,7 @@ d('link monitor (netns)', () => {
   beforeAll(async () => {
     pair = createPair('link');
     a = await Agent.start(pair.a);
-    expect(await a.call('monitor.start')).toEqual({ ok: true });
+    expect(await a.call('monitor.start', { addressEvents: true })).toEqual({ ok: true });
   }, 30000);
 
   afterAll(async () => {
@@ -89,3 +89,4 @@ d('link monitor (netns)', () => {
     expect(code).toBe(0);
   });
 });
+

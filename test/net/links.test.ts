@@ -62,3 +62,19 @@ describe('decoding rtnetlink messages (netlink package structs)', () => {
     expect(addressEventOf(21, msg)?.kind).toBe('removed');
   });
 });
+
+describe('LinkTable.resync after lost notifications (pure)', () => {
+  it('reports what changed and what disappeared while notifications were lost, nothing else', () => {
+    const t = new LinkTable();
+    t.update(link('eth0', 2, true));
+    t.update(link('eth1', 3, true));
+    t.update(link('eth2', 4, false));
+    const events = t.resync([link('eth0', 2, true), link('eth1', 3, false), link('eth3', 5, true)]);
+    expect(events.map((e) => [e.kind, e.link.name, e.link.up])).toEqual([
+      ['change', 'eth1', false],
+      ['change', 'eth3', true],
+      ['removed', 'eth2', false],
+    ]);
+    expect(t.resync([link('eth0', 2, true), link('eth1', 3, false), link('eth3', 5, true)])).toEqual([]);
+  });
+});

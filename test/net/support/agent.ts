@@ -8,7 +8,7 @@
 import * as readline from 'readline';
 import { createAddressManager, VipSpec } from '../../../src/net/addresses';
 import { createGarpSender, GarpAnnouncement } from '../../../src/net/garp';
-import { createLinkMonitor, createLinkQuery, LinkMonitor } from '../../../src/net/links';
+import { createLinkMonitor, createLinkQuery, LinkMonitor, LinkMonitorOptions } from '../../../src/net/links';
 import { openVrrpSocket, VrrpSocketOptions, VrrpTransport } from '../../../src/net/vrrp-socket';
 
 // Errors (NetError values inside results) keep their message, which JSON would drop.
@@ -48,12 +48,13 @@ const methods: Record<string, Handler> = {
     sockets.delete(id);
     return true;
   },
-  'monitor.start': async () => {
-    const m = await createLinkMonitor();
+  'monitor.start': async (opts?: LinkMonitorOptions) => {
+    const m = await createLinkMonitor(opts);
     if (!m.ok) return m;
     monitor = m.value;
     monitor.onLink((e) => out({ event: 'link', ...e }));
     monitor.onAddress((e) => out({ event: 'address', ...e }));
+    monitor.onError((e) => out({ event: 'monitorError', message: e.message, code: e.code }));
     return { ok: true };
   },
   'monitor.query': (name: string) => monitor!.query(name),
