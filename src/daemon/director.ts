@@ -39,9 +39,9 @@ export class Director {
   }
 
   /**
-   * SIGHUP: re-read the config off the event loop; keep running the old one when it is invalid.
-   * (Applying only the difference is the reload issue's job; until then a valid new config
-   * restarts the engines.)
+   * SIGHUP: re-read the config off the event loop (adverts keep leaving meanwhile); when it is
+   * invalid, log every located error and keep running the old one unchanged. Otherwise apply
+   * only the difference: unchanged instances are not touched at all.
    */
   async reload(): Promise<{ ok: boolean; errors: string[] }> {
     const log = this.deps.log;
@@ -55,12 +55,24 @@ export class Director {
       log.error(`Reload of ${this.opts.configFile} failed (${errors.length} errors); keeping the running configuration`);
       return { ok: false, errors };
     }
-    await this.stop();
-    this.model = r.model;
-    this.vrrp = null;
-    this.lvs = null;
-    await this.start();
+    const next = r.model;
+    if (this.opts.vrrp) {
+      if (this.vrrp) await this.vrrp.reload(next);
+      else if (next.vrrpInstances.length > 0) {
+        this.vrrp = new VrrpEngine(next, this.deps);
+        await this.vrrp.start();
+      }
+    }
+    if (this.opts.lvs) {
+      if (this.lvs) await this.lvs.reload(next);
+      else if (this.deps.lvs && next.virtualServers.length > 0) {
+        this.lvs = this.deps.lvs(next);
+        await this.lvs.start();
+      }
+    }
+    this.model = next;
     this.reloads.ok++;
+    log.info('Reload finished');
     return { ok: true, errors: [] };
   }
 

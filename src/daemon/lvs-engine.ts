@@ -7,5 +7,6 @@ import type { VirtualServerStatus } from './status';
 export interface LvsEngine {
   start(): Promise<void>;
   stop(): Promise<void>;
+  reload(model: import('../config/model').Model): Promise<void>;
   status(): VirtualServerStatus[];
 }

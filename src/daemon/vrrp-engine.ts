@@ -20,6 +20,8 @@ import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../vr
 import { createScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
+import { isDeepStrictEqual } from 'node:util';
+import { planVrrpReload, VrrpReloadPlan } from './reload-plan';
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
 import { ScriptRunner } from './script-runner';
@@ -39,6 +41,7 @@ export interface VrrpEngineDeps {
 }
 
 const monotonic = (): number => performance.now();
+const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio'];
 
 function vipSpec(v: VirtualIpAddress): VipSpec {
   return { address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label };
@@ -57,8 +60,10 @@ export class VrrpEngine {
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
   private readonly now: () => number;
+  private model: Model;
 
-  constructor(private readonly model: Model, private readonly deps: VrrpEngineDeps) {
+  constructor(model: Model, private readonly deps: VrrpEngineDeps) {
+    this.model = model;
     this.now = deps.now ?? monotonic;
     for (const g of model.vrrpSyncGroups) {
       this.groups.set(g.name, g);
@@ -86,32 +91,101 @@ export class VrrpEngine {
       }
     });
 
-    for (const cfg of this.model.vrrpInstances) {
-      const link = await links.query(cfg.interface);
-      if (!link.ok) throw link.error;
-      if (!link.value) throw new Error(`(${cfg.name}) interface ${cfg.interface} does not exist`);
-      const prim = await addresses.primaryIPv4(cfg.interface, vipAddrs);
-      if (!prim.ok) throw prim.error;
-      const primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
-      if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
-      const linkStates: Record<string, boolean> = { [cfg.interface]: link.value.up };
-      for (const t of cfg.trackInterfaces) {
-        const l = await links.query(t.name);
-        linkStates[t.name] = l.ok && l.value ? l.value.up : false;
-      }
-      const state = createInstanceState(cfg, primary, {
-        globalDefs: this.model.globalDefs,
-        vrrpScripts: this.model.vrrpScripts,
-        syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
-        links: linkStates,
-      });
-      for (const w of state.env.warnings) log.warning(w);
-      this.states.set(cfg.name, state);
-      this.since.set(cfg.name, new Date());
-      this.openSocket(cfg, link.value.index);
-    }
+    for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
     for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
+  }
+
+  /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
+  private async createState(cfg: VrrpInstance): Promise<InstanceState> {
+    const { log, addresses, links } = this.deps;
+    const vipAddrs = this.allVips().map((v) => v.address);
+    const link = await links.query(cfg.interface);
+    if (!link.ok) throw link.error;
+    if (!link.value) throw new Error(`(${cfg.name}) interface ${cfg.interface} does not exist`);
+    const prim = await addresses.primaryIPv4(cfg.interface, vipAddrs);
+    if (!prim.ok) throw prim.error;
+    const primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
+    if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
+    const linkStates: Record<string, boolean> = { [cfg.interface]: link.value.up };
+    for (const t of cfg.trackInterfaces) {
+      const l = await links.query(t.name);
+      linkStates[t.name] = l.ok && l.value ? l.value.up : false;
+    }
+    const state = createInstanceState(cfg, primary, {
+      globalDefs: this.model.globalDefs,
+      vrrpScripts: this.model.vrrpScripts,
+      syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
+      links: linkStates,
+    });
+    for (const w of state.env.warnings) log.warning(w);
+    this.since.set(cfg.name, new Date());
+    this.openSocket(cfg, link.value.index);
+    return state;
+  }
+
+  /**
+   * SIGHUP with a valid new model: apply only the difference (see reload-plan.ts). Unchanged
+   * instances are not stepped at all; updated ones keep their protocol state and timers.
+   */
+  async reload(next: Model): Promise<VrrpReloadPlan> {
+    const plan = planVrrpReload(this.model, next);
+    const { log } = this.deps;
+    for (const name of plan.remove) {
+      this.feed(name, { type: 'shutdown' });
+      for (const t of TIMER_NAMES) this.cancel(name, t);
+      await this.queues.get(name);
+      this.states.delete(name);
+      this.queues.delete(name);
+      this.deps.onReleased?.(name);
+    }
+    this.model = next;
+    this.groups.clear();
+    for (const g of next.vrrpSyncGroups) {
+      this.groups.set(g.name, g);
+      const old = this.groupStates.get(g.name);
+      this.groupStates.set(g.name, old && isDeepStrictEqual(old.members, g.group) ? old : createSyncGroupState(g));
+    }
+    for (const name of [...this.groupStates.keys()]) if (!this.groups.has(name)) this.groupStates.delete(name);
+    const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
+    for (const u of plan.update) {
+      const old = this.states.get(u.name)!;
+      const fresh = await this.createState(byName.get(u.name)!);
+      this.since.set(u.name, this.since.get(u.name) ?? new Date());
+      const merged: InstanceState = {
+        ...fresh,
+        state: old.state, wantState: old.wantState, masterAdverIntMs: old.masterAdverIntMs,
+        masterAddress: old.masterAddress, masterPriority: old.masterPriority, preemptTime: old.preemptTime,
+        ipId: old.ipId, vipsSet: old.vipsSet, timers: old.timers, lastTransition: old.lastTransition,
+        stats: old.stats, dropLog: old.dropLog,
+        links: { ...fresh.links, ...old.links }, scripts: { ...fresh.scripts, ...old.scripts },
+      };
+      this.states.set(u.name, merged);
+      log.info(`(${u.name}) configuration changed; keeping state ${old.state}`);
+      if (old.vipsSet) {
+        if (u.vipsRemoved.length > 0) this.enqueue(u.name, () => this.io({ type: 'removeVips', instance: u.name, vips: u.vipsRemoved }));
+        if (u.vipsAdded.length > 0) {
+          this.enqueue(u.name, () => this.io({ type: 'addVips', instance: u.name, vips: u.vipsAdded }));
+          this.enqueue(u.name, () => this.io({ type: 'sendGarps', instance: u.name, vips: u.vipsAdded, repeat: merged.cfg.garpMasterRepeat, intervalMs: merged.env.garpIntervalMs }));
+        }
+      }
+      if (old.state === 'MASTER') this.deps.onHeld?.(this.heldOf(merged));
+    }
+    for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
+    for (const name of plan.add) this.feed(name, { type: 'startup' });
+    // sockets of interfaces no instance uses any more
+    const used = new Set(next.vrrpInstances.map((i) => i.interface));
+    for (const [ifname, t] of this.transports) {
+      if (!used.has(ifname)) {
+        t.close();
+        this.transports.delete(ifname);
+      }
+    }
+    this.scriptRunner?.stop();
+    this.scripts.clear();
+    this.startScripts();
+    log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
+    return plan;
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {

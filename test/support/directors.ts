@@ -17,6 +17,7 @@ export interface RunningDirector {
   kind: 'halo' | 'keepalived';
   proc: ChildProcess;
   logFile: string;
+  confFile: string;
   pidFile: string;
   socket: string;
   log(): string;
@@ -59,7 +60,7 @@ export class Directors {
     closeSync(fd);
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     const d: RunningDirector = {
-      host, kind, proc, logFile, pidFile, socket, exited,
+      host, kind, proc, logFile, confFile: conf, pidFile, socket, exited,
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       pids: () => (proc.pid ? [proc.pid, ...children(proc.pid)] : []),
       signal: (sig) => {
