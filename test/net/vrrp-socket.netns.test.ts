@@ -100,6 +100,17 @@ d('VRRP socket (netns)', () => {
     await Promise.all([a.call('vrrp.close', sender), b.call('vrrp.close', peer), b.call('vrrp.close', onLo)]);
   });
 
+  it('unicast to a peer with no VRRP socket: its ICMP protocol-unreachable replies do not break ours', async () => {
+    const s = await a.call<number>('vrrp.open', { ifname: IF, ifindex: ifindexA, group: null });
+    const packet = ipv4(ADDR_A, ADDR_B, VRRP, 9).toString('hex');
+    for (let i = 0; i < 3; i++) {
+      await a.call('vrrp.send', s, packet, ADDR_B);
+      await new Promise((r) => setTimeout(r, 100)); // let the ICMP error come back
+    }
+    expect(a.events.filter((e) => e.event === 'socketError')).toEqual([]);
+    await a.call('vrrp.close', s);
+  });
+
   it('refuses a packet whose IPv4 header names another destination', async () => {
     const s = await a.call<number>('vrrp.open', { ifname: IF, ifindex: ifindexA, group: null });
     await expect(a.call('vrrp.send', s, ipv4(ADDR_A, ADDR_B, VRRP, 1).toString('hex'), '192.0.2.9')).rejects.toThrow(
