@@ -86,6 +86,8 @@ export class TokenStream {
   }
 }
 
+export const MAX_BLOCK_DEPTH = 64;
+
 function tokenize(text: string, errors: StructureError[]): Token[] {
   const out: Token[] = [];
   /** Open braces, to report unclosed blocks at their own place. */
@@ -122,6 +124,8 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
           continue;
         }
         const b = tok('lbrace', t, '{');
+        // Real configs nest five deep; a bound keeps every later recursion far from the stack limit.
+        if (open.length === MAX_BLOCK_DEPTH) errors.push({ message: `blocks nested more than ${MAX_BLOCK_DEPTH} deep`, line: t.line, col: t.col });
         open.push(b);
         out.push(b);
         continue;

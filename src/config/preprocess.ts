@@ -27,6 +27,8 @@ interface Definition {
 
 /** Nested `$` substitution stops after this many passes (a definition naming itself). */
 const MAX_SUBSTITUTION_PASSES = 32;
+/** Definitions that double at each level would otherwise grow without bound. */
+const MAX_SUBSTITUTED_LINE = 65536;
 /** keepalived has no limit, but a runaway include tree must end somewhere. */
 const MAX_INCLUDE_DEPTH = 32;
 
@@ -137,11 +139,17 @@ class Preprocessor {
    * `$NAME` (ended by a blank, `,`, `)` or the line's end) and `${NAME}`; undefined names stay
    * as written, as in keepalived. A multi-line definition expands only when it is the whole line.
    */
-  private substitute(line: string, file: string, lineNo: number): string[] {
+  private substitute(line: string, file: string, lineNo: number, depth = 0, col = line.indexOf('$') + 1): string[] {
     const whole = /^[ \t]*\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))[ \t]*$/.exec(line);
     if (whole) {
       const d = this.defs.get(whole[1] ?? whole[2]);
-      if (d && d.lines.length > 1) return d.lines.flatMap((l) => this.substitute(l, file, lineNo));
+      if (d && d.lines.length > 1) {
+        if (depth >= MAX_SUBSTITUTION_PASSES) {
+          this.error(file, lineNo, col, 'parameter substitution does not terminate (a definition refers to itself)');
+          return [];
+        }
+        return d.lines.flatMap((l) => this.substitute(l, file, lineNo, depth + 1, col));
+      }
     }
     let current = line;
     for (let pass = 0; pass < MAX_SUBSTITUTION_PASSES; pass++) {
@@ -153,9 +161,14 @@ class Preprocessor {
         },
       );
       if (next === current) return [current];
+      if (next.length > MAX_SUBSTITUTED_LINE) {
+        // keepalived refuses lines past its buffer too ("would exceed maximum line length").
+        this.error(file, lineNo, col, `parameter substitution would make the line longer than ${MAX_SUBSTITUTED_LINE} characters`);
+        return [line];
+      }
       current = next;
     }
-    this.error(file, lineNo, line.indexOf('$') + 1, 'parameter substitution does not terminate (a definition refers to itself)');
+    this.error(file, lineNo, col, 'parameter substitution does not terminate (a definition refers to itself)');
     return [line];
   }
 

@@ -70,6 +70,11 @@ describe('syntax errors are located, and all of them reported', () => {
     expect(messages('a {\n}\n{\n b\n}\n')).toEqual(["3:1: error: '{' without a keyword before it", "5:1: error: extra '}' found"]);
   });
 
+  it('absurdly deep nesting is one error, not a stack overflow', () => {
+    const text = 'a {\n'.repeat(20000) + '}\n'.repeat(20000);
+    expect(messages(text)).toEqual(['65:3: error: blocks nested more than 64 deep']);
+  });
+
   it('an unterminated quote', () => {
     expect(messages('global_defs {\n router_id "abc\n}\n')).toEqual(['2:12: error: unterminated quote "abc']);
   });

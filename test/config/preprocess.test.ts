@@ -43,6 +43,18 @@ describe('$NAME parameters', () => {
     ]);
   });
 
+  it('a multi-line definition containing itself is an error, not a stack overflow', () => {
+    const r = messages('$A=x \\\n $A\nglobal_defs {\n $A\n}\n');
+    expect(r).toContain('4:2: error: parameter substitution does not terminate (a definition refers to itself)');
+  });
+
+  it('definitions that double at each level stop at a bounded line length', () => {
+    const defs = Array.from({ length: 40 }, (_, i) => `$D${i}=$D${i + 1} $D${i + 1}`).join('\n');
+    expect(messages(`${defs}\nglobal_defs {\n router_id $D0\n}\n`)).toEqual([
+      '42:12: error: parameter substitution would make the line longer than 65536 characters',
+    ]);
+  });
+
   it('a # after a definition is a comment', () => {
     expect(model('$R=lb7 # the router\nglobal_defs {\n router_id $R\n}\n').globalDefs.routerId).toBe('lb7');
   });
