@@ -7,6 +7,7 @@ import { IpvsClient } from '../../src/ipvs/client';
 import { buildDesired, initialCheckerUp } from '../../src/ipvs/desired';
 import type { CheckerUp } from '../../src/ipvs/desired';
 import { diff, ownedAfter, teardown } from '../../src/ipvs/reconcile';
+import { ReconcileLoop } from '../../src/ipvs/reconcile-loop';
 import type { Op } from '../../src/ipvs/ops';
 import type { VirtualServer, VirtualServerGroup } from '../../src/config/model';
 import { serviceKeyString } from '../../src/ipvs/types';
@@ -130,4 +131,30 @@ test('10,000 services x 4 destinations: one changed weight is one netlink operat
   console.log(`one changed weight in 10,000 services: desired+diff ${decideMs.toFixed(1)} ms, apply ${applyMs.toFixed(1)} ms, ${ops.length} op`);
   expect(applyMs).toBeLessThan(100);
   expect(sh('ipvsadm', ['-Ln', '-t', '10.100.16.225:80'])).toMatch(/10\.200\.225\.3:80\s+Masq\s+7\s/);
+});
+
+test('the reconcile loop drives the real client: start, a health change, stop', async () => {
+  sh('ipvsadm', ['-A', '-u', '172.16.0.1:53', '-s', 'rr']);
+  const m = model();
+  let health: CheckerUp = initialCheckerUp;
+  const lines: string[] = [];
+  const batches: string[][] = [];
+  const loop = new ReconcileLoop({
+    table: client,
+    input: m,
+    checkerUp: (c, rs, vs) => health(c, rs, vs),
+    lvsFlush: false,
+    log: (l) => lines.push(l),
+    notify: () => undefined,
+    onApplied: (ops) => batches.push(ops.map((o) => o.op)),
+  });
+  await loop.start();
+  expect(diff(buildDesired(m, initialCheckerUp, null).services, await client.listServices(), { owned: loop.ownedServices(), lvsFlush: false })).toEqual([]);
+  health = downSet('10.0.101.3:443');
+  await loop.poke();
+  expect(batches[batches.length - 1]).toEqual(['del-dest', 'del-dest', 'del-dest', 'del-dest']); // 3 range addresses + 1 fwmark
+  expect(lines).toContain('Removing service [10.0.101.3]:tcp:443 from VS [web]:0');
+  expect(sh('ipvsadm', ['-Ln'])).not.toContain('10.0.101.3');
+  await loop.stop('off');
+  expect((await client.listServices()).map((s) => serviceKeyString(s.key))).toEqual(['UDP 172.16.0.1:53']);
 });
