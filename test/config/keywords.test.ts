@@ -1,0 +1,125 @@
+/** Every keyword the issue lists lands in the model where the engines will look for it. */
+import { load, model } from './helpers';
+
+describe('keywords into the model', () => {
+  it('global_defs', () => {
+    const g = model(
+      'global_defs {\n router_id lb1\n vrrp_version 3\n vrrp_mcast_group4 224.0.0.19\n vrrp_mcast_group6 ff02::13\n' +
+        ' vrrp_garp_master_delay 2\n vrrp_garp_master_repeat 4\n vrrp_garp_master_refresh 30\n vrrp_garp_master_refresh_repeat 3\n' +
+        ' vrrp_garp_lower_prio_delay 7\n vrrp_garp_lower_prio_repeat 6\n vrrp_garp_interval 0.002\n vrrp_gna_interval 0.003\n' +
+        ' vrrp_lower_prio_no_advert\n vrrp_higher_prio_send_advert true\n vrrp_strict\n vrrp_skip_check_adv_addr\n' +
+        ' vrrp_check_unicast_src\n vrrp_down_timer_adverts 4\n v3_checksum_as_v2\n script_user nobody\n enable_script_security\n' +
+        ' lvs_flush\n lvs_flush_on_stop\n lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8848 ttl 2 group 224.0.0.81\n' +
+        ' lvs_timeouts tcp 900 tcpfin 120 udp 300\n notification_email {\n  ops@example.org\n }\n smtp_server 10.0.0.25\n}\n' +
+        'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n',
+    ).globalDefs;
+    expect(g).toEqual({
+      routerId: 'lb1', vrrpVersion: 3, vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::13',
+      vrrpGarpMasterDelayMs: 2000, vrrpGarpMasterRepeat: 4, vrrpGarpMasterRefreshMs: 30000, vrrpGarpMasterRefreshRepeat: 3,
+      vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpGnaIntervalMs: 3,
+      vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
+      vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
+      enableScriptSecurity: true, lvsFlush: true, lvsFlushOnStop: 'all',
+      lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
+      lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
+      other: { notification_email: ['ops@example.org'], smtp_server: ['10.0.0.25'] },
+    });
+  });
+
+  it('vrrp_instance', () => {
+    const m = model(
+      'vrrp_script chk {\n script /bin/true\n weight 10\n}\n' +
+        'vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 9\n priority 90\n advert_int 2\n version 2\n' +
+        ' authentication {\n  auth_type AH\n  auth_pass secret\n }\n' +
+        ' virtual_ipaddress {\n  10.0.0.1/24 brd 10.0.0.255 dev eth2 scope link label eth2:v\n  10.0.0.2\n }\n' +
+        ' virtual_ipaddress_excluded {\n  fd00::5/64\n }\n track_interface {\n  eth1\n  eth3 weight -20\n }\n' +
+        ' track_script {\n  chk weight 5 reverse\n }\n dont_track_primary\n mcast_src_ip 10.0.0.10\n unicast_src_ip 10.0.0.11\n' +
+        ' unicast_peer {\n  10.0.0.12 min_ttl 250 max_ttl 255\n  10.0.0.13\n }\n preempt_delay 1.5\n' +
+        ' garp_master_delay 3\n garp_master_repeat 2\n garp_master_refresh 20\n garp_master_refresh_repeat 4\n' +
+        ' garp_lower_prio_delay 1\n garp_lower_prio_repeat 1\n no_accept\n v3_checksum_as_v2\n lower_prio_no_advert\n' +
+        ' higher_prio_send_advert\n skip_check_adv_addr\n down_timer_adverts 5\n notify "/bin/n all"\n notify_master /bin/n master\n' +
+        ' notify_backup /bin/n backup\n notify_fault /bin/n fault\n notify_stop /bin/n stop\n lvs_sync_daemon_interface eth1\n}\n',
+    );
+    const i = m.vrrpInstances[0];
+    expect(i).toMatchObject({
+      initialState: 'BACKUP', interface: 'eth0', virtualRouterId: 9, priority: 90, advertIntMs: 2000, version: 2,
+      authType: 'AH', authPass: null, dontTrackPrimary: true, mcastSrcIp: '10.0.0.10', unicastSrcIp: '10.0.0.11',
+      nopreempt: false, preemptDelayMs: 1500, garpMasterDelayMs: 3000, garpMasterRepeat: 2, garpMasterRefreshMs: 20000,
+      garpMasterRefreshRepeat: 4, garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 1, accept: false, v3ChecksumAsV2: true,
+      lowerPrioNoAdvert: true, higherPrioSendAdvert: true, skipCheckAdvAddr: true, downTimerAdverts: 5,
+      lvsSyncDaemonInterface: 'eth1',
+      notify: { notify: ['/bin/n', 'all'], notifyMaster: ['/bin/n', 'master'], notifyBackup: ['/bin/n', 'backup'], notifyFault: ['/bin/n', 'fault'], notifyStop: ['/bin/n', 'stop'] },
+      trackInterfaces: [{ name: 'eth1', weight: 0 }, { name: 'eth3', weight: -20 }],
+      trackScripts: [{ name: 'chk', weight: 5, weightReverse: true }],
+      unicastPeers: [{ address: '10.0.0.12', minTtl: 250, maxTtl: 255 }, { address: '10.0.0.13', minTtl: null, maxTtl: null }],
+    });
+    expect(i.virtualIpAddresses.map(({ location: _l, ...v }) => v)).toEqual([
+      { address: '10.0.0.1', family: 4, prefixLen: 24, broadcast: '10.0.0.255', dev: 'eth2', scope: 'link', label: 'eth2:v', excluded: false },
+      { address: '10.0.0.2', family: 4, prefixLen: 32, broadcast: null, dev: 'eth0', scope: 'global', label: null, excluded: false },
+    ]);
+    expect(i.virtualIpAddressesExcluded.map(({ location: _l, ...v }) => v)).toEqual([
+      { address: 'fd00::5', family: 6, prefixLen: 64, broadcast: null, dev: 'eth0', scope: 'global', label: null, excluded: true },
+    ]);
+  });
+
+  it('vrrp_sync_group', () => {
+    const vi = (n: string, vrid: number) => `vrrp_instance ${n} {\n interface eth0\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  10.0.0.${vrid}\n }\n}\n`;
+    const m = model(
+      vi('A', 1) + vi('B', 2) +
+        'vrrp_script s {\n script /bin/true\n}\nvrrp_sync_group G {\n group {\n  A\n  B\n }\n track_interface {\n  eth5\n }\n track_script {\n  s\n }\n' +
+        ' notify /bin/g\n notify_master /bin/g m\n notify_backup /bin/g b\n notify_fault /bin/g f\n notify_stop /bin/g s\n}\n',
+    );
+    expect(m.vrrpSyncGroups[0]).toMatchObject({
+      name: 'G', group: ['A', 'B'], trackInterfaces: [{ name: 'eth5', weight: 0 }], trackScripts: [{ name: 's', weight: null, weightReverse: false }],
+      notify: { notify: ['/bin/g'], notifyMaster: ['/bin/g', 'm'], notifyBackup: ['/bin/g', 'b'], notifyFault: ['/bin/g', 'f'], notifyStop: ['/bin/g', 's'] },
+    });
+    expect(m.vrrpInstances.map((i) => i.syncGroup)).toEqual(['G', 'G']);
+  });
+
+  it('virtual_server, real_server and TCP_CHECK', () => {
+    const m = model(
+      'virtual_server 10.0.0.1 53 {\n protocol UDP\n lvs_sched sh\n lvs_method DR\n persistence_timeout 600\n' +
+        ' persistence_granularity 255.255.255.0\n sh-port\n sh-fallback\n flag-3\n ops\n hashed\n delay_loop 7\n quorum 2\n' +
+        ' hysteresis 1\n quorum_up /bin/up\n quorum_down "/bin/down now"\n sorry_server 10.0.9.9 53\n sorry_server_inhibit\n' +
+        ' sorry_server_lvs_method NAT\n inhibit_on_failure\n alpha\n omega\n ha_suspend\n' +
+        ' real_server 10.0.1.1 53 {\n  weight 3\n  inhibit_on_failure off\n  uthreshold 100\n  lthreshold 10\n  notify_up /bin/rs up\n' +
+        '  notify_down /bin/rs down\n  TCP_CHECK {\n   connect_ip 10.0.2.1\n   connect_port 5353\n   bindto 10.0.0.2\n   bind_port 40000\n' +
+        '   bind_if eth0\n   fwmark 7\n   connect_timeout 2\n   retry 4\n   delay_before_retry 0.5\n   warmup 3\n   delay_loop 9\n' +
+        '   log_all_failures\n  }\n }\n}\n',
+    );
+    const vs = m.virtualServers[0];
+    expect(vs).toMatchObject({
+      key: { kind: 'addr', protocol: 'UDP', address: '10.0.0.1', family: 4, port: 53 }, protocol: 'UDP', lvsSched: 'sh',
+      lvsMethod: 'DR', persistenceTimeout: 600, persistenceGranularity: '255.255.255.0',
+      schedFlags: { flag1: true, flag2: true, flag3: true }, ops: true, hashed: true, delayLoopMs: 7000, quorum: 2,
+      hysteresis: 1, quorumUp: ['/bin/up'], quorumDown: ['/bin/down', 'now'],
+      sorryServer: { address: '10.0.9.9', port: 53, lvsMethod: 'NAT', inhibit: true }, inhibitOnFailure: true, alpha: true,
+      omega: true, haSuspend: true,
+    });
+    expect(vs.realServers[0]).toMatchObject({
+      weight: 3, inhibitOnFailure: false, uthreshold: 100, lthreshold: 10, notifyUp: ['/bin/rs', 'up'], notifyDown: ['/bin/rs', 'down'],
+      alpha: true, lvsMethod: 'DR',
+    });
+    expect(vs.realServers[0].checkers[0]).toMatchObject({
+      kind: 'TCP_CHECK', connectIp: '10.0.2.1', connectPort: 5353, bindto: '10.0.0.2', bindPort: 40000, bindIf: 'eth0', fwmark: 7,
+      connectTimeoutMs: 2000, retry: 4, delayBeforeRetryMs: 500, warmupMs: 3000, delayLoopMs: 9000, alpha: true, logAllFailures: true,
+    });
+  });
+
+  it('fwmark and group virtual servers, and virtual_server_group', () => {
+    const r = load(
+      'virtual_server_group WEB {\n 10.0.0.1 80\n 10.0.0.10-20 443\n fd00::1 80\n fwmark 3\n}\n' +
+        'virtual_server group WEB {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.0.1.1 80 {\n }\n}\n' +
+        'virtual_server fwmark 5 {\n lb_algo wrr\n lb_kind DR\n real_server 10.0.1.2 {\n }\n}\n',
+    );
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.virtualServerGroups[0].entries).toEqual([
+      { kind: 'addr', address: '10.0.0.1', family: 4, port: 80 },
+      { kind: 'range', address: '10.0.0.10', family: 4, last: 20, port: 443 },
+      { kind: 'addr', address: 'fd00::1', family: 6, port: 80 },
+      { kind: 'fwmark', fwmark: 3 },
+    ]);
+    expect(r.model?.virtualServers.map((v) => v.key)).toEqual([{ kind: 'group', group: 'WEB' }, { kind: 'fwmark', fwmark: 5, family: 4 }]);
+    expect(r.model?.virtualServers[1].realServers[0].port).toBe(0);
+  });
+});
