@@ -1,12 +1,166 @@
 /**
  * The LVS shell: TCP_CHECK results → desired IPVS table → minimal ops → kernel.
- * (Wired in once the reconciler and the IPVS client land; see director.ts.)
+ *
+ * One HealthChecker (one timer heap for every distinct target) feeds one ReconcileLoop; a
+ * checker's change pokes the loop, which re-derives the desired table and applies only the
+ * difference. On reload the checkers of unchanged targets keep their state and schedule
+ * (keepalived's migrate_checkers), and the loop applies only the changed services and
+ * destinations. On stop, what halo owns leaves the kernel (lvs_flush_on_stop as keepalived).
  */
-import type { VirtualServerStatus } from './status';
+import type { Model, TcpCheck } from '../config/model';
+import { HealthChecker } from '../check/health-checker';
+import { collectTargets } from '../check/targets';
+import type { CheckTarget } from '../check/targets';
+import type { Prober, ProbeTarget } from '../check/tcp-probe';
+import type { ProbeResult } from '../check/retry';
+import { virtualServerId } from '../ipvs/desired';
+import type { DesiredInput } from '../ipvs/desired';
+import { ReconcileLoop } from '../ipvs/reconcile-loop';
+import type { IpvsTable } from '../ipvs/reconcile-loop';
+import { PROTOCOL_NUMBER } from '../ipvs/desired';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { NotifyRunner } from './notify';
+import type { RealServerStatus, VirtualServerStatus } from './status';
 
 export interface LvsEngine {
   start(): Promise<void>;
   stop(): Promise<void>;
-  reload(model: import('../config/model').Model): Promise<void>;
+  reload(model: Model): Promise<void>;
   status(): VirtualServerStatus[];
 }
+
+export interface LvsEngineDeps {
+  /** The kernel's table (IpvsClient.open), opened when the engine starts. */
+  openTable(): Promise<IpvsTable & { close?(): void }>;
+  prober: Prober;
+  log: Logger;
+  notify: NotifyRunner;
+  metrics?: Metrics | null;
+}
+
+interface LastCheck {
+  at: Date;
+  result: ProbeResult;
+}
+
+export class KernelLvsEngine implements LvsEngine {
+  private checker: HealthChecker | null = null;
+  private loop: ReconcileLoop | null = null;
+  private readonly last = new Map<string, LastCheck>();
+  private kernelWeights = new Map<string, number>();
+  private table!: IpvsTable & { close?(): void };
+
+  constructor(private model: Model, private readonly deps: LvsEngineDeps) {}
+
+  private input(m: Model): DesiredInput {
+    return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups };
+  }
+
+  /** The prober, wrapped to remember each target's last result for `halo status` and metrics. */
+  private recordingProber(): Prober {
+    return {
+      probe: async (t: ProbeTarget) => {
+        const t0 = process.hrtime.bigint();
+        const result = await this.deps.prober.probe(t);
+        const key = `${t.connectIp}:${t.connectPort}`;
+        this.last.set(key, { at: new Date(), result });
+        this.deps.metrics?.checkLatency.observe({ target: key, result }, Number(process.hrtime.bigint() - t0) / 1e9);
+        return result;
+      },
+    };
+  }
+
+  private newChecker(targets: CheckTarget[], previous?: HealthChecker): HealthChecker {
+    return new HealthChecker({
+      targets,
+      prober: this.recordingProber(),
+      log: (line) => this.deps.log.info(line),
+      onChange: () => void this.loop?.poke(),
+      previous: previous?.exportStates(),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.deps;
+    for (const vs of this.model.virtualServers) {
+      for (const rs of vs.realServers) {
+        for (const c of rs.checkers) if (c.kind !== 'TCP_CHECK') log.warning(`${c.kind} on ${rs.address}:${rs.port} is not supported yet; the server counts as up`);
+      }
+    }
+    this.table = await this.deps.openTable();
+    this.checker = this.newChecker(collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
+    this.loop = new ReconcileLoop({
+      table: this.table,
+      input: this.input(this.model),
+      checkerUp: (c: TcpCheck) => this.checker!.checkerUp(c),
+      lvsFlush: this.model.globalDefs.lvsFlush,
+      log: (line) => log.info(line),
+      notify: (argv) => this.deps.notify.run(argv),
+      onApplied: (ops, failed) => {
+        for (const op of ops) this.deps.metrics?.ipvsOps.inc({ op: op.op });
+        if (failed > 0) this.deps.metrics?.ipvsErrors.inc({ op: 'batch', errno: 'any' }, failed);
+        void this.refreshWeights();
+      },
+    });
+    await this.loop.start();
+    this.checker.start();
+    await this.refreshWeights();
+  }
+
+  /** What the kernel holds, for status (cheap: only after a batch was applied). */
+  private async refreshWeights(): Promise<void> {
+    try {
+      const services = await this.table.listServices();
+      const w = new Map<string, number>();
+      for (const s of services) {
+        const sk = 'fwmark' in s.key ? `FWM ${s.key.fwmark}` : `${s.key.protocol}:${s.key.address}:${s.key.port}`;
+        for (const d of s.destinations) w.set(`${sk}>${d.address}:${d.port}`, d.weight);
+      }
+      this.kernelWeights = w;
+    } catch {
+      /* status shows what it last knew */
+    }
+  }
+
+  async reload(model: Model): Promise<void> {
+    const previous = this.checker!;
+    previous.stop();
+    this.model = model;
+    this.checker = this.newChecker(collectTargets(model.virtualServers, model.virtualServerGroups), previous);
+    this.checker.start();
+    await this.loop!.reload(this.input(model));
+  }
+
+  async stop(): Promise<void> {
+    this.checker?.stop();
+    await this.loop?.stop(this.model.globalDefs.lvsFlushOnStop);
+    this.table?.close?.();
+  }
+
+  status(): VirtualServerStatus[] {
+    return this.model.virtualServers.map((vs) => {
+      const sk = vs.key.kind === 'fwmark' ? `FWM ${vs.key.fwmark}` : vs.key.kind === 'addr' ? `${PROTOCOL_NUMBER[vs.protocol]}:${vs.key.address}:${vs.key.port}` : '';
+      const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
+        const checks = rs.checkers.filter((c): c is TcpCheck => c.kind === 'TCP_CHECK');
+        const healthy = checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
+        const lc = checks.map((c) => this.last.get(`${c.connectIp}:${c.connectPort}`)).find((x) => x !== undefined);
+        return {
+          address: rs.address,
+          port: rs.port,
+          healthy,
+          kernelWeight: this.kernelWeights.get(`${sk}>${rs.address}:${rs.port}`) ?? null,
+          configuredWeight: rs.weight,
+          lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.result === 'success', detail: lc.result === 'success' ? '' : lc.result } : null,
+        };
+      });
+      return {
+        service: virtualServerId(vs, this.model.virtualServerGroups),
+        scheduler: vs.lvsSched,
+        quorumUp: true,
+        realServers,
+      };
+    });
+  }
+}
+

@@ -17,6 +17,9 @@ import { Metrics, parseListen, serveMetrics } from './metrics';
 import { NotifyRunner } from './notify';
 import type { RunOptions } from './options';
 import { Director } from './director';
+import { KernelLvsEngine } from './lvs-engine';
+import { IpvsClient } from '../ipvs/client';
+import { tcpProber } from '../check/tcp-probe';
 import type { WorkerMessage } from './supervisor';
 
 export async function runWorker(opts: RunOptions): Promise<number> {
@@ -35,13 +38,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const links = linksR.value;
   const addresses = createAddressManager();
-  const director = new Director(loaded.model, opts, {
+  const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, log });
+  let metrics: Metrics | null = null;
+  const director: Director = new Director(loaded.model, opts, {
     log,
+    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), prober: tcpProber, log, notify, metrics }),
     addresses,
     links,
     garp: createGarpSender(links),
     openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
-    notify: new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, log }),
+    notify,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
   });
@@ -53,7 +59,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   let metricsServer: { close(): void } | null = null;
   if (opts.metricsListen) {
     const l = parseListen(opts.metricsListen)!;
-    metricsServer = await serveMetrics(new Metrics(() => director.status()), l.host, l.port);
+    metrics = new Metrics(() => director.status());
+    metricsServer = await serveMetrics(metrics, l.host, l.port);
     director.metricsAttached = true;
   }
   try {

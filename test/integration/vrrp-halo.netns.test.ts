@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { controlCall } from '../../src/daemon/control';
 import type { StatusSnapshot } from '../../src/daemon/status';
-import { Directors, holds, waitFor, waitSoleHolder } from '../support/directors';
+import { Directors, HALO, holds, waitFor, waitSoleHolder } from '../support/directors';
 import { Topology } from '../support/netns';
 import { conf, instance } from './vrrp-conf';
 
@@ -90,6 +90,20 @@ describe('halo ↔ halo', () => {
     const a2 = dirs.halo('lb1', conf('lb1', instance({ ...fast, state: 'MASTER', priority: 150 })));
     await waitSoleHolder(topo, LBS, 'lb1', VIP, 10_000);
     expect(a2.log()).toMatch(/Removing residual VIP 192\.168\.77\.200\/24 from eth0/);
+  });
+
+  it('halo cleanup -f removes the VIPs a killed director left behind (systemd ExecStopPost)', async () => {
+    const text = conf('lb1', instance({ ...fast, state: 'MASTER', priority: 150 }));
+    const a = dirs.halo('lb1', text);
+    await waitSoleHolder(topo, LBS, 'lb1', VIP, 10_000);
+    a.signal('SIGKILL');
+    await a.exited;
+    expect(holds(topo, 'lb1', VIP)).toBe(true);
+    const out = topo.exec('lb1', [process.execPath, HALO, 'cleanup', '-f', a.confFile]);
+    expect(out).toBe('removed VIP 192.168.77.200/24 from eth0\n');
+    expect(holds(topo, 'lb1', VIP)).toBe(false);
+    // idempotent: nothing left to do
+    expect(topo.exec('lb1', [process.execPath, HALO, 'cleanup', '-f', a.confFile])).toBe('');
   });
 
   it('kill -9 of the worker only: the supervisor sends priority 0 and removes the VIPs; the backup takes over within Skew_Time', async () => {

@@ -1,0 +1,72 @@
+/**
+ * `halo cleanup -f FILE`: what a dead director leaves behind, removed without starting one —
+ * for systemd's ExecStopPost after a crash and for operators. Removes the VIPs the config owns
+ * from their interfaces (keepalived's remove_residual_vips) and the IPVS services it defines
+ * (all of them with lvs_flush_on_stop ALL). Exit 0 when clean, 1 on a failure, 2 on usage.
+ */
+import { loadConfig } from '../config/load';
+import { formatDiagnostic } from '../config/model';
+import { buildDesired, initialCheckerUp } from '../ipvs/desired';
+import { IpvsClient } from '../ipvs/client';
+import { ownedAfter, teardown } from '../ipvs/reconcile';
+import { createAddressManager, VipSpec } from '../net/addresses';
+import { serviceKeyString } from '../ipvs/types';
+
+export async function main(argv: string[]): Promise<number> {
+  let file: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '-f' || argv[i] === '--use-file') && argv[i + 1]) file = argv[++i];
+    else {
+      process.stderr.write(`halo cleanup: unknown option '${argv[i]}'\nusage: halo cleanup -f FILE\n`);
+      return 2;
+    }
+  }
+  if (!file) {
+    process.stderr.write('usage: halo cleanup -f FILE\n');
+    return 2;
+  }
+  const loaded = loadConfig(file);
+  if (!loaded.model) {
+    for (const d of loaded.diagnostics) if (d.severity === 'error') process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return 1;
+  }
+  const m = loaded.model;
+  let rc = 0;
+  const vips: VipSpec[] = m.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]);
+  if (vips.length > 0) {
+    const addresses = createAddressManager();
+    try {
+      const r = await addresses.removeResidual(vips);
+      for (const v of r.removed) process.stdout.write(`removed VIP ${v.address}/${v.prefixLen} from ${v.dev}\n`);
+      for (const e of r.errors) {
+        process.stderr.write(`halo cleanup: ${e.message}\n`);
+        rc = 1;
+      }
+    } finally {
+      addresses.close();
+    }
+  }
+  if (m.virtualServers.length > 0) {
+    let client: IpvsClient;
+    try {
+      client = await IpvsClient.open();
+    } catch (err) {
+      process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
+      return 1;
+    }
+    try {
+      const desired = buildDesired({ virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups }, initialCheckerUp, null);
+      const mode = m.globalDefs.lvsFlushOnStop === 'all' ? 'all' : 'vs';
+      const ops = teardown(ownedAfter(desired.services), await client.listServices(), mode);
+      for (const r of await client.apply(ops)) {
+        if (r.error) {
+          process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+          rc = 1;
+        } else process.stdout.write(`${r.op.op === 'flush' ? 'flushed the IPVS table' : `removed IPVS service ${r.op.op === 'del-service' ? serviceKeyString(r.op.key) : r.op.op}`}\n`);
+      }
+    } finally {
+      client.close();
+    }
+  }
+  return rc;
+}
