@@ -131,9 +131,23 @@ export interface GarpSender {
 type Sleep = (ms: number) => Promise<void>;
 const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A GARP sender over halo_native's AF_PACKET sendFrame. */
-export function createGarpSender(links: LinkLookup, native: () => HaloNative = haloNative, wait: Sleep = sleep): GarpSender {
+/**
+ * A GARP sender over one AF_PACKET socket of halo_native, opened on first use and kept until
+ * close() (a packet socket per frame would cost an RCU grace period, ~10 ms, on each close).
+ */
+export function createGarpSender(
+  links: LinkLookup,
+  native: () => HaloNative = haloNative,
+  wait: Sleep = sleep,
+): GarpSender & { close(): void } {
+  let fd: number | null = null;
   return {
+    close() {
+      if (fd === null) return;
+      const open = fd;
+      fd = null;
+      native().closePacketSocket(open);
+    },
     async announce({ ifname, vips, repeat, intervalMs }) {
       const what = `sending gratuitous ARP on ${ifname}`;
       const bad = vips.find((v) => !ipaddr.IPv4.isValidFourPartDecimal(v));
@@ -144,12 +158,19 @@ export function createGarpSender(links: LinkLookup, native: () => HaloNative = h
       const { index, mac } = link.value;
       if (!mac || mac.length !== 17) return fail('EOPNOTSUPP', `${what}: interface has no Ethernet address`);
       const frames = vips.map((vip) => ({ vip, bytes: encodeArpFrame(gratuitousArp(mac, vip)) }));
+      if (fd === null) {
+        try {
+          fd = native().openPacketSocket();
+        } catch (err) {
+          return { ok: false, error: netError(err, `${what}: opening an AF_PACKET socket`) };
+        }
+      }
       let sent = 0;
       const total = frames.length * repeat;
       for (let round = 0; round < repeat; round++) {
         for (const { vip, bytes } of frames) {
           try {
-            native().sendFrame(index, bytes);
+            native().sendFrame(fd, index, bytes);
           } catch (err) {
             return { ok: false, error: netError(err, `${what} for ${vip}`) };
           }

@@ -8,13 +8,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** Every function throws an Error with `.syscall` and `.code` (the errno name) on failure. */
 export interface HaloNative {
   /**
-   * Send one complete Ethernet frame (dst MAC, src MAC, EtherType, payload) out of the
-   * interface `ifindex` on an AF_PACKET socket. Returns the byte count; throws an Error with
-   * `.syscall` and `.code` (the errno name) on failure.
+   * A send-only, non-blocking AF_PACKET socket; returns its descriptor. Keep it: closing a
+   * packet socket waits for an RCU grace period (~10 ms measured), too slow per frame.
    */
-  sendFrame(ifindex: number, frame: Buffer): number;
+  openPacketSocket(): number;
+  /**
+   * Send one complete Ethernet frame (dst MAC, src MAC, EtherType, payload) out of the
+   * interface `ifindex`. Returns the byte count.
+   */
+  sendFrame(fd: number, ifindex: number, frame: Buffer): number;
+  closePacketSocket(fd: number): void;
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -70,14 +70,19 @@ describe('GARP sender (fake link lookup and fake frame sink)', () => {
   };
   function sink(fail?: Error) {
     const sent: Array<{ ifindex: number; frame: Buffer }> = [];
+    const opened: number[] = [];
+    const closed: number[] = [];
     const native: HaloNative = {
-      sendFrame(ifindex, frame) {
+      openPacketSocket: () => (opened.push(40 + opened.length), opened[opened.length - 1]),
+      sendFrame(fd, ifindex, frame) {
         if (fail) throw fail;
+        expect(opened).toContain(fd);
         sent.push({ ifindex, frame });
         return frame.length;
       },
+      closePacketSocket: (fd) => void closed.push(fd),
     };
-    return { sent, native: () => native };
+    return { sent, opened, closed, native: () => native };
   }
 
   it('sends repeat rounds of one frame per VIP, waiting the interval between frames', async () => {
@@ -90,6 +95,19 @@ describe('GARP sender (fake link lookup and fake frame sink)', () => {
     const targets = sent.map((s) => { const d = decodeArpFrame(s.frame); return d.ok ? d.frame.targetIp : '?'; });
     expect(targets).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2']);
     expect(waits).toEqual([10, 10, 10, 10, 10]);
+  });
+
+  it('opens one packet socket on first use, keeps it across announcements, closes it once', async () => {
+    const { sent, opened, closed, native } = sink();
+    const g = createGarpSender(lookup, native);
+    expect(opened).toEqual([]);
+    await g.announce({ ifname: 'eth0', vips: ['10.0.0.1'], repeat: 2, intervalMs: 0 });
+    await g.announce({ ifname: 'eth0', vips: ['10.0.0.2'], repeat: 1, intervalMs: 0 });
+    expect(sent).toHaveLength(3);
+    expect(opened).toEqual([40]);
+    g.close();
+    g.close();
+    expect(closed).toEqual([40]);
   });
 
   it('reports an unknown interface as ENODEV', async () => {

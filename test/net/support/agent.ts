@@ -63,6 +63,7 @@ const methods: Record<string, Handler> = {
 function shutdown() {
   for (const s of sockets.values()) s.close();
   monitor?.close();
+  garp.close();
   addresses.close();
   query.close();
   rl.close();
