@@ -1,7 +1,7 @@
 /** global_defs and vrrp_script blocks → model, with keepalived's defaults. */
 import type { BuildContext } from './context';
 import { splitCommand } from './context';
-import type { GlobalDefs, VrrpScript } from './model';
+import type { GlobalDefs, LvsSyncDaemon, VrrpScript } from './model';
 import type { Statement } from './parse';
 
 export function defaultGlobalDefs(): GlobalDefs {
@@ -87,11 +87,11 @@ export function buildGlobalDefs(ctx: BuildContext, block: Statement[], g: Global
         else if (a) g.vrrpMcastGroup6 = a.address;
         break;
       }
-      case 'vrrp_garp_master_delay': g.vrrpGarpMasterDelayMs = ctx.int(s, 0, 86400) !== null ? Number(s.args[0].value) * 1000 : g.vrrpGarpMasterDelayMs; break;
+      case 'vrrp_garp_master_delay': g.vrrpGarpMasterDelayMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpMasterDelayMs; break;
       case 'vrrp_garp_master_repeat': g.vrrpGarpMasterRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpMasterRepeat; break;
-      case 'vrrp_garp_master_refresh': g.vrrpGarpMasterRefreshMs = ctx.int(s, 0, 86400) !== null ? Number(s.args[0].value) * 1000 : g.vrrpGarpMasterRefreshMs; break;
+      case 'vrrp_garp_master_refresh': g.vrrpGarpMasterRefreshMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpMasterRefreshMs; break;
       case 'vrrp_garp_master_refresh_repeat': g.vrrpGarpMasterRefreshRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpMasterRefreshRepeat; break;
-      case 'vrrp_garp_lower_prio_delay': g.vrrpGarpLowerPrioDelayMs = ctx.int(s, 0, 86400) !== null ? Number(s.args[0].value) * 1000 : g.vrrpGarpLowerPrioDelayMs; break;
+      case 'vrrp_garp_lower_prio_delay': g.vrrpGarpLowerPrioDelayMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpLowerPrioDelayMs; break;
       case 'vrrp_garp_lower_prio_repeat': g.vrrpGarpLowerPrioRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpLowerPrioRepeat; break;
       case 'vrrp_garp_interval': g.vrrpGarpIntervalMs = ctx.timerMs(s, 0, 1) ?? g.vrrpGarpIntervalMs; break;
       case 'vrrp_gna_interval': g.vrrpGnaIntervalMs = ctx.timerMs(s, 0, 1) ?? g.vrrpGnaIntervalMs; break;
@@ -126,7 +126,7 @@ function buildLvsSyncDaemon(ctx: BuildContext, s: Statement, g: GlobalDefs): voi
   const iface = ctx.arg(s, 0, 'an interface');
   const instance = ctx.arg(s, 1, 'a vrrp_instance name');
   if (!iface || !instance) return;
-  const d = { interface: iface.value, instance: instance.value, syncId: null as number | null, maxlen: null as number | null, port: null as number | null, ttl: null as number | null, group: null as string | null };
+  const d: LvsSyncDaemon = { interface: iface.value, instance: instance.value, syncId: null, maxlen: null, port: null, ttl: null, group: null };
   for (let i = 2; i < s.args.length; i += 2) {
     const opt = s.args[i];
     const val = s.args[i + 1];

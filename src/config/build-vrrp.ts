@@ -113,7 +113,6 @@ export interface InstanceDraft {
   authPass: string | null;
   vips: VirtualIpAddress[];
   vipsExcluded: VirtualIpAddress[];
-  /** VIP entries whose dev is not given: filled with the instance interface at the end. */
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
   scriptRefs: Word[];
@@ -301,11 +300,11 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
       case 'nopreempt': d.nopreempt = true; break;
       case 'preempt': d.nopreempt = false; break;
       case 'preempt_delay': d.preemptDelayMs = ctx.timerMs(b, 0, 1000) ?? d.preemptDelayMs; break;
-      case 'garp_master_delay': { const n = ctx.int(b, 0, 86400); if (n !== null) d.garpMasterDelayMs = n * 1000; break; }
+      case 'garp_master_delay': d.garpMasterDelayMs = ctx.secondsMs(b, 0, 86400) ?? d.garpMasterDelayMs; break;
       case 'garp_master_repeat': d.garpMasterRepeat = ctx.int(b, 0, 65535) ?? d.garpMasterRepeat; break;
-      case 'garp_master_refresh': { const n = ctx.int(b, 0, 86400); if (n !== null) d.garpMasterRefreshMs = n * 1000; break; }
+      case 'garp_master_refresh': d.garpMasterRefreshMs = ctx.secondsMs(b, 0, 86400) ?? d.garpMasterRefreshMs; break;
       case 'garp_master_refresh_repeat': d.garpMasterRefreshRepeat = ctx.int(b, 0, 65535) ?? d.garpMasterRefreshRepeat; break;
-      case 'garp_lower_prio_delay': { const n = ctx.int(b, 0, 86400); if (n !== null) d.garpLowerPrioDelayMs = n * 1000; break; }
+      case 'garp_lower_prio_delay': d.garpLowerPrioDelayMs = ctx.secondsMs(b, 0, 86400) ?? d.garpLowerPrioDelayMs; break;
       case 'garp_lower_prio_repeat': d.garpLowerPrioRepeat = ctx.int(b, 0, 65535) ?? d.garpLowerPrioRepeat; break;
       case 'accept': d.accept = true; break;
       case 'no_accept': d.accept = false; break;

@@ -68,6 +68,12 @@ export class BuildContext {
     return n;
   }
 
+  /** Whole seconds in [min, max], returned in milliseconds (keepalived's GARP delays). */
+  secondsMs(s: Statement, min: number, max: number): number | null {
+    const n = this.int(s, min, max);
+    return n === null ? null : n * 1000;
+  }
+
   /** A duration in seconds (fractions allowed), returned in milliseconds. */
   timerMs(s: Statement, minSec: number, maxSec: number, i = 0): number | null {
     const w = this.arg(s, i, 'a time in seconds');
