@@ -134,6 +134,18 @@ export function createAddressManager(): AddressManager {
     }
   }
 
+  /** Why the kernel could not be asked at all, or null: caught here so the errno is honest. */
+  function invalid(vip: VipSpec): string | null {
+    if (!ipaddr.isValid(vip.address) || ipaddr.parse(vip.address).kind() !== (vip.family === 4 ? 'ipv4' : 'ipv6')) {
+      return `${vip.address} is not an IPv${vip.family} address`;
+    }
+    if (vip.broadcast !== null && !ipaddr.IPv4.isValidFourPartDecimal(vip.broadcast)) {
+      return `broadcast ${vip.broadcast} is not an IPv4 address`;
+    }
+    if (scopeNumber(vip.scope) === undefined) return `unknown scope ${vip.scope}`;
+    return null;
+  }
+
   /** The header and attributes naming one address on one interface. */
   function message(vip: VipSpec, index: number, forAdd: boolean): [rt.Address, rt.AddressAttrs] {
     const local = bytesOf(vip.address);
@@ -171,6 +183,8 @@ export function createAddressManager(): AddressManager {
 
   async function remove(vip: VipSpec): Promise<NetResult<boolean>> {
     const operation = `removing ${vipText(vip)} from ${vip.dev}`;
+    const why = invalid(vip);
+    if (why) return fail('EINVAL', `${operation}: ${why}`);
     const index = await indexOf(vip.dev, operation);
     if (!index.ok) return index;
     try {
@@ -189,6 +203,8 @@ export function createAddressManager(): AddressManager {
 
     async add(vip) {
       const operation = `adding ${vipText(vip)} to ${vip.dev}`;
+      const why = invalid(vip);
+      if (why) return fail('EINVAL', `${operation}: ${why}`);
       const index = await indexOf(vip.dev, operation);
       if (!index.ok) return index;
       try {

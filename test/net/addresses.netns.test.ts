@@ -152,5 +152,9 @@ d('address manager (netns)', () => {
     expect(bad.ok).toBe(false);
     expect(bad.error.message).toBe('EINVAL adding 192.0.2.220/33 to hnet0');
     expect(find('192.0.2.220')).toBeUndefined();
+    const brd = await a.call('addr.add', vip('192.0.2.221', { broadcast: '+' }));
+    expect(brd.error.message).toBe('EINVAL adding 192.0.2.221/32 to hnet0: broadcast + is not an IPv4 address');
+    const fam = await a.call('addr.add', vip('192.0.2.222', { family: 6 }));
+    expect(fam.error.message).toBe('EINVAL adding 192.0.2.222/32 to hnet0: 192.0.2.222 is not an IPv6 address');
   });
 });
