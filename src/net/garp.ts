@@ -165,12 +165,15 @@ export function createGarpSender(
           return { ok: false, error: netError(err, `${what}: opening an AF_PACKET socket`) };
         }
       }
+      const sock = fd;
       let sent = 0;
       const total = frames.length * repeat;
       for (let round = 0; round < repeat; round++) {
         for (const { vip, bytes } of frames) {
+          // close() during the pauses of a long announcement ends it.
+          if (fd !== sock) return fail('EBADF', `${what}: sender closed after ${sent} of ${total} frames`);
           try {
-            native().sendFrame(fd, index, bytes);
+            native().sendFrame(sock, index, bytes);
           } catch (err) {
             return { ok: false, error: netError(err, `${what} for ${vip}`) };
           }

@@ -110,6 +110,14 @@ describe('GARP sender (fake link lookup and fake frame sink)', () => {
     expect(closed).toEqual([40]);
   });
 
+  it('close() during the interval pauses ends the announcement with EBADF', async () => {
+    const { sent, native } = sink();
+    const g = createGarpSender(lookup, native, async () => g.close());
+    const r = await g.announce({ ifname: 'eth0', vips: ['10.0.0.1'], repeat: 3, intervalMs: 5 });
+    expect(sent).toHaveLength(1);
+    expect(!r.ok && r.error.message).toBe('EBADF sending gratuitous ARP on eth0: sender closed after 1 of 3 frames');
+  });
+
   it('reports an unknown interface as ENODEV', async () => {
     const r = await createGarpSender(lookup, sink().native).announce({ ifname: 'nope0', vips: ['10.0.0.1'], repeat: 1, intervalMs: 0 });
     expect(!r.ok && r.error.message).toBe('ENODEV sending gratuitous ARP on nope0');
