@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/load';
+import { loadConfig, parseConfigText } from '../../src/config/load';
 
 const hasKeepalived = spawnSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' }).status === 0;
 /** Interfaces of this machine, multicast-capable (IFF_MULTICAST) first: VRRP multicast needs one. */
@@ -96,4 +96,45 @@ describeKa('halo check --strict agrees with keepalived -t', () => {
     expect(keepalivedAccepts(file)).toBe(true);
     expect(loadConfig(file, { strict: true }).diagnostics).toEqual([]);
   });
+});
+
+describeKa('differential: random edits of the thesis master', () => {
+  const SAMPLES = 80;
+  const WORDS = ['{', '}', '0', '-1', '256', '65536', '1.5', 'x', '"q"', 'priority', 'virtual_router_id', 'nopreempt', 'state',
+    'BACKUP', 'MASTER', '10.0.0.1', '10.0.0.256', 'lb_algo', 'wrr', 'lb_kind', 'DR', 'TUN', 'persistence_timeout', 'weight',
+    'advert_int', '3', 'auth_type', 'AH', 'delay_loop', 'connect_port', 'retry', 'protocol', 'SCTP', 'quorum', '2'];
+
+  it(`${SAMPLES} seeded edits: keepalived -t and halo check --strict accept or reject alike`, () => {
+    const base = localize(readFileSync(join(__dirname, '..', '..', 'deploy', 'examples', 'master.conf'), 'utf8'));
+    let seed = 0x0dd5eed;
+    const rnd = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const disagreements: string[] = [];
+    let rejected = 0;
+    for (let i = 0; i < SAMPLES; i++) {
+      const lines = base.split('\n');
+      const li = Math.floor(rnd() * lines.length);
+      // keepalived -t also checks that interfaces exist on this machine; halo check is static.
+      if (lines[li].includes('interface')) continue;
+      const op = Math.floor(rnd() * 3);
+      if (op === 0) {
+        const w = lines[li].split(/(\s+)/);
+        w[Math.floor(rnd() * w.length)] = pick(WORDS);
+        lines[li] = w.join('');
+      } else if (op === 1) lines.splice(li, 1);
+      else lines.splice(li, 0, ` ${pick(WORDS)} ${pick(WORDS)}`);
+      const text = lines.join('\n');
+      const file = join(dir, 'edit.conf');
+      writeFileSync(file, text);
+      const ka = keepalivedAccepts(file);
+      const halo = parseConfigText(text, file, { strict: true }).model !== null;
+      if (!ka) rejected++;
+      if (ka !== halo) disagreements.push(`edit ${i} line ${li + 1} '${lines[li]}': keepalived ${ka ? 'accepts' : 'rejects'}, halo ${halo ? 'accepts' : 'rejects'}`);
+    }
+    expect(disagreements).toEqual([]);
+    expect(rejected).toBeGreaterThan(10);
+  }, 120_000);
 });
