@@ -1,6 +1,7 @@
 // halo_native: what raw-socket and netlink cannot do, one concept per exported function.
 #include <napi.h>
 
+#include "netlink_events.h"
 #include "packet.h"
 
 namespace {
@@ -9,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openPacketSocket", Napi::Function::New(env, OpenPacketSocket, "openPacketSocket"));
   exports.Set("sendFrame", Napi::Function::New(env, SendFrame, "sendFrame"));
   exports.Set("closePacketSocket", Napi::Function::New(env, ClosePacketSocket, "closePacketSocket"));
+  exports.Set("NetlinkEvents", NetlinkEvents::Define(env));
   return exports;
 }
 

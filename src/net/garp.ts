@@ -135,9 +135,12 @@ const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * A GARP sender over one AF_PACKET socket of halo_native, opened on first use and kept until
  * close() (a packet socket per frame would cost an RCU grace period, ~10 ms, on each close).
  */
+/** The part of halo_native the sender uses (a fake in unit tests). */
+export type PacketNative = Pick<HaloNative, 'openPacketSocket' | 'sendFrame' | 'closePacketSocket'>;
+
 export function createGarpSender(
   links: LinkLookup,
-  native: () => HaloNative = haloNative,
+  native: () => PacketNative = haloNative,
   wait: Sleep = sleep,
 ): GarpSender & { close(): void } {
   let fd: number | null = null;

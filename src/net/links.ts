@@ -12,9 +12,10 @@
  * parsed with rt.parseMessage(type, data) to keep NEW vs DEL.
  */
 import * as ipaddr from 'ipaddr.js';
-import { createRtNetlink, rt, RtNetlinkSocket, NetlinkMessage } from 'netlink';
+import { createRtNetlink, parseMessages, rt, RtNetlinkSocket } from 'netlink';
 import { NetError, NetResult, errnoName, netError, ok } from './errors';
 import { formatMac } from './mac';
+import { HaloNative, haloNative } from './native';
 import { Serial, serial } from './serial';
 
 /** RFC 2863 ifOperStatus as the kernel reports it in IFLA_OPERSTATE. */
@@ -193,8 +194,8 @@ export function createLinkQuery(): LinkQuery & { close(): void } {
  */
 export interface LinkMonitorOptions {
   /**
-   * SO_RCVBUF of the event socket in bytes; the kernel caps it at net.core.rmem_max (and
-   * doubles it). Default 4 MiB requested: an overrun must stay rare (see createLinkMonitor).
+   * Receive buffer of the event socket in bytes (SO_RCVBUFFORCE as root, else capped at
+   * net.core.rmem_max). Default 4 MiB: overruns should stay rare, and are recovered from.
    */
   recvBufferSize?: number;
   /** Also subscribe to IPv4/IPv6 address notifications (onAddress). Default false. */
@@ -202,44 +203,34 @@ export interface LinkMonitorOptions {
 }
 
 const DEFAULT_RECV_BUFFER = 4 * 1024 * 1024;
+// <linux/rtnetlink.h> RTMGRP_* bits for bind().
+const RTMGRP_LINK = 0x1;
+const RTMGRP_IPV4_IFADDR = 0x10;
+const RTMGRP_IPV6_IFADDR = 0x100;
 
-export async function createLinkMonitor(opts: LinkMonitorOptions = {}): Promise<NetResult<LinkMonitor>> {
-  // Two sockets: `events` only listens to the multicast groups (and may overrun under a burst);
-  // dumps go over `requests`, so a resync never competes with the notifications it recovers
-  // from, and a dump reply is never larger than a deliberately small event buffer.
-  let events: RtNetlinkSocket;
-  try {
-    // messagePeeking off: netlink 0.3.0's default peek-then-read path aborts the whole process
-    // (C++ terminate, "Error in native callback") when the kernel reports an overrun (ENOBUFS);
-    // with a fixed read buffer the overrun arrives as an ordinary 'error' event. 64 KiB holds
-    // any notification. (The typings mark the raw buffer sizes as required; they are optional.)
-    const options = {
-      ref: true,
-      messagePeeking: false,
-      msgBufferSize: 64 * 1024,
-      recvBufferSize: opts.recvBufferSize ?? DEFAULT_RECV_BUFFER,
-    };
-    events = createRtNetlink(options as Parameters<typeof createRtNetlink>[0]);
-    events.addMembership('LINK');
-    if (opts.addressEvents) {
-      events.addMembership('IPV4_IFADDR');
-      events.addMembership('IPV6_IFADDR');
-    }
-  } catch (err) {
-    return { ok: false, error: netError(err, 'subscribing to rtnetlink link and address events') };
-  }
-  const requests = createLinkQuery();
-  const close = () => {
-    events.socket.close();
-    requests.close();
-  };
-
+/**
+ * Start monitoring links (and, if asked, addresses). Resolves once the current link table has
+ * been read, so the first events reported are real transitions. The event socket holds the
+ * event loop until close().
+ *
+ * Notifications arrive on halo_native's NetlinkEvents socket, not the netlink package's: with
+ * netlink 0.3.0 an overrun reported by epoll aborts the process (its poll handler builds the
+ * error outside a HandleScope; measured with a small buffer and a busy loop). Here an overrun
+ * (ENOBUFS: the kernel dropped notifications) re-reads the link table, reports whatever changed
+ * meanwhile as link events, then reports the ENOBUFS through onError.
+ */
+export async function createLinkMonitor(
+  opts: LinkMonitorOptions = {},
+  native: () => HaloNative = haloNative,
+): Promise<NetResult<LinkMonitor>> {
   const table = new LinkTable();
   const linkListeners: Array<(e: LinkEvent) => void> = [];
   const addressListeners: Array<(e: AddressEvent) => void> = [];
   const errorListeners: Array<(e: NetError) => void> = [];
   const emitLink = (e: LinkEvent | null) => e && linkListeners.forEach((cb) => cb(e));
   const emitError = (e: NetError) => errorListeners.forEach((cb) => cb(e));
+  // Dumps go over their own socket, so a resync never competes with the notifications.
+  const requests = createLinkQuery();
 
   // One resync at a time; overruns during a resync ask for exactly one more afterwards.
   let resyncing = false;
@@ -260,15 +251,14 @@ export async function createLinkMonitor(opts: LinkMonitorOptions = {}): Promise<
     emitError(new NetError('ENOBUFS', 'receiving rtnetlink link and address events (notifications lost; link table re-read)'));
   }
 
-  events.socket.on('error', (err) => {
-    if (errnoName(err) === 'ENOBUFS') void resync();
-    else emitError(netError(err, 'receiving rtnetlink link and address events'));
-  });
-
-  events.socket.on('message', (msgs: NetlinkMessage[]) => {
-    // Never throw back into the netlink package's native receive callback.
+  function onData(datagram: Buffer | null, error?: Error): void {
+    if (!datagram) {
+      if (errnoName(error) === 'ENOBUFS') void resync();
+      else emitError(netError(error, 'receiving rtnetlink link and address events'));
+      return;
+    }
     try {
-      for (const m of msgs) {
+      for (const m of parseMessages(datagram)) {
         if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
           const link = linkStateOf(rt.parseMessage(m.type, m.data) as rt.LinkMessage);
           if (link) emitLink(m.type === RTM_NEWLINK ? table.update(link) : table.remove(link));
@@ -280,7 +270,20 @@ export async function createLinkMonitor(opts: LinkMonitorOptions = {}): Promise<
     } catch (err) {
       emitError(netError(err, 'decoding an rtnetlink link or address event'));
     }
-  });
+  }
+
+  let events: { close(): void };
+  try {
+    const groups = RTMGRP_LINK | (opts.addressEvents ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR : 0);
+    events = new (native().NetlinkEvents)(groups, opts.recvBufferSize ?? DEFAULT_RECV_BUFFER, onData);
+  } catch (err) {
+    requests.close();
+    return { ok: false, error: netError(err, 'subscribing to rtnetlink link and address events') };
+  }
+  const close = () => {
+    events.close();
+    requests.close();
+  };
 
   const initial = await requests.list();
   if (!initial.ok) {

@@ -21,6 +21,17 @@ export interface HaloNative {
    */
   sendFrame(fd: number, ifindex: number, frame: Buffer): number;
   closePacketSocket(fd: number): void;
+  /**
+   * A listen-only rtnetlink socket bound to the RTMGRP_* `groups` bitmask, with receive buffer
+   * `rcvbuf` (SO_RCVBUFFORCE, falling back to SO_RCVBUF), polled on the event loop. Each datagram
+   * (one or more netlink messages) reaches `onData`; an overrun arrives as
+   * `onData(null, error)` with code ENOBUFS and listening goes on. Holds the loop until close().
+   */
+  NetlinkEvents: new (
+    groups: number,
+    rcvbuf: number,
+    onData: (datagram: Buffer | null, error?: Error & { code?: string }) => void,
+  ) => { close(): void };
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -8,9 +8,9 @@ import {
   gratuitousArp,
   isGratuitous,
   LinkLookup,
+  PacketNative,
 } from '../../src/net/garp';
 import { ok } from '../../src/net/errors';
-import { HaloNative } from '../../src/net/native';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/keepalived-2.2.7/hex');
 const golden = Buffer.from(fs.readFileSync(path.join(FIXTURES, 'garp.frame.hex'), 'utf8').trim(), 'hex');
@@ -72,7 +72,7 @@ describe('GARP sender (fake link lookup and fake frame sink)', () => {
     const sent: Array<{ ifindex: number; frame: Buffer }> = [];
     const opened: number[] = [];
     const closed: number[] = [];
-    const native: HaloNative = {
+    const native: PacketNative = {
       openPacketSocket: () => (opened.push(40 + opened.length), opened[opened.length - 1]),
       sendFrame(fd, ifindex, frame) {
         if (fail) throw fail;

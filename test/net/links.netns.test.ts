@@ -3,7 +3,10 @@
  * a deleted link, attribute-only changes (no event), and address NEW vs DEL events.
  */
 import { Agent, AgentEvent } from './support/agent-client';
-import { IF, Pair, createPair, ipIn, ipJson, isRoot } from './support/netns';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { IF, Pair, createPair, ipIn, ipJson, isRoot, run } from './support/netns';
 
 const d = isRoot() ? describe : describe.skip;
 
@@ -90,3 +93,48 @@ d('link monitor (netns)', () => {
   });
 });
 
+
+d('link monitor event overrun (netns)', () => {
+  let pair: Pair;
+  let a: Agent;
+  let dir: string;
+
+  beforeAll(async () => {
+    pair = createPair('ovr');
+    ipIn(pair.a, 'link', 'add', 'hnet1', 'type', 'veth', 'peer', 'name', 'hnet2');
+    ipIn(pair.a, 'link', 'set', 'hnet1', 'up');
+    ipIn(pair.a, 'link', 'set', 'hnet2', 'up');
+    a = await Agent.start(pair.a);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hnet-ovr-'));
+  }, 30000);
+
+  afterAll(async () => {
+    await a?.stop();
+    pair?.cleanup();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ENOBUFS (notifications dropped while the loop was busy) re-reads the link table; the monitor survives and goes on', async () => {
+    // A tiny receive buffer, the monitor's process busy, and a burst of 400 address events with
+    // a link change at its end: the kernel must drop notifications. (netlink 0.3.0's own socket
+    // aborted the process here.)
+    expect(await a.call('monitor.start', { recvBufferSize: 1024, addressEvents: true })).toEqual({ ok: true });
+    const batch = path.join(dir, 'burst.ip');
+    const lines = Array.from({ length: 400 }, (_, i) => `addr add 10.77.${i >> 8}.${i & 255}/32 dev ${IF}`);
+    fs.writeFileSync(batch, [...lines, 'link set hnet1 down', ''].join('\n'));
+    const busy = a.call('busy', 1500);
+    await new Promise((r) => setTimeout(r, 200));
+    run('ip', ['-n', pair.a, '-batch', batch]);
+    await busy;
+    const overrun = await a.waitEvent((e) => e.event === 'monitorError', 5000);
+    expect(overrun.code).toBe('ENOBUFS');
+    const down = await a.waitEvent((e) => e.event === 'link' && e.link.name === 'hnet1', 5000);
+    expect(down).toMatchObject({ kind: 'change', link: { up: false, adminUp: false } });
+    // Fewer address events than the 400 made: some were really lost.
+    expect(a.events.filter((e) => e.event === 'address').length).toBeLessThan(400);
+    // The monitor still works after the overrun.
+    ipIn(pair.a, 'link', 'set', 'hnet1', 'up');
+    await a.waitEvent((e) => e.event === 'link' && e.link.name === 'hnet1' && e.link.up, 5000);
+    expect(await a.stop()).toBe(0);
+  }, 20000);
+});

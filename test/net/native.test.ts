@@ -41,3 +41,19 @@ describe('halo_native addon', () => {
     expect(e.message).toMatch(new RegExp(`^${e.syscall}: ${e.code} \\(.+\\) AF_PACKET( on ifindex ${0x7ffffff0})?$`));
   });
 });
+
+describe('halo_native NetlinkEvents', () => {
+  it('checks its arguments', () => {
+    const { NetlinkEvents } = haloNative();
+    expect(() => new (NetlinkEvents as unknown as new (...a: unknown[]) => unknown)(1, 0)).toThrow(
+      'new NetlinkEvents(groups: number, rcvbuf: number, onData: function)',
+    );
+  });
+
+  it('opens on the link group and closes (twice is harmless)', () => {
+    const { NetlinkEvents } = haloNative();
+    const events = new NetlinkEvents(1, 0, () => undefined);
+    events.close();
+    events.close();
+  });
+});

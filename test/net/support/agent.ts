@@ -58,6 +58,12 @@ const methods: Record<string, Handler> = {
     return { ok: true };
   },
   'monitor.query': (name: string) => monitor!.query(name),
+  /** Block this process's event loop, so kernel notifications pile up unread. */
+  busy: (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until);
+    return true;
+  },
 };
 
 function shutdown() {
