@@ -67,6 +67,7 @@ const LVS_SYNC_OPTIONS = new Set(['id', 'maxlen', 'port', 'ttl', 'group']);
 
 export function buildGlobalDefs(ctx: BuildContext, block: Statement[], g: GlobalDefs): void {
   for (const s of block) {
+    ctx.checkBlock(s);
     const kw = s.keyword.value;
     switch (kw) {
       case 'router_id': g.routerId = ctx.str(s); break;
@@ -175,6 +176,7 @@ export function buildVrrpScript(ctx: BuildContext, s: Statement): VrrpScript | n
   };
   let hasScript = false;
   for (const b of block) {
+    ctx.checkBlock(b);
     switch (b.keyword.value) {
       case 'script':
         if (b.args.length === 0) ctx.error(b.keyword, "'script' needs a command");

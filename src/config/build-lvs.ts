@@ -108,6 +108,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
   let sorry: { address: string; port: number } | null = null;
   const where = `virtual_server ${s.args.map((w) => w.value).join(' ')}`;
   for (const b of block) {
+    ctx.checkBlock(b);
     if (timingKeyword(ctx, b, timing)) continue;
     const kw = b.keyword.value;
     switch (kw) {
@@ -274,6 +275,7 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
   const timing = noTiming();
   const checkerStatements: Statement[] = [];
   for (const b of block) {
+    ctx.checkBlock(b);
     if (timingKeyword(ctx, b, timing)) continue;
     const kw = b.keyword.value;
     switch (kw) {
@@ -319,6 +321,7 @@ function buildTcpCheck(ctx: BuildContext, s: Statement, rs: RealServer, inherite
     logAllFailures: false, location: ctx.loc(s.keyword),
   };
   for (const b of s.block ?? []) {
+    ctx.checkBlock(b);
     if (b.keyword.value === 'nb_get_retry') {
       ctx.warn(b.keyword, "'nb_get_retry' is only accepted in HTTP_GET; use 'retry'");
       continue;
@@ -365,6 +368,7 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
   if (!name || !block) return null;
   const entries: VirtualServerGroupEntry[] = [];
   for (const e of block) {
+    ctx.checkBlock(e);
     if (e.keyword.value === 'fwmark') {
       const n = ctx.int(e, 1, 0xffffffff);
       if (n !== null) entries.push({ kind: 'fwmark', fwmark: n });

@@ -29,6 +29,7 @@ function notifyKeyword(ctx: BuildContext, s: Statement, n: NotifyScripts): boole
 function trackInterfaces(ctx: BuildContext, s: Statement): TrackInterface[] {
   const out: TrackInterface[] = [];
   for (const e of ctx.needBlock(s) ?? []) {
+    ctx.checkBlock(e);
     let weight = 0;
     if (e.args[0]?.value === 'weight') {
       const w = e.args[1] ? ctx.intWord(e.args[1], -254, 254, 'track_interface weight') : null;
@@ -43,6 +44,7 @@ function trackInterfaces(ctx: BuildContext, s: Statement): TrackInterface[] {
 function trackScripts(ctx: BuildContext, s: Statement, refs: Word[]): TrackScriptRef[] {
   const out: TrackScriptRef[] = [];
   for (const e of ctx.needBlock(s) ?? []) {
+    ctx.checkBlock(e);
     let weight: number | null = null;
     let weightReverse = false;
     if (e.args[0]?.value === 'weight') {
@@ -73,11 +75,13 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft 
   const draft: SyncGroupDraft = { group: g, members: [], scriptRefs: [] };
   let hasGroup = false;
   for (const b of block) {
+    ctx.checkBlock(b);
     if (notifyKeyword(ctx, b, g.notify)) continue;
     switch (b.keyword.value) {
       case 'group':
         hasGroup = true;
         for (const m of ctx.needBlock(b) ?? []) {
+          ctx.checkBlock(m);
           for (const w of [m.keyword, ...m.args]) {
             draft.members.push(w);
             g.group.push(w.value);
@@ -226,6 +230,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
   };
   const where = `vrrp_instance ${name.value}`;
   for (const b of block) {
+    ctx.checkBlock(b);
     if (notifyKeyword(ctx, b, d.notify)) continue;
     const kw = b.keyword.value;
     switch (kw) {
@@ -250,6 +255,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
       }
       case 'authentication':
         for (const a of ctx.needBlock(b) ?? []) {
+          ctx.checkBlock(a);
           if (a.keyword.value === 'auth_type') {
             const t = ctx.arg(a);
             if (t && (t.value === 'PASS' || t.value === 'AH')) d.authType = t.value;
@@ -267,6 +273,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
       case 'virtual_ipaddress_excluded': {
         const excluded = kw === 'virtual_ipaddress_excluded';
         for (const e of ctx.needBlock(b) ?? []) {
+          ctx.checkBlock(e);
           const vip = vipEntry(ctx, e, excluded);
           if (vip) (excluded ? d.vipsExcluded : d.vips).push(vip);
         }
@@ -279,6 +286,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
       case 'unicast_src_ip': d.unicastSrcIp = ctx.address(b)?.address ?? null; break;
       case 'unicast_peer':
         for (const p of ctx.needBlock(b) ?? []) {
+          ctx.checkBlock(p);
           const a = ctx.addressWord(p.keyword, 'unicast_peer');
           const peer: UnicastPeer = { address: a?.address ?? '', minTtl: null, maxTtl: null };
           for (let i = 0; i < p.args.length; i += 2) {
@@ -394,6 +402,9 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   if (strict && d.authType !== 'NONE') ctx.error(d.keyword, `(${name}) strict mode does not allow authentication`);
   if (d.authType === 'PASS' && d.authPass === null) ctx.warn(d.keyword, `(${name}) Authentication specified but no password given. Ignoring`);
   if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
+  if ((d.unicastSrcIp !== null) && d.unicastPeers.length === 0) {
+    ctx.warn(d.keyword, `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.`);
+  }
   if (!ok || d.interface === null || d.vrid === null) return null;
   const iface = d.interface;
   for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === '') v.dev = iface;

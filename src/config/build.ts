@@ -132,6 +132,21 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
   }
 
+  // keepalived refuses to run scripts as root silently: any script without
+  // enable_script_security is a config error it reports (keepalived -t fails).
+  if (!globalDefs.enableScriptSecurity) {
+    const hasNotify = (n: { notify: unknown; notifyMaster: unknown; notifyBackup: unknown; notifyFault: unknown; notifyStop: unknown }): boolean =>
+      n.notify !== null || n.notifyMaster !== null || n.notifyBackup !== null || n.notifyFault !== null || n.notifyStop !== null;
+    const first =
+      scripts[0]?.location ??
+      instances.find((i) => hasNotify(i.notify))?.location ??
+      syncGroups.find((g) => hasNotify(g.notify))?.location ??
+      virtualServers.find((v) => v.quorumUp !== null || v.quorumDown !== null || v.realServers.some((r) => r.notifyUp !== null || r.notifyDown !== null))?.location;
+    if (first) {
+      ctx.diagnostics.push({ severity: 'warning', message: 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.', location: first });
+    }
+  }
+
   return {
     model: {
       file,

@@ -8,6 +8,16 @@ import type { Diagnostic, SourceLocation } from './model';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 
+/** Keywords whose value is a `{ }` block, in any section (unknown ones are warned anyway). */
+const BLOCK_KEYWORDS = new Set([
+  'global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'virtual_server', 'virtual_server_group', 'real_server',
+  'group', 'authentication', 'virtual_ipaddress', 'virtual_ipaddress_excluded', 'track_interface', 'track_script',
+  'unicast_peer', 'notification_email', 'virtual_routes', 'virtual_rules', 'track_file', 'track_process', 'track_bfd',
+  'auth_hmac', 'linkbeat_interfaces', 'TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK',
+  'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK', 'url', 'host', 'static_ipaddress', 'static_routes',
+  'static_rules', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance', 'garp_group', 'net_namespace',
+]);
+
 export interface ParsedAddress {
   address: string;
   family: 4 | 6;
@@ -141,6 +151,14 @@ export class BuildContext {
   noMoreArgs(s: Statement, used: number): void {
     const w = s.args[used];
     if (w !== undefined) this.warn(w, `'${s.keyword.value}': extra argument '${w.value}' ignored`);
+  }
+
+  /**
+   * A `{ }` after a keyword that takes none, usually a brace on the line after a plain
+   * statement: keepalived ignores it with this warning, and so does halo.
+   */
+  checkBlock(s: Statement): void {
+    if (s.block !== null && !BLOCK_KEYWORDS.has(s.keyword.value)) this.warn(s.keyword, `Unexpected '{' after '${s.keyword.value}' - ignoring`);
   }
 
   /** A block keyword written without its block. */

@@ -178,6 +178,25 @@ describe('errors and warnings name their place', () => {
     expect(messages('vrrp_script chk {\n interval 2\n}\n')).toEqual(['1:1: warning: No script set for vrrp_script chk - removing']);
   });
 
+  it('a brace block after a keyword that takes none is ignored with a warning', () => {
+    expect(messages(instance('priority 90\n{ }'))).toEqual(["7:1: warning: Unexpected '{' after 'priority' - ignoring"]);
+    expect(load(instance('priority 90\n{ }')).model?.vrrpInstances[0].priority).toBe(90);
+    expect(messages(instance('virtual_ipaddress {\n 10.0.0.2 {\n }\n}'))).toEqual(["8:2: warning: Unexpected '{' after '10.0.0.2' - ignoring"]);
+  });
+
+  it('unicast_src_ip without unicast peers', () => {
+    expect(messages(instance('unicast_src_ip 10.0.0.5'))).toEqual([
+      '1:1: warning: (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.',
+    ]);
+  });
+
+  it('scripts without enable_script_security, as keepalived reports it', () => {
+    const sv = 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.';
+    expect(messages('vrrp_script chk {\n script /bin/true\n}\n')).toEqual([`1:1: warning: ${sv}`]);
+    expect(messages(instance('notify_master /bin/up'))).toEqual([`1:1: warning: ${sv}`]);
+    expect(messages('global_defs {\n enable_script_security\n}\n' + instance('notify_master /bin/up'))).toEqual([]);
+  });
+
   it('every error is reported, not just the first', () => {
     const text = instance('priority 0\nadvert_int x') + 'virtual_server 10.0.0.1 80 {\n lb_algo nope\n lb_kind nope\n}\n';
     expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
