@@ -4,7 +4,7 @@
  *
  *   VrrpTransport   openVrrpSocket({ ifname, ifindex, group })   raw IPv4 proto 112 socket
  *   AddressManager  createAddressManager()                      VIPs over rtnetlink
- *   LinkMonitor     createLinkMonitor() / createLinkQuery()     link up/down, address events
+ *   LinkMonitor     createLinkMonitor() / createLinkQuery()     link up/down (+ address events)
  *   GarpSender      createGarpSender(linkQuery)                 gratuitous ARP over AF_PACKET
  *
  * Failures are NetError values: `${errno name} ${operation}`.
@@ -18,4 +18,4 @@ export type { AddressManager, InterfaceAddress, ResidualRemoval, VipSpec } from 
 export { createLinkMonitor, createLinkQuery } from './links';
 export type { AddressEvent, LinkEvent, LinkMonitor, LinkMonitorOptions, LinkQuery, LinkState } from './links';
 export { createGarpSender, decodeArpFrame, encodeArpFrame, gratuitousArp } from './garp';
-export type { ArpFrame, GarpAnnouncement, GarpSender, LinkLookup } from './garp';
+export type { ArpFrame, GarpAnnouncement, GarpSender, LinkLookup, PacketNative } from './garp';

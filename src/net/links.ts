@@ -4,12 +4,13 @@
  * keepalived's netlink reflector does for track_interface and each instance's own interface.
  *
  * "Up" is keepalived's IF_FLAGS_UP: IFF_UP (administratively up) and IFF_RUNNING (the kernel's
- * RFC 2863 OPER_UP, i.e. carrier present). Address add/remove events ride along cheaply on the
- * IPV4_IFADDR / IPV6_IFADDR groups.
+ * RFC 2863 OPER_UP, i.e. carrier present). Address add/remove events ride along, if asked, on
+ * the IPV4_IFADDR / IPV6_IFADDR groups.
  *
- * The netlink package's high-level 'message' event drops the message type (NEWADDR and
- * DELADDR both arrive as kind 'address'), so events are read from the underlying socket and
- * parsed with rt.parseMessage(type, data) to keep NEW vs DEL.
+ * Queries use the netlink package. Notifications come from halo_native's NetlinkEvents socket
+ * (see createLinkMonitor) as raw datagrams, split with parseMessages and decoded with
+ * rt.parseMessage(type, data), which also keeps NEW vs DEL apart (the package's high-level
+ * 'message' event reports both as kind 'address').
  */
 import * as ipaddr from 'ipaddr.js';
 import { createRtNetlink, parseMessages, rt, RtNetlinkSocket } from 'netlink';
