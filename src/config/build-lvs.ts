@@ -103,6 +103,8 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
   let schedSet = false;
   let methodSet = false;
   let rsWeight = 1;
+  /** Scheduler flags that only mean something to sh/mh, checked once the scheduler is known. */
+  const hashFlags: Word[] = [];
   let sorryMethod: LvsMethod | null = null;
   let sorryInhibit = false;
   let sorry: { address: string; port: number } | null = null;
@@ -155,15 +157,15 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
       }
       case 'sorry_server_inhibit': sorryInhibit = ctx.bool(b); break;
       case 'sorry_server_lvs_method': sorryMethod = lvsMethod(ctx, b); break;
-      case 'inhibit_on_failure': vs.inhibitOnFailure = ctx.bool(b); break;
-      case 'alpha': vs.alpha = ctx.bool(b); break;
-      case 'omega': vs.omega = ctx.bool(b); break;
-      case 'ha_suspend': vs.haSuspend = ctx.bool(b); break;
+      case 'inhibit_on_failure': vs.inhibitOnFailure = ctx.flag(b); break;
+      case 'alpha': vs.alpha = ctx.flag(b); break;
+      case 'omega': vs.omega = ctx.flag(b); break;
+      case 'ha_suspend': vs.haSuspend = ctx.flag(b); break;
       case 'ops': vs.ops = true; break;
-      case 'hashed': vs.hashed = true; break;
-      case 'flag-1': case 'sh-fallback': case 'mh-fallback': vs.schedFlags.flag1 = true; break;
-      case 'flag-2': case 'sh-port': case 'mh-port': vs.schedFlags.flag2 = true; break;
+      case 'flag-1': vs.schedFlags.flag1 = true; break;
+      case 'flag-2': vs.schedFlags.flag2 = true; break;
       case 'flag-3': vs.schedFlags.flag3 = true; break;
+      case 'hashed': case 'sh-fallback': case 'mh-fallback': case 'sh-port': case 'mh-port': hashFlags.push(b.keyword); break;
       case 'real_server': rsStatements.push(b); break;
       default:
         if (IGNORED_VS.has(kw)) ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
@@ -207,6 +209,13 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
     warn(`Warning: ${name}: protocol specified for fwmark - protocol will be ignored`);
   }
   if (!schedSet) warn(`${name}: no scheduler set, setting default 'wlc'`);
+  for (const f of hashFlags) {
+    // keepalived's wording, which says sh for the mh flags too.
+    if (vs.lvsSched !== 'sh' && vs.lvsSched !== 'mh') ctx.warn(f, `${f.value} only applies to sh scheduler - ignoring`);
+    else if (f.value === 'hashed') vs.hashed = true;
+    else if (f.value.endsWith('fallback')) vs.schedFlags.flag1 = true;
+    else vs.schedFlags.flag2 = true;
+  }
   if (!methodSet && (vs.realServers.some((r) => !ownMethod.has(r)) || (vs.sorryServer && sorryMethod === null))) {
     warn(`${name}: no forwarding method set, setting default NAT`);
   }

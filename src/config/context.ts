@@ -111,6 +111,16 @@ export class BuildContext {
     return true;
   }
 
+  /**
+   * A flag keyword whose argument keepalived 2.2 does not read (virtual_server alpha, omega,
+   * ha_suspend, ...): an on/off word is honoured as newer keepalived does, anything else is
+   * ignored, as keepalived -t accepts it.
+   */
+  flag(s: Statement): boolean {
+    const v = s.args[0]?.value.toLowerCase();
+    return !(v === 'false' || v === 'off' || v === 'no');
+  }
+
   /** A bare IPv4/IPv6 address (no prefix), canonical form. */
   addressWord(w: Word, what: string): ParsedAddress | null {
     try {

@@ -130,6 +130,7 @@ describe('errors and warnings name their place', () => {
       '1:1: warning: Warning - quorum 5 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 3, reducing quorum to 3',
       '1:1: warning: Virtual server [10.0.0.1]:tcp:80: hysteresis 9 >= quorum 3; setting hysteresis to 2',
     ]);
+    expect(messages(vs('lb_kind NAT\n hashed\n real_server 10.0.1.1 80 {\n }'))).toEqual(['5:2: warning: hashed only applies to sh scheduler - ignoring']);
     expect(messages(vs('lb_kind NAT\n ops\n real_server 10.0.1.1 80 {\n }'))).toEqual([
       '1:1: warning: Virtual server [10.0.0.1]:tcp:80: one packet scheduling requires UDP - resetting',
     ]);
