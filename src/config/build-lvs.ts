@@ -289,7 +289,7 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     const kw = b.keyword.value;
     switch (kw) {
       case 'weight': rs.weight = ctx.int(b, 0, 65535) ?? rs.weight; break;
-      case 'lvs_method': case 'lb_kind': { const m = lvsMethod(ctx, b); if (m) { rs.lvsMethod = m; ownMethod.add(rs); } break; }
+      case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) { rs.lvsMethod = m; ownMethod.add(rs); } break; }
       case 'inhibit_on_failure': rs.inhibitOnFailure = ctx.bool(b); break;
       case 'uthreshold': rs.uthreshold = ctx.int(b, 0, 65535) ?? rs.uthreshold; break;
       case 'lthreshold': rs.lthreshold = ctx.int(b, 0, 65535) ?? rs.lthreshold; break;

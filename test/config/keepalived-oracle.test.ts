@@ -66,6 +66,8 @@ const CASES: [string, string, boolean][] = [
   ['mh-fallback with mh', VS(' mh-fallback\n').replace('lb_algo rr', 'lb_algo mh'), true],
   ['virtual_server flags with stray arguments', VS(' alpha TUN\n omega x\n ha_suspend 2\n'), true],
   ['real_server alpha with a bad argument', VS('', '  alpha x\n'), false],
+  ['real_server lvs_method', VS('', '  lvs_method NAT\n'), true],
+  ['real_server lb_kind (not an alias there)', VS('', '  lb_kind NAT\n'), false],
   ['global vrrp_version 3', 'global_defs {\n router_id x\n vrrp_version 3\n}\n', true],
   ['global vrrp_version 4', 'global_defs {\n vrrp_version 4\n}\n', false],
   ['bad mcast group', 'global_defs {\n vrrp_mcast_group4 300.1.1.1\n}\n', false],
