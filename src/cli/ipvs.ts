@@ -137,7 +137,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       text = formatOneService(svc, args.format, await namesFor([svc], args.format.numeric));
     } else {
-      const [info, services] = [await client.getInfo(), await client.listServices()];
+      const withStats = args.format.stats || args.format.rate;
+      const [info, services] = [await client.getInfo(), await client.listServices({ stats: withStats, parallelism: 8 })];
       text = formatListing(info, services, args.format, await namesFor(services, args.format.numeric));
     }
     await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));

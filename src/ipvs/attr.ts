@@ -42,30 +42,42 @@ export class AttrWriter {
     return this;
   }
 
+  /** Header of an attribute with an `n`-byte payload; returns the payload offset. */
+  private head(type: number, n: number): number {
+    const total = 4 + n;
+    this.reserve(align4(total));
+    this.buf.writeUInt16LE(total, this.len);
+    this.buf.writeUInt16LE(type, this.len + 2);
+    const at = this.len + 4;
+    this.buf.fill(0, at, this.len + align4(total));
+    this.len += align4(total);
+    return at;
+  }
+
   u8(type: number, v: number): this {
-    const b = Buffer.alloc(1);
-    b.writeUInt8(v);
-    return this.put(type, b);
+    const at = this.head(type, 1); // head() may grow (replace) the buffer
+    this.buf.writeUInt8(v, at);
+    return this;
   }
   u16(type: number, v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(v);
-    return this.put(type, b);
+    const at = this.head(type, 2); // head() may grow (replace) the buffer
+    this.buf.writeUInt16LE(v, at);
+    return this;
   }
   be16(type: number, v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(v);
-    return this.put(type, b);
+    const at = this.head(type, 2); // head() may grow (replace) the buffer
+    this.buf.writeUInt16BE(v, at);
+    return this;
   }
   u32(type: number, v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0);
-    return this.put(type, b);
+    const at = this.head(type, 4); // head() may grow (replace) the buffer
+    this.buf.writeUInt32LE(v >>> 0, at);
+    return this;
   }
   be32(type: number, v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v >>> 0);
-    return this.put(type, b);
+    const at = this.head(type, 4); // head() may grow (replace) the buffer
+    this.buf.writeUInt32BE(v >>> 0, at);
+    return this;
   }
   /** NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants. */
   str(type: number, s: string): this {
@@ -124,4 +136,18 @@ export function getStr(b: Buffer | undefined): string | undefined {
   if (!b) return undefined;
   const nul = b.indexOf(0);
   return b.toString('latin1', 0, nul < 0 ? b.length : nul);
+}
+
+/**
+ * Visit the attributes of one level without building a map or slicing buffers (the hot path
+ * of decoding 10,000-service dumps): `fn(type, payloadOffset, payloadLength)`.
+ */
+export function walkAttrs(buf: Buffer, start: number, end: number, fn: (type: number, off: number, len: number) => void): void {
+  let off = start;
+  while (off + 4 <= end) {
+    const len = buf.readUInt16LE(off);
+    if (len < 4 || off + len > end) throw new Error(`malformed netlink attribute at offset ${off} (len ${len})`);
+    fn(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, off + 4, len - 4);
+    off += align4(len);
+  }
 }

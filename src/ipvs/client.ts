@@ -63,6 +63,8 @@ export function opRequest(op: Op): codec.GenlRequest {
 export interface ListOptions {
   /** Sockets used to fetch destinations in parallel (one dump per socket at a time). */
   parallelism?: number;
+  /** Decode the traffic counters (default true; the reconciler and `-L` without --stats skip them). */
+  stats?: boolean;
 }
 
 export class IpvsClient {
@@ -102,7 +104,8 @@ export class IpvsClient {
   /** Every service with its destinations (and stats), in kernel order. */
   async listServices(opts: ListOptions = {}): Promise<IpvsService[]> {
     const replies = await this.call(codec.dumpServices(), 'listing services');
-    const services = replies.map((r) => codec.decodeService(codec.parseGenl(r)));
+    const withStats = opts.stats ?? true;
+    const services = replies.map((r) => codec.decodeService(codec.parseGenl(r), withStats));
     const width = Math.max(1, Math.min(opts.parallelism ?? 4, services.length));
     while (this.pool.length < width - 1) this.pool.push(new GenlSocket());
     const sockets = [this.sock, ...this.pool.slice(0, width - 1)];
@@ -113,16 +116,16 @@ export class IpvsClient {
       sockets.map(async (sock) => {
         while (next < services.length) {
           const svc = services[next++];
-          svc.destinations = await this.dests(svc, sock);
+          svc.destinations = await this.dests(svc, sock, withStats);
         }
       }),
     );
     return services;
   }
 
-  private async dests(svc: IpvsService, sock: GenlSocket): Promise<IpvsDestination[]> {
+  private async dests(svc: IpvsService, sock: GenlSocket, withStats = true): Promise<IpvsDestination[]> {
     const replies = await this.call(codec.dumpDests(svc.key), `listing destinations of service ${serviceKeyString(svc.key)}`, sock);
-    return replies.map((r) => codec.decodeDest(codec.parseGenl(r), svc.key.af));
+    return replies.map((r) => codec.decodeDest(codec.parseGenl(r), svc.key.af, withStats));
   }
 
   /** One service with its destinations; ESRCH when it does not exist. */

@@ -10,7 +10,7 @@
  *  - NEW/SET_DEST need FWD_METHOD, WEIGHT, U_THRESH, L_THRESH; DEL_DEST only ADDR + PORT.
  */
 import * as ipaddr from 'ipaddr.js';
-import { AttrMap, AttrWriter, getBe16, getBe32, getStr, getU16, getU32, getU64, getU8, parseAttrs } from './attr';
+import { AttrMap, AttrWriter, getBe16, getBe32, getStr, getU16, getU32, getU64, getU8, parseAttrs, walkAttrs } from './attr';
 import * as C from './constants';
 import {
   IP_VS_SVC_F_HASHED,
@@ -124,8 +124,18 @@ const afFromKernel = (af: number): 4 | 6 => {
 };
 
 /** union nf_inet_addr: 16 bytes, IPv4 in the first four. */
+const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 export function encodeAddress(af: 4 | 6, address: string): Buffer {
   const out = Buffer.alloc(16);
+  const m = af === 4 ? IPV4_RE.exec(address) : null;
+  if (m && +m[1] < 256 && +m[2] < 256 && +m[3] < 256 && +m[4] < 256) {
+    out[0] = +m[1];
+    out[1] = +m[2];
+    out[2] = +m[3];
+    out[3] = +m[4];
+    return out;
+  }
   const bytes = ipaddr.parse(address).toByteArray();
   if ((af === 4 && bytes.length !== 4) || (af === 6 && bytes.length !== 16)) {
     throw new Error(`address ${address} is not IPv${af}`);
@@ -362,7 +372,7 @@ const need = <T>(v: T | undefined, what: string): T => {
 };
 
 /** A service as the kernel reports it (destinations empty: they come from GET_DEST). */
-export function decodeService(msg: GenlMessage): IpvsService & { peName?: string } {
+export function decodeService(msg: GenlMessage, withStats = true): IpvsService & { peName?: string } {
   const a = need(nested(msg.attrs, C.IPVS_CMD_ATTR_SERVICE), 'IPVS_CMD_ATTR_SERVICE');
   const af = afFromKernel(need(getU16(a.get(C.IPVS_SVC_ATTR_AF)), 'IPVS_SVC_ATTR_AF'));
   const fwmark = getU32(a.get(C.IPVS_SVC_ATTR_FWMARK)) ?? 0;
@@ -388,29 +398,62 @@ export function decodeService(msg: GenlMessage): IpvsService & { peName?: string
   };
   const pe = getStr(a.get(C.IPVS_SVC_ATTR_PE_NAME));
   if (pe) svc.peName = pe;
-  const stats = statsOf(a, C.IPVS_SVC_ATTR_STATS, C.IPVS_SVC_ATTR_STATS64);
+  const stats = withStats ? statsOf(a, C.IPVS_SVC_ATTR_STATS, C.IPVS_SVC_ATTR_STATS64) : undefined;
   if (stats) svc.stats = stats;
   return svc;
 }
 
-export function decodeDest(msg: GenlMessage, svcAf: 4 | 6): IpvsDestination {
-  const a = need(nested(msg.attrs, C.IPVS_CMD_ATTR_DEST), 'IPVS_CMD_ATTR_DEST');
-  const afAttr = getU16(a.get(C.IPVS_DEST_ATTR_ADDR_FAMILY));
-  const af = afAttr !== undefined ? afFromKernel(afAttr) : svcAf;
+/**
+ * A destination from a GET_DEST dump reply. Walks the attributes in place: this runs once per
+ * destination of every service when listing, 40,000 times for a 10,000 x 4 table.
+ */
+export function decodeDest(msg: GenlMessage, svcAf: 4 | 6, withStats = true): IpvsDestination {
+  const nest = need(msg.attrs.get(C.IPVS_CMD_ATTR_DEST), 'IPVS_CMD_ATTR_DEST');
+  let addrOff = -1;
+  let port: number | undefined;
+  let af = svcAf;
+  let fwd = 0;
+  let weight = 0;
+  let u = 0;
+  let l = 0;
+  let act = 0;
+  let inact = 0;
+  let pers = 0;
+  let s32: [number, number] | undefined;
+  let s64: [number, number] | undefined;
+  walkAttrs(nest, 0, nest.length, (type, off, len) => {
+    switch (type) {
+      case C.IPVS_DEST_ATTR_ADDR: addrOff = off; break;
+      case C.IPVS_DEST_ATTR_PORT: port = nest.readUInt16BE(off); break;
+      case C.IPVS_DEST_ATTR_FWD_METHOD: fwd = nest.readUInt32LE(off); break;
+      case C.IPVS_DEST_ATTR_WEIGHT: weight = nest.readUInt32LE(off); break;
+      case C.IPVS_DEST_ATTR_U_THRESH: u = nest.readUInt32LE(off); break;
+      case C.IPVS_DEST_ATTR_L_THRESH: l = nest.readUInt32LE(off); break;
+      case C.IPVS_DEST_ATTR_ACTIVE_CONNS: act = nest.readUInt32LE(off); break;
+      case C.IPVS_DEST_ATTR_INACT_CONNS: inact = nest.readUInt32LE(off); break;
+      case C.IPVS_DEST_ATTR_PERSIST_CONNS: pers = nest.readUInt32LE(off); break;
+      case C.IPVS_DEST_ATTR_ADDR_FAMILY: af = afFromKernel(nest.readUInt16LE(off)); break;
+      case C.IPVS_DEST_ATTR_STATS: s32 = [off, len]; break;
+      case C.IPVS_DEST_ATTR_STATS64: s64 = [off, len]; break;
+    }
+  });
+  if (addrOff < 0) throw new Error('IPVS reply without IPVS_DEST_ATTR_ADDR');
   const d: IpvsDestination = {
-    address: decodeAddress(af, need(a.get(C.IPVS_DEST_ATTR_ADDR), 'IPVS_DEST_ATTR_ADDR')),
+    address: af === 4 ? `${nest[addrOff]}.${nest[addrOff + 1]}.${nest[addrOff + 2]}.${nest[addrOff + 3]}` : decodeAddress(6, nest.subarray(addrOff, addrOff + 16)),
     af,
-    port: need(getBe16(a.get(C.IPVS_DEST_ATTR_PORT)), 'IPVS_DEST_ATTR_PORT'),
-    forward: forwardFromKernel(getU32(a.get(C.IPVS_DEST_ATTR_FWD_METHOD)) ?? 0),
-    weight: getU32(a.get(C.IPVS_DEST_ATTR_WEIGHT)) ?? 0,
-    upperThreshold: getU32(a.get(C.IPVS_DEST_ATTR_U_THRESH)) ?? 0,
-    lowerThreshold: getU32(a.get(C.IPVS_DEST_ATTR_L_THRESH)) ?? 0,
-    activeConns: getU32(a.get(C.IPVS_DEST_ATTR_ACTIVE_CONNS)) ?? 0,
-    inactiveConns: getU32(a.get(C.IPVS_DEST_ATTR_INACT_CONNS)) ?? 0,
-    persistentConns: getU32(a.get(C.IPVS_DEST_ATTR_PERSIST_CONNS)) ?? 0,
+    port: need(port, 'IPVS_DEST_ATTR_PORT'),
+    forward: forwardFromKernel(fwd),
+    weight: weight | 0,
+    upperThreshold: u,
+    lowerThreshold: l,
+    activeConns: act,
+    inactiveConns: inact,
+    persistentConns: pers,
   };
-  const stats = statsOf(a, C.IPVS_DEST_ATTR_STATS, C.IPVS_DEST_ATTR_STATS64);
-  if (stats) d.stats = stats;
+  if (withStats && (s64 || s32)) {
+    const [off, len] = (s64 ?? s32)!;
+    d.stats = decodeStats(nest.subarray(off, off + len), s64 !== undefined);
+  }
   return d;
 }
 

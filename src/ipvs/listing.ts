@@ -82,25 +82,48 @@ function cmpAddr(af: 4 | 6, a: string, b: string): number {
 
 const AF_KERNEL = (af: 4 | 6): number => (af === 4 ? 2 : 10);
 
+/** The fields ipvs_cmp_services compares, computed once per service (not per comparison). */
+interface ServiceSortKey {
+  fwmark: number;
+  af: number;
+  protocol: number;
+  addr: number[];
+  port: number;
+}
+
+function serviceSortKey(s: IpvsService): ServiceSortKey {
+  const k = s.key;
+  const address = 'address' in k ? k.address : undefined;
+  return {
+    fwmark: 'fwmark' in k ? k.fwmark : 0,
+    af: AF_KERNEL(k.af),
+    protocol: 'protocol' in k ? k.protocol : 0,
+    addr: address === undefined ? [0, 0, 0, 0] : k.af === 6 ? ipv6Words(address) : [ipv4Value(address)],
+    port: 'port' in k ? k.port : 0,
+  };
+}
+
+function cmpWords(x: number[], y: number[]): number {
+  let r = 0;
+  for (let i = 0; r === 0 && i < x.length; i++) r = subInt(x[i], y[i] ?? 0);
+  return r;
+}
+
+function compareSortKeys(k1: ServiceSortKey, k2: ServiceSortKey): number {
+  let r = subInt(k1.fwmark, k2.fwmark);
+  if (r !== 0) return r;
+  r = k1.af - k2.af;
+  if (r !== 0) return r;
+  r = k1.protocol - k2.protocol;
+  if (r !== 0) return r;
+  r = cmpWords(k1.addr, k2.addr);
+  if (r !== 0) return r;
+  return k1.port - k2.port;
+}
+
 /** ipvs_cmp_services. */
 export function compareServices(s1: IpvsService, s2: IpvsService): number {
-  const k1 = s1.key;
-  const k2 = s2.key;
-  const f1 = 'fwmark' in k1 ? k1.fwmark : 0;
-  const f2 = 'fwmark' in k2 ? k2.fwmark : 0;
-  let r = subInt(f1, f2);
-  if (r !== 0) return r;
-  r = AF_KERNEL(k1.af) - AF_KERNEL(k2.af);
-  if (r !== 0) return r;
-  const p1 = 'protocol' in k1 ? k1.protocol : 0;
-  const p2 = 'protocol' in k2 ? k2.protocol : 0;
-  r = p1 - p2;
-  if (r !== 0) return r;
-  const a1 = 'address' in k1 ? k1.address : k1.af === 4 ? '0.0.0.0' : '::';
-  const a2 = 'address' in k2 ? k2.address : k2.af === 4 ? '0.0.0.0' : '::';
-  r = cmpAddr(k1.af, a1, a2);
-  if (r !== 0) return r;
-  return ('port' in k1 ? k1.port : 0) - ('port' in k2 ? k2.port : 0);
+  return compareSortKeys(serviceSortKey(s1), serviceSortKey(s2));
 }
 
 /** ipvs_cmp_dests (compared with the service's family, as ipvsadm does). */
@@ -108,6 +131,12 @@ export function compareDests(af: 4 | 6, d1: IpvsDestination, d2: IpvsDestination
   const r = cmpAddr(d1.af ?? af, d1.address, d2.address);
   if (r !== 0) return r;
   return d1.port - d2.port;
+}
+
+/** Services in `ipvsadm -L` order. */
+export function sortServices(services: IpvsService[]): IpvsService[] {
+  const keyed = services.map((s) => ({ s, k: serviceSortKey(s) }));
+  return glibcMergeSort(keyed, (a, b) => compareSortKeys(a.k, b.k)).map((x) => x.s);
 }
 
 /** glibc msort_with_tmp: top-down merge, left half n/2, ties (<= 0) taken from the left. */
@@ -233,7 +262,13 @@ export function formatService(se: IpvsService & { peName?: string }, fmt: Listin
     if (se.flags & IP_VS_SVC_F_ONEPACKET) out += ' ops';
   }
   const lines = [out];
-  const dests = glibcMergeSort(se.destinations, (a, b) => compareDests(key.af, a, b));
+  const dests =
+    se.destinations.length < 2
+      ? se.destinations
+      : glibcMergeSort(
+          se.destinations.map((d) => ({ d, addr: (d.af ?? key.af) === 6 ? ipv6Words(d.address) : [ipv4Value(d.address)] })),
+          (a, b) => cmpWords(a.addr, b.addr) || a.d.port - b.d.port,
+        ).map((x) => x.d);
   for (const e of dests) {
     let dname = addrPort(key.af, e.address, e.port, protocol, fmt, names);
     if (key.af !== 6) dname = dname.slice(0, 28);
@@ -256,7 +291,7 @@ export function formatService(se: IpvsService & { peName?: string }, fmt: Listin
 export function formatListing(info: IpvsInfo, services: IpvsService[], fmt: ListingFormat, names: NameLookup = NO_NAMES): string {
   const v = info.version;
   const parts = [`IP Virtual Server version ${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff} (size=${info.connTableSize})\n`, formatTitle(fmt)];
-  for (const se of glibcMergeSort(services, compareServices)) parts.push(formatService(se, fmt, names));
+  for (const se of sortServices(services)) parts.push(formatService(se, fmt, names));
   return parts.join('');
 }
 

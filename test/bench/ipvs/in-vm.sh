@@ -1,0 +1,59 @@
+#!/bin/bash
+# Runs inside the VM (test/bench/ipvs/run.sh boots it). Every timed run happens in a fresh
+# network namespace (hipvs-bN) with lo up, timed with $EPOCHREALTIME inside that namespace,
+# so neither `ip netns exec` nor the destination trash of an earlier run is in the figures.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+DIST=test/vm/cache/dist
+N=${BENCH_SERVICES:-10000}
+D=${BENCH_DESTS:-4}
+RUNS=${BENCH_RUNS:-2}
+LRUNS=${BENCH_LIST_RUNS:-3}
+RULES=/tmp/hipvs-rules
+node test/bench/ipvs/gen-rules.js "$N" "$D" > $RULES
+echo "kernel $(uname -r), $(nproc) vCPU; $N TCP services x $D destinations ($(wc -l < $RULES) rules)"
+ns=0
+fresh() { ns=$((ns+1)); ip netns add hipvs-b$ns && ip -n hipvs-b$ns link set lo up; echo hipvs-b$ns; }
+drop() { ip netns del "$1"; }
+
+# one timed command inside a namespace: prints milliseconds
+timed() { # ns cmd...
+  local n=$1; shift
+  ip netns exec "$n" bash -c 't0=$EPOCHREALTIME; "$@" >/dev/null || echo "FAILED: $*" >&2; t1=$EPOCHREALTIME; echo "scale=1; ($t1-$t0)*1000/1" | bc' _ "$@"
+}
+ratio() { echo "scale=2; $1/$2" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+echo "== program $N x $D from an empty table (fresh netns per run)"
+A=(); H=()
+for r in $(seq 1 "$RUNS"); do
+  n=$(fresh); A+=("$(timed "$n" sh -c "ipvsadm -R < $RULES")"); c=$(ip netns exec "$n" ipvsadm -Sn | wc -l); drop "$n"
+  [ "$c" = "$(wc -l < $RULES)" ] || echo "ipvsadm -R left $c rules" >&2
+  n=$(fresh)
+  H+=("$(timed "$n" sh -c "node test/bench/ipvs/halo-restore.js $DIST < $RULES > /tmp/hipvs-restore.json")")
+  c=$(ip netns exec "$n" ipvsadm -Sn | wc -l); drop "$n"
+  [ "$c" = "$(wc -l < $RULES)" ] || echo "halo left $c rules" >&2
+  echo "  run $r: ipvsadm -R ${A[-1]} ms, halo ${H[-1]} ms (inside halo: $(cat /tmp/hipvs-restore.json))"
+done
+a=$(printf '%s\n' "${A[@]}" | median); h=$(printf '%s\n' "${H[@]}" | median)
+printf '  %-44s %10s %10s %8s\n' "" "ipvsadm" "halo" "halo/ipvsadm"
+printf '  %-44s %10s %10s %8s\n' "program $N svc x $D dst (median ms)" "$a" "$h" "$(ratio "$h" "$a")"
+
+echo "== list $N services (-Ln > /dev/null), one table, $LRUNS runs each"
+n=$(fresh); ip netns exec "$n" sh -c "ipvsadm -R < $RULES"
+A=(); H=()
+for r in $(seq 1 "$LRUNS"); do
+  A+=("$(timed "$n" ipvsadm -Ln)")
+  H+=("$(timed "$n" node $DIST/cli/main.js ipvs -Ln)")
+done
+a=$(printf '%s\n' "${A[@]}" | median); h=$(printf '%s\n' "${H[@]}" | median)
+echo "  ipvsadm -Ln: ${A[*]} ms; halo ipvs -Ln: ${H[*]} ms"
+printf '  %-44s %10s %10s %8s\n' "-Ln $N svc (median ms)" "$a" "$h" "$(ratio "$h" "$a")"
+A2=$(timed "$n" ipvsadm -Ln --stats); H2=$(timed "$n" node $DIST/cli/main.js ipvs -Ln --stats)
+printf '  %-44s %10s %10s %8s\n' "-Ln --stats $N svc (one run, ms)" "$A2" "$H2" "$(ratio "$H2" "$A2")"
+if cmp -s <(ip netns exec "$n" ipvsadm -Ln) <(ip netns exec "$n" node $DIST/cli/main.js ipvs -Ln); then echo "  outputs identical"; else echo "  OUTPUTS DIFFER"; fi
+echo "  phases: $(ip netns exec "$n" node test/bench/ipvs/list-phases.js $DIST 8)"
+T0=$(timed "$n" node $DIST/cli/main.js ipvs -Ln -t 10.100.19.136:80)
+A1=$(timed "$n" ipvsadm -Ln -t 10.100.19.136:80)
+printf '  %-44s %10s %10s %8s\n' "-Ln -t one service at $N (ms)" "$A1" "$T0" "$(ratio "$T0" "$A1")"
+drop "$n"

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Where `halo ipvs -Ln` spends its time: family lookup, GET_SERVICE dump, GET_DEST dumps,
+// formatting. usage: list-phases.js DIST_DIR [parallelism] [write the listing to FILE]
+'use strict';
+const path = require('path');
+const dist = path.resolve(process.argv[2]);
+const t0 = process.hrtime.bigint();
+const { IpvsClient } = require(path.join(dist, 'ipvs/client.js'));
+const { formatListing } = require(path.join(dist, 'ipvs/listing.js'));
+const ms = (a, b) => (Number(b - a) / 1e6).toFixed(0);
+(async () => {
+  const t1 = process.hrtime.bigint();
+  const c = await IpvsClient.open();
+  const info = await c.getInfo();
+  const t2 = process.hrtime.bigint();
+  const services = await c.listServices({ parallelism: Number(process.argv[3] ?? 4), stats: false });
+  const t3 = process.hrtime.bigint();
+  const text = formatListing(info, services, { numeric: true, stats: false, rate: false, exact: false });
+  const t4 = process.hrtime.bigint();
+  c.close();
+  if (process.argv[4]) require('fs').writeFileSync(process.argv[4], text);
+  process.stdout.write(`require ${ms(t0, t1)} ms, open+info ${ms(t1, t2)} ms, list ${services.length} services ${ms(t2, t3)} ms, format ${ms(t3, t4)} ms (${text.length} bytes)\n`);
+})();
