@@ -322,7 +322,10 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
       case 'higher_prio_send_advert': d.higherPrioSendAdvert = ctx.bool(b); break;
       case 'skip_check_adv_addr': d.skipCheckAdvAddr = ctx.bool(b); break;
       case 'down_timer_adverts': d.downTimerAdverts = ctx.int(b, 1, 100) ?? d.downTimerAdverts; break;
-      case 'lvs_sync_daemon_interface': d.lvsSyncDaemonInterface = ctx.str(b); break;
+      case 'lvs_sync_daemon_interface':
+        d.lvsSyncDaemonInterface = ctx.str(b);
+        ctx.warn(b.keyword, `(${name.value}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
+        break;
       default:
         if (UNSUPPORTED_INSTANCE.has(kw)) ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
         else ctx.unknown(b, where);

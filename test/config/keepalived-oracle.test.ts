@@ -68,6 +68,7 @@ const CASES: [string, string, boolean][] = [
   ['real_server alpha with a bad argument', VS('', '  alpha x\n'), false],
   ['real_server lvs_method', VS('', '  lvs_method NAT\n'), true],
   ['real_server lb_kind (not an alias there)', VS('', '  lb_kind NAT\n'), false],
+  ['lvs_sync_daemon_interface (deprecated)', VI(' lvs_sync_daemon_interface eth0\n'), false],
   ['global vrrp_version 3', 'global_defs {\n router_id x\n vrrp_version 3\n}\n', true],
   ['global vrrp_version 4', 'global_defs {\n vrrp_version 4\n}\n', false],
   ['bad mcast group', 'global_defs {\n vrrp_mcast_group4 300.1.1.1\n}\n', false],
