@@ -109,17 +109,33 @@ export class IpvsClient {
     const width = Math.max(1, Math.min(opts.parallelism ?? 4, services.length));
     while (this.pool.length < width - 1) this.pool.push(new GenlSocket());
     const sockets = [this.sock, ...this.pool.slice(0, width - 1)];
-    let next = 0;
     // Each socket can run one dump at a time (the kernel answers EBUSY otherwise), so a
-    // handful of sockets pull services off a shared index.
-    await Promise.all(
-      sockets.map(async (sock) => {
-        while (next < services.length) {
-          const svc = services[next++];
-          svc.destinations = await this.dests(svc, sock, withStats);
+    // handful of sockets pull services off a shared index, each chaining its next dump from
+    // the reply callback of the previous one.
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let active = sockets.length;
+      let failure: unknown;
+      const pull = (sock: GenlSocket): void => {
+        if (failure !== undefined || next >= services.length) {
+          if (--active === 0) (failure === undefined ? resolve() : reject(failure));
+          return;
         }
-      }),
-    );
+        const svc = services[next++];
+        sock.requestCb(this.family, codec.dumpDests(svc.key), (o) => {
+          if (o.errno !== 0) failure ??= new IpvsError(o.errno, `listing destinations of service ${serviceKeyString(svc.key)}`);
+          else {
+            try {
+              svc.destinations = o.replies.map((r) => codec.decodeDest(codec.parseGenl(r), svc.key.af, withStats));
+            } catch (e) {
+              failure ??= e;
+            }
+          }
+          pull(sock);
+        });
+      };
+      for (const sock of sockets) pull(sock);
+    });
     return services;
   }
 

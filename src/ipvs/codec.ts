@@ -338,24 +338,23 @@ function nested(attrs: AttrMap, type: number): AttrMap | undefined {
 
 /** STATS (u32 counters, u64 bytes) or STATS64 (all u64). */
 export function decodeStats(b: Buffer, is64: boolean): IpvsStats {
-  const a = parseAttrs(b);
-  const n = (t: number): bigint => {
-    const v = a.get(t);
-    if (!v) return 0n;
-    if (is64 || t === C.IPVS_STATS_ATTR_INBYTES || t === C.IPVS_STATS_ATTR_OUTBYTES) return getU64(v) ?? 0n;
-    return BigInt(getU32(v) ?? 0);
-  };
+  const v: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
+  walkAttrs(b, 0, b.length, (type, off, len) => {
+    if (type < C.IPVS_STATS_ATTR_CONNS || type > C.IPVS_STATS_ATTR_OUTBPS) return;
+    v[type] = len >= 8 ? b.readBigUInt64LE(off) : len >= 4 ? BigInt(b.readUInt32LE(off)) : 0n;
+  });
+  void is64; // the attribute length says which it is (u32 counters in STATS, u64 in STATS64)
   return {
-    conns: n(C.IPVS_STATS_ATTR_CONNS),
-    inpkts: n(C.IPVS_STATS_ATTR_INPKTS),
-    outpkts: n(C.IPVS_STATS_ATTR_OUTPKTS),
-    inbytes: n(C.IPVS_STATS_ATTR_INBYTES),
-    outbytes: n(C.IPVS_STATS_ATTR_OUTBYTES),
-    cps: n(C.IPVS_STATS_ATTR_CPS),
-    inpps: n(C.IPVS_STATS_ATTR_INPPS),
-    outpps: n(C.IPVS_STATS_ATTR_OUTPPS),
-    inbps: n(C.IPVS_STATS_ATTR_INBPS),
-    outbps: n(C.IPVS_STATS_ATTR_OUTBPS),
+    conns: v[C.IPVS_STATS_ATTR_CONNS],
+    inpkts: v[C.IPVS_STATS_ATTR_INPKTS],
+    outpkts: v[C.IPVS_STATS_ATTR_OUTPKTS],
+    inbytes: v[C.IPVS_STATS_ATTR_INBYTES],
+    outbytes: v[C.IPVS_STATS_ATTR_OUTBYTES],
+    cps: v[C.IPVS_STATS_ATTR_CPS],
+    inpps: v[C.IPVS_STATS_ATTR_INPPS],
+    outpps: v[C.IPVS_STATS_ATTR_OUTPPS],
+    inbps: v[C.IPVS_STATS_ATTR_INBPS],
+    outbps: v[C.IPVS_STATS_ATTR_OUTBPS],
   };
 }
 

@@ -112,15 +112,23 @@ export class GenlSocket {
 
   /** One request (a dump or not): resolves with its outcome, never rejects for kernel errors. */
   request(family: number, req: GenlRequest): Promise<GenlOutcome> {
-    if (this.closed) return Promise.resolve({ errno: 9 /* EBADF */, replies: [] });
-    return new Promise((resolve) => {
-      let seqOfThis = 0;
-      const msg = this.register(req, family, resolve);
-      seqOfThis = msg.readUInt32LE(8);
-      this.send([msg], (errno) => {
-        const p = this.pending.get(seqOfThis);
-        if (p) this.finish(seqOfThis, p, { errno, replies: [] });
-      });
+    return new Promise((resolve) => this.requestCb(family, req, resolve));
+  }
+
+  /**
+   * The same with a callback, called from the receive path: chaining dumps this way (one
+   * GET_DEST per service, 10,000 of them) skips a promise and a microtask turn per request.
+   */
+  requestCb(family: number, req: GenlRequest, done: (o: GenlOutcome) => void): void {
+    if (this.closed) {
+      queueMicrotask(() => done({ errno: 9 /* EBADF */, replies: [] }));
+      return;
+    }
+    const msg = this.register(req, family, done);
+    const seq = msg.readUInt32LE(8);
+    this.send([msg], (errno) => {
+      const p = this.pending.get(seq);
+      if (p) this.finish(seq, p, { errno, replies: [] });
     });
   }
 

@@ -171,16 +171,26 @@ export function glibcMergeSort<T>(items: T[], cmp: (a: T, b: T) => number): T[] 
 const padR = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
 const padL = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
 
-/** print_largenum. */
+/** print_largenum (numbers below 2^53 take the fast path: BigInt arithmetic is slow). */
 export function largenum(i: bigint, exact: boolean): string {
+  if (i > 9007199254740991n) return largenumBig(i, exact);
+  const n = Number(i);
   if (exact) {
-    const s = i.toString();
+    const s = String(n);
     return padL(s, s.length <= 8 ? 9 : s.length + 1);
   }
-  if (i < 100000000n) return padL(i.toString(), 9);
-  if (i < 1000000000n) return padL((i / 1000n).toString(), 8) + 'K';
-  if (i < 100000000000n) return padL((i / 1000000n).toString(), 8) + 'M';
-  if (i < 100000000000000n) return padL((i / 1000000000n).toString(), 8) + 'G';
+  if (n < 1e8) return padL(String(n), 9);
+  if (n < 1e9) return padL(String(Math.floor(n / 1e3)), 8) + 'K';
+  if (n < 1e11) return padL(String(Math.floor(n / 1e6)), 8) + 'M';
+  if (n < 1e14) return padL(String(Math.floor(n / 1e9)), 8) + 'G';
+  return padL(String(Math.floor(n / 1e12)), 8) + 'T';
+}
+
+function largenumBig(i: bigint, exact: boolean): string {
+  if (exact) {
+    const s = i.toString();
+    return padL(s, s.length + 1);
+  }
   return padL((i / 1000000000000n).toString(), 8) + 'T';
 }
 

@@ -46,6 +46,9 @@ test('print_largenum scales at 10^8 and --exact widens', () => {
   expect(largenum(123456789012n, false)).toBe('     123G');
   expect(largenum(123456789012n, true)).toBe(' 123456789012');
   expect(largenum(5n, true)).toBe('        5');
+  expect(largenum(18446744073709551615n, true)).toBe(' 18446744073709551615');
+  expect(largenum(18446744073709551615n, false)).toBe('18446744T');
+  expect(largenum(123456789012345n, false)).toBe('     123T');
 });
 
 test('services sort as ipvsadm sorts them: addresses more than 2^31 apart compare by int overflow', () => {

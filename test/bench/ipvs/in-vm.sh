@@ -51,9 +51,15 @@ echo "  ipvsadm -Ln: ${A[*]} ms; halo ipvs -Ln: ${H[*]} ms"
 printf '  %-44s %10s %10s %8s\n' "-Ln $N svc (median ms)" "$a" "$h" "$(ratio "$h" "$a")"
 A2=$(timed "$n" ipvsadm -Ln --stats); H2=$(timed "$n" node $DIST/cli/main.js ipvs -Ln --stats)
 printf '  %-44s %10s %10s %8s\n' "-Ln --stats $N svc (one run, ms)" "$A2" "$H2" "$(ratio "$H2" "$A2")"
-if cmp -s <(ip netns exec "$n" ipvsadm -Ln) <(ip netns exec "$n" node $DIST/cli/main.js ipvs -Ln); then echo "  outputs identical"; else echo "  OUTPUTS DIFFER"; fi
+ip netns exec "$n" ipvsadm -Ln > /tmp/hipvs-a.txt; ip netns exec "$n" node $DIST/cli/main.js ipvs -Ln > /tmp/hipvs-h.txt 2>/tmp/hipvs-h.err; hrc=$?
+if cmp -s /tmp/hipvs-a.txt /tmp/hipvs-h.txt; then echo "  -Ln outputs identical ($(wc -l < /tmp/hipvs-a.txt) lines)"
+else echo "  -Ln OUTPUTS DIFFER (halo rc $hrc: $(head -c 300 /tmp/hipvs-h.err))"; diff /tmp/hipvs-a.txt /tmp/hipvs-h.txt | head -8; fi
 echo "  phases: $(ip netns exec "$n" node test/bench/ipvs/list-phases.js $DIST 8)"
 T0=$(timed "$n" node $DIST/cli/main.js ipvs -Ln -t 10.100.19.136:80)
 A1=$(timed "$n" ipvsadm -Ln -t 10.100.19.136:80)
 printf '  %-44s %10s %10s %8s\n' "-Ln -t one service at $N (ms)" "$A1" "$T0" "$(ratio "$T0" "$A1")"
+echo "== one changed weight at $N services"
+A3=$(timed "$n" ipvsadm -e -t 10.100.19.136:80 -r 10.200.78.32:80 -m -w 9)
+echo "  ipvsadm -e (process, ms): $A3"
+echo "  halo: $(ip netns exec "$n" node test/bench/ipvs/one-op.js $DIST 10.100.19.136 10.200.78.32)"
 drop "$n"
