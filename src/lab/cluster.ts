@@ -10,7 +10,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FORWARD_ZONE, namedConf, REVERSE_ZONE } from './dns-zone';
+import { forwardZone, namedConf, REVERSE_ZONE } from './dns-zone';
 import { sh, Topology, waitFor } from './netns';
 
 export const LAB_PREFIX = 'hlab-';
@@ -97,7 +97,7 @@ export class Cluster {
       const dir = join(this.dir, d);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'named.conf'), namedConf(d, addr(HOSTS[d].int), dir));
-      writeFileSync(join(dir, 'rd.lab.local'), FORWARD_ZONE);
+      writeFileSync(join(dir, 'rd.lab.local'), forwardZone(d));
       writeFileSync(join(dir, 'ri.lab.local'), REVERSE_ZONE);
       this.startProcess(d, d, ['named', '-c', join(dir, 'named.conf'), '-f', '-u', 'root'], `${d}.log`);
     }
@@ -115,7 +115,7 @@ export class Cluster {
   }
 
   directorConfig(lb: Director): string {
-    return join(ROOT, 'deploy', 'examples', lb === 'lb1' ? 'thesis-master.conf' : 'thesis-standby.conf');
+    return join(ROOT, 'deploy', 'examples', lb === 'lb1' ? 'master.conf' : 'standby.conf');
   }
 
   controlSocket(lb: Director): string {
@@ -130,6 +130,12 @@ export class Cluster {
       process.execPath, CLI, 'run', '-f', this.directorConfig(lb), '--pid-file', join(d, 'halo.pid'),
       '--control-socket', this.controlSocket(lb), ...extraArgs,
     ], `${lb}.log`);
+  }
+
+  /** `halo cleanup -f` in a director's namespace, as the systemd unit's ExecStopPost does. */
+  cleanupDirector(lb: Director): Promise<void> {
+    const p = this.topo.spawn(lb, [process.execPath, CLI, 'cleanup', '-f', this.directorConfig(lb)], { stdio: 'ignore' });
+    return new Promise((r) => p.once('exit', () => r()));
   }
 
   /** PIDs of every halo process of a director (the supervisor and its worker, if any). */
@@ -149,6 +155,13 @@ export class Cluster {
         /* already gone */
       }
     }
+  }
+
+  /** The last lines a process of the lab logged, for error messages. */
+  logTail(name: string, lines = 25): string {
+    const f = join(this.dir, `${name}.log`);
+    if (!existsSync(f)) return `(${name}: no log)`;
+    return `--- ${name}.log\n${readFileSync(f, 'utf8').split('\n').slice(-lines).join('\n')}`;
   }
 
   /** Which directors hold which of the lab's VIPs right now. */

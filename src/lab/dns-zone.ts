@@ -1,9 +1,15 @@
 /**
  * The thesis's DNS servers (seed 002 §3.5.3): bind9 serving lab.local (A and CNAME records) and
- * its reverse zone 100.0.10.in-addr.arpa (PTR), one named per dns namespace. Each named gets a
- * distinct `server-id`, so a client asking `id.server CH TXT` learns which real server answered
- * through IPVS — the DNS side of the round-robin spread.
+ * its reverse zone 100.0.10.in-addr.arpa (PTR), one named per dns namespace. Each server's copy
+ * of lab.local adds one record, `whoami.lab.local TXT "dnsN"`, so a client learns which real
+ * server answered through IPVS — the DNS side of the round-robin spread. (`id.server CH TXT`
+ * would say the same, but bind rate-limits its built-in CHAOS view to a few answers a second.)
  */
+
+/** lab.local as the thesis wrote it, plus this server's whoami record. */
+export function forwardZone(serverId: string): string {
+  return `${FORWARD_ZONE}whoami            IN TXT "${serverId}"\n`;
+}
 
 export const FORWARD_ZONE = `$TTL 38400
 @ IN SOA dns.lab.local. admin.lab.local. ( 2014092900 28800 3600 604800 38400 )

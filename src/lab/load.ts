@@ -12,7 +12,7 @@
 import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { CLASS, decodeResponse, encodeQuery, TYPE } from './dns-message';
+import { decodeResponse, encodeQuery, TYPE } from './dns-message';
 import { serverOfPage } from './web-server';
 
 export interface Sample {
@@ -60,7 +60,10 @@ function dnsOnce(host: string, port: number, timeoutMs: number): Promise<Sample>
   const id = dnsId++ & 0xffff;
   return new Promise((resolve) => {
     const sock = createSocket('udp4');
+    let done = false;
     const finish = (s: Omit<Sample, 'k' | 't0' | 't1'>) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       sock.close();
       resolve({ k: 'dns', t0, t1: now(), ...s });
@@ -77,8 +80,8 @@ function dnsOnce(host: string, port: number, timeoutMs: number): Promise<Sample>
       }
     });
     sock.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, err: e.code ?? e.message }));
-    // id.server CH TXT names the bind server that answered (its server-id)
-    sock.send(encodeQuery(id, 'id.server', TYPE.TXT, CLASS.CH), port, host);
+    // whoami.lab.local TXT names the lab's DNS server that answered (see dns-zone.ts)
+    sock.send(encodeQuery(id, 'whoami.lab.local', TYPE.TXT), port, host);
   });
 }
 
@@ -108,11 +111,13 @@ async function main(argv: string[]): Promise<void> {
   };
   const end = Date.now() + durationMs;
   let stop = false;
+  let started = 0;
   process.on('SIGTERM', () => (stop = true));
   const period = 1000 / rateHz;
   let next = performance.now();
   while (!stop && Date.now() < end) {
     for (const k of kinds) {
+      started++;
       const p: Promise<void> = k().then(emit).finally(() => {
         inflight.delete(p);
       });
@@ -122,7 +127,10 @@ async function main(argv: string[]): Promise<void> {
     const wait = next - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-  await Promise.race([Promise.all(inflight), new Promise((r) => setTimeout(r, timeoutMs + 100))]);
+  // every request ends in an answer or its own timeout; whatever is still open a full timeout
+  // (plus slack for a slow machine) after the last one started never ended: it hung
+  await Promise.race([Promise.all(inflight), new Promise((r) => setTimeout(r, timeoutMs * 2 + 2000))]);
+  process.stdout.write(`${JSON.stringify({ k: 'summary', started, hung: inflight.size })}\n`);
   process.exit(0);
 }
 

@@ -15,6 +15,8 @@ export interface PhaseReport {
   lastOkBefore: number | null;
   firstOkAfter: number | null;
   failed: number;
+  /** Failures by reason (timeout, ECONNREFUSED, ...). */
+  errors: Record<string, number>;
   sent: number;
   spreadBefore: Record<string, number>;
   spreadAfter: Record<string, number>;
@@ -41,13 +43,9 @@ export function analysePhase(
     lastOkBefore: best?.from ?? null,
     firstOkAfter: best?.to ?? null,
     failed: mine.filter((s) => !s.ok && s.t0 >= faultAt - lookbackMs && s.t0 <= faultAt + windowMs).length,
+    errors: inWindow.filter((s) => !s.ok).reduce<Record<string, number>>((acc, s) => ((acc[s.err ?? '?'] = (acc[s.err ?? '?'] ?? 0) + 1), acc), {}),
     sent: inWindow.length,
     spreadBefore: spread(mine.filter((s) => s.t1 < faultAt && s.t0 >= faultAt - lookbackMs)),
     spreadAfter: spread(mine.filter((s) => s.t0 > after && s.t0 <= faultAt + windowMs)),
   };
-}
-
-/** Requests that never finished (neither an answer nor a timeout) — must be zero. */
-export function hungRequests(samples: Sample[], timeoutMs: number): Sample[] {
-  return samples.filter((s) => s.t1 - s.t0 > timeoutMs + 1000);
 }

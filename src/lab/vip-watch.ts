@@ -1,7 +1,7 @@
 /**
  * Watches where the lab's VIPs live, event-driven: `ip -o monitor address` in each director's
- * namespace reports every add and delete as it happens, so "fault → VIP on lb2" is measured to
- * the millisecond without polling.
+ * namespace reports every add and delete as it happens, with its own timestamp, so "fault → VIP
+ * on lb2" is measured to the millisecond without polling.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -14,10 +14,16 @@ export interface VipEvent {
   added: boolean;
 }
 
-/** `3: eth0    inet 192.168.1.200/32 scope global eth0` or `Deleted 3: eth0 inet ...`. */
-export function parseMonitorLine(line: string): { vip: string; added: boolean } | null {
-  const m = /^(Deleted\s+)?\d+:\s+\S+\s+inet\s+([\d.]+)\//.exec(line.trim());
-  return m ? { vip: m[2], added: !m[1] } : null;
+/**
+ * `[2026-11-22T16:40:03.538155] 3: eth0    inet 192.168.1.200/32 scope global eth0` or the same
+ * with `Deleted`; the timestamp (local time, as `ip -ts` prints it) is when ip read the event,
+ * so a busy watcher process does not skew the measurement.
+ */
+export function parseMonitorLine(line: string): { vip: string; added: boolean; at: number | null } | null {
+  const m = /^(?:\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?\]\s*)?(Deleted\s+)?\d+:\s+\S+\s+inet\s+([\d.]+)\//.exec(line.trim());
+  if (!m) return null;
+  const at = m[1] ? new Date(m[1]).getTime() + (m[2] ? Number(m[2]) * 1000 : 0) : null;
+  return { vip: m[4], added: !m[3], at };
 }
 
 export class VipWatch {
@@ -27,7 +33,7 @@ export class VipWatch {
 
   constructor(namespaces: Record<Director, string>, private readonly vips: string[]) {
     for (const [director, ns] of Object.entries(namespaces) as Array<[Director, string]>) {
-      const p = spawn('ip', ['netns', 'exec', ns, 'ip', '-o', 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const p = spawn('ip', ['netns', 'exec', ns, 'ip', '-ts', '-o', 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
       let buf = '';
       p.stdout!.setEncoding('utf8');
       p.stdout!.on('data', (chunk: string) => {
@@ -37,7 +43,7 @@ export class VipWatch {
         while ((nl = buf.indexOf('\n')) >= 0) {
           const ev = parseMonitorLine(buf.slice(0, nl));
           buf = buf.slice(nl + 1);
-          if (ev && this.vips.includes(ev.vip)) this.events.push({ at, director, ...ev });
+          if (ev && this.vips.includes(ev.vip)) this.events.push({ director, vip: ev.vip, added: ev.added, at: ev.at ?? at });
         }
         this.waiters.splice(0).forEach((w) => w());
       });

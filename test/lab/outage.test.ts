@@ -1,4 +1,4 @@
-import { analysePhase, hungRequests } from '../../src/lab/outage';
+import { analysePhase } from '../../src/lab/outage';
 import { Sample } from '../../src/lab/load';
 
 /** A request every 20 ms, 2 ms long, rotating over web1..3, failing (timeout 300 ms) in [down, up). */
@@ -31,13 +31,14 @@ describe('client-observed outage', () => {
     expect(r.failed).toBe(0);
   });
 
-  it('ignores the other kind and flags hung requests', () => {
+  it('ignores the other kind and counts failures by reason', () => {
     const s: Sample[] = [
       { k: 'dns', t0: 0, t1: 1, ok: true, srv: 'dns1' },
-      { k: 'dns', t0: 10, t1: 5_000, ok: false, err: 'timeout' },
+      { k: 'dns', t0: 10, t1: 310, ok: false, err: 'timeout' },
+      { k: 'dns', t0: 20, t1: 21, ok: false, err: 'ECONNREFUSED' },
     ];
     expect(analysePhase(s, 'http', 0, 100).sent).toBe(0);
-    expect(hungRequests(s, 300)).toHaveLength(1);
+    expect(analysePhase(s, 'dns', 0, 100).errors).toEqual({ timeout: 1, ECONNREFUSED: 1 });
   });
 });
 
@@ -46,8 +47,11 @@ import { parseMonitorLine } from '../../src/lab/vip-watch';
 describe('ip monitor address lines', () => {
   it('reads adds and deletes of IPv4 addresses', () => {
     expect(parseMonitorLine('3: eth0    inet 192.168.1.200/32 scope global eth0\\       valid_lft forever preferred_lft forever'))
-      .toEqual({ vip: '192.168.1.200', added: true });
-    expect(parseMonitorLine('Deleted 3: eth0    inet 10.0.100.200/32 scope global eth1')).toEqual({ vip: '10.0.100.200', added: false });
+      .toEqual({ vip: '192.168.1.200', added: true, at: null });
+    expect(parseMonitorLine('Deleted 3: eth0    inet 10.0.100.200/32 scope global eth1')).toEqual({ vip: '10.0.100.200', added: false, at: null });
+    expect(parseMonitorLine('[2026-11-22T16:40:03.538155] Deleted 1: lo    inet 10.9.9.9/32 scope global lo')).toEqual({
+      vip: '10.9.9.9', added: false, at: new Date('2026-11-22T16:40:03').getTime() + 538.155,
+    });
     expect(parseMonitorLine('3: eth0    inet6 fe80::1/64 scope link')).toBeNull();
   });
 });

@@ -1,0 +1,133 @@
+/**
+ * `halo lab up | status | drill | bench | down`: the thesis cluster (seed 002 §3) in network
+ * namespaces on this machine, run by two halo directors, with client traffic and failover
+ * drills. `halo lab drill` alone does up → drill → down; it is the README's main command.
+ *
+ * IPVS is a kernel feature: on a kernel without it (`modprobe ip_vs` fails) the lab runs
+ * itself inside the project's QEMU VM (test/vm/vmrun.sh, Debian's kernel) and says so.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Cluster } from '../lab/cluster';
+import { Drill, DrillMode, DrillResult, formatDrill } from '../lab/drill';
+
+const ROOT = resolve(__dirname, '..', '..');
+const LAB_DIR = '/run/halo-lab';
+const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--json FILE]
+       halo lab up | status | down
+  drill   build the cluster, run the drill(s) under client load, tear it all down
+  up      build the cluster and leave it running (state in ${LAB_DIR})
+  status  both directors' halo status and IPVS table
+  down    stop everything the lab started and delete its namespaces
+`;
+
+function kernelHasIpvs(): boolean {
+  if (existsSync('/proc/net/ip_vs')) return true;
+  return spawnSync('modprobe', ['ip_vs'], { stdio: 'ignore' }).status === 0 && existsSync('/proc/net/ip_vs');
+}
+
+/**
+ * Re-run this very command inside the VM. Its output streams back; the results line the VM
+ * prints is turned into the --json file here, since the VM's own files vanish with it.
+ */
+function inVm(argv: string[], json: string | null): Promise<number> {
+  const vmrun = join(ROOT, 'test', 'vm', 'vmrun.sh');
+  const script = join(ROOT, 'test', 'vm', 'in-vm-halo.sh');
+  process.stdout.write(`halo lab: this kernel (${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}) has no IPVS; running the lab inside a QEMU VM with Debian's kernel\n`);
+  const vmArgs = argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json');
+  const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '2', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? '1500', script, 'lab', ...vmArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.startsWith(RESULTS_MARK)) {
+        if (json) writeFileSync(json, JSON.stringify(JSON.parse(line.slice(RESULTS_MARK.length)), null, 2));
+      } else process.stdout.write(`${line}\n`);
+    }
+  });
+  return new Promise((r) => child.once('exit', (code) => r(code ?? 1)));
+}
+
+const RESULTS_MARK = 'HALO_LAB_JSON ';
+
+function parse(argv: string[]): { cmd: string; modes: DrillMode[]; json: string | null } | string {
+  const [cmd, ...rest] = argv;
+  let modes: DrillMode[] = ['crash'];
+  let json: string | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--mode' && rest[i + 1]) {
+      const m = rest[++i];
+      if (m === 'all') modes = ['crash', 'graceful', 'link'];
+      else if (m === 'crash' || m === 'graceful' || m === 'link') modes = [m];
+      else return `unknown mode '${m}' (crash|graceful|link|all)`;
+    } else if (rest[i] === '--json' && rest[i + 1]) json = resolve(rest[++i]);
+    else return `unknown option '${rest[i]}'`;
+  }
+  if (!['up', 'status', 'drill', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
+  return { cmd, modes, json };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const p = parse(argv);
+  if (typeof p === 'string') {
+    process.stderr.write(`halo lab: ${p}\n${USAGE}`);
+    return 2;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('halo lab: needs root (network namespaces, raw sockets, IPVS)\n');
+    return 1;
+  }
+  if (!kernelHasIpvs() && !process.env.HALO_IN_VM) {
+    if (p.cmd !== 'drill') {
+      process.stderr.write(`halo lab ${p.cmd}: this kernel has no IPVS and a VM does not outlive one command; use 'halo lab drill'\n`);
+      return 1;
+    }
+    return inVm(argv, p.json);
+  }
+  const cluster = new Cluster(LAB_DIR);
+  switch (p.cmd) {
+    case 'up': {
+      const d = new Drill(cluster);
+      await d.up();
+      await d.close();
+      return 0;
+    }
+    case 'down':
+      await cluster.down();
+      process.stdout.write('halo lab: stopped every lab process and deleted its namespaces\n');
+      return 0;
+    case 'status':
+      for (const lb of ['lb1', 'lb2'] as const) {
+        process.stdout.write(`=== ${lb}\n`);
+        for (const args of [['status', '--control-socket', cluster.controlSocket(lb)], ['ipvs', '-Ln']]) {
+          const r = spawnSync('ip', ['netns', 'exec', cluster.topo.ns(lb), process.execPath, join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8' });
+          process.stdout.write(r.stdout + r.stderr);
+        }
+      }
+      return 0;
+    case 'drill': {
+      const d = new Drill(cluster);
+      const results: DrillResult[] = [];
+      try {
+        await d.up();
+        for (const m of p.modes) results.push(await d.run(m));
+        const rs = await d.realServerDrill();
+        results[results.length - 1].realServerFailure = rs;
+        results[results.length - 1].violations.push(...rs.violations);
+      } finally {
+        await d.close();
+        await cluster.down();
+      }
+      process.stdout.write(formatDrill(results));
+      if (p.json) writeFileSync(p.json, JSON.stringify(results, null, 2));
+      if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(results)}\n`);
+      return results.some((r) => r.violations.length > 0) ? 1 : 0;
+    }
+  }
+  return 2;
+}
