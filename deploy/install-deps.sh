@@ -3,19 +3,27 @@
 #   - Debian packages (only the missing ones; apt-get update only when something is missing)
 #   - node modules with `npm ci` (only when package-lock.json changed since the last install),
 #     which also builds the native addon and the TypeScript.
-# Usage: deploy/install-deps.sh [runtime|test]   (default: test, the superset)
+# Usage: deploy/install-deps.sh [runtime|lab|test]   (default: test, the superset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=${1:-test}
-# runtime: what `halo run` and `halo check` need on a director.
-runtime_pkgs=(iproute2 kmod)
-# test: the reference tools the tests compare against, the wire tools and the VM harness.
-test_pkgs=(keepalived ipvsadm tcpdump tshark iputils-ping curl bind9 bind9-dnsutils apache2-utils haproxy nginx-light
-  qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
+# runtime: what `halo run`, `halo check` and `halo ipvs` need on a director (node-gyp builds the
+# small native addon, so a compiler and python come with it).
+runtime_pkgs=(iproute2 kmod make g++ python3)
+# lab: `halo lab` — the thesis cluster's DNS servers and client tools, and the QEMU VM harness
+# (test/vm) that boots Debian's kernel where the running one has no IPVS.
+lab_pkgs=(bind9 bind9-dnsutils curl ipvsadm qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
+# test: the reference tools the tests compare against and the wire tools.
+test_pkgs=(keepalived tcpdump tshark bc)
 
 pkgs=("${runtime_pkgs[@]}")
-[ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")
+case "$profile" in
+  runtime) ;;
+  lab) pkgs+=("${lab_pkgs[@]}") ;;
+  test) pkgs+=("${lab_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [runtime|lab|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
