@@ -38,6 +38,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const links = linksR.value;
   const addresses = createAddressManager();
+  const garp = createGarpSender(links);
+  links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, log });
   let metrics: Metrics | null = null;
   const director: Director = new Director(loaded.model, opts, {
@@ -45,7 +47,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), prober: tcpProber, log, notify, metrics }),
     addresses,
     links,
-    garp: createGarpSender(links),
+    garp,
     openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
     notify,
     onHeld: (held) => send({ type: 'held', held }),
@@ -83,6 +85,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       metricsServer?.close();
       links.close();
       addresses.close();
+      garp.close();
       log.info('Stopped');
       resolve(0);
     };

@@ -89,7 +89,8 @@ export class Drill {
 
   private startLoad(durationS: number): void {
     const c = this.cluster;
-    const script = join(resolve(__dirname), 'load.js');
+    // the compiled generator (also when this module runs from sources, as under jest)
+    const script = join(resolve(__dirname, '..', '..'), 'dist', 'lab', 'load.js');
     this.samples = [];
     this.loadSummary = null;
     this.load = c.topo.spawn('client', [process.execPath, script, '--http', HTTP_SERVICE, '--dns', DNS_SERVICE,
