@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../src/config/load';
+import { prng } from '../support/prng';
 
 const DIR = join(__dirname, '..', '..', 'deploy', 'examples');
 const EXAMPLES = ['master.conf', 'standby.conf', 'sync-group.conf'].map((name) => ({
@@ -14,17 +15,6 @@ const EXAMPLES = ['master.conf', 'standby.conf', 'sync-group.conf'].map((name) =
 const MUTATIONS = 3000;
 const SEED = 0x5eed2026;
 
-/** mulberry32: small, fast, good enough to pick edits. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CHARS = ['{', '}', '"', '#', '!', '$', ' ', '\n', '\t', '0', '9', 'a', '/', '-', '.', ':', '\\', '@', '~'];
 const WORDS = [

@@ -13,21 +13,11 @@ import { createInstanceState, InstanceState, step } from '../../src/vrrp/instanc
 import { REJECT_REASONS, RejectReason } from '../../src/vrrp/rejection';
 import { hexFixture, ipv4OfEthernet, pcapFiles, readPcap } from './fixtures';
 import { instanceCfg } from './harness';
+import { prng } from '../support/prng';
 
 const SEED = 0x5eed_7a1e;
 const N = Number(process.env.HALO_FUZZ_N ?? 1_000_000);
 
-/** mulberry32: small, fast, good enough to spread mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seeds(): Buffer[] {
   const out = ['v2-pass-advert', 'v2-prio0-advert', 'v3-advert', 'v3-100ms-advert', 'v3-prio0-advert'].map((n) => hexFixture(`${n}.ip.hex`));
