@@ -11,12 +11,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Cluster } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill } from '../lab/drill';
+import { BenchResult, formatBench, runBench, startProxies } from '../lab/bench';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
 const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--json FILE]
+       halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up | status | down
   drill   build the cluster, run the drill(s) under client load, tear it all down
+  bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
   up      build the cluster and leave it running (state in ${LAB_DIR})
   status  both directors' halo status and IPVS table
   down    stop everything the lab started and delete its namespaces
@@ -55,11 +58,35 @@ function inVm(argv: string[], json: string | null): Promise<number> {
 
 const RESULTS_MARK = 'HALO_LAB_JSON ';
 
-function parse(argv: string[]): { cmd: string; modes: DrillMode[]; json: string | null } | string {
+interface LabArgs {
+  cmd: string;
+  modes: DrillMode[];
+  json: string | null;
+  requests: number;
+  concurrency: number;
+  rounds: number;
+}
+
+function parse(argv: string[]): LabArgs | string {
   const [cmd, ...rest] = argv;
   let modes: DrillMode[] = ['crash'];
   let json: string | null = null;
+  // seed 003 ran ab -n 100000 -c 100; under software emulation (the VM) that takes hours
+  const inVmDefaults = !kernelHasIpvs() || !!process.env.HALO_IN_VM;
+  let requests = inVmDefaults ? 2000 : 100_000;
+  let concurrency = inVmDefaults ? 50 : 100;
+  let rounds = 3;
+  const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
   for (let i = 0; i < rest.length; i++) {
+    if (['--requests', '--concurrency', '--rounds'].includes(rest[i])) {
+      const n = count(rest[i + 1]);
+      if (n === null) return `${rest[i]} needs a positive number`;
+      if (rest[i] === '--requests') requests = n;
+      else if (rest[i] === '--concurrency') concurrency = n;
+      else rounds = n;
+      i++;
+      continue;
+    }
     if (rest[i] === '--mode' && rest[i + 1]) {
       const m = rest[++i];
       if (m === 'all') modes = ['crash', 'graceful', 'link'];
@@ -68,8 +95,8 @@ function parse(argv: string[]): { cmd: string; modes: DrillMode[]; json: string 
     } else if (rest[i] === '--json' && rest[i + 1]) json = resolve(rest[++i]);
     else return `unknown option '${rest[i]}'`;
   }
-  if (!['up', 'status', 'drill', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
-  return { cmd, modes, json };
+  if (!['up', 'status', 'drill', 'bench', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
+  return { cmd, modes, json, requests, concurrency, rounds };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -83,8 +110,8 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (!kernelHasIpvs() && !process.env.HALO_IN_VM) {
-    if (p.cmd !== 'drill') {
-      process.stderr.write(`halo lab ${p.cmd}: this kernel has no IPVS and a VM does not outlive one command; use 'halo lab drill'\n`);
+    if (p.cmd !== 'drill' && p.cmd !== 'bench') {
+      process.stderr.write(`halo lab ${p.cmd}: this kernel has no IPVS and a VM does not outlive one command; use 'halo lab drill' or 'halo lab bench'\n`);
       return 1;
     }
     return inVm(argv, p.json);
@@ -110,6 +137,23 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       return 0;
+    case 'bench': {
+      const d = new Drill(cluster);
+      let result: BenchResult;
+      try {
+        await d.up();
+        startProxies(cluster);
+        await new Promise((r) => setTimeout(r, 2000));
+        result = await runBench(cluster, p.requests, p.concurrency, p.rounds, (l) => process.stdout.write(`${l}\n`));
+      } finally {
+        await d.close();
+        await cluster.down();
+      }
+      process.stdout.write(formatBench(result));
+      if (p.json) writeFileSync(p.json, JSON.stringify(result, null, 2));
+      if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(result)}\n`);
+      return 0;
+    }
     case 'drill': {
       const d = new Drill(cluster);
       const results: DrillResult[] = [];

@@ -88,6 +88,11 @@ export class Cluster {
     return child;
   }
 
+  /** Another long-running process of the lab (e.g. the benchmark's proxies), stopped by `down`. */
+  startHelper(key: string, host: string, argv: string[]): void {
+    this.startProcess(key, host, argv, `${key}.log`);
+  }
+
   /** The thesis's real servers: web pages on :80 and bind9 on :53 (UDP and TCP). */
   startServers(): void {
     for (const w of WEB) {
