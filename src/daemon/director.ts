@@ -18,7 +18,6 @@ export class Director {
   private lvs: LvsEngine | null = null;
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null };
-  metricsAttached = false;
 
   constructor(private model: Model, private readonly opts: RunOptions, private readonly deps: DirectorDeps) {}
 

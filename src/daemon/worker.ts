@@ -63,7 +63,6 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     const l = parseListen(opts.metricsListen)!;
     metrics = new Metrics(() => director.status());
     metricsServer = await serveMetrics(metrics, l.host, l.port);
-    director.metricsAttached = true;
   }
   try {
     await director.start();
