@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Daemon benchmarks (the daemon issue), printed beside keepalived where it can run here.
+ *
+ *   node test/bench/daemon/run.js soak [--seconds 600]    two halo directors, a forced failover
+ *        every 10 s (the master's link cut, then restored), RSS and fd growth, missed transitions
+ *   node test/bench/daemon/run.js idle [--seconds 30]     RSS and CPU of an idle director with one
+ *        instance, halo beside keepalived
+ *   node test/bench/daemon/run.js lvs [--services 1000] [--reload-services 10000]
+ *        (needs IPVS: run it inside the VM, test/vm/vmrun.sh) RSS/CPU with N virtual servers × 4
+ *        real servers checked every 5 s, and SIGHUP → applied for a config with one changed real
+ *        server
+ * Requires root and a built dist/.
+ */
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Topology, waitFor } = require('../../../dist/lab/netns.js');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const HALO = path.join(ROOT, 'dist', 'cli', 'main.js');
+const [mode, ...args] = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'halo-bench-daemon-'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function descendants(pid) {
+  try {
+    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return kids.flatMap((k) => [k, ...descendants(k)]);
+  } catch {
+    return [];
+  }
+}
+const pidsOf = (p) => [p.pid, ...descendants(p.pid)];
+function rssMb(pids) {
+  return pids.reduce((a, pid) => {
+    try { return a + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return a; }
+  }, 0) / 1024;
+}
+function cpuTicks(pids) {
+  return pids.reduce((a, pid) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return a + Number(f[11]) + Number(f[12]);
+    } catch { return a; }
+  }, 0);
+}
+const fds = (pids) => pids.reduce((a, pid) => { try { return a + fs.readdirSync(`/proc/${pid}/fd`).length; } catch { return a; } }, 0);
+
+let seq = 0;
+function start(topo, host, kind, text, extra = []) {
+  const id = `${host}-${kind}-${++seq}`;
+  const conf = path.join(tmp, `${id}.conf`);
+  fs.writeFileSync(conf, text);
+  const log = fs.openSync(path.join(tmp, `${id}.log`), 'a');
+  const argv = kind === 'halo'
+    ? [process.execPath, HALO, 'run', '-f', conf, '--pid-file', path.join(tmp, `${id}.pid`), '--control-socket', path.join(tmp, `${id}.sock`), ...extra]
+    : ['keepalived', '-n', '-l', '-f', conf, '-p', path.join(tmp, `${id}.pid`), '-r', path.join(tmp, `${id}-v.pid`), '-c', path.join(tmp, `${id}-c.pid`), '-b', path.join(tmp, `${id}-b.pid`), ...extra];
+  const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  p.conf = conf;
+  p.logFile = path.join(tmp, `${id}.log`);
+  p.exited = new Promise((r) => p.once('exit', r));
+  return p;
+}
+async function stop(p) {
+  for (const pid of pidsOf(p).reverse()) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  await Promise.race([p.exited, sleep(5000)]);
+  for (const pid of pidsOf(p)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+function vrrpConf(name, state, prio, advertInt = 1) {
+  return `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n  priority ${prio}\n  advert_int ${advertInt}\n  authentication {\n    auth_type PASS\n    auth_pass mypasswd\n  }\n  virtual_ipaddress {\n    192.168.77.200/24\n  }\n}\n`;
+}
+
+function pair() {
+  return new Topology('hbd-').build(['br0'], [
+    { name: 'lb1', links: [['br0', '192.168.77.11/24']] },
+    { name: 'lb2', links: [['br0', '192.168.77.12/24']] },
+  ]);
+}
+const holds = (topo, h) => topo.addresses(h, 'eth0').includes('192.168.77.200');
+
+async function soak() {
+  const seconds = opt('seconds', 600);
+  const topo = pair();
+  try {
+    const a = start(topo, 'lb1', 'halo', vrrpConf('lb1', 'MASTER', 150));
+    const b = start(topo, 'lb2', 'halo', vrrpConf('lb2', 'BACKUP', 100));
+    await waitFor(() => holds(topo, 'lb1'), 15000, 50);
+    await sleep(2000);
+    const first = { rss: rssMb([...pidsOf(a), ...pidsOf(b)]), fds: fds([...pidsOf(a), ...pidsOf(b)]) };
+    let cycles = 0;
+    let missed = 0;
+    const end = Date.now() + seconds * 1000;
+    // every 10 s the master's link goes down (lb2 must take over) and comes back (lb1 preempts)
+    while (Date.now() < end) {
+      topo.exec('lb1', ['ip', 'link', 'set', 'eth0', 'down']);
+      if (!(await waitFor(() => holds(topo, 'lb2'), 6000, 20))) missed++;
+      await sleep(2000);
+      topo.exec('lb1', ['ip', 'link', 'set', 'eth0', 'up']);
+      if (!(await waitFor(() => holds(topo, 'lb1') && !holds(topo, 'lb2'), 7000, 20))) missed++;
+      cycles++;
+      const left = 10_000 - 2000 - 6000;
+      if (left > 0) await sleep(left);
+    }
+    const last = { rss: rssMb([...pidsOf(a), ...pidsOf(b)]), fds: fds([...pidsOf(a), ...pidsOf(b)]) };
+    console.log(`soak ${seconds}s: ${cycles} forced failovers and failbacks, ${missed} missed transitions; RSS ${first.rss.toFixed(1)} → ${last.rss.toFixed(1)} MB (${(last.rss - first.rss >= 0 ? '+' : '')}${(last.rss - first.rss).toFixed(1)}), fds ${first.fds} → ${last.fds}`);
+    await stop(a);
+    await stop(b);
+  } finally {
+    topo.destroy();
+  }
+}
+
+async function idle() {
+  const seconds = opt('seconds', 30);
+  const topo = pair();
+  try {
+    for (const kind of ['keepalived', 'halo']) {
+      const p = start(topo, 'lb1', kind, vrrpConf('lb1', 'MASTER', 150));
+      await waitFor(() => holds(topo, 'lb1'), 15000, 50);
+      await sleep(2000);
+      const t0 = cpuTicks(pidsOf(p));
+      const w0 = Date.now();
+      await sleep(seconds * 1000);
+      const cpu = (cpuTicks(pidsOf(p)) - t0) / 100 / ((Date.now() - w0) / 1000) * 100;
+      console.log(`idle master, 1 instance, ${seconds}s: ${kind.padEnd(10)} ${cpu.toFixed(2)} % CPU, ${rssMb(pidsOf(p)).toFixed(1)} MB RSS in ${pidsOf(p).length} processes`);
+      await stop(p);
+      topo.exec('lb1', ['ip', 'addr', 'del', '192.168.77.200/24', 'dev', 'eth0'], { allowFail: true });
+    }
+  } finally {
+    topo.destroy();
+  }
+}
+
+function lvsConf(n, delayLoop, changed = -1) {
+  const out = ['global_defs {', '  router_id bench', '}'];
+  for (let i = 0; i < n; i++) {
+    out.push(`virtual_server 10.200.${i >> 8}.${i & 255} 80 {`, `  delay_loop ${delayLoop}`, '  lb_algo rr', '  lb_kind NAT', '  protocol TCP');
+    for (let k = 0; k < 4; k++) {
+      out.push(`  real_server 10.100.${(i * 4 + k) >> 8}.${(i * 4 + k) & 255} 80 {`, `    weight ${i === changed && k === 0 ? 7 : 1}`, '    TCP_CHECK {', '      connect_timeout 3', '    }', '  }');
+    }
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
+async function lvs() {
+  const n = opt('services', 1000);
+  const big = opt('reload-services', 10000);
+  const topo = new Topology('hbl-').build(['br0'], [{ name: 'lb', links: [['br0', '10.99.0.1/24']] }]);
+  try {
+    // every real server address on lo, one listener on :80 for all of them
+    const lines = [];
+    for (let j = 0; j < Math.max(n, 1) * 4; j++) lines.push(`addr add 10.100.${j >> 8}.${j & 255}/32 dev lo`);
+    fs.writeFileSync(path.join(tmp, 'addrs'), lines.join('\n') + '\n');
+    topo.exec('lb', ['ip', '-batch', path.join(tmp, 'addrs')]);
+    const listener = topo.spawn('lb', [process.execPath, '-e', "require('net').createServer((s)=>s.end()).listen(80,'0.0.0.0')"]);
+    await sleep(1000);
+    const count = () => Number(execFileSync('sh', ['-c', `ip netns exec ${topo.ns('lb')} ipvsadm -Ln | grep -c -- '->' || true`], { encoding: 'utf8' }).trim()) - 1;
+    const p = start(topo, 'lb', 'halo', lvsConf(n, 5), ['-C']);
+    await waitFor(() => count() >= n * 4, 600_000, 1000);
+    await sleep(10_000);
+    const t0 = cpuTicks(pidsOf(p));
+    const w0 = Date.now();
+    await sleep(30_000);
+    const cpu = (cpuTicks(pidsOf(p)) - t0) / 100 / ((Date.now() - w0) / 1000) * 100;
+    console.log(`halo -C with ${n} virtual servers × 4 real servers, delay_loop 5: ${cpu.toFixed(1)} % CPU, ${rssMb(pidsOf(p)).toFixed(1)} MB RSS`);
+    await stop(p);
+    topo.exec('lb', ['ipvsadm', '-C']);
+
+    const q = start(topo, 'lb', 'halo', lvsConf(big, 60), ['-C']);
+    const ready = await waitFor(() => count() >= big * 4, 1_200_000, 2000);
+    if (!ready) throw new Error(`the ${big}-service table was not complete in time`);
+    fs.writeFileSync(q.conf, lvsConf(big, 60, Math.floor(big / 2)));
+    const before = fs.readFileSync(q.logFile, 'utf8').length;
+    const h0 = Date.now();
+    process.kill(q.pid, 'SIGHUP');
+    await waitFor(() => /Reload finished/.test(fs.readFileSync(q.logFile, 'utf8').slice(before)), 600_000, 20);
+    const applied = await waitFor(() => /Masq\s+7\s/.test(execFileSync('ip', ['netns', 'exec', topo.ns('lb'), 'ipvsadm', '-Ln', '-t', `10.200.${Math.floor(big / 2) >> 8}.${Math.floor(big / 2) & 255}:80`], { encoding: 'utf8' })), 600_000, 20);
+    console.log(`SIGHUP → applied, ${big} services × 4, one real server's weight changed: ${applied ? `${Date.now() - h0} ms` : 'not applied'}`);
+    await stop(q);
+    listener.kill('SIGKILL');
+  } finally {
+    topo.destroy();
+  }
+}
+
+const modes = { soak, idle, lvs };
+if (!modes[mode]) {
+  console.error('usage: run.js soak|idle|lvs [options]');
+  process.exit(2);
+}
+modes[mode]().then(() => fs.rmSync(tmp, { recursive: true, force: true }), (e) => {
+  console.error(e.message);
+  process.exitCode = 1;
+});
