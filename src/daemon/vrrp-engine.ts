@@ -9,6 +9,7 @@
  *  - tells the supervisor what to release if this process dies while MASTER.
  */
 import { performance } from 'node:perf_hooks';
+import { isDeepStrictEqual } from 'node:util';
 import type { Model, VirtualIpAddress, VrrpInstance, VrrpSyncGroup } from '../config/model';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
@@ -20,7 +21,6 @@ import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../vr
 import { createScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
-import { isDeepStrictEqual } from 'node:util';
 import { planVrrpReload, VrrpReloadPlan } from './reload-plan';
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
@@ -77,7 +77,6 @@ export class VrrpEngine {
 
   async start(): Promise<void> {
     const { log, addresses, links } = this.deps;
-    const vipAddrs = this.allVips().map((v) => v.address);
     // keepalived's remove_residual_vips: a crashed run may have left our VIPs behind
     const residual = await addresses.removeResidual(this.allVips());
     for (const v of residual.removed) log.notice(`Removing residual VIP ${v.address}/${v.prefixLen} from ${v.dev}`);
