@@ -1,0 +1,188 @@
+/**
+ * The VRRP shell with every privileged edge replaced by an in-memory fake (DESIGN: the core never
+ * knows whether it talks to the kernel): two engines on a fake LAN, jest's fake timers as the
+ * clock. Pins the shell's own duties — timers, I/O order, the supervisor channel, reload.
+ */
+import { parseConfigText } from '../../src/config/load';
+import type { Model } from '../../src/config/model';
+import type { AddressManager, VipSpec } from '../../src/net/addresses';
+import type { GarpSender } from '../../src/net/garp';
+import type { LinkEvent, LinkMonitor, LinkState } from '../../src/net/links';
+import type { VrrpTransport } from '../../src/net/vrrp-socket';
+import { VrrpEngine } from '../../src/daemon/vrrp-engine';
+import type { HeldInstance } from '../../src/daemon/supervisor';
+import { NotifyRunner } from '../../src/daemon/notify';
+
+const ok = <T>(value: T) => ({ ok: true as const, value });
+
+/** A LAN: every packet sent by one host reaches every other host's transports. */
+class Lan {
+  readonly hosts: Host[] = [];
+}
+
+class Host {
+  readonly vips = new Set<string>();
+  readonly io: string[] = [];
+  private readonly receivers: Array<(p: Buffer, src: string) => void> = [];
+  private linkCb: ((e: LinkEvent) => void) | null = null;
+  readonly held: HeldInstance[] = [];
+  readonly released: string[] = [];
+  readonly logs: string[] = [];
+  engine!: VrrpEngine;
+
+  constructor(readonly lan: Lan, readonly primary: string, text: string) {
+    lan.hosts.push(this);
+    const r = parseConfigText(text, '/etc/keepalived/keepalived.conf');
+    if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    this.engine = new VrrpEngine(r.model, this.deps());
+  }
+
+  private link(up = true): LinkState {
+    return { name: 'eth0', index: 2, mac: '02:00:00:00:00:01', adminUp: up, running: up, operstate: up ? 'up' : 'down', up };
+  }
+
+  private deps() {
+    const log = (m: string) => this.logs.push(m);
+    const addresses: AddressManager = {
+      add: async (v: VipSpec) => (this.io.push(`add ${v.address}`), this.vips.add(v.address), ok(true)),
+      remove: async (v: VipSpec) => (this.io.push(`remove ${v.address}`), ok(this.vips.delete(v.address))),
+      list: async () => ok([]),
+      primaryIPv4: async () => ok(this.primary),
+      removeResidual: async () => ({ removed: [], errors: [] }),
+      close: () => undefined,
+    };
+    const links: LinkMonitor = {
+      query: async () => ok(this.link()),
+      list: async () => ok([this.link()]),
+      onLink: (cb) => (this.linkCb = cb),
+      onAddress: () => undefined,
+      onError: () => undefined,
+      close: () => undefined,
+    };
+    const garp: GarpSender = { announce: async (a) => (this.io.push(`garp ${a.vips.join(',')} x${a.repeat}`), ok(a.vips.length * a.repeat)) };
+    const transport: VrrpTransport = {
+      send: async (pkt: Buffer) => {
+        this.io.push(`advert prio ${pkt[20 + 2]}`);
+        for (const h of this.lan.hosts) if (h !== this) h.receivers.forEach((r) => r(Buffer.from(pkt), this.primary));
+      },
+      onPacket: (cb) => this.receivers.push(cb),
+      onError: () => undefined,
+      close: () => undefined,
+    };
+    const logger = { error: log, warning: log, notice: log, info: log, debug: log, close: () => undefined };
+    return {
+      addresses, links, garp, log: logger,
+      openTransport: () => transport,
+      notify: new NotifyRunner({ enableScriptSecurity: false, log: logger }),
+      onHeld: (h: HeldInstance) => this.held.push(h),
+      onReleased: (n: string) => this.released.push(n),
+      now: () => Date.now(),
+    };
+  }
+
+  setLink(up: boolean): void {
+    this.linkCb?.({ kind: 'change', link: this.link(up) });
+  }
+
+  state(): string {
+    return this.engine.states.get('VI_1')!.state;
+  }
+}
+
+const conf = (state: string, prio: number, vips = ['192.168.77.200/24'], extra = '') => `
+vrrp_instance VI_1 {
+  state ${state}
+  interface eth0
+  virtual_router_id 51
+  priority ${prio}
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass mypasswd
+  }
+  virtual_ipaddress {
+${vips.map((v) => `    ${v}`).join('\n')}
+  }
+${extra}
+}
+`;
+
+/** Let queued I/O (promise chains) run, then move the fake clock. */
+async function advance(ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 10) {
+    await jest.advanceTimersByTimeAsync(10);
+  }
+}
+
+describe('VRRP shell (engine) over fakes', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('elects the higher priority; MASTER I/O in keepalived order: advert, VIPs, GARPs; the supervisor learns of it', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    expect(b.state()).toBe('BACKUP');
+    expect([...a.vips]).toEqual(['192.168.77.200']);
+    expect([...b.vips]).toEqual([]);
+    const firstMasterIo = a.io.filter((l) => !l.startsWith('remove')).slice(0, 3);
+    expect(firstMasterIo).toEqual(['advert prio 150', 'add 192.168.77.200', 'garp 192.168.77.200 x5']);
+    // what the supervisor would send if this worker died now: one priority-0 advert
+    expect(a.held).toHaveLength(1);
+    expect(a.held[0].packets).toHaveLength(1);
+    expect(Buffer.from(a.held[0].packets[0].hex, 'hex')[22]).toBe(0);
+  });
+
+  it('graceful stop: priority 0, VIPs removed; the backup takes over after Skew_Time, not Master_Down_Interval', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    const stopped = a.engine.stop();
+    await advance(10);
+    await stopped;
+    expect(a.io.slice(-2)).toEqual(['advert prio 0', 'remove 192.168.77.200']);
+    await advance(580);
+    expect(b.state()).toBe('BACKUP'); // Skew_Time at priority 100 is 609 ms after the priority 0
+    await advance(50);
+    expect(b.state()).toBe('MASTER');
+    expect([...b.vips]).toEqual(['192.168.77.200']);
+  });
+
+  it('the own interface going down is a FAULT: VIPs removed, the supervisor told to forget the instance', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    await a.engine.start();
+    await advance(5000);
+    a.setLink(false);
+    await advance(10);
+    expect(a.state()).toBe('FAULT');
+    expect([...a.vips]).toEqual([]);
+    expect(a.released).toEqual(['VI_1']);
+  });
+
+  it('reload: unchanged config → no I/O at all; a changed VIP list → one add and one remove, still MASTER', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150, ['192.168.77.200/24', '192.168.77.201/24']));
+    await a.engine.start();
+    await advance(5000);
+    const same = parseConfigText(conf('MASTER', 150, ['192.168.77.200/24', '192.168.77.201/24']), 'k.conf').model as Model;
+    const ioBefore = a.io.filter((l) => !l.startsWith('advert')).length;
+    await a.engine.reload(same);
+    await advance(10);
+    expect(a.io.filter((l) => !l.startsWith('advert')).length).toBe(ioBefore);
+    const changed = parseConfigText(conf('MASTER', 150, ['192.168.77.200/24', '192.168.77.202/24']), 'k.conf').model as Model;
+    await a.engine.reload(changed);
+    await advance(10);
+    expect(a.io.filter((l) => !l.startsWith('advert')).slice(ioBefore)).toEqual(['remove 192.168.77.201', 'add 192.168.77.202', 'garp 192.168.77.202 x5']);
+    expect(a.state()).toBe('MASTER');
+    expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.202']);
+    expect(a.engine.states.get('VI_1')!.stats.becameMaster).toBe(1);
+  });
+});
