@@ -12,7 +12,7 @@ profile=${1:-test}
 # small native addon, so a compiler and python come with it).
 runtime_pkgs=(iproute2 kmod make g++ python3)
 # lab: `halo lab` — the thesis cluster's DNS servers and client tools, and the QEMU VM harness
-# (test/vm) that boots Debian's kernel where the running one has no IPVS.
+# (deploy/vm) that boots Debian's kernel where the running one has no IPVS.
 lab_pkgs=(bind9 bind9-dnsutils curl ipvsadm apache2-utils haproxy nginx-light qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
 # test: the reference tools the tests compare against and the wire tools.
 test_pkgs=(keepalived tcpdump tshark bc)

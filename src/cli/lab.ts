@@ -4,7 +4,7 @@
  * drills. `halo lab drill` alone does up → drill → down; it is the README's main command.
  *
  * IPVS is a kernel feature: on a kernel without it (`modprobe ip_vs` fails) the lab runs
- * itself inside the project's QEMU VM (test/vm/vmrun.sh, Debian's kernel) and says so.
+ * itself inside the project's QEMU VM (deploy/vm/vmrun.sh, Debian's kernel) and says so.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -35,8 +35,8 @@ function kernelHasIpvs(): boolean {
  * prints is turned into the --json file here, since the VM's own files vanish with it.
  */
 function inVm(argv: string[], json: string | null): Promise<number> {
-  const vmrun = join(ROOT, 'test', 'vm', 'vmrun.sh');
-  const script = join(ROOT, 'test', 'vm', 'in-vm-halo.sh');
+  const vmrun = join(ROOT, 'deploy', 'vm', 'vmrun.sh');
+  const script = join(ROOT, 'deploy', 'vm', 'in-vm-halo.sh');
   process.stdout.write(`halo lab: this kernel (${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}) has no IPVS; running the lab inside a QEMU VM with Debian's kernel\n`);
   const vmArgs = argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json');
   const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '2', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? '1500', script, 'lab', ...vmArgs], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The kernel VM tier: every test/**/*.vm.test.ts through jest. Directly when the running kernel
-# has IPVS (`modprobe ip_vs` works), otherwise inside one QEMU VM (test/vm/vmrun.sh) booted from
+# has IPVS (`modprobe ip_vs` works), otherwise inside one QEMU VM (deploy/vm/vmrun.sh) booted from
 # Debian's kernel, with the repository seen through the host's read-only root.
 # Extra arguments go to jest (e.g. a test path). Exit code: jest's, or 124 if the VM hung.
 set -uo pipefail
@@ -12,5 +12,5 @@ if [ "$(id -u)" = 0 ] && modprobe ip_vs 2>/dev/null; then
   echo "kernel VM tier: ip_vs loads on this kernel ($(uname -r)); running the IPVS tests directly"
   exec "${JEST[@]}" "$@"
 fi
-echo "kernel VM tier: no IPVS in this kernel ($(uname -r)); running the IPVS tests in a QEMU VM (test/vm/vmrun.sh)"
-exec test/vm/vmrun.sh -m "${HALO_VM_MEM:-1536}" -s "${HALO_VM_CPUS:-1}" -t "${HALO_VM_TIMEOUT:-1500}" test/vm/in-vm-jest.sh "$@"
+echo "kernel VM tier: no IPVS in this kernel ($(uname -r)); running the IPVS tests in a QEMU VM (deploy/vm/vmrun.sh)"
+exec deploy/vm/vmrun.sh -m "${HALO_VM_MEM:-1536}" -s "${HALO_VM_CPUS:-1}" -t "${HALO_VM_TIMEOUT:-1500}" test/vm/in-vm-jest.sh "$@"

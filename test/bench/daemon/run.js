@@ -8,7 +8,7 @@
  *   node test/bench/daemon/run.js idle [--seconds 30]     RSS and CPU of an idle director with one
  *        instance, halo beside keepalived
  *   node test/bench/daemon/run.js lvs [--services 1000] [--reload-services 10000]
- *        (needs IPVS: run it inside the VM, test/vm/vmrun.sh) RSS/CPU with N virtual servers × 4
+ *        (needs IPVS: run it inside the VM, deploy/vm/vmrun.sh) RSS/CPU with N virtual servers × 4
  *        real servers checked every 5 s, and SIGHUP → applied for a config with one changed real
  *        server
  * Requires root and a built dist/.

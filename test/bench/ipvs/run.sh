@@ -11,4 +11,4 @@ for v in BENCH_SERVICES BENCH_DESTS BENCH_RUNS BENCH_LIST_RUNS; do [ -n "${!v:-}
 W=$(mktemp /tmp/hipvs-bench.XXXXXX.sh)
 trap 'rm -f "$W"' EXIT
 printf '#!/bin/sh\ncd %q\nexec env %s bash %s/in-vm.sh\n' "$PWD" "$ENVV" "$HERE" > "$W"
-exec test/vm/vmrun.sh -m 1536 -t 1700 "$W"
+exec deploy/vm/vmrun.sh -m 1536 -t 1700 "$W"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# halo kernel VM tier harness (adapted from shared/vm-recipe; see test/vm/README.md).
+# halo's QEMU harness (adapted from shared/vm-recipe; see test/vm/README.md): `halo lab` and the
+# kernel VM test tier run through it where the running kernel has no IPVS.
 # Run a host script as root inside a throw-away QEMU VM booted from the Debian
 # kernel, with the host's "/" visible read-only (+ tmpfs overlay).
 #

@@ -3,7 +3,7 @@
 # host's "/" over virtio-9p (read-only) with a tmpfs overlay on top, and runs
 # a script handed over through a second (read-write) 9p share.
 #
-# halo's kernel VM tier harness (from shared/vm-recipe). Artefacts go to test/vm/cache/ (git-ignored).
+# halo's kernel VM tier harness (from shared/vm-recipe). Artefacts go to deploy/vm/cache/ (git-ignored).
 # Needs (Debian 12): apt-get install qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils
 # Usage: build-initramfs.sh [KVER] [OUT]
 # Also extracts the uncompressed ELF vmlinux-KVER next to this script: QEMU boots
