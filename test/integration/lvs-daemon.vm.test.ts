@@ -34,19 +34,19 @@ async function unlisten(addr: string): Promise<void> {
 
 const ipvsadm = () => topo.exec('lb', ['ipvsadm', '-Ln']);
 
-function vsConf(opts: { inhibit?: boolean; weight3?: number } = {}): string {
+function vsConf(opts: { inhibit?: boolean; weight3?: number; extraRs?: boolean; noUdp?: boolean } = {}): string {
   const rs = (a: string, w = 1) => [
     `    real_server ${a} 80 {`, `        weight ${w}`, ...(opts.inhibit ? ['        inhibit_on_failure'] : []),
     '        TCP_CHECK {', '            connect_timeout 1', '            retry 1', '            delay_before_retry 1', '        }', '    }'];
   return ['global_defs {', '    router_id lb', '}', 'virtual_server 192.168.1.202 80 {', '    delay_loop 1', '    lb_algo rr', '    lb_kind NAT', '    protocol TCP',
-    ...rs('10.0.100.2'), ...rs('10.0.100.3'), ...rs('10.0.100.4', opts.weight3 ?? 1), '}',
-    'virtual_server 192.168.1.200 53 {', '    delay_loop 1', '    lb_algo wrr', '    lb_kind NAT', '    protocol UDP',
-    '    real_server 10.0.100.5 53 {', '        weight 2', '    }', '}', ''].join('\n');
+    ...rs('10.0.100.2'), ...rs('10.0.100.3'), ...rs('10.0.100.4', opts.weight3 ?? 1), ...(opts.extraRs ? rs('10.0.100.6') : []), '}',
+    ...(opts.noUdp ? [] : ['virtual_server 192.168.1.200 53 {', '    delay_loop 1', '    lb_algo wrr', '    lb_kind NAT', '    protocol UDP',
+      '    real_server 10.0.100.5 53 {', '        weight 2', '    }', '}']), ''].join('\n');
 }
 
 beforeAll(() => {
   topo = new Topology('hlv-').build(['br0'], [{ name: 'lb', links: [['br0', '10.0.100.1/24']] }]);
-  for (const a of ['10.0.100.2', '10.0.100.3', '10.0.100.4', '192.168.1.202']) topo.exec('lb', ['ip', 'addr', 'add', `${a}/32`, 'dev', 'lo']);
+  for (const a of ['10.0.100.2', '10.0.100.3', '10.0.100.4', '10.0.100.6', '192.168.1.202']) topo.exec('lb', ['ip', 'addr', 'add', `${a}/32`, 'dev', 'lo']);
 });
 afterAll(async () => {
   for (const a of [...listeners.keys()]) await unlisten(a);
@@ -108,5 +108,17 @@ describe('halo run -C programs IPVS from keepalived.conf', () => {
     const after = ipvsadm();
     const norm = (s: string) => s.split('\n').filter((l) => !l.includes('10.0.100.4:80')).join('\n');
     expect(norm(after)).toBe(norm(before));
+  });
+
+  it('a reload that adds a real server and removes a service touches only those', async () => {
+    const d = await started();
+    listen('10.0.100.6');
+    const before = ipvsadm();
+    writeFileSync(d.confFile, vsConf({ extraRs: true, noUdp: true }));
+    process.kill(d.proc.pid!, 'SIGHUP');
+    expect(await waitFor(() => ipvsadm().includes('10.0.100.6:80') && !ipvsadm().includes('192.168.1.200:53'), 30_000, 200)).toBe(true);
+    const tcpPart = (t: string) => t.split('\n').filter((l) => !/10\.0\.100\.6:80|UDP|10\.0\.100\.5:53/.test(l)).join('\n');
+    expect(tcpPart(ipvsadm())).toBe(tcpPart(before));
+    expect(d.log()).toContain('Reload finished');
   });
 });

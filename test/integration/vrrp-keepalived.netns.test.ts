@@ -39,10 +39,20 @@ afterEach(async () => {
 /** keepalived's complaints about a peer's packets (checksum, auth, version, interval, ...). */
 const KEEPALIVED_COMPLAINT = /checksum|auth|invalid|mismatch|wrong|bad |unknown/i;
 
-function startCapture(): { stop(): Promise<string> } {
+function startCapture(): { file: string; ready: Promise<void>; stop(): Promise<string> } {
   const file = join(tmp, 'vrrp.pcap');
   const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112']);
+  // tcpdump says "listening on eth0" on stderr once the capture is armed
+  const ready = new Promise<void>((resolve) => {
+    let err = '';
+    p.stderr!.on('data', (c) => {
+      err += c;
+      if (err.includes('listening on')) resolve();
+    });
+  });
   return {
+    file,
+    ready,
     async stop() {
       await new Promise((r) => setTimeout(r, 300));
       p.kill('SIGTERM');
@@ -73,6 +83,7 @@ describe.each(modes)('halo ↔ keepalived 2.2.7: $title', ({ o }) => {
 
   it('keepalived master, halo backup: halo takes over on SIGTERM, keepalived preempts back', async () => {
     const cap = startCapture();
+    await cap.ready;
     const ka = dirs.keepalived('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
     await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
     const h = dirs.halo('lb2', conf('lb2', instance({ ...o, priority: 100 })));
@@ -120,13 +131,14 @@ describe('VRRPv3 with v3_checksum_as_v2 (RFC 9568)', () => {
 
   it('halo ↔ halo: election and failover; tshark (as_in_v2) calls every advert Good', async () => {
     const cap = startCapture();
+    await cap.ready;
     const a = dirs.halo('lb1', conf('lb1', instance({ ...o, v3ChecksumAsV2: true, state: 'MASTER', priority: 150 })));
     await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
     dirs.halo('lb2', conf('lb2', instance({ ...o, v3ChecksumAsV2: true, priority: 100 })));
-    await new Promise((r) => setTimeout(r, 1500));
+    expect(await waitFor(() => checksumStatuses(cap.file, '192.168.77.11', true).length > 2, 5000, 200)).toBe(true);
     a.signal('SIGTERM');
     await waitSoleHolder(topo, LBS, 'lb2', VIP, 3000);
-    await new Promise((r) => setTimeout(r, 500));
+    expect(await waitFor(() => checksumStatuses(cap.file, '192.168.77.12', true).length > 2, 5000, 200)).toBe(true);
     const pcap = await cap.stop();
     for (const src of ['192.168.77.11', '192.168.77.12']) {
       const st = checksumStatuses(pcap, src, true);
