@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { Cluster } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill } from '../lab/drill';
 import { BenchResult, formatBench, runBench, startProxies } from '../lab/bench';
+import { sideBySide } from '../lab/side-by-side';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
@@ -128,15 +129,18 @@ export async function main(argv: string[]): Promise<number> {
       await cluster.down();
       process.stdout.write('halo lab: stopped every lab process and deleted its namespaces\n');
       return 0;
-    case 'status':
-      for (const lb of ['lb1', 'lb2'] as const) {
-        process.stdout.write(`=== ${lb}\n`);
+    case 'status': {
+      const columns = (['lb1', 'lb2'] as const).map((lb) => {
+        let out = `=== ${lb}\n`;
         for (const args of [['status', '--control-socket', cluster.controlSocket(lb)], ['ipvs', '-Ln']]) {
           const r = spawnSync('ip', ['netns', 'exec', cluster.topo.ns(lb), process.execPath, join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8' });
-          process.stdout.write(r.stdout + r.stderr);
+          out += r.stdout + r.stderr;
         }
-      }
+        return out;
+      });
+      process.stdout.write(sideBySide(columns[0], columns[1]));
       return 0;
+    }
     case 'bench': {
       const d = new Drill(cluster);
       let result: BenchResult;
