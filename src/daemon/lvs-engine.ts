@@ -13,11 +13,12 @@ import { collectTargets } from '../check/targets';
 import type { CheckTarget } from '../check/targets';
 import type { Prober, ProbeTarget } from '../check/tcp-probe';
 import type { ProbeResult } from '../check/retry';
-import { virtualServerId } from '../ipvs/desired';
 import type { DesiredInput } from '../ipvs/desired';
 import { ReconcileLoop } from '../ipvs/reconcile-loop';
 import type { IpvsTable } from '../ipvs/reconcile-loop';
-import { PROTOCOL_NUMBER } from '../ipvs/desired';
+import { PROTOCOL_NUMBER, virtualServerId } from '../ipvs/desired';
+import { serviceKeyString } from '../ipvs/types';
+import type { IpvsServiceKey } from '../ipvs/types';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { NotifyRunner } from './notify';
@@ -42,6 +43,11 @@ export interface LvsEngineDeps {
 interface LastCheck {
   at: Date;
   result: ProbeResult;
+}
+
+/** Kernel weights are looked up by service and destination, whichever side the key comes from. */
+function weightKey(key: IpvsServiceKey, address: string, port: number): string {
+  return `${serviceKeyString(key)}>${address}:${port}`;
 }
 
 export class KernelLvsEngine implements LvsEngine {
@@ -114,8 +120,7 @@ export class KernelLvsEngine implements LvsEngine {
       const services = await this.table.listServices();
       const w = new Map<string, number>();
       for (const s of services) {
-        const sk = 'fwmark' in s.key ? `FWM ${s.key.fwmark}` : `${s.key.protocol}:${s.key.address}:${s.key.port}`;
-        for (const d of s.destinations) w.set(`${sk}>${d.address}:${d.port}`, d.weight);
+        for (const d of s.destinations) w.set(weightKey(s.key, d.address, d.port), d.weight);
       }
       this.kernelWeights = w;
     } catch {
@@ -140,7 +145,9 @@ export class KernelLvsEngine implements LvsEngine {
 
   status(): VirtualServerStatus[] {
     return this.model.virtualServers.map((vs) => {
-      const sk = vs.key.kind === 'fwmark' ? `FWM ${vs.key.fwmark}` : vs.key.kind === 'addr' ? `${PROTOCOL_NUMBER[vs.protocol]}:${vs.key.address}:${vs.key.port}` : '';
+      const key: IpvsServiceKey | null = vs.key.kind === 'fwmark'
+        ? { af: vs.key.family, fwmark: vs.key.fwmark }
+        : vs.key.kind === 'addr' ? { af: vs.key.family, protocol: PROTOCOL_NUMBER[vs.protocol], address: vs.key.address, port: vs.key.port } : null;
       const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
         const checks = rs.checkers.filter((c): c is TcpCheck => c.kind === 'TCP_CHECK');
         const healthy = checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
@@ -149,7 +156,7 @@ export class KernelLvsEngine implements LvsEngine {
           address: rs.address,
           port: rs.port,
           healthy,
-          kernelWeight: this.kernelWeights.get(`${sk}>${rs.address}:${rs.port}`) ?? null,
+          kernelWeight: key ? this.kernelWeights.get(weightKey(key, rs.address, rs.port)) ?? null : null,
           configuredWeight: rs.weight,
           lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.result === 'success', detail: lc.result === 'success' ? '' : lc.result } : null,
         };

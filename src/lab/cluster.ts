@@ -11,7 +11,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { forwardZone, namedConf, REVERSE_ZONE } from './dns-zone';
-import { sh, Topology, waitFor } from './netns';
+import { Topology, waitFor } from './netns';
+import { alive, descendants } from './procs';
 
 export const LAB_PREFIX = 'hlab-';
 export const EXT_VIPS = ['192.168.1.200', '192.168.1.202'];
@@ -147,9 +148,7 @@ export class Cluster {
   directorPids(lb: Director): number[] {
     const main = this.state.pids[lb];
     if (!main) return [];
-    const kids = sh(['pgrep', '-P', String(main)], { allowFail: true }).split('\n').filter(Boolean).map(Number);
-    const grand = kids.flatMap((k) => sh(['pgrep', '-P', String(k)], { allowFail: true }).split('\n').filter(Boolean).map(Number));
-    return [main, ...kids, ...grand];
+    return [main, ...descendants(main)];
   }
 
   signalDirector(lb: Director, signal: NodeJS.Signals): void {
@@ -191,14 +190,6 @@ export class Cluster {
         /* gone */
       }
     }
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     await waitFor(() => pids.every(([, p]) => !alive(p)), 5000, 50);
     for (const [, pid] of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
     this.topo.destroy();

@@ -17,6 +17,7 @@ import { Sample } from './load';
 import { analysePhase, PhaseReport } from './outage';
 import { waitFor } from './netns';
 import { VipWatch } from './vip-watch';
+import { alive } from './procs';
 import { controlCall } from '../daemon/control';
 import type { StatusSnapshot } from '../daemon/status';
 
@@ -200,12 +201,12 @@ export class Drill {
     process.kill(pid, 'SIGKILL');
     // keepalived's rule at delay_loop 3, retry 1, delay_before_retry 1, connect_timeout 3: the
     // server leaves the table within one loop plus one retry after its port closed
-    const gone = await waitUntil(async () => {
+    const gone = await waitFor(async () => {
       const r = await controlCall(c.controlSocket('lb1'), { cmd: 'status' });
       if (!r.ok) return false;
       const vs = (r.result as StatusSnapshot).virtualServers.find((v) => v.service.includes('192.168.1.202'));
       return vs?.realServers.find((rs) => rs.address === '10.0.100.3')?.kernelWeight === null;
-    }, 15_000);
+    }, 15_000, 100);
     const removedAt = epochNow();
     if (!gone) violations.push('web2 was not removed from the IPVS table within 15 s');
     await sleep(3000);
@@ -220,24 +221,6 @@ export class Drill {
   async close(): Promise<void> {
     await this.stopLoad();
     this.watch?.close();
-  }
-}
-
-async function waitUntil(pred: () => Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await pred()) return true;
-    if (Date.now() > end) return false;
-    await sleep(stepMs);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

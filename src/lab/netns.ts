@@ -103,10 +103,10 @@ export class Topology {
 }
 
 /** Poll `predicate` every `stepMs` until it holds or `timeoutMs` passes; returns whether it held. */
-export async function waitFor(predicate: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (predicate()) return true;
+    if (await predicate()) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, stepMs));
   }

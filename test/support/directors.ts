@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync, openSync, closeSync
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Topology, waitFor } from './netns';
+import { descendants } from '../../src/lab/procs';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const HALO = join(ROOT, 'dist', 'cli', 'main.js');
@@ -25,15 +26,6 @@ export interface RunningDirector {
   pids(): number[];
   signal(sig: NodeJS.Signals): void;
   exited: Promise<number | null>;
-}
-
-function children(pid: number): number[] {
-  try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return kids.flatMap((k) => [k, ...children(k)]);
-  } catch {
-    return [];
-  }
 }
 
 export class Directors {
@@ -62,7 +54,7 @@ export class Directors {
     const d: RunningDirector = {
       host, kind, proc, logFile, confFile: conf, pidFile, socket, exited,
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-      pids: () => (proc.pid ? [proc.pid, ...children(proc.pid)] : []),
+      pids: () => (proc.pid ? [proc.pid, ...descendants(proc.pid)] : []),
       signal: (sig) => {
         for (const p of d.pids().reverse()) {
           try {

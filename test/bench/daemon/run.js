@@ -13,14 +13,13 @@
  *        server
  * Requires root and a built dist/.
  */
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
+const { startDirector, stopDirector, pidsOf, cpuTicks, rssMb } = require('../directors.js');
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const HALO = path.join(ROOT, 'dist', 'cli', 'main.js');
 const [mode, ...args] = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(`--${name}`);
@@ -29,51 +28,7 @@ const opt = (name, def) => {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'halo-bench-daemon-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function descendants(pid) {
-  try {
-    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return kids.flatMap((k) => [k, ...descendants(k)]);
-  } catch {
-    return [];
-  }
-}
-const pidsOf = (p) => [p.pid, ...descendants(p.pid)];
-function rssMb(pids) {
-  return pids.reduce((a, pid) => {
-    try { return a + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return a; }
-  }, 0) / 1024;
-}
-function cpuTicks(pids) {
-  return pids.reduce((a, pid) => {
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return a + Number(f[11]) + Number(f[12]);
-    } catch { return a; }
-  }, 0);
-}
 const fds = (pids) => pids.reduce((a, pid) => { try { return a + fs.readdirSync(`/proc/${pid}/fd`).length; } catch { return a; } }, 0);
-
-let seq = 0;
-function start(topo, host, kind, text, extra = []) {
-  const id = `${host}-${kind}-${++seq}`;
-  const conf = path.join(tmp, `${id}.conf`);
-  fs.writeFileSync(conf, text);
-  const log = fs.openSync(path.join(tmp, `${id}.log`), 'a');
-  const argv = kind === 'halo'
-    ? [process.execPath, HALO, 'run', '-f', conf, '--pid-file', path.join(tmp, `${id}.pid`), '--control-socket', path.join(tmp, `${id}.sock`), ...extra]
-    : ['keepalived', '-n', '-l', '-f', conf, '-p', path.join(tmp, `${id}.pid`), '-r', path.join(tmp, `${id}-v.pid`), '-c', path.join(tmp, `${id}-c.pid`), '-b', path.join(tmp, `${id}-b.pid`), ...extra];
-  const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  p.conf = conf;
-  p.logFile = path.join(tmp, `${id}.log`);
-  p.exited = new Promise((r) => p.once('exit', r));
-  return p;
-}
-async function stop(p) {
-  for (const pid of pidsOf(p).reverse()) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
-  await Promise.race([p.exited, sleep(5000)]);
-  for (const pid of pidsOf(p)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-}
 
 function vrrpConf(name, state, prio, advertInt = 1) {
   return `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n  priority ${prio}\n  advert_int ${advertInt}\n  authentication {\n    auth_type PASS\n    auth_pass mypasswd\n  }\n  virtual_ipaddress {\n    192.168.77.200/24\n  }\n}\n`;
@@ -91,8 +46,8 @@ async function soak() {
   const seconds = opt('seconds', 600);
   const topo = pair();
   try {
-    const a = start(topo, 'lb1', 'halo', vrrpConf('lb1', 'MASTER', 150));
-    const b = start(topo, 'lb2', 'halo', vrrpConf('lb2', 'BACKUP', 100));
+    const a = startDirector(topo, tmp, 'lb1', 'halo', vrrpConf('lb1', 'MASTER', 150));
+    const b = startDirector(topo, tmp, 'lb2', 'halo', vrrpConf('lb2', 'BACKUP', 100));
     await waitFor(() => holds(topo, 'lb1'), 15000, 50);
     await sleep(2000);
     const first = { rss: rssMb([...pidsOf(a), ...pidsOf(b)]), fds: fds([...pidsOf(a), ...pidsOf(b)]) };
@@ -112,8 +67,8 @@ async function soak() {
     }
     const last = { rss: rssMb([...pidsOf(a), ...pidsOf(b)]), fds: fds([...pidsOf(a), ...pidsOf(b)]) };
     console.log(`soak ${seconds}s: ${cycles} forced failovers and failbacks, ${missed} missed transitions; RSS ${first.rss.toFixed(1)} → ${last.rss.toFixed(1)} MB (${(last.rss - first.rss >= 0 ? '+' : '')}${(last.rss - first.rss).toFixed(1)}), fds ${first.fds} → ${last.fds}`);
-    await stop(a);
-    await stop(b);
+    await stopDirector(a);
+    await stopDirector(b);
   } finally {
     topo.destroy();
   }
@@ -124,7 +79,7 @@ async function idle() {
   const topo = pair();
   try {
     for (const kind of ['keepalived', 'halo']) {
-      const p = start(topo, 'lb1', kind, vrrpConf('lb1', 'MASTER', 150));
+      const p = startDirector(topo, tmp, 'lb1', kind, vrrpConf('lb1', 'MASTER', 150));
       await waitFor(() => holds(topo, 'lb1'), 15000, 50);
       await sleep(2000);
       const t0 = cpuTicks(pidsOf(p));
@@ -132,7 +87,7 @@ async function idle() {
       await sleep(seconds * 1000);
       const cpu = (cpuTicks(pidsOf(p)) - t0) / 100 / ((Date.now() - w0) / 1000) * 100;
       console.log(`idle master, 1 instance, ${seconds}s: ${kind.padEnd(10)} ${cpu.toFixed(2)} % CPU, ${rssMb(pidsOf(p)).toFixed(1)} MB RSS in ${pidsOf(p).length} processes`);
-      await stop(p);
+      await stopDirector(p);
       topo.exec('lb1', ['ip', 'addr', 'del', '192.168.77.200/24', 'dev', 'eth0'], { allowFail: true });
     }
   } finally {
@@ -168,7 +123,7 @@ async function lvs() {
     const listener = topo.spawn('lb', [process.execPath, '-e', "require('net').createServer((s)=>s.end()).listen(80,'0.0.0.0')"]);
     await sleep(1000);
     const count = () => Number(execFileSync('sh', ['-c', `ip netns exec ${topo.ns('lb')} ipvsadm -Ln | grep -c -- '->' || true`], { encoding: 'utf8' }).trim()) - 1;
-    const p = start(topo, 'lb', 'halo', lvsConf(n, 5), ['-C']);
+    const p = startDirector(topo, tmp, 'lb', 'halo', lvsConf(n, 5), ['-C']);
     await waitFor(() => count() >= n * 4, 600_000, 1000);
     await sleep(10_000);
     const t0 = cpuTicks(pidsOf(p));
@@ -176,11 +131,11 @@ async function lvs() {
     await sleep(30_000);
     const cpu = (cpuTicks(pidsOf(p)) - t0) / 100 / ((Date.now() - w0) / 1000) * 100;
     console.log(`halo -C with ${n} virtual servers × 4 real servers, delay_loop 5: ${cpu.toFixed(1)} % CPU, ${rssMb(pidsOf(p)).toFixed(1)} MB RSS`);
-    await stop(p);
+    await stopDirector(p);
     topo.exec('lb', ['ipvsadm', '-C']);
 
     // the reload figure is about config → kernel, so these real servers carry no checks
-    const q = start(topo, 'lb', 'halo', lvsConf(big, 60, -1, false), ['-C']);
+    const q = startDirector(topo, tmp, 'lb', 'halo', lvsConf(big, 60, -1, false), ['-C']);
     const ready = await waitFor(() => count() >= big * 4, 1_200_000, 2000);
     if (!ready) throw new Error(`the ${big}-service table was not complete in time`);
     fs.writeFileSync(q.conf, lvsConf(big, 60, Math.floor(big / 2), false));
@@ -190,7 +145,7 @@ async function lvs() {
     await waitFor(() => /Reload finished/.test(fs.readFileSync(q.logFile, 'utf8').slice(before)), 600_000, 20);
     const applied = await waitFor(() => /Masq\s+7\s/.test(execFileSync('ip', ['netns', 'exec', topo.ns('lb'), 'ipvsadm', '-Ln', '-t', `10.200.${Math.floor(big / 2) >> 8}.${Math.floor(big / 2) & 255}:80`], { encoding: 'utf8' })), 600_000, 20);
     console.log(`SIGHUP → applied, ${big} services × 4, one real server's weight changed: ${applied ? `${Date.now() - h0} ms` : 'not applied'}`);
-    await stop(q);
+    await stopDirector(q);
     listener.kill('SIGKILL');
   } finally {
     topo.destroy();

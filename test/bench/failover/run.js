@@ -14,14 +14,13 @@
  * Requires root, keepalived, tcpdump, tshark (deploy/install-deps.sh installs them) and a
  * built dist/ (npm run build).
  */
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
+const { startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb } = require('../directors.js');
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const HALO = path.join(ROOT, 'dist', 'cli', 'main.js');
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(`--${name}`);
@@ -45,42 +44,6 @@ function conf(name, { state, priority, version, advertInt, instances = 1 }) {
   return out.join('\n') + '\n';
 }
 
-let seq = 0;
-function start(topo, host, impl, text) {
-  const id = `${host}-${impl}-${++seq}`;
-  const file = path.join(tmp, `${id}.conf`);
-  fs.writeFileSync(file, text);
-  const log = fs.openSync(path.join(tmp, `${id}.log`), 'a');
-  const argv = impl === 'halo'
-    ? [process.execPath, HALO, 'run', '-f', file, '--pid-file', path.join(tmp, `${id}.pid`), '--control-socket', path.join(tmp, `${id}.sock`)]
-    : ['keepalived', '-n', '-l', '-f', file, '-p', path.join(tmp, `${id}.pid`), '-r', path.join(tmp, `${id}-v.pid`), '-c', path.join(tmp, `${id}-c.pid`), '-b', path.join(tmp, `${id}-b.pid`)];
-  const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  const exited = new Promise((r) => p.once('exit', r));
-  return { p, exited, pids: () => [p.pid, ...descendants(p.pid)] };
-}
-
-function descendants(pid) {
-  try {
-    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return kids.flatMap((k) => [k, ...descendants(k)]);
-  } catch {
-    return [];
-  }
-}
-
-function signalAll(d, sig) {
-  for (const pid of d.pids().reverse()) {
-    try { process.kill(pid, sig); } catch { /* gone */ }
-  }
-}
-
-async function stop(d) {
-  signalAll(d, 'SIGTERM');
-  await Promise.race([d.exited, sleep(5000)]);
-  signalAll(d, 'SIGKILL');
-}
-
 const holds = (topo, host) => topo.addresses(host, 'eth0').includes(VIP);
 
 /** Adverts in a pcap: [{t, src, prio}] */
@@ -92,6 +55,7 @@ function adverts(pcap) {
   }).filter((a) => a.vrid === 1);
 }
 
+let seq = 0;
 function capture(topo) {
   const file = path.join(tmp, `cap-${++seq}.pcap`);
   const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112'], { stdio: 'ignore' });
@@ -104,9 +68,9 @@ function masterDownMs(version, advertMs, prio = 100) {
 }
 
 async function round(topo, impl, scenario, s) {
-  const m = start(topo, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: s.version, advertInt: s.advertInt }));
+  const m = startDirector(topo, tmp, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: s.version, advertInt: s.advertInt }));
   if (!(await waitFor(() => holds(topo, 'lb1'), 15000, 20))) throw new Error(`${impl}: lb1 never became master`);
-  const b = start(topo, 'lb2', impl, conf('lb2', { state: 'BACKUP', priority: 100, version: s.version, advertInt: s.advertInt }));
+  const b = startDirector(topo, tmp, 'lb2', impl, conf('lb2', { state: 'BACKUP', priority: 100, version: s.version, advertInt: s.advertInt }));
   await sleep(Math.max(1500, s.advertInt * 5000));
   const cap = capture(topo);
   await sleep(Math.max(500, s.advertInt * 3000));
@@ -116,8 +80,8 @@ async function round(topo, impl, scenario, s) {
   const ok = await waitFor(() => holds(topo, 'lb2'), 15000, 5);
   await sleep(Math.max(300, s.advertInt * 3000));
   await cap.stop();
-  await stop(b);
-  await stop(m);
+  await stopDirector(b);
+  await stopDirector(m);
   for (const h of ['lb1', 'lb2']) topo.exec(h, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { allowFail: true });
   if (!ok) throw new Error(`${impl} ${scenario}: lb2 never took over`);
   const adv = adverts(cap.file);
@@ -137,27 +101,17 @@ function stats(xs) {
 }
 
 async function cpuRss(topo, impl, instances) {
-  const m = start(topo, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: 2, advertInt: 1, instances }));
+  const m = startDirector(topo, tmp, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: 2, advertInt: 1, instances }));
   await waitFor(() => holds(topo, 'lb1'), 15000, 50);
   await sleep(2000);
-  const ticks = () => m.pids().reduce((acc, pid) => {
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return acc + Number(f[11]) + Number(f[12]);
-    } catch { return acc; }
-  }, 0);
-  const rssKb = () => m.pids().reduce((acc, pid) => {
-    try {
-      return acc + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-    } catch { return acc; }
-  }, 0);
-  const t0 = ticks();
+  const t0 = cpuTicks(pidsOf(m));
   const w0 = Date.now();
   await sleep(CPU_SECONDS * 1000);
-  const cpu = ((ticks() - t0) / 100) / ((Date.now() - w0) / 1000) * 100;
-  const rss = rssKb() / 1024;
-  await stop(m);
-  return { cpuPercent: cpu, rssMb: rss, processes: m.pids().length };
+  const cpu = ((cpuTicks(pidsOf(m)) - t0) / 100) / ((Date.now() - w0) / 1000) * 100;
+  const rss = rssMb(pidsOf(m));
+  const processes = pidsOf(m).length;
+  await stopDirector(m);
+  return { cpuPercent: cpu, rssMb: rss, processes };
 }
 
 (async () => {

@@ -1,0 +1,62 @@
+'use strict';
+/**
+ * What the benchmarks share: starting halo or Debian's keepalived as a director inside a
+ * namespace (own config, pid files, socket and log under `dir`), stopping it by PID, and
+ * reading the CPU time and RSS of its whole process tree from /proc.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { descendants } = require('../../dist/lab/procs.js');
+
+const HALO = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+let seq = 0;
+
+/** The director's process; `.conf`, `.logFile` and `.exited` are added. */
+function startDirector(topo, dir, host, kind, text, extra = []) {
+  const id = `${host}-${kind}-${++seq}`;
+  const conf = path.join(dir, `${id}.conf`);
+  fs.writeFileSync(conf, text);
+  const logFile = path.join(dir, `${id}.log`);
+  const log = fs.openSync(logFile, 'a');
+  const argv = kind === 'halo'
+    ? [process.execPath, HALO, 'run', '-f', conf, '--pid-file', path.join(dir, `${id}.pid`), '--control-socket', path.join(dir, `${id}.sock`), ...extra]
+    : ['keepalived', '-n', '-l', '-f', conf, '-p', path.join(dir, `${id}.pid`), '-r', path.join(dir, `${id}-v.pid`), '-c', path.join(dir, `${id}-c.pid`), '-b', path.join(dir, `${id}-b.pid`), ...extra];
+  const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  p.conf = conf;
+  p.logFile = logFile;
+  p.exited = new Promise((r) => p.once('exit', r));
+  return p;
+}
+
+const pidsOf = (p) => [p.pid, ...descendants(p.pid)];
+
+function signalAll(p, sig) {
+  for (const pid of pidsOf(p).reverse()) {
+    try { process.kill(pid, sig); } catch { /* gone */ }
+  }
+}
+
+async function stopDirector(p) {
+  signalAll(p, 'SIGTERM');
+  await Promise.race([p.exited, new Promise((r) => setTimeout(r, 5000))]);
+  signalAll(p, 'SIGKILL');
+}
+
+/** utime + stime of the processes, in clock ticks (USER_HZ = 100). */
+function cpuTicks(pids) {
+  return pids.reduce((a, pid) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return a + Number(f[11]) + Number(f[12]);
+    } catch { return a; }
+  }, 0);
+}
+
+function rssMb(pids) {
+  return pids.reduce((a, pid) => {
+    try { return a + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return a; }
+  }, 0) / 1024;
+}
+
+module.exports = { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb };
