@@ -5,7 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
 import type {
-  Checker, LvsMethod, LvsScheduler, Protocol, RealServer, TcpCheck, UnsupportedCheck, VirtualServer,
+  Checker, GlobalDefs, LvsMethod, LvsScheduler, Protocol, RealServer, TcpCheck, UnsupportedCheck, VirtualServer,
   VirtualServerGroup, VirtualServerGroupEntry, VirtualServerKey,
 } from './model';
 import type { Statement, Word } from './parse';
@@ -67,7 +67,7 @@ export interface VirtualServerDraft {
   groupWord: Word | null;
 }
 
-export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServerDraft | null {
+export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDefs): VirtualServerDraft | null {
   const block = ctx.needBlock(s);
   const first = ctx.arg(s, 0, 'IP PORT, fwmark N or group NAME');
   if (!first || !block) return null;

@@ -3,22 +3,18 @@
  * (sync group members, track_script names, VRIDs per interface, virtual_server groups) are
  * checked once everything is read, so every problem is reported, each at its own place.
  */
-import { buildGlobalDefs, buildVrrpScript, defaultGlobalDefs } from './build-global';
-import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from './build-lvs';
-import { buildInstance, buildSyncGroup, finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
-import { BuildContext } from './context';
+import { defaultGlobalDefs } from './build-global';
+import type { VirtualServerDraft } from './build-lvs';
+import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
+import { BuildContext, type BuildOptions } from './context';
+import { applySection } from './keywords/apply';
+import { ROOT } from './keywords/root';
 import type { Diagnostic, Model, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
 
-/** Top-level blocks keepalived knows that halo does not implement: warned, then skipped. */
-const UNSUPPORTED_TOP = new Set([
-  'static_ipaddress', 'static_routes', 'static_rules', 'vrrp_track_file', 'track_file', 'vrrp_track_process',
-  'track_process', 'bfd_instance', 'linkbeat_interfaces', 'garp_group', 'net_namespace',
-]);
-
-export function buildModel(statements: Statement[], sources: SourceMap, file: string): { model: Model; diagnostics: Diagnostic[] } {
-  const ctx = new BuildContext(sources);
+export function buildModel(statements: Statement[], sources: SourceMap, file: string, opts: BuildOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
+  const ctx = new BuildContext(sources, opts);
   const globalDefs = defaultGlobalDefs();
   const scripts: VrrpScript[] = [];
   const syncDrafts: SyncGroupDraft[] = [];
@@ -26,19 +22,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const vsDrafts: VirtualServerDraft[] = [];
   const groups: VirtualServerGroup[] = [];
 
-  for (const s of statements) {
-    switch (s.keyword.value) {
-      case 'global_defs': { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, globalDefs); break; }
-      case 'vrrp_script': { const v = buildVrrpScript(ctx, s); if (v) scripts.push(v); break; }
-      case 'vrrp_sync_group': { const g = buildSyncGroup(ctx, s); if (g) syncDrafts.push(g); break; }
-      case 'vrrp_instance': { const d = buildInstance(ctx, s); if (d) instanceDrafts.push(d); break; }
-      case 'virtual_server': { const v = buildVirtualServer(ctx, s); if (v) vsDrafts.push(v); break; }
-      case 'virtual_server_group': { const g = buildVirtualServerGroup(ctx, s); if (g) groups.push(g); break; }
-      default:
-        if (UNSUPPORTED_TOP.has(s.keyword.value)) ctx.warn(s.keyword, `'${s.keyword.value}' is not supported yet; ignored`);
-        else ctx.warn(s.keyword, `unknown keyword '${s.keyword.value}'`);
-    }
-  }
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups }, '');
 
   const instances: VrrpInstance[] = [];
   const byName = new Map<string, VrrpInstance>();

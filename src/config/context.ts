@@ -23,10 +23,37 @@ export interface ParsedAddress {
   family: 4 | 6;
 }
 
+export interface BuildOptions {
+  /** Accept features halo does not implement (a warning each) instead of refusing the config. */
+  allowUnimplemented?: boolean;
+}
+
+/**
+ * What decides whether keepalived would send SMTP alerts: the mail settings, and every
+ * instance, sync group and checked real server with its own `smtp_alert` (null = inherit).
+ */
+export interface SmtpUses {
+  server: Word | null;
+  emails: number;
+  global: { any: boolean | null; vrrp: boolean | null; checker: boolean | null };
+  vrrp: { word: Word; own: boolean | null }[];
+  realServers: { word: Word; own: boolean | null }[];
+}
+
 export class BuildContext {
   readonly diagnostics: Diagnostic[] = [];
+  readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, vrrp: [], realServers: [] };
 
-  constructor(private readonly sources: SourceMap) {}
+  constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}
+
+  /**
+   * A use of a feature keepalived acts on and halo does not: an error ("not implemented in
+   * halo"), or with --allow-unimplemented a warning saying it is ignored.
+   */
+  unimplemented(w: Word, what: string): void {
+    if (this.options.allowUnimplemented) this.warn(w, `${what} is not implemented in halo; ignored (--allow-unimplemented)`);
+    else this.error(w, `${what} is not implemented in halo (--allow-unimplemented to run without it)`);
+  }
 
   loc(w: Word): SourceLocation {
     return this.sources.locate(w.line, w.col);
@@ -41,7 +68,7 @@ export class BuildContext {
   }
 
   unknown(s: Statement, section: string): void {
-    this.warn(s.keyword, `unknown keyword '${s.keyword.value}' in ${section}`);
+    this.warn(s.keyword, `unknown keyword '${s.keyword.value}'${section ? ` in ${section}` : ''}`);
   }
 
   /** The statement's i-th argument, or an error naming what is missing. */

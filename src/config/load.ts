@@ -18,6 +18,8 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Treat warnings as errors (`halo check --strict`). */
   strict?: boolean;
+  /** Accept features halo does not implement, each with a warning (`--allow-unimplemented`). */
+  allowUnimplemented?: boolean;
 }
 
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
@@ -40,7 +42,7 @@ export function parseConfigText(text: string, fileName: string, opts: LoadOption
   let diagnostics = [...pre.diagnostics, ...parsed.diagnostics];
   let model: Model | null = null;
   if (parsed.statements) {
-    const built = buildModel(parsed.statements, pre.sources, fileName);
+    const built = buildModel(parsed.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented });
     diagnostics.push(...built.diagnostics);
     model = built.model;
   }

@@ -23,7 +23,7 @@ describe("keepalived's defaults", () => {
       vrrpDownTimerAdverts: 3,
       v3ChecksumAsV2: false,
       scriptUser: null,
-      enableScriptSecurity: false,
+      enableScriptSecurity: false, checkerLogAllFailures: false,
       lvsFlush: false,
       lvsFlushOnStop: 'off',
       lvsSyncDaemon: null,
