@@ -1,9 +1,9 @@
 /** global_defs and vrrp_script blocks → model, with keepalived's defaults. */
 import type { BuildContext } from './context';
-import { splitCommand } from './context';
 import type { GlobalDefs, VrrpScript } from './model';
 import { applySection } from './keywords/apply';
 import { GLOBAL_DEFS } from './keywords/global';
+import { VRRP_SCRIPT } from './keywords/vrrp';
 import type { Statement } from './parse';
 
 export function defaultGlobalDefs(): GlobalDefs {
@@ -51,32 +51,10 @@ export function buildVrrpScript(ctx: BuildContext, s: Statement): VrrpScript | n
     name: name.value, script: [], intervalMs: 1000, timeoutMs: null, weight: 0, weightReverse: false,
     rise: 1, fall: 1, user: null, initState: 'unknown', location: ctx.loc(s.keyword),
   };
-  let hasScript = false;
-  for (const b of block) {
-    ctx.checkBlock(b);
-    switch (b.keyword.value) {
-      case 'script':
-        if (b.args.length === 0) ctx.error(b.keyword, "'script' needs a command");
-        else {
-          hasScript = true;
-          vs.script = b.args.length === 1 ? splitCommand(b.args[0].value) : b.args.map((w) => w.value);
-        }
-        break;
-      case 'interval': vs.intervalMs = ctx.timerMs(b, 0.001, 86400) ?? vs.intervalMs; break;
-      case 'timeout': vs.timeoutMs = ctx.timerMs(b, 0.001, 86400) ?? vs.timeoutMs; break;
-      case 'weight': {
-        vs.weight = ctx.int(b, -254, 254) ?? vs.weight;
-        if (b.args[1]?.value === 'reverse') vs.weightReverse = true;
-        else if (b.args[1]) ctx.warn(b.args[1], `weight: unknown option '${b.args[1].value}'`);
-        break;
-      }
-      case 'rise': vs.rise = ctx.int(b, 1, 1_000_000) ?? vs.rise; break;
-      case 'fall': vs.fall = ctx.int(b, 1, 1_000_000) ?? vs.fall; break;
-      case 'user': vs.user = ctx.str(b); break;
-      case 'init_fail': vs.initState = 'down'; break;
-      default: ctx.unknown(b, `vrrp_script ${vs.name}`);
-    }
-  }
+  const draft = Object.assign(vs, { hasScript: false });
+  applySection(ctx, block, VRRP_SCRIPT, draft, `vrrp_script ${vs.name}`);
+  const hasScript = draft.hasScript;
+  delete (vs as Partial<typeof draft>).hasScript;
   if (!hasScript) {
     ctx.warn(s.keyword, `No script set for vrrp_script ${vs.name} - removing`);
     return null;

@@ -4,62 +4,53 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
+import { applySection } from './keywords/apply';
+import { REAL_SERVER, VIRTUAL_SERVER } from './keywords/lvs';
+import { TCP_CHECK } from './keywords/checkers';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY, noTiming, type CheckTiming,
+} from './lvs-values';
 import type {
-  Checker, GlobalDefs, LvsMethod, LvsScheduler, Protocol, RealServer, TcpCheck, UnsupportedCheck, VirtualServer,
+  GlobalDefs, LvsMethod, Protocol, RealServer, TcpCheck, UnsupportedCheck, VirtualServer,
   VirtualServerGroup, VirtualServerGroupEntry, VirtualServerKey,
 } from './model';
 import type { Statement, Word } from './parse';
 
-export const DEFAULT_DELAY_LOOP_MS = 60_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_RETRY = 1;
-export const DEFAULT_DELAY_BEFORE_RETRY_MS = 1_000;
-/** IPVS_SVC_PERSISTENT_TIMEOUT: `persistence_timeout` without a value, and port-0 services. */
-export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY };
+export { DEFAULT_PERSISTENCE_TIMEOUT } from './keywords/lvs';
+import { DEFAULT_PERSISTENCE_TIMEOUT } from './keywords/lvs';
 
-const SCHEDULERS = new Set<LvsScheduler>(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
-const METHODS = new Set<LvsMethod>(['NAT', 'DR', 'TUN']);
-const PROTOCOLS = new Set<Protocol>(['TCP', 'UDP', 'SCTP']);
-const UNSUPPORTED_CHECKERS = new Set<UnsupportedCheck['kind']>([
-  'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK',
-]);
-const IGNORED_VS = new Set(['virtualhost', 'smtp_alert', 'snmp_name', 'ip_family', 'persistence_engine', 'log_all_failures']);
-
-/** The checker timing settings any level may give; null = inherit. */
-interface CheckTiming {
-  connectTimeoutMs: number | null;
-  retry: number | null;
-  delayBeforeRetryMs: number | null;
-  warmupMs: number | null;
-  delayLoopMs: number | null;
+/** A virtual_server block while it is read (the keyword table's target). */
+export interface VsDraft {
+  vs: VirtualServer;
+  port: number;
+  timing: CheckTiming;
+  rsStatements: Statement[];
+  protocolSet: boolean;
+  schedSet: boolean;
+  methodSet: boolean;
+  rsWeight: number;
+  /** Scheduler flags that only mean something to sh/mh, checked once the scheduler is known. */
+  hashFlags: Word[];
+  sorryMethod: LvsMethod | null;
+  sorryInhibit: boolean;
+  sorry: { address: string; port: number } | null;
 }
 
-function noTiming(): CheckTiming {
-  return { connectTimeoutMs: null, retry: null, delayBeforeRetryMs: null, warmupMs: null, delayLoopMs: null };
+/** A real_server block while it is read. */
+export interface RealServerDraft {
+  rs: RealServer;
+  timing: CheckTiming;
+  checkerStatements: Statement[];
+  ownMethod: boolean;
+  smtpAlert: boolean | null;
 }
 
-/** Timing keywords valid in virtual_server, real_server and checkers; true when `s` was one. */
-function timingKeyword(ctx: BuildContext, s: Statement, t: CheckTiming): boolean {
-  switch (s.keyword.value) {
-    case 'connect_timeout': t.connectTimeoutMs = ctx.timerMs(s, 0.001, 86400) ?? t.connectTimeoutMs; return true;
-    case 'retry': case 'nb_get_retry': t.retry = ctx.int(s, 0, 1_000_000) ?? t.retry; return true;
-    case 'delay_before_retry': t.delayBeforeRetryMs = ctx.timerMs(s, 0, 86400) ?? t.delayBeforeRetryMs; return true;
-    case 'warmup': t.warmupMs = ctx.timerMs(s, 0, 86400) ?? t.warmupMs; return true;
-    case 'delay_loop': t.delayLoopMs = ctx.timerMs(s, 0.001, 86400) ?? t.delayLoopMs; return true;
-    default: return false;
-  }
-}
-
-function lvsMethod(ctx: BuildContext, s: Statement): LvsMethod | null {
-  const w = ctx.arg(s, 0, 'NAT, DR or TUN');
-  if (!w) return null;
-  const m = w.value.toUpperCase() as LvsMethod;
-  if (!METHODS.has(m)) {
-    ctx.error(w, `${s.keyword.value}: unknown forwarding method '${w.value}' (NAT, DR or TUN)`);
-    return null;
-  }
-  if (s.args.length > 1) ctx.warn(s.args[1], `${s.keyword.value}: tunnel options are not supported yet; ignored`);
-  return m;
+/** A TCP_CHECK block while it is read. */
+export interface TcpCheckDraft {
+  check: TcpCheck;
+  timing: CheckTiming;
+  ownPort: boolean;
 }
 
 export interface VirtualServerDraft {
@@ -97,85 +88,16 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
     delayLoopMs: DEFAULT_DELAY_LOOP_MS, quorum: 1, hysteresis: 0, quorumUp: null, quorumDown: null, sorryServer: null,
     inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, realServers: [], location: ctx.loc(s.keyword),
   };
-  const timing = noTiming();
-  const rsStatements: Statement[] = [];
-  let protocolSet = false;
-  let schedSet = false;
-  let methodSet = false;
-  let rsWeight = 1;
-  /** Scheduler flags that only mean something to sh/mh, checked once the scheduler is known. */
-  const hashFlags: Word[] = [];
-  let sorryMethod: LvsMethod | null = null;
-  let sorryInhibit = false;
-  let sorry: { address: string; port: number } | null = null;
-  const where = `virtual_server ${s.args.map((w) => w.value).join(' ')}`;
-  for (const b of block) {
-    ctx.checkBlock(b);
-    if (timingKeyword(ctx, b, timing)) continue;
-    const kw = b.keyword.value;
-    switch (kw) {
-      case 'lb_algo': case 'lvs_sched': {
-        const w = ctx.arg(b, 0, 'a scheduler');
-        if (w && SCHEDULERS.has(w.value as LvsScheduler)) {
-          vs.lvsSched = w.value as LvsScheduler;
-          schedSet = true;
-        }
-        else if (w) ctx.error(w, `${kw}: unknown scheduler '${w.value}'`);
-        break;
-      }
-      case 'lb_kind': case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) { vs.lvsMethod = m; methodSet = true; } break; }
-      case 'weight': rsWeight = ctx.int(b, 0, 65535) ?? rsWeight; break;
-      case 'protocol': {
-        const w = ctx.arg(b, 0, 'TCP, UDP or SCTP');
-        if (w && PROTOCOLS.has(w.value.toUpperCase() as Protocol)) {
-          vs.protocol = w.value.toUpperCase() as Protocol;
-          protocolSet = true;
-        }
-        else if (w) ctx.error(w, `protocol: unknown protocol '${w.value}' (TCP, UDP or SCTP)`);
-        break;
-      }
-      case 'persistence_timeout':
-        vs.persistenceTimeout = b.args.length === 0 ? DEFAULT_PERSISTENCE_TIMEOUT : (ctx.int(b, 1, 86400 * 31) ?? vs.persistenceTimeout);
-        break;
-      case 'persistence_granularity': {
-        const w = ctx.arg(b, 0, 'a netmask');
-        if (!w) break;
-        if (ipaddr.IPv4.isValidFourPartDecimal(w.value) && ipaddr.IPv4.parse(w.value).prefixLengthFromSubnetMask() !== null) vs.persistenceGranularity = w.value;
-        else if (/^\d+$/.test(w.value) && Number(w.value) <= 128) vs.persistenceGranularity = w.value;
-        else ctx.error(w, `persistence_granularity: '${w.value}' is not a netmask`);
-        break;
-      }
-      case 'quorum': vs.quorum = ctx.int(b, 1, 65535) ?? vs.quorum; break;
-      case 'hysteresis': vs.hysteresis = ctx.int(b, 0, 65535) ?? vs.hysteresis; break;
-      case 'quorum_up': vs.quorumUp = ctx.command(b); break;
-      case 'quorum_down': vs.quorumDown = ctx.command(b); break;
-      case 'sorry_server': {
-        const a = ctx.address(b);
-        const p = b.args[1] ? ctx.port(b.args[1], 'sorry_server') : vsPort;
-        if (a && p !== null) sorry = { address: a.address, port: p };
-        break;
-      }
-      case 'sorry_server_inhibit': sorryInhibit = ctx.bool(b); break;
-      case 'sorry_server_lvs_method': sorryMethod = lvsMethod(ctx, b); break;
-      case 'inhibit_on_failure': vs.inhibitOnFailure = ctx.flag(b); break;
-      case 'alpha': vs.alpha = ctx.flag(b); break;
-      case 'omega': vs.omega = ctx.flag(b); break;
-      case 'ha_suspend': vs.haSuspend = ctx.flag(b); break;
-      case 'ops': vs.ops = true; break;
-      case 'flag-1': vs.schedFlags.flag1 = true; break;
-      case 'flag-2': vs.schedFlags.flag2 = true; break;
-      case 'flag-3': vs.schedFlags.flag3 = true; break;
-      case 'hashed': case 'sh-fallback': case 'mh-fallback': case 'sh-port': case 'mh-port': hashFlags.push(b.keyword); break;
-      case 'real_server': rsStatements.push(b); break;
-      default:
-        if (IGNORED_VS.has(kw)) ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
-        else ctx.unknown(b, where);
-    }
-  }
+  const draft: VsDraft = {
+    vs, port: vsPort, timing: noTiming(), rsStatements: [], protocolSet: false, schedSet: false, methodSet: false, rsWeight: 1,
+    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null,
+  };
+  applySection(ctx, block, VIRTUAL_SERVER, draft, `virtual_server ${s.args.map((w) => w.value).join(' ')}`);
+  const { timing, rsStatements, protocolSet, schedSet, methodSet, rsWeight, hashFlags, sorryMethod, sorryInhibit, sorry } = draft;
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   for (const r of rsStatements) {
-    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight);
+    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight, g);
     if (rs) vs.realServers.push(rs);
   }
   if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
@@ -267,7 +189,7 @@ function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean
   return `[${key.address}]:${protocolSet ? protocol.toLowerCase() : 'none'}:${key.port}`;
 }
 
-function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number): RealServer | null {
+function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number, g: GlobalDefs): RealServer | null {
   const addrWord = ctx.arg(s, 0, 'IP [PORT]');
   const block = s.block ?? [];
   if (!addrWord) return null;
@@ -281,33 +203,10 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     address: a.address, family: a.family, port, weight: defaultWeight, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
     uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
   };
-  const timing = noTiming();
-  const checkerStatements: Statement[] = [];
-  for (const b of block) {
-    ctx.checkBlock(b);
-    if (timingKeyword(ctx, b, timing)) continue;
-    const kw = b.keyword.value;
-    switch (kw) {
-      case 'weight': rs.weight = ctx.int(b, 0, 65535) ?? rs.weight; break;
-      case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) { rs.lvsMethod = m; ownMethod.add(rs); } break; }
-      case 'inhibit_on_failure': rs.inhibitOnFailure = ctx.bool(b); break;
-      case 'uthreshold': rs.uthreshold = ctx.int(b, 0, 65535) ?? rs.uthreshold; break;
-      case 'lthreshold': rs.lthreshold = ctx.int(b, 0, 65535) ?? rs.lthreshold; break;
-      case 'notify_up': rs.notifyUp = ctx.command(b); break;
-      case 'notify_down': rs.notifyDown = ctx.command(b); break;
-      case 'alpha': rs.alpha = ctx.bool(b); break;
-      case 'TCP_CHECK': checkerStatements.push(b); break;
-      case 'virtualhost': case 'smtp_alert': case 'snmp_name': case 'log_all_failures':
-        ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
-        break;
-      default:
-        if (UNSUPPORTED_CHECKERS.has(kw as UnsupportedCheck['kind'])) checkerStatements.push(b);
-        else ctx.unknown(b, `real_server ${a.address}`);
-    }
-  }
-  if (rs.lthreshold && rs.uthreshold && rs.lthreshold > rs.uthreshold) {
-    ctx.error(s.keyword, `real_server ${a.address}: lthreshold ${rs.lthreshold} is above uthreshold ${rs.uthreshold}`);
-  }
+  const draft: RealServerDraft = { rs, timing: noTiming(), checkerStatements: [], ownMethod: false, smtpAlert: null };
+  applySection(ctx, block, REAL_SERVER, draft, `real_server ${a.address}`);
+  const { timing, checkerStatements } = draft;
+  if (draft.ownMethod) ownMethod.add(rs);
   const inherited: CheckTiming = {
     connectTimeoutMs: timing.connectTimeoutMs ?? vsTiming.connectTimeoutMs,
     retry: timing.retry ?? vsTiming.retry,
@@ -316,38 +215,23 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     delayLoopMs: timing.delayLoopMs ?? vsTiming.delayLoopMs,
   };
   for (const c of checkerStatements) {
-    const checker = c.keyword.value === 'TCP_CHECK' ? buildTcpCheck(ctx, c, rs, inherited) : buildUnsupportedCheck(ctx, c);
+    const checker = c.keyword.value === 'TCP_CHECK' ? buildTcpCheck(ctx, c, rs, inherited, g) : buildUnsupportedCheck(ctx, c);
     if (checker) rs.checkers.push(checker);
   }
+  ctx.smtp.realServers.push({ word: s.keyword, own: draft.smtpAlert, checked: rs.checkers.length > 0 });
   return rs;
 }
 
-function buildTcpCheck(ctx: BuildContext, s: Statement, rs: RealServer, inherited: CheckTiming): TcpCheck | null {
-  const own = noTiming();
+function buildTcpCheck(ctx: BuildContext, s: Statement, rs: RealServer, inherited: CheckTiming, g: GlobalDefs): TcpCheck | null {
   const c: TcpCheck = {
     kind: 'TCP_CHECK', connectIp: rs.address, connectPort: rs.port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
     connectTimeoutMs: 0, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, delayLoopMs: 0, alpha: rs.alpha,
-    logAllFailures: false, location: ctx.loc(s.keyword),
+    logAllFailures: g.checkerLogAllFailures, location: ctx.loc(s.keyword),
   };
-  for (const b of s.block ?? []) {
-    ctx.checkBlock(b);
-    if (b.keyword.value === 'nb_get_retry') {
-      ctx.warn(b.keyword, "'nb_get_retry' is only accepted in HTTP_GET; use 'retry'");
-      continue;
-    }
-    if (timingKeyword(ctx, b, own)) continue;
-    switch (b.keyword.value) {
-      case 'connect_ip': c.connectIp = ctx.address(b)?.address ?? c.connectIp; break;
-      case 'connect_port': { const w = ctx.arg(b, 0, 'a port'); const p = w ? ctx.port(w, 'connect_port') : null; if (p !== null) { c.connectPort = p; ownPort.add(c); } break; }
-      case 'bindto': c.bindto = ctx.address(b)?.address ?? null; break;
-      case 'bind_port': { const w = ctx.arg(b, 0, 'a port'); c.bindPort = w ? ctx.port(w, 'bind_port') : null; break; }
-      case 'bind_if': c.bindIf = ctx.str(b); break;
-      case 'fwmark': c.fwmark = ctx.int(b, 0, 0xffffffff); break;
-      case 'alpha': c.alpha = ctx.bool(b); break;
-      case 'log_all_failures': c.logAllFailures = ctx.bool(b); break;
-      default: ctx.unknown(b, 'TCP_CHECK');
-    }
-  }
+  const draft: TcpCheckDraft = { check: c, timing: noTiming(), ownPort: false };
+  applySection(ctx, s.block ?? [], TCP_CHECK, draft, 'TCP_CHECK');
+  const own = draft.timing;
+  if (draft.ownPort) ownPort.add(c);
   if (c.connectPort === 0) ctx.error(s.keyword, `TCP_CHECK for ${rs.address}: no port to connect to (give connect_port)`);
   c.connectTimeoutMs = own.connectTimeoutMs ?? inherited.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   c.retry = own.retry ?? inherited.retry ?? DEFAULT_RETRY;
@@ -367,7 +251,6 @@ function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedChec
     }
   };
   collect(s.block ?? [], '');
-  ctx.warn(s.keyword, `${s.keyword.value} is not supported yet: parsed, but this real server is not health-checked by it`);
   return { kind: s.keyword.value as UnsupportedCheck['kind'], settings, location: ctx.loc(s.keyword) };
 }
 

@@ -9,7 +9,7 @@ import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build
 import { BuildContext, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
-import type { Diagnostic, Model, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
+import type { Diagnostic, GlobalDefs, Model, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
 
@@ -67,10 +67,12 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       if (!scriptNames.has(ref.value)) ctx.warn(ref, `(${g.group.name}) track_script '${ref.value}' is not a defined vrrp_script; ignored`);
     }
     g.group.trackScripts = g.group.trackScripts.filter((t) => scriptNames.has(t.name));
+    const kept: string[] = [];
     for (const m of g.members) {
       const inst = byName.get(m.value);
       if (!seen.has(m.value)) {
-        ctx.error(m, `vrrp_sync_group ${g.group.name}: unknown vrrp_instance '${m.value}'`);
+        // keepalived drops the member and carries on.
+        ctx.warn(m, `Virtual router ${m.value} specified in sync group ${g.group.name} doesn't exist - ignoring`);
         continue;
       }
       const other = memberOf.get(m.value);
@@ -79,6 +81,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
         continue;
       }
       memberOf.set(m.value, g.group.name);
+      kept.push(m.value);
       if (inst) {
         inst.syncGroup = g.group.name;
         // keepalived.conf(5): trackers of sync group members with a non-zero weight are ignored.
@@ -91,7 +94,14 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
         }
       }
     }
-    if (g.group.group.length === 1) ctx.warn(g.members[0] ?? { value: '', quoted: false, line: 1, col: 1 }, `vrrp_sync_group ${g.group.name} has only one member`);
+    if (kept.length === 0) {
+      // keepalived removes a sync group left without members, and runs its instances alone.
+      if (g.members.length > 0) ctx.warn(g.keyword, `Sync group ${g.group.name}, no matching virtual router found in group declaration - removing`);
+      else ctx.warn(g.keyword, `Sync group ${g.group.name} has no virtual router(s). removing`);
+      continue;
+    }
+    g.group.group = kept;
+    if (kept.length === 1) ctx.warn(g.members[0], `vrrp_sync_group ${g.group.name} has only one member`);
     syncGroups.push(g.group);
   }
 
@@ -115,6 +125,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     const w = s?.block?.find((b) => b.keyword.value === 'lvs_sync_daemon')?.args[1];
     if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
   }
+
+  smtpAlerts(ctx, globalDefs, instanceDrafts.length + syncDrafts.length);
 
   // keepalived refuses to run scripts as root silently: any script without
   // enable_script_security is a config error it reports (keepalived -t fails).
@@ -143,4 +155,27 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     },
     diagnostics: ctx.diagnostics,
   };
+}
+
+/**
+ * keepalived mails an alert when notification_email and smtp_server are set and the
+ * instance's, group's or real server's smtp_alert is on (inherited from smtp_alert_vrrp /
+ * smtp_alert_checker / smtp_alert; real servers default to on). halo sends no mail, so such a
+ * config uses a feature halo does not implement.
+ */
+function smtpAlerts(ctx: BuildContext, g: GlobalDefs, vrrpBlocks: number): void {
+  const server = ctx.smtp.server;
+  if (!server || !g.other.notification_email?.length) return;
+  const flag = (k: string): boolean | null => {
+    const v = g.other[k];
+    if (v === undefined) return null;
+    return !/^(off|false|no)$/i.test(v[0] ?? '');
+  };
+  const any = flag('smtp_alert');
+  const vrrpDefault = flag('smtp_alert_vrrp') ?? any ?? false;
+  const checkerDefault = flag('smtp_alert_checker') ?? any ?? true;
+  const vrrpOn = ctx.smtp.vrrp.some((v) => v.own ?? vrrpDefault) || (vrrpDefault && vrrpBlocks > ctx.smtp.vrrp.length);
+  const rsOn = ctx.smtp.realServers.some((rs) => rs.checked && (rs.own ?? checkerDefault));
+  const what = [vrrpOn ? 'VRRP state changes' : '', rsOn ? 'real server changes (smtp_alert is on for real servers by default)' : ''].filter(Boolean).join(' and ');
+  if (what) ctx.unimplemented(server, `SMTP alerts (mail to notification_email via smtp_server on ${what})`);
 }

@@ -37,7 +37,7 @@ export interface SmtpUses {
   emails: number;
   global: { any: boolean | null; vrrp: boolean | null; checker: boolean | null };
   vrrp: { word: Word; own: boolean | null }[];
-  realServers: { word: Word; own: boolean | null }[];
+  realServers: { word: Word; own: boolean | null; checked: boolean }[];
 }
 
 export class BuildContext {
@@ -51,7 +51,9 @@ export class BuildContext {
    * halo"), or with --allow-unimplemented a warning saying it is ignored.
    */
   unimplemented(w: Word, what: string): void {
-    if (this.options.allowUnimplemented) this.warn(w, `${what} is not implemented in halo; ignored (--allow-unimplemented)`);
+    if (this.options.allowUnimplemented) {
+      this.diagnostics.push({ severity: 'warning', message: `${what} is not implemented in halo; ignored (--allow-unimplemented)`, location: this.loc(w), unimplemented: true });
+    }
     else this.error(w, `${what} is not implemented in halo (--allow-unimplemented to run without it)`);
   }
 

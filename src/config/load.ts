@@ -46,7 +46,7 @@ export function parseConfigText(text: string, fileName: string, opts: LoadOption
     diagnostics.push(...built.diagnostics);
     model = built.model;
   }
-  if (opts.strict) diagnostics = diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d));
+  if (opts.strict) diagnostics = diagnostics.map((d) => (d.severity === 'warning' && !d.unimplemented ? { ...d, severity: 'error' as const } : d));
   if (diagnostics.some((d) => d.severity === 'error')) model = null;
   return { model, diagnostics: sortDiagnostics(diagnostics) };
 }

@@ -297,6 +297,8 @@ export interface Diagnostic {
   severity: 'error' | 'warning';
   message: string;
   location: SourceLocation;
+  /** A use of a feature halo does not implement, accepted by --allow-unimplemented (not made an error by --strict). */
+  unimplemented?: true;
 }
 
 /** `FILE:LINE:COL: error: MESSAGE`, the one format every command prints. */

@@ -96,14 +96,14 @@ describe("keepalived's defaults", () => {
   });
 
   it('strict mode: no accept, lower-priority GARPs off', () => {
-    const i = model('global_defs {\n vrrp_strict\n}\n' + instance()).vrrpInstances[0];
+    const i = model('global_defs {\n vrrp_strict\n}\n' + instance(), true).vrrpInstances[0];
     expect([i.strictMode, i.accept, i.garpLowerPrioDelayMs, i.garpLowerPrioRepeat]).toEqual([true, false, 0, 0]);
     // The address owner always accepts.
     expect(model('global_defs {\n vrrp_strict\n}\n' + instance('priority 255')).vrrpInstances[0].accept).toBe(true);
   });
 
   it('an IPv6 instance is VRRPv3 with /128 VIPs', () => {
-    const i = model('vrrp_instance V6 {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n  2001:DB8::1\n }\n}\n').vrrpInstances[0];
+    const i = model('vrrp_instance V6 {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n  2001:DB8::1\n }\n}\n', true).vrrpInstances[0];
     expect([i.family, i.version, i.virtualIpAddresses[0].address, i.virtualIpAddresses[0].prefixLen]).toEqual([6, 3, '2001:db8::1', 128]);
   });
 

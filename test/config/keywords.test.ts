@@ -40,6 +40,7 @@ describe('keywords into the model', () => {
         ' garp_lower_prio_delay 1\n garp_lower_prio_repeat 1\n no_accept\n v3_checksum_as_v2\n lower_prio_no_advert\n' +
         ' higher_prio_send_advert\n skip_check_adv_addr\n down_timer_adverts 5\n notify "/bin/n all"\n notify_master /bin/n master\n' +
         ' notify_backup /bin/n backup\n notify_fault /bin/n fault\n notify_stop /bin/n stop\n lvs_sync_daemon_interface eth1\n}\n',
+      true,
     );
     const i = m.vrrpInstances[0];
     expect(i).toMatchObject({
@@ -87,6 +88,7 @@ describe('keywords into the model', () => {
         '  notify_down /bin/rs down\n  TCP_CHECK {\n   connect_ip 10.0.2.1\n   connect_port 5353\n   bindto 10.0.0.2\n   bind_port 40000\n' +
         '   bind_if eth0\n   fwmark 7\n   connect_timeout 2\n   retry 4\n   delay_before_retry 0.5\n   warmup 3\n   delay_loop 9\n' +
         '   log_all_failures\n  }\n }\n}\n',
+      true,
     );
     const vs = m.virtualServers[0];
     expect(vs).toMatchObject({

@@ -103,7 +103,7 @@ describe('include', () => {
     const top = write('top.conf', 'global_defs {\n router_id a\n}\ninclude part.conf\n');
     write('part.conf', '\n\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 300\n}\n');
     const r = loadConfig(top);
-    expect(r.diagnostics.map(formatDiagnostic)).toContain(`${join(dir, 'part.conf')}:5:20: error: virtual_router_id: 300 is out of range 1-255`);
+    expect(r.diagnostics.map(formatDiagnostic)).toContain(`${join(dir, 'part.conf')}:5:20: warning: (VI_1): VRID '300' not valid - must be between 1 & 255`);
   });
 
   it('a missing include is reported at the including line (a warning, as keepalived carries on)', () => {

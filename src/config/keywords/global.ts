@@ -121,7 +121,7 @@ const K: KeywordSpec<G>[] = [
   noEffect('bfd_process_name', 'bfd_process_name_handler', 'keepalived_bfd', NAMES, keep),
   noEffect('router_id', 'routerid_handler', 'the host name', 'identifies this host in SMTP alerts and SNMP, neither of which halo sends', (ctx, s, g) => { g.routerId = ctx.str(s); }),
   notImplemented('notification_email_from', 'emailfrom_handler', 'keepalived@HOSTNAME', SMTP, { apply: keep, uses: () => false }),
-  notImplemented('smtp_server', 'smtpserver_handler', '', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('smtp_server', 'smtpserver_handler', '', SMTP, { apply: (ctx, s, g) => { keep(ctx, s, g); ctx.smtp.server = s.keyword; }, uses: () => false }),
   notImplemented('smtp_helo_name', 'smtphelo_handler', 'the host name', SMTP, { apply: keep, uses: () => false }),
   notImplemented('smtp_connect_timeout', 'smtpto_handler', '30', SMTP, { apply: keep, uses: () => false }),
   notImplemented('notification_email', 'email_handler', '', SMTP, { apply: keep, uses: () => false }),
