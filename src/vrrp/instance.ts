@@ -350,8 +350,7 @@ export function sendAdvert(st: Step, priority: number): void {
   if (priority === 0) st.count('priorityZeroSent');
 }
 
-function sendGarps(st: Step, repeat: number): void {
-  const vips = allVips(st.s.cfg);
+export function sendGarps(st: Step, repeat: number, vips: VirtualIpAddress[] = allVips(st.s.cfg)): void {
   if (repeat <= 0 || vips.length === 0 || !ownLinkUp(st.s)) return;
   st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs });
 }
@@ -658,7 +657,8 @@ function onTimer(st: Step, timer: TimerName): void {
   }
 }
 
-function trackersChanged(st: Step): void {
+/** Re-judges effective priority and FAULT after a tracker (or, on reload, the config) changed. */
+export function trackersChanged(st: Step): void {
   const s = st.s;
   const prio = effectivePriority(s.basePriority, s.env.trackers, { links: s.links, scripts: s.scripts });
   if (prio !== s.effectivePriority) {

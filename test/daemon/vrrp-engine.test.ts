@@ -4,7 +4,7 @@
  * clock. Pins the shell's own duties — timers, I/O order, the supervisor channel, reload.
  */
 import { parseConfigText } from '../../src/config/load';
-import type { Model } from '../../src/config/model';
+import type { Model, VrrpScript } from '../../src/config/model';
 import type { AddressManager, VipSpec } from '../../src/net/addresses';
 import type { GarpSender } from '../../src/net/garp';
 import type { LinkEvent, LinkMonitor, LinkState } from '../../src/net/links';
@@ -28,6 +28,9 @@ class Host {
   readonly held: HeldInstance[] = [];
   readonly released: string[] = [];
   readonly logs: string[] = [];
+  /** What each vrrp_script's next run exits with (the fake runner's processes). */
+  readonly scriptOk: Record<string, boolean> = {};
+  scriptRuns = 0;
   engine!: VrrpEngine;
 
   constructor(readonly lan: Lan, readonly primary: string, text: string) {
@@ -77,6 +80,18 @@ class Host {
       onHeld: (h: HeldInstance) => this.held.push(h),
       onReleased: (n: string) => this.released.push(n),
       now: () => Date.now(),
+      // each script runs at start and every interval, like ScriptRunner, on the fake clock
+      runScripts: (defs: VrrpScript[], _sec: boolean, _log: unknown, onResult: (n: string, ok: boolean) => void) => {
+        const timers: NodeJS.Timeout[] = [];
+        const run = (d: VrrpScript) => {
+          this.scriptRuns++;
+          onResult(d.name, this.scriptOk[d.name] ?? true);
+        };
+        return {
+          start: () => defs.forEach((d) => (run(d), timers.push(setInterval(() => run(d), d.intervalMs)))),
+          stop: () => timers.forEach(clearInterval),
+        };
+      },
     };
   }
 
@@ -184,5 +199,32 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(a.state()).toBe('MASTER');
     expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.202']);
     expect(a.engine.states.get('VI_1')!.stats.becameMaster).toBe(1);
+  });
+
+  it('reload keeps a MASTER\'s weighted track_script (rise 3) priority: same adverts, the peer never takes over', async () => {
+    const script = `vrrp_script chk {\n  script "/bin/true"\n  interval 1\n  weight 60\n  rise 3\n  fall 3\n}\n`;
+    const track = '  track_script {\n    chk\n  }';
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', script + conf('BACKUP', 100, ['192.168.77.200/24'], track));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 130));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(10_000);
+    expect(a.state()).toBe('MASTER');
+    expect(a.engine.states.get('VI_1')!.effectivePriority).toBe(160);
+    const before = a.io.length;
+    const runsBefore = a.scriptRuns;
+    const next = parseConfigText(script + conf('BACKUP', 100, ['192.168.77.200/24'], `${track}\n  garp_master_repeat 3`), 'k.conf').model as Model;
+    await a.engine.reload(next);
+    await advance(10_000);
+    expect(a.scriptRuns).toBeGreaterThan(runsBefore); // the scripts do run again after the reload
+    const adverts = a.io.slice(before).filter((l) => l.startsWith('advert'));
+    expect(adverts.length).toBeGreaterThanOrEqual(9);
+    expect(new Set(adverts)).toEqual(new Set(['advert prio 160']));
+    expect(a.io.slice(before).filter((l) => !l.startsWith('advert'))).toEqual([]);
+    expect(a.state()).toBe('MASTER');
+    expect(b.state()).toBe('BACKUP');
+    expect(a.engine.states.get('VI_1')!.stats.becameMaster).toBe(1);
+    expect(a.logs.filter((l) => l.includes('effective priority'))).toEqual(['(VI_1) Changing effective priority from 100 to 160']);
   });
 });
