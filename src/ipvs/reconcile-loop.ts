@@ -145,6 +145,14 @@ export class ReconcileLoop {
     await this.applyOps(teardown(this.owned, actual, lvsFlushOnStop));
   }
 
+  /**
+   * Whether virtual server `vsId` (virtualServerId) has its quorum as of the last evaluation
+   * (keepalived's quorum_state_up); null before the first pass or for an unknown id.
+   */
+  quorumUp(vsId: string): boolean | null {
+    return this.state?.pools.get(vsId)?.quorumUp ?? null;
+  }
+
   /** Services halo owns now (serviceKeyString), for status. */
   ownedServices(): ReadonlySet<string> {
     return this.owned;
