@@ -15,6 +15,7 @@ import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor } from '../net/links';
 import type { VrrpTransport } from '../net/vrrp-socket';
+import { VrrpSockets } from './vrrp-sockets';
 import { decodePacket } from '../vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
@@ -65,7 +66,7 @@ export class VrrpEngine {
   readonly since = new Map<string, Date>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly transports = new Map<string, VrrpTransport>();
+  private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
   private scriptRunner: { start(): void; stop(): void } | null = null;
   private readonly groups = new Map<string, VrrpSyncGroup>();
@@ -77,6 +78,17 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
+    this.sockets = new VrrpSockets({
+      open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group),
+      ifindex: async (ifname) => {
+        const l = await deps.links.query(ifname);
+        return l.ok && l.value ? l.value.index : null;
+      },
+      log: deps.log,
+      onPacket: (ifname, pkt) => this.onPacket(ifname, pkt),
+      onDown: (ifname, reason) => this.feedInterface(ifname, { type: 'socket', up: false, reason }),
+      onUp: (ifname) => this.feedInterface(ifname, { type: 'socket', up: true }),
+    });
     for (const g of model.vrrpSyncGroups) {
       this.groups.set(g.name, g);
       this.groupStates.set(g.name, createSyncGroupState(g));
@@ -95,6 +107,10 @@ export class VrrpEngine {
     for (const e of residual.errors) log.warning(`residual VIP removal: ${e.message}`);
 
     links.onLink((ev) => {
+      if (this.sockets.has(ev.link.name)) {
+        if (ev.kind === 'removed') this.sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
+        else this.sockets.linkChanged(ev.link.name, ev.link.index);
+      }
       for (const [name, s] of this.states) {
         if (ev.link.name === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ev.link.name)) {
           this.feed(name, { type: 'interface', name: ev.link.name, up: ev.kind === 'change' ? ev.link.up : false });
@@ -198,26 +214,22 @@ export class VrrpEngine {
     for (const name of plan.add) this.feed(name, { type: 'startup' });
     // sockets of interfaces no instance uses any more
     const used = new Set(next.vrrpInstances.map((i) => i.interface));
-    for (const [ifname, t] of this.transports) {
-      if (!used.has(ifname)) {
-        t.close();
-        this.transports.delete(ifname);
-      }
-    }
+    for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
     this.startScripts();
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
     return plan;
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
-    if (this.transports.has(cfg.interface)) return;
     const unicastOnly = this.model.vrrpInstances
       .filter((i) => i.interface === cfg.interface)
       .every((i) => i.unicastPeers.length > 0);
-    const t = this.deps.openTransport(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
-    t.onPacket((pkt) => this.onPacket(cfg.interface, pkt));
-    t.onError((e) => this.deps.log.error(`VRRP socket on ${cfg.interface}: ${e.message}`));
-    this.transports.set(cfg.interface, t);
+    this.sockets.ensure(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+  }
+
+  /** Feeds `event` to every instance on interface `ifname`. */
+  private feedInterface(ifname: string, event: VrrpEvent): void {
+    for (const [name, s] of this.states) if (s.cfg.interface === ifname) this.feed(name, event);
   }
 
   private onPacket(ifname: string, pkt: Buffer): void {
@@ -360,8 +372,11 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'sendAdvert': {
-        const t = this.transports.get(a.interface);
-        if (!t) return;
+        const t = this.sockets.get(a.interface);
+        if (!t) {
+          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${a.interface}`);
+          return;
+        }
         for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
         return;
       }
@@ -425,8 +440,7 @@ export class VrrpEngine {
     this.timers.clear();
     this.scriptRunner?.stop();
     await Promise.all(this.queues.values());
-    for (const t of this.transports.values()) t.close();
-    this.transports.clear();
+    this.sockets.closeAll();
   }
 }
 

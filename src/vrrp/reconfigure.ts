@@ -82,6 +82,7 @@ export function reconfigure(old: InstanceState, newConfig: VrrpInstance, environ
     ipId: old.ipId,
     vipsSet: old.vipsSet,
     scripts,
+    socketError: old.socketError,
     timers: { ...old.timers },
     lastTransition: old.lastTransition,
     stats: old.stats,

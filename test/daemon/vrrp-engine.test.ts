@@ -23,7 +23,12 @@ class Lan {
 class Host {
   readonly vips = new Set<string>();
   readonly io: string[] = [];
-  private readonly receivers: Array<(p: Buffer, src: string) => void> = [];
+  private receivers: Array<(p: Buffer, src: string) => void> = [];
+  /** Opens of a VRRP socket so far, and how many of the next ones fail. */
+  opens = 0;
+  openFails = 0;
+  /** Makes the current VRRP socket report a receive error. */
+  failSocket: (message: string) => void = () => undefined;
   private linkCb: ((e: LinkEvent) => void) | null = null;
   readonly held: HeldInstance[] = [];
   readonly released: string[] = [];
@@ -63,19 +68,34 @@ class Host {
       close: () => undefined,
     };
     const garp: GarpSender = { announce: async (a) => (this.io.push(`garp ${a.vips.join(',')} x${a.repeat}`), ok(a.vips.length * a.repeat)) };
-    const transport: VrrpTransport = {
-      send: async (pkt: Buffer) => {
-        this.io.push(`advert prio ${pkt[20 + 2]}`);
-        for (const h of this.lan.hosts) if (h !== this) h.receivers.forEach((r) => r(Buffer.from(pkt), this.primary));
-      },
-      onPacket: (cb) => this.receivers.push(cb),
-      onError: () => undefined,
-      close: () => undefined,
+    const openTransport = (): VrrpTransport => {
+      if (this.openFails > 0) {
+        this.openFails--;
+        throw new Error('ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0');
+      }
+      this.opens++;
+      const receivers: Array<(p: Buffer, src: string) => void> = [];
+      let closed = false;
+      const t: VrrpTransport = {
+        send: async (pkt: Buffer) => {
+          if (closed) throw new Error('EBADF sending VRRP: socket closed');
+          this.io.push(`advert prio ${pkt[20 + 2]}`);
+          for (const h of this.lan.hosts) if (h !== this) h.receivers.forEach((r) => r(Buffer.from(pkt), this.primary));
+        },
+        onPacket: (cb) => receivers.push(cb),
+        onError: (cb) => (this.failSocket = (m: string) => cb(Object.assign(new Error(m), { code: 'ENETDOWN' }) as never)),
+        close: () => {
+          closed = true;
+          this.receivers = [];
+        },
+      };
+      this.receivers = receivers;
+      return t;
     };
     const logger = { error: log, warning: log, notice: log, info: log, debug: log, close: () => undefined };
     return {
       addresses, links, garp, log: logger,
-      openTransport: () => transport,
+      openTransport,
       notify: new NotifyRunner({ enableScriptSecurity: false, log: logger }),
       onHeld: (h: HeldInstance) => this.held.push(h),
       onReleased: (n: string) => this.released.push(n),
@@ -226,5 +246,57 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(b.state()).toBe('BACKUP');
     expect(a.engine.states.get('VI_1')!.stats.becameMaster).toBe(1);
     expect(a.logs.filter((l) => l.includes('effective priority'))).toEqual(['(VI_1) Changing effective priority from 100 to 160']);
+  });
+
+  it('a VRRP socket error: MASTER → FAULT, priority 0 sent through the reopened socket, VIPs released; back after the 1 s re-check, and preempts again', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    const io0 = a.io.length;
+    a.failSocket('ENETDOWN receiving on the VRRP socket of eth0');
+    await advance(10);
+    expect(a.state()).toBe('FAULT');
+    expect(a.opens).toBe(2); // reopened at once
+    expect(a.io.slice(io0)).toEqual(['advert prio 0', 'remove 192.168.77.200']);
+    expect(a.released).toEqual(['VI_1']);
+    expect(a.logs).toContain('VRRP socket on eth0: ENETDOWN receiving on the VRRP socket of eth0; reopening (next check in 1 s)');
+    await advance(700);
+    expect(b.state()).toBe('MASTER');
+    expect([...b.vips]).toEqual(['192.168.77.200']);
+    await advance(400);
+    expect(a.logs).toContain('VRRP socket on eth0 reopened');
+    expect(a.state()).toBe('BACKUP');
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    expect(b.state()).toBe('BACKUP');
+  });
+
+  it('a socket that cannot be reopened: FAULT stays, re-checks back off 1 s, 2 s, 4 s; recovery when the open works', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    await a.engine.start();
+    await advance(5000);
+    a.openFails = 3; // the immediate reopen and the re-checks at +1 s and +3 s fail
+    a.failSocket('EBADF receiving on the VRRP socket of eth0');
+    await advance(10);
+    expect(a.state()).toBe('FAULT');
+    expect(a.logs).toContain('(VI_1) cannot send advert with priority 0: no working VRRP socket on eth0');
+    expect([...a.vips]).toEqual([]);
+    await advance(3100);
+    expect(a.state()).toBe('FAULT');
+    expect(a.logs.filter((l) => l.startsWith('reopening VRRP socket on eth0 failed'))).toEqual([
+      'reopening VRRP socket on eth0 failed: ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0',
+      'reopening VRRP socket on eth0 failed: ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0; next check in 2 s',
+      'reopening VRRP socket on eth0 failed: ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0; next check in 4 s',
+    ]);
+    await advance(4000);
+    expect(a.opens).toBe(2);
+    expect(a.state()).toBe('BACKUP');
+    await advance(4000);
+    expect(a.state()).toBe('MASTER');
   });
 });
