@@ -161,10 +161,12 @@ export class KernelLvsEngine implements LvsEngine {
           lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.result === 'success', detail: lc.result === 'success' ? '' : lc.result } : null,
         };
       });
+      const service = virtualServerId(vs, this.model.virtualServerGroups);
       return {
-        service: virtualServerId(vs, this.model.virtualServerGroups),
+        service,
         scheduler: vs.lvsSched,
-        quorumUp: true,
+        // keepalived's quorum_state_up as the pool rules last judged it (up until the first pass)
+        quorumUp: this.loop?.quorumUp(service) ?? true,
         realServers,
       };
     });

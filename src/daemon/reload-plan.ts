@@ -13,6 +13,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Model, VirtualIpAddress, VrrpInstance } from '../config/model';
+import { vipDiff } from '../vrrp/reconfigure';
 
 export interface InstanceUpdate {
   name: string;
@@ -31,8 +32,6 @@ export interface VrrpReloadPlan {
 function withoutLocations<T>(x: T): T {
   return JSON.parse(JSON.stringify(x, (k, v) => (k === 'location' ? undefined : v)));
 }
-
-const vipKey = (v: VirtualIpAddress) => `${v.address}/${v.prefixLen} ${v.dev} ${v.scope} ${v.label ?? ''} ${v.broadcast ?? ''}`;
 
 function sameIdentity(a: VrrpInstance, b: VrrpInstance): boolean {
   return a.interface === b.interface && a.virtualRouterId === b.virtualRouterId && a.version === b.version && a.family === b.family
@@ -58,12 +57,11 @@ export function planVrrpReload(oldModel: Model, newModel: Model): VrrpReloadPlan
     } else if (globalsSame && isDeepStrictEqual(withoutLocations(o), withoutLocations(n))) {
       plan.keep.push(n.name);
     } else {
-      const before = new Map([...o.virtualIpAddresses, ...o.virtualIpAddressesExcluded].map((v) => [vipKey(v), v]));
-      const after = new Map([...n.virtualIpAddresses, ...n.virtualIpAddressesExcluded].map((v) => [vipKey(v), v]));
+      const d = vipDiff(o, n);
       plan.update.push({
         name: n.name,
-        vipsAdded: [...after].filter(([k]) => !before.has(k)).map(([, v]) => v),
-        vipsRemoved: [...before].filter(([k]) => !after.has(k)).map(([, v]) => v),
+        vipsAdded: d.added,
+        vipsRemoved: d.removed,
       });
     }
   }

@@ -10,15 +10,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, VirtualIpAddress, VrrpInstance, VrrpSyncGroup } from '../config/model';
+import type { Model, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor } from '../net/links';
 import type { VrrpTransport } from '../net/vrrp-socket';
+import { VrrpSockets } from './vrrp-sockets';
 import { decodePacket } from '../vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
-import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../vrrp/sync-group';
-import { createScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
+import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { reconfigure } from '../vrrp/reconfigure';
+import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
 import { planVrrpReload, VrrpReloadPlan } from './reload-plan';
@@ -38,7 +40,18 @@ export interface VrrpEngineDeps {
   onReleased?(instance: string): void;
   /** Monotonic ms; injectable for tests. */
   now?: () => number;
+  /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
+  runScripts?: ScriptRunnerFactory;
 }
+
+export type ScriptRunnerFactory = (
+  scripts: VrrpScript[],
+  scriptSecurity: boolean,
+  log: Logger,
+  onResult: (name: string, ok: boolean) => void,
+) => { start(): void; stop(): void };
+
+const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => new ScriptRunner(scripts, security, log, onResult);
 
 const monotonic = (): number => performance.now();
 const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio'];
@@ -53,9 +66,9 @@ export class VrrpEngine {
   readonly since = new Map<string, Date>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly transports = new Map<string, VrrpTransport>();
+  private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
-  private scriptRunner: ScriptRunner | null = null;
+  private scriptRunner: { start(): void; stop(): void } | null = null;
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
@@ -65,6 +78,17 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
+    this.sockets = new VrrpSockets({
+      open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group),
+      ifindex: async (ifname) => {
+        const l = await deps.links.query(ifname);
+        return l.ok && l.value ? l.value.index : null;
+      },
+      log: deps.log,
+      onPacket: (ifname, pkt) => this.onPacket(ifname, pkt),
+      onDown: (ifname, reason) => this.feedInterface(ifname, { type: 'socket', up: false, reason }),
+      onUp: (ifname) => this.feedInterface(ifname, { type: 'socket', up: true }),
+    });
     for (const g of model.vrrpSyncGroups) {
       this.groups.set(g.name, g);
       this.groupStates.set(g.name, createSyncGroupState(g));
@@ -83,6 +107,10 @@ export class VrrpEngine {
     for (const e of residual.errors) log.warning(`residual VIP removal: ${e.message}`);
 
     links.onLink((ev) => {
+      if (this.sockets.has(ev.link.name)) {
+        if (ev.kind === 'removed') this.sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
+        else this.sockets.linkChanged(ev.link.name, ev.link.index);
+      }
       for (const [name, s] of this.states) {
         if (ev.link.name === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ev.link.name)) {
           this.feed(name, { type: 'interface', name: ev.link.name, up: ev.kind === 'change' ? ev.link.up : false });
@@ -95,9 +123,9 @@ export class VrrpEngine {
     for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
   }
 
-  /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
-  private async createState(cfg: VrrpInstance): Promise<InstanceState> {
-    const { log, addresses, links } = this.deps;
+  /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */
+  private async environment(cfg: VrrpInstance): Promise<{ ifindex: number; primary: string; links: Record<string, boolean> }> {
+    const { addresses, links } = this.deps;
     const vipAddrs = this.allVips().map((v) => v.address);
     const link = await links.query(cfg.interface);
     if (!link.ok) throw link.error;
@@ -111,15 +139,21 @@ export class VrrpEngine {
       const l = await links.query(t.name);
       linkStates[t.name] = l.ok && l.value ? l.value.up : false;
     }
-    const state = createInstanceState(cfg, primary, {
+    return { ifindex: link.value.index, primary, links: linkStates };
+  }
+
+  /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
+  private async createState(cfg: VrrpInstance): Promise<InstanceState> {
+    const env = await this.environment(cfg);
+    const state = createInstanceState(cfg, env.primary, {
       globalDefs: this.model.globalDefs,
       vrrpScripts: this.model.vrrpScripts,
       syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
-      links: linkStates,
+      links: env.links,
     });
-    for (const w of state.env.warnings) log.warning(w);
+    for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
-    this.openSocket(cfg, link.value.index);
+    this.openSocket(cfg, env.ifindex);
     return state;
   }
 
@@ -147,55 +181,55 @@ export class VrrpEngine {
     }
     for (const name of [...this.groupStates.keys()]) if (!this.groups.has(name)) this.groupStates.delete(name);
     const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
+    // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
+    this.scriptRunner?.stop();
+    this.scriptRunner = null;
+    this.carryScripts();
+    const scriptStates: Record<string, boolean | null> = {};
+    for (const [name, t] of this.scripts) scriptStates[name] = t.up;
     for (const u of plan.update) {
       const old = this.states.get(u.name)!;
-      const fresh = await this.createState(byName.get(u.name)!);
-      this.since.set(u.name, this.since.get(u.name) ?? new Date());
-      const merged: InstanceState = {
-        ...fresh,
-        state: old.state, wantState: old.wantState, masterAdverIntMs: old.masterAdverIntMs,
-        masterAddress: old.masterAddress, masterPriority: old.masterPriority, preemptTime: old.preemptTime,
-        ipId: old.ipId, vipsSet: old.vipsSet, timers: old.timers, lastTransition: old.lastTransition,
-        stats: old.stats, dropLog: old.dropLog,
-        links: { ...fresh.links, ...old.links }, scripts: { ...fresh.scripts, ...old.scripts },
-      };
-      this.states.set(u.name, merged);
+      const cfg = byName.get(u.name)!;
+      const env = await this.environment(cfg);
+      const group = cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null;
+      const r = reconfigure(old, cfg, {
+        now: this.now(),
+        primaryAddress: env.primary,
+        links: env.links,
+        scripts: scriptStates,
+        globalDefs: next.globalDefs,
+        vrrpScripts: next.vrrpScripts,
+        syncGroup: group,
+      });
       log.info(`(${u.name}) configuration changed; keeping state ${old.state}`);
-      if (old.vipsSet) {
-        if (u.vipsRemoved.length > 0) this.enqueue(u.name, () => this.io({ type: 'removeVips', instance: u.name, vips: u.vipsRemoved }));
-        if (u.vipsAdded.length > 0) {
-          this.enqueue(u.name, () => this.io({ type: 'addVips', instance: u.name, vips: u.vipsAdded }));
-          this.enqueue(u.name, () => this.io({ type: 'sendGarps', instance: u.name, vips: u.vipsAdded, repeat: merged.cfg.garpMasterRepeat, intervalMs: merged.env.garpIntervalMs }));
-        }
-      }
-      if (old.state === 'MASTER') this.deps.onHeld?.(this.heldOf(merged));
+      this.openSocket(cfg, env.ifindex);
+      this.commit(r.state);
+      this.execute(r.actions);
+      const now = this.states.get(u.name)!;
+      if (r.state.env.syncGroup && (now.state !== old.state || now.wantState !== old.wantState)) this.regroup(u.name);
+      const after = this.states.get(u.name)!;
+      if (after.state === 'MASTER') this.deps.onHeld?.(this.heldOf(after));
     }
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
     for (const name of plan.add) this.feed(name, { type: 'startup' });
     // sockets of interfaces no instance uses any more
     const used = new Set(next.vrrpInstances.map((i) => i.interface));
-    for (const [ifname, t] of this.transports) {
-      if (!used.has(ifname)) {
-        t.close();
-        this.transports.delete(ifname);
-      }
-    }
-    this.scriptRunner?.stop();
-    this.scripts.clear();
+    for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
     this.startScripts();
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
     return plan;
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
-    if (this.transports.has(cfg.interface)) return;
     const unicastOnly = this.model.vrrpInstances
       .filter((i) => i.interface === cfg.interface)
       .every((i) => i.unicastPeers.length > 0);
-    const t = this.deps.openTransport(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
-    t.onPacket((pkt) => this.onPacket(cfg.interface, pkt));
-    t.onError((e) => this.deps.log.error(`VRRP socket on ${cfg.interface}: ${e.message}`));
-    this.transports.set(cfg.interface, t);
+    this.sockets.ensure(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+  }
+
+  /** Feeds `event` to every instance on interface `ifname`. */
+  private feedInterface(ifname: string, event: VrrpEvent): void {
+    for (const [name, s] of this.states) if (s.cfg.interface === ifname) this.feed(name, event);
   }
 
   private onPacket(ifname: string, pkt: Buffer): void {
@@ -208,13 +242,26 @@ export class VrrpEngine {
     this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
   }
 
-  private startScripts(): void {
+  /** The vrrp_scripts some instance or sync group tracks. */
+  private usedScripts(): VrrpScript[] {
     const used = new Set(this.model.vrrpInstances.flatMap((i) => i.trackScripts.map((t) => t.name)));
     for (const g of this.model.vrrpSyncGroups) for (const t of g.trackScripts) used.add(t.name);
-    const defs = this.model.vrrpScripts.filter((s) => used.has(s.name));
+    return this.model.vrrpScripts.filter((s) => used.has(s.name));
+  }
+
+  /** Trackers for the scripts now in use: carried by name from before, new ones from init_state. */
+  private carryScripts(): void {
+    const defs = this.usedScripts();
+    const carried = new Map(defs.map((d) => [d.name, carryScriptTracker(this.scripts.get(d.name), d)]));
+    this.scripts.clear();
+    for (const [n, t] of carried) this.scripts.set(n, t);
+  }
+
+  private startScripts(): void {
+    const defs = this.usedScripts();
+    this.carryScripts();
     if (defs.length === 0) return;
-    for (const d of defs) this.scripts.set(d.name, createScriptTracker(d));
-    this.scriptRunner = new ScriptRunner(defs, this.model.globalDefs.enableScriptSecurity, this.deps.log, (name, ok) => {
+    this.scriptRunner = (this.deps.runScripts ?? realScripts)(defs, this.model.globalDefs.enableScriptSecurity, this.deps.log, (name, ok) => {
       const def = defs.find((d) => d.name === name)!;
       const r = scriptResult(this.scripts.get(name)!, def, ok);
       this.scripts.set(name, r.state);
@@ -224,6 +271,22 @@ export class VrrpEngine {
       }
     });
     this.scriptRunner.start();
+  }
+
+  /** Lets member `name`'s sync group follow a change made outside `step` (a reload). */
+  private regroup(name: string): void {
+    const s = this.states.get(name)!;
+    const group = this.groupStates.get(s.env.syncGroup!);
+    if (!group) return;
+    const members: Record<string, InstanceState> = {};
+    for (const m of group.members) {
+      const ms = this.states.get(m);
+      if (ms) members[m] = ms;
+    }
+    const r = syncGroupStep(group, members, name, this.now());
+    this.groupStates.set(group.name, r.group);
+    for (const ms of Object.values(r.members)) this.commit(ms);
+    this.execute(r.actions);
   }
 
   /** Step one instance (through its sync group if it has one) and carry out the actions. */
@@ -309,8 +372,11 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'sendAdvert': {
-        const t = this.transports.get(a.interface);
-        if (!t) return;
+        const t = this.sockets.get(a.interface);
+        if (!t) {
+          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${a.interface}`);
+          return;
+        }
         for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
         return;
       }
@@ -374,8 +440,7 @@ export class VrrpEngine {
     this.timers.clear();
     this.scriptRunner?.stop();
     await Promise.all(this.queues.values());
-    for (const t of this.transports.values()) t.close();
-    this.transports.clear();
+    this.sockets.closeAll();
   }
 }
 

@@ -53,11 +53,17 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
   });
-  const control = await startControlServer(opts.controlSocket, (req) => {
-    if (req.cmd === 'status') return director.status();
-    if (req.cmd === 'reload') return director.reload();
-    throw new Error(`unknown command '${req.cmd}'`);
-  });
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+  try {
+    control = await startControlServer(opts.controlSocket, (req) => {
+      if (req.cmd === 'status') return director.status();
+      if (req.cmd === 'reload') return director.reload();
+      throw new Error(`unknown command '${req.cmd}'`);
+    });
+  } catch (err) {
+    log.error(`cannot start: ${(err as Error).message}`);
+    return 1;
+  }
   let metricsServer: { close(): void } | null = null;
   if (opts.metricsListen) {
     const l = parseListen(opts.metricsListen)!;
