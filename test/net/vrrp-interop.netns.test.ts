@@ -5,24 +5,16 @@
  * checksum covers only the VRRP message, so it stays valid under our IPv4 header) — it leaves
  * MASTER for BACKUP, logging the advert from our address.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Agent } from './support/agent-client';
-import { ADDR_A, ADDR_B, IF, Pair, createPair, ipJson, isRoot, until } from './support/netns';
+import { ADDR_A, ADDR_B, IF, Pair, createPair, ipJson, until } from './support/netns';
+import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/keepalived-2.2.7/hex');
-const V2_ADVERT = Buffer.from(fs.readFileSync(path.join(FIXTURES, 'v2-pass-advert.ip.hex'), 'utf8').trim(), 'hex');
-
-const hasKeepalived = (() => {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const V2_ADVERT_HEX = path.join(FIXTURES, 'v2-pass-advert.ip.hex');
 
 const CONFIG = `global_defs {
     router_id hnet-b
@@ -44,7 +36,7 @@ vrrp_instance VI_1 {
 }
 `;
 
-const d = isRoot() && hasKeepalived ? describe : describe.skip;
+const d = describeNeeding(root, tool('keepalived'), file(V2_ADVERT_HEX, 'the shared keepalived 2.2.7 fixtures'));
 
 d('VRRP socket interop with keepalived 2.2.7 (netns)', () => {
   let pair: Pair;
@@ -109,7 +101,7 @@ d('VRRP socket interop with keepalived 2.2.7 (netns)', () => {
     const after = () => log.slice(since);
 
     // Our advert: keepalived's own v2 PASS priority-150 message under an IPv4 header from A.
-    const packet = Buffer.from(V2_ADVERT);
+    const packet = Buffer.from(fs.readFileSync(V2_ADVERT_HEX, 'utf8').trim(), 'hex');
     packet.set([192, 0, 2, 1], 12);
     for (let i = 0; i < 3 && !after().includes('Entering BACKUP STATE'); i++) {
       await a.call('vrrp.send', sock, packet.toString('hex'), '224.0.0.18');

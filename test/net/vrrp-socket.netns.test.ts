@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Agent } from './support/agent-client';
 import { REGISTER } from './support/agent-client';
-import { ADDR_A, ADDR_B, IF, Pair, createPair, ipJson, isRoot } from './support/netns';
+import { ADDR_A, ADDR_B, IF, Pair, createPair, ipJson } from './support/netns';
+import { describeNeeding, root } from '../support/prerequisites';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/keepalived-2.2.7/hex');
 /** The VRRPv3 message keepalived 2.2.7 sent (after its 20-byte IPv4 header). */
@@ -27,7 +28,7 @@ function ipv4(src: string, dst: string, payload: Buffer, id: number): Buffer {
   return Buffer.concat([h, payload]);
 }
 
-const d = isRoot() ? describe : describe.skip;
+const d = describeNeeding(root);
 
 d('VRRP socket (netns)', () => {
   let pair: Pair;
