@@ -104,7 +104,7 @@ d('IPVS reconcile (kernel VM)', () => {
     expect((await client.listServices()).map((s) => serviceKeyString(s.key))).toEqual(['UDP 172.16.0.1:53']);
   });
 
-  test('10,000 services x 4 destinations: one changed weight is one netlink operation, well under 100 ms', async () => {
+  test('10,000 services x 4 destinations: one changed weight is one netlink operation (its time: test/bench/ipvs/run.sh)', async () => {
     const vss: VirtualServer[] = [];
     for (let i = 0; i < 10000; i++) {
       vss.push(
@@ -122,18 +122,10 @@ d('IPVS reconcile (kernel VM)', () => {
     expect(actual).toHaveLength(10000);
 
     vss[4321].realServers[2].weight = 7;
-    const t0 = process.hrtime.bigint();
     const next = buildDesired(input, initialCheckerUp, start.state);
     const ops = diff(next.services, actual, { owned, lvsFlush: false });
-    const t1 = process.hrtime.bigint();
-    await applyAll(ops);
-    const t2 = process.hrtime.bigint();
     expect(ops.map((o) => o.op)).toEqual(['edit-dest']);
-    const decideMs = Number(t1 - t0) / 1e6;
-    const applyMs = Number(t2 - t1) / 1e6;
-    // eslint-disable-next-line no-console
-    console.log(`one changed weight in 10,000 services: desired+diff ${decideMs.toFixed(1)} ms, apply ${applyMs.toFixed(1)} ms, ${ops.length} op`);
-    expect(applyMs).toBeLessThan(100);
+    await applyAll(ops);
     expect(sh('ipvsadm', ['-Ln', '-t', '10.100.16.225:80'])).toMatch(/10\.200\.225\.3:80\s+Masq\s+7\s/);
   });
 
