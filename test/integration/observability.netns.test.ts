@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Directors, HALO, waitSoleHolder } from '../support/directors';
+import { Directors, HALO, hearsMaster, waitInstance, waitSoleHolder } from '../support/directors';
 import { Topology } from '../support/netns';
 import { conf, instance } from './vrrp-conf';
 import { describeNeeding, file, root } from '../support/prerequisites';
@@ -40,8 +40,8 @@ d('observability (netns)', () => {
       const fast = { version: 3 as const, advertInt: 0.1 };
       const a = dirs.halo('lb1', conf('lb1', instance({ ...fast, state: 'MASTER', priority: 150 })), ['--metrics-listen', '127.0.0.1:9464']);
       await waitSoleHolder(topo, ['lb1', 'lb2'], 'lb1', VIP, 10_000);
-      dirs.halo('lb2', conf('lb2', instance({ ...fast, priority: 100 })));
-      await new Promise((r) => setTimeout(r, 1000));
+      const b = dirs.halo('lb2', conf('lb2', instance({ ...fast, priority: 100 })));
+      await waitInstance(b, 'VI_1', hearsMaster(6), 30_000, 'BACKUP hearing the master');
       expect(statSync(a.socket).mode & 0o777).toBe(0o600);
       expect(statSync(dirname(a.socket)).mode & 0o077).toBe(0);
 

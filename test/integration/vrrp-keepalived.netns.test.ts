@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Directors, HALO, RunningDirector, waitFor, waitSoleHolder } from '../support/directors';
+import { Directors, HALO, hearsMaster, RunningDirector, statusOf, waitFor, waitInstance, waitSoleHolder } from '../support/directors';
 import { sh, Topology } from '../support/netns';
 import { conf, instance, InstanceOpts } from './vrrp-conf';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
@@ -79,7 +79,6 @@ d('halo with keepalived 2.2.7 (netns)', () => {
   ];
 
   describe.each(modes)('halo ↔ keepalived 2.2.7: $title', ({ o }) => {
-    const settle = (o.advertInt ?? 1) * 5000;
 
     function noComplaints(ka: RunningDirector): void {
       const bad = ka.log().split('\n').filter((l) => KEEPALIVED_COMPLAINT.test(l) && !/script|SECURITY/i.test(l));
@@ -92,12 +91,14 @@ d('halo with keepalived 2.2.7 (netns)', () => {
       const ka = dirs.keepalived('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
       await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
       const h = dirs.halo('lb2', conf('lb2', instance({ ...o, priority: 100 })));
-      await new Promise((r) => setTimeout(r, settle));
+      await waitInstance(h, 'VI_1', hearsMaster(5), 60_000, 'BACKUP hearing keepalived');
       expect(h.log()).not.toContain('Entering MASTER STATE');
       ka.signal('SIGTERM');
       await ka.exited;
-      await waitSoleHolder(topo, LBS, 'lb2', VIP, 5000);
-      await new Promise((r) => setTimeout(r, settle)); // halo as master, seen by tshark
+      await waitSoleHolder(topo, LBS, 'lb2', VIP, 15_000);
+      // halo as master for a few adverts, seen by tshark
+      const sent = (await statusOf(h)).instances[0].advertsSent;
+      await waitInstance(h, 'VI_1', (i) => i.advertsSent >= sent + 4, 30_000, 'sending adverts as MASTER');
       const ka2 = dirs.keepalived('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
       await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
       const pcap = await cap.stop();
@@ -112,15 +113,18 @@ d('halo with keepalived 2.2.7 (netns)', () => {
       const h = dirs.halo('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
       await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
       const ka = dirs.keepalived('lb2', conf('lb2', instance({ ...o, priority: 100 })));
-      await new Promise((r) => setTimeout(r, settle));
+      // keepalived has no status socket: wait for its BACKUP line, then give it five adverts
+      expect(await waitFor(() => ka.log().includes('(VI_1) Entering BACKUP STATE'), 30_000)).toBe(true);
+      const heard = (await statusOf(h)).instances[0].advertsSent;
+      await waitInstance(h, 'VI_1', (i) => i.advertsSent >= heard + 5, 30_000, 'sending five more adverts');
       expect(ka.log()).not.toContain('Entering MASTER STATE');
       h.signal('SIGTERM');
       expect(await h.exited).toBe(0);
-      await waitSoleHolder(topo, LBS, 'lb2', VIP, 5000);
+      await waitSoleHolder(topo, LBS, 'lb2', VIP, 15_000);
       expect(ka.log()).toContain('(VI_1) Backup received priority 0 advertisement');
       dirs.halo('lb1', conf('lb1', instance({ ...o, state: 'MASTER', priority: 150 })));
       await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
-      expect(await waitFor(() => /Entering BACKUP STATE/.test(ka.log().split('Entering MASTER STATE').pop() ?? ''), 5000)).toBe(true);
+      expect(await waitFor(() => /Entering BACKUP STATE/.test(ka.log().split('Entering MASTER STATE').pop() ?? ''), 15_000)).toBe(true);
       noComplaints(ka);
     });
   });
@@ -139,11 +143,13 @@ d('halo with keepalived 2.2.7 (netns)', () => {
       await cap.ready;
       const a = dirs.halo('lb1', conf('lb1', instance({ ...o, v3ChecksumAsV2: true, state: 'MASTER', priority: 150 })));
       await waitSoleHolder(topo, LBS, 'lb1', VIP, 15_000);
-      dirs.halo('lb2', conf('lb2', instance({ ...o, v3ChecksumAsV2: true, priority: 100 })));
-      expect(await waitFor(() => checksumStatuses(cap.file, '192.168.77.11', true).length > 2, 5000, 200)).toBe(true);
+      const b = dirs.halo('lb2', conf('lb2', instance({ ...o, v3ChecksumAsV2: true, priority: 100 })));
+      // lb2 accepts lb1's RFC 9568 adverts: it stays BACKUP hearing them
+      await waitInstance(b, 'VI_1', hearsMaster(5), 30_000, 'BACKUP hearing the master');
+      expect(await waitFor(() => checksumStatuses(cap.file, '192.168.77.11', true).length > 2, 15_000, 200)).toBe(true);
       a.signal('SIGTERM');
-      await waitSoleHolder(topo, LBS, 'lb2', VIP, 3000);
-      expect(await waitFor(() => checksumStatuses(cap.file, '192.168.77.12', true).length > 2, 5000, 200)).toBe(true);
+      await waitSoleHolder(topo, LBS, 'lb2', VIP, 15_000);
+      expect(await waitFor(() => checksumStatuses(cap.file, '192.168.77.12', true).length > 2, 15_000, 200)).toBe(true);
       const pcap = await cap.stop();
       for (const src of ['192.168.77.11', '192.168.77.12']) {
         const st = checksumStatuses(pcap, src, true);
