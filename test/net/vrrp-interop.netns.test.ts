@@ -86,7 +86,7 @@ d('VRRP socket interop with keepalived 2.2.7 (netns)', () => {
     ka.stderr!.on('data', (d) => (log += d));
 
     // keepalived becomes MASTER after Master_Down_Interval (3 × 1 s + skew 0.61 s) and adverts.
-    const advert = await a.waitEvent((e) => e.event === 'packet' && e.socket === sock, 10000);
+    const advert = await a.waitEvent((e) => e.event === 'packet' && e.socket === sock, 20_000);
     const rx = Buffer.from(advert.hex, 'hex');
     expect(advert.source).toBe(ADDR_B);
     expect(rx[8]).toBe(255); // TTL
@@ -97,19 +97,20 @@ d('VRRP socket interop with keepalived 2.2.7 (netns)', () => {
     const since = await until(() => {
       const at = log.indexOf('(VI_1) Entering MASTER STATE');
       return at >= 0 ? at : null;
-    }, 2000);
+    }, 15_000);
     const after = () => log.slice(since);
 
     // Our advert: keepalived's own v2 PASS priority-150 message under an IPv4 header from A.
     const packet = Buffer.from(fs.readFileSync(V2_ADVERT_HEX, 'utf8').trim(), 'hex');
     packet.set([192, 0, 2, 1], 12);
-    for (let i = 0; i < 3 && !after().includes('Entering BACKUP STATE'); i++) {
+    // one advert should do; resend once a second (as a master would) until keepalived says so
+    for (let i = 0; i < 15 && !after().includes('Entering BACKUP STATE'); i++) {
       await a.call('vrrp.send', sock, packet.toString('hex'), '224.0.0.18');
-      await new Promise((r) => setTimeout(r, 1000));
+      await until(() => after().includes('Entering BACKUP STATE'), 1000).catch(() => undefined);
     }
     expect(after()).toMatch(/\(VI_1\) Entering BACKUP STATE/);
     expect(after()).toContain(ADDR_A);
     expect(after()).not.toMatch(/checksum|auth|TTL|invalid/i);
     await a.call('vrrp.close', sock);
-  }, 30000);
+  }, 60000);
 });
