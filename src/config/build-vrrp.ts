@@ -222,8 +222,10 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     accept,
     strictMode: strict,
     v3ChecksumAsV2: d.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
-    lowerPrioNoAdvert: d.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert,
-    higherPrioSendAdvert: d.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
+    // Unset, strict mode means no advert in reply to a lower priority and none on a higher one
+    // (vrrp.c vrrp_complete_instance), whatever global_defs says.
+    lowerPrioNoAdvert: d.lowerPrioNoAdvert ?? (strict ? true : g.vrrpLowerPrioNoAdvert),
+    higherPrioSendAdvert: d.higherPrioSendAdvert ?? (strict ? false : g.vrrpHigherPrioSendAdvert),
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     notify: d.notify,
