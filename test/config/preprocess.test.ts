@@ -8,7 +8,7 @@ import { load, messages, model } from './helpers';
 describe('$NAME parameters', () => {
   it('substitutes $NAME and ${NAME}, including inside words', () => {
     const m = model(
-      '$IF=eth3\n$VRID = 77\n$NET=10.1.2\nvrrp_instance VI_1 {\n interface $IF\n virtual_router_id ${VRID}\n' +
+      '$IF=eth3\n$VRID=77\n$NET=10.1.2\nvrrp_instance VI_1 {\n interface $IF\n virtual_router_id ${VRID}\n' +
         ' virtual_ipaddress {\n  ${NET}.5/24 dev $IF\n }\n}\n',
     );
     const i = m.vrrpInstances[0];
@@ -108,7 +108,7 @@ describe('include', () => {
 
   it('a missing include is reported at the including line (a warning, as keepalived carries on)', () => {
     const top = write('top.conf', 'global_defs {\n}\n  include nothere/*.conf\n');
-    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:3:3: warning: include file(s) 'nothere/*.conf' not found`]);
+    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:3:3: warning: Config files missing 'nothere/*.conf'.`]);
     expect(loadConfig(top, { strict: true }).model).toBeNull();
   });
 
