@@ -21,7 +21,8 @@ export const keepalivedLexer = moo.compile({
   string: /"[^"\n]*"?/,
   // Words end at C-locale blanks only, as keepalived's alloc_strvec(): a no-break space or any
   // other non-ASCII character is part of a word, so every input has a token and moo never throws.
-  word: /[^ \t\n\v\f\r{}"#!]+/,
+  // `\#` and `\!` are a literal # and ! (keepalived's decomment()), not a comment.
+  word: /(?:\\[#!]|[^ \t\n\v\f\r{}"#!])+/,
 });
 
 export type TokenType = 'words' | 'nl' | 'lbrace' | 'rbrace';
@@ -124,7 +125,7 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
         continue;
       }
       case 'word':
-        words = addWord(out, words, t, t.text, false);
+        words = addWord(out, words, t, t.text.indexOf('\\') < 0 ? t.text : t.text.replace(/\\([#!])/g, '$1'), false);
         continue;
       case 'lbrace': {
         const prev = out.length > 0 ? out[out.length - 1] : undefined;

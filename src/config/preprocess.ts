@@ -134,7 +134,7 @@ class Preprocessor {
       const clean = decomment(raw);
       if (clean === '') continue;
       const at: Origin = { file, line: lineNo, indent: raw.length - trimmed.length + 1 };
-      if (this.isPlain(clean) && raw.indexOf('\\') < 0) {
+      if (this.isPlain(clean)) {
         this.emit(raw, file, lineNo); // untouched: keep the raw text so columns stay exact
         continue;
       }
@@ -147,16 +147,19 @@ class Preprocessor {
     return clean[0] !== '@' && clean[0] !== '~' && clean.indexOf('$') < 0 && !isInclude(clean) && !clean.endsWith('\\');
   }
 
-  /** A line of a `\`-continued definition (keepalived: an empty line ends it, a comment line does not). */
+  /**
+   * A line of a `\`-continued definition. An empty line ends it. So does a line with only a
+   * comment or blanks: keepalived's parent process reads on past such a line, but its VRRP and
+   * checker children, the ones that run the config, read a copy where the line is empty.
+   */
   private continueDefinition(raw: string): void {
     const d = this.pending as Definition;
-    if (raw.replace(/\r$/, '') === '') {
+    const body = decomment(raw);
+    if (body === '') {
       this.pending = null;
       if (d.lines.length === 0) d.multiline = false;
       return;
     }
-    const body = decomment(raw);
-    if (body === '') return;
     const more = body.endsWith('\\');
     const value = more ? body.slice(0, -1).replace(/[ \t]+$/, '') : body;
     if (value !== '') d.lines.push(value);
@@ -177,43 +180,45 @@ class Preprocessor {
       this.report('error', at, at.indent, 'parameter substitution does not terminate (a definition refers to itself)');
       return;
     }
+    // Lines of a multi-line definition replaced here follow this one, whatever becomes of it.
+    const rest: string[] = [];
+    const out = this.resolve(line, at, depth, rest);
+    if (out !== null) {
+      if (isInclude(out.text)) this.include(out.text, at);
+      else this.emit(' '.repeat(Math.max(0, at.indent - 1 + out.shift)) + out.text, at.file, at.line);
+    }
+    for (const r of rest) this.processLine(r, at, depth + 1);
+  }
+
+  /** What is left of a line for the lexer (null: the line was consumed), keepalived's inner read_line loop. */
+  private resolve(line: string, at: Origin, depth: number, rest: string[]): { text: string; shift: number } | null {
     let buf = line;
     let shift = 0;
-    const rest: string[] = [];
-    let substituted = false;
     for (;;) {
       if (buf[0] === '@') {
         const neg = buf[1] === '^';
         const m = /[ \t]/.exec(buf);
-        if (!m) return; // `@ID` with nothing after it
+        if (!m) return null; // `@ID` with nothing after it
         const id = buf.slice(neg ? 2 : 1, m.index);
-        if ((id !== this.configId) !== neg) return;
+        if ((id !== this.configId) !== neg) return null;
         const after = buf.slice(m.index).replace(/^[ \t]+/, '');
         shift += buf.length - after.length;
         buf = after;
       }
-      if (buf[0] === '$' && this.define(buf)) return;
+      if (buf[0] === '$' && this.define(buf)) return null;
       if (buf.startsWith('~SEQ') || buf.startsWith('~LST')) {
         this.sequence(buf, at, depth);
-        return;
+        return null;
       }
-      if (buf[0] === '~') break;
-      if (buf.indexOf('$') < 0) break;
+      if (buf[0] === '~' || buf.indexOf('$') < 0) break;
       const r = this.substitute(buf, at);
       if (r === null) break;
-      substituted = true;
+      shift = 0;
       buf = decomment(r.first);
       rest.unshift(...r.rest);
       if (!(buf[0] === '@' || buf.indexOf('$') >= 0)) break;
     }
-    if (buf !== '') {
-      if (isInclude(buf)) this.include(buf, at);
-      else {
-        const pad = ' '.repeat(Math.max(0, at.indent - 1 + (substituted ? 0 : shift)));
-        this.emit(pad + buf, at.file, at.line);
-      }
-    }
-    for (const r of rest) this.processLine(r, at, depth + 1);
+    return buf === '' ? null : { text: buf, shift };
   }
 
   /** `$NAME=value` (keepalived's check_definition): false when the line is not a definition. */
@@ -531,9 +536,9 @@ export function expandBraces(pattern: string): string[] {
 }
 
 /**
- * keepalived's decomment(): leading blanks and a `#`/`!` comment outside quotes removed, `\#`
- * and `\!` unescaped, trailing blanks removed; a final `\` (continuation) is kept, glued to the
- * text before it as keepalived leaves it.
+ * keepalived's decomment(): leading blanks and a `#`/`!` comment outside quotes removed (`\#`
+ * and `\!` are no comment; the lexer unescapes them), trailing blanks removed; a final `\`
+ * (continuation) is kept, glued to the text before it as keepalived leaves it.
  */
 export function decomment(line: string): string {
   let s = line.replace(/\r$/, '').replace(/^[ \t]+/, '');
@@ -550,9 +555,8 @@ export function decomment(line: string): string {
         cont = true;
         break;
       }
-      const n = s[i + 1];
-      if (!quote && (n === '#' || n === '!')) out += n;
-      else out += c + n;
+      // `\#` and `\!` stay escaped here: the lexer reads them as a literal # and !.
+      out += c + s[i + 1];
       i++;
     } else if (!quote && (c === '#' || c === '!')) break;
     else out += c;
