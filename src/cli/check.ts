@@ -7,18 +7,22 @@ import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
 import { summarize } from '../config/summary';
 
-const USAGE = 'usage: halo check -f FILE [--strict] [--dump]\n';
+const USAGE = 'usage: halo check -f FILE [-i CONFIG_ID] [-e] [--strict] [--dump]\n';
 
 interface Args {
   file: string;
   strict: boolean;
   dump: boolean;
+  configId?: string;
+  allConfig: boolean;
 }
 
 function parseArgs(argv: string[]): Args | string {
   let file: string | null = null;
   let strict = false;
   let dump = false;
+  let configId: string | undefined;
+  let allConfig = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-f' || a === '--config-file' || a === '--use-file') {
@@ -26,13 +30,19 @@ function parseArgs(argv: string[]): Args | string {
       if (v === undefined) return `option '${a}' needs a file name`;
       file = v;
     } else if (a.startsWith('--config-file=') || a.startsWith('--use-file=')) file = a.slice(a.indexOf('=') + 1);
+    else if (a === '-i' || a === '--config-id') {
+      const v = argv[++i];
+      if (v === undefined) return `option '${a}' needs a config id`;
+      configId = v;
+    } else if (a.startsWith('--config-id=')) configId = a.slice(a.indexOf('=') + 1);
+    else if (a === '-e' || a === '--all-config') allConfig = true;
     else if (a === '--strict') strict = true;
     else if (a === '--dump') dump = true;
     else if (a === '-h' || a === '--help') return '';
     else return `unknown option '${a}'`;
   }
   if (file === null) return 'no config file given (-f FILE)';
-  return { file, strict, dump };
+  return { file, strict, dump, configId, allConfig };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -53,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`halo check: cannot read ${args.file}: ${code}\n`);
     return 2;
   }
-  const { model, diagnostics } = loadConfig(args.file, { strict: args.strict });
+  const { model, diagnostics } = loadConfig(args.file, { strict: args.strict, configId: args.configId, allConfig: args.allConfig });
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (model === null) {
     const errors = diagnostics.filter((d) => d.severity === 'error').length;

@@ -44,7 +44,23 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const opts = parsed.options;
-  if (opts.configTest) return checkMain(['-f', opts.configFile]);
+  switch (opts.action.kind) {
+    case 'help':
+      process.stdout.write(RUN_USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`halo ${require('../../package.json').version} (keepalived 2.2.7 configuration)\n`);
+      return 0;
+    case 'signum':
+      process.stdout.write(`${opts.action.signal}\n`);
+      return 0;
+    default:
+      break;
+  }
+  if (opts.umask !== null) process.umask(opts.umask);
+  if (opts.configTest) {
+    return checkMain(['-f', opts.configFile, ...(opts.configId !== null ? ['-i', opts.configId] : []), ...(opts.allConfig ? ['-e'] : [])]);
+  }
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
   const pid = acquirePidFile(opts.pidFile);
   if (!pid.ok) {

@@ -20,6 +20,10 @@ export interface LoadOptions {
   strict?: boolean;
   /** Accept features halo does not implement, each with a warning (`--allow-unimplemented`). */
   allowUnimplemented?: boolean;
+  /** keepalived's `-i/--config-id` for `@ID` lines and `${_INSTANCE}`; default: the short host name. */
+  configId?: string;
+  /** keepalived's `-e/--all-config`: a missing include file is an error, not a warning. */
+  allConfig?: boolean;
 }
 
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
@@ -37,7 +41,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
 
 /** Parse `text` as if it were the file `fileName` (includes resolve against its directory). */
 export function parseConfigText(text: string, fileName: string, opts: LoadOptions = {}): LoadResult {
-  const pre = preprocess(text, fileName);
+  const pre = preprocess(text, fileName, { configId: opts.configId, allConfig: opts.allConfig });
   const parsed = parseStatements(pre.text, pre.sources);
   let diagnostics = [...pre.diagnostics, ...parsed.diagnostics];
   let model: Model | null = null;

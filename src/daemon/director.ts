@@ -6,7 +6,7 @@
 import type { Model } from '../config/model';
 import { formatDiagnostic } from '../config/model';
 import { loadConfigOffThread } from './config-loader';
-import type { RunOptions } from './options';
+import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
 import type { LvsEngine } from './lvs-engine';
@@ -45,7 +45,7 @@ export class Director {
   async reload(): Promise<{ ok: boolean; errors: string[] }> {
     const log = this.deps.log;
     log.info(`Reloading configuration file ${this.opts.configFile}`);
-    const r = await loadConfigOffThread(this.opts.configFile);
+    const r = await loadConfigOffThread(this.opts.configFile, loadOptions(this.opts));
     const errors = r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
     for (const d of r.diagnostics) (d.severity === 'error' ? log.error : log.warning)(formatDiagnostic(d));
     if (!r.model) {

@@ -11,6 +11,7 @@ import { createLinkMonitor } from '../net/links';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { formatDiagnostic } from '../config/model';
 import { loadConfig } from '../config/load';
+import { loadOptions } from './options';
 import { startControlServer } from './control';
 import { createLogger, detectLogFormat } from './logger';
 import { Metrics, parseListen, serveMetrics } from './metrics';
@@ -24,7 +25,7 @@ import type { WorkerMessage } from './supervisor';
 
 export async function runWorker(opts: RunOptions): Promise<number> {
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
-  const loaded = loadConfig(opts.configFile);
+  const loaded = loadConfig(opts.configFile, loadOptions(opts));
   for (const d of loaded.diagnostics) (d.severity === 'error' ? log.error : log.warning)(formatDiagnostic(d));
   if (!loaded.model) {
     log.error(`configuration ${opts.configFile} is invalid; not starting`);

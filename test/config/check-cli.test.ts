@@ -71,9 +71,12 @@ describe('halo check', () => {
 
   it('exit 1 with every error located, and no stack trace', () => {
     const file = write('bad.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n}\n');
-    const r = halo('-f', file);
+    const r = halo('--strict', '-f', file);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`${file}:6:1: error: extra '}' found\nhalo check: ${file}: 1 error\n`);
+    expect(r.stderr).toBe(
+      `${file}:1:1: error: (VI_1) No VIP specified; at least one is sensible\n${file}:3:20: error: virtual_router_id: 0 is out of range 1-255\n${file}:4:11: error: priority: 300 is out of range 1-255\n` +
+        `${file}:6:1: error: Extra '}' found\nhalo check: ${file}: 4 errors\n`,
+    );
     const r2 = halo('-f', write('bad2.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n'));
     expect(r2.status).toBe(1);
     expect(r2.stderr).toMatch(/bad2\.conf:1:1: error: \(VI_1\) the virtual router id must be set\n[\s\S]*bad2\.conf:3:20: warning: \(VI_1\): VRID '0' not valid - must be between 1 & 255\n.*bad2\.conf:4:11: warning: \(VI_1\) Priority not valid! must be between 1 & 255\. Using default 100\n/);

@@ -1,0 +1,48 @@
+/**
+ * The real-world corpus (../shared/corpus/realworld) and the two verdicts on each file:
+ * keepalived 2.2.7's (`keepalived -t`, run now) and halo's (its config front end).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+import { formatDiagnostic } from '../../src/config/model';
+
+const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus', 'realworld');
+export const CORPUS_DIR = existsSync(CORPUS) ? CORPUS : '/work/shared/corpus/realworld';
+
+/** null when keepalived and the corpus are here, else what is missing. */
+export function corpusPrerequisites(): string | null {
+  if (spawnSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' }).status !== 0) return 'keepalived is not installed (apt-get install -y keepalived)';
+  if (!existsSync(CORPUS_DIR)) return `no corpus at ${CORPUS_DIR}`;
+  return null;
+}
+
+export interface Verdict {
+  file: string;
+  keepalived: { starts: boolean; exit: number | null; first: string };
+  halo: { starts: boolean; first: string };
+}
+
+export function corpusFiles(): string[] {
+  return readdirSync(CORPUS_DIR).filter((f) => /^\d{3}-.*\.conf$/.test(f)).sort();
+}
+
+export function corpusPath(f: string): string {
+  return join(CORPUS_DIR, f);
+}
+
+/** keepalived -t's verdict: exit 1 (fatal) or 2 (config) = it would not start. */
+export function keepalivedVerdict(path: string): Verdict['keepalived'] {
+  const r = spawnSync('keepalived', ['-t', '-f', path], { encoding: 'utf8', timeout: 30_000 });
+  const lines = (r.stderr ?? '').split('\n').filter((l) => l.trim() !== '');
+  const exit = r.status;
+  return { starts: exit !== 1 && exit !== 2 && exit !== null, exit, first: lines.find((l) => /rror|invalid|malformed|missing/i.test(l)) ?? lines[0] ?? '' };
+}
+
+export function haloVerdict(path: string): Verdict['halo'] {
+  const r = loadConfig(path);
+  const first = r.diagnostics.find((d) => d.severity === 'error') ?? r.diagnostics[0];
+  return { starts: r.model !== null, first: first ? formatDiagnostic(first).slice(CORPUS_DIR.length + 1) : '' };
+}
+
