@@ -128,15 +128,24 @@ function timeline(t: DrillTrace, from: number, to: number, width: number, maxLag
   for (const kind of ['http', 'dns'] as const) {
     const top = rows[kind];
     g.push(`<text x="4" y="${top + rowH / 2}">${kind.toUpperCase()}</text><line x1="${left}" x2="${left + plotW}" y1="${top + rowH}" y2="${top + rowH}" stroke="#bbb"/>`);
-    for (const b of buckets) {
+    // runs of identical buckets are drawn as one bar (a steady load is one long green bar), and
+    // in the zoomed views each bucket is its own bar with a gap, so single requests show
+    const key = (b: Bucket) => ORDER.map((o) => b[kind][o]).join(',');
+    for (let i = 0; i < buckets.length;) {
+      let j = i + 1;
+      if (span > 20_000) while (j < buckets.length && key(buckets[j]) === key(buckets[i])) j++;
+      const b = buckets[i];
+      const w = span > 20_000 ? x(buckets[j - 1].t + BUCKET_MS) - x(b.t) : bw;
       let y = top + rowH;
-      for (const o of ['answered', 'late', 'failed', 'not-sent'] as const) {
+      for (const o of ORDER) {
         const n = b[kind][o];
         if (!n) continue;
         const h = (n / perBucket) * rowH;
         y -= h;
-        g.push(`<rect x="${r1(x(b.t))}" y="${r1(y)}" width="${r1(bw)}" height="${r1(h)}" fill="${COLORS[o]}"><title>${new Date(b.t).toISOString().slice(11, 23)} ${kind} ${o} ${n}</title></rect>`);
+        const when = `${new Date(b.t).toISOString().slice(11, 23)}${j - i > 1 ? `–${new Date(buckets[j - 1].t + BUCKET_MS).toISOString().slice(11, 23)}` : ''}`;
+        g.push(`<rect x="${r1(x(b.t))}" y="${r1(y)}" width="${r1(Math.max(0.5, w))}" height="${r1(h)}" fill="${COLORS[o]}"><title>${when} ${kind} ${o} ${n} per 100 ms</title></rect>`);
       }
+      i = j;
     }
   }
   g.push(`<text x="4" y="${rows.band + 14}">VIPs</text>`);
@@ -156,6 +165,7 @@ function timeline(t: DrillTrace, from: number, to: number, width: number, maxLag
   return g.join('');
 }
 
+const ORDER = ['answered', 'late', 'failed', 'not-sent'] as const;
 const total = (c: Bucket['http']): number => c.answered + c.late + c.failed + c['not-sent'];
 
 function bandRect(b: Band, x: (t: number) => number, y: number): string {
