@@ -152,6 +152,20 @@ export class Drill {
       '--duration-s', String(durationS), '--out', this.loadOut], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
 
+  /**
+   * Waits until the generator runs steadily: under emulation node itself takes seconds to start,
+   * and a fault before the client measures anything would be measured by nobody.
+   */
+  private async loadRunning(): Promise<void> {
+    const ok = await waitFor(() => {
+      if (!existsSync(this.loadOut)) return false;
+      const rs = parseRecords(readFileSync(this.loadOut, 'utf8'));
+      const answered = (k: string) => rs.some((r) => r.k === k && (r as Sample).o === 'answered');
+      return rs.filter((r) => r.k === 'lag').length >= 10 && answered('http') && answered('dns');
+    }, 60_000, 200);
+    if (!ok) throw new Error(`the client load did not get answers through the VIPs within 60 s (${this.loadOut})`);
+  }
+
   /** Stops the generator (it finishes the requests in flight) and reads what it recorded. */
   private async stopLoad(): Promise<Recording> {
     const p = this.load;
@@ -215,6 +229,7 @@ export class Drill {
     };
     const from = epochNow();
     this.startLoad(300); // an upper bound; stopped as soon as the cycle ends
+    await this.loadRunning();
     await sleep(2500);
 
     this.log(`drill ${mode}: taking the master down`);
@@ -294,7 +309,8 @@ export class Drill {
   async realServerDrill(): Promise<DrillResult['realServerFailure'] & { violations: string[] }> {
     const c = this.cluster;
     const violations: string[] = [];
-    this.startLoad(30);
+    this.startLoad(60);
+    await this.loadRunning();
     await sleep(1500);
     const killedAt = epochNow();
     const pid = c.state.pids.web2;
