@@ -12,8 +12,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 export const BUCKET_MS = 100;
-const TICK_MS = 20;
-const RESOLUTION_MS = 10;
+const TICK_MS = 25;
+const RESOLUTION_MS = 20;
 /** Stalls shorter than this are jitter, not worth a line. */
 export const STALL_RECORD_MS = 20;
 

@@ -77,7 +77,7 @@ function summaryTable(results: DrillResult[]): string {
 
 function legend(): string {
   const item = (c: string, t: string) => `<span><i style="background:${c}"></i>${esc(t)}</span>`;
-  return `<p class="legend">${item(COLORS.answered, 'answered')}${item(COLORS.late, 'late')}${item(COLORS.failed, 'failed')}${item(COLORS['not-sent'], 'not sent (client stalled)')}${item(COLORS.lb1, 'lb1 holds the VIPs')}${item(COLORS.lb2, 'lb2 holds the VIPs')}${item(COLORS.none, 'no director holds them')}${item(COLORS.split, 'VIPs split')}</p>`;
+  return `<p class="legend">${item(COLORS.answered, 'answered')}${item(COLORS.late, 'late')}${item(COLORS.failed, 'failed')}${item(COLORS['not-sent'], 'not sent (client stalled)')}${item(COLORS.lb1, 'lb1 holds the VIPs')}${item(COLORS.lb2, 'lb2 holds the VIPs')}${item(COLORS.none, 'no director holds them')}${item(COLORS.split, 'VIPs partly held or split')}</p>`;
 }
 
 function traceSection(t: DrillTrace, maxLagMs: number): string {
@@ -170,7 +170,7 @@ const total = (c: Bucket['http']): number => c.answered + c.late + c.failed + c[
 
 function bandRect(b: Band, x: (t: number) => number, y: number): string {
   const stroke = b.holder === 'none' ? ' stroke="#d62728" stroke-dasharray="3 2"' : '';
-  return `<rect x="${r1(x(b.from))}" y="${y}" width="${r1(Math.max(0.5, x(b.to) - x(b.from)))}" height="20" fill="${COLORS[b.holder]}"${stroke}><title>${b.holder === 'none' ? 'no director holds the VIPs' : b.holder === 'split' ? 'VIPs split between directors' : `${b.holder} holds every VIP`} from ${new Date(b.from).toISOString().slice(11, 23)}</title></rect>` +
+  return `<rect x="${r1(x(b.from))}" y="${y}" width="${r1(Math.max(0.5, x(b.to) - x(b.from)))}" height="20" fill="${COLORS[b.holder]}"${stroke}><title>${b.holder === 'none' ? 'no director holds the VIPs' : b.holder === 'split' ? 'VIPs partly held or split' : `${b.holder} holds every VIP`} from ${new Date(b.from).toISOString().slice(11, 23)}: ${esc(b.detail)}</title></rect>` +
     (x(b.to) - x(b.from) > 30 ? `<text x="${r1(x(b.from) + 4)}" y="${y + 14}" style="fill:#fff">${b.holder === 'none' || b.holder === 'split' ? '' : b.holder}</text>` : '');
 }
 

@@ -39,6 +39,8 @@ export interface Band {
   from: number;
   to: number;
   holder: Holder;
+  /** Who held each VIP: `192.168.1.200 lb1, 10.0.100.200 -`. */
+  detail: string;
 }
 
 /** Who held every VIP over [from, to), replaying every event seen since the watch began. */
@@ -53,10 +55,11 @@ export function holderBands(events: VipEvent[], vips: string[], from: number, to
   const bands: Band[] = [];
   const push = (at: number) => {
     const h = holderNow();
+    const detail = vips.map((v) => `${v} ${[...held.get(v)!].sort().join('+') || '-'}`).join(', ');
     const last = bands[bands.length - 1];
-    if (last && last.holder === h) return;
+    if (last && last.holder === h && last.detail === detail) return;
     if (last) last.to = at;
-    bands.push({ from: at, to, holder: h });
+    bands.push({ from: at, to, holder: h, detail });
   };
   const sorted = [...events].sort((a, b) => a.at - b.at);
   let i = 0;

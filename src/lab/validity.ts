@@ -1,10 +1,13 @@
 /**
  * Whether a phase's figures can be trusted (pure): the measuring client's lag must have stayed
- * below a threshold through the part of the phase that decides its figures — from a second
- * before the fault (or the restarted director's readiness) or the last answer before the
- * outage, whichever is earlier, to a second after the VIPs moved or the first answer after the
- * outage, whichever is later. A bucket without a lag record there means the client was not
- * running at all, which is no better than a stall.
+ * below a threshold through the part of the phase that decides its figures — from the earliest
+ * of the fault (or the restarted director's readiness) and the last answer before the outage,
+ * to the latest of the VIPs' arrival and the first answer after it, with two 100 ms buckets
+ * either side. Inside that window a stalled client could have missed the service's return (the
+ * outage looks longer), read the last answer late (shorter) or the first one late (longer); outside
+ * it a stall changes nothing measured. A bucket without a lag record there means the client was
+ * not running at all, which is no better than a stall. With lag ≤ L, an outage is off by at most
+ * L plus one request period.
  */
 import type { LagRecord, StallRecord } from './client-lag';
 import { BUCKET_MS } from './client-lag';
@@ -12,7 +15,7 @@ import type { Span } from './outage';
 
 /** The lag a valid measurement may carry: well under the 300 ms slack of every bound. */
 export const DEFAULT_MAX_LAG_MS = 100;
-export const MARGIN_MS = 1000;
+export const MARGIN_MS = 200;
 
 export interface Validity {
   valid: boolean;

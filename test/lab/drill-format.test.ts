@@ -11,7 +11,7 @@ describe('drill text output', () => {
     expect(row[0]).toMatch(/graceful failover\s+1 .*\s650\.0 ms\s/);
     expect(row[1]).toMatch(/inconclusive\s+inconclusive/);
     expect(row[1]).not.toMatch(/\d+\.\d+ ms\s+\d+\.\d+ ms\s+\d+\/\d+/);
-    expect(text).toMatch(/^inconclusive: the measuring client was stalled for 1\.5 s \(graceful failover run 2\)$/m);
+    expect(text).toMatch(/^inconclusive: the measuring client was stalled for 1\.2 s \(graceful failover run 2\)$/m);
     expect(text).toMatch(/graceful failover: within bound 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\)/);
   });
 

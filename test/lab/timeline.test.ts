@@ -24,11 +24,11 @@ describe('drill timeline', () => {
     const events = [ev(0, 'lb1', 'a', true), ev(1, 'lb1', 'b', true), ev(5000, 'lb1', 'a', false), ev(5001, 'lb1', 'b', false),
       ev(8600, 'lb2', 'b', true), ev(8601, 'lb2', 'a', true)];
     expect(holderBands(events, vips, 1000, 10_000)).toEqual([
-      { from: 1000, to: 5000, holder: 'lb1' },
-      { from: 5000, to: 5001, holder: 'split' },
-      { from: 5001, to: 8600, holder: 'none' },
-      { from: 8600, to: 8601, holder: 'split' },
-      { from: 8601, to: 10_000, holder: 'lb2' },
+      { from: 1000, to: 5000, holder: 'lb1', detail: 'a lb1, b lb1' },
+      { from: 5000, to: 5001, holder: 'split', detail: 'a -, b lb1' },
+      { from: 5001, to: 8600, holder: 'none', detail: 'a -, b -' },
+      { from: 8600, to: 8601, holder: 'split', detail: 'a -, b lb2' },
+      { from: 8601, to: 10_000, holder: 'lb2', detail: 'a lb2, b lb2' },
     ]);
   });
 

@@ -8,8 +8,8 @@ const lagFrom = (from: number, to: number, v: (t: number) => number = () => 2): 
 };
 
 describe('measurement validity', () => {
-  it('the decisive window spans the marks with a second either side', () => {
-    expect(decisiveWindow([5000, null, 8600, 4980, undefined])).toEqual({ from: 3980, to: 9600 });
+  it('the decisive window spans the marks with two buckets either side', () => {
+    expect(decisiveWindow([5000, null, 8600, 4980, undefined])).toEqual({ from: 4780, to: 8800 });
   });
 
   it('is valid when the client lag stayed under the threshold through the window', () => {
