@@ -14,7 +14,10 @@ import { outcomeOf, Sample } from './load';
 
 export interface PhaseReport {
   kind: 'http' | 'dns';
+  /** null when the service never came back in the window, or when the measurement is invalid. */
   outageMs: number | null;
+  /** An invalid measurement's figure, for diagnosis only (phase.ts). */
+  unvalidatedOutageMs?: number | null;
   lastOkBefore: number | null;
   firstOkAfter: number | null;
   answered: number;

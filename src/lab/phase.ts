@@ -64,6 +64,8 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   ]), maxLagMs);
   const bound = boundFor(mode, kind, timers);
   const { verdict } = judge(validity.valid, bound, http, dns);
+  // a starved client's figure is no figure: kept apart for diagnosis, never as the outage
+  if (!validity.valid) for (const r of [http, dns]) Object.assign(r, { outageMs: null, unvalidatedOutageMs: r.outageMs });
   return {
     name: `${mode} ${kind}`, mode, kind, at: p.at, restartAt: p.restartAt,
     startupMs: p.restartAt === null || mode === 'link' ? null : Math.round(p.at - p.restartAt),

@@ -15,6 +15,9 @@ describe('drill report page', () => {
     expect(fo.http.outageMs).toBeGreaterThan(3500);
     expect(fb).toMatchObject({ valid: true, verdict: 'within', startupMs: 18_000 });
     expect(graceful.result.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
+    // an invalid phase carries no outage figure (the raw one is kept apart)
+    expect(graceful.result.phases[0].http.outageMs).toBeNull();
+    expect(graceful.result.phases[0].http.unvalidatedOutageMs).toBeGreaterThan(0);
   });
 
   it('is one self-contained page: no external asset, no script', () => {
