@@ -14,8 +14,9 @@ runtime_pkgs=(iproute2 kmod make g++ python3)
 # lab: `halo lab` — the thesis cluster's DNS servers and client tools, and the QEMU VM harness
 # (deploy/vm) that boots Debian's kernel where the running one has no IPVS.
 lab_pkgs=(bind9 bind9-dnsutils curl ipvsadm apache2-utils haproxy nginx-light qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
-# test: the reference tools the tests compare against and the wire tools.
-test_pkgs=(keepalived tcpdump tshark bc)
+# test: the reference tools the tests compare against, the wire tools, and a headless browser
+# that renders the drill report (test/lab/report-render.test.ts).
+test_pkgs=(keepalived tcpdump tshark bc chromium)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in
