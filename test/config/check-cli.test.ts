@@ -74,8 +74,9 @@ describe('halo check', () => {
     const r = halo('--strict', '-f', file);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      `${file}:1:1: error: (VI_1) No VIP specified; at least one is sensible\n${file}:3:20: error: virtual_router_id: 0 is out of range 1-255\n${file}:4:11: error: priority: 300 is out of range 1-255\n` +
-        `${file}:6:1: error: Extra '}' found\nhalo check: ${file}: 4 errors\n`,
+      `${file}:1:1: error: (VI_1) the virtual router id must be set\n${file}:1:1: error: (VI_1) No VIP specified; at least one is sensible\n` +
+        `${file}:3:20: error: (VI_1): VRID '0' not valid - must be between 1 & 255\n${file}:4:11: error: (VI_1) Priority not valid! must be between 1 & 255. Using default 100\n` +
+        `${file}:6:1: error: Extra '}' found\nhalo check: ${file}: 5 errors\n`,
     );
     const r2 = halo('-f', write('bad2.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n'));
     expect(r2.status).toBe(1);
