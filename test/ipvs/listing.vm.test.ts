@@ -104,8 +104,10 @@ d('halo ipvs listing (kernel VM)', () => {
         await new Promise<void>((resolve) => s.send(Buffer.alloc(100 + i), 5000, '10.50.0.1', () => resolve()));
         s.close();
       }
-      // the kernel folds its per-CPU counters into what it reports every 2 s (the estimator)
-      await new Promise((r) => setTimeout(r, 2500));
+      // the kernel folds its per-CPU counters into what it reports every 2 s (the estimator):
+      // wait until it has (however slow this VM is), not for a fixed time
+      const counted = () => /UDP {2}10\.50\.0\.1:5000 +[1-9]/.test(sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', '10.50.0.1:5000']));
+      for (const end = Date.now() + 60_000; !counted() && Date.now() < end;) await new Promise((r) => setTimeout(r, 250));
     });
     afterAll(() => {
       sh('ipvsadm', ['-C']);
