@@ -49,7 +49,7 @@ class NoSkipReporter {
     if (todo.length) problems.push(`${todo.length} todo`);
     if (empty.length) problems.push(`${empty.length} file(s) without a test that ran`);
     if (strict && problems.length) {
-      this.error = new Error(`${problems.join(', ')}: the run fails (a skipped or todo test proves nothing; see test/README.md)`);
+      this.error = new Error(`${problems.join(', ')}: the run fails (a skipped or todo test proves nothing; see README.md, Tests)`);
       out.write(`halo-tests: FAIL: ${this.error.message}\n`);
     } else if (problems.length) {
       out.write(`halo-tests: warning: ${problems.join(', ')} (test/run-all.sh and CI fail on this)\n`);

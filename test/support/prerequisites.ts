@@ -1,7 +1,7 @@
 /**
  * What a test needs from the machine (root, a tool, a kernel feature), checked in one place.
  *
- * The rule (test/README.md): under CI (`CI` set to anything but "" / "0" / "false") a missing
+ * The rule (README.md, Tests): under CI (`CI` set to anything but "" / "0" / "false") a missing
  * prerequisite is a failing test whose message names what is missing and how to get it; outside
  * CI the block is skipped, visibly — a warning names it, and the run's skip count (the reporter
  * in test/support/no-skip-reporter.js) fails `bash test/run-all.sh` all the same.
