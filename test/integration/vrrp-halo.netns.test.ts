@@ -167,7 +167,9 @@ d('halo with halo (netns)', () => {
       dirs.halo('lb2', conf('lb2', instance({ ...fast, ...u2, priority: 100 })));
       await waitSoleHolder(topo, LBS, 'lb1', VIP, 10_000);
       a.signal('SIGTERM');
+      expect(await a.exited).toBe(0);
       await waitSoleHolder(topo, LBS, 'lb2', VIP, 15_000);
+      expect(a.log()).toContain('(VI_1) sent 0 priority');
     });
 
     it('sync group: one member\'s interface down on the master moves every VIP of the group (baseline §5)', async () => {
