@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Directors, HALO, RunningDirector, waitFor } from '../support/directors';
+import { Directors, HALO, RunningDirector, statusOf, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
 import { ChildProcess } from 'node:child_process';
 import { describeNeeding, file, ipvsKernel, root, tool } from '../support/prerequisites';
@@ -69,16 +69,16 @@ d('halo run with IPVS (kernel VM)', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function started(): Promise<RunningDirector> {
-    const d = dirs.halo('lb', vsConf(), ['-C']);
+  async function started(extra: string[] = []): Promise<RunningDirector> {
+    const d = dirs.halo('lb', vsConf(), ['-C', ...extra]);
     const ok = await waitFor(() => (ipvsadm().match(/-> 10\.0\.100\.[234]:80/g) ?? []).length === 3, 60_000, 200);
     if (!ok) throw new Error(`table never complete:\n${ipvsadm()}\n${d.log()}`);
     return d;
   }
 
   describe('halo run -C programs IPVS from keepalived.conf', () => {
-    it('adds the services and real servers, takes a dead one out and puts it back', async () => {
-      const d = await started();
+    it('adds the services and real servers, takes a dead one out and puts it back; /metrics says what status says', async () => {
+      const d = await started(['--metrics-listen', '127.0.0.1:9467']);
       const t = ipvsadm();
       expect(t).toContain('TCP  192.168.1.202:80 rr');
       expect(t).toContain('UDP  192.168.1.200:53 wrr');
@@ -87,6 +87,14 @@ d('halo run with IPVS (kernel VM)', () => {
       expect(await waitFor(() => !ipvsadm().includes('10.0.100.3:80'), 30_000, 200)).toBe(true);
       expect(d.log()).toMatch(/TCP_CHECK on service \[10\.0\.100\.3\]:tcp:80 failed/);
       expect(d.log()).toContain('Removing service [10.0.100.3]:tcp:80 from VS [192.168.1.202]:tcp:80');
+      // the real wiring on the real table: each real server's series is what status says of it
+      const st = await statusOf(d);
+      const metrics = topo.exec('lb', ['curl', '-sf', 'http://127.0.0.1:9467/metrics']);
+      const up = [...metrics.matchAll(/^halo_real_server_up\{service="([^"]+)",real_server="([^"]+)"\} (\d)$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`).sort();
+      expect(up).toEqual(st.virtualServers.flatMap((v) => v.realServers.map((r) => `${v.service} ${r.address}:${r.port} ${r.healthy ? 1 : 0}`)).sort());
+      expect(up.filter((l) => l.endsWith(' 0'))).toEqual([expect.stringContaining('10.0.100.3:80 0')]);
+      expect(metrics).toMatch(/^halo_ipvs_operations_total\{op="del-dest"\} [1-9]/m);
+      expect(metrics).toMatch(/^halo_check_duration_seconds_count\{target="10\.0\.100\.3:80",result="[^"]+"\} [1-9]/m);
       listen('10.0.100.3');
       expect(await waitFor(() => ipvsadm().includes('10.0.100.3:80'), 30_000, 200)).toBe(true);
       expect(d.log()).toContain('Adding service [10.0.100.3]:tcp:80 to VS [192.168.1.202]:tcp:80');
