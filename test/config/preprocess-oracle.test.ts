@@ -11,11 +11,9 @@ import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import { defaultConfigId } from '../../src/config/preprocess';
+import { describeNeeding, tool } from '../support/prerequisites';
 
-const hasKeepalived = spawnSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' }).status === 0;
-if (!hasKeepalived && process.env.CI === 'true') throw new Error('keepalived is not installed (apt-get install -y keepalived): the preprocessor oracle cannot run');
-if (!hasKeepalived) console.warn('keepalived is not installed (apt-get install -y keepalived): preprocessor oracle tests skipped');
-const describeKa = hasKeepalived ? describe : describe.skip;
+const describeKa = describeNeeding(tool('keepalived'));
 
 interface Case {
   name: string;

@@ -11,13 +11,6 @@ import { formatDiagnostic } from '../../src/config/model';
 const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus', 'realworld');
 export const CORPUS_DIR = existsSync(CORPUS) ? CORPUS : '/work/shared/corpus/realworld';
 
-/** null when keepalived and the corpus are here, else what is missing. */
-export function corpusPrerequisites(): string | null {
-  if (spawnSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' }).status !== 0) return 'keepalived is not installed (apt-get install -y keepalived)';
-  if (!existsSync(CORPUS_DIR)) return `no corpus at ${CORPUS_DIR}`;
-  return null;
-}
-
 export interface Verdict {
   file: string;
   keepalived: { starts: boolean; exit: number | null; first: string };
