@@ -49,12 +49,13 @@ export function timingReader(key: keyof CheckTiming): (ctx: BuildContext, s: Sta
 
 const METHODS = new Set<LvsMethod>(['NAT', 'DR', 'TUN']);
 
-export function lvsMethod(ctx: BuildContext, s: Statement): LvsMethod | null {
+export function lvsMethod(ctx: BuildContext, s: Statement, who: 'virtual server' | 'real server' | 'sorry server'): LvsMethod | null {
   const w = ctx.arg(s, 0, 'NAT, DR or TUN');
   if (!w) return null;
   const m = w.value.toUpperCase() as LvsMethod;
   if (!METHODS.has(m)) {
-    ctx.error(w, `${s.keyword.value}: unknown forwarding method '${w.value}' (NAT, DR or TUN)`);
+    // keepalived's words; the method stays as it was.
+    ctx.warn(w, `PARSER : unknown [${w.value}] routing method for ${who}.`);
     return null;
   }
   if (s.args.length > 1) ctx.unimplemented(s.args[1], `${s.keyword.value} ${m} tunnel options ('${s.args.slice(1).map((a) => a.value).join(' ')}')`);
