@@ -26,7 +26,7 @@ export function noTiming(): CheckTiming {
 }
 
 /** A timing keyword's reader, for any draft that carries a `timing`. */
-export function timingReader(key: keyof CheckTiming): (ctx: BuildContext, s: Statement, t: { timing: CheckTiming }) => void {
+export function timingReader(key: keyof CheckTiming, delayLoopWords = "delay_loop '%s' is invalid - ignoring"): (ctx: BuildContext, s: Statement, t: { timing: CheckTiming }) => void {
   return (ctx, s, t) => {
     const cur = t.timing[key];
     switch (key) {
@@ -38,8 +38,8 @@ export function timingReader(key: keyof CheckTiming): (ctx: BuildContext, s: Sta
         const w = ctx.arg(s, 0, 'a time in seconds');
         if (!w) break;
         const sec = /^\d+(\.\d+)?$|^\.\d+$/.test(w.value) ? Number(w.value) : NaN;
-        // keepalived: "virtual server delay loop '0' invalid - ignoring", and carries on.
-        if (!(sec >= 0.000001 && sec <= 18446744073709)) ctx.warn(w, `${s.keyword.value} '${w.value}' invalid - ignoring`);
+        // keepalived warns ("virtual server delay loop '0' invalid - ignoring") and carries on.
+        if (!(sec >= 0.000001 && sec <= 18446744073709)) ctx.warn(w, delayLoopWords.replace('%s', w.value));
         else t.timing.delayLoopMs = Math.max(1, Math.round(sec * 1000));
         break;
       }

@@ -86,7 +86,7 @@ describe('errors and warnings name their place', () => {
     ['lvs_sched', "2:2: error: 'lvs_sched' needs a scheduler"],
     ['lb_kind MASQ', '2:10: warning: PARSER : unknown [MASQ] routing method for virtual server.'],
     ['protocol ICMP', "2:11: error: protocol: unknown protocol 'ICMP' (TCP, UDP or SCTP)"],
-    ['delay_loop 0', "2:13: warning: delay_loop '0' invalid - ignoring"],
+    ['delay_loop 0', "2:13: warning: virtual server delay loop '0' invalid - ignoring"],
     ['quorum 0', '2:9: warning: Quorum 0 must be in [1, 4294967295]. Setting to 1.'],
     ['persistence_timeout 0', '2:22: warning: persistence_timeout invalid'],
     ['persistence_granularity 255.0.255.0', "2:26: error: persistence_granularity: '255.0.255.0' is not a netmask"],
