@@ -73,13 +73,17 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
     groupWord = ctx.arg(s, 1, 'a virtual_server_group name');
     if (groupWord) key = { kind: 'group', group: groupWord.value };
   } else {
-    const a = ctx.addressWord(first, 'virtual_server');
-    const p = s.args[1] ? ctx.port(s.args[1], 'virtual_server') : 0;
-    if (a && p !== null) {
-      family = a.family;
-      vsPort = p;
-      key = { kind: 'addr', protocol: 'TCP', address: a.address, family: a.family, port: p };
+    const a = ctx.addressWord(first, 'virtual_server', true);
+    const pw = s.args[1];
+    const p = pw === undefined ? 0 : /^\d+$/.test(pw.value) && Number(pw.value) <= 65535 ? Number(pw.value) : null;
+    if (!a || p === null) {
+      // keepalived skips the whole block and carries on.
+      ctx.warn(first, `Invalid virtual server IP address/port ${first.value}/${pw?.value ?? ''} - skipping`);
+      return null;
     }
+    family = a.family;
+    vsPort = p;
+    key = { kind: 'addr', protocol: 'TCP', address: a.address, family: a.family, port: p };
   }
   const vs: VirtualServer = {
     key: key ?? { kind: 'fwmark', fwmark: 0, family: 4 },

@@ -38,8 +38,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     const name = d.name.value;
     const first = seen.get(name);
     if (first) {
-      const at = ctx.loc(first.name);
-      ctx.error(d.name, `duplicate vrrp_instance '${name}' (first defined at ${at.file}:${at.line}:${at.col})`);
+      // keepalived skips the second block and carries on.
+      ctx.warn(d.name, `vrrp instance ${name} already defined`);
       continue;
     }
     seen.set(name, d);

@@ -151,7 +151,8 @@ export class BuildContext {
   }
 
   /** A bare IPv4/IPv6 address (no prefix), canonical form. */
-  addressWord(w: Word, what: string): ParsedAddress | null {
+  /** `quiet`: return null without a message, for callers that report it in keepalived's words. */
+  addressWord(w: Word, what: string, quiet = false): ParsedAddress | null {
     try {
       // inet_pton(3) rules, as keepalived: IPv4 only as four decimal parts (ipaddr.parse
       // would also take '10.1' or '0x0a.0.0.1').
@@ -162,7 +163,7 @@ export class BuildContext {
       if (!ipaddr.IPv4.isValidFourPartDecimal(w.value)) throw new Error('bad IPv4');
       return { address: ipaddr.IPv4.parse(w.value).toString(), family: 4 };
     } catch {
-      this.error(w, `${what}: '${w.value}' is not a valid IP address`);
+      if (!quiet) this.error(w, `${what}: '${w.value}' is not a valid IP address`);
       return null;
     }
   }

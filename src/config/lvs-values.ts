@@ -26,7 +26,7 @@ export function noTiming(): CheckTiming {
 }
 
 /** A timing keyword's reader, for any draft that carries a `timing`. */
-export function timingReader(key: keyof CheckTiming): (ctx: BuildContext, s: Statement, t: { timing: CheckTiming }) => void {
+export function timingReader(key: keyof CheckTiming, delayLoopWords = "delay_loop '%s' is invalid - ignoring"): (ctx: BuildContext, s: Statement, t: { timing: CheckTiming }) => void {
   return (ctx, s, t) => {
     const cur = t.timing[key];
     switch (key) {
@@ -38,8 +38,8 @@ export function timingReader(key: keyof CheckTiming): (ctx: BuildContext, s: Sta
         const w = ctx.arg(s, 0, 'a time in seconds');
         if (!w) break;
         const sec = /^\d+(\.\d+)?$|^\.\d+$/.test(w.value) ? Number(w.value) : NaN;
-        // keepalived: "virtual server delay loop '0' invalid - ignoring", and carries on.
-        if (!(sec >= 0.000001 && sec <= 18446744073709)) ctx.warn(w, `${s.keyword.value} '${w.value}' invalid - ignoring`);
+        // keepalived warns ("virtual server delay loop '0' invalid - ignoring") and carries on.
+        if (!(sec >= 0.000001 && sec <= 18446744073709)) ctx.warn(w, delayLoopWords.replace('%s', w.value));
         else t.timing.delayLoopMs = Math.max(1, Math.round(sec * 1000));
         break;
       }
@@ -49,12 +49,13 @@ export function timingReader(key: keyof CheckTiming): (ctx: BuildContext, s: Sta
 
 const METHODS = new Set<LvsMethod>(['NAT', 'DR', 'TUN']);
 
-export function lvsMethod(ctx: BuildContext, s: Statement): LvsMethod | null {
+export function lvsMethod(ctx: BuildContext, s: Statement, who: 'virtual server' | 'real server' | 'sorry server'): LvsMethod | null {
   const w = ctx.arg(s, 0, 'NAT, DR or TUN');
   if (!w) return null;
   const m = w.value.toUpperCase() as LvsMethod;
   if (!METHODS.has(m)) {
-    ctx.error(w, `${s.keyword.value}: unknown forwarding method '${w.value}' (NAT, DR or TUN)`);
+    // keepalived's words; the method stays as it was.
+    ctx.warn(w, `PARSER : unknown [${w.value}] routing method for ${who}.`);
     return null;
   }
   if (s.args.length > 1) ctx.unimplemented(s.args[1], `${s.keyword.value} ${m} tunnel options ('${s.args.slice(1).map((a) => a.value).join(' ')}')`);

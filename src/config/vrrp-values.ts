@@ -58,17 +58,18 @@ const SCOPES = new Set(['global', 'site', 'link', 'host', 'nowhere']);
 
 export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean): VirtualIpAddress | null {
   const [addrText, lenText] = e.keyword.value.split('/', 2);
-  const addr = ctx.addressWord({ ...e.keyword, value: addrText }, 'virtual_ipaddress');
-  if (!addr) return null;
+  const addr = ctx.addressWord({ ...e.keyword, value: addrText }, 'virtual_ipaddress', true);
+  if (!addr) {
+    // keepalived skips the address and carries on (placeholders such as __VIP__ are common).
+    ctx.warn(e.keyword, `VRRP parsed invalid IP ${e.keyword.value}. skipping IP...`);
+    return null;
+  }
   const maxLen = addr.family === 4 ? 32 : 128;
   let prefixLen = maxLen;
   if (lenText !== undefined) {
     const n = /^\d+$/.test(lenText) ? Number(lenText) : NaN;
-    if (!(n >= 0 && n <= maxLen)) {
-      ctx.error(e.keyword, `virtual_ipaddress: bad prefix length '/${lenText}' (0-${maxLen})`);
-      return null;
-    }
-    prefixLen = n;
+    if (!(n >= 0 && n <= maxLen)) ctx.warn(e.keyword, `Invalid address prefix len ${lenText} for address ${e.keyword.value} - using ${maxLen}`);
+    else prefixLen = n;
   }
   const vip: VirtualIpAddress = {
     address: addr.address, family: addr.family, prefixLen, broadcast: null, dev: '', scope: 'global', label: null,
@@ -96,7 +97,7 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean): Vi
         if (needs()) {
           if (SCOPES.has(val.value)) vip.scope = val.value as VirtualIpAddress['scope'];
           else if (/^\d+$/.test(val.value) && Number(val.value) <= 255) vip.scope = Number(val.value);
-          else ctx.error(val, `virtual_ipaddress: unknown scope '${val.value}'`);
+          else ctx.warn(val, `Invalid scope '${val.value}' specified for ${e.keyword.value} - ignoring`);
           i++;
         }
         break;

@@ -91,7 +91,7 @@ export class KernelLvsEngine implements LvsEngine {
     const { log } = this.deps;
     for (const vs of this.model.virtualServers) {
       for (const rs of vs.realServers) {
-        for (const c of rs.checkers) if (c.kind !== 'TCP_CHECK') log.warning(`${c.kind} on ${rs.address}:${rs.port} is not supported yet; the server counts as up`);
+        for (const c of rs.checkers) if (c.kind !== 'TCP_CHECK') log.warning(`${c.kind} on ${rs.address}:${rs.port} is not implemented in halo; the server stays down`);
       }
     }
     this.table = await this.deps.openTable();
@@ -150,7 +150,7 @@ export class KernelLvsEngine implements LvsEngine {
         : vs.key.kind === 'addr' ? { af: vs.key.family, protocol: PROTOCOL_NUMBER[vs.protocol], address: vs.key.address, port: vs.key.port } : null;
       const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
         const checks = rs.checkers.filter((c): c is TcpCheck => c.kind === 'TCP_CHECK');
-        const healthy = checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
+        const healthy = checks.length === rs.checkers.length && checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
         const lc = checks.map((c) => this.last.get(`${c.connectIp}:${c.connectPort}`)).find((x) => x !== undefined);
         return {
           address: rs.address,

@@ -30,6 +30,8 @@ export interface RunOptions {
   umask: number | null;
   /** What to do instead of running: print help, the version, or a signal number (--signum). */
   action: { kind: 'run' } | { kind: 'help' } | { kind: 'version' } | { kind: 'signum'; signal: number };
+  /** Run a config that uses features halo does not implement (each logged), instead of refusing it. */
+  allowUnimplemented: boolean;
 }
 
 export type ParseResult = { ok: true; options: RunOptions } | { ok: false; message: string };
@@ -55,6 +57,8 @@ export const RUN_USAGE = `usage: halo run [-f FILE] [options]
       --log-level L          error|warning|notice|info|debug (default info)
       --log-format F         plain|journald|json (default: journald under systemd, else plain)
       --metrics-listen A:P   serve Prometheus metrics on A:P (off by default)
+      --allow-unimplemented  run a config that uses keepalived features halo does not implement
+                             (each is logged and ignored; such real servers stay down)
 keepalived's other flags are refused, each with what it means in keepalived.
 `;
 
@@ -159,6 +163,7 @@ const OPTIONS: OptionSpec[] = [
     },
   },
   { long: ['metrics-listen'], arg: 'required', meaning: 'serve Prometheus metrics', handle: (s, v) => { s.o.metricsListen = v as string; } },
+  { long: ['allow-unimplemented'], arg: 'none', meaning: 'run a config using features halo does not implement', handle: (s) => { s.o.allowUnimplemented = true; } },
 ];
 
 const BY_SHORT = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short as string, o]));
@@ -182,7 +187,7 @@ export function parseRunArgs(argv: string[]): ParseResult {
     o: {
       configFile: DEFAULT_CONFIG_FILE, pidFile: DEFAULT_PID_FILE, controlSocket: DEFAULT_CONTROL_SOCKET,
       logLevel: 'info', logFormat: null, logDetail: false, vrrp: true, lvs: true, configTest: false, metricsListen: null,
-      configId: null, allConfig: false, umask: null, action: { kind: 'run' },
+      configId: null, allConfig: false, umask: null, action: { kind: 'run' }, allowUnimplemented: false,
     },
     onlyVrrp: false,
     onlyCheck: false,
@@ -237,7 +242,7 @@ export function parseRunArgs(argv: string[]): ParseResult {
 
 /** keepalived 2.2.7's flags and what halo does with each, for the README and `halo run --help`. */
 export function keepalivedFlags(): { flag: string; meaning: string; halo: string }[] {
-  return OPTIONS.filter((o) => o.meaning && !['control-socket', 'log-level', 'log-format', 'metrics-listen'].includes(o.long[0])).map((o) => ({
+  return OPTIONS.filter((o) => o.meaning && !['control-socket', 'log-level', 'log-format', 'metrics-listen', 'allow-unimplemented'].includes(o.long[0])).map((o) => ({
     flag: flagName(o),
     meaning: o.meaning,
     halo: o.handle ? 'accepted' : `refused: ${o.why}`,
@@ -246,5 +251,5 @@ export function keepalivedFlags(): { flag: string; meaning: string; halo: string
 
 /** What the config loader needs from the run options (at start and at each reload). */
 export function loadOptions(o: RunOptions): LoadOptions {
-  return { configId: o.configId ?? undefined, allConfig: o.allConfig };
+  return { configId: o.configId ?? undefined, allConfig: o.allConfig, allowUnimplemented: o.allowUnimplemented };
 }

@@ -27,14 +27,15 @@ describe('errors and warnings name their place', () => {
     ['advert_int 1s', '7:12: warning: (VI_1) Advert interval (1s) not valid! Must be > 0 - ignoring'],
     ['version 4', '7:9: error: version: 4 is out of range 2-3'],
     ['preempt_delay 1001', '7:15: error: preempt_delay: 1001 is out of range 0-1000 seconds'],
-    ['mcast_src_ip 10.0.0.256', "7:14: error: mcast_src_ip: '10.0.0.256' is not a valid IP address"],
+    ['mcast_src_ip 10.0.0.256', '7:14: warning: Configuration error: VRRP instance[VI_1] malformed src address[10.0.0.256]. Skipping...'],
     ['authentication {\n auth_type MD5\n}', "8:12: error: auth_type: 'MD5' is not PASS or AH"],
-    ['unicast_peer {\n 10.0.0.300\n}', "8:2: error: unicast_peer: '10.0.0.300' is not a valid IP address"],
+    ['unicast_peer {\n 10.0.0.300\n}', '8:2: warning: Configuration error: VRRP instance[VI_1] malformed unicast peer address[10.0.0.300]. Skipping...'],
     ['track_interface {\n eth1 weight 300\n}', '8:14: error: track_interface weight: 300 is out of range -254-254'],
-    ['virtual_ipaddress {\n 10.0.0.2/33\n}', "8:2: error: virtual_ipaddress: bad prefix length '/33' (0-32)"],
-    ['virtual_ipaddress {\n 10.0.0.2 scope galaxy\n}', "8:17: error: virtual_ipaddress: unknown scope 'galaxy'"],
+    ['virtual_ipaddress {\n 10.0.0.2/33\n}', '8:2: warning: Invalid address prefix len 33 for address 10.0.0.2/33 - using 32'],
+    ['virtual_ipaddress {\n 10.0.0.2 scope galaxy\n}', "8:17: warning: Invalid scope 'galaxy' specified for 10.0.0.2 - ignoring"],
     ['virtual_ipaddress {\n 10.0.0.2 dev\n}', "8:11: error: virtual_ipaddress: 'dev' needs a value"],
-    ['virtual_ipaddress {\n fe80::x\n}', "8:2: error: virtual_ipaddress: 'fe80::x' is not a valid IP address"],
+    ['virtual_ipaddress {\n fe80::x\n}', '8:2: warning: VRRP parsed invalid IP fe80::x. skipping IP...'],
+    ['virtual_ipaddress {\n __VIRTUAL_IP__\n}', '8:2: warning: VRRP parsed invalid IP __VIRTUAL_IP__. skipping IP...'],
     ['nopreempt_typo', "7:1: warning: unknown keyword 'nopreempt_typo' in vrrp_instance VI_1"],
     ['use_vmac', "7:1: error: 'use_vmac' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['unicast_src_ip 10.0.0.5/24\nunicast_peer {\n 10.0.0.6/24\n}', ''],
@@ -53,7 +54,7 @@ describe('errors and warnings name their place', () => {
   it('a duplicate instance name, and a VRID reused on one interface', () => {
     const text = instance('', 'VI_1') + instance('', 'VI_1', 'interface eth0\n virtual_router_id 52') + instance('', 'VI_2');
     expect(messages(text)).toEqual([
-      "9:15: error: duplicate vrrp_instance 'VI_1' (first defined at /nonexistent/halo-test/keepalived.conf:1:15)",
+      '9:15: warning: vrrp instance VI_1 already defined',
       '19:20: error: (VI_2) virtual_router_id 51 is already used on eth0 by VI_1 (/nonexistent/halo-test/keepalived.conf:3:20)',
     ]);
   });
@@ -81,15 +82,15 @@ describe('errors and warnings name their place', () => {
   });
 
   it.each([
-    ['lb_algo fastest', "2:10: error: lb_algo: unknown scheduler 'fastest'"],
+    ['lb_algo fastest', "2:10: warning: Invalid lvs_scheduler 'fastest' - ignoring"],
     ['lvs_sched', "2:2: error: 'lvs_sched' needs a scheduler"],
-    ['lb_kind MASQ', "2:10: error: lb_kind: unknown forwarding method 'MASQ' (NAT, DR or TUN)"],
+    ['lb_kind MASQ', '2:10: warning: PARSER : unknown [MASQ] routing method for virtual server.'],
     ['protocol ICMP', "2:11: error: protocol: unknown protocol 'ICMP' (TCP, UDP or SCTP)"],
-    ['delay_loop 0', "2:13: warning: delay_loop '0' invalid - ignoring"],
+    ['delay_loop 0', "2:13: warning: virtual server delay loop '0' invalid - ignoring"],
     ['quorum 0', '2:9: warning: Quorum 0 must be in [1, 4294967295]. Setting to 1.'],
     ['persistence_timeout 0', '2:22: warning: persistence_timeout invalid'],
     ['persistence_granularity 255.0.255.0', "2:26: error: persistence_granularity: '255.0.255.0' is not a netmask"],
-    ['sorry_server 10.0.0.9 70000', '2:24: error: sorry_server port: 70000 is out of range 0-65535'],
+    ['sorry_server 10.0.0.9 70000', '2:15: warning: Invalid sorry server IP address 10.0.0.9 - skipping'],
     ['real_server 10.0.1.1 80 {\n weight -1\n}', '3:9: warning: Real server weight -1 is outside range 0-2147483647'],
     ['real_server 10.0.1.1 80 {\n uthreshold -1\n}', "3:13: warning: Invalid real_server uthreshold '-1' - ignoring"],
     ['real_server 10.0.1.1 99999 {\n}', '2:23: error: real_server port: 99999 is out of range 0-65535'],
@@ -105,7 +106,7 @@ describe('errors and warnings name their place', () => {
 
   it('virtual_server addresses and groups', () => {
     const body = '{\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.9.9.9 80 {\n }\n}\n';
-    expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(["1:16: error: virtual_server: '10.0.0.300' is not a valid IP address"]);
+    expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(['1:16: warning: Invalid virtual server IP address/port 10.0.0.300/80 - skipping']);
     expect(messages(`virtual_server group NOPE ${body}`)).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
     expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: error: duplicate virtual_server TCP 10.0.0.1 80']);
     expect(messages(`virtual_server fwmark 0 ${body}`)).toEqual(['1:23: error: virtual_server: 0 is out of range 1-4294967295']);
@@ -206,7 +207,7 @@ describe('errors and warnings name their place', () => {
   });
 
   it('every error is reported, not just the first', () => {
-    const text = instance('priority 0\nadvert_int x\nuse_vmac') + 'virtual_server 10.0.0.1 80 {\n lb_algo nope\n lb_kind nope\n}\n';
-    expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(3);
+    const text = instance('priority 0\nadvert_int x\nuse_vmac\nversion 4') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
+    expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
   });
 });

@@ -69,6 +69,10 @@ const CASES: [string, string, boolean][] = [
   ['global vrrp_version 4', 'global_defs {\n vrrp_version 4\n}\n', false],
   ['bad mcast group', 'global_defs {\n vrrp_mcast_group4 300.1.1.1\n}\n', false],
   ['extra closing brace', VI('') + '}\n', false],
+  ['unicast_src_ip and peers written ADDR/LEN', VI(' unicast_src_ip 192.168.0.91/24\n unicast_peer {\n  10.0.0.2/24\n }\n'), true],
+  ['priority from a $NAME definition', '$P=90\n' + VI(' priority $P\n'), true],
+  ['lthreshold above uthreshold', VS('', '  uthreshold 10\n  lthreshold 20\n'), true],
+  ['real server weight 70000', VS('', '  weight 70000\n'), true],
   ['missing closing brace', VI('').slice(0, -2), false],
 ];
 
@@ -135,11 +139,53 @@ describeKa('differential: random edits of the thesis master', () => {
       const file = join(dir, 'edit.conf');
       writeFileSync(file, text);
       const ka = keepalivedAccepts(file);
-      const halo = parseConfigText(text, file, { strict: true }).model !== null;
+      const halo = parseConfigText(text, file, { strict: true, allowUnimplemented: true }).model !== null;
       if (!ka) rejected++;
       if (ka !== halo) disagreements.push(`edit ${i} line ${li + 1} '${lines[li]}': keepalived ${ka ? 'accepts' : 'rejects'}, halo ${halo ? 'accepts' : 'rejects'}`);
     }
     expect(disagreements).toEqual([]);
     expect(rejected).toBeGreaterThan(10);
   }, 120_000);
+});
+
+/**
+ * Where keepalived warns and carries on, halo warns in keepalived's words and carries on:
+ * keepalived -t prints the same message (and exits 5, "config errors, but it runs"), and
+ * halo check accepts the config (without --strict) with that warning.
+ */
+const LENIENT: [string, string, string][] = [
+  ['state backup', VI(' state backup\n'), "(VI_1) unknown state 'backup', defaulting to BACKUP"],
+  ['state SLAVE', VI(' state SLAVE\n'), "(VI_1) unknown state 'SLAVE', defaulting to BACKUP"],
+  ['priority 300', VI(' priority 300\n'), '(VI_1) Priority not valid! must be between 1 & 255. Using default 100'],
+  ['priority with an undefined conditional word', VI(' priority @nfs1\n'), '(VI_1) Priority not valid! must be between 1 & 255. Using default 100'],
+  ['advert_int 0', VI(' advert_int 0\n'), '(VI_1) Advert interval (0) not valid! Must be > 0 - ignoring'],
+  ['vrrp_strict with authentication', 'global_defs {\n vrrp_strict\n}\n' + VI(' accept\n authentication {\n  auth_type PASS\n  auth_pass abc\n }\n'), '(VI_1) Strict mode does not support authentication. Ignoring.'],
+  ['empty sync group', VI('') + 'vrrp_sync_group G {\n group {\n }\n}\n', 'Sync group G has no virtual router(s). removing'],
+  ['sync group naming a missing instance', VI('') + VI('', 'VI_2', 52, '10.0.0.2') + 'vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n  VI_X\n }\n}\n', "Virtual router VI_X specified in sync group G doesn't exist - ignoring"],
+  ['sync group of missing instances only', VI('') + 'vrrp_sync_group G {\n group {\n  VI_X\n }\n}\n', 'Sync group G, no matching virtual router found in group declaration - removing'],
+  ['vrrp_garp_interval 0', 'global_defs {\n vrrp_garp_interval 0\n}\n' + VI(''), "vrrp_garp_interval '0' is invalid"],
+  ['persistence_timeout 0', VS(' persistence_timeout 0\n'), 'persistence_timeout invalid'],
+  ['quorum 0', VS(' quorum 0\n'), 'Quorum 0 must be in [1, 4294967295]. Setting to 1.'],
+  ['delay_loop 0', VS(' delay_loop 0\n'), "virtual server delay loop '0' invalid - ignoring"],
+  ['uthreshold -1', VS('', '  uthreshold -1\n'), "Invalid real_server uthreshold '-1' - ignoring"],
+  ['a placeholder VIP', VI('', 'VI_1', 51, '__VIRTUAL_IP__'), 'VRRP parsed invalid IP __VIRTUAL_IP__. skipping IP...'],
+  ['a VIP prefix of 33', VI('', 'VI_1', 51, '10.0.0.1/33'), 'Invalid address prefix len 33 for address 10.0.0.1/33 - using 32'],
+  ['a malformed unicast_src_ip', VI(' unicast_src_ip X.X.X.X\n unicast_peer {\n  10.0.0.3\n }\n'), 'Configuration error: VRRP instance[VI_1] malformed src address[X.X.X.X]. Skipping...'],
+  ['a malformed unicast peer', VI(' unicast_peer {\n  Y.Y.Y.Y\n  10.0.0.3\n }\n'), 'Configuration error: VRRP instance[VI_1] malformed unicast peer address[Y.Y.Y.Y]. Skipping...'],
+  ['an unknown scheduler', VS('').replace('lb_algo rr', 'lb_algo conhash'), "Invalid lvs_scheduler 'conhash' - ignoring"],
+  ['an unknown forwarding method', VS('').replace('lb_kind NAT', 'lb_kind FNAT'), 'PARSER : unknown [FNAT] routing method for virtual server.'],
+  ['a duplicate instance', VI('') + VI('', 'VI_1', 52, '10.0.0.2'), 'vrrp instance VI_1 already defined'],
+];
+
+describeKa('leniency: keepalived warns and carries on, and so does halo, in its words', () => {
+  it.each(LENIENT)('%s', (name, text, message) => {
+    const file = join(dir, `lenient_${name.replace(/\W+/g, '_')}.conf`);
+    writeFileSync(file, localize(text));
+    const r = spawnSync('keepalived', ['-t', '-f', file], { encoding: 'utf8', timeout: 20_000 });
+    const said = `${r.stdout}${r.stderr}`;
+    const halo = loadConfig(file);
+    expect({ keepalivedRuns: r.status === 5 || r.status === 6, keepalivedSays: said.includes(message) }).toEqual({ keepalivedRuns: true, keepalivedSays: true });
+    expect({ haloRuns: halo.model !== null, haloSays: halo.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message) })
+      .toEqual({ haloRuns: true, haloSays: expect.arrayContaining([message]) });
+  });
 });

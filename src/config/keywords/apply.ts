@@ -21,6 +21,7 @@ export function applyStatement<T>(ctx: BuildContext, s: Statement, table: Sectio
   ctx.checkBlock(s);
   spec.apply?.(ctx, s, target);
   if (spec.status === 'not-implemented' && (spec.uses?.(s) ?? true)) {
-    ctx.unimplemented(s.keyword, `'${s.keyword.value}' (${where}${spec.note ? `: ${spec.note}` : ''})`);
+    const why = [where, spec.note].filter(Boolean).join(': ');
+    ctx.unimplemented(s.keyword, `'${s.keyword.value}'${why ? ` (${why})` : ''}`);
   }
 }

@@ -25,7 +25,7 @@ function scheduler(ctx: BuildContext, s: Statement, v: V): void {
   if (w && SCHEDULERS.has(w.value as LvsScheduler)) {
     v.vs.lvsSched = w.value as LvsScheduler;
     v.schedSet = true;
-  } else if (w) ctx.error(w, `${s.keyword.value}: unknown scheduler '${w.value}'`);
+  } else if (w) ctx.warn(w, `Invalid lvs_scheduler '${w.value}' - ignoring`);
 }
 
 function persistenceTimeout(ctx: BuildContext, s: Statement, v: V): void {
@@ -67,9 +67,13 @@ function protocol(ctx: BuildContext, s: Statement, v: V): void {
 }
 
 function sorryServer(ctx: BuildContext, s: Statement, v: V): void {
-  const a = ctx.address(s);
-  const p = s.args[1] ? ctx.port(s.args[1], 'sorry_server') : v.port;
+  const w = ctx.arg(s, 0, 'an IP address');
+  if (!w) return;
+  const a = ctx.addressWord(w, 'sorry_server', true);
+  const pw = s.args[1];
+  const p = pw === undefined ? v.port : /^\d+$/.test(pw.value) && Number(pw.value) >= 1 && Number(pw.value) <= 65535 ? Number(pw.value) : null;
   if (a && p !== null) v.sorry = { address: a.address, port: p };
+  else ctx.warn(w, `Invalid sorry server IP address ${w.value} - skipping`);
 }
 
 /** A real server weight: keepalived takes 0-2147483647 and ignores anything else with a warning. */
@@ -105,7 +109,7 @@ const VS: KeywordSpec<V>[] = [
   acted('delay_before_retry', 'vs_delay_before_retry_handler', '1', "checkers' delay_before_retry", timingReader('delayBeforeRetryMs')),
   acted('warmup', 'vs_warmup_handler', 'delay_loop', "checkers' warmup", timingReader('warmupMs')),
   acted('connect_timeout', 'vs_co_timeout_handler', '5', "checkers' connect_timeout", timingReader('connectTimeoutMs')),
-  acted('delay_loop', 'vs_delay_handler', '60', 'invalid: warned and ignored, as keepalived', timingReader('delayLoopMs')),
+  acted('delay_loop', 'vs_delay_handler', '60', 'invalid: warned and ignored, as keepalived', timingReader('delayLoopMs', "virtual server delay loop '%s' invalid - ignoring")),
   acted('inhibit_on_failure', 'vs_inhibit_handler', 'off', 'default of its real servers', (ctx, s, v) => { v.vs.inhibitOnFailure = ctx.flag(s); }),
   acted('lb_algo', 'lbalgo_handler', 'wlc', '', scheduler),
   acted('lvs_sched', 'lbalgo_handler', 'wlc', '', scheduler),
@@ -118,8 +122,8 @@ const VS: KeywordSpec<V>[] = [
   acted('sh-fallback', 'lbflags_handler', 'off', 'sh only', (_c, s, v) => { v.hashFlags.push(s.keyword); }),
   acted('mh-port', 'lbflags_handler', 'off', 'mh only', (_c, s, v) => { v.hashFlags.push(s.keyword); }),
   acted('mh-fallback', 'lbflags_handler', 'off', 'mh only', (_c, s, v) => { v.hashFlags.push(s.keyword); }),
-  acted('lb_kind', 'vs_forwarding_handler', 'NAT', 'NAT, DR or TUN; TUN options are refused as not implemented', (ctx, s, v) => { const m = lvsMethod(ctx, s); if (m) { v.vs.lvsMethod = m; v.methodSet = true; } }),
-  acted('lvs_method', 'vs_forwarding_handler', 'NAT', 'NAT, DR or TUN; TUN options are refused as not implemented', (ctx, s, v) => { const m = lvsMethod(ctx, s); if (m) { v.vs.lvsMethod = m; v.methodSet = true; } }),
+  acted('lb_kind', 'vs_forwarding_handler', 'NAT', 'NAT, DR or TUN; TUN options are refused as not implemented', (ctx, s, v) => { const m = lvsMethod(ctx, s, 'virtual server'); if (m) { v.vs.lvsMethod = m; v.methodSet = true; } }),
+  acted('lvs_method', 'vs_forwarding_handler', 'NAT', 'NAT, DR or TUN; TUN options are refused as not implemented', (ctx, s, v) => { const m = lvsMethod(ctx, s, 'virtual server'); if (m) { v.vs.lvsMethod = m; v.methodSet = true; } }),
   notImplemented('persistence_engine', 'pengine_handler', '', 'IPVS persistence engines (sip)'),
   acted('persistence_timeout', 'pto_handler', 'not persistent (360 when given without a value)', 'out of 1-2678400: warned and ignored, as keepalived', persistenceTimeout),
   acted('persistence_granularity', 'pgr_handler', '255.255.255.255', '', granularity),
@@ -137,7 +141,7 @@ const VS: KeywordSpec<V>[] = [
   acted('weight', 'vs_weight_handler', '1', 'default weight of its real servers', (ctx, s, v) => { const w = ctx.arg(s, 0, 'a number'); const n = w ? vsWeight(ctx, w) : null; if (n !== null) v.rsWeight = n; }),
   acted('sorry_server', 'ssvr_handler', '', '', sorryServer),
   acted('sorry_server_inhibit', 'ssvri_handler', 'off', '', (ctx, s, v) => { v.sorryInhibit = ctx.bool(s); }),
-  acted('sorry_server_lvs_method', 'ss_forwarding_handler', "the service's", '', (ctx, s, v) => { v.sorryMethod = lvsMethod(ctx, s); }),
+  acted('sorry_server_lvs_method', 'ss_forwarding_handler', "the service's", '', (ctx, s, v) => { v.sorryMethod = lvsMethod(ctx, s, 'sorry server'); }),
   acted('real_server', 'rs_handler', '', '', (_c, s, v) => { v.rsStatements.push(s); }),
 ];
 
@@ -147,7 +151,7 @@ type R = RealServerDraft;
 
 const RS: KeywordSpec<R>[] = [
   acted('weight', 'rs_weight_handler', "the service's weight, else 1", 'out of 0-2147483647: warned and ignored, as keepalived', (ctx, s, r) => { const w = ctx.arg(s, 0, 'a number'); const n = w ? rsWeight(ctx, w) : null; if (n !== null) r.rs.weight = n; }),
-  acted('lvs_method', 'rs_forwarding_handler', "the service's", '', (ctx, s, r) => { const m = lvsMethod(ctx, s); if (m) { r.rs.lvsMethod = m; r.ownMethod = true; } }),
+  acted('lvs_method', 'rs_forwarding_handler', "the service's", '', (ctx, s, r) => { const m = lvsMethod(ctx, s, 'real server'); if (m) { r.rs.lvsMethod = m; r.ownMethod = true; } }),
   acted('uthreshold', 'uthreshold_handler', '0 (none)', 'invalid: warned and ignored, as keepalived', (ctx, s, r) => { r.rs.uthreshold = threshold(ctx, s) ?? r.rs.uthreshold; }),
   acted('lthreshold', 'lthreshold_handler', '0 (none)', 'invalid: warned and ignored, as keepalived', (ctx, s, r) => { r.rs.lthreshold = threshold(ctx, s) ?? r.rs.lthreshold; }),
   acted('inhibit_on_failure', 'rs_inhibit_handler', "the service's", '', (ctx, s, r) => { r.rs.inhibitOnFailure = ctx.bool(s); }),
@@ -158,7 +162,7 @@ const RS: KeywordSpec<R>[] = [
   acted('delay_before_retry', 'rs_delay_before_retry_handler', "the service's", "checkers' delay_before_retry", timingReader('delayBeforeRetryMs')),
   acted('warmup', 'rs_warmup_handler', "the service's", "checkers' warmup", timingReader('warmupMs')),
   acted('connect_timeout', 'rs_co_timeout_handler', "the service's", "checkers' connect_timeout", timingReader('connectTimeoutMs')),
-  acted('delay_loop', 'rs_delay_handler', "the service's", "checkers' delay_loop", timingReader('delayLoopMs')),
+  acted('delay_loop', 'rs_delay_handler', "the service's", "checkers' delay_loop", timingReader('delayLoopMs', "real server delay_loop '%s' invalid - ignoring")),
   notImplemented('smtp_alert', 'rs_smtp_alert_handler', 'smtp_alert_checker, else on', SMTP, { apply: (ctx, s, r) => { r.smtpAlert = s.args[0] ? ctx.bool(s) : true; }, uses: () => false }),
   notImplemented('virtualhost', 'rs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks'),
   notImplemented('snmp_name', 'rs_snmp_name_handler', '', 'SNMP agent (AgentX)'),

@@ -20,10 +20,13 @@ const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 const ROUTES = 'routes and rules that follow the VRRP state';
 
 /** An address where keepalived also takes `ADDR/LEN` and ignores the length (inet_stosockaddr). */
-function hostAddress(ctx: BuildContext, w: Word, what: string): string | null {
+function hostAddress(ctx: BuildContext, w: Word, instance: string, what: 'src' | 'unicast peer'): string | null {
   const slash = w.value.indexOf('/');
   const text = slash < 0 ? w.value : w.value.slice(0, slash);
-  return ctx.addressWord({ ...w, value: text }, what)?.address ?? null;
+  const a = ctx.addressWord({ ...w, value: text }, what, true)?.address ?? null;
+  // keepalived skips a malformed address and carries on.
+  if (a === null) ctx.warn(w, `Configuration error: VRRP instance[${instance}] malformed ${what} address[${w.value}]. Skipping...`);
+  return a;
 }
 
 function notify<T>(pick: (t: T) => import('../model').NotifyScripts) {
@@ -38,7 +41,7 @@ function authentication(ctx: BuildContext, s: Statement, d: I): void {
 function unicastPeers(ctx: BuildContext, s: Statement, d: I): void {
   for (const p of ctx.needBlock(s) ?? []) {
     ctx.checkBlock(p);
-    const a = hostAddress(ctx, p.keyword, 'unicast_peer');
+    const a = hostAddress(ctx, p.keyword, d.name.value, 'unicast peer');
     const peer: UnicastPeer = { address: a ?? '', minTtl: null, maxTtl: null };
     for (let i = 0; i < p.args.length; i += 2) {
       const opt = p.args[i];
@@ -134,8 +137,8 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('track_file', 'vrrp_track_file_handler', '', 'tracking files'),
   notImplemented('track_process', 'vrrp_track_process_handler', '', 'tracking processes'),
   notImplemented('track_bfd', 'vrrp_track_bfd_handler', '', 'BFD'),
-  acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, 'mcast_src_ip'); }),
-  acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, 'unicast_src_ip'); }),
+  acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
+  acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
   notImplemented('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4', 'a per-instance multicast group'),
   notImplemented('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT when the source address goes away'),
   acted('virtual_router_id', 'vrrp_vrid_handler', '', 'required; an invalid value is warned, then the instance has none (an error)', vrid),
