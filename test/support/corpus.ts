@@ -20,7 +20,7 @@ export function corpusPrerequisites(): string | null {
 
 export interface Verdict {
   file: string;
-  keepalived: { starts: boolean; exit: number | null; first: string };
+  keepalived: { starts: boolean; exit: number | null; first: string; output: string };
   halo: { starts: boolean; first: string };
 }
 
@@ -37,7 +37,8 @@ export function keepalivedVerdict(path: string): Verdict['keepalived'] {
   const r = spawnSync('keepalived', ['-t', '-f', path], { encoding: 'utf8', timeout: 30_000 });
   const lines = (r.stderr ?? '').split('\n').filter((l) => l.trim() !== '');
   const exit = r.status;
-  return { starts: exit !== 1 && exit !== 2 && exit !== null, exit, first: lines.find((l) => /rror|invalid|malformed|missing/i.test(l)) ?? lines[0] ?? '' };
+  const first = lines.find((l) => /rror|invalid|malformed|missing/i.test(l)) ?? lines[0] ?? '';
+  return { starts: exit !== 1 && exit !== 2 && exit !== null, exit, first, output: r.stderr ?? '' };
 }
 
 export function haloVerdict(path: string): Verdict['halo'] {

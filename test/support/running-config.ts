@@ -236,3 +236,16 @@ function diffNamed<T>(out: string[], what: string, halo: T[], ka: T[], key: (t: 
   const kOrder = ka.map(key).filter((x) => haloKeys.has(x));
   if (hOrder.join('\n') !== kOrder.join('\n')) out.push(`${what}: order differs: halo [${hOrder.join(', ')}], keepalived [${kOrder.join(', ')}]`);
 }
+
+/** Every interface name the model mentions: keepalived must find them all or it stops. */
+export function interfacesOf(m: Model): string[] {
+  const out = new Set<string>();
+  for (const i of m.vrrpInstances) {
+    out.add(i.interface);
+    for (const v of [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]) out.add(v.dev);
+    for (const t of i.trackInterfaces) out.add(t.name);
+    if (i.lvsSyncDaemonInterface) out.add(i.lvsSyncDaemonInterface);
+  }
+  for (const g of m.vrrpSyncGroups) for (const t of g.trackInterfaces) out.add(t.name);
+  return [...out];
+}
