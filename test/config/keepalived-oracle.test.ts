@@ -85,8 +85,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The namespace every `keepalived -t` runs in: eth0 and eth1, a veth pair (multicast-capable), up. */
 const NETNS_SETUP = 'ip link add eth0 type veth peer name eth1 && ip link set eth0 up && ip link set eth1 up';
 
+function keepalivedTest(file: string) {
+  return spawnSync('unshare', ['-rn', 'sh', '-c', `${NETNS_SETUP} || exit 99; exec keepalived -t -f "$1"`, 'sh', file], { encoding: 'utf8', timeout: 20_000 });
+}
+
 function keepalivedAccepts(file: string): boolean {
-  const r = spawnSync('unshare', ['-rn', 'sh', '-c', `${NETNS_SETUP} || exit 99; exec keepalived -t -f "$1"`, 'sh', file], { encoding: 'utf8', timeout: 20_000 });
+  const r = keepalivedTest(file);
   if (r.status === 99 || r.error) throw new Error(`could not prepare the namespace for keepalived -t: ${r.error?.message ?? r.stderr}`);
   return r.status === 0;
 }
@@ -180,8 +184,8 @@ const LENIENT: [string, string, string][] = [
 describeKa('leniency: keepalived warns and carries on, and so does halo, in its words', () => {
   it.each(LENIENT)('%s', (name, text, message) => {
     const file = join(dir, `lenient_${name.replace(/\W+/g, '_')}.conf`);
-    writeFileSync(file, localize(text));
-    const r = spawnSync('keepalived', ['-t', '-f', file], { encoding: 'utf8', timeout: 20_000 });
+    writeFileSync(file, text);
+    const r = keepalivedTest(file);
     const said = `${r.stdout}${r.stderr}`;
     const halo = loadConfig(file);
     expect({ keepalivedRuns: r.status === 5 || r.status === 6, keepalivedSays: said.includes(message) }).toEqual({ keepalivedRuns: true, keepalivedSays: true });
