@@ -15,6 +15,10 @@ import type { Prober, ProbeTarget } from '../check/tcp-probe';
 import type { ProbeResult } from '../check/retry';
 import type { DesiredInput } from '../ipvs/desired';
 import { ReconcileLoop } from '../ipvs/reconcile-loop';
+import type { PassReport } from '../ipvs/reconcile-loop';
+import { describeOp } from '../ipvs/client';
+import type { Op } from '../ipvs/ops';
+import type { LvsReloadReport } from './reload-plan';
 import type { IpvsTable } from '../ipvs/reconcile-loop';
 import { PROTOCOL_NUMBER, virtualServerId } from '../ipvs/desired';
 import { serviceKeyString } from '../ipvs/types';
@@ -27,8 +31,46 @@ import type { RealServerStatus, VirtualServerStatus } from './status';
 export interface LvsEngine {
   start(): Promise<void>;
   stop(): Promise<void>;
-  reload(model: Model): Promise<void>;
+  /** Applies `model`; resolves with what was done. */
+  reload(model: Model): Promise<LvsReloadReport>;
+  /** What reload(model) would do now, without doing it. */
+  planReload(model: Model): Promise<LvsReloadReport>;
   status(): VirtualServerStatus[];
+}
+
+/** One op as a plan line: describeOp's words plus what is set ("adding service TCP 10.0.0.1:80 (rr)"). */
+export function opLine(op: Op): string {
+  const what = describeOp(op);
+  switch (op.op) {
+    case 'add-service':
+    case 'edit-service':
+      return `${what} (${op.service.scheduler}${op.service.timeout ? `, persistent ${op.service.timeout} s` : ''})`;
+    case 'add-dest':
+    case 'edit-dest':
+      return `${what} (${op.dest.forward}, weight ${op.dest.weight})`;
+    default:
+      return what;
+  }
+}
+
+/** Checkers a reload starts and stops: targets by key (a changed parameter is a new target). */
+export function checkerChanges(before: readonly CheckTarget[], after: readonly CheckTarget[]): { started: string[]; stopped: string[] } {
+  const b = new Set(before.map((t) => t.key));
+  const a = new Set(after.map((t) => t.key));
+  return {
+    started: after.filter((t) => !b.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
+    stopped: before.filter((t) => !a.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
+  };
+}
+
+function report(pass: PassReport, before: readonly CheckTarget[], after: readonly CheckTarget[]): LvsReloadReport {
+  const c = checkerChanges(before, after);
+  return {
+    ipvs: pass.ops.map((r) => ({ op: opLine(r.op), ...(r.error ? { error: r.error.message } : {}) })),
+    events: pass.events.map((e) => e.message).filter((m) => m !== ''),
+    checkersStarted: c.started,
+    checkersStopped: c.stopped,
+  };
 }
 
 export interface LvsEngineDeps {
@@ -128,13 +170,23 @@ export class KernelLvsEngine implements LvsEngine {
     }
   }
 
-  async reload(model: Model): Promise<void> {
+  async reload(model: Model): Promise<LvsReloadReport> {
     const previous = this.checker!;
+    const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
+    const after = collectTargets(model.virtualServers, model.virtualServerGroups);
     previous.stop();
     this.model = model;
-    this.checker = this.newChecker(collectTargets(model.virtualServers, model.virtualServerGroups), previous);
+    this.checker = this.newChecker(after, previous);
     this.checker.start();
-    await this.loop!.reload(this.input(model));
+    return report(await this.loop!.reload(this.input(model)), before, after);
+  }
+
+  async planReload(model: Model): Promise<LvsReloadReport> {
+    const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
+    const after = collectTargets(model.virtualServers, model.virtualServerGroups);
+    // the checkers reload() would build (migrated states), never started: only their health view is read
+    const next = this.newChecker(after, this.checker!);
+    return report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c)), before, after);
   }
 
   async stop(): Promise<void> {

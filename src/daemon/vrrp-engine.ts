@@ -23,7 +23,8 @@ import { reconfigure } from '../vrrp/reconfigure';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
-import { planVrrpReload, VrrpReloadPlan } from './reload-plan';
+import { describeVrrpActions, planVrrpReload } from './reload-plan';
+import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
 import { ScriptRunner } from './script-runner';
@@ -55,6 +56,34 @@ const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => n
 
 const monotonic = (): number => performance.now();
 const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio'];
+
+/** The vrrp_scripts some instance or sync group of `model` tracks. */
+function usedScripts(model: Model): VrrpScript[] {
+  const used = new Set(model.vrrpInstances.flatMap((i) => i.trackScripts.map((t) => t.name)));
+  for (const g of model.vrrpSyncGroups) for (const t of g.trackScripts) used.add(t.name);
+  return model.vrrpScripts.filter((s) => used.has(s.name));
+}
+
+function stopChange(name: string, state: string, actions: VrrpAction[], restart: boolean): InstanceChange {
+  const effects = describeVrrpActions(actions);
+  if (restart) effects.push('started again: its interface, VRID, version, family or sync group changed');
+  return { name, change: restart ? 'restart' : 'stop', state, after: null, effects };
+}
+
+/** An update's effects; a VIP list change on an instance not holding its VIPs is shown as such. */
+function updateEffects(u: InstanceUpdate, vipsHeld: boolean, actions: VrrpAction[]): string[] {
+  const effects = describeVrrpActions(actions);
+  if (!vipsHeld) {
+    for (const v of u.vipsAdded) effects.push(`VIP ${v.address}/${v.prefixLen} dev ${v.dev} added to the config (not held now)`);
+    for (const v of u.vipsRemoved) effects.push(`VIP ${v.address}/${v.prefixLen} dev ${v.dev} removed from the config (not held now)`);
+  }
+  if (effects.length === 0) effects.push('settings changed; no state change, no I/O');
+  return effects;
+}
+
+function allVipsOf(model: Model): VipSpec[] {
+  return model.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]).map(vipSpec);
+}
 
 function vipSpec(v: VirtualIpAddress): VipSpec {
   return { address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label };
@@ -96,7 +125,7 @@ export class VrrpEngine {
   }
 
   private allVips(): VipSpec[] {
-    return this.model.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]).map(vipSpec);
+    return allVipsOf(this.model);
   }
 
   async start(): Promise<void> {
@@ -124,9 +153,9 @@ export class VrrpEngine {
   }
 
   /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */
-  private async environment(cfg: VrrpInstance): Promise<{ ifindex: number; primary: string; links: Record<string, boolean> }> {
+  private async environment(cfg: VrrpInstance, model = this.model): Promise<{ ifindex: number; primary: string; links: Record<string, boolean> }> {
     const { addresses, links } = this.deps;
-    const vipAddrs = this.allVips().map((v) => v.address);
+    const vipAddrs = [...this.allVips(), ...allVipsOf(model)].map((v) => v.address);
     const link = await links.query(cfg.interface);
     if (!link.ok) throw link.error;
     if (!link.value) throw new Error(`(${cfg.name}) interface ${cfg.interface} does not exist`);
@@ -157,21 +186,80 @@ export class VrrpEngine {
     return state;
   }
 
+  /** Settled script states as a reload to `next` would carry them (see carryScriptTracker). */
+  private carriedScriptStates(next: Model): Record<string, boolean | null> {
+    const out: Record<string, boolean | null> = {};
+    for (const d of usedScripts(next)) out[d.name] = carryScriptTracker(this.scripts.get(d.name), d).up;
+    return out;
+  }
+
+  /**
+   * reconfigure() of instance `name` for `next`, on its state *now* with the kernel's view `env`
+   * (synchronous: nothing can step the instance between reading its state and the result).
+   */
+  private reconfigureNow(name: string, next: Model, env: { primary: string; links: Record<string, boolean>; ifindex: number }, scripts: Record<string, boolean | null>) {
+    const old = this.states.get(name)!;
+    const cfg = next.vrrpInstances.find((i) => i.name === name)!;
+    const group = cfg.syncGroup ? next.vrrpSyncGroups.find((g) => g.name === cfg.syncGroup) ?? null : null;
+    const r = reconfigure(old, cfg, {
+      now: this.now(),
+      primaryAddress: env.primary,
+      links: env.links,
+      scripts,
+      globalDefs: next.globalDefs,
+      vrrpScripts: next.vrrpScripts,
+      syncGroup: group,
+    });
+    return { ...r, old, cfg, ifindex: env.ifindex };
+  }
+
+  /**
+   * What a reload to `next` would do, computed and not done: the same plan (planVrrpReload) and
+   * the same pure steps (reconfigure, shutdown) as reload(), on a copy of the live state.
+   */
+  async planReload(next: Model): Promise<VrrpReloadReport> {
+    const plan = planVrrpReload(this.model, next);
+    const restarted = new Set(plan.remove.filter((n) => plan.add.includes(n)));
+    const changes: InstanceChange[] = [];
+    for (const name of plan.remove) {
+      const s = this.states.get(name)!;
+      changes.push(stopChange(name, s.state, this.dryRun(name, { type: 'shutdown' }), restarted.has(name)));
+    }
+    const scripts = this.carriedScriptStates(next);
+    for (const u of plan.update) {
+      const env = await this.environment(next.vrrpInstances.find((i) => i.name === u.name)!, next);
+      const r = this.reconfigureNow(u.name, next, env, scripts);
+      changes.push({ name: u.name, change: 'update', state: r.old.state, after: r.state.state, effects: updateEffects(u, r.old.vipsSet, r.actions) });
+    }
+    for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
+    return { unchanged: plan.keep, changes };
+  }
+
   /**
    * SIGHUP with a valid new model: apply only the difference (see reload-plan.ts). Unchanged
-   * instances are not stepped at all; updated ones keep their protocol state and timers.
+   * instances are not stepped at all; updated ones go through reconfigure (src/vrrp), which
+   * keeps their protocol and tracker state. Returns what was done, in planReload's terms.
    */
-  async reload(next: Model): Promise<VrrpReloadPlan> {
+  async reload(next: Model): Promise<VrrpReloadReport> {
     const plan = planVrrpReload(this.model, next);
+    const restarted = new Set(plan.remove.filter((n) => plan.add.includes(n)));
     const { log } = this.deps;
+    const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
-      this.feed(name, { type: 'shutdown' });
+      const before = this.states.get(name)!.state;
+      const actions = this.feed(name, { type: 'shutdown' });
+      changes.push(stopChange(name, before, actions, restarted.has(name)));
       for (const t of TIMER_NAMES) this.cancel(name, t);
       await this.queues.get(name);
       this.states.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
     }
+    const envs = new Map<string, Awaited<ReturnType<VrrpEngine['environment']>>>();
+    for (const u of plan.update) envs.set(u.name, await this.environment(next.vrrpInstances.find((i) => i.name === u.name)!, next));
+    // from here to the last update nothing awaits: no event can step an instance in between
+    // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
+    const scripts = this.carriedScriptStates(next);
     this.model = next;
     this.groups.clear();
     for (const g of next.vrrpSyncGroups) {
@@ -181,43 +269,33 @@ export class VrrpEngine {
     }
     for (const name of [...this.groupStates.keys()]) if (!this.groups.has(name)) this.groupStates.delete(name);
     const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
-    // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
     this.scriptRunner?.stop();
     this.scriptRunner = null;
     this.carryScripts();
-    const scriptStates: Record<string, boolean | null> = {};
-    for (const [name, t] of this.scripts) scriptStates[name] = t.up;
     for (const u of plan.update) {
-      const old = this.states.get(u.name)!;
-      const cfg = byName.get(u.name)!;
-      const env = await this.environment(cfg);
-      const group = cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null;
-      const r = reconfigure(old, cfg, {
-        now: this.now(),
-        primaryAddress: env.primary,
-        links: env.links,
-        scripts: scriptStates,
-        globalDefs: next.globalDefs,
-        vrrpScripts: next.vrrpScripts,
-        syncGroup: group,
-      });
-      log.info(`(${u.name}) configuration changed; keeping state ${old.state}`);
-      this.openSocket(cfg, env.ifindex);
+      const r = this.reconfigureNow(u.name, next, envs.get(u.name)!, scripts);
+      log.info(`(${u.name}) configuration changed; keeping state ${r.old.state}`);
+      this.openSocket(r.cfg, r.ifindex);
       this.commit(r.state);
       this.execute(r.actions);
+      const actions = [...r.actions];
       const now = this.states.get(u.name)!;
-      if (r.state.env.syncGroup && (now.state !== old.state || now.wantState !== old.wantState)) this.regroup(u.name);
+      if (r.state.env.syncGroup && (now.state !== r.old.state || now.wantState !== r.old.wantState)) actions.push(...this.regroup(u.name));
       const after = this.states.get(u.name)!;
       if (after.state === 'MASTER') this.deps.onHeld?.(this.heldOf(after));
+      changes.push({ name: u.name, change: 'update', state: r.old.state, after: after.state, effects: updateEffects(u, r.old.vipsSet, actions) });
     }
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
-    for (const name of plan.add) this.feed(name, { type: 'startup' });
+    for (const name of plan.add) {
+      this.feed(name, { type: 'startup' });
+      if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
+    }
     // sockets of interfaces no instance uses any more
     const used = new Set(next.vrrpInstances.map((i) => i.interface));
     for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
     this.startScripts();
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
-    return plan;
+    return { unchanged: plan.keep, changes };
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
@@ -242,23 +320,16 @@ export class VrrpEngine {
     this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
   }
 
-  /** The vrrp_scripts some instance or sync group tracks. */
-  private usedScripts(): VrrpScript[] {
-    const used = new Set(this.model.vrrpInstances.flatMap((i) => i.trackScripts.map((t) => t.name)));
-    for (const g of this.model.vrrpSyncGroups) for (const t of g.trackScripts) used.add(t.name);
-    return this.model.vrrpScripts.filter((s) => used.has(s.name));
-  }
-
   /** Trackers for the scripts now in use: carried by name from before, new ones from init_state. */
   private carryScripts(): void {
-    const defs = this.usedScripts();
+    const defs = usedScripts(this.model);
     const carried = new Map(defs.map((d) => [d.name, carryScriptTracker(this.scripts.get(d.name), d)]));
     this.scripts.clear();
     for (const [n, t] of carried) this.scripts.set(n, t);
   }
 
   private startScripts(): void {
-    const defs = this.usedScripts();
+    const defs = usedScripts(this.model);
     this.carryScripts();
     if (defs.length === 0) return;
     this.scriptRunner = (this.deps.runScripts ?? realScripts)(defs, this.model.globalDefs.enableScriptSecurity, this.deps.log, (name, ok) => {
@@ -274,10 +345,10 @@ export class VrrpEngine {
   }
 
   /** Lets member `name`'s sync group follow a change made outside `step` (a reload). */
-  private regroup(name: string): void {
+  private regroup(name: string): VrrpAction[] {
     const s = this.states.get(name)!;
     const group = this.groupStates.get(s.env.syncGroup!);
-    if (!group) return;
+    if (!group) return [];
     const members: Record<string, InstanceState> = {};
     for (const m of group.members) {
       const ms = this.states.get(m);
@@ -287,12 +358,29 @@ export class VrrpEngine {
     this.groupStates.set(group.name, r.group);
     for (const ms of Object.values(r.members)) this.commit(ms);
     this.execute(r.actions);
+    return r.actions;
+  }
+
+  /** The actions feed() would carry out for `event`, without changing anything (the machine is pure). */
+  private dryRun(name: string, event: VrrpEvent): VrrpAction[] {
+    const s = this.states.get(name)!;
+    const now = this.now();
+    if (s.env.syncGroup) {
+      const group = this.groupStates.get(s.env.syncGroup)!;
+      const members: Record<string, InstanceState> = {};
+      for (const m of group.members) {
+        const ms = this.states.get(m);
+        if (ms) members[m] = ms;
+      }
+      return stepSyncGroupMember(group, members, name, event, now).actions;
+    }
+    return step(s, event, now).actions;
   }
 
   /** Step one instance (through its sync group if it has one) and carry out the actions. */
-  feed(name: string, event: VrrpEvent): void {
+  feed(name: string, event: VrrpEvent): VrrpAction[] {
     const s = this.states.get(name);
-    if (!s) return;
+    if (!s) return [];
     const now = this.now();
     if (s.env.syncGroup) {
       const group = this.groupStates.get(s.env.syncGroup)!;
@@ -305,11 +393,12 @@ export class VrrpEngine {
       this.groupStates.set(group.name, r.group);
       for (const ms of Object.values(r.members)) this.commit(ms);
       this.execute(r.actions);
-    } else {
-      const r = step(s, event, now);
-      this.commit(r.state);
-      this.execute(r.actions);
+      return r.actions;
     }
+    const r = step(s, event, now);
+    this.commit(r.state);
+    this.execute(r.actions);
+    return r.actions;
   }
 
   private commit(next: InstanceState): void {

@@ -5,6 +5,7 @@
  *
  * Started by the supervisor (src/cli/run.ts) with the run options as one JSON argument.
  */
+import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
@@ -22,6 +23,19 @@ import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import { tcpProber } from '../check/tcp-probe';
 import type { WorkerMessage } from './supervisor';
+
+/**
+ * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
+ * default is the running one); applying re-reads the daemon's own config file, as SIGHUP does.
+ */
+export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>, configFile: string, req: { [k: string]: unknown }): Promise<unknown> {
+  const file = typeof req.file === 'string' ? resolve(req.file) : null;
+  if (req.plan === true) return director.planReload(file ?? configFile);
+  if (file !== null && file !== resolve(configFile)) {
+    throw new Error(`the daemon runs ${configFile}; put ${file} in its place first, or preview it with --plan`);
+  }
+  return director.reload();
+}
 
 export async function runWorker(opts: RunOptions): Promise<number> {
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
@@ -58,7 +72,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   try {
     control = await startControlServer(opts.controlSocket, (req) => {
       if (req.cmd === 'status') return director.status();
-      if (req.cmd === 'reload') return director.reload();
+      if (req.cmd === 'reload') return reloadRequest(director, opts.configFile, req);
       throw new Error(`unknown command '${req.cmd}'`);
     });
   } catch (err) {

@@ -36,6 +36,12 @@ export interface IpvsTable {
   apply(ops: Op[]): Promise<{ op: Op; error?: Error }[]>;
 }
 
+/** What one pass did (or, for preview, would do): the ops in order, each with its error if it failed. */
+export interface PassReport {
+  ops: { op: Op; error?: Error }[];
+  events: PoolEvent[];
+}
+
 export interface ReconcileLoopOptions {
   table: IpvsTable;
   input: DesiredInput;
@@ -64,6 +70,7 @@ export class ReconcileLoop {
   private failures = 0;
   private resyncTimer: unknown = null;
   private readonly clock: Clock;
+  private readonly collectors = new Set<(r: PassReport & { input: DesiredInput }) => void>();
 
   constructor(private readonly opts: ReconcileLoopOptions) {
     this.input = opts.input;
@@ -109,9 +116,38 @@ export class ReconcileLoop {
     return this.running;
   }
 
-  reload(input: DesiredInput): Promise<void> {
+  /**
+   * A new config: the next pass derives the table from `input`. Resolves with what the passes
+   * run for it did (normally one; more when a resync was needed at once).
+   */
+  async reload(input: DesiredInput): Promise<PassReport> {
     this.input = input;
-    return this.poke();
+    const report: PassReport = { ops: [], events: [] };
+    const collect = (r: PassReport & { input: DesiredInput }) => {
+      if (r.input !== input) return;
+      report.ops.push(...r.ops);
+      report.events.push(...r.events);
+    };
+    this.collectors.add(collect);
+    try {
+      await this.poke();
+      // a pass that was already running used the old input: ours ran after it (dirty)
+    } finally {
+      this.collectors.delete(collect);
+    }
+    return report;
+  }
+
+  /**
+   * The pass `reload(input)` would run now, computed and not applied: the same buildDesired and
+   * diff on the same tracked table (read from the kernel only if the tracked copy was dropped).
+   * `checkerUp` is the health the reload would see (the migrated checkers).
+   */
+  async preview(input: DesiredInput, checkerUp: CheckerUp = this.opts.checkerUp): Promise<PassReport> {
+    const desired = buildDesired(input, checkerUp, this.state);
+    const actual = this.actual ? [...this.actual.values()] : await this.opts.table.listServices();
+    const ops = diff(desired.services, actual, { owned: this.owned, lvsFlush: this.opts.lvsFlush });
+    return { ops: ops.map((op) => ({ op })), events: desired.events };
   }
 
   /** After a pass: count failures and arm (or drop) the resync. */
@@ -159,20 +195,23 @@ export class ReconcileLoop {
   }
 
   private async pass(): Promise<boolean> {
-    const desired = buildDesired(this.input, this.opts.checkerUp, this.state);
+    const input = this.input;
+    const desired = buildDesired(input, this.opts.checkerUp, this.state);
     this.state = desired.state;
     this.emit(desired.events);
     this.actual ??= indexTable(await this.opts.table.listServices());
     const ops = diff(desired.services, [...this.actual.values()], { owned: this.owned, lvsFlush: this.opts.lvsFlush });
-    const ok = await this.applyOps(ops);
+    const results = await this.applyOps(ops);
     this.owned = ownedAfter(desired.services);
+    const ok = results.every((r) => !r.error);
     if (!ok) this.actual = null;
+    for (const c of this.collectors) c({ input, ops: results, events: desired.events });
     return ok;
   }
 
-  /** Applies ops and mirrors the acknowledged ones into the tracked table; false if any failed. */
-  private async applyOps(ops: Op[]): Promise<boolean> {
-    if (ops.length === 0) return true;
+  /** Applies ops and mirrors the acknowledged ones into the tracked table; each op's result. */
+  private async applyOps(ops: Op[]): Promise<{ op: Op; error?: Error }[]> {
+    if (ops.length === 0) return [];
     const results = await this.opts.table.apply(ops);
     let failed = 0;
     for (const r of results) {
@@ -184,7 +223,7 @@ export class ReconcileLoop {
       }
     }
     this.opts.onApplied?.(ops, failed);
-    return failed === 0;
+    return results;
   }
 
   private emit(events: readonly PoolEvent[]): void {

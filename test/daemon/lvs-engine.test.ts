@@ -55,3 +55,51 @@ describe('LVS engine status: quorum', () => {
     expect(vss[0].quorumUp).toBe(true);
   });
 });
+
+describe('LVS engine reload plan', () => {
+  const conf = (servers: string[], extraVs = '') => {
+    const rs = (a: string) => `  real_server ${a} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n`;
+    const text = `virtual_server 192.168.1.202 80 {\n  delay_loop 60\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${servers.map(rs).join('')}}\n${extraVs}`;
+    const r = parseConfigText(text, 'k.conf');
+    if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    return r.model;
+  };
+
+  it('the preview applies nothing and lists exactly the ops, pool lines and checkers the reload then applies', async () => {
+    const table = new Map<string, IpvsService>();
+    const applied: Op[][] = [];
+    const log = { error: () => undefined, warning: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined, close: () => undefined };
+    const engine = new KernelLvsEngine(conf(['10.0.100.2', '10.0.100.3']), {
+      openTable: async () => ({
+        listServices: async () => structuredClone([...table.values()]),
+        apply: async (ops: Op[]) => (applied.push(ops), ops.map((op) => (applyToTable(table, op), { op }))),
+      }),
+      prober: { probe: async () => 'success' as const },
+      log,
+      notify: new NotifyRunner({ enableScriptSecurity: false, log }),
+    });
+    await engine.start();
+    try {
+      const next = conf(['10.0.100.3', '10.0.100.4'], 'virtual_server 192.168.1.203 53 {\n  lb_algo wlc\n  lb_kind DR\n  protocol UDP\n  real_server 10.0.100.5 53 {\n    weight 3\n  }\n}\n');
+      const batches = applied.length;
+      const preview = await engine.planReload(next);
+      expect(applied.length).toBe(batches);
+      expect(preview).toEqual({
+        ipvs: [
+          { op: 'deleting destination 10.0.100.2:80 from service TCP 192.168.1.202:80' },
+          { op: 'adding destination 10.0.100.4:80 to service TCP 192.168.1.202:80 (masq, weight 1)' },
+          { op: 'adding service UDP 192.168.1.203:53 (wlc)' },
+          { op: 'adding destination 10.0.100.5:53 to service UDP 192.168.1.203:53 (route, weight 3)' },
+        ],
+        events: ['Gained quorum 1+0=1 <= 3 for VS [192.168.1.203]:udp:53'],
+        checkersStarted: ['TCP_CHECK [10.0.100.4]:tcp:80'],
+        checkersStopped: ['TCP_CHECK [10.0.100.2]:tcp:80'],
+      });
+      const done = await engine.reload(next);
+      expect(done).toEqual(preview);
+      expect([...table.keys()].sort()).toEqual(['TCP 192.168.1.202:80', 'UDP 192.168.1.203:53']);
+    } finally {
+      await engine.stop();
+    }
+  });
+});

@@ -299,4 +299,35 @@ describe('VRRP shell (engine) over fakes', () => {
     await advance(4000);
     expect(a.state()).toBe('MASTER');
   });
+
+  it('reload plan: the preview changes nothing and equals what the reload then does (VIPs, started, stopped, updated)', async () => {
+    const two = (vips: string[]) => conf('MASTER', 150, vips) + conf('MASTER', 150, ['192.168.77.210/24']).replace(/VI_1/g, 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52');
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', two(['192.168.77.200/24', '192.168.77.201/24']));
+    await a.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    const nextText = conf('MASTER', 150, ['192.168.77.200/24', '192.168.77.202/24'])
+      + conf('BACKUP', 100, ['192.168.77.220/24']).replace(/VI_1/g, 'VI_3').replace('virtual_router_id 51', 'virtual_router_id 53');
+    const next = parseConfigText(nextText, 'k.conf').model as Model;
+    const io0 = a.io.filter((l) => !l.startsWith('advert')).length;
+    const preview = await a.engine.planReload(next);
+    await advance(10);
+    expect(a.io.filter((l) => !l.startsWith('advert')).length).toBe(io0); // nothing done
+    expect([...a.engine.states.keys()]).toEqual(['VI_1', 'VI_2']);
+    expect(preview).toEqual({
+      unchanged: [],
+      changes: [
+        { name: 'VI_2', change: 'stop', state: 'MASTER', after: null, effects: ['advert with priority 0', 'remove VIP 192.168.77.210/24 dev eth0', 'notify VI_2 STOP'] },
+        { name: 'VI_1', change: 'update', state: 'MASTER', after: 'MASTER', effects: [
+          'remove VIP 192.168.77.201/24 dev eth0', 'add VIP 192.168.77.202/24 dev eth0', 'gratuitous ARP x5 for 192.168.77.202',
+        ] },
+        { name: 'VI_3', change: 'start', state: 'INIT', after: null, effects: [] },
+      ],
+    });
+    const applied = await a.engine.reload(next);
+    expect(applied).toEqual(preview);
+    await advance(10);
+    expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.202']);
+  });
 });
