@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { Cluster, Director, DNS_SERVICE, EXT_VIPS, HTTP_SERVICE, INT_VIP } from './cluster';
 import { parseRecords, Sample } from './load';
 import { PhaseReport } from './outage';
-import { measurePhase, PhaseResult, Recording } from './phase';
+import { keepValid, measurePhase, PhaseResult, Recording } from './phase';
 export type { PhaseResult } from './phase';
 import { waitFor } from './netns';
 import { VipEvent, VipWatch } from './vip-watch';
@@ -294,7 +294,7 @@ export class Drill {
       const cyc = await this.cycle(mode, run, attempt);
       violations.push(...cyc.violations.map((v) => (attempt > 1 ? `attempt ${attempt}: ${v}` : v)));
       hung = Math.max(hung, cyc.hung);
-      best = cyc.phases.map((p, i) => (best[i]?.valid ? best[i] : p));
+      best = keepValid(best, cyc.phases);
       const invalid = best.filter((p) => !p.valid);
       if (invalid.length === 0 || cyc.violations.length > 0) break;
       if (attempt < this.attempts) {

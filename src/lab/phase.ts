@@ -73,3 +73,11 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
     http, dns, valid: validity.valid, validity, bound, verdict, attempt: p.attempt,
   };
 }
+
+/**
+ * Across the cycles of a mode: each phase keeps its first valid measurement; a phase not yet
+ * measured validly takes the newest attempt (so an inconclusive one reports its last try).
+ */
+export function keepValid(best: PhaseResult[], latest: PhaseResult[]): PhaseResult[] {
+  return latest.map((p, i) => (best[i]?.valid ? best[i] : p));
+}

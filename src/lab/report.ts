@@ -7,6 +7,7 @@
  * whole trace is drawn once, then each phase zoomed around its fault.
  */
 import type { DrillResult, DrillTrace, PhaseResult } from './drill';
+import { phaseSpreads } from './drill';
 import type { VrrpTimers } from './bounds';
 import { EXT_VIPS, INT_VIP } from './cluster';
 import { Bucket, bucketize, Band, holderBands, Transition } from './timeline';
@@ -58,6 +59,7 @@ export function renderReport(inp: ReportInput): string {
   parts.push(`<p><span class="verdict v-${inp.exitStatus}" id="verdict" data-exit="${inp.exitStatus}">${esc(status)}</span></p>`);
   if (violations.length > 0) parts.push(`<ul>${violations.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>`);
   parts.push(summaryTable(inp.results));
+  if (inp.results.some((r) => r.run > 1)) parts.push(spreadTable(inp.results));
   parts.push(legend());
   for (const t of inp.traces) parts.push(traceSection(t, inp.maxLagMs));
   parts.push('</body></html>\n');
@@ -73,6 +75,12 @@ function summaryTable(results: DrillResult[]): string {
 <td>${r1(p.validity.maxLagMs)} ms</td><td>${(p.validity.stalledMs / 1000).toFixed(1)} s</td></tr>`));
   return `<table id="summary"><tr><th>phase</th><th>run</th><th>attempt</th><th>verdict</th><th>HTTP outage</th><th>DNS outage</th><th>bound</th><th>VIP move</th><th>start-up</th><th>HTTP a/l/f/ns</th><th>DNS a/l/f/ns</th><th>client lag max</th><th>client stalled</th></tr>${rows.join('')}</table>
 <p class="note">a/l/f/ns: answered within the timeout / late reply / failed / not sent because the client was stalled. VIP move and failback outages count from the restarted director's readiness (its control socket answers); its start-up is the column beside.</p>`;
+}
+
+function spreadTable(results: DrillResult[]): string {
+  const f = (x: ReturnType<typeof phaseSpreads>[number]['http']) => (x ? `${ms(x.min)} / ${ms(x.median)} / ${ms(x.max)}` : '–');
+  const rows = phaseSpreads(results).map((p) => `<tr><td>${esc(p.name)}</td><td>${p.valid}/${p.runs}</td><td>${p.beyond}</td><td>${ms(p.bound.ms)}</td><td>${f(p.http)}</td><td>${f(p.dns)}</td><td>${f(p.startup)}</td></tr>`);
+  return `<table id="spreads"><tr><th>phase over the runs</th><th>valid</th><th>beyond</th><th>bound</th><th>HTTP outage min / median / max</th><th>DNS outage min / median / max</th><th>start-up min / median / max</th></tr>${rows.join('')}</table>`;
 }
 
 function legend(): string {

@@ -1,5 +1,6 @@
 import { formatDrill, formatSpreads, phaseSpreads } from '../../src/lab/drill';
 import { synthCycle } from './synth-drill';
+import { keepValid } from '../../src/lab/phase';
 
 describe('drill text output', () => {
   const ok = synthCycle({ mode: 'graceful' }).result;
@@ -23,5 +24,14 @@ describe('drill text output', () => {
     const fb = s.find((p) => p.name === 'graceful failback')!;
     expect(fb.valid).toBe(2);
     expect(formatSpreads(s)).toMatch(/^graceful failback\s+2\/2\s+1\.000 s/m);
+  });
+
+  it('retries keep each phase\'s first valid measurement', () => {
+    const first = synthCycle({ mode: 'graceful', stall: [2000, 3500] }).result.phases; // failover invalid
+    const second = synthCycle({ mode: 'graceful' }).result.phases.map((p) => ({ ...p, attempt: 2 }));
+    const merged = keepValid(keepValid([], first), second);
+    expect(merged.map((p) => [p.name, p.valid, p.attempt])).toEqual([['graceful failover', true, 2], ['graceful failback', true, 1]]);
+    const third = synthCycle({ mode: 'graceful', stall: [2000, 3500] }).result.phases.map((p) => ({ ...p, attempt: 3 }));
+    expect(keepValid(merged, third).map((p) => p.attempt)).toEqual([2, 1]);
   });
 });

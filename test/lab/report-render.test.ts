@@ -2,20 +2,18 @@
  * The drill report in a real browser: Debian's headless chromium lays the page out, a probe
  * appended to a copy of it measures what was drawn, and a screenshot is taken (kept in
  * $HALO_REPORT_SHOTS when set, for a human to look at). chromium comes with
- * `deploy/install-deps.sh test`; without it this test fails, it does not skip.
+ * `deploy/install-deps.sh test` (test/support/prerequisites.ts: missing under CI is a failure).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderReport } from '../../src/lab/report';
 import { synthCycle, TIMERS } from './synth-drill';
-
-const CHROMIUM = ['chromium', 'chromium-browser'].find((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0);
+import { describeNeeding, tool } from '../support/prerequisites';
 
 function chromium(args: string[]): string {
-  if (!CHROMIUM) throw new Error('chromium is not installed (deploy/install-deps.sh test installs it)');
-  return execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--user-data-dir=' + join(dir, 'profile'), ...args], {
+  return execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--user-data-dir=' + join(dir, 'profile'), ...args], {
     encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'],
   });
 }
@@ -34,12 +32,13 @@ addEventListener('load', () => {
 </script>`;
 
 let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'halo-report-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('drill report in headless chromium', () => {
+describeNeeding(tool('chromium'))('drill report in headless chromium', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'halo-report-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   const cycles = [synthCycle({ mode: 'crash' }), synthCycle({ mode: 'graceful', stall: [3000, 4500] }), synthCycle({ mode: 'link' })];
   const html = renderReport({
     startedAt: '2026-11-30T11:00:00.000Z', argv: ['drill', '--mode', 'all'], results: cycles.map((c) => c.result),

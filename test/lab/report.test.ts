@@ -31,6 +31,16 @@ describe('drill report page', () => {
     expect(html).toContain('data-verdict="inconclusive"');
     expect(html).toMatch(/inconclusive: the measuring client was stalled for 1\.5 s/);
     expect(html).toContain('id="verdict" data-exit="3"');
+    expect(html).not.toContain('id="spreads"');
     expect(reportFileName(new Date('2026-11-30T11:02:03.456Z'))).toBe('halo-drill-20261130-110203.html');
+  });
+
+  it('with repeats, a min / median / max table over the valid runs', () => {
+    const again = { ...synthCycle({ mode: 'crash', takeoverMs: 3700 }), run: 2 };
+    const page = renderReport({
+      startedAt: '2026-11-30T11:00:00.000Z', argv: ['drill', '--repeat', '2'], results: [crash.result, { ...again.result, run: 2 }],
+      traces: [crash.trace, again.trace], timers: TIMERS, maxLagMs: 100, exitStatus: 0,
+    });
+    expect(page).toMatch(/<table id="spreads">.*<td>crash failover<\/td><td>2\/2<\/td><td>0<\/td>/s);
   });
 });
