@@ -15,7 +15,7 @@ import { loadConfig } from '../config/load';
 import { loadOptions } from './options';
 import { startControlServer } from './control';
 import { createLogger, detectLogFormat } from './logger';
-import { Metrics, parseListen, serveMetrics } from './metrics';
+import type { Metrics } from './metrics';
 import { NotifyRunner } from './notify';
 import type { RunOptions } from './options';
 import { Director } from './director';
@@ -81,6 +81,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   let metricsServer: { close(): void } | null = null;
   if (opts.metricsListen) {
+    // prom-client is loaded only when asked for: its ~90 modules cost seconds of start-up
+    // under emulation (test/bench/startup), for a feature that is opt-in
+    const { Metrics, parseListen, serveMetrics } = await import('./metrics');
     const l = parseListen(opts.metricsListen)!;
     metrics = new Metrics(() => director.status());
     metricsServer = await serveMetrics(metrics, l.host, l.port);
