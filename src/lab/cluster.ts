@@ -12,7 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join, resolve } from 'node:path';
 import { forwardZone, namedArgv, namedConf, REVERSE_ZONE } from './dns-zone';
 import { nginxArgv, nginxConf, serverOfPage } from './web-server';
-import { Topology, waitFor } from './netns';
+import { sh, Topology, waitFor } from './netns';
 import { alive, descendants } from './procs';
 
 export const LAB_PREFIX = 'hlab-';
@@ -189,12 +189,18 @@ export class Cluster {
     return `--- ${name}.log\n${readFileSync(f, 'utf8').split('\n').slice(-lines).join('\n')}`;
   }
 
-  /** Which directors hold which of the lab's VIPs right now. */
+  /**
+   * Which directors hold which of the lab's VIPs right now: one `ip -n NS -j addr` per director
+   * (the drill polls this while the directors start; under emulation every process spawned
+   * takes CPU from them).
+   */
   vipHolders(): Record<string, Director[]> {
     const held: Record<string, Director[]> = {};
     for (const vip of [...EXT_VIPS, INT_VIP]) held[vip] = [];
     for (const lb of ['lb1', 'lb2'] as const) {
-      const have = new Set([...this.topo.addresses(lb, 'eth0'), ...this.topo.addresses(lb, 'eth1')]);
+      const out = sh(['ip', '-n', this.topo.ns(lb), '-j', '-4', 'addr', 'show'], { allowFail: true });
+      const links = out.trim() ? (JSON.parse(out) as Array<{ ifname: string; addr_info: Array<{ local: string }> }>) : [];
+      const have = new Set(links.filter((l) => l.ifname === 'eth0' || l.ifname === 'eth1').flatMap((l) => l.addr_info.map((a) => a.local)));
       for (const vip of Object.keys(held)) if (have.has(vip)) held[vip].push(lb);
     }
     return held;
