@@ -52,4 +52,12 @@ i=1
 while [ $i -le "$ROUNDS" ]; do one halo $i; one keepalived $i; i=$((i+1)); done
 one halo $i trace
 node "$HERE/report.js" "$W"
+# what Node's own flags change for loading the worker's modules under emulation (3 runs each)
+echo
+for flags in "" "--jitless" "--no-opt" "--max-lazy" "--single-threaded"; do
+  for r in 1 2 3; do
+    t0=$(now); node $flags -e "require('./dist/daemon/worker.js')"; t1=$(now)
+    echo "node ${flags:-(default)} require worker.js: $((t1 - t0)) ms"
+  done
+done
 ip netns del hstart-lb; ip netns del hstart-br
