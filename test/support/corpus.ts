@@ -18,10 +18,21 @@ export function corpusPrerequisites(): string | null {
   return null;
 }
 
+export interface HaloVerdict {
+  starts: boolean;
+  first: string;
+  /** How many errors are "not implemented in halo" refusals, of `errors`. */
+  notImplemented: number;
+  errors: number;
+}
+
 export interface Verdict {
   file: string;
-  keepalived: { starts: boolean; exit: number | null; first: string };
-  halo: { starts: boolean; first: string };
+  keepalived: { starts: boolean; exit: number | null; first: string; output: string };
+  /** halo as `halo run` would do: a feature it does not implement is refused (fail closed). */
+  halo: HaloVerdict;
+  /** halo under --allow-unimplemented: whether its leniency matches keepalived's. */
+  haloLenient: HaloVerdict;
 }
 
 export function corpusFiles(): string[] {
@@ -37,12 +48,18 @@ export function keepalivedVerdict(path: string): Verdict['keepalived'] {
   const r = spawnSync('keepalived', ['-t', '-f', path], { encoding: 'utf8', timeout: 30_000 });
   const lines = (r.stderr ?? '').split('\n').filter((l) => l.trim() !== '');
   const exit = r.status;
-  return { starts: exit !== 1 && exit !== 2 && exit !== null, exit, first: lines.find((l) => /rror|invalid|malformed|missing/i.test(l)) ?? lines[0] ?? '' };
+  const first = lines.find((l) => /rror|invalid|malformed|missing/i.test(l)) ?? lines[0] ?? '';
+  return { starts: exit !== 1 && exit !== 2 && exit !== null, exit, first, output: r.stderr ?? '' };
 }
 
-export function haloVerdict(path: string): Verdict['halo'] {
-  const r = loadConfig(path);
-  const first = r.diagnostics.find((d) => d.severity === 'error') ?? r.diagnostics[0];
-  return { starts: r.model !== null, first: first ? formatDiagnostic(first).slice(CORPUS_DIR.length + 1) : '' };
+export function haloVerdict(path: string, opts: { allowUnimplemented?: boolean } = {}): Verdict['halo'] {
+  const r = loadConfig(path, opts);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0] ?? r.diagnostics[0];
+  return {
+    starts: r.model !== null,
+    first: first ? formatDiagnostic(first).slice(CORPUS_DIR.length + 1) : '',
+    notImplemented: errors.filter((d) => / is not implemented in halo\b/.test(d.message)).length,
+    errors: errors.length,
+  };
 }
-
