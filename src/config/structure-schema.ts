@@ -36,14 +36,25 @@ const TABLES: SectionTable<unknown>[] = [
 const byPath = new Map<string, SectionTable<unknown>>(TABLES.map((t) => [t === (ROOT as SectionTable<unknown>) ? '' : t.path, t]));
 const values = new Map(Object.entries(VALUE_BLOCKS).map(([k, v]) => [k, new Set(v)]));
 
+/** Answers per section, so a 100,000-line config pays one map lookup per statement. */
+const cache = new Map<string, Map<string, KeywordKind | null>>();
+
 export const KEEPALIVED_SCHEMA: StructureSchema = {
   kind(section: string, keyword: string): KeywordKind | null {
-    const table = byPath.get(section);
-    if (table === undefined) return 'opaque';
-    if (!table.byName.has(keyword)) return null;
-    const child = section === '' ? keyword : `${section}/${keyword}`;
-    if (byPath.has(child)) return { sub: child };
-    if (values.get(section)?.has(keyword)) return 'value';
-    return 'plain';
+    let inSection = cache.get(section);
+    if (inSection === undefined) cache.set(section, (inSection = new Map()));
+    let k = inSection.get(keyword);
+    if (k === undefined) inSection.set(keyword, (k = lookup(section, keyword)));
+    return k;
   },
 };
+
+function lookup(section: string, keyword: string): KeywordKind | null {
+  const table = byPath.get(section);
+  if (table === undefined) return 'opaque';
+  if (!table.byName.has(keyword)) return null;
+  const child = section === '' ? keyword : `${section}/${keyword}`;
+  if (byPath.has(child)) return { sub: child };
+  if (values.get(section)?.has(keyword)) return 'value';
+  return 'plain';
+}
