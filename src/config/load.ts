@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { buildModel } from './build';
 import type { Diagnostic, Model } from './model';
 import { parseStatements } from './parse';
+import { restructure } from './structure';
+import { KEEPALIVED_SCHEMA } from './structure-schema';
 import { errnoName, preprocess } from './preprocess';
 
 export interface LoadResult {
@@ -46,7 +48,10 @@ export function parseConfigText(text: string, fileName: string, opts: LoadOption
   let diagnostics = [...pre.diagnostics, ...parsed.diagnostics];
   let model: Model | null = null;
   if (parsed.statements) {
-    const built = buildModel(parsed.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented });
+    // Blocks belong to keywords as keepalived's tables say, not as braces alone say.
+    const shaped = restructure(parsed.statements, KEEPALIVED_SCHEMA, pre.sources);
+    diagnostics.push(...shaped.diagnostics);
+    const built = buildModel(shaped.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented });
     diagnostics.push(...built.diagnostics);
     model = built.model;
   }

@@ -152,14 +152,19 @@ describe('errors and warnings name their place', () => {
 
   it('unknown top-level and global_defs keywords are warnings; --strict makes them errors', () => {
     const text = 'global_defs {\n router_idd lb1\n notification_email {\n  a@b\n }\n}\nvrrp_instanse VI_1 {\n}\n';
+    // As keepalived 2.2.7 -t: an unknown keyword takes no block, so its '{' is unexpected and its '}' is one too many.
     expect(messages(text)).toEqual([
       "2:2: warning: unknown keyword 'router_idd' in global_defs",
       "7:1: warning: unknown keyword 'vrrp_instanse'",
+      "7:20: warning: Unexpected '{' - ignoring",
+      "8:1: warning: unknown keyword '}'",
     ]);
     expect(load(text).model).not.toBeNull();
     expect(messages(text, true)).toEqual([
       "2:2: error: unknown keyword 'router_idd' in global_defs",
       "7:1: error: unknown keyword 'vrrp_instanse'",
+      "7:20: error: Unexpected '{' - ignoring",
+      "8:1: error: unknown keyword '}'",
     ]);
     expect(load(text, true).model).toBeNull();
   });
@@ -187,10 +192,13 @@ describe('errors and warnings name their place', () => {
     expect(messages('vrrp_script chk {\n interval 2\n}\n')).toEqual(['1:1: warning: No script set for vrrp_script chk - removing']);
   });
 
-  it('a brace block after a keyword that takes none is ignored with a warning', () => {
-    expect(messages(instance('priority 90\n{ }'))).toEqual(["7:1: warning: Unexpected '{' after 'priority' - ignoring"]);
+  it("a brace block after a keyword that takes none: ignored, and its '}' closes the section around it (keepalived 2.2.7 -t)", () => {
+    expect(messages(instance('priority 90\n{ }'))).toEqual(["8:1: warning: Unexpected '{' - ignoring", "9:1: warning: unknown keyword '}'"]);
     expect(load(instance('priority 90\n{ }')).model?.vrrpInstances[0].priority).toBe(90);
-    expect(messages(instance('virtual_ipaddress {\n 10.0.0.2 {\n }\n}'))).toEqual(["8:2: warning: Unexpected '{' after '10.0.0.2' - ignoring"]);
+    // In a value block a '{' is one more value and the first '}' ends the block.
+    const nested = messages(instance('virtual_ipaddress {\n 10.0.0.2 {\n }\n}'));
+    expect(nested).toContain("11:1: warning: unknown keyword '}'");
+    expect(nested.some((m) => /^8:11: .*'\{'/.test(m))).toBe(true);
   });
 
   it('unicast_src_ip without unicast peers', () => {

@@ -43,6 +43,11 @@ describe("keepalived's dump, read", () => {
     expect(parseVrrpDump(interleaved)).toEqual(parseVrrpDump(vrrpDump));
   });
 
+  it("a VIP with a broadcast address, on a VMAC, with a label (keepalived's format_ipaddress)", () => {
+    const dump = vrrpDump.replace(/( {5}10\.9\.0\.2 dev kd-eth0 scope global)/, '     172.17.11.187/16 brd 172.17.255.255 dev eth0 scope global label eth0\n     10.1.1.1 dev vrrp.51@eth0 scope global\n$1');
+    expect(parseVrrpDump(dump)[0].vips).toEqual(['10.9.0.1/24 dev kd-eth0', '172.17.11.187/16 dev eth0', '10.1.1.1 dev vrrp.51@eth0', '10.9.0.2 dev kd-eth0']);
+  });
+
   it('an empty or missing section reads as nothing, not an error', () => {
     expect(parseVrrpDump('')).toEqual([]);
     expect(parseCheckDump('Stopped\n')).toEqual([]);

@@ -110,7 +110,8 @@ export function parseVrrpDump(text: string): RunningInstance[] {
     if (cur === null || !l.startsWith('   ')) continue;
     if (l.startsWith('     ')) {
       if (list === 'vips') {
-        const v = /^\s+(\S+?)(?:\/(\d+))? dev (\S+)/.exec(l);
+        // keepalived's format_ipaddress(): ADDR[/LEN] [brd B] dev IF[@BASE] scope S [label L] ...
+        const v = /^\s+(\S+?)(?:\/(\d+))?(?: brd \S+)? dev (\S+)/.exec(l);
         if (v) cur.vips.push(vipText(v[1], v[2] ? Number(v[2]) : HOST_PREFIX(v[1]), v[3]));
       }
       continue;
@@ -248,4 +249,9 @@ export function interfacesOf(m: Model): string[] {
   }
   for (const g of m.vrrpSyncGroups) for (const t of g.trackInterfaces) out.add(t.name);
   return [...out];
+}
+
+/** Whether keepalived's VRRP process needs IPVS for this config (the LVS sync daemon): not on a kernel without IPVS. */
+export function vrrpNeedsIpvs(m: Model): boolean {
+  return m.globalDefs.lvsSyncDaemon !== null || m.vrrpInstances.some((i) => i.lvsSyncDaemonInterface !== null);
 }

@@ -1,0 +1,100 @@
+/**
+ * Which block belongs to which keyword, as keepalived 2.2.7 reads it (src/config/structure.ts).
+ * Each case is also run through `keepalived -t`: the keywords it calls unknown and the braces it
+ * calls unexpected, line by line, must be the ones halo names.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+import type { Model } from '../../src/config/model';
+
+const hasKeepalived = spawnSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' }).status === 0;
+if (!hasKeepalived && process.env.CI === 'true') throw new Error('keepalived is not installed (apt-get install -y keepalived): the structure oracle cannot run');
+if (!hasKeepalived) console.warn('keepalived is not installed: the keepalived -t halves of the structure tests are skipped');
+
+const VS_HEAD = 'virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n';
+
+interface Case {
+  name: string;
+  text: string;
+  check: (m: Model) => void;
+}
+
+const CASES: Case[] = [
+  {
+    name: "a misspelt checker ends its real_server early; what followed lands in the virtual_server",
+    text: VS_HEAD + ' real_server 10.0.1.1 80 {\n  weight 2\n  SMTP_CHEKC {\n   connect_timeout 3\n  }\n  TCP_CHECK {\n   connect_timeout 4\n  }\n }\n real_server 10.0.1.2 80 {\n  weight 3\n }\n}\n',
+    check: (m) => {
+      expect(m.virtualServers.map((v) => v.realServers.map((r) => [r.address, r.weight, r.checkers.length]))).toEqual([[['10.0.1.1', 2, 0]]]);
+    },
+  },
+  {
+    name: 'an unknown block at the top level: what is inside is read at the top level',
+    text: 'wrapper {\nglobal_defs {\n router_id inner\n}\n}\n',
+    check: (m) => expect(m.globalDefs.routerId).toBe('inner'),
+  },
+  {
+    name: 'a plain keyword with a block: the block\'s } closes the instance',
+    text: 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n advert_int 2 {\n }\n priority 77\n}\n',
+    check: (m) => {
+      expect(m.vrrpInstances[0].advertIntMs).toBe(2000);
+      expect(m.vrrpInstances[0].priority).toBe(100);
+    },
+  },
+  {
+    name: 'a value block keyword with its brace on the next line, and a sub-level one',
+    text: 'vrrp_instance VI_1\n{\n interface eth0\n virtual_router_id 51\n authentication\n {\n  auth_type PASS\n  auth_pass secret\n }\n virtual_ipaddress\n {\n  10.0.0.1\n  10.0.0.2\n }\n}\n',
+    check: (m) => {
+      expect(m.vrrpInstances[0].virtualIpAddresses.map((v) => v.address)).toEqual(['10.0.0.1', '10.0.0.2']);
+      expect(m.vrrpInstances[0].authPass).toBe('secret');
+    },
+  },
+];
+
+/** "(Line 3) Unknown keyword 'x'" and "(Line 3) Unexpected '{' - ignoring" → "3 unknown x" / "3 unexpected {". */
+function keepalivedStructure(stderr: string): string[] {
+  const out = new Set<string>();
+  for (const m of stderr.matchAll(/^\((?:.*: )?Line (\d+)\) (Unknown keyword '(.*)'|Unexpected '\{' - ignoring)$/gm)) {
+    out.add(m[3] !== undefined ? `${m[1]} unknown ${m[3]}` : `${m[1]} unexpected {`);
+  }
+  return [...out].sort();
+}
+
+function haloStructure(file: string): string[] {
+  const out = new Set<string>();
+  for (const d of loadConfig(file, { allowUnimplemented: true }).diagnostics) {
+    const u = /^unknown keyword '(.*)'/.exec(d.message);
+    if (u) out.add(`${d.location.line} unknown ${u[1]}`);
+    if (d.message === "Unexpected '{' - ignoring") out.add(`${d.location.line} unexpected {`);
+  }
+  return [...out].sort();
+}
+
+describe('blocks belong to keywords as keepalived 2.2.7 reads them', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'preproc-structure-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', (_n, c, i) => {
+    const file = join(dir, `case${i}.conf`);
+    writeFileSync(file, c.text);
+    const r = loadConfig(file, { allowUnimplemented: true });
+    if (!r.model) throw new Error(r.diagnostics.map((d) => `${d.location.line}:${d.location.col} ${d.message}`).join('\n'));
+    c.check(r.model);
+    if (!hasKeepalived) return;
+    const ka = spawnSync('keepalived', ['-t', '-f', file], { encoding: 'utf8', timeout: 20_000 });
+    expect(haloStructure(file)).toEqual(keepalivedStructure(ka.stderr));
+  });
+
+  it('a config keepalived reads as the braces say is left as the grammar read it', () => {
+    const file = join(dir, 'plain.conf');
+    writeFileSync(file, VS_HEAD + ' real_server 10.0.1.1 80 {\n  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n}\n');
+    const r = loadConfig(file);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.virtualServers[0].realServers[0].checkers.map((c) => c.kind)).toEqual(['TCP_CHECK']);
+  });
+});
