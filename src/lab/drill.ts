@@ -330,7 +330,10 @@ export class Drill {
     const after = rec.samples.filter((s) => s.k === 'http' && s.t0 > removedAt + 50 && s.o !== 'not-sent');
     const failuresAfterRemoval = after.filter((s) => s.o === 'failed').length;
     const answeredByDeadAfterRemoval = after.filter((s) => s.srv === 'web2').length;
-    if (failuresAfterRemoval > 0) violations.push(`${failuresAfterRemoval} HTTP requests failed after web2 left the table`);
+    if (failuresAfterRemoval > 0) {
+      const which = after.filter((s) => s.o === 'failed').slice(0, 5).map((s) => `${s.err} sent ${Math.round(s.t0 - removedAt)} ms after`).join(', ');
+      violations.push(`${failuresAfterRemoval} HTTP requests failed after web2 left the table (${which})`);
+    }
     return { removedAfterMs: gone ? Math.round(removedAt - killedAt) : null, failuresAfterRemoval, answeredByDeadAfterRemoval, violations };
   }
 

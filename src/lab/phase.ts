@@ -59,8 +59,11 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   const http = analysePhase(rec.samples, 'http', p.from, p.windowMs, { stalls });
   const dns = analysePhase(rec.samples, 'dns', p.from, p.windowMs, { stalls });
   const end = p.from + p.windowMs;
+  // what decides the figures: the outage gaps, the VIPs' arrival, and for a failover the fault
+  // itself; a failback's readiness is not among them (the new master takes over a
+  // Master_Down_Interval later, while the old one keeps serving)
   const validity = judgeValidity(rec.lag, rec.stalls, decisiveWindow([
-    p.at, p.vipAt ?? end, http.lastOkBefore, http.firstOkAfter ?? end, dns.lastOkBefore, dns.firstOkAfter ?? end,
+    kind === 'failover' ? p.at : null, p.vipAt ?? end, http.lastOkBefore, http.firstOkAfter ?? end, dns.lastOkBefore, dns.firstOkAfter ?? end,
   ]), maxLagMs);
   const bound = boundFor(mode, kind, timers);
   const { verdict } = judge(validity.valid, bound, http, dns);
