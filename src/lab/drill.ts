@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { Cluster, Director, DNS_SERVICE, EXT_VIPS, HTTP_SERVICE, INT_VIP } from './cluster';
 import { parseRecords, Sample } from './load';
 import { PhaseReport } from './outage';
-import { keepValid, measurePhase, PhaseResult, Recording } from './phase';
+import { keepConclusive, measurePhase, PhaseResult, Recording } from './phase';
 export type { PhaseResult } from './phase';
 import { waitFor } from './netns';
 import { VipEvent, VipWatch } from './vip-watch';
@@ -30,7 +30,7 @@ import { alive } from './procs';
 import { controlCall } from '../daemon/control';
 import type { StatusSnapshot } from '../daemon/status';
 import { loadConfig } from '../config/load';
-import { backupTimers, Bound, DrillMode, judge, spreadOf, VrrpTimers } from './bounds';
+import { backupTimers, Bound, DrillMode, spreadOf, VrrpTimers } from './bounds';
 import { epochNow, LagRecord, StallRecord } from './client-lag';
 import { DEFAULT_MAX_LAG_MS } from './validity';
 import { parseTransitions, Transition } from './timeline';
@@ -294,15 +294,15 @@ export class Drill {
       const cyc = await this.cycle(mode, run, attempt);
       violations.push(...cyc.violations.map((v) => (attempt > 1 ? `attempt ${attempt}: ${v}` : v)));
       hung = Math.max(hung, cyc.hung);
-      best = keepValid(best, cyc.phases);
-      const invalid = best.filter((p) => !p.valid);
+      best = keepConclusive(best, cyc.phases);
+      const invalid = best.filter((p) => p.verdict === 'inconclusive');
       if (invalid.length === 0 || cyc.violations.length > 0) break;
       if (attempt < this.attempts) {
         this.log(`drill ${mode}: ${invalid.map((p) => `${p.name} invalid (client stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s, max lag ${p.validity.maxLagMs} ms)`).join('; ')}; measuring again (attempt ${attempt + 1} of ${this.attempts})`);
       }
     }
-    for (const p of best) if (p.verdict === 'beyond') violations.push(`${p.name}: ${judge(true, p.bound, p.http, p.dns).why.join('; ')}`);
-    return { mode, run, phases: best, realServerFailure: null, hung, violations, inconclusive: best.filter((p) => !p.valid).map((p) => p.name), attempts: attempt };
+    for (const p of best) if (p.verdict === 'beyond') violations.push(`${p.name}: ${p.why.join('; ')}`);
+    return { mode, run, phases: best, realServerFailure: null, hung, violations, inconclusive: best.filter((p) => p.verdict === 'inconclusive').map((p) => p.name), attempts: attempt };
   }
 
   /** Stop web2: once halo's check removes it, no request may fail or be answered by it. */
@@ -348,7 +348,15 @@ const spread = (s: Record<string, number>): string => Object.keys(s).sort().map(
 /** answered/late/failed/not sent */
 const counts = (r: PhaseReport): string => `${r.answered}/${r.late}/${r.failed}/${r.notSent}`;
 
+/** A phase's outage as printed: the figure when valid, a lower limit when certainly beyond, else nothing. */
+export function outageText(p: PhaseResult, r: PhaseReport): string {
+  if (p.valid) return fmt(r.outageMs);
+  if (p.verdict === 'beyond' && typeof r.outageAtLeastMs === 'number') return `≥ ${fmt(r.outageAtLeastMs)}`;
+  return 'inconclusive';
+}
+
 function verdictText(p: PhaseResult): string {
+  if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound even allowing for the measuring client's stall of ${(p.validity.stalledMs / 1000).toFixed(1)} s: ${p.why.join('; ')}`;
   if (!p.valid) return `INCONCLUSIVE: the measuring client was stalled for ${(p.validity.stalledMs / 1000).toFixed(1)} s (max lag ${p.validity.maxLagMs} ms > ${p.validity.thresholdMs} ms${p.validity.missingBuckets ? `, ${p.validity.missingBuckets} buckets unrecorded` : ''})`;
   return `${p.verdict === 'within' ? 'within' : 'BEYOND'} bound ${fmt(p.bound.ms)} (${p.bound.rule}); client lag max ${p.validity.maxLagMs} ms`;
 }
@@ -358,9 +366,9 @@ export function formatDrill(results: DrillResult[]): string {
   rows.push('phase                run VIP move    start-up    HTTP outage  DNS outage   HTTP a/l/f/ns    DNS a/l/f/ns     HTTP spread after         DNS spread after');
   for (const r of results) {
     for (const p of r.phases) {
-      const out = (x: number | null) => (p.valid ? fmt(x) : 'inconclusive');
+
       rows.push(
-        `${p.name.padEnd(20)} ${String(r.run).padEnd(3)} ${fmt(p.vipMoveMs).padEnd(11)} ${fmt(p.startupMs).padEnd(11)} ${out(p.http.outageMs).padEnd(12)} ${out(p.dns.outageMs).padEnd(12)} ` +
+        `${p.name.padEnd(20)} ${String(r.run).padEnd(3)} ${fmt(p.vipMoveMs).padEnd(11)} ${fmt(p.startupMs).padEnd(11)} ${outageText(p, p.http).padEnd(12)} ${outageText(p, p.dns).padEnd(12)} ` +
           `${counts(p.http).padEnd(16)} ${counts(p.dns).padEnd(16)} ${spread(p.http.spreadAfter).padEnd(25)} ${spread(p.dns.spreadAfter)}`,
       );
     }
@@ -376,7 +384,7 @@ export function formatDrill(results: DrillResult[]): string {
     for (const v of r.violations) rows.push(`VIOLATION (${r.mode}${results.some((x) => x.run > 1) ? ` run ${r.run}` : ''}): ${v}`);
   }
   rows.push('(a/l/f/ns: answered within the timeout / late / failed / not sent because the client was stalled)');
-  const inconclusive = results.flatMap((r) => r.phases.filter((p) => !p.valid));
+  const inconclusive = results.flatMap((r) => r.phases.filter((p) => p.verdict === 'inconclusive'));
   if (inconclusive.length > 0) {
     const s = inconclusive.reduce((a, p) => a + p.validity.stalledMs, 0) / 1000;
     rows.push(`inconclusive: the measuring client was stalled for ${s.toFixed(1)} s (${inconclusive.map((p) => `${p.name} run ${results.find((r) => r.phases.includes(p))!.run}`).join(', ')})`);

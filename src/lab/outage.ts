@@ -19,6 +19,8 @@ export interface PhaseReport {
   outageMs: number | null;
   /** An invalid measurement's figure, for diagnosis only (phase.ts). */
   unvalidatedOutageMs?: number | null;
+  /** An invalid measurement's lower limit: the figure less all the client's stall can have added. */
+  outageAtLeastMs?: number | null;
   lastOkBefore: number | null;
   firstOkAfter: number | null;
   answered: number;

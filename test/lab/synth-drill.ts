@@ -66,6 +66,6 @@ export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: D
   const phases = [failover, failback];
   return {
     trace: { mode, run: 1, attempt: 1, from: T0, to: end, samples, lag, stalls, vipEvents, marks, transitions, phases },
-    result: { mode, run: 1, phases, realServerFailure: null, hung: 0, violations: [], inconclusive: phases.filter((p) => !p.valid).map((p) => p.name), attempts: 1 },
+    result: { mode, run: 1, phases, realServerFailure: null, hung: 0, violations: [], inconclusive: phases.filter((p) => p.verdict === 'inconclusive').map((p) => p.name), attempts: 1 },
   };
 }
