@@ -12,12 +12,10 @@
  * a ratchet: a file that starts agreeing must leave the list, a new disagreement fails with a
  * per-file diff naming both verdicts and their first messages.
  */
-import { corpusFiles, corpusPath, corpusPrerequisites, haloVerdict, keepalivedVerdict, type Verdict } from '../support/corpus';
+import { CORPUS_DIR, corpusFiles, corpusPath, haloVerdict, keepalivedVerdict, type Verdict } from '../support/corpus';
+import { describeNeeding, file, tool } from '../support/prerequisites';
 
-const missing = corpusPrerequisites();
-if (missing !== null && process.env.CI === 'true') throw new Error(`corpus oracle cannot run: ${missing}`);
-if (missing !== null) console.warn(`corpus oracle skipped: ${missing}`);
-const describeKa = missing === null ? describe : describe.skip;
+const describeKa = describeNeeding(tool('keepalived'), file(CORPUS_DIR, 'the real-world corpus (../shared/corpus/realworld)'));
 
 /**
  * Where halo's leniency still differs from keepalived's (halo under --allow-unimplemented

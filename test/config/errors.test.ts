@@ -198,7 +198,7 @@ describe('errors and warnings name their place', () => {
     // In a value block a '{' is one more value and the first '}' ends the block.
     const nested = messages(instance('virtual_ipaddress {\n 10.0.0.2 {\n }\n}'));
     expect(nested).toContain("11:1: warning: unknown keyword '}'");
-    expect(nested.some((m) => /^8:11: .*'\{'/.test(m))).toBe(true);
+    expect(nested).toContain('8:11: warning: VRRP parsed invalid IP {. skipping IP...');
   });
 
   it('unicast_src_ip without unicast peers', () => {
