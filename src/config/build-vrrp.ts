@@ -178,7 +178,12 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   // Without accept keepalived installs nftables rules dropping traffic to the VIPs; halo has none.
   if (!accept) ctx.unimplemented(d.acceptWord ?? d.keyword, `(${name}) no_accept${d.acceptWord ? '' : ' (the default in strict mode)'}: dropping traffic to the VIPs`);
   if (!dropAuth && d.authType === 'PASS' && d.authPass === null) ctx.warn(d.keyword, `(${name}) Authentication specified but no password given. Ignoring`);
-  if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
+  // keepalived's VRRP process refuses a strict instance without VIPs at start (vrrp_complete_instance),
+  // though `keepalived -t` lets it pass; halo refuses it up front.
+  if (d.vips.length === 0 && strict) {
+    ctx.error(d.keyword, `(${name}) No VIP specified; at least one is required`);
+    ok = false;
+  } else if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
   if ((d.unicastSrcIp !== null) && d.unicastPeers.length === 0) {
     ctx.warn(d.keyword, `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.`);
   }
