@@ -28,7 +28,7 @@ export class Director {
   private vrrp: VrrpEngine | null = null;
   private lvs: LvsEngine | null = null;
   private readonly startedAt = new Date();
-  private reloads = { ok: 0, failed: 0, lastError: null as string | null };
+  private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
   constructor(private model: Model, private readonly opts: RunOptions, private readonly deps: DirectorDeps) {}
 
@@ -101,6 +101,7 @@ export class Director {
       const { model: next, errors } = await this.load(file);
       if (!next) {
         this.reloads.failed++;
+        this.reloads.lastFailed = true;
         this.reloads.lastError = errors[0] ?? 'invalid configuration';
         log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
         return { ok: false, errors, plan: null, lines: [] };
@@ -124,6 +125,7 @@ export class Director {
       }
       this.model = next;
       this.reloads.ok++;
+      this.reloads.lastFailed = false;
       const lines = formatReloadPlan(plan);
       for (const l of lines) log.info(l);
       log.info('Reload finished');

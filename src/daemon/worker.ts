@@ -85,7 +85,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // under emulation (test/bench/startup), for a feature that is opt-in
     const { Metrics, parseListen, serveMetrics } = await import('./metrics');
     const l = parseListen(opts.metricsListen)!;
-    metrics = new Metrics(() => director.status());
+    metrics = new Metrics(() => director.status(), (require('../../package.json') as { version: string }).version);
     metricsServer = await serveMetrics(metrics, l.host, l.port);
   }
   try {
