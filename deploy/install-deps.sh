@@ -19,8 +19,9 @@ package_pkgs=(lintian)
 # test: the reference tools the tests compare against, the wire tools, and a headless browser
 # that renders the drill report (test/lab/report-render.test.ts); promtool (Debian's
 # prometheus) lints the metrics, the alerting rules and the dashboard's queries; snmpd and
-# snmpwalk (snmp) serve and read the VRRPv3-MIB halo and keepalived register over AgentX.
-test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp)
+# snmpwalk (snmp) serve and read the VRRPv3-MIB halo and keepalived register over AgentX;
+# bash-completion runs the packaged completion in the package test.
+test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in
