@@ -69,6 +69,38 @@ rm -rf "$nm/raw-socket/build/Release/obj.target" "$nm/raw-socket/build/Release/.
   "$nm/raw-socket/build/binding.Makefile" "$nm/raw-socket/build/Release/.forge-meta" "$nm/raw-socket/example"
 find "$nm" -depth \( -name '.github' -o -name '.travis.yml' -o -name '.npmignore' -o -name '.eslintrc*' \
   -o -name '.editorconfig' -o -name '*.map' -o -name '.gitattributes' -o -name '.jshintrc' \) -exec rm -rf {} +
+# raw-socket is a nan addon, bound to one Node ABI: ship it built for the ABI of the node that
+# builds the package and for Debian 12's own nodejs (18.x, ABI 108; headers from Debian's
+# libnode-dev and libuv1-dev, downloaded and unpacked, not installed), and load the one that
+# matches the running node.
+build_abi=$(node -p process.versions.modules)
+rs=$nm/raw-socket
+mv "$rs/build/Release/raw.node" "$rs/build/Release/raw-abi$build_abi.node"
+abis=("$build_abi")
+if [ "$build_abi" != 108 ] && [ "$arch" = "$(dpkg --print-architecture)" ]; then
+  hdr=$out/deb/node18-headers
+  if [ ! -f "$hdr/usr/include/node/node.h" ]; then
+    echo "build-deb: Node 18 headers (Debian's libnode-dev, libuv1-dev) for raw-socket"
+    rm -rf "$hdr" && mkdir -p "$hdr/debs"
+    (cd "$hdr/debs" && apt-get download libnode-dev libuv1-dev >/dev/null 2>&1) || { echo "build-deb: apt-get download libnode-dev libuv1-dev failed" >&2; exit 1; }
+    for f in "$hdr"/debs/*.deb; do dpkg-deb -x "$f" "$hdr"; done
+  fi
+  work=$out/deb/rs18/node_modules
+  rm -rf "$out/deb/rs18" && mkdir -p "$work"
+  cp -a node_modules/raw-socket node_modules/nan "$work/"
+  rm -rf "$work/raw-socket/build"
+  gyp=$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
+  [ -f "$gyp" ] || gyp=/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
+  (cd "$work/raw-socket" && CXXFLAGS="-I$hdr/usr/include" node "$gyp" rebuild --nodedir="$hdr/usr" >"$out/deb/rs18.log" 2>&1) \
+    || { tail -20 "$out/deb/rs18.log" >&2; echo "build-deb: building raw-socket for Node 18 failed" >&2; exit 1; }
+  install -m 0644 "$work/raw-socket/build/Release/raw.node" "$rs/build/Release/raw-abi108.node"
+  rm -rf "$out/deb/rs18"
+  abis+=(108)
+fi
+sed -i 's|require ("./build/Release/raw.node")|require ("./build/Release/raw-abi" + process.versions.modules + ".node") /* halo package: one build per Node ABI */|' "$rs/index.js"
+grep -q 'raw-abi" + process.versions.modules' "$rs/index.js" || { echo "build-deb: could not point raw-socket at its per-ABI builds" >&2; exit 1; }
+echo "build-deb: raw-socket built for Node ABIs ${abis[*]}"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
 mkdir -p "$app/native/build/Release"
 install -m 0644 native/build/Release/halo_native.node "$app/native/build/Release/"
 find "$app" -name '*.node' -exec strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
@@ -173,7 +205,8 @@ grep -rlZ --include='*.js' -m1 '^#!' "$app" | while IFS= read -r -d '' f; do
 done
 
 installed_kb=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
-node_dep='nodejs (>= 18)'
+# Debian's nodejs 18 and the builder's node major (raw-socket's two ABIs); a newer node needs a rebuild
+node_dep="nodejs (>= 18), nodejs (<< $((node_major > 18 ? node_major + 1 : 19))~)"
 cat > "$stage/DEBIAN/control" <<EOF
 Package: halo
 Version: $version

@@ -31,7 +31,9 @@ describe('Debian package', () => {
     expect(build.stdout).toContain('build-deb: lintian: no errors');
     expect(existsSync(DEB)).toBe(true);
     const info = spawnSync('dpkg-deb', ['-f', DEB], { encoding: 'utf8' }).stdout;
-    expect(info).toMatch(/^Depends: nodejs \(>= 18\), iproute2, libc6/m);
+    expect(info).toMatch(/^Depends: nodejs \(>= 18\), nodejs \(<< \d+~\), iproute2, libc6/m);
+    // raw-socket (a nan addon) for Debian 12's nodejs 18 (ABI 108) and for the building node
+    expect(build.stdout).toMatch(/raw-socket built for Node ABIs .*\b108\b/);
     expect(info).not.toMatch(/^(Conflicts|Breaks|Replaces):/m);
     const files = spawnSync('dpkg-deb', ['-c', DEB], { encoding: 'utf8' }).stdout;
     for (const f of ['./usr/sbin/halo', './lib/systemd/system/halo.service', './etc/default/halo',
@@ -43,24 +45,36 @@ describe('Debian package', () => {
     expect(files).not.toMatch(/node_modules\/(typescript|jest|ts-jest)\//);
   });
 
+  const EXPECTED = (): Array<string | ReturnType<typeof expect.stringMatching>> => [
+    expect.stringMatching(/^ok dpkg -i beside keepalived 1:2\.2\.7/),
+    'ok halo.service not enabled on install',
+    `ok halo --version: halo ${version}`,
+    'ok halo check of /usr/share/doc/halo/examples/master.conf',
+    expect.stringMatching(/^ok halo check of a bad file: exit 1, \/tmp\/bad\.conf:4:\d+: error: /),
+    'ok halo lab: not part of this installation',
+    'ok halo run from the package: MASTER, VIP added, removed on SIGTERM',
+    'ok systemd-analyze verify halo.service',
+    'ok man halo, man halo.conf',
+    'ok bash completion',
+    'ok dpkg -r: program gone, /etc/default/halo kept',
+    'ok dpkg -P: nothing left',
+  ];
+
+  function inRoot(script: string): { status: number | null; report: string; oks: string[] } {
+    const r = spawnSync('bash', [join(ROOT, 'test', 'deploy', 'throwaway-root.sh'), join(ROOT, 'test', 'deploy', script), DEB, join(ROOT, 'test', 'deploy', 'deb-in-root.sh')], { encoding: 'utf8' });
+    return { status: r.status, report: `${r.stdout}\n${r.stderr}`, oks: r.stdout.split('\n').filter((l) => l.startsWith('ok ')) };
+  }
+
   it('installs beside keepalived, runs from its own files, and is removed and purged cleanly', () => {
-    const r = spawnSync('bash', [join(ROOT, 'test', 'deploy', 'throwaway-root.sh'), join(ROOT, 'test', 'deploy', 'deb-in-root.sh'), DEB], { encoding: 'utf8' });
-    const report = `${r.stdout}\n${r.stderr}`;
-    expect({ status: r.status, report }).toEqual({ status: 0, report: expect.any(String) });
-    const oks = r.stdout.split('\n').filter((l) => l.startsWith('ok '));
-    expect(oks).toEqual([
-      expect.stringMatching(/^ok dpkg -i beside keepalived 1:2\.2\.7/),
-      'ok halo.service not enabled on install',
-      `ok halo --version: halo ${version}`,
-      'ok halo check of /usr/share/doc/halo/examples/master.conf',
-      expect.stringMatching(/^ok halo check of a bad file: exit 1, \/tmp\/bad\.conf:4:\d+: error: /),
-      'ok halo lab: not part of this installation',
-      'ok halo run from the package: MASTER, VIP added, removed on SIGTERM',
-      'ok systemd-analyze verify halo.service',
-      'ok man halo, man halo.conf',
-      'ok bash completion',
-      'ok dpkg -r: program gone, /etc/default/halo kept',
-      'ok dpkg -P: nothing left',
-    ]);
+    const r = inRoot('deb-in-root.sh');
+    expect({ status: r.status, report: r.report }).toEqual({ status: 0, report: expect.any(String) });
+    expect(r.oks).toEqual(EXPECTED());
+  });
+
+  it("does the same with Debian 12's own nodejs 18 (apt-get from the Debian archive)", () => {
+    const r = inRoot('deb-node18-in-root.sh');
+    expect({ status: r.status, report: r.report }).toEqual({ status: 0, report: expect.any(String) });
+    expect(r.oks[0]).toMatch(/^ok Debian's nodejs 18\.\d+\.\d+\S*: v18\./);
+    expect(r.oks.slice(1)).toEqual(EXPECTED());
   });
 });
