@@ -67,6 +67,7 @@ for d in "$nm"/netlink/prebuilds/*; do [ "$(basename "$d")" = "$napi" ] || rm -r
 rm -rf "$nm/raw-socket/build/Release/obj.target" "$nm/raw-socket/build/Release/.deps" \
   "$nm/raw-socket/build/Makefile" "$nm/raw-socket/build/"*.mk "$nm/raw-socket/build/config.gypi" \
   "$nm/raw-socket/build/binding.Makefile" "$nm/raw-socket/build/Release/.forge-meta" "$nm/raw-socket/example"
+find "$nm" -mindepth 1 -depth -type d -empty -delete   # scope directories npm prune emptied
 find "$nm" -depth \( -name '.github' -o -name '.travis.yml' -o -name '.npmignore' -o -name '.eslintrc*' \
   -o -name '.editorconfig' -o -name '*.map' -o -name '.gitattributes' -o -name '.jshintrc' \) -exec rm -rf {} +
 # raw-socket is a nan addon, bound to one Node ABI: ship it built for the ABI of the node that
@@ -118,7 +119,14 @@ install -m 0644 deploy/examples/*.conf "$doc/examples/"
 gzip -9nc README.md > "$doc/README.md.gz"
 [ -f docs/logging.md ] && gzip -9nc docs/logging.md > "$doc/logging.md.gz"
 mkdir -p "$stage/usr/share/lintian/overrides"
-install -m 0644 deploy/debian/lintian-overrides "$stage/usr/share/lintian/overrides/halo"
+# overrides for files this build really ships (a dependency change may drop one)
+while IFS= read -r line; do
+  case $line in
+    '#'*|'') printf '%s\n' "$line" ;;
+    *) f=$(printf '%s' "$line" | sed -n 's/.*\[\(.*\)\]$/\1/p'); [ -z "$f" ] || [ -e "$stage/$f" ] && printf '%s\n' "$line" ;;
+  esac
+done < deploy/debian/lintian-overrides > "$stage/usr/share/lintian/overrides/halo"
+grep -q "^halo:" "$stage/usr/share/lintian/overrides/halo" || { rm -f "$stage/usr/share/lintian/overrides/halo"; rmdir "$stage/usr/share/lintian/overrides" "$stage/usr/share/lintian"; }
 # the keepalived configuration directory halo.service reads by default (shared with keepalived)
 mkdir -p "$stage/etc/keepalived"
 

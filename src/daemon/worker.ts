@@ -23,7 +23,7 @@ import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import { tcpProber } from '../check/tcp-probe';
 import type { WorkerMessage } from './supervisor';
-import { snmpPlan, startVrrpv3Agent } from './snmp/vrrp-agent';
+import { snmpPlan } from './snmp/plan';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -99,7 +99,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const snmp = snmpPlan(loaded.model.globalDefs);
   for (const w of snmp.warnings) log.warning(w);
-  const agent = snmp.rfcv3 && opts.vrrp ? startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
+  const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
   send({ type: 'ready' });
   return new Promise<number>((resolve) => {
     let stopping = false;

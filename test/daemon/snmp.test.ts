@@ -3,7 +3,7 @@
  * requests built byte by byte as RFC 2741 §6 lays them out, in both byte orders.
  */
 import { AgentxSubagent, answer, decodePdu, parseSnmpSocket, pduLength, PduType } from '../../src/daemon/snmp/agentx';
-import { snmpPlan } from '../../src/daemon/snmp/vrrp-agent';
+import { snmpPlan } from '../../src/daemon/snmp/plan';
 import { compareOids, getNext, SnmpType, Vrrpv3Instance, vrrpv3Varbinds } from '../../src/daemon/snmp/vrrpv3-mib';
 import { defaultGlobalDefs } from '../../src/config/build-global';
 import { createServer, Server } from 'node:net';
