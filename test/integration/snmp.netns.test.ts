@@ -76,7 +76,8 @@ vrrp_instance VI_3 {
 
 function walk(cmd: 'snmpwalk' | 'snmpbulkwalk'): string[] {
   const out = topo.exec('lb1', [cmd, '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, '1.3.6.1.2.1.207'], { allowFail: true });
-  return out.split('\n').filter((l) => l.startsWith('.1.3.6.1.2.1.207'));
+  // objects only: snmpd answers an unregistered subtree with ".1.3.6.1.2.1.207 = No Such Object …"
+  return out.split('\n').filter((l) => /^\.1\.3\.6\.1\.2\.1\.207\.\S+ = /.test(l));
 }
 
 /** UpTime (…207.1.1.1.1.12.*) is a clock reading: keep the OID, check the value is positive. */
@@ -100,7 +101,7 @@ async function runAndWalk(start: () => RunningDirector): Promise<{ walk: string[
   await Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))]);
   dirs.running.splice(dirs.running.indexOf(d), 1);
   // snmpd drops the session when the subagent goes: nothing is served until the next one comes
-  await waitFor(() => walk('snmpwalk').length === 0, 10_000, 100);
+  if (!(await waitFor(() => walk('snmpwalk').length === 0, 10_000, 100))) throw new Error(`snmpd still serves ${d.kind}'s rows after it stopped`);
   return result;
 }
 
