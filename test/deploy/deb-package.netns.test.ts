@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeNeeding, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(600_000);
 
@@ -19,7 +20,7 @@ const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const arch = spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout.trim();
 const DEB = join(ROOT, 'build', `halo_${version}_${arch}.deb`);
 
-describe('Debian package', () => {
+describeNeeding(root, tool('dpkg-deb', 'dpkg'), tool('lintian'), tool('unshare', 'util-linux'), tool('keepalived'), tool('man', 'man-db'))('Debian package', () => {
   let build: ReturnType<typeof spawnSync>;
   beforeAll(() => {
     build = spawnSync('bash', [join(ROOT, 'deploy', 'build-deb.sh'), '--no-deps'], { encoding: 'utf8', cwd: ROOT });

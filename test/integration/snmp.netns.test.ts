@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, RunningDirector, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
+import { describeNeeding, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(120_000);
 
@@ -105,53 +106,55 @@ async function runAndWalk(start: () => RunningDirector): Promise<{ walk: string[
   return result;
 }
 
-beforeAll(async () => {
-  topo = new Topology('hsn-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }]);
-  tmp = mkdtempSync(join(tmpdir(), 'halo-snmp-'));
-  agentx = join(tmp, 'agentx.sock');
-  const conf = join(tmp, 'snmpd.conf');
-  writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\n`);
-  topo.exec('lb1', ['ip', 'link', 'set', 'lo', 'up']);
-  snmpd = topo.spawn('lb1', ['snmpd', '-f', '-Lo', '-C', '-c', conf, '-p', join(tmp, 'snmpd.pid')], {
-    env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' },
-  });
-  const up = await waitFor(() => topo.exec('lb1', ['sh', '-c', `test -S ${agentx} && echo yes || true`]).includes('yes'), 10_000, 100);
-  if (!up) throw new Error('snmpd did not open its AgentX socket');
-  dirs = new Directors(topo, tmp);
-});
-
-afterAll(async () => {
-  await dirs?.stopAll();
-  snmpd?.kill('SIGTERM');
-  if (snmpd) await new Promise((r) => (snmpd.exitCode !== null ? r(null) : snmpd.once('exit', r)));
-  topo.destroy();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-describe('VRRPv3-MIB over AgentX, halo beside keepalived 2.2.7', () => {
-  let ka: { walk: string[]; bulk: string[]; log: string };
-  let halo: { walk: string[]; bulk: string[]; log: string };
-
+describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'), tool('snmpbulkwalk', 'snmp'))('VRRPv3-MIB over AgentX, halo beside keepalived 2.2.7 (netns)', () => {
   beforeAll(async () => {
-    ka = await runAndWalk(() => dirs.keepalived('lb1', config(), ['-P']));
-    halo = await runAndWalk(() => dirs.halo('lb1', config()));
+    topo = new Topology('hsn-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }]);
+    tmp = mkdtempSync(join(tmpdir(), 'halo-snmp-'));
+    agentx = join(tmp, 'agentx.sock');
+    const conf = join(tmp, 'snmpd.conf');
+    writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\n`);
+    topo.exec('lb1', ['ip', 'link', 'set', 'lo', 'up']);
+    snmpd = topo.spawn('lb1', ['snmpd', '-f', '-Lo', '-C', '-c', conf, '-p', join(tmp, 'snmpd.pid')], {
+      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' },
+    });
+    const up = await waitFor(() => topo.exec('lb1', ['sh', '-c', `test -S ${agentx} && echo yes || true`]).includes('yes'), 10_000, 100);
+    if (!up) throw new Error('snmpd did not open its AgentX socket');
+    dirs = new Directors(topo, tmp);
   });
 
-  it('keepalived registers and serves every row (the oracle is really there)', () => {
-    expect(ka.log).toContain('AgentX subagent connected');
-    expect(ka.walk).toHaveLength(ROWS);
+  afterAll(async () => {
+    await dirs?.stopAll();
+    snmpd?.kill('SIGTERM');
+    if (snmpd) await new Promise((r) => (snmpd.exitCode !== null ? r(null) : snmpd.once('exit', r)));
+    topo?.destroy();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('halo serves the same OIDs, types and values (snmpwalk: GetNext)', () => {
-    expect(halo.log).toContain('AgentX subagent connected');
-    expect(normalise(halo.walk)).toEqual(normalise(ka.walk));
-    const upTimes = normalise(halo.walk).filter((l) => l.startsWith('.1.3.6.1.2.1.207.1.1.1.1.12.'));
-    expect(upTimes).toHaveLength(3);
-    for (const l of upTimes) expect(l).toMatch(/= Timeticks: positive$/);
-  });
+  describe('the same config, walked', () => {
+    let ka: { walk: string[]; bulk: string[]; log: string };
+    let halo: { walk: string[]; bulk: string[]; log: string };
 
-  it('and the same through GetBulk (snmpbulkwalk)', () => {
-    expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
-    expect(halo.bulk).toEqual(expect.arrayContaining(halo.walk.filter((l) => !l.includes('207.1.1.1.1.12.'))));
+    beforeAll(async () => {
+      ka = await runAndWalk(() => dirs.keepalived('lb1', config(), ['-P']));
+      halo = await runAndWalk(() => dirs.halo('lb1', config()));
+    });
+
+    it('keepalived registers and serves every row (the oracle is really there)', () => {
+      expect(ka.log).toContain('AgentX subagent connected');
+      expect(ka.walk).toHaveLength(ROWS);
+    });
+
+    it('halo serves the same OIDs, types and values (snmpwalk: GetNext)', () => {
+      expect(halo.log).toContain('AgentX subagent connected');
+      expect(normalise(halo.walk)).toEqual(normalise(ka.walk));
+      const upTimes = normalise(halo.walk).filter((l) => l.startsWith('.1.3.6.1.2.1.207.1.1.1.1.12.'));
+      expect(upTimes).toHaveLength(3);
+      for (const l of upTimes) expect(l).toMatch(/= Timeticks: positive$/);
+    });
+
+    it('and the same through GetBulk (snmpbulkwalk)', () => {
+      expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
+      expect(halo.bulk).toEqual(expect.arrayContaining(halo.walk.filter((l) => !l.includes('207.1.1.1.1.12.'))));
+    });
   });
 });
