@@ -97,7 +97,10 @@ async function runAndWalk(start: () => RunningDirector): Promise<{ walk: string[
   // the subagent has registered once the walk has every row (keepalived retries every 15 s)
   const served = await waitFor(() => walk('snmpwalk').length >= ROWS, 40_000, 250);
   if (!served) throw new Error(`${d.kind} does not serve VRRPv3-MIB through snmpd:\n${walk('snmpwalk').join('\n')}\n${d.log()}`);
+  const t0 = process.hrtime.bigint();
   const result = { walk: walk('snmpwalk'), bulk: walk('snmpbulkwalk'), log: d.log() };
+  // a figure, not an assertion: both walks through snmpd, this subagent answering
+  console.log(`${d.kind}: snmpwalk + snmpbulkwalk of ${result.walk.length} objects in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
   d.signal('SIGTERM');
   await Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))]);
   dirs.running.splice(dirs.running.indexOf(d), 1);
