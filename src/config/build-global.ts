@@ -29,6 +29,8 @@ export function defaultGlobalDefs(): GlobalDefs {
     v3ChecksumAsV2: false,
     scriptUser: null,
     checkerLogAllFailures: false,
+    enableSnmpRfcv3: false,
+    snmpSocket: null,
     enableScriptSecurity: false,
     lvsFlush: false,
     lvsFlushOnStop: 'off',

@@ -49,6 +49,10 @@ export interface GlobalDefs {
   lvsSyncDaemon: LvsSyncDaemon | null;
   /** `lvs_timeouts tcp N tcpfin N udp N` (seconds; null = leave the kernel's). */
   lvsTimeouts: { tcp: number | null; tcpfin: number | null; udp: number | null };
+  /** enable_snmp_rfcv3: serve VRRPv3-MIB (RFC 6527) as an AgentX subagent. */
+  enableSnmpRfcv3: boolean;
+  /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */
+  snmpSocket: string | null;
   /**
    * Keywords the registry (src/config/keywords) marks as having no effect here, or refused as
    * not implemented, as written, so `--dump` shows them.

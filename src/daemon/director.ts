@@ -9,6 +9,7 @@ import { loadConfigOffThread } from './config-loader';
 import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
+import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
 import type { LvsEngine } from './lvs-engine';
 import { formatReloadPlan } from './reload-plan';
 import type { ReloadPlan } from './reload-plan';
@@ -28,7 +29,7 @@ export class Director {
   private vrrp: VrrpEngine | null = null;
   private lvs: LvsEngine | null = null;
   private readonly startedAt = new Date();
-  private reloads = { ok: 0, failed: 0, lastError: null as string | null };
+  private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
   constructor(private model: Model, private readonly opts: RunOptions, private readonly deps: DirectorDeps) {}
 
@@ -101,6 +102,7 @@ export class Director {
       const { model: next, errors } = await this.load(file);
       if (!next) {
         this.reloads.failed++;
+        this.reloads.lastFailed = true;
         this.reloads.lastError = errors[0] ?? 'invalid configuration';
         log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
         return { ok: false, errors, plan: null, lines: [] };
@@ -124,11 +126,44 @@ export class Director {
       }
       this.model = next;
       this.reloads.ok++;
+      this.reloads.lastFailed = false;
       const lines = formatReloadPlan(plan);
       for (const l of lines) log.info(l);
       log.info('Reload finished');
       return { ok: true, errors: [], plan, lines };
     });
+  }
+
+  /** The VRRP instances as the VRRPv3-MIB shows them (interface index and MAC read now). */
+  async vrrpv3(): Promise<Vrrpv3Instance[]> {
+    const vrrp = this.vrrp;
+    if (!vrrp) return [];
+    const out: Vrrpv3Instance[] = [];
+    for (const [name, s] of vrrp.states) {
+      const link = await this.deps.links.query(s.cfg.interface);
+      const l = link.ok ? link.value : null;
+      out.push({
+        ifIndex: l?.index ?? 0,
+        vrid: s.cfg.virtualRouterId,
+        state: s.state === 'STOP' ? 'INIT' : s.state,
+        primaryAddress: s.primaryAddress,
+        lastMasterAddress: s.state === 'MASTER' ? null : s.masterAddress,
+        mac: l?.mac ?? null,
+        basePriority: s.basePriority,
+        vips: s.cfg.virtualIpAddresses.filter((v) => v.family === 4 && !v.excluded).map((v) => v.address),
+        advertIntMs: s.cfg.advertIntMs,
+        preempt: !s.nopreempt,
+        accept: s.cfg.accept,
+        startedAtMs: vrrp.startedAt.get(name) ?? this.startedAt.getTime(),
+        becameMaster: s.stats.becameMaster,
+        masterReason: s.stats.masterReason,
+        advertsReceived: s.stats.advertsReceived,
+        priorityZeroReceived: s.stats.priorityZeroReceived,
+        priorityZeroSent: s.stats.priorityZeroSent,
+        drops: { ...s.stats.drops },
+      });
+    }
+    return out;
   }
 
   status(): StatusSnapshot {

@@ -54,7 +54,8 @@ export interface StatusSnapshot {
   pid: number;
   configFile: string;
   startedAt: string;
-  reloads: { ok: number; failed: number; lastError: string | null };
+  /** `lastFailed`: the last reload was refused (the previous configuration still runs). */
+  reloads: { ok: number; failed: number; lastError: string | null; lastFailed?: boolean };
   instances: InstanceStatus[];
   syncGroups: SyncGroupStatus[];
   virtualServers: VirtualServerStatus[];

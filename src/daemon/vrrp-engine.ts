@@ -93,6 +93,8 @@ export class VrrpEngine {
   readonly states = new Map<string, InstanceState>();
   /** When each instance entered its current state (wall clock, for status). */
   readonly since = new Map<string, Date>();
+  /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
+  readonly startedAt = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly sockets: VrrpSockets;
@@ -182,6 +184,7 @@ export class VrrpEngine {
     });
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
+    if (!this.startedAt.has(cfg.name)) this.startedAt.set(cfg.name, Date.now());
     this.openSocket(cfg, env.ifindex);
     return state;
   }

@@ -23,6 +23,7 @@ import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import { tcpProber } from '../check/tcp-probe';
 import type { WorkerMessage } from './supervisor';
+import { snmpPlan } from './snmp/plan';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -85,7 +86,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // under emulation (test/bench/startup), for a feature that is opt-in
     const { Metrics, parseListen, serveMetrics } = await import('./metrics');
     const l = parseListen(opts.metricsListen)!;
-    metrics = new Metrics(() => director.status());
+    metrics = new Metrics(() => director.status(), (require('../../package.json') as { version: string }).version);
     metricsServer = await serveMetrics(metrics, l.host, l.port);
   }
   try {
@@ -96,6 +97,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     await control.close();
     return 1;
   }
+  const snmp = snmpPlan(loaded.model.globalDefs);
+  for (const w of snmp.warnings) log.warning(w);
+  const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
   send({ type: 'ready' });
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -103,6 +107,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info(`Stopping (${sig})`);
+      agent?.stop();
       await director.stop();
       await control.close();
       metricsServer?.close();

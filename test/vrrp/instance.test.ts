@@ -609,3 +609,25 @@ describe('trackers moving mastership between two directors', () => {
     expect(lan.sent('lb2')[0].t - t0).toBeCloseTo(609.375, 6);
   });
 });
+
+describe('why the instance became MASTER (RFC 6527 vrrpv3StatisticsNewMasterReason, keepalived master_reason)', () => {
+  it('notMaster until it is; masterNoResponse when the down timer runs out', () => {
+    const s0 = started().state;
+    expect(s0.stats.masterReason).toBe('notMaster');
+    expect(master().state.stats.masterReason).toBe('masterNoResponse');
+  });
+  it('priority after the master sent priority 0', () => {
+    const s0 = started().state;
+    const r = run(s0, [[advertFrom(LB2, { priority: 200 }), 10], [advertFrom(LB2, { priority: 0 }), 20]]);
+    const m = step(r.state, { type: 'timer', timer: 'masterDown' }, r.state.timers.masterDown!);
+    expect(m.state.state).toBe('MASTER');
+    expect(m.state.stats.masterReason).toBe('priority');
+  });
+  it('preempted after discarding a lower-priority master, and for the address owner', () => {
+    const s0 = started().state;
+    const r = run(s0, [[advertFrom(LB2, { priority: 50 }), 10]]);
+    const m = step(r.state, { type: 'timer', timer: 'masterDown' }, r.state.timers.masterDown!);
+    expect(m.state.stats.masterReason).toBe('preempted');
+    expect(started(instanceCfg({ priority: 255 })).state.stats.masterReason).toBe('preempted');
+  });
+});

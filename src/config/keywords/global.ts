@@ -27,7 +27,7 @@ const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory
 const NAMES = "names keepalived's child processes; halo's supervisor and worker are named by node";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
 const SMTP = 'SMTP alerts: refused when mail would really be sent (notification_email and smtp_server set, and smtp_alert on for an instance, group or real server — keepalived mails on real server changes by default)';
-const SNMP = 'SNMP agent (AgentX)';
+const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subagent (enable_snmp_rfcv3)';
 const FIFO = 'notify FIFOs';
 const NFT = 'nftables rules keepalived installs for VIPs (vrrp_strict / no_accept) and IPVS';
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
@@ -199,14 +199,14 @@ const K: KeywordSpec<G>[] = [
   noEffect('bfd_cpu_affinity', 'bfd_cpu_affinity_handler', 'all CPUs', `${PROCESS_TUNING}; halo has no BFD process`, keep),
   noEffect('bfd_rlimit_rttime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo has no BFD process`, keep),
   noEffect('bfd_rlimit_rtime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo has no BFD process`, keep),
-  notImplemented('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', SNMP),
-  notImplemented('enable_traps', 'trap_handler', 'off', SNMP),
-  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', SNMP),
-  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `${SNMP} (deprecated spelling)`),
-  notImplemented('enable_snmp_rfc', 'snmp_rfc_handler', 'off', SNMP),
-  notImplemented('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', SNMP),
-  notImplemented('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', SNMP),
-  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', SNMP),
+  acted('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', 'the AgentX master halo registers with (unix:PATH or [tcp:]HOST:PORT)', (ctx, s, g) => { g.snmpSocket = ctx.str(s); }),
+  notImplemented('enable_traps', 'trap_handler', 'off', `SNMP traps; ${SNMP_V3_ONLY}, without notifications`, { apply: keep }),
+  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP); ${SNMP_V3_ONLY}`, { apply: keep }),
+  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP, deprecated spelling); ${SNMP_V3_ONLY}`, { apply: keep }),
+  notImplemented('enable_snmp_rfc', 'snmp_rfc_handler', 'off', `VRRP-MIB (RFC 2787) and VRRPv3-MIB; ${SNMP_V3_ONLY}: write enable_snmp_rfcv3`, { apply: keep }),
+  notImplemented('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', `VRRP-MIB (RFC 2787); ${SNMP_V3_ONLY}`, { apply: keep }),
+  acted('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', 'VRRPv3-MIB (RFC 6527) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves', (_ctx, _s, g) => { g.enableSnmpRfcv3 = true; }),
+  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', `KEEPALIVED-MIB (checker); ${SNMP_V3_ONLY}`, { apply: keep }),
   notImplemented('enable_dbus', 'enable_dbus_handler', 'off', 'the D-Bus interface'),
   notImplemented('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', 'the D-Bus interface'),
   notImplemented('script_user', 'script_user_handler', 'keepalived_script, else root', 'halo runs every script as root: only `script_user root` is honoured', {
