@@ -37,14 +37,17 @@ const byPath = new Map<string, SectionTable<unknown>>(TABLES.map((t) => [t === (
 const values = new Map(Object.entries(VALUE_BLOCKS).map(([k, v]) => [k, new Set(v)]));
 
 /** Answers per section, so a 100,000-line config pays one map lookup per statement. */
-const cache = new Map<string, Map<string, KeywordKind | null>>();
+const cache = new Map<string, Map<string, KeywordKind>>();
 
 export const KEEPALIVED_SCHEMA: StructureSchema = {
   kind(section: string, keyword: string): KeywordKind | null {
     let inSection = cache.get(section);
     if (inSection === undefined) cache.set(section, (inSection = new Map()));
-    let k = inSection.get(keyword);
-    if (k === undefined) inSection.set(keyword, (k = lookup(section, keyword)));
+    const hit = inSection.get(keyword);
+    if (hit !== undefined) return hit;
+    const k = lookup(section, keyword);
+    // Only what the tables know is kept: a config's misspellings do not grow the cache.
+    if (k !== null) inSection.set(keyword, k);
     return k;
   },
 };

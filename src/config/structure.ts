@@ -85,18 +85,29 @@ export function restructure(stmts: Statement[], schema: StructureSchema, sources
     return s;
   };
 
+  /**
+   * A block opened without its `{` ends at a `}` that, in keepalived, ends the section around
+   * it as well (measured with keepalived -t: the keywords after it are read one level up).
+   */
+  let closesOuter = false;
+
   /** keepalived's alloc_value_block(): lines up to the next `}`, a nested `{` read as a value. */
   const valueBlock = (kw: Statement): Statement[] => {
     const lines: Statement[] = [];
     let needBob = true;
+    let braceless = false;
     while (i < ev.length) {
       const e = ev[i++];
       if (needBob) {
         needBob = false;
         if (e.t === 'open') continue;
-        warn(kw.keyword, `'{' missing from beginning of block ${kw.keyword.value}`);
+        braceless = true;
+        warn(e.t === 'line' ? e.s.keyword : e.at, `'{' missing from beginning of block ${kw.keyword.value}`);
       }
-      if (e.t === 'close') break;
+      if (e.t === 'close') {
+        closesOuter = braceless;
+        break;
+      }
       if (e.t === 'open') lines.push({ keyword: { ...e.at, value: '{', quoted: false }, args: [], block: null });
       else lines.push({ ...e.s, block: null });
     }
@@ -104,19 +115,22 @@ export function restructure(stmts: Statement[], schema: StructureSchema, sources
   };
 
   /** keepalived's process_stream() for one section. */
-  const section = (name: string, needBob: boolean, level: number, owner: Word | null): Statement[] => {
+  const section = (name: string, needBob: boolean, level: number): Statement[] => {
     const out: Statement[] = [];
+    let braceless = false;
     while (i < ev.length) {
       const e = ev[i++];
       if (needBob) {
         needBob = false;
         if (e.t === 'open') continue;
-        warn(owner ?? (e.t === 'line' ? e.s.keyword : e.at), "Missing '{' at beginning of configuration block");
+        braceless = true;
+        warn(e.t === 'line' ? e.s.keyword : e.at, "Missing '{' at beginning of configuration block");
       } else if (e.t === 'open') {
         warn(e.at, "Unexpected '{' - ignoring");
         continue;
       }
       if (e.t === 'close') {
+        closesOuter = braceless;
         if (level > 0) return out;
         // The block this brace closed has already ended (keepalived: "Unknown keyword '}'").
         warn(e.at, "unknown keyword '}'");
@@ -127,11 +141,17 @@ export function restructure(stmts: Statement[], schema: StructureSchema, sources
       const k = schema.kind(name, s.keyword.value);
       if (k === null || k === 'plain') out.push(s.block === null ? s : { ...s, block: null });
       else if (k === 'opaque') out.push(skipOpaque(s));
-      else if (k === 'value') out.push({ ...s, block: valueBlock(s) });
-      else out.push({ ...s, block: section(k.sub, true, level + 1, s.keyword) });
+      else {
+        closesOuter = false;
+        out.push({ ...s, block: k === 'value' ? valueBlock(s) : section(k.sub, true, level + 1) });
+        if (closesOuter) {
+          closesOuter = false;
+          if (level > 0) return out;
+        }
+      }
     }
     return out;
   };
 
-  return { statements: section('', false, 0, null), diagnostics };
+  return { statements: section('', false, 0), diagnostics };
 }
