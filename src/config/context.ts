@@ -177,14 +177,21 @@ export class BuildContext {
     return this.intWord(w, 0, 65535, `${what} port`);
   }
 
-  /** The rest of the line as a command (notify scripts): one quoted word is split as a shell would. */
+  /**
+   * A notify script as keepalived reads it (lib/notify.c notify_script_init): the first word is
+   * the command line (quoted to give arguments), the next two are the user and group to run it
+   * as. halo runs scripts as root, so another user is a feature it does not implement.
+   */
   command(s: Statement): string[] | null {
     if (s.args.length === 0) {
       this.error(s.keyword, `'${s.keyword.value}' needs a script`);
       return null;
     }
-    if (s.args.length === 1 && s.args[0].quoted) return splitCommand(s.args[0].value);
-    return s.args.map((w) => w.value);
+    const [script, user, group] = s.args;
+    if (user && !(user.value === 'root' && (group === undefined || group.value === 'root'))) {
+      this.unimplemented(user, `running the ${s.keyword.value} script as ${group ? `${user.value}:${group.value}` : `user ${user.value}`} (halo runs scripts as root)`);
+    }
+    return splitCommand(script.value);
   }
 
   /** Every argument of a statement must be used; report the first extra one. */

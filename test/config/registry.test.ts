@@ -80,3 +80,24 @@ describe('fail closed: features halo does not implement', () => {
     expect(messages('global_defs {\n notification_email {\n  a@b\n }\n}\n' + vs)).toEqual([]);
   });
 });
+
+describe('scripts as keepalived reads them (lib/notify.c)', () => {
+  const vi = (body: string) => `global_defs {\n enable_script_security\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
+
+  it('a notify script is its first word; the next two are the user and group to run it as', () => {
+    const r = load(vi(' notify_master /bin/up.sh root root\n notify_backup "/bin/n backup now"\n'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.vrrpInstances[0].notify).toMatchObject({ notifyMaster: ['/bin/up.sh'], notifyBackup: ['/bin/n', 'backup', 'now'] });
+  });
+
+  it('another user is refused: halo runs scripts as root', () => {
+    expect(messages(vi(' notify_master /bin/up.sh nobody\n'))).toEqual([
+      '7:27: error: running the notify_master script as user nobody (halo runs scripts as root) is not implemented in halo (--allow-unimplemented to run without it)',
+    ]);
+  });
+
+  it('vrrp_script takes the first word only, as keepalived', () => {
+    const r = load('global_defs {\n enable_script_security\n}\nvrrp_script chk {\n script /bin/check.sh ignored\n}\n');
+    expect(r.model?.vrrpScripts[0].script).toEqual(['/bin/check.sh']);
+  });
+});

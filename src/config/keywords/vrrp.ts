@@ -244,7 +244,8 @@ export const VRRP_SCRIPT = section<S>('vrrp_script', [
     if (s.args.length === 0) ctx.error(s.keyword, "'script' needs a command");
     else {
       v.hasScript = true;
-      v.script = s.args.length === 1 ? splitCommand(s.args[0].value) : s.args.map((w) => w.value);
+      // keepalived reads only the first word (quote the command line to give arguments).
+      v.script = splitCommand(s.args[0].value);
     }
   }),
   acted('interval', 'vrrp_vscript_interval_handler', '1', '', (ctx, s, v) => { v.intervalMs = ctx.timerMs(s, 0.001, 86400) ?? v.intervalMs; }),
