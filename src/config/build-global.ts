@@ -29,6 +29,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     v3ChecksumAsV2: false,
     scriptUser: null,
     checkerLogAllFailures: false,
+    umask: null,
     enableScriptSecurity: false,
     lvsFlush: false,
     lvsFlushOnStop: 'off',

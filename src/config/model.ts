@@ -40,6 +40,8 @@ export interface GlobalDefs {
   vrrpDownTimerAdverts: number; // 3
   v3ChecksumAsV2: boolean;
   scriptUser: string | null;
+  /** global_defs umask (null = inherited); run's -u/--umask takes precedence. */
+  umask: number | null;
   /** Default of every checker's log_all_failures. */
   checkerLogAllFailures: boolean;
   enableScriptSecurity: boolean;

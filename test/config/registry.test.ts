@@ -101,3 +101,22 @@ describe('scripts as keepalived reads them (lib/notify.c)', () => {
     expect(r.model?.vrrpScripts[0].script).toEqual(['/bin/check.sh']);
   });
 });
+
+describe('global_defs umask, as keepalived reads it', () => {
+  it.each([
+    ['umask 027', 0o27],
+    ['umask 0x12', 0x12],
+    ['umask IWGRP | IWOTH', 0o22],
+    ['umask IWGRP|IWOTH|IXOTH', 0o23],
+  ])('%s', (line, value) => {
+    expect(load(`global_defs {\n ${line}\n}\n`).model?.globalDefs.umask).toBe(value);
+  });
+
+  it.each([
+    ['umask 0999', "2:8: warning: invalid umask value 0999"],
+    ['umask IWGRP IWOTH', '2:14: warning: Invalid umask syntax IWOTH'],
+    ['umask IWFOO', '2:8: warning: Unknown umask bit IWFOO'],
+  ])('%s is warned and ignored', (line, expected) => {
+    expect(messages(`global_defs {\n ${line}\n}\n`)).toEqual([expected]);
+  });
+});
