@@ -210,7 +210,10 @@ export interface TcpCheck {
   location: SourceLocation;
 }
 
-/** A checker halo parses but does not run yet ("not supported yet" warning). */
+/**
+ * A checker halo does not implement: refused ("not implemented in halo"), kept in the model only
+ * under --allow-unimplemented, where its real server stays down.
+ */
 export interface UnsupportedCheck {
   kind:
     | 'HTTP_GET' | 'SSL_GET' | 'MISC_CHECK' | 'SMTP_CHECK' | 'DNS_CHECK' | 'UDP_CHECK'
