@@ -252,9 +252,13 @@ const K: KeywordSpec<G>[] = [
   notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', SNMP),
   notImplemented('enable_dbus', 'enable_dbus_handler', 'off', 'the D-Bus interface'),
   notImplemented('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', 'the D-Bus interface'),
-  notImplemented('script_user', 'script_user_handler', 'keepalived_script, else root', 'halo runs every script as root: only `script_user root` is honoured', {
-    apply: (ctx, s, g) => { g.scriptUser = ctx.str(s); },
-    uses: (s) => !(s.args[0]?.value === 'root' && (s.args[1] === undefined || s.args[1].value === 'root')),
+  acted('script_user', 'script_user_handler', 'keepalived_script if it exists, else root', 'USER [GROUP]; a user that does not exist leaves every script without a user, and keepalived then drops them', (ctx, s, g) => {
+    if (s.args.length === 0) {
+      ctx.warn(s.keyword, 'No script username specified');
+      return;
+    }
+    g.scriptUser = s.args[0].value;
+    ctx.scriptUser = s;
   }),
   acted('enable_script_security', 'script_security_handler', 'off', 'scripts are refused unless safe, as keepalived', (_c, _s, g) => { g.enableScriptSecurity = true; }),
   noEffect('vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_handler', '', NL_BUFS, keep),
