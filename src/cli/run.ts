@@ -79,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`halo run: ${opts.configFile}: ${n} error${n === 1 ? '' : 's'}; not starting\n`);
     return 1;
   }
+  // global_defs umask, unless -u/--umask was given (keepalived: the command line wins).
+  if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
   const pid = acquirePidFile(opts.pidFile);
   if (!pid.ok) {

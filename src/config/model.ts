@@ -10,6 +10,10 @@
  * Durations are in milliseconds unless the name says otherwise.
  */
 
+import type { RunAs } from './script-user';
+
+export type { RunAs };
+
 /** Where something came from, for located messages: `FILE:LINE:COL`. */
 export interface SourceLocation {
   file: string;
@@ -40,6 +44,10 @@ export interface GlobalDefs {
   vrrpDownTimerAdverts: number; // 3
   v3ChecksumAsV2: boolean;
   scriptUser: string | null;
+  /** Who scripts run as (script_user, else keepalived_script if it exists); null = root. */
+  scriptRunAs: RunAs | null;
+  /** global_defs umask (null = inherited); run's -u/--umask takes precedence. */
+  umask: number | null;
   /** Default of every checker's log_all_failures. */
   checkerLogAllFailures: boolean;
   enableScriptSecurity: boolean;
@@ -81,6 +89,8 @@ export interface VrrpScript {
   rise: number; // 1
   fall: number; // 1
   user: string | null;
+  /** Who it runs as: its own `user`, else script_user's; null = root. */
+  runAs: RunAs | null;
   initState: 'unknown' | 'up' | 'down';
   location: SourceLocation;
 }
@@ -212,7 +222,10 @@ export interface TcpCheck {
   location: SourceLocation;
 }
 
-/** A checker halo parses but does not run yet ("not supported yet" warning). */
+/**
+ * A checker halo does not implement: refused ("not implemented in halo"), kept in the model only
+ * under --allow-unimplemented, where its real server stays down.
+ */
 export interface UnsupportedCheck {
   kind:
     | 'HTTP_GET' | 'SSL_GET' | 'MISC_CHECK' | 'SMTP_CHECK' | 'DNS_CHECK' | 'UDP_CHECK'

@@ -9,7 +9,7 @@ function vsName(v: VirtualServer): string {
 }
 
 function checkName(c: Checker): string {
-  if (c.kind !== 'TCP_CHECK') return `${c.kind} (not supported yet)`;
+  if (c.kind !== 'TCP_CHECK') return `${c.kind} (not implemented in halo: the server stays down)`;
   return `TCP_CHECK ${c.connectIp}:${c.connectPort} every ${c.delayLoopMs / 1000}s timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
 }
 

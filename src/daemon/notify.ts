@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { RunAs } from '../config/model';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -47,6 +48,13 @@ export interface NotifyRunnerOptions {
   log: { warning(m: string): void; info(m: string): void; debug(m: string): void };
   /** Upper bound for a script's run time; keepalived's default script timeout is long, ours too. */
   timeoutMs?: number;
+  /** script_user: who notify scripts run as (null/absent = root). */
+  runAs?: RunAs | null;
+}
+
+/** execFile options that run a script as `runAs` (setgid then setuid, as keepalived's child does). */
+export function asUser(runAs: RunAs | null | undefined): { uid?: number; gid?: number } {
+  return runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
 }
 
 export class NotifyRunner {
@@ -76,7 +84,7 @@ export class NotifyRunner {
       }
     }
     this.running++;
-    execFile(file, [...args, ...extraArgs], { timeout: this.opts.timeoutMs ?? 30_000 }, (err) => {
+    execFile(file, [...args, ...extraArgs], { timeout: this.opts.timeoutMs ?? 30_000, ...asUser(this.opts.runAs) }, (err) => {
       this.running--;
       if (err) this.opts.log.warning(`notify script ${file} failed: ${err.message.split('\n')[0]}`);
     });

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import type { VrrpScript } from '../config/model';
 import type { Logger } from './logger';
-import { scriptInsecurity } from './notify';
+import { asUser, scriptInsecurity } from './notify';
 
 export class ScriptRunner {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -39,7 +39,7 @@ export class ScriptRunner {
     if (this.stopped || this.running.has(s.name)) return;
     this.running.add(s.name);
     const [file, ...args] = s.script;
-    execFile(file, args, { timeout: s.timeoutMs ?? s.intervalMs }, (err) => {
+    execFile(file, args, { timeout: s.timeoutMs ?? s.intervalMs, ...asUser(s.runAs) }, (err) => {
       this.running.delete(s.name);
       if (!this.stopped) this.onResult(s.name, !err);
     });

@@ -56,7 +56,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const addresses = createAddressManager();
   const garp = createGarpSender(links);
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
-  const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, log });
+  const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   let metrics: Metrics | null = null;
   const director: Director = new Director(loaded.model, opts, {
     log,

@@ -211,7 +211,7 @@ describe('errors and warnings name their place', () => {
     const sv = 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.';
     expect(messages('vrrp_script chk {\n script /bin/true\n}\n')).toEqual([`1:1: warning: ${sv}`]);
     expect(messages(instance('notify_master /bin/up'))).toEqual([`1:1: warning: ${sv}`]);
-    expect(messages('global_defs {\n enable_script_security\n}\n' + instance('notify_master /bin/up'))).toEqual([]);
+    expect(messages('global_defs {\n enable_script_security\n script_user root\n}\n' + instance('notify_master /bin/up'))).toEqual([]);
   });
 
   it('every error is reported, not just the first', () => {

@@ -17,7 +17,7 @@ const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
   vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
-  vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, lvsFlush: false,
+  vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: null, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null }, other: {},
 };
 const NO_NOTIFY = { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null };
@@ -97,7 +97,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
     });
     expect(m.vrrpScripts).toEqual([{
       name: 'chk_sshd', script: ['/usr/bin/pgrep', '-x', 'sshd'], intervalMs: 2000, timeoutMs: null, weight: 0,
-      weightReverse: false, rise: 2, fall: 2, user: null, initState: 'unknown', location: at(file, 18, 1),
+      weightReverse: false, rise: 2, fall: 2, user: null, runAs: null, initState: 'unknown', location: at(file, 18, 1),
     }]);
     expect(m.vrrpSyncGroups).toEqual([{
       name: 'G_LB', group: ['VI_EXT', 'VI_INT'], trackInterfaces: [], trackScripts: [], location: at(file, 25, 1),

@@ -73,6 +73,7 @@ export function script(name: string, o: Partial<VrrpScript> = {}): VrrpScript {
     rise: 1,
     fall: 1,
     user: null,
+    runAs: null,
     initState: 'unknown',
     location: LOC,
     ...o,

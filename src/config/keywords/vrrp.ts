@@ -10,6 +10,7 @@ import { splitCommand } from '../context';
 import type { UnicastPeer, VrrpScript } from '../model';
 import type { Statement, Word } from '../parse';
 import { notifyKeyword, trackInterfaces, trackScripts, vipEntry } from '../vrrp-values';
+import { resolveRunAs } from '../script-user';
 import { applySection } from './apply';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
@@ -237,14 +238,16 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   notImplemented('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
 ]);
 
-type S = VrrpScript & { hasScript: boolean };
+type S = VrrpScript & { hasScript: boolean; userFailed: boolean; ownUser?: boolean };
 
 export const VRRP_SCRIPT = section<S>('vrrp_script', [
   acted('script', 'vrrp_vscript_script_handler', '', '', (ctx, s, v) => {
     if (s.args.length === 0) ctx.error(s.keyword, "'script' needs a command");
     else {
       v.hasScript = true;
-      v.script = s.args.length === 1 ? splitCommand(s.args[0].value) : s.args.map((w) => w.value);
+      ctx.scriptsUsed ??= s.args[0];
+      // keepalived reads only the first word (quote the command line to give arguments).
+      v.script = splitCommand(s.args[0].value);
     }
   }),
   acted('interval', 'vrrp_vscript_interval_handler', '1', '', (ctx, s, v) => { v.intervalMs = ctx.timerMs(s, 0.001, 86400) ?? v.intervalMs; }),
@@ -256,9 +259,19 @@ export const VRRP_SCRIPT = section<S>('vrrp_script', [
   }),
   acted('rise', 'vrrp_vscript_rise_handler', '1', '', (ctx, s, v) => { v.rise = ctx.int(s, 1, 1_000_000) ?? v.rise; }),
   acted('fall', 'vrrp_vscript_fall_handler', '1', '', (ctx, s, v) => { v.fall = ctx.int(s, 1, 1_000_000) ?? v.fall; }),
-  notImplemented('user', 'vrrp_vscript_user_handler', 'script_user', 'halo runs every script as root: only `user root` is honoured', {
-    apply: (ctx, s, v) => { v.user = ctx.str(s); },
-    uses: (s) => !(s.args[0]?.value === 'root' && (s.args[1] === undefined || s.args[1].value === 'root')),
+  acted('user', 'vrrp_vscript_user_handler', 'script_user', 'USER [GROUP]; a user that does not exist removes the script, as keepalived', (ctx, s, v) => {
+    const w = ctx.arg(s, 0, 'a user name');
+    if (!w) return;
+    v.user = w.value;
+    const runAs = resolveRunAs(w.value, s.args[1]?.value ?? null, ctx.options.accounts);
+    if (runAs === null) {
+      ctx.warn(w, `Unable to set uid/gid for script ${v.script.join(' ')}`);
+      v.userFailed = true;
+    } else {
+      v.runAs = runAs.uid === 0 && runAs.gid === 0 ? null : runAs;
+      v.ownUser = true;
+      v.userFailed = false;
+    }
   }),
   acted('init_fail', 'vrrp_vscript_init_fail_handler', 'off', '', (_c, _s, v) => { v.initState = 'down'; }),
 ]);
