@@ -108,21 +108,15 @@ export class Director {
         return { ok: false, errors, plan: null, lines: [] };
       }
       const plan: ReloadPlan = { configFile: file, preview: false, vrrp: null, lvs: null, engines: [] };
-      if (this.opts.vrrp) {
-        if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
-        else if (next.vrrpInstances.length > 0) {
-          plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
-          this.vrrp = new VrrpEngine(next, this.deps);
-          await this.vrrp.start();
-        }
-      }
-      if (this.opts.lvs) {
-        if (this.lvs) plan.lvs = await this.lvs.reload(next);
-        else if (this.deps.lvs && next.virtualServers.length > 0) {
-          plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
-          this.lvs = this.deps.lvs(next);
-          await this.lvs.start();
-        }
+      try {
+        await this.apply(next, plan);
+      } catch (err) {
+        // e.g. an instance's interface does not exist: the engines checked before changing anything
+        const message = `${file}: ${(err as Error).message}`;
+        this.reloads.failed++;
+        this.reloads.lastError = message;
+        log.error(`Reload of ${file} failed: ${(err as Error).message}; keeping the running configuration`);
+        return { ok: false, errors: [message], plan: null, lines: [] };
       }
       this.model = next;
       this.reloads.ok++;
@@ -164,6 +158,26 @@ export class Director {
       });
     }
     return out;
+  }
+
+  /** Both engines take `next`; what they did goes into `plan`. */
+  private async apply(next: Model, plan: ReloadPlan): Promise<void> {
+    if (this.opts.vrrp) {
+      if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
+      else if (next.vrrpInstances.length > 0) {
+        plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
+        this.vrrp = new VrrpEngine(next, this.deps);
+        await this.vrrp.start();
+      }
+    }
+    if (this.opts.lvs) {
+      if (this.lvs) plan.lvs = await this.lvs.reload(next);
+      else if (this.deps.lvs && next.virtualServers.length > 0) {
+        plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
+        this.lvs = this.deps.lvs(next);
+        await this.lvs.start();
+      }
+    }
   }
 
   status(): StatusSnapshot {
