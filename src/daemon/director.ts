@@ -10,6 +10,7 @@ import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
 import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
+import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import { formatReloadPlan } from './reload-plan';
 import type { ReloadPlan } from './reload-plan';
@@ -198,6 +199,7 @@ export class Director {
           vips: [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded].map((v) => `${v.address}/${v.prefixLen}`),
           vipsHeld: s.vipsSet,
           syncGroup: s.env.syncGroup,
+          faultReasons: s.state === 'FAULT' ? faultReasonsOf(s) : [],
           advertsSent: s.stats.advertsSent,
           advertsReceived: s.stats.advertsReceived,
           becameMaster: s.stats.becameMaster,

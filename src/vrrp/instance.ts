@@ -335,6 +335,11 @@ function faults(s: InstanceState): string[] {
   return reasons;
 }
 
+/** Why the instance is (or would be) in FAULT now, in the words it logs; empty when nothing fails. */
+export function faultReasonsOf(s: InstanceState): string[] {
+  return faults(s);
+}
+
 export function hasOwnFault(s: InstanceState): boolean {
   return faults(s).length > 0;
 }
