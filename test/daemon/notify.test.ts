@@ -98,3 +98,24 @@ describeNeeding(root)('scripts run as script_user (root: setuid needs it)', () =
     }
   });
 });
+
+describe('enable_script_security: PATH search and who is checked', () => {
+  const { searchPath, secureScript } = jest.requireActual('../../src/daemon/notify') as typeof import('../../src/daemon/notify');
+
+  it('a bare name is found on PATH (the first executable file), as keepalived does', () => {
+    const exe = new Set(['/usr/bin/chk', '/sbin/chk']);
+    expect(searchPath('chk', '/usr/local/bin:/usr/bin:/sbin', (p) => exe.has(p))).toBe('/usr/bin/chk');
+    expect(searchPath('none', '/usr/bin', () => false)).toBeNull();
+    expect(searchPath('/opt/x.sh', '/usr/bin', () => false)).toBe('/opt/x.sh');
+    // a real one: `true` is on every Debian PATH, and root-owned all the way up
+    expect(secureScript('true', null)).toEqual({ file: expect.stringMatching(/^\/(usr\/)?bin\/true$/) });
+    expect(secureScript('no-such-command-halo', null)).toEqual({ error: 'script no-such-command-halo not found on PATH' });
+  });
+
+  it('only a script run as root is held to the ownership/writability rule', () => {
+    const unsafe = () => 'script /tmp/x.sh: /tmp/x.sh is writable by group or others';
+    expect(secureScript('/tmp/x.sh', null, unsafe)).toEqual({ error: 'SECURITY VIOLATION - script /tmp/x.sh: /tmp/x.sh is writable by group or others' });
+    expect(secureScript('/tmp/x.sh', { user: 'root', uid: 0, gid: 0 }, unsafe)).toMatchObject({ error: expect.stringContaining('SECURITY VIOLATION') });
+    expect(secureScript('/tmp/x.sh', { user: 'nobody', uid: 65534, gid: 65534 }, unsafe)).toEqual({ file: '/tmp/x.sh' });
+  });
+});
