@@ -95,7 +95,7 @@ export class BuildContext {
     return this.arg(s, i)?.value ?? null;
   }
 
-  /** An integer in [min, max]; keepalived rejects out-of-range values with an error. */
+  /** An integer in [min, max]; like keepalived's read_*_strvec, anything else is warned and ignored. */
   int(s: Statement, min: number, max: number, i = 0): number | null {
     const w = this.arg(s, i, 'a number');
     return w ? this.intWord(w, min, max, s.keyword.value) : null;
@@ -103,12 +103,12 @@ export class BuildContext {
 
   intWord(w: Word, min: number, max: number, what: string): number | null {
     if (!/^[-+]?\d+$/.test(w.value)) {
-      this.error(w, `${what}: '${w.value}' is not an integer`);
+      this.warn(w, `${what}: '${w.value}' is not an integer - ignoring`);
       return null;
     }
     const n = Number(w.value);
     if (n < min || n > max) {
-      this.error(w, `${what}: ${n} is out of range ${min}-${max}`);
+      this.warn(w, `${what}: ${n} is out of range ${min}-${max} - ignoring`);
       return null;
     }
     return n;
@@ -125,12 +125,12 @@ export class BuildContext {
     const w = this.arg(s, i, 'a time in seconds');
     if (!w) return null;
     if (!/^\d+(\.\d+)?$|^\.\d+$/.test(w.value)) {
-      this.error(w, `${s.keyword.value}: '${w.value}' is not a number of seconds`);
+      this.warn(w, `${s.keyword.value}: '${w.value}' is not a number of seconds - ignoring`);
       return null;
     }
     const sec = Number(w.value);
     if (sec < minSec || sec > maxSec) {
-      this.error(w, `${s.keyword.value}: ${w.value} is out of range ${minSec}-${maxSec} seconds`);
+      this.warn(w, `${s.keyword.value}: ${w.value} is out of range ${minSec}-${maxSec} seconds - ignoring`);
       return null;
     }
     return Math.round(sec * 1000);

@@ -160,7 +160,10 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('preempt', 'vrrp_preempt_handler', 'on', '', (_c, _s, d) => { d.nopreempt = false; }),
   acted('nopreempt', 'vrrp_nopreempt_handler', 'off', '', (_c, _s, d) => { d.nopreempt = true; }),
   acted('preempt_delay', 'vrrp_preempt_delay_handler', '0', '', (ctx, s, d) => { d.preemptDelayMs = ctx.timerMs(s, 0, 1000) ?? d.preemptDelayMs; }),
-  noEffect('debug', 'vrrp_debug_handler', '0', 'keepalived ignores it in 2.2.7 (the value is read and unused)'),
+  noEffect('debug', 'vrrp_debug_handler', '0', 'keepalived 2.2.7 only reads and dumps it', (ctx, s, d) => {
+    const w = s.args[0];
+    if (w && !(/^\d+$/.test(w.value) && Number(w.value) <= 4)) ctx.warn(w, `(${d.name.value}) Debug value '${w.value}' not valid; must be between 0-4`);
+  }),
   acted('notify_backup', 'vrrp_notify_backup_handler', '', '', notify<I>((d) => d.notify)),
   acted('notify_master', 'vrrp_notify_master_handler', '', '', notify<I>((d) => d.notify)),
   acted('notify_fault', 'vrrp_notify_fault_handler', '', '', notify<I>((d) => d.notify)),
