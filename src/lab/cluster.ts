@@ -149,18 +149,12 @@ export class Cluster {
     return join(this.dir, lb, 'halo.sock');
   }
 
-  /**
-   * `halo run` in a director's namespace, with its own pid file and control socket. Node runs
-   * with V8's --max-lazy (compile a function when it is first called, ignoring the eager-compile
-   * hints that wrap every compiled module): under software emulation loading the worker's
-   * modules took 4.1-5.0 s without it and 1.7-2.0 s with it (test/bench/startup); the worker
-   * inherits the flag through fork.
-   */
+  /** `halo run` in a director's namespace, with its own pid file and control socket. */
   startDirector(lb: Director, extraArgs: string[] = []): ChildProcess {
     const d = join(this.dir, lb);
     mkdirSync(d, { recursive: true, mode: 0o700 });
     return this.startProcess(lb, lb, [
-      process.execPath, '--max-lazy', CLI, 'run', '-f', this.directorConfig(lb), '--pid-file', join(d, 'halo.pid'),
+      process.execPath, CLI, 'run', '-f', this.directorConfig(lb), '--pid-file', join(d, 'halo.pid'),
       '--control-socket', this.controlSocket(lb), ...extraArgs,
     ], `${lb}.log`);
   }

@@ -4,12 +4,12 @@
 # alternately, ROUNDS times each, in one namespace with eth0/eth1; then one more halo run traced
 # by trace.js for the per-step breakdown (report.js; the tracer's own cost is in that run only).
 # The first run of each is cold (the host's files not yet in the VM's page cache).
-# With FLAGS set (e.g. FLAGS=--max-lazy), each round also runs `node $FLAGS … halo run` (the
-# worker inherits Node's flags through fork), interleaved with the others.
-# usage (host): deploy/vm/vmrun.sh -m 1024 -s 1 -t 900 test/bench/startup/in-vm.sh [ROUNDS [FLAGS]]
+# With BASE (another checkout with its dist built, e.g. the commit before a change), each round
+# also runs that checkout's `halo run`, interleaved with the others: a before/after in one VM.
+# usage (host): deploy/vm/vmrun.sh -m 1024 -s 1 -t 900 test/bench/startup/in-vm.sh [ROUNDS [BASE]]
 set -u
 ROUNDS=${1:-3}
-FLAGS=${2:-}
+BASE=${2:-}
 HERE=$PWD/test/bench/startup   # vmrun.sh runs a copy of this script, from the repository
 CONF=deploy/examples/master.conf
 W=$(mktemp -d /tmp/hstart.XXXXXX)
@@ -23,7 +23,7 @@ for i in 0 1; do
 done
 ip -n hstart-lb addr add 192.168.1.101/24 dev eth0; ip -n hstart-lb addr add 10.0.100.1/24 dev eth1
 now() { date +%s%3N; }
-one() {  # $1 = keepalived|halo, $2 = run number, $3 = trace|flags (halo only)
+one() {  # $1 = keepalived|halo, $2 = run number, $3 = trace|base (halo only)
   log=$W/$1-$2.log; : > "$log"
   t0=$(now)
   if [ "$1" = keepalived ]; then
@@ -32,8 +32,8 @@ one() {  # $1 = keepalived|halo, $2 = run number, $3 = trace|flags (halo only)
     mkdir -p $W/trace-$2
     HALO_TRACE_DIR=$W/trace-$2 NODE_OPTIONS="--require $HERE/trace.js" \
       ip netns exec hstart-lb node dist/cli/main.js run -f $CONF --pid-file $W/h.pid --control-socket $W/h.sock > "$log" 2>&1 &
-  elif [ "${3:-}" = flags ]; then
-    ip netns exec hstart-lb node $FLAGS dist/cli/main.js run -f $CONF --pid-file $W/h.pid --control-socket $W/h.sock > "$log" 2>&1 &
+  elif [ "${3:-}" = base ]; then
+    ip netns exec hstart-lb node "$BASE/dist/cli/main.js" run -f $CONF --pid-file $W/h.pid --control-socket $W/h.sock > "$log" 2>&1 &
   else
     ip netns exec hstart-lb node dist/cli/main.js run -f $CONF --pid-file $W/h.pid --control-socket $W/h.sock > "$log" 2>&1 &
   fi
@@ -55,15 +55,7 @@ one() {  # $1 = keepalived|halo, $2 = run number, $3 = trace|flags (halo only)
 }
 i=1
 while [ $i -le "$ROUNDS" ]; do
-  one halo $i; [ -n "$FLAGS" ] && one halo $i flags; one keepalived $i; i=$((i+1))
+  one halo $i; [ -n "$BASE" ] && one halo $i base; one keepalived $i; i=$((i+1))
 done
 one halo $i trace
 node "$HERE/report.js" "$W"
-# what Node's own flags change for loading the worker's modules under emulation (interleaved)
-echo
-for r in 1 2 3; do
-  for flags in "" "--max-lazy" "--single-threaded" "--max-lazy --single-threaded" "--jitless"; do
-    t0=$(now); node $flags -e "require('./dist/daemon/worker.js')" 2>/dev/null; t1=$(now)
-    echo "node ${flags:-(default)} require worker.js: $((t1 - t0)) ms"
-  done
-done
