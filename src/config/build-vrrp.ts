@@ -74,6 +74,7 @@ export interface InstanceDraft {
   lowerPrioNoAdvert: boolean | null;
   higherPrioSendAdvert: boolean | null;
   skipCheckAdvAddr: boolean | null;
+  checkUnicastSrc: boolean;
   downTimerAdverts: number | null;
   notify: NotifyScripts;
   lvsSyncDaemonInterface: string | null;
@@ -93,7 +94,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
-    higherPrioSendAdvert: null, skipCheckAdvAddr: null, downTimerAdverts: null, notify: emptyNotify(),
+    higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
     lvsSyncDaemonInterface: null, authWord: null, authTypeWord: null, acceptWord: null,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
@@ -184,7 +185,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.error(d.keyword, `(${name}) No VIP specified; at least one is required`);
     ok = false;
   } else if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
-  if ((d.unicastSrcIp !== null) && d.unicastPeers.length === 0) {
+  if ((d.unicastSrcIp !== null || d.checkUnicastSrc) && d.unicastPeers.length === 0) {
     ctx.warn(d.keyword, `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.`);
   }
   if (!ok || d.interface === null || d.vrid === null) return null;
@@ -232,6 +233,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     lowerPrioNoAdvert: d.lowerPrioNoAdvert ?? (strict ? true : g.vrrpLowerPrioNoAdvert),
     higherPrioSendAdvert: d.higherPrioSendAdvert ?? (strict ? false : g.vrrpHigherPrioSendAdvert),
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    checkUnicastSrc: d.checkUnicastSrc || g.vrrpCheckUnicastSrc,
     downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     notify: d.notify,
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,

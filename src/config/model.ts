@@ -178,6 +178,8 @@ export interface VrrpInstance {
   lowerPrioNoAdvert: boolean;
   higherPrioSendAdvert: boolean;
   skipCheckAdvAddr: boolean;
+  /** Drop unicast adverts from addresses not in unicast_peer (check_unicast_src, or vrrp_check_unicast_src). */
+  checkUnicastSrc: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
   lvsSyncDaemonInterface: string | null;

@@ -153,7 +153,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     env: {
       mcastGroup4: g.vrrpMcastGroup4 ?? '224.0.0.18',
       garpIntervalMs: g.vrrpGarpIntervalMs ?? 0,
-      checkUnicastSrc: g.vrrpCheckUnicastSrc ?? false,
+      checkUnicastSrc: cfg.checkUnicastSrc || (g.vrrpCheckUnicastSrc ?? false),
       trackers: setup.trackers,
       syncGroup: group?.name ?? null,
       warnings,

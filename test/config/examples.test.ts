@@ -38,7 +38,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false, skipCheckAdvAddr: false, downTimerAdverts: 3, notify: NO_NOTIFY,
+    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY,
     lvsSyncDaemonInterface: null, syncGroup: 'VG1',
   };
   const rs = (address: string, port: number, line: number): RealServer => ({
@@ -108,7 +108,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       virtualIpAddressesExcluded: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
-      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, downTimerAdverts: 3, notify: NO_NOTIFY,
+      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY,
       lvsSyncDaemonInterface: null, syncGroup: 'G_LB',
     };
     const vip = (address: string, line: number, extra: object) => ({

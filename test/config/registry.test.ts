@@ -163,3 +163,15 @@ describe('script users, as keepalived resolves them (lib/notify.c)', () => {
     expect(r.model?.vrrpScripts[0].runAs).toEqual({ user: 'keepalived_script', uid: 998, gid: 997 });
   });
 });
+
+describe('check_unicast_src per instance', () => {
+  const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
+  it('is acted on, alone or from global_defs', () => {
+    expect(load(vi(' check_unicast_src\n unicast_peer {\n  10.0.0.2\n }\n')).model?.vrrpInstances[0].checkUnicastSrc).toBe(true);
+    expect(load('global_defs {\n vrrp_check_unicast_src\n}\n' + vi('')).model?.vrrpInstances[0].checkUnicastSrc).toBe(true);
+    expect(load(vi('')).model?.vrrpInstances[0].checkUnicastSrc).toBe(false);
+  });
+  it('without peers it is a unicast keyword with no peer, as keepalived says', () => {
+    expect(messages(vi(' check_unicast_src\n'))).toEqual(['1:1: warning: (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.']);
+  });
+});

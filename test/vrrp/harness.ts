@@ -53,6 +53,7 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false,
     skipCheckAdvAddr: false,
+    checkUnicastSrc: false,
     downTimerAdverts: 3,
     notify: { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null },
     lvsSyncDaemonInterface: null,

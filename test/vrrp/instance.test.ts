@@ -319,6 +319,16 @@ describe('receive checks (RFC 3768/5798 §7.1) — every drop counted and rate-l
       expect(protocolView(r.state)).toEqual(protocolView(s));
     });
   }
+  it('check_unicast_src (per instance): an advert from an address that is not a unicast peer is dropped', () => {
+    const peers = [{ address: LB1, minTtl: null, maxTtl: null }];
+    const checking = started(instanceCfg({ initialState: 'BACKUP', priority: 100, unicastPeers: [{ address: '192.168.77.99', minTtl: null, maxTtl: null }], checkUnicastSrc: true }), LB2).state;
+    const r = step(checking, advertFrom(LB1), 1000);
+    expect(r.state.stats.drops['not-unicast-peer' as never]).toBe(1);
+    expect(logs(r.actions)).toEqual([`(VI_1) unicast source address ${LB1} not a unicast peer`]);
+    // From a listed peer, or without the check, the advert is taken.
+    const listed = started(instanceCfg({ initialState: 'BACKUP', priority: 100, unicastPeers: peers, checkUnicastSrc: true }), LB2).state;
+    expect(step(listed, advertFrom(LB1), 1000).state.stats.drops['not-unicast-peer' as never] ?? 0).toBe(0);
+  });
   it('auth-type-mismatch: a v2 advert without auth to a PASS instance', () => {
     const bytes = encodePacket({ version: 2, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: ['192.168.77.200'], ipId: 1, src: LB1, dst: GROUP });
     const r = step(backup(), { type: 'advert', packet: decodePacket(bytes) }, 1000);

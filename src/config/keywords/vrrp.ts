@@ -126,7 +126,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
   acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
   notImplemented('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'FAULT state when a unicast instance has no peers'),
-  notImplemented('check_unicast_src', 'vrrp_check_unicast_src_handler', 'off', 'per instance (the global vrrp_check_unicast_src is implemented)'),
+  acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.checkUnicastSrc = true; }),
   notImplemented('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'off', "keepalived < 1.3.6's unicast checksum"),
   notImplemented('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'IPv6 VRRP'),
   acted('state', 'vrrp_state_handler', 'BACKUP', "anything but MASTER or BACKUP is warned and read as BACKUP, as keepalived", state),
