@@ -92,8 +92,13 @@ if [ "$build_abi" != 108 ] && [ "$arch" = "$(dpkg --print-architecture)" ]; then
   rm -rf "$work/raw-socket/build"
   gyp=$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
   [ -f "$gyp" ] || gyp=/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
-  (cd "$work/raw-socket" && CXXFLAGS="-I$hdr/usr/include" node "$gyp" rebuild --nodedir="$hdr/usr" >"$out/deb/rs18.log" 2>&1) \
+  # npm_config_nodedir (npm/npx export it from an .npmrc's nodedir=) outranks --nodedir in
+  # node-gyp: unset it, or the "Node 18" build silently uses the building node's headers.
+  (cd "$work/raw-socket" && CXXFLAGS="-I$hdr/usr/include" env -u npm_config_nodedir -u NPM_CONFIG_NODEDIR \
+    node "$gyp" rebuild --nodedir="$hdr/usr" >"$out/deb/rs18.log" 2>&1) \
     || { tail -20 "$out/deb/rs18.log" >&2; echo "build-deb: building raw-socket for Node 18 failed" >&2; exit 1; }
+  grep -q "node_root_dir=$hdr/usr'" "$out/deb/rs18.log" \
+    || { echo "build-deb: raw-socket for Node 18 was not built against Node 18's headers (see $out/deb/rs18.log)" >&2; exit 1; }
   install -m 0644 "$work/raw-socket/build/Release/raw.node" "$rs/build/Release/raw-abi108.node"
   rm -rf "$out/deb/rs18"
   abis+=(108)
