@@ -24,9 +24,16 @@ export interface CheckerState {
   hasRun: boolean;
   /** checker->retry_it */
   retryIt: number;
+  /** HTTP_GET/SSL_GET: the url checked next and the failing one (http-retry.ts). */
+  urlIt?: number;
+  failedUrl?: number | null;
+  /** MISC_CHECK: last exit status and the misc_dynamic weight (misc-retry.ts). */
+  lastExitCode?: number;
+  dynamicWeight?: number | null;
 }
 
-export type ProbeResult = 'success' | 'failed' | 'timeout';
+export type { ProbeResult } from './probe';
+import type { ProbeResult } from './probe';
 
 export interface RetryStep {
   state: CheckerState;

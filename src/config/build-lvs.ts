@@ -4,51 +4,24 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
+import {
+  CHECKER_KEYWORDS, DEFAULT_DELAY_LOOP_MS, buildChecker, followsServerPort, noTiming, timingKeyword,
+} from './build-checker';
+import type { CheckTiming } from './build-checker';
 import type {
-  Checker, LvsMethod, LvsScheduler, Protocol, RealServer, TcpCheck, UnsupportedCheck, VirtualServer,
+  LvsMethod, LvsScheduler, Protocol, RealServer, VirtualServer,
   VirtualServerGroup, VirtualServerGroupEntry, VirtualServerKey,
 } from './model';
 import type { Statement, Word } from './parse';
 
-export const DEFAULT_DELAY_LOOP_MS = 60_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_RETRY = 1;
-export const DEFAULT_DELAY_BEFORE_RETRY_MS = 1_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY } from './build-checker';
 /** IPVS_SVC_PERSISTENT_TIMEOUT: `persistence_timeout` without a value, and port-0 services. */
 export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
 
 const SCHEDULERS = new Set<LvsScheduler>(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
 const METHODS = new Set<LvsMethod>(['NAT', 'DR', 'TUN']);
 const PROTOCOLS = new Set<Protocol>(['TCP', 'UDP', 'SCTP']);
-const UNSUPPORTED_CHECKERS = new Set<UnsupportedCheck['kind']>([
-  'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK',
-]);
-const IGNORED_VS = new Set(['virtualhost', 'smtp_alert', 'snmp_name', 'ip_family', 'persistence_engine', 'log_all_failures']);
-
-/** The checker timing settings any level may give; null = inherit. */
-interface CheckTiming {
-  connectTimeoutMs: number | null;
-  retry: number | null;
-  delayBeforeRetryMs: number | null;
-  warmupMs: number | null;
-  delayLoopMs: number | null;
-}
-
-function noTiming(): CheckTiming {
-  return { connectTimeoutMs: null, retry: null, delayBeforeRetryMs: null, warmupMs: null, delayLoopMs: null };
-}
-
-/** Timing keywords valid in virtual_server, real_server and checkers; true when `s` was one. */
-function timingKeyword(ctx: BuildContext, s: Statement, t: CheckTiming): boolean {
-  switch (s.keyword.value) {
-    case 'connect_timeout': t.connectTimeoutMs = ctx.timerMs(s, 0.001, 86400) ?? t.connectTimeoutMs; return true;
-    case 'retry': case 'nb_get_retry': t.retry = ctx.int(s, 0, 1_000_000) ?? t.retry; return true;
-    case 'delay_before_retry': t.delayBeforeRetryMs = ctx.timerMs(s, 0, 86400) ?? t.delayBeforeRetryMs; return true;
-    case 'warmup': t.warmupMs = ctx.timerMs(s, 0, 86400) ?? t.warmupMs; return true;
-    case 'delay_loop': t.delayLoopMs = ctx.timerMs(s, 0.001, 86400) ?? t.delayLoopMs; return true;
-    default: return false;
-  }
-}
+const IGNORED_VS = new Set(['smtp_alert', 'snmp_name', 'ip_family', 'persistence_engine', 'log_all_failures']);
 
 function lvsMethod(ctx: BuildContext, s: Statement): LvsMethod | null {
   const w = ctx.arg(s, 0, 'NAT, DR or TUN');
@@ -98,6 +71,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
     inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, realServers: [], location: ctx.loc(s.keyword),
   };
   const timing = noTiming();
+  let vsVirtualhost: string | null = null;
   const rsStatements: Statement[] = [];
   let protocolSet = false;
   let schedSet = false;
@@ -167,6 +141,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
       case 'flag-3': vs.schedFlags.flag3 = true; break;
       case 'hashed': case 'sh-fallback': case 'mh-fallback': case 'sh-port': case 'mh-port': hashFlags.push(b.keyword); break;
       case 'real_server': rsStatements.push(b); break;
+      case 'virtualhost': vsVirtualhost = ctx.str(b) ?? vsVirtualhost; break;
       default:
         if (IGNORED_VS.has(kw)) ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
         else ctx.unknown(b, where);
@@ -175,7 +150,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   for (const r of rsStatements) {
-    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight);
+    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight, vsVirtualhost);
     if (rs) vs.realServers.push(rs);
   }
   if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
@@ -238,7 +213,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
       ctx.diagnostics.push({ severity: 'warning', message: `WARNING - virtual server ${vsLabel(key, vs.protocol, true)} and real server ${rs.address}:${rs.port} ports don't match - resetting`, location: rs.location });
       rs.port = key.port;
     }
-    for (const c of rs.checkers) if (c.kind === 'TCP_CHECK' && !ownPort.has(c)) c.connectPort = rs.port;
+    for (const c of rs.checkers) if (followsServerPort(c)) c.connectPort = rs.port;
   }
   const weightSum = vs.realServers.reduce((n, r) => n + r.weight, 0);
   if (vs.quorum > weightSum) {
@@ -254,12 +229,11 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
 }
 
 /**
- * Real servers that name their own forwarding method, and TCP checks that name their own
- * port: inherited values are re-derived for the others after keepalived's corrections.
- * Identity marks only (WeakSet), so the model objects stay plain data.
+ * Real servers that name their own forwarding method: the inherited value is re-derived for
+ * the others after keepalived's corrections. Identity marks only (WeakSet), so the model
+ * objects stay plain data.
  */
 const ownMethod = new WeakSet<RealServer>();
-const ownPort = new WeakSet<TcpCheck>();
 
 function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean): string {
   if (key.kind === 'fwmark') return `FWM ${key.fwmark}`;
@@ -267,7 +241,10 @@ function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean
   return `[${key.address}]:${protocolSet ? protocol.toLowerCase() : 'none'}:${key.port}`;
 }
 
-function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number): RealServer | null {
+function buildRealServer(
+  ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number,
+  vsVirtualhost: string | null,
+): RealServer | null {
   const addrWord = ctx.arg(s, 0, 'IP [PORT]');
   const block = s.block ?? [];
   if (!addrWord) return null;
@@ -282,6 +259,7 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
   };
   const timing = noTiming();
+  let rsVirtualhost: string | null = null;
   const checkerStatements: Statement[] = [];
   for (const b of block) {
     ctx.checkBlock(b);
@@ -296,12 +274,12 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
       case 'notify_up': rs.notifyUp = ctx.command(b); break;
       case 'notify_down': rs.notifyDown = ctx.command(b); break;
       case 'alpha': rs.alpha = ctx.bool(b); break;
-      case 'TCP_CHECK': checkerStatements.push(b); break;
-      case 'virtualhost': case 'smtp_alert': case 'snmp_name': case 'log_all_failures':
+      case 'virtualhost': rsVirtualhost = ctx.str(b) ?? rsVirtualhost; break;
+      case 'smtp_alert': case 'snmp_name': case 'log_all_failures':
         ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
         break;
       default:
-        if (UNSUPPORTED_CHECKERS.has(kw as UnsupportedCheck['kind'])) checkerStatements.push(b);
+        if (CHECKER_KEYWORDS.has(kw)) checkerStatements.push(b);
         else ctx.unknown(b, `real_server ${a.address}`);
     }
   }
@@ -315,60 +293,15 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     warmupMs: timing.warmupMs ?? vsTiming.warmupMs,
     delayLoopMs: timing.delayLoopMs ?? vsTiming.delayLoopMs,
   };
+  const parent = {
+    rs, timing: inherited, virtualhost: rsVirtualhost ?? vsVirtualhost, vsDelayLoopMs: vsTiming.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
+    logAllFailures: false,
+  };
   for (const c of checkerStatements) {
-    const checker = c.keyword.value === 'TCP_CHECK' ? buildTcpCheck(ctx, c, rs, inherited) : buildUnsupportedCheck(ctx, c);
+    const checker = buildChecker(ctx, c, parent);
     if (checker) rs.checkers.push(checker);
   }
   return rs;
-}
-
-function buildTcpCheck(ctx: BuildContext, s: Statement, rs: RealServer, inherited: CheckTiming): TcpCheck | null {
-  const own = noTiming();
-  const c: TcpCheck = {
-    kind: 'TCP_CHECK', connectIp: rs.address, connectPort: rs.port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
-    connectTimeoutMs: 0, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, delayLoopMs: 0, alpha: rs.alpha,
-    logAllFailures: false, location: ctx.loc(s.keyword),
-  };
-  for (const b of s.block ?? []) {
-    ctx.checkBlock(b);
-    if (b.keyword.value === 'nb_get_retry') {
-      ctx.warn(b.keyword, "'nb_get_retry' is only accepted in HTTP_GET; use 'retry'");
-      continue;
-    }
-    if (timingKeyword(ctx, b, own)) continue;
-    switch (b.keyword.value) {
-      case 'connect_ip': c.connectIp = ctx.address(b)?.address ?? c.connectIp; break;
-      case 'connect_port': { const w = ctx.arg(b, 0, 'a port'); const p = w ? ctx.port(w, 'connect_port') : null; if (p !== null) { c.connectPort = p; ownPort.add(c); } break; }
-      case 'bindto': c.bindto = ctx.address(b)?.address ?? null; break;
-      case 'bind_port': { const w = ctx.arg(b, 0, 'a port'); c.bindPort = w ? ctx.port(w, 'bind_port') : null; break; }
-      case 'bind_if': c.bindIf = ctx.str(b); break;
-      case 'fwmark': c.fwmark = ctx.int(b, 0, 0xffffffff); break;
-      case 'alpha': c.alpha = ctx.bool(b); break;
-      case 'log_all_failures': c.logAllFailures = ctx.bool(b); break;
-      default: ctx.unknown(b, 'TCP_CHECK');
-    }
-  }
-  if (c.connectPort === 0) ctx.error(s.keyword, `TCP_CHECK for ${rs.address}: no port to connect to (give connect_port)`);
-  c.connectTimeoutMs = own.connectTimeoutMs ?? inherited.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  c.retry = own.retry ?? inherited.retry ?? DEFAULT_RETRY;
-  c.delayBeforeRetryMs = own.delayBeforeRetryMs ?? inherited.delayBeforeRetryMs ?? DEFAULT_DELAY_BEFORE_RETRY_MS;
-  c.delayLoopMs = own.delayLoopMs ?? inherited.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
-  c.warmupMs = own.warmupMs ?? inherited.warmupMs ?? c.delayLoopMs;
-  return c;
-}
-
-function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedCheck {
-  const settings: Record<string, string[]> = {};
-  const collect = (stmts: Statement[], prefix: string): void => {
-    for (const b of stmts) {
-      const key = prefix + b.keyword.value;
-      settings[key] = [...(settings[key] ?? []), ...b.args.map((w) => w.value)];
-      if (b.block) collect(b.block, `${key}.`);
-    }
-  };
-  collect(s.block ?? [], '');
-  ctx.warn(s.keyword, `${s.keyword.value} is not supported yet: parsed, but this real server is not health-checked by it`);
-  return { kind: s.keyword.value as UnsupportedCheck['kind'], settings, location: ctx.loc(s.keyword) };
 }
 
 export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): VirtualServerGroup | null {

@@ -4,10 +4,11 @@
  * checked once everything is read, so every problem is reported, each at its own place.
  */
 import { buildGlobalDefs, buildVrrpScript, defaultGlobalDefs } from './build-global';
+import { buildSsl } from './build-checker';
 import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from './build-lvs';
 import { buildInstance, buildSyncGroup, finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
 import { BuildContext } from './context';
-import type { Diagnostic, Model, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
+import type { Diagnostic, Model, SslConfig, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
 
@@ -25,6 +26,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const instanceDrafts: InstanceDraft[] = [];
   const vsDrafts: VirtualServerDraft[] = [];
   const groups: VirtualServerGroup[] = [];
+  let ssl: SslConfig | null = null;
 
   for (const s of statements) {
     switch (s.keyword.value) {
@@ -34,6 +36,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       case 'vrrp_instance': { const d = buildInstance(ctx, s); if (d) instanceDrafts.push(d); break; }
       case 'virtual_server': { const v = buildVirtualServer(ctx, s); if (v) vsDrafts.push(v); break; }
       case 'virtual_server_group': { const g = buildVirtualServerGroup(ctx, s); if (g) groups.push(g); break; }
+      case 'SSL': ssl = buildSsl(ctx, s) ?? ssl; break;
       default:
         if (UNSUPPORTED_TOP.has(s.keyword.value)) ctx.warn(s.keyword, `'${s.keyword.value}' is not supported yet; ignored`);
         else ctx.warn(s.keyword, `unknown keyword '${s.keyword.value}'`);
@@ -141,7 +144,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       scripts[0]?.location ??
       instances.find((i) => hasNotify(i.notify))?.location ??
       syncGroups.find((g) => hasNotify(g.notify))?.location ??
-      virtualServers.find((v) => v.quorumUp !== null || v.quorumDown !== null || v.realServers.some((r) => r.notifyUp !== null || r.notifyDown !== null))?.location;
+      virtualServers.find((v) => v.quorumUp !== null || v.quorumDown !== null || v.realServers.some((r) => r.notifyUp !== null || r.notifyDown !== null || r.checkers.some((c) => c.kind === 'MISC_CHECK')))?.location;
     if (first) {
       ctx.diagnostics.push({ severity: 'warning', message: 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.', location: first });
     }
@@ -156,6 +159,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       vrrpInstances: instances,
       virtualServerGroups: groups,
       virtualServers,
+      ssl,
     },
     diagnostics: ctx.diagnostics,
   };

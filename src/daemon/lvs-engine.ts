@@ -1,5 +1,6 @@
 /**
- * The LVS shell: TCP_CHECK results → desired IPVS table → minimal ops → kernel.
+ * The LVS shell: checker results (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK) → desired IPVS
+ * table → minimal ops → kernel.
  *
  * One HealthChecker (one timer heap for every distinct target) feeds one ReconcileLoop; a
  * checker's change pokes the loop, which re-derives the desired table and applies only the
@@ -7,12 +8,15 @@
  * (keepalived's migrate_checkers), and the loop applies only the changed services and
  * destinations. On stop, what halo owns leaves the kernel (lvs_flush_on_stop as keepalived).
  */
-import type { Model, TcpCheck } from '../config/model';
+import type { Model, RunCheck } from '../config/model';
 import { HealthChecker } from '../check/health-checker';
-import { collectTargets } from '../check/targets';
+import { checkProber } from '../check/prober';
+import type { Prober } from '../check/prober';
+import type { ProbeOutcome } from '../check/probe';
+import { checkKey, collectTargets, isRunCheck } from '../check/targets';
 import type { CheckTarget } from '../check/targets';
-import type { Prober, ProbeTarget } from '../check/tcp-probe';
-import type { ProbeResult } from '../check/retry';
+import { effectiveWeight } from '../ipvs/desired';
+import { formatRealServer } from '../ipvs/desired-format';
 import type { DesiredInput } from '../ipvs/desired';
 import { ReconcileLoop } from '../ipvs/reconcile-loop';
 import type { IpvsTable } from '../ipvs/reconcile-loop';
@@ -34,7 +38,8 @@ export interface LvsEngine {
 export interface LvsEngineDeps {
   /** The kernel's table (IpvsClient.open), opened when the engine starts. */
   openTable(): Promise<IpvsTable & { close?(): void }>;
-  prober: Prober;
+  /** Default: every checker kind's real probe (src/check/prober.ts) with the model's SSL block and script settings. */
+  prober?: Prober;
   log: Logger;
   notify: NotifyRunner;
   metrics?: Metrics | null;
@@ -42,7 +47,7 @@ export interface LvsEngineDeps {
 
 interface LastCheck {
   at: Date;
-  result: ProbeResult;
+  outcome: ProbeOutcome;
 }
 
 /** Kernel weights are looked up by service and destination, whichever side the key comes from. */
@@ -63,43 +68,66 @@ export class KernelLvsEngine implements LvsEngine {
     return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups };
   }
 
-  /** The prober, wrapped to remember each target's last result for `halo status` and metrics. */
-  private recordingProber(): Prober {
-    return {
-      probe: async (t: ProbeTarget) => {
-        const t0 = process.hrtime.bigint();
-        const result = await this.deps.prober.probe(t);
-        const key = `${t.connectIp}:${t.connectPort}`;
-        this.last.set(key, { at: new Date(), result });
-        this.deps.metrics?.checkLatency.observe({ target: key, result }, Number(process.hrtime.bigint() - t0) / 1e9);
-        return result;
-      },
-    };
+  private prober(m: Model): Prober {
+    return this.deps.prober ?? checkProber({
+      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser,
+    });
   }
 
-  private newChecker(targets: CheckTarget[], previous?: HealthChecker): HealthChecker {
+  private targets(m: Model): CheckTarget[] {
+    const all = m.globalDefs.other.checker_log_all_failures;
+    const logAllFailures = all !== undefined && !['false', 'off', 'no'].includes((all[0] ?? 'true').toLowerCase());
+    return collectTargets(m.virtualServers, m.virtualServerGroups, { logAllFailures });
+  }
+
+  private newChecker(m: Model, previous?: HealthChecker): HealthChecker {
+    const weights = new Map<string, number | null>();
     return new HealthChecker({
-      targets,
-      prober: this.recordingProber(),
+      targets: this.targets(m),
+      prober: this.prober(m),
       log: (line) => this.deps.log.info(line),
-      onChange: () => void this.loop?.poke(),
+      onOutcome: (t, outcome, ms) => {
+        this.last.set(t.key, { at: new Date(), outcome });
+        const result = outcome.result === 'success' ? 'success' : outcome.result === 'timeout' ? 'timeout' : 'failed';
+        this.deps.metrics?.checkLatency.observe({ target: t.name, result }, ms / 1000);
+      },
+      onChange: (t) => {
+        this.logWeightChanges(t, weights);
+        void this.loop?.poke();
+      },
       previous: previous?.exportStates(),
     });
+  }
+
+  /** update_svr_wgt's line when a misc_dynamic checker moved a real server's weight. */
+  private logWeightChanges(t: CheckTarget, seen: Map<string, number | null>): void {
+    const checker = this.checker;
+    if (!checker || t.check.kind !== 'MISC_CHECK' || !t.check.dynamic) return;
+    for (const { vs, rs } of t.users) {
+      const key = `${t.key}>${vs.location.line}:${rs.address}:${rs.port}`;
+      const now = effectiveWeight(rs, checker.dynamicWeight);
+      const before = seen.get(key) ?? rs.weight;
+      seen.set(key, now);
+      if (now === before) continue;
+      const alive = rs.checkers.every((c) => !isRunCheck(c) || checker.checkerUp(c));
+      this.deps.log.info(`Changing weight from ${before} to ${now} for ${alive ? '' : 'in'}active service ${formatRealServer(rs, vs, this.model.virtualServerGroups)} of VS ${t.vsName}`);
+    }
   }
 
   async start(): Promise<void> {
     const { log } = this.deps;
     for (const vs of this.model.virtualServers) {
       for (const rs of vs.realServers) {
-        for (const c of rs.checkers) if (c.kind !== 'TCP_CHECK') log.warning(`${c.kind} on ${rs.address}:${rs.port} is not supported yet; the server counts as up`);
+        for (const c of rs.checkers) if (!isRunCheck(c)) log.warning(`${c.kind} on ${rs.address}:${rs.port} is not supported yet; the server counts as up`);
       }
     }
     this.table = await this.deps.openTable();
-    this.checker = this.newChecker(collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
+    this.checker = this.newChecker(this.model);
     this.loop = new ReconcileLoop({
       table: this.table,
       input: this.input(this.model),
-      checkerUp: (c: TcpCheck) => this.checker!.checkerUp(c),
+      checkerUp: (c: RunCheck) => this.checker!.checkerUp(c),
+      checkerWeight: (c: RunCheck) => this.checker!.dynamicWeight(c),
       lvsFlush: this.model.globalDefs.lvsFlush,
       log: (line) => log.info(line),
       notify: (argv) => this.deps.notify.run(argv),
@@ -132,7 +160,7 @@ export class KernelLvsEngine implements LvsEngine {
     const previous = this.checker!;
     previous.stop();
     this.model = model;
-    this.checker = this.newChecker(collectTargets(model.virtualServers, model.virtualServerGroups), previous);
+    this.checker = this.newChecker(model, previous);
     this.checker.start();
     await this.loop!.reload(this.input(model));
   }
@@ -149,16 +177,16 @@ export class KernelLvsEngine implements LvsEngine {
         ? { af: vs.key.family, fwmark: vs.key.fwmark }
         : vs.key.kind === 'addr' ? { af: vs.key.family, protocol: PROTOCOL_NUMBER[vs.protocol], address: vs.key.address, port: vs.key.port } : null;
       const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
-        const checks = rs.checkers.filter((c): c is TcpCheck => c.kind === 'TCP_CHECK');
+        const checks = rs.checkers.filter(isRunCheck);
         const healthy = checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
-        const lc = checks.map((c) => this.last.get(`${c.connectIp}:${c.connectPort}`)).find((x) => x !== undefined);
+        const lc = checks.map((c) => this.last.get(checkKey(c))).find((x) => x !== undefined);
         return {
           address: rs.address,
           port: rs.port,
           healthy,
           kernelWeight: key ? this.kernelWeights.get(weightKey(key, rs.address, rs.port)) ?? null : null,
           configuredWeight: rs.weight,
-          lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.result === 'success', detail: lc.result === 'success' ? '' : lc.result } : null,
+          lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.outcome.result === 'success', detail: lc.outcome.result === 'success' ? '' : lc.outcome.reason ?? lc.outcome.result } : null,
         };
       });
       return {

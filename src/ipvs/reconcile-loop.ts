@@ -12,7 +12,7 @@
  * After any failed op the next pass re-reads the kernel.
  */
 import { buildDesired, shutdownEvents } from './desired';
-import type { CheckerUp, DesiredInput, PoolEvent, PoolState } from './desired';
+import type { CheckerUp, CheckerWeight, DesiredInput, PoolEvent, PoolState } from './desired';
 import { diff, ownedAfter, teardown } from './reconcile';
 import type { Op } from './ops';
 import { serviceKeyString } from './types';
@@ -28,6 +28,8 @@ export interface ReconcileLoopOptions {
   table: IpvsTable;
   input: DesiredInput;
   checkerUp: CheckerUp;
+  /** misc_dynamic weights (keepalived's effective_weight), if any checker sets them. */
+  checkerWeight?: CheckerWeight;
   /** global_defs lvs_flush */
   lvsFlush: boolean;
   /** keepalived's lines (pool transitions) and kernel errors, one per call. */
@@ -94,7 +96,7 @@ export class ReconcileLoop {
   }
 
   private async pass(): Promise<void> {
-    const desired = buildDesired(this.input, this.opts.checkerUp, this.state);
+    const desired = buildDesired(this.input, this.opts.checkerUp, this.state, this.opts.checkerWeight);
     this.state = desired.state;
     this.emit(desired.events);
     this.actual ??= indexTable(await this.opts.table.listServices());

@@ -92,7 +92,12 @@ describe('errors and warnings name their place', () => {
     ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: error: connect_port port: '0x50' is not an integer"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: error: connect_timeout: '-1' is not a number of seconds"],
-    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n  }\n }\n}', '3:2: warning: HTTP_GET is not supported yet: parsed, but this real server is not health-checked by it'],
+    ['real_server 10.0.1.1 80 {\n SMTP_CHECK {\n  helo_name x\n }\n}', '3:2: warning: SMTP_CHECK is not supported yet: parsed, but this real server is not health-checked by it'],
+    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: TCP_CHECK: 'bind_if' is not implemented yet (SO_BINDTODEVICE on checker sockets)"],
+    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
+    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   digest 12ab\n  }\n }\n}', "6:11: error: digest '12ab' character length should be 32 rather than 4"],
+    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  http_protocol 2.0\n  url {\n   path /\n  }\n }\n}', '4:17: error: Invalid http_protocol version 2.0'],
+    ['real_server 10.0.1.1 80 {\n MISC_CHECK {\n  misc_timeout 3\n }\n}', '3:2: error: MISC_CHECK has no misc_path'],
     ['bogus 1', "2:2: warning: unknown keyword 'bogus' in virtual_server 10.0.0.1 80"],
   ])('virtual_server: %s', (line, expected) => {
     const rest = ' protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.9.9.9 80 {\n }\n';
@@ -137,9 +142,9 @@ describe('errors and warnings name their place', () => {
   });
 
   it('unsupported checkers keep their settings in the model', () => {
-    const r = load('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  HTTP_GET {\n   url {\n    path /health\n    status_code 200\n   }\n   connect_timeout 3\n  }\n }\n}\n');
+    const r = load('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  SMTP_CHECK {\n   host {\n    connect_ip 10.0.1.1\n   }\n   connect_timeout 3\n  }\n }\n}\n');
     expect(r.model?.virtualServers[0].realServers[0].checkers).toEqual([
-      { kind: 'HTTP_GET', settings: { url: [], 'url.path': ['/health'], 'url.status_code': ['200'], connect_timeout: ['3'] }, location: expect.any(Object) },
+      { kind: 'SMTP_CHECK', settings: { host: [], 'host.connect_ip': ['10.0.1.1'], connect_timeout: ['3'] }, location: expect.any(Object) },
     ]);
   });
 

@@ -84,7 +84,7 @@ describe('keywords into the model', () => {
         ' sorry_server_lvs_method NAT\n inhibit_on_failure\n alpha\n omega\n ha_suspend\n' +
         ' real_server 10.0.1.1 53 {\n  weight 3\n  inhibit_on_failure off\n  uthreshold 100\n  lthreshold 10\n  notify_up /bin/rs up\n' +
         '  notify_down /bin/rs down\n  TCP_CHECK {\n   connect_ip 10.0.2.1\n   connect_port 5353\n   bindto 10.0.0.2\n   bind_port 40000\n' +
-        '   bind_if eth0\n   fwmark 7\n   connect_timeout 2\n   retry 4\n   delay_before_retry 0.5\n   warmup 3\n   delay_loop 9\n' +
+        '   connect_timeout 2\n   retry 4\n   delay_before_retry 0.5\n   warmup 3\n   delay_loop 9\n' +
         '   log_all_failures\n  }\n }\n}\n',
     );
     const vs = m.virtualServers[0];
@@ -101,7 +101,7 @@ describe('keywords into the model', () => {
       alpha: true, lvsMethod: 'DR',
     });
     expect(vs.realServers[0].checkers[0]).toMatchObject({
-      kind: 'TCP_CHECK', connectIp: '10.0.2.1', connectPort: 5353, bindto: '10.0.0.2', bindPort: 40000, bindIf: 'eth0', fwmark: 7,
+      kind: 'TCP_CHECK', connectIp: '10.0.2.1', connectPort: 5353, bindto: '10.0.0.2', bindPort: 40000, bindIf: null, fwmark: null,
       connectTimeoutMs: 2000, retry: 4, delayBeforeRetryMs: 500, warmupMs: 3000, delayLoopMs: 9000, alpha: true, logAllFailures: true,
     });
   });

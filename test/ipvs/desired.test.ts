@@ -10,7 +10,10 @@ import { group, realServer, tcpCheck, virtualServer } from '../check/model-fixtu
 /** Checkers of the listed `ip:port` targets are down; every other checker has its start state. */
 function down(...targets: string[]): CheckerUp {
   const set = new Set(targets);
-  return (c, rs, vs) => (set.has(`${c.connectIp}:${c.connectPort}`) ? false : set.has(`up ${c.connectIp}:${c.connectPort}`) ? true : initialCheckerUp(c, rs, vs));
+  return (c, rs, vs) => {
+    const t = 'connectIp' in c ? `${c.connectIp}:${c.connectPort}` : '';
+    return set.has(t) ? false : set.has(`up ${t}`) ? true : initialCheckerUp(c, rs, vs);
+  };
 }
 function up(...targets: string[]): CheckerUp {
   return down(...targets.map((t) => `up ${t}`));
@@ -208,7 +211,7 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
   });
 
   test('checkers halo does not run do not vote', () => {
-    const rs = realServer('10.0.100.2', 80, { checkers: [{ kind: 'HTTP_GET', settings: {}, location: { file: 'x', line: 1, col: 1 } }] });
+    const rs = realServer('10.0.100.2', 80, { checkers: [{ kind: 'SMTP_CHECK', settings: {}, location: { file: 'x', line: 1, col: 1 } }] });
     expect(weights(build([virtualServer({ realServers: [rs] })], initialCheckerUp))).toEqual({ '10.0.100.2:80': 1 });
   });
 });

@@ -1,0 +1,365 @@
+/**
+ * Checker blocks of a real_server → model: TCP_CHECK, HTTP_GET, SSL_GET and MISC_CHECK with
+ * keepalived 2.2.7's keywords, defaults and corrections (check_api.c, check_tcp.c,
+ * check_http.c, check_misc.c, check_data.c validate_check_config), and the global SSL block.
+ * Timing is inherited checker ← real_server ← virtual_server ← the checker's own default.
+ */
+import type { BuildContext } from './context';
+import { splitCommand } from './context';
+import type {
+  CheckCommon, Checker, ConnOpts, HttpCheck, HttpUrl, MiscCheck, RealServer, SslConfig, TcpCheck, UnsupportedCheck,
+} from './model';
+import type { Statement } from './parse';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_RETRY = 1;
+export const DEFAULT_DELAY_BEFORE_RETRY_MS = 1_000;
+/** check_http.c http_get_handler: default_delay_before_retry = 3 * TIMER_HZ. */
+export const HTTP_DEFAULT_DELAY_BEFORE_RETRY_MS = 3_000;
+export const DEFAULT_DELAY_LOOP_MS = 60_000;
+
+/** The checker timing settings any level may give; null = inherit. */
+export interface CheckTiming {
+  connectTimeoutMs: number | null;
+  retry: number | null;
+  delayBeforeRetryMs: number | null;
+  warmupMs: number | null;
+  delayLoopMs: number | null;
+}
+
+export function noTiming(): CheckTiming {
+  return { connectTimeoutMs: null, retry: null, delayBeforeRetryMs: null, warmupMs: null, delayLoopMs: null };
+}
+
+/** Timing keywords valid in virtual_server, real_server and checkers; true when `s` was one. */
+export function timingKeyword(ctx: BuildContext, s: Statement, t: CheckTiming): boolean {
+  switch (s.keyword.value) {
+    case 'connect_timeout': t.connectTimeoutMs = ctx.timerMs(s, 0.001, 86400) ?? t.connectTimeoutMs; return true;
+    case 'retry': t.retry = ctx.int(s, 0, 1_000_000) ?? t.retry; return true;
+    case 'delay_before_retry': t.delayBeforeRetryMs = ctx.timerMs(s, 0, 86400) ?? t.delayBeforeRetryMs; return true;
+    case 'warmup': t.warmupMs = ctx.timerMs(s, 0, 86400) ?? t.warmupMs; return true;
+    case 'delay_loop': t.delayLoopMs = ctx.timerMs(s, 0.001, 86400) ?? t.delayLoopMs; return true;
+    default: return false;
+  }
+}
+
+/** What a checker inherits from its real server and virtual server. */
+export interface CheckerParent {
+  rs: RealServer;
+  timing: CheckTiming;
+  /** real_server virtualhost, else virtual_server virtualhost (HTTP_GET/SSL_GET Host). */
+  virtualhost: string | null;
+  /** The virtual server's delay_loop: MISC_CHECK's default misc_timeout. */
+  vsDelayLoopMs: number;
+  /** global_defs checker_log_all_failures. */
+  logAllFailures: boolean;
+}
+
+/** The checker keywords a real_server block dispatches here. */
+export const CHECKER_KEYWORDS = new Set([
+  'TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK',
+]);
+
+/**
+ * Checkers whose port is the real server's (not set by connect_port): keepalived's
+ * validate_check_config corrects a real server's port after the checkers were read, and such
+ * checkers follow it. Identity marks only, so the model stays plain data.
+ */
+const ownPort = new WeakSet<object>();
+
+/** The checker follows its real server's (corrected) port. */
+export function followsServerPort(c: Checker): c is TcpCheck | HttpCheck {
+  return 'connectPort' in c && !ownPort.has(c);
+}
+
+export function buildChecker(ctx: BuildContext, s: Statement, parent: CheckerParent): Checker | null {
+  switch (s.keyword.value) {
+    case 'TCP_CHECK': return buildTcpCheck(ctx, s, parent);
+    case 'HTTP_GET': case 'SSL_GET': return buildHttpCheck(ctx, s, parent);
+    case 'MISC_CHECK': return buildMiscCheck(ctx, s, parent);
+    default: return buildUnsupportedCheck(ctx, s);
+  }
+}
+
+/** Defaults of one checker kind (queue_checker's default_retry / default_delay_before_retry). */
+interface KindDefaults {
+  retry: number;
+  /** null = delay_loop (DNS_CHECK). */
+  delayBeforeRetryMs: number | null;
+}
+
+function common(ctx: BuildContext, s: Statement, parent: CheckerParent): CheckCommon {
+  return {
+    retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, delayLoopMs: 0, alpha: parent.rs.alpha,
+    logAllFailures: parent.logAllFailures, location: ctx.loc(s.keyword),
+  };
+}
+
+function connOpts(parent: CheckerParent): ConnOpts {
+  return {
+    connectIp: parent.rs.address, connectPort: parent.rs.port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
+    connectTimeoutMs: 0,
+  };
+}
+
+/** A keyword every checker takes (alpha, log_all_failures); true when `b` was one. */
+function commonKeyword(ctx: BuildContext, b: Statement, c: CheckCommon): boolean {
+  switch (b.keyword.value) {
+    case 'alpha': c.alpha = ctx.bool(b); return true;
+    case 'log_all_failures': c.logAllFailures = ctx.bool(b); return true;
+    default: return false;
+  }
+}
+
+/** connect_ip, connect_port, bindto, bind_port, bind_if, fwmark; true when `b` was one. */
+function connKeyword(ctx: BuildContext, b: Statement, c: ConnOpts & object, kind: string): boolean {
+  switch (b.keyword.value) {
+    case 'connect_ip': c.connectIp = ctx.address(b)?.address ?? c.connectIp; return true;
+    case 'connect_port': {
+      const w = ctx.arg(b, 0, 'a port');
+      const p = w ? ctx.port(w, 'connect_port') : null;
+      if (p !== null) {
+        c.connectPort = p;
+        ownPort.add(c);
+      }
+      return true;
+    }
+    case 'bindto': c.bindto = ctx.address(b)?.address ?? null; return true;
+    case 'bind_port': { const w = ctx.arg(b, 0, 'a port'); c.bindPort = w ? ctx.port(w, 'bind_port') : null; return true; }
+    case 'bind_if':
+      c.bindIf = ctx.str(b);
+      ctx.error(b.keyword, `${kind}: 'bind_if' is not implemented yet (SO_BINDTODEVICE on checker sockets)`);
+      return true;
+    case 'fwmark':
+      c.fwmark = ctx.int(b, 0, 0xffffffff);
+      ctx.error(b.keyword, `${kind}: 'fwmark' is not implemented yet (SO_MARK on checker sockets)`);
+      return true;
+    default: return false;
+  }
+}
+
+function resolveTiming(c: CheckCommon, own: CheckTiming, parent: CheckerParent, d: KindDefaults): void {
+  const t = parent.timing;
+  c.retry = own.retry ?? t.retry ?? d.retry;
+  c.delayLoopMs = own.delayLoopMs ?? t.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  c.delayBeforeRetryMs = own.delayBeforeRetryMs ?? t.delayBeforeRetryMs ?? d.delayBeforeRetryMs ?? c.delayLoopMs;
+  c.warmupMs = own.warmupMs ?? t.warmupMs ?? c.delayLoopMs;
+}
+
+function buildTcpCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): TcpCheck | null {
+  const own = noTiming();
+  const c: TcpCheck = { kind: 'TCP_CHECK', ...connOpts(parent), ...common(ctx, s, parent) };
+  for (const b of s.block ?? []) {
+    ctx.checkBlock(b);
+    if (b.keyword.value === 'nb_get_retry') {
+      ctx.warn(b.keyword, "'nb_get_retry' is only accepted in HTTP_GET; use 'retry'");
+      continue;
+    }
+    if (timingKeyword(ctx, b, own) || commonKeyword(ctx, b, c) || connKeyword(ctx, b, c, 'TCP_CHECK')) continue;
+    ctx.unknown(b, 'TCP_CHECK');
+  }
+  if (c.connectPort === 0) ctx.error(s.keyword, `TCP_CHECK for ${parent.rs.address}: no port to connect to (give connect_port)`);
+  c.connectTimeoutMs = own.connectTimeoutMs ?? parent.timing.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  resolveTiming(c, own, parent, { retry: DEFAULT_RETRY, delayBeforeRetryMs: DEFAULT_DELAY_BEFORE_RETRY_MS });
+  return c;
+}
+
+/** pcre2 options halo maps onto JavaScript RegExp flags; the others are refused. */
+const REGEX_OPTION_FLAGS: Record<string, string> = { caseless: 'i', multiline: 'm', dotall: 's', utf: 'u', ucp: 'u' };
+/** pcre2 options that do not change what matches a plain pattern here. */
+const REGEX_OPTION_NEUTRAL = new Set(['no_auto_possess', 'no_start_optimize', 'no_dotstar_anchor', 'never_ucp', 'never_utf', 'never_backslash_c', 'no_auto_capture', 'dupnames', 'auto_callout', 'use_offset_limit']);
+const REGEX_OPTIONS_KNOWN = new Set([
+  'allow_empty_class', 'alt_bsux', 'auto_callout', 'caseless', 'dollar_endonly', 'dotall', 'dupnames', 'extended', 'firstline',
+  'match_unset_backref', 'multiline', 'never_ucp', 'never_utf', 'no_auto_capture', 'no_auto_possess', 'no_dotstar_anchor',
+  'no_start_optimize', 'ucp', 'ungreedy', 'utf', 'never_backslash_c', 'alt_circumflex', 'alt_verbnames', 'use_offset_limit',
+]);
+
+/** The JavaScript RegExp flags for a url's regex_options. */
+export function regexFlags(options: readonly string[]): string {
+  const flags = new Set<string>();
+  for (const o of options) if (REGEX_OPTION_FLAGS[o]) flags.add(REGEX_OPTION_FLAGS[o]);
+  return [...flags].join('');
+}
+
+function buildUrl(ctx: BuildContext, s: Statement): HttpUrl | null {
+  const url: HttpUrl = {
+    path: '', digest: null, statusCodes: [], virtualhost: null, regex: null, regexNoMatch: false, regexOptions: [],
+    regexMinOffset: 0, regexMaxOffset: 0,
+  };
+  let hasPath = false;
+  for (const b of ctx.needBlock(s) ?? []) {
+    ctx.checkBlock(b);
+    switch (b.keyword.value) {
+      case 'path': { const p = ctx.str(b); if (p !== null) { url.path = p; hasPath = true; } break; }
+      case 'digest': {
+        const w = ctx.arg(b, 0, 'an MD5 digest');
+        if (!w) break;
+        if (url.digest !== null) ctx.error(w, `Digest '${w.value}' is a duplicate`);
+        else if (w.value.length !== 32) ctx.error(w, `digest '${w.value}' character length should be 32 rather than ${w.value.length}`);
+        else if (!/^[0-9a-fA-F]{32}$/.test(w.value)) ctx.error(w, `Unable to interpret hex digit in '${w.value}'`);
+        else url.digest = w.value.toLowerCase();
+        break;
+      }
+      case 'status_code':
+        if (b.args.length === 0) ctx.error(b.keyword, "'status_code' needs a code or a range (200, 200-299)");
+        for (const w of b.args) {
+          const m = /^(\d+)(?:-(\d+))?$/.exec(w.value);
+          const min = m ? Number(m[1]) : NaN;
+          const max = m ? Number(m[2] ?? m[1]) : NaN;
+          if (!m || min < 100 || max > 599 || min > max) ctx.error(w, `Invalid HTTP_GET status code '${w.value}'`);
+          else url.statusCodes.push([min, max]);
+        }
+        break;
+      case 'virtualhost': url.virtualhost = ctx.arg(b, 0, 'a host name')?.value ?? url.virtualhost; break;
+      case 'regex': {
+        const w = ctx.arg(b, 0, 'a regular expression');
+        if (!w) break;
+        if (b.args.length > 1) ctx.error(b.args[1], 'regex missing or too many fields (quote a pattern with spaces)');
+        url.regex = w.value;
+        break;
+      }
+      case 'regex_no_match': url.regexNoMatch = true; break;
+      case 'regex_options':
+        for (const w of b.args) {
+          if (!REGEX_OPTIONS_KNOWN.has(w.value)) ctx.warn(w, `regex_options: unknown option '${w.value}' - ignoring`);
+          else if (!REGEX_OPTION_FLAGS[w.value] && !REGEX_OPTION_NEUTRAL.has(w.value)) {
+            ctx.error(w, `regex_options: '${w.value}' is not implemented (halo matches with JavaScript regular expressions: caseless, multiline, dotall, utf, ucp)`);
+          } else url.regexOptions.push(w.value);
+        }
+        break;
+      case 'regex_min_offset': url.regexMinOffset = ctx.int(b, 0, 0x7fffffff) ?? 0; break;
+      case 'regex_max_offset': { const n = ctx.int(b, 0, 0x7fffffff); url.regexMaxOffset = n === null ? 0 : n + 1; break; }
+      case 'regex_stack': ctx.warn(b.keyword, "'regex_stack' is a pcre2 JIT setting; no effect in halo"); break;
+      default: ctx.unknown(b, 'url');
+    }
+  }
+  if (!hasPath) {
+    ctx.warn(s.keyword, 'HTTP/SSL_GET checker url has no path - ignoring');
+    return null;
+  }
+  if (url.statusCodes.length === 0) url.statusCodes.push([200, 299]);
+  if (url.regex !== null) {
+    try {
+      new RegExp(url.regex, regexFlags(url.regexOptions));
+    } catch (e) {
+      ctx.error(s.keyword, `Invalid regex: '${url.regex}': ${(e as Error).message}`);
+    }
+  } else if (url.regexOptions.length > 0 || url.regexNoMatch || url.regexMinOffset || url.regexMaxOffset) {
+    ctx.warn(s.keyword, 'regex parameters specified without regex');
+    url.regexOptions = [];
+    url.regexNoMatch = false;
+    url.regexMinOffset = 0;
+    url.regexMaxOffset = 0;
+  }
+  if (url.regexMaxOffset && url.regexMinOffset >= url.regexMaxOffset) {
+    ctx.warn(s.keyword, `regex min offset ${url.regexMinOffset} > regex_max_offset ${url.regexMaxOffset - 1} - ignoring`);
+    url.regexMinOffset = 0;
+    url.regexMaxOffset = 0;
+  }
+  return url;
+}
+
+function buildHttpCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): HttpCheck | null {
+  const kind = s.keyword.value as HttpCheck['kind'];
+  const own = noTiming();
+  const c: HttpCheck = {
+    kind, ...connOpts(parent), ...common(ctx, s, parent), urls: [], httpProtocol: '1.0', virtualhost: null,
+    enableSni: false, fastRecovery: false,
+  };
+  let vhost: string | null = null;
+  for (const b of s.block ?? []) {
+    ctx.checkBlock(b);
+    if (b.keyword.value === 'nb_get_retry') {
+      ctx.warn(b.keyword, "nb_get_retry is deprecated - please use 'retry'");
+      own.retry = ctx.int(b, 0, 1_000_000) ?? own.retry;
+      continue;
+    }
+    if (timingKeyword(ctx, b, own) || commonKeyword(ctx, b, c) || connKeyword(ctx, b, c, kind)) continue;
+    switch (b.keyword.value) {
+      case 'virtualhost': vhost = ctx.arg(b, 0, 'a host name')?.value ?? vhost; break;
+      case 'http_protocol': {
+        const w = ctx.arg(b, 0, '1.0, 1.0C or 1.1');
+        if (!w) break;
+        if (w.value === '1.0' || w.value === '1.1') c.httpProtocol = w.value;
+        else if (w.value === '1.0C' || w.value === '1.0c') c.httpProtocol = '1.0C';
+        else ctx.error(w, `Invalid http_protocol version ${w.value}`);
+        break;
+      }
+      case 'enable_sni': c.enableSni = ctx.bool(b); break;
+      case 'fast_recovery': c.fastRecovery = ctx.bool(b); break;
+      case 'url': { const u = buildUrl(ctx, b); if (u) c.urls.push(u); break; }
+      default: ctx.unknown(b, kind);
+    }
+  }
+  c.virtualhost = vhost ?? parent.virtualhost;
+  if (c.urls.length === 0) {
+    ctx.warn(s.keyword, 'HTTP/SSL_GET checker has no urls specified - ignoring');
+    return null;
+  }
+  c.connectTimeoutMs = own.connectTimeoutMs ?? parent.timing.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  resolveTiming(c, own, parent, { retry: DEFAULT_RETRY, delayBeforeRetryMs: HTTP_DEFAULT_DELAY_BEFORE_RETRY_MS });
+  return c;
+}
+
+function buildMiscCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): MiscCheck | null {
+  const own = noTiming();
+  const c: MiscCheck = { kind: 'MISC_CHECK', path: [], timeoutMs: 0, dynamic: false, user: null, group: null, ...common(ctx, s, parent) };
+  for (const b of s.block ?? []) {
+    ctx.checkBlock(b);
+    if (b.keyword.value === 'connect_timeout') {
+      ctx.unknown(b, 'MISC_CHECK');
+      continue;
+    }
+    if (timingKeyword(ctx, b, own) || commonKeyword(ctx, b, c)) continue;
+    switch (b.keyword.value) {
+      case 'misc_path': {
+        if (b.args.length === 0) ctx.error(b.keyword, "'misc_path' needs a script");
+        else c.path = b.args.length === 1 && b.args[0].quoted ? splitCommand(b.args[0].value) : b.args.map((w) => w.value);
+        break;
+      }
+      case 'misc_timeout': c.timeoutMs = (ctx.int(b, 0, 86400) ?? 0) * 1000; break;
+      case 'misc_dynamic': c.dynamic = true; break;
+      case 'user': c.user = ctx.str(b); c.group = b.args[1]?.value ?? null; break;
+      default: ctx.unknown(b, 'MISC_CHECK');
+    }
+  }
+  if (c.path.length === 0) {
+    ctx.error(s.keyword, 'MISC_CHECK has no misc_path');
+    return null;
+  }
+  if (c.timeoutMs === 0) c.timeoutMs = parent.vsDelayLoopMs;
+  resolveTiming(c, own, parent, { retry: 0, delayBeforeRetryMs: DEFAULT_DELAY_BEFORE_RETRY_MS });
+  return c;
+}
+
+function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedCheck {
+  const settings: Record<string, string[]> = {};
+  const collect = (stmts: Statement[], prefix: string): void => {
+    for (const b of stmts) {
+      const key = prefix + b.keyword.value;
+      settings[key] = [...(settings[key] ?? []), ...b.args.map((w) => w.value)];
+      if (b.block) collect(b.block, `${key}.`);
+    }
+  };
+  collect(s.block ?? [], '');
+  ctx.warn(s.keyword, `${s.keyword.value} is not supported yet: parsed, but this real server is not health-checked by it`);
+  return { kind: s.keyword.value as UnsupportedCheck['kind'], settings, location: ctx.loc(s.keyword) };
+}
+
+/** Top-level `SSL { password ca certificate key }` (check_parser.c ssl_handler). */
+export function buildSsl(ctx: BuildContext, s: Statement): SslConfig | null {
+  const block = ctx.needBlock(s);
+  if (!block) return null;
+  const ssl: SslConfig = { password: null, ca: null, certificate: null, key: null };
+  for (const b of block) {
+    ctx.checkBlock(b);
+    switch (b.keyword.value) {
+      case 'password': ssl.password = ctx.str(b); break;
+      case 'ca': ssl.ca = ctx.str(b); break;
+      case 'certificate': ssl.certificate = ctx.str(b); break;
+      case 'key': ssl.key = ctx.str(b); break;
+      default: ctx.unknown(b, 'SSL');
+    }
+  }
+  return ssl;
+}
