@@ -59,7 +59,8 @@ export interface HttpGetRequest {
   regexMaxOffset: number;
   /** genhash -v: called with the raw header and each hashed body chunk. */
   onHeader?: (header: Buffer) => void;
-  onBody?: (chunk: Buffer) => void;
+  /** `first`: the body bytes that came with the header (keepalived prints its "HTML Buffer" line before them). */
+  onBody?: (chunk: Buffer, first: boolean) => void;
 }
 
 export type HttpGetResult =
@@ -210,13 +211,13 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       digest: hash ? hash.digest('hex') : null, regexMatched: scanner?.matched ?? false,
     });
 
-    const body = (chunk: Buffer): void => {
+    const body = (chunk: Buffer, first = false): void => {
       if (chunk.length === 0) return;
       if (hash && (contentLength === null || hashed < contentLength)) {
         const part = contentLength === null ? chunk : chunk.subarray(0, Math.min(chunk.length, contentLength - hashed));
         hash.update(part);
         hashed += part.length;
-        req.onBody?.(part);
+        req.onBody?.(part, first);
       }
       scanner?.push(chunk, rxBytes);
       rxBytes += chunk.length;
@@ -259,7 +260,7 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       statusCode = extractStatusCode(all);
       contentLength = extractContentLength(all);
       req.onHeader?.(Buffer.from(head.subarray(0, end)));
-      body(Buffer.from(head.subarray(end, headLen)));
+      body(Buffer.from(head.subarray(end, headLen)), true);
       if (take < chunk.length) body(chunk.subarray(take));
     });
     sock.once('end', () => finish(response()));
