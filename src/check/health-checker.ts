@@ -68,6 +68,7 @@ export class HealthChecker {
   stop(): void {
     this.running = false;
     this.scheduler.stop();
+    this.opts.prober.close?.();
   }
 
   /** Health view for buildDesired(): a checker's state, or its start state if never seen. */

@@ -12,9 +12,14 @@ import type { ProbeOutcome } from './probe';
 import type { CheckerState } from './retry';
 import type { CheckTarget } from './targets';
 import { tcpProbe } from './tcp-probe';
+import { dnsProbe } from './dns-probe';
+import { udpProbe } from './udp-probe';
+import { Pinger } from './ping-probe';
 
 export interface Prober {
   probe(target: CheckTarget, state: CheckerState): Promise<ProbeOutcome>;
+  /** Release shared sockets (PING_CHECK's ICMP socket). */
+  close?(): void;
 }
 
 export interface ProberOptions {
@@ -46,11 +51,16 @@ export function tlsSettings(ssl: SslConfig | null | undefined): TlsSettings | nu
 export function checkProber(opts: ProberOptions = {}): Prober {
   const tls = tlsSettings(opts.ssl);
   const regexes = new Map<string, RegExp | null>();
+  const pinger = new Pinger();
   return {
+    close: () => pinger.close(),
     async probe(t: CheckTarget, state: CheckerState): Promise<ProbeOutcome> {
       const c = t.check;
       switch (c.kind) {
         case 'TCP_CHECK': return tcpProbe(c);
+        case 'DNS_CHECK': return dnsProbe(c);
+        case 'UDP_CHECK': return udpProbe(c);
+        case 'PING_CHECK': return pinger.probe(c);
         case 'HTTP_GET': case 'SSL_GET': {
           const i = state.urlIt ?? 0;
           const url = c.urls[Math.min(i, c.urls.length - 1)];

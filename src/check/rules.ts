@@ -9,9 +9,25 @@ import type { HttpState } from './http-retry';
 import { initialMiscState, onMiscResult } from './misc-retry';
 import type { MiscState } from './misc-retry';
 import type { ProbeOutcome } from './probe';
+import { onDnsResult } from './dns-retry';
 import { initialCheckerState, onProbeResult } from './retry';
 import type { CheckerState } from './retry';
 import type { CheckTarget } from './targets';
+
+/** keepalived's words of the TCP-like checkers (check_tcp.c, check_udp.c, check_ping.c). */
+const WORDS: Record<'TCP_CHECK' | 'UDP_CHECK' | 'PING_CHECK', {
+  conn: string; check: string; after: (t: CheckTarget) => string; detail: (t: CheckTarget, r: 'failed' | 'timeout', reason?: string) => string;
+}> = {
+  TCP_CHECK: { conn: 'TCP', check: 'TCP_CHECK', after: (t) => t.name, detail: (t, r) => `TCP connection to ${t.name} ${r}.` },
+  UDP_CHECK: {
+    conn: 'UDP', check: 'UDP_CHECK', after: (t) => t.name,
+    detail: (t, _r, reason) => (reason === 'reply data mismatch' ? `UDP check to ${t.name} reply data mismatch.` : `UDP connection to ${t.name} failed.`),
+  },
+  PING_CHECK: {
+    conn: 'ICMP', check: 'ICMP CHECK', after: (t) => `${t.name} of ${t.vsName}`,
+    detail: (t, r) => (r === 'timeout' ? `ICMP connection to address ${t.name} timeout.` : `ICMP connection to ${t.name} of ${t.vsName} failed.`),
+  },
+};
 
 export interface Verdict {
   state: CheckerState;
@@ -36,14 +52,20 @@ export function initialState(c: RunCheck): CheckerState {
 export function settle(t: CheckTarget, s: CheckerState, o: ProbeOutcome, startedAt: number, now: number): Verdict {
   const c = t.check;
   switch (c.kind) {
-    case 'TCP_CHECK': {
+    case 'TCP_CHECK': case 'UDP_CHECK': case 'PING_CHECK': {
+      const w = WORDS[c.kind];
       const lines: string[] = [];
       const result = o.result === 'success' ? 'success' : o.result === 'timeout' ? 'timeout' : 'failed';
-      if (result !== 'success' && s.isUp && c.logAllFailures) lines.push(`TCP connection to ${t.name} ${result === 'timeout' ? 'timeout' : 'failed'}.`);
-      const step = onProbeResult(s, result, c);
-      if (step.log === 'success') lines.push(`TCP connection to ${t.name} success.`);
-      else if (step.log === 'failed') lines.push(`TCP_CHECK on service ${t.name} failed.`);
-      else if (step.log === 'failed-after-retries') lines.push(`TCP_CHECK on service ${t.name} failed after ${c.retry} retries.`);
+      if (result !== 'success' && s.isUp && c.logAllFailures) lines.push(w.detail(t, result, o.reason));
+      const step = onProbeResult(s, result, { ...c, retryWhileDown: c.kind === 'TCP_CHECK' });
+      if (step.log === 'success') lines.push(`${w.conn} connection to ${t.name} success.`);
+      else if (step.log === 'failed') lines.push(`${w.check} on service ${t.name} failed.`);
+      else if (step.log === 'failed-after-retries') lines.push(`${w.check} on service ${w.after(t)} failed after ${c.retry} retries.`);
+      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
+    }
+    case 'DNS_CHECK': {
+      const step = onDnsResult(s, o.result === 'success' ? null : o.reason ?? 'connection failure.', c);
+      const lines = step.log === null ? [] : [`DNS_CHECK (${t.name}) ${step.log}`];
       return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
     }
     case 'HTTP_GET': case 'SSL_GET': {

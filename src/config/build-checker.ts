@@ -7,7 +7,8 @@
 import type { BuildContext } from './context';
 import { splitCommand } from './context';
 import type {
-  CheckCommon, Checker, ConnOpts, HttpCheck, HttpUrl, MiscCheck, RealServer, SslConfig, TcpCheck, UnsupportedCheck,
+  CheckCommon, Checker, ConnOpts, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, RealServer, SslConfig, TcpCheck, UdpCheck,
+  UnsupportedCheck,
 } from './model';
 import type { Statement } from './parse';
 
@@ -68,7 +69,7 @@ export const CHECKER_KEYWORDS = new Set([
 const ownPort = new WeakSet<object>();
 
 /** The checker follows its real server's (corrected) port. */
-export function followsServerPort(c: Checker): c is TcpCheck | HttpCheck {
+export function followsServerPort(c: Checker): c is TcpCheck | HttpCheck | DnsCheck | UdpCheck {
   return 'connectPort' in c && !ownPort.has(c);
 }
 
@@ -77,6 +78,9 @@ export function buildChecker(ctx: BuildContext, s: Statement, parent: CheckerPar
     case 'TCP_CHECK': return buildTcpCheck(ctx, s, parent);
     case 'HTTP_GET': case 'SSL_GET': return buildHttpCheck(ctx, s, parent);
     case 'MISC_CHECK': return buildMiscCheck(ctx, s, parent);
+    case 'DNS_CHECK': return buildDnsCheck(ctx, s, parent);
+    case 'UDP_CHECK': return buildUdpCheck(ctx, s, parent);
+    case 'PING_CHECK': return buildPingCheck(ctx, s, parent);
     default: return buildUnsupportedCheck(ctx, s);
   }
 }
@@ -329,6 +333,124 @@ function buildMiscCheck(ctx: BuildContext, s: Statement, parent: CheckerParent):
   }
   if (c.timeoutMs === 0) c.timeoutMs = parent.vsDelayLoopMs;
   resolveTiming(c, own, parent, { retry: 0, delayBeforeRetryMs: DEFAULT_DELAY_BEFORE_RETRY_MS });
+  return c;
+}
+
+/** The common part of checkers with a connection: timing, alpha, log_all_failures and conn_opts keywords, then `own` for the rest. */
+function connChecker<T extends CheckCommon & ConnOpts>(
+  ctx: BuildContext, s: Statement, parent: CheckerParent, c: T, d: KindDefaults, own: (b: Statement) => boolean,
+): T {
+  const timing = noTiming();
+  for (const b of s.block ?? []) {
+    ctx.checkBlock(b);
+    if (timingKeyword(ctx, b, timing) || commonKeyword(ctx, b, c) || connKeyword(ctx, b, c, s.keyword.value) || own(b)) continue;
+    ctx.unknown(b, s.keyword.value);
+  }
+  c.connectTimeoutMs = timing.connectTimeoutMs ?? parent.timing.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  resolveTiming(c, timing, parent, d);
+  return c;
+}
+
+/** check_dns.c DNS_TYPE. */
+export const DNS_TYPES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, DNSKEY: 48 };
+
+function buildDnsCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): DnsCheck {
+  const c: DnsCheck = { kind: 'DNS_CHECK', ...connOpts(parent), ...common(ctx, s, parent), type: 'SOA', name: '' };
+  let named = false;
+  return connChecker(ctx, s, parent, c, { retry: 3, delayBeforeRetryMs: null }, (b) => {
+    if (b.keyword.value === 'type') {
+      const w = ctx.arg(b, 0, 'a query type');
+      if (w && DNS_TYPES[w.value.toUpperCase()] !== undefined) c.type = w.value.toUpperCase();
+      else if (w) ctx.warn(w, `Unknown DNS check type ${w.value} - ignoring`);
+      return true;
+    }
+    if (b.keyword.value === 'name') {
+      const w = ctx.arg(b, 0, 'a domain name');
+      if (!w) return true;
+      if (named) ctx.warn(w, 'DNS_CHECK name already specified - ignoring');
+      else if ((w.value.startsWith('.') && w.value !== '.') || w.value.includes('..')) ctx.warn(w, `DNS_CHECK name '${w.value}' has empty label - ignoring`);
+      else {
+        c.name = w.value;
+        named = true;
+      }
+      return true;
+    }
+    return false;
+  });
+}
+
+/** lib/parser.c read_hex_str: hex octets, blanks between them allowed; X a wildcard nibble when allowed. Null if invalid. */
+export function readHexString(text: string, wildcard: boolean): { data: Buffer; mask: Buffer | null } | null {
+  const data: number[] = [];
+  const mask: number[] = [];
+  let usingMask = false;
+  const nib = (ch: string): number => {
+    if (/^[0-9a-fA-F]$/.test(ch)) return parseInt(ch, 16);
+    if (wildcard && (ch === 'x' || ch === 'X')) return -2;
+    return -1;
+  };
+  let i = 0;
+  for (;;) {
+    while (text[i] === ' ' || text[i] === '\t') i++;
+    if (i >= text.length) break;
+    let v = nib(text[i++]);
+    if (v === -1) return null;
+    let m = 0;
+    if (v === -2) { m = 0x0f; v = 0; usingMask = true; }
+    if (i < text.length && text[i] !== ' ') {
+      let v2 = nib(text[i++]);
+      if (v2 === -1) return null;
+      let m2 = 0;
+      if (v2 === -2) { m2 = 0x0f; v2 = 0; usingMask = true; }
+      v = (v << 4) | v2;
+      m = (m << 4) | m2;
+    }
+    data.push(v);
+    mask.push(m);
+  }
+  if (data.length === 0) return null;
+  return { data: Buffer.from(data), mask: usingMask ? Buffer.from(mask) : null };
+}
+
+function buildUdpCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): UdpCheck {
+  const c: UdpCheck = {
+    kind: 'UDP_CHECK', ...connOpts(parent), ...common(ctx, s, parent), payload: null, requireReply: false, replyData: null,
+    replyMask: null, minReplyLength: 0, maxReplyLength: 255,
+  };
+  connChecker(ctx, s, parent, c, { retry: DEFAULT_RETRY, delayBeforeRetryMs: DEFAULT_DELAY_BEFORE_RETRY_MS }, (b) => {
+    const text = b.args.map((w) => w.value).join(' ');
+    switch (b.keyword.value) {
+      case 'payload': {
+        if (b.args.length === 0) { ctx.error(b.keyword, 'UDP_CHECK payload requires a payload'); return true; }
+        const h = readHexString(text, false);
+        if (!h) ctx.error(b.args[0], 'Invalid hex string for UDP_CHECK payload');
+        else c.payload = h.data.toString('hex');
+        return true;
+      }
+      case 'require_reply': {
+        c.requireReply = true;
+        if (b.args.length === 0) return true;
+        const h = readHexString(text, true);
+        if (!h) ctx.error(b.args[0], 'Invalid hex string for UDP_CHECK reply');
+        else {
+          c.replyData = h.data.toString('hex');
+          c.replyMask = h.mask ? h.mask.toString('hex') : null;
+        }
+        return true;
+      }
+      case 'min_reply_length': c.minReplyLength = ctx.int(b, 0, 65535) ?? c.minReplyLength; return true;
+      case 'max_reply_length': c.maxReplyLength = ctx.int(b, 0, 65535) ?? c.maxReplyLength; return true;
+      default: return false;
+    }
+  });
+  if (c.minReplyLength > c.maxReplyLength) ctx.warn(s.keyword, `UDP_CHECK min_reply length ${c.minReplyLength} > max_reply_length ${c.maxReplyLength} - will always fail`);
+  return c;
+}
+
+function buildPingCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): PingCheck {
+  const c: PingCheck = { kind: 'PING_CHECK', ...connOpts(parent), ...common(ctx, s, parent) };
+  connChecker(ctx, s, parent, c, { retry: DEFAULT_RETRY, delayBeforeRetryMs: DEFAULT_DELAY_BEFORE_RETRY_MS }, () => false);
+  if (parent.rs.family === 6 || c.connectIp.includes(':')) ctx.error(s.keyword, 'PING_CHECK: IPv6 (ICMPv6 echo) is not implemented yet');
   return c;
 }
 

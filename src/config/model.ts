@@ -250,18 +250,40 @@ export interface MiscCheck extends CheckCommon {
   group: string | null;
 }
 
+export interface DnsCheck extends CheckCommon, ConnOpts {
+  kind: 'DNS_CHECK';
+  /** Query type name (A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG, DNSKEY); SOA by default. */
+  type: string;
+  /** Query name; "" (the root) by default. */
+  name: string;
+}
+
+export interface UdpCheck extends CheckCommon, ConnOpts {
+  kind: 'UDP_CHECK';
+  /** Bytes to send as hex; null = keepalived's 32-byte filler ("keepalived check - …"). */
+  payload: string | null;
+  requireReply: boolean;
+  /** Expected leading reply bytes as hex, and the wildcard mask (X nibbles) as hex, if any. */
+  replyData: string | null;
+  replyMask: string | null;
+  minReplyLength: number; // 0
+  maxReplyLength: number; // 255
+}
+
+export interface PingCheck extends CheckCommon, ConnOpts {
+  kind: 'PING_CHECK';
+}
+
 /** A checker halo parses but does not run yet ("not supported yet" warning). */
 export interface UnsupportedCheck {
-  kind:
-    | 'SMTP_CHECK' | 'DNS_CHECK' | 'UDP_CHECK'
-    | 'PING_CHECK' | 'FILE_CHECK' | 'BFD_CHECK';
+  kind: 'SMTP_CHECK' | 'FILE_CHECK' | 'BFD_CHECK';
   /** The block's keywords, as written, so nothing is silently dropped. */
   settings: Record<string, string[]>;
   location: SourceLocation;
 }
 
 /** The checkers halo runs. */
-export type RunCheck = TcpCheck | HttpCheck | MiscCheck;
+export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck;
 export type Checker = RunCheck | UnsupportedCheck;
 
 /** Global `SSL { password ca certificate key }` for SSL_GET (check_parser.c). */
