@@ -15,6 +15,7 @@ import { tcpProbe } from './tcp-probe';
 import { dnsProbe } from './dns-probe';
 import { udpProbe } from './udp-probe';
 import { Pinger } from './ping-probe';
+import { smtpProbe } from './smtp-probe';
 
 export interface Prober {
   probe(target: CheckTarget, state: CheckerState): Promise<ProbeOutcome>;
@@ -61,6 +62,7 @@ export function checkProber(opts: ProberOptions = {}): Prober {
         case 'DNS_CHECK': return dnsProbe(c);
         case 'UDP_CHECK': return udpProbe(c);
         case 'PING_CHECK': return pinger.probe(c);
+        case 'SMTP_CHECK': return smtpProbe(c);
         case 'HTTP_GET': case 'SSL_GET': {
           const i = state.urlIt ?? 0;
           const url = c.urls[Math.min(i, c.urls.length - 1)];

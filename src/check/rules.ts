@@ -10,6 +10,7 @@ import { initialMiscState, onMiscResult } from './misc-retry';
 import type { MiscState } from './misc-retry';
 import type { ProbeOutcome } from './probe';
 import { onDnsResult } from './dns-retry';
+import { onSmtpResult } from './smtp-retry';
 import { initialCheckerState, onProbeResult } from './retry';
 import type { CheckerState } from './retry';
 import type { CheckTarget } from './targets';
@@ -61,6 +62,13 @@ export function settle(t: CheckTarget, s: CheckerState, o: ProbeOutcome, started
       if (step.log === 'success') lines.push(`${w.conn} connection to ${t.name} success.`);
       else if (step.log === 'failed') lines.push(`${w.check} on service ${t.name} failed.`);
       else if (step.log === 'failed-after-retries') lines.push(`${w.check} on service ${w.after(t)} failed after ${c.retry} retries.`);
+      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
+    }
+    case 'SMTP_CHECK': {
+      const step = onSmtpResult(s, o.result === 'success' ? null : o.reason ?? 'Unknown connection error', c);
+      const lines: string[] = [];
+      if (step.log !== null) lines.push(`SMTP_CHECK ${step.log}`);
+      if (step.succeed) lines.push(`Remote SMTP server ${t.name} succeed on service.`);
       return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
     }
     case 'DNS_CHECK': {

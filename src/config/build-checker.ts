@@ -7,8 +7,8 @@
 import type { BuildContext } from './context';
 import { splitCommand } from './context';
 import type {
-  CheckCommon, Checker, ConnOpts, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, RealServer, SslConfig, TcpCheck, UdpCheck,
-  UnsupportedCheck,
+  CheckCommon, Checker, ConnOpts, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, RealServer, SmtpCheck, SslConfig, TcpCheck,
+  UdpCheck, UnsupportedCheck,
 } from './model';
 import type { Statement } from './parse';
 
@@ -69,11 +69,18 @@ export const CHECKER_KEYWORDS = new Set([
 const ownPort = new WeakSet<object>();
 
 /** The checker follows its real server's (corrected) port. */
-export function followsServerPort(c: Checker): c is TcpCheck | HttpCheck | DnsCheck | UdpCheck {
+export function followsServerPort(c: Checker): c is TcpCheck | HttpCheck | DnsCheck | UdpCheck | SmtpCheck {
   return 'connectPort' in c && !ownPort.has(c);
 }
 
-export function buildChecker(ctx: BuildContext, s: Statement, parent: CheckerParent): Checker | null {
+/** One checker block → its checkers (an SMTP_CHECK with `host` blocks stands for one checker per host). */
+export function buildChecker(ctx: BuildContext, s: Statement, parent: CheckerParent): Checker[] {
+  if (s.keyword.value === 'SMTP_CHECK') return buildSmtpChecks(ctx, s, parent);
+  const c = buildOneChecker(ctx, s, parent);
+  return c ? [c] : [];
+}
+
+function buildOneChecker(ctx: BuildContext, s: Statement, parent: CheckerParent): Checker | null {
   switch (s.keyword.value) {
     case 'TCP_CHECK': return buildTcpCheck(ctx, s, parent);
     case 'HTTP_GET': case 'SSL_GET': return buildHttpCheck(ctx, s, parent);
@@ -452,6 +459,65 @@ function buildPingCheck(ctx: BuildContext, s: Statement, parent: CheckerParent):
   connChecker(ctx, s, parent, c, { retry: DEFAULT_RETRY, delayBeforeRetryMs: DEFAULT_DELAY_BEFORE_RETRY_MS }, () => false);
   if (parent.rs.family === 6 || c.connectIp.includes(':')) ctx.error(s.keyword, 'PING_CHECK: IPv6 (ICMPv6 echo) is not implemented yet');
   return c;
+}
+
+/** check_smtp.h SMTP_DEFAULT_HELO */
+export const SMTP_DEFAULT_HELO = 'smtpchecker.keepalived.org';
+
+/**
+ * SMTP_CHECK (check_smtp.c): the 2.2.7 form (conn_opts in the block) and the deprecated
+ * `host { }` blocks, each of which becomes a checker of its own; when the block itself sets no
+ * connection option, the first host takes the block's place.
+ */
+function buildSmtpChecks(ctx: BuildContext, s: Statement, parent: CheckerParent): SmtpCheck[] {
+  const timing = noTiming();
+  const base: SmtpCheck = { kind: 'SMTP_CHECK', ...connOpts(parent), ...common(ctx, s, parent), heloName: SMTP_DEFAULT_HELO };
+  let ownConn = false;
+  let ownTimeout: number | null = null;
+  const hosts: SmtpCheck[] = [];
+  for (const b of s.block ?? []) {
+    ctx.checkBlock(b);
+    if (b.keyword.value === 'helo_name') {
+      base.heloName = ctx.arg(b, 0, 'a host name')?.value ?? base.heloName;
+      continue;
+    }
+    if (b.keyword.value === 'host') {
+      const h: SmtpCheck = { ...base, ...connOpts(parent), location: ctx.loc(b.keyword) };
+      let hostTimeout: number | null = null;
+      for (const hb of b.block ?? []) {
+        ctx.checkBlock(hb);
+        if (hb.keyword.value === 'connect_timeout') { hostTimeout = ctx.timerMs(hb, 0.001, 86400); continue; }
+        if (connKeyword(ctx, hb, h, 'SMTP_CHECK host')) continue;
+        ctx.unknown(hb, 'SMTP_CHECK host');
+      }
+      (h as SmtpCheck & { ownTimeout?: number | null }).ownTimeout = hostTimeout;
+      hosts.push(h);
+      continue;
+    }
+    if (b.keyword.value === 'connect_timeout') { ownTimeout = ctx.timerMs(b, 0.001, 86400); ownConn = true; continue; }
+    if (timingKeyword(ctx, b, timing) || commonKeyword(ctx, b, base)) continue;
+    if (connKeyword(ctx, b, base, 'SMTP_CHECK')) { ownConn = true; continue; }
+    ctx.unknown(b, 'SMTP_CHECK');
+  }
+  if (hosts.length > 0) ctx.warn(s.keyword, 'The SMTP_CHECK host block is deprecated. Please define additional checkers.');
+  resolveTiming(base, timing, parent, { retry: DEFAULT_RETRY, delayBeforeRetryMs: DEFAULT_DELAY_BEFORE_RETRY_MS });
+  const inherited = parent.timing.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  base.connectTimeoutMs = ownTimeout ?? inherited;
+  const out: SmtpCheck[] = [];
+  const first = ownConn || hosts.length === 0 ? base : null;
+  if (first) out.push(first);
+  for (const h of hosts) {
+    const t = (h as SmtpCheck & { ownTimeout?: number | null }).ownTimeout;
+    delete (h as SmtpCheck & { ownTimeout?: number | null }).ownTimeout;
+    const own = ownPort.has(h);
+    const c: SmtpCheck = {
+      ...h, heloName: base.heloName, retry: base.retry, delayBeforeRetryMs: base.delayBeforeRetryMs, warmupMs: base.warmupMs,
+      delayLoopMs: base.delayLoopMs, alpha: base.alpha, logAllFailures: base.logAllFailures, connectTimeoutMs: t ?? inherited,
+    };
+    if (own) ownPort.add(c);
+    out.push(c);
+  }
+  return out;
 }
 
 function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedCheck {

@@ -298,8 +298,7 @@ function buildRealServer(
     logAllFailures: false,
   };
   for (const c of checkerStatements) {
-    const checker = buildChecker(ctx, c, parent);
-    if (checker) rs.checkers.push(checker);
+    rs.checkers.push(...buildChecker(ctx, c, parent));
   }
   return rs;
 }

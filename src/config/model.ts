@@ -274,16 +274,22 @@ export interface PingCheck extends CheckCommon, ConnOpts {
   kind: 'PING_CHECK';
 }
 
+export interface SmtpCheck extends CheckCommon, ConnOpts {
+  kind: 'SMTP_CHECK';
+  /** HELO argument; keepalived's default smtpchecker.keepalived.org. */
+  heloName: string;
+}
+
 /** A checker halo parses but does not run yet ("not supported yet" warning). */
 export interface UnsupportedCheck {
-  kind: 'SMTP_CHECK' | 'FILE_CHECK' | 'BFD_CHECK';
+  kind: 'FILE_CHECK' | 'BFD_CHECK';
   /** The block's keywords, as written, so nothing is silently dropped. */
   settings: Record<string, string[]>;
   location: SourceLocation;
 }
 
 /** The checkers halo runs. */
-export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck;
+export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck | SmtpCheck;
 export type Checker = RunCheck | UnsupportedCheck;
 
 /** Global `SSL { password ca certificate key }` for SSL_GET (check_parser.c). */

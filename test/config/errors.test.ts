@@ -92,7 +92,7 @@ describe('errors and warnings name their place', () => {
     ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: error: connect_port port: '0x50' is not an integer"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: error: connect_timeout: '-1' is not a number of seconds"],
-    ['real_server 10.0.1.1 80 {\n SMTP_CHECK {\n  helo_name x\n }\n}', '3:2: warning: SMTP_CHECK is not supported yet: parsed, but this real server is not health-checked by it'],
+    ['real_server 10.0.1.1 80 {\n FILE_CHECK {\n  track_file x\n }\n}', '3:2: warning: FILE_CHECK is not supported yet: parsed, but this real server is not health-checked by it'],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: TCP_CHECK: 'bind_if' is not implemented yet (SO_BINDTODEVICE on checker sockets)"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   digest 12ab\n  }\n }\n}', "6:11: error: digest '12ab' character length should be 32 rather than 4"],
@@ -142,10 +142,18 @@ describe('errors and warnings name their place', () => {
   });
 
   it('unsupported checkers keep their settings in the model', () => {
-    const r = load('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  SMTP_CHECK {\n   host {\n    connect_ip 10.0.1.1\n   }\n   connect_timeout 3\n  }\n }\n}\n');
+    const r = load('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  BFD_CHECK {\n   name bfd1\n   weight 3\n  }\n }\n}\n');
     expect(r.model?.virtualServers[0].realServers[0].checkers).toEqual([
-      { kind: 'SMTP_CHECK', settings: { host: [], 'host.connect_ip': ['10.0.1.1'], connect_timeout: ['3'] }, location: expect.any(Object) },
+      { kind: 'BFD_CHECK', settings: { name: ['bfd1'], weight: ['3'] }, location: expect.any(Object) },
     ]);
+  });
+
+  it('SMTP_CHECK: the 2.2.7 form and the deprecated host blocks, one checker per host', () => {
+    const r = load('virtual_server 10.0.0.1 25 {\n protocol TCP\n real_server 10.0.1.1 25 {\n  SMTP_CHECK {\n   helo_name lb.example\n   retry 2\n'
+      + '   host {\n    connect_ip 10.0.1.7\n    connect_port 2525\n   }\n   host {\n    connect_timeout 9\n   }\n  }\n  SMTP_CHECK {\n   connect_port 587\n  }\n }\n}\n');
+    const cs = r.model!.virtualServers[0].realServers[0].checkers.map((c) => c.kind === 'SMTP_CHECK' && [c.connectIp, c.connectPort, c.heloName, c.retry, c.connectTimeoutMs]);
+    expect(cs).toEqual([['10.0.1.7', 2525, 'lb.example', 2, 5000], ['10.0.1.1', 25, 'lb.example', 2, 9000], ['10.0.1.1', 587, 'smtpchecker.keepalived.org', 1, 5000]]);
+    expect(r.diagnostics.map((d) => d.message)).toContain('The SMTP_CHECK host block is deprecated. Please define additional checkers.');
   });
 
   it('unknown top-level and global_defs keywords are warnings; --strict makes them errors', () => {
