@@ -77,10 +77,14 @@ export class HealthChecker {
     return i === undefined ? !c.alpha : this.states[i].isUp;
   };
 
-  /** The weight a misc_dynamic checker set, or null. */
-  readonly dynamicWeight = (c: RunCheck): number | null => {
+  /** What a checker does to its real server's weight (misc_dynamic sets it, FILE_CHECK adds to it), or null. */
+  readonly checkerWeight = (c: RunCheck): { set: number } | { add: number } | null => {
     const i = this.index.get(checkKey(c));
-    return i === undefined ? null : this.states[i].dynamicWeight ?? null;
+    if (i === undefined) return null;
+    const s = this.states[i];
+    if (s.dynamicWeight !== undefined && s.dynamicWeight !== null) return { set: s.dynamicWeight };
+    if (s.fileOffset) return { add: s.fileOffset };
+    return null;
   };
 
   /** Every target's state by key, to hand to the next engine on reload. */

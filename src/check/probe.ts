@@ -18,6 +18,8 @@ export interface ProbeOutcome {
   signal?: number;
   /** MISC_CHECK: killed at misc_timeout. */
   timedOut?: boolean;
+  /** FILE_CHECK: the number in the tracked file. */
+  fileValue?: number;
 }
 
 export const SUCCESS: ProbeOutcome = Object.freeze({ result: 'success' }) as ProbeOutcome;

@@ -3,7 +3,7 @@
  * state (HTTP_GET checks the url the state points at) and gets a ProbeOutcome back.
  */
 import { readFileSync } from 'node:fs';
-import type { SslConfig } from '../config/model';
+import type { SslConfig, TrackFile } from '../config/model';
 import { scriptInsecurity } from '../daemon/notify';
 import { compileRegex, httpGet, judgeResponse } from './http-get';
 import type { TlsSettings } from './http-get';
@@ -16,6 +16,7 @@ import { dnsProbe } from './dns-probe';
 import { udpProbe } from './udp-probe';
 import { Pinger } from './ping-probe';
 import { smtpProbe } from './smtp-probe';
+import { FileWatcher, initTrackFile } from './file-probe';
 
 export interface Prober {
   probe(target: CheckTarget, state: CheckerState): Promise<ProbeOutcome>;
@@ -29,6 +30,8 @@ export interface ProberOptions {
   enableScriptSecurity?: boolean;
   /** global_defs script_user: MISC_CHECK's default user. */
   scriptUser?: string | null;
+  /** track_file blocks: init_file is applied when the prober is made. */
+  trackFiles?: readonly TrackFile[];
 }
 
 /** Reads the SSL block's files once; a missing file is an error keepalived reports the same way. */
@@ -53,8 +56,16 @@ export function checkProber(opts: ProberOptions = {}): Prober {
   const tls = tlsSettings(opts.ssl);
   const regexes = new Map<string, RegExp | null>();
   const pinger = new Pinger();
+  const files = new FileWatcher();
+  const inited = new Set<string>();
+  for (const t of opts.trackFiles ?? []) {
+    if (t.init && !inited.has(t.path)) {
+      inited.add(t.path);
+      try { initTrackFile(t.path, t.init); } catch { /* keepalived: "Unable to initialise track file" — the value reads as 0 */ }
+    }
+  }
   return {
-    close: () => pinger.close(),
+    close: () => { pinger.close(); files.close(); },
     async probe(t: CheckTarget, state: CheckerState): Promise<ProbeOutcome> {
       const c = t.check;
       switch (c.kind) {
@@ -63,6 +74,7 @@ export function checkProber(opts: ProberOptions = {}): Prober {
         case 'UDP_CHECK': return udpProbe(c);
         case 'PING_CHECK': return pinger.probe(c);
         case 'SMTP_CHECK': return smtpProbe(c);
+        case 'FILE_CHECK': return files.probe(c, state.fileValue);
         case 'HTTP_GET': case 'SSL_GET': {
           const i = state.urlIt ?? 0;
           const url = c.urls[Math.min(i, c.urls.length - 1)];

@@ -36,6 +36,9 @@ export interface CheckerState {
   /** MISC_CHECK: last exit status and the misc_dynamic weight (misc-retry.ts). */
   lastExitCode?: number;
   dynamicWeight?: number | null;
+  /** FILE_CHECK: the file's last value and what it adds to the real server's weight (file-rule.ts). */
+  fileValue?: number;
+  fileOffset?: number;
 }
 
 export type { ProbeResult } from './probe';

@@ -11,6 +11,8 @@ import type { MiscState } from './misc-retry';
 import type { ProbeOutcome } from './probe';
 import { onDnsResult } from './dns-retry';
 import { onSmtpResult } from './smtp-retry';
+import { onFileValue } from './file-rule';
+import { readTrackFile } from './file-probe';
 import { initialCheckerState, onProbeResult } from './retry';
 import type { CheckerState } from './retry';
 import type { CheckTarget } from './targets';
@@ -45,6 +47,11 @@ export function initialState(c: RunCheck): CheckerState {
   switch (c.kind) {
     case 'HTTP_GET': case 'SSL_GET': return initialHttpState(c);
     case 'MISC_CHECK': return initialMiscState(c);
+    case 'FILE_CHECK': {
+      // keepalived reads tracked files before the first pool is built (set_track_file_checkers_down).
+      const v = readTrackFile(c.path) ?? 0;
+      return onFileValue({ isUp: true, hasRun: false, retryIt: 0 }, v, c).state;
+    }
     default: return initialCheckerState(c);
   }
 }
@@ -63,6 +70,13 @@ export function settle(t: CheckTarget, s: CheckerState, o: ProbeOutcome, started
       else if (step.log === 'failed') lines.push(`${w.check} on service ${t.name} failed.`);
       else if (step.log === 'failed-after-retries') lines.push(`${w.check} on service ${w.after(t)} failed after ${c.retry} retries.`);
       return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
+    }
+    case 'FILE_CHECK': {
+      if (o.result !== 'success' || o.fileValue === undefined) {
+        return { state: s, nextAt: now, lines: o.reason ? [o.reason] : [], changed: false, weightChanged: false };
+      }
+      const step = onFileValue(s, o.fileValue, c);
+      return { state: step.state, nextAt: now, lines: [], changed: step.changed, weightChanged: step.weightChanged };
     }
     case 'SMTP_CHECK': {
       const step = onSmtpResult(s, o.result === 'success' ? null : o.reason ?? 'Unknown connection error', c);

@@ -19,7 +19,7 @@ export interface CheckTarget {
 }
 
 /** The checker kinds halo runs; the others do not vote on a real server's health. */
-export const RUN_KINDS = new Set<string>(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'SMTP_CHECK']);
+export const RUN_KINDS = new Set<string>(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'SMTP_CHECK', 'FILE_CHECK']);
 
 export function isRunCheck(c: { kind: string }): c is RunCheck {
   return RUN_KINDS.has(c.kind);

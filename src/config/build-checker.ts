@@ -7,8 +7,8 @@
 import type { BuildContext } from './context';
 import { splitCommand } from './context';
 import type {
-  CheckCommon, Checker, ConnOpts, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, RealServer, SmtpCheck, SslConfig, TcpCheck,
-  UdpCheck, UnsupportedCheck,
+  CheckCommon, Checker, ConnOpts, DnsCheck, FileCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, RealServer, SmtpCheck, SslConfig,
+  TcpCheck, TrackFile, UdpCheck, UnsupportedCheck,
 } from './model';
 import type { Statement } from './parse';
 
@@ -54,6 +54,8 @@ export interface CheckerParent {
   vsDelayLoopMs: number;
   /** global_defs checker_log_all_failures. */
   logAllFailures: boolean;
+  /** The track_file blocks read so far (keepalived needs them defined before FILE_CHECK uses them). */
+  trackFiles?: readonly TrackFile[];
 }
 
 /** The checker keywords a real_server block dispatches here. */
@@ -88,6 +90,7 @@ function buildOneChecker(ctx: BuildContext, s: Statement, parent: CheckerParent)
     case 'DNS_CHECK': return buildDnsCheck(ctx, s, parent);
     case 'UDP_CHECK': return buildUdpCheck(ctx, s, parent);
     case 'PING_CHECK': return buildPingCheck(ctx, s, parent);
+    case 'FILE_CHECK': return buildFileCheck(ctx, s, parent);
     default: return buildUnsupportedCheck(ctx, s);
   }
 }
@@ -518,6 +521,72 @@ function buildSmtpChecks(ctx: BuildContext, s: Statement, parent: CheckerParent)
     out.push(c);
   }
   return out;
+}
+
+function buildFileCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): FileCheck | null {
+  let file: TrackFile | null = null;
+  let weight: number | null = null;
+  let reverse = false;
+  for (const b of s.block ?? []) {
+    ctx.checkBlock(b);
+    if (b.keyword.value === 'track_file') {
+      const w = ctx.arg(b, 0, 'a track_file name');
+      if (!w) continue;
+      file = parent.trackFiles?.find((t) => t.name === w.value) ?? null;
+      if (!file) ctx.error(w, `track_file ${w.value} not found`);
+    } else if (b.keyword.value === 'weight') {
+      weight = ctx.int(b, -0x7fffffff, 0x7fffffff);
+      const opt = b.args[1]?.value;
+      if (opt === 'reverse') reverse = true;
+      else if (opt !== undefined && opt !== 'noreverse') ctx.warn(b.args[1], `unknown track file weight option ${opt} - ignoring`);
+    } else ctx.unknown(b, 'FILE_CHECK');
+  }
+  if (!file) {
+    ctx.warn(s.keyword, 'FILE_CHECK has no track_file specified - ignoring');
+    return null;
+  }
+  return {
+    kind: 'FILE_CHECK', trackFile: file.name, path: file.path, weight: weight ?? file.weight, reverse: weight === null ? file.reverse : reverse,
+    ...common(ctx, s, parent), alpha: false, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, delayLoopMs: 0,
+  };
+}
+
+/** Top-level `track_file NAME { … }` (and the deprecated `vrrp_track_file`), trackers/track_file.c. */
+export function buildTrackFile(ctx: BuildContext, s: Statement): TrackFile | null {
+  const name = ctx.arg(s, 0, 'a name');
+  const block = ctx.needBlock(s);
+  if (!name || !block) return null;
+  if (s.keyword.value === 'vrrp_track_file') ctx.warn(s.keyword, '"vrrp_track_file" is deprecated, please use "track_file"');
+  const t: TrackFile = { name: name.value, path: '', weight: 1, reverse: false, init: null, location: ctx.loc(s.keyword) };
+  for (const b of block) {
+    ctx.checkBlock(b);
+    switch (b.keyword.value) {
+      case 'file': t.path = ctx.str(b) ?? t.path; break;
+      case 'weight': {
+        t.weight = ctx.int(b, -254, 254) ?? 1;
+        const opt = b.args[1]?.value;
+        if (opt === 'reverse') t.reverse = true;
+        else if (opt !== undefined) ctx.warn(b.args[1], `track_file ${t.name} unknown weight option ${opt}`);
+        break;
+      }
+      case 'init_file': {
+        const init = { value: 0, overwrite: false };
+        for (const w of b.args) {
+          if (/^-?\d+$/.test(w.value)) init.value = Number(w.value);
+          else if (w.value === 'overwrite') init.overwrite = true;
+          else ctx.warn(w, `Unknown track file init option ${w.value}`);
+        }
+        t.init = init;
+        break;
+      }
+      default: ctx.unknown(b, `track_file ${t.name}`);
+    }
+  }
+  if (!t.path) {
+    ctx.warn(s.keyword, `No file set for track_file ${t.name} - ignoring`);
+    return null;
+  }
+  return t;
 }
 
 function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedCheck {

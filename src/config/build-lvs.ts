@@ -9,7 +9,7 @@ import {
 } from './build-checker';
 import type { CheckTiming } from './build-checker';
 import type {
-  LvsMethod, LvsScheduler, Protocol, RealServer, VirtualServer,
+  LvsMethod, LvsScheduler, Protocol, RealServer, TrackFile, VirtualServer,
   VirtualServerGroup, VirtualServerGroupEntry, VirtualServerKey,
 } from './model';
 import type { Statement, Word } from './parse';
@@ -40,7 +40,7 @@ export interface VirtualServerDraft {
   groupWord: Word | null;
 }
 
-export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServerDraft | null {
+export function buildVirtualServer(ctx: BuildContext, s: Statement, trackFiles: readonly TrackFile[] = []): VirtualServerDraft | null {
   const block = ctx.needBlock(s);
   const first = ctx.arg(s, 0, 'IP PORT, fwmark N or group NAME');
   if (!first || !block) return null;
@@ -150,7 +150,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement): VirtualServ
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   for (const r of rsStatements) {
-    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight, vsVirtualhost);
+    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight, vsVirtualhost, trackFiles);
     if (rs) vs.realServers.push(rs);
   }
   if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
@@ -243,7 +243,7 @@ function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean
 
 function buildRealServer(
   ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number,
-  vsVirtualhost: string | null,
+  vsVirtualhost: string | null, trackFiles: readonly TrackFile[],
 ): RealServer | null {
   const addrWord = ctx.arg(s, 0, 'IP [PORT]');
   const block = s.block ?? [];
@@ -295,7 +295,7 @@ function buildRealServer(
   };
   const parent = {
     rs, timing: inherited, virtualhost: rsVirtualhost ?? vsVirtualhost, vsDelayLoopMs: vsTiming.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
-    logAllFailures: false,
+    logAllFailures: false, trackFiles,
   };
   for (const c of checkerStatements) {
     rs.checkers.push(...buildChecker(ctx, c, parent));

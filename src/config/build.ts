@@ -4,17 +4,17 @@
  * checked once everything is read, so every problem is reported, each at its own place.
  */
 import { buildGlobalDefs, buildVrrpScript, defaultGlobalDefs } from './build-global';
-import { buildSsl } from './build-checker';
+import { buildSsl, buildTrackFile } from './build-checker';
 import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from './build-lvs';
 import { buildInstance, buildSyncGroup, finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
 import { BuildContext } from './context';
-import type { Diagnostic, Model, SslConfig, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
+import type { Diagnostic, Model, SslConfig, TrackFile, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
 
 /** Top-level blocks keepalived knows that halo does not implement: warned, then skipped. */
 const UNSUPPORTED_TOP = new Set([
-  'static_ipaddress', 'static_routes', 'static_rules', 'vrrp_track_file', 'track_file', 'vrrp_track_process',
+  'static_ipaddress', 'static_routes', 'static_rules', 'vrrp_track_process',
   'track_process', 'bfd_instance', 'linkbeat_interfaces', 'garp_group', 'net_namespace',
 ]);
 
@@ -27,6 +27,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const vsDrafts: VirtualServerDraft[] = [];
   const groups: VirtualServerGroup[] = [];
   let ssl: SslConfig | null = null;
+  const trackFiles: TrackFile[] = [];
 
   for (const s of statements) {
     switch (s.keyword.value) {
@@ -34,9 +35,10 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       case 'vrrp_script': { const v = buildVrrpScript(ctx, s); if (v) scripts.push(v); break; }
       case 'vrrp_sync_group': { const g = buildSyncGroup(ctx, s); if (g) syncDrafts.push(g); break; }
       case 'vrrp_instance': { const d = buildInstance(ctx, s); if (d) instanceDrafts.push(d); break; }
-      case 'virtual_server': { const v = buildVirtualServer(ctx, s); if (v) vsDrafts.push(v); break; }
+      case 'virtual_server': { const v = buildVirtualServer(ctx, s, trackFiles); if (v) vsDrafts.push(v); break; }
       case 'virtual_server_group': { const g = buildVirtualServerGroup(ctx, s); if (g) groups.push(g); break; }
       case 'SSL': ssl = buildSsl(ctx, s) ?? ssl; break;
+      case 'track_file': case 'vrrp_track_file': { const t = buildTrackFile(ctx, s); if (t) trackFiles.push(t); break; }
       default:
         if (UNSUPPORTED_TOP.has(s.keyword.value)) ctx.warn(s.keyword, `'${s.keyword.value}' is not supported yet; ignored`);
         else ctx.warn(s.keyword, `unknown keyword '${s.keyword.value}'`);
@@ -160,6 +162,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       virtualServerGroups: groups,
       virtualServers,
       ssl,
+      trackFiles,
     },
     diagnostics: ctx.diagnostics,
   };

@@ -280,16 +280,40 @@ export interface SmtpCheck extends CheckCommon, ConnOpts {
   heloName: string;
 }
 
+/** Top-level `track_file NAME { file PATH  weight W [reverse]  init_file [V] [overwrite] }`. */
+export interface TrackFile {
+  name: string;
+  path: string;
+  weight: number; // 1
+  reverse: boolean;
+  /** init_file: create the file with this value when missing (overwrite: always). */
+  init: { value: number; overwrite: boolean } | null;
+  location: SourceLocation;
+}
+
+/**
+ * FILE_CHECK { track_file NAME [weight W [reverse]] } (check_file.c): the file's number × weight
+ * (negated with reverse) moves the real server's weight; INT_MIN (weight 0: any non-zero value)
+ * is a fault. Not scheduled: the file is watched.
+ */
+export interface FileCheck extends CheckCommon {
+  kind: 'FILE_CHECK';
+  trackFile: string;
+  path: string;
+  weight: number;
+  reverse: boolean;
+}
+
 /** A checker halo parses but does not run yet ("not supported yet" warning). */
 export interface UnsupportedCheck {
-  kind: 'FILE_CHECK' | 'BFD_CHECK';
+  kind: 'BFD_CHECK';
   /** The block's keywords, as written, so nothing is silently dropped. */
   settings: Record<string, string[]>;
   location: SourceLocation;
 }
 
 /** The checkers halo runs. */
-export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck | SmtpCheck;
+export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck | SmtpCheck | FileCheck;
 export type Checker = RunCheck | UnsupportedCheck;
 
 /** Global `SSL { password ca certificate key }` for SSL_GET (check_parser.c). */
@@ -373,6 +397,8 @@ export interface Model {
   virtualServers: VirtualServer[];
   /** The global SSL block; null = keepalived's auto-generated context (no client certificate, no verification). */
   ssl: SslConfig | null;
+  /** Top-level track_file blocks (FILE_CHECK reads them). */
+  trackFiles: TrackFile[];
 }
 
 export interface Diagnostic {

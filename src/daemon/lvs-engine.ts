@@ -70,7 +70,7 @@ export class KernelLvsEngine implements LvsEngine {
 
   private prober(m: Model): Prober {
     return this.deps.prober ?? checkProber({
-      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser,
+      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser, trackFiles: m.trackFiles,
     });
   }
 
@@ -102,10 +102,10 @@ export class KernelLvsEngine implements LvsEngine {
   /** update_svr_wgt's line when a misc_dynamic checker moved a real server's weight. */
   private logWeightChanges(t: CheckTarget, seen: Map<string, number | null>): void {
     const checker = this.checker;
-    if (!checker || t.check.kind !== 'MISC_CHECK' || !t.check.dynamic) return;
+    if (!checker || !(t.check.kind === 'FILE_CHECK' || (t.check.kind === 'MISC_CHECK' && t.check.dynamic))) return;
     for (const { vs, rs } of t.users) {
       const key = `${t.key}>${vs.location.line}:${rs.address}:${rs.port}`;
-      const now = effectiveWeight(rs, checker.dynamicWeight);
+      const now = effectiveWeight(rs, checker.checkerWeight);
       const before = seen.get(key) ?? rs.weight;
       seen.set(key, now);
       if (now === before) continue;
@@ -127,7 +127,7 @@ export class KernelLvsEngine implements LvsEngine {
       table: this.table,
       input: this.input(this.model),
       checkerUp: (c: RunCheck) => this.checker!.checkerUp(c),
-      checkerWeight: (c: RunCheck) => this.checker!.dynamicWeight(c),
+      checkerWeight: (c: RunCheck) => this.checker!.checkerWeight(c),
       lvsFlush: this.model.globalDefs.lvsFlush,
       log: (line) => log.info(line),
       notify: (argv) => this.deps.notify.run(argv),

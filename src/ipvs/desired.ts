@@ -67,20 +67,21 @@ export type CheckerUp = (check: RunCheck, rs: RealServer, vs: VirtualServer) => 
 
 export const initialCheckerUp: CheckerUp = (check) => !check.alpha;
 
-/** The weight a misc_dynamic checker set (its exit status − 2), or null for the configured weight. */
-export type CheckerWeight = (check: RunCheck) => number | null;
-
 /**
- * keepalived's effective_weight: the configured weight plus what each misc_dynamic checker
- * moved it by (cur_weight), clamped to IPVS's range.
+ * What a checker does to its real server's weight (keepalived's cur_weight): misc_dynamic sets
+ * it (`set`: exit status − 2), FILE_CHECK adds to it (`add`: value × weight); null = nothing.
  */
+export type CheckerWeight = (check: RunCheck) => { set: number } | { add: number } | null;
+
+/** keepalived's effective_weight through real_weight(): configured weight + every checker's cur_weight, clamped to 0..INT32_MAX. */
 export function effectiveWeight(rs: RealServer, checkerWeight: CheckerWeight | undefined): number {
   if (!checkerWeight) return rs.weight;
   let w = rs.weight;
   for (const c of rs.checkers) {
     if (!isRunCheck(c)) continue;
     const d = checkerWeight(c);
-    if (d !== null) w += d - rs.weight;
+    if (d === null) continue;
+    w += 'set' in d ? d.set - rs.weight : d.add;
   }
   return Math.max(0, Math.min(w, 0x7fffffff));
 }

@@ -121,7 +121,7 @@ describe('the MISC_CHECK probe with real scripts', () => {
     const hc = new HealthChecker({ targets: collectTargets([vs], []), prober: checkProber(), log: (l) => lines.push(l), onChange: () => { changes++; } });
     expect(initialState(check)).toMatchObject({ isUp: true, dynamicWeight: null });
     hc.start();
-    const weight = () => buildDesired({ virtualServers: [vs], virtualServerGroups: [] }, hc.checkerUp, null, hc.dynamicWeight).services[0].destinations.map((d) => d.weight);
+    const weight = () => buildDesired({ virtualServers: [vs], virtualServerGroups: [] }, hc.checkerUp, null, hc.checkerWeight).services[0].destinations.map((d) => d.weight);
     const until = async (f: () => boolean) => { for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 25)); };
     await until(() => changes >= 1);
     expect(weight()).toEqual([10]);

@@ -92,7 +92,7 @@ describe('errors and warnings name their place', () => {
     ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: error: connect_port port: '0x50' is not an integer"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: error: connect_timeout: '-1' is not a number of seconds"],
-    ['real_server 10.0.1.1 80 {\n FILE_CHECK {\n  track_file x\n }\n}', '3:2: warning: FILE_CHECK is not supported yet: parsed, but this real server is not health-checked by it'],
+    ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', '3:2: warning: BFD_CHECK is not supported yet: parsed, but this real server is not health-checked by it'],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: TCP_CHECK: 'bind_if' is not implemented yet (SO_BINDTODEVICE on checker sockets)"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   digest 12ab\n  }\n }\n}', "6:11: error: digest '12ab' character length should be 32 rather than 4"],

@@ -211,7 +211,7 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
   });
 
   test('checkers halo does not run do not vote', () => {
-    const rs = realServer('10.0.100.2', 80, { checkers: [{ kind: 'FILE_CHECK', settings: {}, location: { file: 'x', line: 1, col: 1 } }] });
+    const rs = realServer('10.0.100.2', 80, { checkers: [{ kind: 'BFD_CHECK', settings: {}, location: { file: 'x', line: 1, col: 1 } }] });
     expect(weights(build([virtualServer({ realServers: [rs] })], initialCheckerUp))).toEqual({ '10.0.100.2:80': 1 });
   });
 });

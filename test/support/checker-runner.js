@@ -23,7 +23,7 @@ if (!r.model) {
 const m = r.model;
 const hc = new HealthChecker({
   targets: collectTargets(m.virtualServers, m.virtualServerGroups),
-  prober: checkProber({ ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser }),
+  prober: checkProber({ ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser, trackFiles: m.trackFiles }),
   log: (l) => process.stdout.write(`${l}\n`),
   onChange: (t, up) => process.stdout.write(`STATE ${t.name} ${up ? 'up' : 'down'}\n`),
 });
