@@ -23,7 +23,7 @@ import { regexFlags } from '../config/build-checker';
 import { armDeadline } from './deadline';
 import type { Deadline, Expiry } from './deadline';
 import type { ProbeOutcome } from './probe';
-import { connectOptions } from './tcp-probe';
+import { checkerSocket, connectOptions } from './tcp-probe';
 
 /** keepalived's MAX_BUFFER_LENGTH: the response header must fit in it (one byte kept for '\0'). */
 export const MAX_BUFFER_LENGTH = 4096;
@@ -43,6 +43,8 @@ export interface HttpGetRequest {
   connectPort: number;
   bindto: string | null;
   bindPort: number | null;
+  bindIf?: string | null;
+  fwmark?: number | null;
   connectTimeoutMs: number;
   /** The whole exchange is abandoned after this long ("Timeout HTTP read"). */
   responseLimitMs: number;
@@ -164,16 +166,23 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     const hash: Hash | null = req.digest ? createHash('md5') : null;
     const scanner = req.regex ? new RegexScanner(req.regex, req.regexMinOffset, req.regexMaxOffset) : null;
 
-    const base = connectOptions(req);
+    const special = (req.bindIf ?? null) !== null || (req.fwmark ?? null) !== null;
     let sock: net.Socket;
-    if (req.ssl) {
-      const opts: tls.ConnectionOptions = {
-        ...(base as tls.ConnectionOptions), rejectUnauthorized: false, ...(req.tls ?? {}),
-      };
-      if (req.enableSni && req.virtualhost !== null && !net.isIP(req.virtualhost)) opts.servername = req.virtualhost;
-      sock = tls.connect(opts);
-    } else {
-      sock = net.connect(base);
+    try {
+      const raw = special ? checkerSocket(req) : null;
+      if (req.ssl) {
+        const opts: tls.ConnectionOptions = raw
+          ? { socket: raw, rejectUnauthorized: false, ...(req.tls ?? {}) }
+          : { ...(connectOptions(req) as tls.ConnectionOptions), rejectUnauthorized: false, ...(req.tls ?? {}) };
+        if (req.enableSni && req.virtualhost !== null && !net.isIP(req.virtualhost)) opts.servername = req.virtualhost;
+        sock = tls.connect(opts);
+        if (raw) raw.once('connect', () => sock.emit('connect'));
+      } else {
+        sock = raw ?? net.connect(connectOptions(req));
+      }
+    } catch (e) {
+      resolve({ kind: 'error', result: 'failed', reason: `WEB socket bind failed: ${(e as Error).message}` });
+      return;
     }
 
     const finish = (r: HttpGetResult): void => {

@@ -81,7 +81,7 @@ export function checkProber(opts: ProberOptions = {}): Prober {
           const rk = `${t.key}#${i}`;
           if (!regexes.has(rk)) regexes.set(rk, compileRegex(url));
           const r = await httpGet({
-            ssl: c.kind === 'SSL_GET', connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort,
+            ssl: c.kind === 'SSL_GET', connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark,
             connectTimeoutMs: c.connectTimeoutMs, responseLimitMs: c.connectTimeoutMs + Math.max(c.delayLoopMs, c.connectTimeoutMs),
             path: url.path, httpProtocol: c.httpProtocol, virtualhost: url.virtualhost ?? c.virtualhost, enableSni: c.enableSni, tls,
             digest: url.digest !== null, regex: regexes.get(rk) ?? null, regexMinOffset: url.regexMinOffset, regexMaxOffset: url.regexMaxOffset,

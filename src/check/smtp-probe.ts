@@ -10,7 +10,7 @@ import type { SmtpCheck } from '../config/model';
 import { armDeadline } from './deadline';
 import type { Deadline } from './deadline';
 import type { ProbeOutcome } from './probe';
-import { connectOptions } from './tcp-probe';
+import { checkerSocket } from './tcp-probe';
 
 const SMTP_BUFF_MAX = 512;
 
@@ -31,7 +31,13 @@ export function smtpProbe(c: SmtpCheck): Promise<ProbeOutcome> {
     let step: Deadline | null = null;
     let buf = '';
     let state: 'banner' | 'helo' | 'quit' | 'connect' = 'connect';
-    const sock = net.connect(connectOptions(c));
+    let sock: net.Socket;
+    try {
+      sock = checkerSocket(c);
+    } catch (e) {
+      resolve({ result: 'failed', reason: `Error connecting to server ${who}: ${(e as Error).message}` });
+      return;
+    }
     const done = (o: ProbeOutcome): void => {
       if (settled) return;
       settled = true;

@@ -6,6 +6,7 @@
  * stall longer than the timeout gives no verdict.
  */
 import * as net from 'node:net';
+import { haloNative } from '../net/native';
 import { armDeadline } from './deadline';
 import type { ProbeOutcome } from './probe';
 
@@ -16,7 +17,36 @@ export interface ProbeTarget {
   connectPort: number;
   bindto: string | null;
   bindPort: number | null;
+  bindIf?: string | null;
+  fwmark?: number | null;
   connectTimeoutMs: number;
+}
+
+interface TcpHandle {
+  fd: number;
+  bind(address: string, port: number): number;
+  bind6(address: string, port: number, flags: number): number;
+}
+
+/**
+ * A connecting TCP socket for a checker: Node's own connect, or — for bind_if / fwmark, which
+ * Node cannot set — a TCP handle bound first (bindto:bind_port or the wildcard), its options
+ * set on the descriptor (native addon), then connected by Node as usual. Throws on a bind or
+ * setsockopt error, naming it.
+ */
+export function checkerSocket(t: ProbeTarget): net.Socket {
+  if ((t.bindIf ?? null) === null && (t.fwmark ?? null) === null) return net.connect(connectOptions(t));
+  const v6 = t.connectIp.includes(':');
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const { TCP, constants } = (process as any).binding('tcp_wrap') as { TCP: new (type: number) => TcpHandle; constants: { SOCKET: number } };
+  const h = new TCP(constants.SOCKET);
+  const addr = t.bindto ?? (v6 ? '::' : '0.0.0.0');
+  const err = v6 ? h.bind6(addr, t.bindPort ?? 0, 0) : h.bind(addr, t.bindPort ?? 0);
+  if (err) throw new Error(`bind ${addr}:${t.bindPort ?? 0}: error ${err}`);
+  haloNative().setCheckerSocketOptions(h.fd, t.fwmark ?? null, t.bindIf ?? null);
+  // manualStart: reading starts once connected (an unconnected handle would report ENOTCONN).
+  const sock = new net.Socket({ handle: h, manualStart: true } as net.SocketConstructorOpts);
+  return sock.connect({ host: t.connectIp, port: t.connectPort });
 }
 
 /** Socket options for a checker's connection (bindto, bind_port). */
@@ -33,7 +63,13 @@ export function connectOptions(t: ProbeTarget): net.NetConnectOpts {
 export function tcpProbe(t: ProbeTarget): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     let settled = false;
-    const sock = net.connect(connectOptions(t));
+    let sock: net.Socket;
+    try {
+      sock = checkerSocket(t);
+    } catch (e) {
+      resolve({ result: 'failed', reason: `TCP socket bind failed: ${(e as Error).message}` });
+      return;
+    }
     const done = (r: ProbeOutcome) => {
       if (settled) return;
       settled = true;

@@ -125,6 +125,9 @@ function commonKeyword(ctx: BuildContext, b: Statement, c: CheckCommon): boolean
   }
 }
 
+/** Checkers on datagram/raw sockets, where halo cannot set SO_MARK / SO_BINDTODEVICE yet. */
+const DGRAM_KINDS = new Set(['DNS_CHECK', 'UDP_CHECK', 'PING_CHECK']);
+
 /** connect_ip, connect_port, bindto, bind_port, bind_if, fwmark; true when `b` was one. */
 function connKeyword(ctx: BuildContext, b: Statement, c: ConnOpts & object, kind: string): boolean {
   switch (b.keyword.value) {
@@ -140,13 +143,17 @@ function connKeyword(ctx: BuildContext, b: Statement, c: ConnOpts & object, kind
     }
     case 'bindto': c.bindto = ctx.address(b)?.address ?? null; return true;
     case 'bind_port': { const w = ctx.arg(b, 0, 'a port'); c.bindPort = w ? ctx.port(w, 'bind_port') : null; return true; }
-    case 'bind_if':
-      c.bindIf = ctx.str(b);
-      ctx.error(b.keyword, `${kind}: 'bind_if' is not implemented yet (SO_BINDTODEVICE on checker sockets)`);
+    case 'bind_if': {
+      const w = ctx.arg(b, 0, 'an interface name');
+      if (!w) return true;
+      if (w.value.length > 15) ctx.warn(w, `Interface name ${w.value} is too long - ignoring`);
+      else c.bindIf = w.value;
+      if (DGRAM_KINDS.has(kind)) ctx.error(b.keyword, `${kind}: 'bind_if' is not implemented yet for UDP/ICMP checkers (SO_BINDTODEVICE)`);
       return true;
+    }
     case 'fwmark':
       c.fwmark = ctx.int(b, 0, 0xffffffff);
-      ctx.error(b.keyword, `${kind}: 'fwmark' is not implemented yet (SO_MARK on checker sockets)`);
+      if (DGRAM_KINDS.has(kind)) ctx.error(b.keyword, `${kind}: 'fwmark' is not implemented yet for UDP/ICMP checkers (SO_MARK)`);
       return true;
     default: return false;
   }

@@ -5,7 +5,7 @@
  * stopped by PID; everything it writes lives in its own directory.
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from './netns';
 import { waitFor } from './netns';
@@ -20,6 +20,11 @@ export class NginxServer {
   constructor(private readonly topo: Topology, private readonly host: string, readonly dir: string, private readonly addresses: string[]) {
     this.docroot = join(dir, 'www');
     mkdirSync(this.docroot, { recursive: true });
+    // nginx's workers run unprivileged: the docroot and every directory above it must be searchable.
+    for (let d = this.docroot; d !== '/' && d !== '.'; d = join(d, '..')) {
+      try { chmodSync(d, 0o755); } catch { /* not ours */ }
+      if (d === '/tmp') break;
+    }
     this.certFile = join(dir, 'cert.pem');
     this.keyFile = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', this.keyFile, '-out', this.certFile,

@@ -34,6 +34,7 @@ const SECONDS = Math.min(Number(opt('seconds', 20)), 300);
 const ONLY = opt('only', null);
 const WARMUP_S = 4;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'checkers-bench-http-'));
+fs.chmodSync(tmp, 0o755); // nginx's workers run unprivileged
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Targets: 10.77.X.Y on the web namespace's interface, all served by one nginx on :80. */
@@ -90,6 +91,7 @@ async function measure(topo, kind, accessLog) {
     const rss = rssMb(pidsOf(p));
     const starved = (runDelayMs() - rd0) / wall;
     const d = drift(accessLog, t0 / 1000, (t0 + wall) / 1000);
+    if (d.targets === 0) console.error(`${kind}: no successful checks in the window; its log ends with:\n${fs.readFileSync(p.logFile, 'utf8').slice(-1500)}`);
     return { kind, cpu, rss, ...d, starved, checksPerS: d.requests / (wall / 1000) };
   } finally {
     await stopDirector(p);
