@@ -86,7 +86,7 @@ function checkerLines(d: RunningDirector): string[] {
 }
 
 beforeAll(async () => {
-  topo = new Topology('hck-').build(['br0'], [
+  topo = new Topology('checkers-vm-').build(['br0'], [
     { name: 'web', links: [['br0', `${WEB[0]}/24`]] },
     { name: 'ka', links: [['br0', '10.0.101.2/24']] },
     { name: 'hl', links: [['br0', '10.0.101.3/24']] },

@@ -38,7 +38,7 @@ function conf(): string {
 }
 
 beforeAll(async () => {
-  topo = new Topology('hco-').build(['br0'], [
+  topo = new Topology('checkers-conn-').build(['br0'], [
     { name: 'srv', links: [['br0', `${SRV}/24`]] },
     { name: 'lb', links: [['br0', '10.0.105.2/32']] },
   ]);

@@ -75,7 +75,7 @@ async function stopUdp(): Promise<void> {
 }
 
 beforeAll(async () => {
-  topo = new Topology('hcd-').build(['br0'], [
+  topo = new Topology('checkers-dns-').build(['br0'], [
     { name: 'srv', links: [['br0', `${SRV}/24`]] },
     { name: 'lb', links: [['br0', '10.0.103.2/24']] },
   ]);

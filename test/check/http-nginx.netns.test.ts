@@ -51,7 +51,7 @@ async function expectState(port: number, want: 'up' | 'down', what: string): Pro
 }
 
 beforeAll(async () => {
-  topo = new Topology('hcn-').build(['br0'], [
+  topo = new Topology('checkers-nginx-').build(['br0'], [
     { name: 'web', links: [['br0', `${WEB}/24`]] },
     { name: 'lb', links: [['br0', '10.0.102.2/24']] },
   ]);

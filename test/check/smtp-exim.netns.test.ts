@@ -52,7 +52,7 @@ async function expectState(name: string, want: 'up' | 'down', what: string): Pro
 }
 
 beforeAll(async () => {
-  topo = new Topology('hcs-').build(['br0'], [
+  topo = new Topology('checkers-smtp-').build(['br0'], [
     { name: 'mx', links: [['br0', `${MX}/24`]] },
     { name: 'lb', links: [['br0', '10.0.104.2/24']] },
   ]);

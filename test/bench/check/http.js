@@ -32,7 +32,7 @@ const opt = (name, def) => {
 const TARGETS = Math.min(Number(opt('targets', 1000)), 10000);
 const SECONDS = Math.min(Number(opt('seconds', 20)), 300);
 const ONLY = opt('only', null);
-const WARMUP_S = 4;
+const WARMUP_S = 3;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'checkers-bench-http-'));
 fs.chmodSync(tmp, 0o755); // nginx's workers run unprivileged
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -80,6 +80,12 @@ async function measure(topo, kind, accessLog) {
   execFileSync('kill', ['-USR1', fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8').trim()]); // reopen the log
   const p = startDirector(topo, tmp, kind === 'halo' ? 'hl' : 'ka', kind, conf(), ['-C']);
   try {
+    // Started = one full round of checks seen by nginx (startup, IPVS programming and warmup done), then WARMUP_S more.
+    const t00 = Date.now();
+    const rounds = () => fs.readFileSync(accessLog, 'utf8').split('\n').length - 1;
+    const up = await waitFor(() => rounds() >= TARGETS, 120_000, 200);
+    const startupMs = Date.now() - t00;
+    if (!up) console.error(`${kind}: not one round of checks within 120 s (${rounds()} requests)`);
     await sleep(WARMUP_S * 1000);
     const pids = pidsOf(p);
     const c0 = cpuTicks(pids);
@@ -92,14 +98,14 @@ async function measure(topo, kind, accessLog) {
     const starved = (runDelayMs() - rd0) / wall;
     const d = drift(accessLog, t0 / 1000, (t0 + wall) / 1000);
     if (d.targets === 0) console.error(`${kind}: no successful checks in the window; its log ends with:\n${fs.readFileSync(p.logFile, 'utf8').slice(-1500)}`);
-    return { kind, cpu, rss, ...d, starved, checksPerS: d.requests / (wall / 1000) };
+    return { kind, cpu, rss, ...d, starved, startupMs, checksPerS: d.requests / (wall / 1000) };
   } finally {
     await stopDirector(p);
   }
 }
 
 async function main() {
-  const topo = new Topology('hbh-').build(['br0'], [
+  const topo = new Topology('checkers-bench-').build(['br0'], [
     { name: 'web', links: [['br0', '10.77.255.1/16']] },
     { name: 'hl', links: [['br0', '10.77.255.2/16']] },
     { name: 'ka', links: [['br0', '10.77.255.3/16']] },
@@ -130,7 +136,7 @@ async function main() {
       const verdict = r.starved > 0.1 ? ' (inconclusive: the host was short of CPU)' : '';
       console.log(`  ${r.kind.padEnd(10)} checks ${r.checksPerS.toFixed(0)}/s on ${r.targets} targets, CPU ${(r.cpu * 100).toFixed(1)}% of a core, `
         + `${r.checksPerS ? ((r.cpu * 1000) / r.checksPerS).toFixed(3) : 'NaN'} ms CPU per check, RSS ${r.rss.toFixed(1)} MB, `
-        + `start drift p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms${verdict}`);
+        + `start drift p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms (first round after ${(r.startupMs / 1000).toFixed(1)} s)${verdict}`);
     }
     if (results.length === 2) {
       const [h, k] = results;
