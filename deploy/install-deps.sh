@@ -14,10 +14,11 @@ runtime_pkgs=(iproute2 kmod make g++ python3)
 # lab: `halo lab` — the thesis cluster's DNS servers and client tools, and the QEMU VM harness
 # (deploy/vm) that boots Debian's kernel where the running one has no IPVS.
 lab_pkgs=(bind9 bind9-dnsutils curl ipvsadm apache2-utils haproxy nginx-light qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
-# test: the reference tools the tests compare against and the wire tools; exim4-daemon-light
-# is the real SMTP server SMTP_CHECK is tested against (run by the test in a namespace, never as
-# a service).
-test_pkgs=(keepalived tcpdump tshark bc exim4-daemon-light)
+# test: the reference tools the tests compare against, the wire tools, a headless browser
+# that renders the drill report (test/lab/report-render.test.ts), and exim4-daemon-light, the
+# real SMTP server SMTP_CHECK is tested against (run by the test in a namespace, never as a
+# service).
+test_pkgs=(keepalived tcpdump tshark bc chromium exim4-daemon-light)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in

@@ -1,24 +1,37 @@
 /**
- * `halo check -f FILE [--strict] [--dump]`: validate a keepalived.conf.
- * Exit 0 valid (warnings on stderr), 1 invalid, 2 usage error or unreadable file.
+ * `halo check -f FILE [--strict] [--allow-unimplemented] [--dump]`: validate a keepalived.conf.
+ * Exit 0 valid (warnings on stderr), 1 invalid (including any use of a feature halo does not
+ * implement, unless --allow-unimplemented), 2 usage error or unreadable file.
+ * `halo check --keywords [--json|--markdown]`: the keyword registry with halo's status of each.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
 import { summarize } from '../config/summary';
+import { keywordRows, keywordsMarkdown, keywordsText } from '../config/keywords';
 
-const USAGE = 'usage: halo check -f FILE [--strict] [--dump]\n';
+const USAGE = 'usage: halo check -f FILE [-i CONFIG_ID] [-e] [--strict] [--allow-unimplemented] [--dump]\n       halo check --keywords [--json|--markdown]\n';
 
 interface Args {
   file: string;
   strict: boolean;
   dump: boolean;
+  configId?: string;
+  allConfig: boolean;
+  allowUnimplemented: boolean;
 }
 
-function parseArgs(argv: string[]): Args | string {
+type Listing = { keywords: 'text' | 'json' | 'markdown' };
+
+function parseArgs(argv: string[]): Args | Listing | string {
   let file: string | null = null;
   let strict = false;
   let dump = false;
+  let configId: string | undefined;
+  let allConfig = false;
+  let allowUnimplemented = false;
+  let keywords: Listing['keywords'] | null = null;
+  let format: 'json' | 'markdown' | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-f' || a === '--config-file' || a === '--use-file') {
@@ -26,13 +39,28 @@ function parseArgs(argv: string[]): Args | string {
       if (v === undefined) return `option '${a}' needs a file name`;
       file = v;
     } else if (a.startsWith('--config-file=') || a.startsWith('--use-file=')) file = a.slice(a.indexOf('=') + 1);
+    else if (a === '-i' || a === '--config-id') {
+      const v = argv[++i];
+      if (v === undefined) return `option '${a}' needs a config id`;
+      configId = v;
+    } else if (a.startsWith('--config-id=')) configId = a.slice(a.indexOf('=') + 1);
+    else if (a === '-e' || a === '--all-config') allConfig = true;
     else if (a === '--strict') strict = true;
     else if (a === '--dump') dump = true;
+    else if (a === '--allow-unimplemented') allowUnimplemented = true;
+    else if (a === '--keywords') keywords = 'text';
+    else if (a === '--json') format = 'json';
+    else if (a === '--markdown') format = 'markdown';
     else if (a === '-h' || a === '--help') return '';
     else return `unknown option '${a}'`;
   }
+  if (keywords !== null) {
+    if (file !== null) return '--keywords takes no config file';
+    return { keywords: format ?? 'text' };
+  }
+  if (format !== null) return `--${format} goes with --keywords`;
   if (file === null) return 'no config file given (-f FILE)';
-  return { file, strict, dump };
+  return { file, strict, dump, configId, allConfig, allowUnimplemented };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +73,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`halo check: ${args}\n${USAGE}`);
     return 2;
   }
+  if ('keywords' in args) {
+    if (args.keywords === 'json') process.stdout.write(JSON.stringify(keywordRows(), null, 2) + '\n');
+    else process.stdout.write(args.keywords === 'markdown' ? keywordsMarkdown() : keywordsText());
+    return 0;
+  }
   try {
     accessSync(args.file, constants.R_OK);
     if (statSync(args.file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
@@ -53,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`halo check: cannot read ${args.file}: ${code}\n`);
     return 2;
   }
-  const { model, diagnostics } = loadConfig(args.file, { strict: args.strict });
+  const { model, diagnostics } = loadConfig(args.file, { strict: args.strict, configId: args.configId, allConfig: args.allConfig, allowUnimplemented: args.allowUnimplemented });
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (model === null) {
     const errors = diagnostics.filter((d) => d.severity === 'error').length;

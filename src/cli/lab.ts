@@ -7,19 +7,24 @@
  * itself inside the project's QEMU VM (deploy/vm/vmrun.sh, Debian's kernel) and says so.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Cluster } from '../lab/cluster';
-import { Drill, DrillMode, DrillResult, formatDrill } from '../lab/drill';
+import { Drill, DrillMode, DrillResult, formatDrill, formatSpreads, phaseSpreads } from '../lab/drill';
+import { exitStatus } from '../lab/bounds';
+import { renderReport, reportFileName } from '../lab/report';
 import { BenchResult, formatBench, runBench, startProxies } from '../lab/bench';
 import { sideBySide } from '../lab/side-by-side';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
-const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--json FILE]
+const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--max-lag-ms MS] [--attempts N]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up | status | down
-  drill   build the cluster, run the drill(s) under client load, tear it all down
+  drill   build the cluster, run the drill(s) under client load, tear it all down; exit 0 when
+          every phase was measured validly and within its bound, 1 when a phase was beyond its
+          bound or an invariant broke, 3 when a phase stayed inconclusive (the measuring client
+          was stalled beyond --max-lag-ms, default 100, in all --attempts cycles, default 3)
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
   up      build the cluster and leave it running (state in ${LAB_DIR})
   status  both directors' halo status and IPVS table
@@ -35,12 +40,12 @@ function kernelHasIpvs(): boolean {
  * Re-run this very command inside the VM. Its output streams back; the results line the VM
  * prints is turned into the --json file here, since the VM's own files vanish with it.
  */
-function inVm(argv: string[], json: string | null): Promise<number> {
+function inVm(argv: string[], json: string | null, reportDir: string | null, repeat: number): Promise<number> {
   const vmrun = join(ROOT, 'deploy', 'vm', 'vmrun.sh');
   const script = join(ROOT, 'deploy', 'vm', 'in-vm-halo.sh');
   process.stdout.write(`halo lab: this kernel (${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}) has no IPVS; running the lab inside a QEMU VM with Debian's kernel\n`);
   const vmArgs = argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json');
-  const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '2', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? '1500', script, 'lab', ...vmArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '2', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? String(1500 * repeat), script, 'lab', ...vmArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
@@ -51,6 +56,14 @@ function inVm(argv: string[], json: string | null): Promise<number> {
       buf = buf.slice(nl + 1);
       if (line.startsWith(RESULTS_MARK)) {
         if (json) writeFileSync(json, JSON.stringify(JSON.parse(line.slice(RESULTS_MARK.length)), null, 2));
+      } else if (line.startsWith(REPORT_MARK)) {
+        // `HALO_LAB_REPORT NAME BASE64`: the report page, written here since the VM's files vanish
+        const [name, b64] = line.slice(REPORT_MARK.length).split(' ');
+        if (reportDir && /^[\w.-]+$/.test(name)) {
+          mkdirSync(reportDir, { recursive: true });
+          writeFileSync(join(reportDir, name), Buffer.from(b64, 'base64'));
+          process.stdout.write(`halo lab: report ${join(reportDir, name)}\n`);
+        }
       } else process.stdout.write(`${line}\n`);
     }
   });
@@ -58,11 +71,16 @@ function inVm(argv: string[], json: string | null): Promise<number> {
 }
 
 const RESULTS_MARK = 'HALO_LAB_JSON ';
+const REPORT_MARK = 'HALO_LAB_REPORT ';
 
 interface LabArgs {
   cmd: string;
   modes: DrillMode[];
   json: string | null;
+  report: string | null;
+  repeat: number;
+  attempts: number;
+  maxLagMs: number;
   requests: number;
   concurrency: number;
   rounds: number;
@@ -72,6 +90,10 @@ function parse(argv: string[]): LabArgs | string {
   const [cmd, ...rest] = argv;
   let modes: DrillMode[] = ['crash'];
   let json: string | null = null;
+  let report: string | null = null;
+  let repeat = 1;
+  let attempts = 3;
+  let maxLagMs = 100;
   // seed 003 ran ab -n 100000 -c 100; under software emulation (the VM) that takes hours
   const inVmDefaults = !kernelHasIpvs() || !!process.env.HALO_IN_VM;
   let requests = inVmDefaults ? 2000 : 100_000;
@@ -79,11 +101,14 @@ function parse(argv: string[]): LabArgs | string {
   let rounds = 3;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
   for (let i = 0; i < rest.length; i++) {
-    if (['--requests', '--concurrency', '--rounds'].includes(rest[i])) {
+    if (['--requests', '--concurrency', '--rounds', '--repeat', '--attempts', '--max-lag-ms'].includes(rest[i])) {
       const n = count(rest[i + 1]);
       if (n === null) return `${rest[i]} needs a positive number`;
       if (rest[i] === '--requests') requests = n;
       else if (rest[i] === '--concurrency') concurrency = n;
+      else if (rest[i] === '--repeat') repeat = n;
+      else if (rest[i] === '--attempts') attempts = n;
+      else if (rest[i] === '--max-lag-ms') maxLagMs = n;
       else rounds = n;
       i++;
       continue;
@@ -94,10 +119,11 @@ function parse(argv: string[]): LabArgs | string {
       else if (m === 'crash' || m === 'graceful' || m === 'link') modes = [m];
       else return `unknown mode '${m}' (crash|graceful|link|all)`;
     } else if (rest[i] === '--json' && rest[i + 1]) json = resolve(rest[++i]);
+    else if (rest[i] === '--report' && rest[i + 1]) report = resolve(rest[++i]);
     else return `unknown option '${rest[i]}'`;
   }
   if (!['up', 'status', 'drill', 'bench', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
-  return { cmd, modes, json, requests, concurrency, rounds };
+  return { cmd, modes, json, report, repeat, attempts, maxLagMs, requests, concurrency, rounds };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -115,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`halo lab ${p.cmd}: this kernel has no IPVS and a VM does not outlive one command; use 'halo lab drill' or 'halo lab bench'\n`);
       return 1;
     }
-    return inVm(argv, p.json);
+    return inVm(argv, p.json, p.report, p.repeat);
   }
   const cluster = new Cluster(LAB_DIR);
   switch (p.cmd) {
@@ -159,11 +185,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'drill': {
-      const d = new Drill(cluster);
+      const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs });
       const results: DrillResult[] = [];
+      const startedAt = new Date();
       try {
         await d.up();
-        for (const m of p.modes) results.push(await d.run(m));
+        for (let run = 1; run <= p.repeat; run++) for (const m of p.modes) results.push(await d.run(m, run));
         const rs = await d.realServerDrill();
         results[results.length - 1].realServerFailure = rs;
         results[results.length - 1].violations.push(...rs.violations);
@@ -172,9 +199,21 @@ export async function main(argv: string[]): Promise<number> {
         await cluster.down();
       }
       process.stdout.write(formatDrill(results));
+      if (p.repeat > 1) process.stdout.write(formatSpreads(phaseSpreads(results)));
+      const status = exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive.length > 0));
       if (p.json) writeFileSync(p.json, JSON.stringify(results, null, 2));
+      if (p.report) {
+        const name = reportFileName(startedAt);
+        const html = renderReport({ startedAt: startedAt.toISOString(), argv, results, traces: d.traces, timers: d.vrrpTimers(), maxLagMs: p.maxLagMs, exitStatus: status });
+        if (process.env.HALO_IN_VM) process.stdout.write(`${REPORT_MARK}${name} ${Buffer.from(html).toString('base64')}\n`);
+        else {
+          mkdirSync(p.report, { recursive: true });
+          writeFileSync(join(p.report, name), html);
+          process.stdout.write(`halo lab: report ${join(p.report, name)}\n`);
+        }
+      }
       if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(results)}\n`);
-      return results.some((r) => r.violations.length > 0) ? 1 : 0;
+      return status;
     }
   }
   return 2;

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, string> = {
   run: 'run the director daemon (halo run -f FILE)',
   ipvs: 'list the kernel IPVS table as ipvsadm does (halo ipvs -Ln)',
   status: 'show the running daemon\'s VRRP and IPVS state',
+  reload: 'reload the running daemon, or preview what a reload would do (halo reload --plan -f FILE)',
   cleanup: 'remove VIPs and IPVS services a config owns (halo cleanup -f FILE)',
   lab: 'build the thesis cluster in namespaces and run a failover drill',
   genhash: "MD5 digest of a web page for HTTP_GET/SSL_GET, as keepalived's genhash (halo genhash -s IP -p PORT -u URL)",

@@ -9,10 +9,12 @@ import { createAddressManager } from '../net/addresses';
 import { createLinkQuery } from '../net/links';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { createLogger, detectLogFormat } from '../daemon/logger';
-import { parseRunArgs, RUN_USAGE } from '../daemon/options';
+import { loadOptions, parseRunArgs, RUN_USAGE } from '../daemon/options';
 import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
 import { HeldInstance, Supervisor } from '../daemon/supervisor';
 import { main as checkMain } from './check';
+import { loadConfig } from '../config/load';
+import { formatDiagnostic } from '../config/model';
 
 /** What the supervisor does for a dead worker: the priority-0 packets it left, and its VIPs off. */
 async function releaseHeld(held: HeldInstance[]): Promise<void> {
@@ -44,7 +46,35 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const opts = parsed.options;
-  if (opts.configTest) return checkMain(['-f', opts.configFile]);
+  switch (opts.action.kind) {
+    case 'help':
+      process.stdout.write(RUN_USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`halo ${require('../../package.json').version} (keepalived 2.2.7 configuration)\n`);
+      return 0;
+    case 'signum':
+      process.stdout.write(`${opts.action.signal}\n`);
+      return 0;
+    default:
+      break;
+  }
+  if (opts.umask !== null) process.umask(opts.umask);
+  if (opts.configTest) {
+    return checkMain([
+      '-f', opts.configFile, ...(opts.configId !== null ? ['-i', opts.configId] : []), ...(opts.allConfig ? ['-e'] : []),
+      ...(opts.allowUnimplemented ? ['--allow-unimplemented'] : []),
+    ]);
+  }
+  // Refuse before anything starts: every error, and every feature halo does not implement,
+  // is listed with its place (keepalived would act on it; halo must not run as if it did).
+  const loaded = loadConfig(opts.configFile, loadOptions(opts));
+  if (loaded.model === null) {
+    for (const d of loaded.diagnostics) if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
+    const n = loaded.diagnostics.filter((d) => d.severity === 'error').length;
+    process.stderr.write(`halo run: ${opts.configFile}: ${n} error${n === 1 ? '' : 's'}; not starting\n`);
+    return 1;
+  }
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
   const pid = acquirePidFile(opts.pidFile);
   if (!pid.ok) {

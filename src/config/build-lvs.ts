@@ -4,35 +4,50 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
+import { applySection } from './keywords/apply';
+import { REAL_SERVER, VIRTUAL_SERVER } from './keywords/lvs';
+import { buildChecker, followsServerPort } from './build-checker';
 import {
-  CHECKER_KEYWORDS, DEFAULT_DELAY_LOOP_MS, buildChecker, followsServerPort, noTiming, timingKeyword,
-} from './build-checker';
-import type { CheckTiming } from './build-checker';
+  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY, noTiming, type CheckTiming,
+} from './lvs-values';
 import type {
-  LvsMethod, LvsScheduler, Protocol, RealServer, TrackFile, VirtualServer,
+  GlobalDefs, LvsMethod, Protocol, RealServer, TrackFile, VirtualServer,
   VirtualServerGroup, VirtualServerGroupEntry, VirtualServerKey,
 } from './model';
 import type { Statement, Word } from './parse';
 
-export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY } from './build-checker';
-/** IPVS_SVC_PERSISTENT_TIMEOUT: `persistence_timeout` without a value, and port-0 services. */
-export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY };
+export { DEFAULT_PERSISTENCE_TIMEOUT } from './keywords/lvs';
+import { DEFAULT_PERSISTENCE_TIMEOUT } from './keywords/lvs';
 
-const SCHEDULERS = new Set<LvsScheduler>(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
-const METHODS = new Set<LvsMethod>(['NAT', 'DR', 'TUN']);
-const PROTOCOLS = new Set<Protocol>(['TCP', 'UDP', 'SCTP']);
-const IGNORED_VS = new Set(['smtp_alert', 'snmp_name', 'ip_family', 'persistence_engine', 'log_all_failures']);
+/** A virtual_server block while it is read (the keyword table's target). */
+export interface VsDraft {
+  vs: VirtualServer;
+  port: number;
+  timing: CheckTiming;
+  rsStatements: Statement[];
+  protocolSet: boolean;
+  schedSet: boolean;
+  methodSet: boolean;
+  rsWeight: number;
+  /** Scheduler flags that only mean something to sh/mh, checked once the scheduler is known. */
+  hashFlags: Word[];
+  sorryMethod: LvsMethod | null;
+  sorryInhibit: boolean;
+  sorry: { address: string; port: number } | null;
+  /** virtualhost: the Host of HTTP_GET/SSL_GET checks that name none. */
+  virtualhost: string | null;
+}
 
-function lvsMethod(ctx: BuildContext, s: Statement): LvsMethod | null {
-  const w = ctx.arg(s, 0, 'NAT, DR or TUN');
-  if (!w) return null;
-  const m = w.value.toUpperCase() as LvsMethod;
-  if (!METHODS.has(m)) {
-    ctx.error(w, `${s.keyword.value}: unknown forwarding method '${w.value}' (NAT, DR or TUN)`);
-    return null;
-  }
-  if (s.args.length > 1) ctx.warn(s.args[1], `${s.keyword.value}: tunnel options are not supported yet; ignored`);
-  return m;
+/** A real_server block while it is read. */
+export interface RealServerDraft {
+  rs: RealServer;
+  timing: CheckTiming;
+  checkerStatements: Statement[];
+  ownMethod: boolean;
+  smtpAlert: boolean | null;
+  /** virtualhost: the Host of this server's HTTP_GET/SSL_GET checks that name none. */
+  virtualhost: string | null;
 }
 
 export interface VirtualServerDraft {
@@ -40,7 +55,7 @@ export interface VirtualServerDraft {
   groupWord: Word | null;
 }
 
-export function buildVirtualServer(ctx: BuildContext, s: Statement, trackFiles: readonly TrackFile[] = []): VirtualServerDraft | null {
+export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDefs, trackFiles: readonly TrackFile[] = []): VirtualServerDraft | null {
   const block = ctx.needBlock(s);
   const first = ctx.arg(s, 0, 'IP PORT, fwmark N or group NAME');
   if (!first || !block) return null;
@@ -55,13 +70,17 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, trackFiles: 
     groupWord = ctx.arg(s, 1, 'a virtual_server_group name');
     if (groupWord) key = { kind: 'group', group: groupWord.value };
   } else {
-    const a = ctx.addressWord(first, 'virtual_server');
-    const p = s.args[1] ? ctx.port(s.args[1], 'virtual_server') : 0;
-    if (a && p !== null) {
-      family = a.family;
-      vsPort = p;
-      key = { kind: 'addr', protocol: 'TCP', address: a.address, family: a.family, port: p };
+    const a = ctx.addressWord(first, 'virtual_server', true);
+    const pw = s.args[1];
+    const p = pw === undefined ? 0 : /^\d+$/.test(pw.value) && Number(pw.value) <= 65535 ? Number(pw.value) : null;
+    if (!a || p === null) {
+      // keepalived skips the whole block and carries on.
+      ctx.warn(first, `Invalid virtual server IP address/port ${first.value}/${pw?.value ?? ''} - skipping`);
+      return null;
     }
+    family = a.family;
+    vsPort = p;
+    key = { kind: 'addr', protocol: 'TCP', address: a.address, family: a.family, port: p };
   }
   const vs: VirtualServer = {
     key: key ?? { kind: 'fwmark', fwmark: 0, family: 4 },
@@ -70,87 +89,16 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, trackFiles: 
     delayLoopMs: DEFAULT_DELAY_LOOP_MS, quorum: 1, hysteresis: 0, quorumUp: null, quorumDown: null, sorryServer: null,
     inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, realServers: [], location: ctx.loc(s.keyword),
   };
-  const timing = noTiming();
-  let vsVirtualhost: string | null = null;
-  const rsStatements: Statement[] = [];
-  let protocolSet = false;
-  let schedSet = false;
-  let methodSet = false;
-  let rsWeight = 1;
-  /** Scheduler flags that only mean something to sh/mh, checked once the scheduler is known. */
-  const hashFlags: Word[] = [];
-  let sorryMethod: LvsMethod | null = null;
-  let sorryInhibit = false;
-  let sorry: { address: string; port: number } | null = null;
-  const where = `virtual_server ${s.args.map((w) => w.value).join(' ')}`;
-  for (const b of block) {
-    ctx.checkBlock(b);
-    if (timingKeyword(ctx, b, timing)) continue;
-    const kw = b.keyword.value;
-    switch (kw) {
-      case 'lb_algo': case 'lvs_sched': {
-        const w = ctx.arg(b, 0, 'a scheduler');
-        if (w && SCHEDULERS.has(w.value as LvsScheduler)) {
-          vs.lvsSched = w.value as LvsScheduler;
-          schedSet = true;
-        }
-        else if (w) ctx.error(w, `${kw}: unknown scheduler '${w.value}'`);
-        break;
-      }
-      case 'lb_kind': case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) { vs.lvsMethod = m; methodSet = true; } break; }
-      case 'weight': rsWeight = ctx.int(b, 0, 65535) ?? rsWeight; break;
-      case 'protocol': {
-        const w = ctx.arg(b, 0, 'TCP, UDP or SCTP');
-        if (w && PROTOCOLS.has(w.value.toUpperCase() as Protocol)) {
-          vs.protocol = w.value.toUpperCase() as Protocol;
-          protocolSet = true;
-        }
-        else if (w) ctx.error(w, `protocol: unknown protocol '${w.value}' (TCP, UDP or SCTP)`);
-        break;
-      }
-      case 'persistence_timeout':
-        vs.persistenceTimeout = b.args.length === 0 ? DEFAULT_PERSISTENCE_TIMEOUT : (ctx.int(b, 1, 86400 * 31) ?? vs.persistenceTimeout);
-        break;
-      case 'persistence_granularity': {
-        const w = ctx.arg(b, 0, 'a netmask');
-        if (!w) break;
-        if (ipaddr.IPv4.isValidFourPartDecimal(w.value) && ipaddr.IPv4.parse(w.value).prefixLengthFromSubnetMask() !== null) vs.persistenceGranularity = w.value;
-        else if (/^\d+$/.test(w.value) && Number(w.value) <= 128) vs.persistenceGranularity = w.value;
-        else ctx.error(w, `persistence_granularity: '${w.value}' is not a netmask`);
-        break;
-      }
-      case 'quorum': vs.quorum = ctx.int(b, 1, 65535) ?? vs.quorum; break;
-      case 'hysteresis': vs.hysteresis = ctx.int(b, 0, 65535) ?? vs.hysteresis; break;
-      case 'quorum_up': vs.quorumUp = ctx.command(b); break;
-      case 'quorum_down': vs.quorumDown = ctx.command(b); break;
-      case 'sorry_server': {
-        const a = ctx.address(b);
-        const p = b.args[1] ? ctx.port(b.args[1], 'sorry_server') : vsPort;
-        if (a && p !== null) sorry = { address: a.address, port: p };
-        break;
-      }
-      case 'sorry_server_inhibit': sorryInhibit = ctx.bool(b); break;
-      case 'sorry_server_lvs_method': sorryMethod = lvsMethod(ctx, b); break;
-      case 'inhibit_on_failure': vs.inhibitOnFailure = ctx.flag(b); break;
-      case 'alpha': vs.alpha = ctx.flag(b); break;
-      case 'omega': vs.omega = ctx.flag(b); break;
-      case 'ha_suspend': vs.haSuspend = ctx.flag(b); break;
-      case 'ops': vs.ops = true; break;
-      case 'flag-1': vs.schedFlags.flag1 = true; break;
-      case 'flag-2': vs.schedFlags.flag2 = true; break;
-      case 'flag-3': vs.schedFlags.flag3 = true; break;
-      case 'hashed': case 'sh-fallback': case 'mh-fallback': case 'sh-port': case 'mh-port': hashFlags.push(b.keyword); break;
-      case 'real_server': rsStatements.push(b); break;
-      case 'virtualhost': vsVirtualhost = ctx.str(b) ?? vsVirtualhost; break;
-      default:
-        if (IGNORED_VS.has(kw)) ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
-        else ctx.unknown(b, where);
-    }
-  }
+  const draft: VsDraft = {
+    vs, port: vsPort, timing: noTiming(), rsStatements: [], protocolSet: false, schedSet: false, methodSet: false, rsWeight: 1,
+    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null, virtualhost: null,
+  };
+  applySection(ctx, block, VIRTUAL_SERVER, draft, `virtual_server ${s.args.map((w) => w.value).join(' ')}`);
+  const { timing, rsStatements, protocolSet, schedSet, methodSet, rsWeight, hashFlags, sorryMethod, sorryInhibit, sorry } = draft;
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   for (const r of rsStatements) {
-    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight, vsVirtualhost, trackFiles);
+    const rs = buildRealServer(ctx, r, vs, draft, family, g, trackFiles);
     if (rs) vs.realServers.push(rs);
   }
   if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
@@ -242,9 +190,9 @@ function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean
 }
 
 function buildRealServer(
-  ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number,
-  vsVirtualhost: string | null, trackFiles: readonly TrackFile[],
+  ctx: BuildContext, s: Statement, vs: VirtualServer, vsDraft: VsDraft, vsFamily: 4 | 6, g: GlobalDefs, trackFiles: readonly TrackFile[],
 ): RealServer | null {
+  const { timing: vsTiming, port: vsPort, rsWeight: defaultWeight } = vsDraft;
   const addrWord = ctx.arg(s, 0, 'IP [PORT]');
   const block = s.block ?? [];
   if (!addrWord) return null;
@@ -258,34 +206,10 @@ function buildRealServer(
     address: a.address, family: a.family, port, weight: defaultWeight, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
     uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
   };
-  const timing = noTiming();
-  let rsVirtualhost: string | null = null;
-  const checkerStatements: Statement[] = [];
-  for (const b of block) {
-    ctx.checkBlock(b);
-    if (timingKeyword(ctx, b, timing)) continue;
-    const kw = b.keyword.value;
-    switch (kw) {
-      case 'weight': rs.weight = ctx.int(b, 0, 65535) ?? rs.weight; break;
-      case 'lvs_method': { const m = lvsMethod(ctx, b); if (m) { rs.lvsMethod = m; ownMethod.add(rs); } break; }
-      case 'inhibit_on_failure': rs.inhibitOnFailure = ctx.bool(b); break;
-      case 'uthreshold': rs.uthreshold = ctx.int(b, 0, 65535) ?? rs.uthreshold; break;
-      case 'lthreshold': rs.lthreshold = ctx.int(b, 0, 65535) ?? rs.lthreshold; break;
-      case 'notify_up': rs.notifyUp = ctx.command(b); break;
-      case 'notify_down': rs.notifyDown = ctx.command(b); break;
-      case 'alpha': rs.alpha = ctx.bool(b); break;
-      case 'virtualhost': rsVirtualhost = ctx.str(b) ?? rsVirtualhost; break;
-      case 'smtp_alert': case 'snmp_name': case 'log_all_failures':
-        ctx.warn(b.keyword, `'${kw}' is not supported yet; ignored`);
-        break;
-      default:
-        if (CHECKER_KEYWORDS.has(kw)) checkerStatements.push(b);
-        else ctx.unknown(b, `real_server ${a.address}`);
-    }
-  }
-  if (rs.lthreshold && rs.uthreshold && rs.lthreshold > rs.uthreshold) {
-    ctx.error(s.keyword, `real_server ${a.address}: lthreshold ${rs.lthreshold} is above uthreshold ${rs.uthreshold}`);
-  }
+  const draft: RealServerDraft = { rs, timing: noTiming(), checkerStatements: [], ownMethod: false, smtpAlert: null, virtualhost: null };
+  applySection(ctx, block, REAL_SERVER, draft, `real_server ${a.address}`);
+  const { timing, checkerStatements } = draft;
+  if (draft.ownMethod) ownMethod.add(rs);
   const inherited: CheckTiming = {
     connectTimeoutMs: timing.connectTimeoutMs ?? vsTiming.connectTimeoutMs,
     retry: timing.retry ?? vsTiming.retry,
@@ -294,12 +218,11 @@ function buildRealServer(
     delayLoopMs: timing.delayLoopMs ?? vsTiming.delayLoopMs,
   };
   const parent = {
-    rs, timing: inherited, virtualhost: rsVirtualhost ?? vsVirtualhost, vsDelayLoopMs: vsTiming.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
-    logAllFailures: false, trackFiles,
+    rs, timing: inherited, virtualhost: draft.virtualhost ?? vsDraft.virtualhost, vsDelayLoopMs: vsTiming.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
+    logAllFailures: g.checkerLogAllFailures, trackFiles,
   };
-  for (const c of checkerStatements) {
-    rs.checkers.push(...buildChecker(ctx, c, parent));
-  }
+  for (const c of checkerStatements) rs.checkers.push(...buildChecker(ctx, c, parent));
+  ctx.smtp.realServers.push({ word: s.keyword, own: draft.smtpAlert, checked: rs.checkers.length > 0 });
   return rs;
 }
 

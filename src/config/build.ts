@@ -3,47 +3,28 @@
  * (sync group members, track_script names, VRIDs per interface, virtual_server groups) are
  * checked once everything is read, so every problem is reported, each at its own place.
  */
-import { buildGlobalDefs, buildVrrpScript, defaultGlobalDefs } from './build-global';
-import { buildSsl, buildTrackFile } from './build-checker';
-import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from './build-lvs';
-import { buildInstance, buildSyncGroup, finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
-import { BuildContext } from './context';
-import type { Diagnostic, Model, SslConfig, TrackFile, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
+import { defaultGlobalDefs } from './build-global';
+import type { VirtualServerDraft } from './build-lvs';
+import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
+import { BuildContext, type BuildOptions } from './context';
+import { applySection } from './keywords/apply';
+import { ROOT } from './keywords/root';
+import type { Diagnostic, GlobalDefs, Model, SslConfig, TrackFile, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
 
-/** Top-level blocks keepalived knows that halo does not implement: warned, then skipped. */
-const UNSUPPORTED_TOP = new Set([
-  'static_ipaddress', 'static_routes', 'static_rules', 'vrrp_track_process',
-  'track_process', 'bfd_instance', 'linkbeat_interfaces', 'garp_group', 'net_namespace',
-]);
-
-export function buildModel(statements: Statement[], sources: SourceMap, file: string): { model: Model; diagnostics: Diagnostic[] } {
-  const ctx = new BuildContext(sources);
+export function buildModel(statements: Statement[], sources: SourceMap, file: string, opts: BuildOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
+  const ctx = new BuildContext(sources, opts);
   const globalDefs = defaultGlobalDefs();
   const scripts: VrrpScript[] = [];
   const syncDrafts: SyncGroupDraft[] = [];
   const instanceDrafts: InstanceDraft[] = [];
   const vsDrafts: VirtualServerDraft[] = [];
   const groups: VirtualServerGroup[] = [];
-  let ssl: SslConfig | null = null;
   const trackFiles: TrackFile[] = [];
+  const ssl: { config: SslConfig | null } = { config: null };
 
-  for (const s of statements) {
-    switch (s.keyword.value) {
-      case 'global_defs': { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, globalDefs); break; }
-      case 'vrrp_script': { const v = buildVrrpScript(ctx, s); if (v) scripts.push(v); break; }
-      case 'vrrp_sync_group': { const g = buildSyncGroup(ctx, s); if (g) syncDrafts.push(g); break; }
-      case 'vrrp_instance': { const d = buildInstance(ctx, s); if (d) instanceDrafts.push(d); break; }
-      case 'virtual_server': { const v = buildVirtualServer(ctx, s, trackFiles); if (v) vsDrafts.push(v); break; }
-      case 'virtual_server_group': { const g = buildVirtualServerGroup(ctx, s); if (g) groups.push(g); break; }
-      case 'SSL': ssl = buildSsl(ctx, s) ?? ssl; break;
-      case 'track_file': case 'vrrp_track_file': { const t = buildTrackFile(ctx, s); if (t) trackFiles.push(t); break; }
-      default:
-        if (UNSUPPORTED_TOP.has(s.keyword.value)) ctx.warn(s.keyword, `'${s.keyword.value}' is not supported yet; ignored`);
-        else ctx.warn(s.keyword, `unknown keyword '${s.keyword.value}'`);
-    }
-  }
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles }, '');
 
   const instances: VrrpInstance[] = [];
   const byName = new Map<string, VrrpInstance>();
@@ -59,8 +40,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     const name = d.name.value;
     const first = seen.get(name);
     if (first) {
-      const at = ctx.loc(first.name);
-      ctx.error(d.name, `duplicate vrrp_instance '${name}' (first defined at ${at.file}:${at.line}:${at.col})`);
+      // keepalived skips the second block and carries on.
+      ctx.warn(d.name, `vrrp instance ${name} already defined`);
       continue;
     }
     seen.set(name, d);
@@ -88,10 +69,12 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       if (!scriptNames.has(ref.value)) ctx.warn(ref, `(${g.group.name}) track_script '${ref.value}' is not a defined vrrp_script; ignored`);
     }
     g.group.trackScripts = g.group.trackScripts.filter((t) => scriptNames.has(t.name));
+    const kept: string[] = [];
     for (const m of g.members) {
       const inst = byName.get(m.value);
       if (!seen.has(m.value)) {
-        ctx.error(m, `vrrp_sync_group ${g.group.name}: unknown vrrp_instance '${m.value}'`);
+        // keepalived drops the member and carries on.
+        ctx.warn(m, `Virtual router ${m.value} specified in sync group ${g.group.name} doesn't exist - ignoring`);
         continue;
       }
       const other = memberOf.get(m.value);
@@ -100,6 +83,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
         continue;
       }
       memberOf.set(m.value, g.group.name);
+      kept.push(m.value);
       if (inst) {
         inst.syncGroup = g.group.name;
         // keepalived.conf(5): trackers of sync group members with a non-zero weight are ignored.
@@ -112,7 +96,14 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
         }
       }
     }
-    if (g.group.group.length === 1) ctx.warn(g.members[0] ?? { value: '', quoted: false, line: 1, col: 1 }, `vrrp_sync_group ${g.group.name} has only one member`);
+    if (kept.length === 0) {
+      // keepalived removes a sync group left without members, and runs its instances alone.
+      if (g.members.length > 0) ctx.warn(g.keyword, `Sync group ${g.group.name}, no matching virtual router found in group declaration - removing`);
+      else ctx.warn(g.keyword, `Sync group ${g.group.name} has no virtual router(s). removing`);
+      continue;
+    }
+    g.group.group = kept;
+    if (kept.length === 1) ctx.warn(g.members[0], `vrrp_sync_group ${g.group.name} has only one member`);
     syncGroups.push(g.group);
   }
 
@@ -136,6 +127,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     const w = s?.block?.find((b) => b.keyword.value === 'lvs_sync_daemon')?.args[1];
     if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
   }
+
+  smtpAlerts(ctx, globalDefs, instanceDrafts.length + syncDrafts.length);
 
   // keepalived refuses to run scripts as root silently: any script without
   // enable_script_security is a config error it reports (keepalived -t fails).
@@ -161,9 +154,32 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       vrrpInstances: instances,
       virtualServerGroups: groups,
       virtualServers,
-      ssl,
+      ssl: ssl.config,
       trackFiles,
     },
     diagnostics: ctx.diagnostics,
   };
+}
+
+/**
+ * keepalived mails an alert when notification_email and smtp_server are set and the
+ * instance's, group's or real server's smtp_alert is on (inherited from smtp_alert_vrrp /
+ * smtp_alert_checker / smtp_alert; real servers default to on). halo sends no mail, so such a
+ * config uses a feature halo does not implement.
+ */
+function smtpAlerts(ctx: BuildContext, g: GlobalDefs, vrrpBlocks: number): void {
+  const server = ctx.smtp.server;
+  if (!server || !g.other.notification_email?.length) return;
+  const flag = (k: string): boolean | null => {
+    const v = g.other[k];
+    if (v === undefined) return null;
+    return !/^(off|false|no)$/i.test(v[0] ?? '');
+  };
+  const any = flag('smtp_alert');
+  const vrrpDefault = flag('smtp_alert_vrrp') ?? any ?? false;
+  const checkerDefault = flag('smtp_alert_checker') ?? any ?? true;
+  const vrrpOn = ctx.smtp.vrrp.some((v) => v.own ?? vrrpDefault) || (vrrpDefault && vrrpBlocks > ctx.smtp.vrrp.length);
+  const rsOn = ctx.smtp.realServers.some((rs) => rs.checked && (rs.own ?? checkerDefault));
+  const what = [vrrpOn ? 'VRRP state changes' : '', rsOn ? 'real server changes (smtp_alert is on for real servers by default)' : ''].filter(Boolean).join(' and ');
+  if (what) ctx.unimplemented(server, `SMTP alerts (mail to notification_email via smtp_server on ${what})`);
 }

@@ -23,10 +23,39 @@ export interface ParsedAddress {
   family: 4 | 6;
 }
 
+export interface BuildOptions {
+  /** Accept features halo does not implement (a warning each) instead of refusing the config. */
+  allowUnimplemented?: boolean;
+}
+
+/**
+ * What decides whether keepalived would send SMTP alerts: the mail settings, and every
+ * instance, sync group and checked real server with its own `smtp_alert` (null = inherit).
+ */
+export interface SmtpUses {
+  server: Word | null;
+  emails: number;
+  global: { any: boolean | null; vrrp: boolean | null; checker: boolean | null };
+  vrrp: { word: Word; own: boolean | null }[];
+  realServers: { word: Word; own: boolean | null; checked: boolean }[];
+}
+
 export class BuildContext {
   readonly diagnostics: Diagnostic[] = [];
+  readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, vrrp: [], realServers: [] };
 
-  constructor(private readonly sources: SourceMap) {}
+  constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}
+
+  /**
+   * A use of a feature keepalived acts on and halo does not: an error ("not implemented in
+   * halo"), or with --allow-unimplemented a warning saying it is ignored.
+   */
+  unimplemented(w: Word, what: string): void {
+    if (this.options.allowUnimplemented) {
+      this.diagnostics.push({ severity: 'warning', message: `${what} is not implemented in halo; ignored (--allow-unimplemented)`, location: this.loc(w), unimplemented: true });
+    }
+    else this.error(w, `${what} is not implemented in halo (--allow-unimplemented to run without it)`);
+  }
 
   loc(w: Word): SourceLocation {
     return this.sources.locate(w.line, w.col);
@@ -41,7 +70,7 @@ export class BuildContext {
   }
 
   unknown(s: Statement, section: string): void {
-    this.warn(s.keyword, `unknown keyword '${s.keyword.value}' in ${section}`);
+    this.warn(s.keyword, `unknown keyword '${s.keyword.value}'${section ? ` in ${section}` : ''}`);
   }
 
   /** The statement's i-th argument, or an error naming what is missing. */
@@ -122,7 +151,8 @@ export class BuildContext {
   }
 
   /** A bare IPv4/IPv6 address (no prefix), canonical form. */
-  addressWord(w: Word, what: string): ParsedAddress | null {
+  /** `quiet`: return null without a message, for callers that report it in keepalived's words. */
+  addressWord(w: Word, what: string, quiet = false): ParsedAddress | null {
     try {
       // inet_pton(3) rules, as keepalived: IPv4 only as four decimal parts (ipaddr.parse
       // would also take '10.1' or '0x0a.0.0.1').
@@ -133,7 +163,7 @@ export class BuildContext {
       if (!ipaddr.IPv4.isValidFourPartDecimal(w.value)) throw new Error('bad IPv4');
       return { address: ipaddr.IPv4.parse(w.value).toString(), family: 4 };
     } catch {
-      this.error(w, `${what}: '${w.value}' is not a valid IP address`);
+      if (!quiet) this.error(w, `${what}: '${w.value}' is not a valid IP address`);
       return null;
     }
   }

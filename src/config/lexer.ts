@@ -19,7 +19,10 @@ export const keepalivedLexer = moo.compile({
   rbrace: '}',
   // An unterminated quote runs to the end of the line (keepalived: "Unterminated quote").
   string: /"[^"\n]*"?/,
-  word: /[^\s{}"#!]+/,
+  // Words end at C-locale blanks only, as keepalived's alloc_strvec(): a no-break space or any
+  // other non-ASCII character is part of a word, so every input has a token and moo never throws.
+  // `\#` and `\!` are a literal # and ! (keepalived's decomment()), not a comment.
+  word: /(?:\\[#!]|[^ \t\n\v\f\r{}"#!])+/,
 });
 
 export type TokenType = 'words' | 'nl' | 'lbrace' | 'rbrace';
@@ -48,8 +51,13 @@ export interface Token {
   offset: number;
 }
 
-/** A brace problem found before parsing, so every one of them is reported, not just the first. */
+/**
+ * A brace or quote problem found before parsing, so every one of them is reported. keepalived
+ * 2.2.7 warns about each and carries on (read_line()/process_stream()), and so does halo: the
+ * token stream is repaired the way keepalived reads it, and the grammar always has one parse.
+ */
 export interface StructureError {
+  severity: 'error' | 'warning';
   message: string;
   line: number;
   col: number;
@@ -108,24 +116,29 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
         continue;
       case 'string': {
         const closed = t.text.length > 1 && t.text.endsWith('"');
-        if (!closed) errors.push({ message: `unterminated quote ${t.text}`, line: t.line, col: t.col });
-        words = addWord(out, words, t, t.text.slice(1, closed ? -1 : undefined), true);
+        if (!closed) {
+          // keepalived: "Unmatched quote" - the words before it stand, the quoted rest is dropped.
+          errors.push({ severity: 'warning', message: `Unmatched quote: '${t.text}' - ignored`, line: t.line, col: t.col });
+          continue;
+        }
+        words = addWord(out, words, t, t.text.slice(1, -1), true);
         continue;
       }
       case 'word':
-        words = addWord(out, words, t, t.text, false);
+        words = addWord(out, words, t, t.text.indexOf('\\') < 0 ? t.text : t.text.replace(/\\([#!])/g, '$1'), false);
         continue;
       case 'lbrace': {
         const prev = out.length > 0 ? out[out.length - 1] : undefined;
         words = null;
         // A block needs a keyword before it: `kw {` or `kw` NL `{`.
+        // keepalived ignores a '{' with no keyword before it; its '}' then closes the enclosing block.
         if (prev === undefined || (prev.type !== 'words' && prev.type !== 'nl')) {
-          errors.push({ message: "'{' without a keyword before it", line: t.line, col: t.col });
+          errors.push({ severity: 'warning', message: "Unexpected '{' - ignoring", line: t.line, col: t.col });
           continue;
         }
         const b = tok('lbrace', t, '{');
         // Real configs nest five deep; a bound keeps every later recursion far from the stack limit.
-        if (open.length === MAX_BLOCK_DEPTH) errors.push({ message: `blocks nested more than ${MAX_BLOCK_DEPTH} deep`, line: t.line, col: t.col });
+        if (open.length === MAX_BLOCK_DEPTH) errors.push({ severity: 'error', message: `blocks nested more than ${MAX_BLOCK_DEPTH} deep`, line: t.line, col: t.col });
         open.push(b);
         out.push(b);
         continue;
@@ -133,7 +146,8 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
       case 'rbrace':
         words = null;
         if (open.length === 0) {
-          errors.push({ message: "extra '}' found", line: t.line, col: t.col });
+          // keepalived: "Extra '}' found", and it carries on.
+          errors.push({ severity: 'warning', message: "Extra '}' found", line: t.line, col: t.col });
         } else {
           open.pop();
           out.push(tok('rbrace', t, '}'));
@@ -147,7 +161,18 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
     const last = words.words[words.words.length - 1];
     out.push({ type: 'nl', words: [], value: '\n', text: '', line: last.line, col: last.col + 1, offset: text.length });
   }
-  for (const b of open) errors.push({ message: "block opened here is never closed (missing '}')", line: b.line, col: b.col });
+  if (open.length > 0) {
+    // keepalived: "There are N missing '}'s or extra '{'s", and the blocks end with the file.
+    const b = open[0];
+    const n = open.length;
+    errors.push({
+      severity: 'warning',
+      message: `There are ${n} missing '}'s or extra '{'s (the block opened here ends with the file)`,
+      line: b.line,
+      col: b.col,
+    });
+    for (let i = open.length - 1; i >= 0; i--) out.push({ ...open[i], type: 'rbrace', value: '}', text: '}', offset: text.length });
+  }
   return out;
 }
 

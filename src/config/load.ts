@@ -18,6 +18,12 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Treat warnings as errors (`halo check --strict`). */
   strict?: boolean;
+  /** Accept features halo does not implement, each with a warning (`--allow-unimplemented`). */
+  allowUnimplemented?: boolean;
+  /** keepalived's `-i/--config-id` for `@ID` lines and `${_INSTANCE}`; default: the short host name. */
+  configId?: string;
+  /** keepalived's `-e/--all-config`: a missing include file is an error, not a warning. */
+  allConfig?: boolean;
 }
 
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
@@ -35,16 +41,16 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
 
 /** Parse `text` as if it were the file `fileName` (includes resolve against its directory). */
 export function parseConfigText(text: string, fileName: string, opts: LoadOptions = {}): LoadResult {
-  const pre = preprocess(text, fileName);
+  const pre = preprocess(text, fileName, { configId: opts.configId, allConfig: opts.allConfig });
   const parsed = parseStatements(pre.text, pre.sources);
   let diagnostics = [...pre.diagnostics, ...parsed.diagnostics];
   let model: Model | null = null;
   if (parsed.statements) {
-    const built = buildModel(parsed.statements, pre.sources, fileName);
+    const built = buildModel(parsed.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented });
     diagnostics.push(...built.diagnostics);
     model = built.model;
   }
-  if (opts.strict) diagnostics = diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d));
+  if (opts.strict) diagnostics = diagnostics.map((d) => (d.severity === 'warning' && !d.unimplemented ? { ...d, severity: 'error' as const } : d));
   if (diagnostics.some((d) => d.severity === 'error')) model = null;
   return { model, diagnostics: sortDiagnostics(diagnostics) };
 }

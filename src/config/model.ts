@@ -40,6 +40,8 @@ export interface GlobalDefs {
   vrrpDownTimerAdverts: number; // 3
   v3ChecksumAsV2: boolean;
   scriptUser: string | null;
+  /** Default of every checker's log_all_failures. */
+  checkerLogAllFailures: boolean;
   enableScriptSecurity: boolean;
   lvsFlush: boolean;
   lvsFlushOnStop: 'off' | 'all' | 'vs';
@@ -47,7 +49,10 @@ export interface GlobalDefs {
   lvsSyncDaemon: LvsSyncDaemon | null;
   /** `lvs_timeouts tcp N tcpfin N udp N` (seconds; null = leave the kernel's). */
   lvsTimeouts: { tcp: number | null; tcpfin: number | null; udp: number | null };
-  /** Keywords halo parsed but ignores, kept so nothing is silently dropped. */
+  /**
+   * Keywords the registry (src/config/keywords) marks as having no effect here, or refused as
+   * not implemented, as written, so `--dump` shows them.
+   */
   other: Record<string, string[]>;
 }
 
@@ -405,6 +410,8 @@ export interface Diagnostic {
   severity: 'error' | 'warning';
   message: string;
   location: SourceLocation;
+  /** A use of a feature halo does not implement, accepted by --allow-unimplemented (not made an error by --strict). */
+  unimplemented?: true;
 }
 
 /** `FILE:LINE:COL: error: MESSAGE`, the one format every command prints. */

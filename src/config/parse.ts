@@ -40,18 +40,14 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   try {
     parser.feed(text);
   } catch (err) {
-    for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message));
+    // The repaired token stream always parses; should that ever fail, say where, never throw.
+    for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message, e.severity));
     const t = (err as { token?: Token }).token;
-    // Brace errors are already reported (and explain this one), so add nearley's only if new.
-    if (diagnostics.length === 0) {
-      diagnostics.push(
-        t ? syntax(sources, t.line, t.col, `unexpected ${describe(t)}`) : syntax(sources, 1, 1, 'syntax error'),
-      );
-    }
+    diagnostics.push(t ? syntax(sources, t.line, t.col, `unexpected ${describe(t)}`) : syntax(sources, 1, 1, 'syntax error'));
     return { statements: null, diagnostics };
   }
-  for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message));
-  if (diagnostics.length > 0) return { statements: null, diagnostics };
+  for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message, e.severity));
+  if (diagnostics.some((d) => d.severity === 'error')) return { statements: null, diagnostics };
   if (parser.results.length !== 1) {
     // The filtered token stream makes this unreachable; say so loudly rather than guess.
     const last = stream.tokens[stream.tokens.length - 1];
@@ -67,8 +63,8 @@ function describe(t: Token): string {
   return t.type === 'nl' ? 'end of line' : `'${t.value}'`;
 }
 
-function syntax(sources: SourceMap, line: number, col: number, message: string): Diagnostic {
-  return { severity: 'error', message, location: sources.locate(line, col) };
+function syntax(sources: SourceMap, line: number, col: number, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+  return { severity, message, location: sources.locate(line, col) };
 }
 
 function toArray<T>(list: Cons<T> | null): T[] {

@@ -2,10 +2,16 @@
  * The control socket: a root-only unix stream socket speaking one JSON request per line and one
  * JSON reply per line. `halo status` is its first client; reload and stop may follow.
  *
- * Root-only by construction: the socket's directory is created 0700 and the socket itself is
- * chmod'ed 0600 before the first connection can be accepted (listen happens on a umask'ed path).
+ * Root-only by construction: the socket itself is created 0600 (listen happens under umask 0177)
+ * and, when halo creates the socket's directory, that directory is 0700. A directory that
+ * already exists is never changed (`--control-socket /tmp/halo.sock` must not make /tmp 0700
+ * for everyone); it is refused when someone else owns it, or when group or others may write to
+ * it without the sticky bit (they could swap the socket under us). Whatever is at the path is
+ * never removed blindly: a socket another live daemon is listening on is refused (we connect to
+ * it first), a stale socket from a crash is replaced, anything else is refused. On close the
+ * socket is removed only if it is still ours.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -16,15 +22,59 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-function prepareSocketPath(path: string): void {
+/** Why the control socket may not live in `dir`, or null when it may. */
+export function unsafeSocketDir(dir: string, st: { uid: number; mode: number; isDirectory(): boolean }, uid = process.getuid?.() ?? 0): string | null {
+  if (!st.isDirectory()) return `${dir} is not a directory`;
+  if (st.uid !== uid && st.uid !== 0) return `${dir} is owned by uid ${st.uid}`;
+  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${dir} is writable by group or others and not sticky`;
+  return null;
+}
+
+/** Whether something accepts connections on the unix socket at `path` (a live daemon). */
+function probeSocket(path: string, timeoutMs = 1000): Promise<'live' | 'stale' | { error: string }> {
+  return new Promise((resolve) => {
+    const conn = createConnection(path);
+    const timer = setTimeout(() => {
+      conn.destroy();
+      resolve('live'); // accepted but silent still means someone holds it
+    }, timeoutMs);
+    conn.once('connect', () => {
+      clearTimeout(timer);
+      conn.destroy();
+      resolve('live');
+    });
+    conn.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? 'stale' : { error: `${err.code ?? 'error'} connecting to ${path}` });
+    });
+  });
+}
+
+/** Makes `path` ready for listen(), or throws saying why it cannot be used. */
+async function prepareSocketPath(path: string): Promise<void> {
   const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  else chmodSync(dir, 0o700);
-  if (existsSync(path) && lstatSync(path).isSocket()) unlinkSync(path); // stale from a crash
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700); // ours: the umask must not widen it
+  } else {
+    const why = unsafeSocketDir(dir, statSync(dir));
+    if (why) throw new Error(`refusing control socket ${path}: ${why}`);
+  }
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return; // nothing there
+  }
+  if (!st.isSocket()) throw new Error(`refusing control socket ${path}: it exists and is not a socket`);
+  const probe = await probeSocket(path);
+  if (probe === 'live') throw new Error(`refusing control socket ${path}: another daemon is listening on it`);
+  if (probe !== 'stale') throw new Error(`refusing control socket ${path}: ${probe.error}`);
+  unlinkSync(path); // stale, from a crash
 }
 
 export async function startControlServer(path: string, handler: ControlHandler): Promise<ControlServer> {
-  prepareSocketPath(path);
+  await prepareSocketPath(path);
   const server: Server = createServer((conn: Socket) => {
     let buf = '';
     conn.setEncoding('utf8');
@@ -54,23 +104,34 @@ export async function startControlServer(path: string, handler: ControlHandler):
       return { ok: false, error: (err as Error).message };
     }
   }
+  // Listen on a private name and rename it into place: the final path is never absent or
+  // half-made, and Node's own unlink of the listening path at close hits only the private name.
+  const tmp = `${path}.${process.pid}.new`;
+  try {
+    if (lstatSync(tmp).isSocket()) unlinkSync(tmp); // our pid's leftover from an earlier crash
+  } catch {
+    /* none */
+  }
   const oldUmask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => resolve());
+      server.listen(tmp, () => resolve());
     });
   } finally {
     process.umask(oldUmask);
   }
-  chmodSync(path, 0o600);
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+  const ours = lstatSync(path);
   server.unref();
   return {
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         try {
-          unlinkSync(path);
+          const now = lstatSync(path);
+          if (now.ino === ours.ino && now.dev === ours.dev) unlinkSync(path); // never someone else's
         } catch {
           /* already gone */
         }

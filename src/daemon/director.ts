@@ -6,10 +6,21 @@
 import type { Model } from '../config/model';
 import { formatDiagnostic } from '../config/model';
 import { loadConfigOffThread } from './config-loader';
-import type { RunOptions } from './options';
+import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
 import type { LvsEngine } from './lvs-engine';
+import { formatReloadPlan } from './reload-plan';
+import type { ReloadPlan } from './reload-plan';
+
+/** A reload's or a preview's outcome, as the control socket returns it. */
+export interface ReloadOutcome {
+  ok: boolean;
+  errors: string[];
+  plan: ReloadPlan | null;
+  /** formatReloadPlan(plan): what `halo reload` prints and the daemon logs. */
+  lines: string[];
+}
 
 export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine };
 
@@ -37,42 +48,87 @@ export class Director {
     await this.lvs?.stop();
   }
 
-  /**
-   * SIGHUP: re-read the config off the event loop (adverts keep leaving meanwhile); when it is
-   * invalid, log every located error and keep running the old one unchanged. Otherwise apply
-   * only the difference: unchanged instances are not touched at all.
-   */
-  async reload(): Promise<{ ok: boolean; errors: string[] }> {
+  /** Reloads and previews run one at a time, in the order asked. */
+  private reloadQueue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.reloadQueue.then(fn, fn);
+    this.reloadQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Read and build `file` off the event loop; every diagnostic is logged. */
+  private async load(file: string): Promise<{ model: Model | null; errors: string[] }> {
     const log = this.deps.log;
-    log.info(`Reloading configuration file ${this.opts.configFile}`);
-    const r = await loadConfigOffThread(this.opts.configFile);
+    const r = await loadConfigOffThread(file, loadOptions(this.opts));
     const errors = r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
     for (const d of r.diagnostics) (d.severity === 'error' ? log.error : log.warning)(formatDiagnostic(d));
-    if (!r.model) {
-      this.reloads.failed++;
-      this.reloads.lastError = errors[0] ?? 'invalid configuration';
-      log.error(`Reload of ${this.opts.configFile} failed (${errors.length} errors); keeping the running configuration`);
-      return { ok: false, errors };
-    }
-    const next = r.model;
-    if (this.opts.vrrp) {
-      if (this.vrrp) await this.vrrp.reload(next);
-      else if (next.vrrpInstances.length > 0) {
-        this.vrrp = new VrrpEngine(next, this.deps);
-        await this.vrrp.start();
+    return { model: r.model ?? null, errors };
+  }
+
+  /**
+   * `halo reload --plan -f FILE`: what a SIGHUP with FILE as the config would do, computed by
+   * the engines' own planning code on the live state, and nothing done.
+   */
+  planReload(file: string = this.opts.configFile): Promise<ReloadOutcome> {
+    return this.serial(async () => {
+      const { model: next, errors } = await this.load(file);
+      if (!next) return { ok: false, errors, plan: null, lines: [] };
+      const plan: ReloadPlan = { configFile: file, preview: true, vrrp: null, lvs: null, engines: [] };
+      if (this.opts.vrrp) {
+        if (this.vrrp) plan.vrrp = await this.vrrp.planReload(next);
+        else if (next.vrrpInstances.length > 0) plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
       }
-    }
-    if (this.opts.lvs) {
-      if (this.lvs) await this.lvs.reload(next);
-      else if (this.deps.lvs && next.virtualServers.length > 0) {
-        this.lvs = this.deps.lvs(next);
-        await this.lvs.start();
+      if (this.opts.lvs) {
+        if (this.lvs) plan.lvs = await this.lvs.planReload(next);
+        else if (this.deps.lvs && next.virtualServers.length > 0) plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
       }
-    }
-    this.model = next;
-    this.reloads.ok++;
-    log.info('Reload finished');
-    return { ok: true, errors: [] };
+      return { ok: true, errors: [], plan, lines: formatReloadPlan(plan) };
+    });
+  }
+
+  /**
+   * SIGHUP (and `halo reload`): re-read the config off the event loop (adverts keep leaving
+   * meanwhile); when it is invalid, log every located error and keep running the old one
+   * unchanged. Otherwise apply only the difference — unchanged instances are not touched at
+   * all — and log what was done, in the words `halo reload --plan` uses.
+   */
+  reload(): Promise<ReloadOutcome> {
+    return this.serial(async () => {
+      const log = this.deps.log;
+      const file = this.opts.configFile;
+      log.info(`Reloading configuration file ${file}`);
+      const { model: next, errors } = await this.load(file);
+      if (!next) {
+        this.reloads.failed++;
+        this.reloads.lastError = errors[0] ?? 'invalid configuration';
+        log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
+        return { ok: false, errors, plan: null, lines: [] };
+      }
+      const plan: ReloadPlan = { configFile: file, preview: false, vrrp: null, lvs: null, engines: [] };
+      if (this.opts.vrrp) {
+        if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
+        else if (next.vrrpInstances.length > 0) {
+          plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
+          this.vrrp = new VrrpEngine(next, this.deps);
+          await this.vrrp.start();
+        }
+      }
+      if (this.opts.lvs) {
+        if (this.lvs) plan.lvs = await this.lvs.reload(next);
+        else if (this.deps.lvs && next.virtualServers.length > 0) {
+          plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
+          this.lvs = this.deps.lvs(next);
+          await this.lvs.start();
+        }
+      }
+      this.model = next;
+      this.reloads.ok++;
+      const lines = formatReloadPlan(plan);
+      for (const l of lines) log.info(l);
+      log.info('Reload finished');
+      return { ok: true, errors: [], plan, lines };
+    });
   }
 
   status(): StatusSnapshot {

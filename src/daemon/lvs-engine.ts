@@ -19,6 +19,10 @@ import { effectiveWeight } from '../ipvs/desired';
 import { formatRealServer } from '../ipvs/desired-format';
 import type { DesiredInput } from '../ipvs/desired';
 import { ReconcileLoop } from '../ipvs/reconcile-loop';
+import type { PassReport } from '../ipvs/reconcile-loop';
+import { describeOp } from '../ipvs/client';
+import type { Op } from '../ipvs/ops';
+import type { LvsReloadReport } from './reload-plan';
 import type { IpvsTable } from '../ipvs/reconcile-loop';
 import { PROTOCOL_NUMBER, virtualServerId } from '../ipvs/desired';
 import { serviceKeyString } from '../ipvs/types';
@@ -31,8 +35,46 @@ import type { RealServerStatus, VirtualServerStatus } from './status';
 export interface LvsEngine {
   start(): Promise<void>;
   stop(): Promise<void>;
-  reload(model: Model): Promise<void>;
+  /** Applies `model`; resolves with what was done. */
+  reload(model: Model): Promise<LvsReloadReport>;
+  /** What reload(model) would do now, without doing it. */
+  planReload(model: Model): Promise<LvsReloadReport>;
   status(): VirtualServerStatus[];
+}
+
+/** One op as a plan line: describeOp's words plus what is set ("adding service TCP 10.0.0.1:80 (rr)"). */
+export function opLine(op: Op): string {
+  const what = describeOp(op);
+  switch (op.op) {
+    case 'add-service':
+    case 'edit-service':
+      return `${what} (${op.service.scheduler}${op.service.timeout ? `, persistent ${op.service.timeout} s` : ''})`;
+    case 'add-dest':
+    case 'edit-dest':
+      return `${what} (${op.dest.forward}, weight ${op.dest.weight})`;
+    default:
+      return what;
+  }
+}
+
+/** Checkers a reload starts and stops: targets by key (a changed parameter is a new target). */
+export function checkerChanges(before: readonly CheckTarget[], after: readonly CheckTarget[]): { started: string[]; stopped: string[] } {
+  const b = new Set(before.map((t) => t.key));
+  const a = new Set(after.map((t) => t.key));
+  return {
+    started: after.filter((t) => !b.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
+    stopped: before.filter((t) => !a.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
+  };
+}
+
+function report(pass: PassReport, before: readonly CheckTarget[], after: readonly CheckTarget[]): LvsReloadReport {
+  const c = checkerChanges(before, after);
+  return {
+    ipvs: pass.ops.map((r) => ({ op: opLine(r.op), ...(r.error ? { error: r.error.message } : {}) })),
+    events: pass.events.map((e) => e.message).filter((m) => m !== ''),
+    checkersStarted: c.started,
+    checkersStopped: c.stopped,
+  };
 }
 
 export interface LvsEngineDeps {
@@ -74,22 +116,17 @@ export class KernelLvsEngine implements LvsEngine {
     });
   }
 
-  private targets(m: Model): CheckTarget[] {
-    const all = m.globalDefs.other.checker_log_all_failures;
-    const logAllFailures = all !== undefined && !['false', 'off', 'no'].includes((all[0] ?? 'true').toLowerCase());
-    return collectTargets(m.virtualServers, m.virtualServerGroups, { logAllFailures });
-  }
-
-  private newChecker(m: Model, previous?: HealthChecker): HealthChecker {
+  private newChecker(m: Model, targets: CheckTarget[], previous?: HealthChecker): HealthChecker {
     const weights = new Map<string, number | null>();
     return new HealthChecker({
-      targets: this.targets(m),
+      targets,
       prober: this.prober(m),
       log: (line) => this.deps.log.info(line),
       onOutcome: (t, outcome, ms) => {
         this.last.set(t.key, { at: new Date(), outcome });
         const result = outcome.result === 'success' ? 'success' : outcome.result === 'timeout' ? 'timeout' : 'failed';
-        this.deps.metrics?.checkLatency.observe({ target: t.name, result }, ms / 1000);
+        const c = t.check;
+        this.deps.metrics?.checkLatency.observe({ target: 'connectIp' in c ? `${c.connectIp}:${c.connectPort}` : t.name, result }, ms / 1000);
       },
       onChange: (t) => {
         this.logWeightChanges(t, weights);
@@ -118,11 +155,11 @@ export class KernelLvsEngine implements LvsEngine {
     const { log } = this.deps;
     for (const vs of this.model.virtualServers) {
       for (const rs of vs.realServers) {
-        for (const c of rs.checkers) if (!isRunCheck(c)) log.warning(`${c.kind} on ${rs.address}:${rs.port} is not supported yet; the server counts as up`);
+        for (const c of rs.checkers) if (!isRunCheck(c)) log.warning(`${c.kind} on ${rs.address}:${rs.port} is not implemented in halo; the server stays down`);
       }
     }
     this.table = await this.deps.openTable();
-    this.checker = this.newChecker(this.model);
+    this.checker = this.newChecker(this.model, collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
     this.loop = new ReconcileLoop({
       table: this.table,
       input: this.input(this.model),
@@ -156,13 +193,23 @@ export class KernelLvsEngine implements LvsEngine {
     }
   }
 
-  async reload(model: Model): Promise<void> {
+  async reload(model: Model): Promise<LvsReloadReport> {
     const previous = this.checker!;
+    const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
+    const after = collectTargets(model.virtualServers, model.virtualServerGroups);
     previous.stop();
     this.model = model;
-    this.checker = this.newChecker(model, previous);
+    this.checker = this.newChecker(model, after, previous);
     this.checker.start();
-    await this.loop!.reload(this.input(model));
+    return report(await this.loop!.reload(this.input(model)), before, after);
+  }
+
+  async planReload(model: Model): Promise<LvsReloadReport> {
+    const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
+    const after = collectTargets(model.virtualServers, model.virtualServerGroups);
+    // the checkers reload() would build (migrated states), never started: only their health view is read
+    const next = this.newChecker(model, after, this.checker!);
+    return report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c), (c) => next.checkerWeight(c)), before, after);
   }
 
   async stop(): Promise<void> {
@@ -178,7 +225,7 @@ export class KernelLvsEngine implements LvsEngine {
         : vs.key.kind === 'addr' ? { af: vs.key.family, protocol: PROTOCOL_NUMBER[vs.protocol], address: vs.key.address, port: vs.key.port } : null;
       const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
         const checks = rs.checkers.filter(isRunCheck);
-        const healthy = checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
+        const healthy = checks.length === rs.checkers.length && checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
         const lc = checks.map((c) => this.last.get(checkKey(c))).find((x) => x !== undefined);
         return {
           address: rs.address,
@@ -189,10 +236,12 @@ export class KernelLvsEngine implements LvsEngine {
           lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.outcome.result === 'success', detail: lc.outcome.result === 'success' ? '' : lc.outcome.reason ?? lc.outcome.result } : null,
         };
       });
+      const service = virtualServerId(vs, this.model.virtualServerGroups);
       return {
-        service: virtualServerId(vs, this.model.virtualServerGroups),
+        service,
         scheduler: vs.lvsSched,
-        quorumUp: true,
+        // keepalived's quorum_state_up as the pool rules last judged it (up until the first pass)
+        quorumUp: this.loop?.quorumUp(service) ?? true,
         realServers,
       };
     });

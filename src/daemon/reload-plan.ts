@@ -13,6 +13,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Model, VirtualIpAddress, VrrpInstance } from '../config/model';
+import { vipDiff } from '../vrrp/reconfigure';
+import type { VrrpAction } from '../vrrp/types';
 
 export interface InstanceUpdate {
   name: string;
@@ -31,8 +33,6 @@ export interface VrrpReloadPlan {
 function withoutLocations<T>(x: T): T {
   return JSON.parse(JSON.stringify(x, (k, v) => (k === 'location' ? undefined : v)));
 }
-
-const vipKey = (v: VirtualIpAddress) => `${v.address}/${v.prefixLen} ${v.dev} ${v.scope} ${v.label ?? ''} ${v.broadcast ?? ''}`;
 
 function sameIdentity(a: VrrpInstance, b: VrrpInstance): boolean {
   return a.interface === b.interface && a.virtualRouterId === b.virtualRouterId && a.version === b.version && a.family === b.family
@@ -58,14 +58,119 @@ export function planVrrpReload(oldModel: Model, newModel: Model): VrrpReloadPlan
     } else if (globalsSame && isDeepStrictEqual(withoutLocations(o), withoutLocations(n))) {
       plan.keep.push(n.name);
     } else {
-      const before = new Map([...o.virtualIpAddresses, ...o.virtualIpAddressesExcluded].map((v) => [vipKey(v), v]));
-      const after = new Map([...n.virtualIpAddresses, ...n.virtualIpAddressesExcluded].map((v) => [vipKey(v), v]));
+      const d = vipDiff(o, n);
       plan.update.push({
         name: n.name,
-        vipsAdded: [...after].filter(([k]) => !before.has(k)).map(([, v]) => v),
-        vipsRemoved: [...before].filter(([k]) => !after.has(k)).map(([, v]) => v),
+        vipsAdded: d.added,
+        vipsRemoved: d.removed,
       });
     }
   }
   return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole reload, as `halo reload --plan` shows it and as the daemon logs it once applied.
+// Both come from the same code: the engines compute the VRRP part with planVrrpReload and a
+// dry run of reconfigure/shutdown on the live state (pure), and the IPVS part with the
+// reconcile loop's own diff; applying runs those same functions for real.
+
+/** What happens to one VRRP instance: its current state and the I/O the reload causes. */
+export interface InstanceChange {
+  name: string;
+  change: 'start' | 'stop' | 'update' | 'restart';
+  /** State before the reload (INIT for a new instance). */
+  state: string;
+  /** State after (null for a stopped instance, or a new one whose state the election decides). */
+  after: string | null;
+  /** One line per effect: VIPs added/removed, adverts, GARPs, transitions, priority changes. */
+  effects: string[];
+}
+
+export interface VrrpReloadReport {
+  unchanged: string[];
+  changes: InstanceChange[];
+}
+
+export interface LvsReloadReport {
+  /** The IPVS operations, in order ("adding service TCP 10.0.0.1:80 (rr)"), with the error if one failed. */
+  ipvs: { op: string; error?: string }[];
+  /** Pool transitions and quorum lines keepalived would log. */
+  events: string[];
+  checkersStarted: string[];
+  checkersStopped: string[];
+}
+
+export interface ReloadPlan {
+  configFile: string;
+  /** true: computed, nothing done (halo reload --plan); false: applied. */
+  preview: boolean;
+  vrrp: VrrpReloadReport | null;
+  lvs: LvsReloadReport | null;
+  /** Engines starting or stopping as a whole (a config that gains or loses its first instance or service). */
+  engines: string[];
+}
+
+const vipText = (v: VirtualIpAddress) => `${v.address}/${v.prefixLen} dev ${v.dev}`;
+
+/**
+ * The effects of one instance's actions, as plan lines (pure). Transitions and priority changes
+ * come from the machine's own log lines; I/O from the actions.
+ */
+export function describeVrrpActions(actions: readonly VrrpAction[]): string[] {
+  const out: string[] = [];
+  for (const a of actions) {
+    switch (a.type) {
+      case 'sendAdvert':
+        out.push(`advert with priority ${a.priority}`);
+        break;
+      case 'addVips':
+        for (const v of a.vips) out.push(`add VIP ${vipText(v)}`);
+        break;
+      case 'removeVips':
+        for (const v of a.vips) out.push(`remove VIP ${vipText(v)}`);
+        break;
+      case 'sendGarps':
+        out.push(`gratuitous ARP x${a.repeat} for ${a.vips.map((v) => v.address).join(' ')}`);
+        break;
+      case 'notify':
+        out.push(`notify ${a.kind === 'GROUP' ? 'group ' : ''}${a.name} ${a.state}`);
+        break;
+      case 'log':
+        if (/Entering \w+ STATE|Changing effective priority/.test(a.message)) out.push(a.message.replace(/^\([^)]*\) /, ''));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** The plan as text lines: what `halo reload` prints and the daemon logs. */
+export function formatReloadPlan(p: ReloadPlan): string[] {
+  const out: string[] = [];
+  const verb = p.preview ? 'would' : 'did';
+  out.push(`Reload plan for ${p.configFile} (${p.preview ? 'preview, nothing applied' : 'applied'})`);
+  for (const e of p.engines) out.push(`  ${e}`);
+  if (p.vrrp) {
+    const v = p.vrrp;
+    out.push(`VRRP: ${v.changes.filter((c) => c.change === 'start').length} started, ${v.changes.filter((c) => c.change === 'stop').length} stopped, ${v.changes.filter((c) => c.change === 'update').length} updated, ${v.changes.filter((c) => c.change === 'restart').length} restarted, ${v.unchanged.length} unchanged`);
+    for (const c of v.changes) {
+      const after = c.after && c.after !== c.state ? ` -> ${c.after}` : '';
+      out.push(`  ${c.change} ${c.name} (${c.state}${after})`);
+      for (const e of c.effects) out.push(`    ${e}`);
+    }
+    if (v.unchanged.length > 0) out.push(`  unchanged: ${v.unchanged.join(' ')}`);
+  }
+  if (p.lvs) {
+    const l = p.lvs;
+    out.push(`IPVS: ${l.ipvs.length} operation${l.ipvs.length === 1 ? '' : 's'}${l.ipvs.some((o) => o.error) ? ` (${l.ipvs.filter((o) => o.error).length} failed)` : ''}`);
+    for (const o of l.ipvs) out.push(`  ${o.op}${o.error ? `: ${o.error}` : ''}`);
+    for (const e of l.events) out.push(`  ${e}`);
+    out.push(`Checkers: ${l.checkersStarted.length} started, ${l.checkersStopped.length} stopped`);
+    for (const c of l.checkersStarted) out.push(`  start ${c}`);
+    for (const c of l.checkersStopped) out.push(`  stop ${c}`);
+  }
+  if (!p.vrrp && !p.lvs && p.engines.length === 0) out.push(`  nothing ${verb} change`);
+  return out;
 }

@@ -10,18 +10,21 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, VirtualIpAddress, VrrpInstance, VrrpSyncGroup } from '../config/model';
+import type { Model, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor } from '../net/links';
 import type { VrrpTransport } from '../net/vrrp-socket';
+import { VrrpSockets } from './vrrp-sockets';
 import { decodePacket } from '../vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
-import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../vrrp/sync-group';
-import { createScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
+import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { reconfigure } from '../vrrp/reconfigure';
+import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
-import { planVrrpReload, VrrpReloadPlan } from './reload-plan';
+import { describeVrrpActions, planVrrpReload } from './reload-plan';
+import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
 import { ScriptRunner } from './script-runner';
@@ -38,10 +41,49 @@ export interface VrrpEngineDeps {
   onReleased?(instance: string): void;
   /** Monotonic ms; injectable for tests. */
   now?: () => number;
+  /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
+  runScripts?: ScriptRunnerFactory;
 }
+
+export type ScriptRunnerFactory = (
+  scripts: VrrpScript[],
+  scriptSecurity: boolean,
+  log: Logger,
+  onResult: (name: string, ok: boolean) => void,
+) => { start(): void; stop(): void };
+
+const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => new ScriptRunner(scripts, security, log, onResult);
 
 const monotonic = (): number => performance.now();
 const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio'];
+
+/** The vrrp_scripts some instance or sync group of `model` tracks. */
+function usedScripts(model: Model): VrrpScript[] {
+  const used = new Set(model.vrrpInstances.flatMap((i) => i.trackScripts.map((t) => t.name)));
+  for (const g of model.vrrpSyncGroups) for (const t of g.trackScripts) used.add(t.name);
+  return model.vrrpScripts.filter((s) => used.has(s.name));
+}
+
+function stopChange(name: string, state: string, actions: VrrpAction[], restart: boolean): InstanceChange {
+  const effects = describeVrrpActions(actions);
+  if (restart) effects.push('started again: its interface, VRID, version, family or sync group changed');
+  return { name, change: restart ? 'restart' : 'stop', state, after: null, effects };
+}
+
+/** An update's effects; a VIP list change on an instance not holding its VIPs is shown as such. */
+function updateEffects(u: InstanceUpdate, vipsHeld: boolean, actions: VrrpAction[]): string[] {
+  const effects = describeVrrpActions(actions);
+  if (!vipsHeld) {
+    for (const v of u.vipsAdded) effects.push(`VIP ${v.address}/${v.prefixLen} dev ${v.dev} added to the config (not held now)`);
+    for (const v of u.vipsRemoved) effects.push(`VIP ${v.address}/${v.prefixLen} dev ${v.dev} removed from the config (not held now)`);
+  }
+  if (effects.length === 0) effects.push('settings changed; no state change, no I/O');
+  return effects;
+}
+
+function allVipsOf(model: Model): VipSpec[] {
+  return model.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]).map(vipSpec);
+}
 
 function vipSpec(v: VirtualIpAddress): VipSpec {
   return { address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label };
@@ -53,9 +95,9 @@ export class VrrpEngine {
   readonly since = new Map<string, Date>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly transports = new Map<string, VrrpTransport>();
+  private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
-  private scriptRunner: ScriptRunner | null = null;
+  private scriptRunner: { start(): void; stop(): void } | null = null;
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
@@ -65,6 +107,17 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
+    this.sockets = new VrrpSockets({
+      open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group),
+      ifindex: async (ifname) => {
+        const l = await deps.links.query(ifname);
+        return l.ok && l.value ? l.value.index : null;
+      },
+      log: deps.log,
+      onPacket: (ifname, pkt) => this.onPacket(ifname, pkt),
+      onDown: (ifname, reason) => this.feedInterface(ifname, { type: 'socket', up: false, reason }),
+      onUp: (ifname) => this.feedInterface(ifname, { type: 'socket', up: true }),
+    });
     for (const g of model.vrrpSyncGroups) {
       this.groups.set(g.name, g);
       this.groupStates.set(g.name, createSyncGroupState(g));
@@ -72,7 +125,7 @@ export class VrrpEngine {
   }
 
   private allVips(): VipSpec[] {
-    return this.model.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]).map(vipSpec);
+    return allVipsOf(this.model);
   }
 
   async start(): Promise<void> {
@@ -83,6 +136,10 @@ export class VrrpEngine {
     for (const e of residual.errors) log.warning(`residual VIP removal: ${e.message}`);
 
     links.onLink((ev) => {
+      if (this.sockets.has(ev.link.name)) {
+        if (ev.kind === 'removed') this.sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
+        else this.sockets.linkChanged(ev.link.name, ev.link.index);
+      }
       for (const [name, s] of this.states) {
         if (ev.link.name === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ev.link.name)) {
           this.feed(name, { type: 'interface', name: ev.link.name, up: ev.kind === 'change' ? ev.link.up : false });
@@ -95,10 +152,10 @@ export class VrrpEngine {
     for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
   }
 
-  /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
-  private async createState(cfg: VrrpInstance): Promise<InstanceState> {
-    const { log, addresses, links } = this.deps;
-    const vipAddrs = this.allVips().map((v) => v.address);
+  /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */
+  private async environment(cfg: VrrpInstance, model = this.model): Promise<{ ifindex: number; primary: string; links: Record<string, boolean> }> {
+    const { addresses, links } = this.deps;
+    const vipAddrs = [...this.allVips(), ...allVipsOf(model)].map((v) => v.address);
     const link = await links.query(cfg.interface);
     if (!link.ok) throw link.error;
     if (!link.value) throw new Error(`(${cfg.name}) interface ${cfg.interface} does not exist`);
@@ -111,33 +168,98 @@ export class VrrpEngine {
       const l = await links.query(t.name);
       linkStates[t.name] = l.ok && l.value ? l.value.up : false;
     }
-    const state = createInstanceState(cfg, primary, {
+    return { ifindex: link.value.index, primary, links: linkStates };
+  }
+
+  /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
+  private async createState(cfg: VrrpInstance): Promise<InstanceState> {
+    const env = await this.environment(cfg);
+    const state = createInstanceState(cfg, env.primary, {
       globalDefs: this.model.globalDefs,
       vrrpScripts: this.model.vrrpScripts,
       syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
-      links: linkStates,
+      links: env.links,
     });
-    for (const w of state.env.warnings) log.warning(w);
+    for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
-    this.openSocket(cfg, link.value.index);
+    this.openSocket(cfg, env.ifindex);
     return state;
+  }
+
+  /** Settled script states as a reload to `next` would carry them (see carryScriptTracker). */
+  private carriedScriptStates(next: Model): Record<string, boolean | null> {
+    const out: Record<string, boolean | null> = {};
+    for (const d of usedScripts(next)) out[d.name] = carryScriptTracker(this.scripts.get(d.name), d).up;
+    return out;
+  }
+
+  /**
+   * reconfigure() of instance `name` for `next`, on its state *now* with the kernel's view `env`
+   * (synchronous: nothing can step the instance between reading its state and the result).
+   */
+  private reconfigureNow(name: string, next: Model, env: { primary: string; links: Record<string, boolean>; ifindex: number }, scripts: Record<string, boolean | null>) {
+    const old = this.states.get(name)!;
+    const cfg = next.vrrpInstances.find((i) => i.name === name)!;
+    const group = cfg.syncGroup ? next.vrrpSyncGroups.find((g) => g.name === cfg.syncGroup) ?? null : null;
+    const r = reconfigure(old, cfg, {
+      now: this.now(),
+      primaryAddress: env.primary,
+      links: env.links,
+      scripts,
+      globalDefs: next.globalDefs,
+      vrrpScripts: next.vrrpScripts,
+      syncGroup: group,
+    });
+    return { ...r, old, cfg, ifindex: env.ifindex };
+  }
+
+  /**
+   * What a reload to `next` would do, computed and not done: the same plan (planVrrpReload) and
+   * the same pure steps (reconfigure, shutdown) as reload(), on a copy of the live state.
+   */
+  async planReload(next: Model): Promise<VrrpReloadReport> {
+    const plan = planVrrpReload(this.model, next);
+    const restarted = new Set(plan.remove.filter((n) => plan.add.includes(n)));
+    const changes: InstanceChange[] = [];
+    for (const name of plan.remove) {
+      const s = this.states.get(name)!;
+      changes.push(stopChange(name, s.state, this.dryRun(name, { type: 'shutdown' }), restarted.has(name)));
+    }
+    const scripts = this.carriedScriptStates(next);
+    for (const u of plan.update) {
+      const env = await this.environment(next.vrrpInstances.find((i) => i.name === u.name)!, next);
+      const r = this.reconfigureNow(u.name, next, env, scripts);
+      changes.push({ name: u.name, change: 'update', state: r.old.state, after: r.state.state, effects: updateEffects(u, r.old.vipsSet, r.actions) });
+    }
+    for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
+    return { unchanged: plan.keep, changes };
   }
 
   /**
    * SIGHUP with a valid new model: apply only the difference (see reload-plan.ts). Unchanged
-   * instances are not stepped at all; updated ones keep their protocol state and timers.
+   * instances are not stepped at all; updated ones go through reconfigure (src/vrrp), which
+   * keeps their protocol and tracker state. Returns what was done, in planReload's terms.
    */
-  async reload(next: Model): Promise<VrrpReloadPlan> {
+  async reload(next: Model): Promise<VrrpReloadReport> {
     const plan = planVrrpReload(this.model, next);
+    const restarted = new Set(plan.remove.filter((n) => plan.add.includes(n)));
     const { log } = this.deps;
+    const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
-      this.feed(name, { type: 'shutdown' });
+      const before = this.states.get(name)!.state;
+      const actions = this.feed(name, { type: 'shutdown' });
+      changes.push(stopChange(name, before, actions, restarted.has(name)));
       for (const t of TIMER_NAMES) this.cancel(name, t);
       await this.queues.get(name);
       this.states.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
     }
+    const envs = new Map<string, Awaited<ReturnType<VrrpEngine['environment']>>>();
+    for (const u of plan.update) envs.set(u.name, await this.environment(next.vrrpInstances.find((i) => i.name === u.name)!, next));
+    // from here to the last update nothing awaits: no event can step an instance in between
+    // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
+    const scripts = this.carriedScriptStates(next);
     this.model = next;
     this.groups.clear();
     for (const g of next.vrrpSyncGroups) {
@@ -147,55 +269,45 @@ export class VrrpEngine {
     }
     for (const name of [...this.groupStates.keys()]) if (!this.groups.has(name)) this.groupStates.delete(name);
     const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
+    this.scriptRunner?.stop();
+    this.scriptRunner = null;
+    this.carryScripts();
     for (const u of plan.update) {
-      const old = this.states.get(u.name)!;
-      const fresh = await this.createState(byName.get(u.name)!);
-      this.since.set(u.name, this.since.get(u.name) ?? new Date());
-      const merged: InstanceState = {
-        ...fresh,
-        state: old.state, wantState: old.wantState, masterAdverIntMs: old.masterAdverIntMs,
-        masterAddress: old.masterAddress, masterPriority: old.masterPriority, preemptTime: old.preemptTime,
-        ipId: old.ipId, vipsSet: old.vipsSet, timers: old.timers, lastTransition: old.lastTransition,
-        stats: old.stats, dropLog: old.dropLog,
-        links: { ...fresh.links, ...old.links }, scripts: { ...fresh.scripts, ...old.scripts },
-      };
-      this.states.set(u.name, merged);
-      log.info(`(${u.name}) configuration changed; keeping state ${old.state}`);
-      if (old.vipsSet) {
-        if (u.vipsRemoved.length > 0) this.enqueue(u.name, () => this.io({ type: 'removeVips', instance: u.name, vips: u.vipsRemoved }));
-        if (u.vipsAdded.length > 0) {
-          this.enqueue(u.name, () => this.io({ type: 'addVips', instance: u.name, vips: u.vipsAdded }));
-          this.enqueue(u.name, () => this.io({ type: 'sendGarps', instance: u.name, vips: u.vipsAdded, repeat: merged.cfg.garpMasterRepeat, intervalMs: merged.env.garpIntervalMs }));
-        }
-      }
-      if (old.state === 'MASTER') this.deps.onHeld?.(this.heldOf(merged));
+      const r = this.reconfigureNow(u.name, next, envs.get(u.name)!, scripts);
+      log.info(`(${u.name}) configuration changed; keeping state ${r.old.state}`);
+      this.openSocket(r.cfg, r.ifindex);
+      this.commit(r.state);
+      this.execute(r.actions);
+      const actions = [...r.actions];
+      const now = this.states.get(u.name)!;
+      if (r.state.env.syncGroup && (now.state !== r.old.state || now.wantState !== r.old.wantState)) actions.push(...this.regroup(u.name));
+      const after = this.states.get(u.name)!;
+      if (after.state === 'MASTER') this.deps.onHeld?.(this.heldOf(after));
+      changes.push({ name: u.name, change: 'update', state: r.old.state, after: after.state, effects: updateEffects(u, r.old.vipsSet, actions) });
     }
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
-    for (const name of plan.add) this.feed(name, { type: 'startup' });
+    for (const name of plan.add) {
+      this.feed(name, { type: 'startup' });
+      if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
+    }
     // sockets of interfaces no instance uses any more
     const used = new Set(next.vrrpInstances.map((i) => i.interface));
-    for (const [ifname, t] of this.transports) {
-      if (!used.has(ifname)) {
-        t.close();
-        this.transports.delete(ifname);
-      }
-    }
-    this.scriptRunner?.stop();
-    this.scripts.clear();
+    for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
     this.startScripts();
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
-    return plan;
+    return { unchanged: plan.keep, changes };
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
-    if (this.transports.has(cfg.interface)) return;
     const unicastOnly = this.model.vrrpInstances
       .filter((i) => i.interface === cfg.interface)
       .every((i) => i.unicastPeers.length > 0);
-    const t = this.deps.openTransport(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
-    t.onPacket((pkt) => this.onPacket(cfg.interface, pkt));
-    t.onError((e) => this.deps.log.error(`VRRP socket on ${cfg.interface}: ${e.message}`));
-    this.transports.set(cfg.interface, t);
+    this.sockets.ensure(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+  }
+
+  /** Feeds `event` to every instance on interface `ifname`. */
+  private feedInterface(ifname: string, event: VrrpEvent): void {
+    for (const [name, s] of this.states) if (s.cfg.interface === ifname) this.feed(name, event);
   }
 
   private onPacket(ifname: string, pkt: Buffer): void {
@@ -208,13 +320,19 @@ export class VrrpEngine {
     this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
   }
 
+  /** Trackers for the scripts now in use: carried by name from before, new ones from init_state. */
+  private carryScripts(): void {
+    const defs = usedScripts(this.model);
+    const carried = new Map(defs.map((d) => [d.name, carryScriptTracker(this.scripts.get(d.name), d)]));
+    this.scripts.clear();
+    for (const [n, t] of carried) this.scripts.set(n, t);
+  }
+
   private startScripts(): void {
-    const used = new Set(this.model.vrrpInstances.flatMap((i) => i.trackScripts.map((t) => t.name)));
-    for (const g of this.model.vrrpSyncGroups) for (const t of g.trackScripts) used.add(t.name);
-    const defs = this.model.vrrpScripts.filter((s) => used.has(s.name));
+    const defs = usedScripts(this.model);
+    this.carryScripts();
     if (defs.length === 0) return;
-    for (const d of defs) this.scripts.set(d.name, createScriptTracker(d));
-    this.scriptRunner = new ScriptRunner(defs, this.model.globalDefs.enableScriptSecurity, this.deps.log, (name, ok) => {
+    this.scriptRunner = (this.deps.runScripts ?? realScripts)(defs, this.model.globalDefs.enableScriptSecurity, this.deps.log, (name, ok) => {
       const def = defs.find((d) => d.name === name)!;
       const r = scriptResult(this.scripts.get(name)!, def, ok);
       this.scripts.set(name, r.state);
@@ -226,10 +344,43 @@ export class VrrpEngine {
     this.scriptRunner.start();
   }
 
+  /** Lets member `name`'s sync group follow a change made outside `step` (a reload). */
+  private regroup(name: string): VrrpAction[] {
+    const s = this.states.get(name)!;
+    const group = this.groupStates.get(s.env.syncGroup!);
+    if (!group) return [];
+    const members: Record<string, InstanceState> = {};
+    for (const m of group.members) {
+      const ms = this.states.get(m);
+      if (ms) members[m] = ms;
+    }
+    const r = syncGroupStep(group, members, name, this.now());
+    this.groupStates.set(group.name, r.group);
+    for (const ms of Object.values(r.members)) this.commit(ms);
+    this.execute(r.actions);
+    return r.actions;
+  }
+
+  /** The actions feed() would carry out for `event`, without changing anything (the machine is pure). */
+  private dryRun(name: string, event: VrrpEvent): VrrpAction[] {
+    const s = this.states.get(name)!;
+    const now = this.now();
+    if (s.env.syncGroup) {
+      const group = this.groupStates.get(s.env.syncGroup)!;
+      const members: Record<string, InstanceState> = {};
+      for (const m of group.members) {
+        const ms = this.states.get(m);
+        if (ms) members[m] = ms;
+      }
+      return stepSyncGroupMember(group, members, name, event, now).actions;
+    }
+    return step(s, event, now).actions;
+  }
+
   /** Step one instance (through its sync group if it has one) and carry out the actions. */
-  feed(name: string, event: VrrpEvent): void {
+  feed(name: string, event: VrrpEvent): VrrpAction[] {
     const s = this.states.get(name);
-    if (!s) return;
+    if (!s) return [];
     const now = this.now();
     if (s.env.syncGroup) {
       const group = this.groupStates.get(s.env.syncGroup)!;
@@ -242,11 +393,12 @@ export class VrrpEngine {
       this.groupStates.set(group.name, r.group);
       for (const ms of Object.values(r.members)) this.commit(ms);
       this.execute(r.actions);
-    } else {
-      const r = step(s, event, now);
-      this.commit(r.state);
-      this.execute(r.actions);
+      return r.actions;
     }
+    const r = step(s, event, now);
+    this.commit(r.state);
+    this.execute(r.actions);
+    return r.actions;
   }
 
   private commit(next: InstanceState): void {
@@ -309,8 +461,11 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'sendAdvert': {
-        const t = this.transports.get(a.interface);
-        if (!t) return;
+        const t = this.sockets.get(a.interface);
+        if (!t) {
+          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${a.interface}`);
+          return;
+        }
         for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
         return;
       }
@@ -374,8 +529,7 @@ export class VrrpEngine {
     this.timers.clear();
     this.scriptRunner?.stop();
     await Promise.all(this.queues.values());
-    for (const t of this.transports.values()) t.close();
-    this.transports.clear();
+    this.sockets.closeAll();
   }
 }
 

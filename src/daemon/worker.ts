@@ -5,12 +5,14 @@
  *
  * Started by the supervisor (src/cli/run.ts) with the run options as one JSON argument.
  */
+import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { formatDiagnostic } from '../config/model';
 import { loadConfig } from '../config/load';
+import { loadOptions } from './options';
 import { startControlServer } from './control';
 import { createLogger, detectLogFormat } from './logger';
 import { Metrics, parseListen, serveMetrics } from './metrics';
@@ -21,9 +23,22 @@ import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import type { WorkerMessage } from './supervisor';
 
+/**
+ * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
+ * default is the running one); applying re-reads the daemon's own config file, as SIGHUP does.
+ */
+export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>, configFile: string, req: { [k: string]: unknown }): Promise<unknown> {
+  const file = typeof req.file === 'string' ? resolve(req.file) : null;
+  if (req.plan === true) return director.planReload(file ?? configFile);
+  if (file !== null && file !== resolve(configFile)) {
+    throw new Error(`the daemon runs ${configFile}; put ${file} in its place first, or preview it with --plan`);
+  }
+  return director.reload();
+}
+
 export async function runWorker(opts: RunOptions): Promise<number> {
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
-  const loaded = loadConfig(opts.configFile);
+  const loaded = loadConfig(opts.configFile, loadOptions(opts));
   for (const d of loaded.diagnostics) (d.severity === 'error' ? log.error : log.warning)(formatDiagnostic(d));
   if (!loaded.model) {
     log.error(`configuration ${opts.configFile} is invalid; not starting`);
@@ -52,11 +67,17 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
   });
-  const control = await startControlServer(opts.controlSocket, (req) => {
-    if (req.cmd === 'status') return director.status();
-    if (req.cmd === 'reload') return director.reload();
-    throw new Error(`unknown command '${req.cmd}'`);
-  });
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+  try {
+    control = await startControlServer(opts.controlSocket, (req) => {
+      if (req.cmd === 'status') return director.status();
+      if (req.cmd === 'reload') return reloadRequest(director, opts.configFile, req);
+      throw new Error(`unknown command '${req.cmd}'`);
+    });
+  } catch (err) {
+    log.error(`cannot start: ${(err as Error).message}`);
+    return 1;
+  }
   let metricsServer: { close(): void } | null = null;
   if (opts.metricsListen) {
     const l = parseListen(opts.metricsListen)!;

@@ -5,6 +5,7 @@
  */
 import * as codec from './codec';
 import { GenlSocket, GenlOutcome } from './genl-socket';
+import type { GenlSocketOptions } from './genl-socket';
 import * as C from './constants';
 import { IpvsError } from './errors';
 import type { IpvsDestinationKey, Op } from './ops';
@@ -74,17 +75,22 @@ export class IpvsClient {
     private readonly sock: GenlSocket,
     /** The IPVS family id nlctrl gave us. */
     readonly family: number,
+    private readonly newSocket: () => GenlSocket,
   ) {}
 
-  /** Open a socket and resolve the IPVS family (loads ip_vs if it is a module). */
-  static async open(): Promise<IpvsClient> {
-    const sock = new GenlSocket();
+  /**
+   * Open a socket and resolve the IPVS family (loads ip_vs if it is a module). Every request
+   * times out after `timeoutMs` without a reply (GenlSocket): the error names the operation.
+   */
+  static async open(opts: { timeoutMs?: number; newSocket?: () => GenlSocket } = {}): Promise<IpvsClient> {
+    const newSocket = opts.newSocket ?? (() => new GenlSocket({ timeoutMs: opts.timeoutMs } satisfies GenlSocketOptions));
+    const sock = newSocket();
     const o = await sock.request(C.GENL_ID_CTRL, codec.getFamilyRequest(C.IPVS_GENL_NAME));
     if (o.errno !== 0) {
       sock.close();
       throw new IpvsError(o.errno, 'resolving generic netlink family IPVS (is ip_vs available in this kernel?)');
     }
-    return new IpvsClient(sock, codec.decodeFamilyId(codec.parseGenl(o.replies[0])));
+    return new IpvsClient(sock, codec.decodeFamilyId(codec.parseGenl(o.replies[0])), newSocket);
   }
 
   close(): void {
@@ -107,7 +113,7 @@ export class IpvsClient {
     const withStats = opts.stats ?? true;
     const services = replies.map((r) => codec.decodeService(codec.parseGenl(r), withStats));
     const width = Math.max(1, Math.min(opts.parallelism ?? 4, services.length));
-    while (this.pool.length < width - 1) this.pool.push(new GenlSocket());
+    while (this.pool.length < width - 1) this.pool.push(this.newSocket());
     const sockets = [this.sock, ...this.pool.slice(0, width - 1)];
     // Each socket can run one dump at a time (the kernel answers EBUSY otherwise), so a
     // handful of sockets pull services off a shared index, each chaining its next dump from

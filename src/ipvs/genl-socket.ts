@@ -2,6 +2,12 @@
  * A generic-netlink socket (NETLINK_GENERIC) over the netlink package's raw socket: sequence
  * numbers, ACK/ERROR/DONE matching, dumps, and pipelined batches of requests with one ACK
  * checked per message. Message bytes come from ./codec.ts; this file only moves them.
+ *
+ * Every request has a deadline: a reply that never comes (a lost ACK, a kernel that stopped
+ * answering) ends the request with ETIMEDOUT after `timeoutMs` without progress (each reply of
+ * a dump counts as progress), so the caller's error names the operation and nothing waits for
+ * good. One sweep timer serves every pending request; a late reply to an expired request is
+ * ignored (its sequence number is no longer pending).
  */
 import { RawNetlinkSocket } from 'netlink';
 import * as C from './constants';
@@ -17,7 +23,29 @@ interface Pending {
   dump: boolean;
   replies: Buffer[];
   done: (outcome: GenlOutcome) => void;
+  /** Date.now() after which the request has timed out. */
+  deadline: number;
 }
+
+/** The part of the netlink package's RawNetlinkSocket used here (a fake in unit tests). */
+export interface NetlinkSocketLike {
+  address(): { port: number };
+  getRecvBufferSize(): number;
+  on(event: 'message', cb: (buf: Buffer) => void): unknown;
+  on(event: 'error', cb: (err: Error) => void): unknown;
+  send(bufs: Buffer[], opts: object, cb: (err: (Error & { errno?: number }) | null) => void): void;
+  close(): void;
+}
+
+export interface GenlSocketOptions {
+  /** Time without any reply after which a request fails with ETIMEDOUT (default 10 s). */
+  timeoutMs?: number;
+  /** The socket to use (default: a new NETLINK_GENERIC RawNetlinkSocket). */
+  socket?: NetlinkSocketLike;
+}
+
+export const DEFAULT_GENL_TIMEOUT_MS = 10_000;
+const ETIMEDOUT = 110;
 
 /** Most messages in flight on one socket; bounded so the ACKs fit in the receive buffer. */
 const MAX_WINDOW = 512;
@@ -25,7 +53,9 @@ const MAX_WINDOW = 512;
 const MAX_SEND_BYTES = 64 * 1024;
 
 export class GenlSocket {
-  private readonly sock: RawNetlinkSocket;
+  private readonly sock: NetlinkSocketLike;
+  private readonly timeoutMs: number;
+  private sweeper: NodeJS.Timeout | null = null;
   private readonly pending = new Map<number, Pending>();
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private closed = false;
@@ -34,8 +64,9 @@ export class GenlSocket {
   /** Messages a batch keeps in flight (derived from the receive buffer the kernel granted). */
   readonly window: number;
 
-  constructor() {
-    this.sock = new RawNetlinkSocket(C.NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 });
+  constructor(opts: GenlSocketOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_GENL_TIMEOUT_MS;
+    this.sock = opts.socket ?? (new RawNetlinkSocket(C.NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 }) as unknown as NetlinkSocketLike);
     this.pid = this.sock.address().port;
     // An ACK costs the receive buffer roughly 1 KiB of skb truesize (more when it echoes an
     // erroneous request); a lost ACK would hang the batch, so stay well inside the buffer.
@@ -49,7 +80,26 @@ export class GenlSocket {
     if (this.closed) return;
     this.closed = true;
     this.failAll(new Error('netlink socket closed'));
+    this.stopSweeper();
     this.sock.close();
+  }
+
+  /** Ends every request whose deadline passed with ETIMEDOUT; stops itself when nothing is pending. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [seq, p] of this.pending) if (p.deadline <= now) this.finish(seq, p, { errno: ETIMEDOUT, replies: p.replies });
+    if (this.pending.size === 0) this.stopSweeper();
+  }
+
+  private startSweeper(): void {
+    if (this.sweeper || this.closed) return;
+    // Checked a few times per timeout: a request fails between timeoutMs and 1.25 × timeoutMs.
+    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.floor(this.timeoutMs / 4)));
+  }
+
+  private stopSweeper(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
   }
 
   private nextSeq(): number {
@@ -84,6 +134,7 @@ export class GenlSocket {
         this.finish(m.seq, p, { errno: err < 0 ? -err : 0, replies: p.replies });
       } else {
         p.replies.push(m.payload);
+        p.deadline = Date.now() + this.timeoutMs; // a long dump is making progress
         // A non-dump GET is answered by one reply and then its ACK; nothing to do yet.
       }
     }
@@ -100,7 +151,8 @@ export class GenlSocket {
     // Dumps end with NLMSG_DONE and get no ACK; everything else asks for one.
     const flags = C.NLM_F_REQUEST | req.flags | (dump ? 0 : C.NLM_F_ACK);
     const msg = encodeGenlMessage(family, req.cmd, family === C.GENL_ID_CTRL ? 1 : C.IPVS_GENL_VERSION, { flags, seq, pid: this.pid }, req.attrs);
-    this.pending.set(seq, { dump, replies: [], done });
+    this.pending.set(seq, { dump, replies: [], done, deadline: Date.now() + this.timeoutMs });
+    this.startSweeper();
     return msg;
   }
 

@@ -10,6 +10,11 @@
  * The kernel table is read once and then tracked by applying each acknowledged op to a local
  * copy, so a health change costs one diff and its few netlink messages, not a 10,000-service dump.
  * After any failed op the next pass re-reads the kernel.
+ *
+ * A pass that failed — an op the kernel refused, or a request that got no reply in time (the
+ * netlink socket's ETIMEDOUT, or any other error reading the table) — is logged and followed by
+ * a resync: a pass that re-reads the kernel after 1 s, then 2 s, 4 s … up to 30 s while it keeps
+ * failing, so the table converges without waiting for the next health change.
  */
 import { buildDesired, shutdownEvents } from './desired';
 import type { CheckerUp, CheckerWeight, DesiredInput, PoolEvent, PoolState } from './desired';
@@ -17,11 +22,24 @@ import { diff, ownedAfter, teardown } from './reconcile';
 import type { Op } from './ops';
 import { serviceKeyString } from './types';
 import type { IpvsDestination, IpvsService } from './types';
+import { systemClock } from '../check/scheduler';
+import type { Clock } from '../check/scheduler';
+
+/** Delay before the n-th consecutive resync (n ≥ 1): 1 s, 2 s, 4 s, … capped at 30 s. */
+export function resyncDelayMs(n: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, n - 1));
+}
 
 /** The part of the IPVS client the loop needs (src/ipvs/client.ts IpvsClient satisfies it). */
 export interface IpvsTable {
   listServices(): Promise<IpvsService[]>;
   apply(ops: Op[]): Promise<{ op: Op; error?: Error }[]>;
+}
+
+/** What one pass did (or, for preview, would do): the ops in order, each with its error if it failed. */
+export interface PassReport {
+  ops: { op: Op; error?: Error }[];
+  events: PoolEvent[];
 }
 
 export interface ReconcileLoopOptions {
@@ -38,6 +56,8 @@ export interface ReconcileLoopOptions {
   notify: (argv: string[]) => void;
   /** After each applied batch (metrics). */
   onApplied?: (ops: readonly Op[], failed: number) => void;
+  /** Timers for the resync after a failed pass (default: the system clock). */
+  clock?: Clock;
 }
 
 export class ReconcileLoop {
@@ -48,13 +68,26 @@ export class ReconcileLoop {
   private running: Promise<void> | null = null;
   private dirty = false;
   private stopped = false;
+  /** Consecutive failed passes, and the armed resync timer. */
+  private failures = 0;
+  private resyncTimer: unknown = null;
+  private readonly clock: Clock;
+  private readonly collectors = new Set<(r: PassReport & { input: DesiredInput }) => void>();
 
   constructor(private readonly opts: ReconcileLoopOptions) {
     this.input = opts.input;
+    this.clock = opts.clock ?? systemClock;
   }
 
+  /** Whether the last pass left the kernel as desired (false until a resync succeeds). */
+  get inSync(): boolean {
+    return this.failures === 0;
+  }
+
+  /** The first pass; an error here (the kernel unreadable) is the caller's, to refuse to start. */
   async start(): Promise<void> {
-    await this.pass();
+    const ok = await this.pass();
+    this.settle(ok);
   }
 
   /** Health changed: re-derive and apply (coalesced). Resolves when the table reflects it. */
@@ -68,7 +101,15 @@ export class ReconcileLoop {
       try {
         do {
           this.dirty = false;
-          await this.pass();
+          let ok: boolean;
+          try {
+            ok = await this.pass();
+          } catch (err) {
+            this.actual = null;
+            this.opts.log(`IPVS: ${(err as Error).message}`);
+            ok = false;
+          }
+          this.settle(ok);
         } while (this.dirty && !this.stopped);
       } finally {
         this.running = null;
@@ -77,17 +118,77 @@ export class ReconcileLoop {
     return this.running;
   }
 
-  reload(input: DesiredInput): Promise<void> {
+  /**
+   * A new config: the next pass derives the table from `input`. Resolves with what the passes
+   * run for it did (normally one; more when a resync was needed at once).
+   */
+  async reload(input: DesiredInput): Promise<PassReport> {
     this.input = input;
-    return this.poke();
+    const report: PassReport = { ops: [], events: [] };
+    const collect = (r: PassReport & { input: DesiredInput }) => {
+      if (r.input !== input) return;
+      report.ops.push(...r.ops);
+      report.events.push(...r.events);
+    };
+    this.collectors.add(collect);
+    try {
+      await this.poke();
+      // a pass that was already running used the old input: ours ran after it (dirty)
+    } finally {
+      this.collectors.delete(collect);
+    }
+    return report;
+  }
+
+  /**
+   * The pass `reload(input)` would run now, computed and not applied: the same buildDesired and
+   * diff on the same tracked table (read from the kernel only if the tracked copy was dropped).
+   * `checkerUp` is the health the reload would see (the migrated checkers).
+   */
+  async preview(input: DesiredInput, checkerUp: CheckerUp = this.opts.checkerUp, checkerWeight: CheckerWeight | undefined = this.opts.checkerWeight): Promise<PassReport> {
+    const desired = buildDesired(input, checkerUp, this.state, checkerWeight);
+    const actual = this.actual ? [...this.actual.values()] : await this.opts.table.listServices();
+    const ops = diff(desired.services, actual, { owned: this.owned, lvsFlush: this.opts.lvsFlush });
+    return { ops: ops.map((op) => ({ op })), events: desired.events };
+  }
+
+  /** After a pass: count failures and arm (or drop) the resync. */
+  private settle(ok: boolean): void {
+    if (this.resyncTimer !== null) {
+      this.clock.clearTimer(this.resyncTimer);
+      this.resyncTimer = null;
+    }
+    if (ok) {
+      if (this.failures > 0) this.opts.log('IPVS: table resynchronised');
+      this.failures = 0;
+      return;
+    }
+    this.failures++;
+    if (this.stopped) return;
+    const delay = resyncDelayMs(this.failures);
+    this.opts.log(`IPVS: re-reading the kernel table in ${delay / 1000} s (attempt ${this.failures})`);
+    this.resyncTimer = this.clock.setTimer(() => {
+      this.resyncTimer = null;
+      void this.poke();
+    }, delay);
   }
 
   async stop(lvsFlushOnStop: 'off' | 'all' | 'vs'): Promise<void> {
     this.stopped = true;
+    if (this.resyncTimer !== null) this.clock.clearTimer(this.resyncTimer);
+    this.resyncTimer = null;
     if (this.running) await this.running;
     if (this.state) this.emit(shutdownEvents(this.input, this.state, lvsFlushOnStop));
     const actual = this.actual ? [...this.actual.values()] : await this.opts.table.listServices();
     await this.applyOps(teardown(this.owned, actual, lvsFlushOnStop));
+  }
+
+  /**
+   * Whether virtual server `vsId` (virtualServerId) has its quorum as of the last evaluation
+   * (keepalived's quorum_state_up); null before the first pass or for an unknown id.
+   */
+  quorumUp(vsId: string): boolean | null {
+    return this.state?.pools.get(vsId)?.quorumUp ?? null;
   }
 
   /** Services halo owns now (serviceKeyString), for status. */
@@ -95,20 +196,24 @@ export class ReconcileLoop {
     return this.owned;
   }
 
-  private async pass(): Promise<void> {
-    const desired = buildDesired(this.input, this.opts.checkerUp, this.state, this.opts.checkerWeight);
+  private async pass(): Promise<boolean> {
+    const input = this.input;
+    const desired = buildDesired(input, this.opts.checkerUp, this.state, this.opts.checkerWeight);
     this.state = desired.state;
     this.emit(desired.events);
     this.actual ??= indexTable(await this.opts.table.listServices());
     const ops = diff(desired.services, [...this.actual.values()], { owned: this.owned, lvsFlush: this.opts.lvsFlush });
-    const ok = await this.applyOps(ops);
+    const results = await this.applyOps(ops);
     this.owned = ownedAfter(desired.services);
+    const ok = results.every((r) => !r.error);
     if (!ok) this.actual = null;
+    for (const c of this.collectors) c({ input, ops: results, events: desired.events });
+    return ok;
   }
 
-  /** Applies ops and mirrors the acknowledged ones into the tracked table; false if any failed. */
-  private async applyOps(ops: Op[]): Promise<boolean> {
-    if (ops.length === 0) return true;
+  /** Applies ops and mirrors the acknowledged ones into the tracked table; each op's result. */
+  private async applyOps(ops: Op[]): Promise<{ op: Op; error?: Error }[]> {
+    if (ops.length === 0) return [];
     const results = await this.opts.table.apply(ops);
     let failed = 0;
     for (const r of results) {
@@ -120,7 +225,7 @@ export class ReconcileLoop {
       }
     }
     this.opts.onApplied?.(ops, failed);
-    return failed === 0;
+    return results;
   }
 
   private emit(events: readonly PoolEvent[]): void {

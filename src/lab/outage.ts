@@ -1,20 +1,31 @@
 /**
  * What the clients saw, computed from the load generator's samples (pure).
  *
- * The client-observed outage of a fault at time F is the gap between the last success that
- * completed before the trouble and the first success after it: among successes completing in
- * [F − lookbackMs, F + windowMs], the longest gap between consecutive completion times that
- * ends after F. Failed requests are those started in the window. Spread counts which real
- * server answered, before the fault and after recovery.
+ * The client-observed outage of a fault at time F is the gap between the last answer before the
+ * trouble and the first answer after it: among requests answered within their timeout and
+ * completing in [F − lookbackMs, F + windowMs], the longest gap between consecutive completion
+ * times that ends after F. Gaps that overlap a span where the client itself was stalled are not
+ * the service's doing and are left out (the drill's validity check covers the fault itself).
+ * Counts are of requests scheduled in the window: answered, late (a reply after the timeout),
+ * failed (error or no reply), not sent (the client was stalled at the slot). Spread counts
+ * which real server answered, before the fault and after recovery.
  */
-import { Sample } from './load';
+import { outcomeOf, Sample } from './load';
 
 export interface PhaseReport {
   kind: 'http' | 'dns';
+  /** null when the service never came back in the window, or when the measurement is invalid. */
   outageMs: number | null;
+  /** An invalid measurement's figure, for diagnosis only (phase.ts). */
+  unvalidatedOutageMs?: number | null;
   lastOkBefore: number | null;
   firstOkAfter: number | null;
+  answered: number;
+  /** Replies that came after the request's timeout: neither answered nor failed. */
+  late: number;
   failed: number;
+  /** Slots the client could not send because it was stalled. */
+  notSent: number;
   /** Failures by reason (timeout, ECONNREFUSED, ...). */
   errors: Record<string, number>;
   sent: number;
@@ -22,29 +33,47 @@ export interface PhaseReport {
   spreadAfter: Record<string, number>;
 }
 
-export function analysePhase(
-  samples: Sample[], kind: 'http' | 'dns', faultAt: number, windowMs: number, lookbackMs = 2000,
-): PhaseReport {
+export interface Span {
+  from: number;
+  to: number;
+}
+
+export interface AnalyseOptions {
+  lookbackMs?: number;
+  /** Spans where the client was stalled: a gap overlapping one is not an outage candidate. */
+  stalls?: Span[];
+}
+
+const overlaps = (a: Span, b: Span): boolean => a.from < b.to && b.from < a.to;
+
+export function analysePhase(samples: Sample[], kind: 'http' | 'dns', faultAt: number, windowMs: number, opts: AnalyseOptions = {}): PhaseReport {
+  const lookbackMs = opts.lookbackMs ?? 2000;
+  const stalls = opts.stalls ?? [];
   const mine = samples.filter((s) => s.k === kind);
   const inWindow = mine.filter((s) => s.t0 >= faultAt - lookbackMs && s.t0 <= faultAt + windowMs);
   const oks = inWindow.filter((s) => s.ok).map((s) => s.t1).sort((a, b) => a - b);
-  let best: { from: number; to: number } | null = null;
+  let best: Span | null = null;
   for (let i = 1; i < oks.length; i++) {
     if (oks[i] <= faultAt) continue;
-    const gap = oks[i] - oks[i - 1];
-    if (!best || gap > best.to - best.from) best = { from: oks[i - 1], to: oks[i] };
+    const gap = { from: oks[i - 1], to: oks[i] };
+    if (stalls.some((s) => overlaps(s, gap))) continue;
+    if (!best || gap.to - gap.from > best.to - best.from) best = gap;
   }
   const spread = (xs: Sample[]) =>
     xs.filter((s) => s.ok && s.srv).reduce<Record<string, number>>((acc, s) => ((acc[s.srv!] = (acc[s.srv!] ?? 0) + 1), acc), {});
   const after = best ? best.to : faultAt;
+  const count = (o: string) => inWindow.filter((s) => outcomeOf(s) === o).length;
   return {
     kind,
     outageMs: best ? Math.round((best.to - best.from) * 10) / 10 : null,
     lastOkBefore: best?.from ?? null,
     firstOkAfter: best?.to ?? null,
-    failed: mine.filter((s) => !s.ok && s.t0 >= faultAt - lookbackMs && s.t0 <= faultAt + windowMs).length,
-    errors: inWindow.filter((s) => !s.ok).reduce<Record<string, number>>((acc, s) => ((acc[s.err ?? '?'] = (acc[s.err ?? '?'] ?? 0) + 1), acc), {}),
-    sent: inWindow.length,
+    answered: count('answered'),
+    late: count('late'),
+    failed: count('failed'),
+    notSent: count('not-sent'),
+    errors: inWindow.filter((s) => outcomeOf(s) === 'failed').reduce<Record<string, number>>((acc, s) => ((acc[s.err ?? '?'] = (acc[s.err ?? '?'] ?? 0) + 1), acc), {}),
+    sent: inWindow.length - count('not-sent'),
     spreadBefore: spread(mine.filter((s) => s.t1 < faultAt && s.t0 >= faultAt - lookbackMs)),
     spreadAfter: spread(mine.filter((s) => s.t0 > after && s.t0 <= faultAt + windowMs)),
   };

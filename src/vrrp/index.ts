@@ -8,7 +8,8 @@
  *   syncGroupStep(group, members, trigger, now)           → { group, members, actions }
  *   decodePacket(bytes, { v3Checksum })                   → DecodedPacket | Rejection
  *   encodePacket / encodeAdvert / encodeIpv4Header / decodeIpv4Header
- *   createScriptTracker / scriptResult                    (vrrp_script rise/fall)
+ *   reconfigure(old, newConfig, environment)             → { state, actions } (reload)
+ *   createScriptTracker / scriptResult / carryScriptTracker (vrrp_script rise/fall)
  *   masterDownIntervalMs / skewTimeMs                     (RFC timer arithmetic)
  *
  * See instance.ts for how to drive the machine and types.ts for events and actions.
@@ -33,5 +34,7 @@ export {
 export type { InstanceState, InstanceStats, InstanceOptions, InstanceEnv } from './instance';
 export { createSyncGroupState, stepSyncGroupMember, syncGroupStep } from './sync-group';
 export type { SyncGroupState, SyncGroupStepResult } from './sync-group';
-export { createScriptTracker, scriptResult } from './track-script';
+export { carryScriptTracker, createScriptTracker, scriptResult } from './track-script';
+export { reconfigure, vipDiff, vipKey } from './reconfigure';
+export type { ReconfigureEnvironment } from './reconfigure';
 export type { ScriptTrackerState } from './track-script';

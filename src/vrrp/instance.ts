@@ -93,6 +93,8 @@ export interface InstanceState {
   vipsSet: boolean;
   links: Record<string, boolean>;
   scripts: Record<string, boolean | null>;
+  /** Why the interface's VRRP socket is unusable (the shell is reopening it), or null. */
+  socketError: string | null;
   timers: Partial<Record<TimerName, number>>;
   lastTransition: number | null;
   stats: InstanceStats;
@@ -163,6 +165,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     vipsSet: false,
     links,
     scripts: { ...setup.scripts },
+    socketError: null,
     timers: {},
     lastTransition: null,
     stats: {
@@ -282,6 +285,15 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
         st.s.scripts[event.name] = event.up;
         trackersChanged(st);
       });
+    case 'socket': {
+      const socketError = event.up ? null : event.reason ?? 'socket error';
+      if (socketError === state.socketError) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.s.socketError = socketError;
+        if (socketError === null) st.ilog(`VRRP socket on ${st.s.cfg.interface} reopened`);
+        trackersChanged(st);
+      });
+    }
     case 'shutdown':
       if (state.state === 'STOP') return { state, actions: [] };
       return withStep(state, now, shutdown);
@@ -305,6 +317,7 @@ function ownLinkUp(s: InstanceState): boolean {
 
 function faults(s: InstanceState): string[] {
   const reasons = faultReasons(s.cfg, s.env.trackers, { links: s.links, scripts: s.scripts });
+  if (s.socketError !== null) reasons.push(`VRRP socket on ${s.cfg.interface} failed: ${s.socketError}`);
   if (s.env.unsupported) reasons.unshift(s.env.unsupported);
   return reasons;
 }
@@ -350,8 +363,7 @@ export function sendAdvert(st: Step, priority: number): void {
   if (priority === 0) st.count('priorityZeroSent');
 }
 
-function sendGarps(st: Step, repeat: number): void {
-  const vips = allVips(st.s.cfg);
+export function sendGarps(st: Step, repeat: number, vips: VirtualIpAddress[] = allVips(st.s.cfg)): void {
   if (repeat <= 0 || vips.length === 0 || !ownLinkUp(st.s)) return;
   st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs });
 }
@@ -658,7 +670,8 @@ function onTimer(st: Step, timer: TimerName): void {
   }
 }
 
-function trackersChanged(st: Step): void {
+/** Re-judges effective priority and FAULT after a tracker (or, on reload, the config) changed. */
+export function trackersChanged(st: Step): void {
   const s = st.s;
   const prio = effectivePriority(s.basePriority, s.env.trackers, { links: s.links, scripts: s.scripts });
   if (prio !== s.effectivePriority) {

@@ -32,3 +32,13 @@ export function scriptResult(
   const log = changed ? `VRRP_Script(${st.name}) ${up ? 'succeeded' : 'failed'}` : null;
   return { state: { ...st, up, successes, failures }, changed, log };
 }
+
+/**
+ * Reload: a script that is still defined under the same name keeps its settled state and its
+ * run of consecutive results (keepalived carries a vrrp_script's result across a reload), so
+ * `rise`/`fall` continue where they were instead of starting over from init_state.
+ */
+export function carryScriptTracker(old: ScriptTrackerState | undefined, s: VrrpScript): ScriptTrackerState {
+  if (!old) return createScriptTracker(s);
+  return { name: s.name, up: old.up, successes: old.successes, failures: old.failures };
+}

@@ -28,6 +28,11 @@ export type VrrpEvent =
   | { type: 'timer'; timer: TimerName }
   /** Link state of the instance's interface or of a track_interface (rtnetlink). */
   | { type: 'interface'; name: string; up: boolean }
+  /**
+   * The instance's VRRP socket failed (`up: false`, with the error) or works again after the
+   * shell reopened it. A failed socket is a fault like a down interface.
+   */
+  | { type: 'socket'; up: boolean; reason?: string }
   /** A vrrp_script's settled state (after rise/fall; see track-script.ts). */
   | { type: 'trackScript'; name: string; up: boolean }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */

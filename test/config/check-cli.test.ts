@@ -71,13 +71,44 @@ describe('halo check', () => {
 
   it('exit 1 with every error located, and no stack trace', () => {
     const file = write('bad.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n}\n');
-    const r = halo('-f', file);
+    const r = halo('--strict', '-f', file);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`${file}:6:1: error: extra '}' found\nhalo check: ${file}: 1 error\n`);
+    expect(r.stderr).toBe(
+      `${file}:1:1: error: (VI_1) the virtual router id must be set\n${file}:1:1: error: (VI_1) No VIP specified; at least one is sensible\n` +
+        `${file}:3:20: error: (VI_1): VRID '0' not valid - must be between 1 & 255\n${file}:4:11: error: (VI_1) Priority not valid! must be between 1 & 255. Using default 100\n` +
+        `${file}:6:1: error: Extra '}' found\nhalo check: ${file}: 5 errors\n`,
+    );
     const r2 = halo('-f', write('bad2.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 0\n priority 300\n}\n'));
     expect(r2.status).toBe(1);
-    expect(r2.stderr).toMatch(/bad2\.conf:3:20: error: virtual_router_id: 0 is out of range 1-255\n.*bad2\.conf:4:11: error: priority: 300 is out of range 1-255\n/);
+    expect(r2.stderr).toMatch(/bad2\.conf:1:1: error: \(VI_1\) the virtual router id must be set\n[\s\S]*bad2\.conf:3:20: warning: \(VI_1\): VRID '0' not valid - must be between 1 & 255\n.*bad2\.conf:4:11: warning: \(VI_1\) Priority not valid! must be between 1 & 255\. Using default 100\n/);
     expect(r.stderr + r2.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a feature halo does not implement: check and run refuse it, located; --allow-unimplemented runs past it', () => {
+    const file = write('vmac.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n');
+    const msg = `${file}:4:2: error: 'use_vmac' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)\n`;
+    const r = halo('-f', file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${msg}halo check: ${file}: 1 error\n`);
+    const allowed = halo('--allow-unimplemented', '-f', file);
+    expect(allowed.status).toBe(0);
+    expect(allowed.stderr).toContain("is not implemented in halo; ignored (--allow-unimplemented)");
+    // halo run refuses before it takes the pid file or starts anything.
+    const pid = join(dir, 'run.pid');
+    const run = spawnSync(process.execPath, [MAIN, 'run', '-f', file, '--pid-file', pid], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`${msg}halo run: ${file}: 1 error; not starting\n`);
+    expect(existsSync(pid)).toBe(false);
+  });
+
+  it('--keywords lists the registry as text, JSON and markdown', () => {
+    const text = halo('--keywords');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^vrrp_instance +use_vmac +not implemented +VMAC/m);
+    const rows = JSON.parse(halo('--keywords', '--json').stdout) as { section: string; keyword: string; status: string }[];
+    expect(rows.find((r) => r.section === 'global_defs' && r.keyword === 'router_id')?.status).toBe('no-effect');
+    expect(halo('--keywords', '--markdown').stdout).toContain('| `TCP_CHECK` | acted on |');
+    expect(halo('--keywords', '-f', 'x').status).toBe(2);
   });
 
   it('exit 2 for usage errors and unreadable files', () => {

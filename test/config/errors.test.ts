@@ -3,11 +3,11 @@ import { instance, load, messages } from './helpers';
 /** Each message with its place; the config around the faulty line is otherwise valid. */
 describe('errors and warnings name their place', () => {
   it.each([
-    ['virtual_router_id 0', "3:20: error: virtual_router_id: 0 is out of range 1-255"],
-    ['virtual_router_id 256', "3:20: error: virtual_router_id: 256 is out of range 1-255"],
-    ['virtual_router_id x1', "3:20: error: virtual_router_id: 'x1' is not an integer"],
-  ])('vrid: %s', (line, expected) => {
-    expect(messages(instance('', 'VI_1', `interface eth0\n ${line}`))).toEqual([expected]);
+    ['virtual_router_id 0', "3:20: warning: (VI_1): VRID '0' not valid - must be between 1 & 255"],
+    ['virtual_router_id 256', "3:20: warning: (VI_1): VRID '256' not valid - must be between 1 & 255"],
+    ['virtual_router_id x1', "3:20: warning: (VI_1): VRID 'x1' not valid - must be between 1 & 255"],
+  ])('vrid: %s (keepalived warns, then its VRRP process stops: no VRID)', (line, expected) => {
+    expect(messages(instance('', 'VI_1', `interface eth0\n ${line}`))).toEqual(['1:1: error: (VI_1) the virtual router id must be set', expected]);
   });
 
   it('a missing vrid and interface', () => {
@@ -18,28 +18,31 @@ describe('errors and warnings name their place', () => {
   });
 
   it.each([
-    ['priority 0', '7:10: error: priority: 0 is out of range 1-255'],
-    ['priority 256', '7:10: error: priority: 256 is out of range 1-255'],
+    ['priority 0', '7:10: warning: (VI_1) Priority not valid! must be between 1 & 255. Using default 100'],
+    ['priority 256', '7:10: warning: (VI_1) Priority not valid! must be between 1 & 255. Using default 100'],
     ['priority', "7:1: error: 'priority' needs a number"],
-    ['state LEADER', "7:7: error: state: 'LEADER' is not MASTER or BACKUP"],
-    ['advert_int 0', '7:12: error: advert_int: 0 is out of range 0.01-255 seconds'],
-    ['advert_int 1s', "7:12: error: advert_int: '1s' is not a number of seconds"],
+    ['state LEADER', "7:7: warning: (VI_1) unknown state 'LEADER', defaulting to BACKUP"],
+    ['state backup', "7:7: warning: (VI_1) unknown state 'backup', defaulting to BACKUP"],
+    ['advert_int 0', '7:12: warning: (VI_1) Advert interval (0) not valid! Must be > 0 - ignoring'],
+    ['advert_int 1s', '7:12: warning: (VI_1) Advert interval (1s) not valid! Must be > 0 - ignoring'],
     ['version 4', '7:9: error: version: 4 is out of range 2-3'],
     ['preempt_delay 1001', '7:15: error: preempt_delay: 1001 is out of range 0-1000 seconds'],
-    ['mcast_src_ip 10.0.0.256', "7:14: error: mcast_src_ip: '10.0.0.256' is not a valid IP address"],
+    ['mcast_src_ip 10.0.0.256', '7:14: warning: Configuration error: VRRP instance[VI_1] malformed src address[10.0.0.256]. Skipping...'],
     ['authentication {\n auth_type MD5\n}', "8:12: error: auth_type: 'MD5' is not PASS or AH"],
-    ['unicast_peer {\n 10.0.0.300\n}', "8:2: error: unicast_peer: '10.0.0.300' is not a valid IP address"],
+    ['unicast_peer {\n 10.0.0.300\n}', '8:2: warning: Configuration error: VRRP instance[VI_1] malformed unicast peer address[10.0.0.300]. Skipping...'],
     ['track_interface {\n eth1 weight 300\n}', '8:14: error: track_interface weight: 300 is out of range -254-254'],
-    ['virtual_ipaddress {\n 10.0.0.2/33\n}', "8:2: error: virtual_ipaddress: bad prefix length '/33' (0-32)"],
-    ['virtual_ipaddress {\n 10.0.0.2 scope galaxy\n}', "8:17: error: virtual_ipaddress: unknown scope 'galaxy'"],
+    ['virtual_ipaddress {\n 10.0.0.2/33\n}', '8:2: warning: Invalid address prefix len 33 for address 10.0.0.2/33 - using 32'],
+    ['virtual_ipaddress {\n 10.0.0.2 scope galaxy\n}', "8:17: warning: Invalid scope 'galaxy' specified for 10.0.0.2 - ignoring"],
     ['virtual_ipaddress {\n 10.0.0.2 dev\n}', "8:11: error: virtual_ipaddress: 'dev' needs a value"],
-    ['virtual_ipaddress {\n fe80::x\n}', "8:2: error: virtual_ipaddress: 'fe80::x' is not a valid IP address"],
+    ['virtual_ipaddress {\n fe80::x\n}', '8:2: warning: VRRP parsed invalid IP fe80::x. skipping IP...'],
+    ['virtual_ipaddress {\n __VIRTUAL_IP__\n}', '8:2: warning: VRRP parsed invalid IP __VIRTUAL_IP__. skipping IP...'],
     ['nopreempt_typo', "7:1: warning: unknown keyword 'nopreempt_typo' in vrrp_instance VI_1"],
-    ['use_vmac', "7:1: warning: 'use_vmac' is not supported yet; ignored"],
+    ['use_vmac', "7:1: error: 'use_vmac' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['unicast_src_ip 10.0.0.5/24\nunicast_peer {\n 10.0.0.6/24\n}', ''],
     ['virtual_ipaddress {\n 10.0.0.2 frob\n}', "8:11: warning: virtual_ipaddress: unknown option 'frob'"],
-    ['authentication {\n auth_type PASS\n auth_pass 123456789\n}', '9:12: warning: auth_pass: password longer than 8 characters, truncated to 8 as keepalived does'],
+    ['authentication {\n auth_type PASS\n auth_pass 123456789\n}', '9:12: warning: Truncating auth_pass to 8 characters'],
   ])('instance: %s', (extra, expected) => {
-    expect(messages(instance(extra))).toEqual([expected]);
+    expect(messages(instance(extra))).toEqual(expected ? [expected] : []);
   });
 
   it('nopreempt with state MASTER is cleared with a warning, as keepalived does', () => {
@@ -51,7 +54,7 @@ describe('errors and warnings name their place', () => {
   it('a duplicate instance name, and a VRID reused on one interface', () => {
     const text = instance('', 'VI_1') + instance('', 'VI_1', 'interface eth0\n virtual_router_id 52') + instance('', 'VI_2');
     expect(messages(text)).toEqual([
-      "9:15: error: duplicate vrrp_instance 'VI_1' (first defined at /nonexistent/halo-test/keepalived.conf:1:15)",
+      '9:15: warning: vrrp instance VI_1 already defined',
       '19:20: error: (VI_2) virtual_router_id 51 is already used on eth0 by VI_1 (/nonexistent/halo-test/keepalived.conf:3:20)',
     ]);
   });
@@ -63,9 +66,10 @@ describe('errors and warnings name their place', () => {
   it('a sync group naming an unknown instance, or one already grouped', () => {
     const text = instance('', 'VI_1') + 'vrrp_sync_group G1 {\n group {\n  VI_1 VI_9\n }\n}\nvrrp_sync_group G2 {\n group {\n  VI_1\n }\n}\n';
     expect(messages(text)).toEqual([
-      "11:8: error: vrrp_sync_group G1: unknown vrrp_instance 'VI_9'",
+      '11:3: warning: vrrp_sync_group G1 has only one member',
+      "11:8: warning: Virtual router VI_9 specified in sync group G1 doesn't exist - ignoring",
+      '14:1: warning: Sync group G2, no matching virtual router found in group declaration - removing',
       "16:3: error: vrrp_sync_group G2: vrrp_instance 'VI_1' is already in sync group G1",
-      '16:3: warning: vrrp_sync_group G2 has only one member',
     ]);
   });
 
@@ -78,26 +82,27 @@ describe('errors and warnings name their place', () => {
   });
 
   it.each([
-    ['lb_algo fastest', "2:10: error: lb_algo: unknown scheduler 'fastest'"],
+    ['lb_algo fastest', "2:10: warning: Invalid lvs_scheduler 'fastest' - ignoring"],
     ['lvs_sched', "2:2: error: 'lvs_sched' needs a scheduler"],
-    ['lb_kind MASQ', "2:10: error: lb_kind: unknown forwarding method 'MASQ' (NAT, DR or TUN)"],
+    ['lb_kind MASQ', '2:10: warning: PARSER : unknown [MASQ] routing method for virtual server.'],
     ['protocol ICMP', "2:11: error: protocol: unknown protocol 'ICMP' (TCP, UDP or SCTP)"],
-    ['delay_loop 0', '2:13: error: delay_loop: 0 is out of range 0.001-86400 seconds'],
-    ['quorum 0', '2:9: error: quorum: 0 is out of range 1-65535'],
+    ['delay_loop 0', "2:13: warning: virtual server delay loop '0' invalid - ignoring"],
+    ['quorum 0', '2:9: warning: Quorum 0 must be in [1, 4294967295]. Setting to 1.'],
+    ['persistence_timeout 0', '2:22: warning: persistence_timeout invalid'],
     ['persistence_granularity 255.0.255.0', "2:26: error: persistence_granularity: '255.0.255.0' is not a netmask"],
-    ['sorry_server 10.0.0.9 70000', '2:24: error: sorry_server port: 70000 is out of range 0-65535'],
-    ['real_server 10.0.1.1 80 {\n weight -1\n}', '3:9: error: weight: -1 is out of range 0-65535'],
-    ['real_server 10.0.1.1 80 {\n weight 65536\n}', '3:9: error: weight: 65536 is out of range 0-65535'],
+    ['sorry_server 10.0.0.9 70000', '2:15: warning: Invalid sorry server IP address 10.0.0.9 - skipping'],
+    ['real_server 10.0.1.1 80 {\n weight -1\n}', '3:9: warning: Real server weight -1 is outside range 0-2147483647'],
+    ['real_server 10.0.1.1 80 {\n uthreshold -1\n}', "3:13: warning: Invalid real_server uthreshold '-1' - ignoring"],
     ['real_server 10.0.1.1 99999 {\n}', '2:23: error: real_server port: 99999 is out of range 0-65535'],
     ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: error: connect_port port: '0x50' is not an integer"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: error: connect_timeout: '-1' is not a number of seconds"],
-    ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', '3:2: warning: BFD_CHECK is not supported yet: parsed, but this real server is not health-checked by it'],
-    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: TCP_CHECK: 'bind_if' is not implemented yet (SO_BINDTODEVICE on checker sockets)"],
+    ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', "3:2: error: 'BFD_CHECK' (real_server 10.0.1.1: BFD session as health state) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['real_server 10.0.1.1 53 {\n DNS_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: 'bind_if' (DNS_CHECK: SO_BINDTODEVICE on UDP/ICMP checker sockets) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   digest 12ab\n  }\n }\n}', "6:11: error: digest '12ab' character length should be 32 rather than 4"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  http_protocol 2.0\n  url {\n   path /\n  }\n }\n}', '4:17: error: Invalid http_protocol version 2.0'],
-    ['real_server 10.0.1.1 80 {\n MISC_CHECK {\n  misc_timeout 3\n }\n}', '3:2: error: MISC_CHECK has no misc_path'],
+    ['real_server 10.0.1.1 80 {\n MISC_CHECK {\n  misc_timeout 3\n }\n}', '3:2: warning: No script path has been specified for MISC_CHECKER - skipping'],
     ['bogus 1', "2:2: warning: unknown keyword 'bogus' in virtual_server 10.0.0.1 80"],
   ])('virtual_server: %s', (line, expected) => {
     const rest = ' protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.9.9.9 80 {\n }\n';
@@ -106,7 +111,7 @@ describe('errors and warnings name their place', () => {
 
   it('virtual_server addresses and groups', () => {
     const body = '{\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.9.9.9 80 {\n }\n}\n';
-    expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(["1:16: error: virtual_server: '10.0.0.300' is not a valid IP address"]);
+    expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(['1:16: warning: Invalid virtual server IP address/port 10.0.0.300/80 - skipping']);
     expect(messages(`virtual_server group NOPE ${body}`)).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
     expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: error: duplicate virtual_server TCP 10.0.0.1 80']);
     expect(messages(`virtual_server fwmark 0 ${body}`)).toEqual(['1:23: error: virtual_server: 0 is out of range 1-4294967295']);
@@ -141,8 +146,10 @@ describe('errors and warnings name their place', () => {
     ]);
   });
 
-  it('unsupported checkers keep their settings in the model', () => {
-    const r = load('virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  BFD_CHECK {\n   name bfd1\n   weight 3\n  }\n }\n}\n');
+  it('unimplemented checkers are refused; with allowUnimplemented they keep their settings in the model', () => {
+    const text = 'virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  BFD_CHECK {\n   name bfd1\n   weight 3\n  }\n }\n}\n';
+    expect(load(text).model).toBeNull();
+    const r = load(text, false, true);
     expect(r.model?.virtualServers[0].realServers[0].checkers).toEqual([
       { kind: 'BFD_CHECK', settings: { name: ['bfd1'], weight: ['3'] }, location: expect.any(Object) },
     ]);
@@ -175,6 +182,7 @@ describe('errors and warnings name their place', () => {
       '2:15: error: vrrp_version: 4 is out of range 2-3',
       "3:20: error: vrrp_mcast_group4: 'ff02::12' is not an IPv4 address",
       "4:20: error: lvs_flush_on_stop: 'SOME' is not VS or ALL",
+      "5:2: error: 'lvs_sync_daemon' (global_defs: the IPVS connection sync daemon) is not implemented in halo (--allow-unimplemented to run without it)",
       "5:23: warning: lvs_sync_daemon: unknown vrrp_instance 'VI_X'",
     ]);
   });
@@ -212,7 +220,7 @@ describe('errors and warnings name their place', () => {
   });
 
   it('every error is reported, not just the first', () => {
-    const text = instance('priority 0\nadvert_int x') + 'virtual_server 10.0.0.1 80 {\n lb_algo nope\n lb_kind nope\n}\n';
+    const text = instance('priority 0\nadvert_int x\nuse_vmac\nversion 4') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
     expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
   });
 });

@@ -17,7 +17,7 @@ const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
   vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
-  vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, lvsFlush: false,
+  vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, checkerLogAllFailures: false, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null }, other: {},
 };
 const NO_NOTIFY = { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null };

@@ -1,6 +1,6 @@
 import { preprocess } from '../../src/config/preprocess';
 import { parseStatements, type Statement } from '../../src/config/parse';
-import { messages } from './helpers';
+import { load, messages } from './helpers';
 
 function tree(text: string): unknown {
   const p = preprocess(text, '/nonexistent/t.conf');
@@ -55,19 +55,43 @@ describe('statement grammar', () => {
   });
 });
 
-describe('syntax errors are located, and all of them reported', () => {
-  it('extra closing braces', () => {
-    expect(messages('a {\n}\n}\nb\n  }\n')).toEqual(["3:1: error: extra '}' found", "5:3: error: extra '}' found"]);
-  });
-
-  it('an unclosed block points at its opening brace', () => {
-    expect(messages('vrrp_instance VI_1 {\n state MASTER\n')).toEqual([
-      "1:20: error: block opened here is never closed (missing '}')",
+describe('brace and quote slips: warned at their place, then read as keepalived 2.2.7 reads them', () => {
+  it('an extra closing brace is ignored', () => {
+    expect(messages('a {\n}\n}\nb\n  }\n')).toEqual([
+      "1:1: warning: unknown keyword 'a'",
+      "3:1: warning: Extra '}' found",
+      "4:1: warning: unknown keyword 'b'",
+      "5:3: warning: Extra '}' found",
     ]);
+    expect(tree('a {\n}\n}\nb\n  }\n')).toEqual([{ a: [] }, 'b']);
   });
 
-  it('a brace with no keyword before it', () => {
-    expect(messages('a {\n}\n{\n b\n}\n')).toEqual(["3:1: error: '{' without a keyword before it", "5:1: error: extra '}' found"]);
+  it('an unclosed block ends with the file, warned at its opening brace', () => {
+    expect(messages('global_defs {\n router_id x\n')).toEqual([
+      "1:13: warning: There are 1 missing '}'s or extra '{'s (the block opened here ends with the file)",
+    ]);
+    expect(tree('a {\n b {\n  c 1\n')).toEqual([{ a: [{ b: ['c 1'] }] }]);
+    expect(load('global_defs {\n router_id x\n').model?.globalDefs.routerId).toBe('x');
+  });
+
+  it('a brace with no keyword before it is ignored, and its } closes the block around it', () => {
+    expect(messages('a {\n}\n{\n b\n}\n')).toEqual([
+      "1:1: warning: unknown keyword 'a'",
+      "3:1: warning: Unexpected '{' - ignoring",
+      "4:2: warning: unknown keyword 'b'",
+      "5:1: warning: Extra '}' found",
+    ]);
+    expect(tree('a {\n x\n}\n{\n b\n}\n')).toEqual([{ a: ['x'] }, 'b']);
+    expect(tree('a {\n { x }\n y\n}\nz\n')).toEqual([{ a: ['x'] }, 'y', 'z']);
+  });
+
+  it('--strict makes each of them an error', () => {
+    expect(load('global_defs {\n}\n}\n', true).model).toBeNull();
+    expect(load('global_defs {\n', true).model).toBeNull();
+  });
+
+  it('words end at ASCII blanks only: a no-break space is part of a word, never a lexer failure', () => {
+    expect(tree('a\u00a0b 1\n\u00a0 c 2\n')).toEqual(['a\u00a0b 1', '\u00a0 c 2']);
   });
 
   it('absurdly deep nesting is one error, not a stack overflow', () => {
@@ -75,7 +99,11 @@ describe('syntax errors are located, and all of them reported', () => {
     expect(messages(text)).toEqual(['65:3: error: blocks nested more than 64 deep']);
   });
 
-  it('an unterminated quote', () => {
-    expect(messages('global_defs {\n router_id "abc\n}\n')).toEqual(['2:12: error: unterminated quote "abc']);
+  it('an unterminated quote: the words before it stand, as keepalived ("Unmatched quote")', () => {
+    expect(messages('global_defs {\n router_id "abc\n}\n')).toEqual([
+      "2:2: error: 'router_id' needs a value",
+      '2:12: warning: Unmatched quote: \'"abc\' - ignored',
+    ]);
+    expect(tree('a 1 "b c\n')).toEqual(['a 1']);
   });
 });

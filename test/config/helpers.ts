@@ -3,8 +3,8 @@ import { formatDiagnostic, type Model } from '../../src/config/model';
 
 export const FILE = '/nonexistent/halo-test/keepalived.conf';
 
-export function load(text: string, strict = false): LoadResult {
-  return parseConfigText(text, FILE, { strict });
+export function load(text: string, strict = false, allowUnimplemented = false): LoadResult {
+  return parseConfigText(text, FILE, { strict, allowUnimplemented });
 }
 
 /** Diagnostics as `LINE:COL: severity: message` (file dropped: always FILE here). */
@@ -12,8 +12,9 @@ export function messages(text: string, strict = false): string[] {
   return load(text, strict).diagnostics.map((d) => formatDiagnostic(d).slice(FILE.length + 1));
 }
 
-export function model(text: string): Model {
-  const r = load(text);
+/** The model of a valid config; `allowUnimplemented` to read features halo refuses to run. */
+export function model(text: string, allowUnimplemented = false): Model {
+  const r = load(text, false, allowUnimplemented);
   if (!r.model) throw new Error(`expected a model, got:\n${r.diagnostics.map(formatDiagnostic).join('\n')}`);
   return r.model;
 }

@@ -12,6 +12,7 @@ describe('keywords into the model', () => {
         ' lvs_flush\n lvs_flush_on_stop\n lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8848 ttl 2 group 224.0.0.81\n' +
         ' lvs_timeouts tcp 900 tcpfin 120 udp 300\n notification_email {\n  ops@example.org\n }\n smtp_server 10.0.0.25\n}\n' +
         'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n',
+      true,
     ).globalDefs;
     expect(g).toEqual({
       routerId: 'lb1', vrrpVersion: 3, vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::13',
@@ -19,7 +20,7 @@ describe('keywords into the model', () => {
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
       vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
-      enableScriptSecurity: true, lvsFlush: true, lvsFlushOnStop: 'all',
+      enableScriptSecurity: true, checkerLogAllFailures: false, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       other: { notification_email: ['ops@example.org'], smtp_server: ['10.0.0.25'] },
@@ -39,6 +40,7 @@ describe('keywords into the model', () => {
         ' garp_lower_prio_delay 1\n garp_lower_prio_repeat 1\n no_accept\n v3_checksum_as_v2\n lower_prio_no_advert\n' +
         ' higher_prio_send_advert\n skip_check_adv_addr\n down_timer_adverts 5\n notify "/bin/n all"\n notify_master /bin/n master\n' +
         ' notify_backup /bin/n backup\n notify_fault /bin/n fault\n notify_stop /bin/n stop\n lvs_sync_daemon_interface eth1\n}\n',
+      true,
     );
     const i = m.vrrpInstances[0];
     expect(i).toMatchObject({
@@ -86,6 +88,7 @@ describe('keywords into the model', () => {
         '  notify_down /bin/rs down\n  TCP_CHECK {\n   connect_ip 10.0.2.1\n   connect_port 5353\n   bindto 10.0.0.2\n   bind_port 40000\n' +
         '   connect_timeout 2\n   retry 4\n   delay_before_retry 0.5\n   warmup 3\n   delay_loop 9\n' +
         '   log_all_failures\n  }\n }\n}\n',
+      true,
     );
     const vs = m.virtualServers[0];
     expect(vs).toMatchObject({

@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/load';
+import { loadConfig, parseConfigText } from '../../src/config/load';
 import { formatDiagnostic } from '../../src/config/model';
-import { load, messages, model } from './helpers';
+import { FILE, load, messages, model } from './helpers';
 
 describe('$NAME parameters', () => {
   it('substitutes $NAME and ${NAME}, including inside words', () => {
     const m = model(
-      '$IF=eth3\n$VRID = 77\n$NET=10.1.2\nvrrp_instance VI_1 {\n interface $IF\n virtual_router_id ${VRID}\n' +
+      '$IF=eth3\n$VRID=77\n$NET=10.1.2\nvrrp_instance VI_1 {\n interface $IF\n virtual_router_id ${VRID}\n' +
         ' virtual_ipaddress {\n  ${NET}.5/24 dev $IF\n }\n}\n',
     );
     const i = m.vrrpInstances[0];
@@ -60,6 +60,44 @@ describe('$NAME parameters', () => {
   });
 });
 
+describe('keepalived 2.2.7 advanced configuration (keepalived.conf(5))', () => {
+  const vi = (vips: string, extra = ''): string =>
+    `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n${extra} virtual_ipaddress {\n${vips}\n }\n}\n`;
+
+  it('@ID lines follow the config id given as -i', () => {
+    const text = vi('  10.0.0.1', ' @lb1 priority 150\n @lb2 priority 50\n @^lb1 advert_int 3\n');
+    const as = (id: string) => parseConfigText(text, FILE, { configId: id }).model?.vrrpInstances[0];
+    expect([as('lb1')?.priority, as('lb1')?.advertIntMs]).toEqual([150, 1000]);
+    expect([as('lb2')?.priority, as('lb2')?.advertIntMs]).toEqual([50, 3000]);
+    expect(as('lb1')?.priority).toBe(150);
+  });
+
+  it('~SEQ and ~LST generate lines; a multi-line definition is a template', () => {
+    expect(model(vi('  ~SEQ(N, 1, 3) 10.0.0.$N\n  ~LST(H, 7, 9) 10.0.1.${H}')).vrrpInstances[0].virtualIpAddresses.map((v) => v.address))
+      .toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.1.7', '10.0.1.9']);
+    const tpl = '$VI= \\\nvrrp_instance VI_${N} { \\\n interface eth0 \\\n virtual_router_id ${N} \\\n virtual_ipaddress { \\\n  10.0.0.${N} \\\n } \\\n}\n';
+    const m = model(`${tpl}~SEQ(N, 1, 3) $VI\n`);
+    expect(m.vrrpInstances.map((i) => [i.name, i.virtualRouterId, i.virtualIpAddresses[0].address])).toEqual([
+      ['VI_1', 1, '10.0.0.1'], ['VI_2', 2, '10.0.0.2'], ['VI_3', 3, '10.0.0.3'],
+    ]);
+  });
+
+  it('an invalid ~SEQ is a located warning and the line is dropped', () => {
+    expect(messages('global_defs {\n  ~SEQ(X, 1, -1, 3) router_id a\n}\n')).toEqual([
+      "2:3: warning: Invalid ~SEQ values '~SEQ(X, 1, -1, 3) router_id a' - line ignored",
+    ]);
+  });
+
+  it('${_INSTANCE} is the config id, ${_PWD} the directory of the file being read', () => {
+    expect(parseConfigText('global_defs {\n router_id ${_INSTANCE}\n}\n', FILE, { configId: 'east' }).model?.globalDefs.routerId).toBe('east');
+    expect(model('global_defs {\n router_id ${_PWD}\n}\n').globalDefs.routerId).toBe('/nonexistent/halo-test');
+  });
+
+  it("'$NAME = value' (a blank before =) is no definition, as in keepalived", () => {
+    expect(messages('$A = 1\n')).toEqual(["1:1: warning: unknown keyword '$A'"]);
+  });
+});
+
 describe('@ID conditional lines', () => {
   it('drops @ID lines and keeps @^ID lines, as keepalived started without -i', () => {
     const m = model('global_defs {\n @lb1 router_id one\n @^lb1 router_id other\n}\n');
@@ -103,13 +141,29 @@ describe('include', () => {
     const top = write('top.conf', 'global_defs {\n router_id a\n}\ninclude part.conf\n');
     write('part.conf', '\n\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 300\n}\n');
     const r = loadConfig(top);
-    expect(r.diagnostics.map(formatDiagnostic)).toContain(`${join(dir, 'part.conf')}:5:20: error: virtual_router_id: 300 is out of range 1-255`);
+    expect(r.diagnostics.map(formatDiagnostic)).toContain(`${join(dir, 'part.conf')}:5:20: warning: (VI_1): VRID '300' not valid - must be between 1 & 255`);
   });
 
   it('a missing include is reported at the including line (a warning, as keepalived carries on)', () => {
     const top = write('top.conf', 'global_defs {\n}\n  include nothere/*.conf\n');
-    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:3:3: warning: include file(s) 'nothere/*.conf' not found`]);
+    expect(loadConfig(top).diagnostics.map(formatDiagnostic)).toEqual([`${top}:3:3: warning: Config files missing 'nothere/*.conf'.`]);
     expect(loadConfig(top, { strict: true }).model).toBeNull();
+  });
+
+  it('{a,b} braces, variants includer/includea, executables skipped; -e makes a missing file an error', () => {
+    const top = write('top.conf', 'includer sub/{one,two}.conf\nincludea sub/run.sh\ninclude none/x.conf\n');
+    write('sub/one.conf', 'global_defs {\n router_id one\n}\n');
+    write('sub/two.conf', 'vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n');
+    const sh = write('sub/run.sh', 'garbage {\n');
+    chmodSync(sh, 0o755);
+    const r = loadConfig(top);
+    expect(r.model?.globalDefs.routerId).toBe('one');
+    expect(r.model?.vrrpInstances.map((i) => i.name)).toEqual(['VI_2']);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `${top}:2:1: warning: Configuration file '${sh}' is not a regular non-executable file - skipping`,
+      `${top}:3:1: warning: Config files missing 'none/x.conf'.`,
+    ]);
+    expect(loadConfig(top, { allConfig: true }).diagnostics.map(formatDiagnostic)).toContain(`${top}:3:1: error: Config files missing 'none/x.conf'.`);
   });
 
   it('an include cycle is reported at the including line, once', () => {

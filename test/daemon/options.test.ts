@@ -1,4 +1,5 @@
-import { parseRunArgs } from '../../src/daemon/options';
+import { spawnSync } from 'node:child_process';
+import { keepalivedFlags, parseRunArgs } from '../../src/daemon/options';
 
 describe('halo run options (keepalived-compatible flags)', () => {
   it('has keepalived-like defaults', () => {
@@ -29,5 +30,51 @@ describe('halo run options (keepalived-compatible flags)', () => {
     expect(parseRunArgs(['-f'])).toEqual({ ok: false, message: 'option -f needs a value' });
     expect(parseRunArgs(['--bogus'])).toEqual({ ok: false, message: "unknown option '--bogus'" });
     expect(parseRunArgs(['--log-level', 'loud'])).toEqual({ ok: false, message: "unknown log level 'loud' (error|warning|notice|info|debug)" });
+  });
+
+  it('-i/--config-id, -e/--all-config and -u/--umask are honoured, in every getopt spelling', () => {
+    expect(parseRunArgs(['-i', 'lb1'])).toMatchObject({ options: { configId: 'lb1' } });
+    expect(parseRunArgs(['-ilb2'])).toMatchObject({ options: { configId: 'lb2' } });
+    expect(parseRunArgs(['--config-id=lb3', '-e'])).toMatchObject({ options: { configId: 'lb3', allConfig: true } });
+    expect(parseRunArgs([])).toMatchObject({ options: { configId: null, allConfig: false, umask: null } });
+    expect(parseRunArgs(['-u', '027'])).toMatchObject({ options: { umask: 0o27 } });
+    expect(parseRunArgs(['--umask', 'rw'])).toEqual({ ok: false, message: "-u/--umask: 'rw' is not a numeric umask" });
+  });
+
+  it('clustered short flags as getopt reads them: -nlD, -Df FILE, -fFILE', () => {
+    expect(parseRunArgs(['-nlD'])).toMatchObject({ ok: true, options: { logDetail: true } });
+    expect(parseRunArgs(['-Df', '/x.conf'])).toMatchObject({ options: { logDetail: true, configFile: '/x.conf' } });
+    expect(parseRunArgs(['-f/y.conf'])).toMatchObject({ options: { configFile: '/y.conf' } });
+    expect(parseRunArgs(['-nZ'])).toEqual({ ok: false, message: "unknown option '-Z'" });
+  });
+
+  it('-v, -h and --signum answer instead of running', () => {
+    expect(parseRunArgs(['-v'])).toMatchObject({ options: { action: { kind: 'version' } } });
+    expect(parseRunArgs(['--help'])).toMatchObject({ options: { action: { kind: 'help' } } });
+    expect(parseRunArgs(['--signum=RELOAD'])).toMatchObject({ options: { action: { kind: 'signum', signal: 1 } } });
+    expect(parseRunArgs(['--signum', 'STOP'])).toMatchObject({ options: { action: { kind: 'signum', signal: 15 } } });
+    expect(parseRunArgs(['--signum=JSON'])).toMatchObject({ ok: false, message: expect.stringContaining("--signum: 'JSON' is not supported by halo") });
+  });
+
+  it("refuses keepalived's other flags, naming what each means in keepalived", () => {
+    expect(parseRunArgs(['-S', '0'])).toEqual({
+      ok: false,
+      message: '-S/--log-facility: not supported by halo: in keepalived it means "set syslog facility to LOG_LOCAL[0-7], user or daemon"; halo logs to stdout or the journal, never through syslog (see --log-format)',
+    });
+    for (const argv of [['-d'], ['-r', '/run/v.pid'], ['-c', '/run/c.pid'], ['-b', '/run/b.pid'], ['-x'], ['-a'], ['-m'], ['-M'], ['-s', 'ns1'], ['-X'], ['--log-facility=local1'], ['--dump-conf'], ['--snmp'], ['-R'], ['-V'], ['-I'], ['--all'], ['-g'], ['-t/tmp/log']]) {
+      const r = parseRunArgs(argv);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.message).toMatch(/^(-[A-Za-z]\/)?--[a-z_-]+(=\S+)?: not supported by halo: (in keepalived it means "[^"]+"; )?\S/);
+    }
+  });
+
+  it("declares every flag of keepalived 2.2.7's --help, each accepted or refused", () => {
+    const help = spawnSync('keepalived', ['--help'], { encoding: 'utf8' });
+    const text = `${help.stdout}${help.stderr}`;
+    if (help.error && process.env.CI !== 'true') return void console.warn('keepalived not installed: flag list not compared');
+    const theirs = [...text.matchAll(/^\s+(?:-(\w), )?--([\w-]+)/gm)].map((m) => m[2]).sort();
+    expect(theirs.length).toBeGreaterThan(25);
+    const ours = new Set(keepalivedFlags().flatMap((f) => f.flag.split('/').filter((x) => x.startsWith('--')).map((x) => x.slice(2))));
+    expect(theirs.filter((f) => !ours.has(f))).toEqual([]);
   });
 });

@@ -49,3 +49,67 @@ describe('reload plan (keepalived clear_diff_vrrp / restore_vrrp_state)', () => 
     expect(planVrrpReload(a, b).update.map((u) => u.name)).toEqual(['VI_1']);
   });
 });
+
+describe('reload plan text (halo reload and the daemon log)', () => {
+  const { formatReloadPlan } = jest.requireActual('../../src/daemon/reload-plan') as typeof import('../../src/daemon/reload-plan');
+  const plan = {
+    configFile: '/etc/keepalived/keepalived.conf',
+    preview: true,
+    engines: [],
+    vrrp: {
+      unchanged: ['VI_4'],
+      changes: [
+        { name: 'VI_2', change: 'stop' as const, state: 'MASTER', after: null, effects: ['advert with priority 0', 'remove VIP 192.168.77.210/24 dev eth0'] },
+        { name: 'VI_1', change: 'update' as const, state: 'MASTER', after: 'MASTER', effects: ['add VIP 192.168.77.202/24 dev eth0'] },
+        { name: 'VI_3', change: 'start' as const, state: 'INIT', after: null, effects: [] },
+      ],
+    },
+    lvs: {
+      ipvs: [{ op: 'adding service TCP 10.0.0.1:80 (rr)' }, { op: 'deleting service TCP 10.0.0.2:80', error: 'ESRCH deleting service TCP 10.0.0.2:80' }],
+      events: [],
+      checkersStarted: ['TCP_CHECK [10.0.100.4]:tcp:80'],
+      checkersStopped: [],
+    },
+  };
+
+  it('lists instances, VIPs, IPVS operations and checkers; preview and applied differ only in the header', () => {
+    const preview = formatReloadPlan(plan);
+    expect(preview).toEqual([
+      'Reload plan for /etc/keepalived/keepalived.conf (preview, nothing applied)',
+      'VRRP: 1 started, 1 stopped, 1 updated, 0 restarted, 1 unchanged',
+      '  stop VI_2 (MASTER)',
+      '    advert with priority 0',
+      '    remove VIP 192.168.77.210/24 dev eth0',
+      '  update VI_1 (MASTER)',
+      '    add VIP 192.168.77.202/24 dev eth0',
+      '  start VI_3 (INIT)',
+      '  unchanged: VI_4',
+      'IPVS: 2 operations (1 failed)',
+      '  adding service TCP 10.0.0.1:80 (rr)',
+      '  deleting service TCP 10.0.0.2:80: ESRCH deleting service TCP 10.0.0.2:80',
+      'Checkers: 1 started, 0 stopped',
+      '  start TCP_CHECK [10.0.100.4]:tcp:80',
+    ]);
+    const applied = formatReloadPlan({ ...plan, preview: false });
+    expect(applied[0]).toBe('Reload plan for /etc/keepalived/keepalived.conf (applied)');
+    expect(applied.slice(1)).toEqual(preview.slice(1));
+  });
+});
+
+describe('halo reload requests (worker)', () => {
+  const { reloadRequest } = jest.requireActual('../../src/daemon/worker') as typeof import('../../src/daemon/worker');
+  const director = { planReload: jest.fn(async (f: string) => `plan ${f}`), reload: jest.fn(async () => 'applied') };
+
+  it('a preview may name any file (resolved), by default the running one', async () => {
+    await expect(reloadRequest(director as never, '/etc/k.conf', { plan: true, file: '/tmp/new.conf' })).resolves.toBe('plan /tmp/new.conf');
+    await expect(reloadRequest(director as never, '/etc/k.conf', { plan: true })).resolves.toBe('plan /etc/k.conf');
+  });
+
+  it('applying re-reads the running file; another file is refused with a way forward', async () => {
+    await expect(reloadRequest(director as never, '/etc/k.conf', {})).resolves.toBe('applied');
+    await expect(reloadRequest(director as never, '/etc/k.conf', { file: '/etc/k.conf' })).resolves.toBe('applied');
+    expect(() => reloadRequest(director as never, '/etc/k.conf', { file: '/tmp/new.conf' })).toThrow(
+      'the daemon runs /etc/k.conf; put /tmp/new.conf in its place first, or preview it with --plan',
+    );
+  });
+});

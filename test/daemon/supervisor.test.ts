@@ -13,9 +13,10 @@ function workerScript(dir: string): string {
     const [mode, counter] = process.argv.slice(2);
     const n = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) + 1 : 1;
     fs.writeFileSync(counter, String(n));
+    // the handler is in place before the report: the supervisor may stop us as soon as it reads it
+    process.on('SIGTERM', () => { process.send({ type: 'released', instance: 'VI_1' }, () => process.exit(0)); });
     process.send({ type: 'held', held: { instance: 'VI_1', interface: 'eth0',
       packets: [{ dst: '224.0.0.18', hex: '4500' }], vips: [{ address: '192.168.77.200', prefixLen: 32 }] } });
-    process.on('SIGTERM', () => { process.send({ type: 'released', instance: 'VI_1' }, () => process.exit(0)); });
     if (mode === 'crash' && n === 1) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50);
     setInterval(() => {}, 1000);
   `);

@@ -4,7 +4,7 @@
  * clock. Pins the shell's own duties — timers, I/O order, the supervisor channel, reload.
  */
 import { parseConfigText } from '../../src/config/load';
-import type { Model } from '../../src/config/model';
+import type { Model, VrrpScript } from '../../src/config/model';
 import type { AddressManager, VipSpec } from '../../src/net/addresses';
 import type { GarpSender } from '../../src/net/garp';
 import type { LinkEvent, LinkMonitor, LinkState } from '../../src/net/links';
@@ -23,11 +23,19 @@ class Lan {
 class Host {
   readonly vips = new Set<string>();
   readonly io: string[] = [];
-  private readonly receivers: Array<(p: Buffer, src: string) => void> = [];
+  private receivers: Array<(p: Buffer, src: string) => void> = [];
+  /** Opens of a VRRP socket so far, and how many of the next ones fail. */
+  opens = 0;
+  openFails = 0;
+  /** Makes the current VRRP socket report a receive error. */
+  failSocket: (message: string) => void = () => undefined;
   private linkCb: ((e: LinkEvent) => void) | null = null;
   readonly held: HeldInstance[] = [];
   readonly released: string[] = [];
   readonly logs: string[] = [];
+  /** What each vrrp_script's next run exits with (the fake runner's processes). */
+  readonly scriptOk: Record<string, boolean> = {};
+  scriptRuns = 0;
   engine!: VrrpEngine;
 
   constructor(readonly lan: Lan, readonly primary: string, text: string) {
@@ -60,23 +68,50 @@ class Host {
       close: () => undefined,
     };
     const garp: GarpSender = { announce: async (a) => (this.io.push(`garp ${a.vips.join(',')} x${a.repeat}`), ok(a.vips.length * a.repeat)) };
-    const transport: VrrpTransport = {
-      send: async (pkt: Buffer) => {
-        this.io.push(`advert prio ${pkt[20 + 2]}`);
-        for (const h of this.lan.hosts) if (h !== this) h.receivers.forEach((r) => r(Buffer.from(pkt), this.primary));
-      },
-      onPacket: (cb) => this.receivers.push(cb),
-      onError: () => undefined,
-      close: () => undefined,
+    const openTransport = (): VrrpTransport => {
+      if (this.openFails > 0) {
+        this.openFails--;
+        throw new Error('ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0');
+      }
+      this.opens++;
+      const receivers: Array<(p: Buffer, src: string) => void> = [];
+      let closed = false;
+      const t: VrrpTransport = {
+        send: async (pkt: Buffer) => {
+          if (closed) throw new Error('EBADF sending VRRP: socket closed');
+          this.io.push(`advert prio ${pkt[20 + 2]}`);
+          for (const h of this.lan.hosts) if (h !== this) h.receivers.forEach((r) => r(Buffer.from(pkt), this.primary));
+        },
+        onPacket: (cb) => receivers.push(cb),
+        onError: (cb) => (this.failSocket = (m: string) => cb(Object.assign(new Error(m), { code: 'ENETDOWN' }) as never)),
+        close: () => {
+          closed = true;
+          this.receivers = [];
+        },
+      };
+      this.receivers = receivers;
+      return t;
     };
     const logger = { error: log, warning: log, notice: log, info: log, debug: log, close: () => undefined };
     return {
       addresses, links, garp, log: logger,
-      openTransport: () => transport,
+      openTransport,
       notify: new NotifyRunner({ enableScriptSecurity: false, log: logger }),
       onHeld: (h: HeldInstance) => this.held.push(h),
       onReleased: (n: string) => this.released.push(n),
       now: () => Date.now(),
+      // each script runs at start and every interval, like ScriptRunner, on the fake clock
+      runScripts: (defs: VrrpScript[], _sec: boolean, _log: unknown, onResult: (n: string, ok: boolean) => void) => {
+        const timers: NodeJS.Timeout[] = [];
+        const run = (d: VrrpScript) => {
+          this.scriptRuns++;
+          onResult(d.name, this.scriptOk[d.name] ?? true);
+        };
+        return {
+          start: () => defs.forEach((d) => (run(d), timers.push(setInterval(() => run(d), d.intervalMs)))),
+          stop: () => timers.forEach(clearInterval),
+        };
+      },
     };
   }
 
@@ -184,5 +219,115 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(a.state()).toBe('MASTER');
     expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.202']);
     expect(a.engine.states.get('VI_1')!.stats.becameMaster).toBe(1);
+  });
+
+  it('reload keeps a MASTER\'s weighted track_script (rise 3) priority: same adverts, the peer never takes over', async () => {
+    const script = `vrrp_script chk {\n  script "/bin/true"\n  interval 1\n  weight 60\n  rise 3\n  fall 3\n}\n`;
+    const track = '  track_script {\n    chk\n  }';
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', script + conf('BACKUP', 100, ['192.168.77.200/24'], track));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 130));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(10_000);
+    expect(a.state()).toBe('MASTER');
+    expect(a.engine.states.get('VI_1')!.effectivePriority).toBe(160);
+    const before = a.io.length;
+    const runsBefore = a.scriptRuns;
+    const next = parseConfigText(script + conf('BACKUP', 100, ['192.168.77.200/24'], `${track}\n  garp_master_repeat 3`), 'k.conf').model as Model;
+    await a.engine.reload(next);
+    await advance(10_000);
+    expect(a.scriptRuns).toBeGreaterThan(runsBefore); // the scripts do run again after the reload
+    const adverts = a.io.slice(before).filter((l) => l.startsWith('advert'));
+    expect(adverts.length).toBeGreaterThanOrEqual(9);
+    expect(new Set(adverts)).toEqual(new Set(['advert prio 160']));
+    expect(a.io.slice(before).filter((l) => !l.startsWith('advert'))).toEqual([]);
+    expect(a.state()).toBe('MASTER');
+    expect(b.state()).toBe('BACKUP');
+    expect(a.engine.states.get('VI_1')!.stats.becameMaster).toBe(1);
+    expect(a.logs.filter((l) => l.includes('effective priority'))).toEqual(['(VI_1) Changing effective priority from 100 to 160']);
+  });
+
+  it('a VRRP socket error: MASTER → FAULT, priority 0 sent through the reopened socket, VIPs released; back after the 1 s re-check, and preempts again', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    const io0 = a.io.length;
+    a.failSocket('ENETDOWN receiving on the VRRP socket of eth0');
+    await advance(10);
+    expect(a.state()).toBe('FAULT');
+    expect(a.opens).toBe(2); // reopened at once
+    expect(a.io.slice(io0)).toEqual(['advert prio 0', 'remove 192.168.77.200']);
+    expect(a.released).toEqual(['VI_1']);
+    expect(a.logs).toContain('VRRP socket on eth0: ENETDOWN receiving on the VRRP socket of eth0; reopening (next check in 1 s)');
+    await advance(700);
+    expect(b.state()).toBe('MASTER');
+    expect([...b.vips]).toEqual(['192.168.77.200']);
+    await advance(400);
+    expect(a.logs).toContain('VRRP socket on eth0 reopened');
+    expect(a.state()).toBe('BACKUP');
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    expect(b.state()).toBe('BACKUP');
+  });
+
+  it('a socket that cannot be reopened: FAULT stays, re-checks back off 1 s, 2 s, 4 s; recovery when the open works', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    await a.engine.start();
+    await advance(5000);
+    a.openFails = 3; // the immediate reopen and the re-checks at +1 s and +3 s fail
+    a.failSocket('EBADF receiving on the VRRP socket of eth0');
+    await advance(10);
+    expect(a.state()).toBe('FAULT');
+    expect(a.logs).toContain('(VI_1) cannot send advert with priority 0: no working VRRP socket on eth0');
+    expect([...a.vips]).toEqual([]);
+    await advance(3100);
+    expect(a.state()).toBe('FAULT');
+    expect(a.logs.filter((l) => l.startsWith('reopening VRRP socket on eth0 failed'))).toEqual([
+      'reopening VRRP socket on eth0 failed: ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0',
+      'reopening VRRP socket on eth0 failed: ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0; next check in 2 s',
+      'reopening VRRP socket on eth0 failed: ENODEV setting SO_BINDTODEVICE eth0 on the VRRP socket of eth0; next check in 4 s',
+    ]);
+    await advance(4000);
+    expect(a.opens).toBe(2);
+    expect(a.state()).toBe('BACKUP');
+    await advance(4000);
+    expect(a.state()).toBe('MASTER');
+  });
+
+  it('reload plan: the preview changes nothing and equals what the reload then does (VIPs, started, stopped, updated)', async () => {
+    const two = (vips: string[]) => conf('MASTER', 150, vips) + conf('MASTER', 150, ['192.168.77.210/24']).replace(/VI_1/g, 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52');
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', two(['192.168.77.200/24', '192.168.77.201/24']));
+    await a.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    const nextText = conf('MASTER', 150, ['192.168.77.200/24', '192.168.77.202/24'])
+      + conf('BACKUP', 100, ['192.168.77.220/24']).replace(/VI_1/g, 'VI_3').replace('virtual_router_id 51', 'virtual_router_id 53');
+    const next = parseConfigText(nextText, 'k.conf').model as Model;
+    const io0 = a.io.filter((l) => !l.startsWith('advert')).length;
+    const preview = await a.engine.planReload(next);
+    await advance(10);
+    expect(a.io.filter((l) => !l.startsWith('advert')).length).toBe(io0); // nothing done
+    expect([...a.engine.states.keys()]).toEqual(['VI_1', 'VI_2']);
+    expect(preview).toEqual({
+      unchanged: [],
+      changes: [
+        { name: 'VI_2', change: 'stop', state: 'MASTER', after: null, effects: ['advert with priority 0', 'remove VIP 192.168.77.210/24 dev eth0', 'notify VI_2 STOP'] },
+        { name: 'VI_1', change: 'update', state: 'MASTER', after: 'MASTER', effects: [
+          'remove VIP 192.168.77.201/24 dev eth0', 'add VIP 192.168.77.202/24 dev eth0', 'gratuitous ARP x5 for 192.168.77.202',
+        ] },
+        { name: 'VI_3', change: 'start', state: 'INIT', after: null, effects: [] },
+      ],
+    });
+    const applied = await a.engine.reload(next);
+    expect(applied).toEqual(preview);
+    await advance(10);
+    expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.202']);
   });
 });

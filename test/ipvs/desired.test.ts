@@ -210,10 +210,6 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
     expect(weights(build([vs], down('10.0.100.2:81')))).toEqual({});
   });
 
-  test('checkers halo does not run do not vote', () => {
-    const rs = realServer('10.0.100.2', 80, { checkers: [{ kind: 'BFD_CHECK', settings: {}, location: { file: 'x', line: 1, col: 1 } }] });
-    expect(weights(build([virtualServer({ realServers: [rs] })], initialCheckerUp))).toEqual({ '10.0.100.2:80': 1 });
-  });
 });
 
 describe('quorum, hysteresis, sorry server', () => {
@@ -335,5 +331,24 @@ describe('shutdown (omega)', () => {
       '/bin/qdown',
     ]);
     expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'all')).toEqual([{ message: '', notify: ['/bin/qdown'] }]);
+  });
+});
+
+describe('desired table: checkers halo does not implement (--allow-unimplemented)', () => {
+  const http = { kind: 'BFD_CHECK' as const, settings: {}, location: { file: 'k.conf', line: 1, col: 1 } };
+
+  test('a real server checked only by an unimplemented checker starts down: out of the table', () => {
+    const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { checkers: [http] }), realServer('10.0.100.3', 80)] });
+    expect(weights(build([vs], initialCheckerUp))).toEqual({ '10.0.100.3:80': 1 });
+  });
+
+  test('with inhibit_on_failure it stays in the table at weight 0, never up', () => {
+    const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { checkers: [http], inhibitOnFailure: true })] });
+    expect(weights(build([vs], () => true))).toEqual({ '10.0.100.2:80': 0 });
+  });
+
+  test('a TCP_CHECK that is up does not outvote an unimplemented checker', () => {
+    const rs = realServer('10.0.100.2', 80, { checkers: [tcpCheck(), http] });
+    expect(build([virtualServer({ realServers: [rs] })], () => true).services[0].destinations).toEqual([]);
   });
 });

@@ -55,3 +55,27 @@ describe('ip monitor address lines', () => {
     expect(parseMonitorLine('3: eth0    inet6 fe80::1/64 scope link')).toBeNull();
   });
 });
+
+describe('client-observed outage with outcomes', () => {
+  it('counts late replies and unsent slots apart from failures, and only answers end an outage', () => {
+    const s: Sample[] = [
+      ...traffic(0, 5_000, 99_999, 99_999),
+      // the fault at 5000: a reply after the timeout is late, not an answer
+      { k: 'http', slot: 5_000, t0: 5_000, t1: 6_500, ok: false, o: 'late', srv: 'web1' },
+      { k: 'http', slot: 5_020, t0: 5_020, t1: 5_320, ok: false, o: 'failed', err: 'timeout' },
+      { k: 'http', slot: 5_040, t0: 5_040, t1: 5_040, ok: false, o: 'not-sent', err: 'client stalled' },
+      ...traffic(6_000, 8_000, 99_999, 99_999).map((x) => ({ ...x, slot: x.t0 })),
+    ];
+    const r = analysePhase(s, 'http', 5_000, 3_000);
+    expect(r.outageMs).toBe(1_020); // 4982 → 6002
+    expect(r).toMatchObject({ late: 1, failed: 1, notSent: 1, errors: { timeout: 1 } });
+    expect(r.sent).toBe(r.answered + r.late + r.failed);
+  });
+
+  it('leaves out gaps the client made by stalling', () => {
+    // no requests between 6000 and 7500 because the client was stalled; the service's own outage is 5000–5400
+    const s = [...traffic(0, 6_000, 5_000, 5_400), ...traffic(7_500, 9_000, 99_999, 99_999)];
+    expect(analysePhase(s, 'http', 5_000, 4_000).outageMs).toBe(1_520);
+    expect(analysePhase(s, 'http', 5_000, 4_000, { stalls: [{ from: 6_000, to: 7_500 }] }).outageMs).toBe(420);
+  });
+});

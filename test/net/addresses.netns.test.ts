@@ -3,7 +3,8 @@
  * our own listing.
  */
 import { Agent } from './support/agent-client';
-import { ADDR_A, IF, Pair, createPair, ipIn, ipJson, isRoot } from './support/netns';
+import { ADDR_A, IF, Pair, createPair, ipIn, ipJson } from './support/netns';
+import { describeNeeding, root } from '../support/prerequisites';
 import type { VipSpec } from '../../src/net/addresses';
 
 const vip = (address: string, more: Partial<VipSpec> = {}): VipSpec => ({
@@ -29,7 +30,7 @@ interface IpAddrInfo {
   nodad?: boolean;
 }
 
-const d = isRoot() ? describe : describe.skip;
+const d = describeNeeding(root);
 
 d('address manager (netns)', () => {
   let pair: Pair;

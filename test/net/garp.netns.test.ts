@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { decodeArpFrame, encodeArpFrame, gratuitousArp } from '../../src/net/garp';
 import { Agent } from './support/agent-client';
-import { IF, Pair, createPair, ipJson, isRoot, run } from './support/netns';
+import { IF, Pair, createPair, ipJson, run } from './support/netns';
+import { describeNeeding, root, tool } from '../support/prerequisites';
 
 /** Frames of a classic pcap file: [seconds with µs, bytes]. */
 function pcapFrames(file: string): Array<{ t: number; data: Buffer }> {
@@ -23,7 +24,7 @@ function pcapFrames(file: string): Array<{ t: number; data: Buffer }> {
   return frames;
 }
 
-const d = isRoot() ? describe : describe.skip;
+const d = describeNeeding(root, tool('tcpdump'), tool('tshark'));
 
 d('gratuitous ARP (netns, tcpdump on the peer)', () => {
   let pair: Pair;

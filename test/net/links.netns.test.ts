@@ -6,9 +6,10 @@ import { Agent, AgentEvent } from './support/agent-client';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { IF, Pair, createPair, ipIn, ipJson, isRoot, run } from './support/netns';
+import { IF, Pair, createPair, ipIn, ipJson, run } from './support/netns';
+import { describeNeeding, root } from '../support/prerequisites';
 
-const d = isRoot() ? describe : describe.skip;
+const d = describeNeeding(root);
 
 d('link monitor (netns)', () => {
   let pair: Pair;

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Topology, waitFor } from './netns';
 import { descendants } from '../../src/lab/procs';
+import { controlCall } from '../../src/daemon/control';
+import type { InstanceStatus, StatusSnapshot } from '../../src/daemon/status';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const HALO = join(ROOT, 'dist', 'cli', 'main.js');
@@ -100,6 +102,59 @@ export async function waitSoleHolder(topo: Topology, hosts: string[], host: stri
     throw new Error(`expected ${host ?? 'nobody'} alone to hold ${vip} within ${timeoutMs} ms; held by [${who.join(', ')}]`);
   }
   return Date.now() - t0;
+}
+
+/** A halo director's status over its control socket. */
+export async function statusOf(d: RunningDirector): Promise<StatusSnapshot> {
+  const r = await controlCall(d.socket, { cmd: 'status' });
+  if (!r.ok) throw new Error(r.error);
+  return r.result as StatusSnapshot;
+}
+
+/**
+ * Wait until a halo director's instance satisfies `pred` (by its own status, so a director that
+ * is still starting simply is not there yet); returns that instance or throws saying what was
+ * last seen. Tests wait for the state they depend on instead of sleeping.
+ */
+export async function waitInstance(d: RunningDirector, name: string, pred: (i: InstanceStatus) => boolean, timeoutMs: number, what: string): Promise<InstanceStatus> {
+  let last: InstanceStatus | string = 'no answer on the control socket';
+  let hit: InstanceStatus | undefined;
+  const ok = await waitFor(async () => {
+    try {
+      const i = (await statusOf(d)).instances.find((x) => x.name === name);
+      if (!i) return false;
+      last = i;
+      if (pred(i)) hit = i;
+      return hit !== undefined;
+    } catch (err) {
+      last = (err as Error).message;
+      return false;
+    }
+  }, timeoutMs, 50);
+  if (!ok || !hit) throw new Error(`${d.host}: ${name} not ${what} within ${timeoutMs} ms; last seen: ${typeof last === 'string' ? last : JSON.stringify({ state: (last as InstanceStatus).state, advertsReceived: (last as InstanceStatus).advertsReceived })}`);
+  return hit;
+}
+
+/** A backup that is up and hears the master: BACKUP with at least `adverts` adverts received. */
+export const hearsMaster = (adverts = 3) => (i: InstanceStatus) => i.state === 'BACKUP' && i.advertsReceived >= adverts;
+
+/** Resolves once tcpdump (spawned with stderr piped) says it is listening: the capture is armed. */
+export function captureArmed(p: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const t = setTimeout(() => reject(new Error(`tcpdump not listening within ${timeoutMs} ms: ${err}`)), timeoutMs);
+    p.stderr!.on('data', (c) => {
+      err += c;
+      if (err.includes('listening on')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    p.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`tcpdump exited (${code}) before listening: ${err}`));
+    });
+  });
 }
 
 export { waitFor };

@@ -195,4 +195,4 @@ test(`fuzz: ${N} mutated packets through decode and step (seed ${SEED.toString(1
   const kept: Partial<Record<string, number>> = {};
   for (const s of insts) for (const [r, n] of Object.entries(s.stats.drops)) kept[r] = (kept[r] ?? 0) + (n ?? 0);
   for (const [r, n] of Object.entries(tally)) if (r !== 'accepted') expect(kept[r]).toBe(n);
-}, 120_000);
+}, 600_000); // a bound for a starved machine (52 s seen at load 9 on 2 cores), not a speed claim

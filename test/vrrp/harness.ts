@@ -10,6 +10,7 @@ import { decodePacket } from '../../src/vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../../src/vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../../src/vrrp/sync-group';
 import type { VrrpAction, VrrpEvent } from '../../src/vrrp/types';
+import { reconfigure } from '../../src/vrrp/reconfigure';
 
 const LOC = { file: 'test.conf', line: 1, col: 1 };
 
@@ -236,6 +237,26 @@ export class Lan {
 
   run(ms: number): void {
     this.runUntil(this.now + ms);
+  }
+
+  /**
+   * SIGHUP on `host` with a new config for one (non-group) instance: `reconfigure` with the
+   * host's links and the script states the shell would carry (`scripts`).
+   */
+  reload(host: string, cfg: VrrpInstance, o: { scripts?: Record<string, boolean | null>; vrrpScripts?: VrrpScript[] } = {}): VrrpAction[] {
+    const h = this.h(host);
+    const old = h.instances[cfg.name];
+    const r = reconfigure(old, cfg, {
+      now: this.now,
+      primaryAddress: h.spec.interfaces[cfg.interface].address,
+      links: { ...h.links },
+      scripts: o.scripts ?? {},
+      vrrpScripts: o.vrrpScripts ?? h.spec.scripts,
+    });
+    h.instances = { ...h.instances, [cfg.name]: r.state };
+    this.apply(host, r.actions);
+    this.flush();
+    return r.actions;
   }
 
   /** kill -9: the host stops dead (no priority-0 advert, timers gone). */

@@ -19,7 +19,6 @@ export const run = (cmd: string, args: string[]) =>
 export const ipIn = (ns: string, ...args: string[]) => run('ip', ['-n', ns, ...args]);
 export const ipJson = (ns: string, ...args: string[]) => JSON.parse(run('ip', ['-j', '-n', ns, ...args]));
 
-export const isRoot = () => process.getuid?.() === 0;
 
 export interface Pair {
   a: string;

@@ -1,0 +1,248 @@
+/**
+ * global_defs (keepalived/core/global_parser.c, init_global_keywords). Every keyword keepalived
+ * 2.2.7 installs there, in its order.
+ */
+import type { BuildContext } from '../context';
+import type { GlobalDefs, LvsSyncDaemon } from '../model';
+import type { Statement } from '../parse';
+import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
+
+type G = GlobalDefs;
+
+/** Keep what was written in `other`, so `--dump` shows it even though nothing reads it. */
+function keep(_ctx: BuildContext, s: Statement, g: G): void {
+  g.other[s.keyword.value] = s.block ? s.block.flatMap((b) => [b.keyword.value, ...b.args.map((w) => w.value)]) : s.args.map((w) => w.value);
+}
+
+/** A keyword keepalived 2.2.7 only parses when built with an option Debian's build lacks. */
+function notBuilt(_ctx: BuildContext, s: Statement, g: G): void {
+  _ctx.unknown(s, 'global_defs');
+  void g;
+}
+
+/** `keyword [on|off]`: asks for the feature unless the argument turns it off. */
+const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '');
+
+const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory locking, CPU, rlimits); halo's worker is one Node.js process and is left to the OS scheduler";
+const NAMES = "names keepalived's child processes; halo's supervisor and worker are named by node";
+const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
+const SMTP = 'SMTP alerts: refused when mail would really be sent (notification_email and smtp_server set, and smtp_alert on for an instance, group or real server — keepalived mails on real server changes by default)';
+const SNMP = 'SNMP agent (AgentX)';
+const FIFO = 'notify FIFOs';
+const NFT = 'nftables rules keepalived installs for VIPs (vrrp_strict / no_accept) and IPVS';
+const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
+const ONLY_V6 = 'used only by IPv6 VRRP instances, which halo refuses as not implemented';
+
+function lvsSyncDaemon(ctx: BuildContext, s: Statement, g: G): void {
+  const iface = ctx.arg(s, 0, 'an interface');
+  const instance = ctx.arg(s, 1, 'a vrrp_instance name');
+  if (!iface || !instance) return;
+  const d: LvsSyncDaemon = { interface: iface.value, instance: instance.value, syncId: null, maxlen: null, port: null, ttl: null, group: null };
+  for (let i = 2; i < s.args.length; i += 2) {
+    const opt = s.args[i];
+    const val = s.args[i + 1];
+    if (!['id', 'maxlen', 'port', 'ttl', 'group'].includes(opt.value)) {
+      ctx.warn(opt, `lvs_sync_daemon: unknown option '${opt.value}'`);
+      continue;
+    }
+    if (!val) {
+      ctx.error(opt, `lvs_sync_daemon: '${opt.value}' needs a value`);
+      break;
+    }
+    if (opt.value === 'id') d.syncId = ctx.intWord(val, 0, 255, 'lvs_sync_daemon id');
+    else if (opt.value === 'maxlen') d.maxlen = ctx.intWord(val, 1, 65535 - 20 - 8, 'lvs_sync_daemon maxlen');
+    else if (opt.value === 'port') d.port = ctx.intWord(val, 1, 65535, 'lvs_sync_daemon port');
+    else if (opt.value === 'ttl') d.ttl = ctx.intWord(val, 1, 255, 'lvs_sync_daemon ttl');
+    else d.group = ctx.addressWord(val, 'lvs_sync_daemon group')?.address ?? null;
+  }
+  g.lvsSyncDaemon = d;
+}
+
+function lvsTimeouts(ctx: BuildContext, s: Statement, g: G): void {
+  for (let i = 0; i < s.args.length; i += 2) {
+    const opt = s.args[i];
+    const val = s.args[i + 1];
+    const key = opt.value.toLowerCase();
+    if (key !== 'tcp' && key !== 'tcpfin' && key !== 'udp') {
+      ctx.warn(opt, `lvs_timeouts: unknown option '${opt.value}'`);
+      continue;
+    }
+    if (!val) {
+      ctx.error(opt, `lvs_timeouts: '${opt.value}' needs a value`);
+      break;
+    }
+    g.lvsTimeouts[key] = ctx.intWord(val, 0, 86400 * 31, `lvs_timeouts ${key}`);
+  }
+}
+
+function mcastGroup(family: 4 | 6) {
+  return (ctx: BuildContext, s: Statement, g: G): void => {
+    const a = ctx.address(s);
+    if (a && a.family !== family) ctx.error(s.args[0], `${s.keyword.value}: '${s.args[0].value}' is not an IPv${family} address`);
+    else if (a && family === 4) g.vrrpMcastGroup4 = a.address;
+    else if (a) g.vrrpMcastGroup6 = a.address;
+  };
+}
+
+/** vrrp_garp_interval / vrrp_gna_interval: keepalived reads 0.000001-4294.967295 s and ignores anything else. */
+function garpInterval(set: (g: G, ms: number) => void) {
+  return (ctx: BuildContext, s: Statement, g: G): void => {
+    const w = ctx.arg(s, 0, 'a time in seconds');
+    if (!w) return;
+    const sec = /^\d+(\.\d+)?$|^\.\d+$/.test(w.value) ? Number(w.value) : NaN;
+    if (!(sec >= 0.000001 && sec <= 4294.967295)) {
+      ctx.warn(w, `${s.keyword.value} '${w.value}' is invalid`);
+      return;
+    }
+    set(g, sec * 1000);
+  };
+}
+
+function flushOnStop(ctx: BuildContext, s: Statement, g: G): void {
+  const v = s.args[0]?.value.toUpperCase();
+  if (v === undefined || v === 'ALL') g.lvsFlushOnStop = 'all';
+  else if (v === 'VS') g.lvsFlushOnStop = 'vs';
+  else ctx.error(s.args[0], `lvs_flush_on_stop: '${s.args[0].value}' is not VS or ALL`);
+}
+
+/** vrrp_min_garp: one GARP, no repeats, no refresh — without overriding values already set. */
+function minGarp(ctx: BuildContext, s: Statement, g: G): void {
+  if (s.args[0] && !ctx.bool(s)) return;
+  if (g.vrrpGarpMasterRepeat === 5) g.vrrpGarpMasterRepeat = 1;
+  if (g.vrrpGarpMasterRefreshRepeat === 1) g.vrrpGarpMasterRefreshRepeat = 0;
+}
+
+const K: KeywordSpec<G>[] = [
+  noEffect('process_names', 'process_names_handler', 'off', NAMES, keep),
+  noEffect('process_name', 'process_name_handler', 'keepalived', NAMES, keep),
+  noEffect('vrrp_process_name', 'vrrp_process_name_handler', 'keepalived_vrrp', NAMES, keep),
+  noEffect('checker_process_name', 'checker_process_name_handler', 'keepalived_healthcheckers', NAMES, keep),
+  noEffect('lvs_process_name', 'lvs_process_name_handler', 'keepalived_healthcheckers', `${NAMES} (deprecated alias of checker_process_name)`, keep),
+  noEffect('bfd_process_name', 'bfd_process_name_handler', 'keepalived_bfd', NAMES, keep),
+  noEffect('router_id', 'routerid_handler', 'the host name', 'identifies this host in SMTP alerts and SNMP, neither of which halo sends', (ctx, s, g) => { g.routerId = ctx.str(s); }),
+  notImplemented('notification_email_from', 'emailfrom_handler', 'keepalived@HOSTNAME', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('smtp_server', 'smtpserver_handler', '', SMTP, { apply: (ctx, s, g) => { keep(ctx, s, g); ctx.smtp.server = s.keyword; }, uses: () => false }),
+  notImplemented('smtp_helo_name', 'smtphelo_handler', 'the host name', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('smtp_connect_timeout', 'smtpto_handler', '30', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('notification_email', 'email_handler', '', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('smtp_alert', 'smtp_alert_handler', 'unset', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('startup_script', 'startup_script_handler', '', 'a script run before keepalived starts its children'),
+  noEffect('startup_script_timeout', 'startup_script_timeout_handler', '10', 'timing of startup_script only, which is refused as not implemented', keep),
+  notImplemented('shutdown_script', 'shutdown_script_handler', '', 'a script run after keepalived stops its children'),
+  noEffect('shutdown_script_timeout', 'shutdown_script_timeout_handler', '10', 'timing of shutdown_script only, which is refused as not implemented', keep),
+  noEffect('max_auto_priority', 'max_auto_priority_handler', 'off', PROCESS_TUNING, keep),
+  noEffect('min_auto_priority_delay', 'min_auto_priority_delay_handler', '', PROCESS_TUNING, keep),
+  notImplemented('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('smtp_alert_checker', 'smtp_alert_checker_handler', 'unset', SMTP, { apply: keep, uses: () => false }),
+  acted('checker_log_all_failures', 'checker_log_all_failures_handler', 'off', 'default of the checkers\' log_all_failures', (ctx, s, g) => { g.checkerLogAllFailures = ctx.bool(s); }),
+  noEffect('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'halo always follows interfaces appearing and disappearing (rtnetlink link monitor); an instance whose interface is missing is in FAULT until it appears', keep),
+  notImplemented('no_email_faults', 'no_email_faults_handler', 'off', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
+  notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
+  notImplemented('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'IPVS connection timeouts (ipvsadm --set)', { apply: lvsTimeouts }),
+  acted('lvs_flush', 'lvs_flush_handler', 'off', 'flush the whole IPVS table at start', (_c, _s, g) => { g.lvsFlush = true; }),
+  acted('lvs_flush_on_stop', 'lvs_flush_on_stop_handler', 'off', 'ALL or VS', flushOnStop),
+  acted('lvs_flush_onstop', 'lvs_flush_on_stop_handler', 'off', 'deprecated spelling of lvs_flush_on_stop', flushOnStop),
+  notImplemented('lvs_sync_daemon', 'lvs_syncd_handler', '', 'the IPVS connection sync daemon', { apply: lvsSyncDaemon }),
+  acted('vrrp_mcast_group4', 'vrrp_mcast_group4_handler', '224.0.0.18', '', mcastGroup(4)),
+  noEffect('vrrp_mcast_group6', 'vrrp_mcast_group6_handler', 'ff02::12', ONLY_V6, mcastGroup(6)),
+  acted('vrrp_garp_master_delay', 'vrrp_garp_delay_handler', '5', '', (ctx, s, g) => { g.vrrpGarpMasterDelayMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpMasterDelayMs; }),
+  acted('vrrp_garp_master_repeat', 'vrrp_garp_rep_handler', '5', '', (ctx, s, g) => { g.vrrpGarpMasterRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpMasterRepeat; }),
+  acted('vrrp_garp_master_refresh', 'vrrp_garp_refresh_handler', '0 (none)', '', (ctx, s, g) => { g.vrrpGarpMasterRefreshMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpMasterRefreshMs; }),
+  acted('vrrp_garp_master_refresh_repeat', 'vrrp_garp_refresh_rep_handler', '1', '', (ctx, s, g) => { g.vrrpGarpMasterRefreshRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpMasterRefreshRepeat; }),
+  acted('vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_delay_handler', 'vrrp_garp_master_delay', '', (ctx, s, g) => { g.vrrpGarpLowerPrioDelayMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpLowerPrioDelayMs; }),
+  acted('vrrp_garp_lower_prio_repeat', 'vrrp_garp_lower_prio_rep_handler', 'vrrp_garp_master_repeat', '', (ctx, s, g) => { g.vrrpGarpLowerPrioRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpLowerPrioRepeat; }),
+  acted('vrrp_down_timer_adverts', 'vrrp_down_timer_adverts_handler', '3', '', (ctx, s, g) => { g.vrrpDownTimerAdverts = ctx.int(s, 1, 100) ?? g.vrrpDownTimerAdverts; }),
+  acted('vrrp_garp_interval', 'vrrp_garp_interval_handler', '0 (back to back)', 'delay between the GARPs of one burst', garpInterval((g, ms) => { g.vrrpGarpIntervalMs = ms; })),
+  noEffect('vrrp_gna_interval', 'vrrp_gna_interval_handler', '0', ONLY_V6, garpInterval((g, ms) => { g.vrrpGnaIntervalMs = ms; })),
+  acted('vrrp_min_garp', 'vrrp_min_garp_handler', 'off', 'one GARP per transition, no refresh, unless set otherwise', minGarp),
+  notImplemented('vrrp_garp_extra_if', 'vrrp_vmac_garp_extra_if_handler', '', `GARPs on the parent interface of a ${VMAC}`),
+  notImplemented('vrrp_vmac_garp_intvl', 'vrrp_vmac_garp_extra_if_handler', '', `deprecated spelling of vrrp_garp_extra_if (${VMAC})`),
+  acted('vrrp_lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpLowerPrioNoAdvert = ctx.bool(s); }),
+  acted('vrrp_higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpHigherPrioSendAdvert = ctx.bool(s); }),
+  acted('vrrp_version', 'vrrp_version_handler', '2', '', (ctx, s, g) => { const v = ctx.int(s, 2, 3); if (v === 2 || v === 3) g.vrrpVersion = v; }),
+  notImplemented('vrrp_iptables', 'vrrp_iptables_handler', '', `${NFT} (Debian's keepalived maps it to nftables)`),
+  noEffect('vrrp_ipsets', 'vrrp_ipsets_handler', '', "only parsed when keepalived is built with libipset, which Debian's 2.2.7 is not: keepalived warns 'Unknown keyword', and so does halo", notBuilt),
+  notImplemented('nftables', 'vrrp_nftables_handler', '', NFT),
+  notImplemented('nftables_priority', 'vrrp_nftables_priority_handler', '-1', NFT),
+  notImplemented('nftables_ifindex', 'vrrp_nftables_ifindex_handler', 'off', NFT),
+  notImplemented('nftables_ipvs', 'ipvs_nftables_handler', '', NFT),
+  notImplemented('nftables_ipvs_priority', 'ipvs_nftables_priority_handler', '-1', NFT),
+  notImplemented('nftables_ipvs_start_fwmark', 'ipvs_nftables_start_fwmark_handler', '1000', NFT),
+  notImplemented('nftables_counters', 'nftables_counters_handler', 'off', NFT),
+  acted('vrrp_check_unicast_src', 'vrrp_check_unicast_src_handler', 'off', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, g) => { g.vrrpCheckUnicastSrc = true; }),
+  acted('vrrp_skip_check_adv_addr', 'vrrp_check_adv_addr_handler', 'off', '', (ctx, s, g) => { g.vrrpSkipCheckAdvAddr = ctx.bool(s); }),
+  acted('vrrp_strict', 'vrrp_strict_handler', 'off', 'RFC strictness: no authentication, no preempt_delay, accept off, lower-priority GARPs off', (_c, _s, g) => { g.vrrpStrict = true; }),
+  noEffect('vrrp_priority', 'vrrp_prio_handler', '0', PROCESS_TUNING, keep),
+  noEffect('vrrp_no_swap', 'vrrp_no_swap_handler', 'off', PROCESS_TUNING, keep),
+  noEffect('vrrp_rt_priority', 'vrrp_rt_priority_handler', '0', PROCESS_TUNING, keep),
+  noEffect('vrrp_cpu_affinity', 'vrrp_cpu_affinity_handler', 'all CPUs', PROCESS_TUNING, keep),
+  noEffect('vrrp_rlimit_rttime', 'vrrp_rt_rlimit_handler', '10000', PROCESS_TUNING, keep),
+  noEffect('vrrp_rlimit_rtime', 'vrrp_rt_rlimit_handler', '10000', `${PROCESS_TUNING} (deprecated spelling)`, keep),
+  notImplemented('notify_fifo', 'global_notify_fifo', '', FIFO),
+  notImplemented('notify_fifo_script', 'global_notify_fifo_script', '', FIFO),
+  notImplemented('vrrp_notify_fifo', 'vrrp_notify_fifo', '', FIFO),
+  notImplemented('vrrp_notify_fifo_script', 'vrrp_notify_fifo_script', '', FIFO),
+  notImplemented('vrrp_notify_priority_changes', 'vrrp_notify_priority_changes', 'off', 'priority changes written to the notify FIFO', { uses: onUnlessOff }),
+  notImplemented('fifo_write_vrrp_states_on_reload', 'fifo_write_vrrp_states_on_reload', 'off', FIFO),
+  notImplemented('lvs_notify_fifo', 'lvs_notify_fifo', '', FIFO),
+  notImplemented('lvs_notify_fifo_script', 'lvs_notify_fifo_script', '', FIFO),
+  noEffect('checker_priority', 'checker_prio_handler', '0', PROCESS_TUNING, keep),
+  noEffect('checker_no_swap', 'checker_no_swap_handler', 'off', PROCESS_TUNING, keep),
+  noEffect('checker_rt_priority', 'checker_rt_priority_handler', '0', PROCESS_TUNING, keep),
+  noEffect('checker_cpu_affinity', 'checker_cpu_affinity_handler', 'all CPUs', PROCESS_TUNING, keep),
+  noEffect('checker_rlimit_rttime', 'checker_rt_rlimit_handler', '10000', PROCESS_TUNING, keep),
+  noEffect('checker_rlimit_rtime', 'checker_rt_rlimit_handler', '10000', `${PROCESS_TUNING} (deprecated spelling)`, keep),
+  noEffect('bfd_priority', 'bfd_prio_handler', '0', `${PROCESS_TUNING}; halo has no BFD process`, keep),
+  noEffect('bfd_no_swap', 'bfd_no_swap_handler', 'off', `${PROCESS_TUNING}; halo has no BFD process`, keep),
+  noEffect('bfd_rt_priority', 'bfd_rt_priority_handler', '0', `${PROCESS_TUNING}; halo has no BFD process`, keep),
+  noEffect('bfd_cpu_affinity', 'bfd_cpu_affinity_handler', 'all CPUs', `${PROCESS_TUNING}; halo has no BFD process`, keep),
+  noEffect('bfd_rlimit_rttime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo has no BFD process`, keep),
+  noEffect('bfd_rlimit_rtime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo has no BFD process`, keep),
+  notImplemented('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', SNMP),
+  notImplemented('enable_traps', 'trap_handler', 'off', SNMP),
+  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', SNMP),
+  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `${SNMP} (deprecated spelling)`),
+  notImplemented('enable_snmp_rfc', 'snmp_rfc_handler', 'off', SNMP),
+  notImplemented('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', SNMP),
+  notImplemented('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', SNMP),
+  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', SNMP),
+  notImplemented('enable_dbus', 'enable_dbus_handler', 'off', 'the D-Bus interface'),
+  notImplemented('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', 'the D-Bus interface'),
+  notImplemented('script_user', 'script_user_handler', 'keepalived_script, else root', 'halo runs every script as root: only `script_user root` is honoured', {
+    apply: (ctx, s, g) => { g.scriptUser = ctx.str(s); },
+    uses: (s) => !(s.args[0]?.value === 'root' && (s.args[1] === undefined || s.args[1].value === 'root')),
+  }),
+  acted('enable_script_security', 'script_security_handler', 'off', 'scripts are refused unless safe, as keepalived', (_c, _s, g) => { g.enableScriptSecurity = true; }),
+  noEffect('vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_handler', '', NL_BUFS, keep),
+  noEffect('vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_cmd_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
+  noEffect('vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_handler', '', NL_BUFS, keep),
+  noEffect('vrrp_netlink_monitor_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
+  noEffect('process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_handler', '', `${NL_BUFS} (process connector of track_process)`, keep),
+  noEffect('process_monitor_rcv_bufs_force', 'process_monitor_rcv_bufs_force_handler', 'off', `${NL_BUFS} (process connector of track_process)`, keep),
+  noEffect('lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_handler', '', NL_BUFS, keep),
+  noEffect('lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_cmd_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
+  noEffect('lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_handler', '', NL_BUFS, keep),
+  noEffect('lvs_netlink_monitor_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
+  notImplemented('rs_init_notifies', 'rs_init_notifies_handler', 'off', 'notify_up/notify_down of every real server at start', { uses: onUnlessOff }),
+  notImplemented('no_checker_emails', 'no_checker_emails_handler', 'off', SMTP, { apply: keep, uses: () => false }),
+  noEffect('vrrp_rx_bufs_policy', 'vrrp_rx_bufs_policy_handler', '', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
+  noEffect('vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_multiplier_handler', '3', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
+  notImplemented('vrrp_startup_delay', 'vrrp_startup_delay_handler', '0', 'a delay before VRRP starts after boot'),
+  notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
+  notImplemented('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', VMAC),
+  notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),
+  noEffect('umask', 'umask_handler', '0022 for files keepalived creates', "applies to keepalived's own files; halo's pid file and control socket have fixed modes", keep),
+  noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),
+  noEffect('reload_check_config', 'reload_check_config_handler', 'off', 'halo always checks a config before applying it on reload, and keeps the running one when it is invalid', keep),
+  notImplemented('reload_time_file', 'reload_time_file_handler', '', 'scheduled reloads'),
+  notImplemented('reload_repeat', 'reload_repeat_handler', 'off', 'scheduled reloads'),
+  notImplemented('reload_file', 'reload_file_handler', '/run/keepalived.reload', 'scheduled reloads'),
+  notImplemented('include_check', 'include_check_handler', 'off', 'refusing a config whose include files are missing'),
+  notImplemented('config_save_dir', 'config_save_dir_handler', '', 'saving each loaded config'),
+  noEffect('tmp_config_directory', 'config_copy_directory_handler', '/tmp', "where keepalived copies the config for its children; halo's worker reads the file itself", keep),
+  acted('v3_checksum_as_v2', '(halo only)', 'off', 'not a keepalived 2.2.7 keyword: VRRPv3 checksum without the pseudo-header (RFC 9568), for peers that send it', (ctx, s, g) => { g.v3ChecksumAsV2 = ctx.bool(s); }),
+  noEffect('data_use_instance', 'data_use_instance_handler', 'on', "names keepalived's state dump files (SIGUSR1/SIGJSON), which halo does not write: `halo status` shows the state", keep),
+];
+
+export const GLOBAL_DEFS = section<G>('global_defs', K);

@@ -1,0 +1,56 @@
+/**
+ * The top level of keepalived.conf: every block keyword keepalived 2.2.7 installs with
+ * install_keyword_root (global_parser.c, vrrp_parser.c, check_parser.c, bfd_parser.c,
+ * track_file.c), and the root keywords keepalived only accepts outside global_defs.
+ */
+import { buildGlobalDefs, buildVrrpScript } from '../build-global';
+import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from '../build-lvs';
+import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft } from '../build-vrrp';
+import { buildSsl, buildTrackFile } from '../build-checker';
+import type { GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript } from '../model';
+import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
+
+export interface RootDrafts {
+  globalDefs: GlobalDefs;
+  scripts: VrrpScript[];
+  syncDrafts: SyncGroupDraft[];
+  instanceDrafts: InstanceDraft[];
+  vsDrafts: VirtualServerDraft[];
+  groups: VirtualServerGroup[];
+  /** The SSL block (SSL_GET's client certificate and CA). */
+  ssl: { config: SslConfig | null };
+  /** track_file blocks, read before the virtual servers whose FILE_CHECKs name them. */
+  trackFiles: TrackFile[];
+}
+
+type R = RootDrafts;
+
+const K: KeywordSpec<R>[] = [
+  notImplemented('linkbeat_use_polling', 'use_polling_handler', 'off', 'polling interfaces (MII/ethtool) for link state instead of netlink'),
+  notImplemented('net_namespace', 'net_namespace_handler', '', 'running keepalived inside a network namespace'),
+  notImplemented('net_namespace_ipvs', 'net_namespace_ipvs_handler', '', 'IPVS in another network namespace'),
+  notImplemented('namespace_with_ipsets', 'namespace_ipsets_handler', 'off', 'ipset names per network namespace'),
+  noEffect('use_pid_dir', 'use_pid_dir_handler', 'off', "places keepalived's pid files under /run/keepalived/; halo's pid file is --pid-file"),
+  notImplemented('instance', 'instance_handler', '', 'instance names (pid and data file names, ${_INSTANCE})'),
+  noEffect('child_wait_time', 'child_wait_handler', '', "how long keepalived waits for its children at stop; halo's supervisor has its own stop timeout"),
+  acted('global_defs', 'NULL (a block)', '', '', (ctx, s, r) => { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, r.globalDefs); }),
+  notImplemented('track_group', 'static_track_group_handler', '', 'track groups of static addresses and routes'),
+  notImplemented('static_ipaddress', 'static_addresses_handler', '', 'static addresses'),
+  notImplemented('static_routes', 'static_routes_handler', '', 'static routes'),
+  notImplemented('static_rules', 'static_rules_handler', '', 'static policy routing rules'),
+  acted('vrrp_sync_group', 'vrrp_sync_group_handler', '', '', (ctx, s, r) => { const g = buildSyncGroup(ctx, s); if (g) r.syncDrafts.push(g); }),
+  notImplemented('garp_group', 'garp_group_handler', '', 'GARP intervals per interface group'),
+  notImplemented('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', 'polling interfaces for link state'),
+  acted('vrrp_instance', 'vrrp_handler', '', '', (ctx, s, r) => { const d = buildInstance(ctx, s); if (d) r.instanceDrafts.push(d); }),
+  acted('vrrp_script', 'vrrp_script_handler', '', '', (ctx, s, r) => { const v = buildVrrpScript(ctx, s); if (v) r.scripts.push(v); }),
+  notImplemented('vrrp_track_process', 'vrrp_tprocess_handler', '', 'tracking processes (track_process)'),
+  notImplemented('interface_up_down_delays', 'interface_up_down_delays_handler', '', 'debouncing interface up/down events'),
+  acted('SSL', 'ssl_handler', '', 'SSL_GET client certificate (certificate, key, password) and CA; as keepalived, the server certificate is not verified', (ctx, s, r) => { r.ssl.config = buildSsl(ctx, s) ?? r.ssl.config; }),
+  acted('virtual_server_group', 'vsg_handler', '', '', (ctx, s, r) => { const g = buildVirtualServerGroup(ctx, s); if (g) r.groups.push(g); }),
+  acted('virtual_server', 'vs_handler', '', '', (ctx, s, r) => { const v = buildVirtualServer(ctx, s, r.globalDefs, r.trackFiles); if (v) r.vsDrafts.push(v); }),
+  notImplemented('bfd_instance', 'bfd_handler', '', 'BFD sessions'),
+  acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK (file, weight [reverse], init_file); vrrp_instance's track_file is refused where it is used", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
+  acted('vrrp_track_file', 'vrrp_track_file_handler', '', 'deprecated spelling of track_file, with keepalived\'s warning', (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
+];
+
+export const ROOT = section<R>('(top level)', K);

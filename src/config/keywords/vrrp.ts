@@ -1,0 +1,288 @@
+/**
+ * The VRRP sections (keepalived/vrrp/vrrp_parser.c init_vrrp_keywords, and track_file.c):
+ * vrrp_instance with its authentication block, vrrp_sync_group, vrrp_script, and the tracker
+ * and static blocks halo does not implement (listed so the registry is complete; their root
+ * keyword is refused, so their contents are never read).
+ */
+import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
+import type { BuildContext } from '../context';
+import { splitCommand } from '../context';
+import type { UnicastPeer, VrrpScript } from '../model';
+import type { Statement, Word } from '../parse';
+import { notifyKeyword, trackInterfaces, trackScripts, vipEntry } from '../vrrp-values';
+import { applySection } from './apply';
+import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
+
+type I = InstanceDraft;
+
+const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '');
+const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
+const ROUTES = 'routes and rules that follow the VRRP state';
+
+/** An address where keepalived also takes `ADDR/LEN` and ignores the length (inet_stosockaddr). */
+function hostAddress(ctx: BuildContext, w: Word, instance: string, what: 'src' | 'unicast peer'): string | null {
+  const slash = w.value.indexOf('/');
+  const text = slash < 0 ? w.value : w.value.slice(0, slash);
+  const a = ctx.addressWord({ ...w, value: text }, what, true)?.address ?? null;
+  // keepalived skips a malformed address and carries on.
+  if (a === null) ctx.warn(w, `Configuration error: VRRP instance[${instance}] malformed ${what} address[${w.value}]. Skipping...`);
+  return a;
+}
+
+function notify<T>(pick: (t: T) => import('../model').NotifyScripts) {
+  return (ctx: BuildContext, s: Statement, t: T): void => { notifyKeyword(ctx, s, pick(t)); };
+}
+
+function authentication(ctx: BuildContext, s: Statement, d: I): void {
+  applySection(ctx, ctx.needBlock(s) ?? [], AUTHENTICATION, d, `vrrp_instance ${d.name.value} authentication`);
+  d.authWord = s.keyword;
+}
+
+function unicastPeers(ctx: BuildContext, s: Statement, d: I): void {
+  for (const p of ctx.needBlock(s) ?? []) {
+    ctx.checkBlock(p);
+    const a = hostAddress(ctx, p.keyword, d.name.value, 'unicast peer');
+    const peer: UnicastPeer = { address: a ?? '', minTtl: null, maxTtl: null };
+    for (let i = 0; i < p.args.length; i += 2) {
+      const opt = p.args[i];
+      const val = p.args[i + 1];
+      if (opt.value !== 'min_ttl' && opt.value !== 'max_ttl') {
+        ctx.warn(opt, `unicast_peer: unknown option '${opt.value}'`);
+        i--;
+        continue;
+      }
+      if (!val) { ctx.error(opt, `unicast_peer: '${opt.value}' needs a value`); break; }
+      const n = ctx.intWord(val, 0, 255, `unicast_peer ${opt.value}`);
+      if (opt.value === 'min_ttl') peer.minTtl = n;
+      else peer.maxTtl = n;
+    }
+    if (a) d.unicastPeers.push(peer);
+  }
+}
+
+function vips(excluded: boolean) {
+  return (ctx: BuildContext, s: Statement, d: I): void => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      const vip = vipEntry(ctx, e, excluded);
+      if (vip) (excluded ? d.vipsExcluded : d.vips).push(vip);
+    }
+  };
+}
+
+function state(ctx: BuildContext, s: Statement, d: I): void {
+  const v = ctx.arg(s);
+  if (!v) return;
+  if (v.value === 'MASTER') d.state = 'MASTER';
+  else if (v.value === 'BACKUP') {
+    if (d.state === 'MASTER') ctx.warn(v, `(${d.name.value}) state previously set as MASTER - ignoring BACKUP`);
+    else d.state = 'BACKUP';
+  } else {
+    ctx.warn(v, `(${d.name.value}) unknown state '${v.value}', defaulting to BACKUP`);
+    d.state = 'BACKUP';
+  }
+}
+
+function vrid(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'a number');
+  if (!w) return;
+  d.vridWord = w;
+  const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(n >= 1 && n <= 255)) ctx.warn(w, `(${d.name.value}): VRID '${w.value}' not valid - must be between 1 & 255`);
+  else d.vrid = n;
+}
+
+function priority(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'a number');
+  if (!w) return;
+  const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(n >= 1 && n <= 255)) {
+    ctx.warn(w, `(${d.name.value}) Priority not valid! must be between 1 & 255. Using default 100`);
+    d.priority = 100;
+  } else d.priority = n;
+}
+
+function advertInt(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'a time in seconds');
+  if (!w) return;
+  const sec = /^\d+(\.\d+)?$|^\.\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(sec >= 0.01 && sec <= 255)) {
+    ctx.warn(w, `(${d.name.value}) Advert interval (${w.value}) not valid! Must be > 0 - ignoring`);
+    return;
+  }
+  d.advertIntSec = sec;
+  d.advertWord = w;
+}
+
+function smtpAlert(ctx: BuildContext, s: Statement, word: Word, out: { word: Word; own: boolean | null }[]): void {
+  out.push({ word, own: s.args[0] ? ctx.bool(s) : true });
+}
+
+const INSTANCE: KeywordSpec<I>[] = [
+  notImplemented('use_vmac', 'vrrp_vmac_handler', 'off', VMAC),
+  notImplemented('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', VMAC),
+  notImplemented('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', VMAC),
+  notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
+  acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
+  notImplemented('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'FAULT state when a unicast instance has no peers'),
+  notImplemented('check_unicast_src', 'vrrp_check_unicast_src_handler', 'off', 'per instance (the global vrrp_check_unicast_src is implemented)'),
+  notImplemented('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'off', "keepalived < 1.3.6's unicast checksum"),
+  notImplemented('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'IPv6 VRRP'),
+  acted('state', 'vrrp_state_handler', 'BACKUP', "anything but MASTER or BACKUP is warned and read as BACKUP, as keepalived", state),
+  acted('interface', 'vrrp_int_handler', '', '', (ctx, s, d) => { d.interface = ctx.str(s); }),
+  notImplemented('vrf', 'vrrp_vrf_handler', '', 'VRF devices'),
+  acted('dont_track_primary', 'vrrp_dont_track_handler', 'off', '', (_c, _s, d) => { d.dontTrackPrimary = true; }),
+  acted('track_interface', 'vrrp_track_if_handler', '', '', (ctx, s, d) => { d.trackInterfaces.push(...trackInterfaces(ctx, s)); }),
+  acted('track_script', 'vrrp_track_scr_handler', '', '', (ctx, s, d) => { d.trackScripts.push(...trackScripts(ctx, s, d.scriptRefs)); }),
+  notImplemented('track_file', 'vrrp_track_file_handler', '', 'tracking files'),
+  notImplemented('track_process', 'vrrp_track_process_handler', '', 'tracking processes'),
+  notImplemented('track_bfd', 'vrrp_track_bfd_handler', '', 'BFD'),
+  acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
+  acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
+  notImplemented('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4', 'a per-instance multicast group'),
+  notImplemented('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT when the source address goes away'),
+  acted('virtual_router_id', 'vrrp_vrid_handler', '', 'required; an invalid value is warned, then the instance has none (an error)', vrid),
+  notImplemented('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL of unicast adverts'),
+  acted('version', 'vrrp_version_handler', 'vrrp_version', '', (ctx, s, d) => { const v = ctx.int(s, 2, 3); if (v === 2 || v === 3) d.version = v; }),
+  acted('priority', 'vrrp_prio_handler', '100 (255 with state MASTER)', 'out of 1-255: warned, 100 as keepalived', priority),
+  acted('advert_int', 'vrrp_adv_handler', '1', 'invalid: warned and ignored, as keepalived', advertInt),
+  acted('virtual_ipaddress', 'vrrp_vip_handler', '', '', vips(false)),
+  acted('virtual_ipaddress_excluded', 'vrrp_evip_handler', '', '', vips(true)),
+  notImplemented('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', 'promote_secondaries on the interface'),
+  notImplemented('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', 'polling link state'),
+  notImplemented('virtual_routes', 'vrrp_vroutes_handler', '', ROUTES),
+  notImplemented('virtual_rules', 'vrrp_vrules_handler', '', ROUTES),
+  acted('accept', 'vrrp_accept_handler', 'on, off in strict mode', 'accept is what halo does; no_accept is refused', (_c, _s, d) => { d.accept = true; }),
+  acted('no_accept', 'vrrp_no_accept_handler', 'off', 'refused as not implemented unless the priority is 255 (keepalived drops traffic to the VIPs with nftables)', (_c, s, d) => { d.accept = false; d.acceptWord = s.keyword; }),
+  acted('skip_check_adv_addr', 'vrrp_skip_check_adv_addr_handler', 'vrrp_skip_check_adv_addr', '', (ctx, s, d) => { d.skipCheckAdvAddr = ctx.bool(s); }),
+  acted('strict_mode', 'vrrp_strict_mode_handler', 'vrrp_strict', '', (ctx, s, d) => { d.strictMode = ctx.bool(s); }),
+  acted('preempt', 'vrrp_preempt_handler', 'on', '', (_c, _s, d) => { d.nopreempt = false; }),
+  acted('nopreempt', 'vrrp_nopreempt_handler', 'off', '', (_c, _s, d) => { d.nopreempt = true; }),
+  acted('preempt_delay', 'vrrp_preempt_delay_handler', '0', '', (ctx, s, d) => { d.preemptDelayMs = ctx.timerMs(s, 0, 1000) ?? d.preemptDelayMs; }),
+  noEffect('debug', 'vrrp_debug_handler', '0', 'keepalived ignores it in 2.2.7 (the value is read and unused)'),
+  acted('notify_backup', 'vrrp_notify_backup_handler', '', '', notify<I>((d) => d.notify)),
+  acted('notify_master', 'vrrp_notify_master_handler', '', '', notify<I>((d) => d.notify)),
+  acted('notify_fault', 'vrrp_notify_fault_handler', '', '', notify<I>((d) => d.notify)),
+  acted('notify_stop', 'vrrp_notify_stop_handler', '', '', notify<I>((d) => d.notify)),
+  notImplemented('notify_deleted', 'vrrp_notify_deleted_handler', 'off', 'a DELETED notify when an instance is removed by reload'),
+  acted('notify', 'vrrp_notify_handler', '', '', notify<I>((d) => d.notify)),
+  notImplemented('notify_master_rx_lower_pri', 'vrrp_notify_master_rx_lower_pri', '', 'a script run when MASTER hears a lower priority advert'),
+  notImplemented('smtp_alert', 'vrrp_smtp_handler', 'smtp_alert_vrrp, else off', 'SMTP alerts: refused when mail would really be sent', { apply: (ctx, s, d) => smtpAlert(ctx, s, s.keyword, ctx.smtp.vrrp), uses: () => false }),
+  notImplemented('notify_priority_changes', 'vrrp_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
+  notImplemented('lvs_sync_daemon_interface', 'vrrp_lvs_syncd_handler', '', 'the IPVS connection sync daemon (deprecated form of global lvs_sync_daemon)', {
+    apply: (ctx, s, d) => {
+      d.lvsSyncDaemonInterface = ctx.str(s);
+      ctx.warn(s.keyword, `(${d.name.value}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
+    },
+  }),
+  acted('garp_master_delay', 'vrrp_garp_delay_handler', 'vrrp_garp_master_delay', '', (ctx, s, d) => { d.garpMasterDelayMs = ctx.secondsMs(s, 0, 86400) ?? d.garpMasterDelayMs; }),
+  acted('garp_master_refresh', 'vrrp_garp_refresh_handler', 'vrrp_garp_master_refresh', '', (ctx, s, d) => { d.garpMasterRefreshMs = ctx.secondsMs(s, 0, 86400) ?? d.garpMasterRefreshMs; }),
+  acted('garp_master_repeat', 'vrrp_garp_rep_handler', 'vrrp_garp_master_repeat', '', (ctx, s, d) => { d.garpMasterRepeat = ctx.int(s, 0, 65535) ?? d.garpMasterRepeat; }),
+  acted('garp_master_refresh_repeat', 'vrrp_garp_refresh_rep_handler', 'vrrp_garp_master_refresh_repeat', '', (ctx, s, d) => { d.garpMasterRefreshRepeat = ctx.int(s, 0, 65535) ?? d.garpMasterRefreshRepeat; }),
+  acted('garp_lower_prio_delay', 'vrrp_garp_lower_prio_delay_handler', 'vrrp_garp_lower_prio_delay', '', (ctx, s, d) => { d.garpLowerPrioDelayMs = ctx.secondsMs(s, 0, 86400) ?? d.garpLowerPrioDelayMs; }),
+  acted('garp_lower_prio_repeat', 'vrrp_garp_lower_prio_rep_handler', 'vrrp_garp_lower_prio_repeat', '', (ctx, s, d) => { d.garpLowerPrioRepeat = ctx.int(s, 0, 65535) ?? d.garpLowerPrioRepeat; }),
+  acted('down_timer_adverts', 'vrrp_down_timer_adverts_handler', 'vrrp_down_timer_adverts', '', (ctx, s, d) => { d.downTimerAdverts = ctx.int(s, 1, 100) ?? d.downTimerAdverts; }),
+  notImplemented('garp_extra_if', 'vrrp_garp_extra_if_handler', '', VMAC),
+  notImplemented('vmac_garp_intvl', 'vrrp_garp_extra_if_handler', '', `${VMAC} (deprecated spelling of garp_extra_if)`),
+  acted('lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'vrrp_lower_prio_no_advert', '', (ctx, s, d) => { d.lowerPrioNoAdvert = ctx.bool(s); }),
+  acted('higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'vrrp_higher_prio_send_advert', '', (ctx, s, d) => { d.higherPrioSendAdvert = ctx.bool(s); }),
+  noEffect('kernel_rx_buf_size', 'kernel_rx_buf_size_handler', '', "sizes keepalived's receive socket buffer; halo sizes its own"),
+  acted('authentication', 'NULL (a block)', '', 'auth_type PASS; AH is refused as not implemented', authentication),
+  acted('v3_checksum_as_v2', '(halo only)', 'v3_checksum_as_v2', 'not a keepalived 2.2.7 keyword (RFC 9568)', (ctx, s, d) => { d.v3ChecksumAsV2 = ctx.bool(s); }),
+];
+
+export const VRRP_INSTANCE = section<I>('vrrp_instance', INSTANCE);
+
+export const AUTHENTICATION = section<I>('vrrp_instance/authentication', [
+  acted('auth_type', 'vrrp_auth_type_handler', 'none', 'PASS or AH', (ctx, s, d) => {
+    const t = ctx.arg(s);
+    if (t && (t.value === 'PASS' || t.value === 'AH')) { d.authType = t.value; d.authTypeWord = t; }
+    else if (t) ctx.error(t, `auth_type: '${t.value}' is not PASS or AH`);
+  }),
+  acted('auth_pass', 'vrrp_auth_pass_handler', '', 'truncated to 8 characters with a warning, as keepalived', (ctx, s, d) => {
+    const p = ctx.arg(s);
+    if (p && Buffer.byteLength(p.value) > 8) {
+      ctx.warn(p, 'Truncating auth_pass to 8 characters');
+      d.authPass = Buffer.from(p.value).subarray(0, 8).toString();
+    } else if (p) d.authPass = p.value;
+  }),
+]);
+
+type G = SyncGroupDraft;
+
+export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
+  acted('group', 'vrrp_group_handler', '', 'members; missing instances are warned and dropped, an empty group is removed, as keepalived', (ctx, s, g) => {
+    g.groupWord = s.keyword;
+    for (const m of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(m);
+      for (const w of [m.keyword, ...m.args]) {
+        g.members.push(w);
+        g.group.group.push(w.value);
+      }
+    }
+  }),
+  acted('track_interface', 'vrrp_group_track_if_handler', '', '', (ctx, s, g) => { g.group.trackInterfaces.push(...trackInterfaces(ctx, s)); }),
+  acted('track_script', 'vrrp_group_track_scr_handler', '', '', (ctx, s, g) => { g.group.trackScripts.push(...trackScripts(ctx, s, g.scriptRefs)); }),
+  notImplemented('track_file', 'vrrp_group_track_file_handler', '', 'tracking files'),
+  notImplemented('track_process', 'vrrp_group_track_process_handler', '', 'tracking processes'),
+  notImplemented('track_bfd', 'vrrp_group_track_bfd_handler', '', 'BFD'),
+  acted('notify_backup', 'vrrp_gnotify_backup_handler', '', '', notify<G>((g) => g.group.notify)),
+  acted('notify_master', 'vrrp_gnotify_master_handler', '', '', notify<G>((g) => g.group.notify)),
+  acted('notify_fault', 'vrrp_gnotify_fault_handler', '', '', notify<G>((g) => g.group.notify)),
+  acted('notify_stop', 'vrrp_gnotify_stop_handler', '', '', notify<G>((g) => g.group.notify)),
+  acted('notify', 'vrrp_gnotify_handler', '', '', notify<G>((g) => g.group.notify)),
+  notImplemented('smtp_alert', 'vrrp_gsmtp_handler', 'smtp_alert_vrrp, else off', 'SMTP alerts: refused when mail would really be sent', { apply: (ctx, s) => smtpAlert(ctx, s, s.keyword, ctx.smtp.vrrp), uses: () => false }),
+  notImplemented('global_tracking', 'vrrp_gglobal_tracking_handler', 'off', 'weighted trackers of the members kept in a sync group'),
+  notImplemented('sync_group_tracking_weight', 'vrrp_sg_tracking_weight_handler', 'off', 'weighted trackers of the members kept in a sync group'),
+  notImplemented('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
+]);
+
+type S = VrrpScript & { hasScript: boolean };
+
+export const VRRP_SCRIPT = section<S>('vrrp_script', [
+  acted('script', 'vrrp_vscript_script_handler', '', '', (ctx, s, v) => {
+    if (s.args.length === 0) ctx.error(s.keyword, "'script' needs a command");
+    else {
+      v.hasScript = true;
+      v.script = s.args.length === 1 ? splitCommand(s.args[0].value) : s.args.map((w) => w.value);
+    }
+  }),
+  acted('interval', 'vrrp_vscript_interval_handler', '1', '', (ctx, s, v) => { v.intervalMs = ctx.timerMs(s, 0.001, 86400) ?? v.intervalMs; }),
+  acted('timeout', 'vrrp_vscript_timeout_handler', 'interval', '', (ctx, s, v) => { v.timeoutMs = ctx.timerMs(s, 0.001, 86400) ?? v.timeoutMs; }),
+  acted('weight', 'vrrp_vscript_weight_handler', '0', '-254..254 [reverse]', (ctx, s, v) => {
+    v.weight = ctx.int(s, -254, 254) ?? v.weight;
+    if (s.args[1]?.value === 'reverse') v.weightReverse = true;
+    else if (s.args[1]) ctx.warn(s.args[1], `weight: unknown option '${s.args[1].value}'`);
+  }),
+  acted('rise', 'vrrp_vscript_rise_handler', '1', '', (ctx, s, v) => { v.rise = ctx.int(s, 1, 1_000_000) ?? v.rise; }),
+  acted('fall', 'vrrp_vscript_fall_handler', '1', '', (ctx, s, v) => { v.fall = ctx.int(s, 1, 1_000_000) ?? v.fall; }),
+  notImplemented('user', 'vrrp_vscript_user_handler', 'script_user', 'halo runs every script as root: only `user root` is honoured', {
+    apply: (ctx, s, v) => { v.user = ctx.str(s); },
+    uses: (s) => !(s.args[0]?.value === 'root' && (s.args[1] === undefined || s.args[1].value === 'root')),
+  }),
+  acted('init_fail', 'vrrp_vscript_init_fail_handler', 'off', '', (_c, _s, v) => { v.initState = 'down'; }),
+]);
+
+/** Sections whose root keyword is refused as not implemented: listed for the registry only. */
+const nothing = <T>(path: string, rows: [string, string, string][], what: string) =>
+  section<T>(path, rows.map(([n, h, d]) => notImplemented<T>(n, h, d, what)));
+
+export const VRRP_TRACK_PROCESS = nothing('vrrp_track_process', [
+  ['process', 'vrrp_tprocess_process_handler', ''], ['param_match', 'vrrp_tprocess_match_handler', 'none'],
+  ['weight', 'vrrp_tprocess_weight_handler', '0'], ['quorum', 'vrrp_tprocess_quorum_handler', '1'],
+  ['quorum_max', 'vrrp_tprocess_quorum_max_handler', 'unlimited'], ['delay', 'vrrp_tprocess_delay_handler', '0'],
+  ['terminate_delay', 'vrrp_tprocess_terminate_delay_handler', '0'], ['fork_delay', 'vrrp_tprocess_fork_delay_handler', '0'],
+  ['full_command', 'vrrp_tprocess_full_handler', 'off'],
+], 'tracking processes');
+export const GARP_GROUP = nothing('garp_group', [
+  ['garp_interval', 'garp_group_garp_interval_handler', '0'], ['gna_interval', 'garp_group_gna_interval_handler', '0'],
+  ['interface', 'garp_group_interface_handler', ''], ['interfaces', 'garp_group_interfaces_handler', ''],
+], 'GARP groups');
+export const TRACK_GROUP = nothing('track_group', [['group', 'static_track_group_group_handler', '']], 'track groups');
+export const BFD_INSTANCE = nothing('bfd_instance', [
+  ['source_ip', 'bfd_srcip_handler', ''], ['neighbor_ip', 'bfd_nbrip_handler', ''], ['neighbour_ip', 'bfd_nbrip_handler', ''],
+  ['min_rx', 'bfd_minrx_handler', '10'], ['min_tx', 'bfd_mintx_handler', '10'], ['idle_tx', 'bfd_idletx_handler', '1000'],
+  ['multiplier', 'bfd_multiplier_handler', '5'], ['passive', 'bfd_passive_handler', 'off'], ['ttl', 'bfd_ttl_handler', '255'],
+  ['hoplimit', 'bfd_ttl_handler', '64'], ['max_hops', 'bfd_maxhops_handler', '0'], ['weight', 'bfd_vrrp_weight_handler', '0'],
+  ['vrrp', 'bfd_event_vrrp_handler', ''], ['checker', 'bfd_event_checker_handler', ''],
+], 'BFD (keepalived/bfd)');

@@ -1,0 +1,98 @@
+/**
+ * The drill's bounds (pure): how long clients may see an outage in each phase, from the VRRP
+ * timers of the two directors' configs, and the verdict on a measured phase.
+ *
+ *   crash and link failover:  outage ≤ Master_Down_Interval + 0.3 s  (the backup hears nothing
+ *                             and takes over when its down timer expires)
+ *   graceful failover:        outage ≤ Skew_Time + 0.3 s             (the master sends priority 0,
+ *                             RFC 3768 §6.4.2: the backup waits Skew_Time only)
+ *   every failback:           outage ≤ 1.0 s, counted from when the restarted director is ready
+ *
+ * Master_Down_Interval and Skew_Time are the backup's (its own priority, the master's advert
+ * interval); with a sync group every instance must move, so the largest one over the group.
+ * A phase is judged only when its measurement is valid; an invalid one is "inconclusive",
+ * never within or beyond its bound.
+ */
+import type { Model } from '../config/model';
+import { masterDownIntervalMs, skewTimeMs } from '../vrrp/timers';
+
+export type DrillMode = 'crash' | 'graceful' | 'link';
+export type PhaseKind = 'failover' | 'failback';
+
+/** Slack for the client's own resolution and the new master's first GARP. */
+export const FAILOVER_SLACK_MS = 300;
+export const FAILBACK_BOUND_MS = 1000;
+
+export interface VrrpTimers {
+  masterDownIntervalMs: number;
+  skewTimeMs: number;
+}
+
+/**
+ * The backup's timers against the master: for every instance of the backup, the master's
+ * instance with the same virtual_router_id gives Master_Adver_Interval; the largest over them.
+ */
+export function backupTimers(master: Model, backup: Model): VrrpTimers {
+  let mdi = 0;
+  let skew = 0;
+  for (const b of backup.vrrpInstances) {
+    const m = master.vrrpInstances.find((i) => i.virtualRouterId === b.virtualRouterId && i.family === b.family);
+    const adverInt = m?.advertIntMs ?? b.advertIntMs;
+    mdi = Math.max(mdi, masterDownIntervalMs(b.version, b.priority, adverInt));
+    skew = Math.max(skew, skewTimeMs(b.version, b.priority, adverInt));
+  }
+  if (backup.vrrpInstances.length === 0) throw new Error(`${backup.file}: no vrrp_instance, nothing to take over`);
+  return { masterDownIntervalMs: mdi, skewTimeMs: skew };
+}
+
+export interface Bound {
+  ms: number;
+  /** How the bound was derived, for the report: "Master_Down_Interval 3609.4 ms + 300 ms". */
+  rule: string;
+}
+
+export function boundFor(mode: DrillMode, kind: PhaseKind, t: VrrpTimers): Bound {
+  if (kind === 'failback') return { ms: FAILBACK_BOUND_MS, rule: `failback ${FAILBACK_BOUND_MS} ms from the restarted director's readiness` };
+  if (mode === 'graceful') return { ms: t.skewTimeMs + FAILOVER_SLACK_MS, rule: `Skew_Time ${t.skewTimeMs} ms + ${FAILOVER_SLACK_MS} ms` };
+  return { ms: t.masterDownIntervalMs + FAILOVER_SLACK_MS, rule: `Master_Down_Interval ${t.masterDownIntervalMs} ms + ${FAILOVER_SLACK_MS} ms` };
+}
+
+export type Verdict = 'within' | 'beyond' | 'inconclusive';
+
+export interface JudgedOutage {
+  /** Client-observed outage, ms; null when the service never came back within the phase. */
+  outageMs: number | null;
+}
+
+/**
+ * A phase's verdict: inconclusive when its measurement is invalid; beyond when HTTP or DNS saw
+ * a longer outage than the bound, or never recovered; within otherwise. `why` names the kind.
+ */
+export function judge(valid: boolean, bound: Bound, http: JudgedOutage, dns: JudgedOutage): { verdict: Verdict; why: string[] } {
+  if (!valid) return { verdict: 'inconclusive', why: [] };
+  const why: string[] = [];
+  for (const [kind, r] of [['HTTP', http], ['DNS', dns]] as const) {
+    if (r.outageMs === null) why.push(`${kind} never recovered`);
+    else if (r.outageMs > bound.ms) why.push(`${kind} outage ${r.outageMs} ms > ${Math.round(bound.ms * 10) / 10} ms (${bound.rule})`);
+  }
+  return { verdict: why.length > 0 ? 'beyond' : 'within', why };
+}
+
+/** min / median / max of the valid figures (null when there are none). */
+export function spreadOf(xs: number[]): { min: number; median: number; max: number; n: number } | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { min: s[0], median: Math.round(median * 10) / 10, max: s[s.length - 1], n: s.length };
+}
+
+/** The drill's exit status: 1 when anything failed, else 3 when a phase stayed inconclusive, else 0. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INCONCLUSIVE = 3;
+
+export function exitStatus(failed: boolean, inconclusive: boolean): number {
+  if (failed) return EXIT_FAILED;
+  return inconclusive ? EXIT_INCONCLUSIVE : EXIT_OK;
+}

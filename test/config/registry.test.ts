@@ -1,0 +1,82 @@
+/**
+ * The keyword registry: complete against keepalived 2.2.7's install_keyword lists, honest in
+ * its statuses, and the source of the README's compatibility table.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keywordRows, keywordsMarkdown, SECTIONS } from '../../src/config/keywords';
+import { load, messages } from './helpers';
+
+describe('keyword registry', () => {
+  const rows = keywordRows();
+
+  it('declares each keyword once per section, every acted-on one with a handler', () => {
+    for (const t of SECTIONS) {
+      expect(new Set(t.keywords.map((k) => k.name)).size).toBe(t.keywords.length);
+      for (const k of t.keywords) if (k.status === 'acted-on') expect(typeof k.apply).toBe('function');
+      for (const k of t.keywords) if (k.status !== 'acted-on') expect(k.note).not.toBe('');
+    }
+  });
+
+  it("holds keepalived 2.2.7's keywords of each section (global_parser.c, vrrp_parser.c, check_parser.c)", () => {
+    const names = (section: string) => rows.filter((r) => r.section === section && r.keepalivedHandler !== '(halo only)').map((r) => r.keyword);
+    expect(names('global_defs')).toHaveLength(126);
+    expect(names('vrrp_instance')).toHaveLength(64);
+    expect(names('vrrp_sync_group')).toHaveLength(15);
+    expect(names('vrrp_script')).toHaveLength(8);
+    expect(names('virtual_server')).toHaveLength(39);
+    expect(names('virtual_server/real_server')).toHaveLength(26);
+    expect(names('virtual_server/real_server/TCP_CHECK')).toHaveLength(13);
+    expect(names('virtual_server/real_server/HTTP_GET')).toHaveLength(19);
+    expect(rows.length).toBeGreaterThan(500);
+  });
+
+  it('the README table is generated from it (node deploy/readme-keywords.js)', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const begin = readme.indexOf('<!-- keywords:begin');
+    const end = readme.indexOf('<!-- keywords:end -->');
+    expect(begin).toBeGreaterThan(0);
+    const block = readme.slice(readme.indexOf('\n', begin) + 1, end);
+    expect(block).toBe(`${keywordsMarkdown()}\n`);
+  });
+});
+
+describe('fail closed: features halo does not implement', () => {
+  const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
+
+  it.each([
+    ['use_vmac', vi(' use_vmac\n'), "4:2: error: 'use_vmac' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['virtual_routes', vi(' virtual_routes {\n  10.1.0.0/16 via 10.0.0.254\n }\n'), "4:2: error: 'virtual_routes' (vrrp_instance VI_1: routes and rules that follow the VRRP state) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['track_process', 'vrrp_track_process p {\n process nginx\n}\n', "1:1: error: 'vrrp_track_process' (tracking processes (track_process)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['lvs_sync_daemon', 'global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n' + vi(''), "2:2: error: 'lvs_sync_daemon' (global_defs: the IPVS connection sync daemon) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['script_user nobody', 'global_defs {\n script_user nobody\n}\n', "2:2: error: 'script_user' (global_defs: halo runs every script as root: only `script_user root` is honoured) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
+    ['vrrp_strict without accept', 'global_defs {\n vrrp_strict\n}\n' + vi(''), '4:1: error: (VI_1) no_accept (the default in strict mode): dropping traffic to the VIPs is not implemented in halo (--allow-unimplemented to run without it)'],
+  ])('%s is refused, located', (_name, text, expected) => {
+    expect(messages(text).filter((m) => m.includes('error:'))).toEqual([expected]);
+    const allowed = load(text, false, true);
+    expect(allowed.model).not.toBeNull();
+    expect(allowed.diagnostics.some((d) => d.message.endsWith('is not implemented in halo; ignored (--allow-unimplemented)'))).toBe(true);
+    // --strict does not undo --allow-unimplemented.
+    expect(load(text, true, true).diagnostics.filter((d) => d.severity === 'error' && d.unimplemented)).toEqual([]);
+  });
+
+  it('script_user root and no_effect keywords are accepted without a word', () => {
+    expect(messages('global_defs {\n script_user root\n router_id lb1\n vrrp_no_swap\n dynamic_interfaces\n}\n')).toEqual([]);
+  });
+
+  it('SMTP alerts: refused only when keepalived would really send mail', () => {
+    const mail = 'global_defs {\n notification_email {\n  ops@example.org\n }\n smtp_server 10.0.0.25\n}\n';
+    const vs = 'virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.0.1.1 80 {\n  TCP_CHECK {\n  }\n }\n}\n';
+    // Real servers with checkers mail by default (check_data.c).
+    expect(messages(mail + vs)).toEqual([
+      '5:2: error: SMTP alerts (mail to notification_email via smtp_server on real server changes (smtp_alert is on for real servers by default)) is not implemented in halo (--allow-unimplemented to run without it)',
+    ]);
+    // VRRP instances do not, unless smtp_alert says so.
+    expect(messages(mail + vi(''))).toEqual([]);
+    expect(messages(mail + vi(' smtp_alert\n')).some((m) => m.includes('SMTP alerts (mail to notification_email via smtp_server on VRRP state changes)'))).toBe(true);
+    expect(messages(mail.replace(' smtp_server', ' smtp_alert_checker off\n smtp_server') + vs)).toEqual([]);
+    // Without a server there is nothing to send.
+    expect(messages('global_defs {\n notification_email {\n  a@b\n }\n}\n' + vs)).toEqual([]);
+  });
+});

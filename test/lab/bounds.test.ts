@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+import { backupTimers, boundFor, exitStatus, judge, spreadOf } from '../../src/lab/bounds';
+
+const examples = join(__dirname, '..', '..', 'deploy', 'examples');
+const model = (f: string) => {
+  const r = loadConfig(join(examples, f));
+  if (!r.model) throw new Error(JSON.stringify(r.diagnostics));
+  return r.model;
+};
+
+describe('the drill bounds', () => {
+  // the thesis: advert_int 1 (the default), the standby at priority 100, VRRPv2.
+  // RFC 3768 §6.1: Skew_Time = (256 − 100) / 256 s = 0.609375 s; Master_Down_Interval = 3 × 1 s + Skew_Time
+  const timers = backupTimers(model('master.conf'), model('standby.conf'));
+
+  it('takes the backup\'s Master_Down_Interval and Skew_Time from the two configs', () => {
+    expect(timers.skewTimeMs).toBeCloseTo(609.375, 3);
+    expect(timers.masterDownIntervalMs).toBeCloseTo(3609.375, 3);
+  });
+
+  it('per mode: crash and link by the down timer, graceful by Skew_Time, failback 1 s', () => {
+    expect(boundFor('crash', 'failover', timers).ms).toBeCloseTo(3909.375, 3);
+    expect(boundFor('link', 'failover', timers).ms).toBeCloseTo(3909.375, 3);
+    expect(boundFor('graceful', 'failover', timers).ms).toBeCloseTo(909.375, 3);
+    for (const m of ['crash', 'graceful', 'link'] as const) expect(boundFor(m, 'failback', timers).ms).toBe(1000);
+    expect(boundFor('graceful', 'failover', timers).rule).toMatch(/Skew_Time/);
+  });
+
+  it('judges a valid phase, names what is beyond, and never judges an invalid one', () => {
+    const b = boundFor('graceful', 'failover', timers);
+    expect(judge(true, b, { outageMs: 700 }, { outageMs: 909 }).verdict).toBe('within');
+    const beyond = judge(true, b, { outageMs: 950 }, { outageMs: null });
+    expect(beyond.verdict).toBe('beyond');
+    expect(beyond.why).toEqual([expect.stringMatching(/^HTTP outage 950 ms > 909\.4 ms/), 'DNS never recovered']);
+    expect(judge(false, b, { outageMs: 50_000 }, { outageMs: null })).toEqual({ verdict: 'inconclusive', why: [] });
+  });
+
+  it('exit status: a failure outranks an inconclusive phase, which is never a success', () => {
+    expect(exitStatus(false, false)).toBe(0);
+    expect(exitStatus(true, true)).toBe(1);
+    expect(exitStatus(false, true)).toBe(3);
+  });
+
+  it('min / median / max', () => {
+    expect(spreadOf([])).toBeNull();
+    expect(spreadOf([3, 1, 2])).toEqual({ min: 1, median: 2, max: 3, n: 3 });
+    expect(spreadOf([4, 1, 2, 10])).toEqual({ min: 1, median: 3, max: 10, n: 4 });
+  });
+});

@@ -1,0 +1,37 @@
+import { formatDrill, formatSpreads, phaseSpreads } from '../../src/lab/drill';
+import { synthCycle } from './synth-drill';
+import { keepValid } from '../../src/lab/phase';
+
+describe('drill text output', () => {
+  const ok = synthCycle({ mode: 'graceful' }).result;
+  const stalled = { ...synthCycle({ mode: 'graceful', stall: [2000, 3500] }).result, run: 2 };
+
+  it('never prints a figure for an inconclusive phase, and says how long the client stalled', () => {
+    const text = formatDrill([ok, stalled]);
+    const row = text.split('\n').filter((l) => l.startsWith('graceful failover'));
+    expect(row[0]).toMatch(/graceful failover\s+1 .*\s650\.0 ms\s/);
+    expect(row[1]).toMatch(/inconclusive\s+inconclusive/);
+    expect(row[1]).not.toMatch(/\d+\.\d+ ms\s+\d+\.\d+ ms\s+\d+\/\d+/);
+    expect(text).toMatch(/^inconclusive: the measuring client was stalled for 1\.2 s \(graceful failover run 2\)$/m);
+    expect(text).toMatch(/graceful failover: within bound 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\)/);
+  });
+
+  it('spreads over repeats use valid phases only', () => {
+    const s = phaseSpreads([ok, stalled]);
+    const fo = s.find((p) => p.name === 'graceful failover')!;
+    expect(fo).toMatchObject({ runs: 2, valid: 1, beyond: 0 });
+    expect(fo.http).toEqual({ min: ok.phases[0].http.outageMs, median: ok.phases[0].http.outageMs, max: ok.phases[0].http.outageMs, n: 1 });
+    const fb = s.find((p) => p.name === 'graceful failback')!;
+    expect(fb.valid).toBe(2);
+    expect(formatSpreads(s)).toMatch(/^graceful failback\s+2\/2\s+1\.000 s/m);
+  });
+
+  it('retries keep each phase\'s first valid measurement', () => {
+    const first = synthCycle({ mode: 'graceful', stall: [2000, 3500] }).result.phases; // failover invalid
+    const second = synthCycle({ mode: 'graceful' }).result.phases.map((p) => ({ ...p, attempt: 2 }));
+    const merged = keepValid(keepValid([], first), second);
+    expect(merged.map((p) => [p.name, p.valid, p.attempt])).toEqual([['graceful failover', true, 2], ['graceful failback', true, 1]]);
+    const third = synthCycle({ mode: 'graceful', stall: [2000, 3500] }).result.phases.map((p) => ({ ...p, attempt: 3 }));
+    expect(keepValid(merged, third).map((p) => p.attempt)).toEqual([2, 1]);
+  });
+});
