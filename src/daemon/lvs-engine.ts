@@ -62,8 +62,8 @@ export function checkerChanges(before: readonly CheckTarget[], after: readonly C
   const b = new Set(before.map((t) => t.key));
   const a = new Set(after.map((t) => t.key));
   return {
-    started: after.filter((t) => !b.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
-    stopped: before.filter((t) => !a.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
+    started: after.filter((t) => !b.has(t.key)).map((t) => `${t.check.kind} ${t.name}`),
+    stopped: before.filter((t) => !a.has(t.key)).map((t) => `${t.check.kind} ${t.name}`),
   };
 }
 
