@@ -249,7 +249,9 @@ export function readHexString(text: string, wildcard: boolean): { data: Buffer; 
     data.push(v);
     mask.push(m);
   }
-  if (data.length === 0) return null;
+  // keepalived 2.2.7 tests its "bad digit" marker (0xff) against the last value read, so a
+  // string ending in the byte ff is refused as invalid too; halo reads it the same way.
+  if (data.length === 0 || data[data.length - 1] === 0xff) return null;
   return { data: Buffer.from(data), mask: usingMask ? Buffer.from(mask) : null };
 }
 
@@ -258,14 +260,14 @@ export const UDP_CHECK = section<CheckerDraft<UdpCheck>>('virtual_server/real_se
   acted('payload', 'payload_handler', "keepalived's 32-byte filler", 'hex bytes', (ctx, s, t) => {
     if (s.args.length === 0) { ctx.error(s.keyword, 'UDP_CHECK payload requires a payload'); return; }
     const h = readHexString(s.args.map((w) => w.value).join(' '), false);
-    if (!h) ctx.error(s.args[0], 'Invalid hex string for UDP_CHECK payload');
+    if (!h) ctx.warn(s.args[0], 'Invalid hex string for UDP_CHECK payload');
     else t.check.payload = h.data.toString('hex');
   }),
   acted('require_reply', 'require_reply_handler', 'off', 'a reply within connect_timeout; hex bytes with X wildcard nibbles', (ctx, s, t) => {
     t.check.requireReply = true;
     if (s.args.length === 0) return;
     const h = readHexString(s.args.map((w) => w.value).join(' '), true);
-    if (!h) ctx.error(s.args[0], 'Invalid hex string for UDP_CHECK reply');
+    if (!h) ctx.warn(s.args[0], 'Invalid hex string for UDP_CHECK reply');
     else {
       t.check.replyData = h.data.toString('hex');
       t.check.replyMask = h.mask ? h.mask.toString('hex') : null;
