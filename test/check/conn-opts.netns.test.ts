@@ -43,8 +43,10 @@ beforeAll(async () => {
     { name: 'lb', links: [['br0', '10.0.105.2/32']] },
   ]);
   // lb reaches the server only with mark 42, through table 100, out of eth0
-  topo.exec('lb', ['ip', 'link', 'add', 'dummy0', 'type', 'dummy']);
+  // a second device that leads nowhere (this kernel may have no dummy driver: a veth pair)
+  topo.exec('lb', ['ip', 'link', 'add', 'dummy0', 'type', 'veth', 'peer', 'name', 'dummy1']);
   topo.exec('lb', ['ip', 'link', 'set', 'dummy0', 'up']);
+  topo.exec('lb', ['ip', 'link', 'set', 'dummy1', 'up']);
   topo.exec('lb', ['ip', 'route', 'add', '10.0.105.0/24', 'dev', 'eth0', 'table', '100']);
   topo.exec('lb', ['ip', 'route', 'add', '10.0.105.0/24', 'dev', 'dummy0', 'table', '101']);
   topo.exec('lb', ['ip', 'rule', 'add', 'fwmark', '42', 'table', '100']);

@@ -92,7 +92,8 @@ describe('HTTP_GET / SSL_GET against nginx', () => {
     expect(out).toContain(`HTTP_CHECK on service [${WEB}]:tcp:80 failed after 1 retries.`);
     web.page('page.html', PAGE);
     await expectState(80, 'up', 'digest recovery');
-    expect(out).toContain(`MD5 digest success to [${WEB}]:tcp:80 url(/page.html)`);
+    // with both digest and regex keepalived words the success after the regex
+    expect(out).toContain(`Regex match success to [${WEB}]:tcp:80 url(/page.html)`);
   });
 
   it('status code error (404) on both, then recovery', async () => {
@@ -110,9 +111,11 @@ describe('HTTP_GET / SSL_GET against nginx', () => {
     await web.stop();
     await expectState(80, 'down', 'refused http');
     await expectState(443, 'down', 'refused https');
+    expect([state(80), state(443)]).toEqual(['down', 'down']);
     await web.start();
     await expectState(80, 'up', 'refused recovery http');
     await expectState(443, 'up', 'refused recovery https');
+    expect([state(80), state(443)]).toEqual(['up', 'up']);
   });
 
   it('timeout (the server segment cut at the bridge), then recovery', async () => {
