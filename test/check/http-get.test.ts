@@ -331,6 +331,29 @@ describe('SSL_GET', () => {
     }
   });
 
+  test('the global SSL block: a server that requires a client certificate accepts the one configured, and only it', async () => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-keyout', join(dir, 'ck.pem'), '-out', join(dir, 'cc.pem'),
+      '-days', '1', '-subj', '/CN=halo-client', '-passout', 'pass:s3cret'], { stdio: 'ignore' });
+    const clientCert = readFileSync(join(dir, 'cc.pem'));
+    const srv = tls.createServer({ ...cert, requestCert: true, rejectUnauthorized: true, ca: [clientCert] }, (c) => {
+      c.on('error', () => undefined);
+      c.once('data', () => c.end('HTTP/1.0 200 OK\r\n\r\nmutual'));
+    });
+    srv.on('tlsClientError', () => undefined);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (srv.address() as net.AddressInfo).port;
+      const { tlsSettings } = await import('../../src/check/prober');
+      const withCert = tlsSettings({ ca: null, certificate: join(dir, 'cc.pem'), key: join(dir, 'ck.pem'), password: 's3cret' });
+      expect(response(await httpGet(request(port, { ssl: true, tls: withCert }))).statusCode).toBe(200);
+      const r = await httpGet(request(port, { ssl: true }));
+      expect(r.kind === 'error' || (r.kind === 'response' && r.empty)).toBe(true);
+      expect(() => tlsSettings({ ca: null, certificate: join(dir, 'missing.pem'), key: null, password: null })).toThrow(/Cant load certificate file/);
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
   test('TLS failure (a plain HTTP server on the port): SSL handshake error', async () => {
     const plain = net.createServer((c) => {
       c.on('error', () => undefined);
