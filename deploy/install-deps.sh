@@ -39,9 +39,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci when the lock file differs from the one the current node_modules came from.
+# npm ci when the lock file (or the native addon's sources, which npm ci builds) differs from
+# the one the current node_modules came from.
 stamp=node_modules/.halo-lock.sha256
-want=$(sha256sum package-lock.json package.json | sha256sum | cut -d' ' -f1)
+want=$(sha256sum package-lock.json package.json native/binding.gyp native/src/* | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f dist/cli/main.js ]; then
   echo "install-deps: npm ci"
   log=$(mktemp)
