@@ -76,6 +76,7 @@ async function bothReach(want: string[], what: string): Promise<void> {
     throw new Error(`${what}: tables never reached ${JSON.stringify(want)}\nkeepalived: ${JSON.stringify(table('ka'))}\nhalo: ${JSON.stringify(table('hl'))}\n`
       + `--- keepalived log\n${ka.log().slice(-3000)}\n--- halo log\n${hl.log().slice(-3000)}`);
   }
+  expect({ keepalived: table('ka'), halo: table('hl') }).toEqual({ keepalived: want, halo: want });
 }
 
 /** The checker and pool lines of a log, without timestamps, in order. */
