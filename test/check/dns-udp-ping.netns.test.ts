@@ -50,6 +50,7 @@ function state(port: number): string | null {
 async function expectState(port: number, want: 'up' | 'down', what: string): Promise<void> {
   const ok = await waitFor(() => state(port) === want, 30_000, 50);
   if (!ok) throw new Error(`${what}: ${port} never ${want}\n${out.slice(-3000)}`);
+  expect(state(port)).toBe(want);
 }
 
 function startNamed(): void {

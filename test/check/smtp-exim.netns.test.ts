@@ -49,6 +49,7 @@ function lastState(name: string): string | null {
 }
 async function expectState(name: string, want: 'up' | 'down', what: string): Promise<void> {
   if (!(await waitFor(() => lastState(name) === want, 30_000, 50))) throw new Error(`${what}: ${name} never ${want}\n${out.slice(-3000)}`);
+  expect(lastState(name)).toBe(want);
 }
 
 beforeAll(async () => {
