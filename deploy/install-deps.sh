@@ -3,7 +3,7 @@
 #   - Debian packages (only the missing ones; apt-get update only when something is missing)
 #   - node modules with `npm ci` (only when package-lock.json changed since the last install),
 #     which also builds the native addon and the TypeScript.
-# Usage: deploy/install-deps.sh [runtime|lab|test]   (default: test, the superset)
+# Usage: deploy/install-deps.sh [runtime|lab|package|test]   (default: test, the superset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,18 +14,24 @@ runtime_pkgs=(iproute2 kmod make g++ python3)
 # lab: `halo lab` — the thesis cluster's DNS servers and client tools, and the QEMU VM harness
 # (deploy/vm) that boots Debian's kernel where the running one has no IPVS.
 lab_pkgs=(bind9 bind9-dnsutils curl ipvsadm apache2-utils haproxy nginx-light qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
-# test: the reference tools the tests compare against, the wire tools, a headless browser
-# that renders the drill report (test/lab/report-render.test.ts), and exim4-daemon-light, the
-# real SMTP server SMTP_CHECK is tested against (run by the test in a namespace, never as a
-# service).
-test_pkgs=(keepalived tcpdump tshark bc chromium exim4-daemon-light)
+# package: what deploy/build-deb.sh needs besides dpkg-deb (lintian judges the .deb).
+package_pkgs=(lintian)
+# test: the reference tools the tests compare against, the wire tools, and a headless browser
+# that renders the drill report (test/lab/report-render.test.ts); promtool (Debian's
+# prometheus) lints the metrics, the alerting rules and the dashboard's queries; snmpd and
+# snmpwalk (snmp) serve and read the VRRPv3-MIB halo and keepalived register over AgentX;
+# bash-completion runs the packaged completion in the package test.
+# exim4-daemon-light is the real SMTP server SMTP_CHECK is tested against (run by the test in a
+# namespace, never as a service).
+test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion exim4-daemon-light)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in
   runtime) ;;
   lab) pkgs+=("${lab_pkgs[@]}") ;;
-  test) pkgs+=("${lab_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [runtime|lab|test]" >&2; exit 2 ;;
+  package) pkgs+=("${package_pkgs[@]}") ;;
+  test) pkgs+=("${lab_pkgs[@]}" "${package_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [runtime|lab|package|test]" >&2; exit 2 ;;
 esac
 
 missing=()

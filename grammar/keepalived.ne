@@ -30,5 +30,5 @@ stmt -> %words %nl                   {% (d) => ({ words: d[0].words, block: null
       | %words block                 {% (d) => ({ words: d[0].words, block: d[1] }) %}
       | %words %nl block             {% (d) => ({ words: d[0].words, block: d[2] }) %}
 
-block -> %lbrace stmts %rbrace        {% (d) => ({ stmts: d[1] }) %}
-       | %lbrace stmts %words %rbrace {% (d) => ({ stmts: { prev: d[1], item: { words: d[2].words, block: null } } }) %}
+block -> %lbrace stmts %rbrace        {% (d) => ({ stmts: d[1], open: d[0], close: d[2] }) %}
+       | %lbrace stmts %words %rbrace {% (d) => ({ stmts: { prev: d[1], item: { words: d[2].words, block: null } }, open: d[0], close: d[3] }) %}

@@ -4,23 +4,27 @@
 # Run a host script as root inside a throw-away QEMU VM booted from the Debian
 # kernel, with the host's "/" visible read-only (+ tmpfs overlay).
 #
-# usage: vmrun.sh [-a tcg|kvm] [-m MiB] [-s cpus] [-t timeout_s] [-k KVER] SCRIPT [ARGS...]
+# usage: vmrun.sh [-a tcg|kvm] [-m MiB] [-s cpus] [-t timeout_s] [-k KVER] [-o DIR] SCRIPT [ARGS...]
 # The script's stdout/stderr are printed on the host's stdout/stderr, and
 # vmrun.sh exits with the script's exit code (255/124 on VM failure/timeout).
+# -o DIR: the script finds a writable directory in $VMRUN_OUT (/run/vmrun/out, on the transfer
+# share); whatever it left there is copied to DIR on the host after the VM stops, also when the
+# script failed or the VM timed out, together with the VM's console log (vm-console.log).
 # Env: VMRUN_KEEP=1 keeps the transfer dir; VMRUN_CACHE=loose|none|mmap|fscache;
 #      VMRUN_CONSOLE=FILE writes the VM console (kernel log) to FILE;
 #      VMRUN_BIOS=seabios uses SeaBIOS instead of qboot; VMRUN_APPEND adds kernel args
 #      (vmrun.overlay=0: no overlay, ro 9p root + tmpfs /tmp /var/tmp /root; vmrun.debug=1).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ACCEL=tcg MEM=512 CPUS=1 TMO=300   # -smp 1: see REPORT (MTTCG -smp 2 is erratic on a loaded 2-core host)
+ACCEL=tcg MEM=512 CPUS=1 TMO=300 OUT=   # -smp 1: see REPORT (MTTCG -smp 2 is erratic on a loaded 2-core host)
 KVER=$(ls -1 /lib/modules | grep -- '-amd64$' | sort -V | tail -1)
-while getopts a:m:s:t:k: o; do
-  case $o in a) ACCEL=$OPTARG;; m) MEM=$OPTARG;; s) CPUS=$OPTARG;; t) TMO=$OPTARG;; k) KVER=$OPTARG;;
+while getopts a:m:s:t:k:o: o; do
+  case $o in a) ACCEL=$OPTARG;; m) MEM=$OPTARG;; s) CPUS=$OPTARG;; t) TMO=$OPTARG;; k) KVER=$OPTARG;; o) OUT=$OPTARG;;
              *) exit 2;; esac
 done
 shift $((OPTIND-1))
-[ $# -ge 1 ] || { echo "usage: $0 [-a tcg|kvm] [-m MiB] [-s cpus] [-t s] SCRIPT [ARGS...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 [-a tcg|kvm] [-m MiB] [-s cpus] [-t s] [-o DIR] SCRIPT [ARGS...]" >&2; exit 2; }
+if [ -n "$OUT" ]; then mkdir -p "$OUT" || exit 2; fi
 SCRIPT=$1; shift
 
 INITRD=$HERE/cache/initramfs-$KVER.cpio.gz
@@ -33,8 +37,10 @@ X=$(mktemp -d /tmp/vmrun.XXXXXX)
 [ "${VMRUN_KEEP:-0}" = 1 ] || trap 'rm -rf "$X"' EXIT
 cp "$SCRIPT" "$X/script"; chmod 0755 "$X/script"
 q() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
+[ -n "$OUT" ] && mkdir "$X/out"
 {
   printf 'cd %s 2>/dev/null || cd /\n' "$(q "$PWD")"
+  [ -n "$OUT" ] && printf 'export VMRUN_OUT=/run/vmrun/out\n'
   printf 'exec /run/vmrun/script'
   for a in "$@"; do printf ' %s' "$(q "$a")"; done
   printf '\n'
@@ -46,6 +52,8 @@ case $ACCEL in
   *) echo "bad accel $ACCEL" >&2; exit 2 ;;
 esac
 CONSOLE=${VMRUN_CONSOLE:-$X/console.log}
+# what the script left in $VMRUN_OUT, and the console, reach the host whatever happened
+keep_out() { [ -n "$OUT" ] || return 0; cp -a "$X/out/." "$OUT/" 2>/dev/null; cp "$CONSOLE" "$OUT/vm-console.log" 2>/dev/null; }
 BIOS=(-bios /usr/share/qemu/qboot.rom)          # qboot (SeaBIOS measured no slower: VMRUN_BIOS=seabios)
 [ "${VMRUN_BIOS:-qboot}" = seabios ] && BIOS=()
 
@@ -60,6 +68,7 @@ timeout --foreground -k 5 "$TMO" qemu-system-x86_64 "${ACC[@]}" \
   -virtfs local,path="$X",mount_tag=xfer,security_model=none,multidevs=remap \
   </dev/null
 qrc=$?
+keep_out
 
 [ -f "$X/stdout" ] && cat "$X/stdout"
 [ -f "$X/stderr" ] && cat "$X/stderr" >&2

@@ -14,18 +14,23 @@ import { serviceKeyString } from '../ipvs/types';
 
 export async function main(argv: string[]): Promise<number> {
   let file: string | null = null;
+  let configId: string | undefined;
+  const usage = 'usage: halo cleanup -f FILE [-i CONFIG_ID]\n';
   for (let i = 0; i < argv.length; i++) {
     if ((argv[i] === '-f' || argv[i] === '--use-file') && argv[i + 1]) file = argv[++i];
+    else if ((argv[i] === '-i' || argv[i] === '--config-id') && argv[i + 1]) configId = argv[++i];
     else {
-      process.stderr.write(`halo cleanup: unknown option '${argv[i]}'\nusage: halo cleanup -f FILE\n`);
+      process.stderr.write(`halo cleanup: unknown option '${argv[i]}'\n${usage}`);
       return 2;
     }
   }
   if (!file) {
-    process.stderr.write('usage: halo cleanup -f FILE\n');
+    process.stderr.write(usage);
     return 2;
   }
-  const loaded = loadConfig(file);
+  // The same config id as `halo run -i` (the @ID lines decide which VIPs are this director's);
+  // features halo does not run do not stop it from removing what it owns.
+  const loaded = loadConfig(file, { configId, allowUnimplemented: true });
   if (!loaded.model) {
     for (const d of loaded.diagnostics) if (d.severity === 'error') process.stderr.write(`${formatDiagnostic(d)}\n`);
     return 1;

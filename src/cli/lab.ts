@@ -7,8 +7,9 @@
  * itself inside the project's QEMU VM (deploy/vm/vmrun.sh, Debian's kernel) and says so.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { keepArtifacts } from '../lab/artifacts';
 import { Cluster } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill, formatSpreads, phaseSpreads } from '../lab/drill';
 import { exitStatus } from '../lab/bounds';
@@ -18,13 +19,15 @@ import { sideBySide } from '../lab/side-by-side';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
-const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--max-lag-ms MS] [--attempts N]
+const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up | status | down
   drill   build the cluster, run the drill(s) under client load, tear it all down; exit 0 when
           every phase was measured validly and within its bound, 1 when a phase was beyond its
           bound or an invariant broke, 3 when a phase stayed inconclusive (the measuring client
-          was stalled beyond --max-lag-ms, default 100, in all --attempts cycles, default 3)
+          was stalled beyond --max-lag-ms, default 100, in all --attempts cycles, default 3);
+          both directors' logs, final status --json and ipvsadm -Ln and the real servers' logs are
+          kept in --out DIR (default /var/tmp/halo-lab/drill-TIME)
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
   up      build the cluster and leave it running (state in ${LAB_DIR})
   status  both directors' halo status and IPVS table
@@ -40,12 +43,16 @@ function kernelHasIpvs(): boolean {
  * Re-run this very command inside the VM. Its output streams back; the results line the VM
  * prints is turned into the --json file here, since the VM's own files vanish with it.
  */
-function inVm(argv: string[], json: string | null, reportDir: string | null, repeat: number): Promise<number> {
+function inVm(argv: string[], json: string | null, reportDir: string | null, repeat: number, out: string | null): Promise<number> {
   const vmrun = join(ROOT, 'deploy', 'vm', 'vmrun.sh');
   const script = join(ROOT, 'deploy', 'vm', 'in-vm-halo.sh');
   process.stdout.write(`halo lab: this kernel (${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}) has no IPVS; running the lab inside a QEMU VM with Debian's kernel\n`);
-  const vmArgs = argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json');
-  const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '2', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? String(1500 * repeat), script, 'lab', ...vmArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const hostOnly = ['--json', '--out'];
+  const vmArgs = argv.filter((a, i) => !hostOnly.includes(a) && !hostOnly.includes(argv[i - 1]));
+  // one vCPU: under software emulation a second one only adds contention (see vmrun.sh);
+  // the drill writes its artifacts to $VMRUN_OUT in the VM, which vmrun.sh copies to `out`
+  const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '1', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? String(1500 * repeat),
+    ...(out ? ['-o', out] : []), script, 'lab', ...vmArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
@@ -67,7 +74,13 @@ function inVm(argv: string[], json: string | null, reportDir: string | null, rep
       } else process.stdout.write(`${line}\n`);
     }
   });
-  return new Promise((r) => child.once('exit', (code) => r(code ?? 1)));
+  return new Promise((r) => child.once('exit', (code) => {
+    if (out) {
+      const kept = existsSync(out) ? readdirSync(out).length : 0;
+      process.stdout.write(`halo lab: ${kept} files from the VM (directors' logs, halo status --json, ipvsadm -Ln, the VM console) kept in ${out}\n`);
+    }
+    r(code ?? 1);
+  }));
 }
 
 const RESULTS_MARK = 'HALO_LAB_JSON ';
@@ -78,6 +91,8 @@ interface LabArgs {
   modes: DrillMode[];
   json: string | null;
   report: string | null;
+  /** Where the drill keeps the directors' logs, status and IPVS tables. */
+  out: string;
   repeat: number;
   attempts: number;
   maxLagMs: number;
@@ -91,6 +106,7 @@ function parse(argv: string[]): LabArgs | string {
   let modes: DrillMode[] = ['crash'];
   let json: string | null = null;
   let report: string | null = null;
+  let out: string | null = null;
   let repeat = 1;
   let attempts = 3;
   let maxLagMs = 100;
@@ -120,10 +136,25 @@ function parse(argv: string[]): LabArgs | string {
       else return `unknown mode '${m}' (crash|graceful|link|all)`;
     } else if (rest[i] === '--json' && rest[i + 1]) json = resolve(rest[++i]);
     else if (rest[i] === '--report' && rest[i + 1]) report = resolve(rest[++i]);
+    else if (rest[i] === '--out' && rest[i + 1]) out = resolve(rest[++i]);
     else return `unknown option '${rest[i]}'`;
   }
   if (!['up', 'status', 'drill', 'bench', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
-  return { cmd, modes, json, report, repeat, attempts, maxLagMs, requests, concurrency, rounds };
+  out ??= process.env.VMRUN_OUT ?? join('/var/tmp/halo-lab', `${cmd}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  return { cmd, modes, json, report, out, repeat, attempts, maxLagMs, requests, concurrency, rounds };
+}
+
+/** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
+async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
+  try {
+    const files = await keepArtifacts({
+      dir: cluster.dir, directors: ['lb1', 'lb2'], namespace: (h) => cluster.topo.ns(h), controlSocket: (lb) => cluster.controlSocket(lb),
+    }, out);
+    // inside the VM the host's vmrun.sh copies them out and the host side names the directory
+    if (!process.env.VMRUN_OUT) process.stdout.write(`halo lab: ${files.length} files (directors' logs, halo status --json, ipvsadm -Ln) kept in ${out}\n`);
+  } catch (err) {
+    process.stderr.write(`halo lab: could not keep the directors' logs and tables in ${out}: ${(err as Error).message}\n`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -141,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`halo lab ${p.cmd}: this kernel has no IPVS and a VM does not outlive one command; use 'halo lab drill' or 'halo lab bench'\n`);
       return 1;
     }
-    return inVm(argv, p.json, p.report, p.repeat);
+    return inVm(argv, p.json, p.report, p.repeat, p.cmd === 'drill' ? p.out : null);
   }
   const cluster = new Cluster(LAB_DIR);
   switch (p.cmd) {
@@ -196,6 +227,7 @@ export async function main(argv: string[]): Promise<number> {
         results[results.length - 1].violations.push(...rs.violations);
       } finally {
         await d.close();
+        await keepLabArtifacts(cluster, p.out);
         await cluster.down();
       }
       process.stdout.write(formatDrill(results));

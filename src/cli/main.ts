@@ -20,8 +20,14 @@ const COMMANDS: Record<string, string> = {
 
 export type CommandMain = (argv: string[]) => Promise<number>;
 
+/** A command's module; the Debian package ships the director's commands, not the lab. */
+const modulePath = (command: string): string => join(__dirname, `${command}.js`);
+const installed = (command: string): boolean => existsSync(modulePath(command));
+
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(8)} ${what}`);
+  const lines = Object.entries(COMMANDS)
+    .filter(([name]) => installed(name))
+    .map(([name, what]) => `  ${name.padEnd(8)} ${what}`);
   return `usage: halo COMMAND [OPTIONS]\n\ncommands:\n${lines.join('\n')}\n`;
 }
 
@@ -35,12 +41,15 @@ async function dispatch(argv: string[]): Promise<number> {
     process.stdout.write(`halo ${require('../../package.json').version}\n`);
     return 0;
   }
-  const modulePath = join(__dirname, `${command}.js`);
-  if (!(command in COMMANDS) || !existsSync(modulePath)) {
+  if (!(command in COMMANDS)) {
     process.stderr.write(`halo: unknown command '${command}'\n${usage()}`);
     return 2;
   }
-  const mod = require(modulePath) as { main: CommandMain };
+  if (!installed(command)) {
+    process.stderr.write(`halo: '${command}' is not part of this installation (it runs from a checkout of halo)\n`);
+    return 2;
+  }
+  const mod = require(modulePath(command)) as { main: CommandMain };
   return mod.main(rest);
 }
 

@@ -5,19 +5,23 @@
  * adverts, VIPs removed) and respawns it. Stays in the foreground; logs to stdout.
  */
 import { join } from 'node:path';
-import { createAddressManager } from '../net/addresses';
-import { createLinkQuery } from '../net/links';
-import { openVrrpSocket } from '../net/vrrp-socket';
 import { createLogger, detectLogFormat } from '../daemon/logger';
 import { loadOptions, parseRunArgs, RUN_USAGE } from '../daemon/options';
 import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
 import { HeldInstance, Supervisor } from '../daemon/supervisor';
-import { main as checkMain } from './check';
 import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
 
+/**
+ * The modules a release needs (rtnetlink, the raw VRRP socket). Loading them costs seconds under
+ * software emulation (test/bench/startup), so the supervisor loads them once its worker is
+ * ready, not before starting it; a worker dying earlier than that waits for the load here.
+ */
+const releaseModules = () => Promise.all([import('../net/addresses'), import('../net/links'), import('../net/vrrp-socket')]);
+
 /** What the supervisor does for a dead worker: the priority-0 packets it left, and its VIPs off. */
 async function releaseHeld(held: HeldInstance[]): Promise<void> {
+  const [{ createAddressManager }, { createLinkQuery }, { openVrrpSocket }] = await releaseModules();
   const links = createLinkQuery();
   const addresses = createAddressManager();
   try {
@@ -61,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (opts.umask !== null) process.umask(opts.umask);
   if (opts.configTest) {
-    return checkMain([
+    return (await import('./check')).main([
       '-f', opts.configFile, ...(opts.configId !== null ? ['-i', opts.configId] : []), ...(opts.allConfig ? ['-e'] : []),
       ...(opts.allowUnimplemented ? ['--allow-unimplemented'] : []),
     ]);
@@ -75,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`halo run: ${opts.configFile}: ${n} error${n === 1 ? '' : 's'}; not starting\n`);
     return 1;
   }
+  // global_defs umask, unless -u/--umask was given (keepalived: the command line wins).
+  if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
   const pid = acquirePidFile(opts.pidFile);
   if (!pid.ok) {
@@ -87,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     workerArgs: [JSON.stringify(opts)],
     release: releaseHeld,
     log,
+    onReady: () => void releaseModules(),
   });
   sup.start();
   process.on('SIGHUP', () => sup.reload());

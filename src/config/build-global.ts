@@ -28,7 +28,11 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpDownTimerAdverts: 3,
     v3ChecksumAsV2: false,
     scriptUser: null,
+    scriptRunAs: null,
     checkerLogAllFailures: false,
+    enableSnmpRfcv3: false,
+    snmpSocket: null,
+    umask: null,
     enableScriptSecurity: false,
     lvsFlush: false,
     lvsFlushOnStop: 'off',
@@ -49,15 +53,18 @@ export function buildVrrpScript(ctx: BuildContext, s: Statement): VrrpScript | n
   if (!name || !block) return null;
   const vs: VrrpScript = {
     name: name.value, script: [], intervalMs: 1000, timeoutMs: null, weight: 0, weightReverse: false,
-    rise: 1, fall: 1, user: null, initState: 'unknown', location: ctx.loc(s.keyword),
+    rise: 1, fall: 1, user: null, runAs: null, initState: 'unknown', location: ctx.loc(s.keyword),
   };
-  const draft = Object.assign(vs, { hasScript: false });
+  const draft = Object.assign(vs, { hasScript: false, userFailed: false });
   applySection(ctx, block, VRRP_SCRIPT, draft, `vrrp_script ${vs.name}`);
-  const hasScript = draft.hasScript;
+  const { hasScript, userFailed } = draft;
   delete (vs as Partial<typeof draft>).hasScript;
+  delete (vs as Partial<typeof draft>).userFailed;
   if (!hasScript) {
     ctx.warn(s.keyword, `No script set for vrrp_script ${vs.name} - removing`);
     return null;
   }
+  // keepalived removes a script whose user cannot be set (the warning was given at `user`).
+  if (userFailed) return null;
   return vs;
 }

@@ -74,6 +74,7 @@ export interface InstanceDraft {
   lowerPrioNoAdvert: boolean | null;
   higherPrioSendAdvert: boolean | null;
   skipCheckAdvAddr: boolean | null;
+  checkUnicastSrc: boolean;
   downTimerAdverts: number | null;
   notify: NotifyScripts;
   lvsSyncDaemonInterface: string | null;
@@ -93,7 +94,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
-    higherPrioSendAdvert: null, skipCheckAdvAddr: null, downTimerAdverts: null, notify: emptyNotify(),
+    higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
     lvsSyncDaemonInterface: null, authWord: null, authTypeWord: null, acceptWord: null,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
@@ -178,8 +179,13 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   // Without accept keepalived installs nftables rules dropping traffic to the VIPs; halo has none.
   if (!accept) ctx.unimplemented(d.acceptWord ?? d.keyword, `(${name}) no_accept${d.acceptWord ? '' : ' (the default in strict mode)'}: dropping traffic to the VIPs`);
   if (!dropAuth && d.authType === 'PASS' && d.authPass === null) ctx.warn(d.keyword, `(${name}) Authentication specified but no password given. Ignoring`);
-  if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
-  if ((d.unicastSrcIp !== null) && d.unicastPeers.length === 0) {
+  // keepalived's VRRP process refuses a strict instance without VIPs at start (vrrp_complete_instance),
+  // though `keepalived -t` lets it pass; halo refuses it up front.
+  if (d.vips.length === 0 && strict) {
+    ctx.error(d.keyword, `(${name}) No VIP specified; at least one is required`);
+    ok = false;
+  } else if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
+  if ((d.unicastSrcIp !== null || d.checkUnicastSrc) && d.unicastPeers.length === 0) {
     ctx.warn(d.keyword, `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.`);
   }
   if (!ok || d.interface === null || d.vrid === null) return null;
@@ -227,6 +233,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     lowerPrioNoAdvert: d.lowerPrioNoAdvert ?? (strict ? true : g.vrrpLowerPrioNoAdvert),
     higherPrioSendAdvert: d.higherPrioSendAdvert ?? (strict ? false : g.vrrpHigherPrioSendAdvert),
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    checkUnicastSrc: d.checkUnicastSrc || g.vrrpCheckUnicastSrc,
     downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     notify: d.notify,
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,

@@ -6,10 +6,11 @@
 import { defaultGlobalDefs } from './build-global';
 import type { VirtualServerDraft } from './build-lvs';
 import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
-import { BuildContext, type BuildOptions } from './context';
+import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
-import type { Diagnostic, GlobalDefs, Model, SslConfig, TrackFile, VirtualServerGroup, VrrpInstance, VrrpScript } from './model';
+import type { Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
+import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
 
@@ -25,6 +26,15 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const ssl: { config: SslConfig | null } = { config: null };
 
   applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles }, '');
+  const noScriptUser = resolveScriptUser(ctx, globalDefs);
+  for (let i = scripts.length - 1; i >= 0; i--) {
+    const v = scripts[i];
+    if (v.user !== null) continue;
+    if (noScriptUser) {
+      ctx.diagnostics.push({ severity: 'warning', message: `Unable to set default user for vrrp script ${v.name} - removing`, location: v.location });
+      scripts.splice(i, 1);
+    } else v.runAs = globalDefs.scriptRunAs;
+  }
 
   const instances: VrrpInstance[] = [];
   const byName = new Map<string, VrrpInstance>();
@@ -129,6 +139,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   }
 
   smtpAlerts(ctx, globalDefs, instanceDrafts.length + syncDrafts.length);
+  if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
 
   // keepalived refuses to run scripts as root silently: any script without
   // enable_script_security is a config error it reports (keepalived -t fails).
@@ -182,4 +193,57 @@ function smtpAlerts(ctx: BuildContext, g: GlobalDefs, vrrpBlocks: number): void 
   const rsOn = ctx.smtp.realServers.some((rs) => rs.checked && (rs.own ?? checkerDefault));
   const what = [vrrpOn ? 'VRRP state changes' : '', rsOn ? 'real server changes (smtp_alert is on for real servers by default)' : ''].filter(Boolean).join(' and ');
   if (what) ctx.unimplemented(server, `SMTP alerts (mail to notification_email via smtp_server on ${what})`);
+}
+
+/**
+ * Who scripts run as, as keepalived decides it: script_user USER [GROUP]; without it the user
+ * keepalived_script if it exists, else root — except that with enable_script_security keepalived
+ * will not fall back to root. True when no user could be set: keepalived then drops every
+ * script that has no user of its own.
+ */
+function resolveScriptUser(ctx: BuildContext, g: GlobalDefs): boolean {
+  const s = ctx.scriptUser;
+  if (s !== null) {
+    const r = resolveRunAs(s.args[0].value, s.args[1]?.value ?? null, ctx.options.accounts);
+    if (r === null) {
+      ctx.warn(s.args[0], 'Error setting global script uid/gid');
+      return true;
+    }
+    g.scriptRunAs = r.uid === 0 && r.gid === 0 ? null : r;
+    return false;
+  }
+  const d = resolveRunAs(DEFAULT_SCRIPT_USER, null, ctx.options.accounts);
+  if (d !== null) {
+    g.scriptRunAs = d;
+    return false;
+  }
+  if (!g.enableScriptSecurity) return false;
+  const used = ctx.scriptsUsed;
+  if (used) ctx.warn(used, `Unable to set default user ${DEFAULT_SCRIPT_USER} for script`);
+  return used !== null;
+}
+
+/** keepalived: "Failed to set default user for notify script X - ignoring", for each. */
+function dropNotifyScripts(ctx: BuildContext, instances: VrrpInstance[], groups: VrrpSyncGroup[], virtualServers: VirtualServer[]): void {
+  const drop = (argv: string[] | null, location: SourceLocation, type: string): string[] | null => {
+    if (argv === null || ownUserScripts.has(argv)) return argv;
+    ctx.diagnostics.push({ severity: 'warning', message: `Failed to set default user for ${type} script ${argv[0]} - ignoring`, location });
+    return null;
+  };
+  for (const x of [...instances, ...groups]) {
+    const n = x.notify;
+    n.notify = drop(n.notify, x.location, 'notify');
+    n.notifyMaster = drop(n.notifyMaster, x.location, 'notify');
+    n.notifyBackup = drop(n.notifyBackup, x.location, 'notify');
+    n.notifyFault = drop(n.notifyFault, x.location, 'notify');
+    n.notifyStop = drop(n.notifyStop, x.location, 'notify');
+  }
+  for (const vs of virtualServers) {
+    vs.quorumUp = drop(vs.quorumUp, vs.location, 'quorum');
+    vs.quorumDown = drop(vs.quorumDown, vs.location, 'quorum');
+    for (const rs of vs.realServers) {
+      rs.notifyUp = drop(rs.notifyUp, rs.location, 'notify');
+      rs.notifyDown = drop(rs.notifyDown, rs.location, 'notify');
+    }
+  }
 }

@@ -5,6 +5,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Diagnostic, SourceLocation } from './model';
+import type { AccountFiles } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 
@@ -26,6 +27,8 @@ export interface ParsedAddress {
 export interface BuildOptions {
   /** Accept features halo does not implement (a warning each) instead of refusing the config. */
   allowUnimplemented?: boolean;
+  /** /etc/passwd and /etc/group contents, for script users (tests give their own). */
+  accounts?: AccountFiles;
 }
 
 /**
@@ -42,6 +45,10 @@ export interface SmtpUses {
 
 export class BuildContext {
   readonly diagnostics: Diagnostic[] = [];
+  /** The global_defs script_user statement, resolved once the whole file is read. */
+  scriptUser: Statement | null = null;
+  /** The first script the config names (where keepalived reports a missing default script user). */
+  scriptsUsed: Word | null = null;
   readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, vrrp: [], realServers: [] };
 
   constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}
@@ -88,7 +95,7 @@ export class BuildContext {
     return this.arg(s, i)?.value ?? null;
   }
 
-  /** An integer in [min, max]; keepalived rejects out-of-range values with an error. */
+  /** An integer in [min, max]; like keepalived's read_*_strvec, anything else is warned and ignored. */
   int(s: Statement, min: number, max: number, i = 0): number | null {
     const w = this.arg(s, i, 'a number');
     return w ? this.intWord(w, min, max, s.keyword.value) : null;
@@ -96,12 +103,12 @@ export class BuildContext {
 
   intWord(w: Word, min: number, max: number, what: string): number | null {
     if (!/^[-+]?\d+$/.test(w.value)) {
-      this.error(w, `${what}: '${w.value}' is not an integer`);
+      this.warn(w, `${what}: '${w.value}' is not an integer - ignoring`);
       return null;
     }
     const n = Number(w.value);
     if (n < min || n > max) {
-      this.error(w, `${what}: ${n} is out of range ${min}-${max}`);
+      this.warn(w, `${what}: ${n} is out of range ${min}-${max} - ignoring`);
       return null;
     }
     return n;
@@ -118,12 +125,12 @@ export class BuildContext {
     const w = this.arg(s, i, 'a time in seconds');
     if (!w) return null;
     if (!/^\d+(\.\d+)?$|^\.\d+$/.test(w.value)) {
-      this.error(w, `${s.keyword.value}: '${w.value}' is not a number of seconds`);
+      this.warn(w, `${s.keyword.value}: '${w.value}' is not a number of seconds - ignoring`);
       return null;
     }
     const sec = Number(w.value);
     if (sec < minSec || sec > maxSec) {
-      this.error(w, `${s.keyword.value}: ${w.value} is out of range ${minSec}-${maxSec} seconds`);
+      this.warn(w, `${s.keyword.value}: ${w.value} is out of range ${minSec}-${maxSec} seconds - ignoring`);
       return null;
     }
     return Math.round(sec * 1000);
@@ -177,14 +184,24 @@ export class BuildContext {
     return this.intWord(w, 0, 65535, `${what} port`);
   }
 
-  /** The rest of the line as a command (notify scripts): one quoted word is split as a shell would. */
+  /**
+   * A notify script as keepalived reads it (lib/notify.c notify_script_init): the first word is
+   * the command line (quoted to give arguments), the next two are the user and group to run it
+   * as. halo runs scripts as root, so another user is a feature it does not implement.
+   */
   command(s: Statement): string[] | null {
     if (s.args.length === 0) {
       this.error(s.keyword, `'${s.keyword.value}' needs a script`);
       return null;
     }
-    if (s.args.length === 1 && s.args[0].quoted) return splitCommand(s.args[0].value);
-    return s.args.map((w) => w.value);
+    const [script, user, group] = s.args;
+    this.scriptsUsed ??= script;
+    if (user && !(user.value === 'root' && (group === undefined || group.value === 'root'))) {
+      this.unimplemented(user, `running the ${s.keyword.value} script as ${group ? `${user.value}:${group.value}` : `user ${user.value}`} (halo runs notify scripts as root or as script_user)`);
+    }
+    const argv = splitCommand(script.value);
+    if (user) ownUserScripts.add(argv);
+    return argv;
   }
 
   /** Every argument of a statement must be used; report the first extra one. */
@@ -210,6 +227,9 @@ export class BuildContext {
     return s.block;
   }
 }
+
+/** Notify scripts that name their own user: keepalived does not give them the default user. */
+export const ownUserScripts = new WeakSet<string[]>();
 
 /** keepalived splits a quoted script on blanks, keeping 'single'-quoted parts whole. */
 export function splitCommand(text: string): string[] {

@@ -47,8 +47,8 @@ const grammar: Grammar = {
     {"name": "stmt", "symbols": [(lexer.has("words") ? {type: "words"} : words), (lexer.has("nl") ? {type: "nl"} : nl)], "postprocess": (d) => ({ words: d[0].words, block: null })},
     {"name": "stmt", "symbols": [(lexer.has("words") ? {type: "words"} : words), "block"], "postprocess": (d) => ({ words: d[0].words, block: d[1] })},
     {"name": "stmt", "symbols": [(lexer.has("words") ? {type: "words"} : words), (lexer.has("nl") ? {type: "nl"} : nl), "block"], "postprocess": (d) => ({ words: d[0].words, block: d[2] })},
-    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ stmts: d[1] })},
-    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", (lexer.has("words") ? {type: "words"} : words), (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ stmts: { prev: d[1], item: { words: d[2].words, block: null } } })}
+    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ stmts: d[1], open: d[0], close: d[2] })},
+    {"name": "block", "symbols": [(lexer.has("lbrace") ? {type: "lbrace"} : lbrace), "stmts", (lexer.has("words") ? {type: "words"} : words), (lexer.has("rbrace") ? {type: "rbrace"} : rbrace)], "postprocess": (d) => ({ stmts: { prev: d[1], item: { words: d[2].words, block: null } }, open: d[0], close: d[3] })}
   ],
   ParserStart: "config",
 };

@@ -7,7 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { buildModel } from './build';
 import type { Diagnostic, Model } from './model';
+import type { AccountFiles } from './script-user';
 import { parseStatements } from './parse';
+import { restructure } from './structure';
+import { KEEPALIVED_SCHEMA } from './structure-schema';
 import { errnoName, preprocess } from './preprocess';
 
 export interface LoadResult {
@@ -20,6 +23,8 @@ export interface LoadOptions {
   strict?: boolean;
   /** Accept features halo does not implement, each with a warning (`--allow-unimplemented`). */
   allowUnimplemented?: boolean;
+  /** /etc/passwd and /etc/group contents for script users (tests); default: this machine's. */
+  accounts?: AccountFiles;
   /** keepalived's `-i/--config-id` for `@ID` lines and `${_INSTANCE}`; default: the short host name. */
   configId?: string;
   /** keepalived's `-e/--all-config`: a missing include file is an error, not a warning. */
@@ -46,7 +51,10 @@ export function parseConfigText(text: string, fileName: string, opts: LoadOption
   let diagnostics = [...pre.diagnostics, ...parsed.diagnostics];
   let model: Model | null = null;
   if (parsed.statements) {
-    const built = buildModel(parsed.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented });
+    // Blocks belong to keywords as keepalived's tables say, not as braces alone say.
+    const shaped = restructure(parsed.statements, KEEPALIVED_SCHEMA, pre.sources);
+    diagnostics.push(...shaped.diagnostics);
+    const built = buildModel(shaped.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented, accounts: opts.accounts });
     diagnostics.push(...built.diagnostics);
     model = built.model;
   }

@@ -10,6 +10,10 @@
  * Durations are in milliseconds unless the name says otherwise.
  */
 
+import type { RunAs } from './script-user';
+
+export type { RunAs };
+
 /** Where something came from, for located messages: `FILE:LINE:COL`. */
 export interface SourceLocation {
   file: string;
@@ -40,6 +44,10 @@ export interface GlobalDefs {
   vrrpDownTimerAdverts: number; // 3
   v3ChecksumAsV2: boolean;
   scriptUser: string | null;
+  /** Who scripts run as (script_user, else keepalived_script if it exists); null = root. */
+  scriptRunAs: RunAs | null;
+  /** global_defs umask (null = inherited); run's -u/--umask takes precedence. */
+  umask: number | null;
   /** Default of every checker's log_all_failures. */
   checkerLogAllFailures: boolean;
   enableScriptSecurity: boolean;
@@ -49,6 +57,10 @@ export interface GlobalDefs {
   lvsSyncDaemon: LvsSyncDaemon | null;
   /** `lvs_timeouts tcp N tcpfin N udp N` (seconds; null = leave the kernel's). */
   lvsTimeouts: { tcp: number | null; tcpfin: number | null; udp: number | null };
+  /** enable_snmp_rfcv3: serve VRRPv3-MIB (RFC 6527) as an AgentX subagent. */
+  enableSnmpRfcv3: boolean;
+  /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */
+  snmpSocket: string | null;
   /**
    * Keywords the registry (src/config/keywords) marks as having no effect here, or refused as
    * not implemented, as written, so `--dump` shows them.
@@ -77,6 +89,8 @@ export interface VrrpScript {
   rise: number; // 1
   fall: number; // 1
   user: string | null;
+  /** Who it runs as: its own `user`, else script_user's; null = root. */
+  runAs: RunAs | null;
   initState: 'unknown' | 'up' | 'down';
   location: SourceLocation;
 }
@@ -164,6 +178,8 @@ export interface VrrpInstance {
   lowerPrioNoAdvert: boolean;
   higherPrioSendAdvert: boolean;
   skipCheckAdvAddr: boolean;
+  /** Drop unicast adverts from addresses not in unicast_peer (check_unicast_src, or vrrp_check_unicast_src). */
+  checkUnicastSrc: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
   lvsSyncDaemonInterface: string | null;
@@ -309,7 +325,10 @@ export interface FileCheck extends CheckCommon {
   reverse: boolean;
 }
 
-/** A checker halo parses but does not run yet ("not supported yet" warning). */
+/**
+ * A checker halo does not implement: refused ("not implemented in halo"), kept in the model only
+ * under --allow-unimplemented, where its real server stays down.
+ */
 export interface UnsupportedCheck {
   kind: 'BFD_CHECK';
   /** The block's keywords, as written, so nothing is silently dropped. */

@@ -15,6 +15,8 @@ export interface Statement {
   keyword: Word;
   args: Word[];
   block: Statement[] | null;
+  /** Where the block's `{` and `}` are (for messages about them). */
+  braces?: { open: Word; close: Word };
 }
 
 interface Cons<T> {
@@ -23,7 +25,7 @@ interface Cons<T> {
 }
 interface RawStmt {
   words: Word[];
-  block: { stmts: Cons<RawStmt> | null } | null;
+  block: { stmts: Cons<RawStmt> | null; open: Token; close: Token } | null;
 }
 
 const compiled = Grammar.fromCompiled(grammar);
@@ -80,7 +82,14 @@ function flattenStmts(list: Cons<RawStmt> | null): Statement[] {
   const out = new Array<Statement>(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i];
-    out[i] = { keyword: r.words[0], args: r.words.slice(1), block: r.block === null ? null : flattenStmts(r.block.stmts) };
+    const b = r.block;
+    out[i] = b === null
+      ? { keyword: r.words[0], args: r.words.slice(1), block: null }
+      : { keyword: r.words[0], args: r.words.slice(1), block: flattenStmts(b.stmts), braces: { open: brace(b.open), close: brace(b.close) } };
   }
   return out;
+}
+
+function brace(t: Token): Word {
+  return { value: t.value, quoted: false, line: t.line, col: t.col };
 }

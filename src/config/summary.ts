@@ -9,7 +9,7 @@ function vsName(v: VirtualServer): string {
 }
 
 function checkName(c: Checker): string {
-  if (c.kind === 'BFD_CHECK') return `${c.kind} (not supported yet)`;
+  if (c.kind === 'BFD_CHECK') return `${c.kind} (not implemented in halo: the server stays down)`;
   const every = `every ${c.delayLoopMs / 1000}s`;
   switch (c.kind) {
     case 'MISC_CHECK': return `MISC_CHECK ${c.path.join(' ')} ${every} timeout ${c.timeoutMs / 1000}s retry ${c.retry}${c.dynamic ? ' dynamic' : ''}`;

@@ -9,6 +9,8 @@ import { loadConfigOffThread } from './config-loader';
 import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
+import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
+import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import { formatReloadPlan } from './reload-plan';
 import type { ReloadPlan } from './reload-plan';
@@ -28,7 +30,7 @@ export class Director {
   private vrrp: VrrpEngine | null = null;
   private lvs: LvsEngine | null = null;
   private readonly startedAt = new Date();
-  private reloads = { ok: 0, failed: 0, lastError: null as string | null };
+  private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
   constructor(private model: Model, private readonly opts: RunOptions, private readonly deps: DirectorDeps) {}
 
@@ -101,34 +103,82 @@ export class Director {
       const { model: next, errors } = await this.load(file);
       if (!next) {
         this.reloads.failed++;
+        this.reloads.lastFailed = true;
         this.reloads.lastError = errors[0] ?? 'invalid configuration';
         log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
         return { ok: false, errors, plan: null, lines: [] };
       }
       const plan: ReloadPlan = { configFile: file, preview: false, vrrp: null, lvs: null, engines: [] };
-      if (this.opts.vrrp) {
-        if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
-        else if (next.vrrpInstances.length > 0) {
-          plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
-          this.vrrp = new VrrpEngine(next, this.deps);
-          await this.vrrp.start();
-        }
-      }
-      if (this.opts.lvs) {
-        if (this.lvs) plan.lvs = await this.lvs.reload(next);
-        else if (this.deps.lvs && next.virtualServers.length > 0) {
-          plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
-          this.lvs = this.deps.lvs(next);
-          await this.lvs.start();
-        }
+      try {
+        await this.apply(next, plan);
+      } catch (err) {
+        // e.g. an instance's interface does not exist: the engines checked before changing anything
+        const message = `${file}: ${(err as Error).message}`;
+        this.reloads.failed++;
+        this.reloads.lastError = message;
+        log.error(`Reload of ${file} failed: ${(err as Error).message}; keeping the running configuration`);
+        return { ok: false, errors: [message], plan: null, lines: [] };
       }
       this.model = next;
       this.reloads.ok++;
+      this.reloads.lastFailed = false;
       const lines = formatReloadPlan(plan);
       for (const l of lines) log.info(l);
       log.info('Reload finished');
       return { ok: true, errors: [], plan, lines };
     });
+  }
+
+  /** The VRRP instances as the VRRPv3-MIB shows them (interface index and MAC read now). */
+  async vrrpv3(): Promise<Vrrpv3Instance[]> {
+    const vrrp = this.vrrp;
+    if (!vrrp) return [];
+    const out: Vrrpv3Instance[] = [];
+    for (const [name, s] of vrrp.states) {
+      const link = await this.deps.links.query(s.cfg.interface);
+      const l = link.ok ? link.value : null;
+      out.push({
+        ifIndex: l?.index ?? 0,
+        vrid: s.cfg.virtualRouterId,
+        state: s.state === 'STOP' ? 'INIT' : s.state,
+        primaryAddress: s.primaryAddress,
+        lastMasterAddress: s.state === 'MASTER' ? null : s.masterAddress,
+        mac: l?.mac ?? null,
+        basePriority: s.basePriority,
+        vips: s.cfg.virtualIpAddresses.filter((v) => v.family === 4 && !v.excluded).map((v) => v.address),
+        advertIntMs: s.cfg.advertIntMs,
+        preempt: !s.nopreempt,
+        accept: s.cfg.accept,
+        startedAtMs: vrrp.startedAt.get(name) ?? this.startedAt.getTime(),
+        becameMaster: s.stats.becameMaster,
+        masterReason: s.stats.masterReason,
+        advertsReceived: s.stats.advertsReceived,
+        priorityZeroReceived: s.stats.priorityZeroReceived,
+        priorityZeroSent: s.stats.priorityZeroSent,
+        drops: { ...s.stats.drops },
+      });
+    }
+    return out;
+  }
+
+  /** Both engines take `next`; what they did goes into `plan`. */
+  private async apply(next: Model, plan: ReloadPlan): Promise<void> {
+    if (this.opts.vrrp) {
+      if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
+      else if (next.vrrpInstances.length > 0) {
+        plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
+        this.vrrp = new VrrpEngine(next, this.deps);
+        await this.vrrp.start();
+      }
+    }
+    if (this.opts.lvs) {
+      if (this.lvs) plan.lvs = await this.lvs.reload(next);
+      else if (this.deps.lvs && next.virtualServers.length > 0) {
+        plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
+        this.lvs = this.deps.lvs(next);
+        await this.lvs.start();
+      }
+    }
   }
 
   status(): StatusSnapshot {
@@ -149,6 +199,7 @@ export class Director {
           vips: [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded].map((v) => `${v.address}/${v.prefixLen}`),
           vipsHeld: s.vipsSet,
           syncGroup: s.env.syncGroup,
+          faultReasons: s.state === 'FAULT' ? faultReasonsOf(s) : [],
           advertsSent: s.stats.advertsSent,
           advertsReceived: s.stats.advertsReceived,
           becameMaster: s.stats.becameMaster,

@@ -1,14 +1,17 @@
 /**
- * Logging in keepalived's wording, with winston as the sink.
+ * Logging in keepalived's wording, one line per message written straight to the output stream.
  *
  * Three output shapes, chosen once at start-up:
  *  - plain (default): `Sun Nov 22 15:52:38 2026: (VI_1) Entering MASTER STATE` — keepalived's
  *    console format (`-l`), so operators can grep what they already know;
  *  - journald: when stdout is the journal (systemd sets JOURNAL_STREAM), each line gets the
  *    sd-daemon `<N>` priority prefix and no timestamp (the journal adds its own);
- *  - json: one object per line for log shippers (`--log-format json`).
+ *  - json: one object per line for log shippers (`--log-format json`), keys sorted:
+ *    `{"level":"info","message":"…","timestamp":"2026-11-22T15:52:38.538Z"}` plus any meta.
+ *
+ * (A logging framework was used here before; loading it cost 3–6 s of each daemon process's
+ * start-up under software emulation for what is a formatted write; see test/bench/startup.)
  */
-import winston from 'winston';
 
 export type LogFormat = 'plain' | 'journald' | 'json';
 export type LogLevel = 'error' | 'warning' | 'notice' | 'info' | 'debug';
@@ -31,6 +34,8 @@ export interface LoggerOptions {
   /** Prefix every line with this tag (keepalived prints `Keepalived_vrrp[PID]:` with -D). */
   tag?: string;
   stream?: NodeJS.WritableStream;
+  /** The clock for timestamps (tests). */
+  now?: () => Date;
 }
 
 /** systemd's JOURNAL_STREAM names the device:inode of the journal; stdout being it means journald. */
@@ -43,25 +48,31 @@ function consoleTimestamp(d: Date): string {
   return d.toString().slice(0, 24).replace(/^(\w{3} \w{3} \d{2}) (\d{4}) ([\d:]{8})$/, '$1 $3 $2');
 }
 
+/** JSON with object keys sorted at every level, so lines compare and grep the same way. */
+function sortedJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, (x as Record<string, unknown>)[k]]))
+      : x,
+  );
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? detectLogFormat();
   const tag = opts.tag ? `${opts.tag}: ` : '';
-  const line = winston.format.printf((info) => {
-    const level = info.level as LogLevel;
-    const message = String(info.message);
+  const threshold = SYSLOG_LEVELS[opts.level ?? 'info'];
+  const stream = opts.stream ?? process.stdout;
+  const now = opts.now ?? (() => new Date());
+  let open = true;
+  const render = (level: LogLevel, message: string, meta: Record<string, unknown>): string => {
     if (format === 'journald') return `<${SYSLOG_LEVELS[level]}>${tag}${message}`;
-    return `${consoleTimestamp(new Date())}: ${tag}${message}`;
-  });
-  const json = winston.format.combine(winston.format.timestamp(), winston.format.json());
-  const w = winston.createLogger({
-    levels: SYSLOG_LEVELS,
-    level: opts.level ?? 'info',
-    format: format === 'json' ? json : line,
-    transports: [new winston.transports.Stream({ stream: opts.stream ?? process.stdout })],
-  });
-  // winston's syslog levels are "lower number = more severe"; ours match syslog(3) exactly.
+    if (format === 'json') return sortedJson({ ...meta, level, message, timestamp: now().toISOString() });
+    return `${consoleTimestamp(now())}: ${tag}${message}`;
+  };
+  // syslog(3) order: a lower number is more severe; messages above the threshold are dropped
   const at = (level: LogLevel) => (message: string, meta?: Record<string, unknown>) => {
-    w.log(level, message, meta ?? {});
+    if (!open || SYSLOG_LEVELS[level] > threshold) return;
+    stream.write(`${render(level, String(message), meta ?? {})}\n`);
   };
   return {
     error: at('error'),
@@ -69,6 +80,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     notice: at('notice'),
     info: at('info'),
     debug: at('debug'),
-    close: () => w.close(),
+    close: () => {
+      open = false;
+    },
   };
 }

@@ -9,8 +9,9 @@
  * `INSTANCE|GROUP NAME STATE PRIORITY`.
  */
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { RunAs } from '../config/model';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -42,11 +43,56 @@ export function scriptInsecurity(path: string, stat: (p: string) => { uid: numbe
   }
 }
 
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** A bare command name's path on PATH (the first executable regular file), or null. */
+export function searchPath(name: string, path = process.env.PATH || DEFAULT_PATH, executable = isExecutableFile): string | null {
+  if (name.includes('/')) return name;
+  for (const dir of path.split(':')) {
+    if (dir !== '' && executable(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!statSync(p).isFile()) return false;
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * enable_script_security, as keepalived.conf(5) states it: a bare command name is looked up on
+ * PATH (keepalived does; refusing it left an unweighted script's instances in FAULT for good),
+ * and a script that runs as root must not be writable or replaceable by anyone else; a script
+ * run as another user (script_user, vrrp_script user) is not held to that. Returns the path to
+ * run, or why not.
+ */
+export function secureScript(file: string, runAs: RunAs | null | undefined, insecure: (p: string) => string | null = scriptInsecurity): { file: string } | { error: string } {
+  const found = searchPath(file);
+  if (found === null) return { error: `script ${file} not found on PATH` };
+  if (!runAs || (runAs.uid === 0 && runAs.gid === 0)) {
+    const why = insecure(found);
+    if (why) return { error: `SECURITY VIOLATION - ${why}` };
+  }
+  return { file: found };
+}
+
 export interface NotifyRunnerOptions {
   enableScriptSecurity: boolean;
   log: { warning(m: string): void; info(m: string): void; debug(m: string): void };
   /** Upper bound for a script's run time; keepalived's default script timeout is long, ours too. */
   timeoutMs?: number;
+  /** script_user: who notify scripts run as (null/absent = root). */
+  runAs?: RunAs | null;
+}
+
+/** execFile options that run a script as `runAs` (setgid then setuid, as keepalived's child does). */
+export function asUser(runAs: RunAs | null | undefined): { uid?: number; gid?: number } {
+  return runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
 }
 
 export class NotifyRunner {
@@ -66,17 +112,19 @@ export class NotifyRunner {
    */
   run(argv: string[] | null, extraArgs: string[] = []): void {
     if (!argv || argv.length === 0) return;
-    const [file, ...args] = argv;
+    let [file] = argv;
+    const args = argv.slice(1);
     if (this.opts.enableScriptSecurity) {
-      const why = scriptInsecurity(file);
-      if (why) {
-        if (!this.refused.has(file)) this.opts.log.warning(`SECURITY VIOLATION - ${why}; not running it`);
+      const ok = secureScript(file, this.opts.runAs);
+      if ('error' in ok) {
+        if (!this.refused.has(file)) this.opts.log.warning(`${ok.error}; not running it`);
         this.refused.add(file);
         return;
       }
+      file = ok.file;
     }
     this.running++;
-    execFile(file, [...args, ...extraArgs], { timeout: this.opts.timeoutMs ?? 30_000 }, (err) => {
+    execFile(file, [...args, ...extraArgs], { timeout: this.opts.timeoutMs ?? 30_000, ...asUser(this.opts.runAs) }, (err) => {
       this.running--;
       if (err) this.opts.log.warning(`notify script ${file} failed: ${err.message.split('\n')[0]}`);
     });

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import type { VrrpScript } from '../config/model';
 import type { Logger } from './logger';
-import { scriptInsecurity } from './notify';
+import { asUser, secureScript } from './notify';
 
 export class ScriptRunner {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -23,23 +23,25 @@ export class ScriptRunner {
 
   start(): void {
     for (const s of this.scripts) {
+      let argv = s.script;
       if (this.scriptSecurity) {
-        const why = scriptInsecurity(s.script[0]);
-        if (why) {
-          this.log.warning(`SECURITY VIOLATION - ${why}; disabling vrrp_script ${s.name}`);
+        const ok = secureScript(s.script[0], s.runAs);
+        if ('error' in ok) {
+          this.log.warning(`${ok.error}; disabling vrrp_script ${s.name}`);
           continue;
         }
+        argv = [ok.file, ...s.script.slice(1)];
       }
-      this.runOnce(s);
-      this.timers.push(setInterval(() => this.runOnce(s), s.intervalMs));
+      this.runOnce(s, argv);
+      this.timers.push(setInterval(() => this.runOnce(s, argv), s.intervalMs));
     }
   }
 
-  private runOnce(s: VrrpScript): void {
+  private runOnce(s: VrrpScript, argv: string[]): void {
     if (this.stopped || this.running.has(s.name)) return;
     this.running.add(s.name);
-    const [file, ...args] = s.script;
-    execFile(file, args, { timeout: s.timeoutMs ?? s.intervalMs }, (err) => {
+    const [file, ...args] = argv;
+    execFile(file, args, { timeout: s.timeoutMs ?? s.intervalMs, ...asUser(s.runAs) }, (err) => {
       this.running.delete(s.name);
       if (!this.stopped) this.onResult(s.name, !err);
     });

@@ -19,6 +19,8 @@ export interface InstanceStatus {
   vips: string[];
   vipsHeld: boolean;
   syncGroup: string | null;
+  /** Why the instance is in FAULT (a link, a tracked script, its VRRP socket …); empty otherwise. */
+  faultReasons?: string[];
   advertsSent: number;
   advertsReceived: number;
   becameMaster: number;
@@ -54,7 +56,8 @@ export interface StatusSnapshot {
   pid: number;
   configFile: string;
   startedAt: string;
-  reloads: { ok: number; failed: number; lastError: string | null };
+  /** `lastFailed`: the last reload was refused (the previous configuration still runs). */
+  reloads: { ok: number; failed: number; lastError: string | null; lastFailed?: boolean };
   instances: InstanceStatus[];
   syncGroups: SyncGroupStatus[];
   virtualServers: VirtualServerStatus[];
@@ -80,6 +83,7 @@ export function formatStatus(st: StatusSnapshot, now: Date = new Date()): string
         `  ${i.name}: ${i.state} for ${age(i.since, now)}  ${i.interface} vrid ${i.virtualRouterId} v${i.version} ` +
           `prio ${prio} advert ${i.advertIntMs / 1000}s master ${i.masterAddress ?? '-'}${i.syncGroup ? ` group ${i.syncGroup}` : ''}`,
       );
+      if (i.faultReasons && i.faultReasons.length > 0) out.push(`    fault: ${i.faultReasons.join('; ')}`);
       out.push(`    VIPs ${i.vipsHeld ? 'held' : 'not held'}: ${i.vips.join(' ') || '-'}`);
       const drops = Object.entries(i.drops).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`);
       out.push(

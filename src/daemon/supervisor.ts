@@ -33,6 +33,8 @@ export interface SupervisorDeps {
   /** Send the priority-0 packets and remove the VIPs of instances a dead worker held. */
   release(held: HeldInstance[]): Promise<void>;
   log: { error(m: string): void; warning(m: string): void; notice(m: string): void; info(m: string): void };
+  /** The worker said it is ready (its engines started). */
+  onReady?: () => void;
   policy?: RespawnPolicy;
   now?: () => number;
 }
@@ -69,6 +71,7 @@ export class Supervisor {
   private onMessage(m: WorkerMessage): void {
     if (m.type === 'held') this.held.set(m.held.instance, m.held);
     else if (m.type === 'released') this.held.delete(m.instance);
+    else if (m.type === 'ready') this.deps.onReady?.();
   }
 
   private async onExit(w: ChildProcess, code: number | null, signal: NodeJS.Signals | null): Promise<void> {

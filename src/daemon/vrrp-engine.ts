@@ -93,6 +93,8 @@ export class VrrpEngine {
   readonly states = new Map<string, InstanceState>();
   /** When each instance entered its current state (wall clock, for status). */
   readonly since = new Map<string, Date>();
+  /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
+  readonly startedAt = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly sockets: VrrpSockets;
@@ -182,6 +184,7 @@ export class VrrpEngine {
     });
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
+    if (!this.startedAt.has(cfg.name)) this.startedAt.set(cfg.name, Date.now());
     this.openSocket(cfg, env.ifindex);
     return state;
   }
@@ -244,6 +247,12 @@ export class VrrpEngine {
     const plan = planVrrpReload(this.model, next);
     const restarted = new Set(plan.remove.filter((n) => plan.add.includes(n)));
     const { log } = this.deps;
+    // Everything that can fail (an interface gone, no address) is asked first, so a reload
+    // that cannot be applied changes nothing.
+    const envs = new Map<string, Awaited<ReturnType<VrrpEngine['environment']>>>();
+    const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
+    for (const u of plan.update) envs.set(u.name, await this.environment(byName.get(u.name)!, next));
+    for (const name of plan.add) await this.environment(byName.get(name)!, next);
     const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
       const before = this.states.get(name)!.state;
@@ -255,8 +264,6 @@ export class VrrpEngine {
       this.queues.delete(name);
       this.deps.onReleased?.(name);
     }
-    const envs = new Map<string, Awaited<ReturnType<VrrpEngine['environment']>>>();
-    for (const u of plan.update) envs.set(u.name, await this.environment(next.vrrpInstances.find((i) => i.name === u.name)!, next));
     // from here to the last update nothing awaits: no event can step an instance in between
     // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
     const scripts = this.carriedScriptStates(next);
@@ -268,7 +275,6 @@ export class VrrpEngine {
       this.groupStates.set(g.name, old && isDeepStrictEqual(old.members, g.group) ? old : createSyncGroupState(g));
     }
     for (const name of [...this.groupStates.keys()]) if (!this.groups.has(name)) this.groupStates.delete(name);
-    const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
     this.scriptRunner?.stop();
     this.scriptRunner = null;
     this.carryScripts();

@@ -15,13 +15,14 @@ import { loadConfig } from '../config/load';
 import { loadOptions } from './options';
 import { startControlServer } from './control';
 import { createLogger, detectLogFormat } from './logger';
-import { Metrics, parseListen, serveMetrics } from './metrics';
+import type { Metrics } from './metrics';
 import { NotifyRunner } from './notify';
 import type { RunOptions } from './options';
 import { Director } from './director';
 import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import type { WorkerMessage } from './supervisor';
+import { snmpPlan } from './snmp/plan';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -54,7 +55,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const addresses = createAddressManager();
   const garp = createGarpSender(links);
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
-  const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, log });
+  const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   let metrics: Metrics | null = null;
   const director: Director = new Director(loaded.model, opts, {
     log,
@@ -80,8 +81,11 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   let metricsServer: { close(): void } | null = null;
   if (opts.metricsListen) {
+    // prom-client is loaded only when asked for: its ~90 modules cost seconds of start-up
+    // under emulation (test/bench/startup), for a feature that is opt-in
+    const { Metrics, parseListen, serveMetrics } = await import('./metrics');
     const l = parseListen(opts.metricsListen)!;
-    metrics = new Metrics(() => director.status());
+    metrics = new Metrics(() => director.status(), (require('../../package.json') as { version: string }).version);
     metricsServer = await serveMetrics(metrics, l.host, l.port);
   }
   try {
@@ -92,6 +96,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     await control.close();
     return 1;
   }
+  const snmp = snmpPlan(loaded.model.globalDefs);
+  for (const w of snmp.warnings) log.warning(w);
+  const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
   send({ type: 'ready' });
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -99,6 +106,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info(`Stopping (${sig})`);
+      agent?.stop();
       await director.stop();
       await control.close();
       metricsServer?.close();

@@ -9,7 +9,8 @@
  * good. One sweep timer serves every pending request; a late reply to an expired request is
  * ignored (its sequence number is no longer pending).
  */
-import { RawNetlinkSocket } from 'netlink';
+// the raw socket only, not the package's index (which loads every family's structs)
+import { RawNetlinkSocket } from 'netlink/dist/raw';
 import * as C from './constants';
 import { GenlRequest, NetlinkMessage, encodeGenlMessage, parseErrorPayload, parseNetlinkMessages } from './codec';
 

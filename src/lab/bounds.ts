@@ -64,18 +64,41 @@ export interface JudgedOutage {
   outageMs: number | null;
 }
 
+/** How far the measuring client's own trouble can have stretched a measured outage. */
+export interface MeasurementError {
+  valid: boolean;
+  /** Time the client was stalled in the decisive window, ms. */
+  stalledMs: number;
+  /** Its largest lag there, ms. */
+  maxLagMs: number;
+  /** One request period, ms: a stalled client may have missed the probe that would have seen the return. */
+  periodMs: number;
+}
+
+/** The least the outage can have been: the measured gap less everything the client may have added. */
+export function outageAtLeast(outageMs: number, e: MeasurementError): number {
+  return Math.max(0, Math.round((outageMs - e.stalledMs - e.maxLagMs - e.periodMs) * 10) / 10);
+}
+
 /**
- * A phase's verdict: inconclusive when its measurement is invalid; beyond when HTTP or DNS saw
- * a longer outage than the bound, or never recovered; within otherwise. `why` names the kind.
+ * A phase's verdict. Valid: beyond when HTTP or DNS saw a longer outage than the bound or never
+ * recovered, within otherwise. Invalid: beyond only when the outage exceeds the bound even after
+ * taking off all the client's stall could have added (a 20 s outage is not made by a 1.5 s
+ * stall); inconclusive otherwise, never within. `why` names the kind and the figures.
  */
-export function judge(valid: boolean, bound: Bound, http: JudgedOutage, dns: JudgedOutage): { verdict: Verdict; why: string[] } {
-  if (!valid) return { verdict: 'inconclusive', why: [] };
+export function judge(e: MeasurementError, bound: Bound, http: JudgedOutage, dns: JudgedOutage): { verdict: Verdict; why: string[] } {
   const why: string[] = [];
+  const b = Math.round(bound.ms * 10) / 10;
   for (const [kind, r] of [['HTTP', http], ['DNS', dns]] as const) {
-    if (r.outageMs === null) why.push(`${kind} never recovered`);
-    else if (r.outageMs > bound.ms) why.push(`${kind} outage ${r.outageMs} ms > ${Math.round(bound.ms * 10) / 10} ms (${bound.rule})`);
+    if (e.valid) {
+      if (r.outageMs === null) why.push(`${kind} never recovered`);
+      else if (r.outageMs > bound.ms) why.push(`${kind} outage ${r.outageMs} ms > ${b} ms (${bound.rule})`);
+    } else if (r.outageMs !== null && outageAtLeast(r.outageMs, e) > bound.ms) {
+      why.push(`${kind} outage at least ${outageAtLeast(r.outageMs, e)} ms > ${b} ms (${bound.rule}), even allowing for the client's ${(e.stalledMs / 1000).toFixed(1)} s stall`);
+    }
   }
-  return { verdict: why.length > 0 ? 'beyond' : 'within', why };
+  if (why.length > 0) return { verdict: 'beyond', why };
+  return { verdict: e.valid ? 'within' : 'inconclusive', why };
 }
 
 /** min / median / max of the valid figures (null when there are none). */

@@ -7,11 +7,12 @@
  * Everything started here is recorded (namespace names, PIDs) in the lab's state directory, so
  * `halo lab down` stops exactly what `up` started, by PID and by name.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { forwardZone, namedConf, REVERSE_ZONE } from './dns-zone';
-import { Topology, waitFor } from './netns';
+import { forwardZone, namedArgv, namedConf, REVERSE_ZONE } from './dns-zone';
+import { nginxArgv, nginxConf, serverOfPage } from './web-server';
+import { sh, Topology, waitFor } from './netns';
 import { alive, descendants } from './procs';
 
 export const LAB_PREFIX = 'hlab-';
@@ -94,10 +95,18 @@ export class Cluster {
     this.startProcess(key, host, argv, `${key}.log`);
   }
 
-  /** The thesis's real servers: web pages on :80 and bind9 on :53 (UDP and TCP). */
+  /**
+   * The thesis's real servers from Debian's packages, each in its namespace with its own
+   * directory under the lab's: nginx serving the page that names the server and the client
+   * (web-server.ts), bind9's named serving lab.local and its reverse zone (dns-zone.ts). All are
+   * started at once; `waitServers` waits until each answers.
+   */
   startServers(): void {
     for (const w of WEB) {
-      this.startProcess(w, w, [process.execPath, join(ROOT, 'dist', 'lab', 'web-server.js'), w, addr(HOSTS[w].int), '80'], `${w}.log`);
+      const dir = join(this.dir, w);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'nginx.conf'), nginxConf(w, addr(HOSTS[w].int), 80, dir));
+      this.startProcess(w, w, nginxArgv(join(dir, 'nginx.conf')), `${w}.log`);
     }
     for (const d of DNS) {
       const dir = join(this.dir, d);
@@ -105,18 +114,30 @@ export class Cluster {
       writeFileSync(join(dir, 'named.conf'), namedConf(d, addr(HOSTS[d].int), dir));
       writeFileSync(join(dir, 'rd.lab.local'), forwardZone(d));
       writeFileSync(join(dir, 'ri.lab.local'), REVERSE_ZONE);
-      this.startProcess(d, d, ['named', '-c', join(dir, 'named.conf'), '-f', '-u', 'root'], `${d}.log`);
+      this.startProcess(d, d, namedArgv(join(dir, 'named.conf')), `${d}.log`);
     }
   }
 
-  async waitServers(timeoutMs = 15_000): Promise<void> {
-    for (const w of WEB) {
-      const ok = await waitFor(() => this.topo.exec(w, ['ss', '-Hltn', 'sport = :80'], { allowFail: true }).trim() !== '', timeoutMs, 100);
-      if (!ok) throw new Error(`${w} did not start listening on :80 (see ${join(this.dir, `${w}.log`)})`);
-    }
-    for (const d of DNS) {
-      const ok = await waitFor(() => this.topo.exec(d, ['ss', '-Hltn', 'sport = :53'], { allowFail: true }).trim() !== '', timeoutMs, 100);
-      if (!ok) throw new Error(`${d} did not start listening on :53 (see ${join(this.dir, `${d}.log`)})`);
+  /** Whether a real server answers as itself: its page over HTTP, or its whoami TXT over DNS. */
+  async serverAnswers(host: (typeof WEB)[number] | (typeof DNS)[number]): Promise<boolean> {
+    const a = addr(HOSTS[host].int);
+    const argv = host.startsWith('web')
+      ? ['curl', '-s', '-m', '2', `http://${a}/`]
+      : ['dig', '+short', '+time=2', '+tries=1', `@${a}`, 'whoami.lab.local', 'TXT'];
+    const out = await new Promise<string>((r) => execFile('ip', ['netns', 'exec', this.topo.ns(host), ...argv], { encoding: 'utf8', timeout: 5000 }, (_e, so) => r(so ?? '')));
+    return host.startsWith('web') ? serverOfPage(out) === host : out.trim() === `"${host}"`;
+  }
+
+  /** Wait (all servers at once) until every real server answers; a dead or silent one is named with its log. */
+  async waitServers(timeoutMs = 60_000): Promise<void> {
+    const hosts = [...WEB, ...DNS];
+    const ok = await Promise.all(hosts.map((h) => waitFor(async () => {
+      if (!alive(this.state.pids[h])) return true; // reported below, with its log
+      return this.serverAnswers(h);
+    }, timeoutMs, 100)));
+    const bad = hosts.filter((h, i) => !ok[i] || !alive(this.state.pids[h]));
+    if (bad.length > 0) {
+      throw new Error(`real servers not answering within ${timeoutMs / 1000} s: ${bad.map((h) => `${h}${alive(this.state.pids[h]) ? '' : ' (exited)'}`).join(', ')}\n${bad.map((h) => this.logTail(h, 10)).join('\n')}`);
     }
   }
 
@@ -168,12 +189,18 @@ export class Cluster {
     return `--- ${name}.log\n${readFileSync(f, 'utf8').split('\n').slice(-lines).join('\n')}`;
   }
 
-  /** Which directors hold which of the lab's VIPs right now. */
+  /**
+   * Which directors hold which of the lab's VIPs right now: one `ip -n NS -j addr` per director
+   * (the drill polls this while the directors start; under emulation every process spawned
+   * takes CPU from them).
+   */
   vipHolders(): Record<string, Director[]> {
     const held: Record<string, Director[]> = {};
     for (const vip of [...EXT_VIPS, INT_VIP]) held[vip] = [];
     for (const lb of ['lb1', 'lb2'] as const) {
-      const have = new Set([...this.topo.addresses(lb, 'eth0'), ...this.topo.addresses(lb, 'eth1')]);
+      const out = sh(['ip', '-n', this.topo.ns(lb), '-j', '-4', 'addr', 'show'], { allowFail: true });
+      const links = out.trim() ? (JSON.parse(out) as Array<{ ifname: string; addr_info: Array<{ local: string }> }>) : [];
+      const have = new Set(links.filter((l) => l.ifname === 'eth0' || l.ifname === 'eth1').flatMap((l) => l.addr_info.map((a) => a.local)));
       for (const vip of Object.keys(held)) if (have.has(vip)) held[vip].push(lb);
     }
     return held;

@@ -54,19 +54,34 @@ export const REVERSE_ZONE = `$TTL 38400
 50  IN PTR standby
 `;
 
-/** named.conf for one lab DNS server, everything under `dir` (no /etc/bind, no /var/cache). */
+/**
+ * named.conf for one lab DNS server, everything under `dir` (no /etc/bind, no /var/cache, no
+ * /run/named): authoritative only, no rndc control channel, no NOTIFY to the other servers (each
+ * holds its own copy of the zones), so a lab server does nothing but answer the client.
+ */
 export function namedConf(serverId: string, address: string, dir: string): string {
+  if (!/^[\w-]+$/.test(serverId)) throw new Error(`DNS server id '${serverId}': letters, digits, '-' and '_' only`);
   return `options {
   directory "${dir}";
   pid-file "${dir}/named.pid";
+  lock-file "${dir}/named.lock";
+  session-keyfile "${dir}/session.key";
+  managed-keys-directory "${dir}";
   listen-on port 53 { ${address}; };
   listen-on-v6 { none; };
   recursion no;
+  notify no;
   server-id "${serverId}";
   dnssec-validation no;
   allow-query { any; };
 };
+controls { };
 zone "lab.local" { type master; file "${dir}/rd.lab.local"; allow-query { any; }; };
 zone "100.0.10.in-addr.arpa" { type master; file "${dir}/ri.lab.local"; allow-query { any; }; };
 `;
+}
+
+/** The command line that runs a lab DNS server in the foreground, logging to stderr (`-g`), one worker thread. */
+export function namedArgv(confPath: string): string[] {
+  return ['named', '-g', '-n', '1', '-c', confPath, '-u', 'root'];
 }

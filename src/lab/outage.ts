@@ -4,8 +4,9 @@
  * The client-observed outage of a fault at time F is the gap between the last answer before the
  * trouble and the first answer after it: among requests answered within their timeout and
  * completing in [F − lookbackMs, F + windowMs], the longest gap between consecutive completion
- * times that ends after F. Gaps that overlap a span where the client itself was stalled are not
- * the service's doing and are left out (the drill's validity check covers the fault itself).
+ * times that ends after F. A gap that overlaps a span where the client itself was stalled, with
+ * no request sent in it failing or answered late, is the client's doing, not the service's, and is
+ * left out; one with failures stays a candidate (and the drill's validity check then judges it).
  * Counts are of requests scheduled in the window: answered, late (a reply after the timeout),
  * failed (error or no reply), not sent (the client was stalled at the slot). Spread counts
  * which real server answered, before the fault and after recovery.
@@ -18,6 +19,8 @@ export interface PhaseReport {
   outageMs: number | null;
   /** An invalid measurement's figure, for diagnosis only (phase.ts). */
   unvalidatedOutageMs?: number | null;
+  /** An invalid measurement's lower limit: the figure less all the client's stall can have added. */
+  outageAtLeastMs?: number | null;
   lastOkBefore: number | null;
   firstOkAfter: number | null;
   answered: number;
@@ -52,11 +55,13 @@ export function analysePhase(samples: Sample[], kind: 'http' | 'dns', faultAt: n
   const mine = samples.filter((s) => s.k === kind);
   const inWindow = mine.filter((s) => s.t0 >= faultAt - lookbackMs && s.t0 <= faultAt + windowMs);
   const oks = inWindow.filter((s) => s.ok).map((s) => s.t1).sort((a, b) => a - b);
+  const troubled = inWindow.filter((s) => s.o === 'failed' || s.o === 'late' || (!s.o && !s.ok)).map((s) => s.t0);
   let best: Span | null = null;
   for (let i = 1; i < oks.length; i++) {
     if (oks[i] <= faultAt) continue;
     const gap = { from: oks[i - 1], to: oks[i] };
-    if (stalls.some((s) => overlaps(s, gap))) continue;
+    // a gap the client made by stalling: it overlaps a stall and no request sent in it failed
+    if (stalls.some((s) => overlaps(s, gap)) && !troubled.some((t) => t > gap.from && t < gap.to)) continue;
     if (!best || gap.to - gap.from > best.to - best.from) best = gap;
   }
   const spread = (xs: Sample[]) =>

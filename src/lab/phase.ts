@@ -2,7 +2,7 @@
  * One phase of the drill, measured (pure): the clients' outage for HTTP and DNS, the measuring
  * client's validity through the decisive window, the phase's bound and its verdict.
  */
-import { boundFor, Bound, DrillMode, judge, PhaseKind, Verdict, VrrpTimers } from './bounds';
+import { boundFor, Bound, DrillMode, judge, outageAtLeast, PhaseKind, Verdict, VrrpTimers } from './bounds';
 import type { Director } from './cluster';
 import type { LagRecord, StallRecord } from './client-lag';
 import type { LoadSummary, Sample } from './load';
@@ -37,6 +37,8 @@ export interface PhaseResult {
   validity: Validity;
   bound: Bound;
   verdict: Verdict;
+  /** Why a phase is beyond its bound (empty otherwise). */
+  why: string[];
   /** Which cycle of the mode these figures are from (1 = the first). */
   attempt: number;
 }
@@ -59,25 +61,35 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   const http = analysePhase(rec.samples, 'http', p.from, p.windowMs, { stalls });
   const dns = analysePhase(rec.samples, 'dns', p.from, p.windowMs, { stalls });
   const end = p.from + p.windowMs;
+  // what decides the figures: the outage gaps, the VIPs' arrival, and for a failover the fault
+  // itself; a failback's readiness is not among them (the new master takes over a
+  // Master_Down_Interval later, while the old one keeps serving)
   const validity = judgeValidity(rec.lag, rec.stalls, decisiveWindow([
-    p.at, p.vipAt ?? end, http.lastOkBefore, http.firstOkAfter ?? end, dns.lastOkBefore, dns.firstOkAfter ?? end,
+    kind === 'failover' ? p.at : null, p.vipAt ?? end, http.lastOkBefore, http.firstOkAfter ?? end, dns.lastOkBefore, dns.firstOkAfter ?? end,
   ]), maxLagMs);
   const bound = boundFor(mode, kind, timers);
-  const { verdict } = judge(validity.valid, bound, http, dns);
-  // a starved client's figure is no figure: kept apart for diagnosis, never as the outage
-  if (!validity.valid) for (const r of [http, dns]) Object.assign(r, { outageMs: null, unvalidatedOutageMs: r.outageMs });
+  const error = { ...validity, periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
+  const { verdict, why } = judge(error, bound, http, dns);
+  // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
+  // can have been, never as the outage
+  if (!validity.valid) {
+    for (const r of [http, dns]) {
+      Object.assign(r, { outageMs: null, unvalidatedOutageMs: r.outageMs, outageAtLeastMs: r.outageMs === null ? null : outageAtLeast(r.outageMs, error) });
+    }
+  }
   return {
     name: `${mode} ${kind}`, mode, kind, at: p.at, restartAt: p.restartAt,
     startupMs: p.restartAt === null || mode === 'link' ? null : Math.round(p.at - p.restartAt),
     holder: p.holder, vipMoveMs: p.vipAt === null ? null : Math.round((p.vipAt - p.at) * 10) / 10,
-    http, dns, valid: validity.valid, validity, bound, verdict, attempt: p.attempt,
+    http, dns, valid: validity.valid, validity, bound, verdict, why, attempt: p.attempt,
   };
 }
 
 /**
- * Across the cycles of a mode: each phase keeps its first valid measurement; a phase not yet
- * measured validly takes the newest attempt (so an inconclusive one reports its last try).
+ * Across the cycles of a mode: each phase keeps its first conclusive measurement (valid, or
+ * beyond its bound whatever the client's stall); a phase still inconclusive takes the newest
+ * attempt (so it reports its last try).
  */
-export function keepValid(best: PhaseResult[], latest: PhaseResult[]): PhaseResult[] {
-  return latest.map((p, i) => (best[i]?.valid ? best[i] : p));
+export function keepConclusive(best: PhaseResult[], latest: PhaseResult[]): PhaseResult[] {
+  return latest.map((p, i) => (best[i] && best[i].verdict !== 'inconclusive' ? best[i] : p));
 }

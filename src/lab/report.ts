@@ -7,7 +7,7 @@
  * whole trace is drawn once, then each phase zoomed around its fault.
  */
 import type { DrillResult, DrillTrace, PhaseResult } from './drill';
-import { phaseSpreads } from './drill';
+import { outageText, phaseSpreads } from './drill';
 import type { VrrpTimers } from './bounds';
 import { EXT_VIPS, INT_VIP } from './cluster';
 import { Bucket, bucketize, Band, holderBands, Transition } from './timeline';
@@ -69,7 +69,7 @@ export function renderReport(inp: ReportInput): string {
 function summaryTable(results: DrillResult[]): string {
   const rows = results.flatMap((r) => r.phases.map((p) => `<tr class="phase-row" data-phase="${esc(p.name)}" data-run="${r.run}">
 <td>${esc(p.name)}</td><td>${r.run}</td><td>${p.attempt}</td><td class="v-${p.verdict}">${p.verdict}</td>
-<td>${p.valid ? ms(p.http.outageMs) : '–'}</td><td>${p.valid ? ms(p.dns.outageMs) : '–'}</td><td>${ms(p.bound.ms)}</td>
+<td>${esc(outageText(p, p.http))}</td><td>${esc(outageText(p, p.dns))}</td><td>${ms(p.bound.ms)}</td>
 <td>${ms(p.vipMoveMs)}</td><td>${ms(p.startupMs)}</td>
 <td>${p.http.answered}/${p.http.late}/${p.http.failed}/${p.http.notSent}</td><td>${p.dns.answered}/${p.dns.late}/${p.dns.failed}/${p.dns.notSent}</td>
 <td>${r1(p.validity.maxLagMs)} ms</td><td>${(p.validity.stalledMs / 1000).toFixed(1)} s</td></tr>`));
@@ -99,7 +99,7 @@ function traceSection(t: DrillTrace, maxLagMs: number): string {
     const zoomFrom = p.kind === 'failback' && p.restartAt !== null ? Math.max(from, p.at - 3000) : from;
     out.push(`<section class="phase" data-phase="${esc(p.name)}" data-valid="${p.valid}" data-verdict="${p.verdict}">`);
     out.push(`<h3>${esc(p.name)}: <span class="verdict v-${p.verdict}">${esc(phaseVerdict(p))}</span></h3>`);
-    out.push(`<p class="note">HTTP outage ${p.valid ? ms(p.http.outageMs) : 'inconclusive'}, DNS outage ${p.valid ? ms(p.dns.outageMs) : 'inconclusive'}; bound ${ms(p.bound.ms)} (${esc(p.bound.rule)}); VIP move ${ms(p.vipMoveMs)}${p.startupMs !== null ? `, start-up ${ms(p.startupMs)}` : ''}; client lag max ${r1(p.validity.maxLagMs)} ms, stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s in the decisive window (shaded).</p>`);
+    out.push(`<p class="note">HTTP outage ${esc(outageText(p, p.http))}, DNS outage ${esc(outageText(p, p.dns))}${p.why.length ? ` (${esc(p.why.join('; '))})` : ''}; bound ${ms(p.bound.ms)} (${esc(p.bound.rule)}); VIP move ${ms(p.vipMoveMs)}${p.startupMs !== null ? `, start-up ${ms(p.startupMs)}` : ''}; client lag max ${r1(p.validity.maxLagMs)} ms, stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s in the decisive window (shaded).</p>`);
     out.push(`<div class="scroll">${timeline(t, zoomFrom, Math.min(t.to, end), 1400, maxLagMs, p.name, p)}</div>`);
     out.push('</section>');
   }
@@ -108,6 +108,7 @@ function traceSection(t: DrillTrace, maxLagMs: number): string {
 }
 
 function phaseVerdict(p: PhaseResult): string {
+  if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound even allowing for the client's stall of ${(p.validity.stalledMs / 1000).toFixed(1)} s`;
   if (!p.valid) return `inconclusive: the measuring client was stalled for ${(p.validity.stalledMs / 1000).toFixed(1)} s (max lag ${r1(p.validity.maxLagMs)} ms)`;
   return p.verdict === 'within' ? 'within its bound' : 'BEYOND its bound';
 }

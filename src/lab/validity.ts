@@ -1,9 +1,8 @@
 /**
  * Whether a phase's figures can be trusted (pure): the measuring client's lag must have stayed
  * below a threshold through the part of the phase that decides its figures — from the earliest
- * of the fault (or the restarted director's readiness) and the last answer before the outage,
- * to the latest of the VIPs' arrival and the first answer after it, with two 100 ms buckets
- * either side. Inside that window a stalled client could have missed the service's return (the
+ * of the fault (failover) and the last answer before the outage, to the latest of the VIPs'
+ * arrival and the first answer after it, with two 100 ms buckets either side. Inside that window a stalled client could have missed the service's return (the
  * outage looks longer), read the last answer late (shorter) or the first one late (longer); outside
  * it a stall changes nothing measured. A bucket without a lag record there means the client was
  * not running at all, which is no better than a stall. With lag ≤ L, an outage is off by at most

@@ -9,7 +9,10 @@
  * (`EPERM adding 192.168.1.200/32 to eth0`).
  */
 import * as ipaddr from 'ipaddr.js';
-import { createRtNetlink, FlagsNew, rt, RtNetlinkSocket } from 'netlink';
+// the package's parts halo uses, not its index (which also loads nl80211 and WireGuard structs, ~270 KB)
+import { FlagsNew } from 'netlink/dist/constants';
+import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
+import * as rt from 'netlink/dist/rt/structs';
 import type { VirtualIpAddress } from '../config/model';
 import { NetError, NetResult, fail, netError, ok } from './errors';
 import { serial } from './serial';

@@ -13,7 +13,10 @@
  * 'message' event reports both as kind 'address').
  */
 import * as ipaddr from 'ipaddr.js';
-import { createRtNetlink, parseMessages, rt, RtNetlinkSocket } from 'netlink';
+// the package's parts halo uses, not its index (which also loads nl80211 and WireGuard structs, ~270 KB)
+import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
+import * as rt from 'netlink/dist/rt/structs';
+import { parseMessages } from 'netlink/dist/structs';
 import { NetError, NetResult, errnoName, netError, ok } from './errors';
 import { formatMac } from './mac';
 import { HaloNative, haloNative } from './native';

@@ -53,6 +53,14 @@ export interface InstanceEnv {
   unsupported: string | null;
 }
 
+/**
+ * Why the instance last became MASTER, as RFC 6527's vrrpv3StatisticsNewMasterReason names it
+ * (keepalived's master_reason): `notMaster` until it first does; `priority` after a priority-0
+ * advert, `preempted` when it preempted a lower-priority master (or owns the addresses),
+ * `masterNoResponse` when the master went silent.
+ */
+export type MasterReason = 'notMaster' | 'priority' | 'preempted' | 'masterNoResponse';
+
 export interface InstanceStats {
   advertsSent: number;
   advertsReceived: number;
@@ -61,6 +69,9 @@ export interface InstanceStats {
   becameMaster: number;
   releasedMaster: number;
   transitions: number;
+  masterReason: MasterReason;
+  /** The reason the next transition to MASTER will have (keepalived's next_master_reason). */
+  nextMasterReason: MasterReason;
   /** Every reason is present (0 when never seen), so the counters keep one shape. */
   drops: Record<RejectReason, number>;
 }
@@ -142,7 +153,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     env: {
       mcastGroup4: g.vrrpMcastGroup4 ?? '224.0.0.18',
       garpIntervalMs: g.vrrpGarpIntervalMs ?? 0,
-      checkUnicastSrc: g.vrrpCheckUnicastSrc ?? false,
+      checkUnicastSrc: cfg.checkUnicastSrc || (g.vrrpCheckUnicastSrc ?? false),
       trackers: setup.trackers,
       syncGroup: group?.name ?? null,
       warnings,
@@ -176,6 +187,8 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
       becameMaster: 0,
       releasedMaster: 0,
       transitions: 0,
+      masterReason: 'notMaster',
+      nextMasterReason: 'masterNoResponse',
       drops: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
     },
     dropLog: {},
@@ -322,6 +335,11 @@ function faults(s: InstanceState): string[] {
   return reasons;
 }
 
+/** Why the instance is (or would be) in FAULT now, in the words it logs; empty when nothing fails. */
+export function faultReasonsOf(s: InstanceState): string[] {
+  return faults(s);
+}
+
 export function hasOwnFault(s: InstanceState): boolean {
   return faults(s).length > 0;
 }
@@ -402,6 +420,7 @@ export function enterMaster(st: Step): void {
   s.masterPriority = s.effectivePriority;
   s.preemptTime = null;
   st.cancel('masterDown');
+  s.stats.masterReason = s.stats.nextMasterReason;
   sendAdvert(st, s.effectivePriority);
   addVips(st);
   const v4 = allVips(cfg).filter((v) => v.family === 4);
@@ -428,6 +447,7 @@ export function masterToBackup(st: Step): void {
   for (const t of ['adver', 'garpDelay', 'garpRefresh', 'garpLowerPrio'] as TimerName[]) st.cancel(t);
   removeVips(st);
   st.count('releasedMaster');
+  s.stats.nextMasterReason = 'masterNoResponse';
   armMasterDown(st);
   st.notify('BACKUP');
 }
@@ -488,6 +508,7 @@ function startup(st: Step): void {
   }
   // RFC 5798 §6.4.1: the address owner goes straight to Master. Anyone else — even with
   // `state MASTER` — starts as Backup and waits its Master_Down_Interval (keepalived 2.2.7).
+  s.stats.nextMasterReason = s.basePriority === 255 ? 'preempted' : 'masterNoResponse';
   if (s.basePriority === 255 && s.env.syncGroup === null) {
     enterMaster(st);
     return;
@@ -557,6 +578,7 @@ function backupRx(st: Step, p: DecodedPacket): void {
   if (prio === 0) {
     // The master is leaving: take over after Skew_Time only, so the highest backup wins.
     st.ilog('Backup received priority 0 advertisement');
+    s.stats.nextMasterReason = 'priority';
     st.arm('masterDown', st.now + skewTime(s));
     return;
   }
@@ -565,6 +587,7 @@ function backupRx(st: Step, p: DecodedPacket): void {
     learnInterval(st, p, 'to');
     s.masterAddress = src;
     s.masterPriority = prio;
+    s.stats.nextMasterReason = 'masterNoResponse';
     if (s.wantState === 'MASTER') s.wantState = null; // a live master answered: stop waiting for the group
     if (s.preemptDelayMs > 0) {
       if (prio >= s.effectivePriority) {
@@ -583,6 +606,7 @@ function backupRx(st: Step, p: DecodedPacket): void {
   // Preempt: let the Master_Down_Timer run out and take over then (RFC: discard the advert).
   st.ilog(`received lower priority (${prio}) advert from ${src} - discarding`);
   s.masterAddress = src;
+  s.stats.nextMasterReason = 'preempted';
 }
 
 /** RFC 5798 §6.4.3 (Master), with keepalived's split-brain handling (#14, #166). */

@@ -22,20 +22,9 @@ const describeKa = describeNeeding(tool('keepalived'), file(CORPUS_DIR, 'the rea
  * refuses what keepalived starts), by file, with the reason.
  */
 const KNOWN_DIFFERENT: Record<string, string> = {
-  '005-dpvs-keepalived.conf': "DPVS keywords: lb_kind FNAT, lb_algo conhash (keepalived: unknown routing method / scheduler, ignored)",
-  '014-keydb-multi-master-issues-keepalived.conf': 'placeholder VIP (keepalived: "VRRP parsed invalid IP", skips it)',
-  '019-elb-test-vhost1.conf': "lb_kind FNAT (keepalived: unknown routing method, ignored)",
-  '022-AutoInstallShell-keepalived_test.conf': 'duplicate vrrp_instance and virtual_server (keepalived keeps both)',
-  '051-scripts-keepalived_timor.conf': 'placeholder VIP and virtual_server address (keepalived skips them)',
-  '055-x-script-keepalived.conf': "placeholder VIP 'ip' (keepalived skips an invalid VIP)",
-  '059-CloudNative-Kubernetes-HA-keepalived.conf': 'placeholder mcast_src_ip and unicast_peer (keepalived skips them)',
-  '083-keepalived-hcloud-keepalived.conf': 'placeholder VIP (keepalived skips an invalid VIP)',
-  '093-keepalived-keepalived.conf.backup.conf': 'prose among the VIPs (keepalived skips an invalid VIP)',
-  '095-sysop-toolkit-keepalived.conf': 'placeholder unicast_src_ip and unicast_peer (keepalived skips them)',
-  '101-PXCToolkit-keepalived.conf': 'VRID placeholder: keepalived drops the instance with its VRID unset and starts',
-  '102-IngressKeepalived-keepalived_master.conf': 'placeholder VIP (keepalived skips an invalid VIP)',
-  '113-keepalived_postgres-tomcat-keepalived.conf-secon.conf': 'placeholder VIP (keepalived skips an invalid VIP)',
-  '133-VRRP-keepalived.conf': 'placeholder VIP (keepalived skips an invalid VIP)',
+  '022-AutoInstallShell-keepalived_test.conf': 'duplicate virtual_server: keepalived keeps both (the second add fails in the kernel at run time), halo refuses; the duplicate vrrp_instance is skipped by both',
+  '101-PXCToolkit-keepalived.conf': "VRID placeholder: keepalived -t exits 5, but its VRRP process stops at start (chk_min_cfg: 'the virtual router id must be set', vrrp_complete_init fails); halo refuses at check time",
+  '055-x-script-keepalived.conf': "vrrp_strict and its only VIP a placeholder: keepalived -t exits 5, but its VRRP process stops at start ('(VI_1) No VIP specified; at least one is required', vrrp_complete_instance); halo refuses at check time",
 };
 
 function describeVerdict(v: Verdict): string {

@@ -25,12 +25,12 @@ describe('errors and warnings name their place', () => {
     ['state backup', "7:7: warning: (VI_1) unknown state 'backup', defaulting to BACKUP"],
     ['advert_int 0', '7:12: warning: (VI_1) Advert interval (0) not valid! Must be > 0 - ignoring'],
     ['advert_int 1s', '7:12: warning: (VI_1) Advert interval (1s) not valid! Must be > 0 - ignoring'],
-    ['version 4', '7:9: error: version: 4 is out of range 2-3'],
-    ['preempt_delay 1001', '7:15: error: preempt_delay: 1001 is out of range 0-1000 seconds'],
+    ['version 4', '7:9: warning: version: 4 is out of range 2-3 - ignoring'],
+    ['preempt_delay 1001', '7:15: warning: preempt_delay: 1001 is out of range 0-1000 seconds - ignoring'],
     ['mcast_src_ip 10.0.0.256', '7:14: warning: Configuration error: VRRP instance[VI_1] malformed src address[10.0.0.256]. Skipping...'],
     ['authentication {\n auth_type MD5\n}', "8:12: error: auth_type: 'MD5' is not PASS or AH"],
     ['unicast_peer {\n 10.0.0.300\n}', '8:2: warning: Configuration error: VRRP instance[VI_1] malformed unicast peer address[10.0.0.300]. Skipping...'],
-    ['track_interface {\n eth1 weight 300\n}', '8:14: error: track_interface weight: 300 is out of range -254-254'],
+    ['track_interface {\n eth1 weight 300\n}', '8:14: warning: track_interface weight: 300 is out of range -254-254 - ignoring'],
     ['virtual_ipaddress {\n 10.0.0.2/33\n}', '8:2: warning: Invalid address prefix len 33 for address 10.0.0.2/33 - using 32'],
     ['virtual_ipaddress {\n 10.0.0.2 scope galaxy\n}', "8:17: warning: Invalid scope 'galaxy' specified for 10.0.0.2 - ignoring"],
     ['virtual_ipaddress {\n 10.0.0.2 dev\n}', "8:11: error: virtual_ipaddress: 'dev' needs a value"],
@@ -93,10 +93,10 @@ describe('errors and warnings name their place', () => {
     ['sorry_server 10.0.0.9 70000', '2:15: warning: Invalid sorry server IP address 10.0.0.9 - skipping'],
     ['real_server 10.0.1.1 80 {\n weight -1\n}', '3:9: warning: Real server weight -1 is outside range 0-2147483647'],
     ['real_server 10.0.1.1 80 {\n uthreshold -1\n}', "3:13: warning: Invalid real_server uthreshold '-1' - ignoring"],
-    ['real_server 10.0.1.1 99999 {\n}', '2:23: error: real_server port: 99999 is out of range 0-65535'],
+    ['real_server 10.0.1.1 99999 {\n}', '2:23: warning: real_server port: 99999 is out of range 0-65535 - ignoring'],
     ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
-    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: error: connect_port port: '0x50' is not an integer"],
-    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: error: connect_timeout: '-1' is not a number of seconds"],
+    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: warning: connect_port port: '0x50' is not an integer - ignoring"],
+    ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: warning: connect_timeout: '-1' is not a number of seconds - ignoring"],
     ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', "3:2: error: 'BFD_CHECK' (real_server 10.0.1.1: BFD session as health state) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['real_server 10.0.1.1 53 {\n DNS_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: 'bind_if' (DNS_CHECK: SO_BINDTODEVICE on UDP/ICMP checker sockets) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
@@ -114,7 +114,7 @@ describe('errors and warnings name their place', () => {
     expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(['1:16: warning: Invalid virtual server IP address/port 10.0.0.300/80 - skipping']);
     expect(messages(`virtual_server group NOPE ${body}`)).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
     expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: error: duplicate virtual_server TCP 10.0.0.1 80']);
-    expect(messages(`virtual_server fwmark 0 ${body}`)).toEqual(['1:23: error: virtual_server: 0 is out of range 1-4294967295']);
+    expect(messages(`virtual_server fwmark 0 ${body}`)).toEqual(['1:23: warning: virtual_server: 0 is out of range 1-4294967295 - ignoring']);
   });
 
   it("keepalived's virtual_server corrections, each with its warning", () => {
@@ -165,21 +165,26 @@ describe('errors and warnings name their place', () => {
 
   it('unknown top-level and global_defs keywords are warnings; --strict makes them errors', () => {
     const text = 'global_defs {\n router_idd lb1\n notification_email {\n  a@b\n }\n}\nvrrp_instanse VI_1 {\n}\n';
+    // As keepalived 2.2.7 -t: an unknown keyword takes no block, so its '{' is unexpected and its '}' is one too many.
     expect(messages(text)).toEqual([
       "2:2: warning: unknown keyword 'router_idd' in global_defs",
       "7:1: warning: unknown keyword 'vrrp_instanse'",
+      "7:20: warning: Unexpected '{' - ignoring",
+      "8:1: warning: unknown keyword '}'",
     ]);
     expect(load(text).model).not.toBeNull();
     expect(messages(text, true)).toEqual([
       "2:2: error: unknown keyword 'router_idd' in global_defs",
       "7:1: error: unknown keyword 'vrrp_instanse'",
+      "7:20: error: Unexpected '{' - ignoring",
+      "8:1: error: unknown keyword '}'",
     ]);
     expect(load(text, true).model).toBeNull();
   });
 
   it('global_defs values are checked', () => {
     expect(messages('global_defs {\n vrrp_version 4\n vrrp_mcast_group4 ff02::12\n lvs_flush_on_stop SOME\n lvs_sync_daemon eth0 VI_X\n}\n')).toEqual([
-      '2:15: error: vrrp_version: 4 is out of range 2-3',
+      '2:15: warning: vrrp_version: 4 is out of range 2-3 - ignoring',
       "3:20: error: vrrp_mcast_group4: 'ff02::12' is not an IPv4 address",
       "4:20: error: lvs_flush_on_stop: 'SOME' is not VS or ALL",
       "5:2: error: 'lvs_sync_daemon' (global_defs: the IPVS connection sync daemon) is not implemented in halo (--allow-unimplemented to run without it)",
@@ -200,10 +205,13 @@ describe('errors and warnings name their place', () => {
     expect(messages('vrrp_script chk {\n interval 2\n}\n')).toEqual(['1:1: warning: No script set for vrrp_script chk - removing']);
   });
 
-  it('a brace block after a keyword that takes none is ignored with a warning', () => {
-    expect(messages(instance('priority 90\n{ }'))).toEqual(["7:1: warning: Unexpected '{' after 'priority' - ignoring"]);
+  it("a brace block after a keyword that takes none: ignored, and its '}' closes the section around it (keepalived 2.2.7 -t)", () => {
+    expect(messages(instance('priority 90\n{ }'))).toEqual(["8:1: warning: Unexpected '{' - ignoring", "9:1: warning: unknown keyword '}'"]);
     expect(load(instance('priority 90\n{ }')).model?.vrrpInstances[0].priority).toBe(90);
-    expect(messages(instance('virtual_ipaddress {\n 10.0.0.2 {\n }\n}'))).toEqual(["8:2: warning: Unexpected '{' after '10.0.0.2' - ignoring"]);
+    // In a value block a '{' is one more value and the first '}' ends the block.
+    const nested = messages(instance('virtual_ipaddress {\n 10.0.0.2 {\n }\n}'));
+    expect(nested).toContain("11:1: warning: unknown keyword '}'");
+    expect(nested).toContain('8:11: warning: VRRP parsed invalid IP {. skipping IP...');
   });
 
   it('unicast_src_ip without unicast peers', () => {
@@ -216,11 +224,11 @@ describe('errors and warnings name their place', () => {
     const sv = 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.';
     expect(messages('vrrp_script chk {\n script /bin/true\n}\n')).toEqual([`1:1: warning: ${sv}`]);
     expect(messages(instance('notify_master /bin/up'))).toEqual([`1:1: warning: ${sv}`]);
-    expect(messages('global_defs {\n enable_script_security\n}\n' + instance('notify_master /bin/up'))).toEqual([]);
+    expect(messages('global_defs {\n enable_script_security\n script_user root\n}\n' + instance('notify_master /bin/up'))).toEqual([]);
   });
 
   it('every error is reported, not just the first', () => {
-    const text = instance('priority 0\nadvert_int x\nuse_vmac\nversion 4') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
+    const text = instance('priority 0\nadvert_int x\nuse_vmac\nmcast_src_ip') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
     expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
   });
 });

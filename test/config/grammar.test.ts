@@ -59,6 +59,8 @@ describe('brace and quote slips: warned at their place, then read as keepalived 
   it('an extra closing brace is ignored', () => {
     expect(messages('a {\n}\n}\nb\n  }\n')).toEqual([
       "1:1: warning: unknown keyword 'a'",
+      "1:3: warning: Unexpected '{' - ignoring",
+      "2:1: warning: unknown keyword '}'",
       "3:1: warning: Extra '}' found",
       "4:1: warning: unknown keyword 'b'",
       "5:3: warning: Extra '}' found",
@@ -77,6 +79,8 @@ describe('brace and quote slips: warned at their place, then read as keepalived 
   it('a brace with no keyword before it is ignored, and its } closes the block around it', () => {
     expect(messages('a {\n}\n{\n b\n}\n')).toEqual([
       "1:1: warning: unknown keyword 'a'",
+      "1:3: warning: Unexpected '{' - ignoring",
+      "2:1: warning: unknown keyword '}'",
       "3:1: warning: Unexpected '{' - ignoring",
       "4:2: warning: unknown keyword 'b'",
       "5:1: warning: Extra '}' found",

@@ -3,8 +3,14 @@ import { formatDiagnostic, type Model } from '../../src/config/model';
 
 export const FILE = '/nonexistent/halo-test/keepalived.conf';
 
+/** A machine with root and nobody, and no keepalived_script user (Debian's default). */
+export const ACCOUNTS = {
+  passwd: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+  group: 'root:x:0:\nnogroup:x:65534:\n',
+};
+
 export function load(text: string, strict = false, allowUnimplemented = false): LoadResult {
-  return parseConfigText(text, FILE, { strict, allowUnimplemented });
+  return parseConfigText(text, FILE, { strict, allowUnimplemented, accounts: ACCOUNTS });
 }
 
 /** Diagnostics as `LINE:COL: severity: message` (file dropped: always FILE here). */

@@ -85,14 +85,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The namespace every `keepalived -t` runs in: eth0 and eth1, a veth pair (multicast-capable), up. */
 const NETNS_SETUP = 'ip link add eth0 type veth peer name eth1 && ip link set eth0 up && ip link set eth1 up';
 
-function keepalivedTest(file: string) {
-  return spawnSync('unshare', ['-rn', 'sh', '-c', `${NETNS_SETUP} || exit 99; exec keepalived -t -f "$1"`, 'sh', file], { encoding: 'utf8', timeout: 20_000 });
+/** `keepalived -t -f FILE` in its namespace: exit status and everything it printed. */
+function keepalivedTest(file: string): { status: number | null; said: string } {
+  const r = spawnSync('unshare', ['-rn', 'sh', '-c', `${NETNS_SETUP} || exit 99; exec keepalived -t -f "$1"`, 'sh', file], { encoding: 'utf8', timeout: 20_000 });
+  if (r.status === 99 || r.error) throw new Error(`could not prepare the namespace for keepalived -t: ${r.error?.message ?? r.stderr}`);
+  return { status: r.status, said: `${r.stdout}${r.stderr}` };
 }
 
 function keepalivedAccepts(file: string): boolean {
-  const r = keepalivedTest(file);
-  if (r.status === 99 || r.error) throw new Error(`could not prepare the namespace for keepalived -t: ${r.error?.message ?? r.stderr}`);
-  return r.status === 0;
+  return keepalivedTest(file).status === 0;
 }
 
 describeKa('halo check --strict agrees with keepalived -t', () => {
@@ -185,10 +186,9 @@ describeKa('leniency: keepalived warns and carries on, and so does halo, in its 
   it.each(LENIENT)('%s', (name, text, message) => {
     const file = join(dir, `lenient_${name.replace(/\W+/g, '_')}.conf`);
     writeFileSync(file, text);
-    const r = keepalivedTest(file);
-    const said = `${r.stdout}${r.stderr}`;
+    const { status, said } = keepalivedTest(file);
     const halo = loadConfig(file);
-    expect({ keepalivedRuns: r.status === 5 || r.status === 6, keepalivedSays: said.includes(message) }).toEqual({ keepalivedRuns: true, keepalivedSays: true });
+    expect({ keepalivedRuns: status === 5 || status === 6, keepalivedSays: said.includes(message) }).toEqual({ keepalivedRuns: true, keepalivedSays: true });
     expect({ haloRuns: halo.model !== null, haloSays: halo.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message) })
       .toEqual({ haloRuns: true, haloSays: expect.arrayContaining([message]) });
   });

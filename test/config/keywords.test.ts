@@ -20,7 +20,7 @@ describe('keywords into the model', () => {
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
       vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
-      enableScriptSecurity: true, checkerLogAllFailures: false, lvsFlush: true, lvsFlushOnStop: 'all',
+      enableScriptSecurity: true, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       other: { notification_email: ['ops@example.org'], smtp_server: ['10.0.0.25'] },
@@ -38,8 +38,8 @@ describe('keywords into the model', () => {
         ' unicast_peer {\n  10.0.0.12 min_ttl 250 max_ttl 255\n  10.0.0.13\n }\n preempt_delay 1.5\n' +
         ' garp_master_delay 3\n garp_master_repeat 2\n garp_master_refresh 20\n garp_master_refresh_repeat 4\n' +
         ' garp_lower_prio_delay 1\n garp_lower_prio_repeat 1\n no_accept\n v3_checksum_as_v2\n lower_prio_no_advert\n' +
-        ' higher_prio_send_advert\n skip_check_adv_addr\n down_timer_adverts 5\n notify "/bin/n all"\n notify_master /bin/n master\n' +
-        ' notify_backup /bin/n backup\n notify_fault /bin/n fault\n notify_stop /bin/n stop\n lvs_sync_daemon_interface eth1\n}\n',
+        ' higher_prio_send_advert\n skip_check_adv_addr\n down_timer_adverts 5\n notify "/bin/n all"\n notify_master "/bin/n master"\n' +
+        ' notify_backup "/bin/n backup"\n notify_fault "/bin/n fault"\n notify_stop "/bin/n stop"\n lvs_sync_daemon_interface eth1\n}\n',
       true,
     );
     const i = m.vrrpInstances[0];
@@ -69,7 +69,7 @@ describe('keywords into the model', () => {
     const m = model(
       vi('A', 1) + vi('B', 2) +
         'vrrp_script s {\n script /bin/true\n}\nvrrp_sync_group G {\n group {\n  A\n  B\n }\n track_interface {\n  eth5\n }\n track_script {\n  s\n }\n' +
-        ' notify /bin/g\n notify_master /bin/g m\n notify_backup /bin/g b\n notify_fault /bin/g f\n notify_stop /bin/g s\n}\n',
+        ' notify /bin/g\n notify_master "/bin/g m"\n notify_backup "/bin/g b"\n notify_fault "/bin/g f"\n notify_stop "/bin/g s"\n}\n',
     );
     expect(m.vrrpSyncGroups[0]).toMatchObject({
       name: 'G', group: ['A', 'B'], trackInterfaces: [{ name: 'eth5', weight: 0 }], trackScripts: [{ name: 's', weight: null, weightReverse: false }],
@@ -84,9 +84,9 @@ describe('keywords into the model', () => {
         ' persistence_granularity 255.255.255.0\n sh-port\n sh-fallback\n flag-3\n ops\n hashed\n delay_loop 7\n quorum 2\n' +
         ' hysteresis 1\n quorum_up /bin/up\n quorum_down "/bin/down now"\n sorry_server 10.0.9.9 53\n sorry_server_inhibit\n' +
         ' sorry_server_lvs_method NAT\n inhibit_on_failure\n alpha\n omega\n ha_suspend\n' +
-        ' real_server 10.0.1.1 53 {\n  weight 3\n  inhibit_on_failure off\n  uthreshold 100\n  lthreshold 10\n  notify_up /bin/rs up\n' +
-        '  notify_down /bin/rs down\n  TCP_CHECK {\n   connect_ip 10.0.2.1\n   connect_port 5353\n   bindto 10.0.0.2\n   bind_port 40000\n' +
-        '   connect_timeout 2\n   retry 4\n   delay_before_retry 0.5\n   warmup 3\n   delay_loop 9\n' +
+        ' real_server 10.0.1.1 53 {\n  weight 3\n  inhibit_on_failure off\n  uthreshold 100\n  lthreshold 10\n  notify_up "/bin/rs up"\n' +
+        '  notify_down "/bin/rs down"\n  TCP_CHECK {\n   connect_ip 10.0.2.1\n   connect_port 5353\n   bindto 10.0.0.2\n   bind_port 40000\n' +
+        '   bind_if eth0\n   fwmark 7\n   connect_timeout 2\n   retry 4\n   delay_before_retry 0.5\n   warmup 3\n   delay_loop 9\n' +
         '   log_all_failures\n  }\n }\n}\n',
       true,
     );
@@ -104,7 +104,7 @@ describe('keywords into the model', () => {
       alpha: true, lvsMethod: 'DR',
     });
     expect(vs.realServers[0].checkers[0]).toMatchObject({
-      kind: 'TCP_CHECK', connectIp: '10.0.2.1', connectPort: 5353, bindto: '10.0.0.2', bindPort: 40000, bindIf: null, fwmark: null,
+      kind: 'TCP_CHECK', connectIp: '10.0.2.1', connectPort: 5353, bindto: '10.0.0.2', bindPort: 40000, bindIf: 'eth0', fwmark: 7,
       connectTimeoutMs: 2000, retry: 4, delayBeforeRetryMs: 500, warmupMs: 3000, delayLoopMs: 9000, alpha: true, logAllFailures: true,
     });
   });

@@ -95,6 +95,11 @@ const CASES: Case[] = [
     expect: ['m_a', 'm_d', 'm_b', 'm_c', 'm_o'],
   },
   {
+    name: 'no parameterised definitions in 2.2.7: ${NAME(a,b)} is not replaced (and its braces split the line), $1 stays',
+    files: { 'keepalived.conf': '$F=m_f_$1\n' + G('${F(x,y)}\nm_g_${F}\n$F') },
+    expect: ['$', 'F(x,y)', 'm_g_m_f_$1', 'm_f_$1'],
+  },
+  {
     name: 'a trailing backslash on an ordinary line is kept, glued to its word',
     files: { 'keepalived.conf': G('m_k \\\n  m_next') },
     expect: ['m_k\\', 'm_next'],

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keywordRows, keywordsMarkdown, SECTIONS } from '../../src/config/keywords';
-import { load, messages } from './helpers';
+import { parseConfigText } from '../../src/config/load';
+import { FILE, load, messages } from './helpers';
 
 describe('keyword registry', () => {
   const rows = keywordRows();
@@ -49,7 +50,6 @@ describe('fail closed: features halo does not implement', () => {
     ['virtual_routes', vi(' virtual_routes {\n  10.1.0.0/16 via 10.0.0.254\n }\n'), "4:2: error: 'virtual_routes' (vrrp_instance VI_1: routes and rules that follow the VRRP state) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['track_process', 'vrrp_track_process p {\n process nginx\n}\n', "1:1: error: 'vrrp_track_process' (tracking processes (track_process)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['lvs_sync_daemon', 'global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n' + vi(''), "2:2: error: 'lvs_sync_daemon' (global_defs: the IPVS connection sync daemon) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['script_user nobody', 'global_defs {\n script_user nobody\n}\n', "2:2: error: 'script_user' (global_defs: halo runs every script as root: only `script_user root` is honoured) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
     ['vrrp_strict without accept', 'global_defs {\n vrrp_strict\n}\n' + vi(''), '4:1: error: (VI_1) no_accept (the default in strict mode): dropping traffic to the VIPs is not implemented in halo (--allow-unimplemented to run without it)'],
   ])('%s is refused, located', (_name, text, expected) => {
@@ -78,5 +78,100 @@ describe('fail closed: features halo does not implement', () => {
     expect(messages(mail.replace(' smtp_server', ' smtp_alert_checker off\n smtp_server') + vs)).toEqual([]);
     // Without a server there is nothing to send.
     expect(messages('global_defs {\n notification_email {\n  a@b\n }\n}\n' + vs)).toEqual([]);
+  });
+});
+
+describe('scripts as keepalived reads them (lib/notify.c)', () => {
+  const vi = (body: string) => `global_defs {\n enable_script_security\n script_user root\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
+
+  it('a notify script is its first word; the next two are the user and group to run it as', () => {
+    const r = load(vi(' notify_master /bin/up.sh root root\n notify_backup "/bin/n backup now"\n'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.vrrpInstances[0].notify).toMatchObject({ notifyMaster: ['/bin/up.sh'], notifyBackup: ['/bin/n', 'backup', 'now'] });
+  });
+
+  it('another user is refused: halo runs scripts as root', () => {
+    expect(messages(vi(' notify_master /bin/up.sh nobody\n'))).toEqual([
+      '8:27: error: running the notify_master script as user nobody (halo runs notify scripts as root or as script_user) is not implemented in halo (--allow-unimplemented to run without it)',
+    ]);
+  });
+
+  it('vrrp_script takes the first word only, as keepalived', () => {
+    const r = load('global_defs {\n enable_script_security\n script_user root\n}\nvrrp_script chk {\n script /bin/check.sh ignored\n}\n');
+    expect(r.model?.vrrpScripts[0].script).toEqual(['/bin/check.sh']);
+  });
+});
+
+describe('global_defs umask, as keepalived reads it', () => {
+  it.each([
+    ['umask 027', 0o27],
+    ['umask 0x12', 0x12],
+    ['umask IWGRP | IWOTH', 0o22],
+    ['umask IWGRP|IWOTH|IXOTH', 0o23],
+  ])('%s', (line, value) => {
+    expect(load(`global_defs {\n ${line}\n}\n`).model?.globalDefs.umask).toBe(value);
+  });
+
+  it.each([
+    ['umask 0999', "2:8: warning: invalid umask value 0999"],
+    ['umask IWGRP IWOTH', '2:14: warning: Invalid umask syntax IWOTH'],
+    ['umask IWFOO', '2:8: warning: Unknown umask bit IWFOO'],
+  ])('%s is warned and ignored', (line, expected) => {
+    expect(messages(`global_defs {\n ${line}\n}\n`)).toEqual([expected]);
+  });
+});
+
+describe('script users, as keepalived resolves them (lib/notify.c)', () => {
+  const chk = 'vrrp_script chk {\n script /bin/check.sh\n}\n';
+  const inst = 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n track_script {\n  chk\n }\n notify_master /bin/up.sh\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n';
+
+  it('script_user nobody: every script runs as nobody', () => {
+    const m = load(`global_defs {\n enable_script_security\n script_user nobody\n}\n${chk}${inst}`).model!;
+    expect(m.globalDefs.scriptRunAs).toEqual({ user: 'nobody', uid: 65534, gid: 65534 });
+    expect(m.vrrpScripts[0].runAs).toEqual({ user: 'nobody', uid: 65534, gid: 65534 });
+  });
+
+  it("vrrp_script's own user wins; a group may be given", () => {
+    const m = load(`global_defs {\n script_user nobody\n}\nvrrp_script chk {\n script /bin/check.sh\n user root nogroup\n}\n`).model!;
+    expect(m.vrrpScripts[0].runAs).toEqual({ user: 'root:nogroup', uid: 0, gid: 65534 });
+  });
+
+  it('a user that does not exist: keepalived has no user for scripts and drops them', () => {
+    const r = load(`global_defs {\n enable_script_security\n script_user ghost\n}\n${chk}${inst}`);
+    expect(r.diagnostics.map((d) => `${d.location.line}:${d.location.col}: ${d.message}`)).toEqual([
+      '3:14: Error setting global script uid/gid',
+      '5:1: Unable to set default user for vrrp script chk - removing',
+      '8:1: Failed to set default user for notify script /bin/up.sh - ignoring',
+      "12:3: (VI_1) track_script 'chk' is not a defined vrrp_script; ignored",
+    ]);
+    expect(r.model?.vrrpScripts).toEqual([]);
+    expect(r.model?.vrrpInstances[0].notify.notifyMaster).toBeNull();
+  });
+
+  it('no script_user, no keepalived_script user and script security: scripts are dropped, as keepalived', () => {
+    const r = load(`global_defs {\n enable_script_security\n}\n${chk}${inst}`);
+    expect(r.diagnostics.map((d) => d.message)).toEqual(expect.arrayContaining([
+      'Unable to set default user keepalived_script for script',
+      'Unable to set default user for vrrp script chk - removing',
+    ]));
+    expect(r.model?.vrrpScripts).toEqual([]);
+  });
+
+  it('keepalived_script, when it exists, is the default user', () => {
+    const accounts = { passwd: 'root:x:0:0::/:/bin/sh\nkeepalived_script:x:998:997::/:/usr/sbin/nologin\n', group: 'root:x:0:\n' };
+    const r = parseConfigText(`global_defs {\n enable_script_security\n}\n${chk}`, FILE, { accounts });
+    expect(r.model?.vrrpScripts[0].runAs).toEqual({ user: 'keepalived_script', uid: 998, gid: 997 });
+  });
+});
+
+describe('check_unicast_src per instance', () => {
+  const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
+  it('is acted on, alone or from global_defs', () => {
+    expect(load(vi(' check_unicast_src\n unicast_peer {\n  10.0.0.2\n }\n')).model?.vrrpInstances[0].checkUnicastSrc).toBe(true);
+    expect(load('global_defs {\n vrrp_check_unicast_src\n}\n' + vi('')).model?.vrrpInstances[0].checkUnicastSrc).toBe(true);
+    expect(load(vi('')).model?.vrrpInstances[0].checkUnicastSrc).toBe(false);
+  });
+  it('without peers it is a unicast keyword with no peer, as keepalived says', () => {
+    expect(messages(vi(' check_unicast_src\n'))).toEqual(['1:1: warning: (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.']);
   });
 });

@@ -43,6 +43,38 @@ describe("keepalived's dump, read", () => {
     expect(parseVrrpDump(interleaved)).toEqual(parseVrrpDump(vrrpDump));
   });
 
+  it("a VIP with a broadcast address, on a VMAC, with a label (keepalived's format_ipaddress)", () => {
+    const dump = vrrpDump.replace(/( {5}10\.9\.0\.2 dev kd-eth0 scope global)/, '     172.17.11.187/16 brd 172.17.255.255 dev eth0 scope global label eth0\n     10.1.1.1 dev vrrp.51@eth0 scope global\n$1');
+    expect(parseVrrpDump(dump)[0].vips).toEqual(['10.9.0.1/24 dev kd-eth0', '172.17.11.187/16 dev eth0', '10.1.1.1 dev vrrp.51@eth0', '10.9.0.2 dev kd-eth0']);
+  });
+
+  it('fwmark and virtual_server_group services, as format_vs() names them, with their checkers', () => {
+    const dump = [
+      '------< LVS Topology >------',
+      ' ------< Virtual server >------',
+      ' VS FWMARK = 1',
+      '   lvs_sched = wlc',
+      '   protocol = TCP',
+      '   default forwarding method = DR',
+      '   RIP = 192.168.12.85, RPORT = 0, WEIGHT = 1 EFF WEIGHT = 1',
+      ' ------< Virtual server >------',
+      ' VS GROUP = [web-1]:0',
+      '   lvs_sched = rr',
+      '   persistence timeout = 50',
+      '   default forwarding method = NAT',
+      '   RIP = 10.0.0.5, RPORT = 80, WEIGHT = 2 EFF WEIGHT = 2',
+      '------< Health checkers >------',
+      ' FWM 1 -> [192.168.12.85]:tcp:0',
+      '   Keepalive method = TCP_CHECK',
+      ' [web-1]:0 -> [10.0.0.5]:tcp:80',
+      '   Keepalive method = HTTP_GET, http protocol 1.0',
+    ].join('\n');
+    expect(parseCheckDump(dump)).toEqual([
+      { key: 'FWMARK 1', scheduler: 'wlc', method: 'DR', persistence: 0, realServers: [{ key: '192.168.12.85:0', weight: 1, checkers: ['TCP_CHECK'] }] },
+      { key: 'GROUP web-1', scheduler: 'rr', method: 'NAT', persistence: 50, realServers: [{ key: '10.0.0.5:80', weight: 2, checkers: ['HTTP_GET'] }] },
+    ]);
+  });
+
   it('an empty or missing section reads as nothing, not an error', () => {
     expect(parseVrrpDump('')).toEqual([]);
     expect(parseCheckDump('Stopped\n')).toEqual([]);

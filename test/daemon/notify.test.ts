@@ -2,6 +2,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotifyRunner, scriptInsecurity } from '../../src/daemon/notify';
+import { ScriptRunner } from '../../src/daemon/script-runner';
+import { script as vrrpScriptOf } from '../vrrp/harness';
+import { describeNeeding, root } from '../support/prerequisites';
+
+const vrrpScript = (argv: string[]) => vrrpScriptOf('chk', { script: argv, intervalMs: 60_000 });
 
 const quiet = { warning: jest.fn(), info: jest.fn(), debug: jest.fn() };
 
@@ -63,5 +68,54 @@ describe('notify scripts (keepalived notify semantics)', () => {
     r.run(['/bin/false']);
     await until(() => r.inFlight === 0);
     expect(quiet.warning.mock.calls[0][0]).toMatch(/^notify script \/bin\/false failed: /);
+  });
+});
+
+describeNeeding(root)('scripts run as script_user (root: setuid needs it)', () => {
+  it('a notify script and a vrrp_script run with the uid and gid the config resolved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'halo-runas-'));
+    try {
+      chmodSync(dir, 0o777);
+      const s = join(dir, 'id.sh');
+      writeFileSync(s, `#!/bin/sh\necho "$(id -u) $(id -g) $1" > ${dir}/out-$1\n`);
+      chmodSync(s, 0o755);
+      const nobody = { user: 'nobody', uid: 65534, gid: 65534 };
+      const r = new NotifyRunner({ enableScriptSecurity: false, log: quiet, runAs: nobody });
+      r.run([s, 'notify']);
+      const results: boolean[] = [];
+      const sr = new ScriptRunner([{ ...vrrpScript([s, 'script']), runAs: nobody }], false, quiet, (_n, ok) => results.push(ok));
+      sr.start();
+      await until(() => existsSync(`${dir}/out-notify`) && existsSync(`${dir}/out-script`) && r.inFlight === 0 && results.length > 0);
+      sr.stop();
+      expect(readFileSync(`${dir}/out-notify`, 'utf8')).toBe('65534 65534 notify\n');
+      expect(readFileSync(`${dir}/out-script`, 'utf8')).toBe('65534 65534 script\n');
+      // Without a script user they run as root, as before.
+      new NotifyRunner({ enableScriptSecurity: false, log: quiet }).run([s, 'root']);
+      await until(() => existsSync(`${dir}/out-root`));
+      expect(readFileSync(`${dir}/out-root`, 'utf8')).toBe('0 0 root\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('enable_script_security: PATH search and who is checked', () => {
+  const { searchPath, secureScript } = jest.requireActual('../../src/daemon/notify') as typeof import('../../src/daemon/notify');
+
+  it('a bare name is found on PATH (the first executable file), as keepalived does', () => {
+    const exe = new Set(['/usr/bin/chk', '/sbin/chk']);
+    expect(searchPath('chk', '/usr/local/bin:/usr/bin:/sbin', (p) => exe.has(p))).toBe('/usr/bin/chk');
+    expect(searchPath('none', '/usr/bin', () => false)).toBeNull();
+    expect(searchPath('/opt/x.sh', '/usr/bin', () => false)).toBe('/opt/x.sh');
+    // a real one: `true` is on every Debian PATH, and root-owned all the way up
+    expect(secureScript('true', null)).toEqual({ file: expect.stringMatching(/^\/(usr\/)?bin\/true$/) });
+    expect(secureScript('no-such-command-halo', null)).toEqual({ error: 'script no-such-command-halo not found on PATH' });
+  });
+
+  it('only a script run as root is held to the ownership/writability rule', () => {
+    const unsafe = () => 'script /tmp/x.sh: /tmp/x.sh is writable by group or others';
+    expect(secureScript('/tmp/x.sh', null, unsafe)).toEqual({ error: 'SECURITY VIOLATION - script /tmp/x.sh: /tmp/x.sh is writable by group or others' });
+    expect(secureScript('/tmp/x.sh', { user: 'root', uid: 0, gid: 0 }, unsafe)).toMatchObject({ error: expect.stringContaining('SECURITY VIOLATION') });
+    expect(secureScript('/tmp/x.sh', { user: 'nobody', uid: 65534, gid: 65534 }, unsafe)).toEqual({ file: '/tmp/x.sh' });
   });
 });

@@ -55,6 +55,20 @@ describe('halo status', () => {
     );
   });
 
+  it('a FAULT instance says why (here its VRRP socket), and a lost quorum is shown', () => {
+    const fault = {
+      ...snap,
+      instances: [{ ...snap.instances[0], state: 'FAULT' as const, vipsHeld: false, faultReasons: ['VRRP socket on eth0 failed: interface eth0 removed'] }],
+      virtualServers: [{ ...snap.virtualServers[0], quorumUp: false }],
+    };
+    const text = formatStatus(fault, new Date('2026-11-22T10:01:40.000Z')).split('\n');
+    expect(text.slice(4, 6)).toEqual([
+      '  VI_E: FAULT for 1m36s  eth0 vrid 51 v2 prio 150 advert 1s master 192.168.1.101 group VG1',
+      '    fault: VRRP socket on eth0 failed: interface eth0 removed',
+    ]);
+    expect(text).toContain('  TCP 192.168.1.202:80 rr  QUORUM LOST');
+  });
+
   describe('CLI', () => {
     let dir: string;
     let out: jest.SpyInstance;

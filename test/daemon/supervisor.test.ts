@@ -17,6 +17,7 @@ function workerScript(dir: string): string {
     process.on('SIGTERM', () => { process.send({ type: 'released', instance: 'VI_1' }, () => process.exit(0)); });
     process.send({ type: 'held', held: { instance: 'VI_1', interface: 'eth0',
       packets: [{ dst: '224.0.0.18', hex: '4500' }], vips: [{ address: '192.168.77.200', prefixLen: 32 }] } });
+    process.send({ type: 'ready' });
     if (mode === 'crash' && n === 1) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50);
     setInterval(() => {}, 1000);
   `);
@@ -70,6 +71,17 @@ describe('supervisor (keepalived parent/child shape)', () => {
     expect(await sup.done).toBe(0);
     expect(release).not.toHaveBeenCalled();
     expect(sup.heldInstances()).toEqual([]);
+  });
+
+  it('tells its owner when the worker is ready (run.ts loads the release modules then)', async () => {
+    const onReady = jest.fn();
+    const sup = new Supervisor({ workerPath: workerScript(dir), workerArgs: ['stay', join(dir, 'n')], log, release: async () => undefined, onReady });
+    sup.start();
+    await until(() => onReady.mock.calls.length === 1);
+    await until(() => sup.heldInstances().length === 1);
+    sup.stop();
+    expect(await sup.done).toBe(0);
+    expect(onReady).toHaveBeenCalledTimes(1);
   });
 
   it('gives up and exits 1 when the worker dies repeatedly', async () => {

@@ -60,7 +60,7 @@ class Host {
       close: () => undefined,
     };
     const links: LinkMonitor = {
-      query: async () => ok(this.link()),
+      query: async (name: string) => ok(name === 'eth0' ? this.link() : null),
       list: async () => ok([this.link()]),
       onLink: (cb) => (this.linkCb = cb),
       onAddress: () => undefined,
@@ -329,5 +329,23 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(applied).toEqual(preview);
     await advance(10);
     expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.202']);
+  });
+
+  it('a reload that cannot be applied (a new instance on an interface that does not exist) changes nothing', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150, ['192.168.77.200/24', '192.168.77.201/24']));
+    await a.engine.start();
+    await advance(5000);
+    const io0 = a.io.filter((l) => !l.startsWith('advert')).length;
+    const next = parseConfigText(
+      conf('MASTER', 150, ['192.168.77.200/24']) + conf('BACKUP', 100, ['192.168.77.230/24']).replace(/VI_1/g, 'VI_9').replace('interface eth0', 'interface eth9').replace('virtual_router_id 51', 'virtual_router_id 59'),
+      'k.conf',
+    ).model as Model;
+    await expect(a.engine.reload(next)).rejects.toThrow('(VI_9) interface eth9 does not exist');
+    await advance(10);
+    expect(a.io.filter((l) => !l.startsWith('advert')).length).toBe(io0);
+    expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.201']);
+    expect([...a.engine.states.keys()]).toEqual(['VI_1']);
+    expect(a.state()).toBe('MASTER');
   });
 });

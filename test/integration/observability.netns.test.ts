@@ -9,7 +9,7 @@ import type { StatusSnapshot } from '../../src/daemon/status';
 import { Directors, HALO, hearsMaster, statusOf, waitFor, waitInstance, waitSoleHolder } from '../support/directors';
 import { Topology } from '../support/netns';
 import { conf, instance } from './vrrp-conf';
-import { describeNeeding, file, root } from '../support/prerequisites';
+import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(60_000);
 
@@ -32,7 +32,7 @@ function parseMetrics(text: string): { name: string; labels: Record<string, stri
 }
 
 const built = file(HALO, 'the built CLI dist/cli/main.js (npx tsc -p tsconfig.json)');
-const d = describeNeeding(root, built);
+const d = describeNeeding(root, built, tool('promtool', 'prometheus'));
 
 d('observability (netns)', () => {
   beforeAll(() => {
@@ -72,9 +72,12 @@ d('observability (netns)', () => {
       expect(text).toMatch(/VI_1: MASTER for \d+s {2}eth0 vrid 51 v3 prio 150 advert 0\.1s master 192\.168\.77\.11/);
 
       const metrics = topo.exec('lb1', ['curl', '-s', 'http://127.0.0.1:9464/metrics']);
-      expect(metrics).toContain('halo_vrrp_instance_state{instance="VI_1",state="MASTER"} 1');
-      expect(metrics).toContain('halo_vrrp_became_master_total{instance="VI_1"} 1');
-      expect(metrics).toMatch(/halo_vrrp_adverts_sent_total\{instance="VI_1"\} \d+/);
+      expect(metrics).toContain('halo_vrrp_instance_state{vrrp_instance="VI_1",interface="eth0",vrid="51",state="MASTER"} 1');
+      expect(metrics).toContain('halo_vrrp_became_master_total{vrrp_instance="VI_1",interface="eth0",vrid="51"} 1');
+      expect(metrics).toMatch(/halo_vrrp_adverts_sent_total\{vrrp_instance="VI_1",interface="eth0",vrid="51"\} \d+/);
+      // Prometheus's own linter over the live endpoint: names, types, units, help
+      const lint = topo.exec('lb1', ['sh', '-c', 'curl -s http://127.0.0.1:9464/metrics | promtool check metrics; echo rc=$?']);
+      expect(lint.trim()).toBe('rc=0');
     });
 
     it('metrics through the real wiring: every figure is what status says, drops by the reason real packets earned, reloads by outcome', async () => {
@@ -116,7 +119,7 @@ d('observability (netns)', () => {
       expect(before.instances.map((i) => i.name)).toEqual(['VI_1', 'VI_2']);
       for (const [k, i] of before.instances.entries()) {
         const j = after.instances[k];
-        const inst = { instance: i.name };
+        const inst = { vrrp_instance: i.name, interface: i.interface, vrid: String(i.virtualRouterId) };
         for (const s of ['INIT', 'BACKUP', 'MASTER', 'FAULT']) expect(value('halo_vrrp_instance_state', { ...inst, state: s })).toBe(i.state === s ? 1 : 0);
         expect(value('halo_vrrp_effective_priority', inst)).toBe(i.effectivePriority);
         between(value('halo_vrrp_adverts_sent_total', inst), i.advertsSent, j.advertsSent);

@@ -37,6 +37,11 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+async function faultReasons(d: RunningDirector): Promise<string[]> {
+  const r = await controlCall(d.socket, { cmd: 'status' });
+  return r.ok ? (r.result as StatusSnapshot).instances[0]?.faultReasons ?? [] : [];
+}
+
 async function state(d: RunningDirector): Promise<string | null> {
   const r = await controlCall(d.socket, { cmd: 'status' });
   return r.ok ? (r.result as StatusSnapshot).instances[0]?.state ?? null : null;
@@ -53,6 +58,7 @@ test('the MASTER\'s interface deleted and recreated: FAULT, the socket reopened 
   topo.exec('lb1', ['ip', 'link', 'del', 'eth0']);
   expect(await waitFor(async () => (await state(a)) === 'FAULT', 10_000)).toBe(true);
   await waitSoleHolder(topo, ['lb2'], 'lb2', VIP, 10_000);
+  expect(await faultReasons(a)).toContain('VRRP socket on eth0 failed: interface eth0 removed');
 
   // recreate it under the same name (a new index), as the lab builder does
   const br = topo.ns('br');

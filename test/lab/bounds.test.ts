@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
-import { backupTimers, boundFor, exitStatus, judge, spreadOf } from '../../src/lab/bounds';
+import { backupTimers, boundFor, exitStatus, judge, outageAtLeast, spreadOf } from '../../src/lab/bounds';
 
 const examples = join(__dirname, '..', '..', 'deploy', 'examples');
 const model = (f: string) => {
@@ -27,13 +27,22 @@ describe('the drill bounds', () => {
     expect(boundFor('graceful', 'failover', timers).rule).toMatch(/Skew_Time/);
   });
 
-  it('judges a valid phase, names what is beyond, and never judges an invalid one', () => {
+  it('judges a valid phase, names what is beyond, and never calls an invalid one within', () => {
     const b = boundFor('graceful', 'failover', timers);
-    expect(judge(true, b, { outageMs: 700 }, { outageMs: 909 }).verdict).toBe('within');
-    const beyond = judge(true, b, { outageMs: 950 }, { outageMs: null });
+    const valid = { valid: true, stalledMs: 0, maxLagMs: 20, periodMs: 50 };
+    expect(judge(valid, b, { outageMs: 700 }, { outageMs: 909 }).verdict).toBe('within');
+    const beyond = judge(valid, b, { outageMs: 950 }, { outageMs: null });
     expect(beyond.verdict).toBe('beyond');
     expect(beyond.why).toEqual([expect.stringMatching(/^HTTP outage 950 ms > 909\.4 ms/), 'DNS never recovered']);
-    expect(judge(false, b, { outageMs: 50_000 }, { outageMs: null })).toEqual({ verdict: 'inconclusive', why: [] });
+    const stalled = { valid: false, stalledMs: 1500, maxLagMs: 400, periodMs: 50 };
+    expect(judge(stalled, b, { outageMs: 700 }, { outageMs: 700 })).toEqual({ verdict: 'inconclusive', why: [] });
+    // 2.8 s measured, of which the stall may have added 1.5 s + 0.4 s + one period: still ≥ 850 ms, not beyond
+    expect(judge(stalled, b, { outageMs: 2800 }, { outageMs: null }).verdict).toBe('inconclusive');
+    // 20 s measured: at least 18.05 s whatever the client did
+    const certain = judge(stalled, b, { outageMs: 20_000 }, { outageMs: 300 });
+    expect(certain.verdict).toBe('beyond');
+    expect(certain.why).toEqual([expect.stringMatching(/^HTTP outage at least 18050 ms > 909\.4 ms .*even allowing for the client's 1\.5 s stall$/)]);
+    expect(outageAtLeast(1000, stalled)).toBe(0);
   });
 
   it('exit status: a failure outranks an inconclusive phase, which is never a success', () => {

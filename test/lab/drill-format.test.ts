@@ -1,6 +1,6 @@
 import { formatDrill, formatSpreads, phaseSpreads } from '../../src/lab/drill';
 import { synthCycle } from './synth-drill';
-import { keepValid } from '../../src/lab/phase';
+import { keepConclusive } from '../../src/lab/phase';
 
 describe('drill text output', () => {
   const ok = synthCycle({ mode: 'graceful' }).result;
@@ -26,12 +26,23 @@ describe('drill text output', () => {
     expect(formatSpreads(s)).toMatch(/^graceful failback\s+2\/2\s+1\.000 s/m);
   });
 
-  it('retries keep each phase\'s first valid measurement', () => {
+  it('retries keep each phase\'s first conclusive measurement', () => {
     const first = synthCycle({ mode: 'graceful', stall: [2000, 3500] }).result.phases; // failover invalid
     const second = synthCycle({ mode: 'graceful' }).result.phases.map((p) => ({ ...p, attempt: 2 }));
-    const merged = keepValid(keepValid([], first), second);
+    const merged = keepConclusive(keepConclusive([], first), second);
     expect(merged.map((p) => [p.name, p.valid, p.attempt])).toEqual([['graceful failover', true, 2], ['graceful failback', true, 1]]);
     const third = synthCycle({ mode: 'graceful', stall: [2000, 3500] }).result.phases.map((p) => ({ ...p, attempt: 3 }));
-    expect(keepValid(merged, third).map((p) => p.attempt)).toEqual([2, 1]);
+    expect(keepConclusive(merged, third).map((p) => p.attempt)).toEqual([2, 1]);
+  });
+
+  it('a phase beyond its bound whatever the client did is a failure with a lower limit, not inconclusive', () => {
+    const r = synthCycle({ mode: 'crash', takeoverMs: 20_000, stall: [5000, 6500] }).result;
+    const fo = r.phases[0];
+    expect(fo).toMatchObject({ valid: false, verdict: 'beyond' });
+    expect(fo.http.outageMs).toBeNull();
+    expect(fo.http.outageAtLeastMs).toBeGreaterThan(3909.375);
+    const text = formatDrill([r]);
+    expect(text).toMatch(/^crash failover\s+1\s+\S+ s\s+-\s+≥ \d+\.\d+ s/m);
+    expect(text).toMatch(/crash failover: BEYOND its bound even allowing for the measuring client's stall of 1\.5 s/);
   });
 });

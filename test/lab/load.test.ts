@@ -22,7 +22,7 @@ function web(delayMs: number): Promise<number> {
   const s = createServer((req, res) => {
     setTimeout(() => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(page('webt', req.socket.remoteAddress ?? '?'));
+      res.end(page('webt', req.socket.localAddress ?? '?', req.socket.remoteAddress ?? '?'));
     }, delayMs);
   });
   servers.push(s);

@@ -79,3 +79,12 @@ describe('client-observed outage with outcomes', () => {
     expect(analysePhase(s, 'http', 5_000, 4_000, { stalls: [{ from: 6_000, to: 7_500 }] }).outageMs).toBe(420);
   });
 });
+
+describe('stalls and failures', () => {
+  it('keeps a stall-overlapping gap as a candidate when requests in it failed', () => {
+    // the service is down 5000–7000; the client also stalled 6000–6500 inside the outage
+    const s = traffic(0, 10_000, 5_000, 7_000).filter((x) => x.t0 < 6_000 || x.t0 >= 6_500);
+    const r = analysePhase(s, 'http', 5_000, 4_000, { stalls: [{ from: 6_000, to: 6_500 }] });
+    expect(r.outageMs).toBe(2_020);
+  });
+});

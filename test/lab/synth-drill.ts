@@ -61,11 +61,11 @@ export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: D
   const transitions = [...tr(moved - 5, 'lb2', 'MASTER'), ...tr(ready + 100, 'lb1', 'BACKUP'), ...tr(back - 5, 'lb1', 'MASTER'), ...tr(back - 60, 'lb2', 'BACKUP')];
   const rec: Recording = { samples, lag, stalls, summary: null };
   const failover = measurePhase(mode, 'failover', rec, TIMERS, 100, { from: f, windowMs: r - f, at: f, restartAt: null, vipAt: moved, holder: 'lb2', attempt: 1 });
-  const failback = measurePhase(mode, 'failback', rec, TIMERS, 100, { from: r, windowMs: end - r, at: ready, restartAt: r, vipAt: back, holder: 'lb1', attempt: 1 });
+  const failback = measurePhase(mode, 'failback', rec, TIMERS, 100, { from: ready, windowMs: end - ready, at: ready, restartAt: r, vipAt: back, holder: 'lb1', attempt: 1 });
   const marks = [{ at: f, label: `${mode} fault` }, { at: r, label: 'lb1 restarted' }, { at: ready, label: 'lb1 ready' }];
   const phases = [failover, failback];
   return {
     trace: { mode, run: 1, attempt: 1, from: T0, to: end, samples, lag, stalls, vipEvents, marks, transitions, phases },
-    result: { mode, run: 1, phases, realServerFailure: null, hung: 0, violations: [], inconclusive: phases.filter((p) => !p.valid).map((p) => p.name), attempts: 1 },
+    result: { mode, run: 1, phases, realServerFailure: null, hung: 0, violations: [], inconclusive: phases.filter((p) => p.verdict === 'inconclusive').map((p) => p.name), attempts: 1 },
   };
 }

@@ -19,6 +19,14 @@ export interface HaloVerdict {
   errors: number;
 }
 
+export interface HaloVerdict {
+  starts: boolean;
+  first: string;
+  /** How many errors are "not implemented in halo" refusals, of `errors`. */
+  notImplemented: number;
+  errors: number;
+}
+
 export interface Verdict {
   file: string;
   keepalived: { starts: boolean; exit: number | null; first: string; output: string };

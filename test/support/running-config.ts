@@ -110,7 +110,8 @@ export function parseVrrpDump(text: string): RunningInstance[] {
     if (cur === null || !l.startsWith('   ')) continue;
     if (l.startsWith('     ')) {
       if (list === 'vips') {
-        const v = /^\s+(\S+?)(?:\/(\d+))? dev (\S+)/.exec(l);
+        // keepalived's format_ipaddress(): ADDR[/LEN] [brd B] dev IF[@BASE] scope S [label L] ...
+        const v = /^\s+(\S+?)(?:\/(\d+))?(?: brd \S+)? dev (\S+)/.exec(l);
         if (v) cur.vips.push(vipText(v[1], v[2] ? Number(v[2]) : HOST_PREFIX(v[1]), v[3]));
       }
       continue;
@@ -148,7 +149,8 @@ export function parseCheckDump(text: string): RunningVirtualServer[] {
       out.push(vs);
       continue;
     }
-    if ((m = /^ VS GROUP = (\S+)$/.exec(l))) {
+    if ((m = /^ VS GROUP = \[(.+)\]:\d+$/.exec(l))) {
+      // format_vs(): "[NAME]:PORT" for a virtual_server_group service
       vip = '';
       vs = { key: `GROUP ${m[1]}`, scheduler: '', method: '', persistence: 0, realServers: [] };
       out.push(vs);
@@ -168,7 +170,7 @@ export function parseCheckDump(text: string): RunningVirtualServer[] {
   // The checkers queue: " [VIP]:proto:PORT -> [RIP]:proto:PORT" then "   Keepalive method = X".
   let target: RunningRealServer | null = null;
   for (const l of all) {
-    const head = /^ (\S+) -> \[?([^\]\s]+?)\]?:(?:\w+:)?(\d+)$/.exec(l);
+    const head = /^ (\S+|FWM \d+) -> \[?([^\]\s]+?)\]?:(?:\w+:)?(\d+)$/.exec(l);
     if (head) {
       const rs = hostPort(head[2], Number(head[3]));
       target = null;
@@ -195,7 +197,8 @@ function vsMatches(v: RunningVirtualServer, fmt: string): boolean {
   if (a) return v.key === `${hostPort(a[1], Number(a[3]))} ${a[2].toUpperCase()}`;
   const f = /^FWM (\d+)$/.exec(fmt);
   if (f) return v.key === `FWMARK ${f[1]}`;
-  return v.key === `GROUP ${fmt.replace(/^\[|\]$/g, '')}`;
+  const g = /^\[(.+)\]:\d+$/.exec(fmt);
+  return g !== null && v.key === `GROUP ${g[1]}`;
 }
 
 /** Every difference between what halo would run and what keepalived runs, one line each. */
@@ -248,4 +251,9 @@ export function interfacesOf(m: Model): string[] {
   }
   for (const g of m.vrrpSyncGroups) for (const t of g.trackInterfaces) out.add(t.name);
   return [...out];
+}
+
+/** Whether keepalived's VRRP process needs IPVS for this config (the LVS sync daemon): not on a kernel without IPVS. */
+export function vrrpNeedsIpvs(m: Model): boolean {
+  return m.globalDefs.lvsSyncDaemon !== null || m.vrrpInstances.some((i) => i.lvsSyncDaemonInterface !== null);
 }

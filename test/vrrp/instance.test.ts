@@ -319,6 +319,16 @@ describe('receive checks (RFC 3768/5798 §7.1) — every drop counted and rate-l
       expect(protocolView(r.state)).toEqual(protocolView(s));
     });
   }
+  it('check_unicast_src (per instance): an advert from an address that is not a unicast peer is dropped', () => {
+    const peers = [{ address: LB1, minTtl: null, maxTtl: null }];
+    const checking = started(instanceCfg({ initialState: 'BACKUP', priority: 100, unicastPeers: [{ address: '192.168.77.99', minTtl: null, maxTtl: null }], checkUnicastSrc: true }), LB2).state;
+    const r = step(checking, advertFrom(LB1), 1000);
+    expect(r.state.stats.drops['not-unicast-peer' as never]).toBe(1);
+    expect(logs(r.actions)).toEqual([`(VI_1) unicast source address ${LB1} not a unicast peer`]);
+    // From a listed peer, or without the check, the advert is taken.
+    const listed = started(instanceCfg({ initialState: 'BACKUP', priority: 100, unicastPeers: peers, checkUnicastSrc: true }), LB2).state;
+    expect(step(listed, advertFrom(LB1), 1000).state.stats.drops['not-unicast-peer' as never] ?? 0).toBe(0);
+  });
   it('auth-type-mismatch: a v2 advert without auth to a PASS instance', () => {
     const bytes = encodePacket({ version: 2, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: ['192.168.77.200'], ipId: 1, src: LB1, dst: GROUP });
     const r = step(backup(), { type: 'advert', packet: decodePacket(bytes) }, 1000);
@@ -607,5 +617,27 @@ describe('trackers moving mastership between two directors', () => {
     expect(lan.state('lb1').state).toBe('FAULT');
     expect(lan.state('lb2').state).toBe('MASTER');
     expect(lan.sent('lb2')[0].t - t0).toBeCloseTo(609.375, 6);
+  });
+});
+
+describe('why the instance became MASTER (RFC 6527 vrrpv3StatisticsNewMasterReason, keepalived master_reason)', () => {
+  it('notMaster until it is; masterNoResponse when the down timer runs out', () => {
+    const s0 = started().state;
+    expect(s0.stats.masterReason).toBe('notMaster');
+    expect(master().state.stats.masterReason).toBe('masterNoResponse');
+  });
+  it('priority after the master sent priority 0', () => {
+    const s0 = started().state;
+    const r = run(s0, [[advertFrom(LB2, { priority: 200 }), 10], [advertFrom(LB2, { priority: 0 }), 20]]);
+    const m = step(r.state, { type: 'timer', timer: 'masterDown' }, r.state.timers.masterDown!);
+    expect(m.state.state).toBe('MASTER');
+    expect(m.state.stats.masterReason).toBe('priority');
+  });
+  it('preempted after discarding a lower-priority master, and for the address owner', () => {
+    const s0 = started().state;
+    const r = run(s0, [[advertFrom(LB2, { priority: 50 }), 10]]);
+    const m = step(r.state, { type: 'timer', timer: 'masterDown' }, r.state.timers.masterDown!);
+    expect(m.state.stats.masterReason).toBe('preempted');
+    expect(started(instanceCfg({ priority: 255 })).state.stats.masterReason).toBe('preempted');
   });
 });

@@ -27,7 +27,7 @@ const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory
 const NAMES = "names keepalived's child processes; halo's supervisor and worker are named by node";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
 const SMTP = 'SMTP alerts: refused when mail would really be sent (notification_email and smtp_server set, and smtp_alert on for an instance, group or real server — keepalived mails on real server changes by default)';
-const SNMP = 'SNMP agent (AgentX)';
+const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subagent (enable_snmp_rfcv3)';
 const FIFO = 'notify FIFOs';
 const NFT = 'nftables rules keepalived installs for VIPs (vrrp_strict / no_accept) and IPVS';
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
@@ -103,6 +103,49 @@ function flushOnStop(ctx: BuildContext, s: Statement, g: G): void {
   if (v === undefined || v === 'ALL') g.lvsFlushOnStop = 'all';
   else if (v === 'VS') g.lvsFlushOnStop = 'vs';
   else ctx.error(s.args[0], `lvs_flush_on_stop: '${s.args[0].value}' is not VS or ALL`);
+}
+
+const UMASK_BITS: Record<string, number> = {
+  IRUSR: 0o400, IWUSR: 0o200, IXUSR: 0o100, IRGRP: 0o040, IWGRP: 0o020, IXGRP: 0o010, IROTH: 0o004, IWOTH: 0o002, IXOTH: 0o001,
+};
+
+/** `umask 022` (C number) or `umask IWGRP | IWOTH`, as keepalived's umask_handler. */
+function umask(ctx: BuildContext, s: Statement, g: G): void {
+  const first = ctx.arg(s, 0, 'a umask');
+  if (!first) return;
+  if (/^\d/.test(first.value)) {
+    if (s.args.length !== 1) {
+      ctx.warn(s.keyword, 'Extra parameter(s) to umask option');
+      return;
+    }
+    const v = /^0[0-7]*$/.test(first.value) ? parseInt(first.value, 8) : /^0x[0-9a-f]+$/i.test(first.value) ? parseInt(first.value, 16) : /^\d+$/.test(first.value) ? Number(first.value) : NaN;
+    if (!(v >= 0 && v <= 0o777)) ctx.warn(first, `invalid umask value ${first.value}`);
+    else g.umask = v;
+    return;
+  }
+  let bits = 0;
+  let needOr = false;
+  for (const w of s.args) {
+    for (const part of w.value.split(/(\|)/).filter((x) => x !== '')) {
+      if (needOr) {
+        if (part !== '|') {
+          ctx.warn(w, `Invalid umask syntax ${w.value}`);
+          return;
+        }
+        needOr = false;
+        continue;
+      }
+      const bit = UMASK_BITS[part];
+      if (bit === undefined) {
+        ctx.warn(w, `Unknown umask bit ${part}`);
+        return;
+      }
+      bits |= bit;
+      needOr = true;
+    }
+  }
+  if (!needOr) ctx.warn(s.keyword, 'umask missing bit value');
+  else g.umask = bits;
 }
 
 /** vrrp_min_garp: one GARP, no repeats, no refresh — without overriding values already set. */
@@ -199,19 +242,23 @@ const K: KeywordSpec<G>[] = [
   noEffect('bfd_cpu_affinity', 'bfd_cpu_affinity_handler', 'all CPUs', `${PROCESS_TUNING}; halo has no BFD process`, keep),
   noEffect('bfd_rlimit_rttime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo has no BFD process`, keep),
   noEffect('bfd_rlimit_rtime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo has no BFD process`, keep),
-  notImplemented('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', SNMP),
-  notImplemented('enable_traps', 'trap_handler', 'off', SNMP),
-  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', SNMP),
-  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `${SNMP} (deprecated spelling)`),
-  notImplemented('enable_snmp_rfc', 'snmp_rfc_handler', 'off', SNMP),
-  notImplemented('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', SNMP),
-  notImplemented('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', SNMP),
-  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', SNMP),
+  acted('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', 'the AgentX master halo registers with (unix:PATH or [tcp:]HOST:PORT)', (ctx, s, g) => { g.snmpSocket = ctx.str(s); }),
+  notImplemented('enable_traps', 'trap_handler', 'off', `SNMP traps; ${SNMP_V3_ONLY}, without notifications`, { apply: keep }),
+  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP); ${SNMP_V3_ONLY}`, { apply: keep }),
+  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP, deprecated spelling); ${SNMP_V3_ONLY}`, { apply: keep }),
+  notImplemented('enable_snmp_rfc', 'snmp_rfc_handler', 'off', `VRRP-MIB (RFC 2787) and VRRPv3-MIB; ${SNMP_V3_ONLY}: write enable_snmp_rfcv3`, { apply: keep }),
+  notImplemented('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', `VRRP-MIB (RFC 2787); ${SNMP_V3_ONLY}`, { apply: keep }),
+  acted('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', 'VRRPv3-MIB (RFC 6527) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves', (_ctx, _s, g) => { g.enableSnmpRfcv3 = true; }),
+  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', `KEEPALIVED-MIB (checker); ${SNMP_V3_ONLY}`, { apply: keep }),
   notImplemented('enable_dbus', 'enable_dbus_handler', 'off', 'the D-Bus interface'),
   notImplemented('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', 'the D-Bus interface'),
-  notImplemented('script_user', 'script_user_handler', 'keepalived_script, else root', 'halo runs every script as root: only `script_user root` is honoured', {
-    apply: (ctx, s, g) => { g.scriptUser = ctx.str(s); },
-    uses: (s) => !(s.args[0]?.value === 'root' && (s.args[1] === undefined || s.args[1].value === 'root')),
+  acted('script_user', 'script_user_handler', 'keepalived_script if it exists, else root', 'USER [GROUP]; a user that does not exist leaves every script without a user, and keepalived then drops them', (ctx, s, g) => {
+    if (s.args.length === 0) {
+      ctx.warn(s.keyword, 'No script username specified');
+      return;
+    }
+    g.scriptUser = s.args[0].value;
+    ctx.scriptUser = s;
   }),
   acted('enable_script_security', 'script_security_handler', 'off', 'scripts are refused unless safe, as keepalived', (_c, _s, g) => { g.enableScriptSecurity = true; }),
   noEffect('vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_handler', '', NL_BUFS, keep),
@@ -232,7 +279,7 @@ const K: KeywordSpec<G>[] = [
   notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
   notImplemented('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', VMAC),
   notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),
-  noEffect('umask', 'umask_handler', '0022 for files keepalived creates', "applies to keepalived's own files; halo's pid file and control socket have fixed modes", keep),
+  acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),
   noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),
   noEffect('reload_check_config', 'reload_check_config_handler', 'off', 'halo always checks a config before applying it on reload, and keeps the running one when it is invalid', keep),
   notImplemented('reload_time_file', 'reload_time_file_handler', '', 'scheduled reloads'),

@@ -10,6 +10,7 @@ import { splitCommand } from '../context';
 import type { UnicastPeer, VrrpScript } from '../model';
 import type { Statement, Word } from '../parse';
 import { notifyKeyword, trackInterfaces, trackScripts, vipEntry } from '../vrrp-values';
+import { resolveRunAs } from '../script-user';
 import { applySection } from './apply';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
@@ -125,7 +126,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
   acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
   notImplemented('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'FAULT state when a unicast instance has no peers'),
-  notImplemented('check_unicast_src', 'vrrp_check_unicast_src_handler', 'off', 'per instance (the global vrrp_check_unicast_src is implemented)'),
+  acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.checkUnicastSrc = true; }),
   notImplemented('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'off', "keepalived < 1.3.6's unicast checksum"),
   notImplemented('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'IPv6 VRRP'),
   acted('state', 'vrrp_state_handler', 'BACKUP', "anything but MASTER or BACKUP is warned and read as BACKUP, as keepalived", state),
@@ -159,7 +160,10 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('preempt', 'vrrp_preempt_handler', 'on', '', (_c, _s, d) => { d.nopreempt = false; }),
   acted('nopreempt', 'vrrp_nopreempt_handler', 'off', '', (_c, _s, d) => { d.nopreempt = true; }),
   acted('preempt_delay', 'vrrp_preempt_delay_handler', '0', '', (ctx, s, d) => { d.preemptDelayMs = ctx.timerMs(s, 0, 1000) ?? d.preemptDelayMs; }),
-  noEffect('debug', 'vrrp_debug_handler', '0', 'keepalived ignores it in 2.2.7 (the value is read and unused)'),
+  noEffect('debug', 'vrrp_debug_handler', '0', 'keepalived 2.2.7 only reads and dumps it', (ctx, s, d) => {
+    const w = s.args[0];
+    if (w && !(/^\d+$/.test(w.value) && Number(w.value) <= 4)) ctx.warn(w, `(${d.name.value}) Debug value '${w.value}' not valid; must be between 0-4`);
+  }),
   acted('notify_backup', 'vrrp_notify_backup_handler', '', '', notify<I>((d) => d.notify)),
   acted('notify_master', 'vrrp_notify_master_handler', '', '', notify<I>((d) => d.notify)),
   acted('notify_fault', 'vrrp_notify_fault_handler', '', '', notify<I>((d) => d.notify)),
@@ -237,14 +241,16 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   notImplemented('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
 ]);
 
-type S = VrrpScript & { hasScript: boolean };
+type S = VrrpScript & { hasScript: boolean; userFailed: boolean; ownUser?: boolean };
 
 export const VRRP_SCRIPT = section<S>('vrrp_script', [
   acted('script', 'vrrp_vscript_script_handler', '', '', (ctx, s, v) => {
     if (s.args.length === 0) ctx.error(s.keyword, "'script' needs a command");
     else {
       v.hasScript = true;
-      v.script = s.args.length === 1 ? splitCommand(s.args[0].value) : s.args.map((w) => w.value);
+      ctx.scriptsUsed ??= s.args[0];
+      // keepalived reads only the first word (quote the command line to give arguments).
+      v.script = splitCommand(s.args[0].value);
     }
   }),
   acted('interval', 'vrrp_vscript_interval_handler', '1', '', (ctx, s, v) => { v.intervalMs = ctx.timerMs(s, 0.001, 86400) ?? v.intervalMs; }),
@@ -256,9 +262,19 @@ export const VRRP_SCRIPT = section<S>('vrrp_script', [
   }),
   acted('rise', 'vrrp_vscript_rise_handler', '1', '', (ctx, s, v) => { v.rise = ctx.int(s, 1, 1_000_000) ?? v.rise; }),
   acted('fall', 'vrrp_vscript_fall_handler', '1', '', (ctx, s, v) => { v.fall = ctx.int(s, 1, 1_000_000) ?? v.fall; }),
-  notImplemented('user', 'vrrp_vscript_user_handler', 'script_user', 'halo runs every script as root: only `user root` is honoured', {
-    apply: (ctx, s, v) => { v.user = ctx.str(s); },
-    uses: (s) => !(s.args[0]?.value === 'root' && (s.args[1] === undefined || s.args[1].value === 'root')),
+  acted('user', 'vrrp_vscript_user_handler', 'script_user', 'USER [GROUP]; a user that does not exist removes the script, as keepalived', (ctx, s, v) => {
+    const w = ctx.arg(s, 0, 'a user name');
+    if (!w) return;
+    v.user = w.value;
+    const runAs = resolveRunAs(w.value, s.args[1]?.value ?? null, ctx.options.accounts);
+    if (runAs === null) {
+      ctx.warn(w, `Unable to set uid/gid for script ${v.script.join(' ')}`);
+      v.userFailed = true;
+    } else {
+      v.runAs = runAs.uid === 0 && runAs.gid === 0 ? null : runAs;
+      v.ownUser = true;
+      v.userFailed = false;
+    }
   }),
   acted('init_fail', 'vrrp_vscript_init_fail_handler', 'off', '', (_c, _s, v) => { v.initState = 'down'; }),
 ]);

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Runs inside the VM (deploy/vm/vmrun.sh, cwd = the repository): start → first VRRP state of
+# Debian's keepalived 2.2.7 and of `halo run` on the thesis master's config (deploy/examples),
+# alternately, ROUNDS times each, in one namespace with eth0/eth1; then one more halo run traced
+# by trace.js for the per-step breakdown (report.js; the tracer's own cost is in that run only).
+# The first run of each is cold (the host's files not yet in the VM's page cache).
+# With BASE (another checkout with its dist built, e.g. the commit before a change), each round
+# also runs that checkout's `halo run`, interleaved with the others: a before/after in one VM.
+# usage (host): deploy/vm/vmrun.sh -m 1024 -s 1 -t 900 test/bench/startup/in-vm.sh [ROUNDS [BASE]]
+set -u
+ROUNDS=${1:-3}
+BASE=${2:-}
+HERE=$PWD/test/bench/startup   # vmrun.sh runs a copy of this script, from the repository
+CONF=deploy/examples/master.conf
+W=$(mktemp -d /tmp/hstart.XXXXXX)
+modprobe ip_vs
+echo "in VM: kernel $(uname -r), $(nproc) vCPU, node $(node --version), uptime $(cut -d' ' -f1 /proc/uptime) s"
+ip netns add hstart-lb; ip netns add hstart-br
+ip -n hstart-lb link set lo up
+for i in 0 1; do
+  ip link add hstart-e$i netns hstart-br type veth peer name eth$i netns hstart-lb
+  ip -n hstart-br link set hstart-e$i up; ip -n hstart-lb link set eth$i up
+done
+ip -n hstart-lb addr add 192.168.1.101/24 dev eth0; ip -n hstart-lb addr add 10.0.100.1/24 dev eth1
+now() { date +%s%3N; }
+one() {  # $1 = keepalived|halo, $2 = run number, $3 = trace|base (halo only)
+  log=$W/$1-$2.log; : > "$log"
+  t0=$(now)
+  if [ "$1" = keepalived ]; then
+    ip netns exec hstart-lb keepalived -n -l -f $CONF -p $W/k.pid -r $W/v.pid -c $W/c.pid > "$log" 2>&1 &
+  elif [ "${3:-}" = trace ]; then
+    mkdir -p $W/trace-$2
+    HALO_TRACE_DIR=$W/trace-$2 NODE_OPTIONS="--require $HERE/trace.js" \
+      ip netns exec hstart-lb node dist/cli/main.js run -f $CONF --pid-file $W/h.pid --control-socket $W/h.sock > "$log" 2>&1 &
+  elif [ "${3:-}" = base ]; then
+    ip netns exec hstart-lb node "$BASE/dist/cli/main.js" run -f $CONF --pid-file $W/h.pid --control-socket $W/h.sock > "$log" 2>&1 &
+  else
+    ip netns exec hstart-lb node dist/cli/main.js run -f $CONF --pid-file $W/h.pid --control-socket $W/h.sock > "$log" 2>&1 &
+  fi
+  p=$!
+  until grep -q 'Entering [A-Z]* STATE' "$log"; do
+    [ $(($(now) - t0)) -gt 90000 ] && { echo "$1 run $2: no VRRP state within 90 s; its log:"; tail "$log"; break; }
+    sleep 0.02
+  done
+  t1=$(now)
+  echo "$1${3:+ ($3)} run $2: start -> first VRRP state $((t1 - t0)) ms ($(grep -m1 -o 'Entering [A-Z]* STATE' "$log"))"
+  [ "${3:-}" = trace ] && echo "$t0" > $W/trace-$2/launched
+  # stop: the whole tree (ip netns exec execs, so $p is the daemon)
+  kill -TERM $p; n=0
+  while kill -0 $p 2>/dev/null && [ $n -lt 500 ]; do sleep 0.02; n=$((n+1)); done
+  kill -KILL $p 2>/dev/null; wait $p 2>/dev/null
+  ip netns exec hstart-lb ipvsadm -C
+  for a in 192.168.1.200 192.168.1.202; do ip -n hstart-lb addr del $a/32 dev eth0 2>/dev/null; done
+  ip -n hstart-lb addr del 10.0.100.200/32 dev eth1 2>/dev/null
+}
+i=1
+while [ $i -le "$ROUNDS" ]; do
+  one halo $i; [ -n "$BASE" ] && one halo $i base; one keepalived $i; i=$((i+1))
+done
+one halo $i trace
+node "$HERE/report.js" "$W"

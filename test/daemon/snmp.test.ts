@@ -1,0 +1,237 @@
+/**
+ * VRRPv3-MIB rows (keepalived 2.2.7's choices) and the AgentX PDU handling, without snmpd:
+ * requests built byte by byte as RFC 2741 §6 lays them out, in both byte orders.
+ */
+import { AgentxSubagent, answer, decodePdu, parseSnmpSocket, pduLength, PduType } from '../../src/daemon/snmp/agentx';
+import { snmpPlan } from '../../src/daemon/snmp/plan';
+import { compareOids, getNext, SnmpType, Vrrpv3Instance, vrrpv3Varbinds } from '../../src/daemon/snmp/vrrpv3-mib';
+import { defaultGlobalDefs } from '../../src/config/build-global';
+import { createServer, Server } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MIB = '1.3.6.1.2.1.207';
+
+function inst(o: Partial<Vrrpv3Instance> = {}): Vrrpv3Instance {
+  return {
+    ifIndex: 3, vrid: 51, state: 'MASTER', primaryAddress: '192.168.77.11', lastMasterAddress: null, mac: '1e:b3:5b:23:ec:be',
+    basePriority: 150, vips: ['192.168.77.200', '192.168.77.201'], advertIntMs: 1000, preempt: true, accept: true,
+    startedAtMs: 0, becameMaster: 1, masterReason: 'masterNoResponse', advertsReceived: 0, priorityZeroReceived: 0,
+    priorityZeroSent: 0, drops: {}, ...o,
+  };
+}
+
+const find = (vbs: ReturnType<typeof vrrpv3Varbinds>, oid: string) => vbs.find((v) => v.oid.join('.') === oid);
+
+describe('VRRPv3-MIB rows', () => {
+  it('one operations row per instance with a VIP, indexed ifIndex.vrid.1, sorted, with keepalived values', () => {
+    const vbs = vrrpv3Varbinds([inst({ vrid: 52, state: 'BACKUP', lastMasterAddress: '192.168.77.12', preempt: false, advertIntMs: 500, vips: ['192.168.77.210'] }), inst(), inst({ vrid: 60, vips: [] })], 4409_0);
+    for (let i = 1; i < vbs.length; i++) expect(compareOids(vbs[i - 1].oid, vbs[i].oid)).toBeLessThan(0);
+    expect(vbs.filter((v) => v.oid.join('.').startsWith(`${MIB}.1.1.1.1.6.`)).map((v) => v.oid.slice(-3).join('.'))).toEqual(['3.51.1', '3.52.1']);
+    expect(find(vbs, `${MIB}.1.1.1.1.3.3.51.1`)).toEqual({ oid: expect.any(Array), type: SnmpType.OctetString, value: Buffer.from([192, 168, 77, 11]) });
+    expect(find(vbs, `${MIB}.1.1.1.1.3.3.52.1`)!.value).toEqual(Buffer.from([192, 168, 77, 12]));
+    expect(find(vbs, `${MIB}.1.1.1.1.5.3.51.1`)!.value).toEqual(Buffer.from([0x1e, 0xb3, 0x5b, 0x23, 0xec, 0xbe]));
+    expect(find(vbs, `${MIB}.1.1.1.1.6.3.52.1`)!.value).toBe(2);
+    expect(find(vbs, `${MIB}.1.1.1.1.7.3.51.1`)).toMatchObject({ type: SnmpType.Gauge32, value: 150 });
+    expect(find(vbs, `${MIB}.1.1.1.1.8.3.51.1`)!.value).toBe(2);
+    expect(find(vbs, `${MIB}.1.1.1.1.9.3.52.1`)!.value).toBe(50);
+    expect(find(vbs, `${MIB}.1.1.1.1.10.3.52.1`)!.value).toBe(2);
+    expect(find(vbs, `${MIB}.1.1.1.1.12.3.51.1`)).toMatchObject({ type: SnmpType.TimeTicks, value: 4409 });
+    expect(find(vbs, `${MIB}.1.1.2.1.2.3.51.1.192.168.77.201`)).toMatchObject({ type: SnmpType.Integer, value: 1 });
+    expect(find(vbs, `${MIB}.1.2.5.1.13.3.52.1`)).toMatchObject({ type: SnmpType.Gauge32, value: 500 });
+    expect(vbs.some((v) => v.oid.includes(60))).toBe(false);
+  });
+
+  it('MasterIpAddr is 0.0.0.0 before any master; UpTime is 0 outside BACKUP/MASTER', () => {
+    const vbs = vrrpv3Varbinds([inst({ state: 'FAULT', lastMasterAddress: null })], 5000);
+    expect(find(vbs, `${MIB}.1.1.1.1.3.3.51.1`)!.value).toEqual(Buffer.from([0, 0, 0, 0]));
+    expect(find(vbs, `${MIB}.1.1.1.1.6.3.51.1`)!.value).toBe(1);
+    expect(find(vbs, `${MIB}.1.1.1.1.12.3.51.1`)!.value).toBe(0);
+  });
+
+  it('counts halo drop reasons as keepalived counts its errors', () => {
+    const drops = { 'bad-checksum': 2, 'version-mismatch': 1, 'bad-version': 1, 'vrid-mismatch': 0, 'bad-ttl': 3, 'adver-int-mismatch': 4, 'bad-type': 5, 'addr-count-mismatch': 6, 'bad-length': 7 };
+    const vbs = vrrpv3Varbinds([inst({ drops, advertsReceived: 9, priorityZeroReceived: 1, priorityZeroSent: 2, masterReason: 'priority' })], 0);
+    const v = (s: string) => find(vbs, `${MIB}.${s}`)!.value;
+    expect(v('1.2.1.0')).toBe(2n);
+    expect(v('1.2.2.0')).toBe(2n);
+    expect(v('1.2.3.0')).toBe(0n);
+    expect(v('1.2.5.1.2.3.51.1')).toBe(1);
+    expect(v('1.2.5.1.3.3.51.1')).toBe(9n);
+    expect(v('1.2.5.1.4.3.51.1')).toBe(4n);
+    expect(v('1.2.5.1.5.3.51.1')).toBe(3n);
+    expect(v('1.2.5.1.6.3.51.1')).toBe(3); // checksumError
+    expect(v('1.2.5.1.7.3.51.1')).toBe(1n);
+    expect(v('1.2.5.1.8.3.51.1')).toBe(2n);
+    expect(v('1.2.5.1.9.3.51.1')).toBe(5n);
+    expect(v('1.2.5.1.10.3.51.1')).toBe(6n);
+    expect(v('1.2.5.1.11.3.51.1')).toBe(7n);
+  });
+
+  it('getNext honours include and the end of the search range', () => {
+    const vbs = vrrpv3Varbinds([inst()], 0);
+    const first = vbs[0].oid;
+    expect(getNext(vbs, [1, 3, 6, 1, 2, 1, 207], false, null)!.oid).toEqual(first);
+    expect(getNext(vbs, first, true, null)!.oid).toEqual(first);
+    expect(getNext(vbs, first, false, null)!.oid).toEqual(vbs[1].oid);
+    expect(getNext(vbs, first, false, vbs[1].oid)).toBeNull();
+    expect(getNext(vbs, vbs[vbs.length - 1].oid, false, null)).toBeNull();
+  });
+});
+
+/** A request PDU as RFC 2741 §6.1/§5.2 lays it out. */
+function request(type: PduType, ranges: Array<{ start: number[]; include?: boolean; end?: number[] }>, o: { be?: boolean; bulk?: [number, number] } = {}): Buffer {
+  const be = o.be ?? true;
+  const parts: Buffer[] = [];
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    if (be) b.writeUInt32BE(n);
+    else b.writeUInt32LE(n);
+    return b;
+  };
+  const oid = (ids: number[], include = false) => {
+    const prefixed = ids.length >= 5 && ids.slice(0, 4).join('.') === '1.3.6.1';
+    const rest = prefixed ? ids.slice(5) : ids;
+    return Buffer.concat([Buffer.from([rest.length, prefixed ? ids[4] : 0, include ? 1 : 0, 0]), ...rest.map(u32)]);
+  };
+  if (o.bulk) {
+    const b = Buffer.alloc(4);
+    if (be) {
+      b.writeUInt16BE(o.bulk[0]);
+      b.writeUInt16BE(o.bulk[1], 2);
+    } else {
+      b.writeUInt16LE(o.bulk[0]);
+      b.writeUInt16LE(o.bulk[1], 2);
+    }
+    parts.push(b);
+  }
+  for (const r of ranges) parts.push(oid(r.start, r.include), oid(r.end ?? []));
+  const payload = Buffer.concat(parts);
+  const header = Buffer.concat([Buffer.from([1, type, be ? 0x10 : 0, 0]), u32(7), u32(8), u32(9), u32(payload.length)]);
+  return Buffer.concat([header, payload]);
+}
+
+describe('AgentX PDUs', () => {
+  const vbs = vrrpv3Varbinds([inst(), inst({ vrid: 52 })], 0);
+  const root = [1, 3, 6, 1, 2, 1, 207];
+
+  it('decodes GetNext in network and in host byte order alike', () => {
+    for (const be of [true, false]) {
+      const d = decodePdu(request(PduType.GetNext, [{ start: root, end: [1, 3, 6, 1, 2, 1, 208] }], { be }));
+      expect(d).toMatchObject({ type: PduType.GetNext, sessionID: 7, transactionID: 8, packetID: 9 });
+      expect(d.ranges).toEqual([{ start: root, include: false, end: [1, 3, 6, 1, 2, 1, 208] }]);
+    }
+  });
+
+  it('frames PDUs split across reads and several in one read', () => {
+    const a = request(PduType.Get, [{ start: vbs[0].oid }]);
+    const b = request(PduType.GetNext, [{ start: root }], { be: false });
+    expect(pduLength(a.subarray(0, 19))).toBe(0);
+    expect(pduLength(a.subarray(0, a.length - 1))).toBe(0);
+    expect(pduLength(Buffer.concat([a, b]))).toBe(a.length);
+    expect(pduLength(b)).toBe(b.length);
+  });
+
+  it('answers Get, GetNext and GetBulk (non-repeaters, repetitions, end of view)', () => {
+    const get = answer(decodePdu(request(PduType.Get, [{ start: vbs[1].oid }, { start: [...root, 9] }])), vbs);
+    expect(get[0]).toEqual({ oid: vbs[1].oid.join('.'), type: vbs[1].type, value: vbs[1].value });
+    expect(get[1].type).toBe(128); // noSuchObject
+    const next = answer(decodePdu(request(PduType.GetNext, [{ start: root }, { start: vbs[vbs.length - 1].oid }])), vbs);
+    expect(next.map((v) => v.oid)).toEqual([vbs[0].oid.join('.'), vbs[vbs.length - 1].oid.join('.')]);
+    expect(next[1].type).toBe(130); // endOfMibView
+    const bulk = answer(decodePdu(request(PduType.GetBulk, [{ start: root }, { start: root }], { bulk: [1, 3] })), vbs);
+    expect(bulk.map((v) => v.oid)).toEqual([vbs[0], vbs[0], vbs[1], vbs[2]].map((v) => v.oid.join('.')));
+  });
+
+  it('parses keepalived snmp_socket addresses', () => {
+    expect(parseSnmpSocket('unix:/var/agentx/master')).toEqual({ path: '/var/agentx/master' });
+    expect(parseSnmpSocket('/run/agentx.sock')).toEqual({ path: '/run/agentx.sock' });
+    expect(parseSnmpSocket('tcp:127.0.0.1:705')).toEqual({ host: '127.0.0.1', port: 705 });
+    expect(parseSnmpSocket('localhost:705')).toEqual({ host: 'localhost', port: 705 });
+    expect(parseSnmpSocket('udp:127.0.0.1:705')).toBeNull();
+  });
+
+  it('reads keepalived SNMP switches; the MIBs halo does not serve are named at start-up', () => {
+    const g = defaultGlobalDefs();
+    expect(snmpPlan(g)).toEqual({ rfcv3: false, socket: 'unix:/var/agentx/master', warnings: [] });
+    g.enableSnmpRfcv3 = true;
+    g.snmpSocket = 'tcp:127.0.0.1:705';
+    g.other = { enable_snmp_checker: [] }; // kept there under --allow-unimplemented
+    const p = snmpPlan(g);
+    expect(p.rfcv3).toBe(true);
+    expect(p.socket).toBe('tcp:127.0.0.1:705');
+    expect(p.warnings).toEqual(['enable_snmp_checker: KEEPALIVED-MIB (checker part) is not implemented in halo; only VRRPv3-MIB (enable_snmp_rfcv3) is served']);
+  });
+});
+
+describe('AgentX session against a scripted master', () => {
+  let dir: string;
+  let server: Server;
+  afterEach(() => {
+    server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens, registers the subtree, answers a GetNext with binary octets, and closes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'halo-agentx-'));
+    const path = join(dir, 'master');
+    const seen: Buffer[] = [];
+    let conn!: import('node:net').Socket;
+    const response = (req: Buffer, sessionID: number) => {
+      const h = Buffer.alloc(28);
+      h.writeUInt8(1, 0);
+      h.writeUInt8(PduType.Response, 1);
+      h.writeUInt8(0x10, 2);
+      h.writeUInt32BE(sessionID, 4);
+      h.writeUInt32BE(req.readUInt32BE(8), 8);
+      h.writeUInt32BE(req.readUInt32BE(12), 12);
+      h.writeUInt32BE(8, 16);
+      return h;
+    };
+    const got = new Promise<Buffer>((resolve) => {
+      server = createServer((c) => {
+        conn = c;
+        let buf = Buffer.alloc(0);
+        c.on('data', (chunk) => {
+          buf = Buffer.concat([buf, chunk]);
+          let n: number;
+          while ((n = pduLength(buf)) > 0) {
+            const pdu = buf.subarray(0, n);
+            buf = buf.subarray(n);
+            seen.push(pdu);
+            if (pdu[1] === PduType.Open) c.write(response(pdu, 42));
+            else if (pdu[1] === PduType.Register) {
+              c.write(response(pdu, 42));
+              // one GetNext split over two writes
+              const req = request(PduType.GetNext, [{ start: [1, 3, 6, 1, 2, 1, 207] }]);
+              c.write(req.subarray(0, 10));
+              setTimeout(() => c.write(req.subarray(10)), 20);
+            } else if (pdu[1] === PduType.Response) resolve(pdu);
+          }
+        });
+      }).listen(path);
+    });
+    const logs: string[] = [];
+    const agent = new AgentxSubagent(
+      { socket: `unix:${path}`, subtree: [1, 3, 6, 1, 2, 1, 207], description: 'test', varbinds: () => vrrpv3Varbinds([inst()], 0), log: { info: (m) => logs.push(m), warning: (m) => logs.push(m) } },
+      { path },
+    );
+    agent.start();
+    await agent.registeredOnce();
+    const resp = await got;
+    expect(logs).toContain('AgentX subagent connected');
+    expect(seen[0][1]).toBe(PduType.Open);
+    expect(seen[1][1]).toBe(PduType.Register);
+    expect(seen[1].readUInt32BE(4)).toBe(42);
+    // Register: timeout, priority 127, range 0, reserved, then OID 1.3.6.1.(2).1.207: 2 sub-ids after prefix 2
+    expect([...seen[1].subarray(20, 28)]).toEqual([0, 127, 0, 0, 2, 2, 0, 0]);
+    // Response: sysUpTime, error 0, index 0, one varbind: OctetString (4) with the 4 address bytes
+    expect(resp.readUInt16BE(24)).toBe(0);
+    expect(resp.readUInt16BE(28)).toBe(SnmpType.OctetString);
+    const tail = resp.subarray(resp.length - 8);
+    expect([...tail]).toEqual([0, 0, 0, 4, 192, 168, 77, 11]);
+    agent.stop();
+    conn.destroy();
+  });
+});
