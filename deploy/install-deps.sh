@@ -21,7 +21,9 @@ package_pkgs=(lintian)
 # prometheus) lints the metrics, the alerting rules and the dashboard's queries; snmpd and
 # snmpwalk (snmp) serve and read the VRRPv3-MIB halo and keepalived register over AgentX;
 # bash-completion runs the packaged completion in the package test.
-test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion)
+# exim4-daemon-light is the real SMTP server SMTP_CHECK is tested against (run by the test in a
+# namespace, never as a service).
+test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion exim4-daemon-light)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in
@@ -43,9 +45,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci when the lock file differs from the one the current node_modules came from.
+# npm ci when the lock file (or the native addon's sources, which npm ci builds) differs from
+# the one the current node_modules came from.
 stamp=node_modules/.halo-lock.sha256
-want=$(sha256sum package-lock.json package.json | sha256sum | cut -d' ' -f1)
+want=$(sha256sum package-lock.json package.json native/binding.gyp native/src/* | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f dist/cli/main.js ]; then
   echo "install-deps: npm ci"
   log=$(mktemp)

@@ -3,6 +3,7 @@
 
 #include "netlink_events.h"
 #include "packet.h"
+#include "sockopt.h"
 
 namespace {
 
@@ -11,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFrame", Napi::Function::New(env, SendFrame, "sendFrame"));
   exports.Set("closePacketSocket", Napi::Function::New(env, ClosePacketSocket, "closePacketSocket"));
   exports.Set("NetlinkEvents", NetlinkEvents::Define(env));
+  exports.Set("setCheckerSocketOptions", Napi::Function::New(env, SetCheckerSocketOptions, "setCheckerSocketOptions"));
   return exports;
 }
 

@@ -1,16 +1,23 @@
 /**
- * The TCP_CHECK engine: every distinct target on one CheckScheduler, each probe's result through
- * keepalived's retry rule, keepalived's log lines, and a change callback so the daemon re-derives
- * the desired IPVS table (src/ipvs/desired.ts) — `checkerUp` is the health view it reads.
+ * The health-check engine: every distinct target on one CheckScheduler, each probe's outcome
+ * through its kind's rule (rules.ts), keepalived's log lines, and a change callback so the
+ * daemon re-derives the desired IPVS table (src/ipvs/desired.ts) — `checkerUp` and
+ * `dynamicWeight` are the health view it reads.
+ *
+ * A probe that reports `stalled` (the process, not the server, was late past the timeout:
+ * src/check/deadline.ts) changes nothing: the line keepalived's scheduler logs is written and
+ * the target is probed again at once.
  */
-import type { TcpCheck } from '../config/model';
-import { initialCheckerState, onProbeResult } from './retry';
-import type { CheckerState, ProbeResult } from './retry';
+import type { RunCheck } from '../config/model';
+import { timerExpiredLine } from './deadline';
+import type { ProbeOutcome } from './probe';
+import type { Prober } from './prober';
+import type { CheckerState } from './retry';
+import { initialState, settle } from './rules';
 import { CheckScheduler, systemClock } from './scheduler';
 import type { Clock } from './scheduler';
 import { checkKey } from './targets';
 import type { CheckTarget } from './targets';
-import type { Prober } from './tcp-probe';
 
 export interface HealthCheckerOptions {
   targets: readonly CheckTarget[];
@@ -19,7 +26,7 @@ export interface HealthCheckerOptions {
   /** [0, 1): the warmup draw; injected so tests are deterministic. */
   random?: () => number;
   log: (line: string) => void;
-  /** A target's up/down state changed; every user of it (target.users) is affected. */
+  /** A target's up/down state (or misc_dynamic weight) changed; every user of it (target.users) is affected. */
   onChange?: (target: CheckTarget, up: boolean) => void;
   /**
    * Reload: checker states of the previous engine by target key (exportStates()). A target that
@@ -28,6 +35,8 @@ export interface HealthCheckerOptions {
   previous?: ReadonlyMap<string, CheckerState>;
   /** Every probe start, with the time it was due: the bench measures drift with it. */
   onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number) => void;
+  /** Every definite outcome (status and metrics). */
+  onOutcome?: (target: CheckTarget, outcome: ProbeOutcome, durationMs: number) => void;
 }
 
 export class HealthChecker {
@@ -37,11 +46,13 @@ export class HealthChecker {
   private readonly scheduler: CheckScheduler;
   private readonly clock: Clock;
   private running = false;
+  /** Probes that reported `stalled`, for tests and status. */
+  stalls = 0;
 
   constructor(private readonly opts: HealthCheckerOptions) {
     this.targets = opts.targets;
     this.clock = opts.clock ?? systemClock;
-    this.states = this.targets.map((t) => opts.previous?.get(t.key) ?? initialCheckerState(t));
+    this.states = this.targets.map((t) => opts.previous?.get(t.key) ?? initialState(t.check));
     this.targets.forEach((t, i) => this.index.set(t.key, i));
     this.scheduler = new CheckScheduler(this.clock, (id, at) => this.runCheck(id, at));
   }
@@ -51,18 +62,29 @@ export class HealthChecker {
     this.running = true;
     const now = this.clock.now();
     const random = this.opts.random ?? Math.random;
-    this.targets.forEach((t, i) => this.scheduler.at(now + Math.floor(random() * t.warmupMs), i));
+    this.targets.forEach((t, i) => this.scheduler.at(now + Math.floor(random() * t.check.warmupMs), i));
   }
 
   stop(): void {
     this.running = false;
     this.scheduler.stop();
+    this.opts.prober.close?.();
   }
 
   /** Health view for buildDesired(): a checker's state, or its start state if never seen. */
-  readonly checkerUp = (c: TcpCheck): boolean => {
+  readonly checkerUp = (c: RunCheck): boolean => {
     const i = this.index.get(checkKey(c));
     return i === undefined ? !c.alpha : this.states[i].isUp;
+  };
+
+  /** What a checker does to its real server's weight (misc_dynamic sets it, FILE_CHECK adds to it), or null. */
+  readonly checkerWeight = (c: RunCheck): { set: number } | { add: number } | null => {
+    const i = this.index.get(checkKey(c));
+    if (i === undefined) return null;
+    const s = this.states[i];
+    if (s.dynamicWeight !== undefined && s.dynamicWeight !== null) return { set: s.dynamicWeight };
+    if (s.fileOffset) return { add: s.fileOffset };
+    return null;
   };
 
   /** Every target's state by key, to hand to the next engine on reload. */
@@ -77,26 +99,35 @@ export class HealthChecker {
 
   private runCheck(i: number, scheduledAt: number): void {
     const t = this.targets[i];
-    this.opts.onProbeStart?.(t, scheduledAt, this.clock.now());
-    this.opts.prober.probe(t).then(
-      (r) => this.settle(i, r),
-      () => this.settle(i, 'failed'),
+    const startedAt = this.clock.now();
+    this.opts.onProbeStart?.(t, scheduledAt, startedAt);
+    let p: Promise<ProbeOutcome>;
+    try {
+      p = this.opts.prober.probe(t, this.states[i]);
+    } catch (e) {
+      p = Promise.resolve({ result: 'failed', reason: `checker error: ${(e as Error).message}` });
+    }
+    p.then(
+      (o) => this.settle(i, o, startedAt),
+      (e: Error) => this.settle(i, { result: 'failed', reason: `checker error: ${e.message}` }, startedAt),
     );
   }
 
-  private settle(i: number, result: ProbeResult): void {
+  private settle(i: number, o: ProbeOutcome, startedAt: number): void {
     if (!this.running) return;
     const t = this.targets[i];
-    const before = this.states[i];
-    if (result !== 'success' && before.isUp && t.logAllFailures) {
-      this.opts.log(`TCP connection to ${t.name} ${result === 'timeout' ? 'timeout' : 'failed'}.`);
+    const now = this.clock.now();
+    if (o.result === 'stalled') {
+      this.stalls++;
+      this.opts.log(timerExpiredLine(o.lateMs ?? 0));
+      this.scheduler.at(now, i);
+      return;
     }
-    const step = onProbeResult(before, result, t);
-    this.states[i] = step.state;
-    if (step.log === 'success') this.opts.log(`TCP connection to ${t.name} success.`);
-    else if (step.log === 'failed') this.opts.log(`TCP_CHECK on service ${t.name} failed.`);
-    else if (step.log === 'failed-after-retries') this.opts.log(`TCP_CHECK on service ${t.name} failed after ${t.retry} retries.`);
-    if (step.changed) this.opts.onChange?.(t, step.state.isUp);
-    this.scheduler.at(this.clock.now() + step.delayMs, i);
+    this.opts.onOutcome?.(t, o, now - startedAt);
+    const v = settle(t, this.states[i], o, startedAt, now);
+    this.states[i] = v.state;
+    for (const line of v.lines) this.opts.log(line);
+    if (v.changed || v.weightChanged) this.opts.onChange?.(t, v.state.isUp);
+    this.scheduler.at(v.nextAt, i);
   }
 }

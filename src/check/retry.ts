@@ -15,6 +15,12 @@ export interface RetryParams {
   delayLoopMs: number;
   delayBeforeRetryMs: number;
   alpha: boolean;
+  /**
+   * check_tcp.c tcp_epilog (2.2.7) keeps counting retries while the checker is down, so a down
+   * TCP_CHECK probes after delay_before_retry and delay_loop in turn; UDP_CHECK and PING_CHECK
+   * (udp_epilog, icmp_epilog) only retry while up. Default: the UDP/ICMP form.
+   */
+  retryWhileDown?: boolean;
 }
 
 export interface CheckerState {
@@ -24,9 +30,19 @@ export interface CheckerState {
   hasRun: boolean;
   /** checker->retry_it */
   retryIt: number;
+  /** HTTP_GET/SSL_GET: the url checked next and the failing one (http-retry.ts). */
+  urlIt?: number;
+  failedUrl?: number | null;
+  /** MISC_CHECK: last exit status and the misc_dynamic weight (misc-retry.ts). */
+  lastExitCode?: number;
+  dynamicWeight?: number | null;
+  /** FILE_CHECK: the file's last value and what it adds to the real server's weight (file-rule.ts). */
+  fileValue?: number;
+  fileOffset?: number;
 }
 
-export type ProbeResult = 'success' | 'failed' | 'timeout';
+export type { ProbeResult } from './probe';
+import type { ProbeResult } from './probe';
 
 export interface RetryStep {
   state: CheckerState;
@@ -47,7 +63,7 @@ export function onProbeResult(s: CheckerState, result: ProbeResult, p: RetryPara
   let delayMs = p.delayLoopMs;
   let { isUp, retryIt } = s;
   let log: RetryStep['log'] = null;
-  if (success || ((s.isUp || !s.hasRun) && s.retryIt >= p.retry)) {
+  if (success || ((p.retryWhileDown || s.isUp || !s.hasRun) && s.retryIt >= p.retry)) {
     retryIt = 0;
     if (success && (!s.isUp || !s.hasRun)) {
       log = 'success';
@@ -56,7 +72,7 @@ export function onProbeResult(s: CheckerState, result: ProbeResult, p: RetryPara
       log = p.retry > 0 && s.hasRun ? 'failed-after-retries' : 'failed';
       isUp = false;
     }
-  } else if (s.isUp) {
+  } else if (s.isUp || p.retryWhileDown) {
     delayMs = p.delayBeforeRetryMs;
     retryIt += 1;
   }

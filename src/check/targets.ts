@@ -1,55 +1,50 @@
 /**
  * One check per distinct target: virtual servers that share a real server (keepalived issues
  * #2358, #2111) share its probe, and the result fans out to every (virtual server, real server)
- * that uses it. Two TCP_CHECKs are the same target when everything that changes what is probed
- * or how its result is judged is equal.
+ * that uses it. Two checkers are the same target when everything that changes what is probed
+ * or how its result is judged is equal: the checker's whole settings, its source location
+ * aside.
  */
-import type { RealServer, TcpCheck, VirtualServer, VirtualServerGroup } from '../config/model';
-import { formatRealServer } from '../ipvs/desired-format';
-import type { RetryParams } from './retry';
-import type { ProbeTarget } from './tcp-probe';
+import type { RealServer, RunCheck, VirtualServer, VirtualServerGroup } from '../config/model';
+import { formatRealServer, formatVirtualServer } from '../ipvs/desired-format';
 
-export interface CheckTarget extends ProbeTarget, RetryParams {
+export interface CheckTarget {
   key: string;
-  warmupMs: number;
-  logAllFailures: boolean;
+  check: RunCheck;
   /** FMT_CHK of the first user: `[10.0.100.2]:tcp:80`. */
   name: string;
+  /** FMT_VS of the first user (MISC_CHECK's log line). */
+  vsName: string;
   users: { vs: VirtualServer; rs: RealServer }[];
 }
 
-export function checkKey(c: TcpCheck): string {
-  return JSON.stringify([
-    c.connectIp, c.connectPort, c.bindto, c.bindPort, c.bindIf, c.fwmark, c.connectTimeoutMs,
-    c.retry, c.delayBeforeRetryMs, c.delayLoopMs, c.alpha, c.logAllFailures,
-  ]);
+/** The checker kinds halo runs; the others do not vote on a real server's health. */
+export const RUN_KINDS = new Set<string>(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'SMTP_CHECK', 'FILE_CHECK']);
+
+export function isRunCheck(c: { kind: string }): c is RunCheck {
+  return RUN_KINDS.has(c.kind);
 }
 
-export function collectTargets(virtualServers: readonly VirtualServer[], groups: readonly VirtualServerGroup[]): CheckTarget[] {
+export function checkKey(c: RunCheck): string {
+  const { location: _location, ...rest } = c;
+  return JSON.stringify(rest);
+}
+
+export function collectTargets(
+  virtualServers: readonly VirtualServer[],
+  groups: readonly VirtualServerGroup[],
+  opts: { logAllFailures?: boolean } = {},
+): CheckTarget[] {
   const byKey = new Map<string, CheckTarget>();
   for (const vs of virtualServers) {
     for (const rs of vs.realServers) {
-      for (const c of rs.checkers) {
-        if (c.kind !== 'TCP_CHECK') continue;
-        const key = checkKey(c);
+      for (const c0 of rs.checkers) {
+        if (!isRunCheck(c0)) continue;
+        const c = opts.logAllFailures && !c0.logAllFailures ? { ...c0, logAllFailures: true } : c0;
+        const key = checkKey(c0);
         let t = byKey.get(key);
         if (!t) {
-          t = {
-            key,
-            connectIp: c.connectIp,
-            connectPort: c.connectPort,
-            bindto: c.bindto,
-            bindPort: c.bindPort,
-            connectTimeoutMs: c.connectTimeoutMs,
-            retry: c.retry,
-            delayLoopMs: c.delayLoopMs,
-            delayBeforeRetryMs: c.delayBeforeRetryMs,
-            alpha: c.alpha,
-            warmupMs: c.warmupMs,
-            logAllFailures: c.logAllFailures,
-            name: formatRealServer(rs, vs, groups),
-            users: [],
-          };
+          t = { key, check: c, name: formatRealServer(rs, vs, groups), vsName: formatVirtualServer(vs, groups), users: [] };
           byKey.set(key, t);
         }
         if (!t.users.some((u) => u.vs === vs && u.rs === rs)) t.users.push({ vs, rs });

@@ -1,40 +1,87 @@
 /**
  * The TCP_CHECK probe: a non-blocking connect to connect_ip:connect_port (optionally from
  * bindto:bind_port), bounded by connect_timeout. Connected = success, then the socket is
- * destroyed at once (keepalived closes the fd without sending data).
+ * destroyed at once (keepalived closes the fd without sending data). The timeout is a
+ * Deadline: a connect that completed while the process was stalled wins over the timer, and a
+ * stall longer than the timeout gives no verdict.
  */
 import * as net from 'node:net';
-import type { ProbeResult } from './retry';
+import { haloNative } from '../net/native';
+import { armDeadline } from './deadline';
+import type { ProbeOutcome } from './probe';
+
+export type { ProbeResult } from './probe';
 
 export interface ProbeTarget {
   connectIp: string;
   connectPort: number;
   bindto: string | null;
   bindPort: number | null;
+  bindIf?: string | null;
+  fwmark?: number | null;
   connectTimeoutMs: number;
 }
 
-export interface Prober {
-  probe(target: ProbeTarget): Promise<ProbeResult>;
+interface TcpHandle {
+  fd: number;
+  bind(address: string, port: number): number;
+  bind6(address: string, port: number, flags: number): number;
 }
 
-export const tcpProber: Prober = {
-  probe(t: ProbeTarget): Promise<ProbeResult> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const opts: net.NetConnectOpts = { host: t.connectIp, port: t.connectPort, timeout: t.connectTimeoutMs };
-      if (t.bindto !== null) opts.localAddress = t.bindto;
-      if (t.bindPort !== null) opts.localPort = t.bindPort;
-      const sock = net.connect(opts);
-      const done = (r: ProbeResult) => {
-        if (settled) return;
-        settled = true;
-        sock.destroy();
-        resolve(r);
-      };
-      sock.once('connect', () => done('success'));
-      sock.once('timeout', () => done('timeout'));
-      sock.once('error', () => done('failed'));
+/**
+ * A connecting TCP socket for a checker: Node's own connect, or — for bind_if / fwmark, which
+ * Node cannot set — a TCP handle bound first (bindto:bind_port or the wildcard), its options
+ * set on the descriptor (native addon), then connected by Node as usual. Throws on a bind or
+ * setsockopt error, naming it.
+ */
+export function checkerSocket(t: ProbeTarget): net.Socket {
+  if ((t.bindIf ?? null) === null && (t.fwmark ?? null) === null) return net.connect(connectOptions(t));
+  const v6 = t.connectIp.includes(':');
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const { TCP, constants } = (process as any).binding('tcp_wrap') as { TCP: new (type: number) => TcpHandle; constants: { SOCKET: number } };
+  const h = new TCP(constants.SOCKET);
+  const addr = t.bindto ?? (v6 ? '::' : '0.0.0.0');
+  const err = v6 ? h.bind6(addr, t.bindPort ?? 0, 0) : h.bind(addr, t.bindPort ?? 0);
+  if (err) throw new Error(`bind ${addr}:${t.bindPort ?? 0}: error ${err}`);
+  haloNative().setCheckerSocketOptions(h.fd, t.fwmark ?? null, t.bindIf ?? null);
+  // manualStart: reading starts once connected (an unconnected handle would report ENOTCONN).
+  const sock = new net.Socket({ handle: h, manualStart: true } as net.SocketConstructorOpts);
+  return sock.connect({ host: t.connectIp, port: t.connectPort });
+}
+
+/** Socket options for a checker's connection (bindto, bind_port). */
+export function connectOptions(t: ProbeTarget): net.NetConnectOpts {
+  const opts: net.NetConnectOpts = { host: t.connectIp, port: t.connectPort };
+  if (t.bindto !== null) opts.localAddress = t.bindto;
+  if (t.bindPort !== null) {
+    opts.localPort = t.bindPort;
+    if (t.bindto === null) opts.localAddress = t.connectIp.includes(':') ? '::' : '0.0.0.0';
+  }
+  return opts;
+}
+
+export function tcpProbe(t: ProbeTarget): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let sock: net.Socket;
+    try {
+      sock = checkerSocket(t);
+    } catch (e) {
+      resolve({ result: 'failed', reason: `TCP socket bind failed: ${(e as Error).message}` });
+      return;
+    }
+    const done = (r: ProbeOutcome) => {
+      if (settled) return;
+      settled = true;
+      deadline.cancel();
+      sock.destroy();
+      resolve(r);
+    };
+    const deadline = armDeadline(t.connectTimeoutMs, (e) => {
+      if (e.stalled) done({ result: 'stalled', lateMs: e.lateMs });
+      else done({ result: 'timeout', reason: 'Timeout connecting' });
     });
-  },
-};
+    sock.once('connect', () => done({ result: 'success' }));
+    sock.once('error', (err) => done({ result: 'failed', reason: `Error connecting (${(err as NodeJS.ErrnoException).code ?? err.message})` }));
+  });
+}

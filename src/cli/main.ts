@@ -15,6 +15,7 @@ const COMMANDS: Record<string, string> = {
   reload: 'reload the running daemon, or preview what a reload would do (halo reload --plan -f FILE)',
   cleanup: 'remove VIPs and IPVS services a config owns (halo cleanup -f FILE)',
   lab: 'build the thesis cluster in namespaces and run a failover drill',
+  genhash: "MD5 digest of a web page for HTTP_GET/SSL_GET, as keepalived's genhash (halo genhash -s IP -p PORT -u URL)",
 };
 
 export type CommandMain = (argv: string[]) => Promise<number>;

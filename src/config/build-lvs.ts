@@ -6,12 +6,12 @@ import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { REAL_SERVER, VIRTUAL_SERVER } from './keywords/lvs';
-import { TCP_CHECK } from './keywords/checkers';
+import { buildChecker, followsServerPort } from './build-checker';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY, noTiming, type CheckTiming,
 } from './lvs-values';
 import type {
-  GlobalDefs, LvsMethod, Protocol, RealServer, TcpCheck, UnsupportedCheck, VirtualServer,
+  GlobalDefs, LvsMethod, Protocol, RealServer, TrackFile, VirtualServer,
   VirtualServerGroup, VirtualServerGroupEntry, VirtualServerKey,
 } from './model';
 import type { Statement, Word } from './parse';
@@ -35,6 +35,8 @@ export interface VsDraft {
   sorryMethod: LvsMethod | null;
   sorryInhibit: boolean;
   sorry: { address: string; port: number } | null;
+  /** virtualhost: the Host of HTTP_GET/SSL_GET checks that name none. */
+  virtualhost: string | null;
 }
 
 /** A real_server block while it is read. */
@@ -44,13 +46,8 @@ export interface RealServerDraft {
   checkerStatements: Statement[];
   ownMethod: boolean;
   smtpAlert: boolean | null;
-}
-
-/** A TCP_CHECK block while it is read. */
-export interface TcpCheckDraft {
-  check: TcpCheck;
-  timing: CheckTiming;
-  ownPort: boolean;
+  /** virtualhost: the Host of this server's HTTP_GET/SSL_GET checks that name none. */
+  virtualhost: string | null;
 }
 
 export interface VirtualServerDraft {
@@ -58,7 +55,7 @@ export interface VirtualServerDraft {
   groupWord: Word | null;
 }
 
-export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDefs): VirtualServerDraft | null {
+export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDefs, trackFiles: readonly TrackFile[] = []): VirtualServerDraft | null {
   const block = ctx.needBlock(s);
   const first = ctx.arg(s, 0, 'IP PORT, fwmark N or group NAME');
   if (!first || !block) return null;
@@ -94,14 +91,14 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
   };
   const draft: VsDraft = {
     vs, port: vsPort, timing: noTiming(), rsStatements: [], protocolSet: false, schedSet: false, methodSet: false, rsWeight: 1,
-    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null,
+    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null, virtualhost: null,
   };
   applySection(ctx, block, VIRTUAL_SERVER, draft, `virtual_server ${s.args.map((w) => w.value).join(' ')}`);
   const { timing, rsStatements, protocolSet, schedSet, methodSet, rsWeight, hashFlags, sorryMethod, sorryInhibit, sorry } = draft;
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   for (const r of rsStatements) {
-    const rs = buildRealServer(ctx, r, vs, timing, vsPort, family, rsWeight, g);
+    const rs = buildRealServer(ctx, r, vs, draft, family, g, trackFiles);
     if (rs) vs.realServers.push(rs);
   }
   if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
@@ -164,7 +161,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
       ctx.diagnostics.push({ severity: 'warning', message: `WARNING - virtual server ${vsLabel(key, vs.protocol, true)} and real server ${rs.address}:${rs.port} ports don't match - resetting`, location: rs.location });
       rs.port = key.port;
     }
-    for (const c of rs.checkers) if (c.kind === 'TCP_CHECK' && !ownPort.has(c)) c.connectPort = rs.port;
+    for (const c of rs.checkers) if (followsServerPort(c)) c.connectPort = rs.port;
   }
   const weightSum = vs.realServers.reduce((n, r) => n + r.weight, 0);
   if (vs.quorum > weightSum) {
@@ -180,12 +177,11 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
 }
 
 /**
- * Real servers that name their own forwarding method, and TCP checks that name their own
- * port: inherited values are re-derived for the others after keepalived's corrections.
- * Identity marks only (WeakSet), so the model objects stay plain data.
+ * Real servers that name their own forwarding method: the inherited value is re-derived for
+ * the others after keepalived's corrections. Identity marks only (WeakSet), so the model
+ * objects stay plain data.
  */
 const ownMethod = new WeakSet<RealServer>();
-const ownPort = new WeakSet<TcpCheck>();
 
 function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean): string {
   if (key.kind === 'fwmark') return `FWM ${key.fwmark}`;
@@ -193,7 +189,10 @@ function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean
   return `[${key.address}]:${protocolSet ? protocol.toLowerCase() : 'none'}:${key.port}`;
 }
 
-function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsTiming: CheckTiming, vsPort: number, vsFamily: 4 | 6, defaultWeight: number, g: GlobalDefs): RealServer | null {
+function buildRealServer(
+  ctx: BuildContext, s: Statement, vs: VirtualServer, vsDraft: VsDraft, vsFamily: 4 | 6, g: GlobalDefs, trackFiles: readonly TrackFile[],
+): RealServer | null {
+  const { timing: vsTiming, port: vsPort, rsWeight: defaultWeight } = vsDraft;
   const addrWord = ctx.arg(s, 0, 'IP [PORT]');
   const block = s.block ?? [];
   if (!addrWord) return null;
@@ -207,7 +206,7 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     address: a.address, family: a.family, port, weight: defaultWeight, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
     uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
   };
-  const draft: RealServerDraft = { rs, timing: noTiming(), checkerStatements: [], ownMethod: false, smtpAlert: null };
+  const draft: RealServerDraft = { rs, timing: noTiming(), checkerStatements: [], ownMethod: false, smtpAlert: null, virtualhost: null };
   applySection(ctx, block, REAL_SERVER, draft, `real_server ${a.address}`);
   const { timing, checkerStatements } = draft;
   if (draft.ownMethod) ownMethod.add(rs);
@@ -218,44 +217,13 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServer, vsT
     warmupMs: timing.warmupMs ?? vsTiming.warmupMs,
     delayLoopMs: timing.delayLoopMs ?? vsTiming.delayLoopMs,
   };
-  for (const c of checkerStatements) {
-    const checker = c.keyword.value === 'TCP_CHECK' ? buildTcpCheck(ctx, c, rs, inherited, g) : buildUnsupportedCheck(ctx, c);
-    if (checker) rs.checkers.push(checker);
-  }
+  const parent = {
+    rs, timing: inherited, virtualhost: draft.virtualhost ?? vsDraft.virtualhost, vsDelayLoopMs: vsTiming.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
+    logAllFailures: g.checkerLogAllFailures, trackFiles,
+  };
+  for (const c of checkerStatements) rs.checkers.push(...buildChecker(ctx, c, parent));
   ctx.smtp.realServers.push({ word: s.keyword, own: draft.smtpAlert, checked: rs.checkers.length > 0 });
   return rs;
-}
-
-function buildTcpCheck(ctx: BuildContext, s: Statement, rs: RealServer, inherited: CheckTiming, g: GlobalDefs): TcpCheck | null {
-  const c: TcpCheck = {
-    kind: 'TCP_CHECK', connectIp: rs.address, connectPort: rs.port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
-    connectTimeoutMs: 0, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0, delayLoopMs: 0, alpha: rs.alpha,
-    logAllFailures: g.checkerLogAllFailures, location: ctx.loc(s.keyword),
-  };
-  const draft: TcpCheckDraft = { check: c, timing: noTiming(), ownPort: false };
-  applySection(ctx, s.block ?? [], TCP_CHECK, draft, 'TCP_CHECK');
-  const own = draft.timing;
-  if (draft.ownPort) ownPort.add(c);
-  if (c.connectPort === 0) ctx.error(s.keyword, `TCP_CHECK for ${rs.address}: no port to connect to (give connect_port)`);
-  c.connectTimeoutMs = own.connectTimeoutMs ?? inherited.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  c.retry = own.retry ?? inherited.retry ?? DEFAULT_RETRY;
-  c.delayBeforeRetryMs = own.delayBeforeRetryMs ?? inherited.delayBeforeRetryMs ?? DEFAULT_DELAY_BEFORE_RETRY_MS;
-  c.delayLoopMs = own.delayLoopMs ?? inherited.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
-  c.warmupMs = own.warmupMs ?? inherited.warmupMs ?? c.delayLoopMs;
-  return c;
-}
-
-function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedCheck {
-  const settings: Record<string, string[]> = {};
-  const collect = (stmts: Statement[], prefix: string): void => {
-    for (const b of stmts) {
-      const key = prefix + b.keyword.value;
-      settings[key] = [...(settings[key] ?? []), ...b.args.map((w) => w.value)];
-      if (b.block) collect(b.block, `${key}.`);
-    }
-  };
-  collect(s.block ?? [], '');
-  return { kind: s.keyword.value as UnsupportedCheck['kind'], settings, location: ctx.loc(s.keyword) };
 }
 
 export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): VirtualServerGroup | null {

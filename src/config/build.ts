@@ -9,7 +9,7 @@ import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build
 import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
-import type { Diagnostic, GlobalDefs, Model, SourceLocation, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
+import type { Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
 import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
@@ -22,8 +22,10 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const instanceDrafts: InstanceDraft[] = [];
   const vsDrafts: VirtualServerDraft[] = [];
   const groups: VirtualServerGroup[] = [];
+  const trackFiles: TrackFile[] = [];
+  const ssl: { config: SslConfig | null } = { config: null };
 
-  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups }, '');
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles }, '');
   const noScriptUser = resolveScriptUser(ctx, globalDefs);
   for (let i = scripts.length - 1; i >= 0; i--) {
     const v = scripts[i];
@@ -148,7 +150,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       scripts[0]?.location ??
       instances.find((i) => hasNotify(i.notify))?.location ??
       syncGroups.find((g) => hasNotify(g.notify))?.location ??
-      virtualServers.find((v) => v.quorumUp !== null || v.quorumDown !== null || v.realServers.some((r) => r.notifyUp !== null || r.notifyDown !== null))?.location;
+      virtualServers.find((v) => v.quorumUp !== null || v.quorumDown !== null || v.realServers.some((r) => r.notifyUp !== null || r.notifyDown !== null || r.checkers.some((c) => c.kind === 'MISC_CHECK')))?.location;
     if (first) {
       ctx.diagnostics.push({ severity: 'warning', message: 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.', location: first });
     }
@@ -163,6 +165,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       vrrpInstances: instances,
       virtualServerGroups: groups,
       virtualServers,
+      ssl: ssl.config,
+      trackFiles,
     },
     diagnostics: ctx.diagnostics,
   };

@@ -203,8 +203,23 @@ export type LvsMethod = 'NAT' | 'DR' | 'TUN';
 export type LvsScheduler =
   | 'rr' | 'wrr' | 'lc' | 'wlc' | 'lblc' | 'lblcr' | 'dh' | 'sh' | 'sed' | 'nq' | 'fo' | 'ovf' | 'mh' | 'twos';
 
-export interface TcpCheck {
-  kind: 'TCP_CHECK';
+/** What every checker has (check_api.c install_checker_common_keywords), resolved through
+ * checker ← real_server ← virtual_server ← the checker's own default. */
+export interface CheckCommon {
+  retry: number; // 1; MISC_CHECK 0; DNS_CHECK 3
+  /** 1000; HTTP_GET/SSL_GET 3000; DNS_CHECK delay_loop. */
+  delayBeforeRetryMs: number;
+  /** Upper bound of the random first-check delay; keepalived's default is delay_loop. */
+  warmupMs: number;
+  delayLoopMs: number; // 60000
+  alpha: boolean;
+  /** The checker's log_all_failures, or global_defs checker_log_all_failures. */
+  logAllFailures: boolean;
+  location: SourceLocation;
+}
+
+/** A checker's connection (conn_opts_t): where it connects and from where. */
+export interface ConnOpts {
   /** Resolved: defaults to the real server's address and port. */
   connectIp: string;
   connectPort: number;
@@ -212,16 +227,102 @@ export interface TcpCheck {
   bindPort: number | null;
   bindIf: string | null;
   fwmark: number | null;
-  /** Resolved through checker ← real_server ← virtual_server ← built-in. */
   connectTimeoutMs: number; // 5000
-  retry: number; // 1
-  delayBeforeRetryMs: number; // 1000
-  /** Upper bound of the random first-check delay; keepalived's default is delay_loop. */
-  warmupMs: number;
-  delayLoopMs: number; // 60000
-  alpha: boolean;
-  logAllFailures: boolean;
+}
+
+export interface TcpCheck extends CheckCommon, ConnOpts {
+  kind: 'TCP_CHECK';
+}
+
+export interface HttpUrl {
+  path: string;
+  /** MD5 of the body, 32 lowercase hex digits. */
+  digest: string | null;
+  /** Accepted status codes as inclusive ranges; default 200-299. */
+  statusCodes: [number, number][];
+  virtualhost: string | null;
+  regex: string | null;
+  regexNoMatch: boolean;
+  /** pcre2 option names as written (caseless, multiline, dotall, utf, ucp, ...). */
+  regexOptions: string[];
+  regexMinOffset: number;
+  /** One beyond the last offset a match may start at; 0 = no limit (keepalived's encoding). */
+  regexMaxOffset: number;
+}
+
+export interface HttpCheck extends CheckCommon, ConnOpts {
+  kind: 'HTTP_GET' | 'SSL_GET';
+  urls: HttpUrl[];
+  httpProtocol: '1.0' | '1.0C' | '1.1';
+  /** Checker-level virtualhost, else the real server's / virtual server's (already resolved). */
+  virtualhost: string | null;
+  enableSni: boolean;
+  fastRecovery: boolean;
+}
+
+export interface MiscCheck extends CheckCommon {
+  kind: 'MISC_CHECK';
+  /** argv as keepalived splits misc_path. */
+  path: string[];
+  /** 0 = the virtual server's delay_loop (keepalived). */
+  timeoutMs: number;
+  dynamic: boolean;
+  user: string | null;
+  group: string | null;
+}
+
+export interface DnsCheck extends CheckCommon, ConnOpts {
+  kind: 'DNS_CHECK';
+  /** Query type name (A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG, DNSKEY); SOA by default. */
+  type: string;
+  /** Query name; "" (the root) by default. */
+  name: string;
+}
+
+export interface UdpCheck extends CheckCommon, ConnOpts {
+  kind: 'UDP_CHECK';
+  /** Bytes to send as hex; null = keepalived's 32-byte filler ("keepalived check - …"). */
+  payload: string | null;
+  requireReply: boolean;
+  /** Expected leading reply bytes as hex, and the wildcard mask (X nibbles) as hex, if any. */
+  replyData: string | null;
+  replyMask: string | null;
+  minReplyLength: number; // 0
+  maxReplyLength: number; // 255
+}
+
+export interface PingCheck extends CheckCommon, ConnOpts {
+  kind: 'PING_CHECK';
+}
+
+export interface SmtpCheck extends CheckCommon, ConnOpts {
+  kind: 'SMTP_CHECK';
+  /** HELO argument; keepalived's default smtpchecker.keepalived.org. */
+  heloName: string;
+}
+
+/** Top-level `track_file NAME { file PATH  weight W [reverse]  init_file [V] [overwrite] }`. */
+export interface TrackFile {
+  name: string;
+  path: string;
+  weight: number; // 1
+  reverse: boolean;
+  /** init_file: create the file with this value when missing (overwrite: always). */
+  init: { value: number; overwrite: boolean } | null;
   location: SourceLocation;
+}
+
+/**
+ * FILE_CHECK { track_file NAME [weight W [reverse]] } (check_file.c): the file's number × weight
+ * (negated with reverse) moves the real server's weight; INT_MIN (weight 0: any non-zero value)
+ * is a fault. Not scheduled: the file is watched.
+ */
+export interface FileCheck extends CheckCommon {
+  kind: 'FILE_CHECK';
+  trackFile: string;
+  path: string;
+  weight: number;
+  reverse: boolean;
 }
 
 /**
@@ -229,15 +330,23 @@ export interface TcpCheck {
  * under --allow-unimplemented, where its real server stays down.
  */
 export interface UnsupportedCheck {
-  kind:
-    | 'HTTP_GET' | 'SSL_GET' | 'MISC_CHECK' | 'SMTP_CHECK' | 'DNS_CHECK' | 'UDP_CHECK'
-    | 'PING_CHECK' | 'FILE_CHECK' | 'BFD_CHECK';
+  kind: 'BFD_CHECK';
   /** The block's keywords, as written, so nothing is silently dropped. */
   settings: Record<string, string[]>;
   location: SourceLocation;
 }
 
-export type Checker = TcpCheck | UnsupportedCheck;
+/** The checkers halo runs. */
+export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck | SmtpCheck | FileCheck;
+export type Checker = RunCheck | UnsupportedCheck;
+
+/** Global `SSL { password ca certificate key }` for SSL_GET (check_parser.c). */
+export interface SslConfig {
+  password: string | null;
+  ca: string | null;
+  certificate: string | null;
+  key: string | null;
+}
 
 export interface RealServer {
   address: string;
@@ -310,6 +419,10 @@ export interface Model {
   vrrpInstances: VrrpInstance[];
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
+  /** The global SSL block; null = keepalived's auto-generated context (no client certificate, no verification). */
+  ssl: SslConfig | null;
+  /** Top-level track_file blocks (FILE_CHECK reads them). */
+  trackFiles: TrackFile[];
 }
 
 export interface Diagnostic {

@@ -4,14 +4,13 @@
  * open a section of their own (install_sublevel: the registry has a table for `section/keyword`)
  * and which read a value block (their handler calls alloc_value_block / read_value_block).
  */
-import { UNIMPLEMENTED_CHECKER_SECTIONS, TCP_CHECK } from './keywords/checkers';
+import { CHECKER_SECTIONS, TRACK_FILE, VRRP_TRACK_FILE } from './keywords/checkers';
 import { GLOBAL_DEFS } from './keywords/global';
 import { REAL_SERVER, VIRTUAL_SERVER } from './keywords/lvs';
 import { ROOT } from './keywords/root';
 import type { SectionTable } from './keywords/types';
 import {
-  AUTHENTICATION, BFD_INSTANCE, GARP_GROUP, TRACK_FILE, TRACK_GROUP, VRRP_INSTANCE, VRRP_SCRIPT, VRRP_SYNC_GROUP,
-  VRRP_TRACK_FILE, VRRP_TRACK_PROCESS,
+  AUTHENTICATION, BFD_INSTANCE, GARP_GROUP, TRACK_GROUP, VRRP_INSTANCE, VRRP_SCRIPT, VRRP_SYNC_GROUP, VRRP_TRACK_PROCESS,
 } from './keywords/vrrp';
 import type { KeywordKind, StructureSchema } from './structure';
 
@@ -29,8 +28,8 @@ const VALUE_BLOCKS: Record<string, string[]> = {
 };
 
 const TABLES: SectionTable<unknown>[] = [
-  ROOT, GLOBAL_DEFS, VRRP_INSTANCE, AUTHENTICATION, VRRP_SYNC_GROUP, VRRP_SCRIPT, VIRTUAL_SERVER, REAL_SERVER, TCP_CHECK,
-  ...UNIMPLEMENTED_CHECKER_SECTIONS, VRRP_TRACK_PROCESS, TRACK_FILE, VRRP_TRACK_FILE, GARP_GROUP, TRACK_GROUP, BFD_INSTANCE,
+  ROOT, GLOBAL_DEFS, VRRP_INSTANCE, AUTHENTICATION, VRRP_SYNC_GROUP, VRRP_SCRIPT, VIRTUAL_SERVER, REAL_SERVER,
+  ...CHECKER_SECTIONS, VRRP_TRACK_PROCESS, TRACK_FILE, VRRP_TRACK_FILE, GARP_GROUP, TRACK_GROUP, BFD_INSTANCE,
 ] as SectionTable<unknown>[];
 
 const byPath = new Map<string, SectionTable<unknown>>(TABLES.map((t) => [t === (ROOT as SectionTable<unknown>) ? '' : t.path, t]));

@@ -9,8 +9,16 @@ function vsName(v: VirtualServer): string {
 }
 
 function checkName(c: Checker): string {
-  if (c.kind !== 'TCP_CHECK') return `${c.kind} (not implemented in halo: the server stays down)`;
-  return `TCP_CHECK ${c.connectIp}:${c.connectPort} every ${c.delayLoopMs / 1000}s timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+  if (c.kind === 'BFD_CHECK') return `${c.kind} (not implemented in halo: the server stays down)`;
+  const every = `every ${c.delayLoopMs / 1000}s`;
+  switch (c.kind) {
+    case 'MISC_CHECK': return `MISC_CHECK ${c.path.join(' ')} ${every} timeout ${c.timeoutMs / 1000}s retry ${c.retry}${c.dynamic ? ' dynamic' : ''}`;
+    case 'FILE_CHECK': return `FILE_CHECK ${c.trackFile} (${c.path}) weight ${c.weight}${c.reverse ? ' reverse' : ''}`;
+    case 'HTTP_GET': case 'SSL_GET':
+      return `${c.kind} ${c.connectIp}:${c.connectPort} ${c.urls.map((u) => u.path).join(' ')} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+    case 'DNS_CHECK': return `DNS_CHECK ${c.connectIp}:${c.connectPort} ${c.type} ${c.name || '.'} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+    default: return `${c.kind} ${c.connectIp}${c.kind === 'PING_CHECK' ? '' : `:${c.connectPort}`} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+  }
 }
 
 export function summarize(m: Model): string {

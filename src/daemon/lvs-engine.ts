@@ -1,5 +1,6 @@
 /**
- * The LVS shell: TCP_CHECK results → desired IPVS table → minimal ops → kernel.
+ * The LVS shell: checker results (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK) → desired IPVS
+ * table → minimal ops → kernel.
  *
  * One HealthChecker (one timer heap for every distinct target) feeds one ReconcileLoop; a
  * checker's change pokes the loop, which re-derives the desired table and applies only the
@@ -7,12 +8,15 @@
  * (keepalived's migrate_checkers), and the loop applies only the changed services and
  * destinations. On stop, what halo owns leaves the kernel (lvs_flush_on_stop as keepalived).
  */
-import type { Model, TcpCheck } from '../config/model';
+import type { Model, RunCheck } from '../config/model';
 import { HealthChecker } from '../check/health-checker';
-import { collectTargets } from '../check/targets';
+import { checkProber } from '../check/prober';
+import type { Prober } from '../check/prober';
+import type { ProbeOutcome } from '../check/probe';
+import { checkKey, collectTargets, isRunCheck } from '../check/targets';
 import type { CheckTarget } from '../check/targets';
-import type { Prober, ProbeTarget } from '../check/tcp-probe';
-import type { ProbeResult } from '../check/retry';
+import { effectiveWeight } from '../ipvs/desired';
+import { formatRealServer } from '../ipvs/desired-format';
 import type { DesiredInput } from '../ipvs/desired';
 import { ReconcileLoop } from '../ipvs/reconcile-loop';
 import type { PassReport } from '../ipvs/reconcile-loop';
@@ -58,8 +62,8 @@ export function checkerChanges(before: readonly CheckTarget[], after: readonly C
   const b = new Set(before.map((t) => t.key));
   const a = new Set(after.map((t) => t.key));
   return {
-    started: after.filter((t) => !b.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
-    stopped: before.filter((t) => !a.has(t.key)).map((t) => `TCP_CHECK ${t.name}`),
+    started: after.filter((t) => !b.has(t.key)).map((t) => `${t.check.kind} ${t.name}`),
+    stopped: before.filter((t) => !a.has(t.key)).map((t) => `${t.check.kind} ${t.name}`),
   };
 }
 
@@ -76,7 +80,8 @@ function report(pass: PassReport, before: readonly CheckTarget[], after: readonl
 export interface LvsEngineDeps {
   /** The kernel's table (IpvsClient.open), opened when the engine starts. */
   openTable(): Promise<IpvsTable & { close?(): void }>;
-  prober: Prober;
+  /** Default: every checker kind's real probe (src/check/prober.ts) with the model's SSL block and script settings. */
+  prober?: Prober;
   log: Logger;
   notify: NotifyRunner;
   metrics?: Metrics | null;
@@ -84,7 +89,7 @@ export interface LvsEngineDeps {
 
 interface LastCheck {
   at: Date;
-  result: ProbeResult;
+  outcome: ProbeOutcome;
 }
 
 /** Kernel weights are looked up by service and destination, whichever side the key comes from. */
@@ -105,43 +110,61 @@ export class KernelLvsEngine implements LvsEngine {
     return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups };
   }
 
-  /** The prober, wrapped to remember each target's last result for `halo status` and metrics. */
-  private recordingProber(): Prober {
-    return {
-      probe: async (t: ProbeTarget) => {
-        const t0 = process.hrtime.bigint();
-        const result = await this.deps.prober.probe(t);
-        const key = `${t.connectIp}:${t.connectPort}`;
-        this.last.set(key, { at: new Date(), result });
-        this.deps.metrics?.checkLatency.observe({ target: key, result }, Number(process.hrtime.bigint() - t0) / 1e9);
-        return result;
-      },
-    };
+  private prober(m: Model): Prober {
+    return this.deps.prober ?? checkProber({
+      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser, trackFiles: m.trackFiles,
+    });
   }
 
-  private newChecker(targets: CheckTarget[], previous?: HealthChecker): HealthChecker {
+  private newChecker(m: Model, targets: CheckTarget[], previous?: HealthChecker): HealthChecker {
+    const weights = new Map<string, number | null>();
     return new HealthChecker({
       targets,
-      prober: this.recordingProber(),
+      prober: this.prober(m),
       log: (line) => this.deps.log.info(line),
-      onChange: () => void this.loop?.poke(),
+      onOutcome: (t, outcome, ms) => {
+        this.last.set(t.key, { at: new Date(), outcome });
+        const result = outcome.result === 'success' ? 'success' : outcome.result === 'timeout' ? 'timeout' : 'failed';
+        const c = t.check;
+        this.deps.metrics?.checkLatency.observe({ target: 'connectIp' in c ? `${c.connectIp}:${c.connectPort}` : t.name, result }, ms / 1000);
+      },
+      onChange: (t) => {
+        this.logWeightChanges(t, weights);
+        void this.loop?.poke();
+      },
       previous: previous?.exportStates(),
     });
+  }
+
+  /** update_svr_wgt's line when a misc_dynamic checker moved a real server's weight. */
+  private logWeightChanges(t: CheckTarget, seen: Map<string, number | null>): void {
+    const checker = this.checker;
+    if (!checker || !(t.check.kind === 'FILE_CHECK' || (t.check.kind === 'MISC_CHECK' && t.check.dynamic))) return;
+    for (const { vs, rs } of t.users) {
+      const key = `${t.key}>${vs.location.line}:${rs.address}:${rs.port}`;
+      const now = effectiveWeight(rs, checker.checkerWeight);
+      const before = seen.get(key) ?? rs.weight;
+      seen.set(key, now);
+      if (now === before) continue;
+      const alive = rs.checkers.every((c) => !isRunCheck(c) || checker.checkerUp(c));
+      this.deps.log.info(`Changing weight from ${before} to ${now} for ${alive ? '' : 'in'}active service ${formatRealServer(rs, vs, this.model.virtualServerGroups)} of VS ${t.vsName}`);
+    }
   }
 
   async start(): Promise<void> {
     const { log } = this.deps;
     for (const vs of this.model.virtualServers) {
       for (const rs of vs.realServers) {
-        for (const c of rs.checkers) if (c.kind !== 'TCP_CHECK') log.warning(`${c.kind} on ${rs.address}:${rs.port} is not implemented in halo; the server stays down`);
+        for (const c of rs.checkers) if (!isRunCheck(c)) log.warning(`${c.kind} on ${rs.address}:${rs.port} is not implemented in halo; the server stays down`);
       }
     }
     this.table = await this.deps.openTable();
-    this.checker = this.newChecker(collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
+    this.checker = this.newChecker(this.model, collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
     this.loop = new ReconcileLoop({
       table: this.table,
       input: this.input(this.model),
-      checkerUp: (c: TcpCheck) => this.checker!.checkerUp(c),
+      checkerUp: (c: RunCheck) => this.checker!.checkerUp(c),
+      checkerWeight: (c: RunCheck) => this.checker!.checkerWeight(c),
       lvsFlush: this.model.globalDefs.lvsFlush,
       log: (line) => log.info(line),
       notify: (argv) => this.deps.notify.run(argv),
@@ -176,7 +199,7 @@ export class KernelLvsEngine implements LvsEngine {
     const after = collectTargets(model.virtualServers, model.virtualServerGroups);
     previous.stop();
     this.model = model;
-    this.checker = this.newChecker(after, previous);
+    this.checker = this.newChecker(model, after, previous);
     this.checker.start();
     return report(await this.loop!.reload(this.input(model)), before, after);
   }
@@ -185,8 +208,8 @@ export class KernelLvsEngine implements LvsEngine {
     const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
     const after = collectTargets(model.virtualServers, model.virtualServerGroups);
     // the checkers reload() would build (migrated states), never started: only their health view is read
-    const next = this.newChecker(after, this.checker!);
-    return report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c)), before, after);
+    const next = this.newChecker(model, after, this.checker!);
+    return report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c), (c) => next.checkerWeight(c)), before, after);
   }
 
   async stop(): Promise<void> {
@@ -201,16 +224,16 @@ export class KernelLvsEngine implements LvsEngine {
         ? { af: vs.key.family, fwmark: vs.key.fwmark }
         : vs.key.kind === 'addr' ? { af: vs.key.family, protocol: PROTOCOL_NUMBER[vs.protocol], address: vs.key.address, port: vs.key.port } : null;
       const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
-        const checks = rs.checkers.filter((c): c is TcpCheck => c.kind === 'TCP_CHECK');
+        const checks = rs.checkers.filter(isRunCheck);
         const healthy = checks.length === rs.checkers.length && checks.every((c) => this.checker?.checkerUp(c) ?? !c.alpha);
-        const lc = checks.map((c) => this.last.get(`${c.connectIp}:${c.connectPort}`)).find((x) => x !== undefined);
+        const lc = checks.map((c) => this.last.get(checkKey(c))).find((x) => x !== undefined);
         return {
           address: rs.address,
           port: rs.port,
           healthy,
           kernelWeight: key ? this.kernelWeights.get(weightKey(key, rs.address, rs.port)) ?? null : null,
           configuredWeight: rs.weight,
-          lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.result === 'success', detail: lc.result === 'success' ? '' : lc.result } : null,
+          lastCheck: lc ? { at: lc.at.toISOString(), ok: lc.outcome.result === 'success', detail: lc.outcome.result === 'success' ? '' : lc.outcome.reason ?? lc.outcome.result } : null,
         };
       });
       const service = virtualServerId(vs, this.model.virtualServerGroups);

@@ -144,7 +144,7 @@ export class Metrics {
       },
     });
     this.checkLatency = new Histogram({
-      name: 'halo_check_duration_seconds', help: 'TCP_CHECK connect time, by target and result (success, failed, timeout)', registers: [r],
+      name: 'halo_check_duration_seconds', help: 'health check duration (every checker kind), by target and result (success, failed, timeout)', registers: [r],
       labelNames: ['target', 'result'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 3, 5],
     });
     this.ipvsOps = new Counter({ name: 'halo_ipvs_operations_total', help: 'IPVS netlink operations', registers: [r], labelNames: ['op'] });

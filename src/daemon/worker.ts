@@ -21,7 +21,6 @@ import type { RunOptions } from './options';
 import { Director } from './director';
 import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
-import { tcpProber } from '../check/tcp-probe';
 import type { WorkerMessage } from './supervisor';
 import { snmpPlan } from './snmp/plan';
 
@@ -60,7 +59,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   let metrics: Metrics | null = null;
   const director: Director = new Director(loaded.model, opts, {
     log,
-    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), prober: tcpProber, log, notify, metrics }),
+    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics }),
     addresses,
     links,
     garp,

@@ -16,8 +16,9 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import type {
-  LvsMethod, Protocol, RealServer, TcpCheck, VirtualServer, VirtualServerGroup,
+  LvsMethod, Protocol, RealServer, RunCheck, VirtualServer, VirtualServerGroup,
 } from '../config/model';
+import { isRunCheck } from '../check/targets';
 import {
   IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1,
   IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3,
@@ -62,9 +63,28 @@ export interface DesiredTable {
 }
 
 /** Whether a checker is up now; before its first result: `!check.alpha` (keepalived's start state). */
-export type CheckerUp = (check: TcpCheck, rs: RealServer, vs: VirtualServer) => boolean;
+export type CheckerUp = (check: RunCheck, rs: RealServer, vs: VirtualServer) => boolean;
 
 export const initialCheckerUp: CheckerUp = (check) => !check.alpha;
+
+/**
+ * What a checker does to its real server's weight (keepalived's cur_weight): misc_dynamic sets
+ * it (`set`: exit status − 2), FILE_CHECK adds to it (`add`: value × weight); null = nothing.
+ */
+export type CheckerWeight = (check: RunCheck) => { set: number } | { add: number } | null;
+
+/** keepalived's effective_weight through real_weight(): configured weight + every checker's cur_weight, clamped to 0..INT32_MAX. */
+export function effectiveWeight(rs: RealServer, checkerWeight: CheckerWeight | undefined): number {
+  if (!checkerWeight) return rs.weight;
+  let w = rs.weight;
+  for (const c of rs.checkers) {
+    if (!isRunCheck(c)) continue;
+    const d = checkerWeight(c);
+    if (d === null) continue;
+    w += 'set' in d ? d.set - rs.weight : d.add;
+  }
+  return Math.max(0, Math.min(w, 0x7fffffff));
+}
 
 export interface DesiredInput {
   virtualServers: readonly VirtualServer[];
@@ -90,26 +110,27 @@ function previousAlive(prev: VsPoolState | undefined, rs: RealServer, i: number)
 
 /**
  * A real server is alive when every checker it has is up. A checker halo does not implement
- * (accepted only under --allow-unimplemented) never reports up, so its server stays down
- * (out of the table, or weight 0 with inhibit_on_failure) rather than counting as healthy.
+ * (BFD_CHECK, accepted only under --allow-unimplemented) never reports up, so its server stays
+ * down (out of the table, or weight 0 with inhibit_on_failure) rather than counting as healthy.
  */
 export function realServerAlive(rs: RealServer, vs: VirtualServer, checkerUp: CheckerUp): boolean {
-  for (const c of rs.checkers) if (c.kind !== 'TCP_CHECK' || !checkerUp(c, rs, vs)) return false;
+  for (const c of rs.checkers) if (!isRunCheck(c) || !checkerUp(c, rs, vs)) return false;
   return true;
 }
 
-export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: PoolState | null): DesiredTable {
+export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: PoolState | null, checkerWeight?: CheckerWeight): DesiredTable {
   const groups = input.virtualServerGroups;
   const pools = new Map<string, VsPoolState>();
   const services: IpvsService[] = [];
   const events: PoolEvent[] = [];
   for (const vs of input.virtualServers) {
     const vsId = virtualServerId(vs, groups);
-    const pool = evaluatePool(vs, vsId, groups, checkerUp, prev?.pools.get(vsId), events);
+    const weights = vs.realServers.map((rs) => effectiveWeight(rs, checkerWeight));
+    const pool = evaluatePool(vs, vsId, groups, checkerUp, prev?.pools.get(vsId), events, weights);
     pools.set(vsId, pool.state);
     for (const svc of expandServices(vs, groups)) {
       const t = svc.template;
-      const dests = destinations(vs, pool.alive, pool.state.quorumUp, svc);
+      const dests = destinations(vs, pool.alive, pool.state.quorumUp, svc, weights);
       services.push({ key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests });
     }
   }
@@ -143,9 +164,10 @@ function evaluatePool(
   checkerUp: CheckerUp,
   prev: VsPoolState | undefined,
   events: PoolEvent[],
+  weights: readonly number[],
 ): PoolResult {
   const now = vs.realServers.map((rs) => realServerAlive(rs, vs, checkerUp));
-  const quorum = new QuorumTracker(vs, groups, events);
+  const quorum = new QuorumTracker(vs, groups, events, weights);
 
   if (prev === undefined) {
     // Start-up (init_service_vs): healthy servers join silently, then the quorum is judged once.
@@ -184,6 +206,7 @@ class QuorumTracker {
     private readonly vs: VirtualServer,
     private readonly groups: readonly VirtualServerGroup[],
     private readonly events: PoolEvent[],
+    private readonly weights: readonly number[],
   ) {}
 
   /** FMT_VS, formatted only when a line is logged (most evaluations log nothing). */
@@ -194,7 +217,7 @@ class QuorumTracker {
   update(alive: readonly boolean[], init: boolean): void {
     const { vs } = this;
     let weightSum = 0;
-    for (let i = 0; i < alive.length; i++) if (alive[i]) weightSum += vs.realServers[i].weight;
+    for (let i = 0; i < alive.length; i++) if (alive[i]) weightSum += this.weights[i];
     const threshold = vs.quorum + (this.up ? -1 : 1) * vs.hysteresis;
     const sorry = vs.sorryServer;
     if (!this.up && weightSum >= threshold) {
@@ -329,7 +352,7 @@ export function parseGranularity(text: string, af: 4 | 6): number {
  * inhibited servers at weight 0; the sorry server when the quorum is lost (weight 1), or at
  * weight 0 with sorry_server_inhibit otherwise.
  */
-function destinations(vs: VirtualServer, alive: readonly boolean[], quorumUp: boolean, svc: ExpandedService): IpvsDestination[] {
+function destinations(vs: VirtualServer, alive: readonly boolean[], quorumUp: boolean, svc: ExpandedService, weights: readonly number[]): IpvsDestination[] {
   const sorry = vs.sorryServer;
   const sorryActive = sorry !== null && !quorumUp;
   const out: IpvsDestination[] = [];
@@ -337,7 +360,7 @@ function destinations(vs: VirtualServer, alive: readonly boolean[], quorumUp: bo
   for (let i = 0; i < rss.length; i++) {
     const rs = rss[i];
     let weight: number;
-    if (alive[i] && !sorryActive) weight = rs.weight;
+    if (alive[i] && !sorryActive) weight = weights[i];
     else if (rs.inhibitOnFailure) weight = 0;
     else continue;
     out.push(dest(rs.address, rs.family, rs.port, rs.lvsMethod, svc, weight, rs.uthreshold, rs.lthreshold));

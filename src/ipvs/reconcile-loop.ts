@@ -17,7 +17,7 @@
  * failing, so the table converges without waiting for the next health change.
  */
 import { buildDesired, shutdownEvents } from './desired';
-import type { CheckerUp, DesiredInput, PoolEvent, PoolState } from './desired';
+import type { CheckerUp, CheckerWeight, DesiredInput, PoolEvent, PoolState } from './desired';
 import { diff, ownedAfter, teardown } from './reconcile';
 import type { Op } from './ops';
 import { serviceKeyString } from './types';
@@ -46,6 +46,8 @@ export interface ReconcileLoopOptions {
   table: IpvsTable;
   input: DesiredInput;
   checkerUp: CheckerUp;
+  /** misc_dynamic weights (keepalived's effective_weight), if any checker sets them. */
+  checkerWeight?: CheckerWeight;
   /** global_defs lvs_flush */
   lvsFlush: boolean;
   /** keepalived's lines (pool transitions) and kernel errors, one per call. */
@@ -143,8 +145,8 @@ export class ReconcileLoop {
    * diff on the same tracked table (read from the kernel only if the tracked copy was dropped).
    * `checkerUp` is the health the reload would see (the migrated checkers).
    */
-  async preview(input: DesiredInput, checkerUp: CheckerUp = this.opts.checkerUp): Promise<PassReport> {
-    const desired = buildDesired(input, checkerUp, this.state);
+  async preview(input: DesiredInput, checkerUp: CheckerUp = this.opts.checkerUp, checkerWeight: CheckerWeight | undefined = this.opts.checkerWeight): Promise<PassReport> {
+    const desired = buildDesired(input, checkerUp, this.state, checkerWeight);
     const actual = this.actual ? [...this.actual.values()] : await this.opts.table.listServices();
     const ops = diff(desired.services, actual, { owned: this.owned, lvsFlush: this.opts.lvsFlush });
     return { ops: ops.map((op) => ({ op })), events: desired.events };
@@ -196,7 +198,7 @@ export class ReconcileLoop {
 
   private async pass(): Promise<boolean> {
     const input = this.input;
-    const desired = buildDesired(input, this.opts.checkerUp, this.state);
+    const desired = buildDesired(input, this.opts.checkerUp, this.state, this.opts.checkerWeight);
     this.state = desired.state;
     this.emit(desired.events);
     this.actual ??= indexTable(await this.opts.table.listServices());

@@ -32,6 +32,11 @@ export interface HaloNative {
     rcvbuf: number,
     onData: (datagram: Buffer | null, error?: Error & { code?: string }) => void,
   ) => { close(): void };
+  /**
+   * A checker socket's SO_MARK (fwmark) and SO_BINDTODEVICE (bind_if), each when not null, on
+   * a descriptor Node owns, before it connects.
+   */
+  setCheckerSocketOptions(fd: number, fwmark: number | null, ifname: string | null): void;
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -1,7 +1,9 @@
 import { HealthChecker } from '../../src/check/health-checker';
 import { collectTargets } from '../../src/check/targets';
-import type { ProbeResult } from '../../src/check/retry';
-import type { ProbeTarget, Prober } from '../../src/check/tcp-probe';
+import type { ProbeOutcome } from '../../src/check/probe';
+import type { Prober } from '../../src/check/prober';
+import type { CheckTarget } from '../../src/check/targets';
+import type { TcpCheck } from '../../src/config/model';
 import { buildDesired } from '../../src/ipvs/desired';
 import type { PoolState } from '../../src/ipvs/desired';
 import { FakeClock } from './fake-clock';
@@ -12,10 +14,11 @@ class TableProber implements Prober {
   down = new Set<string>();
   probes: { target: string; at: number }[] = [];
   constructor(private readonly clock: FakeClock) {}
-  probe(t: ProbeTarget): Promise<ProbeResult> {
-    const name = `${t.connectIp}:${t.connectPort}`;
+  probe(t: CheckTarget): Promise<ProbeOutcome> {
+    const c = t.check as TcpCheck;
+    const name = `${c.connectIp}:${c.connectPort}`;
     this.probes.push({ target: name, at: this.clock.now() });
-    return Promise.resolve(this.down.has(name) ? 'failed' : 'success');
+    return Promise.resolve({ result: this.down.has(name) ? 'failed' : 'success' });
   }
 }
 

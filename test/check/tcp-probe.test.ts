@@ -6,7 +6,8 @@
 import * as net from 'node:net';
 import { HealthChecker } from '../../src/check/health-checker';
 import { collectTargets } from '../../src/check/targets';
-import { tcpProber } from '../../src/check/tcp-probe';
+import { tcpProbe } from '../../src/check/tcp-probe';
+import type { TcpCheck } from '../../src/config/model';
 import { realServer, tcpCheck, virtualServer } from './model-fixtures';
 
 function listen(port = 0): Promise<net.Server> {
@@ -40,9 +41,9 @@ describe('tcpProber on loopback', () => {
     const closed = portOf(b);
     await close(b);
     const t = { connectIp: '127.0.0.1', bindto: null, bindPort: null, connectTimeoutMs: 1000 };
-    expect(await tcpProber.probe({ ...t, connectPort: portOf(a) })).toBe('success');
-    expect(await tcpProber.probe({ ...t, connectPort: closed })).toBe('failed');
-    expect(await tcpProber.probe({ ...t, connectPort: portOf(a), bindto: '127.0.0.1' })).toBe('success');
+    expect((await tcpProbe({ ...t, connectPort: portOf(a) })).result).toBe('success');
+    expect(await tcpProbe({ ...t, connectPort: closed })).toEqual({ result: 'failed', reason: 'Error connecting (ECONNREFUSED)' });
+    expect((await tcpProbe({ ...t, connectPort: portOf(a), bindto: '127.0.0.1' })).result).toBe('success');
   });
 
   test('a closed listener goes down after retry+1 failures and comes back up when reopened', async () => {
@@ -65,8 +66,9 @@ describe('tcpProber on loopback', () => {
       targets: collectTargets([vs], []),
       prober: {
         probe: async (t) => {
-          const r = await tcpProber.probe(t);
-          if (t.connectPort === flapPort) flapResults.push(r);
+          const c = t.check as TcpCheck;
+          const r = await tcpProbe(c);
+          if (c.connectPort === flapPort) flapResults.push(r.result);
           return r;
         },
       },

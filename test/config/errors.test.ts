@@ -97,7 +97,12 @@ describe('errors and warnings name their place', () => {
     ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: warning: connect_port port: '0x50' is not an integer - ignoring"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: warning: connect_timeout: '-1' is not a number of seconds - ignoring"],
-    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n  }\n }\n}', "3:2: error: 'HTTP_GET' (real_server 10.0.1.1: HTTP health check) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', "3:2: error: 'BFD_CHECK' (real_server 10.0.1.1: BFD session as health state) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['real_server 10.0.1.1 53 {\n DNS_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: 'bind_if' (DNS_CHECK: SO_BINDTODEVICE on UDP/ICMP checker sockets) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
+    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   digest 12ab\n  }\n }\n}', "6:11: error: digest '12ab' character length should be 32 rather than 4"],
+    ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  http_protocol 2.0\n  url {\n   path /\n  }\n }\n}', '4:17: error: Invalid http_protocol version 2.0'],
+    ['real_server 10.0.1.1 80 {\n MISC_CHECK {\n  misc_timeout 3\n }\n}', '3:2: warning: No script path has been specified for MISC_CHECKER - skipping'],
     ['bogus 1', "2:2: warning: unknown keyword 'bogus' in virtual_server 10.0.0.1 80"],
   ])('virtual_server: %s', (line, expected) => {
     const rest = ' protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.9.9.9 80 {\n }\n';
@@ -142,12 +147,20 @@ describe('errors and warnings name their place', () => {
   });
 
   it('unimplemented checkers are refused; with allowUnimplemented they keep their settings in the model', () => {
-    const text = 'virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  HTTP_GET {\n   url {\n    path /health\n    status_code 200\n   }\n   connect_timeout 3\n  }\n }\n}\n';
+    const text = 'virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  BFD_CHECK {\n   name bfd1\n   weight 3\n  }\n }\n}\n';
     expect(load(text).model).toBeNull();
     const r = load(text, false, true);
     expect(r.model?.virtualServers[0].realServers[0].checkers).toEqual([
-      { kind: 'HTTP_GET', settings: { url: [], 'url.path': ['/health'], 'url.status_code': ['200'], connect_timeout: ['3'] }, location: expect.any(Object) },
+      { kind: 'BFD_CHECK', settings: { name: ['bfd1'], weight: ['3'] }, location: expect.any(Object) },
     ]);
+  });
+
+  it('SMTP_CHECK: the 2.2.7 form and the deprecated host blocks, one checker per host', () => {
+    const r = load('virtual_server 10.0.0.1 25 {\n protocol TCP\n real_server 10.0.1.1 25 {\n  SMTP_CHECK {\n   helo_name lb.example\n   retry 2\n'
+      + '   host {\n    connect_ip 10.0.1.7\n    connect_port 2525\n   }\n   host {\n    connect_timeout 9\n   }\n  }\n  SMTP_CHECK {\n   connect_port 587\n  }\n }\n}\n');
+    const cs = r.model!.virtualServers[0].realServers[0].checkers.map((c) => c.kind === 'SMTP_CHECK' && [c.connectIp, c.connectPort, c.heloName, c.retry, c.connectTimeoutMs]);
+    expect(cs).toEqual([['10.0.1.7', 2525, 'lb.example', 2, 5000], ['10.0.1.1', 25, 'lb.example', 2, 9000], ['10.0.1.1', 587, 'smtpchecker.keepalived.org', 1, 5000]]);
+    expect(r.diagnostics.map((d) => d.message)).toContain('The SMTP_CHECK host block is deprecated. Please define additional checkers.');
   });
 
   it('unknown top-level and global_defs keywords are warnings; --strict makes them errors', () => {

@@ -28,7 +28,7 @@ async function statusOf(m: Model): Promise<StatusSnapshot['virtualServers']> {
       listServices: async () => structuredClone([...table.values()]),
       apply: async (ops: Op[]) => ops.map((op) => (applyToTable(table, op), { op })),
     }),
-    prober: { probe: async () => 'failed' as const },
+    prober: { probe: async () => ({ result: 'failed' as const }) },
     log,
     notify: new NotifyRunner({ enableScriptSecurity: false, log }),
   });
@@ -74,7 +74,7 @@ describe('LVS engine reload plan', () => {
         listServices: async () => structuredClone([...table.values()]),
         apply: async (ops: Op[]) => (applied.push(ops), ops.map((op) => (applyToTable(table, op), { op }))),
       }),
-      prober: { probe: async () => 'success' as const },
+      prober: { probe: async () => ({ result: 'success' as const }) },
       log,
       notify: new NotifyRunner({ enableScriptSecurity: false, log }),
     });

@@ -21,7 +21,7 @@ import { Metrics, parseListen, serveMetrics } from '../../src/daemon/metrics';
 import { NotifyRunner } from '../../src/daemon/notify';
 import { parseRunArgs } from '../../src/daemon/options';
 import type { RunOptions } from '../../src/daemon/options';
-import { tcpProber } from '../../src/check/tcp-probe';
+import { checkProber } from '../../src/check/prober';
 import type { Op } from '../../src/ipvs/ops';
 import type { IpvsService } from '../../src/ipvs/types';
 import { serviceKeyString } from '../../src/ipvs/types';
@@ -151,7 +151,7 @@ describe('metrics through the real wiring (Director + LVS engine + Metrics over 
     let metrics: Metrics | null = null;
     const deps: DirectorDeps = {
       log,
-      lvs: (m: Model) => new KernelLvsEngine(m, { openTable: async () => table, prober: tcpProber, log, notify, metrics }),
+      lvs: (m: Model) => new KernelLvsEngine(m, { openTable: async () => table, prober: checkProber(), log, notify, metrics }),
       notify,
     } as unknown as DirectorDeps; // -C: the VRRP engine's privileged edges are never opened
     director = new Director(model, opts, deps);

@@ -10,7 +10,10 @@ import { group, realServer, tcpCheck, virtualServer } from '../check/model-fixtu
 /** Checkers of the listed `ip:port` targets are down; every other checker has its start state. */
 function down(...targets: string[]): CheckerUp {
   const set = new Set(targets);
-  return (c, rs, vs) => (set.has(`${c.connectIp}:${c.connectPort}`) ? false : set.has(`up ${c.connectIp}:${c.connectPort}`) ? true : initialCheckerUp(c, rs, vs));
+  return (c, rs, vs) => {
+    const t = 'connectIp' in c ? `${c.connectIp}:${c.connectPort}` : '';
+    return set.has(t) ? false : set.has(`up ${t}`) ? true : initialCheckerUp(c, rs, vs);
+  };
 }
 function up(...targets: string[]): CheckerUp {
   return down(...targets.map((t) => `up ${t}`));
@@ -207,7 +210,6 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
     expect(weights(build([vs], down('10.0.100.2:81')))).toEqual({});
   });
 
-
 });
 
 describe('quorum, hysteresis, sorry server', () => {
@@ -333,7 +335,7 @@ describe('shutdown (omega)', () => {
 });
 
 describe('desired table: checkers halo does not implement (--allow-unimplemented)', () => {
-  const http = { kind: 'HTTP_GET' as const, settings: {}, location: { file: 'k.conf', line: 1, col: 1 } };
+  const http = { kind: 'BFD_CHECK' as const, settings: {}, location: { file: 'k.conf', line: 1, col: 1 } };
 
   test('a real server checked only by an unimplemented checker starts down: out of the table', () => {
     const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { checkers: [http] }), realServer('10.0.100.3', 80)] });

@@ -4,8 +4,8 @@
  */
 import { HealthChecker } from '../../src/check/health-checker';
 import { collectTargets } from '../../src/check/targets';
-import type { ProbeResult } from '../../src/check/retry';
-import type { ProbeTarget } from '../../src/check/tcp-probe';
+import type { Prober } from '../../src/check/prober';
+import type { TcpCheck } from '../../src/config/model';
 import { ReconcileLoop, applyToTable } from '../../src/ipvs/reconcile-loop';
 import type { IpvsTable } from '../../src/ipvs/reconcile-loop';
 import type { Op } from '../../src/ipvs/ops';
@@ -49,7 +49,7 @@ function setup() {
   const input = { virtualServers: [vs], virtualServerGroups: [] };
   const clock = new FakeClock();
   const down = new Set<string>();
-  const prober = { probe: (t: ProbeTarget): Promise<ProbeResult> => Promise.resolve(down.has(t.connectIp) ? 'failed' : 'success') };
+  const prober: Prober = { probe: (t) => Promise.resolve({ result: down.has((t.check as TcpCheck).connectIp) ? 'failed' : 'success' }) };
   const lines: string[] = [];
   const notified: string[][] = [];
   const kernel = new MemoryTable();

@@ -38,7 +38,7 @@ d('IPVS reconcile (kernel VM)', () => {
   }
 
   const downSet = (...targets: string[]): CheckerUp => (c, rs, vs) =>
-    targets.includes(`${c.connectIp}:${c.connectPort}`) ? false : initialCheckerUp(c, rs, vs);
+    'connectIp' in c && targets.includes(`${c.connectIp}:${c.connectPort}`) ? false : initialCheckerUp(c, rs, vs);
 
   function model(): { virtualServers: VirtualServer[]; virtualServerGroups: VirtualServerGroup[] } {
     const groups = [group('web', [{ kind: 'range', address: '192.168.7.1', family: 4, last: 3, port: 443 }, { kind: 'fwmark', fwmark: 5 }])];

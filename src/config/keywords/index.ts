@@ -2,22 +2,21 @@
  * The whole registry, in keepalived's order: what `halo check --keywords` lists and the
  * README's compatibility table is generated from.
  */
-import { TCP_CHECK, UNIMPLEMENTED_CHECKER_SECTIONS } from './checkers';
+import { CHECKER_SECTIONS, TRACK_FILE, VRRP_TRACK_FILE } from './checkers';
 import { GLOBAL_DEFS } from './global';
 import { REAL_SERVER, VIRTUAL_SERVER } from './lvs';
 import { ROOT } from './root';
 import type { KeywordStatus, SectionTable } from './types';
 import {
-  AUTHENTICATION, BFD_INSTANCE, GARP_GROUP, TRACK_FILE, TRACK_GROUP, VRRP_INSTANCE, VRRP_SCRIPT, VRRP_SYNC_GROUP,
-  VRRP_TRACK_FILE, VRRP_TRACK_PROCESS,
+  AUTHENTICATION, BFD_INSTANCE, GARP_GROUP, TRACK_GROUP, VRRP_INSTANCE, VRRP_SCRIPT, VRRP_SYNC_GROUP, VRRP_TRACK_PROCESS,
 } from './vrrp';
 
 export type { KeywordSpec, KeywordStatus, SectionTable } from './types';
 
 export const SECTIONS: readonly SectionTable<never>[] = [
   ROOT, GLOBAL_DEFS, VRRP_SCRIPT, VRRP_SYNC_GROUP, VRRP_INSTANCE, AUTHENTICATION, VRRP_TRACK_PROCESS, TRACK_FILE,
-  VRRP_TRACK_FILE, GARP_GROUP, TRACK_GROUP, BFD_INSTANCE, VIRTUAL_SERVER, REAL_SERVER, TCP_CHECK,
-  ...UNIMPLEMENTED_CHECKER_SECTIONS,
+  VRRP_TRACK_FILE, GARP_GROUP, TRACK_GROUP, BFD_INSTANCE, VIRTUAL_SERVER, REAL_SERVER,
+  ...CHECKER_SECTIONS,
 ] as unknown as SectionTable<never>[];
 
 export interface KeywordRow {

@@ -130,7 +130,7 @@ const VS: KeywordSpec<V>[] = [
   acted('protocol', 'proto_handler', 'TCP (UDP with a warning when none is given)', '', protocol),
   notImplemented('ha_suspend', 'hasuspend_handler', 'off', 'suspending the service while no VRRP instance holds its address', { apply: (ctx, s, v) => { v.vs.haSuspend = ctx.flag(s); }, uses: (s) => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '') }),
   notImplemented('smtp_alert', 'vs_smtp_alert_handler', 'smtp_alert_checker, else off', SMTP, { uses: () => false }),
-  notImplemented('virtualhost', 'vs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks'),
+  acted('virtualhost', 'vs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, d) => { d.virtualhost = ctx.str(s) ?? d.virtualhost; }),
   notImplemented('snmp_name', 'vs_snmp_name_handler', '', 'SNMP agent (AgentX)'),
   acted('alpha', 'vs_alpha_handler', 'off', 'real servers start down until their first check succeeds', (ctx, s, v) => { v.vs.alpha = ctx.flag(s); }),
   acted('omega', 'omega_handler', 'off', 'notify_down and quorum_down scripts run at stop', (ctx, s, v) => { v.vs.omega = ctx.flag(s); }),
@@ -164,7 +164,7 @@ const RS: KeywordSpec<R>[] = [
   acted('connect_timeout', 'rs_co_timeout_handler', "the service's", "checkers' connect_timeout", timingReader('connectTimeoutMs')),
   acted('delay_loop', 'rs_delay_handler', "the service's", "checkers' delay_loop", timingReader('delayLoopMs', "real server delay_loop '%s' invalid - ignoring")),
   notImplemented('smtp_alert', 'rs_smtp_alert_handler', 'smtp_alert_checker, else on', SMTP, { apply: (ctx, s, r) => { r.smtpAlert = s.args[0] ? ctx.bool(s) : true; }, uses: () => false }),
-  notImplemented('virtualhost', 'rs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks'),
+  acted('virtualhost', 'rs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, r) => { r.virtualhost = ctx.str(s) ?? r.virtualhost; }),
   notImplemented('snmp_name', 'rs_snmp_name_handler', '', 'SNMP agent (AgentX)'),
   ...CHECKERS,
 ];

@@ -6,7 +6,8 @@
 import { buildGlobalDefs, buildVrrpScript } from '../build-global';
 import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from '../build-lvs';
 import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft } from '../build-vrrp';
-import type { GlobalDefs, VirtualServerGroup, VrrpScript } from '../model';
+import { buildSsl, buildTrackFile } from '../build-checker';
+import type { GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript } from '../model';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
 export interface RootDrafts {
@@ -16,6 +17,10 @@ export interface RootDrafts {
   instanceDrafts: InstanceDraft[];
   vsDrafts: VirtualServerDraft[];
   groups: VirtualServerGroup[];
+  /** The SSL block (SSL_GET's client certificate and CA). */
+  ssl: { config: SslConfig | null };
+  /** track_file blocks, read before the virtual servers whose FILE_CHECKs name them. */
+  trackFiles: TrackFile[];
 }
 
 type R = RootDrafts;
@@ -40,12 +45,12 @@ const K: KeywordSpec<R>[] = [
   acted('vrrp_script', 'vrrp_script_handler', '', '', (ctx, s, r) => { const v = buildVrrpScript(ctx, s); if (v) r.scripts.push(v); }),
   notImplemented('vrrp_track_process', 'vrrp_tprocess_handler', '', 'tracking processes (track_process)'),
   notImplemented('interface_up_down_delays', 'interface_up_down_delays_handler', '', 'debouncing interface up/down events'),
-  notImplemented('SSL', 'ssl_handler', '', 'client certificates of SSL_GET'),
+  acted('SSL', 'ssl_handler', '', 'SSL_GET client certificate (certificate, key, password) and CA; as keepalived, the server certificate is not verified', (ctx, s, r) => { r.ssl.config = buildSsl(ctx, s) ?? r.ssl.config; }),
   acted('virtual_server_group', 'vsg_handler', '', '', (ctx, s, r) => { const g = buildVirtualServerGroup(ctx, s); if (g) r.groups.push(g); }),
-  acted('virtual_server', 'vs_handler', '', '', (ctx, s, r) => { const v = buildVirtualServer(ctx, s, r.globalDefs); if (v) r.vsDrafts.push(v); }),
+  acted('virtual_server', 'vs_handler', '', '', (ctx, s, r) => { const v = buildVirtualServer(ctx, s, r.globalDefs, r.trackFiles); if (v) r.vsDrafts.push(v); }),
   notImplemented('bfd_instance', 'bfd_handler', '', 'BFD sessions'),
-  notImplemented('track_file', 'track_file_handler', '', 'tracking files (track_file)'),
-  notImplemented('vrrp_track_file', 'vrrp_track_file_handler', '', 'tracking files (deprecated spelling of track_file)'),
+  acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK (file, weight [reverse], init_file); vrrp_instance's track_file is refused where it is used", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
+  acted('vrrp_track_file', 'vrrp_track_file_handler', '', 'deprecated spelling of track_file, with keepalived\'s warning', (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
 ];
 
 export const ROOT = section<R>('(top level)', K);

@@ -290,12 +290,6 @@ export const VRRP_TRACK_PROCESS = nothing('vrrp_track_process', [
   ['terminate_delay', 'vrrp_tprocess_terminate_delay_handler', '0'], ['fork_delay', 'vrrp_tprocess_fork_delay_handler', '0'],
   ['full_command', 'vrrp_tprocess_full_handler', 'off'],
 ], 'tracking processes');
-export const TRACK_FILE = nothing('track_file', [
-  ['file', 'track_file_file_handler', ''], ['weight', 'track_file_weight_handler', '1'], ['init_file', 'track_file_init_handler', 'off'],
-], 'tracking files');
-export const VRRP_TRACK_FILE = nothing('vrrp_track_file', [
-  ['file', 'track_file_file_handler', ''], ['weight', 'track_file_weight_handler', '1'], ['init_file', 'track_file_init_handler', 'off'],
-], 'tracking files');
 export const GARP_GROUP = nothing('garp_group', [
   ['garp_interval', 'garp_group_garp_interval_handler', '0'], ['gna_interval', 'garp_group_gna_interval_handler', '0'],
   ['interface', 'garp_group_interface_handler', ''], ['interfaces', 'garp_group_interfaces_handler', ''],

@@ -28,7 +28,7 @@ require.extensions['.ts'] = (module, filename) => {
 };
 const root = path.resolve(__dirname, '..', '..', '..');
 const { HealthChecker } = require(path.join(root, 'src/check/health-checker.ts'));
-const { tcpProber } = require(path.join(root, 'src/check/tcp-probe.ts'));
+const { tcpProbe } = require(path.join(root, 'src/check/tcp-probe.ts'));
 
 const TARGETS = Number(process.argv[2] || 10000);
 const SECONDS = Math.min(Number(process.argv[3] || 20), 120);
@@ -69,9 +69,13 @@ async function main() {
   });
 
   const targets = ports.map((port, i) => ({
-    key: String(i), connectIp: '127.0.0.1', connectPort: port, bindto: null, bindPort: null,
-    connectTimeoutMs: 3000, retry: 1, delayLoopMs: DELAY_LOOP_MS, delayBeforeRetryMs: 1000, alpha: false,
-    warmupMs: DELAY_LOOP_MS, logAllFailures: false, name: `[127.0.0.1]:tcp:${port}`, users: [],
+    key: String(i),
+    check: {
+      kind: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
+      connectTimeoutMs: 3000, retry: 1, delayLoopMs: DELAY_LOOP_MS, delayBeforeRetryMs: 1000, alpha: false,
+      warmupMs: DELAY_LOOP_MS, logAllFailures: false, location: { file: 'bench', line: 0, col: 0 },
+    },
+    name: `[127.0.0.1]:tcp:${port}`, vsName: '[127.0.0.1]:tcp:80', users: [],
   }));
   let measuring = false;
   const drift = [];
@@ -81,8 +85,8 @@ async function main() {
     targets,
     prober: {
       probe: async (t) => {
-        const r = await tcpProber.probe(t);
-        if (measuring) { probes++; if (r !== 'success') failures.push(r); }
+        const r = await tcpProbe(t.check);
+        if (measuring) { probes++; if (r.result !== 'success') failures.push(r.result); }
         return r;
       },
     },

@@ -1,0 +1,78 @@
+/**
+ * The DNS_CHECK probe (check_dns.c): one UDP query (random id, RD set, QDCOUNT 1, the
+ * configured type and name, class IN) to connect_ip:connect_port, then the first datagram that
+ * is a response to it decides: an answer with another id, or a query (QR clear), or a runt is
+ * ignored and the wait goes on, as keepalived does; rcode ≠ 0 is a failure; an ICMP error on
+ * the connected socket is a failure; nothing in connect_timeout is "read timeout from socket".
+ */
+import { randomInt } from 'node:crypto';
+import * as dgram from 'node:dgram';
+import { DNS_TYPES } from '../config/build-checker';
+import type { DnsCheck } from '../config/model';
+import { armDeadline } from './deadline';
+import type { ProbeOutcome } from './probe';
+
+const HEADER = 12;
+
+/** check_dns.c dns_make_query: the query packet for `name` and `type`. */
+export function encodeQuery(id: number, name: string, type: string): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(HEADER);
+  head.writeUInt16BE(id, 0);
+  head.writeUInt16BE(0x0100, 2); // RD
+  head.writeUInt16BE(1, 4);
+  parts.push(head);
+  const labels = name === '' || name === '.' ? [] : name.replace(/\.$/, '').split('.');
+  for (const l of labels) {
+    const b = Buffer.from(l, 'latin1');
+    parts.push(Buffer.from([b.length]), b);
+  }
+  const tail = Buffer.alloc(5);
+  tail.writeUInt16BE(DNS_TYPES[type] ?? DNS_TYPES.SOA, 1);
+  tail.writeUInt16BE(1, 3); // IN
+  parts.push(tail);
+  return Buffer.concat(parts);
+}
+
+export type DnsVerdict = { kind: 'ignore' } | { kind: 'ok' } | { kind: 'rcode'; rcode: number };
+
+/** What a received datagram means for the query with `id` (dns_recv_thread). */
+export function judgeDnsReply(id: number, msg: Buffer): DnsVerdict {
+  if (msg.length < HEADER) return { kind: 'ignore' };
+  if (msg.readUInt16BE(0) !== id) return { kind: 'ignore' };
+  const flags = msg.readUInt16BE(2);
+  if (!(flags & 0x8000)) return { kind: 'ignore' };
+  const rcode = flags & 0x000f;
+  return rcode ? { kind: 'rcode', rcode } : { kind: 'ok' };
+}
+
+export function dnsProbe(c: DnsCheck): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket(c.connectIp.includes(':') ? 'udp6' : 'udp4');
+    const id = randomInt(0, 0x10000);
+    let settled = false;
+    const done = (o: ProbeOutcome): void => {
+      if (settled) return;
+      settled = true;
+      deadline.cancel();
+      try { sock.close(); } catch { /* closed */ }
+      resolve(o);
+    };
+    const deadline = armDeadline(c.connectTimeoutMs, (e) => done(e.stalled ? { result: 'stalled', lateMs: e.lateMs } : { result: 'timeout', reason: 'read timeout from socket' }));
+    sock.on('error', (err: NodeJS.ErrnoException) => done({ result: 'failed', reason: `failed to read socket; errno ${-(err.errno ?? 0) || ''} (${err.code ?? err.message})` }));
+    sock.on('message', (msg) => {
+      const v = judgeDnsReply(id, msg);
+      if (v.kind === 'ok') done({ result: 'success' });
+      else if (v.kind === 'rcode') done({ result: 'failed', reason: `read error occurred. (rcode = ${v.rcode})` });
+    });
+    const send = (): void => {
+      sock.connect(c.connectPort, c.connectIp, () => {
+        sock.send(encodeQuery(id, c.name, c.type), (err) => {
+          if (err) done({ result: 'failed', reason: 'failed to write socket.' });
+        });
+      });
+    };
+    if (c.bindto !== null || c.bindPort !== null) sock.bind({ address: c.bindto ?? undefined, port: c.bindPort ?? 0 }, send);
+    else send();
+  });
+}

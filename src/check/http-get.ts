@@ -1,0 +1,311 @@
+/**
+ * One HTTP GET as keepalived's HTTP_GET/SSL_GET performs it (check_http.c, check_ssl.c,
+ * lib/html.c): a raw request ("GET path HTTP/1.x", User-Agent KeepAliveClient, optional
+ * "Connection: close", Host = virtualhost or ip:port), then the raw response read to EOF.
+ *
+ *  - the header must fit keepalived's 4,096-byte buffer (else "Read, no data received from");
+ *  - status code and Content-Length are extracted as lib/html.c does;
+ *  - the body is hashed (MD5) as it streams, up to Content-Length when there is one, and
+ *    searched for the url's regex in a bounded window: memory stays bounded whatever the
+ *    server sends (endless, huge, garbage);
+ *  - every wait has a Deadline (connect_timeout per step, as keepalived), and the whole
+ *    response is bounded too (keepalived has no such bound: a server dribbling bytes would
+ *    hold its checker forever); a stalled process yields no verdict.
+ *
+ * The verdict is a separate pure function (judgeResponse) shared with `halo genhash`.
+ */
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { HttpCheck, HttpUrl } from '../config/model';
+import { regexFlags } from '../config/build-checker';
+import { armDeadline } from './deadline';
+import type { Deadline, Expiry } from './deadline';
+import type { ProbeOutcome } from './probe';
+import { checkerSocket, connectOptions } from './tcp-probe';
+
+/** keepalived's MAX_BUFFER_LENGTH: the response header must fit in it (one byte kept for '\0'). */
+export const MAX_BUFFER_LENGTH = 4096;
+/** How much of the body before a chunk is kept for a regex match spanning two chunks. */
+export const REGEX_WINDOW = MAX_BUFFER_LENGTH;
+
+export interface TlsSettings {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  passphrase?: string;
+}
+
+export interface HttpGetRequest {
+  ssl: boolean;
+  connectIp: string;
+  connectPort: number;
+  bindto: string | null;
+  bindPort: number | null;
+  bindIf?: string | null;
+  fwmark?: number | null;
+  connectTimeoutMs: number;
+  /** The whole exchange is abandoned after this long ("Timeout HTTP read"). */
+  responseLimitMs: number;
+  path: string;
+  httpProtocol: HttpCheck['httpProtocol'];
+  /** Host header (and SNI when enableSni); null = ip:port. */
+  virtualhost: string | null;
+  enableSni: boolean;
+  tls: TlsSettings | null;
+  /** Hash the body even without a digest to compare (genhash). */
+  digest: boolean;
+  regex: RegExp | null;
+  regexMinOffset: number;
+  regexMaxOffset: number;
+  /** genhash -v: called with the raw header and each hashed body chunk. */
+  onHeader?: (header: Buffer) => void;
+  /** `first`: the body bytes that came with the header (keepalived prints its "HTML Buffer" line before them). */
+  onBody?: (chunk: Buffer, first: boolean) => void;
+}
+
+export type HttpGetResult =
+  | {
+    kind: 'response';
+    /** No complete header was received before EOF (keepalived's empty_buffer). */
+    empty: boolean;
+    statusCode: number;
+    /** null when the header has no (valid) Content-Length. */
+    contentLength: number | null;
+    rxBytes: number;
+    digest: string | null;
+    regexMatched: boolean;
+  }
+  | { kind: 'error'; result: 'failed' | 'timeout'; reason: string }
+  | { kind: 'stalled'; lateMs: number };
+
+/** The request line and headers keepalived sends (request_template). */
+export function formatRequest(r: Pick<HttpGetRequest, 'path' | 'httpProtocol' | 'virtualhost' | 'connectIp' | 'connectPort'>): string {
+  const minor = r.httpProtocol === '1.1' ? 1 : 0;
+  const close = r.httpProtocol === '1.0' ? '' : 'Connection: close\r\n';
+  let host: string;
+  if (r.virtualhost !== null) host = r.virtualhost;
+  else host = `${r.connectIp.includes(':') ? `[${r.connectIp}]` : r.connectIp}:${r.connectPort}`;
+  return `GET ${r.path} HTTP/1.${minor}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${host}\r\n\r\n`;
+}
+
+/** lib/html.c extract_status_code: "HTTP/x.y NNN " → NNN, anything else → 0. */
+export function extractStatusCode(head: Buffer): number {
+  let i = 0;
+  while (i < head.length && head[i] !== 0x20 && head[i] !== 0x0d) i++;
+  if (head[i] !== 0x20) return 0;
+  i++;
+  if (i + 3 >= head.length || head[i] === 0x20 || head[i + 3] !== 0x20) return 0;
+  const digits = head.toString('latin1', i, i + 3);
+  return /^\d{3}$/.test(digits) ? Number(digits) : 0;
+}
+
+/** lib/html.c extract_content_length: "Content-Length:" (case as written) followed by a number ending the line. */
+export function extractContentLength(buf: Buffer): number | null {
+  const at = buf.indexOf('Content-Length:', 0, 'latin1');
+  if (at < 0) return null;
+  const from = at + 15;
+  const text = buf.toString('latin1', from, Math.min(buf.length, from + 32));
+  const m = /^[ \t]*(\d+)/.exec(text);
+  // strtoul: without digits the end pointer stays right after the colon.
+  const endChar = m ? text.charAt(m[0].length) : text.charAt(0);
+  if (endChar !== '' && endChar !== '\r' && endChar !== '\n') return null;
+  return m ? Number(m[1]) : 0;
+}
+
+/** The end of the header (index after CRLFCRLF), or -1. */
+function headerEnd(buf: Buffer, len: number): number {
+  const i = buf.subarray(0, len).indexOf('\r\n\r\n', 0, 'latin1');
+  return i < 0 ? -1 : i + 4;
+}
+
+/** Streaming regex search over the body with a bounded look-back window and keepalived's offsets. */
+class RegexScanner {
+  matched = false;
+  private window = '';
+  /** Body offset of window[0]. */
+  private windowStart = 0;
+
+  constructor(private readonly re: RegExp, private readonly minOffset: number, private readonly maxOffset: number) {}
+
+  push(chunk: Buffer, bodyOffset: number): void {
+    if (this.matched) return;
+    if (this.maxOffset && bodyOffset - this.window.length >= this.maxOffset) return;
+    const text = chunk.toString('latin1');
+    const keep = this.window.length > REGEX_WINDOW ? this.window.slice(-REGEX_WINDOW) : this.window;
+    this.windowStart = bodyOffset - keep.length;
+    this.window = keep + text;
+    const re = this.re;
+    re.lastIndex = Math.max(0, this.minOffset - this.windowStart);
+    const m = re.exec(this.window);
+    if (m) {
+      const at = this.windowStart + m.index;
+      if (at >= this.minOffset && (!this.maxOffset || at < this.maxOffset)) this.matched = true;
+    }
+  }
+}
+
+export function compileRegex(url: HttpUrl): RegExp | null {
+  return url.regex === null ? null : new RegExp(url.regex, `${regexFlags(url.regexOptions)}g`);
+}
+
+export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let step: Deadline | null = null;
+    const started = performance.now();
+    let phase: 'connect' | 'first-byte' | 'read' = 'connect';
+    const head = Buffer.allocUnsafe(MAX_BUFFER_LENGTH);
+    let headLen = 0;
+    let extracted = false;
+    let statusCode = 0;
+    let contentLength: number | null = null;
+    let rxBytes = 0;
+    let hashed = 0;
+    const hash: Hash | null = req.digest ? createHash('md5') : null;
+    const scanner = req.regex ? new RegexScanner(req.regex, req.regexMinOffset, req.regexMaxOffset) : null;
+
+    const special = (req.bindIf ?? null) !== null || (req.fwmark ?? null) !== null;
+    let sock: net.Socket;
+    try {
+      const raw = special ? checkerSocket(req) : null;
+      if (req.ssl) {
+        const opts: tls.ConnectionOptions = raw
+          ? { socket: raw, rejectUnauthorized: false, ...(req.tls ?? {}) }
+          : { ...(connectOptions(req) as tls.ConnectionOptions), rejectUnauthorized: false, ...(req.tls ?? {}) };
+        if (req.enableSni && req.virtualhost !== null && !net.isIP(req.virtualhost)) opts.servername = req.virtualhost;
+        sock = tls.connect(opts);
+        if (raw) raw.once('connect', () => sock.emit('connect'));
+      } else {
+        sock = raw ?? net.connect(connectOptions(req));
+      }
+    } catch (e) {
+      resolve({ kind: 'error', result: 'failed', reason: `WEB socket bind failed: ${(e as Error).message}` });
+      return;
+    }
+
+    const finish = (r: HttpGetResult): void => {
+      if (settled) return;
+      settled = true;
+      step?.cancel();
+      whole.cancel();
+      sock.destroy();
+      resolve(r);
+    };
+    const fail = (result: 'failed' | 'timeout', reason: string): void => finish({ kind: 'error', result, reason });
+    const onExpiry = (e: Expiry, reason: string): void => {
+      if (e.stalled) finish({ kind: 'stalled', lateMs: e.lateMs });
+      else fail('timeout', reason);
+    };
+    const readTimeoutReason = (): string => (phase === 'first-byte' ? 'Timeout WEB read' : req.ssl ? 'Timeout SSL read' : 'Timeout HTTP read');
+    // One Deadline per step; reads push it forward without re-arming a timer per chunk.
+    let lastActivity = started;
+    const armStep = (ms: number): void => {
+      step?.cancel();
+      const armedAt = performance.now();
+      step = armDeadline(ms, (e) => {
+        if (phase !== 'connect' && lastActivity > armedAt && !e.stalled) {
+          armStep(Math.max(1, req.connectTimeoutMs - (performance.now() - lastActivity)));
+          return;
+        }
+        onExpiry(e, phase === 'connect' ? 'Timeout connecting' : readTimeoutReason());
+      });
+    };
+    armStep(req.connectTimeoutMs);
+    const whole = armDeadline(req.responseLimitMs, (e) => onExpiry(e, readTimeoutReason()));
+
+    const response = (): HttpGetResult => ({
+      kind: 'response', empty: !extracted, statusCode, contentLength, rxBytes,
+      digest: hash ? hash.digest('hex') : null, regexMatched: scanner?.matched ?? false,
+    });
+
+    const body = (chunk: Buffer, first = false): void => {
+      if (chunk.length === 0) return;
+      if (hash && (contentLength === null || hashed < contentLength)) {
+        const part = contentLength === null ? chunk : chunk.subarray(0, Math.min(chunk.length, contentLength - hashed));
+        hash.update(part);
+        hashed += part.length;
+        req.onBody?.(part, first);
+      }
+      scanner?.push(chunk, rxBytes);
+      rxBytes += chunk.length;
+    };
+
+    const onConnected = (): void => {
+      phase = 'first-byte';
+      lastActivity = performance.now();
+      armStep(req.connectTimeoutMs);
+      sock.write(formatRequest(req), (err) => {
+        if (err) fail('failed', 'Cannot send get request to');
+      });
+    };
+    let tcpConnected = false;
+    sock.once('connect', () => {
+      tcpConnected = true;
+      if (!req.ssl) onConnected();
+    });
+    if (req.ssl) sock.once('secureConnect', onConnected);
+
+    sock.on('data', (chunk: Buffer) => {
+      lastActivity = performance.now();
+      phase = 'read';
+      if (extracted) {
+        body(chunk);
+        return;
+      }
+      // Header: accumulate into keepalived's fixed buffer; what does not fit is never read.
+      const room = MAX_BUFFER_LENGTH - 1 - headLen;
+      const take = Math.min(room, chunk.length);
+      chunk.copy(head, headLen, 0, take);
+      headLen += take;
+      const end = headerEnd(head, headLen);
+      if (end < 0) {
+        if (headLen >= MAX_BUFFER_LENGTH - 1) fail('failed', 'Read, no data received from');
+        return;
+      }
+      extracted = true;
+      const all = head.subarray(0, headLen);
+      statusCode = extractStatusCode(all);
+      contentLength = extractContentLength(all);
+      req.onHeader?.(Buffer.from(head.subarray(0, end)));
+      body(Buffer.from(head.subarray(end, headLen)), true);
+      if (take < chunk.length) body(chunk.subarray(take));
+    });
+    sock.once('end', () => finish(response()));
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      if (phase === 'connect') {
+        if (tcpConnected) fail('failed', 'SSL handshake/communication error connecting to');
+        else if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EHOSTUNREACH') fail('failed', 'Connection failed');
+        else if (err.code === 'ENETUNREACH') fail('failed', 'HTTP_CHECK - network unreachable');
+        else if (err.code === 'ETIMEDOUT') fail('timeout', 'Timeout connecting');
+        else fail('failed', 'Error connecting');
+        return;
+      }
+      // keepalived: a read error after the header was seen still judges what arrived (SSL),
+      // a plain read error is a failure.
+      if (req.ssl && extracted) finish(response());
+      else fail('failed', req.ssl ? 'SSL read error from' : 'Read error with');
+    });
+    sock.once('close', () => {
+      if (!settled) finish(response());
+    });
+  });
+}
+
+/** What the check decides from a response (http_handle_response), and keepalived's words for it. */
+export function judgeResponse(url: HttpUrl, r: Extract<HttpGetResult, { kind: 'response' }>): ProbeOutcome {
+  if (r.empty) return { result: 'failed', reason: 'Read, no data received from' };
+  const code = r.statusCode;
+  if (!url.statusCodes.some(([lo, hi]) => code >= lo && code <= hi)) return { result: 'failed', reason: 'HTTP status code error to' };
+  let msg = 'HTTP status code';
+  if (url.digest !== null) {
+    if (r.digest !== url.digest) return { result: 'failed', reason: 'MD5 digest error to' };
+    msg = 'MD5 digest';
+  }
+  if (url.regex !== null) {
+    if (r.regexMatched === url.regexNoMatch) return { result: 'failed', reason: 'Regex match failed' };
+    msg = 'Regex match';
+  }
+  return { result: 'success', reason: msg };
+}

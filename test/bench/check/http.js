@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * HTTP_GET scale bench: N real servers (default 1,000) checked with HTTP_GET at delay_loop 1 s
+ * against one local nginx-light, halo beside keepalived 2.2.7 on the same targets in the same
+ * run, one after the other, each as a real director (`halo run -C`, `keepalived -C`) in its own
+ * namespace. keepalived's checker process needs IPVS to start, so on a kernel without it run
+ * this inside the VM: `bash test/bench/check/http-run.sh`.
+ *
+ * The same external measurement for both: nginx logs every request with its arrival time
+ * ($msec) and target ($host = ip:port), so the start drift of each check is the deviation of
+ * each target's inter-request interval from delay_loop (p50/p99), measured over a window after
+ * warmup; CPU is the director's whole process tree (utime+stime) over the window, RSS at its
+ * end. The window is reported "inconclusive" when the host itself was short of CPU (the
+ * measuring process waited for a CPU more than 10 % of the time).
+ *
+ *   node test/bench/check/http.js [--targets 1000] [--seconds 20] [--only halo|keepalived]
+ * Requires root, nginx-light, keepalived and a built dist/.
+ */
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Topology, waitFor } = require('../../../dist/lab/netns.js');
+const { startDirector, stopDirector, pidsOf, cpuTicks, rssMb } = require('../directors.js');
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const TARGETS = Math.min(Number(opt('targets', 1000)), 10000);
+const SECONDS = Math.min(Number(opt('seconds', 20)), 300);
+const ONLY = opt('only', null);
+const WARMUP_S = 3;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'checkers-bench-http-'));
+fs.chmodSync(tmp, 0o755); // nginx's workers run unprivileged
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Targets: 10.77.X.Y on the web namespace's interface, all served by one nginx on :80. */
+const addr = (i) => `10.77.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+
+function conf() {
+  const rs = [];
+  for (let i = 0; i < TARGETS; i++) {
+    rs.push(`  real_server ${addr(i)} 80 {\n    HTTP_GET {\n      url {\n        path /health\n        status_code 200\n      }\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n      warmup 1\n    }\n  }`);
+  }
+  return `global_defs {\n  router_id bench\n}\nvirtual_server 192.168.77.1 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${rs.join('\n')}\n}\n`;
+}
+
+function pct(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+function runDelayMs() {
+  try { return Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6; } catch { return NaN; }
+}
+
+/** Drift of each target's inter-request intervals from 1 s, from the nginx access log between t0 and t1 (epoch s). */
+function drift(logFile, t0, t1) {
+  const last = new Map();
+  const d = [];
+  let requests = 0;
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    const [msec, host, status] = line.split(' ');
+    const t = Number(msec);
+    if (!(t >= t0 && t <= t1)) continue;
+    requests++;
+    if (status !== '200') continue;
+    const prev = last.get(host);
+    if (prev !== undefined) d.push(Math.abs((t - prev) * 1000 - 1000));
+    last.set(host, t);
+  }
+  d.sort((a, b) => a - b);
+  return { requests, p50: pct(d, 50), p99: pct(d, 99), targets: last.size };
+}
+
+async function measure(topo, kind, accessLog) {
+  fs.writeFileSync(accessLog, '');
+  execFileSync('kill', ['-USR1', fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8').trim()]); // reopen the log
+  const p = startDirector(topo, tmp, kind === 'halo' ? 'hl' : 'ka', kind, conf(), ['-C']);
+  try {
+    // Started = one full round of checks seen by nginx (startup, IPVS programming and warmup done), then WARMUP_S more.
+    const t00 = Date.now();
+    const rounds = () => fs.readFileSync(accessLog, 'utf8').split('\n').length - 1;
+    const up = await waitFor(() => rounds() >= TARGETS, 120_000, 200);
+    const startupMs = Date.now() - t00;
+    if (!up) console.error(`${kind}: not one round of checks within 120 s (${rounds()} requests)`);
+    await sleep(WARMUP_S * 1000);
+    const pids = pidsOf(p);
+    const c0 = cpuTicks(pids);
+    const rd0 = runDelayMs();
+    const t0 = Date.now();
+    await sleep(SECONDS * 1000);
+    const wall = Date.now() - t0;
+    const cpu = ((cpuTicks(pidsOf(p)) - c0) * 10) / wall;
+    const rss = rssMb(pidsOf(p));
+    const starved = (runDelayMs() - rd0) / wall;
+    const d = drift(accessLog, t0 / 1000, (t0 + wall) / 1000);
+    if (d.targets === 0) console.error(`${kind}: no successful checks in the window; its log ends with:\n${fs.readFileSync(p.logFile, 'utf8').slice(-1500)}`);
+    return { kind, cpu, rss, ...d, starved, startupMs, checksPerS: d.requests / (wall / 1000) };
+  } finally {
+    await stopDirector(p);
+  }
+}
+
+async function main() {
+  const topo = new Topology('checkers-bench-').build(['br0'], [
+    { name: 'web', links: [['br0', '10.77.255.1/16']] },
+    { name: 'hl', links: [['br0', '10.77.255.2/16']] },
+    { name: 'ka', links: [['br0', '10.77.255.3/16']] },
+  ]);
+  let nginx = null;
+  try {
+    const batch = [];
+    for (let i = 0; i < TARGETS; i++) batch.push(`address add ${addr(i)}/16 dev eth0`);
+    fs.writeFileSync(path.join(tmp, 'addrs.batch'), `${batch.join('\n')}\n`);
+    topo.exec('web', ['ip', '-batch', path.join(tmp, 'addrs.batch')]);
+    fs.mkdirSync(path.join(tmp, 'www'));
+    fs.writeFileSync(path.join(tmp, 'www', 'health'), 'ok\n');
+    const accessLog = path.join(tmp, 'access.log');
+    fs.writeFileSync(path.join(tmp, 'nginx.conf'), `daemon off;\nworker_processes 1;\npid ${tmp}/nginx.pid;\nerror_log ${tmp}/error.log warn;\n`
+      + `events { worker_connections 4096; }\nhttp {\n  log_format t '$msec $host $status';\n  access_log ${accessLog} t;\n`
+      + `  client_body_temp_path ${tmp}/b; proxy_temp_path ${tmp}/p; fastcgi_temp_path ${tmp}/f; uwsgi_temp_path ${tmp}/u; scgi_temp_path ${tmp}/s;\n`
+      + `  server {\n    listen 80 backlog=4096;\n    root ${tmp}/www;\n  }\n}\n`);
+    nginx = topo.spawn('web', ['nginx', '-c', path.join(tmp, 'nginx.conf'), '-e', path.join(tmp, 'error.log')], { stdio: 'ignore' });
+    if (!(await waitFor(() => fs.existsSync(path.join(tmp, 'nginx.pid')), 10000, 50))) throw new Error('nginx did not start');
+    await sleep(300);
+    const results = [];
+    for (const kind of ['halo', 'keepalived']) {
+      if (ONLY && ONLY !== kind) continue;
+      results.push(await measure(topo, kind, accessLog));
+    }
+    console.log(`HTTP_GET bench: ${TARGETS} targets, delay_loop 1 s, ${SECONDS} s measured after ${WARMUP_S} s, ${os.cpus().length} CPUs, node ${process.version}`);
+    for (const r of results) {
+      const verdict = r.starved > 0.1 ? ' (inconclusive: the host was short of CPU)' : '';
+      console.log(`  ${r.kind.padEnd(10)} checks ${r.checksPerS.toFixed(0)}/s on ${r.targets} targets, CPU ${(r.cpu * 100).toFixed(1)}% of a core, `
+        + `${r.checksPerS ? ((r.cpu * 1000) / r.checksPerS).toFixed(3) : 'NaN'} ms CPU per check, RSS ${r.rss.toFixed(1)} MB, `
+        + `start drift p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms (first round after ${(r.startupMs / 1000).toFixed(1)} s)${verdict}`);
+    }
+    if (results.length === 2) {
+      const [h, k] = results;
+      console.log(`  ratio halo/keepalived: CPU per check ${(((h.cpu / h.checksPerS) / (k.cpu / k.checksPerS))).toFixed(2)}, RSS ${(h.rss / k.rss).toFixed(2)}, drift p99 ${(h.p99 / k.p99).toFixed(2)}`);
+    }
+  } finally {
+    if (nginx) {
+      try { process.kill(Number(fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8')), 'SIGTERM'); } catch { /* gone */ }
+      nginx.kill('SIGTERM');
+    }
+    await sleep(300);
+    topo.destroy();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e.stack || e.message);
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+/**
+ * DNS_CHECK against Debian's bind9, UDP_CHECK against a UDP responder, PING_CHECK against a
+ * namespace address (the netns tier; the checker engine runs alone in the `lb` namespace,
+ * test/support/checker-runner.js). Up while each answers right; down for each failure mode
+ * (REFUSED rcode, server stopped = ICMP port unreachable, reply mismatch, segment cut =
+ * timeout); back up on recovery.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { ROOT } from '../support/directors';
+import { Topology, waitFor } from '../support/netns';
+
+jest.setTimeout(240_000);
+
+const SRV = '10.0.103.10';
+let topo: Topology;
+let tmp: string;
+let named: ChildProcess | null = null;
+let udp: ChildProcess | null = null;
+let runner: ChildProcess;
+let out = '';
+
+function conf(): string {
+  const t = ['  connect_timeout 1', '  delay_before_retry 0.3'];
+  return [
+    'virtual_server 192.168.52.1 53 {', ' delay_loop 0.5', ' lb_algo rr', ' lb_kind NAT', ' protocol UDP',
+    ` real_server ${SRV} 53 {`, '  DNS_CHECK {', '   type A', '   name www.checkers.test', ...t, '   retry 1', '  }', ' }',
+    '}',
+    'virtual_server 192.168.52.2 53 {', ' delay_loop 0.5', ' lb_algo rr', ' lb_kind NAT', ' protocol UDP',
+    ` real_server ${SRV} 5353 {`, '  DNS_CHECK {', '   connect_port 53', '   type SOA', '   name elsewhere.example', ...t, '   retry 0', '  }', ' }',
+    '}',
+    'virtual_server 192.168.52.3 7 {', ' delay_loop 0.5', ' lb_algo rr', ' lb_kind NAT', ' protocol UDP',
+    ` real_server ${SRV} 7 {`, '  UDP_CHECK {', '   payload 68 61 6c 6f', '   require_reply 4f4b XX', ...t, '   retry 1', '  }', ' }',
+    '}',
+    'virtual_server 192.168.52.4 80 {', ' delay_loop 0.5', ' lb_algo rr', ' lb_kind NAT', ' protocol TCP',
+    ` real_server ${SRV} 80 {`, '  PING_CHECK {', ...t, '   retry 1', '  }', ' }',
+    '}', '',
+  ].join('\n');
+}
+
+/** The last STATE line of the real server on `port` (53 DNS, 5353 the REFUSED DNS check, 7 UDP, 80 ICMP). */
+function state(port: number): string | null {
+  const name = `STATE [${SRV}]:${port === 80 ? 'tcp' : 'udp'}:${port} `;
+  const lines = out.split('\n').filter((l) => l.startsWith(name));
+  return lines.length ? lines[lines.length - 1].slice(name.length) : null;
+}
+
+async function expectState(port: number, want: 'up' | 'down', what: string): Promise<void> {
+  const ok = await waitFor(() => state(port) === want, 30_000, 50);
+  if (!ok) throw new Error(`${what}: ${port} never ${want}\n${out.slice(-3000)}`);
+  expect(state(port)).toBe(want);
+}
+
+function startNamed(): void {
+  named = topo.spawn('srv', ['named', '-f', '-u', 'root', '-c', join(tmp, 'named.conf'), '-n', '1'], { stdio: 'ignore' });
+}
+async function stopNamed(): Promise<void> {
+  const p = named;
+  named = null;
+  if (!p || p.exitCode !== null) return;
+  p.kill('SIGTERM');
+  await new Promise((r) => p.once('exit', r));
+}
+function startUdp(reply: string): void {
+  udp = topo.spawn('srv', [process.execPath, '-e',
+    `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>{if(m.toString()==='halo')s.send(Buffer.from('${reply}'),r.port,r.address)});s.bind(7,'${SRV}')`], { stdio: 'ignore' });
+}
+async function stopUdp(): Promise<void> {
+  const p = udp;
+  udp = null;
+  if (!p || p.exitCode !== null) return;
+  p.kill('SIGKILL');
+  await new Promise((r) => p.once('exit', r));
+}
+
+beforeAll(async () => {
+  topo = new Topology('checkers-dns-').build(['br0'], [
+    { name: 'srv', links: [['br0', `${SRV}/24`]] },
+    { name: 'lb', links: [['br0', '10.0.103.2/24']] },
+  ]);
+  tmp = mkdtempSync(join(tmpdir(), 'checkers-dns-'));
+  writeFileSync(join(tmp, 'named.conf'), `options {
+  directory "${tmp}";
+  pid-file "${tmp}/named.pid";
+  listen-on { ${SRV}; };
+  listen-on-v6 { none; };
+  recursion no;
+  allow-query { any; };
+  dnssec-validation no;
+};
+zone "checkers.test" { type master; file "${tmp}/checkers.test.zone"; };
+`);
+  writeFileSync(join(tmp, 'checkers.test.zone'), `$TTL 60
+@ IN SOA ns.checkers.test. admin.checkers.test. 1 60 60 600 60
+@ IN NS ns.checkers.test.
+ns IN A ${SRV}
+www IN A ${SRV}
+`);
+  startNamed();
+  startUdp('OK!');
+  const up = await waitFor(() => /:53 /.test(topo.exec('srv', ['ss', '-Hlun'], { allowFail: true })), 20_000, 50);
+  if (!up) throw new Error('named did not start');
+  writeFileSync(join(tmp, 'k.conf'), conf());
+  runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
+  runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  runner.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+});
+
+afterAll(async () => {
+  runner?.kill('SIGTERM');
+  await stopNamed();
+  await stopUdp();
+  topo?.destroy();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('DNS_CHECK, UDP_CHECK and PING_CHECK against real servers', () => {
+  it('up while each answers right; a zone the server does not serve is REFUSED (down)', async () => {
+    await expectState(5353, 'down', 'REFUSED');
+    expect(out).toContain(`DNS_CHECK ([${SRV}]:udp:5353) read error occurred. (rcode = 5)`);
+    // The served name, the UDP and the ICMP checks stay up (no STATE change from the start state).
+    await new Promise((r) => setTimeout(r, 2000));
+    expect([state(53), state(7), state(80)]).toEqual([null, null, null]);
+  });
+
+  it('named stopped: ICMP port unreachable, down; started again: up', async () => {
+    await stopNamed();
+    await expectState(53, 'down', 'named stopped');
+    expect(out).toMatch(/DNS_CHECK \(\[10\.0\.103\.10\]:udp:53\) failed to read socket; errno \d* ?\(ECONNREFUSED\) after 1 retries/);
+    startNamed();
+    await expectState(53, 'up', 'named started');
+  });
+
+  it('UDP: a wrong reply and a stopped responder are down; the right reply is up again', async () => {
+    await stopUdp();
+    await expectState(7, 'down', 'udp responder stopped');
+    startUdp('OK');
+    await expectState(7, 'up', 'udp responder back');
+    await stopUdp();
+    startUdp('NO!');
+    await expectState(7, 'down', 'udp reply mismatch');
+    await stopUdp();
+    startUdp('OK?');
+    await expectState(7, 'up', 'udp reply with the wildcard byte');
+  });
+
+  it('the server segment cut: PING_CHECK and DNS_CHECK time out (down); reconnected: up', async () => {
+    topo.setBridgePort(0, 0, 'br0', false);
+    try {
+      await expectState(80, 'down', 'ping timeout');
+      await expectState(53, 'down', 'dns timeout');
+    } finally {
+      topo.setBridgePort(0, 0, 'br0', true);
+    }
+    await expectState(80, 'up', 'ping back');
+    await expectState(53, 'up', 'dns back');
+    expect(out).toContain(`ICMP CHECK on service [${SRV}]:tcp:80 of [192.168.52.4]:tcp:80 failed after 1 retries.`);
+    expect(out).toContain(`ICMP connection to [${SRV}]:tcp:80 success.`);
+    expect(out).toContain(`DNS_CHECK ([${SRV}]:udp:53) read timeout from socket after 1 retries`);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * SMTP_CHECK against Debian's exim4 (exim4-daemon-light, run in the foreground in a namespace,
+ * never as a service); the checker engine runs alone in the `lb` namespace
+ * (test/support/checker-runner.js). The 2.2.7 form and the deprecated host blocks: up while
+ * exim answers, down when it is stopped (refused) or cut off (timeout), up again after.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { ROOT } from '../support/directors';
+import { Topology, waitFor } from '../support/netns';
+
+jest.setTimeout(180_000);
+
+const MX = '10.0.104.10';
+let topo: Topology;
+let tmp: string;
+let exim: ChildProcess | null = null;
+let runner: ChildProcess;
+let out = '';
+
+function conf(): string {
+  return [
+    'virtual_server 192.168.53.1 25 {', ' delay_loop 0.5', ' lb_algo rr', ' lb_kind NAT', ' protocol TCP',
+    ` real_server ${MX} 25 {`, '  SMTP_CHECK {', '   helo_name lb.checkers.test', '   connect_timeout 1', '   retry 1', '   delay_before_retry 0.3', '  }', ' }',
+    ` real_server ${MX} 2525 {`, '  SMTP_CHECK {', '   retry 0',
+    '   host {', `    connect_ip ${MX}`, '    connect_port 25', '   }',
+    '   host {', `    connect_ip ${MX}`, '    connect_port 26', '    connect_timeout 1', '   }', '  }', ' }',
+    '}', '',
+  ].join('\n');
+}
+
+function startExim(): void {
+  exim = topo.spawn('mx', ['exim4', '-bdf', '-oX', `${MX}.25`, '-oP', join(tmp, 'exim.pid')], { stdio: 'ignore' });
+}
+async function stopExim(): Promise<void> {
+  const p = exim;
+  exim = null;
+  if (!p || p.exitCode !== null) return;
+  p.kill('SIGTERM');
+  await new Promise((r) => p.once('exit', r));
+}
+const listening = (): boolean => topo.exec('mx', ['ss', '-Hltn'], { allowFail: true }).includes(`${MX}:25 `);
+
+function lastState(name: string): string | null {
+  const lines = out.split('\n').filter((l) => l.startsWith(`STATE ${name} `));
+  return lines.length ? lines[lines.length - 1].split(' ')[2] : null;
+}
+async function expectState(name: string, want: 'up' | 'down', what: string): Promise<void> {
+  if (!(await waitFor(() => lastState(name) === want, 30_000, 50))) throw new Error(`${what}: ${name} never ${want}\n${out.slice(-3000)}`);
+  expect(lastState(name)).toBe(want);
+}
+
+beforeAll(async () => {
+  topo = new Topology('checkers-smtp-').build(['br0'], [
+    { name: 'mx', links: [['br0', `${MX}/24`]] },
+    { name: 'lb', links: [['br0', '10.0.104.2/24']] },
+  ]);
+  tmp = mkdtempSync(join(tmpdir(), 'checkers-smtp-'));
+  startExim();
+  if (!(await waitFor(listening, 20_000, 50))) throw new Error('exim4 did not start');
+  writeFileSync(join(tmp, 'k.conf'), conf());
+  runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
+  runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  runner.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+});
+
+afterAll(async () => {
+  runner?.kill('SIGTERM');
+  await stopExim();
+  topo?.destroy();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('SMTP_CHECK against exim4', () => {
+  it('up while exim answers (banner 220, HELO 250); the host block on a closed port is down', async () => {
+    await waitFor(() => (out.match(/Remote SMTP server \[10\.0\.104\.10\]:tcp:(25|2525) succeed on service\./g) ?? []).length >= 2, 30_000);
+    expect(out).toContain(`Remote SMTP server [${MX}]:tcp:25 succeed on service.`);
+    expect(out).toContain(`Remote SMTP server [${MX}]:tcp:2525 succeed on service.`); // the first host block (port 25)
+    expect(out).toContain(`SMTP_CHECK Could not connect to server [${MX}]:26`); // the second (nothing on 26)
+  });
+
+  it('exim stopped: down ("Could not connect"); started: up', async () => {
+    await stopExim();
+    await expectState(`[${MX}]:tcp:25`, 'down', 'exim stopped');
+    expect(out).toContain(`SMTP_CHECK Could not connect to server [${MX}]:25`);
+    startExim();
+    await expectState(`[${MX}]:tcp:25`, 'up', 'exim started');
+  });
+
+  it('exim cut off at the bridge: down (timeout); reconnected: up', async () => {
+    topo.setBridgePort(0, 0, 'br0', false);
+    try {
+      await expectState(`[${MX}]:tcp:25`, 'down', 'cut');
+    } finally {
+      topo.setBridgePort(0, 0, 'br0', true);
+    }
+    await expectState(`[${MX}]:tcp:25`, 'up', 'reconnected');
+    expect(out).toMatch(/SMTP_CHECK (Connection timeout|Read timeout) (to|from) server \[10\.0\.104\.10\]:25/);
+  });
+});
