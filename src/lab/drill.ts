@@ -213,16 +213,21 @@ export class Drill {
     else c.topo.exec('lb1', ['ip', 'link', 'set', 'eth0', 'down']);
   }
 
-  /** Brings lb1 back; returns when it is ready (answers on its control socket), epoch ms. */
-  private async recover(mode: DrillMode): Promise<number | null> {
+  /**
+   * Brings lb1 back; returns when the restart began (the old director gone, `halo run` started;
+   * the link set up) and when it was ready (answers on its control socket), epoch ms.
+   */
+  private async recover(mode: DrillMode): Promise<{ restartAt: number; readyAt: number | null }> {
     const c = this.cluster;
     if (mode === 'link') {
       c.topo.exec('lb1', ['ip', 'link', 'set', 'eth0', 'up']);
-      return epochNow();
+      const at = epochNow();
+      return { restartAt: at, readyAt: at };
     }
     // a crash leaves lb1's VIPs on its interfaces; halo's start-up removes them (residual VIPs)
     await waitFor(() => c.directorPids('lb1').every((p) => !alive(p)), 10_000, 50);
     await this.cleanup;
+    const restartAt = epochNow();
     c.startDirector('lb1', DIRECTOR_ARGS);
     let readyAt: number | null = null;
     await waitFor(async () => {
@@ -230,7 +235,7 @@ export class Drill {
       if (r.ok) readyAt = epochNow();
       return r.ok;
     }, 90_000, 50);
-    return readyAt;
+    return { restartAt, readyAt };
   }
 
   /** One cycle of a mode: fault, failover, recovery, failback, under client load. */
@@ -257,10 +262,10 @@ export class Drill {
     const failoverHolder = soleHolder(c).holder;
 
     this.log(`drill ${mode}: bringing the master back (preemption)`);
-    const r = epochNow();
-    const ready = await this.recover(mode);
+    const r0 = epochNow();
+    const { restartAt: r, readyAt: ready } = await this.recover(mode);
     if (ready === null) violations.push(`lb1 did not answer on its control socket within 90 s of its restart`);
-    const back = await this.watch!.allAddedOn('lb1', r, 90_000);
+    const back = await this.watch!.allAddedOn('lb1', r0, 90_000);
     await sleep(3000);
     check(`after the ${mode} failback`, 'lb1');
     const failbackHolder = soleHolder(c).holder;
@@ -268,7 +273,7 @@ export class Drill {
     const rec = await this.stopLoad();
     const end = epochNow();
     // each phase's window runs until the next action, so a slow recovery is never cut off
-    const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r - f, attempt });
+    const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r0 - f, attempt });
     // the failback counts from the restarted director's readiness (or the VIPs' arrival, if
     // earlier): what its start-up did to the cluster before then is start-up, reported apart
     const fbFrom = Math.min(ready ?? r, back ?? Infinity);
