@@ -21,7 +21,8 @@ package_pkgs=(lintian)
 # prometheus) lints the metrics, the alerting rules and the dashboard's queries; snmpd and
 # snmpwalk (snmp) serve and read the VRRPv3-MIB halo and keepalived register over AgentX;
 # bash-completion runs the packaged completion in the package test.
-test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion)
+# exim4-daemon-light is the real SMTP server SMTP alerts are sent to (test/alert/smtp-alert.netns.test.ts).
+test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion exim4-daemon-light)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in
