@@ -21,8 +21,8 @@ package_pkgs=(lintian)
 # prometheus) lints the metrics, the alerting rules and the dashboard's queries; snmpd and
 # snmpwalk (snmp) serve and read the VRRPv3-MIB halo and keepalived register over AgentX;
 # bash-completion runs the packaged completion in the package test.
-# exim4-daemon-light is the real SMTP server SMTP_CHECK is tested against (run by the test in a
-# namespace, never as a service).
+# exim4-daemon-light is the real SMTP server SMTP_CHECK is tested against and SMTP alerts are
+# sent to (run by the tests in a namespace, never as a service).
 test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion exim4-daemon-light)
 
 pkgs=("${runtime_pkgs[@]}")

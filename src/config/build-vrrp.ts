@@ -29,7 +29,7 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft 
   const block = ctx.needBlock(s);
   if (!name || !block) return null;
   const g: VrrpSyncGroup = {
-    name: name.value, group: [], notify: emptyNotify(), trackInterfaces: [], trackScripts: [], location: ctx.loc(s.keyword),
+    name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [], location: ctx.loc(s.keyword),
   };
   const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [] };
   applySection(ctx, block, VRRP_SYNC_GROUP, draft, `vrrp_sync_group ${g.name}`);
@@ -77,6 +77,7 @@ export interface InstanceDraft {
   checkUnicastSrc: boolean;
   downTimerAdverts: number | null;
   notify: NotifyScripts;
+  smtpAlert: boolean | null;
   lvsSyncDaemonInterface: string | null;
   authWord: Word | null;
   authTypeWord: Word | null;
@@ -95,7 +96,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
-    lvsSyncDaemonInterface: null, authWord: null, authTypeWord: null, acceptWord: null,
+    smtpAlert: null, lvsSyncDaemonInterface: null, authWord: null, authTypeWord: null, acceptWord: null,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
   return d;
@@ -236,6 +237,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     checkUnicastSrc: d.checkUnicastSrc || g.vrrpCheckUnicastSrc,
     downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     notify: d.notify,
+    smtpAlert: d.smtpAlert,
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,
     syncGroup: null,
     location: ctx.loc(d.keyword),

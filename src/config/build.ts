@@ -138,7 +138,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
   }
 
-  smtpAlerts(ctx, globalDefs, instanceDrafts.length + syncDrafts.length);
+  smtpAlerts(ctx, globalDefs);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
 
   // keepalived refuses to run scripts as root silently: any script without
@@ -174,25 +174,16 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
 
 /**
  * keepalived mails an alert when notification_email and smtp_server are set and the
- * instance's, group's or real server's smtp_alert is on (inherited from smtp_alert_vrrp /
- * smtp_alert_checker / smtp_alert; real servers default to on). halo sends no mail, so such a
- * config uses a feature halo does not implement.
+ * instance's, group's or real server's smtp_alert is on. halo mails VRRP instance and sync
+ * group changes; real server changes (on by default: smtp_alert_checker, else smtp_alert,
+ * else on) it does not yet, so a config where keepalived would mail them is refused.
  */
-function smtpAlerts(ctx: BuildContext, g: GlobalDefs, vrrpBlocks: number): void {
+function smtpAlerts(ctx: BuildContext, g: GlobalDefs): void {
   const server = ctx.smtp.server;
-  if (!server || !g.other.notification_email?.length) return;
-  const flag = (k: string): boolean | null => {
-    const v = g.other[k];
-    if (v === undefined) return null;
-    return !/^(off|false|no)$/i.test(v[0] ?? '');
-  };
-  const any = flag('smtp_alert');
-  const vrrpDefault = flag('smtp_alert_vrrp') ?? any ?? false;
-  const checkerDefault = flag('smtp_alert_checker') ?? any ?? true;
-  const vrrpOn = ctx.smtp.vrrp.some((v) => v.own ?? vrrpDefault) || (vrrpDefault && vrrpBlocks > ctx.smtp.vrrp.length);
+  if (!server || !g.smtp.server || g.smtp.emails.length === 0) return;
+  const checkerDefault = g.smtp.alertChecker ?? g.smtp.alert ?? true;
   const rsOn = ctx.smtp.realServers.some((rs) => rs.checked && (rs.own ?? checkerDefault));
-  const what = [vrrpOn ? 'VRRP state changes' : '', rsOn ? 'real server changes (smtp_alert is on for real servers by default)' : ''].filter(Boolean).join(' and ');
-  if (what) ctx.unimplemented(server, `SMTP alerts (mail to notification_email via smtp_server on ${what})`);
+  if (rsOn) ctx.unimplemented(server, 'SMTP alerts on real server changes (smtp_alert is on for real servers by default; smtp_alert_checker off turns it off)');
 }
 
 /**

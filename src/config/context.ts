@@ -32,14 +32,13 @@ export interface BuildOptions {
 }
 
 /**
- * What decides whether keepalived would send SMTP alerts: the mail settings, and every
- * instance, sync group and checked real server with its own `smtp_alert` (null = inherit).
+ * What decides whether keepalived would mail real server changes (which halo does not yet):
+ * the smtp_server statement and every checked real server with its own `smtp_alert` (null = inherit).
  */
 export interface SmtpUses {
   server: Word | null;
   emails: number;
   global: { any: boolean | null; vrrp: boolean | null; checker: boolean | null };
-  vrrp: { word: Word; own: boolean | null }[];
   realServers: { word: Word; own: boolean | null; checked: boolean }[];
 }
 
@@ -49,7 +48,7 @@ export class BuildContext {
   scriptUser: Statement | null = null;
   /** The first script the config names (where keepalived reports a missing default script user). */
   scriptsUsed: Word | null = null;
-  readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, vrrp: [], realServers: [] };
+  readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, realServers: [] };
 
   constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}
 

@@ -21,8 +21,32 @@ export interface SourceLocation {
   col: number;
 }
 
+/**
+ * SMTP alerts (global_defs): where mail goes and when it is sent. A block's own `smtp_alert`
+ * wins; else smtp_alert_vrrp / smtp_alert_checker; else smtp_alert; else keepalived's default
+ * (VRRP off, checkers on).
+ */
+export interface SmtpSettings {
+  /** smtp_server ADDR|NAME [PORT] (null = no mail is ever sent). */
+  server: { host: string; port: number } | null;
+  /** smtp_helo_name (null = the host name). */
+  heloName: string | null;
+  /** notification_email_from (null = keepalived@HOSTNAME). */
+  from: string | null;
+  /** notification_email { ... }, in order. */
+  emails: string[];
+  /** smtp_connect_timeout, seconds (keepalived: 30; 0 becomes 1). */
+  connectTimeoutSec: number;
+  alert: boolean | null;
+  alertVrrp: boolean | null;
+  alertChecker: boolean | null;
+  /** no_email_faults: no mail on entering FAULT. */
+  noEmailFaults: boolean;
+}
+
 export interface GlobalDefs {
   routerId: string | null;
+  smtp: SmtpSettings;
   /** 2 or 3; keepalived's default is 2. */
   vrrpVersion: 2 | 3;
   vrrpMcastGroup4: string; // 224.0.0.18
@@ -182,6 +206,8 @@ export interface VrrpInstance {
   checkUnicastSrc: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
+  /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
+  smtpAlert: boolean | null;
   lvsSyncDaemonInterface: string | null;
   /** Name of the vrrp_sync_group this instance belongs to, if any. */
   syncGroup: string | null;
@@ -193,6 +219,8 @@ export interface VrrpSyncGroup {
   /** Member instance names, in config order. */
   group: string[];
   notify: NotifyScripts;
+  /** The group's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
+  smtpAlert: boolean | null;
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
   location: SourceLocation;

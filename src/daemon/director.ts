@@ -24,7 +24,7 @@ export interface ReloadOutcome {
   lines: string[];
 }
 
-export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine };
+export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine; alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null };
 
 export class Director {
   private vrrp: VrrpEngine | null = null;
@@ -163,6 +163,7 @@ export class Director {
 
   /** Both engines take `next`; what they did goes into `plan`. */
   private async apply(next: Model, plan: ReloadPlan): Promise<void> {
+    this.deps.alerts?.configure(next);
     if (this.opts.vrrp) {
       if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
       else if (next.vrrpInstances.length > 0) {

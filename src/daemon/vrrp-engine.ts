@@ -35,6 +35,8 @@ export interface VrrpEngineDeps {
   links: LinkMonitor;
   openTransport(ifname: string, ifindex: number, group: string | null): VrrpTransport;
   notify: NotifyRunner;
+  /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
+  alerts?: { notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void } | null;
   log: Logger;
   /** The supervisor's channel: what to release if we die while MASTER. */
   onHeld?(held: HeldInstance): void;
@@ -507,6 +509,7 @@ export class VrrpEngine {
     const specific = { MASTER: scripts.notifyMaster, BACKUP: scripts.notifyBackup, FAULT: scripts.notifyFault, STOP: scripts.notifyStop }[a.state];
     this.deps.notify.run(specific);
     this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority });
+    this.deps.alerts?.notify(a.kind, a.name, a.state);
   }
 
   private arm(instance: string, timer: TimerName, deadline: number): void {

@@ -5,6 +5,7 @@
  *
  * Started by the supervisor (src/cli/run.ts) with the run options as one JSON argument.
  */
+import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createGarpSender } from '../net/garp';
@@ -56,6 +57,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const garp = createGarpSender(links);
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
+  const alerts = new SmtpAlerter(loaded.model, log);
   let metrics: Metrics | null = null;
   const director: Director = new Director(loaded.model, opts, {
     log,
@@ -65,6 +67,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     garp,
     openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
     notify,
+    alerts,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
   });

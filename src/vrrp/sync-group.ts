@@ -122,7 +122,11 @@ export function syncGroupStep(
   }
 
   if (g.state === 'INIT' && names.every((n) => ms[n].state !== 'INIT')) {
+    // keepalived sends the group's notifies when it first settles in BACKUP (its notify_backup
+    // and SMTP alert "VRRP Group G - Entering BACKUP state" at startup; seen beside 2.2.7 in
+    // test/alert/smtp-alert.netns.test.ts)
     g = { ...g, state: 'BACKUP' };
+    if (names.every((n) => ms[n].state === 'BACKUP')) groupNotify('BACKUP');
   }
   return { group: g, members: ms, actions: out };
 }

@@ -106,7 +106,7 @@ describe('halo check', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^vrrp_instance +use_vmac +not implemented +VMAC/m);
     const rows = JSON.parse(halo('--keywords', '--json').stdout) as { section: string; keyword: string; status: string }[];
-    expect(rows.find((r) => r.section === 'global_defs' && r.keyword === 'router_id')?.status).toBe('no-effect');
+    expect(rows.find((r) => r.section === 'global_defs' && r.keyword === 'process_name')?.status).toBe('no-effect');
     expect(halo('--keywords', '--markdown').stdout).toContain('| `TCP_CHECK` | acted on |');
     expect(halo('--keywords', '-f', 'x').status).toBe(2);
   });

@@ -13,7 +13,7 @@ function load(name: string): Model {
 }
 
 const GLOBAL_DEFAULTS: Model['globalDefs'] = {
-  routerId: null, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
+  routerId: null, smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false }, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
   vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
@@ -38,7 +38,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY,
+    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
     lvsSyncDaemonInterface: null, syncGroup: 'VG1',
   };
   const rs = (address: string, port: number, line: number): RealServer => ({
@@ -69,7 +69,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     vrrpScripts: [],
     ssl: null,
     trackFiles: [],
-    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, trackInterfaces: [], trackScripts: [], location: at(file, L(0), 1) }],
+    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], location: at(file, L(0), 1) }],
     vrrpInstances: instances,
     virtualServerGroups: [],
     virtualServers: [
@@ -102,7 +102,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       weightReverse: false, rise: 2, fall: 2, user: null, runAs: null, initState: 'unknown', location: at(file, 18, 1),
     }]);
     expect(m.vrrpSyncGroups).toEqual([{
-      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], trackInterfaces: [], trackScripts: [], location: at(file, 25, 1),
+      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], location: at(file, 25, 1),
       notify: { ...NO_NOTIFY, notifyMaster: ['/etc/halo/notify.sh', 'master'], notifyBackup: ['/etc/halo/notify.sh', 'backup'], notifyFault: ['/etc/halo/notify.sh', 'fault'] },
     }]);
     const common = {
@@ -110,7 +110,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       virtualIpAddressesExcluded: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
-      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY,
+      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
       lvsSyncDaemonInterface: null, syncGroup: 'G_LB',
     };
     const vip = (address: string, line: number, extra: object) => ({

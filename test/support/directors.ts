@@ -82,7 +82,7 @@ export class Directors {
   /** Stop everything still running: SIGTERM, then SIGKILL after 5 s. */
   async stopAll(): Promise<void> {
     for (const d of this.running) d.signal('SIGTERM');
-    await Promise.race([Promise.all(this.running.map((d) => d.exited)), new Promise((r) => setTimeout(r, 5000))]);
+    await Promise.race([Promise.all(this.running.map((d) => d.exited)), new Promise((r) => setTimeout(r, 5000).unref())]);
     for (const d of this.running) d.signal('SIGKILL');
     this.running.length = 0;
   }

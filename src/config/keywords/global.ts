@@ -26,12 +26,48 @@ const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[
 const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory locking, CPU, rlimits); halo's worker is one Node.js process and is left to the OS scheduler";
 const NAMES = "names keepalived's child processes; halo's supervisor and worker are named by node";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
-const SMTP = 'SMTP alerts: refused when mail would really be sent (notification_email and smtp_server set, and smtp_alert on for an instance, group or real server — keepalived mails on real server changes by default)';
+const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subjects, bodies and dialogue as keepalived 2.2.7)';
 const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subagent (enable_snmp_rfcv3)';
 const FIFO = 'notify FIFOs';
 const NFT = 'nftables rules keepalived installs for VIPs (vrrp_strict / no_accept) and IPVS';
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 const ONLY_V6 = 'used only by IPv6 VRRP instances, which halo refuses as not implemented';
+
+/** `smtp_server ADDRESS|NAME [PORT]` (keepalived: default port 25). */
+function smtpServer(ctx: BuildContext, s: Statement, g: G): void {
+  keep(ctx, s, g);
+  ctx.smtp.server = s.keyword;
+  const host = ctx.arg(s, 0, 'an address or host name');
+  if (!host) return;
+  let port = 25;
+  if (s.args[1]) {
+    const p = /^\d+$/.test(s.args[1].value) ? Number(s.args[1].value) : NaN;
+    if (!(p >= 1 && p <= 65535)) {
+      ctx.warn(s.args[1], `Invalid smtp server ${host.value} ${s.args[1].value}`);
+      return;
+    }
+    port = p;
+  }
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host.value)) {
+    ctx.warn(host, `Invalid smtp server ${host.value} ${s.args[1]?.value ?? ''}`.trimEnd());
+    return;
+  }
+  g.smtp.server = { host: host.value, port };
+}
+
+/** `smtp_connect_timeout N`: seconds, 0 becomes 1 (keepalived's words). */
+function smtpTimeout(ctx: BuildContext, s: Statement, g: G): void {
+  keep(ctx, s, g);
+  const w = ctx.arg(s, 0, 'seconds');
+  if (!w) return;
+  const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(n >= 0 && n <= 2147483)) {
+    ctx.warn(w, `smtp_connect_timeout '${w.value}' must be in [0, 2147483] - ignoring`);
+    return;
+  }
+  if (n === 0) ctx.warn(w, 'smtp_conect_timeout must be greater than 0, setting to 1');
+  g.smtp.connectTimeoutSec = Math.max(1, n);
+}
 
 function lvsSyncDaemon(ctx: BuildContext, s: Statement, g: G): void {
   const iface = ctx.arg(s, 0, 'an interface');
@@ -162,24 +198,24 @@ const K: KeywordSpec<G>[] = [
   noEffect('checker_process_name', 'checker_process_name_handler', 'keepalived_healthcheckers', NAMES, keep),
   noEffect('lvs_process_name', 'lvs_process_name_handler', 'keepalived_healthcheckers', `${NAMES} (deprecated alias of checker_process_name)`, keep),
   noEffect('bfd_process_name', 'bfd_process_name_handler', 'keepalived_bfd', NAMES, keep),
-  noEffect('router_id', 'routerid_handler', 'the host name', 'identifies this host in SMTP alerts and SNMP, neither of which halo sends', (ctx, s, g) => { g.routerId = ctx.str(s); }),
-  notImplemented('notification_email_from', 'emailfrom_handler', 'keepalived@HOSTNAME', SMTP, { apply: keep, uses: () => false }),
-  notImplemented('smtp_server', 'smtpserver_handler', '', SMTP, { apply: (ctx, s, g) => { keep(ctx, s, g); ctx.smtp.server = s.keyword; }, uses: () => false }),
-  notImplemented('smtp_helo_name', 'smtphelo_handler', 'the host name', SMTP, { apply: keep, uses: () => false }),
-  notImplemented('smtp_connect_timeout', 'smtpto_handler', '30', SMTP, { apply: keep, uses: () => false }),
-  notImplemented('notification_email', 'email_handler', '', SMTP, { apply: keep, uses: () => false }),
-  notImplemented('smtp_alert', 'smtp_alert_handler', 'unset', SMTP, { apply: keep, uses: () => false }),
+  acted('router_id', 'routerid_handler', 'the host name', 'identifies this host in the subject of SMTP alerts', (ctx, s, g) => { g.routerId = ctx.str(s); }),
+  acted('notification_email_from', 'emailfrom_handler', 'keepalived@HOSTNAME', 'the From of SMTP alerts', (ctx, s, g) => { keep(ctx, s, g); g.smtp.from = ctx.str(s); }),
+  acted('smtp_server', 'smtpserver_handler', '', 'where SMTP alerts go: ADDRESS or host name, PORT default 25', smtpServer),
+  acted('smtp_helo_name', 'smtphelo_handler', 'the host name', 'the HELO name of SMTP alerts', (ctx, s, g) => { keep(ctx, s, g); g.smtp.heloName = ctx.str(s); }),
+  acted('smtp_connect_timeout', 'smtpto_handler', '30', 'timeout of each step of the SMTP dialogue', smtpTimeout),
+  acted('notification_email', 'email_handler', '', 'the recipients of SMTP alerts', (ctx, s, g) => { keep(ctx, s, g); g.smtp.emails.push(...(s.block ?? []).flatMap((b) => [b.keyword.value, ...b.args.map((w) => w.value)])); }),
+  acted('smtp_alert', 'smtp_alert_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alert = s.args[0] ? ctx.bool(s) : true; }),
   notImplemented('startup_script', 'startup_script_handler', '', 'a script run before keepalived starts its children'),
   noEffect('startup_script_timeout', 'startup_script_timeout_handler', '10', 'timing of startup_script only, which is refused as not implemented', keep),
   notImplemented('shutdown_script', 'shutdown_script_handler', '', 'a script run after keepalived stops its children'),
   noEffect('shutdown_script_timeout', 'shutdown_script_timeout_handler', '10', 'timing of shutdown_script only, which is refused as not implemented', keep),
   noEffect('max_auto_priority', 'max_auto_priority_handler', 'off', PROCESS_TUNING, keep),
   noEffect('min_auto_priority_delay', 'min_auto_priority_delay_handler', '', PROCESS_TUNING, keep),
-  notImplemented('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, { apply: keep, uses: () => false }),
-  notImplemented('smtp_alert_checker', 'smtp_alert_checker_handler', 'unset', SMTP, { apply: keep, uses: () => false }),
+  acted('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertVrrp = s.args[0] ? ctx.bool(s) : true; }),
+  acted('smtp_alert_checker', 'smtp_alert_checker_handler', 'unset', `${SMTP}; halo does not yet mail real server changes, so a config where keepalived would is refused`, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertChecker = s.args[0] ? ctx.bool(s) : true; }),
   acted('checker_log_all_failures', 'checker_log_all_failures_handler', 'off', 'default of the checkers\' log_all_failures', (ctx, s, g) => { g.checkerLogAllFailures = ctx.bool(s); }),
   noEffect('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'halo always follows interfaces appearing and disappearing (rtnetlink link monitor); an instance whose interface is missing is in FAULT until it appears', keep),
-  notImplemented('no_email_faults', 'no_email_faults_handler', 'off', SMTP, { apply: keep, uses: () => false }),
+  acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
   notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
   notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
   notImplemented('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'IPVS connection timeouts (ipvsadm --set)', { apply: lvsTimeouts }),
@@ -272,7 +308,7 @@ const K: KeywordSpec<G>[] = [
   noEffect('lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_handler', '', NL_BUFS, keep),
   noEffect('lvs_netlink_monitor_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
   notImplemented('rs_init_notifies', 'rs_init_notifies_handler', 'off', 'notify_up/notify_down of every real server at start', { uses: onUnlessOff }),
-  notImplemented('no_checker_emails', 'no_checker_emails_handler', 'off', SMTP, { apply: keep, uses: () => false }),
+  notImplemented('no_checker_emails', 'no_checker_emails_handler', 'off', 'SMTP alerts on checker changes (halo mails VRRP changes only)', { apply: keep, uses: () => false }),
   noEffect('vrrp_rx_bufs_policy', 'vrrp_rx_bufs_policy_handler', '', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   noEffect('vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_multiplier_handler', '3', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   notImplemented('vrrp_startup_delay', 'vrrp_startup_delay_handler', '0', 'a delay before VRRP starts after boot'),

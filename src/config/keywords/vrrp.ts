@@ -115,8 +115,9 @@ function advertInt(ctx: BuildContext, s: Statement, d: I): void {
   d.advertWord = w;
 }
 
-function smtpAlert(ctx: BuildContext, s: Statement, word: Word, out: { word: Word; own: boolean | null }[]): void {
-  out.push({ word, own: s.args[0] ? ctx.bool(s) : true });
+/** `smtp_alert [on|off]` in an instance or sync group: bare means on. */
+function smtpAlert(ctx: BuildContext, s: Statement): boolean {
+  return s.args[0] ? ctx.bool(s) : true;
 }
 
 const INSTANCE: KeywordSpec<I>[] = [
@@ -171,7 +172,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('notify_deleted', 'vrrp_notify_deleted_handler', 'off', 'a DELETED notify when an instance is removed by reload'),
   acted('notify', 'vrrp_notify_handler', '', '', notify<I>((d) => d.notify)),
   notImplemented('notify_master_rx_lower_pri', 'vrrp_notify_master_rx_lower_pri', '', 'a script run when MASTER hears a lower priority advert'),
-  notImplemented('smtp_alert', 'vrrp_smtp_handler', 'smtp_alert_vrrp, else off', 'SMTP alerts: refused when mail would really be sent', { apply: (ctx, s, d) => smtpAlert(ctx, s, s.keyword, ctx.smtp.vrrp), uses: () => false }),
+  acted('smtp_alert', 'vrrp_smtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on state changes', (ctx, s, d) => { d.smtpAlert = smtpAlert(ctx, s); }),
   notImplemented('notify_priority_changes', 'vrrp_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
   notImplemented('lvs_sync_daemon_interface', 'vrrp_lvs_syncd_handler', '', 'the IPVS connection sync daemon (deprecated form of global lvs_sync_daemon)', {
     apply: (ctx, s, d) => {
@@ -235,7 +236,7 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   acted('notify_fault', 'vrrp_gnotify_fault_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify_stop', 'vrrp_gnotify_stop_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify', 'vrrp_gnotify_handler', '', '', notify<G>((g) => g.group.notify)),
-  notImplemented('smtp_alert', 'vrrp_gsmtp_handler', 'smtp_alert_vrrp, else off', 'SMTP alerts: refused when mail would really be sent', { apply: (ctx, s) => smtpAlert(ctx, s, s.keyword, ctx.smtp.vrrp), uses: () => false }),
+  acted('smtp_alert', 'vrrp_gsmtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on group state changes', (ctx, s, g) => { g.group.smtpAlert = smtpAlert(ctx, s); }),
   notImplemented('global_tracking', 'vrrp_gglobal_tracking_handler', 'off', 'weighted trackers of the members kept in a sync group'),
   notImplemented('sync_group_tracking_weight', 'vrrp_sg_tracking_weight_handler', 'off', 'weighted trackers of the members kept in a sync group'),
   notImplemented('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
