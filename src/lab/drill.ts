@@ -379,7 +379,7 @@ export function outageText(p: PhaseResult, r: PhaseReport): string {
 }
 
 function verdictText(p: PhaseResult): string {
-  if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound even allowing for the measuring client's stall of ${(p.validity.stalledMs / 1000).toFixed(1)} s: ${p.why.join('; ')}`;
+  if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound (the client lagged, max ${p.validity.maxLagMs} ms, but not enough to explain it): ${p.why.join('; ')}`;
   if (!p.valid) return `INCONCLUSIVE: the measuring client was stalled for ${(p.validity.stalledMs / 1000).toFixed(1)} s (max lag ${p.validity.maxLagMs} ms > ${p.validity.thresholdMs} ms${p.validity.missingBuckets ? `, ${p.validity.missingBuckets} buckets unrecorded` : ''})`;
   return `${p.verdict === 'within' ? 'within' : 'BEYOND'} bound ${fmt(p.bound.ms)} (${p.bound.rule}); client lag max ${p.validity.maxLagMs} ms`;
 }
