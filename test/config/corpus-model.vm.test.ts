@@ -21,7 +21,6 @@ const describeVm = describeNeeding(root, ipvsKernel, tool('keepalived'), file(CO
 const KNOWN_LVS_DIFFERENT: Record<string, string> = {
   '005-dpvs-keepalived.conf':
     "virtual_server group 2001::1-80-TCP_QLB (an IPv6 group with IPv4 real servers): keepalived's checker runs no such service (and says nothing, not even with -t); halo builds it. To look into",
-  '008-note-keepalived.conf': "'MISC_CHECK {}' without misc_path: keepalived drops the checker (the real server runs unchecked); halo keeps it (not implemented: the server stays down)",
   '030-magic-keepalived.conf': "'lb_kind dr' in lower case: keepalived 2.2.7 does not know it and keeps NAT (so the real server keeps port 1522); halo reads DR",
 };
 
