@@ -6,10 +6,9 @@
  * the connected socket is a failure; nothing in connect_timeout is "read timeout from socket".
  */
 import { randomInt } from 'node:crypto';
-import * as dgram from 'node:dgram';
 import { DNS_TYPES } from '../config/build-checker';
 import type { DnsCheck } from '../config/model';
-import { armDeadline } from './deadline';
+import { datagramExchange } from './datagram-exchange';
 import type { ProbeOutcome } from './probe';
 
 const HEADER = 12;
@@ -47,32 +46,18 @@ export function judgeDnsReply(id: number, msg: Buffer): DnsVerdict {
 }
 
 export function dnsProbe(c: DnsCheck): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket(c.connectIp.includes(':') ? 'udp6' : 'udp4');
-    const id = randomInt(0, 0x10000);
-    let settled = false;
-    const done = (o: ProbeOutcome): void => {
-      if (settled) return;
-      settled = true;
-      deadline.cancel();
-      try { sock.close(); } catch { /* closed */ }
-      resolve(o);
-    };
-    const deadline = armDeadline(c.connectTimeoutMs, (e) => done(e.stalled ? { result: 'stalled', lateMs: e.lateMs } : { result: 'timeout', reason: 'read timeout from socket' }));
-    sock.on('error', (err: NodeJS.ErrnoException) => done({ result: 'failed', reason: `failed to read socket; errno ${-(err.errno ?? 0) || ''} (${err.code ?? err.message})` }));
-    sock.on('message', (msg) => {
+  const id = randomInt(0, 0x10000);
+  return datagramExchange({
+    connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, timeoutMs: c.connectTimeoutMs,
+    payload: encodeQuery(id, c.name, c.type),
+    onTimeout: () => ({ result: 'timeout', reason: 'read timeout from socket' }),
+    onError: (err) => ({ result: 'failed', reason: `failed to read socket; errno ${-(err.errno ?? 0) || ''} (${err.code ?? err.message})` }),
+    onSendError: () => ({ result: 'failed', reason: 'failed to write socket.' }),
+    onMessage: (msg) => {
       const v = judgeDnsReply(id, msg);
-      if (v.kind === 'ok') done({ result: 'success' });
-      else if (v.kind === 'rcode') done({ result: 'failed', reason: `read error occurred. (rcode = ${v.rcode})` });
-    });
-    const send = (): void => {
-      sock.connect(c.connectPort, c.connectIp, () => {
-        sock.send(encodeQuery(id, c.name, c.type), (err) => {
-          if (err) done({ result: 'failed', reason: 'failed to write socket.' });
-        });
-      });
-    };
-    if (c.bindto !== null || c.bindPort !== null) sock.bind({ address: c.bindto ?? undefined, port: c.bindPort ?? 0 }, send);
-    else send();
+      if (v.kind === 'ok') return { result: 'success' };
+      if (v.kind === 'rcode') return { result: 'failed', reason: `read error occurred. (rcode = ${v.rcode})` };
+      return null;
+    },
   });
 }

@@ -5,9 +5,8 @@
  * within connect_timeout, be min..max_reply_length long and match the reply bytes (X nibbles
  * are wildcards); without require_reply silence is success.
  */
-import * as dgram from 'node:dgram';
 import type { UdpCheck } from '../config/model';
-import { armDeadline } from './deadline';
+import { datagramExchange } from './datagram-exchange';
 import type { ProbeOutcome } from './probe';
 
 /** layer4.c set_buf: "keepalived check - " repeated over the buffer. */
@@ -30,35 +29,13 @@ export function udpReplyMatches(c: Pick<UdpCheck, 'minReplyLength' | 'maxReplyLe
 }
 
 export function udpProbe(c: UdpCheck): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket(c.connectIp.includes(':') ? 'udp6' : 'udp4');
-    let settled = false;
-    const done = (o: ProbeOutcome): void => {
-      if (settled) return;
-      settled = true;
-      deadline.cancel();
-      try { sock.close(); } catch { /* closed */ }
-      resolve(o);
-    };
+  return datagramExchange({
+    connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, timeoutMs: c.connectTimeoutMs,
+    payload: c.payload !== null ? Buffer.from(c.payload, 'hex') : fillerPayload(),
     // keepalived: a read timeout is success unless a reply is required.
-    const deadline = armDeadline(c.connectTimeoutMs, (e) => {
-      if (e.stalled) done({ result: 'stalled', lateMs: e.lateMs });
-      else if (c.requireReply) done({ result: 'timeout', reason: 'no reply' });
-      else done({ result: 'success' });
-    });
-    sock.on('error', (err: NodeJS.ErrnoException) => done({ result: 'failed', reason: err.code === 'ECONNREFUSED' ? 'ICMP port unreachable' : `error ${err.code ?? err.message}` }));
-    sock.on('message', (msg) => {
-      if (!c.requireReply || udpReplyMatches(c, msg)) done({ result: 'success' });
-      else done({ result: 'failed', reason: 'reply data mismatch' });
-    });
-    const send = (): void => {
-      sock.connect(c.connectPort, c.connectIp, () => {
-        sock.send(c.payload !== null ? Buffer.from(c.payload, 'hex') : fillerPayload(), (err) => {
-          if (err) done({ result: 'failed', reason: `error ${(err as NodeJS.ErrnoException).code ?? err.message}` });
-        });
-      });
-    };
-    if (c.bindto !== null || c.bindPort !== null) sock.bind({ address: c.bindto ?? undefined, port: c.bindPort ?? 0 }, send);
-    else send();
+    onTimeout: () => (c.requireReply ? { result: 'timeout', reason: 'no reply' } : { result: 'success' }),
+    onError: (err) => ({ result: 'failed', reason: err.code === 'ECONNREFUSED' ? 'ICMP port unreachable' : `error ${err.code ?? err.message}` }),
+    onSendError: (err) => ({ result: 'failed', reason: `error ${err.code ?? err.message}` }),
+    onMessage: (msg) => (!c.requireReply || udpReplyMatches(c, msg) ? { result: 'success' } : { result: 'failed', reason: 'reply data mismatch' }),
   });
 }

@@ -352,16 +352,22 @@ export class VrrpEngine {
     this.scriptRunner.start();
   }
 
+  /** The current state of each running member of a sync group, by name. */
+  private groupMembers(names: readonly string[]): Record<string, InstanceState> {
+    const members: Record<string, InstanceState> = {};
+    for (const m of names) {
+      const ms = this.states.get(m);
+      if (ms) members[m] = ms;
+    }
+    return members;
+  }
+
   /** Lets member `name`'s sync group follow a change made outside `step` (a reload). */
   private regroup(name: string): VrrpAction[] {
     const s = this.states.get(name)!;
     const group = this.groupStates.get(s.env.syncGroup!);
     if (!group) return [];
-    const members: Record<string, InstanceState> = {};
-    for (const m of group.members) {
-      const ms = this.states.get(m);
-      if (ms) members[m] = ms;
-    }
+    const members = this.groupMembers(group.members);
     const r = syncGroupStep(group, members, name, this.now());
     this.groupStates.set(group.name, r.group);
     for (const ms of Object.values(r.members)) this.commit(ms);
@@ -375,11 +381,7 @@ export class VrrpEngine {
     const now = this.now();
     if (s.env.syncGroup) {
       const group = this.groupStates.get(s.env.syncGroup)!;
-      const members: Record<string, InstanceState> = {};
-      for (const m of group.members) {
-        const ms = this.states.get(m);
-        if (ms) members[m] = ms;
-      }
+      const members = this.groupMembers(group.members);
       return stepSyncGroupMember(group, members, name, event, now).actions;
     }
     return step(s, event, now).actions;
@@ -392,11 +394,7 @@ export class VrrpEngine {
     const now = this.now();
     if (s.env.syncGroup) {
       const group = this.groupStates.get(s.env.syncGroup)!;
-      const members: Record<string, InstanceState> = {};
-      for (const m of group.members) {
-        const ms = this.states.get(m);
-        if (ms) members[m] = ms;
-      }
+      const members = this.groupMembers(group.members);
       const r = stepSyncGroupMember(group, members, name, event, now);
       this.groupStates.set(group.name, r.group);
       for (const ms of Object.values(r.members)) this.commit(ms);
