@@ -24,6 +24,7 @@ import { armDeadline } from './deadline';
 import type { Deadline, Expiry } from './deadline';
 import type { ProbeOutcome } from './probe';
 import { checkerSocket, connectOptions } from './tcp-probe';
+import type { ProbeTarget } from './tcp-probe';
 
 /** keepalived's MAX_BUFFER_LENGTH: the response header must fit in it (one byte kept for '\0'). */
 export const MAX_BUFFER_LENGTH = 4096;
@@ -37,15 +38,9 @@ export interface TlsSettings {
   passphrase?: string;
 }
 
-export interface HttpGetRequest {
+/** The connection fields are TCP_CHECK's (ProbeTarget); the rest is the HTTP exchange. */
+export interface HttpGetRequest extends ProbeTarget {
   ssl: boolean;
-  connectIp: string;
-  connectPort: number;
-  bindto: string | null;
-  bindPort: number | null;
-  bindIf?: string | null;
-  fwmark?: number | null;
-  connectTimeoutMs: number;
   /** The whole exchange is abandoned after this long ("Timeout HTTP read"). */
   responseLimitMs: number;
   path: string;
