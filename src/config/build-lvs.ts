@@ -37,6 +37,12 @@ export interface VsDraft {
   sorry: { address: string; port: number } | null;
   /** virtualhost: the Host of HTTP_GET/SSL_GET checks that name none. */
   virtualhost: string | null;
+  /**
+   * keepalived's vs->af while the block is read: the address's family, else `ip_family`, else
+   * persistence_granularity's, else the first real or sorry server that is not tunnelled;
+   * null (AF_UNSPEC) until one of them says.
+   */
+  family: 4 | 6 | null;
 }
 
 /** A real_server block while it is read. */
@@ -62,13 +68,13 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
   let key: VirtualServerKey | null = null;
   let groupWord: Word | null = null;
   let vsPort = 0;
-  let family: 4 | 6 = 4;
+  let family: 4 | 6 | null = null;
   if (first.value === 'fwmark') {
     const n = ctx.int(s, 1, 0xffffffff, 1);
     if (n !== null) key = { kind: 'fwmark', fwmark: n, family: 4 };
   } else if (first.value === 'group') {
     groupWord = ctx.arg(s, 1, 'a virtual_server_group name');
-    if (groupWord) key = { kind: 'group', group: groupWord.value };
+    if (groupWord) key = { kind: 'group', group: groupWord.value, family: null };
   } else {
     const a = ctx.addressWord(first, 'virtual_server', true);
     const pw = s.args[1];
@@ -91,17 +97,18 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
   };
   const draft: VsDraft = {
     vs, port: vsPort, timing: noTiming(), rsStatements: [], protocolSet: false, schedSet: false, methodSet: false, rsWeight: 1,
-    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null, virtualhost: null,
+    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null, virtualhost: null, family,
   };
   applySection(ctx, block, VIRTUAL_SERVER, draft, `virtual_server ${s.args.map((w) => w.value).join(' ')}`);
   const { timing, rsStatements, protocolSet, schedSet, methodSet, rsWeight, hashFlags, sorryMethod, sorryInhibit, sorry } = draft;
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   for (const r of rsStatements) {
-    const rs = buildRealServer(ctx, r, vs, draft, family, g, trackFiles);
+    const rs = buildRealServer(ctx, r, vs, draft, g, trackFiles);
     if (rs) vs.realServers.push(rs);
   }
   if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
+  settleFamily(ctx, s, vs, draft);
   // What keepalived's validate_check_config() corrects, with its warnings.
   const name = `Virtual server ${vsLabel(key, vs.protocol, protocolSet)}`;
   const warn = (m: string): void => ctx.warn(s.keyword, m);
@@ -189,8 +196,31 @@ function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean
   return `[${key.address}]:${protocolSet ? protocol.toLowerCase() : 'none'}:${key.port}`;
 }
 
+/**
+ * vs_end_handler: a sorry server that is not tunnelled must be of the service's family (else it
+ * is dropped); a fwmark service still of no family takes its servers' when they all agree, else
+ * IPv4. The family then goes into the service's key.
+ */
+function settleFamily(ctx: BuildContext, s: Statement, vs: VirtualServer, draft: VsDraft): void {
+  const familyOf = (a: string): 4 | 6 => (a.includes(':') ? 6 : 4);
+  const sorry = vs.sorryServer;
+  if (sorry && sorry.lvsMethod !== 'TUN') {
+    if (draft.family === null) draft.family = familyOf(sorry.address);
+    else if (draft.family !== familyOf(sorry.address)) {
+      ctx.error(s.keyword, `Address family of virtual server and sorry server ${sorry.address} don't match - skipping sorry server.`);
+      vs.sorryServer = null;
+    }
+  }
+  if (draft.family === null && vs.key.kind !== 'group') {
+    const families = new Set([...(vs.sorryServer ? [familyOf(vs.sorryServer.address)] : []), ...vs.realServers.map((r) => r.family)]);
+    draft.family = families.size === 1 ? [...families][0] : 4;
+  }
+  if (vs.key.kind === 'fwmark') vs.key.family = draft.family ?? 4;
+  else if (vs.key.kind === 'group') vs.key.family = draft.family;
+}
+
 function buildRealServer(
-  ctx: BuildContext, s: Statement, vs: VirtualServer, vsDraft: VsDraft, vsFamily: 4 | 6, g: GlobalDefs, trackFiles: readonly TrackFile[],
+  ctx: BuildContext, s: Statement, vs: VirtualServer, vsDraft: VsDraft, g: GlobalDefs, trackFiles: readonly TrackFile[],
 ): RealServer | null {
   const { timing: vsTiming, port: vsPort, rsWeight: defaultWeight } = vsDraft;
   const addrWord = ctx.arg(s, 0, 'IP [PORT]');
@@ -199,9 +229,6 @@ function buildRealServer(
   const a = ctx.addressWord(addrWord, 'real_server');
   const port = s.args[1] ? ctx.port(s.args[1], 'real_server') : vsPort;
   if (!a || port === null) return null;
-  if (vs.key.kind === 'addr' && a.family !== vsFamily && vs.lvsMethod !== 'TUN') {
-    ctx.error(addrWord, `real_server ${a.address}: address family differs from the virtual server's (only TUN may mix)`);
-  }
   const rs: RealServer = {
     address: a.address, family: a.family, port, weight: defaultWeight, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
     uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
@@ -210,6 +237,14 @@ function buildRealServer(
   applySection(ctx, block, REAL_SERVER, draft, `real_server ${a.address}`);
   const { timing, checkerStatements } = draft;
   if (draft.ownMethod) ownMethod.add(rs);
+  // rs_end_handler: only a tunnelled real server may be of another family than its service.
+  if (rs.lvsMethod !== 'TUN') {
+    if (vsDraft.family === null) vsDraft.family = a.family;
+    else if (vsDraft.family !== a.family) {
+      ctx.error(addrWord, `Address family of virtual server and real server ${a.address} don't match - skipping real server.`);
+      return null;
+    }
+  }
   const inherited: CheckTiming = {
     connectTimeoutMs: timing.connectTimeoutMs ?? vsTiming.connectTimeoutMs,
     retry: timing.retry ?? vsTiming.retry,

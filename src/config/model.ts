@@ -397,7 +397,8 @@ export interface RealServer {
 export type VirtualServerKey =
   | { kind: 'addr'; protocol: Protocol; address: string; family: 4 | 6; port: number }
   | { kind: 'fwmark'; fwmark: number; family: 4 | 6 }
-  | { kind: 'group'; group: string };
+  /** family: ip_family or the servers' (keepalived's vs->af), null when nothing says. */
+  | { kind: 'group'; group: string; family: 4 | 6 | null };
 
 export interface VirtualServer {
   key: VirtualServerKey;

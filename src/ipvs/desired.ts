@@ -265,13 +265,14 @@ interface ExpandedService {
 /** The kernel services a virtual server stands for (group expansion included). */
 export function expandServices(vs: VirtualServer, groups: readonly VirtualServerGroup[]): ExpandedService[] {
   const key = vs.key;
-  const family = vs.realServers[0]?.family ?? 4;
   if (key.kind === 'addr') {
     return [expanded(vs, { af: key.family, protocol: PROTOCOL_NUMBER[vs.protocol], address: key.address, port: key.port }, true)];
   }
   if (key.kind === 'fwmark') return [expanded(vs, { af: key.family, fwmark: key.fwmark }, false)];
   const group = groups.find((g) => g.name === key.group);
   if (!group) return [];
+  // A group's fwmark entries take the service's family (ip_family or its servers'), IPv4 when nothing says.
+  const family = key.family ?? 4;
   const hasAddresses = group.entries.some((e) => e.kind !== 'fwmark');
   const out: ExpandedService[] = [];
   for (const e of group.entries) {

@@ -123,7 +123,57 @@ describe('keywords into the model', () => {
       { kind: 'addr', address: 'fd00::1', family: 6, port: 80 },
       { kind: 'fwmark', fwmark: 3 },
     ]);
-    expect(r.model?.virtualServers.map((v) => v.key)).toEqual([{ kind: 'group', group: 'WEB' }, { kind: 'fwmark', fwmark: 5, family: 4 }]);
+    expect(r.model?.virtualServers.map((v) => v.key)).toEqual([{ kind: 'group', group: 'WEB', family: 4 }, { kind: 'fwmark', fwmark: 5, family: 4 }]);
     expect(r.model?.virtualServers[1].realServers[0].port).toBe(0);
+  });
+
+  describe("a service's family (keepalived's vs->af)", () => {
+    const fwm = (body: string): ReturnType<typeof load> => load(`virtual_server fwmark 7 {\n lb_algo rr\n lb_kind DR\n${body}}\n`);
+    const key = (r: ReturnType<typeof load>): unknown => r.model?.virtualServers[0]?.key;
+
+    it('a fwmark service takes its real servers\' family: IPv6 servers make an IPv6 service', () => {
+      const r = fwm(' real_server 2001:db8::2 {\n }\n real_server 2001:db8::3 {\n }\n');
+      expect(r.diagnostics).toEqual([]);
+      expect(key(r)).toEqual({ kind: 'fwmark', fwmark: 7, family: 6 });
+    });
+
+    it('ip_family inet6 says it even when every server is tunnelled, and a tunnelled IPv4 server may join', () => {
+      const r = fwm(' ip_family inet6\n real_server 10.0.1.2 {\n  lvs_method TUN\n }\n real_server 2001:db8::3 {\n }\n');
+      expect(r.diagnostics).toEqual([]);
+      expect(key(r)).toEqual({ kind: 'fwmark', fwmark: 7, family: 6 });
+      expect(r.model?.virtualServers[0].realServers.map((s) => [s.address, s.family, s.lvsMethod])).toEqual([['10.0.1.2', 4, 'TUN'], ['2001:db8::3', 6, 'DR']]);
+    });
+
+    it('tunnelled servers of one family give it; of both families, IPv4', () => {
+      expect(key(fwm(' lb_kind TUN\n real_server 2001:db8::2 {\n }\n'))).toEqual({ kind: 'fwmark', fwmark: 7, family: 6 });
+      expect(key(fwm(' lb_kind TUN\n real_server 2001:db8::2 {\n }\n real_server 10.0.1.2 {\n }\n'))).toEqual({ kind: 'fwmark', fwmark: 7, family: 4 });
+    });
+
+    it('persistence_granularity as a prefix length says IPv6, as pgr_handler', () => {
+      expect(key(fwm(' lb_kind TUN\n persistence_granularity 64\n real_server 10.0.1.2 {\n }\n'))).toEqual({ kind: 'fwmark', fwmark: 7, family: 6 });
+    });
+
+    it('a real server of the other family (not tunnelled) is an error and is skipped, as keepalived', () => {
+      const r = fwm(' real_server 2001:db8::2 {\n }\n real_server 10.0.1.2 {\n }\n');
+      expect(r.diagnostics.map((d) => d.message)).toEqual(["Address family of virtual server and real server 10.0.1.2 don't match - skipping real server."]);
+      expect(r.diagnostics[0].severity).toBe('error');
+    });
+
+    it('ip_family that contradicts the service address, or an unknown family, is an error', () => {
+      const r = load('virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n ip_family inet6\n real_server 10.0.1.2 80 {\n }\n}\n');
+      expect(r.diagnostics.map((d) => d.message)).toEqual(['Virtual server specified family inet6 conflicts with server family']);
+      expect(fwm(' ip_family ipx\n real_server 10.0.1.2 {\n }\n').diagnostics.map((d) => d.message)).toEqual(['unknown address family ipx']);
+    });
+
+    it('an IPv4 sorry server on an IPv6 fwmark service is dropped with keepalived\'s error', () => {
+      const r = fwm(' sorry_server 10.0.9.9 80\n real_server 2001:db8::2 {\n }\n');
+      expect(r.diagnostics.map((d) => d.message)).toEqual(["Address family of virtual server and sorry server 10.0.9.9 don't match - skipping sorry server."]);
+    });
+
+    it('a group service takes its servers\' family for its fwmark entries', () => {
+      const r = load('virtual_server_group G6 {\n fwmark 3\n}\nvirtual_server group G6 {\n lb_algo rr\n lb_kind DR\n real_server 2001:db8::2 {\n }\n}\n');
+      expect(r.diagnostics).toEqual([]);
+      expect(key(r)).toEqual({ kind: 'group', group: 'G6', family: 6 });
+    });
   });
 });

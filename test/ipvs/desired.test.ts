@@ -124,7 +124,7 @@ describe('virtual_server_group expansion', () => {
     ]),
   ];
   const vs = virtualServer({
-    key: { kind: 'group', group: 'web' },
+    key: { kind: 'group', group: 'web', family: 4 },
     realServers: [realServer('10.0.100.2', 0, { lvsMethod: 'DR' }), realServer('10.0.100.3', 8080)],
   });
 

@@ -50,7 +50,7 @@ d('IPVS reconcile (kernel VM)', () => {
           realServers: [realServer('10.0.100.2', 80, { weight: 3 }), realServer('10.0.100.3', 80, { inhibitOnFailure: true })],
         }),
         virtualServer({
-          key: { kind: 'group', group: 'web' },
+          key: { kind: 'group', group: 'web', family: 4 },
           lvsMethod: 'DR',
           persistenceTimeout: 300,
           realServers: [realServer('10.0.101.2', 443, { lvsMethod: 'DR' }), realServer('10.0.101.3', 443, { lvsMethod: 'DR' })],

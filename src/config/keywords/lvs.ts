@@ -45,7 +45,9 @@ function granularity(ctx: BuildContext, s: Statement, v: V): void {
   if (!w) return;
   if (ipaddr.IPv4.isValidFourPartDecimal(w.value) && ipaddr.IPv4.parse(w.value).prefixLengthFromSubnetMask() !== null) v.vs.persistenceGranularity = w.value;
   else if (/^\d+$/.test(w.value) && Number(w.value) <= 128) v.vs.persistenceGranularity = w.value;
-  else ctx.error(w, `persistence_granularity: '${w.value}' is not a netmask`);
+  else return ctx.error(w, `persistence_granularity: '${w.value}' is not a netmask`);
+  // pgr_handler: a service of no family yet takes the granularity's (a dotted mask is IPv4).
+  v.family ??= w.value.includes('.') ? 4 : 6;
 }
 
 function quorum(ctx: BuildContext, s: Statement, v: V): void {
@@ -76,6 +78,16 @@ function sorryServer(ctx: BuildContext, s: Statement, v: V): void {
   else ctx.warn(w, `Invalid sorry server IP address ${w.value} - skipping`);
 }
 
+/** `ip_family inet|inet6`; a family that conflicts with the service's address is an error, as keepalived. */
+function ipFamily(ctx: BuildContext, s: Statement, v: V): void {
+  const w = ctx.arg(s, 0, 'inet or inet6');
+  if (!w) return;
+  const af = w.value === 'inet' ? 4 : w.value === 'inet6' ? 6 : null;
+  if (af === null) ctx.error(w, `unknown address family ${w.value}`);
+  else if (v.family !== null && v.family !== af) ctx.error(w, `Virtual server specified family ${w.value} conflicts with server family`);
+  else v.family = af;
+}
+
 /** A real server weight: keepalived takes 0-2147483647 and ignores anything else with a warning. */
 function weight(what: string, min: number) {
   return (ctx: BuildContext, w: import('../parse').Word): number | null => {
@@ -104,7 +116,7 @@ function threshold(ctx: BuildContext, s: Statement): number | null {
 const flag = (set: (v: V) => void) => (_c: BuildContext, _s: Statement, v: V): void => set(v);
 
 const VS: KeywordSpec<V>[] = [
-  notImplemented('ip_family', 'ip_family_handler', 'from the addresses', 'setting the service family (IPv6 fwmark services)'),
+  acted('ip_family', 'ip_family_handler', 'from the addresses', 'inet or inet6: the family of a fwmark or group service', ipFamily),
   acted('retry', 'vs_retry_handler', '1', "checkers' retry", timingReader('retry')),
   acted('delay_before_retry', 'vs_delay_before_retry_handler', '1', "checkers' delay_before_retry", timingReader('delayBeforeRetryMs')),
   acted('warmup', 'vs_warmup_handler', 'delay_loop', "checkers' warmup", timingReader('warmupMs')),
