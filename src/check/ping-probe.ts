@@ -1,9 +1,11 @@
 /**
- * The PING_CHECK probe (check_ping.c, IPv4): an ICMP echo request carrying keepalived's filler,
- * answered by an echo reply from the target with our identifier and sequence number. One raw
- * ICMP socket (raw-socket, CAP_NET_RAW) serves every PING_CHECK target: replies are matched to
- * their probe by (source, id, sequence); anything else on the socket is ignored. An ICMP
- * error quoting our request (destination unreachable, …) is a failure.
+ * The PING_CHECK probe (check_ping.c): an ICMP echo request (IPv4) or ICMPv6 echo request (IPv6)
+ * carrying keepalived's filler, answered by an echo reply from the target with our identifier
+ * and sequence number. One raw socket (raw-socket, CAP_NET_RAW) per family and per bind_if/fwmark
+ * serves every PING_CHECK target: replies are matched to their probe by (source, id, sequence);
+ * anything else on the socket (neighbour discovery, other pings) is ignored. An ICMP error
+ * quoting our request (destination unreachable, …) is a failure. The kernel fills in the ICMPv6
+ * checksum (it covers the IPv6 pseudo-header) on a raw ICMPv6 socket.
  */
 import * as ipaddr from 'ipaddr.js';
 import type { PingCheck } from '../config/model';
@@ -13,10 +15,18 @@ import { fillerPayload } from './udp-probe';
 
 const ICMP_ECHOREPLY = 0;
 const ICMP_ECHO = 8;
+const ICMP6_ECHO_REQUEST = 128;
+const ICMP6_ECHO_REPLY = 129;
+const IPPROTO_ICMPV6 = 58;
+/** <asm-generic/socket.h> */
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const SO_MARK = 36;
 /** check_ping.c ICMP_BUFSIZE */
 const ICMP_BUFSIZE = 128;
 
 interface RawSocket {
+  setOption(level: number, option: number, value: Buffer | number, length?: number): void;
   send(buf: Buffer, offset: number, length: number, address: string, cb: (error: Error | null, bytes: number) => void): void;
   on(event: 'message', cb: (buf: Buffer, source: string) => void): void;
   on(event: 'error', cb: (error: Error) => void): void;
@@ -32,17 +42,27 @@ export function icmpChecksum(b: Buffer): number {
   return ~sum & 0xffff;
 }
 
-export function encodeEcho(id: number, seq: number): Buffer {
+/** An echo request; for IPv6 the checksum stays 0: the kernel computes it over the pseudo-header. */
+export function encodeEcho(id: number, seq: number, family: 4 | 6 = 4): Buffer {
   const b = Buffer.concat([Buffer.alloc(8), fillerPayload(ICMP_BUFSIZE)]);
-  b[0] = ICMP_ECHO;
+  b[0] = family === 4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
   b.writeUInt16BE(id, 4);
   b.writeUInt16BE(seq, 6);
-  b.writeUInt16BE(icmpChecksum(b), 2);
+  if (family === 4) b.writeUInt16BE(icmpChecksum(b), 2);
   return b;
 }
 
+export interface IcmpMessage {
+  kind: 'reply' | 'error';
+  type: number;
+  id: number;
+  seq: number;
+  /** The address the reply came from, or the destination of the echo an error quotes. */
+  about: string;
+}
+
 /** What an IPv4 packet from the raw socket means: an echo reply or an error about one of our echoes. */
-export function decodeIcmp(packet: Buffer): { kind: 'reply' | 'error'; type: number; id: number; seq: number; about: string } | null {
+export function decodeIcmp(packet: Buffer): IcmpMessage | null {
   if (packet.length < 20) return null;
   const ihl = (packet[0] & 0x0f) * 4;
   const icmp = packet.subarray(ihl);
@@ -60,48 +80,92 @@ export function decodeIcmp(packet: Buffer): { kind: 'reply' | 'error'; type: num
   return { kind: 'error', type: icmp[0], id: echo.readUInt16BE(4), seq: echo.readUInt16BE(6), about: dst };
 }
 
+/**
+ * What an ICMPv6 message from a raw ICMPv6 socket (no IPv6 header: the kernel strips it) from
+ * `source` means: an echo reply, or an error (type < 128) quoting the IPv6 header and the first
+ * bytes of one of our echo requests.
+ */
+export function decodeIcmp6(msg: Buffer, source: string): IcmpMessage | null {
+  if (msg.length < 8) return null;
+  if (msg[0] === ICMP6_ECHO_REPLY) return { kind: 'reply', type: msg[0], id: msg.readUInt16BE(4), seq: msg.readUInt16BE(6), about: normalize(source) };
+  if (msg[0] >= 128) return null; // informational: echo requests, neighbour discovery, MLD, …
+  const inner = msg.subarray(8);
+  // the quoted IPv6 header (next header ICMPv6, no extension headers: we sent none) and our echo
+  if (inner.length < 48 || inner[6] !== IPPROTO_ICMPV6 || inner[40] !== ICMP6_ECHO_REQUEST) return null;
+  const dst = ipaddr.fromByteArray(Array.from(inner.subarray(24, 40))).toString();
+  return { kind: 'error', type: msg[0], id: inner.readUInt16BE(44), seq: inner.readUInt16BE(46), about: dst };
+}
+
+/** One spelling per address (replies carry the kernel's, the config may carry another). */
+function normalize(address: string): string {
+  try {
+    return ipaddr.parse(address.split('%')[0]).toString();
+  } catch {
+    return address;
+  }
+}
+
 export class Pinger {
-  private sock: RawSocket | null = null;
+  private readonly socks = new Map<string, RawSocket>();
   private readonly id = process.pid & 0xffff;
   private seq = 0;
   private readonly pending = new Map<string, (o: ProbeOutcome) => void>();
 
-  private socket(): RawSocket {
-    if (this.sock) return this.sock;
+  /** The raw socket for a family, interface and mark, opened (and set up) on first use. */
+  private socket(family: 4 | 6, bindIf: string | null, fwmark: number | null): RawSocket {
+    const key = `${family}|${bindIf ?? ''}|${fwmark ?? ''}`;
+    const open = this.socks.get(key);
+    if (open) return open;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const raw = require('raw-socket') as { createSocket(o: { protocol: number }): RawSocket };
-    const s = raw.createSocket({ protocol: 1 });
-    s.on('message', (buf) => this.onPacket(buf));
+    const raw = require('raw-socket') as { createSocket(o: { protocol: number; addressFamily: number }): RawSocket };
+    const s = raw.createSocket(family === 4 ? { protocol: 1, addressFamily: 1 } : { protocol: IPPROTO_ICMPV6, addressFamily: 2 });
+    try {
+      if (bindIf !== null) {
+        const name = Buffer.from(`${bindIf}\0`);
+        try {
+          s.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
+        } catch (e) {
+          throw new Error(`Checker can't bind to device ${bindIf}: ${(e as Error).message}`);
+        }
+      }
+      if (fwmark !== null) s.setOption(SOL_SOCKET, SO_MARK, fwmark >>> 0);
+    } catch (e) {
+      s.close();
+      throw e;
+    }
+    s.on('message', (buf, source) => this.onPacket(family === 4 ? decodeIcmp(buf) : decodeIcmp6(buf, source)));
     s.on('error', (err) => {
-      this.sock = null;
+      this.socks.delete(key);
       for (const [, fn] of this.pending) fn({ result: 'failed', reason: `ICMP socket error: ${err.message}` });
       this.pending.clear();
     });
-    this.sock = s;
+    this.socks.set(key, s);
     return s;
   }
 
-  private onPacket(buf: Buffer): void {
-    const m = decodeIcmp(buf);
+  private onPacket(m: IcmpMessage | null): void {
     if (!m || m.id !== this.id) return;
     const fn = this.pending.get(`${m.about}/${m.seq}`);
     if (!fn) return;
     if (m.kind === 'reply') fn({ result: 'success' });
-    else fn({ result: 'failed', reason: `Got ICMP packet with type 0x${m.type.toString(16)}` });
+    else fn({ result: 'failed', reason: `Got ICMP${m.about.includes(':') ? 'v6' : ''} packet with type 0x${m.type.toString(16)}` });
   }
 
   probe(c: PingCheck): Promise<ProbeOutcome> {
     return new Promise((resolve) => {
+      const family = c.connectIp.includes(':') ? 6 : 4;
+      const v6 = family === 6 ? 'v6' : '';
       let sock: RawSocket;
       try {
-        sock = this.socket();
+        sock = this.socket(family, c.bindIf, c.fwmark);
       } catch (e) {
-        resolve({ result: 'failed', reason: `ICMP connect fail to create socket: ${(e as Error).message}` });
+        const m = (e as Error).message;
+        resolve({ result: 'failed', reason: m.startsWith('Checker ') ? m : `ICMP${v6} connect fail to create socket: ${m}` });
         return;
       }
       const seq = this.seq;
       this.seq = (this.seq + 1) & 0xffff;
-      const key = `${c.connectIp}/${seq}`;
+      const key = `${normalize(c.connectIp)}/${seq}`;
       const done = (o: ProbeOutcome): void => {
         if (!this.pending.has(key)) return;
         this.pending.delete(key);
@@ -110,15 +174,15 @@ export class Pinger {
       };
       this.pending.set(key, done);
       const deadline = armDeadline(c.connectTimeoutMs, (e) => done(e.stalled ? { result: 'stalled', lateMs: e.lateMs } : { result: 'timeout', reason: 'timeout' }));
-      const pkt = encodeEcho(this.id, seq);
+      const pkt = encodeEcho(this.id, seq, family);
       sock.send(pkt, 0, pkt.length, c.connectIp, (err) => {
-        if (err) done({ result: 'failed', reason: 'send ICMP packet fail' });
+        if (err) done({ result: 'failed', reason: `send ICMP${v6} packet fail` });
       });
     });
   }
 
   close(): void {
-    this.sock?.close();
-    this.sock = null;
+    for (const s of this.socks.values()) s.close();
+    this.socks.clear();
   }
 }

@@ -224,7 +224,6 @@ function buildUdpCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): 
 function buildPingCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): PingCheck {
   const d = draft<PingCheck>({ kind: 'PING_CHECK', ...connOpts(parent), ...common(ctx, s, parent) });
   applySection(ctx, s.block ?? [], PING_CHECK, d, 'PING_CHECK');
-  if (parent.rs.family === 6 || d.check.connectIp.includes(':')) ctx.unimplemented(s.keyword, 'PING_CHECK over IPv6 (ICMPv6 echo)');
   return finishConn(d, parent, STANDARD);
 }
 

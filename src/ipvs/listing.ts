@@ -280,8 +280,10 @@ export function formatService(se: IpvsService & { peName?: string }, fmt: Listin
           (a, b) => cmpWords(a.addr, b.addr) || a.d.port - b.d.port,
         ).map((x) => x.d);
   for (const e of dests) {
-    let dname = addrPort(key.af, e.address, e.port, protocol, fmt, names);
-    if (key.af !== 6) dname = dname.slice(0, 28);
+    // A tunnelled destination may be of the other family: printed in its own (e->af).
+    const af = e.af ?? key.af;
+    let dname = addrPort(af, e.address, e.port, protocol, fmt, names);
+    if (af !== 6) dname = dname.slice(0, 28);
     if (fmt.stats) {
       const s = e.stats ?? ZERO_STATS;
       lines.push(`  -> ${padR(dname, 28)}${[s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes].map((n) => largenum(n, exact)).join('')}`);

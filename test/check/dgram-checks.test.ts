@@ -7,7 +7,7 @@
 import * as dgram from 'node:dgram';
 import { encodeQuery, judgeDnsReply, dnsProbe } from '../../src/check/dns-probe';
 import { onDnsResult } from '../../src/check/dns-retry';
-import { decodeIcmp, encodeEcho, icmpChecksum } from '../../src/check/ping-probe';
+import { decodeIcmp, decodeIcmp6, encodeEcho, icmpChecksum } from '../../src/check/ping-probe';
 import { fillerPayload, udpProbe, udpReplyMatches } from '../../src/check/udp-probe';
 import { readHexString } from '../../src/config/build-checker';
 import { onProbeResult, initialCheckerState } from '../../src/check/retry';
@@ -128,6 +128,24 @@ describe('PING_CHECK codec', () => {
     const unreach = Buffer.concat([Buffer.from([3, 1, 0, 0, 0, 0, 0, 0]), Buffer.from([0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 9]), e.subarray(0, 8)]);
     expect(decodeIcmp(ip([10, 0, 0, 254], unreach))).toEqual({ kind: 'error', type: 3, id: 0xbeef, seq: 7, about: '10.0.0.9' });
     expect(decodeIcmp(ip([10, 0, 0, 9], e))).toBeNull(); // our own request looped back
+  });
+
+  test('ICMPv6 echo request: type 128, id, sequence, the same filler, checksum left to the kernel; replies and errors decoded', () => {
+    const e = encodeEcho(0xbeef, 9, 6);
+    expect([e[0], e[1], e.readUInt16BE(2), e.readUInt16BE(4), e.readUInt16BE(6), e.length]).toEqual([128, 0, 0, 0xbeef, 9, 8 + 128]);
+    expect(e.subarray(8)).toEqual(encodeEcho(0xbeef, 9).subarray(8));
+    const reply = Buffer.from(e); reply[0] = 129;
+    expect(decodeIcmp6(reply, '2001:db8:0:0::9')).toEqual({ kind: 'reply', type: 129, id: 0xbeef, seq: 9, about: '2001:db8::9' });
+    // destination unreachable (1, code 3 address unreachable) quoting our IPv6 header (next header 58) and echo
+    const ip6 = Buffer.alloc(40);
+    ip6[0] = 0x60; ip6[6] = 58; ip6[7] = 64;
+    Buffer.from('20010db8000000000000000000000001', 'hex').copy(ip6, 8);
+    Buffer.from('20010db8000000000000000000000009', 'hex').copy(ip6, 24);
+    const unreach = Buffer.concat([Buffer.from([1, 3, 0, 0, 0, 0, 0, 0]), ip6, e]);
+    expect(decodeIcmp6(unreach, '2001:db8::fe')).toEqual({ kind: 'error', type: 1, id: 0xbeef, seq: 9, about: '2001:db8::9' });
+    expect(decodeIcmp6(e, '2001:db8::1')).toBeNull(); // our own request looped back
+    expect(decodeIcmp6(Buffer.from([135, 0, 0, 0, 0, 0, 0, 0]), 'fe80::1')).toBeNull(); // neighbour solicitation
+    expect(decodeIcmp6(Buffer.concat([Buffer.from([1, 3, 0, 0, 0, 0, 0, 0]), ip6.subarray(0, 20)]), '2001:db8::fe')).toBeNull(); // truncated quote
   });
 });
 

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { ROOT } from '../support/directors';
+import { NamedServer } from '../support/named';
+import { UdpResponder } from '../support/udp-responder';
 import { Topology, waitFor } from '../support/netns';
 
 jest.setTimeout(240_000);
@@ -17,8 +19,8 @@ jest.setTimeout(240_000);
 const SRV = '10.0.103.10';
 let topo: Topology;
 let tmp: string;
-let named: ChildProcess | null = null;
-let udp: ChildProcess | null = null;
+let named: NamedServer;
+let udp: UdpResponder;
 let runner: ChildProcess;
 let out = '';
 
@@ -53,55 +55,16 @@ async function expectState(port: number, want: 'up' | 'down', what: string): Pro
   expect(state(port)).toBe(want);
 }
 
-function startNamed(): void {
-  named = topo.spawn('srv', ['named', '-f', '-u', 'root', '-c', join(tmp, 'named.conf'), '-n', '1'], { stdio: 'ignore' });
-}
-async function stopNamed(): Promise<void> {
-  const p = named;
-  named = null;
-  if (!p || p.exitCode !== null) return;
-  p.kill('SIGTERM');
-  await new Promise((r) => p.once('exit', r));
-}
-function startUdp(reply: string): void {
-  udp = topo.spawn('srv', [process.execPath, '-e',
-    `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>{if(m.toString()==='halo')s.send(Buffer.from('${reply}'),r.port,r.address)});s.bind(7,'${SRV}')`], { stdio: 'ignore' });
-}
-async function stopUdp(): Promise<void> {
-  const p = udp;
-  udp = null;
-  if (!p || p.exitCode !== null) return;
-  p.kill('SIGKILL');
-  await new Promise((r) => p.once('exit', r));
-}
-
 beforeAll(async () => {
   topo = new Topology('checkers-dns-').build(['br0'], [
     { name: 'srv', links: [['br0', `${SRV}/24`]] },
     { name: 'lb', links: [['br0', '10.0.103.2/24']] },
   ]);
   tmp = mkdtempSync(join(tmpdir(), 'checkers-dns-'));
-  writeFileSync(join(tmp, 'named.conf'), `options {
-  directory "${tmp}";
-  pid-file "${tmp}/named.pid";
-  listen-on { ${SRV}; };
-  listen-on-v6 { none; };
-  recursion no;
-  allow-query { any; };
-  dnssec-validation no;
-};
-zone "checkers.test" { type master; file "${tmp}/checkers.test.zone"; };
-`);
-  writeFileSync(join(tmp, 'checkers.test.zone'), `$TTL 60
-@ IN SOA ns.checkers.test. admin.checkers.test. 1 60 60 600 60
-@ IN NS ns.checkers.test.
-ns IN A ${SRV}
-www IN A ${SRV}
-`);
-  startNamed();
-  startUdp('OK!');
-  const up = await waitFor(() => /:53 /.test(topo.exec('srv', ['ss', '-Hlun'], { allowFail: true })), 20_000, 50);
-  if (!up) throw new Error('named did not start');
+  named = new NamedServer(topo, 'srv', tmp, [SRV]);
+  await named.start();
+  udp = new UdpResponder(topo, 'srv', SRV, 7);
+  udp.start('OK!');
   writeFileSync(join(tmp, 'k.conf'), conf());
   runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
   runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -110,8 +73,8 @@ www IN A ${SRV}
 
 afterAll(async () => {
   runner?.kill('SIGTERM');
-  await stopNamed();
-  await stopUdp();
+  await named?.stop();
+  await udp?.stop();
   topo?.destroy();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -126,23 +89,23 @@ describe('DNS_CHECK, UDP_CHECK and PING_CHECK against real servers', () => {
   });
 
   it('named stopped: ICMP port unreachable, down; started again: up', async () => {
-    await stopNamed();
+    await named.stop();
     await expectState(53, 'down', 'named stopped');
     expect(out).toMatch(/DNS_CHECK \(\[10\.0\.103\.10\]:udp:53\) failed to read socket; errno \d* ?\(ECONNREFUSED\) after 1 retries/);
-    startNamed();
+    await named.start();
     await expectState(53, 'up', 'named started');
   });
 
   it('UDP: a wrong reply and a stopped responder are down; the right reply is up again', async () => {
-    await stopUdp();
+    await udp.stop();
     await expectState(7, 'down', 'udp responder stopped');
-    startUdp('OK');
+    udp.start('OK');
     await expectState(7, 'up', 'udp responder back');
-    await stopUdp();
-    startUdp('NO!');
+    await udp.stop();
+    udp.start('NO!');
     await expectState(7, 'down', 'udp reply mismatch');
-    await stopUdp();
-    startUdp('OK?');
+    await udp.stop();
+    udp.start('OK?');
     await expectState(7, 'up', 'udp reply with the wildcard byte');
   });
 

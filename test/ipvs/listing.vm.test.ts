@@ -55,8 +55,20 @@ function rules(): string {
     '-a -t [2001:db8::1]:80 -r [2001:db8:2::2]:80 -m -w 3',
     '-a -t [2001:db8::1]:80 -r [2001:db8:2::1]:8080 -g -w 0',
     '-A -u [2001:db8::2]:53 -s sh',
+    // tunnelled destinations of the other family (kernel >= 4.3 takes them for TUN only)
+    '-A -t 10.6.0.1:80 -s rr',
+    '-a -t 10.6.0.1:80 -r [2001:db8:6::1]:80 -i -w 1',
+    '-a -t 10.6.0.1:80 -r [2001:db8:1234:5678:9abc:def0:1234:5678]:80 -i -w 2',
+    '-a -t 10.6.0.1:80 -r 10.206.0.1:80 -i -w 3',
+    '-A -t [2001:db8::6]:80 -s rr',
+    '-a -t [2001:db8::6]:80 -r 10.206.0.2:80 -i -w 1',
+    '-a -t [2001:db8::6]:80 -r [2001:db8:6::2]:80 -i -w 1',
+    '-A -f 8 -6 -s wlc',
+    '-a -f 8 -6 -r 10.206.0.3:0 -i -w 1',
     '-A -u 10.50.0.1:5000 -s rr',
     '-a -u 10.50.0.1:5000 -r 10.50.0.2:5000 -g -w 1',
+    '-A -u [2001:db8:50::1]:5000 -s rr',
+    '-a -u [2001:db8:50::1]:5000 -r [2001:db8:50::2]:5000 -g -w 1',
   );
   return r.join('\n') + '\n';
 }
@@ -80,6 +92,14 @@ const ARGS: string[][] = [
   ['-Ln', '-f', '1'],
   ['-Ln', '-f', '3', '-6'],
   ['-Ln', '-t', '[2001:db8::1]:80'],
+  ['-Ln', '--stats', '-t', '[2001:db8::1]:80'],
+  ['-Ln', '--rate', '--exact', '-t', '[2001:db8::1]:80'],
+  ['-L', '-t', '[2001:db8::6]:80'],
+  ['-Ln', '-t', '10.6.0.1:80'],
+  ['-Ln', '--stats', '-f', '8', '-6'],
+  ['-Ln', '-u', '[2001:db8::2]:53'],
+  ['-Ln', '--stats', '--exact', '-u', '[2001:db8:50::1]:5000'],
+  ['-Ln', '--rate', '-u', '[2001:db8:50::1]:5000'],
   ['-Ln', '-t', '10.9.9.9:80'],
   ['-L', '--timeout'],
 ];
@@ -120,17 +140,21 @@ d('halo ipvs listing (kernel VM)', () => {
       sh('ipvsadm', ['-C']);
       sh('ip', ['link', 'add', 'hipvs-st0', 'type', 'dummy']);
       sh('ip', ['addr', 'add', '10.50.0.254/24', 'dev', 'hipvs-st0']);
+      sh('ip', ['addr', 'add', '2001:db8:50::254/64', 'dev', 'hipvs-st0', 'nodad']);
       sh('ip', ['link', 'set', 'hipvs-st0', 'up']);
       sh('ipvsadm', ['-R'], rules());
-      // traffic for --stats/--rate: locally sent UDP datagrams are scheduled by IPVS (LOCAL_OUT)
-      for (let i = 0; i < 30; i++) {
-        const s = dgram.createSocket('udp4');
-        await new Promise<void>((resolve) => s.send(Buffer.alloc(100 + i), 5000, '10.50.0.1', () => resolve()));
-        s.close();
+      // traffic for --stats/--rate: locally sent UDP datagrams are scheduled by IPVS (LOCAL_OUT), over IPv4 and IPv6
+      for (const [type, vip] of [['udp4', '10.50.0.1'], ['udp6', '2001:db8:50::1']] as const) {
+        for (let i = 0; i < 30; i++) {
+          const s = dgram.createSocket(type);
+          await new Promise<void>((resolve) => s.send(Buffer.alloc(100 + i), 5000, vip, () => resolve()));
+          s.close();
+        }
       }
       // the kernel folds its per-CPU counters into what it reports every 2 s (the estimator):
       // wait until it has (however slow this VM is), not for a fixed time
-      const counted = () => /UDP {2}10\.50\.0\.1:5000 +[1-9]/.test(sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', '10.50.0.1:5000']));
+      const counted = () => ['10.50.0.1:5000', '[2001:db8:50::1]:5000'].every((vip) =>
+        new RegExp(`UDP {2}${vip.replace(/[[\].]/g, '\\$&')} +[1-9]`).test(sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', vip])));
       for (const end = Date.now() + 60_000; !counted() && Date.now() < end;) await new Promise((r) => setTimeout(r, 250));
     });
     afterAll(() => {
@@ -138,9 +162,9 @@ d('halo ipvs listing (kernel VM)', () => {
       sh('ip', ['link', 'del', 'hipvs-st0']);
     });
 
-    test('the table has traffic counters to show', () => {
-      const out = sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', '10.50.0.1:5000']);
-      expect(out).toMatch(/UDP {2}10\.50\.0\.1:5000 +[1-9]/);
+    test('the table has traffic counters to show, IPv4 and IPv6', () => {
+      expect(sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', '10.50.0.1:5000'])).toMatch(/UDP {2}10\.50\.0\.1:5000 +[1-9]/);
+      expect(sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', '[2001:db8:50::1]:5000'])).toMatch(/UDP {2}\[2001:db8:50::1\]:5000 +[1-9]/);
     });
 
     test.each(ARGS.map((a) => [a.join(' '), a]))('halo ipvs %s', (_name, args) => {

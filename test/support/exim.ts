@@ -7,7 +7,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Topology } from './netns';
+import { hostPort, type Topology } from './netns';
 
 export interface ReceivedMail {
   envelopeTo: string;
@@ -45,11 +45,11 @@ export class Exim {
     ].join('\n'));
     chownSync(conf, 0, 0);
     chmodSync(conf, 0o644);
-    this.proc = this.topo.spawn(this.host, ['exim4', '-C', conf, '-bdf', '-odi', '-oX', `${this.address}.${this.port}`, '-oP', join(this.dir, 'exim.pid')], { stdio: 'ignore' });
+    this.proc = this.topo.spawn(this.host, ['exim4', '-C', conf, '-bdf', '-odi', '-oX', `${this.address.includes(":") ? "<; " : ""}${this.address}.${this.port}`, '-oP', join(this.dir, 'exim.pid')], { stdio: 'ignore' });
   }
 
   listening(): boolean {
-    return this.topo.exec(this.host, ['ss', '-Hltn'], { allowFail: true }).includes(`${this.address}:${this.port} `);
+    return this.topo.exec(this.host, ['ss', '-Hltn'], { allowFail: true }).includes(`${hostPort(this.address, this.port)} `);
   }
 
   async stop(): Promise<void> {

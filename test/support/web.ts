@@ -8,7 +8,7 @@ import { ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from './netns';
-import { waitFor } from './netns';
+import { hostPort, waitFor } from './netns';
 
 export class NginxServer {
   private proc: ChildProcess | null = null;
@@ -30,7 +30,7 @@ export class NginxServer {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', this.keyFile, '-out', this.certFile,
       '-days', '1', '-subj', '/CN=checkers.test'], { stdio: 'ignore' });
     this.conf = join(dir, 'nginx.conf');
-    const listen = addresses.flatMap((a) => [`listen ${a}:80;`, `listen ${a}:443 ssl;`]).join('\n    ');
+    const listen = addresses.flatMap((a) => [`listen ${hostPort(a, 80)};`, `listen ${hostPort(a, 443)} ssl;`]).join('\n    ');
     writeFileSync(this.conf, `daemon off;
 worker_processes 1;
 pid ${join(dir, 'nginx.pid')};
@@ -69,7 +69,7 @@ http {
 
   private listening(): boolean {
     const out = this.topo.exec(this.host, ['ss', '-Hltn'], { allowFail: true });
-    return this.addresses.every((a) => out.includes(`${a}:80 `) && out.includes(`${a}:443 `));
+    return this.addresses.every((a) => out.includes(`${hostPort(a, 80)} `) && out.includes(`${hostPort(a, 443)} `));
   }
 
   async stop(): Promise<void> {

@@ -23,7 +23,7 @@ export const CHECKERS: KeywordSpec<RealServerDraft>[] = [
   acted('MISC_CHECK', 'misc_check_handler', '', 'a script as health check (misc_path, misc_timeout, misc_dynamic, user)', collect),
   acted('SMTP_CHECK', 'smtp_check_handler', '', 'banner 220, HELO 250, QUIT; the 2.2.7 form and the deprecated host blocks', collect),
   acted('TCP_CHECK', 'tcp_check_handler', '', 'a TCP connect', collect),
-  acted('PING_CHECK', 'ping_check_handler', '', 'ICMP echo (IPv4; IPv6 refused)', collect),
+  acted('PING_CHECK', 'ping_check_handler', '', 'ICMP echo, IPv4 and IPv6 (ICMPv6)', collect),
   acted('UDP_CHECK', 'udp_check_handler', '', 'a datagram, ICMP port unreachable is down; require_reply', collect),
   acted('HTTP_GET', 'http_get_handler', '', 'HTTP GET of each url: status code, MD5 digest, regex', collect),
   acted('SSL_GET', 'http_get_handler', '', 'HTTPS GET of each url (the certificate is not verified, as keepalived)', collect),
@@ -59,8 +59,13 @@ function commonKeywords<D extends Common>(retryDefault = '1', dbrDefault = '1'):
   ];
 }
 
-/** connect_ip … fwmark (install_checker_common_keywords' connection half). */
-function connKeywords<D extends Conn>(datagram: boolean): KeywordSpec<D>[] {
+/**
+ * connect_ip … fwmark (install_checker_common_keywords' connection half). `stream`: TCP
+ * checkers (bind_if and fwmark through the native addon); `datagram`: UDP and DNS (bind_if and
+ * fwmark not implemented); `icmp`: PING_CHECK's raw ICMP/ICMPv6 socket, which takes bind_if and
+ * fwmark as socket options but binds to no source address or port.
+ */
+function connKeywords<D extends Conn>(kind: 'stream' | 'datagram' | 'icmp'): KeywordSpec<D>[] {
   const bindIf = (ctx: BuildContext, s: Statement, t: D): void => {
     const w = ctx.arg(s, 0, 'an interface name');
     if (!w) return;
@@ -68,23 +73,29 @@ function connKeywords<D extends Conn>(datagram: boolean): KeywordSpec<D>[] {
     else t.check.bindIf = w.value;
   };
   const fwmark = (ctx: BuildContext, s: Statement, t: D): void => { t.check.fwmark = ctx.int(s, 0, 0xffffffff); };
+  const bindto = (ctx: BuildContext, s: Statement, t: D): void => { t.check.bindto = ctx.address(s)?.address ?? null; };
+  const bindPort = (ctx: BuildContext, s: Statement, t: D): void => { t.check.bindPort = port(ctx, s); };
   return [
     acted('connect_ip', 'co_ip_handler', "the real server's address", '', (ctx, s, t) => { t.check.connectIp = ctx.address(s)?.address ?? t.check.connectIp; }),
     acted('connect_port', 'co_port_handler', "the real server's port", '', (ctx, s, t) => { const p = port(ctx, s); if (p !== null) { t.check.connectPort = p; t.ownPort = true; } }),
-    acted('bindto', 'co_srcip_handler', 'chosen by the kernel', '', (ctx, s, t) => { t.check.bindto = ctx.address(s)?.address ?? null; }),
-    acted('bind_port', 'co_srcport_handler', 'chosen by the kernel', '', (ctx, s, t) => { t.check.bindPort = port(ctx, s); }),
-    datagram
-      ? notImplemented('bind_if', 'co_srcif_handler', '', 'SO_BINDTODEVICE on UDP/ICMP checker sockets', { apply: bindIf })
-      : acted('bind_if', 'co_srcif_handler', '', 'SO_BINDTODEVICE (native addon)', bindIf),
+    kind === 'icmp'
+      ? notImplemented('bindto', 'co_srcip_handler', 'chosen by the kernel', 'a source address for PING_CHECK (the raw ICMP socket is not bound)', { apply: bindto })
+      : acted('bindto', 'co_srcip_handler', 'chosen by the kernel', '', bindto),
+    kind === 'icmp'
+      ? notImplemented('bind_port', 'co_srcport_handler', 'chosen by the kernel', 'ICMP has no ports', { apply: bindPort })
+      : acted('bind_port', 'co_srcport_handler', 'chosen by the kernel', '', bindPort),
+    kind === 'datagram'
+      ? notImplemented('bind_if', 'co_srcif_handler', '', 'SO_BINDTODEVICE on UDP checker sockets', { apply: bindIf })
+      : acted('bind_if', 'co_srcif_handler', '', kind === 'icmp' ? 'SO_BINDTODEVICE on the ICMP socket' : 'SO_BINDTODEVICE (native addon)', bindIf),
     acted('connect_timeout', 'co_timeout_handler', "the real server's, else 5", '', timingReader('connectTimeoutMs')),
-    datagram
-      ? notImplemented('fwmark', 'co_fwmark_handler', '', 'SO_MARK on UDP/ICMP checker sockets', { apply: fwmark })
-      : acted('fwmark', 'co_fwmark_handler', '', 'SO_MARK (native addon)', fwmark),
+    kind === 'datagram'
+      ? notImplemented('fwmark', 'co_fwmark_handler', '', 'SO_MARK on UDP checker sockets', { apply: fwmark })
+      : acted('fwmark', 'co_fwmark_handler', '', kind === 'icmp' ? 'SO_MARK on the ICMP socket' : 'SO_MARK (native addon)', fwmark),
   ];
 }
 
 export const TCP_CHECK = section<CheckerDraft<TcpCheck>>('virtual_server/real_server/TCP_CHECK', [
-  ...connKeywords(false), ...commonKeywords(),
+  ...connKeywords('stream'), ...commonKeywords(),
 ]);
 
 /** An HTTP_GET/SSL_GET block while it is read. */
@@ -98,7 +109,7 @@ const bool = (field: 'enableSni' | 'fastRecovery') => (ctx: BuildContext, s: Sta
 
 function httpKeywords(): KeywordSpec<HttpDraft>[] {
   return [
-    ...connKeywords<HttpDraft>(false), ...commonKeywords<HttpDraft>('1', '3'),
+    ...connKeywords<HttpDraft>('stream'), ...commonKeywords<HttpDraft>('1', '3'),
     acted('nb_get_retry', 'http_get_retry_handler', '1', "deprecated spelling of retry, with keepalived's warning", (ctx, s, t) => {
       ctx.warn(s.keyword, "nb_get_retry is deprecated - please use 'retry'");
       t.timing.retry = ctx.int(s, 0, 1_000_000) ?? t.timing.retry;
@@ -202,7 +213,7 @@ export interface DnsDraft extends CheckerDraft<DnsCheck> {
 }
 
 export const DNS_CHECK = section<DnsDraft>('virtual_server/real_server/DNS_CHECK', [
-  ...connKeywords<DnsDraft>(true), ...commonKeywords<DnsDraft>('3', 'delay_loop'),
+  ...connKeywords<DnsDraft>('datagram'), ...commonKeywords<DnsDraft>('3', 'delay_loop'),
   acted('type', 'dns_type_handler', 'SOA', 'A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG, DNSKEY', (ctx, s, t) => {
     const w = ctx.arg(s, 0, 'a query type');
     if (w && DNS_TYPES[w.value.toUpperCase()] !== undefined) t.check.type = w.value.toUpperCase();
@@ -256,7 +267,7 @@ export function readHexString(text: string, wildcard: boolean): { data: Buffer; 
 }
 
 export const UDP_CHECK = section<CheckerDraft<UdpCheck>>('virtual_server/real_server/UDP_CHECK', [
-  ...connKeywords<CheckerDraft<UdpCheck>>(true), ...commonKeywords<CheckerDraft<UdpCheck>>(),
+  ...connKeywords<CheckerDraft<UdpCheck>>('datagram'), ...commonKeywords<CheckerDraft<UdpCheck>>(),
   acted('payload', 'payload_handler', "keepalived's 32-byte filler", 'hex bytes', (ctx, s, t) => {
     if (s.args.length === 0) { ctx.error(s.keyword, 'UDP_CHECK payload requires a payload'); return; }
     const h = readHexString(s.args.map((w) => w.value).join(' '), false);
@@ -278,7 +289,7 @@ export const UDP_CHECK = section<CheckerDraft<UdpCheck>>('virtual_server/real_se
 ]);
 
 export const PING_CHECK = section<CheckerDraft<PingCheck>>('virtual_server/real_server/PING_CHECK', [
-  ...connKeywords<CheckerDraft<PingCheck>>(true), ...commonKeywords<CheckerDraft<PingCheck>>(),
+  ...connKeywords<CheckerDraft<PingCheck>>('icmp'), ...commonKeywords<CheckerDraft<PingCheck>>(),
 ]);
 
 /** An SMTP_CHECK block while it is read. */
@@ -289,7 +300,7 @@ export interface SmtpDraft extends CheckerDraft<SmtpCheck> {
 }
 
 function smtpConn(): KeywordSpec<SmtpDraft>[] {
-  return connKeywords<SmtpDraft>(false).map((k) => ({
+  return connKeywords<SmtpDraft>('stream').map((k) => ({
     ...k,
     apply: (ctx: BuildContext, s: Statement, t: SmtpDraft) => { k.apply?.(ctx, s, t); t.ownConn = true; },
   }));
@@ -303,7 +314,7 @@ export const SMTP_CHECK = section<SmtpDraft>('virtual_server/real_server/SMTP_CH
 
 /** A host block of SMTP_CHECK: its own connection, the block's timing. */
 export const SMTP_CHECK_HOST = section<CheckerDraft<SmtpCheck>>('virtual_server/real_server/SMTP_CHECK/host', [
-  ...connKeywords<CheckerDraft<SmtpCheck>>(false), ...commonKeywords<CheckerDraft<SmtpCheck>>(),
+  ...connKeywords<CheckerDraft<SmtpCheck>>('stream'), ...commonKeywords<CheckerDraft<SmtpCheck>>(),
 ]);
 
 /** A FILE_CHECK block while it is read. */
