@@ -19,16 +19,18 @@ import { sideBySide } from '../lab/side-by-side';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
-const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
+const USAGE = `usage: halo lab drill [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
-       halo lab up | status | down
+       halo lab up [--ipv6] | status | down
   drill   build the cluster, run the drill(s) under client load, tear it all down; exit 0 when
           every phase was measured validly and within its bound, 1 when a phase was beyond its
           bound or an invariant broke, 3 when a phase stayed inconclusive (the measuring client
           was stalled beyond --max-lag-ms, default 100, in all --attempts cycles, default 3);
           --bounds report prints every bound verdict but fails only on a broken invariant;
           both directors' logs, final status --json and ipvsadm -Ln and the real servers' logs are
-          kept in --out DIR (default /var/tmp/halo-lab/drill-TIME)
+          kept in --out DIR (default /var/tmp/halo-lab/drill-TIME); --ipv6 builds the cluster dual
+          stack (deploy/examples/dualstack-*.conf: IPv6 VIPs in virtual_ipaddress_excluded, an IPv6
+          virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
   up      build the cluster and leave it running (state in ${LAB_DIR})
   status  both directors' halo status and IPVS table
@@ -101,6 +103,7 @@ interface LabArgs {
   requests: number;
   concurrency: number;
   rounds: number;
+  ipv6: boolean;
 }
 
 function parse(argv: string[]): LabArgs | string {
@@ -118,6 +121,7 @@ function parse(argv: string[]): LabArgs | string {
   let requests = inVmDefaults ? 2000 : 100_000;
   let concurrency = inVmDefaults ? 50 : 100;
   let rounds = 3;
+  let ipv6 = false;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
   for (let i = 0; i < rest.length; i++) {
     if (['--requests', '--concurrency', '--rounds', '--repeat', '--attempts', '--max-lag-ms'].includes(rest[i])) {
@@ -137,7 +141,8 @@ function parse(argv: string[]): LabArgs | string {
       if (m === 'all') modes = ['crash', 'graceful', 'link'];
       else if (m === 'crash' || m === 'graceful' || m === 'link') modes = [m];
       else return `unknown mode '${m}' (crash|graceful|link|all)`;
-    } else if (rest[i] === '--bounds' && (rest[i + 1] === 'enforce' || rest[i + 1] === 'report')) bounds = rest[++i] as 'enforce' | 'report';
+    } else if (rest[i] === '--ipv6') ipv6 = true;
+    else if (rest[i] === '--bounds' && (rest[i + 1] === 'enforce' || rest[i + 1] === 'report')) bounds = rest[++i] as 'enforce' | 'report';
     else if (rest[i] === '--json' && rest[i + 1]) json = resolve(rest[++i]);
     else if (rest[i] === '--report' && rest[i + 1]) report = resolve(rest[++i]);
     else if (rest[i] === '--out' && rest[i + 1]) out = resolve(rest[++i]);
@@ -145,7 +150,8 @@ function parse(argv: string[]): LabArgs | string {
   }
   if (!['up', 'status', 'drill', 'bench', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
   out ??= process.env.VMRUN_OUT ?? join('/var/tmp/halo-lab', `${cmd}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return { cmd, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds };
+  if (ipv6 && cmd !== 'drill' && cmd !== 'up') return `--ipv6 is for 'drill' and 'up'`;
+  return { cmd, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -178,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return inVm(argv, p.json, p.report, p.repeat, p.cmd === 'drill' ? p.out : null);
   }
-  const cluster = new Cluster(LAB_DIR);
+  const cluster = new Cluster(LAB_DIR, p.ipv6 ? { ipv6: true } : {});
   switch (p.cmd) {
     case 'up': {
       const d = new Drill(cluster);

@@ -4,9 +4,12 @@ import type { Checker, Model, VirtualServer } from './model';
 function vsName(v: VirtualServer): string {
   const k = v.key;
   if (k.kind === 'addr') return `${v.protocol} ${k.family === 6 ? `[${k.address}]` : k.address}:${k.port}`;
-  if (k.kind === 'fwmark') return `FWM ${k.fwmark}`;
+  if (k.kind === 'fwmark') return `FWM ${k.fwmark}${k.family === 6 ? ' IPv6' : ''}`;
   return `group ${k.group}`;
 }
+
+/** ADDR:PORT, an IPv6 address in brackets. */
+const at = (ip: string, port: number): string => `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 
 function checkName(c: Checker): string {
   if (c.kind === 'BFD_CHECK') return `${c.kind} (not implemented in halo: the server stays down)`;
@@ -15,9 +18,9 @@ function checkName(c: Checker): string {
     case 'MISC_CHECK': return `MISC_CHECK ${c.path.join(' ')} ${every} timeout ${c.timeoutMs / 1000}s retry ${c.retry}${c.dynamic ? ' dynamic' : ''}`;
     case 'FILE_CHECK': return `FILE_CHECK ${c.trackFile} (${c.path}) weight ${c.weight}${c.reverse ? ' reverse' : ''}`;
     case 'HTTP_GET': case 'SSL_GET':
-      return `${c.kind} ${c.connectIp}:${c.connectPort} ${c.urls.map((u) => u.path).join(' ')} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
-    case 'DNS_CHECK': return `DNS_CHECK ${c.connectIp}:${c.connectPort} ${c.type} ${c.name || '.'} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
-    default: return `${c.kind} ${c.connectIp}${c.kind === 'PING_CHECK' ? '' : `:${c.connectPort}`} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+      return `${c.kind} ${at(c.connectIp, c.connectPort)} ${c.urls.map((u) => u.path).join(' ')} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+    case 'DNS_CHECK': return `DNS_CHECK ${at(c.connectIp, c.connectPort)} ${c.type} ${c.name || '.'} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
+    default: return `${c.kind} ${c.kind === 'PING_CHECK' ? c.connectIp : at(c.connectIp, c.connectPort)} ${every} timeout ${c.connectTimeoutMs / 1000}s retry ${c.retry}`;
   }
 }
 

@@ -33,6 +33,23 @@ export const HOSTS = {
   dns3: { int: '10.0.100.7/24' },
 } as const;
 
+/**
+ * The dual-stack variant (`halo lab drill --ipv6`): IPv6 beside IPv4 on both LANs, the IPv6 VIPs
+ * in virtual_ipaddress_excluded of the IPv4 instances (deploy/examples/dualstack-*.conf), the
+ * web servers also on IPv6 with the internal IPv6 VIP as their default gateway.
+ */
+export const HOSTS6 = {
+  client: { ext: '2001:db8:1::10/64' },
+  lb1: { ext: '2001:db8:1::101/64', int: '2001:db8:100::1/64' },
+  lb2: { ext: '2001:db8:1::102/64', int: '2001:db8:100::50/64' },
+  web1: { int: '2001:db8:100::2/64' },
+  web2: { int: '2001:db8:100::3/64' },
+  web3: { int: '2001:db8:100::4/64' },
+} as const;
+export const EXT_VIP6 = '2001:db8:1::202';
+export const INT_VIP6 = '2001:db8:100::200';
+export const HTTP6_SERVICE = `[${EXT_VIP6}]:80`;
+
 export const WEB = ['web1', 'web2', 'web3'] as const;
 export const DNS = ['dns1', 'dns2', 'dns3'] as const;
 export type Director = 'lb1' | 'lb2';
@@ -43,6 +60,8 @@ const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 export interface LabState {
   dir: string;
   pids: Record<string, number>;
+  /** Built dual stack (--ipv6). */
+  ipv6?: boolean;
 }
 
 function addr(cidr: string): string {
@@ -53,10 +72,15 @@ export class Cluster {
   readonly topo = new Topology(LAB_PREFIX);
   readonly state: LabState;
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, opts: { ipv6?: boolean } = {}) {
     this.state = existsSync(join(dir, 'state.json'))
       ? (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as LabState)
       : { dir, pids: {} };
+    if (opts.ipv6 !== undefined) this.state.ipv6 = opts.ipv6;
+  }
+
+  get ipv6(): boolean {
+    return this.state.ipv6 === true;
   }
 
   private save(): void {
@@ -77,7 +101,18 @@ export class Cluster {
       // IPVS NAT needs conntrack-free fast path defaults; keep kernel defaults otherwise
     }
     for (const h of [...WEB, ...DNS]) this.topo.exec(h, ['ip', 'route', 'add', 'default', 'via', INT_VIP]);
+    if (this.ipv6) this.addIpv6();
     this.save();
+  }
+
+  /** IPv6 beside IPv4: addresses (nodad: usable at once), forwarding on the directors, the web servers' gateway. */
+  private addIpv6(): void {
+    // the same eth order as the IPv4 links: ext first where a host has it
+    for (const [host, links] of Object.entries(HOSTS6)) {
+      Object.values(links).forEach((cidr, i) => this.topo.exec(host, ['ip', 'addr', 'add', cidr, 'dev', `eth${i}`, 'nodad']));
+    }
+    for (const lb of ['lb1', 'lb2'] as const) this.topo.exec(lb, ['sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']);
+    for (const w of WEB) this.topo.exec(w, ['ip', '-6', 'route', 'add', 'default', 'via', INT_VIP6]);
   }
 
   private startProcess(key: string, host: string, argv: string[], logName: string): ChildProcess {
@@ -105,7 +140,7 @@ export class Cluster {
     for (const w of WEB) {
       const dir = join(this.dir, w);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'nginx.conf'), nginxConf(w, addr(HOSTS[w].int), 80, dir));
+      writeFileSync(join(dir, 'nginx.conf'), nginxConf(w, [addr(HOSTS[w].int), ...(this.ipv6 ? [addr(HOSTS6[w].int)] : [])], 80, dir));
       this.startProcess(w, w, nginxArgv(join(dir, 'nginx.conf')), `${w}.log`);
     }
     for (const d of DNS) {
@@ -120,12 +155,15 @@ export class Cluster {
 
   /** Whether a real server answers as itself: its page over HTTP, or its whoami TXT over DNS. */
   async serverAnswers(host: (typeof WEB)[number] | (typeof DNS)[number]): Promise<boolean> {
-    const a = addr(HOSTS[host].int);
-    const argv = host.startsWith('web')
-      ? ['curl', '-s', '-m', '2', `http://${a}/`]
-      : ['dig', '+short', '+time=2', '+tries=1', `@${a}`, 'whoami.lab.local', 'TXT'];
-    const out = await new Promise<string>((r) => execFile('ip', ['netns', 'exec', this.topo.ns(host), ...argv], { encoding: 'utf8', timeout: 5000 }, (_e, so) => r(so ?? '')));
-    return host.startsWith('web') ? serverOfPage(out) === host : out.trim() === `"${host}"`;
+    const run = (argv: string[]) => new Promise<string>((r) => execFile('ip', ['netns', 'exec', this.topo.ns(host), ...argv], { encoding: 'utf8', timeout: 5000 }, (_e, so) => r(so ?? '')));
+    if (host.startsWith('web')) {
+      const w = host as (typeof WEB)[number];
+      const urls = [`http://${addr(HOSTS[w].int)}/`, ...(this.ipv6 ? [`http://[${addr(HOSTS6[w].int)}]/`] : [])];
+      for (const url of urls) if (serverOfPage(await run(['curl', '-s', '-g', '-m', '2', url])) !== host) return false;
+      return true;
+    }
+    const out = await run(['dig', '+short', '+time=2', '+tries=1', `@${addr(HOSTS[host as (typeof DNS)[number]].int)}`, 'whoami.lab.local', 'TXT']);
+    return out.trim() === `"${host}"`;
   }
 
   /** Wait (all servers at once) until every real server answers; a dead or silent one is named with its log. */
@@ -142,7 +180,8 @@ export class Cluster {
   }
 
   directorConfig(lb: Director): string {
-    return join(ROOT, 'deploy', 'examples', lb === 'lb1' ? 'master.conf' : 'standby.conf');
+    const name = lb === 'lb1' ? 'master.conf' : 'standby.conf';
+    return join(ROOT, 'deploy', 'examples', this.ipv6 ? `dualstack-${name}` : name);
   }
 
   controlSocket(lb: Director): string {

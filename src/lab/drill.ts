@@ -19,7 +19,7 @@
 import { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Cluster, Director, DNS_SERVICE, EXT_VIPS, HTTP_SERVICE, INT_VIP } from './cluster';
+import { Cluster, Director, DNS_SERVICE, EXT_VIPS, HTTP6_SERVICE, HTTP_SERVICE, INT_VIP } from './cluster';
 import { parseRecords, Sample } from './load';
 import { PhaseReport } from './outage';
 import { keepConclusive, measurePhase, PhaseResult, Recording } from './phase';
@@ -143,7 +143,11 @@ export class Drill {
     // the table is programmed and checks have passed once the client gets answers
     const served = await waitFor(() => c.topo.exec('client', ['curl', '-s', '-m', '1', `http://${HTTP_SERVICE}/`], { allowFail: true }).includes('<h1>web'), 60_000, 200);
     if (!served) throw new Error(`no HTTP answer through the VIP within 60 s\n${c.logTail('lb1')}`);
-    this.log('lab: lb1 is MASTER with every VIP; the cluster serves HTTP and DNS');
+    if (c.ipv6) {
+      const served6 = await waitFor(() => c.topo.exec('client', ['curl', '-s', '-g', '-m', '1', `http://${HTTP6_SERVICE}/`], { allowFail: true }).includes('<h1>web'), 60_000, 200);
+      if (!served6) throw new Error(`no HTTP answer through the IPv6 VIP ${HTTP6_SERVICE} within 60 s\n${c.logTail('lb1')}`);
+    }
+    this.log(`lab: lb1 is MASTER with every VIP; the cluster serves HTTP and DNS${c.ipv6 ? ', and HTTP over IPv6' : ''}`);
   }
 
   private startLoad(durationS: number): void {
@@ -155,6 +159,7 @@ export class Drill {
     // the measuring client runs at a higher CPU priority than the cluster it measures: it is
     // light (one process, a few sockets a second), and a starved client measures itself
     this.load = c.topo.spawn('client', ['nice', '-n', '-10', process.execPath, script, '--http', HTTP_SERVICE, '--dns', DNS_SERVICE,
+      ...(c.ipv6 ? ['--http6', HTTP6_SERVICE] : []),
       '--rate-hz', String(LOAD.rateHz), '--timeout-ms', String(LOAD.timeoutMs), '--late-ms', String(LOAD.lateMs),
       '--duration-s', String(durationS), '--out', this.loadOut], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
@@ -168,7 +173,7 @@ export class Drill {
       if (!existsSync(this.loadOut)) return false;
       const rs = parseRecords(readFileSync(this.loadOut, 'utf8'));
       const answered = (k: string) => rs.some((r) => r.k === k && (r as Sample).o === 'answered');
-      return rs.filter((r) => r.k === 'lag').length >= 10 && answered('http') && answered('dns');
+      return rs.filter((r) => r.k === 'lag').length >= 10 && answered('http') && answered('dns') && (!this.cluster.ipv6 || answered('http6'));
     }, 60_000, 200);
     if (!ok) throw new Error(`the client load did not get answers through the VIPs within 60 s (${this.loadOut})`);
   }
@@ -198,7 +203,7 @@ export class Drill {
     this.load = null;
     if (!existsSync(this.loadOut)) return rec;
     for (const r of parseRecords(readFileSync(this.loadOut, 'utf8'))) {
-      if (r.k === 'http' || r.k === 'dns') rec.samples.push(r);
+      if (r.k === 'http' || r.k === 'dns' || r.k === 'http6') rec.samples.push(r);
       else if (r.k === 'lag') rec.lag.push(r);
       else if (r.k === 'stall') rec.stalls.push(r);
       else if (r.k === 'summary') rec.summary = r;
@@ -385,6 +390,12 @@ export function outageText(p: PhaseResult, r: PhaseReport): string {
   return 'inconclusive';
 }
 
+/** The IPv6 HTTP outage as printed: its figure, or inconclusive when its own window was starved. */
+function http6OutageText(r: PhaseReport): string {
+  if (r.outageMs === null && r.unvalidatedOutageMs !== undefined) return 'inconclusive';
+  return r.outageMs === null ? 'not over within the phase' : fmt(r.outageMs);
+}
+
 function verdictText(p: PhaseResult): string {
   if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound (the client lagged, max ${p.validity.maxLagMs} ms, but not enough to explain it): ${p.why.join('; ')}`;
   if (!p.valid) return `INCONCLUSIVE: the measuring client was stalled for ${(p.validity.stalledMs / 1000).toFixed(1)} s (max lag ${p.validity.maxLagMs} ms > ${p.validity.thresholdMs} ms${p.validity.missingBuckets ? `, ${p.validity.missingBuckets} buckets unrecorded` : ''})`;
@@ -405,7 +416,9 @@ export function formatDrill(results: DrillResult[]): string {
     for (const p of r.phases) {
       rows.push(`  ${p.name}: ${verdictText(p)}${p.attempt > 1 ? ` (attempt ${p.attempt})` : ''}`);
       const errs = [...Object.entries(p.http.errors).map(([e, n]) => `http ${e}:${n}`), ...Object.entries(p.dns.errors).map(([e, n]) => `dns ${e}:${n}`)];
+      if (p.http6) errs.push(...Object.entries(p.http6.errors).map(([e, n]) => `http6 ${e}:${n}`));
       if (errs.length > 0) rows.push(`  ${p.name} failures: ${errs.join(' ')}`);
+      if (p.http6) rows.push(`  ${p.name}: HTTP over IPv6 outage ${http6OutageText(p.http6)}, a/l/f/ns ${counts(p.http6)}, spread after ${spread(p.http6.spreadAfter)} (reported, not judged against the bound)`);
     }
     if (r.realServerFailure) {
       const f = r.realServerFailure;

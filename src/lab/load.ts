@@ -24,7 +24,7 @@
  * at most `late-ms` plus slack.
  *
  * Run inside the client namespace:
- *   node dist/lab/load.js --http 192.168.1.202:80 --dns 192.168.1.200:53 --out /run/x.jsonl
+ *   node dist/lab/load.js --http 192.168.1.202:80 --dns 192.168.1.200:53 [--http6 [2001:db8:1::202]:80] --out /run/x.jsonl
  */
 import { createSocket } from 'node:dgram';
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -35,8 +35,11 @@ import { ClientLag, epochNow, LagRecord, StallRecord } from './client-lag';
 
 export type Outcome = 'answered' | 'late' | 'failed' | 'not-sent';
 
+/** HTTP over IPv4, DNS over IPv4, HTTP over IPv6 (`--http6`, the dual-stack lab). */
+export type SampleKind = 'http' | 'dns' | 'http6';
+
 export interface Sample {
-  k: 'http' | 'dns';
+  k: SampleKind;
   /** When the schedule wanted it sent, epoch ms. */
   slot?: number;
   /** Sent (or, for not-sent, the slot), epoch ms. */
@@ -101,7 +104,7 @@ function giveUpTimer(lateMs: number, giveUp: () => void): NodeJS.Timeout {
   return setTimeout(() => setImmediate(giveUp), lateMs);
 }
 
-function httpOnce(host: string, port: number, req: Buffer, slot: number, o: Opts, done: Done): void {
+function httpOnce(k: 'http' | 'http6', host: string, port: number, req: Buffer, slot: number, o: Opts, done: Done): void {
   const t0 = epochNow();
   let finished = false;
   let body = '';
@@ -112,7 +115,7 @@ function httpOnce(host: string, port: number, req: Buffer, slot: number, o: Opts
     finished = true;
     clearTimeout(timer);
     sock.destroy();
-    done({ k: 'http', slot, t0, t1, ok: false, ...s });
+    done({ k, slot, t0, t1, ok: false, ...s });
   };
   const timer = giveUpTimer(o.lateMs, () => finish({ o: 'failed', err: 'timeout' }, epochNow()));
   sock.setEncoding('latin1');
@@ -168,9 +171,10 @@ function dnsOnce(host: string, port: number, query: Buffer, slot: number, o: Opt
   sock.send(msg, port, host);
 }
 
+/** HOST:PORT or [IPV6]:PORT. */
 function hostPort(spec: string): [string, number] {
   const i = spec.lastIndexOf(':');
-  return [spec.slice(0, i), Number(spec.slice(i + 1))];
+  return [spec.slice(0, i).replace(/^\[(.*)\]$/, '$1'), Number(spec.slice(i + 1))];
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -202,17 +206,21 @@ async function main(argv: string[]): Promise<void> {
     write(s);
   };
   const kinds: Array<(slot: number) => void> = [];
-  if (opt.http) {
-    const [h, p] = hostPort(opt.http);
-    const req = Buffer.from(`GET / HTTP/1.0\r\nHost: ${opt.http}\r\nUser-Agent: halo-lab\r\nConnection: close\r\n\r\n`, 'latin1');
-    kinds.push((slot) => httpOnce(h, p, req, slot, o, done));
+  const kindNames: SampleKind[] = [];
+  for (const k of ['http', 'http6'] as const) {
+    const spec = opt[k];
+    if (!spec) continue;
+    const [h, p] = hostPort(spec);
+    const req = Buffer.from(`GET / HTTP/1.0\r\nHost: ${spec}\r\nUser-Agent: halo-lab\r\nConnection: close\r\n\r\n`, 'latin1');
+    kinds.push((slot) => httpOnce(k, h, p, req, slot, o, done));
+    kindNames.push(k);
   }
   if (opt.dns) {
     const [h, p] = hostPort(opt.dns);
     const query = encodeQuery(0, 'whoami.lab.local', TYPE.TXT);
     kinds.push((slot) => dnsOnce(h, p, query, slot, o, done));
+    kindNames.push('dns');
   }
-  const kindNames: Array<'http' | 'dns'> = [...(opt.http ? ['http' as const] : []), ...(opt.dns ? ['dns' as const] : [])];
 
   lag.start();
   const flusher = setInterval(flush, 100);

@@ -11,10 +11,10 @@
  * failed (error or no reply), not sent (the client was stalled at the slot). Spread counts
  * which real server answered, before the fault and after recovery.
  */
-import { outcomeOf, Sample } from './load';
+import { outcomeOf, Sample, SampleKind } from './load';
 
 export interface PhaseReport {
-  kind: 'http' | 'dns';
+  kind: SampleKind;
   /** null when the service never came back in the window, or when the measurement is invalid. */
   outageMs: number | null;
   /** An invalid measurement's figure, for diagnosis only (phase.ts). */
@@ -49,7 +49,7 @@ export interface AnalyseOptions {
 
 const overlaps = (a: Span, b: Span): boolean => a.from < b.to && b.from < a.to;
 
-export function analysePhase(samples: Sample[], kind: 'http' | 'dns', faultAt: number, windowMs: number, opts: AnalyseOptions = {}): PhaseReport {
+export function analysePhase(samples: Sample[], kind: SampleKind, faultAt: number, windowMs: number, opts: AnalyseOptions = {}): PhaseReport {
   const lookbackMs = opts.lookbackMs ?? 2000;
   const stalls = opts.stalls ?? [];
   const mine = samples.filter((s) => s.k === kind);

@@ -32,6 +32,12 @@ export interface PhaseResult {
   holder: Director | null;
   http: PhaseReport;
   dns: PhaseReport;
+  /**
+   * HTTP over IPv6 through the IPv6 VIP (`--ipv6` only): reported with its own validity, not
+   * judged against the phase's bound (the bound is VRRP's; the IPv6 VIP's arrival at clients
+   * also waits on their neighbour caches).
+   */
+  http6?: PhaseReport;
   /** Whether the figures hold: the measuring client's lag through the decisive window. */
   valid: boolean;
   validity: Validity;
@@ -72,16 +78,20 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   const { verdict, why } = judge(error, bound, http, dns);
   // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
   // can have been, never as the outage
-  if (!validity.valid) {
-    for (const r of [http, dns]) {
-      Object.assign(r, { outageMs: null, unvalidatedOutageMs: r.outageMs, outageAtLeastMs: r.outageMs === null ? null : outageAtLeast(r.outageMs, error) });
-    }
+  const unvalidated = (r: PhaseReport, e: typeof error): void => {
+    Object.assign(r, { outageMs: null, unvalidatedOutageMs: r.outageMs, outageAtLeastMs: r.outageMs === null ? null : outageAtLeast(r.outageMs, e) });
+  };
+  if (!validity.valid) for (const r of [http, dns]) unvalidated(r, error);
+  const http6 = rec.samples.some((s) => s.k === 'http6') ? analysePhase(rec.samples, 'http6', p.from, p.windowMs, { stalls }) : undefined;
+  if (http6) {
+    const v6 = judgeValidity(rec.lag, rec.stalls, decisiveWindow([kind === 'failover' ? p.at : null, http6.lastOkBefore, http6.firstOkAfter ?? end]), maxLagMs);
+    if (!v6.valid) unvalidated(http6, { ...v6, periodMs: error.periodMs });
   }
   return {
     name: `${mode} ${kind}`, mode, kind, at: p.at, restartAt: p.restartAt,
     startupMs: p.restartAt === null || mode === 'link' ? null : Math.round(p.at - p.restartAt),
     holder: p.holder, vipMoveMs: p.vipAt === null ? null : Math.round((p.vipAt - p.at) * 10) / 10,
-    http, dns, valid: validity.valid, validity, bound, verdict, why, attempt: p.attempt,
+    http, dns, ...(http6 ? { http6 } : {}), valid: validity.valid, validity, bound, verdict, why, attempt: p.attempt,
   };
 }
 

@@ -15,6 +15,8 @@ export interface Bucket {
   t: number;
   http: Record<Outcome, number>;
   dns: Record<Outcome, number>;
+  /** HTTP over IPv6 (all zero unless the drill ran with --ipv6). */
+  http6: Record<Outcome, number>;
 }
 
 const zero = (): Record<Outcome, number> => ({ answered: 0, late: 0, failed: 0, 'not-sent': 0 });
@@ -23,7 +25,7 @@ const zero = (): Record<Outcome, number> => ({ answered: 0, late: 0, failed: 0, 
 export function bucketize(samples: Sample[], from: number, to: number, bucketMs = BUCKET_MS): Bucket[] {
   const first = Math.floor(from / bucketMs) * bucketMs;
   const out: Bucket[] = [];
-  for (let t = first; t < to; t += bucketMs) out.push({ t, http: zero(), dns: zero() });
+  for (let t = first; t < to; t += bucketMs) out.push({ t, http: zero(), dns: zero(), http6: zero() });
   for (const s of samples) {
     const at = s.slot ?? s.t0;
     if (at < first || at >= to) continue;

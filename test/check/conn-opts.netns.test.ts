@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { ROOT } from '../support/directors';
+import { CheckerRun } from '../support/checker-run';
 import { Topology, waitFor } from '../support/netns';
 
 jest.setTimeout(120_000);
@@ -19,8 +19,7 @@ const SRV = '10.0.105.10';
 let topo: Topology;
 let tmp: string;
 let server: ChildProcess;
-let runner: ChildProcess;
-let out = '';
+let run: CheckerRun;
 
 function conf(): string {
   const t = ['   connect_timeout 1', '   retry 0'];
@@ -60,26 +59,24 @@ beforeAll(async () => {
   ].join('')], { stdio: 'ignore' });
   await waitFor(() => /:443 /.test(topo.exec('srv', ['ss', '-Hltn'], { allowFail: true })), 10_000, 50);
   writeFileSync(join(tmp, 'k.conf'), conf());
-  runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
-  runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  run = new CheckerRun(topo, 'lb', join(tmp, 'k.conf'));
 });
 
 afterAll(async () => {
-  runner?.kill('SIGTERM');
+  run?.stop();
   server?.kill('SIGKILL');
   topo?.destroy();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 test('the mark and the device decide whether a checker can reach its server', async () => {
-  const settled = () => ['8001', '8002', '8003', '8004', '8005'].every((p) => out.includes(`:${p} `) || out.includes(`:${p} success`) || out.includes(`:${p}`));
-  await waitFor(() => settled() && out.includes('TCP_CHECK on service [10.0.105.10]:tcp:8002 failed.') && out.includes('TCP_CHECK on service [10.0.105.10]:tcp:8003 failed.'), 20_000, 50);
+  const settled = () => ['8001', '8002', '8003', '8004', '8005'].every((p) => run.out.includes(`:${p} `) || run.out.includes(`:${p} success`) || run.out.includes(`:${p}`));
+  await waitFor(() => settled() && run.out.includes('TCP_CHECK on service [10.0.105.10]:tcp:8002 failed.') && run.out.includes('TCP_CHECK on service [10.0.105.10]:tcp:8003 failed.'), 20_000, 50);
   await new Promise((r) => setTimeout(r, 1500));
-  expect(out).toContain(`TCP connection to [${SRV}]:tcp:8001 success.`); // fwmark 42: routed
-  expect(out).toContain(`TCP_CHECK on service [${SRV}]:tcp:8002 failed.`); // no mark: unreachable
-  expect(out).toContain(`TCP_CHECK on service [${SRV}]:tcp:8003 failed.`); // marked but bound to dummy0
-  expect(out).toContain(`Remote Web server [${SRV}]:tcp:8004 succeed on service.`); // mark + bind_if eth0
-  expect(out).toContain(`Remote Web server [${SRV}]:tcp:8005 succeed on service.`); // TLS over the marked socket
-  expect(out).not.toMatch(/STATE \[10\.0\.105\.10\]:tcp:800[145] down/);
+  expect(run.out).toContain(`TCP connection to [${SRV}]:tcp:8001 success.`); // fwmark 42: routed
+  expect(run.out).toContain(`TCP_CHECK on service [${SRV}]:tcp:8002 failed.`); // no mark: unreachable
+  expect(run.out).toContain(`TCP_CHECK on service [${SRV}]:tcp:8003 failed.`); // marked but bound to dummy0
+  expect(run.out).toContain(`Remote Web server [${SRV}]:tcp:8004 succeed on service.`); // mark + bind_if eth0
+  expect(run.out).toContain(`Remote Web server [${SRV}]:tcp:8005 succeed on service.`); // TLS over the marked socket
+  expect(run.out).not.toMatch(/STATE \[10\.0\.105\.10\]:tcp:800[145] down/);
 });

@@ -8,11 +8,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { ROOT } from '../support/directors';
+import { CheckerRun } from '../support/checker-run';
 import { NamedServer } from '../support/named';
 import { UdpResponder } from '../support/udp-responder';
-import { Topology, waitFor } from '../support/netns';
+import { Topology } from '../support/netns';
 
 jest.setTimeout(240_000);
 
@@ -21,8 +20,7 @@ let topo: Topology;
 let tmp: string;
 let named: NamedServer;
 let udp: UdpResponder;
-let runner: ChildProcess;
-let out = '';
+let run: CheckerRun;
 
 function conf(): string {
   const t = ['  connect_timeout 1', '  delay_before_retry 0.3'];
@@ -42,18 +40,10 @@ function conf(): string {
   ].join('\n');
 }
 
-/** The last STATE line of the real server on `port` (53 DNS, 5353 the REFUSED DNS check, 7 UDP, 80 ICMP). */
-function state(port: number): string | null {
-  const name = `STATE [${SRV}]:${port === 80 ? 'tcp' : 'udp'}:${port} `;
-  const lines = out.split('\n').filter((l) => l.startsWith(name));
-  return lines.length ? lines[lines.length - 1].slice(name.length) : null;
-}
-
-async function expectState(port: number, want: 'up' | 'down', what: string): Promise<void> {
-  const ok = await waitFor(() => state(port) === want, 30_000, 50);
-  if (!ok) throw new Error(`${what}: ${port} never ${want}\n${out.slice(-3000)}`);
-  expect(state(port)).toBe(want);
-}
+/** The real server on `port` (53 DNS, 5353 the REFUSED DNS check, 7 UDP, 80 ICMP), as the checker lines name it. */
+const target = (port: number): string => `[${SRV}]:${port === 80 ? 'tcp' : 'udp'}:${port}`;
+const state = (port: number): string | null => run.state(target(port));
+const expectState = (port: number, want: 'up' | 'down', what: string): Promise<void> => run.expectState(target(port), want, what);
 
 beforeAll(async () => {
   topo = new Topology('checkers-dns-').build(['br0'], [
@@ -66,13 +56,11 @@ beforeAll(async () => {
   udp = new UdpResponder(topo, 'srv', SRV, 7);
   udp.start('OK!');
   writeFileSync(join(tmp, 'k.conf'), conf());
-  runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
-  runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  run = new CheckerRun(topo, 'lb', join(tmp, 'k.conf'));
 });
 
 afterAll(async () => {
-  runner?.kill('SIGTERM');
+  run?.stop();
   await named?.stop();
   await udp?.stop();
   topo?.destroy();
@@ -82,7 +70,7 @@ afterAll(async () => {
 describe('DNS_CHECK, UDP_CHECK and PING_CHECK against real servers', () => {
   it('up while each answers right; a zone the server does not serve is REFUSED (down)', async () => {
     await expectState(5353, 'down', 'REFUSED');
-    expect(out).toContain(`DNS_CHECK ([${SRV}]:udp:5353) read error occurred. (rcode = 5)`);
+    expect(run.out).toContain(`DNS_CHECK ([${SRV}]:udp:5353) read error occurred. (rcode = 5)`);
     // The served name, the UDP and the ICMP checks stay up (no STATE change from the start state).
     await new Promise((r) => setTimeout(r, 2000));
     expect([state(53), state(7), state(80)]).toEqual([null, null, null]);
@@ -91,7 +79,7 @@ describe('DNS_CHECK, UDP_CHECK and PING_CHECK against real servers', () => {
   it('named stopped: ICMP port unreachable, down; started again: up', async () => {
     await named.stop();
     await expectState(53, 'down', 'named stopped');
-    expect(out).toMatch(/DNS_CHECK \(\[10\.0\.103\.10\]:udp:53\) failed to read socket; errno \d* ?\(ECONNREFUSED\) after 1 retries/);
+    expect(run.out).toMatch(/DNS_CHECK \(\[10\.0\.103\.10\]:udp:53\) failed to read socket; errno \d* ?\(ECONNREFUSED\) after 1 retries/);
     await named.start();
     await expectState(53, 'up', 'named started');
   });
@@ -119,8 +107,8 @@ describe('DNS_CHECK, UDP_CHECK and PING_CHECK against real servers', () => {
     }
     await expectState(80, 'up', 'ping back');
     await expectState(53, 'up', 'dns back');
-    expect(out).toContain(`ICMP CHECK on service [${SRV}]:tcp:80 of [192.168.52.4]:tcp:80 failed after 1 retries.`);
-    expect(out).toContain(`ICMP connection to [${SRV}]:tcp:80 success.`);
-    expect(out).toContain(`DNS_CHECK ([${SRV}]:udp:53) read timeout from socket after 1 retries`);
+    expect(run.out).toContain(`ICMP CHECK on service [${SRV}]:tcp:80 of [192.168.52.4]:tcp:80 failed after 1 retries.`);
+    expect(run.out).toContain(`ICMP connection to [${SRV}]:tcp:80 success.`);
+    expect(run.out).toContain(`DNS_CHECK ([${SRV}]:udp:53) read timeout from socket after 1 retries`);
   });
 });

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { CheckerRun } from '../support/checker-run';
 import { ROOT } from '../support/directors';
 import { Topology, waitFor } from '../support/netns';
 import { NginxServer } from '../support/web';
@@ -24,8 +24,7 @@ const PAGE = 'hello from nginx\n';
 let topo: Topology;
 let tmp: string;
 let web: NginxServer;
-let runner: ChildProcess;
-let out = '';
+let run: CheckerRun;
 
 function conf(): string {
   const t = ['  connect_timeout 1', '  retry 1', '  delay_before_retry 0.5'];
@@ -39,17 +38,9 @@ function conf(): string {
   ].join('\n');
 }
 
-/** The last STATE line of a target. */
-function state(port: number): string | null {
-  const m = [...out.matchAll(new RegExp(`^STATE \\[${WEB.replace(/\./g, '\\.')}\\]:tcp:${port} (up|down)$`, 'gm'))];
-  return m.length ? m[m.length - 1][1] : null;
-}
-
-async function expectState(port: number, want: 'up' | 'down', what: string): Promise<void> {
-  const ok = await waitFor(() => state(port) === want, 30_000, 50);
-  if (!ok) throw new Error(`${what}: ${port} never ${want}\n${out.slice(-2000)}`);
-  expect(state(port)).toBe(want);
-}
+const target = (port: number): string => `[${WEB}]:tcp:${port}`;
+const state = (port: number): string | null => run.state(target(port));
+const expectState = (port: number, want: 'up' | 'down', what: string): Promise<void> => run.expectState(target(port), want, what);
 
 beforeAll(async () => {
   topo = new Topology('checkers-nginx-').build(['br0'], [
@@ -61,13 +52,11 @@ beforeAll(async () => {
   web.page('page.html', PAGE);
   await web.start();
   writeFileSync(join(tmp, 'k.conf'), conf());
-  runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
-  runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  run = new CheckerRun(topo, 'lb', join(tmp, 'k.conf'));
 });
 
 afterAll(async () => {
-  runner?.kill('SIGTERM');
+  run?.stop();
   await web?.stop();
   topo?.destroy();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -75,9 +64,9 @@ afterAll(async () => {
 
 describe('HTTP_GET / SSL_GET against nginx', () => {
   it('up while nginx answers right; genhash agrees on the digest', async () => {
-    await waitFor(() => out.includes(`Remote Web server [${WEB}]:tcp:80 succeed on service.`) && out.includes(`Remote Web server [${WEB}]:tcp:443 succeed on service.`), 30_000);
-    expect(out).toContain(`Remote Web server [${WEB}]:tcp:80 succeed on service.`);
-    expect(out).toContain(`Remote Web server [${WEB}]:tcp:443 succeed on service.`);
+    await waitFor(() => run.out.includes(`Remote Web server [${WEB}]:tcp:80 succeed on service.`) && run.out.includes(`Remote Web server [${WEB}]:tcp:443 succeed on service.`), 30_000);
+    expect(run.out).toContain(`Remote Web server [${WEB}]:tcp:80 succeed on service.`);
+    expect(run.out).toContain(`Remote Web server [${WEB}]:tcp:443 succeed on service.`);
     const oracle = topo.exec('lb', ['genhash', '-s', WEB, '-p', '80', '-u', '/page.html']).trim();
     const ours = topo.exec('lb', [process.execPath, join(ROOT, 'dist/cli/main.js'), 'genhash', '-s', WEB, '-p', '80', '-u', '/page.html']).trim();
     expect(oracle).toBe(md5(PAGE));
@@ -90,22 +79,22 @@ describe('HTTP_GET / SSL_GET against nginx', () => {
     web.page('page.html', 'hello from backup\n'); // regex still matches, digest does not; status 200
     await expectState(80, 'down', 'digest');
     expect(state(443)).not.toBe('down');
-    expect(out).toContain(`HTTP_CHECK on service [${WEB}]:tcp:80 failed after 1 retries.`);
+    expect(run.out).toContain(`HTTP_CHECK on service [${WEB}]:tcp:80 failed after 1 retries.`);
     web.page('page.html', PAGE);
     await expectState(80, 'up', 'digest recovery');
     // with both digest and regex keepalived words the success after the regex
-    expect(out).toContain(`Regex match success to [${WEB}]:tcp:80 url(/page.html)`);
+    expect(run.out).toContain(`Regex match success to [${WEB}]:tcp:80 url(/page.html)`);
   });
 
   it('status code error (404) on both, then recovery', async () => {
     web.page('page.html', null);
     await expectState(80, 'down', '404 http');
     await expectState(443, 'down', '404 https');
-    expect(out).toContain(`HTTP_CHECK on service [${WEB}]:tcp:443 failed after 1 retries.`);
+    expect(run.out).toContain(`HTTP_CHECK on service [${WEB}]:tcp:443 failed after 1 retries.`);
     web.page('page.html', PAGE);
     await expectState(80, 'up', '404 recovery http');
     await expectState(443, 'up', '404 recovery https');
-    expect(out).toContain(`HTTP status code success to [${WEB}]:tcp:443 url(/page.html)`);
+    expect(run.out).toContain(`HTTP status code success to [${WEB}]:tcp:443 url(/page.html)`);
   });
 
   it('connection refused (nginx stopped), then recovery', async () => {
@@ -129,7 +118,7 @@ describe('HTTP_GET / SSL_GET against nginx', () => {
     }
     await expectState(80, 'up', 'timeout recovery http');
     await expectState(443, 'up', 'timeout recovery https');
-    expect(out).not.toMatch(/internal error|Error:/);
+    expect(run.out).not.toMatch(/internal error|Error:/);
   });
 });
 

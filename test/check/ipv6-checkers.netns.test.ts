@@ -10,8 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { ROOT } from '../support/directors';
+import { CheckerRun } from '../support/checker-run';
 import { Exim } from '../support/exim';
 import { NamedServer } from '../support/named';
 import { Topology, waitFor } from '../support/netns';
@@ -28,8 +27,7 @@ let web: NginxServer;
 let named: NamedServer;
 let udp: UdpResponder;
 let mx: Exim;
-let runner: ChildProcess;
-let out = '';
+let run: CheckerRun;
 
 /** One virtual server per check, each on its own real-server port so its STATE line is its own. */
 function conf(): string {
@@ -54,18 +52,10 @@ function conf(): string {
 
 const PORT_PROTO: Record<number, string> = { 53: 'udp', 7: 'udp' };
 
-/** The last STATE line of the real server on `port`, or null while it has not changed from its start state (up). */
-function state(port: number): string | null {
-  const name = `STATE [${SRV}]:${PORT_PROTO[port] ?? 'tcp'}:${port} `;
-  const lines = out.split('\n').filter((l) => l.startsWith(name));
-  return lines.length ? lines[lines.length - 1].slice(name.length) : null;
-}
-
-async function expectState(port: number, want: 'up' | 'down', what: string): Promise<void> {
-  const ok = await waitFor(() => state(port) === want, 30_000, 50);
-  if (!ok) throw new Error(`${what}: ${port} never ${want}\n${out.slice(-3000)}`);
-  expect(state(port)).toBe(want);
-}
+/** The real server on `port`, as the checker lines name it. */
+const target = (port: number): string => `[${SRV}]:${PORT_PROTO[port] ?? 'tcp'}:${port}`;
+const state = (port: number): string | null => run.state(target(port));
+const expectState = (port: number, want: 'up' | 'down', what: string): Promise<void> => run.expectState(target(port), want, what);
 
 beforeAll(async () => {
   topo = new Topology('h6c-').build(['br0'], [
@@ -89,13 +79,11 @@ beforeAll(async () => {
   mx.start();
   if (!(await waitFor(() => mx.listening(), 20_000, 50))) throw new Error('exim did not start');
   writeFileSync(join(tmp, 'k.conf'), conf());
-  runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
-  runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  run = new CheckerRun(topo, 'lb', join(tmp, 'k.conf'));
 });
 
 afterAll(async () => {
-  runner?.kill('SIGTERM');
+  run?.stop();
   await web?.stop();
   await named?.stop();
   await udp?.stop();
@@ -122,12 +110,12 @@ describe('checkers over IPv6 against real servers', () => {
     await expectState(80, 'down', 'tcp');
     await expectState(8080, 'down', 'http');
     await expectState(443, 'down', 'ssl');
-    expect(out).toContain(`TCP_CHECK on service [${SRV}]:tcp:80 failed after 1 retries.`);
+    expect(run.out).toContain(`TCP_CHECK on service [${SRV}]:tcp:80 failed after 1 retries.`);
     await web.start();
     await expectState(80, 'up', 'tcp back');
     await expectState(8080, 'up', 'http back');
     await expectState(443, 'up', 'ssl back');
-    expect(out).toContain(`TCP connection to [${SRV}]:tcp:80 success.`);
+    expect(run.out).toContain(`TCP connection to [${SRV}]:tcp:80 success.`);
   });
 
   it('HTTP_GET: the page gone (404) is down; back is up', async () => {
@@ -160,7 +148,7 @@ describe('checkers over IPv6 against real servers', () => {
       topo.setBridgePort(0, 0, 'br0', true);
     }
     await expectState(1001, 'up', 'ping back');
-    expect(out).toContain(`ICMP CHECK on service [${SRV}]:tcp:1001 of [2001:db8:ffff::7]:tcp:1001 failed after 1 retries.`);
-    expect(out).toContain(`ICMP connection to [${SRV}]:tcp:1001 success.`);
+    expect(run.out).toContain(`ICMP CHECK on service [${SRV}]:tcp:1001 of [2001:db8:ffff::7]:tcp:1001 failed after 1 retries.`);
+    expect(run.out).toContain(`ICMP connection to [${SRV}]:tcp:1001 success.`);
   });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { ROOT } from '../support/directors';
+import { CheckerRun } from '../support/checker-run';
 import { Topology, waitFor } from '../support/netns';
 
 jest.setTimeout(180_000);
@@ -17,8 +17,7 @@ const MX = '10.0.104.10';
 let topo: Topology;
 let tmp: string;
 let exim: ChildProcess | null = null;
-let runner: ChildProcess;
-let out = '';
+let run: CheckerRun;
 
 function conf(): string {
   return [
@@ -43,14 +42,7 @@ async function stopExim(): Promise<void> {
 }
 const listening = (): boolean => topo.exec('mx', ['ss', '-Hltn'], { allowFail: true }).includes(`${MX}:25 `);
 
-function lastState(name: string): string | null {
-  const lines = out.split('\n').filter((l) => l.startsWith(`STATE ${name} `));
-  return lines.length ? lines[lines.length - 1].split(' ')[2] : null;
-}
-async function expectState(name: string, want: 'up' | 'down', what: string): Promise<void> {
-  if (!(await waitFor(() => lastState(name) === want, 30_000, 50))) throw new Error(`${what}: ${name} never ${want}\n${out.slice(-3000)}`);
-  expect(lastState(name)).toBe(want);
-}
+const expectState = (name: string, want: 'up' | 'down', what: string): Promise<void> => run.expectState(name, want, what);
 
 beforeAll(async () => {
   topo = new Topology('checkers-smtp-').build(['br0'], [
@@ -61,13 +53,11 @@ beforeAll(async () => {
   startExim();
   if (!(await waitFor(listening, 20_000, 50))) throw new Error('exim4 did not start');
   writeFileSync(join(tmp, 'k.conf'), conf());
-  runner = topo.spawn('lb', [process.execPath, join(ROOT, 'test/support/checker-runner.js'), join(tmp, 'k.conf')]);
-  runner.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  runner.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  run = new CheckerRun(topo, 'lb', join(tmp, 'k.conf'));
 });
 
 afterAll(async () => {
-  runner?.kill('SIGTERM');
+  run?.stop();
   await stopExim();
   topo?.destroy();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -75,16 +65,16 @@ afterAll(async () => {
 
 describe('SMTP_CHECK against exim4', () => {
   it('up while exim answers (banner 220, HELO 250); the host block on a closed port is down', async () => {
-    await waitFor(() => (out.match(/Remote SMTP server \[10\.0\.104\.10\]:tcp:(25|2525) succeed on service\./g) ?? []).length >= 2, 30_000);
-    expect(out).toContain(`Remote SMTP server [${MX}]:tcp:25 succeed on service.`);
-    expect(out).toContain(`Remote SMTP server [${MX}]:tcp:2525 succeed on service.`); // the first host block (port 25)
-    expect(out).toContain(`SMTP_CHECK Could not connect to server [${MX}]:26`); // the second (nothing on 26)
+    await waitFor(() => (run.out.match(/Remote SMTP server \[10\.0\.104\.10\]:tcp:(25|2525) succeed on service\./g) ?? []).length >= 2, 30_000);
+    expect(run.out).toContain(`Remote SMTP server [${MX}]:tcp:25 succeed on service.`);
+    expect(run.out).toContain(`Remote SMTP server [${MX}]:tcp:2525 succeed on service.`); // the first host block (port 25)
+    expect(run.out).toContain(`SMTP_CHECK Could not connect to server [${MX}]:26`); // the second (nothing on 26)
   });
 
   it('exim stopped: down ("Could not connect"); started: up', async () => {
     await stopExim();
     await expectState(`[${MX}]:tcp:25`, 'down', 'exim stopped');
-    expect(out).toContain(`SMTP_CHECK Could not connect to server [${MX}]:25`);
+    expect(run.out).toContain(`SMTP_CHECK Could not connect to server [${MX}]:25`);
     startExim();
     await expectState(`[${MX}]:tcp:25`, 'up', 'exim started');
   });
@@ -97,6 +87,6 @@ describe('SMTP_CHECK against exim4', () => {
       topo.setBridgePort(0, 0, 'br0', true);
     }
     await expectState(`[${MX}]:tcp:25`, 'up', 'reconnected');
-    expect(out).toMatch(/SMTP_CHECK (Connection timeout|Read timeout) (to|from) server \[10\.0\.104\.10\]:25/);
+    expect(run.out).toMatch(/SMTP_CHECK (Connection timeout|Read timeout) (to|from) server \[10\.0\.104\.10\]:25/);
   });
 });

@@ -45,4 +45,19 @@ describe('drill text output', () => {
     expect(text).toMatch(/^crash failover\s+1\s+\S+ s\s+-\s+≥ \d+\.\d+ s/m);
     expect(text).toMatch(/crash failover: BEYOND its bound \(the client lagged, max 1000 ms, but not enough to explain it\): HTTP outage at least \d+(\.\d)? ms > 3909\.4 ms .*even allowing for the client's 1\.5 s stall/);
   });
+
+  it('--ipv6: each phase reports the IPv6 HTTP outage in its JSON and its text, without judging it against the bound', () => {
+    const r = synthCycle({ mode: 'graceful', ipv6OutageMs: 5000 }).result;
+    const [failover, failback] = r.phases;
+    expect(failover.http6).toMatchObject({ kind: 'http6', failed: 100 });
+    expect(failover.http6!.outageMs).toBeGreaterThan(5000);
+    expect(failover.http6!.outageMs).toBeLessThan(5100);
+    // the IPv4 verdict is the same as without IPv6 (the IPv6 outage is far beyond 909 ms)
+    expect([failover.verdict, failback.verdict]).toEqual([ok.phases[0].verdict, ok.phases[1].verdict]);
+    const json = JSON.parse(JSON.stringify(r)) as typeof r;
+    expect(json.phases.map((p) => p.http6?.outageMs)).toEqual([failover.http6!.outageMs, failback.http6!.outageMs]);
+    expect(formatDrill([r])).toMatch(/^ {2}graceful failover: HTTP over IPv6 outage 5\.\d{3} s, a\/l\/f\/ns \d+\/0\/100\/0, .*\(reported, not judged against the bound\)$/m);
+    expect(ok.phases[0].http6).toBeUndefined();
+    expect(formatDrill([ok])).not.toContain('IPv6');
+  });
 });

@@ -22,6 +22,8 @@ export interface SynthOptions {
   stall?: [number, number];
   /** How long lb2 takes to hold the VIPs after the fault, ms. */
   takeoverMs?: number;
+  /** --ipv6: HTTP over IPv6 too, failing for this long after the fault (ms). */
+  ipv6OutageMs?: number;
 }
 
 export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: DrillResult } {
@@ -37,13 +39,13 @@ export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: D
   const samples: Sample[] = [];
   let n = 0;
   for (let slot = T0; slot < end - 1000; slot += 50) {
-    for (const k of ['http', 'dns'] as const) {
+    for (const k of o.ipv6OutageMs === undefined ? (['http', 'dns'] as const) : (['http', 'dns', 'http6'] as const)) {
       if (stalled(slot)) {
         samples.push({ k, slot, t0: slot, t1: slot, ok: false, o: 'not-sent', err: 'client stalled' });
         continue;
       }
-      const srv = k === 'http' ? `web${(n % 3) + 1}` : `dns${(n % 3) + 1}`;
-      const down = (slot >= f && slot < moved) || (slot >= back - 200 && slot < back);
+      const srv = k === 'dns' ? `dns${(n % 3) + 1}` : `web${(n % 3) + 1}`;
+      const down = k === 'http6' ? slot >= f && slot < f + o.ipv6OutageMs! : (slot >= f && slot < moved) || (slot >= back - 200 && slot < back);
       if (down && k === 'http' && slot < f + 1000) samples.push({ k, slot, t0: slot + 1, t1: slot + 2100, ok: false, o: 'late', srv });
       else if (down) samples.push({ k, slot, t0: slot + 1, t1: slot + 3001, ok: false, o: 'failed', err: 'timeout' });
       else samples.push({ k, slot, t0: slot + 1, t1: slot + 4, ok: true, o: 'answered', srv });
