@@ -7,7 +7,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { hostPort, type Topology } from './netns';
+import { hostPort, stopProcess, type Topology } from './netns';
 
 export interface ReceivedMail {
   envelopeTo: string;
@@ -55,9 +55,7 @@ export class Exim {
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = null;
-    if (!p || p.exitCode !== null) return;
-    p.kill('SIGTERM');
-    await new Promise((r) => p.once('exit', r));
+    await stopProcess(p, 'SIGTERM');
   }
 
   /** Every message delivered so far. */

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from './netns';
-import { hostPort, waitFor } from './netns';
+import { hostPort, stopProcess, waitFor } from './netns';
 
 export class NamedServer {
   private proc: ChildProcess | null = null;
@@ -49,8 +49,6 @@ zone "checkers.test" { type master; file "${dir}/checkers.test.zone"; };
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = null;
-    if (!p || p.exitCode !== null) return;
-    p.kill('SIGTERM');
-    await new Promise((r) => p.once('exit', r));
+    await stopProcess(p, 'SIGTERM');
   }
 }

@@ -3,7 +3,7 @@
  * answers the datagram "halo" with the reply it was started with. Started and stopped by PID.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Topology } from './netns';
+import { stopProcess, type Topology } from './netns';
 
 export class UdpResponder {
   private proc: ChildProcess | null = null;
@@ -19,8 +19,6 @@ export class UdpResponder {
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = null;
-    if (!p || p.exitCode !== null) return;
-    p.kill('SIGKILL');
-    await new Promise((r) => p.once('exit', r));
+    await stopProcess(p, 'SIGKILL');
   }
 }
