@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Directors, RunningDirector, waitFor } from '../support/directors';
+import { Directors, HALO, RunningDirector, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
 import { NginxServer } from '../support/web';
 import { haloCli } from '../ipvs/vm-helpers';
@@ -145,5 +145,14 @@ d('IPv6 virtual servers: halo and keepalived 2.2.7 on the same kernel (kernel VM
     await web.start();
     await bothReach(ALL, 'nginx started');
     expect(poolLines(hl).sort()).toEqual(poolLines(ka).sort());
+  });
+
+  it('after a crash (kill -9), halo cleanup removes the IPv6 services halo owned, fwmark ones included', async () => {
+    hl.signal('SIGKILL');
+    await hl.exited;
+    expect(table('hl')).toEqual(ALL); // a crashed director leaves its table behind
+    const r = spawnSync('ip', ['netns', 'exec', topo.ns('hl'), process.execPath, HALO, 'cleanup', '-f', hl.confFile], { encoding: 'utf8' });
+    expect({ status: r.status, table: table('hl') }).toEqual({ status: 0, table: [] });
+    expect(table('ka')).toEqual(ALL); // the other namespace's table is not ours
   });
 });
