@@ -5,7 +5,8 @@
  * made IPv6 by its real servers (DR, persistence /64), a fwmark service made IPv6 by `ip_family
  * inet6` with an IPv4 tunnelled real server, and an IPv4 service with an IPv6 tunnelled real server
  * (PING_CHECK over ICMPv6). Both tables must be the same (`ipvsadm -Sn`), lose the same servers
- * when nginx stops, and get them back; `halo ipvs` prints halo's table byte for byte as `ipvsadm`.
+ * when nginx stops or an IPv6 server leaves the segment, and get them back; `halo ipvs` prints
+ * halo's table byte for byte as `ipvsadm`; `halo cleanup` clears what a crashed halo left.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -144,6 +145,16 @@ d('IPv6 virtual servers: halo and keepalived 2.2.7 on the same kernel (kernel VM
     expect(poolLines(hl).sort()).toEqual(poolLines(ka).sort());
     await web.start();
     await bothReach(ALL, 'nginx started');
+    expect(poolLines(hl).sort()).toEqual(poolLines(ka).sort());
+  });
+
+  it('an IPv6 real server gone from the segment: PING_CHECK (ICMPv6) and TCP_CHECK take it out in both; back: in again', async () => {
+    topo.exec('web', ['ip', 'addr', 'del', `${WEB6[1]}/64`, 'dev', 'eth0']);
+    await bothReach(ALL.filter((l) => !l.includes(`-r [${WEB6[1]}]`)), 'IPv6 server gone');
+    expect(poolLines(hl).sort()).toEqual(poolLines(ka).sort());
+    expect(poolLines(ka)).toContain(`Removing service [${WEB6[1]}]:tcp:80 from VS [192.168.107.1]:tcp:80`);
+    topo.exec('web', ['ip', 'addr', 'add', `${WEB6[1]}/64`, 'dev', 'eth0', 'nodad']);
+    await bothReach(ALL, 'IPv6 server back');
     expect(poolLines(hl).sort()).toEqual(poolLines(ka).sort());
   });
 
