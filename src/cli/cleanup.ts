@@ -2,7 +2,8 @@
  * `halo cleanup -f FILE`: what a dead director leaves behind, removed without starting one —
  * for systemd's ExecStopPost after a crash and for operators. Removes the VIPs the config owns
  * from their interfaces (keepalived's remove_residual_vips) and the IPVS services it defines
- * (all of them with lvs_flush_on_stop ALL). Exit 0 when clean, 1 on a failure, 2 on usage.
+ * (all of them with lvs_flush_on_stop ALL) and the IPVS sync daemons lvs_sync_daemon runs on its
+ * interface. Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
@@ -72,6 +73,32 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       client.close();
     }
+  }
+  if (m.globalDefs.lvsSyncDaemon) rc = Math.max(rc, await stopSyncDaemons(m.globalDefs.lvsSyncDaemon.interface));
+  return rc;
+}
+
+/** The IPVS sync daemons lvs_sync_daemon started (a dead director's master daemon keeps sending). */
+async function stopSyncDaemons(ifname: string): Promise<number> {
+  let client: IpvsClient;
+  try {
+    client = await IpvsClient.open();
+  } catch (err) {
+    process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let rc = 0;
+  try {
+    for (const d of await client.getDaemons()) {
+      if (d.mcastInterface !== ifname) continue;
+      await client.stopDaemon(d.state);
+      process.stdout.write(`stopped the IPVS ${d.state} sync daemon on ${d.mcastInterface}\n`);
+    }
+  } catch (err) {
+    process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
+    rc = 1;
+  } finally {
+    client.close();
   }
   return rc;
 }

@@ -132,11 +132,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     virtualServers.push(v.server);
   }
 
-  if (globalDefs.lvsSyncDaemon && !seen.has(globalDefs.lvsSyncDaemon.instance)) {
-    const s = statements.find((t) => t.keyword.value === 'global_defs');
-    const w = s?.block?.find((b) => b.keyword.value === 'lvs_sync_daemon')?.args[1];
-    if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
-  }
+  resolveSyncDaemon(ctx, statements, globalDefs, instances);
 
   smtpAlerts(ctx, globalDefs);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
@@ -237,4 +233,36 @@ function dropNotifyScripts(ctx: BuildContext, instances: VrrpInstance[], groups:
       rs.notifyDown = drop(rs.notifyDown, rs.location, 'notify');
     }
   }
+}
+
+/**
+ * The sync daemon as keepalived 2.2.7 settles it (vrrp_complete_init): an instance's deprecated
+ * `lvs_sync_daemon_interface` when global_defs named none; the instance looked up by name (an
+ * unknown one clears the whole setting); the sync id defaults to its VRID, else 0.
+ */
+function resolveSyncDaemon(ctx: BuildContext, statements: Statement[], g: Model['globalDefs'], instances: VrrpInstance[]): void {
+  const globalWord = statements.find((t) => t.keyword.value === 'global_defs')?.block?.find((b) => b.keyword.value === 'lvs_sync_daemon');
+  for (const inst of instances) {
+    if (inst.lvsSyncDaemonInterface === null) continue;
+    if (g.lvsSyncDaemon) {
+      const w = statements.find((t) => t.keyword.value === 'vrrp_instance' && t.args[0]?.value === inst.name);
+      if (w) ctx.warn(w.keyword, `(${inst.name}) lvs_sync_daemon_interface has already been specified as ${g.lvsSyncDaemon.interface} - ignoring`);
+      continue;
+    }
+    g.lvsSyncDaemon = { interface: inst.lvsSyncDaemonInterface, instance: inst.name, syncId: null, maxlen: null, port: null, ttl: null, group: null };
+  }
+  const d = g.lvsSyncDaemon;
+  if (!d) return;
+  if (d.instance === null) {
+    d.syncId ??= 0;
+    return;
+  }
+  const inst = instances.find((i) => i.name === d.instance);
+  if (!inst) {
+    const w = globalWord?.keyword;
+    if (w) ctx.warn(w, `Unable to find vrrp instance ${d.instance} for lvs_syncd - clearing lvs_syncd config`);
+    g.lvsSyncDaemon = null;
+    return;
+  }
+  d.syncId ??= inst.virtualRouterId;
 }

@@ -77,7 +77,11 @@ export interface GlobalDefs {
   enableScriptSecurity: boolean;
   lvsFlush: boolean;
   lvsFlushOnStop: 'off' | 'all' | 'vs';
-  /** `lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]` */
+  /**
+   * `lvs_sync_daemon INTERFACE [inst] VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]`,
+   * or an instance's deprecated `lvs_sync_daemon_interface`; resolved at build as keepalived does
+   * (an unknown instance clears it; the sync id defaults to the instance's VRID, else 0).
+   */
   lvsSyncDaemon: LvsSyncDaemon | null;
   /** `lvs_timeouts tcp N tcpfin N udp N` (seconds; null = leave the kernel's). */
   lvsTimeouts: { tcp: number | null; tcpfin: number | null; udp: number | null };
@@ -94,7 +98,8 @@ export interface GlobalDefs {
 
 export interface LvsSyncDaemon {
   interface: string;
-  instance: string;
+  /** The VRRP instance whose state decides master/backup; null: both daemons run from the start. */
+  instance: string | null;
   syncId: number | null;
   maxlen: number | null;
   port: number | null;

@@ -45,6 +45,8 @@ export interface VrrpEngineDeps {
   now?: () => number;
   /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
   runScripts?: ScriptRunnerFactory;
+  /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
+  syncDaemon?: { follow(instance: string, state: string): void; forget(instance: string): void } | null;
 }
 
 export type ScriptRunnerFactory = (
@@ -265,6 +267,7 @@ export class VrrpEngine {
       this.states.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
+      this.deps.syncDaemon?.forget(name);
     }
     // from here to the last update nothing awaits: no event can step an instance in between
     // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
@@ -411,6 +414,7 @@ export class VrrpEngine {
     const prev = this.states.get(next.name);
     this.states.set(next.name, next);
     if (!prev || prev.state === next.state) return;
+    this.deps.syncDaemon?.follow(next.name, next.state);
     this.since.set(next.name, new Date());
     if (next.state === 'MASTER') this.deps.onHeld?.(this.heldOf(next));
     else if (prev.state === 'MASTER') this.deps.onReleased?.(next.name);

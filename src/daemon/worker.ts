@@ -24,6 +24,7 @@ import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import type { WorkerMessage } from './supervisor';
 import { snmpPlan } from './snmp/plan';
+import { SyncDaemonDriver } from './sync-daemon';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -59,6 +60,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
   let metrics: Metrics | null = null;
+  const syncDaemon = new SyncDaemonDriver({ open: () => IpvsClient.open(), log });
   const director: Director = new Director(loaded.model, opts, {
     log,
     lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics }),
@@ -68,6 +70,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
     notify,
     alerts,
+    syncDaemon,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
   });

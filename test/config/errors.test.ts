@@ -187,8 +187,7 @@ describe('errors and warnings name their place', () => {
       '2:15: warning: vrrp_version: 4 is out of range 2-3 - ignoring',
       "3:20: error: vrrp_mcast_group4: 'ff02::12' is not an IPv4 address",
       "4:20: error: lvs_flush_on_stop: 'SOME' is not VS or ALL",
-      "5:2: error: 'lvs_sync_daemon' (global_defs: the IPVS connection sync daemon) is not implemented in halo (--allow-unimplemented to run without it)",
-      "5:23: warning: lvs_sync_daemon: unknown vrrp_instance 'VI_X'",
+      '5:2: warning: Unable to find vrrp instance VI_X for lvs_syncd - clearing lvs_syncd config',
     ]);
   });
 

@@ -127,3 +127,42 @@ describe('keywords into the model', () => {
     expect(r.model?.virtualServers[1].realServers[0].port).toBe(0);
   });
 });
+
+describe('lvs_sync_daemon as keepalived 2.2.7 reads it (lvs_syncd_handler, vrrp_complete_init)', () => {
+  const vi = (name: string, vrid: number, body = '') => `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n${body} virtual_ipaddress {\n  10.0.0.${vrid}\n }\n}\n`;
+  const syncd = (line: string, more = '') => load(`global_defs {\n ${line}\n}\n${vi('VI_1', 51)}${vi('VI_2', 52)}${more}`);
+
+  it('the instance by position or after inst; the sync id defaults to its VRID', () => {
+    expect(syncd('lvs_sync_daemon eth1 VI_2').model!.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth1', instance: 'VI_2', syncId: 52, maxlen: null, port: null, ttl: null, group: null });
+    expect(syncd('lvs_sync_daemon eth1 inst VI_1 id 0 ttl 3').model!.globalDefs.lvsSyncDaemon).toMatchObject({ instance: 'VI_1', syncId: 0, ttl: 3 });
+  });
+
+  it('the old form IF INSTANCE SYNCID, with keepalived\'s advice', () => {
+    const r = syncd('lvs_sync_daemon eth1 VI_1 9');
+    expect(r.model!.globalDefs.lvsSyncDaemon).toMatchObject({ instance: 'VI_1', syncId: 9 });
+    expect(r.diagnostics.map((d) => d.message)).toContain('Please use keyword "id" before lvs_sync_daemon SYNCID');
+  });
+
+  it('without an instance: sync id 0 (both daemons run from the start)', () => {
+    expect(syncd('lvs_sync_daemon eth1').model!.globalDefs.lvsSyncDaemon).toMatchObject({ instance: null, syncId: 0 });
+  });
+
+  it('bad values are ignored in keepalived\'s words, the rest kept', () => {
+    const r = syncd('lvs_sync_daemon eth1 VI_1 maxlen 0 port 70000 group 10.0.0.1 ttl 9 bogus');
+    expect(r.model!.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth1', instance: 'VI_1', syncId: 51, maxlen: null, port: null, ttl: 9, group: null });
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      'Invalid lvs_sync_daemon maxlen (0) - ignoring',
+      'Invalid lvs_sync_daemon port (70000) - ignoring',
+      'lvs_sync_daemon group address 10.0.0.1 is not multicast - ignoring',
+      'Unknown option bogus specified for lvs_sync_daemon',
+    ]);
+  });
+
+  it("an instance's deprecated lvs_sync_daemon_interface, unless global_defs named one", () => {
+    const r = load(`${vi('VI_1', 51)}${vi('VI_2', 52, ' lvs_sync_daemon_interface eth3\n')}`);
+    expect(r.model!.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth3', instance: 'VI_2', syncId: 52, maxlen: null, port: null, ttl: null, group: null });
+    const both = syncd('lvs_sync_daemon eth1 VI_1', vi('VI_3', 53, ' lvs_sync_daemon_interface eth3\n'));
+    expect(both.model!.globalDefs.lvsSyncDaemon).toMatchObject({ interface: 'eth1', instance: 'VI_1' });
+    expect(both.diagnostics.map((d) => d.message)).toContain('(VI_3) lvs_sync_daemon_interface has already been specified as eth1 - ignoring');
+  });
+});

@@ -174,11 +174,9 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('notify_master_rx_lower_pri', 'vrrp_notify_master_rx_lower_pri', '', 'a script run when MASTER hears a lower priority advert'),
   acted('smtp_alert', 'vrrp_smtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on state changes', (ctx, s, d) => { d.smtpAlert = smtpAlert(ctx, s); }),
   notImplemented('notify_priority_changes', 'vrrp_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
-  notImplemented('lvs_sync_daemon_interface', 'vrrp_lvs_syncd_handler', '', 'the IPVS connection sync daemon (deprecated form of global lvs_sync_daemon)', {
-    apply: (ctx, s, d) => {
-      d.lvsSyncDaemonInterface = ctx.str(s);
-      ctx.warn(s.keyword, `(${d.name.value}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
-    },
+  acted('lvs_sync_daemon_interface', 'vrrp_lvs_syncd_handler', '', 'deprecated form of global lvs_sync_daemon IF INSTANCE', (ctx, s, d) => {
+    d.lvsSyncDaemonInterface = ctx.str(s);
+    ctx.warn(s.keyword, `(${d.name.value}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
   }),
   acted('garp_master_delay', 'vrrp_garp_delay_handler', 'vrrp_garp_master_delay', '', (ctx, s, d) => { d.garpMasterDelayMs = ctx.secondsMs(s, 0, 86400) ?? d.garpMasterDelayMs; }),
   acted('garp_master_refresh', 'vrrp_garp_refresh_handler', 'vrrp_garp_master_refresh', '', (ctx, s, d) => { d.garpMasterRefreshMs = ctx.secondsMs(s, 0, 86400) ?? d.garpMasterRefreshMs; }),
