@@ -169,17 +169,14 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
 }
 
 /**
- * keepalived mails an alert when notification_email and smtp_server are set and the
- * instance's, group's or real server's smtp_alert is on. halo mails VRRP instance and sync
- * group changes; real server changes (on by default: smtp_alert_checker, else smtp_alert,
- * else on) it does not yet, so a config where keepalived would mail them is refused.
+ * The smtp_alert of real and virtual servers as keepalived 2.2.7 settles it (check_data.c):
+ * their own, else smtp_alert_checker, else smtp_alert, else on for a real server and off for a
+ * virtual server.
  */
 function smtpAlerts(ctx: BuildContext, g: GlobalDefs): void {
-  const server = ctx.smtp.server;
-  if (!server || !g.smtp.server || g.smtp.emails.length === 0) return;
-  const checkerDefault = g.smtp.alertChecker ?? g.smtp.alert ?? true;
-  const rsOn = ctx.smtp.realServers.some((rs) => rs.checked && (rs.own ?? checkerDefault));
-  if (rsOn) ctx.unimplemented(server, 'SMTP alerts on real server changes (smtp_alert is on for real servers by default; smtp_alert_checker off turns it off)');
+  const inherited = g.smtp.alertChecker ?? g.smtp.alert;
+  for (const r of ctx.smtp.realServers) r.rs.smtpAlert = r.own ?? inherited ?? true;
+  for (const v of ctx.smtp.virtualServers) v.vs.smtpAlert = v.own ?? inherited ?? false;
 }
 
 /**

@@ -42,6 +42,8 @@ export interface SmtpSettings {
   alertChecker: boolean | null;
   /** no_email_faults: no mail on entering FAULT. */
   noEmailFaults: boolean;
+  /** no_checker_emails: a checker's change is mailed only when it changes its real server's state. */
+  noCheckerEmails: boolean;
 }
 
 export interface GlobalDefs {
@@ -394,6 +396,8 @@ export interface RealServer {
   notifyUp: string[] | null;
   notifyDown: string[] | null;
   alpha: boolean;
+  /** smtp_alert: its own, else smtp_alert_checker, else smtp_alert, else on (keepalived's default). */
+  smtpAlert: boolean;
   checkers: Checker[];
   location: SourceLocation;
 }
@@ -425,6 +429,8 @@ export interface VirtualServer {
   sorryServer: { address: string; port: number; lvsMethod: LvsMethod; inhibit: boolean } | null;
   inhibitOnFailure: boolean;
   alpha: boolean;
+  /** smtp_alert: its own, else smtp_alert_checker, else smtp_alert, else off (quorum changes mailed). */
+  smtpAlert: boolean;
   omega: boolean;
   haSuspend: boolean;
   realServers: RealServer[];

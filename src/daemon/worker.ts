@@ -63,7 +63,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const syncDaemon = new SyncDaemonDriver({ open: () => IpvsClient.open(), log });
   const director: Director = new Director(loaded.model, opts, {
     log,
-    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics }),
+    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics, alerts }),
     addresses,
     links,
     garp,

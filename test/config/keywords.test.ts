@@ -15,7 +15,7 @@ describe('keywords into the model', () => {
       true,
     ).globalDefs;
     expect(g).toEqual({
-      routerId: 'lb1', smtp: { server: { host: '10.0.0.25', port: 25 }, heloName: null, from: null, emails: ['ops@example.org'], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false },
+      routerId: 'lb1', smtp: { server: { host: '10.0.0.25', port: 25 }, heloName: null, from: null, emails: ['ops@example.org'], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false },
       vrrpVersion: 3, vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::13',
       vrrpGarpMasterDelayMs: 2000, vrrpGarpMasterRepeat: 4, vrrpGarpMasterRefreshMs: 30000, vrrpGarpMasterRefreshRepeat: 3,
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpGnaIntervalMs: 3,

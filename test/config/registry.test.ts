@@ -64,20 +64,22 @@ describe('fail closed: features halo does not implement', () => {
     expect(messages('global_defs {\n script_user root\n router_id lb1\n vrrp_no_swap\n dynamic_interfaces\n}\n')).toEqual([]);
   });
 
-  it('SMTP alerts: VRRP alerts are acted on; refused only when keepalived would really mail real server changes', () => {
-    const mail = 'global_defs {\n notification_email {\n  ops@example.org\n }\n smtp_server 10.0.0.25\n}\n';
-    const vs = 'virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.0.1.1 80 {\n  TCP_CHECK {\n  }\n }\n}\n';
-    // Real servers with checkers mail by default (check_data.c).
-    expect(messages(mail + vs)).toEqual([
-      '5:2: error: SMTP alerts on real server changes (smtp_alert is on for real servers by default; smtp_alert_checker off turns it off) is not implemented in halo (--allow-unimplemented to run without it)',
-    ]);
-    // VRRP instances mail when smtp_alert says so, and halo does it.
-    expect(messages(mail + vi(''))).toEqual([]);
-    expect(messages(mail + vi(' smtp_alert\n')).filter((m) => m.includes('SMTP'))).toEqual([]);
-    expect(load(mail + vi(' smtp_alert\n')).model?.vrrpInstances[0].smtpAlert).toBe(true);
-    expect(messages(mail.replace(' smtp_server', ' smtp_alert_checker off\n smtp_server') + vs)).toEqual([]);
-    // Without a server there is nothing to send.
-    expect(messages('global_defs {\n notification_email {\n  a@b\n }\n}\n' + vs)).toEqual([]);
+  it('SMTP alerts as keepalived settles them (check_data.c): real servers on by default, virtual servers off; smtp_alert_checker, else smtp_alert, decides the rest', () => {
+    const mail = 'global_defs {\n notification_email {\n  ops@example.org\n }\n smtp_server 10.0.0.25\nGLOBAL}\n';
+    const vs = (own = '', rsOwn = '') => `virtual_server 10.0.0.1 80 {\n protocol TCP\n${own} real_server 10.0.1.1 80 {\n${rsOwn}  TCP_CHECK {\n  }\n }\n}\n`;
+    const alerts = (text: string) => {
+      const r = load(text);
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const v = r.model!.virtualServers[0];
+      return [v.smtpAlert, v.realServers[0].smtpAlert];
+    };
+    expect(alerts(mail.replace('GLOBAL', '') + vs())).toEqual([false, true]);
+    expect(alerts(mail.replace('GLOBAL', ' smtp_alert_checker off\n') + vs())).toEqual([false, false]);
+    expect(alerts(mail.replace('GLOBAL', ' smtp_alert\n') + vs())).toEqual([true, true]);
+    expect(alerts(mail.replace('GLOBAL', ' smtp_alert on\n smtp_alert_checker off\n') + vs(' smtp_alert\n', '  smtp_alert off\n'))).toEqual([true, false]);
+    // VRRP instances mail when smtp_alert says so
+    expect(load(mail.replace('GLOBAL', '') + vi(' smtp_alert\n')).model?.vrrpInstances[0].smtpAlert).toBe(true);
+    expect(load(mail.replace('GLOBAL', ' no_checker_emails\n') + vs()).model?.globalDefs.smtp.noCheckerEmails).toBe(true);
   });
 });
 
