@@ -3,7 +3,7 @@
  * for systemd's ExecStopPost after a crash and for operators. Removes the VIPs the config owns
  * from their interfaces (keepalived's remove_residual_vips) and the IPVS services it defines
  * (all of them with lvs_flush_on_stop ALL) and the IPVS sync daemons lvs_sync_daemon runs on its
- * interface. Exit 0 when clean, 1 on a failure, 2 on usage.
+ * interface, and the VMAC interfaces of use_vmac (which a crash leaves up). Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
@@ -12,6 +12,7 @@ import { IpvsClient } from '../ipvs/client';
 import { ownedAfter, teardown } from '../ipvs/reconcile';
 import { createAddressManager, VipSpec } from '../net/addresses';
 import { serviceKeyString } from '../ipvs/types';
+import { createVmacManager } from '../net/vmac';
 
 export async function main(argv: string[]): Promise<number> {
   let file: string | null = null;
@@ -75,6 +76,21 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (m.globalDefs.lvsSyncDaemon) rc = Math.max(rc, await stopSyncDaemons(m.globalDefs.lvsSyncDaemon.interface));
+  const withVmac = m.vrrpInstances.filter((i) => i.vmac);
+  if (withVmac.length > 0) {
+    const vmacs = createVmacManager();
+    try {
+      for (const i of withVmac) {
+        const r = await vmacs.remove({ instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId });
+        if (!r.ok) {
+          process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+          rc = 1;
+        } else if (r.value) process.stdout.write(`removed VMAC interface ${i.vmac!.name}\n`);
+      }
+    } finally {
+      vmacs.close();
+    }
+  }
   return rc;
 }
 

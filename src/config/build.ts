@@ -46,6 +46,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     if (seenScripts.has(v.name)) ctx.diagnostics.push({ severity: 'error', message: `duplicate vrrp_script '${v.name}'`, location: v.location });
     seenScripts.add(v.name);
   }
+  const vmacOwner = new Map<string, string>();
   for (const d of instanceDrafts) {
     const name = d.name.value;
     const first = seen.get(name);
@@ -68,6 +69,11 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       const at = ctx.loc(owner.vridWord ?? owner.name);
       ctx.error(d.vridWord ?? d.name, `(${name}) virtual_router_id ${inst.virtualRouterId} is already used on ${inst.interface} by ${owner.name.value} (${at.file}:${at.line}:${at.col})`);
     } else vridOwner.set(vridKey, d);
+    if (inst.vmac) {
+      const other = vmacOwner.get(inst.vmac.name);
+      if (other) ctx.error(d.vmacName ?? d.vmacWord ?? d.name, `(${name}) VRRP instance ${other} is already using ${inst.vmac.name}`);
+      else vmacOwner.set(inst.vmac.name, name);
+    }
     instances.push(inst);
     byName.set(name, inst);
   }

@@ -216,6 +216,11 @@ export interface VrrpInstance {
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
   smtpAlert: boolean | null;
   lvsSyncDaemonInterface: string | null;
+  /**
+   * use_vmac: a private-mode macvlan `name` (default vrrp.VRID) with MAC 00:00:5e:00:01:VRID on
+   * the interface carries the VIPs that name no dev and, unless xmitBase (vmac_xmit_base), the adverts.
+   */
+  vmac: { name: string; xmitBase: boolean } | null;
   /** Name of the vrrp_sync_group this instance belongs to, if any. */
   syncGroup: string | null;
   location: SourceLocation;

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
+import { createVmacManager } from '../net/vmac';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { formatDiagnostic } from '../config/model';
 import { loadConfig } from '../config/load';
@@ -56,6 +57,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const links = linksR.value;
   const addresses = createAddressManager();
   const garp = createGarpSender(links);
+  const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
@@ -71,6 +73,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     notify,
     alerts,
     syncDaemon,
+    vmacs,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
   });
@@ -119,6 +122,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       links.close();
       addresses.close();
       garp.close();
+      vmacs?.close();
       log.info('Stopped');
       resolve(0);
     };

@@ -166,3 +166,34 @@ describe('lvs_sync_daemon as keepalived 2.2.7 reads it (lvs_syncd_handler, vrrp_
     expect(both.diagnostics.map((d) => d.message)).toContain('(VI_3) lvs_sync_daemon_interface has already been specified as eth1 - ignoring');
   });
 });
+
+describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complete_instance)', () => {
+  const vi = (name: string, vrid: number, body: string, g = '') => `${g}vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n${body} virtual_ipaddress {\n  10.0.0.${vrid}\n  10.0.1.${vrid}/24 dev eth1\n }\n}\n`;
+
+  it('default name vrrp.VRID; VIPs without a dev go on the VMAC, the others stay', () => {
+    const r = load(vi('VI_1', 51, ' use_vmac\n'));
+    const i = r.model!.vrrpInstances[0];
+    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(i.virtualIpAddresses.map((v) => v.dev)).toEqual(['vrrp.51', 'eth1']);
+  });
+
+  it('a name of its own, vmac_xmit_base; without use_vmac nothing', () => {
+    expect(load(vi('VI_1', 51, ' use_vmac vm51\n vmac_xmit_base\n')).model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: true });
+    expect(load(vi('VI_1', 51, '')).model!.vrrpInstances[0].vmac).toBeNull();
+  });
+
+  it("strict mode resets vmac_xmit_base with keepalived's words", () => {
+    const r = load(vi('VI_1', 51, ' use_vmac\n vmac_xmit_base\n', 'global_defs {\n vrrp_strict\n}\n'), false, true);
+    expect(r.model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(r.diagnostics.map((d) => d.message)).toContain('(VI_1) xmit_base is incompatible with strict mode - resetting');
+  });
+
+  it('a bad name is ignored (the default is used); a MAC argument is refused; one name for two instances is an error', () => {
+    const bad = load(vi('VI_1', 51, ' use_vmac this-name-is-far-too-long\n'));
+    expect(bad.model!.vrrpInstances[0].vmac?.name).toBe('vrrp.51');
+    expect(bad.diagnostics.map((d) => d.message)).toContain("VMAC interface name 'this-name-is-far-too-long' too long or invalid characters - ignoring");
+    expect(load(vi('VI_1', 51, ' use_vmac 02:00:00:00:00:01\n')).diagnostics.map((d) => d.message).join('\n')).toMatch(/use_vmac with a MAC address of its own.*not implemented in halo/);
+    const twice = load(vi('VI_1', 51, ' use_vmac vm\n') + vi('VI_2', 52, ' use_vmac vm\n'));
+    expect(twice.diagnostics.map((d) => d.message)).toContain('(VI_2) VRRP instance VI_1 is already using vm');
+  });
+});

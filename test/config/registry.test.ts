@@ -46,7 +46,7 @@ describe('fail closed: features halo does not implement', () => {
   const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
 
   it.each([
-    ['use_vmac', vi(' use_vmac\n'), "4:2: error: 'use_vmac' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['use_vmac_addr', vi(' use_vmac_addr\n'), "4:2: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['virtual_routes', vi(' virtual_routes {\n  10.1.0.0/16 via 10.0.0.254\n }\n'), "4:2: error: 'virtual_routes' (vrrp_instance VI_1: routes and rules that follow the VRRP state) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['track_process', 'vrrp_track_process p {\n process nginx\n}\n', "1:1: error: 'vrrp_track_process' (tracking processes (track_process)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
