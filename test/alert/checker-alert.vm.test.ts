@@ -45,7 +45,7 @@ function config(who: string): string {
     'global_defs {', `    router_id rid-${who}`,
     '    notification_email {', `        ${who}@example.org`, '    }',
     `    notification_email_from keepalived@${who}.example.org`,
-    `    smtp_server ${MX} 2525`, `    smtp_helo_name helo-${who}`, '    smtp_connect_timeout 5',
+    `    smtp_server ${MX} 2525`, `    smtp_helo_name helo-${who}`, '    smtp_connect_timeout 30',
     '}',
     'virtual_server 10.0.122.100 80 {', '    delay_loop 2', '    lb_algo rr', '    lb_kind NAT', '    protocol TCP',
     '    quorum 2', '    smtp_alert',

@@ -160,3 +160,54 @@ d('use_vmac beside keepalived 2.2.7 (netns)', () => {
     expect(after.halo).toEqual(before.halo);
   });
 });
+
+d('use_vmac: two halo directors on one segment (netns)', () => {
+  const VIP = '192.168.79.200';
+  let topo2: Topology;
+  let dirs2: Directors;
+  let tmp2: string;
+  const servers: ChildProcess[] = [];
+  beforeAll(() => {
+    topo2 = new Topology('hvm2-').build(['br0'], [
+      { name: 'lb1', links: [['br0', '192.168.79.11/24']] },
+      { name: 'lb2', links: [['br0', '192.168.79.12/24']] },
+      { name: 'client', links: [['br0', '192.168.79.100/24']] },
+    ]);
+    tmp2 = mkdtempSync(join(tmpdir(), 'halo-vmac2-'));
+    dirs2 = new Directors(topo2, tmp2);
+  });
+  afterAll(async () => {
+    await dirs2.stopAll();
+    for (const p of servers) p.kill('SIGKILL');
+    topo2.destroy();
+    rmSync(tmp2, { recursive: true, force: true });
+  });
+
+  /** Who answers a TCP connection to the VIP (each director serves its own name on VIP:80 once it holds it). */
+  function whoAnswers(): string {
+    const js = `const s = require('net').connect(80, '${VIP}'); let d = ''; s.on('data', (c) => (d += c)); s.on('end', () => { console.log(d); process.exit(0); }); s.on('error', (e) => { console.log('error ' + e.code); process.exit(0); }); setTimeout(() => { console.log('timeout'); process.exit(0); }, 3000);`;
+    return topo2.exec('client', [process.execPath, '-e', js], { allowFail: true }).trim();
+  }
+
+  it('the MASTER answers for the VIP through the virtual MAC; after it stops, the other one does', async () => {
+    const conf = (prio: number) => config(false).replace('priority 100', `priority ${prio}`);
+    const lb1 = dirs2.halo('lb1', conf(150));
+    dirs2.halo('lb2', conf(100));
+    for (const lb of ['lb1', 'lb2']) {
+      // answers once the VIP is here (freebind: the listener may start before it)
+      const js = `const n = require('net'); const srv = n.createServer((s) => s.end('${lb}')); srv.listen({ port: 80, host: '${VIP}', ipv6Only: false }, () => undefined);`;
+      topo2.exec(lb, ['sysctl', '-qw', 'net.ipv4.ip_nonlocal_bind=1']);
+      servers.push(topo2.spawn(lb, [process.execPath, '-e', js]));
+    }
+    if (!(await waitFor(() => topo2.addresses('lb1', 'vrrp.51').includes(VIP) && topo2.addresses('lb2', 'vrrp.51').length === 0, 60_000, 100))) {
+      throw new Error(`lb1 never sole holder: ${topo2.addresses('lb1', 'vrrp.51')} / ${topo2.addresses('lb2', 'vrrp.51')}\n${lb1.log()}`);
+    }
+    // the backup has its VMAC too (same MAC): the segment must still deliver the VIP's traffic to the master
+    expect(topo2.exec('lb2', ['ip', '-j', 'link', 'show', 'vrrp.51'])).toContain(VMAC);
+    if (!(await waitFor(() => whoAnswers() === 'lb1', 20_000, 500))) throw new Error(`lb1 does not answer: ${whoAnswers()}`);
+    lb1.signal('SIGTERM');
+    await lb1.exited;
+    if (!(await waitFor(() => topo2.addresses('lb2', 'vrrp.51').includes(VIP), 30_000, 100))) throw new Error('lb2 never took over');
+    if (!(await waitFor(() => whoAnswers() === 'lb2', 20_000, 500))) throw new Error(`lb2 does not answer: ${whoAnswers()}`);
+  });
+});
