@@ -54,13 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (m.virtualServers.length > 0) {
-    let client: IpvsClient;
-    try {
-      client = await IpvsClient.open();
-    } catch (err) {
-      process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
-      return 1;
-    }
+    const client = await openIpvs();
+    if (!client) return 1;
     try {
       const desired = buildDesired({ virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups }, initialCheckerUp, null);
       const mode = m.globalDefs.lvsFlushOnStop === 'all' ? 'all' : 'vs';
@@ -94,15 +89,20 @@ export async function main(argv: string[]): Promise<number> {
   return rc;
 }
 
-/** The IPVS sync daemons lvs_sync_daemon started (a dead director's master daemon keeps sending). */
-async function stopSyncDaemons(ifname: string): Promise<number> {
-  let client: IpvsClient;
+/** The kernel's IPVS table, or null with the reason written to stderr. */
+async function openIpvs(): Promise<IpvsClient | null> {
   try {
-    client = await IpvsClient.open();
+    return await IpvsClient.open();
   } catch (err) {
     process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
-    return 1;
+    return null;
   }
+}
+
+/** The IPVS sync daemons lvs_sync_daemon started (a dead director's master daemon keeps sending). */
+async function stopSyncDaemons(ifname: string): Promise<number> {
+  const client = await openIpvs();
+  if (!client) return 1;
   let rc = 0;
   try {
     for (const d of await client.getDaemons()) {

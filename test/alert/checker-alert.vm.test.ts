@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, HALO, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
-import { Exim, type ReceivedMail } from '../support/exim';
+import { Exim, normalised } from '../support/exim';
 import { describeNeeding, file, ipvsKernel, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(600_000);
@@ -52,12 +52,6 @@ function config(who: string): string {
     ...rs(80), ...rs(81),
     '}', '',
   ].join('\n');
-}
-
-/** A mail with this director's own names replaced by WHO, and the date left out. */
-function normalised(m: ReceivedMail, who: string): string {
-  const h = m.headers.map(([k, v]) => `${k}: ${k === 'Date' ? (/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/.test(v) ? 'DATE' : `BAD DATE ${v}`) : v.split(who).join('WHO')}`);
-  return [`Envelope-to: ${m.envelopeTo.split(who).join('WHO')}`, ...h, '', m.body].join('\n');
 }
 
 const need = describeNeeding(root, file(HALO, 'the built CLI dist/cli/main.js (npm run build)'), ipvsKernel, tool('ipvsadm'), tool('keepalived'), tool('exim4', 'exim4-daemon-light'));
