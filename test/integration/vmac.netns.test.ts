@@ -159,6 +159,17 @@ d('use_vmac beside keepalived 2.2.7 (netns)', () => {
     expect(after.halo).toMatchObject({ vmac: null, vmacAddrs: [] });
     expect(after.halo).toEqual(before.halo);
   });
+
+  it('after kill -9 the VMAC and its VIP stay; halo cleanup -f removes both', async () => {
+    const h = start('halo', false);
+    if (!(await waitFor(() => topo.addresses(SIDES.halo.lb, 'vrrp.51').includes('192.168.79.200'), 60_000, 100))) throw new Error(h.log());
+    h.signal('SIGKILL');
+    await h.exited;
+    expect(layout(SIDES.halo.lb)).toMatchObject({ vmac: { mac: VMAC }, vmacAddrs: ['192.168.79.200'] });
+    const out = topo.exec(SIDES.halo.lb, [process.execPath, HALO, 'cleanup', '-f', h.confFile]);
+    expect(out).toBe('removed VIP 192.168.79.200/24 from vrrp.51\nremoved VMAC interface vrrp.51\n');
+    expect(layout(SIDES.halo.lb)).toMatchObject({ vmac: null, vmacAddrs: [] });
+  });
 });
 
 d('use_vmac: two halo directors on one segment (netns)', () => {
