@@ -1,13 +1,14 @@
 /**
  * When keepalived 2.2.7 mails (vrrp.c vrrp_smtp_notifier / vrrp_sync_smtp_notifier): on each
  * instance or sync group notification whose smtp_alert is on, unless the state is the one last
- * mailed for it, or it is FAULT under no_email_faults. Mail goes out in the background through a
+ * mailed for it, or it is FAULT under no_email_faults; and for the checkers (check/*.c,
+ * ipwrapper.c): a real server's checker result, a virtual server's quorum change. Mail goes out in the background through a
  * bounded queue: the VRRP side never waits on an SMTP server, and a dead or hostile one costs at
  * most MAX_IN_FLIGHT sockets and MAX_QUEUED small messages.
  */
 import { hostname } from 'node:os';
 import type { Model, SmtpSettings } from '../config/model';
-import { dialogue, groupAlert, instanceAlert, type Alert, type AlertState, type Envelope } from './smtp-message';
+import { dialogue, groupAlert, instanceAlert, realServerAlert, virtualServerAlert, type Alert, type AlertState, type Envelope } from './smtp-message';
 import { SmtpError, sendMail, type SmtpServer } from './smtp-client';
 
 export const MAX_IN_FLIGHT = 2;
@@ -64,6 +65,19 @@ export class SmtpAlerter {
     if (this.lastMailed.get(key) === state) return;
     this.lastMailed.set(key, state);
     this.enqueue(kind === 'GROUP' ? groupAlert(this.routerId, name, state) : instanceAlert(this.routerId, name, state));
+  }
+
+  /**
+   * A checker's mail (keepalived's smtp_alert(SMTP_MSG_RS)): the caller decided the real server's
+   * smtp_alert and no_checker_emails allow it; `up` is the real server's state after the change.
+   */
+  realServer(rs: string, vs: string, up: boolean, body: string): void {
+    if (this.enabled) this.enqueue(realServerAlert(this.routerId, rs, vs, up, body));
+  }
+
+  /** A virtual server's quorum mail (SMTP_MSG_VS); its smtp_alert was checked by the pool rules. */
+  virtualServer(vs: string, up: boolean, body: string): void {
+    if (this.enabled) this.enqueue(virtualServerAlert(this.routerId, vs, up, body));
   }
 
   private enqueue(alert: Alert): void {

@@ -1,7 +1,8 @@
 /**
  * SMTP alerts as keepalived 2.2.7 composes them (core/smtp.c, vrrp/vrrp.c): pure text, no I/O.
  * Subject `[ROUTER_ID] VRRP Instance NAME - Entering MASTER state`, body one line such as
- * `=> VRRP Instance is now owning VRRP VIPs <=`, headers Date, From, Subject, X-Mailer, To.
+ * `=> VRRP Instance is now owning VRRP VIPs <=`, headers Date, From, Subject, X-Mailer, To; and
+ * the checker's (check/*.c, ipwrapper.c): real server and virtual server changes.
  */
 
 export type AlertState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
@@ -37,6 +38,16 @@ export function instanceAlert(routerId: string, instance: string, state: AlertSt
 export function groupAlert(routerId: string, group: string, state: AlertState): Alert {
   const [what, body] = GROUP_TEXT[state];
   return { subject: `[${routerId}] VRRP Group ${group} - ${what}`.slice(0, MAX_SUBJECT), body: body.slice(0, MAX_BODY) };
+}
+
+/** SMTP_MSG_RS: `[ROUTER_ID] Realserver RS of virtual server VS - UP|DOWN` (the real server's state), the checker's body. */
+export function realServerAlert(routerId: string, rs: string, vs: string, up: boolean, body: string): Alert {
+  return { subject: `[${routerId}] Realserver ${rs} of virtual server ${vs} - ${up ? 'UP' : 'DOWN'}`.slice(0, MAX_SUBJECT), body: body.slice(0, MAX_BODY) };
+}
+
+/** SMTP_MSG_VS: `[ROUTER_ID] Virtualserver VS - UP|DOWN` (its quorum), do_vs_notifies' body. */
+export function virtualServerAlert(routerId: string, vs: string, up: boolean, body: string): Alert {
+  return { subject: `[${routerId}] Virtualserver ${vs} - ${up ? 'UP' : 'DOWN'}`.slice(0, MAX_SUBJECT), body: body.slice(0, MAX_BODY) };
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

@@ -35,6 +35,11 @@ export interface HealthCheckerOptions {
   previous?: ReadonlyMap<string, CheckerState>;
   /** Every probe start, with the time it was due: the bench measures drift with it. */
   onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number) => void;
+  /**
+   * A result keepalived's checker mails about (before the real server's smtp_alert and
+   * no_checker_emails are applied): the checker's state before and after, and the body.
+   */
+  onAlert?: (target: CheckTarget, up: boolean, wasUp: boolean, body: string) => void;
   /** Every definite outcome (status and metrics). */
   onOutcome?: (target: CheckTarget, outcome: ProbeOutcome, durationMs: number) => void;
 }
@@ -124,9 +129,11 @@ export class HealthChecker {
       return;
     }
     this.opts.onOutcome?.(t, o, now - startedAt);
+    const wasUp = this.states[i].isUp;
     const v = settle(t, this.states[i], o, startedAt, now);
     this.states[i] = v.state;
     for (const line of v.lines) this.opts.log(line);
+    if (v.alert !== null) this.opts.onAlert?.(t, v.state.isUp, wasUp, v.alert);
     if (v.changed || v.weightChanged) this.opts.onChange?.(t, v.state.isUp);
     this.scheduler.at(v.nextAt, i);
   }

@@ -40,6 +40,8 @@ export interface MiscStep {
   delayFromStartMs: number;
   /** "succeeded" / "failed, will do 1 retry (exited with status 1)" … without the prefix. */
   log: string | null;
+  /** keepalived's script_exit_type when it mails (a result that settles the checker, not a logged retry). */
+  mail: 'succeeded' | 'failed' | 'timed out' | null;
   changed: boolean;
   weightChanged: boolean;
 }
@@ -50,7 +52,7 @@ export function initialMiscState(p: { retry: number; alpha: boolean }): MiscStat
 
 export function onMiscResult(s: MiscState, run: MiscRun, p: MiscParams): MiscStep {
   let { isUp, retryIt, lastExitCode, dynamicWeight } = s;
-  let exitType: string | null = null;
+  let exitType: 'succeeded' | 'failed' | 'timed out' | null = null;
   let success = false;
   let reason: string | null = null;
   let messageOnly = false;
@@ -115,6 +117,7 @@ export function onMiscResult(s: MiscState, run: MiscRun, p: MiscParams): MiscSte
     state,
     delayFromStartMs: retryIt ? p.delayBeforeRetryMs : p.delayLoopMs,
     log,
+    mail: messageOnly ? null : exitType,
     changed: isUp !== s.isUp,
     weightChanged: dynamicWeight !== s.dynamicWeight,
   };

@@ -41,7 +41,18 @@ export interface Verdict {
   changed: boolean;
   /** The misc_dynamic weight changed. */
   weightChanged: boolean;
+  /**
+   * The body of the SMTP alert keepalived's checker sends for this result (smtp_alert on the
+   * real server permitting), or null: each kind's words (check_tcp.c, check_http.c, …).
+   */
+  alert: string | null;
 }
+
+/** keepalived's alert bodies of the TCP-like checkers. */
+const ALERT_CHECK: Record<'TCP_CHECK' | 'UDP_CHECK' | 'PING_CHECK', string> = { TCP_CHECK: 'TCP CHECK', UDP_CHECK: 'UDP CHECK', PING_CHECK: 'ICMP CHECK' };
+
+/** A change of the checker's state is mailed (all kinds but MISC_CHECK, which mails its own way). */
+const onChange = (changed: boolean, up: boolean, ok: string, failed: string): string | null => (changed ? (up ? ok : failed) : null);
 
 export function initialState(c: RunCheck): CheckerState {
   switch (c.kind) {
@@ -69,26 +80,31 @@ export function settle(t: CheckTarget, s: CheckerState, o: ProbeOutcome, started
       if (step.log === 'success') lines.push(`${w.conn} connection to ${t.name} success.`);
       else if (step.log === 'failed') lines.push(`${w.check} on service ${t.name} failed.`);
       else if (step.log === 'failed-after-retries') lines.push(`${w.check} on service ${w.after(t)} failed after ${c.retry} retries.`);
-      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
+      const alert = onChange(step.changed, step.state.isUp, `=> ${ALERT_CHECK[c.kind]} succeed on service <=`, `=> ${ALERT_CHECK[c.kind]} failed on service <=`);
+      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false, alert };
     }
     case 'FILE_CHECK': {
       if (o.result !== 'success' || o.fileValue === undefined) {
-        return { state: s, nextAt: now, lines: o.reason ? [o.reason] : [], changed: false, weightChanged: false };
+        return { state: s, nextAt: now, lines: o.reason ? [o.reason] : [], changed: false, weightChanged: false, alert: null };
       }
       const step = onFileValue(s, o.fileValue, c);
-      return { state: step.state, nextAt: now, lines: [], changed: step.changed, weightChanged: step.weightChanged };
+      // keepalived's FILE_CHECK sends no mail (check_file.c)
+      return { state: step.state, nextAt: now, lines: [], changed: step.changed, weightChanged: step.weightChanged, alert: null };
     }
     case 'SMTP_CHECK': {
       const step = onSmtpResult(s, o.result === 'success' ? null : o.reason ?? 'Unknown connection error', c);
       const lines: string[] = [];
       if (step.log !== null) lines.push(`SMTP_CHECK ${step.log}`);
       if (step.succeed) lines.push(`Remote SMTP server ${t.name} succeed on service.`);
-      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
+      const why = o.result === 'success' ? '' : o.reason ?? '';
+      const alert = onChange(step.changed, step.state.isUp, '=> CHECK succeed on service <=', why ? `=> CHECK failed on service : ${why} <=` : '=> CHECK failed on service <=');
+      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false, alert };
     }
     case 'DNS_CHECK': {
       const step = onDnsResult(s, o.result === 'success' ? null : o.reason ?? 'connection failure.', c);
       const lines = step.log === null ? [] : [`DNS_CHECK (${t.name}) ${step.log}`];
-      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
+      const alert = onChange(step.changed, step.state.isUp, '=> DNS_CHECK: succeed on service <=', '=> DNS_CHECK: failed on service <=');
+      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false, alert };
     }
     case 'HTTP_GET': case 'SSL_GET': {
       const hs = s as HttpState;
@@ -101,7 +117,8 @@ export function settle(t: CheckTarget, s: CheckerState, o: ProbeOutcome, started
         else if (l.kind === 'failed-after-retries') lines.push(`HTTP_CHECK on service ${t.name} failed after ${l.retries} retries.`);
         else if (c.logAllFailures) lines.push(`${o.reason ?? 'Connection failed'} server ${t.name}.`);
       }
-      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false };
+      const alert = onChange(step.changed, step.state.isUp, '=> CHECK succeed on service <=', '=> CHECK failed on service : HTTP request failed <=');
+      return { state: step.state, nextAt: now + step.delayMs, lines, changed: step.changed, weightChanged: false, alert };
     }
     case 'MISC_CHECK': {
       const ms = s as MiscState;
@@ -113,6 +130,8 @@ export function settle(t: CheckTarget, s: CheckerState, o: ProbeOutcome, started
       return {
         state: step.state, nextAt: Math.max(now, startedAt + step.delayFromStartMs), lines, changed: step.changed,
         weightChanged: step.weightChanged,
+        // check_misc.c mails every settling result, a first success that changes nothing included
+        alert: step.mail === null ? null : `=> MISC CHECK ${step.mail} on service <=`,
       };
     }
   }

@@ -2,7 +2,8 @@
  * `halo cleanup -f FILE`: what a dead director leaves behind, removed without starting one —
  * for systemd's ExecStopPost after a crash and for operators. Removes the VIPs the config owns
  * from their interfaces (keepalived's remove_residual_vips) and the IPVS services it defines
- * (all of them with lvs_flush_on_stop ALL). Exit 0 when clean, 1 on a failure, 2 on usage.
+ * (all of them with lvs_flush_on_stop ALL) and the IPVS sync daemons lvs_sync_daemon runs on its
+ * interface, and the VMAC interfaces of use_vmac (which a crash leaves up). Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
@@ -11,6 +12,7 @@ import { IpvsClient } from '../ipvs/client';
 import { ownedAfter, teardown } from '../ipvs/reconcile';
 import { createAddressManager, VipSpec } from '../net/addresses';
 import { serviceKeyString } from '../ipvs/types';
+import { createVmacManager } from '../net/vmac';
 
 export async function main(argv: string[]): Promise<number> {
   let file: string | null = null;
@@ -52,13 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (m.virtualServers.length > 0) {
-    let client: IpvsClient;
-    try {
-      client = await IpvsClient.open();
-    } catch (err) {
-      process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
-      return 1;
-    }
+    const client = await openIpvs();
+    if (!client) return 1;
     try {
       const desired = buildDesired({ virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups }, initialCheckerUp, null);
       const mode = m.globalDefs.lvsFlushOnStop === 'all' ? 'all' : 'vs';
@@ -72,6 +69,52 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       client.close();
     }
+  }
+  if (m.globalDefs.lvsSyncDaemon) rc = Math.max(rc, await stopSyncDaemons(m.globalDefs.lvsSyncDaemon.interface));
+  const withVmac = m.vrrpInstances.filter((i) => i.vmac);
+  if (withVmac.length > 0) {
+    const vmacs = createVmacManager();
+    try {
+      for (const i of withVmac) {
+        const r = await vmacs.remove({ instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId });
+        if (!r.ok) {
+          process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+          rc = 1;
+        } else if (r.value) process.stdout.write(`removed VMAC interface ${i.vmac!.name}\n`);
+      }
+    } finally {
+      vmacs.close();
+    }
+  }
+  return rc;
+}
+
+/** The kernel's IPVS table, or null with the reason written to stderr. */
+async function openIpvs(): Promise<IpvsClient | null> {
+  try {
+    return await IpvsClient.open();
+  } catch (err) {
+    process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
+    return null;
+  }
+}
+
+/** The IPVS sync daemons lvs_sync_daemon started (a dead director's master daemon keeps sending). */
+async function stopSyncDaemons(ifname: string): Promise<number> {
+  const client = await openIpvs();
+  if (!client) return 1;
+  let rc = 0;
+  try {
+    for (const d of await client.getDaemons()) {
+      if (d.mcastInterface !== ifname) continue;
+      await client.stopDaemon(d.state);
+      process.stdout.write(`stopped the IPVS ${d.state} sync daemon on ${d.mcastInterface}\n`);
+    }
+  } catch (err) {
+    process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
+    rc = 1;
+  } finally {
+    client.close();
   }
   return rc;
 }

@@ -9,7 +9,7 @@ import type { Statement } from './parse';
 export function defaultGlobalDefs(): GlobalDefs {
   return {
     routerId: null,
-    smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false },
+    smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false },
     vrrpVersion: 2,
     vrrpMcastGroup4: '224.0.0.18',
     vrrpMcastGroup6: 'ff02::12',

@@ -43,6 +43,8 @@ export interface VsDraft {
    * null (AF_UNSPEC) until one of them says.
    */
   family: 4 | 6 | null;
+  /** Its own smtp_alert (null: inherited once global_defs is read). */
+  smtpAlert: boolean | null;
 }
 
 /** A real_server block while it is read. */
@@ -93,13 +95,14 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
     protocol: 'TCP', lvsSched: 'wlc', lvsMethod: 'NAT', persistenceTimeout: null, persistenceGranularity: null,
     schedFlags: { flag1: false, flag2: false, flag3: false }, ops: false, hashed: false,
     delayLoopMs: DEFAULT_DELAY_LOOP_MS, quorum: 1, hysteresis: 0, quorumUp: null, quorumDown: null, sorryServer: null,
-    inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, realServers: [], location: ctx.loc(s.keyword),
+    inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, smtpAlert: false, realServers: [], location: ctx.loc(s.keyword),
   };
   const draft: VsDraft = {
     vs, port: vsPort, timing: noTiming(), rsStatements: [], protocolSet: false, schedSet: false, methodSet: false, rsWeight: 1,
-    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null, virtualhost: null, family,
+    hashFlags: [], sorryMethod: null, sorryInhibit: false, sorry: null, virtualhost: null, family, smtpAlert: null,
   };
   applySection(ctx, block, VIRTUAL_SERVER, draft, `virtual_server ${s.args.map((w) => w.value).join(' ')}`);
+  ctx.smtp.virtualServers.push({ vs, own: draft.smtpAlert });
   const { timing, rsStatements, protocolSet, schedSet, methodSet, rsWeight, hashFlags, sorryMethod, sorryInhibit, sorry } = draft;
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
@@ -231,7 +234,7 @@ function buildRealServer(
   if (!a || port === null) return null;
   const rs: RealServer = {
     address: a.address, family: a.family, port, weight: defaultWeight, lvsMethod: vs.lvsMethod, inhibitOnFailure: vs.inhibitOnFailure,
-    uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, checkers: [], location: ctx.loc(s.keyword),
+    uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: vs.alpha, smtpAlert: true, checkers: [], location: ctx.loc(s.keyword),
   };
   const draft: RealServerDraft = { rs, timing: noTiming(), checkerStatements: [], ownMethod: false, smtpAlert: null, virtualhost: null };
   applySection(ctx, block, REAL_SERVER, draft, `real_server ${a.address}`);
@@ -257,7 +260,7 @@ function buildRealServer(
     logAllFailures: g.checkerLogAllFailures, trackFiles,
   };
   for (const c of checkerStatements) rs.checkers.push(...buildChecker(ctx, c, parent));
-  ctx.smtp.realServers.push({ word: s.keyword, own: draft.smtpAlert, checked: rs.checkers.length > 0 });
+  ctx.smtp.realServers.push({ rs, own: draft.smtpAlert });
   return rs;
 }
 

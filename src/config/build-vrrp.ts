@@ -79,6 +79,10 @@ export interface InstanceDraft {
   notify: NotifyScripts;
   smtpAlert: boolean | null;
   lvsSyncDaemonInterface: string | null;
+  /** use_vmac: the statement, and the name it gave (null: the default). */
+  vmacWord: Word | null;
+  vmacName: Word | null;
+  vmacXmitBase: boolean;
   authWord: Word | null;
   authTypeWord: Word | null;
   acceptWord: Word | null;
@@ -96,7 +100,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
-    smtpAlert: null, lvsSyncDaemonInterface: null, authWord: null, authTypeWord: null, acceptWord: null,
+    smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
   return d;
@@ -191,7 +195,17 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   }
   if (!ok || d.interface === null || d.vrid === null) return null;
   const iface = d.interface;
-  for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === '') v.dev = iface;
+  let vmac: VrrpInstance['vmac'] = null;
+  if (d.vmacWord) {
+    let xmitBase = d.vmacXmitBase;
+    if (strict && xmitBase) {
+      ctx.warn(d.vmacWord, `(${name}) xmit_base is incompatible with strict mode - resetting`);
+      xmitBase = false;
+    }
+    vmac = { name: d.vmacName?.value ?? `vrrp.${d.vrid}`, xmitBase };
+  }
+  // VIPs that name no interface go on the VMAC (keepalived: vrrp->ifp is the VMAC)
+  for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === '') v.dev = vmac?.name ?? iface;
   const lowerDelay = d.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs;
   const lowerRepeat = d.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat;
   const masterDelay = d.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
@@ -239,6 +253,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     notify: d.notify,
     smtpAlert: d.smtpAlert,
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,
+    vmac,
     syncGroup: null,
     location: ctx.loc(d.keyword),
   };

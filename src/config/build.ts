@@ -46,6 +46,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     if (seenScripts.has(v.name)) ctx.diagnostics.push({ severity: 'error', message: `duplicate vrrp_script '${v.name}'`, location: v.location });
     seenScripts.add(v.name);
   }
+  const vmacOwner = new Map<string, string>();
   for (const d of instanceDrafts) {
     const name = d.name.value;
     const first = seen.get(name);
@@ -68,6 +69,11 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       const at = ctx.loc(owner.vridWord ?? owner.name);
       ctx.error(d.vridWord ?? d.name, `(${name}) virtual_router_id ${inst.virtualRouterId} is already used on ${inst.interface} by ${owner.name.value} (${at.file}:${at.line}:${at.col})`);
     } else vridOwner.set(vridKey, d);
+    if (inst.vmac) {
+      const other = vmacOwner.get(inst.vmac.name);
+      if (other) ctx.error(d.vmacName ?? d.vmacWord ?? d.name, `(${name}) VRRP instance ${other} is already using ${inst.vmac.name}`);
+      else vmacOwner.set(inst.vmac.name, name);
+    }
     instances.push(inst);
     byName.set(name, inst);
   }
@@ -132,11 +138,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     virtualServers.push(v.server);
   }
 
-  if (globalDefs.lvsSyncDaemon && !seen.has(globalDefs.lvsSyncDaemon.instance)) {
-    const s = statements.find((t) => t.keyword.value === 'global_defs');
-    const w = s?.block?.find((b) => b.keyword.value === 'lvs_sync_daemon')?.args[1];
-    if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
-  }
+  resolveSyncDaemon(ctx, statements, globalDefs, instances);
 
   smtpAlerts(ctx, globalDefs);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
@@ -173,17 +175,14 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
 }
 
 /**
- * keepalived mails an alert when notification_email and smtp_server are set and the
- * instance's, group's or real server's smtp_alert is on. halo mails VRRP instance and sync
- * group changes; real server changes (on by default: smtp_alert_checker, else smtp_alert,
- * else on) it does not yet, so a config where keepalived would mail them is refused.
+ * The smtp_alert of real and virtual servers as keepalived 2.2.7 settles it (check_data.c):
+ * their own, else smtp_alert_checker, else smtp_alert, else on for a real server and off for a
+ * virtual server.
  */
 function smtpAlerts(ctx: BuildContext, g: GlobalDefs): void {
-  const server = ctx.smtp.server;
-  if (!server || !g.smtp.server || g.smtp.emails.length === 0) return;
-  const checkerDefault = g.smtp.alertChecker ?? g.smtp.alert ?? true;
-  const rsOn = ctx.smtp.realServers.some((rs) => rs.checked && (rs.own ?? checkerDefault));
-  if (rsOn) ctx.unimplemented(server, 'SMTP alerts on real server changes (smtp_alert is on for real servers by default; smtp_alert_checker off turns it off)');
+  const inherited = g.smtp.alertChecker ?? g.smtp.alert;
+  for (const r of ctx.smtp.realServers) r.rs.smtpAlert = r.own ?? inherited ?? true;
+  for (const v of ctx.smtp.virtualServers) v.vs.smtpAlert = v.own ?? inherited ?? false;
 }
 
 /**
@@ -237,4 +236,36 @@ function dropNotifyScripts(ctx: BuildContext, instances: VrrpInstance[], groups:
       rs.notifyDown = drop(rs.notifyDown, rs.location, 'notify');
     }
   }
+}
+
+/**
+ * The sync daemon as keepalived 2.2.7 settles it (vrrp_complete_init): an instance's deprecated
+ * `lvs_sync_daemon_interface` when global_defs named none; the instance looked up by name (an
+ * unknown one clears the whole setting); the sync id defaults to its VRID, else 0.
+ */
+function resolveSyncDaemon(ctx: BuildContext, statements: Statement[], g: Model['globalDefs'], instances: VrrpInstance[]): void {
+  const globalWord = statements.find((t) => t.keyword.value === 'global_defs')?.block?.find((b) => b.keyword.value === 'lvs_sync_daemon');
+  for (const inst of instances) {
+    if (inst.lvsSyncDaemonInterface === null) continue;
+    if (g.lvsSyncDaemon) {
+      const w = statements.find((t) => t.keyword.value === 'vrrp_instance' && t.args[0]?.value === inst.name);
+      if (w) ctx.warn(w.keyword, `(${inst.name}) lvs_sync_daemon_interface has already been specified as ${g.lvsSyncDaemon.interface} - ignoring`);
+      continue;
+    }
+    g.lvsSyncDaemon = { interface: inst.lvsSyncDaemonInterface, instance: inst.name, syncId: null, maxlen: null, port: null, ttl: null, group: null };
+  }
+  const d = g.lvsSyncDaemon;
+  if (!d) return;
+  if (d.instance === null) {
+    d.syncId ??= 0;
+    return;
+  }
+  const inst = instances.find((i) => i.name === d.instance);
+  if (!inst) {
+    const w = globalWord?.keyword;
+    if (w) ctx.warn(w, `Unable to find vrrp instance ${d.instance} for lvs_syncd - clearing lvs_syncd config`);
+    g.lvsSyncDaemon = null;
+    return;
+  }
+  d.syncId ??= inst.virtualRouterId;
 }

@@ -4,7 +4,7 @@
  * error at the offending word and returning null so the builder keeps going.
  */
 import ipaddr from 'ipaddr.js';
-import type { Diagnostic, SourceLocation } from './model';
+import type { Diagnostic, RealServer, SourceLocation, VirtualServer } from './model';
 import type { AccountFiles } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
@@ -32,14 +32,15 @@ export interface BuildOptions {
 }
 
 /**
- * What decides whether keepalived would mail real server changes (which halo does not yet):
- * the smtp_server statement and every checked real server with its own `smtp_alert` (null = inherit).
+ * The smtp_alert of every real and virtual server as written (null = inherit), resolved once
+ * the whole file is read (keepalived's check_data.c does so after parsing).
  */
 export interface SmtpUses {
   server: Word | null;
   emails: number;
   global: { any: boolean | null; vrrp: boolean | null; checker: boolean | null };
-  realServers: { word: Word; own: boolean | null; checked: boolean }[];
+  realServers: { rs: RealServer; own: boolean | null }[];
+  virtualServers: { vs: VirtualServer; own: boolean | null }[];
 }
 
 export class BuildContext {
@@ -48,7 +49,7 @@ export class BuildContext {
   scriptUser: Statement | null = null;
   /** The first script the config names (where keepalived reports a missing default script user). */
   scriptsUsed: Word | null = null;
-  readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, realServers: [] };
+  readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, realServers: [], virtualServers: [] };
 
   constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}
 

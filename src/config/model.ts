@@ -42,6 +42,8 @@ export interface SmtpSettings {
   alertChecker: boolean | null;
   /** no_email_faults: no mail on entering FAULT. */
   noEmailFaults: boolean;
+  /** no_checker_emails: a checker's change is mailed only when it changes its real server's state. */
+  noCheckerEmails: boolean;
 }
 
 export interface GlobalDefs {
@@ -77,7 +79,11 @@ export interface GlobalDefs {
   enableScriptSecurity: boolean;
   lvsFlush: boolean;
   lvsFlushOnStop: 'off' | 'all' | 'vs';
-  /** `lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]` */
+  /**
+   * `lvs_sync_daemon INTERFACE [inst] VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]`,
+   * or an instance's deprecated `lvs_sync_daemon_interface`; resolved at build as keepalived does
+   * (an unknown instance clears it; the sync id defaults to the instance's VRID, else 0).
+   */
   lvsSyncDaemon: LvsSyncDaemon | null;
   /** `lvs_timeouts tcp N tcpfin N udp N` (seconds; null = leave the kernel's). */
   lvsTimeouts: { tcp: number | null; tcpfin: number | null; udp: number | null };
@@ -94,7 +100,8 @@ export interface GlobalDefs {
 
 export interface LvsSyncDaemon {
   interface: string;
-  instance: string;
+  /** The VRRP instance whose state decides master/backup; null: both daemons run from the start. */
+  instance: string | null;
   syncId: number | null;
   maxlen: number | null;
   port: number | null;
@@ -209,6 +216,11 @@ export interface VrrpInstance {
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
   smtpAlert: boolean | null;
   lvsSyncDaemonInterface: string | null;
+  /**
+   * use_vmac: a private-mode macvlan `name` (default vrrp.VRID) with MAC 00:00:5e:00:01:VRID on
+   * the interface carries the VIPs that name no dev and, unless xmitBase (vmac_xmit_base), the adverts.
+   */
+  vmac: { name: string; xmitBase: boolean } | null;
   /** Name of the vrrp_sync_group this instance belongs to, if any. */
   syncGroup: string | null;
   location: SourceLocation;
@@ -389,6 +401,8 @@ export interface RealServer {
   notifyUp: string[] | null;
   notifyDown: string[] | null;
   alpha: boolean;
+  /** smtp_alert: its own, else smtp_alert_checker, else smtp_alert, else on (keepalived's default). */
+  smtpAlert: boolean;
   checkers: Checker[];
   location: SourceLocation;
 }
@@ -421,6 +435,8 @@ export interface VirtualServer {
   sorryServer: { address: string; port: number; lvsMethod: LvsMethod; inhibit: boolean } | null;
   inhibitOnFailure: boolean;
   alpha: boolean;
+  /** smtp_alert: its own, else smtp_alert_checker, else smtp_alert, else off (quorum changes mailed). */
+  smtpAlert: boolean;
   omega: boolean;
   haSuspend: boolean;
   realServers: RealServer[];

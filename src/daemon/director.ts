@@ -3,6 +3,7 @@
  * engine (health checks → desired table → reconciler → kernel), plus the status snapshot both
  * feed. `-P` runs only the first, `-C` only the second, as with keepalived.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Model } from '../config/model';
 import { formatDiagnostic } from '../config/model';
 import { loadConfigOffThread } from './config-loader';
@@ -12,6 +13,7 @@ import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
 import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
 import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
+import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
 import type { ReloadPlan } from './reload-plan';
 
@@ -24,7 +26,11 @@ export interface ReloadOutcome {
   lines: string[];
 }
 
-export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine; alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null };
+export type DirectorDeps = VrrpEngineDeps & {
+  lvs?: (model: Model) => LvsEngine;
+  alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null;
+  syncDaemon?: SyncDaemonDriver | null;
+};
 
 export class Director {
   private vrrp: VrrpEngine | null = null;
@@ -34,7 +40,17 @@ export class Director {
 
   constructor(private model: Model, private readonly opts: RunOptions, private readonly deps: DirectorDeps) {}
 
+  /**
+   * Whether this process drives lvs_sync_daemon: keepalived's VRRP process when it names an
+   * instance (-P side), its checker process when it names none (-C side).
+   */
+  private syncDaemonActive(model: Model): boolean {
+    const d = model.globalDefs.lvsSyncDaemon;
+    return d !== null && (d.instance !== null ? this.opts.vrrp : this.opts.lvs);
+  }
+
   async start(): Promise<void> {
+    this.deps.syncDaemon?.configure(this.model.globalDefs.lvsSyncDaemon, this.syncDaemonActive(this.model));
     if (this.opts.lvs && this.deps.lvs && this.model.virtualServers.length > 0) {
       this.lvs = this.deps.lvs(this.model);
       await this.lvs.start();
@@ -47,6 +63,7 @@ export class Director {
 
   async stop(): Promise<void> {
     await this.vrrp?.stop();
+    await this.deps.syncDaemon?.stop();
     await this.lvs?.stop();
   }
 
@@ -85,6 +102,8 @@ export class Director {
         if (this.lvs) plan.lvs = await this.lvs.planReload(next);
         else if (this.deps.lvs && next.virtualServers.length > 0) plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
       }
+      const sync = this.syncDaemonChange(next);
+      if (sync) plan.engines.push(sync);
       return { ok: true, errors: [], plan, lines: formatReloadPlan(plan) };
     });
   }
@@ -161,8 +180,22 @@ export class Director {
     return out;
   }
 
+  /** The line a reload to `next` adds to the plan for lvs_sync_daemon, if it changes it. */
+  private syncDaemonChange(next: Model): string | null {
+    if (!this.deps.syncDaemon) return null;
+    const a = this.model.globalDefs.lvsSyncDaemon;
+    const b = next.globalDefs.lvsSyncDaemon;
+    const on = (m: Model) => (this.syncDaemonActive(m) ? m.globalDefs.lvsSyncDaemon : null);
+    if (isDeepStrictEqual(on(this.model), on(next))) return null;
+    if (!on(next)) return `IPVS sync daemon stops (was on ${a?.interface})`;
+    const what = `on ${b!.interface} syncid ${b!.syncId}${b!.instance ? ` following ${b!.instance}` : ' (master and backup)'}`;
+    return on(this.model) ? `IPVS sync daemon restarts ${what}` : `IPVS sync daemon starts ${what}`;
+  }
+
   /** Both engines take `next`; what they did goes into `plan`. */
   private async apply(next: Model, plan: ReloadPlan): Promise<void> {
+    const sync = this.syncDaemonChange(next);
+    if (sync) plan.engines.push(sync);
     this.deps.alerts?.configure(next);
     if (this.opts.vrrp) {
       if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
@@ -180,6 +213,7 @@ export class Director {
         await this.lvs.start();
       }
     }
+    this.deps.syncDaemon?.configure(next.globalDefs.lvsSyncDaemon, this.syncDaemonActive(next));
   }
 
   status(): StatusSnapshot {

@@ -16,7 +16,8 @@ import type { ProbeOutcome } from '../check/probe';
 import { checkKey, collectTargets, isRunCheck } from '../check/targets';
 import type { CheckTarget } from '../check/targets';
 import { effectiveWeight } from '../ipvs/desired';
-import { formatRealServer } from '../ipvs/desired-format';
+import { formatRealServer, formatVirtualServer } from '../ipvs/desired-format';
+import type { SmtpAlerter } from '../alert/alerter';
 import type { DesiredInput } from '../ipvs/desired';
 import { ReconcileLoop } from '../ipvs/reconcile-loop';
 import type { PassReport } from '../ipvs/reconcile-loop';
@@ -85,6 +86,8 @@ export interface LvsEngineDeps {
   log: Logger;
   notify: NotifyRunner;
   metrics?: Metrics | null;
+  /** SMTP alerts of checkers and virtual servers (src/alert/alerter.ts); null/absent: none. */
+  alerts?: Pick<SmtpAlerter, 'realServer' | 'virtualServer'> | null;
 }
 
 interface LastCheck {
@@ -128,12 +131,33 @@ export class KernelLvsEngine implements LvsEngine {
         const c = t.check;
         this.deps.metrics?.checkLatency.observe({ target: 'connectIp' in c ? `${c.connectIp}:${c.connectPort}` : t.name, result }, ms / 1000);
       },
+      onAlert: (t, up, wasUp, body) => this.alertChecker(t, up, wasUp, body),
       onChange: (t) => {
         this.logWeightChanges(t, weights);
         void this.loop?.poke();
       },
       previous: previous?.exportStates(),
     });
+  }
+
+  /**
+   * keepalived's checker mail, once per real server using the target: when the server's
+   * smtp_alert is on, and the change moved the server's own state or no_checker_emails is off.
+   */
+  private alertChecker(t: CheckTarget, up: boolean, wasUp: boolean, body: string): void {
+    const checker = this.checker;
+    const alerts = this.deps.alerts;
+    if (!checker || !alerts) return;
+    const quiet = this.model.globalDefs.smtp.noCheckerEmails;
+    for (const { vs, rs } of t.users) {
+      if (!rs.smtpAlert) continue;
+      const others = rs.checkers.filter((c) => checkKey(c as RunCheck) !== t.key);
+      const othersUp = others.every((c) => isRunCheck(c) && checker.checkerUp(c));
+      const alive = othersUp && up;
+      const wasAlive = othersUp && wasUp;
+      if (quiet && alive === wasAlive) continue;
+      alerts.realServer(formatRealServer(rs, vs, this.model.virtualServerGroups), formatVirtualServer(vs, this.model.virtualServerGroups), alive, body);
+    }
   }
 
   /** update_svr_wgt's line when a misc_dynamic checker moved a real server's weight. */
@@ -168,6 +192,7 @@ export class KernelLvsEngine implements LvsEngine {
       lvsFlush: this.model.globalDefs.lvsFlush,
       log: (line) => log.info(line),
       notify: (argv) => this.deps.notify.run(argv),
+      alert: (a) => this.deps.alerts?.virtualServer(a.vsName, a.up, a.body),
       onApplied: (ops, failed) => {
         for (const op of ops) this.deps.metrics?.ipvsOps.inc({ op: op.op });
         if (failed > 0) this.deps.metrics?.ipvsErrors.inc({ op: 'batch', errno: 'any' }, failed);

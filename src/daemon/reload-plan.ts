@@ -36,7 +36,7 @@ function withoutLocations<T>(x: T): T {
 
 function sameIdentity(a: VrrpInstance, b: VrrpInstance): boolean {
   return a.interface === b.interface && a.virtualRouterId === b.virtualRouterId && a.version === b.version && a.family === b.family
-    && a.syncGroup === b.syncGroup;
+    && a.syncGroup === b.syncGroup && isDeepStrictEqual(a.vmac, b.vmac);
 }
 
 export function planVrrpReload(oldModel: Model, newModel: Model): VrrpReloadPlan {

@@ -28,6 +28,14 @@ import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
 import { ScriptRunner } from './script-runner';
+import type { VmacManager, VmacSpec } from '../net/vmac';
+
+/** The interface an instance's VRRP socket sends and receives on: its VMAC unless vmac_xmit_base. */
+export function xmitInterface(cfg: VrrpInstance): string {
+  return cfg.vmac && !cfg.vmac.xmitBase ? cfg.vmac.name : cfg.interface;
+}
+
+const vmacSpec = (cfg: VrrpInstance): VmacSpec => ({ instance: cfg.name, name: cfg.vmac!.name, base: cfg.interface, vrid: cfg.virtualRouterId });
 
 export interface VrrpEngineDeps {
   addresses: AddressManager;
@@ -45,6 +53,10 @@ export interface VrrpEngineDeps {
   now?: () => number;
   /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
   runScripts?: ScriptRunnerFactory;
+  /** use_vmac: makes and removes the VMAC interfaces (required when an instance uses one). */
+  vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
+  /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
+  syncDaemon?: { follow(instance: string, state: string): void; forget(instance: string): void } | null;
 }
 
 export type ScriptRunnerFactory = (
@@ -68,7 +80,7 @@ function usedScripts(model: Model): VrrpScript[] {
 
 function stopChange(name: string, state: string, actions: VrrpAction[], restart: boolean): InstanceChange {
   const effects = describeVrrpActions(actions);
-  if (restart) effects.push('started again: its interface, VRID, version, family or sync group changed');
+  if (restart) effects.push('started again: its interface, VRID, version, family, sync group or VMAC changed');
   return { name, change: restart ? 'restart' : 'stop', state, after: null, effects };
 }
 
@@ -178,6 +190,14 @@ export class VrrpEngine {
   /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
   private async createState(cfg: VrrpInstance): Promise<InstanceState> {
     const env = await this.environment(cfg);
+    let socketIndex = env.ifindex;
+    if (cfg.vmac) {
+      if (!this.deps.vmacs) throw new Error(`(${cfg.name}) use_vmac: no VMAC support in this process`);
+      const r = await this.deps.vmacs.ensure(vmacSpec(cfg));
+      if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${cfg.vmac.name}: ${r.error.message}`);
+      for (const l of r.value.log) this.deps.log.info(l);
+      if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;
+    }
     const state = createInstanceState(cfg, env.primary, {
       globalDefs: this.model.globalDefs,
       vrrpScripts: this.model.vrrpScripts,
@@ -187,7 +207,7 @@ export class VrrpEngine {
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
     if (!this.startedAt.has(cfg.name)) this.startedAt.set(cfg.name, Date.now());
-    this.openSocket(cfg, env.ifindex);
+    this.openSocket(cfg, socketIndex);
     return state;
   }
 
@@ -262,9 +282,12 @@ export class VrrpEngine {
       changes.push(stopChange(name, before, actions, restarted.has(name)));
       for (const t of TIMER_NAMES) this.cancel(name, t);
       await this.queues.get(name);
+      const gone = this.states.get(name)!.cfg;
+      if (gone.vmac) await this.removeVmac(gone);
       this.states.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
+      this.deps.syncDaemon?.forget(name);
     }
     // from here to the last update nothing awaits: no event can step an instance in between
     // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
@@ -283,7 +306,8 @@ export class VrrpEngine {
     for (const u of plan.update) {
       const r = this.reconfigureNow(u.name, next, envs.get(u.name)!, scripts);
       log.info(`(${u.name}) configuration changed; keeping state ${r.old.state}`);
-      this.openSocket(r.cfg, r.ifindex);
+      // an update keeps the VMAC (a VMAC change restarts the instance): its socket stays where it is
+      if (!r.cfg.vmac || r.cfg.vmac.xmitBase) this.openSocket(r.cfg, r.ifindex);
       this.commit(r.state);
       this.execute(r.actions);
       const actions = [...r.actions];
@@ -299,7 +323,7 @@ export class VrrpEngine {
       if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
     }
     // sockets of interfaces no instance uses any more
-    const used = new Set(next.vrrpInstances.map((i) => i.interface));
+    const used = new Set(next.vrrpInstances.map(xmitInterface));
     for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
     this.startScripts();
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
@@ -307,20 +331,26 @@ export class VrrpEngine {
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
+    const ifname = xmitInterface(cfg);
     const unicastOnly = this.model.vrrpInstances
-      .filter((i) => i.interface === cfg.interface)
+      .filter((i) => xmitInterface(i) === ifname)
       .every((i) => i.unicastPeers.length > 0);
-    this.sockets.ensure(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+    this.sockets.ensure(ifname, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+  }
+
+  private async removeVmac(cfg: VrrpInstance): Promise<void> {
+    const r = await this.deps.vmacs?.remove(vmacSpec(cfg));
+    if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
   }
 
   /** Feeds `event` to every instance on interface `ifname`. */
   private feedInterface(ifname: string, event: VrrpEvent): void {
-    for (const [name, s] of this.states) if (s.cfg.interface === ifname) this.feed(name, event);
+    for (const [name, s] of this.states) if (xmitInterface(s.cfg) === ifname) this.feed(name, event);
   }
 
   private onPacket(ifname: string, pkt: Buffer): void {
     const decoded = decodePacket(pkt, { v3Checksum: 'either' });
-    const members = [...this.states.values()].filter((s) => s.cfg.interface === ifname);
+    const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname);
     if (members.length === 0) return;
     let target: InstanceState | undefined;
     if (decoded.ok) target = members.find((s) => s.cfg.virtualRouterId === decoded.vrrp.virtualRouterId);
@@ -411,6 +441,7 @@ export class VrrpEngine {
     const prev = this.states.get(next.name);
     this.states.set(next.name, next);
     if (!prev || prev.state === next.state) return;
+    this.deps.syncDaemon?.follow(next.name, next.state);
     this.since.set(next.name, new Date());
     if (next.state === 'MASTER') this.deps.onHeld?.(this.heldOf(next));
     else if (prev.state === 'MASTER') this.deps.onReleased?.(next.name);
@@ -426,7 +457,7 @@ export class VrrpEngine {
     const packets = dryRun.actions.flatMap((a) => (a.type === 'sendAdvert' && a.priority === 0 ? a.packets : []));
     return {
       instance: s.name,
-      interface: s.cfg.interface,
+      interface: xmitInterface(s.cfg),
       packets: packets.map((p) => ({ dst: p.dst, hex: p.bytes.toString('hex') })),
       vips: [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded].map(vipSpec),
     };
@@ -467,9 +498,11 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'sendAdvert': {
-        const t = this.sockets.get(a.interface);
+        const cfg = this.states.get(a.instance)?.cfg;
+        const ifname = cfg ? xmitInterface(cfg) : a.interface;
+        const t = this.sockets.get(ifname);
         if (!t) {
-          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${a.interface}`);
+          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${ifname}`);
           return;
         }
         for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
@@ -537,6 +570,8 @@ export class VrrpEngine {
     this.scriptRunner?.stop();
     await Promise.all(this.queues.values());
     this.sockets.closeAll();
+    // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
+    for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
   }
 }
 

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
+import { createVmacManager } from '../net/vmac';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { formatDiagnostic } from '../config/model';
 import { loadConfig } from '../config/load';
@@ -24,6 +25,7 @@ import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import type { WorkerMessage } from './supervisor';
 import { snmpPlan } from './snmp/plan';
+import { SyncDaemonDriver } from './sync-daemon';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -55,19 +57,23 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const links = linksR.value;
   const addresses = createAddressManager();
   const garp = createGarpSender(links);
+  const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
   let metrics: Metrics | null = null;
+  const syncDaemon = new SyncDaemonDriver({ open: () => IpvsClient.open(), log });
   const director: Director = new Director(loaded.model, opts, {
     log,
-    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics }),
+    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics, alerts }),
     addresses,
     links,
     garp,
     openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
     notify,
     alerts,
+    syncDaemon,
+    vmacs,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
   });
@@ -116,6 +122,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       links.close();
       addresses.close();
       garp.close();
+      vmacs?.close();
       log.info('Stopped');
       resolve(0);
     };

@@ -54,6 +54,8 @@ export interface PoolEvent {
   message: string;
   /** The notify script to run (notify_up/notify_down/quorum_up/quorum_down), if configured. */
   notify: string[] | null;
+  /** A quorum change of a virtual server whose smtp_alert is on: keepalived's SMTP_MSG_VS mail. */
+  alert?: { vsName: string; up: boolean; body: string };
 }
 
 export interface DesiredTable {
@@ -231,6 +233,7 @@ class QuorumTracker {
         this.log(`Adding alive servers to the pool for VS ${vsName}`);
       }
       this.notify(vs.quorumUp);
+      this.alert(init ? 'Starting with quorum up' : 'Gained quorum', threshold, weightSum);
     } else if ((this.up && (weightSum === 0 || weightSum < threshold)) || (init && !this.up && sorry)) {
       const vsName = this.vsName;
       const sorryName = sorry ? formatRealServer(sorry, vs, this.groups) : '';
@@ -243,7 +246,15 @@ class QuorumTracker {
         this.log(`Removing alive servers from the pool for VS ${vsName}`);
       }
       this.notify(vs.quorumDown);
+      this.alert(init ? 'Starting with quorum down' : 'Lost quorum', threshold, weightSum);
     }
+  }
+
+  /** do_vs_notifies' mail: "+" and "<=" whichever way the quorum went, as keepalived writes it. */
+  private alert(what: string, threshold: number, weightSum: number): void {
+    const { vs } = this;
+    if (!vs.smtpAlert) return;
+    this.events.push({ message: '', notify: null, alert: { vsName: this.vsName, up: this.up, body: `=> ${what} ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} <=` } });
   }
 
   private log(message: string): void {

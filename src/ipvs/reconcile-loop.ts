@@ -54,6 +54,8 @@ export interface ReconcileLoopOptions {
   log: (line: string) => void;
   /** notify_up/notify_down/quorum_up/quorum_down scripts to run. */
   notify: (argv: string[]) => void;
+  /** A virtual server's quorum mail (smtp_alert). */
+  alert?: (a: NonNullable<PoolEvent['alert']>) => void;
   /** After each applied batch (metrics). */
   onApplied?: (ops: readonly Op[], failed: number) => void;
   /** Timers for the resync after a failed pass (default: the system clock). */
@@ -232,6 +234,7 @@ export class ReconcileLoop {
     for (const e of events) {
       if (e.message) this.opts.log(e.message);
       if (e.notify) this.opts.notify(e.notify);
+      if (e.alert) this.opts.alert?.(e.alert);
     }
   }
 }

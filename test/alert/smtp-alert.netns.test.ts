@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
-import { Exim, type ReceivedMail } from '../support/exim';
+import { Exim, normalised } from '../support/exim';
 
 jest.setTimeout(120_000);
 
@@ -66,12 +66,6 @@ function config(who: string, vrid: number): string {
     ].join('\n')),
     '',
   ].join('\n');
-}
-
-/** A mail with this director's own names replaced by WHO, and the date left out. */
-function normalised(m: ReceivedMail, who: string): string {
-  const h = m.headers.map(([k, v]) => `${k}: ${k === 'Date' ? (/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/.test(v) ? 'DATE' : `BAD DATE ${v}`) : v.split(who).join('WHO')}`);
-  return [`Envelope-to: ${m.envelopeTo.split(who).join('WHO')}`, ...h, '', m.body].join('\n');
 }
 
 const MASTER_SUBJECTS = (who: string): string[] => [

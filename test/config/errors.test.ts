@@ -37,7 +37,7 @@ describe('errors and warnings name their place', () => {
     ['virtual_ipaddress {\n fe80::x\n}', '8:2: warning: VRRP parsed invalid IP fe80::x. skipping IP...'],
     ['virtual_ipaddress {\n __VIRTUAL_IP__\n}', '8:2: warning: VRRP parsed invalid IP __VIRTUAL_IP__. skipping IP...'],
     ['nopreempt_typo', "7:1: warning: unknown keyword 'nopreempt_typo' in vrrp_instance VI_1"],
-    ['use_vmac', "7:1: error: 'use_vmac' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['use_vmac_addr', "7:1: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['unicast_src_ip 10.0.0.5/24\nunicast_peer {\n 10.0.0.6/24\n}', ''],
     ['virtual_ipaddress {\n 10.0.0.2 frob\n}', "8:11: warning: virtual_ipaddress: unknown option 'frob'"],
     ['authentication {\n auth_type PASS\n auth_pass 123456789\n}', '9:12: warning: Truncating auth_pass to 8 characters'],
@@ -187,8 +187,7 @@ describe('errors and warnings name their place', () => {
       '2:15: warning: vrrp_version: 4 is out of range 2-3 - ignoring',
       "3:20: error: vrrp_mcast_group4: 'ff02::12' is not an IPv4 address",
       "4:20: error: lvs_flush_on_stop: 'SOME' is not VS or ALL",
-      "5:2: error: 'lvs_sync_daemon' (global_defs: the IPVS connection sync daemon) is not implemented in halo (--allow-unimplemented to run without it)",
-      "5:23: warning: lvs_sync_daemon: unknown vrrp_instance 'VI_X'",
+      '5:2: warning: Unable to find vrrp instance VI_X for lvs_syncd - clearing lvs_syncd config',
     ]);
   });
 
@@ -228,7 +227,7 @@ describe('errors and warnings name their place', () => {
   });
 
   it('every error is reported, not just the first', () => {
-    const text = instance('priority 0\nadvert_int x\nuse_vmac\nmcast_src_ip') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
+    const text = instance('priority 0\nadvert_int x\nuse_vmac_addr\nmcast_src_ip') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
     expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
   });
 });

@@ -13,7 +13,7 @@ function load(name: string): Model {
 }
 
 const GLOBAL_DEFAULTS: Model['globalDefs'] = {
-  routerId: null, smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false }, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
+  routerId: null, smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false }, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
   vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
@@ -39,11 +39,11 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
-    lvsSyncDaemonInterface: null, syncGroup: 'VG1',
+    lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'VG1',
   };
   const rs = (address: string, port: number, line: number): RealServer => ({
     address, family: 4, port, weight: 1, lvsMethod: 'NAT', inhibitOnFailure: false, uthreshold: 0, lthreshold: 0,
-    notifyUp: null, notifyDown: null, alpha: false, location: at(file, line, 9),
+    notifyUp: null, notifyDown: null, alpha: false, smtpAlert: true, location: at(file, line, 9),
     checkers: [{
       kind: 'TCP_CHECK', connectIp: address, connectPort: port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
       connectTimeoutMs: 3000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: 3000, delayLoopMs: 3000, alpha: false,
@@ -54,7 +54,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     key: { kind: 'addr', protocol, address, family: 4, port }, protocol, lvsSched: 'rr', lvsMethod: 'NAT',
     persistenceTimeout: null, persistenceGranularity: null, schedFlags: { flag1: false, flag2: false, flag3: false },
     ops: false, hashed: false, delayLoopMs: 3000, quorum: 1, hysteresis: 0, quorumUp: null, quorumDown: null,
-    sorryServer: null, inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false,
+    sorryServer: null, inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, smtpAlert: false,
     realServers: rsAddrs.map((a, j) => rs(a, port, line + 6 + 6 * j)), location: at(file, line, 1),
   });
   const instances: VrrpInstance[] = [
@@ -111,7 +111,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
       lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
-      lvsSyncDaemonInterface: null, syncGroup: 'G_LB',
+      lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'G_LB',
     };
     const vip = (address: string, line: number, extra: object) => ({
       address, family: 4, prefixLen: 24, broadcast: null, dev: 'eth0', scope: 'global', label: null, excluded: false,
@@ -131,13 +131,13 @@ describe('deploy/examples parse to exactly the expected model', () => {
       connectTimeoutMs, retry: 2, delayBeforeRetryMs: 1000, warmupMs: 5000, delayLoopMs: 5000, alpha: false,
       logAllFailures: false, location: at(file, line, 9),
     });
-    const rsCommon = { family: 4, port: 443, lvsMethod: 'DR', uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: false };
+    const rsCommon = { family: 4, port: 443, lvsMethod: 'DR', uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: false, smtpAlert: true };
     expect(m.virtualServers).toEqual([{
       key: { kind: 'addr', protocol: 'TCP', address: '192.0.2.100', family: 4, port: 443 }, protocol: 'TCP',
       lvsSched: 'wlc', lvsMethod: 'DR', persistenceTimeout: 360, persistenceGranularity: null,
       schedFlags: { flag1: false, flag2: false, flag3: false }, ops: false, hashed: false, delayLoopMs: 5000, quorum: 1,
       hysteresis: 0, quorumUp: null, quorumDown: null, sorryServer: null, inhibitOnFailure: false, alpha: false,
-      omega: false, haSuspend: false, location: at(file, 75, 1),
+      omega: false, haSuspend: false, smtpAlert: false, location: at(file, 75, 1),
       realServers: [
         { ...rsCommon, address: '198.51.100.21', weight: 2, inhibitOnFailure: true, location: at(file, 85, 5), checkers: [tcp('198.51.100.21', 2000, 88)] },
         { ...rsCommon, address: '198.51.100.22', weight: 1, inhibitOnFailure: false, location: at(file, 91, 5), checkers: [tcp('198.51.100.22', 1000, 93)] },

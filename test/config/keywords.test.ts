@@ -15,7 +15,7 @@ describe('keywords into the model', () => {
       true,
     ).globalDefs;
     expect(g).toEqual({
-      routerId: 'lb1', smtp: { server: { host: '10.0.0.25', port: 25 }, heloName: null, from: null, emails: ['ops@example.org'], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false },
+      routerId: 'lb1', smtp: { server: { host: '10.0.0.25', port: 25 }, heloName: null, from: null, emails: ['ops@example.org'], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false },
       vrrpVersion: 3, vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::13',
       vrrpGarpMasterDelayMs: 2000, vrrpGarpMasterRepeat: 4, vrrpGarpMasterRefreshMs: 30000, vrrpGarpMasterRefreshRepeat: 3,
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpGnaIntervalMs: 3,
@@ -175,5 +175,75 @@ describe('keywords into the model', () => {
       expect(r.diagnostics).toEqual([]);
       expect(key(r)).toEqual({ kind: 'group', group: 'G6', family: 6 });
     });
+  });
+});
+
+describe('lvs_sync_daemon as keepalived 2.2.7 reads it (lvs_syncd_handler, vrrp_complete_init)', () => {
+  const vi = (name: string, vrid: number, body = '') => `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n${body} virtual_ipaddress {\n  10.0.0.${vrid}\n }\n}\n`;
+  const syncd = (line: string, more = '') => load(`global_defs {\n ${line}\n}\n${vi('VI_1', 51)}${vi('VI_2', 52)}${more}`);
+
+  it('the instance by position or after inst; the sync id defaults to its VRID', () => {
+    expect(syncd('lvs_sync_daemon eth1 VI_2').model!.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth1', instance: 'VI_2', syncId: 52, maxlen: null, port: null, ttl: null, group: null });
+    expect(syncd('lvs_sync_daemon eth1 inst VI_1 id 0 ttl 3').model!.globalDefs.lvsSyncDaemon).toMatchObject({ instance: 'VI_1', syncId: 0, ttl: 3 });
+  });
+
+  it('the old form IF INSTANCE SYNCID, with keepalived\'s advice', () => {
+    const r = syncd('lvs_sync_daemon eth1 VI_1 9');
+    expect(r.model!.globalDefs.lvsSyncDaemon).toMatchObject({ instance: 'VI_1', syncId: 9 });
+    expect(r.diagnostics.map((d) => d.message)).toContain('Please use keyword "id" before lvs_sync_daemon SYNCID');
+  });
+
+  it('without an instance: sync id 0 (both daemons run from the start)', () => {
+    expect(syncd('lvs_sync_daemon eth1').model!.globalDefs.lvsSyncDaemon).toMatchObject({ instance: null, syncId: 0 });
+  });
+
+  it('bad values are ignored in keepalived\'s words, the rest kept', () => {
+    const r = syncd('lvs_sync_daemon eth1 VI_1 maxlen 0 port 70000 group 10.0.0.1 ttl 9 bogus');
+    expect(r.model!.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth1', instance: 'VI_1', syncId: 51, maxlen: null, port: null, ttl: 9, group: null });
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      'Invalid lvs_sync_daemon maxlen (0) - ignoring',
+      'Invalid lvs_sync_daemon port (70000) - ignoring',
+      'lvs_sync_daemon group address 10.0.0.1 is not multicast - ignoring',
+      'Unknown option bogus specified for lvs_sync_daemon',
+    ]);
+  });
+
+  it("an instance's deprecated lvs_sync_daemon_interface, unless global_defs named one", () => {
+    const r = load(`${vi('VI_1', 51)}${vi('VI_2', 52, ' lvs_sync_daemon_interface eth3\n')}`);
+    expect(r.model!.globalDefs.lvsSyncDaemon).toEqual({ interface: 'eth3', instance: 'VI_2', syncId: 52, maxlen: null, port: null, ttl: null, group: null });
+    const both = syncd('lvs_sync_daemon eth1 VI_1', vi('VI_3', 53, ' lvs_sync_daemon_interface eth3\n'));
+    expect(both.model!.globalDefs.lvsSyncDaemon).toMatchObject({ interface: 'eth1', instance: 'VI_1' });
+    expect(both.diagnostics.map((d) => d.message)).toContain('(VI_3) lvs_sync_daemon_interface has already been specified as eth1 - ignoring');
+  });
+});
+
+describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complete_instance)', () => {
+  const vi = (name: string, vrid: number, body: string, g = '') => `${g}vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n${body} virtual_ipaddress {\n  10.0.0.${vrid}\n  10.0.1.${vrid}/24 dev eth1\n }\n}\n`;
+
+  it('default name vrrp.VRID; VIPs without a dev go on the VMAC, the others stay', () => {
+    const r = load(vi('VI_1', 51, ' use_vmac\n'));
+    const i = r.model!.vrrpInstances[0];
+    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(i.virtualIpAddresses.map((v) => v.dev)).toEqual(['vrrp.51', 'eth1']);
+  });
+
+  it('a name of its own, vmac_xmit_base; without use_vmac nothing', () => {
+    expect(load(vi('VI_1', 51, ' use_vmac vm51\n vmac_xmit_base\n')).model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: true });
+    expect(load(vi('VI_1', 51, '')).model!.vrrpInstances[0].vmac).toBeNull();
+  });
+
+  it("strict mode resets vmac_xmit_base with keepalived's words", () => {
+    const r = load(vi('VI_1', 51, ' use_vmac\n vmac_xmit_base\n', 'global_defs {\n vrrp_strict\n}\n'), false, true);
+    expect(r.model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(r.diagnostics.map((d) => d.message)).toContain('(VI_1) xmit_base is incompatible with strict mode - resetting');
+  });
+
+  it('a bad name is ignored (the default is used); a MAC argument is refused; one name for two instances is an error', () => {
+    const bad = load(vi('VI_1', 51, ' use_vmac this-name-is-far-too-long\n'));
+    expect(bad.model!.vrrpInstances[0].vmac?.name).toBe('vrrp.51');
+    expect(bad.diagnostics.map((d) => d.message)).toContain("VMAC interface name 'this-name-is-far-too-long' too long or invalid characters - ignoring");
+    expect(load(vi('VI_1', 51, ' use_vmac 02:00:00:00:00:01\n')).diagnostics.map((d) => d.message).join('\n')).toMatch(/use_vmac with a MAC address of its own.*not implemented in halo/);
+    const twice = load(vi('VI_1', 51, ' use_vmac vm\n') + vi('VI_2', 52, ' use_vmac vm\n'));
+    expect(twice.diagnostics.map((d) => d.message)).toContain('(VI_2) VRRP instance VI_1 is already using vm');
   });
 });

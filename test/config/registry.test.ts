@@ -46,10 +46,9 @@ describe('fail closed: features halo does not implement', () => {
   const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
 
   it.each([
-    ['use_vmac', vi(' use_vmac\n'), "4:2: error: 'use_vmac' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['use_vmac_addr', vi(' use_vmac_addr\n'), "4:2: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['virtual_routes', vi(' virtual_routes {\n  10.1.0.0/16 via 10.0.0.254\n }\n'), "4:2: error: 'virtual_routes' (vrrp_instance VI_1: routes and rules that follow the VRRP state) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['track_process', 'vrrp_track_process p {\n process nginx\n}\n', "1:1: error: 'vrrp_track_process' (tracking processes (track_process)) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['lvs_sync_daemon', 'global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n' + vi(''), "2:2: error: 'lvs_sync_daemon' (global_defs: the IPVS connection sync daemon) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
     ['vrrp_strict without accept', 'global_defs {\n vrrp_strict\n}\n' + vi(''), '4:1: error: (VI_1) no_accept (the default in strict mode): dropping traffic to the VIPs is not implemented in halo (--allow-unimplemented to run without it)'],
   ])('%s is refused, located', (_name, text, expected) => {
@@ -65,20 +64,22 @@ describe('fail closed: features halo does not implement', () => {
     expect(messages('global_defs {\n script_user root\n router_id lb1\n vrrp_no_swap\n dynamic_interfaces\n}\n')).toEqual([]);
   });
 
-  it('SMTP alerts: VRRP alerts are acted on; refused only when keepalived would really mail real server changes', () => {
-    const mail = 'global_defs {\n notification_email {\n  ops@example.org\n }\n smtp_server 10.0.0.25\n}\n';
-    const vs = 'virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.0.1.1 80 {\n  TCP_CHECK {\n  }\n }\n}\n';
-    // Real servers with checkers mail by default (check_data.c).
-    expect(messages(mail + vs)).toEqual([
-      '5:2: error: SMTP alerts on real server changes (smtp_alert is on for real servers by default; smtp_alert_checker off turns it off) is not implemented in halo (--allow-unimplemented to run without it)',
-    ]);
-    // VRRP instances mail when smtp_alert says so, and halo does it.
-    expect(messages(mail + vi(''))).toEqual([]);
-    expect(messages(mail + vi(' smtp_alert\n')).filter((m) => m.includes('SMTP'))).toEqual([]);
-    expect(load(mail + vi(' smtp_alert\n')).model?.vrrpInstances[0].smtpAlert).toBe(true);
-    expect(messages(mail.replace(' smtp_server', ' smtp_alert_checker off\n smtp_server') + vs)).toEqual([]);
-    // Without a server there is nothing to send.
-    expect(messages('global_defs {\n notification_email {\n  a@b\n }\n}\n' + vs)).toEqual([]);
+  it('SMTP alerts as keepalived settles them (check_data.c): real servers on by default, virtual servers off; smtp_alert_checker, else smtp_alert, decides the rest', () => {
+    const mail = 'global_defs {\n notification_email {\n  ops@example.org\n }\n smtp_server 10.0.0.25\nGLOBAL}\n';
+    const vs = (own = '', rsOwn = '') => `virtual_server 10.0.0.1 80 {\n protocol TCP\n${own} real_server 10.0.1.1 80 {\n${rsOwn}  TCP_CHECK {\n  }\n }\n}\n`;
+    const alerts = (text: string) => {
+      const r = load(text);
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const v = r.model!.virtualServers[0];
+      return [v.smtpAlert, v.realServers[0].smtpAlert];
+    };
+    expect(alerts(mail.replace('GLOBAL', '') + vs())).toEqual([false, true]);
+    expect(alerts(mail.replace('GLOBAL', ' smtp_alert_checker off\n') + vs())).toEqual([false, false]);
+    expect(alerts(mail.replace('GLOBAL', ' smtp_alert\n') + vs())).toEqual([true, true]);
+    expect(alerts(mail.replace('GLOBAL', ' smtp_alert on\n smtp_alert_checker off\n') + vs(' smtp_alert\n', '  smtp_alert off\n'))).toEqual([true, false]);
+    // VRRP instances mail when smtp_alert says so
+    expect(load(mail.replace('GLOBAL', '') + vi(' smtp_alert\n')).model?.vrrpInstances[0].smtpAlert).toBe(true);
+    expect(load(mail.replace('GLOBAL', ' no_checker_emails\n') + vs()).model?.globalDefs.smtp.noCheckerEmails).toBe(true);
   });
 });
 

@@ -103,3 +103,77 @@ describe('LVS engine reload plan', () => {
     }
   });
 });
+
+describe('LVS engine SMTP alerts (keepalived 2.2.7 check_tcp.c, ipwrapper.c)', () => {
+  const text = (quiet: boolean) => `global_defs {\n router_id lb\n${quiet ? ' no_checker_emails\n' : ''}}\n` +
+    'virtual_server 192.168.1.202 80 {\n  delay_loop 1\n  warmup 0\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  quorum 3\n  smtp_alert\n' +
+    '  real_server 10.0.100.2 80 {\n    TCP_CHECK {\n      retry 0\n    }\n  }\n' +
+    '  real_server 10.0.100.3 80 {\n    TCP_CHECK {\n      connect_port 81\n      retry 0\n    }\n    TCP_CHECK {\n      connect_port 82\n      retry 0\n    }\n  }\n' +
+    '  real_server 10.0.100.4 80 {\n    smtp_alert off\n    TCP_CHECK {\n      connect_port 83\n      retry 0\n    }\n  }\n}\n';
+
+  async function run(quiet: boolean, steps: Array<{ failing: number[]; mails: number }>): Promise<string[]> {
+    const r = parseConfigText(text(quiet), 'k.conf');
+    if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    const table = new Map<string, IpvsService>();
+    const log = { error: () => undefined, warning: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined, close: () => undefined };
+    const mails: string[] = [];
+    const failing = new Set<number>();
+    const engine = new KernelLvsEngine(r.model, {
+      openTable: async () => ({
+        listServices: async () => structuredClone([...table.values()]),
+        apply: async (ops: Op[]) => ops.map((op) => (applyToTable(table, op), { op })),
+      }),
+      prober: { probe: async (t) => ({ result: failing.has((t.check as { connectPort: number }).connectPort) ? ('failed' as const) : ('success' as const) }) },
+      log,
+      notify: new NotifyRunner({ enableScriptSecurity: false, log }),
+      alerts: {
+        realServer: (rs, vs, up, body) => mails.push(`Realserver ${rs} of virtual server ${vs} - ${up ? 'UP' : 'DOWN'}: ${body}`),
+        virtualServer: (vs, up, body) => mails.push(`Virtualserver ${vs} - ${up ? 'UP' : 'DOWN'}: ${body}`),
+      },
+    });
+    await engine.start();
+    try {
+      for (const s of steps) {
+        failing.clear();
+        for (const p of s.failing) failing.add(p);
+        const deadline = Date.now() + 15_000;
+        while (mails.length < s.mails && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+        // one more round of checks: nothing else may arrive
+        await new Promise((res) => setTimeout(res, 1500));
+      }
+    } finally {
+      await engine.stop();
+    }
+    return mails;
+  }
+
+  jest.setTimeout(60_000);
+
+  const RS3 = 'Realserver [10.0.100.3]:tcp:80 of virtual server [192.168.1.202]:tcp:80';
+  const VS = 'Virtualserver [192.168.1.202]:tcp:80';
+  // .3 has two checkers; .4 (smtp_alert off) fails only while the quorum is already lost
+  const steps = (n: number[]) => [{ failing: [], mails: n[0] }, { failing: [81], mails: n[1] }, { failing: [81, 82, 83], mails: n[2] }, { failing: [], mails: n[3] }];
+
+  it('quorum at start; a checker taking its server and the quorum down; a second checker of a server already down; a server without smtp_alert; recovery', async () => {
+    expect(await run(false, steps([1, 3, 4, 7]))).toEqual([
+      `${VS} - UP: => Starting with quorum up 3+0=3 <= 3 <=`,
+      `${RS3} - DOWN: => TCP CHECK failed on service <=`,
+      `${VS} - DOWN: => Lost quorum 3+0=3 <= 2 <=`,
+      `${RS3} - DOWN: => TCP CHECK failed on service <=`,
+      // the subject is the server's state: the first checker back leaves it down
+      `${RS3} - DOWN: => TCP CHECK succeed on service <=`,
+      `${RS3} - UP: => TCP CHECK succeed on service <=`,
+      `${VS} - UP: => Gained quorum 3+0=3 <= 3 <=`,
+    ]);
+  });
+
+  it('no_checker_emails: only the checker changes that change their server\'s state are mailed', async () => {
+    expect(await run(true, steps([1, 3, 3, 5]))).toEqual([
+      `${VS} - UP: => Starting with quorum up 3+0=3 <= 3 <=`,
+      `${RS3} - DOWN: => TCP CHECK failed on service <=`,
+      `${VS} - DOWN: => Lost quorum 3+0=3 <= 2 <=`,
+      `${RS3} - UP: => TCP CHECK succeed on service <=`,
+      `${VS} - UP: => Gained quorum 3+0=3 <= 3 <=`,
+    ]);
+  });
+});

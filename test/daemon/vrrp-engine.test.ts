@@ -12,6 +12,7 @@ import type { VrrpTransport } from '../../src/net/vrrp-socket';
 import { VrrpEngine } from '../../src/daemon/vrrp-engine';
 import type { HeldInstance } from '../../src/daemon/supervisor';
 import { NotifyRunner } from '../../src/daemon/notify';
+import { SyncDaemonDriver } from '../../src/daemon/sync-daemon';
 
 const ok = <T>(value: T) => ({ ok: true as const, value });
 
@@ -37,12 +38,28 @@ class Host {
   readonly scriptOk: Record<string, boolean> = {};
   scriptRuns = 0;
   engine!: VrrpEngine;
+  /** With lvs_sync_daemon: the requests its driver made of the (fake) kernel, in order. */
+  readonly kernelDaemons: string[] = [];
+  syncDaemon: SyncDaemonDriver | null = null;
 
   constructor(readonly lan: Lan, readonly primary: string, text: string) {
     lan.hosts.push(this);
     const r = parseConfigText(text, '/etc/keepalived/keepalived.conf');
     if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-    this.engine = new VrrpEngine(r.model, this.deps());
+    if (r.model.globalDefs.lvsSyncDaemon) {
+      const k = this.kernelDaemons;
+      this.syncDaemon = new SyncDaemonDriver({
+        open: async () => ({
+          startDaemon: async (d) => void k.push(`start ${d.state} ${d.mcastInterface} syncid ${d.syncId}`),
+          stopDaemon: async (st) => void k.push(`stop ${st}`),
+          getDaemons: async () => [],
+          close: () => undefined,
+        }),
+        log: { info: () => undefined, warning: (m) => this.logs.push(m), error: (m) => this.logs.push(m) },
+      });
+      this.syncDaemon.configure(r.model.globalDefs.lvsSyncDaemon, true);
+    }
+    this.engine = new VrrpEngine(r.model, { ...this.deps(), syncDaemon: this.syncDaemon });
   }
 
   private link(up = true): LinkState {
@@ -188,6 +205,35 @@ describe('VRRP shell (engine) over fakes', () => {
     await advance(50);
     expect(b.state()).toBe('MASTER');
     expect([...b.vips]).toEqual(['192.168.77.200']);
+  });
+
+  it('lvs_sync_daemon follows its instance as keepalived: backup from the start, master while MASTER, backup again on losing it, none after stop', async () => {
+    const lan = new Lan();
+    const sync = 'global_defs {\n  lvs_sync_daemon eth1 VI_1 maxlen 1400\n}\n';
+    const a = new Host(lan, '192.168.77.11', sync + conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', sync + conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    // ipvs_syncd_master: stop the backup daemon, then start the master one (sync id = the VRID)
+    expect(a.kernelDaemons).toEqual(['start backup eth1 syncid 51', 'stop backup', 'start master eth1 syncid 51']);
+    expect(b.kernelDaemons).toEqual(['start backup eth1 syncid 51']);
+    // a higher priority peer takes over: ipvs_syncd_backup on the old master
+    const c = new Host(lan, '192.168.77.13', sync + conf('BACKUP', 200));
+    await c.engine.start();
+    await advance(5000);
+    expect(c.state()).toBe('MASTER');
+    expect(a.state()).toBe('BACKUP');
+    expect(a.kernelDaemons.slice(3)).toEqual(['stop master', 'start backup eth1 syncid 51']);
+    expect(b.kernelDaemons).toEqual(['start backup eth1 syncid 51']);
+    // shutdown stops the daemon of the state it leaves
+    const stopped = c.engine.stop();
+    await advance(10);
+    await stopped;
+    await c.syncDaemon!.stop();
+    expect(c.kernelDaemons).toEqual(['start backup eth1 syncid 51', 'stop backup', 'start master eth1 syncid 51', 'stop master']);
+    expect(a.logs.filter((l) => l.startsWith('IPVS'))).toEqual([]);
   });
 
   it('the own interface going down is a FAULT: VIPs removed, the supervisor told to forget the instance', async () => {

@@ -78,3 +78,9 @@ function parseMail(text: string): ReceivedMail {
   const envelopeTo = all.find(([k]) => k === 'Envelope-to')?.[1] ?? '';
   return { envelopeTo, headers: all.filter(([k]) => !['Received', 'Envelope-to', 'Return-path'].includes(k)), body };
 }
+
+/** A mail with this director's own names replaced by WHO, and the date left out. */
+export function normalised(m: ReceivedMail, who: string): string {
+  const h = m.headers.map(([k, v]) => `${k}: ${k === 'Date' ? (/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/.test(v) ? 'DATE' : `BAD DATE ${v}`) : v.split(who).join('WHO')}`);
+  return [`Envelope-to: ${m.envelopeTo.split(who).join('WHO')}`, ...h, '', m.body].join('\n');
+}

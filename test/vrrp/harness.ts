@@ -58,6 +58,7 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     notify: { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null },
     smtpAlert: null,
     lvsSyncDaemonInterface: null,
+    vmac: null,
     syncGroup: null,
     location: LOC,
     ...o,

@@ -4,7 +4,7 @@
  */
 import type { BuildContext } from '../context';
 import type { GlobalDefs, LvsSyncDaemon } from '../model';
-import type { Statement } from '../parse';
+import type { Statement, Word } from '../parse';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
 type G = GlobalDefs;
@@ -69,29 +69,90 @@ function smtpTimeout(ctx: BuildContext, s: Statement, g: G): void {
   g.smtp.connectTimeoutSec = Math.max(1, n);
 }
 
+/**
+ * `lvs_sync_daemon IF [inst] INSTANCE [id N] [maxlen N] [port N] [ttl N] [group ADDR]` as
+ * keepalived 2.2.7's lvs_syncd_handler reads it: the instance by position 2 or after `inst`, a
+ * bare number in position 3 is the sync id (old form); bad values are ignored with its words.
+ * Without an instance the checker side runs both the master and the backup daemon.
+ */
 function lvsSyncDaemon(ctx: BuildContext, s: Statement, g: G): void {
+  if (g.lvsSyncDaemon) {
+    ctx.warn(s.keyword, `lvs_sync_daemon has already been specified as ${g.lvsSyncDaemon.interface} ${g.lvsSyncDaemon.instance ?? ''} - ignoring`);
+    return;
+  }
   const iface = ctx.arg(s, 0, 'an interface');
-  const instance = ctx.arg(s, 1, 'a vrrp_instance name');
-  if (!iface || !instance) return;
-  const d: LvsSyncDaemon = { interface: iface.value, instance: instance.value, syncId: null, maxlen: null, port: null, ttl: null, group: null };
-  for (let i = 2; i < s.args.length; i += 2) {
-    const opt = s.args[i];
-    const val = s.args[i + 1];
-    if (!['id', 'maxlen', 'port', 'ttl', 'group'].includes(opt.value)) {
-      ctx.warn(opt, `lvs_sync_daemon: unknown option '${opt.value}'`);
+  if (!iface) return;
+  if (iface.value.length >= 16) {
+    ctx.warn(iface, `lvs_sync_daemon interface name '${iface.value}' too long - ignoring`);
+    return;
+  }
+  const d: LvsSyncDaemon = { interface: iface.value, instance: null, syncId: null, maxlen: null, port: null, ttl: null, group: null };
+  const a = s.args;
+  const uint = (w: Word, min: number, max: number): number | null => {
+    const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+    return n >= min && n <= max ? n : null;
+  };
+  for (let i = 1; i < a.length; i++) {
+    const opt = a[i];
+    const val: Word | undefined = a[i + 1];
+    const k = opt.value;
+    if (k === 'inst') {
+      if (d.instance !== null) ctx.warn(opt, `lvs_sync_daemon vrrp instance has already been specified as ${d.instance} - ignoring`);
+      else if (val) d.instance = val.value;
+      i++;
       continue;
     }
-    if (!val) {
-      ctx.error(opt, `lvs_sync_daemon: '${opt.value}' needs a value`);
-      break;
+    const ranges: Record<string, [number, number, string]> = {
+      id: [0, 255, 'Invalid syncid (%s) - defaulting to vrid'],
+      maxlen: [1, 65535 - 20 - 8, 'Invalid lvs_sync_daemon maxlen (%s) - ignoring'],
+      port: [1, 65535, 'Invalid lvs_sync_daemon port (%s) - ignoring'],
+      ttl: [1, 255, 'Invalid lvs_sync_daemon ttl (%s) - ignoring'],
+    };
+    if (k in ranges || k === 'group') {
+      if (!val) {
+        ctx.warn(opt, k === 'id' ? 'No value specified for lvs_sync_daemon id, defaulting to vrid' : `No value specified for lvs_sync_daemon ${k} - ignoring`);
+        continue;
+      }
+      i++;
+      if (k === 'group') {
+        const addr = ctx.addressWord(val, 'lvs_sync_daemon group', true);
+        if (!addr) ctx.warn(val, `Invalid lvs_sync_daemon group (${val.value}) - ignoring`);
+        else if (!isMulticast(addr.address)) ctx.warn(val, `lvs_sync_daemon group address ${val.value} is not multicast - ignoring`);
+        else d.group = addr.address;
+        continue;
+      }
+      const [min, max, bad] = ranges[k];
+      const n = uint(val, min, max);
+      if (n === null) ctx.warn(val, bad.replace('%s', val.value));
+      else if (k === 'id') d.syncId = n;
+      else if (k === 'maxlen') d.maxlen = n;
+      else if (k === 'port') d.port = n;
+      else d.ttl = n;
+      continue;
     }
-    if (opt.value === 'id') d.syncId = ctx.intWord(val, 0, 255, 'lvs_sync_daemon id');
-    else if (opt.value === 'maxlen') d.maxlen = ctx.intWord(val, 1, 65535 - 20 - 8, 'lvs_sync_daemon maxlen');
-    else if (opt.value === 'port') d.port = ctx.intWord(val, 1, 65535, 'lvs_sync_daemon port');
-    else if (opt.value === 'ttl') d.ttl = ctx.intWord(val, 1, 255, 'lvs_sync_daemon ttl');
-    else d.group = ctx.addressWord(val, 'lvs_sync_daemon group')?.address ?? null;
+    // keepalived < 1.3's form: lvs_sync_daemon IF VRRP_INSTANCE [SYNC_ID]
+    if (i === 1) {
+      d.instance = k;
+      continue;
+    }
+    if (i === 2) {
+      const n = uint(opt, 0, 255);
+      if (n === null) ctx.warn(opt, `Invalid syncid (${k}) - defaulting to vrid`);
+      else {
+        ctx.warn(opt, 'Please use keyword "id" before lvs_sync_daemon SYNCID');
+        d.syncId = n;
+      }
+      continue;
+    }
+    ctx.warn(opt, `Unknown option ${k} specified for lvs_sync_daemon`);
   }
   g.lvsSyncDaemon = d;
+}
+
+function isMulticast(address: string): boolean {
+  if (address.includes(':')) return /^ff/i.test(address);
+  const first = Number(address.split('.')[0]);
+  return first >= 224 && first <= 239;
 }
 
 function lvsTimeouts(ctx: BuildContext, s: Statement, g: G): void {
@@ -212,7 +273,7 @@ const K: KeywordSpec<G>[] = [
   noEffect('max_auto_priority', 'max_auto_priority_handler', 'off', PROCESS_TUNING, keep),
   noEffect('min_auto_priority_delay', 'min_auto_priority_delay_handler', '', PROCESS_TUNING, keep),
   acted('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertVrrp = s.args[0] ? ctx.bool(s) : true; }),
-  acted('smtp_alert_checker', 'smtp_alert_checker_handler', 'unset', `${SMTP}; halo does not yet mail real server changes, so a config where keepalived would is refused`, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertChecker = s.args[0] ? ctx.bool(s) : true; }),
+  acted('smtp_alert_checker', 'smtp_alert_checker_handler', 'unset', 'default smtp_alert of real and virtual servers', (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertChecker = s.args[0] ? ctx.bool(s) : true; }),
   acted('checker_log_all_failures', 'checker_log_all_failures_handler', 'off', 'default of the checkers\' log_all_failures', (ctx, s, g) => { g.checkerLogAllFailures = ctx.bool(s); }),
   noEffect('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'halo always follows interfaces appearing and disappearing (rtnetlink link monitor); an instance whose interface is missing is in FAULT until it appears', keep),
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
@@ -222,7 +283,7 @@ const K: KeywordSpec<G>[] = [
   acted('lvs_flush', 'lvs_flush_handler', 'off', 'flush the whole IPVS table at start', (_c, _s, g) => { g.lvsFlush = true; }),
   acted('lvs_flush_on_stop', 'lvs_flush_on_stop_handler', 'off', 'ALL or VS', flushOnStop),
   acted('lvs_flush_onstop', 'lvs_flush_on_stop_handler', 'off', 'deprecated spelling of lvs_flush_on_stop', flushOnStop),
-  notImplemented('lvs_sync_daemon', 'lvs_syncd_handler', '', 'the IPVS connection sync daemon', { apply: lvsSyncDaemon }),
+  acted('lvs_sync_daemon', 'lvs_syncd_handler', '', "the kernel's IPVS connection sync daemon: master while the named instance is MASTER, backup otherwise (both, without an instance)", lvsSyncDaemon),
   acted('vrrp_mcast_group4', 'vrrp_mcast_group4_handler', '224.0.0.18', '', mcastGroup(4)),
   noEffect('vrrp_mcast_group6', 'vrrp_mcast_group6_handler', 'ff02::12', ONLY_V6, mcastGroup(6)),
   acted('vrrp_garp_master_delay', 'vrrp_garp_delay_handler', '5', '', (ctx, s, g) => { g.vrrpGarpMasterDelayMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpMasterDelayMs; }),
@@ -308,7 +369,7 @@ const K: KeywordSpec<G>[] = [
   noEffect('lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_handler', '', NL_BUFS, keep),
   noEffect('lvs_netlink_monitor_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
   notImplemented('rs_init_notifies', 'rs_init_notifies_handler', 'off', 'notify_up/notify_down of every real server at start', { uses: onUnlessOff }),
-  notImplemented('no_checker_emails', 'no_checker_emails_handler', 'off', 'SMTP alerts on checker changes (halo mails VRRP changes only)', { apply: keep, uses: () => false }),
+  acted('no_checker_emails', 'no_checker_emails_handler', 'off', 'a checker change is mailed only when it changes its real server\'s state', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noCheckerEmails = ctx.bool(s); }),
   noEffect('vrrp_rx_bufs_policy', 'vrrp_rx_bufs_policy_handler', '', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   noEffect('vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_multiplier_handler', '3', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   notImplemented('vrrp_startup_delay', 'vrrp_startup_delay_handler', '0', 'a delay before VRRP starts after boot'),

@@ -16,7 +16,6 @@ const SCHEDULERS = new Set<LvsScheduler>(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lbl
 const PROTOCOLS = new Set<Protocol>(['TCP', 'UDP', 'SCTP']);
 /** IPVS_SVC_PERSISTENT_TIMEOUT: `persistence_timeout` without a value, and port-0 services. */
 export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
-const SMTP = 'SMTP alerts: refused when mail would really be sent';
 
 type V = VsDraft;
 
@@ -141,7 +140,7 @@ const VS: KeywordSpec<V>[] = [
   acted('persistence_granularity', 'pgr_handler', '255.255.255.255', '', granularity),
   acted('protocol', 'proto_handler', 'TCP (UDP with a warning when none is given)', '', protocol),
   notImplemented('ha_suspend', 'hasuspend_handler', 'off', 'suspending the service while no VRRP instance holds its address', { apply: (ctx, s, v) => { v.vs.haSuspend = ctx.flag(s); }, uses: (s) => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '') }),
-  notImplemented('smtp_alert', 'vs_smtp_alert_handler', 'smtp_alert_checker, else off', SMTP, { uses: () => false }),
+  acted('smtp_alert', 'vs_smtp_alert_handler', 'smtp_alert_checker, else smtp_alert, else off', 'mail on quorum gained/lost (keepalived\'s subjects and bodies)', (ctx, s, v) => { v.smtpAlert = s.args[0] ? ctx.bool(s) : true; }),
   acted('virtualhost', 'vs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, d) => { d.virtualhost = ctx.str(s) ?? d.virtualhost; }),
   notImplemented('snmp_name', 'vs_snmp_name_handler', '', 'SNMP agent (AgentX)'),
   acted('alpha', 'vs_alpha_handler', 'off', 'real servers start down until their first check succeeds', (ctx, s, v) => { v.vs.alpha = ctx.flag(s); }),
@@ -175,7 +174,7 @@ const RS: KeywordSpec<R>[] = [
   acted('warmup', 'rs_warmup_handler', "the service's", "checkers' warmup", timingReader('warmupMs')),
   acted('connect_timeout', 'rs_co_timeout_handler', "the service's", "checkers' connect_timeout", timingReader('connectTimeoutMs')),
   acted('delay_loop', 'rs_delay_handler', "the service's", "checkers' delay_loop", timingReader('delayLoopMs', "real server delay_loop '%s' invalid - ignoring")),
-  notImplemented('smtp_alert', 'rs_smtp_alert_handler', 'smtp_alert_checker, else on', SMTP, { apply: (ctx, s, r) => { r.smtpAlert = s.args[0] ? ctx.bool(s) : true; }, uses: () => false }),
+  acted('smtp_alert', 'rs_smtp_alert_handler', 'smtp_alert_checker, else smtp_alert, else on', 'mail on each checker change (keepalived\'s subjects and bodies per checker kind)', (ctx, s, r) => { r.smtpAlert = s.args[0] ? ctx.bool(s) : true; }),
   acted('virtualhost', 'rs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, r) => { r.virtualhost = ctx.str(s) ?? r.virtualhost; }),
   notImplemented('snmp_name', 'rs_snmp_name_handler', '', 'SNMP agent (AgentX)'),
   ...CHECKERS,

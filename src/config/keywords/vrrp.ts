@@ -115,15 +115,38 @@ function advertInt(ctx: BuildContext, s: Statement, d: I): void {
   d.advertWord = w;
 }
 
+/**
+ * `use_vmac [NAME] [MAC]` (vrrp_vmac_handler): a word with ':' is a MAC address (not implemented
+ * here), any other an interface name, valid as dev_name_valid checks it.
+ */
+function useVmac(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
+  d.vmacWord = s.keyword;
+  for (const w of s.args.slice(0, 2)) {
+    if (w.value.includes(':')) {
+      ctx.unimplemented(w, `(${d.name.value}) use_vmac with a MAC address of its own`);
+      continue;
+    }
+    if (d.vmacName) {
+      ctx.warn(w, 'VMAC interface name already specified');
+      continue;
+    }
+    if (w.value.length >= 16 || w.value === '.' || w.value === '..' || /[/\s]/.test(w.value)) {
+      ctx.warn(w, `VMAC interface name '${w.value}' too long or invalid characters - ignoring`);
+      continue;
+    }
+    d.vmacName = w;
+  }
+}
+
 /** `smtp_alert [on|off]` in an instance or sync group: bare means on. */
 function smtpAlert(ctx: BuildContext, s: Statement): boolean {
   return s.args[0] ? ctx.bool(s) : true;
 }
 
 const INSTANCE: KeywordSpec<I>[] = [
-  notImplemented('use_vmac', 'vrrp_vmac_handler', 'off', VMAC),
+  acted('use_vmac', 'vrrp_vmac_handler', 'off', 'a private-mode macvlan vrrp.VRID (or NAME) with MAC 00:00:5e:00:01:VRID carries the VIPs and adverts; a MAC argument is refused as not implemented', useVmac),
   notImplemented('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', VMAC),
-  notImplemented('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', VMAC),
+  acted('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', 'adverts sent and received on the base interface instead of the VMAC', (_c, _s, d) => { d.vmacXmitBase = true; }),
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
   acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
   notImplemented('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'FAULT state when a unicast instance has no peers'),
@@ -174,11 +197,9 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('notify_master_rx_lower_pri', 'vrrp_notify_master_rx_lower_pri', '', 'a script run when MASTER hears a lower priority advert'),
   acted('smtp_alert', 'vrrp_smtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on state changes', (ctx, s, d) => { d.smtpAlert = smtpAlert(ctx, s); }),
   notImplemented('notify_priority_changes', 'vrrp_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
-  notImplemented('lvs_sync_daemon_interface', 'vrrp_lvs_syncd_handler', '', 'the IPVS connection sync daemon (deprecated form of global lvs_sync_daemon)', {
-    apply: (ctx, s, d) => {
-      d.lvsSyncDaemonInterface = ctx.str(s);
-      ctx.warn(s.keyword, `(${d.name.value}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
-    },
+  acted('lvs_sync_daemon_interface', 'vrrp_lvs_syncd_handler', '', 'deprecated form of global lvs_sync_daemon IF INSTANCE', (ctx, s, d) => {
+    d.lvsSyncDaemonInterface = ctx.str(s);
+    ctx.warn(s.keyword, `(${d.name.value}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
   }),
   acted('garp_master_delay', 'vrrp_garp_delay_handler', 'vrrp_garp_master_delay', '', (ctx, s, d) => { d.garpMasterDelayMs = ctx.secondsMs(s, 0, 86400) ?? d.garpMasterDelayMs; }),
   acted('garp_master_refresh', 'vrrp_garp_refresh_handler', 'vrrp_garp_master_refresh', '', (ctx, s, d) => { d.garpMasterRefreshMs = ctx.secondsMs(s, 0, 86400) ?? d.garpMasterRefreshMs; }),

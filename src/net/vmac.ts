@@ -1,0 +1,288 @@
+/**
+ * VRRP virtual MAC interfaces as keepalived 2.2.7 makes them (vrrp_vmac.c, vrrp_if_config.c):
+ * a macvlan in private mode on the instance's interface with the RFC 5798 MAC
+ * 00:00:5e:00:01:VRID, and the sysctls that make it work:
+ *   on the VMAC     arp_ignore=1, accept_local=1, rp_filter=0, promote_secondaries=1,
+ *                   IPv6 off (an IPv4 instance) and no link-local address generation;
+ *   on its parent   arp_ignore=1, arp_filter=1 (the old values are restored when the last
+ *                   VMAC on it goes);
+ *   globally        rp_filter=0 on "all" needs every interface's own rp_filter raised to the
+ *                   old "all" value first (clear_rp_filter), restored at the end.
+ * The link is made over rtnetlink (RTM_NEWLINK with IFLA_LINKINFO), the sysctls are written
+ * under /proc/sys/net (the process's network namespace), as keepalived's sysctl fallback does.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { FlagsNew } from 'netlink/dist/constants';
+import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
+import { NetResult, fail, netError, ok } from './errors';
+import { formatMac, parseMac } from './mac';
+import { serial } from './serial';
+
+/** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6). */
+export function vmacAddress(vrid: number, family: 4 | 6 = 4): string {
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${hex(vrid)}`;
+}
+
+/** keepalived's default VMAC name: `vrrp.VRID` (vmac_prefix "vrrp"). */
+export const defaultVmacName = (vrid: number): string => `vrrp.${vrid}`;
+
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_MACVLAN_MODE = 1;
+export const MACVLAN_MODE_PRIVATE = 1;
+
+/** One netlink attribute, padded to 4 bytes. */
+function nla(type: number, payload: Buffer): Buffer {
+  const len = 4 + payload.length;
+  const out = Buffer.alloc((len + 3) & ~3);
+  out.writeUInt16LE(len, 0);
+  out.writeUInt16LE(type, 2);
+  payload.copy(out, 4);
+  return out;
+}
+
+/** The IFLA_LINKINFO payload of a private-mode macvlan (kind "macvlan", IFLA_MACVLAN_MODE 1). */
+export function macvlanLinkInfo(mode = MACVLAN_MODE_PRIVATE): Buffer {
+  const u32 = Buffer.alloc(4);
+  u32.writeUInt32LE(mode, 0);
+  return Buffer.concat([nla(IFLA_INFO_KIND, Buffer.from('macvlan')), nla(IFLA_INFO_DATA, nla(IFLA_MACVLAN_MODE, u32))]);
+}
+
+/** The macvlan mode in an IFLA_LINKINFO payload, or null when it is not a macvlan. */
+export function macvlanModeOf(info: Buffer | undefined): number | null {
+  if (!info) return null;
+  let kind = '';
+  let mode: number | null = null;
+  for (let off = 0; off + 4 <= info.length; ) {
+    const len = info.readUInt16LE(off);
+    const type = info.readUInt16LE(off + 2);
+    if (len < 4) break;
+    const body = info.subarray(off + 4, off + len);
+    if (type === IFLA_INFO_KIND) kind = body.toString().replace(/\0+$/, '');
+    else if (type === IFLA_INFO_DATA) {
+      for (let o = 0; o + 4 <= body.length; ) {
+        const l = body.readUInt16LE(o);
+        if (l < 4) break;
+        if (body.readUInt16LE(o + 2) === IFLA_MACVLAN_MODE && l >= 8) mode = body.readUInt32LE(o + 4);
+        o += (l + 3) & ~3;
+      }
+    }
+    off += (len + 3) & ~3;
+  }
+  return kind === 'macvlan' ? mode ?? 0 : null;
+}
+
+export interface VmacSpec {
+  /** The instance (for log lines). */
+  instance: string;
+  name: string;
+  /** The instance's interface. */
+  base: string;
+  vrid: number;
+}
+
+export interface VmacManager {
+  /** Create (or correct) the VMAC, set its and its parent's sysctls, bring it up. */
+  ensure(spec: VmacSpec): Promise<NetResult<{ ifindex: number; created: boolean; log: string[] }>>;
+  /** Delete the VMAC (if it is a macvlan) and restore what ensure() changed on its parent. */
+  remove(spec: VmacSpec): Promise<NetResult<boolean>>;
+  close(): void;
+}
+
+/** /proc/sys paths, injectable so the bookkeeping can be tested without root. */
+export interface Sysctl {
+  get(path: string): number | null;
+  set(path: string, value: number): void;
+  interfaces(): string[];
+}
+
+export const procSysctl: Sysctl = {
+  get(path) {
+    try {
+      const n = Number(readFileSync(`/proc/sys/${path}`, 'utf8').trim());
+      return Number.isInteger(n) ? n : null;
+    } catch {
+      return null;
+    }
+  },
+  set(path, value) {
+    writeFileSync(`/proc/sys/${path}`, `${value}\n`);
+  },
+  interfaces() {
+    try {
+      return readdirSync('/proc/sys/net/ipv4/conf').filter((n) => n !== 'all' && n !== 'default');
+    } catch {
+      return [];
+    }
+  },
+};
+
+const conf4 = (ifname: string, p: string) => `net/ipv4/conf/${ifname}/${p}`;
+
+/**
+ * What ensure()/remove() change beyond the link, kept so the end restores it: the parents'
+ * arp_ignore/arp_filter (per parent, with a count of the VMACs on it), and rp_filter.
+ */
+export class VmacSysctls {
+  private readonly parents = new Map<string, { count: number; arpIgnore: number | null; arpFilter: number | null }>();
+  private rpFilter: { all: number; default: number | null; raised: string[] } | null = null;
+
+  constructor(private readonly sys: Sysctl = procSysctl) {}
+
+  /** set_interface_parameters: the VMAC's own values, its parent's, and rp_filter. */
+  apply(vmac: string, base: string): string[] {
+    const log: string[] = [];
+    this.clearRpFilter(log);
+    this.sys.set(conf4(vmac, 'arp_ignore'), 1);
+    this.sys.set(conf4(vmac, 'accept_local'), 1);
+    this.sys.set(conf4(vmac, 'rp_filter'), 0);
+    this.sys.set(conf4(vmac, 'promote_secondaries'), 1);
+    const p = this.parents.get(base);
+    if (p) p.count++;
+    else {
+      const arpIgnore = this.sys.get(conf4(base, 'arp_ignore'));
+      const arpFilter = this.sys.get(conf4(base, 'arp_filter'));
+      if (arpIgnore !== 1) this.sys.set(conf4(base, 'arp_ignore'), 1);
+      if (arpFilter !== 1) this.sys.set(conf4(base, 'arp_filter'), 1);
+      this.parents.set(base, { count: 1, arpIgnore, arpFilter });
+    }
+    return log;
+  }
+
+  /** reset_interface_parameters: the parent's old values once its last VMAC is gone. */
+  release(base: string): void {
+    const p = this.parents.get(base);
+    if (!p) return;
+    if (--p.count > 0) return;
+    this.parents.delete(base);
+    try {
+      if (p.arpIgnore !== null && p.arpIgnore !== 1) this.sys.set(conf4(base, 'arp_ignore'), p.arpIgnore);
+      if (p.arpFilter !== null && p.arpFilter !== 1) this.sys.set(conf4(base, 'arp_filter'), p.arpFilter);
+    } catch {
+      /* the parent went away */
+    }
+    if (this.parents.size === 0) this.restoreRpFilter();
+  }
+
+  /**
+   * clear_rp_filter: rp_filter=0 on a VMAC only works with all.rp_filter=0; so that no other
+   * interface changes behaviour, default and every interface are first raised to the old "all".
+   */
+  private clearRpFilter(log: string[]): void {
+    if (this.rpFilter) return;
+    const all = this.sys.get('net/ipv4/conf/all/rp_filter');
+    if (all === null) {
+      log.push('Unable to read sysctl net.ipv4.conf.all.rp_filter');
+      return;
+    }
+    if (all === 0) return;
+    let dflt: number | null = null;
+    const cur = this.sys.get('net/ipv4/conf/default/rp_filter');
+    if (cur !== null && cur < all) {
+      log.push(`NOTICE: setting sysctl net.ipv4.conf.default.rp_filter from ${cur} to ${all}`);
+      this.sys.set('net/ipv4/conf/default/rp_filter', all);
+      dflt = cur;
+    }
+    const raised: string[] = [];
+    for (const ifname of this.sys.interfaces()) {
+      const v = this.sys.get(conf4(ifname, 'rp_filter'));
+      if (v !== null && v < all) {
+        this.sys.set(conf4(ifname, 'rp_filter'), all);
+        raised.push(ifname);
+      }
+    }
+    this.sys.set('net/ipv4/conf/all/rp_filter', 0);
+    this.rpFilter = { all, default: dflt, raised };
+  }
+
+  /** restore_rp_filter: "all" and "default" back; the raised interfaces keep an equivalent value. */
+  private restoreRpFilter(): void {
+    const r = this.rpFilter;
+    if (!r) return;
+    this.rpFilter = null;
+    try {
+      this.sys.set('net/ipv4/conf/all/rp_filter', r.all);
+      if (r.default !== null) this.sys.set('net/ipv4/conf/default/rp_filter', r.default);
+    } catch {
+      /* nothing more to do */
+    }
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 5000;
+const timeout = { timeout: REQUEST_TIMEOUT_MS };
+
+export function createVmacManager(sysctls = new VmacSysctls()): VmacManager {
+  const sock: RtNetlinkSocket = createRtNetlink();
+  sock.socket.on('error', () => undefined);
+  const one = serial();
+
+  async function find(name: string) {
+    return (await one(() => sock.getLinks(undefined, undefined, timeout))).find((l) => l.attrs.ifname === name) ?? null;
+  }
+
+  return {
+    async ensure(spec) {
+      const mac = vmacAddress(spec.vrid);
+      const operation = `creating VMAC interface ${spec.name} on ${spec.base}`;
+      const log: string[] = [];
+      try {
+        const base = await find(spec.base);
+        if (!base?.data.index) return fail('ENODEV', operation);
+        const existing = await find(spec.name);
+        let created = false;
+        const macBuf = parseMac(mac)!;
+        if (existing) {
+          const mode = macvlanModeOf(existing.attrs.linkinfo);
+          if (mode === null) return fail('EEXIST', `${operation} (VMAC ${spec.name} conflicts with existing interface)`);
+          const parent = existing.attrs.link?.readUInt32LE(0);
+          if (parent !== base.data.index) {
+            log.push(`(${spec.instance}) Removing old VMAC interface ${spec.name} due to conflicting interface`);
+            await one(() => sock.delLink({ index: existing.data.index }, undefined, timeout));
+            created = true;
+          } else if ((existing.attrs.address ? formatMac(existing.attrs.address) : '') !== mac || mode !== MACVLAN_MODE_PRIVATE) {
+            log.push(`(${spec.instance}) Update old VMAC interface ${spec.name} due to wrong MAC/mode `);
+            await one(() => sock.newLink({ index: existing.data.index }, { address: macBuf, linkinfo: macvlanLinkInfo() }, timeout));
+          }
+        } else created = true;
+        if (created) {
+          const link = Buffer.alloc(4);
+          link.writeUInt32LE(base.data.index, 0);
+          await one(() => sock.newLink({}, { ifname: spec.name, link, address: macBuf, linkinfo: macvlanLinkInfo() }, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+        }
+        const now = await find(spec.name);
+        if (!now?.data.index) return fail('ENODEV', operation);
+        log.push(...sysctls.apply(spec.name, spec.base));
+        // an IPv4 instance: no IPv6 on the VMAC, and no link-local address made from its MAC (RFC 5798 §7.4)
+        try {
+          procSysctl.set(`net/ipv6/conf/${spec.name}/addr_gen_mode`, 1);
+          procSysctl.set(`net/ipv6/conf/${spec.name}/disable_ipv6`, 1);
+        } catch {
+          /* no IPv6 in this kernel */
+        }
+        await one(() => sock.setLink({ index: now.data.index, flags: { up: true }, change: { up: true } }, undefined, timeout));
+        return ok({ ifindex: now.data.index!, created, log });
+      } catch (err) {
+        return { ok: false, error: netError(err, operation) };
+      }
+    },
+
+    async remove(spec) {
+      const operation = `removing VMAC interface ${spec.name}`;
+      try {
+        sysctls.release(spec.base);
+        const existing = await find(spec.name);
+        if (!existing || macvlanModeOf(existing.attrs.linkinfo) === null) return ok(false);
+        await one(() => sock.delLink({ index: existing.data.index }, undefined, timeout));
+        return ok(true);
+      } catch (err) {
+        return { ok: false, error: netError(err, operation) };
+      }
+    },
+
+    close() {
+      sock.socket.close();
+    },
+  };
+}
