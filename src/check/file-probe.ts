@@ -62,15 +62,20 @@ export class FileWatcher {
       const v = readTrackFile(c.path);
       return v === null ? { result: 'failed', reason: `Invalid number read from ${c.path} - ignoring` } : { result: 'success', fileValue: v };
     };
-    let e: { w: FSWatcher; waiting: (() => void)[] };
     try {
-      e = this.watcherFor(c.path);
+      this.watcherFor(c.path);
     } catch (err) {
       return Promise.resolve({ result: 'failed', reason: `Unable to monitor track file ${c.path}: ${(err as Error).message}` });
     }
     const now = read();
     if (last === undefined || now.fileValue !== last) return Promise.resolve(now);
-    return new Promise((resolve) => e.waiting.push(() => resolve(read())));
+    return this.changed(c.path).then(read);
+  }
+
+  /** Resolves at the next change of `path` (written, moved, deleted) or a watch error; throws if it cannot be watched. */
+  changed(path: string): Promise<void> {
+    const e = this.watcherFor(path);
+    return new Promise((resolve) => e.waiting.push(resolve));
   }
 
   close(): void {

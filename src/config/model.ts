@@ -144,6 +144,40 @@ export interface VirtualIpAddress {
   location: SourceLocation;
 }
 
+/**
+ * A track_file or track_process line of a vrrp_instance or vrrp_sync_group, resolved against its
+ * block: the block's weight and reverse unless the line gives its own (track_file.c
+ * vrrp_alloc_track_file, vrrp_track.c alloc_track_process).
+ */
+export interface TrackObjectRef {
+  name: string;
+  weight: number;
+  reverse: boolean;
+}
+
+/**
+ * vrrp_track_process NAME (vrrp_parser.c vrrp_tprocess_*): the processes whose name (comm, or the
+ * full command line when parameters are given or full_command is set) is `process`; quorum is held
+ * while quorum ≤ count ≤ quorumMax.
+ */
+export interface VrrpTrackProcess {
+  name: string;
+  process: string;
+  /** Parameters after the process name (NUL-separated in the command line), or null. */
+  params: string[] | null;
+  paramMatch: 'none' | 'exact' | 'partial' | 'initial';
+  /** Match /proc/PID/cmdline's first word instead of comm. */
+  fullCommand: boolean;
+  weight: number; // 0
+  reverse: boolean;
+  quorum: number; // 1
+  /** null = unlimited (keepalived's UINT_MAX). */
+  quorumMax: number | null;
+  forkDelayMs: number; // 0
+  terminateDelayMs: number; // 0
+  location: SourceLocation;
+}
+
 export interface TrackInterface {
   name: string;
   /** 0 = a down interface puts the instance in FAULT; otherwise added/subtracted from priority. */
@@ -184,6 +218,8 @@ export interface VrrpInstance {
   virtualIpAddressesExcluded: VirtualIpAddress[];
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
+  trackFiles: TrackObjectRef[];
+  trackProcesses: TrackObjectRef[];
   dontTrackPrimary: boolean;
   mcastSrcIp: string | null;
   unicastSrcIp: string | null;
@@ -223,6 +259,8 @@ export interface VrrpSyncGroup {
   smtpAlert: boolean | null;
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
+  trackFiles: TrackObjectRef[];
+  trackProcesses: TrackObjectRef[];
   location: SourceLocation;
 }
 
@@ -449,8 +487,9 @@ export interface Model {
   virtualServers: VirtualServer[];
   /** The global SSL block; null = keepalived's auto-generated context (no client certificate, no verification). */
   ssl: SslConfig | null;
-  /** Top-level track_file blocks (FILE_CHECK reads them). */
+  /** Top-level track_file blocks (FILE_CHECK and the VRRP instances' track_file read them). */
   trackFiles: TrackFile[];
+  vrrpTrackProcesses: VrrpTrackProcess[];
 }
 
 export interface Diagnostic {

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import type { Model, TrackFile, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess } from '../config/model';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor } from '../net/links';
@@ -28,6 +28,10 @@ import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
 import { ScriptRunner } from './script-runner';
+import { ProcessMonitor, procfs } from './process-monitor';
+import { TrackFileMonitor } from './track-files';
+import { readTrackFile } from '../check/file-probe';
+import { scanProcesses } from '../vrrp/track-process';
 
 export interface VrrpEngineDeps {
   addresses: AddressManager;
@@ -45,6 +49,16 @@ export interface VrrpEngineDeps {
   now?: () => number;
   /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
   runScripts?: ScriptRunnerFactory;
+  /** Watches the tracked files (default: TrackFileMonitor). */
+  watchFiles?: (files: TrackFile[], log: Logger, onValue: (name: string, value: number) => void) => TrackerMonitor<number>;
+  /** Counts the tracked processes (default: ProcessMonitor on the kernel's process events). */
+  watchProcesses?: (defs: VrrpTrackProcess[], log: Logger, onChange: (name: string, up: boolean) => void) => TrackerMonitor<boolean>;
+}
+
+/** A tracker shell: start() returns the values now, by name, and reports changes after. */
+export interface TrackerMonitor<V> {
+  start(): Record<string, V>;
+  stop(): void;
 }
 
 export type ScriptRunnerFactory = (
@@ -53,6 +67,21 @@ export type ScriptRunnerFactory = (
   log: Logger,
   onResult: (name: string, ok: boolean) => void,
 ) => { start(): void; stop(): void };
+
+const realFiles: NonNullable<VrrpEngineDeps['watchFiles']> = (files, log, onValue) => new TrackFileMonitor(files, log, onValue);
+const realProcesses: NonNullable<VrrpEngineDeps['watchProcesses']> = (defs, log, onChange) => new ProcessMonitor(defs, { log }, onChange);
+
+/** The track_file blocks some instance or sync group of `model` tracks. */
+function usedTrackFiles(model: Model): TrackFile[] {
+  const used = new Set([...model.vrrpInstances, ...model.vrrpSyncGroups].flatMap((i) => i.trackFiles.map((t) => t.name)));
+  return model.trackFiles.filter((f) => used.has(f.name));
+}
+
+/** The vrrp_track_process blocks some instance or sync group of `model` tracks. */
+function usedTrackProcesses(model: Model): VrrpTrackProcess[] {
+  const used = new Set([...model.vrrpInstances, ...model.vrrpSyncGroups].flatMap((i) => i.trackProcesses.map((t) => t.name)));
+  return model.vrrpTrackProcesses.filter((p) => used.has(p.name));
+}
 
 const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => new ScriptRunner(scripts, security, log, onResult);
 
@@ -102,6 +131,11 @@ export class VrrpEngine {
   private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
   private scriptRunner: { start(): void; stop(): void } | null = null;
+  private fileMonitor: TrackerMonitor<number> | null = null;
+  private processMonitor: TrackerMonitor<boolean> | null = null;
+  /** Tracked file values and process quorums as the monitors last reported. */
+  private files: Record<string, number> = {};
+  private processes: Record<string, boolean> = {};
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
@@ -151,6 +185,7 @@ export class VrrpEngine {
       }
     });
 
+    this.startTrackers(this.model);
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
     for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
@@ -183,6 +218,8 @@ export class VrrpEngine {
       vrrpScripts: this.model.vrrpScripts,
       syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
       links: env.links,
+      files: this.files,
+      processes: this.processes,
     });
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
@@ -202,7 +239,10 @@ export class VrrpEngine {
    * reconfigure() of instance `name` for `next`, on its state *now* with the kernel's view `env`
    * (synchronous: nothing can step the instance between reading its state and the result).
    */
-  private reconfigureNow(name: string, next: Model, env: { primary: string; links: Record<string, boolean>; ifindex: number }, scripts: Record<string, boolean | null>) {
+  private reconfigureNow(
+    name: string, next: Model, env: { primary: string; links: Record<string, boolean>; ifindex: number }, scripts: Record<string, boolean | null>,
+    tracked: { files: Record<string, number>; processes: Record<string, boolean> } = { files: this.files, processes: this.processes },
+  ) {
     const old = this.states.get(name)!;
     const cfg = next.vrrpInstances.find((i) => i.name === name)!;
     const group = cfg.syncGroup ? next.vrrpSyncGroups.find((g) => g.name === cfg.syncGroup) ?? null : null;
@@ -211,6 +251,8 @@ export class VrrpEngine {
       primaryAddress: env.primary,
       links: env.links,
       scripts,
+      files: tracked.files,
+      processes: tracked.processes,
       globalDefs: next.globalDefs,
       vrrpScripts: next.vrrpScripts,
       syncGroup: group,
@@ -231,9 +273,10 @@ export class VrrpEngine {
       changes.push(stopChange(name, s.state, this.dryRun(name, { type: 'shutdown' }), restarted.has(name)));
     }
     const scripts = this.carriedScriptStates(next);
+    const tracked = this.trackedNow(next);
     for (const u of plan.update) {
       const env = await this.environment(next.vrrpInstances.find((i) => i.name === u.name)!, next);
-      const r = this.reconfigureNow(u.name, next, env, scripts);
+      const r = this.reconfigureNow(u.name, next, env, scripts, tracked);
       changes.push({ name: u.name, change: 'update', state: r.old.state, after: r.state.state, effects: updateEffects(u, r.old.vipsSet, r.actions) });
     }
     for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
@@ -255,6 +298,8 @@ export class VrrpEngine {
     const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
     for (const u of plan.update) envs.set(u.name, await this.environment(byName.get(u.name)!, next));
     for (const name of plan.add) await this.environment(byName.get(name)!, next);
+    // the new trackers start before anything changes (the process connector can refuse)
+    this.startTrackers(next);
     const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
       const before = this.states.get(name)!.state;
@@ -334,6 +379,47 @@ export class VrrpEngine {
     const carried = new Map(defs.map((d) => [d.name, carryScriptTracker(this.scripts.get(d.name), d)]));
     this.scripts.clear();
     for (const [n, t] of carried) this.scripts.set(n, t);
+  }
+
+  /**
+   * Tracked files and processes as a reload to `next` would find them: read and counted now, as
+   * startTrackers does for the reload itself (keepalived rereads them at reload too).
+   */
+  private trackedNow(next: Model): { files: Record<string, number>; processes: Record<string, boolean> } {
+    const files: Record<string, number> = {};
+    for (const f of usedTrackFiles(next)) files[f.name] = readTrackFile(f.path) ?? this.files[f.name] ?? 0;
+    const defs = usedTrackProcesses(next);
+    const processes: Record<string, boolean> = {};
+    if (defs.length > 0) {
+      const counted = scanProcesses(defs, procfs.scan(defs.some((d) => d.fullCommand)));
+      for (const [n, c] of Object.entries(counted.counts)) processes[n] = c.quorum;
+    }
+    return { files, processes };
+  }
+
+  /**
+   * (Re)starts the file and process monitors for `model`'s tracked files and processes and takes
+   * their values now; the old monitors are stopped only once the new ones run.
+   */
+  private startTrackers(model: Model): void {
+    const files = usedTrackFiles(model);
+    const defs = usedTrackProcesses(model);
+    const fileMonitor = files.length > 0 ? (this.deps.watchFiles ?? realFiles)(files, this.deps.log, (name, value) => {
+      this.files[name] = value;
+      for (const n of this.states.keys()) this.feed(n, { type: 'trackFile', name, value });
+    }) : null;
+    const processMonitor = defs.length > 0 ? (this.deps.watchProcesses ?? realProcesses)(defs, this.deps.log, (name, up) => {
+      this.processes[name] = up;
+      for (const n of this.states.keys()) this.feed(n, { type: 'trackProcess', name, up });
+    }) : null;
+    const processes = processMonitor?.start() ?? {};
+    const fileValues = fileMonitor?.start() ?? {};
+    this.fileMonitor?.stop();
+    this.processMonitor?.stop();
+    this.fileMonitor = fileMonitor;
+    this.processMonitor = processMonitor;
+    this.files = fileValues;
+    this.processes = processes;
   }
 
   private startScripts(): void {
@@ -535,6 +621,8 @@ export class VrrpEngine {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.scriptRunner?.stop();
+    this.fileMonitor?.stop();
+    this.processMonitor?.stop();
     await Promise.all(this.queues.values());
     this.sockets.closeAll();
   }
