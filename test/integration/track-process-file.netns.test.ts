@@ -92,12 +92,13 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
     await gone;
   };
 
-  function config(s: Side, trackFile: string): string {
+  function config(s: Side, trackFile: string, weightedExtra: string[] = []): string {
     return [
       'vrrp_track_process trk_weighted {',
       `    process ${bin.a.split('/').pop()}`,
       '    quorum 2',
       '    weight 20',
+      ...weightedExtra.map((l) => `    ${l}`),
       '}',
       'vrrp_track_process trk_needed {',
       `    process ${bin.b.split('/').pop()}`,
@@ -127,19 +128,9 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
     ].join('\n');
   }
 
-  /** The last advertised priority of every side is `prio` (0 = a priority-0 advert, then silence). */
-  async function allAdvertise(prio: number, what: string): Promise<void> {
-    const ok = await waitFor(() => SIDES.every((s) => s.prios[s.prios.length - 1] === prio), 20_000, 100);
-    if (!ok) throw new Error(`${what}: expected both to advertise priority ${prio}; last seen ${SIDES.map((s) => `${s.kind} ${s.prios.slice(-3).join(',')}`).join('; ')}`);
-  }
-
-  test('priorities and FAULT follow the same processes and file on halo and keepalived', async () => {
-    const trackFile = join(tmp, 'track');
-    writeFileSync(trackFile, '0\n');
-    // before the directors start: one of the two weighted processes, the needed one
-    const a1 = start(bin.a);
-    let b1 = start(bin.b);
+  async function startCaptures(): Promise<void> {
     for (const s of SIDES) {
+      s.prios = [];
       const cap = spawn('ip', ['netns', 'exec', s.ns, 'tcpdump', '-l', '-n', '-i', 'eth0', 'ip proto 112'], { stdio: ['ignore', 'pipe', 'pipe'] });
       s.capture = cap;
       let buf = '';
@@ -159,6 +150,29 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
         cap.once('exit', (code) => reject(new Error(`tcpdump exited (${code}): ${err}`)));
       });
     }
+  }
+
+  async function stopAll(): Promise<void> {
+    await dirs.stopAll();
+    for (const s of SIDES) s.capture?.kill('SIGTERM');
+    for (const s of SIDES) sh(['ip', 'addr', 'del', `${s.subnet}.100/32`, 'dev', s.ifname], { allowFail: true });
+  }
+
+  const folded = (p: number[]) => p.filter((v, i) => i === 0 || p[i - 1] !== v);
+
+  /** The last advertised priority of every side is `prio` (0 = a priority-0 advert, then silence). */
+  async function allAdvertise(prio: number, what: string): Promise<void> {
+    const ok = await waitFor(() => SIDES.every((s) => s.prios[s.prios.length - 1] === prio), 20_000, 100);
+    if (!ok) throw new Error(`${what}: expected both to advertise priority ${prio}; last seen ${SIDES.map((s) => `${s.kind} ${s.prios.slice(-3).join(',')}`).join('; ')}`);
+  }
+
+  test('priorities and FAULT follow the same processes and file on halo and keepalived', async () => {
+    const trackFile = join(tmp, 'track');
+    writeFileSync(trackFile, '0\n');
+    // before the directors start: one of the two weighted processes, the needed one
+    const a1 = start(bin.a);
+    let b1 = start(bin.b);
+    await startCaptures();
     for (const s of SIDES) s.director = s.kind === 'halo' ? dirs.halo('init', config(s, trackFile)) : dirs.keepalived('init', config(s, trackFile));
 
     // one weighted process (quorum 2 not met), the needed one running, the file 0: base priority
@@ -187,7 +201,6 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
     await allAdvertise(100, 'after the track file was removed');
 
     // the whole sequence of advertised priorities, repeats folded, is the same on both
-    const folded = (p: number[]) => p.filter((v, i) => i === 0 || p[i - 1] !== v);
     expect(folded(SIDES[0].prios)).toEqual(folded(SIDES[1].prios));
     expect(folded(SIDES[0].prios)).toEqual([100, 120, 132, 0, 132, 112, 100]);
     // and both say so in keepalived's words
@@ -197,5 +210,34 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
     }
     await stop(a1);
     await stop(b1);
+    await stopAll();
+  });
+
+  test('terminate_delay: a weighted process replaced within the delay moves no priority, one gone for good does after it', async () => {
+    const trackFile = join(tmp, 'track2');
+    writeFileSync(trackFile, '0\n');
+    const a1 = start(bin.a);
+    const a2 = start(bin.a);
+    const b1 = start(bin.b);
+    await startCaptures();
+    for (const s of SIDES) {
+      const text = config(s, trackFile, ['terminate_delay 4', 'fork_delay 3']);
+      s.director = s.kind === 'halo' ? dirs.halo('init', text) : dirs.keepalived('init', text);
+    }
+    await allAdvertise(120, 'at start (quorum held)');
+    // a2 dies and a3 starts at once: within terminate_delay, so the quorum is never lost
+    await stop(a2);
+    const a3 = start(bin.a);
+    const seen = SIDES.map((s) => s.prios.length);
+    // wait past terminate_delay: at least 6 more adverts from each side
+    expect(await waitFor(() => SIDES.every((s, i) => s.prios.length >= seen[i] + 6), 20_000, 100)).toBe(true);
+    await allAdvertise(120, 'after a weighted process was replaced within terminate_delay');
+    // a3 dies for good: after terminate_delay the quorum is lost
+    await stop(a3);
+    await allAdvertise(100, 'after terminate_delay');
+    for (const s of SIDES) expect(folded(s.prios)).toEqual([120, 100]);
+    await stop(a1);
+    await stop(b1);
+    await stopAll();
   });
 });
