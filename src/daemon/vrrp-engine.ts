@@ -23,7 +23,7 @@ import { reconfigure } from '../vrrp/reconfigure';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
-import { describeVrrpActions, planVrrpReload } from './reload-plan';
+import { describeVrrpActions, planTrackerReload, planVrrpReload, usedTrackers } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
@@ -71,16 +71,18 @@ export type ScriptRunnerFactory = (
 const realFiles: NonNullable<VrrpEngineDeps['watchFiles']> = (files, log, onValue) => new TrackFileMonitor(files, log, onValue);
 const realProcesses: NonNullable<VrrpEngineDeps['watchProcesses']> = (defs, log, onChange) => new ProcessMonitor(defs, { log }, onChange);
 
-/** The track_file blocks some instance or sync group of `model` tracks. */
-function usedTrackFiles(model: Model): TrackFile[] {
-  const used = new Set([...model.vrrpInstances, ...model.vrrpSyncGroups].flatMap((i) => i.trackFiles.map((t) => t.name)));
-  return model.trackFiles.filter((f) => used.has(f.name));
-}
+const usedTrackFiles = (model: Model): TrackFile[] => usedTrackers(model).files;
+const usedTrackProcesses = (model: Model): VrrpTrackProcess[] => usedTrackers(model).processes;
 
-/** The vrrp_track_process blocks some instance or sync group of `model` tracks. */
-function usedTrackProcesses(model: Model): VrrpTrackProcess[] {
-  const used = new Set([...model.vrrpInstances, ...model.vrrpSyncGroups].flatMap((i) => i.trackProcesses.map((t) => t.name)));
-  return model.vrrpTrackProcesses.filter((p) => used.has(p.name));
+/** Reload report lines for the trackers started and stopped, with what the new ones read. */
+function trackerLines(old: Model, next: Model, tracked: { files: Record<string, number>; processes: Record<string, boolean> }): { start: string[]; stop: string[] } | undefined {
+  const t = planTrackerReload(old, next);
+  if (t.start.length === 0 && t.stop.length === 0) return undefined;
+  const read = (line: string): string => {
+    const m = /^(track_file|vrrp_track_process) (\S+)/.exec(line)!;
+    return m[1] === 'track_file' ? `${line}: value ${tracked.files[m[2]] ?? 0}` : `${line}: quorum ${tracked.processes[m[2]] ? 'held' : 'not held'}`;
+  };
+  return { stop: t.stop, start: t.start.map(read) };
 }
 
 const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => new ScriptRunner(scripts, security, log, onResult);
@@ -280,7 +282,8 @@ export class VrrpEngine {
       changes.push({ name: u.name, change: 'update', state: r.old.state, after: r.state.state, effects: updateEffects(u, r.old.vipsSet, r.actions) });
     }
     for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
-    return { unchanged: plan.keep, changes };
+    const trackers = trackerLines(this.model, next, tracked);
+    return { unchanged: plan.keep, changes, ...(trackers ? { trackers } : {}) };
   }
 
   /**
@@ -300,6 +303,7 @@ export class VrrpEngine {
     for (const name of plan.add) await this.environment(byName.get(name)!, next);
     // the new trackers start before anything changes (the process connector can refuse)
     this.startTrackers(next);
+    const trackers = trackerLines(this.model, next, { files: this.files, processes: this.processes });
     const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
       const before = this.states.get(name)!.state;
@@ -347,8 +351,13 @@ export class VrrpEngine {
     const used = new Set(next.vrrpInstances.map((i) => i.interface));
     for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
     this.startScripts();
+    // an unchanged instance learns what the new monitors read (nothing happens where it is the same)
+    for (const name of plan.keep) {
+      for (const [f, value] of Object.entries(this.files)) this.feed(name, { type: 'trackFile', name: f, value });
+      for (const [p, up] of Object.entries(this.processes)) this.feed(name, { type: 'trackProcess', name: p, up });
+    }
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
-    return { unchanged: plan.keep, changes };
+    return { unchanged: plan.keep, changes, ...(trackers ? { trackers } : {}) };
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
