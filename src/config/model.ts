@@ -59,6 +59,8 @@ export interface GlobalDefs {
   vrrpGarpLowerPrioRepeat: number | null;
   /** Delay between GARPs of one burst; 0 = back to back. */
   vrrpGarpIntervalMs: number;
+  /** vrrp_startup_delay: no BACKUP's master-down timer runs out before this long after start (0 = none). */
+  vrrpStartupDelayMs: number;
   vrrpGnaIntervalMs: number;
   vrrpLowerPrioNoAdvert: boolean; // false: master answers a lower-priority advert with its own
   vrrpHigherPrioSendAdvert: boolean;

@@ -137,6 +137,8 @@ export class VrrpEngine {
   private processMonitor: TrackerMonitor<boolean> | null = null;
   /** Tracked file values and process quorums as the monitors last reported. */
   private files: Record<string, number> = {};
+  /** vrrp_startup_delay's end (monotonic ms), set at start (not at reload, as keepalived). */
+  private delayedStartUntil: number | null = null;
   private processes: Record<string, boolean> = {};
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
@@ -188,6 +190,11 @@ export class VrrpEngine {
     });
 
     this.startTrackers(this.model);
+    const delay = this.model.globalDefs.vrrpStartupDelayMs;
+    if (delay > 0) {
+      this.delayedStartUntil = this.now() + delay;
+      log.info(`Delaying startup for ${delay / 1000} seconds`);
+    }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
     for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
@@ -222,6 +229,7 @@ export class VrrpEngine {
       links: env.links,
       files: this.files,
       processes: this.processes,
+      delayedStartUntil: this.delayedStartUntil,
     });
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());

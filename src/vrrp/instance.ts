@@ -51,6 +51,8 @@ export interface InstanceEnv {
   warnings: string[];
   /** Why the instance cannot run at all (unsupported feature); it stays in FAULT. */
   unsupported: string | null;
+  /** vrrp_startup_delay: until then (monotonic ms) a BACKUP's master-down timer counts from this time. */
+  delayedStartUntil: number | null;
 }
 
 /**
@@ -127,6 +129,8 @@ export interface InstanceOptions {
   syncGroup?: VrrpSyncGroup | null;
   /** Known link states at creation, by interface name. */
   links?: Record<string, boolean>;
+  /** vrrp_startup_delay's end (monotonic ms), or null. */
+  delayedStartUntil?: number | null;
   /** Tracked file values and process quorums at creation (read before the instance starts). */
   files?: Record<string, number>;
   processes?: Record<string, boolean>;
@@ -167,6 +171,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
       syncGroup: group?.name ?? null,
       warnings,
       unsupported,
+      delayedStartUntil: opts.delayedStartUntil ?? null,
     },
     name: cfg.name,
     state: 'INIT',
@@ -458,8 +463,10 @@ export function enterMaster(st: Step): void {
   st.notify('MASTER');
 }
 
+/** keepalived's vrrp_init_instance_sands for BACKUP: within vrrp_startup_delay, counted from its end. */
 function armMasterDown(st: Step): void {
-  st.arm('masterDown', st.now + masterDownInterval(st.s));
+  const until = st.s.env.delayedStartUntil;
+  st.arm('masterDown', (until !== null && st.now < until ? until : st.now) + masterDownInterval(st.s));
 }
 
 /** MASTER → BACKUP (a higher-priority master exists, or the sync group follows one). */

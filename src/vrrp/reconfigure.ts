@@ -66,6 +66,7 @@ export function reconfigure(old: InstanceState, newConfig: VrrpInstance, environ
     links: { ...old.links, ...environment.links },
     files: { ...old.files, ...environment.files },
     processes: { ...old.processes, ...environment.processes },
+    delayedStartUntil: old.env.delayedStartUntil,
   });
   // Settled tracker states win over init_state: the shell's, else what the instance knew.
   const scripts: Record<string, boolean | null> = {};

@@ -94,3 +94,24 @@ describe('config', () => {
     expect(m.vrrpInstances[0].trackFiles).toEqual([{ name: 'a', weight: 0, reverse: false }]);
   });
 });
+
+describe('vrrp_startup_delay (vrrp_scheduler.c vrrp_init_instance_sands)', () => {
+  const cfg = instanceCfg({ initialState: 'BACKUP', priority: 100 });
+  const timerAt = (s: InstanceState) => s.timers.masterDown;
+
+  it('a BACKUP\'s master-down timer counts from the end of the delay while it runs, from now after it', () => {
+    const s = started(createInstanceState(cfg, '192.168.77.11', { delayedStartUntil: 5000 }));
+    const down = timerAt(started(createInstanceState(cfg, '192.168.77.11')))!;
+    expect(timerAt(s)).toBe(5000 + down);
+    // the delay over: no master yet at 5000 + down − 1, MASTER at 5000 + down
+    expect(step(s, { type: 'timer', timer: 'masterDown' }, 5000 + down).state.state).toBe('MASTER');
+    const late = step(createInstanceState(cfg, '192.168.77.11', { delayedStartUntil: 5000 }), { type: 'startup' }, 6000).state;
+    expect(timerAt(late)).toBe(6000 + down);
+  });
+
+  it('is read from global_defs in seconds, warned when invalid or very large', () => {
+    expect(model('global_defs {\n vrrp_startup_delay 5.5\n}\n' + instance()).globalDefs.vrrpStartupDelayMs).toBe(5500);
+    expect(messages('global_defs {\n vrrp_startup_delay x\n}\n' + instance())).toEqual([expect.stringContaining("vrrp_startup_delay 'x' is invalid")]);
+    expect(messages('global_defs {\n vrrp_startup_delay 90\n}\n' + instance())).toEqual([expect.stringContaining('The vrrp_startup_delay is very large - 90 seconds')]);
+  });
+});

@@ -311,7 +311,16 @@ const K: KeywordSpec<G>[] = [
   notImplemented('no_checker_emails', 'no_checker_emails_handler', 'off', 'SMTP alerts on checker changes (halo mails VRRP changes only)', { apply: keep, uses: () => false }),
   noEffect('vrrp_rx_bufs_policy', 'vrrp_rx_bufs_policy_handler', '', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   noEffect('vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_multiplier_handler', '3', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
-  notImplemented('vrrp_startup_delay', 'vrrp_startup_delay_handler', '0', 'a delay before VRRP starts after boot'),
+  acted('vrrp_startup_delay', 'vrrp_startup_delay_handler', '0', 'SECS (0.001 and up): no instance leaves BACKUP before this long after halo starts (not after a reload)', (ctx, s, g) => {
+    const w = s.args[0];
+    const sec = w && /^\d+(\.\d+)?$|^\.\d+$/.test(w.value) ? Number(w.value) : NaN;
+    if (!(sec >= 0.001)) {
+      ctx.warn(w ?? s.keyword, `vrrp_startup_delay '${w?.value ?? ''}' is invalid`);
+      return;
+    }
+    g.vrrpStartupDelayMs = Math.round(sec * 1000);
+    if (sec >= 60) ctx.warn(w, `The vrrp_startup_delay is very large - ${w.value} seconds`);
+  }),
   notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
   notImplemented('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', VMAC),
   notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),

@@ -45,7 +45,7 @@ const K: KeywordSpec<R>[] = [
   notImplemented('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', 'polling interfaces for link state'),
   acted('vrrp_instance', 'vrrp_handler', '', '', (ctx, s, r) => { const d = buildInstance(ctx, s); if (d) r.instanceDrafts.push(d); }),
   acted('vrrp_script', 'vrrp_script_handler', '', '', (ctx, s, r) => { const v = buildVrrpScript(ctx, s); if (v) r.scripts.push(v); }),
-  acted('vrrp_track_process', 'vrrp_tprocess_handler', '', 'a tracked process set (track_process), counted from the kernel\'s process events', (ctx, s, r) => { const t = buildTrackProcess(ctx, s); if (t) r.trackProcesses.push(t); }),
+  acted('vrrp_track_process', 'vrrp_tprocess_handler', '', 'a tracked process set (track_process), counted from the kernel\'s process events; only in the initial network namespace (the connector serves no other): elsewhere halo refuses to start', (ctx, s, r) => { const t = buildTrackProcess(ctx, s); if (t) r.trackProcesses.push(t); }),
   notImplemented('interface_up_down_delays', 'interface_up_down_delays_handler', '', 'debouncing interface up/down events'),
   acted('SSL', 'ssl_handler', '', 'SSL_GET client certificate (certificate, key, password) and CA; as keepalived, the server certificate is not verified', (ctx, s, r) => { r.ssl.config = buildSsl(ctx, s) ?? r.ssl.config; }),
   acted('virtual_server_group', 'vsg_handler', '', '', (ctx, s, r) => { const g = buildVirtualServerGroup(ctx, s); if (g) r.groups.push(g); }),
