@@ -218,7 +218,7 @@ const K: KeywordSpec<G>[] = [
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
   notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
   notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
-  notImplemented('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'IPVS connection timeouts (ipvsadm --set)', { apply: lvsTimeouts }),
+  acted('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'tcp/tcpfin/udp SECS: IPVS connection timeouts (ipvsadm --set), set when the LVS engine starts, the kernel\'s originals put back at stop', lvsTimeouts),
   acted('lvs_flush', 'lvs_flush_handler', 'off', 'flush the whole IPVS table at start', (_c, _s, g) => { g.lvsFlush = true; }),
   acted('lvs_flush_on_stop', 'lvs_flush_on_stop_handler', 'off', 'ALL or VS', flushOnStop),
   acted('lvs_flush_onstop', 'lvs_flush_on_stop_handler', 'off', 'deprecated spelling of lvs_flush_on_stop', flushOnStop),
