@@ -128,7 +128,14 @@ export interface NotifyScripts {
   notifyBackup: string[] | null;
   notifyFault: string[] | null;
   notifyStop: string[] | null;
+  /**
+   * `notify* SCRIPT USER [GROUP]`: who each script given a user runs as (null = root); a script
+   * absent here runs as script_user.
+   */
+  runAs?: Partial<Record<NotifyKey, RunAs | null>>;
 }
+
+export type NotifyKey = 'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop';
 
 export interface VirtualIpAddress {
   /** Canonical address string (IPv4 or IPv6). */

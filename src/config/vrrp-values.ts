@@ -3,7 +3,7 @@
  * notify scripts, tracked interfaces, scripts, files and processes, virtual addresses.
  */
 import type { BuildContext } from './context';
-import type { NotifyScripts, TrackInterface, TrackObjectRef, TrackScriptRef, VirtualIpAddress } from './model';
+import type { NotifyKey, NotifyScripts, TrackInterface, TrackObjectRef, TrackScriptRef, VirtualIpAddress } from './model';
 import type { Statement, Word } from './parse';
 
 export function emptyNotify(): NotifyScripts {
@@ -13,13 +13,25 @@ export function emptyNotify(): NotifyScripts {
 /** notify* keywords shared by instances and sync groups; true when `s` was one of them. */
 export function notifyKeyword(ctx: BuildContext, s: Statement, n: NotifyScripts): boolean {
   switch (s.keyword.value) {
-    case 'notify': n.notify = ctx.command(s); return true;
-    case 'notify_master': n.notifyMaster = ctx.command(s); return true;
-    case 'notify_backup': n.notifyBackup = ctx.command(s); return true;
-    case 'notify_fault': n.notifyFault = ctx.command(s); return true;
-    case 'notify_stop': n.notifyStop = ctx.command(s); return true;
+    case 'notify': return set(ctx, s, n, 'notify');
+    case 'notify_master': return set(ctx, s, n, 'notifyMaster');
+    case 'notify_backup': return set(ctx, s, n, 'notifyBackup');
+    case 'notify_fault': return set(ctx, s, n, 'notifyFault');
+    case 'notify_stop': return set(ctx, s, n, 'notifyStop');
     default: return false;
   }
+}
+
+/** One notify script and, when the line names one, the user it runs as. */
+function set(ctx: BuildContext, s: Statement, n: NotifyScripts, key: NotifyKey): true {
+  const r = ctx.commandAs(s);
+  n[key] = r ? r.argv : null;
+  const runAs = { ...n.runAs };
+  delete runAs[key];
+  if (r && r.runAs !== undefined) runAs[key] = r.runAs;
+  if (Object.keys(runAs).length > 0) n.runAs = runAs;
+  else delete n.runAs;
+  return true;
 }
 
 export function trackInterfaces(ctx: BuildContext, s: Statement): TrackInterface[] {

@@ -607,9 +607,9 @@ export class VrrpEngine {
   private runNotify(a: Extract<VrrpAction, { type: 'notify' }>): void {
     const scripts = a.kind === 'GROUP' ? this.groups.get(a.name)?.notify : this.states.get(a.name)?.cfg.notify;
     if (!scripts) return;
-    const specific = { MASTER: scripts.notifyMaster, BACKUP: scripts.notifyBackup, FAULT: scripts.notifyFault, STOP: scripts.notifyStop }[a.state];
-    this.deps.notify.run(specific);
-    this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority });
+    const key = ({ MASTER: 'notifyMaster', BACKUP: 'notifyBackup', FAULT: 'notifyFault', STOP: 'notifyStop' } as const)[a.state];
+    this.deps.notify.run(scripts[key], [], scripts.runAs?.[key]);
+    this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority }, scripts.runAs?.notify);
     this.deps.alerts?.notify(a.kind, a.name, a.state);
   }
 

@@ -91,9 +91,21 @@ describe('scripts as keepalived reads them (lib/notify.c)', () => {
     expect(r.model?.vrrpInstances[0].notify).toMatchObject({ notifyMaster: ['/bin/up.sh'], notifyBackup: ['/bin/n', 'backup', 'now'] });
   });
 
-  it('another user is refused: halo runs scripts as root', () => {
-    expect(messages(vi(' notify_master /bin/up.sh nobody\n'))).toEqual([
-      '8:27: error: running the notify_master script as user nobody (halo runs notify scripts as root or as script_user) is not implemented in halo (--allow-unimplemented to run without it)',
+  it("another user is the script's own: it runs as that user; one that does not exist drops the script, as keepalived", () => {
+    const r = load(vi(' notify_master /bin/up.sh nobody\n notify_fault /bin/f.sh nobody nogroup\n notify /bin/n.sh root\n notify_stop /bin/s.sh\n'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.vrrpInstances[0].notify).toMatchObject({
+      notifyMaster: ['/bin/up.sh'], notifyStop: ['/bin/s.sh'],
+      runAs: { notifyMaster: { user: 'nobody', uid: 65534, gid: 65534 }, notifyFault: { user: 'nobody:nogroup', uid: 65534, gid: 65534 }, notify: null },
+    });
+    expect(messages(vi(' notify_master /bin/up.sh nosuchuser\n'))).toEqual(['8:27: warning: Invalid user/group for notify_master script /bin/up.sh - ignoring']);
+    expect(load(vi(' notify_master /bin/up.sh nosuchuser\n')).model?.vrrpInstances[0].notify.notifyMaster).toBeNull();
+  });
+
+  it('a real server script with another user is refused: halo runs those as root or script_user', () => {
+    const vs = 'global_defs {\n enable_script_security\n script_user root\n}\nvirtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.1.1 80 {\n  notify_up /bin/up.sh nobody\n }\n}\n';
+    expect(messages(vs).filter((m) => m.includes('error'))).toEqual([
+      '8:24: error: running the notify_up script as user nobody (halo runs real server and quorum scripts as root or as script_user) is not implemented in halo (--allow-unimplemented to run without it)',
     ]);
   });
 

@@ -77,3 +77,38 @@ test('a vrrp_script runs as script_user with the same uid, gid and groups as und
   expect(halo).toBe(ka);
   expect(halo).toMatch(/^uid=\d+\(postgres\) gid=(\d+)\(postgres\) groups=\1\(postgres\)$/);
 });
+
+test('notify scripts run as their own user (notify_master SCRIPT USER) or script_user, with the same uid, gid and groups as under keepalived 2.2.7', async () => {
+  const out = join(tmp, 'out-notify');
+  mkdirSync(out);
+  chmodSync(out, 0o777);
+  writeFileSync(join(tmp, 'id.sh'), '#!/bin/sh\nid > "$1"\n');
+  chmodSync(join(tmp, 'id.sh'), 0o755);
+  const conf = (vrid: number, who: string) => [
+    'global_defs {',
+    '    script_user nobody',
+    '}',
+    'vrrp_instance VI_1 {',
+    '    state BACKUP',
+    '    interface eth0',
+    `    virtual_router_id ${vrid}`,
+    '    priority 100',
+    '    advert_int 1',
+    `    notify_master "${join(tmp, 'id.sh')} ${join(out, `${who}.master`)}" postgres`,
+    `    notify_backup "${join(tmp, 'id.sh')} ${join(out, `${who}.backup`)}"`,
+    '    virtual_ipaddress {',
+    `        192.168.77.${vrid}/24`,
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  dirs.halo('lb1', conf(71, 'halo'));
+  dirs.keepalived('lb2', conf(72, 'keepalived'));
+  const files = ['halo.master', 'keepalived.master', 'halo.backup', 'keepalived.backup'].map((f) => join(out, f));
+  expect(await waitFor(() => files.every((f) => existsSync(f) && readFileSync(f, 'utf8') !== ''), 30_000)).toBe(true);
+  const [hm, km, hb, kb] = files.map((f) => readFileSync(f, 'utf8').trim());
+  expect(hm).toBe(km);
+  expect(hb).toBe(kb);
+  expect(hm).toMatch(/^uid=\d+\(postgres\) gid=(\d+)\(postgres\) groups=\1\(postgres\)$/);
+  expect(hb).toMatch(/^uid=65534\(nobody\) gid=65534\(nogroup\) groups=65534\(nogroup\)$/);
+});
