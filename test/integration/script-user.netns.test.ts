@@ -33,30 +33,35 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function config(vrid: number, out: string, user: string): string {
+/** One BACKUP instance alone on the LAN (it becomes MASTER), with `body` inside and `global` in global_defs. */
+function instanceConf(vrid: number, global: string[], top: string[], body: string[]): string {
   return [
     'global_defs {',
-    `    script_user ${user}`,
+    ...global.map((l) => `    ${l}`),
     '}',
-    'vrrp_script chk {',
-    `    script "${join(tmp, 'id.sh')} ${out}"`,
-    '    interval 1',
-    '}',
+    ...top,
     'vrrp_instance VI_1 {',
     '    state BACKUP',
     '    interface eth0',
     `    virtual_router_id ${vrid}`,
     '    priority 100',
     '    advert_int 1',
-    '    track_script {',
-    '        chk',
-    '    }',
+    ...body.map((l) => `    ${l}`),
     '    virtual_ipaddress {',
     `        192.168.77.${vrid}/24`,
     '    }',
     '}',
     '',
   ].join('\n');
+}
+
+function config(vrid: number, out: string, user: string): string {
+  return instanceConf(vrid, [`script_user ${user}`], [
+    'vrrp_script chk {',
+    `    script "${join(tmp, 'id.sh')} ${out}"`,
+    '    interval 1',
+    '}',
+  ], ['track_script {', '    chk', '}']);
 }
 
 test('a vrrp_script runs as script_user with the same uid, gid and groups as under keepalived 2.2.7', async () => {
@@ -84,24 +89,10 @@ test('notify scripts run as their own user (notify_master SCRIPT USER) or script
   chmodSync(out, 0o777);
   writeFileSync(join(tmp, 'id.sh'), '#!/bin/sh\nid > "$1"\n');
   chmodSync(join(tmp, 'id.sh'), 0o755);
-  const conf = (vrid: number, who: string) => [
-    'global_defs {',
-    '    script_user nobody',
-    '}',
-    'vrrp_instance VI_1 {',
-    '    state BACKUP',
-    '    interface eth0',
-    `    virtual_router_id ${vrid}`,
-    '    priority 100',
-    '    advert_int 1',
-    `    notify_master "${join(tmp, 'id.sh')} ${join(out, `${who}.master`)}" postgres`,
-    `    notify_backup "${join(tmp, 'id.sh')} ${join(out, `${who}.backup`)}"`,
-    '    virtual_ipaddress {',
-    `        192.168.77.${vrid}/24`,
-    '    }',
-    '}',
-    '',
-  ].join('\n');
+  const conf = (vrid: number, who: string) => instanceConf(vrid, ['script_user nobody'], [], [
+    `notify_master "${join(tmp, 'id.sh')} ${join(out, `${who}.master`)}" postgres`,
+    `notify_backup "${join(tmp, 'id.sh')} ${join(out, `${who}.backup`)}"`,
+  ]);
   dirs.halo('lb1', conf(71, 'halo'));
   dirs.keepalived('lb2', conf(72, 'keepalived'));
   const files = ['halo.master', 'keepalived.master', 'halo.backup', 'keepalived.backup'].map((f) => join(out, f));
