@@ -85,14 +85,21 @@ export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], sync
     for (const t of syncGroup.trackInterfaces) add({ kind: 'interface', name: t.name, weight: t.weight, reverse: false }, true);
     for (const t of syncGroup.trackScripts) addScript(t.name, t.weight, t.weightReverse, true);
     // keepalived: a group's file/process also tracked by the member itself keeps the member's entry,
-    // with the group's weight unless the member's is 0; an address owner member takes weight 0
+    // with the group's weight (a file: and its reverse) unless the member's is 0; an address
+    // owner member takes weight 0
     for (const [kind, refs] of [['file', syncGroup.trackFiles], ['process', syncGroup.trackProcesses]] as const) {
       for (const t of refs) {
         const weight = cfg.priority === 255 ? 0 : t.weight;
         const own = trackers.find((o) => o.kind === kind && o.name === t.name);
-        if (own) {
-          if (own.weight !== 0) own.weight = weight;
-        } else trackers.push({ kind, name: t.name, weight, reverse: t.reverse });
+        if (!own) {
+          trackers.push({ kind, name: t.name, weight, reverse: t.reverse });
+          continue;
+        }
+        warnings.push(`(${cfg.name}) track_${kind} ${t.name} is configured on VRRP instance and sync group. Remove vrrp instance config`);
+        if (own.weight !== 0) {
+          own.weight = weight;
+          if (kind === 'file') own.reverse = t.reverse;
+        }
       }
     }
   }

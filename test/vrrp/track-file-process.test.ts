@@ -5,7 +5,7 @@
  */
 import { createInstanceState, step } from '../../src/vrrp/instance';
 import type { InstanceState } from '../../src/vrrp/instance';
-import { instanceCfg, logs } from './harness';
+import { instanceCfg, logs, syncGroup } from './harness';
 import { instance, messages, model } from '../config/helpers';
 
 const started = (s: InstanceState): InstanceState => step(s, { type: 'startup' }, 0).state;
@@ -113,5 +113,26 @@ describe('vrrp_startup_delay (vrrp_scheduler.c vrrp_init_instance_sands)', () =>
     expect(model('global_defs {\n vrrp_startup_delay 5.5\n}\n' + instance()).globalDefs.vrrpStartupDelayMs).toBe(5500);
     expect(messages('global_defs {\n vrrp_startup_delay x\n}\n' + instance())).toEqual([expect.stringContaining("vrrp_startup_delay 'x' is invalid")]);
     expect(messages('global_defs {\n vrrp_startup_delay 90\n}\n' + instance())).toEqual([expect.stringContaining('The vrrp_startup_delay is very large - 90 seconds')]);
+  });
+});
+
+describe('in a sync group (vrrp.c sync_group_tracking_init)', () => {
+  const group = syncGroup('G', ['VI_1', 'VI_2'], {
+    trackFiles: [{ name: 'gf', weight: 2, reverse: false }],
+    trackProcesses: [{ name: 'gp', weight: 0, reverse: false }],
+  });
+
+  it("the group's weighted file moves each member's priority; its unweighted process faults it", () => {
+    const s = started(createInstanceState(instanceCfg({ initialState: 'BACKUP', priority: 100 }), '192.168.77.11', { syncGroup: group, files: { gf: 5 }, processes: { gp: true } }));
+    expect(s.effectivePriority).toBe(110);
+    expect(step(s, { type: 'trackProcess', name: 'gp', up: false }, 100).state.state).toBe('FAULT');
+  });
+
+  it('an address owner member takes the group weight as 0; a member tracking the same file itself keeps its entry with the group weight and reverse', () => {
+    const owner = createInstanceState(instanceCfg({ priority: 255 }), '192.168.77.11', { syncGroup: group, files: { gf: 5 }, processes: { gp: true } });
+    expect(owner.env.trackers.find((t) => t.name === 'gf')).toMatchObject({ weight: 0 });
+    const both = createInstanceState(instanceCfg({ priority: 100, trackFiles: [{ name: 'gf', weight: 7, reverse: true }] }), '192.168.77.11', { syncGroup: group, files: { gf: 1 } });
+    expect(both.env.trackers.filter((t) => t.name === 'gf')).toEqual([{ kind: 'file', name: 'gf', weight: 2, reverse: false }]);
+    expect(both.env.warnings).toContain('(VI_1) track_file gf is configured on VRRP instance and sync group. Remove vrrp instance config');
   });
 });
