@@ -52,15 +52,17 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
   let tmp: string;
   let dirs: Directors;
   const procs: ChildProcess[] = [];
-  let bin: { a: string; b: string };
+  let bin: { a: string; b: string; sh: string };
 
   beforeAll(() => {
     cleanLinks();
     tmp = mkdtempSync(join(tmpdir(), 'trk-'));
     chmodSync(tmp, 0o755);
     const tag = String(process.pid % 100000);
-    bin = { a: join(tmp, `trkA${tag}`), b: join(tmp, `trkB${tag}`) };
-    for (const p of Object.values(bin)) copyFileSync('/bin/sleep', p);
+    bin = { a: join(tmp, `trkA${tag}`), b: join(tmp, `trkB${tag}`), sh: join(tmp, `trkS${tag}`) };
+    copyFileSync('/bin/sleep', bin.a);
+    copyFileSync('/bin/sleep', bin.b);
+    copyFileSync('/bin/dash', bin.sh);
     for (const p of Object.values(bin)) chmodSync(p, 0o755);
     for (const s of SIDES) {
       sh(['ip', 'netns', 'add', s.ns]);
@@ -81,8 +83,8 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  const start = (path: string): ChildProcess => {
-    const p = spawn(path, ['600'], { stdio: 'ignore' });
+  const start = (path: string, args = ['600']): ChildProcess => {
+    const p = spawn(path, args, { stdio: 'ignore' });
     procs.push(p);
     return p;
   };
@@ -238,6 +240,52 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
     for (const s of SIDES) expect(folded(s.prios)).toEqual([120, 100]);
     await stop(a1);
     await stop(b1);
+    await stopAll();
+  });
+
+  test.each([
+    ['without fork_delay: a fork that gains the quorum counts at once, its exec into another name loses it', [] as string[], 1],
+    ['with fork_delay 3: the same short-lived fork moves nothing', ['fork_delay 3'], 0],
+  ])('%s (the same on both)', async (_title, extra, expected) => {
+    const forkConf = (s: Side) => [
+      'vrrp_track_process trk_fork {',
+      `    process ${bin.sh.split('/').pop()}`,
+      '    quorum 3',
+      '    weight 20',
+      ...extra.map((l) => `    ${l}`),
+      '}',
+      'vrrp_instance VI_1 {',
+      '    state BACKUP',
+      `    interface ${s.ifname}`,
+      '    virtual_router_id 51',
+      '    priority 100',
+      '    advert_int 1',
+      '    track_process {',
+      '        trk_fork',
+      '    }',
+      '    virtual_ipaddress {',
+      `        ${s.subnet}.100/32`,
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    // one shell waiting (two commands: dash does not exec the first): 1 of the 3 needed
+    const waiting = start(bin.sh, ['-c', 'sleep 600; :']);
+    await startCaptures();
+    for (const s of SIDES) s.director = s.kind === 'halo' ? dirs.halo('init', forkConf(s)) : dirs.keepalived('init', forkConf(s));
+    await allAdvertise(100, 'at start');
+    // the runner is the 2nd (counted at its exec); its child shell the 3rd, by fork; the child then
+    // execs sleep (dash runs a lone -c command by exec) and stops counting
+    const runner = start(bin.sh, ['-c', `${bin.sh} -c "sleep 1" & wait`]);
+    await new Promise((r) => runner.once('exit', r));
+    const seen = SIDES.map((s) => s.prios.length);
+    // past fork_delay: at least 5 more adverts from each
+    expect(await waitFor(() => SIDES.every((s, i) => s.prios.length >= seen[i] + 5), 20_000, 100)).toBe(true);
+    const gained = SIDES.map((s) => s.director!.log().split('\n').filter((l) => l.includes('Quorum gained for tracked process trk_fork')).length);
+    const lost = SIDES.map((s) => s.director!.log().split('\n').filter((l) => l.includes('Quorum lost for tracked process trk_fork')).length);
+    expect({ gained, lost }).toEqual({ gained: [expected, expected], lost: [expected, expected] });
+    await allAdvertise(100, 'after the fork (no quorum at the end)');
+    await stop(waiting);
     await stopAll();
   });
 });
