@@ -136,17 +136,18 @@ export class KernelLvsEngine implements LvsEngine {
     return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups };
   }
 
-  private prober(m: Model): Prober {
+  private prober(m: Model, initFiles: 'start' | 'reload' | 'none'): Prober {
     return this.deps.prober ?? checkProber({
-      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser, trackFiles: m.trackFiles,
+      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser, trackFiles: m.trackFiles, initFiles,
     });
   }
 
-  private newChecker(m: Model, targets: CheckTarget[], previous?: HealthChecker): HealthChecker {
+  /** `initFiles`: init_file applies at start, without overwrite at a reload, not in a preview. */
+  private newChecker(m: Model, targets: CheckTarget[], previous?: HealthChecker, initFiles: 'start' | 'reload' | 'none' = previous ? 'reload' : 'start'): HealthChecker {
     const weights = new Map<string, number | null>();
     return new HealthChecker({
       targets,
-      prober: this.prober(m),
+      prober: this.prober(m, initFiles),
       log: (line) => this.deps.log.info(line),
       onOutcome: (t, outcome, ms) => {
         this.last.set(t.key, { at: new Date(), outcome });
@@ -266,7 +267,7 @@ export class KernelLvsEngine implements LvsEngine {
     const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
     const after = collectTargets(model.virtualServers, model.virtualServerGroups);
     // the checkers reload() would build (migrated states), never started: only their health view is read
-    const next = this.newChecker(model, after, this.checker!);
+    const next = this.newChecker(model, after, this.checker!, 'none');
     const r = report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c), (c) => next.checkerWeight(c)), before, after);
     const timeouts = isDeepStrictEqual(model.globalDefs.lvsTimeouts, this.model.globalDefs.lvsTimeouts) ? null : await this.applyTimeouts(model, true);
     return timeouts ? { ...r, events: [timeouts, ...r.events] } : r;

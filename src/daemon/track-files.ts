@@ -17,6 +17,8 @@ export class TrackFileMonitor {
     private readonly files: readonly TrackFile[],
     private readonly log: Logger,
     private readonly onValue: (name: string, value: number) => void,
+    /** At a reload init_file creates a missing file but overwrites none (keepalived). */
+    private readonly reload = false,
   ) {}
 
   /** Creates init_files, reads every file, starts watching; returns the values now, by name. */
@@ -24,7 +26,7 @@ export class TrackFileMonitor {
     for (const f of this.files) {
       if (f.init) {
         try {
-          initTrackFile(f.path, f.init);
+          initTrackFile(f.path, f.init, this.reload);
         } catch (e) {
           this.log.warning(`Unable to initialise track file ${f.name}: ${(e as Error).message}`);
         }

@@ -50,7 +50,7 @@ export interface VrrpEngineDeps {
   /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
   runScripts?: ScriptRunnerFactory;
   /** Watches the tracked files (default: TrackFileMonitor). */
-  watchFiles?: (files: TrackFile[], log: Logger, onValue: (name: string, value: number) => void) => TrackerMonitor<number>;
+  watchFiles?: (files: TrackFile[], log: Logger, onValue: (name: string, value: number) => void, reload: boolean) => TrackerMonitor<number>;
   /** Counts the tracked processes (default: ProcessMonitor on the kernel's process events). */
   watchProcesses?: (defs: VrrpTrackProcess[], log: Logger, onChange: (name: string, up: boolean) => void) => TrackerMonitor<boolean>;
 }
@@ -68,7 +68,7 @@ export type ScriptRunnerFactory = (
   onResult: (name: string, ok: boolean) => void,
 ) => { start(): void; stop(): void };
 
-const realFiles: NonNullable<VrrpEngineDeps['watchFiles']> = (files, log, onValue) => new TrackFileMonitor(files, log, onValue);
+const realFiles: NonNullable<VrrpEngineDeps['watchFiles']> = (files, log, onValue, reload) => new TrackFileMonitor(files, log, onValue, reload);
 const realProcesses: NonNullable<VrrpEngineDeps['watchProcesses']> = (defs, log, onChange) => new ProcessMonitor(defs, { log }, onChange);
 
 const usedTrackFiles = (model: Model): TrackFile[] => usedTrackers(model).files;
@@ -189,7 +189,7 @@ export class VrrpEngine {
       }
     });
 
-    this.startTrackers(this.model);
+    this.startTrackers(this.model, false);
     const delay = this.model.globalDefs.vrrpStartupDelayMs;
     if (delay > 0) {
       this.delayedStartUntil = this.now() + delay;
@@ -310,7 +310,7 @@ export class VrrpEngine {
     for (const u of plan.update) envs.set(u.name, await this.environment(byName.get(u.name)!, next));
     for (const name of plan.add) await this.environment(byName.get(name)!, next);
     // the new trackers start before anything changes (the process connector can refuse)
-    this.startTrackers(next);
+    this.startTrackers(next, true);
     const trackers = trackerLines(this.model, next, { files: this.files, processes: this.processes });
     const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
@@ -418,13 +418,13 @@ export class VrrpEngine {
    * (Re)starts the file and process monitors for `model`'s tracked files and processes and takes
    * their values now; the old monitors are stopped only once the new ones run.
    */
-  private startTrackers(model: Model): void {
+  private startTrackers(model: Model, reload: boolean): void {
     const files = usedTrackFiles(model);
     const defs = usedTrackProcesses(model);
     const fileMonitor = files.length > 0 ? (this.deps.watchFiles ?? realFiles)(files, this.deps.log, (name, value) => {
       this.files[name] = value;
       for (const n of this.states.keys()) this.feed(n, { type: 'trackFile', name, value });
-    }) : null;
+    }, reload) : null;
     const processMonitor = defs.length > 0 ? (this.deps.watchProcesses ?? realProcesses)(defs, this.deps.log, (name, up) => {
       this.processes[name] = up;
       for (const n of this.states.keys()) this.feed(n, { type: 'trackProcess', name, up });
