@@ -100,7 +100,7 @@ describe('init_file at start, at a reload and in a preview (track_file.c track_f
       initTrackFile(dir, { value: 1, overwrite: true }); // not a regular file: left alone
       expect(statSync(dir).isDirectory()).toBe(true);
       // a reload preview makes no file
-      checkProber({ trackFiles: [{ name: 't', path: join(dir, 'preview'), weight: 1, reverse: false, init: { value: 1, overwrite: true }, location: { file: 'k', line: 1, col: 1 } }], initFiles: 'none' }).close();
+      checkProber({ trackFiles: [{ name: 't', path: join(dir, 'preview'), weight: 1, reverse: false, init: { value: 1, overwrite: true }, location: { file: 'k', line: 1, col: 1 } }], initFiles: 'none' }).close?.();
       expect(existsSync(join(dir, 'preview'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

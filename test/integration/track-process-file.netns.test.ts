@@ -109,25 +109,26 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
       `    file ${trackFile}`,
       '    weight 3',
       '}',
+      ...instance(s, ['track_process {', '    trk_weighted', '    trk_needed', '}', 'track_file {', '    trk_file', '}']),
+    ].join('\n');
+  }
+
+  /** The one instance, alone on its veth (it becomes MASTER), with `tracking` inside. */
+  function instance(s: Side, tracking: string[]): string[] {
+    return [
       'vrrp_instance VI_1 {',
       '    state BACKUP',
       `    interface ${s.ifname}`,
       '    virtual_router_id 51',
       '    priority 100',
       '    advert_int 1',
-      '    track_process {',
-      '        trk_weighted',
-      '        trk_needed',
-      '    }',
-      '    track_file {',
-      '        trk_file',
-      '    }',
+      ...tracking.map((l) => `    ${l}`),
       '    virtual_ipaddress {',
       `        ${s.subnet}.100/32`,
       '    }',
       '}',
       '',
-    ].join('\n');
+    ];
   }
 
   async function startCaptures(): Promise<void> {
@@ -254,20 +255,7 @@ d('track_process and track_file beside keepalived 2.2.7 (initial netns, veths)',
       '    weight 20',
       ...extra.map((l) => `    ${l}`),
       '}',
-      'vrrp_instance VI_1 {',
-      '    state BACKUP',
-      `    interface ${s.ifname}`,
-      '    virtual_router_id 51',
-      '    priority 100',
-      '    advert_int 1',
-      '    track_process {',
-      '        trk_fork',
-      '    }',
-      '    virtual_ipaddress {',
-      `        ${s.subnet}.100/32`,
-      '    }',
-      '}',
-      '',
+      ...instance(s, ['track_process {', '    trk_fork', '}']),
     ].join('\n');
     // one shell waiting (two commands: dash does not exec the first): 1 of the 3 needed
     const waiting = start(bin.sh, ['-c', 'sleep 600; :']);
