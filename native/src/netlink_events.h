@@ -8,8 +8,11 @@
 // the overrun (ENOBUFS) as a value, keeps listening, and can take a large SO_RCVBUFFORCE buffer.
 //
 //   new NetlinkEvents(groups: number /* RTMGRP_* bitmask */, rcvbuf: number,
-//                     onData: (datagram: Buffer | null, error?: Error) => void)
+//                     onData: (datagram: Buffer | null, error?: Error) => void,
+//                     protocol?: number /* NETLINK_ROUTE (default) or NETLINK_CONNECTOR */)
+//   .send(message: Buffer)   one netlink message to the kernel (the proc connector's LISTEN)
 //   .close()   stop polling and close the socket (releases the event loop)
+// Datagrams not sent by the kernel (nl_pid != 0) are dropped.
 class NetlinkEvents : public Napi::ObjectWrap<NetlinkEvents> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -22,8 +25,10 @@ class NetlinkEvents : public Napi::ObjectWrap<NetlinkEvents> {
   void Report(Napi::Value datagram, Napi::Value error);
   void Stop();
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
 
   int fd_ = -1;
+  int protocol_ = 0;
   uv_poll_t* poll_ = nullptr;
   Napi::FunctionReference on_data_;
 };

@@ -3,7 +3,7 @@
  * reads it (decimal, 0x hex, 0 octal; no number or no file = 0), and a watch on the file's
  * directory (keepalived uses inotify the same way) that wakes the engine when it changes.
  */
-import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { FileCheck } from '../config/model';
@@ -30,9 +30,12 @@ export function readTrackFile(path: string): number | null {
   return v < -0x80000000 || v > 0x80000000 ? null : v;
 }
 
-/** init_file: create the file with its value when missing (always with overwrite). */
-export function initTrackFile(path: string, init: { value: number; overwrite: boolean }): void {
-  if (existsSync(path) && !init.overwrite) return;
+/**
+ * init_file (track_file.c track_file_end_handler): create the file with its value when missing;
+ * with overwrite also replace a regular file's value, but never at a reload.
+ */
+export function initTrackFile(path: string, init: { value: number; overwrite: boolean }, reload = false): void {
+  if (existsSync(path) && (!init.overwrite || reload || !statSync(path).isFile())) return;
   writeFileSync(path, `${init.value}\n`);
 }
 
@@ -62,15 +65,20 @@ export class FileWatcher {
       const v = readTrackFile(c.path);
       return v === null ? { result: 'failed', reason: `Invalid number read from ${c.path} - ignoring` } : { result: 'success', fileValue: v };
     };
-    let e: { w: FSWatcher; waiting: (() => void)[] };
     try {
-      e = this.watcherFor(c.path);
+      this.watcherFor(c.path);
     } catch (err) {
       return Promise.resolve({ result: 'failed', reason: `Unable to monitor track file ${c.path}: ${(err as Error).message}` });
     }
     const now = read();
     if (last === undefined || now.fileValue !== last) return Promise.resolve(now);
-    return new Promise((resolve) => e.waiting.push(() => resolve(read())));
+    return this.changed(c.path).then(read);
+  }
+
+  /** Resolves at the next change of `path` (written, moved, deleted) or a watch error; throws if it cannot be watched. */
+  changed(path: string): Promise<void> {
+    const e = this.watcherFor(path);
+    return new Promise((resolve) => e.waiting.push(resolve));
   }
 
   close(): void {

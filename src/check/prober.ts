@@ -32,6 +32,8 @@ export interface ProberOptions {
   scriptUser?: string | null;
   /** track_file blocks: init_file is applied when the prober is made. */
   trackFiles?: readonly TrackFile[];
+  /** How init_file applies: at start, at a reload (no overwrite), or not at all (a reload preview). */
+  initFiles?: 'start' | 'reload' | 'none';
 }
 
 /** Reads the SSL block's files once; a missing file is an error keepalived reports the same way. */
@@ -58,10 +60,10 @@ export function checkProber(opts: ProberOptions = {}): Prober {
   const pinger = new Pinger();
   const files = new FileWatcher();
   const inited = new Set<string>();
-  for (const t of opts.trackFiles ?? []) {
+  for (const t of opts.initFiles === 'none' ? [] : opts.trackFiles ?? []) {
     if (t.init && !inited.has(t.path)) {
       inited.add(t.path);
-      try { initTrackFile(t.path, t.init); } catch { /* keepalived: "Unable to initialise track file" — the value reads as 0 */ }
+      try { initTrackFile(t.path, t.init, opts.initFiles === 'reload'); } catch { /* keepalived: "Unable to initialise track file" — the value reads as 0 */ }
     }
   }
   return {

@@ -20,6 +20,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpGarpLowerPrioDelayMs: null,
     vrrpGarpLowerPrioRepeat: null,
     vrrpGarpIntervalMs: 0,
+    vrrpStartupDelayMs: 0,
     vrrpGnaIntervalMs: 0,
     vrrpLowerPrioNoAdvert: false,
     vrrpHigherPrioSendAdvert: false,

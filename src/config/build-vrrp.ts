@@ -11,7 +11,7 @@ import type {
   VrrpSyncGroup,
 } from './model';
 import type { Statement, Word } from './parse';
-import { emptyNotify } from './vrrp-values';
+import { emptyNotify, type TrackObjectDraft } from './vrrp-values';
 
 export { emptyNotify };
 
@@ -22,6 +22,9 @@ export interface SyncGroupDraft {
   groupWord: Word | null;
   members: Word[];
   scriptRefs: Word[];
+  /** track_file / track_process lines, resolved once every block is read (build.ts). */
+  fileRefs: TrackObjectDraft[];
+  processRefs: TrackObjectDraft[];
 }
 
 export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft | null {
@@ -29,9 +32,10 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft 
   const block = ctx.needBlock(s);
   if (!name || !block) return null;
   const g: VrrpSyncGroup = {
-    name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [], location: ctx.loc(s.keyword),
+    name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [],
+    trackFiles: [], trackProcesses: [], location: ctx.loc(s.keyword),
   };
-  const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [] };
+  const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [], fileRefs: [], processRefs: [] };
   applySection(ctx, block, VRRP_SYNC_GROUP, draft, `vrrp_sync_group ${g.name}`);
   if (draft.groupWord && g.group.length === 0) ctx.warn(draft.groupWord, `Warning - sync group ${g.name} has empty group block`);
   return draft;
@@ -56,6 +60,8 @@ export interface InstanceDraft {
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
   scriptRefs: Word[];
+  fileRefs: TrackObjectDraft[];
+  processRefs: TrackObjectDraft[];
   dontTrackPrimary: boolean;
   mcastSrcIp: string | null;
   unicastSrcIp: string | null;
@@ -95,7 +101,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
   const d: InstanceDraft = {
     name, keyword: s.keyword, state: null, interface: null, vrid: null, vridWord: null, priority: null,
     advertIntSec: null, advertWord: null, version: null, authType: 'NONE', authPass: null, vips: [], vipsExcluded: [],
-    trackInterfaces: [], trackScripts: [], scriptRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
+    trackInterfaces: [], trackScripts: [], scriptRefs: [], fileRefs: [], processRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
@@ -226,6 +232,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     virtualIpAddressesExcluded: d.vipsExcluded,
     trackInterfaces: d.trackInterfaces,
     trackScripts: d.trackScripts,
+    trackFiles: [],
+    trackProcesses: [],
     dontTrackPrimary: d.dontTrackPrimary,
     mcastSrcIp: d.mcastSrcIp,
     unicastSrcIp: d.unicastSrcIp,

@@ -9,7 +9,12 @@ import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build
 import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
-import type { Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
+import type {
+  Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript,
+  VrrpSyncGroup, VrrpTrackProcess,
+} from './model';
+import type { Word } from './parse';
+import { resolveTrackObjects } from './vrrp-values';
 import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
@@ -23,9 +28,10 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const vsDrafts: VirtualServerDraft[] = [];
   const groups: VirtualServerGroup[] = [];
   const trackFiles: TrackFile[] = [];
+  const trackProcesses: VrrpTrackProcess[] = [];
   const ssl: { config: SslConfig | null } = { config: null };
 
-  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles }, '');
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, trackProcesses }, '');
   const noScriptUser = resolveScriptUser(ctx, globalDefs);
   for (let i = scripts.length - 1; i >= 0; i--) {
     const v = scripts[i];
@@ -62,6 +68,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     const inst = finishInstance(ctx, d, globalDefs);
     if (!inst) continue;
     inst.trackScripts = inst.trackScripts.filter((t) => scriptNames.has(t.name));
+    inst.trackFiles = resolveTrackObjects(ctx, name, d.fileRefs, trackFiles, 'file');
+    inst.trackProcesses = resolveTrackObjects(ctx, name, d.processRefs, trackProcesses, 'process');
+    if (inst.priority === 255) unweightTrackFiles(ctx, inst, 'address_owner', d.name);
     // One VRID per interface and address family: two instances would answer each other's adverts.
     const vridKey = `${inst.interface}/${inst.family}/${inst.virtualRouterId}`;
     const owner = vridOwner.get(vridKey);
@@ -85,6 +94,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       if (!scriptNames.has(ref.value)) ctx.warn(ref, `(${g.group.name}) track_script '${ref.value}' is not a defined vrrp_script; ignored`);
     }
     g.group.trackScripts = g.group.trackScripts.filter((t) => scriptNames.has(t.name));
+    g.group.trackFiles = resolveTrackObjects(ctx, g.group.name, g.fileRefs, trackFiles, 'file');
+    g.group.trackProcesses = resolveTrackObjects(ctx, g.group.name, g.processRefs, trackProcesses, 'process');
     const kept: string[] = [];
     for (const m of g.members) {
       const inst = byName.get(m.value);
@@ -110,6 +121,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
           inst.trackInterfaces = inst.trackInterfaces.filter((t) => t.weight === 0);
           inst.trackScripts = inst.trackScripts.filter((t) => scriptWeight(t) === 0);
         }
+        unweightTrackFiles(ctx, inst, 'SYNC group', m);
       }
     }
     if (kept.length === 0) {
@@ -169,6 +181,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       virtualServers,
       ssl: ssl.config,
       trackFiles,
+      vrrpTrackProcesses: trackProcesses,
     },
     diagnostics: ctx.diagnostics,
   };
@@ -268,4 +281,23 @@ function resolveSyncDaemon(ctx: BuildContext, statements: Statement[], g: Model[
     return;
   }
   d.syncId ??= inst.virtualRouterId;
+}
+
+/**
+ * A sync group member's or an address owner's own track_files (vrrp.c vrrp_complete_instance): the
+ * default weight 1 becomes 0 (FAULT on a non-zero value), any other weight drops the file; both
+ * warned in keepalived's words. (keepalived leaves a member's own track_process weights alone.)
+ */
+function unweightTrackFiles(ctx: BuildContext, inst: VrrpInstance, why: 'SYNC group' | 'address_owner', at: Word): void {
+  inst.trackFiles = inst.trackFiles.flatMap((t) => {
+    if (t.weight === 1) {
+      ctx.warn(at, `(${inst.name}) ignoring weight from tracked file ${t.name} due to ${why}. specify weight 0`);
+      return [{ ...t, weight: 0 }];
+    }
+    if (t.weight !== 0) {
+      ctx.warn(at, `(${inst.name}) ignoring tracked file ${t.name} with weight ${t.weight} due to ${why}`);
+      return [];
+    }
+    return [t];
+  });
 }

@@ -5,7 +5,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Diagnostic, RealServer, SourceLocation, VirtualServer } from './model';
-import type { AccountFiles } from './script-user';
+import { resolveRunAs, type AccountFiles, type RunAs } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 
@@ -187,21 +187,40 @@ export class BuildContext {
   /**
    * A notify script as keepalived reads it (lib/notify.c notify_script_init): the first word is
    * the command line (quoted to give arguments), the next two are the user and group to run it
-   * as. halo runs scripts as root, so another user is a feature it does not implement.
+   * as. Where the caller cannot run a script as another user (real server and quorum scripts),
+   * such a user is refused as not implemented.
    */
   command(s: Statement): string[] | null {
+    const r = this.commandAs(s, false);
+    return r ? r.argv : null;
+  }
+
+  /**
+   * As command(), with the user: `runAs` undefined = none given (script_user applies), null =
+   * root. A user or group that does not exist drops the script with keepalived's line.
+   */
+  commandAs(s: Statement, userAllowed = true): { argv: string[]; runAs: RunAs | null | undefined } | null {
     if (s.args.length === 0) {
       this.error(s.keyword, `'${s.keyword.value}' needs a script`);
       return null;
     }
     const [script, user, group] = s.args;
     this.scriptsUsed ??= script;
-    if (user && !(user.value === 'root' && (group === undefined || group.value === 'root'))) {
-      this.unimplemented(user, `running the ${s.keyword.value} script as ${group ? `${user.value}:${group.value}` : `user ${user.value}`} (halo runs notify scripts as root or as script_user)`);
-    }
     const argv = splitCommand(script.value);
     if (user) ownUserScripts.add(argv);
-    return argv;
+    if (!user) return { argv, runAs: undefined };
+    if (!userAllowed) {
+      if (!(user.value === 'root' && (group === undefined || group.value === 'root'))) {
+        this.unimplemented(user, `running the ${s.keyword.value} script as ${group ? `${user.value}:${group.value}` : `user ${user.value}`} (halo runs real server and quorum scripts as root or as script_user)`);
+      }
+      return { argv, runAs: undefined };
+    }
+    const runAs = resolveRunAs(user.value, group?.value ?? null, this.options.accounts);
+    if (runAs === null) {
+      this.warn(user, `Invalid user/group for ${s.keyword.value} script ${argv[0]} - ignoring`);
+      return null;
+    }
+    return { argv, runAs: runAs.uid === 0 && runAs.gid === 0 ? null : runAs };
   }
 
   /** Every argument of a statement must be used; report the first extra one. */

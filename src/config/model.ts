@@ -61,6 +61,8 @@ export interface GlobalDefs {
   vrrpGarpLowerPrioRepeat: number | null;
   /** Delay between GARPs of one burst; 0 = back to back. */
   vrrpGarpIntervalMs: number;
+  /** vrrp_startup_delay: no BACKUP's master-down timer runs out before this long after start (0 = none). */
+  vrrpStartupDelayMs: number;
   vrrpGnaIntervalMs: number;
   vrrpLowerPrioNoAdvert: boolean; // false: master answers a lower-priority advert with its own
   vrrpHigherPrioSendAdvert: boolean;
@@ -133,7 +135,14 @@ export interface NotifyScripts {
   notifyBackup: string[] | null;
   notifyFault: string[] | null;
   notifyStop: string[] | null;
+  /**
+   * `notify* SCRIPT USER [GROUP]`: who each script given a user runs as (null = root); a script
+   * absent here runs as script_user.
+   */
+  runAs?: Partial<Record<NotifyKey, RunAs | null>>;
 }
+
+export type NotifyKey = 'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop';
 
 export interface VirtualIpAddress {
   /** Canonical address string (IPv4 or IPv6). */
@@ -148,6 +157,40 @@ export interface VirtualIpAddress {
   label: string | null;
   /** True for virtual_ipaddress_excluded entries (not sent in adverts). */
   excluded: boolean;
+  location: SourceLocation;
+}
+
+/**
+ * A track_file or track_process line of a vrrp_instance or vrrp_sync_group, resolved against its
+ * block: the block's weight and reverse unless the line gives its own (track_file.c
+ * vrrp_alloc_track_file, vrrp_track.c alloc_track_process).
+ */
+export interface TrackObjectRef {
+  name: string;
+  weight: number;
+  reverse: boolean;
+}
+
+/**
+ * vrrp_track_process NAME (vrrp_parser.c vrrp_tprocess_*): the processes whose name (comm, or the
+ * full command line when parameters are given or full_command is set) is `process`; quorum is held
+ * while quorum ≤ count ≤ quorumMax.
+ */
+export interface VrrpTrackProcess {
+  name: string;
+  process: string;
+  /** Parameters after the process name (NUL-separated in the command line), or null. */
+  params: string[] | null;
+  paramMatch: 'none' | 'exact' | 'partial' | 'initial';
+  /** Match /proc/PID/cmdline's first word instead of comm. */
+  fullCommand: boolean;
+  weight: number; // 0
+  reverse: boolean;
+  quorum: number; // 1
+  /** null = unlimited (keepalived's UINT_MAX). */
+  quorumMax: number | null;
+  forkDelayMs: number; // 0
+  terminateDelayMs: number; // 0
   location: SourceLocation;
 }
 
@@ -191,6 +234,8 @@ export interface VrrpInstance {
   virtualIpAddressesExcluded: VirtualIpAddress[];
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
+  trackFiles: TrackObjectRef[];
+  trackProcesses: TrackObjectRef[];
   dontTrackPrimary: boolean;
   mcastSrcIp: string | null;
   unicastSrcIp: string | null;
@@ -235,6 +280,8 @@ export interface VrrpSyncGroup {
   smtpAlert: boolean | null;
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
+  trackFiles: TrackObjectRef[];
+  trackProcesses: TrackObjectRef[];
   location: SourceLocation;
 }
 
@@ -466,8 +513,9 @@ export interface Model {
   virtualServers: VirtualServer[];
   /** The global SSL block; null = keepalived's auto-generated context (no client certificate, no verification). */
   ssl: SslConfig | null;
-  /** Top-level track_file blocks (FILE_CHECK reads them). */
+  /** Top-level track_file blocks (FILE_CHECK and the VRRP instances' track_file read them). */
   trackFiles: TrackFile[];
+  vrrpTrackProcesses: VrrpTrackProcess[];
 }
 
 export interface Diagnostic {

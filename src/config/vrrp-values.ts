@@ -1,9 +1,9 @@
 /**
  * Value readers of the VRRP sections shared by their keyword tables (src/config/keywords/vrrp.ts):
- * notify scripts, tracked interfaces and scripts, virtual addresses.
+ * notify scripts, tracked interfaces, scripts, files and processes, virtual addresses.
  */
 import type { BuildContext } from './context';
-import type { NotifyScripts, TrackInterface, TrackScriptRef, VirtualIpAddress } from './model';
+import type { NotifyKey, NotifyScripts, TrackInterface, TrackObjectRef, TrackScriptRef, VirtualIpAddress } from './model';
 import type { Statement, Word } from './parse';
 
 export function emptyNotify(): NotifyScripts {
@@ -13,13 +13,25 @@ export function emptyNotify(): NotifyScripts {
 /** notify* keywords shared by instances and sync groups; true when `s` was one of them. */
 export function notifyKeyword(ctx: BuildContext, s: Statement, n: NotifyScripts): boolean {
   switch (s.keyword.value) {
-    case 'notify': n.notify = ctx.command(s); return true;
-    case 'notify_master': n.notifyMaster = ctx.command(s); return true;
-    case 'notify_backup': n.notifyBackup = ctx.command(s); return true;
-    case 'notify_fault': n.notifyFault = ctx.command(s); return true;
-    case 'notify_stop': n.notifyStop = ctx.command(s); return true;
+    case 'notify': return set(ctx, s, n, 'notify');
+    case 'notify_master': return set(ctx, s, n, 'notifyMaster');
+    case 'notify_backup': return set(ctx, s, n, 'notifyBackup');
+    case 'notify_fault': return set(ctx, s, n, 'notifyFault');
+    case 'notify_stop': return set(ctx, s, n, 'notifyStop');
     default: return false;
   }
+}
+
+/** One notify script and, when the line names one, the user it runs as. */
+function set(ctx: BuildContext, s: Statement, n: NotifyScripts, key: NotifyKey): true {
+  const r = ctx.commandAs(s);
+  n[key] = r ? r.argv : null;
+  const runAs = { ...n.runAs };
+  delete runAs[key];
+  if (r && r.runAs !== undefined) runAs[key] = r.runAs;
+  if (Object.keys(runAs).length > 0) n.runAs = runAs;
+  else delete n.runAs;
+  return true;
 }
 
 export function trackInterfaces(ctx: BuildContext, s: Statement): TrackInterface[] {
@@ -50,6 +62,70 @@ export function trackScripts(ctx: BuildContext, s: Statement, refs: Word[]): Tra
     } else if (e.args[0]) ctx.warn(e.args[0], `track_script: unknown option '${e.args[0].value}'`);
     refs.push(e.keyword);
     out.push({ name: e.keyword.value, weight, weightReverse });
+  }
+  return out;
+}
+
+/** A track_file / track_process line as written; weight/reverse null = the block's own. */
+export interface TrackObjectDraft {
+  word: Word;
+  weight: number | null;
+  reverse: boolean | null;
+}
+
+/**
+ * track_file / track_process entries: `NAME [weight W [reverse|noreverse]]`, with keepalived's
+ * reports (track_file.c vrrp_alloc_track_file, vrrp_track.c alloc_track_process): an unknown
+ * option or a weight without value drops the entry; a bad weight keeps the block's; an unknown
+ * weight option drops a file entry and is only warned for a process.
+ */
+export function trackObjects(ctx: BuildContext, s: Statement, owner: string, kind: 'file' | 'process'): TrackObjectDraft[] {
+  const out: TrackObjectDraft[] = [];
+  const what = kind === 'file' ? 'track file' : 'track process';
+  for (const e of ctx.needBlock(s) ?? []) {
+    ctx.checkBlock(e);
+    const d: TrackObjectDraft = { word: e.keyword, weight: null, reverse: null };
+    const [opt, w, rev] = e.args;
+    if (opt && opt.value !== 'weight') {
+      ctx.warn(opt, `(${owner}) unknown ${what} option ${opt.value} - ignoring`);
+      continue;
+    }
+    if (opt && !w) {
+      ctx.warn(opt, `(${owner}) weight without value specified for ${what} ${e.keyword.value} - ignoring`);
+      continue;
+    }
+    if (w) {
+      d.weight = /^[-+]?\d+$/.test(w.value) && Math.abs(Number(w.value)) <= 254 ? Number(w.value) : null;
+      if (d.weight === null) ctx.warn(w, `(${owner}) weight for ${what} ${e.keyword.value} must be in [-254..254] inclusive. Ignoring...`);
+    }
+    if (rev) {
+      if (rev.value === 'reverse' || rev.value === 'noreverse') d.reverse = rev.value === 'reverse';
+      else if (kind === 'file') {
+        ctx.warn(rev, `(${owner}) unknown track file ${e.keyword.value} weight option ${rev.value} - ignoring`);
+        continue;
+      } else ctx.warn(rev, `(${owner}) unknown track_process ${e.keyword.value} weight option ${rev.value} - ignoring`);
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** Drafts resolved against the defined blocks: unknown names and repeats are warned and dropped. */
+export function resolveTrackObjects(
+  ctx: BuildContext, owner: string, drafts: readonly TrackObjectDraft[], defs: readonly { name: string; weight: number; reverse: boolean }[], kind: 'file' | 'process',
+): TrackObjectRef[] {
+  const out: TrackObjectRef[] = [];
+  for (const d of drafts) {
+    const def = defs.find((f) => f.name === d.word.value);
+    if (!def) {
+      ctx.warn(d.word, `(${owner}) track ${kind} ${d.word.value} not found, ignoring...`);
+      continue;
+    }
+    if (out.some((r) => r.name === def.name)) {
+      ctx.warn(d.word, `(${owner}) duplicate track_${kind} ${def.name} - ignoring`);
+      continue;
+    }
+    out.push({ name: def.name, weight: d.weight ?? def.weight, reverse: d.reverse ?? def.reverse });
   }
   return out;
 }

@@ -8,6 +8,7 @@
  * (keepalived's migrate_checkers), and the loop applies only the changed services and
  * destinations. On stop, what halo owns leaves the kernel (lvs_flush_on_stop as keepalived).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Model, RunCheck } from '../config/model';
 import { HealthChecker } from '../check/health-checker';
 import { checkProber } from '../check/prober';
@@ -78,9 +79,32 @@ function report(pass: PassReport, before: readonly CheckTarget[], after: readonl
   };
 }
 
+/** IPVS connection timeouts in seconds, as IPVS_CMD_GET/SET_CONFIG carry them. */
+export interface LvsTimeouts {
+  tcp: number;
+  tcpFin: number;
+  udp: number;
+}
+
+/**
+ * What keepalived's ipvs_set_timeout sends (libipvs.c): each configured non-zero timeout, the
+ * kernel's original value for the others; `configured` null (no lvs_timeouts, or a stop) = the
+ * originals back. null when nothing is to be sent: no timeouts and none were ever changed.
+ */
+export function timeoutsToSet(
+  configured: { tcp: number | null; tcpfin: number | null; udp: number | null } | null, original: LvsTimeouts | null,
+): LvsTimeouts | null {
+  const any = configured !== null && (!!configured.tcp || !!configured.tcpfin || !!configured.udp);
+  if (!any) return original;
+  const o = original ?? { tcp: 0, tcpFin: 0, udp: 0 };
+  return { tcp: configured.tcp || o.tcp, tcpFin: configured.tcpfin || o.tcpFin, udp: configured.udp || o.udp };
+}
+
+const timeoutsText = (t: LvsTimeouts) => `tcp ${t.tcp} tcpfin ${t.tcpFin} udp ${t.udp}`;
+
 export interface LvsEngineDeps {
-  /** The kernel's table (IpvsClient.open), opened when the engine starts. */
-  openTable(): Promise<IpvsTable & { close?(): void }>;
+  /** The kernel's table (IpvsClient.open), opened when the engine starts; with the connection timeouts (lvs_timeouts). */
+  openTable(): Promise<IpvsTable & { close?(): void; getTimeouts?(): Promise<LvsTimeouts>; setTimeouts?(t: LvsTimeouts): Promise<void> }>;
   /** Default: every checker kind's real probe (src/check/prober.ts) with the model's SSL block and script settings. */
   prober?: Prober;
   log: Logger;
@@ -105,7 +129,9 @@ export class KernelLvsEngine implements LvsEngine {
   private loop: ReconcileLoop | null = null;
   private readonly last = new Map<string, LastCheck>();
   private kernelWeights = new Map<string, number>();
-  private table!: IpvsTable & { close?(): void };
+  private table!: Awaited<ReturnType<LvsEngineDeps['openTable']>>;
+  /** The kernel's timeouts before halo first changed them (restored at stop, or when lvs_timeouts goes). */
+  private originalTimeouts: LvsTimeouts | null = null;
 
   constructor(private model: Model, private readonly deps: LvsEngineDeps) {}
 
@@ -113,17 +139,18 @@ export class KernelLvsEngine implements LvsEngine {
     return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups };
   }
 
-  private prober(m: Model): Prober {
+  private prober(m: Model, initFiles: 'start' | 'reload' | 'none'): Prober {
     return this.deps.prober ?? checkProber({
-      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser, trackFiles: m.trackFiles,
+      ssl: m.ssl, enableScriptSecurity: m.globalDefs.enableScriptSecurity, scriptUser: m.globalDefs.scriptUser, trackFiles: m.trackFiles, initFiles,
     });
   }
 
-  private newChecker(m: Model, targets: CheckTarget[], previous?: HealthChecker): HealthChecker {
+  /** `initFiles`: init_file applies at start, without overwrite at a reload, not in a preview. */
+  private newChecker(m: Model, targets: CheckTarget[], previous?: HealthChecker, initFiles: 'start' | 'reload' | 'none' = previous ? 'reload' : 'start'): HealthChecker {
     const weights = new Map<string, number | null>();
     return new HealthChecker({
       targets,
-      prober: this.prober(m),
+      prober: this.prober(m, initFiles),
       log: (line) => this.deps.log.info(line),
       onOutcome: (t, outcome, ms) => {
         this.last.set(t.key, { at: new Date(), outcome });
@@ -183,6 +210,7 @@ export class KernelLvsEngine implements LvsEngine {
       }
     }
     this.table = await this.deps.openTable();
+    await this.applyTimeouts(this.model);
     this.checker = this.newChecker(this.model, collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
     this.loop = new ReconcileLoop({
       table: this.table,
@@ -204,6 +232,34 @@ export class KernelLvsEngine implements LvsEngine {
     await this.refreshWeights();
   }
 
+  /**
+   * lvs_timeouts (check_daemon.c start_check, ipvswrapper.c ipvs_set_timeouts): the kernel's
+   * originals are read the first time halo changes them; `m` null (stop) or a config without
+   * lvs_timeouts puts them back. Returns the line for the reload report, or null.
+   */
+  private async applyTimeouts(m: Model | null, dryRun = false): Promise<string | null> {
+    const cfg = m?.globalDefs.lvsTimeouts ?? null;
+    const { getTimeouts, setTimeouts } = this.table;
+    if (!getTimeouts || !setTimeouts) return null;
+    let original = this.originalTimeouts;
+    const wanted = cfg && (cfg.tcp || cfg.tcpfin || cfg.udp);
+    try {
+      if (wanted && !original) original = await getTimeouts.call(this.table);
+      const t = timeoutsToSet(cfg, original);
+      if (!t) return null;
+      if (!wanted && !this.originalTimeouts) return null;
+      const line = wanted ? `setting IPVS timeouts ${timeoutsText(t)}` : `restoring the kernel's IPVS timeouts ${timeoutsText(t)}`;
+      if (dryRun) return line;
+      this.originalTimeouts = original;
+      await setTimeouts.call(this.table, t);
+      if (!wanted) this.originalTimeouts = null;
+      return line;
+    } catch (err) {
+      this.deps.log.warning(`Failed to set ipvs timeouts: ${(err as Error).message}`);
+      return `Failed to set ipvs timeouts: ${(err as Error).message}`;
+    }
+  }
+
   /** What the kernel holds, for status (cheap: only after a batch was applied). */
   private async refreshWeights(): Promise<void> {
     try {
@@ -219,6 +275,7 @@ export class KernelLvsEngine implements LvsEngine {
   }
 
   async reload(model: Model): Promise<LvsReloadReport> {
+    const previousTimeouts = this.model.globalDefs.lvsTimeouts;
     const previous = this.checker!;
     const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
     const after = collectTargets(model.virtualServers, model.virtualServerGroups);
@@ -226,20 +283,25 @@ export class KernelLvsEngine implements LvsEngine {
     this.model = model;
     this.checker = this.newChecker(model, after, previous);
     this.checker.start();
-    return report(await this.loop!.reload(this.input(model)), before, after);
+    const timeouts = await this.applyTimeouts(model);
+    const r = report(await this.loop!.reload(this.input(model)), before, after);
+    return timeouts && !isDeepStrictEqual(model.globalDefs.lvsTimeouts, previousTimeouts) ? { ...r, events: [timeouts, ...r.events] } : r;
   }
 
   async planReload(model: Model): Promise<LvsReloadReport> {
     const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
     const after = collectTargets(model.virtualServers, model.virtualServerGroups);
     // the checkers reload() would build (migrated states), never started: only their health view is read
-    const next = this.newChecker(model, after, this.checker!);
-    return report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c), (c) => next.checkerWeight(c)), before, after);
+    const next = this.newChecker(model, after, this.checker!, 'none');
+    const r = report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c), (c) => next.checkerWeight(c)), before, after);
+    const timeouts = isDeepStrictEqual(model.globalDefs.lvsTimeouts, this.model.globalDefs.lvsTimeouts) ? null : await this.applyTimeouts(model, true);
+    return timeouts ? { ...r, events: [timeouts, ...r.events] } : r;
   }
 
   async stop(): Promise<void> {
     this.checker?.stop();
     await this.loop?.stop(this.model.globalDefs.lvsFlushOnStop);
+    if (this.table) await this.applyTimeouts(null);
     this.table?.close?.();
   }
 

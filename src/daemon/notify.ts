@@ -110,12 +110,14 @@ export class NotifyRunner {
    * Run `argv` (from the config) with `extraArgs` appended. Never throws and never waits:
    * the VRRP side must not stall on a slow script.
    */
-  run(argv: string[] | null, extraArgs: string[] = []): void {
+  run(argv: string[] | null, extraArgs: string[] = [], ownRunAs?: RunAs | null): void {
     if (!argv || argv.length === 0) return;
     let [file] = argv;
     const args = argv.slice(1);
+    // the script's own user (notify* SCRIPT USER; null = root), else script_user
+    const runAs = ownRunAs !== undefined ? ownRunAs : this.opts.runAs;
     if (this.opts.enableScriptSecurity) {
-      const ok = secureScript(file, this.opts.runAs);
+      const ok = secureScript(file, runAs);
       if ('error' in ok) {
         if (!this.refused.has(file)) this.opts.log.warning(`${ok.error}; not running it`);
         this.refused.add(file);
@@ -124,14 +126,14 @@ export class NotifyRunner {
       file = ok.file;
     }
     this.running++;
-    execFile(file, [...args, ...extraArgs], { timeout: this.opts.timeoutMs ?? 30_000, ...asUser(this.opts.runAs) }, (err) => {
+    execFile(file, [...args, ...extraArgs], { timeout: this.opts.timeoutMs ?? 30_000, ...asUser(runAs) }, (err) => {
       this.running--;
       if (err) this.opts.log.warning(`notify script ${file} failed: ${err.message.split('\n')[0]}`);
     });
   }
 
   /** The generic `notify` script with keepalived's four arguments. */
-  notify(argv: string[] | null, req: NotifyRequest): void {
-    this.run(argv, [req.kind, req.name, req.state, String(req.priority)]);
+  notify(argv: string[] | null, req: NotifyRequest, ownRunAs?: RunAs | null): void {
+    this.run(argv, [req.kind, req.name, req.state, String(req.priority)], ownRunAs);
   }
 }

@@ -12,7 +12,7 @@
  *  - add:    new — started like at start-up.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, VirtualIpAddress, VrrpInstance } from '../config/model';
+import type { Model, TrackFile, VirtualIpAddress, VrrpInstance, VrrpTrackProcess } from '../config/model';
 import { vipDiff } from '../vrrp/reconfigure';
 import type { VrrpAction } from '../vrrp/types';
 
@@ -39,6 +39,43 @@ function sameIdentity(a: VrrpInstance, b: VrrpInstance): boolean {
     && a.syncGroup === b.syncGroup && isDeepStrictEqual(a.vmac, b.vmac);
 }
 
+/** The track_file and vrrp_track_process blocks an instance tracks, itself or through its sync group. */
+function trackedBlocks(m: Model, i: VrrpInstance): { files: TrackFile[]; processes: VrrpTrackProcess[] } {
+  const group = i.syncGroup ? m.vrrpSyncGroups.find((g) => g.name === i.syncGroup) : undefined;
+  const files = new Set([...i.trackFiles, ...(group?.trackFiles ?? [])].map((t) => t.name));
+  const procs = new Set([...i.trackProcesses, ...(group?.trackProcesses ?? [])].map((t) => t.name));
+  return { files: m.trackFiles.filter((f) => files.has(f.name)), processes: m.vrrpTrackProcesses.filter((p) => procs.has(p.name)) };
+}
+
+/** The blocks some instance or sync group of `m` tracks, by kind. */
+export function usedTrackers(m: Model): { files: TrackFile[]; processes: VrrpTrackProcess[] } {
+  const used = (pick: (x: { trackFiles: { name: string }[]; trackProcesses: { name: string }[] }) => { name: string }[]) =>
+    new Set([...m.vrrpInstances, ...m.vrrpSyncGroups].flatMap((x) => pick(x).map((t) => t.name)));
+  const files = used((x) => x.trackFiles);
+  const procs = used((x) => x.trackProcesses);
+  return { files: m.trackFiles.filter((f) => files.has(f.name)), processes: m.vrrpTrackProcesses.filter((p) => procs.has(p.name)) };
+}
+
+/**
+ * Tracked files and processes a reload starts and stops watching (pure): a block whose
+ * definition changed is stopped and started again (its file or its processes are read afresh).
+ */
+export function planTrackerReload(oldModel: Model, newModel: Model): { stop: string[]; start: string[] } {
+  const o = usedTrackers(oldModel);
+  const n = usedTrackers(newModel);
+  const key = (kind: string, x: TrackFile | VrrpTrackProcess) => `${kind} ${JSON.stringify(withoutLocations(x))}`;
+  const entries = (u: ReturnType<typeof usedTrackers>) => new Map<string, string>([
+    ...u.files.map((f): [string, string] => [key('f', f), `track_file ${f.name} (${f.path})`]),
+    ...u.processes.map((p): [string, string] => [key('p', p), `vrrp_track_process ${p.name} (${p.process})`]),
+  ]);
+  const before = entries(o);
+  const after = entries(n);
+  return {
+    stop: [...before].filter(([k]) => !after.has(k)).map(([, v]) => v),
+    start: [...after].filter(([k]) => !before.has(k)).map(([, v]) => v),
+  };
+}
+
 export function planVrrpReload(oldModel: Model, newModel: Model): VrrpReloadPlan {
   const plan: VrrpReloadPlan = { keep: [], update: [], remove: [], add: [] };
   const oldByName = new Map(oldModel.vrrpInstances.map((i) => [i.name, i]));
@@ -55,7 +92,8 @@ export function planVrrpReload(oldModel: Model, newModel: Model): VrrpReloadPlan
     } else if (!sameIdentity(o, n)) {
       plan.remove.push(n.name);
       plan.add.push(n.name);
-    } else if (globalsSame && isDeepStrictEqual(withoutLocations(o), withoutLocations(n))) {
+    } else if (globalsSame && isDeepStrictEqual(withoutLocations(o), withoutLocations(n))
+      && isDeepStrictEqual(withoutLocations(trackedBlocks(oldModel, o)), withoutLocations(trackedBlocks(newModel, n)))) {
       plan.keep.push(n.name);
     } else {
       const d = vipDiff(o, n);
@@ -90,6 +128,8 @@ export interface InstanceChange {
 export interface VrrpReloadReport {
   unchanged: string[];
   changes: InstanceChange[];
+  /** Tracked files and processes watched from now on, with what was read ("… value 4", "… 2 processes, quorum held"), and no longer. */
+  trackers?: { start: string[]; stop: string[] };
 }
 
 export interface LvsReloadReport {
@@ -161,6 +201,8 @@ export function formatReloadPlan(p: ReloadPlan): string[] {
       for (const e of c.effects) out.push(`    ${e}`);
     }
     if (v.unchanged.length > 0) out.push(`  unchanged: ${v.unchanged.join(' ')}`);
+    for (const t of v.trackers?.stop ?? []) out.push(`  stop watching ${t}`);
+    for (const t of v.trackers?.start ?? []) out.push(`  start watching ${t}`);
   }
   if (p.lvs) {
     const l = p.lvs;

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import type { Model, TrackFile, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess } from '../config/model';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor } from '../net/links';
@@ -23,7 +23,7 @@ import { reconfigure } from '../vrrp/reconfigure';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
-import { describeVrrpActions, planVrrpReload } from './reload-plan';
+import { describeVrrpActions, planTrackerReload, planVrrpReload, usedTrackers } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
 import type { HeldInstance } from './supervisor';
@@ -36,6 +36,10 @@ export function xmitInterface(cfg: VrrpInstance): string {
 }
 
 const vmacSpec = (cfg: VrrpInstance): VmacSpec => ({ instance: cfg.name, name: cfg.vmac!.name, base: cfg.interface, vrid: cfg.virtualRouterId });
+import { ProcessMonitor, procfs } from './process-monitor';
+import { TrackFileMonitor } from './track-files';
+import { readTrackFile } from '../check/file-probe';
+import { scanProcesses } from '../vrrp/track-process';
 
 export interface VrrpEngineDeps {
   addresses: AddressManager;
@@ -57,6 +61,16 @@ export interface VrrpEngineDeps {
   vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
   /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
   syncDaemon?: { follow(instance: string, state: string): void; forget(instance: string): void } | null;
+  /** Watches the tracked files (default: TrackFileMonitor). */
+  watchFiles?: (files: TrackFile[], log: Logger, onValue: (name: string, value: number) => void, reload: boolean) => TrackerMonitor<number>;
+  /** Counts the tracked processes (default: ProcessMonitor on the kernel's process events). */
+  watchProcesses?: (defs: VrrpTrackProcess[], log: Logger, onChange: (name: string, up: boolean) => void) => TrackerMonitor<boolean>;
+}
+
+/** A tracker shell: start() returns the values now, by name, and reports changes after. */
+export interface TrackerMonitor<V> {
+  start(): Record<string, V>;
+  stop(): void;
 }
 
 export type ScriptRunnerFactory = (
@@ -65,6 +79,23 @@ export type ScriptRunnerFactory = (
   log: Logger,
   onResult: (name: string, ok: boolean) => void,
 ) => { start(): void; stop(): void };
+
+const realFiles: NonNullable<VrrpEngineDeps['watchFiles']> = (files, log, onValue, reload) => new TrackFileMonitor(files, log, onValue, reload);
+const realProcesses: NonNullable<VrrpEngineDeps['watchProcesses']> = (defs, log, onChange) => new ProcessMonitor(defs, { log }, onChange);
+
+const usedTrackFiles = (model: Model): TrackFile[] => usedTrackers(model).files;
+const usedTrackProcesses = (model: Model): VrrpTrackProcess[] => usedTrackers(model).processes;
+
+/** Reload report lines for the trackers started and stopped, with what the new ones read. */
+function trackerLines(old: Model, next: Model, tracked: { files: Record<string, number>; processes: Record<string, boolean> }): { start: string[]; stop: string[] } | undefined {
+  const t = planTrackerReload(old, next);
+  if (t.start.length === 0 && t.stop.length === 0) return undefined;
+  const read = (line: string): string => {
+    const m = /^(track_file|vrrp_track_process) (\S+)/.exec(line)!;
+    return m[1] === 'track_file' ? `${line}: value ${tracked.files[m[2]] ?? 0}` : `${line}: quorum ${tracked.processes[m[2]] ? 'held' : 'not held'}`;
+  };
+  return { stop: t.stop, start: t.start.map(read) };
+}
 
 const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => new ScriptRunner(scripts, security, log, onResult);
 
@@ -114,6 +145,13 @@ export class VrrpEngine {
   private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
   private scriptRunner: { start(): void; stop(): void } | null = null;
+  private fileMonitor: TrackerMonitor<number> | null = null;
+  private processMonitor: TrackerMonitor<boolean> | null = null;
+  /** Tracked file values and process quorums as the monitors last reported. */
+  private files: Record<string, number> = {};
+  /** vrrp_startup_delay's end (monotonic ms), set at start (not at reload, as keepalived). */
+  private delayedStartUntil: number | null = null;
+  private processes: Record<string, boolean> = {};
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
@@ -163,6 +201,12 @@ export class VrrpEngine {
       }
     });
 
+    this.startTrackers(this.model, false);
+    const delay = this.model.globalDefs.vrrpStartupDelayMs;
+    if (delay > 0) {
+      this.delayedStartUntil = this.now() + delay;
+      log.info(`Delaying startup for ${delay / 1000} seconds`);
+    }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
     for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
@@ -203,6 +247,9 @@ export class VrrpEngine {
       vrrpScripts: this.model.vrrpScripts,
       syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
       links: env.links,
+      files: this.files,
+      processes: this.processes,
+      delayedStartUntil: this.delayedStartUntil,
     });
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
@@ -222,7 +269,10 @@ export class VrrpEngine {
    * reconfigure() of instance `name` for `next`, on its state *now* with the kernel's view `env`
    * (synchronous: nothing can step the instance between reading its state and the result).
    */
-  private reconfigureNow(name: string, next: Model, env: { primary: string; links: Record<string, boolean>; ifindex: number }, scripts: Record<string, boolean | null>) {
+  private reconfigureNow(
+    name: string, next: Model, env: { primary: string; links: Record<string, boolean>; ifindex: number }, scripts: Record<string, boolean | null>,
+    tracked: { files: Record<string, number>; processes: Record<string, boolean> } = { files: this.files, processes: this.processes },
+  ) {
     const old = this.states.get(name)!;
     const cfg = next.vrrpInstances.find((i) => i.name === name)!;
     const group = cfg.syncGroup ? next.vrrpSyncGroups.find((g) => g.name === cfg.syncGroup) ?? null : null;
@@ -231,6 +281,8 @@ export class VrrpEngine {
       primaryAddress: env.primary,
       links: env.links,
       scripts,
+      files: tracked.files,
+      processes: tracked.processes,
       globalDefs: next.globalDefs,
       vrrpScripts: next.vrrpScripts,
       syncGroup: group,
@@ -251,13 +303,15 @@ export class VrrpEngine {
       changes.push(stopChange(name, s.state, this.dryRun(name, { type: 'shutdown' }), restarted.has(name)));
     }
     const scripts = this.carriedScriptStates(next);
+    const tracked = this.trackedNow(next);
     for (const u of plan.update) {
       const env = await this.environment(next.vrrpInstances.find((i) => i.name === u.name)!, next);
-      const r = this.reconfigureNow(u.name, next, env, scripts);
+      const r = this.reconfigureNow(u.name, next, env, scripts, tracked);
       changes.push({ name: u.name, change: 'update', state: r.old.state, after: r.state.state, effects: updateEffects(u, r.old.vipsSet, r.actions) });
     }
     for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
-    return { unchanged: plan.keep, changes };
+    const trackers = trackerLines(this.model, next, tracked);
+    return { unchanged: plan.keep, changes, ...(trackers ? { trackers } : {}) };
   }
 
   /**
@@ -275,6 +329,9 @@ export class VrrpEngine {
     const byName = new Map(next.vrrpInstances.map((i) => [i.name, i]));
     for (const u of plan.update) envs.set(u.name, await this.environment(byName.get(u.name)!, next));
     for (const name of plan.add) await this.environment(byName.get(name)!, next);
+    // the new trackers start before anything changes (the process connector can refuse)
+    this.startTrackers(next, true);
+    const trackers = trackerLines(this.model, next, { files: this.files, processes: this.processes });
     const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
       const before = this.states.get(name)!.state;
@@ -326,8 +383,13 @@ export class VrrpEngine {
     const used = new Set(next.vrrpInstances.map(xmitInterface));
     for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
     this.startScripts();
+    // an unchanged instance learns what the new monitors read (nothing happens where it is the same)
+    for (const name of plan.keep) {
+      for (const [f, value] of Object.entries(this.files)) this.feed(name, { type: 'trackFile', name: f, value });
+      for (const [p, up] of Object.entries(this.processes)) this.feed(name, { type: 'trackProcess', name: p, up });
+    }
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
-    return { unchanged: plan.keep, changes };
+    return { unchanged: plan.keep, changes, ...(trackers ? { trackers } : {}) };
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
@@ -364,6 +426,47 @@ export class VrrpEngine {
     const carried = new Map(defs.map((d) => [d.name, carryScriptTracker(this.scripts.get(d.name), d)]));
     this.scripts.clear();
     for (const [n, t] of carried) this.scripts.set(n, t);
+  }
+
+  /**
+   * Tracked files and processes as a reload to `next` would find them: read and counted now, as
+   * startTrackers does for the reload itself (keepalived rereads them at reload too).
+   */
+  private trackedNow(next: Model): { files: Record<string, number>; processes: Record<string, boolean> } {
+    const files: Record<string, number> = {};
+    for (const f of usedTrackFiles(next)) files[f.name] = readTrackFile(f.path) ?? this.files[f.name] ?? 0;
+    const defs = usedTrackProcesses(next);
+    const processes: Record<string, boolean> = {};
+    if (defs.length > 0) {
+      const counted = scanProcesses(defs, procfs.scan(defs.some((d) => d.fullCommand)));
+      for (const [n, c] of Object.entries(counted.counts)) processes[n] = c.quorum;
+    }
+    return { files, processes };
+  }
+
+  /**
+   * (Re)starts the file and process monitors for `model`'s tracked files and processes and takes
+   * their values now; the old monitors are stopped only once the new ones run.
+   */
+  private startTrackers(model: Model, reload: boolean): void {
+    const files = usedTrackFiles(model);
+    const defs = usedTrackProcesses(model);
+    const fileMonitor = files.length > 0 ? (this.deps.watchFiles ?? realFiles)(files, this.deps.log, (name, value) => {
+      this.files[name] = value;
+      for (const n of this.states.keys()) this.feed(n, { type: 'trackFile', name, value });
+    }, reload) : null;
+    const processMonitor = defs.length > 0 ? (this.deps.watchProcesses ?? realProcesses)(defs, this.deps.log, (name, up) => {
+      this.processes[name] = up;
+      for (const n of this.states.keys()) this.feed(n, { type: 'trackProcess', name, up });
+    }) : null;
+    const processes = processMonitor?.start() ?? {};
+    const fileValues = fileMonitor?.start() ?? {};
+    this.fileMonitor?.stop();
+    this.processMonitor?.stop();
+    this.fileMonitor = fileMonitor;
+    this.processMonitor = processMonitor;
+    this.files = fileValues;
+    this.processes = processes;
   }
 
   private startScripts(): void {
@@ -537,9 +640,9 @@ export class VrrpEngine {
   private runNotify(a: Extract<VrrpAction, { type: 'notify' }>): void {
     const scripts = a.kind === 'GROUP' ? this.groups.get(a.name)?.notify : this.states.get(a.name)?.cfg.notify;
     if (!scripts) return;
-    const specific = { MASTER: scripts.notifyMaster, BACKUP: scripts.notifyBackup, FAULT: scripts.notifyFault, STOP: scripts.notifyStop }[a.state];
-    this.deps.notify.run(specific);
-    this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority });
+    const key = ({ MASTER: 'notifyMaster', BACKUP: 'notifyBackup', FAULT: 'notifyFault', STOP: 'notifyStop' } as const)[a.state];
+    this.deps.notify.run(scripts[key], [], scripts.runAs?.[key]);
+    this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority }, scripts.runAs?.notify);
     this.deps.alerts?.notify(a.kind, a.name, a.state);
   }
 
@@ -568,6 +671,8 @@ export class VrrpEngine {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.scriptRunner?.stop();
+    this.fileMonitor?.stop();
+    this.processMonitor?.stop();
     await Promise.all(this.queues.values());
     this.sockets.closeAll();
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)

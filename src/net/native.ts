@@ -26,12 +26,15 @@ export interface HaloNative {
    * `rcvbuf` (SO_RCVBUFFORCE, falling back to SO_RCVBUF), polled on the event loop. Each datagram
    * (one or more netlink messages) reaches `onData`; an overrun arrives as
    * `onData(null, error)` with code ENOBUFS and listening goes on. Holds the loop until close().
+   * Datagrams not from the kernel are dropped; send() passes one message to the kernel.
    */
   NetlinkEvents: new (
     groups: number,
     rcvbuf: number,
     onData: (datagram: Buffer | null, error?: Error & { code?: string }) => void,
-  ) => { close(): void };
+    /** NETLINK_ROUTE (0, the default) or NETLINK_CONNECTOR (11, the process events). */
+    protocol?: number,
+  ) => { close(): void; send(message: Buffer): number };
   /**
    * A checker socket's SO_MARK (fwmark) and SO_BINDTODEVICE (bind_if), each when not null, on
    * a descriptor Node owns, before it connects.

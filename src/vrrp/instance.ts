@@ -24,7 +24,7 @@ import { checkAdvert } from './receive-check';
 import { REJECT_REASONS } from './rejection';
 import type { Rejection, RejectReason } from './rejection';
 import { masterDownIntervalMs, skewTimeMs } from './timers';
-import { buildTrackers, effectivePriority, faultReasons, Tracker, tracks } from './tracking';
+import { buildTrackers, effectivePriority, faultReasons, Tracker, TrackerStatus, tracks } from './tracking';
 import type {
   CounterName,
   InstanceStateName,
@@ -51,6 +51,8 @@ export interface InstanceEnv {
   warnings: string[];
   /** Why the instance cannot run at all (unsupported feature); it stays in FAULT. */
   unsupported: string | null;
+  /** vrrp_startup_delay: until then (monotonic ms) a BACKUP's master-down timer counts from this time. */
+  delayedStartUntil: number | null;
 }
 
 /**
@@ -104,6 +106,10 @@ export interface InstanceState {
   vipsSet: boolean;
   links: Record<string, boolean>;
   scripts: Record<string, boolean | null>;
+  /** The number in each tracked file (track_file name → value), as the shell last read it. */
+  files: Record<string, number>;
+  /** Whether each tracked vrrp_track_process has its quorum, as the shell last counted. */
+  processes: Record<string, boolean>;
   /** Why the interface's VRRP socket is unusable (the shell is reopening it), or null. */
   socketError: string | null;
   timers: Partial<Record<TimerName, number>>;
@@ -123,6 +129,11 @@ export interface InstanceOptions {
   syncGroup?: VrrpSyncGroup | null;
   /** Known link states at creation, by interface name. */
   links?: Record<string, boolean>;
+  /** vrrp_startup_delay's end (monotonic ms), or null. */
+  delayedStartUntil?: number | null;
+  /** Tracked file values and process quorums at creation (read before the instance starts). */
+  files?: Record<string, number>;
+  processes?: Record<string, boolean>;
 }
 
 export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, opts: InstanceOptions = {}): InstanceState {
@@ -147,7 +158,9 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
   }
   const srcAddress = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? primaryAddress;
   const links = { ...(opts.links ?? {}) };
-  const st = { links, scripts: setup.scripts };
+  const files = { ...(opts.files ?? {}) };
+  const processes = { ...(opts.processes ?? {}) };
+  const st = { links, scripts: setup.scripts, files, processes };
   return {
     cfg,
     env: {
@@ -158,6 +171,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
       syncGroup: group?.name ?? null,
       warnings,
       unsupported,
+      delayedStartUntil: opts.delayedStartUntil ?? null,
     },
     name: cfg.name,
     state: 'INIT',
@@ -176,6 +190,8 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     vipsSet: false,
     links,
     scripts: { ...setup.scripts },
+    files,
+    processes,
     socketError: null,
     timers: {},
     lastTransition: null,
@@ -254,6 +270,8 @@ function cloneState(s: InstanceState): InstanceState {
     ...s,
     links: { ...s.links },
     scripts: { ...s.scripts },
+    files: { ...s.files },
+    processes: { ...s.processes },
     timers: { ...s.timers },
     stats: { ...s.stats, drops: { ...s.stats.drops } },
     dropLog: { ...s.dropLog },
@@ -298,6 +316,18 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
         st.s.scripts[event.name] = event.up;
         trackersChanged(st);
       });
+    case 'trackFile':
+      if (!tracks(state.cfg, state.env.trackers, 'file', event.name) || state.files[event.name] === event.value) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.s.files[event.name] = event.value;
+        trackersChanged(st);
+      });
+    case 'trackProcess':
+      if (!tracks(state.cfg, state.env.trackers, 'process', event.name) || state.processes[event.name] === event.up) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.s.processes[event.name] = event.up;
+        trackersChanged(st);
+      });
     case 'socket': {
       const socketError = event.up ? null : event.reason ?? 'socket error';
       if (socketError === state.socketError) return { state, actions: [] };
@@ -329,7 +359,7 @@ function ownLinkUp(s: InstanceState): boolean {
 }
 
 function faults(s: InstanceState): string[] {
-  const reasons = faultReasons(s.cfg, s.env.trackers, { links: s.links, scripts: s.scripts });
+  const reasons = faultReasons(s.cfg, s.env.trackers, trackerStatus(s));
   if (s.socketError !== null) reasons.push(`VRRP socket on ${s.cfg.interface} failed: ${s.socketError}`);
   if (s.env.unsupported) reasons.unshift(s.env.unsupported);
   return reasons;
@@ -433,8 +463,10 @@ export function enterMaster(st: Step): void {
   st.notify('MASTER');
 }
 
+/** keepalived's vrrp_init_instance_sands for BACKUP: within vrrp_startup_delay, counted from its end. */
 function armMasterDown(st: Step): void {
-  st.arm('masterDown', st.now + masterDownInterval(st.s));
+  const until = st.s.env.delayedStartUntil;
+  st.arm('masterDown', (until !== null && st.now < until ? until : st.now) + masterDownInterval(st.s));
 }
 
 /** MASTER → BACKUP (a higher-priority master exists, or the sync group follows one). */
@@ -694,10 +726,14 @@ function onTimer(st: Step, timer: TimerName): void {
   }
 }
 
+function trackerStatus(s: InstanceState): TrackerStatus {
+  return { links: s.links, scripts: s.scripts, files: s.files, processes: s.processes };
+}
+
 /** Re-judges effective priority and FAULT after a tracker (or, on reload, the config) changed. */
 export function trackersChanged(st: Step): void {
   const s = st.s;
-  const prio = effectivePriority(s.basePriority, s.env.trackers, { links: s.links, scripts: s.scripts });
+  const prio = effectivePriority(s.basePriority, s.env.trackers, trackerStatus(s));
   if (prio !== s.effectivePriority) {
     st.ilog(`Changing effective priority from ${s.effectivePriority} to ${prio}`);
     s.effectivePriority = prio;

@@ -31,6 +31,9 @@ export interface ReconfigureEnvironment {
   links: Record<string, boolean>;
   /** Settled script states the shell carries across the reload (null = no result yet). */
   scripts: Record<string, boolean | null>;
+  /** Tracked file values and process quorums now (absent: what the instance knew). */
+  files?: Record<string, number>;
+  processes?: Record<string, boolean>;
   globalDefs?: Partial<GlobalDefs>;
   vrrpScripts?: VrrpScript[];
   syncGroup?: VrrpSyncGroup | null;
@@ -61,6 +64,9 @@ export function reconfigure(old: InstanceState, newConfig: VrrpInstance, environ
     vrrpScripts: environment.vrrpScripts,
     syncGroup: environment.syncGroup,
     links: { ...old.links, ...environment.links },
+    files: { ...old.files, ...environment.files },
+    processes: { ...old.processes, ...environment.processes },
+    delayedStartUntil: old.env.delayedStartUntil,
   });
   // Settled tracker states win over init_state: the shell's, else what the instance knew.
   const scripts: Record<string, boolean | null> = {};

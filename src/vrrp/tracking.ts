@@ -12,11 +12,20 @@
  * unweighted and adjusts nothing when weighted (keepalived's initialise_track_script_state).
  * Sync-group members ignore weighted trackers, as keepalived does (a group moves together, so
  * one member's priority must not drift).
+ *
+ * Files and processes follow keepalived's own arithmetic (track_file.c, vrrp_track.c), where
+ * `reverse` is a multiplier of −1 on the weight rather than an inversion of up/down:
+ * - track_file, weight 0: a non-zero value (with reverse: zero) is FAULT; weighted: value × weight
+ *   (× −1) is added, at most 253, and −254 or below is FAULT.
+ * - track_process, weight 0: no quorum (with reverse: quorum) is FAULT; weighted: weight (× −1) is
+ *   added while quorum is held if weight > 0, or while it is not if weight < 0.
+ * Their weights are taken as the config left them (build.ts applies keepalived's sync-group and
+ * address-owner rules for them, which differ from the scripts').
  */
 import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
 
 export interface Tracker {
-  kind: 'interface' | 'script';
+  kind: 'interface' | 'script' | 'file' | 'process';
   name: string;
   weight: number;
   reverse: boolean;
@@ -27,6 +36,10 @@ export interface TrackerStatus {
   links: Record<string, boolean>;
   /** Settled script state by name; null = no result yet. */
   scripts: Record<string, boolean | null>;
+  /** The number in each tracked file by track_file name; absent = 0 (no file). */
+  files?: Record<string, number>;
+  /** Whether each vrrp_track_process has its quorum; absent = not (no process seen). */
+  processes?: Record<string, boolean>;
 }
 
 export interface TrackerSetup {
@@ -66,11 +79,50 @@ export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], sync
 
   for (const t of cfg.trackInterfaces) add({ kind: 'interface', name: t.name, weight: t.weight, reverse: false }, false);
   for (const t of cfg.trackScripts) addScript(t.name, t.weight, t.weightReverse, false);
+  for (const t of cfg.trackFiles) trackers.push({ kind: 'file', name: t.name, weight: t.weight, reverse: t.reverse });
+  for (const t of cfg.trackProcesses) trackers.push({ kind: 'process', name: t.name, weight: t.weight, reverse: t.reverse });
   if (syncGroup) {
     for (const t of syncGroup.trackInterfaces) add({ kind: 'interface', name: t.name, weight: t.weight, reverse: false }, true);
     for (const t of syncGroup.trackScripts) addScript(t.name, t.weight, t.weightReverse, true);
+    // keepalived: a group's file/process also tracked by the member itself keeps the member's entry,
+    // with the group's weight (a file: and its reverse) unless the member's is 0; an address
+    // owner member takes weight 0
+    for (const [kind, refs] of [['file', syncGroup.trackFiles], ['process', syncGroup.trackProcesses]] as const) {
+      for (const t of refs) {
+        const weight = cfg.priority === 255 ? 0 : t.weight;
+        const own = trackers.find((o) => o.kind === kind && o.name === t.name);
+        if (!own) {
+          trackers.push({ kind, name: t.name, weight, reverse: t.reverse });
+          continue;
+        }
+        warnings.push(`(${cfg.name}) track_${kind} ${t.name} is configured on VRRP instance and sync group. Remove vrrp instance config`);
+        if (own.weight !== 0) {
+          own.weight = weight;
+          if (kind === 'file') own.reverse = t.reverse;
+        }
+      }
+    }
   }
   return { trackers, warnings, scripts };
+}
+
+/** keepalived's status of a tracked file for one tracker: −254 = FAULT, else the priority offset. */
+function fileStatus(t: Tracker, st: TrackerStatus): number {
+  return Math.max(-254, Math.min(253, fileRawStatus(t, st)));
+}
+
+function fileRawStatus(t: Tracker, st: TrackerStatus): number {
+  const value = st.files?.[t.name] ?? 0;
+  if (t.weight === 0) return (value !== 0) !== t.reverse ? -254 : 0;
+  return value * t.weight * (t.reverse ? -1 : 1);
+}
+
+/** A tracked process's priority offset (weighted trackers only). */
+function processOffset(t: Tracker, st: TrackerStatus): number {
+  const quorum = st.processes?.[t.name] ?? false;
+  const m = t.reverse ? -1 : 1;
+  if (quorum) return t.weight > 0 ? t.weight * m : 0;
+  return t.weight < 0 ? t.weight * m : 0;
 }
 
 /** Whether the tracked object counts as up (after `reverse`), or null if its state is unknown. */
@@ -85,6 +137,14 @@ export function faultReasons(cfg: VrrpInstance, trackers: Tracker[], st: Tracker
   const reasons: string[] = [];
   if (!cfg.dontTrackPrimary && st.links[cfg.interface] === false) reasons.push(`interface ${cfg.interface} is down`);
   for (const t of trackers) {
+    if (t.kind === 'file') {
+      if (fileStatus(t, st) === -254) reasons.push(`tracked file ${t.name} has status ${fileRawStatus(t, st)}`);
+      continue;
+    }
+    if (t.kind === 'process') {
+      if (t.weight === 0 && (st.processes?.[t.name] ?? false) === t.reverse) reasons.push(`tracked process ${t.name} quorum ${t.reverse ? 'achieved (weight reverse)' : 'not achieved'}`);
+      continue;
+    }
     if (t.weight !== 0) continue;
     const up = trackerUp(t, st);
     // An unweighted script with no result yet is treated as failed, as keepalived does.
@@ -100,6 +160,15 @@ export function effectivePriority(basePriority: number, trackers: Tracker[], st:
   let p = basePriority;
   for (const t of trackers) {
     if (t.weight === 0) continue;
+    if (t.kind === 'file') {
+      const f = fileStatus(t, st);
+      if (f !== -254) p += f;
+      continue;
+    }
+    if (t.kind === 'process') {
+      p += processOffset(t, st);
+      continue;
+    }
     const up = trackerUp(t, st);
     if (up === null) continue;
     if (t.weight > 0 && up) p += t.weight;
@@ -109,7 +178,7 @@ export function effectivePriority(basePriority: number, trackers: Tracker[], st:
 }
 
 /** Whether an interface or script name matters to this instance at all. */
-export function tracks(cfg: VrrpInstance, trackers: Tracker[], kind: 'interface' | 'script', name: string): boolean {
+export function tracks(cfg: VrrpInstance, trackers: Tracker[], kind: Tracker['kind'], name: string): boolean {
   if (kind === 'interface' && name === cfg.interface) return true;
   return trackers.some((t) => t.kind === kind && t.name === name);
 }

@@ -35,6 +35,10 @@ export type VrrpEvent =
   | { type: 'socket'; up: boolean; reason?: string }
   /** A vrrp_script's settled state (after rise/fall; see track-script.ts). */
   | { type: 'trackScript'; name: string; up: boolean }
+  /** A tracked file's number changed (track_file). */
+  | { type: 'trackFile'; name: string; value: number }
+  /** A vrrp_track_process gained or lost its quorum (after fork_delay/terminate_delay). */
+  | { type: 'trackProcess'; name: string; up: boolean }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 

@@ -4,7 +4,7 @@
  * strtol reading of the file, and the engine watching a real file: the desired IPVS table
  * follows each write.
  */
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileStatus, IPVS_WEIGHT_FAULT } from '../../src/check/file-rule';
@@ -79,5 +79,31 @@ describe('the engine on a real file', () => {
     expect(readFileSync(f, 'utf8')).toBe('5\n');
     initTrackFile(f, { value: 3, overwrite: true });
     expect(readFileSync(f, 'utf8')).toBe('3\n');
+  });
+});
+
+describe('init_file at start, at a reload and in a preview (track_file.c track_file_end_handler)', () => {
+  it('overwrite replaces a regular file at start only; a missing file is created at a reload too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trk-init-'));
+    try {
+      const f = join(dir, 'v');
+      writeFileSync(f, '7\n');
+      initTrackFile(f, { value: 3, overwrite: true }, true);
+      expect(readFileSync(f, 'utf8')).toBe('7\n');
+      initTrackFile(f, { value: 3, overwrite: true });
+      expect(readFileSync(f, 'utf8')).toBe('3\n');
+      initTrackFile(f, { value: 5, overwrite: false });
+      expect(readFileSync(f, 'utf8')).toBe('3\n');
+      const g = join(dir, 'new');
+      initTrackFile(g, { value: 9, overwrite: false }, true);
+      expect(readFileSync(g, 'utf8')).toBe('9\n');
+      initTrackFile(dir, { value: 1, overwrite: true }); // not a regular file: left alone
+      expect(statSync(dir).isDirectory()).toBe(true);
+      // a reload preview makes no file
+      checkProber({ trackFiles: [{ name: 't', path: join(dir, 'preview'), weight: 1, reverse: false, init: { value: 1, overwrite: true }, location: { file: 'k', line: 1, col: 1 } }], initFiles: 'none' }).close?.();
+      expect(existsSync(join(dir, 'preview'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

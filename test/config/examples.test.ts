@@ -15,7 +15,7 @@ function load(name: string): Model {
 const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   routerId: null, smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false }, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
-  vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
+  vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
   vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
   vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: null, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null }, other: {},
@@ -34,7 +34,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
   });
   const instDefaults = {
     initialState: state, priority, advertIntMs: 1000, version: 2 as const, family: 4 as const, authType: 'PASS' as const,
-    authPass: 'mypasswd', virtualIpAddressesExcluded: [], trackInterfaces: [], trackScripts: [], dontTrackPrimary: false,
+    authPass: 'mypasswd', virtualIpAddressesExcluded: [], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], dontTrackPrimary: false,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
@@ -69,7 +69,8 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     vrrpScripts: [],
     ssl: null,
     trackFiles: [],
-    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], location: at(file, L(0), 1) }],
+    vrrpTrackProcesses: [],
+    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], location: at(file, L(0), 1) }],
     vrrpInstances: instances,
     virtualServerGroups: [],
     virtualServers: [
@@ -102,7 +103,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       weightReverse: false, rise: 2, fall: 2, user: null, runAs: null, initState: 'unknown', location: at(file, 18, 1),
     }]);
     expect(m.vrrpSyncGroups).toEqual([{
-      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], location: at(file, 25, 1),
+      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], location: at(file, 25, 1),
       notify: { ...NO_NOTIFY, notifyMaster: ['/etc/halo/notify.sh', 'master'], notifyBackup: ['/etc/halo/notify.sh', 'backup'], notifyFault: ['/etc/halo/notify.sh', 'fault'] },
     }]);
     const common = {
@@ -120,10 +121,10 @@ describe('deploy/examples parse to exactly the expected model', () => {
     expect(m.vrrpInstances).toEqual([
       { ...common, name: 'VI_EXT', interface: 'eth0', virtualRouterId: 61, unicastSrcIp: '192.0.2.11',
         unicastPeers: [{ address: '192.0.2.12', minTtl: null, maxTtl: null }], trackInterfaces: [{ name: 'eth1', weight: 0 }],
-        trackScripts: [{ name: 'chk_sshd', weight: null, weightReverse: false }], location: at(file, 35, 1),
+        trackScripts: [{ name: 'chk_sshd', weight: null, weightReverse: false }], trackFiles: [], trackProcesses: [], location: at(file, 35, 1),
         virtualIpAddresses: [vip('192.0.2.100', 54, { label: 'eth0:vip' }), vip('192.0.2.101', 55, { broadcast: '192.0.2.255' })] },
       { ...common, name: 'VI_INT', interface: 'eth1', virtualRouterId: 62, unicastSrcIp: '198.51.100.11',
-        unicastPeers: [{ address: '198.51.100.12', minTtl: null, maxTtl: null }], trackInterfaces: [], trackScripts: [],
+        unicastPeers: [{ address: '198.51.100.12', minTtl: null, maxTtl: null }], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [],
         location: at(file, 59, 1), virtualIpAddresses: [vip('198.51.100.1', 71, { dev: 'eth1' })] },
     ]);
     const tcp = (address: string, connectTimeoutMs: number, line: number) => ({

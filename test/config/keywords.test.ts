@@ -18,7 +18,7 @@ describe('keywords into the model', () => {
       routerId: 'lb1', smtp: { server: { host: '10.0.0.25', port: 25 }, heloName: null, from: null, emails: ['ops@example.org'], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false },
       vrrpVersion: 3, vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::13',
       vrrpGarpMasterDelayMs: 2000, vrrpGarpMasterRepeat: 4, vrrpGarpMasterRefreshMs: 30000, vrrpGarpMasterRefreshRepeat: 3,
-      vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpGnaIntervalMs: 3,
+      vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
       vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
       enableScriptSecurity: true, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',

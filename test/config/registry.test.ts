@@ -48,7 +48,7 @@ describe('fail closed: features halo does not implement', () => {
   it.each([
     ['use_vmac_addr', vi(' use_vmac_addr\n'), "4:2: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['virtual_routes', vi(' virtual_routes {\n  10.1.0.0/16 via 10.0.0.254\n }\n'), "4:2: error: 'virtual_routes' (vrrp_instance VI_1: routes and rules that follow the VRRP state) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['track_process', 'vrrp_track_process p {\n process nginx\n}\n', "1:1: error: 'vrrp_track_process' (tracking processes (track_process)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['track_bfd', vi(' track_bfd {\n  b1\n }\n'), "4:2: error: 'track_bfd' (vrrp_instance VI_1: BFD) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
     ['vrrp_strict without accept', 'global_defs {\n vrrp_strict\n}\n' + vi(''), '4:1: error: (VI_1) no_accept (the default in strict mode): dropping traffic to the VIPs is not implemented in halo (--allow-unimplemented to run without it)'],
   ])('%s is refused, located', (_name, text, expected) => {
@@ -92,9 +92,21 @@ describe('scripts as keepalived reads them (lib/notify.c)', () => {
     expect(r.model?.vrrpInstances[0].notify).toMatchObject({ notifyMaster: ['/bin/up.sh'], notifyBackup: ['/bin/n', 'backup', 'now'] });
   });
 
-  it('another user is refused: halo runs scripts as root', () => {
-    expect(messages(vi(' notify_master /bin/up.sh nobody\n'))).toEqual([
-      '8:27: error: running the notify_master script as user nobody (halo runs notify scripts as root or as script_user) is not implemented in halo (--allow-unimplemented to run without it)',
+  it("another user is the script's own: it runs as that user; one that does not exist drops the script, as keepalived", () => {
+    const r = load(vi(' notify_master /bin/up.sh nobody\n notify_fault /bin/f.sh nobody nogroup\n notify /bin/n.sh root\n notify_stop /bin/s.sh\n'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model?.vrrpInstances[0].notify).toMatchObject({
+      notifyMaster: ['/bin/up.sh'], notifyStop: ['/bin/s.sh'],
+      runAs: { notifyMaster: { user: 'nobody', uid: 65534, gid: 65534 }, notifyFault: { user: 'nobody:nogroup', uid: 65534, gid: 65534 }, notify: null },
+    });
+    expect(messages(vi(' notify_master /bin/up.sh nosuchuser\n'))).toEqual(['8:27: warning: Invalid user/group for notify_master script /bin/up.sh - ignoring']);
+    expect(load(vi(' notify_master /bin/up.sh nosuchuser\n')).model?.vrrpInstances[0].notify.notifyMaster).toBeNull();
+  });
+
+  it('a real server script with another user is refused: halo runs those as root or script_user', () => {
+    const vs = 'global_defs {\n enable_script_security\n script_user root\n}\nvirtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.1.1 80 {\n  notify_up /bin/up.sh nobody\n }\n}\n';
+    expect(messages(vs).filter((m) => m.includes('error'))).toEqual([
+      '8:24: error: running the notify_up script as user nobody (halo runs real server and quorum scripts as root or as script_user) is not implemented in halo (--allow-unimplemented to run without it)',
     ]);
   });
 

@@ -5,7 +5,7 @@
  */
 import { parseConfigText } from '../../src/config/load';
 import type { Model } from '../../src/config/model';
-import { KernelLvsEngine } from '../../src/daemon/lvs-engine';
+import { KernelLvsEngine, timeoutsToSet } from '../../src/daemon/lvs-engine';
 import { NotifyRunner } from '../../src/daemon/notify';
 import { formatStatus, StatusSnapshot } from '../../src/daemon/status';
 import type { IpvsService } from '../../src/ipvs/types';
@@ -175,5 +175,52 @@ describe('LVS engine SMTP alerts (keepalived 2.2.7 check_tcp.c, ipwrapper.c)', (
       `${RS3} - UP: => TCP CHECK succeed on service <=`,
       `${VS} - UP: => Gained quorum 3+0=3 <= 3 <=`,
     ]);
+  });
+});
+
+describe('lvs_timeouts (ipvswrapper.c ipvs_set_timeouts, libipvs.c ipvs_set_timeout)', () => {
+  const conf = (timeouts: string | null) => {
+    const r = parseConfigText(`${timeouts ? `global_defs {\n  lvs_timeouts ${timeouts}\n}\n` : ''}virtual_server 192.168.1.202 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.0.100.2 80 {\n    weight 1\n  }\n}\n`, 'k.conf');
+    if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    return r.model;
+  };
+
+  it('timeoutsToSet: configured non-zero values, the originals for the rest; nothing when never changed', () => {
+    const orig = { tcp: 900, tcpFin: 120, udp: 300 };
+    expect(timeoutsToSet({ tcp: 7200, tcpfin: null, udp: 0 }, orig)).toEqual({ tcp: 7200, tcpFin: 120, udp: 300 });
+    expect(timeoutsToSet(null, orig)).toEqual(orig);
+    expect(timeoutsToSet({ tcp: null, tcpfin: null, udp: null }, null)).toBeNull();
+  });
+
+  it('set at start, put back by a reload without them and at stop; the preview shows the same line', async () => {
+    const kernel = { tcp: 900, tcpFin: 120, udp: 300 };
+    const sets: string[] = [];
+    const log = { error: () => undefined, warning: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined, close: () => undefined };
+    const table = new Map<string, IpvsService>();
+    const engine = new KernelLvsEngine(conf('tcp 7200 udp 60'), {
+      openTable: async () => ({
+        listServices: async () => structuredClone([...table.values()]),
+        apply: async (ops: Op[]) => ops.map((op) => (applyToTable(table, op), { op })),
+        getTimeouts: async () => ({ ...kernel }),
+        setTimeouts: async (t: { tcp: number; tcpFin: number; udp: number }) => {
+          Object.assign(kernel, t);
+          sets.push(`${t.tcp} ${t.tcpFin} ${t.udp}`);
+        },
+      }),
+      prober: { probe: async () => ({ result: 'success' as const }) },
+      log,
+      notify: new NotifyRunner({ enableScriptSecurity: false, log }),
+    });
+    await engine.start();
+    expect(kernel).toEqual({ tcp: 7200, tcpFin: 120, udp: 60 });
+    const preview = await engine.planReload(conf(null));
+    expect(sets).toHaveLength(1);
+    expect(preview.events[0]).toBe("restoring the kernel's IPVS timeouts tcp 900 tcpfin 120 udp 300");
+    const applied = await engine.reload(conf(null));
+    expect(applied.events[0]).toBe(preview.events[0]);
+    expect(kernel).toEqual({ tcp: 900, tcpFin: 120, udp: 300 });
+    expect((await engine.reload(conf('tcpfin 30'))).events[0]).toBe('setting IPVS timeouts tcp 900 tcpfin 30 udp 300');
+    await engine.stop();
+    expect(sets).toEqual(['7200 120 60', '900 120 300', '900 30 300', '900 120 300']);
   });
 });

@@ -1,6 +1,6 @@
 import { parseConfigText } from '../../src/config/load';
 import type { Model } from '../../src/config/model';
-import { planVrrpReload } from '../../src/daemon/reload-plan';
+import { formatReloadPlan, planTrackerReload, planVrrpReload } from '../../src/daemon/reload-plan';
 
 function model(text: string): Model {
   const r = parseConfigText(text, '/etc/keepalived/keepalived.conf');
@@ -31,6 +31,20 @@ describe('reload plan (keepalived clear_diff_vrrp / restore_vrrp_state)', () => 
   it('a priority change keeps the instance (update) with no VIP churn', () => {
     const p = planVrrpReload(model(inst('VI_1', 51)), model(inst('VI_1', 51).replace('priority 100', 'priority 120')));
     expect(p.update).toEqual([{ name: 'VI_1', vipsAdded: [], vipsRemoved: [] }]);
+  });
+
+  it('a tracked file or process whose block changed updates the instances tracking it, and is watched afresh', () => {
+    const blocks = (path: string, proc: string) => `track_file tf {\n file ${path}\n}\nvrrp_track_process tp {\n process ${proc}\n}\n`;
+    const body = ['track_file {', ' tf', '}', 'track_process {', ' tp', '}'];
+    const a = model(blocks('/run/a', 'nginx') + inst('VI_1', 51, body) + inst('VI_2', 52));
+    expect(planVrrpReload(a, model(blocks('/run/a', 'nginx') + inst('VI_1', 51, body) + inst('VI_2', 52))).keep).toEqual(['VI_1', 'VI_2']);
+    const b = model(blocks('/run/b', 'nginx') + inst('VI_1', 51, body) + inst('VI_2', 52));
+    expect(planVrrpReload(a, b)).toMatchObject({ keep: ['VI_2'], update: [{ name: 'VI_1' }] });
+    expect(planTrackerReload(a, b)).toEqual({ stop: ['track_file tf (/run/a)'], start: ['track_file tf (/run/b)'] });
+    const c = model(blocks('/run/a', 'haproxy') + inst('VI_1', 51, body) + inst('VI_2', 52));
+    expect(planTrackerReload(a, c)).toEqual({ stop: ['vrrp_track_process tp (nginx)'], start: ['vrrp_track_process tp (haproxy)'] });
+    const lines = formatReloadPlan({ configFile: 'k.conf', preview: true, lvs: null, engines: [], vrrp: { unchanged: ['VI_1'], changes: [], trackers: { stop: ['vrrp_track_process tp (nginx)'], start: ['vrrp_track_process tp (haproxy): quorum held'] } } });
+    expect(lines.slice(-2)).toEqual(['  stop watching vrrp_track_process tp (nginx)', '  start watching vrrp_track_process tp (haproxy): quorum held']);
   });
 
   it('a new VRID is a different virtual router: remove and add', () => {

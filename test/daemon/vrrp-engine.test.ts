@@ -13,6 +13,9 @@ import { VrrpEngine } from '../../src/daemon/vrrp-engine';
 import type { HeldInstance } from '../../src/daemon/supervisor';
 import { NotifyRunner } from '../../src/daemon/notify';
 import { SyncDaemonDriver } from '../../src/daemon/sync-daemon';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ok = <T>(value: T) => ({ ok: true as const, value });
 
@@ -37,6 +40,12 @@ class Host {
   /** What each vrrp_script's next run exits with (the fake runner's processes). */
   readonly scriptOk: Record<string, boolean> = {};
   scriptRuns = 0;
+  /** The fake file and process monitors: values at start, and the callbacks to report changes. */
+  readonly fileValue: Record<string, number> = {};
+  readonly quorum: Record<string, boolean> = {};
+  fileChanged: (name: string, value: number) => void = () => undefined;
+  quorumChanged: (name: string, up: boolean) => void = () => undefined;
+  monitorStarts = 0;
   engine!: VrrpEngine;
   /** With lvs_sync_daemon: the requests its driver made of the (fake) kernel, in order. */
   readonly kernelDaemons: string[] = [];
@@ -117,6 +126,14 @@ class Host {
       onHeld: (h: HeldInstance) => this.held.push(h),
       onReleased: (n: string) => this.released.push(n),
       now: () => Date.now(),
+      watchFiles: (_f: unknown, _l: unknown, onValue: (n: string, v: number) => void) => ({
+        start: () => (this.monitorStarts++, this.fileChanged = onValue, { ...this.fileValue }),
+        stop: () => undefined,
+      }),
+      watchProcesses: (_d: unknown, _l: unknown, onChange: (n: string, up: boolean) => void) => ({
+        start: () => (this.monitorStarts++, this.quorumChanged = onChange, { ...this.quorum }),
+        stop: () => undefined,
+      }),
       // each script runs at start and every interval, like ScriptRunner, on the fake clock
       runScripts: (defs: VrrpScript[], _sec: boolean, _log: unknown, onResult: (n: string, ok: boolean) => void) => {
         const timers: NodeJS.Timeout[] = [];
@@ -344,6 +361,45 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(a.state()).toBe('BACKUP');
     await advance(4000);
     expect(a.state()).toBe('MASTER');
+  });
+
+  it('track_file and track_process: values at start set the priority, changes move it, FAULT and back; a reload shows the trackers it restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trk-engine-'));
+    try {
+      writeFileSync(join(dir, 'a'), '2\n');
+      writeFileSync(join(dir, 'b'), '0\n');
+      const blocks = (path: string) => `track_file tf {\n file ${join(dir, path)}\n weight 5\n}\nvrrp_track_process tp {\n process no-such-process-trk\n weight 10\n}\n`;
+      const trackers = '  track_file {\n    tf\n  }\n  track_process {\n    tp\n  }\n';
+      const lan = new Lan();
+      const a = new Host(lan, '192.168.77.11', blocks('a') + conf('BACKUP', 100, undefined, trackers));
+      a.fileValue.tf = 2;
+      a.quorum.tp = true;
+      await a.engine.start();
+      await advance(5000);
+      expect(a.engine.states.get('VI_1')).toMatchObject({ state: 'MASTER', effectivePriority: 120 });
+      a.quorumChanged('tp', false);
+      a.fileChanged('tf', -60);
+      await advance(10);
+      expect(a.state()).toBe('FAULT'); // 100 − 300: keepalived's −254 floor is a FAULT
+      a.fileChanged('tf', 1);
+      await advance(5000);
+      expect(a.engine.states.get('VI_1')).toMatchObject({ state: 'MASTER', effectivePriority: 105 });
+      // the track_file now names another file (holding 0): the plan says so; the reload reads it
+      const r = parseConfigText(blocks('b') + conf('BACKUP', 100, undefined, trackers), '/etc/keepalived/keepalived.conf');
+      a.fileValue.tf = 0;
+      a.quorum.tp = false; // what the restarted fake monitors read (the real ones read /proc and the file)
+      const preview = await a.engine.planReload(r.model!);
+      expect(preview.trackers).toEqual({
+        stop: [`track_file tf (${join(dir, 'a')})`],
+        start: [`track_file tf (${join(dir, 'b')}): value 0`],
+      });
+      expect(preview.changes.map((c) => [c.name, c.change, c.effects])).toEqual([['VI_1', 'update', ['Changing effective priority from 105 to 100']]]);
+      const applied = await a.engine.reload(r.model!);
+      expect(applied).toEqual(preview);
+      expect(a.engine.states.get('VI_1')).toMatchObject({ state: 'MASTER', effectivePriority: 100 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reload plan: the preview changes nothing and equals what the reload then does (VIPs, started, stopped, updated)', async () => {

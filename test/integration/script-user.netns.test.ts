@@ -33,30 +33,35 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function config(vrid: number, out: string, user: string): string {
+/** One BACKUP instance alone on the LAN (it becomes MASTER), with `body` inside and `global` in global_defs. */
+function instanceConf(vrid: number, global: string[], top: string[], body: string[]): string {
   return [
     'global_defs {',
-    `    script_user ${user}`,
+    ...global.map((l) => `    ${l}`),
     '}',
-    'vrrp_script chk {',
-    `    script "${join(tmp, 'id.sh')} ${out}"`,
-    '    interval 1',
-    '}',
+    ...top,
     'vrrp_instance VI_1 {',
     '    state BACKUP',
     '    interface eth0',
     `    virtual_router_id ${vrid}`,
     '    priority 100',
     '    advert_int 1',
-    '    track_script {',
-    '        chk',
-    '    }',
+    ...body.map((l) => `    ${l}`),
     '    virtual_ipaddress {',
     `        192.168.77.${vrid}/24`,
     '    }',
     '}',
     '',
   ].join('\n');
+}
+
+function config(vrid: number, out: string, user: string): string {
+  return instanceConf(vrid, [`script_user ${user}`], [
+    'vrrp_script chk {',
+    `    script "${join(tmp, 'id.sh')} ${out}"`,
+    '    interval 1',
+    '}',
+  ], ['track_script {', '    chk', '}']);
 }
 
 test('a vrrp_script runs as script_user with the same uid, gid and groups as under keepalived 2.2.7', async () => {
@@ -76,4 +81,25 @@ test('a vrrp_script runs as script_user with the same uid, gid and groups as und
   const ka = readFileSync(kaOut, 'utf8').trim();
   expect(halo).toBe(ka);
   expect(halo).toMatch(/^uid=\d+\(postgres\) gid=(\d+)\(postgres\) groups=\1\(postgres\)$/);
+});
+
+test('notify scripts run as their own user (notify_master SCRIPT USER) or script_user, with the same uid, gid and groups as under keepalived 2.2.7', async () => {
+  const out = join(tmp, 'out-notify');
+  mkdirSync(out);
+  chmodSync(out, 0o777);
+  writeFileSync(join(tmp, 'id.sh'), '#!/bin/sh\nid > "$1"\n');
+  chmodSync(join(tmp, 'id.sh'), 0o755);
+  const conf = (vrid: number, who: string) => instanceConf(vrid, ['script_user nobody'], [], [
+    `notify_master "${join(tmp, 'id.sh')} ${join(out, `${who}.master`)}" postgres`,
+    `notify_backup "${join(tmp, 'id.sh')} ${join(out, `${who}.backup`)}"`,
+  ]);
+  dirs.halo('lb1', conf(71, 'halo'));
+  dirs.keepalived('lb2', conf(72, 'keepalived'));
+  const files = ['halo.master', 'keepalived.master', 'halo.backup', 'keepalived.backup'].map((f) => join(out, f));
+  expect(await waitFor(() => files.every((f) => existsSync(f) && readFileSync(f, 'utf8') !== ''), 30_000)).toBe(true);
+  const [hm, km, hb, kb] = files.map((f) => readFileSync(f, 'utf8').trim());
+  expect(hm).toBe(km);
+  expect(hb).toBe(kb);
+  expect(hm).toMatch(/^uid=\d+\(postgres\) gid=(\d+)\(postgres\) groups=\1\(postgres\)$/);
+  expect(hb).toMatch(/^uid=65534\(nobody\) gid=65534\(nogroup\) groups=65534\(nogroup\)$/);
 });

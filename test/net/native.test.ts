@@ -46,8 +46,9 @@ describe('halo_native NetlinkEvents', () => {
   it('checks its arguments', () => {
     const { NetlinkEvents } = haloNative();
     expect(() => new (NetlinkEvents as unknown as new (...a: unknown[]) => unknown)(1, 0)).toThrow(
-      'new NetlinkEvents(groups: number, rcvbuf: number, onData: function)',
+      'new NetlinkEvents(groups: number, rcvbuf: number, onData: function[, protocol: number])',
     );
+    expect(() => new NetlinkEvents(1, 0, () => undefined, 4)).toThrow('NetlinkEvents: protocol must be NETLINK_ROUTE or NETLINK_CONNECTOR');
   });
 
   it('opens on the link group and closes (twice is harmless)', () => {

@@ -35,6 +35,8 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     virtualIpAddressesExcluded: [],
     trackInterfaces: [],
     trackScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
     dontTrackPrimary: false,
     mcastSrcIp: null,
     unicastSrcIp: null,
@@ -91,6 +93,8 @@ export function syncGroup(name: string, members: string[], o: Partial<VrrpSyncGr
     smtpAlert: null,
     trackInterfaces: [],
     trackScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
     location: LOC,
     ...o,
   };

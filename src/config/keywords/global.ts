@@ -279,7 +279,7 @@ const K: KeywordSpec<G>[] = [
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
   notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
   notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
-  notImplemented('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'IPVS connection timeouts (ipvsadm --set)', { apply: lvsTimeouts }),
+  acted('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'tcp/tcpfin/udp SECS: IPVS connection timeouts (ipvsadm --set), set when the LVS engine starts, the kernel\'s originals put back at stop', lvsTimeouts),
   acted('lvs_flush', 'lvs_flush_handler', 'off', 'flush the whole IPVS table at start', (_c, _s, g) => { g.lvsFlush = true; }),
   acted('lvs_flush_on_stop', 'lvs_flush_on_stop_handler', 'off', 'ALL or VS', flushOnStop),
   acted('lvs_flush_onstop', 'lvs_flush_on_stop_handler', 'off', 'deprecated spelling of lvs_flush_on_stop', flushOnStop),
@@ -372,7 +372,16 @@ const K: KeywordSpec<G>[] = [
   acted('no_checker_emails', 'no_checker_emails_handler', 'off', 'a checker change is mailed only when it changes its real server\'s state', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noCheckerEmails = ctx.bool(s); }),
   noEffect('vrrp_rx_bufs_policy', 'vrrp_rx_bufs_policy_handler', '', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   noEffect('vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_multiplier_handler', '3', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
-  notImplemented('vrrp_startup_delay', 'vrrp_startup_delay_handler', '0', 'a delay before VRRP starts after boot'),
+  acted('vrrp_startup_delay', 'vrrp_startup_delay_handler', '0', 'SECS (0.001 and up): no instance leaves BACKUP before this long after halo starts (not after a reload)', (ctx, s, g) => {
+    const w = s.args[0];
+    const sec = w && /^\d+(\.\d+)?$|^\.\d+$/.test(w.value) ? Number(w.value) : NaN;
+    if (!(sec >= 0.001)) {
+      ctx.warn(w ?? s.keyword, `vrrp_startup_delay '${w?.value ?? ''}' is invalid`);
+      return;
+    }
+    g.vrrpStartupDelayMs = Math.round(sec * 1000);
+    if (sec >= 60) ctx.warn(w, `The vrrp_startup_delay is very large - ${w.value} seconds`);
+  }),
   notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
   notImplemented('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', VMAC),
   notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),

@@ -7,7 +7,8 @@ import { buildGlobalDefs, buildVrrpScript } from '../build-global';
 import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from '../build-lvs';
 import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft } from '../build-vrrp';
 import { buildSsl, buildTrackFile } from '../build-checker';
-import type { GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript } from '../model';
+import type { GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
+import { buildTrackProcess } from './vrrp';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
 export interface RootDrafts {
@@ -21,6 +22,7 @@ export interface RootDrafts {
   ssl: { config: SslConfig | null };
   /** track_file blocks, read before the virtual servers whose FILE_CHECKs name them. */
   trackFiles: TrackFile[];
+  trackProcesses: VrrpTrackProcess[];
 }
 
 type R = RootDrafts;
@@ -43,13 +45,13 @@ const K: KeywordSpec<R>[] = [
   notImplemented('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', 'polling interfaces for link state'),
   acted('vrrp_instance', 'vrrp_handler', '', '', (ctx, s, r) => { const d = buildInstance(ctx, s); if (d) r.instanceDrafts.push(d); }),
   acted('vrrp_script', 'vrrp_script_handler', '', '', (ctx, s, r) => { const v = buildVrrpScript(ctx, s); if (v) r.scripts.push(v); }),
-  notImplemented('vrrp_track_process', 'vrrp_tprocess_handler', '', 'tracking processes (track_process)'),
+  acted('vrrp_track_process', 'vrrp_tprocess_handler', '', 'a tracked process set (track_process), counted from the kernel\'s process events; only in the initial network namespace (the connector serves no other): elsewhere halo refuses to start', (ctx, s, r) => { const t = buildTrackProcess(ctx, s); if (t) r.trackProcesses.push(t); }),
   notImplemented('interface_up_down_delays', 'interface_up_down_delays_handler', '', 'debouncing interface up/down events'),
   acted('SSL', 'ssl_handler', '', 'SSL_GET client certificate (certificate, key, password) and CA; as keepalived, the server certificate is not verified', (ctx, s, r) => { r.ssl.config = buildSsl(ctx, s) ?? r.ssl.config; }),
   acted('virtual_server_group', 'vsg_handler', '', '', (ctx, s, r) => { const g = buildVirtualServerGroup(ctx, s); if (g) r.groups.push(g); }),
   acted('virtual_server', 'vs_handler', '', '', (ctx, s, r) => { const v = buildVirtualServer(ctx, s, r.globalDefs, r.trackFiles); if (v) r.vsDrafts.push(v); }),
   notImplemented('bfd_instance', 'bfd_handler', '', 'BFD sessions'),
-  acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK (file, weight [reverse], init_file); vrrp_instance's track_file is refused where it is used", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
+  acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK and the VRRP instances' track_file (file, weight [reverse], init_file)", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
   acted('vrrp_track_file', 'vrrp_track_file_handler', '', 'deprecated spelling of track_file, with keepalived\'s warning', (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
 ];
 

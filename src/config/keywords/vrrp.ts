@@ -7,9 +7,9 @@
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
 import type { BuildContext } from '../context';
 import { splitCommand } from '../context';
-import type { UnicastPeer, VrrpScript } from '../model';
+import type { UnicastPeer, VrrpScript, VrrpTrackProcess } from '../model';
 import type { Statement, Word } from '../parse';
-import { notifyKeyword, trackInterfaces, trackScripts, vipEntry } from '../vrrp-values';
+import { notifyKeyword, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
 import { resolveRunAs } from '../script-user';
 import { applySection } from './apply';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
@@ -159,8 +159,8 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('dont_track_primary', 'vrrp_dont_track_handler', 'off', '', (_c, _s, d) => { d.dontTrackPrimary = true; }),
   acted('track_interface', 'vrrp_track_if_handler', '', '', (ctx, s, d) => { d.trackInterfaces.push(...trackInterfaces(ctx, s)); }),
   acted('track_script', 'vrrp_track_scr_handler', '', '', (ctx, s, d) => { d.trackScripts.push(...trackScripts(ctx, s, d.scriptRefs)); }),
-  notImplemented('track_file', 'vrrp_track_file_handler', '', 'tracking files'),
-  notImplemented('track_process', 'vrrp_track_process_handler', '', 'tracking processes'),
+  acted('track_file', 'vrrp_track_file_handler', '', 'NAME [weight W [reverse|noreverse]]: a track_file block defined above', (ctx, s, d) => { d.fileRefs.push(...trackObjects(ctx, s, d.name.value, 'file')); }),
+  acted('track_process', 'vrrp_track_process_handler', '', 'NAME [weight W [reverse|noreverse]]: a vrrp_track_process block defined above', (ctx, s, d) => { d.processRefs.push(...trackObjects(ctx, s, d.name.value, 'process')); }),
   notImplemented('track_bfd', 'vrrp_track_bfd_handler', '', 'BFD'),
   acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
   acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
@@ -249,8 +249,8 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   }),
   acted('track_interface', 'vrrp_group_track_if_handler', '', '', (ctx, s, g) => { g.group.trackInterfaces.push(...trackInterfaces(ctx, s)); }),
   acted('track_script', 'vrrp_group_track_scr_handler', '', '', (ctx, s, g) => { g.group.trackScripts.push(...trackScripts(ctx, s, g.scriptRefs)); }),
-  notImplemented('track_file', 'vrrp_group_track_file_handler', '', 'tracking files'),
-  notImplemented('track_process', 'vrrp_group_track_process_handler', '', 'tracking processes'),
+  acted('track_file', 'vrrp_group_track_file_handler', '', 'as in vrrp_instance; applies to every member', (ctx, s, g) => { g.fileRefs.push(...trackObjects(ctx, s, g.group.name, 'file')); }),
+  acted('track_process', 'vrrp_group_track_process_handler', '', 'as in vrrp_instance; applies to every member', (ctx, s, g) => { g.processRefs.push(...trackObjects(ctx, s, g.group.name, 'process')); }),
   notImplemented('track_bfd', 'vrrp_group_track_bfd_handler', '', 'BFD'),
   acted('notify_backup', 'vrrp_gnotify_backup_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify_master', 'vrrp_gnotify_master_handler', '', '', notify<G>((g) => g.group.notify)),
@@ -305,13 +305,91 @@ export const VRRP_SCRIPT = section<S>('vrrp_script', [
 const nothing = <T>(path: string, rows: [string, string, string][], what: string) =>
   section<T>(path, rows.map(([n, h, d]) => notImplemented<T>(n, h, d, what)));
 
-export const VRRP_TRACK_PROCESS = nothing('vrrp_track_process', [
-  ['process', 'vrrp_tprocess_process_handler', ''], ['param_match', 'vrrp_tprocess_match_handler', 'none'],
-  ['weight', 'vrrp_tprocess_weight_handler', '0'], ['quorum', 'vrrp_tprocess_quorum_handler', '1'],
-  ['quorum_max', 'vrrp_tprocess_quorum_max_handler', 'unlimited'], ['delay', 'vrrp_tprocess_delay_handler', '0'],
-  ['terminate_delay', 'vrrp_tprocess_terminate_delay_handler', '0'], ['fork_delay', 'vrrp_tprocess_fork_delay_handler', '0'],
-  ['full_command', 'vrrp_tprocess_full_handler', 'off'],
-], 'tracking processes');
+/** A vrrp_track_process block while it is read (vrrp_parser.c vrrp_tprocess_*_handler). */
+export type TrackProcessDraft = VrrpTrackProcess & { hasProcess: boolean };
+
+const processDelay = (which: 'both' | 'fork' | 'terminate') => (ctx: BuildContext, s: Statement, t: TrackProcessDraft): void => {
+  const ms = ctx.timerMs(s, 0.000001, 3600);
+  if (ms === null) return;
+  if (which !== 'fork') t.terminateDelayMs = ms;
+  if (which !== 'terminate') t.forkDelayMs = ms;
+};
+
+export const VRRP_TRACK_PROCESS = section<TrackProcessDraft>('vrrp_track_process', [
+  acted('process', 'vrrp_tprocess_process_handler', '', 'NAME [PARAM...]: comm, or the command line when parameters are given', (ctx, s, t) => {
+    const w = ctx.arg(s, 0, 'a process name');
+    if (!w) return;
+    if (t.hasProcess) {
+      ctx.warn(w, `Process already set for track process ${t.name} - ignoring ${w.value}`);
+      return;
+    }
+    t.hasProcess = true;
+    t.process = w.value;
+    if (s.args.length > 1) {
+      t.params = s.args.slice(1).map((a) => a.value);
+      if (t.paramMatch === 'none') t.paramMatch = 'exact';
+      t.fullCommand = true;
+    }
+  }),
+  acted('param_match', 'vrrp_tprocess_match_handler', 'none', 'exact (no value), initial or partial; implies full_command', (ctx, s, t) => {
+    const m = s.args[0]?.value;
+    if (m === undefined || m === 'initial' || m === 'partial') {
+      t.paramMatch = m ?? 'exact';
+      t.fullCommand = true;
+    } else ctx.warn(s.args[0], `Invalid param_match type ${m} - ignoring`);
+  }),
+  acted('weight', 'vrrp_tprocess_weight_handler', '0', 'W [reverse], -254..254', (ctx, s, t) => {
+    const w = s.args[0];
+    if (!w) return ctx.warn(s.keyword, `No weight specified for track process ${t.name} - ignoring`);
+    if (t.weight !== 0) return ctx.warn(w, `Weight already set for track process ${t.name} - ignoring ${w.value}`);
+    if (!/^[-+]?\d+$/.test(w.value) || Math.abs(Number(w.value)) > 254) {
+      return ctx.warn(w, `Weight (${w.value}) for vrrp_track_process ${t.name} must be between [-254..254] inclusive. Ignoring...`);
+    }
+    if (s.args[1]?.value === 'reverse') t.reverse = true;
+    else if (s.args[1]) ctx.warn(s.args[1], `vrrp_track_process ${t.name} unknown weight option ${s.args[1].value}`);
+    t.weight = Number(w.value);
+  }),
+  acted('quorum', 'vrrp_tprocess_quorum_handler', '1', '1..65535, not above quorum_max', (ctx, s, t) => {
+    const w = ctx.arg(s, 0, 'a number');
+    if (!w) return;
+    const q = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+    if (!(q >= 1 && q <= 65535)) return ctx.warn(w, `Quorum (${w.value}) for vrrp_track_process ${t.name} must be between [1..65535] inclusive. Ignoring...`);
+    if (t.quorumMax !== null && q > t.quorumMax) return ctx.warn(w, 'Quorum is greater than quorum_max - ignoring');
+    t.quorum = q;
+  }),
+  acted('quorum_max', 'vrrp_tprocess_quorum_max_handler', 'unlimited', '0..65535; 0 (without quorum) = quorum while no process runs', (ctx, s, t) => {
+    const w = ctx.arg(s, 0, 'a number');
+    if (!w) return;
+    const q = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+    if (!(q >= 0 && q <= 65535)) return ctx.warn(w, `quorum_max (${w.value}) for vrrp_track_process ${t.name} must be between [0..65535] inclusive. Ignoring...`);
+    if ((q !== 0 || t.quorum > 1) && q < t.quorum) return ctx.warn(w, 'quorum_max is less than quorum - ignoring');
+    t.quorumMax = q;
+    if (q === 0) t.quorum = 0;
+    else if (t.quorum === 0) t.quorum = 1;
+  }),
+  acted('delay', 'vrrp_tprocess_delay_handler', '0', 'seconds: both fork_delay and terminate_delay', processDelay('both')),
+  acted('terminate_delay', 'vrrp_tprocess_terminate_delay_handler', '0', 'seconds before a lost quorum counts', processDelay('terminate')),
+  acted('fork_delay', 'vrrp_tprocess_fork_delay_handler', '0', 'seconds before a quorum gained by a fork counts', processDelay('fork')),
+  acted('full_command', 'vrrp_tprocess_full_handler', 'off', "match the command line's first word instead of comm", (_c, _s, t) => { t.fullCommand = true; }),
+]);
+
+/** vrrp_track_process NAME { ... } → the block, or null (warned) when it names no process. */
+export function buildTrackProcess(ctx: BuildContext, s: Statement): VrrpTrackProcess | null {
+  const name = ctx.arg(s, 0, 'a name');
+  const block = ctx.needBlock(s);
+  if (!name || !block) return null;
+  const t: TrackProcessDraft = {
+    name: name.value, process: '', params: null, paramMatch: 'none', fullCommand: false, weight: 0, reverse: false,
+    quorum: 1, quorumMax: null, forkDelayMs: 0, terminateDelayMs: 0, location: ctx.loc(s.keyword), hasProcess: false,
+  };
+  applySection(ctx, block, VRRP_TRACK_PROCESS, t, `vrrp_track_process ${t.name}`);
+  if (!t.hasProcess) {
+    ctx.warn(s.keyword, `track process '${t.name}' process name not specified`);
+    return null;
+  }
+  const { hasProcess: _h, ...def } = t;
+  return def;
+}
 export const GARP_GROUP = nothing('garp_group', [
   ['garp_interval', 'garp_group_garp_interval_handler', '0'], ['gna_interval', 'garp_group_gna_interval_handler', '0'],
   ['interface', 'garp_group_interface_handler', ''], ['interfaces', 'garp_group_interfaces_handler', ''],
