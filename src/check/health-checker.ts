@@ -35,6 +35,8 @@ export interface HealthCheckerOptions {
   previous?: ReadonlyMap<string, CheckerState>;
   /** Every probe start, with the time it was due: the bench measures drift with it. */
   onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number) => void;
+  /** FMT_RS of one user of a target (BFD_CHECK's line names each real server); default: the target's name. */
+  userName?: (user: CheckTarget['users'][number]) => string;
   /** Every definite outcome (status and metrics). */
   onOutcome?: (target: CheckTarget, outcome: ProbeOutcome, durationMs: number) => void;
 }
@@ -62,7 +64,27 @@ export class HealthChecker {
     this.running = true;
     const now = this.clock.now();
     const random = this.opts.random ?? Math.random;
-    this.targets.forEach((t, i) => this.scheduler.at(now + Math.floor(random() * t.check.warmupMs), i));
+    this.targets.forEach((t, i) => {
+      if (t.check.kind !== 'BFD_CHECK') this.scheduler.at(now + Math.floor(random() * t.check.warmupMs), i);
+    });
+  }
+
+  /**
+   * A bfd_instance's session went Up or left Up (check_bfd.c bfd_check_handle_event): every
+   * BFD_CHECK naming it follows at once, no retries; the first event is always taken.
+   */
+  bfdEvent(name: string, up: boolean): void {
+    if (!this.running) return;
+    this.targets.forEach((t, i) => {
+      const c = t.check;
+      if (c.kind !== 'BFD_CHECK' || c.name !== name) return;
+      const s = this.states[i];
+      if (s.isUp === up && s.hasRun) return;
+      const changed = s.isUp !== up;
+      this.states[i] = { ...s, isUp: up, hasRun: true };
+      for (const u of t.users) this.opts.log(`BFD check of [${name}] RS(${this.opts.userName?.(u) ?? t.name}) is ${up ? 'UP' : 'DOWN'}`);
+      if (changed) this.opts.onChange?.(t, up);
+    });
   }
 
   stop(): void {

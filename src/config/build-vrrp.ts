@@ -7,7 +7,7 @@ import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { VRRP_INSTANCE, VRRP_SYNC_GROUP } from './keywords/vrrp';
 import type {
-  GlobalDefs, NotifyScripts, TrackInterface, TrackScriptRef, UnicastPeer, VirtualIpAddress, VrrpInstance,
+  GlobalDefs, NotifyScripts, TrackBfdRef, TrackInterface, TrackScriptRef, UnicastPeer, VirtualIpAddress, VrrpInstance,
   VrrpSyncGroup,
 } from './model';
 import type { Statement, Word } from './parse';
@@ -22,6 +22,7 @@ export interface SyncGroupDraft {
   groupWord: Word | null;
   members: Word[];
   scriptRefs: Word[];
+  bfdRefs: Word[];
 }
 
 export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft | null {
@@ -29,9 +30,9 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft 
   const block = ctx.needBlock(s);
   if (!name || !block) return null;
   const g: VrrpSyncGroup = {
-    name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [], location: ctx.loc(s.keyword),
+    name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [], trackBfds: [], location: ctx.loc(s.keyword),
   };
-  const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [] };
+  const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [], bfdRefs: [] };
   applySection(ctx, block, VRRP_SYNC_GROUP, draft, `vrrp_sync_group ${g.name}`);
   if (draft.groupWord && g.group.length === 0) ctx.warn(draft.groupWord, `Warning - sync group ${g.name} has empty group block`);
   return draft;
@@ -56,6 +57,8 @@ export interface InstanceDraft {
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
   scriptRefs: Word[];
+  trackBfds: TrackBfdRef[];
+  bfdRefs: Word[];
   dontTrackPrimary: boolean;
   mcastSrcIp: string | null;
   unicastSrcIp: string | null;
@@ -91,7 +94,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
   const d: InstanceDraft = {
     name, keyword: s.keyword, state: null, interface: null, vrid: null, vridWord: null, priority: null,
     advertIntSec: null, advertWord: null, version: null, authType: 'NONE', authPass: null, vips: [], vipsExcluded: [],
-    trackInterfaces: [], trackScripts: [], scriptRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
+    trackInterfaces: [], trackScripts: [], scriptRefs: [], trackBfds: [], bfdRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
@@ -212,6 +215,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     virtualIpAddressesExcluded: d.vipsExcluded,
     trackInterfaces: d.trackInterfaces,
     trackScripts: d.trackScripts,
+    trackBfds: d.trackBfds,
     dontTrackPrimary: d.dontTrackPrimary,
     mcastSrcIp: d.mcastSrcIp,
     unicastSrcIp: d.unicastSrcIp,

@@ -9,9 +9,9 @@ import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build
 import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
-import type { Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
+import type { BfdInstance, Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackBfdRef, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
 import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
-import type { Statement } from './parse';
+import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 
 export function buildModel(statements: Statement[], sources: SourceMap, file: string, opts: BuildOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
@@ -23,9 +23,10 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const vsDrafts: VirtualServerDraft[] = [];
   const groups: VirtualServerGroup[] = [];
   const trackFiles: TrackFile[] = [];
+  const bfdInstances: BfdInstance[] = [];
   const ssl: { config: SslConfig | null } = { config: null };
 
-  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles }, '');
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, bfdInstances }, '');
   const noScriptUser = resolveScriptUser(ctx, globalDefs);
   for (let i = scripts.length - 1; i >= 0; i--) {
     const v = scripts[i];
@@ -61,6 +62,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     const inst = finishInstance(ctx, d, globalDefs);
     if (!inst) continue;
     inst.trackScripts = inst.trackScripts.filter((t) => scriptNames.has(t.name));
+    inst.trackBfds = knownBfds(ctx, inst.name, inst.trackBfds, d.bfdRefs, bfdInstances);
     // One VRID per interface and address family: two instances would answer each other's adverts.
     const vridKey = `${inst.interface}/${inst.family}/${inst.virtualRouterId}`;
     const owner = vridOwner.get(vridKey);
@@ -79,6 +81,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       if (!scriptNames.has(ref.value)) ctx.warn(ref, `(${g.group.name}) track_script '${ref.value}' is not a defined vrrp_script; ignored`);
     }
     g.group.trackScripts = g.group.trackScripts.filter((t) => scriptNames.has(t.name));
+    g.group.trackBfds = knownBfds(ctx, g.group.name, g.group.trackBfds, g.bfdRefs, bfdInstances);
     const kept: string[] = [];
     for (const m of g.members) {
       const inst = byName.get(m.value);
@@ -99,10 +102,13 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
         // keepalived.conf(5): trackers of sync group members with a non-zero weight are ignored.
         const scriptWeight = (t: { name: string; weight: number | null }): number =>
           t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0;
-        if (inst.trackInterfaces.some((t) => t.weight !== 0) || inst.trackScripts.some((t) => scriptWeight(t) !== 0)) {
+        const bfdWeight = (t: { name: string; weight: number | null }): number =>
+          t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0;
+        if (inst.trackInterfaces.some((t) => t.weight !== 0) || inst.trackScripts.some((t) => scriptWeight(t) !== 0) || inst.trackBfds.some((t) => bfdWeight(t) !== 0)) {
           ctx.warn(m, `(${inst.name}) is in sync group ${g.group.name}: its trackers with a non-zero weight are ignored, as keepalived does`);
           inst.trackInterfaces = inst.trackInterfaces.filter((t) => t.weight === 0);
           inst.trackScripts = inst.trackScripts.filter((t) => scriptWeight(t) === 0);
+          inst.trackBfds = inst.trackBfds.filter((t) => bfdWeight(t) === 0);
         }
       }
     }
@@ -131,6 +137,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     vsKeys.add(id);
     virtualServers.push(v.server);
   }
+  checkBfdNames(ctx, virtualServers, bfdInstances);
 
   if (globalDefs.lvsSyncDaemon && !seen.has(globalDefs.lvsSyncDaemon.instance)) {
     const s = statements.find((t) => t.keyword.value === 'global_defs');
@@ -167,9 +174,33 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       virtualServers,
       ssl: ssl.config,
       trackFiles,
+      bfdInstances,
     },
     diagnostics: ctx.diagnostics,
   };
+}
+
+/** track_bfd names that are bfd_instances (that send to VRRP); the others are warned and dropped, as keepalived. */
+function knownBfds(ctx: BuildContext, owner: string, refs: TrackBfdRef[], words: Word[], bfds: readonly BfdInstance[]): TrackBfdRef[] {
+  return refs.filter((t) => {
+    const ok = bfds.some((b) => b.name === t.name && b.toVrrp);
+    const w = words.find((x) => x.value === t.name);
+    if (!ok && w) ctx.warn(w, `(${owner}) track bfd ${t.name} not found, ignoring...`);
+    return ok;
+  });
+}
+
+/** BFD_CHECK names that are bfd_instances (that send to the checkers); the others are dropped with keepalived's words. */
+function checkBfdNames(ctx: BuildContext, virtualServers: VirtualServer[], bfds: readonly BfdInstance[]): void {
+  for (const vs of virtualServers) {
+    for (const rs of vs.realServers) {
+      rs.checkers = rs.checkers.filter((c) => {
+        if (c.kind !== 'BFD_CHECK' || bfds.some((b) => b.name === c.name && b.toChecker)) return true;
+        ctx.diagnostics.push({ severity: 'warning', message: `(${rs.address}:${rs.port}) BFD_CHECK - BFD ${c.name} not configured`, location: c.location });
+        return false;
+      });
+    }
+  }
 }
 
 /**

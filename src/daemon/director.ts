@@ -14,6 +14,8 @@ import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import { formatReloadPlan } from './reload-plan';
 import type { ReloadPlan } from './reload-plan';
+import { BfdRunner } from '../bfd/runner';
+import { BfdState } from '../bfd/codec';
 
 /** A reload's or a preview's outcome, as the control socket returns it. */
 export interface ReloadOutcome {
@@ -29,6 +31,7 @@ export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine;
 export class Director {
   private vrrp: VrrpEngine | null = null;
   private lvs: LvsEngine | null = null;
+  private bfd: BfdRunner | null = null;
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
@@ -43,9 +46,28 @@ export class Director {
       this.vrrp = new VrrpEngine(this.model, this.deps);
       await this.vrrp.start();
     }
+    await this.startBfd(this.model);
+  }
+
+  /**
+   * The bfd_instances' sessions, in this process (keepalived runs a BFD child; -B turns it off):
+   * started after the engines, so each session's first Up reaches them.
+   */
+  private async startBfd(model: Model): Promise<void> {
+    if (this.opts.bfd === false || model.bfdInstances.length === 0) return;
+    const log = this.deps.log;
+    this.bfd = new BfdRunner({
+      log: { info: (m) => log.info(m), warning: (m) => log.warning(m), error: (m) => log.error(m) },
+      onEvent: (b, up) => {
+        if (b.toChecker) this.lvs?.bfdEvent?.(b.name, up);
+        if (b.toVrrp) this.vrrp?.bfdEvent(b.name, up);
+      },
+    });
+    await this.bfd.start(model.bfdInstances);
   }
 
   async stop(): Promise<void> {
+    this.bfd?.stop();
     await this.vrrp?.stop();
     await this.lvs?.stop();
   }
@@ -180,6 +202,16 @@ export class Director {
         await this.lvs.start();
       }
     }
+    if (this.bfd) {
+      await this.bfd.reconfigure(next.bfdInstances);
+      // checkers and instances that are new since the last event learn the sessions that are Up
+      for (const [name, s] of this.bfd.states()) {
+        const b = next.bfdInstances.find((x) => x.name === name);
+        if (!b || s.state !== BfdState.Up) continue;
+        if (b.toChecker) this.lvs?.bfdEvent?.(name, true);
+        if (b.toVrrp) this.vrrp?.bfdEvent(name, true);
+      }
+    } else await this.startBfd(next);
   }
 
   status(): StatusSnapshot {

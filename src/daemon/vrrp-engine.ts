@@ -101,6 +101,8 @@ export class VrrpEngine {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
+  /** BFD sessions Up, by bfd_instance name (events from src/bfd via the director). */
+  private readonly bfdUp = new Map<string, boolean>();
   private scriptRunner: { start(): void; stop(): void } | null = null;
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
@@ -183,6 +185,8 @@ export class VrrpEngine {
       vrrpScripts: this.model.vrrpScripts,
       syncGroup: cfg.syncGroup ? this.groups.get(cfg.syncGroup) ?? null : null,
       links: env.links,
+      bfdInstances: this.model.bfdInstances,
+      bfds: Object.fromEntries(this.bfdUp),
     });
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
@@ -214,6 +218,8 @@ export class VrrpEngine {
       globalDefs: next.globalDefs,
       vrrpScripts: next.vrrpScripts,
       syncGroup: group,
+      bfdInstances: next.bfdInstances,
+      bfds: Object.fromEntries(this.bfdUp),
     });
     return { ...r, old, cfg, ifindex: env.ifindex };
   }
@@ -350,6 +356,16 @@ export class VrrpEngine {
       }
     });
     this.scriptRunner.start();
+  }
+
+  /**
+   * A bfd_instance's session went Up or left Up (keepalived's vrrp_handle_bfd_event): every
+   * instance tracking it (directly or through its sync group) re-judges priority and FAULT.
+   */
+  bfdEvent(name: string, up: boolean): void {
+    if ((this.bfdUp.get(name) ?? false) === up) return;
+    this.bfdUp.set(name, up);
+    for (const n of this.states.keys()) this.feed(n, { type: 'trackBfd', name, up });
   }
 
   /** The current state of each running member of a sync group, by name. */

@@ -17,7 +17,7 @@
  * sync group are stepped through `stepSyncGroupMember` (sync-group.ts) instead, which applies
  * the group rule after each step. Nothing in here reads a clock, arms a timer or does I/O.
  */
-import type { GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import type { BfdInstance, GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
 import { DecodedPacket, encodePacket } from './advert-codec';
 import { ipv4ToUint32 } from './ipv4-header';
 import { checkAdvert } from './receive-check';
@@ -104,6 +104,8 @@ export interface InstanceState {
   vipsSet: boolean;
   links: Record<string, boolean>;
   scripts: Record<string, boolean | null>;
+  /** Tracked BFD sessions that are Up, by bfd_instance name (absent: not Up). */
+  bfds: Record<string, boolean>;
   /** Why the interface's VRRP socket is unusable (the shell is reopening it), or null. */
   socketError: string | null;
   timers: Partial<Record<TimerName, number>>;
@@ -123,12 +125,15 @@ export interface InstanceOptions {
   syncGroup?: VrrpSyncGroup | null;
   /** Known link states at creation, by interface name. */
   links?: Record<string, boolean>;
+  /** The bfd_instances (track_bfd takes its default weight from them) and the sessions Up now. */
+  bfdInstances?: BfdInstance[];
+  bfds?: Record<string, boolean>;
 }
 
 export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, opts: InstanceOptions = {}): InstanceState {
   const g = opts.globalDefs ?? {};
   const group = opts.syncGroup && opts.syncGroup.group.length > 1 ? opts.syncGroup : null;
-  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group);
+  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group, opts.bfdInstances ?? []);
   const warnings = [...setup.warnings];
   let nopreempt = cfg.nopreempt;
   let preemptDelayMs = cfg.preemptDelayMs;
@@ -147,7 +152,8 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
   }
   const srcAddress = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? primaryAddress;
   const links = { ...(opts.links ?? {}) };
-  const st = { links, scripts: setup.scripts };
+  const bfds = { ...(opts.bfds ?? {}) };
+  const st = { links, scripts: setup.scripts, bfds };
   return {
     cfg,
     env: {
@@ -176,6 +182,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     vipsSet: false,
     links,
     scripts: { ...setup.scripts },
+    bfds,
     socketError: null,
     timers: {},
     lastTransition: null,
@@ -254,6 +261,7 @@ function cloneState(s: InstanceState): InstanceState {
     ...s,
     links: { ...s.links },
     scripts: { ...s.scripts },
+    bfds: { ...s.bfds },
     timers: { ...s.timers },
     stats: { ...s.stats, drops: { ...s.stats.drops } },
     dropLog: { ...s.dropLog },
@@ -298,6 +306,13 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
         st.s.scripts[event.name] = event.up;
         trackersChanged(st);
       });
+    case 'trackBfd':
+      if (!tracks(state.cfg, state.env.trackers, 'bfd', event.name) || (state.bfds[event.name] ?? false) === event.up) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.s.bfds[event.name] = event.up;
+        st.log(`VRRP_Instance(${st.s.name}) Tracked BFD instance ${event.name} is ${event.up ? 'UP' : 'DOWN'}`);
+        trackersChanged(st);
+      });
     case 'socket': {
       const socketError = event.up ? null : event.reason ?? 'socket error';
       if (socketError === state.socketError) return { state, actions: [] };
@@ -329,7 +344,7 @@ function ownLinkUp(s: InstanceState): boolean {
 }
 
 function faults(s: InstanceState): string[] {
-  const reasons = faultReasons(s.cfg, s.env.trackers, { links: s.links, scripts: s.scripts });
+  const reasons = faultReasons(s.cfg, s.env.trackers, { links: s.links, scripts: s.scripts, bfds: s.bfds });
   if (s.socketError !== null) reasons.push(`VRRP socket on ${s.cfg.interface} failed: ${s.socketError}`);
   if (s.env.unsupported) reasons.unshift(s.env.unsupported);
   return reasons;
@@ -697,7 +712,7 @@ function onTimer(st: Step, timer: TimerName): void {
 /** Re-judges effective priority and FAULT after a tracker (or, on reload, the config) changed. */
 export function trackersChanged(st: Step): void {
   const s = st.s;
-  const prio = effectivePriority(s.basePriority, s.env.trackers, { links: s.links, scripts: s.scripts });
+  const prio = effectivePriority(s.basePriority, s.env.trackers, { links: s.links, scripts: s.scripts, bfds: s.bfds });
   if (prio !== s.effectivePriority) {
     st.ilog(`Changing effective priority from ${s.effectivePriority} to ${prio}`);
     s.effectivePriority = prio;

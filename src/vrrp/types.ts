@@ -35,6 +35,8 @@ export type VrrpEvent =
   | { type: 'socket'; up: boolean; reason?: string }
   /** A vrrp_script's settled state (after rise/fall; see track-script.ts). */
   | { type: 'trackScript'; name: string; up: boolean }
+  /** A tracked bfd_instance's session went Up (`up`) or left Up. */
+  | { type: 'trackBfd'; name: string; up: boolean }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 

@@ -35,6 +35,7 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     virtualIpAddressesExcluded: [],
     trackInterfaces: [],
     trackScripts: [],
+    trackBfds: [],
     dontTrackPrimary: false,
     mcastSrcIp: null,
     unicastSrcIp: null,
@@ -90,6 +91,7 @@ export function syncGroup(name: string, members: string[], o: Partial<VrrpSyncGr
     smtpAlert: null,
     trackInterfaces: [],
     trackScripts: [],
+    trackBfds: [],
     location: LOC,
     ...o,
   };

@@ -7,7 +7,8 @@ import { buildGlobalDefs, buildVrrpScript } from '../build-global';
 import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from '../build-lvs';
 import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft } from '../build-vrrp';
 import { buildSsl, buildTrackFile } from '../build-checker';
-import type { GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript } from '../model';
+import { buildBfdInstance } from '../build-bfd';
+import type { BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript } from '../model';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
 export interface RootDrafts {
@@ -21,6 +22,7 @@ export interface RootDrafts {
   ssl: { config: SslConfig | null };
   /** track_file blocks, read before the virtual servers whose FILE_CHECKs name them. */
   trackFiles: TrackFile[];
+  bfdInstances: BfdInstance[];
 }
 
 type R = RootDrafts;
@@ -48,7 +50,7 @@ const K: KeywordSpec<R>[] = [
   acted('SSL', 'ssl_handler', '', 'SSL_GET client certificate (certificate, key, password) and CA; as keepalived, the server certificate is not verified', (ctx, s, r) => { r.ssl.config = buildSsl(ctx, s) ?? r.ssl.config; }),
   acted('virtual_server_group', 'vsg_handler', '', '', (ctx, s, r) => { const g = buildVirtualServerGroup(ctx, s); if (g) r.groups.push(g); }),
   acted('virtual_server', 'vs_handler', '', '', (ctx, s, r) => { const v = buildVirtualServer(ctx, s, r.globalDefs, r.trackFiles); if (v) r.vsDrafts.push(v); }),
-  notImplemented('bfd_instance', 'bfd_handler', '', 'BFD sessions'),
+  acted('bfd_instance', 'bfd_handler', '', 'a single-hop BFD session (RFC 5880/5881) in the director process, for BFD_CHECK and track_bfd', (ctx, s, r) => { const b = buildBfdInstance(ctx, s, r.bfdInstances); if (b) r.bfdInstances.push(b); }),
   acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK (file, weight [reverse], init_file); vrrp_instance's track_file is refused where it is used", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
   acted('vrrp_track_file', 'vrrp_track_file_handler', '', 'deprecated spelling of track_file, with keepalived\'s warning', (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
 ];
