@@ -30,7 +30,10 @@ export interface BfdLog {
 
 export interface BfdRunnerOptions {
   log: BfdLog;
-  /** A session went Up (`up`) or left Up: keepalived's bfd_event_send to the VRRP and checker processes. */
+  /**
+   * A session went Up (`up`) or left Up, and every session's state at start and reload:
+   * keepalived's bfd_event_send to the VRRP and checker processes.
+   */
   onEvent(instance: BfdInstance, up: boolean): void;
   now?: () => number;
   random?: Random;
@@ -115,6 +118,8 @@ export class BfdRunner {
     }
     await this.openListeners(instances);
     for (const b of instances) if (!this.sessions.has(b.name)) await this.add(b);
+    // keepalived's bfd_register_workers: at start and on reload every session's state is sent.
+    for (const l of this.sessions.values()) this.opts.onEvent(l.cfg, l.session.state === BfdState.Up);
   }
 
   private async openListeners(instances: readonly BfdInstance[]): Promise<void> {

@@ -15,7 +15,6 @@ import type { LvsEngine } from './lvs-engine';
 import { formatReloadPlan } from './reload-plan';
 import type { ReloadPlan } from './reload-plan';
 import { BfdRunner } from '../bfd/runner';
-import { BfdState } from '../bfd/codec';
 
 /** A reload's or a preview's outcome, as the control socket returns it. */
 export interface ReloadOutcome {
@@ -202,16 +201,9 @@ export class Director {
         await this.lvs.start();
       }
     }
-    if (this.bfd) {
-      await this.bfd.reconfigure(next.bfdInstances);
-      // checkers and instances that are new since the last event learn the sessions that are Up
-      for (const [name, s] of this.bfd.states()) {
-        const b = next.bfdInstances.find((x) => x.name === name);
-        if (!b || s.state !== BfdState.Up) continue;
-        if (b.toChecker) this.lvs?.bfdEvent?.(name, true);
-        if (b.toVrrp) this.vrrp?.bfdEvent(name, true);
-      }
-    } else await this.startBfd(next);
+    // every session's state reaches the engines again (new checkers and instances learn it)
+    if (this.bfd) await this.bfd.reconfigure(next.bfdInstances);
+    else await this.startBfd(next);
   }
 
   status(): StatusSnapshot {

@@ -4,7 +4,8 @@
  * halo's health-check engine alone, for hosts without IPVS (the netns tier): loads a
  * keepalived.conf with the compiled config front end, runs every checker with the real probes
  * (dist/check) and prints keepalived's log lines plus one `STATE <rs> up|down` line per change
- * on stdout. Stops on SIGTERM.
+ * on stdout. bfd_instances run too (dist/bfd/runner.js), their events reaching BFD_CHECKs as in
+ * the director. Stops on SIGTERM.
  *
  *   node test/support/checker-runner.js keepalived.conf
  */
@@ -28,4 +29,11 @@ const hc = new HealthChecker({
   onChange: (t, up) => process.stdout.write(`STATE ${t.name} ${up ? 'up' : 'down'}\n`),
 });
 hc.start();
-process.on('SIGTERM', () => { hc.stop(); process.exit(0); });
+let bfd = null;
+if (m.bfdInstances.length > 0) {
+  const { BfdRunner } = require(path.join(dist, 'bfd/runner.js'));
+  const say = (l) => process.stdout.write(`${l}\n`);
+  bfd = new BfdRunner({ log: { info: say, warning: say, error: say }, onEvent: (b, up) => { if (b.toChecker) hc.bfdEvent(b.name, up); } });
+  bfd.start(m.bfdInstances).catch((e) => { say(`BFD: ${e.message}`); process.exit(1); });
+}
+process.on('SIGTERM', () => { bfd?.stop(); hc.stop(); process.exit(0); });
