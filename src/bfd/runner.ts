@@ -46,6 +46,9 @@ interface Live {
   out: dgram.Socket | null;
   sendFailing: boolean;
   timer: NodeJS.Timeout | null;
+  /** When the pending timer is due (clock ms), and the due time whose lateness was logged. */
+  due: number | null;
+  lateNoted: number | null;
   immediate: NodeJS.Immediate | null;
   /** The loop was found stalled past this session's guard since the last expiry check. */
   stalledMs: number;
@@ -144,7 +147,7 @@ export class BfdRunner {
   private async add(b: BfdInstance): Promise<void> {
     const sc = sessionConfig(b);
     const created = createSession(sc, this.now(), this.rnd);
-    const l: Live = { cfg: b, sc, session: created.session, out: null, sendFailing: false, timer: null, immediate: null, stalledMs: 0 };
+    const l: Live = { cfg: b, sc, session: created.session, out: null, sendFailing: false, timer: null, due: null, lateNoted: null, immediate: null, stalledMs: 0 };
     this.sessions.set(b.name, l);
     l.out = await this.openOut(b);
     if (l.out === null) {
@@ -207,8 +210,9 @@ export class BfdRunner {
     if (l.cfg.neighborIp !== from) return this.drop('wrong-source');
     // RFC 5880 section 6.8.6: authentication is not in use.
     if (p.authPresent) return this.drop('auth-present');
+    const r = receive(l.sc, l.session, p, this.now(), this.rnd);
+    this.step(l, r);
     l.stalledMs = 0;
-    this.step(l, receive(l.sc, l.session, p, this.now(), this.rnd));
   }
 
   private drop(reason: string): void {
@@ -241,26 +245,39 @@ export class BfdRunner {
 
   /** One OS timer per session, at its next deadline. */
   private arm(l: Live): void {
+    // A timer still pending past its time: a packet got here first, but the loop was late
+    // (Node runs the poll phase's reads before timers that came due during a stall).
+    if (l.timer && l.due !== null) this.noteLateness(l, this.now() - l.due);
     if (l.timer) clearTimeout(l.timer);
     l.timer = null;
+    l.due = null;
     if (!this.running || l.immediate) return;
     const due = nextDeadline(l.session);
     if (due === null) return;
+    l.due = due;
     l.timer = setTimeout(() => this.fire(l, due), Math.max(0, due - this.now()));
+  }
+
+  /**
+   * A timer late by more than a whole interval (the shorter of ours and the remote's): halo's
+   * own event loop stalled. Logged once per stall, in keepalived's scheduler words.
+   */
+  private noteLateness(l: Live, lateMs: number): void {
+    const s = l.session;
+    const guardMs = (s.remoteTxUs > 0 ? Math.min(s.localTxUs, s.remoteTxUs) : s.localTxUs) / 1000;
+    if (lateMs <= guardMs || l.due === l.lateNoted) return;
+    l.lateNoted = l.due;
+    this.stalls++;
+    l.stalledMs = Math.max(l.stalledMs, lateMs);
+    this.opts.log.warning(`${timerExpiredLine(lateMs)} - (${l.cfg.name}) BFD timers ran late: halo's event loop was stalled`);
   }
 
   private fire(l: Live, due: number): void {
     l.timer = null;
     const now = this.now();
-    const lateMs = now - due;
+    this.noteLateness(l, now - due);
+    l.due = null;
     const s = l.session;
-    // The guard: a whole transmit interval of ours, or of the remote while we wait for its packets.
-    const guardMs = Math.max(s.localTxUs, s.remoteTxUs) / 1000;
-    if (lateMs > guardMs) {
-      this.stalls++;
-      l.stalledMs = Math.max(l.stalledMs, lateMs);
-      this.opts.log.warning(`${timerExpiredLine(lateMs)} - (${l.cfg.name}) BFD timers ran late: halo's event loop was stalled`);
-    }
     if (s.expireAt !== null && s.expireAt <= now) {
       // Read what arrived while we were late before judging the session (see the header).
       l.immediate = setImmediate(() => {

@@ -22,6 +22,7 @@ const FRR = `${NET}.1`;
 const HALO_IP = `${NET}.2`;
 const KA_IP = `${NET}.3`;
 const CHK_IP = `${NET}.4`;
+const STALL_IP = `${NET}.5`;
 const BFDD = '/usr/lib/frr/bfdd';
 
 let topo: Topology;
@@ -36,7 +37,10 @@ const d = describeNeeding(root, file(HALO, 'the built CLI dist/cli/main.js (npm 
 
 function frrConf(): string {
   const peer = (ip: string) => [` peer ${ip} local-address ${FRR}`, '  receive-interval 300', '  transmit-interval 300', '  detect-multiplier 3', ' !'];
-  return ['bfd', ...peer(HALO_IP), ...peer(KA_IP), ...peer(CHK_IP), '!', ''].join('\n');
+  // The stalled session's peer is slow to judge it (6 s) but sends every 300 ms: only our own
+  // lateness could expire the session on our side (3 × 300 ms).
+  const stallPeer = [` peer ${STALL_IP} local-address ${FRR}`, '  receive-interval 2000', '  transmit-interval 300', '  detect-multiplier 3', ' !'];
+  return ['bfd', ...peer(HALO_IP), ...peer(KA_IP), ...peer(CHK_IP), ...stallPeer, '!', ''].join('\n');
 }
 
 function vrrpConf(src: string, vrid: number): string {
@@ -102,6 +106,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
       { name: 'halo', links: [['b0', `${HALO_IP}/24`]] },
       { name: 'ka', links: [['b0', `${KA_IP}/24`]] },
       { name: 'chk', links: [['b0', `${CHK_IP}/24`]] },
+      { name: 'stall', links: [['b0', `${STALL_IP}/24`]] },
     ]);
     tmp = mkdtempSync(join(tmpdir(), 'halo-bfd-'));
     chmodSync(tmp, 0o777); // bfdd drops to the frr user and writes its sockets here
@@ -211,5 +216,25 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
       expect(Number(sport)).toBeGreaterThanOrEqual(49152);
       expect(dport).toBe('3784');
     }
+  });
+
+  it("halo's own event loop stalled 3 s (> detection time 0.9 s) while the peer kept sending: no false Down, the stall is logged", async () => {
+    const p = topo.spawn('stall', [process.execPath, join(ROOT, 'test', 'support', 'bfd-stall.js'), FRR, STALL_IP, '3000']);
+    let out = '';
+    p.stdout!.on('data', (c) => { out += c; });
+    p.stderr!.on('data', (c) => { out += c; });
+    const exited = new Promise((r) => p.once('exit', r));
+    try {
+      await until('the stall run ends', () => out.includes('DONE'), () => out);
+    } finally {
+      if (p.exitCode === null) p.kill('SIGKILL');
+      await exited;
+    }
+    // the state sent at start (Down), then Up; nothing after the stall until the run stops
+    const events = out.slice(0, out.indexOf('DONE')).split('\n').filter((l) => l.startsWith('EVENT'));
+    expect(events).toEqual(['EVENT down', 'EVENT up']);
+    expect(out).toContain('STALL END');
+    expect(out).not.toMatch(/Entering Down state/);
+    expect(out).toMatch(/A thread timer expired [23]\.\d{6} seconds ago - \(stall\) BFD timers ran late: halo's event loop was stalled/);
   });
 });
