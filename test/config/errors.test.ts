@@ -98,7 +98,7 @@ describe('errors and warnings name their place', () => {
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: warning: connect_port port: '0x50' is not an integer - ignoring"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: warning: connect_timeout: '-1' is not a number of seconds - ignoring"],
     ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', '3:2: warning: (10.0.1.1:80) BFD_CHECK - BFD x not configured'],
-    ['real_server 10.0.1.1 53 {\n DNS_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: 'bind_if' (DNS_CHECK: SO_BINDTODEVICE on UDP/ICMP checker sockets) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['real_server 10.0.1.1 53 {\n DNS_CHECK {\n  bind_if averyveryverylongname\n }\n}', '4:11: warning: Interface name averyveryverylongname is too long - ignoring'],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   digest 12ab\n  }\n }\n}', "6:11: error: digest '12ab' character length should be 32 rather than 4"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  http_protocol 2.0\n  url {\n   path /\n  }\n }\n}', '4:17: error: Invalid http_protocol version 2.0'],

@@ -59,7 +59,7 @@ function commonKeywords<D extends Common>(retryDefault = '1', dbrDefault = '1'):
 }
 
 /** connect_ip … fwmark (install_checker_common_keywords' connection half). */
-function connKeywords<D extends Conn>(datagram: boolean): KeywordSpec<D>[] {
+function connKeywords<D extends Conn>(noSocketOptions: boolean): KeywordSpec<D>[] {
   const bindIf = (ctx: BuildContext, s: Statement, t: D): void => {
     const w = ctx.arg(s, 0, 'an interface name');
     if (!w) return;
@@ -72,12 +72,12 @@ function connKeywords<D extends Conn>(datagram: boolean): KeywordSpec<D>[] {
     acted('connect_port', 'co_port_handler', "the real server's port", '', (ctx, s, t) => { const p = port(ctx, s); if (p !== null) { t.check.connectPort = p; t.ownPort = true; } }),
     acted('bindto', 'co_srcip_handler', 'chosen by the kernel', '', (ctx, s, t) => { t.check.bindto = ctx.address(s)?.address ?? null; }),
     acted('bind_port', 'co_srcport_handler', 'chosen by the kernel', '', (ctx, s, t) => { t.check.bindPort = port(ctx, s); }),
-    datagram
-      ? notImplemented('bind_if', 'co_srcif_handler', '', 'SO_BINDTODEVICE on UDP/ICMP checker sockets', { apply: bindIf })
+    noSocketOptions
+      ? notImplemented('bind_if', 'co_srcif_handler', '', 'SO_BINDTODEVICE on ICMP checker sockets', { apply: bindIf })
       : acted('bind_if', 'co_srcif_handler', '', 'SO_BINDTODEVICE (native addon)', bindIf),
     acted('connect_timeout', 'co_timeout_handler', "the real server's, else 5", '', timingReader('connectTimeoutMs')),
-    datagram
-      ? notImplemented('fwmark', 'co_fwmark_handler', '', 'SO_MARK on UDP/ICMP checker sockets', { apply: fwmark })
+    noSocketOptions
+      ? notImplemented('fwmark', 'co_fwmark_handler', '', 'SO_MARK on ICMP checker sockets', { apply: fwmark })
       : acted('fwmark', 'co_fwmark_handler', '', 'SO_MARK (native addon)', fwmark),
   ];
 }
@@ -201,7 +201,7 @@ export interface DnsDraft extends CheckerDraft<DnsCheck> {
 }
 
 export const DNS_CHECK = section<DnsDraft>('virtual_server/real_server/DNS_CHECK', [
-  ...connKeywords<DnsDraft>(true), ...commonKeywords<DnsDraft>('3', 'delay_loop'),
+  ...connKeywords<DnsDraft>(false), ...commonKeywords<DnsDraft>('3', 'delay_loop'),
   acted('type', 'dns_type_handler', 'SOA', 'A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG, DNSKEY', (ctx, s, t) => {
     const w = ctx.arg(s, 0, 'a query type');
     if (w && DNS_TYPES[w.value.toUpperCase()] !== undefined) t.check.type = w.value.toUpperCase();
@@ -255,7 +255,7 @@ export function readHexString(text: string, wildcard: boolean): { data: Buffer; 
 }
 
 export const UDP_CHECK = section<CheckerDraft<UdpCheck>>('virtual_server/real_server/UDP_CHECK', [
-  ...connKeywords<CheckerDraft<UdpCheck>>(true), ...commonKeywords<CheckerDraft<UdpCheck>>(),
+  ...connKeywords<CheckerDraft<UdpCheck>>(false), ...commonKeywords<CheckerDraft<UdpCheck>>(),
   acted('payload', 'payload_handler', "keepalived's 32-byte filler", 'hex bytes', (ctx, s, t) => {
     if (s.args.length === 0) { ctx.error(s.keyword, 'UDP_CHECK payload requires a payload'); return; }
     const h = readHexString(s.args.map((w) => w.value).join(' '), false);
