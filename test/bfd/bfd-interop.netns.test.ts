@@ -199,6 +199,21 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     expect(count(halo.log(), /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/)).toBe(1);
   });
 
+  it('a reload keeps the Up session as it is, and a new instance tracking it learns it is Up at once', async () => {
+    await until('halo VI_1 out of FAULT', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
+    const ups = count(halo.log(), /\(frr\) Entering Up state/);
+    const downs = count(halo.log(), /\(frr\) Entering Down state/);
+    const extra = ['vrrp_instance VI_3 {', ' interface eth0', ' virtual_router_id 73', ' priority 100', ' advert_int 1',
+      ' virtual_ipaddress {', `  ${NET}.73/24`, ' }', ' track_bfd {', '  frr', ' }', '}', ''].join('\n');
+    writeFileSync(halo.confFile, vrrpConf(HALO_IP, 71) + extra);
+    const before = halo.log().length;
+    process.kill(halo.proc.pid!, 'SIGHUP');
+    await until('reload finished', () => halo.log().slice(before).includes('Reload finished'), logs);
+    await until('VI_3 running', async () => (await statusOf(halo)).instances.some((i) => i.name === 'VI_3' && i.state !== 'INIT'), logs);
+    expect((await instance(halo, 'VI_3')).state).not.toBe('FAULT');
+    expect([count(halo.log(), /\(frr\) Entering Up state/), count(halo.log(), /\(frr\) Entering Down state/)]).toEqual([ups, downs]);
+  });
+
   it("on the wire: halo's packets carry TTL 255, a source port in 49152-65535 and destination 3784", async () => {
     const pcap = join(tmp, 'bfd.pcap');
     const dump = topo.spawn('halo', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, `udp and src host ${HALO_IP}`]);
