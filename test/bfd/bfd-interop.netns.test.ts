@@ -115,7 +115,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     halo = dirs.halo('halo', vrrpConf(HALO_IP, 71), ['-P']);
     ka = dirs.keepalived('ka', vrrpConf(KA_IP, 81), ['-P']);
     writeFileSync(join(tmp, 'chk.conf'), checkerConf());
-    chk = topo.spawn('chk', [process.execPath, join(ROOT, 'test', 'support', 'checker-runner.js'), join(tmp, 'chk.conf')]);
+    chk = topo.spawn('chk', [process.execPath, join(ROOT, 'test', 'support', 'checker-runner.js'), join(tmp, 'chk.conf')], { env: { ...process.env, TABLE: '1' } });
     chk.stdout!.on('data', (c) => { chkOut += c; });
     chk.stderr!.on('data', (c) => { chkOut += c; });
   });
@@ -129,6 +129,12 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   const logs = () => `--- halo\n${halo.log().slice(-2000)}\n--- keepalived\n${ka.log().slice(-2000)}\n--- checker\n${chkOut.slice(-1500)}`;
+  /** The desired IPVS table's last line for the virtual server (its destinations). */
+  const table = () => {
+    const lines = chkOut.split('\n').filter((l) => l.startsWith('TABLE 192.168.211.1:80'));
+    return lines.length ? lines[lines.length - 1] : null;
+  };
+  const inTable = `TABLE 192.168.211.1:80 ${FRR}:80:1`;
   const chkState = () => {
     const lines = chkOut.split('\n').filter((l) => l.startsWith(`STATE [${FRR}]:tcp:80 `));
     return lines.length ? lines[lines.length - 1].split(' ')[2] : 'initial';
@@ -142,6 +148,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     // keepalived sends each session's state at start: a BFD_CHECK without alpha goes down at once
     await until('checker: BFD_CHECK down at start', () => chkState() === 'down', logs);
     expect(chkOut).toContain(`BFD check of [frr] RS([${FRR}]:tcp:80) is DOWN`);
+    expect(table()).toBe('TABLE 192.168.211.1:80'); // the desired table has no destination
   });
 
   it('FRR starts: the sessions come Up; VI_1 leaves FAULT and VI_2 goes to 150 in both; the BFD_CHECK server is up', async () => {
@@ -154,6 +161,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     await until('keepalived VI_1 out of FAULT', () => /VRRP_Instance\(VI_1\) Tracked BFD instance frr is UP/.test(ka.log()) && /\(VI_1\) Entering (BACKUP|MASTER) STATE/.test(ka.log()), logs);
     await until('checker: BFD_CHECK up', () => chkOut.includes(`BFD check of [frr] RS([${FRR}]:tcp:80) is UP`), logs);
     expect(chkState()).toBe('up');
+    expect(table()).toBe(inTable);
     expect(ka.log()).toContain('(VI_2) Changing effective priority from 90 to 150');
   });
 
@@ -166,6 +174,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     expect(count(ka.log(), /\(VI_2\) Changing effective priority from 150 to 90/)).toBe(2);
     expect(ka.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
     await until('checker: server down', () => chkState() === 'down', logs);
+    expect(table()).toBe('TABLE 192.168.211.1:80');
     expect(count(chkOut, /BFD check of \[frr\] RS\(\[10\.0\.211\.1\]:tcp:80\) is DOWN/)).toBe(2);
   });
 
@@ -175,7 +184,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     await until('halo VI_2 at 150', async () => (await instance(halo, 'VI_2')).effectivePriority === 150, logs);
     await until('keepalived back', () => count(ka.log(), /Tracked BFD instance frr is UP/) >= 2, logs);
     await until('checker: server up', () => chkState() === 'up', logs);
-    expect([(await instance(halo, 'VI_2')).effectivePriority, chkState()]).toEqual([150, 'up']);
+    expect([(await instance(halo, 'VI_2')).effectivePriority, chkState(), table()]).toEqual([150, 'up', inTable]);
   });
 
   it("halo's link is cut at the bridge: its session expires and comes back when the link returns", async () => {
