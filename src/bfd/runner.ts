@@ -17,7 +17,8 @@ import * as dgram from 'node:dgram';
 import type { BfdInstance } from '../config/model';
 import { timerExpiredLine } from '../check/deadline';
 import { haloNative } from '../net/native';
-import { BFD_CONTROL_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BfdState, decode, encode, type BfdControl } from './codec';
+import { BFD_CONTROL_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BfdState, DIAG_NAME, STATE_NAME, decode, encode, type BfdControl } from './codec';
+import type { BfdStatus } from '../daemon/status';
 import {
   adminDown, createSession, nextDeadline, receive, tick, type Action, type Random, type Session, type SessionConfig, type Step,
 } from './session';
@@ -106,6 +107,19 @@ export class BfdRunner {
     for (const name of [...this.sessions.keys()]) this.remove(name);
     for (const l of this.listeners.values()) l.sock.close();
     this.listeners.clear();
+  }
+
+  /** What `halo status` shows. */
+  status(): BfdStatus {
+    return {
+      sessions: [...this.sessions.values()].map((l) => ({
+        name: l.cfg.name, neighbor: l.cfg.neighborIp, state: STATE_NAME[l.session.state], remoteState: STATE_NAME[l.session.remoteState],
+        localDiag: DIAG_NAME[l.session.localDiag] ?? String(l.session.localDiag),
+        txIntervalMs: l.session.localTxUs / 1000, detectTimeMs: l.session.detectTimeUs / 1000,
+      })),
+      drops: { ...this.drops },
+      stalls: this.stalls,
+    };
   }
 
   /** Each session's state, for status and tests. */

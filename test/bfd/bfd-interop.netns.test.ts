@@ -158,6 +158,9 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     await until('halo VI_2 priority 150', async () => (await instance(halo, 'VI_2')).effectivePriority === 150, logs);
     expect(halo.log()).toContain('(frr) Entering Up state');
     expect(halo.log()).toContain('VRRP_Instance(VI_1) Tracked BFD instance frr is UP');
+    expect((await statusOf(halo)).bfd?.sessions).toEqual([
+      { name: 'frr', neighbor: FRR, state: 'Up', remoteState: 'Up', localDiag: 'No Diagnostic', txIntervalMs: 300, detectTimeMs: 900 },
+    ]);
     await until('keepalived VI_1 out of FAULT', () => /VRRP_Instance\(VI_1\) Tracked BFD instance frr is UP/.test(ka.log()) && /\(VI_1\) Entering (BACKUP|MASTER) STATE/.test(ka.log()), logs);
     await until('checker: BFD_CHECK up', () => chkOut.includes(`BFD check of [frr] RS([${FRR}]:tcp:80) is UP`), logs);
     expect(chkState()).toBe('up');
