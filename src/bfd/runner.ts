@@ -165,7 +165,8 @@ export class BfdRunner {
     this.sessions.set(b.name, l);
     l.out = await this.openOut(b);
     if (l.out === null) {
-      // keepalived keeps such a session in AdminDown and retries opening on later packets.
+      // The session stays AdminDown (logged) until a reload; keepalived instead retries the
+      // socket every 60 s and when a packet arrives.
       this.step(l, adminDown(sc, l.session));
       return;
     }
