@@ -23,7 +23,8 @@ package_pkgs=(lintian)
 # bash-completion runs the packaged completion in the package test.
 # exim4-daemon-light is the real SMTP server SMTP_CHECK is tested against and SMTP alerts are
 # sent to (run by the tests in a namespace, never as a service).
-test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion exim4-daemon-light)
+# frr gives bfdd and vtysh, the BFD peer test/bfd/ runs in a namespace (never as a service).
+test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion exim4-daemon-light frr)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in

@@ -4,8 +4,12 @@
  * a datagram the caller judges decisive, a socket error (an ICMP error on the connected
  * socket), a failed send, or the deadline. A deadline that fired late because the checker
  * itself was stalled gives no verdict (`stalled`, src/check/deadline.ts).
+ *
+ * With bind_if or fwmark the socket is opened by the native addon with SO_BINDTODEVICE/SO_MARK
+ * (and bound there), then handed to Node's dgram through its public `bind({ fd })`.
  */
 import * as dgram from 'node:dgram';
+import { haloNative } from '../net/native';
 import { armDeadline } from './deadline';
 import type { ProbeOutcome } from './probe';
 
@@ -14,6 +18,9 @@ export interface DatagramExchange {
   connectPort: number;
   bindto: string | null;
   bindPort: number | null;
+  /** SO_BINDTODEVICE (bind_if) and SO_MARK (fwmark), each when not null. */
+  bindIf: string | null;
+  fwmark: number | null;
   timeoutMs: number;
   payload: Buffer;
   /** The outcome when nothing decisive came within timeoutMs (the checker not stalled). */
@@ -26,7 +33,8 @@ export interface DatagramExchange {
 
 export function datagramExchange(x: DatagramExchange): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
-    const sock = dgram.createSocket(x.connectIp.includes(':') ? 'udp6' : 'udp4');
+    const family = x.connectIp.includes(':') ? 6 : 4;
+    const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     let settled = false;
     const done = (o: ProbeOutcome): void => {
       if (settled) return;
@@ -42,13 +50,30 @@ export function datagramExchange(x: DatagramExchange): Promise<ProbeOutcome> {
       if (o !== null) done(o);
     });
     const send = (): void => {
-      sock.connect(x.connectPort, x.connectIp, () => {
-        sock.send(x.payload, (err) => {
-          if (err) done(x.onSendError(err as NodeJS.ErrnoException));
-        });
-      });
+      // Node passes a failed connect (ENETUNREACH: no route, or not through bind_if) to this
+      // callback rather than to 'error'; the socket is then unconnected and send() would throw.
+      const onConnect = (err?: NodeJS.ErrnoException): void => {
+        if (err) return done(x.onError(err));
+        try {
+          sock.send(x.payload, (e) => {
+            if (e) done(x.onSendError(e as NodeJS.ErrnoException));
+          });
+        } catch (e) {
+          done(x.onSendError(e as NodeJS.ErrnoException));
+        }
+      };
+      sock.connect(x.connectPort, x.connectIp, onConnect as () => void);
     };
-    if (x.bindto !== null || x.bindPort !== null) sock.bind({ address: x.bindto ?? undefined, port: x.bindPort ?? 0 }, send);
+    if (x.bindIf !== null || x.fwmark !== null) {
+      let fd: number;
+      try {
+        fd = haloNative().openDatagramSocket(family, x.bindto, x.bindPort ?? 0, x.fwmark, x.bindIf, null, false);
+      } catch (err) {
+        done(x.onError(err as NodeJS.ErrnoException));
+        return;
+      }
+      sock.bind({ fd }, send);
+    } else if (x.bindto !== null || x.bindPort !== null) sock.bind({ address: x.bindto ?? undefined, port: x.bindPort ?? 0 }, send);
     else send();
   });
 }

@@ -48,7 +48,7 @@ export function judgeDnsReply(id: number, msg: Buffer): DnsVerdict {
 export function dnsProbe(c: DnsCheck): Promise<ProbeOutcome> {
   const id = randomInt(0, 0x10000);
   return datagramExchange({
-    connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, timeoutMs: c.connectTimeoutMs,
+    connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark, timeoutMs: c.connectTimeoutMs,
     payload: encodeQuery(id, c.name, c.type),
     onTimeout: () => ({ result: 'timeout', reason: 'read timeout from socket' }),
     onError: (err) => ({ result: 'failed', reason: `failed to read socket; errno ${-(err.errno ?? 0) || ''} (${err.code ?? err.message})` }),

@@ -40,6 +40,8 @@ export interface HealthCheckerOptions {
    * no_checker_emails are applied): the checker's state before and after, and the body.
    */
   onAlert?: (target: CheckTarget, up: boolean, wasUp: boolean, body: string) => void;
+  /** FMT_RS of one user of a target (BFD_CHECK's line names each real server); default: the target's name. */
+  userName?: (user: CheckTarget['users'][number]) => string;
   /** Every definite outcome (status and metrics). */
   onOutcome?: (target: CheckTarget, outcome: ProbeOutcome, durationMs: number) => void;
 }
@@ -67,7 +69,27 @@ export class HealthChecker {
     this.running = true;
     const now = this.clock.now();
     const random = this.opts.random ?? Math.random;
-    this.targets.forEach((t, i) => this.scheduler.at(now + Math.floor(random() * t.check.warmupMs), i));
+    this.targets.forEach((t, i) => {
+      if (t.check.kind !== 'BFD_CHECK') this.scheduler.at(now + Math.floor(random() * t.check.warmupMs), i);
+    });
+  }
+
+  /**
+   * A bfd_instance's session went Up or left Up (check_bfd.c bfd_check_handle_event): every
+   * BFD_CHECK naming it follows at once, no retries; the first event is always taken.
+   */
+  bfdEvent(name: string, up: boolean): void {
+    if (!this.running) return;
+    this.targets.forEach((t, i) => {
+      const c = t.check;
+      if (c.kind !== 'BFD_CHECK' || c.name !== name) return;
+      const s = this.states[i];
+      if (s.isUp === up && s.hasRun) return;
+      const changed = s.isUp !== up;
+      this.states[i] = { ...s, isUp: up, hasRun: true };
+      for (const u of t.users) this.opts.log(`BFD check of [${name}] RS(${this.opts.userName?.(u) ?? t.name}) is ${up ? 'UP' : 'DOWN'}`);
+      if (changed) this.opts.onChange?.(t, up);
+    });
   }
 
   stop(): void {

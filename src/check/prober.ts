@@ -77,6 +77,8 @@ export function checkProber(opts: ProberOptions = {}): Prober {
         case 'PING_CHECK': return pinger.probe(c);
         case 'SMTP_CHECK': return smtpProbe(c);
         case 'FILE_CHECK': return files.probe(c, state.fileValue);
+        // Never scheduled (health-checker.ts): a BFD_CHECK's state comes from its session.
+        case 'BFD_CHECK': return { result: 'failed', reason: 'BFD_CHECK has no probe' };
         case 'HTTP_GET': case 'SSL_GET': {
           const i = state.urlIt ?? 0;
           const url = c.urls[Math.min(i, c.urls.length - 1)];

@@ -63,6 +63,8 @@ export function initialState(c: RunCheck): CheckerState {
       const v = readTrackFile(c.path) ?? 0;
       return onFileValue({ isUp: true, hasRun: false, retryIt: 0 }, v, c).state;
     }
+    // check_bfd.c: up, or down with alpha, until the first event (has_run false).
+    case 'BFD_CHECK': return { isUp: !c.alpha, hasRun: false, retryIt: 0 };
     default: return initialCheckerState(c);
   }
 }
@@ -71,6 +73,8 @@ export function initialState(c: RunCheck): CheckerState {
 export function settle(t: CheckTarget, s: CheckerState, o: ProbeOutcome, startedAt: number, now: number): Verdict {
   const c = t.check;
   switch (c.kind) {
+    // Never probed: its state is set by bfdEvent (health-checker.ts).
+    case 'BFD_CHECK': return { state: s, nextAt: now, lines: [], changed: false, weightChanged: false, alert: null };
     case 'TCP_CHECK': case 'UDP_CHECK': case 'PING_CHECK': {
       const w = WORDS[c.kind];
       const lines: string[] = [];

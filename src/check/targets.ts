@@ -19,7 +19,7 @@ export interface CheckTarget {
 }
 
 /** The checker kinds halo runs; the others do not vote on a real server's health. */
-export const RUN_KINDS = new Set<string>(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'SMTP_CHECK', 'FILE_CHECK']);
+export const RUN_KINDS = new Set<string>(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'SMTP_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
 
 export function isRunCheck(c: { kind: string }): c is RunCheck {
   return RUN_KINDS.has(c.kind);
@@ -40,7 +40,7 @@ export function collectTargets(
     for (const rs of vs.realServers) {
       for (const c0 of rs.checkers) {
         if (!isRunCheck(c0)) continue;
-        const c = opts.logAllFailures && !c0.logAllFailures ? { ...c0, logAllFailures: true } : c0;
+        const c = opts.logAllFailures && c0.kind !== 'BFD_CHECK' && !c0.logAllFailures ? { ...c0, logAllFailures: true } : c0;
         const key = checkKey(c0);
         let t = byKey.get(key);
         if (!t) {

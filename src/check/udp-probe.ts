@@ -30,7 +30,7 @@ export function udpReplyMatches(c: Pick<UdpCheck, 'minReplyLength' | 'maxReplyLe
 
 export function udpProbe(c: UdpCheck): Promise<ProbeOutcome> {
   return datagramExchange({
-    connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, timeoutMs: c.connectTimeoutMs,
+    connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark, timeoutMs: c.connectTimeoutMs,
     payload: c.payload !== null ? Buffer.from(c.payload, 'hex') : fillerPayload(),
     // keepalived: a read timeout is success unless a reply is required.
     onTimeout: () => (c.requireReply ? { result: 'timeout', reason: 'no reply' } : { result: 'success' }),

@@ -9,16 +9,16 @@
 import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import {
-  DNS_CHECK, FILE_CHECK, HTTP_GET, HTTP_GET_URL, MISC_CHECK, PING_CHECK, REGEX_OPTION_FLAGS, SMTP_CHECK, SMTP_CHECK_HOST, SSL_GET,
+  BFD_CHECK, DNS_CHECK, FILE_CHECK, HTTP_GET, HTTP_GET_URL, MISC_CHECK, PING_CHECK, REGEX_OPTION_FLAGS, SMTP_CHECK, SMTP_CHECK_HOST, SSL_GET,
   SSL, SSL_GET_URL, TCP_CHECK, TRACK_FILE, UDP_CHECK, VRRP_TRACK_FILE,
-  type CheckerDraft, type DnsDraft, type FileDraft, type HttpDraft, type SmtpDraft, type UrlDraft,
+  type BfdCheckDraft, type CheckerDraft, type DnsDraft, type FileDraft, type HttpDraft, type SmtpDraft, type UrlDraft,
 } from './keywords/checkers';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY, noTiming, type CheckTiming,
 } from './lvs-values';
 import type {
   CheckCommon, Checker, ConnOpts, DnsCheck, FileCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, RealServer, SmtpCheck, SslConfig,
-  TcpCheck, TrackFile, UdpCheck, UnsupportedCheck,
+  TcpCheck, TrackFile, UdpCheck, BfdCheck,
 } from './model';
 import type { Statement } from './parse';
 
@@ -73,7 +73,8 @@ export function buildChecker(ctx: BuildContext, s: Statement, parent: CheckerPar
     case 'UDP_CHECK': return [buildUdpCheck(ctx, s, parent)];
     case 'PING_CHECK': return [buildPingCheck(ctx, s, parent)];
     case 'FILE_CHECK': return opt(buildFileCheck(ctx, s, parent));
-    default: return [buildUnsupportedCheck(ctx, s)];
+    case 'BFD_CHECK': return opt(buildBfdCheck(ctx, s, parent));
+    default: throw new Error(`buildChecker: ${s.keyword.value} is not a checker`);
   }
 }
 
@@ -268,17 +269,15 @@ function buildFileCheck(ctx: BuildContext, s: Statement, parent: CheckerParent):
   };
 }
 
-function buildUnsupportedCheck(ctx: BuildContext, s: Statement): UnsupportedCheck {
-  const settings: Record<string, string[]> = {};
-  const collect = (stmts: Statement[], prefix: string): void => {
-    for (const b of stmts) {
-      const key = prefix + b.keyword.value;
-      settings[key] = [...(settings[key] ?? []), ...b.args.map((w) => w.value)];
-      if (b.block) collect(b.block, `${key}.`);
-    }
-  };
-  collect(s.block ?? [], '');
-  return { kind: s.keyword.value as UnsupportedCheck['kind'], settings, location: ctx.loc(s.keyword) };
+/** BFD_CHECK { name alpha } (check_bfd.c); the name is resolved once every bfd_instance is read (build.ts). */
+function buildBfdCheck(ctx: BuildContext, s: Statement, parent: CheckerParent): BfdCheck | null {
+  const d: BfdCheckDraft = { name: null, alpha: parent.rs.alpha };
+  applySection(ctx, s.block ?? [], BFD_CHECK, d, 'BFD_CHECK');
+  if (d.name === null) {
+    ctx.warn(s.keyword, `(${parent.rs.address}:${parent.rs.port}) No name has been specified for BFD_CHECKER - skipping`);
+    return null;
+  }
+  return { kind: 'BFD_CHECK', name: d.name, alpha: d.alpha, location: ctx.loc(s.keyword) };
 }
 
 /** Top-level `SSL { password ca certificate key }` (check_parser.c ssl_handler). */

@@ -7,7 +7,7 @@ import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { VRRP_INSTANCE, VRRP_SYNC_GROUP } from './keywords/vrrp';
 import type {
-  GlobalDefs, NotifyScripts, TrackInterface, TrackScriptRef, UnicastPeer, VirtualIpAddress, VrrpInstance,
+  GlobalDefs, NotifyScripts, TrackBfdRef, TrackInterface, TrackScriptRef, UnicastPeer, VirtualIpAddress, VrrpInstance,
   VrrpSyncGroup,
 } from './model';
 import type { Statement, Word } from './parse';
@@ -25,6 +25,7 @@ export interface SyncGroupDraft {
   /** track_file / track_process lines, resolved once every block is read (build.ts). */
   fileRefs: TrackObjectDraft[];
   processRefs: TrackObjectDraft[];
+  bfdRefs: Word[];
 }
 
 export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft | null {
@@ -33,9 +34,9 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft 
   if (!name || !block) return null;
   const g: VrrpSyncGroup = {
     name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [],
-    trackFiles: [], trackProcesses: [], location: ctx.loc(s.keyword),
+    trackFiles: [], trackProcesses: [], trackBfds: [], location: ctx.loc(s.keyword),
   };
-  const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [], fileRefs: [], processRefs: [] };
+  const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [], fileRefs: [], processRefs: [], bfdRefs: [] };
   applySection(ctx, block, VRRP_SYNC_GROUP, draft, `vrrp_sync_group ${g.name}`);
   if (draft.groupWord && g.group.length === 0) ctx.warn(draft.groupWord, `Warning - sync group ${g.name} has empty group block`);
   return draft;
@@ -62,6 +63,8 @@ export interface InstanceDraft {
   scriptRefs: Word[];
   fileRefs: TrackObjectDraft[];
   processRefs: TrackObjectDraft[];
+  trackBfds: TrackBfdRef[];
+  bfdRefs: Word[];
   dontTrackPrimary: boolean;
   mcastSrcIp: string | null;
   unicastSrcIp: string | null;
@@ -101,7 +104,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
   const d: InstanceDraft = {
     name, keyword: s.keyword, state: null, interface: null, vrid: null, vridWord: null, priority: null,
     advertIntSec: null, advertWord: null, version: null, authType: 'NONE', authPass: null, vips: [], vipsExcluded: [],
-    trackInterfaces: [], trackScripts: [], scriptRefs: [], fileRefs: [], processRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
+    trackInterfaces: [], trackScripts: [], scriptRefs: [], fileRefs: [], processRefs: [], trackBfds: [], bfdRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
@@ -234,6 +237,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     trackScripts: d.trackScripts,
     trackFiles: [],
     trackProcesses: [],
+    trackBfds: d.trackBfds,
     dontTrackPrimary: d.dontTrackPrimary,
     mcastSrcIp: d.mcastSrcIp,
     unicastSrcIp: d.unicastSrcIp,

@@ -10,13 +10,12 @@ import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
 import type {
-  Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript,
-  VrrpSyncGroup, VrrpTrackProcess,
+  BfdInstance, Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackBfdRef, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance,
+  VrrpScript, VrrpSyncGroup, VrrpTrackProcess,
 } from './model';
-import type { Word } from './parse';
 import { resolveTrackObjects } from './vrrp-values';
 import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
-import type { Statement } from './parse';
+import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 
 export function buildModel(statements: Statement[], sources: SourceMap, file: string, opts: BuildOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
@@ -29,9 +28,10 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const groups: VirtualServerGroup[] = [];
   const trackFiles: TrackFile[] = [];
   const trackProcesses: VrrpTrackProcess[] = [];
+  const bfdInstances: BfdInstance[] = [];
   const ssl: { config: SslConfig | null } = { config: null };
 
-  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, trackProcesses }, '');
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, trackProcesses, bfdInstances }, '');
   const noScriptUser = resolveScriptUser(ctx, globalDefs);
   for (let i = scripts.length - 1; i >= 0; i--) {
     const v = scripts[i];
@@ -71,6 +71,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     inst.trackFiles = resolveTrackObjects(ctx, name, d.fileRefs, trackFiles, 'file');
     inst.trackProcesses = resolveTrackObjects(ctx, name, d.processRefs, trackProcesses, 'process');
     if (inst.priority === 255) unweightTrackFiles(ctx, inst, 'address_owner', d.name);
+    inst.trackBfds = knownBfds(ctx, inst.name, inst.trackBfds, d.bfdRefs, bfdInstances);
     // One VRID per interface and address family: two instances would answer each other's adverts.
     const vridKey = `${inst.interface}/${inst.family}/${inst.virtualRouterId}`;
     const owner = vridOwner.get(vridKey);
@@ -96,6 +97,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     g.group.trackScripts = g.group.trackScripts.filter((t) => scriptNames.has(t.name));
     g.group.trackFiles = resolveTrackObjects(ctx, g.group.name, g.fileRefs, trackFiles, 'file');
     g.group.trackProcesses = resolveTrackObjects(ctx, g.group.name, g.processRefs, trackProcesses, 'process');
+    g.group.trackBfds = knownBfds(ctx, g.group.name, g.group.trackBfds, g.bfdRefs, bfdInstances);
     const kept: string[] = [];
     for (const m of g.members) {
       const inst = byName.get(m.value);
@@ -116,10 +118,13 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
         // keepalived.conf(5): trackers of sync group members with a non-zero weight are ignored.
         const scriptWeight = (t: { name: string; weight: number | null }): number =>
           t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0;
-        if (inst.trackInterfaces.some((t) => t.weight !== 0) || inst.trackScripts.some((t) => scriptWeight(t) !== 0)) {
+        const bfdWeight = (t: { name: string; weight: number | null }): number =>
+          t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0;
+        if (inst.trackInterfaces.some((t) => t.weight !== 0) || inst.trackScripts.some((t) => scriptWeight(t) !== 0) || inst.trackBfds.some((t) => bfdWeight(t) !== 0)) {
           ctx.warn(m, `(${inst.name}) is in sync group ${g.group.name}: its trackers with a non-zero weight are ignored, as keepalived does`);
           inst.trackInterfaces = inst.trackInterfaces.filter((t) => t.weight === 0);
           inst.trackScripts = inst.trackScripts.filter((t) => scriptWeight(t) === 0);
+          inst.trackBfds = inst.trackBfds.filter((t) => bfdWeight(t) === 0);
         }
         unweightTrackFiles(ctx, inst, 'SYNC group', m);
       }
@@ -149,6 +154,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     vsKeys.add(id);
     virtualServers.push(v.server);
   }
+  checkBfdNames(ctx, virtualServers, bfdInstances);
 
   resolveSyncDaemon(ctx, statements, globalDefs, instances);
 
@@ -182,9 +188,33 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       ssl: ssl.config,
       trackFiles,
       vrrpTrackProcesses: trackProcesses,
+      bfdInstances,
     },
     diagnostics: ctx.diagnostics,
   };
+}
+
+/** track_bfd names that are bfd_instances (that send to VRRP); the others are warned and dropped, as keepalived. */
+function knownBfds(ctx: BuildContext, owner: string, refs: TrackBfdRef[], words: Word[], bfds: readonly BfdInstance[]): TrackBfdRef[] {
+  return refs.filter((t) => {
+    const ok = bfds.some((b) => b.name === t.name && b.toVrrp);
+    const w = words.find((x) => x.value === t.name);
+    if (!ok && w) ctx.warn(w, `(${owner}) track bfd ${t.name} not found, ignoring...`);
+    return ok;
+  });
+}
+
+/** BFD_CHECK names that are bfd_instances (that send to the checkers); the others are dropped with keepalived's words. */
+function checkBfdNames(ctx: BuildContext, virtualServers: VirtualServer[], bfds: readonly BfdInstance[]): void {
+  for (const vs of virtualServers) {
+    for (const rs of vs.realServers) {
+      rs.checkers = rs.checkers.filter((c) => {
+        if (c.kind !== 'BFD_CHECK' || bfds.some((b) => b.name === c.name && b.toChecker)) return true;
+        ctx.diagnostics.push({ severity: 'warning', message: `(${rs.address}:${rs.port}) BFD_CHECK - BFD ${c.name} not configured`, location: c.location });
+        return false;
+      });
+    }
+  }
 }
 
 /**

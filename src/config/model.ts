@@ -207,6 +207,41 @@ export interface TrackScriptRef {
   weightReverse: boolean;
 }
 
+/** track_bfd NAME [weight W [reverse|noreverse]]: null = the bfd_instance's own weight/reverse. */
+export interface TrackBfdRef {
+  name: string;
+  weight: number | null;
+  weightReverse: boolean | null;
+}
+
+/**
+ * A bfd_instance block (keepalived bfd_parser.c): one single-hop BFD session (RFC 5880/5881)
+ * whose Up/Down drives BFD_CHECKs (real servers) and track_bfd (VRRP instances and groups).
+ */
+export interface BfdInstance {
+  name: string;
+  family: 4 | 6;
+  neighborIp: string;
+  sourceIp: string | null;
+  /** Microseconds, as on the wire; the config gives milliseconds. */
+  minRxUs: number;
+  minTxUs: number;
+  idleTxUs: number;
+  multiplier: number;
+  passive: boolean;
+  /** TTL (hop limit) sent: 255 for IPv4, 64 for IPv6 unless set. */
+  ttl: number;
+  /** Received packets must have TTL >= ttl - maxHops; -1 = not checked. */
+  maxHops: number;
+  /** The default weight of track_bfd (-253..253) and its reverse. */
+  weight: number;
+  weightReverse: boolean;
+  /** Whom its events go to: `vrrp` / `checker` given in the block, else both. */
+  toVrrp: boolean;
+  toChecker: boolean;
+  location: SourceLocation;
+}
+
 export interface UnicastPeer {
   address: string;
   minTtl: number | null;
@@ -236,6 +271,7 @@ export interface VrrpInstance {
   trackScripts: TrackScriptRef[];
   trackFiles: TrackObjectRef[];
   trackProcesses: TrackObjectRef[];
+  trackBfds: TrackBfdRef[];
   dontTrackPrimary: boolean;
   mcastSrcIp: string | null;
   unicastSrcIp: string | null;
@@ -282,6 +318,7 @@ export interface VrrpSyncGroup {
   trackScripts: TrackScriptRef[];
   trackFiles: TrackObjectRef[];
   trackProcesses: TrackObjectRef[];
+  trackBfds: TrackBfdRef[];
   location: SourceLocation;
 }
 
@@ -413,19 +450,22 @@ export interface FileCheck extends CheckCommon {
 }
 
 /**
- * A checker halo does not implement: refused ("not implemented in halo"), kept in the model only
- * under --allow-unimplemented, where its real server stays down.
+ * BFD_CHECK { name BFD alpha } (check_bfd.c): no probe of its own; the named bfd_instance's
+ * session Up/Down sets the checker up/down (it starts up, or down with alpha).
  */
-export interface UnsupportedCheck {
+export interface BfdCheck {
   kind: 'BFD_CHECK';
-  /** The block's keywords, as written, so nothing is silently dropped. */
-  settings: Record<string, string[]>;
+  /** The bfd_instance's name. */
+  name: string;
+  alpha: boolean;
   location: SourceLocation;
 }
 
-/** The checkers halo runs. */
-export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck | SmtpCheck | FileCheck;
-export type Checker = RunCheck | UnsupportedCheck;
+/** The checkers halo runs (BFD_CHECK's state comes from its BFD session, not from probes). */
+export type RunCheck = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | PingCheck | SmtpCheck | FileCheck | BfdCheck;
+/** The checkers that probe their real server on a schedule. */
+export type ProbeCheck = Exclude<RunCheck, BfdCheck>;
+export type Checker = RunCheck;
 
 /** Global `SSL { password ca certificate key }` for SSL_GET (check_parser.c). */
 export interface SslConfig {
@@ -516,6 +556,7 @@ export interface Model {
   /** Top-level track_file blocks (FILE_CHECK and the VRRP instances' track_file read them). */
   trackFiles: TrackFile[];
   vrrpTrackProcesses: VrrpTrackProcess[];
+  bfdInstances: BfdInstance[];
 }
 
 export interface Diagnostic {

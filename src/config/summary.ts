@@ -12,7 +12,7 @@ function vsName(v: VirtualServer): string {
 const at = (ip: string, port: number): string => `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 
 function checkName(c: Checker): string {
-  if (c.kind === 'BFD_CHECK') return `${c.kind} (not implemented in halo: the server stays down)`;
+  if (c.kind === 'BFD_CHECK') return `BFD_CHECK ${c.name}${c.alpha ? ' alpha' : ''}`;
   const every = `every ${c.delayLoopMs / 1000}s`;
   switch (c.kind) {
     case 'MISC_CHECK': return `MISC_CHECK ${c.path.join(' ')} ${every} timeout ${c.timeoutMs / 1000}s retry ${c.retry}${c.dynamic ? ' dynamic' : ''}`;
@@ -43,6 +43,12 @@ export function summarize(m: Model): string {
   }
   out.push(`vrrp_sync_groups: ${m.vrrpSyncGroups.length}`);
   for (const s of m.vrrpSyncGroups) out.push(`  ${s.name}: ${s.group.join(' ')}`);
+  if (m.bfdInstances.length > 0) {
+    out.push(`bfd_instances: ${m.bfdInstances.length}`);
+    for (const b of m.bfdInstances) {
+      out.push(`  ${b.name}: neighbor ${b.neighborIp}${b.sourceIp ? ` from ${b.sourceIp}` : ''}, min_rx ${b.minRxUs / 1000}ms, min_tx ${b.minTxUs / 1000}ms, idle_tx ${b.idleTxUs / 1000}ms, multiplier ${b.multiplier}${b.passive ? ', passive' : ''}`);
+    }
+  }
   out.push(`virtual_servers: ${m.virtualServers.length}`);
   for (const v of m.virtualServers) {
     const persist = v.persistenceTimeout !== null ? `, persistent ${v.persistenceTimeout}s` : '';

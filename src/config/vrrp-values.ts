@@ -3,7 +3,7 @@
  * notify scripts, tracked interfaces, scripts, files and processes, virtual addresses.
  */
 import type { BuildContext } from './context';
-import type { NotifyKey, NotifyScripts, TrackInterface, TrackObjectRef, TrackScriptRef, VirtualIpAddress } from './model';
+import type { NotifyKey, NotifyScripts, TrackBfdRef, TrackInterface, TrackObjectRef, TrackScriptRef, VirtualIpAddress } from './model';
 import type { Statement, Word } from './parse';
 
 export function emptyNotify(): NotifyScripts {
@@ -126,6 +126,47 @@ export function resolveTrackObjects(
       continue;
     }
     out.push({ name: def.name, weight: d.weight ?? def.weight, reverse: d.reverse ?? def.reverse });
+  }
+  return out;
+}
+
+/**
+ * track_bfd { NAME [weight W [reverse|noreverse]] } (vrrp_track.c alloc_track_bfd); names are
+ * checked against the bfd_instances once everything is read (build.ts).
+ */
+export function trackBfds(ctx: BuildContext, s: Statement, refs: Word[], owner: string): TrackBfdRef[] {
+  const out: TrackBfdRef[] = [];
+  for (const e of ctx.needBlock(s) ?? []) {
+    ctx.checkBlock(e);
+    const name = e.keyword.value;
+    if (out.some((t) => t.name === name)) {
+      ctx.warn(e.keyword, `(${owner}) duplicate track_bfd ${name} - ignoring`);
+      continue;
+    }
+    let weight: number | null = null;
+    let weightReverse: boolean | null = null;
+    if (e.args[0]) {
+      if (e.args[0].value !== 'weight') {
+        ctx.warn(e.args[0], `(${owner}) unknown track bfd ${name} option ${e.args[0].value} - ignoring`);
+        continue;
+      }
+      if (!e.args[1]) {
+        ctx.warn(e.args[0], `(${owner}) weight without value specified for track bfd ${name} - ignoring`);
+        continue;
+      }
+      const w = /^[-+]?\d+$/.test(e.args[1].value) ? Number(e.args[1].value) : NaN;
+      if (!(w >= -253 && w <= 253)) ctx.warn(e.args[1], `(${owner}) weight for track bfd ${name} must be in [-253..253] inclusive. Ignoring...`);
+      else weight = w;
+      const opt = e.args[2]?.value;
+      if (opt === 'reverse') weightReverse = true;
+      else if (opt === 'noreverse') weightReverse = false;
+      else if (opt !== undefined) {
+        ctx.warn(e.args[2], `(${owner}) unknown track bfd ${name} weight option ${opt} - ignoring`);
+        continue;
+      }
+    }
+    refs.push(e.keyword);
+    out.push({ name, weight, weightReverse });
   }
   return out;
 }

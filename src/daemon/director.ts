@@ -16,6 +16,7 @@ import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
 import type { ReloadPlan } from './reload-plan';
+import { BfdRunner } from '../bfd/runner';
 
 /** A reload's or a preview's outcome, as the control socket returns it. */
 export interface ReloadOutcome {
@@ -35,6 +36,7 @@ export type DirectorDeps = VrrpEngineDeps & {
 export class Director {
   private vrrp: VrrpEngine | null = null;
   private lvs: LvsEngine | null = null;
+  private bfd: BfdRunner | null = null;
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
@@ -59,9 +61,28 @@ export class Director {
       this.vrrp = new VrrpEngine(this.model, this.deps);
       await this.vrrp.start();
     }
+    await this.startBfd(this.model);
+  }
+
+  /**
+   * The bfd_instances' sessions, in this process (keepalived runs a BFD child; -B turns it off):
+   * started after the engines, so each session's first Up reaches them.
+   */
+  private async startBfd(model: Model): Promise<void> {
+    if (this.opts.bfd === false || model.bfdInstances.length === 0) return;
+    const log = this.deps.log;
+    this.bfd = new BfdRunner({
+      log: { info: (m) => log.info(m), warning: (m) => log.warning(m), error: (m) => log.error(m) },
+      onEvent: (b, up) => {
+        if (b.toChecker) this.lvs?.bfdEvent?.(b.name, up);
+        if (b.toVrrp) this.vrrp?.bfdEvent(b.name, up);
+      },
+    });
+    await this.bfd.start(model.bfdInstances);
   }
 
   async stop(): Promise<void> {
+    this.bfd?.stop();
     await this.vrrp?.stop();
     await this.deps.syncDaemon?.stop();
     await this.lvs?.stop();
@@ -214,6 +235,9 @@ export class Director {
       }
     }
     this.deps.syncDaemon?.configure(next.globalDefs.lvsSyncDaemon, this.syncDaemonActive(next));
+    // every session's state reaches the engines again (new checkers and instances learn it)
+    if (this.bfd) await this.bfd.reconfigure(next.bfdInstances);
+    else await this.startBfd(next);
   }
 
   status(): StatusSnapshot {
@@ -253,6 +277,7 @@ export class Director {
         ? [...this.vrrp.groupStates.values()].map((g) => ({ name: g.name, members: [...g.members], state: g.state }))
         : [],
       virtualServers: this.lvs?.status() ?? [],
+      ...(this.bfd ? { bfd: this.bfd.status() } : {}),
     };
   }
 }

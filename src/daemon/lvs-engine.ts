@@ -42,6 +42,8 @@ export interface LvsEngine {
   /** What reload(model) would do now, without doing it. */
   planReload(model: Model): Promise<LvsReloadReport>;
   status(): VirtualServerStatus[];
+  /** A bfd_instance's session went Up or left Up: its BFD_CHECKs follow. */
+  bfdEvent?(name: string, up: boolean): void;
 }
 
 /** One op as a plan line: describeOp's words plus what is set ("adding service TCP 10.0.0.1:80 (rr)"). */
@@ -152,6 +154,7 @@ export class KernelLvsEngine implements LvsEngine {
       targets,
       prober: this.prober(m, initFiles),
       log: (line) => this.deps.log.info(line),
+      userName: (u) => formatRealServer(u.rs, u.vs, m.virtualServerGroups),
       onOutcome: (t, outcome, ms) => {
         this.last.set(t.key, { at: new Date(), outcome });
         const result = outcome.result === 'success' ? 'success' : outcome.result === 'timeout' ? 'timeout' : 'failed';
@@ -204,11 +207,6 @@ export class KernelLvsEngine implements LvsEngine {
 
   async start(): Promise<void> {
     const { log } = this.deps;
-    for (const vs of this.model.virtualServers) {
-      for (const rs of vs.realServers) {
-        for (const c of rs.checkers) if (!isRunCheck(c)) log.warning(`${c.kind} on ${rs.address}:${rs.port} is not implemented in halo; the server stays down`);
-      }
-    }
     this.table = await this.deps.openTable();
     await this.applyTimeouts(this.model);
     this.checker = this.newChecker(this.model, collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
@@ -296,6 +294,10 @@ export class KernelLvsEngine implements LvsEngine {
     const r = report(await this.loop!.preview(this.input(model), (c) => next.checkerUp(c), (c) => next.checkerWeight(c)), before, after);
     const timeouts = isDeepStrictEqual(model.globalDefs.lvsTimeouts, this.model.globalDefs.lvsTimeouts) ? null : await this.applyTimeouts(model, true);
     return timeouts ? { ...r, events: [timeouts, ...r.events] } : r;
+  }
+
+  bfdEvent(name: string, up: boolean): void {
+    this.checker?.bfdEvent(name, up);
   }
 
   async stop(): Promise<void> {

@@ -20,6 +20,8 @@ export interface RunOptions {
   /** Which halves run: keepalived's -P (VRRP only) and -C (checks and IPVS only). */
   vrrp: boolean;
   lvs: boolean;
+  /** keepalived's -B turns BFD off; absent = on. */
+  bfd?: boolean;
   configTest: boolean;
   metricsListen: string | null;
   /** keepalived's -i/--config-id (`@ID` lines, `${_INSTANCE}`); null = the short host name. */
@@ -48,7 +50,7 @@ export const RUN_USAGE = `usage: halo run [-f FILE] [options]
   -n, --dont-fork            accepted for keepalived compatibility; halo stays in the foreground
   -l, --log-console          accepted; halo logs to stdout
   -G, --no-syslog            accepted; halo never logs through syslog
-  -B, --no_bfd               accepted; halo runs no BFD
+  -B, --no_bfd               don't run the BFD sessions (bfd_instance)
   -D, --log-detail           more detail in logs (debug level)
   -u, --umask MASK           umask for the files halo creates (numeric, e.g. 022)
       --signum=STOP|RELOAD   print the signal number for that function and exit
@@ -91,7 +93,7 @@ const OPTIONS: OptionSpec[] = [
   { short: 'f', long: ['use-file'], arg: 'required', meaning: 'use the specified configuration file', handle: (s, v) => { s.o.configFile = v as string; } },
   { short: 'P', long: ['vrrp'], arg: 'none', meaning: 'only run with VRRP subsystem', handle: (s) => { s.onlyVrrp = true; } },
   { short: 'C', long: ['check'], arg: 'none', meaning: 'only run with Health-checker subsystem', handle: (s) => { s.onlyCheck = true; } },
-  { short: 'B', long: ['no_bfd'], arg: 'none', meaning: "don't run BFD subsystem", handle: () => undefined },
+  { short: 'B', long: ['no_bfd'], arg: 'none', meaning: "don't run BFD subsystem", handle: (s) => { s.o.bfd = false; } },
   { long: ['all'], arg: 'none', meaning: 'force all child processes to run, even if they have no configuration', why: 'halo has no per-subsystem child processes to force' },
   { short: 'l', long: ['log-console'], arg: 'none', meaning: 'log messages to local console', handle: () => undefined },
   { short: 'D', long: ['log-detail'], arg: 'none', meaning: 'detailed log messages', handle: (s) => { s.o.logDetail = true; s.o.logLevel = 'debug'; } },
@@ -117,7 +119,7 @@ const OPTIONS: OptionSpec[] = [
   { short: 'p', long: ['pid', 'pid-file'], arg: 'required', meaning: 'use specified pidfile for parent process', handle: (s, v) => { s.o.pidFile = v as string; } },
   { short: 'r', long: ['vrrp_pid'], arg: 'required', meaning: 'use specified pidfile for VRRP child process', why: 'halo runs one worker for VRRP and checks; its only pid file is -p' },
   { short: 'c', long: ['checkers_pid'], arg: 'required', meaning: 'use specified pidfile for checkers child process', why: 'halo runs one worker for VRRP and checks; its only pid file is -p' },
-  { short: 'b', long: ['bfd_pid'], arg: 'required', meaning: 'use specified pidfile for BFD child process', why: 'halo runs no BFD' },
+  { short: 'b', long: ['bfd_pid'], arg: 'required', meaning: 'use specified pidfile for BFD child process', why: 'halo runs BFD in its one worker; its only pid file is -p' },
   { short: 'T', long: ['genhash'], arg: 'none', meaning: 'enter genhash utility mode', why: 'halo has no genhash (HTTP digests are computed by keepalived\'s genhash tool)' },
   { short: 'a', long: ['address-monitoring'], arg: 'none', meaning: 'report all address additions/deletions notified via netlink', why: 'halo does not log foreign address changes' },
   { short: 'x', long: ['snmp'], arg: 'none', meaning: 'enable SNMP subsystem', why: 'halo has no SNMP agent (halo status --json and --metrics-listen export its state)' },

@@ -52,6 +52,26 @@ export interface VirtualServerStatus {
   realServers: RealServerStatus[];
 }
 
+/** One bfd_instance's session (src/bfd), in keepalived's words for states and diagnostics. */
+export interface BfdSessionStatus {
+  name: string;
+  neighbor: string;
+  state: string;
+  remoteState: string;
+  localDiag: string;
+  /** The transmit interval in use and the detection time, in ms. */
+  txIntervalMs: number;
+  detectTimeMs: number;
+}
+
+export interface BfdStatus {
+  sessions: BfdSessionStatus[];
+  /** Packets dropped before a session saw them, by reason. */
+  drops: Record<string, number>;
+  /** Timers found late past a whole interval (halo's event loop stalled). */
+  stalls: number;
+}
+
 export interface StatusSnapshot {
   pid: number;
   configFile: string;
@@ -61,6 +81,8 @@ export interface StatusSnapshot {
   instances: InstanceStatus[];
   syncGroups: SyncGroupStatus[];
   virtualServers: VirtualServerStatus[];
+  /** Present when bfd_instances run. */
+  bfd?: BfdStatus;
 }
 
 function age(sinceIso: string, now: Date): string {
@@ -107,6 +129,15 @@ export function formatStatus(st: StatusSnapshot, now: Date = new Date()): string
         out.push(`    -> ${r.address}:${r.port} ${r.healthy ? 'UP' : 'DOWN'}  ${w}  ${last}`);
       }
     }
+  }
+  if (st.bfd && st.bfd.sessions.length > 0) {
+    out.push('');
+    out.push('BFD sessions');
+    for (const b of st.bfd.sessions) {
+      out.push(`  ${b.name}: ${b.state} (remote ${b.remoteState})  neighbor ${b.neighbor}  tx ${b.txIntervalMs} ms  detect ${b.detectTimeMs} ms  diag ${b.localDiag}`);
+    }
+    const drops = Object.entries(st.bfd.drops).map(([r, n]) => `${r}=${n}`);
+    out.push(`  drops ${drops.join(' ') || 'none'}; late timers ${st.bfd.stalls}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -144,6 +144,8 @@ export class VrrpEngine {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
+  /** BFD sessions Up, by bfd_instance name (events from src/bfd via the director). */
+  private readonly bfdUp = new Map<string, boolean>();
   private scriptRunner: { start(): void; stop(): void } | null = null;
   private fileMonitor: TrackerMonitor<number> | null = null;
   private processMonitor: TrackerMonitor<boolean> | null = null;
@@ -250,6 +252,8 @@ export class VrrpEngine {
       files: this.files,
       processes: this.processes,
       delayedStartUntil: this.delayedStartUntil,
+      bfdInstances: this.model.bfdInstances,
+      bfds: Object.fromEntries(this.bfdUp),
     });
     for (const w of state.env.warnings) this.deps.log.warning(w);
     this.since.set(cfg.name, new Date());
@@ -286,6 +290,8 @@ export class VrrpEngine {
       globalDefs: next.globalDefs,
       vrrpScripts: next.vrrpScripts,
       syncGroup: group,
+      bfdInstances: next.bfdInstances,
+      bfds: Object.fromEntries(this.bfdUp),
     });
     return { ...r, old, cfg, ifindex: env.ifindex };
   }
@@ -483,6 +489,16 @@ export class VrrpEngine {
       }
     });
     this.scriptRunner.start();
+  }
+
+  /**
+   * A bfd_instance's session went Up or left Up (keepalived's vrrp_handle_bfd_event): every
+   * instance tracking it (directly or through its sync group) re-judges priority and FAULT.
+   */
+  bfdEvent(name: string, up: boolean): void {
+    if ((this.bfdUp.get(name) ?? false) === up) return;
+    this.bfdUp.set(name, up);
+    for (const n of this.states.keys()) this.feed(n, { type: 'trackBfd', name, up });
   }
 
   /** The current state of each running member of a sync group, by name. */

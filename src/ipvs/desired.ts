@@ -110,11 +110,7 @@ function previousAlive(prev: VsPoolState | undefined, rs: RealServer, i: number)
   return undefined;
 }
 
-/**
- * A real server is alive when every checker it has is up. A checker halo does not implement
- * (BFD_CHECK, accepted only under --allow-unimplemented) never reports up, so its server stays
- * down (out of the table, or weight 0 with inhibit_on_failure) rather than counting as healthy.
- */
+/** A real server is alive when every checker it has is up (BFD_CHECK: its session's last event). */
 export function realServerAlive(rs: RealServer, vs: VirtualServer, checkerUp: CheckerUp): boolean {
   for (const c of rs.checkers) if (!isRunCheck(c) || !checkerUp(c, rs, vs)) return false;
   return true;

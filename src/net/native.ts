@@ -40,6 +40,14 @@ export interface HaloNative {
    * a descriptor Node owns, before it connects.
    */
   setCheckerSocketOptions(fd: number, fwmark: number | null, ifname: string | null): void;
+  /**
+   * A non-blocking UDP socket with SO_REUSEADDR (when asked), SO_MARK, SO_BINDTODEVICE and
+   * IP_MINTTL/IPV6_MINHOPCOUNT (each when not null) set, bound to address:port when either is
+   * given (or a device is); returns its descriptor for Node's `dgram` `bind({ fd })`.
+   */
+  openDatagramSocket(
+    family: 4 | 6, address: string | null, port: number, fwmark: number | null, ifname: string | null, minTtl: number | null, reuseAddr: boolean,
+  ): number;
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -17,7 +17,7 @@
  * sync group are stepped through `stepSyncGroupMember` (sync-group.ts) instead, which applies
  * the group rule after each step. Nothing in here reads a clock, arms a timer or does I/O.
  */
-import type { GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import type { BfdInstance, GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
 import { DecodedPacket, encodePacket } from './advert-codec';
 import { ipv4ToUint32 } from './ipv4-header';
 import { checkAdvert } from './receive-check';
@@ -110,6 +110,8 @@ export interface InstanceState {
   files: Record<string, number>;
   /** Whether each tracked vrrp_track_process has its quorum, as the shell last counted. */
   processes: Record<string, boolean>;
+  /** Tracked BFD sessions that are Up, by bfd_instance name (absent: not Up). */
+  bfds: Record<string, boolean>;
   /** Why the interface's VRRP socket is unusable (the shell is reopening it), or null. */
   socketError: string | null;
   timers: Partial<Record<TimerName, number>>;
@@ -134,12 +136,15 @@ export interface InstanceOptions {
   /** Tracked file values and process quorums at creation (read before the instance starts). */
   files?: Record<string, number>;
   processes?: Record<string, boolean>;
+  /** The bfd_instances (track_bfd takes its default weight from them) and the sessions Up now. */
+  bfdInstances?: BfdInstance[];
+  bfds?: Record<string, boolean>;
 }
 
 export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, opts: InstanceOptions = {}): InstanceState {
   const g = opts.globalDefs ?? {};
   const group = opts.syncGroup && opts.syncGroup.group.length > 1 ? opts.syncGroup : null;
-  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group);
+  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group, opts.bfdInstances ?? []);
   const warnings = [...setup.warnings];
   let nopreempt = cfg.nopreempt;
   let preemptDelayMs = cfg.preemptDelayMs;
@@ -160,7 +165,8 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
   const links = { ...(opts.links ?? {}) };
   const files = { ...(opts.files ?? {}) };
   const processes = { ...(opts.processes ?? {}) };
-  const st = { links, scripts: setup.scripts, files, processes };
+  const bfds = { ...(opts.bfds ?? {}) };
+  const st = { links, scripts: setup.scripts, files, processes, bfds };
   return {
     cfg,
     env: {
@@ -192,6 +198,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     scripts: { ...setup.scripts },
     files,
     processes,
+    bfds,
     socketError: null,
     timers: {},
     lastTransition: null,
@@ -272,6 +279,7 @@ function cloneState(s: InstanceState): InstanceState {
     scripts: { ...s.scripts },
     files: { ...s.files },
     processes: { ...s.processes },
+    bfds: { ...s.bfds },
     timers: { ...s.timers },
     stats: { ...s.stats, drops: { ...s.stats.drops } },
     dropLog: { ...s.dropLog },
@@ -326,6 +334,13 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       if (!tracks(state.cfg, state.env.trackers, 'process', event.name) || state.processes[event.name] === event.up) return { state, actions: [] };
       return withStep(state, now, (st) => {
         st.s.processes[event.name] = event.up;
+        trackersChanged(st);
+      });
+    case 'trackBfd':
+      if (!tracks(state.cfg, state.env.trackers, 'bfd', event.name) || (state.bfds[event.name] ?? false) === event.up) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.s.bfds[event.name] = event.up;
+        st.log(`VRRP_Instance(${st.s.name}) Tracked BFD instance ${event.name} is ${event.up ? 'UP' : 'DOWN'}`);
         trackersChanged(st);
       });
     case 'socket': {
@@ -727,7 +742,7 @@ function onTimer(st: Step, timer: TimerName): void {
 }
 
 function trackerStatus(s: InstanceState): TrackerStatus {
-  return { links: s.links, scripts: s.scripts, files: s.files, processes: s.processes };
+  return { links: s.links, scripts: s.scripts, files: s.files, processes: s.processes, bfds: s.bfds };
 }
 
 /** Re-judges effective priority and FAULT after a tracker (or, on reload, the config) changed. */

@@ -18,7 +18,7 @@
  * The environment is what only the shell knows now: the interface's primary address, the link
  * states, the shell's settled script states, the global settings and the sync group.
  */
-import type { GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import type { GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, BfdInstance } from '../config/model';
 import { createInstanceState, InstanceState, sendGarps, Step, trackersChanged, withStep } from './instance';
 import type { StepResult, TimerName } from './types';
 
@@ -37,6 +37,9 @@ export interface ReconfigureEnvironment {
   globalDefs?: Partial<GlobalDefs>;
   vrrpScripts?: VrrpScript[];
   syncGroup?: VrrpSyncGroup | null;
+  bfdInstances?: BfdInstance[];
+  /** BFD sessions Up now, by name (default: what the instance knew). */
+  bfds?: Record<string, boolean>;
 }
 
 /** The identity of a VIP: two entries with the same key are the same kernel address. */
@@ -67,6 +70,8 @@ export function reconfigure(old: InstanceState, newConfig: VrrpInstance, environ
     files: { ...old.files, ...environment.files },
     processes: { ...old.processes, ...environment.processes },
     delayedStartUntil: old.env.delayedStartUntil,
+    bfdInstances: environment.bfdInstances,
+    bfds: environment.bfds ?? old.bfds,
   });
   // Settled tracker states win over init_state: the shell's, else what the instance knew.
   const scripts: Record<string, boolean | null> = {};

@@ -1,6 +1,6 @@
 /**
  * Trackers: what puts an instance in FAULT and what moves its effective priority
- * (keepalived's track_interface / track_script, and the instance's own interface).
+ * (keepalived's track_interface / track_script / track_bfd, and the instance's own interface).
  *
  * - weight 0: the tracked object being down puts the instance in FAULT.
  * - weight > 0: added to the priority while the object is up.
@@ -10,6 +10,8 @@
  * Effective priority stays within 1..254; the address owner (255) is never adjusted.
  * A script whose first result is not in yet (init state unknown) counts as down when it is
  * unweighted and adjusts nothing when weighted (keepalived's initialise_track_script_state).
+ * A tracked BFD session counts as down until its first Up (keepalived's bfd_up starts false), so
+ * an unweighted track_bfd holds the instance in FAULT until the session comes Up.
  * Sync-group members ignore weighted trackers, as keepalived does (a group moves together, so
  * one member's priority must not drift).
  *
@@ -22,10 +24,10 @@
  * Their weights are taken as the config left them (build.ts applies keepalived's sync-group and
  * address-owner rules for them, which differ from the scripts').
  */
-import type { VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import type { BfdInstance, TrackBfdRef, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
 
 export interface Tracker {
-  kind: 'interface' | 'script' | 'file' | 'process';
+  kind: 'interface' | 'script' | 'file' | 'process' | 'bfd';
   name: string;
   weight: number;
   reverse: boolean;
@@ -40,6 +42,8 @@ export interface TrackerStatus {
   files?: Record<string, number>;
   /** Whether each vrrp_track_process has its quorum; absent = not (no process seen). */
   processes?: Record<string, boolean>;
+  /** BFD session Up by bfd_instance name; absent = not Up yet. */
+  bfds?: Record<string, boolean>;
 }
 
 export interface TrackerSetup {
@@ -49,7 +53,7 @@ export interface TrackerSetup {
   scripts: Record<string, boolean | null>;
 }
 
-export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], syncGroup: VrrpSyncGroup | null): TrackerSetup {
+export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], syncGroup: VrrpSyncGroup | null, bfds: readonly BfdInstance[] = []): TrackerSetup {
   const trackers: Tracker[] = [];
   const warnings: string[] = [];
   const scripts: Record<string, boolean | null> = {};
@@ -77,13 +81,21 @@ export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], sync
     add({ kind: 'script', name, weight: weight ?? s.weight, reverse: reverse || s.weightReverse }, fromGroup);
   };
 
+  // track_bfd: the bfd_instance's weight and reverse unless the reference gives its own.
+  const addBfd = (t: TrackBfdRef, fromGroup: boolean) => {
+    const b = bfds.find((x) => x.name === t.name);
+    add({ kind: 'bfd', name: t.name, weight: t.weight ?? b?.weight ?? 0, reverse: t.weightReverse ?? b?.weightReverse ?? false }, fromGroup);
+  };
+
   for (const t of cfg.trackInterfaces) add({ kind: 'interface', name: t.name, weight: t.weight, reverse: false }, false);
   for (const t of cfg.trackScripts) addScript(t.name, t.weight, t.weightReverse, false);
   for (const t of cfg.trackFiles) trackers.push({ kind: 'file', name: t.name, weight: t.weight, reverse: t.reverse });
   for (const t of cfg.trackProcesses) trackers.push({ kind: 'process', name: t.name, weight: t.weight, reverse: t.reverse });
+  for (const t of cfg.trackBfds) addBfd(t, false);
   if (syncGroup) {
     for (const t of syncGroup.trackInterfaces) add({ kind: 'interface', name: t.name, weight: t.weight, reverse: false }, true);
     for (const t of syncGroup.trackScripts) addScript(t.name, t.weight, t.weightReverse, true);
+    for (const t of syncGroup.trackBfds) addBfd(t, true);
     // keepalived: a group's file/process also tracked by the member itself keeps the member's entry,
     // with the group's weight (a file: and its reverse) unless the member's is 0; an address
     // owner member takes weight 0
@@ -127,7 +139,7 @@ function processOffset(t: Tracker, st: TrackerStatus): number {
 
 /** Whether the tracked object counts as up (after `reverse`), or null if its state is unknown. */
 function trackerUp(t: Tracker, st: TrackerStatus): boolean | null {
-  const raw = t.kind === 'interface' ? st.links[t.name] ?? true : st.scripts[t.name] ?? null;
+  const raw = t.kind === 'interface' ? st.links[t.name] ?? true : t.kind === 'bfd' ? st.bfds?.[t.name] ?? false : st.scripts[t.name] ?? null;
   if (raw === null) return null;
   return t.reverse ? !raw : raw;
 }
@@ -149,7 +161,8 @@ export function faultReasons(cfg: VrrpInstance, trackers: Tracker[], st: Tracker
     const up = trackerUp(t, st);
     // An unweighted script with no result yet is treated as failed, as keepalived does.
     if (up === false || (up === null && t.kind === 'script')) {
-      reasons.push(t.kind === 'interface' ? `tracked interface ${t.name} is down` : `tracked script ${t.name} is ${t.reverse ? 'up (reverse)' : 'down'}`);
+      reasons.push(t.kind === 'interface' ? `tracked interface ${t.name} is down`
+        : `tracked ${t.kind === 'bfd' ? 'BFD instance' : 'script'} ${t.name} is ${t.reverse ? 'up (reverse)' : 'down'}`);
     }
   }
   return reasons;

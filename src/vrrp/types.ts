@@ -39,6 +39,8 @@ export type VrrpEvent =
   | { type: 'trackFile'; name: string; value: number }
   /** A vrrp_track_process gained or lost its quorum (after fork_delay/terminate_delay). */
   | { type: 'trackProcess'; name: string; up: boolean }
+  /** A tracked bfd_instance's session went Up (`up`) or left Up. */
+  | { type: 'trackBfd'; name: string; up: boolean }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 

@@ -135,15 +135,16 @@ test('keepalived 2.2.7 -t accepts the same blocks (its oracle for the grammar), 
   }
 });
 
-test('the registry lists the checkers as acted on; BFD_CHECK and the datagram socket options as not implemented', () => {
+test('the registry lists the checkers as acted on, BFD_CHECK too, and the UDP/DNS socket options', () => {
   const rows = keywordRows();
   const status = (section: string, keyword: string) => rows.find((r) => r.section === section && r.keyword === keyword)?.status;
   for (const k of ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK']) {
     expect([k, status('virtual_server/real_server', k)]).toEqual([k, 'acted-on']);
   }
-  expect(status('virtual_server/real_server', 'BFD_CHECK')).toBe('not-implemented');
+  expect(status('virtual_server/real_server', 'BFD_CHECK')).toBe('acted-on');
   expect(status('virtual_server/real_server/TCP_CHECK', 'fwmark')).toBe('acted-on');
-  expect(status('virtual_server/real_server/UDP_CHECK', 'fwmark')).toBe('not-implemented');
+  expect(status('virtual_server/real_server/UDP_CHECK', 'fwmark')).toBe('acted-on');
+  expect(status('virtual_server/real_server/DNS_CHECK', 'bind_if')).toBe('acted-on');
   expect(status('virtual_server/real_server/HTTP_GET/url', 'regex')).toBe('acted-on');
   expect(status('SSL', 'certificate')).toBe('acted-on');
   expect(status('track_file', 'init_file')).toBe('acted-on');

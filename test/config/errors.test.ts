@@ -97,8 +97,8 @@ describe('errors and warnings name their place', () => {
     ['real_server 10.0.1 80 {\n}', "2:14: error: real_server: '10.0.1' is not a valid IP address"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_port 0x50\n }\n}', "4:16: warning: connect_port port: '0x50' is not an integer - ignoring"],
     ['real_server 10.0.1.1 80 {\n TCP_CHECK {\n  connect_timeout -1\n }\n}', "4:19: warning: connect_timeout: '-1' is not a number of seconds - ignoring"],
-    ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', "3:2: error: 'BFD_CHECK' (real_server 10.0.1.1: BFD session as health state) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['real_server 10.0.1.1 53 {\n DNS_CHECK {\n  bind_if eth0\n }\n}', "4:3: error: 'bind_if' (DNS_CHECK: SO_BINDTODEVICE on UDP checker sockets) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['real_server 10.0.1.1 80 {\n BFD_CHECK {\n  name x\n }\n}', '3:2: warning: (10.0.1.1:80) BFD_CHECK - BFD x not configured'],
+    ['real_server 10.0.1.1 53 {\n DNS_CHECK {\n  bind_if averyveryverylongname\n }\n}', '4:11: warning: Interface name averyveryverylongname is too long - ignoring'],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   status_code 200-299 600\n  }\n }\n}', "6:24: error: Invalid HTTP_GET status code '600'"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  url {\n   path /\n   digest 12ab\n  }\n }\n}', "6:11: error: digest '12ab' character length should be 32 rather than 4"],
     ['real_server 10.0.1.1 80 {\n HTTP_GET {\n  http_protocol 2.0\n  url {\n   path /\n  }\n }\n}', '4:17: error: Invalid http_protocol version 2.0'],
@@ -146,13 +146,12 @@ describe('errors and warnings name their place', () => {
     ]);
   });
 
-  it('unimplemented checkers are refused; with allowUnimplemented they keep their settings in the model', () => {
-    const text = 'virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  BFD_CHECK {\n   name bfd1\n   weight 3\n  }\n }\n}\n';
-    expect(load(text).model).toBeNull();
-    const r = load(text, false, true);
-    expect(r.model?.virtualServers[0].realServers[0].checkers).toEqual([
-      { kind: 'BFD_CHECK', settings: { name: ['bfd1'], weight: ['3'] }, location: expect.any(Object) },
-    ]);
+  it('BFD_CHECK names a bfd_instance (defined anywhere in the file); an unknown keyword in it is warned', () => {
+    const text = 'virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  BFD_CHECK {\n   name bfd1\n   weight 3\n  }\n }\n}\n'
+      + 'bfd_instance bfd1 {\n neighbor_ip 10.0.1.1\n}\n';
+    const r = load(text);
+    expect(r.model?.virtualServers[0].realServers[0].checkers).toEqual([{ kind: 'BFD_CHECK', name: 'bfd1', alpha: false, location: expect.any(Object) }]);
+    expect(r.diagnostics.map((d) => d.message)).toContain("unknown keyword 'weight' in BFD_CHECK");
   });
 
   it('SMTP_CHECK: the 2.2.7 form and the deprecated host blocks, one checker per host', () => {

@@ -34,7 +34,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
   });
   const instDefaults = {
     initialState: state, priority, advertIntMs: 1000, version: 2 as const, family: 4 as const, authType: 'PASS' as const,
-    authPass: 'mypasswd', virtualIpAddressesExcluded: [], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], dontTrackPrimary: false,
+    authPass: 'mypasswd', virtualIpAddressesExcluded: [], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], dontTrackPrimary: false,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
@@ -70,7 +70,8 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     ssl: null,
     trackFiles: [],
     vrrpTrackProcesses: [],
-    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], location: at(file, L(0), 1) }],
+    bfdInstances: [],
+    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], location: at(file, L(0), 1) }],
     vrrpInstances: instances,
     virtualServerGroups: [],
     virtualServers: [
@@ -103,7 +104,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       weightReverse: false, rise: 2, fall: 2, user: null, runAs: null, initState: 'unknown', location: at(file, 18, 1),
     }]);
     expect(m.vrrpSyncGroups).toEqual([{
-      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], location: at(file, 25, 1),
+      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], location: at(file, 25, 1),
       notify: { ...NO_NOTIFY, notifyMaster: ['/etc/halo/notify.sh', 'master'], notifyBackup: ['/etc/halo/notify.sh', 'backup'], notifyFault: ['/etc/halo/notify.sh', 'fault'] },
     }]);
     const common = {
@@ -112,7 +113,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
       lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
-      lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'G_LB',
+      lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'G_LB', trackBfds: [],
     };
     const vip = (address: string, line: number, extra: object) => ({
       address, family: 4, prefixLen: 24, broadcast: null, dev: 'eth0', scope: 'global', label: null, excluded: false,
@@ -124,7 +125,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
         trackScripts: [{ name: 'chk_sshd', weight: null, weightReverse: false }], trackFiles: [], trackProcesses: [], location: at(file, 35, 1),
         virtualIpAddresses: [vip('192.0.2.100', 54, { label: 'eth0:vip' }), vip('192.0.2.101', 55, { broadcast: '192.0.2.255' })] },
       { ...common, name: 'VI_INT', interface: 'eth1', virtualRouterId: 62, unicastSrcIp: '198.51.100.11',
-        unicastPeers: [{ address: '198.51.100.12', minTtl: null, maxTtl: null }], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [],
+        unicastPeers: [{ address: '198.51.100.12', minTtl: null, maxTtl: null }], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [],
         location: at(file, 59, 1), virtualIpAddresses: [vip('198.51.100.1', 71, { dev: 'eth1' })] },
     ]);
     const tcp = (address: string, connectTimeoutMs: number, line: number) => ({

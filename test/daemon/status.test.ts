@@ -32,6 +32,22 @@ const snap: StatusSnapshot = {
 };
 
 describe('halo status', () => {
+  it('lists the BFD sessions with their drops and late timers', () => {
+    const text = formatStatus({
+      ...snap, instances: [], syncGroups: [], virtualServers: [],
+      bfd: {
+        sessions: [{ name: 'frr', neighbor: '10.0.0.1', state: 'Up', remoteState: 'Up', localDiag: 'No Diagnostic', txIntervalMs: 300, detectTimeMs: 900 }],
+        drops: { 'no-session': 2 }, stalls: 1,
+      },
+    }, new Date('2026-11-22T10:01:40.000Z'));
+    expect(text.split('\n').slice(-4)).toEqual([
+      'BFD sessions',
+      '  frr: Up (remote Up)  neighbor 10.0.0.1  tx 300 ms  detect 900 ms  diag No Diagnostic',
+      '  drops no-session=2; late timers 1',
+      '',
+    ]);
+  });
+
   it('renders instances, groups and virtual servers for an operator', () => {
     expect(formatStatus(snap, new Date('2026-11-22T10:01:40.000Z'))).toBe(
       [

@@ -334,21 +334,23 @@ describe('shutdown (omega)', () => {
   });
 });
 
-describe('desired table: checkers halo does not implement (--allow-unimplemented)', () => {
-  const http = { kind: 'BFD_CHECK' as const, settings: {}, location: { file: 'k.conf', line: 1, col: 1 } };
+describe('desired table: BFD_CHECK votes with its session state', () => {
+  const bfd = (alpha = false) => ({ kind: 'BFD_CHECK' as const, name: 'frr', alpha, location: { file: 'k.conf', line: 1, col: 1 } });
+  const bfdUp = (up: boolean): CheckerUp => (c, rs, vs) => (c.kind === 'BFD_CHECK' ? up : initialCheckerUp(c, rs, vs));
 
-  test('a real server checked only by an unimplemented checker starts down: out of the table', () => {
-    const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { checkers: [http] }), realServer('10.0.100.3', 80)] });
-    expect(weights(build([vs], initialCheckerUp))).toEqual({ '10.0.100.3:80': 1 });
+  test('starts up without alpha, down with alpha (check_bfd.c: checker->is_up before the first event)', () => {
+    const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { checkers: [bfd()] }), realServer('10.0.100.3', 80, { checkers: [bfd(true)] })] });
+    expect(weights(build([vs], initialCheckerUp))).toEqual({ '10.0.100.2:80': 1 });
   });
 
-  test('with inhibit_on_failure it stays in the table at weight 0, never up', () => {
-    const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { checkers: [http], inhibitOnFailure: true })] });
-    expect(weights(build([vs], () => true))).toEqual({ '10.0.100.2:80': 0 });
+  test('a session that left Up takes the server out; inhibit_on_failure keeps it at weight 0', () => {
+    const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { checkers: [bfd()] }), realServer('10.0.100.3', 80, { checkers: [bfd()], inhibitOnFailure: true })] });
+    expect(weights(build([vs], bfdUp(false)))).toEqual({ '10.0.100.3:80': 0 });
+    expect(weights(build([vs], bfdUp(true)))).toEqual({ '10.0.100.2:80': 1, '10.0.100.3:80': 1 });
   });
 
-  test('a TCP_CHECK that is up does not outvote an unimplemented checker', () => {
-    const rs = realServer('10.0.100.2', 80, { checkers: [tcpCheck(), http] });
-    expect(build([virtualServer({ realServers: [rs] })], () => true).services[0].destinations).toEqual([]);
+  test('a TCP_CHECK that is up does not outvote a BFD_CHECK that is down', () => {
+    const rs = realServer('10.0.100.2', 80, { checkers: [tcpCheck(), bfd()] });
+    expect(build([virtualServer({ realServers: [rs] })], bfdUp(false)).services[0].destinations).toEqual([]);
   });
 });

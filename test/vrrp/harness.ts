@@ -37,6 +37,7 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     trackScripts: [],
     trackFiles: [],
     trackProcesses: [],
+    trackBfds: [],
     dontTrackPrimary: false,
     mcastSrcIp: null,
     unicastSrcIp: null,
@@ -95,6 +96,7 @@ export function syncGroup(name: string, members: string[], o: Partial<VrrpSyncGr
     trackScripts: [],
     trackFiles: [],
     trackProcesses: [],
+    trackBfds: [],
     location: LOC,
     ...o,
   };

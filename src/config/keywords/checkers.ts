@@ -2,9 +2,8 @@
  * Health checkers (keepalived/check/check_*.c install_*_check_keyword, check_api.c
  * install_checker_common_keywords, trackers/track_file.c): the checker keywords of a
  * real_server and each checker's own block. The builders are in src/config/build-checker.ts;
- * these tables read each keyword into the checker's draft. BFD_CHECK is the one checker halo
- * does not run: a real server checked by it is refused ("not implemented in halo"), and under
- * --allow-unimplemented it starts DOWN (never up).
+ * these tables read each keyword into the checker's draft. BFD_CHECK (check_bfd.c) has no
+ * probe: the named bfd_instance's session state is the checker's state (src/bfd).
  */
 import type { RealServerDraft } from '../build-lvs';
 import type { BuildContext } from '../context';
@@ -29,7 +28,7 @@ export const CHECKERS: KeywordSpec<RealServerDraft>[] = [
   acted('SSL_GET', 'http_get_handler', '', 'HTTPS GET of each url (the certificate is not verified, as keepalived)', collect),
   acted('DNS_CHECK', 'dns_check_handler', '', 'a DNS query: a response with its id and rcode 0', collect),
   acted('FILE_CHECK', 'file_check_handler', '', 'a tracked file moves the weight or faults the server', collect),
-  notImplemented('BFD_CHECK', 'bfd_check_handler', '', 'BFD session as health state', { apply: collect }),
+  acted('BFD_CHECK', 'bfd_check_handler', '', "the named bfd_instance's session: Up is up, leaving Up is down", collect),
 ];
 
 /** A checker block while it is read: the checker, its own timing, and whether it named its port. */
@@ -62,7 +61,7 @@ function commonKeywords<D extends Common>(retryDefault = '1', dbrDefault = '1'):
 /**
  * connect_ip … fwmark (install_checker_common_keywords' connection half). `stream`: TCP
  * checkers (bind_if and fwmark through the native addon); `datagram`: UDP and DNS (bind_if and
- * fwmark not implemented); `icmp`: PING_CHECK's raw ICMP/ICMPv6 socket, which takes bind_if and
+ * fwmark on the native addon's datagram socket); `icmp`: PING_CHECK's raw ICMP/ICMPv6 socket, which takes bind_if and
  * fwmark as socket options but binds to no source address or port.
  */
 function connKeywords<D extends Conn>(kind: 'stream' | 'datagram' | 'icmp'): KeywordSpec<D>[] {
@@ -84,13 +83,9 @@ function connKeywords<D extends Conn>(kind: 'stream' | 'datagram' | 'icmp'): Key
     kind === 'icmp'
       ? notImplemented('bind_port', 'co_srcport_handler', 'chosen by the kernel', 'ICMP has no ports', { apply: bindPort })
       : acted('bind_port', 'co_srcport_handler', 'chosen by the kernel', '', bindPort),
-    kind === 'datagram'
-      ? notImplemented('bind_if', 'co_srcif_handler', '', 'SO_BINDTODEVICE on UDP checker sockets', { apply: bindIf })
-      : acted('bind_if', 'co_srcif_handler', '', kind === 'icmp' ? 'SO_BINDTODEVICE on the ICMP socket' : 'SO_BINDTODEVICE (native addon)', bindIf),
+    acted('bind_if', 'co_srcif_handler', '', kind === 'icmp' ? 'SO_BINDTODEVICE on the ICMP socket' : 'SO_BINDTODEVICE (native addon)', bindIf),
     acted('connect_timeout', 'co_timeout_handler', "the real server's, else 5", '', timingReader('connectTimeoutMs')),
-    kind === 'datagram'
-      ? notImplemented('fwmark', 'co_fwmark_handler', '', 'SO_MARK on UDP checker sockets', { apply: fwmark })
-      : acted('fwmark', 'co_fwmark_handler', '', kind === 'icmp' ? 'SO_MARK on the ICMP socket' : 'SO_MARK (native addon)', fwmark),
+    acted('fwmark', 'co_fwmark_handler', '', kind === 'icmp' ? 'SO_MARK on the ICMP socket' : 'SO_MARK (native addon)', fwmark),
   ];
 }
 
@@ -375,13 +370,24 @@ export const SSL = section<SslConfig>('SSL', [
   acted('key', 'sslkey_handler', '', 'client key', (ctx, s, t) => { t.key = ctx.str(s); }),
 ]);
 
-/** A checker block halo does not implement: listed, never read (its checker keyword is refused). */
-function listed(path: string, rows: [string, string, string][], what: string): SectionTable<unknown> {
-  return section<unknown>(path, rows.map(([n, h, d]) => notImplemented<unknown>(n, h, d, what)));
+/** A BFD_CHECK block while it is read. */
+export interface BfdCheckDraft {
+  name: string | null;
+  alpha: boolean;
 }
+
+export const BFD_CHECK = section<BfdCheckDraft>('virtual_server/real_server/BFD_CHECK', [
+  acted('name', 'bfd_name_handler', '', 'a bfd_instance (checked once every block is read)', (ctx, s, d) => {
+    if (s.args.length !== 1) ctx.warn(s.keyword, 'BFD_CHECK - No or too many names specified - skipping checker');
+    else if (s.args[0].value.length >= 32) ctx.warn(s.args[0], `BFD_CHECK - BFD name ${s.args[0].value} too long`);
+    else if (d.name !== null) ctx.warn(s.args[0], `BFD_CHECK - BFD ${s.args[0].value} already specified as ${d.name}`);
+    else d.name = s.args[0].value;
+  }),
+  acted('alpha', 'bfd_alpha_handler', "the real server's", 'starts down until the session is Up', (ctx, s, d) => { d.alpha = s.args[0] ? ctx.bool(s) : true; }),
+]);
 
 /** Every checker section, in keepalived's order, for `halo check --keywords`. */
 export const CHECKER_SECTIONS: SectionTable<never>[] = [
   SSL, TCP_CHECK, HTTP_GET, HTTP_GET_URL, SSL_GET, SSL_GET_URL, MISC_CHECK, SMTP_CHECK, SMTP_CHECK_HOST, DNS_CHECK, UDP_CHECK, PING_CHECK, FILE_CHECK,
-  listed('virtual_server/real_server/BFD_CHECK', [['name', 'bfd_name_handler', ''], ['alpha', 'bfd_alpha_handler', 'off']], 'BFD session as health state'),
+  BFD_CHECK,
 ] as unknown as SectionTable<never>[];

@@ -7,7 +7,8 @@ import { buildGlobalDefs, buildVrrpScript } from '../build-global';
 import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from '../build-lvs';
 import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft } from '../build-vrrp';
 import { buildSsl, buildTrackFile } from '../build-checker';
-import type { GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
+import { buildBfdInstance } from '../build-bfd';
+import type { BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
 import { buildTrackProcess } from './vrrp';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
@@ -23,6 +24,7 @@ export interface RootDrafts {
   /** track_file blocks, read before the virtual servers whose FILE_CHECKs name them. */
   trackFiles: TrackFile[];
   trackProcesses: VrrpTrackProcess[];
+  bfdInstances: BfdInstance[];
 }
 
 type R = RootDrafts;
@@ -50,7 +52,7 @@ const K: KeywordSpec<R>[] = [
   acted('SSL', 'ssl_handler', '', 'SSL_GET client certificate (certificate, key, password) and CA; as keepalived, the server certificate is not verified', (ctx, s, r) => { r.ssl.config = buildSsl(ctx, s) ?? r.ssl.config; }),
   acted('virtual_server_group', 'vsg_handler', '', '', (ctx, s, r) => { const g = buildVirtualServerGroup(ctx, s); if (g) r.groups.push(g); }),
   acted('virtual_server', 'vs_handler', '', '', (ctx, s, r) => { const v = buildVirtualServer(ctx, s, r.globalDefs, r.trackFiles); if (v) r.vsDrafts.push(v); }),
-  notImplemented('bfd_instance', 'bfd_handler', '', 'BFD sessions'),
+  acted('bfd_instance', 'bfd_handler', '', 'a single-hop BFD session (RFC 5880/5881) in the director process, for BFD_CHECK and track_bfd', (ctx, s, r) => { const b = buildBfdInstance(ctx, s, r.bfdInstances); if (b) r.bfdInstances.push(b); }),
   acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK and the VRRP instances' track_file (file, weight [reverse], init_file)", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
   acted('vrrp_track_file', 'vrrp_track_file_handler', '', 'deprecated spelling of track_file, with keepalived\'s warning', (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
 ];

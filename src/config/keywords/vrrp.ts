@@ -9,7 +9,7 @@ import type { BuildContext } from '../context';
 import { splitCommand } from '../context';
 import type { UnicastPeer, VrrpScript, VrrpTrackProcess } from '../model';
 import type { Statement, Word } from '../parse';
-import { notifyKeyword, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
+import { notifyKeyword, trackBfds, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
 import { resolveRunAs } from '../script-user';
 import { applySection } from './apply';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
@@ -161,7 +161,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('track_script', 'vrrp_track_scr_handler', '', '', (ctx, s, d) => { d.trackScripts.push(...trackScripts(ctx, s, d.scriptRefs)); }),
   acted('track_file', 'vrrp_track_file_handler', '', 'NAME [weight W [reverse|noreverse]]: a track_file block defined above', (ctx, s, d) => { d.fileRefs.push(...trackObjects(ctx, s, d.name.value, 'file')); }),
   acted('track_process', 'vrrp_track_process_handler', '', 'NAME [weight W [reverse|noreverse]]: a vrrp_track_process block defined above', (ctx, s, d) => { d.processRefs.push(...trackObjects(ctx, s, d.name.value, 'process')); }),
-  notImplemented('track_bfd', 'vrrp_track_bfd_handler', '', 'BFD'),
+  acted('track_bfd', 'vrrp_track_bfd_handler', '', "NAME [weight W [reverse|noreverse]]: weight 0 faults the instance while the session is not Up; else the bfd_instance's weight", (ctx, s, d) => { d.trackBfds.push(...trackBfds(ctx, s, d.bfdRefs, d.name.value)); }),
   acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
   acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
   notImplemented('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4', 'a per-instance multicast group'),
@@ -251,7 +251,7 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   acted('track_script', 'vrrp_group_track_scr_handler', '', '', (ctx, s, g) => { g.group.trackScripts.push(...trackScripts(ctx, s, g.scriptRefs)); }),
   acted('track_file', 'vrrp_group_track_file_handler', '', 'as in vrrp_instance; applies to every member', (ctx, s, g) => { g.fileRefs.push(...trackObjects(ctx, s, g.group.name, 'file')); }),
   acted('track_process', 'vrrp_group_track_process_handler', '', 'as in vrrp_instance; applies to every member', (ctx, s, g) => { g.processRefs.push(...trackObjects(ctx, s, g.group.name, 'process')); }),
-  notImplemented('track_bfd', 'vrrp_group_track_bfd_handler', '', 'BFD'),
+  acted('track_bfd', 'vrrp_group_track_bfd_handler', '', 'NAME: every member faults while the session is not Up (weights ignored in a group, as keepalived)', (ctx, s, g) => { g.group.trackBfds.push(...trackBfds(ctx, s, g.bfdRefs, g.group.name)); }),
   acted('notify_backup', 'vrrp_gnotify_backup_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify_master', 'vrrp_gnotify_master_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify_fault', 'vrrp_gnotify_fault_handler', '', '', notify<G>((g) => g.group.notify)),
@@ -395,10 +395,4 @@ export const GARP_GROUP = nothing('garp_group', [
   ['interface', 'garp_group_interface_handler', ''], ['interfaces', 'garp_group_interfaces_handler', ''],
 ], 'GARP groups');
 export const TRACK_GROUP = nothing('track_group', [['group', 'static_track_group_group_handler', '']], 'track groups');
-export const BFD_INSTANCE = nothing('bfd_instance', [
-  ['source_ip', 'bfd_srcip_handler', ''], ['neighbor_ip', 'bfd_nbrip_handler', ''], ['neighbour_ip', 'bfd_nbrip_handler', ''],
-  ['min_rx', 'bfd_minrx_handler', '10'], ['min_tx', 'bfd_mintx_handler', '10'], ['idle_tx', 'bfd_idletx_handler', '1000'],
-  ['multiplier', 'bfd_multiplier_handler', '5'], ['passive', 'bfd_passive_handler', 'off'], ['ttl', 'bfd_ttl_handler', '255'],
-  ['hoplimit', 'bfd_ttl_handler', '64'], ['max_hops', 'bfd_maxhops_handler', '0'], ['weight', 'bfd_vrrp_weight_handler', '0'],
-  ['vrrp', 'bfd_event_vrrp_handler', ''], ['checker', 'bfd_event_checker_handler', ''],
-], 'BFD (keepalived/bfd)');
+export { BFD_INSTANCE } from './bfd';
