@@ -4,6 +4,7 @@
 #include "netlink_events.h"
 #include "packet.h"
 #include "sockopt.h"
+#include "vrrp6_socket.h"
 
 namespace {
 
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("closePacketSocket", Napi::Function::New(env, ClosePacketSocket, "closePacketSocket"));
   exports.Set("NetlinkEvents", NetlinkEvents::Define(env));
   exports.Set("setCheckerSocketOptions", Napi::Function::New(env, SetCheckerSocketOptions, "setCheckerSocketOptions"));
+  exports.Set("Vrrp6Socket", Vrrp6Socket::Define(env));
   return exports;
 }
 

@@ -11,12 +11,13 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import type { Model, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
+import { firstLinkLocalIPv6 } from '../net/addresses';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor } from '../net/links';
-import type { VrrpTransport } from '../net/vrrp-socket';
+import type { ReceivedEnvelope, VrrpTransport } from '../net/vrrp-socket';
 import { VrrpSockets } from './vrrp-sockets';
-import { decodePacket } from '../vrrp/advert-codec';
+import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
@@ -33,7 +34,8 @@ export interface VrrpEngineDeps {
   addresses: AddressManager;
   garp: GarpSender;
   links: LinkMonitor;
-  openTransport(ifname: string, ifindex: number, group: string | null): VrrpTransport;
+  /** The VRRP socket of one interface for one address family (IPv6: recvmsg with ancillary data). */
+  openTransport(ifname: string, ifindex: number, group: string | null, family: 4 | 6): VrrpTransport;
   notify: NotifyRunner;
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
   alerts?: { notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void } | null;
@@ -100,6 +102,8 @@ export class VrrpEngine {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly sockets: VrrpSockets;
+  /** The IPv6 VRRP sockets: a second socket per interface, for the IPv6 instances on it. */
+  private readonly sockets6: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
   private scriptRunner: { start(): void; stop(): void } | null = null;
   private readonly groups = new Map<string, VrrpSyncGroup>();
@@ -111,17 +115,20 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
-    this.sockets = new VrrpSockets({
-      open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group),
-      ifindex: async (ifname) => {
-        const l = await deps.links.query(ifname);
-        return l.ok && l.value ? l.value.index : null;
-      },
-      log: deps.log,
-      onPacket: (ifname, pkt) => this.onPacket(ifname, pkt),
-      onDown: (ifname, reason) => this.feedInterface(ifname, { type: 'socket', up: false, reason }),
-      onUp: (ifname) => this.feedInterface(ifname, { type: 'socket', up: true }),
-    });
+    const socketsOf = (family: 4 | 6) =>
+      new VrrpSockets({
+        open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group, family),
+        ifindex: async (ifname) => {
+          const l = await deps.links.query(ifname);
+          return l.ok && l.value ? l.value.index : null;
+        },
+        log: deps.log,
+        onPacket: (ifname, pkt, source, envelope) => this.onPacket(ifname, family, pkt, source, envelope),
+        onDown: (ifname, reason) => this.feedInterface(ifname, family, { type: 'socket', up: false, reason }),
+        onUp: (ifname) => this.feedInterface(ifname, family, { type: 'socket', up: true }),
+      });
+    this.sockets = socketsOf(4);
+    this.sockets6 = socketsOf(6);
     for (const g of model.vrrpSyncGroups) {
       this.groups.set(g.name, g);
       this.groupStates.set(g.name, createSyncGroupState(g));
@@ -140,9 +147,10 @@ export class VrrpEngine {
     for (const e of residual.errors) log.warning(`residual VIP removal: ${e.message}`);
 
     links.onLink((ev) => {
-      if (this.sockets.has(ev.link.name)) {
-        if (ev.kind === 'removed') this.sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
-        else this.sockets.linkChanged(ev.link.name, ev.link.index);
+      for (const sockets of [this.sockets, this.sockets6]) {
+        if (!sockets.has(ev.link.name)) continue;
+        if (ev.kind === 'removed') sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
+        else sockets.linkChanged(ev.link.name, ev.link.index);
       }
       for (const [name, s] of this.states) {
         if (ev.link.name === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ev.link.name)) {
@@ -163,10 +171,19 @@ export class VrrpEngine {
     const link = await links.query(cfg.interface);
     if (!link.ok) throw link.error;
     if (!link.value) throw new Error(`(${cfg.name}) interface ${cfg.interface} does not exist`);
-    const prim = await addresses.primaryIPv4(cfg.interface, vipAddrs);
-    if (!prim.ok) throw prim.error;
-    const primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
-    if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
+    let primary: string | null;
+    if (cfg.family === 6) {
+      // RFC 9568 §5.1.2.1: IPv6 adverts come from the interface's link-local address.
+      const listed = await addresses.list(cfg.interface);
+      if (!listed.ok) throw listed.error;
+      primary = firstLinkLocalIPv6(listed.value, vipAddrs) ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
+      if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv6 link-local address to send adverts from`);
+    } else {
+      const prim = await addresses.primaryIPv4(cfg.interface, vipAddrs);
+      if (!prim.ok) throw prim.error;
+      primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
+      if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
+    }
     const linkStates: Record<string, boolean> = { [cfg.interface]: link.value.up };
     for (const t of cfg.trackInterfaces) {
       const l = await links.query(t.name);
@@ -299,8 +316,11 @@ export class VrrpEngine {
       if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
     }
     // sockets of interfaces no instance uses any more
-    const used = new Set(next.vrrpInstances.map((i) => i.interface));
-    for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
+    for (const family of [4, 6] as const) {
+      const sockets = family === 4 ? this.sockets : this.sockets6;
+      const used = new Set(next.vrrpInstances.filter((i) => i.family === family).map((i) => i.interface));
+      for (const ifname of sockets.interfaces()) if (!used.has(ifname)) sockets.close(ifname);
+    }
     this.startScripts();
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
     return { unchanged: plan.keep, changes };
@@ -308,19 +328,28 @@ export class VrrpEngine {
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
     const unicastOnly = this.model.vrrpInstances
-      .filter((i) => i.interface === cfg.interface)
+      .filter((i) => i.interface === cfg.interface && i.family === cfg.family)
       .every((i) => i.unicastPeers.length > 0);
-    this.sockets.ensure(cfg.interface, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+    const g = this.model.globalDefs;
+    if (cfg.family === 6) this.sockets6.ensure(cfg.interface, ifindex, unicastOnly ? null : g.vrrpMcastGroup6);
+    else this.sockets.ensure(cfg.interface, ifindex, unicastOnly ? null : g.vrrpMcastGroup4);
   }
 
-  /** Feeds `event` to every instance on interface `ifname`. */
-  private feedInterface(ifname: string, event: VrrpEvent): void {
-    for (const [name, s] of this.states) if (s.cfg.interface === ifname) this.feed(name, event);
+  private socketOf(cfg: VrrpInstance): VrrpTransport | null {
+    return (cfg.family === 6 ? this.sockets6 : this.sockets).get(cfg.interface);
   }
 
-  private onPacket(ifname: string, pkt: Buffer): void {
-    const decoded = decodePacket(pkt, { v3Checksum: 'either' });
-    const members = [...this.states.values()].filter((s) => s.cfg.interface === ifname);
+  /** Feeds `event` to every instance of `family` on interface `ifname`. */
+  private feedInterface(ifname: string, family: 4 | 6, event: VrrpEvent): void {
+    for (const [name, s] of this.states) if (s.cfg.interface === ifname && s.cfg.family === family) this.feed(name, event);
+  }
+
+  private onPacket(ifname: string, family: 4 | 6, pkt: Buffer, source: string, envelope?: ReceivedEnvelope): void {
+    const decoded =
+      family === 6
+        ? decodeAdvert6(pkt, { src: source, dst: envelope?.destination ?? '::', ttl: envelope?.hopLimit ?? -1 })
+        : decodePacket(pkt, { v3Checksum: 'either' });
+    const members = [...this.states.values()].filter((s) => s.cfg.interface === ifname && s.cfg.family === family);
     if (members.length === 0) return;
     let target: InstanceState | undefined;
     if (decoded.ok) target = members.find((s) => s.cfg.virtualRouterId === decoded.vrrp.virtualRouterId);
@@ -427,7 +456,7 @@ export class VrrpEngine {
     return {
       instance: s.name,
       interface: s.cfg.interface,
-      packets: packets.map((p) => ({ dst: p.dst, hex: p.bytes.toString('hex') })),
+      packets: packets.map((p) => ({ dst: p.dst, hex: p.bytes.toString('hex'), ...(p.src ? { src: p.src } : {}) })),
       vips: [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded].map(vipSpec),
     };
   }
@@ -467,12 +496,13 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'sendAdvert': {
-        const t = this.sockets.get(a.interface);
+        const cfg = this.states.get(a.instance)?.cfg;
+        const t = cfg ? this.socketOf(cfg) : this.sockets.get(a.interface);
         if (!t) {
           log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${a.interface}`);
           return;
         }
-        for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
+        for (const p of a.packets) await t.send(p.bytes, p.dst, p.src).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
         return;
       }
       case 'addVips':
@@ -489,9 +519,9 @@ export class VrrpEngine {
         return;
       case 'sendGarps': {
         const byDev = new Map<string, string[]>();
-        for (const v of a.vips) if (v.family === 4) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
+        for (const v of a.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
         for (const [dev, vips] of byDev) {
-          const r = await garp.announce({ ifname: dev, vips, repeat: a.repeat, intervalMs: a.intervalMs });
+          const r = await garp.announce({ ifname: dev, vips, repeat: a.repeat, intervalMs: a.intervalMs, naIntervalMs: a.naIntervalMs });
           if (!r.ok) log.warning(`(${a.instance}) ${r.error.message}`);
         }
         return;
@@ -537,6 +567,7 @@ export class VrrpEngine {
     this.scriptRunner?.stop();
     await Promise.all(this.queues.values());
     this.sockets.closeAll();
+    this.sockets6.closeAll();
   }
 }
 

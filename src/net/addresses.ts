@@ -113,6 +113,17 @@ export function firstPrimaryIPv4(addresses: readonly InterfaceAddress[], exclude
   return best ? best.address : null;
 }
 
+/**
+ * The interface's IPv6 link-local address (keepalived's ifp->sin6_addr), the source of an IPv6
+ * instance's adverts (RFC 9568 §5.1.2.1), skipping `exclude` (link-local VIPs). null when none.
+ */
+export function firstLinkLocalIPv6(addresses: readonly InterfaceAddress[], exclude: readonly string[] = []): string | null {
+  const a = addresses.find(
+    (x) => x.family === 6 && ipaddr.IPv6.parse(x.address).range() === 'linkLocal' && !exclude.some((e) => sameAddress(e, x.address)),
+  );
+  return a ? a.address : null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kernel side
 

@@ -1,0 +1,171 @@
+/**
+ * VRRPv3 over IPv6 (RFC 9568) between halo and Debian's keepalived 2.2.7 on one bridge, with
+ * IPv6-only interfaces (no IPv4 address anywhere), in both roles: adverts to ff02::12 from the
+ * link-local address, tshark judging every halo advert's checksum Good, unsolicited Neighbour
+ * Advertisements for every IPv6 VIP (excluded ones too) seen by tcpdump, the VIPs removed at
+ * stop; and crafted bad adverts (hop limit, source, checksum, destination) dropped and counted
+ * by reason.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureArmed, Directors, HALO, hearsMaster, statusOf, waitFor, waitInstance } from '../support/directors';
+import { sh, Topology } from '../support/netns';
+import { conf, instance, InstanceOpts } from './vrrp-conf';
+import { describeNeeding, file, root, tool } from '../support/prerequisites';
+
+jest.setTimeout(120_000);
+
+const LL_VIP = 'fe80::77:200';
+const VIP = 'fd00:77::200';
+const EXCLUDED = 'fd00:78::200';
+const LBS = ['lb1', 'lb2'];
+let topo: Topology;
+let dirs: Directors;
+let tmp: string;
+
+const built = file(HALO, 'the built CLI dist/cli/main.js (npx tsc -p tsconfig.json)');
+const d = describeNeeding(root, built, tool('keepalived'), tool('tcpdump'), tool('tshark'), tool('python3'));
+
+/** IPv6 addresses (without tentative ones) on a host's eth0. */
+function addresses6(host: string): string[] {
+  const out = topo.exec(host, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', '-tentative'], { allowFail: true });
+  if (!out.trim()) return [];
+  return (JSON.parse(out) as Array<{ addr_info: Array<{ local?: string }> }>).flatMap((l) => l.addr_info.flatMap((a) => (a.local ? [a.local] : [])));
+}
+
+const linkLocal = (host: string): string => addresses6(host).find((a) => a.startsWith('fe80:') && a !== LL_VIP) ?? '';
+const mac = (host: string): string => (JSON.parse(topo.exec(host, ['ip', '-j', 'link', 'show', 'eth0'])) as Array<{ address: string }>)[0].address;
+
+async function waitSoleHolder6(host: string | null, vip = VIP, timeoutMs = 15_000): Promise<void> {
+  const ok = await waitFor(() => LBS.every((h) => addresses6(h).includes(vip) === (h === host)), timeoutMs, 20);
+  if (!ok) throw new Error(`expected ${host ?? 'nobody'} alone to hold ${vip}; held by [${LBS.filter((h) => addresses6(h).includes(vip)).join(', ')}]`);
+}
+
+const V6: InstanceOpts = { version: 3, advertInt: 0.1, vips: [`${LL_VIP}/64`, `${VIP}/64`], extra: ['virtual_ipaddress_excluded {', `    ${EXCLUDED}/64`, '}'] };
+
+function capture(filter: string): { file: string; ready: Promise<void>; stop(): Promise<string> } {
+  const f = join(tmp, `cap-${Date.now()}.pcap`);
+  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', f, filter]);
+  return {
+    file: f,
+    ready: captureArmed(p),
+    async stop() {
+      await new Promise((r) => setTimeout(r, 300));
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+      return f;
+    },
+  };
+}
+
+const tshark = (pcap: string, filter: string, fields: string[]): string[] =>
+  sh(['tshark', '-r', pcap, '-Y', filter, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])]).split('\n').filter(Boolean);
+
+d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
+  beforeAll(async () => {
+    topo = new Topology('h6v-').build(['br0'], [
+      { name: 'lb1', links: [['br0', 'fd00:77::11/64']] },
+      { name: 'lb2', links: [['br0', 'fd00:77::12/64']] },
+      { name: 'client', links: [['br0', 'fd00:77::100/64']] },
+    ]);
+    // the link-local addresses finish duplicate address detection before anyone sends from them
+    expect(await waitFor(() => ['lb1', 'lb2', 'client'].every((h) => linkLocal(h) !== '' && addresses6(h).some((a) => a.startsWith('fd00:77::'))), 15_000)).toBe(true);
+  });
+  afterAll(() => topo.destroy());
+  beforeEach(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'halo-v6-'));
+    dirs = new Directors(topo, tmp);
+  });
+  afterEach(async () => {
+    await dirs.stopAll();
+    for (const h of LBS) for (const v of [`${LL_VIP}/64`, `${VIP}/64`, `${EXCLUDED}/64`]) topo.exec(h, ['ip', 'addr', 'del', v, 'dev', 'eth0'], { allowFail: true });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('keepalived master, halo backup: halo hears it, takes over on SIGTERM with NAs for every IPv6 VIP, keepalived preempts back', async () => {
+    const cap = capture('ip6 proto 112 or icmp6');
+    await cap.ready;
+    const ka = dirs.keepalived('lb1', conf('lb1', instance({ ...V6, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder6('lb1');
+    const h = dirs.halo('lb2', conf('lb2', instance({ ...V6, priority: 100 })));
+    await waitInstance(h, 'VI_1', hearsMaster(5), 60_000, 'BACKUP hearing keepalived over IPv6');
+    expect(h.log()).not.toContain('Entering MASTER STATE');
+    ka.signal('SIGTERM');
+    await ka.exited;
+    await waitSoleHolder6('lb2');
+    await waitSoleHolder6('lb2', EXCLUDED);
+    const sent = (await statusOf(h)).instances[0].advertsSent;
+    await waitInstance(h, 'VI_1', (i) => i.advertsSent >= sent + 4, 30_000, 'sending adverts as MASTER');
+    const ka2 = dirs.keepalived('lb1', conf('lb1', instance({ ...V6, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder6('lb1');
+    const pcap = await cap.stop();
+    expect(h.log()).toMatch(/Master received advert from fe80::\S+ with higher priority 150/);
+    expect(ka2.log()).not.toMatch(/checksum|invalid|wrong|mismatch/i);
+    // halo's adverts: from its link-local address to ff02::12, hop limit 255, checksum Good
+    const ll2 = linkLocal('lb2');
+    const adverts = tshark(pcap, `vrrp && ipv6.src == ${ll2}`, ['ipv6.dst', 'ipv6.hlim', 'vrrp.checksum.status', 'vrrp.ipv6_addr']);
+    expect(adverts.length).toBeGreaterThan(3);
+    expect(new Set(adverts)).toEqual(new Set([`ff02::12\t255\t1\t${LL_VIP},${VIP}`]));
+    // an unsolicited NA per VIP, excluded one included, from lb2's MAC with Override set, checksum Good
+    const nas = tshark(pcap, `icmpv6.type == 136 && eth.src == ${mac('lb2')}`, ['ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'icmpv6.nd.na.flag.o', 'icmpv6.checksum.status']);
+    for (const vip of [LL_VIP, VIP, EXCLUDED]) expect(nas).toContain(`${vip}\tff02::1\t255\tTrue\t1`);
+  });
+
+  it('halo master, keepalived backup: keepalived hears halo, takes over on halo\'s priority-0 advert; halo removes its VIPs', async () => {
+    const h = dirs.halo('lb1', conf('lb1', instance({ ...V6, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder6('lb1');
+    const ka = dirs.keepalived('lb2', conf('lb2', instance({ ...V6, priority: 100 })));
+    expect(await waitFor(() => ka.log().includes('(VI_1) Entering BACKUP STATE'), 30_000)).toBe(true);
+    const heard = (await statusOf(h)).instances[0].advertsSent;
+    await waitInstance(h, 'VI_1', (i) => i.advertsSent >= heard + 10, 30_000, 'sending ten more adverts');
+    expect(ka.log()).not.toContain('Entering MASTER STATE');
+    h.signal('SIGTERM');
+    expect(await h.exited).toBe(0);
+    await waitSoleHolder6('lb2');
+    expect(addresses6('lb1')).not.toContain(EXCLUDED);
+    expect(ka.log()).toContain('(VI_1) Backup received priority 0 advertisement');
+    expect(ka.log()).not.toMatch(/checksum|invalid|wrong|mismatch/i);
+  });
+
+  it('drops crafted adverts by reason: hop limit, non-link-local source, bad checksum, not to the group', async () => {
+    const h = dirs.halo('lb2', conf('lb2', instance({ ...V6, priority: 100 })));
+    await waitInstance(h, 'VI_1', (i) => i.state === 'MASTER', 30_000, 'MASTER alone');
+    const script = join(tmp, 'craft.py');
+    writeFileSync(script, CRAFT);
+    const send = (...args: string[]) => topo.exec('client', ['python3', script, ...args]);
+    const ll = linkLocal('client');
+    send('--hops', '64', '--src', ll, '--dst', 'ff02::12');
+    send('--hops', '255', '--src', 'fd00:77::100', '--dst', 'ff02::12');
+    send('--hops', '255', '--src', ll, '--dst', 'ff02::12', '--bad-checksum');
+    send('--hops', '255', '--src', ll, '--dst', linkLocal('lb2'));
+    const st = await waitInstance(h, 'VI_1', (i) => ['bad-ttl', 'not-link-local', 'bad-checksum', 'wrong-group'].every((r) => i.drops[r] >= 1), 15_000, 'counting the four drops');
+    expect(st.state).toBe('MASTER');
+    expect(h.log()).toContain('invalid TTL/HL. Received 64 and expect 255');
+    expect(h.log()).toContain('advert source fd00:77::100 is not a link-local address');
+    // a valid advert with a higher priority from the same sender is heard: the crafting is right
+    send('--hops', '255', '--src', ll, '--dst', 'ff02::12');
+    await waitInstance(h, 'VI_1', (i) => i.state === 'BACKUP', 15_000, 'BACKUP after a valid higher-priority advert');
+  });
+});
+
+/** A VRRPv3 IPv6 advert (VRID 51, priority 200, the test's two VIPs), sent as told. */
+const CRAFT = `
+import socket, struct, sys, ipaddress
+a = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+bad = '--bad-checksum' in sys.argv
+src, dst, hops = a['--src'], a['--dst'], int(a['--hops'])
+vips = [ipaddress.IPv6Address('${LL_VIP}').packed, ipaddress.IPv6Address('${VIP}').packed]
+msg = bytearray(struct.pack('!BBBBH', 0x31, 51, 200, len(vips), 10) + b'\\0\\0' + b''.join(vips))
+ph = ipaddress.IPv6Address(src).packed + ipaddress.IPv6Address(dst).packed + struct.pack('!I3xB', len(msg), 112)
+data = ph + bytes(msg)
+s = sum((data[i] << 8) + data[i + 1] for i in range(0, len(data), 2))
+while s > 0xffff: s = (s & 0xffff) + (s >> 16)
+struct.pack_into('!H', msg, 6, (~s & 0xffff) ^ (0x5a5a if bad else 0))
+sk = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 112)
+sk.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'eth0')
+idx = socket.if_nametoindex('eth0')
+anc = [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, ipaddress.IPv6Address(src).packed + struct.pack('@I', idx)),
+       (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, struct.pack('@i', hops))]
+sk.sendmsg([bytes(msg)], anc, 0, (dst, 0, 0, idx))
+`;
