@@ -48,7 +48,7 @@ Vrrp6Socket::Vrrp6Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Vrrp
 
   fd_ = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kVrrpProtocol);
   if (fd_ < 0) throw ErrnoError(env, "socket", errno, "AF_INET6 raw protocol 112 on " + ifname_);
-  const int on = 1, off = 0, hops = 255;
+  const int on = 1, off = 0, hops = 255, tclass = 0xc0;  // traffic class CS6, as keepalived's if_setsockopt_priority
   struct Opt {
     int level, name;
     const void* value;
@@ -63,6 +63,7 @@ Vrrp6Socket::Vrrp6Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Vrrp
       {IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops, "IPV6_MULTICAST_HOPS=255"},
       {IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex_, sizeof ifindex_, "IPV6_MULTICAST_IF"},
       {IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof off, "IPV6_MULTICAST_LOOP=0"},
+      {IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof tclass, "IPV6_TCLASS=0xc0"},
   };
   for (const Opt& o : opts) {
     if (setsockopt(fd_, o.level, o.name, o.value, o.len) < 0) {
