@@ -187,10 +187,11 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   // instance should be link-local; strict mode makes that an error.
   const firstVip = d.vips[0];
   if (family === 6 && d.unicastPeers.length === 0 && firstVip && !isLinkLocal6(firstVip.address)) {
+    // (without strict mode keepalived only logs it at start: see createInstanceState)
     if (strict) {
       ctx.error(d.keyword, `(${name}) the first IPv6 VIP address must be link local`);
       ok = false;
-    } else ctx.warn(d.keyword, `(${name}) the first IPv6 VIP address should be link local`);
+    }
   }
   const wrongPeers = d.unicastPeers.filter((p) => (p.address.includes(':') ? 6 : 4) !== family);
   for (const p of wrongPeers) ctx.warn(d.keyword, `(${name}) unicast peer address [${p.address}] MUST be of the same family !!! Skipping...`);

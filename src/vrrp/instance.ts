@@ -144,6 +144,10 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     warnings.push(`(${cfg.name}) preempt_delay is incompatible with nopreempt mode - resetting`);
     preemptDelayMs = 0;
   }
+  const first = cfg.virtualIpAddresses[0];
+  if (cfg.family === 6 && cfg.unicastPeers.length === 0 && first && ipaddr.parse(first.address).range() !== 'linkLocal') {
+    warnings.push(`(${cfg.name}) the first IPv6 VIP address should be link local`); // RFC 9568 §5.2.9
+  }
   let unsupported: string | null = null;
   if (cfg.version === 2 && cfg.authType === 'AH') {
     unsupported = 'IPSEC AH authentication is not supported - staying in FAULT';
