@@ -28,6 +28,13 @@ bool Address16(const Napi::Value& v, unsigned char out[16]) {
   return true;
 }
 
+struct ipv6_mreq Membership(const unsigned char group[16], int ifindex) {
+  struct ipv6_mreq mreq;
+  memcpy(&mreq.ipv6mr_multiaddr, group, 16);
+  mreq.ipv6mr_interface = static_cast<unsigned>(ifindex);
+  return mreq;
+}
+
 }  // namespace
 
 Napi::Function Vrrp6Socket::Define(Napi::Env env) {
@@ -73,9 +80,7 @@ Vrrp6Socket::Vrrp6Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Vrrp
     }
   }
   if (multicast) {
-    struct ipv6_mreq mreq;
-    memcpy(&mreq.ipv6mr_multiaddr, group_, 16);
-    mreq.ipv6mr_interface = static_cast<unsigned>(ifindex_);
+    const struct ipv6_mreq mreq = Membership(group_, ifindex_);
     if (setsockopt(fd_, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0) {
       const int err = errno;
       Stop();
@@ -230,9 +235,7 @@ void Vrrp6Socket::Stop() {
   }
   if (fd_ >= 0) {
     if (joined_) {
-      struct ipv6_mreq mreq;
-      memcpy(&mreq.ipv6mr_multiaddr, group_, 16);
-      mreq.ipv6mr_interface = static_cast<unsigned>(ifindex_);
+      const struct ipv6_mreq mreq = Membership(group_, ifindex_);
       setsockopt(fd_, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, &mreq, sizeof mreq);  // the kernel drops it on close anyway
       joined_ = false;
     }
