@@ -90,7 +90,11 @@ function allVipsOf(model: Model): VipSpec[] {
 }
 
 function vipSpec(v: VirtualIpAddress): VipSpec {
-  return { address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label };
+  return {
+    address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label,
+    ...(v.preferredLft !== undefined ? { preferredLft: v.preferredLft } : {}),
+    ...(v.noDad !== undefined ? { noDad: v.noDad } : {}),
+  };
 }
 
 export class VrrpEngine {

@@ -1,4 +1,5 @@
 /** IPv6 VRRP instances in the config: accepted (no longer refused), native_ipv6, mixed families. */
+import { preferredLifetime } from '../../src/net/addresses';
 import { load, messages, model } from './helpers';
 
 const v6 = (vips: string, extra = '') =>
@@ -29,5 +30,13 @@ describe('IPv6 vrrp_instance', () => {
   it('a first VIP that is not link-local is refused in strict mode only', () => {
     expect(load(v6('  fd00::1/64')).model).not.toBeNull();
     expect(messages(v6('  fd00::1/64', ' strict_mode')).join('\n')).toContain('(VI_6) the first IPv6 VIP address must be link local');
+  });
+
+  it('reads preferred_lft and -nodad on an IPv6 VIP; the lifetime defaults as keepalived', () => {
+    const [a, b, c] = model(v6('  fe80::1/64 preferred_lft 0 -nodad\n  fd00::1/128\n  fd00::2/64 preferred_lft forever')).vrrpInstances[0].virtualIpAddresses;
+    expect(a).toMatchObject({ preferredLft: 0, noDad: false });
+    expect([preferredLifetime(a), preferredLifetime(b), preferredLifetime(c)]).toEqual([0, 0, 0xffffffff]);
+    expect(preferredLifetime({ prefixLen: 64 })).toBe(0xffffffff);
+    expect(messages(v6('  fe80::1/64 preferred_lft soon')).join('\n')).toContain('preferred_lft soon is invalid');
   });
 });

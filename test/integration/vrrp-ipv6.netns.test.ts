@@ -19,6 +19,8 @@ jest.setTimeout(120_000);
 const LL_VIP = 'fe80::77:200';
 const VIP = 'fd00:77::200';
 const EXCLUDED = 'fd00:78::200';
+/** A /128: keepalived adds it deprecated (preferred_lft 0) unless told otherwise. */
+const HOST_VIP = 'fd00:79::200';
 const LBS = ['lb1', 'lb2'];
 let topo: Topology;
 let dirs: Directors;
@@ -42,7 +44,27 @@ async function waitSoleHolder6(host: string | null, vip = VIP, timeoutMs = 15_00
   if (!ok) throw new Error(`expected ${host ?? 'nobody'} alone to hold ${vip}; held by [${LBS.filter((h) => addresses6(h).includes(vip)).join(', ')}]`);
 }
 
-const V6: InstanceOpts = { version: 3, advertInt: 0.1, vips: [`${LL_VIP}/64`, `${VIP}/64`], extra: ['virtual_ipaddress_excluded {', `    ${EXCLUDED}/64`, '}'] };
+const V6: InstanceOpts = {
+  version: 3,
+  advertInt: 0.1,
+  vips: [`${LL_VIP}/64`, `${VIP}/64`],
+  extra: ['virtual_ipaddress_excluded {', `    ${EXCLUDED}/64 preferred_lft 60`, `    ${HOST_VIP}/128`, '}'],
+};
+
+/** How the kernel holds each VIP on a host: prefix, scope, flags and lifetimes, as `ip -j` says. */
+function vipAttributes(host: string): Record<string, string> {
+  const out = topo.exec(host, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0']);
+  type A = { local?: string; prefixlen: number; scope: string; nodad?: boolean; deprecated?: boolean; valid_life_time: number; preferred_life_time: number };
+  const all = (JSON.parse(out) as Array<{ addr_info: A[] }>).flatMap((l) => l.addr_info);
+  const res: Record<string, string> = {};
+  for (const a of all) {
+    if (!a.local || ![LL_VIP, VIP, EXCLUDED, HOST_VIP].includes(a.local)) continue;
+    // a finite preferred lifetime counts down: compare its order of magnitude
+    const pref = a.preferred_life_time > 1e9 ? 'forever' : a.preferred_life_time > 0 ? 'finite' : '0';
+    res[a.local] = `/${a.prefixlen} ${a.scope}${a.nodad ? ' nodad' : ''}${a.deprecated ? ' deprecated' : ''} valid ${a.valid_life_time > 1e9 ? 'forever' : a.valid_life_time} preferred ${pref}`;
+  }
+  return res;
+}
 
 function capture(filter: string): { file: string; ready: Promise<void>; stop(): Promise<string> } {
   const f = join(tmp, `cap-${Date.now()}.pcap`);
@@ -79,7 +101,7 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
   });
   afterEach(async () => {
     await dirs.stopAll();
-    for (const h of LBS) for (const v of [`${LL_VIP}/64`, `${VIP}/64`, `${EXCLUDED}/64`]) topo.exec(h, ['ip', 'addr', 'del', v, 'dev', 'eth0'], { allowFail: true });
+    for (const h of LBS) for (const v of [`${LL_VIP}/64`, `${VIP}/64`, `${EXCLUDED}/64`, `${HOST_VIP}/128`]) topo.exec(h, ['ip', 'addr', 'del', v, 'dev', 'eth0'], { allowFail: true });
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -88,6 +110,9 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     await cap.ready;
     const ka = dirs.keepalived('lb1', conf('lb1', instance({ ...V6, state: 'MASTER', priority: 150 })));
     await waitSoleHolder6('lb1');
+    await waitSoleHolder6('lb1', HOST_VIP);
+    const kaVips = vipAttributes('lb1');
+    expect(Object.keys(kaVips).sort()).toEqual([EXCLUDED, VIP, HOST_VIP, LL_VIP].sort());
     const h = dirs.halo('lb2', conf('lb2', instance({ ...V6, priority: 100 })));
     await waitInstance(h, 'VI_1', hearsMaster(5), 60_000, 'BACKUP hearing keepalived over IPv6');
     expect(h.log()).not.toContain('Entering MASTER STATE');
@@ -95,6 +120,10 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     await ka.exited;
     await waitSoleHolder6('lb2');
     await waitSoleHolder6('lb2', EXCLUDED);
+    await waitSoleHolder6('lb2', HOST_VIP);
+    // the VIPs as halo added them are the VIPs as keepalived added them (nodad, lifetimes, scope)
+    expect(vipAttributes('lb2')).toEqual(kaVips);
+    expect(kaVips[HOST_VIP]).toMatch(/deprecated .*preferred 0$/);
     const sent = (await statusOf(h)).instances[0].advertsSent;
     await waitInstance(h, 'VI_1', (i) => i.advertsSent >= sent + 4, 30_000, 'sending adverts as MASTER');
     const ka2 = dirs.keepalived('lb1', conf('lb1', instance({ ...V6, state: 'MASTER', priority: 150 })));
@@ -109,7 +138,7 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     expect(new Set(adverts)).toEqual(new Set([`ff02::12\t255\t1\t${LL_VIP},${VIP}`]));
     // an unsolicited NA per VIP, excluded one included, from lb2's MAC with Override set, checksum Good
     const nas = tshark(pcap, `icmpv6.type == 136 && eth.src == ${mac('lb2')}`, ['ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'icmpv6.nd.na.flag.o', 'icmpv6.checksum.status']);
-    for (const vip of [LL_VIP, VIP, EXCLUDED]) expect(nas).toContain(`${vip}\tff02::1\t255\t1\t1`);
+    for (const vip of [LL_VIP, VIP, EXCLUDED, HOST_VIP]) expect(nas).toContain(`${vip}\tff02::1\t255\t1\t1`);
   });
 
   it('halo master, keepalived backup: keepalived hears halo, takes over on halo\'s priority-0 advert; halo removes its VIPs', async () => {
@@ -124,6 +153,7 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     expect(await h.exited).toBe(0);
     await waitSoleHolder6('lb2');
     expect(addresses6('lb1')).not.toContain(EXCLUDED);
+    expect(addresses6('lb1')).not.toContain(HOST_VIP);
     expect(ka.log()).toContain('(VI_1) Backup received priority 0 advertisement');
     expect(ka.log()).not.toMatch(/checksum|invalid|wrong|mismatch/i);
   });
