@@ -25,6 +25,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
+// namespaces named per run: two engineers' runs of this benchmark must not tear down each other's (Topology.build removes every namespace with its prefix)
 const { startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs } = require('../directors.js');
 
 const args = process.argv.slice(2);
@@ -93,7 +94,10 @@ function masterDownMs(version, advertMs, prio = 100) {
 async function round(topo, impl, scenario, s) {
   const family = s.family ?? 4;
   const m = startDirector(topo, tmp, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: s.version, advertInt: s.advertInt, family }));
-  if (!(await waitFor(() => holds(topo, 'lb1', family), 15000, 20))) throw new Error(`${impl}: lb1 never became master`);
+  if (!(await waitFor(() => holds(topo, 'lb1', family), 60000, 20))) {
+    await stopDirector(m);
+    throw new Error(`${impl}: lb1 never became master`);
+  }
   const b = startDirector(topo, tmp, 'lb2', impl, conf('lb2', { state: 'BACKUP', priority: 100, version: s.version, advertInt: s.advertInt, family }));
   await sleep(Math.max(1500, s.advertInt * 5000));
   const cap = await capture(topo);
@@ -148,7 +152,7 @@ async function cpuRss(topo, impl, instances) {
 }
 
 (async () => {
-  const topo = new Topology('hbf-').build(['br0'], [
+  const topo = new Topology(`hbf${process.pid}-`).build(['br0'], [
     { name: 'lb1', links: [['br0', '192.168.77.11/24']] },
     { name: 'lb2', links: [['br0', '192.168.77.12/24']] },
     { name: 'client', links: [['br0', '192.168.77.100/24']] },
