@@ -158,6 +158,57 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     expect(ka.log()).not.toMatch(/checksum|invalid|wrong|mismatch/i);
   });
 
+  /** Adverts of VRID 51 in a capture: pcap time (s), source, priority. */
+  const advertsIn = (pcap: string) =>
+    tshark(pcap, 'vrrp', ['frame.time_epoch', 'ipv6.src', 'vrrp.prio']).map((l) => {
+      const [t, src, prio] = l.split('\t');
+      return { t: Number(t), src, prio: Number(prio) };
+    });
+
+  /**
+   * Crash takeover, timed from the capture: the backup's first advert comes no sooner than three
+   * advert intervals after the dead master's last one (RFC 9568 §6.4.2: Master_Down_Interval =
+   * 3 × interval + Skew_Time; how much later is the failover benchmark's business).
+   */
+  async function crashTakeover(masterKind: 'halo' | 'keepalived', backupKind: 'halo' | 'keepalived'): Promise<{ gapMs: number; mdiMs: number }> {
+    const cap = capture('ip6 proto 112');
+    await cap.ready;
+    const start = (kind: 'halo' | 'keepalived', host: string, o: InstanceOpts) => (kind === 'halo' ? dirs.halo(host, conf(host, instance(o))) : dirs.keepalived(host, conf(host, instance(o))));
+    const m = start(masterKind, 'lb1', { ...V6, state: 'MASTER', priority: 150 });
+    await waitSoleHolder6('lb1');
+    const b = start(backupKind, 'lb2', { ...V6, priority: 100 });
+    if (backupKind === 'halo') await waitInstance(b, 'VI_1', hearsMaster(5), 60_000, 'BACKUP hearing the master');
+    else expect(await waitFor(() => b.log().includes('(VI_1) Entering BACKUP STATE'), 30_000)).toBe(true);
+    m.signal('SIGKILL');
+    await m.exited;
+    await waitFor(() => addresses6('lb2').includes(VIP), 15_000, 20);
+    const pcap = await cap.stop();
+    const adv = advertsIn(pcap);
+    const first = adv.find((a) => a.src === linkLocal('lb2'));
+    const last = adv.filter((a) => a.src === linkLocal('lb1') && first && a.t < first.t).pop();
+    expect(first && last).toBeTruthy();
+    const gapMs = (first!.t - last!.t) * 1000;
+    expect(gapMs).toBeGreaterThanOrEqual(300);
+    return { gapMs, mdiMs: 300 + ((256 - 100) * 100) / 256 };
+  }
+
+  it('crash: keepalived master killed, halo takes over after its Master_Down_Interval (pcap)', async () => {
+    const r = await crashTakeover('keepalived', 'halo');
+    console.log(`IPv6 crash takeover by halo: ${r.gapMs.toFixed(1)} ms from keepalived's last advert (Master_Down_Interval ${r.mdiMs.toFixed(1)} ms)`);
+  });
+
+  it('crash: halo master killed, keepalived takes over (pcap); halo cleanup removes the IPv6 VIPs it left', async () => {
+    const r = await crashTakeover('halo', 'keepalived');
+    console.log(`IPv6 crash takeover by keepalived: ${r.gapMs.toFixed(1)} ms from halo's last advert (Master_Down_Interval ${r.mdiMs.toFixed(1)} ms)`);
+    // every halo process was killed: its VIPs are still on lb1 until cleanup
+    const left = addresses6('lb1');
+    expect(left).toEqual(expect.arrayContaining([VIP, EXCLUDED, HOST_VIP]));
+    const haloConf = dirs.running.find((x) => x.kind === 'halo')!.confFile;
+    const out = topo.exec('lb1', [process.execPath, HALO, 'cleanup', '-f', haloConf]);
+    for (const v of [VIP, EXCLUDED, HOST_VIP, LL_VIP]) expect(out).toContain(`removed VIP ${v}/`);
+    expect(addresses6('lb1').filter((a) => [VIP, EXCLUDED, HOST_VIP, LL_VIP].includes(a))).toEqual([]);
+  });
+
   it('drops crafted adverts by reason: hop limit, non-link-local source, bad checksum, not to the group', async () => {
     const h = dirs.halo('lb2', conf('lb2', instance({ ...V6, priority: 100 })));
     await waitInstance(h, 'VI_1', (i) => i.state === 'MASTER', 30_000, 'MASTER alone');
