@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "errno_error.h"
+#include "poll_watch.h"
 
 namespace {
 
@@ -26,6 +27,19 @@ bool Address16(const Napi::Value& v, unsigned char out[16]) {
   if (b.Length() != 16) return false;
   memcpy(out, b.Data(), 16);
   return true;
+}
+
+// A msghdr over one buffer, with an address and a control buffer (recvmsg and sendmsg alike).
+struct msghdr MessageHeader(struct sockaddr_in6* name, struct iovec* iov, void* control, size_t controllen) {
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = name;
+  msg.msg_namelen = sizeof *name;
+  msg.msg_iov = iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = controllen;
+  return msg;
 }
 
 struct ipv6_mreq Membership(const unsigned char group[16], int ifindex) {
@@ -89,18 +103,11 @@ Vrrp6Socket::Vrrp6Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Vrrp
     joined_ = true;
   }
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+  try {
+    poll_ = StartReadablePoll(env, fd_, this, OnPoll, "Vrrp6Socket");
+  } catch (const Napi::Error&) {
     Stop();
-    throw Napi::Error::New(env, "Vrrp6Socket: no libuv loop");
-  }
-  poll_ = new uv_poll_t;
-  poll_->data = this;
-  int rc = uv_poll_init(loop, poll_, fd_);
-  if (rc == 0) rc = uv_poll_start(poll_, UV_READABLE, OnPoll);
-  if (rc != 0) {
-    Stop();
-    throw Napi::Error::New(env, std::string("Vrrp6Socket: uv_poll: ") + uv_strerror(rc));
+    throw;
   }
   on_message_ = Napi::Persistent(info[3].As<Napi::Function>());
   Ref();  // stay alive while polling; Stop() drops it
@@ -115,14 +122,7 @@ void Vrrp6Socket::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
   if (status < 0 && self->poll_ != nullptr) uv_poll_start(self->poll_, UV_READABLE, OnPoll);
 }
 
-void Vrrp6Socket::Report(const std::vector<napi_value>& args) {
-  Napi::Env env = Env();
-  try {
-    on_message_.Call(args);
-  } catch (const Napi::Error& e) {
-    napi_fatal_exception(env, e.Value());
-  }
-}
+void Vrrp6Socket::Report(const std::vector<napi_value>& args) { CallListener(Env(), on_message_, args); }
 
 void Vrrp6Socket::Drain() {
   Napi::Env env = Env();
@@ -132,14 +132,7 @@ void Vrrp6Socket::Drain() {
   for (int i = 0; i < kPerWakeup && fd_ >= 0; i++) {
     struct sockaddr_in6 from;
     struct iovec iov = {buf.get(), kDatagram};
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    struct msghdr msg = MessageHeader(&from, &iov, control, sizeof control);
     ssize_t n;
     do {
       n = recvmsg(fd_, &msg, MSG_DONTWAIT);
@@ -190,14 +183,7 @@ Napi::Value Vrrp6Socket::Send(const Napi::CallbackInfo& info) {
   struct iovec iov = {data.Data(), data.Length()};
   alignas(struct cmsghdr) unsigned char control[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
   memset(control, 0, sizeof control);
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo)) + (hop_limit >= 0 ? CMSG_SPACE(sizeof(int)) : 0);
+  struct msghdr msg = MessageHeader(&to, &iov, control, CMSG_SPACE(sizeof(struct in6_pktinfo)) + (hop_limit >= 0 ? CMSG_SPACE(sizeof(int)) : 0));
   struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = IPPROTO_IPV6;
   c->cmsg_type = IPV6_PKTINFO;
@@ -224,10 +210,7 @@ Napi::Value Vrrp6Socket::Send(const Napi::CallbackInfo& info) {
 
 void Vrrp6Socket::Stop() {
   if (poll_ != nullptr) {
-    uv_poll_stop(poll_);
-    poll_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
+    StopPoll(poll_);
     if (!on_message_.IsEmpty()) {
       on_message_.Reset();
       Unref();

@@ -181,7 +181,10 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     else expect(await waitFor(() => b.log().includes('(VI_1) Entering BACKUP STATE'), 30_000)).toBe(true);
     m.signal('SIGKILL');
     await m.exited;
-    await waitFor(() => addresses6('lb2').includes(VIP), 15_000, 20);
+    // (a killed master leaves its VIPs behind: only the new holder is waited for)
+    expect(await waitFor(() => addresses6('lb2').includes(VIP), 15_000, 20)).toBe(true);
+    // the capture is written packet by packet (-U): wait until it holds the new master's advert
+    expect(await waitFor(() => advertsIn(cap.file).some((a) => a.src === linkLocal('lb2')), 15_000, 200)).toBe(true);
     const pcap = await cap.stop();
     const adv = advertsIn(pcap);
     const first = adv.find((a) => a.src === linkLocal('lb2'));
