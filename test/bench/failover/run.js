@@ -121,6 +121,8 @@ async function round(topo, impl, scenario, s) {
   const firstB = adv.find((a) => a.src === srcB);
   const lastA = adv.filter((a) => a.src === srcA && a.prio > 0 && (!firstB || a.t < firstB.t)).pop();
   if (!firstB || !lastA) throw new Error(`${impl} ${scenario}: adverts missing in the capture`);
+  // a backup that was already advertising before the signal did not take over: no figure
+  if (firstB.t < signalAt - 0.005) throw new Error(`${impl} ${scenario}: lb2 was advertising before the signal (it never heard lb1)`);
   if (scenario === 'graceful') {
     const zero = adv.find((a) => a.src === srcA && a.prio === 0);
     if (zero && process.env.BENCH_DETAIL) console.log(`  ${impl}: signal → priority 0 ${((zero.t - signalAt) * 1000).toFixed(1)} ms, priority 0 → backup advert ${((firstB.t - zero.t) * 1000).toFixed(1)} ms`);
