@@ -66,9 +66,9 @@ function vipAttributes(host: string): Record<string, string> {
   return res;
 }
 
-function capture(filter: string): { file: string; ready: Promise<void>; stop(): Promise<string> } {
+function capture(filter: string, host = 'client'): { file: string; ready: Promise<void>; stop(): Promise<string> } {
   const f = join(tmp, `cap-${Date.now()}.pcap`);
-  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', f, filter]);
+  const p = topo.spawn(host, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', f, filter]);
   return {
     file: f,
     ready: captureArmed(p),
@@ -156,6 +156,30 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     expect(addresses6('lb1')).not.toContain(HOST_VIP);
     expect(ka.log()).toContain('(VI_1) Backup received priority 0 advertisement');
     expect(ka.log()).not.toMatch(/checksum|invalid|wrong|mismatch/i);
+  });
+
+  it('unicast peers over IPv6: halo hears keepalived\'s unicast adverts and takes over; keepalived hears halo\'s', async () => {
+    const uni = (self: string, peer: string): InstanceOpts => ({ ...V6, unicastSrc: self, unicastPeers: [peer] });
+    // unicast is not flooded to the client once the bridge has learnt the MACs: capture at the peer
+    const cap = capture('ip6 proto 112', 'lb1');
+    await cap.ready;
+    const ka = dirs.keepalived('lb1', conf('lb1', instance({ ...uni('fd00:77::11', 'fd00:77::12'), state: 'MASTER', priority: 150 })));
+    await waitSoleHolder6('lb1');
+    const h = dirs.halo('lb2', conf('lb2', instance({ ...uni('fd00:77::12', 'fd00:77::11'), priority: 100 })));
+    await waitInstance(h, 'VI_1', hearsMaster(5), 60_000, 'BACKUP hearing keepalived over IPv6 unicast');
+    ka.signal('SIGTERM');
+    await ka.exited;
+    await waitSoleHolder6('lb2');
+    const ka2 = dirs.keepalived('lb1', conf('lb1', instance({ ...uni('fd00:77::11', 'fd00:77::12'), priority: 100 })));
+    if (!(await waitFor(() => ka2.log().includes('(VI_1) Entering BACKUP STATE'), 30_000))) throw new Error(`keepalived not BACKUP:\n${ka2.log().slice(-2000)}\nhalo:\n${h.log().slice(-1500)}`);
+    const sent = (await statusOf(h)).instances[0].advertsSent;
+    await waitInstance(h, 'VI_1', (i) => i.advertsSent >= sent + 10, 30_000, 'ten more unicast adverts');
+    expect(ka2.log()).not.toContain('Entering MASTER STATE');
+    expect(ka2.log()).not.toMatch(/checksum|invalid|wrong|mismatch/i);
+    expect(await waitFor(() => tshark(cap.file, 'vrrp && ipv6.src == fd00:77::12', ['ipv6.dst']).length > 5, 15_000, 200)).toBe(true);
+    const pcap = await cap.stop();
+    // halo's unicast adverts: from unicast_src_ip to the peer, hop limit 255, checksum Good
+    expect(new Set(tshark(pcap, 'vrrp && ipv6.src == fd00:77::12', ['ipv6.dst', 'ipv6.hlim', 'vrrp.checksum.status']))).toEqual(new Set(['fd00:77::11\t255\t1']));
   });
 
   /** Adverts of VRID 51 in a capture: pcap time (s), source, priority. */
