@@ -79,9 +79,9 @@ export interface Ipv6Envelope {
 
 export type PacketIp = Ipv4Header | Ipv6Envelope;
 
-export interface DecodedPacket {
+export interface DecodedPacket<I extends PacketIp = PacketIp> {
   ok: true;
-  ip: PacketIp;
+  ip: I;
   vrrp: VrrpAdvert;
   /** Which v3 checksum convention the packet verified under (null for v2). */
   v3Checksum: V3ChecksumMode | null;
@@ -89,7 +89,7 @@ export interface DecodedPacket {
   v3Checksums: V3ChecksumMode[];
 }
 
-export type DecodeResult = DecodedPacket | Rejection;
+export type DecodeResult<I extends PacketIp = PacketIp> = DecodedPacket<I> | Rejection;
 
 /** Length of the VRRP message (without IP header) for `count` addresses of `family`. */
 export function vrrpMessageLength(version: 2 | 3, count: number, family: 4 | 6 = 4): number {
@@ -193,7 +193,7 @@ export interface DecodeOptions {
  * type, length against the address count, v2 auth type, v3 interval, checksum.
  * Never throws: any byte string gives a packet or a rejection.
  */
-export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
+export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeResult<Ipv4Header> {
   const ipr = decodeIpv4Header(buf);
   if (!ipr.ok) return reject(ipr.reason, ipr.message);
   const ip = ipr.header;
@@ -289,7 +289,7 @@ function describeAh(buf: Uint8Array, ip: Ipv4Header): string {
  * type, length against the address count, interval, checksum over the IPv6 pseudo-header.
  * Never throws.
  */
-export function decodeAdvert6(buf: Uint8Array, envelope: Omit<Ipv6Envelope, 'version'>): DecodeResult {
+export function decodeAdvert6(buf: Uint8Array, envelope: Omit<Ipv6Envelope, 'version'>): DecodeResult<Ipv6Envelope> {
   const ip: Ipv6Envelope = { version: 6, ...envelope };
   if (buf.length < VRRP_HEADER_LEN) {
     return reject('too-short', `vrrp packet too short, length ${buf.length} and expect at least ${VRRP_HEADER_LEN}`);

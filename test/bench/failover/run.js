@@ -189,7 +189,7 @@ async function cpuRss(topo, impl, instances) {
           // a round that lost its evidence (capture short of packets on a loaded host) is no figure either
           xs.push(await round(topo, impl, scenario, s).catch((e) => (console.error(`  ${e.message}: round left out`), { ms: null, starved: true })));
         }
-        row[impl] = stats(xs);
+        row[impl] = { ...stats(xs), rounds: xs };
       }
       results.failover.push(row);
       const f = (x) => (x === null ? 'n/a' : x.toFixed(1)).padStart(8);
