@@ -158,6 +158,22 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     expect(ka.log()).not.toMatch(/checksum|invalid|wrong|mismatch/i);
   });
 
+  it('kill -9 of halo\'s worker only: the supervisor sends the IPv6 priority-0 advert (from the link-local address) and removes the VIPs; keepalived takes over', async () => {
+    const a = dirs.halo('lb1', conf('lb1', instance({ ...V6, state: 'MASTER', priority: 150 })));
+    await waitSoleHolder6('lb1');
+    const ka = dirs.keepalived('lb2', conf('lb2', instance({ ...V6, priority: 100 })));
+    expect(await waitFor(() => ka.log().includes('(VI_1) Entering BACKUP STATE'), 30_000)).toBe(true);
+    const heard = (await statusOf(a)).instances[0].advertsSent;
+    await waitInstance(a, 'VI_1', (i) => i.advertsSent >= heard + 5, 30_000, 'five more adverts');
+    process.kill(a.pids()[a.pids().length - 1], 'SIGKILL');
+    await waitSoleHolder6('lb2').catch((err: Error) => {
+      throw new Error(`${err.message}\n--- lb1 ---\n${a.log()}\n--- lb2 ---\n${ka.log()}`);
+    });
+    expect(a.log()).toMatch(/released VI_1 for the dead worker: priority 0 advert sent, VIPs removed/);
+    expect(ka.log()).toContain('(VI_1) Backup received priority 0 advertisement');
+    expect(addresses6('lb1').filter((x) => [VIP, EXCLUDED, HOST_VIP].includes(x))).toEqual([]);
+  });
+
   it('unicast peers over IPv6: halo hears keepalived\'s unicast adverts and takes over; keepalived hears halo\'s', async () => {
     const uni = (self: string, peer: string): InstanceOpts => ({ ...V6, unicastSrc: self, unicastPeers: [peer] });
     // unicast is not flooded to the client once the bridge has learnt the MACs: capture at the peer
