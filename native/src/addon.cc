@@ -5,6 +5,7 @@
 #include "netlink_events.h"
 #include "packet.h"
 #include "sockopt.h"
+#include "vrrp6_socket.h"
 
 namespace {
 
@@ -15,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NetlinkEvents", NetlinkEvents::Define(env));
   exports.Set("setCheckerSocketOptions", Napi::Function::New(env, SetCheckerSocketOptions, "setCheckerSocketOptions"));
   exports.Set("openDatagramSocket", Napi::Function::New(env, OpenDatagramSocket, "openDatagramSocket"));
+  exports.Set("Vrrp6Socket", Vrrp6Socket::Define(env));
   return exports;
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "errno_error.h"
+#include "poll_watch.h"
 
 namespace {
 
@@ -56,18 +57,11 @@ NetlinkEvents::NetlinkEvents(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     throw ErrnoError(env, "bind", err, protocol_ == NETLINK_ROUTE ? "rtnetlink groups" : "process connector group");
   }
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+  try {
+    poll_ = StartReadablePoll(env, fd_, this, OnPoll, "NetlinkEvents");
+  } catch (const Napi::Error&) {
     Stop();
-    throw Napi::Error::New(env, "NetlinkEvents: no libuv loop");
-  }
-  poll_ = new uv_poll_t;
-  poll_->data = this;
-  int rc = uv_poll_init(loop, poll_, fd_);
-  if (rc == 0) rc = uv_poll_start(poll_, UV_READABLE, OnPoll);
-  if (rc != 0) {
-    Stop();
-    throw Napi::Error::New(env, std::string("NetlinkEvents: uv_poll: ") + uv_strerror(rc));
+    throw;
   }
   on_data_ = Napi::Persistent(info[2].As<Napi::Function>());
   Ref();  // stay alive while polling, whatever JS holds; Stop() drops it
@@ -84,15 +78,7 @@ void NetlinkEvents::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
   if (status < 0 && self->poll_ != nullptr) uv_poll_start(self->poll_, UV_READABLE, OnPoll);
 }
 
-void NetlinkEvents::Report(Napi::Value datagram, Napi::Value error) {
-  Napi::Env env = Env();
-  try {
-    on_data_.Call({datagram, error});
-  } catch (const Napi::Error& e) {
-    // A throwing listener is the application's uncaught exception, not a reason to abort.
-    napi_fatal_exception(env, e.Value());
-  }
-}
+void NetlinkEvents::Report(Napi::Value datagram, Napi::Value error) { CallListener(Env(), on_data_, {datagram, error}); }
 
 void NetlinkEvents::Drain() {
   Napi::Env env = Env();
@@ -120,10 +106,7 @@ void NetlinkEvents::Drain() {
 
 void NetlinkEvents::Stop() {
   if (poll_ != nullptr) {
-    uv_poll_stop(poll_);
-    poll_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
+    StopPoll(poll_);
     if (!on_data_.IsEmpty()) {
       on_data_.Reset();
       Unref();

@@ -17,20 +17,22 @@ import { formatDiagnostic } from '../config/model';
  * software emulation (test/bench/startup), so the supervisor loads them once its worker is
  * ready, not before starting it; a worker dying earlier than that waits for the load here.
  */
-const releaseModules = () => Promise.all([import('../net/addresses'), import('../net/links'), import('../net/vrrp-socket')]);
+const releaseModules = () =>
+  Promise.all([import('../net/addresses'), import('../net/links'), import('../net/vrrp-socket'), import('../net/vrrp6-socket')]);
 
 /** What the supervisor does for a dead worker: the priority-0 packets it left, and its VIPs off. */
 async function releaseHeld(held: HeldInstance[]): Promise<void> {
-  const [{ createAddressManager }, { createLinkQuery }, { openVrrpSocket }] = await releaseModules();
+  const [{ createAddressManager }, { createLinkQuery }, { openVrrpSocket }, { openVrrp6Socket }] = await releaseModules();
   const links = createLinkQuery();
   const addresses = createAddressManager();
   try {
     for (const h of held) {
       const link = await links.query(h.interface);
       if (link.ok && link.value) {
-        const t = openVrrpSocket({ ifname: h.interface, ifindex: link.value.index, group: null });
+        const ipv6 = h.packets.some((p) => p.src !== undefined);
+        const t = (ipv6 ? openVrrp6Socket : openVrrpSocket)({ ifname: h.interface, ifindex: link.value.index, group: null });
         try {
-          for (const p of h.packets) await t.send(Buffer.from(p.hex, 'hex'), p.dst);
+          for (const p of h.packets) await t.send(Buffer.from(p.hex, 'hex'), p.dst, p.src);
         } finally {
           t.close();
         }

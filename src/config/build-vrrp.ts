@@ -13,6 +13,11 @@ import type {
 import type { Statement, Word } from './parse';
 import { emptyNotify, type TrackObjectDraft } from './vrrp-values';
 
+/** fe80::/10 */
+function isLinkLocal6(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/i.test(address);
+}
+
 export { emptyNotify };
 
 export interface SyncGroupDraft {
@@ -95,6 +100,8 @@ export interface InstanceDraft {
   authWord: Word | null;
   authTypeWord: Word | null;
   acceptWord: Word | null;
+  /** native_ipv6: the instance is IPv6 (and VRRPv3) even with no IPv6 VIP. */
+  nativeIpv6: boolean;
 }
 
 export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | null {
@@ -110,6 +117,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
     smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
+    nativeIpv6: false,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
   return d;
@@ -128,7 +136,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.error(d.keyword, `(${name}) the virtual router id must be set`);
     ok = false;
   }
-    const family: 4 | 6 = d.vips[0]?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
+  const family: 4 | 6 = d.nativeIpv6 ? 6 : d.vips[0]?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
   // keepalived drops VIPs of the other family (they belong in virtual_ipaddress_excluded).
   d.vips = d.vips.filter((v) => {
     if (v.family === family) return true;
@@ -188,7 +196,19 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const dropAuth = version === 3 || (strict && d.authType !== 'NONE');
   if (strict && d.authType !== 'NONE' && version !== 3) ctx.warn(d.authWord ?? d.keyword, `(${name}) Strict mode does not support authentication. Ignoring.`);
   if (!dropAuth && d.authType === 'AH') ctx.unimplemented(d.authTypeWord ?? d.keyword, `(${name}) auth_type AH (IPsec AH authentication)`);
-  if (family === 6) ctx.unimplemented(d.keyword, `(${name}) IPv6 VRRP`);
+  // RFC 9568 §5.2.9 / keepalived vrrp_complete_instance: the first IPv6 VIP of a multicast
+  // instance should be link-local; strict mode makes that an error.
+  const firstVip = d.vips[0];
+  if (family === 6 && d.unicastPeers.length === 0 && firstVip && !isLinkLocal6(firstVip.address)) {
+    // (without strict mode keepalived only logs it at start: see createInstanceState)
+    if (strict) {
+      ctx.error(d.keyword, `(${name}) the first IPv6 VIP address must be link local`);
+      ok = false;
+    }
+  }
+  const wrongPeers = d.unicastPeers.filter((p) => (p.address.includes(':') ? 6 : 4) !== family);
+  for (const p of wrongPeers) ctx.warn(d.keyword, `(${name}) unicast peer address [${p.address}] MUST be of the same family !!! Skipping...`);
+  d.unicastPeers = d.unicastPeers.filter((p) => !wrongPeers.includes(p));
   const accept = priority === 255 ? true : (d.accept ?? !strict);
   // Without accept keepalived installs nftables rules dropping traffic to the VIPs; halo has none.
   if (!accept) ctx.unimplemented(d.acceptWord ?? d.keyword, `(${name}) no_accept${d.acceptWord ? '' : ' (the default in strict mode)'}: dropping traffic to the VIPs`);

@@ -157,6 +157,13 @@ export interface VirtualIpAddress {
   label: string | null;
   /** True for virtual_ipaddress_excluded entries (not sent in adverts). */
   excluded: boolean;
+  /**
+   * IPv6: `preferred_lft` in seconds, or 'forever'. Unset, keepalived's default: 0 (the address
+   * is deprecated, never picked as a source) for a /128, forever otherwise.
+   */
+  preferredLft?: number | 'forever';
+  /** IPv6: false after `-nodad` (duplicate address detection runs); IFA_F_NODAD otherwise. */
+  noDad?: boolean;
   location: SourceLocation;
 }
 

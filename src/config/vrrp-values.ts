@@ -221,10 +221,22 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean): Vi
       case 'label':
         if (needs()) { vip.label = val.value; i++; }
         break;
+      case '-nodad':
+        vip.noDad = false;
+        break;
+      case 'preferred_lft':
+        if (needs()) {
+          // keepalived: 'forever' or 0-4294967295 seconds; anything else is reported and ignored
+          if (val.value === 'forever') vip.preferredLft = 'forever';
+          else if (/^\d+$/.test(val.value) && Number(val.value) <= 0xffffffff) vip.preferredLft = Number(val.value);
+          else ctx.warn(val, `preferred_lft ${val.value} is invalid`);
+          i++;
+        }
+        break;
       case 'no_track': case 'home': case 'nodad': case 'noprefixroute': case 'autojoin':
         ctx.unimplemented(opt, `virtual_ipaddress option '${opt.value}'`);
         break;
-      case 'preferred_lft': case 'valid_lft': case 'metric': case 'track_group':
+      case 'valid_lft': case 'metric': case 'track_group':
         ctx.unimplemented(opt, `virtual_ipaddress option '${opt.value}'`);
         i++;
         break;

@@ -185,7 +185,7 @@ export class Director {
         lastMasterAddress: s.state === 'MASTER' ? null : s.masterAddress,
         mac: l?.mac ?? null,
         basePriority: s.basePriority,
-        vips: s.cfg.virtualIpAddresses.filter((v) => v.family === 4 && !v.excluded).map((v) => v.address),
+        vips: s.cfg.virtualIpAddresses.filter((v) => v.family === s.cfg.family && !v.excluded).map((v) => v.address),
         advertIntMs: s.cfg.advertIntMs,
         preempt: !s.nopreempt,
         accept: s.cfg.accept,

@@ -17,8 +17,11 @@ import { decideRespawn, DEFAULT_RESPAWN_POLICY, RespawnPolicy, RespawnState } fr
 export interface HeldInstance {
   instance: string;
   interface: string;
-  /** Priority-0 adverts, whole IPv4 packets as hex, one per destination. */
-  packets: Array<{ dst: string; hex: string }>;
+  /**
+   * Priority-0 adverts as hex, one per destination: whole IPv4 packets, or IPv6 VRRP messages
+   * with the `src` their checksum was computed for.
+   */
+  packets: Array<{ dst: string; hex: string; src?: string }>;
   vips: VipSpec[];
 }
 

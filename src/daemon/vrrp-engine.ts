@@ -11,12 +11,13 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import type { Model, TrackFile, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess } from '../config/model';
+import { firstLinkLocalIPv6 } from '../net/addresses';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor } from '../net/links';
-import type { VrrpTransport } from '../net/vrrp-socket';
+import type { ReceivedEnvelope, VrrpTransport } from '../net/vrrp-socket';
 import { VrrpSockets } from './vrrp-sockets';
-import { decodePacket } from '../vrrp/advert-codec';
+import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
@@ -45,7 +46,8 @@ export interface VrrpEngineDeps {
   addresses: AddressManager;
   garp: GarpSender;
   links: LinkMonitor;
-  openTransport(ifname: string, ifindex: number, group: string | null): VrrpTransport;
+  /** The VRRP socket of one interface for one address family (IPv6: recvmsg with ancillary data). */
+  openTransport(ifname: string, ifindex: number, group: string | null, family: 4 | 6): VrrpTransport;
   notify: NotifyRunner;
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
   alerts?: { notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void } | null;
@@ -131,7 +133,11 @@ function allVipsOf(model: Model): VipSpec[] {
 }
 
 function vipSpec(v: VirtualIpAddress): VipSpec {
-  return { address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label };
+  return {
+    address: v.address, family: v.family, prefixLen: v.prefixLen, broadcast: v.broadcast, dev: v.dev, scope: v.scope, label: v.label,
+    ...(v.preferredLft !== undefined ? { preferredLft: v.preferredLft } : {}),
+    ...(v.noDad !== undefined ? { noDad: v.noDad } : {}),
+  };
 }
 
 export class VrrpEngine {
@@ -143,6 +149,8 @@ export class VrrpEngine {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly sockets: VrrpSockets;
+  /** The IPv6 VRRP sockets: a second socket per interface, for the IPv6 instances on it. */
+  private readonly sockets6: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
   /** BFD sessions Up, by bfd_instance name (events from src/bfd via the director). */
   private readonly bfdUp = new Map<string, boolean>();
@@ -163,17 +171,20 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
-    this.sockets = new VrrpSockets({
-      open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group),
-      ifindex: async (ifname) => {
-        const l = await deps.links.query(ifname);
-        return l.ok && l.value ? l.value.index : null;
-      },
-      log: deps.log,
-      onPacket: (ifname, pkt) => this.onPacket(ifname, pkt),
-      onDown: (ifname, reason) => this.feedInterface(ifname, { type: 'socket', up: false, reason }),
-      onUp: (ifname) => this.feedInterface(ifname, { type: 'socket', up: true }),
-    });
+    const socketsOf = (family: 4 | 6) =>
+      new VrrpSockets({
+        open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group, family),
+        ifindex: async (ifname) => {
+          const l = await deps.links.query(ifname);
+          return l.ok && l.value ? l.value.index : null;
+        },
+        log: deps.log,
+        onPacket: (ifname, pkt, source, envelope) => this.onPacket(ifname, family, pkt, source, envelope),
+        onDown: (ifname, reason) => this.feedInterface(ifname, family, { type: 'socket', up: false, reason }),
+        onUp: (ifname) => this.feedInterface(ifname, family, { type: 'socket', up: true }),
+      });
+    this.sockets = socketsOf(4);
+    this.sockets6 = socketsOf(6);
     for (const g of model.vrrpSyncGroups) {
       this.groups.set(g.name, g);
       this.groupStates.set(g.name, createSyncGroupState(g));
@@ -192,9 +203,10 @@ export class VrrpEngine {
     for (const e of residual.errors) log.warning(`residual VIP removal: ${e.message}`);
 
     links.onLink((ev) => {
-      if (this.sockets.has(ev.link.name)) {
-        if (ev.kind === 'removed') this.sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
-        else this.sockets.linkChanged(ev.link.name, ev.link.index);
+      for (const sockets of [this.sockets, this.sockets6]) {
+        if (!sockets.has(ev.link.name)) continue;
+        if (ev.kind === 'removed') sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
+        else sockets.linkChanged(ev.link.name, ev.link.index);
       }
       for (const [name, s] of this.states) {
         if (ev.link.name === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ev.link.name)) {
@@ -221,10 +233,19 @@ export class VrrpEngine {
     const link = await links.query(cfg.interface);
     if (!link.ok) throw link.error;
     if (!link.value) throw new Error(`(${cfg.name}) interface ${cfg.interface} does not exist`);
-    const prim = await addresses.primaryIPv4(cfg.interface, vipAddrs);
-    if (!prim.ok) throw prim.error;
-    const primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
-    if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
+    let primary: string | null;
+    if (cfg.family === 6) {
+      // RFC 9568 §5.1.2.1: IPv6 adverts come from the interface's link-local address.
+      const listed = await addresses.list(cfg.interface);
+      if (!listed.ok) throw listed.error;
+      primary = firstLinkLocalIPv6(listed.value, vipAddrs) ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
+      if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv6 link-local address to send adverts from`);
+    } else {
+      const prim = await addresses.primaryIPv4(cfg.interface, vipAddrs);
+      if (!prim.ok) throw prim.error;
+      primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
+      if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
+    }
     const linkStates: Record<string, boolean> = { [cfg.interface]: link.value.up };
     for (const t of cfg.trackInterfaces) {
       const l = await links.query(t.name);
@@ -386,8 +407,11 @@ export class VrrpEngine {
       if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
     }
     // sockets of interfaces no instance uses any more
-    const used = new Set(next.vrrpInstances.map(xmitInterface));
-    for (const ifname of this.sockets.interfaces()) if (!used.has(ifname)) this.sockets.close(ifname);
+    for (const family of [4, 6] as const) {
+      const sockets = family === 4 ? this.sockets : this.sockets6;
+      const used = new Set(next.vrrpInstances.filter((i) => i.family === family).map(xmitInterface));
+      for (const ifname of sockets.interfaces()) if (!used.has(ifname)) sockets.close(ifname);
+    }
     this.startScripts();
     // an unchanged instance learns what the new monitors read (nothing happens where it is the same)
     for (const name of plan.keep) {
@@ -401,9 +425,15 @@ export class VrrpEngine {
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
     const ifname = xmitInterface(cfg);
     const unicastOnly = this.model.vrrpInstances
-      .filter((i) => xmitInterface(i) === ifname)
+      .filter((i) => xmitInterface(i) === ifname && i.family === cfg.family)
       .every((i) => i.unicastPeers.length > 0);
-    this.sockets.ensure(ifname, ifindex, unicastOnly ? null : this.model.globalDefs.vrrpMcastGroup4);
+    const g = this.model.globalDefs;
+    if (cfg.family === 6) this.sockets6.ensure(ifname, ifindex, unicastOnly ? null : g.vrrpMcastGroup6);
+    else this.sockets.ensure(ifname, ifindex, unicastOnly ? null : g.vrrpMcastGroup4);
+  }
+
+  private socketOf(cfg: VrrpInstance): VrrpTransport | null {
+    return (cfg.family === 6 ? this.sockets6 : this.sockets).get(xmitInterface(cfg));
   }
 
   private async removeVmac(cfg: VrrpInstance): Promise<void> {
@@ -411,14 +441,17 @@ export class VrrpEngine {
     if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
   }
 
-  /** Feeds `event` to every instance on interface `ifname`. */
-  private feedInterface(ifname: string, event: VrrpEvent): void {
-    for (const [name, s] of this.states) if (xmitInterface(s.cfg) === ifname) this.feed(name, event);
+  /** Feeds `event` to every instance of `family` on interface `ifname`. */
+  private feedInterface(ifname: string, family: 4 | 6, event: VrrpEvent): void {
+    for (const [name, s] of this.states) if (xmitInterface(s.cfg) === ifname && s.cfg.family === family) this.feed(name, event);
   }
 
-  private onPacket(ifname: string, pkt: Buffer): void {
-    const decoded = decodePacket(pkt, { v3Checksum: 'either' });
-    const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname);
+  private onPacket(ifname: string, family: 4 | 6, pkt: Buffer, source: string, envelope?: ReceivedEnvelope): void {
+    const decoded =
+      family === 6
+        ? decodeAdvert6(pkt, { src: source, dst: envelope?.destination ?? '::', ttl: envelope?.hopLimit ?? -1 })
+        : decodePacket(pkt, { v3Checksum: 'either' });
+    const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname && s.cfg.family === family);
     if (members.length === 0) return;
     let target: InstanceState | undefined;
     if (decoded.ok) target = members.find((s) => s.cfg.virtualRouterId === decoded.vrrp.virtualRouterId);
@@ -577,7 +610,7 @@ export class VrrpEngine {
     return {
       instance: s.name,
       interface: xmitInterface(s.cfg),
-      packets: packets.map((p) => ({ dst: p.dst, hex: p.bytes.toString('hex') })),
+      packets: packets.map((p) => ({ dst: p.dst, hex: p.bytes.toString('hex'), ...(p.src ? { src: p.src } : {}) })),
       vips: [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded].map(vipSpec),
     };
   }
@@ -618,13 +651,12 @@ export class VrrpEngine {
     switch (a.type) {
       case 'sendAdvert': {
         const cfg = this.states.get(a.instance)?.cfg;
-        const ifname = cfg ? xmitInterface(cfg) : a.interface;
-        const t = this.sockets.get(ifname);
+        const t = cfg ? this.socketOf(cfg) : this.sockets.get(a.interface);
         if (!t) {
-          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${ifname}`);
+          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${cfg ? xmitInterface(cfg) : a.interface}`);
           return;
         }
-        for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
+        for (const p of a.packets) await t.send(p.bytes, p.dst, p.src).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
         return;
       }
       case 'addVips':
@@ -641,9 +673,9 @@ export class VrrpEngine {
         return;
       case 'sendGarps': {
         const byDev = new Map<string, string[]>();
-        for (const v of a.vips) if (v.family === 4) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
+        for (const v of a.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
         for (const [dev, vips] of byDev) {
-          const r = await garp.announce({ ifname: dev, vips, repeat: a.repeat, intervalMs: a.intervalMs });
+          const r = await garp.announce({ ifname: dev, vips, repeat: a.repeat, intervalMs: a.intervalMs, naIntervalMs: a.naIntervalMs });
           if (!r.ok) log.warning(`(${a.instance}) ${r.error.message}`);
         }
         return;
@@ -691,6 +723,7 @@ export class VrrpEngine {
     this.processMonitor?.stop();
     await Promise.all(this.queues.values());
     this.sockets.closeAll();
+    this.sockets6.closeAll();
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
   }

@@ -13,7 +13,7 @@
  *  - a socket whose interface now has another index (deleted and recreated between two
  *    events) is replaced.
  */
-import type { VrrpTransport } from '../net/vrrp-socket';
+import type { ReceivedEnvelope, VrrpTransport } from '../net/vrrp-socket';
 import type { Logger } from './logger';
 
 export interface VrrpSocketsDeps {
@@ -21,7 +21,7 @@ export interface VrrpSocketsDeps {
   /** The interface's index now, or null when it does not exist. */
   ifindex(ifname: string): Promise<number | null>;
   log: Logger;
-  onPacket(ifname: string, packet: Buffer): void;
+  onPacket(ifname: string, packet: Buffer, source: string, envelope?: ReceivedEnvelope): void;
   /** The socket on `ifname` is unusable (instances there go to FAULT). */
   onDown(ifname: string, reason: string): void;
   /** The socket on `ifname` works again. */
@@ -84,8 +84,8 @@ export class VrrpSockets {
   private attach(ifname: string, e: Entry, t: VrrpTransport): void {
     const gen = ++e.generation;
     e.transport = t;
-    t.onPacket((pkt) => {
-      if (e.generation === gen) this.deps.onPacket(ifname, pkt);
+    t.onPacket((pkt, source, envelope) => {
+      if (e.generation === gen) this.deps.onPacket(ifname, pkt, source, envelope);
     });
     t.onError((err) => {
       if (e.generation === gen && this.entries.get(ifname) === e) this.failed(ifname, err.message);

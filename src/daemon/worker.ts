@@ -12,6 +12,7 @@ import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
 import { openVrrpSocket } from '../net/vrrp-socket';
+import { openVrrp6Socket } from '../net/vrrp6-socket';
 import { formatDiagnostic } from '../config/model';
 import { loadConfig } from '../config/load';
 import { loadOptions } from './options';
@@ -69,7 +70,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     addresses,
     links,
     garp,
-    openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
+    openTransport: (ifname, ifindex, group, family) => (family === 6 ? openVrrp6Socket : openVrrpSocket)({ ifname, ifindex, group }),
     notify,
     alerts,
     syncDaemon,

@@ -18,7 +18,15 @@ import { NetError, NetResult, fail, netError, ok } from './errors';
 import { serial } from './serial';
 
 /** The parts of a configured VIP the kernel needs (a config VirtualIpAddress fits). */
-export type VipSpec = Pick<VirtualIpAddress, 'address' | 'family' | 'prefixLen' | 'broadcast' | 'dev' | 'scope' | 'label'>;
+export type VipSpec = Pick<VirtualIpAddress, 'address' | 'family' | 'prefixLen' | 'broadcast' | 'dev' | 'scope' | 'label' | 'preferredLft' | 'noDad'>;
+
+const INFINITY_LIFE_TIME = 0xffffffff;
+
+/** An IPv6 VIP's preferred lifetime as keepalived sets it: unset, 0 (deprecated) for a /128, else forever. */
+export function preferredLifetime(vip: Pick<VipSpec, 'prefixLen' | 'preferredLft'>): number {
+  const lft = vip.preferredLft ?? (vip.prefixLen === 128 ? 0 : 'forever');
+  return lft === 'forever' ? INFINITY_LIFE_TIME : lft;
+}
 
 export interface InterfaceAddress {
   address: string;
@@ -113,6 +121,17 @@ export function firstPrimaryIPv4(addresses: readonly InterfaceAddress[], exclude
   return best ? best.address : null;
 }
 
+/**
+ * The interface's IPv6 link-local address (keepalived's ifp->sin6_addr), the source of an IPv6
+ * instance's adverts (RFC 9568 §5.1.2.1), skipping `exclude` (link-local VIPs). null when none.
+ */
+export function firstLinkLocalIPv6(addresses: readonly InterfaceAddress[], exclude: readonly string[] = []): string | null {
+  const a = addresses.find(
+    (x) => x.family === 6 && ipaddr.IPv6.parse(x.address).range() === 'linkLocal' && !exclude.some((e) => sameAddress(e, x.address)),
+  );
+  return a ? a.address : null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kernel side
 
@@ -160,7 +179,11 @@ export function createAddressManager(): AddressManager {
     };
     const attrs: rt.AddressAttrs = { local, address: local };
     if (forAdd) {
-      if (vip.family === 6) attrs.flags = { nodad: true };
+      if (vip.family === 6 && vip.noDad !== false) attrs.flags = { nodad: true };
+      // keepalived's netlink_ipaddress: a finite preferred lifetime (0: deprecated, never a source
+      // address) goes in IFA_CACHEINFO with an infinite valid lifetime
+      const preferred = vip.family === 6 ? preferredLifetime(vip) : INFINITY_LIFE_TIME;
+      if (preferred !== INFINITY_LIFE_TIME) attrs.cacheInfo = { ifaPrefered: preferred, ifaValid: INFINITY_LIFE_TIME, cstamp: 0, tstamp: 0 };
       if (vip.family === 4 && vip.label) attrs.label = vip.label;
       if (vip.family === 4 && vip.broadcast) attrs.broadcast = bytesOf(vip.broadcast);
     }

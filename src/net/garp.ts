@@ -6,7 +6,10 @@
  * Ethernet broadcast, opcode request, sender IP = target IP = VIP, and the target hardware
  * address is the broadcast address ff:ff:ff:ff:ff:ff (not zeros) — 42 bytes, no padding.
  */
+import * as fs from 'fs';
 import * as ipaddr from 'ipaddr.js';
+import { pseudoHeaderSum6 } from '../vrrp/advert-codec';
+import { internetChecksum } from '../vrrp/checksum';
 import { NetResult, fail, netError, ok } from './errors';
 import { BROADCAST_MAC, MAC_LENGTH, formatMac, parseMac } from './mac';
 import { HaloNative, haloNative } from './native';
@@ -105,6 +108,64 @@ export function decodeArpFrame(buf: Buffer): ArpDecode {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Unsolicited Neighbour Advertisement (RFC 4861 §4.4, §7.2.6), keepalived's vrrp_ndisc.c shape:
+// Ethernet to 33:33:00:00:00:01, IPv6 from the VIP to ff02::1 with hop limit 255, ICMPv6 type
+// 136 with Override set (Router when the interface forwards IPv6), the VIP as target and a
+// Target Link-Layer Address option carrying our MAC — 86 bytes.
+
+export const ETHERTYPE_IPV6 = 0x86dd;
+const IPPROTO_ICMPV6 = 58;
+const ND_NEIGHBOR_ADVERT = 136;
+const ND_OPT_TARGET_LINKADDR = 2;
+export const ND_NA_FLAG_ROUTER = 0x80;
+export const ND_NA_FLAG_SOLICITED = 0x40;
+export const ND_NA_FLAG_OVERRIDE = 0x20;
+const ALL_NODES = 'ff02::1';
+const ALL_NODES_MAC = '33:33:00:00:00:01';
+const NA_LENGTH = 24 + 8;
+export const NA_FRAME_LENGTH = ETH_HEADER + 40 + NA_LENGTH;
+
+export interface NeighbourAdvert {
+  source: string;
+  vip: string;
+  /** Router flag: keepalived sets it when net.ipv6.conf.<if>.forwarding is on. */
+  router: boolean;
+}
+
+export function encodeUnsolicitedNa({ source, vip, router }: NeighbourAdvert): Buffer {
+  if (!ipaddr.IPv6.isValid(vip)) throw new RangeError(`neighbour advert: not an IPv6 address: ${vip}`);
+  const out = Buffer.alloc(NA_FRAME_LENGTH);
+  macBytes(ALL_NODES_MAC, 'destination').copy(out, 0);
+  macBytes(source, 'source').copy(out, 6);
+  out.writeUInt16BE(ETHERTYPE_IPV6, 12);
+  const ip = ETH_HEADER;
+  out.writeUInt32BE(0x60000000, ip);
+  out.writeUInt16BE(NA_LENGTH, ip + 4);
+  out[ip + 6] = IPPROTO_ICMPV6;
+  out[ip + 7] = 255;
+  out.set(ipaddr.IPv6.parse(vip).toByteArray(), ip + 8);
+  out.set(ipaddr.IPv6.parse(ALL_NODES).toByteArray(), ip + 24);
+  const icmp = ip + 40;
+  out[icmp] = ND_NEIGHBOR_ADVERT;
+  out[icmp + 4] = ND_NA_FLAG_OVERRIDE | (router ? ND_NA_FLAG_ROUTER : 0);
+  out.set(ipaddr.IPv6.parse(vip).toByteArray(), icmp + 8);
+  out[icmp + 24] = ND_OPT_TARGET_LINKADDR;
+  out[icmp + 25] = 1;
+  macBytes(source, 'source').copy(out, icmp + 26);
+  out.writeUInt16BE(internetChecksum(out, icmp, icmp + NA_LENGTH, pseudoHeaderSum6(vip, ALL_NODES, NA_LENGTH, IPPROTO_ICMPV6)), icmp + 2);
+  return out;
+}
+
+/** keepalived's set_ipv6_forwarding: the interface's net.ipv6.conf.<if>.forwarding, read when sending. */
+function forwardsIpv6(ifname: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() !== '0';
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Sending
 
 /** What the sender needs to know about an interface (LinkMonitor.query provides it). */
@@ -115,12 +176,14 @@ export interface LinkLookup {
 export interface GarpAnnouncement {
   /** Interface the VIPs live on. */
   ifname: string;
-  /** IPv4 VIPs to announce (IPv6 needs unsolicited NA, which this sender does not do). */
+  /** VIPs to announce: a gratuitous ARP for each IPv4 one, an unsolicited NA for each IPv6 one. */
   vips: string[];
-  /** Rounds: each round sends one GARP per VIP (keepalived's garp_master_repeat). */
+  /** Rounds: each round sends one GARP/NA per VIP (keepalived's garp_master_repeat). */
   repeat: number;
-  /** Pause between two consecutive frames, ms (keepalived's garp_interval); 0 = back to back. */
+  /** Pause after a gratuitous ARP, ms (keepalived's garp_interval); 0 = back to back. */
   intervalMs: number;
+  /** Pause after a neighbour advert, ms (vrrp_gna_interval); default intervalMs. */
+  naIntervalMs?: number;
 }
 
 export interface GarpSender {
@@ -142,6 +205,7 @@ export function createGarpSender(
   links: LinkLookup,
   native: () => PacketNative = haloNative,
   wait: Sleep = sleep,
+  router: (ifname: string) => boolean = forwardsIpv6,
 ): GarpSender & { close(): void } {
   let fd: number | null = null;
   return {
@@ -151,16 +215,22 @@ export function createGarpSender(
       fd = null;
       native().closePacketSocket(open);
     },
-    async announce({ ifname, vips, repeat, intervalMs }) {
-      const what = `sending gratuitous ARP on ${ifname}`;
-      const bad = vips.find((v) => !ipaddr.IPv4.isValidFourPartDecimal(v));
-      if (bad !== undefined) return fail('EAFNOSUPPORT', `${what}: ${bad} is not an IPv4 address`);
+    async announce({ ifname, vips, repeat, intervalMs, naIntervalMs = intervalMs }) {
+      const v6 = vips.filter((v) => v.includes(':'));
+      const what = v6.length === 0 ? `sending gratuitous ARP on ${ifname}` : v6.length === vips.length ? `sending unsolicited neighbour adverts on ${ifname}` : `sending gratuitous ARP and neighbour adverts on ${ifname}`;
+      const bad = vips.find((v) => !ipaddr.IPv4.isValidFourPartDecimal(v) && !ipaddr.IPv6.isValid(v));
+      if (bad !== undefined) return fail('EAFNOSUPPORT', `${what}: ${bad} is not an IP address`);
       const link = await links.query(ifname);
       if (!link.ok) return link;
       if (!link.value) return fail('ENODEV', what);
       const { index, mac } = link.value;
       if (!mac || mac.length !== 17) return fail('EOPNOTSUPP', `${what}: interface has no Ethernet address`);
-      const frames = vips.map((vip) => ({ vip, bytes: encodeArpFrame(gratuitousArp(mac, vip)) }));
+      const isRouter = v6.length > 0 && router(ifname);
+      const frames = vips.map((vip) =>
+        vip.includes(':')
+          ? { vip, bytes: encodeUnsolicitedNa({ source: mac, vip, router: isRouter }), pause: naIntervalMs }
+          : { vip, bytes: encodeArpFrame(gratuitousArp(mac, vip)), pause: intervalMs },
+      );
       if (fd === null) {
         try {
           fd = native().openPacketSocket();
@@ -172,7 +242,7 @@ export function createGarpSender(
       let sent = 0;
       const total = frames.length * repeat;
       for (let round = 0; round < repeat; round++) {
-        for (const { vip, bytes } of frames) {
+        for (const { vip, bytes, pause } of frames) {
           // close() during the pauses of a long announcement ends it.
           if (fd !== sock) return fail('EBADF', `${what}: sender closed after ${sent} of ${total} frames`);
           try {
@@ -181,7 +251,7 @@ export function createGarpSender(
             return { ok: false, error: netError(err, `${what} for ${vip}`) };
           }
           sent++;
-          if (intervalMs > 0 && sent < total) await wait(intervalMs);
+          if (pause > 0 && sent < total) await wait(pause);
         }
       }
       return ok(sent);

@@ -12,6 +12,7 @@
 export { NetError } from './errors';
 export type { NetResult } from './errors';
 export { openVrrpSocket, IPPROTO_VRRP, VRRP_GROUP_IPV4 } from './vrrp-socket';
+export { openVrrp6Socket, VRRP_GROUP_IPV6 } from './vrrp6-socket';
 export type { VrrpTransport, VrrpSocketOptions } from './vrrp-socket';
 export { createAddressManager } from './addresses';
 export type { AddressManager, InterfaceAddress, ResidualRemoval, VipSpec } from './addresses';

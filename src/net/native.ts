@@ -48,6 +48,19 @@ export interface HaloNative {
   openDatagramSocket(
     family: 4 | 6, address: string | null, port: number, fwmark: number | null, ifname: string | null, minTtl: number | null, reuseAddr: boolean,
   ): number;
+  /**
+   * The IPv6 VRRP socket of one interface (src/net/vrrp6-socket.ts): raw protocol 112, bound to
+   * the interface, joined to `group` (16 bytes) unless null, read with recvmsg() — each message
+   * arrives with its source, IPV6_HOPLIMIT (-1 if absent) and IPV6_PKTINFO destination (null if
+   * absent). `send` goes out with IPV6_PKTINFO (source, ifindex) and IPV6_HOPLIMIT when ≥ 0.
+   * A receive error arrives as `onMessage(error)`. Holds the loop until close().
+   */
+  Vrrp6Socket: new (
+    ifname: string,
+    ifindex: number,
+    group: Buffer | null,
+    onMessage: (error: (Error & { code?: string }) | null, data?: Buffer, source?: Buffer, hopLimit?: number, destination?: Buffer | null) => void,
+  ) => { send(data: Buffer, destination: Buffer, source: Buffer | null, hopLimit: number): number; close(): void };
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -34,14 +34,26 @@ const IP_ADD_MEMBERSHIP = 35;
 const IP_DROP_MEMBERSHIP = 36;
 const IP_MULTICAST_ALL = 49;
 
+/** What recvmsg's ancillary data says about a packet an IPv6 socket received. */
+export interface ReceivedEnvelope {
+  /** IPV6_HOPLIMIT; -1 when the kernel gave none. */
+  hopLimit: number;
+  /** IPV6_PKTINFO's destination address; null when the kernel gave none. */
+  destination: string | null;
+}
+
 export interface VrrpTransport {
   /**
-   * Send one prebuilt IPv4 packet (header + VRRP message) to `destination`, which must be the
-   * header's destination address (the group, or one unicast peer). Rejects with a NetError.
+   * Send one prebuilt packet to `destination` (the group, or one unicast peer). IPv4: the whole
+   * packet, header included, whose destination must be `destination`. IPv6: the VRRP message,
+   * sent from `source` (the address its checksum was computed for). Rejects with a NetError.
    */
-  send(packet: Buffer, destination: string): Promise<void>;
-  /** Every received packet: the whole IPv4 packet (header included) and its source address. */
-  onPacket(cb: (packet: Buffer, source: string) => void): void;
+  send(packet: Buffer, destination: string, source?: string): Promise<void>;
+  /**
+   * Every received packet and its source address. IPv4: the whole packet (header included).
+   * IPv6: the VRRP message, with the envelope from the ancillary data.
+   */
+  onPacket(cb: (packet: Buffer, source: string, envelope?: ReceivedEnvelope) => void): void;
   /** A socket-level receive/poll error; raw-socket closes the socket after reporting it. */
   onError(cb: (error: NetError) => void): void;
   /** Leave the group and close the socket; releases the event loop. Idempotent. */

@@ -1,5 +1,5 @@
 /**
- * VRRP advertisement wire codec for IPv4: VRRPv2 (RFC 3768 §5.3) with auth none/PASS, and
+ * VRRP advertisement wire codec. IPv4: VRRPv2 (RFC 3768 §5.3) with auth none/PASS, and
  * VRRPv3 (RFC 5798/9568 §5.2) with its 12-bit centisecond interval.
  *
  *   v2:  ver|type  vrid  prio  count | auth type  adver int(s)  checksum | IPv4 addrs | 8 auth bytes
@@ -9,7 +9,13 @@
  * (src, dst, 0, 112, length) + message by default — what keepalived 2.2.7 sends and expects —
  * or over the message alone when `v3_checksum_as_v2` is set (RFC 9568 §5.2.8).
  * IPsec AH (IP protocol 51, or v2 auth type 2) is recognised and rejected as 'auth-ah'.
+ *
+ * IPv6 (RFC 9568 §5.1.2, §5.2.8): VRRPv3 only, 16-byte addresses, the checksum always over the
+ * IPv6 pseudo-header (src, dst, upper-layer length, next header 112). An IPv6 raw socket
+ * delivers no IP header, so decodeAdvert6 takes the message and the envelope the socket's
+ * ancillary data gave (source, destination, hop limit).
  */
+import * as ipaddr from 'ipaddr.js';
 import { finishChecksum, internetChecksum, sumWords } from './checksum';
 import {
   decodeIpv4Header,
@@ -61,9 +67,21 @@ export interface VrrpAdvert {
   authData: Buffer;
 }
 
-export interface DecodedPacket {
+/** What an IPv6 raw socket tells about a received message (recvmsg ancillary data). */
+export interface Ipv6Envelope {
+  version: 6;
+  src: string;
+  /** The destination (IPV6_PKTINFO): the group, or our unicast address. */
+  dst: string;
+  /** Hop limit (IPV6_HOPLIMIT); -1 when the kernel gave none. Named as the IPv4 field. */
+  ttl: number;
+}
+
+export type PacketIp = Ipv4Header | Ipv6Envelope;
+
+export interface DecodedPacket<I extends PacketIp = PacketIp> {
   ok: true;
-  ip: Ipv4Header;
+  ip: I;
   vrrp: VrrpAdvert;
   /** Which v3 checksum convention the packet verified under (null for v2). */
   v3Checksum: V3ChecksumMode | null;
@@ -71,11 +89,21 @@ export interface DecodedPacket {
   v3Checksums: V3ChecksumMode[];
 }
 
-export type DecodeResult = DecodedPacket | Rejection;
+export type DecodeResult<I extends PacketIp = PacketIp> = DecodedPacket<I> | Rejection;
 
-/** Length of the VRRP message (without IP header) for `count` IPv4 addresses. */
-export function vrrpMessageLength(version: 2 | 3, count: number): number {
-  return VRRP_HEADER_LEN + 4 * count + (version === 2 ? VRRP_AUTH_LEN : 0);
+/** Length of the VRRP message (without IP header) for `count` addresses of `family`. */
+export function vrrpMessageLength(version: 2 | 3, count: number, family: 4 | 6 = 4): number {
+  return VRRP_HEADER_LEN + (family === 6 ? 16 : 4) * count + (version === 2 ? VRRP_AUTH_LEN : 0);
+}
+
+/** The partial sum of the IPv6 pseudo-header (RFC 8200 §8.1) for a message of `length` bytes. */
+export function pseudoHeaderSum6(src: string, dst: string, length: number, nextHeader = IPPROTO_VRRP): number {
+  const p = Buffer.alloc(40);
+  Buffer.from(ipaddr.IPv6.parse(src).toByteArray()).copy(p, 0);
+  Buffer.from(ipaddr.IPv6.parse(dst).toByteArray()).copy(p, 16);
+  p.writeUInt32BE(length, 32);
+  p[39] = nextHeader;
+  return sumWords(p);
 }
 
 /** The partial sum of the IPv4 pseudo-header for a VRRPv3 message of `length` bytes. */
@@ -97,7 +125,7 @@ function pseudoHeaderSumRaw(ip: Uint8Array, ipOffset: number, length: number): n
 }
 
 export interface ChecksumContext {
-  /** IPv4 source and destination of the packet (for the v3 pseudo-header). */
+  /** Source and destination of the packet (for the v3 pseudo-header); IPv6 ones make an IPv6 advert. */
   src: string;
   dst: string;
   v3Checksum?: V3ChecksumMode;
@@ -107,7 +135,10 @@ export interface ChecksumContext {
 export function encodeAdvert(a: AdvertFields, ctx: ChecksumContext): Buffer {
   const count = a.ipAddresses.length;
   if (count > 255) throw new RangeError(`too many addresses in one advert: ${count}`);
-  const len = vrrpMessageLength(a.version, count);
+  const family = ctx.src.includes(':') ? 6 : 4;
+  if (family === 6 && a.version !== 3) throw new RangeError('VRRPv2 has no IPv6 form');
+  const width = family === 6 ? 16 : 4;
+  const len = vrrpMessageLength(a.version, count, family);
   const b = Buffer.alloc(len);
   b[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
   b[1] = a.virtualRouterId;
@@ -119,11 +150,16 @@ export function encodeAdvert(a: AdvertFields, ctx: ChecksumContext): Buffer {
   } else {
     b.writeUInt16BE(Math.round(a.adverIntMs / 10) & 0x0fff, 4);
   }
-  a.ipAddresses.forEach((addr, i) => Buffer.from(ipv4Bytes(addr)).copy(b, VRRP_HEADER_LEN + 4 * i));
+  a.ipAddresses.forEach((addr, i) =>
+    Buffer.from(family === 6 ? ipaddr.IPv6.parse(addr).toByteArray() : ipv4Bytes(addr)).copy(b, VRRP_HEADER_LEN + width * i),
+  );
   if (a.version === 2 && a.authType === 'PASS' && a.authPass) {
     Buffer.from(a.authPass, 'latin1').subarray(0, VRRP_AUTH_LEN).copy(b, VRRP_HEADER_LEN + 4 * count);
   }
-  const acc = a.version === 3 && (ctx.v3Checksum ?? 'pseudo-header') === 'pseudo-header' ? pseudoHeaderSum(ctx.src, ctx.dst, len) : 0;
+  const acc =
+    family === 6 ? pseudoHeaderSum6(ctx.src, ctx.dst, len)
+    : a.version === 3 && (ctx.v3Checksum ?? 'pseudo-header') === 'pseudo-header' ? pseudoHeaderSum(ctx.src, ctx.dst, len)
+    : 0;
   b.writeUInt16BE(internetChecksum(b, 0, len, acc), 6);
   return b;
 }
@@ -157,7 +193,7 @@ export interface DecodeOptions {
  * type, length against the address count, v2 auth type, v3 interval, checksum.
  * Never throws: any byte string gives a packet or a rejection.
  */
-export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
+export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeResult<Ipv4Header> {
   const ipr = decodeIpv4Header(buf);
   if (!ipr.ok) return reject(ipr.reason, ipr.message);
   const ip = ipr.header;
@@ -245,4 +281,58 @@ function describeAh(buf: Uint8Array, ip: Ipv4Header): string {
   const spi = ((buf[o + 4] << 24) >>> 0) + (buf[o + 5] << 16) + (buf[o + 6] << 8) + buf[o + 7];
   const seq = ((buf[o + 8] << 24) >>> 0) + (buf[o + 9] << 16) + (buf[o + 10] << 8) + buf[o + 11];
   return `received an IPSEC-AH advert (next header ${buf[o]}, SPI 0x${spi.toString(16).padStart(8, '0')}, seq ${seq}): AH authentication is not supported`;
+}
+
+/**
+ * Decodes a VRRP message received on an IPv6 raw socket (no IP header: `envelope` carries what
+ * recvmsg's ancillary data said) and runs the checks that need no instance: version 3 only,
+ * type, length against the address count, interval, checksum over the IPv6 pseudo-header.
+ * Never throws.
+ */
+export function decodeAdvert6(buf: Uint8Array, envelope: Omit<Ipv6Envelope, 'version'>): DecodeResult<Ipv6Envelope> {
+  const ip: Ipv6Envelope = { version: 6, ...envelope };
+  if (buf.length < VRRP_HEADER_LEN) {
+    return reject('too-short', `vrrp packet too short, length ${buf.length} and expect at least ${VRRP_HEADER_LEN}`);
+  }
+  const version = buf[0] >> 4;
+  if (version !== 3) return reject('bad-version', `invalid version. ${version} and expect 3 (VRRP over IPv6 is version 3 only)`);
+  const type = buf[0] & 0x0f;
+  if (type !== VRRP_TYPE_ADVERTISEMENT) return reject('bad-type', `Invalid packet type. ${type} and expect ${VRRP_TYPE_ADVERTISEMENT}`);
+  const count = buf[3];
+  const expected = vrrpMessageLength(3, count, 6);
+  if (buf.length !== expected) {
+    return reject('bad-length', `vrrp packet too ${buf.length > expected ? 'long' : 'short'}, length ${buf.length} and expect ${expected} (${count} addresses)`);
+  }
+  const adverIntMs = (((buf[4] << 8) | buf[5]) & 0x0fff) * 10;
+  if (adverIntMs === 0) return reject('bad-adver-int', 'advertisement interval 0 is invalid');
+  let acc: number;
+  try {
+    acc = pseudoHeaderSum6(ip.src, ip.dst, expected);
+  } catch {
+    return reject('bad-checksum', `no IPv6 pseudo-header for source ${ip.src} / destination ${ip.dst}`);
+  }
+  if (internetChecksum(buf, 0, expected, acc) !== 0) return reject('bad-checksum', 'Invalid VRRPv3 checksum (over the IPv6 pseudo-header)');
+  const ipAddresses: string[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = VRRP_HEADER_LEN + 16 * i;
+    ipAddresses[i] = ipaddr.fromByteArray(Array.from(buf.subarray(at, at + 16))).toString();
+  }
+  return {
+    ok: true,
+    ip,
+    vrrp: {
+      version: 3,
+      type,
+      virtualRouterId: buf[1],
+      priority: buf[2],
+      countIpAddrs: count,
+      authType: 0,
+      adverIntMs,
+      checksum: (buf[6] << 8) | buf[7],
+      ipAddresses,
+      authData: Buffer.alloc(0),
+    },
+    v3Checksum: 'pseudo-header',
+    v3Checksums: ['pseudo-header'],
+  };
 }

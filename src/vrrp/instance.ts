@@ -18,7 +18,8 @@
  * the group rule after each step. Nothing in here reads a clock, arms a timer or does I/O.
  */
 import type { BfdInstance, GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
-import { DecodedPacket, encodePacket } from './advert-codec';
+import * as ipaddr from 'ipaddr.js';
+import { DecodedPacket, encodeAdvert, encodePacket } from './advert-codec';
 import { ipv4ToUint32 } from './ipv4-header';
 import { checkAdvert } from './receive-check';
 import { REJECT_REASONS } from './rejection';
@@ -42,7 +43,11 @@ export const DROP_LOG_INTERVAL_MS = 10_000;
 /** What the instance needs besides its own config; fixed for its lifetime. */
 export interface InstanceEnv {
   mcastGroup4: string;
+  /** vrrp_mcast_group6 (ff02::12): where an IPv6 instance advertises. */
+  mcastGroup6: string;
   garpIntervalMs: number;
+  /** vrrp_gna_interval: pause between the unsolicited neighbour adverts of one burst. */
+  gnaIntervalMs: number;
   checkUnicastSrc: boolean;
   trackers: Tracker[];
   /** Sync group name when the instance is a member (its transitions then go through the group). */
@@ -156,9 +161,12 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     warnings.push(`(${cfg.name}) preempt_delay is incompatible with nopreempt mode - resetting`);
     preemptDelayMs = 0;
   }
+  const first = cfg.virtualIpAddresses[0];
+  if (cfg.family === 6 && cfg.unicastPeers.length === 0 && first && ipaddr.parse(first.address).range() !== 'linkLocal') {
+    warnings.push(`(${cfg.name}) the first IPv6 VIP address should be link local`); // RFC 9568 §5.2.9
+  }
   let unsupported: string | null = null;
-  if (cfg.family !== 4) unsupported = 'IPv6 VRRP instances are not supported yet - staying in FAULT';
-  else if (cfg.version === 2 && cfg.authType === 'AH') {
+  if (cfg.version === 2 && cfg.authType === 'AH') {
     unsupported = 'IPSEC AH authentication is not supported - staying in FAULT';
   }
   const srcAddress = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? primaryAddress;
@@ -171,7 +179,9 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     cfg,
     env: {
       mcastGroup4: g.vrrpMcastGroup4 ?? '224.0.0.18',
+      mcastGroup6: g.vrrpMcastGroup6 ?? 'ff02::12',
       garpIntervalMs: g.vrrpGarpIntervalMs ?? 0,
+      gnaIntervalMs: g.vrrpGnaIntervalMs ?? 0,
       checkUnicastSrc: cfg.checkUnicastSrc || (g.vrrpCheckUnicastSrc ?? false),
       trackers: setup.trackers,
       syncGroup: group?.name ?? null,
@@ -366,7 +376,16 @@ function allVips(cfg: VrrpInstance): VirtualIpAddress[] {
 }
 
 function advertAddresses(cfg: VrrpInstance): string[] {
-  return cfg.virtualIpAddresses.filter((v) => v.family === 4 && !v.excluded).map((v) => v.address);
+  return cfg.virtualIpAddresses.filter((v) => v.family === cfg.family && !v.excluded).map((v) => v.address);
+}
+
+/** -1, 0 or 1 as `a` is lower than, equal to or higher than `b` as an unsigned number (same family). */
+export function compareAddresses(a: string, b: string): number {
+  const x = ipaddr.parse(a).toByteArray();
+  const y = ipaddr.parse(b).toByteArray();
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  return 0;
 }
 
 function ownLinkUp(s: InstanceState): boolean {
@@ -396,7 +415,20 @@ export function hasOwnFault(s: InstanceState): boolean {
  */
 export function advertPackets(s: InstanceState, priority: number): OutgoingPacket[] {
   const cfg = s.cfg;
-  const dsts = cfg.unicastPeers.length > 0 ? cfg.unicastPeers.map((p) => p.address) : [s.env.mcastGroup4];
+  const group = cfg.family === 6 ? s.env.mcastGroup6 : s.env.mcastGroup4;
+  const dsts = cfg.unicastPeers.length > 0 ? cfg.unicastPeers.map((p) => p.address) : [group];
+  if (cfg.family === 6) {
+    // No IP header on an IPv6 raw socket: the message alone, checksummed for the source the
+    // transport sends from (IPV6_PKTINFO).
+    return dsts.map((dst) => ({
+      dst,
+      src: s.srcAddress,
+      bytes: encodeAdvert(
+        { version: 3, virtualRouterId: cfg.virtualRouterId, priority, adverIntMs: cfg.advertIntMs, ipAddresses: advertAddresses(cfg) },
+        { src: s.srcAddress, dst },
+      ),
+    }));
+  }
   return dsts.map((dst, i) => ({
     dst,
     bytes: encodePacket({
@@ -428,7 +460,7 @@ export function sendAdvert(st: Step, priority: number): void {
 
 export function sendGarps(st: Step, repeat: number, vips: VirtualIpAddress[] = allVips(st.s.cfg)): void {
   if (repeat <= 0 || vips.length === 0 || !ownLinkUp(st.s)) return;
-  st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs });
+  st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs, naIntervalMs: st.s.env.gnaIntervalMs });
 }
 
 function addVips(st: Step): void {
@@ -468,8 +500,9 @@ export function enterMaster(st: Step): void {
   s.stats.masterReason = s.stats.nextMasterReason;
   sendAdvert(st, s.effectivePriority);
   addVips(st);
-  const v4 = allVips(cfg).filter((v) => v.family === 4);
-  for (const v of v4) st.ilog(`Sending/queueing gratuitous ARPs on ${v.dev} for ${v.address}`);
+  for (const v of allVips(cfg)) {
+    st.ilog(`Sending/queueing ${v.family === 4 ? 'gratuitous ARPs' : 'Unsolicited Neighbour Adverts'} on ${v.dev} for ${v.address}`);
+  }
   sendGarps(st, cfg.garpMasterRepeat);
   st.arm('adver', st.now + cfg.advertIntMs);
   if (cfg.garpMasterDelayMs > 0) st.arm('garpDelay', st.now + cfg.garpMasterDelayMs);
@@ -662,9 +695,7 @@ function masterRx(st: Step, p: DecodedPacket): void {
   const cfg = s.cfg;
   const prio = p.vrrp.priority;
   const src = p.ip.src;
-  const theirs = ipv4ToUint32(src);
-  const ours = ipv4ToUint32(s.srcAddress);
-  const addrCmp = theirs > ours ? 1 : theirs < ours ? -1 : 0;
+  const addrCmp = compareAddresses(src, s.srcAddress);
 
   if (prio === 0) {
     // Someone is leaving as master while we are master: answer at once so backups see us.

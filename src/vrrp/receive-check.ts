@@ -5,6 +5,7 @@
  * (skip_check_adv_addr skips it for the master we already know), unicast source, and our own
  * address looping back. The structural checks were done by decodePacket.
  */
+import * as ipaddr from 'ipaddr.js';
 import type { DecodedPacket } from './advert-codec';
 import { VRRP_AUTH_LEN, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './advert-codec';
 import { VRRP_IP_TTL } from './ipv4-header';
@@ -17,10 +18,42 @@ function passBytes(pass: string | null): Buffer {
   return b;
 }
 
+const isLinkLocal6 = (a: string): boolean => ipaddr.IPv6.isValid(a) && ipaddr.IPv6.parse(a).range() === 'linkLocal';
+const isMulticast6 = (a: string): boolean => ipaddr.IPv6.isValid(a) && ipaddr.IPv6.parse(a).range() === 'multicast';
+
+/**
+ * RFC 9568 §5.1.2 / §7.1 over IPv6, from the envelope recvmsg gave: hop limit 255 when
+ * multicast (keepalived: unless the kernel gave none), per-peer hop limits when unicast; a
+ * multicast instance takes adverts only to its group (vrrp_mcast_group6) and only from a
+ * link-local source (§5.1.2.1); a unicast one takes no multicast.
+ */
+function checkIpv6Envelope(s: InstanceState, p: DecodedPacket): Rejection | null {
+  const cfg = s.cfg;
+  const { ip } = p;
+  const unicast = cfg.unicastPeers.length > 0;
+  if (!unicast) {
+    if (ip.ttl !== -1 && ip.ttl !== VRRP_IP_TTL) return reject('bad-ttl', `invalid TTL/HL. Received ${ip.ttl} and expect ${VRRP_IP_TTL}`);
+    if (ip.dst !== s.env.mcastGroup6) {
+      return reject('wrong-group', `Expected multicast packet to ${s.env.mcastGroup6} but received packet to ${ip.dst}`);
+    }
+    if (!isLinkLocal6(ip.src)) return reject('not-link-local', `advert source ${ip.src} is not a link-local address`);
+    return null;
+  }
+  if (isMulticast6(ip.dst)) return reject('wrong-group', 'Expected unicast packet but received multicast packet');
+  const peer = cfg.unicastPeers.find((u) => u.address === ip.src);
+  if (peer && ip.ttl !== -1 && ((peer.minTtl !== null && ip.ttl < peer.minTtl) || (peer.maxTtl !== null && ip.ttl > peer.maxTtl))) {
+    return reject('bad-ttl', `TTL/HL ${ip.ttl} not in range ${peer.minTtl ?? 0} - ${peer.maxTtl ?? 255}`);
+  }
+  return null;
+}
+
 export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | null {
   const cfg = s.cfg;
   const { ip, vrrp } = p;
-  if (cfg.unicastPeers.length === 0) {
+  if (cfg.family === 6 && ip.version === 6) {
+    const bad = checkIpv6Envelope(s, p);
+    if (bad) return bad;
+  } else if (cfg.unicastPeers.length === 0) {
     if (ip.ttl !== VRRP_IP_TTL) return reject('bad-ttl', `invalid ttl. ${ip.ttl} and expect ${VRRP_IP_TTL}`);
   } else {
     const peer = cfg.unicastPeers.find((u) => u.address === ip.src);
@@ -34,7 +67,7 @@ export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | nul
   if (cfg.version === 3) {
     // The daemon may decode with v3Checksum 'either' (one socket, instances of both kinds);
     // each instance still insists on its own convention, as keepalived does.
-    const want = cfg.v3ChecksumAsV2 ? 'as-v2' : 'pseudo-header';
+    const want = cfg.v3ChecksumAsV2 && cfg.family === 4 ? 'as-v2' : 'pseudo-header';
     if (!p.v3Checksums.includes(want)) {
       return reject(
         'bad-checksum',
@@ -59,7 +92,7 @@ export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | nul
       );
     }
   }
-  const ours = cfg.virtualIpAddresses.filter((v) => v.family === 4 && !v.excluded);
+  const ours = cfg.virtualIpAddresses.filter((v) => v.family === cfg.family && !v.excluded);
   if (vrrp.countIpAddrs !== ours.length) {
     return reject('addr-count-mismatch', `received an invalid ip number count ${vrrp.countIpAddrs}, expected ${ours.length}!`);
   }

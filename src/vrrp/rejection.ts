@@ -22,6 +22,8 @@ export const DECODE_REJECT_REASONS = [
 
 export const INSTANCE_REJECT_REASONS = [
   'bad-ttl',
+  'wrong-group',
+  'not-link-local',
   'version-mismatch',
   'vrid-mismatch',
   'auth-type-mismatch',

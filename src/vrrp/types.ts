@@ -45,10 +45,15 @@ export type VrrpEvent =
   | { type: 'shutdown' };
 
 export interface OutgoingPacket {
-  /** IPv4 destination: the multicast group or one unicast peer. */
+  /** Destination: the multicast group or one unicast peer. */
   dst: string;
-  /** The whole IPv4 packet (header included), for an IP_HDRINCL raw socket. */
+  /**
+   * IPv4: the whole packet (header included), for an IP_HDRINCL raw socket. IPv6: the VRRP
+   * message alone (the kernel builds the header), checksummed for `src`.
+   */
   bytes: Buffer;
+  /** IPv6 only: the source the checksum was computed for, which the socket must send from. */
+  src?: string;
 }
 
 export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
@@ -68,8 +73,11 @@ export type VrrpAction =
   /** Add the VIPs (virtual_ipaddress and virtual_ipaddress_excluded) as secondary addresses. */
   | { type: 'addVips'; instance: string; vips: VirtualIpAddress[] }
   | { type: 'removeVips'; instance: string; vips: VirtualIpAddress[] }
-  /** A burst of `repeat` gratuitous ARPs per VIP, `intervalMs` apart (0 = back to back). */
-  | { type: 'sendGarps'; instance: string; vips: VirtualIpAddress[]; repeat: number; intervalMs: number }
+  /**
+   * A burst of `repeat` gratuitous ARPs per IPv4 VIP, `intervalMs` apart (0 = back to back), and
+   * of unsolicited Neighbour Advertisements per IPv6 VIP, `naIntervalMs` apart.
+   */
+  | { type: 'sendGarps'; instance: string; vips: VirtualIpAddress[]; repeat: number; intervalMs: number; naIntervalMs: number }
   /** Run the notify scripts for this state (NotifyRequest of src/daemon/notify.ts). */
   | { type: 'notify'; kind: 'INSTANCE' | 'GROUP'; name: string; state: NotifyStateName; priority: number }
   /** Arm (or re-arm) a timer at an absolute deadline on the caller's clock (ms). */

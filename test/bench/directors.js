@@ -59,4 +59,17 @@ function rssMb(pids) {
   }, 0) / 1024;
 }
 
-module.exports = { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb };
+/**
+ * Time the processes' main threads (the ones that run the protocol: keepalived's VRRP process,
+ * halo's event loop) spent runnable but waiting for a CPU, ms (schedstat's run delay): what a
+ * figure taken while the host was short of CPU carries.
+ */
+function runDelayMs(pids) {
+  let ns = 0;
+  for (const pid of pids) {
+    try { ns += Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]); } catch { /* gone */ }
+  }
+  return ns / 1e6;
+}
+
+module.exports = { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs };

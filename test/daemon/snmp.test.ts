@@ -50,6 +50,13 @@ describe('VRRPv3-MIB rows', () => {
     expect(find(vbs, `${MIB}.1.1.1.1.12.3.51.1`)!.value).toBe(0);
   });
 
+  it('an IPv6 instance is a row indexed with InetVersion ipv6 (2), its addresses 16 bytes', () => {
+    const vbs = vrrpv3Varbinds([inst({ primaryAddress: 'fe80::1', vips: ['fe80::77:200'], state: 'BACKUP', lastMasterAddress: null })], 5000);
+    expect(find(vbs, `${MIB}.1.1.1.1.4.3.51.2`)!.value).toEqual(Buffer.from([0xfe, 0x80, ...new Array(13).fill(0), 1]));
+    expect(find(vbs, `${MIB}.1.1.1.1.3.3.51.2`)!.value).toEqual(Buffer.alloc(16));
+    expect(find(vbs, `${MIB}.1.1.1.1.8.3.51.2`)!.value).toBe(1);
+  });
+
   it('counts halo drop reasons as keepalived counts its errors', () => {
     const drops = { 'bad-checksum': 2, 'version-mismatch': 1, 'bad-version': 1, 'vrid-mismatch': 0, 'bad-ttl': 3, 'adver-int-mismatch': 4, 'bad-type': 5, 'addr-count-mismatch': 6, 'bad-length': 7 };
     const vbs = vrrpv3Varbinds([inst({ drops, advertsReceived: 9, priorityZeroReceived: 1, priorityZeroSent: 2, masterReason: 'priority' })], 0);

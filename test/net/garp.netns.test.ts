@@ -45,9 +45,9 @@ d('gratuitous ARP (netns, tcpdump on the peer)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Start tcpdump in the peer namespace for `count` ARP frames; resolves once it listens. */
-  function capture(file: string, count: number): Promise<{ exited: Promise<number | null> }> {
-    const child = spawn('ip', ['netns', 'exec', pair.b, 'tcpdump', '-i', IF, '-U', '-c', String(count), '-w', file, 'arp'], {
+  /** Start tcpdump in the peer namespace for `count` ARP frames (or `filter`); resolves once it listens. */
+  function capture(file: string, count: number, filter = 'arp'): Promise<{ exited: Promise<number | null> }> {
+    const child = spawn('ip', ['netns', 'exec', pair.b, 'tcpdump', '-i', IF, '-U', '-c', String(count), '-w', file, filter], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     tcpdump = child;
@@ -99,12 +99,30 @@ d('gratuitous ARP (netns, tcpdump on the peer)', () => {
     expect(text).toContain(`${mac} > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 192.0.2.200 (ff:ff:ff:ff:ff:ff) tell 192.0.2.200, length 28`);
   }, 30000);
 
-  it('an unknown interface is ENODEV, an IPv6 VIP is refused; nothing is sent', async () => {
+  it('an unknown interface is ENODEV, what is not an address is refused; nothing is sent', async () => {
     const r = await a.call('garp.announce', { ifname: 'nosuch0', vips: ['192.0.2.200'], repeat: 1, intervalMs: 0 });
     expect(r).toEqual({ ok: false, error: expect.objectContaining({ message: 'ENODEV sending gratuitous ARP on nosuch0' }) });
-    const v6 = await a.call('garp.announce', { ifname: IF, vips: ['2001:db8::1'], repeat: 1, intervalMs: 0 });
-    expect(v6.ok).toBe(false);
-    expect(v6.error.code).toBe('EAFNOSUPPORT');
+    const bad = await a.call('garp.announce', { ifname: IF, vips: ['vip'], repeat: 1, intervalMs: 0 });
+    expect(bad.ok).toBe(false);
+    expect(bad.error.code).toBe('EAFNOSUPPORT');
+  });
+
+  it('an IPv6 VIP gets unsolicited neighbour adverts (vrrp_gna_interval apart) that tshark reads as keepalived\'s', async () => {
+    const file = path.join(dir, 'na.pcap');
+    const mac: string = ipJson(pair.a, 'link', 'show', IF)[0].address;
+    const { exited: done } = await capture(file, 2, 'icmp6 and ip6[40] == 136');
+    const r = await a.call('garp.announce', { ifname: IF, vips: ['2001:db8::200'], repeat: 2, intervalMs: 0, naIntervalMs: 30 });
+    expect(r).toEqual({ ok: true, value: 2 });
+    const timer = setTimeout(() => tcpdump?.kill('SIGKILL'), 5000);
+    expect(await done).toBe(0);
+    clearTimeout(timer);
+    const frames = pcapFrames(file);
+    expect(frames[1].t - frames[0].t).toBeGreaterThanOrEqual(0.028);
+    const fields = run('tshark', [
+      '-r', file, '-T', 'fields', '-E', 'separator=,', '-e', 'eth.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'ipv6.hlim',
+      '-e', 'icmpv6.nd.na.target_address', '-e', 'icmpv6.nd.na.flag.o', '-e', 'icmpv6.nd.na.flag.r', '-e', 'icmpv6.opt.linkaddr', '-e', 'icmpv6.checksum.status',
+    ]).trim().split('\n');
+    expect(fields).toEqual(new Array(2).fill(`33:33:00:00:00:01,2001:db8::200,ff02::1,255,2001:db8::200,1,0,${mac},1`));
   });
 
   it('a send on a link that is down is an error value from the kernel (ENETDOWN), naming the VIP', async () => {

@@ -129,8 +129,20 @@ describe('GARP sender (fake link lookup and fake frame sink)', () => {
     expect(!r.ok && r.error.message).toBe('ENETDOWN sending gratuitous ARP on eth0 for 10.0.0.1');
   });
 
-  it('refuses IPv6 VIPs (unsolicited NA is not a GARP)', async () => {
-    const r = await createGarpSender(lookup, sink().native).announce({ ifname: 'eth0', vips: ['2001:db8::1'], repeat: 1, intervalMs: 0 });
+  it('refuses what is not an IP address', async () => {
+    const r = await createGarpSender(lookup, sink().native).announce({ ifname: 'eth0', vips: ['eth0'], repeat: 1, intervalMs: 0 });
     expect(!r.ok && r.error.code).toBe('EAFNOSUPPORT');
+  });
+
+  it('sends an unsolicited neighbour advert for an IPv6 VIP, with the router flag when the interface forwards', async () => {
+    for (const router of [false, true]) {
+      const s = sink();
+      const r = await createGarpSender(lookup, s.native, undefined, () => router).announce({ ifname: 'eth0', vips: ['10.0.0.1', '2001:db8::1'], repeat: 1, intervalMs: 0 });
+      expect(r).toEqual({ ok: true, value: 2 });
+      expect(s.sent.map((f) => f.frame.readUInt16BE(12))).toEqual([0x0806, 0x86dd]);
+      const na = s.sent[1].frame;
+      expect(na[14 + 40]).toBe(136);
+      expect(na[14 + 40 + 4]).toBe(router ? 0xa0 : 0x20);
+    }
   });
 });

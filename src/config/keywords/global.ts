@@ -31,7 +31,6 @@ const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subag
 const FIFO = 'notify FIFOs';
 const NFT = 'nftables rules keepalived installs for VIPs (vrrp_strict / no_accept) and IPVS';
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
-const ONLY_V6 = 'used only by IPv6 VRRP instances, which halo refuses as not implemented';
 
 /** `smtp_server ADDRESS|NAME [PORT]` (keepalived: default port 25). */
 function smtpServer(ctx: BuildContext, s: Statement, g: G): void {
@@ -285,7 +284,7 @@ const K: KeywordSpec<G>[] = [
   acted('lvs_flush_onstop', 'lvs_flush_on_stop_handler', 'off', 'deprecated spelling of lvs_flush_on_stop', flushOnStop),
   acted('lvs_sync_daemon', 'lvs_syncd_handler', '', "the kernel's IPVS connection sync daemon: master while the named instance is MASTER, backup otherwise (both, without an instance)", lvsSyncDaemon),
   acted('vrrp_mcast_group4', 'vrrp_mcast_group4_handler', '224.0.0.18', '', mcastGroup(4)),
-  noEffect('vrrp_mcast_group6', 'vrrp_mcast_group6_handler', 'ff02::12', ONLY_V6, mcastGroup(6)),
+  acted('vrrp_mcast_group6', 'vrrp_mcast_group6_handler', 'ff02::12', 'the group IPv6 instances advertise to', mcastGroup(6)),
   acted('vrrp_garp_master_delay', 'vrrp_garp_delay_handler', '5', '', (ctx, s, g) => { g.vrrpGarpMasterDelayMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpMasterDelayMs; }),
   acted('vrrp_garp_master_repeat', 'vrrp_garp_rep_handler', '5', '', (ctx, s, g) => { g.vrrpGarpMasterRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpMasterRepeat; }),
   acted('vrrp_garp_master_refresh', 'vrrp_garp_refresh_handler', '0 (none)', '', (ctx, s, g) => { g.vrrpGarpMasterRefreshMs = ctx.secondsMs(s, 0, 86400) ?? g.vrrpGarpMasterRefreshMs; }),
@@ -294,7 +293,7 @@ const K: KeywordSpec<G>[] = [
   acted('vrrp_garp_lower_prio_repeat', 'vrrp_garp_lower_prio_rep_handler', 'vrrp_garp_master_repeat', '', (ctx, s, g) => { g.vrrpGarpLowerPrioRepeat = ctx.int(s, 0, 65535) ?? g.vrrpGarpLowerPrioRepeat; }),
   acted('vrrp_down_timer_adverts', 'vrrp_down_timer_adverts_handler', '3', '', (ctx, s, g) => { g.vrrpDownTimerAdverts = ctx.int(s, 1, 100) ?? g.vrrpDownTimerAdverts; }),
   acted('vrrp_garp_interval', 'vrrp_garp_interval_handler', '0 (back to back)', 'delay between the GARPs of one burst', garpInterval((g, ms) => { g.vrrpGarpIntervalMs = ms; })),
-  noEffect('vrrp_gna_interval', 'vrrp_gna_interval_handler', '0', ONLY_V6, garpInterval((g, ms) => { g.vrrpGnaIntervalMs = ms; })),
+  acted('vrrp_gna_interval', 'vrrp_gna_interval_handler', '0 (back to back)', 'delay between the unsolicited neighbour adverts of one burst', garpInterval((g, ms) => { g.vrrpGnaIntervalMs = ms; })),
   acted('vrrp_min_garp', 'vrrp_min_garp_handler', 'off', 'one GARP per transition, no refresh, unless set otherwise', minGarp),
   notImplemented('vrrp_garp_extra_if', 'vrrp_vmac_garp_extra_if_handler', '', `GARPs on the parent interface of a ${VMAC}`),
   notImplemented('vrrp_vmac_garp_intvl', 'vrrp_vmac_garp_extra_if_handler', '', `deprecated spelling of vrrp_garp_extra_if (${VMAC})`),

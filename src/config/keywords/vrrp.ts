@@ -39,6 +39,15 @@ function authentication(ctx: BuildContext, s: Statement, d: I): void {
   d.authWord = s.keyword;
 }
 
+/** keepalived's vrrp_native_ipv6_handler: IPv6 and version 3, unless IPv4 VIPs came first. */
+function nativeIpv6(ctx: BuildContext, s: Statement, d: I): void {
+  if (d.vips.some((v) => v.family === 4)) {
+    ctx.error(s.keyword, `(${d.name.value}) Cannot specify native_ipv6 with IPv4 addresses`);
+    return;
+  }
+  d.nativeIpv6 = true;
+}
+
 function unicastPeers(ctx: BuildContext, s: Statement, d: I): void {
   for (const p of ctx.needBlock(s) ?? []) {
     ctx.checkBlock(p);
@@ -152,7 +161,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'FAULT state when a unicast instance has no peers'),
   acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.checkUnicastSrc = true; }),
   notImplemented('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'off', "keepalived < 1.3.6's unicast checksum"),
-  notImplemented('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'IPv6 VRRP'),
+  acted('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'an IPv6 instance (VRRPv3) whatever its VIPs; refused after IPv4 VIPs, as keepalived', nativeIpv6),
   acted('state', 'vrrp_state_handler', 'BACKUP', "anything but MASTER or BACKUP is warned and read as BACKUP, as keepalived", state),
   acted('interface', 'vrrp_int_handler', '', '', (ctx, s, d) => { d.interface = ctx.str(s); }),
   notImplemented('vrf', 'vrrp_vrf_handler', '', 'VRF devices'),

@@ -13,6 +13,7 @@
  *    MASTER (0 otherwise); RowStatus is active; discontinuity times are 0; RefreshRate is the
  *    advert interval in ms.
  */
+import * as ipaddr from 'ipaddr.js';
 export const VRRPV3_MIB = [1, 3, 6, 1, 2, 1, 207];
 
 /** SNMP types as AgentX numbers them (RFC 2741 §5.4). */
@@ -61,7 +62,8 @@ export interface Vrrpv3Instance {
   drops: Record<string, number>;
 }
 
-const ipv4 = (a: string): number[] => a.split('.').map(Number);
+/** Address bytes, IPv4 or IPv6 (an IPv6 instance's rows are indexed with InetAddressType ipv6(2)). */
+const ipv4 = (a: string): number[] => ipaddr.parse(a).toByteArray();
 const ipBytes = (a: string): Buffer => Buffer.from(ipv4(a));
 const macBytes = (m: string | null): Buffer => (m ? Buffer.from(m.split(':').map((h) => parseInt(h, 16))) : Buffer.alloc(0));
 const truth = (b: boolean): number => (b ? 1 : 2);
@@ -74,7 +76,7 @@ const VRID = ['vrid-mismatch'];
 const TTL = ['bad-ttl'];
 const ADV_INT = ['adver-int-mismatch'];
 const INVALID_TYPE = ['bad-type'];
-const ADDR_LIST = ['addr-count-mismatch', 'addr-list-mismatch'];
+const ADDR_LIST = ['addr-count-mismatch', 'addr-list-mismatch', 'wrong-group'];
 const PACKET_LENGTH = ['too-short', 'bad-length', 'bad-ip-total-length'];
 
 /** vrrpv3StatisticsProtoErrReason: the kind of protocol error seen (keepalived keeps the latest). */
@@ -97,14 +99,14 @@ export function vrrpv3Varbinds(instances: Vrrpv3Instance[], nowMs: number): Varb
   const out: Varbind[] = [];
   const rows = instances
     .filter((i) => i.vips.length > 0)
-    .map((i) => ({ i, index: [i.ifIndex, i.vrid, 1] }))
+    .map((i) => ({ i, index: [i.ifIndex, i.vrid, i.primaryAddress.includes(':') ? 2 : 1] }))
     .sort((a, b) => compareOids(a.index, b.index));
   const col = (prefix: number[], c: number, index: number[], type: SnmpType, value: number | bigint | Buffer) =>
     out.push({ oid: [...VRRPV3_MIB, ...prefix, c, ...index], type, value });
   // vrrpv3OperationsTable (1.1.1.1.<col>)
   const ops = [1, 1, 1, 1];
   for (const { i, index } of rows) {
-    col(ops, 3, index, SnmpType.OctetString, ipBytes(i.state === 'MASTER' ? i.primaryAddress : i.lastMasterAddress ?? '0.0.0.0'));
+    col(ops, 3, index, SnmpType.OctetString, ipBytes(i.state === 'MASTER' ? i.primaryAddress : i.lastMasterAddress ?? (i.primaryAddress.includes(':') ? '::' : '0.0.0.0')));
   }
   for (const { i, index } of rows) col(ops, 4, index, SnmpType.OctetString, ipBytes(i.primaryAddress));
   for (const { i, index } of rows) col(ops, 5, index, SnmpType.OctetString, macBytes(i.mac));

@@ -1,0 +1,42 @@
+/** IPv6 VRRP instances in the config: accepted (no longer refused), native_ipv6, mixed families. */
+import { preferredLifetime } from '../../src/net/addresses';
+import { load, messages, model } from './helpers';
+
+const v6 = (vips: string, extra = '') =>
+  `vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 51\n${extra}\n virtual_ipaddress {\n${vips}\n }\n}\n`;
+
+describe('IPv6 vrrp_instance', () => {
+  it('is a valid VRRPv3 IPv6 instance, excluded VIPs of both families kept', () => {
+    const m = model(v6('  fe80::1/64\n  fd00::1/64', ' virtual_ipaddress_excluded {\n  10.0.0.9/24\n  fd00:1::9/64\n }'));
+    const i = m.vrrpInstances[0];
+    expect(i).toMatchObject({ family: 6, version: 3 });
+    expect(i.virtualIpAddresses.map((v) => v.address)).toEqual(['fe80::1', 'fd00::1']);
+    expect(i.virtualIpAddressesExcluded.map((v) => v.address)).toEqual(['10.0.0.9', 'fd00:1::9']);
+    expect(load(v6('  fe80::1/64')).diagnostics.filter((d) => d.severity !== 'warning')).toEqual([]);
+  });
+
+  it('drops a VIP of the other family from virtual_ipaddress with keepalived\'s warning', () => {
+    expect(model(v6('  fe80::1/64\n  10.0.0.1')).vrrpInstances[0].virtualIpAddresses.map((v) => v.address)).toEqual(['fe80::1']);
+    expect(messages(v6('  fe80::1/64\n  10.0.0.1')).join('\n')).toContain('(VI_6): address family must match VRRP instance [10.0.0.1] - ignoring');
+  });
+
+  it('native_ipv6 makes an instance with only excluded VIPs IPv6; after IPv4 VIPs it is an error', () => {
+    const body = 'vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 51\n native_ipv6\n virtual_ipaddress_excluded {\n  10.0.0.9/24\n }\n}\n';
+    expect(model(body).vrrpInstances[0]).toMatchObject({ family: 6, version: 3 });
+    const after = 'vrrp_instance VI_4 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n native_ipv6\n}\n';
+    expect(messages(after).join('\n')).toContain('(VI_4) Cannot specify native_ipv6 with IPv4 addresses');
+  });
+
+  it('a first VIP that is not link-local is refused in strict mode only', () => {
+    expect(load(v6('  fd00::1/64')).model).not.toBeNull();
+    expect(messages(v6('  fd00::1/64', ' strict_mode')).join('\n')).toContain('(VI_6) the first IPv6 VIP address must be link local');
+  });
+
+  it('reads preferred_lft and -nodad on an IPv6 VIP; the lifetime defaults as keepalived', () => {
+    const [a, b, c] = model(v6('  fe80::1/64 preferred_lft 0 -nodad\n  fd00::1/128\n  fd00::2/64 preferred_lft forever')).vrrpInstances[0].virtualIpAddresses;
+    expect(a).toMatchObject({ preferredLft: 0, noDad: false });
+    expect([preferredLifetime(a), preferredLifetime(b), preferredLifetime(c)]).toEqual([0, 0, 0xffffffff]);
+    expect(preferredLifetime({ prefixLen: 64 })).toBe(0xffffffff);
+    expect(messages(v6('  fe80::1/64 preferred_lft soon')).join('\n')).toContain('preferred_lft soon is invalid');
+  });
+});
