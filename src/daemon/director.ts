@@ -219,6 +219,7 @@ export class Director {
         ? [...this.vrrp.groupStates.values()].map((g) => ({ name: g.name, members: [...g.members], state: g.state }))
         : [],
       virtualServers: this.lvs?.status() ?? [],
+      ...(this.vrrp ? { vrrpTimerLateness: this.vrrp.timerLateness } : {}),
     };
   }
 }

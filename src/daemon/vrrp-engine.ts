@@ -5,7 +5,8 @@
  *    going down, a timer expiring, a track script settling),
  *  - carries out the actions each step returns, in order, per instance (advert first, then
  *    VIPs, then GARPs — the order the machine emits),
- *  - keeps one OS timer per (instance, timer) on a monotonic clock,
+ *  - keeps every (instance, timer) deadline on a monotonic clock behind one OS timer
+ *    (src/daemon/deadlines.ts; a timerfd in the daemon),
  *  - tells the supervisor what to release if this process dies while MASTER.
  */
 import { performance } from 'node:perf_hooks';
@@ -26,6 +27,7 @@ import type { Logger } from './logger';
 import { describeVrrpActions, planVrrpReload } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
+import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './supervisor';
 import { ScriptRunner } from './script-runner';
 
@@ -45,6 +47,11 @@ export interface VrrpEngineDeps {
   now?: () => number;
   /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
   runScripts?: ScriptRunnerFactory;
+  /**
+   * The OS timer behind every VRRP deadline, on the clock of `now` (default: setTimeout; the
+   * daemon passes the addon's timerfd, which fires within ~0.1 ms instead of ±2 ms).
+   */
+  wakeTimer?: WakeTimerFactory;
 }
 
 export type ScriptRunnerFactory = (
@@ -97,8 +104,10 @@ export class VrrpEngine {
   readonly since = new Map<string, Date>();
   /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
   readonly startedAt = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers: Deadlines<{ instance: string; timer: TimerName }>;
   private readonly queues = new Map<string, Promise<void>>();
+  /** I/O actions per instance started or waiting and not yet settled. */
+  private readonly inflight = new Map<string, number>();
   private readonly sockets: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
   private scriptRunner: { start(): void; stop(): void } | null = null;
@@ -111,6 +120,7 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
+    this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
     this.sockets = new VrrpSockets({
       open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group),
       ifindex: async (ifname) => {
@@ -412,8 +422,10 @@ export class VrrpEngine {
     this.states.set(next.name, next);
     if (!prev || prev.state === next.state) return;
     this.since.set(next.name, new Date());
-    if (next.state === 'MASTER') this.deps.onHeld?.(this.heldOf(next));
-    else if (prev.state === 'MASTER') this.deps.onReleased?.(next.name);
+    // Told to the supervisor right after this step's actions started: a new MASTER's first
+    // advert goes out before the dry-run step and the IPC message are paid for.
+    if (next.state === 'MASTER') queueMicrotask(() => this.deps.onHeld?.(this.heldOf(next)));
+    else if (prev.state === 'MASTER') queueMicrotask(() => this.deps.onReleased?.(next.name));
   }
 
   /**
@@ -456,10 +468,31 @@ export class VrrpEngine {
     }
   }
 
-  /** Per-instance serial I/O: an instance's advert, VIPs and GARPs happen in the order emitted. */
+  /**
+   * Per-instance serial I/O: an instance's advert, VIPs and GARPs happen in the order emitted.
+   * With nothing of the instance's in flight the action starts at once (an advert is then on
+   * the wire before this turn of the event loop ends), else it waits for the previous one.
+   */
   private enqueue(instance: string, fn: () => Promise<void>): void {
-    const prev = this.queues.get(instance) ?? Promise.resolve();
-    const next = prev.then(fn).catch((err: Error) => this.deps.log.error(`(${instance}) ${err.message}`));
+    const fail = (err: Error) => this.deps.log.error(`(${instance}) ${err.message}`);
+    const busy = this.inflight.get(instance) ?? 0;
+    this.inflight.set(instance, busy + 1);
+    const done = () => {
+      const n = (this.inflight.get(instance) ?? 1) - 1;
+      if (n > 0) this.inflight.set(instance, n);
+      else this.inflight.delete(instance);
+    };
+    let started: Promise<void>;
+    if (busy === 0) {
+      try {
+        started = fn();
+      } catch (err) {
+        started = Promise.reject(err);
+      }
+    } else {
+      started = (this.queues.get(instance) ?? Promise.resolve()).then(fn);
+    }
+    const next = started.catch(fail).finally(done);
     this.queues.set(instance, next);
   }
 
@@ -511,29 +544,24 @@ export class VrrpEngine {
   }
 
   private arm(instance: string, timer: TimerName, deadline: number): void {
-    this.cancel(instance, timer);
-    if (this.stopped) return;
-    const key = `${instance}\0${timer}`;
-    const t = setTimeout(() => {
-      this.timers.delete(key);
-      this.feed(instance, { type: 'timer', timer });
-    }, Math.max(0, deadline - this.now()));
-    this.timers.set(key, t);
+    if (this.stopped) return this.cancel(instance, timer);
+    this.timers.set(`${instance}\0${timer}`, { instance, timer }, deadline);
   }
 
   private cancel(instance: string, timer: TimerName): void {
-    const key = `${instance}\0${timer}`;
-    const t = this.timers.get(key);
-    if (t) clearTimeout(t);
-    this.timers.delete(key);
+    this.timers.clear(`${instance}\0${timer}`);
+  }
+
+  /** How late the VRRP timers fired (ms past their deadline), since start. */
+  get timerLateness(): LatenessHistogram {
+    return this.timers.lateness;
   }
 
   /** Graceful stop: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
   async stop(): Promise<void> {
     for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.timers.close();
     this.scriptRunner?.stop();
     await Promise.all(this.queues.values());
     this.sockets.closeAll();

@@ -24,6 +24,7 @@ import { KernelLvsEngine } from './lvs-engine';
 import { IpvsClient } from '../ipvs/client';
 import type { WorkerMessage } from './supervisor';
 import { snmpPlan } from './snmp/plan';
+import { haloNative } from '../net/native';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -66,6 +67,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     links,
     garp,
     openTransport: (ifname, ifindex, group) => openVrrpSocket({ ifname, ifindex, group }),
+    // VRRP deadlines on a timerfd: a setTimeout fires up to 2 ms off (test/bench/failover)
+    wakeTimer: (onExpire) => new (haloNative().DeadlineTimer)(onExpire),
     notify,
     alerts,
     onHeld: (held) => send({ type: 'held', held }),
