@@ -255,8 +255,8 @@ function cloneState(s: InstanceState): InstanceState {
     links: { ...s.links },
     scripts: { ...s.scripts },
     timers: { ...s.timers },
-    stats: { ...s.stats, drops: { ...s.stats.drops } },
-    dropLog: { ...s.dropLog },
+    // drops and dropLog change only in dropped(), which copies them itself: shared here
+    stats: { ...s.stats },
   };
 }
 
