@@ -11,17 +11,7 @@
 #include <string>
 
 #include "errno_error.h"
-
-namespace {
-
-int Fd(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), usage);
-  const int64_t fd = info[0].As<Napi::Number>().Int64Value();
-  if (fd < 0 || fd > INT32_MAX) throw Napi::RangeError::New(info.Env(), std::string(usage) + ": bad descriptor");
-  return static_cast<int>(fd);
-}
-
-}  // namespace
+#include "fd_argument.h"
 
 Napi::Value OpenIpSender(const Napi::CallbackInfo& info) {
   static const char* usage = "openIpSender(ifname: string, ifindex: number)";
@@ -53,7 +43,7 @@ Napi::Value SendIpPacket(const Napi::CallbackInfo& info) {
   static const char* usage = "sendIpPacket(fd: number, packet: Buffer, destination: string)";
   Napi::Env env = info.Env();
   if (info.Length() != 3 || !info[1].IsBuffer() || !info[2].IsString()) throw Napi::TypeError::New(env, usage);
-  const int fd = Fd(info, usage);
+  const int fd = FdArgument(info, usage);
   Napi::Buffer<uint8_t> packet = info[1].As<Napi::Buffer<uint8_t>>();
   if (packet.Length() < 20 || packet.Length() > 65535) throw Napi::RangeError::New(env, "sendIpPacket: packet must hold an IPv4 header (20 bytes) and at most 65535 bytes");
   const std::string dst = info[2].As<Napi::String>().Utf8Value();
@@ -70,7 +60,7 @@ Napi::Value SendIpPacket(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value CloseIpSender(const Napi::CallbackInfo& info) {
-  const int fd = Fd(info, "closeIpSender(fd: number)");
+  const int fd = FdArgument(info, "closeIpSender(fd: number)");
   if (close(fd) < 0) throw ErrnoError(info.Env(), "close", errno, "IPPROTO_RAW");
   return info.Env().Undefined();
 }

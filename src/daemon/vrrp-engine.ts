@@ -106,6 +106,8 @@ export class VrrpEngine {
   readonly startedAt = new Map<string, number>();
   private readonly timers: Deadlines<{ instance: string; timer: TimerName }>;
   private readonly queues = new Map<string, Promise<void>>();
+  /** Adverts handed to a socket and not yet settled (stop waits for them before closing). */
+  private readonly adverts = new Set<Promise<void>>();
   /** I/O actions per instance started or waiting and not yet settled. */
   private readonly inflight = new Map<string, number>();
   private readonly sockets: VrrpSockets;
@@ -271,7 +273,7 @@ export class VrrpEngine {
       const actions = this.feed(name, { type: 'shutdown' });
       changes.push(stopChange(name, before, actions, restarted.has(name)));
       for (const t of TIMER_NAMES) this.cancel(name, t);
-      await this.queues.get(name);
+      await Promise.all([this.queues.get(name), ...this.adverts]);
       this.states.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
@@ -462,6 +464,13 @@ export class VrrpEngine {
         case 'notify':
           this.runNotify(a);
           break;
+        case 'sendAdvert':
+          // Not queued behind the instance's VIP and GARP I/O: a netlink request that hangs
+          // (5 s timeouts were seen in the VM) must not hold back the adverts that keep the
+          // backups from taking over. A transition's first advert still goes before its VIPs:
+          // it is emitted first and sent at once.
+          this.sendAdvert(a);
+          break;
         default:
           this.enqueue(a.instance, () => this.io(a));
       }
@@ -496,18 +505,23 @@ export class VrrpEngine {
     this.queues.set(instance, next);
   }
 
+  /** Every packet of one advert, in order; with the addon's sender each is on the wire on return. */
+  private sendAdvert(a: Extract<VrrpAction, { type: 'sendAdvert' }>): void {
+    const { log } = this.deps;
+    const t = this.sockets.get(a.interface);
+    if (!t) {
+      log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${a.interface}`);
+      return;
+    }
+    const sent = a.packets.map((p) => t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    const all = sent.length === 1 ? sent[0] : Promise.all(sent).then(() => undefined);
+    this.adverts.add(all);
+    void all.finally(() => this.adverts.delete(all));
+  }
+
   private async io(a: VrrpAction): Promise<void> {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
-      case 'sendAdvert': {
-        const t = this.sockets.get(a.interface);
-        if (!t) {
-          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${a.interface}`);
-          return;
-        }
-        for (const p of a.packets) await t.send(p.bytes, p.dst).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
-        return;
-      }
       case 'addVips':
         for (const v of a.vips) {
           const r = await addresses.add(vipSpec(v));
@@ -563,7 +577,7 @@ export class VrrpEngine {
     this.stopped = true;
     this.timers.close();
     this.scriptRunner?.stop();
-    await Promise.all(this.queues.values());
+    await Promise.all([...this.queues.values(), ...this.adverts]);
     this.sockets.closeAll();
   }
 }
