@@ -1,7 +1,9 @@
 // halo_native: what raw-socket and netlink cannot do, one concept per exported function.
 #include <napi.h>
 
+#include "deadline_timer.h"
 #include "dgram_socket.h"
+#include "ip_sender.h"
 #include "netlink_events.h"
 #include "packet.h"
 #include "sockopt.h"
@@ -14,6 +16,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFrame", Napi::Function::New(env, SendFrame, "sendFrame"));
   exports.Set("closePacketSocket", Napi::Function::New(env, ClosePacketSocket, "closePacketSocket"));
   exports.Set("NetlinkEvents", NetlinkEvents::Define(env));
+  exports.Set("openIpSender", Napi::Function::New(env, OpenIpSender, "openIpSender"));
+  exports.Set("sendIpPacket", Napi::Function::New(env, SendIpPacket, "sendIpPacket"));
+  exports.Set("closeIpSender", Napi::Function::New(env, CloseIpSender, "closeIpSender"));
+  exports.Set("DeadlineTimer", DeadlineTimer::Define(env));
   exports.Set("setCheckerSocketOptions", Napi::Function::New(env, SetCheckerSocketOptions, "setCheckerSocketOptions"));
   exports.Set("openDatagramSocket", Napi::Function::New(env, OpenDatagramSocket, "openDatagramSocket"));
   exports.Set("Vrrp6Socket", Vrrp6Socket::Define(env));

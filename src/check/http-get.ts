@@ -151,7 +151,9 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     let step: Deadline | null = null;
     const started = performance.now();
     let phase: 'connect' | 'first-byte' | 'read' = 'connect';
-    const head = Buffer.allocUnsafe(MAX_BUFFER_LENGTH);
+    // keepalived's fixed header buffer, made only when the header spans chunks (rare: the
+    // first read nearly always holds all of it, and 4 KB per check is most of a check's garbage)
+    let head: Buffer | null = null;
     let headLen = 0;
     let extracted = false;
     let statusCode = 0;
@@ -252,19 +254,26 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       // Header: accumulate into keepalived's fixed buffer; what does not fit is never read.
       const room = MAX_BUFFER_LENGTH - 1 - headLen;
       const take = Math.min(room, chunk.length);
-      chunk.copy(head, headLen, 0, take);
-      headLen += take;
-      const end = headerEnd(head, headLen);
+      let all: Buffer;
+      if (headLen === 0 && headerEnd(chunk, take) >= 0) {
+        all = chunk.subarray(0, take); // the whole header in the first chunk: no copy
+        headLen = take;
+      } else {
+        head ??= Buffer.allocUnsafe(MAX_BUFFER_LENGTH);
+        chunk.copy(head, headLen, 0, take);
+        headLen += take;
+        all = head.subarray(0, headLen);
+      }
+      const end = headerEnd(all, headLen);
       if (end < 0) {
         if (headLen >= MAX_BUFFER_LENGTH - 1) fail('failed', 'Read, no data received from');
         return;
       }
       extracted = true;
-      const all = head.subarray(0, headLen);
       statusCode = extractStatusCode(all);
       contentLength = extractContentLength(all);
-      req.onHeader?.(Buffer.from(head.subarray(0, end)));
-      body(Buffer.from(head.subarray(end, headLen)), true);
+      req.onHeader?.(Buffer.from(all.subarray(0, end)));
+      body(Buffer.from(all.subarray(end, headLen)), true);
       if (take < chunk.length) body(chunk.subarray(take));
     });
     sock.once('end', () => finish(response()));

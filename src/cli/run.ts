@@ -11,6 +11,7 @@ import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
 import { HeldInstance, Supervisor } from '../daemon/supervisor';
 import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
+import { haloNative } from '../net/native';
 
 /**
  * The modules a release needs (rtnetlink, the raw VRRP socket). Loading them costs seconds under
@@ -20,13 +21,58 @@ import { formatDiagnostic } from '../config/model';
 const releaseModules = () =>
   Promise.all([import('../net/addresses'), import('../net/links'), import('../net/vrrp-socket'), import('../net/vrrp6-socket')]);
 
+/**
+ * Send-only sockets (the addon's IPPROTO_RAW sender) for the interfaces of held instances, opened
+ * when the worker reports an instance as held: a dead worker's priority-0 adverts then go out at
+ * once, before any module load, netlink query or socket setup (those took 100 ms and more of
+ * the Skew_Time budget under load).
+ */
+const readySenders = new Map<string, number>();
+
+async function prepareRelease(h: HeldInstance): Promise<void> {
+  if (readySenders.has(h.interface)) return;
+  try {
+    const [, { createLinkQuery }] = await releaseModules();
+    const links = createLinkQuery();
+    try {
+      const link = await links.query(h.interface);
+      if (link.ok && link.value && !readySenders.has(h.interface)) readySenders.set(h.interface, haloNative().openIpSender(h.interface, link.value.index));
+    } finally {
+      links.close();
+    }
+  } catch {
+    // no addon or no such interface now: releaseHeld opens a socket itself when needed
+  }
+}
+
+/** Sends the held priority-0 adverts through the ready senders; returns the instances it could not. */
+function releaseAtOnce(held: HeldInstance[]): HeldInstance[] {
+  const rest: HeldInstance[] = [];
+  for (const h of held) {
+    const fd = readySenders.get(h.interface);
+    try {
+      if (fd === undefined) throw new Error('no sender');
+      if (h.packets.some((p) => p.src !== undefined)) throw new Error('IPv6: sent below through its own socket');
+      for (const p of h.packets) haloNative().sendIpPacket(fd, Buffer.from(p.hex, 'hex'), p.dst);
+    } catch {
+      if (fd !== undefined) {
+        readySenders.delete(h.interface); // a stale socket (interface gone): open afresh below
+        try { haloNative().closeIpSender(fd); } catch { /* already unusable */ }
+      }
+      rest.push(h);
+    }
+  }
+  return rest;
+}
+
 /** What the supervisor does for a dead worker: the priority-0 packets it left, and its VIPs off. */
 async function releaseHeld(held: HeldInstance[]): Promise<void> {
+  const unsent = releaseAtOnce(held);
   const [{ createAddressManager }, { createLinkQuery }, { openVrrpSocket }, { openVrrp6Socket }] = await releaseModules();
   const links = createLinkQuery();
   const addresses = createAddressManager();
   try {
-    for (const h of held) {
+    for (const h of unsent) {
       const link = await links.query(h.interface);
       if (link.ok && link.value) {
         const ipv6 = h.packets.some((p) => p.src !== undefined);
@@ -96,6 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     release: releaseHeld,
     log,
     onReady: () => void releaseModules(),
+    onHeld: (h) => void prepareRelease(h),
   });
   sup.start();
   process.on('SIGHUP', () => sup.reload());

@@ -278,6 +278,7 @@ export class Director {
         : [],
       virtualServers: this.lvs?.status() ?? [],
       ...(this.bfd ? { bfd: this.bfd.status() } : {}),
+      ...(this.vrrp ? { vrrpTimerLateness: this.vrrp.timerLateness } : {}),
     };
   }
 }

@@ -2,6 +2,7 @@
  * What `halo status` shows: a snapshot the daemon builds on request from its live state, sent
  * over the control socket as JSON, and its text rendering (pure, so it is unit-tested).
  */
+import type { LatenessHistogram } from './deadlines';
 
 export interface InstanceStatus {
   name: string;
@@ -83,6 +84,8 @@ export interface StatusSnapshot {
   virtualServers: VirtualServerStatus[];
   /** Present when bfd_instances run. */
   bfd?: BfdStatus;
+  /** How late the VRRP timers fired (ms past their deadlines) since start; absent without VRRP. */
+  vrrpTimerLateness?: LatenessHistogram;
 }
 
 function age(sinceIso: string, now: Date): string {

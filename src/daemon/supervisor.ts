@@ -38,6 +38,8 @@ export interface SupervisorDeps {
   log: { error(m: string): void; warning(m: string): void; notice(m: string): void; info(m: string): void };
   /** The worker said it is ready (its engines started). */
   onReady?: () => void;
+  /** The worker became MASTER of an instance: a chance to get ready to release it fast. */
+  onHeld?: (held: HeldInstance) => void;
   policy?: RespawnPolicy;
   now?: () => number;
 }
@@ -72,7 +74,10 @@ export class Supervisor {
   }
 
   private onMessage(m: WorkerMessage): void {
-    if (m.type === 'held') this.held.set(m.held.instance, m.held);
+    if (m.type === 'held') {
+      this.held.set(m.held.instance, m.held);
+      this.deps.onHeld?.(m.held);
+    }
     else if (m.type === 'released') this.held.delete(m.instance);
     else if (m.type === 'ready') this.deps.onReady?.();
   }

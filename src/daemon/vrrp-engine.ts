@@ -5,7 +5,8 @@
  *    going down, a timer expiring, a track script settling),
  *  - carries out the actions each step returns, in order, per instance (advert first, then
  *    VIPs, then GARPs — the order the machine emits),
- *  - keeps one OS timer per (instance, timer) on a monotonic clock,
+ *  - keeps every (instance, timer) deadline on a monotonic clock behind one OS timer
+ *    (src/daemon/deadlines.ts; a timerfd in the daemon),
  *  - tells the supervisor what to release if this process dies while MASTER.
  */
 import { performance } from 'node:perf_hooks';
@@ -27,6 +28,7 @@ import type { Logger } from './logger';
 import { describeVrrpActions, planTrackerReload, planVrrpReload, usedTrackers } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
+import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './supervisor';
 import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
@@ -67,6 +69,11 @@ export interface VrrpEngineDeps {
   watchFiles?: (files: TrackFile[], log: Logger, onValue: (name: string, value: number) => void, reload: boolean) => TrackerMonitor<number>;
   /** Counts the tracked processes (default: ProcessMonitor on the kernel's process events). */
   watchProcesses?: (defs: VrrpTrackProcess[], log: Logger, onChange: (name: string, up: boolean) => void) => TrackerMonitor<boolean>;
+  /**
+   * The OS timer behind every VRRP deadline, on the clock of `now` (default: setTimeout; the
+   * daemon passes the addon's timerfd, which fires within ~0.1 ms instead of ±2 ms).
+   */
+  wakeTimer?: WakeTimerFactory;
 }
 
 /** A tracker shell: start() returns the values now, by name, and reports changes after. */
@@ -146,8 +153,12 @@ export class VrrpEngine {
   readonly since = new Map<string, Date>();
   /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
   readonly startedAt = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers: Deadlines<{ instance: string; timer: TimerName }>;
   private readonly queues = new Map<string, Promise<void>>();
+  /** Adverts handed to a socket and not yet settled (stop waits for them before closing). */
+  private readonly adverts = new Set<Promise<void>>();
+  /** I/O actions per instance started or waiting and not yet settled. */
+  private readonly inflight = new Map<string, number>();
   private readonly sockets: VrrpSockets;
   /** The IPv6 VRRP sockets: a second socket per interface, for the IPv6 instances on it. */
   private readonly sockets6: VrrpSockets;
@@ -171,6 +182,7 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
+    this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
     const socketsOf = (family: 4 | 6) =>
       new VrrpSockets({
         open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group, family),
@@ -365,7 +377,7 @@ export class VrrpEngine {
       const actions = this.feed(name, { type: 'shutdown' });
       changes.push(stopChange(name, before, actions, restarted.has(name)));
       for (const t of TIMER_NAMES) this.cancel(name, t);
-      await this.queues.get(name);
+      await Promise.all([this.queues.get(name), ...this.adverts]);
       const gone = this.states.get(name)!.cfg;
       if (gone.vmac) await this.removeVmac(gone);
       this.states.delete(name);
@@ -595,8 +607,10 @@ export class VrrpEngine {
     if (!prev || prev.state === next.state) return;
     this.deps.syncDaemon?.follow(next.name, next.state);
     this.since.set(next.name, new Date());
-    if (next.state === 'MASTER') this.deps.onHeld?.(this.heldOf(next));
-    else if (prev.state === 'MASTER') this.deps.onReleased?.(next.name);
+    // Told to the supervisor right after this step's actions started: a new MASTER's first
+    // advert goes out before the dry-run step and the IPC message are paid for.
+    if (next.state === 'MASTER') queueMicrotask(() => this.deps.onHeld?.(this.heldOf(next)));
+    else if (prev.state === 'MASTER') queueMicrotask(() => this.deps.onReleased?.(next.name));
   }
 
   /**
@@ -633,32 +647,65 @@ export class VrrpEngine {
         case 'notify':
           this.runNotify(a);
           break;
+        case 'sendAdvert':
+          // Not queued behind the instance's VIP and GARP I/O: a netlink request that hangs
+          // (5 s timeouts were seen in the VM) must not hold back the adverts that keep the
+          // backups from taking over. A transition's first advert still goes before its VIPs:
+          // it is emitted first and sent at once.
+          this.sendAdvert(a);
+          break;
         default:
           this.enqueue(a.instance, () => this.io(a));
       }
     }
   }
 
-  /** Per-instance serial I/O: an instance's advert, VIPs and GARPs happen in the order emitted. */
+  /**
+   * Per-instance serial I/O: an instance's advert, VIPs and GARPs happen in the order emitted.
+   * With nothing of the instance's in flight the action starts at once (an advert is then on
+   * the wire before this turn of the event loop ends), else it waits for the previous one.
+   */
   private enqueue(instance: string, fn: () => Promise<void>): void {
-    const prev = this.queues.get(instance) ?? Promise.resolve();
-    const next = prev.then(fn).catch((err: Error) => this.deps.log.error(`(${instance}) ${err.message}`));
+    const fail = (err: Error) => this.deps.log.error(`(${instance}) ${err.message}`);
+    const busy = this.inflight.get(instance) ?? 0;
+    this.inflight.set(instance, busy + 1);
+    const done = () => {
+      const n = (this.inflight.get(instance) ?? 1) - 1;
+      if (n > 0) this.inflight.set(instance, n);
+      else this.inflight.delete(instance);
+    };
+    let started: Promise<void>;
+    if (busy === 0) {
+      try {
+        started = fn();
+      } catch (err) {
+        started = Promise.reject(err);
+      }
+    } else {
+      started = (this.queues.get(instance) ?? Promise.resolve()).then(fn);
+    }
+    const next = started.catch(fail).finally(done);
     this.queues.set(instance, next);
+  }
+
+  /** Every packet of one advert, in order; with the addon's sender each is on the wire on return. */
+  private sendAdvert(a: Extract<VrrpAction, { type: 'sendAdvert' }>): void {
+    const { log } = this.deps;
+    const cfg = this.states.get(a.instance)?.cfg;
+    const t = cfg ? this.socketOf(cfg) : this.sockets.get(a.interface);
+    if (!t) {
+      log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${cfg ? xmitInterface(cfg) : a.interface}`);
+      return;
+    }
+    const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    const all = sent.length === 1 ? sent[0] : Promise.all(sent).then(() => undefined);
+    this.adverts.add(all);
+    void all.finally(() => this.adverts.delete(all));
   }
 
   private async io(a: VrrpAction): Promise<void> {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
-      case 'sendAdvert': {
-        const cfg = this.states.get(a.instance)?.cfg;
-        const t = cfg ? this.socketOf(cfg) : this.sockets.get(a.interface);
-        if (!t) {
-          log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${cfg ? xmitInterface(cfg) : a.interface}`);
-          return;
-        }
-        for (const p of a.packets) await t.send(p.bytes, p.dst, p.src).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`));
-        return;
-      }
       case 'addVips':
         for (const v of a.vips) {
           const r = await addresses.add(vipSpec(v));
@@ -695,33 +742,28 @@ export class VrrpEngine {
   }
 
   private arm(instance: string, timer: TimerName, deadline: number): void {
-    this.cancel(instance, timer);
-    if (this.stopped) return;
-    const key = `${instance}\0${timer}`;
-    const t = setTimeout(() => {
-      this.timers.delete(key);
-      this.feed(instance, { type: 'timer', timer });
-    }, Math.max(0, deadline - this.now()));
-    this.timers.set(key, t);
+    if (this.stopped) return this.cancel(instance, timer);
+    this.timers.set(`${instance}\0${timer}`, { instance, timer }, deadline);
   }
 
   private cancel(instance: string, timer: TimerName): void {
-    const key = `${instance}\0${timer}`;
-    const t = this.timers.get(key);
-    if (t) clearTimeout(t);
-    this.timers.delete(key);
+    this.timers.clear(`${instance}\0${timer}`);
+  }
+
+  /** How late the VRRP timers fired (ms past their deadline), since start. */
+  get timerLateness(): LatenessHistogram {
+    return this.timers.lateness;
   }
 
   /** Graceful stop: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
   async stop(): Promise<void> {
     for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.timers.close();
     this.scriptRunner?.stop();
     this.fileMonitor?.stop();
     this.processMonitor?.stop();
-    await Promise.all(this.queues.values());
+    await Promise.all([...this.queues.values(), ...this.adverts]);
     this.sockets.closeAll();
     this.sockets6.closeAll();
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)

@@ -27,6 +27,7 @@ import { IpvsClient } from '../ipvs/client';
 import type { WorkerMessage } from './supervisor';
 import { snmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
+import { haloNative } from '../net/native';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -71,6 +72,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     links,
     garp,
     openTransport: (ifname, ifindex, group, family) => (family === 6 ? openVrrp6Socket : openVrrpSocket)({ ifname, ifindex, group }),
+    // VRRP deadlines on a timerfd: a setTimeout fires up to 2 ms off (test/bench/failover)
+    wakeTimer: (onExpire) => new (haloNative().DeadlineTimer)(onExpire),
     notify,
     alerts,
     syncDaemon,

@@ -36,6 +36,20 @@ export interface HaloNative {
     protocol?: number,
   ) => { close(): void; send(message: Buffer): number };
   /**
+   * A send-only IPPROTO_RAW socket (the caller writes the IPv4 header), non-blocking, bound to
+   * `ifname`, multicast out of `ifindex` without loopback; returns its descriptor.
+   */
+  openIpSender(ifname: string, ifindex: number): number;
+  /** One synchronous sendto of a whole IPv4 packet to `destination`; returns the byte count (EAGAIN throws). */
+  sendIpPacket(fd: number, packet: Buffer, destination: string): number;
+  closeIpSender(fd: number): void;
+  /**
+   * A timerfd (CLOCK_MONOTONIC) watched on the event loop: `arm(delayMs)` (fractional ms from
+   * now; replaces an earlier arming) calls `onExpire` once, within ~0.1 ms of the deadline;
+   * `disarm()` cancels. Holds the event loop only while armed. `close()` frees the descriptor.
+   */
+  DeadlineTimer: new (onExpire: () => void) => { arm(delayMs: number): void; disarm(): void; close(): void };
+  /**
    * A checker socket's SO_MARK (fwmark) and SO_BINDTODEVICE (bind_if), each when not null, on
    * a descriptor Node owns, before it connects.
    */

@@ -19,6 +19,7 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { NetError, netError } from './errors';
+import { haloNative } from './native';
 
 export const IPPROTO_VRRP = 112;
 export const VRRP_GROUP_IPV4 = '224.0.0.18';
@@ -96,7 +97,27 @@ export function ipMreqn(group: string, ifindex: number): Buffer {
 export function headerDestination(packet: Buffer): string | { reason: string } {
   if (packet.length < 20) return { reason: `${packet.length} bytes is shorter than an IPv4 header` };
   if (packet[0] >> 4 !== 4) return { reason: `IP version ${packet[0] >> 4}, not 4` };
-  return ipaddr.fromByteArray(Array.from(packet.subarray(16, 20))).toString();
+  return `${packet[16]}.${packet[17]}.${packet[18]}.${packet[19]}`;
+}
+
+/**
+ * The addon's send-only IPPROTO_RAW socket (native/src/ip_sender.cc): one synchronous sendto per
+ * advert, where raw-socket queues the packet for the next event-loop turn and switches epoll
+ * write interest on and off around it (two extra loop turns and four epoll_ctl calls per packet).
+ */
+export interface IpSender {
+  open(ifname: string, ifindex: number): number;
+  send(fd: number, packet: Buffer, destination: string): number;
+  close(fd: number): void;
+}
+
+function loadIpSender(): IpSender | null {
+  try {
+    const n = haloNative();
+    return { open: n.openIpSender, send: n.sendIpPacket, close: n.closeIpSender };
+  } catch {
+    return null; // addon not built: raw-socket sends too, one loop turn later
+  }
 }
 
 function loadRawSocket(): RawSocketModule {
@@ -108,7 +129,11 @@ function loadRawSocket(): RawSocketModule {
  * Open the VRRP socket of one interface. Throws a NetError (needs CAP_NET_RAW; ENODEV for an
  * unknown interface) naming the option that failed.
  */
-export function openVrrpSocket(opts: VrrpSocketOptions, raw: () => RawSocketModule = loadRawSocket): VrrpTransport {
+export function openVrrpSocket(
+  opts: VrrpSocketOptions,
+  raw: () => RawSocketModule = loadRawSocket,
+  ipSender: () => IpSender | null = loadIpSender,
+): VrrpTransport {
   const { ifname, ifindex } = opts;
   const group = opts.group === undefined ? VRRP_GROUP_IPV4 : opts.group;
   if (group !== null && !ipaddr.IPv4.parse(group).range().startsWith('multicast')) {
@@ -140,6 +165,17 @@ export function openVrrpSocket(opts: VrrpSocketOptions, raw: () => RawSocketModu
     setup(`IP_ADD_MEMBERSHIP ${group}`, () => sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, membership, membership.length));
   }
 
+  // The fast path is an optimisation: without it (no addon, or the socket refused) raw-socket sends.
+  const sender = ipSender();
+  let senderFd: number | null = null;
+  if (sender) {
+    try {
+      senderFd = sender.open(ifname, ifindex);
+    } catch {
+      senderFd = null;
+    }
+  }
+
   const packetListeners: Array<(packet: Buffer, source: string) => void> = [];
   const errorListeners: Array<(error: NetError) => void> = [];
   // raw-socket silently drops queued sends on close; settle them here instead.
@@ -162,8 +198,18 @@ export function openVrrpSocket(opts: VrrpSocketOptions, raw: () => RawSocketModu
       if (closed) return Promise.reject(new NetError('EBADF', `${operation}: socket closed`));
       const dst = headerDestination(packet);
       if (typeof dst !== 'string') return Promise.reject(new NetError('EINVAL', `${operation}: ${dst.reason}`));
-      if (!ipaddr.isValid(destination) || dst !== ipaddr.parse(destination).toString()) {
+      if (dst !== destination && (!ipaddr.isValid(destination) || dst !== ipaddr.parse(destination).toString())) {
         return Promise.reject(new NetError('EINVAL', `${operation}: the IPv4 header says ${dst}`));
+      }
+      if (sender && senderFd !== null) {
+        try {
+          const bytes = sender.send(senderFd, packet, dst);
+          if (bytes !== packet.length) return Promise.reject(new NetError('EMSGSIZE', `${operation}: sent ${bytes} of ${packet.length} bytes`));
+          return Promise.resolve();
+        } catch (err) {
+          // a full send buffer waits for writability on raw-socket's queue; anything else is the answer
+          if ((err as { code?: string }).code !== 'EAGAIN') return Promise.reject(netError(err, operation));
+        }
       }
       return new Promise((resolve, reject) => {
         pending.add(reject);
@@ -188,6 +234,14 @@ export function openVrrpSocket(opts: VrrpSocketOptions, raw: () => RawSocketModu
         }
       }
       sock.close();
+      if (sender && senderFd !== null) {
+        try {
+          sender.close(senderFd);
+        } catch {
+          // EBADF cannot happen for a descriptor only we hold; nothing else to do on close
+        }
+        senderFd = null;
+      }
       for (const reject of pending) reject(new NetError('EBADF', `sending VRRP on ${ifname}: socket closed before the send`));
       pending.clear();
     },

@@ -19,12 +19,14 @@ import * as ipaddr from 'ipaddr.js';
 import { finishChecksum, internetChecksum, sumWords } from './checksum';
 import {
   decodeIpv4Header,
-  encodeIpv4Header,
   Ipv4Header,
   IPPROTO_AH,
   IPPROTO_VRRP,
+  IPV4_HEADER_LEN,
   ipv4Bytes,
   ipv4String,
+  writeIpv4,
+  writeIpv4Header,
 } from './ipv4-header';
 import { reject, Rejection } from './rejection';
 
@@ -108,12 +110,9 @@ export function pseudoHeaderSum6(src: string, dst: string, length: number, nextH
 
 /** The partial sum of the IPv4 pseudo-header for a VRRPv3 message of `length` bytes. */
 function pseudoHeaderSum(src: string, dst: string, length: number): number {
-  const p = Buffer.alloc(12);
-  Buffer.from(ipv4Bytes(src)).copy(p, 0);
-  Buffer.from(ipv4Bytes(dst)).copy(p, 4);
-  p[9] = IPPROTO_VRRP;
-  p.writeUInt16BE(length, 10);
-  return sumWords(p);
+  const a = ipv4Bytes(src);
+  const b = ipv4Bytes(dst);
+  return ((a[0] << 8) | a[1]) + ((a[2] << 8) | a[3]) + ((b[0] << 8) | b[1]) + ((b[2] << 8) | b[3]) + IPPROTO_VRRP + length;
 }
 
 function pseudoHeaderSumRaw(ip: Uint8Array, ipOffset: number, length: number): number {
@@ -133,35 +132,51 @@ export interface ChecksumContext {
 
 /** Encodes the VRRP message (no IP header), checksum filled in. */
 export function encodeAdvert(a: AdvertFields, ctx: ChecksumContext): Buffer {
+  const b = Buffer.alloc(advertLength(a, advertFamily(ctx)));
+  writeAdvert(b, 0, a, ctx);
+  return b;
+}
+
+function advertLength(a: AdvertFields, family: 4 | 6 = 4): number {
   const count = a.ipAddresses.length;
   if (count > 255) throw new RangeError(`too many addresses in one advert: ${count}`);
-  const family = ctx.src.includes(':') ? 6 : 4;
   if (family === 6 && a.version !== 3) throw new RangeError('VRRPv2 has no IPv6 form');
-  const width = family === 6 ? 16 : 4;
-  const len = vrrpMessageLength(a.version, count, family);
-  const b = Buffer.alloc(len);
-  b[0] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
-  b[1] = a.virtualRouterId;
-  b[2] = a.priority;
-  b[3] = count;
+  return vrrpMessageLength(a.version, count, family);
+}
+
+/** An advert whose source is an IPv6 address is an IPv6 advert. */
+function advertFamily(ctx: ChecksumContext): 4 | 6 {
+  return ctx.src.includes(':') ? 6 : 4;
+}
+
+/** encodeAdvert into `b` from `off` (zero-filled, advertLength(a) bytes). */
+function writeAdvert(b: Buffer, off: number, a: AdvertFields, ctx: ChecksumContext): void {
+  const count = a.ipAddresses.length;
+  const family = advertFamily(ctx);
+  const len = advertLength(a, family);
+  b[off] = (a.version << 4) | VRRP_TYPE_ADVERTISEMENT;
+  b[off + 1] = a.virtualRouterId;
+  b[off + 2] = a.priority;
+  b[off + 3] = count;
   if (a.version === 2) {
-    b[4] = a.authType === 'PASS' ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
-    b[5] = Math.round(a.adverIntMs / 1000) & 0xff;
+    b[off + 4] = a.authType === 'PASS' ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
+    b[off + 5] = Math.round(a.adverIntMs / 1000) & 0xff;
   } else {
-    b.writeUInt16BE(Math.round(a.adverIntMs / 10) & 0x0fff, 4);
+    b.writeUInt16BE(Math.round(a.adverIntMs / 10) & 0x0fff, off + 4);
   }
-  a.ipAddresses.forEach((addr, i) =>
-    Buffer.from(family === 6 ? ipaddr.IPv6.parse(addr).toByteArray() : ipv4Bytes(addr)).copy(b, VRRP_HEADER_LEN + width * i),
-  );
+  if (family === 6) {
+    for (let i = 0; i < count; i++) Buffer.from(ipaddr.IPv6.parse(a.ipAddresses[i]).toByteArray()).copy(b, off + VRRP_HEADER_LEN + 16 * i);
+  } else {
+    for (let i = 0; i < count; i++) writeIpv4(b, off + VRRP_HEADER_LEN + 4 * i, a.ipAddresses[i]);
+  }
   if (a.version === 2 && a.authType === 'PASS' && a.authPass) {
-    Buffer.from(a.authPass, 'latin1').subarray(0, VRRP_AUTH_LEN).copy(b, VRRP_HEADER_LEN + 4 * count);
+    b.write(a.authPass.slice(0, VRRP_AUTH_LEN), off + VRRP_HEADER_LEN + 4 * count, VRRP_AUTH_LEN, 'latin1');
   }
   const acc =
     family === 6 ? pseudoHeaderSum6(ctx.src, ctx.dst, len)
     : a.version === 3 && (ctx.v3Checksum ?? 'pseudo-header') === 'pseudo-header' ? pseudoHeaderSum(ctx.src, ctx.dst, len)
     : 0;
-  b.writeUInt16BE(internetChecksum(b, 0, len, acc), 6);
-  return b;
+  b.writeUInt16BE(internetChecksum(b, off, off + len, acc), off + 6);
 }
 
 export interface PacketFields extends AdvertFields {
@@ -174,9 +189,12 @@ export interface PacketFields extends AdvertFields {
 
 /** A whole IPv4 VRRP packet as keepalived puts it on the wire (for an IP_HDRINCL socket). */
 export function encodePacket(p: PacketFields): Buffer {
-  const msg = encodeAdvert(p, { src: p.src, dst: p.dst, v3Checksum: p.v3Checksum });
-  const ip = encodeIpv4Header({ id: p.ipId, src: p.src, dst: p.dst, payloadLength: msg.length, ttl: p.ttl });
-  return Buffer.concat([ip, msg]);
+  const len = advertLength(p);
+  // one small buffer from Node's pool (allocUnsafe), zeroed, instead of three allocations
+  const out = Buffer.allocUnsafe(IPV4_HEADER_LEN + len).fill(0);
+  writeAdvert(out, IPV4_HEADER_LEN, p, { src: p.src, dst: p.dst, v3Checksum: p.v3Checksum });
+  writeIpv4Header(out, 0, { id: p.ipId, src: p.src, dst: p.dst, payloadLength: len, ttl: p.ttl });
+  return out;
 }
 
 export interface DecodeOptions {

@@ -291,8 +291,8 @@ function cloneState(s: InstanceState): InstanceState {
     processes: { ...s.processes },
     bfds: { ...s.bfds },
     timers: { ...s.timers },
-    stats: { ...s.stats, drops: { ...s.stats.drops } },
-    dropLog: { ...s.dropLog },
+    // drops and dropLog change only in dropped(), which copies them itself: shared here
+    stats: { ...s.stats },
   };
 }
 

@@ -43,9 +43,55 @@ export interface Ipv4Header {
   dst: string;
 }
 
+/**
+ * A canonical dotted quad (four decimal octets, no leading zeros) → its 32-bit value, or -1.
+ * The advert path's addresses are all in this form; parsing them here instead of through
+ * ipaddr.js (several regular expressions and arrays per call) keeps the per-advert work small.
+ */
+function canonicalIpv4(address: string): number {
+  let value = 0;
+  let octets = 0;
+  let i = 0;
+  const n = address.length;
+  while (octets < 4) {
+    const start = i;
+    let octet = 0;
+    while (i < n) {
+      const c = address.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      octet = octet * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && address.charCodeAt(start) === 48)) return -1;
+    value = value * 256 + octet;
+    octets++;
+    if (octets < 4) {
+      if (address.charCodeAt(i) !== 46) return -1;
+      i++;
+    }
+  }
+  return i === n ? value : -1;
+}
+
 /** Dotted-quad → 4 bytes, via ipaddr.js (throws on anything that is not IPv4). */
 export function ipv4Bytes(address: string): number[] {
+  const v = canonicalIpv4(address);
+  if (v >= 0) return [Math.floor(v / 0x1000000), (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
   return ipaddr.IPv4.parse(address).toByteArray();
+}
+
+/** Writes `address` (an IPv4 address, as ipv4Bytes accepts) as 4 bytes at `offset`. */
+export function writeIpv4(buf: Uint8Array, offset: number, address: string): void {
+  const v = canonicalIpv4(address);
+  if (v < 0) {
+    buf.set(ipaddr.IPv4.parse(address).toByteArray(), offset);
+    return;
+  }
+  buf[offset] = Math.floor(v / 0x1000000);
+  buf[offset + 1] = (v >>> 16) & 0xff;
+  buf[offset + 2] = (v >>> 8) & 0xff;
+  buf[offset + 3] = v & 0xff;
 }
 
 /** 4 bytes at `offset` → canonical dotted quad. */
@@ -61,17 +107,22 @@ export function ipv4ToUint32(address: string): number {
 
 export function encodeIpv4Header(f: Ipv4HeaderFields): Buffer {
   const h = Buffer.alloc(IPV4_HEADER_LEN);
-  h[0] = 0x45; // version 4, IHL 5: no options
-  h[1] = f.tos ?? VRRP_IP_TOS;
-  h.writeUInt16BE(IPV4_HEADER_LEN + f.payloadLength, 2);
-  h.writeUInt16BE(f.id & 0xffff, 4);
-  h.writeUInt16BE(0, 6); // DF clear, as keepalived sends it
-  h[8] = f.ttl ?? VRRP_IP_TTL;
-  h[9] = f.protocol ?? IPPROTO_VRRP;
-  Buffer.from(ipv4Bytes(f.src)).copy(h, 12);
-  Buffer.from(ipv4Bytes(f.dst)).copy(h, 16);
-  h.writeUInt16BE(internetChecksum(h), 10);
+  writeIpv4Header(h, 0, f);
   return h;
+}
+
+/** encodeIpv4Header into `h[offset, offset + 20)`, which must be zero-filled. */
+export function writeIpv4Header(h: Buffer, offset: number, f: Ipv4HeaderFields): void {
+  h[offset] = 0x45; // version 4, IHL 5: no options
+  h[offset + 1] = f.tos ?? VRRP_IP_TOS;
+  h.writeUInt16BE(IPV4_HEADER_LEN + f.payloadLength, offset + 2);
+  h.writeUInt16BE(f.id & 0xffff, offset + 4);
+  h.writeUInt16BE(0, offset + 6); // DF clear, as keepalived sends it
+  h[offset + 8] = f.ttl ?? VRRP_IP_TTL;
+  h[offset + 9] = f.protocol ?? IPPROTO_VRRP;
+  writeIpv4(h, offset + 12, f.src);
+  writeIpv4(h, offset + 16, f.dst);
+  h.writeUInt16BE(internetChecksum(h, offset, offset + IPV4_HEADER_LEN), offset + 10);
 }
 
 export type Ipv4HeaderResult =

@@ -46,6 +46,8 @@ class Host {
   fileChanged: (name: string, value: number) => void = () => undefined;
   quorumChanged: (name: string, up: boolean) => void = () => undefined;
   monitorStarts = 0;
+  /** While set, a VIP add waits for this (a netlink request that hangs). */
+  addGate: Promise<void> | null = null;
   engine!: VrrpEngine;
   /** With lvs_sync_daemon: the requests its driver made of the (fake) kernel, in order. */
   readonly kernelDaemons: string[] = [];
@@ -78,7 +80,12 @@ class Host {
   private deps() {
     const log = (m: string) => this.logs.push(m);
     const addresses: AddressManager = {
-      add: async (v: VipSpec) => (this.io.push(`add ${v.address}`), this.vips.add(v.address), ok(true)),
+      add: async (v: VipSpec) => {
+        if (this.addGate) await this.addGate;
+        this.io.push(`add ${v.address}`);
+        this.vips.add(v.address);
+        return ok(true);
+      },
       remove: async (v: VipSpec) => (this.io.push(`remove ${v.address}`), ok(this.vips.delete(v.address))),
       list: async () => ok([]),
       primaryIPv4: async () => ok(this.primary),
@@ -449,5 +456,28 @@ describe('VRRP shell (engine) over fakes', () => {
     expect([...a.vips].sort()).toEqual(['192.168.77.200', '192.168.77.201']);
     expect([...a.engine.states.keys()]).toEqual(['VI_1']);
     expect(a.state()).toBe('MASTER');
+  });
+
+  it('a VIP add that hangs holds back neither the adverts nor the backup: the master stays master', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    let release: () => void = () => undefined;
+    a.addGate = new Promise<void>((r) => (release = r));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(12_000); // three Master_Down_Intervals with the add still hanging
+    expect(a.state()).toBe('MASTER');
+    expect(b.state()).toBe('BACKUP');
+    expect(a.io.filter((l) => l === 'advert prio 150').length).toBeGreaterThanOrEqual(8);
+    expect(a.io).not.toContain('add 192.168.77.200');
+    release();
+    await advance(100);
+    // the VIPs, then the GARPs (the first burst and garp_master_delay's), once the add is
+    // answered: the instance's own VIP/GARP order holds
+    const rest = a.io.filter((l) => !l.startsWith('advert') && !l.startsWith('remove'));
+    expect(rest[0]).toBe('add 192.168.77.200');
+    expect(rest.slice(1).length).toBeGreaterThanOrEqual(1);
+    expect(rest.slice(1).every((l) => l === 'garp 192.168.77.200 x5')).toBe(true);
   });
 });

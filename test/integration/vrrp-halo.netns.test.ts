@@ -27,7 +27,7 @@ const d = describeNeeding(root, built, tool('tcpdump'));
 
 d('halo with halo (netns)', () => {
   beforeAll(() => {
-    topo = new Topology('hvt-').build(['br0', 'br1'], [
+    topo = new Topology(process.env.HALO_TEST_NS_PREFIX ?? 'hvt-').build(['br0', 'br1'], [
       { name: 'lb1', links: [['br0', '192.168.77.11/24'], ['br1', '192.168.78.11/24']] },
       { name: 'lb2', links: [['br0', '192.168.77.12/24'], ['br1', '192.168.78.12/24']] },
       { name: 'client', links: [['br0', '192.168.77.100/24']] },

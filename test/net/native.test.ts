@@ -60,3 +60,82 @@ describe('halo_native NetlinkEvents', () => {
     }).not.toThrow();
   });
 });
+
+describe('halo_native DeadlineTimer', () => {
+  const { DeadlineTimer } = haloNative();
+
+  it('checks its arguments', () => {
+    expect(() => new (DeadlineTimer as unknown as new (...a: unknown[]) => unknown)()).toThrow('new DeadlineTimer(onExpire: function)');
+    const t = new DeadlineTimer(() => undefined);
+    expect(() => (t.arm as (...a: unknown[]) => void)('soon')).toThrow('arm(delayMs: number)');
+    t.close();
+    expect(() => t.arm(1)).toThrow(/closed/);
+  });
+
+  it('fires once per arming, never before its deadline; re-arming replaces; disarm cancels', async () => {
+    const fired: number[] = [];
+    let wake: () => void = () => undefined;
+    const t = new DeadlineTimer(() => {
+      fired.push(performance.now());
+      wake();
+    });
+    try {
+      const armedAt = performance.now();
+      t.arm(500); // replaced at once by a 3.5 ms arming
+      t.arm(3.5);
+      await new Promise<void>((r) => (wake = r));
+      expect(fired).toHaveLength(1);
+      expect(fired[0] - armedAt).toBeGreaterThanOrEqual(3.5);
+      t.arm(2);
+      t.disarm();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(fired).toHaveLength(1);
+      t.arm(0); // zero or negative: the next poll
+      await new Promise<void>((r) => (wake = r));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(fired).toHaveLength(2);
+    } finally {
+      t.close();
+      t.close();
+    }
+  });
+
+  it('promise continuations started in the callback run right after it (a callback scope)', async () => {
+    const order: string[] = [];
+    const t = new DeadlineTimer(() => {
+      setImmediate(() => order.push('immediate'));
+      void Promise.resolve().then(() => order.push('microtask'));
+      order.push('callback');
+    });
+    t.arm(1);
+    await new Promise((r) => setTimeout(r, 30));
+    t.close();
+    expect(order).toEqual(['callback', 'microtask', 'immediate']);
+  });
+});
+
+describe('halo_native IP sender (IPPROTO_RAW)', () => {
+  it('checks its arguments', () => {
+    const n = haloNative();
+    expect(() => (n.openIpSender as (...a: unknown[]) => number)(1)).toThrow('openIpSender(ifname: string, ifindex: number)');
+    expect(() => n.openIpSender('', 1)).toThrow(/bad interface name/);
+    expect(() => n.openIpSender('eth0', 0)).toThrow(/positive interface index/);
+    expect(() => n.sendIpPacket(0, Buffer.alloc(19), '224.0.0.18')).toThrow(/IPv4 header/);
+    expect(() => n.sendIpPacket(0, Buffer.alloc(20), 'not-an-address')).toThrow(/not an IPv4 address/);
+    expect(() => n.sendIpPacket(-1, Buffer.alloc(20), '224.0.0.18')).toThrow(/bad descriptor/);
+  });
+
+  it('failures name the call, the errno and the interface', () => {
+    // without CAP_NET_RAW socket() fails; with it, SO_BINDTODEVICE to a name no link has
+    let caught: unknown;
+    try {
+      n0().closeIpSender(n0().openIpSender('hl-no-such0', 1));
+    } catch (err) {
+      caught = err;
+    }
+    const e = caught as Error & { code: string; syscall: string };
+    expect(['socket', 'setsockopt']).toContain(e.syscall);
+    expect(e.message).toMatch(/IPPROTO_RAW on hl-no-such0$/);
+  });
+  const n0 = haloNative;
+});

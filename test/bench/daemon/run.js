@@ -35,7 +35,7 @@ function vrrpConf(name, state, prio, advertInt = 1) {
 }
 
 function pair() {
-  return new Topology('hbd-').build(['br0'], [
+  return new Topology(process.env.BENCH_NS_PREFIX || 'hbd-').build(['br0'], [
     { name: 'lb1', links: [['br0', '192.168.77.11/24']] },
     { name: 'lb2', links: [['br0', '192.168.77.12/24']] },
   ]);

@@ -1,0 +1,110 @@
+/**
+ * Keyed deadlines behind one wake-up source (src/daemon/deadlines.ts), on a fake clock and a
+ * fake wake timer that records how it was armed.
+ */
+import { Deadlines, LATENESS_BUCKETS_MS, WakeTimerFactory } from '../../src/daemon/deadlines';
+
+function rig() {
+  let now = 0;
+  const fired: string[] = [];
+  const arms: number[] = [];
+  let onExpire: () => void = () => undefined;
+  let armed: number | null = null;
+  const wake: WakeTimerFactory = (cb) => {
+    onExpire = cb;
+    return {
+      arm: (d) => {
+        arms.push(d);
+        armed = now + d;
+      },
+      disarm: () => (armed = null),
+      close: () => (armed = null),
+    };
+  };
+  const d = new Deadlines<string>(() => now, (k) => fired.push(k), wake);
+  /** Moves the clock to `t`, firing the wake timer when it is due (as the OS would, `late` ms after). */
+  const advance = (t: number, late = 0) => {
+    for (let i = 0; i < 100 && armed !== null && armed <= t; i++) {
+      now = armed + late;
+      armed = null;
+      onExpire();
+    }
+    now = Math.max(now, t);
+  };
+  return { d, fired, arms, advance, armedAt: () => armed };
+}
+
+describe('Deadlines', () => {
+  it('fires in deadline order, one OS timer armed for the earliest', () => {
+    const r = rig();
+    r.d.set('b', 'b', 300);
+    r.d.set('a', 'a', 100);
+    r.d.set('c', 'c', 200);
+    expect(r.armedAt()).toBe(100);
+    r.advance(1000);
+    expect(r.fired).toEqual(['a', 'c', 'b']);
+    expect(r.armedAt()).toBeNull();
+    expect(r.d.size).toBe(0);
+  });
+
+  it('re-setting an id replaces its deadline; clearing it cancels; stale heap entries never fire', () => {
+    const r = rig();
+    r.d.set('x', 'x-first', 100);
+    r.d.set('x', 'x-second', 500);
+    r.d.set('y', 'y', 200);
+    r.d.clear('y');
+    expect(r.d.has('y')).toBe(false);
+    r.advance(400);
+    expect(r.fired).toEqual([]);
+    r.advance(600);
+    expect(r.fired).toEqual(['x-second']);
+  });
+
+  it('fractional deadlines are kept as such (no rounding to whole milliseconds)', () => {
+    const r = rig();
+    r.d.set('a', 'a', 3609.4);
+    expect(r.arms).toEqual([3609.4]);
+  });
+
+  it('a deadline set by an expiry for the same instant waits for the next wake-up', async () => {
+    let n = 0;
+    let wakes = 0;
+    const d: Deadlines<string> = new Deadlines<string>(
+      () => 50,
+      () => {
+        n++;
+        if (n < 3) d.set('again', 'again', 50);
+      },
+      (cb) => ({ arm: () => void queueMicrotask(() => (wakes++, cb())), disarm: () => undefined, close: () => undefined }),
+    );
+    d.set('again', 'again', 50);
+    for (let i = 0; i < 10 && n < 3; i++) await Promise.resolve();
+    expect(n).toBe(3);
+    expect(wakes).toBe(3);
+  });
+
+  it('records each expiry\'s lateness in the histogram', () => {
+    const r = rig();
+    r.d.set('a', 'a', 100);
+    r.advance(100, 0.3); // fired 0.3 ms late
+    r.d.set('b', 'b', 200);
+    r.advance(300, 7); // 7 ms late
+    const h = r.d.lateness;
+    expect(h.expiries).toBe(2);
+    expect(h.counts).toHaveLength(LATENESS_BUCKETS_MS.length + 1);
+    expect(h.counts[LATENESS_BUCKETS_MS.indexOf(0.5)]).toBe(1);
+    expect(h.counts[LATENESS_BUCKETS_MS.indexOf(10)]).toBe(1);
+    expect(h.maxMs).toBeCloseTo(7);
+    expect(h.sumMs).toBeCloseTo(7.3);
+  });
+
+  it('close() cancels everything and frees the OS timer; later sets are ignored', () => {
+    const r = rig();
+    r.d.set('a', 'a', 100);
+    r.d.close();
+    expect(r.armedAt()).toBeNull();
+    r.d.set('b', 'b', 150);
+    r.advance(1000);
+    expect(r.fired).toEqual([]);
+  });
+});
