@@ -109,6 +109,8 @@ echo "build-deb: raw-socket built for Node ABIs ${abis[*]}"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 mkdir -p "$app/native/build/Release"
 install -m 0644 native/build/Release/halo_native.node "$app/native/build/Release/"
+# the supervisor `halo run` execs into (native/src/supervisor.c)
+install -m 0755 -s native/build/Release/halo_supervisor "$app/native/build/Release/"
 find "$app" -name '*.node' -exec strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
 
 echo "build-deb: command, unit, defaults, man pages, completion, docs"

@@ -1,6 +1,7 @@
 // halo_native: what raw-socket and netlink cannot do, one concept per exported function.
 #include <napi.h>
 
+#include "exec.h"
 #include "netlink_events.h"
 #include "packet.h"
 #include "sockopt.h"
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("closePacketSocket", Napi::Function::New(env, ClosePacketSocket, "closePacketSocket"));
   exports.Set("NetlinkEvents", NetlinkEvents::Define(env));
   exports.Set("setCheckerSocketOptions", Napi::Function::New(env, SetCheckerSocketOptions, "setCheckerSocketOptions"));
+  exports.Set("exec", Napi::Function::New(env, Exec, "exec"));
   return exports;
 }
 

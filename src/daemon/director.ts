@@ -24,7 +24,8 @@ export interface ReloadOutcome {
   lines: string[];
 }
 
-export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine; alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null };
+/** `lvs` may load the engine's modules on first use: a VRRP-only director never loads the checkers or IPVS. */
+export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine | Promise<LvsEngine>; alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null };
 
 export class Director {
   private vrrp: VrrpEngine | null = null;
@@ -36,7 +37,7 @@ export class Director {
 
   async start(): Promise<void> {
     if (this.opts.lvs && this.deps.lvs && this.model.virtualServers.length > 0) {
-      this.lvs = this.deps.lvs(this.model);
+      this.lvs = await this.deps.lvs(this.model);
       await this.lvs.start();
     }
     if (this.opts.vrrp && this.model.vrrpInstances.length > 0) {
@@ -176,7 +177,7 @@ export class Director {
       if (this.lvs) plan.lvs = await this.lvs.reload(next);
       else if (this.deps.lvs && next.virtualServers.length > 0) {
         plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
-        this.lvs = this.deps.lvs(next);
+        this.lvs = await this.deps.lvs(next);
         await this.lvs.start();
       }
     }

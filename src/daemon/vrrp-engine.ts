@@ -26,7 +26,7 @@ import type { Logger } from './logger';
 import { describeVrrpActions, planVrrpReload } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
-import type { HeldInstance } from './supervisor';
+import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 
 export interface VrrpEngineDeps {

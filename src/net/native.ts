@@ -37,6 +37,8 @@ export interface HaloNative {
    * a descriptor Node owns, before it connects.
    */
   setCheckerSocketOptions(fd: number, fwmark: number | null, ifname: string | null): void;
+  /** execv(2): this process becomes `path` with `argv` (argv[0] included); returns only by throwing. */
+  exec(path: string, argv: string[]): never;
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');
