@@ -172,7 +172,9 @@ async function start() {
     console.log(`  ${name.padEnd(12)} ${r.first.length ? `${f.toFixed(0)} ms median (min ${Math.min(...r.first).toFixed(0)}, max ${Math.max(...r.first).toFixed(0)})${ratio}, CPU ${median(r.cpu)} ms until then` : 'inconclusive'}; RSS ${median(r.rss).toFixed(1)} MB in ${r.procs} processes${r.inconclusive ? `; ${r.inconclusive} trials inconclusive (this process stalled > 50 ms)` : ''}`);
   }
   const h = res.halo;
-  if (h.first.length) console.log(`  targets: first state <= 300 ms ${median(h.first) <= 300 ? 'met' : 'NOT met'}; RSS <= 60 MB ${median(h.rss) <= 60 ? 'met' : 'NOT met'}`);
+  // a wall-clock verdict needs most trials unstalled; RSS does not depend on the machine's load
+  const timed = h.first.length * 2 > rounds ? (median(h.first) <= 300 ? 'met' : 'NOT met') : `inconclusive (${h.first.length} of ${rounds} trials unstalled)`;
+  console.log(`  targets: first state <= 300 ms ${timed}; RSS <= 60 MB ${median(h.rss) <= 60 ? 'met' : 'NOT met'}`);
 }
 
 /** n virtual servers × 4 real servers; with checks (TCP_CHECK) or without (always up). */
