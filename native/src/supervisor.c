@@ -104,9 +104,15 @@ static void logmsg(int level, const char *fmt, ...) {
   }
   fputc('\n', f);
   fclose(f);
-  for (size_t off = 0; off < len;) {
+  /* the worker's Node may set O_NONBLOCK on the stdout they share: wait (bounded) when full */
+  for (size_t off = 0, waits = 0; off < len;) {
     ssize_t n = write(STDOUT_FILENO, buf + off, len - off);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && waits++ < 10) {
+      struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+      poll(&p, 1, 100);
+      continue;
+    }
     if (n <= 0) break;
     off += (size_t)n;
   }
