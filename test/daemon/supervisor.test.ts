@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWorkerMessage, EX_CONFIG } from '../../src/daemon/held';
 import { describeNeeding, file } from '../support/prerequisites';
+import { waitFor } from '../../src/lab/netns';
 
 // every test waits for real processes (node workers) to start: bounded by `until`, not by jest's 5 s
 jest.setTimeout(60_000);
@@ -50,12 +51,9 @@ function workerScript(dir: string): string {
   return p;
 }
 
+/** Wait for `pred` (bounded): fails the test when it stays false. */
 async function until(pred: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  if (!(await waitFor(pred, ms, 10))) throw new Error(`timed out after ${ms} ms`);
 }
 
 interface Run {

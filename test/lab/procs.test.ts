@@ -6,37 +6,28 @@
  * catches a regression only sometimes, and pins the outcome every time.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, descendants, signalTree } from '../../src/lab/procs';
+import { waitFor } from '../../src/lab/netns';
 
+/** Wait for `pred` (bounded): fails the test when it stays false. */
 async function until(pred: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  if (!(await waitFor(pred, ms, 10))) throw new Error(`timed out after ${ms} ms`);
 }
 
 describe('signalTree', () => {
   it('SIGKILL stops every process before killing any: the supervisor never sees its worker die', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'halo-procs-'));
-    try {
-      let out = '';
-      const SUPERVISOR = join(__dirname, '..', '..', 'native', 'build', 'Release', 'halo_supervisor');
-      const parent = spawn(SUPERVISOR, ['--', process.execPath, '-e', 'setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      const exited = new Promise((r) => parent.once('exit', r));
-      await until(() => descendants(parent.pid!).length === 1);
-      const pids = [parent.pid!, ...descendants(parent.pid!)];
-      signalTree(pids, 'SIGKILL');
-      await exited;
-      await until(() => !alive(pids[1]));
-      // the supervisor logs a worker's death before anything else it does about it
-      expect(out).not.toContain('killed by');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    let out = '';
+    const SUPERVISOR = join(__dirname, '..', '..', 'native', 'build', 'Release', 'halo_supervisor');
+    const parent = spawn(SUPERVISOR, ['--', process.execPath, '-e', 'setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => parent.once('exit', r));
+    await until(() => descendants(parent.pid!).length === 1);
+    const pids = [parent.pid!, ...descendants(parent.pid!)];
+    signalTree(pids, 'SIGKILL');
+    await exited;
+    await until(() => !alive(pids[1]));
+    // the supervisor logs a worker's death before anything else it does about it
+    expect(out).not.toContain('killed by');
   }, 60_000);
 });
