@@ -109,6 +109,8 @@ echo "build-deb: raw-socket built for Node ABIs ${abis[*]}"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 mkdir -p "$app/native/build/Release"
 install -m 0644 native/build/Release/halo_native.node "$app/native/build/Release/"
+# the supervisor `halo run` execs into (native/src/supervisor.c)
+install -m 0755 -s native/build/Release/halo_supervisor "$app/native/build/Release/"
 find "$app" -name '*.node' -exec strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
 
 echo "build-deb: command, unit, defaults, man pages, completion, docs"
@@ -205,13 +207,13 @@ echo /etc/default/halo > "$stage/DEBIAN/conffiles"
 shl=$out/deb/shlibdeps
 rm -rf "$shl" && mkdir -p "$shl/debian"
 printf 'Source: halo\n\nPackage: halo\nArchitecture: any\n' > "$shl/debian/control"
-shlibs=$(cd "$shl" && dpkg-shlibdeps -O $(find "$app" -name '*.node') 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+shlibs=$(cd "$shl" && dpkg-shlibdeps -O $(find "$app" -name '*.node') "$app/native/build/Release/halo_supervisor" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 rm -rf "$shl"
 
 # permissions: directories 0755, files 0644 unless meant to run
 find "$stage" -type d -exec chmod 0755 {} +
 find "$stage/usr" "$stage/etc" "$stage/lib" -type f -exec chmod 0644 {} +
-chmod 0755 "$stage/usr/sbin/halo"
+chmod 0755 "$stage/usr/sbin/halo" "$app/native/build/Release/halo_supervisor"
 # scripts with a #! line (node module tools, the CLI's entry) keep it meaningful
 grep -rlZ --include='*.js' -m1 '^#!' "$app" | while IFS= read -r -d '' f; do
   head -c2 "$f" | grep -q '#!' && chmod 0755 "$f"

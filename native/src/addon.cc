@@ -3,6 +3,7 @@
 
 #include "deadline_timer.h"
 #include "dgram_socket.h"
+#include "exec.h"
 #include "ip_sender.h"
 #include "netlink_events.h"
 #include "packet.h"
@@ -23,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setCheckerSocketOptions", Napi::Function::New(env, SetCheckerSocketOptions, "setCheckerSocketOptions"));
   exports.Set("openDatagramSocket", Napi::Function::New(env, OpenDatagramSocket, "openDatagramSocket"));
   exports.Set("Vrrp6Socket", Vrrp6Socket::Define(env));
+  exports.Set("exec", Napi::Function::New(env, Exec, "exec"));
   return exports;
 }
 

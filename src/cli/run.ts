@@ -1,95 +1,29 @@
 /**
- * `halo run`: the director daemon. This process is the supervisor — it holds the pid file,
- * forwards SIGHUP/SIGTERM, and runs the engines in a worker process (src/daemon/worker.ts);
- * if the worker dies abnormally it releases the worker's MASTER instances at once (priority-0
- * adverts, VIPs removed) and respawns it. Stays in the foreground; logs to stdout.
+ * `halo run`: the director daemon, in the foreground. This Node process parses keepalived's
+ * command line and takes the pid file, then becomes (execv, same pid) the supervisor,
+ * native/src/supervisor.c: a ~1 MB C process that runs the engines in a Node worker
+ * (src/daemon/worker.ts), forwards SIGHUP/SIGTERM, and, if the worker dies abnormally, releases
+ * its MASTER instances at once (priority-0 adverts, VIPs removed) and respawns it. The config is
+ * read once, by the worker: an invalid one makes it print the located errors and exit
+ * EX_CONFIG, and the supervisor exits 1 without respawning (fail-closed, nothing started).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, detectLogFormat } from '../daemon/logger';
-import { loadOptions, parseRunArgs, RUN_USAGE } from '../daemon/options';
+import { parseRunArgs, RUN_USAGE } from '../daemon/options';
 import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
-import { HeldInstance, Supervisor } from '../daemon/supervisor';
-import { loadConfig } from '../config/load';
-import { formatDiagnostic } from '../config/model';
 import { haloNative } from '../net/native';
 
 /**
- * The modules a release needs (rtnetlink, the raw VRRP socket). Loading them costs seconds under
- * software emulation (test/bench/startup), so the supervisor loads them once its worker is
- * ready, not before starting it; a worker dying earlier than that waits for the load here.
+ * The worker's V8 flags, before this process's own (a later flag wins). Under a checker's
+ * allocation rate V8 grows its young generation's semi-spaces up to 16 MB; 2 MB keeps a
+ * director with 1,000 checked virtual servers in keepalived's weight class, at the cost of more
+ * frequent (cheap: little survives) scavenges. Measured by test/bench/daemon/run.js lvs.
  */
-const releaseModules = () =>
-  Promise.all([import('../net/addresses'), import('../net/links'), import('../net/vrrp-socket'), import('../net/vrrp6-socket')]);
+const WORKER_V8_FLAGS = ['--max-semi-space-size=2'];
 
-/**
- * Send-only sockets (the addon's IPPROTO_RAW sender) for the interfaces of held instances, opened
- * when the worker reports an instance as held: a dead worker's priority-0 adverts then go out at
- * once, before any module load, netlink query or socket setup (those took 100 ms and more of
- * the Skew_Time budget under load).
- */
-const readySenders = new Map<string, number>();
-
-async function prepareRelease(h: HeldInstance): Promise<void> {
-  if (readySenders.has(h.interface)) return;
-  try {
-    const [, { createLinkQuery }] = await releaseModules();
-    const links = createLinkQuery();
-    try {
-      const link = await links.query(h.interface);
-      if (link.ok && link.value && !readySenders.has(h.interface)) readySenders.set(h.interface, haloNative().openIpSender(h.interface, link.value.index));
-    } finally {
-      links.close();
-    }
-  } catch {
-    // no addon or no such interface now: releaseHeld opens a socket itself when needed
-  }
-}
-
-/** Sends the held priority-0 adverts through the ready senders; returns the instances it could not. */
-function releaseAtOnce(held: HeldInstance[]): HeldInstance[] {
-  const rest: HeldInstance[] = [];
-  for (const h of held) {
-    const fd = readySenders.get(h.interface);
-    try {
-      if (fd === undefined) throw new Error('no sender');
-      if (h.packets.some((p) => p.src !== undefined)) throw new Error('IPv6: sent below through its own socket');
-      for (const p of h.packets) haloNative().sendIpPacket(fd, Buffer.from(p.hex, 'hex'), p.dst);
-    } catch {
-      if (fd !== undefined) {
-        readySenders.delete(h.interface); // a stale socket (interface gone): open afresh below
-        try { haloNative().closeIpSender(fd); } catch { /* already unusable */ }
-      }
-      rest.push(h);
-    }
-  }
-  return rest;
-}
-
-/** What the supervisor does for a dead worker: the priority-0 packets it left, and its VIPs off. */
-async function releaseHeld(held: HeldInstance[]): Promise<void> {
-  const unsent = releaseAtOnce(held);
-  const [{ createAddressManager }, { createLinkQuery }, { openVrrpSocket }, { openVrrp6Socket }] = await releaseModules();
-  const links = createLinkQuery();
-  const addresses = createAddressManager();
-  try {
-    for (const h of unsent) {
-      const link = await links.query(h.interface);
-      if (link.ok && link.value) {
-        const ipv6 = h.packets.some((p) => p.src !== undefined);
-        const t = (ipv6 ? openVrrp6Socket : openVrrpSocket)({ ifname: h.interface, ifindex: link.value.index, group: null });
-        try {
-          for (const p of h.packets) await t.send(Buffer.from(p.hex, 'hex'), p.dst, p.src);
-        } finally {
-          t.close();
-        }
-      }
-    }
-    for (const h of held) for (const v of h.vips) await addresses.remove(v);
-  } finally {
-    links.close();
-    addresses.close();
-  }
-}
+/** The supervisor program, built with the native addon (native/binding.gyp). */
+export const SUPERVISOR = join(__dirname, '..', '..', 'native', 'build', 'Release', 'halo_supervisor');
 
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseRunArgs(argv);
@@ -118,38 +52,27 @@ export async function main(argv: string[]): Promise<number> {
       ...(opts.allowUnimplemented ? ['--allow-unimplemented'] : []),
     ]);
   }
-  // Refuse before anything starts: every error, and every feature halo does not implement,
-  // is listed with its place (keepalived would act on it; halo must not run as if it did).
-  const loaded = loadConfig(opts.configFile, loadOptions(opts));
-  if (loaded.model === null) {
-    for (const d of loaded.diagnostics) if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
-    const n = loaded.diagnostics.filter((d) => d.severity === 'error').length;
-    process.stderr.write(`halo run: ${opts.configFile}: ${n} error${n === 1 ? '' : 's'}; not starting\n`);
+  if (!existsSync(SUPERVISOR)) {
+    process.stderr.write(`halo run: ${SUPERVISOR} is missing: build the native part (npm run install)\n`);
     return 1;
   }
-  // global_defs umask, unless -u/--umask was given (keepalived: the command line wins).
-  if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
-  const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
+  const format = opts.logFormat ?? detectLogFormat();
+  const tag = opts.logDetail ? `halo[${process.pid}]` : undefined;
+  const log = createLogger({ format, level: opts.logLevel, tag });
+  // the pid stays the same through execv: the pid file names the supervisor
   const pid = acquirePidFile(opts.pidFile);
   if (!pid.ok) {
     process.stderr.write(`halo run: ${pid.message}\n`);
     return 1;
   }
   log.info(`Starting halo (config ${opts.configFile})`);
-  const sup = new Supervisor({
-    workerPath: join(__dirname, '..', 'daemon', 'worker.js'),
-    workerArgs: [JSON.stringify(opts)],
-    release: releaseHeld,
-    log,
-    onReady: () => void releaseModules(),
-    onHeld: (h) => void prepareRelease(h),
-  });
-  sup.start();
-  process.on('SIGHUP', () => sup.reload());
-  process.on('SIGTERM', () => sup.stop());
-  process.on('SIGINT', () => sup.stop());
-  const code = await sup.done;
-  releasePidFile(opts.pidFile);
-  log.info(`halo exiting with status ${code}`);
-  return code;
+  const worker = [process.execPath, ...WORKER_V8_FLAGS, ...process.execArgv, join(__dirname, '..', 'daemon', 'worker.js'), JSON.stringify(opts)];
+  const supervisor = [SUPERVISOR, '--pid-file', opts.pidFile, '--log-format', format, '--log-level', opts.logLevel, ...(tag ? ['--tag', tag] : []), '--', ...worker];
+  try {
+    haloNative().exec(SUPERVISOR, supervisor);
+  } catch (err) {
+    releasePidFile(opts.pidFile);
+    process.stderr.write(`halo run: cannot start the supervisor: ${(err as Error).message}\n`);
+  }
+  return 1;
 }

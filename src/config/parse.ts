@@ -1,9 +1,10 @@
 /**
- * Preprocessed text → statement tree, through the nearley grammar (grammar/keepalived.ne).
- * The grammar's actions build cons cells; they are flattened here once, after feed().
+ * Preprocessed text → statement tree. grammar/keepalived.ne is the grammar; after the token
+ * stream's repair (src/config/lexer.ts) it is LL(1) with one token of look-ahead, so it is read
+ * here by a direct descent over the tokens instead of nearley's Earley parser, which spent most
+ * of a 100,000-line config's load time (issue 15: 1.4 s of 4.2 s sampled, plus its garbage).
+ * test/config/grammar.test.ts checks that both give the same tree on the corpus and mutations.
  */
-import { Grammar, Parser } from 'nearley';
-import grammar from './grammar.generated';
 import { TokenStream, type Token, type Word } from './lexer';
 import type { Diagnostic } from './model';
 import type { SourceMap } from './source';
@@ -19,17 +20,6 @@ export interface Statement {
   braces?: { open: Word; close: Word };
 }
 
-interface Cons<T> {
-  prev: Cons<T> | null;
-  item: T;
-}
-interface RawStmt {
-  words: Word[];
-  block: { stmts: Cons<RawStmt> | null; open: Token; close: Token } | null;
-}
-
-const compiled = Grammar.fromCompiled(grammar);
-
 export interface ParseResult {
   statements: Statement[] | null;
   diagnostics: Diagnostic[];
@@ -37,28 +27,61 @@ export interface ParseResult {
 
 export function parseStatements(text: string, sources: SourceMap): ParseResult {
   const stream = new TokenStream();
-  const parser = new Parser(compiled, { lexer: stream });
+  stream.reset(text);
   const diagnostics: Diagnostic[] = [];
-  try {
-    parser.feed(text);
-  } catch (err) {
-    // The repaired token stream always parses; should that ever fail, say where, never throw.
-    for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message, e.severity));
-    const t = (err as { token?: Token }).token;
-    diagnostics.push(t ? syntax(sources, t.line, t.col, `unexpected ${describe(t)}`) : syntax(sources, 1, 1, 'syntax error'));
-    return { statements: null, diagnostics };
-  }
   for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message, e.severity));
+  // an error here (blocks nested too deep) ends the parse before any descent
   if (diagnostics.some((d) => d.severity === 'error')) return { statements: null, diagnostics };
-  if (parser.results.length !== 1) {
-    // The filtered token stream makes this unreachable; say so loudly rather than guess.
-    const last = stream.tokens[stream.tokens.length - 1];
-    diagnostics.push(
-      syntax(sources, last?.line ?? 1, last?.col ?? 1, `internal: ${parser.results.length} parses of the statement tree`),
-    );
+  const parsed = descend(stream.tokens);
+  if (!Array.isArray(parsed)) {
+    // The repaired token stream always parses; should that ever fail, say where, never throw.
+    const t = parsed.token;
+    diagnostics.push(t ? syntax(sources, t.line, t.col, `unexpected ${describe(t)}`) : syntax(sources, 1, 1, 'syntax error: unexpected end of file'));
     return { statements: null, diagnostics };
   }
-  return { statements: flattenStmts(parser.results[0] as Cons<RawStmt> | null), diagnostics };
+  return { statements: parsed, diagnostics };
+}
+
+/**
+ *   stmts := (WORDS NL | WORDS NL block | WORDS block)*   and, last in a block, WORDS before `}`
+ *   block := { stmts }
+ * Recursion is bounded: the lexer refuses blocks nested more than MAX_BLOCK_DEPTH deep.
+ */
+function descend(tokens: Token[]): Statement[] | { token: Token | undefined } {
+  let i = 0;
+  let failed: { token: Token | undefined } | null = null;
+  const fail = (token: Token | undefined): null => {
+    failed = { token };
+    return null;
+  };
+  const stmts = (inBlock: boolean): Statement[] | null => {
+    const out: Statement[] = [];
+    for (;;) {
+      const t = tokens[i];
+      if (t === undefined) return inBlock ? fail(t) : out;
+      if (t.type === 'rbrace') return inBlock ? out : fail(t);
+      if (t.type !== 'words') return fail(t);
+      i++;
+      let next = tokens[i];
+      if (next?.type === 'nl') next = tokens[++i];
+      else if (next?.type === 'rbrace' && inBlock) {
+        // `group { VI_1 VI_2 }`: the block's last line ends at its brace
+        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null });
+        continue;
+      } else if (next?.type !== 'lbrace') return fail(next);
+      if (next?.type !== 'lbrace') {
+        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null });
+        continue;
+      }
+      const open = tokens[i++];
+      const body = stmts(true);
+      if (body === null) return null;
+      const close = tokens[i++];
+      out.push({ keyword: t.words[0], args: t.words.slice(1), block: body, braces: { open: brace(open), close: brace(close) } });
+    }
+  };
+  const all = stmts(false);
+  return all ?? failed ?? { token: undefined };
 }
 
 function describe(t: Token): string {
@@ -67,27 +90,6 @@ function describe(t: Token): string {
 
 function syntax(sources: SourceMap, line: number, col: number, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
   return { severity, message, location: sources.locate(line, col) };
-}
-
-function toArray<T>(list: Cons<T> | null): T[] {
-  let n = 0;
-  for (let c = list; c !== null; c = c.prev) n++;
-  const out = new Array<T>(n);
-  for (let c = list; c !== null; c = c.prev) out[--n] = c.item;
-  return out;
-}
-
-function flattenStmts(list: Cons<RawStmt> | null): Statement[] {
-  const raw = toArray(list);
-  const out = new Array<Statement>(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const r = raw[i];
-    const b = r.block;
-    out[i] = b === null
-      ? { keyword: r.words[0], args: r.words.slice(1), block: null }
-      : { keyword: r.words[0], args: r.words.slice(1), block: flattenStmts(b.stmts), braces: { open: brace(b.open), close: brace(b.close) } };
-  }
-  return out;
 }
 
 function brace(t: Token): Word {

@@ -27,8 +27,9 @@ export interface ReloadOutcome {
   lines: string[];
 }
 
+/** `lvs` may load the engine's modules on first use: a VRRP-only director never loads the checkers or IPVS. */
 export type DirectorDeps = VrrpEngineDeps & {
-  lvs?: (model: Model) => LvsEngine;
+  lvs?: (model: Model) => LvsEngine | Promise<LvsEngine>;
   alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null;
   syncDaemon?: SyncDaemonDriver | null;
 };
@@ -54,7 +55,7 @@ export class Director {
   async start(): Promise<void> {
     this.deps.syncDaemon?.configure(this.model.globalDefs.lvsSyncDaemon, this.syncDaemonActive(this.model));
     if (this.opts.lvs && this.deps.lvs && this.model.virtualServers.length > 0) {
-      this.lvs = this.deps.lvs(this.model);
+      this.lvs = await this.deps.lvs(this.model);
       await this.lvs.start();
     }
     if (this.opts.vrrp && this.model.vrrpInstances.length > 0) {
@@ -230,7 +231,7 @@ export class Director {
       if (this.lvs) plan.lvs = await this.lvs.reload(next);
       else if (this.deps.lvs && next.virtualServers.length > 0) {
         plan.engines.push(`LVS engine starts with ${next.virtualServers.length} virtual servers`);
-        this.lvs = this.deps.lvs(next);
+        this.lvs = await this.deps.lvs(next);
         await this.lvs.start();
       }
     }

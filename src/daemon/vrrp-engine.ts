@@ -29,7 +29,7 @@ import { describeVrrpActions, planTrackerReload, planVrrpReload, usedTrackers } 
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
 import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
-import type { HeldInstance } from './supervisor';
+import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
 

@@ -22,9 +22,7 @@ import type { Metrics } from './metrics';
 import { NotifyRunner } from './notify';
 import type { RunOptions } from './options';
 import { Director } from './director';
-import { KernelLvsEngine } from './lvs-engine';
-import { IpvsClient } from '../ipvs/client';
-import type { WorkerMessage } from './supervisor';
+import { encodeWorkerMessage, EX_CONFIG, WorkerMessage } from './held';
 import { snmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
@@ -44,13 +42,20 @@ export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>,
 
 export async function runWorker(opts: RunOptions): Promise<number> {
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
+  // The only reading of the config at start-up: refuse before anything starts. Every error, and
+  // every feature halo does not implement, is listed with its place (keepalived would act on it;
+  // halo must not run as if it did); the supervisor does not respawn a worker exiting EX_CONFIG.
   const loaded = loadConfig(opts.configFile, loadOptions(opts));
-  for (const d of loaded.diagnostics) (d.severity === 'error' ? log.error : log.warning)(formatDiagnostic(d));
   if (!loaded.model) {
-    log.error(`configuration ${opts.configFile} is invalid; not starting`);
-    return 1;
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    process.stderr.write(errors.map((d) => `${formatDiagnostic(d)}\n`).join(''));
+    process.stderr.write(`halo run: ${opts.configFile}: ${errors.length} error${errors.length === 1 ? '' : 's'}; not starting\n`);
+    return EX_CONFIG;
   }
-  const send = (m: WorkerMessage) => process.send?.(m);
+  for (const d of loaded.diagnostics) log.warning(formatDiagnostic(d));
+  // global_defs umask, unless -u/--umask was given (keepalived: the command line wins)
+  if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
+  const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));
   const linksR = await createLinkMonitor();
   if (!linksR.ok) {
     log.error(`cannot watch links: ${linksR.error.message}`);
@@ -64,10 +69,15 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
   let metrics: Metrics | null = null;
-  const syncDaemon = new SyncDaemonDriver({ open: () => IpvsClient.open(), log });
+  // the IPVS client loads only when the sync daemon is used (lvs_sync_daemon)
+  const syncDaemon = new SyncDaemonDriver({ open: async () => (await import('../ipvs/client')).IpvsClient.open(), log });
   const director: Director = new Director(loaded.model, opts, {
     log,
-    lvs: (model) => new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics, alerts }),
+    // the checkers and the IPVS client load only for a config with virtual servers
+    lvs: async (model) => {
+      const [{ KernelLvsEngine }, { IpvsClient }] = await Promise.all([import('./lvs-engine'), import('../ipvs/client')]);
+      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics, alerts });
+    },
     addresses,
     links,
     garp,

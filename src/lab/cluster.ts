@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { forwardZone, namedArgv, namedConf, REVERSE_ZONE } from './dns-zone';
 import { nginxArgv, nginxConf, serverOfPage } from './web-server';
 import { sh, Topology, waitFor } from './netns';
-import { alive, descendants } from './procs';
+import { alive, descendants, signalTree } from './procs';
 
 export const LAB_PREFIX = 'hlab-';
 export const EXT_VIPS = ['192.168.1.200', '192.168.1.202'];
@@ -212,13 +212,7 @@ export class Cluster {
   }
 
   signalDirector(lb: Director, signal: NodeJS.Signals): void {
-    for (const pid of this.directorPids(lb).reverse()) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        /* already gone */
-      }
-    }
+    signalTree(this.directorPids(lb), signal);
   }
 
   /** The last lines a process of the lab logged, for error messages. */

@@ -28,8 +28,16 @@ export class Topology {
   readonly namespaces: string[] = [];
   private readonly bridgeNs: string;
 
-  constructor(readonly prefix: string) {
-    this.bridgeNs = `${prefix}br`;
+  /**
+   * Namespace names are `prefix` + host. HALO_NETNS_TAG, when set, goes in front: runs of the
+   * same test file from two checkouts at once then never share (nor destroy) each other's
+   * namespaces, which build() would otherwise take for a crashed run's leftovers.
+   */
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = `${process.env.HALO_NETNS_TAG ?? ''}${prefix}`;
+    this.bridgeNs = `${this.prefix}br`;
   }
 
   ns(host: string): string {

@@ -23,3 +23,20 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Signal a process tree, deepest first. SIGKILL is "kill -9 of every process at once" (what
+ * systemd does to a unit's cgroup): all are stopped first, so that none of them — the
+ * supervisor reacting to its worker's death within microseconds — acts before it is killed.
+ */
+export function signalTree(pids: number[], signal: NodeJS.Signals): void {
+  const send = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  if (signal === 'SIGKILL') for (const pid of pids) send(pid, 'SIGSTOP');
+  for (const pid of [...pids].reverse()) send(pid, signal);
+}

@@ -75,6 +75,8 @@ export interface HaloNative {
     group: Buffer | null,
     onMessage: (error: (Error & { code?: string }) | null, data?: Buffer, source?: Buffer, hopLimit?: number, destination?: Buffer | null) => void,
   ) => { send(data: Buffer, destination: Buffer, source: Buffer | null, hopLimit: number): number; close(): void };
+  /** execv(2): this process becomes `path` with `argv` (argv[0] included); returns only by throwing. */
+  exec(path: string, argv: string[]): never;
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -6,7 +6,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { descendants } = require('../../dist/lab/procs.js');
+const { descendants, signalTree } = require('../../dist/lab/procs.js');
 
 const HALO = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 let seq = 0;
@@ -32,9 +32,7 @@ function startDirector(topo, dir, host, kind, text, extra = []) {
 const pidsOf = (p) => [p.pid, ...descendants(p.pid)];
 
 function signalAll(p, sig) {
-  for (const pid of pidsOf(p).reverse()) {
-    try { process.kill(pid, sig); } catch { /* gone */ }
-  }
+  signalTree(pidsOf(p), sig);
 }
 
 async function stopDirector(p) {

@@ -111,3 +111,68 @@ describe('brace and quote slips: warned at their place, then read as keepalived 
     expect(tree('a 1 "b c\n')).toEqual(['a 1']);
   });
 });
+
+/**
+ * parse.ts reads grammar/keepalived.ne by direct descent; nearley, run on the compiled grammar,
+ * is the oracle: the same statement tree (words, places, braces) or the same refusal, on the
+ * corpus, the examples and their seeded random edits.
+ */
+describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Grammar, Parser } = require('nearley') as typeof import('nearley');
+  const grammar = require('../../src/config/grammar.generated').default;
+  const { TokenStream } = require('../../src/config/lexer') as typeof import('../../src/config/lexer');
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { corpusFiles, corpusPath } = require('../support/corpus') as typeof import('../support/corpus');
+  const { mutations } = require('./mutate') as typeof import('./mutate');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  type Cons = { prev: Cons | null; item: { words: Statement['args']; block: { stmts: Cons | null; open: Tok; close: Tok } | null } } | null;
+  type Tok = { value: string; line: number; col: number };
+  const compiled = Grammar.fromCompiled(grammar);
+
+  function byNearley(text: string): Statement[] | null {
+    const stream = new TokenStream();
+    const parser = new Parser(compiled, { lexer: stream });
+    try {
+      parser.feed(text);
+    } catch {
+      return null;
+    }
+    if (stream.structureErrors.some((e) => e.severity === 'error') || parser.results.length !== 1) return null;
+    const brace = (t: Tok) => ({ value: t.value, quoted: false, line: t.line, col: t.col });
+    const flat = (c: Cons): Statement[] => {
+      const out: Statement[] = [];
+      for (; c !== null; c = c.prev) {
+        const r = c.item;
+        out.unshift(r.block === null
+          ? { keyword: r.words[0], args: r.words.slice(1), block: null }
+          : { keyword: r.words[0], args: r.words.slice(1), block: flat(r.block.stmts), braces: { open: brace(r.block.open), close: brace(r.block.close) } });
+      }
+      return out;
+    };
+    return flat(parser.results[0] as Cons);
+  }
+
+  function same(text: string, what: string): void {
+    const p = preprocess(text, '/nonexistent/t.conf');
+    const ours = parseStatements(p.text, p.sources).statements;
+    const theirs = byNearley(p.text);
+    if (JSON.stringify(ours) !== JSON.stringify(theirs)) throw new Error(`${what}: the trees differ\n--- config ---\n${text}`);
+  }
+
+  it('on every corpus config', () => {
+    const files = corpusFiles();
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) same(readFileSync(corpusPath(f), 'utf8'), f);
+  });
+
+  it('on 3000 seeded random edits of the examples, and on brace slips', () => {
+    let n = 0;
+    for (const { i, file, text } of mutations()) {
+      same(text, `mutation #${i} of ${file}`);
+      n++;
+    }
+    expect(n).toBe(3000);
+    for (const t of ['a {\n}\n}\nb\n  }\n', 'a {\n b {\n', '{ a }\n', 'a\n{\n{\n}\n', 'a { b } } c\n', '"x\nb {\n c }']) same(t, JSON.stringify(t));
+  });
+});

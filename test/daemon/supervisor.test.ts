@@ -1,98 +1,138 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+/**
+ * The supervisor (native/src/supervisor.c, keepalived's parent/child shape) with real, scripted
+ * worker processes: it reads what the worker holds over the Node IPC channel (the messages
+ * src/daemon/held.ts encodes), releases it when the worker dies abnormally, respawns under its
+ * rate limit, forwards SIGHUP, stops gracefully and never respawns a worker refusing its config.
+ *
+ * The held instance's interface does not exist here, so the release's I/O fails by name and
+ * nothing on this host is touched (the release on real interfaces: vrrp-halo.netns.test.ts).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeldInstance, Supervisor } from '../../src/daemon/supervisor';
+import { encodeWorkerMessage, EX_CONFIG } from '../../src/daemon/held';
+import { describeNeeding, file } from '../support/prerequisites';
+import { waitFor } from '../../src/lab/netns';
 
-const log = { error: jest.fn(), warning: jest.fn(), notice: jest.fn(), info: jest.fn() };
+// every test waits for real processes (node workers) to start: bounded by `until`, not by jest's 5 s
+jest.setTimeout(60_000);
 
-/** A real worker process with a scripted life: report MASTER, then die the way `mode` says. */
+const SUPERVISOR = join(__dirname, '..', '..', 'native', 'build', 'Release', 'halo_supervisor');
+
+const held = encodeWorkerMessage({
+  type: 'held',
+  held: {
+    instance: 'VI_1', interface: 'hsupnone0',
+    packets: [{ dst: '224.0.0.18', hex: `45c00028${'00'.repeat(36)}` }],
+    vips: [{ address: '192.168.77.200', family: 4, prefixLen: 24, broadcast: null, dev: 'hsupnone0', scope: 0, label: null }],
+  },
+});
+
+/** A worker with a scripted life: report MASTER, then behave as `mode` says. */
 function workerScript(dir: string): string {
   const p = join(dir, 'worker.js');
   writeFileSync(p, `
     const fs = require('fs');
-    const [mode, counter] = process.argv.slice(2);
+    const [mode, counter, held] = process.argv.slice(2);
     const n = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) + 1 : 1;
     fs.writeFileSync(counter, String(n));
+    if (mode === 'die') process.exit(3);
+    if (mode === 'config') { process.stderr.write('bad.conf:1:1: error: nope\\n'); process.exit(${EX_CONFIG}); }
     // the handler is in place before the report: the supervisor may stop us as soon as it reads it
-    process.on('SIGTERM', () => { process.send({ type: 'released', instance: 'VI_1' }, () => process.exit(0)); });
-    process.send({ type: 'held', held: { instance: 'VI_1', interface: 'eth0',
-      packets: [{ dst: '224.0.0.18', hex: '4500' }], vips: [{ address: '192.168.77.200', prefixLen: 32 }] } });
-    process.send({ type: 'ready' });
+    process.on('SIGTERM', () => { process.send(${JSON.stringify(encodeWorkerMessage({ type: 'released', instance: 'VI_1' }))}, () => process.exit(0)); });
+    process.on('SIGHUP', () => fs.writeFileSync(counter + '.hup', 'x'));
+    process.on('disconnect', () => { fs.writeFileSync(counter + '.orphan', 'x'); process.exit(0); });
+    process.send(held);
+    process.send('ready', () => fs.writeFileSync(counter + '.ready' + n, 'x'));
     if (mode === 'crash' && n === 1) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50);
     setInterval(() => {}, 1000);
   `);
   return p;
 }
 
-async function until(pred: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Wait for `pred` (bounded): fails the test when it stays false. */
+async function until(pred: () => boolean, ms = 30_000): Promise<void> {
+  if (!(await waitFor(pred, ms, 10))) throw new Error(`timed out after ${ms} ms`);
 }
 
-describe('supervisor (keepalived parent/child shape)', () => {
+interface Run {
+  p: ChildProcess;
+  out: () => string;
+  code: Promise<number | null>;
+}
+
+function supervise(dir: string, mode: string, extra: string[] = []): Run {
+  let out = '';
+  const p = spawn(SUPERVISOR, [...extra, '--', process.execPath, workerScript(dir), mode, join(dir, 'n'), held], { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+  return { p, out: () => out, code };
+}
+
+const count = (dir: string) => (existsSync(join(dir, 'n')) ? Number(readFileSync(join(dir, 'n'), 'utf8')) : 0);
+
+describeNeeding(file(SUPERVISOR, 'the supervisor program (npm run install builds native/)'))('supervisor (keepalived parent/child shape)', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'halo-sup-'));
-    Object.values(log).forEach((f) => f.mockClear());
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('on kill -9 of the worker releases what it held as MASTER, then respawns it', async () => {
-    const released: HeldInstance[][] = [];
-    const counter = join(dir, 'n');
-    const sup = new Supervisor({
-      workerPath: workerScript(dir), workerArgs: ['crash', counter], log,
-      release: async (h) => {
-        released.push(h);
-      },
-    });
-    sup.start();
-    await until(() => existsSync(counter) && readFileSync(counter, 'utf8') === '2');
-    expect(released).toHaveLength(1);
-    expect(released[0]).toEqual([{ instance: 'VI_1', interface: 'eth0', packets: [{ dst: '224.0.0.18', hex: '4500' }], vips: [{ address: '192.168.77.200', prefixLen: 32 }] }]);
-    expect(log.error.mock.calls[0][0]).toMatch(/^worker \(pid \d+\) killed by SIGKILL$/);
-    expect(log.notice.mock.calls.map((c) => c[0]).join('\n')).toMatch(/released VI_1 for the dead worker: priority 0 advert sent, VIPs removed/);
-    // the respawned worker reports MASTER again; stop it gracefully
-    await until(() => sup.heldInstances().length === 1);
-    sup.stop();
-    expect(await sup.done).toBe(0);
-    expect(released).toHaveLength(1); // a graceful stop releases nothing on the worker's behalf
+  it('on kill -9 of the worker releases what it held as MASTER, then respawns it; a graceful stop releases nothing', async () => {
+    const s = supervise(dir, 'crash');
+    await until(() => existsSync(join(dir, 'n.ready2')));
+    const log = s.out();
+    expect(log).toMatch(/: worker \(pid \d+\) killed by SIGKILL\n/);
+    // the release was attempted with what the worker sent: its interface, by name
+    expect(log).toContain('(VI_1) cannot send priority 0: interface hsupnone0: No such device');
+    expect(log).toMatch(/released VI_1 for the dead worker: priority 0 advert sent, VIPs removed \(\d+\.\d ms\)\n/);
+    expect(log).toMatch(/respawning the worker in 100 ms\n/);
+    s.p.kill('SIGTERM');
+    expect(await s.code).toBe(0);
+    expect(s.out().match(/released VI_1/g)).toHaveLength(1);
+    expect(s.out()).toMatch(/halo exiting with status 0\n$/);
   });
 
-  it('graceful stop: the worker releases itself and the supervisor exits 0', async () => {
-    const release = jest.fn(async () => undefined);
-    const sup = new Supervisor({ workerPath: workerScript(dir), workerArgs: ['stay', join(dir, 'n')], log, release });
-    sup.start();
-    await until(() => sup.heldInstances().length === 1);
-    sup.stop();
-    expect(await sup.done).toBe(0);
-    expect(release).not.toHaveBeenCalled();
-    expect(sup.heldInstances()).toEqual([]);
+  it('graceful stop: SIGTERM reaches the worker, which exits 0; the supervisor removes its pid file and exits 0', async () => {
+    const pidFile = join(dir, 'halo.pid');
+    const s = supervise(dir, 'stay', ['--pid-file', pidFile]);
+    writeFileSync(pidFile, `${s.p.pid}\n`);
+    await until(() => existsSync(join(dir, 'n.ready1')));
+    s.p.kill('SIGHUP');
+    await until(() => existsSync(join(dir, 'n.hup')));
+    s.p.kill('SIGTERM');
+    expect(await s.code).toBe(0);
+    expect(existsSync(pidFile)).toBe(false);
+    expect(s.out()).not.toContain('released');
   });
 
-  it('tells its owner when the worker is ready (run.ts loads the release modules then)', async () => {
-    const onReady = jest.fn();
-    const sup = new Supervisor({ workerPath: workerScript(dir), workerArgs: ['stay', join(dir, 'n')], log, release: async () => undefined, onReady });
-    sup.start();
-    await until(() => onReady.mock.calls.length === 1);
-    await until(() => sup.heldInstances().length === 1);
-    sup.stop();
-    expect(await sup.done).toBe(0);
-    expect(onReady).toHaveBeenCalledTimes(1);
+  it('the worker learns of the supervisor\'s death (its IPC channel closes)', async () => {
+    const s = supervise(dir, 'stay');
+    await until(() => existsSync(join(dir, 'n.ready1')));
+    s.p.kill('SIGKILL');
+    await s.code;
+    await until(() => existsSync(join(dir, 'n.orphan')));
+    expect(count(dir)).toBe(1);
   });
 
-  it('gives up and exits 1 when the worker dies repeatedly', async () => {
-    const p = join(dir, 'die.js');
-    writeFileSync(p, 'process.exit(3)');
-    const sup = new Supervisor({
-      workerPath: p, workerArgs: [], log, release: async () => undefined,
-      policy: { maxRestarts: 2, windowMs: 60_000, initialDelayMs: 0, maxDelayMs: 10, stableAfterMs: 10_000 },
-    });
-    sup.start();
-    expect(await sup.done).toBe(1);
-    expect(log.error.mock.calls.map((c) => c[0])).toContain('not respawning the worker: worker died 3 times within 60 s');
+  it('gives up and exits 1 when the worker keeps dying: 100 ms doubling, a 6th death within 60 s', async () => {
+    const s = supervise(dir, 'die', ['--log-format', 'json']);
+    expect(await s.code).toBe(1);
+    expect(count(dir)).toBe(6);
+    const lines = s.out().trim().split('\n').map((l) => JSON.parse(l) as { level: string; message: string; timestamp: string });
+    expect(lines.filter((l) => l.message.startsWith('respawning')).map((l) => l.message)).toEqual(
+      [100, 200, 400, 800, 1600].map((ms) => `respawning the worker in ${ms} ms`),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'not respawning the worker: worker died 6 times within 60 s' }));
+    expect(lines[0].timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('a worker refusing its config (EX_CONFIG) is not respawned: exit 1, its errors as they were', async () => {
+    const s = supervise(dir, 'config');
+    expect(await s.code).toBe(1);
+    expect(count(dir)).toBe(1);
+    expect(s.out()).toMatch(/^bad\.conf:1:1: error: nope\n.*halo exiting with status 1\n$/);
   });
 });

@@ -10,7 +10,7 @@ import type { GarpSender } from '../../src/net/garp';
 import type { LinkEvent, LinkMonitor, LinkState } from '../../src/net/links';
 import type { VrrpTransport } from '../../src/net/vrrp-socket';
 import { VrrpEngine } from '../../src/daemon/vrrp-engine';
-import type { HeldInstance } from '../../src/daemon/supervisor';
+import type { HeldInstance } from '../../src/daemon/held';
 import { NotifyRunner } from '../../src/daemon/notify';
 import { SyncDaemonDriver } from '../../src/daemon/sync-daemon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync, openSync, closeSync
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Topology, waitFor } from './netns';
-import { descendants } from '../../src/lab/procs';
+import { descendants, signalTree } from '../../src/lab/procs';
 import { controlCall } from '../../src/daemon/control';
 import type { InstanceStatus, StatusSnapshot } from '../../src/daemon/status';
 
@@ -57,15 +57,7 @@ export class Directors {
       host, kind, proc, logFile, confFile: conf, pidFile, socket, exited,
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       pids: () => (proc.pid ? [proc.pid, ...descendants(proc.pid)] : []),
-      signal: (sig) => {
-        for (const p of d.pids().reverse()) {
-          try {
-            process.kill(p, sig);
-          } catch {
-            /* gone */
-          }
-        }
-      },
+      signal: (sig) => signalTree(d.pids(), sig),
     };
     this.running.push(d);
     return d;

@@ -24,7 +24,7 @@ function notBuilt(_ctx: BuildContext, s: Statement, g: G): void {
 const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '');
 
 const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory locking, CPU, rlimits); halo's worker is one Node.js process and is left to the OS scheduler";
-const NAMES = "names keepalived's child processes; halo's supervisor and worker are named by node";
+const NAMES = "names keepalived's child processes; halo's have fixed names (halo_supervisor, and node for the worker)";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
 const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subjects, bodies and dialogue as keepalived 2.2.7)';
 const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subagent (enable_snmp_rfcv3)';

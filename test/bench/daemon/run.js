@@ -7,6 +7,10 @@
  *        every 10 s (the master's link cut, then restored), RSS and fd growth, missed transitions
  *   node test/bench/daemon/run.js idle [--seconds 30]     RSS and CPU of an idle director with one
  *        instance, halo beside keepalived
+ *   node test/bench/daemon/run.js start [--rounds 10] [--base DIR]   start → first VRRP state, the
+ *        CPU time spent until then and the RSS of all processes 3 s later, one instance, halo and
+ *        keepalived alternately (and DIR's halo, another checkout with dist/ built: a before/after
+ *        in one run); a trial during which this process itself stalled > 50 ms is inconclusive
  *   node test/bench/daemon/run.js lvs [--services 1000] [--reload-services 10000]
  *        (needs IPVS: run it inside the VM, deploy/vm/vmrun.sh) RSS/CPU with N virtual servers × 4
  *        real servers checked every 5 s, and SIGHUP → applied for a config with one changed real
@@ -17,8 +21,9 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { performance } = require('node:perf_hooks');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
-const { startDirector, stopDirector, pidsOf, cpuTicks, rssMb } = require('../directors.js');
+const { HALO, startDirector, stopDirector, pidsOf, cpuTicks, rssMb } = require('../directors.js');
 
 const [mode, ...args] = process.argv.slice(2);
 const opt = (name, def) => {
@@ -95,6 +100,83 @@ async function idle() {
   }
 }
 
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+};
+
+async function start() {
+  const { monitorEventLoopDelay } = require('node:perf_hooks');
+  const rounds = opt('rounds', 10);
+  const bi = args.indexOf('--base');
+  const base = bi >= 0 ? path.resolve(args[bi + 1]) : null;
+  const kinds = ['keepalived', 'halo', ...(base ? ['base'] : [])];
+  const topo = pair();
+  const res = Object.fromEntries(kinds.map((k) => [k, { first: [], cpu: [], rss: [], procs: 0, inconclusive: 0 }]));
+  const load0 = os.loadavg()[0];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const kind of kinds) {
+        const main = kind === 'base' ? path.join(base, 'dist', 'cli', 'main.js') : HALO;
+        const conf = path.join(tmp, `start-${kind}.conf`);
+        fs.writeFileSync(conf, vrrpConf('lb1', 'BACKUP', 100));
+        const argv = kind === 'keepalived'
+          ? ['keepalived', '-n', '-l', '-f', conf, '-p', path.join(tmp, 'k.pid'), '-r', path.join(tmp, 'kv.pid'), '-c', path.join(tmp, 'kc.pid'), '-b', path.join(tmp, 'kb.pid')]
+          : [process.execPath, main, 'run', '-f', conf, '--pid-file', path.join(tmp, 'h.pid'), '--control-socket', path.join(tmp, 'h.sock')];
+        const lag = monitorEventLoopDelay({ resolution: 5 });
+        lag.enable();
+        const t0 = performance.now();
+        const p = topo.spawn('lb1', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const exited = new Promise((res) => p.once('exit', res));
+        let out = '';
+        const first = await new Promise((resolve) => {
+          const t = setTimeout(() => resolve(null), 30_000);
+          const on = (d) => {
+            out += d;
+            if (/Entering (MASTER|BACKUP|FAULT) STATE/.test(out)) {
+              clearTimeout(t);
+              resolve(performance.now() - t0);
+            }
+          };
+          p.stdout.on('data', on);
+          p.stderr.on('data', on);
+        });
+        lag.disable();
+        const pids = pidsOf(p);
+        const cpuMs = cpuTicks(pids) * 10;
+        await sleep(3000);
+        const rec = res[kind];
+        if (first === null) throw new Error(`${kind}: no VRRP state within 30 s:\n${out}`);
+        if (lag.max / 1e6 > 50) rec.inconclusive++;
+        else {
+          rec.first.push(first);
+          rec.cpu.push(cpuMs);
+        }
+        rec.rss.push(rssMb(pidsOf(p)));
+        rec.procs = pidsOf(p).length;
+        for (const pid of pidsOf(p).reverse()) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+        await Promise.race([exited, sleep(5000)]);
+        for (const pid of pidsOf(p)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    }
+  } finally {
+    topo.destroy();
+  }
+  console.log(`start → first VRRP state (host, netns, one instance), ${rounds} rounds; load average ${load0.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} CPUs)`);
+  const ka = res.keepalived;
+  for (const kind of kinds) {
+    const r = res[kind];
+    const name = kind === 'base' ? `halo (${base})` : kind;
+    const f = median(r.first);
+    const ratio = kind === 'keepalived' || !ka.first.length ? '' : `, ${(f / median(ka.first)).toFixed(1)}x keepalived`;
+    console.log(`  ${name.padEnd(12)} ${r.first.length ? `${f.toFixed(0)} ms median (min ${Math.min(...r.first).toFixed(0)}, max ${Math.max(...r.first).toFixed(0)})${ratio}, CPU ${median(r.cpu)} ms until then` : 'inconclusive'}; RSS ${median(r.rss).toFixed(1)} MB in ${r.procs} processes${r.inconclusive ? `; ${r.inconclusive} trials inconclusive (this process stalled > 50 ms)` : ''}`);
+  }
+  const h = res.halo;
+  // a wall-clock verdict needs most trials unstalled; RSS does not depend on the machine's load
+  const timed = h.first.length * 2 > rounds ? (median(h.first) <= 300 ? 'met' : 'NOT met') : `inconclusive (${h.first.length} of ${rounds} trials unstalled)`;
+  console.log(`  targets: first state <= 300 ms ${timed}; RSS <= 60 MB ${median(h.rss) <= 60 ? 'met' : 'NOT met'}`);
+}
+
 /** n virtual servers × 4 real servers; with checks (TCP_CHECK) or without (always up). */
 function lvsConf(n, delayLoop, changed = -1, checks = true) {
   const out = ['global_defs {', '  router_id bench', '}'];
@@ -123,16 +205,26 @@ async function lvs() {
     const listener = topo.spawn('lb', [process.execPath, '-e', "require('net').createServer((s)=>s.end()).listen(80,'0.0.0.0')"]);
     await sleep(1000);
     const count = () => Number(execFileSync('sh', ['-c', `ip netns exec ${topo.ns('lb')} ipvsadm -Ln | grep -c -- '->' || true`], { encoding: 'utf8' }).trim()) - 1;
-    const p = startDirector(topo, tmp, 'lb', 'halo', lvsConf(n, 5), ['-C']);
-    await waitFor(() => count() >= n * 4, 600_000, 1000);
-    await sleep(10_000);
-    const t0 = cpuTicks(pidsOf(p));
-    const w0 = Date.now();
-    await sleep(30_000);
-    const cpu = (cpuTicks(pidsOf(p)) - t0) / 100 / ((Date.now() - w0) / 1000) * 100;
-    console.log(`halo -C with ${n} virtual servers × 4 real servers, delay_loop 5: ${cpu.toFixed(1)} % CPU, ${rssMb(pidsOf(p)).toFixed(1)} MB RSS`);
-    await stopDirector(p);
-    topo.exec('lb', ['ipvsadm', '-C']);
+    // the same checked table under keepalived, then halo (each with -C: checkers only)
+    const rss = {};
+    for (const kind of ['keepalived', 'halo']) {
+      const p = startDirector(topo, tmp, 'lb', kind, lvsConf(n, 5), ['-C']);
+      if (!(await waitFor(() => count() >= n * 4, 600_000, 1000))) console.log(`${kind}: the table was not complete within 600 s`);
+      await sleep(10_000);
+      const t0 = cpuTicks(pidsOf(p));
+      const w0 = Date.now();
+      await sleep(30_000);
+      const cpu = (cpuTicks(pidsOf(p)) - t0) / 100 / ((Date.now() - w0) / 1000) * 100;
+      rss[kind] = rssMb(pidsOf(p));
+      console.log(`${kind.padEnd(10)} -C with ${n} virtual servers × 4 real servers, delay_loop 5: ${cpu.toFixed(1)} % CPU, ${rss[kind].toFixed(1)} MB RSS in ${pidsOf(p).length} processes`);
+      await stopDirector(p);
+      topo.exec('lb', ['ipvsadm', '-C']);
+    }
+    console.log(`RSS halo/keepalived: ${(rss.halo / rss.keepalived).toFixed(1)}x; target halo <= 80 MB: ${rss.halo <= 80 ? 'met' : 'NOT met'}`);
+    if (big === 0) {
+      listener.kill('SIGKILL');
+      return;
+    }
 
     // the reload figure is about config → kernel, so these real servers carry no checks
     const q = startDirector(topo, tmp, 'lb', 'halo', lvsConf(big, 60, -1, false), ['-C']);
@@ -152,9 +244,9 @@ async function lvs() {
   }
 }
 
-const modes = { soak, idle, lvs };
+const modes = { soak, idle, start, lvs };
 if (!modes[mode]) {
-  console.error('usage: run.js soak|idle|lvs [options]');
+  console.error('usage: run.js soak|idle|start|lvs [options]');
   process.exit(2);
 }
 modes[mode]().then(() => fs.rmSync(tmp, { recursive: true, force: true }), (e) => {

@@ -12,6 +12,7 @@ ROUNDS=${1:-3}
 BASE=${2:-}
 HERE=$PWD/test/bench/startup   # vmrun.sh runs a copy of this script, from the repository
 CONF=deploy/examples/master.conf
+SERVICES=$(grep -c '^ *virtual_server ' $CONF)
 W=$(mktemp -d /tmp/hstart.XXXXXX)
 modprobe ip_vs
 echo "in VM: kernel $(uname -r), $(nproc) vCPU, node $(node --version), uptime $(cut -d' ' -f1 /proc/uptime) s"
@@ -43,7 +44,13 @@ one() {  # $1 = keepalived|halo, $2 = run number, $3 = trace|base (halo only)
     sleep 0.02
   done
   t1=$(now)
-  echo "$1${3:+ ($3)} run $2: start -> first VRRP state $((t1 - t0)) ms ($(grep -m1 -o 'Entering [A-Z]* STATE' "$log"))"
+  # the table is programmed when every virtual_server of the config is in the kernel
+  until [ "$(ip netns exec hstart-lb ipvsadm -Sn | grep -c '^-A')" -ge "$SERVICES" ]; do
+    [ $(($(now) - t0)) -gt 90000 ] && { echo "$1 run $2: IPVS not programmed within 90 s"; break; }
+    sleep 0.02
+  done
+  t2=$(now)
+  echo "$1${3:+ ($3)} run $2: start -> first VRRP state $((t1 - t0)) ms ($(grep -m1 -o 'Entering [A-Z]* STATE' "$log")), -> IPVS services programmed $((t2 - t0)) ms"
   [ "${3:-}" = trace ] && echo "$t0" > $W/trace-$2/launched
   # stop: the whole tree (ip netns exec execs, so $p is the daemon)
   kill -TERM $p; n=0

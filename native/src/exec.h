@@ -1,0 +1,4 @@
+#pragma once
+#include <napi.h>
+
+Napi::Value Exec(const Napi::CallbackInfo& info);

@@ -1,0 +1,51 @@
+/**
+ * What the worker tells its supervisor (native/src/supervisor.c) over the Node IPC channel:
+ * each time an instance becomes MASTER, the exact priority-0 packets (already encoded,
+ * checksummed) and the VIPs to release should the worker die; when it leaves MASTER, that it
+ * did. The supervisor is C, so each message is one JSON string of space-separated tokens with
+ * names in hex (instance and interface names may hold any byte but NUL and '/'):
+ *
+ *   held INST IF NPKT [DST PKTHEX]... NVIP [FAMILY ADDR PREFIXLEN DEV]...
+ *
+ * An IPv4 packet is whole (IP header included); an IPv6 one is the VRRP message alone, its DST
+ * written `DST@SRC` with the link-local source its checksum was computed for.
+ *   released INST
+ *   ready
+ */
+import type { VipSpec } from '../net/addresses';
+
+export interface HeldInstance {
+  instance: string;
+  interface: string;
+  /**
+   * Priority-0 adverts as hex, one per destination: whole IPv4 packets, or IPv6 VRRP messages
+   * with the `src` their checksum was computed for.
+   */
+  packets: Array<{ dst: string; hex: string; src?: string }>;
+  vips: VipSpec[];
+}
+
+export type WorkerMessage = { type: 'held'; held: HeldInstance } | { type: 'released'; instance: string } | { type: 'ready' };
+
+/** The exit status of a worker whose config is invalid: the supervisor does not respawn it. */
+export const EX_CONFIG = 78;
+
+const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
+
+/** One message as the supervisor reads it. */
+export function encodeWorkerMessage(m: WorkerMessage): string {
+  switch (m.type) {
+    case 'ready':
+      return 'ready';
+    case 'released':
+      return `released ${hex(m.instance)}`;
+    case 'held': {
+      const h = m.held;
+      return [
+        'held', hex(h.instance), hex(h.interface),
+        String(h.packets.length), ...h.packets.flatMap((p) => [p.src ? `${p.dst}@${p.src}` : p.dst, p.hex]),
+        String(h.vips.length), ...h.vips.flatMap((v) => [String(v.family), v.address, String(v.prefixLen), hex(v.dev)]),
+      ].join(' ');
+    }
+  }
+}
