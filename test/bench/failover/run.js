@@ -15,8 +15,17 @@
  *  cpu/rss:  a master with 1, 50 and 255 instances at advert_int 1 over DURATION seconds, and
  *            how far each VRID's advert intervals stray from 1 s on the wire (p50/p99)
  *
+ * Crash and graceful failover also run over IPv6 (`--families 4,6`): VRRPv3 to ff02::12 from the
+ * link-local addresses, VIPs fe80::77:200 and fd00:77::200 (IPv6 targets, issue 13: crash
+ * MDI + ≤ 3 ms, graceful Skew + ≤ 3 ms). VRRPv2 is IPv4 only, so the IPv6 rows take the v3 sets; the worker
+ * and cpu rows are IPv4.
+ *
  *   node test/bench/failover/run.js [--rounds N] [--cpu-seconds S] [--instances 1,50,255] [--only crash,graceful,worker,cpu]
- *        [--sets v2-1,v3-0.1,v3-0.01]   (which version-advert_int pairs the crash rounds use)
+ *        [--sets v2-1,v3-0.1,v3-0.01]   (which version-advert_int pairs the crash and graceful rounds use;
+ *                                        graceful runs v2-1 and v3-0.1 of them)
+ *        [--families 4,6]               (IPv4 and/or IPv6 rows for crash and graceful)
+ * Namespaces are named BENCH_NS_PREFIX, by default `hbf<pid>-` (Topology.build removes every
+ * namespace with its prefix, so two runs must not share one).
  *
  * Figures per row: median and p99 (the max at 20 rounds) over the rounds that were not starved.
  * A round is starved when the backup's processes waited for a CPU (schedstat run_delay) more
@@ -31,7 +40,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
-const { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb } = require('../directors.js');
+const { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs } = require('../directors.js');
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -43,30 +52,43 @@ const CPU_SECONDS = Number(opt('cpu-seconds', '30'));
 const CPU_INSTANCES = opt('instances', '1,50,255').split(',').map(Number);
 const ONLY = opt('only', 'crash,graceful,worker,cpu').split(',');
 const SETS = opt('sets', 'v2-1,v3-0.1,v3-0.01').split(',');
+const FAMILIES = opt('families', '4,6').split(',').map(Number);
 const STARVED_MS = Number(opt('starved-ms', '2'));
 const VIP = '192.168.77.200';
+const VIP6 = 'fd00:77::200';
+const LL_VIP6 = 'fe80::77:200';
+const SRC4 = { lb1: '192.168.77.11', lb2: '192.168.77.12' };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'halo-bench-fo-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function conf(name, { state, priority, version, advertInt, instances = 1 }) {
+function conf(name, { state, priority, version, advertInt, instances = 1, family = 4 }) {
   const out = ['global_defs {', `  router_id ${name}`, '}'];
   for (let i = 0; i < instances; i++) {
     out.push(`vrrp_instance VI_${i + 1} {`, `  state ${state}`, '  interface eth0', `  virtual_router_id ${i + 1}`,
       `  priority ${priority}`, `  advert_int ${advertInt}`, `  version ${version}`);
     if (version === 2) out.push('  authentication {', '    auth_type PASS', '    auth_pass mypasswd', '  }');
-    out.push('  virtual_ipaddress {', `    ${i === 0 ? VIP : `192.168.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`}/24`, '  }', '}');
+    const vips = family === 6 ? [`${LL_VIP6}/64`, `${VIP6}/64`] : [`${i === 0 ? VIP : `192.168.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`}/24`];
+    out.push('  virtual_ipaddress {', ...vips.map((v) => `    ${v}`), '  }', '}');
   }
   return out.join('\n') + '\n';
 }
 
-const holds = (topo, host) => topo.addresses(host, 'eth0').includes(VIP);
+/** IPv6 addresses of a host's eth0 that finished duplicate address detection. */
+function addresses6(topo, host) {
+  const out = topo.exec(host, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', '-tentative'], { allowFail: true });
+  return out.trim() ? JSON.parse(out).flatMap((l) => l.addr_info.flatMap((a) => (a.local ? [a.local] : []))) : [];
+}
+/** The host's own link-local address (an IPv6 advert's source), not the link-local VIP. */
+const linkLocal = (topo, host) => addresses6(topo, host).find((a) => a.startsWith('fe80:') && a !== LL_VIP6);
 
-/** Adverts in a pcap: [{t, src, prio}] */
+const holds = (topo, host, family = 4) => (family === 6 ? addresses6(topo, host).includes(VIP6) : topo.addresses(host, 'eth0').includes(VIP));
+
+/** Adverts in a pcap: [{t, src, prio, vrid}] (IPv4 or IPv6 source). */
 function adverts(pcap, allVrids = false) {
-  const out = execFileSync('tshark', ['-r', pcap, '-Y', 'vrrp', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'vrrp.prio', '-e', 'vrrp.virt_rtr_id'], { encoding: 'utf8' });
+  const out = execFileSync('tshark', ['-r', pcap, '-Y', 'vrrp', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'vrrp.prio', '-e', 'vrrp.virt_rtr_id'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return out.split('\n').filter(Boolean).map((l) => {
-    const [t, src, prio, vrid] = l.split('\t');
-    return { t: Number(t), src, prio: Number(prio), vrid: Number(vrid) };
+    const [t, src4, src6, prio, vrid] = l.split('\t');
+    return { t: Number(t), src: src4 || src6, prio: Number(prio), vrid: Number(vrid) };
   }).filter((a) => allVrids || a.vrid === 1);
 }
 
@@ -85,22 +107,22 @@ function intervalDeviation(adv, advertMs) {
 }
 
 let seq = 0;
-function capture(topo) {
+/** tcpdump on the client, armed (it said "listening on") before this resolves. */
+async function capture(topo) {
   const file = path.join(tmp, `cap-${++seq}.pcap`);
-  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112'], { stdio: 'ignore' });
-  return { file, stop: async () => { await sleep(200); p.kill('SIGTERM'); await new Promise((r) => p.once('exit', r)); } };
+  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112 or ip6 proto 112'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (c) => { err += c; });
+  if (!(await waitFor(() => err.includes('listening on'), 15000, 10))) {
+    p.kill('SIGTERM');
+    throw new Error(`tcpdump not listening: ${err}`);
+  }
+  return { file, stop: async () => { await sleep(500); p.kill('SIGTERM'); await new Promise((r) => p.once('exit', r)); } };
 }
 
 function masterDownMs(version, advertMs, prio = 100) {
   const skew = version === 2 ? ((256 - prio) * 1000) / 256 : ((256 - prio) * advertMs) / 256;
   return { down: 3 * advertMs + skew, skew };
-}
-
-/** Time the processes spent runnable but waiting for a CPU (schedstat run_delay), ms. */
-function runDelayMs(pids) {
-  return pids.reduce((a, pid) => {
-    try { return a + Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6; } catch { return a; }
-  }, 0);
 }
 
 /** The backup's own view of its timers (halo only): lateness histogram from its status. */
@@ -118,11 +140,15 @@ function childOf(p) {
 }
 
 async function round(topo, impl, scenario, s) {
-  const m = startDirector(topo, tmp, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: s.version, advertInt: s.advertInt }));
-  if (!(await waitFor(() => holds(topo, 'lb1'), 15000, 20))) throw new Error(`${impl}: lb1 never became master`);
-  const b = startDirector(topo, tmp, 'lb2', impl, conf('lb2', { state: 'BACKUP', priority: 100, version: s.version, advertInt: s.advertInt }));
+  const family = s.family ?? 4;
+  const m = startDirector(topo, tmp, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: s.version, advertInt: s.advertInt, family }));
+  if (!(await waitFor(() => holds(topo, 'lb1', family), 60000, 20))) {
+    await stopDirector(m);
+    throw new Error(`${impl}: lb1 never became master`);
+  }
+  const b = startDirector(topo, tmp, 'lb2', impl, conf('lb2', { state: 'BACKUP', priority: 100, version: s.version, advertInt: s.advertInt, family }));
   await sleep(Math.max(1500, s.advertInt * 5000));
-  const cap = capture(topo);
+  const cap = await capture(topo);
   await sleep(Math.max(500, s.advertInt * 3000));
   const backupPids = pidsOf(b);
   const rd0 = runDelayMs(backupPids);
@@ -130,22 +156,28 @@ async function round(topo, impl, scenario, s) {
   if (scenario === 'crash') signalAll(m, 'SIGKILL');
   else if (scenario === 'worker') process.kill(childOf(m), 'SIGKILL');
   else signalAll(m, 'SIGTERM');
-  const ok = await waitFor(() => holds(topo, 'lb2'), 15000, 2);
+  const ok = await waitFor(() => holds(topo, 'lb2', family), 15000, 2);
   const holdsAt = Date.now() / 1000;
   const starvedMs = runDelayMs(backupPids) - rd0;
+  const [srcA, srcB] = family === 6 ? [linkLocal(topo, 'lb1'), linkLocal(topo, 'lb2')] : [SRC4.lb1, SRC4.lb2];
+  // tcpdump writes packet by packet (-U), but late on a loaded host: wait for the new master's advert
+  if (ok) await waitFor(() => adverts(cap.file).some((a) => a.src === srcB), 10000, 100);
   await sleep(Math.max(300, s.advertInt * 3000));
   await cap.stop();
   const lateness = impl === 'halo' ? haloTimerLateness(b) : null;
   await stopDirector(b);
   await stopDirector(m);
-  for (const h of ['lb1', 'lb2']) topo.exec(h, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { allowFail: true });
+  const vips = family === 6 ? [`${LL_VIP6}/64`, `${VIP6}/64`] : [`${VIP}/24`];
+  for (const h of ['lb1', 'lb2']) for (const v of vips) topo.exec(h, ['ip', 'addr', 'del', v, 'dev', 'eth0'], { allowFail: true });
   if (!ok) throw new Error(`${impl} ${scenario}: lb2 never took over`);
   const adv = adverts(cap.file);
-  const firstB = adv.find((a) => a.src === '192.168.77.12');
-  const lastA = adv.filter((a) => a.src === '192.168.77.11' && a.prio > 0 && (!firstB || a.t < firstB.t)).pop();
+  const firstB = adv.find((a) => a.src === srcB);
+  const lastA = adv.filter((a) => a.src === srcA && a.prio > 0 && (!firstB || a.t < firstB.t)).pop();
   if (!firstB || !lastA) throw new Error(`${impl} ${scenario}: adverts missing in the capture`);
+  // a backup that was already advertising before the signal never heard the master: no figure
+  if (firstB.t < signalAt - 0.005) throw new Error(`${impl} ${scenario}: lb2 was advertising before the signal (it never heard lb1)`);
   if (scenario !== 'crash') {
-    const zero = adv.find((a) => a.src === '192.168.77.11' && a.prio === 0);
+    const zero = adv.find((a) => a.src === srcA && a.prio === 0);
     if (zero && process.env.BENCH_DETAIL) console.log(`  ${impl} ${scenario}: signal → priority 0 ${((zero.t - signalAt) * 1000).toFixed(1)} ms, priority 0 → backup advert ${((firstB.t - zero.t) * 1000).toFixed(1)} ms`);
   }
   if (lateness && process.env.BENCH_DETAIL) console.log(`  halo backup timer lateness: ${lateness.expiries} expiries, max ${lateness.maxMs.toFixed(3)} ms, buckets ≤${lateness.bucketsMs.join('/')} ms: ${lateness.counts.join(' ')}`);
@@ -166,7 +198,7 @@ async function cpuRss(topo, impl, instances) {
   const m = startDirector(topo, tmp, 'lb1', impl, conf('lb1', { state: 'MASTER', priority: 150, version: 2, advertInt: 1, instances }));
   await waitFor(() => holds(topo, 'lb1'), 15000, 50);
   await sleep(2000);
-  const cap = capture(topo);
+  const cap = await capture(topo);
   await sleep(500);
   const t0 = cpuTicks(pidsOf(m));
   const rd0 = runDelayMs(pidsOf(m));
@@ -181,22 +213,31 @@ async function cpuRss(topo, impl, instances) {
   await cap.stop();
   const lateness = impl === 'halo' ? haloTimerLateness(m) : null;
   await stopDirector(m);
-  const deviation = intervalDeviation(adverts(cap.file, true).filter((a) => a.src === '192.168.77.11'), 1000);
+  const deviation = intervalDeviation(adverts(cap.file, true).filter((a) => a.src === SRC4.lb1), 1000);
   return { cpuPercent: cpu, rssMb: rss, processes, deviation, waitedShare, lateness };
 }
 
 (async () => {
-  const topo = new Topology(process.env.BENCH_NS_PREFIX || 'hbf-').build(['br0'], [
-    { name: 'lb1', links: [['br0', '192.168.77.11/24']] },
-    { name: 'lb2', links: [['br0', '192.168.77.12/24']] },
+  // per run by default: Topology.build removes every namespace with its prefix, so two runs of this
+  // benchmark (two engineers, or a leftover) must not share one
+  const topo = new Topology(process.env.BENCH_NS_PREFIX || `hbf${process.pid}-`).build(['br0'], [
+    { name: 'lb1', links: [['br0', `${SRC4.lb1}/24`]] },
+    { name: 'lb2', links: [['br0', `${SRC4.lb2}/24`]] },
     { name: 'client', links: [['br0', '192.168.77.100/24']] },
   ]);
   const results = { failover: [], cpu: [] };
   try {
-    const crashSets = { 'v2-1': { version: 2, advertInt: 1 }, 'v3-0.1': { version: 3, advertInt: 0.1 }, 'v3-0.01': { version: 3, advertInt: 0.01 } };
+    // IPv6 adverts leave from the link-local addresses once they are past duplicate address detection
+    if (FAMILIES.includes(6) && !(await waitFor(() => ['lb1', 'lb2'].every((h) => linkLocal(topo, h)), 15000, 100))) throw new Error('no IPv6 link-local addresses on lb1/lb2');
+    const sets = { 'v2-1': { version: 2, advertInt: 1 }, 'v3-0.1': { version: 3, advertInt: 0.1 }, 'v3-0.01': { version: 3, advertInt: 0.01 } };
+    for (const k of SETS) if (!sets[k]) throw new Error(`--sets: unknown set ${k} (known: ${Object.keys(sets).join(', ')})`);
+    for (const fam of FAMILIES) if (fam !== 4 && fam !== 6) throw new Error(`--families: ${fam} is neither 4 nor 6`);
+    // VRRPv2 is IPv4 only: the IPv6 rows take the v3 sets
+    const rows = (scenario, keys) => FAMILIES.flatMap((family) => keys.filter((k) => SETS.includes(k) && (family === 4 || sets[k].version === 3))
+      .map((k) => [scenario, family === 4 ? sets[k] : { ...sets[k], family }]));
     const scenarios = [
-      ...(ONLY.includes('crash') ? SETS.map((k) => ['crash', crashSets[k]]) : []),
-      ...(ONLY.includes('graceful') ? [['graceful', { version: 2, advertInt: 1 }], ['graceful', { version: 3, advertInt: 0.1 }]] : []),
+      ...(ONLY.includes('crash') ? rows('crash', Object.keys(sets)) : []),
+      ...(ONLY.includes('graceful') ? rows('graceful', ['v2-1', 'v3-0.1']) : []),
       ...(ONLY.includes('worker') ? [['worker', { version: 2, advertInt: 1 }]] : []),
     ];
     const f = (x) => x.toFixed(1).padStart(8);
@@ -228,7 +269,7 @@ async function cpuRss(topo, impl, instances) {
       }
       results.failover.push(row);
       const over = (st) => (st.inconclusive ? '' : ` | halo − expected: median ${f(st.median - row.expected)} p99 ${f(st.p99 - row.expected)} ms`);
-      console.log(`${scenario.padEnd(8)} v${s.version} advert ${String(s.advertInt).padEnd(4)} expected ${f(row.expected)} ms | keepalived ${show(row.keepalived)} | halo ${show(row.halo)}${over(row.halo)}`);
+      console.log(`${scenario.padEnd(8)} IPv${s.family ?? 4} v${s.version} advert ${String(s.advertInt).padEnd(4)} expected ${f(row.expected)} ms | keepalived ${show(row.keepalived)} | halo ${show(row.halo)}${over(row.halo)}`);
       if (scenario === 'worker') console.log(`         signal → backup holds the VIP: keepalived ${show(row.keepalivedHolds)} | halo ${show(row.haloHolds)}`);
     }
     if (ONLY.includes('cpu')) {
