@@ -3,13 +3,14 @@
  * (sync group members, track_script names, VRIDs per interface, virtual_server groups) are
  * checked once everything is read, so every problem is reported, each at its own place.
  */
+import { checkAnnounces } from './build-announce';
 import { defaultGlobalDefs } from './build-global';
 import type { VirtualServerDraft } from './build-lvs';
 import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
 import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
-import type { Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
+import type { Announce, Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model';
 import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
 import type { Statement } from './parse';
 import type { SourceMap } from './source';
@@ -24,8 +25,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const groups: VirtualServerGroup[] = [];
   const trackFiles: TrackFile[] = [];
   const ssl: { config: SslConfig | null } = { config: null };
+  const announceDrafts: Announce[] = [];
 
-  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles }, '');
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, announces: announceDrafts }, '');
   const noScriptUser = resolveScriptUser(ctx, globalDefs);
   for (let i = scripts.length - 1; i >= 0; i--) {
     const v = scripts[i];
@@ -138,6 +140,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     if (w) ctx.warn(w, `lvs_sync_daemon: unknown vrrp_instance '${w.value}'`);
   }
 
+  const announces = checkAnnounces(announceDrafts, virtualServers);
+  for (const e of announces.errors) ctx.diagnostics.push({ severity: 'error', ...e });
+
   smtpAlerts(ctx, globalDefs);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
 
@@ -167,6 +172,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       virtualServers,
       ssl: ssl.config,
       trackFiles,
+      announces: announces.kept,
     },
     diagnostics: ctx.diagnostics,
   };

@@ -7,7 +7,8 @@ import { buildGlobalDefs, buildVrrpScript } from '../build-global';
 import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } from '../build-lvs';
 import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft } from '../build-vrrp';
 import { buildSsl, buildTrackFile } from '../build-checker';
-import type { GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript } from '../model';
+import { buildAnnounce } from '../build-announce';
+import type { Announce, GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript } from '../model';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
 export interface RootDrafts {
@@ -21,6 +22,8 @@ export interface RootDrafts {
   ssl: { config: SslConfig | null };
   /** track_file blocks, read before the virtual servers whose FILE_CHECKs name them. */
   trackFiles: TrackFile[];
+  /** halo_announce blocks (halo's own). */
+  announces: Announce[];
 }
 
 type R = RootDrafts;
@@ -51,6 +54,7 @@ const K: KeywordSpec<R>[] = [
   notImplemented('bfd_instance', 'bfd_handler', '', 'BFD sessions'),
   acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK (file, weight [reverse], init_file); vrrp_instance's track_file is refused where it is used", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
   acted('vrrp_track_file', 'vrrp_track_file_handler', '', 'deprecated spelling of track_file, with keepalived\'s warning', (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
+  acted('halo_announce', '(halo only)', '', 'not a keepalived keyword: a VIP announced by the routing daemon (BGP ECMP) while its virtual servers have quorum; see README "Active-active directors"', (ctx, s, r) => { const a = buildAnnounce(ctx, s); if (a) r.announces.push(a); }),
 ];
 
 export const ROOT = section<R>('(top level)', K);
