@@ -1,7 +1,8 @@
 /**
  * `halo cleanup -f FILE`: what a dead director leaves behind, removed without starting one —
  * for systemd's ExecStopPost after a crash and for operators. Removes the VIPs the config owns
- * from their interfaces (keepalived's remove_residual_vips) and the IPVS services it defines
+ * from their interfaces (keepalived's remove_residual_vips), the halo_announce VIPs (so their BGP
+ * routes are withdrawn) and the IPVS services it defines
  * (all of them with lvs_flush_on_stop ALL). Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
@@ -11,6 +12,7 @@ import { IpvsClient } from '../ipvs/client';
 import { ownedAfter, teardown } from '../ipvs/reconcile';
 import { createAddressManager, VipSpec } from '../net/addresses';
 import { serviceKeyString } from '../ipvs/types';
+import { vipOf } from '../daemon/announcer';
 
 export async function main(argv: string[]): Promise<number> {
   let file: string | null = null;
@@ -37,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const m = loaded.model;
   let rc = 0;
-  const vips: VipSpec[] = m.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]);
+  // halo_announce VIPs too: with the address gone, the routing daemon withdraws the route
+  const vips: VipSpec[] = [...m.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]), ...m.announces.map(vipOf)];
   if (vips.length > 0) {
     const addresses = createAddressManager();
     try {

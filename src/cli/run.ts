@@ -26,6 +26,7 @@ async function releaseHeld(held: HeldInstance[]): Promise<void> {
   const addresses = createAddressManager();
   try {
     for (const h of held) {
+      if (h.packets.length === 0) continue; // halo_announce VIPs: no adverts to send
       const link = await links.query(h.interface);
       if (link.ok && link.value) {
         const t = openVrrpSocket({ ifname: h.interface, ifindex: link.value.index, group: null });
@@ -97,8 +98,10 @@ export async function main(argv: string[]): Promise<number> {
   });
   sup.start();
   process.on('SIGHUP', () => sup.reload());
-  process.on('SIGTERM', () => sup.stop());
-  process.on('SIGINT', () => sup.stop());
+  // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
+  const graceMs = 10_000 + Math.max(0, ...loaded.model.announces.map((a) => Math.max(a.drainDelayMs, a.drainTimeoutMs)));
+  process.on('SIGTERM', () => sup.stop(graceMs));
+  process.on('SIGINT', () => sup.stop(graceMs));
   const code = await sup.done;
   releasePidFile(opts.pidFile);
   log.info(`halo exiting with status ${code}`);

@@ -13,6 +13,8 @@ import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
 import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import { formatReloadPlan } from './reload-plan';
+import { Announcer } from './announcer';
+import type { VipSpec } from '../net/addresses';
 import type { ReloadPlan } from './reload-plan';
 
 /** A reload's or a preview's outcome, as the control socket returns it. */
@@ -24,11 +26,18 @@ export interface ReloadOutcome {
   lines: string[];
 }
 
-export type DirectorDeps = VrrpEngineDeps & { lvs?: (model: Model) => LvsEngine; alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null };
+export type DirectorDeps = VrrpEngineDeps & {
+  lvs?: (model: Model) => LvsEngine;
+  alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null;
+  /** A halo_announce VIP is now on the host / gone (the supervisor removes it if the worker dies). */
+  onAnnounced?: (name: string, vip: VipSpec) => void;
+  onWithdrawn?: (name: string) => void;
+};
 
 export class Director {
   private vrrp: VrrpEngine | null = null;
   private lvs: LvsEngine | null = null;
+  private announcer: Announcer | null = null;
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
@@ -39,13 +48,35 @@ export class Director {
       this.lvs = this.deps.lvs(this.model);
       await this.lvs.start();
     }
+    this.startAnnouncer(this.model);
     if (this.opts.vrrp && this.model.vrrpInstances.length > 0) {
       this.vrrp = new VrrpEngine(this.model, this.deps);
       await this.vrrp.start();
     }
   }
 
+  /** halo_announce needs the LVS side: its condition is the virtual servers' quorum. */
+  private startAnnouncer(model: Model): void {
+    if (this.announcer || model.announces.length === 0) return;
+    const lvs = this.lvs;
+    if (!lvs) {
+      this.deps.log.warning(`halo_announce ${model.announces.map((a) => a.name).join(' ')}: the LVS side does not run here (-P); nothing is announced`);
+      return;
+    }
+    this.announcer = new Announcer(model, {
+      addresses: this.deps.addresses,
+      quorum: (id) => lvs.quorumOf(id),
+      activeConnections: (a) => lvs.activeConnections(a),
+      log: this.deps.log,
+      onAnnounced: this.deps.onAnnounced,
+      onWithdrawn: this.deps.onWithdrawn,
+    });
+    this.announcer.start();
+  }
+
+  /** Announcements are withdrawn and drained first; only then do VRRP and IPVS stop. */
   async stop(): Promise<void> {
+    await this.announcer?.drain();
     await this.vrrp?.stop();
     await this.lvs?.stop();
   }
@@ -180,6 +211,8 @@ export class Director {
         await this.lvs.start();
       }
     }
+    if (this.announcer) await this.announcer.reload(next);
+    else this.startAnnouncer(next);
   }
 
   status(): StatusSnapshot {
@@ -219,6 +252,7 @@ export class Director {
         ? [...this.vrrp.groupStates.values()].map((g) => ({ name: g.name, members: [...g.members], state: g.state }))
         : [],
       virtualServers: this.lvs?.status() ?? [],
+      announces: this.announcer?.status() ?? [],
     };
   }
 }

@@ -61,7 +61,11 @@ export interface StatusSnapshot {
   instances: InstanceStatus[];
   syncGroups: SyncGroupStatus[];
   virtualServers: VirtualServerStatus[];
+  /** halo_announce VIPs (absent from daemons older than the block). */
+  announces?: AnnounceStatus[];
 }
+
+import type { AnnounceStatus } from './announcer';
 
 function age(sinceIso: string, now: Date): string {
   const s = Math.max(0, Math.round((now.getTime() - Date.parse(sinceIso)) / 1000));
@@ -105,6 +109,21 @@ export function formatStatus(st: StatusSnapshot, now: Date = new Date()): string
         const w = r.kernelWeight === null ? 'not in table' : `weight ${r.kernelWeight}/${r.configuredWeight}`;
         const last = r.lastCheck ? `last check ${r.lastCheck.ok ? 'ok' : 'failed'} ${age(r.lastCheck.at, now)} ago${r.lastCheck.detail ? ` (${r.lastCheck.detail})` : ''}` : 'not checked yet';
         out.push(`    -> ${r.address}:${r.port} ${r.healthy ? 'UP' : 'DOWN'}  ${w}  ${last}`);
+      }
+    }
+  }
+  if (st.announces && st.announces.length > 0) {
+    out.push('');
+    out.push('Announcements (halo_announce)');
+    for (const a of st.announces) {
+      const state = a.announced ? `announced (${a.reason})` : `not announced (${a.reason})`;
+      out.push(`  ${a.name} ${a.address} on ${a.interface}: ${state}${a.draining ? '  DRAINING' : ''}`);
+      if (a.bgp) {
+        if ('error' in a.bgp) out.push(`    bgpd: ${a.bgp.error}`);
+        else {
+          const orig = a.bgp.originated ? 'originated' : a.bgp.present ? 'configured, not originated (no route on the host)' : 'no such route';
+          out.push(`    bgpd: ${orig}; advertised to ${a.bgp.advertisedTo.join(' ') || 'no peer'}`);
+        }
       }
     }
   }

@@ -70,6 +70,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     alerts,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
+    // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it
+    onAnnounced: (name, vip) => send({ type: 'held', held: { instance: `halo_announce ${name}`, interface: vip.dev, packets: [], vips: [vip] } }),
+    onWithdrawn: (name) => send({ type: 'released', instance: `halo_announce ${name}` }),
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
