@@ -39,3 +39,11 @@ describe('halo_announce', () => {
     expect(messages(`halo_announce WEB {\n address 192.0.2.80\n bgp_asn 65001\n}\n${VS('192.0.2.80')}`).join('\n')).toMatch(/3:2: warning: .*bgp_asn/);
   });
 });
+
+describe('halo check summary', () => {
+  it('lists the announcements', () => {
+    const { summarize } = require('../../src/config/summary') as typeof import('../../src/config/summary');
+    const m = model(`halo_announce WEB {\n address 192.0.2.80\n drain_delay 2\n}\n${VS('192.0.2.80')}`);
+    expect(summarize(m)).toContain('halo_announce: 1\n  WEB: 192.0.2.80/32 on lo, drain_delay 2s, drain_timeout 30s\n');
+  });
+});
