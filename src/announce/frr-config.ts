@@ -61,7 +61,7 @@ function bfdBlock(p: BfdProfile): string[] {
 }
 
 function neighbors(peers: BgpPeer[], bfd: BfdProfile): string[] {
-  return peers.flatMap((p) => [` neighbor ${p.address} remote-as ${p.asn}`, ` neighbor ${p.address} bfd profile ${bfd.name}`, ` neighbor ${p.address} timers 3 9`]);
+  return peers.flatMap((p) => [` neighbor ${p.address} remote-as ${p.asn}`, ` neighbor ${p.address} bfd profile ${bfd.name}`, ` neighbor ${p.address} timers 3 9`, ` neighbor ${p.address} timers connect 2`]);
 }
 
 /** One address family's lines for the peers of that family (IPv4 peers carry IPv4, IPv6 peers IPv6). */
