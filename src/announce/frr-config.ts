@@ -76,29 +76,32 @@ function family(f: 4 | 6, body: string[], peers: BgpPeer[], inMap: string, outMa
   ];
 }
 
+/** HALO-VIPS4 / HALO-VIPS6: the entries permitted, or deny any for a family with none. */
+function prefixLists(entries: { family: 4 | 6; entry: string }[]): string[] {
+  return ([4, 6] as const).flatMap((f) => {
+    const kw = f === 4 ? 'ip' : 'ipv6';
+    const mine = entries.filter((e) => e.family === f);
+    if (mine.length === 0) return [`${kw} prefix-list HALO-VIPS${f} seq 5 deny any`];
+    return mine.map((e, i) => `${kw} prefix-list HALO-VIPS${f} seq ${(i + 1) * 5} permit ${e.entry}`);
+  });
+}
+
+/** NAME4 / NAME6: route-maps that permit what HALO-VIPS4 / HALO-VIPS6 list. */
+function matchVips(name: string): string[] {
+  return [`route-map ${name}4 permit 10`, ' match ip address prefix-list HALO-VIPS4', `route-map ${name}6 permit 10`, ' match ipv6 address prefix-list HALO-VIPS6'];
+}
+
+function head(hostname: string, bfd: BfdProfile, lists: string[]): string[] {
+  return ['frr defaults datacenter', `hostname ${hostname}`, 'log syslog informational', '!', ...bfdBlock(bfd), ...lists, '!'];
+}
+
 export function directorFrrConf(d: DirectorBgp): string {
   const bfd = d.bfd ?? HALO_BFD;
-  const lists: string[] = [];
-  for (const f of [4, 6] as const) {
-    const vips = d.vips.filter((v) => v.family === f);
-    const kw = f === 4 ? 'ip' : 'ipv6';
-    if (vips.length === 0) lists.push(`${kw} prefix-list HALO-VIPS${f} seq 5 deny any`);
-    vips.forEach((v, i) => lists.push(`${kw} prefix-list HALO-VIPS${f} seq ${(i + 1) * 5} permit ${v.address}/${hostLen(f)}`));
-  }
   const out = [
-    'frr defaults datacenter',
-    `hostname ${d.hostname}`,
-    'log syslog informational',
-    '!',
-    ...bfdBlock(bfd),
-    ...lists,
-    '!',
+    ...head(d.hostname, bfd, prefixLists(d.vips.map((v) => ({ family: v.family, entry: `${v.address}/${hostLen(v.family)}` })))),
     'route-map HALO-IN deny 10',
     '!',
-    'route-map HALO-OUT4 permit 10',
-    ' match ip address prefix-list HALO-VIPS4',
-    'route-map HALO-OUT6 permit 10',
-    ' match ipv6 address prefix-list HALO-VIPS6',
+    ...matchVips('HALO-OUT'),
     '!',
     `router bgp ${d.asn}`,
     ` bgp router-id ${d.routerId}`,
@@ -113,25 +116,9 @@ export function directorFrrConf(d: DirectorBgp): string {
 
 export function routerFrrConf(r: RouterBgp): string {
   const bfd = r.bfd ?? HALO_BFD;
-  const lists: string[] = [];
-  for (const f of [4, 6] as const) {
-    const ranges = r.vipRanges.filter((v) => v.family === f);
-    const kw = f === 4 ? 'ip' : 'ipv6';
-    if (ranges.length === 0) lists.push(`${kw} prefix-list HALO-VIPS${f} seq 5 deny any`);
-    ranges.forEach((v, i) => lists.push(`${kw} prefix-list HALO-VIPS${f} seq ${(i + 1) * 5} permit ${v.prefix} ge ${hostLen(f)}`));
-  }
   const out = [
-    'frr defaults datacenter',
-    `hostname ${r.hostname}`,
-    'log syslog informational',
-    '!',
-    ...bfdBlock(bfd),
-    ...lists,
-    '!',
-    'route-map HALO-DIRECTORS4 permit 10',
-    ' match ip address prefix-list HALO-VIPS4',
-    'route-map HALO-DIRECTORS6 permit 10',
-    ' match ipv6 address prefix-list HALO-VIPS6',
+    ...head(r.hostname, bfd, prefixLists(r.vipRanges.map((v) => ({ family: v.family, entry: `${v.prefix} ge ${hostLen(v.family)}` })))),
+    ...matchVips('HALO-DIRECTORS'),
     'route-map HALO-NOTHING deny 10',
     '!',
     `router bgp ${r.asn}`,
