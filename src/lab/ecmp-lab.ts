@@ -19,7 +19,8 @@ export const ECMP_VIP = '192.0.2.80';
 export const ECMP_ROUTER = '10.77.0.1';
 export const ECMP_CLIENT = '10.78.0.2';
 export const ECMP_SERVERS = [{ host: 's1', address: '10.77.0.21' }, { host: 's2', address: '10.77.0.22' }];
-const HALO = resolve(__dirname, '..', 'cli', 'main.js');
+// the built CLI, whether this module runs from dist/lab or (under ts-jest) from src/lab
+const HALO = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 export interface EcmpDirector {
   host: string;
