@@ -54,6 +54,22 @@ export async function main(argv: string[]): Promise<number> {
       addresses.close();
     }
   }
+  if (m.announces.length > 0) {
+    // a drain cut short leaves its local route (the VIP still accepted): remove it too
+    const { createLocalRoutes } = await import('../net/local-route');
+    const routes = createLocalRoutes();
+    try {
+      for (const a of m.announces) {
+        const r = await routes.remove(vipOf(a));
+        if (!r.ok) {
+          process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+          rc = 1;
+        } else if (r.value) process.stdout.write(`removed the local route of ${a.address} from ${a.interface}\n`);
+      }
+    } finally {
+      routes.close();
+    }
+  }
   if (m.virtualServers.length > 0) {
     let client: IpvsClient;
     try {

@@ -19,7 +19,8 @@ import { sideBySide } from '../lab/side-by-side';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
-const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
+const USAGE = `usage: halo lab drill [--topology vrrp] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
+       halo lab drill --topology ecmp [--directors N] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up | status | down
   drill   build the cluster, run the drill(s) under client load, tear it all down; exit 0 when
@@ -29,6 +30,12 @@ const USAGE = `usage: halo lab drill [--mode crash|graceful|link|all] [--repeat 
           --bounds report prints every bound verdict but fails only on a broken invariant;
           both directors' logs, final status --json and ipvsadm -Ln and the real servers' logs are
           kept in --out DIR (default /var/tmp/halo-lab/drill-TIME)
+          --topology ecmp: N (2-4, default 3) active directors behind an FRR router with BGP ECMP
+          and BFD (halo_announce, mh, DR); phases on the last director: graceful drain, added
+          back, kill -9 of its halo (+ halo cleanup), added back, links down, added back; per phase
+          failed/hung requests, outage, broken long-lived flows and the ECMP spread; exit 1 when
+          an invariant broke (a failed request while draining, a drained director taking new
+          flows, a hung request, no convergence), 3 when the client was starved in a phase
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
   up      build the cluster and leave it running (state in ${LAB_DIR})
   status  both directors' halo status and IPVS table
@@ -89,6 +96,10 @@ const REPORT_MARK = 'HALO_LAB_REPORT ';
 
 interface LabArgs {
   cmd: string;
+  topology: 'vrrp' | 'ecmp';
+  directors: number;
+  rate: number;
+  flows: number;
   modes: DrillMode[];
   json: string | null;
   report: string | null;
@@ -118,6 +129,10 @@ function parse(argv: string[]): LabArgs | string {
   let requests = inVmDefaults ? 2000 : 100_000;
   let concurrency = inVmDefaults ? 50 : 100;
   let rounds = 3;
+  let topology: 'vrrp' | 'ecmp' = 'vrrp';
+  let directors = 3;
+  let rate = inVmDefaults ? 10 : 50;
+  let flows = inVmDefaults ? 20 : 100;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
   for (let i = 0; i < rest.length; i++) {
     if (['--requests', '--concurrency', '--rounds', '--repeat', '--attempts', '--max-lag-ms'].includes(rest[i])) {
@@ -130,6 +145,21 @@ function parse(argv: string[]): LabArgs | string {
       else if (rest[i] === '--max-lag-ms') maxLagMs = n;
       else rounds = n;
       i++;
+      continue;
+    }
+    if (['--directors', '--rate', '--flows'].includes(rest[i])) {
+      const n = count(rest[i + 1]);
+      if (n === null) return `${rest[i]} needs a positive number`;
+      if (rest[i] === '--directors') {
+        if (n < 2 || n > 4) return '--directors takes 2 to 4';
+        directors = n;
+      } else if (rest[i] === '--rate') rate = n;
+      else flows = n;
+      i++;
+      continue;
+    }
+    if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp')) {
+      topology = rest[++i] as 'vrrp' | 'ecmp';
       continue;
     }
     if (rest[i] === '--mode' && rest[i + 1]) {
@@ -145,7 +175,8 @@ function parse(argv: string[]): LabArgs | string {
   }
   if (!['up', 'status', 'drill', 'bench', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
   out ??= process.env.VMRUN_OUT ?? join('/var/tmp/halo-lab', `${cmd}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return { cmd, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds };
+  if (topology === 'ecmp' && cmd !== 'drill') return `--topology ecmp is for 'halo lab drill'`;
+  return { cmd, topology, directors, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -159,6 +190,25 @@ async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
   } catch (err) {
     process.stderr.write(`halo lab: could not keep the directors' logs and tables in ${out}: ${(err as Error).message}\n`);
   }
+}
+
+/** `halo lab drill --topology ecmp`: its own namespaces (hecl-), under the drill's out directory. */
+async function ecmpDrill(p: LabArgs): Promise<number> {
+  const { EcmpDrill } = await import('../lab/ecmp-drill');
+  const { formatEcmpPhases } = await import('../lab/ecmp-phase');
+  const d = new EcmpDrill({ directors: p.directors, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
+  let results;
+  try {
+    await d.up();
+    results = await d.run();
+  } finally {
+    await d.close();
+  }
+  process.stdout.write(formatEcmpPhases(results));
+  const out = { topology: 'ecmp', directors: p.directors, rate: p.rate, flows: p.flows, phases: results };
+  if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
+  if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
+  return exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -220,6 +270,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'drill': {
+      if (p.topology === 'ecmp') return ecmpDrill(p);
       const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs, bounds: p.bounds });
       const results: DrillResult[] = [];
       const startedAt = new Date();

@@ -13,6 +13,7 @@ import { announcedServers } from '../config/build-announce';
 import type { Announce, Model } from '../config/model';
 import { virtualServerId } from '../ipvs/desired';
 import type { AddressManager, VipSpec } from '../net/addresses';
+import type { LocalRoutes } from '../net/local-route';
 import type { Logger } from './logger';
 import type { BgpPrefixView } from '../announce/bgp-status';
 
@@ -31,6 +32,8 @@ export interface AnnounceStatus {
 
 export interface AnnouncerDeps {
   addresses: Pick<AddressManager, 'add' | 'remove'>;
+  /** The drain's acceptance holdover (a local-table route; absent: none). */
+  localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
   /** quorum_state_up of a virtual server by virtualServerId; null before the first judgement. */
   quorum(vsId: string): boolean | null;
   /** Active connections of the IPVS services on `address`; null when unreadable. */
@@ -63,6 +66,8 @@ export class Announcer {
   private stopping = false;
   private draining = false;
   private busy: Promise<void> = Promise.resolve();
+  /** Entries whose local route holds the VIP accepted through the drain. */
+  private readonly held = new Set<Entry>();
 
   constructor(model: Model, private readonly deps: AnnouncerDeps) {
     this.configure(model);
@@ -156,6 +161,13 @@ export class Announcer {
     this.stopping = true;
     const now = this.deps.now ?? Date.now;
     const wasAnnounced = this.entries.filter((e) => e.announced === true);
+    // the host keeps accepting the VIP (a local route the routing daemon does not see) while the
+    // router still sends flows here: the address, i.e. the announcement, goes; the service stays
+    for (const e of wasAnnounced) {
+      const r = await this.deps.localRoutes?.add(vipOf(e.cfg));
+      if (r && !r.ok) this.deps.log.error(`(${e.cfg.name}) cannot keep ${e.cfg.address} accepted while draining: ${r.error.message}`);
+      else this.held.add(e);
+    }
     await this.evaluate();
     if (wasAnnounced.length === 0) return;
     this.draining = true;
@@ -176,6 +188,15 @@ export class Announcer {
       if (pending.size > 0) await sleep(Math.max(10, Math.min(next, deadline) - now()));
     }
     this.draining = false;
+  }
+
+  /** After IPVS is gone: the drain's local routes go too. */
+  async release(): Promise<void> {
+    for (const e of [...this.held]) {
+      const r = await this.deps.localRoutes?.remove(vipOf(e.cfg));
+      if (r && !r.ok) this.deps.log.error(`(${e.cfg.name}) cannot remove the local route of ${e.cfg.address}: ${r.error.message}`);
+      this.held.delete(e);
+    }
   }
 
   /** Without drain (a failed start): remove what is announced at once. */

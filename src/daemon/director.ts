@@ -15,6 +15,7 @@ import type { LvsEngine } from './lvs-engine';
 import { formatReloadPlan } from './reload-plan';
 import { Announcer } from './announcer';
 import type { VipSpec } from '../net/addresses';
+import type { LocalRoutes } from '../net/local-route';
 import type { ReloadPlan } from './reload-plan';
 
 /** A reload's or a preview's outcome, as the control socket returns it. */
@@ -32,6 +33,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   /** A halo_announce VIP is now on the host / gone (the supervisor removes it if the worker dies). */
   onAnnounced?: (name: string, vip: VipSpec) => void;
   onWithdrawn?: (name: string) => void;
+  /** Keeps a draining VIP accepted after its address left (src/net/local-route.ts). */
+  localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
 };
 
 export class Director {
@@ -65,6 +68,7 @@ export class Director {
     }
     this.announcer = new Announcer(model, {
       addresses: this.deps.addresses,
+      localRoutes: this.deps.localRoutes,
       quorum: (id) => lvs.quorumOf(id),
       activeConnections: (a) => lvs.activeConnections(a),
       log: this.deps.log,
@@ -79,6 +83,7 @@ export class Director {
     await this.announcer?.drain();
     await this.vrrp?.stop();
     await this.lvs?.stop();
+    await this.announcer?.release();
   }
 
   /** Reloads and previews run one at a time, in the order asked. */

@@ -8,6 +8,7 @@
 import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
+import { createLocalRoutes } from '../net/local-route';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { openVrrpSocket } from '../net/vrrp-socket';
@@ -54,6 +55,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const links = linksR.value;
   const addresses = createAddressManager();
+  const localRoutes = loaded.model.announces.length > 0 ? createLocalRoutes() : null;
   const garp = createGarpSender(links);
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
@@ -73,6 +75,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it
     onAnnounced: (name, vip) => send({ type: 'held', held: { instance: `halo_announce ${name}`, interface: vip.dev, packets: [], vips: [vip] } }),
     onWithdrawn: (name) => send({ type: 'released', instance: `halo_announce ${name}` }),
+    localRoutes: localRoutes ?? undefined,
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
@@ -118,6 +121,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       metricsServer?.close();
       links.close();
       addresses.close();
+      localRoutes?.close();
       garp.close();
       log.info('Stopped');
       resolve(0);

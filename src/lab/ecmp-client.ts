@@ -43,8 +43,8 @@ export interface EcmpClientRecord {
   newConns: NewConnEvent[];
   flowBreaks: FlowBreak[];
   flowRequests: number;
-  /** Local ports of the long-lived connections open at each phase mark the drill asks for (SIGUSR2). */
-  flowPorts: Array<{ t: number; ports: number[] }>;
+  /** The client's own stalls: a 20 ms tick that came late by more than 20 ms (starvation: figures taken then are inconclusive). */
+  stalls: Array<{ t: number; lateMs: number }>;
 }
 
 const REQUEST = 'GET / HTTP/1.1\r\nHost: vip\r\n\r\n';
@@ -65,7 +65,7 @@ export function takeResponses(buf: string): { bodies: string[]; rest: string } {
 }
 
 export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
-  const rec: EcmpClientRecord = { startedAt: Date.now(), endedAt: 0, newConns: [], flowBreaks: [], flowRequests: 0, flowPorts: [] };
+  const rec: EcmpClientRecord = { startedAt: Date.now(), endedAt: 0, newConns: [], flowBreaks: [], flowRequests: 0, stalls: [] };
   let stopping = false;
   const open = new Set<net.Socket>();
   const timers: NodeJS.Timeout[] = [];
@@ -142,7 +142,12 @@ export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
     for (; sent < due; sent++) newConn();
   }, Math.min(20, period));
   timers.push(pace);
-  process.on('SIGUSR2', () => rec.flowPorts.push({ t: Date.now(), ports: [...open].map((s) => s.localPort ?? 0) }));
+  let lastTick = Date.now();
+  timers.push(setInterval(() => {
+    const now = Date.now();
+    if (now - lastTick > 40) rec.stalls.push({ t: now, lateMs: now - lastTick - 20 });
+    lastTick = now;
+  }, 20));
 
   return new Promise((resolve) => {
     const end = () => {

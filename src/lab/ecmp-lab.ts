@@ -10,7 +10,7 @@
 import { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { directorFrrConf, routerFrrConf } from '../announce/frr-config';
+import { directorFrrConf, routerFrrConf, type BfdProfile } from '../announce/frr-config';
 import { FrrNode } from './frr';
 import { Topology } from './netns';
 import { alive, descendants } from './procs';
@@ -34,6 +34,8 @@ export interface EcmpLabOptions {
   directors: number;
   drainDelaySec: number;
   drainTimeoutSec: number;
+  /** BFD timers (default the shipped 300 ms x 3; a test on a starved emulated VM may relax them so sessions do not flap). */
+  bfd?: BfdProfile;
 }
 
 export class EcmpLab {
@@ -72,7 +74,7 @@ export class EcmpLab {
     this.router = new FrrNode(t, 'r', this.o.dir);
     this.router.start(routerFrrConf({
       hostname: 'r', asn: 65000, routerId: ECMP_ROUTER, maximumPaths: Math.max(4, this.directors.length),
-      peers: this.directors.map((x) => ({ address: x.address, asn: x.asn })), vipRanges: [{ prefix: '192.0.2.0/24', family: 4 }],
+      peers: this.directors.map((x) => ({ address: x.address, asn: x.asn })), vipRanges: [{ prefix: '192.0.2.0/24', family: 4 }], bfd: this.o.bfd,
     }));
     for (const x of this.directors) {
       // sloppy TCP: a flow the router moves here mid-connection is picked up (mh gives it the same real server)
@@ -81,7 +83,7 @@ export class EcmpLab {
       for (const k of ['net.ipv4.vs.sloppy_tcp=1', 'net.ipv4.vs.sloppy_sctp=1', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']) t.exec(x.host, ['sysctl', '-qw', k]);
       const n = new FrrNode(t, x.host, this.o.dir);
       this.frr.set(x.host, n);
-      n.start(directorFrrConf({ hostname: x.host, asn: x.asn, routerId: x.address, peers: [{ address: ECMP_ROUTER, asn: 65000 }], vips: [{ address: ECMP_VIP, family: 4 }] }));
+      n.start(directorFrrConf({ hostname: x.host, asn: x.asn, routerId: x.address, peers: [{ address: ECMP_ROUTER, asn: 65000 }], vips: [{ address: ECMP_VIP, family: 4 }], bfd: this.o.bfd }));
     }
   }
 

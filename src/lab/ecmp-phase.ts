@@ -27,6 +27,9 @@ export interface EcmpPhaseResult {
   brokenFlowsOnDirector: number | null;
   /** New connections IPVS scheduled per director (ipvsadm --stats Conns) in a window before the fault and at the phase's end. */
   spread: { before: Record<string, number>; after: Record<string, number> };
+  /** The client's longest stall in the phase, ms; beyond the limit the figures are inconclusive (a starved client measures itself). */
+  clientMaxLagMs: number;
+  inconclusive: boolean;
   /** Invariants this phase broke (empty: none). */
   violations: string[];
 }
@@ -58,7 +61,8 @@ export function outageMs(events: EcmpClientRecord['newConns'], from: number, to:
   return longest;
 }
 
-export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput): EcmpPhaseResult {
+export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput, maxLagMs = 100): EcmpPhaseResult {
+  const clientMaxLagMs = Math.max(0, ...rec.stalls.filter((s) => s.t >= p.from && s.t < p.to).map((s) => s.lateMs));
   const inWindow = rec.newConns.filter((e) => e.t >= p.from && e.t < p.to);
   const breaks = rec.flowBreaks.filter((b) => b.t >= p.from && b.t < p.to);
   const ports = p.directorFlowPorts === null ? null : new Set(p.directorFlowPorts);
@@ -78,6 +82,8 @@ export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput): EcmpPhas
     flowsOnDirector: ports === null ? null : ports.size,
     brokenFlowsOnDirector: ports === null ? null : breaks.filter((b) => ports.has(b.port)).length,
     spread: p.spread,
+    clientMaxLagMs,
+    inconclusive: clientMaxLagMs > maxLagMs,
     violations: [],
   };
   if (result.convergedMs === null) result.violations.push(`${p.name}: the router never converged`);
@@ -106,12 +112,13 @@ export function spreadOf(before: Record<string, number | null>, after: Record<st
 }
 
 export function formatEcmpPhases(results: EcmpPhaseResult[]): string {
-  const lines = ['phase                     director  converged  requests  failed  hung  outage   broken flows (of director\'s)  spread before → after'];
+  const lines = ['phase                     director  converged  requests  failed  hung  outage   broken flows (of director\'s)  spread before → after  client lag'];
   for (const r of results) {
     const sp = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${k}:${v}`).join(' ');
     lines.push(
       `${r.name.padEnd(25)} ${r.director.padEnd(9)} ${(r.convergedMs === null ? 'never' : `${r.convergedMs} ms`).padEnd(10)} ${String(r.http.requests).padEnd(9)} ${String(r.http.failed).padEnd(7)} ${String(r.http.hung).padEnd(5)} ${`${r.http.outageMs} ms`.padEnd(8)} ` +
-        `${`${r.brokenFlows} (${r.brokenFlowsOnDirector ?? '?'} of ${r.flowsOnDirector ?? '?'})`.padEnd(29)} ${sp(r.spread.before)} → ${sp(r.spread.after)}`,
+        `${`${r.brokenFlows} (${r.brokenFlowsOnDirector ?? '?'} of ${r.flowsOnDirector ?? '?'})`.padEnd(29)} ${sp(r.spread.before)} → ${sp(r.spread.after)}  ` +
+        `${r.clientMaxLagMs} ms${r.inconclusive ? ' INCONCLUSIVE (the client was starved)' : ''}`,
     );
   }
   for (const r of results) for (const v of r.violations) lines.push(`VIOLATION ${v}`);

@@ -17,6 +17,10 @@ function harness() {
       add: async (v: VipSpec) => { events.push(`add ${v.address}/${v.prefixLen} ${v.dev}`); return { ok: true, value: true }; },
       remove: async (v: VipSpec) => { events.push(`remove ${v.address}/${v.prefixLen} ${v.dev}`); return { ok: true, value: true }; },
     },
+    localRoutes: {
+      add: async (v) => { events.push(`local add ${v.address}`); return { ok: true, value: true }; },
+      remove: async (v) => { events.push(`local remove ${v.address}`); return { ok: true, value: true }; },
+    },
     quorum: (id) => quorum.get(id) ?? null,
     activeConnections: async () => { events.push(`count ${conns}`); return conns; },
     log,
@@ -52,11 +56,15 @@ describe('Announcer', () => {
     h.setConns(3);
     setTimeout(() => h.setConns(0), 300);
     await h.a.drain();
-    expect(h.events[0]).toBe('(WEB) Withdrawing 192.0.2.80 (stopping)');
-    expect(h.events[1]).toBe('remove 192.0.2.80/32 lo');
+    // the VIP stays accepted (local route) before its address, the announcement, goes
+    expect(h.events.slice(0, 3)).toEqual(['local add 192.0.2.80', '(WEB) Withdrawing 192.0.2.80 (stopping)', 'remove 192.0.2.80/32 lo']);
     expect(h.events).toContain('count 3');
     expect(h.events[h.events.length - 2]).toBe('count 0');
     expect(h.events[h.events.length - 1]).toMatch(/^\(WEB\) 192\.0\.2\.80 drained after \d+ ms \(no connections left\)$/);
+    h.events.length = 0;
+    await h.a.release();
+    await h.a.release();
+    expect(h.events).toEqual(['local remove 192.0.2.80']);
   });
 
   it('drain gives up at drain_timeout, saying how many connections are left', async () => {

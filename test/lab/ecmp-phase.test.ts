@@ -16,7 +16,7 @@ describe('ECMP drill phase figures', () => {
   });
 
   const rec: EcmpClientRecord = {
-    startedAt: 0, endedAt: 5000, flowRequests: 100, flowPorts: [],
+    startedAt: 0, endedAt: 5000, flowRequests: 100, stalls: [{ t: 1500, lateMs: 30 }, { t: 3550, lateMs: 400 }],
     newConns: [ok(900), ok(1100), bad(1200), hung(1300), ok(1400), ok(3000)],
     flowBreaks: [{ t: 1250, port: 40001, reason: 'ECONNRESET' }, { t: 1260, port: 40009, reason: 'closed' }, { t: 4000, port: 40002, reason: 'closed' }],
   };
@@ -30,6 +30,7 @@ describe('ECMP drill phase figures', () => {
       http: { requests: 5, ok: 3, failed: 1, hung: 1, outageMs: 200 },
       brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
       spread: { before: { d1: 5 }, after: { d1: 7 } },
+      clientMaxLagMs: 30, inconclusive: false,
       violations: ['links down: 1 requests hung'],
     });
     expect(formatEcmpPhases([r])).toContain('VIOLATION links down: 1 requests hung');
@@ -38,6 +39,8 @@ describe('ECMP drill phase figures', () => {
   it('a phase whose router never converged is a violation', () => {
     const r = analysePhase(rec, { name: 'x', director: 'd1', from: 3500, to: 3600, convergedAt: null, directorFlowPorts: null, spread: { before: {}, after: {} } });
     expect(r.violations).toEqual(['x: the router never converged']);
+    // the client stalled 400 ms in this window: its figures say nothing
+    expect(r).toMatchObject({ clientMaxLagMs: 400, inconclusive: true });
     expect(r.flowsOnDirector).toBeNull();
   });
 
