@@ -77,7 +77,8 @@ export class EcmpDrill {
     this.o.log(`phase ${name} (${host})`);
     const from = Date.now();
     await fault();
-    const convergedAt = await this.waitPaths(converged, 30_000, `${name}: the router's convergence`);
+    // a director added back first starts halo (tens of seconds under emulation), then announces
+    const convergedAt = await this.waitPaths(converged, 120_000, `${name}: the router's convergence`);
     const mid = this.lab.allConns();
     if (after) await after();
     await sleep(SETTLE_MS);
