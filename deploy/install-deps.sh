@@ -12,8 +12,10 @@ profile=${1:-test}
 # small native addon, so a compiler and python come with it).
 runtime_pkgs=(iproute2 kmod make g++ python3)
 # lab: `halo lab` — the thesis cluster's DNS servers and client tools, and the QEMU VM harness
-# (deploy/vm) that boots Debian's kernel where the running one has no IPVS.
-lab_pkgs=(bind9 bind9-dnsutils curl ipvsadm apache2-utils haproxy nginx-light qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils)
+# (deploy/vm) that boots Debian's kernel where the running one has no IPVS. frr (zebra, bgpd,
+# bfdd) and bird2 are the routing daemons of the ECMP topology (halo_announce): the lab and the
+# tests run them in namespaces with their own -N pathspace, config, pid and vty paths.
+lab_pkgs=(bind9 bind9-dnsutils curl ipvsadm apache2-utils haproxy nginx-light qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils frr bird2)
 # package: what deploy/build-deb.sh needs besides dpkg-deb (lintian judges the .deb).
 package_pkgs=(lintian)
 # test: the reference tools the tests compare against, the wire tools, and a headless browser
@@ -44,6 +46,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=900 update -qq
   apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's frr and bird services would run a routing daemon in the host's own namespace: keep
+# them disabled and stopped (where systemd runs at all).
+if [ -d /run/systemd/system ]; then
+  for unit in frr.service bird.service; do
+    systemctl list-unit-files "$unit" >/dev/null 2>&1 && systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  done
 fi
 
 # npm ci when the lock file (or the native addon's sources, which npm ci builds) differs from

@@ -11,6 +11,7 @@
  *   "held INST IF NPKT [DST PKTHEX]... NVIP [FAMILY ADDR PREFIXLEN DEV]..."
  *   "released INST"
  *   "ready"
+ *   "stopgrace MS"   (how long a stopping worker may take: halo_announce drains; at least 10 s)
  *
  * (INST, IF and DEV hex-encoded; see src/daemon/held.ts). When the worker dies abnormally it
  * sends the held instances' priority-0 adverts (whole IPv4 packets, IP_HDRINCL, bound to the
@@ -52,6 +53,7 @@
 #define MAX_DELAY_MS 5000
 #define STABLE_AFTER_MS 10000
 #define STOP_GRACE_MS 10000
+#define MAX_STOP_GRACE_MS 3600000
 #define MAX_LINE (4 << 20)
 
 /* ---- logging: the three formats of src/daemon/logger.ts ---- */
@@ -241,6 +243,9 @@ bad:
   return -1;
 }
 
+/* SIGTERM/SIGINT: the worker's time to stop before SIGKILL (the worker may ask for more: stopgrace). */
+static long stop_grace_ms = STOP_GRACE_MS;
+
 static void on_message(char *line) {
   /* a JSON string of our alphabet: no escapes to undo */
   size_t n = strlen(line);
@@ -249,6 +254,9 @@ static void on_message(char *line) {
   char *m = line + 1;
   if (strncmp(m, "held ", 5) == 0) {
     if (parse_held(m + 5) < 0) logmsg(L_WARNING, "supervisor: malformed message from the worker ignored");
+  } else if (strncmp(m, "stopgrace ", 10) == 0) {
+    long v = strtol(m + 10, NULL, 10);
+    stop_grace_ms = v < STOP_GRACE_MS ? STOP_GRACE_MS : v > MAX_STOP_GRACE_MS ? MAX_STOP_GRACE_MS : v;
   } else if (strncmp(m, "released ", 9) == 0) {
     char name[256];
     if (unhex_text(m + 9, name, sizeof name) == 0) held_forget(name);
@@ -580,7 +588,7 @@ int main(int argc, char **argv) {
         stopping = 1;
         if (worker > 0) {
           kill(worker, SIGTERM);
-          kill_at = now + STOP_GRACE_MS;
+          kill_at = now + stop_grace_ms;
         } else {
           leave(0);
         }

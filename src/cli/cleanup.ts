@@ -1,9 +1,10 @@
 /**
  * `halo cleanup -f FILE`: what a dead director leaves behind, removed without starting one —
  * for systemd's ExecStopPost after a crash and for operators. Removes the VIPs the config owns
- * from their interfaces (keepalived's remove_residual_vips) and the IPVS services it defines
- * (all of them with lvs_flush_on_stop ALL) and the IPVS sync daemons lvs_sync_daemon runs on its
- * interface, and the VMAC interfaces of use_vmac (which a crash leaves up). Exit 0 when clean, 1 on a failure, 2 on usage.
+ * from their interfaces (keepalived's remove_residual_vips), the halo_announce VIPs (so their BGP
+ * routes are withdrawn) and the IPVS services it defines (all of them with lvs_flush_on_stop ALL)
+ * and the IPVS sync daemons lvs_sync_daemon runs on its interface, and the VMAC interfaces of
+ * use_vmac (which a crash leaves up). Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
 import { formatDiagnostic } from '../config/model';
@@ -13,6 +14,7 @@ import { ownedAfter, teardown } from '../ipvs/reconcile';
 import { createAddressManager, VipSpec } from '../net/addresses';
 import { serviceKeyString } from '../ipvs/types';
 import { createVmacManager } from '../net/vmac';
+import { vipOf } from '../daemon/announcer';
 
 export async function main(argv: string[]): Promise<number> {
   let file: string | null = null;
@@ -39,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const m = loaded.model;
   let rc = 0;
-  const vips: VipSpec[] = m.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]);
+  // halo_announce VIPs too: with the address gone, the routing daemon withdraws the route
+  const vips: VipSpec[] = [...m.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]), ...m.announces.map(vipOf)];
   if (vips.length > 0) {
     const addresses = createAddressManager();
     try {
@@ -51,6 +54,22 @@ export async function main(argv: string[]): Promise<number> {
       }
     } finally {
       addresses.close();
+    }
+  }
+  if (m.announces.length > 0) {
+    // a drain cut short leaves its local route (the VIP still accepted): remove it too
+    const { createLocalRoutes } = await import('../net/local-route');
+    const routes = createLocalRoutes();
+    try {
+      for (const a of m.announces) {
+        const r = await routes.remove(vipOf(a));
+        if (!r.ok) {
+          process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+          rc = 1;
+        } else if (r.value) process.stdout.write(`removed the local route of ${a.address} from ${a.interface}\n`);
+      }
+    } finally {
+      routes.close();
     }
   }
   if (m.virtualServers.length > 0) {

@@ -19,7 +19,8 @@ import { sideBySide } from '../lab/side-by-side';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
-const USAGE = `usage: halo lab drill [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
+const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
+       halo lab drill --topology ecmp [--directors N] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up [--ipv6] | status | down
   drill   build the cluster, run the drill(s) under client load, tear it all down; exit 0 when
@@ -31,6 +32,12 @@ const USAGE = `usage: halo lab drill [--ipv6] [--mode crash|graceful|link|all] [
           kept in --out DIR (default /var/tmp/halo-lab/drill-TIME); --ipv6 builds the cluster dual
           stack (deploy/examples/dualstack-*.conf: IPv6 VIPs in virtual_ipaddress_excluded, an IPv6
           virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase
+          --topology ecmp: N (2-4, default 3) active directors behind an FRR router with BGP ECMP
+          and BFD (halo_announce, mh, DR); phases on the last director: graceful drain, added
+          back, kill -9 of its halo (+ halo cleanup), added back, links down, added back; per phase
+          failed/hung requests, outage, broken long-lived flows and the ECMP spread; exit 1 when
+          an invariant broke (a failed request while draining, a drained director taking new
+          flows, a hung request, no convergence), 3 when the client was starved in a phase
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
   up      build the cluster and leave it running (state in ${LAB_DIR})
   status  both directors' halo status and IPVS table
@@ -91,6 +98,10 @@ const REPORT_MARK = 'HALO_LAB_REPORT ';
 
 interface LabArgs {
   cmd: string;
+  topology: 'vrrp' | 'ecmp';
+  directors: number;
+  rate: number;
+  flows: number;
   modes: DrillMode[];
   json: string | null;
   report: string | null;
@@ -122,6 +133,10 @@ function parse(argv: string[]): LabArgs | string {
   let concurrency = inVmDefaults ? 50 : 100;
   let rounds = 3;
   let ipv6 = false;
+  let topology: 'vrrp' | 'ecmp' = 'vrrp';
+  let directors = 3;
+  let rate = inVmDefaults ? 10 : 50;
+  let flows = inVmDefaults ? 20 : 100;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
   for (let i = 0; i < rest.length; i++) {
     if (['--requests', '--concurrency', '--rounds', '--repeat', '--attempts', '--max-lag-ms'].includes(rest[i])) {
@@ -134,6 +149,21 @@ function parse(argv: string[]): LabArgs | string {
       else if (rest[i] === '--max-lag-ms') maxLagMs = n;
       else rounds = n;
       i++;
+      continue;
+    }
+    if (['--directors', '--rate', '--flows'].includes(rest[i])) {
+      const n = count(rest[i + 1]);
+      if (n === null) return `${rest[i]} needs a positive number`;
+      if (rest[i] === '--directors') {
+        if (n < 2 || n > 4) return '--directors takes 2 to 4';
+        directors = n;
+      } else if (rest[i] === '--rate') rate = n;
+      else flows = n;
+      i++;
+      continue;
+    }
+    if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp')) {
+      topology = rest[++i] as 'vrrp' | 'ecmp';
       continue;
     }
     if (rest[i] === '--mode' && rest[i + 1]) {
@@ -151,7 +181,9 @@ function parse(argv: string[]): LabArgs | string {
   if (!['up', 'status', 'drill', 'bench', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
   out ??= process.env.VMRUN_OUT ?? join('/var/tmp/halo-lab', `${cmd}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (ipv6 && cmd !== 'drill' && cmd !== 'up') return `--ipv6 is for 'drill' and 'up'`;
-  return { cmd, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
+  if (topology === 'ecmp' && cmd !== 'drill') return `--topology ecmp is for 'halo lab drill'`;
+  if (topology === 'ecmp' && ipv6) return `--ipv6 is for --topology vrrp`;
+  return { cmd, topology, directors, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -165,6 +197,25 @@ async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
   } catch (err) {
     process.stderr.write(`halo lab: could not keep the directors' logs and tables in ${out}: ${(err as Error).message}\n`);
   }
+}
+
+/** `halo lab drill --topology ecmp`: its own namespaces (hecl-), under the drill's out directory. */
+async function ecmpDrill(p: LabArgs): Promise<number> {
+  const { EcmpDrill } = await import('../lab/ecmp-drill');
+  const { formatEcmpPhases } = await import('../lab/ecmp-phase');
+  const d = new EcmpDrill({ directors: p.directors, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
+  let results;
+  try {
+    await d.up();
+    results = await d.run();
+  } finally {
+    await d.close();
+  }
+  process.stdout.write(formatEcmpPhases(results));
+  const out = { topology: 'ecmp', directors: p.directors, rate: p.rate, flows: p.flows, phases: results };
+  if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
+  if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
+  return exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -226,6 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'drill': {
+      if (p.topology === 'ecmp') return ecmpDrill(p);
       const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs, bounds: p.bounds });
       const results: DrillResult[] = [];
       const startedAt = new Date();

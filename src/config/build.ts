@@ -3,6 +3,7 @@
  * (sync group members, track_script names, VRIDs per interface, virtual_server groups) are
  * checked once everything is read, so every problem is reported, each at its own place.
  */
+import { checkAnnounces } from './build-announce';
 import { defaultGlobalDefs } from './build-global';
 import type { VirtualServerDraft } from './build-lvs';
 import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
@@ -10,7 +11,7 @@ import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
 import type {
-  BfdInstance, Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackBfdRef, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance,
+  Announce, BfdInstance, Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackBfdRef, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance,
   VrrpScript, VrrpSyncGroup, VrrpTrackProcess,
 } from './model';
 import { resolveTrackObjects } from './vrrp-values';
@@ -30,8 +31,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const trackProcesses: VrrpTrackProcess[] = [];
   const bfdInstances: BfdInstance[] = [];
   const ssl: { config: SslConfig | null } = { config: null };
+  const announceDrafts: Announce[] = [];
 
-  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, trackProcesses, bfdInstances }, '');
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, trackProcesses, bfdInstances, announces: announceDrafts }, '');
   const noScriptUser = resolveScriptUser(ctx, globalDefs);
   for (let i = scripts.length - 1; i >= 0; i--) {
     const v = scripts[i];
@@ -158,6 +160,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
 
   resolveSyncDaemon(ctx, statements, globalDefs, instances);
 
+  const announces = checkAnnounces(announceDrafts, virtualServers);
+  for (const e of announces.errors) ctx.diagnostics.push({ severity: 'error', ...e });
+
   smtpAlerts(ctx, globalDefs);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
 
@@ -189,6 +194,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       trackFiles,
       vrrpTrackProcesses: trackProcesses,
       bfdInstances,
+      announces: announces.kept,
     },
     diagnostics: ctx.diagnostics,
   };

@@ -564,6 +564,32 @@ export interface Model {
   trackFiles: TrackFile[];
   vrrpTrackProcesses: VrrpTrackProcess[];
   bfdInstances: BfdInstance[];
+  /** halo_announce blocks (halo's own, not keepalived's): VIPs announced by a routing daemon. */
+  announces: Announce[];
+}
+
+/**
+ * One `halo_announce NAME { … }` block: a VIP this director puts on `interface` (the host-side
+ * presence a routing daemon announces by BGP with `network` + import-check) while every
+ * virtual_server on that address has quorum and halo runs; withdrawn first on stop.
+ */
+export interface Announce {
+  name: string;
+  address: string;
+  family: 4 | 6;
+  /** Always a host prefix (/32, /128): one VIP, one route. */
+  prefixLen: number;
+  /** Where halo adds the address; default lo (DR-style: the host accepts the VIP, ARP does not answer for it). */
+  interface: string;
+  /** After the withdrawal, wait this long for the router to converge before tearing down anything. */
+  drainDelayMs: number;
+  /** Then wait at most this long (counted from the withdrawal) for the VIP's IPVS connections to end. */
+  drainTimeoutMs: number;
+  /** vtysh's --vty_socket directory for `halo status` (null: vtysh's default). */
+  vtyshSocket: string | null;
+  /** vtysh's -N pathspace for `halo status` (null: none). */
+  vtyshPathspace: string | null;
+  location: SourceLocation;
 }
 
 export interface Diagnostic {

@@ -4,6 +4,7 @@
  * open a section of their own (install_sublevel: the registry has a table for `section/keyword`)
  * and which read a value block (their handler calls alloc_value_block / read_value_block).
  */
+import { HALO_ANNOUNCE } from './keywords/announce';
 import { CHECKER_SECTIONS, TRACK_FILE, VRRP_TRACK_FILE } from './keywords/checkers';
 import { GLOBAL_DEFS } from './keywords/global';
 import { REAL_SERVER, VIRTUAL_SERVER } from './keywords/lvs';
@@ -29,7 +30,7 @@ const VALUE_BLOCKS: Record<string, string[]> = {
 
 const TABLES: SectionTable<unknown>[] = [
   ROOT, GLOBAL_DEFS, VRRP_INSTANCE, AUTHENTICATION, VRRP_SYNC_GROUP, VRRP_SCRIPT, VIRTUAL_SERVER, REAL_SERVER,
-  ...CHECKER_SECTIONS, VRRP_TRACK_PROCESS, TRACK_FILE, VRRP_TRACK_FILE, GARP_GROUP, TRACK_GROUP, BFD_INSTANCE,
+  ...CHECKER_SECTIONS, VRRP_TRACK_PROCESS, TRACK_FILE, VRRP_TRACK_FILE, GARP_GROUP, TRACK_GROUP, BFD_INSTANCE, HALO_ANNOUNCE,
 ] as SectionTable<unknown>[];
 
 const byPath = new Map<string, SectionTable<unknown>>(TABLES.map((t) => [t === (ROOT as SectionTable<unknown>) ? '' : t.path, t]));

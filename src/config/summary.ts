@@ -58,5 +58,9 @@ export function summarize(m: Model): string {
       for (const c of r.checkers) out.push(`       ${checkName(c)}`);
     }
   }
+  if (m.announces.length > 0) {
+    out.push(`halo_announce: ${m.announces.length}`);
+    for (const a of m.announces) out.push(`  ${a.name}: ${a.address}/${a.prefixLen} on ${a.interface}, drain_delay ${a.drainDelayMs / 1000}s, drain_timeout ${a.drainTimeoutMs / 1000}s`);
+  }
   return out.join('\n') + '\n';
 }

@@ -15,6 +15,9 @@ import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
+import { Announcer } from './announcer';
+import type { VipSpec } from '../net/addresses';
+import type { LocalRoutes } from '../net/local-route';
 import type { ReloadPlan } from './reload-plan';
 import { BfdRunner } from '../bfd/runner';
 
@@ -32,12 +35,18 @@ export type DirectorDeps = VrrpEngineDeps & {
   lvs?: (model: Model) => LvsEngine | Promise<LvsEngine>;
   alerts?: (VrrpEngineDeps['alerts'] & { configure(model: Model): void }) | null;
   syncDaemon?: SyncDaemonDriver | null;
+  /** A halo_announce VIP is now on the host / gone (the supervisor removes it if the worker dies). */
+  onAnnounced?: (name: string, vip: VipSpec) => void;
+  onWithdrawn?: (name: string) => void;
+  /** Keeps a draining VIP accepted after its address left (src/net/local-route.ts). */
+  localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
 };
 
 export class Director {
   private vrrp: VrrpEngine | null = null;
   private lvs: LvsEngine | null = null;
   private bfd: BfdRunner | null = null;
+  private announcer: Announcer | null = null;
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
@@ -58,6 +67,7 @@ export class Director {
       this.lvs = await this.deps.lvs(this.model);
       await this.lvs.start();
     }
+    this.startAnnouncer(this.model);
     if (this.opts.vrrp && this.model.vrrpInstances.length > 0) {
       this.vrrp = new VrrpEngine(this.model, this.deps);
       await this.vrrp.start();
@@ -82,11 +92,34 @@ export class Director {
     await this.bfd.start(model.bfdInstances);
   }
 
+  /** halo_announce needs the LVS side: its condition is the virtual servers' quorum. */
+  private startAnnouncer(model: Model): void {
+    if (this.announcer || model.announces.length === 0) return;
+    const lvs = this.lvs;
+    if (!lvs) {
+      this.deps.log.warning(`halo_announce ${model.announces.map((a) => a.name).join(' ')}: the LVS side does not run here (-P); nothing is announced`);
+      return;
+    }
+    this.announcer = new Announcer(model, {
+      addresses: this.deps.addresses,
+      localRoutes: this.deps.localRoutes,
+      quorum: (id) => lvs.quorumOf(id),
+      activeConnections: (a) => lvs.activeConnections(a),
+      log: this.deps.log,
+      onAnnounced: this.deps.onAnnounced,
+      onWithdrawn: this.deps.onWithdrawn,
+    });
+    this.announcer.start();
+  }
+
+  /** Announcements are withdrawn and drained first; only then do VRRP and IPVS stop. */
   async stop(): Promise<void> {
+    await this.announcer?.drain();
     this.bfd?.stop();
     await this.vrrp?.stop();
     await this.deps.syncDaemon?.stop();
     await this.lvs?.stop();
+    await this.announcer?.release();
   }
 
   /** Reloads and previews run one at a time, in the order asked. */
@@ -239,6 +272,8 @@ export class Director {
     // every session's state reaches the engines again (new checkers and instances learn it)
     if (this.bfd) await this.bfd.reconfigure(next.bfdInstances);
     else await this.startBfd(next);
+    if (this.announcer) await this.announcer.reload(next);
+    else this.startAnnouncer(next);
   }
 
   status(): StatusSnapshot {
@@ -280,6 +315,7 @@ export class Director {
       virtualServers: this.lvs?.status() ?? [],
       ...(this.bfd ? { bfd: this.bfd.status() } : {}),
       ...(this.vrrp ? { vrrpTimerLateness: this.vrrp.timerLateness } : {}),
+      announces: this.announcer?.status() ?? [],
     };
   }
 }

@@ -11,6 +11,7 @@
  * written `DST@SRC` with the link-local source its checksum was computed for.
  *   released INST
  *   ready
+ *   stopgrace MS
  */
 import type { VipSpec } from '../net/addresses';
 
@@ -25,7 +26,12 @@ export interface HeldInstance {
   vips: VipSpec[];
 }
 
-export type WorkerMessage = { type: 'held'; held: HeldInstance } | { type: 'released'; instance: string } | { type: 'ready' };
+export type WorkerMessage =
+  | { type: 'held'; held: HeldInstance }
+  | { type: 'released'; instance: string }
+  | { type: 'ready' }
+  /** How long a stopping worker may take before the supervisor kills it (halo_announce drains). */
+  | { type: 'stopGrace'; ms: number };
 
 /** The exit status of a worker whose config is invalid: the supervisor does not respawn it. */
 export const EX_CONFIG = 78;
@@ -37,6 +43,8 @@ export function encodeWorkerMessage(m: WorkerMessage): string {
   switch (m.type) {
     case 'ready':
       return 'ready';
+    case 'stopGrace':
+      return `stopgrace ${Math.round(m.ms)}`;
     case 'released':
       return `released ${hex(m.instance)}`;
     case 'held': {

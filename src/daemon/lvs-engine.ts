@@ -44,6 +44,10 @@ export interface LvsEngine {
   status(): VirtualServerStatus[];
   /** A bfd_instance's session went Up or left Up: its BFD_CHECKs follow. */
   bfdEvent?(name: string, up: boolean): void;
+  /** keepalived's quorum_state_up of a virtual server (virtualServerId); null before the first judgement. */
+  quorumOf(vsId: string): boolean | null;
+  /** Active connections (IPVS ActiveConn) of the kernel's services on `address`; null when unreadable. */
+  activeConnections(address: string): Promise<number | null>;
 }
 
 /** One op as a plan line: describeOp's words plus what is set ("adding service TCP 10.0.0.1:80 (rr)"). */
@@ -305,6 +309,23 @@ export class KernelLvsEngine implements LvsEngine {
     await this.loop?.stop(this.model.globalDefs.lvsFlushOnStop);
     if (this.table) await this.applyTimeouts(null);
     this.table?.close?.();
+  }
+
+  quorumOf(vsId: string): boolean | null {
+    return this.loop?.quorumUp(vsId) ?? null;
+  }
+
+  async activeConnections(address: string): Promise<number | null> {
+    try {
+      const services = await this.table.listServices();
+      let n = 0;
+      for (const s of services) {
+        if ('address' in s.key && s.key.address === address) for (const d of s.destinations) n += d.activeConns ?? 0;
+      }
+      return n;
+    } catch {
+      return null;
+    }
   }
 
   status(): VirtualServerStatus[] {

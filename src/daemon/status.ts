@@ -86,7 +86,11 @@ export interface StatusSnapshot {
   bfd?: BfdStatus;
   /** How late the VRRP timers fired (ms past their deadlines) since start; absent without VRRP. */
   vrrpTimerLateness?: LatenessHistogram;
+  /** halo_announce VIPs (absent from daemons older than the block). */
+  announces?: AnnounceStatus[];
 }
+
+import type { AnnounceStatus } from './announcer';
 
 function age(sinceIso: string, now: Date): string {
   const s = Math.max(0, Math.round((now.getTime() - Date.parse(sinceIso)) / 1000));
@@ -141,6 +145,21 @@ export function formatStatus(st: StatusSnapshot, now: Date = new Date()): string
     }
     const drops = Object.entries(st.bfd.drops).map(([r, n]) => `${r}=${n}`);
     out.push(`  drops ${drops.join(' ') || 'none'}; late timers ${st.bfd.stalls}`);
+  }
+  if (st.announces && st.announces.length > 0) {
+    out.push('');
+    out.push('Announcements (halo_announce)');
+    for (const a of st.announces) {
+      const state = a.announced ? `announced (${a.reason})` : `not announced (${a.reason})`;
+      out.push(`  ${a.name} ${a.address} on ${a.interface}: ${state}${a.draining ? '  DRAINING' : ''}`);
+      if (a.bgp) {
+        if ('error' in a.bgp) out.push(`    bgpd: ${a.bgp.error}`);
+        else {
+          const orig = a.bgp.originated ? 'originated' : a.bgp.present ? 'configured, not originated (no route on the host)' : 'no such route';
+          out.push(`    bgpd: ${orig}; advertised to ${a.bgp.advertisedTo.join(' ') || 'no peer'}`);
+        }
+      }
+    }
   }
   return `${out.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@
 import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
+import { createLocalRoutes } from '../net/local-route';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
@@ -63,6 +64,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const links = linksR.value;
   const addresses = createAddressManager();
+  const localRoutes = loaded.model.announces.length > 0 ? createLocalRoutes() : null;
   const garp = createGarpSender(links);
   const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
@@ -90,6 +92,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     vmacs,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
+    // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it
+    onAnnounced: (name, vip) => send({ type: 'held', held: { instance: `halo_announce ${name}`, interface: vip.dev, packets: [], vips: [vip] } }),
+    onWithdrawn: (name) => send({ type: 'released', instance: `halo_announce ${name}` }),
+    localRoutes: localRoutes ?? undefined,
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
@@ -123,6 +129,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   for (const w of snmp.warnings) log.warning(w);
   const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
   send({ type: 'ready' });
+  // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
+  const stopGrace = (m: typeof loaded.model) => 10_000 + Math.max(0, ...m.announces.map((a) => Math.max(a.drainDelayMs, a.drainTimeoutMs)));
+  send({ type: 'stopGrace', ms: stopGrace(loaded.model) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (sig: string) => {
@@ -135,6 +144,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       metricsServer?.close();
       links.close();
       addresses.close();
+      localRoutes?.close();
       garp.close();
       vmacs?.close();
       log.info('Stopped');

@@ -2,6 +2,7 @@
  * The whole registry, in keepalived's order: what `halo check --keywords` lists and the
  * README's compatibility table is generated from.
  */
+import { HALO_ANNOUNCE } from './announce';
 import { CHECKER_SECTIONS, TRACK_FILE, VRRP_TRACK_FILE } from './checkers';
 import { GLOBAL_DEFS } from './global';
 import { REAL_SERVER, VIRTUAL_SERVER } from './lvs';
@@ -16,7 +17,7 @@ export type { KeywordSpec, KeywordStatus, SectionTable } from './types';
 export const SECTIONS: readonly SectionTable<never>[] = [
   ROOT, GLOBAL_DEFS, VRRP_SCRIPT, VRRP_SYNC_GROUP, VRRP_INSTANCE, AUTHENTICATION, VRRP_TRACK_PROCESS, TRACK_FILE,
   VRRP_TRACK_FILE, GARP_GROUP, TRACK_GROUP, BFD_INSTANCE, VIRTUAL_SERVER, REAL_SERVER,
-  ...CHECKER_SECTIONS,
+  ...CHECKER_SECTIONS, HALO_ANNOUNCE,
 ] as unknown as SectionTable<never>[];
 
 export interface KeywordRow {

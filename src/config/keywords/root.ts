@@ -8,7 +8,8 @@ import { buildVirtualServer, buildVirtualServerGroup, type VirtualServerDraft } 
 import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft } from '../build-vrrp';
 import { buildSsl, buildTrackFile } from '../build-checker';
 import { buildBfdInstance } from '../build-bfd';
-import type { BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
+import { buildAnnounce } from '../build-announce';
+import type { Announce, BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
 import { buildTrackProcess } from './vrrp';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
@@ -25,6 +26,8 @@ export interface RootDrafts {
   trackFiles: TrackFile[];
   trackProcesses: VrrpTrackProcess[];
   bfdInstances: BfdInstance[];
+  /** halo_announce blocks (halo's own). */
+  announces: Announce[];
 }
 
 type R = RootDrafts;
@@ -55,6 +58,7 @@ const K: KeywordSpec<R>[] = [
   acted('bfd_instance', 'bfd_handler', '', 'a single-hop BFD session (RFC 5880/5881) in the director process, for BFD_CHECK and track_bfd', (ctx, s, r) => { const b = buildBfdInstance(ctx, s, r.bfdInstances); if (b) r.bfdInstances.push(b); }),
   acted('track_file', 'track_file_handler', '', "a tracked file for FILE_CHECK and the VRRP instances' track_file (file, weight [reverse], init_file)", (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
   acted('vrrp_track_file', 'vrrp_track_file_handler', '', 'deprecated spelling of track_file, with keepalived\'s warning', (ctx, s, r) => { const t = buildTrackFile(ctx, s); if (t) r.trackFiles.push(t); }),
+  acted('halo_announce', '(halo only)', '', 'not a keepalived keyword: a VIP announced by the routing daemon (BGP ECMP) while its virtual servers have quorum; see README "Active-active directors"', (ctx, s, r) => { const a = buildAnnounce(ctx, s); if (a) r.announces.push(a); }),
 ];
 
 export const ROOT = section<R>('(top level)', K);

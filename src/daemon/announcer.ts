@@ -1,0 +1,222 @@
+/**
+ * The announcement shell: for each halo_announce block, keeps the VIP's address on the host
+ * (default lo) exactly while decideAnnounce says so — the routing daemon's `network` +
+ * import-check turns that presence into the BGP route — and at stop withdraws first, then waits
+ * (drainStep) for the router to converge and the VIP's connections to end, before the caller
+ * tears IPVS down.
+ *
+ * The supervisor is told what is announced (as a held VIP with no adverts), so a worker that
+ * dies leaves no route behind: the supervisor removes the address before respawning.
+ */
+import { announceLine, decideAnnounce, drainStep, type AnnounceDecision } from '../announce/decide';
+import { announcedServers } from '../config/build-announce';
+import type { Announce, Model } from '../config/model';
+import { virtualServerId } from '../ipvs/desired';
+import type { AddressManager, VipSpec } from '../net/addresses';
+import type { LocalRoutes } from '../net/local-route';
+import type { Logger } from './logger';
+import type { BgpPrefixView } from '../announce/bgp-status';
+
+export interface AnnounceStatus {
+  name: string;
+  address: string;
+  interface: string;
+  announced: boolean;
+  reason: AnnounceDecision['reason'];
+  draining: boolean;
+  vtyshSocket: string | null;
+  vtyshPathspace: string | null;
+  /** Filled in by `halo status` from the local bgpd (vtysh), not by the daemon. */
+  bgp?: BgpPrefixView | { error: string };
+}
+
+export interface AnnouncerDeps {
+  addresses: Pick<AddressManager, 'add' | 'remove'>;
+  /** The drain's acceptance holdover (a local-table route; absent: none). */
+  localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
+  /** quorum_state_up of a virtual server by virtualServerId; null before the first judgement. */
+  quorum(vsId: string): boolean | null;
+  /** Active connections of the IPVS services on `address`; null when unreadable. */
+  activeConnections(address: string): Promise<number | null>;
+  log: Logger;
+  /** The address is now on the host (announced) / gone. */
+  onAnnounced?(name: string, vip: VipSpec): void;
+  onWithdrawn?(name: string): void;
+  now?: () => number;
+  /** How often quorum is looked at (default 200 ms). */
+  pollMs?: number;
+}
+
+interface Entry {
+  cfg: Announce;
+  serviceIds: string[];
+  announced: boolean | null;
+  decision: AnnounceDecision;
+}
+
+export function vipOf(a: Announce): VipSpec {
+  return { address: a.address, family: a.family, prefixLen: a.prefixLen, broadcast: null, dev: a.interface, scope: 'global', label: null };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Announcer {
+  private entries: Entry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private draining = false;
+  private busy: Promise<void> = Promise.resolve();
+  /** Entries whose local route holds the VIP accepted through the drain. */
+  private readonly held = new Set<Entry>();
+
+  constructor(model: Model, private readonly deps: AnnouncerDeps) {
+    this.configure(model);
+  }
+
+  private configure(model: Model): void {
+    const before = new Map(this.entries.map((e) => [e.cfg.name, e]));
+    this.entries = model.announces.map((cfg) => {
+      const old = before.get(cfg.name);
+      const same = old && old.cfg.address === cfg.address && old.cfg.interface === cfg.interface;
+      return {
+        cfg,
+        serviceIds: announcedServers(cfg, model.virtualServers).map((vs) => virtualServerId(vs, model.virtualServerGroups)),
+        announced: same ? old.announced : null,
+        decision: same ? old.decision : { announce: false, reason: 'quorum not yet judged' },
+      };
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.evaluate(), this.deps.pollMs ?? 200);
+    void this.evaluate();
+  }
+
+  /** Re-read the blocks: a removed or moved VIP is withdrawn, the rest keep their state. */
+  reload(model: Model): Promise<void> {
+    return this.serial(async () => {
+      const old = this.entries;
+      this.configure(model);
+      const kept = new Set(this.entries.filter((e) => e.announced !== null).map((e) => e.cfg.name));
+      for (const e of old) {
+        if (kept.has(e.cfg.name) || e.announced === false) continue;
+        await this.withdraw(e, 'removed from the configuration');
+      }
+      await this.step();
+    });
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.busy.then(fn, fn);
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  evaluate(): Promise<void> {
+    return this.serial(() => this.step());
+  }
+
+  private async step(): Promise<void> {
+    for (const e of this.entries) {
+      const d = decideAnnounce({ stopping: this.stopping, quorum: e.serviceIds.map((id) => this.deps.quorum(id)) });
+      e.decision = d;
+      if (d.announce === e.announced) continue;
+      const line = announceLine(e.cfg.name, e.cfg.address, e.announced, d);
+      if (d.announce) {
+        const r = await this.deps.addresses.add(vipOf(e.cfg));
+        if (!r.ok) {
+          this.deps.log.error(`(${e.cfg.name}) cannot announce ${e.cfg.address}: ${r.error.message}`);
+          continue;
+        }
+        if (line) this.deps.log.info(line);
+        e.announced = true;
+        this.deps.onAnnounced?.(e.cfg.name, vipOf(e.cfg));
+      } else {
+        // first pass included: a previous run's address is removed before anything is announced
+        if (line) this.deps.log.info(line);
+        await this.withdraw(e, null);
+      }
+    }
+  }
+
+  private async withdraw(e: Entry, why: string | null): Promise<void> {
+    if (why) this.deps.log.info(`(${e.cfg.name}) Withdrawing ${e.cfg.address} (${why})`);
+    const r = await this.deps.addresses.remove(vipOf(e.cfg));
+    if (!r.ok) {
+      this.deps.log.error(`(${e.cfg.name}) cannot withdraw ${e.cfg.address}: ${r.error.message}`);
+      return;
+    }
+    e.announced = false;
+    this.deps.onWithdrawn?.(e.cfg.name);
+  }
+
+  /**
+   * Stop, step 1 (before IPVS is torn down): withdraw every VIP, then wait — drain_delay for
+   * the router, then until the connections end or drain_timeout. Bounded by the largest
+   * max(drain_delay, drain_timeout) of the blocks.
+   */
+  async drain(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.stopping = true;
+    const now = this.deps.now ?? Date.now;
+    const wasAnnounced = this.entries.filter((e) => e.announced === true);
+    // the host keeps accepting the VIP (a local route the routing daemon does not see) while the
+    // router still sends flows here: the address, i.e. the announcement, goes; the service stays
+    for (const e of wasAnnounced) {
+      const r = await this.deps.localRoutes?.add(vipOf(e.cfg));
+      if (r && !r.ok) this.deps.log.error(`(${e.cfg.name}) cannot keep ${e.cfg.address} accepted while draining: ${r.error.message}`);
+      else this.held.add(e);
+    }
+    await this.evaluate();
+    if (wasAnnounced.length === 0) return;
+    this.draining = true;
+    const withdrawnAtMs = now();
+    const pending = new Set(wasAnnounced);
+    const deadline = withdrawnAtMs + Math.max(...wasAnnounced.map((e) => Math.max(e.cfg.drainDelayMs, e.cfg.drainTimeoutMs))) + 1000;
+    while (pending.size > 0 && now() <= deadline) {
+      let next = Infinity;
+      for (const e of [...pending]) {
+        const conns = await this.deps.activeConnections(e.cfg.address);
+        const s = drainStep({ withdrawnAtMs, nowMs: now(), delayMs: e.cfg.drainDelayMs, timeoutMs: e.cfg.drainTimeoutMs, activeConnections: conns });
+        if (s.done) {
+          const left = s.reason === 'drain_timeout' ? `, ${conns ?? 'unknown'} connections left` : '';
+          this.deps.log.info(`(${e.cfg.name}) ${e.cfg.address} drained after ${now() - withdrawnAtMs} ms (${s.reason}${left})`);
+          pending.delete(e);
+        } else next = Math.min(next, s.nextCheckAtMs);
+      }
+      if (pending.size > 0) await sleep(Math.max(10, Math.min(next, deadline) - now()));
+    }
+    this.draining = false;
+  }
+
+  /** After IPVS is gone: the drain's local routes go too. */
+  async release(): Promise<void> {
+    for (const e of [...this.held]) {
+      const r = await this.deps.localRoutes?.remove(vipOf(e.cfg));
+      if (r && !r.ok) this.deps.log.error(`(${e.cfg.name}) cannot remove the local route of ${e.cfg.address}: ${r.error.message}`);
+      this.held.delete(e);
+    }
+  }
+
+  /** Without drain (a failed start): remove what is announced at once. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.stopping = true;
+    await this.evaluate();
+  }
+
+  status(): AnnounceStatus[] {
+    return this.entries.map((e) => ({
+      name: e.cfg.name,
+      address: e.cfg.address,
+      interface: e.cfg.interface,
+      announced: e.announced === true,
+      reason: e.decision.reason,
+      draining: this.draining,
+      vtyshSocket: e.cfg.vtyshSocket,
+      vtyshPathspace: e.cfg.vtyshPathspace,
+    }));
+  }
+}

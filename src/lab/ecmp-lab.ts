@@ -1,0 +1,197 @@
+/**
+ * The ECMP topology (`halo lab drill --topology ecmp`, test/announce/ecmp.vm.test.ts): a client
+ * network, an upstream router running FRR with ECMP and BFD, N directors each running `halo
+ * run` (halo_announce, mh + mh-port, DR) beside their own FRR, and two DR real servers (VIP on
+ * lo, arp_ignore/arp_announce), all in namespaces named with the caller's prefix.
+ *
+ *   client c 10.78.0.2 ── cl ── 10.78.0.1 router r 10.77.0.1 ── core ── d1..dN 10.77.0.11..
+ *                                                                 └─── s1, s2 10.77.0.21, .22
+ */
+import { ChildProcess } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { directorFrrConf, routerFrrConf, type BfdProfile } from '../announce/frr-config';
+import { FrrNode } from './frr';
+import { Topology } from './netns';
+import { alive, descendants } from './procs';
+
+export const ECMP_VIP = '192.0.2.80';
+export const ECMP_ROUTER = '10.77.0.1';
+export const ECMP_CLIENT = '10.78.0.2';
+export const ECMP_SERVERS = [{ host: 's1', address: '10.77.0.21' }, { host: 's2', address: '10.77.0.22' }];
+// the built CLI, whether this module runs from dist/lab or (under ts-jest) from src/lab
+const HALO = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+export interface EcmpDirector {
+  host: string;
+  address: string;
+  asn: number;
+}
+
+export interface EcmpLabOptions {
+  prefix: string;
+  dir: string;
+  directors: number;
+  drainDelaySec: number;
+  drainTimeoutSec: number;
+  /** BFD timers (default the shipped 300 ms x 3; a test on a starved emulated VM may relax them so sessions do not flap). */
+  bfd?: BfdProfile;
+}
+
+export class EcmpLab {
+  readonly topo: Topology;
+  readonly directors: EcmpDirector[];
+  router!: FrrNode;
+  readonly frr = new Map<string, FrrNode>();
+  private readonly halo = new Map<string, ChildProcess>();
+  private readonly helpers: ChildProcess[] = [];
+  private runs = 0;
+
+  constructor(readonly o: EcmpLabOptions) {
+    this.topo = new Topology(o.prefix);
+    this.directors = Array.from({ length: o.directors }, (_, i) => ({ host: `d${i + 1}`, address: `10.77.0.${11 + i}`, asn: 65001 + i }));
+  }
+
+  build(): void {
+    mkdirSync(this.o.dir, { recursive: true });
+    chmodSync(this.o.dir, 0o755); // FRR runs as frr
+    const t = this.topo.build(['core', 'cl'], [
+      { name: 'r', links: [['core', `${ECMP_ROUTER}/24`], ['cl', '10.78.0.1/24']] },
+      ...this.directors.map((x) => ({ name: x.host, links: [['core', `${x.address}/24`]] as Array<[string, string]> })),
+      ...ECMP_SERVERS.map((x) => ({ name: x.host, links: [['core', `${x.address}/24`]] as Array<[string, string]> })),
+      { name: 'c', links: [['cl', `${ECMP_CLIENT}/24`]] },
+    ]);
+    // the router forwards, hashes flows on L4 (one client, many ports), no reverse-path filter (DR returns bypass the directors)
+    for (const s of ['net.ipv4.ip_forward=1', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']) t.exec('r', ['sysctl', '-qw', s]);
+    t.exec('c', ['ip', 'route', 'add', 'default', 'via', '10.78.0.1']);
+    for (const s of ECMP_SERVERS) {
+      // DR real server: the VIP on lo, never answered for or announced by ARP
+      t.exec(s.host, ['ip', 'addr', 'add', `${ECMP_VIP}/32`, 'dev', 'lo']);
+      for (const k of ['net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2', 'net.ipv4.conf.eth0.arp_ignore=1', 'net.ipv4.conf.eth0.arp_announce=2']) t.exec(s.host, ['sysctl', '-qw', k]);
+      t.exec(s.host, ['ip', 'route', 'add', 'default', 'via', ECMP_ROUTER]);
+      this.helpers.push(this.spawnLogged(s.host, [process.execPath, '-e', `require('http').createServer((q, r) => r.end('${s.host}\\n')).listen(80)`], `${s.host}-http.log`));
+    }
+    this.router = new FrrNode(t, 'r', this.o.dir);
+    this.router.start(routerFrrConf({
+      hostname: 'r', asn: 65000, routerId: ECMP_ROUTER, maximumPaths: Math.max(4, this.directors.length),
+      peers: this.directors.map((x) => ({ address: x.address, asn: x.asn })), vipRanges: [{ prefix: '192.0.2.0/24', family: 4 }], bfd: this.o.bfd,
+    }));
+    for (const x of this.directors) {
+      // sloppy TCP: a flow the router moves here mid-connection is picked up (mh gives it the same real server)
+      t.exec(x.host, ['modprobe', 'ip_vs_mh'], { allowFail: true });
+      t.exec(x.host, ['ipvsadm', '-Ln']);
+      for (const k of ['net.ipv4.vs.sloppy_tcp=1', 'net.ipv4.vs.sloppy_sctp=1', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']) t.exec(x.host, ['sysctl', '-qw', k]);
+      const n = new FrrNode(t, x.host, this.o.dir);
+      this.frr.set(x.host, n);
+      n.start(directorFrrConf({ hostname: x.host, asn: x.asn, routerId: x.address, peers: [{ address: ECMP_ROUTER, asn: 65000 }], vips: [{ address: ECMP_VIP, family: 4 }], bfd: this.o.bfd }));
+    }
+  }
+
+  private spawnLogged(host: string, argv: string[], log: string): ChildProcess {
+    const fd = openSync(join(this.o.dir, log), 'a');
+    const p = this.topo.spawn(host, argv, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    return p;
+  }
+
+  haloConf(host: string): string {
+    const rs = (a: string) => [`    real_server ${a} 80 {`, '        weight 1', '        TCP_CHECK {', '            connect_timeout 2', '        }', '    }'];
+    return [
+      'global_defs {', `    router_id ${host}`, '}',
+      'halo_announce WEB {', `    address ${ECMP_VIP}`, `    drain_delay ${this.o.drainDelaySec}`, `    drain_timeout ${this.o.drainTimeoutSec}`, `    vtysh_socket ${this.frr.get(host)!.dir}`, '}',
+      `virtual_server ${ECMP_VIP} 80 {`, '    delay_loop 2', '    lb_algo mh', '    mh-port', '    lb_kind DR', '    protocol TCP',
+      ...ECMP_SERVERS.flatMap((s) => rs(s.address)), '}', '',
+    ].join('\n');
+  }
+
+  confFile(host: string): string {
+    return join(this.o.dir, `${host}.conf`);
+  }
+
+  controlSocket(host: string): string {
+    return join(this.o.dir, `${host}.sock`);
+  }
+
+  logFile(host: string): string {
+    return join(this.o.dir, `${host}-halo.log`);
+  }
+
+  startHalo(host: string): ChildProcess {
+    writeFileSync(this.confFile(host), this.haloConf(host));
+    this.runs++;
+    const p = this.spawnLogged(host, [process.execPath, HALO, 'run', '-C', '-f', this.confFile(host), '--pid-file', join(this.o.dir, `${host}-${this.runs}.pid`),
+      '--control-socket', this.controlSocket(host)], `${host}-halo.log`);
+    this.halo.set(host, p);
+    return p;
+  }
+
+  /** The supervisor first, then its worker (and anything they started). */
+  haloPids(host: string): number[] {
+    const p = this.halo.get(host);
+    return p?.pid && alive(p.pid) ? [p.pid, ...descendants(p.pid)] : [];
+  }
+
+  signalHalo(host: string, sig: NodeJS.Signals): void {
+    for (const pid of this.haloPids(host).reverse()) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  haloExited(host: string): Promise<number | null> {
+    const p = this.halo.get(host);
+    if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve(p?.exitCode ?? null);
+    return new Promise((r) => p.once('exit', (code) => r(code)));
+  }
+
+  haloLog(host: string): string {
+    return existsSync(this.logFile(host)) ? readFileSync(this.logFile(host), 'utf8') : '';
+  }
+
+  /** `halo cleanup -f CONF` in the director's namespace, as systemd's ExecStopPost runs it after a crash. */
+  cleanup(host: string): string {
+    return this.topo.exec(host, [process.execPath, HALO, 'cleanup', '-f', this.confFile(host)], { allowFail: true });
+  }
+
+  routerPaths(): string[] {
+    return this.router.prefix(ECMP_VIP).usedFrom;
+  }
+
+  /** The router kernel's next hops for the VIP (what forwarding really uses). */
+  kernelNexthops(): string[] {
+    const out = this.topo.exec('r', ['ip', 'route', 'show', `${ECMP_VIP}/32`], { allowFail: true });
+    return (out.match(/via (10\.77\.0\.\d+)/g) ?? []).map((s) => s.slice(4)).sort();
+  }
+
+  /** Connections IPVS ever scheduled on a director for the VIP (ipvsadm --stats Conns); null when the service is gone. */
+  ipvsConns(host: string): number | null {
+    const out = this.topo.exec(host, ['ipvsadm', '-Ln', '--stats', '--exact'], { allowFail: true });
+    const m = out.match(new RegExp(`^TCP\\s+${ECMP_VIP.replace(/\./g, '\\.')}:80\\s+(\\d+)`, 'm'));
+    return m ? Number(m[1]) : null;
+  }
+
+  allConns(): Record<string, number | null> {
+    return Object.fromEntries(this.directors.map((x) => [x.host, this.ipvsConns(x.host)]));
+  }
+
+  connections(host: string): string {
+    return this.topo.exec(host, ['ipvsadm', '-Lnc'], { allowFail: true });
+  }
+
+  setLinks(host: string, up: boolean): void {
+    this.topo.exec(host, ['ip', 'link', 'set', 'eth0', up ? 'up' : 'down']);
+  }
+
+  async destroy(): Promise<void> {
+    for (const x of this.directors) this.signalHalo(x.host, 'SIGTERM');
+    await Promise.race([Promise.all(this.directors.map((x) => this.haloExited(x.host))), new Promise((r) => setTimeout(r, 5000).unref())]);
+    for (const x of this.directors) this.signalHalo(x.host, 'SIGKILL');
+    for (const p of this.helpers) p.kill('SIGKILL');
+    this.router?.stop();
+    for (const n of this.frr.values()) n.stop();
+    this.topo.destroy();
+  }
+}

@@ -1,0 +1,69 @@
+import { takeResponses } from '../../src/lab/ecmp-client';
+import type { EcmpClientRecord } from '../../src/lab/ecmp-client';
+import { analysePhase, establishedClientPorts, formatEcmpPhases, outageMs, spreadOf } from '../../src/lab/ecmp-phase';
+
+const ok = (t: number) => ({ t, result: 'ok' as const, detail: 's1' });
+const bad = (t: number) => ({ t, result: 'failed' as const, detail: 'ECONNREFUSED' });
+const hung = (t: number) => ({ t, result: 'hung' as const, detail: 'timeout' });
+
+describe('ECMP drill phase figures', () => {
+  it('outage = the longest failing run of new connections, to the next success (or the window end)', () => {
+    expect(outageMs([ok(0), bad(100), bad(200), ok(300), bad(400), ok(450)], 0, 1000)).toBe(200);
+    expect(outageMs([ok(0), bad(900)], 0, 1000)).toBe(100);
+    expect(outageMs([ok(0), ok(100)], 0, 1000)).toBe(0);
+    // events outside the window do not count
+    expect(outageMs([bad(-500), ok(10)], 0, 1000)).toBe(0);
+  });
+
+  const rec: EcmpClientRecord = {
+    startedAt: 0, endedAt: 5000, flowRequests: 100, stalls: [{ t: 1500, lateMs: 30 }, { t: 3550, lateMs: 400 }],
+    newConns: [ok(900), ok(1100), bad(1200), hung(1300), ok(1400), ok(3000)],
+    flowBreaks: [{ t: 1250, port: 40001, reason: 'ECONNRESET' }, { t: 1260, port: 40009, reason: 'closed' }, { t: 4000, port: 40002, reason: 'closed' }],
+  };
+
+  it('cuts the record to the phase window; broken flows of the director by client port', () => {
+    const r = analysePhase(rec, {
+      name: 'links down', director: 'd3', from: 1000, to: 3500, convergedAt: 1900, directorFlowPorts: [40001, 40002, 40003], spread: { before: { d1: 5 }, after: { d1: 7 } },
+    });
+    expect(r).toEqual({
+      name: 'links down', director: 'd3', at: 1000, convergedMs: 900,
+      http: { requests: 5, ok: 3, failed: 1, hung: 1, outageMs: 200 },
+      brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
+      spread: { before: { d1: 5 }, after: { d1: 7 } },
+      clientMaxLagMs: 30, inconclusive: false,
+      violations: ['links down: 1 requests hung'],
+    });
+    expect(formatEcmpPhases([r])).toContain('VIOLATION links down: 1 requests hung');
+  });
+
+  it('a phase whose router never converged is a violation', () => {
+    const r = analysePhase(rec, { name: 'x', director: 'd1', from: 3500, to: 3600, convergedAt: null, directorFlowPorts: null, spread: { before: {}, after: {} } });
+    expect(r.violations).toEqual(['x: the router never converged']);
+    // the client stalled 400 ms in this window: its figures say nothing
+    expect(r).toMatchObject({ clientMaxLagMs: 400, inconclusive: true });
+    expect(r.flowsOnDirector).toBeNull();
+  });
+
+  it('reads the client ports of established IPVS connections (ipvsadm -Lnc)', () => {
+    const listing = [
+      'IPVS connection entries',
+      'pro expire state       source             virtual            destination',
+      'TCP 14:59  ESTABLISHED 10.78.0.2:40001    192.0.2.80:80      10.77.0.21:80',
+      'TCP 01:59  FIN_WAIT    10.78.0.2:40005    192.0.2.80:80      10.77.0.22:80',
+      'TCP 14:58  ESTABLISHED 10.78.0.9:40002    192.0.2.80:80      10.77.0.22:80',
+      'TCP 14:58  ESTABLISHED 10.78.0.2:40003    192.0.2.81:80      10.77.0.22:80',
+    ].join('\n');
+    expect(establishedClientPorts(listing, '10.78.0.2', '192.0.2.80')).toEqual([40001]);
+  });
+
+  it('spread: counter deltas; a recreated service (counter reset) counts from zero', () => {
+    expect(spreadOf({ d1: 10, d2: 5 }, { d1: 14, d2: 2 })).toEqual({ d1: 4, d2: 2 });
+    expect(spreadOf({ d1: 10 }, { d1: null })).toEqual({ d1: 0 });
+  });
+
+  it('takeResponses: complete keep-alive responses only', () => {
+    const one = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ns1\n';
+    expect(takeResponses(one + one.slice(0, 20))).toEqual({ bodies: ['s1\n'], rest: one.slice(0, 20) });
+    expect(takeResponses(one + one).bodies).toEqual(['s1\n', 's1\n']);
+  });
+});
