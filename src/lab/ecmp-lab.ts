@@ -11,6 +11,7 @@ import { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { directorFrrConf, routerFrrConf, type BfdProfile } from '../announce/frr-config';
+import { clientFlows } from './ecmp-phase';
 import { FrrNode } from './frr';
 import { Topology } from './netns';
 import { alive, descendants } from './procs';
@@ -46,6 +47,8 @@ export class EcmpLab {
   private readonly halo = new Map<string, ChildProcess>();
   private readonly helpers: ChildProcess[] = [];
   private runs = 0;
+  /** Client flows seen in each director's connection table (ipvsConns). */
+  private readonly flowsSeen = new Map<string, Set<string>>();
 
   constructor(readonly o: EcmpLabOptions) {
     this.topo = new Topology(o.prefix);
@@ -167,10 +170,20 @@ export class EcmpLab {
   }
 
   /** Connections IPVS ever scheduled on a director for the VIP (ipvsadm --stats Conns); null when the service is gone. */
+  /**
+   * How many distinct client flows `host`'s IPVS has carried to the VIP as far as seen so far
+   * (entries of `ipvsadm -Lnc`, collected at every reading; they outlive their flow by minutes),
+   * or null when the VIP's service is not in its table. Not the `--stats` Conns counter: on this
+   * kernel that is summed by the 2 s estimator, so a reading right after a burst lags behind it
+   * (seen: 0 new flows on a director holding 13 fresh entries).
+   */
   ipvsConns(host: string): number | null {
-    const out = this.topo.exec(host, ['ipvsadm', '-Ln', '--stats', '--exact'], { allowFail: true });
-    const m = out.match(new RegExp(`^TCP\\s+${ECMP_VIP.replace(/\./g, '\\.')}:80\\s+(\\d+)`, 'm'));
-    return m ? Number(m[1]) : null;
+    const table = this.topo.exec(host, ['ipvsadm', '-Ln'], { allowFail: true });
+    if (!new RegExp(`^TCP\\s+${ECMP_VIP.replace(/\./g, '\\.')}:80\\s`, 'm').test(table)) return null;
+    const seen = this.flowsSeen.get(host) ?? new Set<string>();
+    this.flowsSeen.set(host, seen);
+    for (const f of clientFlows(this.connections(host), ECMP_VIP)) seen.add(f);
+    return seen.size;
   }
 
   allConns(): Record<string, number | null> {

@@ -104,7 +104,23 @@ export function establishedClientPorts(listing: string, client: string, vip: str
   return out;
 }
 
-/** Conns counter deltas per director between two readings. */
+/**
+ * `ipvsadm -Lnc` → every connection entry's client `address:port` to `vip`, whatever its state.
+ * An entry stays at least 2 min after its flow ends (FIN_WAIT/TIME_WAIT), so readings seconds
+ * apart see every flow that came between them.
+ */
+export function clientFlows(listing: string, vip: string): string[] {
+  const out: string[] = [];
+  for (const line of listing.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    // pro expire state source virtual destination
+    if (f.length < 6 || !/^(TCP|UDP|SCTP)$/.test(f[0])) continue;
+    if (f[4].startsWith(`${vip}:`)) out.push(f[3]);
+  }
+  return out;
+}
+
+/** Flow-count deltas per director between two readings. */
 export function spreadOf(before: Record<string, number | null>, after: Record<string, number | null>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of Object.keys(after)) out[k] = (after[k] ?? 0) - (before[k] ?? 0) < 0 ? (after[k] ?? 0) : (after[k] ?? 0) - (before[k] ?? 0);

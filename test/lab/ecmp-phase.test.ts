@@ -1,6 +1,6 @@
 import { takeResponses } from '../../src/lab/ecmp-client';
 import type { EcmpClientRecord } from '../../src/lab/ecmp-client';
-import { analysePhase, establishedClientPorts, formatEcmpPhases, outageMs, spreadOf } from '../../src/lab/ecmp-phase';
+import { analysePhase, clientFlows, establishedClientPorts, formatEcmpPhases, outageMs, spreadOf } from '../../src/lab/ecmp-phase';
 
 const ok = (t: number) => ({ t, result: 'ok' as const, detail: 's1' });
 const bad = (t: number) => ({ t, result: 'failed' as const, detail: 'ECONNREFUSED' });
@@ -65,5 +65,19 @@ describe('ECMP drill phase figures', () => {
     const one = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ns1\n';
     expect(takeResponses(one + one.slice(0, 20))).toEqual({ bodies: ['s1\n'], rest: one.slice(0, 20) });
     expect(takeResponses(one + one).bodies).toEqual(['s1\n', 's1\n']);
+  });
+});
+
+describe('clientFlows (ipvsadm -Lnc)', () => {
+  it('every entry to the VIP, whatever its state, by client address:port; other VIPs and headers left out', () => {
+    const listing = [
+      'IPVS connection entries',
+      'pro expire state       source             virtual            destination',
+      'TCP 01:59  FIN_WAIT    10.78.0.2:53506    192.0.2.80:80      10.77.0.22:80',
+      'TCP 14:59  ESTABLISHED 10.78.0.2:53546    192.0.2.80:80      10.77.0.21:80',
+      'TCP 00:59  SYN_RECV    10.78.0.3:40000    192.0.2.81:80      10.77.0.21:80',
+      '',
+    ].join('\n');
+    expect(clientFlows(listing, '192.0.2.80')).toEqual(['10.78.0.2:53506', '10.78.0.2:53546']);
   });
 });
