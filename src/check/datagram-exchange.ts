@@ -11,16 +11,11 @@
 import * as dgram from 'node:dgram';
 import { haloNative } from '../net/native';
 import { armDeadline } from './deadline';
+import type { ConnOpts } from '../config/model';
 import type { ProbeOutcome } from './probe';
 
-export interface DatagramExchange {
-  connectIp: string;
-  connectPort: number;
-  bindto: string | null;
-  bindPort: number | null;
-  /** SO_BINDTODEVICE (bind_if) and SO_MARK (fwmark), each when not null. */
-  bindIf: string | null;
-  fwmark: number | null;
+/** Where to exchange (the checker's ConnOpts: bind_if and fwmark each set when not null) and for how long. */
+export interface DatagramExchange extends Omit<ConnOpts, 'connectTimeoutMs'> {
   timeoutMs: number;
   payload: Buffer;
   /** The outcome when nothing decisive came within timeoutMs (the checker not stalled). */

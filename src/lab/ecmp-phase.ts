@@ -91,17 +91,23 @@ export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput, maxLagMs 
   return result;
 }
 
-/** `ipvsadm -Lnc` → client ports of ESTABLISHED connections from `client` to `vip`. */
-export function establishedClientPorts(listing: string, client: string, vip: string): number[] {
-  const out: number[] = [];
+/** `ipvsadm -Lnc` → its connection entries: state, client `address:port`, virtual `address:port`. */
+function connectionEntries(listing: string): Array<{ state: string; source: string; virtual: string }> {
+  const out: Array<{ state: string; source: string; virtual: string }> = [];
   for (const line of listing.split('\n')) {
     const f = line.trim().split(/\s+/);
     // pro expire state source virtual destination
-    if (f.length < 6 || f[2] !== 'ESTABLISHED') continue;
-    const [srcIp, srcPort] = [f[3].slice(0, f[3].lastIndexOf(':')), f[3].slice(f[3].lastIndexOf(':') + 1)];
-    if (srcIp === client && f[4].startsWith(`${vip}:`)) out.push(Number(srcPort));
+    if (f.length < 6 || !/^(TCP|UDP|SCTP)$/.test(f[0])) continue;
+    out.push({ state: f[2], source: f[3], virtual: f[4] });
   }
   return out;
+}
+
+/** `ipvsadm -Lnc` → client ports of ESTABLISHED connections from `client` to `vip`. */
+export function establishedClientPorts(listing: string, client: string, vip: string): number[] {
+  return connectionEntries(listing)
+    .filter((e) => e.state === 'ESTABLISHED' && e.virtual.startsWith(`${vip}:`) && e.source.slice(0, e.source.lastIndexOf(':')) === client)
+    .map((e) => Number(e.source.slice(e.source.lastIndexOf(':') + 1)));
 }
 
 /**
@@ -110,14 +116,7 @@ export function establishedClientPorts(listing: string, client: string, vip: str
  * apart see every flow that came between them.
  */
 export function clientFlows(listing: string, vip: string): string[] {
-  const out: string[] = [];
-  for (const line of listing.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    // pro expire state source virtual destination
-    if (f.length < 6 || !/^(TCP|UDP|SCTP)$/.test(f[0])) continue;
-    if (f[4].startsWith(`${vip}:`)) out.push(f[3]);
-  }
-  return out;
+  return connectionEntries(listing).filter((e) => e.virtual.startsWith(`${vip}:`)).map((e) => e.source);
 }
 
 /** Flow-count deltas per director between two readings. */
