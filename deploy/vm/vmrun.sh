@@ -57,17 +57,30 @@ keep_out() { [ -n "$OUT" ] || return 0; cp -a "$X/out/." "$OUT/" 2>/dev/null; cp
 BIOS=(-bios /usr/share/qemu/qboot.rom)          # qboot (SeaBIOS measured no slower: VMRUN_BIOS=seabios)
 [ "${VMRUN_BIOS:-qboot}" = seabios ] && BIOS=()
 
-timeout --foreground -k 5 "$TMO" qemu-system-x86_64 "${ACC[@]}" \
-  -machine pc -m "$MEM" -smp "$CPUS" \
-  "${BIOS[@]}" \
-  -nodefaults -no-user-config -display none -vga none -no-reboot \
-  -serial "file:$CONSOLE" \
-  -kernel "$KERNEL" -initrd "$INITRD" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init vmrun.cache=${VMRUN_CACHE:-loose} ${VMRUN_APPEND:-}" \
-  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-  -virtfs local,path="$X",mount_tag=xfer,security_model=none,multidevs=remap \
-  </dev/null
-qrc=$?
+# A kernel that dies before init starts the script (seen once under heavy host load: "IO-APIC +
+# timer doesn't work", a panic in early boot) is booted again, at most twice; nothing of the script
+# has run then, so a second boot repeats nothing. A failure after "starting cmd" is never retried.
+boot() {
+  timeout --foreground -k 5 "$TMO" qemu-system-x86_64 "${ACC[@]}" \
+    -machine pc -m "$MEM" -smp "$CPUS" \
+    "${BIOS[@]}" \
+    -nodefaults -no-user-config -display none -vga none -no-reboot \
+    -serial "file:$CONSOLE" \
+    -kernel "$KERNEL" -initrd "$INITRD" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init vmrun.cache=${VMRUN_CACHE:-loose} ${VMRUN_APPEND:-}" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs local,path="$X",mount_tag=xfer,security_model=none,multidevs=remap \
+    </dev/null
+  qrc=$?
+}
+attempt=1
+while :; do
+  : > "$CONSOLE"
+  boot
+  [ -f "$X/rc" ] || [ $qrc = 124 ] || grep -q 'vmrun-init: starting cmd' "$CONSOLE" 2>/dev/null || [ $attempt -ge 3 ] && break
+  echo "vmrun: the VM failed before the script started (qemu rc=$qrc; console: $(grep -m1 -i -E 'panic|fatal' "$CONSOLE" | tr -d '\r' | cut -c1-120)); booting again (attempt $((attempt + 1)) of 3)" >&2
+  attempt=$((attempt + 1))
+done
 keep_out
 
 [ -f "$X/stdout" ] && cat "$X/stdout"
