@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, TrackFile, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess } from '../config/model';
+import { needsFirewall, type Model, type TrackFile, type VirtualIpAddress, type VrrpInstance, type VrrpScript, type VrrpSyncGroup, type VrrpTrackProcess } from '../config/model';
 import { firstLinkLocalIPv6 } from '../net/addresses';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
@@ -32,6 +32,8 @@ import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
+import type { NftFirewall } from '../net/nft-firewall';
+import { firewallAddress } from '../net/nft-rules';
 
 /** The interface an instance's VRRP socket sends and receives on: its VMAC unless vmac_xmit_base. */
 export function xmitInterface(cfg: VrrpInstance): string {
@@ -63,6 +65,11 @@ export interface VrrpEngineDeps {
   runScripts?: ScriptRunnerFactory;
   /** use_vmac: makes and removes the VMAC interfaces (required when an instance uses one). */
   vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
+  /**
+   * The VIP drop rules of non-accept instances (strict mode / no_accept: src/net/nft-firewall.ts);
+   * required when an instance needs them.
+   */
+  firewall?: Pick<NftFirewall, 'add' | 'remove' | 'close'> | null;
   /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
   syncDaemon?: { follow(instance: string, state: string): void; forget(instance: string): void } | null;
   /** Watches the tracked files (default: TrackFileMonitor). */
@@ -707,6 +714,8 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'addVips':
+        // vrrp_state_become_master: the drop rule goes in before the VIPs
+        await this.firewallRule(a.instance, 'add', a.vips);
         for (const v of a.vips) {
           const r = await addresses.add(vipSpec(v));
           if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
@@ -717,6 +726,8 @@ export class VrrpEngine {
           const r = await addresses.remove(vipSpec(v));
           if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
         }
+        // vrrp_restore_interface: and it goes after them
+        await this.firewallRule(a.instance, 'remove', a.vips);
         return;
       case 'sendGarps': {
         const byDev = new Map<string, string[]>();
@@ -730,6 +741,22 @@ export class VrrpEngine {
       default:
         return;
     }
+  }
+
+  /** vrrp_handle_accept_mode: nothing for the address owner or an accept instance. */
+  private async firewallRule(instance: string, op: 'add' | 'remove', vips: VirtualIpAddress[]): Promise<void> {
+    const cfg = this.states.get(instance)?.cfg ?? this.model.vrrpInstances.find((i) => i.name === instance);
+    if (!cfg || !needsFirewall(cfg) || vips.length === 0) return;
+    const { firewall, log } = this.deps;
+    log.debug(`(${instance}) ${op === 'add' ? 'setting' : 'removing'} firewall drop rule`);
+    if (!firewall) {
+      log.error(`(${instance}) no firewall in this process: traffic to the VIPs is not dropped`);
+      return;
+    }
+    const settings = { ifindex: this.model.globalDefs.nftables.ifindex };
+    const addrs = vips.map((v) => firewallAddress(v, cfg, settings));
+    const r = op === 'add' ? await firewall.add(instance, addrs) : await firewall.remove(instance, addrs);
+    if (!r.ok) log.error(`(${instance}) ${r.error.message}`);
   }
 
   private runNotify(a: Extract<VrrpAction, { type: 'notify' }>): void {
@@ -768,6 +795,9 @@ export class VrrpEngine {
     this.sockets6.closeAll();
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
+    // nft_end: the drop-rule tables go last
+    const closed = await this.deps.firewall?.close();
+    if (closed && !closed.ok) this.deps.log.error(closed.error.message);
   }
 }
 

@@ -12,9 +12,10 @@ import { createLocalRoutes } from '../net/local-route';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
+import { NftFirewall } from '../net/nft-firewall';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { openVrrp6Socket } from '../net/vrrp6-socket';
-import { formatDiagnostic } from '../config/model';
+import { formatDiagnostic, needsFirewall } from '../config/model';
 import { loadConfig } from '../config/load';
 import { loadOptions } from './options';
 import { startControlServer } from './control';
@@ -67,6 +68,11 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const localRoutes = loaded.model.announces.length > 0 ? createLocalRoutes() : null;
   const garp = createGarpSender(links);
   const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
+  const nft = loaded.model.globalDefs.nftables;
+  if (nft.defaulted) log.info('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
+  const firewall = nft.table !== null && loaded.model.vrrpInstances.some(needsFirewall)
+    ? new NftFirewall({ table: nft.table, priority: nft.priority, ifindex: nft.ifindex, counters: nft.counters }, log)
+    : null;
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
@@ -90,6 +96,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     alerts,
     syncDaemon,
     vmacs,
+    firewall,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
     // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it
