@@ -33,7 +33,7 @@ import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
 import type { NftFirewall } from '../net/nft-firewall';
-import { firewallAddress } from '../net/nft-rules';
+import { firewallAddress, type NftSettings } from '../net/nft-rules';
 
 /** The interface an instance's VRRP socket sends and receives on: its VMAC unless vmac_xmit_base. */
 export function xmitInterface(cfg: VrrpInstance): string {
@@ -69,7 +69,7 @@ export interface VrrpEngineDeps {
    * The VIP drop rules of non-accept instances (strict mode / no_accept: src/net/nft-firewall.ts);
    * required when an instance needs them.
    */
-  firewall?: Pick<NftFirewall, 'add' | 'remove' | 'close'> | null;
+  firewall?: ((settings: NftSettings) => Pick<NftFirewall, 'add' | 'remove' | 'close'>) | null;
   /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
   syncDaemon?: { follow(instance: string, state: string): void; forget(instance: string): void } | null;
   /** Watches the tracked files (default: TrackFileMonitor). */
@@ -183,6 +183,8 @@ export class VrrpEngine {
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
+  /** The drop-rule tables, made on the first non-accept MASTER (deps.firewall), with their settings. */
+  private firewall: { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close'> } | null = null;
   private readonly now: () => number;
   private model: Model;
 
@@ -395,6 +397,7 @@ export class VrrpEngine {
     // from here to the last update nothing awaits: no event can step an instance in between
     // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
     const scripts = this.carriedScriptStates(next);
+    const configsBefore = new Map([...this.states].map(([n, st]) => [n, st.cfg]));
     this.model = next;
     this.groups.clear();
     for (const g of next.vrrpSyncGroups) {
@@ -420,6 +423,7 @@ export class VrrpEngine {
       if (after.state === 'MASTER') this.deps.onHeld?.(this.heldOf(after));
       changes.push({ name: u.name, change: 'update', state: r.old.state, after: after.state, effects: updateEffects(u, r.old.vipsSet, actions) });
     }
+    await this.reloadFirewall(configsBefore, next);
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
     for (const name of plan.add) {
       this.feed(name, { type: 'startup' });
@@ -747,16 +751,60 @@ export class VrrpEngine {
   private async firewallRule(instance: string, op: 'add' | 'remove', vips: VirtualIpAddress[]): Promise<void> {
     const cfg = this.states.get(instance)?.cfg ?? this.model.vrrpInstances.find((i) => i.name === instance);
     if (!cfg || !needsFirewall(cfg) || vips.length === 0) return;
-    const { firewall, log } = this.deps;
+    const { log } = this.deps;
     log.debug(`(${instance}) ${op === 'add' ? 'setting' : 'removing'} firewall drop rule`);
+    if (!this.firewall && op === 'remove') return;
+    const firewall = this.ensureFirewall();
     if (!firewall) {
       log.error(`(${instance}) no firewall in this process: traffic to the VIPs is not dropped`);
       return;
     }
-    const settings = { ifindex: this.model.globalDefs.nftables.ifindex };
-    const addrs = vips.map((v) => firewallAddress(v, cfg, settings));
-    const r = op === 'add' ? await firewall.add(instance, addrs) : await firewall.remove(instance, addrs);
+    const addrs = vips.map((v) => firewallAddress(v, cfg, firewall.settings));
+    const r = op === 'add' ? await firewall.fw.add(instance, addrs) : await firewall.fw.remove(instance, addrs);
     if (!r.ok) log.error(`(${instance}) ${r.error.message}`);
+  }
+
+  /** The model's nftables settings (the build gives a table whenever an instance needs one). */
+  private nftSettings(model = this.model): NftSettings {
+    const n = model.globalDefs.nftables;
+    return { table: n.table ?? 'keepalived', priority: n.priority, ifindex: n.ifindex, counters: n.counters };
+  }
+
+  private ensureFirewall(): { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close'> } | null {
+    if (!this.firewall && this.deps.firewall) {
+      const settings = this.nftSettings();
+      this.firewall = { settings, fw: this.deps.firewall(settings) };
+    }
+    return this.firewall;
+  }
+
+  /**
+   * After a reload (vrrp.c: "If blocking traffic to VIPs is changing, update the firewall
+   * entries"): new nftables settings delete the old tables and remake them for every MASTER that
+   * needs them; an instance whose accept mode flipped while MASTER gains or loses its rules.
+   */
+  private async reloadFirewall(before: Map<string, VrrpInstance>, next: Model): Promise<void> {
+    const settingsChanged = this.firewall !== null && !isDeepStrictEqual(this.firewall.settings, this.nftSettings(next));
+    if (settingsChanged) {
+      const r = await this.firewall!.fw.close();
+      if (!r.ok) this.deps.log.error(r.error.message);
+      this.firewall = null;
+    }
+    for (const [name, s] of this.states) {
+      if (!s.vipsSet) continue;
+      const was = before.get(name);
+      const needs = needsFirewall(s.cfg);
+      const vips = [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded];
+      if (needs && (settingsChanged || !was || !needsFirewall(was))) this.enqueue(name, () => this.firewallRule(name, 'add', vips));
+      else if (!needs && was && needsFirewall(was) && this.firewall) {
+        const wasVips = [...was.virtualIpAddresses, ...was.virtualIpAddressesExcluded];
+        const fw = this.firewall;
+        this.enqueue(name, async () => {
+          const r = await fw.fw.remove(name, wasVips.map((v) => firewallAddress(v, was, fw.settings)));
+          if (!r.ok) this.deps.log.error(`(${name}) ${r.error.message}`);
+        });
+      }
+    }
   }
 
   private runNotify(a: Extract<VrrpAction, { type: 'notify' }>): void {
@@ -796,7 +844,7 @@ export class VrrpEngine {
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
     // nft_end: the drop-rule tables go last
-    const closed = await this.deps.firewall?.close();
+    const closed = await this.firewall?.fw.close();
     if (closed && !closed.ok) this.deps.log.error(closed.error.message);
   }
 }

@@ -13,10 +13,11 @@ import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
 import { NftFirewall } from '../net/nft-firewall';
+import type { NftSettings } from '../net/nft-rules';
 import type { HostAddresses } from './lvs-engine';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { openVrrp6Socket } from '../net/vrrp6-socket';
-import { formatDiagnostic, needsFirewall } from '../config/model';
+import { formatDiagnostic } from '../config/model';
 import { loadConfig } from '../config/load';
 import { loadOptions } from './options';
 import { startControlServer } from './control';
@@ -86,9 +87,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
   const nft = loaded.model.globalDefs.nftables;
   if (nft.defaulted) log.info('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
-  const firewall = nft.table !== null && loaded.model.vrrpInstances.some(needsFirewall)
-    ? new NftFirewall({ table: nft.table, priority: nft.priority, ifindex: nft.ifindex, counters: nft.counters }, log)
-    : null;
+  // made on the first non-accept MASTER, with the settings of the config then in force
+  const firewall = (settings: NftSettings) => new NftFirewall(settings, log);
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
