@@ -145,7 +145,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   });
   let version: 2 | 3 = d.version ?? g.vrrpVersion;
   if (family === 6 && version === 2) {
-    if (d.version === 2) ctx.warn(d.keyword, `(${name}) VRRPv2 does not support IPv6; using version 3`);
+    // keepalived's words in strict mode; without it keepalived 2.2.7 keeps version 2 (halo does not)
+    if (d.version === 2) ctx.warn(d.keyword, (d.strictMode ?? g.vrrpStrict) ? `(${name}) cannot use IPv6 with VRRP version 2; setting version 3` : `(${name}) VRRPv2 does not support IPv6; using version 3`);
     version = 3;
   }
   const priority = d.priority ?? (d.state === 'MASTER' ? 255 : 100);

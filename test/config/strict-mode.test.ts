@@ -51,6 +51,15 @@ describe('strict mode as keepalived 2.2.7', () => {
     expect(model('global_defs {\n vrrp_strict\n vrrp_garp_lower_prio_repeat 3\n}\n' + vi('')).vrrpInstances[0].garpLowerPrioRepeat).toBe(0);
   });
 
+  it("IPv6 with version 2, in keepalived's words: before the VIPs (strict: reset to 3), after them (ignored)", () => {
+    const v6 = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body}}\n`;
+    const before = STRICT + v6(' version 2\n virtual_ipaddress {\n  fe80::9\n }\n');
+    expect(warnings(before)).toEqual(['warning: (VI_1) cannot use IPv6 with VRRP version 2; setting version 3']);
+    expect(model(before).vrrpInstances[0].version).toBe(3);
+    expect(warnings(v6(' virtual_ipaddress {\n  fe80::9\n }\n version 2\n'))).toEqual(['warning: (VI_1) vrrp_version 2 conflicts with configured or deduced version 0; ignoring.']);
+    expect(warnings(vi(' version 3\n version 2\n'))).toEqual(['warning: (VI_1) vrrp_version 2 conflicts with configured or deduced version 3; ignoring.']);
+  });
+
   it('unicast peers in strict mode start, as under keepalived 2.2.7 (its refusal needs an interface it has not read yet)', () => {
     expect(messages(STRICT + vi(' unicast_peer {\n  10.0.0.2\n }\n'))).toEqual([]);
   });

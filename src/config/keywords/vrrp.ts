@@ -177,7 +177,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT when the source address goes away'),
   acted('virtual_router_id', 'vrrp_vrid_handler', '', 'required; an invalid value is warned, then the instance has none (an error)', vrid),
   notImplemented('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL of unicast adverts'),
-  acted('version', 'vrrp_version_handler', 'vrrp_version', '', (ctx, s, d) => { const v = ctx.int(s, 2, 3); if (v === 2 || v === 3) d.version = v; }),
+  acted('version', 'vrrp_version_handler', 'vrrp_version', '', vrrpVersion),
   acted('priority', 'vrrp_prio_handler', '100 (255 with state MASTER)', 'out of 1-255: warned, 100 as keepalived', priority),
   acted('advert_int', 'vrrp_adv_handler', '1', 'invalid: warned and ignored, as keepalived', advertInt),
   acted('virtual_ipaddress', 'vrrp_vip_handler', '', '', vips(false)),
@@ -225,6 +225,20 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('authentication', 'NULL (a block)', '', 'auth_type PASS; AH is refused as not implemented', authentication),
   acted('v3_checksum_as_v2', '(halo only)', 'v3_checksum_as_v2', 'not a keepalived 2.2.7 keyword (RFC 9568)', (ctx, s, d) => { d.v3ChecksumAsV2 = ctx.bool(s); }),
 ];
+
+/**
+ * `version 2|3` (vrrp_parser.c vrrp_version_handler): a version that differs from one already
+ * given, or 2 after an IPv6 VIP has made the instance IPv6, is ignored with keepalived's warning.
+ */
+function vrrpVersion(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
+  const v = ctx.int(s, 2, 3);
+  if (v !== 2 && v !== 3) return;
+  if ((d.version !== null && d.version !== v) || (v === 2 && d.vips[0]?.family === 6)) {
+    ctx.warn(s.keyword, `(${d.name.value}) vrrp_version ${v} conflicts with configured or deduced version ${d.version ?? 0}; ignoring.`);
+    return;
+  }
+  d.version = v;
+}
 
 export const VRRP_INSTANCE = section<I>('vrrp_instance', INSTANCE);
 
