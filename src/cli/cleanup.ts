@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // the VIP drop rules of non-accept instances (a crashed run leaves keepalived's tables behind)
   const table = m.globalDefs.nftables.table;
-  if (table !== null && m.vrrpInstances.some(needsFirewall)) {
+  if (table !== null && m.vrrpInstances.some((i) => needsFirewall(i) || i.vmac !== null)) {
     const r = await removeFirewallTables(table);
     if (!r.ok) {
       process.stderr.write(`halo cleanup: ${r.error.message}\n`);

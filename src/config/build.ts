@@ -159,8 +159,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   checkBfdNames(ctx, virtualServers, bfdInstances);
 
   resolveSyncDaemon(ctx, statements, globalDefs, instances);
-  // vrrp_complete_instance: a non-accept instance needs a firewall; none configured means nftables' default table
-  if (globalDefs.nftables.table === null && instances.some((i) => !i.accept)) {
+  // vrrp_complete_instance: a non-accept or VMAC instance needs a firewall; none configured means nftables' default table
+  if (globalDefs.nftables.table === null && instances.some((i) => !i.accept || i.vmac !== null)) {
     globalDefs.nftables.table = 'keepalived'; // DEFAULT_NFTABLES_TABLE
     globalDefs.nftables.defaulted = true;
   }

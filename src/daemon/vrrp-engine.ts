@@ -69,7 +69,7 @@ export interface VrrpEngineDeps {
    * The VIP drop rules of non-accept instances (strict mode / no_accept: src/net/nft-firewall.ts);
    * required when an instance needs them.
    */
-  firewall?: ((settings: NftSettings) => Pick<NftFirewall, 'add' | 'remove' | 'close'>) | null;
+  firewall?: ((settings: NftSettings) => Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'>) | null;
   /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
   syncDaemon?: { follow(instance: string, state: string): void; forget(instance: string): void } | null;
   /** Watches the tracked files (default: TrackFileMonitor). */
@@ -184,7 +184,7 @@ export class VrrpEngine {
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
   /** The drop-rule tables, made on the first non-accept MASTER (deps.firewall), with their settings. */
-  private firewall: { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close'> } | null = null;
+  private firewall: { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'> } | null = null;
   private readonly now: () => number;
   private model: Model;
 
@@ -285,6 +285,7 @@ export class VrrpEngine {
       if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${cfg.vmac.name}: ${r.error.message}`);
       for (const l of r.value.log) this.deps.log.info(l);
       if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;
+      await this.vmacFirewall(cfg, 'add');
     }
     const state = createInstanceState(cfg, env.primary, {
       globalDefs: this.model.globalDefs,
@@ -459,7 +460,18 @@ export class VrrpEngine {
     return (cfg.family === 6 ? this.sockets6 : this.sockets).get(xmitInterface(cfg));
   }
 
+  /** firewall_add_vmac / firewall_remove_vmac: the VMAC's IGMP/MLD entries (keepalived makes them for every VMAC). */
+  private async vmacFirewall(cfg: VrrpInstance, op: 'add' | 'remove'): Promise<void> {
+    if (!cfg.vmac || (op === 'remove' && !this.firewall)) return;
+    const firewall = this.ensureFirewall();
+    if (!firewall) return;
+    const otherFamily = cfg.virtualIpAddressesExcluded.some((v) => v.family !== cfg.family);
+    const r = await firewall.fw.vmac(op, { name: cfg.vmac.name, base: cfg.interface }, cfg.family, otherFamily);
+    if (!r.ok) this.deps.log.error(`(${cfg.name}) ${r.error.message}`);
+  }
+
   private async removeVmac(cfg: VrrpInstance): Promise<void> {
+    await this.vmacFirewall(cfg, 'remove');
     const r = await this.deps.vmacs?.remove(vmacSpec(cfg));
     if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
   }
@@ -770,7 +782,7 @@ export class VrrpEngine {
     return { table: n.table ?? 'keepalived', priority: n.priority, ifindex: n.ifindex, counters: n.counters };
   }
 
-  private ensureFirewall(): { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close'> } | null {
+  private ensureFirewall(): { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'> } | null {
     if (!this.firewall && this.deps.firewall) {
       const settings = this.nftSettings();
       this.firewall = { settings, fw: this.deps.firewall(settings) };
@@ -789,6 +801,7 @@ export class VrrpEngine {
       const r = await this.firewall!.fw.close();
       if (!r.ok) this.deps.log.error(r.error.message);
       this.firewall = null;
+      for (const s of this.states.values()) if (s.cfg.vmac) await this.vmacFirewall(s.cfg, 'add');
     }
     for (const [name, s] of this.states) {
       if (!s.vipsSet) continue;

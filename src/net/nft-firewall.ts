@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { NetError, errnoName, fail, ok, type NetResult } from './errors';
 import {
-  emptyFirewallState, parseTables, planAdd, planCleanup, planRemove, planResidue,
+  emptyFirewallState, parseTables, planAdd, planCleanup, planRemove, planResidue, planVmac,
   type FirewallAddress, type FirewallPlan, type FirewallState, type NftSettings,
 } from './nft-rules';
 
@@ -77,19 +77,26 @@ export class NftFirewall {
   }
 
   add(instance: string, addrs: FirewallAddress[]): Promise<NetResult<void>> {
-    return this.serial(async () => {
-      const plan = planAdd(this.state, this.settings, instance, addrs);
-      let lines = plan.lines;
-      if (lines.length > 0 && !this.state.ipv4Table && !this.state.ipv6Table && !this.residueChecked) {
-        const listed = await this.run(['-j', 'list', 'tables'], '', 'listing nftables tables');
-        if (!listed.ok) return listed;
-        const residue = planResidue(parseTables(listed.value), this.settings.table);
-        for (const l of residue.log) this.log.info(l);
-        lines = [...residue.lines, ...lines];
-        this.residueChecked = true;
-      }
-      return this.apply({ ...plan, lines }, `(${instance}) setting firewall drop rule`);
-    });
+    return this.serial(async () => this.applyFirst(planAdd(this.state, this.settings, instance, addrs), `(${instance}) setting firewall drop rule`));
+  }
+
+  /** use_vmac: the VMAC's IGMP/MLD entries (firewall_add_vmac / firewall_remove_vmac). */
+  vmac(op: 'add' | 'remove', vmac: { name: string; base: string }, family: 4 | 6, otherFamily: boolean): Promise<NetResult<void>> {
+    return this.serial(async () => this.applyFirst(planVmac(this.state, this.settings, op, vmac, family, otherFamily), `${op === 'add' ? 'adding' : 'removing'} VMAC ${vmac.name} firewall entries`));
+  }
+
+  /** The first batch that makes a table deletes a crashed run's tables of that name first. */
+  private async applyFirst(plan: FirewallPlan, operation: string): Promise<NetResult<void>> {
+    let lines = plan.lines;
+    if (lines.length > 0 && !this.state.ipv4Table && !this.state.ipv6Table && !this.residueChecked) {
+      const listed = await this.run(['-j', 'list', 'tables'], '', 'listing nftables tables');
+      if (!listed.ok) return listed;
+      const residue = planResidue(parseTables(listed.value), this.settings.table);
+      for (const l of residue.log) this.log.info(l);
+      lines = [...residue.lines, ...lines];
+      this.residueChecked = true;
+    }
+    return this.apply({ ...plan, lines }, operation);
   }
 
   remove(instance: string, addrs: FirewallAddress[]): Promise<NetResult<void>> {

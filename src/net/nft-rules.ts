@@ -17,7 +17,10 @@
  *   `dont_track_primary` instances unless `nftables_ifindex`), each made on its first address;
  * - `nftables_counters` puts a counter in every rule;
  * - the elements are the instance's VIPs and excluded VIPs while it holds them (MASTER); at stop
- *   the tables are deleted.
+ *   the tables are deleted;
+ * - use_vmac (nft_add_vmac): IGMP/MLDv2 reports leaving a VMAC are sent out of its parent instead
+ *   (map vmac_map, VMAC → parent) and IPv6 router solicitations from a VMAC dropped (set vmac_set),
+ *   for the instance's family and the other one when it has excluded VIPs of that family.
  */
 
 export interface NftSettings {
@@ -48,12 +51,15 @@ export interface FirewallState {
   ipv6Vips: boolean;
   llIndex: boolean;
   llName: boolean;
+  /** use_vmac: the IGMP/MLD rules and their map (and set) made, per family. */
+  ipv4Igmp: boolean;
+  ipv6Igmp: boolean;
   /** Element key (family, set, element) → instances that hold it. */
   holders: Map<string, Set<string>>;
 }
 
 export const emptyFirewallState = (): FirewallState => ({
-  ipv4Table: false, ipv4Vips: false, ipv6Table: false, ipv6Vips: false, llIndex: false, llName: false, holders: new Map(),
+  ipv4Table: false, ipv4Vips: false, ipv6Table: false, ipv6Vips: false, llIndex: false, llName: false, ipv4Igmp: false, ipv6Igmp: false, holders: new Map(),
 });
 
 export const DEFAULT_NFT_TABLE = 'keepalived';
@@ -104,10 +110,7 @@ function rule(fam: 'ip' | 'ip6', s: NftSettings, chainName: string, match: strin
 function setupIpv4(st: FirewallState, s: NftSettings, out: string[]): void {
   if (st.ipv4Vips) return;
   const t = quote(s.table);
-  if (!st.ipv4Table) {
-    out.push(`add table ip ${t}`, chain('ip', s, 'out'));
-    st.ipv4Table = true;
-  }
+  setupTable(st, s, 'ip', out);
   out.push(
     chain('ip', s, 'in'),
     `add set ip ${t} vips { type ipv4_addr; }`,
@@ -121,10 +124,7 @@ function setupIpv4(st: FirewallState, s: NftSettings, out: string[]): void {
 function setupIpv6(st: FirewallState, s: NftSettings, out: string[]): void {
   if (st.ipv6Vips) return;
   const t = quote(s.table);
-  if (!st.ipv6Table) {
-    out.push(`add table ip6 ${t}`, chain('ip6', s, 'out'));
-    st.ipv6Table = true;
-  }
+  setupTable(st, s, 'ip6', out);
   out.push(
     chain('ip6', s, 'in'),
     `add chain ip6 ${t} in_link_local`,
@@ -139,6 +139,62 @@ function setupIpv6(st: FirewallState, s: NftSettings, out: string[]): void {
     rule('ip6', s, 'out', 'ip6 saddr @vips', 'drop'),
   );
   st.ipv6Vips = true;
+}
+
+/** nft_setup_ipv4 / nft_setup_ipv6 alone: the table and its out chain. */
+function setupTable(st: FirewallState, s: NftSettings, fam: 'ip' | 'ip6', out: string[]): void {
+  if (fam === 'ip' ? st.ipv4Table : st.ipv6Table) return;
+  out.push(`add table ${fam} ${quote(s.table)}`, chain(fam, s, 'out'));
+  if (fam === 'ip') st.ipv4Table = true;
+  else st.ipv6Table = true;
+}
+
+/**
+ * nft_setup_igmp (use_vmac): IGMP (IPv6: MLDv2 reports) leaving through a VMAC goes out of its
+ * parent instead, by the map vmac_map; IPv6 router solicitations from a VMAC are dropped.
+ */
+function setupIgmp(st: FirewallState, s: NftSettings, fam: 'ip' | 'ip6', out: string[]): void {
+  if (fam === 'ip' ? st.ipv4Igmp : st.ipv6Igmp) return;
+  setupTable(st, s, fam, out);
+  const t = quote(s.table);
+  out.push(`add map ${fam} ${t} vmac_map { type iface_index : iface_index; }`);
+  if (fam === 'ip') {
+    out.push(rule('ip', s, 'out', 'ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map', 'drop'));
+    st.ipv4Igmp = true;
+  } else {
+    out.push(
+      `add set ip6 ${t} vmac_set { type iface_index; }`,
+      rule('ip6', s, 'out', 'icmpv6 type mld2-listener-report meta oifkind "macvlan" dup to ip6 daddr device oif map @vmac_map', 'drop'),
+      rule('ip6', s, 'out', 'icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set', 'drop'),
+    );
+    st.ipv6Igmp = true;
+  }
+}
+
+/**
+ * nft_add_vmac / nft_remove_vmac: a VMAC's entries in the instance's family, and in the other one
+ * when it has excluded VIPs of that family (VRRP_FLAG_EVIP_OTHER_FAMILY).
+ */
+export function planVmac(
+  prev: FirewallState, s: NftSettings, op: 'add' | 'remove', vmac: { name: string; base: string }, family: 4 | 6, otherFamily: boolean,
+): FirewallPlan {
+  const st = cloneState(prev);
+  const lines: string[] = [];
+  const t = quote(s.table);
+  const fams: Array<'ip' | 'ip6'> = family === 4 ? ['ip'] : ['ip6'];
+  if (otherFamily) fams.push(family === 4 ? 'ip6' : 'ip');
+  const verb = op === 'add' ? 'add' : 'delete';
+  for (const fam of fams) {
+    const key = `${fam} vmac ${vmac.name}`;
+    if ((op === 'add') === st.holders.has(key)) continue;
+    if (op === 'add') {
+      setupIgmp(st, s, fam, lines);
+      st.holders.set(key, new Set([vmac.base]));
+    } else st.holders.delete(key);
+    lines.push(`${verb} element ${fam} ${t} vmac_map { "${vmac.name}" : "${vmac.base}" }`);
+    if (fam === 'ip6') lines.push(`${verb} element ip6 ${t} vmac_set { "${vmac.name}" }`);
+  }
+  return { state: st, lines };
 }
 
 /** setup_link_local_checks: the link-local set of one kind and its two rules. */

@@ -107,7 +107,12 @@ d('vrrp_strict drop rules beside keepalived 2.2.7 (netns)', () => {
   });
   afterEach(async () => {
     await dirs.stopAll();
-    for (const s of Object.values(SIDES)) for (const fam of ['ip', 'ip6']) topo.exec(s.lb, ['nft', 'delete', 'table', fam, 'keepalived'], { allowFail: true });
+    for (const s of Object.values(SIDES)) {
+      for (const fam of ['ip', 'ip6']) topo.exec(s.lb, ['nft', 'delete', 'table', fam, 'keepalived'], { allowFail: true });
+      // use_vmac: keepalived leaves eth0's arp_ignore/arp_filter at 1 (see vmac.netns.test.ts)
+      topo.exec(s.lb, ['ip', 'link', 'del', 'vrrp.61'], { allowFail: true });
+      for (const p of ['arp_ignore', 'arp_filter']) topo.exec(s.lb, ['sysctl', '-qw', `net.ipv4.conf.eth0.${p}=0`], { allowFail: true });
+    }
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -194,6 +199,28 @@ d('vrrp_strict drop rules beside keepalived 2.2.7 (netns)', () => {
       `reload 2 halo: vips ["${VIP}"] counters false`, `reload 2 keepalived: vips ["${VIP}"] counters false`,
       `reload 3 halo: vips ["${VIP}"] counters true`, `reload 3 keepalived: vips ["${VIP}"] counters false`,
     ]);
+  });
+
+  it("use_vmac: the same IGMP/MLD rules as keepalived's for the VMAC (both families with an excluded IPv6 VIP), gone at stop", async () => {
+    const conf = [
+      'vrrp_instance VI_1 {', '    state BACKUP', '    interface eth0', '    virtual_router_id 61', '    priority 100', '    advert_int 1', '    use_vmac',
+      '    virtual_ipaddress {', `        ${VIP}/24`, '    }', '    virtual_ipaddress_excluded {', '        fd00:81::200/64', '    }', '}', '',
+    ].join('\n');
+    const running = { halo: dirs.halo(SIDES.halo.lb, conf), keepalived: dirs.keepalived(SIDES.keepalived.lb, conf) };
+    for (const side of BOTH) {
+      const ok = await waitFor(() => holds(topo, SIDES[side].lb, VIP, 'vrrp.61'), 60_000, 100);
+      if (!ok) throw new Error(`${side}: no VIP on vrrp.61\n${running[side].log()}`);
+    }
+    const halo = ruleset(SIDES.halo.lb);
+    expect(halo).toEqual(ruleset(SIDES.keepalived.lb));
+    expect(JSON.stringify(halo)).toContain('"vmac_map"');
+    expect(JSON.stringify(halo)).toContain('"vrrp.61"');
+    expect(running.halo.log()).toMatch(/use_vmac or no_accept\/strict specified, but no firewall configured - using nftables/);
+    for (const side of BOTH) {
+      running[side].signal('SIGTERM');
+      await running[side].exited;
+    }
+    for (const side of BOTH) expect(ruleset(SIDES[side].lb)).toEqual([]);
   });
 
   it('after kill -9 the rules stay; halo cleanup -f removes them, and the next start clears a residue', async () => {

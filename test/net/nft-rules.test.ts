@@ -4,7 +4,7 @@
  * the kernel then holds the same ruleset as under keepalived 2.2.7.
  */
 import {
-  emptyFirewallState, firewallAddress, parseTables, planAdd, planCleanup, planRemove, planResidue, type NftSettings,
+  emptyFirewallState, firewallAddress, parseTables, planAdd, planCleanup, planRemove, planResidue, planVmac, type NftSettings,
 } from '../../src/net/nft-rules';
 
 const S: NftSettings = { table: 'keepalived', priority: -1, ifindex: false, counters: false };
@@ -82,6 +82,34 @@ describe('nftables VIP drop rules as keepalived 2.2.7 makes them', () => {
     expect(planAdd(a.state, S, 'VI_1', [v4('10.0.0.1')]).lines).toEqual([]);
     // the planner is pure: the states it was given are unchanged
     expect([...a.state.holders.get('ip vips 10.0.0.1')!]).toEqual(['VI_1']);
+  });
+
+  it('use_vmac: IGMP and MLDv2 reports leave by the parent, router solicitations from the VMAC are dropped', () => {
+    const p = planVmac(emptyFirewallState(), S, 'add', { name: 'vrrp.51', base: 'eth0' }, 4, true);
+    expect(p.lines).toEqual([
+      'add table ip keepalived',
+      'add chain ip keepalived out { type filter hook output priority -1; policy accept; }',
+      'add map ip keepalived vmac_map { type iface_index : iface_index; }',
+      'add rule ip keepalived out ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map drop',
+      'add element ip keepalived vmac_map { "vrrp.51" : "eth0" }',
+      'add table ip6 keepalived',
+      'add chain ip6 keepalived out { type filter hook output priority -1; policy accept; }',
+      'add map ip6 keepalived vmac_map { type iface_index : iface_index; }',
+      'add set ip6 keepalived vmac_set { type iface_index; }',
+      'add rule ip6 keepalived out icmpv6 type mld2-listener-report meta oifkind "macvlan" dup to ip6 daddr device oif map @vmac_map drop',
+      'add rule ip6 keepalived out icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set drop',
+      'add element ip6 keepalived vmac_map { "vrrp.51" : "eth0" }',
+      'add element ip6 keepalived vmac_set { "vrrp.51" }',
+    ]);
+    // a second VMAC only adds its elements; the VIP rules later share the tables and out chain
+    const q = planVmac(p.state, S, 'add', { name: 'vrrp.52', base: 'eth0' }, 4, false);
+    expect(q.lines).toEqual(['add element ip keepalived vmac_map { "vrrp.52" : "eth0" }']);
+    expect(planAdd(q.state, S, 'VI_1', [v4('10.0.0.1')]).lines[0]).toBe('add chain ip keepalived in { type filter hook input priority -1; policy accept; }');
+    expect(planVmac(q.state, S, 'remove', { name: 'vrrp.51', base: 'eth0' }, 4, true).lines).toEqual([
+      'delete element ip keepalived vmac_map { "vrrp.51" : "eth0" }',
+      'delete element ip6 keepalived vmac_map { "vrrp.51" : "eth0" }',
+      'delete element ip6 keepalived vmac_set { "vrrp.51" }',
+    ]);
   });
 
   it("a crashed run's tables are deleted before the first one is made, in keepalived's words", () => {
