@@ -229,9 +229,9 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.warn(d.acceptWord ?? d.keyword, `(${name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting`);
     accept = false;
   }
-  // keepalived's VRRP process refuses a strict instance without VIPs at start (vrrp_complete_instance),
-  // though `keepalived -t` lets it pass; halo refuses it up front.
-  if (d.vips.length === 0 && strict) {
+  // keepalived's VRRP process refuses a strict, VRRPv3 or IPv6 instance without VIPs at start
+  // (vrrp_complete_instance), though `keepalived -t` lets it pass; halo refuses it up front.
+  if (d.vips.length === 0 && (strict || version === 3 || family === 6)) {
     ctx.error(d.keyword, `(${name}) No VIP specified; at least one is required`);
     ok = false;
   } else if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);

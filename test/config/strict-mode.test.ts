@@ -60,6 +60,13 @@ describe('strict mode as keepalived 2.2.7', () => {
     expect(warnings(vi(' version 3\n version 2\n'))).toEqual(['warning: (VI_1) vrrp_version 2 conflicts with configured or deduced version 3; ignoring.']);
   });
 
+  it('no VIP: refused in strict mode and for VRRPv3 (keepalived -t passes it, its VRRP process stops at start); a warning otherwise', () => {
+    const none = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body}}\n`;
+    expect(messages(STRICT + none(''))).toEqual(['4:1: error: (VI_1) No VIP specified; at least one is required']);
+    expect(messages(none(' version 3\n'))).toEqual(['1:1: error: (VI_1) No VIP specified; at least one is required']);
+    expect(messages(none(''))).toEqual(['1:1: warning: (VI_1) No VIP specified; at least one is sensible']);
+  });
+
   it('unicast peers in strict mode start, as under keepalived 2.2.7 (its refusal needs an interface it has not read yet)', () => {
     expect(messages(STRICT + vi(' unicast_peer {\n  10.0.0.2\n }\n'))).toEqual([]);
   });
