@@ -228,7 +228,7 @@ Version: $version
 Architecture: $arch
 Maintainer: $maintainer
 Installed-Size: $installed_kb
-Depends: $node_dep, iproute2${shlibs:+, $shlibs}
+Depends: $node_dep, iproute2, nftables${shlibs:+, $shlibs}
 Recommends: kmod
 Suggests: keepalived, ipvsadm, snmpd, prometheus
 Section: net

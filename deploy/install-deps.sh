@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 profile=${1:-test}
 # runtime: what `halo run`, `halo check` and `halo ipvs` need on a director (node-gyp builds the
-# small native addon, so a compiler and python come with it).
-runtime_pkgs=(iproute2 kmod make g++ python3)
+# small native addon, so a compiler and python come with it). nftables gives nft, which installs
+# the VIP drop rules of vrrp_strict / no_accept instances as keepalived's tables (src/net/nft-firewall.ts).
+runtime_pkgs=(iproute2 nftables kmod make g++ python3)
 # lab: `halo lab` — the thesis cluster's DNS servers and client tools, and the QEMU VM harness
 # (deploy/vm) that boots Debian's kernel where the running one has no IPVS. frr (zebra, bgpd,
 # bfdd) and bird2 are the routing daemons of the ECMP topology (halo_announce): the lab and the

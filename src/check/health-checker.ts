@@ -53,6 +53,8 @@ export class HealthChecker {
   private readonly scheduler: CheckScheduler;
   private readonly clock: Clock;
   private running = false;
+  /** ha_suspend: targets that send no probe now (src/check/ha-suspend.ts). */
+  private readonly suspended: boolean[];
   /** Probes that reported `stalled`, for tests and status. */
   stalls = 0;
 
@@ -61,6 +63,7 @@ export class HealthChecker {
     this.clock = opts.clock ?? systemClock;
     this.states = this.targets.map((t) => opts.previous?.get(t.key) ?? initialState(t.check));
     this.targets.forEach((t, i) => this.index.set(t.key, i));
+    this.suspended = this.targets.map(() => false);
     this.scheduler = new CheckScheduler(this.clock, (id, at) => this.runCheck(id, at));
   }
 
@@ -124,8 +127,25 @@ export class HealthChecker {
     return i === undefined ? undefined : this.states[i];
   }
 
+  /** The targets (by index, as given) that are suspended now. */
+  get suspendedTargets(): readonly boolean[] {
+    return this.suspended;
+  }
+
+  /**
+   * ha_suspend: a suspended target sends no probe; its timer keeps ticking every delay_loop (as
+   * keepalived's checker thread does) and its state stays what it was.
+   */
+  setSuspended(index: number, suspended: boolean): void {
+    this.suspended[index] = suspended;
+  }
+
   private runCheck(i: number, scheduledAt: number): void {
     const t = this.targets[i];
+    if (this.suspended[i]) {
+      this.scheduler.at(this.clock.now() + ('delayLoopMs' in t.check ? t.check.delayLoopMs : 60_000), i);
+      return;
+    }
     const startedAt = this.clock.now();
     this.opts.onProbeStart?.(t, scheduledAt, startedAt);
     let p: Promise<ProbeOutcome>;

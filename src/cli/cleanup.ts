@@ -4,16 +4,18 @@
  * from their interfaces (keepalived's remove_residual_vips), the halo_announce VIPs (so their BGP
  * routes are withdrawn) and the IPVS services it defines (all of them with lvs_flush_on_stop ALL)
  * and the IPVS sync daemons lvs_sync_daemon runs on its interface, and the VMAC interfaces of
- * use_vmac (which a crash leaves up). Exit 0 when clean, 1 on a failure, 2 on usage.
+ * use_vmac (which a crash leaves up), and the nftables tables of the VIP drop rules (vrrp_strict /
+ * no_accept). Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
-import { formatDiagnostic } from '../config/model';
+import { formatDiagnostic, needsFirewall } from '../config/model';
 import { buildDesired, initialCheckerUp } from '../ipvs/desired';
 import { IpvsClient } from '../ipvs/client';
 import { ownedAfter, teardown } from '../ipvs/reconcile';
 import { createAddressManager, VipSpec } from '../net/addresses';
 import { serviceKeyString } from '../ipvs/types';
 import { createVmacManager } from '../net/vmac';
+import { removeFirewallTables } from '../net/nft-firewall';
 import { vipOf } from '../daemon/announcer';
 
 export async function main(argv: string[]): Promise<number> {
@@ -104,6 +106,15 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       vmacs.close();
     }
+  }
+  // the VIP drop rules of non-accept instances (a crashed run leaves keepalived's tables behind)
+  const table = m.globalDefs.nftables.table;
+  if (table !== null && m.vrrpInstances.some((i) => needsFirewall(i) || i.vmac !== null)) {
+    const r = await removeFirewallTables(table);
+    if (!r.ok) {
+      process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+      rc = 1;
+    } else for (const t of r.value) process.stdout.write(`removed nftables table ${t}\n`);
   }
   return rc;
 }

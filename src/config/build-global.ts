@@ -25,6 +25,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpLowerPrioNoAdvert: false,
     vrrpHigherPrioSendAdvert: false,
     vrrpStrict: false,
+    nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false },
     vrrpSkipCheckAdvAddr: false,
     vrrpCheckUnicastSrc: false,
     vrrpDownTimerAdverts: 3,

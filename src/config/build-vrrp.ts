@@ -145,7 +145,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   });
   let version: 2 | 3 = d.version ?? g.vrrpVersion;
   if (family === 6 && version === 2) {
-    if (d.version === 2) ctx.warn(d.keyword, `(${name}) VRRPv2 does not support IPv6; using version 3`);
+    // keepalived's words in strict mode; without it keepalived 2.2.7 keeps version 2 (halo does not)
+    if (d.version === 2) ctx.warn(d.keyword, (d.strictMode ?? g.vrrpStrict) ? `(${name}) cannot use IPv6 with VRRP version 2; setting version 3` : `(${name}) VRRPv2 does not support IPv6; using version 3`);
     version = 3;
   }
   const priority = d.priority ?? (d.state === 'MASTER' ? 255 : 100);
@@ -167,13 +168,19 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     }
   }
   const strict = d.strictMode ?? g.vrrpStrict;
+  // vrrp_complete_instance: in strict mode a MASTER start state means the address owner and back
+  let state = d.state;
+  if (state !== null && strict && (state === 'MASTER') !== (priority === 255)) {
+    ctx.warn(d.keyword, `(${name}) State MASTER must match being address owner`);
+    state = priority === 255 ? 'MASTER' : 'BACKUP';
+  }
   let nopreempt = d.nopreempt;
   let preemptDelayMs = d.preemptDelayMs;
   if (priority === 255 && nopreempt) {
     ctx.warn(d.keyword, `(${name}) nopreempt is incompatible with priority 255 - resetting nopreempt`);
     nopreempt = false;
   }
-  if (d.state === 'MASTER') {
+  if (state === 'MASTER') {
     if (nopreempt) {
       ctx.warn(d.keyword, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
       nopreempt = false;
@@ -191,10 +198,16 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.warn(d.keyword, `(${name}) preempt_delay is incompatible with nopreempt mode - resetting`);
     preemptDelayMs = 0;
   }
-  if (version === 3 && d.authType !== 'NONE') ctx.warn(d.keyword, `(${name}) VRRPv3 has no authentication; authentication ignored`);
-  // keepalived drops the authentication of a strict instance and carries on.
-  const dropAuth = version === 3 || (strict && d.authType !== 'NONE');
-  if (strict && d.authType !== 'NONE' && version !== 3) ctx.warn(d.authWord ?? d.keyword, `(${name}) Strict mode does not support authentication. Ignoring.`);
+  // vrrp_complete_instance drops the authentication, first reason only, and carries on
+  let dropAuth = false;
+  if (d.authType !== 'NONE') {
+    const why = strict ? `(${name}) Strict mode does not support authentication. Ignoring.`
+      : version === 3 ? `(${name}) VRRP version 3 does not support authentication. Ignoring.`
+        : d.authPass === null ? `(${name}) Authentication specified but no password given. Ignoring`
+          : family === 6 && d.authType === 'AH' ? `(${name}) Cannot use AH authentication with IPv6. ignoring` : null;
+    if (why) ctx.warn(d.authWord ?? d.keyword, why);
+    dropAuth = why !== null;
+  }
   if (!dropAuth && d.authType === 'AH') ctx.unimplemented(d.authTypeWord ?? d.keyword, `(${name}) auth_type AH (IPsec AH authentication)`);
   // RFC 9568 §5.2.9 / keepalived vrrp_complete_instance: the first IPv6 VIP of a multicast
   // instance should be link-local; strict mode makes that an error.
@@ -209,13 +222,16 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const wrongPeers = d.unicastPeers.filter((p) => (p.address.includes(':') ? 6 : 4) !== family);
   for (const p of wrongPeers) ctx.warn(d.keyword, `(${name}) unicast peer address [${p.address}] MUST be of the same family !!! Skipping...`);
   d.unicastPeers = d.unicastPeers.filter((p) => !wrongPeers.includes(p));
-  const accept = priority === 255 ? true : (d.accept ?? !strict);
-  // Without accept keepalived installs nftables rules dropping traffic to the VIPs; halo has none.
-  if (!accept) ctx.unimplemented(d.acceptWord ?? d.keyword, `(${name}) no_accept${d.acceptWord ? '' : ' (the default in strict mode)'}: dropping traffic to the VIPs`);
-  if (!dropAuth && d.authType === 'PASS' && d.authPass === null) ctx.warn(d.keyword, `(${name}) Authentication specified but no password given. Ignoring`);
-  // keepalived's VRRP process refuses a strict instance without VIPs at start (vrrp_complete_instance),
-  // though `keepalived -t` lets it pass; halo refuses it up front.
-  if (d.vips.length === 0 && strict) {
+  // vrrp_complete_instance: unset, accept is on for the address owner and off in strict mode;
+  // a strict VRRPv2 instance cannot accept. Without accept the VIPs get drop rules (nftables).
+  let accept = d.accept ?? (priority === 255 ? true : !strict);
+  if (accept && priority !== 255 && strict && version === 2) {
+    ctx.warn(d.acceptWord ?? d.keyword, `(${name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting`);
+    accept = false;
+  }
+  // keepalived's VRRP process refuses a strict, VRRPv3 or IPv6 instance without VIPs at start
+  // (vrrp_complete_instance), though `keepalived -t` lets it pass; halo refuses it up front.
+  if (d.vips.length === 0 && (strict || version === 3 || family === 6)) {
     ctx.error(d.keyword, `(${name}) No VIP specified; at least one is required`);
     ok = false;
   } else if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
@@ -235,13 +251,26 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   }
   // VIPs that name no interface go on the VMAC (keepalived: vrrp->ifp is the VMAC)
   for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === '') v.dev = vmac?.name ?? iface;
-  const lowerDelay = d.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs;
-  const lowerRepeat = d.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat;
+  // strict mode: no lower-priority GARPs, no advert to a lower priority, none on a higher one, and
+  // the RFC's down timer; set otherwise, each is reset with keepalived's warning
+  const strictReset = <T>(value: T | null, allowed: (v: T) => boolean, fixed: T, message: string): T | null => {
+    if (!strict || value === null || allowed(value)) return value;
+    ctx.warn(d.keyword, `(${name}) ${message}`);
+    return fixed;
+  };
+  const downTimerAdverts = strictReset(d.downTimerAdverts ?? g.vrrpDownTimerAdverts, (v) => v === 3, 3, 'down_timer_adverts is incompatible with strict mode - resetting');
+  const ownLowerRepeat = strictReset(d.garpLowerPrioRepeat, (v) => v === 0, 0, 'Strict mode requires no repeat garps. resetting');
+  const ownLowerDelay = strictReset(d.garpLowerPrioDelayMs, (v) => v === 0, 0, 'Strict mode requires no repeat garp delay. resetting');
+  const lowerPrioNoAdvert = strictReset(d.lowerPrioNoAdvert, (v) => v, true, 'Strict mode requires no lower priority advert. resetting');
+  const higherPrioSendAdvert = strictReset(d.higherPrioSendAdvert, (v) => !v, false, 'strict mode requires higher_prio_send_advert to be clear. resetting');
+  // unset in a strict instance: 0, whatever global_defs says
+  const lowerDelay = ownLowerDelay ?? (strict ? 0 : g.vrrpGarpLowerPrioDelayMs);
+  const lowerRepeat = ownLowerRepeat ?? (strict ? 0 : g.vrrpGarpLowerPrioRepeat);
   const masterDelay = d.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
   const masterRepeat = d.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
   return {
     name,
-    initialState: d.state ?? 'BACKUP',
+    initialState: state ?? 'BACKUP',
     interface: iface,
     virtualRouterId: d.vrid,
     priority,
@@ -249,7 +278,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     version,
     family,
     // v3 has no authentication, and PASS without a password is ignored, as keepalived does.
-    authType: dropAuth || (d.authType === 'PASS' && d.authPass === null) ? 'NONE' : d.authType,
+    authType: dropAuth ? 'NONE' : d.authType,
     authPass: dropAuth || d.authType !== 'PASS' ? null : d.authPass,
     virtualIpAddresses: d.vips,
     virtualIpAddressesExcluded: d.vipsExcluded,
@@ -277,11 +306,11 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     v3ChecksumAsV2: d.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
     // Unset, strict mode means no advert in reply to a lower priority and none on a higher one
     // (vrrp.c vrrp_complete_instance), whatever global_defs says.
-    lowerPrioNoAdvert: d.lowerPrioNoAdvert ?? (strict ? true : g.vrrpLowerPrioNoAdvert),
-    higherPrioSendAdvert: d.higherPrioSendAdvert ?? (strict ? false : g.vrrpHigherPrioSendAdvert),
+    lowerPrioNoAdvert: lowerPrioNoAdvert ?? (strict ? true : g.vrrpLowerPrioNoAdvert),
+    higherPrioSendAdvert: higherPrioSendAdvert ?? (strict ? false : g.vrrpHigherPrioSendAdvert),
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     checkUnicastSrc: d.checkUnicastSrc || g.vrrpCheckUnicastSrc,
-    downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
+    downTimerAdverts: downTimerAdverts ?? 3,
     notify: d.notify,
     smtpAlert: d.smtpAlert,
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,

@@ -159,6 +159,11 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   checkBfdNames(ctx, virtualServers, bfdInstances);
 
   resolveSyncDaemon(ctx, statements, globalDefs, instances);
+  // vrrp_complete_instance: a non-accept or VMAC instance needs a firewall; none configured means nftables' default table
+  if (globalDefs.nftables.table === null && instances.some((i) => !i.accept || i.vmac !== null)) {
+    globalDefs.nftables.table = 'keepalived'; // DEFAULT_NFTABLES_TABLE
+    globalDefs.nftables.defaulted = true;
+  }
 
   const announces = checkAnnounces(announceDrafts, virtualServers);
   for (const e of announces.errors) ctx.diagnostics.push({ severity: 'error', ...e });

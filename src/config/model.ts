@@ -67,6 +67,13 @@ export interface GlobalDefs {
   vrrpLowerPrioNoAdvert: boolean; // false: master answers a lower-priority advert with its own
   vrrpHigherPrioSendAdvert: boolean;
   vrrpStrict: boolean;
+  /**
+   * The VIP drop rules of non-accept instances (vrrp_nftables.c): `nftables [TABLE]`,
+   * `nftables_priority`, `nftables_ifindex`, `nftables_counters` (vrrp_iptables maps to the default
+   * table on Debian's build). `table` null: none configured; the build then sets `keepalived` when
+   * an instance needs it (`defaulted`, logged at start as keepalived does).
+   */
+  nftables: { table: string | null; priority: number; ifindex: boolean; counters: boolean; defaulted: boolean };
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
   vrrpDownTimerAdverts: number; // 3
@@ -98,6 +105,11 @@ export interface GlobalDefs {
    * not implemented, as written, so `--dump` shows them.
    */
   other: Record<string, string[]>;
+}
+
+/** keepalived's vrrp_handle_accept_mode: VIP drop rules for every instance but the address owner and accept ones. */
+export function needsFirewall(i: Pick<VrrpInstance, 'priority' | 'accept'>): boolean {
+  return i.priority !== 255 && !i.accept;
 }
 
 export interface LvsSyncDaemon {

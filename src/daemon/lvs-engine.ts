@@ -9,12 +9,13 @@
  * destinations. On stop, what halo owns leaves the kernel (lvs_flush_on_stop as keepalived).
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, RunCheck } from '../config/model';
+import type { Model, RunCheck, VirtualServer } from '../config/model';
 import { HealthChecker } from '../check/health-checker';
 import { checkProber } from '../check/prober';
 import type { Prober } from '../check/prober';
 import type { ProbeOutcome } from '../check/probe';
 import { checkKey, collectTargets, isRunCheck } from '../check/targets';
+import { addressChanged, initialCounts, suspendLine, targetSuspended } from '../check/ha-suspend';
 import type { CheckTarget } from '../check/targets';
 import { effectiveWeight } from '../ipvs/desired';
 import { formatRealServer, formatVirtualServer } from '../ipvs/desired-format';
@@ -118,6 +119,16 @@ export interface LvsEngineDeps {
   metrics?: Metrics | null;
   /** SMTP alerts of checkers and virtual servers (src/alert/alerter.ts); null/absent: none. */
   alerts?: Pick<SmtpAlerter, 'realServer' | 'virtualServer'> | null;
+  /**
+   * The host's addresses and their changes (netlink), for ha_suspend; required when a virtual
+   * server uses it.
+   */
+  hostAddresses?: HostAddresses | null;
+}
+
+export interface HostAddresses {
+  list(): Promise<{ family: 4 | 6; address: string }[]>;
+  onChange(cb: (e: { kind: 'added' | 'removed'; family: 4 | 6; address: string }) => void): void;
 }
 
 interface LastCheck {
@@ -139,7 +150,50 @@ export class KernelLvsEngine implements LvsEngine {
   /** The kernel's timeouts before halo first changed them (restored at stop, or when lvs_timeouts goes). */
   private originalTimeouts: LvsTimeouts | null = null;
 
+  /** ha_suspend: copies of each such virtual server's address on the host, and the targets now checked. */
+  private suspendCounts = new Map<VirtualServer, number>();
+  private targets: CheckTarget[] = [];
+  private watchingAddresses = false;
+
   constructor(private model: Model, private readonly deps: LvsEngineDeps) {}
+
+  /**
+   * ha_suspend at start and after a reload (register_checkers_thread): counts from the host's
+   * addresses now, each suspended target set so, and keepalived's line for every ha_suspend user.
+   */
+  private async suspendAtStart(m: Model, checker: HealthChecker, targets: CheckTarget[]): Promise<void> {
+    this.targets = targets;
+    if (!m.virtualServers.some((v) => v.haSuspend)) return;
+    const host = this.deps.hostAddresses;
+    if (!host) throw new Error('ha_suspend: no address monitor in this process');
+    if (!this.watchingAddresses) {
+      this.watchingAddresses = true;
+      host.onChange((e) => this.addressChanged(e));
+    }
+    this.suspendCounts = initialCounts(m.virtualServers, await host.list());
+    targets.forEach((t, i) => {
+      const suspended = targetSuspended(t, this.suspendCounts);
+      checker.setSuspended(i, suspended);
+      for (const u of t.users) {
+        if (u.vs.haSuspend) this.deps.log.info(suspendLine('start', suspended, formatRealServer(u.rs, u.vs, m.virtualServerGroups), formatVirtualServer(u.vs, m.virtualServerGroups)));
+      }
+    });
+  }
+
+  /** update_checker_activity: one address added to or removed from the host. */
+  private addressChanged(e: { kind: 'added' | 'removed'; family: 4 | 6; address: string }): void {
+    const checker = this.checker;
+    if (!checker) return;
+    const step = addressChanged(this.suspendCounts, this.targets, checker.suspendedTargets, e);
+    this.suspendCounts = step.counts;
+    for (const f of step.flips) {
+      checker.setSuspended(f.index, f.suspended);
+      for (const u of this.targets[f.index].users) {
+        if (!step.matched.includes(u.vs)) continue;
+        this.deps.log.info(suspendLine('change', f.suspended, formatRealServer(u.rs, u.vs, this.model.virtualServerGroups), formatVirtualServer(u.vs, this.model.virtualServerGroups)));
+      }
+    }
+  }
 
   private input(m: Model): DesiredInput {
     return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups };
@@ -213,7 +267,9 @@ export class KernelLvsEngine implements LvsEngine {
     const { log } = this.deps;
     this.table = await this.deps.openTable();
     await this.applyTimeouts(this.model);
-    this.checker = this.newChecker(this.model, collectTargets(this.model.virtualServers, this.model.virtualServerGroups));
+    const targets = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
+    this.checker = this.newChecker(this.model, targets);
+    await this.suspendAtStart(this.model, this.checker, targets);
     this.loop = new ReconcileLoop({
       table: this.table,
       input: this.input(this.model),
@@ -284,6 +340,7 @@ export class KernelLvsEngine implements LvsEngine {
     previous.stop();
     this.model = model;
     this.checker = this.newChecker(model, after, previous);
+    await this.suspendAtStart(model, this.checker, after);
     this.checker.start();
     const timeouts = await this.applyTimeouts(model);
     const r = report(await this.loop!.reload(this.input(model)), before, after);

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Model, TrackFile, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess } from '../config/model';
+import { needsFirewall, type Model, type TrackFile, type VirtualIpAddress, type VrrpInstance, type VrrpScript, type VrrpSyncGroup, type VrrpTrackProcess } from '../config/model';
 import { firstLinkLocalIPv6 } from '../net/addresses';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
@@ -32,6 +32,8 @@ import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
+import type { NftFirewall } from '../net/nft-firewall';
+import { firewallAddress, type NftSettings } from '../net/nft-rules';
 
 /** The interface an instance's VRRP socket sends and receives on: its VMAC unless vmac_xmit_base. */
 export function xmitInterface(cfg: VrrpInstance): string {
@@ -63,6 +65,11 @@ export interface VrrpEngineDeps {
   runScripts?: ScriptRunnerFactory;
   /** use_vmac: makes and removes the VMAC interfaces (required when an instance uses one). */
   vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
+  /**
+   * The VIP drop rules of non-accept instances (strict mode / no_accept: src/net/nft-firewall.ts);
+   * required when an instance needs them.
+   */
+  firewall?: ((settings: NftSettings) => Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'>) | null;
   /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
   syncDaemon?: { follow(instance: string, state: string): void; forget(instance: string): void } | null;
   /** Watches the tracked files (default: TrackFileMonitor). */
@@ -176,6 +183,8 @@ export class VrrpEngine {
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
+  /** The drop-rule tables, made on the first non-accept MASTER (deps.firewall), with their settings. */
+  private firewall: { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'> } | null = null;
   private readonly now: () => number;
   private model: Model;
 
@@ -276,6 +285,7 @@ export class VrrpEngine {
       if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${cfg.vmac.name}: ${r.error.message}`);
       for (const l of r.value.log) this.deps.log.info(l);
       if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;
+      await this.vmacFirewall(cfg, 'add');
     }
     const state = createInstanceState(cfg, env.primary, {
       globalDefs: this.model.globalDefs,
@@ -388,6 +398,7 @@ export class VrrpEngine {
     // from here to the last update nothing awaits: no event can step an instance in between
     // the script trackers keep their settled state and rise/fall counts (see carryScriptTracker)
     const scripts = this.carriedScriptStates(next);
+    const configsBefore = new Map([...this.states].map(([n, st]) => [n, st.cfg]));
     this.model = next;
     this.groups.clear();
     for (const g of next.vrrpSyncGroups) {
@@ -413,6 +424,7 @@ export class VrrpEngine {
       if (after.state === 'MASTER') this.deps.onHeld?.(this.heldOf(after));
       changes.push({ name: u.name, change: 'update', state: r.old.state, after: after.state, effects: updateEffects(u, r.old.vipsSet, actions) });
     }
+    await this.reloadFirewall(configsBefore, next);
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
     for (const name of plan.add) {
       this.feed(name, { type: 'startup' });
@@ -448,7 +460,18 @@ export class VrrpEngine {
     return (cfg.family === 6 ? this.sockets6 : this.sockets).get(xmitInterface(cfg));
   }
 
+  /** firewall_add_vmac / firewall_remove_vmac: the VMAC's IGMP/MLD entries (keepalived makes them for every VMAC). */
+  private async vmacFirewall(cfg: VrrpInstance, op: 'add' | 'remove'): Promise<void> {
+    if (!cfg.vmac || (op === 'remove' && !this.firewall)) return;
+    const firewall = this.ensureFirewall();
+    if (!firewall) return;
+    const otherFamily = cfg.virtualIpAddressesExcluded.some((v) => v.family !== cfg.family);
+    const r = await firewall.fw.vmac(op, { name: cfg.vmac.name, base: cfg.interface }, cfg.family, otherFamily);
+    if (!r.ok) this.deps.log.error(`(${cfg.name}) ${r.error.message}`);
+  }
+
   private async removeVmac(cfg: VrrpInstance): Promise<void> {
+    await this.vmacFirewall(cfg, 'remove');
     const r = await this.deps.vmacs?.remove(vmacSpec(cfg));
     if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
   }
@@ -707,6 +730,8 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'addVips':
+        // vrrp_state_become_master: the drop rule goes in before the VIPs
+        await this.firewallRule(a.instance, 'add', a.vips);
         for (const v of a.vips) {
           const r = await addresses.add(vipSpec(v));
           if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
@@ -717,6 +742,8 @@ export class VrrpEngine {
           const r = await addresses.remove(vipSpec(v));
           if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
         }
+        // vrrp_restore_interface: and it goes after them
+        await this.firewallRule(a.instance, 'remove', a.vips);
         return;
       case 'sendGarps': {
         const byDev = new Map<string, string[]>();
@@ -729,6 +756,67 @@ export class VrrpEngine {
       }
       default:
         return;
+    }
+  }
+
+  /** vrrp_handle_accept_mode: nothing for the address owner or an accept instance. */
+  private async firewallRule(instance: string, op: 'add' | 'remove', vips: VirtualIpAddress[]): Promise<void> {
+    const cfg = this.states.get(instance)?.cfg ?? this.model.vrrpInstances.find((i) => i.name === instance);
+    if (!cfg || !needsFirewall(cfg) || vips.length === 0) return;
+    const { log } = this.deps;
+    log.debug(`(${instance}) ${op === 'add' ? 'setting' : 'removing'} firewall drop rule`);
+    if (!this.firewall && op === 'remove') return;
+    const firewall = this.ensureFirewall();
+    if (!firewall) {
+      log.error(`(${instance}) no firewall in this process: traffic to the VIPs is not dropped`);
+      return;
+    }
+    const addrs = vips.map((v) => firewallAddress(v, cfg, firewall.settings));
+    const r = op === 'add' ? await firewall.fw.add(instance, addrs) : await firewall.fw.remove(instance, addrs);
+    if (!r.ok) log.error(`(${instance}) ${r.error.message}`);
+  }
+
+  /** The model's nftables settings (the build gives a table whenever an instance needs one). */
+  private nftSettings(model = this.model): NftSettings {
+    const n = model.globalDefs.nftables;
+    return { table: n.table ?? 'keepalived', priority: n.priority, ifindex: n.ifindex, counters: n.counters };
+  }
+
+  private ensureFirewall(): { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'> } | null {
+    if (!this.firewall && this.deps.firewall) {
+      const settings = this.nftSettings();
+      this.firewall = { settings, fw: this.deps.firewall(settings) };
+    }
+    return this.firewall;
+  }
+
+  /**
+   * After a reload (vrrp.c: "If blocking traffic to VIPs is changing, update the firewall
+   * entries"): new nftables settings delete the old tables and remake them for every MASTER that
+   * needs them; an instance whose accept mode flipped while MASTER gains or loses its rules.
+   */
+  private async reloadFirewall(before: Map<string, VrrpInstance>, next: Model): Promise<void> {
+    const settingsChanged = this.firewall !== null && !isDeepStrictEqual(this.firewall.settings, this.nftSettings(next));
+    if (settingsChanged) {
+      const r = await this.firewall!.fw.close();
+      if (!r.ok) this.deps.log.error(r.error.message);
+      this.firewall = null;
+      for (const s of this.states.values()) if (s.cfg.vmac) await this.vmacFirewall(s.cfg, 'add');
+    }
+    for (const [name, s] of this.states) {
+      if (!s.vipsSet) continue;
+      const was = before.get(name);
+      const needs = needsFirewall(s.cfg);
+      const vips = [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded];
+      if (needs && (settingsChanged || !was || !needsFirewall(was))) this.enqueue(name, () => this.firewallRule(name, 'add', vips));
+      else if (!needs && was && needsFirewall(was) && this.firewall) {
+        const wasVips = [...was.virtualIpAddresses, ...was.virtualIpAddressesExcluded];
+        const fw = this.firewall;
+        this.enqueue(name, async () => {
+          const r = await fw.fw.remove(name, wasVips.map((v) => firewallAddress(v, was, fw.settings)));
+          if (!r.ok) this.deps.log.error(`(${name}) ${r.error.message}`);
+        });
+      }
     }
   }
 
@@ -768,6 +856,9 @@ export class VrrpEngine {
     this.sockets6.closeAll();
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
+    // nft_end: the drop-rule tables go last
+    const closed = await this.firewall?.fw.close();
+    if (closed && !closed.ok) this.deps.log.error(closed.error.message);
   }
 }
 

@@ -12,6 +12,9 @@ import { createLocalRoutes } from '../net/local-route';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
+import { NftFirewall } from '../net/nft-firewall';
+import type { NftSettings } from '../net/nft-rules';
+import type { HostAddresses } from './lvs-engine';
 import { openVrrpSocket } from '../net/vrrp-socket';
 import { openVrrp6Socket } from '../net/vrrp6-socket';
 import { formatDiagnostic } from '../config/model';
@@ -57,16 +60,35 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   // global_defs umask, unless -u/--umask was given (keepalived: the command line wins)
   if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
   const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));
-  const linksR = await createLinkMonitor();
+  // ha_suspend follows the host's addresses (netlink address events)
+  const haSuspend = loaded.model.virtualServers.some((v) => v.haSuspend);
+  const linksR = await createLinkMonitor({ addressEvents: haSuspend });
   if (!linksR.ok) {
     log.error(`cannot watch links: ${linksR.error.message}`);
     return 1;
   }
   const links = linksR.value;
   const addresses = createAddressManager();
+  const hostAddresses: HostAddresses = {
+    list: async () => {
+      const all = await links.list();
+      if (!all.ok) throw all.error;
+      const out: { family: 4 | 6; address: string }[] = [];
+      for (const l of all.value) {
+        const r = await addresses.list(l.name);
+        if (r.ok) out.push(...r.value);
+      }
+      return out;
+    },
+    onChange: (cb) => links.onAddress((e) => cb(e)),
+  };
   const localRoutes = loaded.model.announces.length > 0 ? createLocalRoutes() : null;
   const garp = createGarpSender(links);
   const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
+  const nft = loaded.model.globalDefs.nftables;
+  if (nft.defaulted) log.info('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
+  // made on the first non-accept MASTER, with the settings of the config then in force
+  const firewall = (settings: NftSettings) => new NftFirewall(settings, log);
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
@@ -78,7 +100,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // the checkers and the IPVS client load only for a config with virtual servers
     lvs: async (model) => {
       const [{ KernelLvsEngine }, { IpvsClient }] = await Promise.all([import('./lvs-engine'), import('../ipvs/client')]);
-      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics, alerts });
+      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics, alerts, hostAddresses: haSuspend ? hostAddresses : null });
     },
     addresses,
     links,
@@ -90,6 +112,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     alerts,
     syncDaemon,
     vmacs,
+    firewall,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
     // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it

@@ -195,9 +195,9 @@ describe('errors and warnings name their place', () => {
     expect(load(instance('virtual_ipaddress {\n fd00::1\n}')).model?.vrrpInstances[0].virtualIpAddresses.map((v) => v.address)).toEqual(['10.0.0.1']);
     expect(messages('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n')).toEqual(['1:1: warning: (VI_1) No VIP specified; at least one is sensible']);
     const noPass = instance('authentication {\n auth_type PASS\n}');
-    expect(messages(noPass)).toEqual(['1:1: warning: (VI_1) Authentication specified but no password given. Ignoring']);
+    expect(messages(noPass)).toEqual(['7:1: warning: (VI_1) Authentication specified but no password given. Ignoring']);
     expect(load(noPass).model?.vrrpInstances[0].authType).toBe('NONE');
-    expect(messages(instance('version 3\nauthentication {\n auth_type PASS\n auth_pass x\n}'))).toEqual(['1:1: warning: (VI_1) VRRPv3 has no authentication; authentication ignored']);
+    expect(messages(instance('version 3\nauthentication {\n auth_type PASS\n auth_pass x\n}'))).toEqual(['8:1: warning: (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
     expect(messages(instance('priority 255\nnopreempt'))).toEqual(['1:1: warning: (VI_1) nopreempt is incompatible with priority 255 - resetting nopreempt']);
     expect(messages(instance('state MASTER\npriority 100\npreempt_delay 5'))).toEqual(['1:1: warning: (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing']);
     expect(messages('vrrp_script chk {\n interval 2\n}\n')).toEqual(['1:1: warning: No script set for vrrp_script chk - removing']);

@@ -20,9 +20,12 @@ describe('IPv6 vrrp_instance', () => {
     expect(messages(v6('  fe80::1/64\n  10.0.0.1')).join('\n')).toContain('(VI_6): address family must match VRRP instance [10.0.0.1] - ignoring');
   });
 
-  it('native_ipv6 makes an instance with only excluded VIPs IPv6; after IPv4 VIPs it is an error', () => {
+  it('native_ipv6 makes an instance with only excluded VIPs IPv6 (so VRRPv3, which keepalived 2.2.7 refuses without a VIP); after IPv4 VIPs it is an error', () => {
     const body = 'vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 51\n native_ipv6\n virtual_ipaddress_excluded {\n  10.0.0.9/24\n }\n}\n';
-    expect(model(body).vrrpInstances[0]).toMatchObject({ family: 6, version: 3 });
+    // keepalived's VRRP process stops at start: "(VI_6) No VIP specified; at least one is required"
+    expect(messages(body)).toContain('1:1: error: (VI_6) No VIP specified; at least one is required');
+    const withVip = body.replace(' native_ipv6\n', ' native_ipv6\n virtual_ipaddress {\n  fe80::9/64\n }\n');
+    expect(model(withVip).vrrpInstances[0]).toMatchObject({ family: 6, version: 3 });
     const after = 'vrrp_instance VI_4 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n native_ipv6\n}\n';
     expect(messages(after).join('\n')).toContain('(VI_4) Cannot specify native_ipv6 with IPv4 addresses');
   });

@@ -24,6 +24,8 @@ describe('keywords into the model', () => {
       enableScriptSecurity: true, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
+      // VI_1 is strict without accept: the drop rules go in keepalived's default table
+      nftables: { table: 'keepalived', priority: -1, ifindex: false, counters: false, defaulted: true },
       other: { notification_email: ['ops@example.org'], smtp_server: ['10.0.0.25'] },
     });
   });

@@ -224,3 +224,43 @@ describe('lvs_timeouts (ipvswrapper.c ipvs_set_timeouts, libipvs.c ipvs_set_time
     expect(sets).toEqual(['7200 120 60', '900 120 300', '900 30 300', '900 120 300']);
   });
 });
+
+describe('LVS engine: ha_suspend follows the host addresses (update_checker_activity)', () => {
+  it("suspended at start without the address, activated when it arrives, suspended when its last copy goes, in keepalived's words", async () => {
+    const text = 'virtual_server 192.168.1.202 80 {\n  delay_loop 60\n  protocol TCP\n  ha_suspend\n  real_server 10.0.100.2 80 {\n    TCP_CHECK {\n    }\n  }\n}\n' +
+      'virtual_server 192.168.1.203 80 {\n  delay_loop 60\n  protocol TCP\n  real_server 10.0.100.3 80 {\n    TCP_CHECK {\n    }\n  }\n}\n';
+    const r = parseConfigText(text, 'k.conf');
+    if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    const table = new Map<string, IpvsService>();
+    const lines: string[] = [];
+    const log = { error: () => undefined, warning: () => undefined, notice: () => undefined, info: (m: string) => void lines.push(m), debug: () => undefined, close: () => undefined };
+    let emit: (e: { kind: 'added' | 'removed'; family: 4 | 6; address: string }) => void = () => undefined;
+    const engine = new KernelLvsEngine(r.model, {
+      openTable: async () => ({
+        listServices: async () => structuredClone([...table.values()]),
+        apply: async (ops: Op[]) => ops.map((op) => (applyToTable(table, op), { op })),
+      }),
+      prober: { probe: async () => ({ result: 'success' as const }) },
+      log,
+      notify: new NotifyRunner({ enableScriptSecurity: false, log }),
+      hostAddresses: { list: async () => [{ family: 4, address: '10.0.0.1' }], onChange: (cb) => { emit = cb; } },
+    });
+    await engine.start();
+    try {
+      const ours = () => lines.filter((l) => l.includes('healthchecker'));
+      expect(ours()).toEqual(['Deactivating healthchecker for service [10.0.100.2]:tcp:80 for VS [192.168.1.202]:tcp:80']);
+      emit({ kind: 'added', family: 4, address: '192.168.1.202' });
+      emit({ kind: 'added', family: 4, address: '192.168.1.202' });
+      emit({ kind: 'removed', family: 4, address: '192.168.1.202' });
+      emit({ kind: 'added', family: 4, address: '192.168.1.203' });
+      emit({ kind: 'removed', family: 4, address: '192.168.1.202' });
+      expect(ours()).toEqual([
+        'Deactivating healthchecker for service [10.0.100.2]:tcp:80 for VS [192.168.1.202]:tcp:80',
+        'Activating healthchecker for service [10.0.100.2]:tcp:80 for VS [192.168.1.202]:tcp:80',
+        'Suspending healthchecker for service [10.0.100.2]:tcp:80 for VS [192.168.1.202]:tcp:80',
+      ]);
+    } finally {
+      await engine.stop();
+    }
+  });
+});

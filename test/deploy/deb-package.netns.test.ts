@@ -32,7 +32,7 @@ describeNeeding(root, tool('dpkg-deb', 'dpkg'), tool('lintian'), tool('unshare',
     expect(build.stdout).toContain('build-deb: lintian: no errors');
     expect(existsSync(DEB)).toBe(true);
     const info = spawnSync('dpkg-deb', ['-f', DEB], { encoding: 'utf8' }).stdout;
-    expect(info).toMatch(/^Depends: nodejs \(>= 18\), nodejs \(<< \d+~\), iproute2, libc6/m);
+    expect(info).toMatch(/^Depends: nodejs \(>= 18\), nodejs \(<< \d+~\), iproute2, nftables, libc6/m);
     // raw-socket (a nan addon) for Debian 12's nodejs 18 (ABI 108) and for the building node
     expect(build.stdout).toMatch(/raw-socket built for Node ABIs .*\b108\b/);
     expect(info).not.toMatch(/^(Conflicts|Breaks|Replaces):/m);

@@ -29,7 +29,50 @@ const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; 
 const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subjects, bodies and dialogue as keepalived 2.2.7)';
 const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subagent (enable_snmp_rfcv3)';
 const FIFO = 'notify FIFOs';
-const NFT = 'nftables rules keepalived installs for VIPs (vrrp_strict / no_accept) and IPVS';
+const NFT = "the nftables rules dropping traffic to the VIPs of non-accept instances (vrrp_strict / no_accept), as keepalived's tables, chains and sets, through Debian's nft";
+const NFT_IPVS = 'nftables fwmark rules keepalived makes for IPVS virtual server groups with address ranges';
+
+/** NFT_TABLE_MAXNAMELEN: the kernel's limit on a table name, with its NUL. */
+const NFT_TABLE_MAXNAMELEN = 256;
+
+/** `nftables [TABLE]`: the first one wins; it resets the chain priority to -1, as keepalived does. */
+function nftablesTable(ctx: BuildContext, s: Statement, g: G): void {
+  if (g.nftables.table !== null) {
+    ctx.warn(s.keyword, 'nftables already specified - ignoring');
+    return;
+  }
+  const name = s.args[0]?.value ?? 'keepalived';
+  if (name.length >= NFT_TABLE_MAXNAMELEN) {
+    ctx.warn(s.args[0] ?? s.keyword, 'nftables table name too long - ignoring');
+    return;
+  }
+  // nft's language writes identifiers only (keepalived, building netlink itself, takes any name)
+  if (!/^[A-Za-z][A-Za-z0-9_/.\\-]*$/.test(name)) {
+    ctx.unimplemented(s.args[0]!, `nftables table name '${name}' (halo writes its rules with nft, which takes identifiers only)`);
+    return;
+  }
+  g.nftables.table = name;
+  g.nftables.priority = -1;
+}
+
+/** `nftables_priority N` (any int32). */
+function nftablesPriority(ctx: BuildContext, s: Statement, g: G): void {
+  const w = s.args[0];
+  const n = w && /^[-+]?\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(Number.isInteger(n) && n >= -2147483648 && n <= 2147483647)) {
+    ctx.warn(w ?? s.keyword, `invalid nftables chain priority '${w?.value ?? ''}'`);
+    return;
+  }
+  g.nftables.priority = n;
+}
+
+/** vrrp_iptables on a keepalived built without iptables (Debian's): the default nftables table. */
+function vrrpIptables(ctx: BuildContext, s: Statement, g: G): void {
+  ctx.warn(s.keyword, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option");
+  keep(ctx, s, g);
+  g.nftables.table = 'keepalived';
+  g.nftables.priority = -1;
+}
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 
 /** `smtp_server ADDRESS|NAME [PORT]` (keepalived: default port 25). */
@@ -300,15 +343,15 @@ const K: KeywordSpec<G>[] = [
   acted('vrrp_lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpLowerPrioNoAdvert = ctx.bool(s); }),
   acted('vrrp_higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpHigherPrioSendAdvert = ctx.bool(s); }),
   acted('vrrp_version', 'vrrp_version_handler', '2', '', (ctx, s, g) => { const v = ctx.int(s, 2, 3); if (v === 2 || v === 3) g.vrrpVersion = v; }),
-  notImplemented('vrrp_iptables', 'vrrp_iptables_handler', '', `${NFT} (Debian's keepalived maps it to nftables)`),
+  acted('vrrp_iptables', 'vrrp_iptables_handler', '', "Debian's keepalived is built with nftables only: it warns and uses the nftables table keepalived, and so does halo", vrrpIptables),
   noEffect('vrrp_ipsets', 'vrrp_ipsets_handler', '', "only parsed when keepalived is built with libipset, which Debian's 2.2.7 is not: keepalived warns 'Unknown keyword', and so does halo", notBuilt),
-  notImplemented('nftables', 'vrrp_nftables_handler', '', NFT),
-  notImplemented('nftables_priority', 'vrrp_nftables_priority_handler', '-1', NFT),
-  notImplemented('nftables_ifindex', 'vrrp_nftables_ifindex_handler', 'off', NFT),
-  notImplemented('nftables_ipvs', 'ipvs_nftables_handler', '', NFT),
-  notImplemented('nftables_ipvs_priority', 'ipvs_nftables_priority_handler', '-1', NFT),
-  notImplemented('nftables_ipvs_start_fwmark', 'ipvs_nftables_start_fwmark_handler', '1000', NFT),
-  notImplemented('nftables_counters', 'nftables_counters_handler', 'off', NFT),
+  acted('nftables', 'vrrp_nftables_handler', 'keepalived (when an instance needs it)', NFT, nftablesTable),
+  acted('nftables_priority', 'vrrp_nftables_priority_handler', '-1', `${NFT}: the chains' priority`, nftablesPriority),
+  acted('nftables_ifindex', 'vrrp_nftables_ifindex_handler', 'off', `${NFT}: IPv6 link-local VIPs always matched by interface index`, (_c, _s, g) => { g.nftables.ifindex = true; }),
+  notImplemented('nftables_ipvs', 'ipvs_nftables_handler', '', NFT_IPVS),
+  notImplemented('nftables_ipvs_priority', 'ipvs_nftables_priority_handler', '-1', NFT_IPVS),
+  notImplemented('nftables_ipvs_start_fwmark', 'ipvs_nftables_start_fwmark_handler', '1000', NFT_IPVS),
+  acted('nftables_counters', 'nftables_counters_handler', 'off', `${NFT}: a counter in every rule`, (_c, _s, g) => { g.nftables.counters = true; }),
   acted('vrrp_check_unicast_src', 'vrrp_check_unicast_src_handler', 'off', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, g) => { g.vrrpCheckUnicastSrc = true; }),
   acted('vrrp_skip_check_adv_addr', 'vrrp_check_adv_addr_handler', 'off', '', (ctx, s, g) => { g.vrrpSkipCheckAdvAddr = ctx.bool(s); }),
   acted('vrrp_strict', 'vrrp_strict_handler', 'off', 'RFC strictness: no authentication, no preempt_delay, accept off, lower-priority GARPs off', (_c, _s, g) => { g.vrrpStrict = true; }),

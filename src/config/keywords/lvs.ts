@@ -139,7 +139,7 @@ const VS: KeywordSpec<V>[] = [
   acted('persistence_timeout', 'pto_handler', 'not persistent (360 when given without a value)', 'out of 1-2678400: warned and ignored, as keepalived', persistenceTimeout),
   acted('persistence_granularity', 'pgr_handler', '255.255.255.255', '', granularity),
   acted('protocol', 'proto_handler', 'TCP (UDP with a warning when none is given)', '', protocol),
-  notImplemented('ha_suspend', 'hasuspend_handler', 'off', 'suspending the service while no VRRP instance holds its address', { apply: (ctx, s, v) => { v.vs.haSuspend = ctx.flag(s); }, uses: (s) => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '') }),
+  acted('ha_suspend', 'hasuspend_handler', 'off', "the virtual server's checkers send no probe while its address is on none of the host's interfaces (keepalived 2.2.7: a group's never is, fwmarks clear it)", (ctx, s, v) => { v.vs.haSuspend = ctx.flag(s); }),
   acted('smtp_alert', 'vs_smtp_alert_handler', 'smtp_alert_checker, else smtp_alert, else off', 'mail on quorum gained/lost (keepalived\'s subjects and bodies)', (ctx, s, v) => { v.smtpAlert = s.args[0] ? ctx.bool(s) : true; }),
   acted('virtualhost', 'vs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, d) => { d.virtualhost = ctx.str(s) ?? d.virtualhost; }),
   notImplemented('snmp_name', 'vs_snmp_name_handler', '', 'SNMP agent (AgentX)'),

@@ -177,7 +177,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT when the source address goes away'),
   acted('virtual_router_id', 'vrrp_vrid_handler', '', 'required; an invalid value is warned, then the instance has none (an error)', vrid),
   notImplemented('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL of unicast adverts'),
-  acted('version', 'vrrp_version_handler', 'vrrp_version', '', (ctx, s, d) => { const v = ctx.int(s, 2, 3); if (v === 2 || v === 3) d.version = v; }),
+  acted('version', 'vrrp_version_handler', 'vrrp_version', '', vrrpVersion),
   acted('priority', 'vrrp_prio_handler', '100 (255 with state MASTER)', 'out of 1-255: warned, 100 as keepalived', priority),
   acted('advert_int', 'vrrp_adv_handler', '1', 'invalid: warned and ignored, as keepalived', advertInt),
   acted('virtual_ipaddress', 'vrrp_vip_handler', '', '', vips(false)),
@@ -186,8 +186,8 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', 'polling link state'),
   notImplemented('virtual_routes', 'vrrp_vroutes_handler', '', ROUTES),
   notImplemented('virtual_rules', 'vrrp_vrules_handler', '', ROUTES),
-  acted('accept', 'vrrp_accept_handler', 'on, off in strict mode', 'accept is what halo does; no_accept is refused', (_c, _s, d) => { d.accept = true; }),
-  acted('no_accept', 'vrrp_no_accept_handler', 'off', 'refused as not implemented unless the priority is 255 (keepalived drops traffic to the VIPs with nftables)', (_c, s, d) => { d.accept = false; d.acceptWord = s.keyword; }),
+  acted('accept', 'vrrp_accept_handler', 'on, off in strict mode', 'no drop rules for the VIPs (reset with a warning for a strict VRRPv2 instance, as keepalived does)', (_c, s, d) => { d.accept = true; d.acceptWord = s.keyword; }),
+  acted('no_accept', 'vrrp_no_accept_handler', 'off', 'unless the priority is 255, traffic to and from the VIPs is dropped while the instance holds them, with the nftables rules keepalived installs', (_c, s, d) => { d.accept = false; d.acceptWord = s.keyword; }),
   acted('skip_check_adv_addr', 'vrrp_skip_check_adv_addr_handler', 'vrrp_skip_check_adv_addr', '', (ctx, s, d) => { d.skipCheckAdvAddr = ctx.bool(s); }),
   acted('strict_mode', 'vrrp_strict_mode_handler', 'vrrp_strict', '', (ctx, s, d) => { d.strictMode = ctx.bool(s); }),
   acted('preempt', 'vrrp_preempt_handler', 'on', '', (_c, _s, d) => { d.nopreempt = false; }),
@@ -225,6 +225,20 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('authentication', 'NULL (a block)', '', 'auth_type PASS; AH is refused as not implemented', authentication),
   acted('v3_checksum_as_v2', '(halo only)', 'v3_checksum_as_v2', 'not a keepalived 2.2.7 keyword (RFC 9568)', (ctx, s, d) => { d.v3ChecksumAsV2 = ctx.bool(s); }),
 ];
+
+/**
+ * `version 2|3` (vrrp_parser.c vrrp_version_handler): a version that differs from one already
+ * given, or 2 after an IPv6 VIP has made the instance IPv6, is ignored with keepalived's warning.
+ */
+function vrrpVersion(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
+  const v = ctx.int(s, 2, 3);
+  if (v !== 2 && v !== 3) return;
+  if ((d.version !== null && d.version !== v) || (v === 2 && d.vips[0]?.family === 6)) {
+    ctx.warn(s.keyword, `(${d.name.value}) vrrp_version ${v} conflicts with configured or deduced version ${d.version ?? 0}; ignoring.`);
+    return;
+  }
+  d.version = v;
+}
 
 export const VRRP_INSTANCE = section<I>('vrrp_instance', INSTANCE);
 
