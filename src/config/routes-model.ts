@@ -134,3 +134,17 @@ export const RTPROT_KEEPALIVED = 18;
 
 /** `10.1.0.0/16 via 10.0.0.1 table 100`: the line as the logs name it. */
 export const routeText = (r: Pick<IpRoute, 'text'>): string => r.text;
+
+/** What makes two routes (rules) the same to a reload: everything but where they were written. */
+function keyOf(x: object): string {
+  return JSON.stringify(x, (k, v) => (k === 'location' || k === 'text' ? undefined : typeof v === 'bigint' ? v.toString() : v));
+}
+export const routeKey = (r: IpRoute): string => keyOf(r);
+export const ruleKey = (r: IpRule): string => keyOf(r);
+
+/** The routes/rules of `after` not in `before` (added) and of `before` not in `after` (removed). */
+export function listDiff<T>(before: readonly T[], after: readonly T[], key: (x: T) => string): { added: T[]; removed: T[] } {
+  const b = new Set(before.map(key));
+  const a = new Set(after.map(key));
+  return { added: after.filter((x) => !b.has(key(x))), removed: before.filter((x) => !a.has(key(x))) };
+}

@@ -15,6 +15,7 @@ import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
+import { NO_STATICS, StaticEntries, staticSetOf } from './static-entries';
 import { Announcer } from './announcer';
 import type { VipSpec } from '../net/addresses';
 import type { LocalRoutes } from '../net/local-route';
@@ -47,6 +48,8 @@ export class Director {
   private lvs: LvsEngine | null = null;
   private bfd: BfdRunner | null = null;
   private announcer: Announcer | null = null;
+  /** static_ipaddress / static_routes / static_rules (the VRRP side, as keepalived's VRRP process). */
+  private statics: StaticEntries | null = null;
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
@@ -68,6 +71,7 @@ export class Director {
       await this.lvs.start();
     }
     this.startAnnouncer(this.model);
+    await this.startStatics(this.model);
     if (this.opts.vrrp && this.model.vrrpInstances.length > 0) {
       this.vrrp = new VrrpEngine(this.model, this.deps);
       await this.vrrp.start();
@@ -90,6 +94,16 @@ export class Director {
       },
     });
     await this.bfd.start(model.bfdInstances);
+  }
+
+  /** keepalived's start_vrrp: static entries go in before the instances start. */
+  private async startStatics(model: Model): Promise<void> {
+    if (!this.opts.vrrp || this.statics) return;
+    const set = staticSetOf(model);
+    if (set.addresses.length + set.routes.length + set.rules.length === 0) return;
+    if (!this.deps.routes) throw new Error('static_routes/static_rules/static_ipaddress: no route manager in this process');
+    this.statics = new StaticEntries(set, { addresses: this.deps.addresses, routes: this.deps.routes, log: this.deps.log });
+    await this.statics.start();
   }
 
   /** halo_announce needs the LVS side: its condition is the virtual servers' quorum. */
@@ -117,6 +131,8 @@ export class Director {
     await this.announcer?.drain();
     this.bfd?.stop();
     await this.vrrp?.stop();
+    // keepalived's vrrp_terminate_phase2: static rules, routes, addresses, after the instances
+    await this.statics?.stop();
     await this.deps.syncDaemon?.stop();
     await this.lvs?.stop();
     await this.announcer?.release();
@@ -150,6 +166,7 @@ export class Director {
       if (!next) return { ok: false, errors, plan: null, lines: [] };
       const plan: ReloadPlan = { configFile: file, preview: true, vrrp: null, lvs: null, engines: [] };
       if (this.opts.vrrp) {
+        plan.engines.push(...StaticEntries.describe(StaticEntries.diff(this.statics ? this.statics.entries : NO_STATICS, staticSetOf(next))));
         if (this.vrrp) plan.vrrp = await this.vrrp.planReload(next);
         else if (next.vrrpInstances.length > 0) plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
       }
@@ -253,6 +270,11 @@ export class Director {
     if (sync) plan.engines.push(sync);
     this.deps.alerts?.configure(next);
     if (this.opts.vrrp) {
+      if (this.statics) plan.engines.push(...(await this.statics.reload(staticSetOf(next))));
+      else {
+        await this.startStatics(next);
+        if (this.statics) plan.engines.push(...StaticEntries.describe(StaticEntries.diff(NO_STATICS, staticSetOf(next))));
+      }
       if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
       else if (next.vrrpInstances.length > 0) {
         plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);

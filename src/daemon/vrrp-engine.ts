@@ -32,6 +32,7 @@ import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
+import type { RouteManager } from '../net/routes';
 
 /** The interface an instance's VRRP socket sends and receives on: its VMAC unless vmac_xmit_base. */
 export function xmitInterface(cfg: VrrpInstance): string {
@@ -61,6 +62,8 @@ export interface VrrpEngineDeps {
   now?: () => number;
   /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
   runScripts?: ScriptRunnerFactory;
+  /** virtual_routes / virtual_rules (required when an instance has any). */
+  routes?: Pick<RouteManager, 'route' | 'rule'> | null;
   /** use_vmac: makes and removes the VMAC interfaces (required when an instance uses one). */
   vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
   /** Told every instance's state as it changes (the IPVS sync daemon follows lvs_sync_daemon's instance). */
@@ -718,6 +721,9 @@ export class VrrpEngine {
           if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
         }
         return;
+      case 'routes':
+        await this.virtualRoutes(a);
+        return;
       case 'sendGarps': {
         const byDev = new Map<string, string[]>();
         for (const v of a.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
@@ -729,6 +735,41 @@ export class VrrpEngine {
       }
       default:
         return;
+    }
+  }
+
+  /**
+   * keepalived's netlink_rtlist/netlink_rulelist for an instance: on add the routes then the
+   * rules, on remove the rules then the routes; one that fails is logged and the rest go on.
+   * Removing one that is not there is quiet (a crash cleanup at start, or a route the kernel
+   * dropped with its interface).
+   */
+  private async virtualRoutes(a: Extract<VrrpAction, { type: 'routes' }>): Promise<void> {
+    const { log } = this.deps;
+    const m = this.deps.routes;
+    if (!m) {
+      log.error(`(${a.instance}) virtual routes/rules: no route manager in this process`);
+      return;
+    }
+    const op = a.op === 'add' ? 'add' : 'delete';
+    const routes = async () => {
+      for (const r of a.routes) {
+        const res = await m.route(op, r);
+        if (!res.ok) log.error(`(${a.instance}) ${res.error.message}`);
+      }
+    };
+    const rules = async () => {
+      for (const r of a.rules) {
+        const res = await m.rule(op, r);
+        if (!res.ok) log.error(`(${a.instance}) ${res.error.message}`);
+      }
+    };
+    if (a.op === 'add') {
+      await routes();
+      await rules();
+    } else {
+      await rules();
+      await routes();
     }
   }
 

@@ -9,6 +9,7 @@ import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createLocalRoutes } from '../net/local-route';
+import { createRouteManager } from '../net/routes';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
@@ -65,6 +66,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const links = linksR.value;
   const addresses = createAddressManager();
   const localRoutes = loaded.model.announces.length > 0 ? createLocalRoutes() : null;
+  // virtual_routes/virtual_rules/static_*: one rtnetlink socket, opened always (a reload may add them)
+  const routes = createRouteManager();
   const garp = createGarpSender(links);
   const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
@@ -90,6 +93,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     alerts,
     syncDaemon,
     vmacs,
+    routes,
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
     // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it
@@ -145,6 +149,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       links.close();
       addresses.close();
       localRoutes?.close();
+      routes.close();
       garp.close();
       vmacs?.close();
       log.info('Stopped');

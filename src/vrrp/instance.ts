@@ -463,15 +463,29 @@ export function sendGarps(st: Step, repeat: number, vips: VirtualIpAddress[] = a
   st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs, naIntervalMs: st.s.env.gnaIntervalMs });
 }
 
+/** keepalived's vrrp_state_become_master: VIPs, then virtual routes, then virtual rules. */
 function addVips(st: Step): void {
+  const cfg = st.s.cfg;
   st.ilog('setting VIPs.');
-  st.actions.push({ type: 'addVips', instance: st.s.name, vips: allVips(st.s.cfg) });
+  st.actions.push({ type: 'addVips', instance: st.s.name, vips: allVips(cfg) });
+  if (cfg.virtualRoutes.length > 0) st.ilog('setting Virtual Routes');
+  if (cfg.virtualRules.length > 0) st.ilog('setting Virtual Rules');
+  if (cfg.virtualRoutes.length > 0 || cfg.virtualRules.length > 0) {
+    st.actions.push({ type: 'routes', op: 'add', instance: st.s.name, routes: cfg.virtualRoutes, rules: cfg.virtualRules });
+  }
   st.s.vipsSet = true;
 }
 
+/** keepalived's vrrp_restore_interface: virtual rules, then virtual routes, then VIPs. */
 function removeVips(st: Step): void {
+  const cfg = st.s.cfg;
+  if (cfg.virtualRules.length > 0) st.ilog('removing Virtual Rules');
+  if (cfg.virtualRoutes.length > 0) st.ilog('removing Virtual Routes');
+  if (cfg.virtualRoutes.length > 0 || cfg.virtualRules.length > 0) {
+    st.actions.push({ type: 'routes', op: 'remove', instance: st.s.name, routes: cfg.virtualRoutes, rules: cfg.virtualRules });
+  }
   st.ilog('removing VIPs.');
-  st.actions.push({ type: 'removeVips', instance: st.s.name, vips: allVips(st.s.cfg) });
+  st.actions.push({ type: 'removeVips', instance: st.s.name, vips: allVips(cfg) });
   st.s.vipsSet = false;
 }
 
