@@ -16,6 +16,8 @@ import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
 import { NO_STATICS, StaticEntries, staticSetOf } from './static-entries';
+import type { RouteNotice, RuleNotice } from '../net/route-codec';
+import type { NetError, NetResult } from '../net/errors';
 import { Announcer } from './announcer';
 import type { VipSpec } from '../net/addresses';
 import type { LocalRoutes } from '../net/local-route';
@@ -39,6 +41,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   /** A halo_announce VIP is now on the host / gone (the supervisor removes it if the worker dies). */
   onAnnounced?: (name: string, vip: VipSpec) => void;
   onWithdrawn?: (name: string) => void;
+  /** Route and rule notifications, for the tracked virtual and static routes and rules. */
+  watchRoutes?: (onNotice: (n: RouteNotice | RuleNotice) => void, onError: (e: NetError) => void) => NetResult<{ close(): void }>;
   /** Keeps a draining VIP accepted after its address left (src/net/local-route.ts). */
   localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
 };
@@ -50,6 +54,9 @@ export class Director {
   private announcer: Announcer | null = null;
   /** static_ipaddress / static_routes / static_rules (the VRRP side, as keepalived's VRRP process). */
   private statics: StaticEntries | null = null;
+  private routeWatch: { close(): void } | null = null;
+  /** Interface indexes as last read, for matching route notifications (refreshed on a miss). */
+  private readonly ifindexes = new Map<string, number>();
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
@@ -76,6 +83,7 @@ export class Director {
       this.vrrp = new VrrpEngine(this.model, this.deps);
       await this.vrrp.start();
     }
+    this.watchRoutesIfTracked(this.model);
     await this.startBfd(this.model);
   }
 
@@ -94,6 +102,38 @@ export class Director {
       },
     });
     await this.bfd.start(model.bfdInstances);
+  }
+
+  /**
+   * keepalived's monitor_ipv4_routes & co.: route and rule events are read only when a tracked
+   * virtual route or rule, or a tracked static one, exists (a reload may add the first).
+   */
+  private watchRoutesIfTracked(model: Model): void {
+    if (this.routeWatch || !this.opts.vrrp || !this.deps.watchRoutes) return;
+    const tracked = [...model.vrrpInstances.flatMap((i) => [...i.virtualRoutes, ...i.virtualRules]), ...model.staticRoutes, ...model.staticRules].some((r) => !r.noTrack);
+    if (!tracked) return;
+    const log = this.deps.log;
+    const w = this.deps.watchRoutes(
+      (n) => void this.onRouteNotice(n).catch((e: Error) => log.warning(`route event: ${e.message}`)),
+      (e) => log.warning(`route monitor: ${e.message}`),
+    );
+    if (!w.ok) log.warning(`tracked routes and rules are not watched: ${w.error.message}`);
+    else this.routeWatch = w.value;
+  }
+
+  private async onRouteNotice(n: RouteNotice | RuleNotice): Promise<void> {
+    if (n.op !== 'del') return;
+    if (n.kind === 'route') {
+      // the interfaces our routes name, read now (an index changes when an interface is re-made)
+      const links = await this.deps.links.list();
+      if (links.ok) {
+        this.ifindexes.clear();
+        for (const l of links.value) this.ifindexes.set(l.name, l.index);
+      }
+    }
+    const indexOf = (name: string) => this.ifindexes.get(name) ?? null;
+    this.vrrp?.routeDeleted(n, indexOf);
+    await this.statics?.onNotice(n, indexOf);
   }
 
   /** keepalived's start_vrrp: static entries go in before the instances start. */
@@ -130,6 +170,8 @@ export class Director {
   async stop(): Promise<void> {
     await this.announcer?.drain();
     this.bfd?.stop();
+    this.routeWatch?.close();
+    this.routeWatch = null;
     await this.vrrp?.stop();
     // keepalived's vrrp_terminate_phase2: static rules, routes, addresses, after the instances
     await this.statics?.stop();
@@ -296,6 +338,7 @@ export class Director {
     else await this.startBfd(next);
     if (this.announcer) await this.announcer.reload(next);
     else this.startAnnouncer(next);
+    this.watchRoutesIfTracked(next);
   }
 
   status(): StatusSnapshot {

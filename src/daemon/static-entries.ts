@@ -10,6 +10,7 @@ import type { Model, VirtualIpAddress } from '../config/model';
 import { listDiff, routeKey, ruleKey, type IpRoute, type IpRule } from '../config/routes-model';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { RouteManager } from '../net/routes';
+import { isOurRoute, isOurRule, type RouteNotice, type RuleNotice } from '../net/route-codec';
 import type { Logger } from './logger';
 
 export interface StaticEntriesDeps {
@@ -123,6 +124,18 @@ export class StaticEntries {
       if (!this.set.delete(`a ${addrKey(a)}`)) continue;
       const r = await this.deps.addresses.remove(spec(a));
       if (!r.ok) log.error(`static address: ${r.error.message}`);
+    }
+  }
+
+  /** A deleted route or rule that is one of the tracked static ones is put back. */
+  async onNotice(n: RouteNotice | RuleNotice, indexOf: (name: string) => number | null): Promise<void> {
+    if (n.op !== 'del') return;
+    if (n.kind === 'route') {
+      const r = this.current.routes.find((x) => !x.noTrack && isOurRoute(n, x, indexOf));
+      if (r) await this.reinstate('route', r);
+    } else {
+      const r = this.current.rules.find((x) => !x.noTrack && isOurRule(n, x));
+      if (r) await this.reinstate('rule', r);
     }
   }
 

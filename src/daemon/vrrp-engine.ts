@@ -33,6 +33,7 @@ import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
 import type { RouteManager } from '../net/routes';
+import { isOurRoute, isOurRule, type RouteNotice, type RuleNotice } from '../net/route-codec';
 
 /** The interface an instance's VRRP socket sends and receives on: its VMAC unless vmac_xmit_base. */
 export function xmitInterface(cfg: VrrpInstance): string {
@@ -543,6 +544,21 @@ export class VrrpEngine {
    * A bfd_instance's session went Up or left Up (keepalived's vrrp_handle_bfd_event): every
    * instance tracking it (directly or through its sync group) re-judges priority and FAULT.
    */
+  /**
+   * A route or rule the kernel deleted: every MASTER whose tracked virtual route or rule it was
+   * leaves MASTER and comes back (keepalived's netlink_route_filter / netlink_rule_filter).
+   */
+  routeDeleted(n: RouteNotice | RuleNotice, indexOf: (name: string) => number | null): void {
+    if (n.op !== 'del') return;
+    for (const [name, s] of this.states) {
+      if (s.state !== 'MASTER') continue;
+      const hit = n.kind === 'route'
+        ? s.cfg.virtualRoutes.find((r) => !r.noTrack && isOurRoute(n, r, indexOf))
+        : s.cfg.virtualRules.find((r) => !r.noTrack && isOurRule(n, r));
+      if (hit) this.feed(name, { type: 'routeDeleted', what: `virtual ${n.kind} ${hit.text}` });
+    }
+  }
+
   bfdEvent(name: string, up: boolean): void {
     if ((this.bfdUp.get(name) ?? false) === up) return;
     this.bfdUp.set(name, up);

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createLocalRoutes } from '../net/local-route';
 import { createRouteManager } from '../net/routes';
+import { createRouteWatch } from '../net/route-watch';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
@@ -94,6 +95,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     syncDaemon,
     vmacs,
     routes,
+    watchRoutes: (onNotice, onError) => createRouteWatch(onNotice, onError),
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
     // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it

@@ -206,3 +206,92 @@ export function encodeRule(r: IpRule, op: 'add' | 'delete'): Request {
 /** How a route or rule is named in logs and errors (`EEXIST adding route 10.1.0.0/16 via 10.0.0.1 table 100`). */
 export const routeOperation = (op: 'add' | 'delete', r: IpRoute) => `${op === 'add' ? 'adding' : 'removing'} route ${r.text}`;
 export const ruleOperation = (op: 'add' | 'delete', r: IpRule) => `${op === 'add' ? 'adding' : 'removing'} rule ${r.text}`;
+
+// ---------------------------------------------------------------------------------------------
+// Notifications: what a route or rule the kernel added or deleted says, enough to tell whether
+// it is one of ours (keepalived's route_is_ours / rule_is_ours)
+
+export interface RouteNotice {
+  kind: 'route';
+  op: 'new' | 'del';
+  family: 4 | 6;
+  dstLen: number;
+  tos: number;
+  /** RTA_TABLE when present, else rtm_table. */
+  table: number;
+  protocol: number;
+  /** null: no RTA_DST (a default route). */
+  dst: string | null;
+  oif: number | null;
+}
+
+export interface RuleNotice {
+  kind: 'rule';
+  op: 'new' | 'del';
+  family: 4 | 6;
+  priority: number | null;
+  action: number;
+  table: number;
+  /** FRA_PROTOCOL, null when the kernel did not say. */
+  protocol: number | null;
+}
+
+function* attrsOf(body: Buffer, from: number): Generator<[number, Buffer]> {
+  let at = from;
+  while (at + 4 <= body.length) {
+    const len = body.readUInt16LE(at);
+    if (len < 4 || at + len > body.length) return;
+    yield [body.readUInt16LE(at + 2) & 0x3fff, body.subarray(at + 4, at + len)];
+    at += align4(len);
+  }
+}
+
+const familyOf = (n: number): 4 | 6 | null => (n === AF_INET ? 4 : n === AF_INET6 ? 6 : null);
+const addressText = (b: Buffer) => ipaddr.fromByteArray(Array.from(b)).toString();
+
+/** A RTM_NEWROUTE/RTM_DELROUTE message body (after the nlmsghdr); null for other families. */
+export function decodeRouteNotice(type: number, body: Buffer): RouteNotice | null {
+  if ((type !== RTM_NEWROUTE && type !== RTM_DELROUTE) || body.length < 12) return null;
+  const family = familyOf(body[0]);
+  if (!family) return null;
+  const n: RouteNotice = { kind: 'route', op: type === RTM_NEWROUTE ? 'new' : 'del', family, dstLen: body[1], tos: body[3], table: body[4], protocol: body[5], dst: null, oif: null };
+  for (const [t, v] of attrsOf(body, 12)) {
+    if (t === RTA.DST && (v.length === 4 || v.length === 16)) n.dst = addressText(v);
+    else if (t === RTA.OIF && v.length >= 4) n.oif = v.readUInt32LE(0);
+    else if (t === RTA.TABLE && v.length >= 4) n.table = v.readUInt32LE(0);
+  }
+  return n;
+}
+
+/** A RTM_NEWRULE/RTM_DELRULE message body; null for other families. */
+export function decodeRuleNotice(type: number, body: Buffer): RuleNotice | null {
+  if ((type !== RTM_NEWRULE && type !== RTM_DELRULE) || body.length < 12) return null;
+  const family = familyOf(body[0]);
+  if (!family) return null;
+  const n: RuleNotice = { kind: 'rule', op: type === RTM_NEWRULE ? 'new' : 'del', family, priority: null, action: body[7], table: body[4], protocol: null };
+  for (const [t, v] of attrsOf(body, 12)) {
+    if (t === FRA.PRIORITY && v.length >= 4) n.priority = v.readUInt32LE(0);
+    else if (t === FRA.TABLE && v.length >= 4) n.table = v.readUInt32LE(0);
+    else if (t === FRA.PROTOCOL && v.length >= 1) n.protocol = v[0];
+  }
+  return n;
+}
+
+const sameAddress = (a: string, b: string) => ipaddr.parse(a).toNormalizedString() === ipaddr.parse(b).toNormalizedString();
+
+/**
+ * keepalived's route_is_ours: same table, family, prefix length, TOS and destination, and the
+ * configured interface when the route names one. Only RTPROT_KEEPALIVED routes are looked at.
+ */
+export function isOurRoute(n: RouteNotice, r: IpRoute, indexOf: (name: string) => number | null): boolean {
+  if (n.protocol !== 18 || n.table !== r.table || n.family !== r.family || n.dstLen !== r.dst.prefixLen || n.tos !== (r.tos ?? 0)) return false;
+  if (r.dev !== null && n.oif !== indexOf(r.dev)) return false;
+  return sameAddress(n.dst ?? (r.family === 4 ? '0.0.0.0' : '::'), r.dst.address);
+}
+
+/** keepalived's rule_is_ours (compare_rule): family, priority (every rule of ours has one), action, table. */
+export function isOurRule(n: RuleNotice, r: IpRule): boolean {
+  if (n.protocol !== null && n.protocol !== 18) return false;
+  const table = r.action === FR_ACT.TO_TBL && !r.l3mdev ? (r.table || RT_TABLE_MAIN) : 0;
+  return n.family === r.family && n.priority === r.priority && n.action === r.action && n.table === table;
+}

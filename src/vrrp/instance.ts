@@ -362,6 +362,17 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
         trackersChanged(st);
       });
     }
+    case 'routeDeleted':
+      if (state.state !== 'MASTER') return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.ilog(`${event.what} deleted - leaving MASTER`);
+        // vrrp_state_leave_master(vrrp, true): the others hear priority 0 and take over at once
+        sendAdvert(st, 0);
+        st.ilog('sent 0 priority');
+        masterToBackup(st);
+        // keepalived's set_vrrp_backup: "a quick transition back to master"
+        st.arm('masterDown', st.now + skewTime(st.s));
+      });
     case 'shutdown':
       if (state.state === 'STOP') return { state, actions: [] };
       return withStep(state, now, shutdown);

@@ -42,6 +42,12 @@ export type VrrpEvent =
   | { type: 'trackProcess'; name: string; up: boolean }
   /** A tracked bfd_instance's session went Up (`up`) or left Up. */
   | { type: 'trackBfd'; name: string; up: boolean }
+  /**
+   * A tracked virtual route or rule of this instance was deleted by someone else (rtnetlink):
+   * a MASTER leaves for BACKUP and comes back after the skew time (keepalived's set_vrrp_backup),
+   * which puts the route back.
+   */
+  | { type: 'routeDeleted'; what: string }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 

@@ -114,7 +114,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
     }]);
     const common = {
       initialState: 'BACKUP', priority: 120, advertIntMs: 500, version: 3, family: 4, authType: 'NONE', authPass: null,
-      virtualIpAddressesExcluded: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
+      virtualIpAddressesExcluded: [], virtualRoutes: [], virtualRules: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
       lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,

@@ -150,6 +150,20 @@ d('routes and rules beside keepalived 2.2.7 (netns)', () => {
     ]) expect(shown).toContain(line);
     expect(topo.addresses(SIDES.halo.lb, 'eth0')).toContain('192.168.80.1');
 
+    // someone deletes a tracked static route and a tracked virtual route: the static one is put
+    // back, the MASTER leaves for BACKUP and comes back, which puts the virtual one back
+    const mark = { halo: under.halo.log().length, keepalived: under.keepalived.log().length };
+    for (const side of ['halo', 'keepalived'] as Side[]) {
+      topo.exec(SIDES[side].lb, ['ip', 'route', 'del', '198.51.100.0/24', 'table', '100']);
+      topo.exec(SIDES[side].lb, ['ip', 'route', 'del', '10.20.0.0/16', 'table', '200']);
+    }
+    for (const side of ['halo', 'keepalived'] as Side[]) {
+      const since = () => under[side].log().slice(mark[side]);
+      const ok = await waitFor(() => owned(SIDES[side].lb) === STATIC_COUNT + VIRTUAL_COUNT && since().includes('Restoring deleted static route ') && /Entering BACKUP STATE[^]*Entering MASTER STATE/.test(since()), 30_000, 100);
+      if (!ok) throw new Error(`${side} did not restore the deleted routes:\n${text(SIDES[side].lb)}\n${under[side].log()}`);
+    }
+    expect(tables(SIDES.halo.lb)).toEqual(tables(SIDES.keepalived.lb));
+
     // a priority-200 peer on each segment: both go BACKUP, the virtual entries go, the static stay
     dirs.keepalived(SIDES.halo.peer, config(200, false));
     dirs.keepalived(SIDES.keepalived.peer, config(200, false));

@@ -64,7 +64,7 @@ const K: KeywordSpec<R>[] = [
       if (x) r.staticRoutes.push(x);
     }
   }),
-  acted('static_rules', 'static_rules_handler', '', 'policy rules added at start (after removing leftovers) and removed at stop; track_group is refused', (ctx, s, r) => {
+  acted('static_rules', 'static_rules_handler', '', 'policy rules added at start (after removing leftovers) and removed at stop; a tracked one deleted by someone else is put back; track_group is refused', (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const x = parseRule(ctx, e, 'static_rules', ctx.rulePriorities);

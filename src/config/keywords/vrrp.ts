@@ -185,14 +185,14 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('virtual_ipaddress_excluded', 'vrrp_evip_handler', '', '', vips(true)),
   notImplemented('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', 'promote_secondaries on the interface'),
   notImplemented('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', 'polling link state'),
-  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance`, (ctx, s, d) => {
+  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const r = parseRoute(ctx, e, 'virtual_routes');
       if (r) d.routes.push(r);
     }
   }),
-  acted('virtual_rules', 'vrrp_vrules_handler', '', `${ROUTES}: every option of keepalived's rule line except track_group (refused); a tracked rule's iif/oif is tracked by the instance`, (ctx, s, d) => {
+  acted('virtual_rules', 'vrrp_vrules_handler', '', `${ROUTES}: every option of keepalived's rule line except track_group (refused); a tracked rule's iif/oif is tracked by the instance, and a tracked rule deleted by someone else sends a MASTER to BACKUP and back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const r = parseRule(ctx, e, 'virtual_rules', ctx.rulePriorities);
