@@ -5,7 +5,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { model } from '../config/helpers';
-import { encodeRoute, encodeRule, RTM_DELROUTE, RTM_DELRULE, RTM_NEWROUTE, RTM_NEWRULE } from '../../src/net/route-codec';
+import { decodeRouteNotice, decodeRuleNotice, encodeRoute, encodeRule, isOurRoute, isOurRule, RTM_DELROUTE, RTM_DELRULE, RTM_NEWROUTE, RTM_NEWRULE } from '../../src/net/route-codec';
 import type { IpRoute, IpRule } from '../../src/config/routes-model';
 
 interface Golden {
@@ -44,5 +44,27 @@ describe('route and rule codec against keepalived 2.2.7', () => {
     expect(req.type).toBe(g.type);
     expect(req.flags).toBe(g.flags);
     expect(req.body.toString('hex')).toBe(g.body);
+  });
+});
+
+describe('route and rule notifications (keepalived route_is_ours / rule_is_ours)', () => {
+  const body = (what: string) => Buffer.from(golden.messages.find((g) => g.what === what)!.body, 'hex');
+
+  it('decodes the kernel-format route and rule messages', () => {
+    expect(decodeRouteNotice(RTM_NEWROUTE, body('MASTER: NEWROUTE virtual_routes[0]'))).toEqual({ kind: 'route', op: 'new', family: 4, dstLen: 16, tos: 0, table: 200, protocol: 18, dst: '10.20.0.0', oif: 3 });
+    expect(decodeRuleNotice(RTM_DELRULE, body('stop: DELRULE virtual_rules[1]'))).toEqual({ kind: 'rule', op: 'del', family: 4, priority: 250, action: 2, table: 0, protocol: 18 });
+    expect(decodeRouteNotice(RTM_NEWRULE, body('stop: DELRULE virtual_rules[1]'))).toBeNull();
+  });
+
+  it('matches a notice to the configured route or rule it is, and to no other', () => {
+    const n = decodeRouteNotice(RTM_DELROUTE, body('stop: DELROUTE virtual_routes[0]'))!;
+    expect(vi.virtualRoutes.map((r) => isOurRoute(n, r, indexOf))).toEqual([true, false]);
+    expect(isOurRoute(n, vi.virtualRoutes[0], () => 4)).toBe(false);
+    expect(m.staticRoutes.map((r) => isOurRoute(n, r, indexOf))).toEqual([false, false, false]);
+    const s6 = decodeRouteNotice(RTM_DELROUTE, body('stop: DELROUTE static_routes[1]'))!;
+    expect(m.staticRoutes.map((r) => isOurRoute(s6, r, indexOf))).toEqual([false, true, false]);
+    const rule = decodeRuleNotice(RTM_DELRULE, body('stop: DELRULE static_rules[1]'))!;
+    expect(m.staticRules.map((r) => isOurRule(rule, r))).toEqual([false, true, false]);
+    expect(vi.virtualRules.map((r) => isOurRule(rule, r))).toEqual([false, false]);
   });
 });
