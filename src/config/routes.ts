@@ -159,35 +159,16 @@ function rttTime(text: string, mult: number): number | null {
 // ---------------------------------------------------------------------------------------------
 // Routes
 
-interface RouteDraft {
+/** A route while its line is read: what is not known yet is null. */
+type RouteDraft = Omit<IpRoute, 'family' | 'dst' | 'protocol' | 'text' | 'location'> & {
   family: 4 | 6 | null;
   dst: IpPrefix | null;
   dstSeen: boolean;
   dstText: string | null;
-  src: IpPrefix | null;
-  prefSrc: string | null;
-  via: Gateway | null;
-  dev: string | null;
-  table: number;
   protocol: number | null;
-  scope: number | null;
-  type: number;
-  typeGiven: boolean;
-  tos: number | null;
-  metric: number | null;
-  flags: number;
-  realms: number | null;
-  expires: number | null;
-  pref: number | null;
-  ttlPropagate: number | null;
-  metrics: RouteMetrics;
-  lock: number;
-  mode: IpRoute['mode'];
-  nexthops: Nexthop[];
-  noTrack: boolean;
   /** `or` / `nexthop` already used. */
   orUsed: boolean;
-}
+};
 
 type RouteHandler = (l: Line, w: Word, r: RouteDraft) => void | 'nexthops';
 
@@ -548,67 +529,24 @@ export function parseRoute(ctx: BuildContext, s: Statement, what: string): IpRou
     }
   }
   const fam = r.family ?? 4;
-  return {
-    family: fam,
-    dst: r.dst ?? anyPrefix(fam),
-    src: r.src,
-    prefSrc: r.prefSrc,
-    via: r.via,
-    dev: r.dev,
-    table: r.table,
-    protocol: protocol ?? RTPROT_KEEPALIVED,
-    scope: r.scope,
-    type: r.type,
-    typeGiven: r.typeGiven,
-    tos: r.tos,
-    metric: r.metric,
-    flags: r.flags,
-    realms: r.realms,
-    expires: r.expires,
-    pref: r.pref,
-    ttlPropagate: r.ttlPropagate,
-    metrics: r.metrics,
-    lock: r.lock,
-    mode: r.mode,
-    nexthops: r.nexthops,
-    noTrack,
-    text: lineText(words),
-    location: ctx.loc(s.keyword),
-  };
+  const { dstSeen: _seen, dstText: _text, orUsed: _or, ...route } = r;
+  return { ...route, family: fam, dst: r.dst ?? anyPrefix(fam), protocol: protocol ?? RTPROT_KEEPALIVED, noTrack, text: lineText(words), location: ctx.loc(s.keyword) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rules
 
-interface RuleDraft {
+/** A rule while its line is read. */
+type RuleDraft = Omit<IpRule, 'family' | 'from' | 'to' | 'priority' | 'text' | 'location'> & {
   family: 4 | 6 | null;
   from: IpPrefix | null;
   fromAny: boolean;
   to: IpPrefix | null;
   toAny: boolean;
   priority: number | null;
-  action: number;
-  table: number;
-  gotoTarget: number | null;
-  invert: boolean;
-  tos: number;
-  fwmark: number | null;
-  fwmask: number | null;
-  realms: number | null;
-  suppressPrefixLen: number | null;
-  suppressIfgroup: number | null;
+  /** realms/suppress_*: only for a table action. */
   tableOption: boolean;
-  iif: string | null;
-  oif: string | null;
-  tunnelId: bigint | null;
-  uidRange: { start: number; end: number } | null;
-  l3mdev: boolean;
-  protocol: number | null;
-  ipProto: number | null;
-  sport: PortRange | null;
-  dport: PortRange | null;
-  noTrack: boolean;
-}
+};
 
 type RuleHandler = (l: Line, w: Word, r: RuleDraft) => void;
 
@@ -866,32 +804,9 @@ export function parseRule(ctx: BuildContext, s: Statement, what: string, next: R
     priority = next[fam]--;
     ctx.warn(s.keyword, `Rule has no preference specified - setting to ${priority}. This is probably not what you want.`);
   }
+  const { fromAny: _f, toAny: _t, tableOption: _o, ...rule } = r;
   return {
-    family: fam,
-    from: r.from ?? (r.fromAny ? anyPrefix(fam) : null),
-    to: r.to ?? (r.toAny ? anyPrefix(fam) : null),
-    priority,
-    action: r.action,
-    table: r.table,
-    gotoTarget: r.gotoTarget,
-    invert: r.invert,
-    tos: r.tos,
-    fwmark: r.fwmark,
-    fwmask: r.fwmask,
-    realms: r.realms,
-    suppressPrefixLen: r.suppressPrefixLen,
-    suppressIfgroup: r.suppressIfgroup,
-    iif: r.iif,
-    oif: r.oif,
-    tunnelId: r.tunnelId,
-    uidRange: r.uidRange,
-    l3mdev: r.l3mdev,
-    protocol,
-    ipProto: r.ipProto,
-    sport: r.sport,
-    dport: r.dport,
-    noTrack: r.noTrack,
-    text: lineText(words),
-    location: ctx.loc(s.keyword),
+    ...rule, family: fam, from: r.from ?? (r.fromAny ? anyPrefix(fam) : null), to: r.to ?? (r.toAny ? anyPrefix(fam) : null), priority, protocol,
+    text: lineText(words), location: ctx.loc(s.keyword),
   };
 }
