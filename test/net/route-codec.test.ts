@@ -15,6 +15,9 @@ interface Golden {
 }
 
 const golden: Golden = JSON.parse(readFileSync(join(__dirname, 'fixtures/keepalived-2.2.7-routes.json'), 'utf8'));
+/** Every route metric and rule option keepalived sends, as static entries (second capture). */
+const options: Golden = JSON.parse(readFileSync(join(__dirname, 'fixtures/keepalived-2.2.7-route-options.json'), 'utf8'));
+const mo = model(options.config);
 const m = model(golden.config);
 const vi = m.vrrpInstances[0];
 const indexOf = (name: string) => golden.ifindex[name];
@@ -44,6 +47,22 @@ describe('route and rule codec against keepalived 2.2.7', () => {
     expect(req.type).toBe(g.type);
     expect(req.flags).toBe(g.flags);
     expect(req.body.toString('hex')).toBe(g.body);
+  });
+});
+
+describe('every route metric and rule option against keepalived 2.2.7', () => {
+  it('keeps the lines keepalived keeps (line 3 mixes families, line 13 has a suppressor on a non-table action)', () => {
+    expect(mo.staticRoutes.map((r) => r.dst.address)).toEqual(['10.50.0.0', '2001:db8:51::', '10.52.0.0', '10.53.0.0', '2001:db8:53::', '10.54.0.0']);
+    expect(mo.staticRules.map((r) => r.priority)).toEqual([300, 301, 303, 304, 305]);
+  });
+
+  it.each(options.messages.map((g) => [g.what, g] as const))('%s', (_what, g) => {
+    const [, list, n] = /(static_routes|static_rules)\[(\d+)\]/.exec(g.what)!;
+    const del = g.type === RTM_DELROUTE || g.type === RTM_DELRULE;
+    const req = list === 'static_routes'
+      ? encodeRoute(mo.staticRoutes[Number(n)], del ? 'delete' : 'add', (name) => options.ifindex[name])
+      : encodeRule(mo.staticRules[Number(n)], del ? 'delete' : 'add');
+    expect([req.type, req.flags, req.body.toString('hex')]).toEqual([g.type, g.flags, g.body]);
   });
 });
 
