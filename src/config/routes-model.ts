@@ -63,6 +63,8 @@ export interface IpRoute {
   table: number;
   /** rtm_protocol: RTPROT_KEEPALIVED (18) unless `no_track` and a protocol given. */
   protocol: number;
+  /** keepalived's IPROUTE_BIT_PROTOCOL: a protocol was given, or the route was to be tracked (its log lines show `proto N`). */
+  protocolSet: boolean;
   /** null: RT_SCOPE_UNIVERSE on add, RT_SCOPE_NOWHERE on delete (keepalived's netlink_route). */
   scope: number | null;
   /** rtm_type (RTN_UNICAST = 1 unless given). */
@@ -81,7 +83,11 @@ export interface IpRoute {
   metrics: RouteMetrics;
   /** RTAX_LOCK bits (1 << RTAX_x for each `lock`). */
   lock: number;
-  /** keepalived's default is prepend (NLM_F_CREATE only); `add` adds NLM_F_EXCL, `append` NLM_F_APPEND. */
+  /**
+   * keepalived's default is prepend (NLM_F_CREATE only); `add` adds NLM_F_EXCL, `append`
+   * NLM_F_APPEND. Debian's keepalived 2.2.7 also makes a route with a type word (blackhole …)
+   * `add` (its configuration dump and its requests show it), unless prepend/append follows.
+   */
   mode: 'prepend' | 'add' | 'append';
   nexthops: Nexthop[];
   /** no_track: not watched (a deletion by someone else does not move the instance). */

@@ -160,7 +160,7 @@ function rttTime(text: string, mult: number): number | null {
 // Routes
 
 /** A route while its line is read: what is not known yet is null. */
-type RouteDraft = Omit<IpRoute, 'family' | 'dst' | 'protocol' | 'text' | 'location'> & {
+type RouteDraft = Omit<IpRoute, 'family' | 'dst' | 'protocol' | 'protocolSet' | 'text' | 'location'> & {
   family: 4 | 6 | null;
   dst: IpPrefix | null;
   dstSeen: boolean;
@@ -413,6 +413,7 @@ function destination(l: Line, w: Word, r: RouteDraft): void {
   else if (w.value in RTN_TYPES || (/^\d+$/.test(w.value) && Number(w.value) <= 255)) {
     r.type = w.value in RTN_TYPES ? RTN_TYPES[w.value] : Number(w.value);
     r.typeGiven = true;
+    r.mode = 'add';
     at = l.value(w) ?? drop();
   }
   const p = prefix(at.value);
@@ -530,7 +531,10 @@ export function parseRoute(ctx: BuildContext, s: Statement, what: string): IpRou
   }
   const fam = r.family ?? 4;
   const { dstSeen: _seen, dstText: _text, orUsed: _or, ...route } = r;
-  return { ...route, family: fam, dst: r.dst ?? anyPrefix(fam), protocol: protocol ?? RTPROT_KEEPALIVED, noTrack, text: lineText(words), location: ctx.loc(s.keyword) };
+  return {
+    ...route, family: fam, dst: r.dst ?? anyPrefix(fam), protocol: protocol ?? RTPROT_KEEPALIVED, protocolSet: protocol !== null, noTrack,
+    text: lineText(words), location: ctx.loc(s.keyword),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 import type { Model, VirtualIpAddress } from '../config/model';
 import { listDiff, routeKey, ruleKey, type IpRoute, type IpRule } from '../config/routes-model';
 import type { AddressManager, VipSpec } from '../net/addresses';
+import { formatIpRoute, formatIpRule } from '../config/routes-format';
 import type { RouteManager } from '../net/routes';
 import { isOurRoute, isOurRule, type RouteNotice, type RuleNotice } from '../net/route-codec';
 import type { Logger } from './logger';
@@ -147,7 +148,7 @@ export class StaticEntries {
     const key = kind === 'route' ? `r ${routeKey(x as IpRoute)}` : `u ${ruleKey(x as IpRule)}`;
     if (!this.set.has(key)) return;
     this.set.delete(key);
-    this.deps.log.info(`Restoring deleted static ${kind} ${x.text}`);
+    this.deps.log.info(`Restoring deleted static ${kind} ${kind === 'route' ? formatIpRoute(x as IpRoute) : formatIpRule(x as IpRule)}`);
     const r = kind === 'route' ? await this.deps.routes.route('add', x as IpRoute) : await this.deps.routes.rule('add', x as IpRule);
     if (!r.ok) this.deps.log.error(`static ${kind}: ${r.error.message}`);
     else this.set.add(key);

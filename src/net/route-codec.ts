@@ -142,9 +142,7 @@ export function encodeRoute(r: IpRoute, op: 'add' | 'delete', indexOf: IndexOf):
   let flags = 0;
   if (!del) {
     flags = NLM_F_CREATE;
-    // Debian's keepalived 2.2.7 also sends NLM_F_EXCL for a route with a type word (blackhole,
-    // unreachable, …): measured with strace, see the golden fixture
-    if (r.mode === 'add' || r.typeGiven) flags |= NLM_F_EXCL;
+    if (r.mode === 'add') flags |= NLM_F_EXCL;
     else if (r.mode === 'append') flags |= NLM_F_APPEND;
   }
   return { type: del ? RTM_DELROUTE : RTM_NEWROUTE, flags, body: Buffer.concat([hdr, ...attrs]) };

@@ -79,6 +79,6 @@ describe('static entries', () => {
     expect(rec.calls).toEqual([]);
     await s.onNotice(deleted(0), () => 2);
     expect(rec.calls).toEqual(['add route 198.51.100.0/24 via 192.0.2.254 dev eth0']);
-    expect(rec.lines).toContain('Restoring deleted static route 198.51.100.0/24 via 192.0.2.254 dev eth0');
+    expect(rec.lines).toContain('Restoring deleted static route prepend 198.51.100.0/24 via inet 192.0.2.254 dev eth0 proto 18');
   });
 });

@@ -173,6 +173,10 @@ d('routes and rules beside keepalived 2.2.7 (netns)', () => {
       if (!ok) throw new Error(`${side} did not restore the deleted routes:\n${text(SIDES[side].lb)}\n${under[side].log()}`);
     }
     expect(tables(SIDES.halo.lb)).toEqual(tables(SIDES.keepalived.lb));
+    // in keepalived's words
+    const restored = (side: Side) => /Restoring deleted static route (.*)/.exec(under[side].log().slice(mark[side]))?.[1];
+    expect(restored('halo')).toBe('prepend 198.51.100.0/24 via inet 192.168.79.1 dev eth0 table 100 proto 18 metric 5');
+    expect(restored('halo')).toBe(restored('keepalived'));
 
     // a priority-200 peer on each segment: both go BACKUP, the virtual entries go, the static stay
     dirs.keepalived(SIDES.halo.peer, config(200, false));

@@ -7,6 +7,7 @@ import { join } from 'path';
 import { model } from '../config/helpers';
 import { decodeRouteNotice, decodeRuleNotice, encodeRoute, encodeRule, isOurRoute, isOurRule, RTM_DELROUTE, RTM_DELRULE, RTM_NEWROUTE, RTM_NEWRULE } from '../../src/net/route-codec';
 import type { IpRoute, IpRule } from '../../src/config/routes-model';
+import { formatIpRoute, formatIpRule } from '../../src/config/routes-format';
 
 interface Golden {
   ifindex: Record<string, number>;
@@ -85,5 +86,21 @@ describe('route and rule notifications (keepalived route_is_ours / rule_is_ours)
     const rule = decodeRuleNotice(RTM_DELRULE, body('stop: DELRULE static_rules[1]'))!;
     expect(m.staticRules.map((r) => isOurRule(rule, r))).toEqual([false, true, false]);
     expect(vi.virtualRules.map((r) => isOurRule(rule, r))).toEqual([false, false]);
+  });
+});
+
+describe("routes and rules in keepalived's words (format_iproute / format_iprule, as its -d dump prints them)", () => {
+  interface Dump { dump: Record<string, string[]> }
+  const strip = (l: string) => l.replace(/ \[installed ifindex \d+\]$/, '');
+  it.each([
+    ['the first capture', golden as Golden & Dump, m],
+    ['every option', options as Golden & Dump, mo],
+  ] as const)('%s', (_name, g, mm) => {
+    expect(mm.staticRoutes.map(formatIpRoute)).toEqual(g.dump.staticRoutes.map(strip));
+    expect(mm.staticRules.map(formatIpRule)).toEqual(g.dump.staticRules);
+    if (g.dump.virtualRoutes) {
+      expect(mm.vrrpInstances[0].virtualRoutes.map(formatIpRoute)).toEqual(g.dump.virtualRoutes);
+      expect(mm.vrrpInstances[0].virtualRules.map(formatIpRule)).toEqual(g.dump.virtualRules);
+    }
   });
 });
