@@ -4,11 +4,14 @@
  * from their interfaces (keepalived's remove_residual_vips), the halo_announce VIPs (so their BGP
  * routes are withdrawn) and the IPVS services it defines (all of them with lvs_flush_on_stop ALL)
  * and the IPVS sync daemons lvs_sync_daemon runs on its interface, and the VMAC interfaces of
- * use_vmac (which a crash leaves up), and the nftables tables of the VIP drop rules (vrrp_strict /
- * no_accept). Exit 0 when clean, 1 on a failure, 2 on usage.
+ * use_vmac (which a crash leaves up), the nftables tables of the VIP drop rules (vrrp_strict /
+ * no_accept), and the rules, routes and addresses of virtual_rules, virtual_routes, static_rules,
+ * static_routes and static_ipaddress. Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
-import { formatDiagnostic, needsFirewall } from '../config/model';
+import { formatDiagnostic, needsFirewall, type Model } from '../config/model';
+import { createRouteManager } from '../net/routes';
+import type { NetResult } from '../net/errors';
 import { buildDesired, initialCheckerUp } from '../ipvs/desired';
 import { IpvsClient } from '../ipvs/client';
 import { ownedAfter, teardown } from '../ipvs/reconcile';
@@ -43,8 +46,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const m = loaded.model;
   let rc = 0;
+  // virtual and static rules, then routes, before the addresses (keepalived's order at stop)
+  rc = Math.max(rc, await removeRoutes(m));
   // halo_announce VIPs too: with the address gone, the routing daemon withdraws the route
-  const vips: VipSpec[] = [...m.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]), ...m.announces.map(vipOf)];
+  const vips: VipSpec[] = [...m.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]), ...m.announces.map(vipOf), ...m.staticAddresses];
   if (vips.length > 0) {
     const addresses = createAddressManager();
     try {
@@ -115,6 +120,30 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`halo cleanup: ${r.error.message}\n`);
       rc = 1;
     } else for (const t of r.value) process.stdout.write(`removed nftables table ${t}\n`);
+  }
+  return rc;
+}
+
+/** Every virtual_rules/static_rules rule, then every virtual_routes/static_routes route the config names, that is there. */
+async function removeRoutes(m: Model): Promise<number> {
+  const rules = [...m.vrrpInstances.flatMap((i) => i.virtualRules), ...m.staticRules];
+  const routes = [...m.vrrpInstances.flatMap((i) => i.virtualRoutes), ...m.staticRoutes];
+  if (rules.length + routes.length === 0) return 0;
+  const manager = createRouteManager();
+  let rc = 0;
+  const report = (kind: string, text: string, r: NetResult<boolean>) => {
+    if (!r.ok) {
+      // a route whose interface is gone went with it
+      if (r.error.code === 'ENODEV') return;
+      process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+      rc = 1;
+    } else if (r.value) process.stdout.write(`removed ${kind} ${text}\n`);
+  };
+  try {
+    for (const r of rules) report('rule', r.text, await manager.rule('delete', r));
+    for (const r of routes) report('route', r.text, await manager.route('delete', r));
+  } finally {
+    manager.close();
   }
   return rc;
 }

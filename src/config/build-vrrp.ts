@@ -11,6 +11,7 @@ import type {
   VrrpSyncGroup,
 } from './model';
 import type { Statement, Word } from './parse';
+import type { IpRoute, IpRule } from './routes-model';
 import { emptyNotify, type TrackObjectDraft } from './vrrp-values';
 
 /** fe80::/10 */
@@ -63,6 +64,8 @@ export interface InstanceDraft {
   authPass: string | null;
   vips: VirtualIpAddress[];
   vipsExcluded: VirtualIpAddress[];
+  routes: IpRoute[];
+  rules: IpRule[];
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
   scriptRefs: Word[];
@@ -110,7 +113,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
   if (!name || !block) return null;
   const d: InstanceDraft = {
     name, keyword: s.keyword, state: null, interface: null, vrid: null, vridWord: null, priority: null,
-    advertIntSec: null, advertWord: null, version: null, authType: 'NONE', authPass: null, vips: [], vipsExcluded: [],
+    advertIntSec: null, advertWord: null, version: null, authType: 'NONE', authPass: null, vips: [], vipsExcluded: [], routes: [], rules: [],
     trackInterfaces: [], trackScripts: [], scriptRefs: [], fileRefs: [], processRefs: [], trackBfds: [], bfdRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
@@ -124,6 +127,24 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
 }
 
 /** Apply keepalived's defaults and cross-field rules (vrrp.c vrrp_complete_instance()). */
+/**
+ * keepalived's vrrp_complete_instance: the interface of a tracked route (dev) or rule (iif, oif)
+ * is tracked by the instance unweighted (down = FAULT), overriding a track_interface weight.
+ */
+function routeTrackedInterfaces(d: InstanceDraft): TrackInterface[] {
+  const out = d.trackInterfaces.map((t) => ({ ...t }));
+  const names = [
+    ...d.routes.filter((r) => !r.noTrack && r.dev !== null).map((r) => r.dev!),
+    ...d.rules.filter((r) => !r.noTrack).flatMap((r) => [r.iif, r.oif].filter((n): n is string => n !== null)),
+  ];
+  for (const name of names) {
+    const t = out.find((x) => x.name === name);
+    if (t) t.weight = 0;
+    else out.push({ name, weight: 0 });
+  }
+  return out;
+}
+
 export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs): VrrpInstance | null {
   const name = d.name.value;
   let ok = true;
@@ -282,7 +303,9 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     authPass: dropAuth || d.authType !== 'PASS' ? null : d.authPass,
     virtualIpAddresses: d.vips,
     virtualIpAddressesExcluded: d.vipsExcluded,
-    trackInterfaces: d.trackInterfaces,
+    virtualRoutes: d.routes,
+    virtualRules: d.rules,
+    trackInterfaces: routeTrackedInterfaces(d),
     trackScripts: d.trackScripts,
     trackFiles: [],
     trackProcesses: [],

@@ -12,12 +12,13 @@ import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
 import type {
   Announce, BfdInstance, Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackBfdRef, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance,
-  VrrpScript, VrrpSyncGroup, VrrpTrackProcess,
+  VrrpScript, VrrpSyncGroup, VrrpTrackProcess, VirtualIpAddress,
 } from './model';
 import { resolveTrackObjects } from './vrrp-values';
 import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
+import type { IpRoute, IpRule } from './routes-model';
 
 export function buildModel(statements: Statement[], sources: SourceMap, file: string, opts: BuildOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
   const ctx = new BuildContext(sources, opts);
@@ -32,8 +33,11 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const bfdInstances: BfdInstance[] = [];
   const ssl: { config: SslConfig | null } = { config: null };
   const announceDrafts: Announce[] = [];
+  const staticAddresses: VirtualIpAddress[] = [];
+  const staticRoutes: IpRoute[] = [];
+  const staticRules: IpRule[] = [];
 
-  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, trackProcesses, bfdInstances, announces: announceDrafts }, '');
+  applySection(ctx, statements, ROOT, { globalDefs, scripts, syncDrafts, instanceDrafts, vsDrafts, groups, ssl, trackFiles, trackProcesses, bfdInstances, announces: announceDrafts, staticAddresses, staticRoutes, staticRules }, '');
   const noScriptUser = resolveScriptUser(ctx, globalDefs);
   for (let i = scripts.length - 1; i >= 0; i--) {
     const v = scripts[i];
@@ -200,6 +204,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       vrrpTrackProcesses: trackProcesses,
       bfdInstances,
       announces: announces.kept,
+      staticAddresses,
+      staticRoutes,
+      staticRules,
     },
     diagnostics: ctx.diagnostics,
   };

@@ -8,6 +8,7 @@ import type { Diagnostic, RealServer, SourceLocation, VirtualServer } from './mo
 import { resolveRunAs, type AccountFiles, type RunAs } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
+import { newRulePriorities } from './routes';
 
 /** Keywords whose value is a `{ }` block, in any section (unknown ones are warned anyway). */
 const BLOCK_KEYWORDS = new Set([
@@ -49,6 +50,8 @@ export class BuildContext {
   scriptUser: Statement | null = null;
   /** The first script the config names (where keepalived reports a missing default script user). */
   scriptsUsed: Word | null = null;
+  /** keepalived's countdown for rules written without a preference (per family, whole config). */
+  readonly rulePriorities = newRulePriorities();
   readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, realServers: [], virtualServers: [] };
 
   constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}

@@ -15,6 +15,8 @@ import type { RunAs } from './script-user';
 export type { RunAs };
 
 /** Where something came from, for located messages: `FILE:LINE:COL`. */
+import type { IpRoute, IpRule } from './routes-model';
+
 export interface SourceLocation {
   file: string;
   line: number;
@@ -286,6 +288,9 @@ export interface VrrpInstance {
   authPass: string | null;
   virtualIpAddresses: VirtualIpAddress[];
   virtualIpAddressesExcluded: VirtualIpAddress[];
+  /** virtual_routes / virtual_rules: added after the VIPs on MASTER, removed before them on leaving it. */
+  virtualRoutes: IpRoute[];
+  virtualRules: IpRule[];
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
   trackFiles: TrackObjectRef[];
@@ -578,6 +583,10 @@ export interface Model {
   bfdInstances: BfdInstance[];
   /** halo_announce blocks (halo's own, not keepalived's): VIPs announced by a routing daemon. */
   announces: Announce[];
+  /** static_ipaddress / static_routes / static_rules: installed at start, removed at stop (keepalived's VRRP process). */
+  staticAddresses: VirtualIpAddress[];
+  staticRoutes: IpRoute[];
+  staticRules: IpRule[];
 }
 
 /**

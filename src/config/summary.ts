@@ -40,7 +40,12 @@ export function summarize(m: Model): string {
         (flags ? `, ${flags}` : ''),
     );
     out.push(`    VIPs: ${vips || '(none)'}`);
+    for (const r of i.virtualRoutes) out.push(`    route: ${r.text}`);
+    for (const r of i.virtualRules) out.push(`    rule: ${r.text}${/\b(priority|preference|order)\b/.test(r.text) ? '' : ` (priority ${r.priority})`}`);
   }
+  for (const a of m.staticAddresses) out.push(`static address: ${a.address}/${a.prefixLen} dev ${a.dev}`);
+  for (const r of m.staticRoutes) out.push(`static route: ${r.text}`);
+  for (const r of m.staticRules) out.push(`static rule: ${r.text}${/\b(priority|preference|order)\b/.test(r.text) ? '' : ` (priority ${r.priority})`}`);
   out.push(`vrrp_sync_groups: ${m.vrrpSyncGroups.length}`);
   for (const s of m.vrrpSyncGroups) out.push(`  ${s.name}: ${s.group.join(' ')}`);
   if (m.bfdInstances.length > 0) {

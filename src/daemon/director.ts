@@ -15,6 +15,9 @@ import { faultReasonsOf } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
+import { NO_STATICS, StaticEntries, staticSetOf } from './static-entries';
+import type { RouteNotice, RuleNotice } from '../net/route-codec';
+import type { NetError, NetResult } from '../net/errors';
 import { Announcer } from './announcer';
 import type { VipSpec } from '../net/addresses';
 import type { LocalRoutes } from '../net/local-route';
@@ -38,6 +41,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   /** A halo_announce VIP is now on the host / gone (the supervisor removes it if the worker dies). */
   onAnnounced?: (name: string, vip: VipSpec) => void;
   onWithdrawn?: (name: string) => void;
+  /** Route and rule notifications, for the tracked virtual and static routes and rules. */
+  watchRoutes?: (onNotice: (n: RouteNotice | RuleNotice) => void, onError: (e: NetError) => void) => NetResult<{ close(): void }>;
   /** Keeps a draining VIP accepted after its address left (src/net/local-route.ts). */
   localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
 };
@@ -47,6 +52,11 @@ export class Director {
   private lvs: LvsEngine | null = null;
   private bfd: BfdRunner | null = null;
   private announcer: Announcer | null = null;
+  /** static_ipaddress / static_routes / static_rules (the VRRP side, as keepalived's VRRP process). */
+  private statics: StaticEntries | null = null;
+  private routeWatch: { close(): void } | null = null;
+  /** Interface indexes as last read, for matching route notifications (refreshed on a miss). */
+  private readonly ifindexes = new Map<string, number>();
   private readonly startedAt = new Date();
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
@@ -68,10 +78,12 @@ export class Director {
       await this.lvs.start();
     }
     this.startAnnouncer(this.model);
+    await this.startStatics(this.model);
     if (this.opts.vrrp && this.model.vrrpInstances.length > 0) {
       this.vrrp = new VrrpEngine(this.model, this.deps);
       await this.vrrp.start();
     }
+    this.watchRoutesIfTracked(this.model);
     await this.startBfd(this.model);
   }
 
@@ -90,6 +102,48 @@ export class Director {
       },
     });
     await this.bfd.start(model.bfdInstances);
+  }
+
+  /**
+   * keepalived's monitor_ipv4_routes & co.: route and rule events are read only when a tracked
+   * virtual route or rule, or a tracked static one, exists (a reload may add the first).
+   */
+  private watchRoutesIfTracked(model: Model): void {
+    if (this.routeWatch || !this.opts.vrrp || !this.deps.watchRoutes) return;
+    const tracked = [...model.vrrpInstances.flatMap((i) => [...i.virtualRoutes, ...i.virtualRules]), ...model.staticRoutes, ...model.staticRules].some((r) => !r.noTrack);
+    if (!tracked) return;
+    const log = this.deps.log;
+    const w = this.deps.watchRoutes(
+      (n) => void this.onRouteNotice(n).catch((e: Error) => log.warning(`route event: ${e.message}`)),
+      (e) => log.warning(`route monitor: ${e.message}`),
+    );
+    if (!w.ok) log.warning(`tracked routes and rules are not watched: ${w.error.message}`);
+    else this.routeWatch = w.value;
+  }
+
+  private async onRouteNotice(n: RouteNotice | RuleNotice): Promise<void> {
+    if (n.op !== 'del') return;
+    if (n.kind === 'route') {
+      // the interfaces our routes name, read now (an index changes when an interface is re-made)
+      const links = await this.deps.links.list();
+      if (links.ok) {
+        this.ifindexes.clear();
+        for (const l of links.value) this.ifindexes.set(l.name, l.index);
+      }
+    }
+    const indexOf = (name: string) => this.ifindexes.get(name) ?? null;
+    this.vrrp?.routeDeleted(n, indexOf);
+    await this.statics?.onNotice(n, indexOf);
+  }
+
+  /** keepalived's start_vrrp: static entries go in before the instances start. */
+  private async startStatics(model: Model): Promise<void> {
+    if (!this.opts.vrrp || this.statics) return;
+    const set = staticSetOf(model);
+    if (set.addresses.length + set.routes.length + set.rules.length === 0) return;
+    if (!this.deps.routes) throw new Error('static_routes/static_rules/static_ipaddress: no route manager in this process');
+    this.statics = new StaticEntries(set, { addresses: this.deps.addresses, routes: this.deps.routes, log: this.deps.log });
+    await this.statics.start();
   }
 
   /** halo_announce needs the LVS side: its condition is the virtual servers' quorum. */
@@ -116,7 +170,11 @@ export class Director {
   async stop(): Promise<void> {
     await this.announcer?.drain();
     this.bfd?.stop();
+    this.routeWatch?.close();
+    this.routeWatch = null;
     await this.vrrp?.stop();
+    // keepalived's vrrp_terminate_phase2: static rules, routes, addresses, after the instances
+    await this.statics?.stop();
     await this.deps.syncDaemon?.stop();
     await this.lvs?.stop();
     await this.announcer?.release();
@@ -150,6 +208,7 @@ export class Director {
       if (!next) return { ok: false, errors, plan: null, lines: [] };
       const plan: ReloadPlan = { configFile: file, preview: true, vrrp: null, lvs: null, engines: [] };
       if (this.opts.vrrp) {
+        plan.engines.push(...StaticEntries.describe(StaticEntries.diff(this.statics ? this.statics.entries : NO_STATICS, staticSetOf(next))));
         if (this.vrrp) plan.vrrp = await this.vrrp.planReload(next);
         else if (next.vrrpInstances.length > 0) plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
       }
@@ -253,6 +312,11 @@ export class Director {
     if (sync) plan.engines.push(sync);
     this.deps.alerts?.configure(next);
     if (this.opts.vrrp) {
+      if (this.statics) plan.engines.push(...(await this.statics.reload(staticSetOf(next))));
+      else {
+        await this.startStatics(next);
+        if (this.statics) plan.engines.push(...StaticEntries.describe(StaticEntries.diff(NO_STATICS, staticSetOf(next))));
+      }
       if (this.vrrp) plan.vrrp = await this.vrrp.reload(next);
       else if (next.vrrpInstances.length > 0) {
         plan.engines.push(`VRRP engine starts: ${next.vrrpInstances.map((i) => i.name).join(' ')}`);
@@ -274,6 +338,7 @@ export class Director {
     else await this.startBfd(next);
     if (this.announcer) await this.announcer.reload(next);
     else this.startAnnouncer(next);
+    this.watchRoutesIfTracked(next);
   }
 
   status(): StatusSnapshot {

@@ -170,6 +170,10 @@ export function describeVrrpActions(actions: readonly VrrpAction[]): string[] {
       case 'removeVips':
         for (const v of a.vips) out.push(`remove VIP ${vipText(v)}`);
         break;
+      case 'routes':
+        if (a.op === 'add') for (const r of [...a.routes, ...a.rules]) out.push(`add ${'action' in r ? 'rule' : 'route'} ${r.text}`);
+        else for (const r of [...a.rules, ...a.routes]) out.push(`remove ${'action' in r ? 'rule' : 'route'} ${r.text}`);
+        break;
       case 'sendGarps':
         out.push(`gratuitous ARP x${a.repeat} for ${a.vips.map((v) => v.address).join(' ')}`);
         break;

@@ -34,6 +34,8 @@ import { ScriptRunner } from './script-runner';
 import type { VmacManager, VmacSpec } from '../net/vmac';
 import type { NftFirewall } from '../net/nft-firewall';
 import { firewallAddress, type NftSettings } from '../net/nft-rules';
+import type { RouteManager } from '../net/routes';
+import { isOurRoute, isOurRule, type RouteNotice, type RuleNotice } from '../net/route-codec';
 
 /** The interface an instance's VRRP socket sends and receives on: its VMAC unless vmac_xmit_base. */
 export function xmitInterface(cfg: VrrpInstance): string {
@@ -63,6 +65,8 @@ export interface VrrpEngineDeps {
   now?: () => number;
   /** Runs the tracked vrrp_scripts and reports each exit (default: ScriptRunner, real processes). */
   runScripts?: ScriptRunnerFactory;
+  /** virtual_routes / virtual_rules (required when an instance has any). */
+  routes?: Pick<RouteManager, 'route' | 'rule'> | null;
   /** use_vmac: makes and removes the VMAC interfaces (required when an instance uses one). */
   vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
   /**
@@ -563,6 +567,21 @@ export class VrrpEngine {
    * A bfd_instance's session went Up or left Up (keepalived's vrrp_handle_bfd_event): every
    * instance tracking it (directly or through its sync group) re-judges priority and FAULT.
    */
+  /**
+   * A route or rule the kernel deleted: every MASTER whose tracked virtual route or rule it was
+   * leaves MASTER and comes back (keepalived's netlink_route_filter / netlink_rule_filter).
+   */
+  routeDeleted(n: RouteNotice | RuleNotice, indexOf: (name: string) => number | null): void {
+    if (n.op !== 'del') return;
+    for (const [name, s] of this.states) {
+      if (s.state !== 'MASTER') continue;
+      const hit = n.kind === 'route'
+        ? s.cfg.virtualRoutes.find((r) => !r.noTrack && isOurRoute(n, r, indexOf))
+        : s.cfg.virtualRules.find((r) => !r.noTrack && isOurRule(n, r));
+      if (hit) this.feed(name, { type: 'routeDeleted', what: `virtual ${n.kind} ${hit.text}` });
+    }
+  }
+
   bfdEvent(name: string, up: boolean): void {
     if ((this.bfdUp.get(name) ?? false) === up) return;
     this.bfdUp.set(name, up);
@@ -745,6 +764,9 @@ export class VrrpEngine {
         // vrrp_restore_interface: and it goes after them
         await this.firewallRule(a.instance, 'remove', a.vips);
         return;
+      case 'routes':
+        await this.virtualRoutes(a);
+        return;
       case 'sendGarps': {
         const byDev = new Map<string, string[]>();
         for (const v of a.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
@@ -817,6 +839,41 @@ export class VrrpEngine {
           if (!r.ok) this.deps.log.error(`(${name}) ${r.error.message}`);
         });
       }
+    }
+  }
+
+  /**
+   * keepalived's netlink_rtlist/netlink_rulelist for an instance: on add the routes then the
+   * rules, on remove the rules then the routes; one that fails is logged and the rest go on.
+   * Removing one that is not there is quiet (a crash cleanup at start, or a route the kernel
+   * dropped with its interface).
+   */
+  private async virtualRoutes(a: Extract<VrrpAction, { type: 'routes' }>): Promise<void> {
+    const { log } = this.deps;
+    const m = this.deps.routes;
+    if (!m) {
+      log.error(`(${a.instance}) virtual routes/rules: no route manager in this process`);
+      return;
+    }
+    const op = a.op === 'add' ? 'add' : 'delete';
+    const routes = async () => {
+      for (const r of a.routes) {
+        const res = await m.route(op, r);
+        if (!res.ok) log.error(`(${a.instance}) ${res.error.message}`);
+      }
+    };
+    const rules = async () => {
+      for (const r of a.rules) {
+        const res = await m.rule(op, r);
+        if (!res.ok) log.error(`(${a.instance}) ${res.error.message}`);
+      }
+    };
+    if (a.op === 'add') {
+      await routes();
+      await rules();
+    } else {
+      await rules();
+      await routes();
     }
   }
 

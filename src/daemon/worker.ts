@@ -9,6 +9,8 @@ import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
 import { createLocalRoutes } from '../net/local-route';
+import { createRouteManager } from '../net/routes';
+import { createRouteWatch } from '../net/route-watch';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
 import { createVmacManager } from '../net/vmac';
@@ -83,6 +85,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     onChange: (cb) => links.onAddress((e) => cb(e)),
   };
   const localRoutes = loaded.model.announces.length > 0 ? createLocalRoutes() : null;
+  // virtual_routes/virtual_rules/static_*: one rtnetlink socket, opened always (a reload may add them)
+  const routes = createRouteManager();
   const garp = createGarpSender(links);
   const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
   const nft = loaded.model.globalDefs.nftables;
@@ -113,6 +117,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     syncDaemon,
     vmacs,
     firewall,
+    routes,
+    watchRoutes: (onNotice, onError) => createRouteWatch(onNotice, onError),
     onHeld: (held) => send({ type: 'held', held }),
     onReleased: (instance) => send({ type: 'released', instance }),
     // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it
@@ -168,6 +174,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       links.close();
       addresses.close();
       localRoutes?.close();
+      routes.close();
       garp.close();
       vmacs?.close();
       log.info('Stopped');

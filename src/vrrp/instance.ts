@@ -362,6 +362,17 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
         trackersChanged(st);
       });
     }
+    case 'routeDeleted':
+      if (state.state !== 'MASTER') return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.ilog(`${event.what} deleted - leaving MASTER`);
+        // vrrp_state_leave_master(vrrp, true): the others hear priority 0 and take over at once
+        sendAdvert(st, 0);
+        st.ilog('sent 0 priority');
+        masterToBackup(st);
+        // keepalived's set_vrrp_backup: "a quick transition back to master"
+        st.arm('masterDown', st.now + skewTime(st.s));
+      });
     case 'shutdown':
       if (state.state === 'STOP') return { state, actions: [] };
       return withStep(state, now, shutdown);
@@ -463,15 +474,29 @@ export function sendGarps(st: Step, repeat: number, vips: VirtualIpAddress[] = a
   st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs, naIntervalMs: st.s.env.gnaIntervalMs });
 }
 
+/** keepalived's vrrp_state_become_master: VIPs, then virtual routes, then virtual rules. */
 function addVips(st: Step): void {
+  const cfg = st.s.cfg;
   st.ilog('setting VIPs.');
-  st.actions.push({ type: 'addVips', instance: st.s.name, vips: allVips(st.s.cfg) });
+  st.actions.push({ type: 'addVips', instance: st.s.name, vips: allVips(cfg) });
+  if (cfg.virtualRoutes.length > 0) st.ilog('setting Virtual Routes');
+  if (cfg.virtualRules.length > 0) st.ilog('setting Virtual Rules');
+  if (cfg.virtualRoutes.length > 0 || cfg.virtualRules.length > 0) {
+    st.actions.push({ type: 'routes', op: 'add', instance: st.s.name, routes: cfg.virtualRoutes, rules: cfg.virtualRules });
+  }
   st.s.vipsSet = true;
 }
 
+/** keepalived's vrrp_restore_interface: virtual rules, then virtual routes, then VIPs. */
 function removeVips(st: Step): void {
+  const cfg = st.s.cfg;
+  if (cfg.virtualRules.length > 0) st.ilog('removing Virtual Rules');
+  if (cfg.virtualRoutes.length > 0) st.ilog('removing Virtual Routes');
+  if (cfg.virtualRoutes.length > 0 || cfg.virtualRules.length > 0) {
+    st.actions.push({ type: 'routes', op: 'remove', instance: st.s.name, routes: cfg.virtualRoutes, rules: cfg.virtualRules });
+  }
   st.ilog('removing VIPs.');
-  st.actions.push({ type: 'removeVips', instance: st.s.name, vips: allVips(st.s.cfg) });
+  st.actions.push({ type: 'removeVips', instance: st.s.name, vips: allVips(cfg) });
   st.s.vipsSet = false;
 }
 

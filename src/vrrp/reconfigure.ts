@@ -18,6 +18,7 @@
  * The environment is what only the shell knows now: the interface's primary address, the link
  * states, the shell's settled script states, the global settings and the sync group.
  */
+import { listDiff, routeKey, ruleKey } from '../config/routes-model';
 import type { GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup, BfdInstance } from '../config/model';
 import { createInstanceState, InstanceState, sendGarps, Step, trackersChanged, withStep } from './instance';
 import type { StepResult, TimerName } from './types';
@@ -120,6 +121,17 @@ function applyVipDiff(st: Step, before: VrrpInstance): void {
     st.ilog(`setting VIPs newly configured: ${added.map((v) => `${v.address}/${v.prefixLen}`).join(' ')}`);
     st.actions.push({ type: 'addVips', instance: s.name, vips: added });
     if (s.state === 'MASTER') sendGarps(st, s.cfg.garpMasterRepeat, added);
+  }
+  // keepalived's clear_diff_vrrp_vroutes/vrules: what left the config goes, what came in is set
+  const routes = listDiff(before.virtualRoutes, s.cfg.virtualRoutes, routeKey);
+  const rules = listDiff(before.virtualRules, s.cfg.virtualRules, ruleKey);
+  if (routes.removed.length > 0 || rules.removed.length > 0) {
+    st.ilog(`removing Virtual Routes/Rules no longer configured: ${[...rules.removed, ...routes.removed].map((r) => r.text).join('; ')}`);
+    st.actions.push({ type: 'routes', op: 'remove', instance: s.name, routes: routes.removed, rules: rules.removed });
+  }
+  if (routes.added.length > 0 || rules.added.length > 0) {
+    st.ilog(`setting Virtual Routes/Rules newly configured: ${[...routes.added, ...rules.added].map((r) => r.text).join('; ')}`);
+    st.actions.push({ type: 'routes', op: 'add', instance: s.name, routes: routes.added, rules: rules.added });
   }
 }
 

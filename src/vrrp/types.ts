@@ -4,6 +4,7 @@
  * child processes and log lines, and turns kernel happenings into events.
  */
 import type { VirtualIpAddress } from '../config/model';
+import type { IpRoute, IpRule } from '../config/routes-model';
 import type { DecodeResult } from './advert-codec';
 import type { RejectReason } from './rejection';
 
@@ -41,6 +42,12 @@ export type VrrpEvent =
   | { type: 'trackProcess'; name: string; up: boolean }
   /** A tracked bfd_instance's session went Up (`up`) or left Up. */
   | { type: 'trackBfd'; name: string; up: boolean }
+  /**
+   * A tracked virtual route or rule of this instance was deleted by someone else (rtnetlink):
+   * a MASTER leaves for BACKUP and comes back after the skew time (keepalived's set_vrrp_backup),
+   * which puts the route back.
+   */
+  | { type: 'routeDeleted'; what: string }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 
@@ -73,6 +80,11 @@ export type VrrpAction =
   /** Add the VIPs (virtual_ipaddress and virtual_ipaddress_excluded) as secondary addresses. */
   | { type: 'addVips'; instance: string; vips: VirtualIpAddress[] }
   | { type: 'removeVips'; instance: string; vips: VirtualIpAddress[] }
+  /**
+   * virtual_routes / virtual_rules: on `add` the routes then the rules, on `remove` the rules
+   * then the routes (keepalived's order around the VIPs).
+   */
+  | { type: 'routes'; op: 'add' | 'remove'; instance: string; routes: IpRoute[]; rules: IpRule[] }
   /**
    * A burst of `repeat` gratuitous ARPs per IPv4 VIP, `intervalMs` apart (0 = back to back), and
    * of unsolicited Neighbour Advertisements per IPv6 VIP, `naIntervalMs` apart.

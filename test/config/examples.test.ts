@@ -34,6 +34,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     location: at(file, line, 17),
   });
   const instDefaults = {
+    virtualRoutes: [], virtualRules: [],
     initialState: state, priority, advertIntMs: 1000, version: 2 as const, family: 4 as const, authType: 'PASS' as const,
     authPass: 'mypasswd', virtualIpAddressesExcluded: [], trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], dontTrackPrimary: false,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
@@ -73,6 +74,9 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     vrrpTrackProcesses: [],
     bfdInstances: [],
     announces: [],
+    staticAddresses: [],
+    staticRoutes: [],
+    staticRules: [],
     vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], location: at(file, L(0), 1) }],
     vrrpInstances: instances,
     virtualServerGroups: [],
@@ -111,7 +115,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
     }]);
     const common = {
       initialState: 'BACKUP', priority: 120, advertIntMs: 500, version: 3, family: 4, authType: 'NONE', authPass: null,
-      virtualIpAddressesExcluded: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
+      virtualIpAddressesExcluded: [], virtualRoutes: [], virtualRules: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
       lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,

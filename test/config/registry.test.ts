@@ -47,7 +47,7 @@ describe('fail closed: features halo does not implement', () => {
 
   it.each([
     ['use_vmac_addr', vi(' use_vmac_addr\n'), "4:2: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['virtual_routes', vi(' virtual_routes {\n  10.1.0.0/16 via 10.0.0.254\n }\n'), "4:2: error: 'virtual_routes' (vrrp_instance VI_1: routes and rules that follow the VRRP state) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['a route with encap', vi(' virtual_routes {\n  10.1.0.0/16 encap mpls 100 via 10.0.0.254 dev eth0\n }\n'), "5:15: error: virtual_routes: 'encap' (lightweight tunnel encapsulation) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
     ['nftables_ipvs', 'global_defs {\n nftables_ipvs\n}\n' + vi(''), "2:2: error: 'nftables_ipvs' (global_defs: nftables fwmark rules keepalived makes for IPVS virtual server groups with address ranges) is not implemented in halo (--allow-unimplemented to run without it)"],
   ])('%s is refused, located', (_name, text, expected) => {

@@ -33,6 +33,8 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     authPass: 'mypasswd',
     virtualIpAddresses: [vip('192.168.77.200', o.interface ?? 'eth0')],
     virtualIpAddressesExcluded: [],
+    virtualRoutes: [],
+    virtualRules: [],
     trackInterfaces: [],
     trackScripts: [],
     trackFiles: [],

@@ -9,7 +9,10 @@ import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft 
 import { buildSsl, buildTrackFile } from '../build-checker';
 import { buildBfdInstance } from '../build-bfd';
 import { buildAnnounce } from '../build-announce';
-import type { Announce, BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
+import type { Announce, BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualIpAddress, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
+import type { IpRoute, IpRule } from '../routes-model';
+import { parseRoute, parseRule } from '../routes';
+import { vipEntry } from '../vrrp-values';
 import { buildTrackProcess } from './vrrp';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
@@ -28,6 +31,9 @@ export interface RootDrafts {
   bfdInstances: BfdInstance[];
   /** halo_announce blocks (halo's own). */
   announces: Announce[];
+  staticAddresses: VirtualIpAddress[];
+  staticRoutes: IpRoute[];
+  staticRules: IpRule[];
 }
 
 type R = RootDrafts;
@@ -42,9 +48,29 @@ const K: KeywordSpec<R>[] = [
   noEffect('child_wait_time', 'child_wait_handler', '', "how long keepalived waits for its children at stop; halo's supervisor has its own stop timeout"),
   acted('global_defs', 'NULL (a block)', '', '', (ctx, s, r) => { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, r.globalDefs); }),
   notImplemented('track_group', 'static_track_group_handler', '', 'track groups of static addresses and routes'),
-  notImplemented('static_ipaddress', 'static_addresses_handler', '', 'static addresses'),
-  notImplemented('static_routes', 'static_routes_handler', '', 'static routes'),
-  notImplemented('static_rules', 'static_rules_handler', '', 'static policy routing rules'),
+  acted('static_ipaddress', 'static_addresses_handler', '', "addresses added at start and removed at stop, in virtual_ipaddress's grammar; one with no dev (keepalived's default interface) is refused", (ctx, s, r) => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      const a = vipEntry(ctx, e, false);
+      if (!a) continue;
+      if (a.dev === '') ctx.unimplemented(e.keyword, "static_ipaddress without 'dev' (keepalived's default interface)");
+      else r.staticAddresses.push(a);
+    }
+  }),
+  acted('static_routes', 'static_routes_handler', '', "routes added at start (after removing leftovers) and removed at stop; a tracked one (with dev, no no_track) deleted by someone else is put back, as keepalived's reinstate_static_route; encap, vrf and track_group are refused", (ctx, s, r) => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      const x = parseRoute(ctx, e, 'static_routes');
+      if (x) r.staticRoutes.push(x);
+    }
+  }),
+  acted('static_rules', 'static_rules_handler', '', 'policy rules added at start (after removing leftovers) and removed at stop; a tracked one deleted by someone else is put back; track_group is refused', (ctx, s, r) => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      const x = parseRule(ctx, e, 'static_rules', ctx.rulePriorities);
+      if (x) r.staticRules.push(x);
+    }
+  }),
   acted('vrrp_sync_group', 'vrrp_sync_group_handler', '', '', (ctx, s, r) => { const g = buildSyncGroup(ctx, s); if (g) r.syncDrafts.push(g); }),
   notImplemented('garp_group', 'garp_group_handler', '', 'GARP intervals per interface group'),
   notImplemented('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', 'polling interfaces for link state'),

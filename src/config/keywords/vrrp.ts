@@ -12,6 +12,7 @@ import type { Statement, Word } from '../parse';
 import { notifyKeyword, trackBfds, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
 import { resolveRunAs } from '../script-user';
 import { applySection } from './apply';
+import { parseRoute, parseRule } from '../routes';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
 type I = InstanceDraft;
@@ -184,8 +185,20 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('virtual_ipaddress_excluded', 'vrrp_evip_handler', '', '', vips(true)),
   notImplemented('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', 'promote_secondaries on the interface'),
   notImplemented('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', 'polling link state'),
-  notImplemented('virtual_routes', 'vrrp_vroutes_handler', '', ROUTES),
-  notImplemented('virtual_rules', 'vrrp_vrules_handler', '', ROUTES),
+  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      const r = parseRoute(ctx, e, 'virtual_routes');
+      if (r) d.routes.push(r);
+    }
+  }),
+  acted('virtual_rules', 'vrrp_vrules_handler', '', `${ROUTES}: every option of keepalived's rule line except track_group (refused); a tracked rule's iif/oif is tracked by the instance, and a tracked rule deleted by someone else sends a MASTER to BACKUP and back`, (ctx, s, d) => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      const r = parseRule(ctx, e, 'virtual_rules', ctx.rulePriorities);
+      if (r) d.rules.push(r);
+    }
+  }),
   acted('accept', 'vrrp_accept_handler', 'on, off in strict mode', 'no drop rules for the VIPs (reset with a warning for a strict VRRPv2 instance, as keepalived does)', (_c, s, d) => { d.accept = true; d.acceptWord = s.keyword; }),
   acted('no_accept', 'vrrp_no_accept_handler', 'off', 'unless the priority is 255, traffic to and from the VIPs is dropped while the instance holds them, with the nftables rules keepalived installs', (_c, s, d) => { d.accept = false; d.acceptWord = s.keyword; }),
   acted('skip_check_adv_addr', 'vrrp_skip_check_adv_addr_handler', 'vrrp_skip_check_adv_addr', '', (ctx, s, d) => { d.skipCheckAdvAddr = ctx.bool(s); }),

@@ -10,12 +10,17 @@ import { createAddressManager, VipSpec } from '../../../src/net/addresses';
 import { createGarpSender, GarpAnnouncement } from '../../../src/net/garp';
 import { createLinkMonitor, createLinkQuery, LinkMonitor, LinkMonitorOptions } from '../../../src/net/links';
 import { openVrrpSocket, VrrpSocketOptions, VrrpTransport } from '../../../src/net/vrrp-socket';
+import { createRouteManager } from '../../../src/net/routes';
+import { createRouteWatch } from '../../../src/net/route-watch';
+import type { IpRoute, IpRule } from '../../../src/config/routes-model';
 
 // Errors (NetError values inside results) keep their message, which JSON would drop.
 const replacer = (_key: string, v: unknown) =>
   v instanceof Error ? { message: v.message, code: (v as { code?: string }).code, operation: (v as { operation?: string }).operation } : v;
 const out = (msg: object) => process.stdout.write(`${JSON.stringify(msg, replacer)}\n`);
 const addresses = createAddressManager();
+const routes = createRouteManager();
+let routeWatch: { close(): void } | null = null;
 const query = createLinkQuery();
 const garp = createGarpSender(query);
 const sockets = new Map<number, VrrpTransport>();
@@ -30,6 +35,13 @@ const methods: Record<string, Handler> = {
   'addr.primary': (dev: string, exclude?: string[]) => addresses.primaryIPv4(dev, exclude),
   'addr.removeResidual': (vips: VipSpec[]) => addresses.removeResidual(vips),
   'link.query': (name: string) => query.query(name),
+  'route.route': (op: 'add' | 'delete', r: IpRoute) => routes.route(op, r),
+  'route.rule': (op: 'add' | 'delete', r: IpRule) => routes.rule(op, r),
+  'route.watch': () => {
+    const w = createRouteWatch((n) => out({ event: 'routeNotice', ...n }), (e) => out({ event: 'routeWatchError', message: e.message }));
+    if (w.ok) routeWatch = w.value;
+    return w.ok ? { ok: true } : w;
+  },
   'garp.announce': (a: GarpAnnouncement) => garp.announce(a),
   'vrrp.open': (opts: VrrpSocketOptions) => {
     const id = nextSocket++;
@@ -71,6 +83,8 @@ function shutdown() {
   monitor?.close();
   garp.close();
   addresses.close();
+  routes.close();
+  routeWatch?.close();
   query.close();
   rl.close();
 }

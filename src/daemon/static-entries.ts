@@ -1,0 +1,156 @@
+/**
+ * static_ipaddress, static_routes and static_rules as keepalived 2.2.7's VRRP process keeps
+ * them (vrrp_daemon.c): at start the leftover static rules are deleted (a crashed run's), then
+ * the addresses, routes and rules are added; at stop the rules, routes and addresses that were
+ * added are deleted, in that order; a reload deletes what left the config and adds what came in.
+ * Only an entry this run added is deleted (keepalived's `set`): one that was already there
+ * (EEXIST) is left alone at stop, as keepalived leaves it.
+ */
+import type { Model, VirtualIpAddress } from '../config/model';
+import { listDiff, routeKey, ruleKey, type IpRoute, type IpRule } from '../config/routes-model';
+import type { AddressManager, VipSpec } from '../net/addresses';
+import { formatIpRoute, formatIpRule } from '../config/routes-format';
+import type { RouteManager } from '../net/routes';
+import { isOurRoute, isOurRule, type RouteNotice, type RuleNotice } from '../net/route-codec';
+import type { Logger } from './logger';
+
+export interface StaticEntriesDeps {
+  addresses: Pick<AddressManager, 'add' | 'remove'>;
+  routes: Pick<RouteManager, 'route' | 'rule'>;
+  log: Logger;
+}
+
+export interface StaticSet {
+  addresses: VirtualIpAddress[];
+  routes: IpRoute[];
+  rules: IpRule[];
+}
+
+export const NO_STATICS: StaticSet = { addresses: [], routes: [], rules: [] };
+
+export const staticSetOf = (m: Model): StaticSet => ({ addresses: m.staticAddresses, routes: m.staticRoutes, rules: m.staticRules });
+
+const addrKey = (a: VirtualIpAddress) => `${a.address}/${a.prefixLen} ${a.dev} ${a.scope} ${a.broadcast ?? ''} ${a.label ?? ''}`;
+const spec = (a: VirtualIpAddress): VipSpec => ({
+  address: a.address, family: a.family, prefixLen: a.prefixLen, broadcast: a.broadcast, dev: a.dev, scope: a.scope, label: a.label,
+  preferredLft: a.preferredLft, noDad: a.noDad,
+});
+
+export class StaticEntries {
+  /** Keys of the entries this run added. */
+  private readonly set = new Set<string>();
+
+  constructor(private current: StaticSet, private readonly deps: StaticEntriesDeps) {}
+
+  get entries(): StaticSet {
+    return this.current;
+  }
+
+  get empty(): boolean {
+    return this.current.addresses.length + this.current.routes.length + this.current.rules.length === 0;
+  }
+
+  /** Leftover static rules deleted (quietly when gone), then everything added. */
+  async start(): Promise<void> {
+    for (const r of this.current.rules) {
+      const res = await this.deps.routes.rule('delete', r);
+      if (!res.ok) this.deps.log.warning(`static rule leftover: ${res.error.message}`);
+    }
+    await this.add(this.current);
+  }
+
+  async stop(): Promise<void> {
+    await this.remove(this.current);
+  }
+
+  /** The difference to `next`: removed ones first, then the new ones. Returns plan lines. */
+  async reload(next: StaticSet): Promise<string[]> {
+    const d = StaticEntries.diff(this.current, next);
+    await this.remove(d.removed);
+    this.current = next;
+    await this.add(d.added);
+    return StaticEntries.describe(d);
+  }
+
+  static diff(before: StaticSet, after: StaticSet): { added: StaticSet; removed: StaticSet } {
+    const a = listDiff(before.addresses, after.addresses, addrKey);
+    const r = listDiff(before.routes, after.routes, routeKey);
+    const u = listDiff(before.rules, after.rules, ruleKey);
+    return { added: { addresses: a.added, routes: r.added, rules: u.added }, removed: { addresses: a.removed, routes: r.removed, rules: u.removed } };
+  }
+
+  static describe(d: { added: StaticSet; removed: StaticSet }): string[] {
+    return [
+      ...d.removed.rules.map((r) => `remove static rule ${r.text}`),
+      ...d.removed.routes.map((r) => `remove static route ${r.text}`),
+      ...d.removed.addresses.map((a) => `remove static address ${a.address}/${a.prefixLen} dev ${a.dev}`),
+      ...d.added.addresses.map((a) => `add static address ${a.address}/${a.prefixLen} dev ${a.dev}`),
+      ...d.added.routes.map((r) => `add static route ${r.text}`),
+      ...d.added.rules.map((r) => `add static rule ${r.text}`),
+    ];
+  }
+
+  private async add(s: StaticSet): Promise<void> {
+    const { log } = this.deps;
+    for (const a of s.addresses) {
+      const r = await this.deps.addresses.add(spec(a));
+      if (!r.ok) log.error(`static address: ${r.error.message}`);
+      else if (r.value) this.set.add(`a ${addrKey(a)}`);
+    }
+    for (const x of s.routes) {
+      const r = await this.deps.routes.route('add', x);
+      if (!r.ok) log.error(`static route: ${r.error.message}`);
+      else this.set.add(`r ${routeKey(x)}`);
+    }
+    for (const x of s.rules) {
+      const r = await this.deps.routes.rule('add', x);
+      if (!r.ok) log.error(`static rule: ${r.error.message}`);
+      else this.set.add(`u ${ruleKey(x)}`);
+    }
+  }
+
+  private async remove(s: StaticSet): Promise<void> {
+    const { log } = this.deps;
+    for (const x of s.rules) {
+      if (!this.set.delete(`u ${ruleKey(x)}`)) continue;
+      const r = await this.deps.routes.rule('delete', x);
+      if (!r.ok) log.error(`static rule: ${r.error.message}`);
+    }
+    for (const x of s.routes) {
+      if (!this.set.delete(`r ${routeKey(x)}`)) continue;
+      const r = await this.deps.routes.route('delete', x);
+      if (!r.ok) log.error(`static route: ${r.error.message}`);
+    }
+    for (const a of s.addresses) {
+      if (!this.set.delete(`a ${addrKey(a)}`)) continue;
+      const r = await this.deps.addresses.remove(spec(a));
+      if (!r.ok) log.error(`static address: ${r.error.message}`);
+    }
+  }
+
+  /** A deleted route or rule that is one of the tracked static ones is put back. */
+  async onNotice(n: RouteNotice | RuleNotice, indexOf: (name: string) => number | null): Promise<void> {
+    if (n.op !== 'del') return;
+    if (n.kind === 'route') {
+      const r = this.current.routes.find((x) => !x.noTrack && isOurRoute(n, x, indexOf));
+      if (r) await this.reinstate('route', r);
+    } else {
+      const r = this.current.rules.find((x) => !x.noTrack && isOurRule(n, x));
+      if (r) await this.reinstate('rule', r);
+    }
+  }
+
+  /**
+   * keepalived's reinstate_static_route/rule: a tracked static route or rule (no no_track; a
+   * route with a dev) that someone else deleted is put back, with keepalived's log line.
+   */
+  async reinstate(kind: 'route' | 'rule', x: IpRoute | IpRule): Promise<void> {
+    const key = kind === 'route' ? `r ${routeKey(x as IpRoute)}` : `u ${ruleKey(x as IpRule)}`;
+    if (!this.set.has(key)) return;
+    this.set.delete(key);
+    this.deps.log.info(`Restoring deleted static ${kind} ${kind === 'route' ? formatIpRoute(x as IpRoute) : formatIpRule(x as IpRule)}`);
+    const r = kind === 'route' ? await this.deps.routes.route('add', x as IpRoute) : await this.deps.routes.rule('add', x as IpRule);
+    if (!r.ok) this.deps.log.error(`static ${kind}: ${r.error.message}`);
+    else this.set.add(key);
+  }
+}
