@@ -1,0 +1,186 @@
+/**
+ * BFD over IPv6, single hop (RFC 5881 §4: UDP 3784, source port 49152-65535, §5: GTSM with the
+ * IPv6 hop limit), against Debian's FRR bfdd and beside keepalived 2.2.7's own BFD in the same
+ * run (netns, an IPv6-only bridge, global neighbours: keepalived 2.2.7's neighbor_ip is read with
+ * inet_pton, which takes no %scope, so a link-local neighbour cannot be sent to).
+ *
+ * halo and keepalived run the same config: a bfd_instance to FRR with `hoplimit 255` tracked by
+ * an IPv6 VRRP instance (FAULT while the session is down), and a second bfd_instance to another
+ * FRR address with keepalived's IPv6 default hop limit (64). FRR's bfdd takes single-hop packets
+ * only with hop limit 255, so that second session never comes Up — for keepalived as for halo.
+ * The first comes Up, expires when FRR is killed (diag 1) and comes back, with VI_1's FAULT
+ * following it in both; a tcpdump shows halo's packets with hop limit 255 (and 64 for the second
+ * session), from 49152-65535 to 3784.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { captureArmed, Directors, HALO, statusOf, waitFor, type RunningDirector } from '../support/directors';
+import { sh, Topology } from '../support/netns';
+import { describeNeeding, file, root, tool } from '../support/prerequisites';
+
+jest.setTimeout(240_000);
+
+const NET = 'fd00:211:6';
+const FRR = `${NET}::1`;
+/** A second FRR address: the peer of the sessions left at keepalived's IPv6 default hop limit. */
+const FRR64 = `${NET}::11`;
+const HALO_IP = `${NET}::2`;
+const KA_IP = `${NET}::3`;
+const BFDD = '/usr/lib/frr/bfdd';
+
+let topo: Topology;
+let dirs: Directors;
+let tmp: string;
+let bfdd: ChildProcess | null = null;
+
+const d = describeNeeding(root, file(HALO, 'the built CLI dist/cli/main.js (npm run build)'), file(BFDD, "FRR's bfdd (apt-get install frr)"),
+  tool('keepalived'), tool('vtysh', 'frr'), tool('tcpdump'), tool('tshark'));
+
+function frrConf(): string {
+  const peer = (ip: string, local: string) => [` peer ${ip} local-address ${local}`, '  receive-interval 300', '  transmit-interval 300', '  detect-multiplier 3', ' !'];
+  return ['bfd', ...peer(HALO_IP, FRR), ...peer(KA_IP, FRR), ...peer(HALO_IP, FRR64), ...peer(KA_IP, FRR64), '!', ''].join('\n');
+}
+
+function conf(src: string, vrid: number): string {
+  return [
+    'global_defs {', ' router_id bfd6', '}',
+    'bfd_instance frr {', ` neighbor_ip ${FRR}`, ` source_ip ${src}`, ' min_rx 300', ' min_tx 300', ' multiplier 3', ' hoplimit 255', '}',
+    'bfd_instance frr64 {', ` neighbor_ip ${FRR64}`, ` source_ip ${src}`, ' min_rx 300', ' min_tx 300', ' multiplier 3', '}',
+    'vrrp_instance VI_1 {', ' interface eth0', ` virtual_router_id ${vrid}`, ' version 3', ' priority 100', ' advert_int 1',
+    ' virtual_ipaddress {', `  ${NET}::${vrid.toString(16)}/64`, ' }', ' track_bfd {', '  frr', ' }', '}', '',
+  ].join('\n');
+}
+
+function startBfdd(): void {
+  bfdd = topo.spawn('frr', [BFDD, '-f', join(tmp, 'bfdd.conf'), '-i', join(tmp, 'bfdd.pid'), '--vty_socket', tmp,
+    '--bfdctl', join(tmp, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', `file:${join(tmp, 'bfdd.log')}`], { stdio: 'ignore' });
+}
+
+async function stopBfdd(): Promise<void> {
+  const p = bfdd;
+  bfdd = null;
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once('exit', r));
+  // `ip netns exec` execs bfdd, so this pid is bfdd's own
+  p.kill('SIGKILL');
+  await gone;
+}
+
+function vtysh(...cmds: string[]): string {
+  return topo.exec('frr', ['vtysh', '--vty_socket', tmp, '-d', 'bfdd', ...cmds.flatMap((c) => ['-c', c])], { allowFail: true });
+}
+
+const frrPeer = (ip: string, local = FRR): string => vtysh(`show bfd peer ${ip} local-address ${local}`);
+const frrPeerUp = (ip: string, local = FRR): boolean => /Status: up/.test(frrPeer(ip, local));
+
+const instance = async (h: RunningDirector, name: string) => (await statusOf(h)).instances.find((i) => i.name === name)!;
+
+async function until(what: string, pred: () => boolean | Promise<boolean>, logs: () => string): Promise<void> {
+  if (!(await waitFor(pred, 30_000, 100))) throw new Error(`${what}: not reached in 30 s\n${logs().slice(-4000)}`);
+}
+
+const count = (text: string, re: RegExp): number => (text.match(new RegExp(re.source, `${re.flags.replace('g', '')}g`)) ?? []).length;
+
+/** Global IPv6 addresses of a host's eth0 that finished duplicate address detection (a tentative one cannot be bound). */
+function settled(host: string): string[] {
+  const out = topo.exec(host, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'global', '-tentative'], { allowFail: true });
+  if (!out.trim()) return [];
+  return (JSON.parse(out) as Array<{ addr_info: Array<{ local?: string }> }>).flatMap((l) => l.addr_info.flatMap((a) => (a.local ? [a.local] : [])));
+}
+
+d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
+  let halo: RunningDirector;
+  let ka: RunningDirector;
+
+  beforeAll(async () => {
+    topo = new Topology('bfd6').build(['b0'], [
+      { name: 'frr', links: [['b0', `${FRR}/64`]] },
+      { name: 'halo', links: [['b0', `${HALO_IP}/64`]] },
+      { name: 'ka', links: [['b0', `${KA_IP}/64`]] },
+    ]);
+    topo.exec('frr', ['ip', 'addr', 'add', `${FRR64}/64`, 'dev', 'eth0']);
+    const ready = await waitFor(() => settled('frr').length === 2 && settled('halo').length === 1 && settled('ka').length === 1, 15_000, 100);
+    if (!ready) throw new Error(`IPv6 addresses still tentative: frr ${settled('frr')}, halo ${settled('halo')}, ka ${settled('ka')}`);
+    tmp = mkdtempSync(join(tmpdir(), 'halo-bfd6-'));
+    chmodSync(tmp, 0o777); // bfdd drops to the frr user and writes its sockets here
+    writeFileSync(join(tmp, 'bfdd.conf'), frrConf());
+    dirs = new Directors(topo, join(tmp, 'directors'));
+    halo = dirs.halo('halo', conf(HALO_IP, 71), ['-P']);
+    ka = dirs.keepalived('ka', conf(KA_IP, 81), ['-P']);
+  });
+
+  afterAll(async () => {
+    await stopBfdd();
+    await dirs?.stopAll();
+    topo?.destroy();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const logs = () => `--- halo\n${halo.log().slice(-2500)}\n--- keepalived\n${ka.log().slice(-2500)}\n--- FRR\n${frrPeer(HALO_IP)}\n${frrPeer(KA_IP)}`;
+
+  it('before the peer runs: track_bfd holds VI_1 in FAULT, in halo and in keepalived', async () => {
+    await until('halo VI_1 FAULT', async () => (await instance(halo, 'VI_1').catch(() => null))?.state === 'FAULT', logs);
+    await until('keepalived VI_1 FAULT', () => /\(VI_1\) entering FAULT state/i.test(ka.log()), logs);
+  });
+
+  it('FRR starts: the hop-limit-255 sessions come Up over IPv6 on both sides; VI_1 leaves FAULT in both', async () => {
+    startBfdd();
+    await until('FRR sees halo and keepalived Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP), logs);
+    await until('halo VI_1 out of FAULT', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
+    expect(halo.log()).toContain('(frr) Entering Up state');
+    expect(halo.log()).toContain('VRRP_Instance(VI_1) Tracked BFD instance frr is UP');
+    const s = (await statusOf(halo)).bfd?.sessions.find((x) => x.name === 'frr');
+    expect(s).toEqual({ name: 'frr', neighbor: FRR, state: 'Up', remoteState: 'Up', localDiag: 'No Diagnostic', txIntervalMs: 300, detectTimeMs: 900 });
+    await until('keepalived VI_1 out of FAULT', () => /VRRP_Instance\(VI_1\) Tracked BFD instance frr is UP/.test(ka.log()) && /\(VI_1\) Entering (BACKUP|MASTER) STATE/.test(ka.log()), logs);
+    expect(ka.log()).toContain('(frr) Entering Up state');
+  });
+
+  it("keepalived's IPv6 default hop limit (64): FRR's single-hop check drops those packets, for keepalived as for halo", async () => {
+    // FRR has heard both on its other address for as long as the hop-limit-255 sessions took to come Up
+    await until('FRR hears both at its second address', () => /Status: down/.test(frrPeer(HALO_IP, FRR64)) && /Status: down/.test(frrPeer(KA_IP, FRR64)), logs);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect([frrPeerUp(HALO_IP, FRR64), frrPeerUp(KA_IP, FRR64)]).toEqual([false, false]);
+    // FRR's own sessions are up towards FRR (255) and not towards FRR64 (64): the same on both sides
+    expect(count(halo.log(), /\(frr64\) Entering Up state/)).toBe(0);
+    expect(count(ka.log(), /\(frr64\) Entering Up state/)).toBe(0);
+    const s = (await statusOf(halo)).bfd?.sessions.find((x) => x.name === 'frr64');
+    expect(s?.state).not.toBe('Up');
+  });
+
+  it('FRR is killed: the session expires (diag 1) and VI_1 goes to FAULT, in both; FRR back: Up again', async () => {
+    await stopBfdd();
+    await until('halo VI_1 FAULT', async () => (await instance(halo, 'VI_1')).state === 'FAULT', logs);
+    expect(halo.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
+    await until('keepalived VI_1 FAULT again', () => count(ka.log(), /\(VI_1\) entering FAULT state/i) >= 2, logs);
+    expect(ka.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
+    const expired = (text: string) => text.match(/\(frr\) Expired after \d+ ms \(\d+ usec overdue\)/g)?.pop() ?? '-';
+    // a figure, not a test: each side's own measure (the machine may be busy)
+    process.stdout.write(`IPv6 BFD detection when FRR was killed (900 ms configured): halo ${expired(halo.log())}; keepalived ${expired(ka.log())}\n`);
+    startBfdd();
+    await until('halo VI_1 back', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
+    await until('keepalived back', () => count(ka.log(), /Tracked BFD instance frr is UP/) >= 2, logs);
+  });
+
+  it("on the wire: halo's packets go from a source port in 49152-65535 to 3784 with hop limit 255 (64 for the default session)", async () => {
+    const pcap = join(tmp, 'bfd6.pcap');
+    const dump = topo.spawn('halo', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, `ip6 and udp and src host ${HALO_IP}`]);
+    await captureArmed(dump);
+    await waitFor(() => Number(sh(['tshark', '-r', pcap, '-T', 'fields', '-e', 'frame.number'], { allowFail: true }).trim().split('\n').pop() || 0) >= 25, 30_000, 200);
+    dump.kill('SIGTERM');
+    await new Promise((r) => dump.once('exit', r));
+    const rows = sh(['tshark', '-r', pcap, '-T', 'fields', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'ipv6.hlim', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'bfd.sta'])
+      .trim().split('\n').map((l) => l.split('\t')).filter((f) => f[0] === HALO_IP);
+    if (rows.length <= 20) throw new Error(`only ${rows.length} packets from halo in the capture:\n${sh(['tshark', '-r', pcap], { allowFail: true }).slice(-3000)}`);
+    const hlim: Record<string, Set<string>> = {};
+    for (const [, dst, h, sport, dport] of rows) {
+      (hlim[dst] ??= new Set()).add(h);
+      expect(Number(sport)).toBeGreaterThanOrEqual(49152);
+      expect(dport).toBe('3784');
+    }
+    expect(Object.fromEntries(Object.entries(hlim).map(([k, v]) => [k, [...v]]))).toEqual({ [FRR]: ['255'], [FRR64]: ['64'] });
+    // the Up session's packets say Up (bfd.sta 3)
+    expect(rows.filter((r) => r[1] === FRR).some((r) => r[5] === '0x03' || r[5] === '3')).toBe(true);
+  });
+});
