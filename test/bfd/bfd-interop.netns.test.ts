@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { captureArmed, Directors, HALO, ROOT, statusOf, waitFor, type RunningDirector } from '../support/directors';
 import { sh, Topology } from '../support/netns';
+import { Bfdd, BFDD } from '../support/bfdd';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(240_000);
@@ -23,12 +24,11 @@ const HALO_IP = `${NET}.2`;
 const KA_IP = `${NET}.3`;
 const CHK_IP = `${NET}.4`;
 const STALL_IP = `${NET}.5`;
-const BFDD = '/usr/lib/frr/bfdd';
 
 let topo: Topology;
 let dirs: Directors;
 let tmp: string;
-let bfdd: ChildProcess | null = null;
+let bfdd: Bfdd;
 let chk: ChildProcess | null = null;
 let chkOut = '';
 
@@ -62,29 +62,9 @@ function checkerConf(): string {
   ].join('\n');
 }
 
-function startBfdd(): void {
-  bfdd = topo.spawn('frr', [BFDD, '-f', join(tmp, 'bfdd.conf'), '-i', join(tmp, 'bfdd.pid'), '--vty_socket', tmp,
-    '--bfdctl', join(tmp, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', `file:${join(tmp, 'bfdd.log')}`], { stdio: 'ignore' });
-}
+const vtysh = (...cmds: string[]): string => bfdd.vtysh(...cmds);
 
-async function stopBfdd(): Promise<void> {
-  const p = bfdd;
-  bfdd = null;
-  if (!p || p.exitCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  // `ip netns exec` execs bfdd, so this pid is bfdd's own
-  p.kill('SIGKILL');
-  await gone;
-}
-
-function vtysh(...cmds: string[]): string {
-  return topo.exec('frr', ['vtysh', '--vty_socket', tmp, '-d', 'bfdd', ...cmds.flatMap((c) => ['-c', c])], { allowFail: true });
-}
-
-function frrPeerUp(ip: string): boolean {
-  const out = vtysh(`show bfd peer ${ip} local-address ${FRR}`);
-  return /Status: up/.test(out);
-}
+const frrPeerUp = (ip: string): boolean => bfdd.peerUp(ip, FRR);
 
 const instance = async (h: RunningDirector, name: string) => (await statusOf(h)).instances.find((i) => i.name === name)!;
 
@@ -111,6 +91,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     tmp = mkdtempSync(join(tmpdir(), 'halo-bfd-'));
     chmodSync(tmp, 0o777); // bfdd drops to the frr user and writes its sockets here
     writeFileSync(join(tmp, 'bfdd.conf'), frrConf());
+    bfdd = new Bfdd(topo, 'frr', tmp);
     dirs = new Directors(topo, join(tmp, 'directors'));
     halo = dirs.halo('halo', vrrpConf(HALO_IP, 71), ['-P']);
     ka = dirs.keepalived('ka', vrrpConf(KA_IP, 81), ['-P']);
@@ -121,7 +102,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   afterAll(async () => {
-    await stopBfdd();
+    await bfdd?.stop();
     chk?.kill('SIGTERM');
     await dirs.stopAll();
     topo.destroy();
@@ -152,7 +133,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR starts: the sessions come Up; VI_1 leaves FAULT and VI_2 goes to 150 in both; the BFD_CHECK server is up', async () => {
-    startBfdd();
+    bfdd.start();
     await until('FRR sees halo, keepalived and the checker Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP) && frrPeerUp(CHK_IP), logs);
     await until('halo VI_1 out of FAULT', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     await until('halo VI_2 priority 150', async () => (await instance(halo, 'VI_2')).effectivePriority === 150, logs);
@@ -169,7 +150,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR is killed: every session expires (diag 1); FAULT and priority 90 again in both; the server leaves', async () => {
-    await stopBfdd();
+    await bfdd.stop();
     await until('halo VI_1 FAULT', async () => (await instance(halo, 'VI_1')).state === 'FAULT', logs);
     await until('halo VI_2 at 90', async () => (await instance(halo, 'VI_2')).effectivePriority === 90, logs);
     expect(halo.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
@@ -185,7 +166,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR comes back: Up again everywhere', async () => {
-    startBfdd();
+    bfdd.start();
     await until('halo VI_1 out of FAULT', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     await until('halo VI_2 at 150', async () => (await instance(halo, 'VI_2')).effectivePriority === 150, logs);
     await until('keepalived back', () => count(ka.log(), /Tracked BFD instance frr is UP/) >= 2, logs);

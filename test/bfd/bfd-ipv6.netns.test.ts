@@ -14,9 +14,9 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { captureArmed, Directors, HALO, statusOf, waitFor, type RunningDirector } from '../support/directors';
 import { sh, Topology } from '../support/netns';
+import { Bfdd, BFDD } from '../support/bfdd';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(240_000);
@@ -27,12 +27,11 @@ const FRR = `${NET}::1`;
 const FRR64 = `${NET}::11`;
 const HALO_IP = `${NET}::2`;
 const KA_IP = `${NET}::3`;
-const BFDD = '/usr/lib/frr/bfdd';
 
 let topo: Topology;
 let dirs: Directors;
 let tmp: string;
-let bfdd: ChildProcess | null = null;
+let bfdd: Bfdd;
 
 const d = describeNeeding(root, file(HALO, 'the built CLI dist/cli/main.js (npm run build)'), file(BFDD, "FRR's bfdd (apt-get install frr)"),
   tool('keepalived'), tool('vtysh', 'frr'), tool('tcpdump'), tool('tshark'));
@@ -52,27 +51,8 @@ function conf(src: string, vrid: number): string {
   ].join('\n');
 }
 
-function startBfdd(): void {
-  bfdd = topo.spawn('frr', [BFDD, '-f', join(tmp, 'bfdd.conf'), '-i', join(tmp, 'bfdd.pid'), '--vty_socket', tmp,
-    '--bfdctl', join(tmp, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', `file:${join(tmp, 'bfdd.log')}`], { stdio: 'ignore' });
-}
-
-async function stopBfdd(): Promise<void> {
-  const p = bfdd;
-  bfdd = null;
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  // `ip netns exec` execs bfdd, so this pid is bfdd's own
-  p.kill('SIGKILL');
-  await gone;
-}
-
-function vtysh(...cmds: string[]): string {
-  return topo.exec('frr', ['vtysh', '--vty_socket', tmp, '-d', 'bfdd', ...cmds.flatMap((c) => ['-c', c])], { allowFail: true });
-}
-
-const frrPeer = (ip: string, local = FRR): string => vtysh(`show bfd peer ${ip} local-address ${local}`);
-const frrPeerUp = (ip: string, local = FRR): boolean => /Status: up/.test(frrPeer(ip, local));
+const frrPeer = (ip: string): string => bfdd.peer(ip, FRR);
+const frrPeerUp = (ip: string): boolean => bfdd.peerUp(ip, FRR);
 
 const instance = async (h: RunningDirector, name: string) => (await statusOf(h)).instances.find((i) => i.name === name)!;
 
@@ -105,13 +85,14 @@ d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     tmp = mkdtempSync(join(tmpdir(), 'halo-bfd6-'));
     chmodSync(tmp, 0o777); // bfdd drops to the frr user and writes its sockets here
     writeFileSync(join(tmp, 'bfdd.conf'), frrConf());
+    bfdd = new Bfdd(topo, 'frr', tmp);
     dirs = new Directors(topo, join(tmp, 'directors'));
     halo = dirs.halo('halo', conf(HALO_IP, 71), ['-P']);
     ka = dirs.keepalived('ka', conf(KA_IP, 81), ['-P']);
   });
 
   afterAll(async () => {
-    await stopBfdd();
+    await bfdd?.stop();
     await dirs?.stopAll();
     topo?.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -126,7 +107,7 @@ d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR starts: the hop-limit-255 sessions come Up over IPv6 on both sides; VI_1 leaves FAULT in both', async () => {
-    startBfdd();
+    bfdd.start();
     await until('FRR sees halo and keepalived Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP), logs);
     await until('halo VI_1 out of FAULT', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     expect(halo.log()).toContain('(frr) Entering Up state');
@@ -138,7 +119,7 @@ d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR is killed: the session expires (diag 1) and VI_1 goes to FAULT, in both; FRR back: Up again', async () => {
-    await stopBfdd();
+    await bfdd.stop();
     await until('halo VI_1 FAULT', async () => (await instance(halo, 'VI_1')).state === 'FAULT', logs);
     expect(halo.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
     await until('keepalived VI_1 FAULT again', () => count(ka.log(), /\(VI_1\) entering FAULT state/i) >= 2, logs);
@@ -146,7 +127,7 @@ d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     const expired = (text: string) => text.match(/\(frr\) Expired after \d+ ms \(\d+ usec overdue\)/g)?.pop() ?? '-';
     // a figure, not a test: each side's own measure (the machine may be busy)
     process.stdout.write(`IPv6 BFD detection when FRR was killed (900 ms configured): halo ${expired(halo.log())}; keepalived ${expired(ka.log())}\n`);
-    startBfdd();
+    bfdd.start();
     await until('halo VI_1 back', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     await until('keepalived back', () => count(ka.log(), /Tracked BFD instance frr is UP/) >= 2, logs);
   });
