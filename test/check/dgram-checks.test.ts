@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 /**
  * DNS_CHECK, UDP_CHECK and PING_CHECK codecs and rules: golden bytes (the query keepalived's
  * dns_make_query builds, RFC 1071 checksums), keepalived's reply judgements, and DNS_CHECK's
@@ -156,6 +158,16 @@ describe('PING_CHECK codec', () => {
     expect(encodeEcho(0x1234, 0x0102, 6).subarray(6, 8)).toEqual(Buffer.from([0x02, 0x01]));
     // IPv4 (ping_it): the same sequence order
     expect(encodeEcho(0x1234, 1).subarray(6, 8)).toEqual(Buffer.from([0x01, 0x00]));
+  });
+
+  test("keepalived 2.2.7's captured ICMPv6 echo request (fixture): halo's bytes but for the kernel's checksum", () => {
+    const golden = Buffer.from(readFileSync(join(__dirname, '..', 'fixtures', 'keepalived-2.2.7-ipv6', 'ping6-echo-request.icmp6.hex'), 'utf8').trim(), 'hex');
+    const ours = encodeEcho(golden.readUInt16BE(4), 0, 6); // keepalived's identifier (its ping socket's) and first sequence
+    expect(ours.length).toBe(golden.length);
+    expect(Buffer.concat([ours.subarray(0, 2), ours.subarray(4)])).toEqual(Buffer.concat([golden.subarray(0, 2), golden.subarray(4)]));
+    // the checksum the kernel put in: over the IPv6 pseudo-header (fd00:62::1 → fd00:62::10, next header 58)
+    const pseudo = Buffer.concat([Buffer.from('fd000062000000000000000000000001fd000062000000000000000000000010', 'hex'), Buffer.from([0, 0, 0, ours.length, 0, 0, 0, 58])]);
+    expect(icmpChecksum(Buffer.concat([pseudo, ours]))).toBe(golden.readUInt16BE(2));
   });
 });
 
