@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 /**
  * DNS_CHECK, UDP_CHECK and PING_CHECK codecs and rules: golden bytes (the query keepalived's
  * dns_make_query builds, RFC 1071 checksums), keepalived's reply judgements, and DNS_CHECK's
  * retry rule; the UDP and DNS probes against responders on 127.0.0.1, including the bad
  * answers (wrong id, a query instead of a response, runts, mismatched reply, port unreachable).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as dgram from 'node:dgram';
 import { encodeQuery, judgeDnsReply, dnsProbe } from '../../src/check/dns-probe';
 import { onDnsResult } from '../../src/check/dns-retry';
