@@ -4,10 +4,12 @@
 //  - SO_MARK (`fwmark`) and SO_BINDTODEVICE (`bind_if`) for DNS_CHECK and UDP_CHECK
 //    (check_api.c conn_opts);
 //  - IP_MINTTL / IPV6_MINHOPCOUNT for BFD's Generalized TTL Security Mechanism (RFC 5881
-//    section 5, RFC 5082): the kernel drops a packet whose TTL is below it.
+//    section 5, RFC 5082), and since Linux checks those for TCP only, a socket filter that drops
+//    a UDP packet whose TTL / hop limit is below it.
 #include "dgram_socket.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <cerrno>
 #include <cstring>
 #include <netinet/in.h>
@@ -80,6 +82,17 @@ Napi::Value OpenDatagramSocket(const Napi::CallbackInfo& info) {
     int minTtl = info[5].As<Napi::Number>().Int32Value();
     if (family == AF_INET) SetOpt(env, fd, IPPROTO_IP, IP_MINTTL, &minTtl, sizeof(minTtl), "IP_MINTTL " + std::to_string(minTtl));
     else SetOpt(env, fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &minTtl, sizeof(minTtl), "IPV6_MINHOPCOUNT " + std::to_string(minTtl));
+    // Linux enforces IP_MINTTL / IPV6_MINHOPCOUNT for TCP only: a UDP socket takes a packet
+    // whatever its TTL. A classic BPF filter reading the network header (SKF_NET_OFF: the IPv4
+    // TTL at byte 8, the IPv6 hop limit at byte 7) drops the ones below minTtl.
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + (family == AF_INET ? 8 : 7))),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(minTtl), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog = {static_cast<unsigned short>(sizeof(code) / sizeof(code[0])), code};
+    SetOpt(env, fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog), "SO_ATTACH_FILTER (TTL >= " + std::to_string(minTtl) + ")");
   }
   if (!address.empty() || port != 0 || info[4].IsString()) {
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), sslen) < 0) {

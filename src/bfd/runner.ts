@@ -71,7 +71,13 @@ function sameInstance(a: BfdInstance, b: BfdInstance): boolean {
   return JSON.stringify(ra) === JSON.stringify(rb);
 }
 
-/** IP_MINTTL for one family's listening socket: the laxest ttl - max_hops of its sessions; null = no check. */
+/**
+ * IP_MINTTL for one family's listening socket: the laxest ttl - max_hops of its sessions; null = no
+ * check. One socket serves the family, so a session whose own ttl - max_hops is stricter than
+ * another's is checked against the laxer one, where keepalived checks each packet against its
+ * session's (bfd_check_packet_ttl, from the received TTL): a known difference, closed only by
+ * reading each packet's TTL/hop limit (recvmsg ancillary data in native/).
+ */
 export function listenerMinTtl(instances: readonly BfdInstance[]): number | null {
   if (instances.length === 0 || instances.some((b) => b.maxHops < 0)) return null;
   return Math.max(1, Math.min(...instances.map((b) => b.ttl - b.maxHops)));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { captureArmed, Directors, HALO, ROOT, statusOf, waitFor, type RunningDirector } from '../support/directors';
 import { sh, Topology } from '../support/netns';
-import { Bfdd, BFDD } from '../support/bfdd';
+import { Bfdd, BFDD, discriminators, sendAdminDown } from '../support/bfdd';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(240_000);
@@ -193,6 +193,26 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     vtysh('configure terminal', 'bfd', `peer ${KA_IP} local-address ${FRR}`, 'no shutdown');
     await until('halo VI_1 back', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     expect(count(halo.log(), /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/)).toBe(1);
+  });
+
+  it('GTSM (RFC 5881 §5): an AdminDown forged from FRR\'s address with TTL 254 is dropped by both; at 255 it takes both Down', async () => {
+    await until('both Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP), logs);
+    const send = (peer: string, ttl: number) => {
+      const { frr, theirs } = discriminators(bfdd.peer(peer, FRR));
+      sendAdminDown(topo, 'frr', FRR, peer, frr, theirs, ttl);
+    };
+    const downs = (text: string) => count(text, /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/);
+    const before = [downs(halo.log()), downs(ka.log())];
+    send(HALO_IP, 254);
+    send(KA_IP, 254);
+    // a bounded look: the packet was on the wire at once; 2 s is many receive intervals (300 ms)
+    await new Promise((r) => setTimeout(r, 2000));
+    expect([downs(halo.log()), downs(ka.log())]).toEqual(before);
+    send(HALO_IP, 255);
+    send(KA_IP, 255);
+    await until('halo Down, signalled', () => downs(halo.log()) === before[0] + 1, logs);
+    await until('keepalived Down, signalled', () => downs(ka.log()) === before[1] + 1, logs);
+    await until('halo VI_1 back', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
   });
 
   it('a reload keeps the Up session as it is, and a new instance tracking it learns it is Up at once', async () => {

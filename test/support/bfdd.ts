@@ -44,3 +44,23 @@ export class Bfdd {
     return /Status: up/.test(this.peer(peer, local));
   }
 }
+
+/**
+ * A forged BFD control packet from `from` (on `host`) to `to`:3784 with the given TTL / hop limit:
+ * version 1, diag 7 (Administratively Down), state AdminDown, detect mult 3, length 24, the
+ * discriminators FRR shows for the session (`show bfd peer`: ID, Remote ID).
+ */
+export function sendAdminDown(topo: Topology, host: string, from: string, to: string, myDiscr: number, yourDiscr: number, ttl: number): void {
+  const v6 = to.includes(':');
+  const py = ['import socket,struct', `s=socket.socket(socket.AF_INET${v6 ? '6' : ''},socket.SOCK_DGRAM)`,
+    v6 ? `s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_UNICAST_HOPS,${ttl})` : `s.setsockopt(socket.IPPROTO_IP,socket.IP_TTL,${ttl})`,
+    `s.bind(('${from}',0))`, `s.sendto(struct.pack('!BBBBIIIII',0x27,0x00,3,24,${myDiscr},${yourDiscr},300000,300000,0),('${to}',3784))`].join('\n');
+  topo.exec(host, ['python3', '-c', py]);
+}
+
+/** The discriminators of a session as FRR shows it: FRR's own (ID) and the peer's (Remote ID). */
+export function discriminators(out: string): { frr: number; theirs: number } {
+  const m = /\bID: (\d+)[\s\S]*Remote ID: (\d+)/.exec(out);
+  if (!m) throw new Error(`no discriminators in FRR's view of the session:\n${out}`);
+  return { frr: Number(m[1]), theirs: Number(m[2]) };
+}
