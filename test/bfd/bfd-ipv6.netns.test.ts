@@ -10,8 +10,8 @@
  * keepalived's IPv6 default hop limit (64). The first comes Up, expires when FRR is killed
  * (diag 1) and comes back, with VI_1's FAULT following it in both; a capture on FRR's side shows
  * halo's packets from 49152-65535 to 3784 with the same hop limits as keepalived's: 255 and 64;
- * and an AdminDown forged from FRR's address is ignored by both at hop limit 63 (GTSM: halo's
- * IPV6_MINHOPCOUNT, keepalived's own check) and taken by both at 255.
+ * and an AdminDown forged from FRR's address is ignored by both at hop limit 254 (GTSM: halo's
+ * socket filter, keepalived's own check, each against the session's 255) and taken by both at 255.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,13 +164,11 @@ d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   /**
-   * The forged packet's hop limit is 63: below what either session of the family takes. halo checks
-   * in the kernel (IPV6_MINHOPCOUNT on its one IPv6 listening socket) with the laxest ttl - max_hops
-   * of the family's sessions (64 here, frr64's), where keepalived checks each session against its
-   * own: at 254, keepalived drops it for `frr` (255 - 0) and halo takes it. That difference is
-   * known and left open (it needs the received hop limit per packet: recvmsg ancillary data).
+   * The forged packet's hop limit is 254: below `frr`'s 255 - 0 but above `frr64`'s 64 - 0, so
+   * a check with one minimum for the family would let it through; keepalived checks it against
+   * its session's (bfd_check_packet_ttl), halo's socket filter against its source's.
    */
-  it('GTSM (RFC 5881 §5): an AdminDown from FRR\'s address with hop limit 63 is dropped by both; at 255 it takes both Down', async () => {
+  it('GTSM (RFC 5881 §5): an AdminDown from FRR\'s address with hop limit 254 is dropped by both; at 255 it takes both Down', async () => {
     await until('both Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP), logs);
     const send = (peer: string, hopLimit: number) => {
       const { frr, theirs } = discriminators(frrPeer(peer));
@@ -178,8 +176,8 @@ d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     };
     const downs = (text: string) => count(text, /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/);
     const before = [downs(halo.log()), downs(ka.log())];
-    send(HALO_IP, 63);
-    send(KA_IP, 63);
+    send(HALO_IP, 254);
+    send(KA_IP, 254);
     // a bounded look: the packet was on the wire at once; 2 s is many receive intervals (300 ms)
     await new Promise((r) => setTimeout(r, 2000));
     expect([downs(halo.log()), downs(ka.log())]).toEqual(before);
