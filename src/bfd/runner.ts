@@ -1,9 +1,10 @@
 /**
  * The BFD shell: the bfd_instances' sessions (src/bfd/session.ts) on real sockets and timers, in
  * the director process. RFC 5881: control packets go to UDP 3784 from a source port in
- * 49152-65535 with TTL 255 (the bfd_instance's ttl); the listening socket on 3784 has
- * IP_MINTTL set (RFC 5082 GTSM, through the native addon) so the kernel drops a packet whose TTL
- * is below ttl - max_hops. Packets the codec refuses are counted by reason and dropped.
+ * 49152-65535 with TTL 255 (the bfd_instance's ttl); the listening socket on 3784 carries a
+ * socket filter (RFC 5082 GTSM, through the native addon) so the kernel drops a packet whose TTL
+ * is below its neighbour's session's ttl - max_hops. Packets the codec refuses are counted by
+ * reason and dropped.
  *
  * Lateness: a session's expiry is never decided from a timer alone. When its detection timer
  * fires, the verdict waits one turn of the event loop (setImmediate runs after the poll phase),
@@ -71,15 +72,33 @@ function sameInstance(a: BfdInstance, b: BfdInstance): boolean {
   return JSON.stringify(ra) === JSON.stringify(rb);
 }
 
-/** IP_MINTTL for one family's listening socket: the laxest ttl - max_hops of its sessions; null = no check. */
+/**
+ * IP_MINTTL for one family's listening socket: the laxest ttl - max_hops of its sessions; null = no
+ * check. It is what a packet from any other source must carry (such a packet finds no session).
+ */
 export function listenerMinTtl(instances: readonly BfdInstance[]): number | null {
   if (instances.length === 0 || instances.some((b) => b.maxHops < 0)) return null;
   return Math.max(1, Math.min(...instances.map((b) => b.ttl - b.maxHops)));
 }
 
+/**
+ * Per neighbour, the TTL / hop limit its packets must carry (keepalived's bfd_check_packet_ttl:
+ * ttl - max_hops of the session, max_hops -1 = no check): the socket filter checks each packet
+ * against its source's, as keepalived checks it against its session's. Two sessions with one
+ * neighbour (different source addresses) share the laxer.
+ */
+export function listenerTtlRules(instances: readonly BfdInstance[]): Array<[string, number]> {
+  const byNeighbor = new Map<string, number>();
+  for (const b of instances) {
+    const min = b.maxHops < 0 ? 0 : Math.max(1, b.ttl - b.maxHops);
+    byNeighbor.set(b.neighborIp, Math.min(byNeighbor.get(b.neighborIp) ?? 255, min));
+  }
+  return [...byNeighbor].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export class BfdRunner {
   private readonly sessions = new Map<string, Live>();
-  private readonly listeners = new Map<4 | 6, { sock: dgram.Socket; minTtl: number | null }>();
+  private readonly listeners = new Map<4 | 6, { sock: dgram.Socket; filter: string }>();
   private readonly now: () => number;
   private readonly rnd: Random;
   readonly drops: DropCounters = {};
@@ -143,18 +162,20 @@ export class BfdRunner {
     for (const family of [4, 6] as const) {
       const mine = instances.filter((b) => b.family === family);
       const minTtl = listenerMinTtl(mine);
+      const rules = listenerTtlRules(mine);
+      const filter = JSON.stringify([minTtl, rules]);
       const cur = this.listeners.get(family);
-      if (cur && (mine.length === 0 || cur.minTtl !== minTtl)) {
+      if (cur && (mine.length === 0 || cur.filter !== filter)) {
         cur.sock.close();
         this.listeners.delete(family);
       }
       if (mine.length === 0 || this.listeners.has(family)) continue;
-      const fd = haloNative().openDatagramSocket(family, null, BFD_CONTROL_PORT, null, null, minTtl, true);
+      const fd = haloNative().openDatagramSocket(family, null, BFD_CONTROL_PORT, null, null, minTtl ?? 0, true, rules);
       const sock = dgram.createSocket(family === 4 ? 'udp4' : 'udp6');
       sock.on('message', (msg, rinfo) => this.onPacket(msg, rinfo.address));
       sock.on('error', (err) => this.opts.log.error(`BFD listening socket (IPv${family}): ${err.message}`));
       await new Promise<void>((resolve) => sock.bind({ fd }, resolve));
-      this.listeners.set(family, { sock, minTtl });
+      this.listeners.set(family, { sock, filter });
     }
   }
 

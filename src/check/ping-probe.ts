@@ -42,12 +42,17 @@ export function icmpChecksum(b: Buffer): number {
   return ~sum & 0xffff;
 }
 
-/** An echo request; for IPv6 the checksum stays 0: the kernel computes it over the pseudo-header. */
+/**
+ * An echo request; for IPv6 the checksum stays 0: the kernel computes it over the pseudo-header.
+ * The sequence number is in host order, little-endian here, as check_ping.c writes it
+ * (`icmp6_seq = seq_no++`, no htons): keepalived's sequence 1 goes out as 01 00. (keepalived's
+ * identifier is its ping socket's, chosen by the kernel; halo's raw socket carries its pid.)
+ */
 export function encodeEcho(id: number, seq: number, family: 4 | 6 = 4): Buffer {
   const b = Buffer.concat([Buffer.alloc(8), fillerPayload(ICMP_BUFSIZE)]);
   b[0] = family === 4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
   b.writeUInt16BE(id, 4);
-  b.writeUInt16BE(seq, 6);
+  b.writeUInt16LE(seq, 6);
   if (family === 4) b.writeUInt16BE(icmpChecksum(b), 2);
   return b;
 }
@@ -68,7 +73,7 @@ export function decodeIcmp(packet: Buffer): IcmpMessage | null {
   const icmp = packet.subarray(ihl);
   if (icmp.length < 8) return null;
   const src = ipaddr.fromByteArray(Array.from(packet.subarray(12, 16))).toString();
-  if (icmp[0] === ICMP_ECHOREPLY) return { kind: 'reply', type: 0, id: icmp.readUInt16BE(4), seq: icmp.readUInt16BE(6), about: src };
+  if (icmp[0] === ICMP_ECHOREPLY) return { kind: 'reply', type: 0, id: icmp.readUInt16BE(4), seq: icmp.readUInt16LE(6), about: src };
   if (icmp[0] === ICMP_ECHO) return null;
   // An error quotes the original IP header and the first 8 bytes of our echo.
   const inner = icmp.subarray(8);
@@ -77,7 +82,7 @@ export function decodeIcmp(packet: Buffer): IcmpMessage | null {
   const echo = inner.subarray(innerIhl);
   if (inner[9] !== 1 || echo.length < 8 || echo[0] !== ICMP_ECHO) return null;
   const dst = ipaddr.fromByteArray(Array.from(inner.subarray(16, 20))).toString();
-  return { kind: 'error', type: icmp[0], id: echo.readUInt16BE(4), seq: echo.readUInt16BE(6), about: dst };
+  return { kind: 'error', type: icmp[0], id: echo.readUInt16BE(4), seq: echo.readUInt16LE(6), about: dst };
 }
 
 /**
@@ -87,13 +92,13 @@ export function decodeIcmp(packet: Buffer): IcmpMessage | null {
  */
 export function decodeIcmp6(msg: Buffer, source: string): IcmpMessage | null {
   if (msg.length < 8) return null;
-  if (msg[0] === ICMP6_ECHO_REPLY) return { kind: 'reply', type: msg[0], id: msg.readUInt16BE(4), seq: msg.readUInt16BE(6), about: normalize(source) };
+  if (msg[0] === ICMP6_ECHO_REPLY) return { kind: 'reply', type: msg[0], id: msg.readUInt16BE(4), seq: msg.readUInt16LE(6), about: normalize(source) };
   if (msg[0] >= 128) return null; // informational: echo requests, neighbour discovery, MLD, …
   const inner = msg.subarray(8);
   // the quoted IPv6 header (next header ICMPv6, no extension headers: we sent none) and our echo
   if (inner.length < 48 || inner[6] !== IPPROTO_ICMPV6 || inner[40] !== ICMP6_ECHO_REQUEST) return null;
   const dst = ipaddr.fromByteArray(Array.from(inner.subarray(24, 40))).toString();
-  return { kind: 'error', type: msg[0], id: inner.readUInt16BE(44), seq: inner.readUInt16BE(46), about: dst };
+  return { kind: 'error', type: msg[0], id: inner.readUInt16BE(44), seq: inner.readUInt16LE(46), about: dst };
 }
 
 /** One spelling per address (replies carry the kernel's, the config may carry another). */

@@ -31,7 +31,8 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           both directors' logs, final status --json and ipvsadm -Ln and the real servers' logs are
           kept in --out DIR (default /var/tmp/halo-lab/drill-TIME); --ipv6 builds the cluster dual
           stack (deploy/examples/dualstack-*.conf: IPv6 VIPs in virtual_ipaddress_excluded, an IPv6
-          virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase
+          virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase,
+          judged against the same bounds as HTTP
           --topology ecmp: N (2-4, default 3) active directors behind an FRR router with BGP ECMP
           and BFD (halo_announce, mh, DR); phases on the last director: graceful drain, added
           back, kill -9 of its halo (+ halo cleanup), added back, links down, added back; per phase

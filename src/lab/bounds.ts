@@ -81,15 +81,19 @@ export function outageAtLeast(outageMs: number, e: MeasurementError): number {
 }
 
 /**
- * A phase's verdict. Valid: beyond when HTTP or DNS saw a longer outage than the bound or never
- * recovered, within otherwise. Invalid: beyond only when the outage exceeds the bound even after
- * taking off all the client's stall could have added (a 20 s outage is not made by a 1.5 s
- * stall); inconclusive otherwise, never within. `why` names the kind and the figures.
+ * A phase's verdict. Valid: beyond when HTTP, DNS or (the dual-stack lab) HTTP over IPv6 saw a
+ * longer outage than the bound or never recovered, within otherwise. Invalid: beyond only when
+ * the outage exceeds the bound even after taking off all the client's stall could have added (a
+ * 20 s outage is not made by a 1.5 s stall); inconclusive otherwise, never within. `why` names
+ * the kind and the figures. HTTP over IPv6 has the IPv4 service's bound: the new master's
+ * unsolicited Neighbor Advertisements (Override set) move the clients' neighbour entries as
+ * its gratuitous ARPs do.
  */
-export function judge(e: MeasurementError, bound: Bound, http: JudgedOutage, dns: JudgedOutage): { verdict: Verdict; why: string[] } {
+export function judge(e: MeasurementError, bound: Bound, http: JudgedOutage, dns: JudgedOutage, http6?: JudgedOutage): { verdict: Verdict; why: string[] } {
   const why: string[] = [];
   const b = Math.round(bound.ms * 10) / 10;
-  for (const [kind, r] of [['HTTP', http], ['DNS', dns]] as const) {
+  const kinds: Array<readonly [string, JudgedOutage]> = [['HTTP', http], ['DNS', dns], ...(http6 ? [['HTTP over IPv6', http6] as const] : [])];
+  for (const [kind, r] of kinds) {
     if (e.valid) {
       if (r.outageMs === null) why.push(`${kind} never recovered`);
       else if (r.outageMs > bound.ms) why.push(`${kind} outage ${r.outageMs} ms > ${b} ms (${bound.rule})`);

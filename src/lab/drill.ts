@@ -336,7 +336,7 @@ export class Drill {
         this.log(`drill ${mode}: ${invalid.map((p) => `${p.name} invalid (client stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s, max lag ${p.validity.maxLagMs} ms)`).join('; ')}; measuring again (attempt ${attempt + 1} of ${this.attempts})`);
       }
     }
-    if (this.bounds === 'enforce') for (const p of best) if (p.verdict === 'beyond') violations.push(`${p.name}: ${p.why.join('; ')}`);
+    if (this.bounds === 'enforce') violations.push(...boundViolations(best));
     return { mode, run, phases: best, realServerFailure: null, hung, violations, inconclusive: best.filter((p) => p.verdict === 'inconclusive').map((p) => p.name), attempts: attempt };
   }
 
@@ -378,6 +378,11 @@ export class Drill {
   }
 }
 
+/** The phases beyond their bound, as violations (`--bounds enforce`): each names what was beyond. */
+export function boundViolations(phases: PhaseResult[]): string[] {
+  return phases.filter((p) => p.verdict === 'beyond').map((p) => `${p.name}: ${p.why.join('; ')}`);
+}
+
 const fmt = (ms: number | null): string => (ms === null ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(3)} s` : `${ms.toFixed(1)} ms`);
 const spread = (s: Record<string, number>): string => Object.keys(s).sort().map((k) => `${k}:${s[k]}`).join(' ') || '-';
 /** answered/late/failed/not sent */
@@ -388,12 +393,6 @@ export function outageText(p: PhaseResult, r: PhaseReport): string {
   if (p.valid) return fmt(r.outageMs);
   if (p.verdict === 'beyond' && typeof r.outageAtLeastMs === 'number') return `≥ ${fmt(r.outageAtLeastMs)}`;
   return 'inconclusive';
-}
-
-/** The IPv6 HTTP outage as printed: its figure, or inconclusive when its own window was starved. */
-function http6OutageText(r: PhaseReport): string {
-  if (r.outageMs === null && r.unvalidatedOutageMs !== undefined) return 'inconclusive';
-  return r.outageMs === null ? 'not over within the phase' : fmt(r.outageMs);
 }
 
 function verdictText(p: PhaseResult): string {
@@ -418,7 +417,7 @@ export function formatDrill(results: DrillResult[]): string {
       const errs = [...Object.entries(p.http.errors).map(([e, n]) => `http ${e}:${n}`), ...Object.entries(p.dns.errors).map(([e, n]) => `dns ${e}:${n}`)];
       if (p.http6) errs.push(...Object.entries(p.http6.errors).map(([e, n]) => `http6 ${e}:${n}`));
       if (errs.length > 0) rows.push(`  ${p.name} failures: ${errs.join(' ')}`);
-      if (p.http6) rows.push(`  ${p.name}: HTTP over IPv6 outage ${http6OutageText(p.http6)}, a/l/f/ns ${counts(p.http6)}, spread after ${spread(p.http6.spreadAfter)} (reported, not judged against the bound)`);
+      if (p.http6) rows.push(`  ${p.name}: HTTP over IPv6 outage ${outageText(p, p.http6)}, a/l/f/ns ${counts(p.http6)}, spread after ${spread(p.http6.spreadAfter)} (judged with HTTP and DNS)`);
     }
     if (r.realServerFailure) {
       const f = r.realServerFailure;
@@ -443,6 +442,8 @@ export interface PhaseSpread {
   beyond: number;
   http: ReturnType<typeof spreadOf>;
   dns: ReturnType<typeof spreadOf>;
+  /** `--ipv6` only. */
+  http6?: ReturnType<typeof spreadOf>;
   startup: ReturnType<typeof spreadOf>;
 }
 
@@ -456,6 +457,7 @@ export function phaseSpreads(results: DrillResult[]): PhaseSpread[] {
     return {
       name, bound: ps[0].bound, runs: ps.length, valid: v.length, beyond: v.filter((p) => p.verdict === 'beyond').length,
       http: spreadOf(nums(v.map((p) => p.http.outageMs))), dns: spreadOf(nums(v.map((p) => p.dns.outageMs))),
+      ...(ps.some((p) => p.http6) ? { http6: spreadOf(nums(v.map((p) => p.http6?.outageMs ?? null))) } : {}),
       startup: spreadOf(nums(ps.map((p) => p.startupMs))),
     };
   });
@@ -463,7 +465,8 @@ export function phaseSpreads(results: DrillResult[]): PhaseSpread[] {
 
 export function formatSpreads(s: PhaseSpread[]): string {
   const f = (x: ReturnType<typeof spreadOf>) => (x ? `${fmt(x.min)} / ${fmt(x.median)} / ${fmt(x.max)}` : '-');
-  const rows = ['phase                valid  bound       HTTP outage min / median / max     DNS outage min / median / max      start-up min / median / max'];
-  for (const p of s) rows.push(`${p.name.padEnd(20)} ${`${p.valid}/${p.runs}`.padEnd(6)} ${fmt(p.bound.ms).padEnd(11)} ${f(p.http).padEnd(34)} ${f(p.dns).padEnd(34)} ${f(p.startup)}`);
+  const v6 = s.some((p) => 'http6' in p);
+  const rows = [`phase                valid  bound       HTTP outage min / median / max     DNS outage min / median / max      ${v6 ? 'HTTP6 outage min / median / max    ' : ''}start-up min / median / max`];
+  for (const p of s) rows.push(`${p.name.padEnd(20)} ${`${p.valid}/${p.runs}`.padEnd(6)} ${fmt(p.bound.ms).padEnd(11)} ${f(p.http).padEnd(34)} ${f(p.dns).padEnd(34)} ${v6 ? f(p.http6 ?? null).padEnd(34) + ' ' : ''}${f(p.startup)}`);
   return `${rows.join('\n')}\n`;
 }

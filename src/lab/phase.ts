@@ -1,6 +1,7 @@
 /**
- * One phase of the drill, measured (pure): the clients' outage for HTTP and DNS, the measuring
- * client's validity through the decisive window, the phase's bound and its verdict.
+ * One phase of the drill, measured (pure): the clients' outage for HTTP and DNS (with `--ipv6`
+ * also HTTP over IPv6), the measuring client's validity through the decisive window, the
+ * phase's bound and its verdict.
  */
 import { boundFor, Bound, DrillMode, judge, outageAtLeast, PhaseKind, Verdict, VrrpTimers } from './bounds';
 import type { Director } from './cluster';
@@ -33,9 +34,8 @@ export interface PhaseResult {
   http: PhaseReport;
   dns: PhaseReport;
   /**
-   * HTTP over IPv6 through the IPv6 VIP (`--ipv6` only): reported with its own validity, not
-   * judged against the phase's bound (the bound is VRRP's; the IPv6 VIP's arrival at clients
-   * also waits on their neighbour caches).
+   * HTTP over IPv6 through the IPv6 VIP (`--ipv6` only): judged as HTTP and DNS are, against the
+   * phase's bound, within the phase's validity (its gaps are among the decisive marks).
    */
   http6?: PhaseReport;
   /** Whether the figures hold: the measuring client's lag through the decisive window. */
@@ -66,26 +66,24 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   const stalls = stallsOver(rec.stalls, maxLagMs);
   const http = analysePhase(rec.samples, 'http', p.from, p.windowMs, { stalls });
   const dns = analysePhase(rec.samples, 'dns', p.from, p.windowMs, { stalls });
+  const http6 = rec.samples.some((s) => s.k === 'http6') ? analysePhase(rec.samples, 'http6', p.from, p.windowMs, { stalls }) : undefined;
   const end = p.from + p.windowMs;
   // what decides the figures: the outage gaps, the VIPs' arrival, and for a failover the fault
   // itself; a failback's readiness is not among them (the new master takes over a
   // Master_Down_Interval later, while the old one keeps serving)
+  const gaps = (r: PhaseReport) => [r.lastOkBefore, r.firstOkAfter ?? end];
   const validity = judgeValidity(rec.lag, rec.stalls, decisiveWindow([
-    kind === 'failover' ? p.at : null, p.vipAt ?? end, http.lastOkBefore, http.firstOkAfter ?? end, dns.lastOkBefore, dns.firstOkAfter ?? end,
+    kind === 'failover' ? p.at : null, p.vipAt ?? end, ...gaps(http), ...gaps(dns), ...(http6 ? gaps(http6) : []),
   ]), maxLagMs);
   const bound = boundFor(mode, kind, timers);
   const error = { ...validity, periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
-  const { verdict, why } = judge(error, bound, http, dns);
+  const { verdict, why } = judge(error, bound, http, dns, http6);
   // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
   // can have been, never as the outage
-  const unvalidated = (r: PhaseReport, e: typeof error): void => {
-    Object.assign(r, { outageMs: null, unvalidatedOutageMs: r.outageMs, outageAtLeastMs: r.outageMs === null ? null : outageAtLeast(r.outageMs, e) });
-  };
-  if (!validity.valid) for (const r of [http, dns]) unvalidated(r, error);
-  const http6 = rec.samples.some((s) => s.k === 'http6') ? analysePhase(rec.samples, 'http6', p.from, p.windowMs, { stalls }) : undefined;
-  if (http6) {
-    const v6 = judgeValidity(rec.lag, rec.stalls, decisiveWindow([kind === 'failover' ? p.at : null, http6.lastOkBefore, http6.firstOkAfter ?? end]), maxLagMs);
-    if (!v6.valid) unvalidated(http6, { ...v6, periodMs: error.periodMs });
+  if (!validity.valid) {
+    for (const r of [http, dns, ...(http6 ? [http6] : [])]) {
+      Object.assign(r, { outageMs: null, unvalidatedOutageMs: r.outageMs, outageAtLeastMs: r.outageMs === null ? null : outageAtLeast(r.outageMs, error) });
+    }
   }
   return {
     name: `${mode} ${kind}`, mode, kind, at: p.at, restartAt: p.restartAt,

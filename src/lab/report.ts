@@ -1,8 +1,8 @@
 /**
  * The drill's report (pure): one self-contained HTML page per drill run (inline CSS and SVG,
  * nothing fetched), to be opened in any browser. For every cycle of every mode: per 100 ms, the
- * HTTP and DNS requests answered / late / failed / not sent; which director held the VIPs; the
- * faults, restarts and readiness; each director's VRRP transitions from its log; the client's
+ * HTTP and DNS (with --ipv6 also HTTP over IPv6) requests answered / late / failed / not sent;
+ * which director held the VIPs; the faults, restarts and readiness; each director's VRRP transitions from its log; the client's
  * own lag against the validity threshold; and per phase its figures, bound and verdict. The
  * whole trace is drawn once, then each phase zoomed around its fault.
  */
@@ -67,20 +67,25 @@ export function renderReport(inp: ReportInput): string {
 }
 
 function summaryTable(results: DrillResult[]): string {
+  // the dual-stack lab (--ipv6): HTTP over IPv6 beside HTTP and DNS, judged with them
+  const v6 = results.some((r) => r.phases.some((p) => p.http6));
+  const alfn = (x: PhaseResult['http']) => `${x.answered}/${x.late}/${x.failed}/${x.notSent}`;
   const rows = results.flatMap((r) => r.phases.map((p) => `<tr class="phase-row" data-phase="${esc(p.name)}" data-run="${r.run}">
 <td>${esc(p.name)}</td><td>${r.run}</td><td>${p.attempt}</td><td class="v-${p.verdict}">${p.verdict}</td>
-<td>${esc(outageText(p, p.http))}</td><td>${esc(outageText(p, p.dns))}</td><td>${ms(p.bound.ms)}</td>
+<td>${esc(outageText(p, p.http))}</td><td>${esc(outageText(p, p.dns))}</td>${v6 ? `<td class="http6">${p.http6 ? esc(outageText(p, p.http6)) : '–'}</td>` : ''}<td>${ms(p.bound.ms)}</td>
 <td>${ms(p.vipMoveMs)}</td><td>${ms(p.startupMs)}</td>
-<td>${p.http.answered}/${p.http.late}/${p.http.failed}/${p.http.notSent}</td><td>${p.dns.answered}/${p.dns.late}/${p.dns.failed}/${p.dns.notSent}</td>
+<td>${alfn(p.http)}</td><td>${alfn(p.dns)}</td>${v6 ? `<td>${p.http6 ? alfn(p.http6) : '–'}</td>` : ''}
 <td>${r1(p.validity.maxLagMs)} ms</td><td>${(p.validity.stalledMs / 1000).toFixed(1)} s</td></tr>`));
-  return `<table id="summary"><tr><th>phase</th><th>run</th><th>attempt</th><th>verdict</th><th>HTTP outage</th><th>DNS outage</th><th>bound</th><th>VIP move</th><th>start-up</th><th>HTTP a/l/f/ns</th><th>DNS a/l/f/ns</th><th>client lag max</th><th>client stalled</th></tr>${rows.join('')}</table>
+  return `<table id="summary"><tr><th>phase</th><th>run</th><th>attempt</th><th>verdict</th><th>HTTP outage</th><th>DNS outage</th>${v6 ? '<th>HTTP6 outage</th>' : ''}<th>bound</th><th>VIP move</th><th>start-up</th><th>HTTP a/l/f/ns</th><th>DNS a/l/f/ns</th>${v6 ? '<th>HTTP6 a/l/f/ns</th>' : ''}<th>client lag max</th><th>client stalled</th></tr>${rows.join('')}</table>
 <p class="note">a/l/f/ns: answered within the timeout / late reply / failed / not sent because the client was stalled. VIP move and failback outages count from the restarted director's readiness (its control socket answers); its start-up is the column beside.</p>`;
 }
 
 function spreadTable(results: DrillResult[]): string {
   const f = (x: ReturnType<typeof phaseSpreads>[number]['http']) => (x ? `${ms(x.min)} / ${ms(x.median)} / ${ms(x.max)}` : '–');
-  const rows = phaseSpreads(results).map((p) => `<tr><td>${esc(p.name)}</td><td>${p.valid}/${p.runs}</td><td>${p.beyond}</td><td>${ms(p.bound.ms)}</td><td>${f(p.http)}</td><td>${f(p.dns)}</td><td>${f(p.startup)}</td></tr>`);
-  return `<table id="spreads"><tr><th>phase over the runs</th><th>valid</th><th>beyond</th><th>bound</th><th>HTTP outage min / median / max</th><th>DNS outage min / median / max</th><th>start-up min / median / max</th></tr>${rows.join('')}</table>`;
+  const spreads = phaseSpreads(results);
+  const v6 = spreads.some((p) => 'http6' in p);
+  const rows = spreads.map((p) => `<tr><td>${esc(p.name)}</td><td>${p.valid}/${p.runs}</td><td>${p.beyond}</td><td>${ms(p.bound.ms)}</td><td>${f(p.http)}</td><td>${f(p.dns)}</td>${v6 ? `<td>${f(p.http6 ?? null)}</td>` : ''}<td>${f(p.startup)}</td></tr>`);
+  return `<table id="spreads"><tr><th>phase over the runs</th><th>valid</th><th>beyond</th><th>bound</th><th>HTTP outage min / median / max</th><th>DNS outage min / median / max</th>${v6 ? '<th>HTTP6 outage min / median / max</th>' : ''}<th>start-up min / median / max</th></tr>${rows.join('')}</table>`;
 }
 
 function legend(): string {
@@ -94,12 +99,12 @@ function traceSection(t: DrillTrace, maxLagMs: number): string {
   out.push(`<h2>${esc(t.mode)} — run ${t.run}, attempt ${t.attempt}</h2>`);
   out.push(`<div class="scroll">${timeline(t, t.from, t.to, 1400, maxLagMs, 'whole cycle')}</div>`);
   for (const p of t.phases) {
-    const from = Math.max(t.from, Math.min(p.at, p.restartAt ?? p.at, p.http.lastOkBefore ?? p.at, p.dns.lastOkBefore ?? p.at) - 3000);
-    const end = Math.max(p.at + (p.vipMoveMs ?? 0), p.http.firstOkAfter ?? p.at, p.dns.firstOkAfter ?? p.at) + 3000;
+    const from = Math.max(t.from, Math.min(p.at, p.restartAt ?? p.at, p.http.lastOkBefore ?? p.at, p.dns.lastOkBefore ?? p.at, p.http6?.lastOkBefore ?? p.at) - 3000);
+    const end = Math.max(p.at + (p.vipMoveMs ?? 0), p.http.firstOkAfter ?? p.at, p.dns.firstOkAfter ?? p.at, p.http6?.firstOkAfter ?? p.at) + 3000;
     const zoomFrom = p.kind === 'failback' && p.restartAt !== null ? Math.max(from, p.at - 3000) : from;
     out.push(`<section class="phase" data-phase="${esc(p.name)}" data-valid="${p.valid}" data-verdict="${p.verdict}">`);
     out.push(`<h3>${esc(p.name)}: <span class="verdict v-${p.verdict}">${esc(phaseVerdict(p))}</span></h3>`);
-    out.push(`<p class="note">HTTP outage ${esc(outageText(p, p.http))}, DNS outage ${esc(outageText(p, p.dns))}${p.why.length ? ` (${esc(p.why.join('; '))})` : ''}; bound ${ms(p.bound.ms)} (${esc(p.bound.rule)}); VIP move ${ms(p.vipMoveMs)}${p.startupMs !== null ? `, start-up ${ms(p.startupMs)}` : ''}; client lag max ${r1(p.validity.maxLagMs)} ms, stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s in the decisive window (shaded).</p>`);
+    out.push(`<p class="note">HTTP outage ${esc(outageText(p, p.http))}, DNS outage ${esc(outageText(p, p.dns))}${p.http6 ? `, HTTP over IPv6 outage ${esc(outageText(p, p.http6))}` : ''}${p.why.length ? ` (${esc(p.why.join('; '))})` : ''}; bound ${ms(p.bound.ms)} (${esc(p.bound.rule)}); VIP move ${ms(p.vipMoveMs)}${p.startupMs !== null ? `, start-up ${ms(p.startupMs)}` : ''}; client lag max ${r1(p.validity.maxLagMs)} ms, stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s in the decisive window (shaded).</p>`);
     out.push(`<div class="scroll">${timeline(t, zoomFrom, Math.min(t.to, end), 1400, maxLagMs, p.name, p)}</div>`);
     out.push('</section>');
   }
@@ -121,10 +126,12 @@ function timeline(t: DrillTrace, from: number, to: number, width: number, maxLag
   const x = (at: number) => left + ((at - from) / span) * plotW;
   const buckets = bucketize(t.samples, from, to);
   const bw = Math.max(0.5, (BUCKET_MS / span) * plotW - (span <= 20_000 ? 1 : 0));
-  const perBucket = Math.max(1, ...buckets.map((b) => Math.max(total(b.http), total(b.dns))));
+  const kinds = t.samples.some((s) => s.k === 'http6') ? (['http', 'dns', 'http6'] as const) : (['http', 'dns'] as const);
+  const perBucket = Math.max(1, ...buckets.map((b) => Math.max(...kinds.map((k) => total(b[k])))));
   const rowH = 50;
   const y0 = 18;
-  const rows = { http: y0, dns: y0 + rowH + 10, band: y0 + 2 * (rowH + 10), lag: y0 + 2 * (rowH + 10) + 30, lb1: y0 + 2 * (rowH + 10) + 30 + 50, lb2: y0 + 2 * (rowH + 10) + 30 + 50 + 26 };
+  const below = y0 + kinds.length * (rowH + 10);
+  const rows = { http: y0, dns: y0 + rowH + 10, http6: y0 + 2 * (rowH + 10), band: below, lag: below + 30, lb1: below + 30 + 50, lb2: below + 30 + 50 + 26 };
   const height = rows.lb2 + 26 + 22;
   const g: string[] = [];
   g.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`);
@@ -134,7 +141,7 @@ function timeline(t: DrillTrace, from: number, to: number, width: number, maxLag
     const b = x(Math.min(w.to, to));
     if (b > a) g.push(`<rect x="${r1(a)}" y="4" width="${r1(b - a)}" height="${height - 26}" fill="${phase.valid ? '#e8f4ea' : '#eeeeee'}"/>`);
   }
-  for (const kind of ['http', 'dns'] as const) {
+  for (const kind of kinds) {
     const top = rows[kind];
     g.push(`<text x="4" y="${top + rowH / 2}">${kind.toUpperCase()}</text><line x1="${left}" x2="${left + plotW}" y1="${top + rowH}" y2="${top + rowH}" stroke="#bbb"/>`);
     // runs of identical buckets are drawn as one bar (a steady load is one long green bar), and

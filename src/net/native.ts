@@ -61,6 +61,8 @@ export interface HaloNative {
    */
   openDatagramSocket(
     family: 4 | 6, address: string | null, port: number, fwmark: number | null, ifname: string | null, minTtl: number | null, reuseAddr: boolean,
+    /** With minTtl: per source address a minimum of its own (a socket filter checks both; Linux checks IP_MINTTL for TCP only). */
+    ttlBySource?: Array<[address: string, minTtl: number]>,
   ): number;
   /**
    * The IPv6 VRRP socket of one interface (src/net/vrrp6-socket.ts): raw protocol 112, bound to

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { captureArmed, Directors, HALO, ROOT, statusOf, waitFor, type RunningDirector } from '../support/directors';
 import { sh, Topology } from '../support/netns';
+import { Bfdd, BFDD, discriminators, sendAdminDown } from '../support/bfdd';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(240_000);
@@ -23,12 +24,11 @@ const HALO_IP = `${NET}.2`;
 const KA_IP = `${NET}.3`;
 const CHK_IP = `${NET}.4`;
 const STALL_IP = `${NET}.5`;
-const BFDD = '/usr/lib/frr/bfdd';
 
 let topo: Topology;
 let dirs: Directors;
 let tmp: string;
-let bfdd: ChildProcess | null = null;
+let bfdd: Bfdd;
 let chk: ChildProcess | null = null;
 let chkOut = '';
 
@@ -62,29 +62,9 @@ function checkerConf(): string {
   ].join('\n');
 }
 
-function startBfdd(): void {
-  bfdd = topo.spawn('frr', [BFDD, '-f', join(tmp, 'bfdd.conf'), '-i', join(tmp, 'bfdd.pid'), '--vty_socket', tmp,
-    '--bfdctl', join(tmp, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', `file:${join(tmp, 'bfdd.log')}`], { stdio: 'ignore' });
-}
+const vtysh = (...cmds: string[]): string => bfdd.vtysh(...cmds);
 
-async function stopBfdd(): Promise<void> {
-  const p = bfdd;
-  bfdd = null;
-  if (!p || p.exitCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  // `ip netns exec` execs bfdd, so this pid is bfdd's own
-  p.kill('SIGKILL');
-  await gone;
-}
-
-function vtysh(...cmds: string[]): string {
-  return topo.exec('frr', ['vtysh', '--vty_socket', tmp, '-d', 'bfdd', ...cmds.flatMap((c) => ['-c', c])], { allowFail: true });
-}
-
-function frrPeerUp(ip: string): boolean {
-  const out = vtysh(`show bfd peer ${ip} local-address ${FRR}`);
-  return /Status: up/.test(out);
-}
+const frrPeerUp = (ip: string): boolean => bfdd.peerUp(ip, FRR);
 
 const instance = async (h: RunningDirector, name: string) => (await statusOf(h)).instances.find((i) => i.name === name)!;
 
@@ -111,6 +91,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     tmp = mkdtempSync(join(tmpdir(), 'halo-bfd-'));
     chmodSync(tmp, 0o777); // bfdd drops to the frr user and writes its sockets here
     writeFileSync(join(tmp, 'bfdd.conf'), frrConf());
+    bfdd = new Bfdd(topo, 'frr', tmp);
     dirs = new Directors(topo, join(tmp, 'directors'));
     halo = dirs.halo('halo', vrrpConf(HALO_IP, 71), ['-P']);
     ka = dirs.keepalived('ka', vrrpConf(KA_IP, 81), ['-P']);
@@ -121,7 +102,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   afterAll(async () => {
-    await stopBfdd();
+    await bfdd?.stop();
     chk?.kill('SIGTERM');
     await dirs.stopAll();
     topo.destroy();
@@ -152,7 +133,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR starts: the sessions come Up; VI_1 leaves FAULT and VI_2 goes to 150 in both; the BFD_CHECK server is up', async () => {
-    startBfdd();
+    bfdd.start();
     await until('FRR sees halo, keepalived and the checker Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP) && frrPeerUp(CHK_IP), logs);
     await until('halo VI_1 out of FAULT', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     await until('halo VI_2 priority 150', async () => (await instance(halo, 'VI_2')).effectivePriority === 150, logs);
@@ -169,11 +150,13 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR is killed: every session expires (diag 1); FAULT and priority 90 again in both; the server leaves', async () => {
-    await stopBfdd();
+    await bfdd.stop();
     await until('halo VI_1 FAULT', async () => (await instance(halo, 'VI_1')).state === 'FAULT', logs);
     await until('halo VI_2 at 90', async () => (await instance(halo, 'VI_2')).effectivePriority === 90, logs);
     expect(halo.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
     await until('keepalived VI_1 FAULT again', () => count(ka.log(), /\(VI_1\) entering FAULT state/i) >= 2, logs);
+    // keepalived logs VI_2's priority after VI_1's FAULT, sometimes a moment later
+    await until('keepalived VI_2 at 90 again', () => count(ka.log(), /\(VI_2\) Changing effective priority from 150 to 90/) >= 2, logs);
     expect(count(ka.log(), /\(VI_2\) Changing effective priority from 150 to 90/)).toBe(2);
     expect(ka.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
     await until('checker: server down', () => chkState() === 'down', logs);
@@ -185,7 +168,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
   });
 
   it('FRR comes back: Up again everywhere', async () => {
-    startBfdd();
+    bfdd.start();
     await until('halo VI_1 out of FAULT', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     await until('halo VI_2 at 150', async () => (await instance(halo, 'VI_2')).effectivePriority === 150, logs);
     await until('keepalived back', () => count(ka.log(), /Tracked BFD instance frr is UP/) >= 2, logs);
@@ -212,6 +195,26 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     vtysh('configure terminal', 'bfd', `peer ${KA_IP} local-address ${FRR}`, 'no shutdown');
     await until('halo VI_1 back', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
     expect(count(halo.log(), /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/)).toBe(1);
+  });
+
+  it('GTSM (RFC 5881 §5): an AdminDown forged from FRR\'s address with TTL 254 is dropped by both; at 255 it takes both Down', async () => {
+    await until('both Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP), logs);
+    const send = (peer: string, ttl: number) => {
+      const { frr, theirs } = discriminators(bfdd.peer(peer, FRR));
+      sendAdminDown(topo, 'frr', FRR, peer, frr, theirs, ttl);
+    };
+    const downs = (text: string) => count(text, /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/);
+    const before = [downs(halo.log()), downs(ka.log())];
+    send(HALO_IP, 254);
+    send(KA_IP, 254);
+    // a bounded look: the packet was on the wire at once; 2 s is many receive intervals (300 ms)
+    await new Promise((r) => setTimeout(r, 2000));
+    expect([downs(halo.log()), downs(ka.log())]).toEqual(before);
+    send(HALO_IP, 255);
+    send(KA_IP, 255);
+    await until('halo Down, signalled', () => downs(halo.log()) === before[0] + 1, logs);
+    await until('keepalived Down, signalled', () => downs(ka.log()) === before[1] + 1, logs);
+    await until('halo VI_1 back', async () => (await instance(halo, 'VI_1')).state !== 'FAULT', logs);
   });
 
   it('a reload keeps the Up session as it is, and a new instance tracking it learns it is Up at once', async () => {

@@ -1,3 +1,4 @@
+import { listenerMinTtl, listenerTtlRules } from '../../src/bfd/runner';
 import { BfdDiag, BfdState, decode, encode, type BfdControl } from '../../src/bfd/codec';
 import {
   adminDown, createSession, jitteredIntervalMs, nextDeadline, receive, tick, type Action, type Random, type Session, type SessionConfig,
@@ -187,5 +188,15 @@ describe('BFD session (RFC 5880 asynchronous mode) on a fake clock', () => {
     expect(r.session.state).toBe(BfdState.AdminDown);
     expect(nextDeadline(r.session)).toBeNull();
     expect(r.actions).toContainEqual({ kind: 'event', up: false });
+  });
+});
+
+describe('the listening socket\'s TTL filter (keepalived bfd_check_packet_ttl, per session)', () => {
+  const b = (neighborIp: string, ttl: number, maxHops: number) => ({ neighborIp, ttl, maxHops }) as unknown as import('../../src/config/model').BfdInstance;
+  it('each neighbour its own ttl - max_hops; max_hops -1: no check; one neighbour in two sessions: the laxer; others: the laxest', () => {
+    const set = [b('fd00::1', 255, 0), b('fd00::11', 64, 0), b('fd00::2', 255, 2), b('fd00::3', 255, -1), b('fd00::2', 200, 0)];
+    expect(listenerTtlRules(set)).toEqual([['fd00::1', 255], ['fd00::11', 64], ['fd00::2', 200], ['fd00::3', 0]]);
+    expect(listenerMinTtl(set)).toBeNull();
+    expect(listenerMinTtl(set.slice(0, 3))).toBe(64);
   });
 });

@@ -4,6 +4,8 @@
  * retry rule; the UDP and DNS probes against responders on 127.0.0.1, including the bad
  * answers (wrong id, a query instead of a response, runts, mismatched reply, port unreachable).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as dgram from 'node:dgram';
 import { encodeQuery, judgeDnsReply, dnsProbe } from '../../src/check/dns-probe';
 import { onDnsResult } from '../../src/check/dns-retry';
@@ -120,7 +122,7 @@ describe('UDP_CHECK', () => {
 describe('PING_CHECK codec', () => {
   test('echo request: type 8, id, sequence, keepalived filler, valid checksum; replies and errors decoded', () => {
     const e = encodeEcho(0xbeef, 7);
-    expect([e[0], e.readUInt16BE(4), e.readUInt16BE(6), e.length]).toEqual([8, 0xbeef, 7, 8 + 128]);
+    expect([e[0], e.readUInt16BE(4), e.readUInt16LE(6), e.length]).toEqual([8, 0xbeef, 7, 8 + 128]);
     expect(icmpChecksum(e)).toBe(0);
     const ip = (src: number[], payload: Buffer) => Buffer.concat([Buffer.from([0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, ...src, 10, 0, 0, 1]), payload]);
     const reply = Buffer.from(e); reply[0] = 0;
@@ -132,7 +134,7 @@ describe('PING_CHECK codec', () => {
 
   test('ICMPv6 echo request: type 128, id, sequence, the same filler, checksum left to the kernel; replies and errors decoded', () => {
     const e = encodeEcho(0xbeef, 9, 6);
-    expect([e[0], e[1], e.readUInt16BE(2), e.readUInt16BE(4), e.readUInt16BE(6), e.length]).toEqual([128, 0, 0, 0xbeef, 9, 8 + 128]);
+    expect([e[0], e[1], e.readUInt16BE(2), e.readUInt16BE(4), e.readUInt16LE(6), e.length]).toEqual([128, 0, 0, 0xbeef, 9, 8 + 128]);
     expect(e.subarray(8)).toEqual(encodeEcho(0xbeef, 9).subarray(8));
     const reply = Buffer.from(e); reply[0] = 129;
     expect(decodeIcmp6(reply, '2001:db8:0:0::9')).toEqual({ kind: 'reply', type: 129, id: 0xbeef, seq: 9, about: '2001:db8::9' });
@@ -146,6 +148,26 @@ describe('PING_CHECK codec', () => {
     expect(decodeIcmp6(e, '2001:db8::1')).toBeNull(); // our own request looped back
     expect(decodeIcmp6(Buffer.from([135, 0, 0, 0, 0, 0, 0, 0]), 'fe80::1')).toBeNull(); // neighbour solicitation
     expect(decodeIcmp6(Buffer.concat([Buffer.from([1, 3, 0, 0, 0, 0, 0, 0]), ip6.subarray(0, 20)]), '2001:db8::fe')).toBeNull(); // truncated quote
+  });
+
+  test("keepalived 2.2.7's echo request layout (check_ping.c ping6_it, read from its source): sequence in host order, 128 bytes of set_buf's filler", () => {
+    // type 128, code 0, checksum 0 (the kernel's), identifier (keepalived: its ping socket's), sequence 1 as 01 00
+    const filler = Buffer.from('keepalived check - '.repeat(7).slice(0, 128));
+    const keepalived = Buffer.concat([Buffer.from([128, 0, 0, 0, 0x12, 0x34, 0x01, 0x00]), filler]);
+    expect(encodeEcho(0x1234, 1, 6)).toEqual(keepalived);
+    expect(encodeEcho(0x1234, 0x0102, 6).subarray(6, 8)).toEqual(Buffer.from([0x02, 0x01]));
+    // IPv4 (ping_it): the same sequence order
+    expect(encodeEcho(0x1234, 1).subarray(6, 8)).toEqual(Buffer.from([0x01, 0x00]));
+  });
+
+  test("keepalived 2.2.7's captured ICMPv6 echo request (fixture): halo's bytes but for the kernel's checksum", () => {
+    const golden = Buffer.from(readFileSync(join(__dirname, '..', 'fixtures', 'keepalived-2.2.7-ipv6', 'ping6-echo-request.icmp6.hex'), 'utf8').trim(), 'hex');
+    const ours = encodeEcho(golden.readUInt16BE(4), 0, 6); // keepalived's identifier (its ping socket's) and first sequence
+    expect(ours.length).toBe(golden.length);
+    expect(Buffer.concat([ours.subarray(0, 2), ours.subarray(4)])).toEqual(Buffer.concat([golden.subarray(0, 2), golden.subarray(4)]));
+    // the checksum the kernel put in: over the IPv6 pseudo-header (fd00:62::1 → fd00:62::10, next header 58)
+    const pseudo = Buffer.concat([Buffer.from('fd000062000000000000000000000001fd000062000000000000000000000010', 'hex'), Buffer.from([0, 0, 0, ours.length, 0, 0, 0, 58])]);
+    expect(icmpChecksum(Buffer.concat([pseudo, ours]))).toBe(golden.readUInt16BE(2));
   });
 });
 

@@ -43,6 +43,15 @@ describe('bfd_instance (keepalived bfd_parser.c)', () => {
     ]);
   });
 
+  it("a scoped link-local address is malformed, as keepalived's inet_pton has it; a bare one is taken", () => {
+    expect(messages(bfd('ll', ' neighbor_ip fe80::2%eth0') + bfd('src', ' neighbor_ip fd00::2\n source_ip fe80::1%eth0'))).toEqual([
+      '2:14: warning: Configuration error: BFD instance ll has malformed neighbor address fe80::2%eth0, ignoring instance',
+      '6:12: warning: Configuration error: BFD instance src has malformed source address fe80::1%eth0, ignoring',
+    ]);
+    const m = model(bfd('ll', ' neighbor_ip fe80::2%eth0') + bfd('bare', ' neighbor_ip fe80::2') + bfd('src', ' neighbor_ip fd00::2\n source_ip fe80::1%eth0'));
+    expect(m.bfdInstances.map((b) => [b.name, b.neighborIp, b.sourceIp])).toEqual([['bare', 'fe80::2', null], ['src', 'fd00::2', null]]);
+  });
+
   it('bounds max_hops by ttl', () => {
     const m = model(bfd('x', ' neighbor_ip 10.0.0.2\n ttl 10\n max_hops 20'));
     expect([m.bfdInstances[0].ttl, m.bfdInstances[0].maxHops]).toEqual([10, 10]);

@@ -6,13 +6,19 @@
  * runs first, is stopped, then halo runs on the same config; both are walked with snmpwalk
  * (GetNext) and snmpbulkwalk (GetBulk), `-On`, over 1.3.6.1.2.1.207. Only UpTime (centiseconds
  * since the instance started, a clock reading) is compared as "present and positive".
+ *
+ * IPv6 (RFC 6527 rows with InetAddressType ipv6(2)): a dual-stack lb1 with IPv6 instances beside
+ * an IPv4 one of the same VRID, a link-local first VIP, other-family and excluded addresses, and
+ * a BACKUP instance hearing a keepalived master on lb2 (its MasterIpAddr is lb2's link-local
+ * address). The backup's AdvertiseRcvd grows with time and is compared as "positive".
  */
 import { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ipaddr from 'ipaddr.js';
 import { Directors, RunningDirector, waitFor } from '../support/directors';
-import { Topology } from '../support/netns';
+import { stopProcess, Topology } from '../support/netns';
 import { describeNeeding, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(120_000);
@@ -75,28 +81,101 @@ vrrp_instance VI_3 {
 `;
 }
 
+const LB2_MASTER_VRID = 70;
+
+/**
+ * IPv6: lb1 dual stack. VI_4 (IPv4) and VI_6 (IPv6) share VRID 51, so their rows differ only by
+ * InetAddressType; VI_6's first VIP is link-local, and it carries an IPv4 address and an excluded
+ * IPv6 one (neither in the MIB); VI_7 is an IPv6 nopreempt backup alone on its VRID (MASTER after
+ * its down timer); VI_8 stays BACKUP behind lb2's keepalived master at priority 200; VI_9 is a
+ * BACKUP that has heard no master yet (advert_int 30: its down timer is 90 s away), so its
+ * MasterIpAddr is the unspecified address.
+ */
+function config6(): string {
+  const v = (name: string, vrid: number, extra: string[], vips: string[]) => `vrrp_instance ${name} {
+  interface eth0
+  virtual_router_id ${vrid}
+  version 3
+${extra.map((l) => `  ${l}\n`).join('')}  virtual_ipaddress {
+${vips.map((a) => `    ${a}\n`).join('')}  }
+}
+`;
+  return `global_defs {
+  router_id lb1
+  enable_snmp_rfcv3
+  snmp_socket unix:${agentx}
+}
+${v('VI_4', 51, ['state MASTER', 'priority 150', 'advert_int 1'], ['192.168.77.200/24'])}${v('VI_6', 51, ['state MASTER', 'priority 150', 'advert_int 1',
+    'virtual_ipaddress_excluded {', '    fd00:78::200/64', '  }'], ['fe80::77:200/64', 'fd00:77::201/64', 'fd00:77::200/64', '192.168.77.250/24'])}${v('VI_7', 60, ['state BACKUP', 'priority 100', 'advert_int 0.5', 'nopreempt'], ['fd00:77::210/64'])}${v('VI_8', LB2_MASTER_VRID, ['state BACKUP', 'priority 100', 'advert_int 1'], ['fd00:77::220/64', 'fd00:77::221/64'])}${v('VI_9', 80, ['state BACKUP', 'priority 100', 'advert_int 30'], ['fd00:77::230/64'])}`;
+}
+
+/** lb2's keepalived: the master VI_8 hears (priority 200, the same VIPs). */
+function lb2Config(): string {
+  return `global_defs {
+  router_id lb2
+}
+vrrp_instance VM_8 {
+  state MASTER
+  interface eth0
+  virtual_router_id ${LB2_MASTER_VRID}
+  version 3
+  priority 200
+  advert_int 1
+  virtual_ipaddress {
+    fd00:77::220/64
+    fd00:77::221/64
+  }
+}
+`;
+}
+
+/**
+ * 5 instances × 11 operations columns + 1 + 3 + 1 + 2 + 1 associated addresses + 4 scalars + 5 ×
+ * 13 statistics columns.
+ */
+const ROWS6 = 5 * 11 + 8 + 4 + 5 * 13;
+
 function walk(cmd: 'snmpwalk' | 'snmpbulkwalk'): string[] {
   const out = topo.exec('lb1', [cmd, '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, '1.3.6.1.2.1.207'], { allowFail: true });
   // objects only: snmpd answers an unregistered subtree with ".1.3.6.1.2.1.207 = No Such Object …"
   return out.split('\n').filter((l) => /^\.1\.3\.6\.1\.2\.1\.207\.\S+ = /.test(l));
 }
 
-/** UpTime (…207.1.1.1.1.12.*) is a clock reading: keep the OID, check the value is positive. */
+/**
+ * UpTime (…207.1.1.1.1.12.*) is a clock reading, and a backup's AdvertiseRcvd (…207.1.2.5.1.3.*)
+ * a count that grows while it listens: keep the OID, check the value is positive.
+ */
 function normalise(lines: string[]): string[] {
   return lines.map((l) => {
     const m = /^(\.1\.3\.6\.1\.2\.1\.207\.1\.1\.1\.1\.12\.\S+) = Timeticks: \((\d+)\)/.exec(l);
-    if (!m) return l;
-    return `${m[1]} = Timeticks: ${Number(m[2]) > 0 ? 'positive' : 'zero'}`;
+    if (m) return `${m[1]} = Timeticks: ${Number(m[2]) > 0 ? 'positive' : 'zero'}`;
+    const r = /^(\.1\.3\.6\.1\.2\.1\.207\.1\.2\.5\.1\.3\.\S+) = Counter64: (\d+)$/.exec(l);
+    if (r && Number(r[2]) > 0) return `${r[1]} = Counter64: positive`;
+    return l;
   });
 }
 
-async function runAndWalk(start: () => RunningDirector): Promise<{ walk: string[]; bulk: string[]; log: string }> {
+interface WalkPlan {
+  /** Each instance and the state it settles in. */
+  states: Record<string, 'MASTER' | 'BACKUP'>;
+  rows: number;
+  /** What else the walk must show before it is taken (e.g. a backup's master address). */
+  ready?: (walk: string[]) => boolean;
+}
+
+const PLAN4: WalkPlan = { states: { VI_1: 'MASTER', VI_2: 'MASTER', VI_3: 'MASTER' }, rows: ROWS };
+
+async function runAndWalk(start: () => RunningDirector, plan: WalkPlan = PLAN4): Promise<{ walk: string[]; bulk: string[]; log: string }> {
   const d = start();
-  const masters = await waitFor(() => ['VI_1', 'VI_2', 'VI_3'].every((i) => d.log().includes(`(${i}) Entering MASTER STATE`)), 20_000, 100);
-  if (!masters) throw new Error(`${d.kind} did not bring every instance to MASTER:\n${d.log()}`);
+  // the last entry of each instance into the state it settles in (a backup enters BACKUP at start)
+  const settled = await waitFor(() => Object.entries(plan.states).every(([i, st]) => d.log().includes(`(${i}) Entering ${st} STATE`)), 20_000, 100);
+  if (!settled) throw new Error(`${d.kind} did not bring every instance to ${JSON.stringify(plan.states)}:\n${d.log()}`);
   // the subagent has registered once the walk has every row (keepalived retries every 15 s)
-  const served = await waitFor(() => walk('snmpwalk').length >= ROWS, 40_000, 250);
-  if (!served) throw new Error(`${d.kind} does not serve VRRPv3-MIB through snmpd:\n${walk('snmpwalk').join('\n')}\n${d.log()}`);
+  const served = await waitFor(() => {
+    const w = walk('snmpwalk');
+    return w.length >= plan.rows && (plan.ready?.(w) ?? true);
+  }, 40_000, 250);
+  if (!served) throw new Error(`${d.kind} does not serve VRRPv3-MIB through snmpd:\n${walk('snmpwalk').join('\n')}\n${d.log()}\n--- snmpd\n${readFileSync(join(tmp, 'snmpd.log'), 'utf8').slice(-3000)}`);
   const t0 = process.hrtime.bigint();
   const result = { walk: walk('snmpwalk'), bulk: walk('snmpbulkwalk'), log: d.log() };
   // a figure, not an assertion: both walks through snmpd, this subagent answering
@@ -111,15 +190,20 @@ async function runAndWalk(start: () => RunningDirector): Promise<{ walk: string[
 
 describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'), tool('snmpbulkwalk', 'snmp'))('VRRPv3-MIB over AgentX, halo beside keepalived 2.2.7 (netns)', () => {
   beforeAll(async () => {
-    topo = new Topology('hsn-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }]);
+    topo = new Topology('hsn-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }, { name: 'lb2', links: [['br0', '192.168.77.12/24']] }]);
+    topo.exec('lb1', ['ip', 'addr', 'add', 'fd00:77::11/64', 'dev', 'eth0']);
+    topo.exec('lb2', ['ip', 'addr', 'add', 'fd00:77::12/64', 'dev', 'eth0']);
     tmp = mkdtempSync(join(tmpdir(), 'halo-snmp-'));
     agentx = join(tmp, 'agentx.sock');
     const conf = join(tmp, 'snmpd.conf');
     writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\n`);
     topo.exec('lb1', ['ip', 'link', 'set', 'lo', 'up']);
+    // its log goes to a file: a pipe nobody reads fills up and blocks snmpd mid-request
+    const logFd = openSync(join(tmp, 'snmpd.log'), 'a');
     snmpd = topo.spawn('lb1', ['snmpd', '-f', '-Lo', '-C', '-c', conf, '-p', join(tmp, 'snmpd.pid')], {
-      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' },
+      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: ['ignore', logFd, logFd],
     });
+    closeSync(logFd);
     const up = await waitFor(() => topo.exec('lb1', ['sh', '-c', `test -S ${agentx} && echo yes || true`]).includes('yes'), 10_000, 100);
     if (!up) throw new Error('snmpd did not open its AgentX socket');
     dirs = new Directors(topo, tmp);
@@ -127,8 +211,8 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'
 
   afterAll(async () => {
     await dirs?.stopAll();
-    snmpd?.kill('SIGTERM');
-    if (snmpd) await new Promise((r) => (snmpd.exitCode !== null ? r(null) : snmpd.once('exit', r)));
+    // (bounded: one that died of a signal already has no exit event left to wait for)
+    await Promise.race([stopProcess(snmpd ?? null), new Promise((r) => setTimeout(r, 10_000).unref())]);
     topo?.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
@@ -158,6 +242,65 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'
     it('and the same through GetBulk (snmpbulkwalk)', () => {
       expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
       expect(halo.bulk).toEqual(expect.arrayContaining(halo.walk.filter((l) => !l.includes('207.1.1.1.1.12.'))));
+    });
+  });
+
+  describe('IPv6 instances beside an IPv4 one, walked', () => {
+    let ka: { walk: string[]; bulk: string[]; log: string };
+    let halo: { walk: string[]; bulk: string[]; log: string };
+    let lb1LinkLocal: string;
+    let lb2LinkLocal: string;
+    let lb2: RunningDirector;
+    /** `fe80::…` as snmpwalk prints 16 octets: `FE 80 00 … ` */
+    const hex = (a: string): string => Buffer.from(ipaddr.parse(a).toByteArray()).toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
+    const linkLocal = (h: string): string => {
+      // (ip -j lists a filtered-out address as {})
+      const out = JSON.parse(topo.exec(h, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link', '-tentative'])) as Array<{ addr_info: Array<{ local?: string }> }>;
+      return out.flatMap((l) => l.addr_info.flatMap((a) => (a.local ? [a.local] : []))).find((a) => a !== 'fe80::77:200') ?? '';
+    };
+    const backupHearsLb2 = (w: string[]) => w.some((l) => /\.207\.1\.1\.1\.1\.6\.\d+\.70\.2 = INTEGER: 2$/.test(l))
+      && w.some((l) => new RegExp(`\\.207\\.1\\.1\\.1\\.1\\.3\\.\\d+\\.70\\.2 = Hex-STRING: ${hex(lb2LinkLocal)} ?$`).test(l));
+    const plan6: WalkPlan = { states: { VI_4: 'MASTER', VI_6: 'MASTER', VI_7: 'MASTER', VI_8: 'BACKUP', VI_9: 'BACKUP' }, rows: ROWS6, ready: (w) => backupHearsLb2(w) };
+    const unheard = new RegExp(`\\.207\\.1\\.1\\.1\\.1\\.3\\.\\d+\\.80\\.2 = Hex-STRING: ${hex('::')} ?$`);
+
+    beforeAll(async () => {
+      // both link-local addresses have finished duplicate address detection
+      expect(await waitFor(() => linkLocal('lb1') !== '' && linkLocal('lb2') !== '', 15_000, 100)).toBe(true);
+      lb1LinkLocal = linkLocal('lb1');
+      lb2LinkLocal = linkLocal('lb2');
+      lb2 = dirs.keepalived('lb2', lb2Config());
+      const up = await waitFor(() => lb2.log().includes('(VM_8) Entering MASTER STATE'), 20_000, 100);
+      if (!up) throw new Error(`lb2's keepalived did not become MASTER:\n${lb2.log()}`);
+      ka = await runAndWalk(() => dirs.keepalived('lb1', config6(), ['-P']), plan6);
+      halo = await runAndWalk(() => dirs.halo('lb1', config6()), plan6);
+    });
+
+    it('keepalived serves the IPv6 rows (the oracle is really there)', () => {
+      expect(ka.walk).toHaveLength(ROWS6);
+      // VI_6's row is indexed ipv6(2), VI_4's ipv4(1), on the same VRID
+      expect(ka.walk.filter((l) => /\.207\.1\.1\.1\.1\.7\.\d+\.51\.[12] = /.test(l))).toHaveLength(2);
+      expect(backupHearsLb2(ka.walk)).toBe(true);
+      expect(ka.walk).toContainEqual(expect.stringMatching(unheard));
+    });
+
+    it('halo serves the same IPv6 and IPv4 rows (snmpwalk: GetNext)', () => {
+      expect(halo.log).toContain('AgentX subagent connected');
+      expect(normalise(halo.walk)).toEqual(normalise(ka.walk));
+      // the master's own address is its link-local one; the backup's master is lb2's link-local one
+      expect(halo.walk).toContainEqual(expect.stringMatching(new RegExp(`\\.207\\.1\\.1\\.1\\.1\\.4\\.\\d+\\.51\\.2 = Hex-STRING: ${hex(lb1LinkLocal)} ?$`)));
+      expect(backupHearsLb2(halo.walk)).toBe(true);
+      expect(halo.walk).toContainEqual(expect.stringMatching(unheard));
+      // VI_6: three IPv6 addresses, the IPv4 one and the excluded one are not associated
+      expect(halo.walk.filter((l) => /\.207\.1\.1\.2\.1\.2\.\d+\.51\.2\./.test(l))).toHaveLength(3);
+    });
+
+    it('and the same through GetBulk (snmpbulkwalk)', () => {
+      expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
+    });
+
+    afterAll(async () => {
+      lb2?.signal('SIGTERM');
+      if (lb2) await Promise.race([lb2.exited, new Promise((r) => setTimeout(r, 10_000))]);
     });
   });
 });

@@ -45,6 +45,24 @@ describe('the drill bounds', () => {
     expect(outageAtLeast(1000, stalled)).toBe(0);
   });
 
+  it('judges HTTP over IPv6 (--ipv6) against the same bound and validity as HTTP', () => {
+    const b = boundFor('graceful', 'failover', timers);
+    const valid = { valid: true, stalledMs: 0, maxLagMs: 20, periodMs: 50 };
+    // without an IPv6 figure the verdict is the IPv4 one
+    expect(judge(valid, b, { outageMs: 700 }, { outageMs: 700 }, undefined)).toEqual({ verdict: 'within', why: [] });
+    expect(judge(valid, b, { outageMs: 700 }, { outageMs: 700 }, { outageMs: 900 })).toEqual({ verdict: 'within', why: [] });
+    const beyond = judge(valid, b, { outageMs: 700 }, { outageMs: 700 }, { outageMs: 950 });
+    expect(beyond).toEqual({ verdict: 'beyond', why: [expect.stringMatching(/^HTTP over IPv6 outage 950 ms > 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\)$/)] });
+    expect(judge(valid, b, { outageMs: 700 }, { outageMs: 700 }, { outageMs: null }).why).toEqual(['HTTP over IPv6 never recovered']);
+    // failback: the 1 s bound, for IPv6 as for IPv4
+    expect(judge(valid, boundFor('crash', 'failback', timers), { outageMs: 300 }, { outageMs: 300 }, { outageMs: 1001 }).verdict).toBe('beyond');
+    expect(judge(valid, boundFor('crash', 'failover', timers), { outageMs: 3700 }, { outageMs: 3700 }, { outageMs: 3900 }).verdict).toBe('within');
+    // a stalled client: an IPv6 figure the stall could explain is inconclusive, never within; one it cannot is beyond
+    const stalled = { valid: false, stalledMs: 1500, maxLagMs: 400, periodMs: 50 };
+    expect(judge(stalled, b, { outageMs: 300 }, { outageMs: 300 }, { outageMs: 2800 })).toEqual({ verdict: 'inconclusive', why: [] });
+    expect(judge(stalled, b, { outageMs: 300 }, { outageMs: 300 }, { outageMs: 20_000 }).why).toEqual([expect.stringMatching(/^HTTP over IPv6 outage at least 18050 ms > 909\.4 ms .*1\.5 s stall$/)]);
+  });
+
   it('exit status: a failure outranks an inconclusive phase, which is never a success', () => {
     expect(exitStatus(false, false)).toBe(0);
     expect(exitStatus(true, true)).toBe(1);

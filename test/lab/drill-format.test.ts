@@ -1,4 +1,5 @@
-import { formatDrill, formatSpreads, phaseSpreads } from '../../src/lab/drill';
+import { boundViolations, formatDrill, formatSpreads, phaseSpreads } from '../../src/lab/drill';
+import { exitStatus } from '../../src/lab/bounds';
 import { synthCycle } from './synth-drill';
 import { keepConclusive } from '../../src/lab/phase';
 
@@ -46,18 +47,54 @@ describe('drill text output', () => {
     expect(text).toMatch(/crash failover: BEYOND its bound \(the client lagged, max 1000 ms, but not enough to explain it\): HTTP outage at least \d+(\.\d)? ms > 3909\.4 ms .*even allowing for the client's 1\.5 s stall/);
   });
 
-  it('--ipv6: each phase reports the IPv6 HTTP outage in its JSON and its text, without judging it against the bound', () => {
+  it('--ipv6: each phase reports the IPv6 HTTP outage in its JSON and its text, judged against the same bound', () => {
     const r = synthCycle({ mode: 'graceful', ipv6OutageMs: 5000 }).result;
     const [failover, failback] = r.phases;
     expect(failover.http6).toMatchObject({ kind: 'http6', failed: 100 });
     expect(failover.http6!.outageMs).toBeGreaterThan(5000);
     expect(failover.http6!.outageMs).toBeLessThan(5100);
-    // the IPv4 verdict is the same as without IPv6 (the IPv6 outage is far beyond 909 ms)
-    expect([failover.verdict, failback.verdict]).toEqual([ok.phases[0].verdict, ok.phases[1].verdict]);
+    // IPv4 alone is within Skew_Time + 0.3 s; the IPv6 outage (5 s) puts the failover beyond it
+    expect(ok.phases[0].verdict).toBe('within');
+    expect(failover).toMatchObject({ valid: true, verdict: 'beyond' });
+    expect(failover.why).toEqual([expect.stringMatching(/^HTTP over IPv6 outage 50\d\d(\.\d)? ms > 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\)$/)]);
+    expect(failback).toMatchObject({ valid: true, verdict: 'within' });
     const json = JSON.parse(JSON.stringify(r)) as typeof r;
     expect(json.phases.map((p) => p.http6?.outageMs)).toEqual([failover.http6!.outageMs, failback.http6!.outageMs]);
-    expect(formatDrill([r])).toMatch(/^ {2}graceful failover: HTTP over IPv6 outage 5\.\d{3} s, a\/l\/f\/ns \d+\/0\/100\/0, .*\(reported, not judged against the bound\)$/m);
+    expect(json.phases[0].why[0]).toMatch(/^HTTP over IPv6 outage/);
+    const text = formatDrill([r]);
+    expect(text).toMatch(/^ {2}graceful failover: HTTP over IPv6 outage 5\.\d{3} s, a\/l\/f\/ns \d+\/0\/100\/0, .*\(judged with HTTP and DNS\)$/m);
+    expect(text).toMatch(/^ {2}graceful failover: BEYOND bound 909\.4 ms/m);
     expect(ok.phases[0].http6).toBeUndefined();
     expect(formatDrill([ok])).not.toContain('IPv6');
+  });
+
+  it('--ipv6: a valid phase beyond its bound through IPv6 alone is a violation, and the exit status is 1', () => {
+    const beyond = synthCycle({ mode: 'graceful', ipv6OutageMs: 5000 }).result;
+    expect(boundViolations(beyond.phases)).toEqual([expect.stringMatching(/^graceful failover: HTTP over IPv6 outage \d+(\.\d)? ms > 909\.4 ms/)]);
+    expect(exitStatus(boundViolations(beyond.phases).length > 0, false)).toBe(1);
+    // an IPv6 outage within the bound fails nothing
+    const within = synthCycle({ mode: 'graceful', ipv6OutageMs: 600 }).result;
+    expect(within.phases.map((p) => p.verdict)).toEqual(['within', 'within']);
+    expect(within.phases[0].http6!.outageMs).toBeLessThan(909.375);
+    expect(boundViolations(within.phases)).toEqual([]);
+    // crash: the IPv6 VIP moves with the IPv4 ones within Master_Down_Interval + 0.3 s
+    const crash = synthCycle({ mode: 'crash', ipv6OutageMs: 3640 }).result;
+    expect(crash.phases.map((p) => p.verdict)).toEqual(['within', 'within']);
+    expect(boundViolations(synthCycle({ mode: 'crash', ipv6OutageMs: 4000 }).result.phases)).toHaveLength(1);
+  });
+
+  it('--ipv6: the IPv6 outage is inside the validity window: a stall in its gap alone makes the phase invalid', () => {
+    // stall 3.5–3.8 s after the cycle start = 1.0–1.3 s after the fault: past IPv4's 650 ms gap and its margin
+    const v4 = synthCycle({ mode: 'graceful', stall: [3500, 3800] }).result.phases[0];
+    expect(v4).toMatchObject({ valid: true, verdict: 'within' });
+    const v6 = synthCycle({ mode: 'graceful', stall: [3500, 3800], ipv6OutageMs: 1200 }).result.phases[0];
+    expect(v6).toMatchObject({ valid: false, verdict: 'inconclusive' });
+    expect(v6.http6!.outageMs).toBeNull();
+    expect(v6.http6!.unvalidatedOutageMs).toBeGreaterThan(1200);
+    expect(formatDrill([synthCycle({ mode: 'graceful', stall: [3500, 3800], ipv6OutageMs: 1200 }).result])).toMatch(/graceful failover: HTTP over IPv6 outage inconclusive/);
+    // a 5 s IPv6 outage is not made by a 0.3 s stall: beyond even so
+    const certain = synthCycle({ mode: 'graceful', stall: [3500, 3800], ipv6OutageMs: 5000 }).result.phases[0];
+    expect(certain).toMatchObject({ valid: false, verdict: 'beyond' });
+    expect(certain.why[0]).toMatch(/^HTTP over IPv6 outage at least \d+(\.\d)? ms > 909\.4 ms/);
   });
 });

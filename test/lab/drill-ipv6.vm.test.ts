@@ -2,9 +2,11 @@
  * `halo lab drill --ipv6`, short (the kernel VM tier: one crash cycle, one attempt): the
  * dual-stack thesis cluster — IPv6 VIPs in virtual_ipaddress_excluded of the IPv4 VRRP
  * instances, an IPv6 virtual server over NAT — serves HTTP through the IPv6 VIP, and every phase
- * of the drill measures and reports the IPv6 HTTP outage (phases[].http6, in the drill's JSON).
- * The IPv4 figures and bounds are the lab tier's; this test holds the IPv6 side: the IPv6 VIP
- * moves with the IPv4 ones, and HTTP over IPv6 answers again through it after the failback.
+ * of the drill measures the IPv6 HTTP outage (phases[].http6, in the drill's JSON) and judges it
+ * with HTTP and DNS (the judging itself is unit-tested in test/lab/drill-format.test.ts). The
+ * bound verdicts are the lab tier's (here `bounds: 'report'`, a starved VM); this test holds the
+ * IPv6 side: the IPv6 VIP moves with the IPv4 ones, and HTTP over IPv6 answers again through it
+ * after the failback.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -43,4 +43,20 @@ describe('drill report page', () => {
     });
     expect(page).toMatch(/<table id="spreads">.*<td>crash failover<\/td><td>2\/2<\/td><td>0<\/td>/s);
   });
+
+  it('--ipv6: HTTP over IPv6 has its outage column, its timeline row and a say in the verdict', () => {
+    const v6 = synthCycle({ mode: 'graceful', ipv6OutageMs: 5000 });
+    const page = renderReport({
+      startedAt: '2026-11-30T11:00:00.000Z', argv: ['drill', '--ipv6', '--mode', 'graceful'], results: [v6.result],
+      traces: [v6.trace], timers: TIMERS, maxLagMs: 100, exitStatus: 1,
+    });
+    expect(page).toContain('<th>HTTP6 outage</th>');
+    expect(page).toMatch(/<tr class="phase-row" data-phase="graceful failover" data-run="1">\s*<td>graceful failover<\/td><td>1<\/td><td>1<\/td><td class="v-beyond">beyond<\/td>\s*<td>\d+\.\d ms<\/td><td>\d+\.\d ms<\/td><td class="http6">5\.\d{3} s<\/td>/);
+    expect(page).toMatch(/data-phase="graceful failover" data-valid="true" data-verdict="beyond"/);
+    expect(page).toMatch(/HTTP over IPv6 outage 5\.\d{3} s \(HTTP over IPv6 outage \d+(\.\d)? ms &gt; 909\.4 ms/);
+    expect(page).toMatch(/>HTTP6<\/text>/);
+    // without --ipv6 none of it
+    expect(html).not.toContain('HTTP6');
+    expect(html).not.toContain('IPv6');
+  });
 });

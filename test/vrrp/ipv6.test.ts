@@ -40,6 +40,12 @@ describe('VRRPv3 IPv6 advert codec, keepalived 2.2.7 golden bytes', () => {
     });
   }
 
+  it('v3_checksum_as_v2 has no IPv6 meaning (keepalived: "for VRRPv3 IPv4"): an IPv6 advert still sums the pseudo-header', () => {
+    const msg = frame('advert-v3-prio150.frame.hex').subarray(ETH + IP6);
+    const asV2 = encodeAdvert({ version: 3, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: VIPS }, { src: KA_LL, dst: 'ff02::12', v3Checksum: 'as-v2' });
+    expect(asV2.toString('hex')).toBe(msg.toString('hex'));
+  });
+
   it('rejects a wrong checksum, a pseudo-header of another source, v2, bad lengths', () => {
     const msg = Buffer.from(frame('advert-v3-prio150.frame.hex').subarray(ETH + IP6));
     const env = { src: KA_LL, dst: 'ff02::12', ttl: 255 };

@@ -47,11 +47,19 @@ const ttl = (ctx: BuildContext, s: Statement, d: BfdDraft): void => {
   else { d.ttl = n; d.ttlSet = true; }
 };
 
+/**
+ * keepalived reads BFD addresses with inet_pton (inet_stosockaddr), which takes no `%scope`: a
+ * scoped link-local address is malformed there (a bare one is taken, and then cannot be sent
+ * to: sendto() needs the scope).
+ */
+const bfdAddress = (ctx: BuildContext, w: NonNullable<ReturnType<BuildContext['arg']>>, keyword: string) =>
+  (w.value.includes('%') ? null : ctx.addressWord(w, keyword, true));
+
 const neighbor = (ctx: BuildContext, s: Statement, d: BfdDraft): void => {
   d.neighborWord = s.keyword.value === 'neighbour_ip' ? 'neighbour' : 'neighbor';
   const w = ctx.arg(s, 0, 'an IP address');
   if (!w) return;
-  const a = ctx.addressWord(w, s.keyword.value, true);
+  const a = bfdAddress(ctx, w, s.keyword.value);
   if (!a) {
     ctx.warn(w, `Configuration error: BFD instance ${d.name} has malformed ${d.neighborWord} address ${w.value}, ignoring instance`);
     d.dropped = true;
@@ -65,7 +73,7 @@ export const BFD_INSTANCE = section<BfdDraft>('bfd_instance', [
   acted('source_ip', 'bfd_srcip_handler', 'chosen by the kernel', 'the session\'s source address (and its socket\'s)', (ctx, s, d) => {
     const w = ctx.arg(s, 0, 'an IP address');
     if (!w) return;
-    const a = ctx.addressWord(w, 'source_ip', true);
+    const a = bfdAddress(ctx, w, 'source_ip');
     if (!a) ctx.warn(w, `Configuration error: BFD instance ${d.name} has malformed source address ${w.value}, ignoring`);
     else d.sourceIp = a.address;
   }),

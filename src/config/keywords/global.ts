@@ -436,7 +436,7 @@ const K: KeywordSpec<G>[] = [
   notImplemented('include_check', 'include_check_handler', 'off', 'refusing a config whose include files are missing'),
   notImplemented('config_save_dir', 'config_save_dir_handler', '', 'saving each loaded config'),
   noEffect('tmp_config_directory', 'config_copy_directory_handler', '/tmp', "where keepalived copies the config for its children; halo's worker reads the file itself", keep),
-  acted('v3_checksum_as_v2', '(halo only)', 'off', 'not a keepalived 2.2.7 keyword: VRRPv3 checksum without the pseudo-header (RFC 9568), for peers that send it', (ctx, s, g) => { g.v3ChecksumAsV2 = ctx.bool(s); }),
+  acted('v3_checksum_as_v2', '(halo only)', 'off', 'not a keepalived 2.2.7 keyword: VRRPv3 IPv4 checksum without the pseudo-header (RFC 9568), for peers that send it; no IPv6 meaning (keepalived after 2.2.7 likewise): IPv6 adverts always sum the IPv6 pseudo-header', (ctx, s, g) => { g.v3ChecksumAsV2 = ctx.bool(s); }),
   noEffect('data_use_instance', 'data_use_instance_handler', 'on', "names keepalived's state dump files (SIGUSR1/SIGJSON), which halo does not write: `halo status` shows the state", keep),
 ];
 
