@@ -78,10 +78,12 @@ function connKeywords<D extends Conn>(kind: 'stream' | 'datagram' | 'icmp'): Key
     acted('connect_ip', 'co_ip_handler', "the real server's address", '', (ctx, s, t) => { t.check.connectIp = ctx.address(s)?.address ?? t.check.connectIp; }),
     acted('connect_port', 'co_port_handler', "the real server's port", '', (ctx, s, t) => { const p = port(ctx, s); if (p !== null) { t.check.connectPort = p; t.ownPort = true; } }),
     kind === 'icmp'
-      ? notImplemented('bindto', 'co_srcip_handler', 'chosen by the kernel', 'a source address for PING_CHECK (the raw ICMP socket is not bound)', { apply: bindto })
+      ? notImplemented('bindto', 'co_srcip_handler', 'chosen by the kernel',
+        "a source address for PING_CHECK: keepalived 2.2.7 reads it and never binds its ICMP socket (check_ping.c), so the kernel picks the source; halo refuses it rather than ignore it (the raw-socket package has no bind)",
+        { apply: bindto })
       : acted('bindto', 'co_srcip_handler', 'chosen by the kernel', '', bindto),
     kind === 'icmp'
-      ? notImplemented('bind_port', 'co_srcport_handler', 'chosen by the kernel', 'ICMP has no ports', { apply: bindPort })
+      ? notImplemented('bind_port', 'co_srcport_handler', 'chosen by the kernel', 'ICMP has no ports: keepalived 2.2.7 reads it for PING_CHECK and ignores it', { apply: bindPort })
       : acted('bind_port', 'co_srcport_handler', 'chosen by the kernel', '', bindPort),
     acted('bind_if', 'co_srcif_handler', '', kind === 'icmp' ? 'SO_BINDTODEVICE on the ICMP socket' : 'SO_BINDTODEVICE (native addon)', bindIf),
     acted('connect_timeout', 'co_timeout_handler', "the real server's, else 5", '', timingReader('connectTimeoutMs')),
