@@ -182,6 +182,10 @@ async function main() {
   ]);
   let nginx = null;
   try {
+    // 10,000 neighbours on one link: past the default ARP table limit (gc_thresh3 1024), per namespace
+    for (const h of ['web', 'hl', 'ka']) {
+      topo.exec(h, ['sysctl', '-q', '-w', 'net.ipv4.neigh.default.gc_thresh1=16384', 'net.ipv4.neigh.default.gc_thresh2=32768', 'net.ipv4.neigh.default.gc_thresh3=65536']);
+    }
     const batch = [];
     for (let i = 0; i < TARGETS; i++) batch.push(`address add ${addr(i)}/16 dev eth0`);
     fs.writeFileSync(path.join(tmp, 'addrs.batch'), `${batch.join('\n')}\n`);
