@@ -62,10 +62,6 @@ function runDelayMs() {
 }
 
 /** Drift of each target's inter-request intervals from 1 s, from the nginx access log between t0 and t1 (epoch s). */
-function drift(logFile, t0, t1) {
-  return driftOf(fs.readFileSync(logFile, 'utf8').split('\n'), t0, t1);
-}
-
 function driftOf(lines, t0, t1) {
   const last = new Map();
   const d = [];
@@ -86,7 +82,7 @@ function driftOf(lines, t0, t1) {
 
 /**
  * Start times of the checks from a pcap of SYNs (tcpdump -w, Ethernet): "msec dst 200" lines,
- * the access log's shape, so drift() reads both.
+ * the access log's shape, so driftOf() reads both.
  */
 function synLines(pcapFile) {
   const b = fs.readFileSync(pcapFile);
@@ -109,49 +105,31 @@ function synLines(pcapFile) {
   return lines;
 }
 
+/**
+ * One director's run: started, one full round of checks seen (startup, IPVS programming and
+ * warmup done), WARMUP_S more, then the measured window. `starts()` gives the check start
+ * lines ("msec target status") the server side saw: nginx's access log for HTTP_GET, the SYNs
+ * tcpdump captured in `web` for TCP_CHECK.
+ */
 async function measure(topo, kind, accessLog) {
-  if (CHECK === 'tcp') return measureTcp(topo, kind);
-  fs.writeFileSync(accessLog, '');
-  execFileSync('kill', ['-USR1', fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8').trim()]); // reopen the log
-  const p = startDirector(topo, tmp, kind === 'halo' ? 'hl' : 'ka', kind, conf(), ['-C']);
-  try {
-    // Started = one full round of checks seen by nginx (startup, IPVS programming and warmup done), then WARMUP_S more.
-    const t00 = Date.now();
-    const rounds = () => fs.readFileSync(accessLog, 'utf8').split('\n').length - 1;
-    const up = await waitFor(() => rounds() >= TARGETS, 120_000, 200);
-    const startupMs = Date.now() - t00;
-    if (!up) console.error(`${kind}: not one round of checks within 120 s (${rounds()} requests)`);
-    await sleep(WARMUP_S * 1000);
-    const pids = pidsOf(p);
-    const c0 = cpuTicks(pids);
-    const rd0 = runDelayMs();
-    const drd0 = treeRunDelayMs(pids);
-    const t0 = Date.now();
-    await sleep(SECONDS * 1000);
-    const wall = Date.now() - t0;
-    const cpu = ((cpuTicks(pidsOf(p)) - c0) * 10) / wall;
-    const rss = rssMb(pidsOf(p));
-    const starved = Math.max((runDelayMs() - rd0) / wall, (treeRunDelayMs(pids) - drd0) / wall);
-    const d = drift(accessLog, t0 / 1000, (t0 + wall) / 1000);
-    if (d.targets === 0) console.error(`${kind}: no successful checks in the window; its log ends with:\n${fs.readFileSync(p.logFile, 'utf8').slice(-1500)}`);
-    return { kind, cpu, rss, ...d, starved, startupMs, checksPerS: d.requests / (wall / 1000) };
-  } finally {
-    await stopDirector(p);
+  let cap = null;
+  let starts;
+  if (CHECK === 'tcp') {
+    const pcap = path.join(tmp, `syn-${kind}.pcap`);
+    cap = topo.spawn('web', ['tcpdump', '-i', 'eth0', '-n', '-U', '-s', '64', '-w', pcap, 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst port 80'], { stdio: 'ignore' });
+    await sleep(1000);
+    starts = () => (fs.existsSync(pcap) ? synLines(pcap) : []);
+  } else {
+    fs.writeFileSync(accessLog, '');
+    execFileSync('kill', ['-USR1', fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8').trim()]); // reopen the log
+    starts = () => fs.readFileSync(accessLog, 'utf8').split('\n').filter(Boolean);
   }
-}
-
-/** TCP_CHECK: the same window, with the checks' start times from the SYNs captured in `web`. */
-async function measureTcp(topo, kind) {
-  const pcap = path.join(tmp, `syn-${kind}.pcap`);
-  const cap = topo.spawn('web', ['tcpdump', '-i', 'eth0', '-n', '-U', '-s', '64', '-w', pcap, 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst port 80'], { stdio: 'ignore' });
-  await sleep(1000);
   const p = startDirector(topo, tmp, kind === 'halo' ? 'hl' : 'ka', kind, conf(), ['-C']);
   try {
     const t00 = Date.now();
-    const seen = () => (fs.existsSync(pcap) ? synLines(pcap).length : 0);
-    const up = await waitFor(() => seen() >= TARGETS, 120_000, 500);
+    const up = await waitFor(() => starts().length >= TARGETS, 120_000, 500);
     const startupMs = Date.now() - t00;
-    if (!up) console.error(`${kind}: not one round of checks within 120 s (${seen()} SYNs)`);
+    if (!up) console.error(`${kind}: not one round of checks within 120 s (${starts().length} checks)`);
     await sleep(WARMUP_S * 1000);
     const pids = pidsOf(p);
     const c0 = cpuTicks(pids);
@@ -164,13 +142,15 @@ async function measureTcp(topo, kind) {
     const rss = rssMb(pidsOf(p));
     const starved = Math.max((runDelayMs() - rd0) / wall, (treeRunDelayMs(pids) - drd0) / wall);
     await sleep(500);
-    const d = driftOf(synLines(pcap), t0 / 1000, (t0 + wall) / 1000);
-    if (d.targets === 0) console.error(`${kind}: no checks in the window; its log ends with:\n${fs.readFileSync(p.logFile, 'utf8').slice(-1500)}`);
+    const d = driftOf(starts(), t0 / 1000, (t0 + wall) / 1000);
+    if (d.targets === 0) console.error(`${kind}: no successful checks in the window; its log ends with:\n${fs.readFileSync(p.logFile, 'utf8').slice(-1500)}`);
     return { kind, cpu, rss, ...d, starved, startupMs, checksPerS: d.requests / (wall / 1000) };
   } finally {
     await stopDirector(p);
-    cap.kill('SIGINT');
-    await new Promise((r) => { if (cap.exitCode !== null) r(); else { cap.once('exit', r); setTimeout(r, 3000); } });
+    if (cap) {
+      cap.kill('SIGINT');
+      await new Promise((r) => { if (cap.exitCode !== null) r(); else { cap.once('exit', r); setTimeout(r, 3000); } });
+    }
   }
 }
 
