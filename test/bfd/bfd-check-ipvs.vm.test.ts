@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Directors, HALO, waitFor, type RunningDirector } from '../support/directors';
+import { ipvsRows } from '../support/ipvs-table';
 import { Topology } from '../support/netns';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
@@ -60,18 +61,7 @@ async function stopBfdd(): Promise<void> {
 }
 
 /** `ipvsadm -Ln` of a director's namespace as "VIP:PORT>RS:PORT" rows. */
-function table(host: string): string[] {
-  const out = topo.exec(host, ['ipvsadm', '-Ln'], { allowFail: true });
-  const rows: string[] = [];
-  let svc = '';
-  for (const line of out.split('\n')) {
-    const s = /^TCP\s+(\S+)/.exec(line);
-    if (s) svc = s[1];
-    const m = /^\s+->\s+(\d+\.\d+\.\d+\.\d+:\d+)\s/.exec(line);
-    if (m && svc) rows.push(`${svc}>${m[1]}`);
-  }
-  return rows;
-}
+const table = (host: string): string[] => ipvsRows(topo, host);
 
 const logs = (): string => `--- halo\n${halo.log().slice(-2500)}\n--- keepalived\n${ka.log().slice(-2500)}`;
 const count = (text: string, re: RegExp): number => (text.match(new RegExp(re.source, 'g')) ?? []).length;
