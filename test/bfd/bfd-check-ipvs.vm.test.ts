@@ -5,37 +5,31 @@
  * `ipvsadm -Ln` while the session is Up, leaves it when bfdd is killed (detection time expires)
  * and comes back when bfdd returns — in halo's table and in keepalived's alike.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { Directors, HALO, waitFor, type RunningDirector } from '../support/directors';
 import { ipvsRows } from '../support/ipvs-table';
 import { Topology } from '../support/netns';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
+import { BFDD, Bfdd, bfddPeer } from '../support/bfdd';
 
 jest.setTimeout(400_000);
 
 const NET = '10.0.212';
 const FRR = `${NET}.1`;
 const SRC = { hl: `${NET}.2`, ka: `${NET}.3` } as const;
-const BFDD = '/usr/lib/frr/bfdd';
 const ROW = `192.168.212.1:80>${FRR}:80`;
 
 let topo: Topology;
 let dirs: Directors;
 let tmp: string;
-let bfdd: ChildProcess | null = null;
+let bfdd: Bfdd;
 let halo: RunningDirector;
 let ka: RunningDirector;
 
 const d = describeNeeding(root, file(HALO, 'the built CLI dist/cli/main.js (npm run build)'), file(BFDD, "FRR's bfdd (apt-get install frr)"),
   tool('keepalived'), tool('ipvsadm'));
-
-function frrConf(): string {
-  const peer = (ip: string) => [` peer ${ip} local-address ${FRR}`, '  receive-interval 300', '  transmit-interval 300', '  detect-multiplier 3', ' !'];
-  return ['bfd', ...peer(SRC.hl), ...peer(SRC.ka), '!', ''].join('\n');
-}
 
 function conf(src: string): string {
   return [
@@ -44,20 +38,6 @@ function conf(src: string): string {
     'virtual_server 192.168.212.1 80 {', ' delay_loop 5', ' lb_algo rr', ' lb_kind NAT', ' protocol TCP',
     ` real_server ${FRR} 80 {`, '  BFD_CHECK {', '   name frr', '  }', ' }', '}', '',
   ].join('\n');
-}
-
-function startBfdd(): void {
-  bfdd = topo.spawn('frr', [BFDD, '-f', join(tmp, 'bfdd.conf'), '-i', join(tmp, 'bfdd.pid'), '--vty_socket', tmp,
-    '--bfdctl', join(tmp, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', `file:${join(tmp, 'bfdd.log')}`], { stdio: 'ignore' });
-}
-
-async function stopBfdd(): Promise<void> {
-  const p = bfdd;
-  bfdd = null;
-  if (!p || p.exitCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL'); // `ip netns exec` execs bfdd: this pid is bfdd's own
-  await gone;
 }
 
 /** `ipvsadm -Ln` of a director's namespace as "VIP:PORT>RS:PORT" rows. */
@@ -79,17 +59,18 @@ d('BFD_CHECK in the IPVS table: halo and keepalived 2.2.7 with FRR bfdd (VM)', (
       { name: 'ka', links: [['br0', `${SRC.ka}/24`]] },
     ]);
     tmp = mkdtempSync(join(tmpdir(), 'bfd-ipvs-'));
-    chmodSync(tmp, 0o777); // bfdd drops to the frr user and writes its sockets here
-    writeFileSync(join(tmp, 'bfdd.conf'), frrConf());
+    chmodSync(tmp, 0o755); // bfdd runs as frr: its directory below must be reachable
+    mkdirSync(join(tmp, 'bfdd'));
+    bfdd = new Bfdd(topo, 'frr', join(tmp, 'bfdd'), [...bfddPeer(SRC.hl, FRR), ...bfddPeer(SRC.ka, FRR)]);
     dirs = new Directors(topo, join(tmp, 'directors'));
     // all subsystems (keepalived runs BFD in its own process, not under -C)
     halo = dirs.halo('hl', conf(SRC.hl));
     ka = dirs.keepalived('ka', conf(SRC.ka));
-    startBfdd();
+    bfdd.start();
   });
 
   afterAll(async () => {
-    await stopBfdd();
+    await bfdd?.kill();
     await dirs?.stopAll();
     topo?.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -103,7 +84,7 @@ d('BFD_CHECK in the IPVS table: halo and keepalived 2.2.7 with FRR bfdd (VM)', (
   it('bfdd is killed: the session expires and the server leaves both tables', async () => {
     const DOWN = /BFD check of \[frr\] RS\(\[10\.0\.212\.1\]:tcp:80\) is DOWN/;
     const before = [count(halo.log(), DOWN), count(ka.log(), DOWN)];
-    await stopBfdd();
+    await bfdd.kill();
     await both('server out', (h) => !table(h).includes(ROW));
     for (const dd of [halo, ka]) expect(dd.log()).toMatch(/\(frr\) Entering Down state \(Local diagnostic - Control Detection Time Expired/);
     expect([count(halo.log(), DOWN), count(ka.log(), DOWN)]).toEqual([before[0] + 1, before[1] + 1]);
@@ -111,7 +92,7 @@ d('BFD_CHECK in the IPVS table: halo and keepalived 2.2.7 with FRR bfdd (VM)', (
   });
 
   it('bfdd returns: Up again, the server is back in both tables', async () => {
-    startBfdd();
+    bfdd.start();
     await both('server back', (h, dd) => count(dd.log(), /BFD check of \[frr\] RS\(\[10\.0\.212\.1\]:tcp:80\) is UP/) >= 2 && table(h).includes(ROW));
     expect({ halo: table('hl'), keepalived: table('ka') }).toEqual({ halo: [ROW], keepalived: [ROW] });
   });

@@ -14,6 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import { captureArmed, Directors, HALO, ROOT, statusOf, waitFor, type RunningDirector } from '../support/directors';
 import { sh, Topology } from '../support/netns';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
+import { BFDD, Bfdd, bfddPeer } from '../support/bfdd';
 
 jest.setTimeout(240_000);
 
@@ -23,24 +24,21 @@ const HALO_IP = `${NET}.2`;
 const KA_IP = `${NET}.3`;
 const CHK_IP = `${NET}.4`;
 const STALL_IP = `${NET}.5`;
-const BFDD = '/usr/lib/frr/bfdd';
 
 let topo: Topology;
 let dirs: Directors;
 let tmp: string;
-let bfdd: ChildProcess | null = null;
+let bfdd: Bfdd;
 let chk: ChildProcess | null = null;
 let chkOut = '';
 
 const d = describeNeeding(root, file(HALO, 'the built CLI dist/cli/main.js (npm run build)'), file(BFDD, "FRR's bfdd (apt-get install frr)"),
   tool('keepalived'), tool('vtysh', 'frr'), tool('tcpdump'), tool('tshark'));
 
-function frrConf(): string {
-  const peer = (ip: string) => [` peer ${ip} local-address ${FRR}`, '  receive-interval 300', '  transmit-interval 300', '  detect-multiplier 3', ' !'];
+function frrPeers(): string[] {
   // The stalled session's peer is slow to judge it (6 s) but sends every 300 ms: only our own
   // lateness could expire the session on our side (3 × 300 ms).
-  const stallPeer = [` peer ${STALL_IP} local-address ${FRR}`, '  receive-interval 2000', '  transmit-interval 300', '  detect-multiplier 3', ' !'];
-  return ['bfd', ...peer(HALO_IP), ...peer(KA_IP), ...peer(CHK_IP), ...stallPeer, '!', ''].join('\n');
+  return [...bfddPeer(HALO_IP, FRR), ...bfddPeer(KA_IP, FRR), ...bfddPeer(CHK_IP, FRR), ...bfddPeer(STALL_IP, FRR, 2000, 300)];
 }
 
 function vrrpConf(src: string, vrid: number): string {
@@ -62,24 +60,9 @@ function checkerConf(): string {
   ].join('\n');
 }
 
-function startBfdd(): void {
-  bfdd = topo.spawn('frr', [BFDD, '-f', join(tmp, 'bfdd.conf'), '-i', join(tmp, 'bfdd.pid'), '--vty_socket', tmp,
-    '--bfdctl', join(tmp, 'bfdd.sock'), '-u', 'frr', '-g', 'frr', '--log', `file:${join(tmp, 'bfdd.log')}`], { stdio: 'ignore' });
-}
-
-async function stopBfdd(): Promise<void> {
-  const p = bfdd;
-  bfdd = null;
-  if (!p || p.exitCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  // `ip netns exec` execs bfdd, so this pid is bfdd's own
-  p.kill('SIGKILL');
-  await gone;
-}
-
-function vtysh(...cmds: string[]): string {
-  return topo.exec('frr', ['vtysh', '--vty_socket', tmp, '-d', 'bfdd', ...cmds.flatMap((c) => ['-c', c])], { allowFail: true });
-}
+const startBfdd = (): void => bfdd.start();
+const stopBfdd = async (): Promise<void> => { await bfdd?.kill(); };
+const vtysh = (...cmds: string[]): string => bfdd.vtysh(...cmds);
 
 function frrPeerUp(ip: string): boolean {
   const out = vtysh(`show bfd peer ${ip} local-address ${FRR}`);
@@ -110,7 +93,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
     ]);
     tmp = mkdtempSync(join(tmpdir(), 'halo-bfd-'));
     chmodSync(tmp, 0o777); // bfdd drops to the frr user and writes its sockets here
-    writeFileSync(join(tmp, 'bfdd.conf'), frrConf());
+    bfdd = new Bfdd(topo, 'frr', tmp, frrPeers());
     dirs = new Directors(topo, join(tmp, 'directors'));
     halo = dirs.halo('halo', vrrpConf(HALO_IP, 71), ['-P']);
     ka = dirs.keepalived('ka', vrrpConf(KA_IP, 81), ['-P']);
