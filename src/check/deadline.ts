@@ -22,7 +22,11 @@ export interface Expiry {
 
 export type Now = () => number;
 
-export function armDeadline(ms: number, onExpire: (e: Expiry) => void, now: Now = () => performance.now()): Deadline {
+/**
+ * `stallMs`: how late the timer must fire for the process to count as stalled (default `ms`);
+ * a timer armed for what is left of a longer wait passes that wait's length.
+ */
+export function armDeadline(ms: number, onExpire: (e: Expiry) => void, now: Now = () => performance.now(), stallMs = ms): Deadline {
   const due = now() + ms;
   let cancelled = false;
   let immediate: NodeJS.Immediate | null = null;
@@ -30,7 +34,7 @@ export function armDeadline(ms: number, onExpire: (e: Expiry) => void, now: Now 
     const lateMs = Math.max(0, now() - due);
     immediate = setImmediate(() => {
       immediate = null;
-      if (!cancelled) onExpire({ lateMs, stalled: lateMs > ms });
+      if (!cancelled) onExpire({ lateMs, stalled: lateMs > stallMs });
     });
   }, ms);
   return {

@@ -54,6 +54,8 @@ export interface HttpGetRequest extends ProbeTarget {
   regex: RegExp | null;
   regexMinOffset: number;
   regexMaxOffset: number;
+  /** The request bytes (formatRequest), when the caller keeps them from one check to the next. */
+  request?: Buffer;
   /** genhash -v: called with the raw header and each hashed body chunk. */
   onHeader?: (header: Buffer) => void;
   /** `first`: the body bytes that came with the header (keepalived prints its "HTML Buffer" line before them). */
@@ -141,6 +143,13 @@ class RegexScanner {
   }
 }
 
+/**
+ * Plain HTTP reads land in this one buffer (net.Socket's `onread`) instead of a new Buffer per
+ * read pushed through the stream: the data handler is synchronous and keeps nothing that points
+ * into it (the header buffer and genhash's copies are its own), so every check can share it.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export function compileRegex(url: HttpUrl): RegExp | null {
   return url.regex === null ? null : new RegExp(url.regex, `${regexFlags(url.regexOptions)}g`);
 }
@@ -174,8 +183,12 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
         if (req.enableSni && req.virtualhost !== null && !net.isIP(req.virtualhost)) opts.servername = req.virtualhost;
         sock = tls.connect(opts);
         if (raw) raw.once('connect', () => sock.emit('connect'));
+      } else if (raw) {
+        sock = raw;
       } else {
-        sock = raw ?? net.connect(connectOptions(req));
+        const opts = connectOptions(req) as net.NetConnectOpts & { onread: unknown };
+        opts.onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => { onData((buf as Buffer).subarray(0, n)); return true; } };
+        sock = net.connect(opts);
       }
     } catch (e) {
       resolve({ kind: 'error', result: 'failed', reason: `WEB socket bind failed: ${(e as Error).message}` });
@@ -186,7 +199,6 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       if (settled) return;
       settled = true;
       step?.cancel();
-      whole.cancel();
       sock.destroy();
       resolve(r);
     };
@@ -196,21 +208,25 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       else fail('timeout', reason);
     };
     const readTimeoutReason = (): string => (phase === 'first-byte' ? 'Timeout WEB read' : req.ssl ? 'Timeout SSL read' : 'Timeout HTTP read');
-    // One Deadline per step; reads push it forward without re-arming a timer per chunk.
+    // One timer per check, for every step and the whole exchange: the connect and each read
+    // only move lastActivity; when the timer fires after activity it is armed again for what
+    // is left of the step (bounded by the whole exchange's limit), so a check that completes
+    // in time (nearly all) arms one timer and cancels it.
     let lastActivity = started;
+    const wholeDue = started + req.responseLimitMs;
     const armStep = (ms: number): void => {
-      step?.cancel();
       const armedAt = performance.now();
-      step = armDeadline(ms, (e) => {
-        if (phase !== 'connect' && lastActivity > armedAt && !e.stalled) {
+      const wholeLeft = wholeDue - armedAt;
+      const whole = wholeLeft <= ms;
+      step = armDeadline(Math.max(1, Math.min(ms, wholeLeft)), (e) => {
+        if (!whole && phase !== 'connect' && lastActivity > armedAt && !e.stalled) {
           armStep(Math.max(1, req.connectTimeoutMs - (performance.now() - lastActivity)));
           return;
         }
         onExpiry(e, phase === 'connect' ? 'Timeout connecting' : readTimeoutReason());
-      });
+      }, undefined, req.connectTimeoutMs);
     };
     armStep(req.connectTimeoutMs);
-    const whole = armDeadline(req.responseLimitMs, (e) => onExpiry(e, readTimeoutReason()));
 
     const response = (): HttpGetResult => ({
       kind: 'response', empty: !extracted, statusCode, contentLength, rxBytes,
@@ -232,19 +248,17 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     const onConnected = (): void => {
       phase = 'first-byte';
       lastActivity = performance.now();
-      armStep(req.connectTimeoutMs);
-      sock.write(formatRequest(req), (err) => {
-        if (err) fail('failed', 'Cannot send get request to');
-      });
+      // a failed write is seen as the socket's error (below): no per-check write callback
+      sock.write(req.request ?? formatRequest(req));
     };
     let tcpConnected = false;
-    sock.once('connect', () => {
+    sock.on('connect', () => {
       tcpConnected = true;
       if (!req.ssl) onConnected();
     });
-    if (req.ssl) sock.once('secureConnect', onConnected);
+    if (req.ssl) sock.on('secureConnect', onConnected);
 
-    sock.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       lastActivity = performance.now();
       phase = 'read';
       if (extracted) {
@@ -275,9 +289,10 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       req.onHeader?.(Buffer.from(all.subarray(0, end)));
       body(Buffer.from(all.subarray(end, headLen)), true);
       if (take < chunk.length) body(chunk.subarray(take));
-    });
-    sock.once('end', () => finish(response()));
-    sock.once('error', (err: NodeJS.ErrnoException) => {
+    };
+    if (req.ssl || special) sock.on('data', onData);
+    sock.on('end', () => finish(response()));
+    sock.on('error', (err: NodeJS.ErrnoException) => {
       if (phase === 'connect') {
         if (tcpConnected) fail('failed', 'SSL handshake/communication error connecting to');
         else if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EHOSTUNREACH') fail('failed', 'Connection failed');
@@ -289,9 +304,10 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       // keepalived: a read error after the header was seen still judges what arrived (SSL),
       // a plain read error is a failure.
       if (req.ssl && extracted) finish(response());
+      else if (err.syscall === 'write') fail('failed', 'Cannot send get request to');
       else fail('failed', req.ssl ? 'SSL read error from' : 'Read error with');
     });
-    sock.once('close', () => {
+    sock.on('close', () => {
       if (!settled) finish(response());
     });
   });

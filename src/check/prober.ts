@@ -3,9 +3,9 @@
  * state (HTTP_GET checks the url the state points at) and gets a ProbeOutcome back.
  */
 import { readFileSync } from 'node:fs';
-import type { SslConfig, TrackFile } from '../config/model';
+import type { HttpUrl, SslConfig, TrackFile } from '../config/model';
 import { scriptInsecurity } from '../daemon/notify';
-import { compileRegex, httpGet, judgeResponse } from './http-get';
+import { compileRegex, formatRequest, httpGet, judgeResponse } from './http-get';
 import type { TlsSettings } from './http-get';
 import { miscProbe, resolveUser } from './misc-probe';
 import type { ProbeOutcome } from './probe';
@@ -56,7 +56,9 @@ export function tlsSettings(ssl: SslConfig | null | undefined): TlsSettings | nu
 
 export function checkProber(opts: ProberOptions = {}): Prober {
   const tls = tlsSettings(opts.ssl);
-  const regexes = new Map<string, RegExp | null>();
+  // Per url of a target (the config's own url object): its compiled regex and request bytes,
+  // made at its first check and kept, so a check builds neither again.
+  const perUrl = new WeakMap<HttpUrl, { regex: RegExp | null; request: Buffer }>();
   const pinger = new Pinger();
   const files = new FileWatcher();
   const inited = new Set<string>();
@@ -82,13 +84,18 @@ export function checkProber(opts: ProberOptions = {}): Prober {
         case 'HTTP_GET': case 'SSL_GET': {
           const i = state.urlIt ?? 0;
           const url = c.urls[Math.min(i, c.urls.length - 1)];
-          const rk = `${t.key}#${i}`;
-          if (!regexes.has(rk)) regexes.set(rk, compileRegex(url));
+          const virtualhost = url.virtualhost ?? c.virtualhost;
+          let u = perUrl.get(url);
+          if (!u) {
+            const request = Buffer.from(formatRequest({ path: url.path, httpProtocol: c.httpProtocol, virtualhost, connectIp: c.connectIp, connectPort: c.connectPort }));
+            u = { regex: compileRegex(url), request };
+            perUrl.set(url, u);
+          }
           const r = await httpGet({
             ssl: c.kind === 'SSL_GET', connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark,
             connectTimeoutMs: c.connectTimeoutMs, responseLimitMs: c.connectTimeoutMs + Math.max(c.delayLoopMs, c.connectTimeoutMs),
-            path: url.path, httpProtocol: c.httpProtocol, virtualhost: url.virtualhost ?? c.virtualhost, enableSni: c.enableSni, tls,
-            digest: url.digest !== null, regex: regexes.get(rk) ?? null, regexMinOffset: url.regexMinOffset, regexMaxOffset: url.regexMaxOffset,
+            path: url.path, httpProtocol: c.httpProtocol, virtualhost, enableSni: c.enableSni, tls, request: u.request,
+            digest: url.digest !== null, regex: u.regex, regexMinOffset: url.regexMinOffset, regexMaxOffset: url.regexMaxOffset,
           });
           if (r.kind === 'stalled') return { result: 'stalled', lateMs: r.lateMs };
           if (r.kind === 'error') return { result: r.result, reason: r.reason };

@@ -3,16 +3,29 @@
  * file in `dir`, its vty and control sockets there too, asked through vtysh, killed by its PID.
  */
 import type { ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from './netns';
 
 export const BFDD = '/usr/lib/frr/bfdd';
 
+/** bfdd's `peer` block for a single-hop session from `local` to `ip`. */
+export function bfddPeer(ip: string, local: string, rxMs = 300, txMs = 300, multiplier = 3): string[] {
+  return [` peer ${ip} local-address ${local}`, `  receive-interval ${rxMs}`, `  transmit-interval ${txMs}`, `  detect-multiplier ${multiplier}`, ' !'];
+}
+
 export class Bfdd {
   private proc: ChildProcess | null = null;
 
-  /** `dir` holds bfdd.conf and must be writable by the frr user (bfdd drops to it). */
-  constructor(private readonly topo: Topology, private readonly host: string, private readonly dir: string) {}
+  /**
+   * `dir` holds bfdd.conf and must be writable by the frr user (bfdd drops to it); with `peers`
+   * (bfddPeer's lines) the directory is opened to frr and bfdd.conf is written here.
+   */
+  constructor(private readonly topo: Topology, private readonly host: string, private readonly dir: string, peers?: string[]) {
+    if (!peers) return;
+    chmodSync(dir, 0o777);
+    writeFileSync(join(dir, 'bfdd.conf'), ['bfd', ...peers, '!', ''].join('\n'));
+  }
 
   start(): void {
     const d = this.dir;

@@ -12,7 +12,9 @@ import { hostPort, stopProcess, waitFor } from './netns';
 export class NamedServer {
   private proc: ChildProcess | null = null;
 
-  constructor(private readonly topo: Topology, private readonly host: string, private readonly dir: string, private readonly addresses: string[]) {
+  /** `queryLog`: a file named logs every query to (bind's query log, with the time to the ms). */
+  constructor(private readonly topo: Topology, private readonly host: string, private readonly dir: string, private readonly addresses: string[],
+    queryLog?: string) {
     const v4 = addresses.filter((a) => !a.includes(':'));
     const v6 = addresses.filter((a) => a.includes(':'));
     const list = (l: string[]): string => (l.length ? `{ ${l.map((a) => `${a};`).join(' ')} }` : '{ none; }');
@@ -21,12 +23,12 @@ export class NamedServer {
   pid-file "${dir}/named.pid";
   listen-on ${list(v4)};
   listen-on-v6 ${list(v6)};
-  recursion no;
+  recursion no;${queryLog ? '\n  querylog yes;' : ''}
   allow-query { any; };
   dnssec-validation no;
 };
 zone "checkers.test" { type master; file "${dir}/checkers.test.zone"; };
-`);
+${queryLog ? `logging { channel q { file "${queryLog}"; print-time yes; }; category queries { q; }; };\n` : ''}`);
     const records = addresses.map((a) => `${a.includes(':') ? 'AAAA' : 'A'} ${a}`);
     writeFileSync(join(dir, 'checkers.test.zone'), [
       '$TTL 60', '@ IN SOA ns.checkers.test. admin.checkers.test. 1 60 60 600 60', '@ IN NS ns.checkers.test.',

@@ -17,7 +17,12 @@ export class NginxServer {
   readonly keyFile: string;
   private readonly conf: string;
 
-  constructor(private readonly topo: Topology, private readonly host: string, readonly dir: string, private readonly addresses: string[]) {
+  /**
+   * `accessLog`: a file nginx logs every request to, one line each:
+   * `$msec $remote_addr $server_addr:$server_port $uri $status` (off when not given).
+   */
+  constructor(private readonly topo: Topology, private readonly host: string, readonly dir: string, private readonly addresses: string[],
+    accessLog?: string) {
     this.docroot = join(dir, 'www');
     mkdirSync(this.docroot, { recursive: true });
     // nginx's workers run unprivileged: the docroot and every directory above it must be searchable.
@@ -37,7 +42,7 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  ${accessLog ? `log_format rise '$msec $remote_addr $server_addr:$server_port $uri $status';\n  access_log ${accessLog} rise;` : 'access_log off;'}
   client_body_temp_path ${dir}/tmp_body;
   proxy_temp_path ${dir}/tmp_proxy;
   fastcgi_temp_path ${dir}/tmp_fcgi;

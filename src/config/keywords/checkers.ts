@@ -13,7 +13,7 @@ import type {
   CheckCommon, ConnOpts, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, SmtpCheck, SslConfig, TcpCheck, TrackFile, UdpCheck,
 } from '../model';
 import type { Statement } from '../parse';
-import { acted, notImplemented, section, type KeywordSpec, type SectionTable } from './types';
+import { acted, noEffect, notImplemented, section, type KeywordSpec, type SectionTable } from './types';
 
 const collect = (_c: BuildContext, s: Statement, r: RealServerDraft): void => { r.checkerStatements.push(s); };
 
@@ -77,11 +77,13 @@ function connKeywords<D extends Conn>(kind: 'stream' | 'datagram' | 'icmp'): Key
   return [
     acted('connect_ip', 'co_ip_handler', "the real server's address", '', (ctx, s, t) => { t.check.connectIp = ctx.address(s)?.address ?? t.check.connectIp; }),
     acted('connect_port', 'co_port_handler', "the real server's port", '', (ctx, s, t) => { const p = port(ctx, s); if (p !== null) { t.check.connectPort = p; t.ownPort = true; } }),
+    // keepalived 2.2.7 reads both for PING_CHECK and never uses them (check_ping.c binds nothing):
+    // the kernel picks the ICMP source there as here, so the meaning is the same
     kind === 'icmp'
-      ? notImplemented('bindto', 'co_srcip_handler', 'chosen by the kernel', 'a source address for PING_CHECK (the raw ICMP socket is not bound)', { apply: bindto })
+      ? noEffect('bindto', 'co_srcip_handler', 'chosen by the kernel', 'PING_CHECK: keepalived 2.2.7 reads it and never binds its ICMP socket (check_ping.c), so the kernel picks the source there as in halo')
       : acted('bindto', 'co_srcip_handler', 'chosen by the kernel', '', bindto),
     kind === 'icmp'
-      ? notImplemented('bind_port', 'co_srcport_handler', 'chosen by the kernel', 'ICMP has no ports', { apply: bindPort })
+      ? noEffect('bind_port', 'co_srcport_handler', 'chosen by the kernel', 'PING_CHECK: ICMP has no ports; keepalived 2.2.7 reads it and ignores it')
       : acted('bind_port', 'co_srcport_handler', 'chosen by the kernel', '', bindPort),
     acted('bind_if', 'co_srcif_handler', '', kind === 'icmp' ? 'SO_BINDTODEVICE on the ICMP socket' : 'SO_BINDTODEVICE (native addon)', bindIf),
     acted('connect_timeout', 'co_timeout_handler', "the real server's, else 5", '', timingReader('connectTimeoutMs')),

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * HTTP_GET scale bench: N real servers (default 1,000) checked with HTTP_GET at delay_loop 1 s
+ * Checker scale bench: N real servers (default 1,000) checked with HTTP_GET (or TCP_CHECK with
+ * `--check tcp`) at delay_loop 1 s
  * against one local nginx-light, halo beside keepalived 2.2.7 on the same targets in the same
  * run, one after the other, each as a real director (`halo run -C`, `keepalived -C`) in its own
  * namespace. keepalived's checker process needs IPVS to start, so on a kernel without it run
@@ -10,11 +11,13 @@
  * The same external measurement for both: nginx logs every request with its arrival time
  * ($msec) and target ($host = ip:port), so the start drift of each check is the deviation of
  * each target's inter-request interval from delay_loop (p50/p99), measured over a window after
- * warmup; CPU is the director's whole process tree (utime+stime) over the window, RSS at its
- * end. The window is reported "inconclusive" when the host itself was short of CPU (the
- * measuring process waited for a CPU more than 10 % of the time).
+ * warmup. TCP_CHECK sends no request, so for it the same figure comes from the SYNs tcpdump
+ * captures in the web namespace (one per check, with the kernel's timestamp). CPU is the
+ * director's whole process tree (utime+stime) over the window, RSS at its end. The window is
+ * reported "inconclusive" when the host itself was short of CPU: the director's own processes
+ * or the measuring process waited for a CPU more than 10 % of the time (schedstat run delay).
  *
- *   node test/bench/check/http.js [--targets 1000] [--seconds 20] [--only halo|keepalived]
+ *   node test/bench/check/http.js [--targets 1000] [--seconds 20] [--only halo|keepalived] [--check http|tcp]
  * Requires root, nginx-light, keepalived and a built dist/.
  */
 const { execFileSync } = require('node:child_process');
@@ -22,7 +25,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
-const { startDirector, stopDirector, pidsOf, cpuTicks, rssMb } = require('../directors.js');
+const { startDirector, stopDirector, pidsOf, cpuTicks, rssMb, runDelayMs: treeRunDelayMs } = require('../directors.js');
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -32,6 +35,7 @@ const opt = (name, def) => {
 const TARGETS = Math.min(Number(opt('targets', 1000)), 10000);
 const SECONDS = Math.min(Number(opt('seconds', 20)), 300);
 const ONLY = opt('only', null);
+const CHECK = opt('check', 'http') === 'tcp' ? 'tcp' : 'http';
 const WARMUP_S = 3;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'checkers-bench-http-'));
 fs.chmodSync(tmp, 0o755); // nginx's workers run unprivileged
@@ -43,7 +47,8 @@ const addr = (i) => `10.77.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 function conf() {
   const rs = [];
   for (let i = 0; i < TARGETS; i++) {
-    rs.push(`  real_server ${addr(i)} 80 {\n    HTTP_GET {\n      url {\n        path /health\n        status_code 200\n      }\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n      warmup 1\n    }\n  }`);
+    if (CHECK === 'tcp') rs.push(`  real_server ${addr(i)} 80 {\n    TCP_CHECK {\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n      warmup 1\n    }\n  }`);
+    else rs.push(`  real_server ${addr(i)} 80 {\n    HTTP_GET {\n      url {\n        path /health\n        status_code 200\n      }\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n      warmup 1\n    }\n  }`);
   }
   return `global_defs {\n  router_id bench\n}\nvirtual_server 192.168.77.1 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${rs.join('\n')}\n}\n`;
 }
@@ -57,11 +62,11 @@ function runDelayMs() {
 }
 
 /** Drift of each target's inter-request intervals from 1 s, from the nginx access log between t0 and t1 (epoch s). */
-function drift(logFile, t0, t1) {
+function driftOf(lines, t0, t1) {
   const last = new Map();
   const d = [];
   let requests = 0;
-  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+  for (const line of lines) {
     const [msec, host, status] = line.split(' ');
     const t = Number(msec);
     if (!(t >= t0 && t <= t1)) continue;
@@ -75,34 +80,82 @@ function drift(logFile, t0, t1) {
   return { requests, p50: pct(d, 50), p99: pct(d, 99), targets: last.size };
 }
 
+/**
+ * Start times of the checks from a pcap of SYNs (tcpdump -w, Ethernet): "msec dst 200" lines,
+ * the access log's shape, so driftOf() reads both.
+ */
+function synLines(pcapFile) {
+  const b = fs.readFileSync(pcapFile);
+  if (b.length < 24) return [];
+  const le = b.readUInt32LE(0) === 0xa1b2c3d4;
+  const u32 = (o) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const lines = [];
+  for (let o = 24; o + 16 <= b.length;) {
+    const sec = u32(o);
+    const usec = u32(o + 4);
+    const incl = u32(o + 8);
+    const pkt = o + 16;
+    o = pkt + incl;
+    if (o > b.length || incl < 14 + 20) break;
+    if (b.readUInt16BE(pkt + 12) !== 0x0800) continue;
+    const ip = pkt + 14;
+    const dst = `${b[ip + 16]}.${b[ip + 17]}.${b[ip + 18]}.${b[ip + 19]}`;
+    lines.push(`${sec + usec / 1e6} ${dst}:80 200`);
+  }
+  return lines;
+}
+
+/**
+ * One director's run: started, one full round of checks seen (startup, IPVS programming and
+ * warmup done), WARMUP_S more, then the measured window. `starts()` gives the check start
+ * lines ("msec target status") the server side saw: nginx's access log for HTTP_GET, the SYNs
+ * tcpdump captured in `web` for TCP_CHECK.
+ */
 async function measure(topo, kind, accessLog) {
-  fs.writeFileSync(accessLog, '');
-  execFileSync('kill', ['-USR1', fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8').trim()]); // reopen the log
+  let cap = null;
+  let starts;
+  if (CHECK === 'tcp') {
+    const pcap = path.join(tmp, `syn-${kind}.pcap`);
+    cap = topo.spawn('web', ['tcpdump', '-i', 'eth0', '-n', '-U', '-s', '64', '-w', pcap, 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst port 80'], { stdio: 'ignore' });
+    await sleep(1000);
+    starts = () => (fs.existsSync(pcap) ? synLines(pcap) : []);
+  } else {
+    fs.writeFileSync(accessLog, '');
+    execFileSync('kill', ['-USR1', fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8').trim()]); // reopen the log
+    starts = () => fs.readFileSync(accessLog, 'utf8').split('\n').filter(Boolean);
+  }
   const p = startDirector(topo, tmp, kind === 'halo' ? 'hl' : 'ka', kind, conf(), ['-C']);
   try {
-    // Started = one full round of checks seen by nginx (startup, IPVS programming and warmup done), then WARMUP_S more.
     const t00 = Date.now();
-    const rounds = () => fs.readFileSync(accessLog, 'utf8').split('\n').length - 1;
-    const up = await waitFor(() => rounds() >= TARGETS, 120_000, 200);
+    const up = await waitFor(() => starts().length >= TARGETS, 120_000, 500);
     const startupMs = Date.now() - t00;
-    if (!up) console.error(`${kind}: not one round of checks within 120 s (${rounds()} requests)`);
+    if (!up) console.error(`${kind}: not one round of checks within 120 s (${starts().length} checks)`);
     await sleep(WARMUP_S * 1000);
     const pids = pidsOf(p);
     const c0 = cpuTicks(pids);
     const rd0 = runDelayMs();
+    const drd0 = treeRunDelayMs(pids);
     const t0 = Date.now();
     await sleep(SECONDS * 1000);
     const wall = Date.now() - t0;
     const cpu = ((cpuTicks(pidsOf(p)) - c0) * 10) / wall;
     const rss = rssMb(pidsOf(p));
-    const starved = (runDelayMs() - rd0) / wall;
-    const d = drift(accessLog, t0 / 1000, (t0 + wall) / 1000);
+    const starved = Math.max((runDelayMs() - rd0) / wall, (treeRunDelayMs(pids) - drd0) / wall);
+    await sleep(500);
+    const d = driftOf(starts(), t0 / 1000, (t0 + wall) / 1000);
     if (d.targets === 0) console.error(`${kind}: no successful checks in the window; its log ends with:\n${fs.readFileSync(p.logFile, 'utf8').slice(-1500)}`);
     return { kind, cpu, rss, ...d, starved, startupMs, checksPerS: d.requests / (wall / 1000) };
   } finally {
     await stopDirector(p);
+    if (cap) {
+      cap.kill('SIGINT');
+      await new Promise((r) => { if (cap.exitCode !== null) r(); else { cap.once('exit', r); setTimeout(r, 3000); } });
+    }
   }
 }
+
+const GC_THRESH = { gc_thresh1: 16384, gc_thresh2: 32768, gc_thresh3: 65536 };
+const savedGc = {};
 
 async function main() {
   const topo = new Topology('checkers-bench-').build(['br0'], [
@@ -112,6 +165,14 @@ async function main() {
   ]);
   let nginx = null;
   try {
+    // 10,000 neighbours on one link: past the ARP table's default limit (gc_thresh3 1024), which
+    // is the kernel's one table for every namespace (set in the initial one); restored below
+    if (TARGETS > 500) {
+      for (const [k, v] of Object.entries(GC_THRESH)) {
+        savedGc[k] = fs.readFileSync(`/proc/sys/net/ipv4/neigh/default/${k}`, 'utf8').trim();
+        fs.writeFileSync(`/proc/sys/net/ipv4/neigh/default/${k}`, String(v));
+      }
+    }
     const batch = [];
     for (let i = 0; i < TARGETS; i++) batch.push(`address add ${addr(i)}/16 dev eth0`);
     fs.writeFileSync(path.join(tmp, 'addrs.batch'), `${batch.join('\n')}\n`);
@@ -131,9 +192,9 @@ async function main() {
       if (ONLY && ONLY !== kind) continue;
       results.push(await measure(topo, kind, accessLog));
     }
-    console.log(`HTTP_GET bench: ${TARGETS} targets, delay_loop 1 s, ${SECONDS} s measured after ${WARMUP_S} s, ${os.cpus().length} CPUs, node ${process.version}`);
+    console.log(`${CHECK === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET'} bench: ${TARGETS} targets, delay_loop 1 s, ${SECONDS} s measured after ${WARMUP_S} s, ${os.cpus().length} CPUs, node ${process.version}`);
     for (const r of results) {
-      const verdict = r.starved > 0.1 ? ' (inconclusive: the host was short of CPU)' : '';
+      const verdict = r.starved > 0.1 ? ` (inconclusive: waited for a CPU ${(r.starved * 100).toFixed(0)} % of the window)` : '';
       console.log(`  ${r.kind.padEnd(10)} checks ${r.checksPerS.toFixed(0)}/s on ${r.targets} targets, CPU ${(r.cpu * 100).toFixed(1)}% of a core, `
         + `${r.checksPerS ? ((r.cpu * 1000) / r.checksPerS).toFixed(3) : 'NaN'} ms CPU per check, RSS ${r.rss.toFixed(1)} MB, `
         + `start drift p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms (first round after ${(r.startupMs / 1000).toFixed(1)} s)${verdict}`);
@@ -148,6 +209,7 @@ async function main() {
       nginx.kill('SIGTERM');
     }
     await sleep(300);
+    for (const [k, v] of Object.entries(savedGc)) fs.writeFileSync(`/proc/sys/net/ipv4/neigh/default/${k}`, v);
     topo.destroy();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * TCP_CHECK scale bench: 10,000 targets at delay_loop 1 s against listeners on 127.0.0.1
- * (one child process holding 10,000 listening ports), driven by halo's HealthChecker — the
- * single-timer heap scheduler and the real non-blocking prober.
+ * In-process checker scale bench (halo alone, no IPVS needed, so it runs on the host for
+ * profiling): 10,000 TCP_CHECK or HTTP_GET targets at delay_loop 1 s against listeners on
+ * 127.0.0.1 (one child process holding 10,000 listening ports), driven by halo's HealthChecker —
+ * the single-timer heap scheduler and the real prober (checkProber), with the targets built
+ * from a generated keepalived.conf by halo's own config loader.
  *
- *   node test/bench/check/run.js [TARGETS=10000] [SECONDS=20]
+ *   node test/bench/check/run.js [TARGETS=10000] [SECONDS=20] [tcp|http] [--cpu-prof]
+ *
+ * halo beside keepalived 2.2.7 on the same targets is test/bench/check/http.js (needs IPVS).
  *
  * Prints the checker process's CPU (share of one core) over the measured window and the drift
  * of each check's start from its scheduled time (p50/p99/max), the figure keepalived users
@@ -28,10 +32,15 @@ require.extensions['.ts'] = (module, filename) => {
 };
 const root = path.resolve(__dirname, '..', '..', '..');
 const { HealthChecker } = require(path.join(root, 'src/check/health-checker.ts'));
-const { tcpProbe } = require(path.join(root, 'src/check/tcp-probe.ts'));
+const { checkProber } = require(path.join(root, 'src/check/prober.ts'));
+const { parseConfigText } = require(path.join(root, 'src/config/load.ts'));
+const { collectTargets } = require(path.join(root, 'src/check/targets.ts'));
+const inspector = require('node:inspector');
 
 const TARGETS = Number(process.argv[2] || 10000);
 const SECONDS = Math.min(Number(process.argv[3] || 20), 120);
+const KIND = process.argv[4] === 'http' ? 'http' : 'tcp';
+const PROFILE = process.argv.includes('--cpu-prof');
 const DELAY_LOOP_MS = 1000;
 
 /** utime + stime of another process, in ms (for the listeners' share, which is not halo's). */
@@ -54,7 +63,7 @@ function pct(sorted, p) {
 }
 
 async function main() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'listeners.js'), String(TARGETS), String((SECONDS + 60) * 1000)], {
+  const child = spawn(process.execPath, [path.join(__dirname, 'listeners.js'), String(TARGETS), String((SECONDS + 60) * 1000), '20000', KIND], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ports = await new Promise((resolve, reject) => {
@@ -68,15 +77,16 @@ async function main() {
     setTimeout(() => reject(new Error('listeners not ready in 60 s')), 60000).unref();
   });
 
-  const targets = ports.map((port, i) => ({
-    key: String(i),
-    check: {
-      kind: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
-      connectTimeoutMs: 3000, retry: 1, delayLoopMs: DELAY_LOOP_MS, delayBeforeRetryMs: 1000, alpha: false,
-      warmupMs: DELAY_LOOP_MS, logAllFailures: false, location: { file: 'bench', line: 0, col: 0 },
-    },
-    name: `[127.0.0.1]:tcp:${port}`, vsName: '[127.0.0.1]:tcp:80', users: [],
-  }));
+  const check = KIND === 'http'
+    ? '    HTTP_GET {\n      url {\n        path /health\n        status_code 200\n      }\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n      warmup 1\n    }\n'
+    : '    TCP_CHECK {\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n      warmup 1\n    }\n';
+  const text = `virtual_server 10.255.0.1 80 {\n  delay_loop ${DELAY_LOOP_MS / 1000}\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n`
+    + ports.map((port) => `  real_server 127.0.0.1 ${port} {\n${check}  }\n`).join('') + '}\n';
+  const loaded = parseConfigText(text, 'bench.conf');
+  if (!loaded.model) throw new Error(loaded.diagnostics.map((d) => d.message).join('\n'));
+  const targets = collectTargets(loaded.model.virtualServers, loaded.model.virtualServerGroups ?? []);
+  if (targets.length !== TARGETS) throw new Error(`${targets.length} targets built, ${TARGETS} wanted`);
+  const prober = checkProber();
   let measuring = false;
   const drift = [];
   let probes = 0;
@@ -84,8 +94,8 @@ async function main() {
   const hc = new HealthChecker({
     targets,
     prober: {
-      probe: async (t) => {
-        const r = await tcpProbe(t.check);
+      probe: async (t, st) => {
+        const r = await prober.probe(t, st);
         if (measuring) { probes++; if (r.result !== 'success') failures.push(r.result); }
         return r;
       },
@@ -96,6 +106,11 @@ async function main() {
   hc.start();
   await new Promise((r) => setTimeout(r, 2 * DELAY_LOOP_MS)); // warmup round + one settling round
   measuring = true;
+  const session = PROFILE ? new inspector.Session() : null;
+  if (session) {
+    session.connect();
+    await new Promise((r) => session.post('Profiler.enable', () => session.post('Profiler.start', r)));
+  }
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const childCpu0 = procCpuMs(child.pid);
@@ -109,20 +124,27 @@ async function main() {
   const waitShare = (runDelayMs() - runDelay0) / wallMs;
   loopDelay.disable();
   measuring = false;
+  if (session) {
+    const file = path.join(os.tmpdir(), `halo-check-bench-${KIND}-${process.pid}.cpuprofile`);
+    await new Promise((r) => session.post('Profiler.stop', (err, { profile }) => { fs.writeFileSync(file, JSON.stringify(profile)); r(); }));
+    console.log(`  CPU profile of the window: ${file}`);
+  }
   hc.stop();
   child.stdin.write('exit\n');
 
   drift.sort((a, b) => a - b);
   const coreShare = (cpu.user + cpu.system) / 1000 / wallMs;
-  console.log(`TCP_CHECK bench: ${TARGETS} targets, delay_loop ${DELAY_LOOP_MS} ms, ${SECONDS} s measured, node ${process.version}`);
+  console.log(`${KIND === 'http' ? 'HTTP_GET' : 'TCP_CHECK'} bench (in process): ${TARGETS} targets, delay_loop ${DELAY_LOOP_MS} ms, ${SECONDS} s measured, node ${process.version}`);
   console.log(`  checks started: ${drift.length} (${(drift.length / (wallMs / 1000)).toFixed(0)}/s; ideal ${(TARGETS * 1000 / DELAY_LOOP_MS).toFixed(0)}/s)`);
   console.log(`  probe results: ${probes} completed, ${failures.length} not successful`);
-  console.log(`  CPU: ${(coreShare * 100).toFixed(1)}% of one core (user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s)`);
+  console.log(`  CPU: ${(coreShare * 100).toFixed(1)}% of one core (user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s), `
+    + `${probes ? (((cpu.user + cpu.system) / 1000) / probes).toFixed(3) : 'NaN'} ms CPU per check; RSS ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB`);
   console.log(`  listeners (child process, not halo): ${(childShare * 100).toFixed(1)}% of one core`);
   console.log(`  main thread runnable but waiting for a CPU: ${(waitShare * 100).toFixed(1)}% of the window (CPU contention from other work on the host)`);
   console.log(`  event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(loopDelay.max / 1e6).toFixed(2)} ms`);
   console.log(`  host: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (shared machine)`);
   console.log(`  start drift from schedule: p50 ${pct(drift, 50).toFixed(2)} ms, p99 ${pct(drift, 99).toFixed(2)} ms, max ${drift[drift.length - 1].toFixed(2)} ms`);
+  if (waitShare > 0.1) console.log('  inconclusive: the checker waited for a CPU more than 10 % of the window (starved by other work on the host)');
   setTimeout(() => process.exit(0), 200);
 }
 
