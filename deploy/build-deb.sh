@@ -45,6 +45,7 @@ mkdir -p "$app" "$doc" "$stage/usr/sbin" "$stage/lib/systemd/system" "$stage/etc
 echo "build-deb: compiling src/ into the package"
 npx tsc -p tsconfig.json --outDir "$app/dist" --sourceMap false
 rm -rf "$app/dist/lab" "$app/dist/cli/lab.js"
+node deploy/bundle-worker.js "$app/dist"   # the worker in one file + its V8 code cache (src/daemon/worker-start.ts)
 node -e '
   const p = require("./package.json");
   const keep = ["name", "version", "description", "license", "private", "engines", "bin", "main", "dependencies"];
