@@ -122,7 +122,7 @@ export class IpvsClient {
       services.forEach((svc, i) => {
         const o = outcomes[i];
         if (o.errno !== 0) throw new IpvsError(o.errno, `listing destinations of service ${serviceKeyString(svc.key)}`);
-        svc.destinations = o.replies.map((r) => codec.decodeDest(codec.parseGenl(r), svc.key.af, withStats));
+        svc.destinations = o.replies.map((r) => codec.decodeDestPayload(r, svc.key.af, withStats));
       });
       return services;
     }
