@@ -32,6 +32,7 @@ ctimed() { # ns cmd...
 ratio() { echo "scale=2; $1/$2" | bc; }
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
+if [ "$RUNS" -gt 0 ]; then
 echo "== program $N x $D from an empty table (fresh netns per run)"
 A=(); H=()
 for r in $(seq 1 "$RUNS"); do
@@ -46,14 +47,16 @@ done
 a=$(printf '%s\n' "${A[@]}" | median); h=$(printf '%s\n' "${H[@]}" | median)
 printf '  %-44s %10s %10s %8s\n' "" "ipvsadm" "halo" "halo/ipvsadm"
 printf '  %-44s %10s %10s %8s\n' "program $N svc x $D dst (median ms)" "$a" "$h" "$(ratio "$h" "$a")"
+fi  # BENCH_RUNS=0: listing only
 
 echo "== list $N services (-Ln > /dev/null), one table, $LRUNS runs each (wall ms / CPU ms, user+sys)"
 n=$(fresh); ip netns exec "$n" sh -c "ipvsadm -R < $RULES"
 A=(); H=(); B=(); AC=(); HC=(); BC=()
 for r in $(seq 1 "$LRUNS"); do
-  read -r w c < <(ctimed "$n" ipvsadm -Ln); A+=("$w"); AC+=("$c")
-  read -r w c < <(ctimed "$n" node $DIST/cli/main.js ipvs -Ln); H+=("$w"); HC+=("$c")
-  if [ -n "$BASE" ]; then read -r w c < <(ctimed "$n" node $BASE/cli/main.js ipvs -Ln); B+=("$w"); BC+=("$c"); fi
+  # (no process substitution: the VM has no /dev/fd)
+  wc_=$(ctimed "$n" ipvsadm -Ln); A+=("${wc_% *}"); AC+=("${wc_#* }")
+  wc_=$(ctimed "$n" node $DIST/cli/main.js ipvs -Ln); H+=("${wc_% *}"); HC+=("${wc_#* }")
+  if [ -n "$BASE" ]; then wc_=$(ctimed "$n" node $BASE/cli/main.js ipvs -Ln); B+=("${wc_% *}"); BC+=("${wc_#* }"); fi
 done
 a=$(printf '%s\n' "${A[@]}" | median); h=$(printf '%s\n' "${H[@]}" | median)
 ac=$(printf '%s\n' "${AC[@]}" | median); hc=$(printf '%s\n' "${HC[@]}" | median)
