@@ -50,6 +50,7 @@ node -e '
   const keep = ["name", "version", "description", "license", "private", "engines", "bin", "main", "dependencies"];
   const out = Object.fromEntries(keep.filter((k) => k in p).map((k) => [k, p[k]]));
   process.stdout.write(JSON.stringify(out, null, 2) + "\n");' > "$app/package.json"
+node deploy/bundle-worker.js "$app/dist"   # the worker in one file + its V8 code cache (src/daemon/worker-start.ts)
 
 echo "build-deb: production node_modules (npm prune --omit=dev on a copy)"
 prune=$out/deb/prune

@@ -5,6 +5,7 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { IpvsClient } from '../ipvs/client';
+import { GenlExchange } from '../ipvs/genl-exchange';
 import { IpvsError } from '../ipvs/errors';
 import { ListingFormat, formatListing, formatOneService } from '../ipvs/listing';
 import { resolveNames } from '../ipvs/names';
@@ -118,7 +119,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   let client: IpvsClient | undefined;
   try {
-    client = await IpvsClient.open();
+    // a listing command: the synchronous exchange (no netlink package, no loop turn per reply)
+    client = await IpvsClient.open({ exchange: new GenlExchange() });
     let text: string;
     if (args.timeout) {
       const t = await client.getTimeouts();

@@ -20,7 +20,7 @@ import { haloNative } from '../net/native';
  * director with 1,000 checked virtual servers in keepalived's weight class, at the cost of more
  * frequent (cheap: little survives) scavenges. Measured by test/bench/daemon/run.js lvs.
  */
-const WORKER_V8_FLAGS = ['--max-semi-space-size=2'];
+export const WORKER_V8_FLAGS = ['--max-semi-space-size=2'];
 
 /** The supervisor program, built with the native addon (native/binding.gyp). */
 export const SUPERVISOR = join(__dirname, '..', '..', 'native', 'build', 'Release', 'halo_supervisor');
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   log.info(`Starting halo (config ${opts.configFile})`);
-  const worker = [process.execPath, ...WORKER_V8_FLAGS, ...process.execArgv, join(__dirname, '..', 'daemon', 'worker.js'), JSON.stringify(opts)];
+  const worker = [process.execPath, ...WORKER_V8_FLAGS, ...process.execArgv, join(__dirname, '..', 'daemon', 'worker-start.js'), JSON.stringify(opts)];
   const supervisor = [SUPERVISOR, '--pid-file', opts.pidFile, '--log-format', format, '--log-level', opts.logLevel, ...(tag ? ['--tag', tag] : []), '--', ...worker];
   try {
     haloNative().exec(SUPERVISOR, supervisor);

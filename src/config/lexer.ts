@@ -96,37 +96,114 @@ export class TokenStream {
 
 export const MAX_BLOCK_DEPTH = 64;
 
+/** One lexeme as keepalivedLexer (moo) would produce it; `scan` is its hand-written twin. */
+export interface RawToken {
+  type: 'ws' | 'comment' | 'nl' | 'lbrace' | 'rbrace' | 'string' | 'word';
+  text: string;
+  line: number;
+  col: number;
+  offset: number;
+}
+
+// C-locale blanks but the newline: space, \t, \v, \f, \r
+const isBlank = (c: number): boolean => c === 32 || (c >= 9 && c <= 13 && c !== 10);
+
+/**
+ * The lexemes of keepalivedLexer, without the regex engine (moo's one compiled regex and a
+ * token object per lexeme cost ~200 ms of a 100,000-line `halo check`): ws and comments are
+ * reported only when `all` is set, since the token stream drops them. keepalivedLexer stays the
+ * oracle (test/config/lexer-scan.test.ts runs both over the corpus).
+ */
+export function scan(text: string, emit: (t: RawToken) => void, all = false): void {
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const start = i;
+    const col = i - lineStart + 1;
+    let type: RawToken['type'];
+    if (isBlank(c)) {
+      i++;
+      while (i < n && isBlank(text.charCodeAt(i))) i++;
+      type = 'ws';
+    } else if (c === 35 /* # */ || c === 33 /* ! */) {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
+      type = 'comment';
+    } else if (c === 10) {
+      emit({ type: 'nl', text: '\n', line, col, offset: start });
+      i++;
+      line++;
+      lineStart = i;
+      continue;
+    } else if (c === 123 /* { */) {
+      i++;
+      type = 'lbrace';
+    } else if (c === 125 /* } */) {
+      i++;
+      type = 'rbrace';
+    } else if (c === 34 /* " */) {
+      // "[^"\n]*"? : an unterminated quote runs to the end of the line
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 34 || d === 10) break;
+        i++;
+      }
+      if (i < n && text.charCodeAt(i) === 34) i++;
+      type = 'string';
+    } else {
+      // (?:\\[#!]|[^ \t\n\v\f\r{}"#!])+
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */ && i + 1 < n) {
+          const e = text.charCodeAt(i + 1);
+          if (e === 35 || e === 33) {
+            i += 2;
+            continue;
+          }
+        }
+        if (d === 10 || isBlank(d) || d === 123 || d === 125 || d === 34 || d === 35 || d === 33) break;
+        i++;
+      }
+      type = 'word';
+    }
+    if (all || (type !== 'ws' && type !== 'comment')) emit({ type, text: text.slice(start, i), line, col, offset: start });
+  }
+}
+
 function tokenize(text: string, errors: StructureError[]): Token[] {
   const out: Token[] = [];
   /** Open braces, to report unclosed blocks at their own place. */
   const open: Token[] = [];
   /** The `words` token being filled, while words follow each other on one line. */
-  let words: Token | null = null;
-  keepalivedLexer.reset(text);
-  for (let t = keepalivedLexer.next(); t !== undefined; t = keepalivedLexer.next()) {
+  let words = null as Token | null;
+  scan(text, (t) => {
     switch (t.type) {
       case 'ws':
       case 'comment':
-        continue;
+        return;
       case 'nl':
         // A newline is a terminator only right after words: blank lines, comment lines and
         // the newline after a brace never reach the grammar.
         if (words !== null) out.push(tok('nl', t, '\n'));
         words = null;
-        continue;
+        return;
       case 'string': {
         const closed = t.text.length > 1 && t.text.endsWith('"');
         if (!closed) {
           // keepalived: "Unmatched quote" - the words before it stand, the quoted rest is dropped.
           errors.push({ severity: 'warning', message: `Unmatched quote: '${t.text}' - ignored`, line: t.line, col: t.col });
-          continue;
+          return;
         }
         words = addWord(out, words, t, t.text.slice(1, -1), true);
-        continue;
+        return;
       }
       case 'word':
         words = addWord(out, words, t, t.text.indexOf('\\') < 0 ? t.text : t.text.replace(/\\([#!])/g, '$1'), false);
-        continue;
+        return;
       case 'lbrace': {
         const prev = out.length > 0 ? out[out.length - 1] : undefined;
         words = null;
@@ -134,14 +211,14 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
         // keepalived ignores a '{' with no keyword before it; its '}' then closes the enclosing block.
         if (prev === undefined || (prev.type !== 'words' && prev.type !== 'nl')) {
           errors.push({ severity: 'warning', message: "Unexpected '{' - ignoring", line: t.line, col: t.col });
-          continue;
+          return;
         }
         const b = tok('lbrace', t, '{');
         // Real configs nest five deep; a bound keeps every later recursion far from the stack limit.
         if (open.length === MAX_BLOCK_DEPTH) errors.push({ severity: 'error', message: `blocks nested more than ${MAX_BLOCK_DEPTH} deep`, line: t.line, col: t.col });
         open.push(b);
         out.push(b);
-        continue;
+        return;
       }
       case 'rbrace':
         words = null;
@@ -152,11 +229,11 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
           open.pop();
           out.push(tok('rbrace', t, '}'));
         }
-        continue;
+        return;
       default:
-        continue;
+        return;
     }
-  }
+  });
   if (words !== null) {
     const last = words.words[words.words.length - 1];
     out.push({ type: 'nl', words: [], value: '\n', text: '', line: last.line, col: last.col + 1, offset: text.length });
@@ -176,7 +253,7 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
   return out;
 }
 
-function addWord(out: Token[], words: Token | null, t: moo.Token, value: string, quoted: boolean): Token {
+function addWord(out: Token[], words: Token | null, t: RawToken, value: string, quoted: boolean): Token {
   const w: Word = { value, quoted, line: t.line, col: t.col };
   if (words !== null) {
     words.words.push(w);
@@ -187,6 +264,6 @@ function addWord(out: Token[], words: Token | null, t: moo.Token, value: string,
   return fresh;
 }
 
-function tok(type: TokenType, t: moo.Token, value: string): Token {
+function tok(type: TokenType, t: RawToken, value: string): Token {
   return { type, words: [], value, text: t.text, line: t.line, col: t.col, offset: t.offset };
 }

@@ -188,8 +188,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   });
 }
 
-if (require.main === module) {
-  const opts = JSON.parse(process.argv[2]) as RunOptions;
+/** The worker process's main: argv[0] is the RunOptions JSON (what the supervisor passes). */
+export function main(argv: string[]): void {
+  const opts = JSON.parse(argv[0]) as RunOptions;
   runWorker(opts).then(
     (code) => process.exit(code),
     (err: Error) => {
@@ -198,3 +199,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main(process.argv.slice(2));

@@ -5,6 +5,7 @@
  */
 import * as codec from './codec';
 import { GenlSocket, GenlOutcome } from './genl-socket';
+import { GenlExchange } from './genl-exchange';
 import type { GenlSocketOptions } from './genl-socket';
 import * as C from './constants';
 import { IpvsError } from './errors';
@@ -72,7 +73,7 @@ export class IpvsClient {
   private readonly pool: GenlSocket[] = [];
 
   private constructor(
-    private readonly sock: GenlSocket,
+    private readonly sock: GenlSocket | GenlExchange,
     /** The IPVS family id nlctrl gave us. */
     readonly family: number,
     private readonly newSocket: () => GenlSocket,
@@ -81,10 +82,12 @@ export class IpvsClient {
   /**
    * Open a socket and resolve the IPVS family (loads ip_vs if it is a module). Every request
    * times out after `timeoutMs` without a reply (GenlSocket): the error names the operation.
+   * With `exchange`, every request goes through that synchronous exchange instead (a command
+   * that only lists: no event-loop turn per reply, the whole listing in one native call).
    */
-  static async open(opts: { timeoutMs?: number; newSocket?: () => GenlSocket } = {}): Promise<IpvsClient> {
+  static async open(opts: { timeoutMs?: number; newSocket?: () => GenlSocket; exchange?: GenlExchange } = {}): Promise<IpvsClient> {
     const newSocket = opts.newSocket ?? (() => new GenlSocket({ timeoutMs: opts.timeoutMs } satisfies GenlSocketOptions));
-    const sock = newSocket();
+    const sock = opts.exchange ?? newSocket();
     const o = await sock.request(C.GENL_ID_CTRL, codec.getFamilyRequest(C.IPVS_GENL_NAME));
     if (o.errno !== 0) {
       sock.close();
@@ -99,7 +102,7 @@ export class IpvsClient {
     this.pool.length = 0;
   }
 
-  private async call(req: codec.GenlRequest, operation: string, sock = this.sock): Promise<Buffer[]> {
+  private async call(req: codec.GenlRequest, operation: string, sock: GenlSocket | GenlExchange = this.sock): Promise<Buffer[]> {
     const o = await sock.request(this.family, req);
     if (o.errno !== 0) throw new IpvsError(o.errno, operation);
     return o.replies;
@@ -112,9 +115,20 @@ export class IpvsClient {
     const replies = await this.call(codec.dumpServices(), 'listing services');
     const withStats = opts.stats ?? true;
     const services = replies.map((r) => codec.decodeService(codec.parseGenl(r), withStats));
+    const main = this.sock;
+    if (main instanceof GenlExchange) {
+      // one native call: the kernel's dumps back to back, as ipvsadm issues them
+      const outcomes = main.exchange(this.family, services.map((svc) => codec.dumpDests(svc.key)));
+      services.forEach((svc, i) => {
+        const o = outcomes[i];
+        if (o.errno !== 0) throw new IpvsError(o.errno, `listing destinations of service ${serviceKeyString(svc.key)}`);
+        svc.destinations = o.replies.map((r) => codec.decodeDestPayload(r, svc.key.af, withStats));
+      });
+      return services;
+    }
     const width = Math.max(1, Math.min(opts.parallelism ?? 4, services.length));
     while (this.pool.length < width - 1) this.pool.push(this.newSocket());
-    const sockets = [this.sock, ...this.pool.slice(0, width - 1)];
+    const sockets = [main, ...this.pool.slice(0, width - 1)];
     // Each socket can run one dump at a time (the kernel answers EBUSY otherwise), so a
     // handful of sockets pull services off a shared index, each chaining its next dump from
     // the reply callback of the previous one.
@@ -145,7 +159,7 @@ export class IpvsClient {
     return services;
   }
 
-  private async dests(svc: IpvsService, sock: GenlSocket, withStats = true): Promise<IpvsDestination[]> {
+  private async dests(svc: IpvsService, sock: GenlSocket | GenlExchange, withStats = true): Promise<IpvsDestination[]> {
     const replies = await this.call(codec.dumpDests(svc.key), `listing destinations of service ${serviceKeyString(svc.key)}`, sock);
     return replies.map((r) => codec.decodeDest(codec.parseGenl(r), svc.key.af, withStats));
   }

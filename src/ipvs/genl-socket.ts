@@ -9,8 +9,9 @@
  * good. One sweep timer serves every pending request; a late reply to an expired request is
  * ignored (its sequence number is no longer pending).
  */
-// the raw socket only, not the package's index (which loads every family's structs)
-import { RawNetlinkSocket } from 'netlink/dist/raw';
+// the raw socket only, not the package's index (which loads every family's structs); loaded on
+// first use, so a command that never opens a GenlSocket (halo ipvs -L) never loads the package
+import type { RawNetlinkSocket } from 'netlink/dist/raw';
 import * as C from './constants';
 import { GenlRequest, NetlinkMessage, encodeGenlMessage, parseErrorPayload, parseNetlinkMessages } from './codec';
 
@@ -67,7 +68,12 @@ export class GenlSocket {
 
   constructor(opts: GenlSocketOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_GENL_TIMEOUT_MS;
-    this.sock = opts.socket ?? (new RawNetlinkSocket(C.NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 }) as unknown as NetlinkSocketLike);
+    if (opts.socket) this.sock = opts.socket;
+    else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { RawNetlinkSocket: Raw } = require('netlink/dist/raw') as { RawNetlinkSocket: typeof RawNetlinkSocket };
+      this.sock = new Raw(C.NETLINK_GENERIC, { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 }) as unknown as NetlinkSocketLike;
+    }
     this.pid = this.sock.address().port;
     // An ACK costs the receive buffer roughly 1 KiB of skb truesize (more when it echoes an
     // erroneous request); a lost ACK would hang the batch, so stay well inside the buffer.

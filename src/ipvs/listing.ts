@@ -40,9 +40,18 @@ const NO_NAMES: NameLookup = { host: () => undefined, service: () => undefined }
 
 // --- sorting ---------------------------------------------------------------------------------
 
+/** A dotted quad's value (the listing sorts 50,000 of them: no split, no array). */
 function ipv4Value(a: string): number {
-  const p = a.split('.');
-  return ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0;
+  let v = 0;
+  let part = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c === 46 /* . */) {
+      v = v * 256 + part;
+      part = 0;
+    } else part = part * 10 + (c - 48);
+  }
+  return (v * 256 + part) >>> 0;
 }
 
 function ipv6Words(a: string): number[] {
@@ -168,8 +177,10 @@ export function glibcMergeSort<T>(items: T[], cmp: (a: T, b: T) => number): T[] 
 
 // --- printf helpers --------------------------------------------------------------------------
 
-const padR = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
-const padL = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
+const SPACES = ' '.repeat(64);
+const spaces = (n: number): string => (n <= 64 ? SPACES.slice(0, n) : ' '.repeat(n));
+const padR = (s: string, w: number): string => (s.length >= w ? s : s + spaces(w - s.length));
+const padL = (s: string, w: number): string => (s.length >= w ? s : spaces(w - s.length) + s);
 
 /** print_largenum (numbers below 2^53 take the fast path: BigInt arithmetic is slow). */
 export function largenum(i: bigint, exact: boolean): string {

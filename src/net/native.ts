@@ -79,6 +79,13 @@ export interface HaloNative {
   ) => { send(data: Buffer, destination: Buffer, source: Buffer | null, hopLimit: number): number; close(): void };
   /** execv(2): this process becomes `path` with `argv` (argv[0] included); returns only by throwing. */
   exec(path: string, argv: string[]): never;
+  /**
+   * A synchronous netlink exchange on a private socket of `protocol`: the messages in
+   * `requests` (back to back) are sent one at a time, each followed by reading its replies up
+   * to the NLMSG_DONE or NLMSG_ERROR with its sequence number. Returns every reply datagram
+   * concatenated. No reply within `timeoutMs` of the last one throws ETIMEDOUT.
+   */
+  netlinkExchange(protocol: number, requests: Buffer, timeoutMs: number): Buffer;
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -1,6 +1,7 @@
 import * as C from '../../src/ipvs/constants';
 import {
   decodeDest,
+  decodeDestPayload,
   decodeInfo,
   decodeService,
   delDest,
@@ -116,6 +117,10 @@ describe('IPVS codec', () => {
     const g = parseGenl(encodeGenlMessage(0x19, add.cmd, 1, { flags: 0, seq: 0, pid: 0 }, add.attrs).subarray(16));
     expect(g.cmd).toBe(C.IPVS_CMD_NEW_DEST);
     expect(decodeDest(g, 4)).toMatchObject(dest);
+    // the listing's path: straight from the genetlink payload, the same destination
+    const payload = encodeGenlMessage(0x19, add.cmd, 1, { flags: 0, seq: 0, pid: 0 }, add.attrs).subarray(16);
+    expect(decodeDestPayload(payload, 4)).toEqual(decodeDest(g, 4));
+    expect(() => decodeDestPayload(payload.subarray(0, 4), 4)).toThrow('IPVS reply without IPVS_CMD_ATTR_DEST');
     const del = delDest(key, { af: 4, address: '10.0.1.2', port: 8080 });
     const gd = parseGenl(encodeGenlMessage(0x19, del.cmd, 1, { flags: 0, seq: 0, pid: 0 }, del.attrs).subarray(16));
     expect([...parseAttrs(gd.attrs.get(C.IPVS_CMD_ATTR_DEST)!).keys()]).toEqual([C.IPVS_DEST_ATTR_ADDR, C.IPVS_DEST_ATTR_PORT]);

@@ -9,7 +9,7 @@ const ts = require('typescript');
 
 const repo = path.resolve(__dirname, '../..');
 const out = path.join(__dirname, 'cache', 'dist');
-const files = ['cli/main.ts', 'cli/ipvs.ts', ...fs.readdirSync(path.join(repo, 'src/ipvs')).filter((f) => f.endsWith('.ts')).map((f) => `ipvs/${f}`)];
+const files = ['cli/main.ts', 'cli/ipvs.ts', 'net/native.ts', ...fs.readdirSync(path.join(repo, 'src/ipvs')).filter((f) => f.endsWith('.ts')).map((f) => `ipvs/${f}`)];
 for (const rel of files) {
   const src = fs.readFileSync(path.join(repo, 'src', rel), 'utf8');
   const js = ts.transpileModule(src, {

@@ -9,6 +9,7 @@ N=${BENCH_SERVICES:-10000}
 D=${BENCH_DESTS:-4}
 RUNS=${BENCH_RUNS:-2}
 LRUNS=${BENCH_LIST_RUNS:-3}
+BASE=${BENCH_BASE_DIST:-}   # another build of the CLI (e.g. the commit before a change), listed in the same runs
 RULES=/tmp/hipvs-rules
 node test/bench/ipvs/gen-rules.js "$N" "$D" > $RULES
 echo "kernel $(uname -r), $(nproc) vCPU; $N TCP services x $D destinations ($(wc -l < $RULES) rules)"
@@ -21,9 +22,17 @@ timed() { # ns cmd...
   local n=$1; shift
   ip netns exec "$n" bash -c 't0=$EPOCHREALTIME; "$@" >/dev/null || echo "FAILED: $*" >&2; t1=$EPOCHREALTIME; echo "scale=1; ($t1-$t0)*1000/1" | bc' _ "$@"
 }
+# the same, printing "wall_ms cpu_ms" (the command's user+sys): CPU time stays meaningful when
+# the host starves the VM of wall time less than wall time itself does
+ctimed() { # ns cmd...
+  local n=$1; shift
+  ip netns exec "$n" bash -c 'TIMEFORMAT="%R %U %S"; { time "$@" >/dev/null || echo "FAILED: $*" >&2; } 2>&1 | tail -1' _ "$@" |
+    awk '{ printf "%.0f %.0f\n", $1 * 1000, ($2 + $3) * 1000 }'
+}
 ratio() { echo "scale=2; $1/$2" | bc; }
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
+if [ "$RUNS" -gt 0 ]; then
 echo "== program $N x $D from an empty table (fresh netns per run)"
 A=(); H=()
 for r in $(seq 1 "$RUNS"); do
@@ -38,23 +47,34 @@ done
 a=$(printf '%s\n' "${A[@]}" | median); h=$(printf '%s\n' "${H[@]}" | median)
 printf '  %-44s %10s %10s %8s\n' "" "ipvsadm" "halo" "halo/ipvsadm"
 printf '  %-44s %10s %10s %8s\n' "program $N svc x $D dst (median ms)" "$a" "$h" "$(ratio "$h" "$a")"
+fi  # BENCH_RUNS=0: listing only
 
-echo "== list $N services (-Ln > /dev/null), one table, $LRUNS runs each"
+echo "== list $N services (-Ln > /dev/null), one table, $LRUNS runs each (wall ms / CPU ms, user+sys)"
 n=$(fresh); ip netns exec "$n" sh -c "ipvsadm -R < $RULES"
-A=(); H=()
+A=(); H=(); B=(); AC=(); HC=(); BC=()
 for r in $(seq 1 "$LRUNS"); do
-  A+=("$(timed "$n" ipvsadm -Ln)")
-  H+=("$(timed "$n" node $DIST/cli/main.js ipvs -Ln)")
+  # (no process substitution: the VM has no /dev/fd)
+  wc_=$(ctimed "$n" ipvsadm -Ln); A+=("${wc_% *}"); AC+=("${wc_#* }")
+  wc_=$(ctimed "$n" node $DIST/cli/main.js ipvs -Ln); H+=("${wc_% *}"); HC+=("${wc_#* }")
+  if [ -n "$BASE" ]; then wc_=$(ctimed "$n" node $BASE/cli/main.js ipvs -Ln); B+=("${wc_% *}"); BC+=("${wc_#* }"); fi
 done
 a=$(printf '%s\n' "${A[@]}" | median); h=$(printf '%s\n' "${H[@]}" | median)
-echo "  ipvsadm -Ln: ${A[*]} ms; halo ipvs -Ln: ${H[*]} ms"
-printf '  %-44s %10s %10s %8s\n' "-Ln $N svc (median ms)" "$a" "$h" "$(ratio "$h" "$a")"
+ac=$(printf '%s\n' "${AC[@]}" | median); hc=$(printf '%s\n' "${HC[@]}" | median)
+echo "  ipvsadm -Ln: ${A[*]} ms (CPU ${AC[*]}); halo ipvs -Ln: ${H[*]} ms (CPU ${HC[*]})"
+printf '  %-44s %10s %10s %8s\n' "-Ln $N svc (median wall ms)" "$a" "$h" "$(ratio "$h" "$a")"
+printf '  %-44s %10s %10s %8s\n' "-Ln $N svc (median CPU ms)" "$ac" "$hc" "$(ratio "$hc" "$ac")"
+if [ -n "$BASE" ]; then
+  b=$(printf '%s\n' "${B[@]}" | median); bc_=$(printf '%s\n' "${BC[@]}" | median)
+  echo "  halo before ($BASE): ${B[*]} ms (CPU ${BC[*]})"
+  printf '  %-44s %10s %10s %8s\n' "-Ln $N svc, halo before (median wall / CPU ms)" "$b" "$bc_" "$(ratio "$b" "$a") / $(ratio "$bc_" "$ac")"
+fi
 A2=$(timed "$n" ipvsadm -Ln --stats); H2=$(timed "$n" node $DIST/cli/main.js ipvs -Ln --stats)
 printf '  %-44s %10s %10s %8s\n' "-Ln --stats $N svc (one run, ms)" "$A2" "$H2" "$(ratio "$H2" "$A2")"
 ip netns exec "$n" ipvsadm -Ln > /tmp/hipvs-a.txt; ip netns exec "$n" node $DIST/cli/main.js ipvs -Ln > /tmp/hipvs-h.txt 2>/tmp/hipvs-h.err; hrc=$?
 if cmp -s /tmp/hipvs-a.txt /tmp/hipvs-h.txt; then echo "  -Ln outputs identical ($(wc -l < /tmp/hipvs-a.txt) lines)"
 else echo "  -Ln OUTPUTS DIFFER (halo rc $hrc: $(head -c 300 /tmp/hipvs-h.err))"; diff /tmp/hipvs-a.txt /tmp/hipvs-h.txt | head -8; fi
-echo "  phases: $(ip netns exec "$n" node test/bench/ipvs/list-phases.js $DIST 8)"
+echo "  phases (native exchange): $(ip netns exec "$n" node test/bench/ipvs/list-phases.js $DIST x)"
+echo "  phases (8 async sockets): $(ip netns exec "$n" node test/bench/ipvs/list-phases.js $DIST 8)"
 T0=$(timed "$n" node $DIST/cli/main.js ipvs -Ln -t 10.100.19.136:80)
 A1=$(timed "$n" ipvsadm -Ln -t 10.100.19.136:80)
 printf '  %-44s %10s %10s %8s\n' "-Ln -t one service at $N (ms)" "$A1" "$T0" "$(ratio "$T0" "$A1")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Where `halo ipvs -Ln` spends its time: family lookup, GET_SERVICE dump, GET_DEST dumps,
-// formatting. usage: list-phases.js DIST_DIR [parallelism] [write the listing to FILE]
+// formatting. usage: list-phases.js DIST_DIR [parallelism | x] [write the listing to FILE]
+// (x: the synchronous native exchange `halo ipvs` uses; a number: that many async sockets)
 'use strict';
 const path = require('path');
 const dist = path.resolve(process.argv[2]);
@@ -10,10 +11,11 @@ const { formatListing } = require(path.join(dist, 'ipvs/listing.js'));
 const ms = (a, b) => (Number(b - a) / 1e6).toFixed(0);
 (async () => {
   const t1 = process.hrtime.bigint();
-  const c = await IpvsClient.open();
+  const sync = process.argv[3] === 'x';
+  const c = await IpvsClient.open(sync ? { exchange: new (require(path.join(dist, 'ipvs/genl-exchange.js')).GenlExchange)() } : {});
   const info = await c.getInfo();
   const t2 = process.hrtime.bigint();
-  const services = await c.listServices({ parallelism: Number(process.argv[3] ?? 4), stats: false });
+  const services = await c.listServices({ parallelism: sync ? 1 : Number(process.argv[3] ?? 4), stats: false });
   const t3 = process.hrtime.bigint();
   const text = formatListing(info, services, { numeric: true, stats: false, rate: false, exact: false });
   const t4 = process.hrtime.bigint();

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Build step after tsc (npm run build): the worker's single-file bundle and its V8 code cache,
+// which src/daemon/worker-start.ts loads instead of ~100 files (see there for why).
+//   node deploy/bundle-worker.js [DIST]           bundle DIST/daemon/worker.js (DIST: dist/ by
+//                                                 default), then make the cache
+//   node deploy/bundle-worker.js --check [DIST]   say whether this Node, with the worker's flags,
+//                                                 accepts the cache
+// Without esbuild installed (a production install without devDependencies) it says so and
+// leaves no bundle: the worker then loads dist/daemon/worker.js as it always could.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const mode = process.argv[2]?.startsWith('--') ? process.argv[2] : undefined;
+const dist = path.resolve(process.argv[mode ? 3 : 2] ?? path.join(__dirname, '..', 'dist'));
+const entry = path.join(dist, 'daemon', 'worker.js');
+const bundle = path.join(dist, 'daemon', 'worker.bundle.js');
+const cacheFile = `${bundle}.v8cache`;
+
+/** Run the bundle as the worker would load it (worker-start.js), without starting the worker. */
+const start = () => require(path.join(dist, 'daemon', 'worker-start.js'));
+function compile(withCache) {
+  const source = fs.readFileSync(bundle, 'utf8');
+  const cache = withCache && fs.existsSync(cacheFile) ? start().codeCacheFor(source, fs.readFileSync(cacheFile)) : undefined;
+  if (withCache && !cache) throw new Error(`${cacheFile} missing or made from another bundle`);
+  return { source, ...start().runBundle(bundle, source, cache) };
+}
+
+function workerFlags() {
+  return require(path.join(dist, 'cli', 'run.js')).WORKER_V8_FLAGS;
+}
+
+if (mode === '--make-cache') {
+  // runs under the worker's V8 flags: V8 rejects a cache made under other flags
+  const { source, script } = compile(false);
+  fs.writeFileSync(cacheFile, start().codeCacheFile(source, script.createCachedData()));
+  process.exit(0);
+}
+if (mode === '--check') {
+  const r = spawnSync(process.execPath, [...workerFlags(), __filename, '--check-here', dist], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+if (mode === '--check-here') {
+  const { script } = compile(true);
+  process.stdout.write(`${path.relative(process.cwd(), cacheFile)}: ${script.cachedDataRejected ? 'rejected' : 'accepted'}\n`);
+  process.exit(script.cachedDataRejected ? 1 : 0);
+}
+
+let esbuild;
+try {
+  esbuild = require('esbuild');
+} catch {
+  for (const f of [bundle, cacheFile]) fs.rmSync(f, { force: true });
+  process.stderr.write('bundle-worker: esbuild not installed (devDependency): the worker loads dist/daemon/worker.js file by file\n');
+  process.exit(0);
+}
+// These find a native binary (or a .node file) relative to their own file, or are loaded only
+// when a config asks for them (SNMP, metrics): they stay in node_modules, required at run time.
+const external = ['netlink/dist/raw', 'raw-socket', 'net-snmp', 'prom-client'];
+const keepExternal = {
+  name: 'keep-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/raw$/ }, (a) => (a.importer.includes(`${path.sep}node_modules${path.sep}netlink${path.sep}`) ? { path: 'netlink/dist/raw', external: true } : undefined));
+    b.onResolve({ filter: new RegExp(`^(${external.join('|').replace(/\//g, '\\/')})$`) }, (a) => ({ path: a.path, external: true }));
+  },
+};
+esbuild
+  .build({
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node18', // the Debian package also runs on Debian 12's nodejs
+    format: 'cjs',
+    external: ['*.node'],
+    minify: true,
+    keepNames: true, // class and function names reach logs and errors
+    legalComments: 'none',
+    plugins: [keepExternal],
+    logLevel: 'warning',
+  })
+  .then(() => {
+    fs.rmSync(cacheFile, { force: true });
+    const r = spawnSync(process.execPath, [...workerFlags(), __filename, '--make-cache', dist], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`making the code cache failed (status ${r.status})`);
+    const kb = (f) => `${Math.round(fs.statSync(f).size / 1024)} KiB`;
+    process.stdout.write(`bundle-worker: ${path.relative(process.cwd(), bundle)} (${kb(bundle)}), code cache ${kb(cacheFile)}\n`);
+  })
+  .catch((e) => {
+    for (const f of [bundle, cacheFile]) fs.rmSync(f, { force: true });
+    process.stderr.write(`bundle-worker: ${e.message}\n`);
+    process.exit(1);
+  });
