@@ -11,7 +11,7 @@
  * as usual; without a bundle, worker.js is loaded as before. Same behaviour either way.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -51,10 +51,23 @@ export function runBundle(file: string, source: string, cachedData?: Buffer): Lo
   return { exports: mod.exports, script };
 }
 
-/** The worker module: the bundle (with its code cache when it fits) if built, else worker.js. */
+/**
+ * Whether the bundle is at least as new as the worker.js it was made from: a bare `tsc` (not
+ * `npm run build`) rewrites worker.js and leaves an older bundle behind, which must not run.
+ */
+export function bundleIsCurrent(bundle = BUNDLE, worker = join(__dirname, 'worker.js')): boolean {
+  try {
+    return statSync(bundle).mtimeMs >= statSync(worker).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+/** The worker module: the bundle (with its code cache when it fits) if built and current, else worker.js. */
 export function loadWorker(): WorkerModule {
   let source: string;
   try {
+    if (!bundleIsCurrent()) throw new Error('stale or missing bundle');
     source = readFileSync(BUNDLE, 'utf8');
   } catch {
     return require('./worker') as WorkerModule;

@@ -4,11 +4,11 @@
  * cache when it fits, and the same result when it does not. The real bundle is checked too when
  * the build made it (deploy/bundle-worker.js): it exports the worker's main and runWorker.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { codeCacheFile, codeCacheFor, runBundle } from '../../src/daemon/worker-start';
+import { bundleIsCurrent, codeCacheFile, codeCacheFor, runBundle } from '../../src/daemon/worker-start';
 
 const source = "const { twice } = require('./dep');\nexports.value = twice(21);\nexports.where = [__filename, __dirname];\nexports.self = require.main === module;\n";
 
@@ -28,6 +28,19 @@ describe('worker-start runBundle', () => {
     expect(exports.where).toEqual([file, dir]);
     // not the process's main module: the worker's own `require.main === module` start stays off
     expect(exports.self).toBe(false);
+  });
+
+  it('a bundle older than the worker.js beside it (a bare tsc after the build) is not current, nor a missing one', () => {
+    const bundle = join(dir, 'w.bundle.js');
+    const worker = join(dir, 'w.js');
+    writeFileSync(bundle, '');
+    writeFileSync(worker, '');
+    utimesSync(bundle, 1000, 1000);
+    utimesSync(worker, 2000, 2000);
+    expect(bundleIsCurrent(bundle, worker)).toBe(false);
+    utimesSync(bundle, 3000, 3000);
+    expect(bundleIsCurrent(bundle, worker)).toBe(true);
+    expect(bundleIsCurrent(join(dir, 'none.js'), worker)).toBe(false);
   });
 
   it('a code cache is used only for the bundle it was made from (its SHA-256 heads the file)', () => {
