@@ -191,11 +191,20 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.warn(d.keyword, `(${name}) preempt_delay is incompatible with nopreempt mode - resetting`);
     preemptDelayMs = 0;
   }
-  if (version === 3 && d.authType !== 'NONE') ctx.warn(d.keyword, `(${name}) VRRPv3 has no authentication; authentication ignored`);
+  if (version === 3 && d.authType !== 'NONE') ctx.warn(d.keyword, `(${name}) VRRP version 3 does not support authentication. Ignoring.`);
   // keepalived drops the authentication of a strict instance and carries on.
-  const dropAuth = version === 3 || (strict && d.authType !== 'NONE');
+  let dropAuth = version === 3 || (strict && d.authType !== 'NONE');
   if (strict && d.authType !== 'NONE' && version !== 3) ctx.warn(d.authWord ?? d.keyword, `(${name}) Strict mode does not support authentication. Ignoring.`);
-  if (!dropAuth && d.authType === 'AH') ctx.unimplemented(d.authTypeWord ?? d.keyword, `(${name}) auth_type AH (IPsec AH authentication)`);
+  // keepalived's vrrp_complete_instance, in its order, for AH
+  let initialState = d.state ?? 'BACKUP';
+  if (!dropAuth && d.authType === 'AH' && d.authPass !== null && family === 6) {
+    ctx.warn(d.authTypeWord ?? d.keyword, `(${name}) Cannot use AH authentication with IPv6. ignoring`);
+    dropAuth = true;
+  } else if (!dropAuth && d.authType === 'AH' && d.authPass !== null && initialState === 'MASTER' && priority !== 255) {
+    // the AH sequence number is learnt from an advert before taking over
+    ctx.warn(d.keyword, `(${name}) Initial state master is incompatible with AH authentication - clearing`);
+    initialState = 'BACKUP';
+  }
   // RFC 9568 §5.2.9 / keepalived vrrp_complete_instance: the first IPv6 VIP of a multicast
   // instance should be link-local; strict mode makes that an error.
   const firstVip = d.vips[0];
@@ -212,7 +221,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const accept = priority === 255 ? true : (d.accept ?? !strict);
   // Without accept keepalived installs nftables rules dropping traffic to the VIPs; halo has none.
   if (!accept) ctx.unimplemented(d.acceptWord ?? d.keyword, `(${name}) no_accept${d.acceptWord ? '' : ' (the default in strict mode)'}: dropping traffic to the VIPs`);
-  if (!dropAuth && d.authType === 'PASS' && d.authPass === null) ctx.warn(d.keyword, `(${name}) Authentication specified but no password given. Ignoring`);
+  if (!dropAuth && d.authType !== 'NONE' && d.authPass === null) ctx.warn(d.keyword, `(${name}) Authentication specified but no password given. Ignoring`);
   // keepalived's VRRP process refuses a strict instance without VIPs at start (vrrp_complete_instance),
   // though `keepalived -t` lets it pass; halo refuses it up front.
   if (d.vips.length === 0 && strict) {
@@ -241,16 +250,16 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const masterRepeat = d.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
   return {
     name,
-    initialState: d.state ?? 'BACKUP',
+    initialState,
     interface: iface,
     virtualRouterId: d.vrid,
     priority,
     advertIntMs,
     version,
     family,
-    // v3 has no authentication, and PASS without a password is ignored, as keepalived does.
-    authType: dropAuth || (d.authType === 'PASS' && d.authPass === null) ? 'NONE' : d.authType,
-    authPass: dropAuth || d.authType !== 'PASS' ? null : d.authPass,
+    // v3 has no authentication, and PASS or AH without a password is ignored, as keepalived does.
+    authType: dropAuth || d.authPass === null ? 'NONE' : d.authType,
+    authPass: dropAuth || d.authType === 'NONE' ? null : d.authPass,
     virtualIpAddresses: d.vips,
     virtualIpAddressesExcluded: d.vipsExcluded,
     trackInterfaces: d.trackInterfaces,

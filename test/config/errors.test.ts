@@ -197,7 +197,14 @@ describe('errors and warnings name their place', () => {
     const noPass = instance('authentication {\n auth_type PASS\n}');
     expect(messages(noPass)).toEqual(['1:1: warning: (VI_1) Authentication specified but no password given. Ignoring']);
     expect(load(noPass).model?.vrrpInstances[0].authType).toBe('NONE');
-    expect(messages(instance('version 3\nauthentication {\n auth_type PASS\n auth_pass x\n}'))).toEqual(['1:1: warning: (VI_1) VRRPv3 has no authentication; authentication ignored']);
+    expect(messages(instance('version 3\nauthentication {\n auth_type PASS\n auth_pass x\n}'))).toEqual(['1:1: warning: (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
+    // auth_type AH (keepalived 2.2.7 -t on the same text gives the same three lines)
+    const ah = (body: string) => instance(`${body}authentication {\n auth_type AH\n auth_pass secret1\n}`);
+    expect(messages(ah('state MASTER\npriority 100\n'))).toEqual(['1:1: warning: (VI_1) Initial state master is incompatible with AH authentication - clearing']);
+    expect(load(ah('state MASTER\npriority 100\n')).model?.vrrpInstances[0]).toMatchObject({ initialState: 'BACKUP', authType: 'AH', authPass: 'secret1' });
+    expect(messages(ah('state MASTER\npriority 255\n'))).toEqual([]);
+    expect(messages(instance('authentication {\n auth_type AH\n}'))).toEqual(['1:1: warning: (VI_1) Authentication specified but no password given. Ignoring']);
+    expect(messages(ah('version 3\n'))).toEqual(['1:1: warning: (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
     expect(messages(instance('priority 255\nnopreempt'))).toEqual(['1:1: warning: (VI_1) nopreempt is incompatible with priority 255 - resetting nopreempt']);
     expect(messages(instance('state MASTER\npriority 100\npreempt_delay 5'))).toEqual(['1:1: warning: (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing']);
     expect(messages('vrrp_script chk {\n interval 2\n}\n')).toEqual(['1:1: warning: No script set for vrrp_script chk - removing']);

@@ -48,7 +48,6 @@ describe('fail closed: features halo does not implement', () => {
   it.each([
     ['use_vmac_addr', vi(' use_vmac_addr\n'), "4:2: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['virtual_routes', vi(' virtual_routes {\n  10.1.0.0/16 via 10.0.0.254\n }\n'), "4:2: error: 'virtual_routes' (vrrp_instance VI_1: routes and rules that follow the VRRP state) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
     ['vrrp_strict without accept', 'global_defs {\n vrrp_strict\n}\n' + vi(''), '4:1: error: (VI_1) no_accept (the default in strict mode): dropping traffic to the VIPs is not implemented in halo (--allow-unimplemented to run without it)'],
   ])('%s is refused, located', (_name, text, expected) => {
     expect(messages(text).filter((m) => m.includes('error:'))).toEqual([expected]);
