@@ -221,7 +221,7 @@ export class KernelLvsEngine implements LvsEngine {
       checkerWeight: (c: RunCheck) => this.checker!.checkerWeight(c),
       lvsFlush: this.model.globalDefs.lvsFlush,
       log: (line) => log.info(line),
-      notify: (argv) => this.deps.notify.run(argv),
+      notify: (argv, runAs) => this.deps.notify.run(argv, [], runAs),
       alert: (a) => this.deps.alerts?.virtualServer(a.vsName, a.up, a.body),
       onApplied: (ops, failed) => {
         for (const op of ops) this.deps.metrics?.ipvsOps.inc({ op: op.op });

@@ -16,7 +16,7 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import type {
-  LvsMethod, Protocol, RealServer, RunCheck, VirtualServer, VirtualServerGroup,
+  LvsMethod, Protocol, RealServer, RunCheck, ScriptUsers, VirtualServer, VirtualServerGroup,
 } from '../config/model';
 import { isRunCheck } from '../check/targets';
 import {
@@ -25,6 +25,12 @@ import {
 } from './types';
 import type { IpvsDestination, IpvsForward, IpvsProtocol, IpvsService, IpvsServiceKey } from './types';
 import { formatRealServer, formatVirtualServer } from './desired-format';
+import type { RunAs } from '../config/script-user';
+
+/** The runAs of a PoolEvent for a script given its own user; nothing (script_user applies) otherwise. */
+function runAsOf(users: ScriptUsers | undefined, which: 'up' | 'down'): { runAs?: RunAs | null } {
+  return users && users[which] !== undefined ? { runAs: users[which] } : {};
+}
 
 /** IPVS_SVC_PERSISTENT_TIMEOUT: keepalived's persistence for a port-0 service. */
 const DEFAULT_PERSISTENCE_S = 360;
@@ -54,6 +60,8 @@ export interface PoolEvent {
   message: string;
   /** The notify script to run (notify_up/notify_down/quorum_up/quorum_down), if configured. */
   notify: string[] | null;
+  /** Who runs it when the script was given a user (null = root); absent: script_user. */
+  runAs?: RunAs | null;
   /** A quorum change of a virtual server whose smtp_alert is on: keepalived's SMTP_MSG_VS mail. */
   alert?: { vsName: string; up: boolean; body: string };
 }
@@ -189,6 +197,7 @@ function evaluatePool(
     events.push({
       message: `${verb}ing service ${formatRealServer(rs, vs, groups)} ${prep} VS ${quorum.vsName}`,
       notify: now[i] ? rs.notifyUp : rs.notifyDown,
+      ...runAsOf(rs.notifyRunAs, now[i] ? 'up' : 'down'),
     });
     quorum.update(alive, false);
   });
@@ -228,7 +237,7 @@ class QuorumTracker {
         this.log(`${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${sorryName} from VS ${vsName}`);
         this.log(`Adding alive servers to the pool for VS ${vsName}`);
       }
-      this.notify(vs.quorumUp);
+      this.notify(vs.quorumUp, 'up');
       this.alert(init ? 'Starting with quorum up' : 'Gained quorum', threshold, weightSum);
     } else if ((this.up && (weightSum === 0 || weightSum < threshold)) || (init && !this.up && sorry)) {
       const vsName = this.vsName;
@@ -241,7 +250,7 @@ class QuorumTracker {
         this.log(`${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${sorryName} to VS ${vsName}`);
         this.log(`Removing alive servers from the pool for VS ${vsName}`);
       }
-      this.notify(vs.quorumDown);
+      this.notify(vs.quorumDown, 'down');
       this.alert(init ? 'Starting with quorum down' : 'Lost quorum', threshold, weightSum);
     }
   }
@@ -257,8 +266,8 @@ class QuorumTracker {
     this.events.push({ message, notify: null });
   }
 
-  private notify(script: string[] | null): void {
-    if (script) this.events.push({ message: '', notify: script });
+  private notify(script: string[] | null, which: 'up' | 'down'): void {
+    if (script) this.events.push({ message: '', notify: script, ...runAsOf(this.vs.quorumRunAs, which) });
   }
 }
 
@@ -412,10 +421,10 @@ export function shutdownEvents(input: DesiredInput, state: PoolState, lvsFlushOn
         const inhibited = rs.inhibitOnFailure && !alive;
         events.push({ message: `Shutting down ${inhibited ? '(inhibited) ' : ''}service ${formatRealServer(rs, vs, groups)} from VS ${vsName}`, notify: null });
         const inTable = (alive && !sorryActive) || rs.inhibitOnFailure;
-        if (inTable && alive && vs.omega && rs.notifyDown) events.push({ message: '', notify: rs.notifyDown });
+        if (inTable && alive && vs.omega && rs.notifyDown) events.push({ message: '', notify: rs.notifyDown, ...runAsOf(rs.notifyRunAs, 'down') });
       });
     }
-    if (vs.omega && vs.quorumDown) events.push({ message: '', notify: vs.quorumDown });
+    if (vs.omega && vs.quorumDown) events.push({ message: '', notify: vs.quorumDown, ...runAsOf(vs.quorumRunAs, 'down') });
   }
   return events;
 }

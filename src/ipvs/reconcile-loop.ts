@@ -19,6 +19,7 @@
 import { buildDesired, shutdownEvents } from './desired';
 import type { CheckerUp, CheckerWeight, DesiredInput, PoolEvent, PoolState } from './desired';
 import { diff, ownedAfter, teardown } from './reconcile';
+import type { RunAs } from '../config/script-user';
 import type { Op } from './ops';
 import { serviceKeyString } from './types';
 import type { IpvsDestination, IpvsService } from './types';
@@ -52,8 +53,8 @@ export interface ReconcileLoopOptions {
   lvsFlush: boolean;
   /** keepalived's lines (pool transitions) and kernel errors, one per call. */
   log: (line: string) => void;
-  /** notify_up/notify_down/quorum_up/quorum_down scripts to run. */
-  notify: (argv: string[]) => void;
+  /** notify_up/notify_down/quorum_up/quorum_down scripts to run; `runAs` when the script named its user (null = root). */
+  notify: (argv: string[], runAs?: RunAs | null) => void;
   /** A virtual server's quorum mail (smtp_alert). */
   alert?: (a: NonNullable<PoolEvent['alert']>) => void;
   /** After each applied batch (metrics). */
@@ -233,7 +234,7 @@ export class ReconcileLoop {
   private emit(events: readonly PoolEvent[]): void {
     for (const e of events) {
       if (e.message) this.opts.log(e.message);
-      if (e.notify) this.opts.notify(e.notify);
+      if (e.notify) this.opts.notify(e.notify, e.runAs);
       if (e.alert) this.opts.alert?.(e.alert);
     }
   }

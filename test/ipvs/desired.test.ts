@@ -174,6 +174,17 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
     expect(back.events.map((e) => e.message)).toEqual(['Adding service [10.0.100.2]:tcp:80 to VS [192.168.1.202]:tcp:80']);
   });
 
+  test('notify_up/notify_down SCRIPT USER: the event names who runs it; a script without a user leaves it to script_user', () => {
+    const nobody = { user: 'nobody', uid: 65534, gid: 65534 };
+    const vs = virtualServer({ notifyUp: null } as Partial<VirtualServer>);
+    Object.assign(vs.realServers[0], { notifyDown: ['/bin/rs-down'], notifyUp: ['/bin/rs-up'], notifyRunAs: { down: nobody } });
+    const start = build([vs], initialCheckerUp);
+    const t = build([vs], down('10.0.100.2:80'), start.state);
+    expect(t.events).toEqual([{ message: 'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-down'], runAs: nobody }]);
+    const back = build([vs], initialCheckerUp, t.state);
+    expect(back.events).toEqual([{ message: 'Adding service [10.0.100.2]:tcp:80 to VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-up'] }]);
+  });
+
   test('inhibit_on_failure keeps a failed server at weight 0 (Disabling/Enabling ... of VS)', () => {
     const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { inhibitOnFailure: true, weight: 5 }), realServer('10.0.100.3', 80)] });
     const start = build([vs], initialCheckerUp);
