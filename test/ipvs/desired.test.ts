@@ -1,5 +1,5 @@
-import { buildDesired, expandRange, initialCheckerUp, parseGranularity, shutdownEvents } from '../../src/ipvs/desired';
-import type { CheckerUp, PoolState } from '../../src/ipvs/desired';
+import { buildDesired, expandRange, initialCheckerUp, parseGranularity, removalEvents, shutdownEvents } from '../../src/ipvs/desired';
+import type { CheckerUp, PoolEvent, PoolState } from '../../src/ipvs/desired';
 import {
   IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
   serviceKeyString,
@@ -332,16 +332,42 @@ describe('shutdown (omega)', () => {
     ]);
   });
 
-  test('with omega: notify_down of live servers, then quorum_down; lvs_flush_on_stop skips the per-server lines', () => {
-    const v = vs(true);
+  test('with omega: notify_down of live servers, then quorum_down, and no mail (Debian\'s keepalived 2.2.7 sends none at stop); lvs_flush_on_stop skips the per-server lines', () => {
+    const v = { ...vs(true), smtpAlert: true };
     const s = build([v], down('10.0.100.3:80')).state;
-    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'off').map((e) => e.message || e.notify?.join(' '))).toEqual([
+    const line = (e: PoolEvent) => e.message || e.notify?.join(' ') || (e.rsAlert ? `mail ${e.rsAlert.rsName} ${e.rsAlert.body}` : `mail ${e.alert?.vsName} ${e.alert?.up ? 'UP' : 'DOWN'} ${e.alert?.body}`);
+    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'off').map(line)).toEqual([
       'Shutting down service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
       '/bin/down 2',
       'Shutting down (inhibited) service [10.0.100.3]:tcp:80 from VS [192.168.1.202]:tcp:80',
       '/bin/qdown',
     ]);
-    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'all')).toEqual([{ message: '', notify: ['/bin/qdown'] }]);
+    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'all').map(line)).toEqual(['/bin/qdown']);
+  });
+
+  test('a reload that removes a virtual server, or a real server of one that stays: keepalived\'s lines, notify_down and mails whatever omega says, the quorum lost', () => {
+    const v = { ...vs(false), smtpAlert: true };
+    const other = virtualServer({ key: { kind: 'addr', address: '192.168.1.203', port: 80 } } as Partial<VirtualServer>);
+    const s = build([v, other], down('10.0.100.3:80')).state;
+    const line = (e: PoolEvent) => e.message || e.notify?.join(' ') || (e.rsAlert ? `mail ${e.rsAlert.rsName} ${e.rsAlert.body}` : `mail ${e.alert?.vsName} ${e.alert?.up ? 'UP' : 'DOWN'} ${e.alert?.body}`);
+    const old = { virtualServers: [v, other], virtualServerGroups: [] };
+    expect(removalEvents(old, { virtualServers: [other], virtualServerGroups: [] }, s, 'off').map(line)).toEqual([
+      'Removing Virtual Server [192.168.1.202]:tcp:80',
+      'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/down 2',
+      'mail [10.0.100.2]:tcp:80 => Removing <=',
+      'Removing (inhibited) service [10.0.100.3]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/qdown',
+      `mail [192.168.1.202]:tcp:80 DOWN => Lost quorum ${v.quorum}+${v.hysteresis}=${v.quorum - v.hysteresis} <= 0 <=`,
+    ]);
+    const fewer = { ...v, realServers: [v.realServers[1]] };
+    expect(removalEvents(old, { virtualServers: [fewer, other], virtualServerGroups: [] }, s, 'off').map(line)).toEqual([
+      'service [10.0.100.2]:tcp:80 no longer exist',
+      'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/down 2',
+      'mail [10.0.100.2]:tcp:80 => Removing <=',
+    ]);
+    expect(removalEvents(old, old, s, 'off')).toEqual([]);
   });
 });
 
