@@ -229,7 +229,13 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     if (why) ctx.warn(d.authWord ?? d.keyword, why);
     dropAuth = why !== null;
   }
-  if (!dropAuth && d.authType === 'AH') ctx.unimplemented(d.authTypeWord ?? d.keyword, `(${name}) auth_type AH (IPsec AH authentication)`);
+  // keepalived's vrrp_complete_instance, for AH: the sequence number is learnt from an advert
+  // before taking over, so an initial MASTER (not the address owner) starts as BACKUP
+  let initialState = state ?? 'BACKUP';
+  if (!dropAuth && d.authType === 'AH' && initialState === 'MASTER' && priority !== 255) {
+    ctx.warn(d.keyword, `(${name}) Initial state master is incompatible with AH authentication - clearing`);
+    initialState = 'BACKUP';
+  }
   // RFC 9568 §5.2.9 / keepalived vrrp_complete_instance: the first IPv6 VIP of a multicast
   // instance should be link-local; strict mode makes that an error.
   const firstVip = d.vips[0];
@@ -291,16 +297,16 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const masterRepeat = d.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
   return {
     name,
-    initialState: state ?? 'BACKUP',
+    initialState,
     interface: iface,
     virtualRouterId: d.vrid,
     priority,
     advertIntMs,
     version,
     family,
-    // v3 has no authentication, and PASS without a password is ignored, as keepalived does.
+    // v3 has no authentication, and PASS or AH without a password is ignored, as keepalived does.
     authType: dropAuth ? 'NONE' : d.authType,
-    authPass: dropAuth || d.authType !== 'PASS' ? null : d.authPass,
+    authPass: dropAuth || d.authType === 'NONE' ? null : d.authPass,
     virtualIpAddresses: d.vips,
     virtualIpAddressesExcluded: d.vipsExcluded,
     virtualRoutes: d.routes,

@@ -147,7 +147,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   }
 
   const groupNames = new Set(groups.map((g) => g.name));
-  const vsKeys = new Set<string>();
+  const vsKeys = new Map<string, VirtualServer>();
   const virtualServers = [];
   for (const v of vsDrafts) {
     if (v.groupWord && !groupNames.has(v.groupWord.value)) {
@@ -156,8 +156,21 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     }
     const k = v.server.key;
     const id = k.kind === 'addr' ? `${k.protocol} ${k.address} ${k.port}` : k.kind === 'fwmark' ? `fwmark ${k.fwmark}` : `group ${k.group}`;
-    if (vsKeys.has(id)) ctx.diagnostics.push({ severity: 'error', message: `duplicate virtual_server ${id}`, location: v.server.location });
-    vsKeys.add(id);
+    const first = vsKeys.get(id);
+    if (first) {
+      // keepalived has no duplicate check: the second IPVS add fails (EEXIST) and is ignored
+      // (init_service_vs), its real servers go to the same kernel service. An identical copy
+      // changes nothing there, so it is dropped with a warning; a differing one would merge two
+      // definitions into one service, which halo refuses to guess.
+      const at = `${first.location.file === v.server.location.file ? '' : `${first.location.file}:`}line ${first.location.line}`;
+      if (sameWithoutLocations(first, v.server)) {
+        ctx.diagnostics.push({ severity: 'warning', message: `virtual_server ${id} is defined again, identical to the one at ${at} - ignoring the copy`, location: v.server.location });
+      } else {
+        ctx.diagnostics.push({ severity: 'error', message: `duplicate virtual_server ${id}, different from the one at ${at} (keepalived would put both in one kernel service)`, location: v.server.location });
+      }
+      continue;
+    }
+    vsKeys.set(id, v.server);
     virtualServers.push(v.server);
   }
   checkBfdNames(ctx, virtualServers, bfdInstances);
@@ -348,4 +361,10 @@ function unweightTrackFiles(ctx: BuildContext, inst: VrrpInstance, why: 'SYNC gr
     }
     return [t];
   });
+}
+
+/** Two built definitions alike but for where they were written. */
+function sameWithoutLocations(a: unknown, b: unknown): boolean {
+  const strip = (_k: string, v: unknown) => (_k === 'location' ? undefined : v);
+  return JSON.stringify(a, strip) === JSON.stringify(b, strip);
 }

@@ -190,19 +190,10 @@ export class BuildContext {
   /**
    * A notify script as keepalived reads it (lib/notify.c notify_script_init): the first word is
    * the command line (quoted to give arguments), the next two are the user and group to run it
-   * as. Where the caller cannot run a script as another user (real server and quorum scripts),
-   * such a user is refused as not implemented.
+   * as: `runAs` undefined = none given (script_user applies), null = root. A user or group that
+   * does not exist drops the script with keepalived's line.
    */
-  command(s: Statement): string[] | null {
-    const r = this.commandAs(s, false);
-    return r ? r.argv : null;
-  }
-
-  /**
-   * As command(), with the user: `runAs` undefined = none given (script_user applies), null =
-   * root. A user or group that does not exist drops the script with keepalived's line.
-   */
-  commandAs(s: Statement, userAllowed = true): { argv: string[]; runAs: RunAs | null | undefined } | null {
+  commandAs(s: Statement): { argv: string[]; runAs: RunAs | null | undefined } | null {
     if (s.args.length === 0) {
       this.error(s.keyword, `'${s.keyword.value}' needs a script`);
       return null;
@@ -212,12 +203,6 @@ export class BuildContext {
     const argv = splitCommand(script.value);
     if (user) ownUserScripts.add(argv);
     if (!user) return { argv, runAs: undefined };
-    if (!userAllowed) {
-      if (!(user.value === 'root' && (group === undefined || group.value === 'root'))) {
-        this.unimplemented(user, `running the ${s.keyword.value} script as ${group ? `${user.value}:${group.value}` : `user ${user.value}`} (halo runs real server and quorum scripts as root or as script_user)`);
-      }
-      return { argv, runAs: undefined };
-    }
     const runAs = resolveRunAs(user.value, group?.value ?? null, this.options.accounts);
     if (runAs === null) {
       this.warn(user, `Invalid user/group for ${s.keyword.value} script ${argv[0]} - ignoring`);

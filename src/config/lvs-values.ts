@@ -52,9 +52,9 @@ const METHODS = new Set<LvsMethod>(['NAT', 'DR', 'TUN']);
 export function lvsMethod(ctx: BuildContext, s: Statement, who: 'virtual server' | 'real server' | 'sorry server'): LvsMethod | null {
   const w = ctx.arg(s, 0, 'NAT, DR or TUN');
   if (!w) return null;
-  const m = w.value.toUpperCase() as LvsMethod;
+  const m = w.value as LvsMethod;
   if (!METHODS.has(m)) {
-    // keepalived's words; the method stays as it was.
+    // keepalived's words (it compares case-sensitively: 'dr' is unknown); the method stays as it was.
     ctx.warn(w, `PARSER : unknown [${w.value}] routing method for ${who}.`);
     return null;
   }

@@ -156,6 +156,12 @@ export interface NotifyScripts {
   runAs?: Partial<Record<NotifyKey, RunAs | null>>;
 }
 
+/** The users an up and a down script were given (a key absent: none given, script_user applies). */
+export interface ScriptUsers {
+  up?: RunAs | null;
+  down?: RunAs | null;
+}
+
 export type NotifyKey = 'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop';
 
 export interface VirtualIpAddress {
@@ -511,6 +517,8 @@ export interface RealServer {
   lthreshold: number;
   notifyUp: string[] | null;
   notifyDown: string[] | null;
+  /** `notify_up/notify_down SCRIPT USER [GROUP]`: who each runs as (null = root); absent: script_user. */
+  notifyRunAs?: ScriptUsers;
   alpha: boolean;
   /** smtp_alert: its own, else smtp_alert_checker, else smtp_alert, else on (keepalived's default). */
   smtpAlert: boolean;
@@ -543,6 +551,8 @@ export interface VirtualServer {
   hysteresis: number; // 0
   quorumUp: string[] | null;
   quorumDown: string[] | null;
+  /** `quorum_up/quorum_down SCRIPT USER [GROUP]`: who each runs as (null = root); absent: script_user. */
+  quorumRunAs?: ScriptUsers;
   sorryServer: { address: string; port: number; lvsMethod: LvsMethod; inhibit: boolean } | null;
   inhibitOnFailure: boolean;
   alpha: boolean;

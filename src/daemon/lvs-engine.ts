@@ -276,9 +276,11 @@ export class KernelLvsEngine implements LvsEngine {
       checkerUp: (c: RunCheck) => this.checker!.checkerUp(c),
       checkerWeight: (c: RunCheck) => this.checker!.checkerWeight(c),
       lvsFlush: this.model.globalDefs.lvsFlush,
+      lvsFlushOnStop: () => this.model.globalDefs.lvsFlushOnStop,
       log: (line) => log.info(line),
-      notify: (argv) => this.deps.notify.run(argv),
+      notify: (argv, runAs) => this.deps.notify.run(argv, [], runAs),
       alert: (a) => this.deps.alerts?.virtualServer(a.vsName, a.up, a.body),
+      rsAlert: (a) => this.deps.alerts?.realServer(a.rsName, a.vsName, false, a.body),
       onApplied: (ops, failed) => {
         for (const op of ops) this.deps.metrics?.ipvsOps.inc({ op: op.op });
         if (failed > 0) this.deps.metrics?.ipvsErrors.inc({ op: 'batch', errno: 'any' }, failed);

@@ -19,6 +19,8 @@ import type { LinkMonitor } from '../net/links';
 import type { ReceivedEnvelope, VrrpTransport } from '../net/vrrp-socket';
 import { VrrpSockets } from './vrrp-sockets';
 import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
+import { IPPROTO_AH } from '../vrrp/ipv4-header';
+import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
@@ -42,6 +44,10 @@ export function xmitInterface(cfg: VrrpInstance): string {
   return cfg.vmac && !cfg.vmac.xmitBase ? cfg.vmac.name : cfg.interface;
 }
 
+/** Which of an interface's VRRP sockets an instance uses: IPv4 protocol 112, IPv6, or IPv4 protocol 51 (auth_type AH). */
+type SocketKind = 4 | 6 | 'ah';
+const socketKind = (cfg: VrrpInstance): SocketKind => (cfg.family === 6 ? 6 : cfg.authType === 'AH' ? 'ah' : 4);
+
 const vmacSpec = (cfg: VrrpInstance): VmacSpec => ({ instance: cfg.name, name: cfg.vmac!.name, base: cfg.interface, vrid: cfg.virtualRouterId });
 import { ProcessMonitor, procfs } from './process-monitor';
 import { TrackFileMonitor } from './track-files';
@@ -53,7 +59,8 @@ export interface VrrpEngineDeps {
   garp: GarpSender;
   links: LinkMonitor;
   /** The VRRP socket of one interface for one address family (IPv6: recvmsg with ancillary data). */
-  openTransport(ifname: string, ifindex: number, group: string | null, family: 4 | 6): VrrpTransport;
+  /** `protocol` 51 (IPsec AH) for the instances with auth_type AH, as keepalived opens a second socket for them. */
+  openTransport(ifname: string, ifindex: number, group: string | null, family: 4 | 6, protocol?: number): VrrpTransport;
   notify: NotifyRunner;
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
   alerts?: { notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void } | null;
@@ -173,6 +180,8 @@ export class VrrpEngine {
   private readonly sockets: VrrpSockets;
   /** The IPv6 VRRP sockets: a second socket per interface, for the IPv6 instances on it. */
   private readonly sockets6: VrrpSockets;
+  /** IPv4 protocol 51 sockets, for the instances with auth_type AH (their adverts come as IPsec AH). */
+  private readonly socketsAh: VrrpSockets;
   private readonly scripts = new Map<string, ScriptTrackerState>();
   /** BFD sessions Up, by bfd_instance name (events from src/bfd via the director). */
   private readonly bfdUp = new Map<string, boolean>();
@@ -196,20 +205,22 @@ export class VrrpEngine {
     this.model = model;
     this.now = deps.now ?? monotonic;
     this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
-    const socketsOf = (family: 4 | 6) =>
+    const socketsOf = (family: 4 | 6, kind: SocketKind = family) =>
       new VrrpSockets({
-        open: (ifname, ifindex, group) => deps.openTransport(ifname, ifindex, group, family),
+        open: (ifname, ifindex, group) =>
+          kind === 'ah' ? deps.openTransport(ifname, ifindex, group, 4, IPPROTO_AH) : deps.openTransport(ifname, ifindex, group, family),
         ifindex: async (ifname) => {
           const l = await deps.links.query(ifname);
           return l.ok && l.value ? l.value.index : null;
         },
         log: deps.log,
-        onPacket: (ifname, pkt, source, envelope) => this.onPacket(ifname, family, pkt, source, envelope),
-        onDown: (ifname, reason) => this.feedInterface(ifname, family, { type: 'socket', up: false, reason }),
-        onUp: (ifname) => this.feedInterface(ifname, family, { type: 'socket', up: true }),
+        onPacket: (ifname, pkt, source, envelope) => this.onPacket(ifname, kind, pkt, source, envelope),
+        onDown: (ifname, reason) => this.feedInterface(ifname, kind, { type: 'socket', up: false, reason }),
+        onUp: (ifname) => this.feedInterface(ifname, kind, { type: 'socket', up: true }),
       });
     this.sockets = socketsOf(4);
     this.sockets6 = socketsOf(6);
+    this.socketsAh = socketsOf(4, 'ah');
     for (const g of model.vrrpSyncGroups) {
       this.groups.set(g.name, g);
       this.groupStates.set(g.name, createSyncGroupState(g));
@@ -228,7 +239,7 @@ export class VrrpEngine {
     for (const e of residual.errors) log.warning(`residual VIP removal: ${e.message}`);
 
     links.onLink((ev) => {
-      for (const sockets of [this.sockets, this.sockets6]) {
+      for (const sockets of [this.sockets, this.sockets6, this.socketsAh]) {
         if (!sockets.has(ev.link.name)) continue;
         if (ev.kind === 'removed') sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
         else sockets.linkChanged(ev.link.name, ev.link.index);
@@ -435,9 +446,9 @@ export class VrrpEngine {
       if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
     }
     // sockets of interfaces no instance uses any more
-    for (const family of [4, 6] as const) {
-      const sockets = family === 4 ? this.sockets : this.sockets6;
-      const used = new Set(next.vrrpInstances.filter((i) => i.family === family).map(xmitInterface));
+    for (const kind of [4, 6, 'ah'] as const) {
+      const sockets = this.socketsOfKind(kind);
+      const used = new Set(next.vrrpInstances.filter((i) => socketKind(i) === kind).map(xmitInterface));
       for (const ifname of sockets.interfaces()) if (!used.has(ifname)) sockets.close(ifname);
     }
     this.startScripts();
@@ -452,16 +463,20 @@ export class VrrpEngine {
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
     const ifname = xmitInterface(cfg);
+    const kind = socketKind(cfg);
     const unicastOnly = this.model.vrrpInstances
-      .filter((i) => xmitInterface(i) === ifname && i.family === cfg.family)
+      .filter((i) => xmitInterface(i) === ifname && socketKind(i) === kind)
       .every((i) => i.unicastPeers.length > 0);
     const g = this.model.globalDefs;
-    if (cfg.family === 6) this.sockets6.ensure(ifname, ifindex, unicastOnly ? null : g.vrrpMcastGroup6);
-    else this.sockets.ensure(ifname, ifindex, unicastOnly ? null : g.vrrpMcastGroup4);
+    this.socketsOfKind(kind).ensure(ifname, ifindex, unicastOnly ? null : cfg.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4);
+  }
+
+  private socketsOfKind(kind: SocketKind): VrrpSockets {
+    return kind === 6 ? this.sockets6 : kind === 'ah' ? this.socketsAh : this.sockets;
   }
 
   private socketOf(cfg: VrrpInstance): VrrpTransport | null {
-    return (cfg.family === 6 ? this.sockets6 : this.sockets).get(xmitInterface(cfg));
+    return this.socketsOfKind(socketKind(cfg)).get(xmitInterface(cfg));
   }
 
   /** firewall_add_vmac / firewall_remove_vmac: the VMAC's IGMP/MLD entries (keepalived makes them for every VMAC). */
@@ -480,17 +495,18 @@ export class VrrpEngine {
     if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
   }
 
-  /** Feeds `event` to every instance of `family` on interface `ifname`. */
-  private feedInterface(ifname: string, family: 4 | 6, event: VrrpEvent): void {
-    for (const [name, s] of this.states) if (xmitInterface(s.cfg) === ifname && s.cfg.family === family) this.feed(name, event);
+  /** Feeds `event` to every instance using the `kind` socket of interface `ifname`. */
+  private feedInterface(ifname: string, kind: SocketKind, event: VrrpEvent): void {
+    for (const [name, s] of this.states) if (xmitInterface(s.cfg) === ifname && socketKind(s.cfg) === kind) this.feed(name, event);
   }
 
-  private onPacket(ifname: string, family: 4 | 6, pkt: Buffer, source: string, envelope?: ReceivedEnvelope): void {
+  private onPacket(ifname: string, kind: SocketKind, pkt: Buffer, source: string, envelope?: ReceivedEnvelope): void {
     const decoded =
-      family === 6
+      kind === 6
         ? decodeAdvert6(pkt, { src: source, dst: envelope?.destination ?? '::', ttl: envelope?.hopLimit ?? -1 })
         : decodePacket(pkt, { v3Checksum: 'either' });
-    const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname && s.cfg.family === family);
+    // as keepalived: a socket's packets go to the instances on that socket (AH ones read protocol 51)
+    const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname && socketKind(s.cfg) === kind);
     if (members.length === 0) return;
     let target: InstanceState | undefined;
     if (decoded.ok) target = members.find((s) => s.cfg.virtualRouterId === decoded.vrrp.virtualRouterId);
@@ -661,7 +677,9 @@ export class VrrpEngine {
    * stepping a copy has no effect).
    */
   private heldOf(s: InstanceState): HeldInstance {
-    const dryRun = step(s, { type: 'shutdown' }, this.now());
+    // AH: the supervisor sends this only after we died, having sent more adverts since; a
+    // sequence number far ahead (2^31 adverts, 68 years at 1 s) is still new to every peer then
+    const dryRun = step(s.cfg.authType === 'AH' ? { ...s, ahSeq: Math.min(s.ahSeq + 0x80000000, AH_SEQ_MAX) } : s, { type: 'shutdown' }, this.now());
     const packets = dryRun.actions.flatMap((a) => (a.type === 'sendAdvert' && a.priority === 0 ? a.packets : []));
     return {
       instance: s.name,
@@ -911,6 +929,7 @@ export class VrrpEngine {
     await Promise.all([...this.queues.values(), ...this.adverts]);
     this.sockets.closeAll();
     this.sockets6.closeAll();
+    this.socketsAh.closeAll();
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
     // nft_end: the drop-rule tables go last

@@ -109,7 +109,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     addresses,
     links,
     garp,
-    openTransport: (ifname, ifindex, group, family) => (family === 6 ? openVrrp6Socket : openVrrpSocket)({ ifname, ifindex, group }),
+    openTransport: (ifname, ifindex, group, family, protocol) =>
+      family === 6 ? openVrrp6Socket({ ifname, ifindex, group }) : openVrrpSocket({ ifname, ifindex, group, protocol }),
     // VRRP deadlines on a timerfd: a setTimeout fires up to 2 ms off (test/bench/failover)
     wakeTimer: (onExpire) => new (haloNative().DeadlineTimer)(onExpire),
     notify,

@@ -16,7 +16,7 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import type {
-  LvsMethod, Protocol, RealServer, RunCheck, VirtualServer, VirtualServerGroup,
+  LvsMethod, Protocol, RealServer, RunCheck, ScriptUsers, VirtualServer, VirtualServerGroup,
 } from '../config/model';
 import { isRunCheck } from '../check/targets';
 import {
@@ -25,6 +25,12 @@ import {
 } from './types';
 import type { IpvsDestination, IpvsForward, IpvsProtocol, IpvsService, IpvsServiceKey } from './types';
 import { formatRealServer, formatVirtualServer } from './desired-format';
+import type { RunAs } from '../config/script-user';
+
+/** The runAs of a PoolEvent for a script given its own user; nothing (script_user applies) otherwise. */
+function runAsOf(users: ScriptUsers | undefined, which: 'up' | 'down'): { runAs?: RunAs | null } {
+  return users && users[which] !== undefined ? { runAs: users[which] } : {};
+}
 
 /** IPVS_SVC_PERSISTENT_TIMEOUT: keepalived's persistence for a port-0 service. */
 const DEFAULT_PERSISTENCE_S = 360;
@@ -54,8 +60,12 @@ export interface PoolEvent {
   message: string;
   /** The notify script to run (notify_up/notify_down/quorum_up/quorum_down), if configured. */
   notify: string[] | null;
+  /** Who runs it when the script was given a user (null = root); absent: script_user. */
+  runAs?: RunAs | null;
   /** A quorum change of a virtual server whose smtp_alert is on: keepalived's SMTP_MSG_VS mail. */
   alert?: { vsName: string; up: boolean; body: string };
+  /** A live real server taken out by a reload: keepalived's SMTP_MSG_RS_SHUT mail ("DOWN", "=> Removing <="). */
+  rsAlert?: { rsName: string; vsName: string; body: string };
 }
 
 export interface DesiredTable {
@@ -189,6 +199,7 @@ function evaluatePool(
     events.push({
       message: `${verb}ing service ${formatRealServer(rs, vs, groups)} ${prep} VS ${quorum.vsName}`,
       notify: now[i] ? rs.notifyUp : rs.notifyDown,
+      ...runAsOf(rs.notifyRunAs, now[i] ? 'up' : 'down'),
     });
     quorum.update(alive, false);
   });
@@ -228,7 +239,7 @@ class QuorumTracker {
         this.log(`${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${sorryName} from VS ${vsName}`);
         this.log(`Adding alive servers to the pool for VS ${vsName}`);
       }
-      this.notify(vs.quorumUp);
+      this.notify(vs.quorumUp, 'up');
       this.alert(init ? 'Starting with quorum up' : 'Gained quorum', threshold, weightSum);
     } else if ((this.up && (weightSum === 0 || weightSum < threshold)) || (init && !this.up && sorry)) {
       const vsName = this.vsName;
@@ -241,7 +252,7 @@ class QuorumTracker {
         this.log(`${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${sorryName} to VS ${vsName}`);
         this.log(`Removing alive servers from the pool for VS ${vsName}`);
       }
-      this.notify(vs.quorumDown);
+      this.notify(vs.quorumDown, 'down');
       this.alert(init ? 'Starting with quorum down' : 'Lost quorum', threshold, weightSum);
     }
   }
@@ -257,8 +268,8 @@ class QuorumTracker {
     this.events.push({ message, notify: null });
   }
 
-  private notify(script: string[] | null): void {
-    if (script) this.events.push({ message: '', notify: script });
+  private notify(script: string[] | null, which: 'up' | 'down'): void {
+    if (script) this.events.push({ message: '', notify: script, ...runAsOf(this.vs.quorumRunAs, which) });
   }
 }
 
@@ -402,20 +413,70 @@ function dest(
 export function shutdownEvents(input: DesiredInput, state: PoolState, lvsFlushOnStop: 'off' | 'all' | 'vs'): PoolEvent[] {
   const groups = input.virtualServerGroups;
   const events: PoolEvent[] = [];
-  for (const vs of input.virtualServers) {
-    const vsName = formatVirtualServer(vs, groups);
-    const pool = state.pools.get(virtualServerId(vs, groups));
-    const sorryActive = vs.sorryServer !== null && pool?.quorumUp === false;
-    if (lvsFlushOnStop === 'off') {
-      vs.realServers.forEach((rs, i) => {
-        const alive = previousAlive(pool, rs, i) ?? false;
-        const inhibited = rs.inhibitOnFailure && !alive;
-        events.push({ message: `Shutting down ${inhibited ? '(inhibited) ' : ''}service ${formatRealServer(rs, vs, groups)} from VS ${vsName}`, notify: null });
-        const inTable = (alive && !sorryActive) || rs.inhibitOnFailure;
-        if (inTable && alive && vs.omega && rs.notifyDown) events.push({ message: '', notify: rs.notifyDown });
-      });
+  for (const vs of input.virtualServers) clearServiceVs(events, vs, state.pools.get(virtualServerId(vs, groups)), groups, true, lvsFlushOnStop);
+  return events;
+}
+
+/**
+ * What keepalived logs, runs and mails for what a reload takes away (ipwrapper.c
+ * clear_diff_services): a virtual server no longer configured is cleared as at stop but
+ * "Removing", its live real servers' notify_down run and "=> Removing <=" mailed whatever
+ * `omega` says, and its quorum, if it had it, lost; a real server gone from a virtual server that
+ * stays is "no longer exist" and cleared the same way.
+ */
+export function removalEvents(old: DesiredInput, next: DesiredInput, state: PoolState, lvsFlushOnStop: 'off' | 'all' | 'vs'): PoolEvent[] {
+  const events: PoolEvent[] = [];
+  const kept = new Map(next.virtualServers.map((vs) => [virtualServerId(vs, next.virtualServerGroups), vs]));
+  for (const vs of old.virtualServers) {
+    const id = virtualServerId(vs, old.virtualServerGroups);
+    const pool = state.pools.get(id);
+    const now = kept.get(id);
+    const vsName = formatVirtualServer(vs, old.virtualServerGroups);
+    if (!now) {
+      events.push({ message: vs.key.kind === 'group' ? `Removing Virtual Server Group [${vs.key.group}]` : `Removing Virtual Server ${vsName}`, notify: null });
+      clearServiceVs(events, vs, pool, old.virtualServerGroups, false, lvsFlushOnStop);
+      continue;
     }
-    if (vs.omega && vs.quorumDown) events.push({ message: '', notify: vs.quorumDown });
+    const stays = new Set(now.realServers.map((rs) => `${rs.address} ${rs.port}`));
+    const sorryActive = vs.sorryServer !== null && pool?.quorumUp === false;
+    vs.realServers.forEach((rs, i) => {
+      if (stays.has(`${rs.address} ${rs.port}`)) return;
+      events.push({ message: `service ${formatRealServer(rs, vs, old.virtualServerGroups)} no longer exist`, notify: null });
+      clearServiceRs(events, vs, rs, previousAlive(pool, rs, i) ?? false, sorryActive, vsName, old.virtualServerGroups, false);
+    });
   }
   return events;
+}
+
+/** clear_service_vs: each real server (unless the table is flushed), then update_vs_notifies. */
+function clearServiceVs(events: PoolEvent[], vs: VirtualServer, pool: VsPoolState | undefined, groups: readonly VirtualServerGroup[], stopping: boolean, lvsFlushOnStop: 'off' | 'all' | 'vs'): void {
+  const vsName = formatVirtualServer(vs, groups);
+  const sorryActive = vs.sorryServer !== null && pool?.quorumUp === false;
+  if (lvsFlushOnStop === 'off') {
+    vs.realServers.forEach((rs, i) => clearServiceRs(events, vs, rs, previousAlive(pool, rs, i) ?? false, sorryActive, vsName, groups, stopping));
+  }
+  // update_vs_notifies: every real server is out now (weight 0), so a quorum held is lost; at
+  // stop the notifiers run (with omega) whatever the quorum was
+  if (!stopping && pool?.quorumUp !== true) return;
+  if (stopping && !vs.omega) return;
+  if (vs.quorumDown) events.push({ message: '', notify: vs.quorumDown, ...runAsOf(vs.quorumRunAs, 'down') });
+  // keepalived's code mails "=> Shutting down <=" at stop too, but Debian's 2.2.7 sends nothing
+  // then (its process is gone first: test/integration/rs-scripts.vm.test.ts), so neither does halo
+  if (vs.smtpAlert && !stopping) {
+    events.push({ message: '', notify: null, alert: { vsName, up: false, body: `=> Lost quorum ${vs.quorum}+${vs.hysteresis}=${vs.quorum - vs.hysteresis} <= 0 <=` } });
+  }
+}
+
+/** clear_service_rs: the line for a server in the table (or any at stop); for a live one, notify_down and the mail. */
+function clearServiceRs(events: PoolEvent[], vs: VirtualServer, rs: RealServer, alive: boolean, sorryActive: boolean, vsName: string, groups: readonly VirtualServerGroup[], stopping: boolean): void {
+  const inTable = (alive && !sorryActive) || rs.inhibitOnFailure;
+  const rsName = formatRealServer(rs, vs, groups);
+  if (inTable || stopping) {
+    events.push({ message: `${stopping ? 'Shutting down' : 'Removing'} ${rs.inhibitOnFailure && !alive ? '(inhibited) ' : ''}service ${rsName} from VS ${vsName}`, notify: null });
+  }
+  if (!inTable || !alive) return;
+  // "In Omega mode we call VS and RS down notifiers all the way down the exit"
+  if (stopping && !vs.omega) return;
+  if (rs.notifyDown) events.push({ message: '', notify: rs.notifyDown, ...runAsOf(rs.notifyRunAs, 'down') });
+  if (rs.smtpAlert && !stopping) events.push({ message: '', notify: null, rsAlert: { rsName, vsName, body: '=> Removing <=' } });
 }

@@ -16,9 +16,10 @@
  * a resync: a pass that re-reads the kernel after 1 s, then 2 s, 4 s … up to 30 s while it keeps
  * failing, so the table converges without waiting for the next health change.
  */
-import { buildDesired, shutdownEvents } from './desired';
+import { buildDesired, removalEvents, shutdownEvents } from './desired';
 import type { CheckerUp, CheckerWeight, DesiredInput, PoolEvent, PoolState } from './desired';
 import { diff, ownedAfter, teardown } from './reconcile';
+import type { RunAs } from '../config/script-user';
 import type { Op } from './ops';
 import { serviceKeyString } from './types';
 import type { IpvsDestination, IpvsService } from './types';
@@ -50,12 +51,16 @@ export interface ReconcileLoopOptions {
   checkerWeight?: CheckerWeight;
   /** global_defs lvs_flush */
   lvsFlush: boolean;
+  /** global_defs lvs_flush_on_stop as configured now (a reload's removals follow it too); default off. */
+  lvsFlushOnStop?: () => 'off' | 'all' | 'vs';
   /** keepalived's lines (pool transitions) and kernel errors, one per call. */
   log: (line: string) => void;
-  /** notify_up/notify_down/quorum_up/quorum_down scripts to run. */
-  notify: (argv: string[]) => void;
+  /** notify_up/notify_down/quorum_up/quorum_down scripts to run; `runAs` when the script named its user (null = root). */
+  notify: (argv: string[], runAs?: RunAs | null) => void;
   /** A virtual server's quorum mail (smtp_alert). */
   alert?: (a: NonNullable<PoolEvent['alert']>) => void;
+  /** A real server's "DOWN" mail when stop (omega) or a reload takes it out (smtp_alert). */
+  rsAlert?: (a: NonNullable<PoolEvent['rsAlert']>) => void;
   /** After each applied batch (metrics). */
   onApplied?: (ops: readonly Op[], failed: number) => void;
   /** Timers for the resync after a failed pass (default: the system clock). */
@@ -79,6 +84,10 @@ export class ReconcileLoop {
   constructor(private readonly opts: ReconcileLoopOptions) {
     this.input = opts.input;
     this.clock = opts.clock ?? systemClock;
+  }
+
+  private lvsFlushOnStop(): 'off' | 'all' | 'vs' {
+    return this.opts.lvsFlushOnStop?.() ?? 'off';
   }
 
   /** Whether the last pass left the kernel as desired (false until a resync succeeds). */
@@ -125,8 +134,11 @@ export class ReconcileLoop {
    * run for it did (normally one; more when a resync was needed at once).
    */
   async reload(input: DesiredInput): Promise<PassReport> {
+    // what the new config takes away, told with the old config and pool state (clear_diff_services)
+    const removed = this.state ? removalEvents(this.input, input, this.state, this.lvsFlushOnStop()) : [];
+    this.emit(removed);
     this.input = input;
-    const report: PassReport = { ops: [], events: [] };
+    const report: PassReport = { ops: [], events: [...removed] };
     const collect = (r: PassReport & { input: DesiredInput }) => {
       if (r.input !== input) return;
       report.ops.push(...r.ops);
@@ -151,7 +163,8 @@ export class ReconcileLoop {
     const desired = buildDesired(input, checkerUp, this.state, checkerWeight);
     const actual = this.actual ? [...this.actual.values()] : await this.opts.table.listServices();
     const ops = diff(desired.services, actual, { owned: this.owned, lvsFlush: this.opts.lvsFlush });
-    return { ops: ops.map((op) => ({ op })), events: desired.events };
+    const removed = this.state ? removalEvents(this.input, input, this.state, this.lvsFlushOnStop()) : [];
+    return { ops: ops.map((op) => ({ op })), events: [...removed, ...desired.events] };
   }
 
   /** After a pass: count failures and arm (or drop) the resync. */
@@ -233,8 +246,9 @@ export class ReconcileLoop {
   private emit(events: readonly PoolEvent[]): void {
     for (const e of events) {
       if (e.message) this.opts.log(e.message);
-      if (e.notify) this.opts.notify(e.notify);
+      if (e.notify) this.opts.notify(e.notify, e.runAs);
       if (e.alert) this.opts.alert?.(e.alert);
+      if (e.rsAlert) this.opts.rsAlert?.(e.rsAlert);
     }
   }
 }

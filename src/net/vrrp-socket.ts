@@ -12,6 +12,9 @@
  *   IP_MULTICAST_IF     and IP_MULTICAST_LOOP=0, so our own adverts are not read back
  *
  * Unicast mode (unicast_peer) is the same socket without a group: send() once per peer.
+ * Instances with `auth_type AH` get a second such socket for IP protocol 51 (keepalived opens
+ * its read socket with IPPROTO_AH for them): the kernel hands a raw socket every packet of its
+ * protocol whether or not it has IPsec (this one has no INET_AH), and sends what we built.
  *
  * Received packets are whole IPv4 packets, header included, so the receiver can check the TTL
  * (RFC 5798 §7.1: 255 for multicast). raw-socket re-uses one receive buffer for every packet,
@@ -70,6 +73,8 @@ export interface VrrpSocketOptions {
   group?: string | null;
   /** Receive buffer; adverts are small, but jumbo MTUs exist. Default 4096. */
   bufferSize?: number;
+  /** IP protocol to read: 112 (VRRP, the default) or 51 (IPsec AH, for auth_type AH). */
+  protocol?: number;
 }
 
 /** The slice of raw-socket 1.8.1 used here (the package ships no typings). */
@@ -139,11 +144,12 @@ export function openVrrpSocket(
   if (group !== null && !ipaddr.IPv4.parse(group).range().startsWith('multicast')) {
     throw new NetError('EINVAL', `joining ${group} on ${ifname}: not a multicast group`);
   }
+  const protocol = opts.protocol ?? IPPROTO_VRRP;
   let sock: RawSocket;
   try {
-    sock = raw().createSocket({ protocol: IPPROTO_VRRP, bufferSize: opts.bufferSize ?? 4096 });
+    sock = raw().createSocket({ protocol, bufferSize: opts.bufferSize ?? 4096 });
   } catch (err) {
-    throw netError(err, `opening a raw IPv4 socket for protocol ${IPPROTO_VRRP} on ${ifname}`);
+    throw netError(err, `opening a raw IPv4 socket for protocol ${protocol} on ${ifname}`);
   }
   const setup = (what: string, apply: () => void) => {
     try {

@@ -8,7 +8,9 @@
  * Checksums: v2 over the VRRP message including the auth bytes; v3 over an IPv4 pseudo-header
  * (src, dst, 0, 112, length) + message by default — what keepalived 2.2.7 sends and expects —
  * or over the message alone when `v3_checksum_as_v2` is set (RFC 9568 §5.2.8).
- * IPsec AH (IP protocol 51, or v2 auth type 2) is recognised and rejected as 'auth-ah'.
+ * VRRPv2 with IPsec AH (IP protocol 51, auth type 2, keepalived's `auth_type AH`): the AH header
+ * sits between the IPv4 header and the message (ipsec-ah.ts); the ICV, SPI and sequence number
+ * need the instance (its password and counter), so they are checked in receive-check.ts.
  *
  * IPv6 (RFC 9568 §5.1.2, §5.2.8): VRRPv3 only, 16-byte addresses, the checksum always over the
  * IPv6 pseudo-header (src, dst, upper-layer length, next header 112). An IPv6 raw socket
@@ -28,6 +30,7 @@ import {
   writeIpv4,
   writeIpv4Header,
 } from './ipv4-header';
+import { AH_HEADER_LEN, ahIcv, AhHeader, decodeAhHeader, writeAhHeader } from './ipsec-ah';
 import { reject, Rejection } from './rejection';
 
 export const VRRP_HEADER_LEN = 8;
@@ -48,7 +51,7 @@ export interface AdvertFields {
   /** IPv4 virtual addresses carried in the advert (not the excluded ones). */
   ipAddresses: string[];
   /** v2 only. */
-  authType?: 'NONE' | 'PASS';
+  authType?: 'NONE' | 'PASS' | 'AH';
   /** v2 PASS: up to 8 bytes, zero-padded. */
   authPass?: string | null;
 }
@@ -59,7 +62,7 @@ export interface VrrpAdvert {
   virtualRouterId: number;
   priority: number;
   countIpAddrs: number;
-  /** v2 auth type (0 none, 1 PASS); always 0 for v3. */
+  /** v2 auth type (0 none, 1 PASS, 2 AH); always 0 for v3. */
   authType: number;
   /** Interval as carried: v2 seconds × 1000, v3 centiseconds × 10. */
   adverIntMs: number;
@@ -89,6 +92,14 @@ export interface DecodedPacket<I extends PacketIp = PacketIp> {
   v3Checksum: V3ChecksumMode | null;
   /** Every accepted convention it verified under (both, in the rare case the pseudo-header sums to zero). */
   v3Checksums: V3ChecksumMode[];
+  /** IPv4 protocol 51: the AH header and the packet it covers (for the instance's ICV check). */
+  ah?: ReceivedAh;
+}
+
+export interface ReceivedAh extends AhHeader {
+  /** The whole IPv4 packet up to its total length (what the ICV covers). */
+  packet: Buffer;
+  ipHeaderLength: number;
 }
 
 export type DecodeResult<I extends PacketIp = PacketIp> = DecodedPacket<I> | Rejection;
@@ -159,7 +170,7 @@ function writeAdvert(b: Buffer, off: number, a: AdvertFields, ctx: ChecksumConte
   b[off + 2] = a.priority;
   b[off + 3] = count;
   if (a.version === 2) {
-    b[off + 4] = a.authType === 'PASS' ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
+    b[off + 4] = a.authType === 'PASS' ? VRRP_AUTH_PASS : a.authType === 'AH' ? VRRP_AUTH_AH : VRRP_AUTH_NONE;
     b[off + 5] = Math.round(a.adverIntMs / 1000) & 0xff;
   } else {
     b.writeUInt16BE(Math.round(a.adverIntMs / 10) & 0x0fff, off + 4);
@@ -185,15 +196,29 @@ export interface PacketFields extends AdvertFields {
   dst: string;
   ttl?: number;
   v3Checksum?: V3ChecksumMode;
+  /** authType 'AH': the sequence number, the HMAC key (ahKey) and whether the TTL is left out of the ICV (unicast). */
+  ah?: { seq: number; key: Buffer; unicast: boolean };
 }
 
 /** A whole IPv4 VRRP packet as keepalived puts it on the wire (for an IP_HDRINCL socket). */
 export function encodePacket(p: PacketFields): Buffer {
   const len = advertLength(p);
+  if (p.version === 2 && p.authType === 'AH') return encodeAhPacket(p, len);
   // one small buffer from Node's pool (allocUnsafe), zeroed, instead of three allocations
   const out = Buffer.allocUnsafe(IPV4_HEADER_LEN + len).fill(0);
   writeAdvert(out, IPV4_HEADER_LEN, p, { src: p.src, dst: p.dst, v3Checksum: p.v3Checksum });
   writeIpv4Header(out, 0, { id: p.ipId, src: p.src, dst: p.dst, payloadLength: len, ttl: p.ttl });
+  return out;
+}
+
+/** keepalived's vrrp_build_pkt + vrrp_update_pkt for auth_type AH: IPv4 (protocol 51) + AH + VRRPv2. */
+function encodeAhPacket(p: PacketFields, len: number): Buffer {
+  if (!p.ah) throw new RangeError('an AH advert needs its sequence number and key');
+  const out = Buffer.alloc(IPV4_HEADER_LEN + AH_HEADER_LEN + len);
+  writeAdvert(out, IPV4_HEADER_LEN + AH_HEADER_LEN, p, { src: p.src, dst: p.dst });
+  writeAhHeader(out, IPV4_HEADER_LEN, ipv4Bytes(p.src), p.ah.seq);
+  writeIpv4Header(out, 0, { id: p.ipId, src: p.src, dst: p.dst, payloadLength: AH_HEADER_LEN + len, ttl: p.ttl, protocol: IPPROTO_AH });
+  ahIcv(out, IPV4_HEADER_LEN, p.ah.key, p.ah.unicast).copy(out, IPV4_HEADER_LEN + 12);
   return out;
 }
 
@@ -215,13 +240,15 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
   const ipr = decodeIpv4Header(buf);
   if (!ipr.ok) return reject(ipr.reason, ipr.message);
   const ip = ipr.header;
+  let ah: ReceivedAh | undefined;
+  let off = ip.headerLength;
   if (ip.protocol === IPPROTO_AH) {
-    return reject('auth-ah', describeAh(buf, ip));
-  }
-  if (ip.protocol !== IPPROTO_VRRP) {
+    if (ip.totalLength < off + AH_HEADER_LEN + VRRP_HEADER_LEN) return reject('too-short', `IPv4 VRRP packet with AH too short - ${ip.totalLength} bytes`);
+    ah = { ...decodeAhHeader(buf, off), packet: Buffer.from(buf.subarray(0, ip.totalLength)), ipHeaderLength: off };
+    off += AH_HEADER_LEN;
+  } else if (ip.protocol !== IPPROTO_VRRP) {
     return reject('not-vrrp', `ip protocol ${ip.protocol} is not VRRP (112)`);
   }
-  const off = ip.headerLength;
   const end = ip.totalLength;
   const avail = end - off;
   if (avail < VRRP_HEADER_LEN) {
@@ -242,10 +269,7 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
   let adverIntMs: number;
   if (version === 2) {
     authType = buf[off + 4];
-    if (authType === VRRP_AUTH_AH) {
-      return reject('auth-ah', 'received a VRRPv2 IPSEC-AH (auth type 2) advert: AH authentication is not supported');
-    }
-    if (authType !== VRRP_AUTH_NONE && authType !== VRRP_AUTH_PASS) {
+    if (authType !== VRRP_AUTH_NONE && authType !== VRRP_AUTH_PASS && authType !== VRRP_AUTH_AH) {
       return reject('bad-auth-type', `Invalid auth type: ${authType}`);
     }
     adverIntMs = buf[off + 5] * 1000;
@@ -261,6 +285,7 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
   } else {
     const mode = opts.v3Checksum ?? 'pseudo-header';
     const plain = sumWords(buf, off, end);
+    // (keepalived's v3 pseudo-header is over the IP addresses whatever comes between)
     const withPseudo = finishChecksum(plain + pseudoHeaderSumRaw(buf, 0, expected)) === 0;
     const asV2 = finishChecksum(plain) === 0;
     if ((mode === 'pseudo-header' || mode === 'either') && withPseudo) v3Checksums.push('pseudo-header');
@@ -289,16 +314,8 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
     },
     v3Checksum,
     v3Checksums,
+    ...(ah ? { ah } : {}),
   };
-}
-
-/** RFC 4302 AH header: next header, payload length, reserved, SPI, sequence number. */
-function describeAh(buf: Uint8Array, ip: Ipv4Header): string {
-  const o = ip.headerLength;
-  if (ip.totalLength - o < 12) return 'received an IPSEC-AH packet (truncated AH header): AH authentication is not supported';
-  const spi = ((buf[o + 4] << 24) >>> 0) + (buf[o + 5] << 16) + (buf[o + 6] << 8) + buf[o + 7];
-  const seq = ((buf[o + 8] << 24) >>> 0) + (buf[o + 9] << 16) + (buf[o + 10] << 8) + buf[o + 11];
-  return `received an IPSEC-AH advert (next header ${buf[o]}, SPI 0x${spi.toString(16).padStart(8, '0')}, seq ${seq}): AH authentication is not supported`;
 }
 
 /**

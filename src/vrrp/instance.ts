@@ -21,6 +21,7 @@ import type { BfdInstance, GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScrip
 import * as ipaddr from 'ipaddr.js';
 import { DecodedPacket, encodeAdvert, encodePacket } from './advert-codec';
 import { ipv4ToUint32 } from './ipv4-header';
+import { AH_SEQ_MAX, ahKey } from './ipsec-ah';
 import { checkAdvert } from './receive-check';
 import { REJECT_REASONS } from './rejection';
 import type { Rejection, RejectReason } from './rejection';
@@ -108,6 +109,13 @@ export interface InstanceState {
   preemptTime: number | null;
   /** IP identification of the last packet sent (keepalived counts from 1). */
   ipId: number;
+  /**
+   * auth_type AH: keepalived's ipsecah_counter, one number shared by sending and receiving: the
+   * last sequence number sent, or the last one accepted from a peer (a packet must carry more).
+   */
+  ahSeq: number;
+  /** The counter passed 0xFFFFFFFD and stopped; reset when the instance next becomes MASTER. */
+  ahCycle: boolean;
   vipsSet: boolean;
   links: Record<string, boolean>;
   scripts: Record<string, boolean | null>;
@@ -165,10 +173,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
   if (cfg.family === 6 && cfg.unicastPeers.length === 0 && first && ipaddr.parse(first.address).range() !== 'linkLocal') {
     warnings.push(`(${cfg.name}) the first IPv6 VIP address should be link local`); // RFC 9568 §5.2.9
   }
-  let unsupported: string | null = null;
-  if (cfg.version === 2 && cfg.authType === 'AH') {
-    unsupported = 'IPSEC AH authentication is not supported - staying in FAULT';
-  }
+  const unsupported: string | null = null;
   const srcAddress = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? primaryAddress;
   const links = { ...(opts.links ?? {}) };
   const files = { ...(opts.files ?? {}) };
@@ -203,6 +208,8 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     masterPriority: null,
     preemptTime: null,
     ipId: 0,
+    ahSeq: 0,
+    ahCycle: false,
     vipsSet: false,
     links,
     scripts: { ...setup.scripts },
@@ -419,12 +426,18 @@ export function hasOwnFault(s: InstanceState): boolean {
   return faults(s).length > 0;
 }
 
+/** keepalived's vrrp_update_pkt for AH: the next advert's sequence number (once per advert, not per peer). */
+export function nextAhSeq(s: InstanceState): { seq: number; cycle: boolean } {
+  return s.ahSeq > AH_SEQ_MAX ? { seq: s.ahSeq, cycle: true } : { seq: s.ahSeq + 1, cycle: s.ahCycle };
+}
+
 /**
  * The packets of one advert carrying `priority`: one to the multicast group, or one per unicast
- * peer, with IP ids continuing the instance's counter. Pure: `state` is not changed (the daemon
- * may use it to pre-build the priority-0 advert it sends if it has to stop in a hurry).
+ * peer, with IP ids continuing the instance's counter (and, with AH, sequence number `ahSeq`).
+ * Pure: `state` is not changed (the daemon may use it to pre-build the priority-0 advert it
+ * sends if it has to stop in a hurry).
  */
-export function advertPackets(s: InstanceState, priority: number): OutgoingPacket[] {
+export function advertPackets(s: InstanceState, priority: number, ahSeq = nextAhSeq(s).seq): OutgoingPacket[] {
   const cfg = s.cfg;
   const group = cfg.family === 6 ? s.env.mcastGroup6 : s.env.mcastGroup4;
   const dsts = cfg.unicastPeers.length > 0 ? cfg.unicastPeers.map((p) => p.address) : [group];
@@ -448,8 +461,9 @@ export function advertPackets(s: InstanceState, priority: number): OutgoingPacke
       priority,
       adverIntMs: cfg.advertIntMs,
       ipAddresses: advertAddresses(cfg),
-      authType: cfg.authType === 'PASS' ? 'PASS' : 'NONE',
+      authType: cfg.authType,
       authPass: cfg.authPass,
+      ...(cfg.authType === 'AH' ? { ah: { seq: ahSeq, key: ahKey(cfg.authPass), unicast: cfg.unicastPeers.length > 0 } } : {}),
       ipId: (s.ipId + 1 + i) & 0xffff,
       src: s.srcAddress,
       dst,
@@ -462,8 +476,13 @@ export function advertPackets(s: InstanceState, priority: number): OutgoingPacke
 export function sendAdvert(st: Step, priority: number): void {
   const s = st.s;
   if (!ownLinkUp(s) || s.env.unsupported) return;
-  const packets = advertPackets(s, priority);
+  const ah = s.cfg.authType === 'AH' && s.cfg.family === 4 ? nextAhSeq(s) : null;
+  const packets = advertPackets(s, priority, ah?.seq);
   s.ipId = (s.ipId + packets.length) & 0xffff;
+  if (ah) {
+    s.ahSeq = ah.seq;
+    s.ahCycle = ah.cycle;
+  }
   st.actions.push({ type: 'sendAdvert', instance: s.name, interface: s.cfg.interface, priority, packets });
   st.count('advertsSent');
   if (priority === 0) st.count('priorityZeroSent');
@@ -515,6 +534,11 @@ export function enterMaster(st: Step): void {
   const s = st.s;
   const cfg = s.cfg;
   st.ilog('Entering MASTER STATE');
+  if (s.ahCycle) {
+    // keepalived: becoming MASTER after the AH counter cycled resets the anti-replay counter
+    s.ahCycle = false;
+    s.ahSeq = 0;
+  }
   transitioned(st, 'MASTER');
   s.wantState = null;
   s.masterAdverIntMs = cfg.advertIntMs;
@@ -655,7 +679,8 @@ function dropped(state: InstanceState, r: Rejection, now: number): StepResult<In
     actions.push({ type: 'log', level: 'info', message: `(${state.name}) ${r.message}${more}` });
     dropLog = { ...state.dropLog, [r.reason]: { lastAt: now, countAtLog: count } };
   }
-  return { state: { ...state, stats: { ...state.stats, drops }, dropLog }, actions };
+  const ah = r.ahSeq !== undefined ? { ahSeq: r.ahSeq } : {};
+  return { state: { ...state, ...ah, stats: { ...state.stats, drops }, dropLog }, actions };
 }
 
 /** A packet that passed every check (RFC 5798 §7.1), dispatched by state. */
@@ -663,6 +688,10 @@ function receive(st: Step, packet: DecodedPacket): void {
   const s = st.s;
   st.count('advertsReceived');
   if (packet.vrrp.priority === 0) st.count('priorityZeroReceived');
+  if (packet.ah && s.cfg.authType === 'AH') {
+    s.ahSeq = packet.ah.seq; // keepalived's vrrp_in_chk_ipsecah: the counter follows the peer
+    if (s.state === 'BACKUP') s.ahCycle = false;
+  }
   if (s.state === 'BACKUP') backupRx(st, packet);
   else if (s.state === 'MASTER') masterRx(st, packet);
   // FAULT: counted, nothing else — only our own trackers take us out of FAULT.
@@ -746,6 +775,12 @@ function masterRx(st: Step, p: DecodedPacket): void {
     st.ilog(
       `Received advert from ${src} with lower priority ${prio}, ours ${s.effectivePriority}${cfg.lowerPrioNoAdvert ? '' : ', forcing new election'}`,
     );
+    if (p.ah && cfg.authType === 'AH') {
+      // keepalived jumps its counter past the other master's, so our next adverts are not replays to it
+      st.ilog('IPSEC-AH : Syncing seq_num - Increment seq');
+      s.ahSeq = p.ah.seq + 1;
+      s.ahCycle = false;
+    }
     if (!cfg.lowerPrioNoAdvert) sendAdvert(st, s.effectivePriority);
     if (cfg.garpLowerPrioRepeat > 0) {
       sendGarps(st, cfg.garpLowerPrioRepeat);
@@ -759,6 +794,7 @@ function masterRx(st: Step, p: DecodedPacket): void {
   } else {
     st.ilog(`Master received advert from ${src} with same priority ${prio} but higher IP address than ours`);
   }
+  if (cfg.authType === 'AH') s.ahCycle = false;
   learnInterval(st, p, 'to');
   s.masterAddress = src;
   s.masterPriority = prio;

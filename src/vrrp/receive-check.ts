@@ -1,14 +1,16 @@
 /**
  * The receive checks that need the instance (RFC 3768 §7.1, RFC 5798 §7.1, in keepalived's
  * order, vrrp.c vrrp_in_chk): TTL 255 unless unicast (then each peer's min_ttl/max_ttl),
- * version, VRID, v2 auth type and password, v2 interval equality, address count, the VIP list
+ * version, VRID, v2 auth type and password or IPsec AH (ICV, SPI, sequence number against the
+ * instance's counter), v2 interval equality, address count, the VIP list
  * (skip_check_adv_addr skips it for the master we already know), unicast source, and our own
  * address looping back. The structural checks were done by decodePacket.
  */
 import * as ipaddr from 'ipaddr.js';
 import type { DecodedPacket } from './advert-codec';
-import { VRRP_AUTH_LEN, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './advert-codec';
+import { VRRP_AUTH_AH, VRRP_AUTH_LEN, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './advert-codec';
 import { VRRP_IP_TTL } from './ipv4-header';
+import { ahIcv, ahKey } from './ipsec-ah';
 import { reject, Rejection } from './rejection';
 import type { InstanceState } from './instance';
 
@@ -47,9 +49,40 @@ function checkIpv6Envelope(s: InstanceState, p: DecodedPacket): Rejection | null
   return null;
 }
 
+/** The SPI/source as keepalived prints them (%u of a network-order word on a little-endian host). */
+const hostOrder = (v: number): number => ((v & 0xff) * 0x1000000 + ((v >>> 8) & 0xff) * 0x10000 + ((v >>> 16) & 0xff) * 0x100 + (v >>> 24)) >>> 0;
+
+/** keepalived's vrrp_in_chk_ipsecah: the ICV first (nothing else in the packet counts before it), then the SPI, then the sequence number. */
+function checkAh(s: InstanceState, p: DecodedPacket): Rejection | null {
+  const ah = p.ah!;
+  if (ah.nextHeader !== 112) return reject('ah-next-header', `IPSEC-AH header for protocol ${ah.nextHeader}, not VRRP - ignoring`);
+  const icv = ahIcv(ah.packet, ah.ipHeaderLength, ahKey(s.cfg.authPass), s.cfg.unicastPeers.length > 0);
+  if (!icv.equals(ah.icv)) return reject('ah-bad-icv', 'IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !');
+  const src = ah.packet.readUInt32BE(12);
+  if (ah.spi !== src) return reject('ah-bad-spi', `IPSEC AH : invalid IPSEC SPI value. ${hostOrder(src)} and expect ${hostOrder(ah.spi)}`);
+  if (ah.seq <= s.ahSeq) {
+    return reject('ah-replay', `IPSEC-AH : sequence number ${ah.seq} already processed. Packet dropped. Local(${s.ahSeq})`);
+  }
+  return null;
+}
+
 export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | null {
+  const r = checkAdvertFields(s, p);
+  // past the AH checks, keepalived has already taken the sequence number as seen
+  if (r && p.ah && s.cfg.authType === 'AH' && CHECKS_AFTER_AUTH.has(r.reason)) {
+    return { ...r, ahSeq: p.ah.seq };
+  }
+  return r;
+}
+
+const CHECKS_AFTER_AUTH = new Set<string>(['adver-int-mismatch', 'addr-count-mismatch', 'addr-list-mismatch', 'not-unicast-peer', 'own-address']);
+
+function checkAdvertFields(s: InstanceState, p: DecodedPacket): Rejection | null {
   const cfg = s.cfg;
   const { ip, vrrp } = p;
+  if (ip.version === 4 && (p.ah !== undefined) !== (cfg.authType === 'AH')) {
+    return reject('auth-type-mismatch', p.ah ? 'Received AH header but auth type not AH' : 'No AH header but auth type is AH');
+  }
   if (cfg.family === 6 && ip.version === 6) {
     const bad = checkIpv6Envelope(s, p);
     if (bad) return bad;
@@ -79,10 +112,14 @@ export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | nul
     return reject('vrid-mismatch', `received VRID mismatch. Received ${vrrp.virtualRouterId}, Expected ${cfg.virtualRouterId}`);
   }
   if (cfg.version === 2) {
-    const want = cfg.authType === 'PASS' ? VRRP_AUTH_PASS : VRRP_AUTH_NONE;
+    const want = cfg.authType === 'PASS' ? VRRP_AUTH_PASS : cfg.authType === 'AH' ? VRRP_AUTH_AH : VRRP_AUTH_NONE;
     if (vrrp.authType !== want) return reject('auth-type-mismatch', `received a ${vrrp.authType} auth, expecting ${want}!`);
     if (want === VRRP_AUTH_PASS && !vrrp.authData.equals(passBytes(cfg.authPass))) {
       return reject('auth-mismatch', 'received an invalid passwd!');
+    }
+    if (want === VRRP_AUTH_AH) {
+      const bad = checkAh(s, p);
+      if (bad) return bad;
     }
     // RFC 3768 §7.1: MUST verify the interval — two masters with different intervals in one VRID.
     if (vrrp.adverIntMs !== cfg.advertIntMs) {

@@ -92,6 +92,9 @@ export function reconfigure(old: InstanceState, newConfig: VrrpInstance, environ
     masterPriority: old.masterPriority,
     preemptTime: fresh.preemptDelayMs > 0 ? old.preemptTime : null,
     ipId: old.ipId,
+    // keepalived keeps the AH sequence counter across a reload
+    ahSeq: old.ahSeq,
+    ahCycle: old.ahCycle,
     vipsSet: old.vipsSet,
     scripts,
     socketError: old.socketError,

@@ -11,7 +11,6 @@ export const DECODE_REJECT_REASONS = [
   'bad-ip-checksum',
   'ip-fragment',
   'not-vrrp',
-  'auth-ah',
   'bad-version',
   'bad-type',
   'bad-length',
@@ -28,6 +27,10 @@ export const INSTANCE_REJECT_REASONS = [
   'vrid-mismatch',
   'auth-type-mismatch',
   'auth-mismatch',
+  'ah-next-header',
+  'ah-bad-icv',
+  'ah-bad-spi',
+  'ah-replay',
   'adver-int-mismatch',
   'addr-count-mismatch',
   'addr-list-mismatch',
@@ -46,6 +49,11 @@ export interface Rejection {
   reason: RejectReason;
   /** One line in keepalived's wording, without the "(VI_1) " prefix. */
   message: string;
+  /**
+   * auth_type AH: the packet's sequence number, when its ICV, SPI and sequence number passed
+   * and a later check rejected it (keepalived has taken the number as seen by then).
+   */
+  ahSeq?: number;
 }
 
 export function reject(reason: RejectReason, message: string): Rejection {

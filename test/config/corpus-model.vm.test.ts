@@ -21,7 +21,8 @@ const describeVm = describeNeeding(root, ipvsKernel, tool('keepalived'), file(CO
 const KNOWN_LVS_DIFFERENT: Record<string, string> = {
   '005-dpvs-keepalived.conf':
     "virtual_server group 2001::1-80-TCP_QLB (an IPv6 group with IPv4 real servers): keepalived's checker runs no such service (and says nothing, not even with -t); halo builds it. To look into",
-  '030-magic-keepalived.conf': "'lb_kind dr' in lower case: keepalived 2.2.7 does not know it and keeps NAT (so the real server keeps port 1522); halo reads DR",
+  '022-AutoInstallShell-keepalived_test.conf':
+    'virtual_server 192.168.10.6 80 written twice, identically: keepalived lists both (the second IPVS add gets EEXIST, which it takes as done: one kernel service); halo keeps one copy with a warning',
 };
 
 describeVm('real-world corpus: the virtual servers halo builds are the ones keepalived runs', () => {

@@ -22,7 +22,6 @@ const describeKa = describeNeeding(tool('keepalived'), file(CORPUS_DIR, 'the rea
  * refuses what keepalived starts), by file, with the reason.
  */
 const KNOWN_DIFFERENT: Record<string, string> = {
-  '022-AutoInstallShell-keepalived_test.conf': 'duplicate virtual_server: keepalived keeps both (the second add fails in the kernel at run time), halo refuses; the duplicate vrrp_instance is skipped by both',
   '101-PXCToolkit-keepalived.conf': "VRID placeholder: keepalived -t exits 5, but its VRRP process stops at start (chk_min_cfg: 'the virtual router id must be set', vrrp_complete_init fails); halo refuses at check time",
   '055-x-script-keepalived.conf': "vrrp_strict and its only VIP a placeholder: keepalived -t exits 5, but its VRRP process stops at start ('(VI_1) No VIP specified; at least one is required', vrrp_complete_instance); halo refuses at check time",
 };

@@ -85,6 +85,8 @@ describe('errors and warnings name their place', () => {
     ['lb_algo fastest', "2:10: warning: Invalid lvs_scheduler 'fastest' - ignoring"],
     ['lvs_sched', "2:2: error: 'lvs_sched' needs a scheduler"],
     ['lb_kind MASQ', '2:10: warning: PARSER : unknown [MASQ] routing method for virtual server.'],
+    // keepalived compares the method case-sensitively: 'dr' is unknown and the service stays NAT
+    ['lb_kind dr', '2:10: warning: PARSER : unknown [dr] routing method for virtual server.'],
     ['protocol ICMP', "2:11: error: protocol: unknown protocol 'ICMP' (TCP, UDP or SCTP)"],
     ['delay_loop 0', "2:13: warning: virtual server delay loop '0' invalid - ignoring"],
     ['quorum 0', '2:9: warning: Quorum 0 must be in [1, 4294967295]. Setting to 1.'],
@@ -113,7 +115,11 @@ describe('errors and warnings name their place', () => {
     const body = '{\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.9.9.9 80 {\n }\n}\n';
     expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(['1:16: warning: Invalid virtual server IP address/port 10.0.0.300/80 - skipping']);
     expect(messages(`virtual_server group NOPE ${body}`)).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
-    expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: error: duplicate virtual_server TCP 10.0.0.1 80']);
+    // keepalived has no duplicate check: the second IPVS add fails with EEXIST, which it takes as done
+    expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: warning: virtual_server TCP 10.0.0.1 80 is defined again, identical to the one at line 1 - ignoring the copy']);
+    expect(load(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`).model?.virtualServers).toHaveLength(1);
+    const other = body.replace('10.9.9.9', '10.9.9.8');
+    expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${other}`)).toEqual(['8:1: error: duplicate virtual_server TCP 10.0.0.1 80, different from the one at line 1 (keepalived would put both in one kernel service)']);
     expect(messages(`virtual_server fwmark 0 ${body}`)).toEqual(['1:23: warning: virtual_server: 0 is out of range 1-4294967295 - ignoring']);
   });
 
@@ -198,6 +204,13 @@ describe('errors and warnings name their place', () => {
     expect(messages(noPass)).toEqual(['7:1: warning: (VI_1) Authentication specified but no password given. Ignoring']);
     expect(load(noPass).model?.vrrpInstances[0].authType).toBe('NONE');
     expect(messages(instance('version 3\nauthentication {\n auth_type PASS\n auth_pass x\n}'))).toEqual(['8:1: warning: (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
+    // auth_type AH (keepalived 2.2.7 -t on the same text gives the same three lines)
+    const ah = (body: string) => instance(`${body}authentication {\n auth_type AH\n auth_pass secret1\n}`);
+    expect(messages(ah('state MASTER\npriority 100\n'))).toEqual(['1:1: warning: (VI_1) Initial state master is incompatible with AH authentication - clearing']);
+    expect(load(ah('state MASTER\npriority 100\n')).model?.vrrpInstances[0]).toMatchObject({ initialState: 'BACKUP', authType: 'AH', authPass: 'secret1' });
+    expect(messages(ah('state MASTER\npriority 255\n'))).toEqual([]);
+    expect(messages(instance('authentication {\n auth_type AH\n}'))).toEqual(['7:1: warning: (VI_1) Authentication specified but no password given. Ignoring']);
+    expect(messages(ah('version 3\n'))).toEqual(['8:1: warning: (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
     expect(messages(instance('priority 255\nnopreempt'))).toEqual(['1:1: warning: (VI_1) nopreempt is incompatible with priority 255 - resetting nopreempt']);
     expect(messages(instance('state MASTER\npriority 100\npreempt_delay 5'))).toEqual(['1:1: warning: (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing']);
     expect(messages('vrrp_script chk {\n interval 2\n}\n')).toEqual(['1:1: warning: No script set for vrrp_script chk - removing']);

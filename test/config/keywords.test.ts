@@ -48,7 +48,7 @@ describe('keywords into the model', () => {
     const i = m.vrrpInstances[0];
     expect(i).toMatchObject({
       initialState: 'BACKUP', interface: 'eth0', virtualRouterId: 9, priority: 90, advertIntMs: 2000, version: 2,
-      authType: 'AH', authPass: null, dontTrackPrimary: true, mcastSrcIp: '10.0.0.10', unicastSrcIp: '10.0.0.11',
+      authType: 'AH', authPass: 'secret', dontTrackPrimary: true, mcastSrcIp: '10.0.0.10', unicastSrcIp: '10.0.0.11',
       nopreempt: false, preemptDelayMs: 1500, garpMasterDelayMs: 3000, garpMasterRepeat: 2, garpMasterRefreshMs: 20000,
       garpMasterRefreshRepeat: 4, garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 1, accept: false, v3ChecksumAsV2: true,
       lowerPrioNoAdvert: true, higherPrioSendAdvert: true, skipCheckAdvAddr: true, downTimerAdverts: 5,

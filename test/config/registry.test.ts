@@ -48,7 +48,6 @@ describe('fail closed: features halo does not implement', () => {
   it.each([
     ['use_vmac_addr', vi(' use_vmac_addr\n'), "4:2: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['a route with encap', vi(' virtual_routes {\n  10.1.0.0/16 encap mpls 100 via 10.0.0.254 dev eth0\n }\n'), "5:15: error: virtual_routes: 'encap' (lightweight tunnel encapsulation) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['auth_type AH', vi(' authentication {\n  auth_type AH\n  auth_pass x\n }\n'), '5:13: error: (VI_1) auth_type AH (IPsec AH authentication) is not implemented in halo (--allow-unimplemented to run without it)'],
     ['nftables_ipvs', 'global_defs {\n nftables_ipvs\n}\n' + vi(''), "2:2: error: 'nftables_ipvs' (global_defs: nftables fwmark rules keepalived makes for IPVS virtual server groups with address ranges) is not implemented in halo (--allow-unimplemented to run without it)"],
   ])('%s is refused, located', (_name, text, expected) => {
     expect(messages(text).filter((m) => m.includes('error:'))).toEqual([expected]);
@@ -102,11 +101,14 @@ describe('scripts as keepalived reads them (lib/notify.c)', () => {
     expect(load(vi(' notify_master /bin/up.sh nosuchuser\n')).model?.vrrpInstances[0].notify.notifyMaster).toBeNull();
   });
 
-  it('a real server script with another user is refused: halo runs those as root or script_user', () => {
-    const vs = 'global_defs {\n enable_script_security\n script_user root\n}\nvirtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.1.1 80 {\n  notify_up /bin/up.sh nobody\n }\n}\n';
-    expect(messages(vs).filter((m) => m.includes('error'))).toEqual([
-      '8:24: error: running the notify_up script as user nobody (halo runs real server and quorum scripts as root or as script_user) is not implemented in halo (--allow-unimplemented to run without it)',
-    ]);
+  it('real server and quorum scripts with their own user run as that user (keepalived notify_script_init), others as script_user', () => {
+    const vs = (body: string) => `global_defs {\n enable_script_security\n script_user root\n}\nvirtual_server 10.0.0.1 80 {\n protocol TCP\n${body} real_server 10.0.1.1 80 {\n  notify_up /bin/up.sh nobody\n  notify_down /bin/down.sh\n }\n}\n`;
+    const text = vs(' quorum_up /bin/q.sh nobody nogroup\n quorum_down /bin/q.sh root\n');
+    expect(messages(text).filter((m) => m.includes('error'))).toEqual([]);
+    const v = load(text).model!.virtualServers[0];
+    expect(v.realServers[0].notifyRunAs).toEqual({ up: expect.objectContaining({ user: 'nobody', uid: 65534 }) });
+    expect(v.quorumRunAs).toEqual({ up: expect.objectContaining({ uid: 65534, gid: 65534 }), down: null });
+    expect(messages(vs('').replace('/bin/up.sh nobody', '/bin/up.sh nosuchuser'))).toContain('8:24: warning: Invalid user/group for notify_up script /bin/up.sh - ignoring');
   });
 
   it('vrrp_script takes the first word only, as keepalived', () => {

@@ -91,7 +91,12 @@ describe('LVS engine reload plan', () => {
           { op: 'adding service UDP 192.168.1.203:53 (wlc)' },
           { op: 'adding destination 10.0.100.5:53 to service UDP 192.168.1.203:53 (route, weight 3)' },
         ],
-        events: ['Gained quorum 1+0=1 <= 3 for VS [192.168.1.203]:udp:53'],
+        // keepalived's clear_diff_rs lines for the real server the reload takes away, then the new pass
+        events: [
+          'service [10.0.100.2]:tcp:80 no longer exist',
+          'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
+          'Gained quorum 1+0=1 <= 3 for VS [192.168.1.203]:udp:53',
+        ],
         checkersStarted: ['TCP_CHECK [10.0.100.4]:tcp:80'],
         checkersStopped: ['TCP_CHECK [10.0.100.2]:tcp:80'],
       });

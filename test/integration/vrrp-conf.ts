@@ -9,6 +9,9 @@ export interface InstanceOpts {
   advertInt?: number;
   vips?: string[];
   auth?: boolean;
+  /** v2 authentication: PASS (the default) or AH, and its password (mypasswd). */
+  authType?: 'PASS' | 'AH';
+  authPass?: string;
   nopreempt?: boolean;
   preemptDelay?: number;
   unicastSrc?: string;
@@ -27,7 +30,7 @@ export function instance(o: InstanceOpts): string {
     `    priority ${o.priority ?? 100}`,
     `    advert_int ${o.advertInt ?? 1}`,
     `    version ${version}`,
-    ...(o.auth !== false && version === 2 ? ['    authentication {', '        auth_type PASS', '        auth_pass mypasswd', '    }'] : []),
+    ...(o.auth !== false && version === 2 ? ['    authentication {', `        auth_type ${o.authType ?? 'PASS'}`, `        auth_pass ${o.authPass ?? 'mypasswd'}`, '    }'] : []),
     ...(o.nopreempt ? ['    nopreempt'] : []),
     ...(o.preemptDelay !== undefined ? [`    preempt_delay ${o.preemptDelay}`] : []),
     ...(o.unicastSrc ? [`    unicast_src_ip ${o.unicastSrc}`] : []),

@@ -1,5 +1,5 @@
-import { buildDesired, expandRange, initialCheckerUp, parseGranularity, shutdownEvents } from '../../src/ipvs/desired';
-import type { CheckerUp, PoolState } from '../../src/ipvs/desired';
+import { buildDesired, expandRange, initialCheckerUp, parseGranularity, removalEvents, shutdownEvents } from '../../src/ipvs/desired';
+import type { CheckerUp, PoolEvent, PoolState } from '../../src/ipvs/desired';
 import {
   IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
   serviceKeyString,
@@ -174,6 +174,17 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
     expect(back.events.map((e) => e.message)).toEqual(['Adding service [10.0.100.2]:tcp:80 to VS [192.168.1.202]:tcp:80']);
   });
 
+  test('notify_up/notify_down SCRIPT USER: the event names who runs it; a script without a user leaves it to script_user', () => {
+    const nobody = { user: 'nobody', uid: 65534, gid: 65534 };
+    const vs = virtualServer({ notifyUp: null } as Partial<VirtualServer>);
+    Object.assign(vs.realServers[0], { notifyDown: ['/bin/rs-down'], notifyUp: ['/bin/rs-up'], notifyRunAs: { down: nobody } });
+    const start = build([vs], initialCheckerUp);
+    const t = build([vs], down('10.0.100.2:80'), start.state);
+    expect(t.events).toEqual([{ message: 'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-down'], runAs: nobody }]);
+    const back = build([vs], initialCheckerUp, t.state);
+    expect(back.events).toEqual([{ message: 'Adding service [10.0.100.2]:tcp:80 to VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-up'] }]);
+  });
+
   test('inhibit_on_failure keeps a failed server at weight 0 (Disabling/Enabling ... of VS)', () => {
     const vs = virtualServer({ realServers: [realServer('10.0.100.2', 80, { inhibitOnFailure: true, weight: 5 }), realServer('10.0.100.3', 80)] });
     const start = build([vs], initialCheckerUp);
@@ -321,16 +332,42 @@ describe('shutdown (omega)', () => {
     ]);
   });
 
-  test('with omega: notify_down of live servers, then quorum_down; lvs_flush_on_stop skips the per-server lines', () => {
-    const v = vs(true);
+  test('with omega: notify_down of live servers, then quorum_down, and no mail (Debian\'s keepalived 2.2.7 sends none at stop); lvs_flush_on_stop skips the per-server lines', () => {
+    const v = { ...vs(true), smtpAlert: true };
     const s = build([v], down('10.0.100.3:80')).state;
-    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'off').map((e) => e.message || e.notify?.join(' '))).toEqual([
+    const line = (e: PoolEvent) => e.message || e.notify?.join(' ') || (e.rsAlert ? `mail ${e.rsAlert.rsName} ${e.rsAlert.body}` : `mail ${e.alert?.vsName} ${e.alert?.up ? 'UP' : 'DOWN'} ${e.alert?.body}`);
+    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'off').map(line)).toEqual([
       'Shutting down service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
       '/bin/down 2',
       'Shutting down (inhibited) service [10.0.100.3]:tcp:80 from VS [192.168.1.202]:tcp:80',
       '/bin/qdown',
     ]);
-    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'all')).toEqual([{ message: '', notify: ['/bin/qdown'] }]);
+    expect(shutdownEvents({ virtualServers: [v], virtualServerGroups: [] }, s, 'all').map(line)).toEqual(['/bin/qdown']);
+  });
+
+  test('a reload that removes a virtual server, or a real server of one that stays: keepalived\'s lines, notify_down and mails whatever omega says, the quorum lost', () => {
+    const v = { ...vs(false), smtpAlert: true };
+    const other = virtualServer({ key: { kind: 'addr', address: '192.168.1.203', port: 80 } } as Partial<VirtualServer>);
+    const s = build([v, other], down('10.0.100.3:80')).state;
+    const line = (e: PoolEvent) => e.message || e.notify?.join(' ') || (e.rsAlert ? `mail ${e.rsAlert.rsName} ${e.rsAlert.body}` : `mail ${e.alert?.vsName} ${e.alert?.up ? 'UP' : 'DOWN'} ${e.alert?.body}`);
+    const old = { virtualServers: [v, other], virtualServerGroups: [] };
+    expect(removalEvents(old, { virtualServers: [other], virtualServerGroups: [] }, s, 'off').map(line)).toEqual([
+      'Removing Virtual Server [192.168.1.202]:tcp:80',
+      'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/down 2',
+      'mail [10.0.100.2]:tcp:80 => Removing <=',
+      'Removing (inhibited) service [10.0.100.3]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/qdown',
+      `mail [192.168.1.202]:tcp:80 DOWN => Lost quorum ${v.quorum}+${v.hysteresis}=${v.quorum - v.hysteresis} <= 0 <=`,
+    ]);
+    const fewer = { ...v, realServers: [v.realServers[1]] };
+    expect(removalEvents(old, { virtualServers: [fewer, other], virtualServerGroups: [] }, s, 'off').map(line)).toEqual([
+      'service [10.0.100.2]:tcp:80 no longer exist',
+      'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80',
+      '/bin/down 2',
+      'mail [10.0.100.2]:tcp:80 => Removing <=',
+    ]);
+    expect(removalEvents(old, old, s, 'off')).toEqual([]);
   });
 });
 

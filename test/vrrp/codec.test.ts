@@ -128,7 +128,7 @@ describe('decode rejections carry a reason code', () => {
     b[9] = 2;
     expect(decodePacket(fixIpSum(b))).toMatchObject({ reason: 'not-vrrp' });
   });
-  it('auth-ah: IP protocol 51 is parsed and rejected with the SPI in the message', () => {
+  it('IP protocol 51 (auth_type AH): the AH header is read and the VRRP message after it decoded', () => {
     const ah = Buffer.alloc(12);
     ah[0] = 112;
     ah[1] = 4;
@@ -137,13 +137,15 @@ describe('decode rejections carry a reason code', () => {
     const body = Buffer.concat([ah, Buffer.alloc(12), hexFixture('v2-pass-advert.ip.hex').subarray(20)]);
     const ip = encodeIpv4Header({ id: 1, src: LB1, dst: GROUP, payloadLength: body.length, protocol: 51 });
     const r = decodePacket(Buffer.concat([ip, body]));
-    expect(r).toMatchObject({ ok: false, reason: 'auth-ah' });
-    if (!r.ok) expect(r.message).toContain('SPI 0xc0a84d0b, seq 5');
+    if (!r.ok) throw new Error(r.message);
+    expect(r.ah).toMatchObject({ nextHeader: 112, spi: 0xc0a84d0b, seq: 5 });
+    expect(r.vrrp.priority).toBe(150);
   });
-  it('auth-ah: v2 auth type 2', () => {
+  it('v2 auth type 2 decodes (keepalived: the instance then checks it against its own auth type)', () => {
     const b = v2();
     b[24] = 2;
-    expect(decodePacket(fixVrrpSum(b))).toMatchObject({ reason: 'auth-ah' });
+    const r = decodePacket(fixVrrpSum(b));
+    expect(r).toMatchObject({ ok: true, vrrp: { authType: 2 } });
   });
   it('bad-auth-type', () => {
     const b = v2();

@@ -82,10 +82,10 @@ describe('start-up (keepalived 2.2.7 baseline §1)', () => {
     expect(r.actions[0]).toEqual({ type: 'log', level: 'warning', message: '(VI_1) Warning - nopreempt will not work with initial state MASTER - clearing' });
     expect(r.state.nopreempt).toBe(false);
   });
-  it('IPSEC AH configured: stays in FAULT with a clear message', () => {
+  it('auth_type AH: starts as any instance does (BACKUP, counter at 0)', () => {
     const r = started(instanceCfg({ authType: 'AH' }));
-    expect(r.state.state).toBe('FAULT');
-    expect(logs(r.actions)).toContain('(VI_1) IPSEC AH authentication is not supported - staying in FAULT');
+    expect(r.state.state).toBe('BACKUP');
+    expect(r.state.ahSeq).toBe(0);
   });
 });
 

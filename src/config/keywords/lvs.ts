@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
 import type { RealServerDraft, VsDraft } from '../build-lvs';
 import type { BuildContext } from '../context';
 import { lvsMethod, timingReader } from '../lvs-values';
-import type { LvsScheduler, Protocol } from '../model';
+import type { LvsScheduler, Protocol, ScriptUsers } from '../model';
 import type { Statement } from '../parse';
 import { CHECKERS } from './checkers';
 import { acted, notImplemented, section, type KeywordSpec } from './types';
@@ -98,6 +98,39 @@ function weight(what: string, min: number) {
     return n;
   };
 }
+/**
+ * notify_up/notify_down/quorum_up/quorum_down SCRIPT [USER [GROUP]] (keepalived's
+ * notify_script_init): the command, and who runs it when a user is given (an unknown user or
+ * group drops the script with keepalived's line).
+ */
+function scriptAs(ctx: BuildContext, s: Statement, users: ScriptUsers | undefined, which: 'up' | 'down'): { argv: string[] | null; users: ScriptUsers | undefined } {
+  const c = ctx.commandAs(s);
+  const rest = { ...users };
+  delete rest[which];
+  const next = c && c.runAs !== undefined ? { ...rest, [which]: c.runAs } : rest;
+  return { argv: c ? c.argv : null, users: Object.keys(next).length > 0 ? next : undefined };
+}
+
+function vsScript(which: 'up' | 'down') {
+  return (ctx: BuildContext, s: Statement, v: V): void => {
+    const r = scriptAs(ctx, s, v.vs.quorumRunAs, which);
+    if (which === 'up') v.vs.quorumUp = r.argv;
+    else v.vs.quorumDown = r.argv;
+    if (r.users) v.vs.quorumRunAs = r.users;
+    else delete v.vs.quorumRunAs;
+  };
+}
+
+function rsScript(which: 'up' | 'down') {
+  return (ctx: BuildContext, s: Statement, d: RealServerDraft): void => {
+    const r = scriptAs(ctx, s, d.rs.notifyRunAs, which);
+    if (which === 'up') d.rs.notifyUp = r.argv;
+    else d.rs.notifyDown = r.argv;
+    if (r.users) d.rs.notifyRunAs = r.users;
+    else delete d.rs.notifyRunAs;
+  };
+}
+
 const rsWeight = weight('Real server', 0);
 const vsWeight = weight('Virtual server', 1);
 
@@ -145,8 +178,8 @@ const VS: KeywordSpec<V>[] = [
   notImplemented('snmp_name', 'vs_snmp_name_handler', '', 'SNMP agent (AgentX)'),
   acted('alpha', 'vs_alpha_handler', 'off', 'real servers start down until their first check succeeds', (ctx, s, v) => { v.vs.alpha = ctx.flag(s); }),
   acted('omega', 'omega_handler', 'off', 'notify_down and quorum_down scripts run at stop', (ctx, s, v) => { v.vs.omega = ctx.flag(s); }),
-  acted('quorum_up', 'quorum_up_handler', '', '', (ctx, s, v) => { v.vs.quorumUp = ctx.command(s); }),
-  acted('quorum_down', 'quorum_down_handler', '', '', (ctx, s, v) => { v.vs.quorumDown = ctx.command(s); }),
+  acted('quorum_up', 'quorum_up_handler', '', '', vsScript('up')),
+  acted('quorum_down', 'quorum_down_handler', '', '', vsScript('down')),
   acted('quorum', 'quorum_handler', '1', 'out of range: warned, 1 as keepalived', quorum),
   acted('hysteresis', 'hysteresis_handler', '0', '', (ctx, s, v) => { v.vs.hysteresis = ctx.int(s, 0, 4294967295) ?? v.vs.hysteresis; }),
   acted('weight', 'vs_weight_handler', '1', 'default weight of its real servers', (ctx, s, v) => { const w = ctx.arg(s, 0, 'a number'); const n = w ? vsWeight(ctx, w) : null; if (n !== null) v.rsWeight = n; }),
@@ -166,8 +199,8 @@ const RS: KeywordSpec<R>[] = [
   acted('uthreshold', 'uthreshold_handler', '0 (none)', 'invalid: warned and ignored, as keepalived', (ctx, s, r) => { r.rs.uthreshold = threshold(ctx, s) ?? r.rs.uthreshold; }),
   acted('lthreshold', 'lthreshold_handler', '0 (none)', 'invalid: warned and ignored, as keepalived', (ctx, s, r) => { r.rs.lthreshold = threshold(ctx, s) ?? r.rs.lthreshold; }),
   acted('inhibit_on_failure', 'rs_inhibit_handler', "the service's", '', (ctx, s, r) => { r.rs.inhibitOnFailure = ctx.bool(s); }),
-  acted('notify_up', 'notify_up_handler', '', '', (ctx, s, r) => { r.rs.notifyUp = ctx.command(s); }),
-  acted('notify_down', 'notify_down_handler', '', '', (ctx, s, r) => { r.rs.notifyDown = ctx.command(s); }),
+  acted('notify_up', 'notify_up_handler', '', '', rsScript('up')),
+  acted('notify_down', 'notify_down_handler', '', '', rsScript('down')),
   acted('alpha', 'rs_alpha_handler', "the service's", '', (ctx, s, r) => { r.rs.alpha = ctx.bool(s); }),
   acted('retry', 'rs_retry_handler', "the service's", "checkers' retry", timingReader('retry')),
   acted('delay_before_retry', 'rs_delay_before_retry_handler', "the service's", "checkers' delay_before_retry", timingReader('delayBeforeRetryMs')),

@@ -235,7 +235,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'vrrp_lower_prio_no_advert', '', (ctx, s, d) => { d.lowerPrioNoAdvert = ctx.bool(s); }),
   acted('higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'vrrp_higher_prio_send_advert', '', (ctx, s, d) => { d.higherPrioSendAdvert = ctx.bool(s); }),
   noEffect('kernel_rx_buf_size', 'kernel_rx_buf_size_handler', '', "sizes keepalived's receive socket buffer; halo sizes its own"),
-  acted('authentication', 'NULL (a block)', '', 'auth_type PASS; AH is refused as not implemented', authentication),
+  acted('authentication', 'NULL (a block)', '', 'auth_type PASS, or AH (IPsec AH with HMAC-MD5-96, built in user space as keepalived)', authentication),
   acted('v3_checksum_as_v2', '(halo only)', 'v3_checksum_as_v2', 'not a keepalived 2.2.7 keyword (RFC 9568; keepalived after 2.2.7): IPv4 only, an IPv6 advert always sums the IPv6 pseudo-header', (ctx, s, d) => { d.v3ChecksumAsV2 = ctx.bool(s); }),
 ];
 
