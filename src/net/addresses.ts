@@ -11,10 +11,10 @@
 import * as ipaddr from 'ipaddr.js';
 // the package's parts halo uses, not its index (which also loads nl80211 and WireGuard structs, ~270 KB)
 import { FlagsNew } from 'netlink/dist/constants';
-import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
 import * as rt from 'netlink/dist/rt/structs';
 import type { VirtualIpAddress } from '../config/model';
 import { NetError, NetResult, fail, netError, ok } from './errors';
+import { createRtnl } from './rtnl-channel';
 import { serial } from './serial';
 
 /** The parts of a configured VIP the kernel needs (a config VirtualIpAddress fits). */
@@ -141,10 +141,10 @@ const timeout = { timeout: REQUEST_TIMEOUT_MS };
 
 export function createAddressManager(): AddressManager {
   // Unreferenced: the socket holds the event loop only while a request is in flight.
-  const sock: RtNetlinkSocket = createRtNetlink();
-  // A receive error would otherwise be an unhandled 'error' event; the request it belonged to
-  // fails by its timeout and reports there.
-  sock.socket.on('error', () => undefined);
+  // halo's request channel (src/net/rtnl-channel.ts): replies matched by sequence number, a
+  // timeout judged on running time after the socket was read; each request reports its own failure
+  const rtnl = createRtnl();
+  const sock = rtnl.sock;
   const one = serial();
 
   async function indexOf(dev: string, operation: string): Promise<NetResult<number>> {
@@ -268,6 +268,6 @@ export function createAddressManager(): AddressManager {
       return result;
     },
 
-    close: () => sock.socket.close(),
+    close: () => rtnl.close(),
   };
 }

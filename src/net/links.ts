@@ -14,12 +14,13 @@
  */
 import * as ipaddr from 'ipaddr.js';
 // the package's parts halo uses, not its index (which also loads nl80211 and WireGuard structs, ~270 KB)
-import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
+import type { RtNetlinkSocket } from 'netlink/dist/rt/rt';
 import * as rt from 'netlink/dist/rt/structs';
 import { parseMessages } from 'netlink/dist/structs';
 import { NetError, NetResult, errnoName, netError, ok } from './errors';
 import { formatMac } from './mac';
 import { HaloNative, haloNative } from './native';
+import { createRtnl } from './rtnl-channel';
 import { Serial, serial } from './serial';
 
 /** RFC 2863 ifOperStatus as the kernel reports it in IFLA_OPERSTATE. */
@@ -180,9 +181,9 @@ function queryOver(sock: RtNetlinkSocket): LinkQuery {
 
 /** A one-shot link query over its own rtnetlink socket (unreferenced: never holds the loop). */
 export function createLinkQuery(): LinkQuery & { close(): void } {
-  const sock = createRtNetlink();
-  sock.socket.on('error', () => undefined); // a failed request reports through its own result
-  return { ...queryOver(sock), close: () => sock.socket.close() };
+  // halo's request channel (src/net/rtnl-channel.ts); a failed request reports through its own result
+  const rtnl = createRtnl();
+  return { ...queryOver(rtnl.sock), close: () => rtnl.close() };
 }
 
 /**
