@@ -57,7 +57,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   // global_defs umask, unless -u/--umask was given (keepalived: the command line wins)
   if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
   const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));
-  const linksR = await createLinkMonitor();
+  // address events too: a VIP deleted behind our back (vip-upkeep.ts)
+  const linksR = await createLinkMonitor({ addressEvents: true });
   if (!linksR.ok) {
     log.error(`cannot watch links: ${linksR.error.message}`);
     return 1;

@@ -362,6 +362,9 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
         trackersChanged(st);
       });
     }
+    case 'vipDeleted':
+      if (state.state !== 'MASTER' || !allVips(state.cfg).some((v) => v.address === event.address && v.dev === event.dev)) return { state, actions: [] };
+      return withStep(state, now, (st) => vipDeleted(st, event.address, event.dev));
     case 'shutdown':
       if (state.state === 'STOP') return { state, actions: [] };
       return withStep(state, now, shutdown);
@@ -530,6 +533,18 @@ export function masterToBackup(st: Step): void {
   s.stats.nextMasterReason = 'masterNoResponse';
   armMasterDown(st);
   st.notify('BACKUP');
+}
+
+/**
+ * A MASTER's VIP deleted behind its back: keepalived 2.2.7 (keepalived_netlink.c,
+ * netlink_if_address_filter → set_vrrp_backup) leaves MASTER for BACKUP, releasing the other
+ * VIPs, with the down timer at Skew_Time "for a quick transition back to master", which adds
+ * every VIP again and sends GARPs, unless another master is heard meanwhile.
+ */
+function vipDeleted(st: Step, address: string, dev: string): void {
+  st.log(`Netlink reflector reports IP ${address} removed from ${dev}`);
+  masterToBackup(st);
+  st.arm('masterDown', st.now + skewTime(st.s));
 }
 
 /**

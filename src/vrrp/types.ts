@@ -41,6 +41,11 @@ export type VrrpEvent =
   | { type: 'trackProcess'; name: string; up: boolean }
   /** A tracked bfd_instance's session went Up (`up`) or left Up. */
   | { type: 'trackBfd'; name: string; up: boolean }
+  /**
+   * One of the instance's VIPs was deleted from the kernel by someone else (RTM_DELADDR not
+   * caused by halo): `address` as configured, on `dev`.
+   */
+  | { type: 'vipDeleted'; address: string; dev: string }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 
