@@ -15,7 +15,7 @@
 import { RawNetlinkSocket } from 'netlink/dist/raw';
 import * as C from './constants';
 import { GenlRequest, NetlinkMessage, encodeGenlMessage, parseErrorPayload, parseNetlinkMessages } from './codec';
-import { WaitClock, creditTick, expired, progressed, startClock } from '../net/rtnl-channel';
+import { WaitClock, creditTick, expired, judgeEvery, progressed, startClock } from '../net/rtnl-channel';
 
 /** A request's outcome: errno 0 and the reply messages, or the kernel's (positive) errno. */
 export interface GenlOutcome {
@@ -60,7 +60,6 @@ export class GenlSocket {
   private readonly sock: NetlinkSocketLike;
   private readonly timeoutMs: number;
   private sweeper: NodeJS.Timeout | null = null;
-  private judging = false;
   private readonly pending = new Map<number, Pending>();
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private closed = false;
@@ -107,14 +106,7 @@ export class GenlSocket {
     if (this.sweeper || this.closed) return;
     // Checked a few times per timeout: a request fails between timeoutMs and 1.25 × timeoutMs of
     // running time; judged in the check phase, after this turn's poll phase read the socket.
-    this.sweeper = setInterval(() => {
-      if (this.judging) return;
-      this.judging = true;
-      setImmediate(() => {
-        this.judging = false;
-        this.sweep();
-      });
-    }, this.sweepMs);
+    this.sweeper = judgeEvery(this.sweepMs, () => this.sweep());
   }
 
   private stopSweeper(): void {

@@ -110,6 +110,23 @@ export class RtnlError extends Error {
   }
 }
 
+/**
+ * Every `tickMs`, call `judge` in the check phase of that turn (setImmediate), i.e. after the poll
+ * phase has read whatever the sockets already hold: a timer phase that runs first after a stall
+ * never decides before the replies waiting are seen. At most one judgement is pending at a time.
+ */
+export function judgeEvery(tickMs: number, judge: () => void): NodeJS.Timeout {
+  let judging = false;
+  return setInterval(() => {
+    if (judging) return;
+    judging = true;
+    setImmediate(() => {
+      judging = false;
+      judge();
+    });
+  }, tickMs);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The socket side
 
@@ -157,7 +174,6 @@ export class RtnlChannel extends EventEmitter {
   private readonly pending = new Map<number, Pending>();
   private seq = 1;
   private ticker: NodeJS.Timeout | null = null;
-  private judging = false;
   private retire = false;
   private closed = false;
   /** Replies that matched no pending request (late replies to abandoned ones, trailing ACKs). */
@@ -278,15 +294,7 @@ export class RtnlChannel extends EventEmitter {
 
   private startTicker(): void {
     if (this.ticker) return;
-    this.ticker = setInterval(() => {
-      // judged after this turn's poll phase, which reads whatever the socket already holds
-      if (this.judging) return;
-      this.judging = true;
-      setImmediate(() => {
-        this.judging = false;
-        this.judge();
-      });
-    }, this.tickMs);
+    this.ticker = judgeEvery(this.tickMs, () => this.judge());
   }
 
   private stopTicker(): void {
