@@ -131,6 +131,11 @@ export class LinkTable {
     return before && before.up === link.up ? null : { kind: 'change', link };
   }
 
+  /** The link as the notifications last described it. */
+  get(name: string): LinkState | undefined {
+    return this.byName.get(name);
+  }
+
   remove(link: LinkState): LinkEvent | null {
     if (!this.byName.delete(link.name)) return null;
     return { kind: 'removed', link: { ...link, adminUp: false, running: false, up: false } };
@@ -299,7 +304,13 @@ export async function createLinkMonitor(
 
   return ok({
     list: requests.list,
-    query: requests.query,
+    // the table the notifications keep current answers without a dump (a GARP on takeover, the
+    // VRRP socket's ifindex): under emulation a link dump costs tens of ms on the takeover path;
+    // a name the table does not know is asked of the kernel
+    query: async (name) => {
+      const known = table.get(name);
+      return known ? ok({ ...known }) : requests.query(name);
+    },
     onLink: (cb) => void linkListeners.push(cb),
     onAddress: (cb) => void addressListeners.push(cb),
     onError: (cb) => void errorListeners.push(cb),

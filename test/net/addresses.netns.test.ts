@@ -176,4 +176,19 @@ d('address manager (netns)', () => {
     expect((await a.call('addr.list', IF)).value.map((x: { address: string }) => x.address)).toContain('192.0.2.225');
     expect(await a.call('addr.remove', v)).toEqual({ ok: true, value: true });
   }, 60000);
+
+  // An add or delete uses the interface index of the last link dump (one request on takeover);
+  // an interface deleted and made again has a new index: the stale one meets ENODEV and the
+  // operation is retried on a fresh dump.
+  it('an interface recreated with a new index still gets its VIPs (stale cached index)', async () => {
+    ipIn(pair.a, 'link', 'add', 'hre0', 'type', 'veth', 'peer', 'name', 'hre1');
+    const v = vip('198.51.100.77', { dev: 'hre0' });
+    expect(await a.call('addr.add', v)).toEqual({ ok: true, value: true });
+    ipIn(pair.a, 'link', 'del', 'hre0');
+    ipIn(pair.a, 'link', 'add', 'hre0', 'type', 'veth', 'peer', 'name', 'hre1');
+    expect(await a.call('addr.add', v)).toEqual({ ok: true, value: true });
+    expect(ipJson(pair.a, 'addr', 'show', 'dev', 'hre0')[0].addr_info.map((x: IpAddrInfo) => x.local)).toContain('198.51.100.77');
+    expect(await a.call('addr.remove', v)).toEqual({ ok: true, value: true });
+    ipIn(pair.a, 'link', 'del', 'hre0');
+  });
 });
