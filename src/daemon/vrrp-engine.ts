@@ -177,6 +177,8 @@ export class VrrpEngine {
   private readonly groups = new Map<string, VrrpSyncGroup>();
   readonly groupStates = new Map<string, SyncGroupState>();
   private stopped = false;
+  /** While set, I/O actions wait here instead of starting (stop(): every advert goes out first). */
+  private heldIo: Array<() => void> | null = null;
   /** halo's own VIP deletes, whose RTM_DELADDR is not someone else's (vip-upkeep.ts). */
   private readonly ownDeletes = new OwnDeletes();
   /** Pending retries of failed VIP adds/deletes. */
@@ -675,6 +677,10 @@ export class VrrpEngine {
    * the wire before this turn of the event loop ends), else it waits for the previous one.
    */
   private enqueue(instance: string, fn: () => Promise<void>): void {
+    if (this.heldIo) {
+      this.heldIo.push(() => this.enqueue(instance, fn));
+      return;
+    }
     const fail = (err: Error) => this.deps.log.error(`(${instance}) ${err.message}`);
     const busy = this.inflight.get(instance) ?? 0;
     this.inflight.set(instance, busy + 1);
@@ -828,7 +834,17 @@ export class VrrpEngine {
 
   /** Graceful stop: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
   async stop(): Promise<void> {
-    for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
+    // Every instance's priority-0 advert goes out before any instance's VIP removal starts: the
+    // synchronous start of one instance's netlink work must not delay the next one's advert (a
+    // sync group's backup becomes MASTER only when its last member's Skew_Time has run out).
+    this.heldIo = [];
+    try {
+      for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
+    } finally {
+      const held = this.heldIo;
+      this.heldIo = null;
+      for (const start of held) start();
+    }
     this.stopped = true;
     for (const t of this.vipRetries) clearTimeout(t);
     this.vipRetries.clear();
