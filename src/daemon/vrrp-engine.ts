@@ -33,6 +33,7 @@ import type { NotifyRunner } from './notify';
 import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
+import { OwnDeletes, VipOp, stillWanted, vipKey, vipRetryDelayMs } from './vip-upkeep';
 import type { VmacManager, VmacSpec } from '../net/vmac';
 import type { NftFirewall } from '../net/nft-firewall';
 import { firewallAddress, type NftSettings } from '../net/nft-rules';
@@ -198,6 +199,12 @@ export class VrrpEngine {
   private stopped = false;
   /** The drop-rule tables, made on the first non-accept MASTER (deps.firewall), with their settings. */
   private firewall: { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'> } | null = null;
+  /** While set, I/O actions wait here instead of starting (stop(): every advert goes out first). */
+  private heldIo: Array<() => void> | null = null;
+  /** halo's own VIP deletes, whose RTM_DELADDR is not someone else's (vip-upkeep.ts). */
+  private readonly ownDeletes = new OwnDeletes();
+  /** Pending retries of failed VIP adds/deletes. */
+  private readonly vipRetries = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
   private model: Model;
 
@@ -249,6 +256,10 @@ export class VrrpEngine {
           this.feed(name, { type: 'interface', name: ev.link.name, up: ev.kind === 'change' ? ev.link.up : false });
         }
       }
+    });
+
+    links.onAddress((ev) => {
+      if (ev.kind === 'removed') void this.onVipDeleted(ev.address, ev.index);
     });
 
     this.startTrackers(this.model, false);
@@ -726,6 +737,10 @@ export class VrrpEngine {
    * the wire before this turn of the event loop ends), else it waits for the previous one.
    */
   private enqueue(instance: string, fn: () => Promise<void>): void {
+    if (this.heldIo) {
+      this.heldIo.push(() => this.enqueue(instance, fn));
+      return;
+    }
     const fail = (err: Error) => this.deps.log.error(`(${instance}) ${err.message}`);
     const busy = this.inflight.get(instance) ?? 0;
     this.inflight.set(instance, busy + 1);
@@ -769,16 +784,9 @@ export class VrrpEngine {
       case 'addVips':
         // vrrp_state_become_master: the drop rule goes in before the VIPs
         await this.firewallRule(a.instance, 'add', a.vips);
-        for (const v of a.vips) {
-          const r = await addresses.add(vipSpec(v));
-          if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
-        }
-        return;
+        return this.vipOp('add', a.instance, a.vips, 0);
       case 'removeVips':
-        for (const v of a.vips) {
-          const r = await addresses.remove(vipSpec(v));
-          if (!r.ok) log.error(`(${a.instance}) ${r.error.message}`);
-        }
+        await this.vipOp('remove', a.instance, a.vips, 0);
         // vrrp_restore_interface: and it goes after them
         await this.firewallRule(a.instance, 'remove', a.vips);
         return;
@@ -861,6 +869,76 @@ export class VrrpEngine {
   }
 
   /**
+   * Add or delete VIPs; the ones that failed are retried with backoff while still wanted
+   * (vip-upkeep.ts). A retried add that succeeds is announced again (its transition's GARPs may
+   * have gone out while the address was missing).
+   */
+  private async vipOp(op: VipOp, instance: string, vips: VirtualIpAddress[], attempt: number): Promise<void> {
+    const { addresses, garp, log } = this.deps;
+    const failed: VirtualIpAddress[] = [];
+    const added: VirtualIpAddress[] = [];
+    for (const v of vips) {
+      const key = vipKey(v.address, v.dev);
+      if (op === 'remove') this.ownDeletes.mark(key, this.now());
+      const r = op === 'add' ? await addresses.add(vipSpec(v)) : await addresses.remove(vipSpec(v));
+      if (op === 'remove' && !(r.ok && r.value)) this.ownDeletes.unmark(key);
+      if (!r.ok) {
+        log.error(`(${instance}) ${r.error.message}`);
+        failed.push(v);
+      } else if (attempt > 0) {
+        log.info(`(${instance}) VIP ${v.address}/${v.prefixLen} ${op === 'add' ? 'added to' : 'removed from'} ${v.dev} on retry ${attempt}`);
+        if (op === 'add') added.push(v);
+      }
+    }
+    const s = this.states.get(instance);
+    if (added.length && s && s.cfg.garpMasterRepeat > 0) {
+      const byDev = new Map<string, string[]>();
+      for (const v of added) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
+      for (const [dev, list] of byDev) {
+        const r = await garp.announce({ ifname: dev, vips: list, repeat: s.cfg.garpMasterRepeat, intervalMs: s.env.garpIntervalMs, naIntervalMs: s.env.gnaIntervalMs });
+        if (!r.ok) log.warning(`(${instance}) ${r.error.message}`);
+      }
+    }
+    if (failed.length && stillWanted(op, s, this.stopped)) this.retryVips(op, instance, failed, attempt + 1);
+  }
+
+  private retryVips(op: VipOp, instance: string, vips: VirtualIpAddress[], attempt: number): void {
+    const delay = vipRetryDelayMs(attempt);
+    const what = vips.map((v) => `${v.address}/${v.prefixLen} ${op === 'add' ? 'to' : 'from'} ${v.dev}`).join(', ');
+    this.deps.log.warning(`(${instance}) retrying ${op === 'add' ? 'adding' : 'removing'} ${what} in ${delay} ms`);
+    const t = setTimeout(() => {
+      this.vipRetries.delete(t);
+      const s = this.states.get(instance);
+      if (!stillWanted(op, s, this.stopped)) return;
+      // only what the instance still has in its config (a reload may have dropped some)
+      const keys = new Set([...s!.cfg.virtualIpAddresses, ...s!.cfg.virtualIpAddressesExcluded].map((v) => vipKey(v.address, v.dev)));
+      const left = vips.filter((v) => keys.has(vipKey(v.address, v.dev)));
+      if (left.length) this.enqueue(instance, () => this.vipOp(op, instance, left, attempt));
+    }, delay);
+    t.unref();
+    this.vipRetries.add(t);
+  }
+
+  /**
+   * An address left an interface: when it is a VIP of a MASTER instance and halo did not delete
+   * it, the instance is told (keepalived's set_vrrp_backup; see the machine's vipDeleted).
+   */
+  private async onVipDeleted(address: string, index: number): Promise<void> {
+    for (const [name, s] of this.states) {
+      for (const v of [...s.cfg.virtualIpAddresses, ...s.cfg.virtualIpAddressesExcluded]) {
+        const key = vipKey(v.address, v.dev);
+        if (key !== vipKey(address, v.dev)) continue;
+        const link = await this.deps.links.query(v.dev);
+        if (!link.ok || !link.value || link.value.index !== index) continue;
+        // halo's own delete (whatever the instance's state now) is claimed, never fed
+        if (this.ownDeletes.claim(key, this.now())) return;
+        if (this.states.get(name)?.state === 'MASTER') this.feed(name, { type: 'vipDeleted', address: v.address, dev: v.dev });
+        return;
+      }
+    }
+  }
+
+  /**
    * keepalived's netlink_rtlist/netlink_rulelist for an instance: on add the routes then the
    * rules, on remove the rules then the routes; one that fails is logged and the rest go on.
    * Removing one that is not there is quiet (a crash cleanup at start, or a route the kernel
@@ -920,8 +998,20 @@ export class VrrpEngine {
 
   /** Graceful stop: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
   async stop(): Promise<void> {
-    for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
+    // Every instance's priority-0 advert goes out before any instance's VIP removal starts: the
+    // synchronous start of one instance's netlink work must not delay the next one's advert (a
+    // sync group's backup becomes MASTER only when its last member's Skew_Time has run out).
+    this.heldIo = [];
+    try {
+      for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
+    } finally {
+      const held = this.heldIo;
+      this.heldIo = null;
+      for (const start of held) start();
+    }
     this.stopped = true;
+    for (const t of this.vipRetries) clearTimeout(t);
+    this.vipRetries.clear();
     this.timers.close();
     this.scriptRunner?.stop();
     this.fileMonitor?.stop();

@@ -62,9 +62,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   // global_defs umask, unless -u/--umask was given (keepalived: the command line wins)
   if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
   const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));
-  // ha_suspend follows the host's addresses (netlink address events)
+  // address events: a VIP deleted behind our back (vip-upkeep.ts), and ha_suspend follows the
+  // host's addresses
   const haSuspend = loaded.model.virtualServers.some((v) => v.haSuspend);
-  const linksR = await createLinkMonitor({ addressEvents: haSuspend });
+  const linksR = await createLinkMonitor({ addressEvents: true });
   if (!linksR.ok) {
     log.error(`cannot watch links: ${linksR.error.message}`);
     return 1;

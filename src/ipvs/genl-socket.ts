@@ -7,13 +7,16 @@
  * answering) ends the request with ETIMEDOUT after `timeoutMs` without progress (each reply of
  * a dump counts as progress), so the caller's error names the operation and nothing waits for
  * good. One sweep timer serves every pending request; a late reply to an expired request is
- * ignored (its sequence number is no longer pending).
+ * ignored (its sequence number is no longer pending). The timeout counts running time, judged
+ * after the poll phase has read the socket (src/net/rtnl-channel.ts): after a stall of the
+ * process, a reply already waiting wins over the sweep.
  */
 // the raw socket only, not the package's index (which loads every family's structs); loaded on
 // first use, so a command that never opens a GenlSocket (halo ipvs -L) never loads the package
 import type { RawNetlinkSocket } from 'netlink/dist/raw';
 import * as C from './constants';
 import { GenlRequest, NetlinkMessage, encodeGenlMessage, parseErrorPayload, parseNetlinkMessages } from './codec';
+import { WaitClock, creditTick, expired, judgeEvery, progressed, startClock } from '../net/rtnl-channel';
 
 /** A request's outcome: errno 0 and the reply messages, or the kernel's (positive) errno. */
 export interface GenlOutcome {
@@ -25,8 +28,8 @@ interface Pending {
   dump: boolean;
   replies: Buffer[];
   done: (outcome: GenlOutcome) => void;
-  /** Date.now() after which the request has timed out. */
-  deadline: number;
+  /** Running time waited without a reply (a stall of the process does not count). */
+  clock: WaitClock;
 }
 
 /** The part of the netlink package's RawNetlinkSocket used here (a fake in unit tests). */
@@ -91,17 +94,25 @@ export class GenlSocket {
     this.sock.close();
   }
 
-  /** Ends every request whose deadline passed with ETIMEDOUT; stops itself when nothing is pending. */
+  /** Ends every request that waited its timeout in running time with ETIMEDOUT; stops itself when nothing is pending. */
   private sweep(): void {
     const now = Date.now();
-    for (const [seq, p] of this.pending) if (p.deadline <= now) this.finish(seq, p, { errno: ETIMEDOUT, replies: p.replies });
+    for (const [seq, p] of this.pending) {
+      p.clock = creditTick(p.clock, now, this.sweepMs);
+      if (expired(p.clock, this.timeoutMs)) this.finish(seq, p, { errno: ETIMEDOUT, replies: p.replies });
+    }
     if (this.pending.size === 0) this.stopSweeper();
+  }
+
+  private get sweepMs(): number {
+    return Math.max(10, Math.floor(this.timeoutMs / 4));
   }
 
   private startSweeper(): void {
     if (this.sweeper || this.closed) return;
-    // Checked a few times per timeout: a request fails between timeoutMs and 1.25 × timeoutMs.
-    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.floor(this.timeoutMs / 4)));
+    // Checked a few times per timeout: a request fails between timeoutMs and 1.25 × timeoutMs of
+    // running time; judged in the check phase, after this turn's poll phase read the socket.
+    this.sweeper = judgeEvery(this.sweepMs, () => this.sweep());
   }
 
   private stopSweeper(): void {
@@ -141,7 +152,7 @@ export class GenlSocket {
         this.finish(m.seq, p, { errno: err < 0 ? -err : 0, replies: p.replies });
       } else {
         p.replies.push(m.payload);
-        p.deadline = Date.now() + this.timeoutMs; // a long dump is making progress
+        p.clock = progressed(Date.now()); // a long dump is making progress
         // A non-dump GET is answered by one reply and then its ACK; nothing to do yet.
       }
     }
@@ -158,7 +169,7 @@ export class GenlSocket {
     // Dumps end with NLMSG_DONE and get no ACK; everything else asks for one.
     const flags = C.NLM_F_REQUEST | req.flags | (dump ? 0 : C.NLM_F_ACK);
     const msg = encodeGenlMessage(family, req.cmd, family === C.GENL_ID_CTRL ? 1 : C.IPVS_GENL_VERSION, { flags, seq, pid: this.pid }, req.attrs);
-    this.pending.set(seq, { dump, replies: [], done, deadline: Date.now() + this.timeoutMs });
+    this.pending.set(seq, { dump, replies: [], done, clock: startClock(Date.now()) });
     this.startSweeper();
     return msg;
   }

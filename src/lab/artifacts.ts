@@ -1,6 +1,7 @@
 /**
  * What a drill leaves behind for whoever reads its figures later: each director's log, its final
- * `halo status --json` and `ipvsadm -Ln` of its namespace, plus the real servers' logs, copied
+ * `halo status --json` and `ipvsadm -Ln` of its namespace, plus the real servers' logs and the
+ * measuring client's samples of each cycle (so an outage figure can be re-read request by request), copied
  * into the drill's output directory before the lab is torn down. Inside the VM that directory is
  * the transfer share (deploy/vm/vmrun.sh -o), so the files outlive the VM.
  *
@@ -51,7 +52,8 @@ export async function keepArtifacts(src: ArtifactSource, outDir: string): Promis
     put(names.status, status.ok ? `${JSON.stringify(status.result, null, 2)}\n` : `${JSON.stringify({ error: status.error }, null, 2)}\n`);
     put(names.ipvs, table);
   }));
-  const logs = existsSync(src.dir) ? readdirSync(src.dir).filter((f) => f.endsWith('.log')) : [];
+  // the logs, and the measuring client's samples of every cycle (client-MODE-RUN-ATTEMPT.jsonl)
+  const logs = existsSync(src.dir) ? readdirSync(src.dir).filter((f) => f.endsWith('.log') || (f.startsWith('client-') && f.endsWith('.jsonl'))) : [];
   for (const lb of src.directors) if (!logs.includes(artifactNames(lb).log)) put(artifactNames(lb).log, `(no log: ${join(src.dir, artifactNames(lb).log)} does not exist)\n`);
   for (const f of logs) {
     copyFileSync(join(src.dir, f), join(outDir, f));

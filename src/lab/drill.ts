@@ -17,7 +17,7 @@
  *  - every valid phase is within its bound.
  */
 import { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Cluster, Director, DNS_SERVICE, EXT_VIPS, HTTP6_SERVICE, HTTP_SERVICE, INT_VIP } from './cluster';
 import { parseRecords, Sample } from './load';
@@ -284,6 +284,8 @@ export class Drill {
 
     const rec = await this.stopLoad();
     const end = epochNow();
+    // the samples behind this cycle's figures, kept with the directors' logs (artifacts.ts)
+    if (existsSync(this.loadOut)) copyFileSync(this.loadOut, join(c.dir, `client-${mode}-${run}-${attempt}.jsonl`));
     // each phase's window runs until the next action, so a slow recovery is never cut off
     const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r0 - f, attempt });
     // the failback counts from the restarted director's readiness (or the VIPs' arrival, if

@@ -11,10 +11,10 @@
 import * as ipaddr from 'ipaddr.js';
 // the package's parts halo uses, not its index (which also loads nl80211 and WireGuard structs, ~270 KB)
 import { FlagsNew } from 'netlink/dist/constants';
-import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
 import * as rt from 'netlink/dist/rt/structs';
 import type { VirtualIpAddress } from '../config/model';
 import { NetError, NetResult, fail, netError, ok } from './errors';
+import { createRtnl } from './rtnl-channel';
 import { serial } from './serial';
 
 /** The parts of a configured VIP the kernel needs (a config VirtualIpAddress fits). */
@@ -141,19 +141,42 @@ const timeout = { timeout: REQUEST_TIMEOUT_MS };
 
 export function createAddressManager(): AddressManager {
   // Unreferenced: the socket holds the event loop only while a request is in flight.
-  const sock: RtNetlinkSocket = createRtNetlink();
-  // A receive error would otherwise be an unhandled 'error' event; the request it belonged to
-  // fails by its timeout and reports there.
-  sock.socket.on('error', () => undefined);
+  // halo's request channel (src/net/rtnl-channel.ts): replies matched by sequence number, a
+  // timeout judged on running time after the socket was read; each request reports its own failure
+  const rtnl = createRtnl();
+  const sock = rtnl.sock;
   const one = serial();
 
-  async function indexOf(dev: string, operation: string): Promise<NetResult<number>> {
+  // Interface indexes from the last link dump: a VIP add or delete on takeover is then one
+  // request, not a dump and a request (tens of ms each under emulation). An index goes stale
+  // only when its interface is deleted (indexes are not reused soon), and then the kernel says
+  // ENODEV: the entry is dropped and the operation retried once on a fresh dump.
+  const indexes = new Map<string, number>();
+
+  async function indexOf(dev: string, operation: string, fresh = false): Promise<NetResult<number>> {
+    const cached = fresh ? undefined : indexes.get(dev);
+    if (cached !== undefined) return ok(cached);
     try {
-      const link = (await one(() => sock.getLinks(undefined, undefined, timeout))).find((l) => l.attrs.ifname === dev);
-      return link?.data.index !== undefined ? ok(link.data.index) : fail('ENODEV', operation);
+      const links = await one(() => sock.getLinks(undefined, undefined, timeout));
+      indexes.clear();
+      for (const l of links) if (l.attrs.ifname !== undefined && l.data.index !== undefined) indexes.set(l.attrs.ifname, l.data.index);
+      const index = indexes.get(dev);
+      return index !== undefined ? ok(index) : fail('ENODEV', operation);
     } catch (err) {
       return { ok: false, error: netError(err, operation) };
     }
+  }
+
+  /** `run` on dev's index; once more on a freshly dumped index if a cached one met ENODEV. */
+  async function onIndex<T>(dev: string, operation: string, run: (index: number) => Promise<NetResult<T>>): Promise<NetResult<T>> {
+    const wasCached = indexes.has(dev);
+    const index = await indexOf(dev, operation);
+    if (!index.ok) return index;
+    const r = await run(index.value);
+    if (r.ok || r.error.code !== 'ENODEV' || !wasCached) return r;
+    indexes.delete(dev);
+    const again = await indexOf(dev, operation, true);
+    return again.ok ? run(again.value) : again;
   }
 
   /** Why the kernel could not be asked at all, or null: caught here so the errno is honest. */
@@ -192,7 +215,7 @@ export function createAddressManager(): AddressManager {
 
   async function list(dev: string): Promise<NetResult<InterfaceAddress[]>> {
     const operation = `listing addresses of ${dev}`;
-    const index = await indexOf(dev, operation);
+    const index = await indexOf(dev, operation, true); // a fresh index: the listing filters by it
     if (!index.ok) return index;
     try {
       const msgs = await one(() => sock.getAddresses(undefined, undefined, timeout));
@@ -211,16 +234,16 @@ export function createAddressManager(): AddressManager {
     const operation = `removing ${vipText(vip)} from ${vip.dev}`;
     const why = invalid(vip);
     if (why) return fail('EINVAL', `${operation}: ${why}`);
-    const index = await indexOf(vip.dev, operation);
-    if (!index.ok) return index;
-    try {
-      const [data, attrs] = message(vip, index.value, false);
-      await one(() => sock.delAddress(data, attrs, timeout));
-      return ok(true);
-    } catch (err) {
-      const error = netError(err, operation);
-      return error.code === 'EADDRNOTAVAIL' ? ok(false) : { ok: false, error };
-    }
+    return onIndex(vip.dev, operation, async (index) => {
+      try {
+        const [data, attrs] = message(vip, index, false);
+        await one(() => sock.delAddress(data, attrs, timeout));
+        return ok(true);
+      } catch (err) {
+        const error = netError(err, operation);
+        return error.code === 'EADDRNOTAVAIL' ? ok(false) : { ok: false, error };
+      }
+    });
   }
 
   return {
@@ -231,16 +254,16 @@ export function createAddressManager(): AddressManager {
       const operation = `adding ${vipText(vip)} to ${vip.dev}`;
       const why = invalid(vip);
       if (why) return fail('EINVAL', `${operation}: ${why}`);
-      const index = await indexOf(vip.dev, operation);
-      if (!index.ok) return index;
-      try {
-        const [data, attrs] = message(vip, index.value, true);
-        await one(() => sock.newAddress(data, attrs, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
-        return ok(true);
-      } catch (err) {
-        const error = netError(err, operation);
-        return error.code === 'EEXIST' ? ok(false) : { ok: false, error };
-      }
+      return onIndex(vip.dev, operation, async (index) => {
+        try {
+          const [data, attrs] = message(vip, index, true);
+          await one(() => sock.newAddress(data, attrs, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+          return ok(true);
+        } catch (err) {
+          const error = netError(err, operation);
+          return error.code === 'EEXIST' ? ok(false) : { ok: false, error };
+        }
+      });
     },
 
     async primaryIPv4(dev, exclude = []) {
@@ -268,6 +291,6 @@ export function createAddressManager(): AddressManager {
       return result;
     },
 
-    close: () => sock.socket.close(),
+    close: () => rtnl.close(),
   };
 }

@@ -14,12 +14,13 @@
  */
 import * as ipaddr from 'ipaddr.js';
 // the package's parts halo uses, not its index (which also loads nl80211 and WireGuard structs, ~270 KB)
-import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
+import type { RtNetlinkSocket } from 'netlink/dist/rt/rt';
 import * as rt from 'netlink/dist/rt/structs';
 import { parseMessages } from 'netlink/dist/structs';
 import { NetError, NetResult, errnoName, netError, ok } from './errors';
 import { formatMac } from './mac';
 import { HaloNative, haloNative } from './native';
+import { createRtnl } from './rtnl-channel';
 import { Serial, serial } from './serial';
 
 /** RFC 2863 ifOperStatus as the kernel reports it in IFLA_OPERSTATE. */
@@ -130,6 +131,11 @@ export class LinkTable {
     return before && before.up === link.up ? null : { kind: 'change', link };
   }
 
+  /** The link as the notifications last described it. */
+  get(name: string): LinkState | undefined {
+    return this.byName.get(name);
+  }
+
   remove(link: LinkState): LinkEvent | null {
     if (!this.byName.delete(link.name)) return null;
     return { kind: 'removed', link: { ...link, adminUp: false, running: false, up: false } };
@@ -180,9 +186,9 @@ function queryOver(sock: RtNetlinkSocket): LinkQuery {
 
 /** A one-shot link query over its own rtnetlink socket (unreferenced: never holds the loop). */
 export function createLinkQuery(): LinkQuery & { close(): void } {
-  const sock = createRtNetlink();
-  sock.socket.on('error', () => undefined); // a failed request reports through its own result
-  return { ...queryOver(sock), close: () => sock.socket.close() };
+  // halo's request channel (src/net/rtnl-channel.ts); a failed request reports through its own result
+  const rtnl = createRtnl();
+  return { ...queryOver(rtnl.sock), close: () => rtnl.close() };
 }
 
 /**
@@ -298,7 +304,13 @@ export async function createLinkMonitor(
 
   return ok({
     list: requests.list,
-    query: requests.query,
+    // the table the notifications keep current answers without a dump (a GARP on takeover, the
+    // VRRP socket's ifindex): under emulation a link dump costs tens of ms on the takeover path;
+    // a name the table does not know is asked of the kernel
+    query: async (name) => {
+      const known = table.get(name);
+      return known ? ok({ ...known }) : requests.query(name);
+    },
     onLink: (cb) => void linkListeners.push(cb),
     onAddress: (cb) => void addressListeners.push(cb),
     onError: (cb) => void errorListeners.push(cb),

@@ -9,9 +9,9 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { FlagsNew } from 'netlink/dist/constants';
-import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
 import * as rt from 'netlink/dist/rt/structs';
 import { NetResult, fail, netError, ok } from './errors';
+import { createRtnl } from './rtnl-channel';
 import { serial } from './serial';
 
 export interface LocalRouteSpec {
@@ -33,8 +33,10 @@ const RT_TABLE_LOCAL = 255;
 const timeout = { timeout: 5000 };
 
 export function createLocalRoutes(): LocalRoutes {
-  const sock: RtNetlinkSocket = createRtNetlink();
-  sock.socket.on('error', () => undefined);
+  // halo's request channel (src/net/rtnl-channel.ts): replies matched by sequence number, a
+  // timeout judged on running time after the socket was read; each request reports its own failure
+  const rtnl = createRtnl();
+  const sock = rtnl.sock;
   const one = serial();
 
   async function message(r: LocalRouteSpec, operation: string): Promise<NetResult<[rt.Route, rt.RouteAttrs]>> {
@@ -76,7 +78,7 @@ export function createLocalRoutes(): LocalRoutes {
       }
     },
     close() {
-      sock.socket.close();
+      rtnl.close();
     },
   };
 }

@@ -13,9 +13,9 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { FlagsNew } from 'netlink/dist/constants';
-import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt';
 import { NetResult, fail, netError, ok } from './errors';
 import { formatMac, parseMac } from './mac';
+import { createRtnl } from './rtnl-channel';
 import { serial } from './serial';
 
 /** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6). */
@@ -214,8 +214,10 @@ const REQUEST_TIMEOUT_MS = 5000;
 const timeout = { timeout: REQUEST_TIMEOUT_MS };
 
 export function createVmacManager(sysctls = new VmacSysctls()): VmacManager {
-  const sock: RtNetlinkSocket = createRtNetlink();
-  sock.socket.on('error', () => undefined);
+  // halo's request channel (src/net/rtnl-channel.ts): replies matched by sequence number, a
+  // timeout judged on running time after the socket was read; each request reports its own failure
+  const rtnl = createRtnl();
+  const sock = rtnl.sock;
   const one = serial();
 
   async function find(name: string) {
@@ -282,7 +284,7 @@ export function createVmacManager(sysctls = new VmacSysctls()): VmacManager {
     },
 
     close() {
-      sock.socket.close();
+      rtnl.close();
     },
   };
 }

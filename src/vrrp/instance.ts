@@ -373,12 +373,13 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       if (state.state !== 'MASTER') return { state, actions: [] };
       return withStep(state, now, (st) => {
         st.ilog(`${event.what} deleted - leaving MASTER`);
-        // vrrp_state_leave_master(vrrp, true): the others hear priority 0 and take over at once
-        sendAdvert(st, 0);
-        st.ilog('sent 0 priority');
-        masterToBackup(st);
-        // keepalived's set_vrrp_backup: "a quick transition back to master"
-        st.arm('masterDown', st.now + skewTime(st.s));
+        setVrrpBackup(st);
+      });
+    case 'vipDeleted':
+      if (state.state !== 'MASTER' || !allVips(state.cfg).some((v) => v.address === event.address && v.dev === event.dev)) return { state, actions: [] };
+      return withStep(state, now, (st) => {
+        st.log(`Netlink reflector reports IP ${event.address} removed from ${event.dev}`);
+        setVrrpBackup(st);
       });
     case 'shutdown':
       if (state.state === 'STOP') return { state, actions: [] };
@@ -579,6 +580,22 @@ export function masterToBackup(st: Step): void {
   s.stats.nextMasterReason = 'masterNoResponse';
   armMasterDown(st);
   st.notify('BACKUP');
+}
+
+/**
+ * A MASTER's VIP deleted behind its back: keepalived 2.2.7 (keepalived_netlink.c,
+ * netlink_if_address_filter → set_vrrp_backup) leaves MASTER for BACKUP, releasing the other
+ * VIPs, with the down timer at Skew_Time "for a quick transition back to master", which adds
+ * every VIP again and sends GARPs, unless another master is heard meanwhile.
+ */
+function setVrrpBackup(st: Step): void {
+  // vrrp_state_leave_master(vrrp, true) → vrrp_restore_interface(advF): the others hear
+  // priority 0 and take over at once
+  sendAdvert(st, 0);
+  st.ilog('sent 0 priority');
+  masterToBackup(st);
+  // "We want a quick transition back to master"
+  st.arm('masterDown', st.now + skewTime(st.s));
 }
 
 /**

@@ -48,6 +48,11 @@ export type VrrpEvent =
    * which puts the route back.
    */
   | { type: 'routeDeleted'; what: string }
+  /**
+   * One of the instance's VIPs was deleted from the kernel by someone else (RTM_DELADDR not
+   * caused by halo): `address` as configured, on `dev`.
+   */
+  | { type: 'vipDeleted'; address: string; dev: string }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 

@@ -231,6 +231,21 @@ describe('VRRP shell (engine) over fakes', () => {
     expect([...b.vips]).toEqual(['192.168.77.200']);
   });
 
+  it('graceful stop of two instances: both priority-0 adverts go out before any VIP removal starts', async () => {
+    const lan = new Lan();
+    const two = conf('MASTER', 150) + conf('MASTER', 150, ['192.168.77.201/24']).replace('VI_1', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52');
+    const a = new Host(lan, '192.168.77.11', two);
+    await a.engine.start();
+    await advance(5000);
+    expect(a.engine.states.get('VI_1')!.state).toBe('MASTER');
+    expect(a.engine.states.get('VI_2')!.state).toBe('MASTER');
+    const before = a.io.length;
+    const stopped = a.engine.stop();
+    await advance(10);
+    await stopped;
+    expect(a.io.slice(before)).toEqual(['advert prio 0', 'advert prio 0', 'remove 192.168.77.200', 'remove 192.168.77.201']);
+  });
+
   it('lvs_sync_daemon follows its instance as keepalived: backup from the start, master while MASTER, backup again on losing it, none after stop', async () => {
     const lan = new Lan();
     const sync = 'global_defs {\n  lvs_sync_daemon eth1 VI_1 maxlen 1400\n}\n';

@@ -70,6 +70,18 @@ describe('generic netlink request timeout', () => {
     sock.close();
   });
 
+  it('a stall of the process (the clock jumps a minute) does not time a request out: running time counts', async () => {
+    const sock = new GenlSocket({ timeoutMs: 2000, socket: new FakeNetlink() });
+    let outcome: { errno: number } | null = null;
+    void sock.request(IPVS_FAMILY, { cmd: C.IPVS_CMD_FLUSH, flags: 0 }).then((o) => (outcome = o));
+    jest.setSystemTime(Date.now() + 60_000);
+    await jest.advanceTimersByTimeAsync(600);
+    expect(outcome).toBeNull();
+    await jest.advanceTimersByTimeAsync(2500);
+    expect(outcome).toEqual({ errno: 110, replies: [] });
+    sock.close();
+  });
+
   it('the IPVS client names the operation: "ETIMEDOUT adding service TCP 10.0.0.1:80"; a batch reports each op', async () => {
     const fake = new FakeNetlink();
     const client = await IpvsClient.open({ newSocket: () => new GenlSocket({ timeoutMs: 1000, socket: fake }) });

@@ -22,6 +22,9 @@ describe('drill artifacts', () => {
     server = await startControlServer(join(lab, 'lb1', 'halo.sock'), (req) => (req.cmd === 'status' ? status : null));
     writeFileSync(join(lab, 'lb1.log'), 'Mon Nov 30 10:53:49 2026: (VI_E) Entering MASTER STATE\n');
     writeFileSync(join(lab, 'web1.log'), 'nginx/1.22.1\n');
+    // the client's samples of each cycle are kept; its scratch file of the running cycle is not
+    writeFileSync(join(lab, 'client-graceful-1-1.jsonl'), '{"k":"http","t0":1,"t1":2,"ok":true,"o":"answered"}\n');
+    writeFileSync(join(lab, 'load.jsonl'), '');
     const files = await keepArtifacts({
       dir: lab,
       directors: ['lb1', 'lb2'],
@@ -29,7 +32,7 @@ describe('drill artifacts', () => {
       namespace: (h) => `hart-missing-${h}`,
       controlSocket: (lb) => join(lab, lb, 'halo.sock'),
     }, out);
-    expect(files).toEqual(['lb1-ipvsadm-Ln.txt', 'lb1-status.json', 'lb1.log', 'lb2-ipvsadm-Ln.txt', 'lb2-status.json', 'lb2.log', 'web1.log']);
+    expect(files).toEqual(['client-graceful-1-1.jsonl', 'lb1-ipvsadm-Ln.txt', 'lb1-status.json', 'lb1.log', 'lb2-ipvsadm-Ln.txt', 'lb2-status.json', 'lb2.log', 'web1.log']);
     expect(readdirSync(out).sort()).toEqual(files);
     expect(readFileSync(join(out, 'lb1.log'), 'utf8')).toContain('(VI_E) Entering MASTER STATE');
     expect(readFileSync(join(out, artifactNames('lb1').status), 'utf8')).toBe(`${JSON.stringify(status, null, 2)}\n`);

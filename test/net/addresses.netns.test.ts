@@ -158,4 +158,37 @@ d('address manager (netns)', () => {
     const fam = await a.call('addr.add', vip('192.0.2.222', { family: 6 }));
     expect(fam.error.message).toBe('EINVAL adding 192.0.2.222/32 to hnet0: 192.0.2.222 is not an IPv6 address');
   });
+
+  // The netlink package's request timeout was a setTimeout: after a stall the timers phase runs
+  // before the poll phase, so it fired with the reply already in the socket, and the next dump
+  // got EBUSY. A stall longer than the 5 s timeout while a request is outstanding:
+  it('a request outstanding through a 6 s stall of the loop uses its reply; the next requests work', async () => {
+    const v = vip('192.0.2.225');
+    expect(await a.call('addr.blocked', 'add', v, 6000)).toEqual({ ok: true, value: true });
+    expect(find('192.0.2.225')).toBeDefined();
+    expect(await a.call('addr.blocked', 'remove', v, 6000)).toEqual({ ok: true, value: true });
+    expect(find('192.0.2.225')).toBeUndefined();
+    // dumps (the link table, then the addresses) stalled half way, then the next requests
+    const listed = await a.call('addr.blocked', 'list', IF, 6000);
+    expect(listed.ok).toBe(true);
+    expect(listed.value.map((x: { address: string }) => x.address)).toContain(ADDR_A);
+    expect(await a.call('addr.add', v)).toEqual({ ok: true, value: true });
+    expect((await a.call('addr.list', IF)).value.map((x: { address: string }) => x.address)).toContain('192.0.2.225');
+    expect(await a.call('addr.remove', v)).toEqual({ ok: true, value: true });
+  }, 60000);
+
+  // An add or delete uses the interface index of the last link dump (one request on takeover);
+  // an interface deleted and made again has a new index: the stale one meets ENODEV and the
+  // operation is retried on a fresh dump.
+  it('an interface recreated with a new index still gets its VIPs (stale cached index)', async () => {
+    ipIn(pair.a, 'link', 'add', 'hre0', 'type', 'veth', 'peer', 'name', 'hre1');
+    const v = vip('198.51.100.77', { dev: 'hre0' });
+    expect(await a.call('addr.add', v)).toEqual({ ok: true, value: true });
+    ipIn(pair.a, 'link', 'del', 'hre0');
+    ipIn(pair.a, 'link', 'add', 'hre0', 'type', 'veth', 'peer', 'name', 'hre1');
+    expect(await a.call('addr.add', v)).toEqual({ ok: true, value: true });
+    expect(ipJson(pair.a, 'addr', 'show', 'dev', 'hre0')[0].addr_info.map((x: IpAddrInfo) => x.local)).toContain('198.51.100.77');
+    expect(await a.call('addr.remove', v)).toEqual({ ok: true, value: true });
+    ipIn(pair.a, 'link', 'del', 'hre0');
+  });
 });

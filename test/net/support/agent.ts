@@ -70,6 +70,19 @@ const methods: Record<string, Handler> = {
     return { ok: true };
   },
   'monitor.query': (name: string) => monitor!.query(name),
+  /**
+   * Start an address request, then block this process's event loop for `ms` while it is
+   * outstanding (the reply waits in the socket): the request's result, as the caller sees it.
+   */
+  'addr.blocked': async (op: 'add' | 'remove' | 'list', arg: VipSpec | string, ms: number) => {
+    const started = op === 'list' ? addresses.list(arg as string) : addresses[op](arg as VipSpec);
+    // the request goes out in a microtask; its reply is then in the socket, unread, when the
+    // check phase blocks (the poll phase that could read it comes after the next timers phase)
+    await new Promise((resolve) => setImmediate(resolve));
+    const until = Date.now() + ms;
+    while (Date.now() < until);
+    return started;
+  },
   /** Block this process's event loop, so kernel notifications pile up unread. */
   busy: (ms: number) => {
     const until = Date.now() + ms;
