@@ -10,7 +10,7 @@
  */
 import { announceLine, decideAnnounce, drainStep, type AnnounceDecision } from '../announce/decide';
 import { announcedServers } from '../config/build-announce';
-import type { Announce, Model } from '../config/model';
+import type { Announce, Model, RouterView, RoutingDaemonChoice } from '../config/model';
 import { virtualServerId } from '../ipvs/desired';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { LocalRoutes } from '../net/local-route';
@@ -26,8 +26,15 @@ export interface AnnounceStatus {
   draining: boolean;
   vtyshSocket: string | null;
   vtyshPathspace: string | null;
-  /** Filled in by `halo status` from the local bgpd (vtysh), not by the daemon. */
+  routingDaemon: RoutingDaemonChoice;
+  birdcSocket: string | null;
+  router: RouterView | null;
+  /** Filled in by `halo status` from the local routing daemon (vtysh or birdc), not by the daemon. */
   bgp?: BgpPrefixView | { error: string };
+  /** Whose answer `bgp` is (auto-detected or configured). */
+  bgpDaemon?: 'frr' | 'bird';
+  /** Filled in by `halo status` from the upstream router's daemon (router_daemon), when configured. */
+  routerBgp?: (BgpPrefixView & { daemon: 'frr' | 'bird'; viaUs: boolean }) | { error: string };
 }
 
 export interface AnnouncerDeps {
@@ -217,6 +224,9 @@ export class Announcer {
       draining: this.draining,
       vtyshSocket: e.cfg.vtyshSocket,
       vtyshPathspace: e.cfg.vtyshPathspace,
+      routingDaemon: e.cfg.routingDaemon,
+      birdcSocket: e.cfg.birdcSocket,
+      router: e.cfg.router,
     }));
   }
 }

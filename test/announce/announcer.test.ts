@@ -87,20 +87,43 @@ describe('formatStatus: announcements', () => {
   it('says per VIP whether it is announced and what the local bgpd makes of it', () => {
     const { formatStatus } = require('../../src/daemon/status') as typeof import('../../src/daemon/status');
     const base = { pid: 1, configFile: 'k.conf', startedAt: new Date(0).toISOString(), reloads: { ok: 0, failed: 0, lastError: null }, instances: [], syncGroups: [], virtualServers: [] };
-    const a = { name: 'WEB', address: '192.0.2.80', interface: 'lo', draining: false, vtyshSocket: null, vtyshPathspace: null };
+    const a = { name: 'WEB', address: '192.0.2.80', interface: 'lo', draining: false, vtyshSocket: null, vtyshPathspace: null, routingDaemon: 'auto' as const, birdcSocket: null, router: null };
     const text = formatStatus({ ...base, announces: [
-      { ...a, announced: true, reason: 'quorum up', bgp: { present: true, originated: true, advertisedTo: ['10.77.0.1'], usedFrom: [] } },
-      { ...a, name: 'API', address: '192.0.2.81', announced: false, reason: 'quorum lost', bgp: { present: true, originated: false, advertisedTo: [], usedFrom: [] } },
+      { ...a, announced: true, reason: 'quorum up', bgpDaemon: 'frr', bgp: { present: true, originated: true, advertisedTo: ['10.77.0.1'], usedFrom: [] } },
+      { ...a, name: 'API', address: '192.0.2.81', announced: false, reason: 'quorum lost', bgpDaemon: 'frr', bgp: { present: true, originated: false, advertisedTo: [], usedFrom: [] } },
       { ...a, name: 'OLD', address: '192.0.2.82', announced: false, reason: 'stopping', draining: true, bgp: { error: 'vtysh: Exiting: failed to connect to any daemons.' } },
     ] }, new Date(0));
     expect(text).toContain([
       'Announcements (halo_announce)',
       '  WEB 192.0.2.80 on lo: announced (quorum up)',
-      '    bgpd: originated; advertised to 10.77.0.1',
+      '    local bgpd: originated; advertised to 10.77.0.1',
       '  API 192.0.2.81 on lo: not announced (quorum lost)',
-      '    bgpd: configured, not originated (no route on the host); advertised to no peer',
+      '    local bgpd: configured, not originated (no route on the host); advertised to no peer',
       '  OLD 192.0.2.82 on lo: not announced (stopping)  DRAINING',
-      '    bgpd: vtysh: Exiting: failed to connect to any daemons.',
+      '    local routing daemon: vtysh: Exiting: failed to connect to any daemons.',
+    ].join('\n'));
+  });
+
+  it("labels BIRD's local view and the router's view apart", () => {
+    const { formatStatus } = require('../../src/daemon/status') as typeof import('../../src/daemon/status');
+    const base = { pid: 1, configFile: 'k.conf', startedAt: new Date(0).toISOString(), reloads: { ok: 0, failed: 0, lastError: null }, instances: [], syncGroups: [], virtualServers: [] };
+    const a = { name: 'WEB', address: '192.0.2.80', interface: 'lo', draining: false, vtyshSocket: null, vtyshPathspace: null, routingDaemon: 'bird' as const, birdcSocket: null, router: { daemon: 'bird' as const, socket: null, netns: 'r' } };
+    const text = formatStatus({ ...base, announces: [
+      { ...a, announced: true, reason: 'quorum up', bgpDaemon: 'bird', bgp: { present: true, originated: true, advertisedTo: ['10.77.0.1'], usedFrom: [] },
+        routerBgp: { daemon: 'bird', present: true, originated: false, advertisedTo: [], usedFrom: ['10.77.0.11', '10.77.0.12'], viaUs: true } },
+      { ...a, name: 'API', address: '192.0.2.81', announced: false, reason: 'quorum lost', bgpDaemon: 'bird', bgp: { present: false, originated: false, advertisedTo: [], usedFrom: [] },
+        routerBgp: { daemon: 'bird', present: true, originated: false, advertisedTo: [], usedFrom: ['10.77.0.12'], viaUs: false } },
+      { ...a, name: 'OLD', address: '192.0.2.82', announced: false, reason: 'stopping', routerBgp: { error: 'birdc: Unable to connect to server control socket' } },
+    ] }, new Date(0));
+    expect(text).toContain([
+      '  WEB 192.0.2.80 on lo: announced (quorum up)',
+      '    local BIRD: originated; advertised to 10.77.0.1',
+      '    router (bird): route via 10.77.0.11 10.77.0.12; through this director',
+      '  API 192.0.2.81 on lo: not announced (quorum lost)',
+      '    local BIRD: no such route; advertised to no peer',
+      '    router (bird): route via 10.77.0.12; not through this director',
+      '  OLD 192.0.2.82 on lo: not announced (stopping)',
+      '    router (bird): birdc: Unable to connect to server control socket',
     ].join('\n'));
   });
 });

@@ -14,6 +14,8 @@ import { directorBirdConf, routerBirdConf } from '../../src/announce/bird-config
 import { routerFrrConf } from '../../src/announce/frr-config';
 import type { BgpPrefixView } from '../../src/announce/bgp-status';
 import { BirdNode } from '../../src/lab/bird';
+import { askRoutingDaemons } from '../../src/cli/status-routing';
+import type { AnnounceStatus } from '../../src/daemon/announcer';
 import { FrrNode, frrDaemons } from '../support/frr';
 import { Topology, waitFor } from '../support/netns';
 import { describeNeeding, root, tool } from '../support/prerequisites';
@@ -29,7 +31,7 @@ const d = describeNeeding(root, tool('ip', 'iproute2'), tool('bird', 'bird2'), t
 describe.each(['bird', 'frr'] as const)('BIRD directors, %s on the router (netns)', (routerKind) => {
   let topo: Topology;
   let tmp: string;
-  let router: { prefix(a: string): BgpPrefixView; stop(): void; logs(): string; bfdUp(): number; bfdDown(peer: string): boolean };
+  let router: { prefix(a: string): BgpPrefixView; stop(): void; logs(): string; bfdUp(): number; bfdDown(peer: string): boolean; socket: string };
   const nodes = new Map<string, BirdNode>();
 
   d('', () => {
@@ -44,7 +46,7 @@ describe.each(['bird', 'frr'] as const)('BIRD directors, %s on the router (netns
         const b = new BirdNode(topo, 'r', tmp);
         b.start(routerBirdConf(ROUTER, { logFile: b.logFile }));
         router = {
-          prefix: (a) => b.prefix(a), stop: () => b.stop(), logs: () => b.logs(),
+          prefix: (a) => b.prefix(a), stop: () => b.stop(), logs: () => b.logs(), socket: b.socket,
           bfdUp: () => (b.birdc('show bfd sessions').match(/\bUp\b/g) ?? []).length,
           bfdDown: (peer) => new RegExp(`${peer.replace(/\./g, '\\.')}\\s+\\S+\\s+Down`).test(b.birdc('show bfd sessions')),
         };
@@ -52,7 +54,7 @@ describe.each(['bird', 'frr'] as const)('BIRD directors, %s on the router (netns
         const f = new FrrNode(topo, 'r', tmp);
         f.start(routerFrrConf(ROUTER));
         router = {
-          prefix: (a) => f.prefix(a), stop: () => f.stop(), logs: () => f.logs(),
+          prefix: (a) => f.prefix(a), stop: () => f.stop(), logs: () => f.logs(), socket: f.dir,
           bfdUp: () => (f.vtysh('show bfd peers brief').match(/\bup\b/g) ?? []).length,
           bfdDown: (peer) => new RegExp(`${peer.replace(/\./g, '\\.')}\\s+down`).test(f.vtysh('show bfd peers brief')),
         };
@@ -91,6 +93,18 @@ describe.each(['bird', 'frr'] as const)('BIRD directors, %s on the router (netns
       expect(nodes.get('d1')!.prefix(VIP)).toEqual({ present: true, originated: true, advertisedTo: ['10.78.0.1'], usedFrom: [] });
       // only the VIP leaves a director: lo's 127.0.0.0/8 and the segment stay out
       expect(topo.exec('r', ['ip', 'route', 'show', 'proto', routerKind === 'bird' ? 'bird' : 'bgp'])).not.toMatch(/127\.|10\.78\.0\.0/);
+    });
+
+    it("halo status's questions (auto-detected local BIRD, the router in its namespace) read the live daemons", async () => {
+      const st: AnnounceStatus = {
+        name: 'WEB', address: VIP, interface: 'lo', announced: true, reason: 'quorum up', draining: false, vtyshSocket: null, vtyshPathspace: null,
+        routingDaemon: 'auto', birdcSocket: nodes.get('d1')!.socket, router: { daemon: routerKind, socket: router.socket, netns: topo.ns('r') },
+      };
+      await askRoutingDaemons([st]);
+      expect(st.bgpDaemon).toBe('bird');
+      expect(st.bgp).toEqual({ present: true, originated: true, advertisedTo: ['10.78.0.1'], usedFrom: [] });
+      // this test process is in none of the directors' namespaces: the router's paths are not "through us"
+      expect(st.routerBgp).toMatchObject({ daemon: routerKind, usedFrom: DIRECTORS.map((x) => x.address), viaUs: false });
     });
 
     it("the address removed from a director (halo's quorum loss or stop): withdrawn, the others keep the route", async () => {
