@@ -16,6 +16,7 @@ import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
 import { Announcer } from './announcer';
+import { planAnnounceReload } from '../announce/reload';
 import type { VipSpec } from '../net/addresses';
 import type { LocalRoutes } from '../net/local-route';
 import type { ReloadPlan } from './reload-plan';
@@ -40,6 +41,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   onWithdrawn?: (name: string) => void;
   /** Keeps a draining VIP accepted after its address left (src/net/local-route.ts). */
   localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
+  /** The worker's stop grace changed (a reload added, removed or changed halo_announce drains). */
+  onStopGrace?: (ms: number) => void;
 };
 
 export class Director {
@@ -92,8 +95,11 @@ export class Director {
     await this.bfd.start(model.bfdInstances);
   }
 
-  /** halo_announce needs the LVS side: its condition is the virtual servers' quorum. */
-  private startAnnouncer(model: Model): void {
+  /**
+   * halo_announce needs the LVS side: its condition is the virtual servers' quorum. `starting`
+   * false: the first block came with a reload (nothing is removed first; planAnnounceReload).
+   */
+  private startAnnouncer(model: Model, starting = true): void {
     if (this.announcer || model.announces.length === 0) return;
     const lvs = this.lvs;
     if (!lvs) {
@@ -108,7 +114,7 @@ export class Director {
       log: this.deps.log,
       onAnnounced: this.deps.onAnnounced,
       onWithdrawn: this.deps.onWithdrawn,
-    });
+    }, starting);
     this.announcer.start();
   }
 
@@ -159,6 +165,7 @@ export class Director {
       }
       const sync = this.syncDaemonChange(next);
       if (sync) plan.engines.push(sync);
+      plan.engines.push(...(this.announcer ? this.announcer.plan(next) : planAnnounceReload(null, next.announces)).lines);
       return { ok: true, errors: [], plan, lines: formatReloadPlan(plan) };
     });
   }
@@ -272,8 +279,10 @@ export class Director {
     // every session's state reaches the engines again (new checkers and instances learn it)
     if (this.bfd) await this.bfd.reconfigure(next.bfdInstances);
     else await this.startBfd(next);
-    if (this.announcer) await this.announcer.reload(next);
-    else this.startAnnouncer(next);
+    const announce = this.announcer ? await this.announcer.reload(next) : planAnnounceReload(null, next.announces);
+    if (!this.announcer) this.startAnnouncer(next, false);
+    plan.engines.push(...announce.lines);
+    this.deps.onStopGrace?.(announce.stopGraceMs);
   }
 
   status(): StatusSnapshot {

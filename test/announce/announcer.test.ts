@@ -127,3 +127,44 @@ describe('formatStatus: announcements', () => {
     ].join('\n'));
   });
 });
+
+describe('Announcer started by a reload (the first halo_announce block)', () => {
+  it('removes nothing before its first judgement, announces on quorum, drains with the holdover', async () => {
+    const events: string[] = [];
+    const quorum = new Map<string, boolean | null>([[VS_ID, null]]);
+    const log: Logger = { error: (m) => events.push(`error ${m}`), warning: (m) => events.push(`warning ${m}`), notice: (m) => events.push(m), info: (m) => events.push(m), debug: () => undefined, close: () => undefined };
+    const a = new Announcer(model(CONF), {
+      addresses: {
+        add: async (v: VipSpec) => { events.push(`add ${v.address}`); return { ok: true, value: true }; },
+        remove: async (v: VipSpec) => { events.push(`remove ${v.address}`); return { ok: true, value: true }; },
+      },
+      localRoutes: {
+        add: async (v) => { events.push(`local add ${v.address}`); return { ok: true, value: true }; },
+        remove: async (v) => { events.push(`local remove ${v.address}`); return { ok: true, value: true }; },
+      },
+      quorum: (id) => quorum.get(id) ?? null,
+      activeConnections: async () => 0,
+      log,
+      pollMs: 60_000,
+    }, false);
+    await a.evaluate();
+    expect(events).toEqual([]);
+    quorum.set(VS_ID, true);
+    await a.evaluate();
+    expect(events).toEqual(['add 192.0.2.80', '(WEB) Announcing 192.0.2.80 (quorum up)']);
+    events.length = 0;
+    await a.drain();
+    expect(events.slice(0, 3)).toEqual(['local add 192.0.2.80', '(WEB) Withdrawing 192.0.2.80 (stopping)', 'remove 192.0.2.80']);
+  });
+
+  it('a reload of a running announcer reports its plan and withdraws only what it had announced', async () => {
+    const h = harness();
+    h.quorum.set(VS_ID, true);
+    await h.a.evaluate();
+    h.events.length = 0;
+    const p = await h.a.reload(model(CONF.replace('192.0.2.80\n drain', '192.0.2.80\n drain').replace('halo_announce WEB', 'halo_announce WEB2')));
+    expect(p.withdraw).toEqual([{ name: 'WEB', address: '192.0.2.80', why: 'removed from the configuration' }]);
+    // the new block on the same address: not removed first, announced again on the (unchanged) quorum
+    expect(h.events).toEqual(['(WEB) Withdrawing 192.0.2.80 (removed from the configuration)', 'remove 192.0.2.80/32 lo', 'released WEB', 'add 192.0.2.80/32 lo', '(WEB2) Announcing 192.0.2.80 (quorum up)', 'held WEB2']);
+  });
+});
