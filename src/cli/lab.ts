@@ -20,7 +20,7 @@ import { sideBySide } from '../lab/side-by-side';
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
 const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
-       halo lab drill --topology ecmp [--directors N] [--rate R] [--flows F] [--json FILE]
+       halo lab drill --topology ecmp [--directors N] [--routing frr|bird] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up [--ipv6] | status | down
   drill   build the cluster, run the drill(s) under client load, tear it all down; exit 0 when
@@ -32,10 +32,12 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           kept in --out DIR (default /var/tmp/halo-lab/drill-TIME); --ipv6 builds the cluster dual
           stack (deploy/examples/dualstack-*.conf: IPv6 VIPs in virtual_ipaddress_excluded, an IPv6
           virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase
-          --topology ecmp: N (2-4, default 3) active directors behind an FRR router with BGP ECMP
-          and BFD (halo_announce, mh, DR); phases on the last director: graceful drain, added
-          back, kill -9 of its halo (+ halo cleanup), added back, links down, added back; per phase
-          failed/hung requests, outage, broken long-lived flows and the ECMP spread; exit 1 when
+          --topology ecmp: N (2-4, default 3) active directors behind a router with BGP ECMP and
+          BFD (halo_announce, mh, DR), all running FRR or (--routing bird) BIRD 2; phases on the
+          last director: graceful drain, added back, kill -9 of its halo (+ halo cleanup), added
+          back, links down, added back; per phase failed/hung/SYN-retried new connections (a
+          handshake that needed a second SYN is a failure), outage, slowest handshake, broken
+          long-lived flows and the ECMP spread; exit 1 when
           an invariant broke (a failed request while draining, a drained director taking new
           flows, a hung request, no convergence), 3 when the client was starved in a phase
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
@@ -100,6 +102,7 @@ interface LabArgs {
   cmd: string;
   topology: 'vrrp' | 'ecmp';
   directors: number;
+  routing: 'frr' | 'bird';
   rate: number;
   flows: number;
   modes: DrillMode[];
@@ -135,6 +138,7 @@ function parse(argv: string[]): LabArgs | string {
   let ipv6 = false;
   let topology: 'vrrp' | 'ecmp' = 'vrrp';
   let directors = 3;
+  let routing: 'frr' | 'bird' = 'frr';
   let rate = inVmDefaults ? 10 : 50;
   let flows = inVmDefaults ? 20 : 100;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
@@ -162,6 +166,11 @@ function parse(argv: string[]): LabArgs | string {
       i++;
       continue;
     }
+    if (rest[i] === '--routing') {
+      if (rest[i + 1] !== 'frr' && rest[i + 1] !== 'bird') return '--routing takes frr or bird';
+      routing = rest[++i] as 'frr' | 'bird';
+      continue;
+    }
     if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp')) {
       topology = rest[++i] as 'vrrp' | 'ecmp';
       continue;
@@ -183,7 +192,8 @@ function parse(argv: string[]): LabArgs | string {
   if (ipv6 && cmd !== 'drill' && cmd !== 'up') return `--ipv6 is for 'drill' and 'up'`;
   if (topology === 'ecmp' && cmd !== 'drill') return `--topology ecmp is for 'halo lab drill'`;
   if (topology === 'ecmp' && ipv6) return `--ipv6 is for --topology vrrp`;
-  return { cmd, topology, directors, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
+  if (routing !== 'frr' && topology !== 'ecmp') return `--routing is for --topology ecmp`;
+  return { cmd, topology, directors, routing, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -203,7 +213,7 @@ async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
 async function ecmpDrill(p: LabArgs): Promise<number> {
   const { EcmpDrill } = await import('../lab/ecmp-drill');
   const { formatEcmpPhases } = await import('../lab/ecmp-phase');
-  const d = new EcmpDrill({ directors: p.directors, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
+  const d = new EcmpDrill({ directors: p.directors, routing: p.routing, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
   let results;
   try {
     await d.up();
@@ -212,7 +222,7 @@ async function ecmpDrill(p: LabArgs): Promise<number> {
     await d.close();
   }
   process.stdout.write(formatEcmpPhases(results));
-  const out = { topology: 'ecmp', directors: p.directors, rate: p.rate, flows: p.flows, phases: results };
+  const out = { topology: 'ecmp', directors: p.directors, routing: p.routing, rate: p.rate, flows: p.flows, phases: results };
   if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
   if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
   return exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive));

@@ -8,12 +8,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { EcmpClientOptions, EcmpClientRecord } from './ecmp-client';
-import { EcmpLab, ECMP_CLIENT, ECMP_VIP } from './ecmp-lab';
+import { EcmpLab, ECMP_CLIENT, ECMP_VIP, type RoutingKind } from './ecmp-lab';
 import { analysePhase, establishedClientPorts, spreadOf, type EcmpPhaseResult } from './ecmp-phase';
 import { waitFor } from './netns';
 
 export interface EcmpDrillOptions {
   directors: number;
+  /** The routing daemon everywhere (default frr). */
+  routing?: RoutingKind;
   dir: string;
   /** New connections per second. */
   rate: number;
@@ -32,7 +34,7 @@ export class EcmpDrill {
 
   constructor(private readonly o: EcmpDrillOptions) {
     // drain_delay 3 s: the router converges in well under that (the phase measures it)
-    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15 });
+    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15, routing: o.routing });
   }
 
   private all(): string[] {
