@@ -13,7 +13,7 @@
  * (BIRD merges BGP paths of equal AS-path length whatever the ASes, which is FRR's
  * `as-path multipath-relax`), BFD on every session, nothing exported to the directors.
  */
-import { HALO_BFD, type BfdProfile, type DirectorBgp, type RouterBgp } from './frr-config';
+import { HALO_BFD, type BfdProfile, type BgpPeer, type DirectorBgp, type RouterBgp } from './frr-config';
 
 const isV6 = (address: string) => address.includes(':');
 const hostLen = (family: 4 | 6) => (family === 4 ? 32 : 128);
@@ -53,6 +53,14 @@ function head(routerId: string, o: BirdOptions): string[] {
   return [`router id ${routerId};`, o.logFile ? `log "${o.logFile}" all;` : 'log syslog all;', '', 'protocol device { scan time 10; }', ''];
 }
 
+/** One `protocol bgp` per peer, its channel (the peer's family) set by `channel`. */
+function bgpSessions(asn: number, peers: BgpPeer[], channel: (family: 4 | 6) => string): string[] {
+  return peers.flatMap((p) => {
+    const f = isV6(p.address) ? 6 : 4;
+    return [`protocol bgp ${birdPeerName(p.address)} {`, `  local as ${asn};`, `  neighbor ${p.address} as ${p.asn};`, ...TIMERS, `  ipv${f} { ${channel(f)} };`, '}', ''];
+  });
+}
+
 /** `if net ~ SET then accept; reject;` — a family with no entries rejects everything. */
 function filter(name: string, set: string, extra = ''): string[] {
   const body = set === '' ? '  reject;' : `  if net ~ ${set}${extra} then accept;\n  reject;`;
@@ -79,15 +87,7 @@ export function directorBirdConf(d: DirectorBgp, o: BirdOptions = {}): string {
     '',
     ...bfdProtocol(bfd),
     '',
-    ...d.peers.flatMap((p) => [
-      `protocol bgp ${birdPeerName(p.address)} {`,
-      `  local as ${d.asn};`,
-      `  neighbor ${p.address} as ${p.asn};`,
-      ...TIMERS,
-      `  ${isV6(p.address) ? 'ipv6' : 'ipv4'} { import none; export filter halo_out${isV6(p.address) ? 6 : 4}; };`,
-      '}',
-      '',
-    ]),
+    ...bgpSessions(d.asn, d.peers, (f) => `import none; export filter halo_out${f};`),
   ];
   return out.join('\n');
 }
@@ -112,15 +112,7 @@ export function routerBirdConf(r: RouterBgp, o: BirdOptions = {}): string {
     '',
     ...bfdProtocol(bfd),
     '',
-    ...r.peers.flatMap((p) => [
-      `protocol bgp ${birdPeerName(p.address)} {`,
-      `  local as ${r.asn};`,
-      `  neighbor ${p.address} as ${p.asn};`,
-      ...TIMERS,
-      `  ${isV6(p.address) ? 'ipv6' : 'ipv4'} { import filter halo_directors${isV6(p.address) ? 6 : 4}; export none; };`,
-      '}',
-      '',
-    ]),
+    ...bgpSessions(r.asn, r.peers, (f) => `import filter halo_directors${f}; export none;`),
   ];
   return out.join('\n');
 }

@@ -7,7 +7,7 @@ import { model } from '../config/helpers';
 const VS_ID = '[192.0.2.80]:tcp:80';
 const CONF = `halo_announce WEB {\n address 192.0.2.80\n drain_delay 0.05\n drain_timeout 2\n}\nvirtual_server 192.0.2.80 80 {\n lb_algo mh\n lb_kind DR\n protocol TCP\n real_server 10.0.1.1 80 {\n  TCP_CHECK {\n  }\n }\n}\n`;
 
-function harness() {
+function harness(starting = true) {
   const events: string[] = [];
   const quorum = new Map<string, boolean | null>([[VS_ID, null]]);
   let conns: number | null = 0;
@@ -27,7 +27,7 @@ function harness() {
     onAnnounced: (n) => events.push(`held ${n}`),
     onWithdrawn: (n) => events.push(`released ${n}`),
     pollMs: 60_000,
-  });
+  }, starting);
   return { a, events, quorum, setConns: (n: number | null) => { conns = n; } };
 }
 
@@ -130,31 +130,15 @@ describe('formatStatus: announcements', () => {
 
 describe('Announcer started by a reload (the first halo_announce block)', () => {
   it('removes nothing before its first judgement, announces on quorum, drains with the holdover', async () => {
-    const events: string[] = [];
-    const quorum = new Map<string, boolean | null>([[VS_ID, null]]);
-    const log: Logger = { error: (m) => events.push(`error ${m}`), warning: (m) => events.push(`warning ${m}`), notice: (m) => events.push(m), info: (m) => events.push(m), debug: () => undefined, close: () => undefined };
-    const a = new Announcer(model(CONF), {
-      addresses: {
-        add: async (v: VipSpec) => { events.push(`add ${v.address}`); return { ok: true, value: true }; },
-        remove: async (v: VipSpec) => { events.push(`remove ${v.address}`); return { ok: true, value: true }; },
-      },
-      localRoutes: {
-        add: async (v) => { events.push(`local add ${v.address}`); return { ok: true, value: true }; },
-        remove: async (v) => { events.push(`local remove ${v.address}`); return { ok: true, value: true }; },
-      },
-      quorum: (id) => quorum.get(id) ?? null,
-      activeConnections: async () => 0,
-      log,
-      pollMs: 60_000,
-    }, false);
-    await a.evaluate();
-    expect(events).toEqual([]);
-    quorum.set(VS_ID, true);
-    await a.evaluate();
-    expect(events).toEqual(['add 192.0.2.80', '(WEB) Announcing 192.0.2.80 (quorum up)']);
-    events.length = 0;
-    await a.drain();
-    expect(events.slice(0, 3)).toEqual(['local add 192.0.2.80', '(WEB) Withdrawing 192.0.2.80 (stopping)', 'remove 192.0.2.80']);
+    const h = harness(false);
+    await h.a.evaluate();
+    expect(h.events).toEqual([]);
+    h.quorum.set(VS_ID, true);
+    await h.a.evaluate();
+    expect(h.events).toEqual(['add 192.0.2.80/32 lo', '(WEB) Announcing 192.0.2.80 (quorum up)', 'held WEB']);
+    h.events.length = 0;
+    await h.a.drain();
+    expect(h.events.slice(0, 3)).toEqual(['local add 192.0.2.80', '(WEB) Withdrawing 192.0.2.80 (stopping)', 'remove 192.0.2.80/32 lo']);
   });
 
   it('a reload of a running announcer reports its plan and withdraws only what it had announced', async () => {
