@@ -72,7 +72,9 @@ describe.each(['frr', 'bird'] as RoutingKind[])('%s everywhere', (routing) => d(
     // BFD 1 s x 5 here: the emulated VM on a shared host stalls for seconds at times, and the
     // shipped 300 ms x 3 then flaps the survivor's session too (test/announce/frr-ecmp.netns.test.ts runs it)
     draining = false;
-    lab = new EcmpLab({ prefix: `hec${routing[0]}-`, dir: tmp, directors: 2, drainDelaySec: 15, drainTimeoutSec: 20, bfd: { name: 'halo', intervalMs: 1000, multiplier: 5 }, routing });
+    // drain_delay 40 s: the drain test reads d1's table while it still drains, after a client run
+    // that takes many seconds in the emulated VM on a loaded host (15 s was overtaken at load 19)
+    lab = new EcmpLab({ prefix: `hec${routing[0]}-`, dir: tmp, directors: 2, drainDelaySec: 40, drainTimeoutSec: 45, bfd: { name: 'halo', intervalMs: 1000, multiplier: 5 }, routing });
     lab.build();
     for (const x of lab.directors) lab.startHalo(x.host);
     await waitNexthops([D1, D2], 200_000, 'both directors announce');
@@ -133,7 +135,7 @@ describe.each(['frr', 'bird'] as RoutingKind[])('%s everywhere', (routing) => d(
     expect(lab.topo.exec('d1', ['ip', 'addr', 'show', 'dev', 'lo'])).not.toContain(ECMP_VIP);
     allOk(await load(8, 4), 8);
     const after = lab.ipvsConns('d1');
-    // read while d1 still drains (drain_delay 15 s); null would mean it stopped before
+    // read while d1 still drains (drain_delay 40 s); null would mean it stopped before
     expect(after).toBe(converged);
     const r = await during;
     expect({ failed: r.failed, hung: r.hung, errors: r.errors }).toEqual({ failed: 0, hung: 0, errors: {} });
