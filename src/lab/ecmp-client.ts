@@ -197,8 +197,7 @@ export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
 
 if (require.main === module) {
   const o = JSON.parse(process.argv[2]) as EcmpClientOptions;
-  void runClient(o).then((r) => {
-    process.stdout.write(`${JSON.stringify(r)}\n`);
-    process.exit(0);
-  });
+  // exit only once the record is flushed: stdout to a pipe is written asynchronously, and a
+  // long run's record (every connection's handshake time) was cut short by an immediate exit
+  void runClient(o).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0)));
 }

@@ -77,6 +77,7 @@ export class EcmpDrill {
     const before = spreadOf(before0, this.lab.allConns());
     const ports = establishedClientPorts(this.lab.connections(host), ECMP_CLIENT, ECMP_VIP);
     this.o.log(`phase ${name} (${host})`);
+    const syn0 = this.lab.clientSynRetrans();
     const from = Date.now();
     await fault();
     // a director added back first starts halo (tens of seconds under emulation), then announces
@@ -85,14 +86,17 @@ export class EcmpDrill {
     if (after) await after();
     await sleep(SETTLE_MS);
     const to = Date.now();
-    return { name, director: host, from, to, convergedAt, directorFlowPorts: ports, spread: { before, after: spreadOf(mid, this.lab.allConns()) } };
+    const syn1 = this.lab.clientSynRetrans();
+    const kernelSynRetrans = syn0 === null || syn1 === null ? null : syn1 - syn0;
+    return { name, director: host, from, to, convergedAt, directorFlowPorts: ports, kernelSynRetrans, spread: { before, after: spreadOf(mid, this.lab.allConns()) } };
   }
 
   async run(): Promise<EcmpPhaseResult[]> {
     const victim = this.lab.directors[this.lab.directors.length - 1];
     const without = (p: string[]) => !p.includes(victim.address);
     const withAll = (p: string[]) => p.length === this.all().length;
-    this.startLoad(600_000);
+    // ended by SIGTERM after the last phase; the bound only stops a drill that died (phases under emulation took over 10 min)
+    this.startLoad(3_600_000);
     await sleep(2000);
     const marks = [];
     // the drained director still forwards during drain_delay: it must take no new flow once the router converged

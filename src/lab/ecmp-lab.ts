@@ -233,6 +233,13 @@ export class EcmpLab {
     return this.topo.exec(host, ['ipvsadm', '-Lnc'], { allowFail: true });
   }
 
+  /** The client namespace's SYN retransmissions so far (nstat TcpExtTCPSynRetrans, absolute, history untouched); null if unreadable. */
+  clientSynRetrans(): number | null {
+    const out = this.topo.exec('c', ['nstat', '-asz', 'TcpExtTCPSynRetrans'], { allowFail: true });
+    const m = /TcpExtTCPSynRetrans\s+(\d+)/.exec(out);
+    return m ? Number(m[1]) : null;
+  }
+
   setLinks(host: string, up: boolean): void {
     this.topo.exec(host, ['ip', 'link', 'set', 'eth0', up ? 'up' : 'down']);
   }

@@ -29,7 +29,7 @@ describe('ECMP drill phase figures', () => {
     expect(r).toEqual({
       name: 'links down', director: 'd3', at: 1000, convergedMs: 900,
       http: { requests: 5, ok: 3, failed: 1, hung: 1, synRetried: 0, outageMs: 200, maxConnectMs: null },
-      brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
+      kernelSynRetrans: null, brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
       spread: { before: { d1: 5 }, after: { d1: 7 } },
       clientMaxLagMs: 30, inconclusive: false,
       violations: ['links down: 1 requests hung'],
@@ -40,9 +40,9 @@ describe('ECMP drill phase figures', () => {
   it("a new connection answered only after its SYN was sent again is a failure: it counts in the outage, not in ok", () => {
     // kill -9 of a director: SYNs the router still hashes to it are lost; the kernel resends after 1 s, to a survivor
     const events = [{ ...ok(0), connectMs: 0.4 }, retried(100), retried(200, 1001), bad(300), { ...ok(1400), connectMs: 0.6 }, { ...ok(1500), connectMs: 0.5 }];
-    const r = analysePhase({ ...rec, newConns: events, stalls: [], flowBreaks: [] }, { name: 'kill -9 of halo', director: 'd3', from: 0, to: 2000, convergedAt: 900, directorFlowPorts: [], spread: { before: {}, after: {} } });
+    const r = analysePhase({ ...rec, newConns: events, stalls: [], flowBreaks: [] }, { name: 'kill -9 of halo', director: 'd3', from: 0, to: 2000, convergedAt: 900, directorFlowPorts: [], kernelSynRetrans: 2, spread: { before: {}, after: {} } });
     expect(r.http).toEqual({ requests: 6, ok: 3, failed: 1, hung: 0, synRetried: 2, outageMs: 1300, maxConnectMs: 1003 });
-    expect(formatEcmpPhases([r])).toMatch(/kill -9 of halo\s+d3\s+900 ms\s+6\s+1\s+0\s+2\s+1300 ms\s+1003 ms/);
+    expect(formatEcmpPhases([r])).toMatch(/kill -9 of halo\s+d3\s+900 ms\s+6\s+1\s+0\s+2 \(2\)\s+1300 ms\s+1003 ms/);
     // counted as ok (before the class existed), the same run showed only the refused connection's 1100 ms
     expect(outageMs(events.map((e) => (e.result === 'syn-retried' ? { ...e, result: 'ok' as const } : e)), 0, 2000)).toBe(1100);
   });
