@@ -123,7 +123,9 @@ export class EcmpDrill {
       const r = analysePhase(rec, m);
       if (m.name === 'graceful drain') {
         if (r.http.failed > 0) r.violations.push(`graceful drain: ${r.http.failed} requests failed`);
-        if (r.http.synRetried > 0) r.violations.push(`graceful drain: ${r.http.synRetried} new connections needed a SYN retransmission`);
+        // the kernel's count when read: a starved client takes its own late 'connect' for a retry
+        const retried = r.kernelSynRetrans ?? r.http.synRetried;
+        if (retried > 0) r.violations.push(`graceful drain: ${retried} SYN retransmissions (${r.kernelSynRetrans === null ? 'client' : 'client kernel'} count)`);
         if (drainedNewFlows === null) r.violations.push('graceful drain: the drained director\'s IPVS counters could not be read after convergence');
         else if (drainedNewFlows > 0) r.violations.push(`graceful drain: the drained director took ${drainedNewFlows} new flows after the router converged`);
       }
