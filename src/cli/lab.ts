@@ -10,7 +10,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keepArtifacts } from '../lab/artifacts';
-import { Cluster } from '../lab/cluster';
+import { Cluster, HTTP_SERVICE } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill, formatSpreads, phaseSpreads } from '../lab/drill';
 import { exitStatus } from '../lab/bounds';
 import { renderReport, reportFileName } from '../lab/report';
@@ -20,8 +20,9 @@ import { sideBySide } from '../lab/side-by-side';
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
 const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
-       halo lab drill --topology ecmp [--directors N] [--rate R] [--flows F] [--json FILE]
+       halo lab drill --topology ecmp [--directors N] [--routing frr|bird] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
+       halo lab bench --topology ecmp [--directors N] [--routing frr|bird] [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up [--ipv6] | status | down
   drill   build the cluster, run the drill(s) under client load, tear it all down; exit 0 when
           every phase was measured validly and within its bound, 1 when a phase was beyond its
@@ -33,13 +34,19 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           stack (deploy/examples/dualstack-*.conf: IPv6 VIPs in virtual_ipaddress_excluded, an IPv6
           virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase,
           judged against the same bounds as HTTP
-          --topology ecmp: N (2-4, default 3) active directors behind an FRR router with BGP ECMP
-          and BFD (halo_announce, mh, DR); phases on the last director: graceful drain, added
-          back, kill -9 of its halo (+ halo cleanup), added back, links down, added back; per phase
-          failed/hung requests, outage, broken long-lived flows and the ECMP spread; exit 1 when
+          --topology ecmp: N (2-4, default 3) active directors behind a router with BGP ECMP and
+          BFD (halo_announce, mh, DR), all running FRR or (--routing bird) BIRD 2; phases on the
+          last director: graceful drain, added back, kill -9 of its halo (+ halo cleanup), added
+          back, links down, added back; per phase failed/hung/SYN-retried new connections (a
+          handshake that needed a second SYN is a failure), outage, slowest handshake, broken
+          long-lived flows and the ECMP spread; exit 1 when
           an invariant broke (a failed request while draining, a drained director taking new
           flows, a hung request, no convergence), 3 when the client was starved in a phase
-  bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director
+  bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director;
+          --topology ecmp: requests/s through the VRRP lab's active director and through the
+          ECMP lab with N (default 3), N-1, …, 1 active directors, one new connection per request,
+          in one report (a row is inconclusive when the directors and the client share fewer CPUs
+          than they are: then throughput cannot scale)
   up      build the cluster and leave it running (state in ${LAB_DIR})
   status  both directors' halo status and IPVS table
   down    stop everything the lab started and delete its namespaces
@@ -101,6 +108,7 @@ interface LabArgs {
   cmd: string;
   topology: 'vrrp' | 'ecmp';
   directors: number;
+  routing: 'frr' | 'bird';
   rate: number;
   flows: number;
   modes: DrillMode[];
@@ -136,6 +144,7 @@ function parse(argv: string[]): LabArgs | string {
   let ipv6 = false;
   let topology: 'vrrp' | 'ecmp' = 'vrrp';
   let directors = 3;
+  let routing: 'frr' | 'bird' = 'frr';
   let rate = inVmDefaults ? 10 : 50;
   let flows = inVmDefaults ? 20 : 100;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
@@ -163,6 +172,11 @@ function parse(argv: string[]): LabArgs | string {
       i++;
       continue;
     }
+    if (rest[i] === '--routing') {
+      if (rest[i + 1] !== 'frr' && rest[i + 1] !== 'bird') return '--routing takes frr or bird';
+      routing = rest[++i] as 'frr' | 'bird';
+      continue;
+    }
     if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp')) {
       topology = rest[++i] as 'vrrp' | 'ecmp';
       continue;
@@ -182,9 +196,10 @@ function parse(argv: string[]): LabArgs | string {
   if (!['up', 'status', 'drill', 'bench', 'down'].includes(cmd ?? '')) return cmd ? `unknown lab command '${cmd}'` : 'missing lab command';
   out ??= process.env.VMRUN_OUT ?? join('/var/tmp/halo-lab', `${cmd}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (ipv6 && cmd !== 'drill' && cmd !== 'up') return `--ipv6 is for 'drill' and 'up'`;
-  if (topology === 'ecmp' && cmd !== 'drill') return `--topology ecmp is for 'halo lab drill'`;
+  if (topology === 'ecmp' && cmd !== 'drill' && cmd !== 'bench') return `--topology ecmp is for 'halo lab drill' and 'halo lab bench'`;
   if (topology === 'ecmp' && ipv6) return `--ipv6 is for --topology vrrp`;
-  return { cmd, topology, directors, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
+  if (routing !== 'frr' && topology !== 'ecmp') return `--routing is for --topology ecmp`;
+  return { cmd, topology, directors, routing, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -204,7 +219,7 @@ async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
 async function ecmpDrill(p: LabArgs): Promise<number> {
   const { EcmpDrill } = await import('../lab/ecmp-drill');
   const { formatEcmpPhases } = await import('../lab/ecmp-phase');
-  const d = new EcmpDrill({ directors: p.directors, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
+  const d = new EcmpDrill({ directors: p.directors, routing: p.routing, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
   let results;
   try {
     await d.up();
@@ -213,10 +228,32 @@ async function ecmpDrill(p: LabArgs): Promise<number> {
     await d.close();
   }
   process.stdout.write(formatEcmpPhases(results));
-  const out = { topology: 'ecmp', directors: p.directors, rate: p.rate, flows: p.flows, phases: results };
+  const out = { topology: 'ecmp', directors: p.directors, routing: p.routing, rate: p.rate, flows: p.flows, phases: results };
   if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
   if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
   return exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive));
+}
+
+/** `halo lab bench --topology ecmp`: the VRRP lab's active director, then the ECMP lab with N..1 directors, one report. */
+async function ecmpBench(p: LabArgs, cluster: Cluster): Promise<number> {
+  const { ecmpThroughput, formatThroughput, measure, throughputRow } = await import('../lab/ecmp-bench');
+  const log = (l: string) => process.stdout.write(`halo lab: ${l}\n`);
+  const d = new Drill(cluster);
+  let vrrp;
+  try {
+    await d.up();
+    log(`vrrp, 1 active director: ab -n ${p.requests} -c ${p.concurrency} x ${p.rounds}`);
+    vrrp = throughputRow('vrrp', 1, await measure(cluster.topo.ns('client'), `http://${HTTP_SERVICE}/`, p.requests, p.concurrency, p.rounds));
+  } finally {
+    await d.close();
+    await cluster.down();
+  }
+  const rows = [vrrp, ...(await ecmpThroughput({ dir: join(LAB_DIR, 'ecmp-bench'), directors: p.directors, routing: p.routing, requests: p.requests, concurrency: p.concurrency, rounds: p.rounds, log }))];
+  process.stdout.write(formatThroughput(rows, p.requests, p.concurrency));
+  const out = { topology: 'ecmp+vrrp', requests: p.requests, concurrency: p.concurrency, rows };
+  if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
+  if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -261,6 +298,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'bench': {
+      if (p.topology === 'ecmp') return ecmpBench(p, cluster);
       const d = new Drill(cluster);
       let result: BenchResult;
       try {

@@ -6,24 +6,7 @@
 import { controlCall } from '../daemon/control';
 import { formatStatus, StatusSnapshot } from '../daemon/status';
 import { DEFAULT_CONTROL_SOCKET } from '../daemon/paths';
-import { execFile } from 'node:child_process';
-import { parseBgpPrefix, vtyshArgv } from '../announce/bgp-status';
-import type { AnnounceStatus } from '../daemon/announcer';
-
-/** `vtysh -c 'show ip bgp VIP/32 json'`, bounded at 5 s; an error is shown, not thrown. */
-function askBgpd(a: AnnounceStatus): Promise<NonNullable<AnnounceStatus['bgp']>> {
-  const family = a.address.includes(':') ? 6 : 4;
-  return new Promise((resolve) => {
-    execFile('vtysh', vtyshArgv(a.address, family, a), { timeout: 5000 }, (err, stdout, stderr) => {
-      if (err) return resolve({ error: `vtysh: ${(stderr || err.message).trim().split('\n')[0]}` });
-      try {
-        resolve(parseBgpPrefix(stdout));
-      } catch (e) {
-        resolve({ error: (e as Error).message });
-      }
-    });
-  });
-}
+import { askRoutingDaemons } from './status-routing';
 
 export async function main(argv: string[]): Promise<number> {
   let json = false;
@@ -44,8 +27,9 @@ export async function main(argv: string[]): Promise<number> {
     return r.noDaemon ? 3 : 1;
   }
   const st = r.result as StatusSnapshot;
-  // per announced VIP, what the local bgpd makes of it (and whether the router was sent it)
-  for (const a of st.announces ?? []) a.bgp = await askBgpd(a);
+  // per announced VIP, what the local routing daemon makes of it (and whether the router was
+  // sent it), and the router's own view where the block says where its daemon answers
+  await askRoutingDaemons(st.announces ?? []);
   process.stdout.write(json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st));
   return 0;
 }

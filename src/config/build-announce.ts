@@ -14,14 +14,23 @@ export function buildAnnounce(ctx: BuildContext, s: Statement): Announce | null 
   if (!name || !block) return null;
   const d: AnnounceDraft = {
     name: name.value, address: null, interface: 'lo', drainDelayMs: 5000, drainTimeoutMs: 30_000, vtyshSocket: null, vtyshPathspace: null,
+    routingDaemon: 'auto', birdcSocket: null, router: null,
   };
   applySection(ctx, block, HALO_ANNOUNCE, d, `halo_announce ${d.name}`);
   if (!d.address) {
     ctx.error(s.keyword, `halo_announce ${d.name}: no address`);
     return null;
   }
-  const { address, ...rest } = d;
-  return { ...rest, address: address.address, family: address.family, prefixLen: address.family === 4 ? 32 : 128, location: ctx.loc(s.keyword) };
+  if (d.router && !d.router.daemon) {
+    ctx.error(s.keyword, `halo_announce ${d.name}: router_socket/router_netns without router_daemon (frr or bird)`);
+    return null;
+  }
+  const { address, router, ...rest } = d;
+  return {
+    ...rest, address: address.address, family: address.family, prefixLen: address.family === 4 ? 32 : 128,
+    router: router ? { daemon: router.daemon!, socket: router.socket ?? null, netns: router.netns ?? null } : null,
+    location: ctx.loc(s.keyword),
+  };
 }
 
 /** The virtual servers whose quorum an announcement waits for: those on its address. */

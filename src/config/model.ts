@@ -620,7 +620,22 @@ export interface Announce {
   vtyshSocket: string | null;
   /** vtysh's -N pathspace for `halo status` (null: none). */
   vtyshPathspace: string | null;
+  /** Whose view `halo status` reads; auto = the daemon whose control socket exists. */
+  routingDaemon: RoutingDaemonChoice;
+  /** birdc's -s control socket (null: BIRD's default /run/bird/bird.ctl). */
+  birdcSocket: string | null;
+  /** Where `halo status` asks the upstream router for its view of the VIP (null: not asked). */
+  router: RouterView | null;
   location: SourceLocation;
+}
+
+export type RoutingDaemonChoice = 'frr' | 'bird' | 'auto';
+
+/** The upstream router's daemon as `halo status` reaches it: control socket (BIRD) or vty directory (FRR), in a netns or here. */
+export interface RouterView {
+  daemon: 'frr' | 'bird';
+  socket: string | null;
+  netns: string | null;
 }
 
 export interface Diagnostic {

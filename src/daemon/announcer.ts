@@ -9,8 +9,9 @@
  * dies leaves no route behind: the supervisor removes the address before respawning.
  */
 import { announceLine, decideAnnounce, drainStep, type AnnounceDecision } from '../announce/decide';
+import { planAnnounceReload, type AnnounceReloadPlan } from '../announce/reload';
 import { announcedServers } from '../config/build-announce';
-import type { Announce, Model } from '../config/model';
+import type { Announce, Model, RouterView, RoutingDaemonChoice } from '../config/model';
 import { virtualServerId } from '../ipvs/desired';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { LocalRoutes } from '../net/local-route';
@@ -26,8 +27,15 @@ export interface AnnounceStatus {
   draining: boolean;
   vtyshSocket: string | null;
   vtyshPathspace: string | null;
-  /** Filled in by `halo status` from the local bgpd (vtysh), not by the daemon. */
+  routingDaemon: RoutingDaemonChoice;
+  birdcSocket: string | null;
+  router: RouterView | null;
+  /** Filled in by `halo status` from the local routing daemon (vtysh or birdc), not by the daemon. */
   bgp?: BgpPrefixView | { error: string };
+  /** Whose answer `bgp` is (auto-detected or configured). */
+  bgpDaemon?: 'frr' | 'bird';
+  /** Filled in by `halo status` from the upstream router's daemon (router_daemon), when configured. */
+  routerBgp?: (BgpPrefixView & { daemon: 'frr' | 'bird'; viaUs: boolean }) | { error: string };
 }
 
 export interface AnnouncerDeps {
@@ -69,22 +77,31 @@ export class Announcer {
   /** Entries whose local route holds the VIP accepted through the drain. */
   private readonly held = new Set<Entry>();
 
-  constructor(model: Model, private readonly deps: AnnouncerDeps) {
-    this.configure(model);
+  /**
+   * `starting`: the daemon starts (the first pass removes a previous run's leftover address);
+   * false when a reload brings the first block (nothing is removed that halo did not add).
+   */
+  constructor(model: Model, private readonly deps: AnnouncerDeps, starting = true) {
+    this.configure(model, planAnnounceReload(null, model.announces, starting));
   }
 
-  private configure(model: Model): void {
+  private configure(model: Model, plan: AnnounceReloadPlan): void {
     const before = new Map(this.entries.map((e) => [e.cfg.name, e]));
-    this.entries = model.announces.map((cfg) => {
+    this.entries = model.announces.map((cfg, i) => {
+      const p = plan.entries[i];
       const old = before.get(cfg.name);
-      const same = old && old.cfg.address === cfg.address && old.cfg.interface === cfg.interface;
       return {
         cfg,
         serviceIds: announcedServers(cfg, model.virtualServers).map((vs) => virtualServerId(vs, model.virtualServerGroups)),
-        announced: same ? old.announced : null,
-        decision: same ? old.decision : { announce: false, reason: 'quorum not yet judged' },
+        announced: p.announced,
+        decision: p.carried && old ? old.decision : { announce: false, reason: 'quorum not yet judged' },
       };
     });
+  }
+
+  /** What a reload to `model` would do (`halo reload --plan`), from the live state. */
+  plan(model: Model): AnnounceReloadPlan {
+    return planAnnounceReload(this.entries, model.announces);
   }
 
   start(): void {
@@ -92,23 +109,24 @@ export class Announcer {
     void this.evaluate();
   }
 
-  /** Re-read the blocks: a removed or moved VIP is withdrawn, the rest keep their state. */
-  reload(model: Model): Promise<void> {
+  /** Re-read the blocks (planAnnounceReload): a removed or moved VIP is withdrawn, the rest keep their state, a new one is never withdrawn first. */
+  reload(model: Model): Promise<AnnounceReloadPlan> {
     return this.serial(async () => {
-      const old = this.entries;
-      this.configure(model);
-      const kept = new Set(this.entries.filter((e) => e.announced !== null).map((e) => e.cfg.name));
-      for (const e of old) {
-        if (kept.has(e.cfg.name) || e.announced === false) continue;
-        await this.withdraw(e, 'removed from the configuration');
+      const old = new Map(this.entries.map((e) => [e.cfg.name, e]));
+      const plan = planAnnounceReload(this.entries, model.announces);
+      this.configure(model, plan);
+      for (const w of plan.withdraw) {
+        const e = old.get(w.name);
+        if (e) await this.withdraw(e, w.why);
       }
       await this.step();
+      return plan;
     });
   }
 
-  private serial(fn: () => Promise<void>): Promise<void> {
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.busy.then(fn, fn);
-    this.busy = next.catch(() => undefined);
+    this.busy = next.then(() => undefined, () => undefined);
     return next;
   }
 
@@ -217,6 +235,9 @@ export class Announcer {
       draining: this.draining,
       vtyshSocket: e.cfg.vtyshSocket,
       vtyshPathspace: e.cfg.vtyshPathspace,
+      routingDaemon: e.cfg.routingDaemon,
+      birdcSocket: e.cfg.birdcSocket,
+      router: e.cfg.router,
     }));
   }
 }

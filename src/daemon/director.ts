@@ -19,6 +19,7 @@ import { NO_STATICS, StaticEntries, staticSetOf } from './static-entries';
 import type { RouteNotice, RuleNotice } from '../net/route-codec';
 import type { NetError, NetResult } from '../net/errors';
 import { Announcer } from './announcer';
+import { planAnnounceReload } from '../announce/reload';
 import type { VipSpec } from '../net/addresses';
 import type { LocalRoutes } from '../net/local-route';
 import type { ReloadPlan } from './reload-plan';
@@ -45,6 +46,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   watchRoutes?: (onNotice: (n: RouteNotice | RuleNotice) => void, onError: (e: NetError) => void) => NetResult<{ close(): void }>;
   /** Keeps a draining VIP accepted after its address left (src/net/local-route.ts). */
   localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
+  /** The worker's stop grace changed (a reload added, removed or changed halo_announce drains). */
+  onStopGrace?: (ms: number) => void;
 };
 
 export class Director {
@@ -146,8 +149,11 @@ export class Director {
     await this.statics.start();
   }
 
-  /** halo_announce needs the LVS side: its condition is the virtual servers' quorum. */
-  private startAnnouncer(model: Model): void {
+  /**
+   * halo_announce needs the LVS side: its condition is the virtual servers' quorum. `starting`
+   * false: the first block came with a reload (nothing is removed first; planAnnounceReload).
+   */
+  private startAnnouncer(model: Model, starting = true): void {
     if (this.announcer || model.announces.length === 0) return;
     const lvs = this.lvs;
     if (!lvs) {
@@ -162,7 +168,7 @@ export class Director {
       log: this.deps.log,
       onAnnounced: this.deps.onAnnounced,
       onWithdrawn: this.deps.onWithdrawn,
-    });
+    }, starting);
     this.announcer.start();
   }
 
@@ -218,6 +224,7 @@ export class Director {
       }
       const sync = this.syncDaemonChange(next);
       if (sync) plan.engines.push(sync);
+      plan.engines.push(...(this.announcer ? this.announcer.plan(next) : planAnnounceReload(null, next.announces)).lines);
       return { ok: true, errors: [], plan, lines: formatReloadPlan(plan) };
     });
   }
@@ -336,8 +343,10 @@ export class Director {
     // every session's state reaches the engines again (new checkers and instances learn it)
     if (this.bfd) await this.bfd.reconfigure(next.bfdInstances);
     else await this.startBfd(next);
-    if (this.announcer) await this.announcer.reload(next);
-    else this.startAnnouncer(next);
+    const announce = this.announcer ? await this.announcer.reload(next) : planAnnounceReload(null, next.announces);
+    if (!this.announcer) this.startAnnouncer(next, false);
+    plan.engines.push(...announce.lines);
+    this.deps.onStopGrace?.(announce.stopGraceMs);
     this.watchRoutesIfTracked(next);
   }
 

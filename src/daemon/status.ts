@@ -153,10 +153,21 @@ export function formatStatus(st: StatusSnapshot, now: Date = new Date()): string
       const state = a.announced ? `announced (${a.reason})` : `not announced (${a.reason})`;
       out.push(`  ${a.name} ${a.address} on ${a.interface}: ${state}${a.draining ? '  DRAINING' : ''}`);
       if (a.bgp) {
-        if ('error' in a.bgp) out.push(`    bgpd: ${a.bgp.error}`);
+        // the local daemon's view: does it originate the route, and to whom did it send it
+        const who = `local ${a.bgpDaemon === 'bird' ? 'BIRD' : a.bgpDaemon === 'frr' ? 'bgpd' : 'routing daemon'}`;
+        if ('error' in a.bgp) out.push(`    ${who}: ${a.bgp.error}`);
         else {
           const orig = a.bgp.originated ? 'originated' : a.bgp.present ? 'configured, not originated (no route on the host)' : 'no such route';
-          out.push(`    bgpd: ${orig}; advertised to ${a.bgp.advertisedTo.join(' ') || 'no peer'}`);
+          out.push(`    ${who}: ${orig}; advertised to ${a.bgp.advertisedTo.join(' ') || 'no peer'}`);
+        }
+      }
+      if (a.routerBgp) {
+        // the upstream router's own view: does it have the route, and through this director
+        if ('error' in a.routerBgp) out.push(`    router (${a.router?.daemon ?? '?'}): ${a.routerBgp.error}`);
+        else {
+          const r = a.routerBgp;
+          const has = r.usedFrom.length === 0 ? 'no route' : `route via ${r.usedFrom.join(' ')}`;
+          out.push(`    router (${r.daemon}): ${has}; ${r.viaUs ? 'through this director' : 'not through this director'}`);
         }
       }
     }

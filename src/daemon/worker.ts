@@ -8,7 +8,7 @@
 import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
-import { createLocalRoutes } from '../net/local-route';
+import { createLocalRoutes, type LocalRouteSpec } from '../net/local-route';
 import { createRouteManager } from '../net/routes';
 import { createRouteWatch } from '../net/route-watch';
 import { createGarpSender } from '../net/garp';
@@ -32,6 +32,7 @@ import { encodeWorkerMessage, EX_CONFIG, WorkerMessage } from './held';
 import { snmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
+import { stopGraceMs } from '../announce/reload';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -72,6 +73,14 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const links = linksR.value;
   const addresses = createAddressManager();
+  // the drain's holdover: its netlink socket opens on first use, so a reload that adds the first
+  // halo_announce block drains at stop like a block present from the start
+  let localRoutesSock: ReturnType<typeof createLocalRoutes> | null = null;
+  const localRoutes = {
+    add: (r: LocalRouteSpec) => (localRoutesSock ??= createLocalRoutes()).add(r),
+    remove: (r: LocalRouteSpec) => (localRoutesSock ??= createLocalRoutes()).remove(r),
+    close: () => localRoutesSock?.close(),
+  };
   const hostAddresses: HostAddresses = {
     list: async () => {
       const all = await links.list();
@@ -85,7 +94,6 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     },
     onChange: (cb) => links.onAddress((e) => cb(e)),
   };
-  const localRoutes = loaded.model.announces.length > 0 ? createLocalRoutes() : null;
   // virtual_routes/virtual_rules/static_*: one rtnetlink socket, opened always (a reload may add them)
   const routes = createRouteManager();
   const garp = createGarpSender(links);
@@ -126,7 +134,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // an announced VIP is held like a MASTER's VIPs (no adverts): a dead worker's route goes with it
     onAnnounced: (name, vip) => send({ type: 'held', held: { instance: `halo_announce ${name}`, interface: vip.dev, packets: [], vips: [vip] } }),
     onWithdrawn: (name) => send({ type: 'released', instance: `halo_announce ${name}` }),
-    localRoutes: localRoutes ?? undefined,
+    localRoutes,
+    // a reload that changes the drains changes how long the supervisor waits for this worker at stop
+    onStopGrace: (ms) => send({ type: 'stopGrace', ms }),
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
@@ -161,8 +171,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
   send({ type: 'ready' });
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
-  const stopGrace = (m: typeof loaded.model) => 10_000 + Math.max(0, ...m.announces.map((a) => Math.max(a.drainDelayMs, a.drainTimeoutMs)));
-  send({ type: 'stopGrace', ms: stopGrace(loaded.model) });
+  send({ type: 'stopGrace', ms: stopGraceMs(loaded.model.announces) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (sig: string) => {
@@ -175,7 +184,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       metricsServer?.close();
       links.close();
       addresses.close();
-      localRoutes?.close();
+      localRoutes.close();
       routes.close();
       garp.close();
       vmacs?.close();

@@ -4,7 +4,11 @@
  * connections (HTTP keep-alive, one request every `flowIntervalMs`), until `durationMs` or
  * SIGTERM. Prints one JSON line (EcmpClientRecord) at the end; the drill cuts it into phases.
  *
- * A new connection that gets no answer within `newTimeoutMs` is "hung"; a long-lived
+ * A new connection that gets no answer within `newTimeoutMs` is "hung"; one whose TCP handshake
+ * took at least `synRetryMs` is "syn-retried" — its first SYN was lost and the kernel sent it
+ * again after its initial RTO (1 s), so the request was answered only because the client
+ * waited: for "new connections fail ≤ 1.5 s" that is a failed new connection, not a success.
+ * Every new connection records its connect time. A long-lived
  * connection that errors, closes, or leaves a request unanswered for `flowTimeoutMs` is
  * "broken" (recorded with its time) and replaced by a new one.
  */
@@ -17,15 +21,27 @@ export interface EcmpClientOptions {
   /** New connections per second. */
   newRate: number;
   newTimeoutMs: number;
+  /** A handshake at least this long had its SYN retransmitted (default SYN_RETRY_MS). */
+  synRetryMs?: number;
   /** Long-lived connections kept open. */
   flows: number;
   flowIntervalMs: number;
   flowTimeoutMs: number;
 }
 
+/**
+ * Linux's initial SYN retransmission timeout is 1 s (TCP_TIMEOUT_INIT): a handshake this long
+ * or longer needed a second SYN. The margin below 1 s covers timer slack, never a lab RTT
+ * (sub-millisecond here); a client starved that long is judged inconclusive by its stalls.
+ */
+export const SYN_RETRY_MS = 900;
+
 export interface NewConnEvent {
   t: number;
-  result: 'ok' | 'failed' | 'hung';
+  /** syn-retried: answered, but only after the SYN was sent again (a failure for the new-connection target). */
+  result: 'ok' | 'failed' | 'hung' | 'syn-retried';
+  /** connect() → established, ms; null when it never connected. */
+  connectMs?: number | null;
   /** The answering real server (its body), or the error. */
   detail: string;
 }
@@ -64,6 +80,11 @@ export function takeResponses(buf: string): { bodies: string[]; rest: string } {
   return { bodies, rest: buf };
 }
 
+/** An answered new connection: ok, or syn-retried when its handshake took a SYN retransmission. */
+export function classifyAnswered(connectMs: number | null, synRetryMs: number): 'ok' | 'syn-retried' {
+  return connectMs !== null && connectMs >= synRetryMs ? 'syn-retried' : 'ok';
+}
+
 export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
   const rec: EcmpClientRecord = { startedAt: Date.now(), endedAt: 0, newConns: [], flowBreaks: [], flowRequests: 0, stalls: [] };
   let stopping = false;
@@ -72,23 +93,28 @@ export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
 
   const newConn = () => {
     const t = Date.now();
+    const t0 = process.hrtime.bigint();
     const s = net.connect(o.port, o.host);
     let buf = '';
     let done = false;
+    let connectMs: number | null = null;
     const finish = (result: NewConnEvent['result'], detail: string) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      rec.newConns.push({ t, result, detail });
+      rec.newConns.push({ t, result, connectMs, detail });
       s.destroy();
     };
     const timer = setTimeout(() => finish('hung', 'timeout'), o.newTimeoutMs);
     s.setEncoding('utf8');
-    s.on('connect', () => s.write(REQUEST));
+    s.on('connect', () => {
+      connectMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      s.write(REQUEST);
+    });
     s.on('data', (d: string) => {
       buf += d;
       const r = takeResponses(buf);
-      if (r.bodies.length > 0) finish('ok', r.bodies[0].trim());
+      if (r.bodies.length > 0) finish(classifyAnswered(connectMs, o.synRetryMs ?? SYN_RETRY_MS), r.bodies[0].trim());
     });
     s.on('error', (e: NodeJS.ErrnoException) => finish('failed', e.code ?? e.message));
     s.on('close', () => finish('failed', 'closed'));
@@ -171,8 +197,7 @@ export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
 
 if (require.main === module) {
   const o = JSON.parse(process.argv[2]) as EcmpClientOptions;
-  void runClient(o).then((r) => {
-    process.stdout.write(`${JSON.stringify(r)}\n`);
-    process.exit(0);
-  });
+  // exit only once the record is flushed: stdout to a pipe is written asynchronously, and a
+  // long run's record (every connection's handshake time) was cut short by an immediate exit
+  void runClient(o).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0)));
 }

@@ -8,12 +8,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { EcmpClientOptions, EcmpClientRecord } from './ecmp-client';
-import { EcmpLab, ECMP_CLIENT, ECMP_VIP } from './ecmp-lab';
+import { EcmpLab, ECMP_CLIENT, ECMP_VIP, type RoutingKind } from './ecmp-lab';
 import { analysePhase, establishedClientPorts, spreadOf, type EcmpPhaseResult } from './ecmp-phase';
 import { waitFor } from './netns';
 
 export interface EcmpDrillOptions {
   directors: number;
+  /** The routing daemon everywhere (default frr). */
+  routing?: RoutingKind;
   dir: string;
   /** New connections per second. */
   rate: number;
@@ -32,7 +34,7 @@ export class EcmpDrill {
 
   constructor(private readonly o: EcmpDrillOptions) {
     // drain_delay 3 s: the router converges in well under that (the phase measures it)
-    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15 });
+    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15, routing: o.routing });
   }
 
   private all(): string[] {
@@ -75,6 +77,7 @@ export class EcmpDrill {
     const before = spreadOf(before0, this.lab.allConns());
     const ports = establishedClientPorts(this.lab.connections(host), ECMP_CLIENT, ECMP_VIP);
     this.o.log(`phase ${name} (${host})`);
+    const syn0 = this.lab.clientSynRetrans();
     const from = Date.now();
     await fault();
     // a director added back first starts halo (tens of seconds under emulation), then announces
@@ -83,14 +86,17 @@ export class EcmpDrill {
     if (after) await after();
     await sleep(SETTLE_MS);
     const to = Date.now();
-    return { name, director: host, from, to, convergedAt, directorFlowPorts: ports, spread: { before, after: spreadOf(mid, this.lab.allConns()) } };
+    const syn1 = this.lab.clientSynRetrans();
+    const kernelSynRetrans = syn0 === null || syn1 === null ? null : syn1 - syn0;
+    return { name, director: host, from, to, convergedAt, directorFlowPorts: ports, kernelSynRetrans, spread: { before, after: spreadOf(mid, this.lab.allConns()) } };
   }
 
   async run(): Promise<EcmpPhaseResult[]> {
     const victim = this.lab.directors[this.lab.directors.length - 1];
     const without = (p: string[]) => !p.includes(victim.address);
     const withAll = (p: string[]) => p.length === this.all().length;
-    this.startLoad(600_000);
+    // ended by SIGTERM after the last phase; the bound only stops a drill that died (phases under emulation took over 10 min)
+    this.startLoad(3_600_000);
     await sleep(2000);
     const marks = [];
     // the drained director still forwards during drain_delay: it must take no new flow once the router converged
@@ -117,6 +123,9 @@ export class EcmpDrill {
       const r = analysePhase(rec, m);
       if (m.name === 'graceful drain') {
         if (r.http.failed > 0) r.violations.push(`graceful drain: ${r.http.failed} requests failed`);
+        // the kernel's count when read: a starved client takes its own late 'connect' for a retry
+        const retried = r.kernelSynRetrans ?? r.http.synRetried;
+        if (retried > 0) r.violations.push(`graceful drain: ${retried} SYN retransmissions (${r.kernelSynRetrans === null ? 'client' : 'client kernel'} count)`);
         if (drainedNewFlows === null) r.violations.push('graceful drain: the drained director\'s IPVS counters could not be read after convergence');
         else if (drainedNewFlows > 0) r.violations.push(`graceful drain: the drained director took ${drainedNewFlows} new flows after the router converged`);
       }

@@ -1,8 +1,10 @@
 /**
  * The ECMP topology (`halo lab drill --topology ecmp`, test/announce/ecmp.vm.test.ts): a client
- * network, an upstream router running FRR with ECMP and BFD, N directors each running `halo
- * run` (halo_announce, mh + mh-port, DR) beside their own FRR, and two DR real servers (VIP on
- * lo, arp_ignore/arp_announce), all in namespaces named with the caller's prefix.
+ * network, an upstream router running FRR or BIRD 2 with ECMP and BFD, N directors each running
+ * `halo run` (halo_announce, mh + mh-port, DR) beside their own FRR or BIRD (the same daemon
+ * everywhere, `routing`), and two DR real servers (VIP on lo, arp_ignore/arp_announce), all in
+ * namespaces named with the caller's prefix. Each director's halo_announce block says which
+ * daemon it reads and where the router's daemon answers, so `halo status` shows both views.
  *
  *   client c 10.78.0.2 ── cl ── 10.78.0.1 router r 10.77.0.1 ── core ── d1..dN 10.77.0.11..
  *                                                                 └─── s1, s2 10.77.0.21, .22
@@ -10,7 +12,10 @@
 import { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { directorFrrConf, routerFrrConf, type BfdProfile } from '../announce/frr-config';
+import { directorFrrConf, routerFrrConf, type BfdProfile, type DirectorBgp, type RouterBgp } from '../announce/frr-config';
+import { directorBirdConf, routerBirdConf } from '../announce/bird-config';
+import type { BgpPrefixView } from '../announce/bgp-status';
+import { BirdNode } from './bird';
 import { clientFlows } from './ecmp-phase';
 import { FrrNode } from './frr';
 import { Topology } from './netns';
@@ -37,13 +42,41 @@ export interface EcmpLabOptions {
   drainTimeoutSec: number;
   /** BFD timers (default the shipped 300 ms x 3; a test on a starved emulated VM may relax them so sessions do not flap). */
   bfd?: BfdProfile;
+  /** The routing daemon on the router and the directors (default frr). */
+  routing?: RoutingKind;
+}
+
+export type RoutingKind = 'frr' | 'bird';
+
+/** One routing daemon in a namespace, FRR or BIRD: started from its generated config, read, stopped by pid. */
+export interface RoutingNode {
+  readonly kind: RoutingKind;
+  /** FRR: the vty directory (vtysh --vty_socket); BIRD: the control socket (birdc -s). */
+  readonly socket: string;
+  prefix(address: string): BgpPrefixView;
+  stop(sig?: NodeJS.Signals): void;
+  logs(): string;
+}
+
+function routingNode(kind: RoutingKind, topo: Topology, host: string, dir: string, role: 'router', conf: RouterBgp): RoutingNode;
+function routingNode(kind: RoutingKind, topo: Topology, host: string, dir: string, role: 'director', conf: DirectorBgp): RoutingNode;
+function routingNode(kind: RoutingKind, topo: Topology, host: string, dir: string, role: 'router' | 'director', conf: RouterBgp | DirectorBgp): RoutingNode {
+  if (kind === 'frr') {
+    const n = new FrrNode(topo, host, dir);
+    n.start(role === 'router' ? routerFrrConf(conf as RouterBgp) : directorFrrConf(conf as DirectorBgp));
+    return { kind, socket: n.dir, prefix: (a) => n.prefix(a), stop: (s) => n.stop(s), logs: () => n.logs() };
+  }
+  const n = new BirdNode(topo, host, dir);
+  n.start(role === 'router' ? routerBirdConf(conf as RouterBgp, { logFile: n.logFile }) : directorBirdConf(conf as DirectorBgp, { logFile: n.logFile }));
+  return { kind, socket: n.socket, prefix: (a) => n.prefix(a), stop: (s) => n.stop(s), logs: () => n.logs() };
 }
 
 export class EcmpLab {
   readonly topo: Topology;
   readonly directors: EcmpDirector[];
-  router!: FrrNode;
-  readonly frr = new Map<string, FrrNode>();
+  router!: RoutingNode;
+  /** Each director's routing daemon. */
+  readonly routing = new Map<string, RoutingNode>();
   private readonly halo = new Map<string, ChildProcess>();
   private readonly helpers: ChildProcess[] = [];
   private runs = 0;
@@ -53,6 +86,10 @@ export class EcmpLab {
   constructor(readonly o: EcmpLabOptions) {
     this.topo = new Topology(o.prefix);
     this.directors = Array.from({ length: o.directors }, (_, i) => ({ host: `d${i + 1}`, address: `10.77.0.${11 + i}`, asn: 65001 + i }));
+  }
+
+  get kind(): RoutingKind {
+    return this.o.routing ?? 'frr';
   }
 
   build(): void {
@@ -74,19 +111,18 @@ export class EcmpLab {
       t.exec(s.host, ['ip', 'route', 'add', 'default', 'via', ECMP_ROUTER]);
       this.helpers.push(this.spawnLogged(s.host, [process.execPath, '-e', `require('http').createServer((q, r) => r.end('${s.host}\\n')).listen(80)`], `${s.host}-http.log`));
     }
-    this.router = new FrrNode(t, 'r', this.o.dir);
-    this.router.start(routerFrrConf({
+    this.router = routingNode(this.kind, t, 'r', this.o.dir, 'router', {
       hostname: 'r', asn: 65000, routerId: ECMP_ROUTER, maximumPaths: Math.max(4, this.directors.length),
       peers: this.directors.map((x) => ({ address: x.address, asn: x.asn })), vipRanges: [{ prefix: '192.0.2.0/24', family: 4 }], bfd: this.o.bfd,
-    }));
+    });
     for (const x of this.directors) {
       // sloppy TCP: a flow the router moves here mid-connection is picked up (mh gives it the same real server)
       t.exec(x.host, ['modprobe', 'ip_vs_mh'], { allowFail: true });
       t.exec(x.host, ['ipvsadm', '-Ln']);
       for (const k of ['net.ipv4.vs.sloppy_tcp=1', 'net.ipv4.vs.sloppy_sctp=1', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2']) t.exec(x.host, ['sysctl', '-qw', k]);
-      const n = new FrrNode(t, x.host, this.o.dir);
-      this.frr.set(x.host, n);
-      n.start(directorFrrConf({ hostname: x.host, asn: x.asn, routerId: x.address, peers: [{ address: ECMP_ROUTER, asn: 65000 }], vips: [{ address: ECMP_VIP, family: 4 }], bfd: this.o.bfd }));
+      this.routing.set(x.host, routingNode(this.kind, t, x.host, this.o.dir, 'director', {
+        hostname: x.host, asn: x.asn, routerId: x.address, peers: [{ address: ECMP_ROUTER, asn: 65000 }], vips: [{ address: ECMP_VIP, family: 4 }], bfd: this.o.bfd,
+      }));
     }
   }
 
@@ -101,7 +137,10 @@ export class EcmpLab {
     const rs = (a: string) => [`    real_server ${a} 80 {`, '        weight 1', '        TCP_CHECK {', '            connect_timeout 2', '        }', '    }'];
     return [
       'global_defs {', `    router_id ${host}`, '}',
-      'halo_announce WEB {', `    address ${ECMP_VIP}`, `    drain_delay ${this.o.drainDelaySec}`, `    drain_timeout ${this.o.drainTimeoutSec}`, `    vtysh_socket ${this.frr.get(host)!.dir}`, '}',
+      'halo_announce WEB {', `    address ${ECMP_VIP}`, `    drain_delay ${this.o.drainDelaySec}`, `    drain_timeout ${this.o.drainTimeoutSec}`,
+      `    routing_daemon ${this.kind}`, this.kind === 'frr' ? `    vtysh_socket ${this.routing.get(host)!.socket}` : `    birdc_socket ${this.routing.get(host)!.socket}`,
+      // the lab's router answers in its namespace: halo status shows its view beside the local one
+      `    router_daemon ${this.kind}`, `    router_socket ${this.router.socket}`, `    router_netns ${this.topo.ns('r')}`, '}',
       `virtual_server ${ECMP_VIP} 80 {`, '    delay_loop 2', '    lb_algo mh', '    mh-port', '    lb_kind DR', '    protocol TCP',
       ...ECMP_SERVERS.flatMap((s) => rs(s.address)), '}', '',
     ].join('\n');
@@ -194,6 +233,13 @@ export class EcmpLab {
     return this.topo.exec(host, ['ipvsadm', '-Lnc'], { allowFail: true });
   }
 
+  /** The client namespace's SYN retransmissions so far (nstat TcpExtTCPSynRetrans, absolute, history untouched); null if unreadable. */
+  clientSynRetrans(): number | null {
+    const out = this.topo.exec('c', ['nstat', '-asz', 'TcpExtTCPSynRetrans'], { allowFail: true });
+    const m = /TcpExtTCPSynRetrans\s+(\d+)/.exec(out);
+    return m ? Number(m[1]) : null;
+  }
+
   setLinks(host: string, up: boolean): void {
     this.topo.exec(host, ['ip', 'link', 'set', 'eth0', up ? 'up' : 'down']);
   }
@@ -204,7 +250,7 @@ export class EcmpLab {
     for (const x of this.directors) this.signalHalo(x.host, 'SIGKILL');
     for (const p of this.helpers) p.kill('SIGKILL');
     this.router?.stop();
-    for (const n of this.frr.values()) n.stop();
+    for (const n of this.routing.values()) n.stop();
     this.topo.destroy();
   }
 }

@@ -16,9 +16,19 @@ export interface EcmpPhaseResult {
     ok: number;
     failed: number;
     hung: number;
-    /** The longest run of failing new connections: its first failure → the next success, ms. */
+    /** Answered only after the SYN was retransmitted (connect ≥ SYN_RETRY_MS): failed for the new-connection target. */
+    synRetried: number;
+    /** The longest run of failing new connections (failed, hung or syn-retried): its first failure → the next success, ms. */
     outageMs: number;
+    /** The slowest handshake among the phase's new connections, ms (null: none connected). */
+    maxConnectMs: number | null;
   };
+  /**
+   * SYN retransmissions the client's kernel counted during the phase (nstat
+   * TcpExtTCPSynRetrans): the oracle for http.synRetried, which a starved client could inflate
+   * (a late 'connect' event) — null when unreadable.
+   */
+  kernelSynRetrans: number | null;
   /** Long-lived connections that broke during the phase. */
   brokenFlows: number;
   /** Long-lived connections the director carried when the phase began (from its IPVS table). */
@@ -42,6 +52,8 @@ export interface EcmpPhaseInput {
   convergedAt: number | null;
   /** Client ports of the long-lived flows through the director at `from` (null: unknown). */
   directorFlowPorts: number[] | null;
+  /** The client kernel's SYN retransmissions in the phase (absent/null: not read). */
+  kernelSynRetrans?: number | null;
   spread: EcmpPhaseResult['spread'];
 }
 
@@ -61,6 +73,11 @@ export function outageMs(events: EcmpClientRecord['newConns'], from: number, to:
   return longest;
 }
 
+function maxConnect(events: EcmpClientRecord['newConns']): number | null {
+  const c = events.map((e) => e.connectMs).filter((x): x is number => typeof x === 'number');
+  return c.length === 0 ? null : Math.round(Math.max(...c));
+}
+
 export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput, maxLagMs = 100): EcmpPhaseResult {
   const clientMaxLagMs = Math.max(0, ...rec.stalls.filter((s) => s.t >= p.from && s.t < p.to).map((s) => s.lateMs));
   const inWindow = rec.newConns.filter((e) => e.t >= p.from && e.t < p.to);
@@ -76,8 +93,11 @@ export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput, maxLagMs 
       ok: inWindow.filter((e) => e.result === 'ok').length,
       failed: inWindow.filter((e) => e.result === 'failed').length,
       hung: inWindow.filter((e) => e.result === 'hung').length,
+      synRetried: inWindow.filter((e) => e.result === 'syn-retried').length,
       outageMs: outageMs(rec.newConns, p.from, p.to),
+      maxConnectMs: maxConnect(inWindow),
     },
+    kernelSynRetrans: p.kernelSynRetrans ?? null,
     brokenFlows: breaks.length,
     flowsOnDirector: ports === null ? null : ports.size,
     brokenFlowsOnDirector: ports === null ? null : breaks.filter((b) => ports.has(b.port)).length,
@@ -127,11 +147,11 @@ export function spreadOf(before: Record<string, number | null>, after: Record<st
 }
 
 export function formatEcmpPhases(results: EcmpPhaseResult[]): string {
-  const lines = ['phase                     director  converged  requests  failed  hung  outage   broken flows (of director\'s)  spread before → after  client lag'];
+  const lines = ['phase                     director  converged  requests  failed  hung  SYN-retried (kernel)  outage   max connect  broken flows (of director\'s)  spread before → after  client lag'];
   for (const r of results) {
     const sp = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${k}:${v}`).join(' ');
     lines.push(
-      `${r.name.padEnd(25)} ${r.director.padEnd(9)} ${(r.convergedMs === null ? 'never' : `${r.convergedMs} ms`).padEnd(10)} ${String(r.http.requests).padEnd(9)} ${String(r.http.failed).padEnd(7)} ${String(r.http.hung).padEnd(5)} ${`${r.http.outageMs} ms`.padEnd(8)} ` +
+      `${r.name.padEnd(25)} ${r.director.padEnd(9)} ${(r.convergedMs === null ? 'never' : `${r.convergedMs} ms`).padEnd(10)} ${String(r.http.requests).padEnd(9)} ${String(r.http.failed).padEnd(7)} ${String(r.http.hung).padEnd(5)} ${`${r.http.synRetried} (${r.kernelSynRetrans ?? '?'})`.padEnd(20)} ${`${r.http.outageMs} ms`.padEnd(8)} ${(r.http.maxConnectMs === null ? '-' : `${r.http.maxConnectMs} ms`).padEnd(12)} ` +
         `${`${r.brokenFlows} (${r.brokenFlowsOnDirector ?? '?'} of ${r.flowsOnDirector ?? '?'})`.padEnd(29)} ${sp(r.spread.before)} → ${sp(r.spread.after)}  ` +
         `${r.clientMaxLagMs} ms${r.inconclusive ? ' INCONCLUSIVE (the client was starved)' : ''}`,
     );

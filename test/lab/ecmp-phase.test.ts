@@ -1,10 +1,11 @@
-import { takeResponses } from '../../src/lab/ecmp-client';
+import { classifyAnswered, SYN_RETRY_MS, takeResponses } from '../../src/lab/ecmp-client';
 import type { EcmpClientRecord } from '../../src/lab/ecmp-client';
 import { analysePhase, clientFlows, establishedClientPorts, formatEcmpPhases, outageMs, spreadOf } from '../../src/lab/ecmp-phase';
 
 const ok = (t: number) => ({ t, result: 'ok' as const, detail: 's1' });
 const bad = (t: number) => ({ t, result: 'failed' as const, detail: 'ECONNREFUSED' });
 const hung = (t: number) => ({ t, result: 'hung' as const, detail: 'timeout' });
+const retried = (t: number, connectMs = 1003) => ({ t, result: 'syn-retried' as const, connectMs, detail: 's2' });
 
 describe('ECMP drill phase figures', () => {
   it('outage = the longest failing run of new connections, to the next success (or the window end)', () => {
@@ -27,13 +28,31 @@ describe('ECMP drill phase figures', () => {
     });
     expect(r).toEqual({
       name: 'links down', director: 'd3', at: 1000, convergedMs: 900,
-      http: { requests: 5, ok: 3, failed: 1, hung: 1, outageMs: 200 },
-      brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
+      http: { requests: 5, ok: 3, failed: 1, hung: 1, synRetried: 0, outageMs: 200, maxConnectMs: null },
+      kernelSynRetrans: null, brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
       spread: { before: { d1: 5 }, after: { d1: 7 } },
       clientMaxLagMs: 30, inconclusive: false,
       violations: ['links down: 1 requests hung'],
     });
     expect(formatEcmpPhases([r])).toContain('VIOLATION links down: 1 requests hung');
+  });
+
+  it("a new connection answered only after its SYN was sent again is a failure: it counts in the outage, not in ok", () => {
+    // kill -9 of a director: SYNs the router still hashes to it are lost; the kernel resends after 1 s, to a survivor
+    const events = [{ ...ok(0), connectMs: 0.4 }, retried(100), retried(200, 1001), bad(300), { ...ok(1400), connectMs: 0.6 }, { ...ok(1500), connectMs: 0.5 }];
+    const r = analysePhase({ ...rec, newConns: events, stalls: [], flowBreaks: [] }, { name: 'kill -9 of halo', director: 'd3', from: 0, to: 2000, convergedAt: 900, directorFlowPorts: [], kernelSynRetrans: 2, spread: { before: {}, after: {} } });
+    expect(r.http).toEqual({ requests: 6, ok: 3, failed: 1, hung: 0, synRetried: 2, outageMs: 1300, maxConnectMs: 1003 });
+    expect(formatEcmpPhases([r])).toMatch(/kill -9 of halo\s+d3\s+900 ms\s+6\s+1\s+0\s+2 \(2\)\s+1300 ms\s+1003 ms/);
+    // counted as ok (before the class existed), the same run showed only the refused connection's 1100 ms
+    expect(outageMs(events.map((e) => (e.result === 'syn-retried' ? { ...e, result: 'ok' as const } : e)), 0, 2000)).toBe(1100);
+  });
+
+  it('classifies an answered connection by its handshake time against the initial SYN RTO', () => {
+    expect(SYN_RETRY_MS).toBeLessThan(1000);
+    expect(classifyAnswered(0.3, SYN_RETRY_MS)).toBe('ok');
+    expect(classifyAnswered(899, SYN_RETRY_MS)).toBe('ok');
+    expect(classifyAnswered(1002.5, SYN_RETRY_MS)).toBe('syn-retried');
+    expect(classifyAnswered(null, SYN_RETRY_MS)).toBe('ok');
   });
 
   it('a phase whose router never converged is a violation', () => {

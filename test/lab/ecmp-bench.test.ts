@@ -1,0 +1,27 @@
+import { formatThroughput, scalingVerdict, throughputRow } from '../../src/lab/ecmp-bench';
+
+const ab = (rps: number, failed = 0) => ({ requestsPerSecond: rps, failed, complete: 1000, percentiles: {} });
+
+describe('ECMP throughput report', () => {
+  it('median of the rounds, failures summed', () => {
+    expect(throughputRow('ecmp', 2, [ab(410.4), ab(380), ab(900, 2)], 8)).toEqual({
+      topology: 'ecmp', directors: 2, requestsPerSecond: 410, failed: 2, complete: 3000, rounds: [410, 380, 900], inconclusive: null,
+    });
+  });
+
+  it('a row is inconclusive when the directors and the client share fewer CPUs than they are', () => {
+    expect(scalingVerdict(3, 4)).toBeNull();
+    expect(scalingVerdict(3, 1)).toBe('3 director(s) and the client share 1 CPU(s): throughput cannot scale here');
+    // the VRRP lab has one active director
+    expect(throughputRow('vrrp', 1, [ab(500)], 2).inconclusive).toBeNull();
+  });
+
+  it('one report: VRRP beside ECMP N = 3, 2, 1, with the ratios to one ECMP director', () => {
+    const rows = [throughputRow('vrrp', 1, [ab(500)], 1), throughputRow('ecmp', 3, [ab(900)], 1), throughputRow('ecmp', 2, [ab(600)], 1), throughputRow('ecmp', 1, [ab(300)], 1)];
+    const text = formatThroughput(rows, 1000, 10);
+    expect(text).toContain('vrrp      1          500');
+    expect(text).toContain('ecmp 3 / ecmp 1: 3.00x');
+    expect(text).toContain('ecmp 2 / ecmp 1: 2.00x');
+    expect(text).toMatch(/ecmp\s+3\s+900.*INCONCLUSIVE \(3 director\(s\) and the client share 1 CPU\(s\)/);
+  });
+});
