@@ -14,17 +14,10 @@
  */
 import { CORPUS_DIR, corpusFiles, corpusPath, haloVerdict, keepalivedVerdict, type Verdict } from '../support/corpus';
 import { describeNeeding, file, tool } from '../support/prerequisites';
+import { KNOWN_DIFFERENT } from './corpus-known';
 
 const describeKa = describeNeeding(tool('keepalived'), file(CORPUS_DIR, 'the real-world corpus (../shared/corpus/realworld)'));
 
-/**
- * Where halo's leniency still differs from keepalived's (halo under --allow-unimplemented
- * refuses what keepalived starts), by file, with the reason.
- */
-const KNOWN_DIFFERENT: Record<string, string> = {
-  '101-PXCToolkit-keepalived.conf': "VRID placeholder: keepalived -t exits 5, but its VRRP process stops at start (chk_min_cfg: 'the virtual router id must be set', vrrp_complete_init fails); halo refuses at check time",
-  '055-x-script-keepalived.conf': "vrrp_strict and its only VIP a placeholder: keepalived -t exits 5, but its VRRP process stops at start ('(VI_1) No VIP specified; at least one is required', vrrp_complete_instance); halo refuses at check time",
-};
 
 function describeVerdict(v: Verdict): string {
   const ka = `keepalived ${v.keepalived.starts ? 'starts' : 'refuses'} (-t exit ${v.keepalived.exit}: ${v.keepalived.first})`;
