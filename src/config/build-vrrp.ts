@@ -276,8 +276,12 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     }
     vmac = { name: d.vmacName?.value ?? `vrrp.${d.vrid}`, xmitBase };
   }
-  // VIPs that name no interface go on the VMAC (keepalived: vrrp->ifp is the VMAC)
-  for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === '') v.dev = vmac?.name ?? iface;
+  // vrrp_complete_instance: a VIP that names no interface, or the instance's own, goes on the
+  // VMAC when it is of the instance's family (vrrp->ifp is the VMAC); otherwise on the interface
+  for (const v of [...d.vips, ...d.vipsExcluded]) {
+    if (v.dev !== '' && v.dev !== iface) continue;
+    v.dev = vmac && v.family === family ? vmac.name : iface;
+  }
   // strict mode: no lower-priority GARPs, no advert to a lower priority, none on a higher one, and
   // the RFC's down timer; set otherwise, each is reset with keepalived's warning
   const strictReset = <T>(value: T | null, allowed: (v: T) => boolean, fixed: T, message: string): T | null => {

@@ -17,11 +17,7 @@ import { diffRunning, fromModel, interfacesOf, parseVrrpDump, vrrpNeedsIpvs } fr
 const describeNs = describeNeeding(root, tool('keepalived'), file(CORPUS_DIR, 'the real-world corpus (../shared/corpus/realworld)'));
 
 /** file → why halo's instances differ from keepalived's (to be fixed; remove when they agree). */
-const KNOWN_MODEL_DIFFERENT: Record<string, string> = {
-  '007-linuxgateway-keepalived.conf': 'use_vmac: keepalived runs the instance on a macvlan VMAC; halo does not implement VMAC (refused unless --allow-unimplemented, then on the parent interface)',
-  '017-systems-keepalived.conf': 'use_vmac (see 007)',
-  '054-keepalived-docker-keepalived.conf': 'use_vmac (see 007)',
-};
+const KNOWN_MODEL_DIFFERENT: Record<string, string> = {};
 
 describeNs('real-world corpus: the VRRP instances halo builds are the ones keepalived runs', () => {
   const results: { file: string; diffs: string[]; note: string }[] = [];

@@ -52,9 +52,11 @@ export function fromModel(m: Model): RunningConfig {
       name: i.name,
       vrid: i.virtualRouterId,
       priority: i.priority,
-      interface: i.interface,
+      // keepalived shows a use_vmac instance on its VMAC ("Interface = vrrp.51, vmac on eth0"),
+      // and a VIP there as "dev vrrp.51@eth0"
+      interface: i.vmac ? `${i.vmac.name} (vmac on ${i.interface})` : i.interface,
       version: i.version,
-      vips: i.virtualIpAddresses.map((v) => vipText(v.address, v.prefixLen, v.dev)),
+      vips: i.virtualIpAddresses.map((v) => vipText(v.address, v.prefixLen, i.vmac && v.dev === i.vmac.name ? `${v.dev}@${i.interface}` : v.dev)),
     })),
     virtualServers: m.virtualServers.map((v) => {
       const k = v.key;
@@ -120,7 +122,7 @@ export function parseVrrpDump(text: string): RunningInstance[] {
     if ((m = /^ {3}Virtual Router ID = (\d+)$/.exec(l))) cur.vrid = Number(m[1]);
     else if ((m = /^ {3}Priority = (\d+)$/.exec(l))) cur.priority = Number(m[1]);
     else if ((m = /^ {3}VRRP Version = (\d+)$/.exec(l))) cur.version = Number(m[1]);
-    else if ((m = /^ {3}Interface = ([^,\s]+)/.exec(l))) cur.interface = m[1];
+    else if ((m = /^ {3}Interface = ([^,\s]+)(?:, vmac on ([^,\s]+))?/.exec(l))) cur.interface = m[2] ? `${m[1]} (vmac on ${m[2]})` : m[1];
     else if (/^ {3}Virtual IP \(\d+\):$/.test(l)) list = 'vips';
   }
   return out;
@@ -245,7 +247,9 @@ export function interfacesOf(m: Model): string[] {
   const out = new Set<string>();
   for (const i of m.vrrpInstances) {
     out.add(i.interface);
-    for (const v of [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]) out.add(v.dev);
+    // a VIP on the instance's VMAC: keepalived makes that interface itself (one made here
+    // beforehand is "not a private macvlan", and keepalived would pick another name)
+    for (const v of [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]) if (v.dev !== i.vmac?.name) out.add(v.dev);
     for (const t of i.trackInterfaces) out.add(t.name);
     if (i.lvsSyncDaemonInterface) out.add(i.lvsSyncDaemonInterface);
   }
