@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Transpile (no type check) the sources `halo ipvs` needs into test/vm/cache/dist, so the VM
-// tests and benchmarks run the real CLI as a process even when dist/ is stale or absent.
+// Transpile (no type check) the whole of src/ into test/vm/cache/dist, so the VM tests and
+// benchmarks run the real `halo ipvs` CLI as a process even when dist/ is stale or absent. All of
+// it, not a list of what `halo ipvs` needs: a list went stale when genl-socket.ts gained an
+// import (net/rtnl-channel), and every listing test failed with "Cannot find module".
 // Usage: node test/vm/build-halo-cli.js  -> prints the path of the built main.js
 'use strict';
 const fs = require('fs');
@@ -9,7 +11,12 @@ const ts = require('typescript');
 
 const repo = path.resolve(__dirname, '../..');
 const out = path.join(__dirname, 'cache', 'dist');
-const files = ['cli/main.ts', 'cli/ipvs.ts', 'net/native.ts', ...fs.readdirSync(path.join(repo, 'src/ipvs')).filter((f) => f.endsWith('.ts')).map((f) => `ipvs/${f}`)];
+const walk = (dir) => fs.readdirSync(path.join(repo, 'src', dir), { withFileTypes: true }).flatMap((e) => {
+  const rel = dir ? `${dir}/${e.name}` : e.name;
+  if (e.isDirectory()) return walk(rel);
+  return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [rel] : [];
+});
+const files = walk('');
 for (const rel of files) {
   const src = fs.readFileSync(path.join(repo, 'src', rel), 'utf8');
   const js = ts.transpileModule(src, {
