@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { captureArmed, Directors, HALO, ROOT, statusOf, waitFor, type RunningDirector } from '../support/directors';
 import { sh, Topology } from '../support/netns';
-import { Bfdd, BFDD, discriminators, sendAdminDown } from '../support/bfdd';
+import { Bfdd, BFDD, forgeAdminDown } from '../support/bfdd';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(240_000);
@@ -199,10 +199,7 @@ d('BFD: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
 
   it('GTSM (RFC 5881 §5): an AdminDown forged from FRR\'s address with TTL 254 is dropped by both; at 255 it takes both Down', async () => {
     await until('both Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP), logs);
-    const send = (peer: string, ttl: number) => {
-      const { frr, theirs } = discriminators(bfdd.peer(peer, FRR));
-      sendAdminDown(topo, 'frr', FRR, peer, frr, theirs, ttl);
-    };
+    const send = (peer: string, ttl: number) => forgeAdminDown(topo, bfdd, FRR, peer, ttl);
     const downs = (text: string) => count(text, /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/);
     const before = [downs(halo.log()), downs(ka.log())];
     send(HALO_IP, 254);

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureArmed, Directors, HALO, statusOf, waitFor, type RunningDirector } from '../support/directors';
 import { sh, Topology } from '../support/netns';
-import { Bfdd, BFDD, discriminators, sendAdminDown } from '../support/bfdd';
+import { Bfdd, BFDD, forgeAdminDown } from '../support/bfdd';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(240_000);
@@ -170,10 +170,7 @@ d('BFD over IPv6: halo with FRR bfdd and keepalived 2.2.7 (netns)', () => {
    */
   it('GTSM (RFC 5881 §5): an AdminDown from FRR\'s address with hop limit 254 is dropped by both; at 255 it takes both Down', async () => {
     await until('both Up', () => frrPeerUp(HALO_IP) && frrPeerUp(KA_IP), logs);
-    const send = (peer: string, hopLimit: number) => {
-      const { frr, theirs } = discriminators(frrPeer(peer));
-      sendAdminDown(topo, 'frr', FRR, peer, frr, theirs, hopLimit);
-    };
+    const send = (peer: string, ttl: number) => forgeAdminDown(topo, bfdd, FRR, peer, ttl);
     const downs = (text: string) => count(text, /\(frr\) Entering Down state \(Local diagnostic - Neighbor Signaled Session Down/);
     const before = [downs(halo.log()), downs(ka.log())];
     send(HALO_IP, 254);

@@ -77,3 +77,12 @@ export function discriminators(out: string): { frr: number; theirs: number } {
   if (!m) throw new Error(`no discriminators in FRR's view of the session:\n${out}`);
   return { frr: Number(m[1]), theirs: Number(m[2]) };
 }
+
+/**
+ * A forged AdminDown to `peer` from FRR's `local` address (on host 'frr') with the given TTL /
+ * hop limit, carrying the discriminators FRR's bfdd shows for that session.
+ */
+export function forgeAdminDown(topo: Topology, bfdd: Bfdd, local: string, peer: string, ttl: number): void {
+  const { frr, theirs } = discriminators(bfdd.peer(peer, local));
+  sendAdminDown(topo, 'frr', local, peer, frr, theirs, ttl);
+}
