@@ -13,7 +13,7 @@ import type {
   CheckCommon, ConnOpts, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, SmtpCheck, SslConfig, TcpCheck, TrackFile, UdpCheck,
 } from '../model';
 import type { Statement } from '../parse';
-import { acted, noEffect, notImplemented, section, type KeywordSpec, type SectionTable } from './types';
+import { acted, noEffect, section, type KeywordSpec, type SectionTable } from './types';
 
 const collect = (_c: BuildContext, s: Statement, r: RealServerDraft): void => { r.checkerStatements.push(s); };
 
