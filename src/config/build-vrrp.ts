@@ -95,6 +95,7 @@ export interface InstanceDraft {
   downTimerAdverts: number | null;
   notify: NotifyScripts;
   smtpAlert: boolean | null;
+  notifyPriorityChanges?: boolean;
   lvsSyncDaemonInterface: string | null;
   /** use_vmac: the statement, and the name it gave (null: the default). */
   vmacWord: Word | null;
@@ -346,6 +347,9 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     downTimerAdverts: downTimerAdverts ?? 3,
     notify: d.notify,
     smtpAlert: d.smtpAlert,
+    // the instance's own, else its sync group's, else global (set when the group is known: build.ts)
+    notifyPriorityChanges: d.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges ?? false,
+    ...(d.notifyPriorityChanges !== undefined ? { ownNotifyPriorityChanges: true } : {}),
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,
     vmac,
     syncGroup: null,

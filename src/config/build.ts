@@ -121,6 +121,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       kept.push(m.value);
       if (inst) {
         inst.syncGroup = g.group.name;
+        if (!inst.ownNotifyPriorityChanges && g.group.notifyPriorityChanges !== undefined) inst.notifyPriorityChanges = g.group.notifyPriorityChanges;
         // keepalived.conf(5): trackers of sync group members with a non-zero weight are ignored.
         const scriptWeight = (t: { name: string; weight: number | null }): number =>
           t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0;

@@ -107,6 +107,30 @@ export interface GlobalDefs {
    * not implemented, as written, so `--dump` shows them.
    */
   other: Record<string, string[]>;
+  /**
+   * notify_fifo, vrrp_notify_fifo, lvs_notify_fifo and their `_script`s (keepalived's
+   * notify_fifo_t): absent = none of them given.
+   */
+  notifyFifos?: NotifyFifos;
+  /** vrrp_notify_priority_changes: the default of every instance's notify_priority_changes. */
+  vrrpNotifyPriorityChanges?: boolean;
+}
+
+/** One notify FIFO as configured: `*notify_fifo PATH [USER [GROUP]]`, `*notify_fifo_script SCRIPT [USER [GROUP]]`. */
+export interface NotifyFifoConfig {
+  /** The FIFO's path (null: only a script was given, which keepalived then never runs). */
+  path: string | null;
+  /** Who owns a FIFO halo creates: the line's USER [GROUP] (null = root); absent: script_user. */
+  owner?: RunAs | null;
+  script: string[] | null;
+  /** The script's own USER [GROUP] (null = root); absent: script_user. */
+  scriptRunAs?: RunAs | null;
+}
+
+export interface NotifyFifos {
+  global: NotifyFifoConfig;
+  vrrp: NotifyFifoConfig;
+  lvs: NotifyFifoConfig;
 }
 
 /** keepalived's vrrp_handle_accept_mode: VIP drop rules for every instance but the address owner and accept ones. */
@@ -326,6 +350,13 @@ export interface VrrpInstance {
   notify: NotifyScripts;
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
   smtpAlert: boolean | null;
+  /**
+   * notify_priority_changes: each effective priority change is written to the notify FIFOs as
+   * `INSTANCE "NAME" MASTER_PRIORITY|BACKUP_PRIORITY PRIO` (instance, else sync group, else global).
+   */
+  notifyPriorityChanges?: boolean;
+  /** The instance gave notify_priority_changes itself (its sync group's does not override it). */
+  ownNotifyPriorityChanges?: boolean;
   lvsSyncDaemonInterface: string | null;
   /**
    * use_vmac: a private-mode macvlan `name` (default vrrp.VRID) with MAC 00:00:5e:00:01:VRID on
@@ -344,6 +375,8 @@ export interface VrrpSyncGroup {
   notify: NotifyScripts;
   /** The group's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
   smtpAlert: boolean | null;
+  /** notify_priority_changes of the group: its members' default. */
+  notifyPriorityChanges?: boolean;
   trackInterfaces: TrackInterface[];
   trackScripts: TrackScriptRef[];
   trackFiles: TrackObjectRef[];

@@ -48,6 +48,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
   /** The worker's stop grace changed (a reload added, removed or changed halo_announce drains). */
   onStopGrace?: (ms: number) => void;
+  /** The notify FIFOs: opened with each model in force, before the engines start; closed at stop. */
+  fifo?: (NonNullable<VrrpEngineDeps['fifo']> & { lvs(line: string): void; configure(model: Model): void; close(): void }) | null;
 };
 
 export class Director {
@@ -75,6 +77,7 @@ export class Director {
   }
 
   async start(): Promise<void> {
+    this.deps.fifo?.configure(this.model);
     this.deps.syncDaemon?.configure(this.model.globalDefs.lvsSyncDaemon, this.syncDaemonActive(this.model));
     if (this.opts.lvs && this.deps.lvs && this.model.virtualServers.length > 0) {
       this.lvs = await this.deps.lvs(this.model);
@@ -184,6 +187,8 @@ export class Director {
     await this.deps.syncDaemon?.stop();
     await this.lvs?.stop();
     await this.announcer?.release();
+    // keepalived's terminate_phase2: after the STOP lines
+    this.deps.fifo?.close();
   }
 
   /** Reloads and previews run one at a time, in the order asked. */
@@ -315,6 +320,8 @@ export class Director {
 
   /** Both engines take `next`; what they did goes into `plan`. */
   private async apply(next: Model, plan: ReloadPlan): Promise<void> {
+    // keepalived closes its FIFOs at a reload (removing those it made) and opens them again
+    this.deps.fifo?.configure(next);
     const sync = this.syncDaemonChange(next);
     if (sync) plan.engines.push(sync);
     this.deps.alerts?.configure(next);

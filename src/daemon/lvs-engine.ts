@@ -116,6 +116,8 @@ export interface LvsEngineDeps {
   prober?: Prober;
   log: Logger;
   notify: NotifyRunner;
+  /** The notify FIFOs (notify_fifo, lvs_notify_fifo): `RS …`/`VS …` lines (null/absent: none). */
+  fifo?: { lvs(line: string): void } | null;
   metrics?: Metrics | null;
   /** SMTP alerts of checkers and virtual servers (src/alert/alerter.ts); null/absent: none. */
   alerts?: Pick<SmtpAlerter, 'realServer' | 'virtualServer'> | null;
@@ -279,6 +281,7 @@ export class KernelLvsEngine implements LvsEngine {
       lvsFlushOnStop: () => this.model.globalDefs.lvsFlushOnStop,
       log: (line) => log.info(line),
       notify: (argv, runAs) => this.deps.notify.run(argv, [], runAs),
+      fifo: (line) => this.deps.fifo?.lvs(line),
       alert: (a) => this.deps.alerts?.virtualServer(a.vsName, a.up, a.body),
       rsAlert: (a) => this.deps.alerts?.realServer(a.rsName, a.vsName, false, a.body),
       onApplied: (ops, failed) => {

@@ -30,6 +30,7 @@ import type { Logger } from './logger';
 import { describeVrrpActions, planTrackerReload, planVrrpReload, usedTrackers } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
+import { vrrpFifoLine } from '../alert/notify-fifo-lines';
 import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
@@ -66,6 +67,8 @@ export interface VrrpEngineDeps {
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
   alerts?: { notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void } | null;
   log: Logger;
+  /** The notify FIFOs (notify_fifo, vrrp_notify_fifo): each state line and event (null/absent: none). */
+  fifo?: { vrrp(line: string): void } | null;
   /** The supervisor's channel: what to release if we die while MASTER. */
   onHeld?(held: HeldInstance): void;
   onReleased?(instance: string): void;
@@ -718,6 +721,9 @@ export class VrrpEngine {
         case 'notify':
           this.runNotify(a);
           break;
+        case 'event':
+          this.deps.fifo?.vrrp(vrrpFifoLine('INSTANCE', a.instance, a.event, a.priority));
+          break;
         case 'sendAdvert':
           // Not queued behind the instance's VIP and GARP I/O: a netlink request that hangs
           // (5 s timeouts were seen in the VM) must not hold back the adverts that keep the
@@ -979,6 +985,7 @@ export class VrrpEngine {
     const key = ({ MASTER: 'notifyMaster', BACKUP: 'notifyBackup', FAULT: 'notifyFault', STOP: 'notifyStop' } as const)[a.state];
     this.deps.notify.run(scripts[key], [], scripts.runAs?.[key]);
     this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority }, scripts.runAs?.notify);
+    this.deps.fifo?.vrrp(vrrpFifoLine(a.kind, a.name, a.state, a.priority));
     this.deps.alerts?.notify(a.kind, a.name, a.state);
   }
 
@@ -1004,6 +1011,8 @@ export class VrrpEngine {
     this.heldIo = [];
     try {
       for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
+      // vrrp_notify.c notify_shutdown(): every sync group's STOP notifies follow its instances'
+      for (const name of this.groups.keys()) this.runNotify({ type: 'notify', kind: 'GROUP', name, state: 'STOP', priority: 0 });
     } finally {
       const held = this.heldIo;
       this.heldIo = null;

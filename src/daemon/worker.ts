@@ -26,6 +26,7 @@ import { startControlServer } from './control';
 import { createLogger, detectLogFormat } from './logger';
 import type { Metrics } from './metrics';
 import { NotifyRunner } from './notify';
+import { KEEPALIVED_UMASK, NotifyFifos } from './notify-fifo';
 import type { RunOptions } from './options';
 import { Director } from './director';
 import { encodeWorkerMessage, EX_CONFIG, WorkerMessage } from './held';
@@ -105,6 +106,14 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
+  const fifo = new NotifyFifos((m) => ({
+    scriptRunAs: m.globalDefs.scriptRunAs,
+    enableScriptSecurity: m.globalDefs.enableScriptSecurity,
+    umask: opts.umask ?? m.globalDefs.umask ?? KEEPALIVED_UMASK,
+    vrrp: opts.vrrp && m.vrrpInstances.length > 0,
+    lvs: opts.lvs && m.virtualServers.length > 0,
+    log,
+  }));
   let metrics: Metrics | null = null;
   // the IPVS client loads only when the sync daemon is used (lvs_sync_daemon)
   const syncDaemon = new SyncDaemonDriver({ open: async () => (await import('../ipvs/client')).IpvsClient.open(), log });
@@ -113,7 +122,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // the checkers and the IPVS client load only for a config with virtual servers
     lvs: async (model) => {
       const [{ KernelLvsEngine }, { IpvsClient }] = await Promise.all([import('./lvs-engine'), import('../ipvs/client')]);
-      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, metrics, alerts, hostAddresses: haSuspend ? hostAddresses : null });
+      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, fifo, metrics, alerts, hostAddresses: haSuspend ? hostAddresses : null });
     },
     addresses,
     links,
@@ -123,6 +132,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // VRRP deadlines on a timerfd: a setTimeout fires up to 2 ms off (test/bench/failover)
     wakeTimer: (onExpire) => new (haloNative().DeadlineTimer)(onExpire),
     notify,
+    fifo,
     alerts,
     syncDaemon,
     vmacs,

@@ -14,6 +14,7 @@
  * Pure: the previous PoolState goes in, the next one comes out with the log lines and notify
  * scripts keepalived would emit for the transitions, in keepalived's order.
  */
+import { rsFifoLine, vsFifoLine } from '../alert/notify-fifo-lines';
 import * as ipaddr from 'ipaddr.js';
 import type {
   LvsMethod, Protocol, RealServer, RunCheck, ScriptUsers, VirtualServer, VirtualServerGroup,
@@ -66,6 +67,8 @@ export interface PoolEvent {
   alert?: { vsName: string; up: boolean; body: string };
   /** A live real server taken out by a reload: keepalived's SMTP_MSG_RS_SHUT mail ("DOWN", "=> Removing <="). */
   rsAlert?: { rsName: string; vsName: string; body: string };
+  /** The line for the notify FIFOs (notify_fifo, lvs_notify_fifo): `RS …`/`VS …` (notify-fifo-lines.ts). */
+  fifo?: string;
 }
 
 export interface DesiredTable {
@@ -198,6 +201,7 @@ function evaluatePool(
     const prep = rs.inhibitOnFailure ? 'of' : now[i] ? 'to' : 'from';
     events.push({
       message: `${verb}ing service ${formatRealServer(rs, vs, groups)} ${prep} VS ${quorum.vsName}`,
+      fifo: rsFifoLine(formatRealServer(rs, vs, groups), quorum.vsName, now[i]),
       notify: now[i] ? rs.notifyUp : rs.notifyDown,
       ...runAsOf(rs.notifyRunAs, now[i] ? 'up' : 'down'),
     });
@@ -234,7 +238,7 @@ class QuorumTracker {
       const sorryName = sorry ? formatRealServer(sorry, vs, this.groups) : '';
       const sorryWasIn = sorry !== null && !init;
       this.up = true;
-      this.log(`Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} for VS ${vsName}`);
+      this.log(`Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} for VS ${vsName}`, vsFifoLine(vsName, true));
       if (sorry && sorryWasIn) {
         this.log(`${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${sorryName} from VS ${vsName}`);
         this.log(`Adding alive servers to the pool for VS ${vsName}`);
@@ -247,6 +251,7 @@ class QuorumTracker {
       this.up = false;
       this.log(
         `${init ? 'Starting with quorum down' : 'Lost quorum'} ${vs.quorum}-${vs.hysteresis}=${threshold} > ${weightSum} for VS ${vsName}`,
+        vsFifoLine(vsName, false),
       );
       if (sorry) {
         this.log(`${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${sorryName} to VS ${vsName}`);
@@ -264,8 +269,9 @@ class QuorumTracker {
     this.events.push({ message: '', notify: null, alert: { vsName: this.vsName, up: this.up, body: `=> ${what} ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} <=` } });
   }
 
-  private log(message: string): void {
-    this.events.push({ message, notify: null });
+  /** A log line; `fifo`: do_vs_notifies' FIFO line, carried by the quorum line. */
+  private log(message: string, fifo?: string): void {
+    this.events.push({ message, notify: null, ...(fifo ? { fifo } : {}) });
   }
 
   private notify(script: string[] | null, which: 'up' | 'down'): void {

@@ -57,6 +57,8 @@ export interface ReconcileLoopOptions {
   log: (line: string) => void;
   /** notify_up/notify_down/quorum_up/quorum_down scripts to run; `runAs` when the script named its user (null = root). */
   notify: (argv: string[], runAs?: RunAs | null) => void;
+  /** A line for the notify FIFOs (absent: none configured). */
+  fifo?: (line: string) => void;
   /** A virtual server's quorum mail (smtp_alert). */
   alert?: (a: NonNullable<PoolEvent['alert']>) => void;
   /** A real server's "DOWN" mail when stop (omega) or a reload takes it out (smtp_alert). */
@@ -247,6 +249,7 @@ export class ReconcileLoop {
     for (const e of events) {
       if (e.message) this.opts.log(e.message);
       if (e.notify) this.opts.notify(e.notify, e.runAs);
+      if (e.fifo) this.opts.fifo?.(e.fifo);
       if (e.alert) this.opts.alert?.(e.alert);
       if (e.rsAlert) this.opts.rsAlert?.(e.rsAlert);
     }

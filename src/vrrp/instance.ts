@@ -803,6 +803,7 @@ function masterRx(st: Step, p: DecodedPacket): void {
       sendGarps(st, cfg.garpLowerPrioRepeat);
       if (cfg.garpLowerPrioDelayMs > 0) st.arm('garpLowerPrio', st.now + cfg.garpLowerPrioDelayMs);
     }
+    st.actions.push({ type: 'event', instance: s.name, event: 'MASTER_RX_LOWER_PRI', priority: s.effectivePriority });
     return;
   }
   // Higher priority, or equal priority and a higher primary address: step down.
@@ -861,6 +862,9 @@ export function trackersChanged(st: Step): void {
   if (prio !== s.effectivePriority) {
     st.ilog(`Changing effective priority from ${s.effectivePriority} to ${prio}`);
     s.effectivePriority = prio;
+    if (s.cfg.notifyPriorityChanges) {
+      st.actions.push({ type: 'event', instance: s.name, event: s.state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY', priority: prio });
+    }
   }
   if (s.state === 'INIT' || s.state === 'STOP') return;
   const why = faults(s);

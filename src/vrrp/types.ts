@@ -97,6 +97,12 @@ export type VrrpAction =
   | { type: 'sendGarps'; instance: string; vips: VirtualIpAddress[]; repeat: number; intervalMs: number; naIntervalMs: number }
   /** Run the notify scripts for this state (NotifyRequest of src/daemon/notify.ts). */
   | { type: 'notify'; kind: 'INSTANCE' | 'GROUP'; name: string; state: NotifyStateName; priority: number }
+  /**
+   * An event for the notify FIFOs (vrrp_notify.c send_event_notify and
+   * send_instance_priority_notifies): a MASTER heard a lower-priority advert, or the effective
+   * priority changed with notify_priority_changes on.
+   */
+  | { type: 'event'; instance: string; event: 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY'; priority: number }
   /** Arm (or re-arm) a timer at an absolute deadline on the caller's clock (ms). */
   | { type: 'armTimer'; instance: string; timer: TimerName; deadline: number }
   | { type: 'cancelTimer'; instance: string; timer: TimerName }

@@ -163,11 +163,11 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
     const vs = virtualServer({ notifyUp: null } as Partial<VirtualServer>);
     vs.realServers[0].notifyDown = ['/bin/rs-down'];
     const start = build([vs], initialCheckerUp);
-    expect(start.events).toEqual([{ message: 'Gained quorum 1+0=1 <= 2 for VS [192.168.1.202]:tcp:80', notify: null }]);
+    expect(start.events).toEqual([{ message: 'Gained quorum 1+0=1 <= 2 for VS [192.168.1.202]:tcp:80', notify: null, fifo: 'VS [192.168.1.202]:tcp:80 UP\n' }]);
     const t = build([vs], down('10.0.100.2:80'), start.state);
     expect(weights(t)).toEqual({ '10.0.100.3:80': 1 });
     expect(t.events).toEqual([
-      { message: 'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-down'] },
+      { message: 'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-down'], fifo: 'RS [10.0.100.2]:tcp:80 [192.168.1.202]:tcp:80 DOWN\n' },
     ]);
     const back = build([vs], initialCheckerUp, t.state);
     expect(weights(back)).toEqual({ '10.0.100.2:80': 1, '10.0.100.3:80': 1 });
@@ -180,9 +180,9 @@ describe('health: removal, inhibit_on_failure, alpha', () => {
     Object.assign(vs.realServers[0], { notifyDown: ['/bin/rs-down'], notifyUp: ['/bin/rs-up'], notifyRunAs: { down: nobody } });
     const start = build([vs], initialCheckerUp);
     const t = build([vs], down('10.0.100.2:80'), start.state);
-    expect(t.events).toEqual([{ message: 'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-down'], runAs: nobody }]);
+    expect(t.events).toEqual([{ message: 'Removing service [10.0.100.2]:tcp:80 from VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-down'], runAs: nobody, fifo: 'RS [10.0.100.2]:tcp:80 [192.168.1.202]:tcp:80 DOWN\n' }]);
     const back = build([vs], initialCheckerUp, t.state);
-    expect(back.events).toEqual([{ message: 'Adding service [10.0.100.2]:tcp:80 to VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-up'] }]);
+    expect(back.events).toEqual([{ message: 'Adding service [10.0.100.2]:tcp:80 to VS [192.168.1.202]:tcp:80', notify: ['/bin/rs-up'], fifo: 'RS [10.0.100.2]:tcp:80 [192.168.1.202]:tcp:80 UP\n' }]);
   });
 
   test('inhibit_on_failure keeps a failed server at weight 0 (Disabling/Enabling ... of VS)', () => {
@@ -239,7 +239,7 @@ describe('quorum, hysteresis, sorry server', () => {
     const t = build([five()], initialCheckerUp);
     expect(Object.keys(weights(t))).toHaveLength(5);
     expect(t.events).toEqual([
-      { message: 'Gained quorum 3+1=4 <= 5 for VS [192.168.1.202]:tcp:80', notify: null },
+      { message: 'Gained quorum 3+1=4 <= 5 for VS [192.168.1.202]:tcp:80', notify: null, fifo: 'VS [192.168.1.202]:tcp:80 UP\n' },
       { message: '', notify: ['/bin/qup'] },
     ]);
   });

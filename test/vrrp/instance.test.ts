@@ -276,6 +276,13 @@ describe('Master (RFC 5798 §6.4.3)', () => {
     expect(r.actions.map((a) => a.type)).toEqual(expect.arrayContaining(['sendAdvert', 'sendGarps', 'armTimer']));
     expect(r.state.timers.garpLowerPrio).toBe(10_000);
   });
+  it('a lower-priority advert heard as MASTER is a MASTER_RX_LOWER_PRI event for the notify FIFOs (send_event_notify)', () => {
+    const r = step(master().state, advertFrom(LB2, { priority: 100 }), 5000);
+    expect(r.actions.filter((a) => a.type === 'event')).toEqual([{ type: 'event', instance: 'VI_1', event: 'MASTER_RX_LOWER_PRI', priority: 150 }]);
+    // a higher one is not
+    const h = step(master().state, advertFrom(LB2, { priority: 200 }), 5000);
+    expect(h.actions.some((a) => a.type === 'event')).toBe(false);
+  });
   it('vrrp_lower_prio_no_advert: no answering advert (pre-RFC 9568 behaviour)', () => {
     const s = master(instanceCfg({ lowerPrioNoAdvert: true, garpLowerPrioRepeat: 0 })).state;
     const r = step(s, advertFrom(LB2, { priority: 100 }), 5000);
@@ -392,6 +399,23 @@ describe('FAULT: interfaces and tracked scripts (keepalived track_interface / tr
     const s = master().state;
     const r = step(s, { type: 'interface', name: 'eth9', up: false }, 5000);
     expect(r.state).toBe(s);
+  });
+  it('notify_priority_changes: each change of effective priority is a MASTER_PRIORITY / BACKUP_PRIORITY event; off, none', () => {
+    const run = (notifyPriorityChanges: boolean, becomeMaster: boolean) => {
+      const cfg = instanceCfg({ notifyPriorityChanges, trackScripts: [{ name: 'chk', weight: -60, weightReverse: false }] });
+      let s = createInstanceState(cfg, LB1, { vrrpScripts: [script('chk', { initState: 'up' })] });
+      s = step(s, { type: 'startup' }, 0).state;
+      if (becomeMaster) s = step(s, { type: 'timer', timer: 'masterDown' }, s.timers.masterDown!).state;
+      const down = step(s, { type: 'trackScript', name: 'chk', up: false }, 5000);
+      const up = step(down.state, { type: 'trackScript', name: 'chk', up: true }, 6000);
+      return [...down.actions, ...up.actions].filter((a) => a.type === 'event');
+    };
+    expect(run(true, true)).toEqual([
+      { type: 'event', instance: 'VI_1', event: 'MASTER_PRIORITY', priority: 90 },
+      { type: 'event', instance: 'VI_1', event: 'MASTER_PRIORITY', priority: 150 },
+    ]);
+    expect(run(true, false).map((a) => a.type === 'event' && `${a.event} ${a.priority}`)).toEqual(['BACKUP_PRIORITY 90', 'BACKUP_PRIORITY 150']);
+    expect(run(false, true)).toEqual([]);
   });
   it('track_script weight −60: failing script lowers the advertised priority to 90', () => {
     const cfg = instanceCfg({ trackScripts: [{ name: 'chk', weight: -60, weightReverse: false }] });

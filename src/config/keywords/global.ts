@@ -6,6 +6,7 @@ import type { BuildContext } from '../context';
 import type { GlobalDefs, LvsSyncDaemon } from '../model';
 import type { Statement, Word } from '../parse';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
+import { notifyFifoPath, notifyFifoScript, trueFalse } from '../notify-fifo-values';
 
 type G = GlobalDefs;
 
@@ -28,7 +29,7 @@ const NAMES = "names keepalived's child processes; halo's have fixed names (halo
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
 const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subjects, bodies and dialogue as keepalived 2.2.7)';
 const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subagent (enable_snmp_rfcv3)';
-const FIFO = 'notify FIFOs';
+const FIFO = 'notify FIFO';
 const NFT = "the nftables rules dropping traffic to the VIPs of non-accept instances (vrrp_strict / no_accept), as keepalived's tables, chains and sets, through Debian's nft";
 const NFT_IPVS = 'nftables fwmark rules keepalived makes for IPVS virtual server groups with address ranges';
 
@@ -361,14 +362,17 @@ const K: KeywordSpec<G>[] = [
   noEffect('vrrp_cpu_affinity', 'vrrp_cpu_affinity_handler', 'all CPUs', PROCESS_TUNING, keep),
   noEffect('vrrp_rlimit_rttime', 'vrrp_rt_rlimit_handler', '10000', PROCESS_TUNING, keep),
   noEffect('vrrp_rlimit_rtime', 'vrrp_rt_rlimit_handler', '10000', `${PROCESS_TUNING} (deprecated spelling)`, keep),
-  notImplemented('notify_fifo', 'global_notify_fifo', '', FIFO),
-  notImplemented('notify_fifo_script', 'global_notify_fifo_script', '', FIFO),
-  notImplemented('vrrp_notify_fifo', 'vrrp_notify_fifo', '', FIFO),
-  notImplemented('vrrp_notify_fifo_script', 'vrrp_notify_fifo_script', '', FIFO),
-  notImplemented('vrrp_notify_priority_changes', 'vrrp_notify_priority_changes', 'off', 'priority changes written to the notify FIFO', { uses: onUnlessOff }),
+  acted('notify_fifo', 'global_notify_fifo', '', `${FIFO}: VRRP and LVS lines`, notifyFifoPath('global')),
+  acted('notify_fifo_script', 'global_notify_fifo_script', '', `${FIFO}: the reader started with the FIFO's path`, notifyFifoScript('global')),
+  acted('vrrp_notify_fifo', 'vrrp_notify_fifo', '', `${FIFO}: VRRP lines`, notifyFifoPath('vrrp')),
+  acted('vrrp_notify_fifo_script', 'vrrp_notify_fifo_script', '', `${FIFO}: the reader started with the FIFO's path`, notifyFifoScript('vrrp')),
+  acted('vrrp_notify_priority_changes', 'vrrp_notify_priority_changes', 'off', "every instance's notify_priority_changes default", (ctx, s, g) => {
+    const v = trueFalse(ctx, s, 'global vrrp_notify_priority_changes');
+    if (v !== null) g.vrrpNotifyPriorityChanges = v;
+  }),
   notImplemented('fifo_write_vrrp_states_on_reload', 'fifo_write_vrrp_states_on_reload', 'off', FIFO),
-  notImplemented('lvs_notify_fifo', 'lvs_notify_fifo', '', FIFO),
-  notImplemented('lvs_notify_fifo_script', 'lvs_notify_fifo_script', '', FIFO),
+  acted('lvs_notify_fifo', 'lvs_notify_fifo', '', `${FIFO}: real and virtual server lines`, notifyFifoPath('lvs')),
+  acted('lvs_notify_fifo_script', 'lvs_notify_fifo_script', '', `${FIFO}: the reader started with the FIFO's path`, notifyFifoScript('lvs')),
   noEffect('checker_priority', 'checker_prio_handler', '0', PROCESS_TUNING, keep),
   noEffect('checker_no_swap', 'checker_no_swap_handler', 'off', PROCESS_TUNING, keep),
   noEffect('checker_rt_priority', 'checker_rt_priority_handler', '0', PROCESS_TUNING, keep),

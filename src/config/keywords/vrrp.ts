@@ -11,6 +11,7 @@ import type { UnicastPeer, VrrpScript, VrrpTrackProcess } from '../model';
 import type { Statement, Word } from '../parse';
 import { notifyKeyword, trackBfds, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
 import { resolveRunAs } from '../script-user';
+import { trueFalse } from '../notify-fifo-values';
 import { applySection } from './apply';
 import { parseRoute, parseRule } from '../routes';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
@@ -218,7 +219,10 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('notify', 'vrrp_notify_handler', '', '', notify<I>((d) => d.notify)),
   notImplemented('notify_master_rx_lower_pri', 'vrrp_notify_master_rx_lower_pri', '', 'a script run when MASTER hears a lower priority advert'),
   acted('smtp_alert', 'vrrp_smtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on state changes', (ctx, s, d) => { d.smtpAlert = smtpAlert(ctx, s); }),
-  notImplemented('notify_priority_changes', 'vrrp_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
+  acted('notify_priority_changes', 'vrrp_notify_priority_changes_handler', 'vrrp_notify_priority_changes', "effective priority changes written to the notify FIFOs", (ctx, s, d) => {
+    const v = trueFalse(ctx, s, `(${d.name.value}) notify_priority_changes`);
+    if (v !== null) d.notifyPriorityChanges = v;
+  }),
   acted('lvs_sync_daemon_interface', 'vrrp_lvs_syncd_handler', '', 'deprecated form of global lvs_sync_daemon IF INSTANCE', (ctx, s, d) => {
     d.lvsSyncDaemonInterface = ctx.str(s);
     ctx.warn(s.keyword, `(${d.name.value}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
@@ -296,7 +300,10 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   acted('smtp_alert', 'vrrp_gsmtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on group state changes', (ctx, s, g) => { g.group.smtpAlert = smtpAlert(ctx, s); }),
   notImplemented('global_tracking', 'vrrp_gglobal_tracking_handler', 'off', 'weighted trackers of the members kept in a sync group'),
   notImplemented('sync_group_tracking_weight', 'vrrp_sg_tracking_weight_handler', 'off', 'weighted trackers of the members kept in a sync group'),
-  notImplemented('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
+  acted('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'vrrp_notify_priority_changes', "the members' notify_priority_changes default", (ctx, s, g) => {
+    const v = trueFalse(ctx, s, `(${g.group.name}) sync group notify_priority_changes`);
+    if (v !== null) g.group.notifyPriorityChanges = v;
+  }),
 ]);
 
 type S = VrrpScript & { hasScript: boolean; userFailed: boolean; ownUser?: boolean };
