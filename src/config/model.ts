@@ -17,6 +17,16 @@ export type { RunAs };
 /** Where something came from, for located messages: `FILE:LINE:COL`. */
 import type { IpRoute, IpRule } from './routes-model';
 
+/**
+ * `startup_script|shutdown_script SCRIPT [USER [GROUP]]`. `runAs` null = root; undefined until
+ * the build gives it the default script user.
+ */
+export interface StartStopScript {
+  argv: string[];
+  runAs: RunAs | null | undefined;
+  location: SourceLocation;
+}
+
 export interface SourceLocation {
   file: string;
   line: number;
@@ -83,6 +93,12 @@ export interface GlobalDefs {
   scriptUser: string | null;
   /** Who scripts run as (script_user, else keepalived_script if it exists); null = root. */
   scriptRunAs: RunAs | null;
+  /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */
+  startupScript: StartStopScript | null;
+  shutdownScript: StartStopScript | null;
+  /** startup_script_timeout / shutdown_script_timeout, seconds (1-1000, default 10). */
+  startupScriptTimeoutS: number;
+  shutdownScriptTimeoutS: number;
   /** global_defs umask (null = inherited); run's -u/--umask takes precedence. */
   umask: number | null;
   /** Default of every checker's log_all_failures. */

@@ -65,6 +65,11 @@ export class Director {
 
   constructor(private model: Model, private readonly opts: RunOptions, private readonly deps: DirectorDeps) {}
 
+  /** The config in force (the last one a reload applied). */
+  get config(): Model {
+    return this.model;
+  }
+
   /**
    * Whether this process drives lvs_sync_daemon: keepalived's VRRP process when it names an
    * instance (-P side), its checker process when it names none (-C side).

@@ -32,7 +32,18 @@ import { encodeWorkerMessage, EX_CONFIG, WorkerMessage } from './held';
 import { snmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
-import { stopGraceMs } from '../announce/reload';
+import { BASE_STOP_GRACE_MS, stopGraceMs } from '../announce/reload';
+import type { Model } from '../config/model';
+import { longestRunMs, runStartStopScript } from './start-stop-script';
+
+/** Set by the supervisor on a worker it respawns: keepalived runs startup_script once, not per child start. */
+export const RESPAWNED_ENV = 'HALO_WORKER_RESPAWNED';
+
+/** How long the supervisor waits for this worker at stop: the longest drain, and the shutdown script. */
+export function workerStopGraceMs(model: Model, drainGraceMs = stopGraceMs(model.announces)): number {
+  const g = model.globalDefs;
+  return Math.max(drainGraceMs, g.shutdownScript ? BASE_STOP_GRACE_MS + longestRunMs(g.shutdownScriptTimeoutS) : 0);
+}
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -62,6 +73,12 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   for (const d of loaded.diagnostics) log.warning(formatDiagnostic(d));
   // global_defs umask, unless -u/--umask was given (keepalived: the command line wins)
   if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
+  const respawned = process.env[RESPAWNED_ENV] !== undefined;
+  delete process.env[RESPAWNED_ENV]; // not passed on to scripts
+  const scriptDeps = { log, detail: opts.logDetail, scriptSecurity: loaded.model.globalDefs.enableScriptSecurity };
+  // keepalived's parent runs it before it starts its children, and waits for it however it ends
+  const startup = loaded.model.globalDefs.startupScript;
+  if (startup && !respawned) await runStartStopScript('startup', startup, loaded.model.globalDefs.startupScriptTimeoutS, scriptDeps);
   const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));
   // address events: a VIP deleted behind our back (vip-upkeep.ts), and ha_suspend follows the
   // host's addresses
@@ -136,7 +153,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     onWithdrawn: (name) => send({ type: 'released', instance: `halo_announce ${name}` }),
     localRoutes,
     // a reload that changes the drains changes how long the supervisor waits for this worker at stop
-    onStopGrace: (ms) => send({ type: 'stopGrace', ms }),
+    onStopGrace: (ms) => send({ type: 'stopGrace', ms: workerStopGraceMs(director.config, ms) }),
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
@@ -171,7 +188,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
   send({ type: 'ready' });
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
-  send({ type: 'stopGrace', ms: stopGraceMs(loaded.model.announces) });
+  // and a shutdown_script its timeout with the kills after it
+  send({ type: 'stopGrace', ms: workerStopGraceMs(loaded.model) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (sig: string) => {
@@ -188,6 +206,12 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       routes.close();
       garp.close();
       vmacs?.close();
+      // keepalived's parent runs it once its children have stopped (not when it is itself gone)
+      const shutdown = director.config.globalDefs.shutdownScript;
+      if (shutdown && sig !== 'supervisor gone') {
+        const g = director.config.globalDefs;
+        await runStartStopScript('shutdown', shutdown, g.shutdownScriptTimeoutS, { ...scriptDeps, scriptSecurity: g.enableScriptSecurity });
+      }
       log.info('Stopped');
       resolve(0);
     };

@@ -75,6 +75,36 @@ function vrrpIptables(ctx: BuildContext, s: Statement, g: G): void {
 }
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 
+/** `startup_script|shutdown_script SCRIPT [USER [GROUP]]` (global_parser.c startup_shutdown_script). */
+function startStopScript(ctx: BuildContext, s: Statement, g: G, type: 'startup' | 'shutdown'): void {
+  const key = type === 'startup' ? 'startupScript' : 'shutdownScript';
+  if (g[key] !== null) {
+    ctx.warn(s.keyword, `${type} script already specified`);
+    return;
+  }
+  if (s.args.length === 0) {
+    ctx.warn(s.keyword, `${type} script missing`);
+    return;
+  }
+  const r = ctx.commandAs(s, type);
+  if (r) g[key] = { argv: r.argv, runAs: r.runAs, location: ctx.loc(s.keyword) };
+}
+
+/** `startup_script_timeout|shutdown_script_timeout SECS`, 1-1000 (global_parser.c). */
+function startStopTimeout(ctx: BuildContext, s: Statement, g: G, type: 'startup' | 'shutdown'): void {
+  const w = s.args[0];
+  if (!w) {
+    ctx.warn(s.keyword, `${type}_script_timeout requires value`);
+    return;
+  }
+  const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(n >= 1 && n <= 1000)) {
+    ctx.warn(w, `${type}_script_timeout '${w.value}' must be in [1, 1000] - ignoring`);
+    return;
+  }
+  g[type === 'startup' ? 'startupScriptTimeoutS' : 'shutdownScriptTimeoutS'] = n;
+}
+
 /** `smtp_server ADDRESS|NAME [PORT]` (keepalived: default port 25). */
 function smtpServer(ctx: BuildContext, s: Statement, g: G): void {
   keep(ctx, s, g);
@@ -308,10 +338,10 @@ const K: KeywordSpec<G>[] = [
   acted('smtp_connect_timeout', 'smtpto_handler', '30', 'timeout of each step of the SMTP dialogue', smtpTimeout),
   acted('notification_email', 'email_handler', '', 'the recipients of SMTP alerts', (ctx, s, g) => { keep(ctx, s, g); g.smtp.emails.push(...(s.block ?? []).flatMap((b) => [b.keyword.value, ...b.args.map((w) => w.value)])); }),
   acted('smtp_alert', 'smtp_alert_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alert = s.args[0] ? ctx.bool(s) : true; }),
-  notImplemented('startup_script', 'startup_script_handler', '', 'a script run before keepalived starts its children'),
-  noEffect('startup_script_timeout', 'startup_script_timeout_handler', '10', 'timing of startup_script only, which is refused as not implemented', keep),
-  notImplemented('shutdown_script', 'shutdown_script_handler', '', 'a script run after keepalived stops its children'),
-  noEffect('shutdown_script_timeout', 'shutdown_script_timeout_handler', '10', 'timing of shutdown_script only, which is refused as not implemented', keep),
+  acted('startup_script', 'startup_script_handler', '', 'SCRIPT [USER [GROUP]]: run before the VRRP and checker engines start, which wait for it (a failure is logged, and they start anyway)', (ctx, s, g) => startStopScript(ctx, s, g, 'startup')),
+  acted('startup_script_timeout', 'startup_script_timeout_handler', '10', 'seconds (1-1000) before the startup script is killed (SIGTERM, then SIGKILL, to its process group)', (ctx, s, g) => startStopTimeout(ctx, s, g, 'startup')),
+  acted('shutdown_script', 'shutdown_script_handler', '', 'SCRIPT [USER [GROUP]]: run after the engines have stopped at SIGTERM/SIGINT; halo exits when it ends', (ctx, s, g) => startStopScript(ctx, s, g, 'shutdown')),
+  acted('shutdown_script_timeout', 'shutdown_script_timeout_handler', '10', 'seconds (1-1000) before the shutdown script is killed (SIGTERM, then SIGKILL, to its process group)', (ctx, s, g) => startStopTimeout(ctx, s, g, 'shutdown')),
   noEffect('max_auto_priority', 'max_auto_priority_handler', 'off', PROCESS_TUNING, keep),
   noEffect('min_auto_priority_delay', 'min_auto_priority_delay_handler', '', PROCESS_TUNING, keep),
   acted('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertVrrp = s.args[0] ? ctx.bool(s) : true; }),
