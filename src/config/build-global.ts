@@ -32,6 +32,8 @@ export function defaultGlobalDefs(): GlobalDefs {
     v3ChecksumAsV2: false,
     scriptUser: null,
     scriptRunAs: null,
+    netNamespace: null,
+    instanceName: null,
     startupScript: null,
     shutdownScript: null,
     startupScriptTimeoutS: 10,

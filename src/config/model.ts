@@ -93,6 +93,10 @@ export interface GlobalDefs {
   scriptUser: string | null;
   /** Who scripts run as (script_user, else keepalived_script if it exists); null = root. */
   scriptRunAs: RunAs | null;
+  /** `net_namespace NAME`: the network namespace (/var/run/netns/NAME) halo runs in; null = the one started in. */
+  netNamespace: string | null;
+  /** `instance NAME`: names the pid file and control socket (halo_NAME.pid). */
+  instanceName: string | null;
   /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */
   startupScript: StartStopScript | null;
   shutdownScript: StartStopScript | null;

@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Model } from '../config/model';
 import { formatDiagnostic } from '../config/model';
+import { unsupportedReloadChanges } from './process-identity';
 import { loadConfigOffThread } from './config-loader';
 import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
@@ -252,6 +253,16 @@ export class Director {
         this.reloads.lastError = errors[0] ?? 'invalid configuration';
         log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
         return { ok: false, errors, plan: null, lines: [] };
+      }
+      // what keepalived's parent fixed at start: such a reload is refused as a whole
+      const unsupported = unsupportedReloadChanges(this.model.globalDefs, next.globalDefs, this.opts.netNamespace ?? null);
+      if (unsupported.length > 0) {
+        for (const l of unsupported) log.info(l);
+        this.reloads.failed++;
+        this.reloads.lastFailed = true;
+        this.reloads.lastError = unsupported[0];
+        log.error(`Reload of ${file} refused; keeping the running configuration`);
+        return { ok: false, errors: unsupported, plan: null, lines: [] };
       }
       const plan: ReloadPlan = { configFile: file, preview: false, vrrp: null, lvs: null, engines: [] };
       try {
