@@ -6,6 +6,7 @@ import type { BuildContext } from '../context';
 import type { GlobalDefs, LvsSyncDaemon } from '../model';
 import type { Statement, Word } from '../parse';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
+import { applyIncludeCheck } from '../include-check';
 
 type G = GlobalDefs;
 
@@ -463,7 +464,9 @@ const K: KeywordSpec<G>[] = [
   notImplemented('reload_time_file', 'reload_time_file_handler', '', 'scheduled reloads'),
   notImplemented('reload_repeat', 'reload_repeat_handler', 'off', 'scheduled reloads'),
   notImplemented('reload_file', 'reload_file_handler', '/run/keepalived.reload', 'scheduled reloads'),
-  notImplemented('include_check', 'include_check_handler', 'off', 'refusing a config whose include files are missing'),
+  acted('include_check', 'include_check_handler', 'off', '[[+|-]read|match|wildcard_match|brace_match]... (none: all): an include problem of these kinds, in the includes read after it, is an error and the config is refused (applied by the preprocessor, as keepalived reads it)', (ctx, s) => {
+    for (const w of applyIncludeCheck(0, s.args.map((a) => a.value)).warnings) ctx.warn(s.args[w.index], w.message);
+  }),
   notImplemented('config_save_dir', 'config_save_dir_handler', '', 'saving each loaded config'),
   noEffect('tmp_config_directory', 'config_copy_directory_handler', '/tmp', "where keepalived copies the config for its children; halo's worker reads the file itself", keep),
   acted('v3_checksum_as_v2', '(halo only)', 'off', 'not a keepalived 2.2.7 keyword: VRRPv3 IPv4 checksum without the pseudo-header (RFC 9568), for peers that send it; no IPv6 meaning (keepalived after 2.2.7 likewise): IPv6 adverts always sum the IPv6 pseudo-header', (ctx, s, g) => { g.v3ChecksumAsV2 = ctx.bool(s); }),
