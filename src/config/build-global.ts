@@ -33,6 +33,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     scriptUser: null,
     scriptRunAs: null,
     netNamespace: null,
+    configSaveDir: null,
     instanceName: null,
     startupScript: null,
     shutdownScript: null,

@@ -97,6 +97,8 @@ export interface GlobalDefs {
   netNamespace: string | null;
   /** `instance NAME`: names the pid file and control socket (halo_NAME.pid). */
   instanceName: string | null;
+  /** config_save_dir: where each reading of the config is saved as keepalived.conf.PID.N (trailing / removed). */
+  configSaveDir: string | null;
   /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */
   startupScript: StartStopScript | null;
   shutdownScript: StartStopScript | null;

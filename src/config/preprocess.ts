@@ -21,7 +21,7 @@
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import { globCounting } from './glob';
 import { applyIncludeCheck, globProblem, INCLUDE_ALL, INCLUDE_R, INCLUDE_W, includeType } from './include-check';
 import type { Diagnostic } from './model';
@@ -31,6 +31,8 @@ export interface Preprocessed {
   text: string;
   sources: SourceMap;
   diagnostics: Diagnostic[];
+  /** keepalived's consolidated copy of the files read, when asked for (`copy`). */
+  copy?: string;
 }
 
 export interface PreprocessOptions {
@@ -38,6 +40,8 @@ export interface PreprocessOptions {
   configId?: string;
   /** keepalived's `-e/--all-config`: a missing include file is an error. */
   allConfig?: boolean;
+  /** Also make keepalived's consolidated copy (config_save_dir). */
+  copy?: boolean;
 }
 
 interface Definition {
@@ -101,13 +105,30 @@ class Preprocessor {
     this.diagnostics.push({ severity, message, location: { file: at.file, line: at.line, col } });
   }
 
-  processFile(text: string, file: string, real: string): void {
+  /**
+   * keepalived's consolidated copy of what it read (lib/parser.c conf_copy, saved by
+   * config_save_dir): `# FILE` where a file starts, each line decommented (an include line and
+   * an empty one as an empty line), `#! MESSAGE` for an include problem, `!` where a file ends.
+   */
+  copy: string[] | null = null;
+
+  processFile(text: string, file: string, real: string, shownAs: string = file): void {
     this.stack.push(real);
     this.dirs.push(dirname(real));
-    if (!this.pending && !/[$@~\\]|include/.test(text)) this.emitRun(text, file);
-    else this.processLines(text, file);
+    this.copy?.push(`# ${shownAs}`);
+    if (!this.pending && !/[$@~\\]|include/.test(text)) {
+      this.emitRun(text, file);
+      if (this.copy) for (const l of linesOf(text)) this.copy.push(copyLine(l));
+    } else this.processLines(text, file);
+    this.copy?.push('!');
     this.dirs.pop();
     this.stack.pop();
+  }
+
+  /** An include problem: reported, and written into the copy as keepalived's file_config_error does. */
+  private includeProblem(severity: Diagnostic['severity'], at: Origin, col: number, message: string): void {
+    this.report(severity, at, col, message);
+    this.copy?.push(`#! ${message}`);
   }
 
   /** Pass a whole file through; its line count is the number of newlines (+1 if unterminated). */
@@ -126,6 +147,7 @@ class Preprocessor {
     for (let i = 0; i < lines.length; i++) {
       const raw = lines[i];
       const lineNo = i + 1;
+      this.copy?.push(copyLine(raw));
       if (this.pending) {
         this.continueDefinition(raw);
         continue;
@@ -346,7 +368,7 @@ class Preprocessor {
     const problem = globProblem(pattern, glob);
     if (problem) {
       // a wildcard that matched nothing is only mentioned when it is checked
-      if (problem.kind !== INCLUDE_W || checked & INCLUDE_W) this.report(severity(problem.kind), at, col, problem.message);
+      if (problem.kind !== INCLUDE_W || checked & INCLUDE_W) this.includeProblem(severity(problem.kind), at, col, problem.message);
       if (problem.abort || checked & problem.kind) return;
     }
     if (this.stack.length >= MAX_INCLUDE_DEPTH) {
@@ -359,17 +381,17 @@ class Preprocessor {
       try {
         const st = statSync(path);
         if (st.isDirectory()) {
-          this.report(severity(INCLUDE_R), at, col, `Configuration file '${path}/' is a directory - skipping`);
+          this.includeProblem(severity(INCLUDE_R), at, col, `Configuration file '${path}/' is a directory - skipping`);
           continue;
         }
         if (!st.isFile() || (st.mode & 0o111) !== 0) {
-          this.report(severity(INCLUDE_R), at, col, `Configuration file '${path}' is not a regular non-executable file - skipping`);
+          this.includeProblem(severity(INCLUDE_R), at, col, `Configuration file '${path}' is not a regular non-executable file - skipping`);
           continue;
         }
         real = realpathSync(path);
         text = readFileSync(path, 'utf8');
       } catch (err) {
-        this.report(severity(INCLUDE_R), at, col, `Configuration file '${path}' open problem (${errnoName(err)}) - skipping`);
+        this.includeProblem(severity(INCLUDE_R), at, col, `Configuration file '${path}' open problem (${errnoName(err)}) - skipping`);
         continue;
       }
       const cycle = this.stack.indexOf(real);
@@ -379,10 +401,23 @@ class Preprocessor {
       }
       // an include_check inside the file lasts to its end
       const saved = this.includeCheck;
-      this.processFile(text, path, real);
+      this.processFile(text, path, real, isAbsolute(pattern) ? path : relative(base, path));
       this.includeCheck = saved;
     }
   }
+}
+
+/** The lines of a file's text (a last newline ends the last line). */
+function linesOf(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** A line as keepalived writes it into its config copy. */
+function copyLine(raw: string): string {
+  const d = decomment(raw);
+  return isInclude(d) ? '' : d;
 }
 
 /** keepalived's is_include(): `include` or include[rmwba] followed by a blank. */
@@ -605,6 +640,7 @@ export function preprocess(text: string, file: string, opts: PreprocessOptions =
   } catch {
     // Text given directly (tests): no real file, cycles are still caught from the includes on.
   }
+  if (opts.copy) p.copy = [];
   p.processFile(text, file, real);
-  return { text: p.parts.join('\n') + '\n', sources: p.sources, diagnostics: p.diagnostics };
+  return { text: p.parts.join('\n') + '\n', sources: p.sources, diagnostics: p.diagnostics, ...(p.copy ? { copy: p.copy.map((l) => `${l}\n`).join('') } : {}) };
 }

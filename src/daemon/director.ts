@@ -49,6 +49,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   localRoutes?: Pick<LocalRoutes, 'add' | 'remove'>;
   /** The worker's stop grace changed (a reload added, removed or changed halo_announce drains). */
   onStopGrace?: (ms: number) => void;
+  /** A reload read a valid config (config_save_dir saves each reading). */
+  onConfigRead?: (model: Model) => void;
 };
 
 export class Director {
@@ -254,6 +256,7 @@ export class Director {
         log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
         return { ok: false, errors, plan: null, lines: [] };
       }
+      this.deps.onConfigRead?.(next);
       // what keepalived's parent fixed at start: such a reload is refused as a whole
       const unsupported = unsupportedReloadChanges(this.model.globalDefs, next.globalDefs, this.opts.netNamespace ?? null);
       if (unsupported.length > 0) {

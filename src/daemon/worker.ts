@@ -35,6 +35,7 @@ import { haloNative } from '../net/native';
 import { BASE_STOP_GRACE_MS, stopGraceMs } from '../announce/reload';
 import type { Model } from '../config/model';
 import { longestRunMs, runStartStopScript } from './start-stop-script';
+import { saveConfigCopy } from './config-save';
 
 /** Set by the supervisor on a worker it respawns: keepalived runs startup_script once, not per child start. */
 export const RESPAWNED_ENV = 'HALO_WORKER_RESPAWNED';
@@ -60,6 +61,15 @@ export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>,
 
 export async function runWorker(opts: RunOptions): Promise<number> {
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
+  // A signal before the engines run (the startup script can take minutes) must not kill the
+  // worker: it is remembered and acted on once they do.
+  const early: { reload: boolean; stop: string | null } = { reload: false, stop: null };
+  const earlyHandlers = {
+    SIGHUP: () => { early.reload = true; },
+    SIGTERM: () => { early.stop ??= 'SIGTERM'; },
+    SIGINT: () => { early.stop ??= 'SIGINT'; },
+  };
+  for (const [sig, h] of Object.entries(earlyHandlers)) process.on(sig, h);
   // The only reading of the config at start-up: refuse before anything starts. Every error, and
   // every feature halo does not implement, is listed with its place (keepalived would act on it;
   // halo must not run as if it did); the supervisor does not respawn a worker exiting EX_CONFIG.
@@ -77,6 +87,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   delete process.env[RESPAWNED_ENV]; // not passed on to scripts
   const scriptDeps = { log, detail: opts.logDetail, scriptSecurity: loaded.model.globalDefs.enableScriptSecurity };
   // keepalived's parent runs it before it starts its children, and waits for it however it ends
+  const saveCopy = (m: Model) => {
+    if (m.globalDefs.configSaveDir !== null) saveConfigCopy(m.globalDefs.configSaveDir, opts.configFile, process.ppid, { log, configId: opts.configId ?? undefined, allConfig: opts.allConfig });
+  };
+  if (!respawned) saveCopy(loaded.model);
   const startup = loaded.model.globalDefs.startupScript;
   if (startup && !respawned) await runStartStopScript('startup', startup, loaded.model.globalDefs.startupScriptTimeoutS, scriptDeps);
   const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));
@@ -153,6 +167,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     onWithdrawn: (name) => send({ type: 'released', instance: `halo_announce ${name}` }),
     localRoutes,
     // a reload that changes the drains changes how long the supervisor waits for this worker at stop
+    onConfigRead: saveCopy,
     onStopGrace: (ms) => send({ type: 'stopGrace', ms: workerStopGraceMs(director.config, ms) }),
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
@@ -218,6 +233,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGHUP', () => void director.reload());
+    for (const [sig, h] of Object.entries(earlyHandlers)) process.off(sig, h);
+    if (early.stop !== null) void stop(early.stop);
+    else if (early.reload) void director.reload();
     // the supervisor going away (kill -9 of both) must not leave an orphan driving VIPs
     process.on('disconnect', () => void stop('supervisor gone'));
   });

@@ -1,8 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, parseConfigText } from '../../src/config/load';
 import { formatDiagnostic } from '../../src/config/model';
+import { preprocess } from '../../src/config/preprocess';
+import { nextCopyIndex } from '../../src/daemon/config-save';
 import { FILE, load, messages, model } from './helpers';
 
 describe('$NAME parameters', () => {
@@ -164,6 +166,15 @@ describe('include', () => {
       `${top}:3:1: warning: Config files missing 'none/x.conf'.`,
     ]);
     expect(loadConfig(top, { allConfig: true }).diagnostics.map(formatDiagnostic)).toContain(`${top}:3:1: error: Config files missing 'none/x.conf'.`);
+  });
+
+  it("config_save_dir's copy: keepalived 2.2.7's consolidated form, byte for byte (captured from its config_save_dir)", () => {
+    write('sub/one.conf', 'global_defs {\n router_id one\n}\n');
+    const top = write('save.conf', `global_defs {\n config_save_dir /tmp/p1save\n}\n$X=1\n@nothost router_id x\ninclude ${join(dir, 'sub/one.conf')}\nvrrp_instance VI_1 {\n interface lo\n virtual_router_id $X\n virtual_ipaddress {\n 10.9.9.9\n }\n}\n`);
+    const copy = preprocess(readFileSync(top, 'utf8'), top, { copy: true, configId: 'lb' }).copy;
+    expect(copy).toBe(`# ${top}\nglobal_defs {\nconfig_save_dir /tmp/p1save\n}\n$X=1\n@nothost router_id x\n\n# ${join(dir, 'sub/one.conf')}\nglobal_defs {\nrouter_id one\n}\n!\nvrrp_instance VI_1 {\ninterface lo\nvirtual_router_id $X\nvirtual_ipaddress {\n10.9.9.9\n}\n}\n!\n`);
+    expect(nextCopyIndex(['keepalived.conf.12.0', 'keepalived.conf.12.3', 'keepalived.conf.7.9', 'other'], 12)).toBe(4);
+    expect(nextCopyIndex([], 12)).toBe(0);
   });
 
   it('include_check and the include letters decide which include problems refuse the config, as keepalived -t does', () => {

@@ -2,6 +2,7 @@
  * global_defs (keepalived/core/global_parser.c, init_global_keywords). Every keyword keepalived
  * 2.2.7 installs there, in its order.
  */
+import { statSync } from 'node:fs';
 import type { BuildContext } from '../context';
 import type { GlobalDefs, LvsSyncDaemon } from '../model';
 import type { Statement, Word } from '../parse';
@@ -75,6 +76,29 @@ function vrrpIptables(ctx: BuildContext, s: Statement, g: G): void {
   g.nftables.priority = -1;
 }
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
+
+/** `config_save_dir DIR` (global_parser.c): an existing non-directory is refused; a missing one is made at run time. */
+function configSaveDir(ctx: BuildContext, s: Statement, g: G): void {
+  const w = s.args[0];
+  if (!w) {
+    ctx.warn(s.keyword, 'config_save_dir requires a directory');
+    return;
+  }
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(w.value);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      ctx.warn(w, `config_save_dir ${w.value} error ${(err as NodeJS.ErrnoException).errno ?? ''} - ${(err as Error).message}`);
+      return;
+    }
+  }
+  if (st && !st.isDirectory()) {
+    ctx.warn(w, `config_save_dir ${w.value} exists and is not a directory`);
+    return;
+  }
+  g.configSaveDir = w.value.length > 1 ? w.value.replace(/\/$/, '') : w.value;
+}
 
 /** `startup_script|shutdown_script SCRIPT [USER [GROUP]]` (global_parser.c startup_shutdown_script). */
 function startStopScript(ctx: BuildContext, s: Statement, g: G, type: 'startup' | 'shutdown'): void {
@@ -467,7 +491,7 @@ const K: KeywordSpec<G>[] = [
   acted('include_check', 'include_check_handler', 'off', '[[+|-]read|match|wildcard_match|brace_match]... (none: all): an include problem of these kinds, in the includes read after it, is an error and the config is refused (applied by the preprocessor, as keepalived reads it)', (ctx, s) => {
     for (const w of applyIncludeCheck(0, s.args.map((a) => a.value)).warnings) ctx.warn(s.args[w.index], w.message);
   }),
-  notImplemented('config_save_dir', 'config_save_dir_handler', '', 'saving each loaded config'),
+  acted('config_save_dir', 'config_save_dir_handler', '', "DIR: each reading of the config (start, reload) is saved there as keepalived.conf.PID.N in keepalived's consolidated form; a missing DIR is created (mode 0600, as keepalived's umask makes it)", configSaveDir),
   noEffect('tmp_config_directory', 'config_copy_directory_handler', '/tmp', "where keepalived copies the config for its children; halo's worker reads the file itself", keep),
   acted('v3_checksum_as_v2', '(halo only)', 'off', 'not a keepalived 2.2.7 keyword: VRRPv3 IPv4 checksum without the pseudo-header (RFC 9568), for peers that send it; no IPv6 meaning (keepalived after 2.2.7 likewise): IPv6 adverts always sum the IPv6 pseudo-header', (ctx, s, g) => { g.v3ChecksumAsV2 = ctx.bool(s); }),
   noEffect('data_use_instance', 'data_use_instance_handler', 'on', "names keepalived's state dump files (SIGUSR1/SIGJSON), which halo does not write: `halo status` shows the state", keep),
