@@ -34,6 +34,8 @@ export function defaultGlobalDefs(): GlobalDefs {
     scriptRunAs: null,
     netNamespace: null,
     configSaveDir: null,
+    reloadTimeFile: null,
+    reloadRepeat: false,
     instanceName: null,
     startupScript: null,
     shutdownScript: null,

@@ -97,6 +97,9 @@ export interface GlobalDefs {
   netNamespace: string | null;
   /** `instance NAME`: names the pid file and control socket (halo_NAME.pid). */
   instanceName: string | null;
+  /** reload_time_file: a file holding the time of the next reload; reload_repeat keeps a time-only one. */
+  reloadTimeFile: string | null;
+  reloadRepeat: boolean;
   /** config_save_dir: where each reading of the config is saved as keepalived.conf.PID.N (trailing / removed). */
   configSaveDir: string | null;
   /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */

@@ -36,6 +36,7 @@ import { BASE_STOP_GRACE_MS, stopGraceMs } from '../announce/reload';
 import type { Model } from '../config/model';
 import { longestRunMs, runStartStopScript } from './start-stop-script';
 import { saveConfigCopy } from './config-save';
+import { ReloadScheduler } from './reload-schedule';
 
 /** Set by the supervisor on a worker it respawns: keepalived runs startup_script once, not per child start. */
 export const RESPAWNED_ENV = 'HALO_WORKER_RESPAWNED';
@@ -201,6 +202,20 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const snmp = snmpPlan(loaded.model.globalDefs);
   for (const w of snmp.warnings) log.warning(w);
   const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
+  // reload_time_file: watched from now on, and again after every reload (with the config then in force)
+  let schedule: ReloadScheduler | null = null;
+  const reschedule = (m: Model) => {
+    schedule?.stop();
+    const g = m.globalDefs;
+    schedule = g.reloadTimeFile !== null ? new ReloadScheduler(g.reloadTimeFile, g.reloadRepeat, { log, reload: () => void reloadAndReschedule() }) : null;
+    schedule?.start();
+  };
+  const reloadAndReschedule = async () => {
+    schedule?.stop();
+    await director.reload();
+    reschedule(director.config);
+  };
+  reschedule(loaded.model);
   send({ type: 'ready' });
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
   // and a shutdown_script its timeout with the kills after it
@@ -212,6 +227,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       stopping = true;
       log.info(`Stopping (${sig})`);
       agent?.stop();
+      schedule?.stop();
       await director.stop();
       await control.close();
       metricsServer?.close();
@@ -232,10 +248,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGHUP', () => void director.reload());
+    process.on('SIGHUP', () => void reloadAndReschedule());
     for (const [sig, h] of Object.entries(earlyHandlers)) process.off(sig, h);
     if (early.stop !== null) void stop(early.stop);
-    else if (early.reload) void director.reload();
+    else if (early.reload) void reloadAndReschedule();
     // the supervisor going away (kill -9 of both) must not leave an orphan driving VIPs
     process.on('disconnect', () => void stop('supervisor gone'));
   });

@@ -485,8 +485,11 @@ const K: KeywordSpec<G>[] = [
   acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),
   noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),
   noEffect('reload_check_config', 'reload_check_config_handler', 'off', 'halo always checks a config before applying it on reload, and keeps the running one when it is invalid', keep),
-  notImplemented('reload_time_file', 'reload_time_file_handler', '', 'scheduled reloads'),
-  notImplemented('reload_repeat', 'reload_repeat_handler', 'off', 'scheduled reloads'),
+  acted('reload_time_file', 'reload_time_file_handler', '', 'FILE holding HH:MM:SS, [YY]YY-MM-DD HH:MM:SS (Z: UTC): halo watches it and reloads at that time, removing the file', (ctx, s, g) => {
+    if (s.args.length !== 1) return void ctx.warn(s.keyword, 'reload_time_file invalid');
+    g.reloadTimeFile = s.args[0].value;
+  }),
+  acted('reload_repeat', 'reload_repeat_handler', 'off', 'a reload_time_file holding a time only is kept, and the reload repeats daily', (_ctx, _s, g) => { g.reloadRepeat = true; }),
   notImplemented('reload_file', 'reload_file_handler', '/run/keepalived.reload', 'scheduled reloads'),
   acted('include_check', 'include_check_handler', 'off', '[[+|-]read|match|wildcard_match|brace_match]... (none: all): an include problem of these kinds, in the includes read after it, is an error and the config is refused (applied by the preprocessor, as keepalived reads it)', (ctx, s) => {
     for (const w of applyIncludeCheck(0, s.args.map((a) => a.value)).warnings) ctx.warn(s.args[w.index], w.message);
