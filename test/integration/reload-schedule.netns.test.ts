@@ -4,33 +4,16 @@
  * file removed (one-shot) or kept and scheduled again for the next day (reload_repeat with a
  * time only); a time keepalived rejects is rejected with its words.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Directors, RunningDirector } from '../support/directors';
-import { Topology, waitFor } from '../support/netns';
+import type { RunningDirector } from '../support/directors';
+import { waitFor } from '../support/netns';
+import { twoDirectorsOnABridge } from '../support/two-directors';
 import { formatLocal } from '../../src/daemon/reload-schedule';
 
 jest.setTimeout(120_000);
 
-let topo: Topology;
-let dirs: Directors;
-let tmp: string;
-
-beforeAll(() => {
-  topo = new Topology('rsched-').build(['br0'], [
-    { name: 'lb1', links: [['br0', '192.168.83.11/24']] },
-    { name: 'lb2', links: [['br0', '192.168.83.12/24']] },
-  ]);
-  tmp = mkdtempSync(join(tmpdir(), 'rsched-'));
-  chmodSync(tmp, 0o755);
-  dirs = new Directors(topo, join(tmp, 'run'));
-});
-afterAll(async () => {
-  await dirs.stopAll();
-  topo.destroy();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const stage = twoDirectorsOnABridge('rsched-', '192.168.83');
 
 const conf = (file: string, repeat: boolean) => [
   'global_defs {',
@@ -55,9 +38,9 @@ const started = (d: RunningDirector) => /Entering (BACKUP|MASTER) STATE/.test(d.
 const count = (text: string, s: string) => text.split(s).length - 1;
 
 async function pair(name: string, repeat: boolean): Promise<{ halo: RunningDirector; ka: RunningDirector; files: { halo: string; keepalived: string } }> {
-  const files = { halo: join(tmp, `${name}-halo.time`), keepalived: join(tmp, `${name}-keepalived.time`) };
-  const halo = dirs.halo('lb1', conf(files.halo, repeat));
-  const ka = dirs.keepalived('lb2', conf(files.keepalived, repeat));
+  const files = { halo: join(stage.tmp, `${name}-halo.time`), keepalived: join(stage.tmp, `${name}-keepalived.time`) };
+  const halo = stage.dirs.halo('lb1', conf(files.halo, repeat));
+  const ka = stage.dirs.keepalived('lb2', conf(files.keepalived, repeat));
   expect(await waitFor(() => started(halo) && started(ka), 30_000)).toBe(true);
   return { halo, ka, files };
 }
@@ -78,7 +61,7 @@ test('a dated reload time: scheduled, reloaded at that time, the file removed; a
   expect(await waitFor(() => halo.log().includes(RELOADED.halo) && ka.log().includes('Reloading'), 30_000)).toBe(true);
   expect(Date.now()).toBeGreaterThanOrEqual(at.getTime()); // not before its time
   expect(await waitFor(() => !existsSync(files.halo) && !existsSync(files.keepalived), 10_000)).toBe(true);
-  await dirs.stopAll();
+  await stage.dirs.stopAll();
 });
 
 test('reload_repeat with a time only: reloaded, the file kept, the same time scheduled for the next day', async () => {
@@ -94,5 +77,5 @@ test('reload_repeat with a time only: reloaded, the file kept, the same time sch
   expect(await waitFor(() => halo.log().includes(next) && ka.log().includes(next), 30_000)).toBe(true);
   expect(count(halo.log(), RELOADED.halo)).toBe(1);
   expect(existsSync(files.halo) && existsSync(files.keepalived)).toBe(true);
-  await dirs.stopAll();
+  await stage.dirs.stopAll();
 });
