@@ -18,7 +18,8 @@
  * interface; IPv6 VRRP messages from their link-local source, hop limit 255) and removes their VIPs (RTM_DELADDR), then respawns it: at once after a worker
  * that ran >= 10 s, else after 100 ms doubling up to 5 s; a 6th death within 60 s gives up
  * (exit 1, systemd's Restart= takes over). A worker exiting with status 78 (EX_CONFIG: the
- * config is invalid) is never respawned. SIGHUP is forwarded; SIGTERM/SIGINT stop the worker
+ * config is invalid) is never respawned; a respawned worker gets HALO_WORKER_RESPAWNED=1 in its
+ * environment (it does not run startup_script again). SIGHUP is forwarded; SIGTERM/SIGINT stop the worker
  * (SIGKILL and a release on its behalf after 10 s).
  *
  * usage: halo_supervisor --pid-file P --log-format plain|journald|json --log-level L
@@ -417,6 +418,10 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Workers started so far: a respawned worker is told so (HALO_WORKER_RESPAWNED), and does not
+ * run startup_script again (keepalived runs it once, before it first starts its children). */
+static int workers_started = 0;
+
 static void start_worker(void) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -439,10 +444,12 @@ static void start_worker(void) {
     if (sv[1] == 3) fcntl(3, F_SETFD, 0);
     setenv("NODE_CHANNEL_FD", "3", 1);
     setenv("NODE_CHANNEL_SERIALIZATION_MODE", "json", 1);
+    if (workers_started > 0) setenv("HALO_WORKER_RESPAWNED", "1", 1);
     execv(worker_argv[0], worker_argv);
     fprintf(stderr, "halo supervisor: cannot run %s: %s\n", worker_argv[0], strerror(errno));
     _exit(127);
   }
+  workers_started++;
   close(sv[1]);
   channel = sv[0];
   fcntl(channel, F_SETFL, O_NONBLOCK);

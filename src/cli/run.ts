@@ -13,6 +13,9 @@ import { createLogger, detectLogFormat } from '../daemon/logger';
 import { parseRunArgs, RUN_USAGE } from '../daemon/options';
 import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
 import { haloNative } from '../net/native';
+import { DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from '../daemon/paths';
+import { namespaceMissing, namespaceOverride, readProcessIdentity, runtimePath } from '../daemon/process-identity';
+import { searchPath } from '../daemon/notify';
 
 /**
  * The worker's V8 flags, before this process's own (a later flag wins). Under a checker's
@@ -59,6 +62,26 @@ export async function main(argv: string[]): Promise<number> {
   const format = opts.logFormat ?? detectLogFormat();
   const tag = opts.logDetail ? `halo[${process.pid}]` : undefined;
   const log = createLogger({ format, level: opts.logLevel, tag });
+  // net_namespace and instance, known before the pid file is taken (keepalived's parent reads
+  // them before it forks): they name the default pid file and control socket
+  const fromConfig = readProcessIdentity(opts.configFile, { configId: opts.configId ?? undefined, allConfig: opts.allConfig });
+  const ns = namespaceOverride(fromConfig.netNamespace, opts.netNamespace ?? null);
+  if (ns.log) log.info(ns.log);
+  const id = { netNamespace: ns.namespace, instanceName: fromConfig.instanceName };
+  opts.pidFile = runtimePath(opts.pidFile, DEFAULT_PID_FILE, id);
+  opts.controlSocket = runtimePath(opts.controlSocket, DEFAULT_CONTROL_SOCKET, id);
+  // the supervisor, the worker and every script run in the namespace: `ip netns exec` enters it
+  // (setns) in the one thread that then execs the supervisor, with /sys remounted for it
+  let enter: string[] = [];
+  if (id.netNamespace !== null) {
+    const missing = namespaceMissing(id.netNamespace);
+    const ip = searchPath('ip');
+    if (missing || ip === null || ip === 'ip') {
+      for (const l of missing ?? [`cannot enter network namespace ${id.netNamespace}: ip (iproute2) not found`]) log.error(l);
+      return 1;
+    }
+    enter = [ip, 'netns', 'exec', id.netNamespace];
+  }
   // the pid stays the same through execv: the pid file names the supervisor
   const pid = acquirePidFile(opts.pidFile);
   if (!pid.ok) {
@@ -69,7 +92,8 @@ export async function main(argv: string[]): Promise<number> {
   const worker = [process.execPath, ...WORKER_V8_FLAGS, ...process.execArgv, join(__dirname, '..', 'daemon', 'worker-start.js'), JSON.stringify(opts)];
   const supervisor = [SUPERVISOR, '--pid-file', opts.pidFile, '--log-format', format, '--log-level', opts.logLevel, ...(tag ? ['--tag', tag] : []), '--', ...worker];
   try {
-    haloNative().exec(SUPERVISOR, supervisor);
+    if (enter.length > 0) haloNative().exec(enter[0], [...enter, ...supervisor]);
+    else haloNative().exec(SUPERVISOR, supervisor);
   } catch (err) {
     releasePidFile(opts.pidFile);
     process.stderr.write(`halo run: cannot start the supervisor: ${(err as Error).message}\n`);

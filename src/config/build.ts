@@ -188,6 +188,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
 
   smtpAlerts(ctx, globalDefs);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
+  startStopScriptUsers(ctx, globalDefs, noScriptUser);
 
   // keepalived refuses to run scripts as root silently: any script without
   // enable_script_security is a config error it reports (keepalived -t fails).
@@ -286,6 +287,26 @@ function resolveScriptUser(ctx: BuildContext, g: GlobalDefs): boolean {
   const used = ctx.scriptsUsed;
   if (used) ctx.warn(used, `Unable to set default user ${DEFAULT_SCRIPT_USER} for script`);
   return used !== null;
+}
+
+/**
+ * startup_script / shutdown_script without a user of their own run as the default script user;
+ * when there is none keepalived drops them ("Failed to set default user for startup script X -
+ * ignoring"). Run as root without enable_script_security, keepalived reports its own line.
+ */
+function startStopScriptUsers(ctx: BuildContext, g: GlobalDefs, noScriptUser: boolean): void {
+  for (const [key, type] of [['startupScript', 'startup'], ['shutdownScript', 'shutdown']] as const) {
+    const sc = g[key];
+    if (sc === null || sc.runAs !== undefined) continue;
+    if (noScriptUser) {
+      ctx.diagnostics.push({ severity: 'warning', message: `Failed to set default user for ${type} script ${sc.argv[0]} - ignoring`, location: sc.location });
+      g[key] = null;
+    } else sc.runAs = g.scriptRunAs;
+  }
+  const first = g.startupScript ?? g.shutdownScript;
+  if (first && !g.enableScriptSecurity) {
+    ctx.diagnostics.push({ severity: 'warning', message: 'SECURITY VIOLATION - start/shutdown scripts are being executed but script_security not enabled.', location: first.location });
+  }
 }
 
 /** keepalived: "Failed to set default user for notify script X - ignoring", for each. */

@@ -193,7 +193,7 @@ export class BuildContext {
    * as: `runAs` undefined = none given (script_user applies), null = root. A user or group that
    * does not exist drops the script with keepalived's line.
    */
-  commandAs(s: Statement): { argv: string[]; runAs: RunAs | null | undefined } | null {
+  commandAs(s: Statement, type = s.keyword.value): { argv: string[]; runAs: RunAs | null | undefined } | null {
     if (s.args.length === 0) {
       this.error(s.keyword, `'${s.keyword.value}' needs a script`);
       return null;
@@ -205,7 +205,7 @@ export class BuildContext {
     if (!user) return { argv, runAs: undefined };
     const runAs = resolveRunAs(user.value, group?.value ?? null, this.options.accounts);
     if (runAs === null) {
-      this.warn(user, `Invalid user/group for ${s.keyword.value} script ${argv[0]} - ignoring`);
+      this.warn(user, `Invalid user/group for ${type} script ${argv[0]} - ignoring`);
       return null;
     }
     return { argv, runAs: runAs.uid === 0 && runAs.gid === 0 ? null : runAs };

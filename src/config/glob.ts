@@ -10,10 +10,20 @@ const MAGIC = /[*?[]/;
 
 /** Absolute paths matching `pattern` (relative patterns resolve against `baseDir`). */
 export function expandGlob(pattern: string, baseDir: string): string[] {
+  return globCounting(pattern, baseDir).matches;
+}
+
+/**
+ * The matches, and what keepalived's glob hooks count on the way (lib/parser.c gl_lstat,
+ * gl_opendir): `missing`, the literal paths that did not exist and the directories that could
+ * not be opened; `wildcard`, whether a directory had to be read.
+ */
+export function globCounting(pattern: string, baseDir: string): { matches: string[]; missing: number; wildcard: boolean } {
   const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
-  if (!MAGIC.test(abs)) return exists(abs) ? [abs] : [];
+  if (!MAGIC.test(abs)) return exists(abs) ? { matches: [abs], missing: 0, wildcard: false } : { matches: [], missing: 1, wildcard: false };
   const parts = abs.split('/').filter((p) => p !== '');
   let paths = ['/'];
+  let missing = 0;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
     const next: string[] = [];
@@ -21,6 +31,7 @@ export function expandGlob(pattern: string, baseDir: string): string[] {
       if (!MAGIC.test(part)) {
         const p = join(dir, part);
         if (exists(p)) next.push(p);
+        else missing++;
         continue;
       }
       const re = componentRegex(part);
@@ -28,6 +39,7 @@ export function expandGlob(pattern: string, baseDir: string): string[] {
       try {
         names = readdirSync(dir);
       } catch {
+        missing++;
         continue;
       }
       // Like glob(3) without GLOB_PERIOD: a wildcard does not match a leading dot.
@@ -35,7 +47,7 @@ export function expandGlob(pattern: string, baseDir: string): string[] {
     }
     paths = next;
   }
-  return paths.sort();
+  return { matches: paths.sort(), missing, wildcard: true };
 }
 
 function exists(p: string): boolean {

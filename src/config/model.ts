@@ -17,6 +17,16 @@ export type { RunAs };
 /** Where something came from, for located messages: `FILE:LINE:COL`. */
 import type { IpRoute, IpRule } from './routes-model';
 
+/**
+ * `startup_script|shutdown_script SCRIPT [USER [GROUP]]`. `runAs` null = root; undefined until
+ * the build gives it the default script user.
+ */
+export interface StartStopScript {
+  argv: string[];
+  runAs: RunAs | null | undefined;
+  location: SourceLocation;
+}
+
 export interface SourceLocation {
   file: string;
   line: number;
@@ -83,6 +93,21 @@ export interface GlobalDefs {
   scriptUser: string | null;
   /** Who scripts run as (script_user, else keepalived_script if it exists); null = root. */
   scriptRunAs: RunAs | null;
+  /** `net_namespace NAME`: the network namespace (/var/run/netns/NAME) halo runs in; null = the one started in. */
+  netNamespace: string | null;
+  /** `instance NAME`: names the pid file and control socket (halo_NAME.pid). */
+  instanceName: string | null;
+  /** reload_time_file: a file holding the time of the next reload; reload_repeat keeps a time-only one. */
+  reloadTimeFile: string | null;
+  reloadRepeat: boolean;
+  /** config_save_dir: where each reading of the config is saved as keepalived.conf.PID.N (trailing / removed). */
+  configSaveDir: string | null;
+  /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */
+  startupScript: StartStopScript | null;
+  shutdownScript: StartStopScript | null;
+  /** startup_script_timeout / shutdown_script_timeout, seconds (1-1000, default 10). */
+  startupScriptTimeoutS: number;
+  shutdownScriptTimeoutS: number;
   /** global_defs umask (null = inherited); run's -u/--umask takes precedence. */
   umask: number | null;
   /** Default of every checker's log_all_failures. */

@@ -21,8 +21,9 @@
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
-import { expandGlob } from './glob';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { globCounting } from './glob';
+import { applyIncludeCheck, globProblem, INCLUDE_ALL, INCLUDE_R, INCLUDE_W, includeType } from './include-check';
 import type { Diagnostic } from './model';
 import { SourceMap } from './source';
 
@@ -30,6 +31,8 @@ export interface Preprocessed {
   text: string;
   sources: SourceMap;
   diagnostics: Diagnostic[];
+  /** keepalived's consolidated copy of the files read, when asked for (`copy`). */
+  copy?: string;
 }
 
 export interface PreprocessOptions {
@@ -37,6 +40,8 @@ export interface PreprocessOptions {
   configId?: string;
   /** keepalived's `-e/--all-config`: a missing include file is an error. */
   allConfig?: boolean;
+  /** Also make keepalived's consolidated copy (config_save_dir). */
+  copy?: boolean;
 }
 
 interface Definition {
@@ -84,8 +89,11 @@ class Preprocessor {
   /** A `\`-continued definition still collecting lines. */
   private pending: Definition | null = null;
   private sequenceLines = 0;
+  /** include_check's kinds in force (lib/parser.c include_check): -e sets them all. */
+  private includeCheck: number;
 
-  constructor(private readonly configId: string, private readonly allConfig = false) {
+  constructor(private readonly configId: string, allConfig = false) {
+    this.includeCheck = allConfig ? INCLUDE_ALL : 0;
     this.defs.set('_PWD', { lines: [], multiline: false, fn: () => this.dirs[this.dirs.length - 1] ?? process.cwd() });
     this.defs.set('_INSTANCE', { lines: [configId], multiline: false });
     this.defs.set('_RANDOM', { lines: [], multiline: false, fn: random, maxParams: 2 });
@@ -97,13 +105,30 @@ class Preprocessor {
     this.diagnostics.push({ severity, message, location: { file: at.file, line: at.line, col } });
   }
 
-  processFile(text: string, file: string, real: string): void {
+  /**
+   * keepalived's consolidated copy of what it read (lib/parser.c conf_copy, saved by
+   * config_save_dir): `# FILE` where a file starts, each line decommented (an include line and
+   * an empty one as an empty line), `#! MESSAGE` for an include problem, `!` where a file ends.
+   */
+  copy: string[] | null = null;
+
+  processFile(text: string, file: string, real: string, shownAs: string = file): void {
     this.stack.push(real);
     this.dirs.push(dirname(real));
-    if (!this.pending && !/[$@~\\]|include/.test(text)) this.emitRun(text, file);
-    else this.processLines(text, file);
+    this.copy?.push(`# ${shownAs}`);
+    if (!this.pending && !/[$@~\\]|include/.test(text)) {
+      this.emitRun(text, file);
+      if (this.copy) for (const l of linesOf(text)) this.copy.push(copyLine(l));
+    } else this.processLines(text, file);
+    this.copy?.push('!');
     this.dirs.pop();
     this.stack.pop();
+  }
+
+  /** An include problem: reported, and written into the copy as keepalived's file_config_error does. */
+  private includeProblem(severity: Diagnostic['severity'], at: Origin, col: number, message: string): void {
+    this.report(severity, at, col, message);
+    this.copy?.push(`#! ${message}`);
   }
 
   /** Pass a whole file through; its line count is the number of newlines (+1 if unterminated). */
@@ -122,6 +147,7 @@ class Preprocessor {
     for (let i = 0; i < lines.length; i++) {
       const raw = lines[i];
       const lineNo = i + 1;
+      this.copy?.push(copyLine(raw));
       if (this.pending) {
         this.continueDefinition(raw);
         continue;
@@ -135,11 +161,18 @@ class Preprocessor {
       if (clean === '') continue;
       const at: Origin = { file, line: lineNo, indent: raw.length - trimmed.length + 1 };
       if (this.isPlain(clean)) {
+        this.noteIncludeCheck(clean.replace(/^[ \t]+/, ''));
         this.emit(raw, file, lineNo); // untouched: keep the raw text so columns stay exact
         continue;
       }
       this.processLine(clean, at, 0);
     }
+  }
+
+  /** include_check acts on the includes read after it (the build reports its warnings). */
+  private noteIncludeCheck(text: string): void {
+    if (!/^include_check(?:[ \t]|$)/.test(text)) return;
+    this.includeCheck = applyIncludeCheck(this.includeCheck, text.split(/[ \t]+/).slice(1).filter((w) => w !== '' && w !== '}' && w !== '{')).flags;
   }
 
   /** A line with nothing for this layer to do (no conditional, definition, sequence, parameter, include). */
@@ -185,7 +218,10 @@ class Preprocessor {
     const out = this.resolve(line, at, depth, rest);
     if (out !== null) {
       if (isInclude(out.text)) this.include(out.text, at);
-      else this.emit(' '.repeat(Math.max(0, at.indent - 1 + out.shift)) + out.text, at.file, at.line);
+      else {
+        this.noteIncludeCheck(out.text);
+        this.emit(' '.repeat(Math.max(0, at.indent - 1 + out.shift)) + out.text, at.file, at.line);
+      }
     }
     for (const r of rest) this.processLine(r, at, depth + 1);
   }
@@ -324,29 +360,38 @@ class Preprocessor {
     const pattern = buf.slice(buf[7] === ' ' || buf[7] === '\t' ? 8 : 9).replace(/^[ \t]+/, '');
     const col = at.indent;
     const base = this.dirs[this.dirs.length - 1] ?? process.cwd();
-    const matches = expandBraces(pattern).flatMap((p) => expandGlob(p, base));
-    if (matches.length === 0) {
-      // keepalived logs this and carries on (keepalived -t still passes), so: a warning.
-      this.report(this.allConfig ? 'error' : 'warning', at, col, `Config files missing '${pattern}'.`);
-      return;
+    // keepalived: a problem of a kind that include_check or the include's own letter names is an error
+    const checked = this.includeCheck | includeType(buf);
+    const severity = (kind: number): Diagnostic['severity'] => (checked & kind ? 'error' : 'warning');
+    const found = expandBraces(pattern).map((p) => globCounting(p, base));
+    const glob = { matches: found.flatMap((f) => f.matches), missing: found.reduce((n, f) => n + f.missing, 0), wildcard: found.some((f) => f.wildcard) };
+    const problem = globProblem(pattern, glob);
+    if (problem) {
+      // a wildcard that matched nothing is only mentioned when it is checked
+      if (problem.kind !== INCLUDE_W || checked & INCLUDE_W) this.includeProblem(severity(problem.kind), at, col, problem.message);
+      if (problem.abort || checked & problem.kind) return;
     }
     if (this.stack.length >= MAX_INCLUDE_DEPTH) {
       this.report('error', at, col, `includes nested more than ${MAX_INCLUDE_DEPTH} deep`);
       return;
     }
-    for (const path of matches) {
+    for (const path of glob.matches) {
       let real: string;
       let text: string;
       try {
         const st = statSync(path);
+        if (st.isDirectory()) {
+          this.includeProblem(severity(INCLUDE_R), at, col, `Configuration file '${path}/' is a directory - skipping`);
+          continue;
+        }
         if (!st.isFile() || (st.mode & 0o111) !== 0) {
-          this.report('warning', at, col, `Configuration file '${path}' is not a regular non-executable file - skipping`);
+          this.includeProblem(severity(INCLUDE_R), at, col, `Configuration file '${path}' is not a regular non-executable file - skipping`);
           continue;
         }
         real = realpathSync(path);
         text = readFileSync(path, 'utf8');
       } catch (err) {
-        this.report('warning', at, col, `Configuration file '${path}' open problem (${errnoName(err)}) - skipping`);
+        this.includeProblem(severity(INCLUDE_R), at, col, `Configuration file '${path}' open problem (${errnoName(err)}) - skipping`);
         continue;
       }
       const cycle = this.stack.indexOf(real);
@@ -354,9 +399,25 @@ class Preprocessor {
         this.report('error', at, col, `include cycle: ${[...this.stack.slice(cycle), real].join(' -> ')}`);
         continue;
       }
-      this.processFile(text, path, real);
+      // an include_check inside the file lasts to its end
+      const saved = this.includeCheck;
+      this.processFile(text, path, real, isAbsolute(pattern) ? path : relative(base, path));
+      this.includeCheck = saved;
     }
   }
+}
+
+/** The lines of a file's text (a last newline ends the last line). */
+function linesOf(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** A line as keepalived writes it into its config copy. */
+function copyLine(raw: string): string {
+  const d = decomment(raw);
+  return isInclude(d) ? '' : d;
 }
 
 /** keepalived's is_include(): `include` or include[rmwba] followed by a blank. */
@@ -579,6 +640,7 @@ export function preprocess(text: string, file: string, opts: PreprocessOptions =
   } catch {
     // Text given directly (tests): no real file, cycles are still caught from the includes on.
   }
+  if (opts.copy) p.copy = [];
   p.processFile(text, file, real);
-  return { text: p.parts.join('\n') + '\n', sources: p.sources, diagnostics: p.diagnostics };
+  return { text: p.parts.join('\n') + '\n', sources: p.sources, diagnostics: p.diagnostics, ...(p.copy ? { copy: p.copy.map((l) => `${l}\n`).join('') } : {}) };
 }

@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Model } from '../config/model';
 import { formatDiagnostic } from '../config/model';
+import { unsupportedReloadChanges } from './process-identity';
 import { loadConfigOffThread } from './config-loader';
 import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
@@ -50,6 +51,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   onStopGrace?: (ms: number) => void;
   /** The notify FIFOs: opened with each model in force, before the engines start; closed at stop. */
   fifo?: (NonNullable<VrrpEngineDeps['fifo']> & { lvs(line: string): void; configure(model: Model): void; close(): void }) | null;
+  /** A reload read a valid config (config_save_dir saves each reading). */
+  onConfigRead?: (model: Model) => void;
 };
 
 export class Director {
@@ -66,6 +69,11 @@ export class Director {
   private reloads = { ok: 0, failed: 0, lastError: null as string | null, lastFailed: false };
 
   constructor(private model: Model, private readonly opts: RunOptions, private readonly deps: DirectorDeps) {}
+
+  /** The config in force (the last one a reload applied). */
+  get config(): Model {
+    return this.model;
+  }
 
   /**
    * Whether this process drives lvs_sync_daemon: keepalived's VRRP process when it names an
@@ -252,6 +260,17 @@ export class Director {
         this.reloads.lastError = errors[0] ?? 'invalid configuration';
         log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
         return { ok: false, errors, plan: null, lines: [] };
+      }
+      this.deps.onConfigRead?.(next);
+      // what keepalived's parent fixed at start: such a reload is refused as a whole
+      const unsupported = unsupportedReloadChanges(this.model.globalDefs, next.globalDefs, this.opts.netNamespace ?? null);
+      if (unsupported.length > 0) {
+        for (const l of unsupported) log.info(l);
+        this.reloads.failed++;
+        this.reloads.lastFailed = true;
+        this.reloads.lastError = unsupported[0];
+        log.error(`Reload of ${file} refused; keeping the running configuration`);
+        return { ok: false, errors: unsupported, plan: null, lines: [] };
       }
       const plan: ReloadPlan = { configFile: file, preview: false, vrrp: null, lvs: null, engines: [] };
       try {

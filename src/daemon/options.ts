@@ -34,6 +34,8 @@ export interface RunOptions {
   action: { kind: 'run' } | { kind: 'help' } | { kind: 'version' } | { kind: 'signum'; signal: number };
   /** Run a config that uses features halo does not implement (each logged), instead of refusing it. */
   allowUnimplemented: boolean;
+  /** keepalived's -s/--namespace: run in this network namespace, whatever net_namespace says; null = the config's. */
+  netNamespace?: string | null;
 }
 
 export type ParseResult = { ok: true; options: RunOptions } | { ok: false; message: string };
@@ -124,7 +126,7 @@ const OPTIONS: OptionSpec[] = [
   { short: 'a', long: ['address-monitoring'], arg: 'none', meaning: 'report all address additions/deletions notified via netlink', why: 'halo does not log foreign address changes' },
   { short: 'x', long: ['snmp'], arg: 'none', meaning: 'enable SNMP subsystem', why: 'halo has no SNMP agent (halo status --json and --metrics-listen export its state)' },
   { short: 'A', long: ['snmp-agent-socket'], arg: 'required', meaning: 'use the specified socket for master agent', why: 'halo has no SNMP agent' },
-  { short: 's', long: ['namespace'], arg: 'required', meaning: 'run in network namespace NAME', why: 'start halo inside the namespace instead (ip netns exec NAME halo run ...)' },
+  { short: 's', long: ['namespace'], arg: 'required', meaning: 'Run in network namespace NAME (overrides config)', handle: (s, v) => { s.o.netNamespace = v as string; } },
   { short: 'm', long: ['core-dump'], arg: 'none', meaning: 'produce core dump if terminate abnormally', why: 'halo is a Node.js program: use node --abort-on-uncaught-exception and the system core settings' },
   { short: 'M', long: ['core-dump-pattern'], arg: 'optional', meaning: 'also set /proc/sys/kernel/core_pattern', why: 'halo does not change kernel core dump settings' },
   { short: 'i', long: ['config-id'], arg: 'required', meaning: "skip configuration lines beginning '@' that don't match id", handle: (s, v) => { s.o.configId = v as string; } },

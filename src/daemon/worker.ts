@@ -33,7 +33,20 @@ import { encodeWorkerMessage, EX_CONFIG, WorkerMessage } from './held';
 import { snmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
-import { stopGraceMs } from '../announce/reload';
+import { BASE_STOP_GRACE_MS, stopGraceMs } from '../announce/reload';
+import type { Model } from '../config/model';
+import { longestRunMs, runStartStopScript } from './start-stop-script';
+import { saveConfigCopy } from './config-save';
+import { ReloadScheduler } from './reload-schedule';
+
+/** Set by the supervisor on a worker it respawns: keepalived runs startup_script once, not per child start. */
+export const RESPAWNED_ENV = 'HALO_WORKER_RESPAWNED';
+
+/** How long the supervisor waits for this worker at stop: the longest drain, and the shutdown script. */
+export function workerStopGraceMs(model: Model, drainGraceMs = stopGraceMs(model.announces)): number {
+  const g = model.globalDefs;
+  return Math.max(drainGraceMs, g.shutdownScript ? BASE_STOP_GRACE_MS + longestRunMs(g.shutdownScriptTimeoutS) : 0);
+}
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -50,6 +63,15 @@ export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>,
 
 export async function runWorker(opts: RunOptions): Promise<number> {
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
+  // A signal before the engines run (the startup script can take minutes) must not kill the
+  // worker: it is remembered and acted on once they do.
+  const early: { reload: boolean; stop: string | null } = { reload: false, stop: null };
+  const earlyHandlers = {
+    SIGHUP: () => { early.reload = true; },
+    SIGTERM: () => { early.stop ??= 'SIGTERM'; },
+    SIGINT: () => { early.stop ??= 'SIGINT'; },
+  };
+  for (const [sig, h] of Object.entries(earlyHandlers)) process.on(sig, h);
   // The only reading of the config at start-up: refuse before anything starts. Every error, and
   // every feature halo does not implement, is listed with its place (keepalived would act on it;
   // halo must not run as if it did); the supervisor does not respawn a worker exiting EX_CONFIG.
@@ -63,6 +85,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   for (const d of loaded.diagnostics) log.warning(formatDiagnostic(d));
   // global_defs umask, unless -u/--umask was given (keepalived: the command line wins)
   if (opts.umask === null && loaded.model.globalDefs.umask !== null) process.umask(loaded.model.globalDefs.umask);
+  const respawned = process.env[RESPAWNED_ENV] !== undefined;
+  delete process.env[RESPAWNED_ENV]; // not passed on to scripts
+  const scriptDeps = { log, detail: opts.logDetail, scriptSecurity: loaded.model.globalDefs.enableScriptSecurity };
+  // keepalived's parent runs it before it starts its children, and waits for it however it ends
+  const saveCopy = (m: Model) => {
+    if (m.globalDefs.configSaveDir !== null) saveConfigCopy(m.globalDefs.configSaveDir, opts.configFile, process.ppid, { log, configId: opts.configId ?? undefined, allConfig: opts.allConfig });
+  };
+  if (!respawned) saveCopy(loaded.model);
+  const startup = loaded.model.globalDefs.startupScript;
+  if (startup && !respawned) await runStartStopScript('startup', startup, loaded.model.globalDefs.startupScriptTimeoutS, scriptDeps);
   const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));
   // address events: a VIP deleted behind our back (vip-upkeep.ts), and ha_suspend follows the
   // host's addresses
@@ -146,7 +178,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     onWithdrawn: (name) => send({ type: 'released', instance: `halo_announce ${name}` }),
     localRoutes,
     // a reload that changes the drains changes how long the supervisor waits for this worker at stop
-    onStopGrace: (ms) => send({ type: 'stopGrace', ms }),
+    onConfigRead: saveCopy,
+    onStopGrace: (ms) => send({ type: 'stopGrace', ms: workerStopGraceMs(director.config, ms) }),
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
@@ -179,9 +212,24 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const snmp = snmpPlan(loaded.model.globalDefs);
   for (const w of snmp.warnings) log.warning(w);
   const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
+  // reload_time_file: watched from now on, and again after every reload (with the config then in force)
+  let schedule: ReloadScheduler | null = null;
+  const reschedule = (m: Model) => {
+    schedule?.stop();
+    const g = m.globalDefs;
+    schedule = g.reloadTimeFile !== null ? new ReloadScheduler(g.reloadTimeFile, g.reloadRepeat, { log, reload: () => void reloadAndReschedule() }) : null;
+    schedule?.start();
+  };
+  const reloadAndReschedule = async () => {
+    schedule?.stop();
+    await director.reload();
+    reschedule(director.config);
+  };
+  reschedule(loaded.model);
   send({ type: 'ready' });
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
-  send({ type: 'stopGrace', ms: stopGraceMs(loaded.model.announces) });
+  // and a shutdown_script its timeout with the kills after it
+  send({ type: 'stopGrace', ms: workerStopGraceMs(loaded.model) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (sig: string) => {
@@ -189,6 +237,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       stopping = true;
       log.info(`Stopping (${sig})`);
       agent?.stop();
+      schedule?.stop();
       await director.stop();
       await control.close();
       metricsServer?.close();
@@ -198,12 +247,21 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       routes.close();
       garp.close();
       vmacs?.close();
+      // keepalived's parent runs it once its children have stopped (not when it is itself gone)
+      const shutdown = director.config.globalDefs.shutdownScript;
+      if (shutdown && sig !== 'supervisor gone') {
+        const g = director.config.globalDefs;
+        await runStartStopScript('shutdown', shutdown, g.shutdownScriptTimeoutS, { ...scriptDeps, scriptSecurity: g.enableScriptSecurity });
+      }
       log.info('Stopped');
       resolve(0);
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGHUP', () => void director.reload());
+    process.on('SIGHUP', () => void reloadAndReschedule());
+    for (const [sig, h] of Object.entries(earlyHandlers)) process.off(sig, h);
+    if (early.stop !== null) void stop(early.stop);
+    else if (early.reload) void reloadAndReschedule();
     // the supervisor going away (kill -9 of both) must not leave an orphan driving VIPs
     process.on('disconnect', () => void stop('supervisor gone'));
   });

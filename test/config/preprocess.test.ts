@@ -1,8 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, parseConfigText } from '../../src/config/load';
 import { formatDiagnostic } from '../../src/config/model';
+import { preprocess } from '../../src/config/preprocess';
+import { nextCopyIndex } from '../../src/daemon/config-save';
 import { FILE, load, messages, model } from './helpers';
 
 describe('$NAME parameters', () => {
@@ -150,8 +152,8 @@ describe('include', () => {
     expect(loadConfig(top, { strict: true }).model).toBeNull();
   });
 
-  it('{a,b} braces, variants includer/includea, executables skipped; -e makes a missing file an error', () => {
-    const top = write('top.conf', 'includer sub/{one,two}.conf\nincludea sub/run.sh\ninclude none/x.conf\n');
+  it('{a,b} braces, includer, executables skipped; -e makes a missing file an error', () => {
+    const top = write('top.conf', 'includer sub/{one,two}.conf\ninclude sub/run.sh\ninclude none/x.conf\n');
     write('sub/one.conf', 'global_defs {\n router_id one\n}\n');
     write('sub/two.conf', 'vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n');
     const sh = write('sub/run.sh', 'garbage {\n');
@@ -164,6 +166,48 @@ describe('include', () => {
       `${top}:3:1: warning: Config files missing 'none/x.conf'.`,
     ]);
     expect(loadConfig(top, { allConfig: true }).diagnostics.map(formatDiagnostic)).toContain(`${top}:3:1: error: Config files missing 'none/x.conf'.`);
+  });
+
+  it("config_save_dir's copy: keepalived 2.2.7's consolidated form, byte for byte (captured from its config_save_dir)", () => {
+    write('sub/one.conf', 'global_defs {\n router_id one\n}\n');
+    const top = write('save.conf', `global_defs {\n config_save_dir /tmp/p1save\n}\n$X=1\n@nothost router_id x\ninclude ${join(dir, 'sub/one.conf')}\nvrrp_instance VI_1 {\n interface lo\n virtual_router_id $X\n virtual_ipaddress {\n 10.9.9.9\n }\n}\n`);
+    const copy = preprocess(readFileSync(top, 'utf8'), top, { copy: true, configId: 'lb' }).copy;
+    expect(copy).toBe(`# ${top}\nglobal_defs {\nconfig_save_dir /tmp/p1save\n}\n$X=1\n@nothost router_id x\n\n# ${join(dir, 'sub/one.conf')}\nglobal_defs {\nrouter_id one\n}\n!\nvrrp_instance VI_1 {\ninterface lo\nvirtual_router_id $X\nvirtual_ipaddress {\n10.9.9.9\n}\n}\n!\n`);
+    expect(nextCopyIndex(['keepalived.conf.12.0', 'keepalived.conf.12.3', 'keepalived.conf.7.9', 'other'], 12)).toBe(4);
+    expect(nextCopyIndex([], 12)).toBe(0);
+  });
+
+  it('include_check and the include letters decide which include problems refuse the config, as keepalived -t does', () => {
+    write('sub/one.conf', 'global_defs {\n router_id one\n}\n');
+    const sh = write('sub/run.sh', 'garbage {\n');
+    chmodSync(sh, 0o755);
+    const check = (name: string, text: string) => loadConfig(write(name, text)).diagnostics.map((d) => `${d.location.line}: ${d.severity}: ${d.message}`);
+    // a wildcard matching nothing: silent, unless checked
+    expect(check('w0.conf', 'include sub/*.nomatch\n')).toEqual([]);
+    expect(check('w1.conf', 'global_defs {\n include_check\n}\ninclude sub/*.nomatch\n')).toEqual(["4: error: No config files matched 'sub/*.nomatch'."]);
+    expect(check('w2.conf', 'includew sub/*.nomatch\n')).toEqual(["1: error: No config files matched 'sub/*.nomatch'."]);
+    // only the includes after it
+    expect(check('o.conf', 'include none/x.conf\nglobal_defs {\n include_check match\n}\ninclude none/x.conf\n')).toEqual([
+      "1: warning: Config files missing 'none/x.conf'.", "5: error: Config files missing 'none/x.conf'.",
+    ]);
+    // -match, brace_match
+    expect(check('m.conf', 'global_defs {\n include_check -match\n}\ninclude none/x.conf\ninclude sub/{one,three}.conf\n')).toEqual([
+      "4: warning: Config files missing 'none/x.conf'.", '5: warning: Some config files missing: "sub/{one,three}.conf".',
+    ]);
+    const b = loadConfig(write('b.conf', 'global_defs {\n include_check brace_match\n}\ninclude sub/{one,three}.conf\n'));
+    expect(b.diagnostics.map((d) => `${d.severity}: ${d.message}`)).toEqual(['error: Some config files missing: "sub/{one,three}.conf".']);
+    expect(b.model).toBeNull();
+    // includea / includer: an executable file is an error
+    expect(check('a.conf', 'includea sub/run.sh\n')).toEqual([`1: error: Configuration file '${sh}' is not a regular non-executable file - skipping`]);
+    // an include_check inside an included file lasts to its end
+    write('sub/strict.conf', 'global_defs {\n include_check\n}\ninclude nothing/y.conf\n');
+    expect(check('s.conf', 'include sub/strict.conf\ninclude none/x.conf\n')).toEqual([
+      "4: error: Config files missing 'nothing/y.conf'.", "2: warning: Config files missing 'none/x.conf'.",
+    ]);
+    // its own words: keepalived's warnings
+    expect(check('k.conf', 'global_defs {\n include_check read foo +bar\n}\n')).toEqual([
+      "2: warning: Duplicate include_check 'foo' specified - ignoring", "2: warning: Unknown include_check type 'bar' - ignoring",
+    ]);
   });
 
   it('an include cycle is reported at the including line, once', () => {

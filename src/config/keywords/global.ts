@@ -2,11 +2,13 @@
  * global_defs (keepalived/core/global_parser.c, init_global_keywords). Every keyword keepalived
  * 2.2.7 installs there, in its order.
  */
+import { statSync } from 'node:fs';
 import type { BuildContext } from '../context';
 import type { GlobalDefs, LvsSyncDaemon } from '../model';
 import type { Statement, Word } from '../parse';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 import { notifyFifoPath, notifyFifoScript, trueFalse } from '../notify-fifo-values';
+import { applyIncludeCheck } from '../include-check';
 
 type G = GlobalDefs;
 
@@ -75,6 +77,59 @@ function vrrpIptables(ctx: BuildContext, s: Statement, g: G): void {
   g.nftables.priority = -1;
 }
 const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
+
+/** `config_save_dir DIR` (global_parser.c): an existing non-directory is refused; a missing one is made at run time. */
+function configSaveDir(ctx: BuildContext, s: Statement, g: G): void {
+  const w = s.args[0];
+  if (!w) {
+    ctx.warn(s.keyword, 'config_save_dir requires a directory');
+    return;
+  }
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(w.value);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      ctx.warn(w, `config_save_dir ${w.value} error ${(err as NodeJS.ErrnoException).errno ?? ''} - ${(err as Error).message}`);
+      return;
+    }
+  }
+  if (st && !st.isDirectory()) {
+    ctx.warn(w, `config_save_dir ${w.value} exists and is not a directory`);
+    return;
+  }
+  g.configSaveDir = w.value.length > 1 ? w.value.replace(/\/$/, '') : w.value;
+}
+
+/** `startup_script|shutdown_script SCRIPT [USER [GROUP]]` (global_parser.c startup_shutdown_script). */
+function startStopScript(ctx: BuildContext, s: Statement, g: G, type: 'startup' | 'shutdown'): void {
+  const key = type === 'startup' ? 'startupScript' : 'shutdownScript';
+  if (g[key] !== null) {
+    ctx.warn(s.keyword, `${type} script already specified`);
+    return;
+  }
+  if (s.args.length === 0) {
+    ctx.warn(s.keyword, `${type} script missing`);
+    return;
+  }
+  const r = ctx.commandAs(s, type);
+  if (r) g[key] = { argv: r.argv, runAs: r.runAs, location: ctx.loc(s.keyword) };
+}
+
+/** `startup_script_timeout|shutdown_script_timeout SECS`, 1-1000 (global_parser.c). */
+function startStopTimeout(ctx: BuildContext, s: Statement, g: G, type: 'startup' | 'shutdown'): void {
+  const w = s.args[0];
+  if (!w) {
+    ctx.warn(s.keyword, `${type}_script_timeout requires value`);
+    return;
+  }
+  const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(n >= 1 && n <= 1000)) {
+    ctx.warn(w, `${type}_script_timeout '${w.value}' must be in [1, 1000] - ignoring`);
+    return;
+  }
+  g[type === 'startup' ? 'startupScriptTimeoutS' : 'shutdownScriptTimeoutS'] = n;
+}
 
 /** `smtp_server ADDRESS|NAME [PORT]` (keepalived: default port 25). */
 function smtpServer(ctx: BuildContext, s: Statement, g: G): void {
@@ -309,10 +364,10 @@ const K: KeywordSpec<G>[] = [
   acted('smtp_connect_timeout', 'smtpto_handler', '30', 'timeout of each step of the SMTP dialogue', smtpTimeout),
   acted('notification_email', 'email_handler', '', 'the recipients of SMTP alerts', (ctx, s, g) => { keep(ctx, s, g); g.smtp.emails.push(...(s.block ?? []).flatMap((b) => [b.keyword.value, ...b.args.map((w) => w.value)])); }),
   acted('smtp_alert', 'smtp_alert_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alert = s.args[0] ? ctx.bool(s) : true; }),
-  notImplemented('startup_script', 'startup_script_handler', '', 'a script run before keepalived starts its children'),
-  noEffect('startup_script_timeout', 'startup_script_timeout_handler', '10', 'timing of startup_script only, which is refused as not implemented', keep),
-  notImplemented('shutdown_script', 'shutdown_script_handler', '', 'a script run after keepalived stops its children'),
-  noEffect('shutdown_script_timeout', 'shutdown_script_timeout_handler', '10', 'timing of shutdown_script only, which is refused as not implemented', keep),
+  acted('startup_script', 'startup_script_handler', '', 'SCRIPT [USER [GROUP]]: run before the VRRP and checker engines start, which wait for it (a failure is logged, and they start anyway)', (ctx, s, g) => startStopScript(ctx, s, g, 'startup')),
+  acted('startup_script_timeout', 'startup_script_timeout_handler', '10', 'seconds (1-1000) before the startup script is killed (SIGTERM, then SIGKILL, to its process group)', (ctx, s, g) => startStopTimeout(ctx, s, g, 'startup')),
+  acted('shutdown_script', 'shutdown_script_handler', '', 'SCRIPT [USER [GROUP]]: run after the engines have stopped at SIGTERM/SIGINT; halo exits when it ends', (ctx, s, g) => startStopScript(ctx, s, g, 'shutdown')),
+  acted('shutdown_script_timeout', 'shutdown_script_timeout_handler', '10', 'seconds (1-1000) before the shutdown script is killed (SIGTERM, then SIGKILL, to its process group)', (ctx, s, g) => startStopTimeout(ctx, s, g, 'shutdown')),
   noEffect('max_auto_priority', 'max_auto_priority_handler', 'off', PROCESS_TUNING, keep),
   noEffect('min_auto_priority_delay', 'min_auto_priority_delay_handler', '', PROCESS_TUNING, keep),
   acted('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertVrrp = s.args[0] ? ctx.bool(s) : true; }),
@@ -434,11 +489,16 @@ const K: KeywordSpec<G>[] = [
   acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),
   noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),
   noEffect('reload_check_config', 'reload_check_config_handler', 'off', 'halo always checks a config before applying it on reload, and keeps the running one when it is invalid', keep),
-  notImplemented('reload_time_file', 'reload_time_file_handler', '', 'scheduled reloads'),
-  notImplemented('reload_repeat', 'reload_repeat_handler', 'off', 'scheduled reloads'),
+  acted('reload_time_file', 'reload_time_file_handler', '', 'FILE holding HH:MM:SS, [YY]YY-MM-DD HH:MM:SS (Z: UTC): halo watches it and reloads at that time, removing the file', (ctx, s, g) => {
+    if (s.args.length !== 1) return void ctx.warn(s.keyword, 'reload_time_file invalid');
+    g.reloadTimeFile = s.args[0].value;
+  }),
+  acted('reload_repeat', 'reload_repeat_handler', 'off', 'a reload_time_file holding a time only is kept, and the reload repeats daily', (_ctx, _s, g) => { g.reloadRepeat = true; }),
   notImplemented('reload_file', 'reload_file_handler', '/run/keepalived.reload', 'scheduled reloads'),
-  notImplemented('include_check', 'include_check_handler', 'off', 'refusing a config whose include files are missing'),
-  notImplemented('config_save_dir', 'config_save_dir_handler', '', 'saving each loaded config'),
+  acted('include_check', 'include_check_handler', 'off', '[[+|-]read|match|wildcard_match|brace_match]... (none: all): an include problem of these kinds, in the includes read after it, is an error and the config is refused (applied by the preprocessor, as keepalived reads it)', (ctx, s) => {
+    for (const w of applyIncludeCheck(0, s.args.map((a) => a.value)).warnings) ctx.warn(s.args[w.index], w.message);
+  }),
+  acted('config_save_dir', 'config_save_dir_handler', '', "DIR: each reading of the config (start, reload) is saved there as keepalived.conf.PID.N in keepalived's consolidated form; a missing DIR is created (mode 0600, as keepalived's umask makes it)", configSaveDir),
   noEffect('tmp_config_directory', 'config_copy_directory_handler', '/tmp', "where keepalived copies the config for its children; halo's worker reads the file itself", keep),
   acted('v3_checksum_as_v2', '(halo only)', 'off', 'not a keepalived 2.2.7 keyword: VRRPv3 IPv4 checksum without the pseudo-header (RFC 9568), for peers that send it; no IPv6 meaning (keepalived after 2.2.7 likewise): IPv6 adverts always sum the IPv6 pseudo-header', (ctx, s, g) => { g.v3ChecksumAsV2 = ctx.bool(s); }),
   noEffect('data_use_instance', 'data_use_instance_handler', 'on', "names keepalived's state dump files (SIGUSR1/SIGJSON), which halo does not write: `halo status` shows the state", keep),

@@ -15,6 +15,22 @@ import { parseRoute, parseRule } from '../routes';
 import { vipEntry } from '../vrrp-values';
 import { buildTrackProcess } from './vrrp';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
+import type { BuildContext } from '../context';
+import type { Statement } from '../parse';
+
+/** `net_namespace NAME` / `instance NAME`: the first one counts (global_parser.c). */
+function processName(ctx: BuildContext, s: Statement, g: GlobalDefs, key: 'netNamespace' | 'instanceName', what: string, missing: string): void {
+  const w = s.args[0];
+  if (!w) {
+    ctx.warn(s.keyword, missing);
+    return;
+  }
+  if (g[key] !== null) {
+    ctx.warn(w, `Duplicate ${what} definition ${w.value} - ignoring`);
+    return;
+  }
+  g[key] = w.value;
+}
 
 export interface RootDrafts {
   globalDefs: GlobalDefs;
@@ -40,11 +56,11 @@ type R = RootDrafts;
 
 const K: KeywordSpec<R>[] = [
   notImplemented('linkbeat_use_polling', 'use_polling_handler', 'off', 'polling interfaces (MII/ethtool) for link state instead of netlink'),
-  notImplemented('net_namespace', 'net_namespace_handler', '', 'running keepalived inside a network namespace'),
+  acted('net_namespace', 'net_namespace_handler', '', 'NAME: halo (supervisor, worker, scripts) runs in /run/netns/NAME, entered with ip netns exec; the default pid file and control socket become /run/halo/NAME/halo.pid and .sock; a reload cannot change it', (ctx, s, r) => processName(ctx, s, r.globalDefs, 'netNamespace', 'net_namespace', 'net_namespace name missing - ignoring')),
   notImplemented('net_namespace_ipvs', 'net_namespace_ipvs_handler', '', 'IPVS in another network namespace'),
   notImplemented('namespace_with_ipsets', 'namespace_ipsets_handler', 'off', 'ipset names per network namespace'),
   noEffect('use_pid_dir', 'use_pid_dir_handler', 'off', "places keepalived's pid files under /run/keepalived/; halo's pid file is --pid-file"),
-  notImplemented('instance', 'instance_handler', '', 'instance names (pid and data file names, ${_INSTANCE})'),
+  acted('instance', 'instance_handler', '', 'NAME: the default pid file and control socket become /run/halo/halo_NAME.pid and .sock (keepalived_NAME.pid); a reload cannot change it', (ctx, s, r) => processName(ctx, s, r.globalDefs, 'instanceName', 'instance', 'instance name missing - ignoring')),
   noEffect('child_wait_time', 'child_wait_handler', '', "how long keepalived waits for its children at stop; halo's supervisor has its own stop timeout"),
   acted('global_defs', 'NULL (a block)', '', '', (ctx, s, r) => { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, r.globalDefs); }),
   notImplemented('track_group', 'static_track_group_handler', '', 'track groups of static addresses and routes'),
