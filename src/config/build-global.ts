@@ -34,6 +34,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     scriptRunAs: null,
     checkerLogAllFailures: false,
     enableSnmpRfcv3: false,
+    enableSnmpRfcv2: false,
     snmpSocket: null,
     umask: null,
     enableScriptSecurity: false,

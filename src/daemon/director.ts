@@ -269,6 +269,11 @@ export class Director {
     });
   }
 
+  /** When this director started (Date.now() clock). */
+  get startedAtMs(): number {
+    return this.startedAt.getTime();
+  }
+
   /** The VRRP instances as the VRRPv3-MIB shows them (interface index and MAC read now). */
   async vrrpv3(): Promise<Vrrpv3Instance[]> {
     const vrrp = this.vrrp;
@@ -296,6 +301,9 @@ export class Director {
         priorityZeroReceived: s.stats.priorityZeroReceived,
         priorityZeroSent: s.stats.priorityZeroSent,
         drops: { ...s.stats.drops },
+        version: s.cfg.version,
+        authType: s.cfg.authType,
+        heardMaster: s.stats.heardMaster,
       });
     }
     return out;

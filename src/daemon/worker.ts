@@ -168,7 +168,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const snmp = snmpPlan(loaded.model.globalDefs);
   for (const w of snmp.warnings) log.warning(w);
-  const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
+  const agent = (snmp.rfcv3 || snmp.rfcv2) && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log) : null;
   send({ type: 'ready' });
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
   send({ type: 'stopGrace', ms: stopGraceMs(loaded.model.announces) });

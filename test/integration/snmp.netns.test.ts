@@ -11,6 +11,11 @@
  * an IPv4 one of the same VRID, a link-local first VIP, other-family and excluded addresses, and
  * a BACKUP instance hearing a keepalived master on lb2 (its MasterIpAddr is lb2's link-local
  * address). The backup's AdvertiseRcvd grows with time and is compared as "positive".
+ *
+ * VRRP-MIB (RFC 2787, 1.3.6.1.2.1.68): `enable_snmp_rfc` (both MIBs on one session) and
+ * `enable_snmp_rfcv2` (VRRP-MIB alone), version 2 and 3 instances, a BACKUP behind lb2's
+ * keepalived master; both MIBs walked and bulk-walked, and Get answers compared (keepalived's
+ * tables answer a walk with their lowest row only, and a Get with no instance).
  */
 import { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +87,114 @@ vrrp_instance VI_3 {
 }
 
 const LB2_MASTER_VRID = 70;
+const LB2_V2_MASTER_VRID = 41;
+
+/**
+ * VRRP-MIB (RFC 2787): keepalived serves its VRRP version 2 IPv4 instances there. VI_21 is a
+ * MASTER with two VIPs; VI_22 a nopreempt BACKUP alone on its VRID (MASTER after its down timer),
+ * advert_int 2; VI_23, with simple-password authentication, stays BACKUP behind lb2's keepalived
+ * master (its vrrpOperMasterIpAddr is lb2's address); VI_24 is version 3 (VRRPv3-MIB only);
+ * VI_25 has no VIP (in neither MIB). keepalived's vrrpOperTable and vrrpRouterStatsTable show
+ * the lowest (ifIndex, VRID) row only (see src/daemon/snmp/vrrp-mib.ts): VI_23's, VRID 41.
+ */
+function configV2(flag: 'enable_snmp_rfc' | 'enable_snmp_rfcv2'): string {
+  return `global_defs {
+  router_id lb1
+  ${flag}
+  snmp_socket unix:${agentx}
+}
+vrrp_instance VI_21 {
+  state MASTER
+  interface eth0
+  virtual_router_id 61
+  priority 150
+  advert_int 1
+  version 2
+  virtual_ipaddress {
+    192.168.77.201/24
+    192.168.77.200/24
+  }
+}
+vrrp_instance VI_22 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 62
+  priority 100
+  advert_int 2
+  version 2
+  nopreempt
+  virtual_ipaddress {
+    192.168.77.210/24
+  }
+}
+vrrp_instance VI_23 {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${LB2_V2_MASTER_VRID}
+  priority 100
+  advert_int 1
+  version 2
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    192.168.77.230/24
+  }
+}
+vrrp_instance VI_24 {
+  state MASTER
+  interface eth0
+  virtual_router_id 64
+  priority 200
+  advert_int 1
+  version 3
+  virtual_ipaddress {
+    192.168.77.240/24
+  }
+}
+vrrp_instance VI_25 {
+  state MASTER
+  interface eth0
+  virtual_router_id 65
+  priority 200
+  advert_int 1
+  version 2
+}
+`;
+}
+
+/** lb2's keepalived: the version 2 master VI_23 hears (priority 200, the same VIP). */
+function lb2V2Config(): string {
+  return `global_defs {
+  router_id lb2
+}
+vrrp_instance VM_23 {
+  state MASTER
+  interface eth0
+  virtual_router_id ${LB2_V2_MASTER_VRID}
+  version 2
+  priority 200
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    192.168.77.230/24
+  }
+}
+`;
+}
+
+/**
+ * VRRP-MIB: 2 node scalars + the lowest row's 13 operations columns (vrrpOperAuthKey is never
+ * readable) + 4 associated addresses (every row's) + 3 error scalars + the lowest row's 12
+ * statistics columns.
+ */
+const ROWS_V2 = 2 + 13 + 4 + 3 + 12;
+/** VRRPv3-MIB for the same config: every instance with a VIP (VI_21 to VI_24). */
+const ROWS_V2_V3 = 4 * 11 + 5 + 4 + 4 * 13;
 
 /**
  * IPv6: lb1 dual stack. VI_4 (IPv4) and VI_6 (IPv6) share VRID 51, so their rows differ only by
@@ -135,15 +248,24 @@ vrrp_instance VM_8 {
  */
 const ROWS6 = 5 * 11 + 8 + 4 + 5 * 13;
 
-function walk(cmd: 'snmpwalk' | 'snmpbulkwalk'): string[] {
-  const out = topo.exec('lb1', [cmd, '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, '1.3.6.1.2.1.207'], { allowFail: true });
-  // objects only: snmpd answers an unregistered subtree with ".1.3.6.1.2.1.207 = No Such Object …"
-  return out.split('\n').filter((l) => /^\.1\.3\.6\.1\.2\.1\.207\.\S+ = /.test(l));
+const VRRPV3_MIB = '1.3.6.1.2.1.207';
+const VRRP_MIB = '1.3.6.1.2.1.68';
+
+/** Each MIB root walked in turn, its lines in walk order. */
+function walk(cmd: 'snmpwalk' | 'snmpbulkwalk', roots: string[] = [VRRPV3_MIB]): string[] {
+  return roots.flatMap((root) => {
+    const out = topo.exec('lb1', [cmd, '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, root], { allowFail: true });
+    // objects only: snmpd answers an unregistered subtree with ".1.3.6.1.2.1.207 = No Such Object …"
+    const object = new RegExp(`^\\.${root.replace(/\./g, '\\.')}\\.\\S+ = `);
+    return out.split('\n').filter((l) => object.test(l));
+  });
 }
 
 /**
- * UpTime (…207.1.1.1.1.12.*) is a clock reading, and a backup's AdvertiseRcvd (…207.1.2.5.1.3.*)
- * a count that grows while it listens: keep the OID, check the value is positive.
+ * UpTime (…207.1.1.1.1.12.*) is a clock reading, and a backup's AdvertiseRcvd (…207.1.2.5.1.3.*,
+ * …68.2.4.1.2.*) a count that grows while it listens: keep the OID, check the value is positive.
+ * VRRP-MIB's vrrpOperVirtualRouterUpTime (…68.1.3.1.13.*) is the time from the VRRP process's
+ * start to the instance's, a few centiseconds of start-up: kept as "Timeticks: present".
  */
 function normalise(lines: string[]): string[] {
   return lines.map((l) => {
@@ -151,6 +273,10 @@ function normalise(lines: string[]): string[] {
     if (m) return `${m[1]} = Timeticks: ${Number(m[2]) > 0 ? 'positive' : 'zero'}`;
     const r = /^(\.1\.3\.6\.1\.2\.1\.207\.1\.2\.5\.1\.3\.\S+) = Counter64: (\d+)$/.exec(l);
     if (r && Number(r[2]) > 0) return `${r[1]} = Counter64: positive`;
+    const u = /^(\.1\.3\.6\.1\.2\.1\.68\.1\.3\.1\.13\.\S+) = Timeticks: \((\d+)\)/.exec(l);
+    if (u) return `${u[1]} = Timeticks: present`;
+    const a = /^(\.1\.3\.6\.1\.2\.1\.68\.2\.4\.1\.2\.\S+) = Counter32: (\d+)$/.exec(l);
+    if (a && Number(a[2]) > 0) return `${a[1]} = Counter32: positive`;
     return l;
   });
 }
@@ -159,32 +285,42 @@ interface WalkPlan {
   /** Each instance and the state it settles in. */
   states: Record<string, 'MASTER' | 'BACKUP'>;
   rows: number;
+  /** The MIB roots walked (VRRPv3-MIB unless given); `rows` counts them all. */
+  roots?: string[];
+  /** OIDs to Get one by one once the walk is taken (chosen from the walk). */
+  gets?: (walk: string[]) => string[];
   /** What else the walk must show before it is taken (e.g. a backup's master address). */
   ready?: (walk: string[]) => boolean;
 }
 
 const PLAN4: WalkPlan = { states: { VI_1: 'MASTER', VI_2: 'MASTER', VI_3: 'MASTER' }, rows: ROWS };
 
-async function runAndWalk(start: () => RunningDirector, plan: WalkPlan = PLAN4): Promise<{ walk: string[]; bulk: string[]; log: string }> {
+/** snmpget of each OID, one request each, as `-On` prints the answer. */
+function get(oids: string[]): string[] {
+  return oids.map((oid) => topo.exec('lb1', ['snmpget', '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, oid], { allowFail: true }).trim());
+}
+
+async function runAndWalk(start: () => RunningDirector, plan: WalkPlan = PLAN4): Promise<{ walk: string[]; bulk: string[]; log: string; got: string[] }> {
   const d = start();
   // the last entry of each instance into the state it settles in (a backup enters BACKUP at start)
   const settled = await waitFor(() => Object.entries(plan.states).every(([i, st]) => d.log().includes(`(${i}) Entering ${st} STATE`)), 20_000, 100);
   if (!settled) throw new Error(`${d.kind} did not bring every instance to ${JSON.stringify(plan.states)}:\n${d.log()}`);
   // the subagent has registered once the walk has every row (keepalived retries every 15 s)
   const served = await waitFor(() => {
-    const w = walk('snmpwalk');
+    const w = walk('snmpwalk', plan.roots);
     return w.length >= plan.rows && (plan.ready?.(w) ?? true);
   }, 40_000, 250);
-  if (!served) throw new Error(`${d.kind} does not serve VRRPv3-MIB through snmpd:\n${walk('snmpwalk').join('\n')}\n${d.log()}\n--- snmpd\n${readFileSync(join(tmp, 'snmpd.log'), 'utf8').slice(-3000)}`);
+  if (!served) throw new Error(`${d.kind} does not serve ${plan.roots ?? VRRPV3_MIB} through snmpd:\n${walk('snmpwalk', plan.roots).join('\n')}\n${d.log()}\n--- snmpd\n${readFileSync(join(tmp, 'snmpd.log'), 'utf8').slice(-3000)}`);
   const t0 = process.hrtime.bigint();
-  const result = { walk: walk('snmpwalk'), bulk: walk('snmpbulkwalk'), log: d.log() };
+  const w = walk('snmpwalk', plan.roots);
+  const result = { walk: w, bulk: walk('snmpbulkwalk', plan.roots), log: d.log(), got: get(plan.gets?.(w) ?? []) };
   // a figure, not an assertion: both walks through snmpd, this subagent answering
   console.log(`${d.kind}: snmpwalk + snmpbulkwalk of ${result.walk.length} objects in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
   d.signal('SIGTERM');
   await Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))]);
   dirs.running.splice(dirs.running.indexOf(d), 1);
   // snmpd drops the session when the subagent goes: nothing is served until the next one comes
-  if (!(await waitFor(() => walk('snmpwalk').length === 0, 10_000, 100))) throw new Error(`snmpd still serves ${d.kind}'s rows after it stopped`);
+  if (!(await waitFor(() => walk('snmpwalk', [VRRP_MIB, VRRPV3_MIB]).length === 0, 10_000, 100))) throw new Error(`snmpd still serves ${d.kind}'s rows after it stopped`);
   return result;
 }
 
@@ -242,6 +378,73 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'
     it('and the same through GetBulk (snmpbulkwalk)', () => {
       expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
       expect(halo.bulk).toEqual(expect.arrayContaining(halo.walk.filter((l) => !l.includes('207.1.1.1.1.12.'))));
+    });
+  });
+
+  describe('VRRP-MIB (RFC 2787) for version 2 instances, walked', () => {
+    type Walked = { walk: string[]; bulk: string[]; log: string; got: string[] };
+    /** A node scalar, and the served row's vrrpOperState: keepalived finds no object for a Get of a table row. */
+    const gets = (w: string[]) => [`${VRRP_MIB}.1.1.0`, ...w.filter((l) => l.startsWith(`.${VRRP_MIB}.1.3.1.3.`)).map((l) => l.slice(1).split(' ')[0])];
+    let ka: Walked;
+    let halo: Walked;
+    let kaV2: Walked;
+    let haloV2: Walked;
+    let lb2: RunningDirector;
+    const hearsLb2 = (w: string[]) => w.some((l) => new RegExp(`\\.68\\.1\\.3\\.1\\.7\\.\\d+\\.${LB2_V2_MASTER_VRID} = IpAddress: 192\\.168\\.77\\.12$`).test(l))
+      && w.some((l) => new RegExp(`\\.68\\.2\\.4\\.1\\.2\\.\\d+\\.${LB2_V2_MASTER_VRID} = Counter32: [1-9]`).test(l));
+    const states = { VI_21: 'MASTER', VI_22: 'MASTER', VI_23: 'BACKUP', VI_24: 'MASTER' } as const;
+    const both: WalkPlan = { states, rows: ROWS_V2 + ROWS_V2_V3, roots: [VRRP_MIB, VRRPV3_MIB], ready: hearsLb2, gets };
+    const v2Only: WalkPlan = { states, rows: ROWS_V2, roots: [VRRP_MIB, VRRPV3_MIB], ready: hearsLb2, gets };
+
+    beforeAll(async () => {
+      lb2 = dirs.keepalived('lb2', lb2V2Config());
+      const up = await waitFor(() => lb2.log().includes('(VM_23) Entering MASTER STATE'), 20_000, 100);
+      if (!up) throw new Error(`lb2's keepalived did not become MASTER:\n${lb2.log()}`);
+      ka = await runAndWalk(() => dirs.keepalived('lb1', configV2('enable_snmp_rfc'), ['-P']), both);
+      halo = await runAndWalk(() => dirs.halo('lb1', configV2('enable_snmp_rfc')), both);
+      kaV2 = await runAndWalk(() => dirs.keepalived('lb1', configV2('enable_snmp_rfcv2'), ['-P']), v2Only);
+      haloV2 = await runAndWalk(() => dirs.halo('lb1', configV2('enable_snmp_rfcv2')), v2Only);
+    });
+
+    afterAll(async () => {
+      lb2?.signal('SIGTERM');
+      if (lb2) await Promise.race([lb2.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (lb2) dirs.running.splice(dirs.running.indexOf(lb2), 1);
+    });
+
+    it('keepalived serves both MIBs under enable_snmp_rfc (the oracle is really there)', () => {
+      expect(ka.walk.filter((l) => l.startsWith(`.${VRRP_MIB}.`))).toHaveLength(ROWS_V2);
+      expect(ka.walk.filter((l) => l.startsWith(`.${VRRPV3_MIB}.`))).toHaveLength(ROWS_V2_V3);
+      expect(hearsLb2(ka.walk)).toBe(true);
+    });
+
+    it('halo serves the same VRRP-MIB and VRRPv3-MIB OIDs, types and values (snmpwalk: GetNext)', () => {
+      expect(normalise(halo.walk)).toEqual(normalise(ka.walk));
+      // the lowest row (VI_23, BACKUP behind lb2, simple password) is the one served; every
+      // version 2 instance's addresses are associated, the version 3 one's are not
+      expect(halo.walk.filter((l) => /^\.1\.3\.6\.1\.2\.1\.68\.1\.3\.1\.[39]\./.test(l)).map((l) => l.replace(/^.*\.(\d+) = /, '$1 = '))).toEqual([`${LB2_V2_MASTER_VRID} = INTEGER: 2`, `${LB2_V2_MASTER_VRID} = INTEGER: 2`]);
+      expect(hearsLb2(halo.walk)).toBe(true);
+      expect(halo.walk.filter((l) => /^\.1\.3\.6\.1\.2\.1\.68\.1\.4\.1\.2\./.test(l)).map((l) => l.replace(/^.*\.(\d+\.\d+\.\d+\.\d+\.\d+) = .*/, '$1'))).toEqual(
+        [`${LB2_V2_MASTER_VRID}.192.168.77.230`, '61.192.168.77.200', '61.192.168.77.201', '62.192.168.77.210']);
+    });
+
+    it('and the same through GetBulk (snmpbulkwalk)', () => {
+      expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
+    });
+
+    it('enable_snmp_rfcv2 alone: VRRP-MIB only, as keepalived', () => {
+      expect(kaV2.walk).toHaveLength(ROWS_V2);
+      expect(kaV2.walk.every((l) => l.startsWith(`.${VRRP_MIB}.`))).toBe(true);
+      expect(normalise(haloV2.walk)).toEqual(normalise(kaV2.walk));
+      expect(normalise(haloV2.bulk)).toEqual(normalise(kaV2.bulk));
+    });
+
+    it('the same answers to Get: a node scalar, and no object for the row a walk shows', () => {
+      expect(ka.got).toHaveLength(2);
+      expect(ka.got[0]).toBe(`.${VRRP_MIB}.1.1.0 = INTEGER: 2`);
+      expect(ka.got[1]).toMatch(/No Such (Instance|Object)/);
+      expect(halo.got).toEqual(ka.got);
+      expect(haloV2.got).toEqual(kaV2.got);
     });
   });
 

@@ -1,14 +1,18 @@
 /**
- * The VRRPv3-MIB subagent of a running director (loaded only when enable_snmp_rfcv3 is on, so a
- * director without SNMP never loads net-snmp).
+ * The VRRP MIBs' subagent of a running director: VRRPv3-MIB (enable_snmp_rfcv3) and VRRP-MIB
+ * (enable_snmp_rfcv2), on one AgentX session (loaded only when one of them is on, so a director
+ * without SNMP never loads net-snmp).
  */
 import { AgentxSubagent, parseSnmpSocket } from './agentx';
 import type { SnmpPlan } from './plan';
-import { Vrrpv3Instance, vrrpv3Varbinds, VRRPV3_MIB } from './vrrpv3-mib';
+import { Varbind, Vrrpv3Instance, vrrpv3Varbinds, VRRPV3_MIB, VRRPV3_MIB_OBJECTS } from './vrrpv3-mib';
+import { VRRP_MIB, VRRP_MIB_OBJECTS, vrrpMibVarbinds } from './vrrp-mib';
 
-export function startVrrpv3Agent(
+export function startVrrpAgent(
   plan: SnmpPlan,
   instances: () => Promise<Vrrpv3Instance[]>,
+  /** When the VRRP process started (RFC 2787's uptime counts from it), Date.now() clock. */
+  processStartedAtMs: number,
   log: { info(m: string): void; warning(m: string): void; error(m: string): void },
 ): AgentxSubagent | null {
   const master = parseSnmpSocket(plan.socket);
@@ -17,14 +21,16 @@ export function startVrrpv3Agent(
     return null;
   }
   log.info('Starting SNMP subagent');
+  // (VRRP-MIB's 1.3.6.1.2.1.68 sorts before VRRPv3-MIB's .207)
+  const subtrees = [...(plan.rfcv2 ? [VRRP_MIB] : []), ...(plan.rfcv3 ? [VRRPV3_MIB] : [])];
+  const objects = [...(plan.rfcv2 ? VRRP_MIB_OBJECTS : []), ...(plan.rfcv3 ? VRRPV3_MIB_OBJECTS : [])];
+  const varbinds = async (): Promise<Varbind[]> => {
+    const now = Date.now();
+    const all = await instances();
+    return [...(plan.rfcv2 ? vrrpMibVarbinds(all, processStartedAtMs) : []), ...(plan.rfcv3 ? vrrpv3Varbinds(all, now) : [])];
+  };
   const agent = new AgentxSubagent(
-    {
-      socket: plan.socket,
-      subtree: VRRPV3_MIB,
-      description: 'halo VRRPv3-MIB',
-      varbinds: async () => vrrpv3Varbinds(await instances(), Date.now()),
-      log,
-    },
+    { socket: plan.socket, subtrees, objects, description: `halo ${[plan.rfcv2 ? 'VRRP-MIB' : '', plan.rfcv3 ? 'VRRPv3-MIB' : ''].filter(Boolean).join(' ')}`, varbinds, log },
     master,
   );
   agent.start();
