@@ -35,6 +35,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     checkerLogAllFailures: false,
     enableSnmpRfcv3: false,
     enableSnmpRfcv2: false,
+    enableTraps: false,
     snmpSocket: null,
     umask: null,
     enableScriptSecurity: false,

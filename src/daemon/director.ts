@@ -274,6 +274,11 @@ export class Director {
     return this.startedAt.getTime();
   }
 
+  /** One VRRP instance as the MIBs show it, or null. */
+  async vrrpMibInstance(name: string): Promise<Vrrpv3Instance | null> {
+    return (await this.vrrpv3()).find((i) => i.name === name) ?? null;
+  }
+
   /** The VRRP instances as the VRRPv3-MIB shows them (interface index and MAC read now). */
   async vrrpv3(): Promise<Vrrpv3Instance[]> {
     const vrrp = this.vrrp;
@@ -283,10 +288,12 @@ export class Director {
       const link = await this.deps.links.query(s.cfg.interface);
       const l = link.ok ? link.value : null;
       out.push({
+        name,
         ifIndex: l?.index ?? 0,
         vrid: s.cfg.virtualRouterId,
         state: s.state === 'STOP' ? 'INIT' : s.state,
         primaryAddress: s.primaryAddress,
+        srcAddress: s.srcAddress,
         lastMasterAddress: s.state === 'MASTER' ? null : s.masterAddress,
         mac: l?.mac ?? null,
         basePriority: s.basePriority,

@@ -33,6 +33,7 @@ import { snmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
 import { stopGraceMs } from '../announce/reload';
+import type { RejectReason } from '../vrrp/rejection';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -105,6 +106,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);
+  // enable_traps: instance state changes also go to the SNMP subagent, once it is started below
+  let snmpAgent: import('./snmp/vrrp-agent').VrrpAgent | null = null;
+  const vrrpAlerts = {
+    configure: (m: Parameters<typeof alerts.configure>[0]) => alerts.configure(m),
+    notify: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP') => {
+      alerts.notify(kind, name, state);
+      if (kind === 'INSTANCE') snmpAgent?.instanceState(name, state);
+    },
+    dropped: (instance: string, reason: RejectReason, src: string | undefined) => snmpAgent?.instanceDrop(instance, reason, src),
+  };
   let metrics: Metrics | null = null;
   // the IPVS client loads only when the sync daemon is used (lvs_sync_daemon)
   const syncDaemon = new SyncDaemonDriver({ open: async () => (await import('../ipvs/client')).IpvsClient.open(), log });
@@ -123,7 +134,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // VRRP deadlines on a timerfd: a setTimeout fires up to 2 ms off (test/bench/failover)
     wakeTimer: (onExpire) => new (haloNative().DeadlineTimer)(onExpire),
     notify,
-    alerts,
+    alerts: vrrpAlerts,
     syncDaemon,
     vmacs,
     firewall,
@@ -168,7 +179,11 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }
   const snmp = snmpPlan(loaded.model.globalDefs);
   for (const w of snmp.warnings) log.warning(w);
-  const agent = (snmp.rfcv3 || snmp.rfcv2) && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log) : null;
+  const vrrpAgent = (snmp.rfcv3 || snmp.rfcv2) && opts.vrrp
+    ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name))
+    : null;
+  const agent = vrrpAgent?.agent ?? null;
+  snmpAgent = vrrpAgent;
   send({ type: 'ready' });
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
   send({ type: 'stopGrace', ms: stopGraceMs(loaded.model.announces) });

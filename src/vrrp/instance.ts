@@ -326,7 +326,7 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       // Invalid packets are the common case under attack or misconfiguration: settle them
       // without copying the protocol state, which they must never change.
       const bad = event.packet.ok ? checkAdvert(state, event.packet) : event.packet;
-      if (bad) return dropped(state, bad, now);
+      if (bad) return dropped(state, bad, now, event.packet.ok ? event.packet.ip.src : undefined);
       return withStep(state, now, (st) => receive(st, event.packet as DecodedPacket));
     }
     case 'timer':
@@ -690,8 +690,8 @@ function shutdown(st: Step): void {
 }
 
 /** Counts (and, rate-limited, logs) a rejected packet; nothing but counters and log bookkeeping change. */
-function dropped(state: InstanceState, r: Rejection, now: number): StepResult<InstanceState> {
-  const actions: VrrpAction[] = [{ type: 'countDrop', instance: state.name, reason: r.reason }];
+function dropped(state: InstanceState, r: Rejection, now: number, src?: string): StepResult<InstanceState> {
+  const actions: VrrpAction[] = [{ type: 'countDrop', instance: state.name, reason: r.reason, ...(src === undefined ? {} : { src }) }];
   const drops = { ...state.stats.drops };
   const count = ++drops[r.reason];
   const prev = state.dropLog[r.reason];

@@ -6,6 +6,7 @@ import { AgentxSubagent, answer, decodePdu, parseSnmpSocket, pduLength, PduType 
 import { snmpPlan } from '../../src/daemon/snmp/plan';
 import { compareOids, getNext, SnmpType, Vrrpv3Instance, vrrpv3Varbinds } from '../../src/daemon/snmp/vrrpv3-mib';
 import { VRRP_MIB_OBJECTS, vrrpMibVarbinds } from '../../src/daemon/snmp/vrrp-mib';
+import { dropNotifications, newMasterNotifications } from '../../src/daemon/snmp/traps';
 import { defaultGlobalDefs } from '../../src/config/build-global';
 import { createServer, Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ const MIB = '1.3.6.1.2.1.207';
 
 function inst(o: Partial<Vrrpv3Instance> = {}): Vrrpv3Instance {
   return {
-    ifIndex: 3, vrid: 51, state: 'MASTER', primaryAddress: '192.168.77.11', lastMasterAddress: null, mac: '1e:b3:5b:23:ec:be',
+    name: 'VI_1', ifIndex: 3, vrid: 51, state: 'MASTER', primaryAddress: '192.168.77.11', srcAddress: '192.168.77.11', lastMasterAddress: null, mac: '1e:b3:5b:23:ec:be',
     basePriority: 150, vips: ['192.168.77.200', '192.168.77.201'], advertIntMs: 1000, preempt: true, accept: true,
     startedAtMs: 0, becameMaster: 1, masterReason: 'masterNoResponse', advertsReceived: 0, priorityZeroReceived: 0,
     priorityZeroSent: 0, drops: {}, version: 3, authType: 'NONE', heardMaster: null, ...o,
@@ -176,6 +177,102 @@ describe('VRRP-MIB (RFC 2787) rows', () => {
   });
 });
 
+describe('enable_traps notifications (keepalived 2.2.7)', () => {
+  const oids = (n: ReturnType<typeof newMasterNotifications>[number]) => n.map((v) => `${v.oid.join('.')}=${Buffer.isBuffer(v.value) ? [...v.value].join('.') : String(v.value)}`);
+
+  it('a version 2 instance: vrrpTrapNewMaster (VRRP-MIB) and vrrpv3NotifyNewMaster (VRRPv3-MIB), each under its switch', () => {
+    const i = inst({ version: 2, srcAddress: '192.168.77.21', masterReason: 'masterNoResponse' });
+    const both = newMasterNotifications(i, { rfcv2: true, rfcv3: true });
+    expect(both.map(oids)).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.68.0.1', '1.3.6.1.2.1.68.1.3.1.7.3.51=192.168.77.21'],
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.207.0.1', '1.3.6.1.2.1.207.1.1.1.1.3.3.51.1=192.168.77.21', '1.3.6.1.2.1.207.1.2.5.1.2.3.51.1=3'],
+    ]);
+    expect(both[0][1].type).toBe(SnmpType.IpAddress);
+    expect(both[1][1].type).toBe(SnmpType.OctetString);
+    expect(newMasterNotifications(i, { rfcv2: false, rfcv3: true })).toHaveLength(1);
+    expect(newMasterNotifications(i, { rfcv2: true, rfcv3: false })).toHaveLength(1);
+  });
+
+  it('a version 3 or IPv6 instance is not in VRRP-MIB; an instance without a VIP sends nothing', () => {
+    expect(newMasterNotifications(inst({ version: 3 }), { rfcv2: true, rfcv3: false })).toEqual([]);
+    expect(newMasterNotifications(inst({ version: 2, vips: [] }), { rfcv2: true, rfcv3: true })).toEqual([]);
+    const v6 = newMasterNotifications(inst({ primaryAddress: 'fe80::1', srcAddress: 'fe80::1', vips: ['fd00::1'], masterReason: 'priority' }), { rfcv2: true, rfcv3: true });
+    expect(v6).toHaveLength(1);
+    expect(v6[0][1].oid.slice(-3)).toEqual([3, 51, 2]);
+    expect(v6[0][2].value).toBe(1);
+  });
+
+  it('rejected adverts: vrrpTrapAuthFailure by auth error, vrrpv3NotifyProtoError by protocol error', () => {
+    const i = inst({ version: 2, authType: 'PASS' });
+    const both = { rfcv2: true, rfcv3: true };
+    expect(dropNotifications(i, 'auth-mismatch', '192.168.77.12', both).map(oids)).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.68.0.2', '1.3.6.1.2.1.68.1.5.3.51=192.168.77.12', '1.3.6.1.2.1.68.1.6.3.51=3'],
+    ]);
+    expect(dropNotifications(i, 'auth-type-mismatch', '192.168.77.12', both)[0][2].value).toBe(2);
+    expect(dropNotifications(i, 'ah-bad-icv', '192.168.77.12', both)[0][2].value).toBe(3);
+    expect(dropNotifications(i, 'version-mismatch', '192.168.77.12', both).map(oids)).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.207.0.2', '1.3.6.1.2.1.207.1.2.5.1.6.3.51.1=2'],
+    ]);
+    expect(dropNotifications(i, 'bad-ttl', '192.168.77.12', both)[0][1].value).toBe(1);
+    // other reasons, a switch off, or a decoding error (no source: not matched to its instance) send nothing
+    expect(dropNotifications(i, 'addr-list-mismatch', '192.168.77.12', both)).toEqual([]);
+    expect(dropNotifications(i, 'auth-mismatch', '192.168.77.12', { rfcv2: false, rfcv3: true })).toEqual([]);
+    expect(dropNotifications(i, 'bad-checksum', undefined, both)).toEqual([]);
+  });
+
+  it('goes out as one AgentX Notify PDU once the session is registered, and is dropped before', async () => {
+    dirNotify = mkdtempSync(join(tmpdir(), 'halo-agentx-'));
+    const path = join(dirNotify, 'master');
+    const seen: Buffer[] = [];
+    const notified = new Promise<Buffer>((resolve) => {
+      serverNotify = createServer((c) => {
+        let buf = Buffer.alloc(0);
+        c.on('data', (chunk) => {
+          buf = Buffer.concat([buf, chunk]);
+          let n: number;
+          while ((n = pduLength(buf)) > 0) {
+            const pdu = buf.subarray(0, n);
+            buf = buf.subarray(n);
+            seen.push(pdu);
+            if (pdu[1] === 12) resolve(pdu);
+            else {
+              const h = Buffer.alloc(28);
+              h.writeUInt8(1, 0);
+              h.writeUInt8(PduType.Response, 1);
+              h.writeUInt8(0x10, 2);
+              h.writeUInt32BE(5, 4);
+              h.writeUInt32BE(pdu.readUInt32BE(8), 8);
+              h.writeUInt32BE(pdu.readUInt32BE(12), 12);
+              h.writeUInt32BE(8, 16);
+              c.write(h);
+            }
+          }
+        });
+      }).listen(path);
+    });
+    const agent = new AgentxSubagent({ socket: `unix:${path}`, subtrees: [[1, 3, 6, 1, 2, 1, 68]], description: 'test', varbinds: () => [], log: { info: () => undefined, warning: () => undefined } }, { path });
+    const [trap] = newMasterNotifications(inst({ version: 2 }), { rfcv2: true, rfcv3: false });
+    expect(agent.notify(trap)).toBe(false);
+    agent.start();
+    await agent.registeredOnce();
+    expect(agent.notify(trap)).toBe(true);
+    const pdu = await notified;
+    expect(pdu.readUInt32BE(4)).toBe(5); // the session's id
+    // first varbind: type OBJECT IDENTIFIER (6), name snmpTrapOID.0 (1.3.6.1.6.3.1.1.4.1.0: prefix 6, 6 sub-ids)
+    expect(pdu.readUInt16BE(20)).toBe(6);
+    expect([...pdu.subarray(24, 28)]).toEqual([6, 6, 0, 0]);
+    expect(seen.filter((p) => p[1] === 12)).toHaveLength(1);
+    agent.stop();
+  });
+});
+
+let dirNotify: string | undefined;
+let serverNotify: Server | undefined;
+afterAll(() => {
+  serverNotify?.close();
+  if (dirNotify) rmSync(dirNotify, { recursive: true, force: true });
+});
+
 /** A request PDU as RFC 2741 §6.1/§5.2 lays it out. */
 function request(type: PduType, ranges: Array<{ start: number[]; include?: boolean; end?: number[] }>, o: { be?: boolean; bulk?: [number, number] } = {}): Buffer {
   const be = o.be ?? true;
@@ -250,7 +347,7 @@ describe('AgentX PDUs', () => {
 
   it('reads keepalived SNMP switches; the MIBs halo does not serve are named at start-up', () => {
     const g = defaultGlobalDefs();
-    expect(snmpPlan(g)).toEqual({ rfcv3: false, rfcv2: false, socket: 'unix:/var/agentx/master', warnings: [] });
+    expect(snmpPlan(g)).toEqual({ rfcv3: false, rfcv2: false, traps: false, socket: 'unix:/var/agentx/master', warnings: [] });
     g.enableSnmpRfcv3 = true;
     g.snmpSocket = 'tcp:127.0.0.1:705';
     g.other = { enable_snmp_checker: [] }; // kept there under --allow-unimplemented

@@ -35,6 +35,7 @@ let snmpd: ChildProcess;
 let agentx: string;
 
 const SNMP = 'udp:127.0.0.1:16161';
+const TRAPS = 'udp:127.0.0.1:16162';
 /** 3 instances × 11 operations columns + 4 associated addresses + 4 scalars + 3 × 13 statistics columns. */
 const ROWS = 3 * 11 + 4 + 4 + 3 * 13;
 
@@ -324,7 +325,78 @@ async function runAndWalk(start: () => RunningDirector, plan: WalkPlan = PLAN4):
   return result;
 }
 
-describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'), tool('snmpbulkwalk', 'snmp'))('VRRPv3-MIB over AgentX, halo beside keepalived 2.2.7 (netns)', () => {
+/**
+ * enable_traps: VI_31 (version 2) and VI_32 (version 3) become MASTER; VI_33 (version 2) has no VIP. Under
+ * enable_snmp_rfc keepalived sends vrrpTrapNewMaster for VI_31 and vrrpv3NotifyNewMaster for both.
+ */
+function configTraps(): string {
+  const v = (name: string, vrid: number, version: number, vips: string[]) => `vrrp_instance ${name} {
+  state MASTER
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 150
+  advert_int 1
+  version ${version}
+  virtual_ipaddress {
+${vips.map((a) => `    ${a}\n`).join('')}  }
+}
+`;
+  return `global_defs {
+  router_id lb1
+  enable_snmp_rfc
+  enable_traps
+  snmp_socket unix:${agentx}
+}
+${v('VI_31', 81, 2, ['192.168.77.181/24'])}${v('VI_32', 82, 3, ['192.168.77.182/24', '192.168.77.183/24'])}${v('VI_33', 83, 2, [])}`;
+}
+
+/**
+ * enable_traps' error notifications: lb1's version 2 instances hear lb2's keepalived send them
+ * adverts they reject: VRID 91 with the wrong password (authFailure), VRID 92 with no
+ * authentication (authTypeMismatch), VRID 93 in version 3 (a version error).
+ */
+function configTrapErrors(): string {
+  const v = (name: string, vrid: number, vip: string, auth: boolean) => `vrrp_instance ${name} {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 100
+  advert_int 1
+  version 2
+${auth ? '  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n' : ''}  virtual_ipaddress {
+    ${vip}
+  }
+}
+`;
+  return `global_defs {
+  router_id lb1
+  enable_snmp_rfc
+  enable_traps
+  snmp_socket unix:${agentx}
+}
+${v('VI_41', 91, '192.168.77.191/24', true)}${v('VI_42', 92, '192.168.77.192/24', true)}${v('VI_43', 93, '192.168.77.193/24', false)}`;
+}
+
+/** lb2's keepalived: the adverts lb1 rejects. */
+function lb2TrapErrorsConfig(): string {
+  const v = (name: string, vrid: number, vip: string, extra: string) => `vrrp_instance ${name} {
+  state MASTER
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 200
+  advert_int 1
+${extra}  virtual_ipaddress {
+    ${vip}
+  }
+}
+`;
+  return `global_defs {
+  router_id lb2
+}
+${v('VM_41', 91, '192.168.77.191/24', '  version 2\n  authentication {\n    auth_type PASS\n    auth_pass wrong\n  }\n')}${v('VM_42', 92, '192.168.77.192/24', '  version 2\n')}${v('VM_43', 93, '192.168.77.193/24', '  version 3\n')}`;
+}
+
+describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmptrapd'), tool('snmpwalk', 'snmp'), tool('snmpbulkwalk', 'snmp'))('VRRPv3-MIB over AgentX, halo beside keepalived 2.2.7 (netns)', () => {
   beforeAll(async () => {
     topo = new Topology('hsn-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }, { name: 'lb2', links: [['br0', '192.168.77.12/24']] }]);
     topo.exec('lb1', ['ip', 'addr', 'add', 'fd00:77::11/64', 'dev', 'eth0']);
@@ -332,7 +404,8 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'
     tmp = mkdtempSync(join(tmpdir(), 'halo-snmp-'));
     agentx = join(tmp, 'agentx.sock');
     const conf = join(tmp, 'snmpd.conf');
-    writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\n`);
+    // notifications from subagents go on to snmptrapd (the enable_traps case)
+    writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\ntrap2sink ${TRAPS} public\n`);
     topo.exec('lb1', ['ip', 'link', 'set', 'lo', 'up']);
     // its log goes to a file: a pipe nobody reads fills up and blocks snmpd mid-request
     const logFd = openSync(join(tmp, 'snmpd.log'), 'a');
@@ -445,6 +518,87 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmpwalk', 'snmp'
       expect(ka.got[1]).toMatch(/No Such (Instance|Object)/);
       expect(halo.got).toEqual(ka.got);
       expect(haloV2.got).toEqual(kaV2.got);
+    });
+  });
+
+  describe('enable_traps: notifications received by snmptrapd', () => {
+    let trapd: ChildProcess;
+    let trapLog: string;
+    /** Our notifications in snmptrapd's log, in arrival order, sysUpTime's value masked. */
+    const traps = (): string[] => {
+      const text = readFileSync(trapLog, 'utf8');
+      return text.split('\n').filter((l) => l.startsWith('TRAP ') && /\.1\.3\.6\.1\.2\.1\.(68|207)\.0\.1\b/.test(l))
+        .map((l) => l.replace(/Timeticks: \(\d+\) [^\t]*/, 'Timeticks: (T)'));
+    };
+    let seen = 0;
+    const plan: WalkPlan = { states: { VI_31: 'MASTER', VI_32: 'MASTER' }, rows: 1, roots: [VRRP_MIB, VRRPV3_MIB], ready: () => traps().length >= seen + 3 };
+    let ka: string[];
+    let halo: string[];
+    /** Every notification after the first `from` in snmptrapd's log (not only new-master ones). */
+    const allTraps = (from: number): string[] => readFileSync(trapLog, 'utf8').split('\n').filter((l) => l.startsWith('TRAP ') && /\.1\.3\.6\.1\.2\.1\.(68|207)\.0\.\d\b/.test(l))
+      .slice(from).map((l) => l.replace(/Timeticks: \(\d+\) [^\t]*/, 'Timeticks: (T)'));
+    const distinct = (lines: string[]) => [...new Set(lines)].sort();
+    /** Three adverts of lb2's VRID 92 rejected since `from`: its other VRIDs' adverts came meanwhile. */
+    const threeRounds = (from: number) => allTraps(from).filter((l) => /\.68\.1\.6\.\d+\.92 = INTEGER: 2/.test(l)).length >= 3;
+    let kaErrors: string[];
+    let haloErrors: string[];
+
+    beforeAll(async () => {
+      trapLog = join(tmp, 'snmptrapd.log');
+      writeFileSync(trapLog, '');
+      const conf = join(tmp, 'snmptrapd.conf');
+      writeFileSync(conf, 'disableAuthorization yes\n');
+      trapd = topo.spawn('lb1', ['snmptrapd', '-f', '-C', '-c', conf, '-Lf', trapLog, '-m', '', '-M', '/nonexistent', '-On', '-F', 'TRAP %v\n', TRAPS], {
+        env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: 'ignore',
+      });
+      // snmptrapd is listening once it logs its start line
+      const up = await waitFor(() => readFileSync(trapLog, 'utf8').includes('NET-SNMP version'), 10_000, 100);
+      if (!up) throw new Error(`snmptrapd did not start:\n${readFileSync(trapLog, 'utf8')}`);
+      await runAndWalk(() => dirs.keepalived('lb1', configTraps(), ['-P']), plan);
+      ka = traps();
+      seen = ka.length;
+      await runAndWalk(() => dirs.halo('lb1', configTraps()), plan);
+      halo = traps().slice(seen);
+      // the error notifications, lb2's keepalived sending the adverts lb1 rejects
+      const lb2 = dirs.keepalived('lb2', lb2TrapErrorsConfig());
+      try {
+        const states = { VI_41: 'MASTER', VI_42: 'MASTER', VI_43: 'MASTER' } as const;
+        let from = allTraps(0).length;
+        await runAndWalk(() => dirs.keepalived('lb1', configTrapErrors(), ['-P']), { states, rows: 1, roots: [VRRP_MIB], ready: () => threeRounds(from) });
+        kaErrors = allTraps(from);
+        from = allTraps(0).length;
+        await runAndWalk(() => dirs.halo('lb1', configTrapErrors()), { states, rows: 1, roots: [VRRP_MIB], ready: () => threeRounds(from) });
+        haloErrors = allTraps(from);
+      } finally {
+        lb2.signal('SIGTERM');
+        await Promise.race([lb2.exited, new Promise((r) => setTimeout(r, 10_000))]);
+        dirs.running.splice(dirs.running.indexOf(lb2), 1);
+      }
+    });
+
+    afterAll(async () => {
+      await Promise.race([stopProcess(trapd ?? null), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    });
+
+    it('keepalived sends vrrpTrapNewMaster for the version 2 instance and vrrpv3NotifyNewMaster for both (the oracle is really there)', () => {
+      expect(ka).toHaveLength(3);
+      expect(ka.filter((l) => /\.1\.3\.6\.1\.2\.1\.68\.0\.1\b/.test(l))).toHaveLength(1);
+    });
+
+    it('keepalived sends vrrpTrapAuthFailure for a wrong password and a missing authentication, vrrpv3NotifyProtoError for a wrong version (the oracle is really there)', () => {
+      console.log(`keepalived's error notifications (distinct):\n${distinct(kaErrors).join('\n')}`);
+      expect(distinct(kaErrors).filter((l) => /\.68\.0\.2\b/.test(l)).map((l) => /\.68\.1\.6\.\d+\.(\d+) = INTEGER: (\d)/.exec(l)?.slice(1).join(':'))).toEqual(['91:3', '92:2']);
+      // and vrrpv3NotifyProtoError, versionError(2), for the version 3 adverts
+      expect(distinct(kaErrors).filter((l) => /\.207\.0\.2\b/.test(l)).map((l) => /\.207\.1\.2\.5\.1\.6\.\d+\.(\d+)\.1 = INTEGER: (\d)/.exec(l)?.slice(1).join(':'))).toEqual(['93:2']);
+    });
+
+    it('halo sends the same error notifications, with the same varbinds', () => {
+      expect(distinct(haloErrors)).toEqual(distinct(kaErrors));
+    });
+
+    it('halo sends the same notifications with the same varbinds', () => {
+      expect([...halo].sort()).toEqual([...ka].sort());
+      expect(halo.find((l) => /\.68\.0\.1\b/.test(l))).toMatch(/\.1\.3\.6\.1\.2\.1\.68\.1\.3\.1\.7\.\d+\.81 = IpAddress: 192\.168\.77\.11/);
     });
   });
 

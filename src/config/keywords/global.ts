@@ -382,7 +382,7 @@ const K: KeywordSpec<G>[] = [
   noEffect('bfd_rlimit_rttime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo runs BFD in its one worker, no BFD process`, keep),
   noEffect('bfd_rlimit_rtime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo runs BFD in its one worker, no BFD process`, keep),
   acted('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', 'the AgentX master halo registers with (unix:PATH or [tcp:]HOST:PORT)', (ctx, s, g) => { g.snmpSocket = ctx.str(s); }),
-  notImplemented('enable_traps', 'trap_handler', 'off', `SNMP traps; ${SNMP_RFC_ONLY}, without notifications`, { apply: keep }),
+  acted('enable_traps', 'trap_handler', 'off', 'the served MIBs\' notifications through the AgentX master, as keepalived 2.2.7 sends them: vrrpTrapNewMaster and vrrpTrapAuthFailure (enable_snmp_rfcv2), vrrpv3NotifyNewMaster and vrrpv3NotifyProtoError (enable_snmp_rfcv3); none for a bad checksum or an auth type above 2, which halo finds before matching the advert to an instance', (_ctx, _s, g) => { g.enableTraps = true; }),
   notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP); ${SNMP_RFC_ONLY}`, { apply: keep }),
   notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP, deprecated spelling); ${SNMP_RFC_ONLY}`, { apply: keep }),
   acted('enable_snmp_rfc', 'snmp_rfc_handler', 'off', 'VRRP-MIB (RFC 2787) and VRRPv3-MIB (RFC 6527) together, as enable_snmp_rfcv2 and enable_snmp_rfcv3', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; g.enableSnmpRfcv3 = true; }),

@@ -61,7 +61,7 @@ if (!AgentXPdu.__haloBinaryOctets) {
 /** RFC 2741 §6.1 h.type values. */
 export const enum PduType {
   Open = 1, Close = 2, Register = 3, Get = 5, GetNext = 6, GetBulk = 7, TestSet = 8, CommitSet = 9,
-  UndoSet = 10, CleanupSet = 11, Response = 18,
+  UndoSet = 10, CleanupSet = 11, Notify = 12, Response = 18,
 }
 const FLAG_NETWORK_BYTE_ORDER = 0x10;
 const FLAG_NON_DEFAULT_CONTEXT = 0x08;
@@ -327,6 +327,16 @@ export class AgentxSubagent {
         this.socket?.destroy();
         return;
     }
+  }
+
+  /**
+   * Sends a notification (its varbinds, snmpTrapOID.0 first) through the master, as net-snmp's
+   * send_v2trap does in a subagent; dropped while no session is registered. False when dropped.
+   */
+  notify(varbinds: Array<{ oid: number[]; type: number; value: unknown }>): boolean {
+    if (!this.registered || !this.socket) return false;
+    this.send(PduType.Notify, { varbinds: varbinds.map((v) => ({ oid: v.oid.join('.'), type: v.type, value: v.value })) });
+    return true;
   }
 
   stop(): void {

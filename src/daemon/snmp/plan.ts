@@ -1,10 +1,10 @@
 /**
  * keepalived's SNMP switches, from global_defs: `enable_snmp_rfcv3` makes halo an AgentX subagent
  * serving VRRPv3-MIB on `snmp_socket`, `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), and
- * `enable_snmp_rfc` both, on one session as keepalived does. keepalived's own MIB
- * (`enable_snmp_vrrp`, `enable_snmp_keepalived`, `enable_snmp_checker`) and traps are "not
- * implemented" in the keyword registry: a config using them is refused, and under
- * --allow-unimplemented halo says at start-up what it leaves out.
+ * `enable_snmp_rfc` both, on one session as keepalived does; `enable_traps` adds their
+ * notifications (traps.ts). keepalived's own MIB (`enable_snmp_vrrp`, `enable_snmp_keepalived`,
+ * `enable_snmp_checker`) is "not implemented" in the keyword registry: a config using it is
+ * refused, and under --allow-unimplemented halo says at start-up what it leaves out.
  */
 import type { GlobalDefs } from '../../config/model';
 
@@ -15,7 +15,6 @@ const NOT_SERVED: Record<string, string> = {
   enable_snmp_vrrp: 'KEEPALIVED-MIB (VRRP part)',
   enable_snmp_keepalived: 'KEEPALIVED-MIB (VRRP part)',
   enable_snmp_checker: 'KEEPALIVED-MIB (checker part)',
-  enable_traps: 'SNMP traps',
 };
 
 export interface SnmpPlan {
@@ -23,6 +22,8 @@ export interface SnmpPlan {
   rfcv3: boolean;
   /** VRRP-MIB (RFC 2787). */
   rfcv2: boolean;
+  /** enable_traps: the served MIBs' notifications. */
+  traps: boolean;
   socket: string;
   /** Lines to log as warnings: switches halo does not serve (present only under --allow-unimplemented). */
   warnings: string[];
@@ -33,5 +34,5 @@ export function snmpPlan(g: GlobalDefs): SnmpPlan {
   const warnings = Object.entries(NOT_SERVED)
     .filter(([k]) => on(k))
     .map(([k, what]) => `${k}: ${what} is not implemented in halo; only VRRP-MIB and VRRPv3-MIB are served`);
-  return { rfcv3: g.enableSnmpRfcv3, rfcv2: g.enableSnmpRfcv2, socket: g.snmpSocket ?? DEFAULT_SNMP_SOCKET, warnings };
+  return { rfcv3: g.enableSnmpRfcv3, rfcv2: g.enableSnmpRfcv2, traps: g.enableTraps, socket: g.snmpSocket ?? DEFAULT_SNMP_SOCKET, warnings };
 }

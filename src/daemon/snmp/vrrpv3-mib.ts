@@ -55,11 +55,15 @@ const MASTER_REASON: Record<MasterReason, number> = { notMaster: 0, priority: 1,
 
 /** One VRRP instance as the MIB sees it. */
 export interface Vrrpv3Instance {
+  /** The vrrp_instance's name (not in the MIBs: what notifications are sent for). */
+  name: string;
   ifIndex: number;
   vrid: number;
   state: 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
   /** The interface's primary IPv4 address. */
   primaryAddress: string;
+  /** The source of its adverts (unicast_src_ip, else the primary address): keepalived's saddr. */
+  srcAddress: string;
   /** Source of the last advert of another master, null before any. */
   lastMasterAddress: string | null;
   mac: string | null;
