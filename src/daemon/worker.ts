@@ -169,14 +169,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     metrics = new Metrics(() => director.status(), (require('../../package.json') as { version: string }).version);
     metricsServer = await serveMetrics(metrics, l.host, l.port);
   }
-  try {
-    await director.start();
-  } catch (err) {
-    log.error(`cannot start: ${(err as Error).message}`);
-    await director.stop().catch(() => undefined);
-    await control.close();
-    return 1;
-  }
+  // the SNMP subagent first, as keepalived's vrrp_snmp_agent_init runs before its instances
+  // start: a MASTER at once (an address owner) has a session for its notifications. Its
+  // handshake with snmpd takes milliseconds; an absent snmpd delays the start by at most 500 ms.
   const snmp = snmpPlan(loaded.model.globalDefs);
   for (const w of snmp.warnings) log.warning(w);
   const vrrpAgent = (snmp.rfcv3 || snmp.rfcv2) && opts.vrrp
@@ -184,6 +179,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     : null;
   const agent = vrrpAgent?.agent ?? null;
   snmpAgent = vrrpAgent;
+  if (agent) await Promise.race([agent.registeredOnce(), new Promise((r) => setTimeout(r, 500).unref())]);
+  try {
+    await director.start();
+  } catch (err) {
+    log.error(`cannot start: ${(err as Error).message}`);
+    agent?.stop();
+    await director.stop().catch(() => undefined);
+    await control.close();
+    return 1;
+  }
   send({ type: 'ready' });
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
   send({ type: 'stopGrace', ms: stopGraceMs(loaded.model.announces) });

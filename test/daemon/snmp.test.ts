@@ -8,7 +8,7 @@ import { compareOids, getNext, SnmpType, Vrrpv3Instance, vrrpv3Varbinds } from '
 import { VRRP_MIB_OBJECTS, vrrpMibVarbinds } from '../../src/daemon/snmp/vrrp-mib';
 import { dropNotifications, newMasterNotifications } from '../../src/daemon/snmp/traps';
 import { defaultGlobalDefs } from '../../src/config/build-global';
-import { createServer, Server } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,30 +225,11 @@ describe('enable_traps notifications (keepalived 2.2.7)', () => {
     const path = join(dirNotify, 'master');
     const seen: Buffer[] = [];
     const notified = new Promise<Buffer>((resolve) => {
-      serverNotify = createServer((c) => {
-        let buf = Buffer.alloc(0);
-        c.on('data', (chunk) => {
-          buf = Buffer.concat([buf, chunk]);
-          let n: number;
-          while ((n = pduLength(buf)) > 0) {
-            const pdu = buf.subarray(0, n);
-            buf = buf.subarray(n);
-            seen.push(pdu);
-            if (pdu[1] === 12) resolve(pdu);
-            else {
-              const h = Buffer.alloc(28);
-              h.writeUInt8(1, 0);
-              h.writeUInt8(PduType.Response, 1);
-              h.writeUInt8(0x10, 2);
-              h.writeUInt32BE(5, 4);
-              h.writeUInt32BE(pdu.readUInt32BE(8), 8);
-              h.writeUInt32BE(pdu.readUInt32BE(12), 12);
-              h.writeUInt32BE(8, 16);
-              c.write(h);
-            }
-          }
-        });
-      }).listen(path);
+      serverNotify = scriptedMaster(path, (pdu, c) => {
+        seen.push(pdu);
+        if (pdu[1] === PduType.Notify) resolve(pdu);
+        else c.write(response(pdu, 5));
+      });
     });
     const agent = new AgentxSubagent({ socket: `unix:${path}`, subtrees: [[1, 3, 6, 1, 2, 1, 68]], description: 'test', varbinds: () => [], log: { info: () => undefined, warning: () => undefined } }, { path });
     const [trap] = newMasterNotifications(inst({ version: 2 }), { rfcv2: true, rfcv3: false });
@@ -272,6 +253,35 @@ afterAll(() => {
   serverNotify?.close();
   if (dirNotify) rmSync(dirNotify, { recursive: true, force: true });
 });
+
+/** A master's Response (no varbinds) to `req`, in network byte order. */
+function response(req: Buffer, sessionID: number): Buffer {
+  const h = Buffer.alloc(28);
+  h.writeUInt8(1, 0);
+  h.writeUInt8(PduType.Response, 1);
+  h.writeUInt8(0x10, 2);
+  h.writeUInt32BE(sessionID, 4);
+  h.writeUInt32BE(req.readUInt32BE(8), 8);
+  h.writeUInt32BE(req.readUInt32BE(12), 12);
+  h.writeUInt32BE(8, 16);
+  return h;
+}
+
+/** An AgentX master on a unix socket that hands each whole PDU it reads to `onPdu`. */
+function scriptedMaster(path: string, onPdu: (pdu: Buffer, c: Socket) => void): Server {
+  return createServer((c) => {
+    let buf = Buffer.alloc(0);
+    c.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      let n: number;
+      while ((n = pduLength(buf)) > 0) {
+        const pdu = buf.subarray(0, n);
+        buf = buf.subarray(n);
+        onPdu(pdu, c);
+      }
+    });
+  }).listen(path);
+}
 
 /** A request PDU as RFC 2741 §6.1/§5.2 lays it out. */
 function request(type: PduType, ranges: Array<{ start: number[]; include?: boolean; end?: number[] }>, o: { be?: boolean; bulk?: [number, number] } = {}): Buffer {
@@ -371,41 +381,21 @@ describe('AgentX session against a scripted master', () => {
     dir = mkdtempSync(join(tmpdir(), 'halo-agentx-'));
     const path = join(dir, 'master');
     const seen: Buffer[] = [];
-    let conn!: import('node:net').Socket;
-    const response = (req: Buffer, sessionID: number) => {
-      const h = Buffer.alloc(28);
-      h.writeUInt8(1, 0);
-      h.writeUInt8(PduType.Response, 1);
-      h.writeUInt8(0x10, 2);
-      h.writeUInt32BE(sessionID, 4);
-      h.writeUInt32BE(req.readUInt32BE(8), 8);
-      h.writeUInt32BE(req.readUInt32BE(12), 12);
-      h.writeUInt32BE(8, 16);
-      return h;
-    };
+    let conn!: Socket;
     const got = new Promise<Buffer>((resolve) => {
-      server = createServer((c) => {
+      server = scriptedMaster(path, (pdu, c) => {
         conn = c;
-        let buf = Buffer.alloc(0);
-        c.on('data', (chunk) => {
-          buf = Buffer.concat([buf, chunk]);
-          let n: number;
-          while ((n = pduLength(buf)) > 0) {
-            const pdu = buf.subarray(0, n);
-            buf = buf.subarray(n);
-            seen.push(pdu);
-            if (pdu[1] === PduType.Open) c.write(response(pdu, 42));
-            else if (pdu[1] === PduType.Register && seen.filter((q) => q[1] === PduType.Register).length === 1) c.write(response(pdu, 42));
-            else if (pdu[1] === PduType.Register) {
-              c.write(response(pdu, 42));
-              // one GetNext split over two writes
-              const req = request(PduType.GetNext, [{ start: [1, 3, 6, 1, 2, 1, 207] }]);
-              c.write(req.subarray(0, 10));
-              setTimeout(() => c.write(req.subarray(10)), 20);
-            } else if (pdu[1] === PduType.Response) resolve(pdu);
-          }
-        });
-      }).listen(path);
+        seen.push(pdu);
+        if (pdu[1] === PduType.Open) c.write(response(pdu, 42));
+        else if (pdu[1] === PduType.Register && seen.filter((q) => q[1] === PduType.Register).length === 1) c.write(response(pdu, 42));
+        else if (pdu[1] === PduType.Register) {
+          c.write(response(pdu, 42));
+          // one GetNext split over two writes
+          const req = request(PduType.GetNext, [{ start: [1, 3, 6, 1, 2, 1, 207] }]);
+          c.write(req.subarray(0, 10));
+          setTimeout(() => c.write(req.subarray(10)), 20);
+        } else if (pdu[1] === PduType.Response) resolve(pdu);
+      });
     });
     const logs: string[] = [];
     const agent = new AgentxSubagent(
