@@ -538,8 +538,16 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     const allTraps = (from: number): string[] => readFileSync(trapLog, 'utf8').split('\n').filter((l) => l.startsWith('TRAP ') && /\.1\.3\.6\.1\.2\.1\.(68|207)\.0\.\d\b/.test(l))
       .slice(from).map((l) => l.replace(/Timeticks: \(\d+\) [^\t]*/, 'Timeticks: (T)'));
     const distinct = (lines: string[]) => [...new Set(lines)].sort();
-    /** Three adverts of lb2's VRID 92 rejected since `from`: its other VRIDs' adverts came meanwhile. */
-    const threeRounds = (from: number) => allTraps(from).filter((l) => /\.68\.1\.6\.\d+\.92 = INTEGER: 2/.test(l)).length >= 3;
+    /**
+     * Every kind has arrived since `from` (each instance's two new-master notifications, a
+     * rejection of each lb2 VRID), and three of VRID 92's: later ones only repeat these.
+     */
+    const threeRounds = (from: number) => {
+      const t = allTraps(from);
+      const n = (re: RegExp) => t.filter((l) => re.test(l)).length;
+      return n(/\.68\.1\.6\.\d+\.92 = INTEGER: 2/) >= 3 && n(/\.68\.1\.6\.\d+\.91 = /) >= 1 && n(/\.207\.1\.2\.5\.1\.6\.\d+\.93\.1 = /) >= 1
+        && n(/= OID: \.1\.3\.6\.1\.2\.1\.68\.0\.1\b/) >= 3 && n(/= OID: \.1\.3\.6\.1\.2\.1\.207\.0\.1\b/) >= 3;
+    };
     let kaErrors: string[];
     let haloErrors: string[];
 
