@@ -22,12 +22,13 @@ package_pkgs=(lintian)
 # test: the reference tools the tests compare against, the wire tools, and a headless browser
 # that renders the drill report (test/lab/report-render.test.ts); promtool (Debian's
 # prometheus) lints the metrics, the alerting rules and the dashboard's queries; snmpd and
-# snmpwalk (snmp) serve and read the VRRPv3-MIB halo and keepalived register over AgentX;
+# snmpwalk (snmp) serve and read the VRRP MIBs halo and keepalived register over AgentX, and
+# snmptrapd receives their notifications (run by the test in a namespace, never as a service);
 # bash-completion runs the packaged completion in the package test.
 # exim4-daemon-light is the real SMTP server SMTP_CHECK is tested against and SMTP alerts are
 # sent to (run by the tests in a namespace, never as a service).
 # frr gives bfdd and vtysh, the BFD peer test/bfd/ runs in a namespace (never as a service).
-test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp bash-completion exim4-daemon-light frr)
+test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp snmptrapd bash-completion exim4-daemon-light frr)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in
@@ -48,10 +49,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=900 update -qq
   apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Debian's frr and bird services would run a routing daemon in the host's own namespace: keep
-# them disabled and stopped (where systemd runs at all).
+# Debian's frr and bird services would run a routing daemon in the host's own namespace, and
+# snmptrapd's would listen on the host's port 162: keep them disabled and stopped (where
+# systemd runs at all).
 if [ -d /run/systemd/system ]; then
-  for unit in frr.service bird.service; do
+  for unit in frr.service bird.service snmptrapd.socket snmptrapd.service; do
     systemctl list-unit-files "$unit" >/dev/null 2>&1 && systemctl disable --now "$unit" >/dev/null 2>&1 || true
   done
 fi

@@ -43,6 +43,8 @@ export function defaultGlobalDefs(): GlobalDefs {
     shutdownScriptTimeoutS: 10,
     checkerLogAllFailures: false,
     enableSnmpRfcv3: false,
+    enableSnmpRfcv2: false,
+    enableTraps: false,
     snmpSocket: null,
     umask: null,
     enableScriptSecurity: false,

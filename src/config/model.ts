@@ -125,6 +125,10 @@ export interface GlobalDefs {
   lvsTimeouts: { tcp: number | null; tcpfin: number | null; udp: number | null };
   /** enable_snmp_rfcv3: serve VRRPv3-MIB (RFC 6527) as an AgentX subagent. */
   enableSnmpRfcv3: boolean;
+  /** enable_snmp_rfcv2 (or enable_snmp_rfc): serve VRRP-MIB (RFC 2787) on the same session. */
+  enableSnmpRfcv2: boolean;
+  /** enable_traps: send the served MIBs' notifications through the AgentX master. */
+  enableTraps: boolean;
   /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */
   snmpSocket: string | null;
   /**

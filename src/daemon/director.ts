@@ -12,7 +12,7 @@ import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
 import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
-import { faultReasonsOf } from '../vrrp/instance';
+import { faultReasonsOf, type InstanceState } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
@@ -293,36 +293,52 @@ export class Director {
     });
   }
 
+  /** When this director started (Date.now() clock). */
+  get startedAtMs(): number {
+    return this.startedAt.getTime();
+  }
+
+  /** One VRRP instance as the MIBs show it, or null (a notification reads only its own link). */
+  async vrrpMibInstance(name: string): Promise<Vrrpv3Instance | null> {
+    const s = this.vrrp?.states.get(name);
+    return s ? this.mibInstance(name, s) : null;
+  }
+
   /** The VRRP instances as the VRRPv3-MIB shows them (interface index and MAC read now). */
   async vrrpv3(): Promise<Vrrpv3Instance[]> {
-    const vrrp = this.vrrp;
-    if (!vrrp) return [];
     const out: Vrrpv3Instance[] = [];
-    for (const [name, s] of vrrp.states) {
-      const link = await this.deps.links.query(s.cfg.interface);
-      const l = link.ok ? link.value : null;
-      out.push({
-        ifIndex: l?.index ?? 0,
-        vrid: s.cfg.virtualRouterId,
-        state: s.state === 'STOP' ? 'INIT' : s.state,
-        primaryAddress: s.primaryAddress,
-        lastMasterAddress: s.state === 'MASTER' ? null : s.masterAddress,
-        mac: l?.mac ?? null,
-        basePriority: s.basePriority,
-        vips: s.cfg.virtualIpAddresses.filter((v) => v.family === s.cfg.family && !v.excluded).map((v) => v.address),
-        advertIntMs: s.cfg.advertIntMs,
-        preempt: !s.nopreempt,
-        accept: s.cfg.accept,
-        startedAtMs: vrrp.startedAt.get(name) ?? this.startedAt.getTime(),
-        becameMaster: s.stats.becameMaster,
-        masterReason: s.stats.masterReason,
-        advertsReceived: s.stats.advertsReceived,
-        priorityZeroReceived: s.stats.priorityZeroReceived,
-        priorityZeroSent: s.stats.priorityZeroSent,
-        drops: { ...s.stats.drops },
-      });
-    }
+    for (const [name, s] of this.vrrp?.states ?? []) out.push(await this.mibInstance(name, s));
     return out;
+  }
+
+  private async mibInstance(name: string, s: InstanceState): Promise<Vrrpv3Instance> {
+    const link = await this.deps.links.query(s.cfg.interface);
+    const l = link.ok ? link.value : null;
+    return {
+      name,
+      ifIndex: l?.index ?? 0,
+      vrid: s.cfg.virtualRouterId,
+      state: s.state === 'STOP' ? 'INIT' : s.state,
+      primaryAddress: s.primaryAddress,
+      srcAddress: s.srcAddress,
+      lastMasterAddress: s.state === 'MASTER' ? null : s.masterAddress,
+      mac: l?.mac ?? null,
+      basePriority: s.basePriority,
+      vips: s.cfg.virtualIpAddresses.filter((v) => v.family === s.cfg.family && !v.excluded).map((v) => v.address),
+      advertIntMs: s.cfg.advertIntMs,
+      preempt: !s.nopreempt,
+      accept: s.cfg.accept,
+      startedAtMs: this.vrrp?.startedAt.get(name) ?? this.startedAt.getTime(),
+      becameMaster: s.stats.becameMaster,
+      masterReason: s.stats.masterReason,
+      advertsReceived: s.stats.advertsReceived,
+      priorityZeroReceived: s.stats.priorityZeroReceived,
+      priorityZeroSent: s.stats.priorityZeroSent,
+      drops: { ...s.stats.drops },
+      version: s.cfg.version,
+      authType: s.cfg.authType,
+      heardMaster: s.stats.heardMaster,
+    };
   }
 
   /** The line a reload to `next` adds to the plan for lvs_sync_daemon, if it changes it. */

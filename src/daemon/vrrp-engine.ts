@@ -26,6 +26,7 @@ import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupStat
 import { reconfigure } from '../vrrp/reconfigure';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
+import type { RejectReason } from '../vrrp/rejection';
 import type { Logger } from './logger';
 import { describeVrrpActions, planTrackerReload, planVrrpReload, usedTrackers } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
@@ -65,7 +66,11 @@ export interface VrrpEngineDeps {
   openTransport(ifname: string, ifindex: number, group: string | null, family: 4 | 6, protocol?: number): VrrpTransport;
   notify: NotifyRunner;
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
-  alerts?: { notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void } | null;
+  alerts?: {
+    notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void;
+    /** A packet an instance rejected (enable_traps: keepalived's error notifications). */
+    dropped?(instance: string, reason: RejectReason, src: string | undefined): void;
+  } | null;
   log: Logger;
   /** The notify FIFOs (notify_fifo, vrrp_notify_fifo): each state line and event (null/absent: none). */
   fifo?: { vrrp(line: string): void } | null;
@@ -716,8 +721,11 @@ export class VrrpEngine {
           this.deps.log[a.level](a.message);
           break;
         case 'count':
-        case 'countDrop':
           break; // the state's own stats already hold these; status and metrics read them there
+        case 'countDrop':
+          // (counted in the state's stats too) enable_traps: keepalived's error notifications
+          this.deps.alerts?.dropped?.(a.instance, a.reason, a.src);
+          break;
         case 'notify':
           this.runNotify(a);
           break;

@@ -47,6 +47,7 @@ export function workerStopGraceMs(model: Model, drainGraceMs = stopGraceMs(model
   const g = model.globalDefs;
   return Math.max(drainGraceMs, g.shutdownScript ? BASE_STOP_GRACE_MS + longestRunMs(g.shutdownScriptTimeoutS) : 0);
 }
+import type { RejectReason } from '../vrrp/rejection';
 
 /**
  * `halo reload [--plan] [-f FILE]` over the control socket: a preview may name any file (the
@@ -146,6 +147,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     lvs: opts.lvs && m.virtualServers.length > 0,
     log,
   }));
+  // enable_traps: instance state changes also go to the SNMP subagent, once it is started below
+  let snmpAgent: import('./snmp/vrrp-agent').VrrpAgent | null = null;
+  const vrrpAlerts = {
+    configure: (m: Parameters<typeof alerts.configure>[0]) => alerts.configure(m),
+    notify: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP') => {
+      alerts.notify(kind, name, state);
+      if (kind === 'INSTANCE') snmpAgent?.instanceState(name, state);
+    },
+    dropped: (instance: string, reason: RejectReason, src: string | undefined) => snmpAgent?.instanceDrop(instance, reason, src),
+  };
   let metrics: Metrics | null = null;
   // the IPVS client loads only when the sync daemon is used (lvs_sync_daemon)
   const syncDaemon = new SyncDaemonDriver({ open: async () => (await import('../ipvs/client')).IpvsClient.open(), log });
@@ -165,7 +176,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     wakeTimer: (onExpire) => new (haloNative().DeadlineTimer)(onExpire),
     notify,
     fifo,
-    alerts,
+    alerts: vrrpAlerts,
     syncDaemon,
     vmacs,
     firewall,
@@ -201,17 +212,26 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     metrics = new Metrics(() => director.status(), (require('../../package.json') as { version: string }).version);
     metricsServer = await serveMetrics(metrics, l.host, l.port);
   }
+  // the SNMP subagent first, as keepalived's vrrp_snmp_agent_init runs before its instances
+  // start: a MASTER at once (an address owner) has a session for its notifications. Its
+  // handshake with snmpd takes milliseconds; an absent snmpd delays the start by at most 500 ms.
+  const snmp = snmpPlan(loaded.model.globalDefs);
+  for (const w of snmp.warnings) log.warning(w);
+  const vrrpAgent = (snmp.rfcv3 || snmp.rfcv2) && opts.vrrp
+    ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name))
+    : null;
+  const agent = vrrpAgent?.agent ?? null;
+  snmpAgent = vrrpAgent;
+  if (agent) await Promise.race([agent.registeredOnce(), new Promise((r) => setTimeout(r, 500).unref())]);
   try {
     await director.start();
   } catch (err) {
     log.error(`cannot start: ${(err as Error).message}`);
+    agent?.stop();
     await director.stop().catch(() => undefined);
     await control.close();
     return 1;
   }
-  const snmp = snmpPlan(loaded.model.globalDefs);
-  for (const w of snmp.warnings) log.warning(w);
-  const agent = snmp.rfcv3 && opts.vrrp ? (await import('./snmp/vrrp-agent')).startVrrpv3Agent(snmp, () => director.vrrpv3(), log) : null;
   // reload_time_file: watched from now on, and again after every reload (with the config then in force)
   let schedule: ReloadScheduler | null = null;
   const reschedule = (m: Model) => {

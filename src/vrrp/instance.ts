@@ -78,6 +78,11 @@ export interface InstanceStats {
   releasedMaster: number;
   transitions: number;
   masterReason: MasterReason;
+  /**
+   * Source of the last advert heard as BACKUP (keepalived's master_saddr, RFC 2787's
+   * vrrpOperMasterIpAddr): kept through MASTER and FAULT, null before any.
+   */
+  heardMaster: string | null;
   /** The reason the next transition to MASTER will have (keepalived's next_master_reason). */
   nextMasterReason: MasterReason;
   /** Every reason is present (0 when never seen), so the counters keep one shape. */
@@ -228,6 +233,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
       releasedMaster: 0,
       transitions: 0,
       masterReason: 'notMaster',
+      heardMaster: null,
       nextMasterReason: 'masterNoResponse',
       drops: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
     },
@@ -320,7 +326,7 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       // Invalid packets are the common case under attack or misconfiguration: settle them
       // without copying the protocol state, which they must never change.
       const bad = event.packet.ok ? checkAdvert(state, event.packet) : event.packet;
-      if (bad) return dropped(state, bad, now);
+      if (bad) return dropped(state, bad, now, event.packet.ok ? event.packet.ip.src : undefined);
       return withStep(state, now, (st) => receive(st, event.packet as DecodedPacket));
     }
     case 'timer':
@@ -684,8 +690,8 @@ function shutdown(st: Step): void {
 }
 
 /** Counts (and, rate-limited, logs) a rejected packet; nothing but counters and log bookkeeping change. */
-function dropped(state: InstanceState, r: Rejection, now: number): StepResult<InstanceState> {
-  const actions: VrrpAction[] = [{ type: 'countDrop', instance: state.name, reason: r.reason }];
+function dropped(state: InstanceState, r: Rejection, now: number, src?: string): StepResult<InstanceState> {
+  const actions: VrrpAction[] = [{ type: 'countDrop', instance: state.name, reason: r.reason, ...(src === undefined ? {} : { src }) }];
   const drops = { ...state.stats.drops };
   const count = ++drops[r.reason];
   const prev = state.dropLog[r.reason];
@@ -737,6 +743,7 @@ function backupRx(st: Step, p: DecodedPacket): void {
   if (s.nopreempt || prio >= s.effectivePriority || delaying) {
     learnInterval(st, p, 'to');
     s.masterAddress = src;
+    s.stats.heardMaster = src;
     s.masterPriority = prio;
     s.stats.nextMasterReason = 'masterNoResponse';
     if (s.wantState === 'MASTER') s.wantState = null; // a live master answered: stop waiting for the group
@@ -757,6 +764,7 @@ function backupRx(st: Step, p: DecodedPacket): void {
   // Preempt: let the Master_Down_Timer run out and take over then (RFC: discard the advert).
   st.ilog(`received lower priority (${prio}) advert from ${src} - discarding`);
   s.masterAddress = src;
+  s.stats.heardMaster = src;
   s.stats.nextMasterReason = 'preempted';
 }
 

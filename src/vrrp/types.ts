@@ -108,7 +108,8 @@ export type VrrpAction =
   | { type: 'cancelTimer'; instance: string; timer: TimerName }
   | { type: 'log'; level: 'info' | 'warning'; message: string }
   | { type: 'count'; instance: string; counter: CounterName }
-  | { type: 'countDrop'; instance: string; reason: RejectReason };
+  /** `src`: the advert's source, when it was decoded (enable_traps' vrrpTrapAuthFailure names it). */
+  | { type: 'countDrop'; instance: string; reason: RejectReason; src?: string };
 
 export interface StepResult<S> {
   state: S;

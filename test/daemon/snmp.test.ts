@@ -5,8 +5,10 @@
 import { AgentxSubagent, answer, decodePdu, parseSnmpSocket, pduLength, PduType } from '../../src/daemon/snmp/agentx';
 import { snmpPlan } from '../../src/daemon/snmp/plan';
 import { compareOids, getNext, SnmpType, Vrrpv3Instance, vrrpv3Varbinds } from '../../src/daemon/snmp/vrrpv3-mib';
+import { VRRP_MIB_OBJECTS, vrrpMibVarbinds } from '../../src/daemon/snmp/vrrp-mib';
+import { dropNotifications, newMasterNotifications } from '../../src/daemon/snmp/traps';
 import { defaultGlobalDefs } from '../../src/config/build-global';
-import { createServer, Server } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +17,10 @@ const MIB = '1.3.6.1.2.1.207';
 
 function inst(o: Partial<Vrrpv3Instance> = {}): Vrrpv3Instance {
   return {
-    ifIndex: 3, vrid: 51, state: 'MASTER', primaryAddress: '192.168.77.11', lastMasterAddress: null, mac: '1e:b3:5b:23:ec:be',
+    name: 'VI_1', ifIndex: 3, vrid: 51, state: 'MASTER', primaryAddress: '192.168.77.11', srcAddress: '192.168.77.11', lastMasterAddress: null, mac: '1e:b3:5b:23:ec:be',
     basePriority: 150, vips: ['192.168.77.200', '192.168.77.201'], advertIntMs: 1000, preempt: true, accept: true,
     startedAtMs: 0, becameMaster: 1, masterReason: 'masterNoResponse', advertsReceived: 0, priorityZeroReceived: 0,
-    priorityZeroSent: 0, drops: {}, ...o,
+    priorityZeroSent: 0, drops: {}, version: 3, authType: 'NONE', heardMaster: null, ...o,
   };
 }
 
@@ -86,6 +88,200 @@ describe('VRRPv3-MIB rows', () => {
     expect(getNext(vbs, vbs[vbs.length - 1].oid, false, null)).toBeNull();
   });
 });
+
+describe('VRRP-MIB (RFC 2787) rows', () => {
+  const V2 = '1.3.6.1.2.1.68';
+  const v2 = (o: Partial<Vrrpv3Instance> = {}) => inst({ version: 2, ...o });
+
+  it('rows only for VRRP version 2 IPv4 instances with a VIP, indexed ifIndex.vrid, with keepalived values', () => {
+    const vbs = vrrpMibVarbinds([
+      v2({ vrid: 53, state: 'BACKUP', heardMaster: '192.168.77.12', authType: 'PASS', advertIntMs: 1500, preempt: false, startedAtMs: 1_230, vips: ['192.168.77.220'] }),
+      v2(),
+      v2({ vrid: 50, ifIndex: 4, authType: 'AH' }),
+      inst({ vrid: 54 }), // version 3: VRRPv3-MIB's
+      v2({ vrid: 55, vips: [] }),
+      v2({ vrid: 56, primaryAddress: 'fe80::1', vips: ['fe80::56'] }),
+    ], 1_000);
+    for (let i = 1; i < vbs.length; i++) expect(compareOids(vbs[i - 1].oid, vbs[i].oid)).toBeLessThan(0);
+    const v = (o: string) => find(vbs, `${V2}.${o}`);
+    // keepalived's tables: the lowest (ifIndex, VRID) row only, reached by GetNext only
+    expect(vbs.filter((b) => b.oid.join('.').startsWith(`${V2}.1.3.1.3.`)).map((b) => b.oid.slice(-2).join('.'))).toEqual(['3.51']);
+    expect(vbs.filter((b) => b.oid.join('.').startsWith(`${V2}.2.4.1.`)).every((b) => b.nextOnly && b.oid.slice(-2).join('.') === '3.51')).toBe(true);
+    expect(v('1.1.0')).toMatchObject({ type: SnmpType.Integer, value: 2 });
+    expect(v('1.2.0')).toMatchObject({ type: SnmpType.Integer, value: 2 });
+    expect(v('1.3.1.2.3.51')!.value).toEqual(Buffer.from([0x1e, 0xb3, 0x5b, 0x23, 0xec, 0xbe]));
+    expect(v('1.3.1.3.3.51')!.value).toBe(3);
+    expect(v('1.3.1.5.3.51')!.value).toBe(150);
+    expect(v('1.3.1.6.3.51')!.value).toBe(2);
+    // the master's own address is not its "master address": 0.0.0.0 until an advert is heard
+    expect(v('1.3.1.7.3.51')).toEqual({ oid: expect.any(Array), type: SnmpType.IpAddress, value: Buffer.from([0, 0, 0, 0]), nextOnly: true });
+    expect(v('1.3.1.8.3.51')!.value).toEqual(Buffer.from([192, 168, 77, 11]));
+    expect(v('1.3.1.9.3.51')!.value).toBe(1);
+    expect(v('1.3.1.10.3.51')).toBeUndefined(); // vrrpOperAuthKey: never readable
+    expect(v('1.3.1.11.3.51')!.value).toBe(1);
+    expect(v('1.3.1.12.3.51')!.value).toBe(1);
+    expect(v('1.3.1.13.3.51')).toMatchObject({ type: SnmpType.TimeTicks, value: 0 });
+    // every row's addresses are associated, ordered by index
+    expect(vbs.filter((b) => b.oid.join('.').startsWith(`${V2}.1.4.1.2.`)).map((b) => b.oid.slice(-6).join('.'))).toEqual(
+      ['3.51.192.168.77.200', '3.51.192.168.77.201', '3.53.192.168.77.220', '4.50.192.168.77.200', '4.50.192.168.77.201']);
+    expect(v('2.4.1.1.3.51')).toMatchObject({ type: SnmpType.Counter32, value: 1 });
+    expect(vbs.some((b) => [54, 55, 56].includes(b.oid[b.oid.length - 1]))).toBe(false);
+    // a Get of a table object finds nothing, as in keepalived; a GetNext from the column reaches it
+    const col = [1, 3, 6, 1, 2, 1, 68, 1, 3, 1, 3];
+    // (noSuchInstance: the object is registered; noSuchObject: vrrpOperTable has no column 16)
+    expect(answer(decodePdu(request(PduType.Get, [{ start: [...col, 3, 51] }, { start: [1, 3, 6, 1, 2, 1, 68, 1, 3, 1, 16, 3, 51] }])), vbs, VRRP_MIB_OBJECTS).map((b) => b.type)).toEqual([129, 128]);
+    expect(answer(decodePdu(request(PduType.GetNext, [{ start: col }])), vbs)[0]).toMatchObject({ oid: [...col, 3, 51].join('.'), value: 3 });
+    expect(answer(decodePdu(request(PduType.Get, [{ start: [1, 3, 6, 1, 2, 1, 68, 1, 1, 0] }])), vbs)[0]).toMatchObject({ value: 2 });
+  });
+
+  it("a BACKUP's row shows the master it hears, its authentication and whole-second interval", () => {
+    const vbs = vrrpMibVarbinds([v2({ vrid: 53, state: 'BACKUP', heardMaster: '192.168.77.12', authType: 'PASS', advertIntMs: 1500, preempt: false, startedAtMs: 1_230 })], 1_000);
+    const v = (o: string) => find(vbs, `${V2}.${o}.3.53`)!.value;
+    expect(v('1.3.1.3')).toBe(2);
+    expect(v('1.3.1.7')).toEqual(Buffer.from([192, 168, 77, 12]));
+    expect(v('1.3.1.9')).toBe(2);
+    expect(v('1.3.1.11')).toBe(1);
+    expect(v('1.3.1.12')).toBe(2);
+    expect(v('1.3.1.13')).toBe(23);
+  });
+
+  it('counts halo drop reasons as keepalived counts its errors, in Counter32', () => {
+    const drops = { 'bad-checksum': 2, 'version-mismatch': 1, 'vrid-mismatch': 4, 'auth-mismatch': 3, 'ah-bad-icv': 1, 'bad-auth-type': 5, 'auth-type-mismatch': 6, 'too-short': 7 };
+    // (the error scalars total every row, the lower one included)
+    const vbs = vrrpMibVarbinds([v2({ drops, priorityZeroSent: 2 }), v2({ vrid: 52, drops: { 'bad-checksum': 1 } })], 0);
+    const v = (o: string) => find(vbs, `${V2}.${o}`)!.value;
+    expect(v('2.1.0')).toBe(3);
+    expect(v('2.2.0')).toBe(1);
+    expect(v('2.3.0')).toBe(4);
+    expect(v('2.4.1.4.3.51')).toBe(4);
+    expect(v('2.4.1.7.3.51')).toBe(2);
+    expect(v('2.4.1.10.3.51')).toBe(5);
+    expect(v('2.4.1.11.3.51')).toBe(6);
+    expect(v('2.4.1.12.3.51')).toBe(7);
+    expect(find(vbs, `${V2}.2.4.1.12.3.51`)!.type).toBe(SnmpType.Counter32);
+  });
+
+  it('an IpAddress goes on the wire as an Octet String of its 4 bytes (RFC 2741 §5.4)', () => {
+    const vbs = vrrpMibVarbinds([v2({ heardMaster: '192.168.77.12' })], 0);
+    const mip = vbs.find((b) => b.oid.join('.') === `${V2}.1.3.1.7.3.51`)!;
+    const resp = answer(decodePdu(request(PduType.GetNext, [{ start: mip.oid.slice(0, -2) }])), vbs);
+    expect(resp[0].oid).toBe(mip.oid.join('.'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AgentXPdu } = require('net-snmp') as { AgentXPdu: { createFromVariables(v: Record<string, unknown>): { toBuffer(): Buffer } } };
+    const bytes = AgentXPdu.createFromVariables({ pduType: PduType.Response, sessionID: 1, transactionID: 2, packetID: 3, varbinds: resp }).toBuffer();
+    // varbind: type 64, reserved, OID (8 sub-ids after prefix 2: 1.68.1.3.1.7.3.51), then length 4 and the bytes
+    const vb = bytes.subarray(28);
+    expect(vb.readUInt16BE(0)).toBe(64);
+    expect([...vb.subarray(4, 8)]).toEqual([8, 2, 0, 0]);
+    expect([...vb.subarray(vb.length - 8)]).toEqual([0, 0, 0, 4, 192, 168, 77, 12]);
+  });
+});
+
+describe('enable_traps notifications (keepalived 2.2.7)', () => {
+  const oids = (n: ReturnType<typeof newMasterNotifications>[number]) => n.map((v) => `${v.oid.join('.')}=${Buffer.isBuffer(v.value) ? [...v.value].join('.') : String(v.value)}`);
+
+  it('a version 2 instance: vrrpTrapNewMaster (VRRP-MIB) and vrrpv3NotifyNewMaster (VRRPv3-MIB), each under its switch', () => {
+    const i = inst({ version: 2, srcAddress: '192.168.77.21', masterReason: 'masterNoResponse' });
+    const both = newMasterNotifications(i, { rfcv2: true, rfcv3: true });
+    expect(both.map(oids)).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.68.0.1', '1.3.6.1.2.1.68.1.3.1.7.3.51=192.168.77.21'],
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.207.0.1', '1.3.6.1.2.1.207.1.1.1.1.3.3.51.1=192.168.77.21', '1.3.6.1.2.1.207.1.2.5.1.2.3.51.1=3'],
+    ]);
+    expect(both[0][1].type).toBe(SnmpType.IpAddress);
+    expect(both[1][1].type).toBe(SnmpType.OctetString);
+    expect(newMasterNotifications(i, { rfcv2: false, rfcv3: true })).toHaveLength(1);
+    expect(newMasterNotifications(i, { rfcv2: true, rfcv3: false })).toHaveLength(1);
+  });
+
+  it('a version 3 or IPv6 instance is not in VRRP-MIB; an instance without a VIP sends nothing', () => {
+    expect(newMasterNotifications(inst({ version: 3 }), { rfcv2: true, rfcv3: false })).toEqual([]);
+    expect(newMasterNotifications(inst({ version: 2, vips: [] }), { rfcv2: true, rfcv3: true })).toEqual([]);
+    const v6 = newMasterNotifications(inst({ primaryAddress: 'fe80::1', srcAddress: 'fe80::1', vips: ['fd00::1'], masterReason: 'priority' }), { rfcv2: true, rfcv3: true });
+    expect(v6).toHaveLength(1);
+    expect(v6[0][1].oid.slice(-3)).toEqual([3, 51, 2]);
+    expect(v6[0][2].value).toBe(1);
+  });
+
+  it('rejected adverts: vrrpTrapAuthFailure by auth error, vrrpv3NotifyProtoError by protocol error', () => {
+    const i = inst({ version: 2, authType: 'PASS' });
+    const both = { rfcv2: true, rfcv3: true };
+    expect(dropNotifications(i, 'auth-mismatch', '192.168.77.12', both).map(oids)).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.68.0.2', '1.3.6.1.2.1.68.1.5.3.51=192.168.77.12', '1.3.6.1.2.1.68.1.6.3.51=3'],
+    ]);
+    expect(dropNotifications(i, 'auth-type-mismatch', '192.168.77.12', both)[0][2].value).toBe(2);
+    expect(dropNotifications(i, 'ah-bad-icv', '192.168.77.12', both)[0][2].value).toBe(3);
+    expect(dropNotifications(i, 'version-mismatch', '192.168.77.12', both).map(oids)).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.207.0.2', '1.3.6.1.2.1.207.1.2.5.1.6.3.51.1=2'],
+    ]);
+    expect(dropNotifications(i, 'bad-ttl', '192.168.77.12', both)[0][1].value).toBe(1);
+    // other reasons, a switch off, or a decoding error (no source: not matched to its instance) send nothing
+    expect(dropNotifications(i, 'addr-list-mismatch', '192.168.77.12', both)).toEqual([]);
+    expect(dropNotifications(i, 'auth-mismatch', '192.168.77.12', { rfcv2: false, rfcv3: true })).toEqual([]);
+    expect(dropNotifications(i, 'bad-checksum', undefined, both)).toEqual([]);
+  });
+
+  it('goes out as one AgentX Notify PDU once the session is registered, and is dropped before', async () => {
+    dirNotify = mkdtempSync(join(tmpdir(), 'halo-agentx-'));
+    const path = join(dirNotify, 'master');
+    const seen: Buffer[] = [];
+    const notified = new Promise<Buffer>((resolve) => {
+      serverNotify = scriptedMaster(path, (pdu, c) => {
+        seen.push(pdu);
+        if (pdu[1] === PduType.Notify) resolve(pdu);
+        else c.write(response(pdu, 5));
+      });
+    });
+    const agent = new AgentxSubagent({ socket: `unix:${path}`, subtrees: [[1, 3, 6, 1, 2, 1, 68]], description: 'test', varbinds: () => [], log: { info: () => undefined, warning: () => undefined } }, { path });
+    const [trap] = newMasterNotifications(inst({ version: 2 }), { rfcv2: true, rfcv3: false });
+    expect(agent.notify(trap)).toBe(false);
+    agent.start();
+    await agent.registeredOnce();
+    expect(agent.notify(trap)).toBe(true);
+    const pdu = await notified;
+    expect(pdu.readUInt32BE(4)).toBe(5); // the session's id
+    // first varbind: type OBJECT IDENTIFIER (6), name snmpTrapOID.0 (1.3.6.1.6.3.1.1.4.1.0: prefix 6, 6 sub-ids)
+    expect(pdu.readUInt16BE(20)).toBe(6);
+    expect([...pdu.subarray(24, 28)]).toEqual([6, 6, 0, 0]);
+    expect(seen.filter((p) => p[1] === 12)).toHaveLength(1);
+    agent.stop();
+  });
+});
+
+let dirNotify: string | undefined;
+let serverNotify: Server | undefined;
+afterAll(() => {
+  serverNotify?.close();
+  if (dirNotify) rmSync(dirNotify, { recursive: true, force: true });
+});
+
+/** A master's Response (no varbinds) to `req`, in network byte order. */
+function response(req: Buffer, sessionID: number): Buffer {
+  const h = Buffer.alloc(28);
+  h.writeUInt8(1, 0);
+  h.writeUInt8(PduType.Response, 1);
+  h.writeUInt8(0x10, 2);
+  h.writeUInt32BE(sessionID, 4);
+  h.writeUInt32BE(req.readUInt32BE(8), 8);
+  h.writeUInt32BE(req.readUInt32BE(12), 12);
+  h.writeUInt32BE(8, 16);
+  return h;
+}
+
+/** An AgentX master on a unix socket that hands each whole PDU it reads to `onPdu`. */
+function scriptedMaster(path: string, onPdu: (pdu: Buffer, c: Socket) => void): Server {
+  return createServer((c) => {
+    let buf = Buffer.alloc(0);
+    c.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      let n: number;
+      while ((n = pduLength(buf)) > 0) {
+        const pdu = buf.subarray(0, n);
+        buf = buf.subarray(n);
+        onPdu(pdu, c);
+      }
+    });
+  }).listen(path);
+}
 
 /** A request PDU as RFC 2741 §6.1/§5.2 lays it out. */
 function request(type: PduType, ranges: Array<{ start: number[]; include?: boolean; end?: number[] }>, o: { be?: boolean; bulk?: [number, number] } = {}): Buffer {
@@ -161,14 +357,15 @@ describe('AgentX PDUs', () => {
 
   it('reads keepalived SNMP switches; the MIBs halo does not serve are named at start-up', () => {
     const g = defaultGlobalDefs();
-    expect(snmpPlan(g)).toEqual({ rfcv3: false, socket: 'unix:/var/agentx/master', warnings: [] });
+    expect(snmpPlan(g)).toEqual({ rfcv3: false, rfcv2: false, traps: false, socket: 'unix:/var/agentx/master', warnings: [] });
     g.enableSnmpRfcv3 = true;
     g.snmpSocket = 'tcp:127.0.0.1:705';
     g.other = { enable_snmp_checker: [] }; // kept there under --allow-unimplemented
     const p = snmpPlan(g);
     expect(p.rfcv3).toBe(true);
     expect(p.socket).toBe('tcp:127.0.0.1:705');
-    expect(p.warnings).toEqual(['enable_snmp_checker: KEEPALIVED-MIB (checker part) is not implemented in halo; only VRRPv3-MIB (enable_snmp_rfcv3) is served']);
+    expect(p.rfcv2).toBe(false);
+    expect(p.warnings).toEqual(['enable_snmp_checker: KEEPALIVED-MIB (checker part) is not implemented in halo; only VRRP-MIB and VRRPv3-MIB are served']);
   });
 });
 
@@ -180,48 +377,29 @@ describe('AgentX session against a scripted master', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('opens, registers the subtree, answers a GetNext with binary octets, and closes', async () => {
+  it('opens, registers each subtree, answers a GetNext with binary octets, and closes', async () => {
     dir = mkdtempSync(join(tmpdir(), 'halo-agentx-'));
     const path = join(dir, 'master');
     const seen: Buffer[] = [];
-    let conn!: import('node:net').Socket;
-    const response = (req: Buffer, sessionID: number) => {
-      const h = Buffer.alloc(28);
-      h.writeUInt8(1, 0);
-      h.writeUInt8(PduType.Response, 1);
-      h.writeUInt8(0x10, 2);
-      h.writeUInt32BE(sessionID, 4);
-      h.writeUInt32BE(req.readUInt32BE(8), 8);
-      h.writeUInt32BE(req.readUInt32BE(12), 12);
-      h.writeUInt32BE(8, 16);
-      return h;
-    };
+    let conn!: Socket;
     const got = new Promise<Buffer>((resolve) => {
-      server = createServer((c) => {
+      server = scriptedMaster(path, (pdu, c) => {
         conn = c;
-        let buf = Buffer.alloc(0);
-        c.on('data', (chunk) => {
-          buf = Buffer.concat([buf, chunk]);
-          let n: number;
-          while ((n = pduLength(buf)) > 0) {
-            const pdu = buf.subarray(0, n);
-            buf = buf.subarray(n);
-            seen.push(pdu);
-            if (pdu[1] === PduType.Open) c.write(response(pdu, 42));
-            else if (pdu[1] === PduType.Register) {
-              c.write(response(pdu, 42));
-              // one GetNext split over two writes
-              const req = request(PduType.GetNext, [{ start: [1, 3, 6, 1, 2, 1, 207] }]);
-              c.write(req.subarray(0, 10));
-              setTimeout(() => c.write(req.subarray(10)), 20);
-            } else if (pdu[1] === PduType.Response) resolve(pdu);
-          }
-        });
-      }).listen(path);
+        seen.push(pdu);
+        if (pdu[1] === PduType.Open) c.write(response(pdu, 42));
+        else if (pdu[1] === PduType.Register && seen.filter((q) => q[1] === PduType.Register).length === 1) c.write(response(pdu, 42));
+        else if (pdu[1] === PduType.Register) {
+          c.write(response(pdu, 42));
+          // one GetNext split over two writes
+          const req = request(PduType.GetNext, [{ start: [1, 3, 6, 1, 2, 1, 207] }]);
+          c.write(req.subarray(0, 10));
+          setTimeout(() => c.write(req.subarray(10)), 20);
+        } else if (pdu[1] === PduType.Response) resolve(pdu);
+      });
     });
     const logs: string[] = [];
     const agent = new AgentxSubagent(
-      { socket: `unix:${path}`, subtree: [1, 3, 6, 1, 2, 1, 207], description: 'test', varbinds: () => vrrpv3Varbinds([inst()], 0), log: { info: (m) => logs.push(m), warning: (m) => logs.push(m) } },
+      { socket: `unix:${path}`, subtrees: [[1, 3, 6, 1, 2, 1, 68], [1, 3, 6, 1, 2, 1, 207]], description: 'test', varbinds: () => vrrpv3Varbinds([inst()], 0), log: { info: (m) => logs.push(m), warning: (m) => logs.push(m) } },
       { path },
     );
     agent.start();
@@ -231,8 +409,12 @@ describe('AgentX session against a scripted master', () => {
     expect(seen[0][1]).toBe(PduType.Open);
     expect(seen[1][1]).toBe(PduType.Register);
     expect(seen[1].readUInt32BE(4)).toBe(42);
-    // Register: timeout, priority 127, range 0, reserved, then OID 1.3.6.1.(2).1.207: 2 sub-ids after prefix 2
+    // Register: timeout, priority 127, range 0, reserved, then OID 1.3.6.1.(2).1.68: 2 sub-ids after prefix 2
     expect([...seen[1].subarray(20, 28)]).toEqual([0, 127, 0, 0, 2, 2, 0, 0]);
+    expect(seen[1].readUInt32BE(32)).toBe(68);
+    // the second subtree is registered once the first is answered, and only then is the agent connected
+    expect(seen[2][1]).toBe(PduType.Register);
+    expect(seen[2].readUInt32BE(32)).toBe(207);
     // Response: sysUpTime, error 0, index 0, one varbind: OctetString (4) with the 4 address bytes
     expect(resp.readUInt16BE(24)).toBe(0);
     expect(resp.readUInt16BE(28)).toBe(SnmpType.OctetString);

@@ -321,7 +321,9 @@ describe('receive checks (RFC 3768/5798 §7.1) — every drop counted and rate-l
       const s = backup();
       const r = step(s, ev, 1000);
       expect(r.state.stats.drops[reason as never]).toBe(1);
-      expect(r.actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason });
+      // (with the advert's source: enable_traps' vrrpTrapAuthFailure names it)
+      expect(r.actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason, src: ev.type === 'advert' && ev.packet.ok ? ev.packet.ip.src : undefined });
+      expect(r.actions.find((a) => a.type === 'countDrop')).toHaveProperty('src', expect.stringMatching(/^192\.168\.77\./));
       expect(logs(r.actions)).toEqual([line]);
       expect(protocolView(r.state)).toEqual(protocolView(s));
     });

@@ -108,16 +108,16 @@ describe('receiving AH adverts (keepalived vrrp_in_chk_ipsecah)', () => {
   it('a replayed or older sequence number is dropped and counted, with keepalived\'s line', () => {
     const s = step(backup(), advert(hex('mcast-seq2-prio150.ip.hex')), 1000).state;
     const r = step(s, advert(hex('mcast-seq1-prio150.ip.hex')), 2000);
-    expect(r.actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason: 'ah-replay' });
+    expect(r.actions).toContainEqual(expect.objectContaining({ type: 'countDrop', instance: 'VI_1', reason: 'ah-replay' }));
     expect(logs(r.actions)).toEqual(['(VI_1) IPSEC-AH : sequence number 1 already processed. Packet dropped. Local(2)']);
     expect(r.state.stats.drops['ah-replay']).toBe(1);
     expect(r.state.ahSeq).toBe(2);
     const again = step(s, advert(hex('mcast-seq2-prio150.ip.hex')), 2000);
-    expect(again.actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason: 'ah-replay' });
+    expect(again.actions).toContainEqual(expect.objectContaining({ type: 'countDrop', instance: 'VI_1', reason: 'ah-replay' }));
   });
   it('a wrong password gives a bad ICV: dropped and counted, the counter untouched', () => {
     const r = step(backup(), advert(ahAdvert({ seq: 9, pass: 'wrong' })), 1000);
-    expect(r.actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason: 'ah-bad-icv' });
+    expect(r.actions).toContainEqual(expect.objectContaining({ type: 'countDrop', instance: 'VI_1', reason: 'ah-bad-icv' }));
     expect(logs(r.actions)).toEqual(['(VI_1) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !']);
     expect(r.state.ahSeq).toBe(0);
     expect(r.state.stats.advertsReceived).toBe(0);
@@ -132,7 +132,7 @@ describe('receiving AH adverts (keepalived vrrp_in_chk_ipsecah)', () => {
     b.writeUInt16BE(~sum & 0xffff, 20 + AH_HEADER_LEN + 6);
     const d = decodePacket(b);
     expect(d.ok).toBe(true);
-    expect(step(backup(), { type: 'advert', packet: d }, 0).actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason: 'ah-bad-icv' });
+    expect(step(backup(), { type: 'advert', packet: d }, 0).actions).toContainEqual(expect.objectContaining({ type: 'countDrop', instance: 'VI_1', reason: 'ah-bad-icv' }));
   });
   it('an SPI that is not the source address is refused after the ICV', () => {
     const b = ahAdvert({ seq: 4 });
@@ -140,7 +140,7 @@ describe('receiving AH adverts (keepalived vrrp_in_chk_ipsecah)', () => {
     b.fill(0, 32, 44);
     ahIcv(b, 20, ahKey('secret1'), false).copy(b, 32);
     const r = step(backup(), advert(b), 0);
-    expect(r.actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason: 'ah-bad-spi' });
+    expect(r.actions).toContainEqual(expect.objectContaining({ type: 'countDrop', instance: 'VI_1', reason: 'ah-bad-spi' }));
     expect(logs(r.actions)[0]).toBe(`(VI_1) IPSEC AH : invalid IPSEC SPI value. ${0x0b4da8c0} and expect ${0x04030201}`);
   });
   it('AH expected and a plain advert received, or the other way round: keepalived\'s auth type mismatch lines', () => {
@@ -155,7 +155,7 @@ describe('receiving AH adverts (keepalived vrrp_in_chk_ipsecah)', () => {
       authType: 'AH', authPass: 'secret1', ipId: 7, src: LB1, dst: GROUP, ah: { seq: 7, key: ahKey('secret1'), unicast: false },
     });
     const r = step(backup(), advert(b), 0);
-    expect(r.actions).toContainEqual({ type: 'countDrop', instance: 'VI_1', reason: 'adver-int-mismatch' });
+    expect(r.actions).toContainEqual(expect.objectContaining({ type: 'countDrop', instance: 'VI_1', reason: 'adver-int-mismatch' }));
     expect(r.state.ahSeq).toBe(7);
   });
 });

@@ -30,7 +30,7 @@ const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory
 const NAMES = "names keepalived's child processes; halo's have fixed names (halo_supervisor, and node for the worker)";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
 const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subjects, bodies and dialogue as keepalived 2.2.7)';
-const SNMP_V3_ONLY = 'halo serves VRRPv3-MIB (RFC 6527) only, as an AgentX subagent (enable_snmp_rfcv3)';
+const SNMP_RFC_ONLY = 'halo serves VRRP-MIB (RFC 2787, enable_snmp_rfcv2) and VRRPv3-MIB (RFC 6527, enable_snmp_rfcv3) as an AgentX subagent';
 const FIFO = 'notify FIFO';
 const NFT = "the nftables rules dropping traffic to the VIPs of non-accept instances (vrrp_strict / no_accept), as keepalived's tables, chains and sets, through Debian's nft";
 const NFT_IPVS = 'nftables fwmark rules keepalived makes for IPVS virtual server groups with address ranges';
@@ -441,13 +441,13 @@ const K: KeywordSpec<G>[] = [
   noEffect('bfd_rlimit_rttime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo runs BFD in its one worker, no BFD process`, keep),
   noEffect('bfd_rlimit_rtime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo runs BFD in its one worker, no BFD process`, keep),
   acted('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', 'the AgentX master halo registers with (unix:PATH or [tcp:]HOST:PORT)', (ctx, s, g) => { g.snmpSocket = ctx.str(s); }),
-  notImplemented('enable_traps', 'trap_handler', 'off', `SNMP traps; ${SNMP_V3_ONLY}, without notifications`, { apply: keep }),
-  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP); ${SNMP_V3_ONLY}`, { apply: keep }),
-  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP, deprecated spelling); ${SNMP_V3_ONLY}`, { apply: keep }),
-  notImplemented('enable_snmp_rfc', 'snmp_rfc_handler', 'off', `VRRP-MIB (RFC 2787) and VRRPv3-MIB; ${SNMP_V3_ONLY}: write enable_snmp_rfcv3`, { apply: keep }),
-  notImplemented('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', `VRRP-MIB (RFC 2787); ${SNMP_V3_ONLY}`, { apply: keep }),
+  acted('enable_traps', 'trap_handler', 'off', 'the served MIBs\' notifications through the AgentX master, as keepalived 2.2.7 sends them: vrrpTrapNewMaster and vrrpTrapAuthFailure (enable_snmp_rfcv2), vrrpv3NotifyNewMaster and vrrpv3NotifyProtoError (enable_snmp_rfcv3); none for a bad checksum or an auth type above 2, which halo finds before matching the advert to an instance', (_ctx, _s, g) => { g.enableTraps = true; }),
+  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP); ${SNMP_RFC_ONLY}`, { apply: keep }),
+  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP, deprecated spelling); ${SNMP_RFC_ONLY}`, { apply: keep }),
+  acted('enable_snmp_rfc', 'snmp_rfc_handler', 'off', 'VRRP-MIB (RFC 2787) and VRRPv3-MIB (RFC 6527) together, as enable_snmp_rfcv2 and enable_snmp_rfcv3', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; g.enableSnmpRfcv3 = true; }),
+  acted('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', 'VRRP-MIB (RFC 2787) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves (its VRRP version 2 IPv4 instances)', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; }),
   acted('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', 'VRRPv3-MIB (RFC 6527) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves', (_ctx, _s, g) => { g.enableSnmpRfcv3 = true; }),
-  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', `KEEPALIVED-MIB (checker); ${SNMP_V3_ONLY}`, { apply: keep }),
+  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', `KEEPALIVED-MIB (checker); ${SNMP_RFC_ONLY}`, { apply: keep }),
   notImplemented('enable_dbus', 'enable_dbus_handler', 'off', 'the D-Bus interface'),
   notImplemented('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', 'the D-Bus interface'),
   acted('script_user', 'script_user_handler', 'keepalived_script if it exists, else root', 'USER [GROUP]; a user that does not exist leaves every script without a user, and keepalived then drops them', (ctx, s, g) => {

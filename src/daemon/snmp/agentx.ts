@@ -1,5 +1,5 @@
 /**
- * An AgentX subagent (RFC 2741) serving one read-only subtree from a sorted varbind list, as
+ * An AgentX subagent (RFC 2741) serving read-only subtrees from a sorted varbind list, as
  * keepalived's `enable_snmp_*` does through net-snmp's agent library.
  *
  * The PDUs halo sends (Open, Register, Response, Close) are encoded by the npm package net-snmp
@@ -20,14 +20,20 @@ interface SmartBufferLike {
   writeUInt8(v: number): void;
   writeBuffer(b: Buffer): void;
 }
+interface SmartBufferLike16 extends SmartBufferLike {
+  writeUInt16BE(v: number): void;
+}
 interface AgentXPduStatic {
   createFromVariables(vars: Record<string, unknown>): { toBuffer(): Buffer };
   writeOctetString(buffer: SmartBufferLike, value: string | Buffer): void;
+  writeOid(buffer: SmartBufferLike, oid: string): void;
+  writeVarBind(buffer: SmartBufferLike16, varbind: { type: number; oid: string; value: unknown }): void;
   __haloBinaryOctets?: boolean;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const netSnmp = require('net-snmp') as { AgentXPdu: AgentXPduStatic };
 const AgentXPdu = netSnmp.AgentXPdu;
+const IP_ADDRESS = 64;
 
 // net-snmp writes OctetStrings with SmartBuffer.writeString, which takes text: binary values
 // (InetAddress, MacAddress) go through as bytes instead.
@@ -39,18 +45,29 @@ if (!AgentXPdu.__haloBinaryOctets) {
     buffer.writeBuffer(value);
     for (let i = value.length % 4 === 0 ? 4 : value.length % 4; i < 4; i++) buffer.writeUInt8(0);
   };
+  // an IpAddress (RFC 2741 §5.4: an Octet String of 4 bytes) from its bytes; net-snmp's own path
+  // takes a dotted string and writes it through a SmartBuffer method that does not exist
+  const varBind = AgentXPdu.writeVarBind;
+  AgentXPdu.writeVarBind = (buffer, varbind) => {
+    if (varbind.type !== IP_ADDRESS || !Buffer.isBuffer(varbind.value)) return varBind(buffer, varbind);
+    buffer.writeUInt16BE(IP_ADDRESS);
+    buffer.writeUInt16BE(0);
+    AgentXPdu.writeOid(buffer, varbind.oid);
+    AgentXPdu.writeOctetString(buffer, varbind.value);
+  };
   AgentXPdu.__haloBinaryOctets = true;
 }
 
 /** RFC 2741 §6.1 h.type values. */
 export const enum PduType {
   Open = 1, Close = 2, Register = 3, Get = 5, GetNext = 6, GetBulk = 7, TestSet = 8, CommitSet = 9,
-  UndoSet = 10, CleanupSet = 11, Response = 18,
+  UndoSet = 10, CleanupSet = 11, Notify = 12, Response = 18,
 }
 const FLAG_NETWORK_BYTE_ORDER = 0x10;
 const FLAG_NON_DEFAULT_CONTEXT = 0x08;
 const HEADER = 20;
 const NO_SUCH_OBJECT = 128;
+const NO_SUCH_INSTANCE = 129;
 const END_OF_MIB_VIEW = 130;
 const NOT_WRITABLE = 17;
 
@@ -121,16 +138,23 @@ export function decodePdu(pdu: Buffer): DecodedPdu {
 }
 
 type WireVarbind = { oid: string; type: number; value: unknown };
+// (a Varbind's nextOnly flag stays here: only the OID, type and value go on the wire)
 const wire = (v: Varbind): WireVarbind => ({ oid: v.oid.join('.'), type: v.type, value: v.value });
 const endOfView = (start: number[]): WireVarbind => ({ oid: start.join('.'), type: END_OF_MIB_VIEW, value: null });
 
-/** The varbinds answering one Get, GetNext or GetBulk (RFC 2741 §7.2.3). */
-export function answer(req: DecodedPdu, sorted: Varbind[]): WireVarbind[] {
+const under = (oid: number[], object: number[]): boolean => oid.length >= object.length && object.every((n, k) => oid[k] === n);
+
+/**
+ * The varbinds answering one Get, GetNext or GetBulk (RFC 2741 §7.2.3). `objects`: the MIB's
+ * objects (columns and scalars), which tell a Get's noSuchInstance from its noSuchObject.
+ */
+export function answer(req: DecodedPdu, sorted: Varbind[], objects: number[][] = []): WireVarbind[] {
   const ranges = req.ranges ?? [];
   if (req.type === PduType.Get) {
     return ranges.map((r) => {
-      const hit = sorted.find((v) => compareOids(v.oid, r.start) === 0);
-      return hit ? wire(hit) : { oid: r.start.join('.'), type: NO_SUCH_OBJECT, value: null };
+      const hit = sorted.find((v) => !v.nextOnly && compareOids(v.oid, r.start) === 0);
+      if (hit) return wire(hit);
+      return { oid: r.start.join('.'), type: objects.some((o) => under(r.start, o)) ? NO_SUCH_INSTANCE : NO_SUCH_OBJECT, value: null };
     });
   }
   const next = (r: SearchRange): WireVarbind => {
@@ -160,8 +184,11 @@ export function answer(req: DecodedPdu, sorted: Varbind[]): WireVarbind[] {
 export interface SubagentOptions {
   /** keepalived's snmp_socket: `unix:/path`, `/path`, `tcp:host:port`, `host:port`, `udp:` not supported. */
   socket: string;
-  subtree: number[];
+  /** Registered one after the other once the session is open (keepalived registers each MIB). */
+  subtrees: number[][];
   description: string;
+  /** The served MIBs' objects (columns and scalars without instance sub-identifiers). */
+  objects?: number[][];
   varbinds: () => Varbind[] | Promise<Varbind[]>;
   log: { info(m: string): void; warning(m: string): void };
   reconnectMs?: number;
@@ -190,7 +217,9 @@ export class AgentxSubagent {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private registered = false;
-  /** Resolves each time the subtree is registered (tests and start-up wait on it). */
+  /** Subtrees whose Register is answered, in this session. */
+  private registeredCount = 0;
+  /** Resolves each time every subtree is registered (tests and start-up wait on it). */
   private onRegistered: Array<() => void> = [];
 
   constructor(private readonly opts: SubagentOptions, private readonly master: MasterAddress) {}
@@ -199,7 +228,7 @@ export class AgentxSubagent {
     this.connect();
   }
 
-  /** Waits until the subtree is registered with the master. */
+  /** Waits until every subtree is registered with the master. */
   registeredOnce(): Promise<void> {
     return this.registered ? Promise.resolve() : new Promise((r) => this.onRegistered.push(r));
   }
@@ -235,6 +264,10 @@ export class AgentxSubagent {
     this.socket?.write(pdu.toBuffer());
   }
 
+  private register(): void {
+    this.send(PduType.Register, { timeout: 0, priority: 127, rangeSubid: 0, oid: this.opts.subtrees[this.registeredCount].join('.') });
+  }
+
   private onData(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     let n: number;
@@ -257,10 +290,17 @@ export class AgentxSubagent {
             return;
           }
           this.sessionID = p.sessionID;
-          this.send(PduType.Register, { timeout: 0, priority: 127, rangeSubid: 0, oid: this.opts.subtree.join('.') });
+          this.registeredCount = 0;
+          this.register();
         } else if (!this.registered) {
+          const subtree = this.opts.subtrees[this.registeredCount].join('.');
           if (p.error) {
-            this.opts.log.warning(`AgentX master refused ${this.opts.subtree.join('.')} (error ${p.error})`);
+            this.opts.log.warning(`AgentX master refused ${subtree} (error ${p.error})`);
+            return;
+          }
+          this.registeredCount++;
+          if (this.registeredCount < this.opts.subtrees.length) {
+            this.register();
             return;
           }
           this.registered = true;
@@ -272,7 +312,7 @@ export class AgentxSubagent {
       case PduType.GetNext:
       case PduType.GetBulk: {
         const sorted = await this.opts.varbinds();
-        this.send(PduType.Response, { varbinds: answer(p, sorted) }, ids);
+        this.send(PduType.Response, { varbinds: answer(p, sorted, this.opts.objects) }, ids);
         return;
       }
       case PduType.TestSet:
@@ -287,6 +327,16 @@ export class AgentxSubagent {
         this.socket?.destroy();
         return;
     }
+  }
+
+  /**
+   * Sends a notification (its varbinds, snmpTrapOID.0 first) through the master, as net-snmp's
+   * send_v2trap does in a subagent; dropped while no session is registered. False when dropped.
+   */
+  notify(varbinds: Array<{ oid: number[]; type: number; value: unknown }>): boolean {
+    if (!this.registered || !this.socket) return false;
+    this.send(PduType.Notify, { varbinds: varbinds.map((v) => ({ oid: v.oid.join('.'), type: v.type, value: v.value })) });
+    return true;
   }
 
   stop(): void {

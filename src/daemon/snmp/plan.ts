@@ -1,9 +1,10 @@
 /**
  * keepalived's SNMP switches, from global_defs: `enable_snmp_rfcv3` makes halo an AgentX subagent
- * serving VRRPv3-MIB on `snmp_socket`. keepalived's own MIB (`enable_snmp_vrrp`,
- * `enable_snmp_keepalived`, `enable_snmp_checker`), VRRP-MIB v2 (`enable_snmp_rfcv2`, and the v2
- * half of `enable_snmp_rfc`) and traps are "not implemented" in the keyword registry: a config
- * using them is refused, and under --allow-unimplemented halo says at start-up what it leaves out.
+ * serving VRRPv3-MIB on `snmp_socket`, `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), and
+ * `enable_snmp_rfc` both, on one session as keepalived does; `enable_traps` adds their
+ * notifications (traps.ts). keepalived's own MIB (`enable_snmp_vrrp`, `enable_snmp_keepalived`,
+ * `enable_snmp_checker`) is "not implemented" in the keyword registry: a config using it is
+ * refused, and under --allow-unimplemented halo says at start-up what it leaves out.
  */
 import type { GlobalDefs } from '../../config/model';
 
@@ -14,13 +15,15 @@ const NOT_SERVED: Record<string, string> = {
   enable_snmp_vrrp: 'KEEPALIVED-MIB (VRRP part)',
   enable_snmp_keepalived: 'KEEPALIVED-MIB (VRRP part)',
   enable_snmp_checker: 'KEEPALIVED-MIB (checker part)',
-  enable_snmp_rfcv2: 'VRRP-MIB (RFC 2787)',
-  enable_snmp_rfc: 'VRRP-MIB (RFC 2787)',
-  enable_traps: 'SNMP traps',
 };
 
 export interface SnmpPlan {
+  /** VRRPv3-MIB (RFC 6527). */
   rfcv3: boolean;
+  /** VRRP-MIB (RFC 2787). */
+  rfcv2: boolean;
+  /** enable_traps: the served MIBs' notifications. */
+  traps: boolean;
   socket: string;
   /** Lines to log as warnings: switches halo does not serve (present only under --allow-unimplemented). */
   warnings: string[];
@@ -30,7 +33,6 @@ export function snmpPlan(g: GlobalDefs): SnmpPlan {
   const on = (k: string) => k in g.other;
   const warnings = Object.entries(NOT_SERVED)
     .filter(([k]) => on(k))
-    .map(([k, what]) => `${k}: ${what} is not implemented in halo; only VRRPv3-MIB (enable_snmp_rfcv3) is served`);
-  return { rfcv3: g.enableSnmpRfcv3 || on('enable_snmp_rfc'), socket: g.snmpSocket ?? DEFAULT_SNMP_SOCKET, warnings };
+    .map(([k, what]) => `${k}: ${what} is not implemented in halo; only VRRP-MIB and VRRPv3-MIB are served`);
+  return { rfcv3: g.enableSnmpRfcv3, rfcv2: g.enableSnmpRfcv2, traps: g.enableTraps, socket: g.snmpSocket ?? DEFAULT_SNMP_SOCKET, warnings };
 }
-

@@ -16,10 +16,26 @@
 import * as ipaddr from 'ipaddr.js';
 export const VRRPV3_MIB = [1, 3, 6, 1, 2, 1, 207];
 
+export const mibColumns = (root: number[], table: number[], from: number, to: number): number[][] =>
+  Array.from({ length: to - from + 1 }, (_, k) => [...root, ...table, from + k]);
+
+/**
+ * The objects keepalived registers (columns and scalars, without instance sub-identifiers): a Get
+ * under one of them that finds no instance is noSuchInstance, elsewhere noSuchObject.
+ */
+export const VRRPV3_MIB_OBJECTS: number[][] = [
+  ...mibColumns(VRRPV3_MIB, [1, 1, 1, 1], 3, 13),
+  [...VRRPV3_MIB, 1, 1, 2, 1, 2],
+  ...mibColumns(VRRPV3_MIB, [1, 2], 1, 4),
+  ...mibColumns(VRRPV3_MIB, [1, 2, 5, 1], 1, 13),
+];
+
+
 /** SNMP types as AgentX numbers them (RFC 2741 §5.4). */
 export const enum SnmpType {
   Integer = 2,
   OctetString = 4,
+  IpAddress = 64,
   Counter32 = 65,
   Gauge32 = 66,
   TimeTicks = 67,
@@ -30,6 +46,8 @@ export interface Varbind {
   oid: number[];
   type: SnmpType;
   value: number | bigint | Buffer;
+  /** Reached by GetNext/GetBulk only: a Get of it finds nothing (keepalived's VRRP-MIB tables). */
+  nextOnly?: boolean;
 }
 
 export type MasterReason = 'notMaster' | 'priority' | 'preempted' | 'masterNoResponse';
@@ -37,11 +55,15 @@ const MASTER_REASON: Record<MasterReason, number> = { notMaster: 0, priority: 1,
 
 /** One VRRP instance as the MIB sees it. */
 export interface Vrrpv3Instance {
+  /** The vrrp_instance's name (not in the MIBs: what notifications are sent for). */
+  name: string;
   ifIndex: number;
   vrid: number;
   state: 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
   /** The interface's primary IPv4 address. */
   primaryAddress: string;
+  /** The source of its adverts (unicast_src_ip, else the primary address): keepalived's saddr. */
+  srcAddress: string;
   /** Source of the last advert of another master, null before any. */
   lastMasterAddress: string | null;
   mac: string | null;
@@ -60,24 +82,29 @@ export interface Vrrpv3Instance {
   priorityZeroSent: number;
   /** Drop counters by halo reason code (src/vrrp/rejection.ts). */
   drops: Record<string, number>;
+  /** The rest is for VRRP-MIB (RFC 2787, vrrp-mib.ts). */
+  version: 2 | 3;
+  authType: 'NONE' | 'PASS' | 'AH';
+  /** Source of the last advert heard as BACKUP (keepalived's master_saddr), null before any. */
+  heardMaster: string | null;
 }
 
 /** Address bytes, IPv4 or IPv6 (an IPv6 instance's rows are indexed with InetAddressType ipv6(2)). */
 const ipv4 = (a: string): number[] => ipaddr.parse(a).toByteArray();
 const ipBytes = (a: string): Buffer => Buffer.from(ipv4(a));
-const macBytes = (m: string | null): Buffer => (m ? Buffer.from(m.split(':').map((h) => parseInt(h, 16))) : Buffer.alloc(0));
-const truth = (b: boolean): number => (b ? 1 : 2);
-const sum = (d: Record<string, number>, reasons: string[]): number => reasons.reduce((n, r) => n + (d[r] ?? 0), 0);
+export const macBytes = (m: string | null): Buffer => (m ? Buffer.from(m.split(':').map((h) => parseInt(h, 16))) : Buffer.alloc(0));
+export const truth = (b: boolean): number => (b ? 1 : 2);
+export const sum = (d: Record<string, number>, reasons: string[]): number => reasons.reduce((n, r) => n + (d[r] ?? 0), 0);
 
-/** keepalived's counters, from halo's drop reasons. */
-const CHECKSUM = ['bad-checksum'];
-const VERSION = ['bad-version', 'version-mismatch'];
-const VRID = ['vrid-mismatch'];
-const TTL = ['bad-ttl'];
-const ADV_INT = ['adver-int-mismatch'];
-const INVALID_TYPE = ['bad-type'];
-const ADDR_LIST = ['addr-count-mismatch', 'addr-list-mismatch', 'wrong-group'];
-const PACKET_LENGTH = ['too-short', 'bad-length', 'bad-ip-total-length'];
+/** keepalived's counters, from halo's drop reasons (shared with VRRP-MIB, vrrp-mib.ts). */
+export const CHECKSUM = ['bad-checksum'];
+export const VERSION = ['bad-version', 'version-mismatch'];
+export const VRID = ['vrid-mismatch'];
+export const TTL = ['bad-ttl'];
+export const ADV_INT = ['adver-int-mismatch'];
+export const INVALID_TYPE = ['bad-type'];
+export const ADDR_LIST = ['addr-count-mismatch', 'addr-list-mismatch', 'wrong-group'];
+export const PACKET_LENGTH = ['too-short', 'bad-length', 'bad-ip-total-length'];
 
 /** vrrpv3StatisticsProtoErrReason: the kind of protocol error seen (keepalived keeps the latest). */
 function protoErrReason(d: Record<string, number>): number {
