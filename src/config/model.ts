@@ -601,7 +601,8 @@ export type VirtualServerGroupEntry =
   | { kind: 'addr'; address: string; family: 4 | 6; port: number }
   /** `IP-RANGE`: 10.0.0.1-10 — first address and how many after it, as keepalived writes it. */
   | { kind: 'range'; address: string; family: 4 | 6; last: number; port: number }
-  | { kind: 'fwmark'; fwmark: number };
+  /** `fwmark N [inet|inet6]`: family null when not written (keepalived's fwm_family AF_UNSPEC). */
+  | { kind: 'fwmark'; fwmark: number; family: 4 | 6 | null };
 
 export interface VirtualServerGroup {
   name: string;

@@ -295,12 +295,12 @@ export function expandServices(vs: VirtualServer, groups: readonly VirtualServer
   if (key.kind === 'fwmark') return [expanded(vs, { af: key.family, fwmark: key.fwmark }, false)];
   const group = groups.find((g) => g.name === key.group);
   if (!group) return [];
-  // A group's fwmark entries take the service's family (ip_family or its servers'), IPv4 when nothing says.
+  // A group's fwmark entry has its own family, else the service's (ip_family or its servers'), else IPv4.
   const family = key.family ?? 4;
   const hasAddresses = group.entries.some((e) => e.kind !== 'fwmark');
   const out: ExpandedService[] = [];
   for (const e of group.entries) {
-    if (e.kind === 'fwmark') out.push(expanded(vs, { af: family, fwmark: e.fwmark }, hasAddresses));
+    if (e.kind === 'fwmark') out.push(expanded(vs, { af: e.family ?? family, fwmark: e.fwmark }, hasAddresses));
     else {
       const addresses = e.kind === 'addr' ? [e.address] : expandRange(e.address, e.family, e.last);
       for (const address of addresses) {

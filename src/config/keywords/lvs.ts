@@ -77,13 +77,13 @@ function sorryServer(ctx: BuildContext, s: Statement, v: V): void {
   else ctx.warn(w, `Invalid sorry server IP address ${w.value} - skipping`);
 }
 
-/** `ip_family inet|inet6`; a family that conflicts with the service's address is an error, as keepalived. */
+/** `ip_family inet|inet6`; an unknown family or one that conflicts with the service's address is warned and ignored, as keepalived. */
 function ipFamily(ctx: BuildContext, s: Statement, v: V): void {
   const w = ctx.arg(s, 0, 'inet or inet6');
   if (!w) return;
   const af = w.value === 'inet' ? 4 : w.value === 'inet6' ? 6 : null;
-  if (af === null) ctx.error(w, `unknown address family ${w.value}`);
-  else if (v.family !== null && v.family !== af) ctx.error(w, `Virtual server specified family ${w.value} conflicts with server family`);
+  if (af === null) ctx.warn(w, `unknown address family ${w.value}`);
+  else if (v.family !== null && v.family !== af) ctx.warn(w, `Virtual server specified family ${w.value} conflicts with server family`);
   else v.family = af;
 }
 
