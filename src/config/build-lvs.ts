@@ -8,6 +8,7 @@ import { applySection } from './keywords/apply';
 import { REAL_SERVER, VIRTUAL_SERVER } from './keywords/lvs';
 import { buildChecker, followsServerPort } from './build-checker';
 import { groupFamilies, linkFamily } from './link-vsg';
+import { rangeLast } from './vsg-format';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY, noTiming, type CheckTiming,
 } from './lvs-values';
@@ -240,21 +241,12 @@ function groupPortWarnings(ctx: BuildContext, vs: VirtualServer, group: VirtualS
   }
   for (const e of group.entries) {
     if (e.kind === 'fwmark') continue;
-    const entry = e.kind === 'addr' ? `${e.address},${e.port}` : `${e.address}-${rangeEnd(e)},${e.port}`;
+    const entry = e.kind === 'addr' ? `${e.address},${e.port}` : `${e.address}-${rangeLast(e)},${e.port}`;
     for (const rs of notNat) {
       if (rs.port !== 0 && rs.port !== e.port) push(`virtual server ${label}:[${entry}] and real server ${rsLabel(rs)} ports don't match`, rs.location);
     }
     if (sorry && sorry.port !== e.port) push(`WARNING - virtual server ${label}, sorry server has port specified - port will be ignored`);
   }
-}
-
-/** The last address of a group range, as keepalived's format_vsge writes it. */
-function rangeEnd(e: { address: string; family: 4 | 6; last: number }): string {
-  const b = ipaddr.parse(e.address).toByteArray();
-  if (e.family === 4) return [b[0], b[1], b[2], e.last].join('.');
-  const parts = (ipaddr.parse(e.address) as ipaddr.IPv6).parts.slice();
-  parts[7] = e.last;
-  return new ipaddr.IPv6(parts).toString();
 }
 
 /** keepalived's FMT_VS: `[GROUP]:MEMBER`, `FWM N` or `[ADDRESS]:PROTOCOL:PORT`. */
@@ -393,15 +385,16 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
       continue;
     }
     const port = e.args[0] ? ctx.port(e.args[0], 'virtual_server_group') : 0;
-    const range = /^(.*)-(\d+)$/.exec(e.keyword.value);
+    const range = /^(.*)-([0-9A-Fa-f]+)$/.exec(e.keyword.value);
     if (range) {
       const a = ctx.addressWord({ ...e.keyword, value: range[1] }, 'virtual_server_group');
       if (!a || port === null) continue;
-      const last = Number(range[2]);
+      // inet_stor: the range end is decimal for IPv4, hexadecimal for IPv6.
+      const last = a.family === 4 ? (/^\d+$/.test(range[2]) ? Number(range[2]) : NaN) : parseInt(range[2], 16);
       const bytes = ipaddr.parse(a.address).toByteArray();
       const firstLast = a.family === 4 ? bytes[3] : (bytes[14] << 8) | bytes[15];
       const max = a.family === 4 ? 255 : 0xffff;
-      if (last < firstLast || last > max) {
+      if (!(last >= firstLast && last <= max)) {
         ctx.error(e.keyword, `virtual_server_group ${name.value}: bad range '${e.keyword.value}'`);
         continue;
       }

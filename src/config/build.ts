@@ -4,6 +4,7 @@
  * checked once everything is read, so every problem is reported, each at its own place.
  */
 import { checkAnnounces } from './build-announce';
+import { assignAutoFwmarks } from './auto-fwmark';
 import { defaultGlobalDefs } from './build-global';
 import { linkGroups, validateVirtualServer, type VirtualServerDraft } from './build-lvs';
 import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
@@ -171,6 +172,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     virtualServers.push(v.server);
   }
   checkBfdNames(ctx, virtualServers, bfdInstances);
+  assignAutoFwmarks(globalDefs, virtualServers, groups);
 
   resolveSyncDaemon(ctx, statements, globalDefs, instances);
   // vrrp_complete_instance: a non-accept or VMAC instance needs a firewall; none configured means nftables' default table

@@ -76,6 +76,13 @@ export interface GlobalDefs {
    * an instance needs it (`defaulted`, logged at start as keepalived does).
    */
   nftables: { table: string | null; priority: number; ifindex: boolean; counters: boolean; defaulted: boolean };
+  /**
+   * `nftables_ipvs [TABLE]`, `nftables_ipvs_priority`, `nftables_ipvs_start_fwmark`
+   * (check_nftables.c): with a table, a virtual_server_group of addresses only becomes one IPVS
+   * fwmark service per protocol, its fwmark (from `startFwmark` up) set by an nftables map in
+   * TABLE's chain `in` (hook input, `priority`). `table` null: not configured.
+   */
+  nftablesIpvs: { table: string | null; priority: number; startFwmark: number };
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
   vrrpDownTimerAdverts: number; // 3
@@ -594,6 +601,12 @@ export interface VirtualServer {
   omega: boolean;
   haSuspend: boolean;
   realServers: RealServer[];
+  /**
+   * nftables_ipvs: the fwmark of a group service whose group has addresses only (shared by the
+   * services of that group and protocol, numbered from nftables_ipvs_start_fwmark in service
+   * order); it then runs as fwmark service(s). Absent otherwise.
+   */
+  autoFwmark?: number;
   location: SourceLocation;
 }
 

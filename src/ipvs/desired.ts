@@ -295,6 +295,11 @@ export function expandServices(vs: VirtualServer, groups: readonly VirtualServer
   if (key.kind === 'fwmark') return [expanded(vs, { af: key.family, fwmark: key.fwmark }, false)];
   const group = groups.find((g) => g.name === key.group);
   if (!group) return [];
+  if (vs.autoFwmark !== undefined) {
+    // nftables_ipvs: one fwmark service; a group of both families (a service of none) gets one per family.
+    const families: (4 | 6)[] = key.family !== null ? [key.family] : group.entries.some((e) => e.family === 6) && group.entries.some((e) => e.family === 4) ? [4, 6] : [4];
+    return families.map((af) => expanded(vs, { af, fwmark: vs.autoFwmark! }, false));
+  }
   // A group's fwmark entry has its own family, else the service's (ip_family or its servers'), else IPv4.
   const family = key.family ?? 4;
   const hasAddresses = group.entries.some((e) => e.kind !== 'fwmark');

@@ -25,7 +25,7 @@ describe('keywords into the model', () => {
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       // VI_1 is strict without accept: the drop rules go in keepalived's default table
-      nftables: { table: 'keepalived', priority: -1, ifindex: false, counters: false, defaulted: true },
+      nftables: { table: 'keepalived', priority: -1, ifindex: false, counters: false, defaulted: true }, nftablesIpvs: { table: null, priority: -1, startFwmark: 1000 },
       other: { notification_email: ['ops@example.org'], smtp_server: ['10.0.0.25'] },
     });
   });
