@@ -582,6 +582,8 @@ export interface VirtualServer {
   persistenceTimeout: number | null;
   /** Netmask as a dotted quad / prefix; null = 255.255.255.255. */
   persistenceGranularity: string | null;
+  /** persistence_engine: the IPVS persistence engine (`sip`), at most 15 characters; absent: none. */
+  persistenceEngine?: string;
   /** Scheduler flags: sh-port, sh-fallback, mh-port, mh-fallback, flag-1..3. */
   schedFlags: { flag1: boolean; flag2: boolean; flag3: boolean };
   ops: boolean;

@@ -142,7 +142,9 @@ export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: Po
     for (const svc of expandServices(vs, groups)) {
       const t = svc.template;
       const dests = destinations(vs, pool.alive, pool.state.quorumUp, svc, weights);
-      services.push({ key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests });
+      const service: IpvsService = { key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests };
+      if (t.peName) service.peName = t.peName;
+      services.push(service);
     }
   }
   return { services, state: { pools }, events };
@@ -359,7 +361,9 @@ function expanded(vs: VirtualServer, key: IpvsServiceKey, addressBased: boolean)
     flags |= IP_VS_SVC_F_PERSISTENT;
     if (vs.persistenceGranularity !== null) netmask = parseGranularity(vs.persistenceGranularity, af);
   }
-  return { template: { key, scheduler: vs.lvsSched, flags, timeout, netmask }, port };
+  const template: ExpandedService['template'] = { key, scheduler: vs.lvsSched, flags, timeout, netmask };
+  if (vs.persistenceEngine) template.peName = vs.persistenceEngine;
+  return { template, port };
 }
 
 /**

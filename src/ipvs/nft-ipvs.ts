@@ -3,7 +3,8 @@
  * family one table (`ip`/`ip6` TABLE) with a base chain `in` (filter, hook input, the configured
  * priority, policy accept); per protocol a map `tcp_map`/`udp_map`/`sctp_map` from
  * address . port (intervals: a group range is one element) to the group service's fwmark, and
- * a rule setting the packet's mark from it, with a counter, then returning. Tables, maps and
+ * a rule setting the packet's mark from it, then returning (with nftables_counters, a counter in
+ * the rule and in the map). Tables, maps and
  * rules come in the order keepalived makes them: as it adds the services, entry by entry.
  *
  * Pure: the shell (src/daemon/lvs-engine.ts) hands the script to `nft -f -`.
@@ -70,7 +71,9 @@ function tableText(p: IpvsNftPlan, t: IpvsNftTable): string {
     lines.push(`\t\telements = { ${m.elements.join(', ')} }`, '\t}');
   }
   lines.push('\tchain in {', `\t\ttype filter hook input priority ${p.priority}; policy accept;`);
-  for (const m of t.maps) lines.push(`\t\tmeta l4proto ${m.protocol} meta mark set ${fam} daddr . ${m.protocol} dport map @${m.protocol}_map counter return`);
+  // add_counter: a counter only with nftables_counters
+  const counter = p.counters ? ' counter' : '';
+  for (const m of t.maps) lines.push(`\t\tmeta l4proto ${m.protocol} meta mark set ${fam} daddr . ${m.protocol} dport map @${m.protocol}_map${counter} return`);
   lines.push('\t}', '}');
   return lines.join('\n');
 }

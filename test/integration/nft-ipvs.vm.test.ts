@@ -3,7 +3,7 @@
  * needs IPVS): the same config in two namespaces. Groups of addresses only become fwmark
  * services (one per group and protocol, numbered from nftables_ipvs_start_fwmark), marked by
  * keepalived's nftables maps; a group with a fwmark entry stays as it is. `nft list ruleset`
- * (counters left out) and `ipvsadm -Sn` must be the same under both, and a stop must remove
+ * (counter values left out) and `ipvsadm -Sn` must be the same under both, and a stop must remove
  * the tables under both.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,8 +19,8 @@ const built = file(HALO, 'the built CLI dist/cli/main.js (npm run build)');
 const d = describeNeeding(root, built, ipvsKernel, tool('ipvsadm'), tool('keepalived'), tool('nft', 'nftables'));
 
 const rs = (addr: string, port?: number) => [`  real_server ${addr}${port === undefined ? '' : ` ${port}`} {`, '    weight 2', '  }'];
-const CONF = [
-  'global_defs {', '  nftables_ipvs', '  nftables_ipvs_start_fwmark 2000', '  nftables_ipvs_priority -5', '}',
+const conf = (globals: string[]) => [
+  'global_defs {', '  nftables_ipvs', '  nftables_ipvs_start_fwmark 2000', '  nftables_ipvs_priority -5', ...globals, '}',
   'virtual_server_group WEB {', '  192.168.1.10 80', '  192.168.1.20-22 443', '}',
   'virtual_server group WEB {', '  protocol TCP', '  lb_algo rr', '  lb_kind NAT', ...rs('10.0.100.2', 8080), ...rs('10.0.100.3', 8080), '}',
   'virtual_server group WEB {', '  protocol UDP', '  lb_algo wlc', '  lb_kind NAT', ...rs('10.0.100.2', 8080), '}',
@@ -57,7 +57,11 @@ d('nftables_ipvs beside keepalived 2.2.7 (kernel VM)', () => {
   const table = (h: Host) => topo.exec(h, ['ipvsadm', '-Sn']).trim().split('\n').sort().join('\n');
   const ready = (h: Host) => table(h).includes('-f 2001') && table(h).includes('-f 7') && (ruleset(h).match(/map @/g) ?? []).length === 3;
 
-  test('the same fwmark services and nftables maps as keepalived, and none left after a stop', async () => {
+  test.each([
+    ['', []],
+    [', with nftables_counters', ['  nftables_counters']],
+  ])('the same fwmark services and nftables maps as keepalived%s, and none left after a stop', async (_name, globals) => {
+    const CONF = conf(globals);
     const runs: Record<Host, RunningDirector> = { halo: dirs.halo('halo', CONF), ka: dirs.keepalived('ka', CONF) };
     for (const h of HOSTS) {
       if (!(await waitFor(() => ready(h), 120_000, 200))) throw new Error(`${h}: no fwmark services or maps:\n${table(h)}\n${ruleset(h)}\n${runs[h].log()}`);
@@ -72,6 +76,7 @@ d('nftables_ipvs beside keepalived 2.2.7 (kernel VM)', () => {
     expect(table('ka')).toMatch(/-A -f 2000 -s rr/);
     expect(table('ka')).toMatch(/-A -f 2001 -s wlc/);
     expect(table('ka')).not.toMatch(/192\.168\.1\.10/);
+    expect(ka.includes('counter')).toBe(globals.length > 0);
 
     for (const h of HOSTS) runs[h].signal('SIGTERM');
     for (const h of HOSTS) {

@@ -72,14 +72,14 @@ describe('group services under nftables_ipvs', () => {
       '\tmap sctp_map {', '\t\ttype ipv4_addr . inet_service : mark', '\t\tflags interval',
       '\t\telements = { 192.168.1.10 . 80 : 2002, 192.168.1.20-192.168.1.22 . 443 : 2002 }', '\t}',
       '\tchain in {', '\t\ttype filter hook input priority -1; policy accept;',
-      '\t\tmeta l4proto tcp meta mark set ip daddr . tcp dport map @tcp_map counter return',
-      '\t\tmeta l4proto udp meta mark set ip daddr . udp dport map @udp_map counter return',
-      '\t\tmeta l4proto sctp meta mark set ip daddr . sctp dport map @sctp_map counter return', '\t}', '}',
+      '\t\tmeta l4proto tcp meta mark set ip daddr . tcp dport map @tcp_map return',
+      '\t\tmeta l4proto udp meta mark set ip daddr . udp dport map @udp_map return',
+      '\t\tmeta l4proto sctp meta mark set ip daddr . sctp dport map @sctp_map return', '\t}', '}',
       'table ip6 keepalived_ipvs {',
       '\tmap tcp_map {', '\t\ttype ipv6_addr . inet_service : mark', '\t\tflags interval',
       '\t\telements = { 2001:db8::10-2001:db8::1f . 80 : 2003 }', '\t}',
       '\tchain in {', '\t\ttype filter hook input priority -1; policy accept;',
-      '\t\tmeta l4proto tcp meta mark set ip6 daddr . tcp dport map @tcp_map counter return', '\t}', '}', '',
+      '\t\tmeta l4proto tcp meta mark set ip6 daddr . tcp dport map @tcp_map return', '\t}', '}', '',
     ].join('\n'));
   });
 
@@ -89,8 +89,10 @@ describe('group services under nftables_ipvs', () => {
     expect(planIpvsNft(off.globalDefs, off.virtualServers, off.virtualServerGroups)).toBeNull();
   });
 
-  it('nftables_counters puts a counter in the maps, as keepalived\'s set expression', () => {
+  it('nftables_counters puts a counter in the rules (add_counter) and in the maps (the set expression)', () => {
     const c = load(conf(' nftables_ipvs\n nftables_counters\n')).model!;
-    expect(ipvsNftScript(planIpvsNft(c.globalDefs, c.virtualServers, c.virtualServerGroups), null)).toContain('\t\tflags interval\n\t\tcounter\n');
+    const script = ipvsNftScript(planIpvsNft(c.globalDefs, c.virtualServers, c.virtualServerGroups), null);
+    expect(script).toContain('\t\tflags interval\n\t\tcounter\n');
+    expect(script).toContain('map @tcp_map counter return');
   });
 });
