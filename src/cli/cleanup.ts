@@ -5,7 +5,7 @@
  * routes are withdrawn) and the IPVS services it defines (all of them with lvs_flush_on_stop ALL)
  * and the IPVS sync daemons lvs_sync_daemon runs on its interface, and the VMAC interfaces of
  * use_vmac (which a crash leaves up), the nftables tables of the VIP drop rules (vrrp_strict /
- * no_accept), and the rules, routes and addresses of virtual_rules, virtual_routes, static_rules,
+ * no_accept) and of nftables_ipvs, and the rules, routes and addresses of virtual_rules, virtual_routes, static_rules,
  * static_routes and static_ipaddress. Exit 0 when clean, 1 on a failure, 2 on usage.
  */
 import { loadConfig } from '../config/load';
@@ -114,14 +114,22 @@ export async function main(argv: string[]): Promise<number> {
   }
   // the VIP drop rules of non-accept instances (a crashed run leaves keepalived's tables behind)
   const table = m.globalDefs.nftables.table;
-  if (table !== null && m.vrrpInstances.some((i) => needsFirewall(i) || i.vmac !== null)) {
-    const r = await removeFirewallTables(table);
-    if (!r.ok) {
-      process.stderr.write(`halo cleanup: ${r.error.message}\n`);
-      rc = 1;
-    } else for (const t of r.value) process.stdout.write(`removed nftables table ${t}\n`);
-  }
+  if (table !== null && m.vrrpInstances.some((i) => needsFirewall(i) || i.vmac !== null)) rc = Math.max(rc, await removeTables(table));
+  // nftables_ipvs's fwmark maps (removed at a graceful stop, left by a killed worker)
+  const ipvsTable = m.globalDefs.nftablesIpvs.table;
+  if (ipvsTable !== null && ipvsTable !== table) rc = Math.max(rc, await removeTables(ipvsTable));
   return rc;
+}
+
+/** The ip and ip6 nftables tables named `table`, if there: 0, or 1 on a failure. */
+async function removeTables(table: string): Promise<number> {
+  const r = await removeFirewallTables(table);
+  if (!r.ok) {
+    process.stderr.write(`halo cleanup: ${r.error.message}\n`);
+    return 1;
+  }
+  for (const t of r.value) process.stdout.write(`removed nftables table ${t}\n`);
+  return 0;
 }
 
 /** Every virtual_rules/static_rules rule, then every virtual_routes/static_routes route the config names, that is there. */

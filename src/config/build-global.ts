@@ -26,6 +26,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpHigherPrioSendAdvert: false,
     vrrpStrict: false,
     nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false },
+    nftablesIpvs: { table: null, priority: -1, startFwmark: 1000 }, // DEFAULT_IPVS_NF_START_FWMARK
     vrrpSkipCheckAdvAddr: false,
     vrrpCheckUnicastSrc: false,
     vrrpDownTimerAdverts: 3,

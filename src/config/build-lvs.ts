@@ -7,6 +7,8 @@ import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { REAL_SERVER, VIRTUAL_SERVER } from './keywords/lvs';
 import { buildChecker, followsServerPort } from './build-checker';
+import { groupFamilies, linkFamily } from './link-vsg';
+import { rangeLast } from './vsg-format';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DELAY_BEFORE_RETRY_MS, DEFAULT_DELAY_LOOP_MS, DEFAULT_RETRY, noTiming, type CheckTiming,
 } from './lvs-values';
@@ -58,9 +60,15 @@ export interface RealServerDraft {
   virtualhost: string | null;
 }
 
+/**
+ * A virtual_server block once read (keepalived's parse, with vs_end_handler), before
+ * link_vsg_to_vs and validate_check_config: `validateVirtualServer` finishes it.
+ */
 export interface VirtualServerDraft {
   server: VirtualServer;
   groupWord: Word | null;
+  statement: Statement;
+  draft: VsDraft;
 }
 
 export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDefs, trackFiles: readonly TrackFile[] = []): VirtualServerDraft | null {
@@ -103,7 +111,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
   };
   applySection(ctx, block, VIRTUAL_SERVER, draft, `virtual_server ${s.args.map((w) => w.value).join(' ')}`);
   ctx.smtp.virtualServers.push({ vs, own: draft.smtpAlert });
-  const { timing, rsStatements, protocolSet, schedSet, methodSet, rsWeight, hashFlags, sorryMethod, sorryInhibit, sorry } = draft;
+  const { timing, rsStatements, sorryMethod, sorryInhibit, sorry } = draft;
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   for (const r of rsStatements) {
@@ -112,35 +120,60 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
   }
   if (sorry) vs.sorryServer = { address: sorry.address, port: sorry.port, lvsMethod: sorryMethod ?? vs.lvsMethod, inhibit: sorryInhibit };
   settleFamily(ctx, s, vs, draft);
-  // What keepalived's validate_check_config() corrects, with its warnings.
-  const name = `Virtual server ${vsLabel(key, vs.protocol, protocolSet)}`;
+  return { server: vs, groupWord, statement: s, draft };
+}
+
+/**
+ * What keepalived's validate_check_config() corrects, with its warnings: run once the groups
+ * are linked. `member` is the service's place among those naming its group (keepalived shows
+ * it as the port of a group service). Null when the service is dropped.
+ */
+export function validateVirtualServer(ctx: BuildContext, v: VirtualServerDraft, link: LinkedService = { member: 0, group: null }): VirtualServer | null {
+  const { server: vs, statement: s, draft } = v;
+  const { rsStatements, protocolSet, schedSet, methodSet, hashFlags, sorryMethod } = draft;
+  const key = vs.key;
+  const { member, group } = link;
+  const label = (protocolShown: boolean): string => vsLabel(key, vs.protocol, protocolShown, member);
+  const name = `Virtual server ${label(protocolSet)}`;
   const warn = (m: string): void => ctx.warn(s.keyword, m);
   if (vs.realServers.length === 0 && rsStatements.length === 0) {
     warn(`${name} has no real servers - ignoring`);
     return null;
   }
-  if (vs.haSuspend && key.kind === 'fwmark') {
+  const groupFwmarks = group?.entries.some((e) => e.kind === 'fwmark') ?? false;
+  const groupAddresses = group?.entries.some((e) => e.kind !== 'fwmark') ?? false;
+  if (vs.haSuspend && (key.kind === 'fwmark' || groupFwmarks)) {
     warn(`${name}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
     vs.haSuspend = false;
   }
-  if (key.kind === 'addr') {
+  // The service type as keepalived holds it (0, shown "none", when a fwmark makes it unused).
+  let serviceType: string = protocolSet ? vs.protocol.toLowerCase() : 'none';
+  if (key.kind === 'addr' || groupAddresses) {
     if (!protocolSet) {
       // Protocol 0 would make the kernel use UDP, so keepalived sets it explicitly.
       warn(`${name}: no protocol set - defaulting to UDP`);
       vs.protocol = 'UDP';
+      serviceType = 'udp';
     }
-    key.protocol = vs.protocol;
+    if (key.kind === 'addr') key.protocol = vs.protocol;
     if (vs.ops && vs.protocol !== 'UDP') {
       warn(`${name}: one packet scheduling requires UDP - resetting`);
       vs.ops = false;
     }
-    if (key.port === 0 && vs.persistenceTimeout === null) {
+    if (key.kind === 'addr' && key.port === 0 && vs.persistenceTimeout === null) {
       warn(`${name}: zero port only valid for persistent services - setting`);
       vs.persistenceTimeout = DEFAULT_PERSISTENCE_TIMEOUT;
     }
-  } else if (key.kind === 'fwmark' && protocolSet) {
-    warn(`Warning: ${name}: protocol specified for fwmark - protocol will be ignored`);
   }
+  if (vs.persistenceTimeout === null && group?.entries.some((e) => e.kind !== 'fwmark' && e.port === 0)) {
+    warn(`${name}: zero port only valid for persistent services - setting`);
+    vs.persistenceTimeout = DEFAULT_PERSISTENCE_TIMEOUT;
+  }
+  if (protocolSet && (key.kind === 'fwmark' || (groupFwmarks && !groupAddresses))) {
+    warn(`Warning: ${name}: protocol specified for fwmark - protocol will be ignored`);
+    serviceType = 'none';
+  }
+  const rsLabel = (rs: { address: string; port: number }): string => `[${rs.address}]:${serviceType}:${rs.port}`;
   if (!schedSet) warn(`${name}: no scheduler set, setting default 'wlc'`);
   for (const f of hashFlags) {
     // keepalived's wording, which says sh for the mh flags too.
@@ -155,7 +188,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
   const unique: RealServer[] = [];
   for (const rs of vs.realServers) {
     if (unique.some((u) => u.address === rs.address && u.port === rs.port)) {
-      ctx.diagnostics.push({ severity: 'warning', message: `VS ${vsLabel(key, vs.protocol, true)}: real server ${rs.address}:${rs.port} is duplicated - removing second rs`, location: rs.location });
+      ctx.diagnostics.push({ severity: 'warning', message: `VS ${label(true)}: real server ${rsLabel(rs)} is duplicated - removing second rs`, location: rs.location });
       continue;
     }
     unique.push(rs);
@@ -165,17 +198,18 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
     if (rs.lvsMethod === 'NAT') continue;
     // Without NAT the kernel cannot change the port: the real server's is the service's.
     if (key.kind === 'fwmark' && rs.port !== 0) {
-      ctx.diagnostics.push({ severity: 'warning', message: `WARNING - fwmark virtual server ${vsLabel(key, vs.protocol, true)}, real server ${rs.address}:${rs.port} has port specified - clearing`, location: rs.location });
+      ctx.diagnostics.push({ severity: 'warning', message: `WARNING - fwmark virtual server ${label(true)}, real server ${rsLabel(rs)} has port specified - clearing`, location: rs.location });
       rs.port = 0;
     } else if (key.kind === 'addr' && rs.port !== key.port) {
-      ctx.diagnostics.push({ severity: 'warning', message: `WARNING - virtual server ${vsLabel(key, vs.protocol, true)} and real server ${rs.address}:${rs.port} ports don't match - resetting`, location: rs.location });
+      ctx.diagnostics.push({ severity: 'warning', message: `WARNING - virtual server ${label(true)} and real server ${rsLabel(rs)} ports don't match - resetting`, location: rs.location });
       rs.port = key.port;
     }
     for (const c of rs.checkers) if (followsServerPort(c)) c.connectPort = rs.port;
   }
+  if (group) groupPortWarnings(ctx, vs, group, label(true), rsLabel);
   const weightSum = vs.realServers.reduce((n, r) => n + r.weight, 0);
   if (vs.quorum > weightSum) {
-    warn(`Warning - quorum ${vs.quorum} for ${vsLabel(key, vs.protocol, true)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
+    warn(`Warning - quorum ${vs.quorum} for ${label(true)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
     vs.quorum = weightSum;
   }
   if (vs.hysteresis >= vs.quorum && vs.hysteresis > 0) {
@@ -183,7 +217,7 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
     warn(`${name}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
     vs.hysteresis = h;
   }
-  return { server: vs, groupWord };
+  return vs;
 }
 
 /**
@@ -193,9 +227,32 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
  */
 const ownMethod = new WeakSet<RealServer>();
 
-function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean): string {
+/**
+ * validate_check_config's port checks for a group service, warnings only (the kernel takes each
+ * entry's port for its non-NAT destinations): fwmark entries first, then each address entry.
+ */
+function groupPortWarnings(ctx: BuildContext, vs: VirtualServer, group: VirtualServerGroup, label: string, rsLabel: (rs: { address: string; port: number }) => string): void {
+  const notNat = vs.realServers.filter((r) => r.lvsMethod !== 'NAT');
+  const sorry = vs.sorryServer && vs.sorryServer.lvsMethod !== 'NAT' && vs.sorryServer.port !== 0 ? vs.sorryServer : null;
+  const push = (message: string, location = vs.location): void => { ctx.diagnostics.push({ severity: 'warning', message, location }); };
+  if (group.entries.some((e) => e.kind === 'fwmark')) {
+    for (const rs of notNat) if (rs.port !== 0) push(`WARNING - fwmark virtual server ${label}, real server ${rsLabel(rs)} has port specified - port will be ignored`, rs.location);
+    if (sorry) push(`WARNING - fwmark virtual server ${label}, sorry server has port specified - port will be ignored`);
+  }
+  for (const e of group.entries) {
+    if (e.kind === 'fwmark') continue;
+    const entry = e.kind === 'addr' ? `${e.address},${e.port}` : `${e.address}-${rangeLast(e)},${e.port}`;
+    for (const rs of notNat) {
+      if (rs.port !== 0 && rs.port !== e.port) push(`virtual server ${label}:[${entry}] and real server ${rsLabel(rs)} ports don't match`, rs.location);
+    }
+    if (sorry && sorry.port !== e.port) push(`WARNING - virtual server ${label}, sorry server has port specified - port will be ignored`);
+  }
+}
+
+/** keepalived's FMT_VS: `[GROUP]:MEMBER`, `FWM N` or `[ADDRESS]:PROTOCOL:PORT`. */
+export function vsLabel(key: VirtualServerKey, protocol: Protocol, protocolSet: boolean, member = 0): string {
   if (key.kind === 'fwmark') return `FWM ${key.fwmark}`;
-  if (key.kind === 'group') return `group ${key.group}`;
+  if (key.kind === 'group') return `[${key.group}]:${member}`;
   return `[${key.address}]:${protocolSet ? protocol.toLowerCase() : 'none'}:${key.port}`;
 }
 
@@ -210,7 +267,7 @@ function settleFamily(ctx: BuildContext, s: Statement, vs: VirtualServer, draft:
   if (sorry && sorry.lvsMethod !== 'TUN') {
     if (draft.family === null) draft.family = familyOf(sorry.address);
     else if (draft.family !== familyOf(sorry.address)) {
-      ctx.error(s.keyword, `Address family of virtual server and sorry server ${sorry.address} don't match - skipping sorry server.`);
+      ctx.warn(s.keyword, `Address family of virtual server and sorry server ${sorry.address} don't match - skipping sorry server.`);
       vs.sorryServer = null;
     }
   }
@@ -244,7 +301,7 @@ function buildRealServer(
   if (rs.lvsMethod !== 'TUN') {
     if (vsDraft.family === null) vsDraft.family = a.family;
     else if (vsDraft.family !== a.family) {
-      ctx.error(addrWord, `Address family of virtual server and real server ${a.address} don't match - skipping real server.`);
+      ctx.warn(addrWord, `Address family of virtual server and real server ${a.address} don't match - skipping real server.`);
       return null;
     }
   }
@@ -264,6 +321,53 @@ function buildRealServer(
   return rs;
 }
 
+/**
+ * keepalived's link_vsg_to_vs, run once every block is read: a group service whose group is
+ * missing, or whose family the group's entries contradict, is dropped with keepalived's log
+ * line (a warning: keepalived carries on); the others take the group's family. Each is returned
+ * with its member number, its place among the services naming the same group.
+ */
+/** A service once linked: its member number in its group and the group (null: not a group service). */
+export interface LinkedService {
+  member: number;
+  group: VirtualServerGroup | null;
+}
+
+export function linkGroups(
+  ctx: BuildContext, drafts: readonly VirtualServerDraft[], groups: readonly VirtualServerGroup[],
+): { draft: VirtualServerDraft; link: LinkedService }[] {
+  const linked: { draft: VirtualServerDraft; group: VirtualServerGroup | null }[] = [];
+  for (const v of drafts) {
+    const key = v.server.key;
+    if (key.kind !== 'group' || !v.groupWord) {
+      linked.push({ draft: v, group: null });
+      continue;
+    }
+    const label = vsLabel(key, v.server.protocol, false);
+    const group = groups.find((g) => g.name === key.group);
+    if (!group) {
+      ctx.warn(v.groupWord, `Virtual server group ${key.group} specified but not configured - ignoring virtual server ${label}`);
+      continue;
+    }
+    const r = linkFamily(key.group, label, groupFamilies(group.entries), key.family);
+    if ('dropped' in r) {
+      ctx.warn(v.groupWord, r.dropped);
+      continue;
+    }
+    if (r.note !== null) ctx.warn(v.groupWord, r.note);
+    key.family = r.family;
+    v.draft.family = r.family;
+    linked.push({ draft: v, group });
+  }
+  const members = new Map<string, number>();
+  return linked.map(({ draft, group }) => {
+    if (!group) return { draft, link: { member: 0, group } };
+    const member = members.get(group.name) ?? 0;
+    members.set(group.name, member + 1);
+    return { draft, link: { member, group } };
+  });
+}
+
 export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): VirtualServerGroup | null {
   const name = ctx.arg(s, 0, 'a name');
   const block = ctx.needBlock(s);
@@ -273,19 +377,24 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
     ctx.checkBlock(e);
     if (e.keyword.value === 'fwmark') {
       const n = ctx.int(e, 1, 0xffffffff);
-      if (n !== null) entries.push({ kind: 'fwmark', fwmark: n });
+      if (n === null) continue;
+      const fw = e.args[1];
+      const family = fw === undefined ? null : fw.value === 'inet' ? 4 : fw.value === 'inet6' ? 6 : undefined;
+      if (family === undefined) ctx.warn(fw!, `(${name.value}): fwmark '${n}' family ${fw!.value} unknown - ignoring`);
+      else entries.push({ kind: 'fwmark', fwmark: n, family });
       continue;
     }
     const port = e.args[0] ? ctx.port(e.args[0], 'virtual_server_group') : 0;
-    const range = /^(.*)-(\d+)$/.exec(e.keyword.value);
+    const range = /^(.*)-([0-9A-Fa-f]+)$/.exec(e.keyword.value);
     if (range) {
       const a = ctx.addressWord({ ...e.keyword, value: range[1] }, 'virtual_server_group');
       if (!a || port === null) continue;
-      const last = Number(range[2]);
+      // inet_stor: the range end is decimal for IPv4, hexadecimal for IPv6.
+      const last = a.family === 4 ? (/^\d+$/.test(range[2]) ? Number(range[2]) : NaN) : parseInt(range[2], 16);
       const bytes = ipaddr.parse(a.address).toByteArray();
       const firstLast = a.family === 4 ? bytes[3] : (bytes[14] << 8) | bytes[15];
       const max = a.family === 4 ? 255 : 0xffff;
-      if (last < firstLast || last > max) {
+      if (!(last >= firstLast && last <= max)) {
         ctx.error(e.keyword, `virtual_server_group ${name.value}: bad range '${e.keyword.value}'`);
         continue;
       }
@@ -295,5 +404,10 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
     const a = ctx.addressWord(e.keyword, 'virtual_server_group');
     if (a && port !== null) entries.push({ kind: 'addr', address: a.address, family: a.family, port });
   }
-  return { name: name.value, entries, location: ctx.loc(s.keyword) };
+  // vsg_handler: a group left with nothing, or one whose fwmarks cannot take a family, is removed.
+  const f = groupFamilies(entries);
+  if (entries.length === 0) ctx.warn(s.keyword, `virtual server group ${name.value} has no entries - removing`);
+  else if (f.have4 && f.have6 && f.fwmarkNoFamily) ctx.warn(s.keyword, `virtual server group ${name.value} cannot have IPv4, IPv6 and fwmark without family - removing`);
+  else return { name: name.value, entries, location: ctx.loc(s.keyword) };
+  return null;
 }

@@ -4,8 +4,9 @@
  * checked once everything is read, so every problem is reported, each at its own place.
  */
 import { checkAnnounces } from './build-announce';
+import { assignAutoFwmarks } from './auto-fwmark';
 import { defaultGlobalDefs } from './build-global';
-import type { VirtualServerDraft } from './build-lvs';
+import { linkGroups, validateVirtualServer, type VirtualServerDraft } from './build-lvs';
 import { finishInstance, type InstanceDraft, type SyncGroupDraft } from './build-vrrp';
 import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
@@ -147,16 +148,12 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     syncGroups.push(g.group);
   }
 
-  const groupNames = new Set(groups.map((g) => g.name));
   const vsKeys = new Map<string, VirtualServer>();
   const virtualServers = [];
-  for (const v of vsDrafts) {
-    if (v.groupWord && !groupNames.has(v.groupWord.value)) {
-      ctx.error(v.groupWord, `virtual_server group '${v.groupWord.value}' is not a defined virtual_server_group`);
-      continue;
-    }
+  for (const { draft: v, link } of linkGroups(ctx, vsDrafts, groups)) {
+    if (validateVirtualServer(ctx, v, link) === null) continue;
     const k = v.server.key;
-    const id = k.kind === 'addr' ? `${k.protocol} ${k.address} ${k.port}` : k.kind === 'fwmark' ? `fwmark ${k.fwmark}` : `group ${k.group}`;
+    const id = k.kind === 'addr' ? `${k.protocol} ${k.address} ${k.port}` : k.kind === 'fwmark' ? `fwmark ${k.fwmark}` : `group ${k.group} ${v.server.protocol}`;
     const first = vsKeys.get(id);
     if (first) {
       // keepalived has no duplicate check: the second IPVS add fails (EEXIST) and is ignored
@@ -175,6 +172,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     virtualServers.push(v.server);
   }
   checkBfdNames(ctx, virtualServers, bfdInstances);
+  assignAutoFwmarks(globalDefs, virtualServers, groups);
 
   resolveSyncDaemon(ctx, statements, globalDefs, instances);
   // vrrp_complete_instance: a non-accept or VMAC instance needs a firewall; none configured means nftables' default table

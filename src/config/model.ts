@@ -86,6 +86,13 @@ export interface GlobalDefs {
    * an instance needs it (`defaulted`, logged at start as keepalived does).
    */
   nftables: { table: string | null; priority: number; ifindex: boolean; counters: boolean; defaulted: boolean };
+  /**
+   * `nftables_ipvs [TABLE]`, `nftables_ipvs_priority`, `nftables_ipvs_start_fwmark`
+   * (check_nftables.c): with a table, a virtual_server_group of addresses only becomes one IPVS
+   * fwmark service per protocol, its fwmark (from `startFwmark` up) set by an nftables map in
+   * TABLE's chain `in` (hook input, `priority`). `table` null: not configured.
+   */
+  nftablesIpvs: { table: string | null; priority: number; startFwmark: number };
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
   vrrpDownTimerAdverts: number; // 3
@@ -604,6 +611,8 @@ export interface VirtualServer {
   persistenceTimeout: number | null;
   /** Netmask as a dotted quad / prefix; null = 255.255.255.255. */
   persistenceGranularity: string | null;
+  /** persistence_engine: the IPVS persistence engine (`sip`), at most 15 characters; absent: none. */
+  persistenceEngine?: string;
   /** Scheduler flags: sh-port, sh-fallback, mh-port, mh-fallback, flag-1..3. */
   schedFlags: { flag1: boolean; flag2: boolean; flag3: boolean };
   ops: boolean;
@@ -623,6 +632,12 @@ export interface VirtualServer {
   omega: boolean;
   haSuspend: boolean;
   realServers: RealServer[];
+  /**
+   * nftables_ipvs: the fwmark of a group service whose group has addresses only (shared by the
+   * services of that group and protocol, numbered from nftables_ipvs_start_fwmark in service
+   * order); it then runs as fwmark service(s). Absent otherwise.
+   */
+  autoFwmark?: number;
   location: SourceLocation;
 }
 
@@ -630,7 +645,8 @@ export type VirtualServerGroupEntry =
   | { kind: 'addr'; address: string; family: 4 | 6; port: number }
   /** `IP-RANGE`: 10.0.0.1-10 — first address and how many after it, as keepalived writes it. */
   | { kind: 'range'; address: string; family: 4 | 6; last: number; port: number }
-  | { kind: 'fwmark'; fwmark: number };
+  /** `fwmark N [inet|inet6]`: family null when not written (keepalived's fwm_family AF_UNSPEC). */
+  | { kind: 'fwmark'; fwmark: number; family: 4 | 6 | null };
 
 export interface VirtualServerGroup {
   name: string;

@@ -31,6 +31,8 @@ import { PROTOCOL_NUMBER, virtualServerId } from '../ipvs/desired';
 import { serviceKeyString } from '../ipvs/types';
 import type { IpvsServiceKey } from '../ipvs/types';
 import type { Logger } from './logger';
+import { nftRunner, type NftRunner } from '../net/nft-firewall';
+import { ipvsNftScript, planIpvsNft } from '../ipvs/nft-ipvs';
 import type { Metrics } from './metrics';
 import type { NotifyRunner } from './notify';
 import type { RealServerStatus, VirtualServerStatus } from './status';
@@ -126,6 +128,8 @@ export interface LvsEngineDeps {
    * server uses it.
    */
   hostAddresses?: HostAddresses | null;
+  /** Runs nft for nftables_ipvs (default: Debian's nft, src/net/nft-firewall.ts). */
+  nft?: NftRunner;
 }
 
 export interface HostAddresses {
@@ -156,6 +160,8 @@ export class KernelLvsEngine implements LvsEngine {
   private suspendCounts = new Map<VirtualServer, number>();
   private targets: CheckTarget[] = [];
   private watchingAddresses = false;
+  /** nftables_ipvs: the table halo last wrote and the script that wrote it (null: none written). */
+  private nftWritten: { table: string; script: string } | null = null;
 
   constructor(private model: Model, private readonly deps: LvsEngineDeps) {}
 
@@ -290,6 +296,7 @@ export class KernelLvsEngine implements LvsEngine {
         void this.refreshWeights();
       },
     });
+    await this.applyIpvsNft(this.model);
     await this.loop.start();
     this.checker.start();
     await this.refreshWeights();
@@ -323,6 +330,25 @@ export class KernelLvsEngine implements LvsEngine {
     }
   }
 
+  /**
+   * nftables_ipvs: the fwmark maps of `m` (null: stop, keepalived's nft_ipvs_end) in one nft
+   * batch, written when they differ from what halo last wrote; at start any tables left by a
+   * killed worker are replaced. A failure is logged; the IPVS services still go in.
+   */
+  private async applyIpvsNft(m: Model | null): Promise<void> {
+    const plan = m ? planIpvsNft(m.globalDefs, m.virtualServers, m.virtualServerGroups) : null;
+    if (!plan && !this.nftWritten) return;
+    const script = ipvsNftScript(plan, this.nftWritten);
+    if (plan && this.nftWritten?.script === script) return;
+    const run = this.deps.nft ?? nftRunner();
+    const r = await run(['-f', '-'], script, plan ? `nftables_ipvs table ${plan.table}` : `removing nftables_ipvs table ${this.nftWritten!.table}`);
+    if (!r.ok) {
+      this.deps.log.warning(r.error.message);
+      return;
+    }
+    this.nftWritten = plan ? { table: plan.table, script } : null;
+  }
+
   /** What the kernel holds, for status (cheap: only after a batch was applied). */
   private async refreshWeights(): Promise<void> {
     try {
@@ -348,6 +374,7 @@ export class KernelLvsEngine implements LvsEngine {
     await this.suspendAtStart(model, this.checker, after);
     this.checker.start();
     const timeouts = await this.applyTimeouts(model);
+    await this.applyIpvsNft(model);
     const r = report(await this.loop!.reload(this.input(model)), before, after);
     return timeouts && !isDeepStrictEqual(model.globalDefs.lvsTimeouts, previousTimeouts) ? { ...r, events: [timeouts, ...r.events] } : r;
   }
@@ -369,6 +396,7 @@ export class KernelLvsEngine implements LvsEngine {
   async stop(): Promise<void> {
     this.checker?.stop();
     await this.loop?.stop(this.model.globalDefs.lvsFlushOnStop);
+    await this.applyIpvsNft(null);
     if (this.table) await this.applyTimeouts(null);
     this.table?.close?.();
   }

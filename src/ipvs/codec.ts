@@ -192,6 +192,8 @@ function putServiceFull(w: AttrWriter, svc: IpvsService): void {
   const netmask = svc.netmask || defaultNetmask(svc.key.af);
   if (svc.key.af === 4) w.be32(C.IPVS_SVC_ATTR_NETMASK, netmask);
   else w.u32(C.IPVS_SVC_ATTR_NETMASK, netmask);
+  // libipvs ipvs_nl_fill_service_attr: only when there is one
+  if (svc.peName) w.str(C.IPVS_SVC_ATTR_PE_NAME, svc.peName);
 }
 
 function putDestFull(w: AttrWriter, svcAf: 4 | 6, d: IpvsDestination): void {
@@ -371,7 +373,7 @@ const need = <T>(v: T | undefined, what: string): T => {
 };
 
 /** A service as the kernel reports it (destinations empty: they come from GET_DEST). */
-export function decodeService(msg: GenlMessage, withStats = true): IpvsService & { peName?: string } {
+export function decodeService(msg: GenlMessage, withStats = true): IpvsService {
   const a = need(nested(msg.attrs, C.IPVS_CMD_ATTR_SERVICE), 'IPVS_CMD_ATTR_SERVICE');
   const af = afFromKernel(need(getU16(a.get(C.IPVS_SVC_ATTR_AF)), 'IPVS_SVC_ATTR_AF'));
   const fwmark = getU32(a.get(C.IPVS_SVC_ATTR_FWMARK)) ?? 0;
@@ -387,7 +389,7 @@ export function decodeService(msg: GenlMessage, withStats = true): IpvsService &
   const flagsBuf = a.get(C.IPVS_SVC_ATTR_FLAGS);
   const flags = flagsBuf && flagsBuf.length >= 8 ? flagsBuf.readUInt32LE(0) & flagsBuf.readUInt32LE(4) : 0;
   const nm = a.get(C.IPVS_SVC_ATTR_NETMASK);
-  const svc: IpvsService & { peName?: string } = {
+  const svc: IpvsService = {
     key,
     scheduler: getStr(a.get(C.IPVS_SVC_ATTR_SCHED_NAME)) ?? '',
     flags: (flags & ~IP_VS_SVC_F_HASHED) >>> 0,

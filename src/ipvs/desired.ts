@@ -142,7 +142,9 @@ export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: Po
     for (const svc of expandServices(vs, groups)) {
       const t = svc.template;
       const dests = destinations(vs, pool.alive, pool.state.quorumUp, svc, weights);
-      services.push({ key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests });
+      const service: IpvsService = { key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests };
+      if (t.peName) service.peName = t.peName;
+      services.push(service);
     }
   }
   return { services, state: { pools }, events };
@@ -295,12 +297,17 @@ export function expandServices(vs: VirtualServer, groups: readonly VirtualServer
   if (key.kind === 'fwmark') return [expanded(vs, { af: key.family, fwmark: key.fwmark }, false)];
   const group = groups.find((g) => g.name === key.group);
   if (!group) return [];
-  // A group's fwmark entries take the service's family (ip_family or its servers'), IPv4 when nothing says.
+  if (vs.autoFwmark !== undefined) {
+    // nftables_ipvs: one fwmark service; a group of both families (a service of none) gets one per family.
+    const families: (4 | 6)[] = key.family !== null ? [key.family] : group.entries.some((e) => e.family === 6) && group.entries.some((e) => e.family === 4) ? [4, 6] : [4];
+    return families.map((af) => expanded(vs, { af, fwmark: vs.autoFwmark! }, false));
+  }
+  // A group's fwmark entry has its own family, else the service's (ip_family or its servers'), else IPv4.
   const family = key.family ?? 4;
   const hasAddresses = group.entries.some((e) => e.kind !== 'fwmark');
   const out: ExpandedService[] = [];
   for (const e of group.entries) {
-    if (e.kind === 'fwmark') out.push(expanded(vs, { af: family, fwmark: e.fwmark }, hasAddresses));
+    if (e.kind === 'fwmark') out.push(expanded(vs, { af: e.family ?? family, fwmark: e.fwmark }, hasAddresses));
     else {
       const addresses = e.kind === 'addr' ? [e.address] : expandRange(e.address, e.family, e.last);
       for (const address of addresses) {
@@ -354,7 +361,9 @@ function expanded(vs: VirtualServer, key: IpvsServiceKey, addressBased: boolean)
     flags |= IP_VS_SVC_F_PERSISTENT;
     if (vs.persistenceGranularity !== null) netmask = parseGranularity(vs.persistenceGranularity, af);
   }
-  return { template: { key, scheduler: vs.lvsSched, flags, timeout, netmask }, port };
+  const template: ExpandedService['template'] = { key, scheduler: vs.lvsSched, flags, timeout, netmask };
+  if (vs.persistenceEngine) template.peName = vs.persistenceEngine;
+  return { template, port };
 }
 
 /**

@@ -253,7 +253,7 @@ export function formatTitle(fmt: ListingFormat): string {
 }
 
 /** print_service_entry: the service line and its (sorted) destination lines. */
-export function formatService(se: IpvsService & { peName?: string }, fmt: ListingFormat, names: NameLookup = NO_NAMES): string {
+export function formatService(se: IpvsService, fmt: ListingFormat, names: NameLookup = NO_NAMES): string {
   const key = se.key;
   const protocol = 'protocol' in key ? key.protocol : 0;
   let svcName: string;

@@ -3,7 +3,7 @@
  * desired one, never touching services halo does not own (unless lvs_flush).
  *
  *  - a changed weight, threshold or forwarding method is one edit-dest, never delete + add;
- *  - a changed scheduler, flags, persistence timeout or netmask is one edit-service;
+ *  - a changed scheduler, flags, persistence timeout, netmask or persistence engine is one edit-service;
  *  - a service that is desired and already in the kernel is adopted (owned from now on) and only
  *    its differences are applied — a restart does not recreate the table;
  *  - an owned service that is no longer desired is deleted, its destinations with it;
@@ -75,7 +75,8 @@ function sameService(a: IpvsService, b: IpvsService): boolean {
     a.scheduler === b.scheduler &&
     (a.flags & ~IP_VS_SVC_F_HASHED) === (b.flags & ~IP_VS_SVC_F_HASHED) &&
     a.timeout === b.timeout &&
-    a.netmask === b.netmask
+    a.netmask === b.netmask &&
+    (a.peName ?? '') === (b.peName ?? '')
   );
 }
 

@@ -39,6 +39,8 @@ export interface IpvsService {
   timeout: number;
   /** Persistence granularity: 0xffffffff for /32 (IPv4), a prefix length for IPv6. */
   netmask: number;
+  /** IPVS_SVC_ATTR_PE_NAME: the persistence engine ("sip"); absent: none. */
+  peName?: string;
   destinations: IpvsDestination[];
   /** Only present in what the kernel reported. */
   stats?: IpvsStats;

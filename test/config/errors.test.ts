@@ -114,7 +114,7 @@ describe('errors and warnings name their place', () => {
   it('virtual_server addresses and groups', () => {
     const body = '{\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.9.9.9 80 {\n }\n}\n';
     expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(['1:16: warning: Invalid virtual server IP address/port 10.0.0.300/80 - skipping']);
-    expect(messages(`virtual_server group NOPE ${body}`)).toEqual(["1:22: error: virtual_server group 'NOPE' is not a defined virtual_server_group"]);
+    expect(messages(`virtual_server group NOPE ${body}`)).toEqual(['1:22: warning: Virtual server group NOPE specified but not configured - ignoring virtual server [NOPE]:0']);
     // keepalived has no duplicate check: the second IPVS add fails with EEXIST, which it takes as done
     expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: warning: virtual_server TCP 10.0.0.1 80 is defined again, identical to the one at line 1 - ignoring the copy']);
     expect(load(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`).model?.virtualServers).toHaveLength(1);
@@ -135,12 +135,12 @@ describe('errors and warnings name their place', () => {
     expect(bare.model?.virtualServers[0].protocol).toBe('UDP');
     const vs = (lines: string) => `virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n ${lines}\n}\n`;
     expect(messages(vs('lb_kind DR\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }'))).toEqual([
-      "5:2: warning: WARNING - virtual server [10.0.0.1]:tcp:80 and real server 10.0.1.1:8080 ports don't match - resetting",
+      "5:2: warning: WARNING - virtual server [10.0.0.1]:tcp:80 and real server [10.0.1.1]:tcp:8080 ports don't match - resetting",
     ]);
     const dr = load(vs('lb_kind DR\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }')).model!.virtualServers[0].realServers[0];
     expect([dr.port, dr.checkers[0].kind === 'TCP_CHECK' && dr.checkers[0].connectPort]).toEqual([80, 80]);
     expect(messages(vs('lb_kind NAT\n real_server 10.0.1.1 80 {\n }\n real_server 10.0.1.1 80 {\n }'))).toEqual([
-      '7:2: warning: VS [10.0.0.1]:tcp:80: real server 10.0.1.1:80 is duplicated - removing second rs',
+      '7:2: warning: VS [10.0.0.1]:tcp:80: real server [10.0.1.1]:tcp:80 is duplicated - removing second rs',
     ]);
     expect(messages(vs('lb_kind NAT\n quorum 5\n hysteresis 9\n real_server 10.0.1.1 80 {\n  weight 3\n }'))).toEqual([
       '1:1: warning: Warning - quorum 5 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 3, reducing quorum to 3',

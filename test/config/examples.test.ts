@@ -19,7 +19,7 @@ const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
   vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, checkerLogAllFailures: false, enableSnmpRfcv3: false, enableSnmpRfcv2: false, enableTraps: false, snmpSocket: null, umask: null, scriptRunAs: null, netNamespace: null, instanceName: null, configSaveDir: null, reloadTimeFile: null, reloadRepeat: false, startupScript: null, shutdownScript: null, startupScriptTimeoutS: 10, shutdownScriptTimeoutS: 10, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null },
-  nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false }, other: {},
+  nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false }, nftablesIpvs: { table: null, priority: -1, startFwmark: 1000 }, other: {},
 };
 const NO_NOTIFY = { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null };
 

@@ -25,7 +25,7 @@ describe('keywords into the model', () => {
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       // VI_1 is strict without accept: the drop rules go in keepalived's default table
-      nftables: { table: 'keepalived', priority: -1, ifindex: false, counters: false, defaulted: true },
+      nftables: { table: 'keepalived', priority: -1, ifindex: false, counters: false, defaulted: true }, nftablesIpvs: { table: null, priority: -1, startFwmark: 1000 },
       other: { notification_email: ['ops@example.org'], smtp_server: ['10.0.0.25'] },
     });
   });
@@ -114,7 +114,7 @@ describe('keywords into the model', () => {
 
   it('fwmark and group virtual servers, and virtual_server_group', () => {
     const r = load(
-      'virtual_server_group WEB {\n 10.0.0.1 80\n 10.0.0.10-20 443\n fd00::1 80\n fwmark 3\n}\n' +
+      'virtual_server_group WEB {\n 10.0.0.1 80\n 10.0.0.10-20 443\n fwmark 3\n fwmark 4 inet\n}\n' +
         'virtual_server group WEB {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.0.1.1 80 {\n }\n}\n' +
         'virtual_server fwmark 5 {\n lb_algo wrr\n lb_kind DR\n real_server 10.0.1.2 {\n }\n}\n',
     );
@@ -122,8 +122,8 @@ describe('keywords into the model', () => {
     expect(r.model?.virtualServerGroups[0].entries).toEqual([
       { kind: 'addr', address: '10.0.0.1', family: 4, port: 80 },
       { kind: 'range', address: '10.0.0.10', family: 4, last: 20, port: 443 },
-      { kind: 'addr', address: 'fd00::1', family: 6, port: 80 },
-      { kind: 'fwmark', fwmark: 3 },
+      { kind: 'fwmark', fwmark: 3, family: null },
+      { kind: 'fwmark', fwmark: 4, family: 4 },
     ]);
     expect(r.model?.virtualServers.map((v) => v.key)).toEqual([{ kind: 'group', group: 'WEB', family: 4 }, { kind: 'fwmark', fwmark: 5, family: 4 }]);
     expect(r.model?.virtualServers[1].realServers[0].port).toBe(0);
@@ -155,15 +155,17 @@ describe('keywords into the model', () => {
       expect(key(fwm(' lb_kind TUN\n persistence_granularity 64\n real_server 10.0.1.2 {\n }\n'))).toEqual({ kind: 'fwmark', fwmark: 7, family: 6 });
     });
 
-    it('a real server of the other family (not tunnelled) is an error and is skipped, as keepalived', () => {
+    it('a real server of the other family (not tunnelled) is skipped with keepalived\'s warning, and the service runs', () => {
       const r = fwm(' real_server 2001:db8::2 {\n }\n real_server 10.0.1.2 {\n }\n');
       expect(r.diagnostics.map((d) => d.message)).toEqual(["Address family of virtual server and real server 10.0.1.2 don't match - skipping real server."]);
-      expect(r.diagnostics[0].severity).toBe('error');
+      expect(r.diagnostics[0].severity).toBe('warning');
+      expect(r.model?.virtualServers[0].realServers.map((s) => s.address)).toEqual(['2001:db8::2']);
     });
 
-    it('ip_family that contradicts the service address, or an unknown family, is an error', () => {
+    it('ip_family that contradicts the service address, or an unknown family, is warned and ignored, as keepalived', () => {
       const r = load('virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n ip_family inet6\n real_server 10.0.1.2 80 {\n }\n}\n');
-      expect(r.diagnostics.map((d) => d.message)).toEqual(['Virtual server specified family inet6 conflicts with server family']);
+      expect(r.diagnostics.map((d) => `${d.severity}: ${d.message}`)).toEqual(['warning: Virtual server specified family inet6 conflicts with server family']);
+      expect(r.model?.virtualServers[0].realServers.map((s) => s.address)).toEqual(['10.0.1.2']);
       expect(fwm(' ip_family ipx\n real_server 10.0.1.2 {\n }\n').diagnostics.map((d) => d.message)).toEqual(['unknown address family ipx']);
     });
 

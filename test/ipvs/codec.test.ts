@@ -110,6 +110,20 @@ describe('IPVS codec', () => {
     expect(decodeService(m6)).toMatchObject({ key: { af: 6, address: '2001:db8::1', port: 80 }, netmask: 64 });
   });
 
+  test('persistence engine: IPVS_SVC_ATTR_PE_NAME last, a NUL-terminated string (libipvs), only when set', () => {
+    const sip = newService({ ...svc, flags: 1, timeout: 360, peName: 'sip' });
+    const g = parseGenl(encodeGenlMessage(0x19, sip.cmd, 1, { flags: 0, seq: 0, pid: 0 }, sip.attrs).subarray(16));
+    const a = parseAttrs(g.attrs.get(C.IPVS_CMD_ATTR_SERVICE)!);
+    expect([...a.keys()].pop()).toBe(C.IPVS_SVC_ATTR_PE_NAME);
+    expect(C.IPVS_SVC_ATTR_PE_NAME).toBe(11);
+    expect(a.get(C.IPVS_SVC_ATTR_PE_NAME)!.toString('hex')).toBe('73697000');
+    expect(decodeService(g).peName).toBe('sip');
+    const none = newService(svc);
+    const gn = parseGenl(encodeGenlMessage(0x19, none.cmd, 1, { flags: 0, seq: 0, pid: 0 }, none.attrs).subarray(16));
+    expect(parseAttrs(gn.attrs.get(C.IPVS_CMD_ATTR_SERVICE)!).has(C.IPVS_SVC_ATTR_PE_NAME)).toBe(false);
+    expect(decodeService(gn).peName).toBeUndefined();
+  });
+
   test('destination: add carries fwd/weight/thresholds, delete only address and port', () => {
     const key = svc.key;
     const dest = { af: 4 as const, address: '10.0.1.2', port: 8080, forward: 'route' as const, weight: 7, upperThreshold: 100, lowerThreshold: 10 };

@@ -120,7 +120,7 @@ describe('virtual_server_group expansion', () => {
     group('web', [
       { kind: 'addr', address: '192.168.1.10', family: 4, port: 80 },
       { kind: 'range', address: '192.168.1.20', family: 4, last: 22, port: 443 },
-      { kind: 'fwmark', fwmark: 9 },
+      { kind: 'fwmark', fwmark: 9, family: null },
     ]),
   ];
   const vs = virtualServer({

@@ -41,7 +41,7 @@ d('IPVS reconcile (kernel VM)', () => {
     'connectIp' in c && targets.includes(`${c.connectIp}:${c.connectPort}`) ? false : initialCheckerUp(c, rs, vs);
 
   function model(): { virtualServers: VirtualServer[]; virtualServerGroups: VirtualServerGroup[] } {
-    const groups = [group('web', [{ kind: 'range', address: '192.168.7.1', family: 4, last: 3, port: 443 }, { kind: 'fwmark', fwmark: 5 }])];
+    const groups = [group('web', [{ kind: 'range', address: '192.168.7.1', family: 4, last: 3, port: 443 }, { kind: 'fwmark', fwmark: 5, family: null }])];
     return {
       virtualServerGroups: groups,
       virtualServers: [

@@ -33,7 +33,7 @@ const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subject
 const SNMP_RFC_ONLY = 'halo serves VRRP-MIB (RFC 2787, enable_snmp_rfcv2) and VRRPv3-MIB (RFC 6527, enable_snmp_rfcv3) as an AgentX subagent';
 const FIFO = 'notify FIFO';
 const NFT = "the nftables rules dropping traffic to the VIPs of non-accept instances (vrrp_strict / no_accept), as keepalived's tables, chains and sets, through Debian's nft";
-const NFT_IPVS = 'nftables fwmark rules keepalived makes for IPVS virtual server groups with address ranges';
+const NFT_IPVS = 'a virtual_server_group of addresses runs as one IPVS fwmark service per protocol, the fwmark set by an nftables map (keepalived\'s table, chain and map, through Debian\'s nft)';
 
 /** NFT_TABLE_MAXNAMELEN: the kernel's limit on a table name, with its NUL. */
 const NFT_TABLE_MAXNAMELEN = 256;
@@ -67,6 +67,38 @@ function nftablesPriority(ctx: BuildContext, s: Statement, g: G): void {
     return;
   }
   g.nftables.priority = n;
+}
+
+/**
+ * `nftables_ipvs [TABLE]` (default keepalived_ipvs): the first one wins; it resets the chain
+ * priority to -1 and the first fwmark to 1000, as keepalived's ipvs_nftables_handler does.
+ */
+function nftablesIpvs(ctx: BuildContext, s: Statement, g: G): void {
+  if (g.nftablesIpvs.table !== null) {
+    ctx.warn(s.keyword, 'ipvs nftables already specified - ignoring');
+    return;
+  }
+  const name = s.args[0]?.value ?? 'keepalived_ipvs';
+  if (name.length >= 32) { // NFT_TABLE_MAXNAMELEN
+    ctx.warn(s.args[0] ?? s.keyword, 'ipvs nftables table name too long - ignoring');
+    return;
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_/.\\-]*$/.test(name)) {
+    ctx.unimplemented(s.args[0]!, `nftables_ipvs table name '${name}' (halo writes its rules with nft, which takes identifiers only)`);
+    return;
+  }
+  g.nftablesIpvs = { table: name, priority: -1, startFwmark: 1000 };
+}
+
+/** `nftables_ipvs_priority N` (any int32) and `nftables_ipvs_start_fwmark N` (1-4294967295). */
+function nftablesIpvsNumber(which: 'priority' | 'startFwmark') {
+  const [min, max, what] = which === 'priority' ? [-2147483648, 2147483647, 'chain priority'] : [1, 4294967295, 'start_fwmark priority'];
+  return (ctx: BuildContext, s: Statement, g: G): void => {
+    const w = s.args[0];
+    const n = w && /^[-+]?\d+$/.test(w.value) ? Number(w.value) : NaN;
+    if (!(Number.isInteger(n) && n >= min && n <= max)) ctx.warn(w ?? s.keyword, `invalid ipvs nftables ${what} '${w?.value ?? ''}'`);
+    else g.nftablesIpvs[which] = n;
+  };
 }
 
 /** vrrp_iptables on a keepalived built without iptables (Debian's): the default nftables table. */
@@ -404,9 +436,9 @@ const K: KeywordSpec<G>[] = [
   acted('nftables', 'vrrp_nftables_handler', 'keepalived (when an instance needs it)', NFT, nftablesTable),
   acted('nftables_priority', 'vrrp_nftables_priority_handler', '-1', `${NFT}: the chains' priority`, nftablesPriority),
   acted('nftables_ifindex', 'vrrp_nftables_ifindex_handler', 'off', `${NFT}: IPv6 link-local VIPs always matched by interface index`, (_c, _s, g) => { g.nftables.ifindex = true; }),
-  notImplemented('nftables_ipvs', 'ipvs_nftables_handler', '', NFT_IPVS),
-  notImplemented('nftables_ipvs_priority', 'ipvs_nftables_priority_handler', '-1', NFT_IPVS),
-  notImplemented('nftables_ipvs_start_fwmark', 'ipvs_nftables_start_fwmark_handler', '1000', NFT_IPVS),
+  acted('nftables_ipvs', 'ipvs_nftables_handler', 'off (table keepalived_ipvs when given no name)', NFT_IPVS, nftablesIpvs),
+  acted('nftables_ipvs_priority', 'ipvs_nftables_priority_handler', '-1', `${NFT_IPVS}: the chain's priority`, nftablesIpvsNumber('priority')),
+  acted('nftables_ipvs_start_fwmark', 'ipvs_nftables_start_fwmark_handler', '1000', `${NFT_IPVS}: the first fwmark`, nftablesIpvsNumber('startFwmark')),
   acted('nftables_counters', 'nftables_counters_handler', 'off', `${NFT}: a counter in every rule`, (_c, _s, g) => { g.nftables.counters = true; }),
   acted('vrrp_check_unicast_src', 'vrrp_check_unicast_src_handler', 'off', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, g) => { g.vrrpCheckUnicastSrc = true; }),
   acted('vrrp_skip_check_adv_addr', 'vrrp_check_adv_addr_handler', 'off', '', (ctx, s, g) => { g.vrrpSkipCheckAdvAddr = ctx.bool(s); }),

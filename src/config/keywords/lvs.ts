@@ -9,7 +9,7 @@ import { lvsMethod, timingReader } from '../lvs-values';
 import type { LvsScheduler, Protocol, ScriptUsers } from '../model';
 import type { Statement } from '../parse';
 import { CHECKERS } from './checkers';
-import { acted, notImplemented, section, type KeywordSpec } from './types';
+import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 
 /** Every scheduler the kernel's IPVS knows. */
 const SCHEDULERS = new Set<LvsScheduler>(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
@@ -77,13 +77,27 @@ function sorryServer(ctx: BuildContext, s: Statement, v: V): void {
   else ctx.warn(w, `Invalid sorry server IP address ${w.value} - skipping`);
 }
 
-/** `ip_family inet|inet6`; a family that conflicts with the service's address is an error, as keepalived. */
+/**
+ * keepalived 2.2.7 reads snmp_name only in check_snmp.c (KEEPALIVED-MIB's checker tables) and its
+ * config dump: without the SNMP agent it changes nothing, and halo refuses enable_snmp_checker.
+ */
+const SNMP_NAME = "only shown by KEEPALIVED-MIB's checker tables (enable_snmp_checker, which halo refuses as not implemented): no effect otherwise, in keepalived too";
+
+/** `persistence_engine NAME`: keepalived copies it into pe_name[IP_VS_PENAME_MAXLEN + 1], cutting it with a warning. */
+function persistenceEngine(ctx: BuildContext, s: Statement, v: V): void {
+  const w = ctx.arg(s, 0, 'a persistence engine name');
+  if (!w) return;
+  if (w.value.length > 15) ctx.warn(w, `persistence_name too long, truncating - ${w.value}`);
+  v.vs.persistenceEngine = w.value.slice(0, 15);
+}
+
+/** `ip_family inet|inet6`; an unknown family or one that conflicts with the service's address is warned and ignored, as keepalived. */
 function ipFamily(ctx: BuildContext, s: Statement, v: V): void {
   const w = ctx.arg(s, 0, 'inet or inet6');
   if (!w) return;
   const af = w.value === 'inet' ? 4 : w.value === 'inet6' ? 6 : null;
-  if (af === null) ctx.error(w, `unknown address family ${w.value}`);
-  else if (v.family !== null && v.family !== af) ctx.error(w, `Virtual server specified family ${w.value} conflicts with server family`);
+  if (af === null) ctx.warn(w, `unknown address family ${w.value}`);
+  else if (v.family !== null && v.family !== af) ctx.warn(w, `Virtual server specified family ${w.value} conflicts with server family`);
   else v.family = af;
 }
 
@@ -168,14 +182,14 @@ const VS: KeywordSpec<V>[] = [
   acted('mh-fallback', 'lbflags_handler', 'off', 'mh only', (_c, s, v) => { v.hashFlags.push(s.keyword); }),
   acted('lb_kind', 'vs_forwarding_handler', 'NAT', 'NAT, DR or TUN; TUN options are refused as not implemented', (ctx, s, v) => { const m = lvsMethod(ctx, s, 'virtual server'); if (m) { v.vs.lvsMethod = m; v.methodSet = true; } }),
   acted('lvs_method', 'vs_forwarding_handler', 'NAT', 'NAT, DR or TUN; TUN options are refused as not implemented', (ctx, s, v) => { const m = lvsMethod(ctx, s, 'virtual server'); if (m) { v.vs.lvsMethod = m; v.methodSet = true; } }),
-  notImplemented('persistence_engine', 'pengine_handler', '', 'IPVS persistence engines (sip)'),
+  acted('persistence_engine', 'pengine_handler', 'none', "the IPVS persistence engine (IPVS_SVC_ATTR_PE_NAME; the kernel's is sip); a longer name than 15 characters is cut, as keepalived", persistenceEngine),
   acted('persistence_timeout', 'pto_handler', 'not persistent (360 when given without a value)', 'out of 1-2678400: warned and ignored, as keepalived', persistenceTimeout),
   acted('persistence_granularity', 'pgr_handler', '255.255.255.255', '', granularity),
   acted('protocol', 'proto_handler', 'TCP (UDP with a warning when none is given)', '', protocol),
   acted('ha_suspend', 'hasuspend_handler', 'off', "the virtual server's checkers send no probe while its address is on none of the host's interfaces (keepalived 2.2.7: a group's never is, fwmarks clear it)", (ctx, s, v) => { v.vs.haSuspend = ctx.flag(s); }),
   acted('smtp_alert', 'vs_smtp_alert_handler', 'smtp_alert_checker, else smtp_alert, else off', 'mail on quorum gained/lost (keepalived\'s subjects and bodies)', (ctx, s, v) => { v.smtpAlert = s.args[0] ? ctx.bool(s) : true; }),
   acted('virtualhost', 'vs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, d) => { d.virtualhost = ctx.str(s) ?? d.virtualhost; }),
-  notImplemented('snmp_name', 'vs_snmp_name_handler', '', 'SNMP agent (AgentX)'),
+  noEffect('snmp_name', 'vs_snmp_name_handler', '', SNMP_NAME),
   acted('alpha', 'vs_alpha_handler', 'off', 'real servers start down until their first check succeeds', (ctx, s, v) => { v.vs.alpha = ctx.flag(s); }),
   acted('omega', 'omega_handler', 'off', 'notify_down and quorum_down scripts run at stop', (ctx, s, v) => { v.vs.omega = ctx.flag(s); }),
   acted('quorum_up', 'quorum_up_handler', '', '', vsScript('up')),
@@ -209,7 +223,7 @@ const RS: KeywordSpec<R>[] = [
   acted('delay_loop', 'rs_delay_handler', "the service's", "checkers' delay_loop", timingReader('delayLoopMs', "real server delay_loop '%s' invalid - ignoring")),
   acted('smtp_alert', 'rs_smtp_alert_handler', 'smtp_alert_checker, else smtp_alert, else on', 'mail on each checker change (keepalived\'s subjects and bodies per checker kind)', (ctx, s, r) => { r.smtpAlert = s.args[0] ? ctx.bool(s) : true; }),
   acted('virtualhost', 'rs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, r) => { r.virtualhost = ctx.str(s) ?? r.virtualhost; }),
-  notImplemented('snmp_name', 'rs_snmp_name_handler', '', 'SNMP agent (AgentX)'),
+  noEffect('snmp_name', 'rs_snmp_name_handler', '', SNMP_NAME),
   ...CHECKERS,
 ];
 
