@@ -34,6 +34,7 @@ import { backupTimers, Bound, DrillMode, spreadOf, VrrpTimers } from './bounds';
 import { epochNow, LagRecord, StallRecord } from './client-lag';
 import { DEFAULT_MAX_LAG_MS } from './validity';
 import { parseTransitions, Transition } from './timeline';
+import { formatTakeover, parseJsonLog, takeoverTimeline, TakeoverTimeline } from './takeover';
 
 export type { DrillMode } from './bounds';
 
@@ -82,6 +83,8 @@ export interface DrillOptions {
    * printed and kept in the JSON and the report, but only the invariants fail the drill.
    */
   bounds?: 'enforce' | 'report';
+  /** Keep a packet capture of the client's link (VRRP, ARP, the client's requests) in the lab directory. */
+  capture?: boolean;
 }
 
 const ALL_VIPS = [...EXT_VIPS, INT_VIP];
@@ -107,11 +110,13 @@ export class Drill {
   readonly attempts: number;
   readonly maxLagMs: number;
   readonly bounds: 'enforce' | 'report';
+  readonly capture: boolean;
 
   constructor(readonly cluster: Cluster, readonly log: (line: string) => void = (l) => process.stdout.write(`${l}\n`), opts: DrillOptions = {}) {
     this.attempts = opts.attempts ?? 3;
     this.maxLagMs = opts.maxLagMs ?? DEFAULT_MAX_LAG_MS;
     this.bounds = opts.bounds ?? 'enforce';
+    this.capture = opts.capture ?? false;
   }
 
   /** The backup's Master_Down_Interval and Skew_Time, from the two directors' configs. */
@@ -134,6 +139,9 @@ export class Drill {
     c.buildNetwork();
     c.startServers();
     await c.waitServers();
+    // VRRP adverts, gratuitous ARPs and the client's own requests as the client's link carries
+    // them (-U: written packet by packet, so the copy taken before tear-down is complete)
+    if (this.capture) c.startHelper('capture', 'client', ['tcpdump', '-i', 'eth0', '-n', '-s', '160', '-U', '-w', join(c.dir, 'capture-client-eth0.pcap'), 'vrrp or arp or tcp port 80 or udp port 53']);
     this.watch = new VipWatch({ lb1: c.topo.ns('lb1'), lb2: c.topo.ns('lb2') }, ALL_VIPS);
     c.startDirector('lb1', DIRECTOR_ARGS);
     c.startDirector('lb2', DIRECTOR_ARGS);
@@ -292,6 +300,10 @@ export class Drill {
     // earlier): what its start-up did to the cluster before then is start-up, reported apart
     const fbFrom = Math.min(ready ?? r, back ?? Infinity);
     const failback = measurePhase(mode, 'failback', rec, this.vrrpTimers(), this.maxLagMs, { from: fbFrom, at: ready ?? r, restartAt: r, vipAt: back, holder: failbackHolder, windowMs: end - fbFrom, attempt });
+    if (mode === 'graceful') {
+      failover.takeover = this.takeover(f, r0, rec);
+      this.log(`drill graceful takeover: ${formatTakeover(failover.takeover)}`);
+    }
     const hung = rec.summary?.hung ?? -1;
     if (hung !== 0) violations.push(hung < 0 ? 'the client load did not report its summary' : `${hung} requests neither answered nor failed`);
     if (violations.length > 0) this.log(`${c.logTail('lb1')}\n${c.logTail('lb2')}`);
@@ -305,6 +317,19 @@ export class Drill {
       vipEvents: [...this.watch!.events], marks, transitions: this.transitions(from, end), phases: [failover, failback],
     });
     return { phases: [failover, failback], violations, hung };
+  }
+
+  /** Where a graceful failover's time went (takeover.ts), from both directors' logs. */
+  private takeover(sigterm: number, until: number, rec: Recording): TakeoverTimeline {
+    const log = (lb: Director) => {
+      const f = join(this.cluster.dir, `${lb}.log`);
+      return existsSync(f) ? parseJsonLog(readFileSync(f, 'utf8')) : [];
+    };
+    const backup = loadConfig(this.cluster.directorConfig('lb2')).model;
+    return takeoverTimeline({
+      sigterm, until, master: log('lb1'), backup: log('lb2'), vipEvents: this.watch!.events, vips: ALL_VIPS,
+      samples: rec.samples, skewTimeMs: this.vrrpTimers().skewTimeMs, instances: backup?.vrrpInstances.map((v) => v.name) ?? [],
+    });
   }
 
   private transitions(from: number, to: number): Transition[] {

@@ -8,6 +8,7 @@ import type { Director } from './cluster';
 import type { LagRecord, StallRecord } from './client-lag';
 import type { LoadSummary, Sample } from './load';
 import { analysePhase, PhaseReport } from './outage';
+import type { TakeoverTimeline } from './takeover';
 import { decisiveWindow, judgeValidity, stallsOver, Validity } from './validity';
 
 /** What the load generator recorded over one cycle. */
@@ -47,6 +48,8 @@ export interface PhaseResult {
   why: string[];
   /** Which cycle of the mode these figures are from (1 = the first). */
   attempt: number;
+  /** Graceful failover: where the time went, step by step (takeover.ts). */
+  takeover?: TakeoverTimeline;
 }
 
 export interface PhaseMarks {
