@@ -205,6 +205,11 @@ export class VrrpEngine {
   private firewall: { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'> } | null = null;
   /** While set, I/O actions wait here instead of starting (stop(): every advert goes out first). */
   private heldIo: Array<() => void> | null = null;
+  /**
+   * While set, every action but an advert waits here (stop(): the priority-0 adverts of all
+   * instances go out back to back; their logs, timers and notifies follow in order).
+   */
+  private deferred: VrrpAction[] | null = null;
   /** halo's own VIP deletes, whose RTM_DELADDR is not someone else's (vip-upkeep.ts). */
   private readonly ownDeletes = new OwnDeletes();
   /** Pending retries of failed VIP adds/deletes. */
@@ -706,6 +711,10 @@ export class VrrpEngine {
 
   private execute(actions: VrrpAction[]): void {
     for (const a of actions) {
+      if (this.deferred && a.type !== 'sendAdvert') {
+        this.deferred.push(a);
+        continue;
+      }
       switch (a.type) {
         case 'armTimer':
           this.arm(a.instance, a.timer, a.deadline);
@@ -1023,10 +1032,16 @@ export class VrrpEngine {
     // Every instance's priority-0 advert goes out before any instance's VIP removal starts: the
     // synchronous start of one instance's netlink work must not delay the next one's advert (a
     // sync group's backup becomes MASTER only when its last member's Skew_Time has run out).
+    // Nor do the instances' logs: under emulation (the lab's VM) each instance's log lines cost
+    // tens of ms, which a sync group's backup waited for between the first and last advert.
     this.heldIo = [];
+    this.deferred = [];
     try {
       for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
     } finally {
+      const later = this.deferred;
+      this.deferred = null;
+      this.execute(later);
       const held = this.heldIo;
       this.heldIo = null;
       for (const start of held) start();
