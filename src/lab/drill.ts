@@ -295,14 +295,20 @@ export class Drill {
     // the samples behind this cycle's figures, kept with the directors' logs (artifacts.ts)
     if (existsSync(this.loadOut)) copyFileSync(this.loadOut, join(c.dir, `client-${mode}-${run}-${attempt}.jsonl`));
     // each phase's window runs until the next action, so a slow recovery is never cut off
-    const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r0 - f, attempt });
+    // a graceful takeover's steps have due times (takeover.ts): a director late for them was starved
+    const takeover = mode === 'graceful' ? this.takeover(f, r0, rec) : null;
+    const directorLate = takeover ? [
+      { what: "lb2's down timer (Skew_Time after the priority-0 advert)", lateMs: takeover.backupTimerSlipMs },
+      { what: "lb1's answer to SIGTERM ('Stopping')", lateMs: takeover.segments['SIGTERM → lb1 stopping'] },
+    ] : undefined;
+    const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r0 - f, attempt, directorLate });
     // the failback counts from the restarted director's readiness (or the VIPs' arrival, if
     // earlier): what its start-up did to the cluster before then is start-up, reported apart
     const fbFrom = Math.min(ready ?? r, back ?? Infinity);
     const failback = measurePhase(mode, 'failback', rec, this.vrrpTimers(), this.maxLagMs, { from: fbFrom, at: ready ?? r, restartAt: r, vipAt: back, holder: failbackHolder, windowMs: end - fbFrom, attempt });
-    if (mode === 'graceful') {
-      failover.takeover = this.takeover(f, r0, rec);
-      this.log(`drill graceful takeover: ${formatTakeover(failover.takeover)}`);
+    if (takeover) {
+      failover.takeover = takeover;
+      this.log(`drill graceful takeover: ${formatTakeover(takeover)}`);
     }
     const hung = rec.summary?.hung ?? -1;
     if (hung !== 0) violations.push(hung < 0 ? 'the client load did not report its summary' : `${hung} requests neither answered nor failed`);
@@ -360,7 +366,7 @@ export class Drill {
       const invalid = best.filter((p) => p.verdict === 'inconclusive');
       if (invalid.length === 0 || cyc.violations.length > 0) break;
       if (attempt < this.attempts) {
-        this.log(`drill ${mode}: ${invalid.map((p) => `${p.name} invalid (client stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s, max lag ${p.validity.maxLagMs} ms)`).join('; ')}; measuring again (attempt ${attempt + 1} of ${this.attempts})`);
+        this.log(`drill ${mode}: ${invalid.map((p) => `${p.name} invalid (client stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s, max lag ${p.validity.maxLagMs} ms${p.validity.starvedDirectors ? `; directors starved: ${p.validity.starvedDirectors.join(', ')}` : ''})`).join('; ')}; measuring again (attempt ${attempt + 1} of ${this.attempts})`);
       }
     }
     if (this.bounds === 'enforce') violations.push(...boundViolations(best));
@@ -424,6 +430,7 @@ export function outageText(p: PhaseResult, r: PhaseReport): string {
 
 function verdictText(p: PhaseResult): string {
   if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound (the client lagged, max ${p.validity.maxLagMs} ms, but not enough to explain it): ${p.why.join('; ')}`;
+  if (!p.valid && p.validity.starvedDirectors) return `INCONCLUSIVE: the lab's directors were starved (${p.validity.starvedDirectors.join('; ')} > ${p.validity.thresholdMs} ms); client lag max ${p.validity.maxLagMs} ms`;
   if (!p.valid) return `INCONCLUSIVE: the measuring client was stalled for ${(p.validity.stalledMs / 1000).toFixed(1)} s (max lag ${p.validity.maxLagMs} ms > ${p.validity.thresholdMs} ms${p.validity.missingBuckets ? `, ${p.validity.missingBuckets} buckets unrecorded` : ''})`;
   return `${p.verdict === 'within' ? 'within' : 'BEYOND'} bound ${fmt(p.bound.ms)} (${p.bound.rule}); client lag max ${p.validity.maxLagMs} ms`;
 }
@@ -456,7 +463,8 @@ export function formatDrill(results: DrillResult[]): string {
   const inconclusive = results.flatMap((r) => r.phases.filter((p) => p.verdict === 'inconclusive'));
   if (inconclusive.length > 0) {
     const s = inconclusive.reduce((a, p) => a + p.validity.stalledMs, 0) / 1000;
-    rows.push(`inconclusive: the measuring client was stalled for ${s.toFixed(1)} s (${inconclusive.map((p) => `${p.name} run ${results.find((r) => r.phases.includes(p))!.run}`).join(', ')})`);
+    const starved = inconclusive.filter((p) => p.validity.starvedDirectors);
+    rows.push(`inconclusive: the measuring client was stalled for ${s.toFixed(1)} s${starved.length ? `, the lab's directors were starved in ${starved.length} phase(s)` : ''} (${inconclusive.map((p) => `${p.name} run ${results.find((r) => r.phases.includes(p))!.run}`).join(', ')})`);
   }
   return `${rows.join('\n')}\n`;
 }
