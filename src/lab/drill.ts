@@ -298,7 +298,9 @@ export class Drill {
     // a graceful takeover's steps have due times (takeover.ts): a director late for them was starved
     const takeover = mode === 'graceful' ? this.takeover(f, r0, rec) : null;
     const directorLate = takeover ? [
-      { what: "lb2's down timer (Skew_Time after the priority-0 advert)", lateMs: takeover.backupTimerSlipMs },
+      // early too: lb2 armed it at Skew_Time when it read the priority-0 advert, so a timeout
+      // sooner than that was its older Master_Down timer, run out because lb1 had stopped advertising
+      { what: "lb2's down timer (Skew_Time after the priority-0 advert)", lateMs: takeover.backupTimerSlipMs === null ? null : Math.abs(takeover.backupTimerSlipMs) },
       { what: "lb1's answer to SIGTERM ('Stopping')", lateMs: takeover.segments['SIGTERM → lb1 stopping'] },
     ] : undefined;
     const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r0 - f, attempt, directorLate });
