@@ -19,7 +19,7 @@ import { sideBySide } from '../lab/side-by-side';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
-const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report]
+const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report] [--capture]
        halo lab drill --topology ecmp [--directors N] [--routing frr|bird] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab bench --topology ecmp [--directors N] [--routing frr|bird] [--requests N] [--concurrency C] [--rounds R] [--json FILE]
@@ -33,7 +33,9 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           kept in --out DIR (default /var/tmp/halo-lab/drill-TIME); --ipv6 builds the cluster dual
           stack (deploy/examples/dualstack-*.conf: IPv6 VIPs in virtual_ipaddress_excluded, an IPv6
           virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase,
-          judged against the same bounds as HTTP
+          judged against the same bounds as HTTP; --capture keeps a tcpdump of the client's link
+          (VRRP, ARP, the client's requests) in --out; every graceful failover prints where its
+          time went (SIGTERM → priority 0 sent → received → lb2's timeout → MASTER → GARP → first answer)
           --topology ecmp: N (2-4, default 3) active directors behind a router with BGP ECMP and
           BFD (halo_announce, mh, DR), all running FRR or (--routing bird) BIRD 2; phases on the
           last director: graceful drain, added back, kill -9 of its halo (+ halo cleanup), added
@@ -124,6 +126,7 @@ interface LabArgs {
   concurrency: number;
   rounds: number;
   ipv6: boolean;
+  capture: boolean;
 }
 
 function parse(argv: string[]): LabArgs | string {
@@ -142,6 +145,7 @@ function parse(argv: string[]): LabArgs | string {
   let concurrency = inVmDefaults ? 50 : 100;
   let rounds = 3;
   let ipv6 = false;
+  let capture = false;
   let topology: 'vrrp' | 'ecmp' = 'vrrp';
   let directors = 3;
   let routing: 'frr' | 'bird' = 'frr';
@@ -187,6 +191,7 @@ function parse(argv: string[]): LabArgs | string {
       else if (m === 'crash' || m === 'graceful' || m === 'link') modes = [m];
       else return `unknown mode '${m}' (crash|graceful|link|all)`;
     } else if (rest[i] === '--ipv6') ipv6 = true;
+    else if (rest[i] === '--capture') capture = true;
     else if (rest[i] === '--bounds' && (rest[i + 1] === 'enforce' || rest[i + 1] === 'report')) bounds = rest[++i] as 'enforce' | 'report';
     else if (rest[i] === '--json' && rest[i + 1]) json = resolve(rest[++i]);
     else if (rest[i] === '--report' && rest[i + 1]) report = resolve(rest[++i]);
@@ -199,7 +204,7 @@ function parse(argv: string[]): LabArgs | string {
   if (topology === 'ecmp' && cmd !== 'drill' && cmd !== 'bench') return `--topology ecmp is for 'halo lab drill' and 'halo lab bench'`;
   if (topology === 'ecmp' && ipv6) return `--ipv6 is for --topology vrrp`;
   if (routing !== 'frr' && topology !== 'ecmp') return `--routing is for --topology ecmp`;
-  return { cmd, topology, directors, routing, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6 };
+  return { cmd, topology, directors, routing, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -317,7 +322,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'drill': {
       if (p.topology === 'ecmp') return ecmpDrill(p);
-      const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs, bounds: p.bounds });
+      const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs, bounds: p.bounds, capture: p.capture });
       const results: DrillResult[] = [];
       const startedAt = new Date();
       try {

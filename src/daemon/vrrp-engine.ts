@@ -136,6 +136,8 @@ function trackerLines(old: Model, next: Model, tracked: { files: Record<string, 
 const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => new ScriptRunner(scripts, security, log, onResult);
 
 const monotonic = (): number => performance.now();
+/** How often a slow stop says what it still waits for. */
+const STOP_WATCHDOG_MS = 2000;
 const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio'];
 
 /** The vrrp_scripts some instance or sync group of `model` tracks. */
@@ -186,6 +188,8 @@ export class VrrpEngine {
   private readonly adverts = new Set<Promise<void>>();
   /** I/O actions per instance started or waiting and not yet settled. */
   private readonly inflight = new Map<string, number>();
+  /** The I/O action each instance is running now and since when (monotonic ms): what a slow stop waits for. */
+  private readonly running = new Map<string, { what: string; since: number }>();
   private readonly sockets: VrrpSockets;
   /** The IPv6 VRRP sockets: a second socket per interface, for the IPv6 instances on it. */
   private readonly sockets6: VrrpSockets;
@@ -209,6 +213,11 @@ export class VrrpEngine {
   private firewall: { settings: NftSettings; fw: Pick<NftFirewall, 'add' | 'remove' | 'close' | 'vmac'> } | null = null;
   /** While set, I/O actions wait here instead of starting (stop(): every advert goes out first). */
   private heldIo: Array<() => void> | null = null;
+  /**
+   * While set, every action but an advert waits here (stop(): the priority-0 adverts of all
+   * instances go out back to back; their logs, timers and notifies follow in order).
+   */
+  private deferred: VrrpAction[] | null = null;
   /** halo's own VIP deletes, whose RTM_DELADDR is not someone else's (vip-upkeep.ts). */
   private readonly ownDeletes = new OwnDeletes();
   /** Pending retries of failed VIP adds/deletes. */
@@ -710,6 +719,10 @@ export class VrrpEngine {
 
   private execute(actions: VrrpAction[]): void {
     for (const a of actions) {
+      if (this.deferred && a.type !== 'sendAdvert') {
+        this.deferred.push(a);
+        continue;
+      }
       switch (a.type) {
         case 'armTimer':
           this.arm(a.instance, a.timer, a.deadline);
@@ -740,7 +753,7 @@ export class VrrpEngine {
           this.sendAdvert(a);
           break;
         default:
-          this.enqueue(a.instance, () => this.io(a));
+          this.enqueue(a.instance, () => this.io(a), a.type);
       }
     }
   }
@@ -750,18 +763,25 @@ export class VrrpEngine {
    * With nothing of the instance's in flight the action starts at once (an advert is then on
    * the wire before this turn of the event loop ends), else it waits for the previous one.
    */
-  private enqueue(instance: string, fn: () => Promise<void>): void {
+  private enqueue(instance: string, io: () => Promise<void>, what = 'io'): void {
     if (this.heldIo) {
-      this.heldIo.push(() => this.enqueue(instance, fn));
+      this.heldIo.push(() => this.enqueue(instance, io, what));
       return;
     }
+    const fn = () => {
+      this.running.set(instance, { what, since: monotonic() });
+      return io();
+    };
     const fail = (err: Error) => this.deps.log.error(`(${instance}) ${err.message}`);
     const busy = this.inflight.get(instance) ?? 0;
     this.inflight.set(instance, busy + 1);
     const done = () => {
       const n = (this.inflight.get(instance) ?? 1) - 1;
       if (n > 0) this.inflight.set(instance, n);
-      else this.inflight.delete(instance);
+      else {
+        this.inflight.delete(instance);
+        this.running.delete(instance);
+      }
     };
     let started: Promise<void>;
     if (busy === 0) {
@@ -927,7 +947,7 @@ export class VrrpEngine {
       // only what the instance still has in its config (a reload may have dropped some)
       const keys = new Set([...s!.cfg.virtualIpAddresses, ...s!.cfg.virtualIpAddressesExcluded].map((v) => vipKey(v.address, v.dev)));
       const left = vips.filter((v) => keys.has(vipKey(v.address, v.dev)));
-      if (left.length) this.enqueue(instance, () => this.vipOp(op, instance, left, attempt));
+      if (left.length) this.enqueue(instance, () => this.vipOp(op, instance, left, attempt), `${op} VIPs (retry ${attempt})`);
     }, delay);
     t.unref();
     this.vipRetries.add(t);
@@ -1012,16 +1032,33 @@ export class VrrpEngine {
   }
 
   /** Graceful stop: every MASTER sends priority 0 and removes its VIPs; then sockets close. */
+  /** What the instances' I/O queues and the advert sender are busy with: `(VI_E) removeVips for 2103 ms (3 queued)`. */
+  pendingIo(): string[] {
+    const out: string[] = [];
+    for (const [instance, n] of this.inflight) {
+      const r = this.running.get(instance);
+      out.push(`(${instance}) ${r ? `${r.what} for ${Math.round(monotonic() - r.since)} ms` : 'waiting'}${n > 1 ? ` (${n} queued)` : ''}`);
+    }
+    if (this.adverts.size > 0) out.push(`${this.adverts.size} advert send(s)`);
+    return out;
+  }
+
   async stop(): Promise<void> {
     // Every instance's priority-0 advert goes out before any instance's VIP removal starts: the
     // synchronous start of one instance's netlink work must not delay the next one's advert (a
     // sync group's backup becomes MASTER only when its last member's Skew_Time has run out).
+    // Nor do the instances' logs: under emulation (the lab's VM) each instance's log lines cost
+    // tens of ms, which a sync group's backup waited for between the first and last advert.
     this.heldIo = [];
+    this.deferred = [];
     try {
       for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
       // vrrp_notify.c notify_shutdown(): every sync group's STOP notifies follow its instances'
       for (const name of this.groups.keys()) this.runNotify({ type: 'notify', kind: 'GROUP', name, state: 'STOP', priority: 0 });
     } finally {
+      const later = this.deferred;
+      this.deferred = null;
+      this.execute(later);
       const held = this.heldIo;
       this.heldIo = null;
       for (const start of held) start();
@@ -1033,7 +1070,14 @@ export class VrrpEngine {
     this.scriptRunner?.stop();
     this.fileMonitor?.stop();
     this.processMonitor?.stop();
-    await Promise.all([...this.queues.values(), ...this.adverts]);
+    // a stop that waits long says what for (the supervisor SIGKILLs a worker that takes 10 s)
+    const began = monotonic();
+    const watchdog = setInterval(() => this.deps.log.warning(`stopping: still waiting after ${Math.round(monotonic() - began)} ms for ${this.pendingIo().join(', ') || 'nothing known'}`), STOP_WATCHDOG_MS);
+    try {
+      await Promise.all([...this.queues.values(), ...this.adverts]);
+    } finally {
+      clearInterval(watchdog);
+    }
     this.sockets.closeAll();
     this.sockets6.closeAll();
     this.socketsAh.closeAll();

@@ -53,7 +53,7 @@ export async function keepArtifacts(src: ArtifactSource, outDir: string): Promis
     put(names.ipvs, table);
   }));
   // the logs, and the measuring client's samples of every cycle (client-MODE-RUN-ATTEMPT.jsonl)
-  const logs = existsSync(src.dir) ? readdirSync(src.dir).filter((f) => f.endsWith('.log') || (f.startsWith('client-') && f.endsWith('.jsonl'))) : [];
+  const logs = existsSync(src.dir) ? readdirSync(src.dir).filter((f) => f.endsWith('.log') || f.endsWith('.pcap') || (f.startsWith('client-') && f.endsWith('.jsonl'))) : [];
   for (const lb of src.directors) if (!logs.includes(artifactNames(lb).log)) put(artifactNames(lb).log, `(no log: ${join(src.dir, artifactNames(lb).log)} does not exist)\n`);
   for (const f of logs) {
     copyFileSync(join(src.dir, f), join(outDir, f));

@@ -8,6 +8,18 @@
  *                             RFC 3768 §6.4.2: the backup waits Skew_Time only)
  *   every failback:           outage ≤ 1.0 s, counted from when the restarted director is ready
  *
+ * What the 300 ms must hold, for a graceful failover (takeover.ts measures each term per cycle):
+ *   the client's resolution: the last answer can come up to one request period P before the VIPs
+ *   leave and the first one up to P after the GARP, plus the first request's round trip through
+ *   the new director (P = 50 ms in the VM, 20 ms on a host with IPVS: 100 / 40 ms of the 300);
+ *   the master's answer to SIGTERM up to its priority-0 adverts, the spread between a sync
+ *   group's adverts (its backup moves when the last member's Skew_Time has run out, keepalived's
+ *   vrrp_sync_can_goto_master), and the backup's MASTER → VIPs → GARP: keepalived does these in
+ *   well under 10 ms; halo in the 1-vCPU emulated VM, in cycles with both directors on time, took
+ *   15-77, 30-58 and 46-168 ms (the VIP watch; 54-74 ms from its first advert to its GARP on the wire).
+ * A cycle whose directors were late where the RFC fixes their timing is inconclusive
+ * (validity.ts directorStarvation), never a reason to widen the bound.
+ *
  * Master_Down_Interval and Skew_Time are the backup's (its own priority, the master's advert
  * interval); with a sync group every instance must move, so the largest one over the group.
  * A phase is judged only when its measurement is valid; an invalid one is "inconclusive",

@@ -34,6 +34,7 @@ import { backupTimers, Bound, DrillMode, spreadOf, VrrpTimers } from './bounds';
 import { epochNow, LagRecord, StallRecord } from './client-lag';
 import { DEFAULT_MAX_LAG_MS } from './validity';
 import { parseTransitions, Transition } from './timeline';
+import { formatTakeover, parseJsonLog, takeoverTimeline, TakeoverTimeline } from './takeover';
 
 export type { DrillMode } from './bounds';
 
@@ -82,6 +83,8 @@ export interface DrillOptions {
    * printed and kept in the JSON and the report, but only the invariants fail the drill.
    */
   bounds?: 'enforce' | 'report';
+  /** Keep a packet capture of the client's link (VRRP, ARP, the client's requests) in the lab directory. */
+  capture?: boolean;
 }
 
 const ALL_VIPS = [...EXT_VIPS, INT_VIP];
@@ -107,11 +110,13 @@ export class Drill {
   readonly attempts: number;
   readonly maxLagMs: number;
   readonly bounds: 'enforce' | 'report';
+  readonly capture: boolean;
 
   constructor(readonly cluster: Cluster, readonly log: (line: string) => void = (l) => process.stdout.write(`${l}\n`), opts: DrillOptions = {}) {
     this.attempts = opts.attempts ?? 3;
     this.maxLagMs = opts.maxLagMs ?? DEFAULT_MAX_LAG_MS;
     this.bounds = opts.bounds ?? 'enforce';
+    this.capture = opts.capture ?? false;
   }
 
   /** The backup's Master_Down_Interval and Skew_Time, from the two directors' configs. */
@@ -134,6 +139,9 @@ export class Drill {
     c.buildNetwork();
     c.startServers();
     await c.waitServers();
+    // VRRP adverts, gratuitous ARPs and the client's own requests as the client's link carries
+    // them (-U: written packet by packet, so the copy taken before tear-down is complete)
+    if (this.capture) c.startHelper('capture', 'client', ['tcpdump', '-i', 'eth0', '-n', '-s', '160', '-U', '-w', join(c.dir, 'capture-client-eth0.pcap'), 'vrrp or arp or tcp port 80 or udp port 53']);
     this.watch = new VipWatch({ lb1: c.topo.ns('lb1'), lb2: c.topo.ns('lb2') }, ALL_VIPS);
     c.startDirector('lb1', DIRECTOR_ARGS);
     c.startDirector('lb2', DIRECTOR_ARGS);
@@ -287,11 +295,23 @@ export class Drill {
     // the samples behind this cycle's figures, kept with the directors' logs (artifacts.ts)
     if (existsSync(this.loadOut)) copyFileSync(this.loadOut, join(c.dir, `client-${mode}-${run}-${attempt}.jsonl`));
     // each phase's window runs until the next action, so a slow recovery is never cut off
-    const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r0 - f, attempt });
+    // a graceful takeover's steps have due times (takeover.ts): a director late for them was starved
+    const takeover = mode === 'graceful' ? this.takeover(f, r0, rec) : null;
+    const directorLate = takeover ? [
+      // early too: lb2 armed it at Skew_Time when it read the priority-0 advert, so a timeout
+      // sooner than that was its older Master_Down timer, run out because lb1 had stopped advertising
+      { what: "lb2's down timer (Skew_Time after the priority-0 advert)", lateMs: takeover.backupTimerSlipMs === null ? null : Math.abs(takeover.backupTimerSlipMs) },
+      { what: "lb1's answer to SIGTERM ('Stopping')", lateMs: takeover.segments['SIGTERM → lb1 stopping'] },
+    ] : undefined;
+    const failover = measurePhase(mode, 'failover', rec, this.vrrpTimers(), this.maxLagMs, { from: f, at: f, restartAt: null, vipAt: moved, holder: failoverHolder, windowMs: r0 - f, attempt, directorLate });
     // the failback counts from the restarted director's readiness (or the VIPs' arrival, if
     // earlier): what its start-up did to the cluster before then is start-up, reported apart
     const fbFrom = Math.min(ready ?? r, back ?? Infinity);
     const failback = measurePhase(mode, 'failback', rec, this.vrrpTimers(), this.maxLagMs, { from: fbFrom, at: ready ?? r, restartAt: r, vipAt: back, holder: failbackHolder, windowMs: end - fbFrom, attempt });
+    if (takeover) {
+      failover.takeover = takeover;
+      this.log(`drill graceful takeover: ${formatTakeover(takeover)}`);
+    }
     const hung = rec.summary?.hung ?? -1;
     if (hung !== 0) violations.push(hung < 0 ? 'the client load did not report its summary' : `${hung} requests neither answered nor failed`);
     if (violations.length > 0) this.log(`${c.logTail('lb1')}\n${c.logTail('lb2')}`);
@@ -305,6 +325,19 @@ export class Drill {
       vipEvents: [...this.watch!.events], marks, transitions: this.transitions(from, end), phases: [failover, failback],
     });
     return { phases: [failover, failback], violations, hung };
+  }
+
+  /** Where a graceful failover's time went (takeover.ts), from both directors' logs. */
+  private takeover(sigterm: number, until: number, rec: Recording): TakeoverTimeline {
+    const log = (lb: Director) => {
+      const f = join(this.cluster.dir, `${lb}.log`);
+      return existsSync(f) ? parseJsonLog(readFileSync(f, 'utf8')) : [];
+    };
+    const backup = loadConfig(this.cluster.directorConfig('lb2')).model;
+    return takeoverTimeline({
+      sigterm, until, master: log('lb1'), backup: log('lb2'), vipEvents: this.watch!.events, vips: ALL_VIPS,
+      samples: rec.samples, skewTimeMs: this.vrrpTimers().skewTimeMs, instances: backup?.vrrpInstances.map((v) => v.name) ?? [],
+    });
   }
 
   private transitions(from: number, to: number): Transition[] {
@@ -335,7 +368,7 @@ export class Drill {
       const invalid = best.filter((p) => p.verdict === 'inconclusive');
       if (invalid.length === 0 || cyc.violations.length > 0) break;
       if (attempt < this.attempts) {
-        this.log(`drill ${mode}: ${invalid.map((p) => `${p.name} invalid (client stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s, max lag ${p.validity.maxLagMs} ms)`).join('; ')}; measuring again (attempt ${attempt + 1} of ${this.attempts})`);
+        this.log(`drill ${mode}: ${invalid.map((p) => `${p.name} invalid (client stalled ${(p.validity.stalledMs / 1000).toFixed(1)} s, max lag ${p.validity.maxLagMs} ms${p.validity.starvedDirectors ? `; directors starved: ${p.validity.starvedDirectors.join(', ')}` : ''})`).join('; ')}; measuring again (attempt ${attempt + 1} of ${this.attempts})`);
       }
     }
     if (this.bounds === 'enforce') violations.push(...boundViolations(best));
@@ -399,6 +432,7 @@ export function outageText(p: PhaseResult, r: PhaseReport): string {
 
 function verdictText(p: PhaseResult): string {
   if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound (the client lagged, max ${p.validity.maxLagMs} ms, but not enough to explain it): ${p.why.join('; ')}`;
+  if (!p.valid && p.validity.starvedDirectors) return `INCONCLUSIVE: the lab's directors were starved (${p.validity.starvedDirectors.join('; ')} > ${p.validity.thresholdMs} ms); client lag max ${p.validity.maxLagMs} ms`;
   if (!p.valid) return `INCONCLUSIVE: the measuring client was stalled for ${(p.validity.stalledMs / 1000).toFixed(1)} s (max lag ${p.validity.maxLagMs} ms > ${p.validity.thresholdMs} ms${p.validity.missingBuckets ? `, ${p.validity.missingBuckets} buckets unrecorded` : ''})`;
   return `${p.verdict === 'within' ? 'within' : 'BEYOND'} bound ${fmt(p.bound.ms)} (${p.bound.rule}); client lag max ${p.validity.maxLagMs} ms`;
 }
@@ -431,7 +465,8 @@ export function formatDrill(results: DrillResult[]): string {
   const inconclusive = results.flatMap((r) => r.phases.filter((p) => p.verdict === 'inconclusive'));
   if (inconclusive.length > 0) {
     const s = inconclusive.reduce((a, p) => a + p.validity.stalledMs, 0) / 1000;
-    rows.push(`inconclusive: the measuring client was stalled for ${s.toFixed(1)} s (${inconclusive.map((p) => `${p.name} run ${results.find((r) => r.phases.includes(p))!.run}`).join(', ')})`);
+    const starved = inconclusive.filter((p) => p.validity.starvedDirectors);
+    rows.push(`inconclusive: the measuring client was stalled for ${s.toFixed(1)} s${starved.length ? `, the lab's directors were starved in ${starved.length} phase(s)` : ''} (${inconclusive.map((p) => `${p.name} run ${results.find((r) => r.phases.includes(p))!.run}`).join(', ')})`);
   }
   return `${rows.join('\n')}\n`;
 }

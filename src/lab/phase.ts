@@ -8,7 +8,8 @@ import type { Director } from './cluster';
 import type { LagRecord, StallRecord } from './client-lag';
 import type { LoadSummary, Sample } from './load';
 import { analysePhase, PhaseReport } from './outage';
-import { decisiveWindow, judgeValidity, stallsOver, Validity } from './validity';
+import type { TakeoverTimeline } from './takeover';
+import { decisiveWindow, DirectorLate, directorStarvation, judgeValidity, stallsOver, Validity } from './validity';
 
 /** What the load generator recorded over one cycle. */
 export interface Recording {
@@ -47,6 +48,8 @@ export interface PhaseResult {
   why: string[];
   /** Which cycle of the mode these figures are from (1 = the first). */
   attempt: number;
+  /** Graceful failover: where the time went, step by step (takeover.ts). */
+  takeover?: TakeoverTimeline;
 }
 
 export interface PhaseMarks {
@@ -60,6 +63,8 @@ export interface PhaseMarks {
   vipAt: number | null;
   holder: Director | null;
   attempt: number;
+  /** Director deeds with a known due time and their lateness (graceful failover: takeover.ts). */
+  directorLate?: DirectorLate[];
 }
 
 export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, timers: VrrpTimers, maxLagMs: number, p: PhaseMarks): PhaseResult {
@@ -72,11 +77,17 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   // itself; a failback's readiness is not among them (the new master takes over a
   // Master_Down_Interval later, while the old one keeps serving)
   const gaps = (r: PhaseReport) => [r.lastOkBefore, r.firstOkAfter ?? end];
-  const validity = judgeValidity(rec.lag, rec.stalls, decisiveWindow([
+  const clientValidity = judgeValidity(rec.lag, rec.stalls, decisiveWindow([
     kind === 'failover' ? p.at : null, p.vipAt ?? end, ...gaps(http), ...gaps(dns), ...(http6 ? gaps(http6) : []),
   ]), maxLagMs);
+  // a director that ran late where the RFC fixes its timing was starved by the host: the figure
+  // is the host's, so the phase is no more valid than with a stalled client
+  const starved = directorStarvation(p.directorLate ?? [], maxLagMs);
+  const validity: Validity = starved.length === 0 ? clientValidity : { ...clientValidity, valid: false, starvedDirectors: starved };
+  const directorsLateMs = (p.directorLate ?? []).reduce((a, d) => a + Math.max(0, d.lateMs ?? 0), 0);
   const bound = boundFor(mode, kind, timers);
-  const error = { ...validity, periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
+  // what the client's stall and the directors' lateness together can have added to the outage
+  const error = { ...validity, stalledMs: validity.stalledMs + (starved.length ? directorsLateMs : 0), periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
   const { verdict, why } = judge(error, bound, http, dns, http6);
   // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
   // can have been, never as the outage

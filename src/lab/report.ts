@@ -114,6 +114,7 @@ function traceSection(t: DrillTrace, maxLagMs: number): string {
 
 function phaseVerdict(p: PhaseResult): string {
   if (!p.valid && p.verdict === 'beyond') return `BEYOND its bound even allowing for the client's stall of ${(p.validity.stalledMs / 1000).toFixed(1)} s`;
+  if (!p.valid && p.validity.starvedDirectors) return `inconclusive: the lab's directors were starved (${p.validity.starvedDirectors.join('; ')})`;
   if (!p.valid) return `inconclusive: the measuring client was stalled for ${(p.validity.stalledMs / 1000).toFixed(1)} s (max lag ${r1(p.validity.maxLagMs)} ms)`;
   return p.verdict === 'within' ? 'within its bound' : 'BEYOND its bound';
 }

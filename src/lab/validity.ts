@@ -26,6 +26,25 @@ export interface Validity {
   /** 100 ms buckets of the window with no lag record (client not running). */
   missingBuckets: number;
   thresholdMs: number;
+  /**
+   * The lab's directors ran late by more than the threshold where the RFC fixes when they act
+   * (directorStarvation): the host starved the lab, and the figure measures the host.
+   */
+  starvedDirectors?: string[];
+}
+
+/** A director's deed whose due time is known, and how late it came (null: not seen). */
+export interface DirectorLate {
+  what: string;
+  lateMs: number | null;
+}
+
+/**
+ * Which directors' deeds came later than the threshold: e.g. the backup's down timer firing
+ * long after Skew_Time from the priority-0 advert, which only a starved process (or VM) does.
+ */
+export function directorStarvation(checks: DirectorLate[], thresholdMs: number): string[] {
+  return checks.filter((c) => c.lateMs !== null && c.lateMs > thresholdMs).map((c) => `${c.what} ${Math.round(c.lateMs!)} ms late`);
 }
 
 /** The spans a client was stalled for longer than the threshold. */

@@ -48,6 +48,8 @@ class Host {
   monitorStarts = 0;
   /** While set, a VIP add waits for this (a netlink request that hangs). */
   addGate: Promise<void> | null = null;
+
+  removeGate: Promise<void> | null = null;
   engine!: VrrpEngine;
   /** With lvs_sync_daemon: the requests its driver made of the (fake) kernel, in order. */
   readonly kernelDaemons: string[] = [];
@@ -86,7 +88,11 @@ class Host {
         this.vips.add(v.address);
         return ok(true);
       },
-      remove: async (v: VipSpec) => (this.io.push(`remove ${v.address}`), ok(this.vips.delete(v.address))),
+      remove: async (v: VipSpec) => {
+        if (this.removeGate) await this.removeGate;
+        this.io.push(`remove ${v.address}`);
+        return ok(this.vips.delete(v.address));
+      },
       list: async () => ok([]),
       primaryIPv4: async () => ok(this.primary),
       removeResidual: async () => ({ removed: [], errors: [] }),
@@ -240,10 +246,37 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(a.engine.states.get('VI_1')!.state).toBe('MASTER');
     expect(a.engine.states.get('VI_2')!.state).toBe('MASTER');
     const before = a.io.length;
+    // the log lines in the same sequence as the I/O: none may come between the two adverts
+    const push = a.logs.push.bind(a.logs);
+    a.logs.push = (...m: string[]) => (a.io.push(`log ${m[0]}`), push(...m));
     const stopped = a.engine.stop();
     await advance(10);
     await stopped;
-    expect(a.io.slice(before)).toEqual(['advert prio 0', 'advert prio 0', 'remove 192.168.77.200', 'remove 192.168.77.201']);
+    const seen = a.io.slice(before);
+    expect(seen.slice(0, 2)).toEqual(['advert prio 0', 'advert prio 0']);
+    expect(seen).toContain('log (VI_1) sent 0 priority');
+    expect(seen).toContain('log (VI_2) sent 0 priority');
+    expect(seen.filter((l) => !l.startsWith('log '))).toEqual(['advert prio 0', 'advert prio 0', 'remove 192.168.77.200', 'remove 192.168.77.201']);
+  });
+
+  it('a stop that waits on its I/O says every 2 s what it still waits for (the supervisor SIGKILLs at 10 s)', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    await a.engine.start();
+    await advance(5000);
+    let release!: () => void;
+    a.removeGate = new Promise<void>((r) => (release = r));
+    const stopped = a.engine.stop();
+    await advance(4100);
+    const waits = a.logs.filter((l) => l.startsWith('stopping: still waiting'));
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toMatch(/^stopping: still waiting after \d+ ms for \(VI_1\) removeVips for \d+ ms$/);
+    release();
+    await advance(10);
+    await stopped;
+    await advance(5000);
+    expect(a.logs.filter((l) => l.startsWith('stopping: still waiting'))).toHaveLength(2);
+    expect([...a.vips]).toEqual([]);
   });
 
   it('lvs_sync_daemon follows its instance as keepalived: backup from the start, master while MASTER, backup again on losing it, none after stop', async () => {

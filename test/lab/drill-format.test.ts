@@ -17,6 +17,19 @@ describe('drill text output', () => {
     expect(text).toMatch(/graceful failover: within bound 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\)/);
   });
 
+  it('a graceful takeover whose directors ran late where the RFC fixes their timing is inconclusive, not beyond; on time it is judged', () => {
+    const slip = (ms: number) => [{ what: "lb2's down timer", lateMs: ms }, { what: "lb1's answer to SIGTERM", lateMs: 12 }];
+    const starved = synthCycle({ mode: 'graceful', takeoverMs: 1100, directorLate: slip(233) }).result;
+    expect(starved.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
+    expect(starved.phases[0].validity.starvedDirectors).toEqual(["lb2's down timer 233 ms late"]);
+    expect(formatDrill([starved])).toMatch(/graceful failover: INCONCLUSIVE: the lab's directors were starved \(lb2's down timer 233 ms late > 100 ms\)/);
+    const onTime = synthCycle({ mode: 'graceful', takeoverMs: 1100, directorLate: slip(2) }).result;
+    expect(onTime.phases[0]).toMatchObject({ valid: true, verdict: 'beyond' });
+    // so late that the directors' lateness cannot explain it: beyond even though starved
+    const far = synthCycle({ mode: 'graceful', takeoverMs: 5000, directorLate: slip(233) }).result;
+    expect(far.phases[0].verdict).toBe('beyond');
+  });
+
   it('spreads over repeats use valid phases only', () => {
     const s = phaseSpreads([ok, stalled]);
     const fo = s.find((p) => p.name === 'graceful failover')!;
