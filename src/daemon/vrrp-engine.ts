@@ -1054,7 +1054,8 @@ export class VrrpEngine {
     try {
       for (const name of this.states.keys()) this.feed(name, { type: 'shutdown' });
       // vrrp_notify.c notify_shutdown(): every sync group's STOP notifies follow its instances'
-      for (const name of this.groups.keys()) this.runNotify({ type: 'notify', kind: 'GROUP', name, state: 'STOP', priority: 0 });
+      // (deferred with them, so they keep that order)
+      for (const name of this.groups.keys()) this.deferred.push({ type: 'notify', kind: 'GROUP', name, state: 'STOP', priority: 0 });
     } finally {
       const later = this.deferred;
       this.deferred = null;
