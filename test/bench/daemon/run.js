@@ -180,7 +180,9 @@ async function start() {
     const f = median(r.first);
     const ratio = kind === 'keepalived' || !ka.first.length ? '' : `, ${(f / median(ka.first)).toFixed(1)}x keepalived`;
     // CPU time and RSS hold on a busy host: their ratios are given for every trial
-    const held = kind === 'keepalived' ? '' : ` (${(median(r.cpuAll) / median(ka.cpuAll)).toFixed(1)}x CPU, ${(median(r.rss) / median(ka.rss)).toFixed(1)}x RSS)`;
+    // CPU is read in clock ticks (10 ms): keepalived often starts within one
+    const cpuRatio = median(ka.cpuAll) > 0 ? `${(median(r.cpuAll) / median(ka.cpuAll)).toFixed(1)}x CPU` : "keepalived's CPU below one tick (10 ms)";
+    const held = kind === 'keepalived' ? '' : ` (${cpuRatio}, ${(median(r.rss) / median(ka.rss)).toFixed(1)}x RSS)`;
     console.log(`  ${name.padEnd(12)} ${r.first.length ? `${f.toFixed(0)} ms median (min ${Math.min(...r.first).toFixed(0)}, max ${Math.max(...r.first).toFixed(0)})${ratio}, CPU ${median(r.cpu)} ms until then` : 'wall time inconclusive'}; CPU until then ${median(r.cpuAll)} ms median of all ${r.cpuAll.length} trials; RSS ${median(r.rss).toFixed(1)} MB in ${r.procs} processes${held}${r.inconclusive ? `; ${r.inconclusive} trials' wall times inconclusive (this process stalled > 50 ms)` : ''}`);
   }
   const h = res.halo;
