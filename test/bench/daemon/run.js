@@ -172,7 +172,12 @@ async function start() {
   } finally {
     topo.destroy();
   }
+  // halo's floor: `halo run` and its worker are two Node processes, each paying Node's own
+  // bootstrap before any of halo's code runs (the supervisor between them is C)
+  const { spawnSync } = require('node:child_process');
+  const bare = median(Array.from({ length: 7 }, () => Number(spawnSync(process.execPath, ['-e', 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))'], { encoding: 'utf8' }).stdout)));
   console.log(`start → first VRRP state (host, netns, one instance), ${rounds} rounds; load average ${load0.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} CPUs)`);
+  console.log(`  (an empty Node process, node -e '', costs ${bare.toFixed(0)} ms of CPU here: halo pays that twice)`);
   const ka = res.keepalived;
   for (const kind of kinds) {
     const r = res[kind];
