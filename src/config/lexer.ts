@@ -236,7 +236,7 @@ function tokenize(text: string, errors: StructureError[]): Token[] {
   });
   if (words !== null) {
     const last = words.words[words.words.length - 1];
-    out.push({ type: 'nl', words: [], value: '\n', text: '', line: last.line, col: last.col + 1, offset: text.length });
+    out.push({ type: 'nl', words: NO_WORDS, value: '\n', text: '', line: last.line, col: last.col + 1, offset: text.length });
   }
   if (open.length > 0) {
     // keepalived: "There are N missing '}'s or extra '{'s", and the blocks end with the file.
@@ -264,6 +264,13 @@ function addWord(out: Token[], words: Token | null, t: RawToken, value: string, 
   return fresh;
 }
 
+/**
+ * The words of every token that is not a `words` token: one shared empty array, never written
+ * (addWord pushes only to a `words` token's own array). A 100,000-line config has ~110,000
+ * newline and brace tokens, and every array the parse keeps alive is copied by each scavenge.
+ */
+const NO_WORDS: Word[] = [];
+
 function tok(type: TokenType, t: RawToken, value: string): Token {
-  return { type, words: [], value, text: t.text, line: t.line, col: t.col, offset: t.offset };
+  return { type, words: NO_WORDS, value, text: t.text, line: t.line, col: t.col, offset: t.offset };
 }

@@ -66,22 +66,31 @@ function descend(tokens: Token[]): Statement[] | { token: Token | undefined } {
       if (next?.type === 'nl') next = tokens[++i];
       else if (next?.type === 'rbrace' && inBlock) {
         // `group { VI_1 VI_2 }`: the block's last line ends at its brace
-        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null });
+        out.push(line(t, null));
         continue;
       } else if (next?.type !== 'lbrace') return fail(next);
       if (next?.type !== 'lbrace') {
-        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null });
+        out.push(line(t, null));
         continue;
       }
       const open = tokens[i++];
       const body = stmts(true);
       if (body === null) return null;
       const close = tokens[i++];
-      out.push({ keyword: t.words[0], args: t.words.slice(1), block: body, braces: { open: brace(open), close: brace(close) } });
+      out.push(line(t, body, { open: brace(open), close: brace(close) }));
     }
   };
   const all = stmts(false);
   return all ?? failed ?? { token: undefined };
+}
+
+/**
+ * The statement of a `words` token. Its words array becomes the args once the keyword is
+ * taken off the front (the tokens are this parse's own and read once): no copy per line.
+ */
+function line(t: Token, block: Statement[] | null, braces?: Statement['braces']): Statement {
+  const keyword = t.words.shift()!;
+  return braces ? { keyword, args: t.words, block, braces } : { keyword, args: t.words, block };
 }
 
 function describe(t: Token): string {

@@ -295,17 +295,43 @@ export class Step {
   }
 }
 
+/**
+ * Every field named: one object literal of a fixed shape. A spread of the whole state (`{ ...s }`)
+ * took half of a step's time (an advert sent or received: 3.5 -> 1.7 us per step, warm).
+ * InstanceState has no optional field, so the compiler refuses a clone that forgets one.
+ */
 function cloneState(s: InstanceState): InstanceState {
   return {
-    ...s,
+    cfg: s.cfg,
+    env: s.env,
+    name: s.name,
+    state: s.state,
+    wantState: s.wantState,
+    primaryAddress: s.primaryAddress,
+    srcAddress: s.srcAddress,
+    basePriority: s.basePriority,
+    effectivePriority: s.effectivePriority,
+    nopreempt: s.nopreempt,
+    preemptDelayMs: s.preemptDelayMs,
+    masterAdverIntMs: s.masterAdverIntMs,
+    masterAddress: s.masterAddress,
+    masterPriority: s.masterPriority,
+    preemptTime: s.preemptTime,
+    ipId: s.ipId,
+    ahSeq: s.ahSeq,
+    ahCycle: s.ahCycle,
+    vipsSet: s.vipsSet,
     links: { ...s.links },
     scripts: { ...s.scripts },
     files: { ...s.files },
     processes: { ...s.processes },
     bfds: { ...s.bfds },
+    socketError: s.socketError,
     timers: { ...s.timers },
+    lastTransition: s.lastTransition,
     // drops and dropLog change only in dropped(), which copies them itself: shared here
     stats: { ...s.stats },
+    dropLog: s.dropLog,
   };
 }
 
