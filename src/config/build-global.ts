@@ -37,6 +37,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     snmpSocket: null,
     umask: null,
     enableScriptSecurity: false,
+    dynamicInterfaces: false,
     lvsFlush: false,
     lvsFlushOnStop: 'off',
     lvsSyncDaemon: null,

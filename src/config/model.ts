@@ -88,6 +88,8 @@ export interface GlobalDefs {
   /** Default of every checker's log_all_failures. */
   checkerLogAllFailures: boolean;
   enableScriptSecurity: boolean;
+  /** dynamic_interfaces: an interface the VRRP side names may be missing at start (config/interfaces-check.ts). */
+  dynamicInterfaces: boolean;
   lvsFlush: boolean;
   lvsFlushOnStop: 'off' | 'all' | 'vs';
   /**

@@ -317,7 +317,11 @@ const K: KeywordSpec<G>[] = [
   acted('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertVrrp = s.args[0] ? ctx.bool(s) : true; }),
   acted('smtp_alert_checker', 'smtp_alert_checker_handler', 'unset', 'default smtp_alert of real and virtual servers', (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertChecker = s.args[0] ? ctx.bool(s) : true; }),
   acted('checker_log_all_failures', 'checker_log_all_failures_handler', 'off', 'default of the checkers\' log_all_failures', (ctx, s, g) => { g.checkerLogAllFailures = ctx.bool(s); }),
-  noEffect('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'halo always follows interfaces appearing and disappearing (rtnetlink link monitor); an instance whose interface is missing is in FAULT until it appears', keep),
+  acted('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'without it an interface the VRRP side names (instance, track_interface, address, route, rule) must exist at start and reload, else "Non-existent interface specified in configuration" refuses the config; with it a missing one is followed as it appears (FAULT until then). `allow_if_changes` has no effect: halo always follows an interface re-made with a new index', (ctx, s, g) => {
+    keep(ctx, s, g);
+    g.dynamicInterfaces = true;
+    if (s.args[0] && s.args[0].value !== 'allow_if_changes') ctx.warn(s.args[0], `Unknown dynamic_interfaces option '${s.args[0].value}'`);
+  }),
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
   notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
   notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
