@@ -17,7 +17,7 @@ import { IpvsClient } from '../ipvs/client';
 import { ownedAfter, teardown } from '../ipvs/reconcile';
 import { createAddressManager, VipSpec } from '../net/addresses';
 import { serviceKeyString } from '../ipvs/types';
-import { createVmacManager } from '../net/vmac';
+import { createVmacManager, vmacSpecOf } from '../net/vmac';
 import { removeFirewallTables } from '../net/nft-firewall';
 import { vipOf } from '../daemon/announcer';
 
@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     const vmacs = createVmacManager();
     try {
       for (const i of withVmac) {
-        const r = await vmacs.remove({ instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId });
+        const r = await vmacs.remove(vmacSpecOf(i));
         if (!r.ok) {
           process.stderr.write(`halo cleanup: ${r.error.message}\n`);
           rc = 1;

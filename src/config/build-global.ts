@@ -38,6 +38,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     umask: null,
     enableScriptSecurity: false,
     dynamicInterfaces: false,
+    vmacPrefix: null,
     lvsFlush: false,
     lvsFlushOnStop: 'off',
     lvsSyncDaemon: null,

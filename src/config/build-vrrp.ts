@@ -3,6 +3,7 @@
  * global_defs are collected as "unset" (null) first and resolved in `finishInstance`, once
  * the whole file is read, as keepalived's vrrp_complete_init() does.
  */
+import { vmacMacText } from './vmac-values';
 import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { VRRP_INSTANCE, VRRP_SYNC_GROUP } from './keywords/vrrp';
@@ -99,6 +100,8 @@ export interface InstanceDraft {
   /** use_vmac: the statement, and the name it gave (null: the default). */
   vmacWord: Word | null;
   vmacName: Word | null;
+  /** use_vmac's MAC argument, and its word. */
+  vmacMac: { octets: number[]; useVrid: boolean; word: Word } | null;
   vmacXmitBase: boolean;
   authWord: Word | null;
   authTypeWord: Word | null;
@@ -119,7 +122,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
-    smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
+    smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacMac: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
     nativeIpv6: false,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
@@ -145,7 +148,10 @@ function routeTrackedInterfaces(d: InstanceDraft): TrackInterface[] {
   return out;
 }
 
-export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs): VrrpInstance | null {
+/**
+ * `vmacName` names a VMAC given none (build.ts: vmac_prefix, and the names other instances use).
+ */
+export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs, vmacName: (vrid: number, family: 4 | 6) => string = (vrid) => `vrrp.${vrid}`): VrrpInstance | null {
   const name = d.name.value;
   let ok = true;
   if (d.interface === null) {
@@ -274,7 +280,12 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
       ctx.warn(d.vmacWord, `(${name}) xmit_base is incompatible with strict mode - resetting`);
       xmitBase = false;
     }
-    vmac = { name: d.vmacName?.value ?? `vrrp.${d.vrid}`, xmitBase };
+    let mac = d.vmacMac;
+    if (strict && mac) {
+      ctx.warn(mac.word, `(${name}): cannot specify MAC address with strict mode - clearing`);
+      mac = null;
+    }
+    vmac = { name: d.vmacName?.value ?? vmacName(d.vrid, family), xmitBase, mac: mac ? vmacMacText(mac, d.vrid) : null };
   }
   // vrrp_complete_instance: a VIP that names no interface, or the instance's own, goes on the
   // VMAC when it is of the instance's family (vrrp->ifp is the VMAC); otherwise on the interface

@@ -90,6 +90,8 @@ export interface GlobalDefs {
   enableScriptSecurity: boolean;
   /** dynamic_interfaces: an interface the VRRP side names may be missing at start (config/interfaces-check.ts). */
   dynamicInterfaces: boolean;
+  /** vmac_prefix: the name of a VMAC given none is PREFIX.VRID (default vrrp). */
+  vmacPrefix: string | null;
   lvsFlush: boolean;
   lvsFlushOnStop: 'off' | 'all' | 'vs';
   /**
@@ -330,10 +332,11 @@ export interface VrrpInstance {
   smtpAlert: boolean | null;
   lvsSyncDaemonInterface: string | null;
   /**
-   * use_vmac: a private-mode macvlan `name` (default vrrp.VRID) with MAC 00:00:5e:00:01:VRID on
+   * use_vmac: a private-mode macvlan `name` (default vrrp.VRID) with MAC 00:00:5e:00:01:VRID (or
+   * `mac`, the use_vmac MAC argument) on
    * the interface carries the VIPs that name no dev and, unless xmitBase (vmac_xmit_base), the adverts.
    */
-  vmac: { name: string; xmitBase: boolean } | null;
+  vmac: { name: string; xmitBase: boolean; mac: string | null } | null;
   /** Name of the vrrp_sync_group this instance belongs to, if any. */
   syncGroup: string | null;
   location: SourceLocation;

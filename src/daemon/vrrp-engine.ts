@@ -34,7 +34,7 @@ import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import { OwnDeletes, VipOp, stillWanted, vipKey, vipRetryDelayMs } from './vip-upkeep';
-import type { VmacManager, VmacSpec } from '../net/vmac';
+import { vmacSpecOf, type VmacManager, type VmacSpec } from '../net/vmac';
 import type { NftFirewall } from '../net/nft-firewall';
 import { firewallAddress, type NftSettings } from '../net/nft-rules';
 import type { RouteManager } from '../net/routes';
@@ -49,7 +49,7 @@ export function xmitInterface(cfg: VrrpInstance): string {
 type SocketKind = 4 | 6 | 'ah';
 const socketKind = (cfg: VrrpInstance): SocketKind => (cfg.family === 6 ? 6 : cfg.authType === 'AH' ? 'ah' : 4);
 
-const vmacSpec = (cfg: VrrpInstance): VmacSpec => ({ instance: cfg.name, name: cfg.vmac!.name, base: cfg.interface, vrid: cfg.virtualRouterId });
+const vmacSpec = (cfg: VrrpInstance): VmacSpec => vmacSpecOf(cfg);
 import { ProcessMonitor, procfs } from './process-monitor';
 import { TrackFileMonitor } from './track-files';
 import { readTrackFile } from '../check/file-probe';

@@ -81,6 +81,13 @@ export interface VmacSpec {
   /** The instance's interface. */
   base: string;
   vrid: number;
+  /** The VMAC's MAC: 00:00:5e:00:01:VRID (02 for IPv6) unless use_vmac gave one. */
+  mac: string;
+}
+
+/** The VMAC of an instance with use_vmac. */
+export function vmacSpecOf(i: { name: string; interface: string; virtualRouterId: number; family: 4 | 6; vmac: { name: string; mac: string | null } | null }): VmacSpec {
+  return { instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId, mac: i.vmac!.mac ?? vmacAddress(i.virtualRouterId, i.family) };
 }
 
 export interface VmacManager {
@@ -241,7 +248,7 @@ export function createVmacManager(sysctls = new VmacSysctls(), undo: UndoLog | n
 
   return {
     async ensure(spec) {
-      const mac = vmacAddress(spec.vrid);
+      const mac = spec.mac;
       const operation = `creating VMAC interface ${spec.name} on ${spec.base}`;
       const log: string[] = [];
       try {

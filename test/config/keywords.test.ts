@@ -21,7 +21,7 @@ describe('keywords into the model', () => {
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
       vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
-      enableScriptSecurity: true, dynamicInterfaces: false, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
+      enableScriptSecurity: true, dynamicInterfaces: false, vmacPrefix: null, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       // VI_1 is strict without accept: the drop rules go in keepalived's default table
@@ -225,26 +225,56 @@ describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complet
   it('default name vrrp.VRID; VIPs without a dev go on the VMAC, the others stay', () => {
     const r = load(vi('VI_1', 51, ' use_vmac\n'));
     const i = r.model!.vrrpInstances[0];
-    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: null });
     expect(i.virtualIpAddresses.map((v) => v.dev)).toEqual(['vrrp.51', 'eth1']);
   });
 
   it('a name of its own, vmac_xmit_base; without use_vmac nothing', () => {
-    expect(load(vi('VI_1', 51, ' use_vmac vm51\n vmac_xmit_base\n')).model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: true });
+    expect(load(vi('VI_1', 51, ' use_vmac vm51\n vmac_xmit_base\n')).model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: true, mac: null });
     expect(load(vi('VI_1', 51, '')).model!.vrrpInstances[0].vmac).toBeNull();
   });
 
   it("strict mode resets vmac_xmit_base with keepalived's words", () => {
     const r = load(vi('VI_1', 51, ' use_vmac\n vmac_xmit_base\n', 'global_defs {\n vrrp_strict\n}\n'), false, true);
-    expect(r.model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(r.model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: null });
     expect(r.diagnostics.map((d) => d.message)).toContain('(VI_1) xmit_base is incompatible with strict mode - resetting');
+    const mac = load(vi('VI_1', 51, ' use_vmac 02:11:22:33:44:55\n', 'global_defs {\n vrrp_strict\n}\n'), false, true);
+    expect(mac.model!.vrrpInstances[0].vmac?.mac).toBeNull();
+    expect(mac.diagnostics.map((d) => d.message)).toContain('(VI_1): cannot specify MAC address with strict mode - clearing');
   });
 
-  it('a bad name is ignored (the default is used); a MAC argument is refused; one name for two instances is an error', () => {
+  it('a MAC of its own: six octets, or five and the VRID; bad ones ignored with keepalived\'s words', () => {
+    const vmacOf = (args: string) => load(vi('VI_1', 51, ` use_vmac ${args}\n`));
+    expect(vmacOf('vm51 02:11:22:33:44:55').model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: false, mac: '02:11:22:33:44:55' });
+    expect(vmacOf('2:a:B:3:4').model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: '02:0a:0b:03:04:33' });
+    expect(vmacOf('02:11:22:33:44:').model!.vrrpInstances[0].vmac?.mac).toBe('02:11:22:33:44:33');
+    const ignored = (args: string) => ({ mac: vmacOf(args).model!.vrrpInstances[0].vmac?.mac, messages: vmacOf(args).diagnostics.map((d) => d.message) });
+    expect(ignored('02:11:22:33:4g:55')).toEqual({ mac: null, messages: ['VMAC invalid MAC address 02:11:22:33:4g:55'] });
+    expect(ignored('02:11:22:33')).toEqual({ mac: null, messages: ['VMAC invalid MAC address 02:11:22:33 - ignored'] });
+    expect(ignored('02:111:22:33:44:55')).toEqual({ mac: null, messages: ['VMAC invalid MAC address 02:111:22:33:44:55 - ignored'] });
+    expect(ignored('03:11:22:33:44:55')).toEqual({ mac: null, messages: ['VMAC MAC address is multicast 03:11:22:33:44:55 - ignoring'] });
+    expect(ignored('00:00:5e:00:01:07')).toEqual({ mac: null, messages: ['VMAC MAC address not allowed to be RFC5798 address (00:00:5e:00:01:07) - ignoring'] });
+    expect(ignored('02:00:00:00:00:01 02:00:00:00:00:02')).toEqual({ mac: '02:00:00:00:00:01', messages: ['VMAC interface address already specified'] });
+  });
+
+  it('a VMAC given no name: vmac_prefix, and a name no other instance has (create_vmac_name)', () => {
+    const names = (text: string) => load(text).model!.vrrpInstances.map((i) => i.vmac?.name);
+    expect(names(vi('VI_1', 51, ' use_vmac\n', 'global_defs {\n vmac_prefix vx\n}\n'))).toEqual(['vx.51']);
+    // the prefix is cut so that the name fits 15 characters
+    expect(names(vi('VI_1', 51, ' use_vmac\n', 'global_defs {\n vmac_prefix abcdefghijklmnop\n}\n'))).toEqual(['abcdefghijkl.51']);
+    // another instance's name (given or made) is skipped: PREFIX1.VRID, …
+    const v6 = (name: string, vrid: number, body: string) => `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n${body} virtual_ipaddress {\n  fd00::${vrid}\n }\n}\n`;
+    expect(names(vi('VI_1', 51, ' use_vmac vrrp.52\n') + vi('VI_2', 52, ' use_vmac\n', '') .replace('interface eth0', 'interface eth2'))).toEqual(['vrrp.52', 'vrrp1.52']);
+    // IPv6 tries PREFIX6.VRID second
+    expect(names(v6('VI_1', 51, ' use_vmac vrrp.51\n') + v6('VI_2', 51, ' use_vmac\n').replace('interface eth0', 'interface eth2'))).toEqual(['vrrp.51', 'vrrp6.51']);
+    const twice = load('global_defs {\n vmac_prefix a\n vmac_prefix b\n}\n');
+    expect(twice.diagnostics.map((d) => d.message)).toEqual(['vmac prefix has already been specified - ignoring b']);
+  });
+
+  it('a bad name is ignored (the default is used); one name for two instances is an error', () => {
     const bad = load(vi('VI_1', 51, ' use_vmac this-name-is-far-too-long\n'));
     expect(bad.model!.vrrpInstances[0].vmac?.name).toBe('vrrp.51');
     expect(bad.diagnostics.map((d) => d.message)).toContain("VMAC interface name 'this-name-is-far-too-long' too long or invalid characters - ignoring");
-    expect(load(vi('VI_1', 51, ' use_vmac 02:00:00:00:00:01\n')).diagnostics.map((d) => d.message).join('\n')).toMatch(/use_vmac with a MAC address of its own.*not implemented in halo/);
     const twice = load(vi('VI_1', 51, ' use_vmac vm\n') + vi('VI_2', 52, ' use_vmac vm\n'));
     expect(twice.diagnostics.map((d) => d.message)).toContain('(VI_2) VRRP instance VI_1 is already using vm');
   });

@@ -429,7 +429,11 @@ const K: KeywordSpec<G>[] = [
     if (sec >= 60) ctx.warn(w, `The vrrp_startup_delay is very large - ${w.value} seconds`);
   }),
   notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
-  notImplemented('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', VMAC),
+  acted('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', 'a VMAC given no name is PREFIX.VRID, then PREFIX1.VRID … when another instance has that name (an IPv6 one tries PREFIX6.VRID second)', (ctx, s, g) => {
+    if (!s.args[0]) return;
+    if (g.vmacPrefix !== null) ctx.warn(s.args[0], `vmac prefix has already been specified - ignoring ${s.args[0].value}`);
+    else g.vmacPrefix = s.args[0].value;
+  }),
   notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),
   acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),
   noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),

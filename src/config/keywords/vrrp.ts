@@ -4,6 +4,7 @@
  * and static blocks halo does not implement (listed so the registry is complete; their root
  * keyword is refused, so their contents are never read).
  */
+import { parseVmacMac } from '../vmac-values';
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
 import type { BuildContext } from '../context';
 import { splitCommand } from '../context';
@@ -126,14 +127,20 @@ function advertInt(ctx: BuildContext, s: Statement, d: I): void {
 }
 
 /**
- * `use_vmac [NAME] [MAC]` (vrrp_vmac_handler): a word with ':' is a MAC address (not implemented
- * here), any other an interface name, valid as dev_name_valid checks it.
+ * `use_vmac [NAME] [MAC]` (vrrp_vmac_handler): a word with ':' is a MAC address (config/vmac-values.ts),
+ * any other an interface name, valid as dev_name_valid checks it.
  */
 function useVmac(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
   d.vmacWord = s.keyword;
   for (const w of s.args.slice(0, 2)) {
     if (w.value.includes(':')) {
-      ctx.unimplemented(w, `(${d.name.value}) use_vmac with a MAC address of its own`);
+      if (d.vmacMac) {
+        ctx.warn(w, 'VMAC interface address already specified');
+        continue;
+      }
+      const mac = parseVmacMac(w.value);
+      if (mac.ok) d.vmacMac = { octets: mac.octets, useVrid: mac.useVrid, word: w };
+      else ctx.warn(w, mac.message);
       continue;
     }
     if (d.vmacName) {
@@ -154,7 +161,7 @@ function smtpAlert(ctx: BuildContext, s: Statement): boolean {
 }
 
 const INSTANCE: KeywordSpec<I>[] = [
-  acted('use_vmac', 'vrrp_vmac_handler', 'off', 'a private-mode macvlan vrrp.VRID (or NAME) with MAC 00:00:5e:00:01:VRID carries the VIPs and adverts; a MAC argument is refused as not implemented', useVmac),
+  acted('use_vmac', 'vrrp_vmac_handler', 'off', 'a private-mode macvlan vrrp.VRID (or NAME) with MAC 00:00:5e:00:01:VRID (00:00:5e:00:02:VRID for IPv6, or the MAC given, its last octet the VRID when five are given) carries the VIPs and adverts', useVmac),
   notImplemented('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', VMAC),
   acted('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', 'adverts sent and received on the base interface instead of the VMAC', (_c, _s, d) => { d.vmacXmitBase = true; }),
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),

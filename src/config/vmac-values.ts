@@ -1,0 +1,67 @@
+/**
+ * use_vmac's values as keepalived 2.2.7 reads them (vrrp_parser.c vrrp_vmac_handler, vrrp.c
+ * create_vmac_name and vrrp_complete_instance): a MAC address of the VMAC's own, and the name of a
+ * VMAC given none (`vmac_prefix`, default `vrrp`). Pure.
+ */
+
+export type VmacMac = { ok: true; octets: number[]; useVrid: boolean } | { ok: false; message: string };
+
+const IFNAMSIZ = 16;
+
+/**
+ * `use_vmac … MAC`: six hex octets separated by ':' (one or two digits each), or five, the sixth
+ * then being the VRID. keepalived's checks and words, in its order.
+ */
+export function parseVmacMac(text: string): VmacMac {
+  if (!/^[0-9A-Fa-f:]*$/.test(text)) return { ok: false, message: `VMAC invalid MAC address ${text}` };
+  const octets: number[] = [];
+  let useVrid = false;
+  let p = 0;
+  const invalid = { ok: false as const, message: `VMAC invalid MAC address ${text} - ignored` };
+  for (let j = 0; j < 6; j++) {
+    const m = /^[0-9A-Fa-f]*/.exec(text.slice(p))![0];
+    if (m.length === 0 || m.length > 2) return invalid;
+    octets.push(parseInt(m, 16));
+    const end = p + m.length;
+    const next = text[end];
+    if (next !== ':' && (next !== undefined || j < 4)) return invalid;
+    if (j === 4 && (next === undefined || end + 1 === text.length)) {
+      useVrid = true;
+      break;
+    }
+    p = end + 1;
+    if (p >= text.length && j < 5) return invalid;
+  }
+  if (octets[0] & 1) return { ok: false, message: `VMAC MAC address is multicast ${text} - ignoring` };
+  if (octets[0] === 0 && octets[1] === 0 && octets[2] === 0x5e && octets[3] === 0 && (octets[4] === 1 || octets[4] === 2)) {
+    return { ok: false, message: `VMAC MAC address not allowed to be RFC5798 address (${text}) - ignoring` };
+  }
+  return { ok: true, octets, useVrid };
+}
+
+/** The VMAC's MAC as the kernel shows it, the VRID in the last octet when only five were given. */
+export function vmacMacText(mac: { octets: number[]; useVrid: boolean }, vrid: number): string {
+  const o = mac.useVrid ? [...mac.octets.slice(0, 5), vrid] : mac.octets;
+  return o.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** PREFIX.VRID (then PREFIXn.VRID), the prefix cut so the name fits IFNAMSIZ. */
+function vmacNameWith(prefix: string, num: number | null, vrid: number): string {
+  const tail = `${num ?? ''}.${vrid}`;
+  const name = `${prefix}${tail}`;
+  return name.length < IFNAMSIZ ? name : `${prefix.slice(0, IFNAMSIZ - 1 - tail.length)}${tail}`;
+}
+
+/**
+ * create_vmac_name: the first of PREFIX.VRID, PREFIX1.VRID, PREFIX2.VRID … no other instance's
+ * VMAC uses (an IPv6 instance tries PREFIX6.VRID second, then 1, 2, … skipping 6).
+ */
+export function createVmacName(prefix: string, vrid: number, family: 4 | 6, taken: (name: string) => boolean): string {
+  let num: number | null = null;
+  for (;;) {
+    const name = vmacNameWith(prefix, num, vrid);
+    if (!taken(name)) return name;
+    if (family === 6) num = num === null ? 6 : num === 6 ? 1 : num + 1 === 6 ? 7 : num + 1;
+    else num = (num ?? 0) + 1;
+  }
+}
