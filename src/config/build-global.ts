@@ -17,6 +17,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpGarpMasterRepeat: 5,
     vrrpGarpMasterRefreshMs: 0,
     vrrpGarpMasterRefreshRepeat: 1,
+    vrrpGarpExtraIf: { sec: 0, all: false },
     vrrpGarpLowerPrioDelayMs: null,
     vrrpGarpLowerPrioRepeat: null,
     vrrpGarpIntervalMs: 0,

@@ -3,7 +3,7 @@
  * global_defs are collected as "unset" (null) first and resolved in `finishInstance`, once
  * the whole file is read, as keepalived's vrrp_complete_init() does.
  */
-import { vmacMacText } from './vmac-values';
+import { garpExtraIfVips, vmacMacText } from './vmac-values';
 import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { VRRP_INSTANCE, VRRP_SYNC_GROUP } from './keywords/vrrp';
@@ -84,6 +84,9 @@ export interface InstanceDraft {
   garpMasterRepeat: number | null;
   garpMasterRefreshMs: number | null;
   garpMasterRefreshRepeat: number | null;
+  /** garp_extra_if: seconds (null: vrrp_garp_extra_if's), and `all`. */
+  garpExtraIfSec: number | null;
+  garpExtraIfAll: boolean;
   garpLowerPrioDelayMs: number | null;
   garpLowerPrioRepeat: number | null;
   accept: boolean | null;
@@ -119,7 +122,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     advertIntSec: null, advertWord: null, version: null, authType: 'NONE', authPass: null, vips: [], vipsExcluded: [], routes: [], rules: [],
     trackInterfaces: [], trackScripts: [], scriptRefs: [], fileRefs: [], processRefs: [], trackBfds: [], bfdRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
-    garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
+    garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpExtraIfSec: null, garpExtraIfAll: false, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
     smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacMac: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
@@ -310,7 +313,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const lowerRepeat = ownLowerRepeat ?? (strict ? 0 : g.vrrpGarpLowerPrioRepeat);
   const masterDelay = d.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
   const masterRepeat = d.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
-  return {
+  const inst: VrrpInstance = {
     name,
     initialState,
     interface: iface,
@@ -341,6 +344,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     garpMasterRepeat: masterRepeat,
     garpMasterRefreshMs: d.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
     garpMasterRefreshRepeat: d.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    garpExtraIfMs: 0,
+    garpExtraIfVips: [],
     // Unset lower-priority GARP settings inherit the master's, or 0 in strict mode (vrrp.c).
     garpLowerPrioDelayMs: lowerDelay ?? (strict ? 0 : masterDelay),
     garpLowerPrioRepeat: lowerRepeat ?? (strict ? 0 : masterRepeat),
@@ -362,4 +367,13 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     syncGroup: null,
     location: ctx.loc(d.keyword),
   };
+  // garp_extra_if: the instance's, else vrrp_garp_extra_if's time and `all`
+  const extraSec = d.garpExtraIfSec ?? g.vrrpGarpExtraIf.sec;
+  const extraAll = d.garpExtraIfAll || (d.garpExtraIfSec === null && g.vrrpGarpExtraIf.all);
+  const extraVips = extraSec > 0 ? garpExtraIfVips(inst, extraAll) : null;
+  if (extraVips) {
+    inst.garpExtraIfMs = extraSec * 1000;
+    inst.garpExtraIfVips = extraVips;
+  }
+  return inst;
 }

@@ -59,6 +59,8 @@ export interface GlobalDefs {
   vrrpGarpMasterRepeat: number; // 5
   vrrpGarpMasterRefreshMs: number; // 0 = off
   vrrpGarpMasterRefreshRepeat: number; // 1
+  /** vrrp_garp_extra_if: the default of the instances' garp_extra_if (seconds, 0 = off) and its `all`. */
+  vrrpGarpExtraIf: { sec: number; all: boolean };
   vrrpGarpLowerPrioDelayMs: number | null; // null = inherit master values
   vrrpGarpLowerPrioRepeat: number | null;
   /** Delay between GARPs of one burst; 0 = back to back. */
@@ -315,6 +317,12 @@ export interface VrrpInstance {
   garpMasterDelayMs: number;
   garpMasterRepeat: number;
   garpMasterRefreshMs: number;
+  /**
+   * garp_extra_if: every garpExtraIfMs (0 = off) while MASTER, one GARP/unsolicited NA for each of
+   * garpExtraIfVips (config/vmac-values.ts garpExtraIfVips).
+   */
+  garpExtraIfMs: number;
+  garpExtraIfVips: VirtualIpAddress[];
   garpMasterRefreshRepeat: number;
   garpLowerPrioDelayMs: number;
   garpLowerPrioRepeat: number;

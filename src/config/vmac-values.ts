@@ -65,3 +65,39 @@ export function createVmacName(prefix: string, vrid: number, family: 4 | 6, take
     else num = (num ?? 0) + 1;
   }
 }
+
+/**
+ * garp_extra_if (vrrp_complete_instance, vrrp_send_vmac_update): the VIPs a MASTER re-announces
+ * every interval, one (the first) per interface: those on an interface that is not the one the
+ * instance sends adverts from (its VMAC, or its interface) — with `all` any such interface, else
+ * only the VMACs keepalived makes for VIPs (use_vmac_addr, not in halo, so none); the VMAC itself
+ * too under vmac_xmit_base. None (null) when no VIP is on another interface: keepalived then turns
+ * the interval off.
+ */
+export function garpExtraIfVips<V extends { dev: string }>(
+  inst: { interface: string; vmac: { name: string; xmitBase: boolean } | null; virtualIpAddresses: V[]; virtualIpAddressesExcluded: V[] },
+  allIf: boolean,
+): V[] | null {
+  const own = inst.vmac ? inst.vmac.name : inst.interface;
+  const vips = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded];
+  // use_extra_if: a VIP elsewhere than `own`, on an interface not ours (no extra VMACs in halo)
+  if (!allIf || !vips.some((v) => v.dev !== own)) return null;
+  const chosen = new Map<string, V>();
+  for (const v of vips) {
+    if (v.dev === own && !inst.vmac?.xmitBase) continue;
+    if (!chosen.has(v.dev)) chosen.set(v.dev, v);
+  }
+  return [...chosen.values()];
+}
+
+/** `garp_extra_if` / `vrrp_garp_extra_if` arguments: a time in seconds and `all`, in any order. */
+export function parseGarpExtraIf(args: string[], min: number): { sec: number | null; all: boolean; invalid: string | null } {
+  let sec: number | null = null;
+  let all = false;
+  for (const a of args) {
+    if (a === 'all') all = true;
+    else if (/^\d+$/.test(a) && Number(a) >= min && Number(a) <= 86400) sec = Number(a);
+    else return { sec: null, all, invalid: a };
+  }
+  return { sec, all, invalid: null };
+}

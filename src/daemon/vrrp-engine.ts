@@ -128,7 +128,7 @@ function trackerLines(old: Model, next: Model, tracked: { files: Record<string, 
 const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => new ScriptRunner(scripts, security, log, onResult);
 
 const monotonic = (): number => performance.now();
-const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio'];
+const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio', 'garpExtraIf'];
 
 /** The vrrp_scripts some instance or sync group of `model` tracks. */
 function usedScripts(model: Model): VrrpScript[] {

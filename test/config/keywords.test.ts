@@ -21,7 +21,7 @@ describe('keywords into the model', () => {
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
       vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
-      enableScriptSecurity: true, dynamicInterfaces: false, vmacPrefix: null, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
+      enableScriptSecurity: true, dynamicInterfaces: false, vmacPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       // VI_1 is strict without accept: the drop rules go in keepalived's default table
@@ -269,6 +269,29 @@ describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complet
     expect(names(v6('VI_1', 51, ' use_vmac vrrp.51\n') + v6('VI_2', 51, ' use_vmac\n').replace('interface eth0', 'interface eth2'))).toEqual(['vrrp.51', 'vrrp6.51']);
     const twice = load('global_defs {\n vmac_prefix a\n vmac_prefix b\n}\n');
     expect(twice.diagnostics.map((d) => d.message)).toEqual(['vmac prefix has already been specified - ignoring b']);
+  });
+
+  it('garp_extra_if / vrrp_garp_extra_if: the VIPs re-announced, one per interface other than the advert one, only with all', () => {
+    const inst = (body: string, g = '') => load(vi('VI_1', 51, body, g));
+    const extra = (body: string, g = '') => {
+      const i = inst(body, g).model!.vrrpInstances[0];
+      return { ms: i.garpExtraIfMs, vips: i.garpExtraIfVips.map((v) => `${v.address} ${v.dev}`) };
+    };
+    expect(extra(' use_vmac\n garp_extra_if 5 all\n')).toEqual({ ms: 5000, vips: ['10.0.1.51 eth1'] });
+    // under vmac_xmit_base the VMAC too
+    expect(extra(' use_vmac\n vmac_xmit_base\n garp_extra_if all 5\n')).toEqual({ ms: 5000, vips: ['10.0.0.51 vrrp.51', '10.0.1.51 eth1'] });
+    // without all: only extra VMACs (none in halo), so off, as keepalived turns it off
+    expect(extra(' use_vmac\n garp_extra_if 5\n')).toEqual({ ms: 0, vips: [] });
+    // from global_defs, its all too; the instance's own wins
+    expect(extra(' use_vmac\n', 'global_defs {\n vrrp_garp_extra_if 7 all\n}\n')).toEqual({ ms: 7000, vips: ['10.0.1.51 eth1'] });
+    expect(extra(' use_vmac\n garp_extra_if 0\n', 'global_defs {\n vrrp_garp_extra_if 7 all\n}\n')).toEqual({ ms: 0, vips: [] });
+    const messages = (body: string, g = '') => inst(body, g).diagnostics.map((d) => d.message);
+    expect(messages(' vmac_garp_intvl 5 all\n')).toEqual(['Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"']);
+    expect(messages(' garp_extra_if 86401\n')).toEqual(["(VI_1): garp_extra_if '86401' invalid - ignoring"]);
+    expect(messages(' garp_extra_if all\n')).toEqual(['(VI_1): garp_extra_if specified without time - ignoring']);
+    expect(messages('', 'global_defs {\n vrrp_vmac_garp_intvl 0\n}\n')).toEqual([
+      'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"', "vrrp_vmac_garp_intvl '0' invalid - ignoring",
+    ]);
   });
 
   it('a bad name is ignored (the default is used); one name for two instances is an error', () => {

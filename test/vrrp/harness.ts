@@ -50,6 +50,8 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     garpMasterRepeat: 5,
     garpMasterRefreshMs: 0,
     garpMasterRefreshRepeat: 1,
+    garpExtraIfMs: 0,
+    garpExtraIfVips: [],
     garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5,
     accept: true,

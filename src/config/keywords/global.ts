@@ -2,10 +2,22 @@
  * global_defs (keepalived/core/global_parser.c, init_global_keywords). Every keyword keepalived
  * 2.2.7 installs there, in its order.
  */
+import { parseGarpExtraIf } from '../vmac-values';
 import type { BuildContext } from '../context';
 import type { GlobalDefs, LvsSyncDaemon } from '../model';
 import type { Statement, Word } from '../parse';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
+
+/** `vrrp_garp_extra_if SECS [all]` (and its deprecated spelling): 1-86400 seconds; `all` sticks even when the time is bad. */
+function garpExtraIfGlobal(ctx: BuildContext, s: Statement, g: GlobalDefs): void {
+  const name = s.keyword.value;
+  if (name === 'vrrp_vmac_garp_intvl') ctx.warn(s.keyword, 'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"');
+  const r = parseGarpExtraIf(s.args.map((a) => a.value), 1);
+  if (r.all) g.vrrpGarpExtraIf.all = true;
+  if (r.invalid !== null) return ctx.warn(s.args.find((a) => a.value === r.invalid)!, `${name} '${r.invalid}' invalid - ignoring`);
+  if (r.sec === null) return ctx.warn(s.keyword, `${name} specified without time - ignoring`);
+  g.vrrpGarpExtraIf.sec = r.sec;
+}
 
 type G = GlobalDefs;
 
@@ -342,8 +354,8 @@ const K: KeywordSpec<G>[] = [
   acted('vrrp_garp_interval', 'vrrp_garp_interval_handler', '0 (back to back)', 'delay between the GARPs of one burst', garpInterval((g, ms) => { g.vrrpGarpIntervalMs = ms; })),
   acted('vrrp_gna_interval', 'vrrp_gna_interval_handler', '0 (back to back)', 'delay between the unsolicited neighbour adverts of one burst', garpInterval((g, ms) => { g.vrrpGnaIntervalMs = ms; })),
   acted('vrrp_min_garp', 'vrrp_min_garp_handler', 'off', 'one GARP per transition, no refresh, unless set otherwise', minGarp),
-  notImplemented('vrrp_garp_extra_if', 'vrrp_vmac_garp_extra_if_handler', '', `GARPs on the parent interface of a ${VMAC}`),
-  notImplemented('vrrp_vmac_garp_intvl', 'vrrp_vmac_garp_extra_if_handler', '', `deprecated spelling of vrrp_garp_extra_if (${VMAC})`),
+  acted('vrrp_garp_extra_if', 'vrrp_vmac_garp_extra_if_handler', '', 'SECS [all]: the default of the instances\' garp_extra_if', garpExtraIfGlobal),
+  acted('vrrp_vmac_garp_intvl', 'vrrp_vmac_garp_extra_if_handler', '', 'deprecated spelling of vrrp_garp_extra_if, with keepalived\'s warning', garpExtraIfGlobal),
   acted('vrrp_lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpLowerPrioNoAdvert = ctx.bool(s); }),
   acted('vrrp_higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpHigherPrioSendAdvert = ctx.bool(s); }),
   acted('vrrp_version', 'vrrp_version_handler', '2', '', (ctx, s, g) => { const v = ctx.int(s, 2, 3); if (v === 2 || v === 3) g.vrrpVersion = v; }),

@@ -4,7 +4,7 @@
  * and static blocks halo does not implement (listed so the registry is complete; their root
  * keyword is refused, so their contents are never read).
  */
-import { parseVmacMac } from '../vmac-values';
+import { parseGarpExtraIf, parseVmacMac } from '../vmac-values';
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
 import type { BuildContext } from '../context';
 import { splitCommand } from '../context';
@@ -155,6 +155,20 @@ function useVmac(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
   }
 }
 
+/**
+ * `garp_extra_if SECS [all]` (vrrp_garp_extra_if_handler; vmac_garp_intvl its deprecated spelling):
+ * 0-86400 seconds; `all` sticks even when the rest is ignored.
+ */
+function garpExtraIf(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
+  const name = s.keyword.value;
+  if (name === 'vmac_garp_intvl') ctx.warn(s.keyword, 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"');
+  const r = parseGarpExtraIf(s.args.map((a) => a.value), 0);
+  if (r.all) d.garpExtraIfAll = true;
+  if (r.invalid !== null) return ctx.warn(s.args.find((a) => a.value === r.invalid)!, `(${d.name.value}): ${name} '${r.invalid}' invalid - ignoring`);
+  if (r.sec === null) return ctx.warn(s.keyword, `(${d.name.value}): ${name} specified without time - ignoring`);
+  d.garpExtraIfSec = r.sec;
+}
+
 /** `smtp_alert [on|off]` in an instance or sync group: bare means on. */
 function smtpAlert(ctx: BuildContext, s: Statement): boolean {
   return s.args[0] ? ctx.bool(s) : true;
@@ -237,8 +251,8 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('garp_lower_prio_delay', 'vrrp_garp_lower_prio_delay_handler', 'vrrp_garp_lower_prio_delay', '', (ctx, s, d) => { d.garpLowerPrioDelayMs = ctx.secondsMs(s, 0, 86400) ?? d.garpLowerPrioDelayMs; }),
   acted('garp_lower_prio_repeat', 'vrrp_garp_lower_prio_rep_handler', 'vrrp_garp_lower_prio_repeat', '', (ctx, s, d) => { d.garpLowerPrioRepeat = ctx.int(s, 0, 65535) ?? d.garpLowerPrioRepeat; }),
   acted('down_timer_adverts', 'vrrp_down_timer_adverts_handler', 'vrrp_down_timer_adverts', '', (ctx, s, d) => { d.downTimerAdverts = ctx.int(s, 1, 100) ?? d.downTimerAdverts; }),
-  notImplemented('garp_extra_if', 'vrrp_garp_extra_if_handler', '', VMAC),
-  notImplemented('vmac_garp_intvl', 'vrrp_garp_extra_if_handler', '', `${VMAC} (deprecated spelling of garp_extra_if)`),
+  acted('garp_extra_if', 'vrrp_garp_extra_if_handler', 'vrrp_garp_extra_if', 'SECS [all]: while MASTER, every SECS one GARP/unsolicited NA per interface, other than the advert one, that has VIPs; without `all` only on the VMACs of use_vmac_addr (not implemented, so none), and off when no VIP is elsewhere, as keepalived', garpExtraIf),
+  acted('vmac_garp_intvl', 'vrrp_garp_extra_if_handler', 'vrrp_garp_extra_if', 'deprecated spelling of garp_extra_if, with keepalived\'s warning', garpExtraIf),
   acted('lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'vrrp_lower_prio_no_advert', '', (ctx, s, d) => { d.lowerPrioNoAdvert = ctx.bool(s); }),
   acted('higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'vrrp_higher_prio_send_advert', '', (ctx, s, d) => { d.higherPrioSendAdvert = ctx.bool(s); }),
   noEffect('kernel_rx_buf_size', 'kernel_rx_buf_size_handler', '', "sizes keepalived's receive socket buffer; halo sizes its own"),
