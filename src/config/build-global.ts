@@ -40,6 +40,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     enableScriptSecurity: false,
     dynamicInterfaces: false,
     vmacPrefix: null,
+    vmacAddrPrefix: null,
     lvsFlush: false,
     lvsFlushOnStop: 'off',
     lvsSyncDaemon: null,

@@ -3,7 +3,7 @@
  * global_defs are collected as "unset" (null) first and resolved in `finishInstance`, once
  * the whole file is read, as keepalived's vrrp_complete_init() does.
  */
-import { garpExtraIfVips, vmacMacText } from './vmac-values';
+import { garpExtraIfVips, vmacAddress, vmacMacText } from './vmac-values';
 import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { VRRP_INSTANCE, VRRP_SYNC_GROUP } from './keywords/vrrp';
@@ -106,6 +106,8 @@ export interface InstanceDraft {
   /** use_vmac's MAC argument, and its word. */
   vmacMac: { octets: number[]; useVrid: boolean; word: Word } | null;
   vmacXmitBase: boolean;
+  /** use_vmac_addr, as written. */
+  useVmacAddr: Word | null;
   authWord: Word | null;
   authTypeWord: Word | null;
   acceptWord: Word | null;
@@ -125,7 +127,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpExtraIfSec: null, garpExtraIfAll: false, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
-    smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacMac: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
+    smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacMac: null, vmacXmitBase: false, useVmacAddr: null, authWord: null, authTypeWord: null, acceptWord: null,
     nativeIpv6: false,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
@@ -154,7 +156,7 @@ function routeTrackedInterfaces(d: InstanceDraft): TrackInterface[] {
 /**
  * `vmacName` names a VMAC given none (build.ts: vmac_prefix, and the names other instances use).
  */
-export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs, vmacName: (vrid: number, family: 4 | 6) => string = (vrid) => `vrrp.${vrid}`): VrrpInstance | null {
+export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs, vmacName: (vrid: number, family: 4 | 6, forAddress?: boolean) => string = (vrid) => `vrrp.${vrid}`): VrrpInstance | null {
   const name = d.name.value;
   let ok = true;
   if (d.interface === null) {
@@ -291,10 +293,26 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     vmac = { name: d.vmacName?.value ?? vmacName(d.vrid, family), xmitBase, mac: mac ? vmacMacText(mac, d.vrid) : null };
   }
   // vrrp_complete_instance: a VIP that names no interface, or the instance's own, goes on the
-  // VMAC when it is of the instance's family (vrrp->ifp is the VMAC); otherwise on the interface
+  // VMAC when it is of the instance's family (vrrp->ifp is the VMAC); otherwise on the interface.
+  // use_vmac_addr: one elsewhere, or of the other family on the interface, goes on a VMAC of its
+  // own on its interface (one per interface and family, found again for the next such VIP)
+  const extraVmacs: VrrpInstance['extraVmacs'] = [];
+  const vrid = d.vrid;
   for (const v of [...d.vips, ...d.vipsExcluded]) {
-    if (v.dev !== '' && v.dev !== iface) continue;
-    v.dev = vmac && v.family === family ? vmac.name : iface;
+    const onOwn = v.dev === '' || v.dev === iface;
+    if (onOwn) v.dev = vmac && v.family === family ? vmac.name : iface;
+    if (!d.useVmacAddr || (onOwn && (vmac !== null || v.family === family))) continue;
+    if (v.family === 6) {
+      ctx.unimplemented(d.useVmacAddr, `(${name}) use_vmac_addr for the IPv6 address ${v.address}`);
+      continue;
+    }
+    let extra = extraVmacs.find((x) => x.base === v.dev && x.family === v.family);
+    if (!extra) {
+      const mac = vmac?.mac ?? vmacAddress(vrid, v.family);
+      extra = { name: vmacName(vrid, v.family, true), base: v.dev, family: v.family, mac };
+      extraVmacs.push(extra);
+    }
+    v.dev = extra.name;
   }
   // strict mode: no lower-priority GARPs, no advert to a lower priority, none on a higher one, and
   // the RFC's down timer; set otherwise, each is reset with keepalived's warning
@@ -364,6 +382,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     smtpAlert: d.smtpAlert,
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,
     vmac,
+    extraVmacs,
     syncGroup: null,
     location: ctx.loc(d.keyword),
   };

@@ -62,8 +62,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   const vmacOwner = new Map<string, string>();
   // create_vmac_name: a VMAC given no name takes one no other instance's VMAC has
   const vmacNames = new Set(instanceDrafts.flatMap((d) => (d.vmacName ? [d.vmacName.value] : [])));
-  const vmacName = (vrid: number, family: 4 | 6) => {
-    const name = createVmacName(globalDefs.vmacPrefix ?? 'vrrp', vrid, family, (n) => vmacNames.has(n));
+  const vmacName = (vrid: number, family: 4 | 6, forAddress = false) => {
+    const prefix = (forAddress ? globalDefs.vmacAddrPrefix : null) ?? globalDefs.vmacPrefix ?? 'vrrp';
+    const name = createVmacName(prefix, vrid, family, (n) => vmacNames.has(n));
     vmacNames.add(name);
     return name;
   };

@@ -16,7 +16,7 @@ export const NON_EXISTENT = 'Non-existent interface specified in configuration';
 
 export function missingInterfaces(model: Model, exists: (name: string) => boolean): Diagnostic[] {
   if (model.globalDefs.dynamicInterfaces) return [];
-  const vmacs = new Set(model.vrrpInstances.flatMap((i) => (i.vmac ? [i.vmac.name] : [])));
+  const vmacs = new Set(model.vrrpInstances.flatMap((i) => [...(i.vmac ? [i.vmac.name] : []), ...i.extraVmacs.map((x) => x.name)]));
   const missing = (name: string | null): name is string => name !== null && !vmacs.has(name) && !exists(name);
   const out: Diagnostic[] = [];
   const report = (message: string, location: SourceLocation) => out.push({ severity: 'error', message, location });
@@ -45,7 +45,8 @@ export function missingInterfaces(model: Model, exists: (name: string) => boolea
     for (const t of i.trackInterfaces) if (!ofRoutes.has(t.name) && missing(t.name)) report(`(${i.name}) tracked interface ${t.name} doesn't exist`, i.location);
     // a VIP's dev defaults to the instance's interface, reported above
     for (const a of [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded]) {
-      if (a.dev !== i.interface && missing(a.dev)) report(`WARNING - interface ${a.dev} for ip address ${a.address} doesn't exist`, a.location);
+      const dev = i.extraVmacs.find((x) => x.name === a.dev)?.base ?? a.dev;
+      if (dev !== i.interface && missing(dev)) report(`WARNING - interface ${dev} for ip address ${a.address} doesn't exist`, a.location);
     }
     routes(i.virtualRoutes);
     rules(i.virtualRules);

@@ -94,6 +94,8 @@ export interface GlobalDefs {
   dynamicInterfaces: boolean;
   /** vmac_prefix: the name of a VMAC given none is PREFIX.VRID (default vrrp). */
   vmacPrefix: string | null;
+  /** vmac_addr_prefix: the same for the VMACs of use_vmac_addr (default vmac_prefix's). */
+  vmacAddrPrefix: string | null;
   lvsFlush: boolean;
   lvsFlushOnStop: 'off' | 'all' | 'vs';
   /**
@@ -345,6 +347,11 @@ export interface VrrpInstance {
    * the interface carries the VIPs that name no dev and, unless xmitBase (vmac_xmit_base), the adverts.
    */
   vmac: { name: string; xmitBase: boolean; mac: string | null } | null;
+  /**
+   * use_vmac_addr: the VMACs made for VIPs on another interface (or of the other family on the
+   * instance's), one per interface and family, named by vmac_addr_prefix; the VIPs are on them.
+   */
+  extraVmacs: Array<{ name: string; base: string; family: 4 | 6; mac: string }>;
   /** Name of the vrrp_sync_group this instance belongs to, if any. */
   syncGroup: string | null;
   location: SourceLocation;

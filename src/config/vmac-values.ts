@@ -4,6 +4,12 @@
  * VMAC given none (`vmac_prefix`, default `vrrp`). Pure.
  */
 
+/** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6). */
+export function vmacAddress(vrid: number, family: 4 | 6 = 4): string {
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${hex(vrid)}`;
+}
+
 export type VmacMac = { ok: true; octets: number[]; useVrid: boolean } | { ok: false; message: string };
 
 const IFNAMSIZ = 16;
@@ -69,21 +75,23 @@ export function createVmacName(prefix: string, vrid: number, family: 4 | 6, take
 /**
  * garp_extra_if (vrrp_complete_instance, vrrp_send_vmac_update): the VIPs a MASTER re-announces
  * every interval, one (the first) per interface: those on an interface that is not the one the
- * instance sends adverts from (its VMAC, or its interface) — with `all` any such interface, else
- * only the VMACs keepalived makes for VIPs (use_vmac_addr, not in halo, so none); the VMAC itself
- * too under vmac_xmit_base. None (null) when no VIP is on another interface: keepalived then turns
- * the interval off.
+ * instance sends adverts from (its VMAC, or its interface) — the VMACs of use_vmac_addr, and with
+ * `all` any other interface; the VMAC itself too under vmac_xmit_base. None (null) when no VIP is
+ * on such an interface: keepalived then turns the interval off.
  */
 export function garpExtraIfVips<V extends { dev: string }>(
-  inst: { interface: string; vmac: { name: string; xmitBase: boolean } | null; virtualIpAddresses: V[]; virtualIpAddressesExcluded: V[] },
+  inst: { interface: string; vmac: { name: string; xmitBase: boolean } | null; extraVmacs: { name: string }[]; virtualIpAddresses: V[]; virtualIpAddressesExcluded: V[] },
   allIf: boolean,
 ): V[] | null {
   const own = inst.vmac ? inst.vmac.name : inst.interface;
+  const ours = (dev: string) => dev === inst.vmac?.name || inst.extraVmacs.some((x) => x.name === dev);
   const vips = [...inst.virtualIpAddresses, ...inst.virtualIpAddressesExcluded];
-  // use_extra_if: a VIP elsewhere than `own`, on an interface not ours (no extra VMACs in halo)
-  if (!allIf || !vips.some((v) => v.dev !== own)) return null;
+  // use_extra_vmac / use_extra_if: a VIP elsewhere than `own`, on a VMAC of ours or not
+  const elsewhere = vips.filter((v) => v.dev !== own);
+  if (!elsewhere.some((v) => ours(v.dev)) && !(allIf && elsewhere.length > 0)) return null;
   const chosen = new Map<string, V>();
   for (const v of vips) {
+    if (!ours(v.dev) && !allIf) continue;
     if (v.dev === own && !inst.vmac?.xmitBase) continue;
     if (!chosen.has(v.dev)) chosen.set(v.dev, v);
   }

@@ -101,7 +101,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const undo: UndoLog = { record: (key, entry) => send({ type: 'undo', key, entry }), forget: (key) => send({ type: 'undone', key }) };
   const routes = createRouteManager(undefined, undo);
   const garp = createGarpSender(links);
-  const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager(new VmacSysctls(procSysctl, undo), undo) : null;
+  const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac || i.extraVmacs.length > 0) ? createVmacManager(new VmacSysctls(procSysctl, undo), undo) : null;
   const nft = loaded.model.globalDefs.nftables;
   if (nft.defaulted) log.info('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
   // made on the first non-accept MASTER, with the settings of the config then in force

@@ -19,11 +19,9 @@ import { createRtnl } from './rtnl-channel';
 import { serial } from './serial';
 import { NETLINK_ROUTE, delLinkMessage, type UndoLog } from './undo-requests';
 
-/** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6). */
-export function vmacAddress(vrid: number, family: 4 | 6 = 4): string {
-  const hex = (n: number) => n.toString(16).padStart(2, '0');
-  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${hex(vrid)}`;
-}
+import { vmacAddress } from '../config/vmac-values';
+
+export { vmacAddress };
 
 /** keepalived's default VMAC name: `vrrp.VRID` (vmac_prefix "vrrp"). */
 export const defaultVmacName = (vrid: number): string => `vrrp.${vrid}`;

@@ -21,7 +21,7 @@ describe('keywords into the model', () => {
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
       vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
-      enableScriptSecurity: true, dynamicInterfaces: false, vmacPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
+      enableScriptSecurity: true, dynamicInterfaces: false, vmacPrefix: null, vmacAddrPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       // VI_1 is strict without accept: the drop rules go in keepalived's default table
@@ -292,6 +292,25 @@ describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complet
     expect(messages('', 'global_defs {\n vrrp_vmac_garp_intvl 0\n}\n')).toEqual([
       'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"', "vrrp_vmac_garp_intvl '0' invalid - ignoring",
     ]);
+  });
+
+  it('use_vmac_addr: a VIP on another interface, or of the other family without use_vmac, goes on a VMAC of its own there (vmac_addr_prefix)', () => {
+    const r = load(vi('VI_1', 51, ' use_vmac\n use_vmac_addr\n', 'global_defs {\n vmac_addr_prefix va\n}\n'));
+    const i = r.model!.vrrpInstances[0];
+    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: null });
+    expect(i.extraVmacs).toEqual([{ name: 'va.51', base: 'eth1', family: 4, mac: '00:00:5e:00:01:33' }]);
+    expect(i.virtualIpAddresses.map((v) => v.dev)).toEqual(['vrrp.51', 'va.51']);
+    // without use_vmac the instance's own VIPs stay; vmac_prefix names them when there is no vmac_addr_prefix; a MAC of use_vmac is theirs too
+    const plain = load(vi('VI_1', 51, ' use_vmac_addr\n', 'global_defs {\n vmac_prefix vp\n}\n')).model!.vrrpInstances[0];
+    expect(plain.extraVmacs).toEqual([{ name: 'vp.51', base: 'eth1', family: 4, mac: '00:00:5e:00:01:33' }]);
+    expect(plain.virtualIpAddresses.map((v) => v.dev)).toEqual(['eth0', 'vp.51']);
+    expect(load(vi('VI_1', 51, ' use_vmac 02:00:00:00:01\n use_vmac_addr\n')).model!.vrrpInstances[0].extraVmacs[0].mac).toBe('02:00:00:00:01:33');
+    // garp_extra_if without all now has a VMAC of ours to refresh
+    const g = load(vi('VI_1', 51, ' use_vmac\n use_vmac_addr\n garp_extra_if 3\n')).model!.vrrpInstances[0];
+    expect({ ms: g.garpExtraIfMs, vips: g.garpExtraIfVips.map((v) => v.dev) }).toEqual({ ms: 3000, vips: ['vrrp1.51'] });
+    // an IPv6 VIP that would need one: not implemented, located
+    const v6 = load(`vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n use_vmac_addr\n virtual_ipaddress {\n  10.0.0.1\n }\n virtual_ipaddress_excluded {\n  fd00::1\n }\n}\n`);
+    expect(v6.diagnostics.map((d) => `${d.location.line}: ${d.message}`)).toContain('4: (VI_1) use_vmac_addr for the IPv6 address fd00::1 is not implemented in halo (--allow-unimplemented to run without it)');
   });
 
   it('a bad name is ignored (the default is used); one name for two instances is an error', () => {

@@ -52,6 +52,7 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     garpMasterRefreshRepeat: 1,
     garpExtraIfMs: 0,
     garpExtraIfVips: [],
+    extraVmacs: [],
     garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5,
     accept: true,

@@ -85,7 +85,6 @@ function vrrpIptables(ctx: BuildContext, s: Statement, g: G): void {
   g.nftables.table = 'keepalived';
   g.nftables.priority = -1;
 }
-const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 
 /** `smtp_server ADDRESS|NAME [PORT]` (keepalived: default port 25). */
 function smtpServer(ctx: BuildContext, s: Statement, g: G): void {
@@ -446,7 +445,11 @@ const K: KeywordSpec<G>[] = [
     if (g.vmacPrefix !== null) ctx.warn(s.args[0], `vmac prefix has already been specified - ignoring ${s.args[0].value}`);
     else g.vmacPrefix = s.args[0].value;
   }),
-  notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),
+  acted('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vmac_prefix', 'the name prefix of the VMACs use_vmac_addr makes', (ctx, s, g) => {
+    if (!s.args[0]) return;
+    if (g.vmacAddrPrefix !== null) ctx.warn(s.args[0], `vmac address prefix has already been specified - ignoring ${s.args[0].value}`);
+    else g.vmacAddrPrefix = s.args[0].value;
+  }),
   acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),
   noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),
   noEffect('reload_check_config', 'reload_check_config_handler', 'off', 'halo always checks a config before applying it on reload, and keeps the running one when it is invalid', keep),

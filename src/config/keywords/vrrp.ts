@@ -19,7 +19,6 @@ import { acted, noEffect, notImplemented, section, type KeywordSpec } from './ty
 type I = InstanceDraft;
 
 const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '');
-const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 const ROUTES = 'routes and rules that follow the VRRP state';
 
 /** An address where keepalived also takes `ADDR/LEN` and ignores the length (inet_stosockaddr). */
@@ -176,7 +175,7 @@ function smtpAlert(ctx: BuildContext, s: Statement): boolean {
 
 const INSTANCE: KeywordSpec<I>[] = [
   acted('use_vmac', 'vrrp_vmac_handler', 'off', 'a private-mode macvlan vrrp.VRID (or NAME) with MAC 00:00:5e:00:01:VRID (00:00:5e:00:02:VRID for IPv6, or the MAC given, its last octet the VRID when five are given) carries the VIPs and adverts', useVmac),
-  notImplemented('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', VMAC),
+  acted('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', 'a VIP on another interface (or of the other family on this one) goes on a VMAC of its own on that interface (vmac_addr_prefix.VRID, 00:00:5e:00:01:VRID); IPv4 VIPs only: an IPv6 one is refused as not implemented', (_c, s, d) => { d.useVmacAddr = s.keyword; }),
   acted('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', 'adverts sent and received on the base interface instead of the VMAC', (_c, _s, d) => { d.vmacXmitBase = true; }),
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
   acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
