@@ -5,9 +5,10 @@
  * both the same macvlan: named vx.53, MAC 02:11:22:33:44:35, private mode on eth0, the VIP on it;
  * the adverts leave with that MAC and ARP for the VIP is answered with it; a stop removes it.
  * `use_vmac_addr` with `vmac_addr_prefix va` puts the VIP on eth1 on a VMAC of its own there
- * (va.57), with the same MAC, nftables entries and ARP answer as keepalived's.
+ * (va.57), with the same MAC, nftables entries and ARP answer as keepalived's; after a crash the
+ * supervisor (worker killed) or halo cleanup (whole tree killed) removes both VMACs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, HALO, RunningDirector, waitFor } from '../support/directors';
@@ -141,5 +142,20 @@ vrrp_instance VI_1 {
       await running[side].exited;
     }
     for (const side of BOTH) expect(vmacs(SIDES[side].lb)).toEqual([]);
+
+    // halo after a crash: the supervisor removes both VMACs of a killed worker; after kill -9 of
+    // the whole tree, halo cleanup does
+    const h = dirs.halo(SIDES.halo.lb, conf);
+    const both = () => vmacs(SIDES.halo.lb).length === 2;
+    if (!(await waitFor(both, 60_000, 100))) throw new Error(`no VMACs:\n${h.log()}`);
+    const worker = Number(readFileSync(`/proc/${h.proc.pid}/task/${h.proc.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    process.kill(worker, 'SIGKILL');
+    if (!(await waitFor(() => /removed VMAC va\.57 for the dead worker[^]*removed VMAC vrrp\.57 for the dead worker|removed VMAC vrrp\.57 for the dead worker[^]*removed VMAC va\.57 for the dead worker/.test(h.log()), 30_000, 100))) throw new Error(`not removed:\n${h.log()}`);
+    if (!(await waitFor(both, 60_000, 100))) throw new Error(`not made again:\n${h.log()}`);
+    h.signal('SIGKILL');
+    await h.exited;
+    const out = topo.exec(SIDES.halo.lb, [process.execPath, HALO, 'cleanup', '-f', h.confFile]);
+    expect(out.split('\n').filter((l) => l.startsWith('removed VMAC')).sort()).toEqual(['removed VMAC interface va.57', 'removed VMAC interface vrrp.57']);
+    expect(vmacs(SIDES.halo.lb)).toEqual([]);
   });
 });
