@@ -10,12 +10,18 @@
  *
  *   "held INST IF NPKT [DST PKTHEX]... NVIP [FAMILY ADDR PREFIXLEN DEV]..."
  *   "released INST"
+ *   "undo KEY nl PROTOCOL DATAGRAMHEX"   (replay this netlink datagram should the worker die)
+ *   "undo KEY sysctl PATH VALUE"         (write VALUE to /proc/sys/PATH should the worker die)
+ *   "undone KEY"
  *   "ready"
  *   "stopgrace MS"   (how long a stopping worker may take: halo_announce drains; at least 10 s)
  *
- * (INST, IF and DEV hex-encoded; see src/daemon/held.ts). When the worker dies abnormally it
- * sends the held instances' priority-0 adverts (whole IPv4 packets, IP_HDRINCL, bound to the
- * interface; IPv6 VRRP messages from their link-local source, hop limit 255) and removes their VIPs (RTM_DELADDR), then respawns it: at once after a worker
+ * (INST, IF, DEV, KEY and PATH hex-encoded; see src/daemon/held.ts). When the worker dies
+ * abnormally it sends the held instances' priority-0 adverts (whole IPv4 packets, IP_HDRINCL,
+ * bound to the interface; IPv6 VRRP messages from their link-local source, hop limit 255) and
+ * removes their VIPs (RTM_DELADDR), then replays the undo records newest first (the routes,
+ * rules, VMAC interfaces, sysctls and nftables tables the worker put in: what its stop would have
+ * taken away), then respawns it: at once after a worker
  * that ran >= 10 s, else after 100 ms doubling up to 5 s; a 6th death within 60 s gives up
  * (exit 1, systemd's Restart= takes over). A worker exiting with status 78 (EX_CONFIG: the
  * config is invalid) is never respawned; a respawned worker gets HALO_WORKER_RESPAWNED=1 in its
@@ -244,6 +250,148 @@ bad:
   return -1;
 }
 
+/* ---- what the worker installed besides VIPs: undo records ---- */
+
+enum { U_NETLINK, U_SYSCTL };
+struct undo {
+  struct undo *next;
+  char key[512];
+  int kind;
+  int protocol;
+  unsigned char *bytes; /* U_NETLINK: one datagram of whole netlink messages */
+  size_t len;
+  char path[256];       /* U_SYSCTL: under /proc/sys */
+  long value;
+};
+static struct undo *undo_list = NULL; /* newest first */
+
+static void undo_forget(const char *key) {
+  for (struct undo **pp = &undo_list; *pp; pp = &(*pp)->next) {
+    if (strcmp((*pp)->key, key) == 0) {
+      struct undo *u = *pp;
+      *pp = u->next;
+      free(u->bytes);
+      free(u);
+      return;
+    }
+  }
+}
+
+static void undo_clear(void) {
+  while (undo_list) undo_forget(undo_list->key);
+}
+
+/* "undo KEY nl PROTO HEX" / "undo KEY sysctl PATH VALUE" (the text after the verb); 0 or -1. */
+static int parse_undo(char *rest) {
+  char *save = NULL;
+  char *key = strtok_r(rest, " ", &save), *kind = strtok_r(NULL, " ", &save);
+  char *a = strtok_r(NULL, " ", &save), *b = strtok_r(NULL, " ", &save);
+  if (!key || !kind || !a || !b || strtok_r(NULL, " ", &save)) return -1;
+  struct undo *u = calloc(1, sizeof *u);
+  if (!u || unhex_text(key, u->key, sizeof u->key) < 0) goto bad;
+  if (strcmp(kind, "nl") == 0) {
+    u->kind = U_NETLINK;
+    u->protocol = atoi(a);
+    u->bytes = malloc(strlen(b) / 2 + 1);
+    ssize_t n = u->bytes ? unhex(b, u->bytes, strlen(b) / 2) : -1;
+    if (n < (ssize_t)NLMSG_HDRLEN) goto bad;
+    u->len = (size_t)n;
+    /* whole messages only */
+    size_t off = 0;
+    while (off < u->len) {
+      struct nlmsghdr *nh = (struct nlmsghdr *)(u->bytes + off);
+      if (u->len - off < NLMSG_HDRLEN || nh->nlmsg_len < NLMSG_HDRLEN || nh->nlmsg_len > u->len - off) goto bad;
+      off += NLMSG_ALIGN(nh->nlmsg_len);
+    }
+  } else if (strcmp(kind, "sysctl") == 0) {
+    u->kind = U_SYSCTL;
+    if (unhex_text(a, u->path, sizeof u->path) < 0 || strstr(u->path, "..")) goto bad;
+    u->value = strtol(b, NULL, 10);
+  } else goto bad;
+  undo_forget(u->key);
+  u->next = undo_list;
+  undo_list = u;
+  return 0;
+bad:
+  if (u) free(u->bytes);
+  free(u);
+  return -1;
+}
+
+/* Already gone: not an error for an undo. */
+static int undo_gone(int err) { return err == ENOENT || err == ESRCH || err == ENODEV || err == EADDRNOTAVAIL; }
+
+/* Send one undo datagram and wait (bounded) for the ACK of each message that asked for one; 0 or an errno. */
+static int replay_netlink(struct undo *u, uint32_t *seq) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, u->protocol);
+  if (fd < 0) return errno;
+  struct timeval tv = {.tv_sec = 2};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  uint32_t first = *seq;
+  int want = 0;
+  for (size_t off = 0; off < u->len;) {
+    struct nlmsghdr *nh = (struct nlmsghdr *)(u->bytes + off);
+    nh->nlmsg_seq = (*seq)++;
+    if (nh->nlmsg_flags & NLM_F_ACK) want++;
+    off += NLMSG_ALIGN(nh->nlmsg_len);
+  }
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  int result = 0;
+  if (sendto(fd, u->bytes, u->len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    result = errno;
+    want = 0;
+  }
+  char buf[8192];
+  while (want > 0) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      result = errno;
+      break;
+    }
+    for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+      if (nh->nlmsg_seq < first || nh->nlmsg_seq >= *seq || nh->nlmsg_type != NLMSG_ERROR) continue;
+      int err = -((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+      if (err != 0 && !undo_gone(err) && result == 0) result = err;
+      want--;
+    }
+  }
+  close(fd);
+  return result;
+}
+
+static int replay_sysctl(const struct undo *u) {
+  char file[300];
+  snprintf(file, sizeof file, "/proc/sys/%s", u->path);
+  int fd = open(file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : errno; /* the interface went, its settings with it */
+  char text[32];
+  int len = snprintf(text, sizeof text, "%ld\n", u->value);
+  int result = write(fd, text, (size_t)len) == len ? 0 : errno;
+  close(fd);
+  return result;
+}
+
+/* The dead worker's undo records, newest first (its stop would have taken these away). */
+static void replay_undo(void) {
+  if (!undo_list) return;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  uint32_t seq = 1;
+  int n = 0, failed = 0;
+  for (struct undo *u = undo_list; u; u = u->next, n++) {
+    int err = u->kind == U_NETLINK ? replay_netlink(u, &seq) : replay_sysctl(u);
+    if (err != 0) {
+      failed++;
+      logmsg(L_ERROR, "removing %s for the dead worker: %s", u->key, strerror(err));
+    } else logmsg(L_INFO, "removed %s for the dead worker", u->key);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  logmsg(L_NOTICE, "undid %d change%s of the dead worker (%d failed) (%.1f ms)", n, n == 1 ? "" : "s", failed, ms);
+  undo_clear();
+}
+
 /* SIGTERM/SIGINT: the worker's time to stop before SIGKILL (the worker may ask for more: stopgrace). */
 static long stop_grace_ms = STOP_GRACE_MS;
 
@@ -258,6 +406,11 @@ static void on_message(char *line) {
   } else if (strncmp(m, "stopgrace ", 10) == 0) {
     long v = strtol(m + 10, NULL, 10);
     stop_grace_ms = v < STOP_GRACE_MS ? STOP_GRACE_MS : v > MAX_STOP_GRACE_MS ? MAX_STOP_GRACE_MS : v;
+  } else if (strncmp(m, "undo ", 5) == 0) {
+    if (parse_undo(m + 5) < 0) logmsg(L_WARNING, "supervisor: malformed message from the worker ignored");
+  } else if (strncmp(m, "undone ", 7) == 0) {
+    char key[512];
+    if (unhex_text(m + 7, key, sizeof key) == 0) undo_forget(key);
   } else if (strncmp(m, "released ", 9) == 0) {
     char name[256];
     if (unhex_text(m + 9, name, sizeof name) == 0) held_forget(name);
@@ -622,6 +775,7 @@ int main(int argc, char **argv) {
       if (WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG) {
         /* the worker printed the located errors: nothing was started */
         held_clear();
+        undo_clear();
         leave(1);
       }
       if (WIFSIGNALED(status)) {
@@ -631,6 +785,7 @@ int main(int argc, char **argv) {
       }
       else logmsg(L_ERROR, "worker (pid %d) exited with status %d", (int)dead, WEXITSTATUS(status));
       release_held();
+      replay_undo();
       if (stopping) leave(clean ? 0 : 1);
       int64_t delay = decide_respawn(now, now - started_at);
       if (delay < 0) {

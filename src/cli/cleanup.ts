@@ -17,7 +17,7 @@ import { IpvsClient } from '../ipvs/client';
 import { ownedAfter, teardown } from '../ipvs/reconcile';
 import { createAddressManager, VipSpec } from '../net/addresses';
 import { serviceKeyString } from '../ipvs/types';
-import { createVmacManager } from '../net/vmac';
+import { createVmacManager, vmacSpecOf } from '../net/vmac';
 import { removeFirewallTables } from '../net/nft-firewall';
 import { vipOf } from '../daemon/announcer';
 
@@ -97,16 +97,17 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (m.globalDefs.lvsSyncDaemon) rc = Math.max(rc, await stopSyncDaemons(m.globalDefs.lvsSyncDaemon.interface));
-  const withVmac = m.vrrpInstances.filter((i) => i.vmac);
-  if (withVmac.length > 0) {
+  // the VMACs of use_vmac and of use_vmac_addr
+  const specs = m.vrrpInstances.flatMap((i) => [...(i.vmac ? [vmacSpecOf(i)] : []), ...i.extraVmacs.map((x) => ({ instance: i.name, name: x.name, base: x.base, vrid: i.virtualRouterId, mac: x.mac }))]);
+  if (specs.length > 0) {
     const vmacs = createVmacManager();
     try {
-      for (const i of withVmac) {
-        const r = await vmacs.remove({ instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId });
+      for (const spec of specs) {
+        const r = await vmacs.remove(spec);
         if (!r.ok) {
           process.stderr.write(`halo cleanup: ${r.error.message}\n`);
           rc = 1;
-        } else if (r.value) process.stdout.write(`removed VMAC interface ${i.vmac!.name}\n`);
+        } else if (r.value) process.stdout.write(`removed VMAC interface ${spec.name}\n`);
       }
     } finally {
       vmacs.close();

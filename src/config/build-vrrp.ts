@@ -3,6 +3,7 @@
  * global_defs are collected as "unset" (null) first and resolved in `finishInstance`, once
  * the whole file is read, as keepalived's vrrp_complete_init() does.
  */
+import { garpExtraIfVips, vmacAddress, vmacMacText } from './vmac-values';
 import type { BuildContext } from './context';
 import { applySection } from './keywords/apply';
 import { VRRP_INSTANCE, VRRP_SYNC_GROUP } from './keywords/vrrp';
@@ -83,6 +84,9 @@ export interface InstanceDraft {
   garpMasterRepeat: number | null;
   garpMasterRefreshMs: number | null;
   garpMasterRefreshRepeat: number | null;
+  /** garp_extra_if: seconds (null: vrrp_garp_extra_if's), and `all`. */
+  garpExtraIfSec: number | null;
+  garpExtraIfAll: boolean;
   garpLowerPrioDelayMs: number | null;
   garpLowerPrioRepeat: number | null;
   accept: boolean | null;
@@ -100,7 +104,11 @@ export interface InstanceDraft {
   /** use_vmac: the statement, and the name it gave (null: the default). */
   vmacWord: Word | null;
   vmacName: Word | null;
+  /** use_vmac's MAC argument, and its word. */
+  vmacMac: { octets: number[]; useVrid: boolean; word: Word } | null;
   vmacXmitBase: boolean;
+  /** use_vmac_addr, as written. */
+  useVmacAddr: Word | null;
   authWord: Word | null;
   authTypeWord: Word | null;
   acceptWord: Word | null;
@@ -117,10 +125,10 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     advertIntSec: null, advertWord: null, version: null, authType: 'NONE', authPass: null, vips: [], vipsExcluded: [], routes: [], rules: [],
     trackInterfaces: [], trackScripts: [], scriptRefs: [], fileRefs: [], processRefs: [], trackBfds: [], bfdRefs: [], dontTrackPrimary: false, mcastSrcIp: null,
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
-    garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
+    garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpExtraIfSec: null, garpExtraIfAll: false, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
-    smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
+    smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacMac: null, vmacXmitBase: false, useVmacAddr: null, authWord: null, authTypeWord: null, acceptWord: null,
     nativeIpv6: false,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
@@ -146,7 +154,10 @@ function routeTrackedInterfaces(d: InstanceDraft): TrackInterface[] {
   return out;
 }
 
-export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs): VrrpInstance | null {
+/**
+ * `vmacName` names a VMAC given none (build.ts: vmac_prefix, and the names other instances use).
+ */
+export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs, vmacName: (vrid: number, family: 4 | 6, forAddress?: boolean) => string = (vrid) => `vrrp.${vrid}`): VrrpInstance | null {
   const name = d.name.value;
   let ok = true;
   if (d.interface === null) {
@@ -275,13 +286,34 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
       ctx.warn(d.vmacWord, `(${name}) xmit_base is incompatible with strict mode - resetting`);
       xmitBase = false;
     }
-    vmac = { name: d.vmacName?.value ?? `vrrp.${d.vrid}`, xmitBase };
+    let mac = d.vmacMac;
+    if (strict && mac) {
+      ctx.warn(mac.word, `(${name}): cannot specify MAC address with strict mode - clearing`);
+      mac = null;
+    }
+    vmac = { name: d.vmacName?.value ?? vmacName(d.vrid, family), xmitBase, mac: mac ? vmacMacText(mac, d.vrid) : null };
   }
   // vrrp_complete_instance: a VIP that names no interface, or the instance's own, goes on the
-  // VMAC when it is of the instance's family (vrrp->ifp is the VMAC); otherwise on the interface
+  // VMAC when it is of the instance's family (vrrp->ifp is the VMAC); otherwise on the interface.
+  // use_vmac_addr: one elsewhere, or of the other family on the interface, goes on a VMAC of its
+  // own on its interface (one per interface and family, found again for the next such VIP)
+  const extraVmacs: VrrpInstance['extraVmacs'] = [];
+  const vrid = d.vrid;
   for (const v of [...d.vips, ...d.vipsExcluded]) {
-    if (v.dev !== '' && v.dev !== iface) continue;
-    v.dev = vmac && v.family === family ? vmac.name : iface;
+    const onOwn = v.dev === '' || v.dev === iface;
+    if (onOwn) v.dev = vmac && v.family === family ? vmac.name : iface;
+    if (!d.useVmacAddr || (onOwn && (vmac !== null || v.family === family))) continue;
+    if (v.family === 6) {
+      ctx.unimplemented(d.useVmacAddr, `(${name}) use_vmac_addr for the IPv6 address ${v.address}`);
+      continue;
+    }
+    let extra = extraVmacs.find((x) => x.base === v.dev && x.family === v.family);
+    if (!extra) {
+      const mac = vmac?.mac ?? vmacAddress(vrid, v.family);
+      extra = { name: vmacName(vrid, v.family, true), base: v.dev, family: v.family, mac };
+      extraVmacs.push(extra);
+    }
+    v.dev = extra.name;
   }
   // strict mode: no lower-priority GARPs, no advert to a lower priority, none on a higher one, and
   // the RFC's down timer; set otherwise, each is reset with keepalived's warning
@@ -300,7 +332,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const lowerRepeat = ownLowerRepeat ?? (strict ? 0 : g.vrrpGarpLowerPrioRepeat);
   const masterDelay = d.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
   const masterRepeat = d.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
-  return {
+  const inst: VrrpInstance = {
     name,
     initialState,
     interface: iface,
@@ -331,6 +363,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     garpMasterRepeat: masterRepeat,
     garpMasterRefreshMs: d.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
     garpMasterRefreshRepeat: d.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    garpExtraIfMs: 0,
+    garpExtraIfVips: [],
     // Unset lower-priority GARP settings inherit the master's, or 0 in strict mode (vrrp.c).
     garpLowerPrioDelayMs: lowerDelay ?? (strict ? 0 : masterDelay),
     garpLowerPrioRepeat: lowerRepeat ?? (strict ? 0 : masterRepeat),
@@ -352,7 +386,17 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ...(d.notifyPriorityChanges !== undefined ? { ownNotifyPriorityChanges: true } : {}),
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface,
     vmac,
+    extraVmacs,
     syncGroup: null,
     location: ctx.loc(d.keyword),
   };
+  // garp_extra_if: the instance's, else vrrp_garp_extra_if's time and `all`
+  const extraSec = d.garpExtraIfSec ?? g.vrrpGarpExtraIf.sec;
+  const extraAll = d.garpExtraIfAll || (d.garpExtraIfSec === null && g.vrrpGarpExtraIf.all);
+  const extraVips = extraSec > 0 ? garpExtraIfVips(inst, extraAll) : null;
+  if (extraVips) {
+    inst.garpExtraIfMs = extraSec * 1000;
+    inst.garpExtraIfVips = extraVips;
+  }
+  return inst;
 }

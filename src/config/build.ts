@@ -3,6 +3,7 @@
  * (sync group members, track_script names, VRIDs per interface, virtual_server groups) are
  * checked once everything is read, so every problem is reported, each at its own place.
  */
+import { createVmacName } from './vmac-values';
 import { checkAnnounces } from './build-announce';
 import { assignAutoFwmarks } from './auto-fwmark';
 import { defaultGlobalDefs } from './build-global';
@@ -60,6 +61,14 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     seenScripts.add(v.name);
   }
   const vmacOwner = new Map<string, string>();
+  // create_vmac_name: a VMAC given no name takes one no other instance's VMAC has
+  const vmacNames = new Set(instanceDrafts.flatMap((d) => (d.vmacName ? [d.vmacName.value] : [])));
+  const vmacName = (vrid: number, family: 4 | 6, forAddress = false) => {
+    const prefix = (forAddress ? globalDefs.vmacAddrPrefix : null) ?? globalDefs.vmacPrefix ?? 'vrrp';
+    const name = createVmacName(prefix, vrid, family, (n) => vmacNames.has(n));
+    vmacNames.add(name);
+    return name;
+  };
   for (const d of instanceDrafts) {
     const name = d.name.value;
     const first = seen.get(name);
@@ -72,7 +81,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     for (const ref of d.scriptRefs) {
       if (!scriptNames.has(ref.value)) ctx.warn(ref, `(${name}) track_script '${ref.value}' is not a defined vrrp_script; ignored`);
     }
-    const inst = finishInstance(ctx, d, globalDefs);
+    const inst = finishInstance(ctx, d, globalDefs, vmacName);
     if (!inst) continue;
     inst.trackScripts = inst.trackScripts.filter((t) => scriptNames.has(t.name));
     inst.trackFiles = resolveTrackObjects(ctx, name, d.fileRefs, trackFiles, 'file');

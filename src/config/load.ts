@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { buildModel } from './build';
+import { missingInterfaces } from './interfaces-check';
 import type { Diagnostic, Model } from './model';
 import type { AccountFiles } from './script-user';
 import { parseStatements } from './parse';
@@ -29,6 +30,11 @@ export interface LoadOptions {
   configId?: string;
   /** keepalived's `-e/--all-config`: a missing include file is an error, not a warning. */
   allConfig?: boolean;
+  /**
+   * The host's interface names (`halo run` and its reloads): without dynamic_interfaces a name
+   * the VRRP side uses that is not among them refuses the config, as keepalived. Unset: not checked.
+   */
+  interfaces?: string[];
 }
 
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
@@ -57,6 +63,10 @@ export function parseConfigText(text: string, fileName: string, opts: LoadOption
     const built = buildModel(shaped.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented, accounts: opts.accounts });
     diagnostics.push(...built.diagnostics);
     model = built.model;
+    if (model && opts.interfaces) {
+      const present = new Set(opts.interfaces);
+      diagnostics.push(...missingInterfaces(model, (n) => present.has(n)));
+    }
   }
   if (opts.strict) diagnostics = diagnostics.map((d) => (d.severity === 'warning' && !d.unimplemented ? { ...d, severity: 'error' as const } : d));
   if (diagnostics.some((d) => d.severity === 'error')) model = null;

@@ -69,6 +69,8 @@ export interface GlobalDefs {
   vrrpGarpMasterRepeat: number; // 5
   vrrpGarpMasterRefreshMs: number; // 0 = off
   vrrpGarpMasterRefreshRepeat: number; // 1
+  /** vrrp_garp_extra_if: the default of the instances' garp_extra_if (seconds, 0 = off) and its `all`. */
+  vrrpGarpExtraIf: { sec: number; all: boolean };
   vrrpGarpLowerPrioDelayMs: number | null; // null = inherit master values
   vrrpGarpLowerPrioRepeat: number | null;
   /** Delay between GARPs of one burst; 0 = back to back. */
@@ -120,6 +122,12 @@ export interface GlobalDefs {
   /** Default of every checker's log_all_failures. */
   checkerLogAllFailures: boolean;
   enableScriptSecurity: boolean;
+  /** dynamic_interfaces: an interface the VRRP side names may be missing at start (config/interfaces-check.ts). */
+  dynamicInterfaces: boolean;
+  /** vmac_prefix: the name of a VMAC given none is PREFIX.VRID (default vrrp). */
+  vmacPrefix: string | null;
+  /** vmac_addr_prefix: the same for the VMACs of use_vmac_addr (default vmac_prefix's). */
+  vmacAddrPrefix: string | null;
   lvsFlush: boolean;
   lvsFlushOnStop: 'off' | 'all' | 'vs';
   /**
@@ -371,6 +379,12 @@ export interface VrrpInstance {
   garpMasterDelayMs: number;
   garpMasterRepeat: number;
   garpMasterRefreshMs: number;
+  /**
+   * garp_extra_if: every garpExtraIfMs (0 = off) while MASTER, one GARP/unsolicited NA for each of
+   * garpExtraIfVips (config/vmac-values.ts garpExtraIfVips).
+   */
+  garpExtraIfMs: number;
+  garpExtraIfVips: VirtualIpAddress[];
   garpMasterRefreshRepeat: number;
   garpLowerPrioDelayMs: number;
   garpLowerPrioRepeat: number;
@@ -395,10 +409,16 @@ export interface VrrpInstance {
   ownNotifyPriorityChanges?: boolean;
   lvsSyncDaemonInterface: string | null;
   /**
-   * use_vmac: a private-mode macvlan `name` (default vrrp.VRID) with MAC 00:00:5e:00:01:VRID on
+   * use_vmac: a private-mode macvlan `name` (default vrrp.VRID) with MAC 00:00:5e:00:01:VRID (or
+   * `mac`, the use_vmac MAC argument) on
    * the interface carries the VIPs that name no dev and, unless xmitBase (vmac_xmit_base), the adverts.
    */
-  vmac: { name: string; xmitBase: boolean } | null;
+  vmac: { name: string; xmitBase: boolean; mac: string | null } | null;
+  /**
+   * use_vmac_addr: the VMACs made for VIPs on another interface (or of the other family on the
+   * instance's), one per interface and family, named by vmac_addr_prefix; the VIPs are on them.
+   */
+  extraVmacs: Array<{ name: string; base: string; family: 4 | 6; mac: string }>;
   /** Name of the vrrp_sync_group this instance belongs to, if any. */
   syncGroup: string | null;
   location: SourceLocation;

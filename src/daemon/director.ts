@@ -26,6 +26,9 @@ import type { LocalRoutes } from '../net/local-route';
 import type { ReloadPlan } from './reload-plan';
 import { BfdRunner } from '../bfd/runner';
 
+/** The name the supervisor holds static_ipaddress under (no instance name has a space). */
+const STATIC_ADDRESSES = 'static_ipaddress (all)';
+
 /** A reload's or a preview's outcome, as the control socket returns it. */
 export interface ReloadOutcome {
   ok: boolean;
@@ -156,7 +159,10 @@ export class Director {
     const set = staticSetOf(model);
     if (set.addresses.length + set.routes.length + set.rules.length === 0) return;
     if (!this.deps.routes) throw new Error('static_routes/static_rules/static_ipaddress: no route manager in this process');
-    this.statics = new StaticEntries(set, { addresses: this.deps.addresses, routes: this.deps.routes, log: this.deps.log });
+    // the supervisor holds the added addresses as it holds a MASTER's VIPs (no adverts)
+    const onAddresses = (vips: VipSpec[]) =>
+      vips.length > 0 ? this.deps.onHeld?.({ instance: STATIC_ADDRESSES, interface: vips[0].dev, packets: [], vips }) : this.deps.onReleased?.(STATIC_ADDRESSES);
+    this.statics = new StaticEntries(set, { addresses: this.deps.addresses, routes: this.deps.routes, log: this.deps.log, onAddresses });
     await this.statics.start();
   }
 

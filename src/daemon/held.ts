@@ -10,10 +10,14 @@
  * An IPv4 packet is whole (IP header included); an IPv6 one is the VRRP message alone, its DST
  * written `DST@SRC` with the link-local source its checksum was computed for.
  *   released INST
+ *   undo KEY nl PROTOCOL DATAGRAMHEX     (a netlink datagram to replay should the worker die)
+ *   undo KEY sysctl PATH VALUE           (a /proc/sys value to write back; PATH in hex)
+ *   undone KEY
  *   ready
  *   stopgrace MS
  */
 import type { VipSpec } from '../net/addresses';
+import type { UndoEntry } from '../net/undo-requests';
 
 export interface HeldInstance {
   instance: string;
@@ -29,6 +33,8 @@ export interface HeldInstance {
 export type WorkerMessage =
   | { type: 'held'; held: HeldInstance }
   | { type: 'released'; instance: string }
+  | { type: 'undo'; key: string; entry: UndoEntry }
+  | { type: 'undone'; key: string }
   | { type: 'ready' }
   /** How long a stopping worker may take before the supervisor kills it (halo_announce drains). */
   | { type: 'stopGrace'; ms: number };
@@ -45,6 +51,12 @@ export function encodeWorkerMessage(m: WorkerMessage): string {
       return 'ready';
     case 'stopGrace':
       return `stopgrace ${Math.round(m.ms)}`;
+    case 'undo':
+      return m.entry.kind === 'netlink'
+        ? `undo ${hex(m.key)} nl ${m.entry.protocol} ${m.entry.datagram.toString('hex')}`
+        : `undo ${hex(m.key)} sysctl ${hex(m.entry.path)} ${m.entry.value}`;
+    case 'undone':
+      return `undone ${hex(m.key)}`;
     case 'released':
       return `released ${hex(m.instance)}`;
     case 'held': {

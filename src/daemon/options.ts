@@ -6,6 +6,7 @@
  * take values attached or separate (`-ifoo`, `-i foo`), long ones `--x=v` or `--x v`, as
  * getopt_long does. Pure: argv in, options or a usage error out.
  */
+import { readdirSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE, DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from './paths';
 import type { LoadOptions } from '../config/load';
 import { LogFormat, LogLevel } from './logger';
@@ -254,6 +255,17 @@ export function keepalivedFlags(): { flag: string; meaning: string; halo: string
 }
 
 /** What the config loader needs from the run options (at start and at each reload). */
+/** The interfaces of this network namespace, read when a config is (re)loaded. */
+export function hostInterfaces(): string[] {
+  try {
+    return readdirSync('/sys/class/net');
+  } catch {
+    return [];
+  }
+}
+
 export function loadOptions(o: RunOptions): LoadOptions {
-  return { configId: o.configId ?? undefined, allConfig: o.allConfig, allowUnimplemented: o.allowUnimplemented };
+  return { configId: o.configId ?? undefined, allConfig: o.allConfig, allowUnimplemented: o.allowUnimplemented,
+    // keepalived checks them in its VRRP process only
+    interfaces: o.vrrp ? hostInterfaces() : undefined };
 }

@@ -36,7 +36,7 @@ function withoutLocations<T>(x: T): T {
 
 function sameIdentity(a: VrrpInstance, b: VrrpInstance): boolean {
   return a.interface === b.interface && a.virtualRouterId === b.virtualRouterId && a.version === b.version && a.family === b.family
-    && a.syncGroup === b.syncGroup && isDeepStrictEqual(a.vmac, b.vmac);
+    && a.syncGroup === b.syncGroup && isDeepStrictEqual(a.vmac, b.vmac) && isDeepStrictEqual(a.extraVmacs, b.extraVmacs);
 }
 
 /** The track_file and vrrp_track_process blocks an instance tracks, itself or through its sync group. */

@@ -18,6 +18,8 @@ export interface StaticEntriesDeps {
   addresses: Pick<AddressManager, 'add' | 'remove'>;
   routes: Pick<RouteManager, 'route' | 'rule'>;
   log: Logger;
+  /** The static addresses now in place because this run added them (the supervisor removes them should the worker die). */
+  onAddresses?(added: VipSpec[]): void;
 }
 
 export interface StaticSet {
@@ -90,6 +92,11 @@ export class StaticEntries {
     ];
   }
 
+  /** The addresses this run added, to the supervisor. */
+  private reportAddresses(): void {
+    this.deps.onAddresses?.(this.current.addresses.filter((a) => this.set.has(`a ${addrKey(a)}`)).map(spec));
+  }
+
   private async add(s: StaticSet): Promise<void> {
     const { log } = this.deps;
     for (const a of s.addresses) {
@@ -97,6 +104,7 @@ export class StaticEntries {
       if (!r.ok) log.error(`static address: ${r.error.message}`);
       else if (r.value) this.set.add(`a ${addrKey(a)}`);
     }
+    if (s.addresses.length > 0) this.reportAddresses();
     for (const x of s.routes) {
       const r = await this.deps.routes.route('add', x);
       if (!r.ok) log.error(`static route: ${r.error.message}`);
@@ -126,6 +134,7 @@ export class StaticEntries {
       const r = await this.deps.addresses.remove(spec(a));
       if (!r.ok) log.error(`static address: ${r.error.message}`);
     }
+    if (s.addresses.length > 0) this.reportAddresses();
   }
 
   /** A deleted route or rule that is one of the tracked static ones is put back. */

@@ -36,7 +36,7 @@ import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import { OwnDeletes, VipOp, stillWanted, vipKey, vipRetryDelayMs } from './vip-upkeep';
-import type { VmacManager, VmacSpec } from '../net/vmac';
+import { vmacSpecOf, type VmacManager, type VmacSpec } from '../net/vmac';
 import type { NftFirewall } from '../net/nft-firewall';
 import { firewallAddress, type NftSettings } from '../net/nft-rules';
 import type { RouteManager } from '../net/routes';
@@ -51,7 +51,8 @@ export function xmitInterface(cfg: VrrpInstance): string {
 type SocketKind = 4 | 6 | 'ah';
 const socketKind = (cfg: VrrpInstance): SocketKind => (cfg.family === 6 ? 6 : cfg.authType === 'AH' ? 'ah' : 4);
 
-const vmacSpec = (cfg: VrrpInstance): VmacSpec => ({ instance: cfg.name, name: cfg.vmac!.name, base: cfg.interface, vrid: cfg.virtualRouterId });
+const vmacSpec = (cfg: VrrpInstance): VmacSpec => vmacSpecOf(cfg);
+const extraVmacSpec = (cfg: VrrpInstance, x: VrrpInstance['extraVmacs'][number]): VmacSpec => ({ instance: cfg.name, name: x.name, base: x.base, vrid: cfg.virtualRouterId, mac: x.mac });
 import { ProcessMonitor, procfs } from './process-monitor';
 import { TrackFileMonitor } from './track-files';
 import { readTrackFile } from '../check/file-probe';
@@ -138,7 +139,7 @@ const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => n
 const monotonic = (): number => performance.now();
 /** How often a slow stop says what it still waits for. */
 const STOP_WATCHDOG_MS = 2000;
-const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio'];
+const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio', 'garpExtraIf'];
 
 /** The vrrp_scripts some instance or sync group of `model` tracks. */
 function usedScripts(model: Model): VrrpScript[] {
@@ -330,6 +331,14 @@ export class VrrpEngine {
       if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;
       await this.vmacFirewall(cfg, 'add');
     }
+    // use_vmac_addr: the VMACs of the VIPs elsewhere
+    for (const x of cfg.extraVmacs) {
+      if (!this.deps.vmacs) throw new Error(`(${cfg.name}) use_vmac_addr: no VMAC support in this process`);
+      const r = await this.deps.vmacs.ensure(extraVmacSpec(cfg, x));
+      if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${x.name}: ${r.error.message}`);
+      for (const l of r.value.log) this.deps.log.info(l);
+      await this.extraVmacFirewall(cfg, x, 'add');
+    }
     const state = createInstanceState(cfg, env.primary, {
       globalDefs: this.model.globalDefs,
       vrrpScripts: this.model.vrrpScripts,
@@ -432,7 +441,7 @@ export class VrrpEngine {
       for (const t of TIMER_NAMES) this.cancel(name, t);
       await Promise.all([this.queues.get(name), ...this.adverts]);
       const gone = this.states.get(name)!.cfg;
-      if (gone.vmac) await this.removeVmac(gone);
+      if (gone.vmac || gone.extraVmacs.length > 0) await this.removeVmac(gone);
       this.states.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
@@ -518,9 +527,26 @@ export class VrrpEngine {
   }
 
   private async removeVmac(cfg: VrrpInstance): Promise<void> {
-    await this.vmacFirewall(cfg, 'remove');
-    const r = await this.deps.vmacs?.remove(vmacSpec(cfg));
-    if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
+    if (cfg.vmac) {
+      await this.vmacFirewall(cfg, 'remove');
+      const r = await this.deps.vmacs?.remove(vmacSpec(cfg));
+      if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
+    }
+    for (const x of cfg.extraVmacs) {
+      if (this.firewall) await this.extraVmacFirewall(cfg, x, 'remove');
+      const r = await this.deps.vmacs?.remove(extraVmacSpec(cfg, x));
+      if (r && !r.ok) this.deps.log.warning(`(${cfg.name}) ${r.error.message}`);
+    }
+  }
+
+  /** firewall_add_vmac for a VMAC of use_vmac_addr (keepalived's dummy instance of the VIP's family). */
+  private async extraVmacFirewall(cfg: VrrpInstance, x: VrrpInstance['extraVmacs'][number], op: 'add' | 'remove'): Promise<void> {
+    // only with a firewall configured (or defaulted by another instance's use_vmac / no_accept)
+    if (this.model.globalDefs.nftables.table === null) return;
+    const firewall = this.ensureFirewall();
+    if (!firewall) return;
+    const r = await firewall.fw.vmac(op, { name: x.name, base: x.base }, x.family, false);
+    if (!r.ok) this.deps.log.error(`(${cfg.name}) ${r.error.message}`);
   }
 
   /** Feeds `event` to every instance using the `kind` socket of interface `ifname`. */
@@ -1083,7 +1109,7 @@ export class VrrpEngine {
     this.sockets6.closeAll();
     this.socketsAh.closeAll();
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
-    for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
+    for (const s of this.states.values()) if (s.cfg.vmac || s.cfg.extraVmacs.length > 0) await this.removeVmac(s.cfg);
     // nft_end: the drop-rule tables go last
     const closed = await this.firewall?.fw.close();
     if (closed && !closed.ok) this.deps.log.error(closed.error.message);

@@ -13,7 +13,8 @@ import { createRouteManager } from '../net/routes';
 import { createRouteWatch } from '../net/route-watch';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
-import { createVmacManager } from '../net/vmac';
+import { createVmacManager, procSysctl, VmacSysctls } from '../net/vmac';
+import type { UndoLog } from '../net/undo-requests';
 import { NftFirewall } from '../net/nft-firewall';
 import type { NftSettings } from '../net/nft-rules';
 import type { HostAddresses } from './lvs-engine';
@@ -129,13 +130,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     onChange: (cb) => links.onAddress((e) => cb(e)),
   };
   // virtual_routes/virtual_rules/static_*: one rtnetlink socket, opened always (a reload may add them)
-  const routes = createRouteManager();
+  // what the worker installs beyond VIPs (routes, rules, VMACs, their sysctls, nftables tables)
+  // is recorded with its undo: the supervisor replays those of a dead worker
+  const undo: UndoLog = { record: (key, entry) => send({ type: 'undo', key, entry }), forget: (key) => send({ type: 'undone', key }) };
+  const routes = createRouteManager(undefined, undo);
   const garp = createGarpSender(links);
-  const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac) ? createVmacManager() : null;
+  const vmacs = loaded.model.vrrpInstances.some((i) => i.vmac || i.extraVmacs.length > 0) ? createVmacManager(new VmacSysctls(procSysctl, undo), undo) : null;
   const nft = loaded.model.globalDefs.nftables;
   if (nft.defaulted) log.info('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
   // made on the first non-accept MASTER, with the settings of the config then in force
-  const firewall = (settings: NftSettings) => new NftFirewall(settings, log);
+  const firewall = (settings: NftSettings) => new NftFirewall(settings, log, undefined, undo);
   links.onError((e) => log.warning(`link monitor: ${e.message}; link states were re-read`));
   const notify = new NotifyRunner({ enableScriptSecurity: loaded.model.globalDefs.enableScriptSecurity, runAs: loaded.model.globalDefs.scriptRunAs, log });
   const alerts = new SmtpAlerter(loaded.model, log);

@@ -17,6 +17,7 @@ import {
   emptyFirewallState, parseTables, planAdd, planCleanup, planRemove, planResidue, planVmac,
   type FirewallAddress, type FirewallPlan, type FirewallState, type NftSettings,
 } from './nft-rules';
+import { NETLINK_NETFILTER, nftDeleteTableBatch, type UndoLog } from './undo-requests';
 
 /** Runs nft with `args`, `input` on stdin; resolves with stdout or a NetError naming `operation`. */
 export type NftRunner = (args: string[], input: string, operation: string) => Promise<NetResult<string>>;
@@ -69,6 +70,8 @@ export class NftFirewall {
     readonly settings: NftSettings,
     private readonly log: FirewallLog,
     private readonly run: NftRunner = nftRunner(),
+    /** Each table in place is recorded with the nf_tables batch deleting it (replayed should the worker die). */
+    private readonly undo: UndoLog | null = null,
   ) {}
 
   /** Elements currently held, for status and tests. */
@@ -113,8 +116,20 @@ export class NftFirewall {
       const r = await this.run(['-f', '-'], plan.lines.join('\n') + '\n', operation);
       if (!r.ok) return r;
     }
+    this.recordTables(plan.state);
     this.state = plan.state;
     return ok(undefined);
+  }
+
+  /** The undo of each table that came (its delete batch) or went (forgotten). */
+  private recordTables(next: FirewallState): void {
+    if (!this.undo) return;
+    for (const [family, was, now] of [['ip', this.state.ipv4Table, next.ipv4Table], ['ip6', this.state.ipv6Table, next.ipv6Table]] as const) {
+      if (was === now) continue;
+      const key = `nftables table ${family} ${this.settings.table}`;
+      if (now) this.undo.record(key, { kind: 'netlink', protocol: NETLINK_NETFILTER, datagram: nftDeleteTableBatch(family, this.settings.table) });
+      else this.undo.forget(key);
+    }
   }
 
   private serial(fn: () => Promise<NetResult<void>>): Promise<NetResult<void>> {

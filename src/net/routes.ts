@@ -11,6 +11,7 @@ import type { IpRoute, IpRule } from '../config/routes-model';
 import { NetResult, fail, netError, ok } from './errors';
 import { encodeRoute, encodeRule, routeOperation, ruleOperation, type Request } from './route-codec';
 import { serial } from './serial';
+import { NETLINK_ROUTE, requestMessage, type UndoLog } from './undo-requests';
 
 /** A lost reply must not hang the daemon. */
 const REQUEST_TIMEOUT_MS = 5000;
@@ -25,7 +26,11 @@ export interface RouteManager {
 /** Deleting what is not there: the kernel's answers for a route (ESRCH) and a rule (ENOENT). */
 const GONE = new Set(['ESRCH', 'ENOENT']);
 
-export function createRouteManager(timeoutMs = REQUEST_TIMEOUT_MS): RouteManager {
+/**
+ * `undo`: each route and rule put in is recorded with its delete request (the supervisor replays
+ * it should the worker die), and forgotten when taken away.
+ */
+export function createRouteManager(timeoutMs = REQUEST_TIMEOUT_MS, undo: UndoLog | null = null): RouteManager {
   const sock: RtNetlinkSocket = createRtNetlink();
   sock.socket.on('error', () => undefined);
   const one = serial();
@@ -56,16 +61,27 @@ export function createRouteManager(timeoutMs = REQUEST_TIMEOUT_MS): RouteManager
     }
   }
 
+  function track(key: string, op: 'add' | 'delete', res: NetResult<boolean>, deleteRequest: () => Request): void {
+    if (!undo || !res.ok) return;
+    if (op === 'add') undo.record(key, { kind: 'netlink', protocol: NETLINK_ROUTE, datagram: requestMessage(deleteRequest()) });
+    else undo.forget(key);
+  }
+
   return {
     async route(op, r) {
       const operation = routeOperation(op, r);
       const names = [r.dev, ...r.nexthops.map((n) => n.dev)].filter((n): n is string => n !== null);
       const idx = await indexes(names, operation);
       if (!idx.ok) return idx;
-      return send(encodeRoute(r, op, (n) => idx.value.get(n)!), operation, op === 'delete');
+      const indexOf = (n: string) => idx.value.get(n)!;
+      const res = await send(encodeRoute(r, op, indexOf), operation, op === 'delete');
+      track(`route ${r.text}`, op, res, () => encodeRoute(r, 'delete', indexOf));
+      return res;
     },
     async rule(op, r) {
-      return send(encodeRule(r, op), ruleOperation(op, r), op === 'delete');
+      const res = await send(encodeRule(r, op), ruleOperation(op, r), op === 'delete');
+      track(`rule ${r.text}`, op, res, () => encodeRule(r, 'delete'));
+      return res;
     },
     close: () => sock.socket.close(),
   };

@@ -17,12 +17,11 @@ import { NetResult, fail, netError, ok } from './errors';
 import { formatMac, parseMac } from './mac';
 import { createRtnl } from './rtnl-channel';
 import { serial } from './serial';
+import { NETLINK_ROUTE, delLinkMessage, type UndoLog } from './undo-requests';
 
-/** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6). */
-export function vmacAddress(vrid: number, family: 4 | 6 = 4): string {
-  const hex = (n: number) => n.toString(16).padStart(2, '0');
-  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${hex(vrid)}`;
-}
+import { vmacAddress } from '../config/vmac-values';
+
+export { vmacAddress };
 
 /** keepalived's default VMAC name: `vrrp.VRID` (vmac_prefix "vrrp"). */
 export const defaultVmacName = (vrid: number): string => `vrrp.${vrid}`;
@@ -80,6 +79,13 @@ export interface VmacSpec {
   /** The instance's interface. */
   base: string;
   vrid: number;
+  /** The VMAC's MAC: 00:00:5e:00:01:VRID (02 for IPv6) unless use_vmac gave one. */
+  mac: string;
+}
+
+/** The VMAC of an instance with use_vmac. */
+export function vmacSpecOf(i: { name: string; interface: string; virtualRouterId: number; family: 4 | 6; vmac: { name: string; mac: string | null } | null }): VmacSpec {
+  return { instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId, mac: i.vmac!.mac ?? vmacAddress(i.virtualRouterId, i.family) };
 }
 
 export interface VmacManager {
@@ -128,7 +134,20 @@ export class VmacSysctls {
   private readonly parents = new Map<string, { count: number; arpIgnore: number | null; arpFilter: number | null }>();
   private rpFilter: { all: number; default: number | null; raised: string[] } | null = null;
 
-  constructor(private readonly sys: Sysctl = procSysctl) {}
+  /** `undo`: each value changed outside the VMAC itself is recorded with its old value (a crash restores it). */
+  constructor(private readonly sys: Sysctl = procSysctl, private readonly undo: UndoLog | null = null) {}
+
+  /** Set `path`, recording the value to put back should the worker die. */
+  private change(path: string, old: number | null, value: number): void {
+    this.sys.set(path, value);
+    if (old !== null) this.undo?.record(`sysctl ${path}`, { kind: 'sysctl', path, value: old });
+  }
+
+  /** Put back `path` (or leave it, old === null), and forget its undo. */
+  private restore(path: string, old: number | null): void {
+    this.undo?.forget(`sysctl ${path}`);
+    if (old !== null) this.sys.set(path, old);
+  }
 
   /** set_interface_parameters: the VMAC's own values, its parent's, and rp_filter. */
   apply(vmac: string, base: string): string[] {
@@ -143,8 +162,8 @@ export class VmacSysctls {
     else {
       const arpIgnore = this.sys.get(conf4(base, 'arp_ignore'));
       const arpFilter = this.sys.get(conf4(base, 'arp_filter'));
-      if (arpIgnore !== 1) this.sys.set(conf4(base, 'arp_ignore'), 1);
-      if (arpFilter !== 1) this.sys.set(conf4(base, 'arp_filter'), 1);
+      if (arpIgnore !== 1) this.change(conf4(base, 'arp_ignore'), arpIgnore, 1);
+      if (arpFilter !== 1) this.change(conf4(base, 'arp_filter'), arpFilter, 1);
       this.parents.set(base, { count: 1, arpIgnore, arpFilter });
     }
     return log;
@@ -157,8 +176,8 @@ export class VmacSysctls {
     if (--p.count > 0) return;
     this.parents.delete(base);
     try {
-      if (p.arpIgnore !== null && p.arpIgnore !== 1) this.sys.set(conf4(base, 'arp_ignore'), p.arpIgnore);
-      if (p.arpFilter !== null && p.arpFilter !== 1) this.sys.set(conf4(base, 'arp_filter'), p.arpFilter);
+      if (p.arpIgnore !== 1) this.restore(conf4(base, 'arp_ignore'), p.arpIgnore);
+      if (p.arpFilter !== 1) this.restore(conf4(base, 'arp_filter'), p.arpFilter);
     } catch {
       /* the parent went away */
     }
@@ -181,7 +200,7 @@ export class VmacSysctls {
     const cur = this.sys.get('net/ipv4/conf/default/rp_filter');
     if (cur !== null && cur < all) {
       log.push(`NOTICE: setting sysctl net.ipv4.conf.default.rp_filter from ${cur} to ${all}`);
-      this.sys.set('net/ipv4/conf/default/rp_filter', all);
+      this.change('net/ipv4/conf/default/rp_filter', cur, all);
       dflt = cur;
     }
     const raised: string[] = [];
@@ -192,7 +211,7 @@ export class VmacSysctls {
         raised.push(ifname);
       }
     }
-    this.sys.set('net/ipv4/conf/all/rp_filter', 0);
+    this.change('net/ipv4/conf/all/rp_filter', all, 0);
     this.rpFilter = { all, default: dflt, raised };
   }
 
@@ -202,8 +221,8 @@ export class VmacSysctls {
     if (!r) return;
     this.rpFilter = null;
     try {
-      this.sys.set('net/ipv4/conf/all/rp_filter', r.all);
-      if (r.default !== null) this.sys.set('net/ipv4/conf/default/rp_filter', r.default);
+      this.restore('net/ipv4/conf/all/rp_filter', r.all);
+      if (r.default !== null) this.restore('net/ipv4/conf/default/rp_filter', r.default);
     } catch {
       /* nothing more to do */
     }
@@ -213,7 +232,8 @@ export class VmacSysctls {
 const REQUEST_TIMEOUT_MS = 5000;
 const timeout = { timeout: REQUEST_TIMEOUT_MS };
 
-export function createVmacManager(sysctls = new VmacSysctls()): VmacManager {
+/** `undo`: a VMAC in place is recorded with its RTM_DELLINK (the supervisor replays it should the worker die). */
+export function createVmacManager(sysctls = new VmacSysctls(), undo: UndoLog | null = null): VmacManager {
   // halo's request channel (src/net/rtnl-channel.ts): replies matched by sequence number, a
   // timeout judged on running time after the socket was read; each request reports its own failure
   const rtnl = createRtnl();
@@ -226,7 +246,7 @@ export function createVmacManager(sysctls = new VmacSysctls()): VmacManager {
 
   return {
     async ensure(spec) {
-      const mac = vmacAddress(spec.vrid);
+      const mac = spec.mac;
       const operation = `creating VMAC interface ${spec.name} on ${spec.base}`;
       const log: string[] = [];
       try {
@@ -264,6 +284,7 @@ export function createVmacManager(sysctls = new VmacSysctls()): VmacManager {
           /* no IPv6 in this kernel */
         }
         await one(() => sock.setLink({ index: now.data.index, flags: { up: true }, change: { up: true } }, undefined, timeout));
+        undo?.record(`VMAC ${spec.name}`, { kind: 'netlink', protocol: NETLINK_ROUTE, datagram: delLinkMessage(now.data.index) });
         return ok({ ifindex: now.data.index!, created, log });
       } catch (err) {
         return { ok: false, error: netError(err, operation) };
@@ -274,6 +295,7 @@ export function createVmacManager(sysctls = new VmacSysctls()): VmacManager {
       const operation = `removing VMAC interface ${spec.name}`;
       try {
         sysctls.release(spec.base);
+        undo?.forget(`VMAC ${spec.name}`);
         const existing = await find(spec.name);
         if (!existing || macvlanModeOf(existing.attrs.linkinfo) === null) return ok(false);
         await one(() => sock.delLink({ index: existing.data.index }, undefined, timeout));

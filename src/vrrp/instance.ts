@@ -589,6 +589,7 @@ export function enterMaster(st: Step): void {
   st.arm('adver', st.now + cfg.advertIntMs);
   if (cfg.garpMasterDelayMs > 0) st.arm('garpDelay', st.now + cfg.garpMasterDelayMs);
   if (cfg.garpMasterRefreshMs > 0) st.arm('garpRefresh', st.now + cfg.garpMasterRefreshMs);
+  if (cfg.garpExtraIfMs > 0) st.arm('garpExtraIf', st.now + cfg.garpExtraIfMs);
   st.count('becameMaster');
   st.notify('MASTER');
 }
@@ -606,7 +607,7 @@ export function masterToBackup(st: Step): void {
   transitioned(st, 'BACKUP');
   s.wantState = null;
   s.preemptTime = null;
-  for (const t of ['adver', 'garpDelay', 'garpRefresh', 'garpLowerPrio'] as TimerName[]) st.cancel(t);
+  for (const t of ['adver', 'garpDelay', 'garpRefresh', 'garpLowerPrio', 'garpExtraIf'] as TimerName[]) st.cancel(t);
   removeVips(st);
   st.count('releasedMaster');
   s.stats.nextMasterReason = 'masterNoResponse';
@@ -881,6 +882,12 @@ function onTimer(st: Step, timer: TimerName): void {
       return;
     case 'garpLowerPrio':
       if (s.state === 'MASTER') sendGarps(st, cfg.garpLowerPrioRepeat);
+      return;
+    case 'garpExtraIf':
+      // vrrp_send_vmac_update: one per extra interface
+      if (s.state !== 'MASTER') return;
+      sendGarps(st, 1, cfg.garpExtraIfVips);
+      st.arm('garpExtraIf', st.now + cfg.garpExtraIfMs);
       return;
   }
 }

@@ -147,4 +147,8 @@ function adjustMasterTimers(st: Step, before: VrrpInstance): void {
     if (cfg.garpMasterRefreshMs > 0) st.arm('garpRefresh', st.now + cfg.garpMasterRefreshMs);
     else st.cancel('garpRefresh' as TimerName);
   }
+  if (cfg.garpExtraIfMs !== before.garpExtraIfMs) {
+    if (cfg.garpExtraIfMs > 0) st.arm('garpExtraIf', st.now + cfg.garpExtraIfMs);
+    else st.cancel('garpExtraIf');
+  }
 }

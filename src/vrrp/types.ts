@@ -16,9 +16,10 @@ export type InstanceStateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
  * - masterDown: BACKUP's Master_Down_Timer.
  * - garpDelay: second GARP burst garp_master_delay after becoming MASTER.
  * - garpRefresh: periodic GARP burst every garp_master_refresh while MASTER.
+ * - garpExtraIf: periodic GARP/NA on the extra interfaces every garp_extra_if while MASTER.
  * - garpLowerPrio: second burst garp_lower_prio_delay after a lower-priority master was seen.
  */
-export type TimerName = 'adver' | 'masterDown' | 'garpDelay' | 'garpRefresh' | 'garpLowerPrio';
+export type TimerName = 'adver' | 'masterDown' | 'garpDelay' | 'garpRefresh' | 'garpLowerPrio' | 'garpExtraIf';
 
 export type VrrpEvent =
   /** Start the instance (after its interfaces' and scripts' states, if known, were fed in). */

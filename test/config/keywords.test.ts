@@ -21,7 +21,7 @@ describe('keywords into the model', () => {
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
       vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
-      enableScriptSecurity: true, checkerLogAllFailures: false, enableSnmpRfcv3: false, enableSnmpRfcv2: false, enableTraps: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, netNamespace: null, instanceName: null, configSaveDir: null, reloadTimeFile: null, reloadRepeat: false, startupScript: null, shutdownScript: null, startupScriptTimeoutS: 10, shutdownScriptTimeoutS: 10, lvsFlush: true, lvsFlushOnStop: 'all',
+      enableScriptSecurity: true, dynamicInterfaces: false, vmacPrefix: null, vmacAddrPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, enableSnmpRfcv2: false, enableTraps: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, netNamespace: null, instanceName: null, configSaveDir: null, reloadTimeFile: null, reloadRepeat: false, startupScript: null, shutdownScript: null, startupScriptTimeoutS: 10, shutdownScriptTimeoutS: 10, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },
       // VI_1 is strict without accept: the drop rules go in keepalived's default table
@@ -227,26 +227,98 @@ describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complet
   it('default name vrrp.VRID; VIPs without a dev go on the VMAC, the others stay', () => {
     const r = load(vi('VI_1', 51, ' use_vmac\n'));
     const i = r.model!.vrrpInstances[0];
-    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: null });
     expect(i.virtualIpAddresses.map((v) => v.dev)).toEqual(['vrrp.51', 'eth1']);
   });
 
   it('a name of its own, vmac_xmit_base; without use_vmac nothing', () => {
-    expect(load(vi('VI_1', 51, ' use_vmac vm51\n vmac_xmit_base\n')).model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: true });
+    expect(load(vi('VI_1', 51, ' use_vmac vm51\n vmac_xmit_base\n')).model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: true, mac: null });
     expect(load(vi('VI_1', 51, '')).model!.vrrpInstances[0].vmac).toBeNull();
   });
 
   it("strict mode resets vmac_xmit_base with keepalived's words", () => {
     const r = load(vi('VI_1', 51, ' use_vmac\n vmac_xmit_base\n', 'global_defs {\n vrrp_strict\n}\n'), false, true);
-    expect(r.model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false });
+    expect(r.model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: null });
     expect(r.diagnostics.map((d) => d.message)).toContain('(VI_1) xmit_base is incompatible with strict mode - resetting');
+    const mac = load(vi('VI_1', 51, ' use_vmac 02:11:22:33:44:55\n', 'global_defs {\n vrrp_strict\n}\n'), false, true);
+    expect(mac.model!.vrrpInstances[0].vmac?.mac).toBeNull();
+    expect(mac.diagnostics.map((d) => d.message)).toContain('(VI_1): cannot specify MAC address with strict mode - clearing');
   });
 
-  it('a bad name is ignored (the default is used); a MAC argument is refused; one name for two instances is an error', () => {
+  it('a MAC of its own: six octets, or five and the VRID; bad ones ignored with keepalived\'s words', () => {
+    const vmacOf = (args: string) => load(vi('VI_1', 51, ` use_vmac ${args}\n`));
+    expect(vmacOf('vm51 02:11:22:33:44:55').model!.vrrpInstances[0].vmac).toEqual({ name: 'vm51', xmitBase: false, mac: '02:11:22:33:44:55' });
+    expect(vmacOf('2:a:B:3:4').model!.vrrpInstances[0].vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: '02:0a:0b:03:04:33' });
+    expect(vmacOf('02:11:22:33:44:').model!.vrrpInstances[0].vmac?.mac).toBe('02:11:22:33:44:33');
+    const ignored = (args: string) => ({ mac: vmacOf(args).model!.vrrpInstances[0].vmac?.mac, messages: vmacOf(args).diagnostics.map((d) => d.message) });
+    expect(ignored('02:11:22:33:4g:55')).toEqual({ mac: null, messages: ['VMAC invalid MAC address 02:11:22:33:4g:55'] });
+    expect(ignored('02:11:22:33')).toEqual({ mac: null, messages: ['VMAC invalid MAC address 02:11:22:33 - ignored'] });
+    expect(ignored('02:111:22:33:44:55')).toEqual({ mac: null, messages: ['VMAC invalid MAC address 02:111:22:33:44:55 - ignored'] });
+    expect(ignored('03:11:22:33:44:55')).toEqual({ mac: null, messages: ['VMAC MAC address is multicast 03:11:22:33:44:55 - ignoring'] });
+    expect(ignored('00:00:5e:00:01:07')).toEqual({ mac: null, messages: ['VMAC MAC address not allowed to be RFC5798 address (00:00:5e:00:01:07) - ignoring'] });
+    expect(ignored('02:00:00:00:00:01 02:00:00:00:00:02')).toEqual({ mac: '02:00:00:00:00:01', messages: ['VMAC interface address already specified'] });
+  });
+
+  it('a VMAC given no name: vmac_prefix, and a name no other instance has (create_vmac_name)', () => {
+    const names = (text: string) => load(text).model!.vrrpInstances.map((i) => i.vmac?.name);
+    expect(names(vi('VI_1', 51, ' use_vmac\n', 'global_defs {\n vmac_prefix vx\n}\n'))).toEqual(['vx.51']);
+    // the prefix is cut so that the name fits 15 characters
+    expect(names(vi('VI_1', 51, ' use_vmac\n', 'global_defs {\n vmac_prefix abcdefghijklmnop\n}\n'))).toEqual(['abcdefghijkl.51']);
+    // another instance's name (given or made) is skipped: PREFIX1.VRID, …
+    const v6 = (name: string, vrid: number, body: string) => `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n${body} virtual_ipaddress {\n  fd00::${vrid}\n }\n}\n`;
+    expect(names(vi('VI_1', 51, ' use_vmac vrrp.52\n') + vi('VI_2', 52, ' use_vmac\n', '') .replace('interface eth0', 'interface eth2'))).toEqual(['vrrp.52', 'vrrp1.52']);
+    // IPv6 tries PREFIX6.VRID second
+    expect(names(v6('VI_1', 51, ' use_vmac vrrp.51\n') + v6('VI_2', 51, ' use_vmac\n').replace('interface eth0', 'interface eth2'))).toEqual(['vrrp.51', 'vrrp6.51']);
+    const twice = load('global_defs {\n vmac_prefix a\n vmac_prefix b\n}\n');
+    expect(twice.diagnostics.map((d) => d.message)).toEqual(['vmac prefix has already been specified - ignoring b']);
+  });
+
+  it('garp_extra_if / vrrp_garp_extra_if: the VIPs re-announced, one per interface other than the advert one, only with all', () => {
+    const inst = (body: string, g = '') => load(vi('VI_1', 51, body, g));
+    const extra = (body: string, g = '') => {
+      const i = inst(body, g).model!.vrrpInstances[0];
+      return { ms: i.garpExtraIfMs, vips: i.garpExtraIfVips.map((v) => `${v.address} ${v.dev}`) };
+    };
+    expect(extra(' use_vmac\n garp_extra_if 5 all\n')).toEqual({ ms: 5000, vips: ['10.0.1.51 eth1'] });
+    // under vmac_xmit_base the VMAC too
+    expect(extra(' use_vmac\n vmac_xmit_base\n garp_extra_if all 5\n')).toEqual({ ms: 5000, vips: ['10.0.0.51 vrrp.51', '10.0.1.51 eth1'] });
+    // without all: only extra VMACs (none in halo), so off, as keepalived turns it off
+    expect(extra(' use_vmac\n garp_extra_if 5\n')).toEqual({ ms: 0, vips: [] });
+    // from global_defs, its all too; the instance's own wins
+    expect(extra(' use_vmac\n', 'global_defs {\n vrrp_garp_extra_if 7 all\n}\n')).toEqual({ ms: 7000, vips: ['10.0.1.51 eth1'] });
+    expect(extra(' use_vmac\n garp_extra_if 0\n', 'global_defs {\n vrrp_garp_extra_if 7 all\n}\n')).toEqual({ ms: 0, vips: [] });
+    const messages = (body: string, g = '') => inst(body, g).diagnostics.map((d) => d.message);
+    expect(messages(' vmac_garp_intvl 5 all\n')).toEqual(['Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"']);
+    expect(messages(' garp_extra_if 86401\n')).toEqual(["(VI_1): garp_extra_if '86401' invalid - ignoring"]);
+    expect(messages(' garp_extra_if all\n')).toEqual(['(VI_1): garp_extra_if specified without time - ignoring']);
+    expect(messages('', 'global_defs {\n vrrp_vmac_garp_intvl 0\n}\n')).toEqual([
+      'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"', "vrrp_vmac_garp_intvl '0' invalid - ignoring",
+    ]);
+  });
+
+  it('use_vmac_addr: a VIP on another interface, or of the other family without use_vmac, goes on a VMAC of its own there (vmac_addr_prefix)', () => {
+    const r = load(vi('VI_1', 51, ' use_vmac\n use_vmac_addr\n', 'global_defs {\n vmac_addr_prefix va\n}\n'));
+    const i = r.model!.vrrpInstances[0];
+    expect(i.vmac).toEqual({ name: 'vrrp.51', xmitBase: false, mac: null });
+    expect(i.extraVmacs).toEqual([{ name: 'va.51', base: 'eth1', family: 4, mac: '00:00:5e:00:01:33' }]);
+    expect(i.virtualIpAddresses.map((v) => v.dev)).toEqual(['vrrp.51', 'va.51']);
+    // without use_vmac the instance's own VIPs stay; vmac_prefix names them when there is no vmac_addr_prefix; a MAC of use_vmac is theirs too
+    const plain = load(vi('VI_1', 51, ' use_vmac_addr\n', 'global_defs {\n vmac_prefix vp\n}\n')).model!.vrrpInstances[0];
+    expect(plain.extraVmacs).toEqual([{ name: 'vp.51', base: 'eth1', family: 4, mac: '00:00:5e:00:01:33' }]);
+    expect(plain.virtualIpAddresses.map((v) => v.dev)).toEqual(['eth0', 'vp.51']);
+    expect(load(vi('VI_1', 51, ' use_vmac 02:00:00:00:01\n use_vmac_addr\n')).model!.vrrpInstances[0].extraVmacs[0].mac).toBe('02:00:00:00:01:33');
+    // garp_extra_if without all now has a VMAC of ours to refresh
+    const g = load(vi('VI_1', 51, ' use_vmac\n use_vmac_addr\n garp_extra_if 3\n')).model!.vrrpInstances[0];
+    expect({ ms: g.garpExtraIfMs, vips: g.garpExtraIfVips.map((v) => v.dev) }).toEqual({ ms: 3000, vips: ['vrrp1.51'] });
+    // an IPv6 VIP that would need one: not implemented, located
+    const v6 = load(`vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n use_vmac_addr\n virtual_ipaddress {\n  10.0.0.1\n }\n virtual_ipaddress_excluded {\n  fd00::1\n }\n}\n`);
+    expect(v6.diagnostics.map((d) => `${d.location.line}: ${d.message}`)).toContain('4: (VI_1) use_vmac_addr for the IPv6 address fd00::1 is not implemented in halo (--allow-unimplemented to run without it)');
+  });
+
+  it('a bad name is ignored (the default is used); one name for two instances is an error', () => {
     const bad = load(vi('VI_1', 51, ' use_vmac this-name-is-far-too-long\n'));
     expect(bad.model!.vrrpInstances[0].vmac?.name).toBe('vrrp.51');
     expect(bad.diagnostics.map((d) => d.message)).toContain("VMAC interface name 'this-name-is-far-too-long' too long or invalid characters - ignoring");
-    expect(load(vi('VI_1', 51, ' use_vmac 02:00:00:00:00:01\n')).diagnostics.map((d) => d.message).join('\n')).toMatch(/use_vmac with a MAC address of its own.*not implemented in halo/);
     const twice = load(vi('VI_1', 51, ' use_vmac vm\n') + vi('VI_2', 52, ' use_vmac vm\n'));
     expect(twice.diagnostics.map((d) => d.message)).toContain('(VI_2) VRRP instance VI_1 is already using vm');
   });

@@ -46,7 +46,7 @@ describe('fail closed: features halo does not implement', () => {
   const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
 
   it.each([
-    ['use_vmac_addr', vi(' use_vmac_addr\n'), "4:2: error: 'use_vmac_addr' (vrrp_instance VI_1: VMAC (macvlan virtual MAC interfaces)) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['use_ipvlan', vi(' use_ipvlan\n'), "4:2: error: 'use_ipvlan' (vrrp_instance VI_1: ipvlan interfaces for VIPs) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['a route with encap', vi(' virtual_routes {\n  10.1.0.0/16 encap mpls 100 via 10.0.0.254 dev eth0\n }\n'), "5:15: error: virtual_routes: 'encap' (lightweight tunnel encapsulation) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['enable_snmp_vrrp', 'global_defs {\n enable_snmp_vrrp\n}\n' + vi(''), "2:2: error: 'enable_snmp_vrrp' (global_defs: KEEPALIVED-MIB (VRRP); halo serves VRRP-MIB (RFC 2787, enable_snmp_rfcv2) and VRRPv3-MIB (RFC 6527, enable_snmp_rfcv3) as an AgentX subagent) is not implemented in halo (--allow-unimplemented to run without it)"],
   ])('%s is refused, located', (_name, text, expected) => {

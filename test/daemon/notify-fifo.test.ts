@@ -160,5 +160,5 @@ describe('a real FIFO', () => {
     fifos.close();
     expect(existsSync(g)).toBe(false);
     expect(await waitFor(() => readFileSync(`${out}.args`, 'utf8').includes('TERM'), 10_000)).toBe(true);
-  });
+  }, 30_000); // its bounded waits (10 s each) decide, not jest's 5 s default: a busy machine starts the script late
 });

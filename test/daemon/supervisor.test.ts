@@ -2,7 +2,7 @@
  * The supervisor (native/src/supervisor.c, keepalived's parent/child shape) with real, scripted
  * worker processes: it reads what the worker holds over the Node IPC channel (the messages
  * src/daemon/held.ts encodes), releases it when the worker dies abnormally, respawns under its
- * rate limit, forwards SIGHUP, stops gracefully and never respawns a worker refusing its config.
+ * rate limit, replays the dead worker's undo records, forwards SIGHUP, stops gracefully and never respawns a worker refusing its config.
  *
  * The held instance's interface does not exist here, so the release's I/O fails by name and
  * nothing on this host is touched (the release on real interfaces: vrrp-halo.netns.test.ts).
@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWorkerMessage, EX_CONFIG } from '../../src/daemon/held';
+import { delLinkMessage, NETLINK_ROUTE } from '../../src/net/undo-requests';
 import { describeNeeding, file } from '../support/prerequisites';
 import { waitFor } from '../../src/lab/netns';
 
@@ -34,7 +35,7 @@ function workerScript(dir: string): string {
   const p = join(dir, 'worker.js');
   writeFileSync(p, `
     const fs = require('fs');
-    const [mode, counter, held] = process.argv.slice(2);
+    const [mode, counter, held, ...more] = process.argv.slice(2);
     const n = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) + 1 : 1;
     fs.writeFileSync(counter, String(n));
     if (mode === 'die') process.exit(3);
@@ -44,6 +45,7 @@ function workerScript(dir: string): string {
     process.on('SIGHUP', () => fs.writeFileSync(counter + '.hup', 'x'));
     process.on('disconnect', () => { fs.writeFileSync(counter + '.orphan', 'x'); process.exit(0); });
     process.send(held);
+    for (const m of more) process.send(m);
     process.send('ready', () => fs.writeFileSync(counter + '.ready' + n, 'x'));
     if (mode === 'crash' && n === 1) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50);
     setInterval(() => {}, 1000);
@@ -62,9 +64,9 @@ interface Run {
   code: Promise<number | null>;
 }
 
-function supervise(dir: string, mode: string, extra: string[] = []): Run {
+function supervise(dir: string, mode: string, extra: string[] = [], messages: string[] = []): Run {
   let out = '';
-  const p = spawn(SUPERVISOR, [...extra, '--', process.execPath, workerScript(dir), mode, join(dir, 'n'), held], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(SUPERVISOR, [...extra, '--', process.execPath, workerScript(dir), mode, join(dir, 'n'), held, ...messages], { stdio: ['ignore', 'pipe', 'pipe'] });
   p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const code = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
@@ -93,6 +95,28 @@ describeNeeding(file(SUPERVISOR, 'the supervisor program (npm run install builds
     expect(await s.code).toBe(0);
     expect(s.out().match(/released VI_1/g)).toHaveLength(1);
     expect(s.out()).toMatch(/halo exiting with status 0\n$/);
+  });
+
+  it('on kill -9 of the worker replays its undo records newest first, skips the forgotten ones, then respawns it', async () => {
+    // RTM_DELLINK of interface indexes no host has: the kernel answers ENODEV ("already gone")
+    // (or EPERM when not root): nothing on this host is touched either way
+    const undo = (key: string, ifindex: number) => encodeWorkerMessage({ type: 'undo', key, entry: { kind: 'netlink', protocol: NETLINK_ROUTE, datagram: delLinkMessage(ifindex) } });
+    const messages = [undo('VMAC one', 0x7ffffff1), undo('VMAC two', 0x7ffffff2), undo('VMAC three', 0x7ffffff3),
+      encodeWorkerMessage({ type: 'undone', key: 'VMAC two' }), 'undo 00 nl 0 zz'];
+    const s = supervise(dir, 'crash', [], messages);
+    await until(() => existsSync(join(dir, 'n.ready2')));
+    const log = s.out();
+    expect(log).toContain('supervisor: malformed message from the worker ignored');
+    const keys = [...log.matchAll(/(?:removed|removing) (VMAC \w+) for the dead worker/g)].map((m) => m[1]);
+    // each worker sends them: only the first one died (the second is stopped below)
+    expect(keys).toEqual(['VMAC three', 'VMAC one']);
+    expect(log).toMatch(/undid 2 changes of the dead worker \(\d failed\) \(\d+\.\d ms\)\n/);
+    // the release comes first (adverts and VIPs), then the undo, then the respawn
+    expect(log.indexOf('released VI_1')).toBeLessThan(log.indexOf('undid 2 changes'));
+    expect(log.indexOf('undid 2 changes')).toBeLessThan(log.indexOf('respawning the worker'));
+    s.p.kill('SIGTERM');
+    expect(await s.code).toBe(0);
+    expect(s.out().match(/undid/g)).toHaveLength(1);
   });
 
   it('graceful stop: SIGTERM reaches the worker, which exits 0; the supervisor removes its pid file and exits 0', async () => {

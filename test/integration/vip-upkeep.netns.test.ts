@@ -69,7 +69,9 @@ d('VIP upkeep (netns)', () => {
 
   it('a VIP add that fails is retried with backoff while MASTER, and the VIP is set once it can be', async () => {
     const vip = '192.168.79.200';
-    const halo = dirs.halo('lb1', conf('lb1', instance({ version: 3, advertInt: 0.1, state: 'MASTER', priority: 150, vips: ['192.168.77.200/24', `${vip}/24 dev trv0`] })));
+    // dynamic_interfaces: without it a VIP on an interface the host lacks refuses the config, as keepalived
+    const dynamic = 'global_defs {\n    dynamic_interfaces\n}\n';
+    const halo = dirs.halo('lb1', dynamic + conf('lb1', instance({ version: 3, advertInt: 0.1, state: 'MASTER', priority: 150, vips: ['192.168.77.200/24', `${vip}/24 dev trv0`] })));
     await waitInstance(halo, 'VI_1', (i) => i.state === 'MASTER', 30_000, 'MASTER');
     // trv0 does not exist yet: the add fails and is retried
     expect(await waitFor(() => /retrying adding 192\.168\.79\.200\/24 to trv0 in \d+ ms/.test(halo.log()), 15_000)).toBe(true);

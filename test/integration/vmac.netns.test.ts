@@ -10,7 +10,8 @@ import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureArmed, Directors, HALO, RunningDirector, waitFor } from '../support/directors';
+import { Directors, HALO, RunningDirector, waitFor } from '../support/directors';
+import { advertSourceMac, arpAnswer } from '../support/vmac-capture';
 import { Topology } from '../support/netns';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
@@ -51,40 +52,6 @@ function layout(host: string): Record<string, unknown> {
     vmacAddrs: topo.addresses(host, 'vrrp.51'),
     eth0Addrs: topo.addresses(host, 'eth0'),
   };
-}
-
-/** The source MAC of the next VRRP advert seen on the client's segment. */
-function advertSourceMac(client: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p: ChildProcess = topo.spawn(client, ['tcpdump', '-c', '1', '-e', '-n', '-l', '-i', 'eth0', 'ip proto 112']);
-    let out = '';
-    const t = setTimeout(() => (p.kill('SIGKILL'), reject(new Error(`no advert seen: ${out}`))), 20_000);
-    p.stdout!.on('data', (c) => (out += c));
-    p.once('exit', () => {
-      clearTimeout(t);
-      const m = /^\S+ ([0-9a-f:]{17}) >/m.exec(out);
-      if (m) resolve(m[1]);
-      else reject(new Error(`no advert in: ${out}`));
-    });
-  });
-}
-
-/**
- * The MAC in the ARP reply for the VIP, captured on the client while a TCP connection attempt
- * resolves it. (Not the neighbour table: the director then ARPs for the client from eth0 with the
- * VIP as sender — its eth0 route comes first — which re-points the client's entry, keepalived's too.)
- */
-async function arpAnswer(client: string): Promise<string> {
-  topo.exec(client, ['ip', 'neigh', 'flush', 'dev', 'eth0'], { allowFail: true });
-  const p: ChildProcess = topo.spawn(client, ['tcpdump', '-c', '1', '-n', '-l', '-i', 'eth0', 'arp and arp[6:2] == 2 and arp[14:4] == 0xc0a84fc8']);
-  let out = '';
-  p.stdout!.on('data', (c) => (out += c));
-  await captureArmed(p);
-  const js = "const s = require('net').connect(9, '192.168.79.200'); const done = () => process.exit(0); s.on('error', done); s.on('connect', done); setTimeout(done, 3000);";
-  topo.exec(client, [process.execPath, '-e', js], { allowFail: true });
-  const exited = await waitFor(() => p.exitCode !== null, 10_000, 50);
-  if (!exited) p.kill('SIGKILL');
-  return /is-at ([0-9a-f:]{17})/.exec(out)?.[1] ?? `no reply: ${out}`;
 }
 
 function start(side: Side, xmitBase: boolean): RunningDirector {
@@ -139,8 +106,8 @@ d('use_vmac beside keepalived 2.2.7 (netns)', () => {
     const seen: Record<string, string> = {};
     const named = (side: Side, mac: string) => (mac === eth0Mac(side) ? 'eth0' : mac);
     for (const side of ['halo', 'keepalived'] as Side[]) {
-      seen[`${side} advert from`] = named(side, await advertSourceMac(SIDES[side].client));
-      seen[`${side} ARP answer`] = named(side, await arpAnswer(SIDES[side].client));
+      seen[`${side} advert from`] = named(side, await advertSourceMac(topo, SIDES[side].client));
+      seen[`${side} ARP answer`] = named(side, await arpAnswer(topo, SIDES[side].client, '192.168.79.200'));
     }
     expect(seen).toEqual({
       'halo advert from': xmitBase ? 'eth0' : VMAC, 'halo ARP answer': VMAC,

@@ -123,6 +123,19 @@ describe('entering MASTER (RFC 5798 §6.4.2 + keepalived order: advert, VIPs, GA
     expect(r.actions).toContainEqual(expect.objectContaining({ type: 'sendGarps', repeat: 2 }));
     expect(r.state.timers.garpRefresh).toBe(t0 + 120_000);
   });
+  it('garp_extra_if: every interval while MASTER one GARP for each chosen VIP; gone on leaving MASTER', () => {
+    const extra = vip('10.1.0.200', 'eth1');
+    const cfg = instanceCfg({ initialState: 'BACKUP', priority: 100, garpExtraIfMs: 2000, garpExtraIfVips: [extra] });
+    const s = master(cfg, LB2).state;
+    const t0 = s.timers.garpExtraIf! - 2000;
+    let r = step(s, { type: 'timer', timer: 'garpExtraIf' }, t0 + 2000);
+    expect(r.actions.filter((a) => a.type === 'sendGarps')).toEqual([expect.objectContaining({ vips: [extra], repeat: 1 })]);
+    expect(r.state.timers.garpExtraIf).toBe(t0 + 4000);
+    r = step(r.state, advertFrom(LB1, { priority: 150 }), t0 + 3000);
+    expect(r.state.state).toBe('BACKUP');
+    expect(r.state.timers.garpExtraIf).toBeUndefined();
+    expect(master(instanceCfg()).state.timers.garpExtraIf).toBeUndefined();
+  });
   it('a timer event for a timer no longer armed is ignored (late OS timer after cancel)', () => {
     const s = master().state;
     const r = step(s, { type: 'timer', timer: 'masterDown' }, 5000);

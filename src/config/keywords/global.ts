@@ -3,12 +3,24 @@
  * 2.2.7 installs there, in its order.
  */
 import { statSync } from 'node:fs';
+import { parseGarpExtraIf } from '../vmac-values';
 import type { BuildContext } from '../context';
 import type { GlobalDefs, LvsSyncDaemon } from '../model';
 import type { Statement, Word } from '../parse';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 import { notifyFifoPath, notifyFifoScript, trueFalse } from '../notify-fifo-values';
 import { applyIncludeCheck } from '../include-check';
+
+/** `vrrp_garp_extra_if SECS [all]` (and its deprecated spelling): 1-86400 seconds; `all` sticks even when the time is bad. */
+function garpExtraIfGlobal(ctx: BuildContext, s: Statement, g: GlobalDefs): void {
+  const name = s.keyword.value;
+  if (name === 'vrrp_vmac_garp_intvl') ctx.warn(s.keyword, 'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"');
+  const r = parseGarpExtraIf(s.args.map((a) => a.value), 1);
+  if (r.all) g.vrrpGarpExtraIf.all = true;
+  if (r.invalid !== null) return ctx.warn(s.args.find((a) => a.value === r.invalid)!, `${name} '${r.invalid}' invalid - ignoring`);
+  if (r.sec === null) return ctx.warn(s.keyword, `${name} specified without time - ignoring`);
+  g.vrrpGarpExtraIf.sec = r.sec;
+}
 
 type G = GlobalDefs;
 
@@ -108,7 +120,6 @@ function vrrpIptables(ctx: BuildContext, s: Statement, g: G): void {
   g.nftables.table = 'keepalived';
   g.nftables.priority = -1;
 }
-const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 
 /** `config_save_dir DIR` (global_parser.c): an existing non-directory is refused; a missing one is made at run time. */
 function configSaveDir(ctx: BuildContext, s: Statement, g: G): void {
@@ -405,7 +416,11 @@ const K: KeywordSpec<G>[] = [
   acted('smtp_alert_vrrp', 'smtp_alert_vrrp_handler', 'unset', SMTP, (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertVrrp = s.args[0] ? ctx.bool(s) : true; }),
   acted('smtp_alert_checker', 'smtp_alert_checker_handler', 'unset', 'default smtp_alert of real and virtual servers', (ctx, s, g) => { keep(ctx, s, g); g.smtp.alertChecker = s.args[0] ? ctx.bool(s) : true; }),
   acted('checker_log_all_failures', 'checker_log_all_failures_handler', 'off', 'default of the checkers\' log_all_failures', (ctx, s, g) => { g.checkerLogAllFailures = ctx.bool(s); }),
-  noEffect('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'halo always follows interfaces appearing and disappearing (rtnetlink link monitor); an instance whose interface is missing is in FAULT until it appears', keep),
+  acted('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'without it an interface the VRRP side names (instance, track_interface, address, route, rule) must exist at start and reload, else "Non-existent interface specified in configuration" refuses the config; with it a missing one is followed as it appears (FAULT until then). `allow_if_changes` has no effect: halo always follows an interface re-made with a new index', (ctx, s, g) => {
+    keep(ctx, s, g);
+    g.dynamicInterfaces = true;
+    if (s.args[0] && s.args[0].value !== 'allow_if_changes') ctx.warn(s.args[0], `Unknown dynamic_interfaces option '${s.args[0].value}'`);
+  }),
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
   notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
   notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
@@ -426,8 +441,8 @@ const K: KeywordSpec<G>[] = [
   acted('vrrp_garp_interval', 'vrrp_garp_interval_handler', '0 (back to back)', 'delay between the GARPs of one burst', garpInterval((g, ms) => { g.vrrpGarpIntervalMs = ms; })),
   acted('vrrp_gna_interval', 'vrrp_gna_interval_handler', '0 (back to back)', 'delay between the unsolicited neighbour adverts of one burst', garpInterval((g, ms) => { g.vrrpGnaIntervalMs = ms; })),
   acted('vrrp_min_garp', 'vrrp_min_garp_handler', 'off', 'one GARP per transition, no refresh, unless set otherwise', minGarp),
-  notImplemented('vrrp_garp_extra_if', 'vrrp_vmac_garp_extra_if_handler', '', `GARPs on the parent interface of a ${VMAC}`),
-  notImplemented('vrrp_vmac_garp_intvl', 'vrrp_vmac_garp_extra_if_handler', '', `deprecated spelling of vrrp_garp_extra_if (${VMAC})`),
+  acted('vrrp_garp_extra_if', 'vrrp_vmac_garp_extra_if_handler', '', 'SECS [all]: the default of the instances\' garp_extra_if', garpExtraIfGlobal),
+  acted('vrrp_vmac_garp_intvl', 'vrrp_vmac_garp_extra_if_handler', '', 'deprecated spelling of vrrp_garp_extra_if, with keepalived\'s warning', garpExtraIfGlobal),
   acted('vrrp_lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpLowerPrioNoAdvert = ctx.bool(s); }),
   acted('vrrp_higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'off', '', (ctx, s, g) => { g.vrrpHigherPrioSendAdvert = ctx.bool(s); }),
   acted('vrrp_version', 'vrrp_version_handler', '2', '', (ctx, s, g) => { const v = ctx.int(s, 2, 3); if (v === 2 || v === 3) g.vrrpVersion = v; }),
@@ -516,8 +531,16 @@ const K: KeywordSpec<G>[] = [
     if (sec >= 60) ctx.warn(w, `The vrrp_startup_delay is very large - ${w.value} seconds`);
   }),
   notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
-  notImplemented('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', VMAC),
-  notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),
+  acted('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', 'a VMAC given no name is PREFIX.VRID, then PREFIX1.VRID … when another instance has that name (an IPv6 one tries PREFIX6.VRID second)', (ctx, s, g) => {
+    if (!s.args[0]) return;
+    if (g.vmacPrefix !== null) ctx.warn(s.args[0], `vmac prefix has already been specified - ignoring ${s.args[0].value}`);
+    else g.vmacPrefix = s.args[0].value;
+  }),
+  acted('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vmac_prefix', 'the name prefix of the VMACs use_vmac_addr makes', (ctx, s, g) => {
+    if (!s.args[0]) return;
+    if (g.vmacAddrPrefix !== null) ctx.warn(s.args[0], `vmac address prefix has already been specified - ignoring ${s.args[0].value}`);
+    else g.vmacAddrPrefix = s.args[0].value;
+  }),
   acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),
   noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),
   noEffect('reload_check_config', 'reload_check_config_handler', 'off', 'halo always checks a config before applying it on reload, and keeps the running one when it is invalid', keep),

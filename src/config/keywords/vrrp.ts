@@ -4,6 +4,7 @@
  * and static blocks halo does not implement (listed so the registry is complete; their root
  * keyword is refused, so their contents are never read).
  */
+import { parseGarpExtraIf, parseVmacMac } from '../vmac-values';
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
 import type { BuildContext } from '../context';
 import { splitCommand } from '../context';
@@ -19,7 +20,6 @@ import { acted, noEffect, notImplemented, section, type KeywordSpec } from './ty
 type I = InstanceDraft;
 
 const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '');
-const VMAC = 'VMAC (macvlan virtual MAC interfaces)';
 const ROUTES = 'routes and rules that follow the VRRP state';
 
 /** An address where keepalived also takes `ADDR/LEN` and ignores the length (inet_stosockaddr). */
@@ -127,14 +127,20 @@ function advertInt(ctx: BuildContext, s: Statement, d: I): void {
 }
 
 /**
- * `use_vmac [NAME] [MAC]` (vrrp_vmac_handler): a word with ':' is a MAC address (not implemented
- * here), any other an interface name, valid as dev_name_valid checks it.
+ * `use_vmac [NAME] [MAC]` (vrrp_vmac_handler): a word with ':' is a MAC address (config/vmac-values.ts),
+ * any other an interface name, valid as dev_name_valid checks it.
  */
 function useVmac(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
   d.vmacWord = s.keyword;
   for (const w of s.args.slice(0, 2)) {
     if (w.value.includes(':')) {
-      ctx.unimplemented(w, `(${d.name.value}) use_vmac with a MAC address of its own`);
+      if (d.vmacMac) {
+        ctx.warn(w, 'VMAC interface address already specified');
+        continue;
+      }
+      const mac = parseVmacMac(w.value);
+      if (mac.ok) d.vmacMac = { octets: mac.octets, useVrid: mac.useVrid, word: w };
+      else ctx.warn(w, mac.message);
       continue;
     }
     if (d.vmacName) {
@@ -149,14 +155,28 @@ function useVmac(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
   }
 }
 
+/**
+ * `garp_extra_if SECS [all]` (vrrp_garp_extra_if_handler; vmac_garp_intvl its deprecated spelling):
+ * 0-86400 seconds; `all` sticks even when the rest is ignored.
+ */
+function garpExtraIf(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
+  const name = s.keyword.value;
+  if (name === 'vmac_garp_intvl') ctx.warn(s.keyword, 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"');
+  const r = parseGarpExtraIf(s.args.map((a) => a.value), 0);
+  if (r.all) d.garpExtraIfAll = true;
+  if (r.invalid !== null) return ctx.warn(s.args.find((a) => a.value === r.invalid)!, `(${d.name.value}): ${name} '${r.invalid}' invalid - ignoring`);
+  if (r.sec === null) return ctx.warn(s.keyword, `(${d.name.value}): ${name} specified without time - ignoring`);
+  d.garpExtraIfSec = r.sec;
+}
+
 /** `smtp_alert [on|off]` in an instance or sync group: bare means on. */
 function smtpAlert(ctx: BuildContext, s: Statement): boolean {
   return s.args[0] ? ctx.bool(s) : true;
 }
 
 const INSTANCE: KeywordSpec<I>[] = [
-  acted('use_vmac', 'vrrp_vmac_handler', 'off', 'a private-mode macvlan vrrp.VRID (or NAME) with MAC 00:00:5e:00:01:VRID carries the VIPs and adverts; a MAC argument is refused as not implemented', useVmac),
-  notImplemented('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', VMAC),
+  acted('use_vmac', 'vrrp_vmac_handler', 'off', 'a private-mode macvlan vrrp.VRID (or NAME) with MAC 00:00:5e:00:01:VRID (00:00:5e:00:02:VRID for IPv6, or the MAC given, its last octet the VRID when five are given) carries the VIPs and adverts', useVmac),
+  acted('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', 'a VIP on another interface (or of the other family on this one) goes on a VMAC of its own on that interface (vmac_addr_prefix.VRID, 00:00:5e:00:01:VRID); IPv4 VIPs only: an IPv6 one is refused as not implemented', (_c, s, d) => { d.useVmacAddr = s.keyword; }),
   acted('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', 'adverts sent and received on the base interface instead of the VMAC', (_c, _s, d) => { d.vmacXmitBase = true; }),
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
   acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
@@ -234,8 +254,8 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('garp_lower_prio_delay', 'vrrp_garp_lower_prio_delay_handler', 'vrrp_garp_lower_prio_delay', '', (ctx, s, d) => { d.garpLowerPrioDelayMs = ctx.secondsMs(s, 0, 86400) ?? d.garpLowerPrioDelayMs; }),
   acted('garp_lower_prio_repeat', 'vrrp_garp_lower_prio_rep_handler', 'vrrp_garp_lower_prio_repeat', '', (ctx, s, d) => { d.garpLowerPrioRepeat = ctx.int(s, 0, 65535) ?? d.garpLowerPrioRepeat; }),
   acted('down_timer_adverts', 'vrrp_down_timer_adverts_handler', 'vrrp_down_timer_adverts', '', (ctx, s, d) => { d.downTimerAdverts = ctx.int(s, 1, 100) ?? d.downTimerAdverts; }),
-  notImplemented('garp_extra_if', 'vrrp_garp_extra_if_handler', '', VMAC),
-  notImplemented('vmac_garp_intvl', 'vrrp_garp_extra_if_handler', '', `${VMAC} (deprecated spelling of garp_extra_if)`),
+  acted('garp_extra_if', 'vrrp_garp_extra_if_handler', 'vrrp_garp_extra_if', 'SECS [all]: while MASTER, every SECS one GARP/unsolicited NA per interface, other than the advert one, that has VIPs; without `all` only on the VMACs of use_vmac_addr (not implemented, so none), and off when no VIP is elsewhere, as keepalived', garpExtraIf),
+  acted('vmac_garp_intvl', 'vrrp_garp_extra_if_handler', 'vrrp_garp_extra_if', 'deprecated spelling of garp_extra_if, with keepalived\'s warning', garpExtraIf),
   acted('lower_prio_no_advert', 'vrrp_lower_prio_no_advert_handler', 'vrrp_lower_prio_no_advert', '', (ctx, s, d) => { d.lowerPrioNoAdvert = ctx.bool(s); }),
   acted('higher_prio_send_advert', 'vrrp_higher_prio_send_advert_handler', 'vrrp_higher_prio_send_advert', '', (ctx, s, d) => { d.higherPrioSendAdvert = ctx.bool(s); }),
   noEffect('kernel_rx_buf_size', 'kernel_rx_buf_size_handler', '', "sizes keepalived's receive socket buffer; halo sizes its own"),
