@@ -18,6 +18,11 @@ export interface Statement {
   block: Statement[] | null;
   /** Where the block's `{` and `}` are (for messages about them). */
   braces?: { open: Word; close: Word };
+  /**
+   * The statement's line from its keyword to its last word, as keepalived's handlers see the raw
+   * line (lib/parser.c buf_extern): script keywords read it again with quotes and escapes.
+   */
+  raw?: string;
 }
 
 export interface ParseResult {
@@ -32,7 +37,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message, e.severity));
   // an error here (blocks nested too deep) ends the parse before any descent
   if (diagnostics.some((d) => d.severity === 'error')) return { statements: null, diagnostics };
-  const parsed = descend(stream.tokens);
+  const parsed = descend(stream.tokens, text);
   if (!Array.isArray(parsed)) {
     // The repaired token stream always parses; should that ever fail, say where, never throw.
     const t = parsed.token;
@@ -47,7 +52,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
  *   block := { stmts }
  * Recursion is bounded: the lexer refuses blocks nested more than MAX_BLOCK_DEPTH deep.
  */
-function descend(tokens: Token[]): Statement[] | { token: Token | undefined } {
+function descend(tokens: Token[], text: string): Statement[] | { token: Token | undefined } {
   let i = 0;
   let failed: { token: Token | undefined } | null = null;
   const fail = (token: Token | undefined): null => {
@@ -62,22 +67,23 @@ function descend(tokens: Token[]): Statement[] | { token: Token | undefined } {
       if (t.type === 'rbrace') return inBlock ? out : fail(t);
       if (t.type !== 'words') return fail(t);
       i++;
+      const raw = text.slice(t.offset, t.end);
       let next = tokens[i];
       if (next?.type === 'nl') next = tokens[++i];
       else if (next?.type === 'rbrace' && inBlock) {
         // `group { VI_1 VI_2 }`: the block's last line ends at its brace
-        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null });
+        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null, raw });
         continue;
       } else if (next?.type !== 'lbrace') return fail(next);
       if (next?.type !== 'lbrace') {
-        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null });
+        out.push({ keyword: t.words[0], args: t.words.slice(1), block: null, raw });
         continue;
       }
       const open = tokens[i++];
       const body = stmts(true);
       if (body === null) return null;
       const close = tokens[i++];
-      out.push({ keyword: t.words[0], args: t.words.slice(1), block: body, braces: { open: brace(open), close: brace(close) } });
+      out.push({ keyword: t.words[0], args: t.words.slice(1), block: body, braces: { open: brace(open), close: brace(close) }, raw });
     }
   };
   const all = stmts(false);
