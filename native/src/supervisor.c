@@ -654,6 +654,11 @@ static int64_t decide_respawn(int64_t now, int64_t ran_ms) {
 }
 
 static const char *pid_file = NULL;
+/* The pid directories (--remove-dir, innermost first) removed at exit when empty, as keepalived
+ * 2.2.7 removes /run/keepalived/NS and /run/keepalived (clear_namespaces, remove_pid_dir). */
+#define MAX_REMOVE_DIRS 4
+static const char *remove_dirs[MAX_REMOVE_DIRS];
+static int n_remove_dirs = 0;
 
 static void leave(int code) {
   if (pid_file) {
@@ -665,6 +670,9 @@ static void leave(int code) {
     }
     if (pid == (long)getpid()) unlink(pid_file);
   }
+  for (int k = 0; k < n_remove_dirs; k++)
+    if (rmdir(remove_dirs[k]) && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY)
+      logmsg(L_INFO, "unlink of %s failed - error (%d) '%s'", remove_dirs[k], errno, strerror(errno));
   logmsg(L_INFO, "halo exiting with status %d", code);
   exit(code);
 }
@@ -678,6 +686,10 @@ int main(int argc, char **argv) {
     }
     if (i + 1 >= argc) break;
     if (strcmp(argv[i], "--pid-file") == 0) pid_file = argv[++i];
+    else if (strcmp(argv[i], "--remove-dir") == 0) {
+      if (n_remove_dirs < MAX_REMOVE_DIRS) remove_dirs[n_remove_dirs++] = argv[++i];
+      else i++;
+    }
     else if (strcmp(argv[i], "--tag") == 0) log_tag = argv[++i];
     else if (strcmp(argv[i], "--log-format") == 0) {
       const char *f = argv[++i];
@@ -689,7 +701,7 @@ int main(int argc, char **argv) {
     } else break;
   }
   if (i >= argc) {
-    fprintf(stderr, "usage: halo_supervisor --pid-file P --log-format F --log-level L [--tag T] -- NODE ARGS...\n");
+    fprintf(stderr, "usage: halo_supervisor --pid-file P --log-format F --log-level L [--tag T] [--remove-dir D]... -- NODE ARGS...\n");
     return 2;
   }
   worker_argv = argv + i;

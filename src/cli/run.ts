@@ -14,7 +14,7 @@ import { parseRunArgs, RUN_USAGE } from '../daemon/options';
 import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
 import { haloNative } from '../net/native';
 import { DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from '../daemon/paths';
-import { namespaceMissing, namespaceOverride, readProcessIdentity, runtimePath } from '../daemon/process-identity';
+import { namespaceMissing, namespaceOverride, pidDirectories, readProcessIdentity, runtimePath } from '../daemon/process-identity';
 import { searchPath } from '../daemon/notify';
 
 /**
@@ -90,7 +90,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   log.info(`Starting halo (config ${opts.configFile})`);
   const worker = [process.execPath, ...WORKER_V8_FLAGS, ...process.execArgv, join(__dirname, '..', 'daemon', 'worker-start.js'), JSON.stringify(opts)];
-  const supervisor = [SUPERVISOR, '--pid-file', opts.pidFile, '--log-format', format, '--log-level', opts.logLevel, ...(tag ? ['--tag', tag] : []), '--', ...worker];
+  const supervisor = [SUPERVISOR, '--pid-file', opts.pidFile, '--log-format', format, '--log-level', opts.logLevel, ...(tag ? ['--tag', tag] : []),
+    ...pidDirectories(DEFAULT_PID_FILE, id).flatMap((d) => ['--remove-dir', d]), '--', ...worker];
   try {
     if (enter.length > 0) haloNative().exec(enter[0], [...enter, ...supervisor]);
     else haloNative().exec(SUPERVISOR, supervisor);

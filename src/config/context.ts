@@ -9,6 +9,7 @@ import { resolveRunAs, type AccountFiles, type RunAs } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 import { newRulePriorities } from './routes';
+import { rawLine, scriptLine } from './script-words';
 
 /** Keywords whose value is a `{ }` block, in any section (unknown ones are warned anyway). */
 const BLOCK_KEYWORDS = new Set([
@@ -198,14 +199,19 @@ export class BuildContext {
       this.error(s.keyword, `'${s.keyword.value}' needs a script`);
       return null;
     }
-    const [script, user, group] = s.args;
-    this.scriptsUsed ??= script;
-    const argv = splitCommand(script.value);
-    if (user) ownUserScripts.add(argv);
-    if (!user) return { argv, runAs: undefined };
-    const runAs = resolveRunAs(user.value, group?.value ?? null, this.options.accounts);
+    this.scriptsUsed ??= s.args[0];
+    const line = scriptLine(rawLine(s));
+    if ('error' in line) {
+      this.warn(s.args[0], line.error);
+      return null;
+    }
+    const { argv } = line;
+    const [user, group] = line.rest;
+    if (user !== undefined) ownUserScripts.add(argv);
+    if (user === undefined) return { argv, runAs: undefined };
+    const runAs = resolveRunAs(user, group ?? null, this.options.accounts);
     if (runAs === null) {
-      this.warn(user, `Invalid user/group for ${type} script ${argv[0]} - ignoring`);
+      this.warn(s.args[1] ?? s.keyword, `Invalid user/group for ${type} script ${argv[0]} - ignoring`);
       return null;
     }
     return { argv, runAs: runAs.uid === 0 && runAs.gid === 0 ? null : runAs };
@@ -237,11 +243,3 @@ export class BuildContext {
 
 /** Notify scripts that name their own user: keepalived does not give them the default user. */
 export const ownUserScripts = new WeakSet<string[]>();
-
-/** keepalived splits a quoted script on blanks, keeping 'single'-quoted parts whole. */
-export function splitCommand(text: string): string[] {
-  const out: string[] = [];
-  const re = /'([^']*)'|(\S+)/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push(m[1] ?? m[2]);
-  return out;
-}

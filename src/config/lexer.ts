@@ -49,6 +49,8 @@ export interface Token {
   line: number;
   col: number;
   offset: number;
+  /** For a `words` token: where its last word ends in the text (the line as keepalived's handler sees it). */
+  end?: number;
 }
 
 /**
@@ -257,9 +259,10 @@ function addWord(out: Token[], words: Token | null, t: RawToken, value: string, 
   const w: Word = { value, quoted, line: t.line, col: t.col };
   if (words !== null) {
     words.words.push(w);
+    words.end = t.offset + t.text.length;
     return words;
   }
-  const fresh: Token = { type: 'words', words: [w], value, text: t.text, line: t.line, col: t.col, offset: t.offset };
+  const fresh: Token = { type: 'words', words: [w], value, text: t.text, line: t.line, col: t.col, offset: t.offset, end: t.offset + t.text.length };
   out.push(fresh);
   return fresh;
 }

@@ -18,6 +18,11 @@ export interface Statement {
   block: Statement[] | null;
   /** Where the block's `{` and `}` are (for messages about them). */
   braces?: { open: Word; close: Word };
+  /**
+   * The statement's line from its keyword to its last word, as keepalived's handlers see the raw
+   * line (lib/parser.c buf_extern): script keywords read it again with quotes and escapes.
+   */
+  raw?: string;
 }
 
 export interface ParseResult {
@@ -32,7 +37,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   for (const e of stream.structureErrors) diagnostics.push(syntax(sources, e.line, e.col, e.message, e.severity));
   // an error here (blocks nested too deep) ends the parse before any descent
   if (diagnostics.some((d) => d.severity === 'error')) return { statements: null, diagnostics };
-  const parsed = descend(stream.tokens);
+  const parsed = descend(stream.tokens, text);
   if (!Array.isArray(parsed)) {
     // The repaired token stream always parses; should that ever fail, say where, never throw.
     const t = parsed.token;
@@ -47,7 +52,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
  *   block := { stmts }
  * Recursion is bounded: the lexer refuses blocks nested more than MAX_BLOCK_DEPTH deep.
  */
-function descend(tokens: Token[]): Statement[] | { token: Token | undefined } {
+function descend(tokens: Token[], text: string): Statement[] | { token: Token | undefined } {
   let i = 0;
   let failed: { token: Token | undefined } | null = null;
   const fail = (token: Token | undefined): null => {
@@ -62,22 +67,23 @@ function descend(tokens: Token[]): Statement[] | { token: Token | undefined } {
       if (t.type === 'rbrace') return inBlock ? out : fail(t);
       if (t.type !== 'words') return fail(t);
       i++;
+      const raw = text.slice(t.offset, t.end);
       let next = tokens[i];
       if (next?.type === 'nl') next = tokens[++i];
       else if (next?.type === 'rbrace' && inBlock) {
         // `group { VI_1 VI_2 }`: the block's last line ends at its brace
-        out.push(line(t, null));
+        out.push(line(t, null, undefined, raw));
         continue;
       } else if (next?.type !== 'lbrace') return fail(next);
       if (next?.type !== 'lbrace') {
-        out.push(line(t, null));
+        out.push(line(t, null, undefined, raw));
         continue;
       }
       const open = tokens[i++];
       const body = stmts(true);
       if (body === null) return null;
       const close = tokens[i++];
-      out.push(line(t, body, { open: brace(open), close: brace(close) }));
+      out.push(line(t, body, { open: brace(open), close: brace(close) }, raw));
     }
   };
   const all = stmts(false);
@@ -88,9 +94,9 @@ function descend(tokens: Token[]): Statement[] | { token: Token | undefined } {
  * The statement of a `words` token. Its words array becomes the args once the keyword is
  * taken off the front (the tokens are this parse's own and read once): no copy per line.
  */
-function line(t: Token, block: Statement[] | null, braces?: Statement['braces']): Statement {
+function line(t: Token, block: Statement[] | null, braces: Statement['braces'] | undefined, raw: string): Statement {
   const keyword = t.words.shift()!;
-  return braces ? { keyword, args: t.words, block, braces } : { keyword, args: t.words, block };
+  return braces ? { keyword, args: t.words, block, braces, raw } : { keyword, args: t.words, block, raw };
 }
 
 function describe(t: Token): string {

@@ -56,6 +56,17 @@ export function runtimePath(path: string, defaultPath: string, id: ProcessIdenti
   return join(dir, `${stem}${id.instanceName !== null ? `_${id.instanceName}` : ''}${ext}`);
 }
 
+/**
+ * The pid directories a daemon with a namespace or instance name removes at exit when empty,
+ * innermost first: keepalived 2.2.7 removes /run/keepalived/NS (clear_namespaces) and then
+ * /run/keepalived (remove_pid_dir) whenever either name is set; halo's are under /run/halo.
+ */
+export function pidDirectories(defaultPath: string, id: ProcessIdentity): string[] {
+  if (id.netNamespace === null && id.instanceName === null) return [];
+  const top = dirname(defaultPath);
+  return id.netNamespace !== null ? [join(top, id.netNamespace), top] : [top];
+}
+
 /** keepalived's log lines when the command line overrides the config's namespace. */
 export function namespaceOverride(config: string | null, commandLine: string | null): { namespace: string | null; log: string | null } {
   if (commandLine === null) return { namespace: config, log: null };

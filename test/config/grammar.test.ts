@@ -157,7 +157,9 @@ describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', (
     const p = preprocess(text, '/nonexistent/t.conf');
     const ours = parseStatements(p.text, p.sources).statements;
     const theirs = byNearley(p.text);
-    if (JSON.stringify(ours) !== JSON.stringify(theirs)) throw new Error(`${what}: the trees differ\n--- config ---\n${text}`);
+    // `raw` (the statement's line, for script keywords) is outside the grammar
+    const noRaw = (k: string, v: unknown) => (k === 'raw' ? undefined : v);
+    if (JSON.stringify(ours, noRaw) !== JSON.stringify(theirs)) throw new Error(`${what}: the trees differ\n--- config ---\n${text}`);
   }
 
   it('on every corpus config', () => {

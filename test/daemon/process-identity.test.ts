@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { namespaceMissing, namespaceOverride, readProcessIdentity, runtimePath, unsupportedReloadChanges } from '../../src/daemon/process-identity';
+import { namespaceMissing, namespaceOverride, readProcessIdentity, pidDirectories, runtimePath, unsupportedReloadChanges } from '../../src/daemon/process-identity';
 import { DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from '../../src/daemon/paths';
 import { messages, model } from '../config/helpers';
 
@@ -63,4 +63,12 @@ test('the keywords: the first name wins, a second or a missing one is warned as 
   ]);
   const g = model(text).globalDefs;
   expect([g.netNamespace, g.instanceName]).toEqual(['blue', 'i1']);
+});
+
+test('the pid directories removed at exit: /run/halo/NS then /run/halo, as keepalived removes /run/keepalived/NS and /run/keepalived', () => {
+  const id = (netNamespace: string | null, instanceName: string | null) => ({ netNamespace, instanceName });
+  expect(pidDirectories(DEFAULT_PID_FILE, id(null, null))).toEqual([]);
+  expect(pidDirectories(DEFAULT_PID_FILE, id('blue', null))).toEqual(['/run/halo/blue', '/run/halo']);
+  expect(pidDirectories(DEFAULT_PID_FILE, id(null, 'a'))).toEqual(['/run/halo']);
+  expect(pidDirectories(DEFAULT_PID_FILE, id('blue', 'a'))).toEqual(['/run/halo/blue', '/run/halo']);
 });

@@ -10,7 +10,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HALO } from '../support/directors';
 import { Topology, waitFor } from '../support/netns';
 import { descendants, signalTree } from '../../src/lab/procs';
@@ -108,6 +108,7 @@ test('both run VRRP, scripts and VIPs inside their namespace, with the namespace
   expect(await waitFor(() => inNs('lb1'), 30_000)).toBe(true);
   expect(hasVip([])).toBe(false); // never in the host's namespace
   expect(existsSync(kaPid)).toBe(false);
+  expect(existsSync(dirname(kaPid))).toBe(false); // keepalived removes its /run/keepalived/NS
   // a reload that changes the namespace is refused; the instance runs on
   writeFileSync(halo.confFile, conf(topo.ns('lb2'), '192.168.81.11', 100));
   halo.proc.kill('SIGHUP');
@@ -116,6 +117,7 @@ test('both run VRRP, scripts and VIPs inside their namespace, with the namespace
   halo.proc.kill('SIGTERM');
   expect(await halo.exited).toBe(0);
   expect(existsSync(haloPid)).toBe(false);
+  expect(existsSync(dirname(haloPid))).toBe(false); // and halo its /run/halo/NS
   expect(inNs('lb1')).toBe(false);
 });
 

@@ -7,7 +7,7 @@
  */
 import type { RealServerDraft } from '../build-lvs';
 import type { BuildContext } from '../context';
-import { splitCommand } from '../context';
+import { rawLine, scriptLine } from '../script-words';
 import { timingReader, type CheckTiming } from '../lvs-values';
 import type {
   CheckCommon, ConnOpts, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PingCheck, SmtpCheck, SslConfig, TcpCheck, TrackFile, UdpCheck,
@@ -195,7 +195,12 @@ export const MISC_CHECK = section<CheckerDraft<MiscCheck>>('virtual_server/real_
   ...commonKeywords<CheckerDraft<MiscCheck>>('0'),
   acted('misc_path', 'misc_path_handler', '', 'run without a shell, in its own process group', (ctx, s, t) => {
     if (s.args.length === 0) ctx.error(s.keyword, "'misc_path' needs a script");
-    else t.check.path = s.args.length === 1 && s.args[0].quoted ? splitCommand(s.args[0].value) : s.args.map((w) => w.value);
+    else {
+      // keepalived reads only the first word (quote the command line to give arguments).
+      const line = scriptLine(rawLine(s));
+      if ('error' in line) ctx.warn(s.args[0], line.error);
+      else t.check.path = line.argv;
+    }
   }),
   acted('misc_timeout', 'misc_timeout_handler', "the virtual server's delay_loop", 'SIGTERM to the group, SIGKILL 2 s later', (ctx, s, t) => { t.check.timeoutMs = (ctx.int(s, 0, 86400) ?? 0) * 1000; }),
   acted('misc_dynamic', 'misc_dynamic_handler', 'off', 'exit 2-255 sets the weight to status - 2', (_ctx, _s, t) => { t.check.dynamic = true; }),

@@ -7,7 +7,7 @@
 import { parseGarpExtraIf, parseVmacMac } from '../vmac-values';
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
 import type { BuildContext } from '../context';
-import { splitCommand } from '../context';
+import { rawLine, scriptLine } from '../script-words';
 import type { UnicastPeer, VrrpScript, VrrpTrackProcess } from '../model';
 import type { Statement, Word } from '../parse';
 import { notifyKeyword, trackBfds, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
@@ -332,10 +332,15 @@ export const VRRP_SCRIPT = section<S>('vrrp_script', [
   acted('script', 'vrrp_vscript_script_handler', '', '', (ctx, s, v) => {
     if (s.args.length === 0) ctx.error(s.keyword, "'script' needs a command");
     else {
-      v.hasScript = true;
       ctx.scriptsUsed ??= s.args[0];
-      // keepalived reads only the first word (quote the command line to give arguments).
-      v.script = splitCommand(s.args[0].value);
+      // keepalived reads only the first word (quote the command line to give arguments); a line
+      // it cannot read sets no script, and the vrrp_script is removed.
+      const line = scriptLine(rawLine(s));
+      if ('error' in line) ctx.warn(s.args[0], line.error);
+      else {
+        v.hasScript = true;
+        v.script = line.argv;
+      }
     }
   }),
   acted('interval', 'vrrp_vscript_interval_handler', '1', '', (ctx, s, v) => { v.intervalMs = ctx.timerMs(s, 0.001, 86400) ?? v.intervalMs; }),
