@@ -28,6 +28,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false },
     vrrpSkipCheckAdvAddr: false,
     vrrpCheckUnicastSrc: false,
+    logUnknownVrids: false,
     vrrpDownTimerAdverts: 3,
     v3ChecksumAsV2: false,
     scriptUser: null,

@@ -78,8 +78,10 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     inst.trackProcesses = resolveTrackObjects(ctx, name, d.processRefs, trackProcesses, 'process');
     if (inst.priority === 255) unweightTrackFiles(ctx, inst, 'address_owner', d.name);
     inst.trackBfds = knownBfds(ctx, inst.name, inst.trackBfds, d.bfdRefs, bfdInstances);
-    // One VRID per interface and address family: two instances would answer each other's adverts.
-    const vridKey = `${inst.interface}/${inst.family}/${inst.virtualRouterId}`;
+    // One VRID per interface, address family and multicast group (mcast_dst_ip; keepalived's
+    // vrrp_complete_init allows one per group): two instances would answer each other's adverts.
+    const groupKey = inst.unicastPeers.length === 0 && inst.mcastDstIp !== null && inst.mcastDstIp !== (inst.family === 6 ? globalDefs.vrrpMcastGroup6 : globalDefs.vrrpMcastGroup4) ? inst.mcastDstIp : '';
+    const vridKey = `${inst.interface}/${inst.family}/${inst.virtualRouterId}/${groupKey}`;
     const owner = vridOwner.get(vridKey);
     if (owner) {
       const at = ctx.loc(owner.vridWord ?? owner.name);

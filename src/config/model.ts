@@ -78,6 +78,8 @@ export interface GlobalDefs {
   nftables: { table: string | null; priority: number; ifindex: boolean; counters: boolean; defaulted: boolean };
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
+  /** log_unknown_vrids: log each advert of a VRID no instance here has. */
+  logUnknownVrids: boolean;
   vrrpDownTimerAdverts: number; // 3
   v3ChecksumAsV2: boolean;
   scriptUser: string | null;
@@ -322,6 +324,28 @@ export interface VrrpInstance {
   skipCheckAdvAddr: boolean;
   /** Drop unicast adverts from addresses not in unicast_peer (check_unicast_src, or vrrp_check_unicast_src). */
   checkUnicastSrc: boolean;
+  /**
+   * unicast_ttl: the IPv4 TTL of the adverts (IPv6: the hop limit of unicast ones); null = the
+   * default (255). Given without unicast peers keepalived resets it to 0, and its IPv4 adverts
+   * then leave with TTL 0 (vrrp_parser.c vrrp_end_handler, vrrp.c vrrp_build_ip4).
+   */
+  unicastTtl: number | null;
+  /** mcast_dst_ip: this instance's multicast group; null = vrrp_mcast_group4 / vrrp_mcast_group6. */
+  mcastDstIp: string | null;
+  /**
+   * VRRPv3 over IPv4, keepalived < 1.3.6's unicast checksum (its pseudo-header names
+   * vrrp_mcast_group4 as the destination, whatever the packet's): 'config' (old_unicast_checksum)
+   * always; 'auto' (keepalived's default) switches to it on hearing a peer that uses it;
+   * 'never' (old_unicast_checksum never) does not.
+   */
+  unicastChecksumCompat: 'auto' | 'never' | 'config';
+  /**
+   * unicast_fault_no_peer with no unicast peers: the instance stays in FAULT (keepalived's
+   * "Cannot use unicast without any peers - going to fault state"); false otherwise.
+   */
+  faultNoPeer: boolean;
+  /** track_src_ip (with mcast_src_ip / unicast_src_ip given): FAULT while that address is not on the interface. */
+  trackSrcIp: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */

@@ -24,6 +24,7 @@ import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
+import { advertGroup } from '../vrrp/receive-check';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
@@ -61,7 +62,7 @@ export interface VrrpEngineDeps {
   links: LinkMonitor;
   /** The VRRP socket of one interface for one address family (IPv6: recvmsg with ancillary data). */
   /** `protocol` 51 (IPsec AH) for the instances with auth_type AH, as keepalived opens a second socket for them. */
-  openTransport(ifname: string, ifindex: number, group: string | null, family: 4 | 6, protocol?: number): VrrpTransport;
+  openTransport(ifname: string, ifindex: number, groups: string[], family: 4 | 6, protocol?: number): VrrpTransport;
   notify: NotifyRunner;
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
   alerts?: { notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void } | null;
@@ -214,8 +215,8 @@ export class VrrpEngine {
     this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
     const socketsOf = (family: 4 | 6, kind: SocketKind = family) =>
       new VrrpSockets({
-        open: (ifname, ifindex, group) =>
-          kind === 'ah' ? deps.openTransport(ifname, ifindex, group, 4, IPPROTO_AH) : deps.openTransport(ifname, ifindex, group, family),
+        open: (ifname, ifindex, groups) =>
+          kind === 'ah' ? deps.openTransport(ifname, ifindex, groups, 4, IPPROTO_AH) : deps.openTransport(ifname, ifindex, groups, family),
         ifindex: async (ifname) => {
           const l = await deps.links.query(ifname);
           return l.ok && l.value ? l.value.index : null;
@@ -260,6 +261,10 @@ export class VrrpEngine {
 
     links.onAddress((ev) => {
       if (ev.kind === 'removed') void this.onVipDeleted(ev.address, ev.index);
+      // track_src_ip: the configured source address (unicast_src_ip / mcast_src_ip) came or went
+      for (const [name, s] of this.states) {
+        if (s.cfg.trackSrcIp && s.cfg.family === ev.family && s.srcAddress === ev.address) this.feed(name, { type: 'srcAddress', present: ev.kind === 'added' });
+      }
     });
 
     this.startTrackers(this.model, false);
@@ -475,11 +480,13 @@ export class VrrpEngine {
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
     const ifname = xmitInterface(cfg);
     const kind = socketKind(cfg);
-    const unicastOnly = this.model.vrrpInstances
-      .filter((i) => xmitInterface(i) === ifname && socketKind(i) === kind)
-      .every((i) => i.unicastPeers.length > 0);
+    // keepalived: a socket per group; here one per interface joins the groups of its multicast
+    // instances (mcast_dst_ip, else vrrp_mcast_group4/6), and each instance hears only its own
     const g = this.model.globalDefs;
-    this.socketsOfKind(kind).ensure(ifname, ifindex, unicastOnly ? null : cfg.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4);
+    const groups = new Set(this.model.vrrpInstances
+      .filter((i) => xmitInterface(i) === ifname && socketKind(i) === kind && i.unicastPeers.length === 0)
+      .map((i) => i.mcastDstIp ?? (i.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4)));
+    this.socketsOfKind(kind).ensure(ifname, ifindex, [...groups]);
   }
 
   private socketsOfKind(kind: SocketKind): VrrpSockets {
@@ -515,12 +522,18 @@ export class VrrpEngine {
     const decoded =
       kind === 6
         ? decodeAdvert6(pkt, { src: source, dst: envelope?.destination ?? '::', ttl: envelope?.hopLimit ?? -1 })
-        : decodePacket(pkt, { v3Checksum: 'either' });
+        : decodePacket(pkt, { v3Checksum: 'either', oldUnicastGroup: this.model.globalDefs.vrrpMcastGroup4 });
     // as keepalived: a socket's packets go to the instances on that socket (AH ones read protocol 51)
     const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname && socketKind(s.cfg) === kind);
     if (members.length === 0) return;
     let target: InstanceState | undefined;
-    if (decoded.ok) target = members.find((s) => s.cfg.virtualRouterId === decoded.vrrp.virtualRouterId);
+    if (decoded.ok) {
+      const vrid = decoded.vrrp.virtualRouterId;
+      const same = members.filter((s) => s.cfg.virtualRouterId === vrid);
+      // a VRID may be used once per multicast group (mcast_dst_ip): the instance of the packet's group
+      target = same.find((s) => s.cfg.unicastPeers.length > 0 || advertGroup(s) === decoded.ip.dst) ?? same[0];
+      if (!target && this.model.globalDefs.logUnknownVrids) this.deps.log.info(`Unknown VRID(${vrid}) received on interface(${ifname}). ignoring...`);
+    }
     // an invalid packet, or one for a VRID we do not run, is counted on the interface's first instance
     this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
   }
@@ -772,7 +785,7 @@ export class VrrpEngine {
       log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${cfg ? xmitInterface(cfg) : a.interface}`);
       return;
     }
-    const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src, p.hopLimit).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
     const all = sent.length === 1 ? sent[0] : Promise.all(sent).then(() => undefined);
     this.adverts.add(all);
     void all.finally(() => this.adverts.delete(all));

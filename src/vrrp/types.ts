@@ -53,6 +53,8 @@ export type VrrpEvent =
    * caused by halo): `address` as configured, on `dev`.
    */
   | { type: 'vipDeleted'; address: string; dev: string }
+  /** track_src_ip: the instance's configured source address was added to or removed from the host. */
+  | { type: 'srcAddress'; present: boolean }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 
@@ -66,6 +68,8 @@ export interface OutgoingPacket {
   bytes: Buffer;
   /** IPv6 only: the source the checksum was computed for, which the socket must send from. */
   src?: string;
+  /** IPv6 only: the hop limit (unicast_ttl); unset = 255. */
+  hopLimit?: number;
 }
 
 export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';

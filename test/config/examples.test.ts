@@ -16,7 +16,7 @@ const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   routerId: null, smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false }, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
-  vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
+  vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false, logUnknownVrids: false,
   vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: null, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null },
   nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false }, other: {},
@@ -40,7 +40,8 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null,
+    unicastChecksumCompat: 'auto' as const, faultNoPeer: false, trackSrcIp: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
     lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'VG1',
   };
   const rs = (address: string, port: number, line: number): RealServer => ({
@@ -118,7 +119,8 @@ describe('deploy/examples parse to exactly the expected model', () => {
       virtualIpAddressesExcluded: [], virtualRoutes: [], virtualRules: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
-      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null,
+    unicastChecksumCompat: 'auto' as const, faultNoPeer: false, trackSrcIp: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
       lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'G_LB', trackBfds: [],
     };
     const vip = (address: string, line: number, extra: object) => ({

@@ -424,7 +424,7 @@ const K: KeywordSpec<G>[] = [
     g.vrrpStartupDelayMs = Math.round(sec * 1000);
     if (sec >= 60) ctx.warn(w, `The vrrp_startup_delay is very large - ${w.value} seconds`);
   }),
-  notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
+  acted('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', "a log line for each advert of a VRID not configured here, in keepalived's words (any argument is ignored, as keepalived)", (_c, _s, g) => { g.logUnknownVrids = true; }),
   notImplemented('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', VMAC),
   notImplemented('vmac_addr_prefix', 'vrrp_vmac_addr_prefix_handler', 'vrrp', VMAC),
   acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),

@@ -4,6 +4,7 @@
  * and static blocks halo does not implement (listed so the registry is complete; their root
  * keyword is refused, so their contents are never read).
  */
+import * as ipaddr from 'ipaddr.js';
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
 import type { BuildContext } from '../context';
 import { splitCommand } from '../context';
@@ -148,6 +149,46 @@ function useVmac(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
   }
 }
 
+/** `old_unicast_checksum [never]` (vrrp_unicast_chksum_handler). */
+function oldUnicastChecksum(ctx: BuildContext, s: Statement, d: I): void {
+  d.unicastConfigured = true;
+  const mode = s.args[0];
+  if (mode === undefined) d.unicastChecksumCompat = 'config';
+  else if (mode.value === 'never') d.unicastChecksumCompat = 'never';
+  else ctx.warn(mode, `(${d.name.value}) Unknown old_unicast_chksum mode ${mode.value} - ignoring`);
+}
+
+/** `unicast_ttl 0..255` (vrrp_ttl_handler). */
+function unicastTtl(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'a number');
+  if (!w) return;
+  const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(n >= 0 && n <= 255)) {
+    ctx.warn(w, `(${d.name.value}): TTL '${w.value}' not valid - must be between 0 & 255`);
+    return;
+  }
+  d.unicastTtl = n;
+  d.unicastTtlWord = w;
+}
+
+/** `mcast_dst_ip ADDR` (vrrp_mcast_dstip_handler): an IPv4 multicast or IPv6 link-local multicast address. */
+function mcastDstIp(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'an IP address');
+  if (!w) return;
+  const a = ctx.addressWord(w, 'mcast_dst_ip', true);
+  if (a === null) {
+    ctx.warn(w, `(${d.name.value}) malformed mcast dest address ${w.value}. Skipping...`);
+    return;
+  }
+  const range = ipaddr.parse(a.address).range();
+  const ok = a.family === 4 ? range === 'multicast' : /^ff[0-9a-f]2:/i.test(a.address);
+  if (!ok) {
+    ctx.warn(w, `(${d.name.value}) mcast_dst_ip ${w.value} not${a.family === 6 ? ' link-local' : ''} multicast. Skipping...`);
+    return;
+  }
+  d.mcastDstIp = { address: a.address, family: a.family, word: w };
+}
+
 /** `smtp_alert [on|off]` in an instance or sync group: bare means on. */
 function smtpAlert(ctx: BuildContext, s: Statement): boolean {
   return s.args[0] ? ctx.bool(s) : true;
@@ -158,10 +199,10 @@ const INSTANCE: KeywordSpec<I>[] = [
   notImplemented('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', VMAC),
   acted('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', 'adverts sent and received on the base interface instead of the VMAC', (_c, _s, d) => { d.vmacXmitBase = true; }),
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
-  acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
-  notImplemented('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'FAULT state when a unicast instance has no peers'),
-  acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.checkUnicastSrc = true; }),
-  notImplemented('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'off', "keepalived < 1.3.6's unicast checksum"),
+  acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { d.unicastConfigured = true; unicastPeers(ctx, s, d); }),
+  acted('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'with no unicast peers the instance stays in FAULT instead of falling back to multicast', (_c, _s, d) => { d.unicastConfigured = true; d.unicastFaultNoPeer = true; }),
+  acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.unicastConfigured = true; d.checkUnicastSrc = true; }),
+  acted('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'auto', "VRRPv3 over IPv4 with keepalived < 1.3.6's checksum (pseudo-header to vrrp_mcast_group4); 'never': do not switch to it on hearing it, as keepalived otherwise does", oldUnicastChecksum),
   acted('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'an IPv6 instance (VRRPv3) whatever its VIPs; refused after IPv4 VIPs, as keepalived', nativeIpv6),
   acted('state', 'vrrp_state_handler', 'BACKUP', "anything but MASTER or BACKUP is warned and read as BACKUP, as keepalived", state),
   acted('interface', 'vrrp_int_handler', '', '', (ctx, s, d) => { d.interface = ctx.str(s); }),
@@ -173,11 +214,11 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('track_process', 'vrrp_track_process_handler', '', 'NAME [weight W [reverse|noreverse]]: a vrrp_track_process block defined above', (ctx, s, d) => { d.processRefs.push(...trackObjects(ctx, s, d.name.value, 'process')); }),
   acted('track_bfd', 'vrrp_track_bfd_handler', '', "NAME [weight W [reverse|noreverse]]: weight 0 faults the instance while the session is not Up; else the bfd_instance's weight", (ctx, s, d) => { d.trackBfds.push(...trackBfds(ctx, s, d.bfdRefs, d.name.value)); }),
   acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
-  acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
-  notImplemented('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4', 'a per-instance multicast group'),
-  notImplemented('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT when the source address goes away'),
+  acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { d.unicastConfigured = true; const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
+  acted('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4 / vrrp_mcast_group6', "the instance's multicast group: sent to, joined, and the only destination heard", mcastDstIp),
+  acted('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT while the configured source address (unicast_src_ip / mcast_src_ip) is removed from the host; ignored without one, as keepalived', (_c, _s, d) => { d.trackSrcIp = true; }),
   acted('virtual_router_id', 'vrrp_vrid_handler', '', 'required; an invalid value is warned, then the instance has none (an error)', vrid),
-  notImplemented('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL of unicast adverts'),
+  acted('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL (IPv6: hop limit) of unicast adverts; without unicast peers reset to 0, as keepalived (whose IPv4 adverts then carry TTL 0)', unicastTtl),
   acted('version', 'vrrp_version_handler', 'vrrp_version', '', vrrpVersion),
   acted('priority', 'vrrp_prio_handler', '100 (255 with state MASTER)', 'out of 1-255: warned, 100 as keepalived', priority),
   acted('advert_int', 'vrrp_adv_handler', '1', 'invalid: warned and ignored, as keepalived', advertInt),
