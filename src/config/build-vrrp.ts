@@ -99,7 +99,6 @@ export interface InstanceDraft {
   unicastTtlWord: Word | null;
   mcastDstIp: { address: string; family: 4 | 6; word: Word } | null;
   unicastChecksumCompat: 'auto' | 'never' | 'config';
-  trackSrcIp: boolean;
   downTimerAdverts: number | null;
   notify: NotifyScripts;
   smtpAlert: boolean | null;
@@ -127,7 +126,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, unicastConfigured: false, unicastFaultNoPeer: false,
-    unicastTtl: null, unicastTtlWord: null, mcastDstIp: null, unicastChecksumCompat: 'auto', trackSrcIp: false, downTimerAdverts: null, notify: emptyNotify(),
+    unicastTtl: null, unicastTtlWord: null, mcastDstIp: null, unicastChecksumCompat: 'auto', downTimerAdverts: null, notify: emptyNotify(),
     smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
     nativeIpv6: false,
   };
@@ -366,8 +365,6 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     mcastDstIp,
     unicastChecksumCompat: d.unicastChecksumCompat,
     faultNoPeer,
-    // vrrp_complete_instance: cleared unless the source address was configured
-    trackSrcIp: d.trackSrcIp && (d.unicastSrcIp ?? d.mcastSrcIp) !== null,
     downTimerAdverts: downTimerAdverts ?? 3,
     notify: d.notify,
     smtpAlert: d.smtpAlert,

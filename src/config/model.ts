@@ -344,8 +344,6 @@ export interface VrrpInstance {
    * "Cannot use unicast without any peers - going to fault state"); false otherwise.
    */
   faultNoPeer: boolean;
-  /** track_src_ip (with mcast_src_ip / unicast_src_ip given): FAULT while that address is not on the interface. */
-  trackSrcIp: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */

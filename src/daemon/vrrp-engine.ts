@@ -261,10 +261,6 @@ export class VrrpEngine {
 
     links.onAddress((ev) => {
       if (ev.kind === 'removed') void this.onVipDeleted(ev.address, ev.index);
-      // track_src_ip: the configured source address (unicast_src_ip / mcast_src_ip) came or went
-      for (const [name, s] of this.states) {
-        if (s.cfg.trackSrcIp && s.cfg.family === ev.family && s.srcAddress === ev.address) this.feed(name, { type: 'srcAddress', present: ev.kind === 'added' });
-      }
     });
 
     this.startTrackers(this.model, false);

@@ -121,8 +121,6 @@ export interface InstanceState {
    * switched to on hearing it: keepalived's CHKSUM_COMPATIBILITY_CONFIG / _AUTO).
    */
   oldUnicastChecksum: boolean;
-  /** track_src_ip: whether the configured source address is on the host (as the shell last heard). */
-  srcAddressPresent: boolean;
   vipsSet: boolean;
   links: Record<string, boolean>;
   scripts: Record<string, boolean | null>;
@@ -218,7 +216,6 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     ahSeq: 0,
     ahCycle: false,
     oldUnicastChecksum: cfg.unicastChecksumCompat === 'config',
-    srcAddressPresent: true,
     vipsSet: false,
     links,
     scripts: { ...setup.scripts },
@@ -396,13 +393,6 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
         st.log(`Netlink reflector reports IP ${event.address} removed from ${event.dev}`);
         setVrrpBackup(st);
       });
-    case 'srcAddress':
-      // keepalived_netlink.c: a tracked source address deleted downs the instance, re-added brings it up
-      if (!state.cfg.trackSrcIp || state.srcAddressPresent === event.present) return { state, actions: [] };
-      return withStep(state, now, (st) => {
-        st.s.srcAddressPresent = event.present;
-        trackersChanged(st);
-      });
     case 'shutdown':
       if (state.state === 'STOP') return { state, actions: [] };
       return withStep(state, now, shutdown);
@@ -436,7 +426,6 @@ function ownLinkUp(s: InstanceState): boolean {
 function faults(s: InstanceState): string[] {
   const reasons = faultReasons(s.cfg, s.env.trackers, trackerStatus(s));
   if (s.cfg.faultNoPeer) reasons.unshift('Cannot use unicast without any peers - going to fault state');
-  if (s.cfg.trackSrcIp && !s.srcAddressPresent) reasons.push(`source address ${s.srcAddress} removed (track_src_ip)`);
   if (s.socketError !== null) reasons.push(`VRRP socket on ${s.cfg.interface} failed: ${s.socketError}`);
   if (s.env.unsupported) reasons.unshift(s.env.unsupported);
   return reasons;

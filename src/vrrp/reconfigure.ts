@@ -96,7 +96,6 @@ export function reconfigure(old: InstanceState, newConfig: VrrpInstance, environ
     ahSeq: old.ahSeq,
     ahCycle: old.ahCycle,
     oldUnicastChecksum: old.oldUnicastChecksum || fresh.oldUnicastChecksum,
-    srcAddressPresent: old.srcAddressPresent,
     vipsSet: old.vipsSet,
     scripts,
     socketError: old.socketError,

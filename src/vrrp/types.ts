@@ -53,8 +53,6 @@ export type VrrpEvent =
    * caused by halo): `address` as configured, on `dev`.
    */
   | { type: 'vipDeleted'; address: string; dev: string }
-  /** track_src_ip: the instance's configured source address was added to or removed from the host. */
-  | { type: 'srcAddress'; present: boolean }
   /** Graceful stop (SIGTERM/SIGINT): priority-0 advert if MASTER, VIPs removed. */
   | { type: 'shutdown' };
 

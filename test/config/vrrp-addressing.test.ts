@@ -68,9 +68,9 @@ describe('unicast_fault_no_peer', () => {
 });
 
 describe('track_src_ip', () => {
-  it('is kept only with a configured source address (vrrp_complete_instance clears it otherwise)', () => {
-    expect(first(instance(`${peers}\n track_src_ip`, 'VI_1'), ).trackSrcIp).toBe(true);
-    expect(first(instance(' mcast_src_ip 10.0.0.5\n track_src_ip')).trackSrcIp).toBe(true);
+  it('is accepted and changes nothing, as in keepalived 2.2.7', () => {
+    expect(messages(instance(`${peers}\n track_src_ip`))).toEqual([]);
+    expect({ ...first(instance(`${peers}\n track_src_ip`)), location: null }).toEqual({ ...first(instance(peers)), location: null });
   });
 });
 

@@ -63,7 +63,6 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     mcastDstIp: null,
     unicastChecksumCompat: 'auto',
     faultNoPeer: false,
-    trackSrcIp: false,
     downTimerAdverts: 3,
     notify: { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null },
     smtpAlert: null,

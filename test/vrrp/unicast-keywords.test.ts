@@ -140,22 +140,3 @@ describe('unicast_fault_no_peer', () => {
     expect(later.state.state).toBe('FAULT');
   });
 });
-
-describe('track_src_ip', () => {
-  const cfg = instanceCfg({ initialState: 'BACKUP', priority: 100, unicastSrcIp: '192.168.77.11', unicastPeers: [{ address: '192.168.77.12', minTtl: null, maxTtl: null }], trackSrcIp: true });
-  it('the source address removed: FAULT; added back: BACKUP again', () => {
-    const s = backup(cfg, '192.168.77.11');
-    expect(s.state).toBe('BACKUP');
-    const gone = step(s, { type: 'srcAddress', present: false }, 1000);
-    expect(gone.state.state).toBe('FAULT');
-    expect(logs(gone.actions)).toContain('(VI_1) Entering FAULT STATE');
-    const back = step(gone.state, { type: 'srcAddress', present: true }, 2000);
-    expect(back.state.state).toBe('BACKUP');
-  });
-  it('without track_src_ip the event changes nothing', () => {
-    const s = backup({ ...cfg, trackSrcIp: false }, '192.168.77.11');
-    const r = step(s, { type: 'srcAddress', present: false }, 1000);
-    expect(r.state.state).toBe('BACKUP');
-    expect(r.actions).toEqual([]);
-  });
-});

@@ -216,7 +216,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
   acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { d.unicastConfigured = true; const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
   acted('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4 / vrrp_mcast_group6', "the instance's multicast group: sent to, joined, and the only destination heard", mcastDstIp),
-  acted('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT while the configured source address (unicast_src_ip / mcast_src_ip) is removed from the host; ignored without one, as keepalived', (_c, _s, d) => { d.trackSrcIp = true; }),
+  noEffect('track_src_ip', 'vrrp_track_srcip_handler', 'off', "none in keepalived 2.2.7 either: it is cleared without a configured source address, and with one keepalived_netlink.c compares the deleted address with the sockaddr instead of its address, so no instance ever faults (seen beside keepalived: test/integration/vrrp-addressing.netns.test.ts)"),
   acted('virtual_router_id', 'vrrp_vrid_handler', '', 'required; an invalid value is warned, then the instance has none (an error)', vrid),
   acted('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL (IPv6: hop limit) of unicast adverts; without unicast peers reset to 0, as keepalived (whose IPv4 adverts then carry TTL 0)', unicastTtl),
   acted('version', 'vrrp_version_handler', 'vrrp_version', '', vrrpVersion),
