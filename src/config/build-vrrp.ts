@@ -99,6 +99,7 @@ export interface InstanceDraft {
   unicastTtlWord: Word | null;
   mcastDstIp: { address: string; family: 4 | 6; word: Word } | null;
   unicastChecksumCompat: 'auto' | 'never' | 'config';
+  promoteSecondaries: boolean;
   downTimerAdverts: number | null;
   notify: NotifyScripts;
   smtpAlert: boolean | null;
@@ -126,7 +127,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, unicastConfigured: false, unicastFaultNoPeer: false,
-    unicastTtl: null, unicastTtlWord: null, mcastDstIp: null, unicastChecksumCompat: 'auto', downTimerAdverts: null, notify: emptyNotify(),
+    unicastTtl: null, unicastTtlWord: null, mcastDstIp: null, unicastChecksumCompat: 'auto', promoteSecondaries: false, downTimerAdverts: null, notify: emptyNotify(),
     smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacXmitBase: false, authWord: null, authTypeWord: null, acceptWord: null,
     nativeIpv6: false,
   };
@@ -283,6 +284,12 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.warn(d.keyword, `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
   }
   const mcastDstIp = settleMcastDst(ctx, d, family);
+  // vrrp_complete_instance: a VMAC has promote_secondaries set anyway
+  let promoteSecondaries = d.promoteSecondaries;
+  if (promoteSecondaries && d.vmacWord) {
+    ctx.warn(d.keyword, `(${name}) promote_secondaries is automatically set for vmacs - ignoring`);
+    promoteSecondaries = false;
+  }
   if (!ok || d.interface === null || d.vrid === null) return null;
   const iface = d.interface;
   let vmac: VrrpInstance['vmac'] = null;
@@ -365,6 +372,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     mcastDstIp,
     unicastChecksumCompat: d.unicastChecksumCompat,
     faultNoPeer,
+    promoteSecondaries,
     downTimerAdverts: downTimerAdverts ?? 3,
     notify: d.notify,
     smtpAlert: d.smtpAlert,

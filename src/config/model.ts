@@ -344,6 +344,8 @@ export interface VrrpInstance {
    * "Cannot use unicast without any peers - going to fault state"); false otherwise.
    */
   faultNoPeer: boolean;
+  /** promote_secondaries: net.ipv4.conf.IF.promote_secondaries turned on while the instance runs (not with a VMAC, which has it anyway). */
+  promoteSecondaries: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */

@@ -25,6 +25,7 @@ import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
 import { advertGroup } from '../vrrp/receive-check';
+import { PromoteSecondaries } from './promote-secondaries';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
@@ -35,7 +36,7 @@ import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import { OwnDeletes, VipOp, stillWanted, vipKey, vipRetryDelayMs } from './vip-upkeep';
-import type { VmacManager, VmacSpec } from '../net/vmac';
+import type { Sysctl, VmacManager, VmacSpec } from '../net/vmac';
 import type { NftFirewall } from '../net/nft-firewall';
 import { firewallAddress, type NftSettings } from '../net/nft-rules';
 import type { RouteManager } from '../net/routes';
@@ -78,6 +79,8 @@ export interface VrrpEngineDeps {
   routes?: Pick<RouteManager, 'route' | 'rule'> | null;
   /** use_vmac: makes and removes the VMAC interfaces (required when an instance uses one). */
   vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
+  /** /proc/sys access for promote_secondaries (default: the real one). */
+  sysctl?: Sysctl;
   /**
    * The VIP drop rules of non-accept instances (strict mode / no_accept: src/net/nft-firewall.ts);
    * required when an instance needs them.
@@ -204,6 +207,7 @@ export class VrrpEngine {
   private heldIo: Array<() => void> | null = null;
   /** halo's own VIP deletes, whose RTM_DELADDR is not someone else's (vip-upkeep.ts). */
   private readonly ownDeletes = new OwnDeletes();
+  private readonly promote: PromoteSecondaries;
   /** Pending retries of failed VIP adds/deletes. */
   private readonly vipRetries = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
@@ -212,6 +216,7 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
+    this.promote = new PromoteSecondaries(deps.sysctl);
     this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
     const socketsOf = (family: 4 | 6, kind: SocketKind = family) =>
       new VrrpSockets({
@@ -305,6 +310,10 @@ export class VrrpEngine {
   /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
   private async createState(cfg: VrrpInstance): Promise<InstanceState> {
     const env = await this.environment(cfg);
+    if (cfg.promoteSecondaries) {
+      const err = this.promote.set(cfg.interface);
+      if (err) this.deps.log.warning(`(${cfg.name}) ${err}`);
+    }
     let socketIndex = env.ifindex;
     if (cfg.vmac) {
       if (!this.deps.vmacs) throw new Error(`(${cfg.name}) use_vmac: no VMAC support in this process`);
@@ -1029,6 +1038,8 @@ export class VrrpEngine {
     this.sockets.closeAll();
     this.sockets6.closeAll();
     this.socketsAh.closeAll();
+    // shutdown_vrrp_instances: promote_secondaries back to off where we turned it on
+    for (const err of this.promote.resetAll()) this.deps.log.warning(err);
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
     // nft_end: the drop-rule tables go last

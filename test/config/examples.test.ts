@@ -41,7 +41,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null,
-    unicastChecksumCompat: 'auto' as const, faultNoPeer: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+    unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
     lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'VG1',
   };
   const rs = (address: string, port: number, line: number): RealServer => ({
@@ -120,7 +120,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1,
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
       lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null,
-    unicastChecksumCompat: 'auto' as const, faultNoPeer: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+    unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
       lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'G_LB', trackBfds: [],
     };
     const vip = (address: string, line: number, extra: object) => ({

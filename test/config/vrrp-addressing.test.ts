@@ -80,3 +80,12 @@ describe('log_unknown_vrids', () => {
     expect(model(instance('')).globalDefs.logUnknownVrids).toBe(false);
   });
 });
+
+describe('promote_secondaries', () => {
+  it('is set per instance; with a VMAC it is ignored with keepalived\'s warning', () => {
+    expect(first(instance(' promote_secondaries')).promoteSecondaries).toBe(true);
+    expect(first(instance('')).promoteSecondaries).toBe(false);
+    expect(messages(instance(' use_vmac\n promote_secondaries'))).toEqual(['1:1: warning: (VI_1) promote_secondaries is automatically set for vmacs - ignoring']);
+    expect(first(instance(' use_vmac\n promote_secondaries')).promoteSecondaries).toBe(false);
+  });
+});

@@ -202,4 +202,20 @@ d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
     await masterLosesSource('keepalived');
     await masterLosesSource('halo');
   });
+
+  it('promote_secondaries: on while each daemon runs, off again after it stops, as keepalived', async () => {
+    const sysctl = (host: string) => topo.exec(host, ['cat', '/proc/sys/net/ipv4/conf/eth0/promote_secondaries']).trim();
+    for (const host of LBS) topo.exec(host, ['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/conf/eth0/promote_secondaries']);
+    const body = (prio: number) => instance({ vrid: 65, priority: prio, vips: ['192.168.77.208/24'], extra: ['promote_secondaries'] });
+    const ka = dirs.keepalived('lb1', conf('lb1', body(150)));
+    const h = dirs.halo('lb2', conf('lb2', body(100)));
+    await waitSoleHolder(topo, LBS, 'lb1', '192.168.77.208', 30_000);
+    await waitInstance(h, 'VI_1', hearsMaster(2), 30_000, 'BACKUP hearing keepalived');
+    expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['1', '1']);
+    ka.signal('SIGTERM');
+    h.signal('SIGTERM');
+    expect(await ka.exited).toBe(0);
+    expect(await h.exited).toBe(0);
+    expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['0', '0']);
+  });
 });

@@ -63,6 +63,7 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     mcastDstIp: null,
     unicastChecksumCompat: 'auto',
     faultNoPeer: false,
+    promoteSecondaries: false,
     downTimerAdverts: 3,
     notify: { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null },
     smtpAlert: null,

@@ -224,7 +224,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('advert_int', 'vrrp_adv_handler', '1', 'invalid: warned and ignored, as keepalived', advertInt),
   acted('virtual_ipaddress', 'vrrp_vip_handler', '', '', vips(false)),
   acted('virtual_ipaddress_excluded', 'vrrp_evip_handler', '', '', vips(true)),
-  notImplemented('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', 'promote_secondaries on the interface'),
+  acted('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', "net.ipv4.conf.IF.promote_secondaries turned on at start when off, and off again at stop, as keepalived; ignored with a warning for a VMAC", (_c, _s, d) => { d.promoteSecondaries = true; }),
   notImplemented('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', 'polling link state'),
   acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
