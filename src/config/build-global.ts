@@ -29,6 +29,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpSkipCheckAdvAddr: false,
     vrrpCheckUnicastSrc: false,
     logUnknownVrids: false,
+    disableLocalIgmp: false,
     vrrpDownTimerAdverts: 3,
     v3ChecksumAsV2: false,
     scriptUser: null,

@@ -80,6 +80,8 @@ export interface GlobalDefs {
   vrrpCheckUnicastSrc: boolean;
   /** log_unknown_vrids: log each advert of a VRID no instance here has. */
   logUnknownVrids: boolean;
+  /** disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports off while running (restored at stop). */
+  disableLocalIgmp: boolean;
   vrrpDownTimerAdverts: number; // 3
   v3ChecksumAsV2: boolean;
   scriptUser: string | null;

@@ -248,6 +248,15 @@ export class Director {
         log.error(`Reload of ${file} failed (${errors.length} errors); keeping the running configuration`);
         return { ok: false, errors, plan: null, lines: [] };
       }
+      // main.c reload_config: keepalived refuses the reload and keeps running the old configuration
+      if (next.globalDefs.disableLocalIgmp !== this.model.globalDefs.disableLocalIgmp) {
+        const message = 'Cannot change disable_local_igmp at a reload - please restart halo';
+        this.reloads.failed++;
+        this.reloads.lastFailed = true;
+        this.reloads.lastError = message;
+        log.info(message);
+        return { ok: false, errors: [message], plan: null, lines: [] };
+      }
       const plan: ReloadPlan = { configFile: file, preview: false, vrrp: null, lvs: null, engines: [] };
       try {
         await this.apply(next, plan);

@@ -26,6 +26,7 @@ import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupStat
 import { reconfigure } from '../vrrp/reconfigure';
 import { advertGroup } from '../vrrp/receive-check';
 import { PromoteSecondaries } from './promote-secondaries';
+import { LocalIgmp } from './local-igmp';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { Logger } from './logger';
@@ -208,6 +209,7 @@ export class VrrpEngine {
   /** halo's own VIP deletes, whose RTM_DELADDR is not someone else's (vip-upkeep.ts). */
   private readonly ownDeletes = new OwnDeletes();
   private readonly promote: PromoteSecondaries;
+  private readonly localIgmp: LocalIgmp;
   /** Pending retries of failed VIP adds/deletes. */
   private readonly vipRetries = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
@@ -217,6 +219,7 @@ export class VrrpEngine {
     this.model = model;
     this.now = deps.now ?? monotonic;
     this.promote = new PromoteSecondaries(deps.sysctl);
+    this.localIgmp = new LocalIgmp(deps.sysctl);
     this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
     const socketsOf = (family: 4 | 6, kind: SocketKind = family) =>
       new VrrpSockets({
@@ -268,6 +271,10 @@ export class VrrpEngine {
       if (ev.kind === 'removed') void this.onVipDeleted(ev.address, ev.index);
     });
 
+    if (this.model.globalDefs.disableLocalIgmp) {
+      const err = this.localIgmp.disable();
+      if (err) log.info(err);
+    }
     this.startTrackers(this.model, false);
     const delay = this.model.globalDefs.vrrpStartupDelayMs;
     if (delay > 0) {
@@ -505,6 +512,8 @@ export class VrrpEngine {
   /** firewall_add_vmac / firewall_remove_vmac: the VMAC's IGMP/MLD entries (keepalived makes them for every VMAC). */
   private async vmacFirewall(cfg: VrrpInstance, op: 'add' | 'remove'): Promise<void> {
     if (!cfg.vmac || (op === 'remove' && !this.firewall)) return;
+    // vrrp_vmac.c: with disable_local_igmp an IPv4 VMAC gets no IGMP entries (no reports to redirect)
+    if (cfg.family === 4 && this.model.globalDefs.disableLocalIgmp) return;
     const firewall = this.ensureFirewall();
     if (!firewall) return;
     const otherFamily = cfg.virtualIpAddressesExcluded.some((v) => v.family !== cfg.family);
@@ -1040,6 +1049,8 @@ export class VrrpEngine {
     this.socketsAh.closeAll();
     // shutdown_vrrp_instances: promote_secondaries back to off where we turned it on
     for (const err of this.promote.resetAll()) this.deps.log.warning(err);
+    const igmp = this.localIgmp.restore();
+    if (igmp) this.deps.log.info(igmp);
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac) await this.removeVmac(s.cfg);
     // nft_end: the drop-rule tables go last

@@ -89,3 +89,10 @@ describe('promote_secondaries', () => {
     expect(first(instance(' use_vmac\n promote_secondaries')).promoteSecondaries).toBe(false);
   });
 });
+
+describe('disable_local_igmp', () => {
+  it('is a global switch', () => {
+    expect(model('global_defs {\n disable_local_igmp\n}\n' + instance('')).globalDefs.disableLocalIgmp).toBe(true);
+    expect(model(instance('')).globalDefs.disableLocalIgmp).toBe(false);
+  });
+});

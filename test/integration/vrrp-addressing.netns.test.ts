@@ -218,4 +218,30 @@ d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
     expect(await h.exited).toBe(0);
     expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['0', '0']);
   });
+
+  it('disable_local_igmp: no IGMP report for 224.0.0.18 from either daemon, the sysctl off while running and back on after', async () => {
+    const sysctl = (host: string) => topo.exec(host, ['cat', '/proc/sys/net/ipv4/igmp_link_local_mcast_reports']).trim();
+    for (const host of LBS) topo.exec(host, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/igmp_link_local_mcast_reports']);
+    const f = join(tmp, 'igmp.pcap');
+    const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', f, 'igmp or ip proto 112']);
+    await captureArmed(p);
+    const cfg = (host: string, prio: number) => ['global_defs {', `    router_id ${host}`, '    disable_local_igmp', '}', instance({ vrid: 66, priority: prio, vips: ['192.168.77.209/24'] }), ''].join('\n');
+    const ka = dirs.keepalived('lb1', cfg('lb1', 150));
+    const h = dirs.halo('lb2', cfg('lb2', 100));
+    await waitSoleHolder(topo, LBS, 'lb1', '192.168.77.209', 30_000);
+    await waitInstance(h, 'VI_1', hearsMaster(3), 30_000, 'BACKUP hearing keepalived');
+    expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['0', '0']);
+    ka.signal('SIGTERM');
+    h.signal('SIGTERM');
+    expect(await ka.exited).toBe(0);
+    expect(await h.exited).toBe(0);
+    expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['1', '1']);
+    await new Promise((r) => setTimeout(r, 300));
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+    const lines = sh(['tcpdump', '-r', f, '-n']).split('\n');
+    // the capture saw both daemons (keepalived's adverts), and no report for the VRRP group
+    expect(lines.some((l) => l.includes(`${LB1} > 224.0.0.18: VRRP`))).toBe(true);
+    expect(lines.filter((l) => /igmp/i.test(l) && l.includes('224.0.0.18'))).toEqual([]);
+  });
 });

@@ -320,7 +320,7 @@ const K: KeywordSpec<G>[] = [
   noEffect('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'halo always follows interfaces appearing and disappearing (rtnetlink link monitor); an instance whose interface is missing is in FAULT until it appears', keep),
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
   notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
-  notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
+  acted('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'net.ipv4.igmp_link_local_mcast_reports turned off at start (not at a reload, which it cannot change), on again at stop; IPv4 VMACs then get no IGMP firewall entries', (_c, _s, g) => { g.disableLocalIgmp = true; }),
   acted('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'tcp/tcpfin/udp SECS: IPVS connection timeouts (ipvsadm --set), set when the LVS engine starts, the kernel\'s originals put back at stop', lvsTimeouts),
   acted('lvs_flush', 'lvs_flush_handler', 'off', 'flush the whole IPVS table at start', (_c, _s, g) => { g.lvsFlush = true; }),
   acted('lvs_flush_on_stop', 'lvs_flush_on_stop_handler', 'off', 'ALL or VS', flushOnStop),
