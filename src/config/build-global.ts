@@ -30,6 +30,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpCheckUnicastSrc: false,
     logUnknownVrids: false,
     disableLocalIgmp: false,
+    defaultInterface: null,
     vrrpDownTimerAdverts: 3,
     v3ChecksumAsV2: false,
     scriptUser: null,

@@ -80,6 +80,8 @@ export interface GlobalDefs {
   vrrpCheckUnicastSrc: boolean;
   /** log_unknown_vrids: log each advert of a VRID no instance here has. */
   logUnknownVrids: boolean;
+  /** default_interface: where a static_ipaddress without dev goes (null: eth0, keepalived's DFLT_INT). */
+  defaultInterface: string | null;
   /** disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports off while running (restored at stop). */
   disableLocalIgmp: boolean;
   vrrpDownTimerAdverts: number; // 3

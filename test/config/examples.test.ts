@@ -16,7 +16,7 @@ const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   routerId: null, smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false }, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
-  vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false, logUnknownVrids: false, disableLocalIgmp: false,
+  vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false, logUnknownVrids: false, disableLocalIgmp: false, defaultInterface: null,
   vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, checkerLogAllFailures: false, enableSnmpRfcv3: false, snmpSocket: null, umask: null, scriptRunAs: null, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null },
   nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false }, other: {},

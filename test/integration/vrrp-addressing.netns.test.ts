@@ -54,9 +54,9 @@ function packets(pcap: string): Captured[] {
 
 d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
   beforeAll(() => {
-    topo = new Topology('had-').build(['br0'], [
-      { name: 'lb1', links: [['br0', `${LB1}/24`]] },
-      { name: 'lb2', links: [['br0', `${LB2}/24`]] },
+    topo = new Topology('had-').build(['br0', 'br1'], [
+      { name: 'lb1', links: [['br0', `${LB1}/24`], ['br1', '10.77.1.1/24']] },
+      { name: 'lb2', links: [['br0', `${LB2}/24`], ['br1', '10.77.1.2/24']] },
       { name: 'client', links: [['br0', '192.168.77.100/24']] },
     ]);
   });
@@ -243,5 +243,23 @@ d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
     // the capture saw both daemons (keepalived's adverts), and no report for the VRRP group
     expect(lines.some((l) => l.includes(`${LB1} > 224.0.0.18: VRRP`))).toBe(true);
     expect(lines.filter((l) => /igmp/i.test(l) && l.includes('224.0.0.18'))).toEqual([]);
+  });
+
+  it('default_interface: a static_ipaddress with no dev goes on it, for both daemons, and leaves with them', async () => {
+    const cfg = (host: string, addr: string, prio: number) => [
+      'global_defs {', `    router_id ${host}`, '    default_interface eth1', '}',
+      'static_ipaddress {', `    ${addr}/24`, '}',
+      instance({ vrid: 67, priority: prio, vips: ['192.168.77.210/24'] }), '',
+    ].join('\n');
+    const on = (host: string, dev: string, addr: string) => topo.exec(host, ['ip', '-4', '-o', 'addr', 'show', 'dev', dev]).includes(` ${addr}/24 `);
+    const ka = dirs.keepalived('lb1', cfg('lb1', '10.77.1.51', 150));
+    const h = dirs.halo('lb2', cfg('lb2', '10.77.1.52', 100));
+    expect(await waitFor(() => on('lb1', 'eth1', '10.77.1.51') && on('lb2', 'eth1', '10.77.1.52'), 30_000)).toBe(true);
+    expect([on('lb1', 'eth0', '10.77.1.51'), on('lb2', 'eth0', '10.77.1.52')]).toEqual([false, false]);
+    ka.signal('SIGTERM');
+    h.signal('SIGTERM');
+    expect(await ka.exited).toBe(0);
+    expect(await h.exited).toBe(0);
+    expect([on('lb1', 'eth1', '10.77.1.51'), on('lb2', 'eth1', '10.77.1.52')]).toEqual([false, false]);
   });
 });

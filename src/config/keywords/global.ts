@@ -319,7 +319,10 @@ const K: KeywordSpec<G>[] = [
   acted('checker_log_all_failures', 'checker_log_all_failures_handler', 'off', 'default of the checkers\' log_all_failures', (ctx, s, g) => { g.checkerLogAllFailures = ctx.bool(s); }),
   noEffect('dynamic_interfaces', 'dynamic_interfaces_handler', 'off', 'halo always follows interfaces appearing and disappearing (rtnetlink link monitor); an instance whose interface is missing is in FAULT until it appears', keep),
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
-  notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
+  acted('default_interface', 'default_interface_handler', 'eth0', "the interface of a static_ipaddress that names none (keepalived 2.2.7 uses it for nothing else: a VIP without dev goes on its instance's interface)", (ctx, s, g) => {
+    if (!s.args[0]) ctx.warn(s.keyword, 'default_interface requires interface name');
+    else g.defaultInterface = s.args[0].value;
+  }),
   acted('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'net.ipv4.igmp_link_local_mcast_reports turned off at start (not at a reload, which it cannot change), on again at stop; IPv4 VMACs then get no IGMP firewall entries', (_c, _s, g) => { g.disableLocalIgmp = true; }),
   acted('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'tcp/tcpfin/udp SECS: IPVS connection timeouts (ipvsadm --set), set when the LVS engine starts, the kernel\'s originals put back at stop', lvsTimeouts),
   acted('lvs_flush', 'lvs_flush_handler', 'off', 'flush the whole IPVS table at start', (_c, _s, g) => { g.lvsFlush = true; }),
