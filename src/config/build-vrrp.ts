@@ -40,7 +40,7 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft 
   if (!name || !block) return null;
   const g: VrrpSyncGroup = {
     name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [],
-    trackFiles: [], trackProcesses: [], trackBfds: [], location: ctx.loc(s.keyword),
+    trackFiles: [], trackProcesses: [], trackBfds: [], trackingWeight: false, location: ctx.loc(s.keyword),
   };
   const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [], fileRefs: [], processRefs: [], bfdRefs: [] };
   applySection(ctx, block, VRRP_SYNC_GROUP, draft, `vrrp_sync_group ${g.name}`);

@@ -123,18 +123,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       kept.push(m.value);
       if (inst) {
         inst.syncGroup = g.group.name;
-        // keepalived.conf(5): trackers of sync group members with a non-zero weight are ignored.
-        const scriptWeight = (t: { name: string; weight: number | null }): number =>
-          t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0;
-        const bfdWeight = (t: { name: string; weight: number | null }): number =>
-          t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0;
-        if (inst.trackInterfaces.some((t) => t.weight !== 0) || inst.trackScripts.some((t) => scriptWeight(t) !== 0) || inst.trackBfds.some((t) => bfdWeight(t) !== 0)) {
-          ctx.warn(m, `(${inst.name}) is in sync group ${g.group.name}: its trackers with a non-zero weight are ignored, as keepalived does`);
-          inst.trackInterfaces = inst.trackInterfaces.filter((t) => t.weight === 0);
-          inst.trackScripts = inst.trackScripts.filter((t) => scriptWeight(t) === 0);
-          inst.trackBfds = inst.trackBfds.filter((t) => bfdWeight(t) === 0);
-        }
-        unweightTrackFiles(ctx, inst, 'SYNC group', m);
+        // vrrp_complete_instance: without sync_group_tracking_weight a member's weighted trackers
+        // are ignored: an interface's weight becomes 0 (down = FAULT), a script or bfd is dropped
+        if (!g.group.trackingWeight) unweightMember(ctx, inst, m, scripts, bfdInstances);
       }
     }
     if (kept.length === 0) {
@@ -344,6 +335,29 @@ function resolveSyncDaemon(ctx: BuildContext, statements: Statement[], g: Model[
     return;
   }
   d.syncId ??= inst.virtualRouterId;
+}
+
+/** A sync group member's weighted interfaces, scripts, bfds and files, as vrrp_complete_instance ignores them (in its words). */
+function unweightMember(ctx: BuildContext, inst: VrrpInstance, at: Word, scripts: VrrpScript[], bfdInstances: BfdInstance[]): void {
+  const scriptWeight = (t: { name: string; weight: number | null }): number => t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0;
+  const bfdWeight = (t: { name: string; weight: number | null }): number => t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0;
+  inst.trackInterfaces = inst.trackInterfaces.map((t) => {
+    if (t.weight === 0) return t;
+    ctx.warn(at, `(${inst.name}) ignoring ${t.name} tracked interface weight due to SYNC group`);
+    return { ...t, weight: 0 };
+  });
+  inst.trackScripts = inst.trackScripts.filter((t) => {
+    if (scriptWeight(t) === 0) return true;
+    ctx.warn(at, `(${inst.name}) ignoring tracked script ${t.name} with weights due to SYNC group`);
+    return false;
+  });
+  inst.trackBfds = inst.trackBfds.filter((t) => {
+    const w = bfdWeight(t);
+    if (w === 0) return true;
+    ctx.warn(at, `(${inst.name}) ignoring tracked bfd ${t.name} with weight ${w} due to SYNC group`);
+    return false;
+  });
+  unweightTrackFiles(ctx, inst, 'SYNC group', at);
 }
 
 /**

@@ -377,6 +377,11 @@ export interface VrrpSyncGroup {
   trackFiles: TrackObjectRef[];
   trackProcesses: TrackObjectRef[];
   trackBfds: TrackBfdRef[];
+  /**
+   * sync_group_tracking_weight (or the deprecated global_tracking): the members keep their own
+   * weighted trackers; without it keepalived ignores them (vrrp_complete_instance).
+   */
+  trackingWeight: boolean;
   location: SourceLocation;
 }
 

@@ -60,7 +60,7 @@ export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], sync
   const byName = new Map(vrrpScripts.map((s) => [s.name, s]));
 
   const add = (t: Tracker, fromGroup: boolean) => {
-    if (syncGroup && !fromGroup && t.weight !== 0) {
+    if (syncGroup && !syncGroup.trackingWeight && !fromGroup && t.weight !== 0) {
       warnings.push(`(${cfg.name}) ignoring weight ${t.weight} of tracked ${t.kind} ${t.name}: instance is in sync group ${syncGroup.name}`);
       t = { ...t, weight: 0 };
     }

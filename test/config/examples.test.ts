@@ -78,7 +78,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     staticAddresses: [],
     staticRoutes: [],
     staticRules: [],
-    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], location: at(file, L(0), 1) }],
+    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], trackingWeight: false, location: at(file, L(0), 1) }],
     vrrpInstances: instances,
     virtualServerGroups: [],
     virtualServers: [
@@ -111,7 +111,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       weightReverse: false, rise: 2, fall: 2, user: null, runAs: null, initState: 'unknown', location: at(file, 18, 1),
     }]);
     expect(m.vrrpSyncGroups).toEqual([{
-      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], location: at(file, 25, 1),
+      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], trackingWeight: false, location: at(file, 25, 1),
       notify: { ...NO_NOTIFY, notifyMaster: ['/etc/halo/notify.sh', 'master'], notifyBackup: ['/etc/halo/notify.sh', 'backup'], notifyFault: ['/etc/halo/notify.sh', 'fault'] },
     }]);
     const common = {

@@ -96,3 +96,29 @@ describe('disable_local_igmp', () => {
     expect(model(instance('')).globalDefs.disableLocalIgmp).toBe(false);
   });
 });
+
+describe('sync groups and weighted trackers (vrrp_complete_instance)', () => {
+  const text = (groupExtra: string) => [
+    'vrrp_script chk {\n script /bin/true\n weight -20\n}',
+    instance(' track_interface {\n  eth1 weight 10\n  eth2\n }\n track_script {\n  chk\n }'),
+    `vrrp_sync_group G {\n group {\n  VI_1\n }\n${groupExtra}}\n`,
+  ].join('\n');
+  it('without sync_group_tracking_weight: an interface weight becomes 0, a weighted script is dropped, in keepalived\'s words', () => {
+    const i = first(text(''));
+    expect(i.trackInterfaces).toEqual([{ name: 'eth1', weight: 0 }, { name: 'eth2', weight: 0 }]);
+    expect(i.trackScripts).toEqual([]);
+    expect(messages(text('')).filter((m) => m.includes('ignoring'))).toEqual([
+      expect.stringContaining('(VI_1) ignoring eth1 tracked interface weight due to SYNC group'),
+      expect.stringContaining('(VI_1) ignoring tracked script chk with weights due to SYNC group'),
+    ]);
+  });
+  it('with it (or the deprecated global_tracking, warned) the member keeps them', () => {
+    for (const kw of [' sync_group_tracking_weight\n', ' global_tracking\n']) {
+      const m = model(text(kw));
+      expect(m.vrrpSyncGroups[0].trackingWeight).toBe(true);
+      expect(m.vrrpInstances[0].trackInterfaces).toEqual([{ name: 'eth1', weight: 10 }, { name: 'eth2', weight: 0 }]);
+      expect(m.vrrpInstances[0].trackScripts.map((t) => t.name)).toEqual(['chk']);
+    }
+    expect(messages(text(' global_tracking\n'))).toContain('24:2: warning: (G) global_tracking is deprecated. Use track_interface/script/file on the sync group');
+  });
+});

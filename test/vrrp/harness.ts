@@ -104,6 +104,7 @@ export function syncGroup(name: string, members: string[], o: Partial<VrrpSyncGr
     trackFiles: [],
     trackProcesses: [],
     trackBfds: [],
+    trackingWeight: false,
     location: LOC,
     ...o,
   };

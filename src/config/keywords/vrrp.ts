@@ -335,8 +335,11 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   acted('notify_stop', 'vrrp_gnotify_stop_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify', 'vrrp_gnotify_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('smtp_alert', 'vrrp_gsmtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on group state changes', (ctx, s, g) => { g.group.smtpAlert = smtpAlert(ctx, s); }),
-  notImplemented('global_tracking', 'vrrp_gglobal_tracking_handler', 'off', 'weighted trackers of the members kept in a sync group'),
-  notImplemented('sync_group_tracking_weight', 'vrrp_sg_tracking_weight_handler', 'off', 'weighted trackers of the members kept in a sync group'),
+  acted('global_tracking', 'vrrp_gglobal_tracking_handler', 'off', 'deprecated spelling of sync_group_tracking_weight, warned as keepalived', (ctx, s, g) => {
+    ctx.warn(s.keyword, `(${g.group.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
+    g.group.trackingWeight = true;
+  }),
+  acted('sync_group_tracking_weight', 'vrrp_sg_tracking_weight_handler', 'off', "the members keep their own weighted track_interface/script/file/bfd (otherwise ignored, as keepalived's vrrp_complete_instance does)", (_c, _s, g) => { g.group.trackingWeight = true; }),
   notImplemented('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'off', 'notify on priority changes', { uses: onUnlessOff }),
 ]);
 
