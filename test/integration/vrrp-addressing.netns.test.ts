@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureArmed, Directors, HALO, hearsMaster, holds, statusOf, waitFor, waitInstance, waitSoleHolder } from '../support/directors';
+import { captureArmed, Directors, HALO, hearsMaster, holds, RunningDirector, statusOf, waitFor, waitInstance, waitSoleHolder } from '../support/directors';
 import { sh, Topology } from '../support/netns';
 import { conf, instance } from './vrrp-conf';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
@@ -72,6 +72,21 @@ d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
     topo.exec('lb2', ['ip', 'addr', 'add', `${LB2}/24`, 'dev', 'eth0'], { allowFail: true });
     rmSync(tmp, { recursive: true, force: true });
   });
+
+  /** keepalived MASTER on lb1 and halo BACKUP on lb2, from one config text; resolves once halo hears keepalived. */
+  async function pair(cfg: (host: string, prio: number) => string, vip: string, adverts = 2): Promise<{ ka: RunningDirector; h: RunningDirector }> {
+    const ka = dirs.keepalived('lb1', cfg('lb1', 150));
+    const h = dirs.halo('lb2', cfg('lb2', 100));
+    await waitSoleHolder(topo, LBS, 'lb1', vip, 30_000);
+    await waitInstance(h, 'VI_1', hearsMaster(adverts), 30_000, 'BACKUP hearing keepalived');
+    return { ka, h };
+  }
+
+  /** SIGTERM to each, and each exits 0. */
+  async function stopBoth(...ds: RunningDirector[]): Promise<void> {
+    for (const x of ds) x.signal('SIGTERM');
+    for (const x of ds) expect([x.kind, await x.exited]).toEqual([x.kind, 0]);
+  }
 
   /** tcpdump of protocol 112 on `host`'s eth0 (the client sees multicast; unicast only on the two ends). */
   function capture(name: string, host = 'client'): { ready: Promise<void>; stop(): Promise<Captured[]> } {
@@ -206,16 +221,9 @@ d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
   it('promote_secondaries: on while each daemon runs, off again after it stops, as keepalived', async () => {
     const sysctl = (host: string) => topo.exec(host, ['cat', '/proc/sys/net/ipv4/conf/eth0/promote_secondaries']).trim();
     for (const host of LBS) topo.exec(host, ['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/conf/eth0/promote_secondaries']);
-    const body = (prio: number) => instance({ vrid: 65, priority: prio, vips: ['192.168.77.208/24'], extra: ['promote_secondaries'] });
-    const ka = dirs.keepalived('lb1', conf('lb1', body(150)));
-    const h = dirs.halo('lb2', conf('lb2', body(100)));
-    await waitSoleHolder(topo, LBS, 'lb1', '192.168.77.208', 30_000);
-    await waitInstance(h, 'VI_1', hearsMaster(2), 30_000, 'BACKUP hearing keepalived');
+    const { ka, h } = await pair((host, prio) => conf(host, instance({ vrid: 65, priority: prio, vips: ['192.168.77.208/24'], extra: ['promote_secondaries'] })), '192.168.77.208');
     expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['1', '1']);
-    ka.signal('SIGTERM');
-    h.signal('SIGTERM');
-    expect(await ka.exited).toBe(0);
-    expect(await h.exited).toBe(0);
+    await stopBoth(ka, h);
     expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['0', '0']);
   });
 
@@ -226,15 +234,9 @@ d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
     const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', f, 'igmp or ip proto 112']);
     await captureArmed(p);
     const cfg = (host: string, prio: number) => ['global_defs {', `    router_id ${host}`, '    disable_local_igmp', '}', instance({ vrid: 66, priority: prio, vips: ['192.168.77.209/24'] }), ''].join('\n');
-    const ka = dirs.keepalived('lb1', cfg('lb1', 150));
-    const h = dirs.halo('lb2', cfg('lb2', 100));
-    await waitSoleHolder(topo, LBS, 'lb1', '192.168.77.209', 30_000);
-    await waitInstance(h, 'VI_1', hearsMaster(3), 30_000, 'BACKUP hearing keepalived');
+    const { ka, h } = await pair(cfg, '192.168.77.209', 3);
     expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['0', '0']);
-    ka.signal('SIGTERM');
-    h.signal('SIGTERM');
-    expect(await ka.exited).toBe(0);
-    expect(await h.exited).toBe(0);
+    await stopBoth(ka, h);
     expect([sysctl('lb1'), sysctl('lb2')]).toEqual(['1', '1']);
     await new Promise((r) => setTimeout(r, 300));
     p.kill('SIGTERM');
@@ -256,10 +258,7 @@ d('VRRP addressing keywords: halo beside keepalived 2.2.7 (netns)', () => {
     const h = dirs.halo('lb2', cfg('lb2', '10.77.1.52', 100));
     expect(await waitFor(() => on('lb1', 'eth1', '10.77.1.51') && on('lb2', 'eth1', '10.77.1.52'), 30_000)).toBe(true);
     expect([on('lb1', 'eth0', '10.77.1.51'), on('lb2', 'eth0', '10.77.1.52')]).toEqual([false, false]);
-    ka.signal('SIGTERM');
-    h.signal('SIGTERM');
-    expect(await ka.exited).toBe(0);
-    expect(await h.exited).toBe(0);
+    await stopBoth(ka, h);
     expect([on('lb1', 'eth1', '10.77.1.51'), on('lb2', 'eth1', '10.77.1.52')]).toEqual([false, false]);
   });
 });
