@@ -59,6 +59,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     seenScripts.add(v.name);
   }
   const vmacOwner = new Map<string, string>();
+  const ipv6Group = new Map<string, string>();
   for (const d of instanceDrafts) {
     const name = d.name.value;
     const first = seen.get(name);
@@ -87,6 +88,14 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       const at = ctx.loc(owner.vridWord ?? owner.name);
       ctx.error(d.vridWord ?? d.name, `(${name}) virtual_router_id ${inst.virtualRouterId} is already used on ${inst.interface} by ${owner.name.value} (${at.file}:${at.line}:${at.col})`);
     } else vridOwner.set(vridKey, d);
+    // halo's IPv6 VRRP socket (native) joins one group per interface: a second one there is refused
+    if (inst.family === 6 && inst.unicastPeers.length === 0) {
+      const dev = inst.vmac && !inst.vmac.xmitBase ? inst.vmac.name : inst.interface;
+      const group = inst.mcastDstIp ?? globalDefs.vrrpMcastGroup6;
+      const other = ipv6Group.get(dev);
+      if (other === undefined) ipv6Group.set(dev, group);
+      else if (other !== group) ctx.unimplemented(d.name, `(${name}) a second IPv6 multicast group on ${dev} (mcast_dst_ip ${group}, beside ${other})`);
+    }
     if (inst.vmac) {
       const other = vmacOwner.get(inst.vmac.name);
       if (other) ctx.error(d.vmacName ?? d.vmacWord ?? d.name, `(${name}) VRRP instance ${other} is already using ${inst.vmac.name}`);

@@ -122,3 +122,13 @@ describe('sync groups and weighted trackers (vrrp_complete_instance)', () => {
     expect(messages(text(' global_tracking\n'))).toContain('24:2: warning: (G) global_tracking is deprecated. Use track_interface/script/file on the sync group');
   });
 });
+
+describe('mcast_dst_ip over IPv6', () => {
+  const v6 = (name: string, extra: string, vrid: number) => `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  fe80::${vrid}\n }\n${extra}\n}\n`;
+  it('one group per interface runs; a second IPv6 group on the same interface is refused as not implemented', () => {
+    expect(model(v6('VI_1', ' mcast_dst_ip ff02::77', 1) + v6('VI_2', ' mcast_dst_ip ff02::77', 2)).vrrpInstances.map((i) => i.mcastDstIp)).toEqual(['ff02::77', 'ff02::77']);
+    expect(messages(v6('VI_1', ' mcast_dst_ip ff02::77', 1) + v6('VI_2', '', 2)).filter((m) => m.includes('error'))).toEqual([
+      expect.stringContaining('(VI_2) a second IPv6 multicast group on eth0 (mcast_dst_ip ff02::12, beside ff02::77)'),
+    ]);
+  });
+});
