@@ -145,6 +145,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     }
     g.group.group = kept;
     if (kept.length === 1) ctx.warn(g.members[0], `vrrp_sync_group ${g.group.name} has only one member`);
+    // sync_group_tracking_init: with an address owner among the members the group's trackers lose their weights
+    if (kept.some((n) => instances.find((i) => i.name === n)?.priority === 255)) unweightGroup(ctx, g, scripts, bfdInstances);
     syncGroups.push(g.group);
   }
 
@@ -344,6 +346,27 @@ function resolveSyncDaemon(ctx: BuildContext, statements: Statement[], g: Model[
     return;
   }
   d.syncId ??= inst.virtualRouterId;
+}
+
+/** A sync group's own weighted trackers with an address owner member, as sync_group_tracking_init clears them (in its words). */
+function unweightGroup(ctx: BuildContext, g: SyncGroupDraft, scripts: VrrpScript[], bfdInstances: BfdInstance[]): void {
+  const grp = g.group;
+  const say = (kind: string, name: string, tail: string) => ctx.warn(g.keyword, `(${grp.name}) Cannot have weighted track ${kind} '${name}' with member having priority 255 - ${tail}`);
+  grp.trackScripts = grp.trackScripts.map((t) => {
+    if ((t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0) === 0) return t;
+    say('script', t.name, 'clearing weight');
+    return { ...t, weight: 0 };
+  });
+  grp.trackInterfaces = grp.trackInterfaces.map((t) => {
+    if (t.weight === 0) return t;
+    say('interface', t.name, 'clearing weight');
+    return { ...t, weight: 0 };
+  });
+  grp.trackBfds = grp.trackBfds.map((t) => {
+    if ((t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0) === 0) return t;
+    say('bfd', t.name, 'setting weight 0');
+    return { ...t, weight: 0 };
+  });
 }
 
 /** A sync group member's weighted interfaces, scripts, bfds and files, as vrrp_complete_instance ignores them (in its words). */

@@ -162,7 +162,8 @@ export interface InstanceOptions {
 export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, opts: InstanceOptions = {}): InstanceState {
   const g = opts.globalDefs ?? {};
   const group = opts.syncGroup && opts.syncGroup.group.length > 1 ? opts.syncGroup : null;
-  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group, opts.bfdInstances ?? []);
+  // a one-member group syncs nothing, but its trackers still apply to the member, as keepalived's do
+  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], opts.syncGroup ?? null, opts.bfdInstances ?? []);
   const warnings = [...setup.warnings];
   let nopreempt = cfg.nopreempt;
   let preemptDelayMs = cfg.preemptDelayMs;

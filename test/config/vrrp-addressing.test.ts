@@ -132,3 +132,20 @@ describe('mcast_dst_ip over IPv6', () => {
     ]);
   });
 });
+
+describe("a sync group's own weighted trackers (sync_group_tracking_init)", () => {
+  const text = (prio: number) => [
+    'vrrp_script chk {\n script /bin/true\n}',
+    instance(` priority ${prio}`),
+    'vrrp_sync_group G {\n group {\n  VI_1\n }\n track_script {\n  chk weight -30\n }\n track_interface {\n  eth1 weight 5\n }\n}\n',
+  ].join('\n');
+  it('keep their weights; with an address owner member they are cleared, in keepalived\'s words', () => {
+    expect(model(text(100)).vrrpSyncGroups[0].trackScripts.map((t) => t.weight)).toEqual([-30]);
+    const owner = model(text(255)).vrrpSyncGroups[0];
+    expect([owner.trackScripts.map((t) => t.weight), owner.trackInterfaces.map((t) => t.weight)]).toEqual([[0], [0]]);
+    expect(messages(text(255)).filter((m) => m.includes('Cannot have weighted'))).toEqual([
+      expect.stringContaining("(G) Cannot have weighted track script 'chk' with member having priority 255 - clearing weight"),
+      expect.stringContaining("(G) Cannot have weighted track interface 'eth1' with member having priority 255 - clearing weight"),
+    ]);
+  });
+});

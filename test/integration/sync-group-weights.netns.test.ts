@@ -3,7 +3,8 @@
  * host, judged by the priority its adverts carry on the wire and by its warnings):
  *  - a member's own weighted track_script is ignored in a sync group, with keepalived's warning;
  *  - with sync_group_tracking_weight it is kept and lowers the member's priority;
- *  - global_tracking is the deprecated spelling, warned.
+ *  - global_tracking is the deprecated spelling, warned;
+ *  - the group's own weighted track_script moves its member's priority (sync_group_tracking_init).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,9 +29,11 @@ function config(host: string, base: number): string {
     'global_defs {', `    router_id ${host}`, '    script_user root', '    enable_script_security', '}',
     'vrrp_script failing {', '    script "/bin/false"', '    interval 1', '}',
     member('VI_A', base + 1), member('VI_B', base + 2), member('VI_C', base + 3),
+    instance({ name: 'VI_D', vrid: base + 4, priority: 100, state: 'BACKUP', vips: [`192.168.77.${base + 4}/24`] }),
     group('G_WEIGHT', 'VI_A', ['sync_group_tracking_weight']),
     group('G_PLAIN', 'VI_B', []),
     group('G_OLD', 'VI_C', ['global_tracking']),
+    group('G_OWN', 'VI_D', ['track_script {', '    failing weight -30', '}']),
     '',
   ].join('\n');
 }
@@ -69,8 +72,8 @@ d('sync groups and weighted trackers: halo beside keepalived 2.2.7 (netns)', () 
       return m;
     };
     const want = new Map([
-      ['192.168.77.11 101', 40], ['192.168.77.11 102', 100], ['192.168.77.11 103', 40],
-      ['192.168.77.12 111', 40], ['192.168.77.12 112', 100], ['192.168.77.12 113', 40],
+      ['192.168.77.11 101', 40], ['192.168.77.11 102', 100], ['192.168.77.11 103', 40], ['192.168.77.11 104', 70],
+      ['192.168.77.12 111', 40], ['192.168.77.12 112', 100], ['192.168.77.12 113', 40], ['192.168.77.12 114', 70],
     ]);
     let last = new Map<string, number>();
     const ok = await waitFor(() => {
@@ -79,8 +82,8 @@ d('sync groups and weighted trackers: halo beside keepalived 2.2.7 (netns)', () 
     }, 60_000, 500);
     cap.kill('SIGTERM');
     await new Promise((r) => cap.once('exit', r));
-    expect(ok).toBe(true);
     expect(Object.fromEntries(last)).toEqual(Object.fromEntries(want));
+    expect(ok).toBe(true);
     for (const dir of [ka, h]) {
       const log = dir.log();
       expect([dir.kind, log.includes('(VI_B) ignoring tracked script failing with weights due to SYNC group')]).toEqual([dir.kind, true]);

@@ -140,3 +140,13 @@ describe('unicast_fault_no_peer', () => {
     expect(later.state.state).toBe('FAULT');
   });
 });
+
+describe("a sync group's weighted track_script (keepalived applies the weight to its members)", () => {
+  it('a failing script with weight -30 lowers the member to 70 instead of faulting it', async () => {
+    const { syncGroup } = await import('./harness');
+    const cfg = instanceCfg({ initialState: 'BACKUP', priority: 100, syncGroup: 'G' });
+    const group = syncGroup('G', ['VI_1', 'VI_2'], { trackScripts: [{ name: 'chk', weight: -30, weightReverse: false }] });
+    const s = createInstanceState(cfg, '192.168.77.11', { syncGroup: group, vrrpScripts: [{ name: 'chk', script: ['/bin/false'], intervalMs: 1000, timeoutMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, user: null, runAs: null, initState: 'down', location: { file: 't', line: 1, col: 1 } }] });
+    expect(s.effectivePriority).toBe(70);
+  });
+});
