@@ -30,6 +30,9 @@ export function defaultGlobalDefs(): GlobalDefs {
     nftablesIpvs: { table: null, priority: -1, startFwmark: 1000 }, // DEFAULT_IPVS_NF_START_FWMARK
     vrrpSkipCheckAdvAddr: false,
     vrrpCheckUnicastSrc: false,
+    logUnknownVrids: false,
+    disableLocalIgmp: false,
+    defaultInterface: null,
     vrrpDownTimerAdverts: 3,
     v3ChecksumAsV2: false,
     scriptUser: null,

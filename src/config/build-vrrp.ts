@@ -41,7 +41,7 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): SyncGroupDraft 
   if (!name || !block) return null;
   const g: VrrpSyncGroup = {
     name: name.value, group: [], notify: emptyNotify(), smtpAlert: null, trackInterfaces: [], trackScripts: [],
-    trackFiles: [], trackProcesses: [], trackBfds: [], location: ctx.loc(s.keyword),
+    trackFiles: [], trackProcesses: [], trackBfds: [], trackingWeight: false, location: ctx.loc(s.keyword),
   };
   const draft: SyncGroupDraft = { group: g, keyword: s.keyword, groupWord: null, members: [], scriptRefs: [], fileRefs: [], processRefs: [], bfdRefs: [] };
   applySection(ctx, block, VRRP_SYNC_GROUP, draft, `vrrp_sync_group ${g.name}`);
@@ -96,6 +96,14 @@ export interface InstanceDraft {
   higherPrioSendAdvert: boolean | null;
   skipCheckAdvAddr: boolean | null;
   checkUnicastSrc: boolean;
+  /** Any unicast keyword was given (keepalived's VRRP_FLAG_UNICAST_CONFIGURED). */
+  unicastConfigured: boolean;
+  unicastFaultNoPeer: boolean;
+  unicastTtl: number | null;
+  unicastTtlWord: Word | null;
+  mcastDstIp: { address: string; family: 4 | 6; word: Word } | null;
+  unicastChecksumCompat: 'auto' | 'never' | 'config';
+  promoteSecondaries: boolean;
   downTimerAdverts: number | null;
   notify: NotifyScripts;
   smtpAlert: boolean | null;
@@ -127,11 +135,18 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: null,
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpExtraIfSec: null, garpExtraIfAll: false, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
-    higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, downTimerAdverts: null, notify: emptyNotify(),
+    higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, unicastConfigured: false, unicastFaultNoPeer: false,
+    unicastTtl: null, unicastTtlWord: null, mcastDstIp: null, unicastChecksumCompat: 'auto', promoteSecondaries: false, downTimerAdverts: null, notify: emptyNotify(),
     smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacMac: null, vmacXmitBase: false, useVmacAddr: null, authWord: null, authTypeWord: null, acceptWord: null,
     nativeIpv6: false,
   };
   applySection(ctx, block, VRRP_INSTANCE, d, `vrrp_instance ${name.value}`);
+  // vrrp_parser.c vrrp_end_handler: unicast_ttl without unicast peers is reset to 0 (and an
+  // IPv4 instance then sends its multicast adverts with TTL 0, as keepalived 2.2.7 does)
+  if (d.unicastPeers.length === 0 && d.unicastTtl !== null) {
+    ctx.warn(d.unicastTtlWord ?? s.keyword, `(${name.value}): Cannot use unicast_ttl without unicast peers - resetting`);
+    d.unicastTtl = 0;
+  }
   return d;
 }
 
@@ -169,7 +184,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.error(d.keyword, `(${name}) the virtual router id must be set`);
     ok = false;
   }
-  const family: 4 | 6 = d.nativeIpv6 ? 6 : d.vips[0]?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
+  const family: 4 | 6 = d.nativeIpv6 ? 6 : d.vips[0]?.family ?? d.mcastDstIp?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
   // keepalived drops VIPs of the other family (they belong in virtual_ipaddress_excluded).
   d.vips = d.vips.filter((v) => {
     if (v.family === family) return true;
@@ -274,8 +289,18 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.error(d.keyword, `(${name}) No VIP specified; at least one is required`);
     ok = false;
   } else if (d.vips.length === 0) ctx.warn(d.keyword, `(${name}) No VIP specified; at least one is sensible`);
-  if ((d.unicastSrcIp !== null || d.checkUnicastSrc) && d.unicastPeers.length === 0) {
-    ctx.warn(d.keyword, `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.`);
+  // vrrp_complete_instance: a unicast keyword without peers means multicast (deprecated), or
+  // with unicast_fault_no_peer a FAULT the instance never leaves
+  const faultNoPeer = d.unicastConfigured && d.unicastPeers.length === 0 && d.unicastFaultNoPeer;
+  if (d.unicastConfigured && d.unicastPeers.length === 0 && !faultNoPeer) {
+    ctx.warn(d.keyword, `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
+  }
+  const mcastDstIp = settleMcastDst(ctx, d, family);
+  // vrrp_complete_instance: a VMAC has promote_secondaries set anyway
+  let promoteSecondaries = d.promoteSecondaries;
+  if (promoteSecondaries && d.vmacWord) {
+    ctx.warn(d.keyword, `(${name}) promote_secondaries is automatically set for vmacs - ignoring`);
+    promoteSecondaries = false;
   }
   if (!ok || d.interface === null || d.vrid === null) return null;
   const iface = d.interface;
@@ -378,6 +403,11 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     higherPrioSendAdvert: higherPrioSendAdvert ?? (strict ? false : g.vrrpHigherPrioSendAdvert),
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     checkUnicastSrc: d.checkUnicastSrc || g.vrrpCheckUnicastSrc,
+    unicastTtl: d.unicastTtl,
+    mcastDstIp,
+    unicastChecksumCompat: d.unicastChecksumCompat,
+    faultNoPeer,
+    promoteSecondaries,
     downTimerAdverts: downTimerAdverts ?? 3,
     notify: d.notify,
     smtpAlert: d.smtpAlert,
@@ -399,4 +429,22 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     inst.garpExtraIfVips = extraVips;
   }
   return inst;
+}
+
+/**
+ * mcast_dst_ip as vrrp_complete_instance leaves it: dropped (warned) when it is not of the
+ * instance's family or the instance is unicast.
+ */
+function settleMcastDst(ctx: BuildContext, d: InstanceDraft, family: 4 | 6): string | null {
+  const m = d.mcastDstIp;
+  if (m === null) return null;
+  if (m.family !== family) {
+    ctx.warn(m.word, `(${d.name.value}) mcast dest address ${m.word.value} MUST match VRRP instance family. Skipping...`);
+    return null;
+  }
+  if (d.unicastPeers.length > 0) {
+    ctx.warn(m.word, `(${d.name.value}) multicast destination specified with unicast - ignoring`);
+    return null;
+  }
+  return m.address;
 }

@@ -69,6 +69,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     vmacNames.add(name);
     return name;
   };
+  const ipv6Group = new Map<string, string>();
   for (const d of instanceDrafts) {
     const name = d.name.value;
     const first = seen.get(name);
@@ -88,13 +89,23 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     inst.trackProcesses = resolveTrackObjects(ctx, name, d.processRefs, trackProcesses, 'process');
     if (inst.priority === 255) unweightTrackFiles(ctx, inst, 'address_owner', d.name);
     inst.trackBfds = knownBfds(ctx, inst.name, inst.trackBfds, d.bfdRefs, bfdInstances);
-    // One VRID per interface and address family: two instances would answer each other's adverts.
-    const vridKey = `${inst.interface}/${inst.family}/${inst.virtualRouterId}`;
+    // One VRID per interface, address family and multicast group (mcast_dst_ip; keepalived's
+    // vrrp_complete_init allows one per group): two instances would answer each other's adverts.
+    const groupKey = inst.unicastPeers.length === 0 && inst.mcastDstIp !== null && inst.mcastDstIp !== (inst.family === 6 ? globalDefs.vrrpMcastGroup6 : globalDefs.vrrpMcastGroup4) ? inst.mcastDstIp : '';
+    const vridKey = `${inst.interface}/${inst.family}/${inst.virtualRouterId}/${groupKey}`;
     const owner = vridOwner.get(vridKey);
     if (owner) {
       const at = ctx.loc(owner.vridWord ?? owner.name);
       ctx.error(d.vridWord ?? d.name, `(${name}) virtual_router_id ${inst.virtualRouterId} is already used on ${inst.interface} by ${owner.name.value} (${at.file}:${at.line}:${at.col})`);
     } else vridOwner.set(vridKey, d);
+    // halo's IPv6 VRRP socket (native) joins one group per interface: a second one there is refused
+    if (inst.family === 6 && inst.unicastPeers.length === 0) {
+      const dev = inst.vmac && !inst.vmac.xmitBase ? inst.vmac.name : inst.interface;
+      const group = inst.mcastDstIp ?? globalDefs.vrrpMcastGroup6;
+      const other = ipv6Group.get(dev);
+      if (other === undefined) ipv6Group.set(dev, group);
+      else if (other !== group) ctx.unimplemented(d.name, `(${name}) a second IPv6 multicast group on ${dev} (mcast_dst_ip ${group}, beside ${other})`);
+    }
     if (inst.vmac) {
       const other = vmacOwner.get(inst.vmac.name);
       if (other) ctx.error(d.vmacName ?? d.vmacWord ?? d.name, `(${name}) VRRP instance ${other} is already using ${inst.vmac.name}`);
@@ -132,18 +143,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       if (inst) {
         inst.syncGroup = g.group.name;
         if (!inst.ownNotifyPriorityChanges && g.group.notifyPriorityChanges !== undefined) inst.notifyPriorityChanges = g.group.notifyPriorityChanges;
-        // keepalived.conf(5): trackers of sync group members with a non-zero weight are ignored.
-        const scriptWeight = (t: { name: string; weight: number | null }): number =>
-          t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0;
-        const bfdWeight = (t: { name: string; weight: number | null }): number =>
-          t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0;
-        if (inst.trackInterfaces.some((t) => t.weight !== 0) || inst.trackScripts.some((t) => scriptWeight(t) !== 0) || inst.trackBfds.some((t) => bfdWeight(t) !== 0)) {
-          ctx.warn(m, `(${inst.name}) is in sync group ${g.group.name}: its trackers with a non-zero weight are ignored, as keepalived does`);
-          inst.trackInterfaces = inst.trackInterfaces.filter((t) => t.weight === 0);
-          inst.trackScripts = inst.trackScripts.filter((t) => scriptWeight(t) === 0);
-          inst.trackBfds = inst.trackBfds.filter((t) => bfdWeight(t) === 0);
-        }
-        unweightTrackFiles(ctx, inst, 'SYNC group', m);
+        // vrrp_complete_instance: without sync_group_tracking_weight a member's weighted trackers
+        // are ignored: an interface's weight becomes 0 (down = FAULT), a script or bfd is dropped
+        if (!g.group.trackingWeight) unweightMember(ctx, inst, m, scripts, bfdInstances);
       }
     }
     if (kept.length === 0) {
@@ -154,6 +156,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     }
     g.group.group = kept;
     if (kept.length === 1) ctx.warn(g.members[0], `vrrp_sync_group ${g.group.name} has only one member`);
+    // sync_group_tracking_init: with an address owner among the members the group's trackers lose their weights
+    if (kept.some((n) => instances.find((i) => i.name === n)?.priority === 255)) unweightGroup(ctx, g, scripts, bfdInstances);
     syncGroups.push(g.group);
   }
 
@@ -371,6 +375,50 @@ function resolveSyncDaemon(ctx: BuildContext, statements: Statement[], g: Model[
     return;
   }
   d.syncId ??= inst.virtualRouterId;
+}
+
+/** A sync group's own weighted trackers with an address owner member, as sync_group_tracking_init clears them (in its words). */
+function unweightGroup(ctx: BuildContext, g: SyncGroupDraft, scripts: VrrpScript[], bfdInstances: BfdInstance[]): void {
+  const grp = g.group;
+  const say = (kind: string, name: string, tail: string) => ctx.warn(g.keyword, `(${grp.name}) Cannot have weighted track ${kind} '${name}' with member having priority 255 - ${tail}`);
+  grp.trackScripts = grp.trackScripts.map((t) => {
+    if ((t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0) === 0) return t;
+    say('script', t.name, 'clearing weight');
+    return { ...t, weight: 0 };
+  });
+  grp.trackInterfaces = grp.trackInterfaces.map((t) => {
+    if (t.weight === 0) return t;
+    say('interface', t.name, 'clearing weight');
+    return { ...t, weight: 0 };
+  });
+  grp.trackBfds = grp.trackBfds.map((t) => {
+    if ((t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0) === 0) return t;
+    say('bfd', t.name, 'setting weight 0');
+    return { ...t, weight: 0 };
+  });
+}
+
+/** A sync group member's weighted interfaces, scripts, bfds and files, as vrrp_complete_instance ignores them (in its words). */
+function unweightMember(ctx: BuildContext, inst: VrrpInstance, at: Word, scripts: VrrpScript[], bfdInstances: BfdInstance[]): void {
+  const scriptWeight = (t: { name: string; weight: number | null }): number => t.weight ?? scripts.find((v) => v.name === t.name)?.weight ?? 0;
+  const bfdWeight = (t: { name: string; weight: number | null }): number => t.weight ?? bfdInstances.find((b) => b.name === t.name)?.weight ?? 0;
+  inst.trackInterfaces = inst.trackInterfaces.map((t) => {
+    if (t.weight === 0) return t;
+    ctx.warn(at, `(${inst.name}) ignoring ${t.name} tracked interface weight due to SYNC group`);
+    return { ...t, weight: 0 };
+  });
+  inst.trackScripts = inst.trackScripts.filter((t) => {
+    if (scriptWeight(t) === 0) return true;
+    ctx.warn(at, `(${inst.name}) ignoring tracked script ${t.name} with weights due to SYNC group`);
+    return false;
+  });
+  inst.trackBfds = inst.trackBfds.filter((t) => {
+    const w = bfdWeight(t);
+    if (w === 0) return true;
+    ctx.warn(at, `(${inst.name}) ignoring tracked bfd ${t.name} with weight ${w} due to SYNC group`);
+    return false;
+  });
+  unweightTrackFiles(ctx, inst, 'SYNC group', at);
 }
 
 /**

@@ -97,6 +97,12 @@ export interface GlobalDefs {
   nftablesIpvs: { table: string | null; priority: number; startFwmark: number };
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
+  /** log_unknown_vrids: log each advert of a VRID no instance here has. */
+  logUnknownVrids: boolean;
+  /** default_interface: where a static_ipaddress without dev goes (null: eth0, keepalived's DFLT_INT). */
+  defaultInterface: string | null;
+  /** disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports off while running (restored at stop). */
+  disableLocalIgmp: boolean;
   vrrpDownTimerAdverts: number; // 3
   v3ChecksumAsV2: boolean;
   scriptUser: string | null;
@@ -396,6 +402,28 @@ export interface VrrpInstance {
   skipCheckAdvAddr: boolean;
   /** Drop unicast adverts from addresses not in unicast_peer (check_unicast_src, or vrrp_check_unicast_src). */
   checkUnicastSrc: boolean;
+  /**
+   * unicast_ttl: the IPv4 TTL of the adverts (IPv6: the hop limit of unicast ones); null = the
+   * default (255). Given without unicast peers keepalived resets it to 0, and its IPv4 adverts
+   * then leave with TTL 0 (vrrp_parser.c vrrp_end_handler, vrrp.c vrrp_build_ip4).
+   */
+  unicastTtl: number | null;
+  /** mcast_dst_ip: this instance's multicast group; null = vrrp_mcast_group4 / vrrp_mcast_group6. */
+  mcastDstIp: string | null;
+  /**
+   * VRRPv3 over IPv4, keepalived < 1.3.6's unicast checksum (its pseudo-header names
+   * vrrp_mcast_group4 as the destination, whatever the packet's): 'config' (old_unicast_checksum)
+   * always; 'auto' (keepalived's default) switches to it on hearing a peer that uses it;
+   * 'never' (old_unicast_checksum never) does not.
+   */
+  unicastChecksumCompat: 'auto' | 'never' | 'config';
+  /**
+   * unicast_fault_no_peer with no unicast peers: the instance stays in FAULT (keepalived's
+   * "Cannot use unicast without any peers - going to fault state"); false otherwise.
+   */
+  faultNoPeer: boolean;
+  /** promote_secondaries: net.ipv4.conf.IF.promote_secondaries turned on while the instance runs (not with a VMAC, which has it anyway). */
+  promoteSecondaries: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
@@ -438,6 +466,11 @@ export interface VrrpSyncGroup {
   trackFiles: TrackObjectRef[];
   trackProcesses: TrackObjectRef[];
   trackBfds: TrackBfdRef[];
+  /**
+   * sync_group_tracking_weight (or the deprecated global_tracking): the members keep their own
+   * weighted trackers; without it keepalived ignores them (vrrp_complete_instance).
+   */
+  trackingWeight: boolean;
   location: SourceLocation;
 }
 

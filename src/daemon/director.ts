@@ -268,7 +268,7 @@ export class Director {
         return { ok: false, errors, plan: null, lines: [] };
       }
       this.deps.onConfigRead?.(next);
-      // what keepalived's parent fixed at start: such a reload is refused as a whole
+      // what keepalived's parent fixed at start (main.c reload_config): such a reload is refused as a whole
       const unsupported = unsupportedReloadChanges(this.model.globalDefs, next.globalDefs, this.opts.netNamespace ?? null);
       if (unsupported.length > 0) {
         for (const l of unsupported) log.info(l);

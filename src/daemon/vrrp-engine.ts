@@ -24,6 +24,9 @@ import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
+import { advertGroup } from '../vrrp/receive-check';
+import { PromoteSecondaries } from './promote-secondaries';
+import { LocalIgmp } from './local-igmp';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
 import type { RejectReason } from '../vrrp/rejection';
@@ -36,7 +39,7 @@ import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import { OwnDeletes, VipOp, stillWanted, vipKey, vipRetryDelayMs } from './vip-upkeep';
-import { vmacSpecOf, type VmacManager, type VmacSpec } from '../net/vmac';
+import { vmacSpecOf, type Sysctl, type VmacManager, type VmacSpec } from '../net/vmac';
 import type { NftFirewall } from '../net/nft-firewall';
 import { firewallAddress, type NftSettings } from '../net/nft-rules';
 import type { RouteManager } from '../net/routes';
@@ -64,7 +67,7 @@ export interface VrrpEngineDeps {
   links: LinkMonitor;
   /** The VRRP socket of one interface for one address family (IPv6: recvmsg with ancillary data). */
   /** `protocol` 51 (IPsec AH) for the instances with auth_type AH, as keepalived opens a second socket for them. */
-  openTransport(ifname: string, ifindex: number, group: string | null, family: 4 | 6, protocol?: number): VrrpTransport;
+  openTransport(ifname: string, ifindex: number, groups: string[], family: 4 | 6, protocol?: number): VrrpTransport;
   notify: NotifyRunner;
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
   alerts?: {
@@ -86,6 +89,8 @@ export interface VrrpEngineDeps {
   routes?: Pick<RouteManager, 'route' | 'rule'> | null;
   /** use_vmac: makes and removes the VMAC interfaces (required when an instance uses one). */
   vmacs?: Pick<VmacManager, 'ensure' | 'remove'> | null;
+  /** /proc/sys access for promote_secondaries (default: the real one). */
+  sysctl?: Sysctl;
   /**
    * The VIP drop rules of non-accept instances (strict mode / no_accept: src/net/nft-firewall.ts);
    * required when an instance needs them.
@@ -221,6 +226,8 @@ export class VrrpEngine {
   private deferred: VrrpAction[] | null = null;
   /** halo's own VIP deletes, whose RTM_DELADDR is not someone else's (vip-upkeep.ts). */
   private readonly ownDeletes = new OwnDeletes();
+  private readonly promote: PromoteSecondaries;
+  private readonly localIgmp: LocalIgmp;
   /** Pending retries of failed VIP adds/deletes. */
   private readonly vipRetries = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
@@ -229,11 +236,13 @@ export class VrrpEngine {
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
     this.now = deps.now ?? monotonic;
+    this.promote = new PromoteSecondaries(deps.sysctl);
+    this.localIgmp = new LocalIgmp(deps.sysctl);
     this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
     const socketsOf = (family: 4 | 6, kind: SocketKind = family) =>
       new VrrpSockets({
-        open: (ifname, ifindex, group) =>
-          kind === 'ah' ? deps.openTransport(ifname, ifindex, group, 4, IPPROTO_AH) : deps.openTransport(ifname, ifindex, group, family),
+        open: (ifname, ifindex, groups) =>
+          kind === 'ah' ? deps.openTransport(ifname, ifindex, groups, 4, IPPROTO_AH) : deps.openTransport(ifname, ifindex, groups, family),
         ifindex: async (ifname) => {
           const l = await deps.links.query(ifname);
           return l.ok && l.value ? l.value.index : null;
@@ -280,6 +289,10 @@ export class VrrpEngine {
       if (ev.kind === 'removed') void this.onVipDeleted(ev.address, ev.index);
     });
 
+    if (this.model.globalDefs.disableLocalIgmp) {
+      const err = this.localIgmp.disable();
+      if (err) log.info(err);
+    }
     this.startTrackers(this.model, false);
     const delay = this.model.globalDefs.vrrpStartupDelayMs;
     if (delay > 0) {
@@ -322,6 +335,10 @@ export class VrrpEngine {
   /** A fresh instance state for `cfg`: its interface's primary address and link states now. */
   private async createState(cfg: VrrpInstance): Promise<InstanceState> {
     const env = await this.environment(cfg);
+    if (cfg.promoteSecondaries) {
+      const err = this.promote.set(cfg.interface);
+      if (err) this.deps.log.warning(`(${cfg.name}) ${err}`);
+    }
     let socketIndex = env.ifindex;
     if (cfg.vmac) {
       if (!this.deps.vmacs) throw new Error(`(${cfg.name}) use_vmac: no VMAC support in this process`);
@@ -501,11 +518,13 @@ export class VrrpEngine {
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
     const ifname = xmitInterface(cfg);
     const kind = socketKind(cfg);
-    const unicastOnly = this.model.vrrpInstances
-      .filter((i) => xmitInterface(i) === ifname && socketKind(i) === kind)
-      .every((i) => i.unicastPeers.length > 0);
+    // keepalived: a socket per group; here one per interface joins the groups of its multicast
+    // instances (mcast_dst_ip, else vrrp_mcast_group4/6), and each instance hears only its own
     const g = this.model.globalDefs;
-    this.socketsOfKind(kind).ensure(ifname, ifindex, unicastOnly ? null : cfg.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4);
+    const groups = new Set(this.model.vrrpInstances
+      .filter((i) => xmitInterface(i) === ifname && socketKind(i) === kind && i.unicastPeers.length === 0)
+      .map((i) => i.mcastDstIp ?? (i.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4)));
+    this.socketsOfKind(kind).ensure(ifname, ifindex, [...groups]);
   }
 
   private socketsOfKind(kind: SocketKind): VrrpSockets {
@@ -519,6 +538,8 @@ export class VrrpEngine {
   /** firewall_add_vmac / firewall_remove_vmac: the VMAC's IGMP/MLD entries (keepalived makes them for every VMAC). */
   private async vmacFirewall(cfg: VrrpInstance, op: 'add' | 'remove'): Promise<void> {
     if (!cfg.vmac || (op === 'remove' && !this.firewall)) return;
+    // vrrp_vmac.c: with disable_local_igmp an IPv4 VMAC gets no IGMP entries (no reports to redirect)
+    if (cfg.family === 4 && this.model.globalDefs.disableLocalIgmp) return;
     const firewall = this.ensureFirewall();
     if (!firewall) return;
     const otherFamily = cfg.virtualIpAddressesExcluded.some((v) => v.family !== cfg.family);
@@ -558,12 +579,18 @@ export class VrrpEngine {
     const decoded =
       kind === 6
         ? decodeAdvert6(pkt, { src: source, dst: envelope?.destination ?? '::', ttl: envelope?.hopLimit ?? -1 })
-        : decodePacket(pkt, { v3Checksum: 'either' });
+        : decodePacket(pkt, { v3Checksum: 'either', oldUnicastGroup: this.model.globalDefs.vrrpMcastGroup4 });
     // as keepalived: a socket's packets go to the instances on that socket (AH ones read protocol 51)
     const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname && socketKind(s.cfg) === kind);
     if (members.length === 0) return;
     let target: InstanceState | undefined;
-    if (decoded.ok) target = members.find((s) => s.cfg.virtualRouterId === decoded.vrrp.virtualRouterId);
+    if (decoded.ok) {
+      const vrid = decoded.vrrp.virtualRouterId;
+      const same = members.filter((s) => s.cfg.virtualRouterId === vrid);
+      // a VRID may be used once per multicast group (mcast_dst_ip): the instance of the packet's group
+      target = same.find((s) => s.cfg.unicastPeers.length > 0 || advertGroup(s) === decoded.ip.dst) ?? same[0];
+      if (!target && this.model.globalDefs.logUnknownVrids) this.deps.log.info(`Unknown VRID(${vrid}) received on interface(${ifname}). ignoring...`);
+    }
     // an invalid packet, or one for a VRID we do not run, is counted on the interface's first instance
     this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
   }
@@ -832,7 +859,7 @@ export class VrrpEngine {
       log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${cfg ? xmitInterface(cfg) : a.interface}`);
       return;
     }
-    const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src, p.hopLimit).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
     const all = sent.length === 1 ? sent[0] : Promise.all(sent).then(() => undefined);
     this.adverts.add(all);
     void all.finally(() => this.adverts.delete(all));
@@ -1108,6 +1135,10 @@ export class VrrpEngine {
     this.sockets.closeAll();
     this.sockets6.closeAll();
     this.socketsAh.closeAll();
+    // shutdown_vrrp_instances: promote_secondaries back to off where we turned it on
+    for (const err of this.promote.resetAll()) this.deps.log.warning(err);
+    const igmp = this.localIgmp.restore();
+    if (igmp) this.deps.log.info(igmp);
     // keepalived deletes its VMACs at shutdown (after the priority-0 adverts and the VIPs)
     for (const s of this.states.values()) if (s.cfg.vmac || s.cfg.extraVmacs.length > 0) await this.removeVmac(s.cfg);
     // nft_end: the drop-rule tables go last

@@ -17,7 +17,8 @@ import type { ReceivedEnvelope, VrrpTransport } from '../net/vrrp-socket';
 import type { Logger } from './logger';
 
 export interface VrrpSocketsDeps {
-  open(ifname: string, ifindex: number, group: string | null): VrrpTransport;
+  /** `groups`: the multicast groups to join (none: unicast only). */
+  open(ifname: string, ifindex: number, groups: string[]): VrrpTransport;
   /** The interface's index now, or null when it does not exist. */
   ifindex(ifname: string): Promise<number | null>;
   log: Logger;
@@ -41,7 +42,7 @@ const FAILURE_WINDOW_MS = 60_000;
 interface Entry {
   transport: VrrpTransport | null;
   ifindex: number;
-  group: string | null;
+  groups: string[];
   /** Reported down and not yet up again. */
   down: boolean;
   attempt: number;
@@ -61,11 +62,16 @@ export class VrrpSockets {
     return (this.deps.now ?? Date.now)();
   }
 
-  /** Opens the socket of `ifname` unless it is open; throws (a NetError) when the first open fails. */
-  ensure(ifname: string, ifindex: number, group: string | null): void {
-    if (this.entries.has(ifname)) return;
-    const e: Entry = { transport: null, ifindex, group, down: false, attempt: 0, lastFailure: 0, timer: null, generation: 0 };
-    this.attach(ifname, e, this.deps.open(ifname, ifindex, group));
+  /**
+   * Opens the socket of `ifname` unless it is open with these groups (an open one with other
+   * groups is replaced); throws (a NetError) when the open fails.
+   */
+  ensure(ifname: string, ifindex: number, groups: string[]): void {
+    const old = this.entries.get(ifname);
+    if (old && old.groups.length === groups.length && groups.every((g) => old.groups.includes(g))) return;
+    if (old) this.close(ifname);
+    const e: Entry = { transport: null, ifindex, groups, down: false, attempt: 0, lastFailure: 0, timer: null, generation: 0 };
+    this.attach(ifname, e, this.deps.open(ifname, ifindex, groups));
     this.entries.set(ifname, e);
   }
 
@@ -94,7 +100,7 @@ export class VrrpSockets {
 
   private tryOpen(ifname: string, e: Entry): Error | null {
     try {
-      this.attach(ifname, e, this.deps.open(ifname, e.ifindex, e.group));
+      this.attach(ifname, e, this.deps.open(ifname, e.ifindex, e.groups));
       return null;
     } catch (err) {
       return err as Error;

@@ -174,8 +174,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     addresses,
     links,
     garp,
-    openTransport: (ifname, ifindex, group, family, protocol) =>
-      family === 6 ? openVrrp6Socket({ ifname, ifindex, group }) : openVrrpSocket({ ifname, ifindex, group, protocol }),
+    openTransport: (ifname, ifindex, groups, family, protocol) =>
+      family === 6 ? openVrrp6Socket({ ifname, ifindex, group: groups[0] ?? null }) : openVrrpSocket({ ifname, ifindex, group: groups[0] ?? null, moreGroups: groups.slice(1), protocol }),
     // VRRP deadlines on a timerfd: a setTimeout fires up to 2 ms off (test/bench/failover)
     wakeTimer: (onExpire) => new (haloNative().DeadlineTimer)(onExpire),
     notify,

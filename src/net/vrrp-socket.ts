@@ -52,7 +52,7 @@ export interface VrrpTransport {
    * packet, header included, whose destination must be `destination`. IPv6: the VRRP message,
    * sent from `source` (the address its checksum was computed for). Rejects with a NetError.
    */
-  send(packet: Buffer, destination: string, source?: string): Promise<void>;
+  send(packet: Buffer, destination: string, source?: string, hopLimit?: number): Promise<void>;
   /**
    * Every received packet and its source address. IPv4: the whole packet (header included).
    * IPv6: the VRRP message, with the envelope from the ancillary data.
@@ -71,6 +71,8 @@ export interface VrrpSocketOptions {
   ifindex: number;
   /** Multicast group to join (vrrp_mcast_group4); null for unicast only. */
   group?: string | null;
+  /** Further groups to join (mcast_dst_ip of other instances on this interface). */
+  moreGroups?: string[];
   /** Receive buffer; adverts are small, but jumbo MTUs exist. Default 4096. */
   bufferSize?: number;
   /** IP protocol to read: 112 (VRRP, the default) or 51 (IPsec AH, for auth_type AH). */
@@ -141,8 +143,9 @@ export function openVrrpSocket(
 ): VrrpTransport {
   const { ifname, ifindex } = opts;
   const group = opts.group === undefined ? VRRP_GROUP_IPV4 : opts.group;
-  if (group !== null && !ipaddr.IPv4.parse(group).range().startsWith('multicast')) {
-    throw new NetError('EINVAL', `joining ${group} on ${ifname}: not a multicast group`);
+  const groups = [...(group === null ? [] : [group]), ...(opts.moreGroups ?? []).filter((g) => g !== group)];
+  for (const g of groups) {
+    if (!ipaddr.IPv4.parse(g).range().startsWith('multicast')) throw new NetError('EINVAL', `joining ${g} on ${ifname}: not a multicast group`);
   }
   const protocol = opts.protocol ?? IPPROTO_VRRP;
   let sock: RawSocket;
@@ -166,10 +169,8 @@ export function openVrrpSocket(
   setup('IP_MULTICAST_LOOP=0', () => sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0));
   const ifOnly = ipMreqn('0.0.0.0', ifindex);
   setup(`IP_MULTICAST_IF ${ifname}`, () => sock.setOption(IPPROTO_IP, IP_MULTICAST_IF, ifOnly, ifOnly.length));
-  const membership = group === null ? null : ipMreqn(group, ifindex);
-  if (membership) {
-    setup(`IP_ADD_MEMBERSHIP ${group}`, () => sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, membership, membership.length));
-  }
+  const memberships = groups.map((g) => ({ g, m: ipMreqn(g, ifindex) }));
+  for (const { g, m } of memberships) setup(`IP_ADD_MEMBERSHIP ${g}`, () => sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, m, m.length));
 
   // The fast path is an optimisation: without it (no addon, or the socket refused) raw-socket sends.
   const sender = ipSender();
@@ -232,9 +233,9 @@ export function openVrrpSocket(
     close() {
       if (closed) return;
       closed = true;
-      if (membership) {
+      for (const { m } of memberships) {
         try {
-          sock.setOption(IPPROTO_IP, IP_DROP_MEMBERSHIP, membership, membership.length);
+          sock.setOption(IPPROTO_IP, IP_DROP_MEMBERSHIP, m, m.length);
         } catch {
           // The kernel drops the membership with the socket anyway (e.g. the link is gone).
         }

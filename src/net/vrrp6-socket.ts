@@ -58,14 +58,14 @@ export function openVrrp6Socket(opts: Vrrp6SocketOptions, native: () => Pick<Hal
     throw netError(err, `opening the IPv6 VRRP socket (protocol 112) on ${ifname}`);
   }
   return {
-    send(packet, destination, source) {
+    send(packet, destination, source, hopLimit) {
       const operation = `sending VRRP to ${destination} on ${ifname}`;
       if (closed) return Promise.reject(new NetError('EBADF', `${operation}: socket closed`));
       if (!ipaddr.IPv6.isValid(destination)) return Promise.reject(new NetError('EINVAL', `${operation}: not an IPv6 address`));
       if (source !== undefined && !ipaddr.IPv6.isValid(source)) return Promise.reject(new NetError('EINVAL', `${operation}: source ${source} is not an IPv6 address`));
       try {
-        // hop limit 255 on every advert (RFC 9568 §5.1.2.3); the socket's default covers multicast
-        const sent = sock.send(packet, bytes16(destination), source === undefined ? null : bytes16(source), 255);
+        // hop limit 255 on every advert (RFC 9568 §5.1.2.3) unless unicast_ttl says otherwise
+        const sent = sock.send(packet, bytes16(destination), source === undefined ? null : bytes16(source), hopLimit ?? 255);
         if (sent !== packet.length) return Promise.reject(new NetError('EMSGSIZE', `${operation}: sent ${sent} of ${packet.length} bytes`));
         return Promise.resolve();
       } catch (err) {

@@ -41,6 +41,12 @@ export const VRRP_AUTH_PASS = 1;
 export const VRRP_AUTH_AH = 2;
 
 export type V3ChecksumMode = 'pseudo-header' | 'as-v2';
+/**
+ * A v3 checksum convention a received packet verified under: one of the modes, or keepalived
+ * < 1.3.6's unicast one (the IPv4 pseudo-header names vrrp_mcast_group4, not the packet's
+ * destination: keepalived's old_unicast_checksum).
+ */
+export type V3ChecksumSeen = V3ChecksumMode | 'old-unicast';
 
 export interface AdvertFields {
   version: 2 | 3;
@@ -89,9 +95,9 @@ export interface DecodedPacket<I extends PacketIp = PacketIp> {
   ip: I;
   vrrp: VrrpAdvert;
   /** Which v3 checksum convention the packet verified under (null for v2). */
-  v3Checksum: V3ChecksumMode | null;
+  v3Checksum: V3ChecksumSeen | null;
   /** Every accepted convention it verified under (both, in the rare case the pseudo-header sums to zero). */
-  v3Checksums: V3ChecksumMode[];
+  v3Checksums: V3ChecksumSeen[];
   /** IPv4 protocol 51: the AH header and the packet it covers (for the instance's ICV check). */
   ah?: ReceivedAh;
 }
@@ -139,6 +145,8 @@ export interface ChecksumContext {
   src: string;
   dst: string;
   v3Checksum?: V3ChecksumMode;
+  /** The destination the IPv4 pseudo-header names, when not `dst` (old_unicast_checksum: vrrp_mcast_group4). */
+  pseudoDst?: string;
 }
 
 /** Encodes the VRRP message (no IP header), checksum filled in. */
@@ -185,7 +193,7 @@ function writeAdvert(b: Buffer, off: number, a: AdvertFields, ctx: ChecksumConte
   }
   const acc =
     family === 6 ? pseudoHeaderSum6(ctx.src, ctx.dst, len)
-    : a.version === 3 && (ctx.v3Checksum ?? 'pseudo-header') === 'pseudo-header' ? pseudoHeaderSum(ctx.src, ctx.dst, len)
+    : a.version === 3 && (ctx.v3Checksum ?? 'pseudo-header') === 'pseudo-header' ? pseudoHeaderSum(ctx.src, ctx.pseudoDst ?? ctx.dst, len)
     : 0;
   b.writeUInt16BE(internetChecksum(b, off, off + len, acc), off + 6);
 }
@@ -196,6 +204,8 @@ export interface PacketFields extends AdvertFields {
   dst: string;
   ttl?: number;
   v3Checksum?: V3ChecksumMode;
+  /** VRRPv3: the destination the pseudo-header names, when not `dst` (old_unicast_checksum). */
+  pseudoDst?: string;
   /** authType 'AH': the sequence number, the HMAC key (ahKey) and whether the TTL is left out of the ICV (unicast). */
   ah?: { seq: number; key: Buffer; unicast: boolean };
 }
@@ -206,7 +216,7 @@ export function encodePacket(p: PacketFields): Buffer {
   if (p.version === 2 && p.authType === 'AH') return encodeAhPacket(p, len);
   // one small buffer from Node's pool (allocUnsafe), zeroed, instead of three allocations
   const out = Buffer.allocUnsafe(IPV4_HEADER_LEN + len).fill(0);
-  writeAdvert(out, IPV4_HEADER_LEN, p, { src: p.src, dst: p.dst, v3Checksum: p.v3Checksum });
+  writeAdvert(out, IPV4_HEADER_LEN, p, { src: p.src, dst: p.dst, v3Checksum: p.v3Checksum, pseudoDst: p.pseudoDst });
   writeIpv4Header(out, 0, { id: p.ipId, src: p.src, dst: p.dst, payloadLength: len, ttl: p.ttl });
   return out;
 }
@@ -228,6 +238,11 @@ export interface DecodeOptions {
    * RFC 9568 one (as-v2), or either (what a receiver that must talk to both would do).
    */
   v3Checksum?: V3ChecksumMode | 'either';
+  /**
+   * Also try keepalived < 1.3.6's unicast checksum, whose pseudo-header names this group
+   * (vrrp_mcast_group4) as the destination: a match adds 'old-unicast' to v3Checksums.
+   */
+  oldUnicastGroup?: string;
 }
 
 /**
@@ -278,8 +293,8 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
   }
   if (adverIntMs === 0) return reject('bad-adver-int', 'advertisement interval 0 is invalid');
 
-  let v3Checksum: V3ChecksumMode | null = null;
-  const v3Checksums: V3ChecksumMode[] = [];
+  let v3Checksum: V3ChecksumSeen | null = null;
+  const v3Checksums: V3ChecksumSeen[] = [];
   if (version === 2) {
     if (internetChecksum(buf, off, end) !== 0) return reject('bad-checksum', 'Invalid VRRPv2 checksum');
   } else {
@@ -290,6 +305,9 @@ export function decodePacket(buf: Uint8Array, opts: DecodeOptions = {}): DecodeR
     const asV2 = finishChecksum(plain) === 0;
     if ((mode === 'pseudo-header' || mode === 'either') && withPseudo) v3Checksums.push('pseudo-header');
     if ((mode === 'as-v2' || mode === 'either') && asV2) v3Checksums.push('as-v2');
+    if (opts.oldUnicastGroup !== undefined && finishChecksum(plain + pseudoHeaderSum(ipv4String(buf, 12), opts.oldUnicastGroup, expected)) === 0) {
+      v3Checksums.push('old-unicast');
+    }
     v3Checksum = v3Checksums[0] ?? null;
     if (v3Checksum === null) return reject('bad-checksum', `Invalid VRRPv3 checksum${asV2 ? ' (computed without the IPv4 pseudo-header, as RFC 9568 / v3_checksum_as_v2)' : withPseudo ? ' (computed with the IPv4 pseudo-header; v3_checksum_as_v2 is set here)' : ''}`);
   }

@@ -22,7 +22,7 @@ import * as ipaddr from 'ipaddr.js';
 import { DecodedPacket, encodeAdvert, encodePacket } from './advert-codec';
 import { ipv4ToUint32 } from './ipv4-header';
 import { AH_SEQ_MAX, ahKey } from './ipsec-ah';
-import { checkAdvert } from './receive-check';
+import { advertGroup, checkAdvert } from './receive-check';
 import { REJECT_REASONS } from './rejection';
 import type { Rejection, RejectReason } from './rejection';
 import { masterDownIntervalMs, skewTimeMs } from './timers';
@@ -121,6 +121,11 @@ export interface InstanceState {
   ahSeq: number;
   /** The counter passed 0xFFFFFFFD and stopped; reset when the instance next becomes MASTER. */
   ahCycle: boolean;
+  /**
+   * VRRPv3 over IPv4: keepalived < 1.3.6's checksum is in use (old_unicast_checksum, or
+   * switched to on hearing it: keepalived's CHKSUM_COMPATIBILITY_CONFIG / _AUTO).
+   */
+  oldUnicastChecksum: boolean;
   vipsSet: boolean;
   links: Record<string, boolean>;
   scripts: Record<string, boolean | null>;
@@ -162,7 +167,8 @@ export interface InstanceOptions {
 export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, opts: InstanceOptions = {}): InstanceState {
   const g = opts.globalDefs ?? {};
   const group = opts.syncGroup && opts.syncGroup.group.length > 1 ? opts.syncGroup : null;
-  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group, opts.bfdInstances ?? []);
+  // a one-member group syncs nothing, but its trackers still apply to the member, as keepalived's do
+  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], opts.syncGroup ?? null, opts.bfdInstances ?? []);
   const warnings = [...setup.warnings];
   let nopreempt = cfg.nopreempt;
   let preemptDelayMs = cfg.preemptDelayMs;
@@ -215,6 +221,7 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     ipId: 0,
     ahSeq: 0,
     ahCycle: false,
+    oldUnicastChecksum: cfg.unicastChecksumCompat === 'config',
     vipsSet: false,
     links,
     scripts: { ...setup.scripts },
@@ -332,6 +339,7 @@ function cloneState(s: InstanceState): InstanceState {
     // drops and dropLog change only in dropped(), which copies them itself: shared here
     stats: { ...s.stats },
     dropLog: s.dropLog,
+    oldUnicastChecksum: s.oldUnicastChecksum,
   };
 }
 
@@ -351,9 +359,15 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       if (state.state === 'INIT' || state.state === 'STOP') return { state, actions: [] };
       // Invalid packets are the common case under attack or misconfiguration: settle them
       // without copying the protocol state, which they must never change.
-      const bad = event.packet.ok ? checkAdvert(state, event.packet) : event.packet;
-      if (bad) return dropped(state, bad, now, event.packet.ok ? event.packet.ip.src : undefined);
-      return withStep(state, now, (st) => receive(st, event.packet as DecodedPacket));
+      const switched = event.packet.ok && switchesToOldChecksum(state, event.packet) ? oldChecksumFrom(state) : null;
+      const s0 = switched?.state ?? state;
+      const bad = event.packet.ok ? checkAdvert(s0, event.packet) : event.packet;
+      if (bad) {
+        const r = dropped(s0, bad, now, event.packet.ok ? event.packet.ip.src : undefined);
+        return switched ? { state: r.state, actions: [...switched.actions, ...r.actions] } : r;
+      }
+      const r = withStep(s0, now, (st) => receive(st, event.packet as DecodedPacket));
+      return switched ? { state: r.state, actions: [...switched.actions, ...r.actions] } : r;
     }
     case 'timer':
       if (state.timers[event.timer] === undefined) return { state, actions: [] };
@@ -445,6 +459,7 @@ function ownLinkUp(s: InstanceState): boolean {
 
 function faults(s: InstanceState): string[] {
   const reasons = faultReasons(s.cfg, s.env.trackers, trackerStatus(s));
+  if (s.cfg.faultNoPeer) reasons.unshift('Cannot use unicast without any peers - going to fault state');
   if (s.socketError !== null) reasons.push(`VRRP socket on ${s.cfg.interface} failed: ${s.socketError}`);
   if (s.env.unsupported) reasons.unshift(s.env.unsupported);
   return reasons;
@@ -472,8 +487,9 @@ export function nextAhSeq(s: InstanceState): { seq: number; cycle: boolean } {
  */
 export function advertPackets(s: InstanceState, priority: number, ahSeq = nextAhSeq(s).seq): OutgoingPacket[] {
   const cfg = s.cfg;
-  const group = cfg.family === 6 ? s.env.mcastGroup6 : s.env.mcastGroup4;
-  const dsts = cfg.unicastPeers.length > 0 ? cfg.unicastPeers.map((p) => p.address) : [group];
+  const group = advertGroup(s);
+  const unicast = cfg.unicastPeers.length > 0;
+  const dsts = unicast ? cfg.unicastPeers.map((p) => p.address) : [group];
   if (cfg.family === 6) {
     // No IP header on an IPv6 raw socket: the message alone, checksummed for the source the
     // transport sends from (IPV6_PKTINFO).
@@ -484,6 +500,8 @@ export function advertPackets(s: InstanceState, priority: number, ahSeq = nextAh
         { version: 3, virtualRouterId: cfg.virtualRouterId, priority, adverIntMs: cfg.advertIntMs, ipAddresses: advertAddresses(cfg) },
         { src: s.srcAddress, dst },
       ),
+      // unicast_ttl: the hop limit of unicast adverts (keepalived's IPV6_HOPLIMIT ancillary data)
+      ...(unicast && cfg.unicastTtl !== null ? { hopLimit: cfg.unicastTtl } : {}),
     }));
   }
   return dsts.map((dst, i) => ({
@@ -501,6 +519,8 @@ export function advertPackets(s: InstanceState, priority: number, ahSeq = nextAh
       src: s.srcAddress,
       dst,
       v3Checksum: cfg.v3ChecksumAsV2 ? 'as-v2' : 'pseudo-header',
+      ...(cfg.unicastTtl !== null ? { ttl: cfg.unicastTtl } : {}),
+      ...(s.oldUnicastChecksum ? { pseudoDst: s.env.mcastGroup4 } : {}),
     }),
   }));
 }
@@ -677,6 +697,13 @@ export function leaveFault(st: Step): void {
 function startup(st: Step): void {
   const s = st.s;
   for (const w of s.env.warnings) st.log(w, 'warning');
+  if (s.cfg.faultNoPeer) {
+    // keepalived counts it as a config fault: the instance is in FAULT from the start, so
+    // vrrp_init_state logs no "Entering FAULT STATE (init)" and runs no notify; it never leaves
+    st.ilog('Cannot use unicast without any peers - going to fault state');
+    transitioned(st, 'FAULT');
+    return;
+  }
   const why = faults(s);
   if (why.length > 0) {
     for (const r of why) st.ilog(r);
@@ -714,6 +741,26 @@ function shutdown(st: Step): void {
   transitioned(st, 'STOP');
   s.wantState = null;
   st.notify('STOP');
+}
+
+/**
+ * keepalived's vrrp_check_packet, checksum compatibility left at its default: a unicast VRRPv3
+ * IPv4 instance that hears an advert whose checksum verifies only with keepalived < 1.3.6's
+ * pseudo-header (destination vrrp_mcast_group4) switches to that checksum for good.
+ */
+function switchesToOldChecksum(s: InstanceState, p: DecodedPacket): boolean {
+  const cfg = s.cfg;
+  return cfg.unicastChecksumCompat === 'auto' && !s.oldUnicastChecksum && cfg.version === 3 && cfg.family === 4
+    && cfg.unicastPeers.length > 0 && p.ip.version === 4 && p.vrrp.virtualRouterId === cfg.virtualRouterId
+    && !cfg.v3ChecksumAsV2 && p.ip.dst !== s.env.mcastGroup4
+    && !p.v3Checksums.includes('pseudo-header') && p.v3Checksums.includes('old-unicast');
+}
+
+function oldChecksumFrom(s: InstanceState): StepResult<InstanceState> {
+  return {
+    state: { ...s, oldUnicastChecksum: true },
+    actions: [{ type: 'log', level: 'info', message: `(${s.name}) Setting unicast VRRPv3 checksum to old version` }],
+  };
 }
 
 /** Counts (and, rate-limited, logs) a rejected packet; nothing but counters and log bookkeeping change. */

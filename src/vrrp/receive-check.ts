@@ -35,8 +35,8 @@ function checkIpv6Envelope(s: InstanceState, p: DecodedPacket): Rejection | null
   const unicast = cfg.unicastPeers.length > 0;
   if (!unicast) {
     if (ip.ttl !== -1 && ip.ttl !== VRRP_IP_TTL) return reject('bad-ttl', `invalid TTL/HL. Received ${ip.ttl} and expect ${VRRP_IP_TTL}`);
-    if (ip.dst !== s.env.mcastGroup6) {
-      return reject('wrong-group', `Expected multicast packet to ${s.env.mcastGroup6} but received packet to ${ip.dst}`);
+    if (ip.dst !== advertGroup(s)) {
+      return reject('wrong-group', `Expected multicast packet to ${advertGroup(s)} but received packet to ${ip.dst}`);
     }
     if (!isLinkLocal6(ip.src)) return reject('not-link-local', `advert source ${ip.src} is not a link-local address`);
     return null;
@@ -66,6 +66,11 @@ function checkAh(s: InstanceState, p: DecodedPacket): Rejection | null {
   return null;
 }
 
+/** The group a multicast instance sends to and hears on: mcast_dst_ip, else vrrp_mcast_group4/6. */
+export function advertGroup(s: InstanceState): string {
+  return s.cfg.mcastDstIp ?? (s.cfg.family === 6 ? s.env.mcastGroup6 : s.env.mcastGroup4);
+}
+
 export function checkAdvert(s: InstanceState, p: DecodedPacket): Rejection | null {
   const r = checkAdvertFields(s, p);
   // past the AH checks, keepalived has already taken the sequence number as seen
@@ -87,6 +92,8 @@ function checkAdvertFields(s: InstanceState, p: DecodedPacket): Rejection | null
     const bad = checkIpv6Envelope(s, p);
     if (bad) return bad;
   } else if (cfg.unicastPeers.length === 0) {
+    // keepalived's socket for an instance is bound to its group: nothing else reaches it
+    if (ip.dst !== advertGroup(s)) return reject('wrong-group', `Expected multicast packet to ${advertGroup(s)} but received packet to ${ip.dst}`);
     if (ip.ttl !== VRRP_IP_TTL) return reject('bad-ttl', `invalid ttl. ${ip.ttl} and expect ${VRRP_IP_TTL}`);
   } else {
     const peer = cfg.unicastPeers.find((u) => u.address === ip.src);
@@ -100,8 +107,9 @@ function checkAdvertFields(s: InstanceState, p: DecodedPacket): Rejection | null
   if (cfg.version === 3) {
     // The daemon may decode with v3Checksum 'either' (one socket, instances of both kinds);
     // each instance still insists on its own convention, as keepalived does.
-    const want = cfg.v3ChecksumAsV2 && cfg.family === 4 ? 'as-v2' : 'pseudo-header';
+    const want = cfg.v3ChecksumAsV2 && cfg.family === 4 ? 'as-v2' : s.oldUnicastChecksum && cfg.family === 4 ? 'old-unicast' : 'pseudo-header';
     if (!p.v3Checksums.includes(want)) {
+      if (want === 'old-unicast') return reject('bad-checksum', 'Invalid VRRPv3 checksum');
       return reject(
         'bad-checksum',
         `Invalid VRRPv3 checksum (${want === 'as-v2' ? 'sender includes the IPv4 pseudo-header; v3_checksum_as_v2 is set here' : 'sender leaves out the IPv4 pseudo-header (v3_checksum_as_v2 / RFC 9568)'})`,

@@ -95,6 +95,7 @@ export function reconfigure(old: InstanceState, newConfig: VrrpInstance, environ
     // keepalived keeps the AH sequence counter across a reload
     ahSeq: old.ahSeq,
     ahCycle: old.ahCycle,
+    oldUnicastChecksum: old.oldUnicastChecksum || fresh.oldUnicastChecksum,
     vipsSet: old.vipsSet,
     scripts,
     socketError: old.socketError,

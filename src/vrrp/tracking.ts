@@ -60,11 +60,12 @@ export function buildTrackers(cfg: VrrpInstance, vrrpScripts: VrrpScript[], sync
   const byName = new Map(vrrpScripts.map((s) => [s.name, s]));
 
   const add = (t: Tracker, fromGroup: boolean) => {
-    if (syncGroup && !fromGroup && t.weight !== 0) {
+    if (syncGroup && !syncGroup.trackingWeight && !fromGroup && t.weight !== 0) {
       warnings.push(`(${cfg.name}) ignoring weight ${t.weight} of tracked ${t.kind} ${t.name}: instance is in sync group ${syncGroup.name}`);
       t = { ...t, weight: 0 };
     }
-    if (fromGroup) t = { ...t, weight: 0 };
+    // a sync group's own weighted trackers move every member's priority (keepalived's
+    // sync_group_tracking_init; build.ts clears them when a member is the address owner)
     if (cfg.priority === 255 && t.weight !== 0) {
       warnings.push(`(${cfg.name}) address owner priority 255 is not adjusted by tracked ${t.kind} ${t.name}`);
     }

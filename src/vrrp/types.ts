@@ -67,6 +67,8 @@ export interface OutgoingPacket {
   bytes: Buffer;
   /** IPv6 only: the source the checksum was computed for, which the socket must send from. */
   src?: string;
+  /** IPv6 only: the hop limit (unicast_ttl); unset = 255. */
+  hopLimit?: number;
 }
 
 export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';

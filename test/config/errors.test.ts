@@ -29,7 +29,8 @@ describe('errors and warnings name their place', () => {
     ['preempt_delay 1001', '7:15: warning: preempt_delay: 1001 is out of range 0-1000 seconds - ignoring'],
     ['mcast_src_ip 10.0.0.256', '7:14: warning: Configuration error: VRRP instance[VI_1] malformed src address[10.0.0.256]. Skipping...'],
     ['authentication {\n auth_type MD5\n}', "8:12: error: auth_type: 'MD5' is not PASS or AH"],
-    ['unicast_peer {\n 10.0.0.300\n}', '8:2: warning: Configuration error: VRRP instance[VI_1] malformed unicast peer address[10.0.0.300]. Skipping...'],
+    // the block alone makes the instance "unicast configured": with no peer left, keepalived falls back to multicast (deprecated)
+    ['unicast_peer {\n 10.0.0.300\n}\nunicast_peer {\n 10.0.0.7\n}', '8:2: warning: Configuration error: VRRP instance[VI_1] malformed unicast peer address[10.0.0.300]. Skipping...'],
     ['track_interface {\n eth1 weight 300\n}', '8:14: warning: track_interface weight: 300 is out of range -254-254 - ignoring'],
     ['virtual_ipaddress {\n 10.0.0.2/33\n}', '8:2: warning: Invalid address prefix len 33 for address 10.0.0.2/33 - using 32'],
     ['virtual_ipaddress {\n 10.0.0.2 scope galaxy\n}', "8:17: warning: Invalid scope 'galaxy' specified for 10.0.0.2 - ignoring"],
@@ -227,7 +228,7 @@ describe('errors and warnings name their place', () => {
 
   it('unicast_src_ip without unicast peers', () => {
     expect(messages(instance('unicast_src_ip 10.0.0.5'))).toEqual([
-      '1:1: warning: (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.',
+      '1:1: warning: (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.',
     ]);
   });
 

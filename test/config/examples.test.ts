@@ -16,7 +16,7 @@ const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   routerId: null, smtp: { server: null, heloName: null, from: null, emails: [], connectTimeoutSec: 30, alert: null, alertVrrp: null, alertChecker: null, noEmailFaults: false, noCheckerEmails: false }, vrrpVersion: 2, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12', vrrpGarpMasterDelayMs: 5000,
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
-  vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false,
+  vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false, logUnknownVrids: false, disableLocalIgmp: false, defaultInterface: null,
   vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, dynamicInterfaces: false, vmacPrefix: null, vmacAddrPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, enableSnmpRfcv2: false, enableTraps: false, snmpSocket: null, umask: null, scriptRunAs: null, netNamespace: null, instanceName: null, configSaveDir: null, reloadTimeFile: null, reloadRepeat: false, startupScript: null, shutdownScript: null, startupScriptTimeoutS: 10, shutdownScriptTimeoutS: 10, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null },
   nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false }, nftablesIpvs: { table: null, priority: -1, startFwmark: 1000 }, other: {},
@@ -40,7 +40,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpExtraIfMs: 0, garpExtraIfVips: [], extraVmacs: [], garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null, unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
     notifyPriorityChanges: false, lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'VG1',
   };
   const rs = (address: string, port: number, line: number): RealServer => ({
@@ -77,7 +77,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     staticAddresses: [],
     staticRoutes: [],
     staticRules: [],
-    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], location: at(file, L(0), 1) }],
+    vrrpSyncGroups: [{ name: 'VG1', group: ['VI_E', 'VI_I'], notify: NO_NOTIFY, smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], trackingWeight: false, location: at(file, L(0), 1) }],
     vrrpInstances: instances,
     virtualServerGroups: [],
     virtualServers: [
@@ -110,7 +110,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       weightReverse: false, rise: 2, fall: 2, user: null, runAs: null, initState: 'unknown', location: at(file, 18, 1),
     }]);
     expect(m.vrrpSyncGroups).toEqual([{
-      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], location: at(file, 25, 1),
+      name: 'G_LB', group: ['VI_EXT', 'VI_INT'], smtpAlert: null, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackBfds: [], trackingWeight: false, location: at(file, 25, 1),
       notify: { ...NO_NOTIFY, notifyMaster: ['/etc/halo/notify.sh', 'master'], notifyBackup: ['/etc/halo/notify.sh', 'backup'], notifyFault: ['/etc/halo/notify.sh', 'fault'] },
     }]);
     const common = {
@@ -118,7 +118,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       virtualIpAddressesExcluded: [], virtualRoutes: [], virtualRules: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1, garpExtraIfMs: 0, garpExtraIfVips: [], extraVmacs: [],
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
-      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null, unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
       notifyPriorityChanges: false, lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'G_LB', trackBfds: [],
     };
     const vip = (address: string, line: number, extra: object) => ({

@@ -20,7 +20,7 @@ describe('keywords into the model', () => {
       vrrpGarpMasterDelayMs: 2000, vrrpGarpMasterRepeat: 4, vrrpGarpMasterRefreshMs: 30000, vrrpGarpMasterRefreshRepeat: 3,
       vrrpGarpLowerPrioDelayMs: 7000, vrrpGarpLowerPrioRepeat: 6, vrrpGarpIntervalMs: 2, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 3,
       vrrpLowerPrioNoAdvert: true, vrrpHigherPrioSendAdvert: true, vrrpStrict: true, vrrpSkipCheckAdvAddr: true,
-      vrrpCheckUnicastSrc: true, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
+      vrrpCheckUnicastSrc: true, logUnknownVrids: false, disableLocalIgmp: false, defaultInterface: null, vrrpDownTimerAdverts: 4, v3ChecksumAsV2: true, scriptUser: 'nobody',
       enableScriptSecurity: true, dynamicInterfaces: false, vmacPrefix: null, vmacAddrPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, enableSnmpRfcv2: false, enableTraps: false, snmpSocket: null, umask: null, scriptRunAs: { user: 'nobody', uid: 65534, gid: 65534 }, netNamespace: null, instanceName: null, configSaveDir: null, reloadTimeFile: null, reloadRepeat: false, startupScript: null, shutdownScript: null, startupScriptTimeoutS: 10, shutdownScriptTimeoutS: 10, lvsFlush: true, lvsFlushOnStop: 'all',
       lvsSyncDaemon: { interface: 'eth1', instance: 'VI_1', syncId: 7, maxlen: 1400, port: 8848, ttl: 2, group: '224.0.0.81' },
       lvsTimeouts: { tcp: 900, tcpfin: 120, udp: 300 },

@@ -187,6 +187,6 @@ describe('check_unicast_src per instance', () => {
     expect(load(vi('')).model?.vrrpInstances[0].checkUnicastSrc).toBe(false);
   });
   it('without peers it is a unicast keyword with no peer, as keepalived says', () => {
-    expect(messages(vi(' check_unicast_src\n'))).toEqual(['1:1: warning: (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast.']);
+    expect(messages(vi(' check_unicast_src\n'))).toEqual(['1:1: warning: (VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.']);
   });
 });

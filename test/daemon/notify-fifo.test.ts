@@ -149,7 +149,8 @@ describe('a real FIFO', () => {
     const g = join(dir, 'g.fifo');
     const out = join(dir, 'out');
     const script = join(dir, 'reader.sh');
-    writeFileSync(script, `#!/bin/sh\necho "args: $*" > ${out}.args\ntrap 'echo TERM >> ${out}.args; exit 0' TERM\nfor f; do :; done\nwhile read l; do echo "$l" >> ${out}; done < "$f"\n`);
+    // after the FIFO's end (halo closes it before the SIGTERM) the script waits, so the SIGTERM finds it alive
+    writeFileSync(script, `#!/bin/sh\necho "args: $*" > ${out}.args\ntrap 'echo TERM >> ${out}.args; kill $! 2>/dev/null; exit 0' TERM\nfor f; do :; done\nwhile read l; do echo "$l" >> ${out}; done < "$f"\nsleep 20 &\nwait $!\n`);
     chmodSync(script, 0o755);
     const fifos = new NotifyFifos(() => opts);
     const m = model('global_defs {\n notify_fifo ' + g + '\n notify_fifo_script "' + script + ' one"\n}\n' + vi(''));

@@ -422,8 +422,11 @@ const K: KeywordSpec<G>[] = [
     if (s.args[0] && s.args[0].value !== 'allow_if_changes') ctx.warn(s.args[0], `Unknown dynamic_interfaces option '${s.args[0].value}'`);
   }),
   acted('no_email_faults', 'no_email_faults_handler', 'off', 'no SMTP alert on entering FAULT', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noEmailFaults = true; }),
-  notImplemented('default_interface', 'default_interface_handler', 'eth0', 'the interface of static addresses and of VIPs that name none'),
-  notImplemented('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'keepalived turns off IGMP reports of the VRRP interfaces'),
+  acted('default_interface', 'default_interface_handler', 'eth0', "the interface of a static_ipaddress that names none (keepalived 2.2.7 uses it for nothing else: a VIP without dev goes on its instance's interface)", (ctx, s, g) => {
+    if (!s.args[0]) ctx.warn(s.keyword, 'default_interface requires interface name');
+    else g.defaultInterface = s.args[0].value;
+  }),
+  acted('disable_local_igmp', 'disable_local_igmp_handler', 'off', 'net.ipv4.igmp_link_local_mcast_reports turned off at start (not at a reload, which it cannot change), on again at stop; IPv4 VMACs then get no IGMP firewall entries', (_c, _s, g) => { g.disableLocalIgmp = true; }),
   acted('lvs_timeouts', 'lvs_timeouts', "the kernel's", 'tcp/tcpfin/udp SECS: IPVS connection timeouts (ipvsadm --set), set when the LVS engine starts, the kernel\'s originals put back at stop', lvsTimeouts),
   acted('lvs_flush', 'lvs_flush_handler', 'off', 'flush the whole IPVS table at start', (_c, _s, g) => { g.lvsFlush = true; }),
   acted('lvs_flush_on_stop', 'lvs_flush_on_stop_handler', 'off', 'ALL or VS', flushOnStop),
@@ -530,7 +533,7 @@ const K: KeywordSpec<G>[] = [
     g.vrrpStartupDelayMs = Math.round(sec * 1000);
     if (sec >= 60) ctx.warn(w, `The vrrp_startup_delay is very large - ${w.value} seconds`);
   }),
-  notImplemented('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', 'a log line for each advert of a VRID not configured here', { uses: onUnlessOff }),
+  acted('log_unknown_vrids', 'vrrp_log_unknown_vrids_handler', 'off', "a log line for each advert of a VRID not configured here, in keepalived's words (any argument is ignored, as keepalived)", (_c, _s, g) => { g.logUnknownVrids = true; }),
   acted('vmac_prefix', 'vrrp_vmac_prefix_handler', 'vrrp', 'a VMAC given no name is PREFIX.VRID, then PREFIX1.VRID … when another instance has that name (an IPv6 one tries PREFIX6.VRID second)', (ctx, s, g) => {
     if (!s.args[0]) return;
     if (g.vmacPrefix !== null) ctx.warn(s.args[0], `vmac prefix has already been specified - ignoring ${s.args[0].value}`);

@@ -13,6 +13,9 @@ import type { Announce, BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualIp
 import type { IpRoute, IpRule } from '../routes-model';
 import { parseRoute, parseRule } from '../routes';
 import { vipEntry } from '../vrrp-values';
+
+/** keepalived's DFLT_INT (vrrp_ipaddress.h): the interface when neither dev nor default_interface names one. */
+const DEFAULT_INTERFACE = 'eth0';
 import { buildTrackProcess } from './vrrp';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 import type { BuildContext } from '../context';
@@ -64,13 +67,14 @@ const K: KeywordSpec<R>[] = [
   noEffect('child_wait_time', 'child_wait_handler', '', "how long keepalived waits for its children at stop; halo's supervisor has its own stop timeout"),
   acted('global_defs', 'NULL (a block)', '', '', (ctx, s, r) => { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, r.globalDefs); }),
   notImplemented('track_group', 'static_track_group_handler', '', 'track groups of static addresses and routes'),
-  acted('static_ipaddress', 'static_addresses_handler', '', "addresses added at start and removed at stop, in virtual_ipaddress's grammar; one with no dev (keepalived's default interface) is refused", (ctx, s, r) => {
+  acted('static_ipaddress', 'static_addresses_handler', '', "addresses added at start and removed at stop, in virtual_ipaddress's grammar; one with no dev goes on default_interface (eth0 when unset), as keepalived", (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const a = vipEntry(ctx, e, false);
       if (!a) continue;
-      if (a.dev === '') ctx.unimplemented(e.keyword, "static_ipaddress without 'dev' (keepalived's default interface)");
-      else r.staticAddresses.push(a);
+      // vrrp_ipaddress.c get_default_if: default_interface as set so far in the file, else eth0
+      if (a.dev === '') a.dev = r.globalDefs.defaultInterface ?? DEFAULT_INTERFACE;
+      r.staticAddresses.push(a);
     }
   }),
   acted('static_routes', 'static_routes_handler', '', "routes added at start (after removing leftovers) and removed at stop; a tracked one (with dev, no no_track) deleted by someone else is put back, as keepalived's reinstate_static_route; encap, vrf and track_group are refused", (ctx, s, r) => {

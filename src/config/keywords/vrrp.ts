@@ -5,6 +5,7 @@
  * keyword is refused, so their contents are never read).
  */
 import { parseGarpExtraIf, parseVmacMac } from '../vmac-values';
+import * as ipaddr from 'ipaddr.js';
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
 import type { BuildContext } from '../context';
 import { rawLine, scriptLine } from '../script-words';
@@ -169,6 +170,46 @@ function garpExtraIf(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
   d.garpExtraIfSec = r.sec;
 }
 
+/** `old_unicast_checksum [never]` (vrrp_unicast_chksum_handler). */
+function oldUnicastChecksum(ctx: BuildContext, s: Statement, d: I): void {
+  d.unicastConfigured = true;
+  const mode = s.args[0];
+  if (mode === undefined) d.unicastChecksumCompat = 'config';
+  else if (mode.value === 'never') d.unicastChecksumCompat = 'never';
+  else ctx.warn(mode, `(${d.name.value}) Unknown old_unicast_chksum mode ${mode.value} - ignoring`);
+}
+
+/** `unicast_ttl 0..255` (vrrp_ttl_handler). */
+function unicastTtl(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'a number');
+  if (!w) return;
+  const n = /^\d+$/.test(w.value) ? Number(w.value) : NaN;
+  if (!(n >= 0 && n <= 255)) {
+    ctx.warn(w, `(${d.name.value}): TTL '${w.value}' not valid - must be between 0 & 255`);
+    return;
+  }
+  d.unicastTtl = n;
+  d.unicastTtlWord = w;
+}
+
+/** `mcast_dst_ip ADDR` (vrrp_mcast_dstip_handler): an IPv4 multicast or IPv6 link-local multicast address. */
+function mcastDstIp(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'an IP address');
+  if (!w) return;
+  const a = ctx.addressWord(w, 'mcast_dst_ip', true);
+  if (a === null) {
+    ctx.warn(w, `(${d.name.value}) malformed mcast dest address ${w.value}. Skipping...`);
+    return;
+  }
+  const range = ipaddr.parse(a.address).range();
+  const ok = a.family === 4 ? range === 'multicast' : /^ff[0-9a-f]2:/i.test(a.address);
+  if (!ok) {
+    ctx.warn(w, `(${d.name.value}) mcast_dst_ip ${w.value} not${a.family === 6 ? ' link-local' : ''} multicast. Skipping...`);
+    return;
+  }
+  d.mcastDstIp = { address: a.address, family: a.family, word: w };
+}
+
 /** `smtp_alert [on|off]` in an instance or sync group: bare means on. */
 function smtpAlert(ctx: BuildContext, s: Statement): boolean {
   return s.args[0] ? ctx.bool(s) : true;
@@ -179,10 +220,10 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', 'a VIP on another interface (or of the other family on this one) goes on a VMAC of its own on that interface (vmac_addr_prefix.VRID, 00:00:5e:00:01:VRID); IPv4 VIPs only: an IPv6 one is refused as not implemented', (_c, s, d) => { d.useVmacAddr = s.keyword; }),
   acted('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', 'adverts sent and received on the base interface instead of the VMAC', (_c, _s, d) => { d.vmacXmitBase = true; }),
   notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
-  acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', unicastPeers),
-  notImplemented('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'FAULT state when a unicast instance has no peers'),
-  acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.checkUnicastSrc = true; }),
-  notImplemented('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'off', "keepalived < 1.3.6's unicast checksum"),
+  acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { d.unicastConfigured = true; unicastPeers(ctx, s, d); }),
+  acted('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'with no unicast peers the instance stays in FAULT instead of falling back to multicast', (_c, _s, d) => { d.unicastConfigured = true; d.unicastFaultNoPeer = true; }),
+  acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.unicastConfigured = true; d.checkUnicastSrc = true; }),
+  acted('old_unicast_checksum', 'vrrp_unicast_chksum_handler', 'auto', "VRRPv3 over IPv4 with keepalived < 1.3.6's checksum (pseudo-header to vrrp_mcast_group4); 'never': do not switch to it on hearing it, as keepalived otherwise does", oldUnicastChecksum),
   acted('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'an IPv6 instance (VRRPv3) whatever its VIPs; refused after IPv4 VIPs, as keepalived', nativeIpv6),
   acted('state', 'vrrp_state_handler', 'BACKUP', "anything but MASTER or BACKUP is warned and read as BACKUP, as keepalived", state),
   acted('interface', 'vrrp_int_handler', '', '', (ctx, s, d) => { d.interface = ctx.str(s); }),
@@ -194,17 +235,17 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('track_process', 'vrrp_track_process_handler', '', 'NAME [weight W [reverse|noreverse]]: a vrrp_track_process block defined above', (ctx, s, d) => { d.processRefs.push(...trackObjects(ctx, s, d.name.value, 'process')); }),
   acted('track_bfd', 'vrrp_track_bfd_handler', '', "NAME [weight W [reverse|noreverse]]: weight 0 faults the instance while the session is not Up; else the bfd_instance's weight", (ctx, s, d) => { d.trackBfds.push(...trackBfds(ctx, s, d.bfdRefs, d.name.value)); }),
   acted('mcast_src_ip', 'vrrp_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.mcastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
-  acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
-  notImplemented('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4', 'a per-instance multicast group'),
-  notImplemented('track_src_ip', 'vrrp_track_srcip_handler', 'off', 'FAULT when the source address goes away'),
+  acted('unicast_src_ip', 'vrrp_unicast_srcip_handler', 'the interface address', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { d.unicastConfigured = true; const w = ctx.arg(s, 0, 'an IP address'); if (w) d.unicastSrcIp = hostAddress(ctx, w, d.name.value, 'src'); }),
+  acted('mcast_dst_ip', 'vrrp_mcast_dstip_handler', 'vrrp_mcast_group4 / vrrp_mcast_group6', "the instance's multicast group: sent to, joined, and the only destination heard", mcastDstIp),
+  noEffect('track_src_ip', 'vrrp_track_srcip_handler', 'off', "none in keepalived 2.2.7 either: it is cleared without a configured source address, and with one keepalived_netlink.c compares the deleted address with the sockaddr instead of its address, so no instance ever faults (seen beside keepalived: test/integration/vrrp-addressing.netns.test.ts)"),
   acted('virtual_router_id', 'vrrp_vrid_handler', '', 'required; an invalid value is warned, then the instance has none (an error)', vrid),
-  notImplemented('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL of unicast adverts'),
+  acted('unicast_ttl', 'vrrp_ttl_handler', '255', 'TTL (IPv6: hop limit) of unicast adverts; without unicast peers reset to 0, as keepalived (whose IPv4 adverts then carry TTL 0)', unicastTtl),
   acted('version', 'vrrp_version_handler', 'vrrp_version', '', vrrpVersion),
   acted('priority', 'vrrp_prio_handler', '100 (255 with state MASTER)', 'out of 1-255: warned, 100 as keepalived', priority),
   acted('advert_int', 'vrrp_adv_handler', '1', 'invalid: warned and ignored, as keepalived', advertInt),
   acted('virtual_ipaddress', 'vrrp_vip_handler', '', '', vips(false)),
   acted('virtual_ipaddress_excluded', 'vrrp_evip_handler', '', '', vips(true)),
-  notImplemented('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', 'promote_secondaries on the interface'),
+  acted('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', "net.ipv4.conf.IF.promote_secondaries turned on at start when off, and off again at stop, as keepalived; ignored with a warning for a VMAC", (_c, _s, d) => { d.promoteSecondaries = true; }),
   notImplemented('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', 'polling link state'),
   acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
@@ -311,15 +352,18 @@ export const VRRP_SYNC_GROUP = section<G>('vrrp_sync_group', [
   acted('track_script', 'vrrp_group_track_scr_handler', '', '', (ctx, s, g) => { g.group.trackScripts.push(...trackScripts(ctx, s, g.scriptRefs)); }),
   acted('track_file', 'vrrp_group_track_file_handler', '', 'as in vrrp_instance; applies to every member', (ctx, s, g) => { g.fileRefs.push(...trackObjects(ctx, s, g.group.name, 'file')); }),
   acted('track_process', 'vrrp_group_track_process_handler', '', 'as in vrrp_instance; applies to every member', (ctx, s, g) => { g.processRefs.push(...trackObjects(ctx, s, g.group.name, 'process')); }),
-  acted('track_bfd', 'vrrp_group_track_bfd_handler', '', 'NAME: every member faults while the session is not Up (weights ignored in a group, as keepalived)', (ctx, s, g) => { g.group.trackBfds.push(...trackBfds(ctx, s, g.bfdRefs, g.group.name)); }),
+  acted('track_bfd', 'vrrp_group_track_bfd_handler', '', 'NAME [weight W]: applies to every member; weight 0 faults them while the session is not Up, a weight moves their priority (cleared with an address owner member, as keepalived)', (ctx, s, g) => { g.group.trackBfds.push(...trackBfds(ctx, s, g.bfdRefs, g.group.name)); }),
   acted('notify_backup', 'vrrp_gnotify_backup_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify_master', 'vrrp_gnotify_master_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify_fault', 'vrrp_gnotify_fault_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify_stop', 'vrrp_gnotify_stop_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('notify', 'vrrp_gnotify_handler', '', '', notify<G>((g) => g.group.notify)),
   acted('smtp_alert', 'vrrp_gsmtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on group state changes', (ctx, s, g) => { g.group.smtpAlert = smtpAlert(ctx, s); }),
-  notImplemented('global_tracking', 'vrrp_gglobal_tracking_handler', 'off', 'weighted trackers of the members kept in a sync group'),
-  notImplemented('sync_group_tracking_weight', 'vrrp_sg_tracking_weight_handler', 'off', 'weighted trackers of the members kept in a sync group'),
+  acted('global_tracking', 'vrrp_gglobal_tracking_handler', 'off', 'deprecated spelling of sync_group_tracking_weight, warned as keepalived', (ctx, s, g) => {
+    ctx.warn(s.keyword, `(${g.group.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
+    g.group.trackingWeight = true;
+  }),
+  acted('sync_group_tracking_weight', 'vrrp_sg_tracking_weight_handler', 'off', "the members keep their own weighted track_interface/script/file/bfd (otherwise ignored, as keepalived's vrrp_complete_instance does)", (_c, _s, g) => { g.group.trackingWeight = true; }),
   acted('notify_priority_changes', 'vrrp_sg_notify_priority_changes_handler', 'vrrp_notify_priority_changes', "the members' notify_priority_changes default", (ctx, s, g) => {
     const v = trueFalse(ctx, s, `(${g.group.name}) sync group notify_priority_changes`);
     if (v !== null) g.group.notifyPriorityChanges = v;
