@@ -143,7 +143,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       continue;
     }
     g.group.group = kept;
-    if (kept.length === 1) ctx.warn(g.members[0], `vrrp_sync_group ${g.group.name} has only one member`);
+    if (kept.length === 1) ctx.warn(g.members[0], `Sync group ${g.group.name} has only 1 virtual router(s) - this probably isn't what you want`);
     syncGroups.push(g.group);
   }
 

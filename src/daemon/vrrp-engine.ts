@@ -22,7 +22,7 @@ import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
 import { IPPROTO_AH } from '../vrrp/ipv4-header';
 import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
-import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { createSyncGroupState, startSyncGroup, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
 import { carryScriptTracker, scriptResult, ScriptTrackerState } from '../vrrp/track-script';
 import type { TimerName, VrrpAction, VrrpEvent } from '../vrrp/types';
@@ -273,6 +273,12 @@ export class VrrpEngine {
     }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
+    // vrrp_init_state: the groups starting in BACKUP tell it first, then each instance starts
+    for (const group of this.groupStates.values()) {
+      const r = startSyncGroup(group, this.groupMembers(group.members), this.now());
+      this.groupStates.set(group.name, r.group);
+      this.execute(r.actions);
+    }
     for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
   }
 

@@ -149,7 +149,7 @@ describe('a real FIFO', () => {
     const g = join(dir, 'g.fifo');
     const out = join(dir, 'out');
     const script = join(dir, 'reader.sh');
-    writeFileSync(script, `#!/bin/sh\necho "args: $*" > ${out}.args\ntrap 'echo TERM >> ${out}.args; exit 0' TERM\nfor f; do :; done\nwhile read l; do echo "$l" >> ${out}; done < "$f"\n`);
+    writeFileSync(script, `#!/bin/sh\necho "args: $*" > ${out}.args\ntrap 'echo TERM >> ${out}.args; exit 0' TERM\nfor f; do :; done\nwhile read l; do echo "$l" >> ${out}; done < "$f"\nwhile :; do sleep 1; done\n`);
     chmodSync(script, 0o755);
     const fifos = new NotifyFifos(() => opts);
     const m = model('global_defs {\n notify_fifo ' + g + '\n notify_fifo_script "' + script + ' one"\n}\n' + vi(''));
@@ -157,6 +157,7 @@ describe('a real FIFO', () => {
     fifos.vrrp(vrrpFifoLine('INSTANCE', 'VI_1', 'BACKUP', 100));
     expect(await waitFor(() => existsSync(out) && readFileSync(out, 'utf8') === 'INSTANCE "VI_1" BACKUP 100\n', 10_000)).toBe(true);
     expect(readFileSync(`${out}.args`, 'utf8')).toBe(`args: one ${g}\n`);
+    // the script outlives the FIFO's end of file (it waits): only the SIGTERM ends it
     fifos.close();
     expect(existsSync(g)).toBe(false);
     expect(await waitFor(() => readFileSync(`${out}.args`, 'utf8').includes('TERM'), 10_000)).toBe(true);

@@ -71,6 +71,12 @@ function dutConfig(who: string, vrid1: number, vrid2: number): string {
     '        VI_3',
     '    }',
     '}',
+    // a one-member group: keepalived keeps it (with a warning) and tells its states too
+    'vrrp_sync_group VG2 {',
+    '    group {',
+    '        VI_4',
+    '    }',
+    '}',
     'vrrp_instance VI_1 {',
     '    state BACKUP',
     '    interface eth0',
@@ -103,6 +109,16 @@ function dutConfig(who: string, vrid1: number, vrid2: number): string {
     '    }',
     '    virtual_ipaddress {',
     `        192.168.78.${vrid2}/24`,
+    '    }',
+    '}',
+    'vrrp_instance VI_4 {',
+    '    state BACKUP',
+    '    interface eth0',
+    `    virtual_router_id ${vrid1 + 20}`,
+    '    priority 100',
+    '    advert_int 1',
+    '    virtual_ipaddress {',
+    `        192.168.78.${vrid1 + 20}/24`,
     '    }',
     '}',
     '',
@@ -158,7 +174,7 @@ test('the same FIFO lines as keepalived 2.2.7 through start, priority changes, a
   const halo = dirs.halo('h', dutConfig('halo', ...sides.halo.vrids));
   const ka = dirs.keepalived('k', dutConfig('keepalived', ...sides.keepalived.vrids));
   // alone on the LAN: both instances become MASTER
-  expect(await both((t) => t.includes('INSTANCE "VI_1" MASTER 100\n') && t.includes('INSTANCE "VI_2" MASTER 100\n') && t.includes('GROUP "VG1" MASTER 0\n'))).toBe(true);
+  expect(await both((t) => t.includes('INSTANCE "VI_1" MASTER 100\n') && t.includes('INSTANCE "VI_2" MASTER 100\n') && t.includes('GROUP "VG1" MASTER 0\n') && t.includes('GROUP "VG2" MASTER 0\n'))).toBe(true);
 
   // the FIFO the daemon made: same mode, same script arguments
   for (const who of ['halo', 'keepalived']) {
@@ -191,9 +207,25 @@ test('the same FIFO lines as keepalived 2.2.7 through start, priority changes, a
 
   const h = vrrpOut('halo');
   const k = vrrpOut('keepalived');
-  for (const name of ['VI_1', 'VI_2', 'VI_3', 'VG1']) expect(only(h, [name])).toBe(only(k, [name]));
+  for (const name of ['VI_1', 'VI_2', 'VI_3', 'VI_4', 'VG1', 'VG2']) expect(only(h, [name])).toBe(only(k, [name]));
   expect(h.split('\n').length).toBe(k.split('\n').length);
+  // where keepalived's order is fixed, the same order: at start every group that starts in
+  // BACKUP first (vrrp_init_state), then the instances in config order; at stop the instances,
+  // then the groups (notify_shutdown). In between, the instances' timers decide.
+  const start = [
+    'GROUP "VG1" BACKUP 0', 'GROUP "VG2" BACKUP 0',
+    'INSTANCE "VI_1" BACKUP 100', 'INSTANCE "VI_3" BACKUP 100', 'INSTANCE "VI_2" BACKUP 100', 'INSTANCE "VI_4" BACKUP 100', '',
+  ].join('\n');
+  const end = [
+    'INSTANCE "VI_1" STOP 100', 'INSTANCE "VI_3" STOP 100', 'INSTANCE "VI_2" STOP 99', 'INSTANCE "VI_4" STOP 100',
+    'GROUP "VG1" STOP 0', 'GROUP "VG2" STOP 0', '',
+  ].join('\n');
+  expect(k.startsWith(start)).toBe(true);
+  expect(k.endsWith(end)).toBe(true);
+  expect(h.startsWith(start)).toBe(true);
+  expect(h.endsWith(end)).toBe(true);
   // what keepalived wrote, spelled out (so neither side can drift unnoticed)
+  expect(only(k, ['VG2'])).toBe('GROUP "VG2" BACKUP 0\nGROUP "VG2" MASTER 0\nGROUP "VG2" STOP 0\n');
   expect(only(k, ['VI_1'])).toBe('INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\nINSTANCE "VI_1" STOP 100\n');
   expect(only(k, ['VG1'])).toBe('GROUP "VG1" BACKUP 0\nGROUP "VG1" MASTER 0\nGROUP "VG1" STOP 0\n');
   expect(only(k, ['VI_2'])).toBe([
