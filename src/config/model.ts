@@ -83,7 +83,7 @@ export interface GlobalDefs {
   scriptUser: string | null;
   /** Who scripts run as (script_user, else keepalived_script if it exists); null = root. */
   scriptRunAs: RunAs | null;
-  /** global_defs umask (null = inherited); run's -u/--umask takes precedence. */
+  /** global_defs umask (null = keepalived's 0177); run's -u/--umask takes precedence. */
   umask: number | null;
   /** Default of every checker's log_all_failures. */
   checkerLogAllFailures: boolean;
