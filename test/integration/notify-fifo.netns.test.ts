@@ -7,12 +7,15 @@
  *   line, STOP lines included, must be the same bytes. Lines of different instances and of
  *   the sync group are compared per name (keepalived's order between two instances' timers is
  *   not fixed).
+ * - the tracked file is written once by rename and once in place (truncated, then written and
+ *   closed a second later): keepalived reads it only when it is closed, so neither daemon may
+ *   write a line for the empty file in between.
  * - notify_fifo is made by the daemon, with a notify_fifo_script: the FIFO's mode, the script's
  *   arguments, the lines it read before the stop, and that the FIFO is gone and the script ended
  *   after the stop must be the same.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, renameSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, renameSync, writeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, waitFor, type RunningDirector } from '../support/directors';
@@ -46,6 +49,18 @@ afterAll(async () => {
 function setWeight(n: number): void {
   writeFileSync(join(tmp, 'weight.new'), `${n}\n`);
   renameSync(join(tmp, 'weight.new'), join(tmp, 'weight'));
+}
+
+/**
+ * The tracked file's new number, written in place: truncated, held open and empty for a while,
+ * then written and closed. keepalived reads a track file only when its writer closes it
+ * (IN_CLOSE_WRITE), so the empty file in between must never count as 0.
+ */
+async function writeInPlace(n: number): Promise<void> {
+  const fd = openSync(join(tmp, 'weight'), 'w');
+  await new Promise((r) => setTimeout(r, 1000)); // the window a watcher of IN_MODIFY would read 0 in
+  writeSync(fd, `${n}\n`);
+  closeSync(fd);
 }
 
 const read = (p: string): string => (existsSync(p) ? readFileSync(p, 'utf8') : '');
@@ -188,7 +203,8 @@ test('the same FIFO lines as keepalived 2.2.7 through start, priority changes, a
   // the tracked file moves VI_2's priority: MASTER_PRIORITY lines
   setWeight(5);
   expect(await both((t) => t.includes('INSTANCE "VI_2" MASTER_PRIORITY 105\n'))).toBe(true);
-  setWeight(-3);
+  // written in place: no MASTER_PRIORITY 100 from the empty file in between (keepalived has none)
+  await writeInPlace(-3);
   expect(await both((t) => t.includes('INSTANCE "VI_2" MASTER_PRIORITY 97\n'))).toBe(true);
 
   // a peer of priority 150 takes VI_2 from both; then a change as BACKUP
