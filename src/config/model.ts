@@ -113,6 +113,8 @@ export interface GlobalDefs {
    */
   notifyFifos?: NotifyFifos;
   /** vrrp_notify_priority_changes: the default of every instance's notify_priority_changes. */
+  /** fifo_write_vrrp_states_on_reload: at a reload, each unchanged state is written to the FIFOs again. */
+  fifoWriteVrrpStatesOnReload?: boolean;
   vrrpNotifyPriorityChanges?: boolean;
 }
 
@@ -173,6 +175,12 @@ export interface NotifyScripts {
   notifyBackup: string[] | null;
   notifyFault: string[] | null;
   notifyStop: string[] | null;
+  /** Instances only: `notify_master_rx_lower_pri` (run, with no arguments added, when a MASTER hears a lower priority). */
+  notifyMasterRxLowerPri?: string[] | null;
+  /** Instances only: `notify_deleted [SCRIPT]`: the script run for DELETED. */
+  notifyDeleted?: string[] | null;
+  /** Instances only: `notify_deleted` given: removed by a reload it says DELETED (else FAULT, unless in FAULT). */
+  sendDeleted?: boolean;
   /**
    * `notify* SCRIPT USER [GROUP]`: who each script given a user runs as (null = root); a script
    * absent here runs as script_user.
@@ -186,7 +194,7 @@ export interface ScriptUsers {
   down?: RunAs | null;
 }
 
-export type NotifyKey = 'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop';
+export type NotifyKey = 'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notifyMasterRxLowerPri' | 'notifyDeleted';
 
 export interface VirtualIpAddress {
   /** Canonical address string (IPv4 or IPv6). */

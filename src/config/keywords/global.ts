@@ -370,7 +370,7 @@ const K: KeywordSpec<G>[] = [
     const v = trueFalse(ctx, s, 'global vrrp_notify_priority_changes');
     if (v !== null) g.vrrpNotifyPriorityChanges = v;
   }),
-  notImplemented('fifo_write_vrrp_states_on_reload', 'fifo_write_vrrp_states_on_reload', 'off', FIFO),
+  acted('fifo_write_vrrp_states_on_reload', 'fifo_write_vrrp_states_on_reload', 'off', `${FIFO}: at a reload the groups' and the BACKUP/FAULT instances' unchanged states are written again`, (_c, _s, g) => { g.fifoWriteVrrpStatesOnReload = true; }),
   acted('lvs_notify_fifo', 'lvs_notify_fifo', '', `${FIFO}: real and virtual server lines`, notifyFifoPath('lvs')),
   acted('lvs_notify_fifo_script', 'lvs_notify_fifo_script', '', `${FIFO}: the reader started with the FIFO's path`, notifyFifoScript('lvs')),
   noEffect('checker_priority', 'checker_prio_handler', '0', PROCESS_TUNING, keep),
