@@ -113,6 +113,8 @@ export interface GlobalDefs {
    */
   notifyFifos?: NotifyFifos;
   /** vrrp_notify_priority_changes: the default of every instance's notify_priority_changes. */
+  /** rs_init_notifies: real servers up at start get their UP notifies (notify_up, FIFO). */
+  rsInitNotifies?: boolean;
   /** fifo_write_vrrp_states_on_reload: at a reload, each unchanged state is written to the FIFOs again. */
   fifoWriteVrrpStatesOnReload?: boolean;
   vrrpNotifyPriorityChanges?: boolean;

@@ -27,6 +27,14 @@ describe('keywords', () => {
     expect(model(vi('')).vrrpInstances[0].notify.sendDeleted).toBeUndefined();
   });
 
+  it('rs_init_notifies [true|false] (check_true_false; a bad word reported, the setting kept)', () => {
+    const g = (line: string) => model(`global_defs {\n ${line}\n}\n` + vi('').replace(/^global_defs \{[^}]*\}\n/, '')).globalDefs.rsInitNotifies;
+    expect(g('rs_init_notifies')).toBe(true);
+    expect(g('rs_init_notifies off')).toBe(false);
+    expect(g('rs_init_notifies maybe')).toBeUndefined();
+    expect(warnings('global_defs {\n rs_init_notifies maybe\n}\n')).toContain("warning: Invalid value 'maybe' for global rs_init_notifies specified");
+  });
+
   it('fifo_write_vrrp_states_on_reload', () => {
     expect(model('global_defs {\n fifo_write_vrrp_states_on_reload\n}\n' + vi('')).globalDefs.fifoWriteVrrpStatesOnReload).toBe(true);
     expect(model(vi('')).globalDefs.fifoWriteVrrpStatesOnReload).toBeUndefined();

@@ -414,7 +414,10 @@ const K: KeywordSpec<G>[] = [
   noEffect('lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_cmd_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
   noEffect('lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_handler', '', NL_BUFS, keep),
   noEffect('lvs_netlink_monitor_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
-  notImplemented('rs_init_notifies', 'rs_init_notifies_handler', 'off', 'notify_up/notify_down of every real server at start', { uses: onUnlessOff }),
+  acted('rs_init_notifies', 'rs_init_notifies_handler', 'off', "each real server up at start gets its UP notifies (notify_up's script, the FIFO's RS line), as keepalived's init_service_rs", (ctx, s, g) => {
+    const v = trueFalse(ctx, s, 'global rs_init_notifies');
+    if (v !== null) g.rsInitNotifies = v;
+  }),
   acted('no_checker_emails', 'no_checker_emails_handler', 'off', 'a checker change is mailed only when it changes its real server\'s state', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noCheckerEmails = ctx.bool(s); }),
   noEffect('vrrp_rx_bufs_policy', 'vrrp_rx_bufs_policy_handler', '', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   noEffect('vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_multiplier_handler', '3', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
