@@ -274,13 +274,20 @@ export class VrrpEngine {
     }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
-    // vrrp_init_state: the groups starting in BACKUP tell it first, then each instance starts
+    // keepalived's order: vrrp_complete_init tells the instances (outside sync groups here) that
+    // start in FAULT first; vrrp_init_state then the groups starting in BACKUP, then the others
+    const startsInFault = (name: string): boolean => {
+      const st = this.states.get(name)!;
+      return st.env.syncGroup === null && step(st, { type: 'startup' }, this.now()).state.state === 'FAULT';
+    };
+    const faulty = [...this.states.keys()].filter(startsInFault);
+    for (const name of faulty) this.feed(name, { type: 'startup' });
     for (const group of this.groupStates.values()) {
       const r = startSyncGroup(group, this.groupMembers(group.members), this.now());
       this.groupStates.set(group.name, r.group);
       this.execute(r.actions);
     }
-    for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
+    for (const name of this.states.keys()) if (!faulty.includes(name)) this.feed(name, { type: 'startup' });
   }
 
   /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */

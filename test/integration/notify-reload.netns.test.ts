@@ -139,6 +139,12 @@ test('DELETED/FAULT at removal, states written again at reload, and notify_maste
     && out(w).includes('INSTANCE "VI_4" BACKUP 100\n') && out(w).includes('INSTANCE "VI_6" FAULT 100\n');
   expect(await both(settled)).toBe(true);
   const before = { halo: out('halo'), keepalived: out('keepalived') };
+  // the start, in keepalived's fixed order: the instances starting in FAULT (vrrp_complete_init),
+  // then the groups starting in BACKUP, then the others in config order (vrrp_init_state)
+  const start = ['INSTANCE "VI_5" FAULT 100', 'INSTANCE "VI_6" FAULT 100', 'GROUP "VG1" BACKUP 0',
+    'INSTANCE "VI_1" BACKUP 100', 'INSTANCE "VI_2" BACKUP 100', 'INSTANCE "VI_3" BACKUP 100', 'INSTANCE "VI_4" BACKUP 100', ''].join('\n');
+  expect(before.keepalived.startsWith(start)).toBe(true);
+  expect(before.halo.startsWith(start)).toBe(true);
 
   // the reload (the main process, as systemctl reload): VI_2, VI_3, VI_6 removed
   for (const [who, d] of [['halo', halo], ['keepalived', ka]] as const) {
