@@ -5,6 +5,7 @@
 #include "dgram_socket.h"
 #include "exec.h"
 #include "genl_exchange.h"
+#include "inotify_watch.h"
 #include "ip_sender.h"
 #include "netlink_events.h"
 #include "packet.h"
@@ -26,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openDatagramSocket", Napi::Function::New(env, OpenDatagramSocket, "openDatagramSocket"));
   exports.Set("Vrrp6Socket", Vrrp6Socket::Define(env));
   exports.Set("exec", Napi::Function::New(env, Exec, "exec"));
+  exports.Set("InotifyWatch", InotifyWatch::Define(env));
   exports.Set("netlinkExchange", Napi::Function::New(env, NetlinkExchange, "netlinkExchange"));
   return exports;
 }

@@ -64,7 +64,8 @@ export class SmtpAlerter {
     const key = `${kind}:${name}`;
     if (this.lastMailed.get(key) === state) return;
     this.lastMailed.set(key, state);
-    this.enqueue(kind === 'GROUP' ? groupAlert(this.routerId, name, state) : instanceAlert(this.routerId, name, state));
+    if (kind === 'GROUP' && state === 'DELETED') return; // keepalived mails no group DELETED
+    this.enqueue(kind === 'GROUP' && state !== 'DELETED' ? groupAlert(this.routerId, name, state) : instanceAlert(this.routerId, name, state));
   }
 
   /**

@@ -14,6 +14,20 @@ export function vrrpFifoLine(kind: 'INSTANCE' | 'GROUP', name: string, state: Fi
   return `${kind} "${name}" ${state} ${kind === 'GROUP' ? 0 : priority}\n`;
 }
 
+/**
+ * fifo_write_vrrp_states_on_reload (vrrp_scheduler.c vrrp_init_state at a reload): every sync
+ * group's state, then, in config order, each instance's that is not MASTER (a MASTER kept
+ * through a reload takes the path that writes nothing). States that changed get their notifies
+ * the usual way instead; this is for the ones that stay.
+ */
+export function reloadStateLines(groups: ReadonlyArray<{ name: string; state: string }>, instances: ReadonlyArray<{ name: string; state: string; priority: number }>): string[] {
+  const told = (s: string): s is 'MASTER' | 'BACKUP' | 'FAULT' => s === 'MASTER' || s === 'BACKUP' || s === 'FAULT';
+  return [
+    ...groups.flatMap((g) => (told(g.state) ? [vrrpFifoLine('GROUP', g.name, g.state, 0)] : [])),
+    ...instances.flatMap((i) => (told(i.state) && i.state !== 'MASTER' ? [vrrpFifoLine('INSTANCE', i.name, i.state, i.priority)] : [])),
+  ];
+}
+
 /** `vs`: FMT_VS (formatVirtualServer); `up`: the virtual server's quorum state. */
 export function vsFifoLine(vs: string, up: boolean): string {
   return `VS ${vs} ${up ? 'UP' : 'DOWN'}\n`;

@@ -5,7 +5,7 @@
  * the checker's (check/*.c, ipwrapper.c): real server and virtual server changes.
  */
 
-export type AlertState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+export type AlertState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 
 export interface Alert {
   subject: string;
@@ -17,9 +17,10 @@ const INSTANCE_TEXT: Record<AlertState, [string, string]> = {
   BACKUP: ['Entering BACKUP state', '=> VRRP Instance is no longer owning VRRP VIPs <='],
   FAULT: ['Entering FAULT state', '=> VRRP Instance is no longer owning VRRP VIPs <='],
   STOP: ['Stopping', '=> VRRP Instance stopping <='],
+  DELETED: ['Deleted', '=> VRRP Deleted at reload <='],
 };
 
-const GROUP_TEXT: Record<AlertState, [string, string]> = {
+const GROUP_TEXT: Record<Exclude<AlertState, 'DELETED'>, [string, string]> = {
   MASTER: ['Entering MASTER state', '=> All VRRP group instances are now in MASTER state <='],
   BACKUP: ['Entering BACKUP state', '=> All VRRP group instances are now in BACKUP state <='],
   FAULT: ['Entering FAULT state', '=> All VRRP group instances are now in FAULT state <='],
@@ -35,7 +36,7 @@ export function instanceAlert(routerId: string, instance: string, state: AlertSt
   return { subject: `[${routerId}] VRRP Instance ${instance} - ${what}`.slice(0, MAX_SUBJECT), body: body.slice(0, MAX_BODY) };
 }
 
-export function groupAlert(routerId: string, group: string, state: AlertState): Alert {
+export function groupAlert(routerId: string, group: string, state: Exclude<AlertState, 'DELETED'>): Alert {
   const [what, body] = GROUP_TEXT[state];
   return { subject: `[${routerId}] VRRP Group ${group} - ${what}`.slice(0, MAX_SUBJECT), body: body.slice(0, MAX_BODY) };
 }

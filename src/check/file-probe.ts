@@ -1,13 +1,14 @@
 /**
  * FILE_CHECK's input (trackers/track_file.c): the number in a tracked file, read as strtol(…, 0)
  * reads it (decimal, 0x hex, 0 octal; no number or no file = 0), and a watch on the file's
- * directory (keepalived uses inotify the same way) that wakes the engine when it changes.
+ * directory for the events keepalived's inotify watch takes (IN_CLOSE_WRITE, IN_DELETE, IN_MOVE)
+ * that wakes the engine when it changes.
  */
-import { existsSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
-import type { FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { FileCheck } from '../config/model';
 import type { ProbeOutcome } from './probe';
+import { haloNative, type HaloNative } from '../net/native';
 
 /** strtol(buf, NULL, 0) over the file's first 127 bytes. */
 export function parseTrackValue(text: string): number {
@@ -39,24 +40,61 @@ export function initTrackFile(path: string, init: { value: number; overwrite: bo
   writeFileSync(path, `${init.value}\n`);
 }
 
-/** One watcher per tracked file; each probe after the first waits for the next change. */
-export class FileWatcher {
-  private readonly watchers = new Map<string, { w: FSWatcher; waiting: (() => void)[] }>();
+/** inotify(7) bits: the events keepalived's track_file.c watches a file's directory for. */
+const IN_CLOSE_WRITE = 0x8;
+const IN_MOVED_FROM = 0x40;
+const IN_MOVED_TO = 0x80;
+const IN_DELETE = 0x200;
+const IN_Q_OVERFLOW = 0x4000;
+const IN_IGNORED = 0x8000;
+const IN_ISDIR = 0x40000000;
+export const TRACK_FILE_EVENTS = IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
 
-  private watcherFor(path: string): { w: FSWatcher; waiting: (() => void)[] } {
-    let e = this.watchers.get(path);
-    if (!e) {
-      const waiting: (() => void)[] = [];
-      const name = basename(path);
-      const w = watch(dirname(path), { persistent: false }, (_ev, file) => {
-        if (file !== null && file !== name) return;
-        for (const fn of waiting.splice(0)) fn();
-      });
-      w.on('error', () => { for (const fn of waiting.splice(0)) fn(); });
-      e = { w, waiting };
-      this.watchers.set(path, e);
+/**
+ * What a change of a tracked file says, as track_file.c's process_inotify takes it: 'gone'
+ * (deleted or moved away: the value is 0, the file is not read) or 'written' (closed after a
+ * write, or moved in: read it). A file written in place is not seen until its writer closes it,
+ * so a half-written (truncated) file is never read — fs.watch would report the IN_MODIFY of the
+ * truncation.
+ */
+export type FileChange = 'gone' | 'written';
+
+/** The change an inotify event mask means for the file it names, or null (not one keepalived acts on). */
+export function fileChangeOf(mask: number): FileChange | null {
+  if (mask & IN_ISDIR) return null;
+  if (mask & (IN_MOVED_FROM | IN_DELETE)) return 'gone';
+  if (mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) return 'written';
+  return null;
+}
+
+type Waiter = (c: FileChange) => void;
+
+/** One inotify descriptor for every tracked file; each probe after the first waits for the next change. */
+export class FileWatcher {
+  private ino: InstanceType<HaloNative['InotifyWatch']> | null = null;
+  /** By watch descriptor (a directory), by file name in it: who waits for its next change. */
+  private readonly dirs = new Map<number, Map<string, Waiter[]>>();
+
+  private waitersFor(path: string): Waiter[] {
+    if (!this.ino) this.ino = new (haloNative().InotifyWatch)((wd, mask, name) => this.onEvent(wd, mask, name));
+    const wd = this.ino.add(dirname(path), TRACK_FILE_EVENTS);
+    let names = this.dirs.get(wd);
+    if (!names) this.dirs.set(wd, (names = new Map()));
+    let waiting = names.get(basename(path));
+    if (!waiting) names.set(basename(path), (waiting = []));
+    return waiting;
+  }
+
+  private onEvent(wd: number, mask: number, name: string): void {
+    if (mask & (IN_Q_OVERFLOW | IN_IGNORED)) {
+      // events lost, or the directory's watch gone: every waiter reads its file again
+      const dirs = mask & IN_Q_OVERFLOW ? [...this.dirs.values()] : [this.dirs.get(wd)];
+      for (const names of dirs) for (const w of names?.values() ?? []) for (const fn of w.splice(0)) fn('written');
+      return;
     }
-    return e;
+    const change = fileChangeOf(mask);
+    if (change === null) return;
+    for (const fn of this.dirs.get(wd)?.get(name)?.splice(0) ?? []) fn(change);
   }
 
   /** The file's value now if it differs from `last` (or there is no last), else at its next change. */
@@ -66,26 +104,24 @@ export class FileWatcher {
       return v === null ? { result: 'failed', reason: `Invalid number read from ${c.path} - ignoring` } : { result: 'success', fileValue: v };
     };
     try {
-      this.watcherFor(c.path);
+      this.waitersFor(c.path);
     } catch (err) {
       return Promise.resolve({ result: 'failed', reason: `Unable to monitor track file ${c.path}: ${(err as Error).message}` });
     }
     const now = read();
     if (last === undefined || now.fileValue !== last) return Promise.resolve(now);
-    return this.changed(c.path).then(read);
+    return this.changed(c.path).then((change) => (change === 'gone' ? { result: 'success', fileValue: 0 } : read()));
   }
 
-  /** Resolves at the next change of `path` (written, moved, deleted) or a watch error; throws if it cannot be watched. */
-  changed(path: string): Promise<void> {
-    const e = this.watcherFor(path);
-    return new Promise((resolve) => e.waiting.push(resolve));
+  /** Resolves at the next change of `path` (see FileChange); throws if it cannot be watched. */
+  changed(path: string): Promise<FileChange> {
+    const waiting = this.waitersFor(path);
+    return new Promise((resolve) => waiting.push(resolve));
   }
 
   close(): void {
-    for (const { w, waiting } of this.watchers.values()) {
-      w.close();
-      waiting.length = 0;
-    }
-    this.watchers.clear();
+    this.ino?.close();
+    this.ino = null;
+    this.dirs.clear();
   }
 }

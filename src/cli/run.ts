@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createLogger, detectLogFormat } from '../daemon/logger';
 import { parseRunArgs, RUN_USAGE } from '../daemon/options';
 import { acquirePidFile, releasePidFile } from '../daemon/pidfile';
+import { KEEPALIVED_UMASK } from '../daemon/umask';
 import { haloNative } from '../net/native';
 import { DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from '../daemon/paths';
 import { namespaceMissing, namespaceOverride, pidDirectories, readProcessIdentity, runtimePath } from '../daemon/process-identity';
@@ -48,7 +49,10 @@ export async function main(argv: string[]): Promise<number> {
     default:
       break;
   }
-  if (opts.umask !== null) process.umask(opts.umask);
+  // keepalived's main(): umask 0177 (lib/utils.c umask_val) unless -u/--umask says otherwise, from
+  // the start, so every script (notify, track, MISC_CHECK, FIFO) and file inherits it; global_defs
+  // umask replaces it in the worker
+  process.umask(opts.umask ?? KEEPALIVED_UMASK);
   if (opts.configTest) {
     return (await import('./check')).main([
       '-f', opts.configFile, ...(opts.configId !== null ? ['-i', opts.configId] : []), ...(opts.allConfig ? ['-e'] : []),

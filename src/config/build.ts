@@ -13,7 +13,7 @@ import { BuildContext, ownUserScripts, type BuildOptions } from './context';
 import { applySection } from './keywords/apply';
 import { ROOT } from './keywords/root';
 import type {
-  Announce, BfdInstance, Diagnostic, GlobalDefs, Model, SourceLocation, SslConfig, TrackBfdRef, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance,
+  Announce, BfdInstance, Diagnostic, GlobalDefs, Model, NotifyScripts, SourceLocation, SslConfig, TrackBfdRef, TrackFile, VirtualServer, VirtualServerGroup, VrrpInstance,
   VrrpScript, VrrpSyncGroup, VrrpTrackProcess, VirtualIpAddress,
 } from './model';
 import { resolveTrackObjects } from './vrrp-values';
@@ -155,7 +155,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
       continue;
     }
     g.group.group = kept;
-    if (kept.length === 1) ctx.warn(g.members[0], `vrrp_sync_group ${g.group.name} has only one member`);
+    if (kept.length === 1) ctx.warn(g.members[0], `Sync group ${g.group.name} has only 1 virtual router(s) - this probably isn't what you want`);
     // sync_group_tracking_init: with an address owner among the members the group's trackers lose their weights
     if (kept.some((n) => instances.find((i) => i.name === n)?.priority === 255)) unweightGroup(ctx, g, scripts, bfdInstances);
     syncGroups.push(g.group);
@@ -204,8 +204,8 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   // keepalived refuses to run scripts as root silently: any script without
   // enable_script_security is a config error it reports (keepalived -t fails).
   if (!globalDefs.enableScriptSecurity) {
-    const hasNotify = (n: { notify: unknown; notifyMaster: unknown; notifyBackup: unknown; notifyFault: unknown; notifyStop: unknown }): boolean =>
-      n.notify !== null || n.notifyMaster !== null || n.notifyBackup !== null || n.notifyFault !== null || n.notifyStop !== null;
+    const hasNotify = (n: NotifyScripts): boolean =>
+      n.notify !== null || n.notifyMaster !== null || n.notifyBackup !== null || n.notifyFault !== null || n.notifyStop !== null || !!n.notifyMasterRxLowerPri || !!n.notifyDeleted;
     const first =
       scripts[0]?.location ??
       instances.find((i) => hasNotify(i.notify))?.location ??
@@ -334,6 +334,8 @@ function dropNotifyScripts(ctx: BuildContext, instances: VrrpInstance[], groups:
     n.notifyBackup = drop(n.notifyBackup, x.location, 'notify');
     n.notifyFault = drop(n.notifyFault, x.location, 'notify');
     n.notifyStop = drop(n.notifyStop, x.location, 'notify');
+    if (n.notifyMasterRxLowerPri) n.notifyMasterRxLowerPri = drop(n.notifyMasterRxLowerPri, x.location, 'notify');
+    if (n.notifyDeleted) n.notifyDeleted = drop(n.notifyDeleted, x.location, 'notify');
   }
   for (const vs of virtualServers) {
     vs.quorumUp = drop(vs.quorumUp, vs.location, 'quorum');

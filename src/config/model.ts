@@ -123,7 +123,7 @@ export interface GlobalDefs {
   /** startup_script_timeout / shutdown_script_timeout, seconds (1-1000, default 10). */
   startupScriptTimeoutS: number;
   shutdownScriptTimeoutS: number;
-  /** global_defs umask (null = inherited); run's -u/--umask takes precedence. */
+  /** global_defs umask (null = keepalived's 0177); run's -u/--umask takes precedence. */
   umask: number | null;
   /** Default of every checker's log_all_failures. */
   checkerLogAllFailures: boolean;
@@ -163,6 +163,10 @@ export interface GlobalDefs {
    */
   notifyFifos?: NotifyFifos;
   /** vrrp_notify_priority_changes: the default of every instance's notify_priority_changes. */
+  /** rs_init_notifies: real servers up at start get their UP notifies (notify_up, FIFO). */
+  rsInitNotifies?: boolean;
+  /** fifo_write_vrrp_states_on_reload: at a reload, each unchanged state is written to the FIFOs again. */
+  fifoWriteVrrpStatesOnReload?: boolean;
   vrrpNotifyPriorityChanges?: boolean;
 }
 
@@ -223,6 +227,12 @@ export interface NotifyScripts {
   notifyBackup: string[] | null;
   notifyFault: string[] | null;
   notifyStop: string[] | null;
+  /** Instances only: `notify_master_rx_lower_pri` (run, with no arguments added, when a MASTER hears a lower priority). */
+  notifyMasterRxLowerPri?: string[] | null;
+  /** Instances only: `notify_deleted [SCRIPT]`: the script run for DELETED. */
+  notifyDeleted?: string[] | null;
+  /** Instances only: `notify_deleted` given: removed by a reload it says DELETED (else FAULT, unless in FAULT). */
+  sendDeleted?: boolean;
   /**
    * `notify* SCRIPT USER [GROUP]`: who each script given a user runs as (null = root); a script
    * absent here runs as script_user.
@@ -236,7 +246,7 @@ export interface ScriptUsers {
   down?: RunAs | null;
 }
 
-export type NotifyKey = 'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop';
+export type NotifyKey = 'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notifyMasterRxLowerPri' | 'notifyDeleted';
 
 export interface VirtualIpAddress {
   /** Canonical address string (IPv4 or IPv6). */

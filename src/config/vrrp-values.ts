@@ -22,6 +22,25 @@ export function notifyKeyword(ctx: BuildContext, s: Statement, n: NotifyScripts)
   }
 }
 
+/** `notify_master_rx_lower_pri SCRIPT [USER [GROUP]]` (vrrp_parser.c): the first one wins. */
+export function notifyMasterRxLowerPri(ctx: BuildContext, s: Statement, n: NotifyScripts, instance: string): void {
+  if (n.notifyMasterRxLowerPri) {
+    ctx.warn(s.args[0] ?? s.keyword, `(${instance}) notify_master_rx_lower_pri script already specified - ignoring ${s.args[0]?.value ?? ''}`);
+    return;
+  }
+  set(ctx, s, n, 'notifyMasterRxLowerPri');
+}
+
+/** `notify_deleted [SCRIPT [USER [GROUP]]]` (vrrp_parser.c): DELETED instead of FAULT at removal; the first one wins. */
+export function notifyDeleted(ctx: BuildContext, s: Statement, n: NotifyScripts, instance: string): void {
+  if (n.sendDeleted) {
+    ctx.warn(s.args[0] ?? s.keyword, `(${instance}) notify_deleted already specified - ignoring ${s.args[0]?.value ?? ''}`);
+    return;
+  }
+  if (s.args.length > 0) set(ctx, s, n, 'notifyDeleted');
+  n.sendDeleted = true;
+}
+
 /** One notify script and, when the line names one, the user it runs as. */
 function set(ctx: BuildContext, s: Statement, n: NotifyScripts, key: NotifyKey): true {
   const r = ctx.commandAs(s);

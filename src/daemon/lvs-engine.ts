@@ -204,7 +204,7 @@ export class KernelLvsEngine implements LvsEngine {
   }
 
   private input(m: Model): DesiredInput {
-    return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups };
+    return { virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups, rsInitNotifies: m.globalDefs.rsInitNotifies === true };
   }
 
   private prober(m: Model, initFiles: 'start' | 'reload' | 'none'): Prober {

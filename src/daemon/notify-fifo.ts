@@ -36,8 +36,7 @@ export interface NotifyFifoOptions {
   log: FifoLog;
 }
 
-/** keepalived's default umask (lib/utils.c umask_val: S_IXUSR | S_IRWXG | S_IRWXO). */
-export const KEEPALIVED_UMASK = 0o177;
+export { KEEPALIVED_UMASK } from './umask';
 
 interface Opened {
   path: string;

@@ -13,7 +13,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RunAs } from '../config/model';
 
-export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 
 export interface NotifyRequest {
   kind: 'INSTANCE' | 'GROUP';

@@ -29,7 +29,7 @@ export interface RunOptions {
   configId: string | null;
   /** keepalived's -e/--all-config: a missing include file is an error. */
   allConfig: boolean;
-  /** keepalived's -u/--umask, applied before any file is created; null = inherited. */
+  /** keepalived's -u/--umask, applied before any file is created; null = keepalived's 0177 (or global_defs umask). */
   umask: number | null;
   /** What to do instead of running: print help, the version, or a signal number (--signum). */
   action: { kind: 'run' } | { kind: 'help' } | { kind: 'version' } | { kind: 'signum'; signal: number };
@@ -55,7 +55,7 @@ export const RUN_USAGE = `usage: halo run [-f FILE] [options]
   -G, --no-syslog            accepted; halo never logs through syslog
   -B, --no_bfd               don't run the BFD sessions (bfd_instance)
   -D, --log-detail           more detail in logs (debug level)
-  -u, --umask MASK           umask for the files halo creates (numeric, e.g. 022)
+  -u, --umask MASK           umask for the files and scripts (numeric, default 0177)
       --signum=STOP|RELOAD   print the signal number for that function and exit
   -v, --version              print the version and exit
   -h, --help                 print this help and exit

@@ -33,12 +33,23 @@ export function acquirePidFile(path: string, pid: number = process.pid): PidFile
     return { ok: false, message: `another halo (pid ${existing}) is running with pid file ${path}` };
   }
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-    writeFileSync(path, `${pid}\n`, { mode: 0o644 });
+    // keepalived's pidfile.c: the directory 0755 and the file 0644 whatever the umask (0177 by default)
+    withUmaskAllowing(0o755, () => mkdirSync(dirname(path), { recursive: true, mode: 0o755 }));
+    withUmaskAllowing(0o644, () => writeFileSync(path, `${pid}\n`, { mode: 0o644 }));
   } catch (err) {
     return { ok: false, message: `cannot write pid file ${path}: ${(err as Error).message}` };
   }
   return { ok: true };
+}
+
+/** Runs `fn` with the bits of `mode` taken out of the umask, then puts the umask back. */
+function withUmaskAllowing(mode: number, fn: () => void): void {
+  const old = process.umask(process.umask() & ~mode);
+  try {
+    fn();
+  } finally {
+    process.umask(old);
+  }
 }
 
 export function releasePidFile(path: string, pid: number = process.pid): void {

@@ -1,11 +1,12 @@
 /**
  * The shell of a VRRP instance's track_file (keepalived trackers/track_file.c): init_file at
- * start, the number read now, then again at every change of the file (watched as FILE_CHECK
- * watches it, through the same FileWatcher). A number keepalived would refuse is logged in its
+ * start, the number read now, then again at every change of the file keepalived reacts to
+ * (closed after a write, moved in; deleted or moved away reads as 0), through FILE_CHECK's
+ * FileWatcher. A number keepalived would refuse is logged in its
  * words and the last value kept; a missing file reads as 0.
  */
 import type { TrackFile } from '../config/model';
-import { FileWatcher, initTrackFile, readTrackFile } from '../check/file-probe';
+import { FileWatcher, initTrackFile, readTrackFile, type FileChange } from '../check/file-probe';
 import type { Logger } from './logger';
 
 export class TrackFileMonitor {
@@ -37,7 +38,7 @@ export class TrackFileMonitor {
   }
 
   private watch(f: TrackFile): void {
-    let next: Promise<void>;
+    let next: Promise<FileChange>;
     try {
       next = this.watcher.changed(f.path); // watched before the first read: no change slips between
     } catch (e) {
@@ -54,13 +55,14 @@ export class TrackFileMonitor {
     return v;
   }
 
-  private async follow(f: TrackFile, first: Promise<void>): Promise<void> {
+  private async follow(f: TrackFile, first: Promise<FileChange>): Promise<void> {
     let next = first;
     for (;;) {
-      await next;
+      const change = await next;
       if (this.stopped) return;
       next = this.watcher.changed(f.path);
-      const v = this.read(f);
+      // deleted or moved away: 0 without reading (track_file.c process_inotify)
+      const v = change === 'gone' ? 0 : this.read(f);
       if (v === null || v === this.values.get(f.name)) continue;
       this.values.set(f.name, v);
       this.onValue(f.name, v);

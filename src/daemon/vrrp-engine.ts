@@ -22,7 +22,8 @@ import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
 import { IPPROTO_AH } from '../vrrp/ipv4-header';
 import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
-import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { removalNotifies } from '../vrrp/removal';
+import { createSyncGroupState, startSyncGroup, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { reconfigure } from '../vrrp/reconfigure';
 import { advertGroup } from '../vrrp/receive-check';
 import { PromoteSecondaries } from './promote-secondaries';
@@ -34,7 +35,7 @@ import type { Logger } from './logger';
 import { describeVrrpActions, planTrackerReload, planVrrpReload, usedTrackers } from './reload-plan';
 import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-plan';
 import type { NotifyRunner } from './notify';
-import { vrrpFifoLine } from '../alert/notify-fifo-lines';
+import { reloadStateLines, vrrpFifoLine } from '../alert/notify-fifo-lines';
 import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
@@ -71,7 +72,7 @@ export interface VrrpEngineDeps {
   notify: NotifyRunner;
   /** SMTP alerts, sent at the same moments as the notify scripts (null/absent: none). */
   alerts?: {
-    notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void;
+    notify(kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED'): void;
     /** A packet an instance rejected (enable_traps: keepalived's error notifications). */
     dropped?(instance: string, reason: RejectReason, src: string | undefined): void;
   } | null;
@@ -301,7 +302,20 @@ export class VrrpEngine {
     }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
-    for (const name of this.states.keys()) this.feed(name, { type: 'startup' });
+    // keepalived's order: vrrp_complete_init tells the instances (outside sync groups here) that
+    // start in FAULT first; vrrp_init_state then the groups starting in BACKUP, then the others
+    const startsInFault = (name: string): boolean => {
+      const st = this.states.get(name)!;
+      return st.env.syncGroup === null && step(st, { type: 'startup' }, this.now()).state.state === 'FAULT';
+    };
+    const faulty = [...this.states.keys()].filter(startsInFault);
+    for (const name of faulty) this.feed(name, { type: 'startup' });
+    for (const group of this.groupStates.values()) {
+      const r = startSyncGroup(group, this.groupMembers(group.members), this.now());
+      this.groupStates.set(group.name, r.group);
+      this.execute(r.actions);
+    }
+    for (const name of this.states.keys()) if (!faulty.includes(name)) this.feed(name, { type: 'startup' });
   }
 
   /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */
@@ -418,7 +432,8 @@ export class VrrpEngine {
     const changes: InstanceChange[] = [];
     for (const name of plan.remove) {
       const s = this.states.get(name)!;
-      changes.push(stopChange(name, s.state, this.dryRun(name, { type: 'shutdown' }), restarted.has(name)));
+      const told = this.removalTold(name, restarted);
+      changes.push(stopChange(name, s.state, told(this.dryRun(name, { type: 'shutdown' })), restarted.has(name)));
     }
     const scripts = this.carriedScriptStates(next);
     const tracked = this.trackedNow(next);
@@ -451,9 +466,12 @@ export class VrrpEngine {
     this.startTrackers(next, true);
     const trackers = trackerLines(this.model, next, { files: this.files, processes: this.processes });
     const changes: InstanceChange[] = [];
+    // the states before the reload: the ones that stay are written again (fifo_write_vrrp_states_on_reload)
+    const statesBefore = new Map([...this.states].map(([n, st]) => [n, st.state]));
+    const groupsBefore = new Map([...this.groupStates].map(([n, g]) => [n, g.state]));
     for (const name of plan.remove) {
       const before = this.states.get(name)!.state;
-      const actions = this.feed(name, { type: 'shutdown' });
+      const actions = this.feed(name, { type: 'shutdown' }, this.removalTold(name, restarted));
       changes.push(stopChange(name, before, actions, restarted.has(name)));
       for (const t of TIMER_NAMES) this.cancel(name, t);
       await Promise.all([this.queues.get(name), ...this.adverts]);
@@ -493,6 +511,7 @@ export class VrrpEngine {
       if (after.state === 'MASTER') this.deps.onHeld?.(this.heldOf(after));
       changes.push({ name: u.name, change: 'update', state: r.old.state, after: after.state, effects: updateEffects(u, r.old.vipsSet, actions) });
     }
+    if (next.globalDefs.fifoWriteVrrpStatesOnReload) this.writeStatesAgain(next, statesBefore, groupsBefore);
     await this.reloadFirewall(configsBefore, next);
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
     for (const name of plan.add) {
@@ -720,8 +739,8 @@ export class VrrpEngine {
     return step(s, event, now).actions;
   }
 
-  /** Step one instance (through its sync group if it has one) and carry out the actions. */
-  feed(name: string, event: VrrpEvent): VrrpAction[] {
+  /** Step one instance (through its sync group if it has one) and carry out the actions (`rewrite`: changed first). */
+  feed(name: string, event: VrrpEvent, rewrite: (a: VrrpAction[]) => VrrpAction[] = (a) => a): VrrpAction[] {
     const s = this.states.get(name);
     if (!s) return [];
     const now = this.now();
@@ -731,13 +750,15 @@ export class VrrpEngine {
       const r = stepSyncGroupMember(group, members, name, event, now);
       this.groupStates.set(group.name, r.group);
       for (const ms of Object.values(r.members)) this.commit(ms);
-      this.execute(r.actions);
-      return r.actions;
+      const actions = rewrite(r.actions);
+      this.execute(actions);
+      return actions;
     }
     const r = step(s, event, now);
     this.commit(r.state);
-    this.execute(r.actions);
-    return r.actions;
+    const actions = rewrite(r.actions);
+    this.execute(actions);
+    return actions;
   }
 
   private commit(next: InstanceState): void {
@@ -796,6 +817,11 @@ export class VrrpEngine {
           this.runNotify(a);
           break;
         case 'event':
+          // vrrp_notify.c send_event_notify: notify_master_rx_lower_pri's script (no arguments added), then the FIFO line
+          if (a.event === 'MASTER_RX_LOWER_PRI') {
+            const n = this.states.get(a.instance)?.cfg.notify;
+            if (n?.notifyMasterRxLowerPri) this.deps.notify.run(n.notifyMasterRxLowerPri, [], n.runAs?.notifyMasterRxLowerPri);
+          }
           this.deps.fifo?.vrrp(vrrpFifoLine('INSTANCE', a.instance, a.event, a.priority));
           break;
         case 'sendAdvert':
@@ -1060,11 +1086,30 @@ export class VrrpEngine {
     }
   }
 
+  /** What a removed instance's stop tells: removed for good (not restarted), DELETED or FAULT instead of STOP (removal.ts). */
+  private removalTold(name: string, restarted: ReadonlySet<string>): (a: VrrpAction[]) => VrrpAction[] {
+    const s = this.states.get(name)!;
+    return restarted.has(name) ? (a) => a : (a) => removalNotifies(a, name, s.cfg.notify.sendDeleted === true, s.state === 'FAULT');
+  }
+
+  /** fifo_write_vrrp_states_on_reload: the groups' and instances' states that a reload kept, to the FIFOs again. */
+  private writeStatesAgain(next: Model, states: Map<string, string>, groups: Map<string, string>): void {
+    const sameGroups = next.vrrpSyncGroups.flatMap((g) => {
+      const now = this.groupStates.get(g.name);
+      return now && groups.get(g.name) === now.state ? [now] : [];
+    });
+    const same = next.vrrpInstances.flatMap((i) => {
+      const now = this.states.get(i.name);
+      return now && states.get(i.name) === now.state ? [{ name: i.name, state: now.state, priority: now.effectivePriority }] : [];
+    });
+    for (const line of reloadStateLines(sameGroups, same)) this.deps.fifo?.vrrp(line);
+  }
+
   private runNotify(a: Extract<VrrpAction, { type: 'notify' }>): void {
     const scripts = a.kind === 'GROUP' ? this.groups.get(a.name)?.notify : this.states.get(a.name)?.cfg.notify;
     if (!scripts) return;
-    const key = ({ MASTER: 'notifyMaster', BACKUP: 'notifyBackup', FAULT: 'notifyFault', STOP: 'notifyStop' } as const)[a.state];
-    this.deps.notify.run(scripts[key], [], scripts.runAs?.[key]);
+    const key = ({ MASTER: 'notifyMaster', BACKUP: 'notifyBackup', FAULT: 'notifyFault', STOP: 'notifyStop', DELETED: 'notifyDeleted' } as const)[a.scriptOf ?? a.state];
+    this.deps.notify.run(scripts[key] ?? null, [], scripts.runAs?.[key]);
     this.deps.notify.notify(scripts.notify, { kind: a.kind, name: a.name, state: a.state, priority: a.priority }, scripts.runAs?.notify);
     this.deps.fifo?.vrrp(vrrpFifoLine(a.kind, a.name, a.state, a.priority));
     this.deps.alerts?.notify(a.kind, a.name, a.state);

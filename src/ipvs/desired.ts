@@ -104,6 +104,8 @@ export function effectiveWeight(rs: RealServer, checkerWeight: CheckerWeight | u
 export interface DesiredInput {
   virtualServers: readonly VirtualServer[];
   virtualServerGroups: readonly VirtualServerGroup[];
+  /** global rs_init_notifies: each real server up at start gets its UP notifies (notify_up, FIFO line). */
+  rsInitNotifies?: boolean;
 }
 
 /** A stable id for a virtual server: its keepalived name, plus the family for fwmark services. */
@@ -137,7 +139,7 @@ export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: Po
   for (const vs of input.virtualServers) {
     const vsId = virtualServerId(vs, groups);
     const weights = vs.realServers.map((rs) => effectiveWeight(rs, checkerWeight));
-    const pool = evaluatePool(vs, vsId, groups, checkerUp, prev?.pools.get(vsId), events, weights);
+    const pool = evaluatePool(vs, vsId, groups, checkerUp, prev?.pools.get(vsId), events, weights, input.rsInitNotifies === true);
     pools.set(vsId, pool.state);
     for (const svc of expandServices(vs, groups)) {
       const t = svc.template;
@@ -178,12 +180,19 @@ function evaluatePool(
   prev: VsPoolState | undefined,
   events: PoolEvent[],
   weights: readonly number[],
+  rsInitNotifies: boolean,
 ): PoolResult {
   const now = vs.realServers.map((rs) => realServerAlive(rs, vs, checkerUp));
   const quorum = new QuorumTracker(vs, groups, events, weights);
 
   if (prev === undefined) {
-    // Start-up (init_service_vs): healthy servers join silently, then the quorum is judged once.
+    // Start-up (init_service_vs): healthy servers join silently — with rs_init_notifies each
+    // gets do_rs_notifies UP (init_service_rs) — then the quorum is judged once.
+    if (rsInitNotifies) {
+      vs.realServers.forEach((rs, i) => {
+        if (now[i]) events.push({ message: '', fifo: rsFifoLine(formatRealServer(rs, vs, groups), quorum.vsName, true), notify: rs.notifyUp, ...runAsOf(rs.notifyRunAs, 'up') });
+      });
+    }
     quorum.update(now, true);
     return { alive: now, state: poolState(vs, now, quorum.up, undefined) };
   }
@@ -474,7 +483,8 @@ function clearServiceVs(events: PoolEvent[], vs: VirtualServer, pool: VsPoolStat
   // stop the notifiers run (with omega) whatever the quorum was
   if (!stopping && pool?.quorumUp !== true) return;
   if (stopping && !vs.omega) return;
-  if (vs.quorumDown) events.push({ message: '', notify: vs.quorumDown, ...runAsOf(vs.quorumRunAs, 'down') });
+  // do_vs_notifies: quorum_down's script, then the FIFO line
+  events.push({ message: '', notify: vs.quorumDown, ...(vs.quorumDown ? runAsOf(vs.quorumRunAs, 'down') : {}), fifo: vsFifoLine(vsName, false) });
   // keepalived's code mails "=> Shutting down <=" at stop too, but Debian's 2.2.7 sends nothing
   // then (its process is gone first: test/integration/rs-scripts.vm.test.ts), so neither does halo
   if (vs.smtpAlert && !stopping) {
@@ -492,6 +502,7 @@ function clearServiceRs(events: PoolEvent[], vs: VirtualServer, rs: RealServer, 
   if (!inTable || !alive) return;
   // "In Omega mode we call VS and RS down notifiers all the way down the exit"
   if (stopping && !vs.omega) return;
-  if (rs.notifyDown) events.push({ message: '', notify: rs.notifyDown, ...runAsOf(rs.notifyRunAs, 'down') });
+  // do_rs_notifies: notify_down's script, then the FIFO line
+  events.push({ message: '', notify: rs.notifyDown, ...(rs.notifyDown ? runAsOf(rs.notifyRunAs, 'down') : {}), fifo: rsFifoLine(rsName, vsName, false) });
   if (rs.smtpAlert && !stopping) events.push({ message: '', notify: null, rsAlert: { rsName, vsName, body: '=> Removing <=' } });
 }

@@ -86,6 +86,12 @@ export interface HaloNative {
    * concatenated. No reply within `timeoutMs` of the last one throws ETIMEDOUT.
    */
   netlinkExchange(protocol: number, requests: Buffer, timeoutMs: number): Buffer;
+  /**
+   * An inotify descriptor polled on the event loop, with the caller's own event mask (fs.watch
+   * always adds IN_MODIFY and IN_ATTRIB): add() watches a path (returns the watch descriptor),
+   * every event reaches `onEvent` with its name inside a watched directory. Holds the loop until close().
+   */
+  InotifyWatch: new (onEvent: (wd: number, mask: number, name: string) => void) => { add(path: string, mask: number): number; close(): void };
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -166,9 +166,9 @@ export interface InstanceOptions {
 
 export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, opts: InstanceOptions = {}): InstanceState {
   const g = opts.globalDefs ?? {};
-  const group = opts.syncGroup && opts.syncGroup.group.length > 1 ? opts.syncGroup : null;
-  // a one-member group syncs nothing, but its trackers still apply to the member, as keepalived's do
-  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], opts.syncGroup ?? null, opts.bfdInstances ?? []);
+  // a one-member group is still a group (keepalived 2.2.7 only warns about it)
+  const group = opts.syncGroup ?? null;
+  const setup = buildTrackers(cfg, opts.vrrpScripts ?? [], group, opts.bfdInstances ?? []);
   const warnings = [...setup.warnings];
   let nopreempt = cfg.nopreempt;
   let preemptDelayMs = cfg.preemptDelayMs;

@@ -37,6 +37,24 @@ export function createSyncGroupState(g: VrrpSyncGroup): SyncGroupState {
   return { name: g.name, members: [...g.group], state: 'INIT' };
 }
 
+/**
+ * keepalived's vrrp_init_state: before any member's own start, a group that starts in BACKUP
+ * sends its notifies (`GROUP "VG1" BACKUP` comes before its members' BACKUP lines, and every
+ * group's before any instance's). The group starts in BACKUP unless a member starts in FAULT
+ * (then it is FAULT, told after its members as now) or every member is an address owner
+ * (then it goes MASTER with them). Members must all still be INIT; their start is foreseen with
+ * a dry step (the machine is pure).
+ */
+export function startSyncGroup(group: SyncGroupState, members: Record<string, InstanceState>, now: number): SyncGroupStepResult {
+  const names = group.members.filter((n) => members[n] !== undefined);
+  const none = { group, members, actions: [] };
+  if (group.state !== 'INIT' || names.length === 0 || names.some((n) => members[n].state !== 'INIT')) return none;
+  const started = names.map((n) => step(members[n], { type: 'startup' }, now).state);
+  if (started.some((s) => s.state !== 'BACKUP')) return none;
+  if (started.every((s) => s.basePriority === 255)) return none;
+  return { group: { ...group, state: 'BACKUP' }, members, actions: [{ type: 'notify', kind: 'GROUP', name: group.name, state: 'BACKUP', priority: 0 }] };
+}
+
 /** Steps member `name` with `event`, then lets the group follow. */
 export function stepSyncGroupMember(
   group: SyncGroupState,

@@ -71,7 +71,8 @@ export interface OutgoingPacket {
   hopLimit?: number;
 }
 
-export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+/** DELETED: an instance removed by a reload with notify_deleted (the daemon's, never the machine's). */
+export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 
 export type CounterName =
   | 'advertsSent'
@@ -98,8 +99,12 @@ export type VrrpAction =
    * of unsolicited Neighbour Advertisements per IPv6 VIP, `naIntervalMs` apart.
    */
   | { type: 'sendGarps'; instance: string; vips: VirtualIpAddress[]; repeat: number; intervalMs: number; naIntervalMs: number }
-  /** Run the notify scripts for this state (NotifyRequest of src/daemon/notify.ts). */
-  | { type: 'notify'; kind: 'INSTANCE' | 'GROUP'; name: string; state: NotifyStateName; priority: number }
+  /**
+   * Run the notify scripts for this state (NotifyRequest of src/daemon/notify.ts); `scriptOf`:
+   * the state whose own notify_* script runs, when not `state`'s (a removed instance's FAULT runs
+   * notify_deleted's, as keepalived picks the script before it turns DELETED into FAULT).
+   */
+  | { type: 'notify'; kind: 'INSTANCE' | 'GROUP'; name: string; state: NotifyStateName; priority: number; scriptOf?: NotifyStateName }
   /**
    * An event for the notify FIFOs (vrrp_notify.c send_event_notify and
    * send_instance_priority_notifies): a MASTER heard a lower-priority advert, or the effective

@@ -67,7 +67,7 @@ describe('errors and warnings name their place', () => {
   it('a sync group naming an unknown instance, or one already grouped', () => {
     const text = instance('', 'VI_1') + 'vrrp_sync_group G1 {\n group {\n  VI_1 VI_9\n }\n}\nvrrp_sync_group G2 {\n group {\n  VI_1\n }\n}\n';
     expect(messages(text)).toEqual([
-      '11:3: warning: vrrp_sync_group G1 has only one member',
+      '11:3: warning: Sync group G1 has only 1 virtual router(s) - this probably isn\'t what you want',
       "11:8: warning: Virtual router VI_9 specified in sync group G1 doesn't exist - ignoring",
       '14:1: warning: Sync group G2, no matching virtual router found in group declaration - removing',
       "16:3: error: vrrp_sync_group G2: vrrp_instance 'VI_1' is already in sync group G1",

@@ -158,6 +158,7 @@ describe('a real FIFO', () => {
     fifos.vrrp(vrrpFifoLine('INSTANCE', 'VI_1', 'BACKUP', 100));
     expect(await waitFor(() => existsSync(out) && readFileSync(out, 'utf8') === 'INSTANCE "VI_1" BACKUP 100\n', 10_000)).toBe(true);
     expect(readFileSync(`${out}.args`, 'utf8')).toBe(`args: one ${g}\n`);
+    // the script outlives the FIFO's end of file (it waits): only the SIGTERM ends it
     fifos.close();
     expect(existsSync(g)).toBe(false);
     expect(await waitFor(() => readFileSync(`${out}.args`, 'utf8').includes('TERM'), 10_000)).toBe(true);

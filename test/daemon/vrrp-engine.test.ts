@@ -475,7 +475,7 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(preview).toEqual({
       unchanged: [],
       changes: [
-        { name: 'VI_2', change: 'stop', state: 'MASTER', after: null, effects: ['advert with priority 0', 'remove VIP 192.168.77.210/24 dev eth0', 'notify VI_2 STOP'] },
+        { name: 'VI_2', change: 'stop', state: 'MASTER', after: null, effects: ['advert with priority 0', 'remove VIP 192.168.77.210/24 dev eth0', 'notify VI_2 FAULT'] }, // removed without notify_deleted: keepalived's FAULT
         { name: 'VI_1', change: 'update', state: 'MASTER', after: 'MASTER', effects: [
           'remove VIP 192.168.77.201/24 dev eth0', 'add VIP 192.168.77.202/24 dev eth0', 'gratuitous ARP x5 for 192.168.77.202',
         ] },

@@ -7,12 +7,15 @@
  *   line, STOP lines included, must be the same bytes. Lines of different instances and of
  *   the sync group are compared per name (keepalived's order between two instances' timers is
  *   not fixed).
+ * - the tracked file is written once by rename and once in place (truncated, then written and
+ *   closed a second later): keepalived reads it only when it is closed, so neither daemon may
+ *   write a line for the empty file in between.
  * - notify_fifo is made by the daemon, with a notify_fifo_script: the FIFO's mode, the script's
  *   arguments, the lines it read before the stop, and that the FIFO is gone and the script ended
  *   after the stop must be the same.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, renameSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, renameSync, writeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, waitFor, type RunningDirector } from '../support/directors';
@@ -48,6 +51,18 @@ function setWeight(n: number): void {
   renameSync(join(tmp, 'weight.new'), join(tmp, 'weight'));
 }
 
+/**
+ * The tracked file's new number, written in place: truncated, held open and empty for a while,
+ * then written and closed. keepalived reads a track file only when its writer closes it
+ * (IN_CLOSE_WRITE), so the empty file in between must never count as 0.
+ */
+async function writeInPlace(n: number): Promise<void> {
+  const fd = openSync(join(tmp, 'weight'), 'w');
+  await new Promise((r) => setTimeout(r, 1000)); // the window a watcher of IN_MODIFY would read 0 in
+  writeSync(fd, `${n}\n`);
+  closeSync(fd);
+}
+
 const read = (p: string): string => (existsSync(p) ? readFileSync(p, 'utf8') : '');
 
 /** The lines of one instance (and of its sync group). */
@@ -69,6 +84,12 @@ function dutConfig(who: string, vrid1: number, vrid2: number): string {
     '    group {',
     '        VI_1',
     '        VI_3',
+    '    }',
+    '}',
+    // a one-member group: keepalived keeps it (with a warning) and tells its states too
+    'vrrp_sync_group VG2 {',
+    '    group {',
+    '        VI_4',
     '    }',
     '}',
     'vrrp_instance VI_1 {',
@@ -103,6 +124,16 @@ function dutConfig(who: string, vrid1: number, vrid2: number): string {
     '    }',
     '    virtual_ipaddress {',
     `        192.168.78.${vrid2}/24`,
+    '    }',
+    '}',
+    'vrrp_instance VI_4 {',
+    '    state BACKUP',
+    '    interface eth0',
+    `    virtual_router_id ${vrid1 + 20}`,
+    '    priority 100',
+    '    advert_int 1',
+    '    virtual_ipaddress {',
+    `        192.168.78.${vrid1 + 20}/24`,
     '    }',
     '}',
     '',
@@ -158,7 +189,7 @@ test('the same FIFO lines as keepalived 2.2.7 through start, priority changes, a
   const halo = dirs.halo('h', dutConfig('halo', ...sides.halo.vrids));
   const ka = dirs.keepalived('k', dutConfig('keepalived', ...sides.keepalived.vrids));
   // alone on the LAN: both instances become MASTER
-  expect(await both((t) => t.includes('INSTANCE "VI_1" MASTER 100\n') && t.includes('INSTANCE "VI_2" MASTER 100\n') && t.includes('GROUP "VG1" MASTER 0\n'))).toBe(true);
+  expect(await both((t) => t.includes('INSTANCE "VI_1" MASTER 100\n') && t.includes('INSTANCE "VI_2" MASTER 100\n') && t.includes('GROUP "VG1" MASTER 0\n') && t.includes('GROUP "VG2" MASTER 0\n'))).toBe(true);
 
   // the FIFO the daemon made: same mode, same script arguments
   for (const who of ['halo', 'keepalived']) {
@@ -172,7 +203,8 @@ test('the same FIFO lines as keepalived 2.2.7 through start, priority changes, a
   // the tracked file moves VI_2's priority: MASTER_PRIORITY lines
   setWeight(5);
   expect(await both((t) => t.includes('INSTANCE "VI_2" MASTER_PRIORITY 105\n'))).toBe(true);
-  setWeight(-3);
+  // written in place: no MASTER_PRIORITY 100 from the empty file in between (keepalived has none)
+  await writeInPlace(-3);
   expect(await both((t) => t.includes('INSTANCE "VI_2" MASTER_PRIORITY 97\n'))).toBe(true);
 
   // a peer of priority 150 takes VI_2 from both; then a change as BACKUP
@@ -191,9 +223,25 @@ test('the same FIFO lines as keepalived 2.2.7 through start, priority changes, a
 
   const h = vrrpOut('halo');
   const k = vrrpOut('keepalived');
-  for (const name of ['VI_1', 'VI_2', 'VI_3', 'VG1']) expect(only(h, [name])).toBe(only(k, [name]));
+  for (const name of ['VI_1', 'VI_2', 'VI_3', 'VI_4', 'VG1', 'VG2']) expect(only(h, [name])).toBe(only(k, [name]));
   expect(h.split('\n').length).toBe(k.split('\n').length);
+  // where keepalived's order is fixed, the same order: at start every group that starts in
+  // BACKUP first (vrrp_init_state), then the instances in config order; at stop the instances,
+  // then the groups (notify_shutdown). In between, the instances' timers decide.
+  const start = [
+    'GROUP "VG1" BACKUP 0', 'GROUP "VG2" BACKUP 0',
+    'INSTANCE "VI_1" BACKUP 100', 'INSTANCE "VI_3" BACKUP 100', 'INSTANCE "VI_2" BACKUP 100', 'INSTANCE "VI_4" BACKUP 100', '',
+  ].join('\n');
+  const end = [
+    'INSTANCE "VI_1" STOP 100', 'INSTANCE "VI_3" STOP 100', 'INSTANCE "VI_2" STOP 99', 'INSTANCE "VI_4" STOP 100',
+    'GROUP "VG1" STOP 0', 'GROUP "VG2" STOP 0', '',
+  ].join('\n');
+  expect(k.startsWith(start)).toBe(true);
+  expect(k.endsWith(end)).toBe(true);
+  expect(h.startsWith(start)).toBe(true);
+  expect(h.endsWith(end)).toBe(true);
   // what keepalived wrote, spelled out (so neither side can drift unnoticed)
+  expect(only(k, ['VG2'])).toBe('GROUP "VG2" BACKUP 0\nGROUP "VG2" MASTER 0\nGROUP "VG2" STOP 0\n');
   expect(only(k, ['VI_1'])).toBe('INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\nINSTANCE "VI_1" STOP 100\n');
   expect(only(k, ['VG1'])).toBe('GROUP "VG1" BACKUP 0\nGROUP "VG1" MASTER 0\nGROUP "VG1" STOP 0\n');
   expect(only(k, ['VI_2'])).toBe([

@@ -67,7 +67,7 @@ test('preview, then apply: nothing changes on the preview, the reload does exact
     '  stop VI_2 (MASTER)',
     '    advert with priority 0',
     '    remove VIP 192.168.77.210/24 dev eth0',
-    '    notify VI_2 STOP',
+    '    notify VI_2 FAULT', // removed, without notify_deleted: keepalived's clear_diff_vrrp says FAULT
     '  update VI_1 (MASTER)',
     '    remove VIP 192.168.77.201/24 dev eth0',
     '    add VIP 192.168.77.202/24 dev eth0',

@@ -10,9 +10,10 @@
  *  - `omega` with `smtp_alert` at SIGTERM: keepalived's code (clear_service_rs/do_vs_notifies)
  *    would mail "=> Shutting down <=", but Debian's 2.2.7 sends nothing (and its omega scripts
  *    leave no trace) before its process is gone; halo sends no mail at stop either.
- * The mails Debian's exim4 receives from each, phase by phase, must be the same.
+ * The mails Debian's exim4 receives from each, phase by phase, must be the same; so must the
+ * lvs_notify_fifo lines (RS/VS UP and DOWN, the reload's, and omega's RS/VS DOWN at stop).
  */
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ let dirs: Directors;
 let tmp: string;
 let exim: Exim;
 let listener: ChildProcess | null = null;
+let fifoDir = '';
+const readers: ChildProcess[] = [];
 
 function listen(): void {
   listener = topo.spawn('rs', [process.execPath, '-e', `require('net').createServer((s) => s.end()).listen(80, '${RS}')`]);
@@ -53,7 +56,7 @@ function config(who: string, script: string, withB = true): string {
     '}',
   ];
   return [
-    'global_defs {', `    router_id rid-${who}`, '    enable_script_security', '    script_user root',
+    'global_defs {', `    router_id rid-${who}`, '    enable_script_security', '    script_user root', `    lvs_notify_fifo ${fifoDir}/${who}.fifo`,
     '    notification_email {', `        ${who}@example.org`, '    }',
     `    notification_email_from keepalived@${who}.example.org`,
     `    smtp_server ${MX} 2525`, `    smtp_helo_name helo-${who}`, '    smtp_connect_timeout 30',
@@ -94,15 +97,25 @@ need('real-server scripts with their own user, and omega mails, beside keepalive
     exim.start();
     if (!(await waitFor(() => exim.listening(), 60_000, 100))) throw new Error('exim4 did not start');
     dirs = new Directors(topo, join(tmp, 'run'));
+    // lvs_notify_fifo: a FIFO per daemon made here, read by a reader that holds it open for
+    // writing too (no end of file when a daemon closes it at a reload or at stop)
+    fifoDir = join(tmp, 'fifo');
+    mkdirSync(fifoDir);
+    for (const who of ['halo', 'ka']) {
+      execFileSync('mkfifo', ['-m', '600', join(fifoDir, `${who}.fifo`)]);
+      readers.push(spawn('sh', ['-c', `exec 3<>"${join(fifoDir, `${who}.fifo`)}"; exec cat <&3 > "${join(fifoDir, `${who}.out`)}"`], { stdio: 'ignore' }));
+    }
   });
   afterAll(async () => {
     await dirs?.stopAll();
+    for (const r of readers) if (r.exitCode === null) r.kill('SIGKILL');
     await unlisten();
     await exim?.stop();
     topo?.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
+  const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');
   const recorded = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8').trim() : null);
 
   it('notify_up/notify_down/quorum_* SCRIPT USER run as that user, as keepalived runs them; the mails of a reload that removes a virtual server, and of an omega stop, match', async () => {
@@ -163,5 +176,22 @@ need('real-server scripts with their own user, and omega mails, beside keepalive
     expect(after.halo).toEqual(after.ka);
     // (halo runs omega's notify_down/quorum_down at stop as keepalived's code says; Debian's
     // keepalived 2.2.7 was seen leaving no trace of them here: reported, not asserted)
+
+    // the lvs_notify_fifo lines through all of it (servers down and up, the reload, the omega
+    // stop): the same bytes, the omega stop's RS and VS DOWN lines included
+    const fifoOut = (who: string) => read(join(fifoDir, `${who}.out`));
+    // (the order between the two virtual servers' checkers is not fixed: compared per virtual
+    // server, and the reload's and the stop's lines, which come in a fixed order, whole)
+    const tail = [
+      'RS [10.0.123.20]:tcp:80 [10.0.123.101]:tcp:80 DOWN', 'VS [10.0.123.101]:tcp:80 DOWN', // the reload removes B
+      'RS [10.0.123.20]:tcp:80 [10.0.123.100]:tcp:80 DOWN', 'VS [10.0.123.100]:tcp:80 DOWN', // omega at stop
+      '',
+    ].join('\n');
+    await waitFor(() => fifoOut('ka').endsWith(tail) && fifoOut('halo').endsWith(tail), 10_000, 100);
+    console.log(`lvs_notify_fifo lines:\n--- keepalived\n${fifoOut('ka')}--- halo\n${fifoOut('halo')}`);
+    const ofVs = (text: string, vs: string) => text.split('\n').filter((l) => l.includes(`[${vs}]:tcp:80`)).join('\n');
+    for (const vs of ['10.0.123.100', '10.0.123.101']) expect({ vs, halo: ofVs(fifoOut('halo'), vs) }).toEqual({ vs, halo: ofVs(fifoOut('ka'), vs) });
+    expect(fifoOut('ka').endsWith(tail)).toBe(true);
+    expect(fifoOut('halo').endsWith(tail)).toBe(true);
   });
 });

@@ -371,6 +371,42 @@ describe('shutdown (omega)', () => {
   });
 });
 
+describe('notify FIFO lines at stop (omega), at removal, and rs_init_notifies at start', () => {
+  const v = (omega: boolean) => virtualServer({
+    omega,
+    realServers: [realServer('10.0.100.2', 80, { notifyDown: ['/bin/down'] }), realServer('10.0.100.3', 80), realServer('10.0.100.4', 80)],
+  });
+  const fifo = (events: PoolEvent[]) => events.flatMap((e) => (e.fifo ? [e.fifo] : []));
+
+  test('omega: each live server\'s RS DOWN line (with or without a notify_down), then the VS DOWN line; without omega none', () => {
+    const s = build([v(true)], down('10.0.100.4:80')).state;
+    expect(fifo(shutdownEvents({ virtualServers: [v(true)], virtualServerGroups: [] }, s, 'off'))).toEqual([
+      'RS [10.0.100.2]:tcp:80 [192.168.1.202]:tcp:80 DOWN\n',
+      'RS [10.0.100.3]:tcp:80 [192.168.1.202]:tcp:80 DOWN\n',
+      'VS [192.168.1.202]:tcp:80 DOWN\n',
+    ]);
+    expect(fifo(shutdownEvents({ virtualServers: [v(false)], virtualServerGroups: [] }, build([v(false)], down('10.0.100.4:80')).state, 'off'))).toEqual([]);
+  });
+
+  test('a reload removing a live real server: its RS DOWN line whatever omega says', () => {
+    const old = { virtualServers: [v(false)], virtualServerGroups: [] };
+    const s = build([v(false)], down('10.0.100.4:80')).state;
+    const fewer = { ...v(false), realServers: v(false).realServers.slice(1) };
+    expect(fifo(removalEvents(old, { virtualServers: [fewer], virtualServerGroups: [] }, s, 'off'))).toEqual(['RS [10.0.100.2]:tcp:80 [192.168.1.202]:tcp:80 DOWN\n']);
+  });
+
+  test('rs_init_notifies: each server up at start gets notify_up and its RS UP line, before the quorum line; off: none', () => {
+    const up = virtualServer({ realServers: [realServer('10.0.100.2', 80, { notifyUp: ['/bin/up'] }), realServer('10.0.100.3', 80)] });
+    const at = (rsInitNotifies: boolean) => buildDesired({ virtualServers: [up], virtualServerGroups: [], rsInitNotifies }, () => true, null).events;
+    expect(at(true).map((e) => [e.notify?.join(' ') ?? null, e.fifo ?? null])).toEqual([
+      ['/bin/up', 'RS [10.0.100.2]:tcp:80 [192.168.1.202]:tcp:80 UP\n'],
+      [null, 'RS [10.0.100.3]:tcp:80 [192.168.1.202]:tcp:80 UP\n'],
+      [null, 'VS [192.168.1.202]:tcp:80 UP\n'],
+    ]);
+    expect(fifo(at(false))).toEqual(['VS [192.168.1.202]:tcp:80 UP\n']);
+  });
+});
+
 describe('desired table: BFD_CHECK votes with its session state', () => {
   const bfd = (alpha = false) => ({ kind: 'BFD_CHECK' as const, name: 'frr', alpha, location: { file: 'k.conf', line: 1, col: 1 } });
   const bfdUp = (up: boolean): CheckerUp => (c, rs, vs) => (c.kind === 'BFD_CHECK' ? up : initialCheckerUp(c, rs, vs));

@@ -8,7 +8,7 @@
 import type { VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../../src/config/model';
 import { decodePacket } from '../../src/vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../../src/vrrp/instance';
-import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../../src/vrrp/sync-group';
+import { createSyncGroupState, startSyncGroup, stepSyncGroupMember, SyncGroupState } from '../../src/vrrp/sync-group';
 import type { VrrpAction, VrrpEvent } from '../../src/vrrp/types';
 import { reconfigure } from '../../src/vrrp/reconfigure';
 
@@ -172,8 +172,15 @@ export class Lan {
     this.hosts.set(name, { name, spec, instances, groups, groupOf, links, alive: true });
   }
 
+  /** As the engine starts: the groups first (startSyncGroup), then each instance. */
   start(host: string): void {
-    for (const n of Object.keys(this.h(host).instances)) this.event(host, n, { type: 'startup' });
+    const h = this.h(host);
+    h.groups = h.groups.map((g) => {
+      const r = startSyncGroup(g, h.instances, this.now);
+      this.apply(host, r.actions);
+      return r.group;
+    });
+    for (const n of Object.keys(h.instances)) this.event(host, n, { type: 'startup' });
   }
 
   h(name: string): Host {

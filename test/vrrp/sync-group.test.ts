@@ -181,3 +181,45 @@ describe('sync group VG_1 (keepalived 2.2.7 baseline §5)', () => {
     ]);
   });
 });
+
+describe('a sync group at start (keepalived 2.2.7 vrrp_init_state)', () => {
+  const members = (names: string[], extra: Partial<Parameters<typeof instanceCfg>[0]> = {}) =>
+    names.map((n, i) => instanceCfg({ name: n, virtualRouterId: 51 + i, virtualIpAddresses: [vip(`192.168.77.${200 + i}`)], syncGroup: 'VG_1', ...extra }));
+
+  it('the GROUP BACKUP notify comes before its members\' BACKUP notifies', () => {
+    const lan = new Lan();
+    lan.addHost('lb1', { interfaces: { eth0: { segment: 'br0', address: '192.168.77.11' } }, instances: members(['VI_1', 'VI_2']), groups: [syncGroup('VG_1', ['VI_1', 'VI_2'])] });
+    lan.start('lb1');
+    expect(notifies(lan.actionsOf('lb1'))).toEqual(['GROUP VG_1 BACKUP 0', 'INSTANCE VI_1 BACKUP 150', 'INSTANCE VI_2 BACKUP 150']);
+  });
+
+  it('a one-member group is a group: its notifies, and MASTER through the group', () => {
+    const lan = new Lan();
+    lan.addHost('lb1', { interfaces: { eth0: { segment: 'br0', address: '192.168.77.11' } }, instances: members(['VI_1']), groups: [syncGroup('VG_1', ['VI_1'])] });
+    lan.start('lb1');
+    lan.run(5_000);
+    expect(lan.state('lb1', 'VI_1').env.syncGroup).toBe('VG_1');
+    expect(notifies(lan.actionsOf('lb1'))).toEqual(['GROUP VG_1 BACKUP 0', 'INSTANCE VI_1 BACKUP 150', 'INSTANCE VI_1 MASTER 150', 'GROUP VG_1 MASTER 0']);
+    expect(lan.logsOf('lb1')).toContain('VRRP_Group(VG_1) Syncing instances to MASTER state');
+  });
+
+  it('a member starting in FAULT: no BACKUP notify for the group, which goes FAULT', () => {
+    const lan = new Lan();
+    lan.addHost('lb1', { interfaces: { eth0: { segment: 'br0', address: '192.168.77.11' } }, instances: members(['VI_1', 'VI_2']), groups: [syncGroup('VG_1', ['VI_1', 'VI_2'])] });
+    lan.setLink('lb1', 'eth0', false);
+    lan.start('lb1');
+    const n = notifies(lan.actionsOf('lb1'));
+    expect(n).not.toContain('GROUP VG_1 BACKUP 0');
+    expect(n).toContain('GROUP VG_1 FAULT 0');
+  });
+
+  it('all members address owners: the group goes MASTER without a BACKUP notify first', () => {
+    const lan = new Lan();
+    lan.addHost('lb1', { interfaces: { eth0: { segment: 'br0', address: '192.168.77.11' } }, instances: members(['VI_1', 'VI_2'], { priority: 255 }), groups: [syncGroup('VG_1', ['VI_1', 'VI_2'])] });
+    lan.start('lb1');
+    lan.run(3_000);
+    const n = notifies(lan.actionsOf('lb1'));
+    expect(n).not.toContain('GROUP VG_1 BACKUP 0');
+    expect(n).toContain('GROUP VG_1 MASTER 0');
+  });
+});

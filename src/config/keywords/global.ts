@@ -475,7 +475,7 @@ const K: KeywordSpec<G>[] = [
     const v = trueFalse(ctx, s, 'global vrrp_notify_priority_changes');
     if (v !== null) g.vrrpNotifyPriorityChanges = v;
   }),
-  notImplemented('fifo_write_vrrp_states_on_reload', 'fifo_write_vrrp_states_on_reload', 'off', FIFO),
+  acted('fifo_write_vrrp_states_on_reload', 'fifo_write_vrrp_states_on_reload', 'off', `${FIFO}: at a reload the groups' and the BACKUP/FAULT instances' unchanged states are written again`, (_c, _s, g) => { g.fifoWriteVrrpStatesOnReload = true; }),
   acted('lvs_notify_fifo', 'lvs_notify_fifo', '', `${FIFO}: real and virtual server lines`, notifyFifoPath('lvs')),
   acted('lvs_notify_fifo_script', 'lvs_notify_fifo_script', '', `${FIFO}: the reader started with the FIFO's path`, notifyFifoScript('lvs')),
   noEffect('checker_priority', 'checker_prio_handler', '0', PROCESS_TUNING, keep),
@@ -519,7 +519,10 @@ const K: KeywordSpec<G>[] = [
   noEffect('lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_cmd_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
   noEffect('lvs_netlink_monitor_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs_handler', '', NL_BUFS, keep),
   noEffect('lvs_netlink_monitor_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force_handler', 'off', NL_BUFS, keep),
-  notImplemented('rs_init_notifies', 'rs_init_notifies_handler', 'off', 'notify_up/notify_down of every real server at start', { uses: onUnlessOff }),
+  acted('rs_init_notifies', 'rs_init_notifies_handler', 'off', "each real server up at start gets its UP notifies (notify_up's script, the FIFO's RS line), as keepalived's init_service_rs", (ctx, s, g) => {
+    const v = trueFalse(ctx, s, 'global rs_init_notifies');
+    if (v !== null) g.rsInitNotifies = v;
+  }),
   acted('no_checker_emails', 'no_checker_emails_handler', 'off', 'a checker change is mailed only when it changes its real server\'s state', (ctx, s, g) => { keep(ctx, s, g); g.smtp.noCheckerEmails = ctx.bool(s); }),
   noEffect('vrrp_rx_bufs_policy', 'vrrp_rx_bufs_policy_handler', '', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
   noEffect('vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_multiplier_handler', '3', "sizes keepalived's VRRP receive socket buffers; halo sizes its own", keep),
@@ -544,7 +547,7 @@ const K: KeywordSpec<G>[] = [
     if (g.vmacAddrPrefix !== null) ctx.warn(s.args[0], `vmac address prefix has already been specified - ignoring ${s.args[0].value}`);
     else g.vmacAddrPrefix = s.args[0].value;
   }),
-  acted('umask', 'umask_handler', 'inherited', "the process umask for the files halo creates (pid file); run's -u/--umask wins, as keepalived", umask),
+  acted('umask', 'umask_handler', '0177', "the umask of halo's files and of every script it runs (keepalived's 0177 unless set); run's -u/--umask wins, as keepalived", umask),
   noEffect('random_seed', 'random_seed_handler', 'time based', "seeds keepalived's PRNG for reproducible debugging; halo's random choices (warmup) use Math.random", keep),
   noEffect('reload_check_config', 'reload_check_config_handler', 'off', 'halo always checks a config before applying it on reload, and keeps the running one when it is invalid', keep),
   acted('reload_time_file', 'reload_time_file_handler', '', 'FILE holding HH:MM:SS, [YY]YY-MM-DD HH:MM:SS (Z: UTC): halo watches it and reloads at that time, removing the file', (ctx, s, g) => {

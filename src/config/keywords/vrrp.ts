@@ -11,7 +11,7 @@ import type { BuildContext } from '../context';
 import { rawLine, scriptLine } from '../script-words';
 import type { UnicastPeer, VrrpScript, VrrpTrackProcess } from '../model';
 import type { Statement, Word } from '../parse';
-import { notifyKeyword, trackBfds, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
+import { notifyDeleted, notifyKeyword, notifyMasterRxLowerPri, trackBfds, trackInterfaces, trackObjects, trackScripts, vipEntry } from '../vrrp-values';
 import { resolveRunAs } from '../script-user';
 import { trueFalse } from '../notify-fifo-values';
 import { applySection } from './apply';
@@ -276,9 +276,9 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('notify_master', 'vrrp_notify_master_handler', '', '', notify<I>((d) => d.notify)),
   acted('notify_fault', 'vrrp_notify_fault_handler', '', '', notify<I>((d) => d.notify)),
   acted('notify_stop', 'vrrp_notify_stop_handler', '', '', notify<I>((d) => d.notify)),
-  notImplemented('notify_deleted', 'vrrp_notify_deleted_handler', 'off', 'a DELETED notify when an instance is removed by reload'),
+  acted('notify_deleted', 'vrrp_notify_deleted_handler', 'off', 'an instance removed by a reload says DELETED (its optional script, notify, FIFO, mail) instead of FAULT', (ctx, s, d) => notifyDeleted(ctx, s, d.notify, d.name.value)),
   acted('notify', 'vrrp_notify_handler', '', '', notify<I>((d) => d.notify)),
-  notImplemented('notify_master_rx_lower_pri', 'vrrp_notify_master_rx_lower_pri', '', 'a script run when MASTER hears a lower priority advert'),
+  acted('notify_master_rx_lower_pri', 'vrrp_notify_master_rx_lower_pri', '', 'a script run when MASTER hears a lower priority advert', (ctx, s, d) => notifyMasterRxLowerPri(ctx, s, d.notify, d.name.value)),
   acted('smtp_alert', 'vrrp_smtp_handler', 'smtp_alert_vrrp, else smtp_alert, else off', 'mail on state changes', (ctx, s, d) => { d.smtpAlert = smtpAlert(ctx, s); }),
   acted('notify_priority_changes', 'vrrp_notify_priority_changes_handler', 'vrrp_notify_priority_changes', "effective priority changes written to the notify FIFOs", (ctx, s, d) => {
     const v = trueFalse(ctx, s, `(${d.name.value}) notify_priority_changes`);
