@@ -394,8 +394,17 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
       const bytes = ipaddr.parse(a.address).toByteArray();
       const firstLast = a.family === 4 ? bytes[3] : (bytes[14] << 8) | bytes[15];
       const max = a.family === 4 ? 255 : 0xffff;
-      if (!(last >= firstLast && last <= max)) {
+      if (Number.isNaN(last)) {
         ctx.error(e.keyword, `virtual_server_group ${name.value}: bad range '${e.keyword.value}'`);
+        continue;
+      }
+      // inet_stor, then alloc_vsg_entry: both skip the entry and carry on.
+      if (last > max) {
+        ctx.warn(e.keyword, `Virtual server group range '${e.keyword.value}' end '${range[2]}' too large`);
+        continue;
+      }
+      if (last <= firstLast) {
+        ctx.warn(e.keyword, `Address range end is not greater than address range start - ${e.keyword.value} - skipping`);
         continue;
       }
       entries.push({ kind: 'range', address: a.address, family: a.family, last, port });
