@@ -133,6 +133,7 @@ export function validateVirtualServer(ctx: BuildContext, v: VirtualServerDraft, 
   const { rsStatements, protocolSet, schedSet, methodSet, hashFlags, sorryMethod } = draft;
   const key = vs.key;
   const { member, group } = link;
+  if (key.kind === 'group') vs.groupMember = member;
   const label = (protocolShown: boolean): string => vsLabel(key, vs.protocol, protocolShown, member);
   const name = `Virtual server ${label(protocolSet)}`;
   const warn = (m: string): void => ctx.warn(s.keyword, m);

@@ -6,6 +6,7 @@
  * test/config/link-vsg.netns.test.ts).
  */
 import { groupFamilies, linkFamily } from '../../src/config/link-vsg';
+import { formatVirtualServer } from '../../src/ipvs/desired-format';
 import { load } from './helpers';
 
 describe('linkFamily (link_vsg_to_vs, the family part)', () => {
@@ -133,5 +134,17 @@ describe('virtual_server group with mixed families, through the config builder',
       '10: warning: Virtual server [G]:1: no forwarding method set, setting default NAT',
     ]);
     expect(load(conf).model?.virtualServers).toHaveLength(2);
+    // The run-time lines use the same label (FMT_VS), from the member number the model keeps.
+    expect(load(conf).model?.virtualServers.map((v) => formatVirtualServer(v, load(conf).model!.virtualServerGroups))).toEqual(['[G]:0', '[G]:1']);
+  });
+
+  it('a service dropped when linking takes no member number; one dropped later keeps its own', () => {
+    const conf = vsg('G', ' 10.0.0.1 53\n') + vs('G', ' lb_algo rr\n lb_kind NAT\n' + rs('2001:db8::2')) + vs('G', ' lb_algo rr\n lb_kind NAT\n') +
+      vs('G', ' lb_algo rr\n lb_kind NAT\n' + rs('10.0.1.3'), 'UDP');
+    expect(lines(conf)).toEqual([
+      "4: warning: G: address family doesn't match virtual server [G]:0 - ignoring",
+      '11: warning: Virtual server [G]:0 has no real servers - ignoring',
+    ]);
+    expect(load(conf).model?.virtualServers.map((v) => v.groupMember)).toEqual([1]);
   });
 });
