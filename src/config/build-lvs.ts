@@ -133,6 +133,7 @@ export function validateVirtualServer(ctx: BuildContext, v: VirtualServerDraft, 
   const { rsStatements, protocolSet, schedSet, methodSet, hashFlags, sorryMethod } = draft;
   const key = vs.key;
   const { member, group } = link;
+  if (key.kind === 'group') vs.groupMember = member;
   const label = (protocolShown: boolean): string => vsLabel(key, vs.protocol, protocolShown, member);
   const name = `Virtual server ${label(protocolSet)}`;
   const warn = (m: string): void => ctx.warn(s.keyword, m);
@@ -394,8 +395,17 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
       const bytes = ipaddr.parse(a.address).toByteArray();
       const firstLast = a.family === 4 ? bytes[3] : (bytes[14] << 8) | bytes[15];
       const max = a.family === 4 ? 255 : 0xffff;
-      if (!(last >= firstLast && last <= max)) {
+      if (Number.isNaN(last)) {
         ctx.error(e.keyword, `virtual_server_group ${name.value}: bad range '${e.keyword.value}'`);
+        continue;
+      }
+      // inet_stor, then alloc_vsg_entry: both skip the entry and carry on.
+      if (last > max) {
+        ctx.warn(e.keyword, `Virtual server group range '${e.keyword.value}' end '${range[2]}' too large`);
+        continue;
+      }
+      if (last <= firstLast) {
+        ctx.warn(e.keyword, `Address range end is not greater than address range start - ${e.keyword.value} - skipping`);
         continue;
       }
       entries.push({ kind: 'range', address: a.address, family: a.family, last, port });

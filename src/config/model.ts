@@ -701,6 +701,12 @@ export interface VirtualServer {
    * order); it then runs as fwmark service(s). Absent otherwise.
    */
   autoFwmark?: number;
+  /**
+   * A group service's place among the services naming its group (link_vsg_to_vs): keepalived
+   * keeps it as the service's port, shows it in FMT_VS (`[GROUP]:N`) and matches services by it
+   * across a reload. Absent for other services.
+   */
+  groupMember?: number;
   location: SourceLocation;
 }
 

@@ -26,6 +26,7 @@ import type { PassReport } from '../ipvs/reconcile-loop';
 import { describeOp } from '../ipvs/client';
 import type { Op } from '../ipvs/ops';
 import type { LvsReloadReport } from './reload-plan';
+import { keepAutoFwmarks, nextAutoFwmark } from '../config/auto-fwmark';
 import type { IpvsTable } from '../ipvs/reconcile-loop';
 import { PROTOCOL_NUMBER, virtualServerId } from '../ipvs/desired';
 import { serviceKeyString } from '../ipvs/types';
@@ -163,7 +164,18 @@ export class KernelLvsEngine implements LvsEngine {
   /** nftables_ipvs: the table halo last wrote and the script that wrote it (null: none written). */
   private nftWritten: { table: string; script: string } | null = null;
 
-  constructor(private model: Model, private readonly deps: LvsEngineDeps) {}
+  /** nftables_ipvs: keepalived's next_fwmark, never wound back by a reload (null: none handed out yet). */
+  private fwmarkNext: number | null;
+
+  constructor(private model: Model, private readonly deps: LvsEngineDeps) {
+    this.fwmarkNext = nextAutoFwmark(model.virtualServers);
+  }
+
+  /** `model` as a running daemon takes it at a reload: group services keep their fwmarks (keepAutoFwmarks). */
+  private keptFwmarks(model: Model): { model: Model; counter: number | null } {
+    const k = keepAutoFwmarks(this.model.virtualServers, model.virtualServers, this.fwmarkNext, model.globalDefs.nftablesIpvs.startFwmark);
+    return { model: { ...model, virtualServers: k.services }, counter: k.counter };
+  }
 
   /**
    * ha_suspend at start and after a reload (register_checkers_thread): counts from the host's
@@ -363,7 +375,9 @@ export class KernelLvsEngine implements LvsEngine {
     }
   }
 
-  async reload(model: Model): Promise<LvsReloadReport> {
+  async reload(fresh: Model): Promise<LvsReloadReport> {
+    const { model, counter } = this.keptFwmarks(fresh);
+    this.fwmarkNext = counter;
     const previousTimeouts = this.model.globalDefs.lvsTimeouts;
     const previous = this.checker!;
     const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
@@ -379,7 +393,8 @@ export class KernelLvsEngine implements LvsEngine {
     return timeouts && !isDeepStrictEqual(model.globalDefs.lvsTimeouts, previousTimeouts) ? { ...r, events: [timeouts, ...r.events] } : r;
   }
 
-  async planReload(model: Model): Promise<LvsReloadReport> {
+  async planReload(fresh: Model): Promise<LvsReloadReport> {
+    const { model } = this.keptFwmarks(fresh);
     const before = collectTargets(this.model.virtualServers, this.model.virtualServerGroups);
     const after = collectTargets(model.virtualServers, model.virtualServerGroups);
     // the checkers reload() would build (migrated states), never started: only their health view is read

@@ -1,7 +1,7 @@
 /**
  * keepalived's names for virtual and real servers in log lines (check_data.c format_vs /
  * format_rs, lib/utils.c inet_sockaddrtotrio), so operators grep what they already know:
- * `[10.0.100.2]:tcp:80`, `FWM 7`, `[web_group]:0`.
+ * `[10.0.100.2]:tcp:80`, `FWM 7`, `[web_group]:1`.
  */
 import type { VirtualServer, VirtualServerGroup } from '../config/model';
 
@@ -22,10 +22,13 @@ export function formatTrio(address: string, proto: string, port: number): string
   return `[${address}]:${proto}:${port}`;
 }
 
-/** FMT_VS: `[ADDR]:PROTO:PORT`, `FWM N`, or `[GROUP]:0` for a virtual_server group. */
+/**
+ * FMT_VS: `[ADDR]:PROTO:PORT`, `FWM N`, or `[GROUP]:N` for a virtual_server group, N the
+ * service's member number in its group (keepalived stores it as the service's port).
+ */
 export function formatVirtualServer(vs: VirtualServer, groups: readonly VirtualServerGroup[]): string {
   const key = vs.key;
-  if (key.kind === 'group') return `[${key.group}]:0`;
+  if (key.kind === 'group') return `[${key.group}]:${vs.groupMember ?? 0}`;
   if (key.kind === 'fwmark') return `FWM ${key.fwmark}`;
   return formatTrio(key.address, serviceTypeName(vs, groups), key.port);
 }

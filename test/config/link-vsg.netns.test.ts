@@ -32,6 +32,11 @@ const CASES: Record<string, string> = {
     'virtual_server_group E {\n}\n' + vs('E', ' lb_algo rr\n' + rs('10.0.1.2')) + vs('NONE', ' lb_algo rr\n' + rs('10.0.1.2')),
   'group services sharing a group, no protocol, ports': vsg('G', ' 10.0.0.1 53\n 10.0.0.10-12 54\n') + vs('G', ' lb_algo rr\n lb_kind DR\n' + rs('10.0.1.2', '8053')) +
     vs('G', ' protocol TCP\n lb_algo rr\n' + rs('10.0.1.3', '53') + rs('2001:db8::3', '53')),
+  'member numbers after a service dropped when linking': vsg('N', ' 10.0.0.1 53\n') + vs('N', ' protocol TCP\n lb_algo rr\n lb_kind NAT\n' + rs('2001:db8::2', '53')) +
+    vs('N', ' protocol TCP\n lb_algo rr\n lb_kind NAT\n') + vs('N', ' protocol UDP\n lb_algo rr\n' + rs('10.0.1.3', '53')),
+  'ranges whose end is not past their start, or too large': vsg('R', ' 10.0.0.5-5 80\n 10.0.0.5-3 81\n 10.0.0.1-300 82\n 10.0.0.1-2 83\n') +
+    vs('R', ' protocol TCP\n lb_algo rr\n lb_kind DR\n' + rs('10.0.1.2', '80')) +
+    vsg('R6', ' 2001:db8::a-a 80\n 2001:db8::a-9 80\n 2001:db8::a-10000 80\n 2001:db8::a-b 80\n') + vs('R6', ' protocol TCP\n lb_algo rr\n lb_kind DR\n' + rs('2001:db8::2', '80')),
 };
 
 /**

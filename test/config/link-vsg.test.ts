@@ -6,6 +6,7 @@
  * test/config/link-vsg.netns.test.ts).
  */
 import { groupFamilies, linkFamily } from '../../src/config/link-vsg';
+import { formatVirtualServer } from '../../src/ipvs/desired-format';
 import { load } from './helpers';
 
 describe('linkFamily (link_vsg_to_vs, the family part)', () => {
@@ -107,6 +108,25 @@ describe('virtual_server group with mixed families, through the config builder',
     ]);
   });
 
+  it('a range whose end is not past its start, or is too large, is skipped with keepalived\'s warning', () => {
+    const conf = vsg('R', ' 10.0.0.5-5 80\n 10.0.0.5-3 81\n 10.0.0.1-256 82\n 10.0.0.1-2 83\n 2001:db8::a-a 80\n 2001:db8::a-10000 80\n');
+    expect(lines(conf)).toEqual([
+      "2: warning: Address range end is not greater than address range start - 10.0.0.5-5 - skipping",
+      "3: warning: Address range end is not greater than address range start - 10.0.0.5-3 - skipping",
+      "4: warning: Virtual server group range '10.0.0.1-256' end '256' too large",
+      "6: warning: Address range end is not greater than address range start - 2001:db8::a-a - skipping",
+      "7: warning: Virtual server group range '2001:db8::a-10000' end '10000' too large",
+    ]);
+    expect(load(conf).model?.virtualServerGroups[0].entries).toEqual([{ kind: 'range', address: '10.0.0.1', family: 4, last: 2, port: 83 }]);
+  });
+
+  it('a group whose only range is skipped is removed', () => {
+    expect(lines(vsg('R', ' 10.0.0.9-1 80\n'))).toEqual([
+      '1: warning: virtual server group R has no entries - removing',
+      '2: warning: Address range end is not greater than address range start - 10.0.0.9-1 - skipping',
+    ]);
+  });
+
   it('services sharing a group are numbered in keepalived\'s label: [G]:0, [G]:1', () => {
     const conf = vsg('G', ' 10.0.0.1 53\n') + vs('G', ' lb_algo rr\n' + rs('10.0.1.2')) + vs('G', ' lb_algo rr\n' + rs('10.0.1.3'), 'UDP');
     expect(lines(conf)).toEqual([
@@ -114,5 +134,17 @@ describe('virtual_server group with mixed families, through the config builder',
       '10: warning: Virtual server [G]:1: no forwarding method set, setting default NAT',
     ]);
     expect(load(conf).model?.virtualServers).toHaveLength(2);
+    // The run-time lines use the same label (FMT_VS), from the member number the model keeps.
+    expect(load(conf).model?.virtualServers.map((v) => formatVirtualServer(v, load(conf).model!.virtualServerGroups))).toEqual(['[G]:0', '[G]:1']);
+  });
+
+  it('a service dropped when linking takes no member number; one dropped later keeps its own', () => {
+    const conf = vsg('G', ' 10.0.0.1 53\n') + vs('G', ' lb_algo rr\n lb_kind NAT\n' + rs('2001:db8::2')) + vs('G', ' lb_algo rr\n lb_kind NAT\n') +
+      vs('G', ' lb_algo rr\n lb_kind NAT\n' + rs('10.0.1.3'), 'UDP');
+    expect(lines(conf)).toEqual([
+      "4: warning: G: address family doesn't match virtual server [G]:0 - ignoring",
+      '11: warning: Virtual server [G]:0 has no real servers - ignoring',
+    ]);
+    expect(load(conf).model?.virtualServers.map((v) => v.groupMember)).toEqual([1]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { parseConfigText } from '../../src/config/load';
 import type { Model } from '../../src/config/model';
-import { KernelLvsEngine, timeoutsToSet } from '../../src/daemon/lvs-engine';
+import { KernelLvsEngine, timeoutsToSet, type LvsEngineDeps } from '../../src/daemon/lvs-engine';
 import { NotifyRunner } from '../../src/daemon/notify';
 import { formatStatus, StatusSnapshot } from '../../src/daemon/status';
 import type { IpvsService } from '../../src/ipvs/types';
@@ -20,18 +20,22 @@ function model(alpha: boolean, quorum: number): Model {
   return r.model;
 }
 
-async function statusOf(m: Model): Promise<StatusSnapshot['virtualServers']> {
-  const table = new Map<string, IpvsService>();
+/** An engine on an in-memory kernel table, a silent log and `deps` (prober, nft) as given. */
+function engineOn(m: Model, table: Map<string, IpvsService>, deps: Pick<LvsEngineDeps, 'prober'> & Partial<LvsEngineDeps>): KernelLvsEngine {
   const log = { error: () => undefined, warning: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined, close: () => undefined };
-  const engine = new KernelLvsEngine(m, {
+  return new KernelLvsEngine(m, {
     openTable: async () => ({
       listServices: async () => structuredClone([...table.values()]),
       apply: async (ops: Op[]) => ops.map((op) => (applyToTable(table, op), { op })),
     }),
-    prober: { probe: async () => ({ result: 'failed' as const }) },
     log,
     notify: new NotifyRunner({ enableScriptSecurity: false, log }),
+    ...deps,
   });
+}
+
+async function statusOf(m: Model): Promise<StatusSnapshot['virtualServers']> {
+  const engine = engineOn(m, new Map(), { prober: { probe: async () => ({ result: 'failed' as const }) } });
   await engine.start();
   try {
     return engine.status();
@@ -264,6 +268,45 @@ describe('LVS engine: ha_suspend follows the host addresses (update_checker_acti
         'Activating healthchecker for service [10.0.100.2]:tcp:80 for VS [192.168.1.202]:tcp:80',
         'Suspending healthchecker for service [10.0.100.2]:tcp:80 for VS [192.168.1.202]:tcp:80',
       ]);
+    } finally {
+      await engine.stop();
+    }
+  });
+});
+
+describe('LVS engine: nftables_ipvs fwmarks across a reload (keepalived 2.2.7 clear_diff_vsg, next_fwmark)', () => {
+  const vsg = (name: string, addr: string) => `virtual_server_group ${name} {\n  ${addr} 80\n}\n`;
+  const vs = (name: string) => `virtual_server group ${name} {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.0.100.2 8080 {\n    weight 1\n  }\n}\n`;
+  const conf = (names: string[]) => {
+    const text = `global_defs {\n  nftables_ipvs\n}\n${names.map((n, i) => vsg(n, `192.168.1.${10 + i}`)).join('')}${names.map(vs).join('')}`;
+    const r = parseConfigText(text, 'k.conf');
+    if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    return r.model;
+  };
+
+  it('a group inserted before the others: theirs keep their fwmark services and map entries, the new one takes the next fwmark', async () => {
+    const table = new Map<string, IpvsService>();
+    const scripts: string[] = [];
+    const engine = engineOn(conf(['A', 'B']), table, {
+      prober: { probe: async () => ({ result: 'success' as const }) },
+      nft: async (_args, input) => (scripts.push(input), { ok: true as const, value: '' }),
+    });
+    await engine.start();
+    try {
+      expect([...table.keys()].sort()).toEqual(['FWM 1000 IPv4', 'FWM 1001 IPv4']);
+      // The new group N is first in the file: a first start would give it 1000.
+      const preview = await engine.planReload(conf(['N', 'A', 'B']));
+      expect(preview.ipvs).toEqual([
+        { op: 'adding service FWM 1002 IPv4 (rr)' },
+        { op: 'adding destination 10.0.100.2:8080 to service FWM 1002 IPv4 (masq, weight 1)' },
+      ]);
+      expect(await engine.reload(conf(['N', 'A', 'B']))).toEqual(preview);
+      expect([...table.keys()].sort()).toEqual(['FWM 1000 IPv4', 'FWM 1001 IPv4', 'FWM 1002 IPv4']);
+      // N's address (192.168.1.10 in the new file) goes to 1002; A's and B's keep theirs.
+      const last = scripts[scripts.length - 1];
+      expect(last).toContain('192.168.1.10 . 80 : 1002');
+      expect(last).toContain('192.168.1.11 . 80 : 1000');
+      expect(last).toContain('192.168.1.12 . 80 : 1001');
     } finally {
       await engine.stop();
     }

@@ -151,6 +151,14 @@ describe('virtual_server_group expansion', () => {
     expect(t.events.map((e) => e.message)).toContain('Removing service [10.0.100.3]:tcp:8080 from VS [web]:0');
   });
 
+  test('the run-time lines name a group service by its member number, as keepalived\'s FMT_VS', () => {
+    const udp = virtualServer({ ...vs, protocol: 'UDP', groupMember: 1 });
+    const start = build([{ ...vs, groupMember: 0 }, udp], initialCheckerUp, null, groups);
+    const t = build([{ ...vs, groupMember: 0 }, udp], down('10.0.100.3:8080'), start.state, groups);
+    const removed = t.events.map((e) => e.message).filter((m) => m.startsWith('Removing service [10.0.100.3]'));
+    expect(removed).toEqual(['Removing service [10.0.100.3]:tcp:8080 from VS [web]:0', 'Removing service [10.0.100.3]:udp:8080 from VS [web]:1']);
+  });
+
   test('IPv4 and IPv6 ranges', () => {
     expect(expandRange('10.0.0.1', 4, 3)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
     expect(expandRange('2001:db8::a', 6, 0xc)).toEqual(['2001:db8::a', '2001:db8::b', '2001:db8::c']);

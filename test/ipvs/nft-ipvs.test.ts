@@ -6,6 +6,7 @@
  */
 import { expandServices } from '../../src/ipvs/desired';
 import { ipvsNftScript, planIpvsNft } from '../../src/ipvs/nft-ipvs';
+import { keepAutoFwmarks, nextAutoFwmark } from '../../src/config/auto-fwmark';
 import { load } from '../config/helpers';
 
 const groups = 'virtual_server_group WEB {\n 192.168.1.10 80\n 192.168.1.20-22 443\n}\n' +
@@ -94,5 +95,50 @@ describe('group services under nftables_ipvs', () => {
     const script = ipvsNftScript(planIpvsNft(c.globalDefs, c.virtualServers, c.virtualServerGroups), null);
     expect(script).toContain('\t\tflags interval\n\t\tcounter\n');
     expect(script).toContain('map @tcp_map counter return');
+  });
+});
+
+describe('a reload under nftables_ipvs keeps the fwmarks handed out (keepalived\'s next_fwmark, clear_diff_vsg)', () => {
+  const g = ' nftables_ipvs\n nftables_ipvs_start_fwmark 2000\n';
+  const before = load(conf(g)).model!;
+  const marks = (vss: { autoFwmark?: number }[]) => vss.map((v) => v.autoFwmark);
+
+  it('the counter after a start is the next fwmark after those handed out; none handed out: null', () => {
+    expect(nextAutoFwmark(before.virtualServers)).toBe(2004);
+    expect(nextAutoFwmark(load(conf('')).model!.virtualServers)).toBeNull();
+  });
+
+  it('a group inserted before the others: they keep theirs, the new one takes the next fwmark', () => {
+    const inserted = load(`global_defs {\n${g}}\nvirtual_server_group NEW {\n 192.168.2.1 80\n}\n${groups}${service('NEW', 'TCP')}` +
+      `${service('WEB', 'TCP')}${service('WEB', 'UDP')}${service('WEB', 'SCTP', 'NAT', '10.0.100.3 8080')}${service('WEB6', 'TCP', 'DR', '2001:db8:100::2 80')}${service('MARKED', 'TCP')}`).model!;
+    // A first start would number them from the start fwmark, the new group first.
+    expect(marks(inserted.virtualServers)).toEqual([2000, 2001, 2002, 2003, 2004, undefined]);
+    const k = keepAutoFwmarks(before.virtualServers, inserted.virtualServers, 2004, 2000);
+    expect(marks(k.services)).toEqual([2004, 2000, 2001, 2002, 2003, undefined]);
+    expect(k.counter).toBe(2005);
+    // Pure: the new model is not changed.
+    expect(marks(inserted.virtualServers)).toEqual([2000, 2001, 2002, 2003, 2004, undefined]);
+  });
+
+  it('a fwmark is never handed out twice: a removed service\'s is not reused, the counter goes on', () => {
+    const fewer = load(`global_defs {\n${g}}\n${groups}${service('WEB', 'TCP')}${service('WEB6', 'TCP', 'DR', '2001:db8:100::2 80')}`).model!;
+    const k1 = keepAutoFwmarks(before.virtualServers, fewer.virtualServers, 2004, 2000);
+    expect(marks(k1.services)).toEqual([2000, 2003]);
+    const k2 = keepAutoFwmarks(k1.services, before.virtualServers, k1.counter, 2000);
+    // WEB's TCP service is the same member (0) and keeps 2000; UDP and SCTP are new members.
+    expect(marks(k2.services)).toEqual([2000, 2004, 2005, 2003, undefined]);
+  });
+
+  it('a service matched by member number takes its group\'s old fwmark for its own protocol', () => {
+    // WEB's TCP service removed: the UDP one is now member 0, matching the old member 0 (TCP).
+    const udpFirst = load(`global_defs {\n${g}}\n${groups}${service('WEB', 'UDP')}`).model!;
+    expect(marks(keepAutoFwmarks(before.virtualServers, udpFirst.virtualServers, 2004, 2000).services)).toEqual([2001]);
+  });
+
+  it('nftables_ipvs turned on at a reload: numbered from the start fwmark', () => {
+    const off = load(conf('')).model!;
+    const k = keepAutoFwmarks(off.virtualServers, before.virtualServers, null, 2000);
+    expect(marks(k.services)).toEqual([2000, 2001, 2002, 2003, undefined]);
+    expect(k.counter).toBe(2004);
   });
 });
