@@ -6,7 +6,7 @@
  * take values attached or separate (`-ifoo`, `-i foo`), long ones `--x=v` or `--x v`, as
  * getopt_long does. Pure: argv in, options or a usage error out.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE, DEFAULT_CONTROL_SOCKET, DEFAULT_PID_FILE } from './paths';
 import type { LoadOptions } from '../config/load';
 import { LogFormat, LogLevel } from './logger';
@@ -255,13 +255,29 @@ export function keepalivedFlags(): { flag: string; meaning: string; halo: string
 }
 
 /** What the config loader needs from the run options (at start and at each reload). */
-/** The interfaces of this network namespace, read when a config is (re)loaded. */
+/**
+ * The interfaces of this process's network namespace, read when a config is (re)loaded. From
+ * /proc/self/net/dev, which always shows the reader's own namespace: /sys/class/net shows the
+ * namespace of whoever mounted /sys (after `unshare --net` without a remount: the host's).
+ */
 export function hostInterfaces(): string[] {
   try {
-    return readdirSync('/sys/class/net');
+    return procNetDevNames(readFileSync('/proc/self/net/dev', 'utf8'));
   } catch {
-    return [];
+    try {
+      return readdirSync('/sys/class/net');
+    } catch {
+      return [];
+    }
   }
+}
+
+/** The interface names in /proc/net/dev's text (two header lines, then `NAME: counters`; a name has no ':'). */
+export function procNetDevNames(text: string): string[] {
+  return text.split('\n').slice(2).flatMap((l) => {
+    const m = /^\s*([^\s:]+):/.exec(l);
+    return m ? [m[1]] : [];
+  });
 }
 
 export function loadOptions(o: RunOptions): LoadOptions {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { keepalivedFlags, parseRunArgs } from '../../src/daemon/options';
+import { hostInterfaces, keepalivedFlags, parseRunArgs, procNetDevNames } from '../../src/daemon/options';
 
 describe('halo run options (keepalived-compatible flags)', () => {
   it('has keepalived-like defaults', () => {
@@ -76,5 +76,22 @@ describe('halo run options (keepalived-compatible flags)', () => {
     expect(theirs.length).toBeGreaterThan(25);
     const ours = new Set(keepalivedFlags().flatMap((f) => f.flag.split('/').filter((x) => x.startsWith('--')).map((x) => x.slice(2))));
     expect(theirs.filter((f) => !ours.has(f))).toEqual([]);
+  });
+});
+
+describe('the interfaces a config is checked against', () => {
+  it('are read from /proc/net/dev text (the reader\'s own network namespace)', () => {
+    const text = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0',
+      '  ops0:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0',
+      '',
+    ].join('\n');
+    expect(procNetDevNames(text)).toEqual(['lo', 'ops0']);
+  });
+
+  it('on this machine include lo', () => {
+    expect(hostInterfaces()).toContain('lo');
   });
 });
