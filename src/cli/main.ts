@@ -54,6 +54,12 @@ async function dispatch(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // `halo check --keywords | head`: a reader that closes the pipe early ends the output, as for
+  // any Unix tool, instead of an unhandled EPIPE stack trace
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   dispatch(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

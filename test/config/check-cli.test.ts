@@ -121,3 +121,12 @@ describe('halo check', () => {
     expect(halo('-f', dir).status).toBe(2);
   });
 });
+
+describe('halo check --keywords into a reader that stops early', () => {
+  it('ends quietly (nothing on stderr, no EPIPE trace), as `| head` expects', () => {
+    // `head -c 1` closes the pipe after one byte, long before the table's ~100 KB are written
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${MAIN}" check --keywords | head -c 1 >/dev/null`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).not.toContain('EPIPE');
+    expect(r.stderr).toBe('');
+  });
+});
