@@ -17,7 +17,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, constants, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import type { Model, NotifyFifoConfig, NotifyFifos as NotifyFifosConfig, RunAs } from '../config/model';
-import { secureScript } from './notify';
+import { asUser, secureScript } from './notify';
 
 export interface FifoLog {
   info(m: string): void;
@@ -186,7 +186,7 @@ export class NotifyFifoSet {
     const child = spawn(file, [...f.script.slice(1), path], {
       stdio: 'ignore',
       detached: true, // its own process group, as keepalived's setpgid(0, 0)
-      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      ...asUser(runAs),
     });
     this.scripts.add(child);
     child.on('error', (err) => this.opts.log.warning(`${label} notify fifo script ${file}: ${err.message}`));

@@ -83,11 +83,13 @@ export function namespaceMissing(name: string, exists: (p: string) => boolean = 
  * A reload that changes these is refused as a whole, the running config kept (keepalived's
  * reload_config: "Cannot change ... at a reload - please restart keepalived").
  */
-export function unsupportedReloadChanges(running: Pick<GlobalDefs, 'netNamespace' | 'instanceName'> & Partial<Pick<GlobalDefs, 'disableLocalIgmp'>>, next: Pick<GlobalDefs, 'netNamespace' | 'instanceName'> & Partial<Pick<GlobalDefs, 'disableLocalIgmp'>>, commandLineNamespace: string | null = null): string[] {
+type FixedAtStart = Pick<GlobalDefs, 'netNamespace' | 'instanceName' | 'disableLocalIgmp'>;
+
+export function unsupportedReloadChanges(running: FixedAtStart, next: FixedAtStart, commandLineNamespace: string | null = null): string[] {
   const out: string[] = [];
   // -s/--namespace overrides the config at a reload too
   if (commandLineNamespace === null && running.netNamespace !== next.netNamespace) out.push('Cannot change network namespace at a reload - please restart halo');
   if (running.instanceName !== next.instanceName) out.push('Cannot change instance name at a reload - please restart halo');
-  if ((running.disableLocalIgmp ?? false) !== (next.disableLocalIgmp ?? false)) out.push('Cannot change disable_local_igmp at a reload - please restart halo');
+  if (running.disableLocalIgmp !== next.disableLocalIgmp) out.push('Cannot change disable_local_igmp at a reload - please restart halo');
   return out;
 }

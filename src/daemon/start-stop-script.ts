@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import type { StartStopScript } from '../config/model';
-import { searchPath, secureScript } from './notify';
+import { asUser, searchPath, secureScript } from './notify';
 
 export type StartStopType = 'startup' | 'shutdown';
 
@@ -124,7 +124,7 @@ export function runStartStopScript(type: StartStopType, script: StartStopScript,
       argv0: script.argv[0],
       detached: true, // setsid: its own process group, killed as a whole
       stdio: 'ignore',
-      ...(script.runAs ? { uid: script.runAs.uid, gid: script.runAs.gid } : {}),
+      ...asUser(script.runAs),
     });
     let timer: NodeJS.Timeout | null = null;
     let termSent = false;

@@ -362,11 +362,9 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
       const switched = event.packet.ok && switchesToOldChecksum(state, event.packet) ? oldChecksumFrom(state) : null;
       const s0 = switched?.state ?? state;
       const bad = event.packet.ok ? checkAdvert(s0, event.packet) : event.packet;
-      if (bad) {
-        const r = dropped(s0, bad, now, event.packet.ok ? event.packet.ip.src : undefined);
-        return switched ? { state: r.state, actions: [...switched.actions, ...r.actions] } : r;
-      }
-      const r = withStep(s0, now, (st) => receive(st, event.packet as DecodedPacket));
+      const r = bad
+        ? dropped(s0, bad, now, event.packet.ok ? event.packet.ip.src : undefined)
+        : withStep(s0, now, (st) => receive(st, event.packet as DecodedPacket));
       return switched ? { state: r.state, actions: [...switched.actions, ...r.actions] } : r;
     }
     case 'timer':

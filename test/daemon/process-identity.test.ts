@@ -33,7 +33,7 @@ test('a missing namespace gives keepalived\'s two lines', () => {
 });
 
 test('a reload may not change the namespace (unless -s fixes it) or the instance', () => {
-  const g = (netNamespace: string | null, instanceName: string | null) => ({ netNamespace, instanceName });
+  const g = (netNamespace: string | null, instanceName: string | null) => ({ netNamespace, instanceName, disableLocalIgmp: false });
   expect(unsupportedReloadChanges(g('a', 'x'), g('a', 'x'))).toEqual([]);
   expect(unsupportedReloadChanges(g('a', 'x'), g(null, 'y'))).toEqual([
     'Cannot change network namespace at a reload - please restart halo',
