@@ -41,6 +41,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     configSaveDir: null,
     reloadTimeFile: null,
     reloadRepeat: false,
+    reloadFile: null,
     instanceName: null,
     startupScript: null,
     shutdownScript: null,

@@ -115,6 +115,12 @@ export interface GlobalDefs {
   /** reload_time_file: a file holding the time of the next reload; reload_repeat keeps a time-only one. */
   reloadTimeFile: string | null;
   reloadRepeat: boolean;
+  /**
+   * `reload_file [FILE]`: made empty before a reload reads the config and removed once it is read
+   * (and removed at start), so an updater can wait for it; `{ file: null }`: the default name,
+   * halo.reload (halo_INSTANCE.reload) beside the default pid file.
+   */
+  reloadFile: { file: string | null } | null;
   /** config_save_dir: where each reading of the config is saved as keepalived.conf.PID.N (trailing / removed). */
   configSaveDir: string | null;
   /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */

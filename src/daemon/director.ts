@@ -8,6 +8,7 @@ import type { Model } from '../config/model';
 import { formatDiagnostic } from '../config/model';
 import { unsupportedReloadChanges } from './process-identity';
 import { loadConfigOffThread } from './config-loader';
+import { createReloadFile, reloadFilePath, removeReloadFile } from './reload-file';
 import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
@@ -259,7 +260,10 @@ export class Director {
       const log = this.deps.log;
       const file = this.opts.configFile;
       log.info(`Reloading configuration file ${file}`);
-      const { model: next, errors } = await this.load(file);
+      // reload_file of the config in force: there while the config is read (main.c read_config_file)
+      const reloadFile = reloadFilePath(this.model.globalDefs);
+      if (reloadFile !== null) createReloadFile(reloadFile, log);
+      const { model: next, errors } = await this.load(file).finally(() => reloadFile !== null && removeReloadFile(reloadFile));
       if (!next) {
         this.reloads.failed++;
         this.reloads.lastFailed = true;

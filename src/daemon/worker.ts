@@ -13,6 +13,7 @@ import { createRouteManager } from '../net/routes';
 import { createRouteWatch } from '../net/route-watch';
 import { createGarpSender } from '../net/garp';
 import { createLinkMonitor } from '../net/links';
+import { reloadFilePath, removeReloadFile } from './reload-file';
 import { createVmacManager, procSysctl, VmacSysctls } from '../net/vmac';
 import type { UndoLog } from '../net/undo-requests';
 import { NftFirewall } from '../net/nft-firewall';
@@ -95,6 +96,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     if (m.globalDefs.configSaveDir !== null) saveConfigCopy(m.globalDefs.configSaveDir, opts.configFile, process.ppid, { log, configId: opts.configId ?? undefined, allConfig: opts.allConfig });
   };
   if (!respawned) saveCopy(loaded.model);
+  // keepalived's parent removes a leftover reload_file once it has read the config (main.c)
+  const reloadFile = reloadFilePath(loaded.model.globalDefs);
+  if (reloadFile !== null && !respawned) removeReloadFile(reloadFile);
   const startup = loaded.model.globalDefs.startupScript;
   if (startup && !respawned) await runStartStopScript('startup', startup, loaded.model.globalDefs.startupScriptTimeoutS, scriptDeps);
   const send = (m: WorkerMessage) => process.send?.(encodeWorkerMessage(m));

@@ -555,7 +555,10 @@ const K: KeywordSpec<G>[] = [
     g.reloadTimeFile = s.args[0].value;
   }),
   acted('reload_repeat', 'reload_repeat_handler', 'off', 'a reload_time_file holding a time only is kept, and the reload repeats daily', (_ctx, _s, g) => { g.reloadRepeat = true; }),
-  notImplemented('reload_file', 'reload_file_handler', '/run/keepalived.reload', 'scheduled reloads'),
+  acted('reload_file', 'reload_file_handler', '/run/keepalived.reload', '[FILE] (default /run/halo/halo.reload, halo_INSTANCE.reload with instance): made empty (mode 0644) before a reload reads the config and removed once it is read, whether or not it was valid; a leftover is removed at start', (_ctx, s, g) => {
+    // global_parser.c: a later one replaces an earlier one; no argument names the default file
+    g.reloadFile = { file: s.args[0]?.value ?? null };
+  }),
   acted('include_check', 'include_check_handler', 'off', '[[+|-]read|match|wildcard_match|brace_match]... (none: all): an include problem of these kinds, in the includes read after it, is an error and the config is refused (applied by the preprocessor, as keepalived reads it)', (ctx, s) => {
     for (const w of applyIncludeCheck(0, s.args.map((a) => a.value)).warnings) ctx.warn(s.args[w.index], w.message);
   }),
