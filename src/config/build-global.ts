@@ -42,6 +42,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     reloadTimeFile: null,
     reloadRepeat: false,
     reloadFile: null,
+    interfaceUpDownDelays: [],
     instanceName: null,
     startupScript: null,
     shutdownScript: null,

@@ -121,6 +121,12 @@ export interface GlobalDefs {
    * halo.reload (halo_INSTANCE.reload) beside the default pid file.
    */
   reloadFile: { file: string | null } | null;
+  /**
+   * The interface_up_down_delays block (a root block; kept here with the other process-wide
+   * settings): per interface, how long a down or up must last before the instances act on it.
+   * In config order; a later line for the same interface replaces an earlier one.
+   */
+  interfaceUpDownDelays: InterfaceUpDownDelay[];
   /** config_save_dir: where each reading of the config is saved as keepalived.conf.PID.N (trailing / removed). */
   configSaveDir: string | null;
   /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */
@@ -800,6 +806,14 @@ export interface Diagnostic {
 }
 
 /** `FILE:LINE:COL: error: MESSAGE`, the one format every command prints. */
+/** One line of interface_up_down_delays: `IFNAME DOWN [UP]` (seconds, read to microseconds). */
+export interface InterfaceUpDownDelay {
+  interface: string;
+  downUs: number;
+  upUs: number;
+  location: SourceLocation;
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.location.file}:${d.location.line}:${d.location.col}: ${d.severity}: ${d.message}`;
 }

@@ -15,7 +15,8 @@ import { needsFirewall, type Model, type TrackFile, type VirtualIpAddress, type 
 import { firstLinkLocalIPv6 } from '../net/addresses';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
-import type { LinkMonitor } from '../net/links';
+import type { LinkMonitor, LinkState } from '../net/links';
+import { LinkDelayTable } from './link-delay-table';
 import type { ReceivedEnvelope, VrrpTransport } from '../net/vrrp-socket';
 import { VrrpSockets } from './vrrp-sockets';
 import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
@@ -231,6 +232,8 @@ export class VrrpEngine {
   private readonly localIgmp: LocalIgmp;
   /** Pending retries of failed VIP adds/deletes. */
   private readonly vipRetries = new Set<NodeJS.Timeout>();
+  /** interface_up_down_delays: the interfaces whose up/down waits before the instances hear it. */
+  private readonly linkDelays: LinkDelayTable;
   private readonly now: () => number;
   private model: Model;
 
@@ -253,6 +256,7 @@ export class VrrpEngine {
         onDown: (ifname, reason) => this.feedInterface(ifname, kind, { type: 'socket', up: false, reason }),
         onUp: (ifname) => this.feedInterface(ifname, kind, { type: 'socket', up: true }),
       });
+    this.linkDelays = new LinkDelayTable(deps.log, (ifname, up) => this.linkUpDown(ifname, up));
     this.sockets = socketsOf(4);
     this.sockets6 = socketsOf(6);
     this.socketsAh = socketsOf(4, 'ah');
@@ -279,12 +283,15 @@ export class VrrpEngine {
         if (ev.kind === 'removed') sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
         else sockets.linkChanged(ev.link.name, ev.link.index);
       }
-      for (const [name, s] of this.states) {
-        if (ev.link.name === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ev.link.name)) {
-          this.feed(name, { type: 'interface', name: ev.link.name, up: ev.kind === 'change' ? ev.link.up : false });
-        }
-      }
+      if (ev.kind === 'removed') this.linkDelays.removed(ev.link.name);
+      // an interface with up/down delays is heard through its flags reports (onFlags)
+      else if (this.linkDelays.has(ev.link.name)) return;
+      this.linkUpDown(ev.link.name, ev.kind === 'change' ? ev.link.up : false, ev.kind === 'change');
     });
+    links.onFlags((link, deleted) => {
+      if (!deleted) this.linkDelays.report(link);
+    });
+    await this.linkDelays.configure(this.model, (n) => this.linkNow(n));
 
     links.onAddress((ev) => {
       if (ev.kind === 'removed') void this.onVipDeleted(ev.address, ev.index);
@@ -316,6 +323,21 @@ export class VrrpEngine {
       this.execute(r.actions);
     }
     for (const name of this.states.keys()) if (!faulty.includes(name)) this.feed(name, { type: 'startup' });
+  }
+
+  /**
+   * An interface went up or down (after its interface_up_down_delays, if any): the instances
+   * that run on it or track it hear it, after keepalived's line (not for a deleted interface).
+   */
+  private linkUpDown(ifname: string, up: boolean, reported = true): void {
+    const tracking = [...this.states].filter(([, s]) => ifname === s.cfg.interface || s.cfg.trackInterfaces.some((t) => t.name === ifname));
+    if (tracking.length > 0 && reported) this.deps.log.info(`Netlink reports ${ifname} ${up ? 'up' : 'down'}`);
+    for (const [name] of tracking) this.feed(name, { type: 'interface', name: ifname, up });
+  }
+
+  private async linkNow(ifname: string): Promise<LinkState | null> {
+    const l = await this.deps.links.query(ifname);
+    return l.ok ? l.value : null;
   }
 
   /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */
@@ -464,6 +486,7 @@ export class VrrpEngine {
     for (const name of plan.add) await this.environment(byName.get(name)!, next);
     // the new trackers start before anything changes (the process connector can refuse)
     this.startTrackers(next, true);
+    await this.linkDelays.configure(next, (n) => this.linkNow(n));
     const trackers = trackerLines(this.model, next, { files: this.files, processes: this.processes });
     const changes: InstanceChange[] = [];
     // the states before the reload: the ones that stay are written again (fifo_write_vrrp_states_on_reload)
@@ -764,6 +787,7 @@ export class VrrpEngine {
   private commit(next: InstanceState): void {
     const prev = this.states.get(next.name);
     this.states.set(next.name, next);
+    if (prev && next.masterAdverIntMs < prev.masterAdverIntMs) this.linkDelays.masterAdverInt(next.cfg, next.masterAdverIntMs);
     if (!prev || prev.state === next.state) return;
     this.deps.syncDaemon?.follow(next.name, next.state);
     this.since.set(next.name, new Date());
@@ -1165,6 +1189,7 @@ export class VrrpEngine {
     this.stopped = true;
     for (const t of this.vipRetries) clearTimeout(t);
     this.vipRetries.clear();
+    this.linkDelays.close();
     this.timers.close();
     this.scriptRunner?.stop();
     this.fileMonitor?.stop();

@@ -39,6 +39,8 @@ export interface LinkState {
   operstate: OperState;
   /** adminUp && running — what VRRP tracks. */
   up: boolean;
+  /** The kernel's ifi_flags (IFF_*) as last reported; keepalived logs them in hex (interface_up_down_delays). */
+  flags: number;
 }
 
 export interface LinkEvent {
@@ -65,6 +67,11 @@ export interface LinkQuery {
 export interface LinkMonitor extends LinkQuery {
   onLink(cb: (event: LinkEvent) => void): void;
   onAddress(cb: (event: AddressEvent) => void): void;
+  /**
+   * Every RTM_NEWLINK / RTM_DELLINK as it comes, the same flags repeated or not (keepalived's
+   * update_interface_flags sees each one): `deleted` for RTM_DELLINK. For interface_up_down_delays.
+   */
+  onFlags(cb: (link: LinkState, deleted: boolean) => void): void;
   /**
    * Socket errors, for the log. On an event overrun (ENOBUFS: the kernel dropped notifications)
    * the monitor first re-reads the link table and reports whatever changed meanwhile as link
@@ -98,6 +105,7 @@ export function linkStateOf(msg: rt.LinkMessage): LinkState | null {
     running,
     operstate: OPER_STATES[attrs.operstate ?? 0] ?? 'unknown',
     up: adminUp && running,
+    flags: data.flags ? rt.formatDeviceFlags(data.flags) : 0,
   };
 }
 
@@ -138,7 +146,7 @@ export class LinkTable {
 
   remove(link: LinkState): LinkEvent | null {
     if (!this.byName.delete(link.name)) return null;
-    return { kind: 'removed', link: { ...link, adminUp: false, running: false, up: false } };
+    return { kind: 'removed', link: { ...link, adminUp: false, running: false, up: false, flags: 0 } };
   }
 
   /** Reconcile with a full dump (after lost notifications): changes, then removals. */
@@ -236,6 +244,7 @@ export async function createLinkMonitor(
   const table = new LinkTable();
   const linkListeners: Array<(e: LinkEvent) => void> = [];
   const addressListeners: Array<(e: AddressEvent) => void> = [];
+  const flagsListeners: Array<(link: LinkState, deleted: boolean) => void> = [];
   const errorListeners: Array<(e: NetError) => void> = [];
   const emitLink = (e: LinkEvent | null) => e && linkListeners.forEach((cb) => cb(e));
   const emitError = (e: NetError) => errorListeners.forEach((cb) => cb(e));
@@ -271,7 +280,9 @@ export async function createLinkMonitor(
       for (const m of parseMessages(datagram)) {
         if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
           const link = linkStateOf(rt.parseMessage(m.type, m.data) as rt.LinkMessage);
-          if (link) emitLink(m.type === RTM_NEWLINK ? table.update(link) : table.remove(link));
+          if (!link) continue;
+          emitLink(m.type === RTM_NEWLINK ? table.update(link) : table.remove(link));
+          flagsListeners.forEach((cb) => cb(link, m.type === RTM_DELLINK));
         } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
           const e = addressEventOf(m.type, rt.parseMessage(m.type, m.data) as rt.AddressMessage);
           if (e) addressListeners.forEach((cb) => cb(e));
@@ -313,6 +324,7 @@ export async function createLinkMonitor(
     },
     onLink: (cb) => void linkListeners.push(cb),
     onAddress: (cb) => void addressListeners.push(cb),
+    onFlags: (cb) => void flagsListeners.push(cb),
     onError: (cb) => void errorListeners.push(cb),
     close,
   });

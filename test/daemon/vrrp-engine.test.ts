@@ -76,7 +76,7 @@ class Host {
   }
 
   private link(up = true): LinkState {
-    return { name: 'eth0', index: 2, mac: '02:00:00:00:00:01', adminUp: up, running: up, operstate: up ? 'up' : 'down', up };
+    return { name: 'eth0', index: 2, mac: '02:00:00:00:00:01', adminUp: up, running: up, operstate: up ? 'up' : 'down', up, flags: up ? 0x11043 : 0x1003 };
   }
 
   private deps() {
@@ -103,6 +103,7 @@ class Host {
       list: async () => ok([this.link()]),
       onLink: (cb) => (this.linkCb = cb),
       onAddress: () => undefined,
+      onFlags: () => undefined,
       onError: () => undefined,
       close: () => undefined,
     };

@@ -40,7 +40,7 @@ d('link monitor (netns)', () => {
     const r = await a.call('monitor.query', IF);
     expect(r).toEqual({
       ok: true,
-      value: { name: IF, index: ip.ifindex, mac: ip.address, adminUp: true, running: true, operstate: 'up', up: true },
+      value: { name: IF, index: ip.ifindex, mac: ip.address, adminUp: true, running: true, operstate: 'up', up: true, flags: 0x11043 },
     });
     expect(await a.call('monitor.query', 'nosuch0')).toEqual({ ok: true, value: null });
   });

@@ -9,6 +9,7 @@ const link = (name: string, index: number, up: boolean, more: Partial<LinkState>
   running: up,
   operstate: up ? 'up' : 'down',
   up,
+  flags: up ? 0x11043 : 0x1003,
   ...more,
 });
 
@@ -44,7 +45,7 @@ describe('decoding rtnetlink messages (netlink package structs)', () => {
       data: { index: 5, flags: { up: true, running: true, broadcast: true } },
       attrs: { ifname: 'eth0', address: Buffer.from('5e9b4774bcc7', 'hex'), operstate: 6 },
     };
-    expect(linkStateOf(msg)).toEqual({ name: 'eth0', index: 5, mac: '5e:9b:47:74:bc:c7', adminUp: true, running: true, operstate: 'up', up: true });
+    expect(linkStateOf(msg)).toEqual({ name: 'eth0', index: 5, mac: '5e:9b:47:74:bc:c7', adminUp: true, running: true, operstate: 'up', up: true, flags: 0x43 });
     expect(linkStateOf({ ...msg, data: { index: 5, flags: { up: true } }, attrs: { ifname: 'eth0', operstate: 2 } })).toMatchObject({
       up: false,
       mac: null,

@@ -9,10 +9,11 @@ import { buildInstance, buildSyncGroup, type InstanceDraft, type SyncGroupDraft 
 import { buildSsl, buildTrackFile } from '../build-checker';
 import { buildBfdInstance } from '../build-bfd';
 import { buildAnnounce } from '../build-announce';
-import type { Announce, BfdInstance, GlobalDefs, SslConfig, TrackFile, VirtualIpAddress, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
+import type { Announce, BfdInstance, GlobalDefs, InterfaceUpDownDelay, SslConfig, TrackFile, VirtualIpAddress, VirtualServerGroup, VrrpScript, VrrpTrackProcess } from '../model';
 import type { IpRoute, IpRule } from '../routes-model';
 import { parseRoute, parseRule } from '../routes';
 import { vipEntry } from '../vrrp-values';
+import { readTimerUs } from '../timer-value';
 
 /** keepalived's DFLT_INT (vrrp_ipaddress.h): the interface when neither dev nor default_interface names one. */
 const DEFAULT_INTERFACE = 'eth0';
@@ -33,6 +34,24 @@ function processName(ctx: BuildContext, s: Statement, g: GlobalDefs, key: 'netNa
     return;
   }
   g[key] = w.value;
+}
+
+/** vrrp_parser.c alloc_if_up_down_delay: one line of interface_up_down_delays, with its words. */
+function upDownDelay(ctx: BuildContext, e: Statement): InterfaceUpDownDelay | null {
+  const name = e.keyword.value;
+  if (e.args.length < 1) return void ctx.warn(e.keyword, `No timeouts specified for ${name} up/down delays`), null;
+  if (e.args.length > 2) ctx.warn(e.args[2], `Too many parameters for ${name} up/down delays`);
+  const read = (i: number, what: string): number | null => {
+    const r = readTimerUs(e.args[i].value, 0, 255_000_000);
+    for (const w of r.warnings) ctx.warn(e.args[i], w);
+    if (r.us === null) ctx.warn(e.args[i], `Invalid ${what} delay ${e.args[i].value} for ${name}`);
+    return r.us;
+  };
+  const downUs = read(0, 'down');
+  if (downUs === null) return null;
+  const upUs = e.args.length >= 2 ? read(1, 'up') : 0;
+  if (upUs === null) return null;
+  return { interface: name, downUs, upUs, location: ctx.loc(e.keyword) };
 }
 
 export interface RootDrafts {
@@ -97,7 +116,13 @@ const K: KeywordSpec<R>[] = [
   acted('vrrp_instance', 'vrrp_handler', '', '', (ctx, s, r) => { const d = buildInstance(ctx, s); if (d) r.instanceDrafts.push(d); }),
   acted('vrrp_script', 'vrrp_script_handler', '', '', (ctx, s, r) => { const v = buildVrrpScript(ctx, s); if (v) r.scripts.push(v); }),
   acted('vrrp_track_process', 'vrrp_tprocess_handler', '', 'a tracked process set (track_process), counted from the kernel\'s process events; only in the initial network namespace (the connector serves no other): elsewhere halo refuses to start', (ctx, s, r) => { const t = buildTrackProcess(ctx, s); if (t) r.trackProcesses.push(t); }),
-  notImplemented('interface_up_down_delays', 'interface_up_down_delays_handler', '', 'debouncing interface up/down events'),
+  acted('interface_up_down_delays', 'interface_up_down_delays_handler', '', "lines IFNAME DOWN [UP] (seconds, 0-255): a down or up of that interface is acted on by the instances (FAULT, tracking) only once it has lasted that long, with keepalived's lines; a delay not below (down_timer_adverts - 1) * advert_int of an instance on the interface is cut to just below it, and none with down_timer_adverts 1; an interface that is not there at start is warned about and ignored (dynamic_interfaces: kept)", (ctx, s, r) => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      const d = upDownDelay(ctx, e);
+      if (d) r.globalDefs.interfaceUpDownDelays.push(d);
+    }
+  }),
   acted('SSL', 'ssl_handler', '', 'SSL_GET client certificate (certificate, key, password) and CA; as keepalived, the server certificate is not verified', (ctx, s, r) => { r.ssl.config = buildSsl(ctx, s) ?? r.ssl.config; }),
   acted('virtual_server_group', 'vsg_handler', '', '', (ctx, s, r) => { const g = buildVirtualServerGroup(ctx, s); if (g) r.groups.push(g); }),
   acted('virtual_server', 'vs_handler', '', '', (ctx, s, r) => { const v = buildVirtualServer(ctx, s, r.globalDefs, r.trackFiles); if (v) r.vsDrafts.push(v); }),
