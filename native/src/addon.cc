@@ -7,6 +7,7 @@
 #include "genl_exchange.h"
 #include "inotify_watch.h"
 #include "ip_sender.h"
+#include "linkbeat.h"
 #include "netlink_events.h"
 #include "packet.h"
 #include "sockopt.h"
@@ -29,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("exec", Napi::Function::New(env, Exec, "exec"));
   exports.Set("InotifyWatch", InotifyWatch::Define(env));
   exports.Set("netlinkExchange", Napi::Function::New(env, NetlinkExchange, "netlinkExchange"));
+  exports.Set("linkbeatProbe", Napi::Function::New(env, LinkbeatProbe, "linkbeatProbe"));
   return exports;
 }
 

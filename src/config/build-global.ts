@@ -43,6 +43,8 @@ export function defaultGlobalDefs(): GlobalDefs {
     reloadRepeat: false,
     reloadFile: null,
     interfaceUpDownDelays: [],
+    linkbeatUsePolling: false,
+    linkbeatInterfaces: [],
     instanceName: null,
     startupScript: null,
     shutdownScript: null,

@@ -104,6 +104,7 @@ export interface InstanceDraft {
   mcastDstIp: { address: string; family: 4 | 6; word: Word } | null;
   unicastChecksumCompat: 'auto' | 'never' | 'config';
   promoteSecondaries: boolean;
+  linkbeatUsePolling: boolean;
   downTimerAdverts: number | null;
   notify: NotifyScripts;
   smtpAlert: boolean | null;
@@ -136,7 +137,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
     garpMasterRepeat: null, garpMasterRefreshMs: null, garpMasterRefreshRepeat: null, garpExtraIfSec: null, garpExtraIfAll: false, garpLowerPrioDelayMs: null,
     garpLowerPrioRepeat: null, accept: null, strictMode: null, v3ChecksumAsV2: null, lowerPrioNoAdvert: null,
     higherPrioSendAdvert: null, skipCheckAdvAddr: null, checkUnicastSrc: false, unicastConfigured: false, unicastFaultNoPeer: false,
-    unicastTtl: null, unicastTtlWord: null, mcastDstIp: null, unicastChecksumCompat: 'auto', promoteSecondaries: false, downTimerAdverts: null, notify: emptyNotify(),
+    unicastTtl: null, unicastTtlWord: null, mcastDstIp: null, unicastChecksumCompat: 'auto', promoteSecondaries: false, linkbeatUsePolling: false, downTimerAdverts: null, notify: emptyNotify(),
     smtpAlert: null, lvsSyncDaemonInterface: null, vmacWord: null, vmacName: null, vmacMac: null, vmacXmitBase: false, useVmacAddr: null, authWord: null, authTypeWord: null, acceptWord: null,
     nativeIpv6: false,
   };
@@ -408,6 +409,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     unicastChecksumCompat: d.unicastChecksumCompat,
     faultNoPeer,
     promoteSecondaries,
+    linkbeatUsePolling: d.linkbeatUsePolling,
     downTimerAdverts: downTimerAdverts ?? 3,
     notify: d.notify,
     smtpAlert: d.smtpAlert,

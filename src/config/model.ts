@@ -127,6 +127,10 @@ export interface GlobalDefs {
    * In config order; a later line for the same interface replaces an earlier one.
    */
   interfaceUpDownDelays: InterfaceUpDownDelay[];
+  /** linkbeat_use_polling (a root keyword): every instance's interface is polled for its link state. */
+  linkbeatUsePolling: boolean;
+  /** The linkbeat_interfaces block: interfaces polled, each with its probe (null: MII, then ETHTOOL, then IOCTL). */
+  linkbeatInterfaces: LinkbeatInterface[];
   /** config_save_dir: where each reading of the config is saved as keepalived.conf.PID.N (trailing / removed). */
   configSaveDir: string | null;
   /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */
@@ -446,6 +450,8 @@ export interface VrrpInstance {
   faultNoPeer: boolean;
   /** promote_secondaries: net.ipv4.conf.IF.promote_secondaries turned on while the instance runs (not with a VMAC, which has it anyway). */
   promoteSecondaries: boolean;
+  /** linkbeat_use_polling in the instance (deprecated there, with keepalived's warning): its interface's link is polled. */
+  linkbeatUsePolling: boolean;
   downTimerAdverts: number;
   notify: NotifyScripts;
   /** The instance's own smtp_alert (null = inherit smtp_alert_vrrp, then smtp_alert, else off). */
@@ -806,6 +812,16 @@ export interface Diagnostic {
 }
 
 /** `FILE:LINE:COL: error: MESSAGE`, the one format every command prints. */
+/** One line of linkbeat_interfaces: `IFNAME [MII|ETHTOOL|IOCTL]`. */
+export interface LinkbeatInterface {
+  interface: string;
+  type: LinkbeatType | null;
+  location: SourceLocation;
+}
+
+/** keepalived's LB_MII / LB_ETHTOOL / LB_IOCTL: how a polled interface's link is read. */
+export type LinkbeatType = 'MII' | 'ETHTOOL' | 'IOCTL';
+
 /** One line of interface_up_down_delays: `IFNAME DOWN [UP]` (seconds, read to microseconds). */
 export interface InterfaceUpDownDelay {
   interface: string;

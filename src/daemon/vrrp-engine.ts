@@ -17,6 +17,9 @@ import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
 import type { LinkMonitor, LinkState } from '../net/links';
 import { LinkDelayTable } from './link-delay-table';
+import { LinkbeatPoller } from './linkbeat-poller';
+import { haloNative } from '../net/native';
+import type { LinkProbe } from '../vrrp/linkbeat';
 import type { ReceivedEnvelope, VrrpTransport } from '../net/vrrp-socket';
 import { VrrpSockets } from './vrrp-sockets';
 import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
@@ -67,6 +70,8 @@ export interface VrrpEngineDeps {
   addresses: AddressManager;
   garp: GarpSender;
   links: LinkMonitor;
+  /** linkbeat's driver probes (default: halo_native's ioctls). */
+  linkProbe?: LinkProbe;
   /** The VRRP socket of one interface for one address family (IPv6: recvmsg with ancillary data). */
   /** `protocol` 51 (IPsec AH) for the instances with auth_type AH, as keepalived opens a second socket for them. */
   openTransport(ifname: string, ifindex: number, groups: string[], family: 4 | 6, protocol?: number): VrrpTransport;
@@ -234,6 +239,8 @@ export class VrrpEngine {
   private readonly vipRetries = new Set<NodeJS.Timeout>();
   /** interface_up_down_delays: the interfaces whose up/down waits before the instances hear it. */
   private readonly linkDelays: LinkDelayTable;
+  /** linkbeat_use_polling / linkbeat_interfaces: the interfaces whose link is polled, not read from netlink. */
+  private readonly linkbeat: LinkbeatPoller;
   private readonly now: () => number;
   private model: Model;
 
@@ -257,6 +264,7 @@ export class VrrpEngine {
         onUp: (ifname) => this.feedInterface(ifname, kind, { type: 'socket', up: true }),
       });
     this.linkDelays = new LinkDelayTable(deps.log, (ifname, up) => this.linkUpDown(ifname, up));
+    this.linkbeat = new LinkbeatPoller(deps.log, deps.linkProbe ?? ((ifname, kind) => haloNative().linkbeatProbe(ifname, kind)), (ifname, up) => this.linkUpDown(ifname, up, false));
     this.sockets = socketsOf(4);
     this.sockets6 = socketsOf(6);
     this.socketsAh = socketsOf(4, 'ah');
@@ -283,15 +291,19 @@ export class VrrpEngine {
         if (ev.kind === 'removed') sockets.failed(ev.link.name, `interface ${ev.link.name} removed`);
         else sockets.linkChanged(ev.link.name, ev.link.index);
       }
-      if (ev.kind === 'removed') this.linkDelays.removed(ev.link.name);
-      // an interface with up/down delays is heard through its flags reports (onFlags)
-      else if (this.linkDelays.has(ev.link.name)) return;
+      if (ev.kind === 'removed') {
+        this.linkDelays.removed(ev.link.name);
+        this.linkbeat.removed(ev.link.name);
+      // a polled interface's netlink reports are not used (linkbeat); one with up/down delays
+      // is heard through its flags reports (onFlags)
+      } else if (this.linkbeat.polls(ev.link.name) || this.linkDelays.has(ev.link.name)) return;
       this.linkUpDown(ev.link.name, ev.kind === 'change' ? ev.link.up : false, ev.kind === 'change');
     });
     links.onFlags((link, deleted) => {
-      if (!deleted) this.linkDelays.report(link);
+      if (!deleted && !this.linkbeat.polls(link.name)) this.linkDelays.report(link);
     });
     await this.linkDelays.configure(this.model, (n) => this.linkNow(n));
+    await this.configureLinkbeat(this.model);
 
     links.onAddress((ev) => {
       if (ev.kind === 'removed') void this.onVipDeleted(ev.address, ev.index);
@@ -335,6 +347,11 @@ export class VrrpEngine {
     for (const [name] of tracking) this.feed(name, { type: 'interface', name: ifname, up });
   }
 
+  private async configureLinkbeat(model: Model): Promise<void> {
+    const all = await this.deps.links.list();
+    this.linkbeat.configure(model, all.ok ? [...all.value].sort((a, b) => a.index - b.index) : []);
+  }
+
   private async linkNow(ifname: string): Promise<LinkState | null> {
     const l = await this.deps.links.query(ifname);
     return l.ok ? l.value : null;
@@ -360,10 +377,10 @@ export class VrrpEngine {
       primary = prim.value ?? cfg.unicastSrcIp ?? cfg.mcastSrcIp;
       if (!primary) throw new Error(`(${cfg.name}) interface ${cfg.interface} has no IPv4 address to send adverts from`);
     }
-    const linkStates: Record<string, boolean> = { [cfg.interface]: link.value.up };
+    const linkStates: Record<string, boolean> = { [cfg.interface]: this.linkbeat.state(cfg.interface) ?? link.value.up };
     for (const t of cfg.trackInterfaces) {
       const l = await links.query(t.name);
-      linkStates[t.name] = l.ok && l.value ? l.value.up : false;
+      linkStates[t.name] = this.linkbeat.state(t.name) ?? (l.ok && l.value ? l.value.up : false);
     }
     return { ifindex: link.value.index, primary, links: linkStates };
   }
@@ -487,6 +504,7 @@ export class VrrpEngine {
     // the new trackers start before anything changes (the process connector can refuse)
     this.startTrackers(next, true);
     await this.linkDelays.configure(next, (n) => this.linkNow(n));
+    await this.configureLinkbeat(next);
     const trackers = trackerLines(this.model, next, { files: this.files, processes: this.processes });
     const changes: InstanceChange[] = [];
     // the states before the reload: the ones that stay are written again (fifo_write_vrrp_states_on_reload)
@@ -1190,6 +1208,7 @@ export class VrrpEngine {
     for (const t of this.vipRetries) clearTimeout(t);
     this.vipRetries.clear();
     this.linkDelays.close();
+    this.linkbeat.close();
     this.timers.close();
     this.scriptRunner?.stop();
     this.fileMonitor?.stop();

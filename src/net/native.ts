@@ -92,6 +92,8 @@ export interface HaloNative {
    * every event reaches `onEvent` with its name inside a watched directory. Holds the loop until close().
    */
   InotifyWatch: new (onEvent: (wd: number, mask: number, name: string) => void) => { add(path: string, mask: number): number; close(): void };
+  /** An interface's link by ioctl (linkbeat): MII BMSR, ETHTOOL_GLINK or IFF_UP|IFF_RUNNING; -1 when the driver cannot say ('flags': no such interface). */
+  linkbeatProbe: (ifname: string, kind: 'mii' | 'ethtool' | 'flags') => { status: -1 | 0 | 1; log: string[] };
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'halo_native.node');

@@ -17,7 +17,7 @@ const GLOBAL_DEFAULTS: Model['globalDefs'] = {
   vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpGarpLowerPrioDelayMs: null,
   vrrpGarpLowerPrioRepeat: null, vrrpGarpIntervalMs: 0, vrrpStartupDelayMs: 0, vrrpGnaIntervalMs: 0, vrrpLowerPrioNoAdvert: false,
   vrrpHigherPrioSendAdvert: false, vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpCheckUnicastSrc: false, logUnknownVrids: false, disableLocalIgmp: false, defaultInterface: null,
-  vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, dynamicInterfaces: false, vmacPrefix: null, vmacAddrPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, enableSnmpRfcv2: false, enableTraps: false, snmpSocket: null, umask: null, scriptRunAs: null, netNamespace: null, instanceName: null, configSaveDir: null, reloadTimeFile: null, reloadRepeat: false, reloadFile: null, interfaceUpDownDelays: [], startupScript: null, shutdownScript: null, startupScriptTimeoutS: 10, shutdownScriptTimeoutS: 10, lvsFlush: false,
+  vrrpDownTimerAdverts: 3, v3ChecksumAsV2: false, scriptUser: null, enableScriptSecurity: false, dynamicInterfaces: false, vmacPrefix: null, vmacAddrPrefix: null, vrrpGarpExtraIf: { sec: 0, all: false }, checkerLogAllFailures: false, enableSnmpRfcv3: false, enableSnmpRfcv2: false, enableTraps: false, snmpSocket: null, umask: null, scriptRunAs: null, netNamespace: null, instanceName: null, configSaveDir: null, reloadTimeFile: null, reloadRepeat: false, reloadFile: null, interfaceUpDownDelays: [], linkbeatUsePolling: false, linkbeatInterfaces: [], startupScript: null, shutdownScript: null, startupScriptTimeoutS: 10, shutdownScriptTimeoutS: 10, lvsFlush: false,
   lvsFlushOnStop: 'off', lvsSyncDaemon: null, lvsTimeouts: { tcp: null, tcpfin: null, udp: null },
   nftables: { table: null, priority: -1, ifindex: false, counters: false, defaulted: false }, nftablesIpvs: { table: null, priority: -1, startFwmark: 1000 }, other: {},
 };
@@ -40,7 +40,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     mcastSrcIp: null, unicastSrcIp: null, unicastPeers: [], nopreempt: false, preemptDelayMs: 0, garpMasterDelayMs: 5000,
     garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1, garpExtraIfMs: 0, garpExtraIfVips: [], extraVmacs: [], garpLowerPrioDelayMs: 5000,
     garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false, lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null, unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+    higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null, unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, linkbeatUsePolling: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
     notifyPriorityChanges: false, lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'VG1',
   };
   const rs = (address: string, port: number, line: number): RealServer => ({
@@ -118,7 +118,7 @@ describe('deploy/examples parse to exactly the expected model', () => {
       virtualIpAddressesExcluded: [], virtualRoutes: [], virtualRules: [], dontTrackPrimary: false, mcastSrcIp: null, nopreempt: true, preemptDelayMs: 0,
       garpMasterDelayMs: 1000, garpMasterRepeat: 5, garpMasterRefreshMs: 60000, garpMasterRefreshRepeat: 1, garpExtraIfMs: 0, garpExtraIfVips: [], extraVmacs: [],
       garpLowerPrioDelayMs: 1000, garpLowerPrioRepeat: 5, accept: true, strictMode: false, v3ChecksumAsV2: false,
-      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null, unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
+      lowerPrioNoAdvert: false, higherPrioSendAdvert: false, skipCheckAdvAddr: false, checkUnicastSrc: false, unicastTtl: null, mcastDstIp: null, unicastChecksumCompat: 'auto' as const, faultNoPeer: false, promoteSecondaries: false, linkbeatUsePolling: false, downTimerAdverts: 3, notify: NO_NOTIFY, smtpAlert: null,
       notifyPriorityChanges: false, lvsSyncDaemonInterface: null, vmac: null, syncGroup: 'G_LB', trackBfds: [],
     };
     const vip = (address: string, line: number, extra: object) => ({

@@ -67,6 +67,7 @@ export function instanceCfg(o: Partial<VrrpInstance> = {}): VrrpInstance {
     unicastChecksumCompat: 'auto',
     faultNoPeer: false,
     promoteSecondaries: false,
+    linkbeatUsePolling: false,
     downTimerAdverts: 3,
     notify: { notify: null, notifyMaster: null, notifyBackup: null, notifyFault: null, notifyStop: null },
     smtpAlert: null,

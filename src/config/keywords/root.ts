@@ -77,7 +77,7 @@ export interface RootDrafts {
 type R = RootDrafts;
 
 const K: KeywordSpec<R>[] = [
-  notImplemented('linkbeat_use_polling', 'use_polling_handler', 'off', 'polling interfaces (MII/ethtool) for link state instead of netlink'),
+  acted('linkbeat_use_polling', 'use_polling_handler', 'off', "every instance's interface is polled each second for its link (MII BMSR, else ETHTOOL GLINK, else the interface flags, and IFF_UP|IFF_RUNNING) instead of read from netlink: 'Linkbeat reports IF up/down'", (_ctx, _s, r) => { r.globalDefs.linkbeatUsePolling = true; }),
   acted('net_namespace', 'net_namespace_handler', '', 'NAME: halo (supervisor, worker, scripts) runs in /run/netns/NAME, entered with ip netns exec; the default pid file and control socket become /run/halo/NAME/halo.pid and .sock; a reload cannot change it', (ctx, s, r) => processName(ctx, s, r.globalDefs, 'netNamespace', 'net_namespace', 'net_namespace name missing - ignoring')),
   notImplemented('net_namespace_ipvs', 'net_namespace_ipvs_handler', '', 'IPVS in another network namespace'),
   notImplemented('namespace_with_ipsets', 'namespace_ipsets_handler', 'off', 'ipset names per network namespace'),
@@ -112,7 +112,16 @@ const K: KeywordSpec<R>[] = [
   }),
   acted('vrrp_sync_group', 'vrrp_sync_group_handler', '', '', (ctx, s, r) => { const g = buildSyncGroup(ctx, s); if (g) r.syncDrafts.push(g); }),
   notImplemented('garp_group', 'garp_group_handler', '', 'GARP intervals per interface group'),
-  notImplemented('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', 'polling interfaces for link state'),
+  acted('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', "lines IFNAME [MII|ETHTOOL|IOCTL]: the interface's link is polled each second with that probe (none: the first that works), instead of read from netlink; one no instance uses or tracks is not polled (keepalived's line); one not there at start is warned about and ignored (dynamic_interfaces: kept)", (ctx, s, r) => {
+    for (const e of ctx.needBlock(s) ?? []) {
+      ctx.checkBlock(e);
+      // vrrp_parser.c alloc_linkbeat_interface
+      const w = e.args[0];
+      const type = w && (['MII', 'ETHTOOL', 'IOCTL'] as const).find((t) => t === w.value);
+      if (w && (!type || e.args.length > 1)) ctx.warn(w, `extra characters ${w.value} in linkbeat interface`);
+      r.globalDefs.linkbeatInterfaces.push({ interface: e.keyword.value, type: type ?? null, location: ctx.loc(e.keyword) });
+    }
+  }),
   acted('vrrp_instance', 'vrrp_handler', '', '', (ctx, s, r) => { const d = buildInstance(ctx, s); if (d) r.instanceDrafts.push(d); }),
   acted('vrrp_script', 'vrrp_script_handler', '', '', (ctx, s, r) => { const v = buildVrrpScript(ctx, s); if (v) r.scripts.push(v); }),
   acted('vrrp_track_process', 'vrrp_tprocess_handler', '', 'a tracked process set (track_process), counted from the kernel\'s process events; only in the initial network namespace (the connector serves no other): elsewhere halo refuses to start', (ctx, s, r) => { const t = buildTrackProcess(ctx, s); if (t) r.trackProcesses.push(t); }),

@@ -246,7 +246,10 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('virtual_ipaddress', 'vrrp_vip_handler', '', '', vips(false)),
   acted('virtual_ipaddress_excluded', 'vrrp_evip_handler', '', '', vips(true)),
   acted('promote_secondaries', 'vrrp_promote_secondaries_handler', 'off', "net.ipv4.conf.IF.promote_secondaries turned on at start when off, and off again at stop, as keepalived; ignored with a warning for a VMAC", (_c, _s, d) => { d.promoteSecondaries = true; }),
-  notImplemented('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', 'polling link state'),
+  acted('linkbeat_use_polling', 'vrrp_linkbeat_handler', 'off', "the instance's interface's link is polled each second (MII, ETHTOOL GLINK, then the interface flags) instead of read from netlink, as with the root keyword; keepalived's deprecation warning", (ctx, s, d) => {
+    d.linkbeatUsePolling = true;
+    ctx.warn(s.keyword, `(${d.name.value}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`);
+  }),
   acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
