@@ -85,7 +85,7 @@ const K: KeywordSpec<R>[] = [
   acted('instance', 'instance_handler', '', 'NAME: the default pid file and control socket become /run/halo/halo_NAME.pid and .sock (keepalived_NAME.pid); a reload cannot change it', (ctx, s, r) => processName(ctx, s, r.globalDefs, 'instanceName', 'instance', 'instance name missing - ignoring')),
   noEffect('child_wait_time', 'child_wait_handler', '', "how long keepalived waits for its children at stop; halo's supervisor has its own stop timeout"),
   acted('global_defs', 'NULL (a block)', '', '', (ctx, s, r) => { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, r.globalDefs); }),
-  notImplemented('track_group', 'static_track_group_handler', '', 'track groups of static addresses and routes'),
+  notImplemented('track_group', 'static_track_group_handler', '', "track groups of static addresses and routes: keepalived makes each group's instances track the interface of every static address, route and rule naming the group (FAULT when it goes down); halo's static entries do not yet take the option"),
   acted('static_ipaddress', 'static_addresses_handler', '', "addresses added at start and removed at stop, in virtual_ipaddress's grammar; one with no dev goes on default_interface (eth0 when unset), as keepalived", (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
@@ -111,7 +111,7 @@ const K: KeywordSpec<R>[] = [
     }
   }),
   acted('vrrp_sync_group', 'vrrp_sync_group_handler', '', '', (ctx, s, r) => { const g = buildSyncGroup(ctx, s); if (g) r.syncDrafts.push(g); }),
-  notImplemented('garp_group', 'garp_group_handler', '', 'GARP intervals per interface group'),
+  notImplemented('garp_group', 'garp_group_handler', '', "GARP/NA intervals shared by a group of interfaces: keepalived paces every instance's GARPs on those interfaces from one next-send time (vrrp_arp.c); halo paces the GARPs of each burst on its own"),
   acted('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', "lines IFNAME [MII|ETHTOOL|IOCTL]: the interface's link is polled each second with that probe (none: the first that works), instead of read from netlink; one no instance uses or tracks is not polled (keepalived's line); one not there at start is warned about and ignored (dynamic_interfaces: kept)", (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
