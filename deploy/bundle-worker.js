@@ -33,7 +33,9 @@ function workerFlags() {
 
 if (mode === '--make-cache') {
   // runs under the worker's V8 flags: V8 rejects a cache made under other flags
-  const { source, script } = compile(false);
+  const { source, script, exports } = compile(false);
+  // compiled lazily, so in the cache only once run: the logger (winston) every worker uses
+  exports.warmLogging();
   fs.writeFileSync(cacheFile, start().codeCacheFile(source, script.createCachedData()));
   process.exit(0);
 }

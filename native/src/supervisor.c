@@ -29,7 +29,9 @@
  * (SIGKILL and a release on its behalf after 10 s).
  *
  * usage: halo_supervisor --pid-file P --log-format plain|journald|json --log-level L
- *                        [--tag T] -- NODE ARGS...
+ *                        [--tag T] [--config F] -- NODE ARGS...
+ * With --config it logs "Starting halo (config F)" first (so `halo run` itself logs nothing on
+ * its way here, and never loads its logger).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -678,6 +680,7 @@ static void leave(int code) {
 }
 
 int main(int argc, char **argv) {
+  const char *config_file = NULL;
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
@@ -691,6 +694,7 @@ int main(int argc, char **argv) {
       else i++;
     }
     else if (strcmp(argv[i], "--tag") == 0) log_tag = argv[++i];
+    else if (strcmp(argv[i], "--config") == 0) config_file = argv[++i];
     else if (strcmp(argv[i], "--log-format") == 0) {
       const char *f = argv[++i];
       log_format = strcmp(f, "json") == 0 ? F_JSON : strcmp(f, "journald") == 0 ? F_JOURNALD : F_PLAIN;
@@ -701,9 +705,10 @@ int main(int argc, char **argv) {
     } else break;
   }
   if (i >= argc) {
-    fprintf(stderr, "usage: halo_supervisor --pid-file P --log-format F --log-level L [--tag T] [--remove-dir D]... -- NODE ARGS...\n");
+    fprintf(stderr, "usage: halo_supervisor --pid-file P --log-format F --log-level L [--tag T] [--config F] [--remove-dir D]... -- NODE ARGS...\n");
     return 2;
   }
+  if (config_file) logmsg(L_INFO, "Starting halo (config %s)", config_file);
   worker_argv = argv + i;
   linebuf = malloc(MAX_LINE);
   if (!linebuf) return 1;

@@ -92,9 +92,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`halo run: ${pid.message}\n`);
     return 1;
   }
-  log.info(`Starting halo (config ${opts.configFile})`);
   const worker = [process.execPath, ...WORKER_V8_FLAGS, ...process.execArgv, join(__dirname, '..', 'daemon', 'worker-start.js'), JSON.stringify(opts)];
   const supervisor = [SUPERVISOR, '--pid-file', opts.pidFile, '--log-format', format, '--log-level', opts.logLevel, ...(tag ? ['--tag', tag] : []),
+    '--config', opts.configFile,
     ...pidDirectories(DEFAULT_PID_FILE, id).flatMap((d) => ['--remove-dir', d]), '--', ...worker];
   try {
     if (enter.length > 0) haloNative().exec(enter[0], [...enter, ...supervisor]);

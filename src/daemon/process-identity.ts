@@ -2,15 +2,16 @@
  * What keepalived 2.2.7's parent decides before it forks (core/main.c, keepalived_main;
  * core/namespaces.c; core/pidfile.c): `net_namespace NAME` (run in /var/run/netns/NAME) and
  * `instance NAME`, and from them the names of its pid files. `halo run` needs both before it takes
- * its pid file and starts the supervisor, so it reads them from the config's statements alone
- * (preprocessed, includes and `@ID` lines as the worker reads them; no model is built, which
- * would cost the start-up a second full config load). The worker's full load reports the same
- * keywords' warnings.
+ * its pid file and starts the supervisor, so it reads them from the config's root-level lines
+ * alone (preprocessed, includes and `@ID` lines as the worker reads them): one pass of the lexer's
+ * scan counting braces as the token stream repairs them, with no tokens, statement tree or model
+ * built, which would cost the start-up a second config load (about 250 ms of CPU for 100,000
+ * lines; test/bench/startup/identity.js). The worker's full load reports the same keywords' warnings.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GlobalDefs } from '../config/model';
-import { parseStatements } from '../config/parse';
+import { MAX_BLOCK_DEPTH, scan } from '../config/lexer';
 import { preprocess } from '../config/preprocess';
 
 export interface ProcessIdentity {
@@ -30,15 +31,75 @@ export function readProcessIdentity(file: string, opts: { configId?: string; all
   } catch {
     return id; // the worker reports it
   }
-  const pre = preprocess(text, file, { configId: opts.configId, allConfig: opts.allConfig });
-  const parsed = parseStatements(pre.text, pre.sources);
-  for (const s of parsed.statements ?? []) {
-    const name = s.args[0]?.value;
-    if (name === undefined) continue;
-    if (s.keyword.value === 'net_namespace') id.netNamespace ??= name;
-    else if (s.keyword.value === 'instance') id.instanceName ??= name;
-  }
-  return id;
+  return identityOf(preprocess(text, file, { configId: opts.configId, allConfig: opts.allConfig }).text);
+}
+
+/**
+ * The identity in preprocessed text: the first argument of the first root-level `net_namespace`
+ * and `instance` statements, as parseStatements' tree has them, without building it. A statement
+ * is the words of one line up to a newline or brace; braces nest as the token stream repairs them
+ * (lexer.ts tokenize: a `{` not after words or a newline is ignored, so is a `}` closing nothing,
+ * and nesting past MAX_BLOCK_DEPTH refuses the whole config, which then names nothing; so does
+ * a root line ended by a `}` closing nothing and followed by anything but a `{`, which the parse
+ * cannot read).
+ * test/daemon/process-identity.test.ts holds it to the statement tree over the corpus and mutations.
+ */
+export function identityOf(text: string): ProcessIdentity {
+  const id: ProcessIdentity = { netNamespace: null, instanceName: null };
+  let depth = 0;
+  let refused = false;
+  /** Words ended by an ignored `}`: the statement tree has no reading unless a `{` follows. */
+  let dangling = false;
+  /** What the token stream last passed on: a `{` is taken only after words or a newline. */
+  let last: 'none' | 'words' | 'nl' | 'brace' = 'none';
+  /** How many words of the current statement were read before this one (-1: none yet). */
+  let words = -1;
+  let keyword: 'net_namespace' | 'instance' | null = null;
+  scan(text, (t) => {
+    switch (t.type) {
+      case 'nl':
+        if (words >= 0) last = 'nl';
+        words = -1;
+        return;
+      case 'lbrace':
+        words = -1;
+        if (last !== 'words' && last !== 'nl') return;
+        if (depth === MAX_BLOCK_DEPTH) refused = true;
+        depth++;
+        dangling = false;
+        last = 'brace';
+        return;
+      case 'rbrace':
+        if (depth === 0) {
+          if (words >= 0) dangling = true;
+          words = -1;
+          return;
+        }
+        words = -1;
+        depth--;
+        last = 'brace';
+        return;
+      case 'string':
+      case 'word': {
+        let value: string;
+        if (t.type === 'string') {
+          if (t.text.length < 2 || !t.text.endsWith('"')) return; // an unmatched quote is dropped
+          value = t.text.slice(1, -1);
+        } else value = t.text.indexOf('\\') < 0 ? t.text : t.text.replace(/\\([#!])/g, '$1');
+        if (words < 0 && dangling) refused = true;
+        last = 'words';
+        words++;
+        if (depth !== 0) return;
+        if (words === 0) keyword = value === 'net_namespace' || value === 'instance' ? value : null;
+        else if (words === 1 && keyword === 'net_namespace') id.netNamespace ??= value;
+        else if (words === 1 && keyword === 'instance') id.instanceName ??= value;
+        return;
+      }
+      default:
+        return;
+    }
+  });
+  return refused || dangling ? { netNamespace: null, instanceName: null } : id;
 }
 
 /**

@@ -40,6 +40,7 @@ import type { Model } from '../config/model';
 import { longestRunMs, runStartStopScript } from './start-stop-script';
 import { saveConfigCopy } from './config-save';
 import { ReloadScheduler } from './reload-schedule';
+import { Writable } from 'node:stream';
 
 /** Set by the supervisor on a worker it respawns: keepalived runs startup_script once, not per child start. */
 export const RESPAWNED_ENV = 'HALO_WORKER_RESPAWNED';
@@ -293,6 +294,20 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // the supervisor going away (kill -9 of both) must not leave an orphan driving VIPs
     process.on('disconnect', () => void stop('supervisor gone'));
   });
+}
+
+/**
+ * Runs the logger once in each format, into a sink: deploy/bundle-worker.js calls this before it
+ * takes the bundle's V8 code cache, so winston's functions (compiled lazily, on the first line a
+ * worker logs) are in the cache as compiled code rather than compiled at every start.
+ */
+export function warmLogging(): void {
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  for (const format of ['plain', 'journald', 'json'] as const) {
+    const log = createLogger({ format, stream: sink, level: 'debug', tag: 'warm' });
+    log.info('warm', { warm: true });
+    log.close();
+  }
 }
 
 /** The worker process's main: argv[0] is the RunOptions JSON (what the supervisor passes). */

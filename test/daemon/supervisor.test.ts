@@ -159,4 +159,10 @@ describeNeeding(file(SUPERVISOR, 'the supervisor program (npm run install builds
     expect(count(dir)).toBe(1);
     expect(s.out()).toMatch(/^bad\.conf:1:1: error: nope\n.*halo exiting with status 1\n$/);
   });
+
+  it('with --config its first line is "Starting halo (config F)", in the log format (halo run logs nothing itself)', async () => {
+    const s = supervise(dir, 'config', ['--log-format', 'journald', '--log-level', 'info', '--tag', 'halo[7]', '--config', '/etc/k a.conf']);
+    expect(await s.code).toBe(1);
+    expect(s.out()).toMatch(/^<6>halo\[7\]: Starting halo \(config \/etc\/k a\.conf\)\nbad\.conf:1:1: error: nope\n/);
+  });
 });
