@@ -148,6 +148,8 @@ export interface GlobalDefs {
   enableSnmpRfcv3: boolean;
   /** enable_snmp_rfcv2 (or enable_snmp_rfc): serve VRRP-MIB (RFC 2787) on the same session. */
   enableSnmpRfcv2: boolean;
+  /** enable_snmp_vrrp (or enable_snmp_keepalived): serve KEEPALIVED-MIB's global and VRRP objects on the same session. */
+  enableSnmpVrrp?: boolean;
   /** enable_traps: send the served MIBs' notifications through the AgentX master. */
   enableTraps: boolean;
   /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */

@@ -1124,6 +1124,11 @@ export class VrrpEngine {
     this.timers.clear(`${instance}\0${timer}`);
   }
 
+  /** The vrrp_scripts' results (up: null before the first settled one) and the tracked files' values, as now. */
+  trackers(): { scripts: Record<string, { up: boolean | null }>; files: Record<string, number> } {
+    return { scripts: Object.fromEntries([...this.scripts].map(([n, t]) => [n, { up: t.up }])), files: { ...this.files } };
+  }
+
   /** How late the VRRP timers fired (ms past their deadline), since start. */
   get timerLateness(): LatenessHistogram {
     return this.timers.lateness;

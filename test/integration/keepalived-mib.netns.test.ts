@@ -1,0 +1,276 @@
+/**
+ * KEEPALIVED-MIB (1.3.6.1.4.1.9586.100.5), global and VRRP objects (`enable_snmp_vrrp`): halo
+ * beside keepalived 2.2.7 on the same config and the same snmpd (test-owned: `master agentx` on a
+ * unix socket, SNMP on the namespace's loopback). keepalived (-P: its VRRP process serves the
+ * global objects when no checker runs) runs first, is stopped, then halo; each is walked with
+ * snmpwalk (GetNext) and snmpbulkwalk (GetBulk), `-On`, and asked single Gets and GetNexts at the
+ * edges (a scalar, a cell, a missing row, a cell keepalived leaves empty, an unregistered
+ * object, past the last object). What must differ: `version.0` (keepalived's version string,
+ * halo's), compared as "present".
+ *
+ * The config has a sync group of two instances (one unicast, with authentication; one version 3,
+ * nopreempt) tracking an interface, and a MASTER with a tracked interface (not its own: keepalived
+ * ignores that one), a tracked script, a tracked file, VIPs with
+ * broadcast and label, an excluded VIP, notify scripts; mail settings; enable_traps. snmptrapd
+ * receives vrrpInstanceStateChange and vrrpSyncGroupStateChange from both, compared as sets.
+ */
+import { ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Directors, RunningDirector, waitFor } from '../support/directors';
+import { stopProcess, Topology } from '../support/netns';
+import { describeNeeding, root, tool } from '../support/prerequisites';
+
+jest.setTimeout(180_000);
+
+let topo: Topology;
+let dirs: Directors;
+let tmp: string;
+let snmpd: ChildProcess;
+let trapd: ChildProcess;
+let agentx: string;
+let trapLog: string;
+
+const SNMP = 'udp:127.0.0.1:16161';
+const TRAPS = 'udp:127.0.0.1:16162';
+const KM = '1.3.6.1.4.1.9586.100.5';
+
+function config(): string {
+  return `global_defs {
+  router_id lb1
+  notification_email {
+    ops@example.com
+    noc@example.com
+  }
+  notification_email_from halo@example.com
+  smtp_server 192.168.77.99 2525
+  smtp_connect_timeout 20
+  script_user root
+  enable_script_security
+  enable_snmp_vrrp
+  enable_traps
+  snmp_socket unix:${agentx}
+}
+vrrp_script chk_ok {
+  script "/bin/true --quiet"
+  interval 2
+  weight 4
+  rise 2
+  fall 3
+}
+track_file tf_1 {
+  file ${join(tmp, 'tf_1')}
+  weight 7
+}
+vrrp_sync_group G1 {
+  group {
+    VI_2
+    VI_3
+  }
+  notify_backup "/bin/true backup"
+  notify "/bin/true all"
+  track_interface {
+    dum1
+  }
+}
+vrrp_instance VI_1 {
+  state MASTER
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  advert_int 1
+  garp_master_delay 3
+  track_interface {
+    dum0 weight 10
+  }
+  track_script {
+    chk_ok weight 3
+  }
+  track_file {
+    tf_1
+  }
+  notify_master "/bin/true master"
+  virtual_ipaddress {
+    192.168.77.200/24 brd 192.168.77.255 label eth0:1
+    192.168.77.201/24
+  }
+  virtual_ipaddress_excluded {
+    192.168.78.5/24
+  }
+}
+vrrp_instance VI_2 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 52
+  priority 100
+  advert_int 0.5
+  version 3
+  nopreempt
+  virtual_ipaddress {
+    192.168.77.210/24
+  }
+}
+vrrp_instance VI_3 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 53
+  priority 120
+  advert_int 1
+  version 2
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  unicast_src_ip 192.168.77.11
+  unicast_peer {
+    192.168.77.12
+  }
+  virtual_ipaddress {
+    192.168.77.220/24
+  }
+}
+`;
+}
+
+function snmp(cmd: string, args: string[]): string {
+  return topo.exec('lb1', [cmd, '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, ...args], { allowFail: true });
+}
+const objects = (out: string) => out.split('\n').filter((l) => l.startsWith(`.${KM}.`));
+/** keepalived's version string is its own: present, compared as such. */
+const normalise = (lines: string[]) => lines.map((l) => l.replace(/^(\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.1\.1\.0 = STRING: ).*$/, '$1(version)'));
+
+/** Single requests at the edges: Get and GetNext, answered as snmpget/snmpgetnext print them. */
+const GETS = [
+  `${KM}.1.2.0`, // routerId
+  `${KM}.1.3.5.1.2.2`, // emailAddress.2
+  `${KM}.2.3.1.2.3`, // vrrpInstanceName.3
+  `${KM}.2.3.1.2.4`, // no fourth instance
+  `${KM}.2.3.1.17.1`, // vrrpInstanceLvsSyncInterface: empty cell
+  `${KM}.2.3.1.34.3`, // unicast: no multicast address type
+  `${KM}.2.6.1.3.1.3`, // vrrpAddressValue: VI_1's excluded address
+  `${KM}.2.99.1.1`, // no such object
+  `${KM}.1.3.5.1.2`, // a column, no index
+];
+const NEXTS = [
+  `${KM}.1`, `${KM}.1.3.4.0`, `${KM}.2.3.1.17`, `${KM}.2.3.1.34.2`, `${KM}.2.6.1.4.1.3`, `${KM}.2.16`, `${KM}.2.99`,
+];
+
+interface Taken {
+  walk: string[];
+  bulk: string[];
+  got: string[];
+  next: string[];
+  log: string;
+  traps: string[];
+}
+
+const STATES = { VI_1: 'MASTER', VI_2: 'MASTER', VI_3: 'MASTER' } as const;
+
+/** Our notifications in snmptrapd's log (from line `from`), sysUpTime masked. */
+function traps(from: number): string[] {
+  return readFileSync(trapLog, 'utf8').split('\n').filter((l) => l.startsWith('TRAP ') && l.includes(`${KM}.2.10.0.`))
+    .slice(from).map((l) => l.replace(/Timeticks: \(\d+\) [^\t]*/, 'Timeticks: (T)'));
+}
+
+async function runAndTake(start: () => RunningDirector): Promise<Taken> {
+  const from = traps(0).length;
+  const d = start();
+  const settled = await waitFor(() => Object.entries(STATES).every(([i, st]) => d.log().includes(`(${i}) Entering ${st} STATE`)), 30_000, 100);
+  if (!settled) throw new Error(`${d.kind} did not bring every instance to MASTER:\n${d.log()}`);
+  // registered, every instance MASTER in the walk, the script settled (good), the group's traps in
+  const ready = await waitFor(() => {
+    const w = objects(snmp('snmpwalk', [KM]));
+    return w.filter((l) => new RegExp(`^\\.${KM.replace(/\./g, '\\.')}\\.2\\.3\\.1\\.4\\.\\d = INTEGER: 2$`).test(l)).length === 3
+      && w.some((l) => l.includes(`${KM}.2.9.1.6.1 = INTEGER: 3`))
+      && w.some((l) => l.includes(`${KM}.2.1.1.3.1 = INTEGER: 2`))
+      && traps(from).some((l) => /\.2\.10\.0\.1\b/.test(l) && /\.2\.1\.1\.3 = INTEGER: 2/.test(l));
+  }, 60_000, 250);
+  if (!ready) throw new Error(`${d.kind} does not serve KEEPALIVED-MIB through snmpd:\n${snmp('snmpwalk', [KM])}\n${d.log()}\n--- snmpd\n${readFileSync(join(tmp, 'snmpd.log'), 'utf8').slice(-3000)}`);
+  const result: Taken = {
+    walk: objects(snmp('snmpwalk', [KM])),
+    bulk: objects(snmp('snmpbulkwalk', ['-Cr7', KM])),
+    got: GETS.map((o) => snmp('snmpget', [o]).trim()),
+    next: NEXTS.map((o) => snmp('snmpgetnext', [o]).trim()),
+    log: d.log(),
+    traps: [],
+  };
+  d.signal('SIGTERM');
+  await Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))]);
+  dirs.running.splice(dirs.running.indexOf(d), 1);
+  // the stop's notifications (STOP states) are in once the process has gone
+  result.traps = traps(from);
+  if (!(await waitFor(() => objects(snmp('snmpwalk', [KM])).length === 0, 10_000, 100))) throw new Error(`snmpd still serves ${d.kind}'s rows after it stopped`);
+  return result;
+}
+
+describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmptrapd'), tool('snmpwalk', 'snmp'), tool('snmpbulkwalk', 'snmp'))('KEEPALIVED-MIB (enable_snmp_vrrp), halo beside keepalived 2.2.7 (netns)', () => {
+  let ka: Taken;
+  let halo: Taken;
+
+  beforeAll(async () => {
+    topo = new Topology('hkm-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }]);
+    tmp = mkdtempSync(join(tmpdir(), 'halo-kmib-'));
+    writeFileSync(join(tmp, 'tf_1'), '0\n');
+    agentx = join(tmp, 'agentx.sock');
+    const conf = join(tmp, 'snmpd.conf');
+    writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\ntrap2sink ${TRAPS} public\n`);
+    topo.exec('lb1', ['ip', 'link', 'set', 'lo', 'up']);
+    // the tracked interfaces, a veth pair (keepalived ignores a track_interface naming the instance's own)
+    topo.exec('lb1', ['ip', 'link', 'add', 'dum0', 'type', 'veth', 'peer', 'name', 'dum1']);
+    for (const d of ['dum0', 'dum1']) topo.exec('lb1', ['ip', 'link', 'set', d, 'up']);
+    trapLog = join(tmp, 'snmptrapd.log');
+    writeFileSync(trapLog, '');
+    const trapConf = join(tmp, 'snmptrapd.conf');
+    writeFileSync(trapConf, 'disableAuthorization yes\n');
+    trapd = topo.spawn('lb1', ['snmptrapd', '-f', '-C', '-c', trapConf, '-Lf', trapLog, '-m', '', '-M', '/nonexistent', '-On', '-F', 'TRAP %v\n', TRAPS], {
+      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: 'ignore',
+    });
+    if (!(await waitFor(() => readFileSync(trapLog, 'utf8').includes('NET-SNMP version'), 10_000, 100))) throw new Error('snmptrapd did not start');
+    const logFd = openSync(join(tmp, 'snmpd.log'), 'a');
+    snmpd = topo.spawn('lb1', ['snmpd', '-f', '-Lo', '-C', '-c', conf, '-p', join(tmp, 'snmpd.pid')], {
+      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: ['ignore', logFd, logFd],
+    });
+    closeSync(logFd);
+    if (!(await waitFor(() => topo.exec('lb1', ['sh', '-c', `test -S ${agentx} && echo yes || true`]).includes('yes'), 10_000, 100))) throw new Error('snmpd did not open its AgentX socket');
+    dirs = new Directors(topo, tmp);
+    ka = await runAndTake(() => dirs.keepalived('lb1', config(), ['-P']));
+    halo = await runAndTake(() => dirs.halo('lb1', config()));
+  });
+
+  afterAll(async () => {
+    await dirs?.stopAll();
+    await Promise.race([Promise.all([stopProcess(snmpd ?? null), stopProcess(trapd ?? null)]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    topo?.destroy();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('keepalived serves the global and VRRP objects (the oracle is really there)', () => {
+    expect(ka.walk).toContainEqual(`.${KM}.1.2.0 = STRING: "lb1"`);
+    expect(ka.walk).toContainEqual(`.${KM}.2.3.1.2.3 = STRING: "VI_3"`);
+    expect(ka.walk.length).toBeGreaterThan(100);
+  });
+
+  it('halo serves the same OIDs, types and values (snmpwalk: GetNext); only the version string differs', () => {
+    if (JSON.stringify(normalise(halo.walk)) !== JSON.stringify(normalise(ka.walk))) console.log(`keepalived:\n${ka.walk.join('\n')}\nhalo:\n${halo.walk.join('\n')}`);
+    expect(normalise(halo.walk)).toEqual(normalise(ka.walk));
+    expect(halo.walk.find((l) => l.startsWith(`.${KM}.1.1.0 = `))).toMatch(/STRING: "halo /);
+  });
+
+  it('and the same through GetBulk (snmpbulkwalk, 7 repetitions)', () => {
+    expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
+  });
+
+  it('the same answers to Get and GetNext at the edges', () => {
+    console.log(`keepalived's Get/GetNext answers:\n${[...ka.got, ...ka.next].join('\n')}`);
+    expect(normalise(halo.got)).toEqual(normalise(ka.got));
+    expect(normalise(halo.next)).toEqual(normalise(ka.next));
+  });
+
+  it('the same vrrpInstanceStateChange and vrrpSyncGroupStateChange notifications (as sets)', () => {
+    const set = (t: string[]) => [...new Set(t)].sort();
+    console.log(`keepalived's notifications:\n${ka.traps.join('\n')}`);
+    expect(set(ka.traps).length).toBeGreaterThanOrEqual(4);
+    expect(set(halo.traps)).toEqual(set(ka.traps));
+  });
+});
