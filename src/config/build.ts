@@ -199,7 +199,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   for (const e of announces.errors) ctx.diagnostics.push({ severity: 'error', ...e });
 
   smtpAlerts(ctx, globalDefs);
-  refuseUnservedKeepalivedMib(ctx, instances, syncGroups, staticRoutes, staticRules, bfdInstances);
+  refuseUnservedKeepalivedMib(ctx, instances, staticRoutes, staticRules);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
   startStopScriptUsers(ctx, globalDefs, noScriptUser);
 

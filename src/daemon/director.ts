@@ -345,8 +345,8 @@ export class Director {
       const l = await this.deps.links.query(d);
       ifindex[d] = l.ok && l.value ? l.value.index : 0;
     }
-    const t = this.vrrp?.trackers() ?? { scripts: {}, files: {} };
-    return { model, version, hostname, instances, groupStates, scripts: t.scripts, files: t.files, ifindex, staticAddressesSet: this.statics !== null, commandPaths: this.commandPaths(model) };
+    const t = this.vrrp?.trackers() ?? { scripts: {}, files: {}, bfds: {} };
+    return { model, version, hostname, instances, groupStates, scripts: t.scripts, files: t.files, bfds: t.bfds, ifindex, staticAddressesSet: this.statics !== null, commandPaths: this.commandPaths(model) };
   }
 
   /** The scripts' paths as keepalived resolves them when it reads a config: once per config read. */

@@ -68,7 +68,7 @@ function view(m: Model, o: Partial<KeepalivedMibView> = {}): KeepalivedMibView {
     cfg, state: 'MASTER', wantState: 'MASTER', basePriority: cfg.priority, effectivePriority: cfg.priority + 4, vipsSet: true, preempt: true,
   }));
   return {
-    model: m, version: 'halo test', hostname: 'host1', instances, groupStates: { G1: 'MASTER' }, scripts: { chk: { up: true } }, files: {},
+    model: m, version: 'halo test', hostname: 'host1', instances, groupStates: { G1: 'MASTER' }, scripts: { chk: { up: true } }, files: {}, bfds: {},
     ifindex: { eth0: 2, eth1: 3 }, staticAddressesSet: true, commandPaths: {}, ...o,
   };
 }

@@ -15,8 +15,8 @@
  *    iterator sets the flag once, for the first instance, and clears it at the first excluded list);
  *  - scripts are shown as keepalived's cmd_str_r writes them: each word in single quotes;
  *  - routerId is the host name when router_id is not given.
- * Not served here: vrrpRouteTable, vrrpRuleTable, vrrpRouteNextHopTable and the BFD tables
- * (a config with enable_snmp_vrrp and routes, rules or BFD is refused as not implemented), the
+ * Not served here: vrrpRouteTable, vrrpRuleTable and vrrpRouteNextHopTable (a config with
+ * enable_snmp_vrrp and routes or rules is refused as not implemented), the
  * process tables (Debian's keepalived is built without them), and SNMP Set of
  * vrrpInstanceBasePriority/Preempt (halo's agent is read-only).
  */
@@ -59,6 +59,8 @@ export interface KeepalivedMibView {
   scripts: Record<string, KmScript>;
   /** Tracked files' last values, by track_file name. */
   files: Record<string, number>;
+  /** BFD sessions Up, by bfd_instance name (absent: not Up). */
+  bfds: Record<string, boolean>;
   /** Interface indexes by name (0 when not found). */
   ifindex: Record<string, number>;
   /** Whether static_ipaddress is on the host. */
@@ -365,11 +367,44 @@ const SGROUP_TRACKED_FILE_TABLE: Table<TrackFileRef> = {
   columns: trackedColumns(2, (t) => t.name, fileWeight, fileReverse),
 };
 
+type BfdCfg = Model['bfdInstances'][number];
+type TrackBfd = VrrpInstance['trackBfds'][number];
+/** keepalived's vrrp_track_bfds: the bfd_instances that send to VRRP, in config order. */
+const vrrpBfds = (v: KeepalivedMibView): BfdCfg[] => v.model.bfdInstances.filter((b) => b.toVrrp);
+const bfdOf = (v: KeepalivedMibView, name: string) => vrrpBfds(v).find((b) => b.name === name);
+const knownBfds = (ts: TrackBfd[], v: KeepalivedMibView): TrackBfd[] => ts.filter((t) => bfdOf(v, t.name));
+/** vrrpTrackedBfdTable shows the bfd_instance's weight, not the track_bfd's (keepalived reads bbfd->bfd->weight). */
+const bfdWeight = (t: TrackBfd, v: KeepalivedMibView): number => bfdOf(v, t.name)!.weight;
+const bfdReverse = (t: TrackBfd, v: KeepalivedMibView): boolean => bfdOf(v, t.name)!.weightReverse;
+
+const TRACKED_BFD_TABLE: Table<TrackBfd> = {
+  entry: [17, 1],
+  rows: (v) => nested(inst(v), (i) => knownBfds(i.cfg.trackBfds, v)),
+  columns: trackedColumns(2, (t) => t.name, bfdWeight, bfdReverse),
+};
+const BFD_TABLE: Table<BfdCfg> = {
+  entry: [18, 1],
+  rows: (v) => numbered(vrrpBfds(v)),
+  columns: [
+    { col: 2, type: SnmpType.OctetString, get: (b) => text(b.name) },
+    // vrrpBfdResult: keepalived's bfd_up as a number, 1 Up, 0 otherwise (not a TruthValue)
+    { col: 3, type: SnmpType.Integer, get: (b, v) => (v.bfds[b.name] ? 1 : 0) },
+    { col: 4, type: SnmpType.Integer, get: (b) => b.weight },
+    { col: 5, type: SnmpType.Integer, get: (b) => truth(b.weightReverse) },
+  ],
+};
+const SGROUP_TRACKED_BFD_TABLE: Table<TrackBfd> = {
+  entry: [19, 1],
+  rows: (v) => nested(groups(v), (s) => knownBfds(s.trackBfds, v)),
+  columns: trackedColumns(2, (t) => t.name, bfdWeight, bfdReverse),
+};
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const VRRP_TABLES: Table<any>[] = [
   SYNC_GROUP_TABLE, SYNC_GROUP_MEMBER_TABLE, INSTANCE_TABLE, TRACKED_INTERFACE_TABLE, TRACKED_SCRIPT_TABLE,
   ADDRESS_TABLE, SCRIPT_TABLE, TRACKED_FILE_TABLE, FILE_TABLE,
   SGROUP_TRACKED_INTERFACE_TABLE, SGROUP_TRACKED_SCRIPT_TABLE, SGROUP_TRACKED_FILE_TABLE,
+  TRACKED_BFD_TABLE, BFD_TABLE, SGROUP_TRACKED_BFD_TABLE,
 ];
 
 /** The objects registered (scalars and columns, without instance sub-identifiers). */
