@@ -16,12 +16,13 @@
  * receives vrrpInstanceStateChange and vrrpSyncGroupStateChange from both, compared as sets.
  */
 import { ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, RunningDirector, waitFor } from '../support/directors';
 import { stopProcess, Topology } from '../support/netns';
 import { describeNeeding, root, tool } from '../support/prerequisites';
+import { snmpCommand, startSnmpd, startSnmptrapd } from '../support/snmp';
 
 jest.setTimeout(180_000);
 
@@ -33,8 +34,6 @@ let trapd: ChildProcess;
 let agentx: string;
 let trapLog: string;
 
-const SNMP = 'udp:127.0.0.1:16161';
-const TRAPS = 'udp:127.0.0.1:16162';
 const KM = '1.3.6.1.4.1.9586.100.5';
 
 function config(): string {
@@ -148,9 +147,7 @@ vrrp_instance VI_3 {
 `;
 }
 
-function snmp(cmd: string, args: string[]): string {
-  return topo.exec('lb1', [cmd, '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, ...args], { allowFail: true });
-}
+const snmp = (cmd: string, args: string[]): string => snmpCommand(topo, 'lb1', cmd, args);
 const objects = (out: string) => out.split('\n').filter((l) => l.startsWith(`.${KM}.`));
 /** keepalived's version string is its own: present, compared as such. */
 const normalise = (lines: string[]) => lines.map((l) => l.replace(/^(\.1\.3\.6\.1\.4\.1\.9586\.100\.5\.1\.1\.0 = STRING: ).*$/, '$1(version)'));
@@ -230,27 +227,11 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     topo = new Topology('hkm-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }, { name: 'lb2', links: [['br0', '192.168.77.12/24']] }]);
     tmp = mkdtempSync(join(tmpdir(), 'halo-kmib-'));
     writeFileSync(join(tmp, 'tf_1'), '0\n');
-    agentx = join(tmp, 'agentx.sock');
-    const conf = join(tmp, 'snmpd.conf');
-    writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\ntrap2sink ${TRAPS} public\n`);
-    topo.exec('lb1', ['ip', 'link', 'set', 'lo', 'up']);
     // the tracked interfaces, a veth pair (keepalived ignores a track_interface naming the instance's own)
     topo.exec('lb1', ['ip', 'link', 'add', 'dum0', 'type', 'veth', 'peer', 'name', 'dum1']);
     for (const d of ['dum0', 'dum1']) topo.exec('lb1', ['ip', 'link', 'set', d, 'up']);
-    trapLog = join(tmp, 'snmptrapd.log');
-    writeFileSync(trapLog, '');
-    const trapConf = join(tmp, 'snmptrapd.conf');
-    writeFileSync(trapConf, 'disableAuthorization yes\n');
-    trapd = topo.spawn('lb1', ['snmptrapd', '-f', '-C', '-c', trapConf, '-Lf', trapLog, '-m', '', '-M', '/nonexistent', '-On', '-F', 'TRAP %v\n', TRAPS], {
-      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: 'ignore',
-    });
-    if (!(await waitFor(() => readFileSync(trapLog, 'utf8').includes('NET-SNMP version'), 10_000, 100))) throw new Error('snmptrapd did not start');
-    const logFd = openSync(join(tmp, 'snmpd.log'), 'a');
-    snmpd = topo.spawn('lb1', ['snmpd', '-f', '-Lo', '-C', '-c', conf, '-p', join(tmp, 'snmpd.pid')], {
-      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: ['ignore', logFd, logFd],
-    });
-    closeSync(logFd);
-    if (!(await waitFor(() => topo.exec('lb1', ['sh', '-c', `test -S ${agentx} && echo yes || true`]).includes('yes'), 10_000, 100))) throw new Error('snmpd did not open its AgentX socket');
+    ({ proc: trapd, log: trapLog } = await startSnmptrapd(topo, 'lb1', tmp));
+    ({ proc: snmpd, agentx } = await startSnmpd(topo, 'lb1', tmp));
     dirs = new Directors(topo, tmp);
     ka = await runAndTake(() => dirs.keepalived('lb1', config(), ['-P']));
     halo = await runAndTake(() => dirs.halo('lb1', config()));
