@@ -21,7 +21,6 @@ import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 import type { IpRoute, IpRule } from './routes-model';
-import { refuseUnservedKeepalivedMib } from './snmp-vrrp-check';
 
 export function buildModel(statements: Statement[], sources: SourceMap, file: string, opts: BuildOptions = {}): { model: Model; diagnostics: Diagnostic[] } {
   const ctx = new BuildContext(sources, opts);
@@ -199,7 +198,6 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   for (const e of announces.errors) ctx.diagnostics.push({ severity: 'error', ...e });
 
   smtpAlerts(ctx, globalDefs);
-  refuseUnservedKeepalivedMib(ctx, instances, staticRoutes, staticRules);
   if (noScriptUser) dropNotifyScripts(ctx, instances, syncGroups, virtualServers);
   startStopScriptUsers(ctx, globalDefs, noScriptUser);
 

@@ -55,9 +55,6 @@ export class BuildContext {
   readonly rulePriorities = newRulePriorities();
   readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, realServers: [], virtualServers: [] };
 
-  /** Where enable_snmp_vrrp was given (what a KEEPALIVED-MIB table halo does not serve is refused at). */
-  snmpVrrpWord: Word | null = null;
-
   constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}
 
   /**

@@ -384,6 +384,11 @@ export interface VrrpInstance {
   virtualRoutes: IpRoute[];
   virtualRules: IpRule[];
   trackInterfaces: TrackInterface[];
+  /**
+   * The track_interface entries as written, when tracked routes or rules added their interfaces
+   * to trackInterfaces (absent: trackInterfaces is that list). KEEPALIVED-MIB shows these.
+   */
+  configuredTrackInterfaces?: TrackInterface[];
   trackScripts: TrackScriptRef[];
   trackFiles: TrackObjectRef[];
   trackProcesses: TrackObjectRef[];

@@ -54,6 +54,13 @@ vrrp_instance VI_1 {
 vrrp_instance VI_2 {
  interface eth0
  virtual_router_id 52
+ virtual_routes {
+  10.5.0.0/16 table 100 nexthop via 10.0.0.7 dev eth0 weight 3 nexthop via 10.0.0.8 dev eth0
+  10.6.0.0/16 via 10.0.0.7 dev eth0 hoplimit 4 rtt 80 mtu lock 1300
+ }
+ virtual_rules {
+  to 10.7.0.0/16 fwmark 9 priority 300 table 100
+ }
  unicast_peer {
   10.0.0.9
  }
@@ -138,6 +145,28 @@ describe('KEEPALIVED-MIB objects', () => {
     const next = answer({ type: PduType.GetNext, flags: 0, sessionID: 1, transactionID: 1, packetID: 1, ranges: [{ start: `${KM}.2.3.1.35.1`.split('.').map(Number), include: false, end: [] }] }, vbs, KEEPALIVED_MIB_OBJECTS)[0];
     // (no tracked interface: the next object with a row is vrrpTrackedScriptName)
     expect(next.oid).toBe(`${KM}.2.5.1.2.1.1`);
+  });
+});
+
+describe('KEEPALIVED-MIB routes and rules', () => {
+  const m = model(CONFIG);
+  const vbs = keepalivedMibVarbinds(view(m));
+  it('routes by (instance, route); a multipath route is type 2 with its next hops by (instance, route, hop)', () => {
+    expect(under(vbs, '2.7.1.3').map((v) => v.oid.slice(-2).join('.'))).toEqual(['2.1', '2.2']);
+    expect(value(vbs, '2.7.1.10.2.1')).toBe(2);
+    expect(value(vbs, '2.7.1.10.2.2')).toBe(1);
+    expect(under(vbs, '2.11.1.3').map((v) => v.oid.slice(-3).join('.'))).toEqual(['2.1.1', '2.1.2']);
+    expect(value(vbs, '2.11.1.6.2.1.1')).toBe(3);
+    expect(value(vbs, '2.11.1.6.2.1.2')).toBeUndefined();
+  });
+  it('metrics with their lock columns; advmss shown because hoplimit is given (keepalived tests the hoplimit bit)', () => {
+    expect([value(vbs, '2.7.1.22.2.2'), value(vbs, '2.7.1.23.2.2'), value(vbs, '2.7.1.24.2.2'), value(vbs, '2.7.1.25.2.2')]).toEqual([1300, 1, 4, 0]);
+    expect(value(vbs, '2.7.1.22.2.1')).toBeUndefined();
+  });
+  it('rules by (instance, rule): destination, fwmark, table, preference; a table only for a to-table action', () => {
+    expect(value(vbs, '2.8.1.2.2.1')).toEqual(Buffer.from('to'));
+    expect([value(vbs, '2.8.1.10.2.1'), value(vbs, '2.8.1.16.2.1'), value(vbs, '2.8.1.24.2.1'), value(vbs, '2.8.1.25.2.1')]).toEqual([Buffer.from([10, 7, 0, 0]), 9, 100, 300]);
+    expect(value(vbs, '2.8.1.13.2.1')).toBeUndefined();
   });
 });
 

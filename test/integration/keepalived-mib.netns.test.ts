@@ -12,7 +12,8 @@
  * nopreempt) tracking an interface, and a MASTER with a tracked interface (not its own: keepalived
  * ignores that one), a tracked script, a tracked file, VIPs with
  * broadcast and label, excluded IPv4 and IPv6 VIPs, a tracked BFD session (down: no peer),
- * notify scripts; static_ipaddress; mail settings; enable_traps. snmptrapd
+ * notify scripts, virtual routes (multipath, blackhole, metrics) and rules; static_ipaddress,
+ * static_routes and static_rules; mail settings; enable_traps. snmptrapd
  * receives vrrpInstanceStateChange and vrrpSyncGroupStateChange from both, compared as sets.
  */
 import { ChildProcess } from 'node:child_process';
@@ -54,6 +55,12 @@ function config(): string {
 }
 static_ipaddress {
   10.77.0.1/24 dev dum0
+}
+static_routes {
+  10.78.0.0/16 via 10.77.0.254 dev dum0 metric 5
+}
+static_rules {
+  from 10.79.0.0/16 table 100 priority 150
 }
 bfd_instance BFD_1 {
   neighbor_ip 192.168.77.12
@@ -112,6 +119,19 @@ vrrp_instance VI_1 {
     192.168.78.5/24
     fd00:77::5/64
   }
+  virtual_routes {
+    10.80.0.0/16 dev eth0 src 192.168.77.200 table 100 mtu lock 1400 hoplimit 9 protocol 99 scope link
+    10.81.0.0/16 table 101 nexthop via 192.168.77.1 dev eth0 weight 2 nexthop via 192.168.77.2 dev eth0 onlink
+    blackhole 10.82.0.0/16 table 101
+    10.84.0.0/16 table 102 nexthop via 192.168.77.3 dev eth0
+  }
+  virtual_rules {
+    from 10.80.0.0/16 table 100 priority 200
+    to 10.83.0.0/16 fwmark 7/0xff priority 210 table 102
+    from all iif dum1 priority 220 blackhole
+    not from 10.85.0.0/16 to 10.86.0.0/16 tos 0x10 priority 230 goto 240
+    from all priority 240 table 103
+  }
 }
 vrrp_instance VI_2 {
   state BACKUP
@@ -161,11 +181,15 @@ const GETS = [
   `${KM}.2.3.1.17.1`, // vrrpInstanceLvsSyncInterface: empty cell
   `${KM}.2.3.1.34.3`, // unicast: no multicast address type
   `${KM}.2.6.1.3.1.3`, // vrrpAddressValue: VI_1's excluded address
+  `${KM}.2.7.1.5.1.1`, // vrrpRouteGateway of a route with none
+  `${KM}.2.7.1.22.1.1`, // vrrpRouteMtu
+  `${KM}.2.11.1.6.1.2.1`, // a next hop's weight
+  `${KM}.2.8.1.23.1.3`, // vrrpRuleAction: blackhole
   `${KM}.2.99.1.1`, // no such object
   `${KM}.1.3.5.1.2`, // a column, no index
 ];
 const NEXTS = [
-  `${KM}.1`, `${KM}.1.3.4.0`, `${KM}.2.3.1.17`, `${KM}.2.3.1.34.2`, `${KM}.2.6.1.4.1.3`, `${KM}.2.16`, `${KM}.2.99`,
+  `${KM}.1`, `${KM}.1.3.4.0`, `${KM}.2.11.1.3.1.2.2`, `${KM}.2.7.1.25.1.4`, `${KM}.2.3.1.17`, `${KM}.2.3.1.34.2`, `${KM}.2.6.1.4.1.3`, `${KM}.2.16`, `${KM}.2.99`,
 ];
 
 interface Taken {
@@ -249,7 +273,7 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     expect(ka.walk).toContainEqual(`.${KM}.2.3.1.2.3 = STRING: "VI_3"`);
     // every table the config fills: members, tracked interface/script/file/BFD, addresses
     // (static_ipaddress under 0), scripts, files, the group's tracked interface and file, BFD
-    for (const row of ['2.2.1.2.1.2', '2.4.1.1.1.1', '2.5.1.2.1.1', '2.6.1.3.0.1', '2.6.1.3.1.4', '2.9.1.2.1', '2.12.1.2.1.1', '2.13.1.2.1', '2.14.1.1.1.1', '2.16.1.2.1.1', '2.17.1.2.1.1', '2.18.1.2.1']) {
+    for (const row of ['2.7.1.3.0.1', '2.7.1.3.1.4', '2.8.1.2.0.1', '2.8.1.23.1.5', '2.11.1.3.1.2.2', '2.2.1.2.1.2', '2.4.1.1.1.1', '2.5.1.2.1.1', '2.6.1.3.0.1', '2.6.1.3.1.4', '2.9.1.2.1', '2.12.1.2.1.1', '2.13.1.2.1', '2.14.1.1.1.1', '2.16.1.2.1.1', '2.17.1.2.1.1', '2.18.1.2.1']) {
       expect(ka.walk.some((l) => l.startsWith(`.${KM}.${row} = `))).toBe(true);
     }
   });

@@ -24,10 +24,9 @@ function garpExtraIfGlobal(ctx: BuildContext, s: Statement, g: GlobalDefs): void
 
 type G = GlobalDefs;
 
-const KEEPALIVED_MIB_VRRP = "KEEPALIVED-MIB's global and VRRP objects served to snmpd over AgentX, as keepalived 2.2.7 serves them, and with enable_traps its vrrpInstanceStateChange and vrrpSyncGroupStateChange; with virtual_routes, virtual_rules, static_routes or static_rules (tables halo does not serve) refused as not implemented";
-function snmpVrrp(ctx: BuildContext, s: Statement, g: G): void {
+const KEEPALIVED_MIB_VRRP = "KEEPALIVED-MIB's global and VRRP objects served to snmpd over AgentX, as keepalived 2.2.7 serves them, and with enable_traps its vrrpInstanceStateChange and vrrpSyncGroupStateChange";
+function snmpVrrp(_ctx: BuildContext, _s: Statement, g: G): void {
   g.enableSnmpVrrp = true;
-  ctx.snmpVrrpWord ??= s.keyword;
 }
 
 /** Keep what was written in `other`, so `--dump` shows it even though nothing reads it. */
