@@ -151,6 +151,14 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
   return d;
 }
 
+/** The interfaces of the instance's tracked routes (dev) and rules (iif, oif). */
+function routeInterfaces(d: InstanceDraft): string[] {
+  return [
+    ...d.routes.filter((r) => !r.noTrack && r.dev !== null).map((r) => r.dev!),
+    ...d.rules.filter((r) => !r.noTrack).flatMap((r) => [r.iif, r.oif].filter((n): n is string => n !== null)),
+  ];
+}
+
 /** Apply keepalived's defaults and cross-field rules (vrrp.c vrrp_complete_instance()). */
 /**
  * keepalived's vrrp_complete_instance: the interface of a tracked route (dev) or rule (iif, oif)
@@ -158,11 +166,7 @@ export function buildInstance(ctx: BuildContext, s: Statement): InstanceDraft | 
  */
 function routeTrackedInterfaces(d: InstanceDraft): TrackInterface[] {
   const out = d.trackInterfaces.map((t) => ({ ...t }));
-  const names = [
-    ...d.routes.filter((r) => !r.noTrack && r.dev !== null).map((r) => r.dev!),
-    ...d.rules.filter((r) => !r.noTrack).flatMap((r) => [r.iif, r.oif].filter((n): n is string => n !== null)),
-  ];
-  for (const name of names) {
+  for (const name of routeInterfaces(d)) {
     const t = out.find((x) => x.name === name);
     if (t) t.weight = 0;
     else out.push({ name, weight: 0 });
@@ -375,6 +379,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     virtualRoutes: d.routes,
     virtualRules: d.rules,
     trackInterfaces: routeTrackedInterfaces(d),
+    // (KEEPALIVED-MIB's vrrpTrackedInterfaceTable lists these, not the routes' interfaces)
+    ...(routeInterfaces(d).length > 0 ? { configuredTrackInterfaces: d.trackInterfaces.map((t) => ({ ...t })) } : {}),
     trackScripts: d.trackScripts,
     trackFiles: [],
     trackProcesses: [],

@@ -164,6 +164,8 @@ export interface GlobalDefs {
   enableSnmpRfcv3: boolean;
   /** enable_snmp_rfcv2 (or enable_snmp_rfc): serve VRRP-MIB (RFC 2787) on the same session. */
   enableSnmpRfcv2: boolean;
+  /** enable_snmp_vrrp (or enable_snmp_keepalived): serve KEEPALIVED-MIB's global and VRRP objects on the same session. */
+  enableSnmpVrrp?: boolean;
   /** enable_traps: send the served MIBs' notifications through the AgentX master. */
   enableTraps: boolean;
   /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */
@@ -398,6 +400,11 @@ export interface VrrpInstance {
   virtualRoutes: IpRoute[];
   virtualRules: IpRule[];
   trackInterfaces: TrackInterface[];
+  /**
+   * The track_interface entries as written, when tracked routes or rules added their interfaces
+   * to trackInterfaces (absent: trackInterfaces is that list). KEEPALIVED-MIB shows these.
+   */
+  configuredTrackInterfaces?: TrackInterface[];
   trackScripts: TrackScriptRef[];
   trackFiles: TrackObjectRef[];
   trackProcesses: TrackObjectRef[];

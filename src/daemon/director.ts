@@ -13,6 +13,8 @@ import { loadOptions, type RunOptions } from './options';
 import type { InstanceStatus, StatusSnapshot } from './status';
 import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
 import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
+import { scriptCommands, type KeepalivedMibView, type KmInstance } from './snmp/keepalived-mib';
+import { keepalivedCommandPath } from './snmp/command-path';
 import { faultReasonsOf, type InstanceState } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
@@ -319,6 +321,47 @@ export class Director {
     const out: Vrrpv3Instance[] = [];
     for (const [name, s] of this.vrrp?.states ?? []) out.push(await this.mibInstance(name, s));
     return out;
+  }
+
+  /**
+   * What KEEPALIVED-MIB shows (enable_snmp_vrrp): the config in force with the instances' and
+   * groups' live states, the trackers' results and the interfaces' indexes, read now.
+   */
+  async keepalivedMib(version: string, hostname: string): Promise<KeepalivedMibView> {
+    const model = this.model;
+    const instances: KmInstance[] = [];
+    for (const cfg of model.vrrpInstances) {
+      const s = this.vrrp?.states.get(cfg.name);
+      instances.push({
+        cfg,
+        state: s?.state ?? 'INIT',
+        wantState: s?.wantState ?? s?.state ?? 'INIT',
+        basePriority: s?.basePriority ?? cfg.priority,
+        effectivePriority: s?.effectivePriority ?? cfg.priority,
+        vipsSet: s?.vipsSet ?? false,
+        preempt: !(s?.nopreempt ?? cfg.nopreempt),
+      });
+    }
+    const groupStates = Object.fromEntries([...(this.vrrp?.groupStates ?? [])].map(([n, g]) => [n, g.state]));
+    const devs = new Set([...model.staticAddresses, ...model.vrrpInstances.flatMap((i) => [...i.virtualIpAddresses, ...i.virtualIpAddressesExcluded])].map((a) => a.dev));
+    const ifindex: Record<string, number> = {};
+    for (const d of devs) {
+      const l = await this.deps.links.query(d);
+      ifindex[d] = l.ok && l.value ? l.value.index : 0;
+    }
+    const t = this.vrrp?.trackers() ?? { scripts: {}, files: {}, bfds: {} };
+    return { model, version, hostname, instances, groupStates, scripts: t.scripts, files: t.files, bfds: t.bfds, ifindex, staticAddressesSet: this.statics !== null, commandPaths: this.commandPaths(model) };
+  }
+
+  /** The scripts' paths as keepalived resolves them when it reads a config: once per config read. */
+  private readonly resolvedPaths = new WeakMap<Model, Record<string, string>>();
+  private commandPaths(model: Model): Record<string, string> {
+    let paths = this.resolvedPaths.get(model);
+    if (!paths) {
+      paths = Object.fromEntries(scriptCommands(model).map((argv) => [argv[0], keepalivedCommandPath(argv[0])]));
+      this.resolvedPaths.set(model, paths);
+    }
+    return paths;
   }
 
   private async mibInstance(name: string, s: InstanceState): Promise<Vrrpv3Instance> {

@@ -1166,6 +1166,11 @@ export class VrrpEngine {
     this.timers.clear(`${instance}\0${timer}`);
   }
 
+  /** The vrrp_scripts' results (up: null before the first settled one), the tracked files' values and the BFD sessions Up, as now. */
+  trackers(): { scripts: Record<string, { up: boolean | null }>; files: Record<string, number>; bfds: Record<string, boolean> } {
+    return { scripts: Object.fromEntries([...this.scripts].map(([n, t]) => [n, { up: t.up }])), files: { ...this.files }, bfds: Object.fromEntries(this.bfdUp) };
+  }
+
   /** How late the VRRP timers fired (ms past their deadline), since start. */
   get timerLateness(): LatenessHistogram {
     return this.timers.lateness;

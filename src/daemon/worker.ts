@@ -5,6 +5,7 @@
  *
  * Started by the supervisor (src/cli/run.ts) with the run options as one JSON argument.
  */
+import { hostname } from 'node:os';
 import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
@@ -163,6 +164,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     notify: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP') => {
       alerts.notify(kind, name, state);
       if (kind === 'INSTANCE') snmpAgent?.instanceState(name, state);
+      else snmpAgent?.groupState(name, state);
     },
     dropped: (instance: string, reason: RejectReason, src: string | undefined) => snmpAgent?.instanceDrop(instance, reason, src),
   };
@@ -226,8 +228,11 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   // handshake with snmpd takes milliseconds; an absent snmpd delays the start by at most 500 ms.
   const snmp = snmpPlan(loaded.model.globalDefs);
   for (const w of snmp.warnings) log.warning(w);
-  const vrrpAgent = (snmp.rfcv3 || snmp.rfcv2) && opts.vrrp
-    ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name))
+  const version = `halo ${(require('../../package.json') as { version: string }).version}`;
+  const vrrpAgent = (snmp.rfcv3 || snmp.rfcv2 || snmp.keepalived) && opts.vrrp
+    ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name), {
+      view: () => director.keepalivedMib(version, hostname()),
+    })
     : null;
   const agent = vrrpAgent?.agent ?? null;
   snmpAgent = vrrpAgent;
@@ -265,9 +270,11 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info(`Stopping (${sig})`);
-      agent?.stop();
       schedule?.stop();
       await director.stop();
+      // keepalived's agent closes after its instances' stop notifies (KEEPALIVED-MIB's STOP notifications go out)
+      await snmpAgent?.flush();
+      agent?.stop();
       await control.close();
       metricsServer?.close();
       links.close();

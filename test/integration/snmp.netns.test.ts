@@ -18,13 +18,14 @@
  * tables answer a walk with their lowest row only, and a Get with no instance).
  */
 import { ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ipaddr from 'ipaddr.js';
 import { Directors, RunningDirector, waitFor } from '../support/directors';
 import { stopProcess, Topology } from '../support/netns';
 import { describeNeeding, root, tool } from '../support/prerequisites';
+import { snmpCommand, startSnmpd, startSnmptrapd } from '../support/snmp';
 
 jest.setTimeout(120_000);
 
@@ -34,8 +35,6 @@ let tmp: string;
 let snmpd: ChildProcess;
 let agentx: string;
 
-const SNMP = 'udp:127.0.0.1:16161';
-const TRAPS = 'udp:127.0.0.1:16162';
 /** 3 instances × 11 operations columns + 4 associated addresses + 4 scalars + 3 × 13 statistics columns. */
 const ROWS = 3 * 11 + 4 + 4 + 3 * 13;
 
@@ -255,7 +254,7 @@ const VRRP_MIB = '1.3.6.1.2.1.68';
 /** Each MIB root walked in turn, its lines in walk order. */
 function walk(cmd: 'snmpwalk' | 'snmpbulkwalk', roots: string[] = [VRRPV3_MIB]): string[] {
   return roots.flatMap((root) => {
-    const out = topo.exec('lb1', [cmd, '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, root], { allowFail: true });
+    const out = snmpCommand(topo, 'lb1', cmd, [root]);
     // objects only: snmpd answers an unregistered subtree with ".1.3.6.1.2.1.207 = No Such Object …"
     const object = new RegExp(`^\\.${root.replace(/\./g, '\\.')}\\.\\S+ = `);
     return out.split('\n').filter((l) => object.test(l));
@@ -298,7 +297,7 @@ const PLAN4: WalkPlan = { states: { VI_1: 'MASTER', VI_2: 'MASTER', VI_3: 'MASTE
 
 /** snmpget of each OID, one request each, as `-On` prints the answer. */
 function get(oids: string[]): string[] {
-  return oids.map((oid) => topo.exec('lb1', ['snmpget', '-m', '', '-M', '/nonexistent', '-On', '-v2c', '-c', 'public', '-t', '2', '-r', '1', SNMP, oid], { allowFail: true }).trim());
+  return oids.map((oid) => snmpCommand(topo, 'lb1', 'snmpget', [oid]).trim());
 }
 
 async function runAndWalk(start: () => RunningDirector, plan: WalkPlan = PLAN4): Promise<{ walk: string[]; bulk: string[]; log: string; got: string[] }> {
@@ -402,19 +401,8 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     topo.exec('lb1', ['ip', 'addr', 'add', 'fd00:77::11/64', 'dev', 'eth0']);
     topo.exec('lb2', ['ip', 'addr', 'add', 'fd00:77::12/64', 'dev', 'eth0']);
     tmp = mkdtempSync(join(tmpdir(), 'halo-snmp-'));
-    agentx = join(tmp, 'agentx.sock');
-    const conf = join(tmp, 'snmpd.conf');
     // notifications from subagents go on to snmptrapd (the enable_traps case)
-    writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentAddress ${SNMP}\nrocommunity public 127.0.0.1 .1\ntrap2sink ${TRAPS} public\n`);
-    topo.exec('lb1', ['ip', 'link', 'set', 'lo', 'up']);
-    // its log goes to a file: a pipe nobody reads fills up and blocks snmpd mid-request
-    const logFd = openSync(join(tmp, 'snmpd.log'), 'a');
-    snmpd = topo.spawn('lb1', ['snmpd', '-f', '-Lo', '-C', '-c', conf, '-p', join(tmp, 'snmpd.pid')], {
-      env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: ['ignore', logFd, logFd],
-    });
-    closeSync(logFd);
-    const up = await waitFor(() => topo.exec('lb1', ['sh', '-c', `test -S ${agentx} && echo yes || true`]).includes('yes'), 10_000, 100);
-    if (!up) throw new Error('snmpd did not open its AgentX socket');
+    ({ proc: snmpd, agentx } = await startSnmpd(topo, 'lb1', tmp));
     dirs = new Directors(topo, tmp);
   });
 
@@ -552,16 +540,7 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     let haloErrors: string[];
 
     beforeAll(async () => {
-      trapLog = join(tmp, 'snmptrapd.log');
-      writeFileSync(trapLog, '');
-      const conf = join(tmp, 'snmptrapd.conf');
-      writeFileSync(conf, 'disableAuthorization yes\n');
-      trapd = topo.spawn('lb1', ['snmptrapd', '-f', '-C', '-c', conf, '-Lf', trapLog, '-m', '', '-M', '/nonexistent', '-On', '-F', 'TRAP %v\n', TRAPS], {
-        env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, stdio: 'ignore',
-      });
-      // snmptrapd is listening once it logs its start line
-      const up = await waitFor(() => readFileSync(trapLog, 'utf8').includes('NET-SNMP version'), 10_000, 100);
-      if (!up) throw new Error(`snmptrapd did not start:\n${readFileSync(trapLog, 'utf8')}`);
+      ({ proc: trapd, log: trapLog } = await startSnmptrapd(topo, 'lb1', tmp));
       await runAndWalk(() => dirs.keepalived('lb1', configTraps(), ['-P']), plan);
       ka = traps();
       seen = ka.length;

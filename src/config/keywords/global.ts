@@ -24,6 +24,11 @@ function garpExtraIfGlobal(ctx: BuildContext, s: Statement, g: GlobalDefs): void
 
 type G = GlobalDefs;
 
+const KEEPALIVED_MIB_VRRP = "KEEPALIVED-MIB's global and VRRP objects served to snmpd over AgentX, as keepalived 2.2.7 serves them, and with enable_traps its vrrpInstanceStateChange and vrrpSyncGroupStateChange";
+function snmpVrrp(_ctx: BuildContext, _s: Statement, g: G): void {
+  g.enableSnmpVrrp = true;
+}
+
 /** Keep what was written in `other`, so `--dump` shows it even though nothing reads it. */
 function keep(_ctx: BuildContext, s: Statement, g: G): void {
   g.other[s.keyword.value] = s.block ? s.block.flatMap((b) => [b.keyword.value, ...b.args.map((w) => w.value)]) : s.args.map((w) => w.value);
@@ -42,7 +47,7 @@ const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory
 const NAMES = "names keepalived's child processes; halo's have fixed names (halo_supervisor, and node for the worker)";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
 const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subjects, bodies and dialogue as keepalived 2.2.7)';
-const SNMP_RFC_ONLY = 'halo serves VRRP-MIB (RFC 2787, enable_snmp_rfcv2) and VRRPv3-MIB (RFC 6527, enable_snmp_rfcv3) as an AgentX subagent';
+const SNMP_RFC_ONLY = 'halo serves VRRP-MIB (RFC 2787, enable_snmp_rfcv2), VRRPv3-MIB (RFC 6527, enable_snmp_rfcv3) and KEEPALIVED-MIB\'s global and VRRP objects (enable_snmp_vrrp) as an AgentX subagent';
 const FIFO = 'notify FIFO';
 const NFT = "the nftables rules dropping traffic to the VIPs of non-accept instances (vrrp_strict / no_accept), as keepalived's tables, chains and sets, through Debian's nft";
 const NFT_IPVS = 'a virtual_server_group of addresses runs as one IPVS fwmark service per protocol, the fwmark set by an nftables map (keepalived\'s table, chain and map, through Debian\'s nft)';
@@ -491,9 +496,9 @@ const K: KeywordSpec<G>[] = [
   noEffect('bfd_rlimit_rttime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo runs BFD in its one worker, no BFD process`, keep),
   noEffect('bfd_rlimit_rtime', 'bfd_rt_rlimit_handler', '10000', `${PROCESS_TUNING}; halo runs BFD in its one worker, no BFD process`, keep),
   acted('snmp_socket', 'snmp_socket_handler', 'unix:/var/agentx/master', 'the AgentX master halo registers with (unix:PATH or [tcp:]HOST:PORT)', (ctx, s, g) => { g.snmpSocket = ctx.str(s); }),
-  acted('enable_traps', 'trap_handler', 'off', 'the served MIBs\' notifications through the AgentX master, as keepalived 2.2.7 sends them: vrrpTrapNewMaster and vrrpTrapAuthFailure (enable_snmp_rfcv2), vrrpv3NotifyNewMaster and vrrpv3NotifyProtoError (enable_snmp_rfcv3); none for a bad checksum or an auth type above 2, which halo finds before matching the advert to an instance', (_ctx, _s, g) => { g.enableTraps = true; }),
-  notImplemented('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP); ${SNMP_RFC_ONLY}`, { apply: keep }),
-  notImplemented('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `KEEPALIVED-MIB (VRRP, deprecated spelling); ${SNMP_RFC_ONLY}`, { apply: keep }),
+  acted('enable_traps', 'trap_handler', 'off', 'the served MIBs\' notifications through the AgentX master, as keepalived 2.2.7 sends them: vrrpTrapNewMaster and vrrpTrapAuthFailure (enable_snmp_rfcv2), vrrpv3NotifyNewMaster and vrrpv3NotifyProtoError (enable_snmp_rfcv3), vrrpInstanceStateChange and vrrpSyncGroupStateChange (enable_snmp_vrrp); none for a bad checksum or an auth type above 2, which halo finds before matching the advert to an instance', (_ctx, _s, g) => { g.enableTraps = true; }),
+  acted('enable_snmp_vrrp', 'snmp_vrrp_handler', 'off', KEEPALIVED_MIB_VRRP, snmpVrrp),
+  acted('enable_snmp_keepalived', 'snmp_vrrp_handler', 'off', `deprecated spelling of enable_snmp_vrrp: ${KEEPALIVED_MIB_VRRP}`, snmpVrrp),
   acted('enable_snmp_rfc', 'snmp_rfc_handler', 'off', 'VRRP-MIB (RFC 2787) and VRRPv3-MIB (RFC 6527) together, as enable_snmp_rfcv2 and enable_snmp_rfcv3', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; g.enableSnmpRfcv3 = true; }),
   acted('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', 'VRRP-MIB (RFC 2787) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves (its VRRP version 2 IPv4 instances)', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; }),
   acted('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', 'VRRPv3-MIB (RFC 6527) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves', (_ctx, _s, g) => { g.enableSnmpRfcv3 = true; }),

@@ -2,9 +2,10 @@
  * keepalived's SNMP switches, from global_defs: `enable_snmp_rfcv3` makes halo an AgentX subagent
  * serving VRRPv3-MIB on `snmp_socket`, `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), and
  * `enable_snmp_rfc` both, on one session as keepalived does; `enable_traps` adds their
- * notifications (traps.ts). keepalived's own MIB (`enable_snmp_vrrp`, `enable_snmp_keepalived`,
- * `enable_snmp_checker`) is "not implemented" in the keyword registry: a config using it is
- * refused, and under --allow-unimplemented halo says at start-up what it leaves out.
+ * notifications (traps.ts); `enable_snmp_vrrp` (or `enable_snmp_keepalived`) KEEPALIVED-MIB's
+ * global and VRRP objects (keepalived-mib.ts). Its checker objects (`enable_snmp_checker`) are
+ * "not implemented" in the keyword registry: a config using them is refused, and under
+ * --allow-unimplemented halo says at start-up what it leaves out.
  */
 import type { GlobalDefs } from '../../config/model';
 
@@ -12,8 +13,6 @@ import type { GlobalDefs } from '../../config/model';
 export const DEFAULT_SNMP_SOCKET = 'unix:/var/agentx/master';
 
 const NOT_SERVED: Record<string, string> = {
-  enable_snmp_vrrp: 'KEEPALIVED-MIB (VRRP part)',
-  enable_snmp_keepalived: 'KEEPALIVED-MIB (VRRP part)',
   enable_snmp_checker: 'KEEPALIVED-MIB (checker part)',
 };
 
@@ -22,6 +21,8 @@ export interface SnmpPlan {
   rfcv3: boolean;
   /** VRRP-MIB (RFC 2787). */
   rfcv2: boolean;
+  /** KEEPALIVED-MIB's global and VRRP objects (enable_snmp_vrrp). */
+  keepalived: boolean;
   /** enable_traps: the served MIBs' notifications. */
   traps: boolean;
   socket: string;
@@ -33,6 +34,6 @@ export function snmpPlan(g: GlobalDefs): SnmpPlan {
   const on = (k: string) => k in g.other;
   const warnings = Object.entries(NOT_SERVED)
     .filter(([k]) => on(k))
-    .map(([k, what]) => `${k}: ${what} is not implemented in halo; only VRRP-MIB and VRRPv3-MIB are served`);
-  return { rfcv3: g.enableSnmpRfcv3, rfcv2: g.enableSnmpRfcv2, traps: g.enableTraps, socket: g.snmpSocket ?? DEFAULT_SNMP_SOCKET, warnings };
+    .map(([k, what]) => `${k}: ${what} is not implemented in halo; only VRRP-MIB, VRRPv3-MIB and KEEPALIVED-MIB's global and VRRP objects are served`);
+  return { rfcv3: g.enableSnmpRfcv3, rfcv2: g.enableSnmpRfcv2, keepalived: g.enableSnmpVrrp === true, traps: g.enableTraps, socket: g.snmpSocket ?? DEFAULT_SNMP_SOCKET, warnings };
 }

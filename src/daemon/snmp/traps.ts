@@ -16,8 +16,8 @@
  * invalid auth type (> 2) is found by halo while decoding, before the advert is matched to an
  * instance, so neither sends a notification (keepalived sends vrrpv3NotifyProtoError and
  * vrrpTrapAuthFailure for them).
- * keepalived's KEEPALIVED-MIB notifications (vrrpInstanceStateChange …) belong to
- * enable_snmp_vrrp, which halo does not serve.
+ * keepalived's KEEPALIVED-MIB notifications (vrrpInstanceStateChange, vrrpSyncGroupStateChange)
+ * belong to enable_snmp_vrrp: keepalived-mib.ts.
  */
 import * as ipaddr from 'ipaddr.js';
 import { rfc2787Rows, VRRP_MIB } from './vrrp-mib';

@@ -1,7 +1,8 @@
 /**
- * The VRRP MIBs' subagent of a running director: VRRPv3-MIB (enable_snmp_rfcv3) and VRRP-MIB
- * (enable_snmp_rfcv2), on one AgentX session (loaded only when one of them is on, so a director
- * without SNMP never loads net-snmp).
+ * The VRRP MIBs' subagent of a running director: VRRPv3-MIB (enable_snmp_rfcv3), VRRP-MIB
+ * (enable_snmp_rfcv2) and KEEPALIVED-MIB's global and VRRP objects (enable_snmp_vrrp), on one
+ * AgentX session (loaded only when one of them is on, so a director without SNMP never loads
+ * net-snmp).
  */
 import { AgentxSubagent, parseSnmpSocket } from './agentx';
 import type { SnmpPlan } from './plan';
@@ -9,11 +10,24 @@ import { Varbind, Vrrpv3Instance, vrrpv3Varbinds, VRRPV3_MIB, VRRPV3_MIB_OBJECTS
 import { VRRP_MIB, VRRP_MIB_OBJECTS, vrrpMibVarbinds } from './vrrp-mib';
 import { dropNotifications, newMasterNotifications, Notification } from './traps';
 import type { RejectReason } from '../../vrrp/rejection';
+import {
+  groupStateNotification, instanceStateNotification, KEEPALIVED_GLOBAL, KEEPALIVED_MIB_OBJECTS, KEEPALIVED_VRRP, KeepalivedMibView,
+  keepalivedMibVarbinds, KmNotification,
+} from './keepalived-mib';
+
+/** What KEEPALIVED-MIB reads from the director (enable_snmp_vrrp). */
+export interface KeepalivedMibSource {
+  view(): Promise<KeepalivedMibView>;
+}
 
 export interface VrrpAgent {
   agent: AgentxSubagent;
   /** An instance's state change (the notify-script moment): sends enable_traps' notifications. */
-  instanceState(name: string, state: string): void;
+  instanceState(name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void;
+  /** A sync group's state change (its notify moment): KEEPALIVED-MIB's notification. */
+  groupState(name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): void;
+  /** Resolves once the notifications asked for so far are handed to the master (before a stop). */
+  flush(): Promise<void>;
   /** An advert an instance rejected: enable_traps' error notifications. */
   instanceDrop(name: string, reason: RejectReason, src: string | undefined): void;
 }
@@ -26,6 +40,7 @@ export function startVrrpAgent(
   log: { info(m: string): void; warning(m: string): void; error(m: string): void },
   /** One instance by name, as the MIBs see it now. */
   instance: (name: string) => Promise<Vrrpv3Instance | null>,
+  keepalived: KeepalivedMibSource | null = null,
 ): VrrpAgent | null {
   const master = parseSnmpSocket(plan.socket);
   if (!master) {
@@ -34,30 +49,60 @@ export function startVrrpAgent(
   }
   log.info('Starting SNMP subagent');
   // (VRRP-MIB's 1.3.6.1.2.1.68 sorts before VRRPv3-MIB's .207)
-  const subtrees = [...(plan.rfcv2 ? [VRRP_MIB] : []), ...(plan.rfcv3 ? [VRRPV3_MIB] : [])];
-  const objects = [...(plan.rfcv2 ? VRRP_MIB_OBJECTS : []), ...(plan.rfcv3 ? VRRPV3_MIB_OBJECTS : [])];
+  // (VRRP-MIB's 1.3.6.1.2.1.68 sorts before VRRPv3-MIB's .207, both before KEEPALIVED-MIB's 1.3.6.1.4.1.9586)
+  const km = plan.keepalived && keepalived ? keepalived : null;
+  const subtrees = [...(plan.rfcv2 ? [VRRP_MIB] : []), ...(plan.rfcv3 ? [VRRPV3_MIB] : []), ...(km ? [KEEPALIVED_GLOBAL, KEEPALIVED_VRRP] : [])];
+  const objects = [...(plan.rfcv2 ? VRRP_MIB_OBJECTS : []), ...(plan.rfcv3 ? VRRPV3_MIB_OBJECTS : []), ...(km ? KEEPALIVED_MIB_OBJECTS : [])];
   const varbinds = async (): Promise<Varbind[]> => {
     const now = Date.now();
-    const all = await instances();
-    return [...(plan.rfcv2 ? vrrpMibVarbinds(all, processStartedAtMs) : []), ...(plan.rfcv3 ? vrrpv3Varbinds(all, now) : [])];
+    const all = plan.rfcv2 || plan.rfcv3 ? await instances() : [];
+    return [
+      ...(plan.rfcv2 ? vrrpMibVarbinds(all, processStartedAtMs) : []),
+      ...(plan.rfcv3 ? vrrpv3Varbinds(all, now) : []),
+      ...(km ? keepalivedMibVarbinds(await km.view()) : []),
+    ];
   };
   const agent = new AgentxSubagent(
-    { socket: plan.socket, subtrees, objects, description: `halo ${[plan.rfcv2 ? 'VRRP-MIB' : '', plan.rfcv3 ? 'VRRPv3-MIB' : ''].filter(Boolean).join(' ')}`, varbinds, log },
+    { socket: plan.socket, subtrees, objects, description: `halo ${[plan.rfcv2 ? 'VRRP-MIB' : '', plan.rfcv3 ? 'VRRPv3-MIB' : '', km ? 'KEEPALIVED-MIB' : ''].filter(Boolean).join(' ')}`, varbinds, log },
     master,
   );
   agent.start();
+  const pending = new Set<Promise<void>>();
+  const track = (p: Promise<void>): void => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
   const send = (name: string, make: (i: Vrrpv3Instance) => Notification[]): void => {
-    void instance(name).then((i) => {
+    track(instance(name).then((i) => {
       if (!i) return;
       for (const n of make(i)) {
         if (!agent.notify(n)) log.warning(`(${name}) SNMP notification not sent: no AgentX session`);
       }
-    }, (err: Error) => log.warning(`(${name}) SNMP notification not sent: ${err.message}`));
+    }, (err: Error) => log.warning(`(${name}) SNMP notification not sent: ${err.message}`)));
+  };
+  const sendKm = (what: string, make: (v: KeepalivedMibView) => KmNotification | null): void => {
+    track(km!.view().then((v) => {
+      const n = make(v);
+      if (n && !agent.notify(n)) log.warning(`${what} SNMP notification not sent: no AgentX session`);
+    }, (err: Error) => log.warning(`${what} SNMP notification not sent: ${err.message}`)));
   };
   return {
     agent,
+    flush: async () => {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
     instanceState: (name, state) => {
+      // keepalived's order (send_instance_notifies): KEEPALIVED-MIB's, then the RFC MIBs' new master
+      if (plan.traps && km) {
+        sendKm(`(${name})`, (v) => {
+          const i = v.model.vrrpInstances.find((c) => c.name === name);
+          return i ? instanceStateNotification(i, state, v.model.globalDefs, v.hostname) : null;
+        });
+      }
       if (plan.traps && state === 'MASTER') send(name, (i) => newMasterNotifications(i, plan));
+    },
+    groupState: (name, state) => {
+      if (plan.traps && km) sendKm(`VRRP_Group(${name})`, (v) => groupStateNotification(name, state, v.model.globalDefs, v.hostname));
     },
     instanceDrop: (name, reason, src) => {
       if (plan.traps) send(name, (i) => dropNotifications(i, reason, src, plan));
