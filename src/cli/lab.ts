@@ -12,7 +12,9 @@ import { join, resolve } from 'node:path';
 import { keepArtifacts } from '../lab/artifacts';
 import { Cluster, HTTP_SERVICE } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill, formatSpreads, phaseSpreads } from '../lab/drill';
-import { exitStatus } from '../lab/bounds';
+import { EXIT_FAILED, exitStatus } from '../lab/bounds';
+import type { EcmpPhaseResult } from '../lab/ecmp-phase';
+import { formatTopologies } from '../lab/topologies';
 import { renderReport, reportFileName } from '../lab/report';
 import { BenchResult, formatBench, runBench, startProxies } from '../lab/bench';
 import { sideBySide } from '../lab/side-by-side';
@@ -20,7 +22,7 @@ import { sideBySide } from '../lab/side-by-side';
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
 const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report] [--capture]
-       halo lab drill --topology ecmp [--directors N] [--routing frr|bird] [--rate R] [--flows F] [--json FILE]
+       halo lab drill --topology ecmp|vrrp+ecmp [--directors N] [--routing frr|bird] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab bench --topology ecmp [--directors N] [--routing frr|bird] [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up [--ipv6] | status | down
@@ -38,12 +40,16 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           time went (SIGTERM → priority 0 sent → received → lb2's timeout → MASTER → GARP → first answer)
           --topology ecmp: N (2-4, default 3) active directors behind a router with BGP ECMP and
           BFD (halo_announce, mh, DR), all running FRR or (--routing bird) BIRD 2; phases on the
-          last director: graceful drain, added back, kill -9 of its halo (+ halo cleanup), added
-          back, links down, added back; per phase failed/hung/SYN-retried new connections (a
-          handshake that needed a second SYN is a failure), outage, slowest handshake, broken
+          last director: graceful drain, added back, kill -9 of its halo worker (the supervisor
+          withdraws and respawns it), kill -9 of both halo processes (+ halo cleanup), added
+          back, links down, added back; per phase failed/timed-out/hung new connections (each
+          attempt gives up at 500 ms, before the kernel's 1 s SYN retry: an unanswered SYN is a
+          failure), the failing window (first → last failed attempt), slowest handshake, broken
           long-lived flows and the ECMP spread; exit 1 when
           an invariant broke (a failed request while draining, a drained director taking new
-          flows, a hung request, no convergence), 3 when the client was starved in a phase
+          flows, a hung request, no convergence), 3 when the client was starved in a phase;
+          --topology vrrp+ecmp: both drills in one run, one report and one --json
+          ({ vrrp: [...], ecmp: {...} }) with the failovers side by side
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director;
           --topology ecmp: requests/s through the VRRP lab's active director and through the
           ECMP lab with N (default 3), N-1, …, 1 active directors, one new connection per request,
@@ -108,7 +114,7 @@ const REPORT_MARK = 'HALO_LAB_REPORT ';
 
 interface LabArgs {
   cmd: string;
-  topology: 'vrrp' | 'ecmp';
+  topology: 'vrrp' | 'ecmp' | 'vrrp+ecmp';
   directors: number;
   routing: 'frr' | 'bird';
   rate: number;
@@ -146,7 +152,7 @@ function parse(argv: string[]): LabArgs | string {
   let rounds = 3;
   let ipv6 = false;
   let capture = false;
-  let topology: 'vrrp' | 'ecmp' = 'vrrp';
+  let topology: 'vrrp' | 'ecmp' | 'vrrp+ecmp' = 'vrrp';
   let directors = 3;
   let routing: 'frr' | 'bird' = 'frr';
   let rate = inVmDefaults ? 10 : 50;
@@ -181,8 +187,8 @@ function parse(argv: string[]): LabArgs | string {
       routing = rest[++i] as 'frr' | 'bird';
       continue;
     }
-    if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp')) {
-      topology = rest[++i] as 'vrrp' | 'ecmp';
+    if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp' || rest[i + 1] === 'vrrp+ecmp')) {
+      topology = rest[++i] as 'vrrp' | 'ecmp' | 'vrrp+ecmp';
       continue;
     }
     if (rest[i] === '--mode' && rest[i + 1]) {
@@ -202,8 +208,9 @@ function parse(argv: string[]): LabArgs | string {
   out ??= process.env.VMRUN_OUT ?? join('/var/tmp/halo-lab', `${cmd}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (ipv6 && cmd !== 'drill' && cmd !== 'up') return `--ipv6 is for 'drill' and 'up'`;
   if (topology === 'ecmp' && cmd !== 'drill' && cmd !== 'bench') return `--topology ecmp is for 'halo lab drill' and 'halo lab bench'`;
-  if (topology === 'ecmp' && ipv6) return `--ipv6 is for --topology vrrp`;
-  if (routing !== 'frr' && topology !== 'ecmp') return `--routing is for --topology ecmp`;
+  if (topology === 'vrrp+ecmp' && cmd !== 'drill') return `--topology vrrp+ecmp is for 'halo lab drill'`;
+  if (topology !== 'vrrp' && ipv6) return `--ipv6 is for --topology vrrp`;
+  if (routing !== 'frr' && topology === 'vrrp') return `--routing is for --topology ecmp`;
   return { cmd, topology, directors, routing, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture };
 }
 
@@ -220,8 +227,8 @@ async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
   }
 }
 
-/** `halo lab drill --topology ecmp`: its own namespaces (hecl-), under the drill's out directory. */
-async function ecmpDrill(p: LabArgs): Promise<number> {
+/** `halo lab drill --topology ecmp`: its own namespaces (hecl-), under the drill's out directory; prints its table. */
+async function ecmpDrill(p: LabArgs): Promise<{ out: EcmpDrillReport; status: number }> {
   const { EcmpDrill } = await import('../lab/ecmp-drill');
   const { formatEcmpPhases } = await import('../lab/ecmp-phase');
   const d = new EcmpDrill({ directors: p.directors, routing: p.routing, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
@@ -233,10 +240,23 @@ async function ecmpDrill(p: LabArgs): Promise<number> {
     await d.close();
   }
   process.stdout.write(formatEcmpPhases(results));
-  const out = { topology: 'ecmp', directors: p.directors, routing: p.routing, rate: p.rate, flows: p.flows, phases: results };
+  const out: EcmpDrillReport = { topology: 'ecmp', directors: p.directors, routing: p.routing, rate: p.rate, flows: p.flows, phases: results };
+  return { out, status: exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive)) };
+}
+
+interface EcmpDrillReport {
+  topology: 'ecmp';
+  directors: number;
+  routing: 'frr' | 'bird';
+  rate: number;
+  flows: number;
+  phases: EcmpPhaseResult[];
+}
+
+/** The --json file and, inside the VM, the line the host turns into it. */
+function emitJson(p: LabArgs, out: unknown): void {
   if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
   if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
-  return exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive));
 }
 
 /** `halo lab bench --topology ecmp`: the VRRP lab's active director, then the ECMP lab with N..1 directors, one report. */
@@ -322,7 +342,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'drill': {
-      if (p.topology === 'ecmp') return ecmpDrill(p);
+      if (p.topology === 'ecmp') {
+        const e = await ecmpDrill(p);
+        emitJson(p, e.out);
+        return e.status;
+      }
       const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs, bounds: p.bounds, capture: p.capture });
       const results: DrillResult[] = [];
       const startedAt = new Date();
@@ -340,7 +364,6 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatDrill(results));
       if (p.repeat > 1) process.stdout.write(formatSpreads(phaseSpreads(results)));
       const status = exitStatus(results.some((r) => r.violations.length > 0), p.bounds === 'enforce' && results.some((r) => r.inconclusive.length > 0));
-      if (p.json) writeFileSync(p.json, JSON.stringify(results, null, 2));
       if (p.report) {
         const name = reportFileName(startedAt);
         const html = renderReport({ startedAt: startedAt.toISOString(), argv, results, traces: d.traces, timers: d.vrrpTimers(), maxLagMs: p.maxLagMs, exitStatus: status });
@@ -351,7 +374,15 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(`halo lab: report ${join(p.report, name)}\n`);
         }
       }
-      if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(results)}\n`);
+      if (p.topology === 'vrrp+ecmp') {
+        // the same drill on the ECMP topology after the VRRP one, one report: the failover of
+        // the active/standby pair beside the loss of one of N active directors
+        const e = await ecmpDrill(p);
+        process.stdout.write(formatTopologies(results, e.out.phases));
+        emitJson(p, { topology: 'vrrp+ecmp', vrrp: results, ecmp: e.out });
+        return status === EXIT_FAILED || e.status === EXIT_FAILED ? EXIT_FAILED : Math.max(status, e.status);
+      }
+      emitJson(p, results);
       return status;
     }
   }
