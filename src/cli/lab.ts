@@ -14,6 +14,7 @@ import { Cluster, HTTP_SERVICE } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill, formatSpreads, phaseSpreads } from '../lab/drill';
 import { EXIT_FAILED, exitStatus } from '../lab/bounds';
 import type { EcmpPhaseResult } from '../lab/ecmp-phase';
+import { HALO_BFD, type BfdProfile } from '../announce/frr-config';
 import { formatTopologies } from '../lab/topologies';
 import { renderReport, reportFileName } from '../lab/report';
 import { BenchResult, formatBench, runBench, startProxies } from '../lab/bench';
@@ -22,7 +23,7 @@ import { sideBySide } from '../lab/side-by-side';
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
 const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report] [--capture]
-       halo lab drill --topology ecmp|vrrp+ecmp [--directors N] [--routing frr|bird] [--rate R] [--flows F] [--json FILE]
+       halo lab drill --topology ecmp|vrrp+ecmp [--directors N] [--routing frr|bird] [--bfd MSxN] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab bench --topology ecmp [--directors N] [--routing frr|bird] [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up [--ipv6] | status | down
@@ -48,6 +49,8 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           long-lived flows and the ECMP spread; exit 1 when
           an invariant broke (a failed request while draining, a drained director taking new
           flows, a hung request, no convergence), 3 when the client was starved in a phase;
+          --bfd MSxN: the lab's BFD timers (default the shipped 300x3, which flaps in a starved
+          emulated VM; the JSON names the timers used);
           --topology vrrp+ecmp: both drills in one run, one report and one --json
           ({ vrrp: [...], ecmp: {...} }) with the failovers side by side
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director;
@@ -117,6 +120,8 @@ interface LabArgs {
   topology: 'vrrp' | 'ecmp' | 'vrrp+ecmp';
   directors: number;
   routing: 'frr' | 'bird';
+  /** --bfd MSxN: the ECMP lab's BFD timers (null: the shipped 300 ms x 3). */
+  bfd: BfdProfile | null;
   rate: number;
   flows: number;
   modes: DrillMode[];
@@ -155,6 +160,7 @@ function parse(argv: string[]): LabArgs | string {
   let topology: 'vrrp' | 'ecmp' | 'vrrp+ecmp' = 'vrrp';
   let directors = 3;
   let routing: 'frr' | 'bird' = 'frr';
+  let bfd: BfdProfile | null = null;
   let rate = inVmDefaults ? 10 : 50;
   let flows = inVmDefaults ? 20 : 100;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
@@ -179,6 +185,13 @@ function parse(argv: string[]): LabArgs | string {
         directors = n;
       } else if (rest[i] === '--rate') rate = n;
       else flows = n;
+      i++;
+      continue;
+    }
+    if (rest[i] === '--bfd') {
+      const m = /^(\d+)x(\d+)$/.exec(rest[i + 1] ?? '');
+      if (!m || Number(m[1]) < 10 || Number(m[2]) < 1 || Number(m[2]) > 255) return '--bfd takes INTERVAL_MSxMULTIPLIER, e.g. 300x3';
+      bfd = { name: 'halo', intervalMs: Number(m[1]), multiplier: Number(m[2]) };
       i++;
       continue;
     }
@@ -211,7 +224,8 @@ function parse(argv: string[]): LabArgs | string {
   if (topology === 'vrrp+ecmp' && cmd !== 'drill') return `--topology vrrp+ecmp is for 'halo lab drill'`;
   if (topology !== 'vrrp' && ipv6) return `--ipv6 is for --topology vrrp`;
   if (routing !== 'frr' && topology === 'vrrp') return `--routing is for --topology ecmp`;
-  return { cmd, topology, directors, routing, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture };
+  if (bfd !== null && (topology === 'vrrp' || cmd !== 'drill')) return `--bfd is for 'halo lab drill --topology ecmp'`;
+  return { cmd, topology, directors, routing, bfd, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -231,7 +245,7 @@ async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
 async function ecmpDrill(p: LabArgs): Promise<{ out: EcmpDrillReport; status: number }> {
   const { EcmpDrill } = await import('../lab/ecmp-drill');
   const { formatEcmpPhases } = await import('../lab/ecmp-phase');
-  const d = new EcmpDrill({ directors: p.directors, routing: p.routing, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
+  const d = new EcmpDrill({ directors: p.directors, routing: p.routing, ...(p.bfd ? { bfd: p.bfd } : {}), dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
   let results;
   try {
     await d.up();
@@ -240,7 +254,7 @@ async function ecmpDrill(p: LabArgs): Promise<{ out: EcmpDrillReport; status: nu
     await d.close();
   }
   process.stdout.write(formatEcmpPhases(results));
-  const out: EcmpDrillReport = { topology: 'ecmp', directors: p.directors, routing: p.routing, rate: p.rate, flows: p.flows, phases: results };
+  const out: EcmpDrillReport = { topology: 'ecmp', directors: p.directors, routing: p.routing, bfd: p.bfd ?? HALO_BFD, rate: p.rate, flows: p.flows, phases: results };
   return { out, status: exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive)) };
 }
 
@@ -248,6 +262,7 @@ interface EcmpDrillReport {
   topology: 'ecmp';
   directors: number;
   routing: 'frr' | 'bird';
+  bfd: BfdProfile;
   rate: number;
   flows: number;
   phases: EcmpPhaseResult[];

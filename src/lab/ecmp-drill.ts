@@ -9,6 +9,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { BfdProfile } from '../announce/frr-config';
 import type { EcmpClientOptions, EcmpClientRecord } from './ecmp-client';
 import { EcmpLab, ECMP_CLIENT, ECMP_VIP, type RoutingKind } from './ecmp-lab';
 import { analysePhase, establishedClientPorts, spreadOf, type EcmpPhaseResult } from './ecmp-phase';
@@ -19,6 +20,8 @@ export interface EcmpDrillOptions {
   directors: number;
   /** The routing daemon everywhere (default frr). */
   routing?: RoutingKind;
+  /** BFD timers (default the shipped 300 ms x 3; a starved emulated VM flaps at that). */
+  bfd?: BfdProfile;
   dir: string;
   /** New connections per second. */
   rate: number;
@@ -37,7 +40,7 @@ export class EcmpDrill {
 
   constructor(private readonly o: EcmpDrillOptions) {
     // drain_delay 3 s: the router converges in well under that (the phase measures it)
-    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15, routing: o.routing });
+    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15, routing: o.routing, bfd: o.bfd });
   }
 
   private all(): string[] {
