@@ -7,7 +7,7 @@
  * itself inside the project's QEMU VM (deploy/vm/vmrun.sh, Debian's kernel) and says so.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keepArtifacts } from '../lab/artifacts';
 import { Cluster, HTTP_SERVICE } from '../lab/cluster';
@@ -252,6 +252,15 @@ async function ecmpDrill(p: LabArgs): Promise<{ out: EcmpDrillReport; status: nu
     results = await d.run();
   } finally {
     await d.close();
+    // the directors', router's and servers' logs and the generated configs, for a phase gone wrong
+    try {
+      cpSync(join(LAB_DIR, 'ecmp'), join(p.out, 'ecmp'), { recursive: true, filter: (f) => {
+        const st = lstatSync(f);
+        return st.isDirectory() || st.isFile();
+      } });
+    } catch (err) {
+      process.stderr.write(`halo lab: could not keep the ECMP lab's logs in ${p.out}: ${(err as Error).message}\n`);
+    }
   }
   process.stdout.write(formatEcmpPhases(results));
   const out: EcmpDrillReport = { topology: 'ecmp', directors: p.directors, routing: p.routing, bfd: p.bfd ?? HALO_BFD, rate: p.rate, flows: p.flows, phases: results };
