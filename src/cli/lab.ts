@@ -286,23 +286,29 @@ function emitJson(p: LabArgs, out: unknown): void {
 /** `halo lab bench --topology ecmp`: the VRRP lab's active director, then the ECMP lab with N..1 directors, one report. */
 async function ecmpBench(p: LabArgs, cluster: Cluster): Promise<number> {
   const { ecmpThroughput, formatThroughput, measure, throughputRow } = await import('../lab/ecmp-bench');
+  type ThroughputRow = ReturnType<typeof throughputRow>;
   const log = (l: string) => process.stdout.write(`halo lab: ${l}\n`);
   const d = new Drill(cluster);
-  let vrrp;
+  // a VRRP lab that never came up (a starved machine) leaves its row out, not the ECMP rows
+  let vrrp: ThroughputRow | null = null;
+  let vrrpError: string | null = null;
   try {
     await d.up();
     log(`vrrp, 1 active director: ab -n ${p.requests} -c ${p.concurrency} x ${p.rounds}`);
     const m = await measure(cluster.topo.ns('client'), `http://${HTTP_SERVICE}/`, p.requests, p.concurrency, p.rounds);
     vrrp = throughputRow('vrrp', 1, m.results, undefined, m.maxLagMs);
+  } catch (err) {
+    vrrpError = (err as Error).message.split('\n')[0];
+    log(`vrrp: not measured: ${vrrpError}`);
   } finally {
     await d.close();
     await cluster.down();
   }
-  const rows = [vrrp, ...(await ecmpThroughput({ dir: join(LAB_DIR, 'ecmp-bench'), directors: p.directors, routing: p.routing, requests: p.requests, concurrency: p.concurrency, rounds: p.rounds, log }))];
+  const rows = [...(vrrp ? [vrrp] : []), ...(await ecmpThroughput({ dir: join(LAB_DIR, 'ecmp-bench'), directors: p.directors, routing: p.routing, requests: p.requests, concurrency: p.concurrency, rounds: p.rounds, log }))];
   process.stdout.write(formatThroughput(rows, p.requests, p.concurrency));
-  const out = { topology: 'ecmp+vrrp', requests: p.requests, concurrency: p.concurrency, rows };
-  if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
-  if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
+  if (vrrpError) process.stdout.write(`vrrp: not measured (${vrrpError})\n`);
+  emitJson(p, { topology: 'ecmp+vrrp', requests: p.requests, concurrency: p.concurrency, rows, ...(vrrpError ? { vrrpError } : {}) });
+  if (vrrpError) return EXIT_FAILED;
   return 0;
 }
 
@@ -374,12 +380,18 @@ export async function main(argv: string[]): Promise<number> {
       const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs, bounds: p.bounds, capture: p.capture });
       const results: DrillResult[] = [];
       const startedAt = new Date();
+      // with vrrp+ecmp a VRRP lab that failed (e.g. never came up on a starved machine) is reported, and the ECMP drill still runs
+      let vrrpError: string | null = null;
       try {
         await d.up();
         for (let run = 1; run <= p.repeat; run++) for (const m of p.modes) results.push(await d.run(m, run));
         const rs = await d.realServerDrill();
         results[results.length - 1].realServerFailure = rs;
         results[results.length - 1].violations.push(...rs.violations);
+      } catch (err) {
+        if (p.topology !== 'vrrp+ecmp') throw err;
+        vrrpError = (err as Error).message.split('\n')[0];
+        process.stdout.write(`halo lab: the VRRP drill failed: ${vrrpError}\n`);
       } finally {
         await d.close();
         await keepLabArtifacts(cluster, p.out);
@@ -387,7 +399,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(formatDrill(results));
       if (p.repeat > 1) process.stdout.write(formatSpreads(phaseSpreads(results)));
-      const status = exitStatus(results.some((r) => r.violations.length > 0), p.bounds === 'enforce' && results.some((r) => r.inconclusive.length > 0));
+      const status = exitStatus(vrrpError !== null || results.some((r) => r.violations.length > 0), p.bounds === 'enforce' && results.some((r) => r.inconclusive.length > 0));
       if (p.report) {
         const name = reportFileName(startedAt);
         const html = renderReport({ startedAt: startedAt.toISOString(), argv, results, traces: d.traces, timers: d.vrrpTimers(), maxLagMs: p.maxLagMs, exitStatus: status });
@@ -403,7 +415,8 @@ export async function main(argv: string[]): Promise<number> {
         // the active/standby pair beside the loss of one of N active directors
         const e = await ecmpDrill(p);
         process.stdout.write(formatTopologies(results, e.out.phases));
-        emitJson(p, { topology: 'vrrp+ecmp', vrrp: results, ecmp: e.out });
+        if (vrrpError) process.stdout.write(`vrrp: not measured (${vrrpError})\n`);
+        emitJson(p, { topology: 'vrrp+ecmp', vrrp: results, ...(vrrpError ? { vrrpError } : {}), ecmp: e.out });
         return status === EXIT_FAILED || e.status === EXIT_FAILED ? EXIT_FAILED : Math.max(status, e.status);
       }
       emitJson(p, results);
