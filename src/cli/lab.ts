@@ -7,12 +7,15 @@
  * itself inside the project's QEMU VM (deploy/vm/vmrun.sh, Debian's kernel) and says so.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keepArtifacts } from '../lab/artifacts';
 import { Cluster, HTTP_SERVICE } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill, formatSpreads, phaseSpreads } from '../lab/drill';
-import { exitStatus } from '../lab/bounds';
+import { EXIT_FAILED, exitStatus } from '../lab/bounds';
+import type { EcmpPhaseResult } from '../lab/ecmp-phase';
+import { HALO_BFD, type BfdProfile } from '../announce/frr-config';
+import { formatTopologies } from '../lab/topologies';
 import { renderReport, reportFileName } from '../lab/report';
 import { BenchResult, formatBench, runBench, startProxies } from '../lab/bench';
 import { sideBySide } from '../lab/side-by-side';
@@ -20,7 +23,7 @@ import { sideBySide } from '../lab/side-by-side';
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
 const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report] [--capture]
-       halo lab drill --topology ecmp [--directors N] [--routing frr|bird] [--rate R] [--flows F] [--json FILE]
+       halo lab drill --topology ecmp|vrrp+ecmp [--directors N] [--routing frr|bird] [--bfd MSxN] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab bench --topology ecmp [--directors N] [--routing frr|bird] [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab up [--ipv6] | status | down
@@ -38,12 +41,18 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           time went (SIGTERM → priority 0 sent → received → lb2's timeout → MASTER → GARP → first answer)
           --topology ecmp: N (2-4, default 3) active directors behind a router with BGP ECMP and
           BFD (halo_announce, mh, DR), all running FRR or (--routing bird) BIRD 2; phases on the
-          last director: graceful drain, added back, kill -9 of its halo (+ halo cleanup), added
-          back, links down, added back; per phase failed/hung/SYN-retried new connections (a
-          handshake that needed a second SYN is a failure), outage, slowest handshake, broken
+          last director: graceful drain, added back, kill -9 of its halo worker (the supervisor
+          withdraws and respawns it), kill -9 of both halo processes (+ halo cleanup), added
+          back, links down, added back; per phase failed/timed-out/hung new connections (each
+          attempt gives up at 500 ms, before the kernel's 1 s SYN retry: an unanswered SYN is a
+          failure), the failing window (first → last failed attempt), slowest handshake, broken
           long-lived flows and the ECMP spread; exit 1 when
           an invariant broke (a failed request while draining, a drained director taking new
-          flows, a hung request, no convergence), 3 when the client was starved in a phase
+          flows, a hung request, no convergence), 3 when the client was starved in a phase;
+          --bfd MSxN: the lab's BFD timers (default the shipped 300x3, which flaps in a starved
+          emulated VM; the JSON names the timers used);
+          --topology vrrp+ecmp: both drills in one run, one report and one --json
+          ({ vrrp: [...], ecmp: {...} }) with the failovers side by side
   bench   seed 003's ab benchmark through IPVS (halo), HAProxy and nginx on the same director;
           --topology ecmp: requests/s through the VRRP lab's active director and through the
           ECMP lab with N (default 3), N-1, …, 1 active directors, one new connection per request,
@@ -108,9 +117,11 @@ const REPORT_MARK = 'HALO_LAB_REPORT ';
 
 interface LabArgs {
   cmd: string;
-  topology: 'vrrp' | 'ecmp';
+  topology: 'vrrp' | 'ecmp' | 'vrrp+ecmp';
   directors: number;
   routing: 'frr' | 'bird';
+  /** --bfd MSxN: the ECMP lab's BFD timers (null: the shipped 300 ms x 3). */
+  bfd: BfdProfile | null;
   rate: number;
   flows: number;
   modes: DrillMode[];
@@ -146,9 +157,10 @@ function parse(argv: string[]): LabArgs | string {
   let rounds = 3;
   let ipv6 = false;
   let capture = false;
-  let topology: 'vrrp' | 'ecmp' = 'vrrp';
+  let topology: 'vrrp' | 'ecmp' | 'vrrp+ecmp' = 'vrrp';
   let directors = 3;
   let routing: 'frr' | 'bird' = 'frr';
+  let bfd: BfdProfile | null = null;
   let rate = inVmDefaults ? 10 : 50;
   let flows = inVmDefaults ? 20 : 100;
   const count = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
@@ -176,13 +188,20 @@ function parse(argv: string[]): LabArgs | string {
       i++;
       continue;
     }
+    if (rest[i] === '--bfd') {
+      const m = /^(\d+)x(\d+)$/.exec(rest[i + 1] ?? '');
+      if (!m || Number(m[1]) < 10 || Number(m[2]) < 1 || Number(m[2]) > 255) return '--bfd takes INTERVAL_MSxMULTIPLIER, e.g. 300x3';
+      bfd = { name: 'halo', intervalMs: Number(m[1]), multiplier: Number(m[2]) };
+      i++;
+      continue;
+    }
     if (rest[i] === '--routing') {
       if (rest[i + 1] !== 'frr' && rest[i + 1] !== 'bird') return '--routing takes frr or bird';
       routing = rest[++i] as 'frr' | 'bird';
       continue;
     }
-    if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp')) {
-      topology = rest[++i] as 'vrrp' | 'ecmp';
+    if (rest[i] === '--topology' && (rest[i + 1] === 'vrrp' || rest[i + 1] === 'ecmp' || rest[i + 1] === 'vrrp+ecmp')) {
+      topology = rest[++i] as 'vrrp' | 'ecmp' | 'vrrp+ecmp';
       continue;
     }
     if (rest[i] === '--mode' && rest[i + 1]) {
@@ -202,9 +221,11 @@ function parse(argv: string[]): LabArgs | string {
   out ??= process.env.VMRUN_OUT ?? join('/var/tmp/halo-lab', `${cmd}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (ipv6 && cmd !== 'drill' && cmd !== 'up') return `--ipv6 is for 'drill' and 'up'`;
   if (topology === 'ecmp' && cmd !== 'drill' && cmd !== 'bench') return `--topology ecmp is for 'halo lab drill' and 'halo lab bench'`;
-  if (topology === 'ecmp' && ipv6) return `--ipv6 is for --topology vrrp`;
-  if (routing !== 'frr' && topology !== 'ecmp') return `--routing is for --topology ecmp`;
-  return { cmd, topology, directors, routing, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture };
+  if (topology === 'vrrp+ecmp' && cmd !== 'drill') return `--topology vrrp+ecmp is for 'halo lab drill'`;
+  if (topology !== 'vrrp' && ipv6) return `--ipv6 is for --topology vrrp`;
+  if (routing !== 'frr' && topology === 'vrrp') return `--routing is for --topology ecmp`;
+  if (bfd !== null && (topology === 'vrrp' || cmd !== 'drill')) return `--bfd is for 'halo lab drill --topology ecmp'`;
+  return { cmd, topology, directors, routing, bfd, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -220,44 +241,74 @@ async function keepLabArtifacts(cluster: Cluster, out: string): Promise<void> {
   }
 }
 
-/** `halo lab drill --topology ecmp`: its own namespaces (hecl-), under the drill's out directory. */
-async function ecmpDrill(p: LabArgs): Promise<number> {
+/** `halo lab drill --topology ecmp`: its own namespaces (hecl-), under the drill's out directory; prints its table. */
+async function ecmpDrill(p: LabArgs): Promise<{ out: EcmpDrillReport; status: number }> {
   const { EcmpDrill } = await import('../lab/ecmp-drill');
   const { formatEcmpPhases } = await import('../lab/ecmp-phase');
-  const d = new EcmpDrill({ directors: p.directors, routing: p.routing, dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
+  const d = new EcmpDrill({ directors: p.directors, routing: p.routing, ...(p.bfd ? { bfd: p.bfd } : {}), dir: join(LAB_DIR, 'ecmp'), rate: p.rate, flows: p.flows, log: (l) => process.stdout.write(`halo lab: ${l}\n`) });
   let results;
   try {
     await d.up();
     results = await d.run();
   } finally {
     await d.close();
+    // the directors', router's and servers' logs and the generated configs, for a phase gone wrong
+    try {
+      cpSync(join(LAB_DIR, 'ecmp'), join(p.out, 'ecmp'), { recursive: true, filter: (f) => {
+        const st = lstatSync(f);
+        return st.isDirectory() || st.isFile();
+      } });
+    } catch (err) {
+      process.stderr.write(`halo lab: could not keep the ECMP lab's logs in ${p.out}: ${(err as Error).message}\n`);
+    }
   }
   process.stdout.write(formatEcmpPhases(results));
-  const out = { topology: 'ecmp', directors: p.directors, routing: p.routing, rate: p.rate, flows: p.flows, phases: results };
+  const out: EcmpDrillReport = { topology: 'ecmp', directors: p.directors, routing: p.routing, bfd: p.bfd ?? HALO_BFD, rate: p.rate, flows: p.flows, phases: results };
+  return { out, status: exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive)) };
+}
+
+interface EcmpDrillReport {
+  topology: 'ecmp';
+  directors: number;
+  routing: 'frr' | 'bird';
+  bfd: BfdProfile;
+  rate: number;
+  flows: number;
+  phases: EcmpPhaseResult[];
+}
+
+/** The --json file and, inside the VM, the line the host turns into it. */
+function emitJson(p: LabArgs, out: unknown): void {
   if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
   if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
-  return exitStatus(results.some((r) => r.violations.length > 0), results.some((r) => r.inconclusive));
 }
 
 /** `halo lab bench --topology ecmp`: the VRRP lab's active director, then the ECMP lab with N..1 directors, one report. */
 async function ecmpBench(p: LabArgs, cluster: Cluster): Promise<number> {
   const { ecmpThroughput, formatThroughput, measure, throughputRow } = await import('../lab/ecmp-bench');
+  type ThroughputRow = ReturnType<typeof throughputRow>;
   const log = (l: string) => process.stdout.write(`halo lab: ${l}\n`);
   const d = new Drill(cluster);
-  let vrrp;
+  // a VRRP lab that never came up (a starved machine) leaves its row out, not the ECMP rows
+  let vrrp: ThroughputRow | null = null;
+  let vrrpError: string | null = null;
   try {
     await d.up();
     log(`vrrp, 1 active director: ab -n ${p.requests} -c ${p.concurrency} x ${p.rounds}`);
-    vrrp = throughputRow('vrrp', 1, await measure(cluster.topo.ns('client'), `http://${HTTP_SERVICE}/`, p.requests, p.concurrency, p.rounds));
+    const m = await measure(cluster.topo.ns('client'), `http://${HTTP_SERVICE}/`, p.requests, p.concurrency, p.rounds);
+    vrrp = throughputRow('vrrp', 1, m.results, undefined, m.maxLagMs);
+  } catch (err) {
+    vrrpError = (err as Error).message.split('\n')[0];
+    log(`vrrp: not measured: ${vrrpError}`);
   } finally {
     await d.close();
     await cluster.down();
   }
-  const rows = [vrrp, ...(await ecmpThroughput({ dir: join(LAB_DIR, 'ecmp-bench'), directors: p.directors, routing: p.routing, requests: p.requests, concurrency: p.concurrency, rounds: p.rounds, log }))];
+  const rows = [...(vrrp ? [vrrp] : []), ...(await ecmpThroughput({ dir: join(LAB_DIR, 'ecmp-bench'), directors: p.directors, routing: p.routing, requests: p.requests, concurrency: p.concurrency, rounds: p.rounds, log }))];
   process.stdout.write(formatThroughput(rows, p.requests, p.concurrency));
-  const out = { topology: 'ecmp+vrrp', requests: p.requests, concurrency: p.concurrency, rows };
-  if (p.json) writeFileSync(p.json, JSON.stringify(out, null, 2));
-  if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(out)}\n`);
+  if (vrrpError) process.stdout.write(`vrrp: not measured (${vrrpError})\n`);
+  emitJson(p, { topology: 'ecmp+vrrp', requests: p.requests, concurrency: p.concurrency, rows, ...(vrrpError ? { vrrpError } : {}) });
+  if (vrrpError) return EXIT_FAILED;
   return 0;
 }
 
@@ -321,16 +372,26 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'drill': {
-      if (p.topology === 'ecmp') return ecmpDrill(p);
+      if (p.topology === 'ecmp') {
+        const e = await ecmpDrill(p);
+        emitJson(p, e.out);
+        return e.status;
+      }
       const d = new Drill(cluster, undefined, { attempts: p.attempts, maxLagMs: p.maxLagMs, bounds: p.bounds, capture: p.capture });
       const results: DrillResult[] = [];
       const startedAt = new Date();
+      // with vrrp+ecmp a VRRP lab that failed (e.g. never came up on a starved machine) is reported, and the ECMP drill still runs
+      let vrrpError: string | null = null;
       try {
         await d.up();
         for (let run = 1; run <= p.repeat; run++) for (const m of p.modes) results.push(await d.run(m, run));
         const rs = await d.realServerDrill();
         results[results.length - 1].realServerFailure = rs;
         results[results.length - 1].violations.push(...rs.violations);
+      } catch (err) {
+        if (p.topology !== 'vrrp+ecmp') throw err;
+        vrrpError = (err as Error).message.split('\n')[0];
+        process.stdout.write(`halo lab: the VRRP drill failed: ${vrrpError}\n`);
       } finally {
         await d.close();
         await keepLabArtifacts(cluster, p.out);
@@ -338,8 +399,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(formatDrill(results));
       if (p.repeat > 1) process.stdout.write(formatSpreads(phaseSpreads(results)));
-      const status = exitStatus(results.some((r) => r.violations.length > 0), p.bounds === 'enforce' && results.some((r) => r.inconclusive.length > 0));
-      if (p.json) writeFileSync(p.json, JSON.stringify(results, null, 2));
+      const status = exitStatus(vrrpError !== null || results.some((r) => r.violations.length > 0), p.bounds === 'enforce' && results.some((r) => r.inconclusive.length > 0));
       if (p.report) {
         const name = reportFileName(startedAt);
         const html = renderReport({ startedAt: startedAt.toISOString(), argv, results, traces: d.traces, timers: d.vrrpTimers(), maxLagMs: p.maxLagMs, exitStatus: status });
@@ -350,7 +410,16 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(`halo lab: report ${join(p.report, name)}\n`);
         }
       }
-      if (process.env.HALO_IN_VM) process.stdout.write(`${RESULTS_MARK}${JSON.stringify(results)}\n`);
+      if (p.topology === 'vrrp+ecmp') {
+        // the same drill on the ECMP topology after the VRRP one, one report: the failover of
+        // the active/standby pair beside the loss of one of N active directors
+        const e = await ecmpDrill(p);
+        process.stdout.write(formatTopologies(results, e.out.phases));
+        if (vrrpError) process.stdout.write(`vrrp: not measured (${vrrpError})\n`);
+        emitJson(p, { topology: 'vrrp+ecmp', vrrp: results, ...(vrrpError ? { vrrpError } : {}), ecmp: e.out });
+        return status === EXIT_FAILED || e.status === EXIT_FAILED ? EXIT_FAILED : Math.max(status, e.status);
+      }
+      emitJson(p, results);
       return status;
     }
   }

@@ -4,13 +4,16 @@
  * connections (HTTP keep-alive, one request every `flowIntervalMs`), until `durationMs` or
  * SIGTERM. Prints one JSON line (EcmpClientRecord) at the end; the drill cuts it into phases.
  *
- * A new connection that gets no answer within `newTimeoutMs` is "hung"; one whose TCP handshake
- * took at least `synRetryMs` is "syn-retried" — its first SYN was lost and the kernel sent it
- * again after its initial RTO (1 s), so the request was answered only because the client
- * waited: for "new connections fail ≤ 1.5 s" that is a failed new connection, not a success.
- * Every new connection records its connect time. A long-lived
+ * Every new connection attempt is bounded by `connectTimeoutMs` (default CONNECT_TIMEOUT_MS,
+ * well below Linux's 1 s initial SYN RTO): an attempt not established by then is abandoned and
+ * counted "timeout", a failed new connection. So each attempt is one SYN, never answered thanks
+ * to a retransmission a second later — a SYN swallowed by a dead director is a failure, and the
+ * window in which new connections fail is measured by the attempts themselves (first failed →
+ * last failed), not hidden by the kernel's retry. One established but not answered within
+ * `newTimeoutMs` is "hung". Every new connection records its connect time. A long-lived
  * connection that errors, closes, or leaves a request unanswered for `flowTimeoutMs` is
- * "broken" (recorded with its time) and replaced by a new one.
+ * "broken" (recorded with its time) and replaced by a new one; a replacement that does not
+ * connect is retried, not counted.
  */
 import * as net from 'node:net';
 
@@ -21,8 +24,8 @@ export interface EcmpClientOptions {
   /** New connections per second. */
   newRate: number;
   newTimeoutMs: number;
-  /** A handshake at least this long had its SYN retransmitted (default SYN_RETRY_MS). */
-  synRetryMs?: number;
+  /** An attempt not established within this is abandoned as 'timeout' (default CONNECT_TIMEOUT_MS; must stay below the 1 s SYN RTO). */
+  connectTimeoutMs?: number;
   /** Long-lived connections kept open. */
   flows: number;
   flowIntervalMs: number;
@@ -30,16 +33,17 @@ export interface EcmpClientOptions {
 }
 
 /**
- * Linux's initial SYN retransmission timeout is 1 s (TCP_TIMEOUT_INIT): a handshake this long
- * or longer needed a second SYN. The margin below 1 s covers timer slack, never a lab RTT
- * (sub-millisecond here); a client starved that long is judged inconclusive by its stalls.
+ * Linux's initial SYN retransmission timeout is 1 s (TCP_TIMEOUT_INIT). An attempt is abandoned
+ * at half of it, so it never sends a second SYN: the lab's RTT is sub-millisecond, and a client
+ * timer late by 500 ms is a stall the drill sees (and the client kernel's SYN retransmission
+ * count, which then rises above 0, shows it too).
  */
-export const SYN_RETRY_MS = 900;
+export const CONNECT_TIMEOUT_MS = 500;
 
 export interface NewConnEvent {
   t: number;
-  /** syn-retried: answered, but only after the SYN was sent again (a failure for the new-connection target). */
-  result: 'ok' | 'failed' | 'hung' | 'syn-retried';
+  /** failed: refused/reset/closed; timeout: not established within connectTimeoutMs (its single SYN unanswered); hung: established, no answer. */
+  result: 'ok' | 'failed' | 'timeout' | 'hung';
   /** connect() → established, ms; null when it never connected. */
   connectMs?: number | null;
   /** The answering real server (its body), or the error. */
@@ -80,12 +84,9 @@ export function takeResponses(buf: string): { bodies: string[]; rest: string } {
   return { bodies, rest: buf };
 }
 
-/** An answered new connection: ok, or syn-retried when its handshake took a SYN retransmission. */
-export function classifyAnswered(connectMs: number | null, synRetryMs: number): 'ok' | 'syn-retried' {
-  return connectMs !== null && connectMs >= synRetryMs ? 'syn-retried' : 'ok';
-}
-
 export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
+  const connectTimeoutMs = o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  if (connectTimeoutMs >= 1000) throw new Error(`connectTimeoutMs ${connectTimeoutMs} is not below the 1 s SYN RTO: a retransmitted SYN would pass as a success`);
   const rec: EcmpClientRecord = { startedAt: Date.now(), endedAt: 0, newConns: [], flowBreaks: [], flowRequests: 0, stalls: [] };
   let stopping = false;
   const open = new Set<net.Socket>();
@@ -102,10 +103,15 @@ export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(connectTimer);
       rec.newConns.push({ t, result, connectMs, detail });
       s.destroy();
     };
-    const timer = setTimeout(() => finish('hung', 'timeout'), o.newTimeoutMs);
+    const timer = setTimeout(() => finish('hung', 'no answer'), o.newTimeoutMs);
+    const connectTimer = setTimeout(() => {
+      // the elapsed time says when the timer really fired (a stalled client fires late)
+      if (connectMs === null) finish('timeout', `not established in ${Math.round(Number(process.hrtime.bigint() - t0) / 1e6)} ms`);
+    }, connectTimeoutMs);
     s.setEncoding('utf8');
     s.on('connect', () => {
       connectMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -114,7 +120,7 @@ export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
     s.on('data', (d: string) => {
       buf += d;
       const r = takeResponses(buf);
-      if (r.bodies.length > 0) finish(classifyAnswered(connectMs, o.synRetryMs ?? SYN_RETRY_MS), r.bodies[0].trim());
+      if (r.bodies.length > 0) finish('ok', r.bodies[0].trim());
     });
     s.on('error', (e: NodeJS.ErrnoException) => finish('failed', e.code ?? e.message));
     s.on('close', () => finish('failed', 'closed'));
@@ -127,10 +133,18 @@ export function runClient(o: EcmpClientOptions): Promise<EcmpClientRecord> {
     let buf = '';
     let pending: number | null = null;
     let broken = false;
+    let established = false;
+    // a replacement that does not connect is retried, never a broken flow (and, like a new
+    // connection, never left to the kernel's SYN retransmission)
+    const connectTimer = setTimeout(() => {
+      if (!established) brk('not established');
+    }, connectTimeoutMs);
+    s.once('connect', () => (established = true));
     const brk = (reason: string) => {
       if (broken || stopping) return;
       broken = true;
-      rec.flowBreaks.push({ t: Date.now(), port: s.localPort ?? 0, reason });
+      clearTimeout(connectTimer);
+      if (established) rec.flowBreaks.push({ t: Date.now(), port: s.localPort ?? 0, reason });
       clearInterval(tick);
       open.delete(s);
       s.destroy();

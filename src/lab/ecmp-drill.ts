@@ -1,21 +1,27 @@
 /**
  * `halo lab drill --topology ecmp --directors N`: the ECMP lab under client load (new
  * connections at a fixed rate plus long-lived connections), through the issue's phases on the
- * last director: graceful drain, added back, kill -9 of its halo (then `halo cleanup`, as
- * systemd's ExecStopPost), added back, its links down (BFD), added back (links up). Per phase
- * the drill's figures plus brokenFlows and the ECMP spread before/after (EcmpPhaseResult).
+ * last director: graceful drain, added back, kill -9 of its halo worker (the C supervisor
+ * removes the address — no cleanup needed — and respawns it, which announces again), kill -9 of
+ * both halo processes (then `halo cleanup`, as systemd's ExecStopPost: the only case that needs
+ * it), added back, its links down (BFD), added back (links up). Per phase the drill's figures
+ * plus brokenFlows and the ECMP spread before/after (EcmpPhaseResult).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { BfdProfile } from '../announce/frr-config';
 import type { EcmpClientOptions, EcmpClientRecord } from './ecmp-client';
 import { EcmpLab, ECMP_CLIENT, ECMP_VIP, type RoutingKind } from './ecmp-lab';
 import { analysePhase, establishedClientPorts, spreadOf, type EcmpPhaseResult } from './ecmp-phase';
 import { waitFor } from './netns';
+import { signalTree } from './procs';
 
 export interface EcmpDrillOptions {
   directors: number;
   /** The routing daemon everywhere (default frr). */
   routing?: RoutingKind;
+  /** BFD timers (default the shipped 300 ms x 3; a starved emulated VM flaps at that). */
+  bfd?: BfdProfile;
   dir: string;
   /** New connections per second. */
   rate: number;
@@ -34,7 +40,7 @@ export class EcmpDrill {
 
   constructor(private readonly o: EcmpDrillOptions) {
     // drain_delay 3 s: the router converges in well under that (the phase measures it)
-    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15, routing: o.routing });
+    this.lab = new EcmpLab({ prefix: 'hecl-', dir: o.dir, directors: o.directors, drainDelaySec: 3, drainTimeoutSec: 15, routing: o.routing, bfd: o.bfd });
   }
 
   private all(): string[] {
@@ -71,7 +77,7 @@ export class EcmpDrill {
   }
 
   /** One phase: the fault, the router's convergence, settling; its marks for the analysis. */
-  private async phase(name: string, host: string, fault: () => Promise<void> | void, converged: (paths: string[]) => boolean, after?: () => Promise<void>) {
+  private async phase(name: string, host: string, fault: () => Promise<void> | void, converged: (paths: string[]) => boolean, after?: () => Promise<{ recoveredAt?: number | null; cleanupMs?: number | null } | void>) {
     const before0 = this.lab.allConns();
     await sleep(SETTLE_MS);
     const before = spreadOf(before0, this.lab.allConns());
@@ -83,12 +89,12 @@ export class EcmpDrill {
     // a director added back first starts halo (tens of seconds under emulation), then announces
     const convergedAt = await this.waitPaths(converged, 120_000, `${name}: the router's convergence`);
     const mid = this.lab.allConns();
-    if (after) await after();
+    const extra = (after ? await after() : undefined) ?? {};
     await sleep(SETTLE_MS);
     const to = Date.now();
     const syn1 = this.lab.clientSynRetrans();
     const kernelSynRetrans = syn0 === null || syn1 === null ? null : syn1 - syn0;
-    return { name, director: host, from, to, convergedAt, directorFlowPorts: ports, kernelSynRetrans, spread: { before, after: spreadOf(mid, this.lab.allConns()) } };
+    return { name, director: host, from, to, convergedAt, directorFlowPorts: ports, kernelSynRetrans, ...extra, spread: { before, after: spreadOf(mid, this.lab.allConns()) } };
   }
 
   async run(): Promise<EcmpPhaseResult[]> {
@@ -109,11 +115,20 @@ export class EcmpDrill {
       await this.lab.haloExited(victim.host);
     }));
     marks.push(await this.phase('director added back', victim.host, () => void this.lab.startHalo(victim.host), withAll));
-    marks.push(await this.phase('kill -9 of halo', victim.host, () => {
-      this.lab.signalHalo(victim.host, 'SIGKILL');
-      // systemd's ExecStopPost=halo cleanup, right after the main process died
-      this.lab.cleanup(victim.host);
-    }, without));
+    // the worker alone: the C supervisor removes the announced address itself (no halo cleanup)
+    // and respawns it; the phase lasts until the respawned worker announced again
+    marks.push(await this.phase("kill -9 of halo's worker", victim.host, () => {
+      const worker = this.lab.haloPids(victim.host)[1];
+      if (worker === undefined) throw new Error(`${victim.host}: no halo worker to kill`);
+      process.kill(worker, 'SIGKILL');
+    }, without, async () => ({ recoveredAt: await this.waitPaths(withAll, 120_000, "kill -9 of halo's worker: the respawned worker's announcement") })));
+    // both processes at once (systemd's view of a crashed unit): nothing of halo is left to
+    // withdraw, so systemd's ExecStopPost=halo cleanup does; its start is in the convergence
+    let cleanup: Promise<number | null> = Promise.resolve(null);
+    marks.push(await this.phase('kill -9 of supervisor+worker, cleanup', victim.host, () => {
+      signalTree(this.lab.haloPids(victim.host), 'SIGKILL');
+      cleanup = this.lab.cleanupTimed(victim.host);
+    }, without, async () => ({ cleanupMs: await cleanup })));
     marks.push(await this.phase('director added back', victim.host, () => void this.lab.startHalo(victim.host), withAll));
     marks.push(await this.phase('links down', victim.host, () => this.lab.setLinks(victim.host, false), without));
     marks.push(await this.phase('director added back', victim.host, () => this.lab.setLinks(victim.host, true), withAll));
@@ -122,10 +137,8 @@ export class EcmpDrill {
     return marks.map((m) => {
       const r = analysePhase(rec, m);
       if (m.name === 'graceful drain') {
-        if (r.http.failed > 0) r.violations.push(`graceful drain: ${r.http.failed} requests failed`);
-        // the kernel's count when read: a starved client takes its own late 'connect' for a retry
-        const retried = r.kernelSynRetrans ?? r.http.synRetried;
-        if (retried > 0) r.violations.push(`graceful drain: ${retried} SYN retransmissions (${r.kernelSynRetrans === null ? 'client' : 'client kernel'} count)`);
+        const failing = r.http.failed + r.http.timedOut + r.http.hung;
+        if (failing > 0) r.violations.push(`graceful drain: ${failing} new connections failed (${r.http.failed} refused/reset, ${r.http.timedOut} not established in time, ${r.http.hung} unanswered)`);
         if (drainedNewFlows === null) r.violations.push('graceful drain: the drained director\'s IPVS counters could not be read after convergence');
         else if (drainedNewFlows > 0) r.violations.push(`graceful drain: the drained director took ${drainedNewFlows} new flows after the router converged`);
       }

@@ -198,6 +198,16 @@ export class EcmpLab {
     return this.topo.exec(host, [process.execPath, HALO, 'cleanup', '-f', this.confFile(host)], { allowFail: true });
   }
 
+  /**
+   * The same, started without blocking the drill (its convergence is polled meanwhile): resolves
+   * to how long it took, ms (null: it failed, its output in the director's cleanup log).
+   */
+  cleanupTimed(host: string): Promise<number | null> {
+    const t0 = Date.now();
+    const p = this.spawnLogged(host, [process.execPath, HALO, 'cleanup', '-f', this.confFile(host)], `${host}-cleanup.log`);
+    return new Promise((r) => p.once('exit', (code) => r(code === 0 ? Date.now() - t0 : null)));
+  }
+
   routerPaths(): string[] {
     return this.router.prefix(ECMP_VIP).usedFrom;
   }

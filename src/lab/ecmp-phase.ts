@@ -14,19 +14,27 @@ export interface EcmpPhaseResult {
   http: {
     requests: number;
     ok: number;
+    /** Refused, reset or closed before an answer. */
     failed: number;
+    /** Not established within the client's connect timeout (below the 1 s SYN RTO: the single SYN went unanswered). */
+    timedOut: number;
+    /** Established, then no answer. */
     hung: number;
-    /** Answered only after the SYN was retransmitted (connect ≥ SYN_RETRY_MS): failed for the new-connection target. */
-    synRetried: number;
-    /** The longest run of failing new connections (failed, hung or syn-retried): its first failure → the next success, ms. */
+    /**
+     * The window in which new connections failed: the first failing attempt (failed, timed out
+     * or hung) → the last one, ms, over the attempts started in the phase (0: at most one
+     * failed). With ECMP only the flows hashed to the lost director fail, so the successes in
+     * between do not end it. Its resolution is the client's attempt interval.
+     */
     outageMs: number;
     /** The slowest handshake among the phase's new connections, ms (null: none connected). */
     maxConnectMs: number | null;
   };
   /**
    * SYN retransmissions the client's kernel counted during the phase (nstat
-   * TcpExtTCPSynRetrans): the oracle for http.synRetried, which a starved client could inflate
-   * (a late 'connect' event) — null when unreadable.
+   * TcpExtTCPSynRetrans), null when unreadable. Every attempt is abandoned before the 1 s RTO,
+   * so anything above 0 means the client's timers fired late (starved): the phase is
+   * inconclusive.
    */
   kernelSynRetrans: number | null;
   /** Long-lived connections that broke during the phase. */
@@ -39,7 +47,13 @@ export interface EcmpPhaseResult {
   spread: { before: Record<string, number>; after: Record<string, number> };
   /** The client's longest stall in the phase, ms; beyond the limit the figures are inconclusive (a starved client measures itself). */
   clientMaxLagMs: number;
+  /** Fault → the router had every path again after a worker kill -9 (the respawned worker announced), ms; absent: not such a phase. */
+  recoveredMs?: number | null;
+  /** kill -9 of both halo processes: how long `halo cleanup` (ExecStopPost) took, ms. */
+  cleanupMs?: number | null;
   inconclusive: boolean;
+  /** Why (empty: valid). */
+  inconclusiveWhy: string[];
   /** Invariants this phase broke (empty: none). */
   violations: string[];
 }
@@ -54,23 +68,15 @@ export interface EcmpPhaseInput {
   directorFlowPorts: number[] | null;
   /** The client kernel's SYN retransmissions in the phase (absent/null: not read). */
   kernelSynRetrans?: number | null;
+  recoveredAt?: number | null;
+  cleanupMs?: number | null;
   spread: EcmpPhaseResult['spread'];
 }
 
-/** The longest failing run among new connections started in [from, to). */
+/** First failing → last failing new connection among those started in [from, to), ms (0: none or one). */
 export function outageMs(events: EcmpClientRecord['newConns'], from: number, to: number): number {
-  const inWindow = events.filter((e) => e.t >= from && e.t < to).sort((a, b) => a.t - b.t);
-  let longest = 0;
-  let runStart: number | null = null;
-  for (const e of inWindow) {
-    if (e.result !== 'ok') runStart ??= e.t;
-    else if (runStart !== null) {
-      longest = Math.max(longest, e.t - runStart);
-      runStart = null;
-    }
-  }
-  if (runStart !== null) longest = Math.max(longest, to - runStart);
-  return longest;
+  const failing = events.filter((e) => e.t >= from && e.t < to && e.result !== 'ok').map((e) => e.t);
+  return failing.length === 0 ? 0 : Math.max(...failing) - Math.min(...failing);
 }
 
 function maxConnect(events: EcmpClientRecord['newConns']): number | null {
@@ -92,8 +98,8 @@ export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput, maxLagMs 
       requests: inWindow.length,
       ok: inWindow.filter((e) => e.result === 'ok').length,
       failed: inWindow.filter((e) => e.result === 'failed').length,
+      timedOut: inWindow.filter((e) => e.result === 'timeout').length,
       hung: inWindow.filter((e) => e.result === 'hung').length,
-      synRetried: inWindow.filter((e) => e.result === 'syn-retried').length,
       outageMs: outageMs(rec.newConns, p.from, p.to),
       maxConnectMs: maxConnect(inWindow),
     },
@@ -103,9 +109,15 @@ export function analysePhase(rec: EcmpClientRecord, p: EcmpPhaseInput, maxLagMs 
     brokenFlowsOnDirector: ports === null ? null : breaks.filter((b) => ports.has(b.port)).length,
     spread: p.spread,
     clientMaxLagMs,
-    inconclusive: clientMaxLagMs > maxLagMs,
+    ...(p.recoveredAt !== undefined ? { recoveredMs: p.recoveredAt === null ? null : p.recoveredAt - p.from } : {}),
+    ...(p.cleanupMs !== undefined ? { cleanupMs: p.cleanupMs } : {}),
+    inconclusive: false,
+    inconclusiveWhy: [],
     violations: [],
   };
+  if (clientMaxLagMs > maxLagMs) result.inconclusiveWhy.push(`the client stalled ${clientMaxLagMs} ms`);
+  if ((result.kernelSynRetrans ?? 0) > 0) result.inconclusiveWhy.push(`the client kernel retransmitted ${result.kernelSynRetrans} SYNs: connect timeouts fired late`);
+  result.inconclusive = result.inconclusiveWhy.length > 0;
   if (result.convergedMs === null) result.violations.push(`${p.name}: the router never converged`);
   if (result.http.hung > 0) result.violations.push(`${p.name}: ${result.http.hung} requests hung`);
   return result;
@@ -147,14 +159,32 @@ export function spreadOf(before: Record<string, number | null>, after: Record<st
 }
 
 export function formatEcmpPhases(results: EcmpPhaseResult[]): string {
-  const lines = ['phase                     director  converged  requests  failed  hung  SYN-retried (kernel)  outage   max connect  broken flows (of director\'s)  spread before → after  client lag'];
+  const cols: Array<[string, number, (r: EcmpPhaseResult) => string]> = [
+    ['phase', 34, (r) => r.name],
+    ['director', 9, (r) => r.director],
+    ['converged', 10, (r) => (r.convergedMs === null ? 'never' : `${r.convergedMs} ms`)],
+    ['requests', 9, (r) => String(r.http.requests)],
+    ['failed', 7, (r) => String(r.http.failed)],
+    ['timed out', 10, (r) => String(r.http.timedOut)],
+    ['hung', 5, (r) => String(r.http.hung)],
+    ['failing window', 15, (r) => `${r.http.outageMs} ms`],
+    ['max connect', 12, (r) => (r.http.maxConnectMs === null ? '-' : `${r.http.maxConnectMs} ms`)],
+    ['broken flows (of director\'s)', 30, (r) => `${r.brokenFlows} (${r.brokenFlowsOnDirector ?? '?'} of ${r.flowsOnDirector ?? '?'})`],
+    ['spread before → after', 0, (r) => {
+      const sp = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${k}:${v}`).join(' ');
+      return `${sp(r.spread.before)} → ${sp(r.spread.after)}`;
+    }],
+  ];
+  const row = (cells: string[]) => cells.map((c, i) => (cols[i][1] ? c.padEnd(cols[i][1]) : c)).join(' ');
+  const lines = [row(cols.map((c) => c[0]))];
   for (const r of results) {
-    const sp = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${k}:${v}`).join(' ');
-    lines.push(
-      `${r.name.padEnd(25)} ${r.director.padEnd(9)} ${(r.convergedMs === null ? 'never' : `${r.convergedMs} ms`).padEnd(10)} ${String(r.http.requests).padEnd(9)} ${String(r.http.failed).padEnd(7)} ${String(r.http.hung).padEnd(5)} ${`${r.http.synRetried} (${r.kernelSynRetrans ?? '?'})`.padEnd(20)} ${`${r.http.outageMs} ms`.padEnd(8)} ${(r.http.maxConnectMs === null ? '-' : `${r.http.maxConnectMs} ms`).padEnd(12)} ` +
-        `${`${r.brokenFlows} (${r.brokenFlowsOnDirector ?? '?'} of ${r.flowsOnDirector ?? '?'})`.padEnd(29)} ${sp(r.spread.before)} → ${sp(r.spread.after)}  ` +
-        `${r.clientMaxLagMs} ms${r.inconclusive ? ' INCONCLUSIVE (the client was starved)' : ''}`,
-    );
+    const extra = [
+      r.recoveredMs !== undefined ? `re-announced ${r.recoveredMs === null ? 'never' : `${r.recoveredMs} ms`}` : null,
+      r.cleanupMs !== undefined ? `halo cleanup took ${r.cleanupMs === null ? '?' : `${r.cleanupMs} ms`}` : null,
+      `client lag ${r.clientMaxLagMs} ms, kernel SYN retransmissions ${r.kernelSynRetrans ?? '?'}`,
+      r.inconclusive ? `INCONCLUSIVE (${r.inconclusiveWhy.join('; ')})` : 'valid',
+    ].filter(Boolean);
+    lines.push(row(cols.map((c) => c[2](r))), `    ${extra.join(', ')}`);
   }
   for (const r of results) for (const v of r.violations) lines.push(`VIOLATION ${v}`);
   return `${lines.join('\n')}\n`;

@@ -23,5 +23,16 @@ describe('ECMP throughput report', () => {
     expect(text).toContain('ecmp 3 / ecmp 1: 3.00x');
     expect(text).toContain('ecmp 2 / ecmp 1: 2.00x');
     expect(text).toMatch(/ecmp\s+3\s+900.*INCONCLUSIVE \(3 director\(s\) and the client share 1 CPU\(s\)/);
+    // beside the active/standby pair, marked when either row is inconclusive
+    expect(text).toContain('ecmp 3 / vrrp active-standby: 1.80x (inconclusive)');
+    expect(text).toContain('ecmp 1 / vrrp active-standby: 0.60x');
+  });
+
+  it('a row measured while the lab process was starved is inconclusive, with the lateness', () => {
+    const r = throughputRow('ecmp', 1, [ab(300)], 8, 250);
+    expect(r).toMatchObject({ labLagMs: 250, inconclusive: 'starved: the lab process ran 250 ms late' });
+    expect(throughputRow('ecmp', 1, [ab(300)], 8, 40).inconclusive).toBeNull();
+    const valid = [throughputRow('vrrp', 1, [ab(500)], 8, 10), throughputRow('ecmp', 1, [ab(450)], 8, 12)];
+    expect(formatThroughput(valid, 1000, 10)).toContain('ecmp 1 / vrrp active-standby: 0.90x\n');
   });
 });

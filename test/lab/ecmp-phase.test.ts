@@ -1,19 +1,21 @@
-import { classifyAnswered, SYN_RETRY_MS, takeResponses } from '../../src/lab/ecmp-client';
+import { CONNECT_TIMEOUT_MS, takeResponses } from '../../src/lab/ecmp-client';
 import type { EcmpClientRecord } from '../../src/lab/ecmp-client';
 import { analysePhase, clientFlows, establishedClientPorts, formatEcmpPhases, outageMs, spreadOf } from '../../src/lab/ecmp-phase';
 
 const ok = (t: number) => ({ t, result: 'ok' as const, detail: 's1' });
 const bad = (t: number) => ({ t, result: 'failed' as const, detail: 'ECONNREFUSED' });
-const hung = (t: number) => ({ t, result: 'hung' as const, detail: 'timeout' });
-const retried = (t: number, connectMs = 1003) => ({ t, result: 'syn-retried' as const, connectMs, detail: 's2' });
+const hung = (t: number) => ({ t, result: 'hung' as const, detail: 'no answer' });
+const timedOut = (t: number) => ({ t, result: 'timeout' as const, connectMs: null, detail: 'not established in 501 ms' });
 
 describe('ECMP drill phase figures', () => {
-  it('outage = the longest failing run of new connections, to the next success (or the window end)', () => {
-    expect(outageMs([ok(0), bad(100), bad(200), ok(300), bad(400), ok(450)], 0, 1000)).toBe(200);
-    expect(outageMs([ok(0), bad(900)], 0, 1000)).toBe(100);
+  it('outage = the failing window: first failing new connection → last failing one, successes in between do not end it', () => {
+    expect(outageMs([ok(0), bad(100), bad(200), ok(300), bad(400), ok(450)], 0, 1000)).toBe(300);
+    // ECMP: only the lost director's share fails, interleaved with survivors' successes
+    expect(outageMs([ok(0), timedOut(100), ok(133), ok(166), timedOut(200), ok(233), hung(266), ok(300)], 0, 1000)).toBe(166);
+    expect(outageMs([ok(0), bad(900)], 0, 1000)).toBe(0);
     expect(outageMs([ok(0), ok(100)], 0, 1000)).toBe(0);
     // events outside the window do not count
-    expect(outageMs([bad(-500), ok(10)], 0, 1000)).toBe(0);
+    expect(outageMs([bad(-500), ok(10), bad(20), bad(1000)], 0, 1000)).toBe(0);
   });
 
   const rec: EcmpClientRecord = {
@@ -24,35 +26,36 @@ describe('ECMP drill phase figures', () => {
 
   it('cuts the record to the phase window; broken flows of the director by client port', () => {
     const r = analysePhase(rec, {
-      name: 'links down', director: 'd3', from: 1000, to: 3500, convergedAt: 1900, directorFlowPorts: [40001, 40002, 40003], spread: { before: { d1: 5 }, after: { d1: 7 } },
+      name: 'links down', director: 'd3', from: 1000, to: 3500, convergedAt: 1900, directorFlowPorts: [40001, 40002, 40003], kernelSynRetrans: 0, spread: { before: { d1: 5 }, after: { d1: 7 } },
     });
     expect(r).toEqual({
       name: 'links down', director: 'd3', at: 1000, convergedMs: 900,
-      http: { requests: 5, ok: 3, failed: 1, hung: 1, synRetried: 0, outageMs: 200, maxConnectMs: null },
-      kernelSynRetrans: null, brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
+      http: { requests: 5, ok: 3, failed: 1, timedOut: 0, hung: 1, outageMs: 100, maxConnectMs: null },
+      kernelSynRetrans: 0, brokenFlows: 2, flowsOnDirector: 3, brokenFlowsOnDirector: 1,
       spread: { before: { d1: 5 }, after: { d1: 7 } },
-      clientMaxLagMs: 30, inconclusive: false,
+      clientMaxLagMs: 30, inconclusive: false, inconclusiveWhy: [],
       violations: ['links down: 1 requests hung'],
     });
     expect(formatEcmpPhases([r])).toContain('VIOLATION links down: 1 requests hung');
+    expect(formatEcmpPhases([r])).toMatch(/links down\s+d3\s+900 ms\s+5\s+1\s+0\s+1\s+100 ms\s+-\s+2 \(1 of 3\)/);
   });
 
-  it("a new connection answered only after its SYN was sent again is a failure: it counts in the outage, not in ok", () => {
-    // kill -9 of a director: SYNs the router still hashes to it are lost; the kernel resends after 1 s, to a survivor
-    const events = [{ ...ok(0), connectMs: 0.4 }, retried(100), retried(200, 1001), bad(300), { ...ok(1400), connectMs: 0.6 }, { ...ok(1500), connectMs: 0.5 }];
-    const r = analysePhase({ ...rec, newConns: events, stalls: [], flowBreaks: [] }, { name: 'kill -9 of halo', director: 'd3', from: 0, to: 2000, convergedAt: 900, directorFlowPorts: [], kernelSynRetrans: 2, spread: { before: {}, after: {} } });
-    expect(r.http).toEqual({ requests: 6, ok: 3, failed: 1, hung: 0, synRetried: 2, outageMs: 1300, maxConnectMs: 1003 });
-    expect(formatEcmpPhases([r])).toMatch(/kill -9 of halo\s+d3\s+900 ms\s+6\s+1\s+0\s+2 \(2\)\s+1300 ms\s+1003 ms/);
-    // counted as ok (before the class existed), the same run showed only the refused connection's 1100 ms
-    expect(outageMs(events.map((e) => (e.result === 'syn-retried' ? { ...e, result: 'ok' as const } : e)), 0, 2000)).toBe(1100);
+  it('a new connection not established within the connect timeout is a failure: it counts in the window, not in ok', () => {
+    // kill -9 of a director: SYNs the router still hashes to it are lost; the client gives up before the kernel would resend
+    const events = [{ ...ok(0), connectMs: 0.4 }, timedOut(100), { ...ok(150), connectMs: 0.5 }, timedOut(200), bad(300), { ...ok(1400), connectMs: 0.6 }, { ...ok(1500), connectMs: 0.5 }];
+    const r = analysePhase({ ...rec, newConns: events, stalls: [], flowBreaks: [] }, { name: "kill -9 of halo's worker", director: 'd3', from: 0, to: 2000, convergedAt: 900, recoveredAt: 1800, directorFlowPorts: [], kernelSynRetrans: 0, spread: { before: {}, after: {} } });
+    expect(r.http).toEqual({ requests: 7, ok: 4, failed: 1, timedOut: 2, hung: 0, outageMs: 200, maxConnectMs: 1 });
+    expect(r.recoveredMs).toBe(1800);
+    expect(r.inconclusive).toBe(false);
+    expect(formatEcmpPhases([r])).toContain('re-announced 1800 ms');
   });
 
-  it('classifies an answered connection by its handshake time against the initial SYN RTO', () => {
-    expect(SYN_RETRY_MS).toBeLessThan(1000);
-    expect(classifyAnswered(0.3, SYN_RETRY_MS)).toBe('ok');
-    expect(classifyAnswered(899, SYN_RETRY_MS)).toBe('ok');
-    expect(classifyAnswered(1002.5, SYN_RETRY_MS)).toBe('syn-retried');
-    expect(classifyAnswered(null, SYN_RETRY_MS)).toBe('ok');
+  it('the client kernel retransmitting a SYN means a connect timeout fired late: inconclusive', () => {
+    expect(CONNECT_TIMEOUT_MS).toBeLessThan(1000);
+    const r = analysePhase({ ...rec, stalls: [] }, { name: 'links down', director: 'd3', from: 0, to: 2000, convergedAt: 900, directorFlowPorts: null, kernelSynRetrans: 3, cleanupMs: 640, spread: { before: {}, after: {} } });
+    expect(r).toMatchObject({ inconclusive: true, inconclusiveWhy: ['the client kernel retransmitted 3 SYNs: connect timeouts fired late'], cleanupMs: 640 });
+    expect(formatEcmpPhases([r])).toContain('halo cleanup took 640 ms');
+    expect(formatEcmpPhases([r])).toContain('INCONCLUSIVE (the client kernel retransmitted 3 SYNs');
   });
 
   it('a phase whose router never converged is a violation', () => {
