@@ -10,18 +10,14 @@
 import * as net from 'node:net';
 import { armDeadline } from './deadline';
 import { checkerHandle, RawTcpConnection } from './raw-tcp';
+import type { ConnTarget } from './raw-tcp';
 import { SUCCESS } from './probe';
 import type { ProbeOutcome } from './probe';
 
 export type { ProbeResult } from './probe';
 
-export interface ProbeTarget {
-  connectIp: string;
-  connectPort: number;
-  bindto: string | null;
-  bindPort: number | null;
-  bindIf?: string | null;
-  fwmark?: number | null;
+/** A connection's source and destination (raw-tcp.ts ConnTarget) and its connect_timeout. */
+export interface ProbeTarget extends ConnTarget {
   connectTimeoutMs: number;
 }
 
