@@ -17,7 +17,7 @@
  * reported "inconclusive" when the host itself was short of CPU: the director's own processes
  * or the measuring process waited for a CPU more than 10 % of the time (schedstat run delay).
  *
- *   node test/bench/check/http.js [--targets 1000] [--seconds 20] [--only halo|keepalived] [--check http|tcp]
+ *   node test/bench/check/http.js [--targets 1000] [--seconds 20] [--only halo|keepalived] [--check http|tcp] [--halo-node-options OPTS]
  * Requires root, nginx-light, keepalived and a built dist/.
  */
 const { execFileSync } = require('node:child_process');
@@ -36,6 +36,9 @@ const TARGETS = Math.min(Number(opt('targets', 1000)), 10000);
 const SECONDS = Math.min(Number(opt('seconds', 20)), 300);
 const ONLY = opt('only', null);
 const CHECK = opt('check', 'http') === 'tcp' ? 'tcp' : 'http';
+// A diagnosis, not halo as deployed: NODE_OPTIONS for halo's processes only (e.g. --jitless, to
+// see how much of halo's cost in the software-emulated VM is emulating JIT-generated code).
+const HALO_NODE_OPTIONS = opt('halo-node-options', null);
 const WARMUP_S = 3;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'checkers-bench-http-'));
 fs.chmodSync(tmp, 0o755); // nginx's workers run unprivileged
@@ -148,7 +151,11 @@ async function measure(topo, kind, accessLog) {
     execFileSync('kill', ['-USR1', fs.readFileSync(path.join(tmp, 'nginx.pid'), 'utf8').trim()]); // reopen the log
     starts = () => fs.readFileSync(accessLog, 'utf8').split('\n').filter(Boolean);
   }
+  const saved = process.env.NODE_OPTIONS;
+  if (kind === 'halo' && HALO_NODE_OPTIONS) process.env.NODE_OPTIONS = HALO_NODE_OPTIONS;
   const p = startDirector(topo, tmp, kind === 'halo' ? 'hl' : 'ka', kind, conf(), ['-C']);
+  if (saved === undefined) delete process.env.NODE_OPTIONS;
+  else process.env.NODE_OPTIONS = saved;
   try {
     const t00 = Date.now();
     const up = await waitFor(() => starts().length >= TARGETS, 120_000, 500);
@@ -218,7 +225,8 @@ async function main() {
       if (ONLY && ONLY !== kind) continue;
       results.push(await measure(topo, kind, accessLog));
     }
-    console.log(`${CHECK === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET'} bench: ${TARGETS} targets, delay_loop 1 s, ${SECONDS} s measured after ${WARMUP_S} s, ${os.cpus().length} CPUs, node ${process.version}`);
+    console.log(`${CHECK === 'tcp' ? 'TCP_CHECK' : 'HTTP_GET'} bench: ${TARGETS} targets, delay_loop 1 s, ${SECONDS} s measured after ${WARMUP_S} s, ${os.cpus().length} CPUs, node ${process.version}`
+      + `${HALO_NODE_OPTIONS ? `, halo under NODE_OPTIONS=${HALO_NODE_OPTIONS} (a diagnosis, not halo as deployed)` : ''}`);
     for (const r of results) {
       const why = [];
       if (r.starved > 0.1) why.push(`waited for a CPU ${(r.starved * 100).toFixed(0)} % of the window`);
