@@ -23,6 +23,7 @@ import { regexFlags } from '../config/build-checker';
 import { armDeadline } from './deadline';
 import type { Deadline, Expiry } from './deadline';
 import type { ProbeOutcome } from './probe';
+import { RawTcpConnection } from './raw-tcp';
 import { checkerSocket, connectOptions } from './tcp-probe';
 import type { ProbeTarget } from './tcp-probe';
 
@@ -144,7 +145,7 @@ class RegexScanner {
 }
 
 /**
- * Plain HTTP reads land in this one buffer (net.Socket's `onread`) instead of a new Buffer per
+ * Plain HTTP reads land in this one buffer (the raw handle's user buffer) instead of a new Buffer per
  * read pushed through the stream: the data handler is synchronous and keeps nothing that points
  * into it (the header buffer and genhash's copies are its own), so every check can share it.
  */
@@ -172,23 +173,35 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     const hash: Hash | null = req.digest ? createHash('md5') : null;
     const scanner = req.regex ? new RegexScanner(req.regex, req.regexMinOffset, req.regexMaxOffset) : null;
 
-    const special = (req.bindIf ?? null) !== null || (req.fwmark ?? null) !== null;
-    let sock: net.Socket;
+    // SSL_GET on net.Socket/TLS; plain HTTP_GET on a bare TCP handle (raw-tcp.ts), its reads
+    // in the shared READ_BUFFER. Both report through the handlers below (connected, onData,
+    // the end, onError), defined before any event can come: neither connects synchronously.
+    let conn: { write(buf: Buffer): void; close(): void };
+    let tcpConnected = false;
     try {
-      const raw = special ? checkerSocket(req) : null;
       if (req.ssl) {
+        const special = (req.bindIf ?? null) !== null || (req.fwmark ?? null) !== null;
+        const raw = special ? checkerSocket(req) : null;
         const opts: tls.ConnectionOptions = raw
           ? { socket: raw, rejectUnauthorized: false, ...(req.tls ?? {}) }
           : { ...(connectOptions(req) as tls.ConnectionOptions), rejectUnauthorized: false, ...(req.tls ?? {}) };
         if (req.enableSni && req.virtualhost !== null && !net.isIP(req.virtualhost)) opts.servername = req.virtualhost;
-        sock = tls.connect(opts);
+        const sock = tls.connect(opts);
         if (raw) raw.once('connect', () => sock.emit('connect'));
-      } else if (raw) {
-        sock = raw;
+        sock.on('connect', () => { tcpConnected = true; });
+        sock.on('secureConnect', () => onConnected());
+        sock.on('data', (chunk: Buffer) => onData(chunk));
+        sock.on('end', () => finish(response()));
+        sock.on('error', (err: NodeJS.ErrnoException) => onError(err.code, err.syscall));
+        sock.on('close', () => { if (!settled) finish(response()); });
+        conn = { write: (buf) => { sock.write(buf); }, close: () => { sock.destroy(); } };
       } else {
-        const opts = connectOptions(req) as net.NetConnectOpts & { onread: unknown };
-        opts.onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => { onData((buf as Buffer).subarray(0, n)); return true; } };
-        sock = net.connect(opts);
+        conn = new RawTcpConnection(req, {
+          onConnect: () => { tcpConnected = true; onConnected(); },
+          onData: (chunk) => onData(chunk),
+          onEnd: () => finish(response()),
+          onError: (code, syscall) => onError(code, syscall),
+        }, READ_BUFFER);
       }
     } catch (e) {
       resolve({ kind: 'error', result: 'failed', reason: `WEB socket bind failed: ${(e as Error).message}` });
@@ -199,7 +212,7 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       if (settled) return;
       settled = true;
       step?.cancel();
-      sock.destroy();
+      conn.close();
       resolve(r);
     };
     const fail = (result: 'failed' | 'timeout', reason: string): void => finish({ kind: 'error', result, reason });
@@ -248,15 +261,9 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     const onConnected = (): void => {
       phase = 'first-byte';
       lastActivity = performance.now();
-      // a failed write is seen as the socket's error (below): no per-check write callback
-      sock.write(req.request ?? formatRequest(req));
+      // a failed write is seen as the connection's error (below): no per-check write callback
+      conn.write(req.request ?? Buffer.from(formatRequest(req)));
     };
-    let tcpConnected = false;
-    sock.on('connect', () => {
-      tcpConnected = true;
-      if (!req.ssl) onConnected();
-    });
-    if (req.ssl) sock.on('secureConnect', onConnected);
 
     const onData = (chunk: Buffer): void => {
       lastActivity = performance.now();
@@ -290,26 +297,21 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       body(Buffer.from(all.subarray(end, headLen)), true);
       if (take < chunk.length) body(chunk.subarray(take));
     };
-    if (req.ssl || special) sock.on('data', onData);
-    sock.on('end', () => finish(response()));
-    sock.on('error', (err: NodeJS.ErrnoException) => {
+    function onError(code: string | undefined, syscall: string | undefined): void {
       if (phase === 'connect') {
         if (tcpConnected) fail('failed', 'SSL handshake/communication error connecting to');
-        else if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EHOSTUNREACH') fail('failed', 'Connection failed');
-        else if (err.code === 'ENETUNREACH') fail('failed', 'HTTP_CHECK - network unreachable');
-        else if (err.code === 'ETIMEDOUT') fail('timeout', 'Timeout connecting');
+        else if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH') fail('failed', 'Connection failed');
+        else if (code === 'ENETUNREACH') fail('failed', 'HTTP_CHECK - network unreachable');
+        else if (code === 'ETIMEDOUT') fail('timeout', 'Timeout connecting');
         else fail('failed', 'Error connecting');
         return;
       }
       // keepalived: a read error after the header was seen still judges what arrived (SSL),
       // a plain read error is a failure.
       if (req.ssl && extracted) finish(response());
-      else if (err.syscall === 'write') fail('failed', 'Cannot send get request to');
+      else if (syscall === 'write') fail('failed', 'Cannot send get request to');
       else fail('failed', req.ssl ? 'SSL read error from' : 'Read error with');
-    });
-    sock.on('close', () => {
-      if (!settled) finish(response());
-    });
+    }
   });
 }
 

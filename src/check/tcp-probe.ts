@@ -1,31 +1,24 @@
 /**
  * The TCP_CHECK probe: a non-blocking connect to connect_ip:connect_port (optionally from
  * bindto:bind_port), bounded by connect_timeout. Connected = success, then the socket is
- * destroyed at once (keepalived closes the fd without sending data). The timeout is a
+ * closed at once (keepalived closes the fd without sending data). The timeout is a
  * Deadline: a connect that completed while the process was stalled wins over the timer, and a
  * stall longer than the timeout gives no verdict.
+ *
+ * TCP_CHECK never reads or writes: it runs on a bare libuv TCP handle (raw-tcp.ts).
  */
 import * as net from 'node:net';
-import { haloNative } from '../net/native';
 import { armDeadline } from './deadline';
+import { checkerHandle, RawTcpConnection } from './raw-tcp';
+import type { ConnTarget } from './raw-tcp';
+import { SUCCESS } from './probe';
 import type { ProbeOutcome } from './probe';
 
 export type { ProbeResult } from './probe';
 
-export interface ProbeTarget {
-  connectIp: string;
-  connectPort: number;
-  bindto: string | null;
-  bindPort: number | null;
-  bindIf?: string | null;
-  fwmark?: number | null;
+/** A connection's source and destination (raw-tcp.ts ConnTarget) and its connect_timeout. */
+export interface ProbeTarget extends ConnTarget {
   connectTimeoutMs: number;
-}
-
-interface TcpHandle {
-  fd: number;
-  bind(address: string, port: number): number;
-  bind6(address: string, port: number, flags: number): number;
 }
 
 /**
@@ -36,14 +29,7 @@ interface TcpHandle {
  */
 export function checkerSocket(t: ProbeTarget): net.Socket {
   if ((t.bindIf ?? null) === null && (t.fwmark ?? null) === null) return net.connect(connectOptions(t));
-  const v6 = t.connectIp.includes(':');
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const { TCP, constants } = (process as any).binding('tcp_wrap') as { TCP: new (type: number) => TcpHandle; constants: { SOCKET: number } };
-  const h = new TCP(constants.SOCKET);
-  const addr = t.bindto ?? (v6 ? '::' : '0.0.0.0');
-  const err = v6 ? h.bind6(addr, t.bindPort ?? 0, 0) : h.bind(addr, t.bindPort ?? 0);
-  if (err) throw new Error(`bind ${addr}:${t.bindPort ?? 0}: error ${err}`);
-  haloNative().setCheckerSocketOptions(h.fd, t.fwmark ?? null, t.bindIf ?? null);
+  const h = checkerHandle(t);
   // manualStart: reading starts once connected (an unconnected handle would report ENOTCONN).
   const sock = new net.Socket({ handle: h, manualStart: true } as net.SocketConstructorOpts);
   return sock.connect({ host: t.connectIp, port: t.connectPort });
@@ -63,25 +49,25 @@ export function connectOptions(t: ProbeTarget): net.NetConnectOpts {
 export function tcpProbe(t: ProbeTarget): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     let settled = false;
-    let sock: net.Socket;
-    try {
-      sock = checkerSocket(t);
-    } catch (e) {
-      resolve({ result: 'failed', reason: `TCP socket bind failed: ${(e as Error).message}` });
-      return;
-    }
+    let conn: RawTcpConnection | null = null;
     const done = (r: ProbeOutcome) => {
       if (settled) return;
       settled = true;
       deadline.cancel();
-      sock.destroy();
+      conn?.close();
       resolve(r);
     };
     const deadline = armDeadline(t.connectTimeoutMs, (e) => {
       if (e.stalled) done({ result: 'stalled', lateMs: e.lateMs });
       else done({ result: 'timeout', reason: 'Timeout connecting' });
     });
-    sock.once('connect', () => done({ result: 'success' }));
-    sock.once('error', (err) => done({ result: 'failed', reason: `Error connecting (${(err as NodeJS.ErrnoException).code ?? err.message})` }));
+    try {
+      conn = new RawTcpConnection(t, {
+        onConnect: () => done(SUCCESS),
+        onError: (code) => done({ result: 'failed', reason: `Error connecting (${code})` }),
+      });
+    } catch (e) {
+      done({ result: 'failed', reason: `TCP socket bind failed: ${(e as Error).message}` });
+    }
   });
 }

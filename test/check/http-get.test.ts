@@ -191,6 +191,16 @@ describe('bad answers: a verdict with the reason, bounded memory, no crash', () 
     }
   });
 
+  test('a reset mid-header: "Read error with"', async () => {
+    // the header part is on the wire before the RST (SO_LINGER 0), so the read error comes after data
+    const srv = await server((c) => c.write('HTTP/1.0 200 OK\r\nContent-Le', () => setTimeout(() => c.resetAndDestroy(), 50)));
+    try {
+      expect(await httpGet(request(srv.port))).toEqual({ kind: 'error', result: 'failed', reason: 'Read error with' });
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('close mid-header: no data', async () => {
     const srv = await server((c) => c.end('HTTP/1.0 200 OK\r\nContent-Le'));
     try {

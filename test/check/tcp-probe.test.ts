@@ -46,6 +46,40 @@ describe('tcpProber on loopback', () => {
     expect((await tcpProbe({ ...t, connectPort: portOf(a), bindto: '127.0.0.1' })).result).toBe('success');
   });
 
+  test('bind_port is the source port the server sees; a bindto the host lacks fails with the bind error, named', async () => {
+    const seen: number[] = [];
+    const a = await new Promise<net.Server>((resolve) => {
+      const srv = net.createServer((c) => { seen.push(c.remotePort ?? -1); c.destroy(); });
+      srv.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+    servers.push(a);
+    const free = await listen();
+    const src = portOf(free); // a port nobody else holds once closed
+    await close(free);
+    const t = { connectIp: '127.0.0.1', connectPort: portOf(a), bindto: null, bindPort: src, connectTimeoutMs: 1000 };
+    expect(await tcpProbe(t)).toEqual({ result: 'success' });
+    await waitFor(() => seen.length === 1, 2000);
+    expect(seen).toEqual([src]);
+    expect(await tcpProbe({ ...t, bindPort: null, bindto: '192.0.2.1' }))
+      .toEqual({ result: 'failed', reason: 'TCP socket bind failed: bind 192.0.2.1:0: EADDRNOTAVAIL' });
+  });
+
+  test('IPv6: success on a ::1 listener, refused on a closed port', async () => {
+    const a = await new Promise<net.Server>((resolve, reject) => {
+      const srv = net.createServer((c) => c.destroy());
+      srv.once('error', reject);
+      srv.listen(0, '::1', () => resolve(srv));
+    });
+    servers.push(a);
+    const t = { connectIp: '::1', connectPort: portOf(a), bindto: null, bindPort: null, connectTimeoutMs: 1000 };
+    expect(await tcpProbe(t)).toEqual({ result: 'success' });
+    expect(await tcpProbe({ ...t, bindto: '::1' })).toEqual({ result: 'success' });
+    const b = await listen();
+    const closed = portOf(b);
+    await close(b);
+    expect(await tcpProbe({ ...t, connectPort: closed })).toEqual({ result: 'failed', reason: 'Error connecting (ECONNREFUSED)' });
+  });
+
   test('a closed listener goes down after retry+1 failures and comes back up when reopened', async () => {
     const up = await listen();
     const flap = await listen();

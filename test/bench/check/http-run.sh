@@ -11,4 +11,4 @@ if [ "$(id -u)" = 0 ] && modprobe ip_vs 2>/dev/null; then exec $CMD "$@"; fi
 W=$(mktemp /tmp/hbh-bench.XXXXXX.sh)
 trap 'rm -f "$W"' EXIT
 printf '#!/bin/sh\ncd %q\nexec %s %s\n' "$PWD" "$CMD" "$*" > "$W"
-exec deploy/vm/vmrun.sh -m 2048 -s "${HALO_VM_CPUS:-2}" -t 1500 "$W"
+exec deploy/vm/vmrun.sh -m "${HALO_VM_MEM:-4096}" -s "${HALO_VM_CPUS:-2}" -t 1500 "$W"
