@@ -8,6 +8,7 @@
 #include "inotify_watch.h"
 #include "ip_sender.h"
 #include "netlink_events.h"
+#include "netns.h"
 #include "packet.h"
 #include "sockopt.h"
 #include "vrrp6_socket.h"
@@ -29,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("exec", Napi::Function::New(env, Exec, "exec"));
   exports.Set("InotifyWatch", InotifyWatch::Define(env));
   exports.Set("netlinkExchange", Napi::Function::New(env, NetlinkExchange, "netlinkExchange"));
+  exports.Set("withNetns", Napi::Function::New(env, WithNetns, "withNetns"));
   return exports;
 }
 
