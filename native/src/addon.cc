@@ -9,6 +9,7 @@
 #include "ip_sender.h"
 #include "linkbeat.h"
 #include "netlink_events.h"
+#include "netns.h"
 #include "packet.h"
 #include "sockopt.h"
 #include "vrrp6_socket.h"
@@ -31,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("InotifyWatch", InotifyWatch::Define(env));
   exports.Set("netlinkExchange", Napi::Function::New(env, NetlinkExchange, "netlinkExchange"));
   exports.Set("linkbeatProbe", Napi::Function::New(env, LinkbeatProbe, "linkbeatProbe"));
+  exports.Set("withNetns", Napi::Function::New(env, WithNetns, "withNetns"));
   return exports;
 }
 

@@ -53,3 +53,26 @@ export function collectTargets(
   }
   return [...byKey.values()];
 }
+
+/**
+ * Checker states handed to a reload, as keepalived's migrate_checkers() moves them when a config
+ * has copies of a virtual server: every old copy is matched to the first new one, so the first
+ * copy's checker takes the state of the last old copy's equal checker; a later copy's checkers
+ * start afresh (they are matched by nothing). `states` is keyed by checkKey().
+ */
+export function migrateCopyStates<S>(states: ReadonlyMap<string, S>): Map<string, S> {
+  const copies: { copy: number; first: string; state: S }[] = [];
+  const out = new Map<string, S>();
+  for (const [key, state] of states) {
+    const c = JSON.parse(key) as { copy?: number };
+    if (c.copy === undefined) {
+      out.set(key, state);
+      continue;
+    }
+    const copy = c.copy;
+    delete c.copy;
+    copies.push({ copy, first: JSON.stringify(c), state });
+  }
+  for (const c of copies.sort((a, b) => a.copy - b.copy)) out.set(c.first, c.state);
+  return out;
+}

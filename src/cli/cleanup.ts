@@ -8,6 +8,7 @@
  * no_accept) and of nftables_ipvs, and the rules, routes and addresses of virtual_rules, virtual_routes, static_rules,
  * static_routes and static_ipaddress. Exit 0 when clean, 1 on a failure, 2 on usage.
  */
+import { ipvsNamespacePath } from '../ipvs/ipvs-netns';
 import { loadConfig } from '../config/load';
 import { formatDiagnostic, needsFirewall, type Model } from '../config/model';
 import { createRouteManager } from '../net/routes';
@@ -79,8 +80,10 @@ export async function main(argv: string[]): Promise<number> {
       routes.close();
     }
   }
+  // net_namespace_ipvs: the table (and the sync daemons) are in that namespace
+  const ipvsNetns = ipvsNamespacePath(m.globalDefs.netNamespaceIpvs);
   if (m.virtualServers.length > 0) {
-    const client = await openIpvs();
+    const client = await openIpvs(ipvsNetns);
     if (!client) return 1;
     try {
       const desired = buildDesired({ virtualServers: m.virtualServers, virtualServerGroups: m.virtualServerGroups }, initialCheckerUp, null);
@@ -96,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       client.close();
     }
   }
-  if (m.globalDefs.lvsSyncDaemon) rc = Math.max(rc, await stopSyncDaemons(m.globalDefs.lvsSyncDaemon.interface));
+  if (m.globalDefs.lvsSyncDaemon) rc = Math.max(rc, await stopSyncDaemons(m.globalDefs.lvsSyncDaemon.interface, ipvsNetns));
   // the VMACs of use_vmac and of use_vmac_addr
   const specs = m.vrrpInstances.flatMap((i) => [...(i.vmac ? [vmacSpecOf(i)] : []), ...i.extraVmacs.map((x) => ({ instance: i.name, name: x.name, base: x.base, vrid: i.virtualRouterId, mac: x.mac }))]);
   if (specs.length > 0) {
@@ -158,9 +161,9 @@ async function removeRoutes(m: Model): Promise<number> {
 }
 
 /** The kernel's IPVS table, or null with the reason written to stderr. */
-async function openIpvs(): Promise<IpvsClient | null> {
+async function openIpvs(netns: string | null): Promise<IpvsClient | null> {
   try {
-    return await IpvsClient.open();
+    return await IpvsClient.open({ netns });
   } catch (err) {
     process.stderr.write(`halo cleanup: ${(err as Error).message}\n`);
     return null;
@@ -168,8 +171,8 @@ async function openIpvs(): Promise<IpvsClient | null> {
 }
 
 /** The IPVS sync daemons lvs_sync_daemon started (a dead director's master daemon keeps sending). */
-async function stopSyncDaemons(ifname: string): Promise<number> {
-  const client = await openIpvs();
+async function stopSyncDaemons(ifname: string, netns: string | null): Promise<number> {
+  const client = await openIpvs(netns);
   if (!client) return 1;
   let rc = 0;
   try {

@@ -161,28 +161,18 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     syncGroups.push(g.group);
   }
 
-  const vsKeys = new Map<string, VirtualServer>();
-  const virtualServers = [];
+  const copies = new Map<string, number>();
+  const virtualServers: VirtualServer[] = [];
   for (const { draft: v, link } of linkGroups(ctx, vsDrafts, groups)) {
     if (validateVirtualServer(ctx, v, link) === null) continue;
     const k = v.server.key;
-    const id = k.kind === 'addr' ? `${k.protocol} ${k.address} ${k.port}` : k.kind === 'fwmark' ? `fwmark ${k.fwmark}` : `group ${k.group} ${v.server.protocol}`;
-    const first = vsKeys.get(id);
-    if (first) {
-      // keepalived has no duplicate check: the second IPVS add fails (EEXIST) and is ignored
-      // (init_service_vs), its real servers go to the same kernel service. An identical copy
-      // changes nothing there, so it is dropped with a warning; a differing one would merge two
-      // definitions into one service, which halo refuses to guess.
-      const at = `${first.location.file === v.server.location.file ? '' : `${first.location.file}:`}line ${first.location.line}`;
-      if (sameWithoutLocations(first, v.server)) {
-        ctx.diagnostics.push({ severity: 'warning', message: `virtual_server ${id} is defined again, identical to the one at ${at} - ignoring the copy`, location: v.server.location });
-      } else {
-        ctx.diagnostics.push({ severity: 'error', message: `duplicate virtual_server ${id}, different from the one at ${at} (keepalived would put both in one kernel service)`, location: v.server.location });
-      }
-      continue;
-    }
-    vsKeys.set(id, v.server);
-    virtualServers.push(v.server);
+    const id = k.kind === 'addr' ? `${k.protocol} ${k.address} ${k.port}` : k.kind === 'fwmark' ? `fwmark ${k.fwmark} ${k.family}` : `group ${k.group} ${v.server.protocol} ${v.server.groupMember ?? 0}`;
+    // keepalived has no duplicate check (check_parser.c, ipwrapper.c): every copy is kept with
+    // its own checkers; the kernel's one service takes the first copy's settings (the second
+    // IPVS add fails with EEXIST, which keepalived takes as done) and both copies' real servers.
+    const n = (copies.get(id) ?? 0) + 1;
+    copies.set(id, n);
+    virtualServers.push(n === 1 ? v.server : markCopy(v.server, n));
   }
   checkBfdNames(ctx, virtualServers, bfdInstances);
   assignAutoFwmarks(globalDefs, virtualServers, groups);
@@ -442,8 +432,7 @@ function unweightTrackFiles(ctx: BuildContext, inst: VrrpInstance, why: 'SYNC gr
   });
 }
 
-/** Two built definitions alike but for where they were written. */
-function sameWithoutLocations(a: unknown, b: unknown): boolean {
-  const strip = (_k: string, v: unknown) => (_k === 'location' ? undefined : v);
-  return JSON.stringify(a, strip) === JSON.stringify(b, strip);
+/** The n-th copy of a virtual server: it and its checkers carry `copy` (their own pool state and probes). */
+function markCopy(vs: VirtualServer, n: number): VirtualServer {
+  return { ...vs, copy: n, realServers: vs.realServers.map((rs) => ({ ...rs, checkers: rs.checkers.map((c) => ({ ...c, copy: n })) })) };
 }

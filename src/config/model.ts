@@ -110,6 +110,12 @@ export interface GlobalDefs {
   scriptRunAs: RunAs | null;
   /** `net_namespace NAME`: the network namespace (/var/run/netns/NAME) halo runs in; null = the one started in. */
   netNamespace: string | null;
+  /**
+   * `net_namespace_ipvs [NAME]`: the network namespace whose IPVS table halo programs
+   * (/var/run/netns/NAME; no name: /proc/1/ns/net, the initial one), nftables_ipvs's table and
+   * the LVS sync daemon with it; absent: halo's own namespace.
+   */
+  netNamespaceIpvs?: string;
   /** `instance NAME`: names the pid file and control socket (halo_NAME.pid). */
   instanceName: string | null;
   /** reload_time_file: a file holding the time of the next reload; reload_repeat keeps a time-only one. */
@@ -526,6 +532,8 @@ export interface CheckCommon {
   alpha: boolean;
   /** The checker's log_all_failures, or global_defs checker_log_all_failures. */
   logAllFailures: boolean;
+  /** The checker of a virtual server's copy (VirtualServer.copy): its own target, probed apart from the first copy's. */
+  copy?: number;
   location: SourceLocation;
 }
 
@@ -645,6 +653,8 @@ export interface BfdCheck {
   /** The bfd_instance's name. */
   name: string;
   alpha: boolean;
+  /** As CheckCommon.copy. */
+  copy?: number;
   location: SourceLocation;
 }
 
@@ -732,6 +742,13 @@ export interface VirtualServer {
    * across a reload. Absent for other services.
    */
   groupMember?: number;
+  /**
+   * The same virtual server written again (keepalived has no duplicate check and keeps every
+   * copy, each with its own checkers and pool state): 2 for the second, 3 for the third…; absent
+   * for the first. The kernel has one service: the copies' adds and deletes meet there
+   * (src/ipvs/shared-services.ts).
+   */
+  copy?: number;
   location: SourceLocation;
 }
 

@@ -14,7 +14,7 @@ import { HealthChecker } from '../check/health-checker';
 import { checkProber } from '../check/prober';
 import type { Prober } from '../check/prober';
 import type { ProbeOutcome } from '../check/probe';
-import { checkKey, collectTargets, isRunCheck } from '../check/targets';
+import { checkKey, collectTargets, isRunCheck, migrateCopyStates } from '../check/targets';
 import { addressChanged, initialCounts, suspendLine, targetSuspended } from '../check/ha-suspend';
 import type { CheckTarget } from '../check/targets';
 import { effectiveWeight } from '../ipvs/desired';
@@ -244,7 +244,7 @@ export class KernelLvsEngine implements LvsEngine {
         this.logWeightChanges(t, weights);
         void this.loop?.poke();
       },
-      previous: previous?.exportStates(),
+      previous: previous ? migrateCopyStates(previous.exportStates()) : undefined,
     });
   }
 

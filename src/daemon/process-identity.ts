@@ -144,12 +144,13 @@ export function namespaceMissing(name: string, exists: (p: string) => boolean = 
  * A reload that changes these is refused as a whole, the running config kept (keepalived's
  * reload_config: "Cannot change ... at a reload - please restart keepalived").
  */
-type FixedAtStart = Pick<GlobalDefs, 'netNamespace' | 'instanceName' | 'disableLocalIgmp'>;
+type FixedAtStart = Pick<GlobalDefs, 'netNamespace' | 'instanceName' | 'disableLocalIgmp' | 'netNamespaceIpvs'>;
 
 export function unsupportedReloadChanges(running: FixedAtStart, next: FixedAtStart, commandLineNamespace: string | null = null): string[] {
   const out: string[] = [];
   // -s/--namespace overrides the config at a reload too
   if (commandLineNamespace === null && running.netNamespace !== next.netNamespace) out.push('Cannot change network namespace at a reload - please restart halo');
+  if (running.netNamespaceIpvs !== next.netNamespaceIpvs) out.push('Cannot change IPVS network namespace at a reload - please restart halo');
   if (running.instanceName !== next.instanceName) out.push('Cannot change instance name at a reload - please restart halo');
   if (running.disableLocalIgmp !== next.disableLocalIgmp) out.push('Cannot change disable_local_igmp at a reload - please restart halo');
   return out;

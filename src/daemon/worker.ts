@@ -6,6 +6,7 @@
  * Started by the supervisor (src/cli/run.ts) with the run options as one JSON argument.
  */
 import { hostname } from 'node:os';
+import { ipvsNamespacePath, nftRunnerIn } from '../ipvs/ipvs-netns';
 import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
 import { createAddressManager } from '../net/addresses';
@@ -170,13 +171,15 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   };
   let metrics: Metrics | null = null;
   // the IPVS client loads only when the sync daemon is used (lvs_sync_daemon)
-  const syncDaemon = new SyncDaemonDriver({ open: async () => (await import('../ipvs/client')).IpvsClient.open(), log });
+  // net_namespace_ipvs (fixed at start): the IPVS table, nftables_ipvs and the sync daemon are there
+  const ipvsNetns = ipvsNamespacePath(loaded.model.globalDefs.netNamespaceIpvs);
+  const syncDaemon = new SyncDaemonDriver({ open: async () => (await import('../ipvs/client')).IpvsClient.open({ netns: ipvsNetns }), log });
   const director: Director = new Director(loaded.model, opts, {
     log,
     // the checkers and the IPVS client load only for a config with virtual servers
     lvs: async (model) => {
       const [{ KernelLvsEngine }, { IpvsClient }] = await Promise.all([import('./lvs-engine'), import('../ipvs/client')]);
-      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open(), log, notify, fifo, metrics, alerts, hostAddresses: haSuspend ? hostAddresses : null });
+      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open({ netns: ipvsNetns }), nft: nftRunnerIn(ipvsNetns), log, notify, fifo, metrics, alerts, hostAddresses: haSuspend ? hostAddresses : null });
     },
     addresses,
     links,

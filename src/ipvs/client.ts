@@ -5,6 +5,7 @@
  */
 import * as codec from './codec';
 import { GenlSocket, GenlOutcome } from './genl-socket';
+import { openIn } from './ipvs-netns';
 import { GenlExchange } from './genl-exchange';
 import type { GenlSocketOptions } from './genl-socket';
 import * as C from './constants';
@@ -85,8 +86,10 @@ export class IpvsClient {
    * With `exchange`, every request goes through that synchronous exchange instead (a command
    * that only lists: no event-loop turn per reply, the whole listing in one native call).
    */
-  static async open(opts: { timeoutMs?: number; newSocket?: () => GenlSocket; exchange?: GenlExchange } = {}): Promise<IpvsClient> {
-    const newSocket = opts.newSocket ?? (() => new GenlSocket({ timeoutMs: opts.timeoutMs } satisfies GenlSocketOptions));
+  static async open(opts: { timeoutMs?: number; newSocket?: () => GenlSocket; exchange?: GenlExchange; netns?: string | null } = {}): Promise<IpvsClient> {
+    // net_namespace_ipvs: every socket opened in that namespace (ipvs-netns.ts)
+    const netns = opts.netns ?? null;
+    const newSocket = opts.newSocket ?? (() => openIn(netns, () => new GenlSocket({ timeoutMs: opts.timeoutMs } satisfies GenlSocketOptions)));
     const sock = opts.exchange ?? newSocket();
     const o = await sock.request(C.GENL_ID_CTRL, codec.getFamilyRequest(C.IPVS_GENL_NAME));
     if (o.errno !== 0) {

@@ -27,6 +27,8 @@ import {
 import type { IpvsDestination, IpvsForward, IpvsProtocol, IpvsService, IpvsServiceKey } from './types';
 import { formatRealServer, formatVirtualServer } from './desired-format';
 import type { RunAs } from '../config/script-user';
+import { mergeShared, stopLines } from './shared-services';
+import type { OwnerLines, SharedServiceState } from './shared-services';
 
 /** The runAs of a PoolEvent for a script given its own user; nothing (script_user applies) otherwise. */
 function runAsOf(users: ScriptUsers | undefined, which: 'up' | 'down'): { runAs?: RunAs | null } {
@@ -54,6 +56,8 @@ export interface VsPoolState {
  */
 export interface PoolState {
   readonly pools: ReadonlyMap<string, VsPoolState>;
+  /** Kernel services more than one virtual server programs (shared-services.ts), by service key. */
+  readonly shared?: ReadonlyMap<string, SharedServiceState>;
 }
 
 export interface PoolEvent {
@@ -111,9 +115,39 @@ export interface DesiredInput {
 /** A stable id for a virtual server: its keepalived name, plus the family for fwmark services. */
 export function virtualServerId(vs: VirtualServer, groups: readonly VirtualServerGroup[]): string {
   const name = formatVirtualServer(vs, groups);
-  if (vs.key.kind === 'fwmark') return `${name} IPv${vs.key.family}`;
-  if (vs.key.kind === 'group') return `${name} ${vs.protocol}`;
-  return name;
+  const copy = vs.copy !== undefined ? ` (copy ${vs.copy})` : '';
+  if (vs.key.kind === 'fwmark') return `${name} IPv${vs.key.family}${copy}`;
+  if (vs.key.kind === 'group') return `${name} ${vs.protocol}${copy}`;
+  return name + copy;
+}
+
+/** The id of the first copy of a virtual server (its own id when it is the first). */
+function firstCopyId(vs: VirtualServer, groups: readonly VirtualServerGroup[]): string {
+  return virtualServerId(vs.copy === undefined ? vs : { ...vs, copy: undefined }, groups);
+}
+
+/**
+ * The pool state a reload starts from when a config has copies of a virtual server, as
+ * keepalived's clear_diff_services() leaves it: every old copy is matched to the first new one
+ * (vs_exist() finds the first), so the first new copy takes the state of the last old copy; the
+ * other new copies are matched by nothing and start afresh (their service add fails with EEXIST,
+ * their servers are added again). Without copies, the state as it is.
+ */
+export function reloadState(old: DesiredInput, next: DesiredInput, state: PoolState): PoolState {
+  const hasCopies = (i: DesiredInput) => i.virtualServers.some((vs) => vs.copy !== undefined);
+  if (!hasCopies(old) && !hasCopies(next)) return state;
+  const pools = new Map(state.pools);
+  for (const vs of old.virtualServers) {
+    if (vs.copy === undefined) continue;
+    pools.delete(virtualServerId(vs, old.virtualServerGroups));
+    const last = state.pools.get(virtualServerId(vs, old.virtualServerGroups));
+    if (last) pools.set(firstCopyId(vs, old.virtualServerGroups), last);
+  }
+  if (!state.shared) return { pools };
+  // each shared service: its first owner now stands where the last one's commands left it; the others are new
+  const shared = new Map<string, SharedServiceState>();
+  for (const [k, s] of state.shared) shared.set(k, { owners: [s.owners[s.owners.length - 1]], kernel: s.kernel });
+  return { pools, shared };
 }
 
 /** A real server's previous rs->alive: same position first (the common case), else by address and port. */
@@ -135,21 +169,74 @@ export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: Po
   const groups = input.virtualServerGroups;
   const pools = new Map<string, VsPoolState>();
   const services: IpvsService[] = [];
-  const events: PoolEvent[] = [];
+  // each virtual server's own lines, and the services it programs (by key)
+  const segments: PoolEvent[][] = [];
+  const byKey = new Map<string, { service: IpvsService; owner: number }[]>();
   for (const vs of input.virtualServers) {
     const vsId = virtualServerId(vs, groups);
     const weights = vs.realServers.map((rs) => effectiveWeight(rs, checkerWeight));
-    const pool = evaluatePool(vs, vsId, groups, checkerUp, prev?.pools.get(vsId), events, weights, input.rsInitNotifies === true);
+    const own: PoolEvent[] = [];
+    const pool = evaluatePool(vs, vsId, groups, checkerUp, prev?.pools.get(vsId), own, weights, input.rsInitNotifies === true);
     pools.set(vsId, pool.state);
     for (const svc of expandServices(vs, groups)) {
       const t = svc.template;
       const dests = destinations(vs, pool.alive, pool.state.quorumUp, svc, weights);
       const service: IpvsService = { key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests };
       if (t.peName) service.peName = t.peName;
-      services.push(service);
+      const k = serviceKeyText(t.key);
+      const list = byKey.get(k);
+      if (list) list.push({ service, owner: segments.length });
+      else {
+        byKey.set(k, [{ service, owner: segments.length }]);
+        services.push(service);
+      }
     }
+    segments.push(own);
   }
-  return { services, state: { pools }, events };
+  // a kernel service several virtual servers program: the copies' commands meet there
+  const shared = new Map<string, SharedServiceState>();
+  for (const [k, list] of byKey) {
+    if (list.length < 2) continue;
+    const merged = mergeShared(list.map((o) => o.service), prev?.shared?.get(k));
+    shared.set(k, merged.state);
+    services[services.indexOf(list[0].service)] = merged.service;
+    merged.lines.forEach((l, n) => placeLines(segments[list[n].owner], l));
+  }
+  const events = segments.flat();
+  return { services, state: shared.size > 0 ? { pools, shared } : { pools }, events };
+}
+
+/** A service key as a map key. */
+function serviceKeyText(k: IpvsServiceKey): string {
+  return 'fwmark' in k ? `${k.af} fwm ${k.fwmark}` : `${k.af} ${k.protocol} ${k.address} ${k.port}`;
+}
+
+/** An owner's IPVS error lines among its own: start-up ones first, others after the line about their real server. */
+function placeLines(own: PoolEvent[], lines: OwnerLines): void {
+  own.unshift(...lines.first.map((message) => ({ message, notify: null })));
+  for (const { address, line } of lines.after) {
+    const at = own.findIndex((e) => e.message.includes(` service [${address}]:`));
+    own.splice(at < 0 ? own.length : at + 1, 0, { message: line, notify: null });
+  }
+  own.push(...lines.last.map((message) => ({ message, notify: null })));
+}
+
+/**
+ * Each virtual server's services with their shared-service owner index: `at(key)` is the
+ * service's entry in PoolState.shared and this virtual server's place among its owners.
+ */
+function sharedOwners(input: DesiredInput, state: PoolState): Map<string, number[]> {
+  const owners = new Map<string, number[]>();
+  input.virtualServers.forEach((vs, i) => {
+    for (const svc of expandServices(vs, input.virtualServerGroups)) {
+      const k = serviceKeyText(svc.template.key);
+      if (!state.shared?.has(k)) continue;
+      const list = owners.get(k) ?? [];
+      if (!list.includes(i)) list.push(i);
+      owners.set(k, list);
+    }
+  });
+  return owners;
 }
 
 interface PoolResult {
@@ -436,9 +523,28 @@ function dest(
  */
 export function shutdownEvents(input: DesiredInput, state: PoolState, lvsFlushOnStop: 'off' | 'all' | 'vs'): PoolEvent[] {
   const groups = input.virtualServerGroups;
-  const events: PoolEvent[] = [];
-  for (const vs of input.virtualServers) clearServiceVs(events, vs, state.pools.get(virtualServerId(vs, groups)), groups, true, lvsFlushOnStop);
-  return events;
+  const segments = input.virtualServers.map((vs) => {
+    const own: PoolEvent[] = [];
+    clearServiceVs(own, vs, state.pools.get(virtualServerId(vs, groups)), groups, true, lvsFlushOnStop);
+    return own;
+  });
+  // a service several virtual servers programmed: the later ones' deletes find it gone
+  if (lvsFlushOnStop !== 'all') {
+    for (const [k, owners] of sharedOwners(input, state)) {
+      const shared = state.shared!.get(k)!;
+      if (owners.length !== shared.owners.length) continue;
+      const key = input.virtualServers.length > 0 ? keyOf(input, owners[0], k) : null;
+      if (key === null) continue;
+      stopLines(key, shared, lvsFlushOnStop).forEach((l, n) => placeLines(segments[owners[n]], l));
+    }
+  }
+  return segments.flat();
+}
+
+/** The service key of virtual server `i` whose text is `k`. */
+function keyOf(input: DesiredInput, i: number, k: string): IpvsServiceKey | null {
+  for (const svc of expandServices(input.virtualServers[i], input.virtualServerGroups)) if (serviceKeyText(svc.template.key) === k) return svc.template.key;
+  return null;
 }
 
 /**
@@ -454,7 +560,8 @@ export function removalEvents(old: DesiredInput, next: DesiredInput, state: Pool
   for (const vs of old.virtualServers) {
     const id = virtualServerId(vs, old.virtualServerGroups);
     const pool = state.pools.get(id);
-    const now = kept.get(id);
+    // vs_exist(): every old copy finds the first new one
+    const now = kept.get(firstCopyId(vs, old.virtualServerGroups));
     const vsName = formatVirtualServer(vs, old.virtualServerGroups);
     if (!now) {
       events.push({ message: vs.key.kind === 'group' ? `Removing Virtual Server Group [${vs.key.group}]` : `Removing Virtual Server ${vsName}`, notify: null });

@@ -16,7 +16,7 @@
  * a resync: a pass that re-reads the kernel after 1 s, then 2 s, 4 s … up to 30 s while it keeps
  * failing, so the table converges without waiting for the next health change.
  */
-import { buildDesired, removalEvents, shutdownEvents } from './desired';
+import { buildDesired, reloadState, removalEvents, shutdownEvents } from './desired';
 import type { CheckerUp, CheckerWeight, DesiredInput, PoolEvent, PoolState } from './desired';
 import { diff, ownedAfter, teardown } from './reconcile';
 import type { RunAs } from '../config/script-user';
@@ -139,6 +139,7 @@ export class ReconcileLoop {
     // what the new config takes away, told with the old config and pool state (clear_diff_services)
     const removed = this.state ? removalEvents(this.input, input, this.state, this.lvsFlushOnStop()) : [];
     this.emit(removed);
+    if (this.state) this.state = reloadState(this.input, input, this.state);
     this.input = input;
     const report: PassReport = { ops: [], events: [...removed] };
     const collect = (r: PassReport & { input: DesiredInput }) => {
@@ -162,7 +163,7 @@ export class ReconcileLoop {
    * `checkerUp` is the health the reload would see (the migrated checkers).
    */
   async preview(input: DesiredInput, checkerUp: CheckerUp = this.opts.checkerUp, checkerWeight: CheckerWeight | undefined = this.opts.checkerWeight): Promise<PassReport> {
-    const desired = buildDesired(input, checkerUp, this.state, checkerWeight);
+    const desired = buildDesired(input, checkerUp, this.state ? reloadState(this.input, input, this.state) : null, checkerWeight);
     const actual = this.actual ? [...this.actual.values()] : await this.opts.table.listServices();
     const ops = diff(desired.services, actual, { owned: this.owned, lvsFlush: this.opts.lvsFlush });
     const removed = this.state ? removalEvents(this.input, input, this.state, this.lvsFlushOnStop()) : [];

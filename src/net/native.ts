@@ -87,6 +87,11 @@ export interface HaloNative {
    */
   netlinkExchange(protocol: number, requests: Buffer, timeoutMs: number): Buffer;
   /**
+   * `fn()` with the calling thread in the network namespace at `path` (/var/run/netns/NAME,
+   * /proc/1/ns/net), then back in its own, also when fn throws; a socket fn opens stays there.
+   */
+  withNetns<T>(path: string, fn: () => T): T;
+  /**
    * An inotify descriptor polled on the event loop, with the caller's own event mask (fs.watch
    * always adds IN_MODIFY and IN_ATTRIB): add() watches a path (returns the watch descriptor),
    * every event reaches `onEvent` with its name inside a watched directory. Holds the loop until close().

@@ -18,10 +18,7 @@ import { diffRunning, fromModel, interfacesOf, parseCheckDump, parseVrrpDump, vr
 const describeVm = describeNeeding(root, ipvsKernel, tool('keepalived'), file(CORPUS_DIR, 'the real-world corpus (../shared/corpus/realworld)'));
 
 /** file → why halo's virtual servers differ from keepalived's (to be fixed; remove when they agree). */
-const KNOWN_LVS_DIFFERENT: Record<string, string> = {
-  '022-AutoInstallShell-keepalived_test.conf':
-    'virtual_server 192.168.10.6 80 written twice, identically: keepalived lists both (the second IPVS add gets EEXIST, which it takes as done: one kernel service); halo keeps one copy with a warning',
-};
+const KNOWN_LVS_DIFFERENT: Record<string, string> = {};
 
 describeVm('real-world corpus: the virtual servers halo builds are the ones keepalived runs', () => {
   const results: { file: string; diffs: string[] }[] = [];

@@ -116,11 +116,21 @@ describe('errors and warnings name their place', () => {
     const body = '{\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.9.9.9 80 {\n }\n}\n';
     expect(messages(`virtual_server 10.0.0.300 80 ${body}`)).toEqual(['1:16: warning: Invalid virtual server IP address/port 10.0.0.300/80 - skipping']);
     expect(messages(`virtual_server group NOPE ${body}`)).toEqual(['1:22: warning: Virtual server group NOPE specified but not configured - ignoring virtual server [NOPE]:0']);
-    // keepalived has no duplicate check: the second IPVS add fails with EEXIST, which it takes as done
-    expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`)).toEqual(['8:1: warning: virtual_server TCP 10.0.0.1 80 is defined again, identical to the one at line 1 - ignoring the copy']);
-    expect(load(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`).model?.virtualServers).toHaveLength(1);
-    const other = body.replace('10.9.9.9', '10.9.9.8');
-    expect(messages(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${other}`)).toEqual(['8:1: error: duplicate virtual_server TCP 10.0.0.1 80, different from the one at line 1 (keepalived would put both in one kernel service)']);
+    // keepalived has no duplicate check: it keeps every copy, each with its own checkers (the
+    // second IPVS add fails with EEXIST, which it takes as done: src/ipvs/shared-services.ts)
+    const twice = `virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${body}`;
+    expect(messages(twice)).toEqual([]);
+    const copies = load(twice).model?.virtualServers ?? [];
+    expect(copies.map((v) => v.copy)).toEqual([undefined, 2]);
+    expect(copies.map((v) => v.location.line)).toEqual([1, 8]);
+    const other = body.replace('10.9.9.9', '10.9.9.8').replace('real_server 10.9.9.8 80 {\n }', 'real_server 10.9.9.8 80 {\n TCP_CHECK {\n }\n }');
+    const differing = load(`virtual_server 10.0.0.1 80 ${body}virtual_server 10.0.0.1 80 ${other}virtual_server 10.0.0.1 80 ${other}`);
+    expect(differing.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(differing.model?.virtualServers.map((v) => [v.copy, v.realServers.map((r) => r.address), v.realServers.flatMap((r) => r.checkers.map((c) => c.copy))])).toEqual([
+      [undefined, ['10.9.9.9'], []],
+      [2, ['10.9.9.8'], [2]],
+      [3, ['10.9.9.8'], [3]],
+    ]);
     expect(messages(`virtual_server fwmark 0 ${body}`)).toEqual(['1:23: warning: virtual_server: 0 is out of range 1-4294967295 - ignoring']);
   });
 

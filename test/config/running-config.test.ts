@@ -118,3 +118,19 @@ describe('halo against keepalived', () => {
     expect(diffRunning(halo, ka, { vrrp: false, lvs: false })).toEqual([]);
   });
 });
+
+describe('a virtual server written twice', () => {
+  const vs = (checkers: string[][]) => ({
+    key: '10.0.0.1:80 TCP', scheduler: 'rr', method: 'DR', persistence: 0,
+    realServers: checkers.map((c, i) => ({ key: `10.0.1.${i + 1}:80`, weight: 1, checkers: c })),
+  });
+  it('compares the number of copies and every copy\'s checkers per real server (the dump names no copy)', () => {
+    // keepalived's dump attributes both copies' checkers to the first copy's servers
+    const ka: RunningConfig = { instances: [], virtualServers: [vs([['HTTP_GET', 'HTTP_GET']]), vs([[]])] };
+    expect(diffRunning({ instances: [], virtualServers: [vs([['HTTP_GET']]), vs([['HTTP_GET']])] }, ka)).toEqual([]);
+    expect(diffRunning({ instances: [], virtualServers: [vs([['HTTP_GET']])] }, ka)).toEqual([
+      'virtual_server 10.0.0.1:80 TCP: halo runs it, keepalived does not',
+      'virtual_server 10.0.0.1:80 TCP (2 copies): keepalived runs it, halo does not',
+    ]);
+  });
+});

@@ -47,6 +47,13 @@ test('a reload may not change the namespace (unless -s fixes it) or the instance
     'Cannot change instance name at a reload - please restart halo',
   ]);
   expect(unsupportedReloadChanges(g('a', null), g('b', null), 'c')).toEqual([]);
+  // net_namespace_ipvs, in keepalived's order (main.c reload_config)
+  expect(unsupportedReloadChanges({ ...g('a', 'x'), netNamespaceIpvs: 'ipvs' }, g(null, 'y'))).toEqual([
+    'Cannot change network namespace at a reload - please restart halo',
+    'Cannot change IPVS network namespace at a reload - please restart halo',
+    'Cannot change instance name at a reload - please restart halo',
+  ]);
+  expect(unsupportedReloadChanges({ ...g('a', 'x'), netNamespaceIpvs: '' }, { ...g('a', 'x'), netNamespaceIpvs: '' })).toEqual([]);
 });
 
 test('read from the statements alone: the first of each, through includes and @ID lines', () => {

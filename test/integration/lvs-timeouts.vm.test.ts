@@ -60,7 +60,7 @@ d('lvs_timeouts beside keepalived 2.2.7 (kernel VM)', () => {
     // a reload without lvs_timeouts puts the kernel's values back
     for (const h of HOSTS) {
       writeFileSync(runs[h].confFile, conf(null));
-      runs[h].signal('SIGHUP');
+      runs[h].signalMain('SIGHUP');
     }
     const restored = await waitFor(() => HOSTS.every((h) => timeouts(h) === 'Timeout (tcp tcpfin udp): 900 120 300'), 30_000, 200);
     expect([restored, HOSTS.map((h) => timeouts(h))]).toEqual([true, ['Timeout (tcp tcpfin udp): 900 120 300', 'Timeout (tcp tcpfin udp): 900 120 300']]);
@@ -68,7 +68,7 @@ d('lvs_timeouts beside keepalived 2.2.7 (kernel VM)', () => {
     // set again, then stop: both put the originals back
     for (const h of HOSTS) {
       writeFileSync(runs[h].confFile, conf('tcpfin 30'));
-      runs[h].signal('SIGHUP');
+      runs[h].signalMain('SIGHUP');
     }
     expect(await waitFor(() => HOSTS.every((h) => timeouts(h) === 'Timeout (tcp tcpfin udp): 900 30 300'), 30_000, 200)).toBe(true);
     await dirs.stopAll();

@@ -26,7 +26,14 @@ export interface RunningDirector {
   log(): string;
   /** Every PID of this director (keepalived's and halo's children included). */
   pids(): number[];
+  /** `sig` to every process of the director (stopping it). */
   signal(sig: NodeJS.Signals): void;
+  /**
+   * `sig` to the main process only: the one to use for a reload (SIGHUP). keepalived's parent
+   * passes it on to its children, halo's supervisor to its worker; signalled too, keepalived's
+   * checker would reload twice at once.
+   */
+  signalMain(sig: NodeJS.Signals): void;
   exited: Promise<number | null>;
 }
 
@@ -58,6 +65,9 @@ export class Directors {
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       pids: () => (proc.pid ? [proc.pid, ...descendants(proc.pid)] : []),
       signal: (sig) => signalTree(d.pids(), sig),
+      signalMain: (sig) => {
+        if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) process.kill(proc.pid, sig);
+      },
     };
     this.running.push(d);
     return d;

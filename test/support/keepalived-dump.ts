@@ -47,6 +47,17 @@ const DUMP_SEEN: Record<DumpOptions['side'], RegExp> = {
   check: /------< LVS Topology >------/,
 };
 
+/**
+ * What follows the whole dump. The checker process dumps, then registers its checkers and logs
+ * this (check_api.c register_checkers_thread, Debian's build has BFD); a SIGTERM sent at the
+ * dump's first line can cut a long dump short (keepalived's parent kills a child that is slow to
+ * stop: seen under emulation on a loaded machine, the checkers missing from the dump).
+ */
+const DUMP_DONE: Record<DumpOptions['side'], RegExp> = {
+  vrrp: DUMP_SEEN.vrrp,
+  check: /Activating BFD healthchecker/,
+};
+
 const IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
 
 function ip(args: string[]): void {
@@ -108,10 +119,8 @@ export async function keepalivedDump(o: DumpOptions): Promise<DumpResult> {
       };
       const onData = (b: Buffer): void => {
         text += b.toString('utf8');
-        if (!dumped && DUMP_SEEN[o.side].test(text)) {
-          dumped = true;
-          stop();
-        }
+        if (!dumped && DUMP_SEEN[o.side].test(text)) dumped = true;
+        if (dumped && DUMP_DONE[o.side].test(text)) stop();
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);

@@ -215,7 +215,7 @@ export function diffRunning(halo: RunningConfig, keepalived: RunningConfig, side
     });
   }
   if (sides.lvs) {
-    diffNamed(out, 'virtual_server', halo.virtualServers, keepalived.virtualServers, (v) => v.key, (h, k, at) => {
+    diffNamed(out, 'virtual_server', mergeCopies(halo.virtualServers), mergeCopies(keepalived.virtualServers), (v) => v.key, (h, k, at) => {
       for (const f of ['scheduler', 'method', 'persistence'] as const) {
         if (h[f] !== k[f]) out.push(`${at} ${f}: halo ${h[f]}, keepalived ${k[f]}`);
       }
@@ -224,6 +224,31 @@ export function diffRunning(halo: RunningConfig, keepalived: RunningConfig, side
         if (hr.checkers.join(',') !== kr.checkers.join(',')) out.push(`${rat} checkers: halo [${hr.checkers.join(', ')}], keepalived [${kr.checkers.join(', ')}]`);
       });
     });
+  }
+  return out;
+}
+
+/**
+ * Copies of one virtual server (the same service written twice: keepalived keeps both) as one
+ * entry keyed `KEY (N copies)`, so the number of copies is compared, with every copy's real
+ * servers and, per real server, all the copies' checkers. keepalived's checker dump names a
+ * checker by service and server only, so which copy a checker belongs to cannot be read from it.
+ */
+function mergeCopies(vss: RunningVirtualServer[]): RunningVirtualServer[] {
+  const byKey = new Map<string, RunningVirtualServer[]>();
+  for (const v of vss) byKey.set(v.key, [...(byKey.get(v.key) ?? []), v]);
+  const out: RunningVirtualServer[] = [];
+  for (const [key, copies] of byKey) {
+    if (copies.length === 1) {
+      out.push(copies[0]);
+      continue;
+    }
+    const realServers = new Map<string, RunningRealServer>();
+    for (const r of copies.flatMap((c) => c.realServers)) {
+      const seen = realServers.get(r.key);
+      realServers.set(r.key, seen ? { ...seen, checkers: [...seen.checkers, ...r.checkers].sort() } : { ...r });
+    }
+    out.push({ ...copies[0], key: `${key} (${copies.length} copies)`, realServers: [...realServers.values()] });
   }
   return out;
 }

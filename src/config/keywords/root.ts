@@ -79,8 +79,15 @@ type R = RootDrafts;
 const K: KeywordSpec<R>[] = [
   acted('linkbeat_use_polling', 'use_polling_handler', 'off', "every instance's interface is polled each second for its link (MII BMSR, else ETHTOOL GLINK, else the interface flags, and IFF_UP|IFF_RUNNING) instead of read from netlink: 'Linkbeat reports IF up/down'", (_ctx, _s, r) => { r.globalDefs.linkbeatUsePolling = true; }),
   acted('net_namespace', 'net_namespace_handler', '', 'NAME: halo (supervisor, worker, scripts) runs in /run/netns/NAME, entered with ip netns exec; the default pid file and control socket become /run/halo/NAME/halo.pid and .sock; a reload cannot change it', (ctx, s, r) => processName(ctx, s, r.globalDefs, 'netNamespace', 'net_namespace', 'net_namespace name missing - ignoring')),
-  notImplemented('net_namespace_ipvs', 'net_namespace_ipvs_handler', '', 'IPVS in another network namespace'),
-  notImplemented('namespace_with_ipsets', 'namespace_ipsets_handler', 'off', 'ipset names per network namespace'),
+  acted('net_namespace_ipvs', 'net_namespace_ipvs_handler', '', "[NAME]: the IPVS table (and nftables_ipvs's table, the LVS sync daemon) is programmed in /run/netns/NAME, or without a name in the initial namespace (/proc/1/ns/net); checkers and VRRP stay in halo's own; a reload cannot change it", (ctx, s, r) => {
+    const w = s.args[0];
+    if (r.globalDefs.netNamespaceIpvs !== undefined) {
+      ctx.warn(w ?? s.keyword, `Duplicate net_namespace_ipvs definition ${w?.value ?? '(null)'} - ignoring`);
+      return;
+    }
+    r.globalDefs.netNamespaceIpvs = w?.value ?? '';
+  }),
+  noEffect('namespace_with_ipsets', 'namespace_ipsets_handler', 'off', "lets keepalived use its default ipset names with net_namespace on kernels before 3.13 (vrrp_ipset.c, built only with libipset: Debian's 2.2.7 has no ipset support and ignores it, keepalived -v); halo uses no ipsets"),
   noEffect('use_pid_dir', 'use_pid_dir_handler', 'off', "places keepalived's pid files under /run/keepalived/; halo's pid file is --pid-file"),
   acted('instance', 'instance_handler', '', 'NAME: the default pid file and control socket become /run/halo/halo_NAME.pid and .sock (keepalived_NAME.pid); a reload cannot change it', (ctx, s, r) => processName(ctx, s, r.globalDefs, 'instanceName', 'instance', 'instance name missing - ignoring')),
   noEffect('child_wait_time', 'child_wait_handler', '', "how long keepalived waits for its children at stop; halo's supervisor has its own stop timeout"),
