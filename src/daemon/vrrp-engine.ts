@@ -23,7 +23,8 @@ import { IPPROTO_AH } from '../vrrp/ipv4-header';
 import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { removalNotifies } from '../vrrp/removal';
-import { createSyncGroupState, startSyncGroup, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { startAll } from '../vrrp/start';
 import { reconfigure } from '../vrrp/reconfigure';
 import { advertGroup } from '../vrrp/receive-check';
 import { PromoteSecondaries } from './promote-secondaries';
@@ -302,20 +303,11 @@ export class VrrpEngine {
     }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
-    // keepalived's order: vrrp_complete_init tells the instances (outside sync groups here) that
-    // start in FAULT first; vrrp_init_state then the groups starting in BACKUP, then the others
-    const startsInFault = (name: string): boolean => {
-      const st = this.states.get(name)!;
-      return st.env.syncGroup === null && step(st, { type: 'startup' }, this.now()).state.state === 'FAULT';
-    };
-    const faulty = [...this.states.keys()].filter(startsInFault);
-    for (const name of faulty) this.feed(name, { type: 'startup' });
-    for (const group of this.groupStates.values()) {
-      const r = startSyncGroup(group, this.groupMembers(group.members), this.now());
-      this.groupStates.set(group.name, r.group);
-      this.execute(r.actions);
-    }
-    for (const name of this.states.keys()) if (!faulty.includes(name)) this.feed(name, { type: 'startup' });
+    // keepalived's start order (src/vrrp/start.ts): the states first, then what they do
+    const started = startAll([...this.states.keys()], Object.fromEntries(this.states), [...this.groupStates.values()], this.now());
+    for (const g of started.groups) this.groupStates.set(g.name, g);
+    for (const st of Object.values(started.instances)) this.commit(st);
+    this.execute(started.actions);
   }
 
   /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */
