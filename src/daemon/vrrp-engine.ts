@@ -348,7 +348,9 @@ export class VrrpEngine {
     let socketIndex = env.ifindex;
     if (cfg.vmac) {
       if (!this.deps.vmacs) throw new Error(`(${cfg.name}) use_vmac: no VMAC support in this process`);
-      const r = await this.deps.vmacs.ensure(vmacSpec(cfg));
+      // an IPv6 instance's adverts leave the VMAC from the configured source, else its interface's link-local address
+      const src = [cfg.mcastSrcIp, cfg.unicastSrcIp].find((a) => a !== null && a.includes(':')) ?? env.primary;
+      const r = await this.deps.vmacs.ensure(vmacSpecOf(cfg, cfg.family === 6 ? src : null));
       if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${cfg.vmac.name}: ${r.error.message}`);
       for (const l of r.value.log) this.deps.log.info(l);
       if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;
