@@ -7,12 +7,13 @@
  * then the instances starting in BACKUP (vrrp_init_state). The FIFO's start, up to the first
  * MASTER line, must be the same line for line.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
+import { heldFifo, type HeldFifo } from '../support/fifo';
 
 jest.setTimeout(120_000);
 
@@ -38,8 +39,6 @@ afterAll(async () => {
   topo?.destroy();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-
-const read = (p: string): string => (existsSync(p) ? readFileSync(p, 'utf8') : '');
 
 function instance(name: string, vrid: number, down: boolean): string[] {
   return [
@@ -95,12 +94,13 @@ const startOf = (text: string): string[] => {
 
 test('a sync group starting in FAULT: the same notify order as keepalived 2.2.7', async () => {
   const sides = { halo: 101, keepalived: 121 } as const;
+  const fifos: Record<string, HeldFifo> = {};
   for (const who of Object.keys(sides)) {
     mkdirSync(join(tmp, who));
-    execFileSync('mkfifo', ['-m', '644', join(tmp, who, 'vrrp.fifo')]);
-    readers.push(spawn('sh', ['-c', `exec 3<>"${join(tmp, who, 'vrrp.fifo')}"; exec cat <&3 > "${join(tmp, who, 'vrrp.out')}"`], { stdio: 'ignore' }));
+    fifos[who] = heldFifo(join(tmp, who));
+    readers.push(fifos[who].reader);
   }
-  const out = (who: string) => read(join(tmp, who, 'vrrp.out'));
+  const out = (who: string) => fifos[who].out();
   dirs.halo('h', config(join(tmp, 'halo'), sides.halo));
   dirs.keepalived('k', config(join(tmp, 'keepalived'), sides.keepalived));
   // every instance outside a FAULT has become MASTER (nobody else on the bridge shares its VRID)

@@ -7,11 +7,11 @@
  * adverts leave with the virtual MAC, the Neighbor Advertisement for the VIP carries it, and a stop
  * removes the VMAC. The nftables entries for the VMAC are keepalived's too.
  */
-import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureArmed, Directors, HALO, RunningDirector, waitFor } from '../support/directors';
+import { Directors, HALO, RunningDirector, waitFor } from '../support/directors';
+import { neighborAdvert } from '../support/vmac-capture';
 import { Topology } from '../support/netns';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
@@ -59,22 +59,6 @@ function layout(host: string): Record<string, unknown> {
     eth0Addrs: addrs6(host, 'eth0').map(named),
     sysctls: l ? sys : null,
   };
-}
-
-/** The Ethernet source and the target link-layer address of the next Neighbor Advertisement for `vip` the client sees, while it resolves the VIP. */
-async function naFor(client: string, vip: string): Promise<string> {
-  topo.exec(client, ['ip', '-6', 'neigh', 'flush', 'dev', 'eth0'], { allowFail: true });
-  const p: ChildProcess = topo.spawn(client, ['tcpdump', '-c', '1', '-e', '-v', '-n', '-l', '-i', 'eth0', 'icmp6 and ip6[40] == 136']);
-  let out = '';
-  p.stdout!.on('data', (c) => (out += c));
-  await captureArmed(p);
-  const js = `const s = require('net').connect(9, '${vip}'); const done = () => process.exit(0); s.on('error', done); s.on('connect', done); setTimeout(done, 3000);`;
-  topo.exec(client, [process.execPath, '-e', js], { allowFail: true });
-  const exited = await waitFor(() => p.exitCode !== null, 10_000, 50);
-  if (!exited) p.kill('SIGKILL');
-  const src = /^\S+ ([0-9a-f:]{17}) >/m.exec(out)?.[1];
-  const tll = /target link-address option[^\n]*\n\s*([0-9a-f:]{17})/.exec(out)?.[1] ?? /destination link-address option \(2\), length \d+ \(\d\): ([0-9a-f:]{17})/.exec(out)?.[1];
-  return out.includes(`tgt is ${vip}`) ? `from ${src} for ${tll}` : `no NA for ${vip}: ${out}`;
 }
 
 const built = file(HALO, 'the built CLI dist/cli/main.js (npm run build)');
@@ -137,7 +121,7 @@ d('use_vmac on an IPv6 instance beside keepalived 2.2.7 (netns)', () => {
       await waitFor(() => p.exitCode !== null, 20_000, 50);
       if (p.exitCode === null) p.kill('SIGKILL');
       seen[`${side} advert from`] = /^\S+ ([0-9a-f:]{17}) >/m.exec(out)?.[1] ?? `none: ${out}`;
-      seen[`${side} NA`] = await naFor(SIDES[side].client, VIP);
+      seen[`${side} NA`] = await neighborAdvert(topo, SIDES[side].client, VIP);
     }
     expect(seen).toEqual({
       'halo advert from': VMAC, 'halo NA': `from ${VMAC} for ${VMAC}`,
