@@ -78,6 +78,8 @@ step "lab tier: halo lab drill, every mode twice (in the VM where the kernel has
 # keepalived takes < 10 ms), and two consecutive enforced runs have not yet passed (issue 9).
 # `halo lab drill` without --bounds enforces them (exit 1 beyond a bound, 3 when a phase stayed
 # inconclusive: a stalled client, or directors late where the RFC fixes their timing).
-node dist/cli/main.js lab drill --mode all --repeat 2 --bounds report --json "${TMPDIR:-/tmp}/halo-lab-drill.json" --report "${TMPDIR:-/tmp}/halo-lab-report"
+# --conn-sync: long-lived flows through a crash failover with and without lvs_sync_daemon (an
+# invariant: a flow broken with sync, or surviving without it, fails the tier).
+node dist/cli/main.js lab drill --mode all --repeat 2 --bounds report --conn-sync --json "${TMPDIR:-/tmp}/halo-lab-drill.json" --report "${TMPDIR:-/tmp}/halo-lab-report"
 
 step "all tiers passed"

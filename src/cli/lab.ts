@@ -19,10 +19,11 @@ import { formatTopologies } from '../lab/topologies';
 import { renderReport, reportFileName } from '../lab/report';
 import { BenchResult, formatBench, runBench, startProxies } from '../lab/bench';
 import { sideBySide } from '../lab/side-by-side';
+import { ConnSyncDrill, formatConnSync } from '../lab/conn-sync';
 
 const ROOT = resolve(__dirname, '..', '..');
 const LAB_DIR = '/run/halo-lab';
-const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report] [--capture]
+const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|graceful|link|all] [--repeat N] [--json FILE] [--report DIR] [--out DIR] [--max-lag-ms MS] [--attempts N] [--bounds enforce|report] [--capture] [--conn-sync]
        halo lab drill --topology ecmp|vrrp+ecmp [--directors N] [--routing frr|bird] [--bfd MSxN] [--rate R] [--flows F] [--json FILE]
        halo lab bench [--requests N] [--concurrency C] [--rounds R] [--json FILE]
        halo lab bench --topology ecmp [--directors N] [--routing frr|bird] [--requests N] [--concurrency C] [--rounds R] [--json FILE]
@@ -38,7 +39,10 @@ const USAGE = `usage: halo lab drill [--topology vrrp] [--ipv6] [--mode crash|gr
           virtual server) and also measures HTTP over IPv6 through the IPv6 VIP in every phase,
           judged against the same bounds as HTTP; --capture keeps a tcpdump of the client's link
           (VRRP, ARP, the client's requests) in --out; every graceful failover prints where its
-          time went (SIGTERM → priority 0 sent → received → lb2's timeout → MASTER → GARP → first answer)
+          time went (SIGTERM → priority 0 sent → received → lb2's timeout → MASTER → GARP → first answer);
+          --conn-sync then carries long-lived TCP connections (slow HTTP downloads through the VIP)
+          through a crash failover with lvs_sync_daemon (IPVS connection sync) and without it, and
+          reports each flow: exit 1 when one breaks with sync or survives without it
           --topology ecmp: N (2-4, default 3) active directors behind a router with BGP ECMP and
           BFD (halo_announce, mh, DR), all running FRR or (--routing bird) BIRD 2; phases on the
           last director: graceful drain, added back, kill -9 of its halo worker (the supervisor
@@ -138,6 +142,7 @@ interface LabArgs {
   rounds: number;
   ipv6: boolean;
   capture: boolean;
+  connSync: boolean;
 }
 
 function parse(argv: string[]): LabArgs | string {
@@ -157,6 +162,7 @@ function parse(argv: string[]): LabArgs | string {
   let rounds = 3;
   let ipv6 = false;
   let capture = false;
+  let connSync = false;
   let topology: 'vrrp' | 'ecmp' | 'vrrp+ecmp' = 'vrrp';
   let directors = 3;
   let routing: 'frr' | 'bird' = 'frr';
@@ -211,6 +217,7 @@ function parse(argv: string[]): LabArgs | string {
       else return `unknown mode '${m}' (crash|graceful|link|all)`;
     } else if (rest[i] === '--ipv6') ipv6 = true;
     else if (rest[i] === '--capture') capture = true;
+    else if (rest[i] === '--conn-sync') connSync = true;
     else if (rest[i] === '--bounds' && (rest[i + 1] === 'enforce' || rest[i + 1] === 'report')) bounds = rest[++i] as 'enforce' | 'report';
     else if (rest[i] === '--json' && rest[i + 1]) json = resolve(rest[++i]);
     else if (rest[i] === '--report' && rest[i + 1]) report = resolve(rest[++i]);
@@ -225,7 +232,8 @@ function parse(argv: string[]): LabArgs | string {
   if (topology !== 'vrrp' && ipv6) return `--ipv6 is for --topology vrrp`;
   if (routing !== 'frr' && topology === 'vrrp') return `--routing is for --topology ecmp`;
   if (bfd !== null && (topology === 'vrrp' || cmd !== 'drill')) return `--bfd is for 'halo lab drill --topology ecmp'`;
-  return { cmd, topology, directors, routing, bfd, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture };
+  if (connSync && (cmd !== 'drill' || topology !== 'vrrp')) return `--conn-sync is for 'halo lab drill' (--topology vrrp)`;
+  return { cmd, topology, directors, routing, bfd, rate, flows, modes, json, report, out, repeat, attempts, maxLagMs, bounds, requests, concurrency, rounds, ipv6, capture, connSync };
 }
 
 /** The directors' logs, final status and IPVS tables into `out`, before the lab is torn down. */
@@ -385,6 +393,7 @@ export async function main(argv: string[]): Promise<number> {
       try {
         await d.up();
         for (let run = 1; run <= p.repeat; run++) for (const m of p.modes) results.push(await d.run(m, run));
+        if (p.connSync) results[results.length - 1].connSync = await new ConnSyncDrill(cluster).run();
         const rs = await d.realServerDrill();
         results[results.length - 1].realServerFailure = rs;
         results[results.length - 1].violations.push(...rs.violations);
@@ -399,7 +408,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(formatDrill(results));
       if (p.repeat > 1) process.stdout.write(formatSpreads(phaseSpreads(results)));
-      const status = exitStatus(vrrpError !== null || results.some((r) => r.violations.length > 0), p.bounds === 'enforce' && results.some((r) => r.inconclusive.length > 0));
+      const connSync = results.length > 0 ? results[results.length - 1].connSync : undefined;
+      if (connSync) process.stdout.write(formatConnSync(connSync));
+      const status = exitStatus(vrrpError !== null || results.some((r) => r.violations.length > 0) || (connSync?.violations.length ?? 0) > 0, p.bounds === 'enforce' && results.some((r) => r.inconclusive.length > 0));
       if (p.report) {
         const name = reportFileName(startedAt);
         const html = renderReport({ startedAt: startedAt.toISOString(), argv, results, traces: d.traces, timers: d.vrrpTimers(), maxLagMs: p.maxLagMs, exitStatus: status });

@@ -13,7 +13,7 @@ import type {
 } from './model';
 import type { Statement, Word } from './parse';
 import type { IpRoute, IpRule } from './routes-model';
-import { emptyNotify, type TrackObjectDraft } from './vrrp-values';
+import { emptyNotify, vipOptionWords, type TrackObjectDraft } from './vrrp-values';
 
 /** fe80::/10 */
 function isLinkLocal6(address: string): boolean {
@@ -331,10 +331,24 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const vrid = d.vrid;
   for (const v of [...d.vips, ...d.vipsExcluded]) {
     const onOwn = v.dev === '' || v.dev === iface;
+    // an address's own use_vmac (vrrp_complete_instance): kept only where neither the instance's
+    // VMAC nor use_vmac_addr decides already
+    if (v.useVmac) {
+      const word = vipOptionWords.get(v)!;
+      const text = `${v.address}${v.prefixLen === (v.family === 4 ? 32 : 128) ? '' : `/${v.prefixLen}`}`;
+      if (onOwn && vmac && v.family === family) {
+        ctx.warn(word, `(${name}) use_vmac specified for VIP/eVIP ${text} and vrrp instance`);
+        v.useVmac = false;
+      } else if ((!onOwn || v.family !== family) && d.useVmacAddr) {
+        ctx.warn(word, `(${name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP ${text}`);
+        v.useVmac = false;
+      }
+    }
     if (onOwn) v.dev = vmac && v.family === family ? vmac.name : iface;
-    if (!d.useVmacAddr || (onOwn && (vmac !== null || v.family === family))) continue;
+    const byAddr = d.useVmacAddr !== null && !(onOwn && (vmac !== null || v.family === family));
+    if (!byAddr && !v.useVmac) continue;
     if (v.family === 6) {
-      ctx.unimplemented(d.useVmacAddr, `(${name}) use_vmac_addr for the IPv6 address ${v.address}`);
+      ctx.unimplemented(byAddr ? d.useVmacAddr! : vipOptionWords.get(v)!, `(${name}) ${byAddr ? 'use_vmac_addr' : 'use_vmac'} for the IPv6 address ${v.address}`);
       continue;
     }
     let extra = extraVmacs.find((x) => x.base === v.dev && x.family === v.family);

@@ -292,6 +292,11 @@ export interface VirtualIpAddress {
   preferredLft?: number | 'forever';
   /** IPv6: false after `-nodad` (duplicate address detection runs); IFA_F_NODAD otherwise. */
   noDad?: boolean;
+  /**
+   * The address's own `use_vmac`: it goes on a VMAC of its own on its interface (as use_vmac_addr
+   * does for all of them), unless the instance's VMAC or use_vmac_addr already decides (then a warning).
+   */
+  useVmac?: boolean;
   location: SourceLocation;
 }
 

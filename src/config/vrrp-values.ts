@@ -192,6 +192,9 @@ export function trackBfds(ctx: BuildContext, s: Statement, refs: Word[], owner: 
 
 const SCOPES = new Set(['global', 'site', 'link', 'host', 'nowhere']);
 
+/** Where a VIP's `use_vmac` was written, for the instance's warnings about it (build-vrrp.ts). */
+export const vipOptionWords = new WeakMap<VirtualIpAddress, Statement['keyword']>();
+
 export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean): VirtualIpAddress | null {
   const [addrText, lenText] = e.keyword.value.split('/', 2);
   const addr = ctx.addressWord({ ...e.keyword, value: addrText }, 'virtual_ipaddress', true);
@@ -242,6 +245,10 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean): Vi
         break;
       case '-nodad':
         vip.noDad = false;
+        break;
+      case 'use_vmac':
+        vip.useVmac = true;
+        vipOptionWords.set(vip, opt);
         break;
       case 'preferred_lft':
         if (needs()) {

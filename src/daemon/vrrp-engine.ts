@@ -27,7 +27,8 @@ import { IPPROTO_AH } from '../vrrp/ipv4-header';
 import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
 import { createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { removalNotifies } from '../vrrp/removal';
-import { createSyncGroupState, startSyncGroup, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
+import { startAll } from '../vrrp/start';
 import { reconfigure } from '../vrrp/reconfigure';
 import { advertGroup } from '../vrrp/receive-check';
 import { PromoteSecondaries } from './promote-secondaries';
@@ -321,20 +322,11 @@ export class VrrpEngine {
     }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
     this.startScripts();
-    // keepalived's order: vrrp_complete_init tells the instances (outside sync groups here) that
-    // start in FAULT first; vrrp_init_state then the groups starting in BACKUP, then the others
-    const startsInFault = (name: string): boolean => {
-      const st = this.states.get(name)!;
-      return st.env.syncGroup === null && step(st, { type: 'startup' }, this.now()).state.state === 'FAULT';
-    };
-    const faulty = [...this.states.keys()].filter(startsInFault);
-    for (const name of faulty) this.feed(name, { type: 'startup' });
-    for (const group of this.groupStates.values()) {
-      const r = startSyncGroup(group, this.groupMembers(group.members), this.now());
-      this.groupStates.set(group.name, r.group);
-      this.execute(r.actions);
-    }
-    for (const name of this.states.keys()) if (!faulty.includes(name)) this.feed(name, { type: 'startup' });
+    // keepalived's start order (src/vrrp/start.ts): the states first, then what they do
+    const started = startAll([...this.states.keys()], Object.fromEntries(this.states), [...this.groupStates.values()], this.now());
+    for (const g of started.groups) this.groupStates.set(g.name, g);
+    for (const st of Object.values(started.instances)) this.commit(st);
+    this.execute(started.actions);
   }
 
   /**
@@ -395,7 +387,9 @@ export class VrrpEngine {
     let socketIndex = env.ifindex;
     if (cfg.vmac) {
       if (!this.deps.vmacs) throw new Error(`(${cfg.name}) use_vmac: no VMAC support in this process`);
-      const r = await this.deps.vmacs.ensure(vmacSpec(cfg));
+      // an IPv6 instance's adverts leave the VMAC from the configured source, else its interface's link-local address
+      const src = [cfg.mcastSrcIp, cfg.unicastSrcIp].find((a) => a !== null && a.includes(':')) ?? env.primary;
+      const r = await this.deps.vmacs.ensure(vmacSpecOf(cfg, cfg.family === 6 ? src : null));
       if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${cfg.vmac.name}: ${r.error.message}`);
       for (const l of r.value.log) this.deps.log.info(l);
       if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;

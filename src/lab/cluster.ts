@@ -11,7 +11,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { forwardZone, namedArgv, namedConf, REVERSE_ZONE } from './dns-zone';
-import { nginxArgv, nginxConf, serverOfPage } from './web-server';
+import { nginxArgv, nginxConf, serverOfPage, writeStreamFile } from './web-server';
 import { sh, Topology, waitFor } from './netns';
 import { alive, descendants, signalTree } from './procs';
 
@@ -62,6 +62,8 @@ export interface LabState {
   pids: Record<string, number>;
   /** Built dual stack (--ipv6). */
   ipv6?: boolean;
+  /** A director's config in place of deploy/examples' (the connection-sync drill's variants, conn-sync.ts). */
+  configs?: Partial<Record<Director, string>>;
 }
 
 function addr(cidr: string): string {
@@ -81,6 +83,12 @@ export class Cluster {
 
   get ipv6(): boolean {
     return this.state.ipv6 === true;
+  }
+
+  /** Run the directors on other configs from their next start (undefined: deploy/examples' again). */
+  useConfigs(configs: Partial<Record<Director, string>> | undefined): void {
+    this.state.configs = configs;
+    this.save();
   }
 
   private save(): void {
@@ -140,6 +148,7 @@ export class Cluster {
     for (const w of WEB) {
       const dir = join(this.dir, w);
       mkdirSync(dir, { recursive: true });
+      writeStreamFile(dir);
       writeFileSync(join(dir, 'nginx.conf'), nginxConf(w, [addr(HOSTS[w].int), ...(this.ipv6 ? [addr(HOSTS6[w].int)] : [])], 80, dir));
       this.startProcess(w, w, nginxArgv(join(dir, 'nginx.conf')), `${w}.log`);
     }
@@ -180,6 +189,13 @@ export class Cluster {
   }
 
   directorConfig(lb: Director): string {
+    const chosen = this.state.configs?.[lb];
+    if (chosen) return chosen;
+    return this.exampleConfig(lb);
+  }
+
+  /** The director's config in deploy/examples (dual stack with --ipv6). */
+  exampleConfig(lb: Director): string {
     const name = lb === 'lb1' ? 'master.conf' : 'standby.conf';
     return join(ROOT, 'deploy', 'examples', this.ipv6 ? `dualstack-${name}` : name);
   }

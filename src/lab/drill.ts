@@ -35,6 +35,7 @@ import { epochNow, LagRecord, StallRecord } from './client-lag';
 import { DEFAULT_MAX_LAG_MS } from './validity';
 import { parseTransitions, Transition } from './timeline';
 import { formatTakeover, parseJsonLog, takeoverTimeline, TakeoverTimeline } from './takeover';
+import type { ConnSyncResult } from './conn-sync';
 
 export type { DrillMode } from './bounds';
 
@@ -51,6 +52,8 @@ export interface DrillResult {
   run: number;
   phases: PhaseResult[];
   realServerFailure: { removedAfterMs: number | null; failuresAfterRemoval: number; answeredByDeadAfterRemoval: number } | null;
+  /** `--conn-sync` (on the last result): long-lived flows through a crash failover with and without lvs_sync_daemon. */
+  connSync?: ConnSyncResult;
   hung: number;
   violations: string[];
   /** Phases that stayed inconclusive after every attempt. */

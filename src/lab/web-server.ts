@@ -7,7 +7,29 @@
  * Every file nginx writes (pid, temp dirs) lives under the server's own directory; errors go to
  * stderr, i.e. the server's log in the lab directory. No systemd, nothing under /etc or /var.
  */
+import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * The slow stream a lab web server also serves (GET /stream): a sparse file of STREAM_BYTES
+ * zeros sent at STREAM_RATE bytes a second per connection (nginx `limit_rate`), so one download
+ * lasts far longer than any drill: the long-lived flow the connection-sync drill (conn-sync.ts)
+ * carries through a failover.
+ */
+export const STREAM_PATH = '/stream';
+export const STREAM_FILE = 'stream.bin';
+export const STREAM_BYTES = 1 << 30;
+export const STREAM_RATE = 16 * 1024;
+
+/** The stream's file in a web server's directory: sparse, so it costs no memory on tmpfs. */
+export function writeStreamFile(dir: string): void {
+  const fd = openSync(join(dir, STREAM_FILE), 'w');
+  try {
+    ftruncateSync(fd, STREAM_BYTES);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The page a lab web server returns, as nginx fills in `$server_addr` and `$remote_addr`. */
 export function page(name: string, serverAddress: string, clientAddress: string): string {
@@ -55,6 +77,11 @@ http {
     default_type text/html;
     location / {
       return 200 ${quoted(body)};
+    }
+    location = ${STREAM_PATH} {
+      alias ${join(dir, STREAM_FILE)};
+      default_type application/octet-stream;
+      limit_rate ${STREAM_RATE};
     }
   }
 }

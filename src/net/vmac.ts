@@ -6,12 +6,16 @@
  *                   IPv6 off (an IPv4 instance) and no link-local address generation;
  *   on its parent   arp_ignore=1, arp_filter=1 (the old values are restored when the last
  *                   VMAC on it goes);
+ *   an IPv6 instance (MAC 00:00:5e:00:02:VRID) gets none of these ARP sysctls: IPv6 stays on the
+ *                   VMAC, which gets the link-local address its adverts leave from (the
+ *                   configured source, else its interface's), unless vmac_xmit_base;
  *   globally        rp_filter=0 on "all" needs every interface's own rp_filter raised to the
  *                   old "all" value first (clear_rp_filter), restored at the end.
  * The link is made over rtnetlink (RTM_NEWLINK with IFLA_LINKINFO), the sysctls are written
  * under /proc/sys/net (the process's network namespace), as keepalived's sysctl fallback does.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as ipaddr from 'ipaddr.js';
 import { FlagsNew } from 'netlink/dist/constants';
 import { NetResult, fail, netError, ok } from './errors';
 import { formatMac, parseMac } from './mac';
@@ -26,6 +30,7 @@ export { vmacAddress };
 /** keepalived's default VMAC name: `vrrp.VRID` (vmac_prefix "vrrp"). */
 export const defaultVmacName = (vrid: number): string => `vrrp.${vrid}`;
 
+const AF_INET6 = 10;
 const IFLA_INFO_KIND = 1;
 const IFLA_INFO_DATA = 2;
 const IFLA_MACVLAN_MODE = 1;
@@ -81,11 +86,27 @@ export interface VmacSpec {
   vrid: number;
   /** The VMAC's MAC: 00:00:5e:00:01:VRID (02 for IPv6) unless use_vmac gave one. */
   mac: string;
+  /**
+   * keepalived's set_interface_parameters (the ARP sysctls above, on the VMAC and its parent):
+   * IPv4 instances only. Default true.
+   */
+  arpSysctls?: boolean;
+  /** IPv6 on the VMAC (keepalived's link_set_ipv6): an IPv6 instance, or excluded VIPs of the other family. Default false. */
+  ipv6?: boolean;
+  /** keepalived's set_link_local_address: the IPv6 link-local address added to the VMAC (/64, nodad). */
+  linkLocal?: string | null;
 }
 
 /** The VMAC of an instance with use_vmac. */
-export function vmacSpecOf(i: { name: string; interface: string; virtualRouterId: number; family: 4 | 6; vmac: { name: string; mac: string | null } | null }): VmacSpec {
-  return { instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId, mac: i.vmac!.mac ?? vmacAddress(i.virtualRouterId, i.family) };
+export function vmacSpecOf(
+  i: { name: string; interface: string; virtualRouterId: number; family: 4 | 6; vmac: { name: string; mac: string | null; xmitBase?: boolean } | null; virtualIpAddressesExcluded?: Array<{ family: 4 | 6 }> },
+  linkLocal: string | null = null,
+): VmacSpec {
+  const otherFamily = (i.virtualIpAddressesExcluded ?? []).some((v) => v.family !== i.family);
+  return {
+    instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId, mac: i.vmac!.mac ?? vmacAddress(i.virtualRouterId, i.family),
+    arpSysctls: i.family === 4, ipv6: i.family === 6 || otherFamily, linkLocal: i.family === 6 && !i.vmac!.xmitBase ? linkLocal : null,
+  };
 }
 
 export interface VmacManager {
@@ -275,15 +296,23 @@ export function createVmacManager(sysctls = new VmacSysctls(), undo: UndoLog | n
         }
         const now = await find(spec.name);
         if (!now?.data.index) return fail('ENODEV', operation);
-        log.push(...sysctls.apply(spec.name, spec.base));
-        // an IPv4 instance: no IPv6 on the VMAC, and no link-local address made from its MAC (RFC 5798 §7.4)
+        if (spec.arpSysctls !== false) log.push(...sysctls.apply(spec.name, spec.base));
+        // no link-local address made from its MAC (RFC 5798 §7.4); IPv6 off unless the instance needs it
         try {
           procSysctl.set(`net/ipv6/conf/${spec.name}/addr_gen_mode`, 1);
-          procSysctl.set(`net/ipv6/conf/${spec.name}/disable_ipv6`, 1);
+          procSysctl.set(`net/ipv6/conf/${spec.name}/disable_ipv6`, spec.ipv6 ? 0 : 1);
         } catch {
           /* no IPv6 in this kernel */
         }
         await one(() => sock.setLink({ index: now.data.index, flags: { up: true }, change: { up: true } }, undefined, timeout));
+        if (spec.linkLocal) {
+          const local = Buffer.from(ipaddr.parse(spec.linkLocal).toByteArray());
+          try {
+            await one(() => sock.newAddress({ family: AF_INET6, prefixlen: 64, index: now.data.index }, { local, address: local, flags: { nodad: true } }, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+          } catch (err) {
+            if (netError(err, operation).code !== 'EEXIST') log.push(`(${spec.instance}) adding link-local address to ${spec.name} failed`);
+          }
+        }
         undo?.record(`VMAC ${spec.name}`, { kind: 'netlink', protocol: NETLINK_ROUTE, datagram: delLinkMessage(now.data.index) });
         return ok({ ifindex: now.data.index!, created, log });
       } catch (err) {
@@ -294,7 +323,7 @@ export function createVmacManager(sysctls = new VmacSysctls(), undo: UndoLog | n
     async remove(spec) {
       const operation = `removing VMAC interface ${spec.name}`;
       try {
-        sysctls.release(spec.base);
+        if (spec.arpSysctls !== false) sysctls.release(spec.base);
         undo?.forget(`VMAC ${spec.name}`);
         const existing = await find(spec.name);
         if (!existing || macvlanModeOf(existing.attrs.linkinfo) === null) return ok(false);

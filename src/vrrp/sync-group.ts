@@ -55,6 +55,34 @@ export function startSyncGroup(group: SyncGroupState, members: Record<string, In
   return { group: { ...group, state: 'BACKUP' }, members, actions: [{ type: 'notify', kind: 'GROUP', name: group.name, state: 'BACKUP', priority: 0 }] };
 }
 
+/**
+ * keepalived's start of a sync group one of whose members starts in FAULT on its own (a tracked
+ * link down, a failing script): initialise_tracking_priorities puts the group in FAULT before
+ * anything starts, and vrrp_complete_init then tells every member FAULT at its place among the
+ * instances starting in FAULT (config order); the group's own FAULT notify comes later, with the
+ * other groups' (vrrp_init_state, startSyncGroupInFault). Members must all still be INIT.
+ */
+export function groupStartsInFault(group: SyncGroupState, members: Record<string, InstanceState>, now: number): boolean {
+  const names = group.members.filter((n) => members[n] !== undefined);
+  if (group.state !== 'INIT' || names.length === 0 || names.some((n) => members[n].state !== 'INIT')) return false;
+  return names.some((n) => step(members[n], { type: 'startup' }, now).state.state === 'FAULT');
+}
+
+/**
+ * A member of a group starting in FAULT, started on its own (no group rule): in FAULT by its own
+ * start, or put there by its group (never BACKUP first: keepalived tells such a member FAULT only).
+ */
+export function startMemberInFault(member: InstanceState, now: number): StepResult<InstanceState> {
+  const own = step(member, { type: 'startup' }, now);
+  if (own.state.state === 'FAULT') return own;
+  return withStep(member, now, enterFault);
+}
+
+/** The group starting in FAULT, after its members (groupStartsInFault): its FAULT notify, told with the other groups'. */
+export function startSyncGroupInFault(group: SyncGroupState): { group: SyncGroupState; actions: VrrpAction[] } {
+  return { group: { ...group, state: 'FAULT' }, actions: [{ type: 'notify', kind: 'GROUP', name: group.name, state: 'FAULT', priority: 0 }] };
+}
+
 /** Steps member `name` with `event`, then lets the group follow. */
 export function stepSyncGroupMember(
   group: SyncGroupState,

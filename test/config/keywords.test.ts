@@ -315,6 +315,25 @@ describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complet
     expect(v6.diagnostics.map((d) => `${d.location.line}: ${d.message}`)).toContain('4: (VI_1) use_vmac_addr for the IPv6 address fd00::1 is not implemented in halo (--allow-unimplemented to run without it)');
   });
 
+  it('a VIP\'s own use_vmac: that address alone on a VMAC of its own on its interface; ignored with a warning where the instance\'s VMAC or use_vmac_addr decides', () => {
+    const inst = (body: string, vips: string) => load(`vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n${vips} }\n}\n`);
+    const own = inst('', '  10.0.0.1/24 use_vmac\n  10.0.0.2/24\n  10.0.1.3/24 dev eth1 use_vmac\n');
+    const i = own.model!.vrrpInstances[0];
+    expect(own.diagnostics).toEqual([]);
+    expect(i.extraVmacs).toEqual([
+      { name: 'vrrp.51', base: 'eth0', family: 4, mac: '00:00:5e:00:01:33' },
+      { name: 'vrrp1.51', base: 'eth1', family: 4, mac: '00:00:5e:00:01:33' },
+    ]);
+    expect(i.virtualIpAddresses.map((v) => `${v.address} ${v.dev}`)).toEqual(['10.0.0.1 vrrp.51', '10.0.0.2 eth0', '10.0.1.3 vrrp1.51']);
+    // keepalived's warnings (vrrp_complete_instance), located at the option
+    const msgs = (r: ReturnType<typeof inst>) => r.diagnostics.map((d) => `${d.location.line}:${d.location.col}: ${d.message}`);
+    expect(msgs(inst(' use_vmac\n', '  10.0.0.1/24 use_vmac\n'))).toEqual(['6:15: (VI_1) use_vmac specified for VIP/eVIP 10.0.0.1/24 and vrrp instance']);
+    expect(msgs(inst(' use_vmac_addr\n', '  10.0.1.1 dev eth1 use_vmac\n'))).toEqual(['6:21: (VI_1) use_vmac_addr specified and use_vmac specified for VIP/eVIP 10.0.1.1']);
+    // an IPv6 address's own VMAC: not implemented, located
+    const v6 = load('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n virtual_ipaddress_excluded {\n  fd00::1 use_vmac\n }\n}\n');
+    expect(msgs(v6)).toEqual(['8:11: (VI_1) use_vmac for the IPv6 address fd00::1 is not implemented in halo (--allow-unimplemented to run without it)']);
+  });
+
   it('a bad name is ignored (the default is used); one name for two instances is an error', () => {
     const bad = load(vi('VI_1', 51, ' use_vmac this-name-is-far-too-long\n'));
     expect(bad.model!.vrrpInstances[0].vmac?.name).toBe('vrrp.51');

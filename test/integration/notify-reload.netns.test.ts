@@ -10,12 +10,13 @@
  *   instances' states are written again (a kept MASTER's is not).
  * Lines are compared per name, MASTER_RX_LOWER_PRI lines apart (their count follows timing).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
+import { heldFifo } from '../support/fifo';
 
 jest.setTimeout(150_000);
 
@@ -113,9 +114,8 @@ test('DELETED/FAULT at removal, states written again at reload, and notify_maste
   const sides = { halo: 101, keepalived: 121 } as const;
   for (const who of Object.keys(sides)) {
     mkdirSync(join(tmp, who));
-    execFileSync('mkfifo', ['-m', '644', join(tmp, who, 'vrrp.fifo')]);
     // the reader holds the FIFO open for writing too: a daemon closing it at the reload is no end of file
-    readers.push(spawn('sh', ['-c', `exec 3<>"${join(tmp, who, 'vrrp.fifo')}"; exec cat <&3 > "${join(tmp, who, 'vrrp.out')}"`], { stdio: 'ignore' }));
+    readers.push(heldFifo(join(tmp, who)).reader);
   }
   const out = (who: string) => read(join(tmp, who, 'vrrp.out'));
   const both = async (pred: (who: 'halo' | 'keepalived') => boolean): Promise<boolean> => {

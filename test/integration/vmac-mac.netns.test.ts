@@ -7,6 +7,8 @@
  * `use_vmac_addr` with `vmac_addr_prefix va` puts the VIP on eth1 on a VMAC of its own there
  * (va.57), with the same MAC, nftables entries and ARP answer as keepalived's; after a crash the
  * supervisor (worker killed) or halo cleanup (whole tree killed) removes both VMACs.
+ * An address's own `use_vmac` (virtual_ipaddress option) puts that VIP, and only it, on a VMAC of
+ * its own on its interface, as keepalived does.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +75,7 @@ d('use_vmac MAC, vmac_prefix and use_vmac_addr beside keepalived 2.2.7 (netns)',
   afterEach(async () => {
     await dirs.stopAll();
     for (const s of Object.values(SIDES)) {
-      for (const l of ['vx.53', 'vrrp.57', 'va.57']) topo.exec(s.lb, ['ip', 'link', 'del', l], { allowFail: true });
+      for (const l of ['vx.53', 'vrrp.57', 'va.57', 'vrrp.58']) topo.exec(s.lb, ['ip', 'link', 'del', l], { allowFail: true });
       for (const fam of ['ip', 'ip6']) topo.exec(s.lb, ['nft', 'delete', 'table', fam, 'keepalived'], { allowFail: true });
       for (const p of ['arp_ignore', 'arp_filter']) topo.exec(s.lb, ['sysctl', '-qw', `net.ipv4.conf.eth0.${p}=0`], { allowFail: true });
     }
@@ -157,5 +159,43 @@ vrrp_instance VI_1 {
     const out = topo.exec(SIDES.halo.lb, [process.execPath, HALO, 'cleanup', '-f', h.confFile]);
     expect(out.split('\n').filter((l) => l.startsWith('removed VMAC')).sort()).toEqual(['removed VMAC interface va.57', 'removed VMAC interface vrrp.57']);
     expect(vmacs(SIDES.halo.lb)).toEqual([]);
+  });
+
+  it('an address\'s own use_vmac: that VIP alone on a VMAC of its own on its interface, as keepalived; the same nftables entries and ARP answers', async () => {
+    const conf = `vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 58
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.168.86.202/24 use_vmac
+        192.168.86.203/24
+    }
+}
+`;
+    const running: Record<Side, RunningDirector> = { halo: dirs.halo(SIDES.halo.lb, conf), keepalived: dirs.keepalived(SIDES.keepalived.lb, conf) };
+    for (const side of BOTH) {
+      if (!(await waitFor(() => topo.addresses(SIDES[side].lb, 'vrrp.58').includes('192.168.86.202') && topo.addresses(SIDES[side].lb, 'eth0').includes('192.168.86.203'), 60_000, 100))) {
+        throw new Error(`${side} never put the VIPs on vrrp.58 and eth0:\n${JSON.stringify(vmacs(SIDES[side].lb))}\n${running[side].log()}`);
+      }
+    }
+    const layout = vmacs(SIDES.halo.lb);
+    expect(layout).toEqual(vmacs(SIDES.keepalived.lb));
+    expect(layout).toEqual([{ name: 'vrrp.58', mac: '00:00:5e:00:01:3a', mode: 'private', parent: 'eth0', up: true, addrs: ['192.168.86.202'] }]);
+    expect(topo.addresses(SIDES.halo.lb, 'eth0')).toEqual(topo.addresses(SIDES.keepalived.lb, 'eth0'));
+    const nft = (host: string) => topo.exec(host, ['nft', 'list', 'ruleset']).replace(/ # handle \d+/g, '');
+    expect(nft(SIDES.halo.lb)).toEqual(nft(SIDES.keepalived.lb));
+    const eth0Mac = (side: Side) => (JSON.parse(topo.exec(SIDES[side].lb, ['ip', '-j', 'link', 'show', 'eth0'])) as Array<{ address: string }>)[0].address;
+    for (const side of BOTH) {
+      const client = SIDES[side].client;
+      const seen = { vmacVip: await arpAnswer(topo, client, '192.168.86.202'), plainVip: await arpAnswer(topo, client, '192.168.86.203') };
+      expect({ side, ...seen }).toEqual({ side, vmacVip: '00:00:5e:00:01:3a', plainVip: eth0Mac(side) });
+    }
+    for (const side of BOTH) {
+      running[side].signal('SIGTERM');
+      await running[side].exited;
+    }
+    for (const side of BOTH) expect(vmacs(SIDES[side].lb)).toEqual([]);
   });
 });

@@ -1,4 +1,7 @@
-import { clientOfPage, nginxArgv, nginxConf, page, serverOfPage } from '../../src/lab/web-server';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clientOfPage, nginxArgv, nginxConf, page, serverOfPage, STREAM_BYTES, STREAM_FILE, STREAM_PATH, STREAM_RATE, writeStreamFile } from '../../src/lab/web-server';
 
 describe('lab web server (nginx) config', () => {
   const conf = nginxConf('web2', '10.0.100.3', 80, '/run/halo-lab/web2');
@@ -43,5 +46,25 @@ describe('lab page parsing', () => {
   it('is null for anything that is not a lab page', () => {
     expect(serverOfPage('<html><body>502 Bad Gateway</body></html>')).toBeNull();
     expect(clientOfPage('')).toBeNull();
+  });
+});
+
+describe('lab slow stream (/stream)', () => {
+  it('serves a sparse file from the server\'s own directory at limit_rate bytes a second', () => {
+    const conf = nginxConf('web2', '10.0.100.3', 80, '/run/halo-lab/web2');
+    expect(conf).toContain(`location = ${STREAM_PATH} {\n      alias /run/halo-lab/web2/${STREAM_FILE};`);
+    expect(conf).toMatch(new RegExp(`^\\s*limit_rate ${STREAM_RATE};$`, 'm'));
+  });
+
+  it('writes the stream file sparse: its full size, almost no blocks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'halo-web-'));
+    try {
+      writeStreamFile(dir);
+      const st = statSync(join(dir, STREAM_FILE));
+      expect(st.size).toBe(STREAM_BYTES);
+      expect(st.blocks * 512).toBeLessThan(1 << 20);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What a client on a VMAC's segment sees (tcpdump in its namespace): the source MAC of the next
- * VRRP advert, and the MAC in the ARP reply for a VIP.
+ * VRRP advert, the MAC in the ARP reply for a VIP, and the Neighbor Advertisement for an IPv6 one.
  */
 import { ChildProcess } from 'node:child_process';
 import { captureArmed, waitFor } from './directors';
@@ -23,14 +23,12 @@ export function advertSourceMac(topo: Topology, client: string): Promise<string>
 }
 
 /**
- * The MAC in the ARP reply for `vip`, captured on the client while a TCP connection attempt
- * resolves it. (Not the neighbour table: the director then ARPs for the client from eth0 with the
- * VIP as sender — its eth0 route comes first — which re-points the client's entry, keepalived's too.)
+ * What tcpdump (`filter`, one packet) sees on the client while a TCP connection attempt to `vip`
+ * resolves it, after flushing the client's neighbour entries.
  */
-export async function arpAnswer(topo: Topology, client: string, vip: string): Promise<string> {
-  topo.exec(client, ['ip', 'neigh', 'flush', 'dev', 'eth0'], { allowFail: true });
-  const hex = vip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
-  const p: ChildProcess = topo.spawn(client, ['tcpdump', '-c', '1', '-n', '-l', '-i', 'eth0', `arp and arp[6:2] == 2 and arp[14:4] == 0x${hex}`]);
+async function oneWhileConnecting(topo: Topology, client: string, vip: string, tcpdumpArgs: string[]): Promise<string> {
+  topo.exec(client, ['ip', ...(vip.includes(':') ? ['-6'] : []), 'neigh', 'flush', 'dev', 'eth0'], { allowFail: true });
+  const p: ChildProcess = topo.spawn(client, ['tcpdump', '-c', '1', '-n', '-l', '-i', 'eth0', ...tcpdumpArgs]);
   let out = '';
   p.stdout!.on('data', (c) => (out += c));
   await captureArmed(p);
@@ -38,5 +36,27 @@ export async function arpAnswer(topo: Topology, client: string, vip: string): Pr
   topo.exec(client, [process.execPath, '-e', js], { allowFail: true });
   const exited = await waitFor(() => p.exitCode !== null, 10_000, 50);
   if (!exited) p.kill('SIGKILL');
+  return out;
+}
+
+/**
+ * The MAC in the ARP reply for `vip`, captured on the client while a TCP connection attempt
+ * resolves it. (Not the neighbour table: the director then ARPs for the client from eth0 with the
+ * VIP as sender — its eth0 route comes first — which re-points the client's entry, keepalived's too.)
+ */
+export async function arpAnswer(topo: Topology, client: string, vip: string): Promise<string> {
+  const hex = vip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
+  const out = await oneWhileConnecting(topo, client, vip, [`arp and arp[6:2] == 2 and arp[14:4] == 0x${hex}`]);
   return /is-at ([0-9a-f:]{17})/.exec(out)?.[1] ?? `no reply: ${out}`;
+}
+
+/**
+ * The Neighbor Advertisement for the IPv6 `vip` the client sees while it resolves it:
+ * `from ETHER-SOURCE for TARGET-LINK-LAYER-ADDRESS`.
+ */
+export async function neighborAdvert(topo: Topology, client: string, vip: string): Promise<string> {
+  const out = await oneWhileConnecting(topo, client, vip, ['-e', '-v', 'icmp6 and ip6[40] == 136']);
+  const src = /^\S+ ([0-9a-f:]{17}) >/m.exec(out)?.[1];
+  const tll = /link-address option \(2\), length \d+ \(\d\): ([0-9a-f:]{17})/.exec(out)?.[1];
+  return out.includes(`tgt is ${vip}`) ? `from ${src} for ${tll}` : `no NA for ${vip}: ${out}`;
 }

@@ -8,7 +8,8 @@
 import type { VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../../src/config/model';
 import { decodePacket } from '../../src/vrrp/advert-codec';
 import { createInstanceState, InstanceState, step } from '../../src/vrrp/instance';
-import { createSyncGroupState, startSyncGroup, stepSyncGroupMember, SyncGroupState } from '../../src/vrrp/sync-group';
+import { createSyncGroupState, stepSyncGroupMember, SyncGroupState } from '../../src/vrrp/sync-group';
+import { startAll } from '../../src/vrrp/start';
 import type { VrrpAction, VrrpEvent } from '../../src/vrrp/types';
 import { reconfigure } from '../../src/vrrp/reconfigure';
 
@@ -173,15 +174,15 @@ export class Lan {
     this.hosts.set(name, { name, spec, instances, groups, groupOf, links, alive: true });
   }
 
-  /** As the engine starts: the groups first (startSyncGroup), then each instance. */
+  /** As the engine starts: keepalived's order (src/vrrp/start.ts). */
   start(host: string): void {
     const h = this.h(host);
-    h.groups = h.groups.map((g) => {
-      const r = startSyncGroup(g, h.instances, this.now);
-      this.apply(host, r.actions);
-      return r.group;
-    });
-    for (const n of Object.keys(h.instances)) this.event(host, n, { type: 'startup' });
+    if (!h.alive) return;
+    const r = startAll(Object.keys(h.instances), h.instances, h.groups, this.now);
+    h.instances = r.instances;
+    h.groups = r.groups;
+    this.apply(host, r.actions);
+    this.flush();
   }
 
   h(name: string): Host {
