@@ -11,15 +11,15 @@ const { descendants, signalTree } = require('../../dist/lab/procs.js');
 const HALO = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 let seq = 0;
 
-/** The director's process; `.conf`, `.logFile` and `.exited` are added. */
-function startDirector(topo, dir, host, kind, text, extra = []) {
+/** The director's process; `.conf`, `.logFile` and `.exited` are added (`haloMain`: another build's dist/cli/main.js). */
+function startDirector(topo, dir, host, kind, text, extra = [], haloMain = HALO) {
   const id = `${host}-${kind}-${++seq}`;
   const conf = path.join(dir, `${id}.conf`);
   fs.writeFileSync(conf, text);
   const logFile = path.join(dir, `${id}.log`);
   const log = fs.openSync(logFile, 'a');
   const argv = kind === 'halo'
-    ? [process.execPath, HALO, 'run', '-f', conf, '--pid-file', path.join(dir, `${id}.pid`), '--control-socket', path.join(dir, `${id}.sock`), ...extra]
+    ? [process.execPath, haloMain, 'run', '-f', conf, '--pid-file', path.join(dir, `${id}.pid`), '--control-socket', path.join(dir, `${id}.sock`), ...extra]
     : ['keepalived', '-n', '-l', '-f', conf, '-p', path.join(dir, `${id}.pid`), '-r', path.join(dir, `${id}-v.pid`), '-c', path.join(dir, `${id}-c.pid`), '-b', path.join(dir, `${id}-b.pid`), ...extra];
   const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });
   fs.closeSync(log);
