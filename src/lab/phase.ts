@@ -9,7 +9,8 @@ import type { LagRecord, StallRecord } from './client-lag';
 import type { LoadSummary, Sample } from './load';
 import { analysePhase, PhaseReport } from './outage';
 import type { TakeoverTimeline } from './takeover';
-import { decisiveWindow, DirectorLate, directorStarvation, judgeValidity, stallsOver, Validity } from './validity';
+import { runDelayIn, type RunDelaySample } from './run-delay';
+import { decisiveWindow, directorStarvation, judgeValidity, stallsOver, Validity } from './validity';
 
 /** What the load generator recorded over one cycle. */
 export interface Recording {
@@ -63,8 +64,8 @@ export interface PhaseMarks {
   vipAt: number | null;
   holder: Director | null;
   attempt: number;
-  /** Director deeds with a known due time and their lateness (graceful failover: takeover.ts). */
-  directorLate?: DirectorLate[];
+  /** The directors' processes' waits for a CPU over the cycle (run-delay.ts): the evidence of starvation. */
+  runDelay?: RunDelaySample[];
 }
 
 export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, timers: VrrpTimers, maxLagMs: number, p: PhaseMarks): PhaseResult {
@@ -77,17 +78,24 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   // itself; a failback's readiness is not among them (the new master takes over a
   // Master_Down_Interval later, while the old one keeps serving)
   const gaps = (r: PhaseReport) => [r.lastOkBefore, r.firstOkAfter ?? end];
-  const clientValidity = judgeValidity(rec.lag, rec.stalls, decisiveWindow([
+  const window = decisiveWindow([
     kind === 'failover' ? p.at : null, p.vipAt ?? end, ...gaps(http), ...gaps(dns), ...(http6 ? gaps(http6) : []),
-  ]), maxLagMs);
-  // a director that ran late where the RFC fixes its timing was starved by the host: the figure
-  // is the host's, so the phase is no more valid than with a stalled client
-  const starved = directorStarvation(p.directorLate ?? [], maxLagMs);
-  const validity: Validity = starved.length === 0 ? clientValidity : { ...clientValidity, valid: false, starvedDirectors: starved };
-  const directorsLateMs = (p.directorLate ?? []).reduce((a, d) => a + Math.max(0, d.lateMs ?? 0), 0);
+  ]);
+  const clientValidity = judgeValidity(rec.lag, rec.stalls, window, maxLagMs);
+  // a director whose processes waited for a CPU longer than the threshold within the window was
+  // starved by the machine: the figure is the machine's, so the phase is no more valid than with
+  // a stalled client. Without that evidence a slow director is judged as it is (halo's own time).
+  const runDelayMs = p.runDelay ? runDelayIn(p.runDelay, window) : undefined;
+  const starved = runDelayMs ? directorStarvation(runDelayMs, maxLagMs) : [];
+  const validity: Validity = {
+    ...clientValidity,
+    ...(runDelayMs ? { directorRunDelayMs: runDelayMs } : {}),
+    ...(starved.length === 0 ? {} : { valid: false, starvedDirectors: starved.map((s) => s.text) }),
+  };
   const bound = boundFor(mode, kind, timers);
-  // what the client's stall and the directors' lateness together can have added to the outage
-  const error = { ...validity, stalledMs: validity.stalledMs + (starved.length ? directorsLateMs : 0), periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
+  // what the client's stall and the directors' waits together can have added to the outage
+  const waitedMs = starved.reduce((a, s) => a + s.waitedMs, 0);
+  const error = { ...validity, stalledMs: validity.stalledMs + waitedMs, periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
   const { verdict, why } = judge(error, bound, http, dns, http6);
   // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
   // can have been, never as the outage
