@@ -70,4 +70,20 @@ function runDelayMs(pids) {
   return ns / 1e6;
 }
 
-module.exports = { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs };
+/**
+ * tcpdump on `host`'s eth0 into `file` (written packet by packet), armed (it said "listening
+ * on") before this resolves; `stop()` lets the last packets land first.
+ */
+async function capture(topo, host, file, filter) {
+  const { waitFor } = require('../../dist/lab/netns.js');
+  const p = topo.spawn(host, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (c) => { err += c; });
+  if (!(await waitFor(() => err.includes('listening on'), 15000, 10))) {
+    p.kill('SIGTERM');
+    throw new Error(`tcpdump not listening: ${err}`);
+  }
+  return { file, stop: async () => { await new Promise((r) => setTimeout(r, 500)); p.kill('SIGTERM'); await new Promise((r) => p.once('exit', r)); } };
+}
+
+module.exports = { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs, capture };

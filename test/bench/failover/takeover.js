@@ -20,7 +20,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
-const { startDirector, stopDirector, signalAll, pidsOf, runDelayMs } = require('../directors.js');
+const { startDirector, stopDirector, signalAll, pidsOf, runDelayMs, capture: captureOn } = require('../directors.js');
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -64,17 +64,7 @@ function packets(pcap) {
   });
 }
 
-async function capture(topo) {
-  const file = path.join(tmp, `cap-${Date.now()}.pcap`);
-  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112 or arp'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr.on('data', (c) => { err += c; });
-  if (!(await waitFor(() => err.includes('listening on'), 15000, 10))) {
-    p.kill('SIGTERM');
-    throw new Error(`tcpdump not listening: ${err}`);
-  }
-  return { file, stop: async () => { await sleep(500); p.kill('SIGTERM'); await new Promise((r) => p.once('exit', r)); } };
-}
+const capture = (topo) => captureOn(topo, 'client', path.join(tmp, `cap-${Date.now()}.pcap`), 'ip proto 112 or arp');
 
 async function round(topo, column) {
   const impl = column === 'halo-before' ? 'halo' : column;
