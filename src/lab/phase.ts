@@ -82,21 +82,26 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
     kind === 'failover' ? p.at : null, p.vipAt ?? end, ...gaps(http), ...gaps(dns), ...(http6 ? gaps(http6) : []),
   ]);
   const clientValidity = judgeValidity(rec.lag, rec.stalls, window, maxLagMs);
-  // a director whose processes waited for a CPU longer than the threshold within the window was
-  // starved by the machine: the figure is the machine's, so the phase is no more valid than with
-  // a stalled client. Without that evidence a slow director is judged as it is (halo's own time).
+  // A director whose processes waited for a CPU longer than the threshold within the window was
+  // starved by the machine. Starving a director can only lengthen an outage (a late GARP, a
+  // late VIP release), never shorten it: a phase within its bound stays within. Beyond it, the
+  // phase is inconclusive when the waits can explain the excess (the figure is the machine's)
+  // and beyond when they cannot; without that evidence a slow director is judged as it is.
   const runDelayMs = p.runDelay ? runDelayIn(p.runDelay, window) : undefined;
   const starved = runDelayMs ? directorStarvation(runDelayMs, maxLagMs) : [];
+  const bound = boundFor(mode, kind, timers);
+  const periodMs = 1000 / (rec.summary?.rateHz ?? 20);
+  const asMeasured = judge({ ...clientValidity, periodMs }, bound, http, dns, http6);
+  // what the client's stall and the directors' waits together can have added to the outage
+  const waitedMs = starved.reduce((a, s) => a + s.waitedMs, 0);
+  const blameDirectors = starved.length > 0 && asMeasured.verdict !== 'within';
   const validity: Validity = {
     ...clientValidity,
     ...(runDelayMs ? { directorRunDelayMs: runDelayMs } : {}),
-    ...(starved.length === 0 ? {} : { valid: false, starvedDirectors: starved.map((s) => s.text) }),
+    ...(blameDirectors ? { valid: false, starvedDirectors: starved.map((s) => s.text) } : {}),
   };
-  const bound = boundFor(mode, kind, timers);
-  // what the client's stall and the directors' waits together can have added to the outage
-  const waitedMs = starved.reduce((a, s) => a + s.waitedMs, 0);
-  const error = { ...validity, stalledMs: validity.stalledMs + waitedMs, periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
-  const { verdict, why } = judge(error, bound, http, dns, http6);
+  const error = { ...validity, stalledMs: validity.stalledMs + (blameDirectors ? waitedMs : 0), periodMs };
+  const { verdict, why } = blameDirectors ? judge(error, bound, http, dns, http6) : asMeasured;
   // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
   // can have been, never as the outage
   if (!validity.valid) {

@@ -17,7 +17,7 @@ describe('drill text output', () => {
     expect(text).toMatch(/graceful failover: within bound 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\)/);
   });
 
-  it('a failover whose director waited for a CPU (run_delay) beyond the threshold is inconclusive, not beyond; without that evidence it is judged', () => {
+  it('a failover beyond its bound whose director waited for a CPU (run_delay) long enough to explain it is inconclusive; without that evidence, or within the bound, it is judged', () => {
     const starved = synthCycle({ mode: 'graceful', takeoverMs: 1100, directorWaitMs: { lb2: 233 } }).result;
     expect(starved.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
     expect(starved.phases[0].validity.starvedDirectors).toEqual(['lb2 waited 233 ms for a CPU']);
@@ -31,7 +31,12 @@ describe('drill text output', () => {
     const far = synthCycle({ mode: 'graceful', takeoverMs: 5000, directorWaitMs: { lb2: 233 } }).result;
     expect(far.phases[0].verdict).toBe('beyond');
     // a crash failover is judged by the same evidence
-    expect(synthCycle({ mode: 'crash', directorWaitMs: { lb2: 400 } }).result.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
+    expect(synthCycle({ mode: 'crash', takeoverMs: 4000, directorWaitMs: { lb2: 400 } }).result.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
+    // starving a director only lengthens an outage: within the bound it stays within, and valid
+    const within = synthCycle({ mode: 'crash', directorWaitMs: { lb2: 400 } }).result.phases[0];
+    expect(within).toMatchObject({ valid: true, verdict: 'within' });
+    expect(within.validity.starvedDirectors).toBeUndefined();
+    expect(within.validity.directorRunDelayMs).toEqual({ lb1: 0, lb2: 400 });
   });
 
   it('spreads over repeats use valid phases only', () => {
