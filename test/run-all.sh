@@ -70,14 +70,18 @@ step "lab tier: halo lab drill, every mode twice (in the VM where the kernel has
 # request, a restarted director not answering on its control socket, a request failing after a
 # dead real server left. The bound verdicts (crash/link failover <= Master_Down_Interval + 0.3 s,
 # graceful <= Skew_Time + 0.3 s, failback <= 1 s, each only when the measuring client was not
-# stalled) are printed, kept in the JSON and drawn in the timeline page (--report), but they do
-# not gate this tier yet (--bounds report): on a quiet machine one graceful failover in the
-# 1-vCPU software-emulated VM measured 979-1006 ms against 909 ms with both directors on time; the
-# per-cycle takeover timeline puts the excess in halo's own work under emulation (lb1's SIGTERM →
-# priority 0, the sync group's advert spread, lb2's MASTER → VIPs → GARP: 150-270 ms where
-# keepalived takes < 10 ms), and two consecutive enforced runs have not yet passed (issue 9).
-# `halo lab drill` without --bounds enforces them (exit 1 beyond a bound, 3 when a phase stayed
-# inconclusive: a stalled client, or directors late where the RFC fixes their timing).
+# stalled and no director starved) are printed, kept in the JSON and drawn in the timeline page
+# (--report), but they do not gate this tier yet (--bounds report). A phase is inconclusive when
+# the client stalled, or when it is beyond its bound and its directors' processes waited for a
+# CPU (schedstat run_delay) long enough inside the decisive window to explain the excess; without
+# that evidence a slow director is judged. On this 2-core machine at load 13-22 (eight engineers,
+# their VMs) the 1-vCPU emulated VM starves: of the 12 phases of one `--mode all --repeat 2`
+# run, 10 had a stalled client (up to 40 s) and directors waiting 0.6-66 s for a CPU, 2 were
+# valid and within (graceful failover 756 ms HTTP, link failback 173 ms), so enforced bounds
+# would exit 3 here; the check that they fail a real regression (500 ms injected before the VIP
+# adds) was inconclusive too. Enforce them once two consecutive runs on a quieter machine pass and the injected delay
+# fails (issue 9). `halo lab drill` without --bounds enforces them (exit 1 beyond a bound, 3
+# when a phase stayed inconclusive).
 # --conn-sync: long-lived flows through a crash failover with and without lvs_sync_daemon (an
 # invariant: a flow broken with sync, or surviving without it, fails the tier).
 node dist/cli/main.js lab drill --mode all --repeat 2 --bounds report --conn-sync --json "${TMPDIR:-/tmp}/halo-lab-drill.json" --report "${TMPDIR:-/tmp}/halo-lab-report"

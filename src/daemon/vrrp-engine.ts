@@ -58,6 +58,8 @@ export function xmitInterface(cfg: VrrpInstance): string {
 
 /** Which of an interface's VRRP sockets an instance uses: IPv4 protocol 112, IPv6, or IPv4 protocol 51 (auth_type AH). */
 type SocketKind = 4 | 6 | 'ah';
+/** Actions that reach the network (an advert, VIPs, routes, GARPs): carried out before the rest of a step's. */
+const isNetworkAction = (a: VrrpAction): boolean => a.type === 'sendAdvert' || a.type === 'addVips' || a.type === 'removeVips' || a.type === 'routes' || a.type === 'sendGarps';
 const socketKind = (cfg: VrrpInstance): SocketKind => (cfg.family === 6 ? 6 : cfg.authType === 'AH' ? 'ah' : 4);
 
 const vmacSpec = (cfg: VrrpInstance): VmacSpec => vmacSpecOf(cfg);
@@ -327,6 +329,7 @@ export class VrrpEngine {
     for (const g of started.groups) this.groupStates.set(g.name, g);
     for (const st of Object.values(started.instances)) this.commit(st);
     this.execute(started.actions);
+    setImmediate(() => this.warmTakeover());
   }
 
   /**
@@ -347,6 +350,21 @@ export class VrrpEngine {
   private async linkNow(ifname: string): Promise<LinkState | null> {
     const l = await this.deps.links.query(ifname);
     return l.ok ? l.value : null;
+  }
+
+  /**
+   * V8 compiles a function at its first call: the first takeover ran the machine's MASTER paths
+   * (the sync group's pull, the advert encoding, the held adverts) cold, tens of ms under software
+   * emulation between the backup's timer and its VIP adds. A dry run of each BACKUP's down timer
+   * and of its held adverts, once after start, compiles them ahead. Pure: nothing is changed or sent.
+   */
+  private warmTakeover(): void {
+    if (this.stopped) return;
+    for (const [name, s] of this.states) {
+      if (s.state !== 'BACKUP') continue;
+      this.dryRun(name, { type: 'timer', timer: 'masterDown' });
+      this.heldOf(s);
+    }
   }
 
   /** What only the kernel knows about `cfg` now: its interface's index, primary address and link states. */
@@ -827,49 +845,59 @@ export class VrrpEngine {
     };
   }
 
+  /**
+   * Carry out a step's actions: first the ones that reach the network (adverts, VIPs, routes,
+   * GARPs), in the order emitted, then the bookkeeping (logs, timers, notify scripts, FIFO lines,
+   * counters), in the order emitted. A new MASTER's VIP adds are then on their way to the kernel
+   * before any line is written or script spawned: keepalived makes them as plain system calls
+   * before its logging, and here a log line or a spawn costs far more under emulation.
+   */
   private execute(actions: VrrpAction[]): void {
-    for (const a of actions) {
-      if (this.deferred && a.type !== 'sendAdvert') {
-        this.deferred.push(a);
-        continue;
-      }
-      switch (a.type) {
-        case 'armTimer':
-          this.arm(a.instance, a.timer, a.deadline);
-          break;
-        case 'cancelTimer':
-          this.cancel(a.instance, a.timer);
-          break;
-        case 'log':
-          this.deps.log[a.level](a.message);
-          break;
-        case 'count':
-          break; // the state's own stats already hold these; status and metrics read them there
-        case 'countDrop':
-          // (counted in the state's stats too) enable_traps: keepalived's error notifications
-          this.deps.alerts?.dropped?.(a.instance, a.reason, a.src);
-          break;
-        case 'notify':
-          this.runNotify(a);
-          break;
-        case 'event':
-          // vrrp_notify.c send_event_notify: notify_master_rx_lower_pri's script (no arguments added), then the FIFO line
-          if (a.event === 'MASTER_RX_LOWER_PRI') {
-            const n = this.states.get(a.instance)?.cfg.notify;
-            if (n?.notifyMasterRxLowerPri) this.deps.notify.run(n.notifyMasterRxLowerPri, [], n.runAs?.notifyMasterRxLowerPri);
-          }
-          this.deps.fifo?.vrrp(vrrpFifoLine('INSTANCE', a.instance, a.event, a.priority));
-          break;
-        case 'sendAdvert':
-          // Not queued behind the instance's VIP and GARP I/O: a netlink request that hangs
-          // (5 s timeouts were seen in the VM) must not hold back the adverts that keep the
-          // backups from taking over. A transition's first advert still goes before its VIPs:
-          // it is emitted first and sent at once.
-          this.sendAdvert(a);
-          break;
-        default:
-          this.enqueue(a.instance, () => this.io(a), a.type);
-      }
+    for (const a of actions) if (isNetworkAction(a)) this.executeOne(a);
+    for (const a of actions) if (!isNetworkAction(a)) this.executeOne(a);
+  }
+
+  private executeOne(a: VrrpAction): void {
+    if (this.deferred && a.type !== 'sendAdvert') {
+      this.deferred.push(a);
+      return;
+    }
+    switch (a.type) {
+      case 'armTimer':
+        this.arm(a.instance, a.timer, a.deadline);
+        break;
+      case 'cancelTimer':
+        this.cancel(a.instance, a.timer);
+        break;
+      case 'log':
+        this.deps.log[a.level](a.message);
+        break;
+      case 'count':
+        break; // the state's own stats already hold these; status and metrics read them there
+      case 'countDrop':
+        // (counted in the state's stats too) enable_traps: keepalived's error notifications
+        this.deps.alerts?.dropped?.(a.instance, a.reason, a.src);
+        break;
+      case 'notify':
+        this.runNotify(a);
+        break;
+      case 'event':
+        // vrrp_notify.c send_event_notify: notify_master_rx_lower_pri's script (no arguments added), then the FIFO line
+        if (a.event === 'MASTER_RX_LOWER_PRI') {
+          const n = this.states.get(a.instance)?.cfg.notify;
+          if (n?.notifyMasterRxLowerPri) this.deps.notify.run(n.notifyMasterRxLowerPri, [], n.runAs?.notifyMasterRxLowerPri);
+        }
+        this.deps.fifo?.vrrp(vrrpFifoLine('INSTANCE', a.instance, a.event, a.priority));
+        break;
+      case 'sendAdvert':
+        // Not queued behind the instance's VIP and GARP I/O: a netlink request that hangs
+        // (5 s timeouts were seen in the VM) must not hold back the adverts that keep the
+        // backups from taking over. A transition's first advert still goes before its VIPs:
+        // it is emitted first and sent at once.
+        this.sendAdvert(a);
+        break;
+      default:
+        this.enqueue(a.instance, () => this.io(a), a.type);
     }
   }
 
@@ -931,8 +959,9 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     switch (a.type) {
       case 'addVips':
-        // vrrp_state_become_master: the drop rule goes in before the VIPs
-        await this.firewallRule(a.instance, 'add', a.vips);
+        // vrrp_state_become_master: the drop rule goes in before the VIPs (awaited only when
+        // there is one, so that without it the adds leave in this very turn)
+        if (this.firewallWanted(a.instance, a.vips)) await this.firewallRule(a.instance, 'add', a.vips);
         return this.vipOp('add', a.instance, a.vips, 0);
       case 'removeVips':
         await this.vipOp('remove', a.instance, a.vips, 0);
@@ -954,6 +983,11 @@ export class VrrpEngine {
       default:
         return;
     }
+  }
+
+  private firewallWanted(instance: string, vips: VirtualIpAddress[]): boolean {
+    const cfg = this.states.get(instance)?.cfg ?? this.model.vrrpInstances.find((i) => i.name === instance);
+    return !!cfg && needsFirewall(cfg) && vips.length > 0;
   }
 
   /** vrrp_handle_accept_mode: nothing for the address owner or an accept instance. */
@@ -1026,10 +1060,12 @@ export class VrrpEngine {
     const { addresses, garp, log } = this.deps;
     const failed: VirtualIpAddress[] = [];
     const added: VirtualIpAddress[] = [];
-    for (const v of vips) {
+    // the adds in one batch, on their way to the kernel before the first await (AddressManager.addAll)
+    const addResults = op === 'add' ? await addresses.addAll(vips.map(vipSpec)) : [];
+    for (const [i, v] of vips.entries()) {
       const key = vipKey(v.address, v.dev);
       if (op === 'remove') this.ownDeletes.mark(key, this.now());
-      const r = op === 'add' ? await addresses.add(vipSpec(v)) : await addresses.remove(vipSpec(v));
+      const r = op === 'add' ? addResults[i] : await addresses.remove(vipSpec(v));
       if (op === 'remove' && !(r.ok && r.value)) this.ownDeletes.unmark(key);
       if (!r.ok) {
         log.error(`(${instance}) ${r.error.message}`);

@@ -17,8 +17,10 @@
  *   vrrp_sync_can_goto_master), and the backup's MASTER → VIPs → GARP: keepalived does these in
  *   well under 10 ms; halo in the 1-vCPU emulated VM, in cycles with both directors on time, took
  *   15-77, 30-58 and 46-168 ms (the VIP watch; 54-74 ms from its first advert to its GARP on the wire).
- * A cycle whose directors were late where the RFC fixes their timing is inconclusive
- * (validity.ts directorStarvation), never a reason to widen the bound.
+ * A cycle is inconclusive when a director's processes waited for a CPU longer than the client's
+ * lag threshold inside the decisive window (schedstat run_delay: run-delay.ts, validity.ts
+ * directorStarvation); without that evidence a slow director is judged, never a reason to widen
+ * the bound. The takeover's own lateness (timer slip, lb1's answer to SIGTERM) is reported only.
  *
  * Master_Down_Interval and Skew_Time are the backup's (its own priority, the master's advert
  * interval); with a sync group every instance must move, so the largest one over the group.

@@ -176,7 +176,7 @@ export class Cluster {
   }
 
   /** Wait (all servers at once) until every real server answers; a dead or silent one is named with its log. */
-  async waitServers(timeoutMs = 60_000): Promise<void> {
+  async waitServers(timeoutMs = 180_000 /* a start-up wait (see drill.ts START_WAIT_MS) */): Promise<void> {
     const hosts = [...WEB, ...DNS];
     const ok = await Promise.all(hosts.map((h) => waitFor(async () => {
       if (!alive(this.state.pids[h])) return true; // reported below, with its log

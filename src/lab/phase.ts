@@ -9,7 +9,8 @@ import type { LagRecord, StallRecord } from './client-lag';
 import type { LoadSummary, Sample } from './load';
 import { analysePhase, PhaseReport } from './outage';
 import type { TakeoverTimeline } from './takeover';
-import { decisiveWindow, DirectorLate, directorStarvation, judgeValidity, stallsOver, Validity } from './validity';
+import { runDelayIn, type RunDelaySample } from './run-delay';
+import { decisiveWindow, directorStarvation, judgeValidity, stallsOver, Validity } from './validity';
 
 /** What the load generator recorded over one cycle. */
 export interface Recording {
@@ -63,8 +64,8 @@ export interface PhaseMarks {
   vipAt: number | null;
   holder: Director | null;
   attempt: number;
-  /** Director deeds with a known due time and their lateness (graceful failover: takeover.ts). */
-  directorLate?: DirectorLate[];
+  /** The directors' processes' waits for a CPU over the cycle (run-delay.ts): the evidence of starvation. */
+  runDelay?: RunDelaySample[];
 }
 
 export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, timers: VrrpTimers, maxLagMs: number, p: PhaseMarks): PhaseResult {
@@ -77,18 +78,30 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   // itself; a failback's readiness is not among them (the new master takes over a
   // Master_Down_Interval later, while the old one keeps serving)
   const gaps = (r: PhaseReport) => [r.lastOkBefore, r.firstOkAfter ?? end];
-  const clientValidity = judgeValidity(rec.lag, rec.stalls, decisiveWindow([
+  const window = decisiveWindow([
     kind === 'failover' ? p.at : null, p.vipAt ?? end, ...gaps(http), ...gaps(dns), ...(http6 ? gaps(http6) : []),
-  ]), maxLagMs);
-  // a director that ran late where the RFC fixes its timing was starved by the host: the figure
-  // is the host's, so the phase is no more valid than with a stalled client
-  const starved = directorStarvation(p.directorLate ?? [], maxLagMs);
-  const validity: Validity = starved.length === 0 ? clientValidity : { ...clientValidity, valid: false, starvedDirectors: starved };
-  const directorsLateMs = (p.directorLate ?? []).reduce((a, d) => a + Math.max(0, d.lateMs ?? 0), 0);
+  ]);
+  const clientValidity = judgeValidity(rec.lag, rec.stalls, window, maxLagMs);
+  // A director whose processes waited for a CPU longer than the threshold within the window was
+  // starved by the machine. Starving a director can only lengthen an outage (a late GARP, a
+  // late VIP release), never shorten it: a phase within its bound stays within. Beyond it, the
+  // phase is inconclusive when the waits can explain the excess (the figure is the machine's)
+  // and beyond when they cannot; without that evidence a slow director is judged as it is.
+  const runDelayMs = p.runDelay ? runDelayIn(p.runDelay, window) : undefined;
+  const starved = runDelayMs ? directorStarvation(runDelayMs, maxLagMs) : [];
   const bound = boundFor(mode, kind, timers);
-  // what the client's stall and the directors' lateness together can have added to the outage
-  const error = { ...validity, stalledMs: validity.stalledMs + (starved.length ? directorsLateMs : 0), periodMs: 1000 / (rec.summary?.rateHz ?? 20) };
-  const { verdict, why } = judge(error, bound, http, dns, http6);
+  const periodMs = 1000 / (rec.summary?.rateHz ?? 20);
+  const asMeasured = judge({ ...clientValidity, periodMs }, bound, http, dns, http6);
+  // what the client's stall and the directors' waits together can have added to the outage
+  const waitedMs = starved.reduce((a, s) => a + s.waitedMs, 0);
+  const blameDirectors = starved.length > 0 && asMeasured.verdict !== 'within';
+  const validity: Validity = {
+    ...clientValidity,
+    ...(runDelayMs ? { directorRunDelayMs: runDelayMs } : {}),
+    ...(blameDirectors ? { valid: false, starvedDirectors: starved.map((s) => s.text) } : {}),
+  };
+  const error = { ...validity, stalledMs: validity.stalledMs + (blameDirectors ? waitedMs : 0), periodMs };
+  const { verdict, why } = blameDirectors ? judge(error, bound, http, dns, http6) : asMeasured;
   // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
   // can have been, never as the outage
   if (!validity.valid) {

@@ -11,6 +11,12 @@
  *
  * Every mark is the first such event after the SIGTERM (for a sync group, the last instance's,
  * since the clients need every VIP). A mark that is missing stays null and so do its segments.
+ *
+ * halo writes a step's log lines after the step's network actions have started (the VIP adds
+ * leave first), so lb2's "timeout" and "MASTER" lines are stamped once its adds are on their
+ * way: "MASTER → VIPs added" can be near zero or negative, and the timer slip includes the
+ * step's own work. "priority 0 received → VIPs added" (Skew_Time plus everything lb2 did) does
+ * not depend on where the lines fall, and compares across builds.
  */
 import type { Sample, SampleKind } from './load';
 import type { VipEvent } from './vip-watch';
@@ -122,6 +128,7 @@ export function takeoverTimeline(i: TakeoverInput): TakeoverTimeline {
     'lb2 timeout → MASTER (all)': diff(adverTimeout, master),
     'MASTER → VIPs added (all)': diff(master, vipsAdded),
     'MASTER → GARP (all)': diff(master, garp),
+    'priority 0 received → VIPs added (all)': diff(priority0Received, vipsAdded),
     'SIGTERM → GARP': diff(i.sigterm, garp),
   };
   for (const k of kinds) segments[`GARP → first ${k} answer`] = diff(garp, firstOk[k] ?? null);

@@ -27,24 +27,22 @@ export interface Validity {
   missingBuckets: number;
   thresholdMs: number;
   /**
-   * The lab's directors ran late by more than the threshold where the RFC fixes when they act
-   * (directorStarvation): the host starved the lab, and the figure measures the host.
+   * The lab's directors waited for a CPU longer than the threshold inside the window (schedstat
+   * run_delay, run-delay.ts): the machine starved the lab, and the figure measures the machine.
    */
   starvedDirectors?: string[];
-}
-
-/** A director's deed whose due time is known, and how late it came (null: not seen). */
-export interface DirectorLate {
-  what: string;
-  lateMs: number | null;
+  /** Per director, the longest wait for a CPU of one of its processes inside the window, ms (null: not sampled). */
+  directorRunDelayMs?: Partial<Record<string, number | null>>;
 }
 
 /**
- * Which directors' deeds came later than the threshold: e.g. the backup's down timer firing
- * long after Skew_Time from the priority-0 advert, which only a starved process (or VM) does.
+ * The directors that waited for a CPU longer than the threshold (their run delay inside the
+ * decisive window, per director), with what it can have added to the outage.
  */
-export function directorStarvation(checks: DirectorLate[], thresholdMs: number): string[] {
-  return checks.filter((c) => c.lateMs !== null && c.lateMs > thresholdMs).map((c) => `${c.what} ${Math.round(c.lateMs!)} ms late`);
+export function directorStarvation(runDelayMs: Partial<Record<string, number | null>>, thresholdMs: number): Array<{ text: string; waitedMs: number }> {
+  return Object.entries(runDelayMs)
+    .filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > thresholdMs)
+    .map(([d, ms]) => ({ text: `${d} waited ${Math.round(ms)} ms for a CPU`, waitedMs: ms }));
 }
 
 /** The spans a client was stalled for longer than the threshold. */

@@ -12,6 +12,8 @@ import * as ipaddr from 'ipaddr.js';
 // the package's parts halo uses, not its index (which also loads nl80211 and WireGuard structs, ~270 KB)
 import { FlagsNew } from 'netlink/dist/constants';
 import * as rt from 'netlink/dist/rt/structs';
+import { MessageType as RtMessageType } from 'netlink/dist/rt/gen_structs';
+import { AttrStream } from 'netlink/dist/structs';
 import type { VirtualIpAddress } from '../config/model';
 import { NetError, NetResult, fail, netError, ok } from './errors';
 import { createRtnl } from './rtnl-channel';
@@ -50,6 +52,12 @@ export interface ResidualRemoval {
 export interface AddressManager {
   /** Add a VIP; value = true when the kernel changed, false when it was already there. */
   add(vip: VipSpec): Promise<NetResult<boolean>>;
+  /**
+   * Add several VIPs, one result each, in order. Those whose interface index is known go to the
+   * kernel in one netlink datagram, sent before this returns (a takeover's adds cost one round
+   * trip, and no turn of the event loop comes between the decision and the request).
+   */
+  addAll(vips: readonly VipSpec[]): Promise<Array<NetResult<boolean>>>;
   /** Remove a VIP; value = true when the kernel changed, false when it was already gone. */
   remove(vip: VipSpec): Promise<NetResult<boolean>>;
   /** Addresses of one interface, IPv4 and IPv6, in the kernel's order. */
@@ -246,25 +254,65 @@ export function createAddressManager(): AddressManager {
     });
   }
 
+  async function add(vip: VipSpec): Promise<NetResult<boolean>> {
+    const operation = `adding ${vipText(vip)} to ${vip.dev}`;
+    const why = invalid(vip);
+    if (why) return fail('EINVAL', `${operation}: ${why}`);
+    return onIndex(vip.dev, operation, async (index) => {
+      try {
+        const [data, attrs] = message(vip, index, true);
+        await one(() => sock.newAddress(data, attrs, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+        return ok(true);
+      } catch (err) {
+        const error = netError(err, operation);
+        return error.code === 'EEXIST' ? ok(false) : { ok: false, error };
+      }
+    });
+  }
+
+  /**
+   * The adds whose index is cached go out as one batch, at once: a RTM_NEWADDR is no dump, so it
+   * need not wait its turn behind one (the channel matches replies by sequence number). The
+   * rest (an interface not yet looked up, a bad address) take add()'s path, as does a cached
+   * index the kernel no longer knows (ENODEV: add() looks it up afresh).
+   */
+  function addAll(vips: readonly VipSpec[]): Promise<Array<NetResult<boolean>>> {
+    const results: Array<Promise<NetResult<boolean>>> = [];
+    const batch: Array<{ at: number; vip: VipSpec; bufs: Uint8Array[] }> = [];
+    vips.forEach((vip, at) => {
+      const index = indexes.get(vip.dev);
+      if (index === undefined || invalid(vip)) {
+        results[at] = add(vip);
+        return;
+      }
+      const [data, attrs] = message(vip, index, true);
+      const out = new AttrStream();
+      rt.formatAddressMessage({ kind: 'address', data, attrs }, out);
+      batch.push({ at, vip, bufs: out.bufs });
+    });
+    const sent = rtnl.channel.requestBatch(batch.map((b) => ({ type: RtMessageType.NEWADDR, data: b.bufs, options: { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL } })));
+    batch.forEach(({ at, vip }, k) => {
+      results[at] = sent[k].then(
+        () => ok(true),
+        (err): NetResult<boolean> | Promise<NetResult<boolean>> => {
+          const error = netError(err, `adding ${vipText(vip)} to ${vip.dev}`);
+          if (error.code === 'EEXIST') return ok(false);
+          if (error.code === 'ENODEV') {
+            indexes.delete(vip.dev);
+            return add(vip);
+          }
+          return { ok: false, error };
+        },
+      );
+    });
+    return Promise.all(results);
+  }
+
   return {
     list,
     remove,
-
-    async add(vip) {
-      const operation = `adding ${vipText(vip)} to ${vip.dev}`;
-      const why = invalid(vip);
-      if (why) return fail('EINVAL', `${operation}: ${why}`);
-      return onIndex(vip.dev, operation, async (index) => {
-        try {
-          const [data, attrs] = message(vip, index, true);
-          await one(() => sock.newAddress(data, attrs, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
-          return ok(true);
-        } catch (err) {
-          const error = netError(err, operation);
-          return error.code === 'EEXIST' ? ok(false) : { ok: false, error };
-        }
-      });
-    },
+    add,
+    addAll,
 
     async primaryIPv4(dev, exclude = []) {
       const addresses = await list(dev);

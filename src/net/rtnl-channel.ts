@@ -160,6 +160,13 @@ export interface RtnlChannelOptions {
   tickMs?: number;
 }
 
+/** One request of a batch (RtnlChannel.requestBatch). */
+export interface RtnlBatchItem {
+  type: number;
+  data: Uint8Array | Uint8Array[];
+  options?: RtnlRequestOptions;
+}
+
 export interface RtnlRequestOptions {
   flags?: number;
   /** Running time after which the request fails with ETIMEDOUT (default 5 s). */
@@ -211,34 +218,56 @@ export class RtnlChannel extends EventEmitter {
   }
 
   request(type: number, data: Uint8Array | Uint8Array[], options: RtnlRequestOptions = {}): Promise<NetlinkMessage[]> {
-    if (this.closed) return Promise.reject(new RtnlError('EBADF', `rtnetlink socket closed before ${typeName(type)}`));
+    return this.requestBatch([{ type, data, options }])[0];
+  }
+
+  /**
+   * Several requests in one datagram (one sendmsg, issued before this returns when nothing is
+   * queued on the socket): the kernel's rtnetlink_rcv handles its messages one after the other
+   * and answers each under its own sequence number, so a takeover's VIP adds cost one round
+   * trip instead of one each. Every request still ends on its own (reply, errno, ETIMEDOUT).
+   */
+  requestBatch(requests: ReadonlyArray<RtnlBatchItem>): Array<Promise<NetlinkMessage[]>> {
+    if (this.closed) return requests.map((r) => Promise.reject(new RtnlError('EBADF', `rtnetlink socket closed before ${typeName(r.type)}`)));
     let raw: RawSocketLike;
     try {
       raw = this.socket();
     } catch (err) {
-      return Promise.reject(err);
+      return requests.map(() => Promise.reject(err));
     }
-    const seq = this.nextSeq();
-    const flags = Number(options.flags ?? 0) | Flags.REQUEST | Flags.ACK;
-    const bytes = formatMessage({ type, flags, seq, port: raw.address().port, data });
-    return new Promise<NetlinkMessage[]>((resolve, reject) => {
-      const p: Pending = {
-        seq,
-        type,
-        dump: (flags & FlagsGet.DUMP) === FlagsGet.DUMP,
-        timeoutMs: options.timeout ?? DEFAULT_RTNL_TIMEOUT_MS,
-        clock: startClock(this.now()),
-        parts: [],
-        resolve,
-        reject,
-      };
-      if (this.pending.size === 0) raw.ref();
-      this.pending.set(seq, p);
-      this.startTicker();
-      raw.send(bytes, {}, (err) => {
-        if (err && this.pending.get(seq) === p) this.finish(p, err);
+    const port = raw.address().port;
+    const bufs: Uint8Array[] = [];
+    const sent: Pending[] = [];
+    const promises = requests.map(({ type, data, options = {} }) => {
+      const seq = this.nextSeq();
+      const flags = Number(options.flags ?? 0) | Flags.REQUEST | Flags.ACK;
+      const bytes = formatMessage({ type, flags, seq, port, data });
+      bufs.push(...bytes);
+      // NLMSG_ALIGN: the kernel steps to the next message at a 4-byte boundary
+      const pad = bytes.reduce((n, b) => n + b.length, 0) % 4;
+      if (pad !== 0) bufs.push(new Uint8Array(4 - pad));
+      return new Promise<NetlinkMessage[]>((resolve, reject) => {
+        const p: Pending = {
+          seq,
+          type,
+          dump: (flags & FlagsGet.DUMP) === FlagsGet.DUMP,
+          timeoutMs: options.timeout ?? DEFAULT_RTNL_TIMEOUT_MS,
+          clock: startClock(this.now()),
+          parts: [],
+          resolve,
+          reject,
+        };
+        if (this.pending.size === 0) raw.ref();
+        this.pending.set(seq, p);
+        sent.push(p);
       });
     });
+    if (sent.length === 0) return promises;
+    this.startTicker();
+    raw.send(bufs, {}, (err) => {
+      if (err) for (const p of sent) if (this.pending.get(p.seq) === p) this.finish(p, err);
+    });
+    return promises;
   }
 
   private nextSeq(): number {

@@ -11,15 +11,15 @@ const { descendants, signalTree } = require('../../dist/lab/procs.js');
 const HALO = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 let seq = 0;
 
-/** The director's process; `.conf`, `.logFile` and `.exited` are added. */
-function startDirector(topo, dir, host, kind, text, extra = []) {
+/** The director's process; `.conf`, `.logFile` and `.exited` are added (`haloMain`: another build's dist/cli/main.js). */
+function startDirector(topo, dir, host, kind, text, extra = [], haloMain = HALO) {
   const id = `${host}-${kind}-${++seq}`;
   const conf = path.join(dir, `${id}.conf`);
   fs.writeFileSync(conf, text);
   const logFile = path.join(dir, `${id}.log`);
   const log = fs.openSync(logFile, 'a');
   const argv = kind === 'halo'
-    ? [process.execPath, HALO, 'run', '-f', conf, '--pid-file', path.join(dir, `${id}.pid`), '--control-socket', path.join(dir, `${id}.sock`), ...extra]
+    ? [process.execPath, haloMain, 'run', '-f', conf, '--pid-file', path.join(dir, `${id}.pid`), '--control-socket', path.join(dir, `${id}.sock`), ...extra]
     : ['keepalived', '-n', '-l', '-f', conf, '-p', path.join(dir, `${id}.pid`), '-r', path.join(dir, `${id}-v.pid`), '-c', path.join(dir, `${id}-c.pid`), '-b', path.join(dir, `${id}-b.pid`), ...extra];
   const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });
   fs.closeSync(log);
@@ -70,4 +70,20 @@ function runDelayMs(pids) {
   return ns / 1e6;
 }
 
-module.exports = { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs };
+/**
+ * tcpdump on `host`'s eth0 into `file` (written packet by packet), armed (it said "listening
+ * on") before this resolves; `stop()` lets the last packets land first.
+ */
+async function capture(topo, host, file, filter) {
+  const { waitFor } = require('../../dist/lab/netns.js');
+  const p = topo.spawn(host, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (c) => { err += c; });
+  if (!(await waitFor(() => err.includes('listening on'), 15000, 10))) {
+    p.kill('SIGTERM');
+    throw new Error(`tcpdump not listening: ${err}`);
+  }
+  return { file, stop: async () => { await new Promise((r) => setTimeout(r, 500)); p.kill('SIGTERM'); await new Promise((r) => p.once('exit', r)); } };
+}
+
+module.exports = { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs, capture };

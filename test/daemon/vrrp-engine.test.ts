@@ -88,6 +88,7 @@ class Host {
         this.vips.add(v.address);
         return ok(true);
       },
+      addAll: (vs: readonly VipSpec[]) => Promise.all(vs.map((v) => addresses.add(v))),
       remove: async (v: VipSpec) => {
         if (this.removeGate) await this.removeGate;
         this.io.push(`remove ${v.address}`);

@@ -17,17 +17,26 @@ describe('drill text output', () => {
     expect(text).toMatch(/graceful failover: within bound 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\)/);
   });
 
-  it('a graceful takeover whose directors ran late where the RFC fixes their timing is inconclusive, not beyond; on time it is judged', () => {
-    const slip = (ms: number) => [{ what: "lb2's down timer", lateMs: ms }, { what: "lb1's answer to SIGTERM", lateMs: 12 }];
-    const starved = synthCycle({ mode: 'graceful', takeoverMs: 1100, directorLate: slip(233) }).result;
+  it('a failover beyond its bound whose director waited for a CPU (run_delay) long enough to explain it is inconclusive; without that evidence, or within the bound, it is judged', () => {
+    const starved = synthCycle({ mode: 'graceful', takeoverMs: 1100, directorWaitMs: { lb2: 233 } }).result;
     expect(starved.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
-    expect(starved.phases[0].validity.starvedDirectors).toEqual(["lb2's down timer 233 ms late"]);
-    expect(formatDrill([starved])).toMatch(/graceful failover: INCONCLUSIVE: the lab's directors were starved \(lb2's down timer 233 ms late > 100 ms\)/);
-    const onTime = synthCycle({ mode: 'graceful', takeoverMs: 1100, directorLate: slip(2) }).result;
-    expect(onTime.phases[0]).toMatchObject({ valid: true, verdict: 'beyond' });
-    // so late that the directors' lateness cannot explain it: beyond even though starved
-    const far = synthCycle({ mode: 'graceful', takeoverMs: 5000, directorLate: slip(233) }).result;
+    expect(starved.phases[0].validity.starvedDirectors).toEqual(['lb2 waited 233 ms for a CPU']);
+    expect(starved.phases[0].validity.directorRunDelayMs).toEqual({ lb1: 0, lb2: 233 });
+    expect(formatDrill([starved])).toMatch(/graceful failover: INCONCLUSIVE: the lab's directors were starved \(lb2 waited 233 ms for a CPU > 100 ms\)/);
+    // slow on its own (no wait for a CPU worth the name): beyond, whatever its timeline says
+    const slowNotStarved = synthCycle({ mode: 'graceful', takeoverMs: 1100, directorWaitMs: { lb2: 20 } }).result;
+    expect(slowNotStarved.phases[0]).toMatchObject({ valid: true, verdict: 'beyond' });
+    expect(formatDrill([slowNotStarved])).toMatch(/graceful failover: BEYOND bound 909\.4 ms .*directors waited for a CPU lb1 0 ms, lb2 20 ms/);
+    // so late that the wait cannot explain it: beyond even though starved
+    const far = synthCycle({ mode: 'graceful', takeoverMs: 5000, directorWaitMs: { lb2: 233 } }).result;
     expect(far.phases[0].verdict).toBe('beyond');
+    // a crash failover is judged by the same evidence
+    expect(synthCycle({ mode: 'crash', takeoverMs: 4000, directorWaitMs: { lb2: 400 } }).result.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
+    // starving a director only lengthens an outage: within the bound it stays within, and valid
+    const within = synthCycle({ mode: 'crash', directorWaitMs: { lb2: 400 } }).result.phases[0];
+    expect(within).toMatchObject({ valid: true, verdict: 'within' });
+    expect(within.validity.starvedDirectors).toBeUndefined();
+    expect(within.validity.directorRunDelayMs).toEqual({ lb1: 0, lb2: 400 });
   });
 
   it('spreads over repeats use valid phases only', () => {

@@ -11,7 +11,7 @@ import { Sample } from '../../src/lab/load';
 import { measurePhase, Recording } from '../../src/lab/phase';
 import { VipEvent } from '../../src/lab/vip-watch';
 import { Transition } from '../../src/lab/timeline';
-import type { DirectorLate } from '../../src/lab/validity';
+import type { RunDelaySample } from '../../src/lab/run-delay';
 
 export const TIMERS: VrrpTimers = { masterDownIntervalMs: 3609.375, skewTimeMs: 609.375 };
 const T0 = Date.parse('2026-11-30T11:00:00Z');
@@ -25,8 +25,8 @@ export interface SynthOptions {
   takeoverMs?: number;
   /** --ipv6: HTTP over IPv6 too, failing for this long after the fault (ms). */
   ipv6OutageMs?: number;
-  /** The failover's director deeds with a due time and their lateness (takeover.ts). */
-  directorLate?: DirectorLate[];
+  /** How long each director's worker waited for a CPU around the failover (schedstat run_delay), ms. */
+  directorWaitMs?: Partial<Record<'lb1' | 'lb2', number>>;
 }
 
 export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: DrillResult } {
@@ -65,7 +65,12 @@ export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: D
     ['VI_E', 'VI_I'].map((instance) => ({ at, director, instance, state, resolutionMs: 1 }));
   const transitions = [...tr(moved - 5, 'lb2', 'MASTER'), ...tr(ready + 100, 'lb1', 'BACKUP'), ...tr(back - 5, 'lb1', 'MASTER'), ...tr(back - 60, 'lb2', 'BACKUP')];
   const rec: Recording = { samples, lag, stalls, summary: null };
-  const failover = measurePhase(mode, 'failover', rec, TIMERS, 100, { from: f, windowMs: r - f, at: f, restartAt: null, vipAt: moved, holder: 'lb2', attempt: 1, directorLate: o.directorLate });
+  // cumulative run delay, sampled every 100 ms: each director's wait falls just after the fault
+  const runDelay: RunDelaySample[] = [];
+  for (const [i, lb] of (['lb1', 'lb2'] as const).entries()) {
+    for (let t = T0; t < end; t += 100) runDelay.push({ t, director: lb, pid: 100 + i, delayMs: 5 + (t > f + 100 ? o.directorWaitMs?.[lb] ?? 0 : 0) });
+  }
+  const failover = measurePhase(mode, 'failover', rec, TIMERS, 100, { from: f, windowMs: r - f, at: f, restartAt: null, vipAt: moved, holder: 'lb2', attempt: 1, runDelay });
   const failback = measurePhase(mode, 'failback', rec, TIMERS, 100, { from: ready, windowMs: end - ready, at: ready, restartAt: r, vipAt: back, holder: 'lb1', attempt: 1 });
   const marks = [{ at: f, label: `${mode} fault` }, { at: r, label: 'lb1 restarted' }, { at: ready, label: 'lb1 ready' }];
   const phases = [failover, failback];

@@ -55,6 +55,7 @@ describe('takeoverTimeline', () => {
     expect(t.segments['last answer → SIGTERM']).toBe(20);
     expect(t.segments['priority 0 received → lb2 timeout']).toBe(610);
     expect(t.segments['SIGTERM → GARP']).toBe(652);
+    expect(t.segments['priority 0 received → VIPs added (all)']).toBe(630.5);
     expect(t.segments['GARP → first http answer']).toBe(78);
     expect(t.segments['GARP → first dns answer']).toBe(48);
     expect(t.backupTimerSlipMs).toBe(0.6);

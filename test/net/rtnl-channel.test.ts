@@ -3,7 +3,7 @@
  * number, late replies discarded, and a retired socket after an abandoned dump. The real socket
  * through a stall is test/net/addresses.netns.test.ts.
  */
-import { formatMessage, NetlinkMessage } from 'netlink/dist/structs';
+import { formatMessage, NetlinkMessage, parseMessages } from 'netlink/dist/structs';
 import { EventEmitter } from 'events';
 import {
   RawSocketLike,
@@ -74,10 +74,12 @@ describe('reply rule (absorb)', () => {
 /** A stand-in raw socket: records what was sent, delivers what the test says the kernel replied. */
 class FakeRaw extends EventEmitter implements RawSocketLike {
   sent: NetlinkMessage[] = [];
+  datagrams: Buffer[] = [];
   closed = false;
   address = () => ({ port: 4242 });
   send(bufs: Uint8Array[], _o: object, cb: (err?: Error) => void) {
     const b = Buffer.concat(bufs);
+    this.datagrams.push(b);
     this.sent.push({ type: b.readUInt16LE(4), flags: b.readUInt16LE(6), seq: b.readUInt32LE(8), port: b.readUInt32LE(12), data: b.subarray(16) });
     cb();
   }
@@ -112,6 +114,24 @@ describe('RtnlChannel over a stand-in socket', () => {
     sockets[0].deliver(errorMsg(sb, 99), errorMsg(sa, 0));
     await expect(a).resolves.toEqual([]);
     await expect(b).rejects.toMatchObject({ code: 'EADDRNOTAVAIL', message: 'Request rejected: EADDRNOTAVAIL' });
+  });
+
+  it('a batch is one datagram sent before requestBatch returns, each message 4-byte aligned, each request ending on its own', async () => {
+    const [a, b] = ch.requestBatch([{ type: 20, data: Buffer.alloc(6) }, { type: 20, data: Buffer.alloc(8), options: { flags: 0x600 } }]);
+    expect(sockets[0].datagrams).toHaveLength(1);
+    const d = sockets[0].datagrams[0];
+    // 16 + 6 = 22 bytes, padded to 24; the second message starts there (NLMSG_ALIGN)
+    expect(d.readUInt32LE(0)).toBe(22);
+    expect(d.readUInt32LE(24)).toBe(24);
+    expect(d.length).toBe(48);
+    const [ma, mb] = parseMessages(d);
+    expect([ma.type, mb.type]).toEqual([20, 20]);
+    expect(mb.flags & 0x600).toBe(0x600);
+    expect(ma.seq).not.toBe(mb.seq);
+    sockets[0].deliver(errorMsg(mb.seq, 17), errorMsg(ma.seq, 0));
+    await expect(a).resolves.toEqual([]);
+    await expect(b).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(ch.inFlight).toBe(0);
   });
 
   it('times out on running time only, with ETIMEDOUT naming the message type', async () => {

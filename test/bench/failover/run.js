@@ -40,7 +40,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
-const { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs } = require('../directors.js');
+const { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs, capture: captureOn } = require('../directors.js');
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -108,17 +108,8 @@ function intervalDeviation(adv, advertMs) {
 
 let seq = 0;
 /** tcpdump on the client, armed (it said "listening on") before this resolves. */
-async function capture(topo) {
-  const file = path.join(tmp, `cap-${++seq}.pcap`);
-  const p = topo.spawn('client', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', file, 'ip proto 112 or ip6 proto 112'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr.on('data', (c) => { err += c; });
-  if (!(await waitFor(() => err.includes('listening on'), 15000, 10))) {
-    p.kill('SIGTERM');
-    throw new Error(`tcpdump not listening: ${err}`);
-  }
-  return { file, stop: async () => { await sleep(500); p.kill('SIGTERM'); await new Promise((r) => p.once('exit', r)); } };
-}
+/** tcpdump on the client, armed before this resolves. */
+const capture = (topo) => captureOn(topo, 'client', path.join(tmp, `cap-${++seq}.pcap`), 'ip proto 112 or ip6 proto 112');
 
 function masterDownMs(version, advertMs, prio = 100) {
   const skew = version === 2 ? ((256 - prio) * 1000) / 256 : ((256 - prio) * advertMs) / 256;

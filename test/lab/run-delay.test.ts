@@ -1,0 +1,25 @@
+import { parseSchedstat, runDelayIn, RunDelaySample } from '../../src/lab/run-delay';
+
+describe("directors' run delay (schedstat)", () => {
+  it('reads the second field of /proc/<pid>/schedstat, ns to ms', () => {
+    expect(parseSchedstat('123456789 2500000 42\n')).toBe(2.5);
+    expect(parseSchedstat('')).toBeNull();
+    expect(parseSchedstat('garbage')).toBeNull();
+  });
+
+  const s = (t: number, pid: number, delayMs: number, director: 'lb1' | 'lb2' = 'lb2'): RunDelaySample => ({ t, director, pid, delayMs });
+
+  it("per director, the worst process's wait from the last sample at or before the window to the first at or after it", () => {
+    const samples = [s(0, 1, 10), s(100, 1, 10), s(200, 1, 60), s(300, 1, 160), s(400, 1, 160), s(0, 2, 5), s(400, 2, 30), s(0, 3, 0, 'lb1'), s(400, 3, 4, 'lb1')];
+    // window [150, 250]: pid 1 from its sample at 100 (10) to the one at 300 (160)
+    expect(runDelayIn(samples, { from: 150, to: 250 })).toEqual({ lb2: 150, lb1: 4 });
+    // a late sampler only widens the window read, never narrows it
+    expect(runDelayIn(samples, { from: 0, to: 400 })).toEqual({ lb2: 150, lb1: 4 });
+  });
+
+  it('a process born or gone inside the window counts from its first or to its last sample; no samples, no figure', () => {
+    const samples = [s(300, 7, 2), s(350, 7, 90), s(100, 8, 0), s(200, 8, 40)];
+    expect(runDelayIn(samples, { from: 150, to: 400 })).toEqual({ lb2: 88 });
+    expect(runDelayIn([], { from: 0, to: 1 })).toEqual({});
+  });
+});
