@@ -309,6 +309,13 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   }
   if (!ok || d.interface === null || d.vrid === null) return null;
   const iface = d.interface;
+  // vrrp_complete_instance: the instance's own interface is tracked anyway (down = FAULT); a
+  // track_interface naming it is dropped, weight and all
+  d.trackInterfaces = d.trackInterfaces.filter((t) => {
+    if (t.name !== iface) return true;
+    ctx.warn(d.keyword, `(${name}) Ignoring track_interface ${iface} since own interface`);
+    return false;
+  });
   let vmac: VrrpInstance['vmac'] = null;
   if (d.vmacWord) {
     let xmitBase = d.vmacXmitBase;
