@@ -9,6 +9,7 @@
 import type { RunningDirector } from '../support/directors';
 import { sh, waitFor } from '../support/netns';
 import { twoDirectorsOnABridge } from '../support/two-directors';
+import { loneBackupInstance } from '../support/config-text';
 
 jest.setTimeout(180_000);
 
@@ -18,16 +19,7 @@ const conf = (vrid: number) => [
   'interface_up_down_delays {',
   '    eth0 4 7',
   '}',
-  'vrrp_instance VI_1 {',
-  '    state BACKUP',
-  '    interface eth0',
-  `    virtual_router_id ${vrid}`,
-  '    priority 100',
-  '    advert_int 3',
-  '    virtual_ipaddress {',
-  `        192.168.85.${vrid}/24`,
-  '    }',
-  '}',
+  ...loneBackupInstance({ vrid, net: '192.168.85', advertInt: 3 }),
   '',
 ].join('\n');
 

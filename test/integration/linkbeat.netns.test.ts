@@ -9,25 +9,13 @@
 import type { RunningDirector } from '../support/directors';
 import { sh, waitFor } from '../support/netns';
 import { twoDirectorsOnABridge } from '../support/two-directors';
+import { loneBackupInstance } from '../support/config-text';
 
 jest.setTimeout(180_000);
 
 const stage = twoDirectorsOnABridge('lbeat-', '192.168.87');
 
-const instance = (vrid: number, extra: string[] = []) => [
-  'vrrp_instance VI_1 {',
-  '    state BACKUP',
-  '    interface eth0',
-  `    virtual_router_id ${vrid}`,
-  '    priority 100',
-  '    advert_int 1',
-  ...extra,
-  '    virtual_ipaddress {',
-  `        192.168.87.${vrid}/24`,
-  '    }',
-  '}',
-  '',
-];
+const instance = (vrid: number, extra: string[] = []) => [...loneBackupInstance({ vrid, net: '192.168.87', body: extra }), ''];
 
 const WATCHED = /[Ll]inkbeat|NIC polling|Netlink reports|Entering \w+ STATE/;
 /** The lines this test is about, without the loggers' time stamps (both write `Www Mmm dd hh:mm:ss yyyy: `). */

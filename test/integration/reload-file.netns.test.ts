@@ -14,26 +14,15 @@ import type { RunningDirector } from '../support/directors';
 import { waitFor } from '../support/netns';
 import { twoDirectorsOnABridge } from '../support/two-directors';
 import { haloNative } from '../../src/net/native';
+import { globalDefs, loneBackupInstance } from '../support/config-text';
 
 jest.setTimeout(120_000);
 
 const stage = twoDirectorsOnABridge('rfile-', '192.168.84');
 
 const conf = (reloadFile: string, vrid: number, keepalived: boolean) => [
-  'global_defs {',
-  `    reload_file ${reloadFile}`,
-  ...(keepalived ? ['    reload_check_config'] : []),
-  '}',
-  'vrrp_instance VI_1 {',
-  '    state BACKUP',
-  '    interface eth0',
-  `    virtual_router_id ${vrid}`,
-  '    priority 100',
-  '    advert_int 1',
-  '    virtual_ipaddress {',
-  `        192.168.84.${vrid}/24`,
-  '    }',
-  '}',
+  ...globalDefs([`reload_file ${reloadFile}`, ...(keepalived ? ['reload_check_config'] : [])]),
+  ...loneBackupInstance({ vrid, net: '192.168.84' }),
   '',
 ].join('\n');
 

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { waitFor } from '../support/netns';
 import { twoDirectorsOnABridge } from '../support/two-directors';
+import { loneBackupInstance } from '../support/config-text';
 
 jest.setTimeout(120_000);
 
@@ -53,21 +54,11 @@ function conf(vrid: number, p: string): string {
     '    interval 1',
     '    weight 0',
     '}',
-    'vrrp_instance VI_1 {',
-    '    state BACKUP',
-    '    interface eth0',
-    `    virtual_router_id ${vrid}`,
-    '    priority 100',
-    '    advert_int 1',
-    `    notify "${p} notify"`,
-    '    track_script {',
-    ...CASES.map(([name]) => `        ${name}`),
-    '        unquoted',
-    '    }',
-    '    virtual_ipaddress {',
-    `        192.168.79.${vrid}/24`,
-    '    }',
-    '}',
+    ...loneBackupInstance({
+      vrid,
+      net: '192.168.79',
+      body: [`    notify "${p} notify"`, '    track_script {', ...CASES.map(([name]) => `        ${name}`), '        unquoted', '    }'],
+    }),
     '',
   ].join('\n');
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
+import { loneBackupInstance } from '../support/config-text';
 
 jest.setTimeout(120_000);
 
@@ -49,20 +50,7 @@ function config(dir: string, vrid: number, umask: string | null): string {
     `    script "${mk} ${join(dir, 'track')}"`,
     '    interval 1',
     '}',
-    'vrrp_instance VI_1 {',
-    '    state BACKUP',
-    '    interface eth0',
-    `    virtual_router_id ${vrid}`,
-    '    priority 100',
-    '    advert_int 1',
-    `    notify_backup "${mk} ${join(dir, 'notify')}"`,
-    '    track_script {',
-    '        chk',
-    '    }',
-    '    virtual_ipaddress {',
-    `        192.168.79.${vrid}/24`,
-    '    }',
-    '}',
+    ...loneBackupInstance({ vrid, net: '192.168.79', body: [`    notify_backup "${mk} ${join(dir, 'notify')}"`, '    track_script {', '        chk', '    }'] }),
     '',
   ].join('\n');
 }

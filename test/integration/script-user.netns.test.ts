@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Directors, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
+import { globalDefs, loneBackupInstance } from '../support/config-text';
 
 jest.setTimeout(60_000);
 
@@ -35,24 +36,7 @@ afterAll(async () => {
 
 /** One BACKUP instance alone on the LAN (it becomes MASTER), with `body` inside and `global` in global_defs. */
 function instanceConf(vrid: number, global: string[], top: string[], body: string[]): string {
-  return [
-    'global_defs {',
-    ...global.map((l) => `    ${l}`),
-    '}',
-    ...top,
-    'vrrp_instance VI_1 {',
-    '    state BACKUP',
-    '    interface eth0',
-    `    virtual_router_id ${vrid}`,
-    '    priority 100',
-    '    advert_int 1',
-    ...body.map((l) => `    ${l}`),
-    '    virtual_ipaddress {',
-    `        192.168.77.${vrid}/24`,
-    '    }',
-    '}',
-    '',
-  ].join('\n');
+  return [...globalDefs(global), ...top, ...loneBackupInstance({ vrid, net: '192.168.77', body: body.map((l) => `    ${l}`) }), ''].join('\n');
 }
 
 function config(vrid: number, out: string, user: string): string {

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { holds, type RunningDirector } from '../support/directors';
 import { waitFor } from '../support/netns';
 import { twoDirectorsOnABridge } from '../support/two-directors';
+import { globalDefs, loneBackupInstance } from '../support/config-text';
 
 jest.setTimeout(120_000);
 
@@ -41,22 +42,7 @@ beforeAll(() => {
 });
 
 function conf(vrid: number, global: string[]): string {
-  return [
-    'global_defs {',
-    ...global.map((l) => `    ${l}`),
-    '}',
-    'vrrp_instance VI_1 {',
-    '    state BACKUP',
-    '    interface eth0',
-    `    virtual_router_id ${vrid}`,
-    '    priority 100',
-    '    advert_int 1',
-    '    virtual_ipaddress {',
-    `        192.168.78.${vrid}/24`,
-    '    }',
-    '}',
-    '',
-  ].join('\n');
+  return [...globalDefs(global), ...loneBackupInstance({ vrid, net: '192.168.78' }), ''].join('\n');
 }
 
 const vip = (vrid: number) => `192.168.78.${vrid}`;
