@@ -42,11 +42,9 @@ Napi::Value WithNetns(const Napi::CallbackInfo& info) {
     error = e;
   }
   r = setns(own, CLONE_NEWNET);
-  err = errno;
   close(own);
   // a thread left in the other namespace would put every later socket there: stop here
   if (r < 0) Napi::Error::Fatal("withNetns", "setns back to the thread's own network namespace failed");
-  (void)err;
   if (threw) throw error;
   return result;
 }

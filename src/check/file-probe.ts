@@ -48,7 +48,7 @@ const IN_DELETE = 0x200;
 const IN_Q_OVERFLOW = 0x4000;
 const IN_IGNORED = 0x8000;
 const IN_ISDIR = 0x40000000;
-export const TRACK_FILE_EVENTS = IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
+const TRACK_FILE_EVENTS = IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
 
 /**
  * What a change of a tracked file says, as track_file.c's process_inotify takes it: 'gone'
@@ -103,14 +103,15 @@ export class FileWatcher {
       const v = readTrackFile(c.path);
       return v === null ? { result: 'failed', reason: `Invalid number read from ${c.path} - ignoring` } : { result: 'success', fileValue: v };
     };
+    let waiting: Waiter[];
     try {
-      this.waitersFor(c.path);
+      waiting = this.waitersFor(c.path);
     } catch (err) {
       return Promise.resolve({ result: 'failed', reason: `Unable to monitor track file ${c.path}: ${(err as Error).message}` });
     }
     const now = read();
     if (last === undefined || now.fileValue !== last) return Promise.resolve(now);
-    return this.changed(c.path).then((change) => (change === 'gone' ? { result: 'success', fileValue: 0 } : read()));
+    return new Promise<FileChange>((resolve) => waiting.push(resolve)).then((change) => (change === 'gone' ? { result: 'success', fileValue: 0 } : read()));
   }
 
   /** Resolves at the next change of `path` (see FileChange); throws if it cannot be watched. */

@@ -23,7 +23,7 @@ import { regexFlags } from '../config/build-checker';
 import { armDeadline } from './deadline';
 import type { Deadline, Expiry } from './deadline';
 import type { ProbeOutcome } from './probe';
-import { RawTcpConnection } from './raw-tcp';
+import { needsSocketOptions, RawTcpConnection } from './raw-tcp';
 import { checkerSocket, connectOptions } from './tcp-probe';
 import type { ProbeTarget } from './tcp-probe';
 
@@ -180,8 +180,7 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     let tcpConnected = false;
     try {
       if (req.ssl) {
-        const special = (req.bindIf ?? null) !== null || (req.fwmark ?? null) !== null;
-        const raw = special ? checkerSocket(req) : null;
+        const raw = needsSocketOptions(req) ? checkerSocket(req) : null;
         const opts: tls.ConnectionOptions = raw
           ? { socket: raw, rejectUnauthorized: false, ...(req.tls ?? {}) }
           : { ...(connectOptions(req) as tls.ConnectionOptions), rejectUnauthorized: false, ...(req.tls ?? {}) };

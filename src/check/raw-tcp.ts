@@ -63,6 +63,11 @@ function b(): Bindings {
   return bindings;
 }
 
+/** bind_if or fwmark: options Node cannot set, so the descriptor is bound and set up first. */
+export function needsSocketOptions(t: ConnTarget): boolean {
+  return (t.bindIf ?? null) !== null || (t.fwmark ?? null) !== null;
+}
+
 /**
  * A TCP handle for a checker, not yet connected, bound and with its socket options set as the
  * target says. Throws on a bind or setsockopt error, naming it (the handle is closed then).
@@ -71,7 +76,7 @@ export function checkerHandle(t: ConnTarget): TcpHandle {
   const v6 = t.connectIp.includes(':');
   const { TCP, SOCKET } = b();
   const h = new TCP(SOCKET);
-  const special = (t.bindIf ?? null) !== null || (t.fwmark ?? null) !== null;
+  const special = needsSocketOptions(t);
   try {
     if (special || t.bindto !== null || t.bindPort !== null) {
       const addr = t.bindto ?? (v6 ? '::' : '0.0.0.0');

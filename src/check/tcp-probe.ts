@@ -9,7 +9,7 @@
  */
 import * as net from 'node:net';
 import { armDeadline } from './deadline';
-import { checkerHandle, RawTcpConnection } from './raw-tcp';
+import { checkerHandle, needsSocketOptions, RawTcpConnection } from './raw-tcp';
 import type { ConnTarget } from './raw-tcp';
 import { SUCCESS } from './probe';
 import type { ProbeOutcome } from './probe';
@@ -28,7 +28,7 @@ export interface ProbeTarget extends ConnTarget {
  * setsockopt error, naming it.
  */
 export function checkerSocket(t: ProbeTarget): net.Socket {
-  if ((t.bindIf ?? null) === null && (t.fwmark ?? null) === null) return net.connect(connectOptions(t));
+  if (!needsSocketOptions(t)) return net.connect(connectOptions(t));
   const h = checkerHandle(t);
   // manualStart: reading starts once connected (an unconnected handle would report ENOTCONN).
   const sock = new net.Socket({ handle: h, manualStart: true } as net.SocketConstructorOpts);

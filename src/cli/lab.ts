@@ -14,6 +14,7 @@ import { Cluster, HTTP_SERVICE } from '../lab/cluster';
 import { Drill, DrillMode, DrillResult, formatDrill, formatSpreads, phaseSpreads } from '../lab/drill';
 import { EXIT_FAILED, exitStatus } from '../lab/bounds';
 import type { EcmpPhaseResult } from '../lab/ecmp-phase';
+import type { ThroughputRow } from '../lab/ecmp-bench';
 import { HALO_BFD, type BfdProfile } from '../announce/frr-config';
 import { formatTopologies } from '../lab/topologies';
 import { renderReport, reportFileName } from '../lab/report';
@@ -294,7 +295,6 @@ function emitJson(p: LabArgs, out: unknown): void {
 /** `halo lab bench --topology ecmp`: the VRRP lab's active director, then the ECMP lab with N..1 directors, one report. */
 async function ecmpBench(p: LabArgs, cluster: Cluster): Promise<number> {
   const { ecmpThroughput, formatThroughput, measure, throughputRow } = await import('../lab/ecmp-bench');
-  type ThroughputRow = ReturnType<typeof throughputRow>;
   const log = (l: string) => process.stdout.write(`halo lab: ${l}\n`);
   const d = new Drill(cluster);
   // a VRRP lab that never came up (a starved machine) leaves its row out, not the ECMP rows

@@ -91,17 +91,15 @@ export class LinkDelayTable {
 
   /**
    * A VRRPv3 master's lower advert interval was learnt (vrrp.c update_master_adver_int): the
-   * instance's interface delays are cut below it as at start. True when they were.
+   * instance's interface delays are cut below it as at start.
    */
-  masterAdverInt(cfg: VrrpInstance, masterAdverIntMs: number): boolean {
+  masterAdverInt(cfg: VrrpInstance, masterAdverIntMs: number): void {
     const d = this.delays.get(cfg.interface);
-    if (!d) return false;
-    const c = clampToAdvert(d, masterAdverIntMs * 1000, cfg.downTimerAdverts);
-    if (!c) return false;
+    const c = d && clampToAdvert(d, masterAdverIntMs * 1000, cfg.downTimerAdverts);
+    if (!c) return;
     this.delays.set(cfg.interface, c);
     const r = this.records.get(cfg.interface);
     if (r) this.records.set(cfg.interface, { ...r, delay: c });
-    return true;
   }
 
   close(): void {

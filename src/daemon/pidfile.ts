@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { withUmaskAllowing } from './umask';
 
 export type PidFileResult = { ok: true } | { ok: false; message: string };
 
@@ -40,16 +41,6 @@ export function acquirePidFile(path: string, pid: number = process.pid): PidFile
     return { ok: false, message: `cannot write pid file ${path}: ${(err as Error).message}` };
   }
   return { ok: true };
-}
-
-/** Runs `fn` with the bits of `mode` taken out of the umask, then puts the umask back. */
-function withUmaskAllowing(mode: number, fn: () => void): void {
-  const old = process.umask(process.umask() & ~mode);
-  try {
-    fn();
-  } finally {
-    process.umask(old);
-  }
 }
 
 export function releasePidFile(path: string, pid: number = process.pid): void {

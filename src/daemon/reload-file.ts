@@ -13,6 +13,7 @@ import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GlobalDefs } from '../config/model';
 import { DEFAULT_PID_FILE } from './paths';
+import { withUmaskAllowing } from './umask';
 
 /** keepalived's RELOAD_EXTENSION. */
 const RELOAD_EXTENSION = '.reload';
@@ -33,14 +34,11 @@ export interface ReloadFileLog {
  * existing file truncated. A failure is logged with keepalived's words and nothing else happens.
  */
 export function createReloadFile(path: string, log: ReloadFileLog): void {
-  const old = process.umask(process.umask() & ~0o044);
   try {
-    closeSync(openSync(path, 'w', 0o644));
+    withUmaskAllowing(0o044, () => closeSync(openSync(path, 'w', 0o644)));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     log.info(`Failed to create reload file (${path}) ${-(e.errno ?? 0)} - ${strerror(e)}`);
-  } finally {
-    process.umask(old);
   }
 }
 

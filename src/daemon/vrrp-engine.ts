@@ -961,7 +961,7 @@ export class VrrpEngine {
       case 'addVips':
         // vrrp_state_become_master: the drop rule goes in before the VIPs (awaited only when
         // there is one, so that without it the adds leave in this very turn)
-        if (this.firewallWanted(a.instance, a.vips)) await this.firewallRule(a.instance, 'add', a.vips);
+        if (this.firewallCfg(a.instance, a.vips)) await this.firewallRule(a.instance, 'add', a.vips);
         return this.vipOp('add', a.instance, a.vips, 0);
       case 'removeVips':
         await this.vipOp('remove', a.instance, a.vips, 0);
@@ -985,15 +985,16 @@ export class VrrpEngine {
     }
   }
 
-  private firewallWanted(instance: string, vips: VirtualIpAddress[]): boolean {
+  /** The instance's config when these VIPs need the no_accept drop rule (vrrp_handle_accept_mode), else null. */
+  private firewallCfg(instance: string, vips: VirtualIpAddress[]): VrrpInstance | null {
     const cfg = this.states.get(instance)?.cfg ?? this.model.vrrpInstances.find((i) => i.name === instance);
-    return !!cfg && needsFirewall(cfg) && vips.length > 0;
+    return cfg && needsFirewall(cfg) && vips.length > 0 ? cfg : null;
   }
 
   /** vrrp_handle_accept_mode: nothing for the address owner or an accept instance. */
   private async firewallRule(instance: string, op: 'add' | 'remove', vips: VirtualIpAddress[]): Promise<void> {
-    const cfg = this.states.get(instance)?.cfg ?? this.model.vrrpInstances.find((i) => i.name === instance);
-    if (!cfg || !needsFirewall(cfg) || vips.length === 0) return;
+    const cfg = this.firewallCfg(instance, vips);
+    if (!cfg) return;
     const { log } = this.deps;
     log.debug(`(${instance}) ${op === 'add' ? 'setting' : 'removing'} firewall drop rule`);
     if (!this.firewall && op === 'remove') return;

@@ -235,6 +235,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   const vrrpAgent = (snmp.rfcv3 || snmp.rfcv2 || snmp.keepalived) && opts.vrrp
     ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name), {
       view: () => director.keepalivedMib(version, hostname()),
+      config: () => ({ model: director.config, hostname: hostname() }),
     })
     : null;
   const agent = vrrpAgent?.agent ?? null;

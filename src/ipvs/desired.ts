@@ -25,6 +25,7 @@ import {
   IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3,
 } from './types';
 import type { IpvsDestination, IpvsForward, IpvsProtocol, IpvsService, IpvsServiceKey } from './types';
+import { serviceKeyString } from './types';
 import { formatRealServer, formatVirtualServer } from './desired-format';
 import type { RunAs } from '../config/script-user';
 import { mergeShared, stopLines } from './shared-services';
@@ -171,7 +172,7 @@ export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: Po
   const services: IpvsService[] = [];
   // each virtual server's own lines, and the services it programs (by key)
   const segments: PoolEvent[][] = [];
-  const byKey = new Map<string, { service: IpvsService; owner: number }[]>();
+  const byKey = new Map<string, { service: IpvsService; owner: number; at: number }[]>();
   for (const vs of input.virtualServers) {
     const vsId = virtualServerId(vs, groups);
     const weights = vs.realServers.map((rs) => effectiveWeight(rs, checkerWeight));
@@ -183,11 +184,11 @@ export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: Po
       const dests = destinations(vs, pool.alive, pool.state.quorumUp, svc, weights);
       const service: IpvsService = { key: t.key, scheduler: t.scheduler, flags: t.flags, timeout: t.timeout, netmask: t.netmask, destinations: dests };
       if (t.peName) service.peName = t.peName;
-      const k = serviceKeyText(t.key);
+      const k = serviceKeyString(t.key);
       const list = byKey.get(k);
-      if (list) list.push({ service, owner: segments.length });
+      if (list) list.push({ service, owner: segments.length, at: list[0].at });
       else {
-        byKey.set(k, [{ service, owner: segments.length }]);
+        byKey.set(k, [{ service, owner: segments.length, at: services.length }]);
         services.push(service);
       }
     }
@@ -199,16 +200,11 @@ export function buildDesired(input: DesiredInput, checkerUp: CheckerUp, prev: Po
     if (list.length < 2) continue;
     const merged = mergeShared(list.map((o) => o.service), prev?.shared?.get(k));
     shared.set(k, merged.state);
-    services[services.indexOf(list[0].service)] = merged.service;
+    services[list[0].at] = merged.service;
     merged.lines.forEach((l, n) => placeLines(segments[list[n].owner], l));
   }
   const events = segments.flat();
   return { services, state: shared.size > 0 ? { pools, shared } : { pools }, events };
-}
-
-/** A service key as a map key. */
-function serviceKeyText(k: IpvsServiceKey): string {
-  return 'fwmark' in k ? `${k.af} fwm ${k.fwmark}` : `${k.af} ${k.protocol} ${k.address} ${k.port}`;
 }
 
 /** An owner's IPVS error lines among its own: start-up ones first, others after the line about their real server. */
@@ -222,21 +218,21 @@ function placeLines(own: PoolEvent[], lines: OwnerLines): void {
 }
 
 /**
- * Each virtual server's services with their shared-service owner index: `at(key)` is the
- * service's entry in PoolState.shared and this virtual server's place among its owners.
+ * The services in PoolState.shared, each with its key and the virtual servers that program it
+ * (their indexes, in order: a virtual server's place among the service's owners).
  */
-function sharedOwners(input: DesiredInput, state: PoolState): Map<string, number[]> {
-  const owners = new Map<string, number[]>();
+function sharedOwners(input: DesiredInput, shared: ReadonlyMap<string, SharedServiceState>): Map<string, { key: IpvsServiceKey; owners: number[] }> {
+  const found = new Map<string, { key: IpvsServiceKey; owners: number[] }>();
   input.virtualServers.forEach((vs, i) => {
     for (const svc of expandServices(vs, input.virtualServerGroups)) {
-      const k = serviceKeyText(svc.template.key);
-      if (!state.shared?.has(k)) continue;
-      const list = owners.get(k) ?? [];
-      if (!list.includes(i)) list.push(i);
-      owners.set(k, list);
+      const k = serviceKeyString(svc.template.key);
+      if (!shared.has(k)) continue;
+      const entry = found.get(k) ?? { key: svc.template.key, owners: [] };
+      if (!entry.owners.includes(i)) entry.owners.push(i);
+      found.set(k, entry);
     }
   });
-  return owners;
+  return found;
 }
 
 interface PoolResult {
@@ -529,22 +525,14 @@ export function shutdownEvents(input: DesiredInput, state: PoolState, lvsFlushOn
     return own;
   });
   // a service several virtual servers programmed: the later ones' deletes find it gone
-  if (lvsFlushOnStop !== 'all') {
-    for (const [k, owners] of sharedOwners(input, state)) {
-      const shared = state.shared!.get(k)!;
+  if (lvsFlushOnStop !== 'all' && state.shared) {
+    for (const [k, { key, owners }] of sharedOwners(input, state.shared)) {
+      const shared = state.shared.get(k)!;
       if (owners.length !== shared.owners.length) continue;
-      const key = input.virtualServers.length > 0 ? keyOf(input, owners[0], k) : null;
-      if (key === null) continue;
       stopLines(key, shared, lvsFlushOnStop).forEach((l, n) => placeLines(segments[owners[n]], l));
     }
   }
   return segments.flat();
-}
-
-/** The service key of virtual server `i` whose text is `k`. */
-function keyOf(input: DesiredInput, i: number, k: string): IpvsServiceKey | null {
-  for (const svc of expandServices(input.virtualServers[i], input.virtualServerGroups)) if (serviceKeyText(svc.template.key) === k) return svc.template.key;
-  return null;
 }
 
 /**

@@ -16,8 +16,19 @@ import { sh, Topology, waitFor } from './netns';
 import { alive, descendants, signalTree } from './procs';
 
 export const LAB_PREFIX = 'hlab-';
+
+/**
+ * How long the lab's start-up may take before a step is called failed (real servers answering,
+ * the first answer through the VIPs): a wait, not a measurement. Under software emulation on a
+ * host at load 20, bind9 alone took 20 s to load its zones and 60 s did not cover every server.
+ */
+export const START_WAIT_MS = 180_000;
 export const EXT_VIPS = ['192.168.1.200', '192.168.1.202'];
 export const INT_VIP = '10.0.100.200';
+/** Every IPv4 VIP the directors' sync group moves together. */
+export const ALL_VIPS = [...EXT_VIPS, INT_VIP];
+/** halo's JSON log lines carry millisecond timestamps, which the report's timeline needs. */
+export const DIRECTOR_ARGS = ['--log-format', 'json'];
 export const HTTP_SERVICE = '192.168.1.202:80';
 export const DNS_SERVICE = '192.168.1.200:53';
 
@@ -176,7 +187,7 @@ export class Cluster {
   }
 
   /** Wait (all servers at once) until every real server answers; a dead or silent one is named with its log. */
-  async waitServers(timeoutMs = 180_000 /* a start-up wait (see drill.ts START_WAIT_MS) */): Promise<void> {
+  async waitServers(timeoutMs = START_WAIT_MS): Promise<void> {
     const hosts = [...WEB, ...DNS];
     const ok = await Promise.all(hosts.map((h) => waitFor(async () => {
       if (!alive(this.state.pids[h])) return true; // reported below, with its log
@@ -245,7 +256,7 @@ export class Cluster {
    */
   vipHolders(): Record<string, Director[]> {
     const held: Record<string, Director[]> = {};
-    for (const vip of [...EXT_VIPS, INT_VIP]) held[vip] = [];
+    for (const vip of ALL_VIPS) held[vip] = [];
     for (const lb of ['lb1', 'lb2'] as const) {
       const out = sh(['ip', '-n', this.topo.ns(lb), '-j', '-4', 'addr', 'show'], { allowFail: true });
       const links = out.trim() ? (JSON.parse(out) as Array<{ ifname: string; addr_info: Array<{ local: string }> }>) : [];
@@ -272,4 +283,12 @@ export class Cluster {
     this.state.pids = {};
     rmSync(join(this.dir, 'state.json'), { force: true });
   }
+}
+
+/** Which single director holds every VIP, or a description of the split. */
+export function soleHolder(c: Cluster): { holder: Director | null; detail: string } {
+  const held = c.vipHolders();
+  const holders = new Set(Object.values(held).flat());
+  const together = Object.values(held).every((h) => h.length === 1) && holders.size === 1;
+  return together ? { holder: [...holders][0], detail: '' } : { holder: null, detail: JSON.stringify(held) };
 }

@@ -19,7 +19,7 @@
 import { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Cluster, Director, EXT_VIPS, HOSTS, HTTP_SERVICE, INT_VIP } from './cluster';
+import { Cluster, Director, DIRECTOR_ARGS, HOSTS, HTTP_SERVICE, soleHolder } from './cluster';
 import { establishedPorts, flowsDecided, FlowVerdict, flowsStreaming, judgeFlows, openPorts, parseFlowRecords, parseIpvsConns, tally } from './flows';
 import { waitFor } from './netns';
 import { alive } from './procs';
@@ -28,10 +28,8 @@ import { STREAM_PATH } from './web-server';
 
 /** What keepalived's global_defs gets for the sync runs: the internal LAN, the internal instance. */
 export const SYNC_DAEMON = 'lvs_sync_daemon eth1 VI_I';
-const ALL_VIPS = [...EXT_VIPS, INT_VIP];
 const [VIP, VPORT] = HTTP_SERVICE.split(':');
 const CLIENT = HOSTS.client.ext.split('/')[0];
-const DIRECTOR_ARGS = ['--log-format', 'json'];
 /** Under software emulation (the VM) everything takes an order of magnitude longer. */
 const SLOW = process.env.HALO_IN_VM ? 3 : 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,15 +121,10 @@ export class ConnSyncDrill {
 
   private async lb1Serving(): Promise<void> {
     const c = this.cluster;
-    const held = await waitFor(() => this.holds('lb1'), 90_000, 200);
+    const held = await waitFor(() => soleHolder(c).holder === 'lb1', 90_000, 200);
     if (!held) throw new Error(`conn-sync: lb1 did not hold every VIP within 90 s: ${JSON.stringify(c.vipHolders())}\n${c.logTail('lb1')}\n${c.logTail('lb2')}`);
     const served = await waitFor(() => c.topo.exec('client', ['curl', '-s', '-m', '1', `http://${HTTP_SERVICE}/`], { allowFail: true }).includes('<h1>web'), 60_000, 200);
     if (!served) throw new Error(`conn-sync: no HTTP answer through the VIP within 60 s\n${c.logTail('lb1')}`);
-  }
-
-  private holds(lb: Director): boolean {
-    const h = this.cluster.vipHolders();
-    return ALL_VIPS.every((v) => h[v].length === 1 && h[v][0] === lb);
   }
 
   private conns(lb: Director) {
@@ -160,7 +153,7 @@ export class ConnSyncDrill {
       c.signalDirector('lb1', 'SIGKILL');
       await waitFor(() => c.directorPids('lb1').every((p) => !alive(p)), 10_000, 20);
       await c.cleanupDirector('lb1');
-      const moved = await waitFor(() => this.holds('lb2'), 30_000 * SLOW, 50);
+      const moved = await waitFor(() => soleHolder(this.cluster).holder === 'lb2', 30_000 * SLOW, 50);
       const takeoverAt = moved ? epochNow() : null;
       if (takeoverAt !== null) await waitFor(() => flowsDecided(records(), this.flows, takeoverAt), 60_000 * SLOW, 250);
       await this.stopClient();

@@ -19,7 +19,7 @@
 import { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Cluster, Director, DNS_SERVICE, EXT_VIPS, HTTP6_SERVICE, HTTP_SERVICE, INT_VIP } from './cluster';
+import { ALL_VIPS, Cluster, Director, DIRECTOR_ARGS, DNS_SERVICE, HTTP6_SERVICE, HTTP_SERVICE, soleHolder, START_WAIT_MS } from './cluster';
 import { parseRecords, Sample } from './load';
 import { PhaseReport } from './outage';
 import { keepConclusive, measurePhase, PhaseResult, Recording } from './phase';
@@ -45,12 +45,6 @@ export type { DrillMode } from './bounds';
  * lateMs are still read (and counted late). Under software emulation (the VM) every process
  * runs an order of magnitude slower, so the lab there uses a lower rate and a longer timeout.
  */
-/**
- * How long the lab's start-up may take before a step is called failed (real servers answering,
- * the first answer through the VIPs): a wait, not a measurement. Under software emulation on a
- * host at load 20, bind9 alone took 20 s to load its zones and 60 s did not cover every server.
- */
-const START_WAIT_MS = 180_000;
 const LOAD = process.env.HALO_IN_VM ? { rateHz: 20, timeoutMs: 1000, lateMs: 3000 } : { rateHz: 50, timeoutMs: 300, lateMs: 1500 };
 
 export interface DrillResult {
@@ -97,18 +91,7 @@ export interface DrillOptions {
   capture?: boolean;
 }
 
-const ALL_VIPS = [...EXT_VIPS, INT_VIP];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** halo's JSON log lines carry millisecond timestamps, which the report's timeline needs. */
-const DIRECTOR_ARGS = ['--log-format', 'json'];
-
-/** Which single director holds every VIP, or a description of the split. */
-function soleHolder(c: Cluster): { holder: Director | null; detail: string } {
-  const held = c.vipHolders();
-  const holders = new Set(Object.values(held).flat());
-  const together = Object.values(held).every((h) => h.length === 1) && holders.size === 1;
-  return together ? { holder: [...holders][0], detail: '' } : { holder: null, detail: JSON.stringify(held) };
-}
 
 export class Drill {
   private load: ChildProcess | null = null;

@@ -32,7 +32,7 @@ export interface ThroughputRow {
 }
 
 /** A lab process late by more than this while ab ran: the machine was starved. */
-export const STARVED_LAG_MS = 100;
+const STARVED_LAG_MS = 100;
 
 /** Rounds with the lab process's own lateness beside them. */
 export interface Measured {

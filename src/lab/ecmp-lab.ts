@@ -193,13 +193,9 @@ export class EcmpLab {
     return existsSync(this.logFile(host)) ? readFileSync(this.logFile(host), 'utf8') : '';
   }
 
-  /** `halo cleanup -f CONF` in the director's namespace, as systemd's ExecStopPost runs it after a crash. */
-  cleanup(host: string): string {
-    return this.topo.exec(host, [process.execPath, HALO, 'cleanup', '-f', this.confFile(host)], { allowFail: true });
-  }
-
   /**
-   * The same, started without blocking the drill (its convergence is polled meanwhile): resolves
+   * `halo cleanup -f CONF` in the director's namespace, as systemd's ExecStopPost runs it after a
+   * crash, started without blocking the drill (its convergence is polled meanwhile): resolves
    * to how long it took, ms (null: it failed, its output in the director's cleanup log).
    */
   cleanupTimed(host: string): Promise<number | null> {

@@ -26,7 +26,7 @@ export type FlowRecord =
   | { k: 'bytes'; f: number; t: number; n: number }
   | { k: 'end'; f: number; t: number; n: number; err: string };
 
-export const KEEPALIVE_IDLE_MS = 1000;
+const KEEPALIVE_IDLE_MS = 1000;
 
 interface Flow {
   socket: Socket;

@@ -30,7 +30,7 @@ export function startAll(order: string[], instances: Record<string, InstanceStat
     if (g !== null) return faultGroups.has(g);
     return step(ms[name], { type: 'startup' }, now).state.state === 'FAULT';
   };
-  const faulty = order.filter(startsInFault);
+  const faulty = new Set(order.filter(startsInFault));
   for (const name of faulty) {
     const r = ms[name].env.syncGroup === null ? step(ms[name], { type: 'startup' }, now) : startMemberInFault(ms[name], now);
     ms[name] = r.state;
@@ -42,7 +42,7 @@ export function startAll(order: string[], instances: Record<string, InstanceStat
     actions.push(...r.actions);
   }
   for (const name of order) {
-    if (faulty.includes(name)) continue;
+    if (faulty.has(name)) continue;
     const gname = ms[name].env.syncGroup;
     const g = gname === null ? undefined : gs.get(gname);
     if (!g) {

@@ -26,6 +26,7 @@ import {
   Column, inetType, ipBytes, KeepalivedMibView, KmInstance, KmState, nested, numbered, Scalar, scopeOf, STATE, Table, text, truth,
 } from './keepalived-mib-table';
 import { NEXT_HOP_TABLE, ROUTE_TABLE, RULE_TABLE } from './keepalived-mib-routes';
+import { trapOid } from './traps';
 
 export type { KeepalivedMibView, KmInstance, KmScript, KmState } from './keepalived-mib-table';
 
@@ -369,9 +370,6 @@ export function keepalivedMibVarbinds(v: KeepalivedMibView): Varbind[] {
   return out.sort((a, b) => compareOids(a.oid, b.oid));
 }
 
-/** snmpTrapOID.0 (SNMPv2-MIB) and AgentX's OBJECT IDENTIFIER type. */
-const SNMP_TRAP_OID = [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
-const OBJECT_IDENTIFIER = 6;
 /** The state a notification carries: keepalived's traps number STOP 5 (the tables say unknown(4)). */
 const TRAP_STATE: Record<KmState, number> = { ...STATE, STOP: 5 };
 
@@ -386,7 +384,7 @@ const routerIdVarbind = (gd: GlobalDefs, hostname: string) => ({ oid: [...KEEPAL
  */
 export function instanceStateNotification(cfg: VrrpInstance, state: KmState, gd: GlobalDefs, hostname: string): KmNotification {
   return [
-    { oid: SNMP_TRAP_OID, type: OBJECT_IDENTIFIER, value: [...KEEPALIVED_VRRP, 10, 0, 2].join('.') },
+    trapOid([...KEEPALIVED_VRRP, 10, 0, 2]),
     { oid: [...KEEPALIVED_VRRP, 3, 1, 2], type: SnmpType.OctetString, value: text(cfg.name) },
     { oid: [...KEEPALIVED_VRRP, 3, 1, 4], type: SnmpType.Integer, value: TRAP_STATE[state] },
     { oid: [...KEEPALIVED_VRRP, 3, 1, 5], type: SnmpType.Integer, value: STATE[cfg.initialState] },
@@ -397,7 +395,7 @@ export function instanceStateNotification(cfg: VrrpInstance, state: KmState, gd:
 /** vrrpSyncGroupStateChange (…5.2.10.0.1) at each of a sync group's notifies. */
 export function groupStateNotification(name: string, state: KmState, gd: GlobalDefs, hostname: string): KmNotification {
   return [
-    { oid: SNMP_TRAP_OID, type: OBJECT_IDENTIFIER, value: [...KEEPALIVED_VRRP, 10, 0, 1].join('.') },
+    trapOid([...KEEPALIVED_VRRP, 10, 0, 1]),
     { oid: [...KEEPALIVED_VRRP, 1, 1, 2], type: SnmpType.OctetString, value: text(name) },
     { oid: [...KEEPALIVED_VRRP, 1, 1, 3], type: SnmpType.Integer, value: TRAP_STATE[state] },
     routerIdVarbind(gd, hostname),

@@ -34,7 +34,8 @@ const MASTER_REASON = { notMaster: 0, priority: 1, preempted: 2, masterNoRespons
 /** A notification: its varbinds after sysUpTime.0 (an OID value is written as dotted text). */
 export type Notification = Array<Varbind | { oid: number[]; type: typeof OBJECT_IDENTIFIER; value: string }>;
 
-const trapOid = (oid: number[]) => ({ oid: SNMP_TRAP_OID, type: OBJECT_IDENTIFIER, value: oid.join('.') }) as const;
+/** The snmpTrapOID.0 varbind naming notification `oid`. */
+export const trapOid = (oid: number[]) => ({ oid: SNMP_TRAP_OID, type: OBJECT_IDENTIFIER, value: oid.join('.') }) as const;
 const v3Index = (i: Vrrpv3Instance) => [i.ifIndex, i.vrid, i.primaryAddress.includes(':') ? 2 : 1];
 
 /** vrrpTrapAuthErrorType by halo's drop reason. */

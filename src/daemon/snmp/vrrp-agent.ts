@@ -18,6 +18,8 @@ import {
 /** What KEEPALIVED-MIB reads from the director (enable_snmp_vrrp). */
 export interface KeepalivedMibSource {
   view(): Promise<KeepalivedMibView>;
+  /** The config in force and the host name: all a notification needs (view() reads interfaces too). */
+  config(): Pick<KeepalivedMibView, 'model' | 'hostname'>;
 }
 
 export interface VrrpAgent {
@@ -48,7 +50,6 @@ export function startVrrpAgent(
     return null;
   }
   log.info('Starting SNMP subagent');
-  // (VRRP-MIB's 1.3.6.1.2.1.68 sorts before VRRPv3-MIB's .207)
   // (VRRP-MIB's 1.3.6.1.2.1.68 sorts before VRRPv3-MIB's .207, both before KEEPALIVED-MIB's 1.3.6.1.4.1.9586)
   const km = plan.keepalived && keepalived ? keepalived : null;
   const subtrees = [...(plan.rfcv2 ? [VRRP_MIB] : []), ...(plan.rfcv3 ? [VRRPV3_MIB] : []), ...(km ? [KEEPALIVED_GLOBAL, KEEPALIVED_VRRP] : [])];
@@ -80,11 +81,9 @@ export function startVrrpAgent(
       }
     }, (err: Error) => log.warning(`(${name}) SNMP notification not sent: ${err.message}`)));
   };
-  const sendKm = (what: string, make: (v: KeepalivedMibView) => KmNotification | null): void => {
-    track(km!.view().then((v) => {
-      const n = make(v);
-      if (n && !agent.notify(n)) log.warning(`${what} SNMP notification not sent: no AgentX session`);
-    }, (err: Error) => log.warning(`${what} SNMP notification not sent: ${err.message}`)));
+  const sendKm = (what: string, make: (v: Pick<KeepalivedMibView, 'model' | 'hostname'>) => KmNotification | null): void => {
+    const n = make(km!.config());
+    if (n && !agent.notify(n)) log.warning(`${what} SNMP notification not sent: no AgentX session`);
   };
   return {
     agent,

@@ -112,7 +112,7 @@ async function round(topo, column) {
 function stats(rs, key) {
   const s = rs.filter((r) => !r.starved && Number.isFinite(r[key])).map((r) => r[key]).sort((a, b) => a - b);
   if (s.length === 0) return 'no figure';
-  if (s.length === 0 || s.length * 2 < rs.length) return `inconclusive (${rs.length - s.length} of ${rs.length} rounds starved)`;
+  if (s.length * 2 < rs.length) return `inconclusive (${rs.length - s.length} of ${rs.length} rounds starved)`;
   const med = s[Math.floor((s.length - 1) / 2)];
   return `min ${s[0].toFixed(1)} med ${med.toFixed(1)} max ${s[s.length - 1].toFixed(1)} ms (${s.length}/${rs.length} rounds)`;
 }
