@@ -17,6 +17,7 @@ import type {
   VrrpScript, VrrpSyncGroup, VrrpTrackProcess, VirtualIpAddress,
 } from './model';
 import { resolveTrackObjects } from './vrrp-values';
+import { applyTrackGroups } from './track-groups';
 import { DEFAULT_SCRIPT_USER, resolveRunAs } from './script-user';
 import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
@@ -114,6 +115,9 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     instances.push(inst);
     byName.set(name, inst);
   }
+
+  // vrrp.c vrrp_complete_init: static_track_group_init
+  applyTrackGroups(ctx, instances, { addresses: staticAddresses, routes: staticRoutes, rules: staticRules });
 
   const syncGroups = [];
   const memberOf = new Map<string, string>();

@@ -3,6 +3,7 @@
  * (integers with ranges, timers in seconds, booleans, addresses), each reporting its own
  * error at the offending word and returning null so the builder keeps going.
  */
+import type { TrackGroupDraft } from './track-groups';
 import ipaddr from 'ipaddr.js';
 import type { Diagnostic, RealServer, SourceLocation, VirtualServer } from './model';
 import { resolveRunAs, type AccountFiles, type RunAs } from './script-user';
@@ -18,7 +19,7 @@ const BLOCK_KEYWORDS = new Set([
   'unicast_peer', 'notification_email', 'virtual_routes', 'virtual_rules', 'track_file', 'track_process', 'track_bfd',
   'auth_hmac', 'linkbeat_interfaces', 'interface_up_down_delays', 'TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK',
   'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK', 'url', 'host', 'static_ipaddress', 'static_routes',
-  'static_rules', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance', 'garp_group', 'net_namespace', 'SSL', 'halo_announce',
+  'static_rules', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance', 'garp_group', 'track_group', 'net_namespace', 'SSL', 'halo_announce',
 ]);
 
 export interface ParsedAddress {
@@ -53,6 +54,8 @@ export class BuildContext {
   scriptsUsed: Word | null = null;
   /** keepalived's countdown for rules written without a preference (per family, whole config). */
   readonly rulePriorities = newRulePriorities();
+  /** The track_group blocks read so far, by name (static entries look their group up as they are read). */
+  readonly trackGroups = new Map<string, TrackGroupDraft>();
   readonly smtp: SmtpUses = { server: null, emails: 0, global: { any: null, vrrp: null, checker: null }, realServers: [], virtualServers: [] };
 
   constructor(private readonly sources: SourceMap, readonly options: BuildOptions = {}) {}

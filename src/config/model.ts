@@ -297,6 +297,10 @@ export interface VirtualIpAddress {
    * does for all of them), unless the instance's VMAC or use_vmac_addr already decides (then a warning).
    */
   useVmac?: boolean;
+  /** static_ipaddress: `no_track` (a deletion by someone else is not put back). */
+  noTrack?: boolean;
+  /** static_ipaddress: `track_group NAME` (a declared track_group). */
+  trackGroup?: string;
   location: SourceLocation;
 }
 

@@ -65,6 +65,7 @@ export function formatIpRoute(r: IpRoute): string {
     if (nh.realms) out += realmsText(nh.realms, ((r.realms ?? 0) & 0xffff0000) !== 0);
   }
   if (r.noTrack) out += ' no_track';
+  if (r.trackGroup !== undefined) out += ` track_group ${r.trackGroup}`;
   return out;
 }
 
@@ -97,5 +98,6 @@ export function formatIpRule(r: IpRule): string {
   else if (r.action === FR_ACT.NOP) out += ' nop';
   else out += ` type ${rtnName(r.action)}`;
   if (r.noTrack) out += ' no_track';
+  if (r.trackGroup !== undefined) out += ` track_group ${r.trackGroup}`;
   return out;
 }

@@ -92,6 +92,8 @@ export interface IpRoute {
   nexthops: Nexthop[];
   /** no_track: not watched (a deletion by someone else does not move the instance). */
   noTrack: boolean;
+  /** static_routes: `track_group NAME` (a declared track_group; the route has a dev). */
+  trackGroup?: string;
   /** The line as written, for logs and errors. */
   text: string;
   location: SourceLocation;
@@ -132,6 +134,8 @@ export interface IpRule {
   sport: PortRange | null;
   dport: PortRange | null;
   noTrack: boolean;
+  /** static_rules: `track_group NAME` (a declared track_group; the rule has an iif). */
+  trackGroup?: string;
   text: string;
   location: SourceLocation;
 }

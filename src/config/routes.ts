@@ -5,8 +5,10 @@
  *
  * keepalived's leniency is kept: where it reports an error and drops the line, halo warns in
  * its words and drops the line; where it reports and carries on, halo warns and carries on.
- * What keepalived accepts and halo cannot send (lwtunnel `encap`, `vrf`, `track_group`, names
- * from /etc/iproute2 files) is refused as not implemented, located at the word.
+ * What keepalived accepts and halo cannot send (lwtunnel `encap`, `vrf`, names from
+ * /etc/iproute2 files) is refused as not implemented, located at the word. `track_group` is
+ * read on static routes and rules only (a virtual route or rule takes it as keepalived does: an
+ * unknown word).
  */
 import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
@@ -42,7 +44,11 @@ const RULE_START_PRIORITY = 16384;
 
 class Line {
   i = 0;
-  constructor(readonly words: Word[], readonly ctx: BuildContext, readonly what: string) {}
+  /** keepalived's allow_track_group: static_routes and static_rules take `track_group`. */
+  readonly allowTrackGroup: boolean;
+  constructor(readonly words: Word[], readonly ctx: BuildContext, readonly what: string) {
+    this.allowTrackGroup = what.startsWith('static_');
+  }
   get done(): boolean {
     return this.i >= this.words.length;
   }
@@ -170,7 +176,7 @@ type RouteDraft = Omit<IpRoute, 'family' | 'dst' | 'protocol' | 'protocolSet' | 
   orUsed: boolean;
 };
 
-type RouteHandler = (l: Line, w: Word, r: RouteDraft) => void | 'nexthops';
+type RouteHandler = (l: Line, w: Word, r: RouteDraft) => void | 'nexthops' | 'stop';
 
 /** Join a family learnt from an address; keepalived's own message on a mismatch. */
 function joinFamily(l: Line, w: Word, r: { family: 4 | 6 | null }, f: 4 | 6 | null, message = 'Cannot mix IPv4 and IPv6 addresses for route'): void {
@@ -387,9 +393,24 @@ const ROUTE_KEYWORDS: Record<string, RouteHandler> = {
     return 'nexthops';
   },
   no_track: (_l, _w, r) => { r.noTrack = true; },
-  track_group: (l, w) => { l.ctx.unimplemented(w, `${l.what}: 'track_group' (track groups)`); drop(); },
+  track_group: (l, w, r) => (l.allowTrackGroup ? trackGroup(l, w, r) : destination(l, w, r)),
   vrf: (l, w) => { l.ctx.unimplemented(w, `${l.what}: 'vrf'`); drop(); },
 };
+
+/**
+ * `track_group NAME` (static routes and rules): a group declared earlier in the file, as
+ * keepalived's static_track_group_find at the word; a second one ends the line ('stop').
+ */
+function trackGroup(l: Line, w: Word, r: { trackGroup?: string }): 'stop' | undefined {
+  const v = l.value(w) ?? drop();
+  if (r.trackGroup !== undefined) {
+    l.report(v, `track_group ${v.value} is a duplicate`);
+    return 'stop';
+  }
+  if (l.ctx.trackGroups.has(v.value)) r.trackGroup = v.value;
+  else l.report(v, `track_group ${v.value} not found`);
+  return undefined;
+}
 
 function dsfield(l: Line, w: Word, message: string): number {
   const v = l.value(w) ?? drop();
@@ -506,10 +527,12 @@ export function parseRoute(ctx: BuildContext, s: Statement, what: string): IpRou
     for (; !l.done; l.i++) {
       const w = l.peek()!;
       const h = Object.prototype.hasOwnProperty.call(ROUTE_KEYWORDS, w.value) ? ROUTE_KEYWORDS[w.value] : destination;
-      if (h(l, w, r) === 'nexthops') {
+      const next = h(l, w, r);
+      if (next === 'nexthops') {
         nexthops(l, r);
         break;
       }
+      if (next === 'stop') break;
     }
   } catch (e) {
     if (e instanceof Drop) return null;
@@ -528,6 +551,10 @@ export function parseRoute(ctx: BuildContext, s: Statement, what: string): IpRou
       ctx.warn(s.keyword, `Warning - cannot track route ${r.dstText} with no interface specified, not tracking`);
       noTrack = true;
     }
+  }
+  if (r.trackGroup !== undefined && r.dev === null) {
+    ctx.warn(s.keyword, 'Static route cannot have track group if no oif specified');
+    delete r.trackGroup;
   }
   const fam = r.family ?? 4;
   const { dstSeen: _seen, dstText: _text, orUsed: _or, ...route } = r;
@@ -552,7 +579,7 @@ type RuleDraft = Omit<IpRule, 'family' | 'from' | 'to' | 'priority' | 'text' | '
   tableOption: boolean;
 };
 
-type RuleHandler = (l: Line, w: Word, r: RuleDraft) => void;
+type RuleHandler = (l: Line, w: Word, r: RuleDraft) => void | 'stop';
 
 const MIXED = 'rule specification has mixed IPv4 and IPv6';
 
@@ -668,7 +695,7 @@ const RULE_KEYWORDS: Record<string, RuleHandler> = {
   sport: (l, w, r) => { r.sport = portRange(l, w, 'sport') ?? r.sport; },
   dport: (l, w, r) => { r.dport = portRange(l, w, 'dport') ?? r.dport; },
   no_track: (_l, _w, r) => { r.noTrack = true; },
-  track_group: (l, w) => { l.ctx.unimplemented(w, `${l.what}: 'track_group' (track groups)`); drop(); },
+  track_group: (l, w, r) => (l.allowTrackGroup ? trackGroup(l, w, r) : ruleAction(l, w, r)),
 };
 
 function ruleTable(l: Line, w: Word, r: RuleDraft): void {
@@ -768,7 +795,7 @@ export function parseRule(ctx: BuildContext, s: Statement, what: string, next: R
     for (; !l.done; l.i++) {
       const w = l.peek()!;
       const h = Object.prototype.hasOwnProperty.call(RULE_KEYWORDS, w.value) ? RULE_KEYWORDS[w.value] : ruleAction;
-      h(l, w, r);
+      if (h(l, w, r) === 'stop') break;
     }
   } catch (e) {
     if (e instanceof Drop) return null;
@@ -801,6 +828,10 @@ export function parseRule(ctx: BuildContext, s: Statement, what: string, next: R
   if (!r.noTrack) {
     if (protocol !== null && protocol !== RTPROT_KEEPALIVED) ctx.warn(s.keyword, `Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), resetting protocol`);
     protocol = RTPROT_KEEPALIVED;
+  }
+  if (r.trackGroup !== undefined && r.iif === null) {
+    ctx.warn(s.keyword, 'Static rule cannot have track_group if dev/iif not specified');
+    delete r.trackGroup;
   }
   const fam = r.family ?? 4;
   let priority = r.priority;

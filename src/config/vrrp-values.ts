@@ -195,7 +195,8 @@ const SCOPES = new Set(['global', 'site', 'link', 'host', 'nowhere']);
 /** Where a VIP's `use_vmac` was written, for the instance's warnings about it (build-vrrp.ts). */
 export const vipOptionWords = new WeakMap<VirtualIpAddress, Statement['keyword']>();
 
-export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean): VirtualIpAddress | null {
+/** An address line of virtual_ipaddress(_excluded), or of static_ipaddress (`staticAddr`: no_track and track_group). */
+export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean, staticAddr = false): VirtualIpAddress | null {
   const [addrText, lenText] = e.keyword.value.split('/', 2);
   const addr = ctx.addressWord({ ...e.keyword, value: addrText }, 'virtual_ipaddress', true);
   if (!addr) {
@@ -259,10 +260,33 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean): Vi
           i++;
         }
         break;
-      case 'no_track': case 'home': case 'nodad': case 'noprefixroute': case 'autojoin':
+      case 'no_track':
+        if (staticAddr) vip.noTrack = true;
+        else ctx.unimplemented(opt, `virtual_ipaddress option '${opt.value}'`);
+        break;
+      case 'track_group':
+        // keepalived's alloc_ipaddress: static addresses only; on a VIP, an unknown word (as is the name after it)
+        if (!staticAddr) {
+          ctx.warn(opt, `virtual_ipaddress: unknown option '${opt.value}'`);
+          break;
+        }
+        if (val === undefined) {
+          ctx.warn(opt, `No track_group parameter specified for ${e.keyword.value}`);
+          return null;
+        }
+        i++;
+        if (vip.trackGroup !== undefined) {
+          // the rest of the line is not read
+          ctx.warn(val, `track_group ${val.value} is a duplicate`);
+          return vip;
+        }
+        if (ctx.trackGroups.has(val.value)) vip.trackGroup = val.value;
+        else ctx.warn(val, `track_group ${val.value} not found`);
+        break;
+      case 'home': case 'nodad': case 'noprefixroute': case 'autojoin':
         ctx.unimplemented(opt, `virtual_ipaddress option '${opt.value}'`);
         break;
-      case 'valid_lft': case 'metric': case 'track_group':
+      case 'valid_lft': case 'metric':
         ctx.unimplemented(opt, `virtual_ipaddress option '${opt.value}'`);
         i++;
         break;

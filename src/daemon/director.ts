@@ -104,7 +104,38 @@ export class Director {
       await this.vrrp.start();
     }
     this.watchRoutesIfTracked(this.model);
+    this.watchStaticLinks();
     await this.startBfd(this.model);
+  }
+
+  /**
+   * A static address deleted by someone else, or an interface coming up, may put static entries
+   * back (StaticEntries). Registered after the VRRP engine's listeners, so keepalived's order of
+   * lines holds: `Netlink reports eth1 up`, the instances' states, then the `Restoring` lines.
+   */
+  private staticLinksWatched = false;
+  private watchStaticLinks(): void {
+    if (this.staticLinksWatched || !this.opts.vrrp) return;
+    this.staticLinksWatched = true;
+    const log = this.deps.log;
+    const failed = (e: Error) => log.warning(`static entries: ${e.message}`);
+    this.deps.links.onAddress((ev) => {
+      if (ev.kind !== 'removed' || !this.statics) return;
+      void this.refreshIndexes()
+        .then(() => this.statics?.onAddressDeleted(ev, (name) => this.ifindexes.get(name) ?? null))
+        .catch(failed);
+    });
+    this.deps.links.onLink((ev) => {
+      if (ev.kind === 'change' && ev.link.up) void this.statics?.interfaceUp(ev.link.name).catch(failed);
+    });
+  }
+
+  /** The interfaces' indexes, read now (an index changes when an interface is re-made). */
+  private async refreshIndexes(): Promise<void> {
+    const links = await this.deps.links.list();
+    if (!links.ok) return;
+    this.ifindexes.clear();
+    for (const l of links.value) this.ifindexes.set(l.name, l.index);
   }
 
   /**
@@ -126,11 +157,15 @@ export class Director {
 
   /**
    * keepalived's monitor_ipv4_routes & co.: route and rule events are read only when a tracked
-   * virtual route or rule, or a tracked static one, exists (a reload may add the first).
+   * virtual route or rule exists (vrrp_complete_instance), or a static one with a track_group
+   * (process_static_entries); a reload may add the first. A deleted static route or rule is put
+   * back only while they are read.
    */
   private watchRoutesIfTracked(model: Model): void {
     if (this.routeWatch || !this.opts.vrrp || !this.deps.watchRoutes) return;
-    const tracked = [...model.vrrpInstances.flatMap((i) => [...i.virtualRoutes, ...i.virtualRules]), ...model.staticRoutes, ...model.staticRules].some((r) => !r.noTrack);
+    const tracked =
+      model.vrrpInstances.some((i) => [...i.virtualRoutes, ...i.virtualRules].some((r) => !r.noTrack)) ||
+      [...model.staticRoutes, ...model.staticRules].some((r) => r.trackGroup !== undefined);
     if (!tracked) return;
     const log = this.deps.log;
     const w = this.deps.watchRoutes(
@@ -143,14 +178,8 @@ export class Director {
 
   private async onRouteNotice(n: RouteNotice | RuleNotice): Promise<void> {
     if (n.op !== 'del') return;
-    if (n.kind === 'route') {
-      // the interfaces our routes name, read now (an index changes when an interface is re-made)
-      const links = await this.deps.links.list();
-      if (links.ok) {
-        this.ifindexes.clear();
-        for (const l of links.value) this.ifindexes.set(l.name, l.index);
-      }
-    }
+    // the interfaces our routes name, read now (an index changes when an interface is re-made)
+    if (n.kind === 'route') await this.refreshIndexes();
     const indexOf = (name: string) => this.ifindexes.get(name) ?? null;
     this.vrrp?.routeDeleted(n, indexOf);
     await this.statics?.onNotice(n, indexOf);

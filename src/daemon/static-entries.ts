@@ -5,11 +5,18 @@
  * added are deleted, in that order; a reload deletes what left the config and adds what came in.
  * Only an entry this run added is deleted (keepalived's `set`): one that was already there
  * (EEXIST) is left alone at stop, as keepalived leaves it.
+ *
+ * What keepalived puts back (keepalived_netlink.c, vrrp_static_track.c): a static address this
+ * run added and someone else deleted (RTM_DELADDR; not `no_track`); a tracked static route or
+ * rule likewise, while route and rule events are read; and when an interface comes up, every
+ * static address and route on it that is not `no_track` (interface_up: the kernel drops the
+ * routes of a downed interface without telling).
  */
 import type { Model, VirtualIpAddress } from '../config/model';
 import { listDiff, routeKey, ruleKey, type IpRoute, type IpRule } from '../config/routes-model';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import { formatIpRoute, formatIpRule } from '../config/routes-format';
+import { formatIpAddress } from '../config/address-format';
 import type { RouteManager } from '../net/routes';
 import { isOurRoute, isOurRule, type RouteNotice, type RuleNotice } from '../net/route-codec';
 import type { Logger } from './logger';
@@ -41,6 +48,8 @@ const spec = (a: VirtualIpAddress): VipSpec => ({
 export class StaticEntries {
   /** Keys of the entries this run added. */
   private readonly set = new Set<string>();
+  /** Stopped: nothing is put back any more. */
+  private stopped = false;
 
   constructor(private current: StaticSet, private readonly deps: StaticEntriesDeps) {}
 
@@ -62,6 +71,7 @@ export class StaticEntries {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.remove(this.current);
   }
 
@@ -150,12 +160,45 @@ export class StaticEntries {
   }
 
   /**
-   * keepalived's reinstate_static_route/rule: a tracked static route or rule (no no_track; a
-   * route with a dev) that someone else deleted is put back, with keepalived's log line.
+   * RTM_DELADDR: a static address (not no_track) on that interface that this run added is put
+   * back (keepalived's netlink_if_address_filter → reinstate_static_address).
    */
-  async reinstate(kind: 'route' | 'rule', x: IpRoute | IpRule): Promise<void> {
+  async onAddressDeleted(ev: { index: number; family: 4 | 6; address: string }, indexOf: (name: string) => number | null): Promise<void> {
+    if (this.stopped) return;
+    const a = this.current.addresses.find((x) => !x.noTrack && x.family === ev.family && x.address === ev.address && indexOf(x.dev) === ev.index);
+    if (a && this.set.has(`a ${addrKey(a)}`)) await this.reinstateAddress(a);
+  }
+
+  /**
+   * An interface came up (keepalived's interface_up → static_track_group_reinstate_config): every
+   * static address, then route, on it that is not no_track is added again, each with keepalived's
+   * line, whether or not it was missing (an address still there gives EEXIST).
+   */
+  async interfaceUp(ifname: string): Promise<void> {
+    if (this.stopped) return;
+    for (const a of this.current.addresses) if (!a.noTrack && a.dev === ifname) await this.reinstateAddress(a);
+    for (const r of this.current.routes) if (!r.noTrack && r.dev === ifname) await this.reinstate('route', r, true);
+  }
+
+  private async reinstateAddress(a: VirtualIpAddress): Promise<void> {
+    const r = await this.deps.addresses.add(spec(a));
+    this.deps.log.info(`Restoring deleted static address ${formatIpAddress(a, r.ok)}`);
+    if (!r.ok) this.deps.log.error(`static address: ${r.error.message}`);
+    else if (r.value) {
+      this.set.add(`a ${addrKey(a)}`);
+      this.reportAddresses();
+    }
+  }
+
+  /**
+   * keepalived's reinstate_static_route/rule: a tracked static route or rule (no no_track; a
+   * route with a dev) that someone else deleted is put back, with keepalived's log line. `always`:
+   * also one this run did not add (its interface came up).
+   */
+  async reinstate(kind: 'route' | 'rule', x: IpRoute | IpRule, always = false): Promise<void> {
+    if (this.stopped) return;
     const key = kind === 'route' ? `r ${routeKey(x as IpRoute)}` : `u ${ruleKey(x as IpRule)}`;
-    if (!this.set.has(key)) return;
+    if (!always && !this.set.has(key)) return;
     this.set.delete(key);
     this.deps.log.info(`Restoring deleted static ${kind} ${kind === 'route' ? formatIpRoute(x as IpRoute) : formatIpRule(x as IpRule)}`);
     const r = kind === 'route' ? await this.deps.routes.route('add', x as IpRoute) : await this.deps.routes.rule('add', x as IpRule);

@@ -117,13 +117,9 @@ describe('static blocks', () => {
     expect([m.staticRules[0].priority, m.vrrpInstances[0].virtualRules[0].priority]).toEqual([16384, 16383]);
   });
 
-  it('a static address with no dev goes on default_interface (eth0 unset), as keepalived; a track_group is refused', () => {
+  it('a static address with no dev goes on default_interface (eth0 unset), as keepalived', () => {
     expect(model('static_ipaddress {\n 192.0.2.1/24\n}\n').staticAddresses.map((a) => a.dev)).toEqual(['eth0']);
     expect(model('global_defs {\n default_interface bond0\n}\nstatic_ipaddress {\n 192.0.2.1/24\n 192.0.2.2/24 dev eth1\n}\n').staticAddresses.map((a) => a.dev)).toEqual(['bond0', 'eth1']);
     expect(messages('global_defs {\n default_interface\n}\n')).toEqual(['2:2: warning: default_interface requires interface name']);
-    expect(messages('static_ipaddress {\n 192.0.2.1/24\n}\nstatic_routes {\n 10.0.0.0/8 dev eth0 track_group g1\n}\n').filter((m) => m.includes('error'))).toEqual([
-      "5:22: error: static_routes: 'track_group' (track groups) is not implemented in halo (--allow-unimplemented to run without it)",
-    ]);
-    expect(load('static_routes {\n 10.0.0.0/8 dev eth0 track_group g1\n}\n', false, true).model?.staticRoutes).toEqual([]);
   });
 });

@@ -13,11 +13,13 @@ import type { Announce, BfdInstance, GlobalDefs, InterfaceUpDownDelay, SslConfig
 import type { IpRoute, IpRule } from '../routes-model';
 import { parseRoute, parseRule } from '../routes';
 import { vipEntry } from '../vrrp-values';
+import { startTrackGroup } from '../track-groups';
 import { readTimerUs } from '../timer-value';
 
 /** keepalived's DFLT_INT (vrrp_ipaddress.h): the interface when neither dev nor default_interface names one. */
 const DEFAULT_INTERFACE = 'eth0';
-import { buildTrackProcess } from './vrrp';
+import { buildTrackProcess, TRACK_GROUP } from './vrrp';
+import { applySection } from './apply';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 import type { BuildContext } from '../context';
 import type { Statement } from '../parse';
@@ -92,25 +94,29 @@ const K: KeywordSpec<R>[] = [
   acted('instance', 'instance_handler', '', 'NAME: the default pid file and control socket become /run/halo/halo_NAME.pid and .sock (keepalived_NAME.pid); a reload cannot change it', (ctx, s, r) => processName(ctx, s, r.globalDefs, 'instanceName', 'instance', 'instance name missing - ignoring')),
   noEffect('child_wait_time', 'child_wait_handler', '', "how long keepalived waits for its children at stop; halo's supervisor has its own stop timeout"),
   acted('global_defs', 'NULL (a block)', '', '', (ctx, s, r) => { const b = ctx.needBlock(s); if (b) buildGlobalDefs(ctx, b, r.globalDefs); }),
-  notImplemented('track_group', 'static_track_group_handler', '', "track groups of static addresses and routes: keepalived makes each group's instances track the interface of every static address, route and rule naming the group (FAULT when it goes down); halo's static entries do not yet take the option"),
-  acted('static_ipaddress', 'static_addresses_handler', '', "addresses added at start and removed at stop, in virtual_ipaddress's grammar; one with no dev goes on default_interface (eth0 when unset), as keepalived", (ctx, s, r) => {
+  acted('track_group', 'static_track_group_handler', '', "NAME { group { INSTANCE … } }: each of the group's instances tracks the interface of every static address, route (dev) and rule (iif) naming the group with track_group, unweighted (down: FAULT); declared before the entries that name it; a group left without instances is removed, with keepalived's lines", (ctx, s) => {
+    const g = startTrackGroup(ctx, s);
+    const b = ctx.needBlock(s);
+    if (g && b) applySection(ctx, b, TRACK_GROUP, g, `track_group ${g.name}`);
+  }),
+  acted('static_ipaddress', 'static_addresses_handler', '', "addresses added at start and removed at stop, in virtual_ipaddress's grammar with no_track and track_group; one with no dev goes on default_interface (eth0 when unset), as keepalived; one deleted by someone else, or still missing when its interface comes up, is put back unless no_track ('Restoring deleted static address')", (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
-      const a = vipEntry(ctx, e, false);
+      const a = vipEntry(ctx, e, false, true);
       if (!a) continue;
       // vrrp_ipaddress.c get_default_if: default_interface as set so far in the file, else eth0
       if (a.dev === '') a.dev = r.globalDefs.defaultInterface ?? DEFAULT_INTERFACE;
       r.staticAddresses.push(a);
     }
   }),
-  acted('static_routes', 'static_routes_handler', '', "routes added at start (after removing leftovers) and removed at stop; a tracked one (with dev, no no_track) deleted by someone else is put back, as keepalived's reinstate_static_route; encap, vrf and track_group are refused", (ctx, s, r) => {
+  acted('static_routes', 'static_routes_handler', '', "routes added at start (after removing leftovers) and removed at stop; a tracked one (with dev, no no_track) deleted by someone else is put back while route events are read (a static route or rule with track_group, or a tracked virtual route or rule, as keepalived), and when its dev comes up, as keepalived's reinstate_static_route; track_group as in track_group; encap and vrf are refused", (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const x = parseRoute(ctx, e, 'static_routes');
       if (x) r.staticRoutes.push(x);
     }
   }),
-  acted('static_rules', 'static_rules_handler', '', 'policy rules added at start (after removing leftovers) and removed at stop; a tracked one deleted by someone else is put back; track_group is refused', (ctx, s, r) => {
+  acted('static_rules', 'static_rules_handler', '', 'policy rules added at start (after removing leftovers) and removed at stop; a tracked one deleted by someone else is put back while rule events are read (as static_routes); track_group (with iif) as in track_group', (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const x = parseRule(ctx, e, 'static_rules', ctx.rulePriorities);

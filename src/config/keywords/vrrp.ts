@@ -4,6 +4,7 @@
  * and static blocks halo does not implement (listed so the registry is complete; their root
  * keyword is refused, so their contents are never read).
  */
+import { trackGroupMembers, type TrackGroupDraft } from '../track-groups';
 import { parseGarpExtraIf, parseVmacMac } from '../vmac-values';
 import * as ipaddr from 'ipaddr.js';
 import type { InstanceDraft, SyncGroupDraft } from '../build-vrrp';
@@ -509,5 +510,7 @@ export const GARP_GROUP = nothing('garp_group', [
   ['garp_interval', 'garp_group_garp_interval_handler', '0'], ['gna_interval', 'garp_group_gna_interval_handler', '0'],
   ['interface', 'garp_group_interface_handler', ''], ['interfaces', 'garp_group_interfaces_handler', ''],
 ], 'GARP groups');
-export const TRACK_GROUP = nothing('track_group', [['group', 'static_track_group_group_handler', '']], 'track groups');
+export const TRACK_GROUP = section<TrackGroupDraft>('track_group', [
+  acted('group', 'static_track_group_group_handler', '', "the group's instances, names in a block; an unknown one is warned about and dropped", (ctx, s, g) => trackGroupMembers(ctx, s, g)),
+]);
 export { BFD_INSTANCE } from './bfd';
