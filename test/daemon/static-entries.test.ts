@@ -81,4 +81,40 @@ describe('static entries', () => {
     expect(rec.calls).toEqual(['add route 198.51.100.0/24 via 192.0.2.254 dev eth0']);
     expect(rec.lines).toContain('Restoring deleted static route prepend 198.51.100.0/24 via inet 192.0.2.254 dev eth0 proto 18');
   });
+
+  it('a static address someone deleted is put back unless no_track or not added by this run; none after stop', async () => {
+    const rec = recorder(['192.0.2.3']);
+    const m = model('static_ipaddress {\n 192.0.2.1/24 dev eth0\n 192.0.2.2/24 dev eth0 no_track\n 192.0.2.3/24 dev eth0\n}\n');
+    const s = new StaticEntries(staticSetOf(m), rec.deps as never);
+    await s.start();
+    rec.calls.length = 0;
+    const del = (address: string, index = 2) => s.onAddressDeleted({ index, family: 4, address }, (n) => (n === 'eth0' ? 2 : null));
+    await del('192.0.2.2');
+    await del('192.0.2.3'); // there before the start (EEXIST): not ours
+    await del('192.0.2.1', 5); // on another interface
+    expect(rec.calls).toEqual([]);
+    await del('192.0.2.1');
+    expect(rec.calls).toEqual(['add address 192.0.2.1']);
+    expect(rec.lines).toEqual(['Restoring deleted static address 192.0.2.1/24 dev eth0 scope global set']);
+    await s.stop();
+    rec.calls.length = 0;
+    await del('192.0.2.1');
+    expect(rec.calls).toEqual([]);
+  });
+
+  it('an interface coming up: every static address and route on it that is not no_track is added again, addresses first', async () => {
+    const rec = recorder();
+    const m = model('track_group TG1 {\n group { VI_1 }\n}\nstatic_ipaddress {\n 192.0.2.1/24 dev eth1 track_group TG1\n 192.0.2.2/24 dev eth1 no_track\n 192.0.2.9/24 dev eth0\n}\n' +
+      'static_routes {\n 198.51.100.0/24 via 192.0.2.254 dev eth1 track_group TG1\n 198.51.101.0/24 via 192.0.2.254 dev eth1 no_track\n}\nstatic_rules {\n iif eth1 table 7 priority 10 track_group TG1\n}\n' +
+      'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n');
+    const s = new StaticEntries(staticSetOf(m), rec.deps as never);
+    await s.start();
+    rec.calls.length = 0;
+    await s.interfaceUp('eth1');
+    expect(rec.calls).toEqual(['add address 192.0.2.1', 'add route 198.51.100.0/24 via 192.0.2.254 dev eth1 track_group TG1']);
+    expect(rec.lines).toEqual([
+      'Restoring deleted static address 192.0.2.1/24 dev eth1 scope global track_group TG1 set',
+      'Restoring deleted static route prepend 198.51.100.0/24 via inet 192.0.2.254 dev eth1 proto 18 track_group TG1',
+    ]);
+  });
 });
