@@ -251,14 +251,14 @@ const INSTANCE: KeywordSpec<I>[] = [
     d.linkbeatUsePolling = true;
     ctx.warn(s.keyword, `(${d.name.value}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`);
   }),
-  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
+  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap and vrf (refused), with no_track (track_group is an unknown word here, as in keepalived); a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const r = parseRoute(ctx, e, 'virtual_routes');
       if (r) d.routes.push(r);
     }
   }),
-  acted('virtual_rules', 'vrrp_vrules_handler', '', `${ROUTES}: every option of keepalived's rule line except track_group (refused); a tracked rule's iif/oif is tracked by the instance, and a tracked rule deleted by someone else sends a MASTER to BACKUP and back`, (ctx, s, d) => {
+  acted('virtual_rules', 'vrrp_vrules_handler', '', `${ROUTES}: every option of keepalived's rule line (track_group is an unknown word here, as in keepalived); a tracked rule's iif/oif is tracked by the instance, and a tracked rule deleted by someone else sends a MASTER to BACKUP and back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const r = parseRule(ctx, e, 'virtual_rules', ctx.rulePriorities);
