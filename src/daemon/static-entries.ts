@@ -6,8 +6,8 @@
  * Only an entry this run added is deleted (keepalived's `set`): one that was already there
  * (EEXIST) is left alone at stop, as keepalived leaves it.
  *
- * What keepalived puts back (keepalived_netlink.c, vrrp_static_track.c): a static address this
- * run added and someone else deleted (RTM_DELADDR; not `no_track`); a tracked static route or
+ * What keepalived puts back (keepalived_netlink.c, vrrp_static_track.c): a static address
+ * someone else deleted (RTM_DELADDR; not `no_track`); a tracked static route or
  * rule likewise, while route and rule events are read; and when an interface comes up, every
  * static address and route on it that is not `no_track` (interface_up: the kernel drops the
  * routes of a downed interface without telling).
@@ -50,6 +50,8 @@ export class StaticEntries {
   private readonly set = new Set<string>();
   /** Stopped: nothing is put back any more. */
   private stopped = false;
+  /** Keys of the static addresses halo itself is deleting (a reload): their RTM_DELADDR is claimed once. */
+  private readonly ownDeletes = new Set<string>();
 
   constructor(private current: StaticSet, private readonly deps: StaticEntriesDeps) {}
 
@@ -140,9 +142,15 @@ export class StaticEntries {
       if (!r.ok) log.error(`static route: ${r.error.message}`);
     }
     for (const a of s.addresses) {
-      if (!this.set.delete(`a ${addrKey(a)}`)) continue;
+      const key = `a ${addrKey(a)}`;
+      if (!this.set.delete(key)) continue;
+      // its RTM_DELADDR is ours, not someone else's deletion
+      this.ownDeletes.add(key);
       const r = await this.deps.addresses.remove(spec(a));
-      if (!r.ok) log.error(`static address: ${r.error.message}`);
+      if (!r.ok) {
+        this.ownDeletes.delete(key);
+        log.error(`static address: ${r.error.message}`);
+      }
     }
     if (s.addresses.length > 0) this.reportAddresses();
   }
@@ -160,13 +168,14 @@ export class StaticEntries {
   }
 
   /**
-   * RTM_DELADDR: a static address (not no_track) on that interface that this run added is put
-   * back (keepalived's netlink_if_address_filter → reinstate_static_address).
+   * RTM_DELADDR: a static address (not no_track) on that interface is put back, whoever had added
+   * it (keepalived's netlink_if_address_filter → reinstate_static_address); not one halo itself
+   * is deleting.
    */
   async onAddressDeleted(ev: { index: number; family: 4 | 6; address: string }, indexOf: (name: string) => number | null): Promise<void> {
     if (this.stopped) return;
     const a = this.current.addresses.find((x) => !x.noTrack && x.family === ev.family && x.address === ev.address && indexOf(x.dev) === ev.index);
-    if (a && this.set.has(`a ${addrKey(a)}`)) await this.reinstateAddress(a);
+    if (a && !this.ownDeletes.delete(`a ${addrKey(a)}`)) await this.reinstateAddress(a);
   }
 
   /**

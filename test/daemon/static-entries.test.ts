@@ -82,20 +82,26 @@ describe('static entries', () => {
     expect(rec.lines).toContain('Restoring deleted static route prepend 198.51.100.0/24 via inet 192.0.2.254 dev eth0 proto 18');
   });
 
-  it('a static address someone deleted is put back unless no_track or not added by this run; none after stop', async () => {
+  it('a static address someone deleted is put back unless no_track, also one there before the start; not one halo deletes; none after stop', async () => {
     const rec = recorder(['192.0.2.3']);
-    const m = model('static_ipaddress {\n 192.0.2.1/24 dev eth0\n 192.0.2.2/24 dev eth0 no_track\n 192.0.2.3/24 dev eth0\n}\n');
-    const s = new StaticEntries(staticSetOf(m), rec.deps as never);
+    const conf = (extra = '') => `static_ipaddress {\n 192.0.2.1/24 dev eth0\n 192.0.2.2/24 dev eth0 no_track\n 192.0.2.3/24 dev eth0\n${extra}}\n`;
+    const s = new StaticEntries(staticSetOf(model(conf(' 192.0.2.4/24 dev eth0\n'))), rec.deps as never);
     await s.start();
     rec.calls.length = 0;
     const del = (address: string, index = 2) => s.onAddressDeleted({ index, family: 4, address }, (n) => (n === 'eth0' ? 2 : null));
     await del('192.0.2.2');
-    await del('192.0.2.3'); // there before the start (EEXIST): not ours
     await del('192.0.2.1', 5); // on another interface
     expect(rec.calls).toEqual([]);
     await del('192.0.2.1');
-    expect(rec.calls).toEqual(['add address 192.0.2.1']);
-    expect(rec.lines).toEqual(['Restoring deleted static address 192.0.2.1/24 dev eth0 scope global set']);
+    await del('192.0.2.3'); // there before the start (EEXIST): keepalived puts it back too
+    expect(rec.calls).toEqual(['add address 192.0.2.1', 'add address 192.0.2.3']);
+    expect(rec.lines).toEqual(['Restoring deleted static address 192.0.2.1/24 dev eth0 scope global set', 'Restoring deleted static address 192.0.2.3/24 dev eth0 scope global set']);
+    // a reload deletes .4: its RTM_DELADDR arrives while the old set may still be in force
+    rec.calls.length = 0;
+    const reloading = s.reload(staticSetOf(model(conf())));
+    await del('192.0.2.4');
+    await reloading;
+    expect(rec.calls).toEqual(['remove address 192.0.2.4']);
     await s.stop();
     rec.calls.length = 0;
     await del('192.0.2.1');
