@@ -19,7 +19,7 @@ import { faultReasonsOf, type InstanceState } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
 import { formatReloadPlan } from './reload-plan';
-import { NO_STATICS, StaticEntries, staticSetOf } from './static-entries';
+import { NO_STATICS, routeEventsWanted, StaticEntries, staticSetOf } from './static-entries';
 import type { RouteNotice, RuleNotice } from '../net/route-codec';
 import type { NetError, NetResult } from '../net/errors';
 import { Announcer } from './announcer';
@@ -163,10 +163,7 @@ export class Director {
    */
   private watchRoutesIfTracked(model: Model): void {
     if (this.routeWatch || !this.opts.vrrp || !this.deps.watchRoutes) return;
-    const tracked =
-      model.vrrpInstances.some((i) => [...i.virtualRoutes, ...i.virtualRules].some((r) => !r.noTrack)) ||
-      [...model.staticRoutes, ...model.staticRules].some((r) => r.trackGroup !== undefined);
-    if (!tracked) return;
+    if (!routeEventsWanted(model)) return;
     const log = this.deps.log;
     const w = this.deps.watchRoutes(
       (n) => void this.onRouteNotice(n).catch((e: Error) => log.warning(`route event: ${e.message}`)),

@@ -37,6 +37,15 @@ export interface StaticSet {
 
 export const NO_STATICS: StaticSet = { addresses: [], routes: [], rules: [] };
 
+/**
+ * keepalived's monitor_ipv4_routes & co.: route and rule events are read only when a tracked
+ * virtual route or rule exists (vrrp_complete_instance) or a static one names a track_group
+ * (process_static_entries, no_track or not); without them a deleted static route stays deleted.
+ */
+export const routeEventsWanted = (m: Model): boolean =>
+  m.vrrpInstances.some((i) => [...i.virtualRoutes, ...i.virtualRules].some((r) => !r.noTrack)) ||
+  [...m.staticRoutes, ...m.staticRules].some((r) => r.trackGroup !== undefined);
+
 export const staticSetOf = (m: Model): StaticSet => ({ addresses: m.staticAddresses, routes: m.staticRoutes, rules: m.staticRules });
 
 const addrKey = (a: VirtualIpAddress) => `${a.address}/${a.prefixLen} ${a.dev} ${a.scope} ${a.broadcast ?? ''} ${a.label ?? ''}`;

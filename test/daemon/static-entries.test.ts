@@ -5,7 +5,7 @@
  * tracked static route put back.
  */
 import { model } from '../config/helpers';
-import { StaticEntries, staticSetOf } from '../../src/daemon/static-entries';
+import { routeEventsWanted, StaticEntries, staticSetOf } from '../../src/daemon/static-entries';
 import { ok, fail } from '../../src/net/errors';
 import { decodeRouteNotice, encodeRoute } from '../../src/net/route-codec';
 import type { Logger } from '../../src/daemon/logger';
@@ -122,5 +122,16 @@ describe('static entries', () => {
       'Restoring deleted static address 192.0.2.1/24 dev eth1 scope global track_group TG1 set',
       'Restoring deleted static route prepend 198.51.100.0/24 via inet 192.0.2.254 dev eth1 proto 18 track_group TG1',
     ]);
+  });
+
+  it('route and rule events are read for a tracked virtual route or rule, or a static one with a track_group only', () => {
+    const vi = (body = '') => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n${body}}\n`;
+    const TG = 'track_group TG1 {\n group { VI_1 }\n}\n';
+    expect(routeEventsWanted(model(CONF() + vi()))).toBe(false);
+    expect(routeEventsWanted(model(TG + 'static_routes {\n 10.9.0.0/16 dev eth1 track_group TG1\n}\n' + vi()))).toBe(true);
+    expect(routeEventsWanted(model(TG + 'static_rules {\n iif eth1 table 5 priority 5 no_track track_group TG1\n}\n' + vi()))).toBe(true);
+    expect(routeEventsWanted(model(TG + 'static_ipaddress {\n 10.9.0.1/24 dev eth1 track_group TG1\n}\n' + vi()))).toBe(false);
+    expect(routeEventsWanted(model(vi(' virtual_routes {\n  10.9.0.0/16 dev eth1 no_track\n }\n')))).toBe(false);
+    expect(routeEventsWanted(model(vi(' virtual_rules {\n  from 10.9.0.0/16 table 5 priority 5\n }\n')))).toBe(true);
   });
 });
