@@ -505,9 +505,6 @@ export function buildTrackProcess(ctx: BuildContext, s: Statement): VrrpTrackPro
   const { hasProcess: _h, ...def } = t;
   return def;
 }
-export const GARP_GROUP = nothing('garp_group', [
-  ['garp_interval', 'garp_group_garp_interval_handler', '0'], ['gna_interval', 'garp_group_gna_interval_handler', '0'],
-  ['interface', 'garp_group_interface_handler', ''], ['interfaces', 'garp_group_interfaces_handler', ''],
-], 'GARP groups');
+export { GARP_GROUP } from './garp-group';
 export const TRACK_GROUP = nothing('track_group', [['group', 'static_track_group_group_handler', '']], 'track groups');
 export { BFD_INSTANCE } from './bfd';
