@@ -10,6 +10,14 @@ import { burst, drain, emptyPacer, type PacedFrame, type PacerState, type Pacing
 import type { Logger } from './logger';
 import { timeoutWakeTimer, type WakeTimer, type WakeTimerFactory } from './deadlines';
 
+/** `vips` as the sender's rounds: the shortest list repeated to make it (an unpaced burst stays one call of `repeat` rounds). */
+export function asRounds(vips: string[]): { vips: string[]; repeat: number } {
+  for (let p = 1; p < vips.length; p++) {
+    if (vips.length % p === 0 && vips.every((v, i) => v === vips[i % p])) return { vips: vips.slice(0, p), repeat: vips.length / p };
+  }
+  return { vips, repeat: 1 };
+}
+
 export interface GarpQueueDeps {
   garp: GarpSender;
   log: Pick<Logger, 'warning'>;
@@ -68,7 +76,7 @@ export class GarpQueue {
     }
     this.sending = this.sending.then(async () => {
       for (const b of batches) {
-        const r = await this.deps.garp.announce({ ifname: b[0].dev, vips: b.map((f) => f.vip), repeat: 1, intervalMs: 0 });
+        const r = await this.deps.garp.announce({ ifname: b[0].dev, ...asRounds(b.map((f) => f.vip)), intervalMs: 0 });
         if (!r.ok) this.deps.log.warning(`(${b[0].instance}) ${r.error.message}`);
       }
     });
