@@ -76,7 +76,7 @@ export class GarpQueue {
     }
     this.sending = this.sending.then(async () => {
       for (const b of batches) {
-        const r = await this.deps.garp.announce({ ifname: b[0].dev, ...asRounds(b.map((f) => f.vip)), intervalMs: 0 });
+        const r = await this.deps.garp.announce({ ifname: b[0].dev, ...asRounds(b.map((f) => f.vip)) });
         if (!r.ok) this.deps.log.warning(`(${b[0].instance}) ${r.error.message}`);
       }
     });
