@@ -47,9 +47,15 @@ export class GarpQueue {
     return this.apply(d);
   }
 
+  /** Forgets every next-send time and waiting frame (a reload, as keepalived's new garp_delay list). */
+  reset(): void {
+    this.state = emptyPacer();
+    this.timer.disarm();
+  }
+
   close(): void {
     this.closed = true;
-    this.state = emptyPacer();
+    this.reset();
     this.timer.close();
   }
 

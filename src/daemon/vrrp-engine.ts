@@ -552,6 +552,8 @@ export class VrrpEngine {
     const scripts = this.carriedScriptStates(next);
     const configsBefore = new Map([...this.states].map(([n, st]) => [n, st.cfg]));
     this.model = next;
+    // keepalived's reload frees every garp_delay and the VIPs' pending marks: paced afresh
+    this.garps.reset();
     this.groups.clear();
     for (const g of next.vrrpSyncGroups) {
       this.groups.set(g.name, g);
