@@ -45,6 +45,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     interfaceUpDownDelays: [],
     linkbeatUsePolling: false,
     linkbeatInterfaces: [],
+    garpGroups: [],
     instanceName: null,
     startupScript: null,
     shutdownScript: null,

@@ -19,7 +19,7 @@ const BLOCK_KEYWORDS = new Set([
   'unicast_peer', 'notification_email', 'virtual_routes', 'virtual_rules', 'track_file', 'track_process', 'track_bfd',
   'auth_hmac', 'linkbeat_interfaces', 'interface_up_down_delays', 'TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK',
   'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK', 'url', 'host', 'static_ipaddress', 'static_routes',
-  'static_rules', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance', 'garp_group', 'track_group', 'net_namespace', 'SSL', 'halo_announce',
+  'static_rules', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance', 'garp_group', 'track_group', 'interfaces', 'net_namespace', 'SSL', 'halo_announce',
 ]);
 
 export interface ParsedAddress {

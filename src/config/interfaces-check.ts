@@ -32,6 +32,10 @@ export function missingInterfaces(model: Model, exists: (name: string) => boolea
       for (const dev of [r.iif, r.oif]) if (missing(dev)) report(`WARNING - interface ${dev} for rule doesn't exist`, r.location);
     }
   };
+  // a garp_group naming a VMAC halo makes is refused too: keepalived reads it before any VMAC exists
+  for (const g of model.globalDefs.garpGroups) {
+    for (const i of g.interfaces) if (!exists(i.name)) report(`WARNING - interface ${i.name} specified for garp_group doesn't exist`, i.location);
+  }
   for (const a of model.staticAddresses) if (missing(a.dev)) report(`WARNING - interface ${a.dev} for ip address ${a.address} doesn't exist`, a.location);
   routes(model.staticRoutes);
   rules(model.staticRules);

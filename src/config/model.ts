@@ -137,6 +137,11 @@ export interface GlobalDefs {
   linkbeatUsePolling: boolean;
   /** The linkbeat_interfaces block: interfaces polled, each with its probe (null: MII, then ETHTOOL, then IOCTL). */
   linkbeatInterfaces: LinkbeatInterface[];
+  /**
+   * The garp_group blocks (root blocks, kept here with the other process-wide settings), in
+   * config order, those keepalived removes ("does not have any delay set") left out.
+   */
+  garpGroups: GarpGroup[];
   /** config_save_dir: where each reading of the config is saved as keepalived.conf.PID.N (trailing / removed). */
   configSaveDir: string | null;
   /** startup_script / shutdown_script (run by the parent before its children start / after they stop). */
@@ -846,6 +851,21 @@ export interface Diagnostic {
 
 /** `FILE:LINE:COL: error: MESSAGE`, the one format every command prints. */
 /** One line of linkbeat_interfaces: `IFNAME [MII|ETHTOOL|IOCTL]`. */
+/**
+ * A garp_group block (keepalived's garp_delay_t, vrrp_if.h): its interfaces share one next-send
+ * time for gratuitous ARPs and one for unsolicited NAs, whatever instance sends them.
+ */
+export interface GarpGroup {
+  /** garp_interval / gna_interval, ms (µs precision); null: not set, that kind is not paced on these interfaces. */
+  garpIntervalMs: number | null;
+  gnaIntervalMs: number | null;
+  /** The interfaces it paces (`interface` lines and `interfaces` blocks), each once. */
+  interfaces: { name: string; location: SourceLocation }[];
+  /** keepalived's aggregation group number: 1, 2, … for a group with an `interfaces` block, else 0. */
+  aggregationGroup: number;
+  location: SourceLocation;
+}
+
 export interface LinkbeatInterface {
   interface: string;
   type: LinkbeatType | null;

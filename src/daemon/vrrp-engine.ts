@@ -15,6 +15,8 @@ import { needsFirewall, type Model, type TrackFile, type VirtualIpAddress, type 
 import { firstLinkLocalIPv6 } from '../net/addresses';
 import type { AddressManager, VipSpec } from '../net/addresses';
 import type { GarpSender } from '../net/garp';
+import { pacingOf, type PacedFrame, type PacingOf } from '../net/garp-pacing';
+import { GarpQueue } from './garp-queue';
 import type { LinkMonitor, LinkState } from '../net/links';
 import { LinkDelayTable } from './link-delay-table';
 import { LinkbeatPoller } from './linkbeat-poller';
@@ -25,7 +27,7 @@ import { VrrpSockets } from './vrrp-sockets';
 import { decodeAdvert6, decodePacket } from '../vrrp/advert-codec';
 import { IPPROTO_AH } from '../vrrp/ipv4-header';
 import { AH_SEQ_MAX } from '../vrrp/ipsec-ah';
-import { createInstanceState, InstanceState, step } from '../vrrp/instance';
+import { allVips, createInstanceState, InstanceState, step } from '../vrrp/instance';
 import { removalNotifies } from '../vrrp/removal';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { startAll } from '../vrrp/start';
@@ -246,6 +248,9 @@ export class VrrpEngine {
   private readonly linkbeat: LinkbeatPoller;
   private readonly now: () => number;
   private model: Model;
+  /** Every instance's GARP/NA bursts, paced per interface (group) as keepalived's garp_delay. */
+  private readonly garps: GarpQueue;
+  private pacingFor: { model: Model; of: PacingOf } | null = null;
 
   constructor(model: Model, private readonly deps: VrrpEngineDeps) {
     this.model = model;
@@ -253,6 +258,13 @@ export class VrrpEngine {
     this.promote = new PromoteSecondaries(deps.sysctl);
     this.localIgmp = new LocalIgmp(deps.sysctl);
     this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
+    this.garps = new GarpQueue({
+      garp: deps.garp, log: deps.log, now: this.now, wakeTimer: deps.wakeTimer, pacing: () => this.pacing(),
+      live: (f) => {
+        const s = this.states.get(f.instance);
+        return s?.state === 'MASTER' && s.vipsSet;
+      },
+    });
     const socketsOf = (family: 4 | 6, kind: SocketKind = family) =>
       new VrrpSockets({
         open: (ifname, ifindex, groups) =>
@@ -540,6 +552,8 @@ export class VrrpEngine {
     const scripts = this.carriedScriptStates(next);
     const configsBefore = new Map([...this.states].map(([n, st]) => [n, st.cfg]));
     this.model = next;
+    // keepalived's reload frees every garp_delay and the VIPs' pending marks: paced afresh
+    this.garps.reset();
     this.groups.clear();
     for (const g of next.vrrpSyncGroups) {
       this.groups.set(g.name, g);
@@ -955,8 +969,37 @@ export class VrrpEngine {
     void all.finally(() => this.adverts.delete(all));
   }
 
+  /**
+   * vrrp_send_link_update: `repeat` rounds, each every VIP in the instance's order, with the
+   * instance's and each VIP's place for the pacer's walk (keepalived's vrrp and vip lists).
+   */
+  private garpFrames(instance: string, vips: VirtualIpAddress[], repeat: number): PacedFrame[] {
+    const order = this.model.vrrpInstances.findIndex((i) => i.name === instance);
+    const cfg = this.states.get(instance)?.cfg;
+    const own = cfg ? allVips(cfg) : [];
+    const round = vips.map((v): PacedFrame => ({
+      instance, vip: v.address, dev: v.dev, rank: [order, own.findIndex((o) => o.address === v.address && o.dev === v.dev)],
+    }));
+    return Array.from({ length: repeat }, () => round).flat();
+  }
+
+  /** The pacing of the config in force, worked out once per model. */
+  private pacing(): PacingOf {
+    if (this.pacingFor?.model !== this.model) {
+      const base = new Map<string, string>();
+      for (const i of this.model.vrrpInstances) {
+        if (i.vmac) base.set(i.vmac.name, i.interface);
+        for (const x of i.extraVmacs) base.set(x.name, x.base);
+      }
+      const g = this.model.globalDefs;
+      const of = pacingOf(g.garpGroups, { garpIntervalMs: g.vrrpGarpIntervalMs, gnaIntervalMs: g.vrrpGnaIntervalMs }, (dev) => base.get(dev) ?? dev);
+      this.pacingFor = { model: this.model, of };
+    }
+    return this.pacingFor.of;
+  }
+
   private async io(a: VrrpAction): Promise<void> {
-    const { addresses, garp, log } = this.deps;
+    const { log } = this.deps;
     switch (a.type) {
       case 'addVips':
         // vrrp_state_become_master: the drop rule goes in before the VIPs (awaited only when
@@ -971,15 +1014,8 @@ export class VrrpEngine {
       case 'routes':
         await this.virtualRoutes(a);
         return;
-      case 'sendGarps': {
-        const byDev = new Map<string, string[]>();
-        for (const v of a.vips) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
-        for (const [dev, vips] of byDev) {
-          const r = await garp.announce({ ifname: dev, vips, repeat: a.repeat, intervalMs: a.intervalMs, naIntervalMs: a.naIntervalMs });
-          if (!r.ok) log.warning(`(${a.instance}) ${r.error.message}`);
-        }
-        return;
-      }
+      case 'sendGarps':
+        return this.garps.announce(this.garpFrames(a.instance, a.vips, a.repeat));
       default:
         return;
     }
@@ -1058,7 +1094,7 @@ export class VrrpEngine {
    * have gone out while the address was missing).
    */
   private async vipOp(op: VipOp, instance: string, vips: VirtualIpAddress[], attempt: number): Promise<void> {
-    const { addresses, garp, log } = this.deps;
+    const { addresses, log } = this.deps;
     const failed: VirtualIpAddress[] = [];
     const added: VirtualIpAddress[] = [];
     // the adds in one batch, on their way to the kernel before the first await (AddressManager.addAll)
@@ -1077,14 +1113,7 @@ export class VrrpEngine {
       }
     }
     const s = this.states.get(instance);
-    if (added.length && s && s.cfg.garpMasterRepeat > 0) {
-      const byDev = new Map<string, string[]>();
-      for (const v of added) byDev.set(v.dev, [...(byDev.get(v.dev) ?? []), v.address]);
-      for (const [dev, list] of byDev) {
-        const r = await garp.announce({ ifname: dev, vips: list, repeat: s.cfg.garpMasterRepeat, intervalMs: s.env.garpIntervalMs, naIntervalMs: s.env.gnaIntervalMs });
-        if (!r.ok) log.warning(`(${instance}) ${r.error.message}`);
-      }
-    }
+    if (added.length && s && s.cfg.garpMasterRepeat > 0) await this.garps.announce(this.garpFrames(instance, added, s.cfg.garpMasterRepeat));
     if (failed.length && stillWanted(op, s, this.stopped)) this.retryVips(op, instance, failed, attempt + 1);
   }
 
@@ -1246,6 +1275,7 @@ export class VrrpEngine {
     this.linkDelays.close();
     this.linkbeat.close();
     this.timers.close();
+    this.garps.close();
     this.scriptRunner?.stop();
     this.fileMonitor?.stop();
     this.processMonitor?.stop();

@@ -178,21 +178,17 @@ export interface GarpAnnouncement {
   ifname: string;
   /** VIPs to announce: a gratuitous ARP for each IPv4 one, an unsolicited NA for each IPv6 one. */
   vips: string[];
-  /** Rounds: each round sends one GARP/NA per VIP (keepalived's garp_master_repeat). */
+  /**
+   * Rounds, back to back: each round sends one GARP/NA per VIP (keepalived's garp_master_repeat).
+   * Pacing between frames is decided before they get here (garp-pacing.ts, daemon/garp-queue.ts).
+   */
   repeat: number;
-  /** Pause after a gratuitous ARP, ms (keepalived's garp_interval); 0 = back to back. */
-  intervalMs: number;
-  /** Pause after a neighbour advert, ms (vrrp_gna_interval); default intervalMs. */
-  naIntervalMs?: number;
 }
 
 export interface GarpSender {
   /** Send the announcement; resolves with the number of frames sent, or the first error. */
   announce(a: GarpAnnouncement): Promise<NetResult<number>>;
 }
-
-type Sleep = (ms: number) => Promise<void>;
-const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A GARP sender over one AF_PACKET socket of halo_native, opened on first use and kept until
@@ -204,7 +200,6 @@ export type PacketNative = Pick<HaloNative, 'openPacketSocket' | 'sendFrame' | '
 export function createGarpSender(
   links: LinkLookup,
   native: () => PacketNative = haloNative,
-  wait: Sleep = sleep,
   router: (ifname: string) => boolean = forwardsIpv6,
 ): GarpSender & { close(): void } {
   let fd: number | null = null;
@@ -215,7 +210,7 @@ export function createGarpSender(
       fd = null;
       native().closePacketSocket(open);
     },
-    async announce({ ifname, vips, repeat, intervalMs, naIntervalMs = intervalMs }) {
+    async announce({ ifname, vips, repeat }) {
       const v6 = vips.filter((v) => v.includes(':'));
       const what = v6.length === 0 ? `sending gratuitous ARP on ${ifname}` : v6.length === vips.length ? `sending unsolicited neighbour adverts on ${ifname}` : `sending gratuitous ARP and neighbour adverts on ${ifname}`;
       const bad = vips.find((v) => !ipaddr.IPv4.isValidFourPartDecimal(v) && !ipaddr.IPv6.isValid(v));
@@ -228,8 +223,8 @@ export function createGarpSender(
       const isRouter = v6.length > 0 && router(ifname);
       const frames = vips.map((vip) =>
         vip.includes(':')
-          ? { vip, bytes: encodeUnsolicitedNa({ source: mac, vip, router: isRouter }), pause: naIntervalMs }
-          : { vip, bytes: encodeArpFrame(gratuitousArp(mac, vip)), pause: intervalMs },
+          ? { vip, bytes: encodeUnsolicitedNa({ source: mac, vip, router: isRouter }) }
+          : { vip, bytes: encodeArpFrame(gratuitousArp(mac, vip)) },
       );
       if (fd === null) {
         try {
@@ -240,18 +235,14 @@ export function createGarpSender(
       }
       const sock = fd;
       let sent = 0;
-      const total = frames.length * repeat;
       for (let round = 0; round < repeat; round++) {
-        for (const { vip, bytes, pause } of frames) {
-          // close() during the pauses of a long announcement ends it.
-          if (fd !== sock) return fail('EBADF', `${what}: sender closed after ${sent} of ${total} frames`);
+        for (const { vip, bytes } of frames) {
           try {
             native().sendFrame(sock, index, bytes);
           } catch (err) {
             return { ok: false, error: netError(err, `${what} for ${vip}`) };
           }
           sent++;
-          if (pause > 0 && sent < total) await wait(pause);
         }
       }
       return ok(sent);

@@ -46,9 +46,6 @@ export interface InstanceEnv {
   mcastGroup4: string;
   /** vrrp_mcast_group6 (ff02::12): where an IPv6 instance advertises. */
   mcastGroup6: string;
-  garpIntervalMs: number;
-  /** vrrp_gna_interval: pause between the unsolicited neighbour adverts of one burst. */
-  gnaIntervalMs: number;
   checkUnicastSrc: boolean;
   trackers: Tracker[];
   /** Sync group name when the instance is a member (its transitions then go through the group). */
@@ -196,8 +193,6 @@ export function createInstanceState(cfg: VrrpInstance, primaryAddress: string, o
     env: {
       mcastGroup4: g.vrrpMcastGroup4 ?? '224.0.0.18',
       mcastGroup6: g.vrrpMcastGroup6 ?? 'ff02::12',
-      garpIntervalMs: g.vrrpGarpIntervalMs ?? 0,
-      gnaIntervalMs: g.vrrpGnaIntervalMs ?? 0,
       checkUnicastSrc: cfg.checkUnicastSrc || (g.vrrpCheckUnicastSrc ?? false),
       trackers: setup.trackers,
       syncGroup: group?.name ?? null,
@@ -434,7 +429,8 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
 // ---------------------------------------------------------------------------------------------
 // Transitions (exported for the sync-group rule, which drives members through them).
 
-function allVips(cfg: VrrpInstance): VirtualIpAddress[] {
+/** The VIPs then the excluded VIPs, keepalived's vip and evip lists. */
+export function allVips(cfg: VrrpInstance): VirtualIpAddress[] {
   return [...cfg.virtualIpAddresses, ...cfg.virtualIpAddressesExcluded];
 }
 
@@ -541,7 +537,7 @@ export function sendAdvert(st: Step, priority: number): void {
 
 export function sendGarps(st: Step, repeat: number, vips: VirtualIpAddress[] = allVips(st.s.cfg)): void {
   if (repeat <= 0 || vips.length === 0 || !ownLinkUp(st.s)) return;
-  st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat, intervalMs: st.s.env.garpIntervalMs, naIntervalMs: st.s.env.gnaIntervalMs });
+  st.actions.push({ type: 'sendGarps', instance: st.s.name, vips, repeat });
 }
 
 /** keepalived's vrrp_state_become_master: VIPs, then virtual routes, then virtual rules. */

@@ -95,10 +95,11 @@ export type VrrpAction =
    */
   | { type: 'routes'; op: 'add' | 'remove'; instance: string; routes: IpRoute[]; rules: IpRule[] }
   /**
-   * A burst of `repeat` gratuitous ARPs per IPv4 VIP, `intervalMs` apart (0 = back to back), and
-   * of unsolicited Neighbour Advertisements per IPv6 VIP, `naIntervalMs` apart.
+   * A burst of `repeat` rounds, each a gratuitous ARP per IPv4 VIP and an unsolicited Neighbour
+   * Advertisement per IPv6 VIP; the shell paces them per interface (group) as keepalived's
+   * garp_delay (src/net/garp-pacing.ts).
    */
-  | { type: 'sendGarps'; instance: string; vips: VirtualIpAddress[]; repeat: number; intervalMs: number; naIntervalMs: number }
+  | { type: 'sendGarps'; instance: string; vips: VirtualIpAddress[]; repeat: number }
   /**
    * Run the notify scripts for this state (NotifyRequest of src/daemon/notify.ts); `scriptOf`:
    * the state whose own notify_* script runs, when not `state`'s (a removed instance's FAULT runs

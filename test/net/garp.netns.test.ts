@@ -65,11 +65,11 @@ d('gratuitous ARP (netns, tcpdump on the peer)', () => {
     });
   }
 
-  it('sends repeat × VIPs frames with the interval; the peer sees keepalived-shaped GARPs', async () => {
+  it('sends repeat × VIPs frames; the peer sees keepalived-shaped GARPs', async () => {
     const file = path.join(dir, 'garp.pcap');
     const mac: string = ipJson(pair.a, 'link', 'show', IF)[0].address;
     const { exited: done } = await capture(file, 4);
-    const r = await a.call('garp.announce', { ifname: IF, vips: ['192.0.2.200', '192.0.2.201'], repeat: 2, intervalMs: 20 });
+    const r = await a.call('garp.announce', { ifname: IF, vips: ['192.0.2.200', '192.0.2.201'], repeat: 2 });
     expect(r).toEqual({ ok: true, value: 4 });
     const timer = setTimeout(() => tcpdump?.kill('SIGKILL'), 5000);
     expect(await done).toBe(0);
@@ -84,8 +84,6 @@ d('gratuitous ARP (netns, tcpdump on the peer)', () => {
       const dec = decodeArpFrame(f.data);
       expect(dec.ok && dec.frame.senderIp === vips[i] && dec.frame.targetIp === vips[i]).toBe(true);
     });
-    // garp_interval between consecutive frames (timer slack allowed, never shorter).
-    for (let i = 1; i < frames.length; i++) expect(frames[i].t - frames[i - 1].t).toBeGreaterThanOrEqual(0.018);
 
     // An independent decoder: tshark.
     const fields = run('tshark', [
@@ -100,24 +98,24 @@ d('gratuitous ARP (netns, tcpdump on the peer)', () => {
   }, 30000);
 
   it('an unknown interface is ENODEV, what is not an address is refused; nothing is sent', async () => {
-    const r = await a.call('garp.announce', { ifname: 'nosuch0', vips: ['192.0.2.200'], repeat: 1, intervalMs: 0 });
+    const r = await a.call('garp.announce', { ifname: 'nosuch0', vips: ['192.0.2.200'], repeat: 1 });
     expect(r).toEqual({ ok: false, error: expect.objectContaining({ message: 'ENODEV sending gratuitous ARP on nosuch0' }) });
-    const bad = await a.call('garp.announce', { ifname: IF, vips: ['vip'], repeat: 1, intervalMs: 0 });
+    const bad = await a.call('garp.announce', { ifname: IF, vips: ['vip'], repeat: 1 });
     expect(bad.ok).toBe(false);
     expect(bad.error.code).toBe('EAFNOSUPPORT');
   });
 
-  it('an IPv6 VIP gets unsolicited neighbour adverts (vrrp_gna_interval apart) that tshark reads as keepalived\'s', async () => {
+  it('an IPv6 VIP gets unsolicited neighbour adverts that tshark reads as keepalived\'s', async () => {
     const file = path.join(dir, 'na.pcap');
     const mac: string = ipJson(pair.a, 'link', 'show', IF)[0].address;
     const { exited: done } = await capture(file, 2, 'icmp6 and ip6[40] == 136');
-    const r = await a.call('garp.announce', { ifname: IF, vips: ['2001:db8::200'], repeat: 2, intervalMs: 0, naIntervalMs: 30 });
+    const r = await a.call('garp.announce', { ifname: IF, vips: ['2001:db8::200'], repeat: 2 });
     expect(r).toEqual({ ok: true, value: 2 });
     const timer = setTimeout(() => tcpdump?.kill('SIGKILL'), 5000);
     expect(await done).toBe(0);
     clearTimeout(timer);
     const frames = pcapFrames(file);
-    expect(frames[1].t - frames[0].t).toBeGreaterThanOrEqual(0.028);
+    expect(frames).toHaveLength(2);
     const fields = run('tshark', [
       '-r', file, '-T', 'fields', '-E', 'separator=,', '-e', 'eth.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'ipv6.hlim',
       '-e', 'icmpv6.nd.na.target_address', '-e', 'icmpv6.nd.na.flag.o', '-e', 'icmpv6.nd.na.flag.r', '-e', 'icmpv6.opt.linkaddr', '-e', 'icmpv6.checksum.status',
@@ -128,7 +126,7 @@ d('gratuitous ARP (netns, tcpdump on the peer)', () => {
   it('a send on a link that is down is an error value from the kernel (ENETDOWN), naming the VIP', async () => {
     run('ip', ['-n', pair.a, 'link', 'set', IF, 'down']);
     try {
-      const r = await a.call('garp.announce', { ifname: IF, vips: ['192.0.2.200'], repeat: 1, intervalMs: 0 });
+      const r = await a.call('garp.announce', { ifname: IF, vips: ['192.0.2.200'], repeat: 1 });
       expect(r).toEqual({ ok: false, error: expect.objectContaining({ message: 'ENETDOWN sending gratuitous ARP on hnet0 for 192.0.2.200' }) });
     } finally {
       run('ip', ['-n', pair.a, 'link', 'set', IF, 'up']);

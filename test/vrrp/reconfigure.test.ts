@@ -54,7 +54,7 @@ describe('reconfigure (reload of a running instance)', () => {
     // only the new VIP is touched, with its GARPs
     expect(actions.filter((a) => a.type === 'addVips' || a.type === 'removeVips' || a.type === 'sendGarps')).toEqual([
       { type: 'addVips', instance: 'VI_1', vips: [extra] },
-      { type: 'sendGarps', instance: 'VI_1', vips: [extra], repeat: 5, intervalMs: 0, naIntervalMs: 0 },
+      { type: 'sendGarps', instance: 'VI_1', vips: [extra], repeat: 5 },
     ]);
   });
 

@@ -20,6 +20,7 @@ import { readTimerUs } from '../timer-value';
 const DEFAULT_INTERFACE = 'eth0';
 import { buildTrackProcess, TRACK_GROUP } from './vrrp';
 import { applySection } from './apply';
+import { buildGarpGroup } from './garp-group';
 import { acted, noEffect, notImplemented, section, type KeywordSpec } from './types';
 import type { BuildContext } from '../context';
 import type { Statement } from '../parse';
@@ -124,7 +125,10 @@ const K: KeywordSpec<R>[] = [
     }
   }),
   acted('vrrp_sync_group', 'vrrp_sync_group_handler', '', '', (ctx, s, r) => { const g = buildSyncGroup(ctx, s); if (g) r.syncDrafts.push(g); }),
-  notImplemented('garp_group', 'garp_group_handler', '', "GARP/NA intervals shared by a group of interfaces: keepalived paces every instance's GARPs on those interfaces from one next-send time (vrrp_arp.c); halo paces the GARPs of each burst on its own"),
+  acted('garp_group', 'garp_group_handler', '', "GARP/NA intervals shared by a group of interfaces: every instance's gratuitous ARPs (unsolicited NAs) on them go at most one per garp_interval (gna_interval), from one next-send time, as keepalived's garp_delay (vrrp_arp.c); an interface in no group is paced by vrrp_garp_interval / vrrp_gna_interval on its own", (ctx, s, r) => {
+    const g = buildGarpGroup(ctx, s, r.globalDefs.garpGroups);
+    if (g) r.globalDefs.garpGroups.push(g);
+  }),
   acted('linkbeat_interfaces', 'linkbeat_interfaces_handler', '', "lines IFNAME [MII|ETHTOOL|IOCTL]: the interface's link is polled each second with that probe (none: the first that works), instead of read from netlink; one no instance uses or tracks is not polled (keepalived's line); one not there at start is warned about and ignored (dynamic_interfaces: kept)", (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);

@@ -506,10 +506,7 @@ export function buildTrackProcess(ctx: BuildContext, s: Statement): VrrpTrackPro
   const { hasProcess: _h, ...def } = t;
   return def;
 }
-export const GARP_GROUP = nothing('garp_group', [
-  ['garp_interval', 'garp_group_garp_interval_handler', '0'], ['gna_interval', 'garp_group_gna_interval_handler', '0'],
-  ['interface', 'garp_group_interface_handler', ''], ['interfaces', 'garp_group_interfaces_handler', ''],
-], 'GARP groups');
+export { GARP_GROUP } from './garp-group';
 export const TRACK_GROUP = section<TrackGroupDraft>('track_group', [
   acted('group', 'static_track_group_group_handler', '', "the group's instances, names in a block; an unknown one is warned about and dropped", (ctx, s, g) => trackGroupMembers(ctx, s, g)),
 ]);
