@@ -96,6 +96,21 @@ static void json_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* Write all of buf to fd, waiting (bounded) when a non-blocking fd is full. */
+static void write_all(int fd, const char *buf, size_t len) {
+  for (size_t off = 0, waits = 0; off < len;) {
+    ssize_t n = write(fd, buf + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && waits++ < 10) {
+      struct pollfd p = {.fd = fd, .events = POLLOUT};
+      poll(&p, 1, 100);
+      continue;
+    }
+    if (n <= 0) break;
+    off += (size_t)n;
+  }
+}
+
 static void logmsg(int level, const char *fmt, ...) {
   if (level > log_threshold) return;
   char msg[2048];
@@ -127,18 +142,8 @@ static void logmsg(int level, const char *fmt, ...) {
   }
   fputc('\n', f);
   fclose(f);
-  /* the worker's Node may set O_NONBLOCK on the stdout they share: wait (bounded) when full */
-  for (size_t off = 0, waits = 0; off < len;) {
-    ssize_t n = write(STDOUT_FILENO, buf + off, len - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN && waits++ < 10) {
-      struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
-      poll(&p, 1, 100);
-      continue;
-    }
-    if (n <= 0) break;
-    off += (size_t)n;
-  }
+  /* the worker's Node may set O_NONBLOCK on the stdout they share */
+  write_all(STDOUT_FILENO, buf, len);
   free(buf);
 }
 
@@ -482,19 +487,21 @@ static int parse_exec(char *rest) {
   return 0;
 }
 
+/* The pid file, if it names this process. */
+static void remove_pid_file(void) {
+  if (!pid_file) return;
+  FILE *f = fopen(pid_file, "r");
+  long pid = 0;
+  if (f) {
+    if (fscanf(f, "%ld", &pid) != 1) pid = 0;
+    fclose(f);
+  }
+  if (pid == (long)getpid()) unlink(pid_file);
+}
+
 static void send_go(void) {
   static const char go[] = "\"go\"\n";
-  for (size_t off = 0, waits = 0; channel >= 0 && off < sizeof go - 1;) {
-    ssize_t n = write(channel, go + off, sizeof go - 1 - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN && waits++ < 10) {
-      struct pollfd p = {.fd = channel, .events = POLLOUT};
-      poll(&p, 1, 100);
-      continue;
-    }
-    if (n <= 0) break;
-    off += (size_t)n;
-  }
+  if (channel >= 0) write_all(channel, go, sizeof go - 1);
 }
 
 static void on_message(char *line) {
@@ -767,15 +774,7 @@ static int64_t decide_respawn(int64_t now, int64_t ran_ms) {
  * keepalived 2.2.7 removes /run/keepalived/NS and /run/keepalived (clear_namespaces, remove_pid_dir). */
 
 static void leave(int code) {
-  if (pid_file) {
-    FILE *f = fopen(pid_file, "r");
-    long pid = 0;
-    if (f) {
-      if (fscanf(f, "%ld", &pid) != 1) pid = 0;
-      fclose(f);
-    }
-    if (pid == (long)getpid()) unlink(pid_file);
-  }
+  remove_pid_file();
   for (int k = 0; k < n_remove_dirs; k++)
     if (rmdir(remove_dirs[k]) && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY)
       logmsg(L_INFO, "unlink of %s failed - error (%d) '%s'", remove_dirs[k], errno, strerror(errno));
@@ -797,15 +796,7 @@ static void first_worker_ended(int status) {
         pid_file = a[1];
         break;
       }
-    if (pid_file) {
-      FILE *f = fopen(pid_file, "r");
-      long pid = 0;
-      if (f) {
-        if (fscanf(f, "%ld", &pid) != 1) pid = 0;
-        fclose(f);
-      }
-      if (pid == (long)getpid()) unlink(pid_file);
-    }
+    remove_pid_file();
     exit(1);
   }
   exit(WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1);
