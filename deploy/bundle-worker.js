@@ -83,6 +83,10 @@ esbuild
     logLevel: 'warning',
   })
   .then(() => {
+    // its SHA-256 in its last line: the worker matches the code cache to it without hashing
+    const text = fs.readFileSync(bundle, 'utf8').replace(/\n?$/, '');
+    const sha = require('node:crypto').createHash('sha256').update(text).digest('hex');
+    fs.writeFileSync(bundle, `${text}${start().BUILD_ID_MARK}${sha}`);
     fs.rmSync(cacheFile, { force: true });
     const r = spawnSync(process.execPath, [...workerFlags(), __filename, '--make-cache', dist], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`making the code cache failed (status ${r.status})`);

@@ -29,9 +29,21 @@
  * (SIGKILL and a release on its behalf after 10 s).
  *
  * usage: halo_supervisor --pid-file P --log-format plain|journald|json --log-level L
- *                        [--tag T] [--config F] -- NODE ARGS...
+ *                        [--tag T] [--config F] [--remove-dir D]... -- NODE ARGS...
+ *        halo_supervisor --run -- NODE ARGS... --halo-run HALO_RUN_ARGS...
  * With --config it logs "Starting halo (config F)" first (so `halo run` itself logs nothing on
  * its way here, and never loads its logger).
+ *
+ * --run is `halo run` itself (bin/halo execs it: no Node process before this one). The first
+ * worker reads `halo run`'s arguments (src/daemon/run-start.ts) and, before it starts anything:
+ *   - exits (an option error, --help, --version, -t, a pid file in use): the supervisor exits
+ *     with its status and logs nothing; or
+ *   - sends "run PIDFILE FORMAT LEVEL TAG CONFIG OPTIONS [DIR]..." (hex, "-" for empty): the
+ *     supervisor takes them as the options above, logs "Starting halo (config F)", answers
+ *     "go" and from then on is the supervisor above; a respawned worker gets OPTIONS (the
+ *     RunOptions JSON) in place of --halo-run and what follows it; or
+ *   - sends "exec ARG..." (hex) and exits 0: the supervisor execs ARG... (`ip netns exec NS
+ *     halo_supervisor --pid-file ...`: the config names a net_namespace), keeping its pid.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -84,6 +96,21 @@ static void json_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* Write all of buf to fd, waiting (bounded) when a non-blocking fd is full. */
+static void write_all(int fd, const char *buf, size_t len) {
+  for (size_t off = 0, waits = 0; off < len;) {
+    ssize_t n = write(fd, buf + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && waits++ < 10) {
+      struct pollfd p = {.fd = fd, .events = POLLOUT};
+      poll(&p, 1, 100);
+      continue;
+    }
+    if (n <= 0) break;
+    off += (size_t)n;
+  }
+}
+
 static void logmsg(int level, const char *fmt, ...) {
   if (level > log_threshold) return;
   char msg[2048];
@@ -115,18 +142,8 @@ static void logmsg(int level, const char *fmt, ...) {
   }
   fputc('\n', f);
   fclose(f);
-  /* the worker's Node may set O_NONBLOCK on the stdout they share: wait (bounded) when full */
-  for (size_t off = 0, waits = 0; off < len;) {
-    ssize_t n = write(STDOUT_FILENO, buf + off, len - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN && waits++ < 10) {
-      struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
-      poll(&p, 1, 100);
-      continue;
-    }
-    if (n <= 0) break;
-    off += (size_t)n;
-  }
+  /* the worker's Node may set O_NONBLOCK on the stdout they share */
+  write_all(STDOUT_FILENO, buf, len);
   free(buf);
 }
 
@@ -397,6 +414,96 @@ static void replay_undo(void) {
 /* SIGTERM/SIGINT: the worker's time to stop before SIGKILL (the worker may ask for more: stopgrace). */
 static long stop_grace_ms = STOP_GRACE_MS;
 
+/* ---- --run: the first worker read `halo run`'s command line ---- */
+
+static int run_mode = 0;       /* --run, until the first worker's "run" */
+static char **exec_argv = NULL; /* its "exec" */
+static char **worker_argv;
+static int channel = -1;
+static const char *pid_file = NULL;
+#define MAX_REMOVE_DIRS 4
+static const char *remove_dirs[MAX_REMOVE_DIRS];
+static int n_remove_dirs = 0;
+static const char *config_file = NULL;
+
+static void set_log_format(const char *f) {
+  log_format = strcmp(f, "json") == 0 ? F_JSON : strcmp(f, "journald") == 0 ? F_JOURNALD : F_PLAIN;
+}
+
+static void set_log_level(const char *l) {
+  for (int k = L_ERROR; k <= L_DEBUG; k++)
+    if (strcmp(l, level_names[k]) == 0) log_threshold = k;
+}
+
+/* A "run"/"exec" token: hex, or "-" for an empty string; a new string or NULL (malformed). */
+static char *field(const char *tok) {
+  if (strcmp(tok, "-") == 0) return strdup("");
+  size_t cap = strlen(tok) / 2 + 1;
+  char *out = malloc(cap);
+  if (out && unhex_text(tok, out, cap) < 0) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* "run ...": 0, or -1 malformed. */
+static int parse_run(char *rest) {
+  char *save = NULL, *tok[64];
+  int n = 0;
+  for (char *t = strtok_r(rest, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save)) tok[n++] = t;
+  if (n < 6 || n > 6 + MAX_REMOVE_DIRS) return -1;
+  char *v[6 + MAX_REMOVE_DIRS];
+  for (int k = 0; k < n; k++)
+    if (k != 1 && k != 2 && !(v[k] = field(tok[k]))) return -1;
+  pid_file = v[0];
+  set_log_format(tok[1]);
+  set_log_level(tok[2]);
+  log_tag = v[3][0] ? v[3] : NULL;
+  config_file = v[4];
+  /* a respawned worker: the options JSON instead of --halo-run and the arguments */
+  for (char **a = worker_argv; *a; a++)
+    if (strcmp(*a, "--halo-run") == 0) {
+      a[0] = v[5];
+      a[1] = NULL;
+      break;
+    }
+  for (int k = 6; k < n; k++) remove_dirs[n_remove_dirs++] = v[k];
+  return 0;
+}
+
+/* "exec ...": 0, or -1 malformed. */
+static int parse_exec(char *rest) {
+  char *save = NULL;
+  size_t n = 0, cap = 16;
+  char **argv = calloc(cap, sizeof *argv);
+  for (char *t = strtok_r(rest, " ", &save); t && argv; t = strtok_r(NULL, " ", &save)) {
+    if (n + 2 > cap) argv = realloc(argv, (cap *= 2) * sizeof *argv);
+    if (!argv || !(argv[n++] = field(t))) return -1;
+  }
+  if (!argv || n == 0) return -1;
+  argv[n] = NULL;
+  exec_argv = argv;
+  return 0;
+}
+
+/* The pid file, if it names this process. */
+static void remove_pid_file(void) {
+  if (!pid_file) return;
+  FILE *f = fopen(pid_file, "r");
+  long pid = 0;
+  if (f) {
+    if (fscanf(f, "%ld", &pid) != 1) pid = 0;
+    fclose(f);
+  }
+  if (pid == (long)getpid()) unlink(pid_file);
+}
+
+static void send_go(void) {
+  static const char go[] = "\"go\"\n";
+  if (channel >= 0) write_all(channel, go, sizeof go - 1);
+}
+
 static void on_message(char *line) {
   /* a JSON string of our alphabet: no escapes to undo */
   size_t n = strlen(line);
@@ -416,6 +523,16 @@ static void on_message(char *line) {
   } else if (strncmp(m, "released ", 9) == 0) {
     char name[256];
     if (unhex_text(m + 9, name, sizeof name) == 0) held_forget(name);
+  } else if (run_mode && strncmp(m, "run ", 4) == 0) {
+    if (parse_run(m + 4) < 0) {
+      logmsg(L_ERROR, "supervisor: malformed start message from the worker");
+      exit(1);
+    }
+    run_mode = 0;
+    logmsg(L_INFO, "Starting halo (config %s)", config_file);
+    send_go();
+  } else if (run_mode && strncmp(m, "exec ", 5) == 0) {
+    if (parse_exec(m + 5) < 0) logmsg(L_WARNING, "supervisor: malformed message from the worker ignored");
   }
 }
 
@@ -560,9 +677,7 @@ static void release_held(void) {
 
 /* ---- the worker ---- */
 
-static char **worker_argv;
 static pid_t worker = 0;
-static int channel = -1;
 static char *linebuf = NULL;
 static size_t linelen = 0;
 static int64_t started_at = 0;
@@ -655,23 +770,11 @@ static int64_t decide_respawn(int64_t now, int64_t ran_ms) {
   return delay;
 }
 
-static const char *pid_file = NULL;
-/* The pid directories (--remove-dir, innermost first) removed at exit when empty, as keepalived
- * 2.2.7 removes /run/keepalived/NS and /run/keepalived (clear_namespaces, remove_pid_dir). */
-#define MAX_REMOVE_DIRS 4
-static const char *remove_dirs[MAX_REMOVE_DIRS];
-static int n_remove_dirs = 0;
+/* The pid directories (--remove-dir, innermost first) are removed at exit when empty, as
+ * keepalived 2.2.7 removes /run/keepalived/NS and /run/keepalived (clear_namespaces, remove_pid_dir). */
 
 static void leave(int code) {
-  if (pid_file) {
-    FILE *f = fopen(pid_file, "r");
-    long pid = 0;
-    if (f) {
-      if (fscanf(f, "%ld", &pid) != 1) pid = 0;
-      fclose(f);
-    }
-    if (pid == (long)getpid()) unlink(pid_file);
-  }
+  remove_pid_file();
   for (int k = 0; k < n_remove_dirs; k++)
     if (rmdir(remove_dirs[k]) && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY)
       logmsg(L_INFO, "unlink of %s failed - error (%d) '%s'", remove_dirs[k], errno, strerror(errno));
@@ -679,13 +782,36 @@ static void leave(int code) {
   exit(code);
 }
 
+/* The first worker of --run ended before its "run": `halo run` ends as it did (no line logged). */
+static void first_worker_ended(int status) {
+  if (exec_argv && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(exec_argv[0], exec_argv);
+    fprintf(stderr, "halo run: cannot start the supervisor: execv %s: %s\n", exec_argv[0], strerror(errno));
+    /* the pid file the worker took for this process */
+    for (char **a = exec_argv; *a && a[1]; a++)
+      if (strcmp(*a, "--pid-file") == 0) {
+        pid_file = a[1];
+        break;
+      }
+    remove_pid_file();
+    exit(1);
+  }
+  exit(WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1);
+}
+
 int main(int argc, char **argv) {
-  const char *config_file = NULL;
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
       i++;
       break;
+    }
+    if (strcmp(argv[i], "--run") == 0) {
+      run_mode = 1;
+      continue;
     }
     if (i + 1 >= argc) break;
     if (strcmp(argv[i], "--pid-file") == 0) pid_file = argv[++i];
@@ -695,20 +821,16 @@ int main(int argc, char **argv) {
     }
     else if (strcmp(argv[i], "--tag") == 0) log_tag = argv[++i];
     else if (strcmp(argv[i], "--config") == 0) config_file = argv[++i];
-    else if (strcmp(argv[i], "--log-format") == 0) {
-      const char *f = argv[++i];
-      log_format = strcmp(f, "json") == 0 ? F_JSON : strcmp(f, "journald") == 0 ? F_JOURNALD : F_PLAIN;
-    } else if (strcmp(argv[i], "--log-level") == 0) {
-      const char *l = argv[++i];
-      for (int k = L_ERROR; k <= L_DEBUG; k++)
-        if (strcmp(l, level_names[k]) == 0) log_threshold = k;
-    } else break;
+    else if (strcmp(argv[i], "--log-format") == 0) set_log_format(argv[++i]);
+    else if (strcmp(argv[i], "--log-level") == 0) set_log_level(argv[++i]);
+    else break;
   }
   if (i >= argc) {
-    fprintf(stderr, "usage: halo_supervisor --pid-file P --log-format F --log-level L [--tag T] [--config F] [--remove-dir D]... -- NODE ARGS...\n");
+    fprintf(stderr, "usage: halo_supervisor --pid-file P --log-format F --log-level L [--tag T] [--config F] [--remove-dir D]... -- NODE ARGS...\n"
+                    "       halo_supervisor --run -- NODE ARGS... --halo-run HALO_RUN_ARGS...\n");
     return 2;
   }
-  if (config_file) logmsg(L_INFO, "Starting halo (config %s)", config_file);
+  if (config_file && !run_mode) logmsg(L_INFO, "Starting halo (config %s)", config_file);
   worker_argv = argv + i;
   linebuf = malloc(MAX_LINE);
   if (!linebuf) return 1;
@@ -787,6 +909,7 @@ int main(int argc, char **argv) {
         close(channel);
         channel = -1;
       }
+      if (run_mode) first_worker_ended(status);
       int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (stopping && clean) leave(0);
       if (WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG) {

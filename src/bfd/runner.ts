@@ -13,7 +13,8 @@
  * keepalived's scheduler writes ("A thread timer expired … seconds ago") is logged with the
  * session's name, and an expiry decided after such a stall says so.
  */
-import { randomInt } from 'node:crypto';
+/** node:crypto, loaded on first use: a worker that never needs it does not pay its ~2 MB of RSS (issue 15). */
+const crypto = () => require('node:crypto') as typeof import('node:crypto');
 import * as dgram from 'node:dgram';
 import type { BfdInstance } from '../config/model';
 import { timerExpiredLine } from '../check/deadline';
@@ -59,7 +60,7 @@ interface Live {
 /** Drops before a session saw the packet, by reason (the codec's, plus lookup failures). */
 export type DropCounters = Record<string, number>;
 
-const systemRandom: Random = { discriminator: () => randomInt(1, 0xffffffff), fraction: () => Math.random() };
+const systemRandom: Random = { discriminator: () => crypto().randomInt(1, 0xffffffff), fraction: () => Math.random() };
 
 export function sessionConfig(b: BfdInstance): SessionConfig {
   return { name: b.name, requiredMinRxUs: b.minRxUs, desiredMinTxUs: b.minTxUs, idleTxUs: b.idleTxUs, detectMult: b.multiplier, passive: b.passive };
@@ -207,7 +208,7 @@ export class BfdRunner {
   /** The session's sending socket: source_ip, a free port in 49152-65535, TTL/hop limit `ttl`. */
   private async openOut(b: BfdInstance): Promise<dgram.Socket | null> {
     const span = BFD_SOURCE_PORT_MAX - BFD_SOURCE_PORT_MIN + 1;
-    const first = randomInt(0, span);
+    const first = crypto().randomInt(0, span);
     let lastErr: Error | null = null;
     for (let i = 0; i < 64; i++) {
       const port = BFD_SOURCE_PORT_MIN + ((first + i * 7919) % span);

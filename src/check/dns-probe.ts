@@ -5,7 +5,8 @@
  * ignored and the wait goes on, as keepalived does; rcode ≠ 0 is a failure; an ICMP error on
  * the connected socket is a failure; nothing in connect_timeout is "read timeout from socket".
  */
-import { randomInt } from 'node:crypto';
+/** node:crypto, loaded on first use: a worker that never needs it does not pay its ~2 MB of RSS (issue 15). */
+const crypto = () => require('node:crypto') as typeof import('node:crypto');
 import { DNS_TYPES } from '../config/build-checker';
 import type { DnsCheck } from '../config/model';
 import { datagramExchange } from './datagram-exchange';
@@ -46,7 +47,7 @@ export function judgeDnsReply(id: number, msg: Buffer): DnsVerdict {
 }
 
 export function dnsProbe(c: DnsCheck): Promise<ProbeOutcome> {
-  const id = randomInt(0, 0x10000);
+  const id = crypto().randomInt(0, 0x10000);
   return datagramExchange({
     connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark, timeoutMs: c.connectTimeoutMs,
     payload: encodeQuery(id, c.name, c.type),

@@ -14,8 +14,9 @@
  *
  * The verdict is a separate pure function (judgeResponse) shared with `halo genhash`.
  */
-import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
+/** node:crypto, loaded on first use: a worker that never needs it does not pay its ~2 MB of RSS (issue 15). */
+const crypto = () => require('node:crypto') as typeof import('node:crypto');
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { HttpCheck, HttpUrl } from '../config/model';
@@ -170,7 +171,7 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     let contentLength: number | null = null;
     let rxBytes = 0;
     let hashed = 0;
-    const hash: Hash | null = req.digest ? createHash('md5') : null;
+    const hash: Hash | null = req.digest ? crypto().createHash('md5') : null;
     const scanner = req.regex ? new RegexScanner(req.regex, req.regexMinOffset, req.regexMaxOffset) : null;
 
     // SSL_GET on net.Socket/TLS; plain HTTP_GET on a bare TCP handle (raw-tcp.ts), its reads

@@ -15,6 +15,11 @@
  *   undone KEY
  *   ready
  *   stopgrace MS
+ *   run PIDFILE FORMAT LEVEL TAG CONFIG OPTIONS [DIR]...   (the first worker of `halo run`, once
+ *       it has read the command line and taken the pid file; each hex, "-" for an empty one; the
+ *       supervisor logs "Starting halo (config CONFIG)", answers "go", respawns with OPTIONS)
+ *   exec ARG...       (hex: the first worker found a net_namespace; once it has exited the
+ *       supervisor execs ARG..., `ip netns exec NS halo_supervisor ...`, keeping its pid)
  */
 import type { VipSpec } from '../net/addresses';
 import type { UndoEntry } from '../net/undo-requests';
@@ -37,12 +42,31 @@ export type WorkerMessage =
   | { type: 'undone'; key: string }
   | { type: 'ready' }
   /** How long a stopping worker may take before the supervisor kills it (halo_announce drains). */
-  | { type: 'stopGrace'; ms: number };
+  | { type: 'stopGrace'; ms: number }
+  /** `halo run`'s first worker has taken the pid file: what the supervisor needs from the command line. */
+  | { type: 'run'; start: SupervisorStart }
+  /** `halo run`'s first worker found a net_namespace: the supervisor re-execs itself inside it. */
+  | { type: 'exec'; argv: string[] };
+
+/** What `halo run`'s command line tells the supervisor (its --pid-file, --log-* and --config). */
+export interface SupervisorStart {
+  pidFile: string;
+  logFormat: string;
+  logLevel: string;
+  tag: string | undefined;
+  configFile: string;
+  /** The respawned worker's argument: the RunOptions JSON. */
+  options: string;
+  /** The pid directories removed at exit when empty, innermost first. */
+  removeDirs: string[];
+}
 
 /** The exit status of a worker whose config is invalid: the supervisor does not respawn it. */
 export const EX_CONFIG = 78;
 
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
+/** A token of `run`/`exec`: hex, or '-' for an empty string (the supervisor splits on spaces). */
+const field = (s: string | undefined) => (s ? hex(s) : '-');
 
 /** One message as the supervisor reads it. */
 export function encodeWorkerMessage(m: WorkerMessage): string {
@@ -59,6 +83,12 @@ export function encodeWorkerMessage(m: WorkerMessage): string {
       return `undone ${hex(m.key)}`;
     case 'released':
       return `released ${hex(m.instance)}`;
+    case 'run': {
+      const r = m.start;
+      return ['run', field(r.pidFile), r.logFormat, r.logLevel, field(r.tag), field(r.configFile), field(r.options), ...r.removeDirs.map(field)].join(' ');
+    }
+    case 'exec':
+      return ['exec', ...m.argv.map(field)].join(' ');
     case 'held': {
       const h = m.held;
       return [

@@ -10,7 +10,6 @@
  * fit (another Node, other flags, a changed bundle) is rejected by V8 and the bundle compiles
  * as usual; without a bundle, worker.js is loaded as before. Same behaviour either way.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -26,19 +25,36 @@ export interface LoadedBundle {
   script: Script;
 }
 
+/** The last line of a bundle deploy/bundle-worker.js made: the SHA-256 of everything before it. */
+export const BUILD_ID_MARK = '\n//# halo-bundle-sha256=';
+
+/**
+ * The SHA-256 of the bundle `source`: the one the build wrote in its last line (BUILD_ID_MARK),
+ * read without hashing (loading node:crypto costs the worker ~2 MB of RSS, issue 15), else
+ * computed.
+ */
+export function bundleDigest(source: string): Buffer {
+  const at = source.length - BUILD_ID_MARK.length - 64;
+  if (at >= 0 && source.startsWith(BUILD_ID_MARK, at)) {
+    const id = Buffer.from(source.slice(at + BUILD_ID_MARK.length), 'hex');
+    if (id.length === 32) return id;
+  }
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(source).digest();
+}
+
 /**
  * The code cache file: the SHA-256 of the bundle it was made from, then V8's data. V8 itself
  * checks only the source's length (and its version and flags), so a rebuilt bundle of the same
  * length would otherwise run with another file's compiled code.
  */
 export function codeCacheFile(source: string, cachedData: Buffer): Buffer {
-  return Buffer.concat([createHash('sha256').update(source).digest(), cachedData]);
+  return Buffer.concat([bundleDigest(source), cachedData]);
 }
 
-/** V8's data from a code cache file, if it was made from exactly `source`. */
+/** V8's data from a code cache file, if it was made from `source` (its build's SHA-256). */
 export function codeCacheFor(source: string, file: Buffer): Buffer | undefined {
   if (file.length <= 32) return undefined;
-  return createHash('sha256').update(source).digest().equals(file.subarray(0, 32)) ? file.subarray(32) : undefined;
+  return bundleDigest(source).equals(file.subarray(0, 32)) ? file.subarray(32) : undefined;
 }
 
 /** Compile and run a CommonJS file as Node would, with `cachedData` when given. */

@@ -3,7 +3,8 @@
  * side, the checks and the IPVS reconciler), serves the control socket and metrics, and
  * reports to the supervisor over IPC which instances it holds as MASTER.
  *
- * Started by the supervisor (src/cli/run.ts) with the run options as one JSON argument.
+ * Started by the supervisor (native/src/supervisor.c): the first worker with `halo run`'s
+ * arguments (run-start.ts), a respawned one with the run options as one JSON argument.
  */
 import { hostname } from 'node:os';
 import { ipvsNamespacePath, nftRunnerIn } from '../ipvs/ipvs-netns';
@@ -34,6 +35,7 @@ import { KEEPALIVED_UMASK, NotifyFifos } from './notify-fifo';
 import type { RunOptions } from './options';
 import { Director } from './director';
 import { encodeWorkerMessage, EX_CONFIG, WorkerMessage } from './held';
+import { prepareRun, RUN_ARGS_MARK } from './run-start';
 import { snmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
@@ -68,6 +70,8 @@ export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>,
 }
 
 export async function runWorker(opts: RunOptions): Promise<number> {
+  // the supervisor's umask is the shell's: keepalived's (or -u's) for this worker and its scripts
+  process.umask(opts.umask ?? KEEPALIVED_UMASK);
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
   // A signal before the engines run (the startup script can take minutes) must not kill the
   // worker: it is remembered and acted on once they do.
@@ -321,10 +325,33 @@ export function warmLogging(): void {
   }
 }
 
-/** The worker process's main: argv[0] is the RunOptions JSON (what the supervisor passes). */
+/**
+ * The first worker of `halo run` (argv: RUN_ARGS_MARK, then `halo run`'s arguments): reads the
+ * command line (run-start.ts), tells the supervisor and waits for its `go`, so that its
+ * "Starting halo" line comes before anything this worker logs.
+ */
+async function firstWorker(argv: string[]): Promise<number> {
+  const r = await prepareRun(argv);
+  if (r.kind === 'exit') return r.code;
+  const send = (m: WorkerMessage) => new Promise<void>((res) => (process.send ? process.send(encodeWorkerMessage(m), () => res()) : res()));
+  if (r.kind === 'exec') {
+    await send({ type: 'exec', argv: r.argv });
+    return 0;
+  }
+  const go = new Promise<void>((res) => {
+    if (!process.send) return res();
+    process.once('message', () => res());
+    // the supervisor gone before its answer: the usual 'disconnect' handling applies later
+    process.once('disconnect', () => res());
+  });
+  await send({ type: 'run', start: r.start });
+  await go;
+  return runWorker(r.options);
+}
+
+/** The worker process's main: argv[0] is the RunOptions JSON (what the supervisor passes to a respawned worker), or RUN_ARGS_MARK. */
 export function main(argv: string[]): void {
-  const opts = JSON.parse(argv[0]) as RunOptions;
-  runWorker(opts).then(
+  (argv[0] === RUN_ARGS_MARK ? firstWorker(argv.slice(1)) : runWorker(JSON.parse(argv[0]) as RunOptions)).then(
     (code) => process.exit(code),
     (err: Error) => {
       process.stderr.write(`halo worker: ${err.message}\n`);

@@ -15,7 +15,8 @@
  * shared by sending and receiving) live in the state machine (instance.ts).
  * Golden bytes: test/fixtures/keepalived-2.2.7-ah/.
  */
-import { createHmac } from 'node:crypto';
+/** node:crypto, loaded on first use: a worker that never needs it does not pay its ~2 MB of RSS (issue 15). */
+const crypto = () => require('node:crypto') as typeof import('node:crypto');
 
 /** sizeof(ipsec_ah_t): 12 bytes of header and a 96-bit ICV. */
 export const AH_HEADER_LEN = 24;
@@ -76,7 +77,7 @@ export function ahIcv(packet: Uint8Array, ipHeaderLength: number, key: Buffer, z
   head.writeUInt16BE(0, 10); // header checksum
   if (zeroTtl) head[8] = 0;
   head.fill(0, ipHeaderLength + 12, ipHeaderLength + AH_HEADER_LEN);
-  return createHmac('md5', key)
+  return crypto().createHmac('md5', key)
     .update(head)
     .update(packet.subarray(ipHeaderLength + AH_HEADER_LEN))
     .digest()

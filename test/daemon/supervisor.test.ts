@@ -165,4 +165,69 @@ describeNeeding(file(SUPERVISOR, 'the supervisor program (npm run install builds
     expect(await s.code).toBe(1);
     expect(s.out()).toMatch(/^<6>halo\[7\]: Starting halo \(config \/etc\/k a\.conf\)\nbad\.conf:1:1: error: nope\n/);
   });
+
+  describe('--run: `halo run` itself, its first worker reading the command line', () => {
+    /** A first worker (argv: --halo-run, then `halo run`'s) scripted by its first argument; a respawned one records its argument. */
+    function runWorker(): string {
+      const p = join(dir, 'first.js');
+      writeFileSync(p, `
+        const fs = require('fs');
+        const args = process.argv.slice(2);
+        const note = (name, text) => fs.writeFileSync(${JSON.stringify(dir)} + '/' + name, text);
+        if (args[0] !== '--halo-run') {
+          note('respawned', args.join(' '));
+          process.on('SIGTERM', () => process.exit(0));
+          setInterval(() => {}, 1000);
+        } else if (args[1] === 'usage') {
+          process.stderr.write('halo run: unknown option\\n');
+          process.exit(2);
+        } else if (args[1].startsWith('exec ')) {
+          process.send(args[1], () => process.exit(0));
+        } else {
+          process.on('message', (m) => { note('answer', String(m)); process.exit(3); });
+          process.send(args[1]);
+        }
+      `);
+      return p;
+    }
+    const start = (pidFile: string) => encodeWorkerMessage({
+      type: 'run',
+      start: { pidFile, logFormat: 'journald', logLevel: 'info', tag: 'halo[9]', configFile: '/etc/k a.conf', options: '{"configFile":"/etc/k a.conf"}', removeDirs: [join(dir, 'gone')] },
+    });
+    const runSupervisor = (...args: string[]): Run => {
+      let out = '';
+      const p = spawn(SUPERVISOR, ['--run', '--', process.execPath, runWorker(), '--halo-run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      return { p, out: () => out, code: new Promise((r) => p.once('exit', (c) => r(c))) };
+    };
+
+    it('a first worker ending before it starts (an option error, --help, -t): its status, nothing logged', async () => {
+      const s = runSupervisor('usage');
+      expect(await s.code).toBe(2);
+      expect(s.out()).toBe('halo run: unknown option\n');
+    });
+
+    it('"run": the start options taken, "Starting halo" logged, then "go"; a respawned worker gets the options JSON', async () => {
+      const pidFile = join(dir, 'halo.pid');
+      const s = runSupervisor(start(pidFile));
+      writeFileSync(pidFile, `${s.p.pid}\n`);
+      await until(() => existsSync(join(dir, 'respawned')));
+      expect(readFileSync(join(dir, 'answer'), 'utf8')).toBe('go');
+      expect(readFileSync(join(dir, 'respawned'), 'utf8')).toBe('{"configFile":"/etc/k a.conf"}');
+      expect(s.out()).toMatch(/^<6>halo\[9\]: Starting halo \(config \/etc\/k a\.conf\)\n<3>halo\[9\]: worker \(pid \d+\) exited with status 3\n/);
+      s.p.kill('SIGTERM');
+      expect(await s.code).toBe(0);
+      expect(existsSync(pidFile)).toBe(false);
+      expect(s.out()).toMatch(/halo exiting with status 0\n$/);
+    });
+
+    it('"exec" then a clean exit: the supervisor execs the command it was given, keeping its pid', async () => {
+      const execd = join(dir, 'execd');
+      const s = runSupervisor(encodeWorkerMessage({ type: 'exec', argv: [process.execPath, '-e', "require('fs').writeFileSync(process.argv[1], String(process.pid))", execd] }));
+      expect(await s.code).toBe(0);
+      expect(readFileSync(execd, 'utf8')).toBe(String(s.p.pid));
+      expect(s.out()).toBe('');
+    });
+  });
 });

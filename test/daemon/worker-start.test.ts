@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { bundleIsCurrent, codeCacheFile, codeCacheFor, runBundle } from '../../src/daemon/worker-start';
+import { createHash } from 'node:crypto';
+import { BUILD_ID_MARK, bundleDigest, bundleIsCurrent, codeCacheFile, codeCacheFor, runBundle } from '../../src/daemon/worker-start';
 
 const source = "const { twice } = require('./dep');\nexports.value = twice(21);\nexports.where = [__filename, __dirname];\nexports.self = require.main === module;\n";
 
@@ -50,6 +51,19 @@ describe('worker-start runBundle', () => {
     // same length, other content: V8 alone would not notice
     expect(codeCacheFor(source.replace('21', '12'), file)).toBeUndefined();
     expect(codeCacheFor(source, file.subarray(0, 32))).toBeUndefined();
+  });
+
+  it("a built bundle's last line carries its SHA-256: read, not computed (the worker never loads node:crypto for it)", () => {
+    const digest = createHash('sha256').update(source).digest('hex');
+    const built = `${source}${BUILD_ID_MARK}${digest}`;
+    expect(bundleDigest(built).toString('hex')).toBe(digest);
+    expect(bundleDigest(source).toString('hex')).toBe(digest);
+    const file = codeCacheFile(built, Buffer.from('v8 data'));
+    expect(codeCacheFor(built, file)?.toString()).toBe('v8 data');
+    // another build: another last line
+    expect(codeCacheFor(`${source}${BUILD_ID_MARK}${'0'.repeat(64)}`, file)).toBeUndefined();
+    // and the real build wrote it
+    expect(readFileSync(join(__dirname, '..', '..', 'dist', 'daemon', 'worker.bundle.js'), 'utf8')).toMatch(/\n\/\/# halo-bundle-sha256=[0-9a-f]{64}$/);
   });
 });
 
