@@ -279,7 +279,7 @@ export class Cluster {
     }
     await waitFor(() => pids.every(([, p]) => !alive(p)), 5000, 50);
     for (const [, pid] of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    this.topo.destroy();
+    this.topo.destroy(Object.keys(HOSTS)); // `halo lab down` may run in another process than `up`
     this.state.pids = {};
     rmSync(join(this.dir, 'state.json'), { force: true });
   }

@@ -51,7 +51,7 @@ export class Topology {
   }
 
   build(bridges: string[], hosts: HostSpec[]): this {
-    this.destroy(); // a previous crashed run may have left namespaces with our names
+    this.destroy(hosts.map((h) => h.name)); // a previous crashed run may have left namespaces with our names
     this.addNs(this.bridgeNs);
     for (const br of bridges) {
       sh(['ip', '-n', this.bridgeNs, 'link', 'add', br, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
@@ -100,12 +100,15 @@ export class Topology {
     sh(['ip', 'netns', 'exec', this.bridgeNs, 'bridge', 'link', 'set', 'dev', outer, 'state', connected ? '3' : '0']);
   }
 
-  destroy(): void {
-    const existing = sh(['ip', 'netns', 'list'], { allowFail: true })
-      .split('\n')
-      .map((l) => l.split(' ')[0])
-      .filter((n) => n.startsWith(this.prefix));
-    for (const name of existing) sh(['ip', 'netns', 'del', name], { allowFail: true });
+  /**
+   * Delete, by exact name, the namespaces this topology created, its bridge namespace and those of
+   * `hosts` (a crashed run's, or the lab's from another process). Never a namespace that only
+   * shares the prefix: another suite's prefix may start with this one's (`fp-` and `fp-rss`).
+   */
+  destroy(hosts: string[] = []): void {
+    const existing = new Set(sh(['ip', 'netns', 'list'], { allowFail: true }).split('\n').map((l) => l.split(' ')[0]));
+    const ours = new Set([...this.namespaces, this.bridgeNs, ...hosts.map((h) => this.ns(h))]);
+    for (const name of ours) if (existing.has(name)) sh(['ip', 'netns', 'del', name], { allowFail: true });
     this.namespaces.length = 0;
   }
 }
