@@ -39,6 +39,7 @@ export interface VrrpDbusDeps {
 }
 
 const ERR_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod';
+const ERR_UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownObject';
 const ERR_INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs';
 const ERR_NOT_SUPPORTED = 'org.freedesktop.DBus.Error.NotSupported';
 
@@ -196,7 +197,7 @@ export class VrrpDbus {
       return { signature: 's', body: [introspect(path, this.objects)] };
     }
     const objectIface = this.objects.get(path);
-    if (objectIface === undefined) return new DbusError(ERR_UNKNOWN_METHOD, `No such interface “${iface}” on object at path ${path}`);
+    if (objectIface === undefined) return new DbusError(ERR_UNKNOWN_OBJECT, `Object does not exist at path “${path}”`);
     if (iface === 'org.freedesktop.DBus.Properties') {
       const known = INTERFACES[objectIface].properties;
       const [ifaceArg, prop] = m.body as string[];
@@ -239,7 +240,9 @@ export class VrrpDbus {
         this.deps.printTo('/tmp/keepalived.stats');
         return {};
       case 'PrintStatsClear':
-        return new DbusError(ERR_NOT_SUPPORTED, "halo's VRRP counters cannot be cleared; PrintStats writes them");
+        // the counters are also the metrics' counters, which must never go back
+        log.info('Refusing to clear VRRP stats on DBus request: halo never clears its counters');
+        return new DbusError(ERR_NOT_SUPPORTED, "halo's VRRP counters are never cleared (they feed its metrics); PrintStats writes them");
       case 'ReloadConfig':
         // keepalived replies, then signals its parent (SIGHUP): the whole daemon reloads
         setImmediate(() => this.deps.reloadConfig());
