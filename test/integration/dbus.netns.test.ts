@@ -147,7 +147,11 @@ async function runAndTake(start: () => RunningDirector): Promise<Taken> {
     && d.log().includes(`Acquired the name ${NAME} on the session bus`) && /State +\(us\) 1 "Backup"/.test(`State ${busctl('get-property', NAME, VI_6, 'org.keepalived.Vrrp1.Instance', 'State')}`), 30_000, 200);
   if (!backup) throw new Error(`${d.kind} did not come up BACKUP on the bus:\n${d.log()}\n${busctl('tree', NAME)}`);
   const t: Taken = { treeBackup: busctl('tree', NAME), introspect: {}, propsBackup: props(), propsMaster: [], methods: {}, signals: [], dbusLog: [], dataFile: false, data: '' };
-  for (const p of ['/', '/org/keepalived/Vrrp1', VRRP, VI_1, VI_6]) t.introspect[p] = busctl('introspect', '--no-pager', NAME, p);
+  for (const p of ['/', '/org/keepalived/Vrrp1', VRRP, VI_1, VI_6, '/nowhere']) {
+    t.introspect[p] = busctl('introspect', '--no-pager', NAME, p);
+    // the XML itself, but for the comment naming the library (GDBus 2.74.6, halo)
+    t.introspect[`${p} XML`] = busctl('call', NAME, p, 'org.freedesktop.DBus.Introspectable', 'Introspect').replace(/<!-- [^>]* -->/, '<!-- -->');
+  }
   // lb2 goes: lb1 takes over both
   lb2.signal('SIGTERM');
   await Promise.race([lb2.exited, new Promise((r) => setTimeout(r, 10_000))]);

@@ -81,44 +81,28 @@ const STANDARD_INTERFACES = `  <interface name="org.freedesktop.DBus.Properties"
   </interface>
 `;
 
-/** org.keepalived.Vrrp1.Vrrp as Debian's keepalived (built without --enable-dbus-create-instance). */
-const VRRP_XML = `  <interface name="${VRRP_INTERFACE}">
-    <method name="PrintData">
-    </method>
-    <method name="PrintStats">
-    </method>
-    <method name="PrintStatsClear">
-    </method>
-    <method name="ReloadConfig">
-    </method>
-    <signal name="VrrpStarted">
-    </signal>
-    <signal name="VrrpReloaded">
-    </signal>
-    <signal name="VrrpStopped">
-    </signal>
-  </interface>
-`;
-
-const INSTANCE_XML = `  <interface name="${INSTANCE_INTERFACE}">
-    <method name="SendGarp">
-    </method>
-    <signal name="VrrpStatusChange">
-      <arg type="u" name="status">
-      </arg>
-    </signal>
-    <property type="s" name="Name" access="read">
-    </property>
-    <property type="(us)" name="State" access="read">
-    </property>
-  </interface>
-`;
-
-/** The methods, properties and signals of each interface (GDBus checks calls against them). */
-export const INTERFACES: Record<string, { methods: string[]; properties: Record<string, string> }> = {
-  [VRRP_INTERFACE]: { methods: ['PrintData', 'PrintStats', 'PrintStatsClear', 'ReloadConfig'], properties: {} },
-  [INSTANCE_INTERFACE]: { methods: ['SendGarp'], properties: { Name: 's', State: '(us)' } },
+/**
+ * keepalived's two interfaces (keepalived/dbus/*.xml; Vrrp as Debian's build, without
+ * --enable-dbus-create-instance): what GDBus checks calls against and prints in Introspect.
+ */
+export const INTERFACES: Record<string, { methods: string[]; signals: Array<[string, ...Array<[string, string]>]>; properties: Record<string, string> }> = {
+  [VRRP_INTERFACE]: { methods: ['PrintData', 'PrintStats', 'PrintStatsClear', 'ReloadConfig'], signals: [['VrrpStarted'], ['VrrpReloaded'], ['VrrpStopped']], properties: {} },
+  [INSTANCE_INTERFACE]: { methods: ['SendGarp'], signals: [['VrrpStatusChange', ['u', 'status']]], properties: { Name: 's', State: '(us)' } },
 };
+
+/** An interface as GDBus prints one it parsed from keepalived's XML (each element closed on its own line). */
+function interfaceXml(name: string): string {
+  const i = INTERFACES[name];
+  const out = [`  <interface name="${name}">`];
+  for (const m of i.methods) out.push(`    <method name="${m}">`, '    </method>');
+  for (const [signal, ...args] of i.signals) {
+    out.push(`    <signal name="${signal}">`);
+    for (const [type, arg] of args) out.push(`      <arg type="${type}" name="${arg}">`, '      </arg>');
+    out.push('    </signal>');
+  }
+  for (const [p, type] of Object.entries(i.properties)) out.push(`    <property type="${type}" name="${p}" access="read">`, '    </property>');
+  return `${out.join('\n')}\n  </interface>\n`;
+}
 
 /**
  * Introspect's answer at `path`, given every registered object (path → interface): the object's
@@ -134,7 +118,7 @@ export function introspect(path: string, objects: ReadonlyMap<string, string>): 
   }
   const iface = objects.get(path);
   let body = '';
-  if (iface !== undefined) body += STANDARD_INTERFACES + (iface === VRRP_INTERFACE ? VRRP_XML : INSTANCE_XML);
+  if (iface !== undefined) body += STANDARD_INTERFACES + interfaceXml(iface);
   for (const c of children) body += `  <node name="${c}"/>\n`;
   return `${DOCTYPE}<node>\n${body}</node>\n`;
 }
