@@ -280,6 +280,62 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
     expect(ka.dbusLog).toEqual(expect.arrayContaining([`Acquired DBus bus ${NAME}`, 'Sending garps on VI_1 on DBus request', 'Printing VRRP data on DBus request', 'Released DBus']));
   });
 
+  describe('a reload that removes VI_6 and adds VI_7 (SIGHUP)', () => {
+    interface Reloaded { tree: string; signals: string[]; log: string[] }
+    const reloaded = async (start: () => RunningDirector): Promise<Reloaded> => {
+      const mon = monitor();
+      if (!(await waitFor(() => mon.text().includes('member=NameAcquired'), 10_000, 50))) throw new Error('dbus-monitor did not start');
+      const d = start();
+      const up = await waitFor(() => d.log().includes('(VI_6) Entering MASTER STATE') && d.log().includes(`Acquired the name ${NAME}`), 30_000, 100);
+      if (!up) throw new Error(`${d.kind} did not come up:\n${d.log()}`);
+      // the monitor has printed both MASTER signals before the reload's are counted
+      const masters = () => [VI_1, VI_6].every((p) => signals(mon.text()).includes(`${p} VrrpStatusChange uint32 2`));
+      if (!(await waitFor(masters, 10_000, 50))) throw new Error(`${d.kind}: no MASTER signals:\n${mon.text()}`);
+      const from = signals(mon.text()).length;
+      const logFrom = d.log().length;
+      writeFileSync(d.confFile, lb1Config().replace(instance('VI_6', 52, 100, 'fd00:77::200/64'), instance('VI_7', 53, 100, '192.168.77.207/24')));
+      d.signalMain('SIGHUP');
+      const done = await waitFor(() => signals(mon.text()).some((x) => x.endsWith('VrrpReloaded')) && d.log().includes('(VI_7) Entering MASTER STATE'), 30_000, 100);
+      if (!done) throw new Error(`${d.kind} did not reload:\n${d.log()}\n${mon.text()}`);
+      const r = { tree: busctl('tree', NAME), signals: [] as string[], log: dbusLines(d.log().slice(logFrom)) };
+      d.signal('SIGTERM');
+      await Promise.race([d.exited, new Promise((res) => setTimeout(res, 15_000))]);
+      dirs.running.splice(dirs.running.indexOf(d), 1);
+      await waitFor(() => signals(mon.text()).some((x) => x.endsWith('VrrpStopped')), 10_000, 100);
+      await stopProcess(mon.proc);
+      r.signals = signals(mon.text()).slice(from);
+      return r;
+    };
+    let k: Reloaded;
+    let h: Reloaded;
+
+    beforeAll(async () => {
+      k = await reloaded(() => dirs.keepalived('lb1', lb1Config()));
+      h = await reloaded(() => dirs.halo('lb1', lb1Config()));
+    });
+
+    it('the same objects after the reload, the removed one deleted with keepalived\'s line', () => {
+      console.log(`keepalived after the reload:\n${k.tree}\n${k.log.join('\n')}\n${k.signals.join('\n')}\nhalo:\n${h.signals.join('\n')}`);
+      expect(k.tree).toContain('/org/keepalived/Vrrp1/Instance/eth0/53/IPv4');
+      expect(k.tree).not.toContain(VI_6);
+      expect(h.tree).toBe(k.tree);
+      expect(h.log).toEqual(k.log);
+    });
+
+    it('the same signals from the reload to the stop (per object)', () => {
+      for (const p of [VRRP, VI_1, VI_6, '/org/keepalived/Vrrp1/Instance/eth0/53/IPv4']) {
+        const of = (x: string[]) => x.filter((y) => y.startsWith(`${p} `));
+        expect(of(h.signals)).toEqual(of(k.signals));
+      }
+      // the added instance's first state after VrrpReloaded, the removed one's before
+      for (const x of [k.signals, h.signals]) {
+        const reloadedAt = x.indexOf(`${VRRP} VrrpReloaded`);
+        expect(x.findIndex((y) => y.startsWith('/org/keepalived/Vrrp1/Instance/eth0/53/IPv4 '))).toBeGreaterThan(reloadedAt);
+        expect(x.findIndex((y) => y.startsWith(`${VI_6} `))).toBeLessThan(reloadedAt);
+      }
+    });
+  });
+
   describe('without a usable bus, both log it and carry on', () => {
     it('no bus at DBUS_SYSTEM_BUS_ADDRESS', async () => {
       dirs.env.DBUS_SYSTEM_BUS_ADDRESS = `unix:path=${join(tmp, 'missing.sock')}`;

@@ -59,6 +59,8 @@ export class VrrpDbus {
   /** Registered objects: path → interface; instance paths also by instance name. */
   private readonly objects = new Map<string, string>();
   private readonly byName = new Map<string, string>();
+  /** State changes of instances a reload is adding, sent once their objects exist. */
+  private pending: Array<[string, StateName]> = [];
   private stopping = false;
   private readonly serviceName: string;
   private readonly root: string;
@@ -124,10 +126,19 @@ export class VrrpDbus {
     this.byName.set(i.name, path);
   }
 
-  /** VrrpStatusChange of an instance (keepalived's dbus_send_state_signal), once the bus is there. */
+  /**
+   * VrrpStatusChange of an instance (keepalived's dbus_send_state_signal), once the bus is there.
+   * An instance a reload adds changes state before its object exists (halo starts it while
+   * applying the reload): its signals wait for reloaded(), after VrrpReloaded, as keepalived's
+   * new instances only start once the reload is done.
+   */
   stateChange(name: string, state: StateName): void {
     const i = this.deps.instances().find((x) => x.name === name);
     if (!this.bus || !i) return;
+    if (!this.byName.has(name)) {
+      this.pending.push([name, state]);
+      return;
+    }
     this.bus.emitSignal(instanceObjectPath(this.root, i.interface, i.vrid, i.family), INSTANCE_INTERFACE, 'VrrpStatusChange', 'u', [STATE_CODE[state]]);
   }
 
@@ -148,6 +159,9 @@ export class VrrpDbus {
     for (const [name, path] of [...this.byName]) if (!now.some((i) => i.name === name)) this.byName.delete(name);
     for (const i of now) this.register(i);
     this.bus.emitSignal(vrrpObjectPath(this.root), VRRP_INTERFACE, 'VrrpReloaded');
+    const pending = this.pending;
+    this.pending = [];
+    for (const [name, state] of pending) this.stateChange(name, state);
   }
 
   /** dbus_stop: VrrpStopped, the name released, the connection closed; "Released DBus". */
