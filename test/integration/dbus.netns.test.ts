@@ -227,7 +227,7 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
     expect(ka.treeBackup).toContain(VI_1);
     expect(ka.treeBackup).toContain(VI_6);
     expect(ka.propsBackup[0]).toBe('(s) "VI_1"\n(us) 1 "Backup"');
-    expect(ka.signals[0]).toBe(`${VRRP} VrrpStarted`);
+    expect(ka.signals).toContain(`${VRRP} VrrpStarted`);
   });
 
   it('the same object tree and introspection (busctl tree / introspect)', () => {
@@ -244,12 +244,15 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
 
   it('the same signals across BACKUP → MASTER → ReloadConfig → stop', () => {
     console.log(`keepalived's signals:\n${ka.signals.join('\n')}\nhalo's:\n${halo.signals.join('\n')}`);
-    // per object, in order (two instances' takeovers may interleave differently)
+    // per object, in order (two instances' takeovers may interleave differently); a state sent
+    // twice in a row is once: keepalived's D-Bus thread races its VRRP thread at start, and an
+    // instance's BACKUP can go out both from its notify and from on_bus_acquired
+    const once = (x: string[]) => x.filter((y, k) => k === 0 || y !== x[k - 1]);
     for (const p of [VRRP, VI_1, VI_6]) {
-      const of = (s: string[]) => s.filter((x) => x.startsWith(`${p} `));
+      const of = (s: string[]) => once(s.filter((x) => x.startsWith(`${p} `)));
       expect(of(halo.signals)).toEqual(of(ka.signals));
     }
-    expect(ka.signals.filter((s) => s.startsWith(`${VI_1} `))).toEqual([`${VI_1} VrrpStatusChange uint32 1`, `${VI_1} VrrpStatusChange uint32 2`, `${VI_1} VrrpStatusChange uint32 98`]);
+    expect(once(ka.signals.filter((s) => s.startsWith(`${VI_1} `)))).toEqual([`${VI_1} VrrpStatusChange uint32 1`, `${VI_1} VrrpStatusChange uint32 2`, `${VI_1} VrrpStatusChange uint32 98`]);
     expect(halo.signals[0]).toBe(`${VRRP} VrrpStarted`);
     expect(halo.signals[halo.signals.length - 1]).toBe(`${VRRP} VrrpStopped`);
   });

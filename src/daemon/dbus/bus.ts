@@ -157,6 +157,8 @@ export class BusConnection {
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve());
       this.socket.end();
+      // a bus that does not close its side within a second is cut off
+      setTimeout(() => this.socket.destroy(), 1000).unref();
     });
   }
 }

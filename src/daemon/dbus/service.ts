@@ -43,6 +43,13 @@ const ERR_UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownObject';
 const ERR_INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs';
 const ERR_NOT_SUPPORTED = 'org.freedesktop.DBus.Error.NotSupported';
 
+const STOP_WAIT_MS = 1000;
+
+function within(ms: number, p: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]).finally(() => clearTimeout(timer));
+}
+
 function machineId(): string {
   for (const f of ['/var/lib/dbus/machine-id', '/etc/machine-id']) {
     try {
@@ -167,14 +174,16 @@ export class VrrpDbus {
   /** dbus_stop: VrrpStopped, the name released, the connection closed; "Released DBus". */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.connected;
+    // a bus that does not answer holds the stop up no longer than keepalived's 1 s wait for its
+    // D-Bus thread; a connection made after that is closed at once (connect())
+    await within(STOP_WAIT_MS, this.connected);
     const bus = this.bus;
     this.bus = null;
     if (bus) {
       this.objects.clear();
       bus.emitSignal(vrrpObjectPath(this.root), VRRP_INTERFACE, 'VrrpStopped');
-      await bus.releaseName(this.serviceName).catch(() => undefined);
-      await bus.close();
+      await within(STOP_WAIT_MS, bus.releaseName(this.serviceName).catch(() => undefined));
+      await within(STOP_WAIT_MS, bus.close());
     }
     this.deps.log.info('Released DBus');
   }
