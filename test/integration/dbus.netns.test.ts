@@ -89,12 +89,20 @@ const busctl = (...args: string[]): string => {
   }
 };
 
-/** dbus-monitor, started before a director and read after it stops. */
-function monitor(): { proc: ChildProcess; text: () => string } {
+/** dbus-monitor, started before a director (listening once it has printed its own NameAcquired) and read after it stops. */
+async function monitor(): Promise<{ proc: ChildProcess; text: () => string }> {
   let out = '';
   const proc = spawn('dbus-monitor', ['--address', address], { stdio: ['ignore', 'pipe', 'ignore'] });
   proc.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  if (!(await waitFor(() => out.includes('member=NameAcquired'), 10_000, 50))) throw new Error('dbus-monitor did not start');
   return { proc, text: () => out };
+}
+
+/** SIGTERM to a director, and its exit awaited (bounded). */
+async function stopDirector(d: RunningDirector): Promise<void> {
+  d.signal('SIGTERM');
+  await Promise.race([d.exited, new Promise((r) => setTimeout(r, 15_000))]);
+  dirs.running.splice(dirs.running.indexOf(d), 1);
 }
 
 /** Our signals as "PATH MEMBER ARG…", in the order dbus-monitor printed them. */
@@ -139,9 +147,7 @@ async function runAndTake(start: () => RunningDirector): Promise<Taken> {
   if (!(await waitFor(() => lb2.log().includes('(VM_1) Entering MASTER STATE') && lb2.log().includes('(VM_6) Entering MASTER STATE'), 30_000, 100))) {
     throw new Error(`lb2 did not become MASTER:\n${lb2.log()}`);
   }
-  const mon = monitor();
-  // listening once it has printed its own NameAcquired
-  if (!(await waitFor(() => mon.text().includes('member=NameAcquired'), 10_000, 50))) throw new Error('dbus-monitor did not start');
+  const mon = await monitor();
   const d = start();
   const backup = await waitFor(() => d.log().includes('(VI_1) Entering BACKUP STATE') && d.log().includes('(VI_6) Entering BACKUP STATE')
     && d.log().includes(`Acquired the name ${NAME} on the session bus`) && /State +\(us\) 1 "Backup"/.test(`State ${busctl('get-property', NAME, VI_6, 'org.keepalived.Vrrp1.Instance', 'State')}`), 30_000, 200);
@@ -153,9 +159,7 @@ async function runAndTake(start: () => RunningDirector): Promise<Taken> {
     t.introspect[`${p} XML`] = busctl('call', NAME, p, 'org.freedesktop.DBus.Introspectable', 'Introspect').replace(/<!-- [^>]* -->/, '<!-- -->');
   }
   // lb2 goes: lb1 takes over both
-  lb2.signal('SIGTERM');
-  await Promise.race([lb2.exited, new Promise((r) => setTimeout(r, 10_000))]);
-  dirs.running.splice(dirs.running.indexOf(lb2), 1);
+  await stopDirector(lb2);
   const master = await waitFor(() => props()[0].includes('"Master"') && props()[1].includes('"Master"'), 30_000, 200);
   if (!master) throw new Error(`${d.kind} did not become MASTER:\n${d.log()}`);
   t.propsMaster = props();
@@ -174,9 +178,7 @@ async function runAndTake(start: () => RunningDirector): Promise<Taken> {
   if (!(await waitFor(() => signals(mon.text()).some((s) => s.endsWith('VrrpReloaded')), 30_000, 100))) throw new Error(`${d.kind}: no VrrpReloaded after ReloadConfig:\n${d.log()}\n${mon.text()}`);
   // the objects are still there after the reload
   t.methods.afterReload = busctl('get-property', NAME, VI_1, 'org.keepalived.Vrrp1.Instance', 'State');
-  d.signal('SIGTERM');
-  await Promise.race([d.exited, new Promise((r) => setTimeout(r, 15_000))]);
-  dirs.running.splice(dirs.running.indexOf(d), 1);
+  await stopDirector(d);
   await waitFor(() => signals(mon.text()).some((s) => s.endsWith('VrrpStopped')), 10_000, 100);
   await stopProcess(mon.proc);
   t.signals = signals(mon.text());
@@ -189,9 +191,7 @@ async function degraded(start: () => RunningDirector): Promise<string[]> {
   const d = start();
   const up = await waitFor(() => d.log().includes('(VI_1) Entering MASTER STATE') && d.log().includes('on the session bus'), 30_000, 100);
   const log = d.log();
-  d.signal('SIGTERM');
-  await Promise.race([d.exited, new Promise((r) => setTimeout(r, 15_000))]);
-  dirs.running.splice(dirs.running.indexOf(d), 1);
+  await stopDirector(d);
   if (!up) throw new Error(`${d.kind} did not come up without the bus:\n${log}`);
   return dbusLines(d.log());
 }
@@ -286,8 +286,7 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
   describe('a reload that removes VI_6 and adds VI_7 (SIGHUP)', () => {
     interface Reloaded { tree: string; signals: string[]; log: string[] }
     const reloaded = async (start: () => RunningDirector): Promise<Reloaded> => {
-      const mon = monitor();
-      if (!(await waitFor(() => mon.text().includes('member=NameAcquired'), 10_000, 50))) throw new Error('dbus-monitor did not start');
+      const mon = await monitor();
       const d = start();
       const up = await waitFor(() => d.log().includes('(VI_6) Entering MASTER STATE') && d.log().includes(`Acquired the name ${NAME}`), 30_000, 100);
       if (!up) throw new Error(`${d.kind} did not come up:\n${d.log()}`);
@@ -301,9 +300,7 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
       const done = await waitFor(() => signals(mon.text()).some((x) => x.endsWith('VrrpReloaded')) && d.log().includes('(VI_7) Entering MASTER STATE'), 30_000, 100);
       if (!done) throw new Error(`${d.kind} did not reload:\n${d.log()}\n${mon.text()}`);
       const r = { tree: busctl('tree', NAME), signals: [] as string[], log: dbusLines(d.log().slice(logFrom)) };
-      d.signal('SIGTERM');
-      await Promise.race([d.exited, new Promise((res) => setTimeout(res, 15_000))]);
-      dirs.running.splice(dirs.running.indexOf(d), 1);
+      await stopDirector(d);
       await waitFor(() => signals(mon.text()).some((x) => x.endsWith('VrrpStopped')), 10_000, 100);
       await stopProcess(mon.proc);
       r.signals = signals(mon.text()).slice(from);
@@ -336,6 +333,42 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
         expect(x.findIndex((y) => y.startsWith('/org/keepalived/Vrrp1/Instance/eth0/53/IPv4 '))).toBeGreaterThan(reloadedAt);
         expect(x.findIndex((y) => y.startsWith(`${VI_6} `))).toBeLessThan(reloadedAt);
       }
+    });
+  });
+
+  describe('a reload that turns enable_dbus on, then off', () => {
+    interface Toggled { signals: string[]; log: string[]; treeOn: string; treeOff: string }
+    const toggled = async (start: () => RunningDirector): Promise<Toggled> => {
+      const mon = await monitor();
+      const d = start();
+      if (!(await waitFor(() => d.log().includes('(VI_6) Entering MASTER STATE') && d.log().includes('(VI_1) Entering MASTER STATE'), 30_000, 100))) throw new Error(`${d.kind} did not come up:\n${d.log()}`);
+      writeFileSync(d.confFile, lb1Config());
+      d.signalMain('SIGHUP');
+      if (!(await waitFor(() => d.log().includes(`Acquired the name ${NAME}`) && busctl('tree', NAME).includes(VI_6), 30_000, 100))) throw new Error(`${d.kind}: enable_dbus not started by the reload:\n${d.log()}`);
+      const treeOn = busctl('tree', NAME);
+      writeFileSync(d.confFile, lb1Config([]));
+      d.signalMain('SIGHUP');
+      if (!(await waitFor(() => d.log().includes('Released DBus'), 30_000, 100))) throw new Error(`${d.kind}: enable_dbus not stopped by the reload:\n${d.log()}`);
+      const treeOff = busctl('tree', NAME);
+      await stopDirector(d);
+      await stopProcess(mon.proc);
+      return { signals: signals(mon.text()), log: dbusLines(d.log()), treeOn, treeOff };
+    };
+    let k: Toggled;
+    let h: Toggled;
+
+    beforeAll(async () => {
+      k = await toggled(() => dirs.keepalived('lb1', lb1Config([])));
+      h = await toggled(() => dirs.halo('lb1', lb1Config([])));
+    });
+
+    it('started by the first reload, stopped by the second: the same objects, signals and lines', () => {
+      console.log(`keepalived:\n${k.log.join('\n')}\n${k.signals.join('\n')}\n${k.treeOff}`);
+      expect(k.treeOn).toContain(VI_1);
+      expect(h.treeOn).toBe(k.treeOn);
+      expect(h.treeOff).toBe(k.treeOff);
+      expect(h.log).toEqual(k.log);
+      expect(h.signals).toEqual(k.signals);
     });
   });
 
