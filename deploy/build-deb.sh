@@ -118,6 +118,9 @@ echo "build-deb: command, unit, defaults, man pages, completion, docs"
 install -m 0755 deploy/debian/halo "$stage/usr/sbin/halo"
 install -m 0644 deploy/systemd/halo.service "$stage/lib/systemd/system/halo.service"
 install -m 0644 deploy/debian/default "$stage/etc/default/halo"
+# enable_dbus: the bus policy letting root own org.keepalived.Vrrp1 (keepalived's package has its
+# own in /etc/dbus-1/system.d; this path does not clash with it)
+install -D -m 0644 deploy/dbus/org.keepalived.Vrrp1.conf "$stage/usr/share/dbus-1/system.d/org.keepalived.Vrrp1.conf"
 install -m 0644 deploy/debian/halo.bash-completion "$stage/usr/share/bash-completion/completions/halo"
 sed "s/@VERSION@/$version/" deploy/man/halo.8 | gzip -9n > "$stage/usr/share/man/man8/halo.8.gz"
 sed "s/@VERSION@/$version/" deploy/man/halo.conf.5 | gzip -9n > "$stage/usr/share/man/man5/halo.conf.5.gz"

@@ -28,7 +28,9 @@ package_pkgs=(lintian)
 # exim4-daemon-light is the real SMTP server SMTP_CHECK is tested against and SMTP alerts are
 # sent to (run by the tests in a namespace, never as a service).
 # frr gives bfdd and vtysh, the BFD peer test/bfd/ runs in a namespace (never as a service).
-test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp snmptrapd bash-completion exim4-daemon-light frr)
+# dbus-daemon (a private bus per test, never the system's), dbus-bin (dbus-monitor) and systemd
+# (busctl) compare halo's enable_dbus interface with keepalived's.
+test_pkgs=(keepalived tcpdump tshark bc chromium prometheus snmpd snmp snmptrapd bash-completion exim4-daemon-light frr dbus-daemon dbus-bin systemd)
 
 pkgs=("${runtime_pkgs[@]}")
 case "$profile" in

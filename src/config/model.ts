@@ -177,6 +177,10 @@ export interface GlobalDefs {
   enableSnmpRfcv2: boolean;
   /** enable_snmp_vrrp (or enable_snmp_keepalived): serve KEEPALIVED-MIB's global and VRRP objects on the same session. */
   enableSnmpVrrp?: boolean;
+  /** enable_dbus: keepalived's D-Bus interface on the system bus (absent: off). */
+  enableDbus?: boolean;
+  /** dbus_service_name (absent: org.keepalived.Vrrp1). */
+  dbusServiceName?: string;
   /** enable_traps: send the served MIBs' notifications through the AgentX master. */
   enableTraps: boolean;
   /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */

@@ -57,6 +57,8 @@ export type DirectorDeps = VrrpEngineDeps & {
   onStopGrace?: (ms: number) => void;
   /** The notify FIFOs: opened with each model in force, before the engines start; closed at stop. */
   fifo?: (NonNullable<VrrpEngineDeps['fifo']> & { lvs(line: string): void; configure(model: Model): void; close(): void }) | null;
+  /** A reload was applied (the D-Bus interface re-registers its objects). */
+  onReloaded?: (previous: Model, next: Model) => void;
   /** A reload read a valid config (config_save_dir saves each reading). */
   onConfigRead?: (model: Model) => void;
 };
@@ -321,7 +323,9 @@ export class Director {
         log.error(`Reload of ${file} failed: ${(err as Error).message}; keeping the running configuration`);
         return { ok: false, errors: [message], plan: null, lines: [] };
       }
+      const previous = this.model;
       this.model = next;
+      this.deps.onReloaded?.(previous, next);
       this.reloads.ok++;
       this.reloads.lastFailed = false;
       const lines = formatReloadPlan(plan);
@@ -329,6 +333,11 @@ export class Director {
       log.info('Reload finished');
       return { ok: true, errors: [], plan, lines };
     });
+  }
+
+  /** D-Bus SendGarp on an instance (false: no such instance running). */
+  sendGarp(name: string): boolean {
+    return this.vrrp?.sendGarpOnce(name) ?? false;
   }
 
   /** When this director started (Date.now() clock). */
@@ -469,6 +478,11 @@ export class Director {
     plan.engines.push(...announce.lines);
     this.deps.onStopGrace?.(announce.stopGraceMs);
     this.watchRoutesIfTracked(next);
+  }
+
+  /** The running VRRP instances as the D-Bus interface shows them, in config order. */
+  dbusInstances(): Array<{ name: string; interface: string; vrid: number; family: 4 | 6; state: 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP' }> {
+    return [...(this.vrrp?.states ?? [])].map(([name, s]) => ({ name, interface: s.cfg.interface, vrid: s.cfg.virtualRouterId, family: s.cfg.family, state: s.state }));
   }
 
   status(): StatusSnapshot {

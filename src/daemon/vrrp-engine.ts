@@ -31,7 +31,7 @@ import { allVips, createInstanceState, InstanceState, step } from '../vrrp/insta
 import { removalNotifies } from '../vrrp/removal';
 import { createSyncGroupState, stepSyncGroupMember, syncGroupStep, SyncGroupState } from '../vrrp/sync-group';
 import { startAll } from '../vrrp/start';
-import { reconfigure } from '../vrrp/reconfigure';
+import { allVips as instanceVips, reconfigure } from '../vrrp/reconfigure';
 import { advertGroup } from '../vrrp/receive-check';
 import { PromoteSecondaries } from './promote-secondaries';
 import { LocalIgmp } from './local-igmp';
@@ -952,6 +952,19 @@ export class VrrpEngine {
     }
     const next = started.catch(fail).finally(done);
     this.queues.set(instance, next);
+  }
+
+  /**
+   * D-Bus SendGarp: keepalived's vrrp_send_link_update(vrrp, 1), one gratuitous ARP (or
+   * unsolicited NA) per VIP, only while the VIPs are set. False for an unknown instance.
+   */
+  sendGarpOnce(name: string): boolean {
+    const s = this.states.get(name);
+    if (!s) return false;
+    const vips = s.vipsSet ? instanceVips(s.cfg) : [];
+    for (const v of vips) this.deps.log.info(`(${name}) Sending/queueing ${v.family === 4 ? 'gratuitous ARPs' : 'Unsolicited Neighbour Adverts'} on ${v.dev} for ${v.address}`);
+    if (vips.length > 0) this.enqueue(name, () => this.io({ type: 'sendGarps', instance: name, vips, repeat: 1 }), 'garp');
+    return true;
   }
 
   /** Every packet of one advert, in order; with the addon's sender each is on the wire on return. */

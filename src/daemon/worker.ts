@@ -7,6 +7,7 @@
  * arguments (run-start.ts), a respawned one with the run options as one JSON argument.
  */
 import { hostname } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { ipvsNamespacePath, nftRunnerIn } from '../ipvs/ipvs-netns';
 import { SmtpAlerter } from '../alert/alerter';
 import { resolve } from 'node:path';
@@ -41,6 +42,7 @@ import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
 import { BASE_STOP_GRACE_MS, stopGraceMs } from '../announce/reload';
 import type { Model } from '../config/model';
+import { formatStatus } from './status';
 import { longestRunMs, runStartStopScript } from './start-stop-script';
 import { saveConfigCopy } from './config-save';
 import { ReloadScheduler } from './reload-schedule';
@@ -164,12 +166,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   }));
   // enable_traps: instance state changes also go to the SNMP subagent, once it is started below
   let snmpAgent: import('./snmp/vrrp-agent').VrrpAgent | null = null;
+  // enable_dbus: instance state changes also go to the D-Bus interface, once it is started below
+  let dbus: import('./dbus/service').VrrpDbus | null = null;
   const vrrpAlerts = {
     configure: (m: Parameters<typeof alerts.configure>[0]) => alerts.configure(m),
     notify: (kind: 'INSTANCE' | 'GROUP', name: string, state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP') => {
       alerts.notify(kind, name, state);
-      if (kind === 'INSTANCE') snmpAgent?.instanceState(name, state);
-      else snmpAgent?.groupState(name, state);
+      if (kind === 'INSTANCE') {
+        snmpAgent?.instanceState(name, state);
+        dbus?.stateChange(name, state);
+      } else snmpAgent?.groupState(name, state);
     },
     dropped: (instance: string, reason: RejectReason, src: string | undefined) => snmpAgent?.instanceDrop(instance, reason, src),
   };
@@ -208,6 +214,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     localRoutes,
     // a reload that changes the drains changes how long the supervisor waits for this worker at stop
     onConfigRead: saveCopy,
+    // enable_dbus on or off, or the instances changed (vrrp_daemon.c reload_vrrp_thread → dbus_reload)
+    onReloaded: (previous, next) => void dbusReloaded(previous, next),
     onStopGrace: (ms) => send({ type: 'stopGrace', ms: workerStopGraceMs(director.config, ms) }),
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
@@ -254,6 +262,39 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     await control.close();
     return 1;
   }
+  // keepalived's dbus_start runs once its instances are set up (vrrp_daemon.c start_vrrp); the
+  // D-Bus code loads only for a config that enables it; a missing bus is logged, not fatal
+  const startDbus = async (m: Model) => {
+    if (!m.globalDefs.enableDbus || !opts.vrrp) return null;
+    const { VrrpDbus } = await import('./dbus/service');
+    return new VrrpDbus(
+      { serviceName: m.globalDefs.dbusServiceName ?? null, netNamespace: opts.netNamespace ?? m.globalDefs.netNamespace, instanceName: m.globalDefs.instanceName },
+      {
+        log,
+        instances: () => director.dbusInstances(),
+        sendGarp: (name) => director.sendGarp(name),
+        reloadConfig: () => process.kill(process.ppid, 'SIGHUP'),
+        printTo: (file) => {
+          // as keepalived's fopen_safe: never through a link planted in /tmp
+          try {
+            rmSync(file, { force: true });
+            writeFileSync(file, formatStatus(director.status()), { mode: 0o600, flag: 'wx' });
+          } catch (err) {
+            log.warning(`cannot write ${file}: ${(err as Error).message}`);
+          }
+        },
+      },
+    );
+  };
+  const dbusReloaded = async (previous: Model, next: Model) => {
+    if (!next.globalDefs.enableDbus) {
+      const old = dbus;
+      dbus = null;
+      await old?.stop();
+    } else if (previous.globalDefs.enableDbus && dbus) dbus.reloaded();
+    else dbus = await startDbus(next);
+  };
+  dbus = await startDbus(loaded.model);
   // reload_time_file: watched from now on, and again after every reload (with the config then in force)
   let schedule: ReloadScheduler | null = null;
   const reschedule = (m: Model) => {
@@ -280,6 +321,8 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       log.info(`Stopping (${sig})`);
       schedule?.stop();
       await director.stop();
+      // keepalived's vrrp_terminate_phase2: VrrpStopped after the instances' STOP signals
+      await dbus?.stop();
       // keepalived's agent closes after its instances' stop notifies (KEEPALIVED-MIB's STOP notifications go out)
       await snmpAgent?.flush();
       agent?.stop();

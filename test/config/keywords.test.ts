@@ -342,3 +342,21 @@ describe('use_vmac as keepalived 2.2.7 reads it (vrrp_vmac_handler, vrrp_complet
     expect(twice.diagnostics.map((d) => d.message)).toContain('(VI_2) VRRP instance VI_1 is already using vm');
   });
 });
+
+describe('enable_dbus and dbus_service_name (enable_dbus_handler, dbus_service_name_handler)', () => {
+  const vi = 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.51\n }\n}\n';
+  const g = (lines: string) => load(`global_defs {\n${lines}}\n${vi}`);
+
+  it('acted on: D-Bus on, the name kept; absent: off and the default name', () => {
+    const r = g(' enable_dbus\n dbus_service_name org.example.Lb1\n');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model!.globalDefs).toMatchObject({ enableDbus: true, dbusServiceName: 'org.example.Lb1' });
+    expect(g('').model!.globalDefs.enableDbus).toBeUndefined();
+  });
+
+  it('a name missing is warned about and ignored, as keepalived', () => {
+    const r = g(' enable_dbus\n dbus_service_name\n');
+    expect(r.diagnostics.map((d) => `${d.severity}: ${d.message}`)).toEqual(['warning: dbus_service_name missing - ignoring']);
+    expect(r.model!.globalDefs.dbusServiceName).toBeUndefined();
+  });
+});

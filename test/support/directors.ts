@@ -40,6 +40,8 @@ export interface RunningDirector {
 export class Directors {
   readonly running: RunningDirector[] = [];
   private n = 0;
+  /** Added to the environment of every director started from now on (e.g. DBUS_SYSTEM_BUS_ADDRESS). */
+  env: Record<string, string> = {};
 
   constructor(readonly topo: Topology, readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -57,7 +59,7 @@ export class Directors {
       : ['keepalived', '-n', '-l', '-D', '-f', conf, '-p', pidFile, '-r', join(this.dir, `${id}-vrrp.pid`),
         '-c', join(this.dir, `${id}-chk.pid`), '-b', join(this.dir, `${id}-bfd.pid`), ...extra];
     const fd = openSync(logFile, 'a');
-    const proc = this.topo.spawn(host, argv, { stdio: ['ignore', fd, fd] });
+    const proc = this.topo.spawn(host, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, ...this.env } });
     closeSync(fd);
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     const d: RunningDirector = {

@@ -43,6 +43,9 @@ function notBuilt(_ctx: BuildContext, s: Statement, g: G): void {
 /** `keyword [on|off]`: asks for the feature unless the argument turns it off. */
 const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[0]?.value ?? '');
 
+const DBUS_SHORT = "keepalived 2.2.7's D-Bus interface, src/daemon/dbus";
+const DBUS =
+  "keepalived 2.2.7's D-Bus interface on the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured, as GIO does): org.keepalived.Vrrp1 (or dbus_service_name), the Vrrp object and one Instance object per VRRP instance at keepalived's paths, Name and State, VrrpStarted, VrrpStatusChange, VrrpReloaded, VrrpStopped, SendGarp and ReloadConfig as keepalived; PrintData and PrintStats write `halo status` (not keepalived's dump format) to /tmp/keepalived.data and /tmp/keepalived.stats; PrintStatsClear is refused with NotSupported (halo's counters feed its metrics and are never cleared); CreateInstance/DestroyInstance absent, as in Debian's build (no --enable-dbus-create-instance)";
 const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory locking, CPU, rlimits); halo's worker is one Node.js process and is left to the OS scheduler";
 const NAMES = "names keepalived's child processes; halo's have fixed names (halo_supervisor, and node for the worker)";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
@@ -503,8 +506,11 @@ const K: KeywordSpec<G>[] = [
   acted('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', 'VRRP-MIB (RFC 2787) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves (its VRRP version 2 IPv4 instances)', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; }),
   acted('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', 'VRRPv3-MIB (RFC 6527) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves', (_ctx, _s, g) => { g.enableSnmpRfcv3 = true; }),
   notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', `KEEPALIVED-MIB (checker); ${SNMP_RFC_ONLY}`, { apply: keep }),
-  notImplemented('enable_dbus', 'enable_dbus_handler', 'off', 'the D-Bus interface'),
-  notImplemented('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', 'the D-Bus interface'),
+  acted('enable_dbus', 'enable_dbus_handler', 'off', DBUS, (_ctx, _s, g) => { g.enableDbus = true; }),
+  acted('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', `the bus name owned on the system bus (${DBUS_SHORT})`, (ctx, s, g) => {
+    if (s.args.length === 0) ctx.warn(s.keyword, 'dbus_service_name missing - ignoring');
+    else g.dbusServiceName = ctx.str(s) ?? undefined;
+  }),
   acted('script_user', 'script_user_handler', 'keepalived_script if it exists, else root', 'USER [GROUP]; a user that does not exist leaves every script without a user, and keepalived then drops them', (ctx, s, g) => {
     if (s.args.length === 0) {
       ctx.warn(s.keyword, 'No script username specified');

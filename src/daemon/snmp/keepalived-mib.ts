@@ -81,8 +81,8 @@ const GLOBAL_SCALARS: Scalar[] = [
   // ipvs64BitStats: Debian's build has them
   { sub: [7], type: SnmpType.Integer, get: () => 1 },
   { sub: [8], type: SnmpType.OctetString, get: (v) => text(g(v).netNamespace ?? '') },
-  // dbusEnabled: enable_dbus is refused by halo, so never on
-  { sub: [9], type: SnmpType.Integer, get: () => 2 },
+  // dbusEnabled: enable_dbus (keepalived clears it only when its interface files cannot be read)
+  { sub: [9], type: SnmpType.Integer, get: (v) => truth(g(v).enableDbus ?? false) },
   { sub: [10], type: SnmpType.Integer, get: (v) => truth(g(v).dynamicInterfaces) },
   { sub: [11], type: SnmpType.Integer, get: (v) => ({ all: 1, off: 2, vs: 3 })[g(v).lvsFlushOnStop] },
 ];
