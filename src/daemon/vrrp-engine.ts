@@ -408,7 +408,7 @@ export class VrrpEngine {
       // an IPv6 instance's adverts leave the VMAC from the configured source, else its interface's link-local address
       const src = [cfg.mcastSrcIp, cfg.unicastSrcIp].find((a) => a !== null && a.includes(':')) ?? env.primary;
       const r = await this.deps.vmacs.ensure(vmacSpecOf(cfg, cfg.family === 6 ? src : null));
-      if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${cfg.vmac.name}: ${r.error.message}`);
+      if (!r.ok) throw new Error(`(${cfg.name}): Unable to create ${cfg.vmac.ipvlan ? 'ipvlan' : 'VMAC'} interface ${cfg.vmac.name}: ${r.error.message}`);
       for (const l of r.value.log) this.deps.log.info(l);
       if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;
       await this.vmacFirewall(cfg, 'add');
@@ -609,7 +609,8 @@ export class VrrpEngine {
 
   /** firewall_add_vmac / firewall_remove_vmac: the VMAC's IGMP/MLD entries (keepalived makes them for every VMAC). */
   private async vmacFirewall(cfg: VrrpInstance, op: 'add' | 'remove'): Promise<void> {
-    if (!cfg.vmac || (op === 'remove' && !this.firewall)) return;
+    // (an ipvlan gets none: keepalived makes them in netlink_link_add_vmac only)
+    if (!cfg.vmac || cfg.vmac.ipvlan || (op === 'remove' && !this.firewall)) return;
     // vrrp_vmac.c: with disable_local_igmp an IPv4 VMAC gets no IGMP entries (no reports to redirect)
     if (cfg.family === 4 && this.model.globalDefs.disableLocalIgmp) return;
     const firewall = this.ensureFirewall();
