@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The same config id as `halo run -i` (the @ID lines decide which VIPs are this director's);
   // features halo does not run do not stop it from removing what it owns.
-  const loaded = loadConfig(file, { configId, allowUnimplemented: true });
+  const loaded = loadConfig(file, { configId, allowUnimplemented: true, vrfTables: 'host' });
   if (!loaded.model) {
     for (const d of loaded.diagnostics) if (d.severity === 'error') process.stderr.write(`${formatDiagnostic(d)}\n`);
     return 1;

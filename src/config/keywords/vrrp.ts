@@ -322,7 +322,7 @@ const INSTANCE: KeywordSpec<I>[] = [
     d.linkbeatUsePolling = true;
     ctx.warn(s.keyword, `(${d.name.value}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`);
   }),
-  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap, vrf and track_group (refused), with no_track; a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
+  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap and track_group (refused), with no_track and 'vrf NAME' (the VRF's table, read from the host when the config is read: an unknown or non-VRF name drops the route with keepalived's words); a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const r = parseRoute(ctx, e, 'virtual_routes');
