@@ -567,10 +567,8 @@ export class VrrpEngine {
     if (next.globalDefs.fifoWriteVrrpStatesOnReload) this.writeStatesAgain(next, statesBefore, groupsBefore);
     await this.reloadFirewall(configsBefore, next);
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
-    for (const name of plan.add) {
-      this.feed(name, { type: 'startup' });
-      if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
-    }
+    this.startAdded(plan.add, next);
+    for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
     // sockets of interfaces no instance uses any more
     for (const kind of [4, 6, 'ah'] as const) {
       const sockets = this.socketsOfKind(kind);
@@ -585,6 +583,24 @@ export class VrrpEngine {
     }
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
     return { unchanged: plan.keep, changes, ...(trackers ? { trackers } : {}) };
+  }
+
+  /**
+   * The instances a reload adds start as at start (src/vrrp/start.ts, keepalived's order: FAULT
+   * first, a sync group starting in FAULT telling its members FAULT only), with the sync groups
+   * all of whose members are new; a new member of a group that was there before joins it alone.
+   */
+  private startAdded(added: string[], next: Model): void {
+    const isNew = new Set(added);
+    const groups = [...this.groupStates.values()].filter((g) => g.members.length > 0 && g.members.every((m) => isNew.has(m)));
+    const fresh = new Set(groups.map((g) => g.name));
+    const order = next.vrrpInstances.map((i) => i.name).filter((n) => isNew.has(n));
+    const together = order.filter((n) => { const g = this.states.get(n)!.env.syncGroup; return g === null || fresh.has(g); });
+    const started = startAll(together, Object.fromEntries(together.map((n) => [n, this.states.get(n)!])), groups, this.now());
+    for (const g of started.groups) this.groupStates.set(g.name, g);
+    for (const st of Object.values(started.instances)) this.commit(st);
+    this.execute(started.actions);
+    for (const name of order) if (!together.includes(name)) this.feed(name, { type: 'startup' });
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
