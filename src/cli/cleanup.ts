@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!r.ok) {
           process.stderr.write(`halo cleanup: ${r.error.message}\n`);
           rc = 1;
-        } else if (r.value) process.stdout.write(`removed VMAC interface ${spec.name}\n`);
+        } else if (r.value) process.stdout.write(`removed ${'ipvlan' in spec && spec.ipvlan ? 'ipvlan' : 'VMAC'} interface ${spec.name}\n`);
       }
     } finally {
       vmacs.close();

@@ -384,7 +384,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
         v.useVmac = false;
       }
     }
-    if (onOwn) v.dev = vmac && v.family === family ? vmac.name : iface;
+    // (an ipvlan's instance keeps them on the interface: keepalived moves them for use_vmac only)
+    if (onOwn) v.dev = vmac && !vmac.ipvlan && v.family === family ? vmac.name : iface;
     const byAddr = d.useVmacAddr !== null && !(onOwn && (vmac !== null || v.family === family));
     if (!byAddr && !v.useVmac) continue;
     if (v.family === 6) {

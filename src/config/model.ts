@@ -391,7 +391,8 @@ export interface UnicastPeer {
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
 
 /**
- * use_ipvlan: the VMAC is an l2 ipvlan instead (the parent's MAC), with the mode's flags
+ * use_ipvlan: the VMAC is an l2 ipvlan instead (the parent's MAC) carrying the adverts (the VIPs
+ * stay on the interface, as keepalived 2.2.7 places them), with the mode's flags
  * (IFLA_IPVLAN_FLAGS: 0 bridge, 1 private, 2 vepa), the address put on it, and the config fault
  * (keepalived's words) that keeps the instance in FAULT.
  */

@@ -8,10 +8,10 @@ import { instance, messages, model } from './helpers';
 const first = (text: string) => model(text).vrrpInstances[0];
 
 describe('use_ipvlan', () => {
-  it('NAME ADDR/LEN TYPE in any order: an l2 ipvlan on the interface carrying the VIPs, its address the source', () => {
+  it('NAME ADDR/LEN TYPE in any order: an l2 ipvlan on the interface carrying the adverts, its address their source; the VIPs stay on the interface, as keepalived 2.2.7 puts them', () => {
     const i = first(instance(' use_ipvlan private 10.0.0.5/24 ivx'));
     expect(i.vmac).toEqual({ name: 'ivx', xmitBase: false, mac: null, ipvlan: { flags: 1, address: { address: '10.0.0.5', prefixLen: 24, family: 4 }, fault: null } });
-    expect(i.virtualIpAddresses[0].dev).toBe('ivx');
+    expect(i.virtualIpAddresses[0].dev).toBe('eth0');
     expect(i.mcastSrcIp).toBe('10.0.0.5');
     expect(messages(instance(' use_ipvlan private 10.0.0.5/24 ivx'))).toEqual([]);
   });
