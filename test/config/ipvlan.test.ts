@@ -73,3 +73,16 @@ describe('vrf (instance)', () => {
     ]);
   });
 });
+
+describe("the host's VRFs (routes' vrf NAME)", () => {
+  it("reads the VRFs and their tables from ip -d -j link show's JSON, nothing from bad output", async () => {
+    const { vrfTablesOf } = await import('../../src/config/host-vrfs');
+    const json = JSON.stringify([
+      { ifname: 'red', linkinfo: { info_kind: 'vrf', info_data: { table: 1001 } } },
+      { ifname: 'eth0', linkinfo: { info_slave_kind: 'vrf' } },
+      { ifname: 'iv51', linkinfo: { info_kind: 'ipvlan', info_data: { mode: 'l2', private: true } } },
+    ]);
+    expect(vrfTablesOf(json)).toEqual({ red: 1001 });
+    expect(vrfTablesOf('not json')).toEqual({});
+  });
+});
