@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The same config id as `halo run -i` (the @ID lines decide which VIPs are this director's);
   // features halo does not run do not stop it from removing what it owns.
-  const loaded = loadConfig(file, { configId, allowUnimplemented: true });
+  const loaded = loadConfig(file, { configId, allowUnimplemented: true, vrfTables: 'host' });
   if (!loaded.model) {
     for (const d of loaded.diagnostics) if (d.severity === 'error') process.stderr.write(`${formatDiagnostic(d)}\n`);
     return 1;
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!r.ok) {
           process.stderr.write(`halo cleanup: ${r.error.message}\n`);
           rc = 1;
-        } else if (r.value) process.stdout.write(`removed VMAC interface ${spec.name}\n`);
+        } else if (r.value) process.stdout.write(`removed ${'ipvlan' in spec && spec.ipvlan ? 'ipvlan' : 'VMAC'} interface ${spec.name}\n`);
       }
     } finally {
       vmacs.close();

@@ -116,6 +116,13 @@ export interface InstanceDraft {
   /** use_vmac's MAC argument, and its word. */
   vmacMac: { octets: number[]; useVrid: boolean; word: Word } | null;
   vmacXmitBase: boolean;
+  /** vrf: the VRF named before any interface. */
+  vrfWord?: Word | null;
+  /** use_ipvlan: the statement, its name, mode flags (IFLA_IPVLAN_FLAGS) and address. */
+  ipvlanWord?: Word | null;
+  ipvlanName?: Word | null;
+  ipvlanFlags?: number;
+  ipvlanAddress?: { address: string; prefixLen: number; family: 4 | 6; word: Word } | null;
   /** use_vmac_addr, as written. */
   useVmacAddr: Word | null;
   authWord: Word | null;
@@ -175,12 +182,36 @@ function routeTrackedInterfaces(d: InstanceDraft): TrackInterface[] {
 }
 
 /**
+ * use_ipvlan as vrrp_complete_instance completes it: named like a VMAC (vmac_prefix.VRID) when
+ * given no name; an IPv4 instance needs its address, else it is in FAULT (a config fault), and
+ * an address of the other family is a config fault too. It wins over use_vmac (keepalived makes
+ * the ipvlan when both are given); vmac_xmit_base is only valid with a vmac.
+ */
+function ipvlanOf(ctx: BuildContext, d: InstanceDraft, family: 4 | 6, vmacName: (vrid: number, family: 4 | 6) => string): VrrpInstance['vmac'] {
+  const name = d.name.value;
+  const word = d.ipvlanWord!;
+  if (d.vmacXmitBase) ctx.warn(word, `(${name}) vmac_xmit_base is only valid with a vmac`);
+  const a = d.ipvlanAddress ?? null;
+  let fault: string | null = null;
+  if (family === 4 && !a) fault = 'IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state';
+  else if (a && a.family !== family) fault = 'IPv4 ipvlan address family does not match instance. setting instance to fault state';
+  if (fault) ctx.warn(a?.word ?? word, `(${name}) ${fault}`);
+  return {
+    name: d.ipvlanName?.value ?? vmacName(d.vrid!, family), xmitBase: false, mac: null,
+    ipvlan: { flags: d.ipvlanFlags ?? 0, address: a ? { address: a.address, prefixLen: a.prefixLen, family: a.family } : null, fault },
+  };
+}
+
+/**
  * `vmacName` names a VMAC given none (build.ts: vmac_prefix, and the names other instances use).
  */
 export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDefs, vmacName: (vrid: number, family: 4 | 6, forAddress?: boolean) => string = (vrid) => `vrrp.${vrid}`): VrrpInstance | null {
   const name = d.name.value;
   let ok = true;
-  if (d.interface === null) {
+  if (d.interface === null && d.vrfWord) {
+    ctx.unimplemented(d.vrfWord, `(${name}) an instance with no interface, its socket bound to VRF ${d.vrfWord.value}`);
+    ok = false;
+  } else if (d.interface === null) {
     ctx.error(d.keyword, `(${name}) no interface given`);
     ok = false;
   }
@@ -189,7 +220,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     ctx.error(d.keyword, `(${name}) the virtual router id must be set`);
     ok = false;
   }
-  const family: 4 | 6 = d.nativeIpv6 ? 6 : d.vips[0]?.family ?? d.mcastDstIp?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
+  const family: 4 | 6 = d.nativeIpv6 ? 6 : d.vips[0]?.family ?? d.ipvlanAddress?.family ?? d.mcastDstIp?.family ?? (d.unicastPeers[0] ? (d.unicastPeers[0].address.includes(':') ? 6 : 4) : 4);
   // keepalived drops VIPs of the other family (they belong in virtual_ipaddress_excluded).
   d.vips = d.vips.filter((v) => {
     if (v.family === family) return true;
@@ -303,7 +334,7 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
   const mcastDstIp = settleMcastDst(ctx, d, family);
   // vrrp_complete_instance: a VMAC has promote_secondaries set anyway
   let promoteSecondaries = d.promoteSecondaries;
-  if (promoteSecondaries && d.vmacWord) {
+  if (promoteSecondaries && (d.vmacWord || d.ipvlanWord)) {
     ctx.warn(d.keyword, `(${name}) promote_secondaries is automatically set for vmacs - ignoring`);
     promoteSecondaries = false;
   }
@@ -330,6 +361,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     }
     vmac = { name: d.vmacName?.value ?? vmacName(d.vrid, family), xmitBase, mac: mac ? vmacMacText(mac, d.vrid) : null };
   }
+  if (d.ipvlanWord) vmac = ipvlanOf(ctx, d, family, vmacName);
+  else if (d.vmacXmitBase && !d.vmacWord) ctx.warn(d.keyword, `(${name}) vmac_xmit_base is only valid with a vmac`);
   // vrrp_complete_instance: a VIP that names no interface, or the instance's own, goes on the
   // VMAC when it is of the instance's family (vrrp->ifp is the VMAC); otherwise on the interface.
   // use_vmac_addr: one elsewhere, or of the other family on the interface, goes on a VMAC of its
@@ -351,7 +384,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
         v.useVmac = false;
       }
     }
-    if (onOwn) v.dev = vmac && v.family === family ? vmac.name : iface;
+    // (an ipvlan's instance keeps them on the interface: keepalived moves them for use_vmac only)
+    if (onOwn) v.dev = vmac && !vmac.ipvlan && v.family === family ? vmac.name : iface;
     const byAddr = d.useVmacAddr !== null && !(onOwn && (vmac !== null || v.family === family));
     if (!byAddr && !v.useVmac) continue;
     if (v.family === 6) {
@@ -407,7 +441,8 @@ export function finishInstance(ctx: BuildContext, d: InstanceDraft, g: GlobalDef
     trackProcesses: [],
     trackBfds: d.trackBfds,
     dontTrackPrimary: d.dontTrackPrimary,
-    mcastSrcIp: d.mcastSrcIp,
+    // vrrp_ipvlan_handler: the ipvlan's address is the adverts' source unless one is configured
+    mcastSrcIp: d.mcastSrcIp ?? (d.unicastSrcIp === null && vmac?.ipvlan?.address?.family === family ? vmac.ipvlan.address.address : null),
     unicastSrcIp: d.unicastSrcIp,
     unicastPeers: d.unicastPeers,
     nopreempt,

@@ -63,7 +63,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
   }
   const vmacOwner = new Map<string, string>();
   // create_vmac_name: a VMAC given no name takes one no other instance's VMAC has
-  const vmacNames = new Set(instanceDrafts.flatMap((d) => (d.vmacName ? [d.vmacName.value] : [])));
+  const vmacNames = new Set(instanceDrafts.flatMap((d) => [d.vmacName?.value, d.ipvlanName?.value].filter((n): n is string => n !== undefined)));
   const vmacName = (vrid: number, family: 4 | 6, forAddress = false) => {
     const prefix = (forAddress ? globalDefs.vmacAddrPrefix : null) ?? globalDefs.vmacPrefix ?? 'vrrp';
     const name = createVmacName(prefix, vrid, family, (n) => vmacNames.has(n));
@@ -109,7 +109,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
     }
     if (inst.vmac) {
       const other = vmacOwner.get(inst.vmac.name);
-      if (other) ctx.error(d.vmacName ?? d.vmacWord ?? d.name, `(${name}) VRRP instance ${other} is already using ${inst.vmac.name}`);
+      if (other) ctx.error(d.ipvlanName ?? d.vmacName ?? d.ipvlanWord ?? d.vmacWord ?? d.name, `(${name}) VRRP instance ${other} is already using ${inst.vmac.name}`);
       else vmacOwner.set(inst.vmac.name, name);
     }
     instances.push(inst);
@@ -183,7 +183,7 @@ export function buildModel(statements: Statement[], sources: SourceMap, file: st
 
   resolveSyncDaemon(ctx, statements, globalDefs, instances);
   // vrrp_complete_instance: a non-accept or VMAC instance needs a firewall; none configured means nftables' default table
-  if (globalDefs.nftables.table === null && instances.some((i) => !i.accept || i.vmac !== null)) {
+  if (globalDefs.nftables.table === null && instances.some((i) => !i.accept || (i.vmac !== null && !i.vmac.ipvlan))) {
     globalDefs.nftables.table = 'keepalived'; // DEFAULT_NFTABLES_TABLE
     globalDefs.nftables.defaulted = true;
   }

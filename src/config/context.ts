@@ -32,6 +32,13 @@ export interface BuildOptions {
   allowUnimplemented?: boolean;
   /** /etc/passwd and /etc/group contents, for script users (tests give their own). */
   accounts?: AccountFiles;
+  /**
+   * The host's VRF devices and their tables, and its interface names (`halo run`, its reloads,
+   * `halo cleanup`): a route's `vrf NAME` is its table, looked up when the config is read, as
+   * keepalived does. Unset: `vrf` leaves the table as it is (`halo check`).
+   */
+  vrfTables?: () => Record<string, number>;
+  interfaces?: string[];
 }
 
 /**

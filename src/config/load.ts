@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { buildModel } from './build';
+import { hostVrfTables } from './host-vrfs';
 import { missingInterfaces } from './interfaces-check';
 import type { Diagnostic, Model } from './model';
 import type { AccountFiles } from './script-user';
@@ -35,6 +36,11 @@ export interface LoadOptions {
    * the VRRP side uses that is not among them refuses the config, as keepalived. Unset: not checked.
    */
   interfaces?: string[];
+  /**
+   * The VRF devices and their tables (IFLA_VRF_TABLE), for routes' `vrf NAME`; 'host': this
+   * namespace's, read when a route first names one. Unset: not looked up.
+   */
+  vrfTables?: Record<string, number> | 'host';
 }
 
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
@@ -60,7 +66,7 @@ export function parseConfigText(text: string, fileName: string, opts: LoadOption
     // Blocks belong to keywords as keepalived's tables say, not as braces alone say.
     const shaped = restructure(parsed.statements, KEEPALIVED_SCHEMA, pre.sources);
     diagnostics.push(...shaped.diagnostics);
-    const built = buildModel(shaped.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented, accounts: opts.accounts });
+    const built = buildModel(shaped.statements, pre.sources, fileName, { allowUnimplemented: opts.allowUnimplemented, accounts: opts.accounts, vrfTables: vrfLookup(opts.vrfTables), interfaces: opts.interfaces });
     diagnostics.push(...built.diagnostics);
     model = built.model;
     if (model && opts.interfaces) {
@@ -71,6 +77,11 @@ export function parseConfigText(text: string, fileName: string, opts: LoadOption
   if (opts.strict) diagnostics = diagnostics.map((d) => (d.severity === 'warning' && !d.unimplemented ? { ...d, severity: 'error' as const } : d));
   if (diagnostics.some((d) => d.severity === 'error')) model = null;
   return { model, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+function vrfLookup(v: LoadOptions['vrfTables']): (() => Record<string, number>) | undefined {
+  if (v === 'host') return hostVrfTables();
+  return v ? () => v : undefined;
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

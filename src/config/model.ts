@@ -403,6 +403,18 @@ export interface UnicastPeer {
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
 
+/**
+ * use_ipvlan: the VMAC is an l2 ipvlan instead (the parent's MAC) carrying the adverts (the VIPs
+ * stay on the interface, as keepalived 2.2.7 places them), with the mode's flags
+ * (IFLA_IPVLAN_FLAGS: 0 bridge, 1 private, 2 vepa), the address put on it, and the config fault
+ * (keepalived's words) that keeps the instance in FAULT.
+ */
+export interface IpvlanOptions {
+  flags: number;
+  address: { address: string; prefixLen: number; family: 4 | 6 } | null;
+  fault: string | null;
+}
+
 export interface VrrpInstance {
   name: string;
   /** The state line as written (`MASTER`/`BACKUP`); keepalived still starts in BACKUP. */
@@ -500,7 +512,7 @@ export interface VrrpInstance {
    * `mac`, the use_vmac MAC argument) on
    * the interface carries the VIPs that name no dev and, unless xmitBase (vmac_xmit_base), the adverts.
    */
-  vmac: { name: string; xmitBase: boolean; mac: string | null } | null;
+  vmac: { name: string; xmitBase: boolean; mac: string | null; ipvlan?: IpvlanOptions } | null;
   /**
    * use_vmac_addr: the VMACs made for VIPs on another interface (or of the other family on the
    * instance's), one per interface and family, named by vmac_addr_prefix; the VIPs are on them.

@@ -5,10 +5,11 @@
  *
  * keepalived's leniency is kept: where it reports an error and drops the line, halo warns in
  * its words and drops the line; where it reports and carries on, halo warns and carries on.
- * What keepalived accepts and halo cannot send (lwtunnel `encap`, `vrf`, names from
- * /etc/iproute2 files) is refused as not implemented, located at the word. `track_group` is
- * read on static routes and rules only (a virtual route or rule takes it as keepalived does: an
- * unknown word).
+ * What keepalived accepts and halo cannot send (lwtunnel `encap`, names from /etc/iproute2
+ * files) is refused as not implemented, located at the word. `track_group` is read on static
+ * routes and rules only (a virtual route or rule takes it as keepalived does: an unknown word).
+ * A route's `vrf NAME` is its VRF's table, read from the host when the config is read, as
+ * keepalived (rules have no `vrf` in 2.2.7: their `l3mdev` is the VRF action).
  */
 import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
@@ -394,7 +395,7 @@ const ROUTE_KEYWORDS: Record<string, RouteHandler> = {
   },
   no_track: (_l, _w, r) => { r.noTrack = true; },
   track_group: (l, w, r) => (l.allowTrackGroup ? trackGroup(l, w, r) : destination(l, w, r)),
-  vrf: (l, w) => { l.ctx.unimplemented(w, `${l.what}: 'vrf'`); drop(); },
+  vrf: (l, w, r) => { r.table = vrfTable(l, l.value(w) ?? drop(), r.table); },
 };
 
 /**
@@ -410,6 +411,20 @@ function trackGroup(l: Line, w: Word, r: { trackGroup?: string }): 'stop' | unde
   if (l.ctx.trackGroups.has(v.value)) r.trackGroup = v.value;
   else l.report(v, `track_group ${v.value} not found`);
   return undefined;
+}
+
+/**
+ * `vrf NAME`: the VRF's table (keepalived's parse_route reads ifp->vrf_tb_id when the config is
+ * read); a name that is no interface, or no VRF, drops the route with keepalived's words. Without
+ * the host's VRFs (`halo check`) the table stays as it is.
+ */
+function vrfTable(l: Line, v: Word, table: number): number {
+  const { vrfTables, interfaces } = l.ctx.options;
+  if (!vrfTables) return table;
+  const t = vrfTables()[v.value];
+  if (t !== undefined) return t;
+  l.report(v, interfaces && !interfaces.includes(v.value) ? `VRF ${v.value} not found for route` : `Route specified VRF ${v.value} is not a VRF`);
+  return drop();
 }
 
 function dsfield(l: Line, w: Word, message: string): number {

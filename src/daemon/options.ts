@@ -283,5 +283,5 @@ export function procNetDevNames(text: string): string[] {
 export function loadOptions(o: RunOptions): LoadOptions {
   return { configId: o.configId ?? undefined, allConfig: o.allConfig, allowUnimplemented: o.allowUnimplemented,
     // keepalived checks them in its VRRP process only
-    interfaces: o.vrrp ? hostInterfaces() : undefined };
+    interfaces: o.vrrp ? hostInterfaces() : undefined, vrfTables: o.vrrp ? 'host' : undefined };
 }

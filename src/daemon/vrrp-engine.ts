@@ -420,7 +420,7 @@ export class VrrpEngine {
       // an IPv6 instance's adverts leave the VMAC from the configured source, else its interface's link-local address
       const src = [cfg.mcastSrcIp, cfg.unicastSrcIp].find((a) => a !== null && a.includes(':')) ?? env.primary;
       const r = await this.deps.vmacs.ensure(vmacSpecOf(cfg, cfg.family === 6 ? src : null));
-      if (!r.ok) throw new Error(`(${cfg.name}): Unable to create VMAC interface ${cfg.vmac.name}: ${r.error.message}`);
+      if (!r.ok) throw new Error(`(${cfg.name}): Unable to create ${cfg.vmac.ipvlan ? 'ipvlan' : 'VMAC'} interface ${cfg.vmac.name}: ${r.error.message}`);
       for (const l of r.value.log) this.deps.log.info(l);
       if (!cfg.vmac.xmitBase) socketIndex = r.value.ifindex;
       await this.vmacFirewall(cfg, 'add');
@@ -581,10 +581,8 @@ export class VrrpEngine {
     if (next.globalDefs.fifoWriteVrrpStatesOnReload) this.writeStatesAgain(next, statesBefore, groupsBefore);
     await this.reloadFirewall(configsBefore, next);
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
-    for (const name of plan.add) {
-      this.feed(name, { type: 'startup' });
-      if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
-    }
+    this.startAdded(plan.add, next);
+    for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
     // sockets of interfaces no instance uses any more
     for (const kind of [4, 6, 'ah'] as const) {
       const sockets = this.socketsOfKind(kind);
@@ -599,6 +597,24 @@ export class VrrpEngine {
     }
     log.info(`Reload: ${plan.keep.length} instances unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`);
     return { unchanged: plan.keep, changes, ...(trackers ? { trackers } : {}) };
+  }
+
+  /**
+   * The instances a reload adds start as at start (src/vrrp/start.ts, keepalived's order: FAULT
+   * first, a sync group starting in FAULT telling its members FAULT only), with the sync groups
+   * all of whose members are new; a new member of a group that was there before joins it alone.
+   */
+  private startAdded(added: string[], next: Model): void {
+    const isNew = new Set(added);
+    const groups = [...this.groupStates.values()].filter((g) => g.members.length > 0 && g.members.every((m) => isNew.has(m)));
+    const fresh = new Set(groups.map((g) => g.name));
+    const order = next.vrrpInstances.map((i) => i.name).filter((n) => isNew.has(n));
+    const together = order.filter((n) => { const g = this.states.get(n)!.env.syncGroup; return g === null || fresh.has(g); });
+    const started = startAll(together, Object.fromEntries(together.map((n) => [n, this.states.get(n)!])), groups, this.now());
+    for (const g of started.groups) this.groupStates.set(g.name, g);
+    for (const st of Object.values(started.instances)) this.commit(st);
+    this.execute(started.actions);
+    for (const name of order) if (!together.includes(name)) this.feed(name, { type: 'startup' });
   }
 
   private openSocket(cfg: VrrpInstance, ifindex: number): void {
@@ -623,7 +639,8 @@ export class VrrpEngine {
 
   /** firewall_add_vmac / firewall_remove_vmac: the VMAC's IGMP/MLD entries (keepalived makes them for every VMAC). */
   private async vmacFirewall(cfg: VrrpInstance, op: 'add' | 'remove'): Promise<void> {
-    if (!cfg.vmac || (op === 'remove' && !this.firewall)) return;
+    // (an ipvlan gets none: keepalived makes them in netlink_link_add_vmac only)
+    if (!cfg.vmac || cfg.vmac.ipvlan || (op === 'remove' && !this.firewall)) return;
     // vrrp_vmac.c: with disable_local_igmp an IPv4 VMAC gets no IGMP entries (no reports to redirect)
     if (cfg.family === 4 && this.model.globalDefs.disableLocalIgmp) return;
     const firewall = this.ensureFirewall();

@@ -18,11 +18,13 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as ipaddr from 'ipaddr.js';
 import { FlagsNew } from 'netlink/dist/constants';
 import { NetResult, fail, netError, ok } from './errors';
+import { IPVLAN_MODE_L2, ipvlanLinkInfo, ipvlanOf, nla, vrfTableOf } from './ipvlan';
 import { formatMac, parseMac } from './mac';
 import { createRtnl } from './rtnl-channel';
 import { serial } from './serial';
 import { NETLINK_ROUTE, delLinkMessage, type UndoLog } from './undo-requests';
 
+import type { IpvlanOptions } from '../config/model';
 import { vmacAddress } from '../config/vmac-values';
 
 export { vmacAddress };
@@ -30,21 +32,12 @@ export { vmacAddress };
 /** keepalived's default VMAC name: `vrrp.VRID` (vmac_prefix "vrrp"). */
 export const defaultVmacName = (vrid: number): string => `vrrp.${vrid}`;
 
+const AF_INET = 2;
 const AF_INET6 = 10;
 const IFLA_INFO_KIND = 1;
 const IFLA_INFO_DATA = 2;
 const IFLA_MACVLAN_MODE = 1;
 export const MACVLAN_MODE_PRIVATE = 1;
-
-/** One netlink attribute, padded to 4 bytes. */
-function nla(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  payload.copy(out, 4);
-  return out;
-}
 
 /** The IFLA_LINKINFO payload of a private-mode macvlan (kind "macvlan", IFLA_MACVLAN_MODE 1). */
 export function macvlanLinkInfo(mode = MACVLAN_MODE_PRIVATE): Buffer {
@@ -95,14 +88,19 @@ export interface VmacSpec {
   ipv6?: boolean;
   /** keepalived's set_link_local_address: the IPv6 link-local address added to the VMAC (/64, nodad). */
   linkLocal?: string | null;
+  /** use_ipvlan: an l2 ipvlan with these flags instead of a macvlan (no MAC, no ARP sysctls), its address put on it. */
+  ipvlan?: { flags: number; address: { address: string; prefixLen: number; family: 4 | 6 } | null };
 }
 
 /** The VMAC of an instance with use_vmac. */
 export function vmacSpecOf(
-  i: { name: string; interface: string; virtualRouterId: number; family: 4 | 6; vmac: { name: string; mac: string | null; xmitBase?: boolean } | null; virtualIpAddressesExcluded?: Array<{ family: 4 | 6 }> },
+  i: { name: string; interface: string; virtualRouterId: number; family: 4 | 6; vmac: { name: string; mac: string | null; xmitBase?: boolean; ipvlan?: IpvlanOptions } | null; virtualIpAddressesExcluded?: Array<{ family: 4 | 6 }> },
   linkLocal: string | null = null,
 ): VmacSpec {
   const otherFamily = (i.virtualIpAddressesExcluded ?? []).some((v) => v.family !== i.family);
+  const ipvlan = i.vmac!.ipvlan;
+  // netlink_link_add_ipvlan: IPv6 on it unless an IPv4 instance without eVIPs of the other family
+  if (ipvlan) return { instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId, mac: '', arpSysctls: false, ipv6: i.family === 6 || otherFamily, ipvlan: { flags: ipvlan.flags, address: ipvlan.address } };
   return {
     instance: i.name, name: i.vmac!.name, base: i.interface, vrid: i.virtualRouterId, mac: i.vmac!.mac ?? vmacAddress(i.virtualRouterId, i.family),
     arpSysctls: i.family === 4, ipv6: i.family === 6 || otherFamily, linkLocal: i.family === 6 && !i.vmac!.xmitBase ? linkLocal : null,
@@ -261,16 +259,78 @@ export function createVmacManager(sysctls = new VmacSysctls(), undo: UndoLog | n
   const sock = rtnl.sock;
   const one = serial();
 
+  async function links() {
+    return one(() => sock.getLinks(undefined, undefined, timeout));
+  }
   async function find(name: string) {
-    return (await one(() => sock.getLinks(undefined, undefined, timeout))).find((l) => l.attrs.ifname === name) ?? null;
+    return (await links()).find((l) => l.attrs.ifname === name) ?? null;
+  }
+
+  /**
+   * The VRF the parent is enslaved to (IFLA_MASTER naming a link of kind vrf): keepalived enslaves
+   * the VMAC or ipvlan to it too (netlink_link_add_vmac / _ipvlan).
+   */
+  async function vrfMaster(base: { attrs: { master?: number } }): Promise<{ master?: number }> {
+    const m = base.attrs.master;
+    if (!m) return {};
+    const master = (await links()).find((l) => l.data.index === m);
+    return master && vrfTableOf(master.attrs.linkinfo) !== null ? { master: m } : {};
+  }
+
+  /**
+   * netlink_link_add_ipvlan: an l2 ipvlan NAME on the parent (created up), one already there of
+   * the same parent, mode and flags kept; IPv6 off unless needed (link_set_ipv6); the address
+   * added. No ARP sysctls (keepalived sets none on an ipvlan).
+   */
+  async function ensureIpvlan(spec: VmacSpec, ipvlan: NonNullable<VmacSpec['ipvlan']>, operation: string): Promise<NetResult<{ ifindex: number; created: boolean; log: string[] }>> {
+    const log: string[] = [];
+    const base = await find(spec.base);
+    if (!base?.data.index) return fail('ENODEV', operation);
+    const existing = await find(spec.name);
+    let create = !existing;
+    if (existing) {
+      const kind = ipvlanOf(existing.attrs.linkinfo);
+      if (kind === null) return fail('EEXIST', `${operation} (IPVLAN ${spec.name} conflicts with existing interface)`);
+      if (existing.attrs.link?.readUInt32LE(0) !== base.data.index || kind.mode !== IPVLAN_MODE_L2 || kind.flags !== ipvlan.flags) {
+        log.push(`(${spec.instance}) IPVLAN ${spec.name} already exists but is incompatible. It will be deleted/updated`);
+        await one(() => sock.delLink({ index: existing.data.index }, undefined, timeout));
+        create = true;
+      }
+    }
+    if (create) {
+      const link = Buffer.alloc(4);
+      link.writeUInt32LE(base.data.index, 0);
+      const attrs = { link, ifname: spec.name, linkinfo: ipvlanLinkInfo(ipvlan.flags), ...(await vrfMaster(base)) };
+      await one(() => sock.newLink({ flags: { up: true }, change: { up: true } }, attrs, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+    }
+    const now = await find(spec.name);
+    if (!now?.data.index) return fail('ENODEV', operation);
+    if (!create) await one(() => sock.setLink({ index: now.data.index, flags: { up: true }, change: { up: true } }, undefined, timeout));
+    try {
+      procSysctl.set(`net/ipv6/conf/${spec.name}/disable_ipv6`, spec.ipv6 ? 0 : 1);
+    } catch {
+      /* no IPv6 in this kernel */
+    }
+    const a = ipvlan.address;
+    if (a) {
+      const local = Buffer.from(ipaddr.parse(a.address).toByteArray());
+      try {
+        await one(() => sock.newAddress({ family: a.family === 6 ? AF_INET6 : AF_INET, prefixlen: a.prefixLen, index: now.data.index }, { local, address: local }, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+      } catch (err) {
+        if (netError(err, operation).code !== 'EEXIST') log.push(`${spec.instance}: Failed to add interface address to ${spec.name}`);
+      }
+    }
+    undo?.record(`VMAC ${spec.name}`, { kind: 'netlink', protocol: NETLINK_ROUTE, datagram: delLinkMessage(now.data.index) });
+    return ok({ ifindex: now.data.index, created: create, log });
   }
 
   return {
     async ensure(spec) {
       const mac = spec.mac;
-      const operation = `creating VMAC interface ${spec.name} on ${spec.base}`;
+      const operation = `creating ${spec.ipvlan ? 'ipvlan' : 'VMAC'} interface ${spec.name} on ${spec.base}`;
       const log: string[] = [];
       try {
+        if (spec.ipvlan) return await ensureIpvlan(spec, spec.ipvlan, operation);
         const base = await find(spec.base);
         if (!base?.data.index) return fail('ENODEV', operation);
         const existing = await find(spec.name);
@@ -292,7 +352,8 @@ export function createVmacManager(sysctls = new VmacSysctls(), undo: UndoLog | n
         if (created) {
           const link = Buffer.alloc(4);
           link.writeUInt32LE(base.data.index, 0);
-          await one(() => sock.newLink({}, { ifname: spec.name, link, address: macBuf, linkinfo: macvlanLinkInfo() }, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+          const master = await vrfMaster(base);
+          await one(() => sock.newLink({}, { ifname: spec.name, link, address: macBuf, linkinfo: macvlanLinkInfo(), ...master }, { ...timeout, flags: FlagsNew.CREATE | FlagsNew.EXCL }));
         }
         const now = await find(spec.name);
         if (!now?.data.index) return fail('ENODEV', operation);
@@ -321,12 +382,12 @@ export function createVmacManager(sysctls = new VmacSysctls(), undo: UndoLog | n
     },
 
     async remove(spec) {
-      const operation = `removing VMAC interface ${spec.name}`;
+      const operation = `removing ${spec.ipvlan ? 'ipvlan' : 'VMAC'} interface ${spec.name}`;
       try {
         if (spec.arpSysctls !== false) sysctls.release(spec.base);
         undo?.forget(`VMAC ${spec.name}`);
         const existing = await find(spec.name);
-        if (!existing || macvlanModeOf(existing.attrs.linkinfo) === null) return ok(false);
+        if (!existing || (spec.ipvlan ? ipvlanOf(existing.attrs.linkinfo) : macvlanModeOf(existing.attrs.linkinfo)) === null) return ok(false);
         await one(() => sock.delLink({ index: existing.data.index }, undefined, timeout));
         return ok(true);
       } catch (err) {

@@ -451,9 +451,19 @@ function ownLinkUp(s: InstanceState): boolean {
   return s.links[s.cfg.interface] !== false;
 }
 
+/**
+ * A config fault keepalived counts (num_config_faults): the instance is in FAULT for good —
+ * unicast_fault_no_peer without peers, an ipvlan without its (IPv4) address.
+ */
+function configFaultOf(cfg: InstanceState['cfg']): string | null {
+  if (cfg.faultNoPeer) return 'Cannot use unicast without any peers - going to fault state';
+  return cfg.vmac?.ipvlan?.fault ?? null;
+}
+
 function faults(s: InstanceState): string[] {
   const reasons = faultReasons(s.cfg, s.env.trackers, trackerStatus(s));
-  if (s.cfg.faultNoPeer) reasons.unshift('Cannot use unicast without any peers - going to fault state');
+  const configFault = configFaultOf(s.cfg);
+  if (configFault) reasons.unshift(configFault);
   if (s.socketError !== null) reasons.push(`VRRP socket on ${s.cfg.interface} failed: ${s.socketError}`);
   if (s.env.unsupported) reasons.unshift(s.env.unsupported);
   return reasons;
@@ -691,10 +701,11 @@ export function leaveFault(st: Step): void {
 function startup(st: Step): void {
   const s = st.s;
   for (const w of s.env.warnings) st.log(w, 'warning');
-  if (s.cfg.faultNoPeer) {
+  const configFault = configFaultOf(s.cfg);
+  if (configFault) {
     // keepalived counts it as a config fault: the instance is in FAULT from the start, so
     // vrrp_init_state logs no "Entering FAULT STATE (init)" and runs no notify; it never leaves
-    st.ilog('Cannot use unicast without any peers - going to fault state');
+    st.ilog(configFault);
     transitioned(st, 'FAULT');
     return;
   }

@@ -85,8 +85,8 @@ describe('halo check', () => {
   });
 
   it('a feature halo does not implement: check and run refuse it, located; --allow-unimplemented runs past it', () => {
-    const file = write('vmac.conf', 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n use_ipvlan\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n');
-    const msg = `${file}:4:2: error: 'use_ipvlan' (vrrp_instance VI_1: ipvlan interfaces for VIPs) is not implemented in halo (--allow-unimplemented to run without it)\n`;
+    const file = write('dbus.conf', 'global_defs {\n enable_dbus\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n');
+    const msg = `${file}:2:2: error: 'enable_dbus' (global_defs: the D-Bus interface) is not implemented in halo (--allow-unimplemented to run without it)\n`;
     const r = halo('-f', file);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`${msg}halo check: ${file}: 1 error\n`);
@@ -104,7 +104,7 @@ describe('halo check', () => {
   it('--keywords lists the registry as text, JSON and markdown', () => {
     const text = halo('--keywords');
     expect(text.status).toBe(0);
-    expect(text.stdout).toMatch(/^vrrp_instance +use_ipvlan +not implemented +ipvlan/m);
+    expect(text.stdout).toMatch(/^global_defs +enable_dbus +not implemented +the D-Bus/m);
     const rows = JSON.parse(halo('--keywords', '--json').stdout) as { section: string; keyword: string; status: string }[];
     expect(rows.find((r) => r.section === 'global_defs' && r.keyword === 'process_name')?.status).toBe('no-effect');
     expect(halo('--keywords', '--markdown').stdout).toContain('| `TCP_CHECK` | acted on |');

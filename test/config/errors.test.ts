@@ -38,7 +38,7 @@ describe('errors and warnings name their place', () => {
     ['virtual_ipaddress {\n fe80::x\n}', '8:2: warning: VRRP parsed invalid IP fe80::x. skipping IP...'],
     ['virtual_ipaddress {\n __VIRTUAL_IP__\n}', '8:2: warning: VRRP parsed invalid IP __VIRTUAL_IP__. skipping IP...'],
     ['nopreempt_typo', "7:1: warning: unknown keyword 'nopreempt_typo' in vrrp_instance VI_1"],
-    ['use_ipvlan', "7:1: error: 'use_ipvlan' (vrrp_instance VI_1: ipvlan interfaces for VIPs) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['vrf red', "7:1: warning: (VI_1) Cannot specify VRF interface and interface - ignoring"],
     ['unicast_src_ip 10.0.0.5/24\nunicast_peer {\n 10.0.0.6/24\n}', ''],
     ['virtual_ipaddress {\n 10.0.0.2 frob\n}', "8:11: warning: virtual_ipaddress: unknown option 'frob'"],
     ['authentication {\n auth_type PASS\n auth_pass 123456789\n}', '9:12: warning: Truncating auth_pass to 8 characters'],
@@ -250,7 +250,7 @@ describe('errors and warnings name their place', () => {
   });
 
   it('every error is reported, not just the first', () => {
-    const text = instance('priority 0\nadvert_int x\nuse_ipvlan\nmcast_src_ip') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
+    const text = 'global_defs {\n enable_dbus\n}\n' + instance('priority 0\nadvert_int x\nmcast_src_ip') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
     expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
   });
 });

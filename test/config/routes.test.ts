@@ -3,7 +3,8 @@
  * alloc_rule() read them: the model, keepalived's warnings (same words), what drops a line, and
  * what halo refuses as not implemented.
  */
-import { load, messages, model } from './helpers';
+import { parseConfigText } from '../../src/config/load';
+import { ACCOUNTS, FILE, load, messages, model } from './helpers';
 
 const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n${body}}\n`;
 const routes = (...lines: string[]) => vi(` virtual_routes {\n${lines.map((l) => `  ${l}\n`).join('')} }\n`);
@@ -62,10 +63,22 @@ describe('route lines', () => {
   });
 
   it('refuses what halo cannot send, at the word', () => {
-    expect(messages(routes('10.1.0.0/16 dev eth0 vrf blue', '10.2.0.0/16 dev eth0 table custom')).filter((m) => m.includes('error'))).toEqual([
-      "8:24: error: virtual_routes: 'vrf' is not implemented in halo (--allow-unimplemented to run without it)",
-      "9:30: error: virtual_routes: 'custom' (a name from /etc/iproute2/rt_tables) is not implemented in halo (--allow-unimplemented to run without it)",
+    expect(messages(routes('10.2.0.0/16 dev eth0 table custom')).filter((m) => m.includes('error'))).toEqual([
+      "8:30: error: virtual_routes: 'custom' (a name from /etc/iproute2/rt_tables) is not implemented in halo (--allow-unimplemented to run without it)",
     ]);
+  });
+
+  it("vrf NAME is the VRF's table, read when the config is read; the later of table and vrf wins, as keepalived", () => {
+    const host = { vrfTables: { red: 1001 }, interfaces: ['lo', 'eth0', 'red'], accounts: ACCOUNTS };
+    const text = routes('10.1.0.0/16 dev eth0 vrf red', '10.2.0.0/16 dev eth0 vrf red table 7', '10.3.0.0/16 dev eth0 table 7 vrf red', '10.4.0.0/16 dev eth0 vrf blue', '10.5.0.0/16 dev eth0 vrf eth0');
+    const r = parseConfigText(text, FILE, host);
+    expect(r.diagnostics.map((d) => `${d.location.line}:${d.location.col}: ${d.message}`)).toEqual([
+      '11:28: VRF blue not found for route',
+      '12:28: Route specified VRF eth0 is not a VRF',
+    ]);
+    expect(r.model!.vrrpInstances[0].virtualRoutes.map((x) => [x.dst.address, x.table])).toEqual([['10.1.0.0', 1001], ['10.2.0.0', 7], ['10.3.0.0', 1001]]);
+    // halo check reads no host: the table stays
+    expect(model(routes('10.1.0.0/16 dev eth0 vrf red')).vrrpInstances[0].virtualRoutes[0].table).toBe(254);
   });
 
   it('a tracked route makes its interface an unweighted tracked interface of the instance', () => {

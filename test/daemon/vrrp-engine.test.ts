@@ -530,4 +530,25 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(rest.slice(1).length).toBeGreaterThanOrEqual(1);
     expect(rest.slice(1).every((l) => l === 'garp 192.168.77.200 x5')).toBe(true);
   });
+  it('a reload that adds a sync group starting in FAULT starts it in keepalived\'s start order, as start() does', async () => {
+    const member = (name: string, vrid: number, extra: string) => `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 100\n  advert_int 1\n${extra}  virtual_ipaddress {\n    192.168.77.${vrid + 150}/24\n  }\n}\n`;
+    // VI_A fails on its own (a unicast instance without peers: a config fault), so G starts in FAULT
+    const group = `vrrp_sync_group G {\n  group {\n    VI_B\n    VI_A\n  }\n}\n${member('VI_A', 61, '  unicast_fault_no_peer\n')}${member('VI_B', 62, '')}${member('VI_C', 63, '')}`;
+    const ours = (l: string) => /\((VI_A|VI_B|VI_C|G)\)|group G/.test(l);
+    const fresh = new Host(new Lan(), '192.168.77.11', conf('BACKUP', 100) + group);
+    await fresh.engine.start();
+    await advance(10);
+    const atStart = fresh.logs.filter(ours);
+    await fresh.engine.stop();
+    const a = new Host(new Lan(), '192.168.77.11', conf('BACKUP', 100));
+    await a.engine.start();
+    await advance(10);
+    const mark = a.logs.length;
+    await a.engine.reload(parseConfigText(conf('BACKUP', 100) + group, 'k.conf').model as Model);
+    await advance(10);
+    expect(atStart.length).toBeGreaterThan(0);
+    expect(a.logs.slice(mark).filter(ours)).toEqual(atStart);
+    expect(['VI_A', 'VI_B'].map((n) => a.engine.states.get(n)!.state)).toEqual(['FAULT', 'FAULT']);
+    await a.engine.stop();
+  });
 });

@@ -74,3 +74,11 @@ export const ipvsKernel: Prerequisite = () => {
     ? null
     : 'IPVS in the running kernel (/proc/net/ip_vs; this kernel has no CONFIG_IP_VS: run the tier with test/vm/run-tier.sh, which boots a VM)';
 };
+
+/** A kernel module (ipvlan, vrf: the VM tier's kernel has them, this host's may not): `modprobe` where needed, then /sys/module. */
+export const kernelModule = (name: string): Prerequisite => () => {
+  if (!existsSync(`/sys/module/${name}`)) spawnSync('modprobe', [name], { stdio: 'ignore', timeout: 10_000 });
+  return existsSync(`/sys/module/${name}`)
+    ? null
+    : `the ${name} module in the running kernel (/sys/module/${name}; run the tier with test/vm/run-tier.sh, which boots a VM with it)`;
+};

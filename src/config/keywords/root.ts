@@ -110,7 +110,7 @@ const K: KeywordSpec<R>[] = [
       r.staticAddresses.push(a);
     }
   }),
-  acted('static_routes', 'static_routes_handler', '', "routes added at start (after removing leftovers) and removed at stop; a tracked one (with dev, no no_track) deleted by someone else is put back while route events are read (a static route or rule with track_group, or a tracked virtual route or rule, as keepalived), and when its dev comes up, as keepalived's reinstate_static_route; track_group as in track_group; encap and vrf are refused", (ctx, s, r) => {
+  acted('static_routes', 'static_routes_handler', '', "routes added at start (after removing leftovers) and removed at stop; a tracked one (with dev, no no_track) deleted by someone else is put back while route events are read (a static route or rule with track_group, or a tracked virtual route or rule, as keepalived), and when its dev comes up, as keepalived's reinstate_static_route; track_group as in track_group; `vrf NAME` is the VRF's table (read from the host when the config is read: an unknown or non-VRF name drops the route with keepalived's words); encap is refused", (ctx, s, r) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const x = parseRoute(ctx, e, 'static_routes');

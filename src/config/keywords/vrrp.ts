@@ -157,6 +157,78 @@ function useVmac(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
   }
 }
 
+/** `vrf NAME` (vrrp_vrf_handler): kept only for an instance with no interface yet. */
+function vrf(ctx: BuildContext, s: Statement, d: I): void {
+  const w = ctx.arg(s, 0, 'a VRF name');
+  if (!w) return;
+  const name = d.name.value;
+  if (w.value.length >= 16) ctx.warn(w, `(${name}) VRF interface name '${w.value}' too long - ignoring`);
+  else if (d.interface !== null) ctx.warn(s.keyword, `(${name}) Cannot specify VRF interface and interface - ignoring`);
+  else if (d.vrfWord) ctx.warn(w, `(${name}) VRF interface already specified as '${d.vrfWord.value}' - ignoring`);
+  else d.vrfWord = w;
+}
+
+/** ipvlan modes' flags (IFLA_IPVLAN_FLAGS): bridge 0, private IPVLAN_F_PRIVATE, vepa IPVLAN_F_VEPA. */
+const IPVLAN_TYPES: Record<string, number> = { bridge: 0, private: 1, vepa: 2 };
+
+/**
+ * `use_ipvlan [NAME] [ADDR[/LEN]] [bridge|private|vepa]`, in any order (vrrp_ipvlan_handler): the
+ * first type wins, the first address (of the instance's family, if it has one yet) too, then the
+ * first name not too long; keepalived 2.2.7 always makes an l2 ipvlan (no l3/l3s word: such a word
+ * is read as the name, as keepalived does).
+ */
+function useIpvlan(ctx: BuildContext, s: Statement, d: I): void {
+  const name = d.name.value;
+  if (d.ipvlanWord) {
+    ctx.warn(s.keyword, `(${name}) use_ipvlan already specified`);
+    return;
+  }
+  d.ipvlanWord = s.keyword;
+  let hadType = false;
+  for (const w of s.args) {
+    if (w.value in IPVLAN_TYPES) {
+      if (hadType) ctx.warn(w, `(${name}) ipvlan type already specified - ignoring '${w.value}'`);
+      else d.ipvlanFlags = IPVLAN_TYPES[w.value];
+      hadType = true;
+      continue;
+    }
+    const a = ipvlanAddress(ctx, w);
+    if (a) {
+      if (d.ipvlanAddress) {
+        ctx.warn(w, `(${name}) ipvlan address already specified - ignoring '${w.value}'`);
+        continue;
+      }
+      const family = d.nativeIpv6 ? 6 : d.vips[0]?.family;
+      if (family !== undefined && family !== a.family) {
+        ctx.warn(w, `(${name}) ipvlan address[${w.value}] MUST match vrrp instance family !!! Skipping...`);
+        continue;
+      }
+      d.ipvlanAddress = { ...a, word: w };
+      continue;
+    }
+    if (d.ipvlanName) {
+      ctx.warn(w, `(${name}) IPVLAN interface already specified - ignoring '${w.value}'`);
+      continue;
+    }
+    if (w.value.length >= 16) {
+      ctx.warn(w, `(${name}) IPVLAN interface name '${w.value}' too long - ignoring`);
+      continue;
+    }
+    d.ipvlanName = w;
+  }
+}
+
+/** An ipvlan address (check_valid_ipaddress with a mask allowed): ADDR or ADDR/LEN, LEN defaulting to the host's. */
+function ipvlanAddress(ctx: BuildContext, w: Word): { address: string; prefixLen: number; family: 4 | 6 } | null {
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(w.value);
+  if (!m) return null;
+  const a = ctx.addressWord({ ...w, value: m[1] }, 'use_ipvlan', true);
+  if (!a) return null;
+  const max = a.family === 4 ? 32 : 128;
+  const prefixLen = m[2] === undefined ? max : Number(m[2]);
+  return prefixLen <= max ? { ...a, prefixLen } : null;
+}
+
 /**
  * `garp_extra_if SECS [all]` (vrrp_garp_extra_if_handler; vmac_garp_intvl its deprecated spelling):
  * 0-86400 seconds; `all` sticks even when the rest is ignored.
@@ -220,7 +292,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('use_vmac', 'vrrp_vmac_handler', 'off', 'a private-mode macvlan vrrp.VRID (or NAME) with MAC 00:00:5e:00:01:VRID (00:00:5e:00:02:VRID for IPv6, or the MAC given, its last octet the VRID when five are given) carries the VIPs and adverts', useVmac),
   acted('use_vmac_addr', 'vrrp_vmac_addr_handler', 'off', 'a VIP on another interface (or of the other family on this one) goes on a VMAC of its own on that interface (vmac_addr_prefix.VRID, 00:00:5e:00:01:VRID); IPv4 VIPs only: an IPv6 one is refused as not implemented', (_c, s, d) => { d.useVmacAddr = s.keyword; }),
   acted('vmac_xmit_base', 'vrrp_vmac_xmit_base_handler', 'off', 'adverts sent and received on the base interface instead of the VMAC', (_c, _s, d) => { d.vmacXmitBase = true; }),
-  notImplemented('use_ipvlan', 'vrrp_ipvlan_handler', 'off', 'ipvlan interfaces for VIPs'),
+  acted('use_ipvlan', 'vrrp_ipvlan_handler', 'off', "[NAME] [ADDR[/LEN]] [bridge|private|vepa]: an l2 ipvlan NAME (default vrrp.VRID) on the interface, with the mode's flags (bridge by default), IPv6 off on it for an IPv4 instance, ADDR put on it (and the adverts' source address unless one is configured) carries the adverts (the VIPs stay on the interface, where keepalived 2.2.7 puts them: it moves them for use_vmac only); an IPv4 instance without ADDR stays in FAULT, as keepalived; keepalived 2.2.7 makes l2 ipvlans only (l3/l3s are read as the name, as there)", useIpvlan),
   acted('unicast_peer', 'vrrp_unicast_peer_handler', 'multicast', 'ADDR/LEN is read as ADDR, as keepalived does', (ctx, s, d) => { d.unicastConfigured = true; unicastPeers(ctx, s, d); }),
   acted('unicast_fault_no_peer', 'vrrp_unicast_fault_no_peer', 'off', 'with no unicast peers the instance stays in FAULT instead of falling back to multicast', (_c, _s, d) => { d.unicastConfigured = true; d.unicastFaultNoPeer = true; }),
   acted('check_unicast_src', 'vrrp_check_unicast_src_handler', 'vrrp_check_unicast_src', 'drop unicast adverts from addresses not in unicast_peer', (_c, _s, d) => { d.unicastConfigured = true; d.checkUnicastSrc = true; }),
@@ -228,7 +300,7 @@ const INSTANCE: KeywordSpec<I>[] = [
   acted('native_ipv6', 'vrrp_native_ipv6_handler', 'off', 'an IPv6 instance (VRRPv3) whatever its VIPs; refused after IPv4 VIPs, as keepalived', nativeIpv6),
   acted('state', 'vrrp_state_handler', 'BACKUP', "anything but MASTER or BACKUP is warned and read as BACKUP, as keepalived", state),
   acted('interface', 'vrrp_int_handler', '', '', (ctx, s, d) => { d.interface = ctx.str(s); }),
-  notImplemented('vrf', 'vrrp_vrf_handler', '', 'VRF devices'),
+  acted('vrf', 'vrrp_vrf_handler', '', "the VRF of an instance with no interface (keepalived binds such a unicast instance's socket to it): after `interface` it is ignored with keepalived's warning, before it the interface wins as in keepalived; with no interface at all it is refused (halo runs no instance without an interface). An instance whose interface is enslaved to a VRF gets its VMAC or ipvlan enslaved to the same VRF", vrf),
   acted('dont_track_primary', 'vrrp_dont_track_handler', 'off', '', (_c, _s, d) => { d.dontTrackPrimary = true; }),
   acted('track_interface', 'vrrp_track_if_handler', '', '', (ctx, s, d) => { d.trackInterfaces.push(...trackInterfaces(ctx, s)); }),
   acted('track_script', 'vrrp_track_scr_handler', '', '', (ctx, s, d) => { d.trackScripts.push(...trackScripts(ctx, s, d.scriptRefs)); }),
@@ -251,7 +323,7 @@ const INSTANCE: KeywordSpec<I>[] = [
     d.linkbeatUsePolling = true;
     ctx.warn(s.keyword, `(${d.name.value}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`);
   }),
-  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap and vrf (refused), with no_track (track_group is an unknown word here, as in keepalived); a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
+  acted('virtual_routes', 'vrrp_vroutes_handler', '', `${ROUTES}: every option of keepalived's route line except encap (refused), with no_track and 'vrf NAME' (the VRF's table, read from the host when the config is read: an unknown or non-VRF name drops the route with keepalived's words) (track_group is an unknown word here, as in keepalived); a tracked route's dev is tracked by the instance (down: FAULT), and a tracked route deleted by someone else sends a MASTER to BACKUP and back after the skew time, which puts it back`, (ctx, s, d) => {
     for (const e of ctx.needBlock(s) ?? []) {
       ctx.checkBlock(e);
       const r = parseRoute(ctx, e, 'virtual_routes');
