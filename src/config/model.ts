@@ -172,6 +172,8 @@ export interface GlobalDefs {
   enableSnmpRfcv2: boolean;
   /** enable_snmp_vrrp (or enable_snmp_keepalived): serve KEEPALIVED-MIB's global and VRRP objects on the same session. */
   enableSnmpVrrp?: boolean;
+  /** enable_snmp_checker: serve KEEPALIVED-MIB's global and checker objects on the same session. */
+  enableSnmpChecker?: boolean;
   /** enable_traps: send the served MIBs' notifications through the AgentX master. */
   enableTraps: boolean;
   /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */
@@ -677,6 +679,22 @@ export interface SslConfig {
   key: string | null;
 }
 
+/**
+ * What only KEEPALIVED-MIB's checker tables show (enable_snmp_checker): keepalived's own values
+ * of a virtual or real server, a real server's inherited from its service as keepalived's
+ * validate_check_config copies them (null: never given, which the MIB shows as 0).
+ */
+export interface LvsMibFields {
+  retry: number | null;
+  delayBeforeRetryMs: number | null;
+  warmupMs: number | null;
+  connectTimeoutMs: number;
+  delayLoopMs: number;
+  virtualhost: string | null;
+  /** snmp_name. */
+  name: string | null;
+}
+
 export interface RealServer {
   address: string;
   family: 4 | 6;
@@ -695,6 +713,8 @@ export interface RealServer {
   /** smtp_alert: its own, else smtp_alert_checker, else smtp_alert, else on (keepalived's default). */
   smtpAlert: boolean;
   checkers: Checker[];
+  /** KEEPALIVED-MIB's view (absent in hand-made models: the MIB shows keepalived's defaults). */
+  snmp?: LvsMibFields;
   location: SourceLocation;
 }
 
@@ -754,6 +774,8 @@ export interface VirtualServer {
    * (src/ipvs/shared-services.ts).
    */
   copy?: number;
+  /** KEEPALIVED-MIB's view, with the `weight` its real servers default to (absent in hand-made models). */
+  snmp?: LvsMibFields & { weight: number };
   location: SourceLocation;
 }
 

@@ -355,19 +355,20 @@ describe('AgentX PDUs', () => {
     expect(parseSnmpSocket('udp:127.0.0.1:705')).toBeNull();
   });
 
-  it('reads keepalived SNMP switches; the MIBs halo does not serve are named at start-up', () => {
+  it('reads keepalived SNMP switches', () => {
     const g = defaultGlobalDefs();
-    expect(snmpPlan(g)).toEqual({ rfcv3: false, rfcv2: false, keepalived: false, traps: false, socket: 'unix:/var/agentx/master', warnings: [] });
+    expect(snmpPlan(g)).toEqual({ rfcv3: false, rfcv2: false, keepalived: false, checker: false, traps: false, socket: 'unix:/var/agentx/master' });
     g.enableSnmpRfcv3 = true;
     g.snmpSocket = 'tcp:127.0.0.1:705';
-    g.other = { enable_snmp_checker: [] }; // kept there under --allow-unimplemented
     const p = snmpPlan(g);
     expect(p.rfcv3).toBe(true);
     expect(p.socket).toBe('tcp:127.0.0.1:705');
     expect(p.rfcv2).toBe(false);
-    expect(p.warnings).toEqual(['enable_snmp_checker: KEEPALIVED-MIB (checker part) is not implemented in halo; only VRRP-MIB, VRRPv3-MIB and KEEPALIVED-MIB\'s global and VRRP objects are served']);
     g.enableSnmpVrrp = true;
     expect(snmpPlan(g).keepalived).toBe(true);
+    expect(snmpPlan(g).checker).toBe(false);
+    g.enableSnmpChecker = true;
+    expect(snmpPlan(g).checker).toBe(true);
   });
 });
 
