@@ -32,23 +32,13 @@ import { Column, inetType, ipBytes, nested, numbered, Scalar, Table, tableVarbin
 import { commandString, KEEPALIVED_GLOBAL, KEEPALIVED_MIB } from './keepalived-mib';
 import { trapOid } from './traps';
 import type { PoolTrap } from '../../ipvs/desired';
+import type { IpvsStats } from '../../ipvs/types';
 
 /** keepalived's CHECK_OID. */
 export const KEEPALIVED_CHECK = [...KEEPALIVED_MIB, 3];
 
 /** IPVS counters of a service or destination (ip_vs_stats_user, 64-bit). */
-export interface CmStats {
-  conns: bigint;
-  inpkts: bigint;
-  outpkts: bigint;
-  inbytes: bigint;
-  outbytes: bigint;
-  cps: bigint;
-  inpps: bigint;
-  outpps: bigint;
-  inbps: bigint;
-  outbps: bigint;
-}
+export type CmStats = IpvsStats;
 
 /** A real (or sorry) server as the MIB sees it now. */
 export interface CmServer {
@@ -330,7 +320,7 @@ export type CheckNotification = Array<{ oid: number[]; type: number; value: numb
  * realServerStateChange (…5.3.5.0.1) for a real server's change, virtualServerQuorumStateChange
  * (…5.3.5.0.2) for a quorum's (check_snmp_rs_trap): the objects without an index, as keepalived
  * writes them, and routerId.0. keepalived's quirks: virtualServerProtocol is a TruthValue of
- * "TCP" here (1 TCP, 2 otherwise) and is sent for fwmark services too.
+ * "TCP" here (1 TCP, 2 otherwise) and is sent for fwmark services too (2: no protocol).
  */
 export function poolNotification(t: PoolTrap, routerId: string): CheckNotification {
   const C = KEEPALIVED_CHECK;
@@ -355,7 +345,8 @@ export function poolNotification(t: PoolTrap, routerId: string): CheckNotificati
       { oid: [...C, 3, 1, 7], type: SnmpType.Gauge32, value: k.port },
     );
   }
-  out.push({ oid: [...C, 3, 1, 8], type: SnmpType.Integer, value: truth(vs.protocol === 'TCP') });
+  // (a fwmark service's protocol is unset in keepalived unless written: halo's model cannot tell, so never TCP)
+  out.push({ oid: [...C, 3, 1, 8], type: SnmpType.Integer, value: truth(k.kind !== 'fwmark' && vs.protocol === 'TCP') });
   if (!t.rs) {
     out.push({ oid: [...C, 3, 1, 23], type: SnmpType.Integer, value: t.quorum }, { oid: [...C, 3, 1, 22], type: SnmpType.Gauge32, value: vs.quorum });
   }

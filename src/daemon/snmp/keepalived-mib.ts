@@ -65,9 +65,12 @@ const smtpAddress = (v: GlobalView): string | null => {
 const GLOBAL_SCALARS: Scalar<GlobalView>[] = [
   { sub: [1], type: SnmpType.OctetString, get: (v) => text(v.version) },
   { sub: [2], type: SnmpType.OctetString, get: (v) => text(g(v).routerId ?? v.hostname) },
-  { sub: [3, 1], type: SnmpType.Integer, get: (v) => { const a = smtpAddress(v); return a ? inetType(a) : 0; } },
+  // (SNMP_InetAddressType: 1 for AF_INET, else 2, an unset server included)
+  { sub: [3, 1], type: SnmpType.Integer, get: (v) => { const a = smtpAddress(v); return a ? inetType(a) : 2; } },
   { sub: [3, 2], type: SnmpType.OctetString, get: (v) => { const a = smtpAddress(v); return a ? ipBytes(a) : Buffer.alloc(4); } },
-  { sub: [3, 3], type: SnmpType.Gauge32, get: (v) => g(v).smtp.connectTimeoutSec },
+  // keepalived defaults smtp_connect_timeout to 30 s only with an smtp_server (else 0 unless written;
+  // halo's model holds 30 either way, so an explicit 30 without a server shows 0)
+  { sub: [3, 3], type: SnmpType.Gauge32, get: (v) => (g(v).smtp.server || g(v).smtp.connectTimeoutSec !== 30 ? g(v).smtp.connectTimeoutSec : 0) },
   { sub: [3, 4], type: SnmpType.OctetString, get: (v) => (g(v).smtp.from !== null ? text(g(v).smtp.from!) : undefined) },
   { sub: [3, 6], type: SnmpType.Gauge32, get: (v) => (smtpAddress(v) ? g(v).smtp.server!.port : 0) },
   { sub: [3, 7], type: SnmpType.Integer, get: (v) => truth(!g(v).smtp.noEmailFaults) },

@@ -46,6 +46,9 @@ export interface VrrpAgent {
   poolTrap(t: PoolTrap): void;
 }
 
+/** How long one view of the MIBs answers requests. */
+export const VARBINDS_CACHE_MS = 1000;
+
 export function startVrrpAgent(
   plan: SnmpPlan,
   instances: () => Promise<Vrrpv3Instance[]>,
@@ -74,7 +77,7 @@ export function startVrrpAgent(
     ...(plan.rfcv2 ? VRRP_MIB_OBJECTS : []), ...(plan.rfcv3 ? VRRPV3_MIB_OBJECTS : []), ...(global ? KEEPALIVED_GLOBAL_OBJECTS : []),
     ...(km ? KEEPALIVED_VRRP_OBJECTS : []), ...(cm ? KEEPALIVED_CHECK_OBJECTS : []),
   ];
-  const varbinds = async (): Promise<Varbind[]> => {
+  const build = async (): Promise<Varbind[]> => {
     const now = Date.now();
     const all = plan.rfcv2 || plan.rfcv3 ? await instances() : [];
     const kmView = km ? await km.view() : null;
@@ -88,6 +91,21 @@ export function startVrrpAgent(
       ...(plan.rfcv3 ? vrrpv3Varbinds(all, now) : []),
       ...keepalivedPart,
     ];
+  };
+  // One view serves the requests of the next VARBINDS_CACHE_MS (net-snmp's table caches do the
+  // same): snmpd turns a GetBulk into one request per repetition, and building the whole view,
+  // the IPVS counters included, for each made a bulk walk time out in the emulated VM.
+  let cached: { at: number; value: Promise<Varbind[]> } | null = null;
+  const varbinds = (): Promise<Varbind[]> => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= VARBINDS_CACHE_MS) {
+      const value = build();
+      cached = { at: now, value };
+      value.catch(() => {
+        if (cached?.value === value) cached = null;
+      });
+    }
+    return cached.value;
   };
   const agent = new AgentxSubagent(
     { socket: plan.socket, subtrees, objects, description: `halo ${[plan.rfcv2 ? 'VRRP-MIB' : '', plan.rfcv3 ? 'VRRPv3-MIB' : '', global ? 'KEEPALIVED-MIB' : ''].filter(Boolean).join(' ')}`, varbinds, log },
