@@ -47,6 +47,8 @@ export interface VsDraft {
   family: 4 | 6 | null;
   /** Its own smtp_alert (null: inherited once global_defs is read). */
   smtpAlert: boolean | null;
+  /** snmp_name (KEEPALIVED-MIB only). */
+  snmpName?: string;
 }
 
 /** A real_server block while it is read. */
@@ -58,6 +60,8 @@ export interface RealServerDraft {
   smtpAlert: boolean | null;
   /** virtualhost: the Host of this server's HTTP_GET/SSL_GET checks that name none. */
   virtualhost: string | null;
+  /** snmp_name (KEEPALIVED-MIB only). */
+  snmpName?: string;
 }
 
 /**
@@ -114,6 +118,10 @@ export function buildVirtualServer(ctx: BuildContext, s: Statement, g: GlobalDef
   const { timing, rsStatements, sorryMethod, sorryInhibit, sorry } = draft;
   if (key === null) return null;
   vs.delayLoopMs = timing.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  vs.snmp = {
+    retry: timing.retry, delayBeforeRetryMs: timing.delayBeforeRetryMs, warmupMs: timing.warmupMs, connectTimeoutMs: timing.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    delayLoopMs: vs.delayLoopMs, virtualhost: draft.virtualhost, name: draft.snmpName ?? null, weight: draft.rsWeight,
+  };
   for (const r of rsStatements) {
     const rs = buildRealServer(ctx, r, vs, draft, g, trackFiles);
     if (rs) vs.realServers.push(rs);
@@ -318,6 +326,11 @@ function buildRealServer(
     logAllFailures: g.checkerLogAllFailures, trackFiles,
   };
   for (const c of checkerStatements) rs.checkers.push(...buildChecker(ctx, c, parent));
+  rs.snmp = {
+    retry: inherited.retry, delayBeforeRetryMs: inherited.delayBeforeRetryMs, warmupMs: inherited.warmupMs,
+    connectTimeoutMs: inherited.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, delayLoopMs: inherited.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
+    virtualhost: draft.virtualhost, name: draft.snmpName ?? null,
+  };
   ctx.smtp.realServers.push({ rs, own: draft.smtpAlert });
   return rs;
 }

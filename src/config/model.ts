@@ -181,6 +181,8 @@ export interface GlobalDefs {
   enableDbus?: boolean;
   /** dbus_service_name (absent: org.keepalived.Vrrp1). */
   dbusServiceName?: string;
+  /** enable_snmp_checker: serve KEEPALIVED-MIB's global and checker objects on the same session. */
+  enableSnmpChecker?: boolean;
   /** enable_traps: send the served MIBs' notifications through the AgentX master. */
   enableTraps: boolean;
   /** snmp_socket: the AgentX master's address (null: net-snmp's default, unix:/var/agentx/master). */
@@ -702,6 +704,22 @@ export interface SslConfig {
   key: string | null;
 }
 
+/**
+ * What only KEEPALIVED-MIB's checker tables show (enable_snmp_checker): keepalived's own values
+ * of a virtual or real server, a real server's inherited from its service as keepalived's
+ * validate_check_config copies them (null: never given, which the MIB shows as 0).
+ */
+export interface LvsMibFields {
+  retry: number | null;
+  delayBeforeRetryMs: number | null;
+  warmupMs: number | null;
+  connectTimeoutMs: number;
+  delayLoopMs: number;
+  virtualhost: string | null;
+  /** snmp_name. */
+  name: string | null;
+}
+
 export interface RealServer {
   address: string;
   family: 4 | 6;
@@ -720,6 +738,8 @@ export interface RealServer {
   /** smtp_alert: its own, else smtp_alert_checker, else smtp_alert, else on (keepalived's default). */
   smtpAlert: boolean;
   checkers: Checker[];
+  /** KEEPALIVED-MIB's view (absent in hand-made models: the MIB shows keepalived's defaults). */
+  snmp?: LvsMibFields;
   location: SourceLocation;
 }
 
@@ -779,6 +799,8 @@ export interface VirtualServer {
    * (src/ipvs/shared-services.ts).
    */
   copy?: number;
+  /** KEEPALIVED-MIB's view, with the `weight` its real servers default to (absent in hand-made models). */
+  snmp?: LvsMibFields & { weight: number };
   location: SourceLocation;
 }
 

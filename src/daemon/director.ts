@@ -15,6 +15,7 @@ import { VrrpEngine, VrrpEngineDeps } from './vrrp-engine';
 import type { Vrrpv3Instance } from './snmp/vrrpv3-mib';
 import { scriptCommands, type KeepalivedMibView, type KmInstance } from './snmp/keepalived-mib';
 import { keepalivedCommandPath } from './snmp/command-path';
+import { lvsScriptCommands, type CheckMibView } from './snmp/check-mib';
 import { faultReasonsOf, type InstanceState } from '../vrrp/instance';
 import type { LvsEngine } from './lvs-engine';
 import type { SyncDaemonDriver } from './sync-daemon';
@@ -388,12 +389,18 @@ export class Director {
     return { model, version, hostname, instances, groupStates, scripts: t.scripts, files: t.files, bfds: t.bfds, ifindex, staticAddressesSet: this.statics !== null, commandPaths: this.commandPaths(model) };
   }
 
+  /** What KEEPALIVED-MIB's checker objects show (enable_snmp_checker): the config in force, the pools and the kernel's counters now. */
+  async checkMib(): Promise<CheckMibView> {
+    const model = this.model;
+    return { model, virtualServers: (await this.lvs?.mib?.()) ?? [], commandPaths: this.commandPaths(model) };
+  }
+
   /** The scripts' paths as keepalived resolves them when it reads a config: once per config read. */
   private readonly resolvedPaths = new WeakMap<Model, Record<string, string>>();
   private commandPaths(model: Model): Record<string, string> {
     let paths = this.resolvedPaths.get(model);
     if (!paths) {
-      paths = Object.fromEntries(scriptCommands(model).map((argv) => [argv[0], keepalivedCommandPath(argv[0])]));
+      paths = Object.fromEntries([...scriptCommands(model), ...lvsScriptCommands(model)].map((argv) => [argv[0], keepalivedCommandPath(argv[0])]));
       this.resolvedPaths.set(model, paths);
     }
     return paths;

@@ -17,7 +17,9 @@ import type { ProbeOutcome } from '../check/probe';
 import { checkKey, collectTargets, isRunCheck, migrateCopyStates } from '../check/targets';
 import { addressChanged, initialCounts, suspendLine, targetSuspended } from '../check/ha-suspend';
 import type { CheckTarget } from '../check/targets';
-import { effectiveWeight } from '../ipvs/desired';
+import { effectiveWeight, expandServices } from '../ipvs/desired';
+import type { PoolTrap } from '../ipvs/desired';
+import type { CmServer, CmStats, CmVirtual } from './snmp/check-mib';
 import { formatRealServer, formatVirtualServer } from '../ipvs/desired-format';
 import type { SmtpAlerter } from '../alert/alerter';
 import type { DesiredInput } from '../ipvs/desired';
@@ -52,6 +54,8 @@ export interface LvsEngine {
   quorumOf(vsId: string): boolean | null;
   /** Active connections (IPVS ActiveConn) of the kernel's services on `address`; null when unreadable. */
   activeConnections(address: string): Promise<number | null>;
+  /** KEEPALIVED-MIB's checker tables' live part (enable_snmp_checker). */
+  mib?(): Promise<CmVirtual[]>;
 }
 
 /** One op as a plan line: describeOp's words plus what is set ("adding service TCP 10.0.0.1:80 (rr)"). */
@@ -131,6 +135,8 @@ export interface LvsEngineDeps {
   hostAddresses?: HostAddresses | null;
   /** Runs nft for nftables_ipvs (default: Debian's nft, src/net/nft-firewall.ts). */
   nft?: NftRunner;
+  /** KEEPALIVED-MIB's checker notifications (enable_snmp_checker with enable_traps); absent: none. */
+  trap?: (t: PoolTrap) => void;
 }
 
 export interface HostAddresses {
@@ -302,6 +308,7 @@ export class KernelLvsEngine implements LvsEngine {
       fifo: (line) => this.deps.fifo?.lvs(line),
       alert: (a) => this.deps.alerts?.virtualServer(a.vsName, a.up, a.body),
       rsAlert: (a) => this.deps.alerts?.realServer(a.rsName, a.vsName, false, a.body),
+      trap: (t) => this.deps.trap?.(t),
       onApplied: (ops, failed) => {
         for (const op of ops) this.deps.metrics?.ipvsOps.inc({ op: op.op });
         if (failed > 0) this.deps.metrics?.ipvsErrors.inc({ op: 'batch', errno: 'any' }, failed);
@@ -433,6 +440,50 @@ export class KernelLvsEngine implements LvsEngine {
     }
   }
 
+  /**
+   * KEEPALIVED-MIB's checker tables' live part (enable_snmp_checker): each virtual server in
+   * config order with its pool as the rules last judged it and the kernel's counters now, summed
+   * over the kernel services it stands for (a group's entries), as keepalived's ipvs_update_stats.
+   */
+  async mib(): Promise<CmVirtual[]> {
+    let services: Awaited<ReturnType<IpvsTable['listServices']>> = [];
+    try {
+      services = await this.table.listServices();
+    } catch {
+      /* the counters read as 0 */
+    }
+    const byKey = new Map(services.map((s) => [serviceKeyString(s.key), s]));
+    const groups = this.model.virtualServerGroups;
+    const checker = this.checker;
+    return this.model.virtualServers.map((vs) => {
+      const mine = expandServices(vs, groups).map((e) => byKey.get(serviceKeyString(e.template.key))).filter((s) => s !== undefined);
+      const server = (address: string, port: number): Omit<CmServer, 'alive' | 'failedChecks' | 'weight'> => {
+        const dests = mine.flatMap((s) => s.destinations.filter((d) => d.address === address && (d.port === port || port === 0 || !('port' in s.key) || d.port === s.key.port)));
+        return {
+          stats: sumStats(dests.map((d) => d.stats)),
+          active: dests.reduce((n, d) => n + (d.activeConns ?? 0), 0),
+          inactive: dests.reduce((n, d) => n + (d.inactiveConns ?? 0), 0),
+          persistent: dests.reduce((n, d) => n + (d.persistentConns ?? 0), 0),
+        };
+      };
+      const pool = this.loop?.pool(virtualServerId(vs, groups)) ?? null;
+      const sorry = vs.sorryServer;
+      return {
+        cfg: vs,
+        alive: this.loop !== null,
+        quorumUp: pool?.quorumUp ?? true,
+        stats: sumStats(mine.map((s) => s.stats)),
+        sorry: sorry ? { ...server(sorry.address, sorry.port), alive: pool?.quorumUp === false, failedChecks: 0, weight: 1 } : null,
+        servers: vs.realServers.map((rs, i) => ({
+          ...server(rs.address, rs.port),
+          alive: pool?.servers[i]?.alive ?? false,
+          failedChecks: rs.checkers.filter((c) => !isRunCheck(c) || !(checker?.checkerUp(c) ?? !c.alpha)).length,
+          weight: Math.max(0, effectiveWeight(rs, checker ? (c) => checker.checkerWeight(c) : undefined)),
+        })),
+      };
+    });
+  }
+
   status(): VirtualServerStatus[] {
     return this.model.virtualServers.map((vs) => {
       const key: IpvsServiceKey | null = vs.key.kind === 'fwmark'
@@ -463,3 +514,10 @@ export class KernelLvsEngine implements LvsEngine {
   }
 }
 
+const STAT_KEYS = ['conns', 'inpkts', 'outpkts', 'inbytes', 'outbytes', 'cps', 'inpps', 'outpps', 'inbps', 'outbps'] as const;
+/** The sum of kernel counters (absent ones count 0). */
+function sumStats(all: ReadonlyArray<CmStats | undefined>): CmStats {
+  const out = Object.fromEntries(STAT_KEYS.map((k) => [k, 0n])) as unknown as Record<(typeof STAT_KEYS)[number], bigint>;
+  for (const s of all) if (s) for (const k of STAT_KEYS) out[k] += s[k];
+  return out;
+}

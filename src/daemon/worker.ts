@@ -189,7 +189,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // the checkers and the IPVS client load only for a config with virtual servers
     lvs: async (model) => {
       const [{ KernelLvsEngine }, { IpvsClient }] = await Promise.all([import('./lvs-engine'), import('../ipvs/client')]);
-      return new KernelLvsEngine(model, { openTable: () => IpvsClient.open({ netns: ipvsNetns }), nft: nftRunnerIn(ipvsNetns), log, notify, fifo, metrics, alerts, hostAddresses: haSuspend ? hostAddresses : null });
+      return new KernelLvsEngine(model, {
+        openTable: () => IpvsClient.open({ netns: ipvsNetns }), nft: nftRunnerIn(ipvsNetns), log, notify, fifo, metrics, alerts, hostAddresses: haSuspend ? hostAddresses : null,
+        trap: (t) => snmpAgent?.poolTrap(t),
+      });
     },
     addresses,
     links,
@@ -242,13 +245,16 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   // start: a MASTER at once (an address owner) has a session for its notifications. Its
   // handshake with snmpd takes milliseconds; an absent snmpd delays the start by at most 500 ms.
   const snmp = snmpPlan(loaded.model.globalDefs);
-  for (const w of snmp.warnings) log.warning(w);
   const version = `halo ${(require('../../package.json') as { version: string }).version}`;
-  const vrrpAgent = (snmp.rfcv3 || snmp.rfcv2 || snmp.keepalived) && opts.vrrp
-    ? (await import('./snmp/vrrp-agent')).startVrrpAgent(snmp, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name), {
+  // the checker objects as keepalived's checker process serves them: with virtual servers only
+  const checkerSnmp = snmp.checker && opts.lvs && loaded.model.virtualServers.length > 0;
+  const vrrpSnmp = (snmp.rfcv3 || snmp.rfcv2 || snmp.keepalived) && opts.vrrp;
+  const vrrpAgent = vrrpSnmp || checkerSnmp
+    ? (await import('./snmp/vrrp-agent')).startVrrpAgent({ ...snmp, rfcv2: snmp.rfcv2 && opts.vrrp, rfcv3: snmp.rfcv3 && opts.vrrp, keepalived: snmp.keepalived && opts.vrrp, checker: checkerSnmp }, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name), {
       view: () => director.keepalivedMib(version, hostname()),
       config: () => ({ model: director.config, hostname: hostname() }),
-    })
+      version,
+    }, { view: () => director.checkMib() })
     : null;
   const agent = vrrpAgent?.agent ?? null;
   snmpAgent = vrrpAgent;

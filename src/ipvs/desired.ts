@@ -74,6 +74,21 @@ export interface PoolEvent {
   rsAlert?: { rsName: string; vsName: string; body: string };
   /** The line for the notify FIFOs (notify_fifo, lvs_notify_fifo): `RS …`/`VS …` (notify-fifo-lines.ts). */
   fifo?: string;
+  /** KEEPALIVED-MIB's notification keepalived sends here (check_snmp_rs_trap / check_snmp_quorum_trap). */
+  trap?: PoolTrap;
+}
+
+/**
+ * realServerStateChange (`rs` given) or virtualServerQuorumStateChange: the virtual server, the
+ * real server's state, the quorum's (1 up, 2 down, 3 stopping) and how many real servers are
+ * alive at that moment (keepalived counts them as it sends).
+ */
+export interface PoolTrap {
+  vs: VirtualServer;
+  rs: RealServer | null;
+  alive: boolean;
+  quorum: 1 | 2 | 3;
+  realUp: number;
 }
 
 export interface DesiredTable {
@@ -254,6 +269,8 @@ function poolState(vs: VirtualServer, alive: readonly boolean[], quorumUp: boole
   return { quorumUp, servers: vs.realServers.map((rs, i) => ({ address: rs.address, port: rs.port, alive: alive[i] })) };
 }
 
+const countUp = (alive: readonly boolean[]): number => alive.filter(Boolean).length;
+
 /** Walks real-server transitions one by one, as keepalived handles each checker result. */
 function evaluatePool(
   vs: VirtualServer,
@@ -273,7 +290,7 @@ function evaluatePool(
     // gets do_rs_notifies UP (init_service_rs) — then the quorum is judged once.
     if (rsInitNotifies) {
       vs.realServers.forEach((rs, i) => {
-        if (now[i]) events.push({ message: '', fifo: rsFifoLine(formatRealServer(rs, vs, groups), quorum.vsName, true), notify: rs.notifyUp, ...runAsOf(rs.notifyRunAs, 'up') });
+        if (now[i]) events.push({ message: '', fifo: rsFifoLine(formatRealServer(rs, vs, groups), quorum.vsName, true), notify: rs.notifyUp, ...runAsOf(rs.notifyRunAs, 'up'), trap: { vs, rs, alive: true, quorum: 1, realUp: countUp(now) } });
       });
     }
     quorum.update(now, true);
@@ -298,6 +315,7 @@ function evaluatePool(
       fifo: rsFifoLine(formatRealServer(rs, vs, groups), quorum.vsName, now[i]),
       notify: now[i] ? rs.notifyUp : rs.notifyDown,
       ...runAsOf(rs.notifyRunAs, now[i] ? 'up' : 'down'),
+      trap: { vs, rs, alive: now[i], quorum: quorum.up ? 1 : 2, realUp: countUp(alive) },
     });
     quorum.update(alive, false);
   });
@@ -332,7 +350,7 @@ class QuorumTracker {
       const sorryName = sorry ? formatRealServer(sorry, vs, this.groups) : '';
       const sorryWasIn = sorry !== null && !init;
       this.up = true;
-      this.log(`Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} for VS ${vsName}`, vsFifoLine(vsName, true));
+      this.log(`Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} for VS ${vsName}`, vsFifoLine(vsName, true), this.trap(alive));
       if (sorry && sorryWasIn) {
         this.log(`${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${sorryName} from VS ${vsName}`);
         this.log(`Adding alive servers to the pool for VS ${vsName}`);
@@ -346,6 +364,7 @@ class QuorumTracker {
       this.log(
         `${init ? 'Starting with quorum down' : 'Lost quorum'} ${vs.quorum}-${vs.hysteresis}=${threshold} > ${weightSum} for VS ${vsName}`,
         vsFifoLine(vsName, false),
+        this.trap(alive),
       );
       if (sorry) {
         this.log(`${sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${sorryName} to VS ${vsName}`);
@@ -363,9 +382,14 @@ class QuorumTracker {
     this.events.push({ message: '', notify: null, alert: { vsName: this.vsName, up: this.up, body: `=> ${what} ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${weightSum} <=` } });
   }
 
-  /** A log line; `fifo`: do_vs_notifies' FIFO line, carried by the quorum line. */
-  private log(message: string, fifo?: string): void {
-    this.events.push({ message, notify: null, ...(fifo ? { fifo } : {}) });
+  /** A log line; `fifo`: do_vs_notifies' FIFO line, carried by the quorum line, with its notification. */
+  private log(message: string, fifo?: string, trap?: PoolTrap): void {
+    this.events.push({ message, notify: null, ...(fifo ? { fifo } : {}), ...(trap ? { trap } : {}) });
+  }
+
+  /** do_vs_notifies' virtualServerQuorumStateChange, the quorum as it now is. */
+  private trap(alive: readonly boolean[]): PoolTrap {
+    return { vs: this.vs, rs: null, alive: false, quorum: this.up ? 1 : 2, realUp: countUp(alive) };
   }
 
   private notify(script: string[] | null, which: 'up' | 'down'): void {
@@ -561,7 +585,7 @@ export function removalEvents(old: DesiredInput, next: DesiredInput, state: Pool
     vs.realServers.forEach((rs, i) => {
       if (stays.has(`${rs.address} ${rs.port}`)) return;
       events.push({ message: `service ${formatRealServer(rs, vs, old.virtualServerGroups)} no longer exist`, notify: null });
-      clearServiceRs(events, vs, rs, previousAlive(pool, rs, i) ?? false, sorryActive, vsName, old.virtualServerGroups, false);
+      clearServiceRs(events, vs, rs, previousAlive(pool, rs, i) ?? false, sorryActive, vsName, old.virtualServerGroups, false, () => countUp(vs.realServers.map((r, k) => k !== i && (previousAlive(pool, r, k) ?? false))));
     });
   }
   return events;
@@ -571,15 +595,25 @@ export function removalEvents(old: DesiredInput, next: DesiredInput, state: Pool
 function clearServiceVs(events: PoolEvent[], vs: VirtualServer, pool: VsPoolState | undefined, groups: readonly VirtualServerGroup[], stopping: boolean, lvsFlushOnStop: 'off' | 'all' | 'vs'): void {
   const vsName = formatVirtualServer(vs, groups);
   const sorryActive = vs.sorryServer !== null && pool?.quorumUp === false;
+  // (keepalived unsets each live server as it clears it: the notifications count the others)
+  const alive = vs.realServers.map((rs, i) => previousAlive(pool, rs, i) ?? false);
   if (lvsFlushOnStop === 'off') {
-    vs.realServers.forEach((rs, i) => clearServiceRs(events, vs, rs, previousAlive(pool, rs, i) ?? false, sorryActive, vsName, groups, stopping));
+    vs.realServers.forEach((rs, i) => clearServiceRs(events, vs, rs, alive[i], sorryActive, vsName, groups, stopping, () => {
+      alive[i] = false;
+      return countUp(alive);
+    }));
   }
   // update_vs_notifies: every real server is out now (weight 0), so a quorum held is lost; at
-  // stop the notifiers run (with omega) whatever the quorum was
+  // stop the notifiers run (with omega) whatever the quorum was, and the notification is sent
+  // whatever omega says (quorum state 3, stopping)
   if (!stopping && pool?.quorumUp !== true) return;
-  if (stopping && !vs.omega) return;
-  // do_vs_notifies: quorum_down's script, then the FIFO line
-  events.push({ message: '', notify: vs.quorumDown, ...(vs.quorumDown ? runAsOf(vs.quorumRunAs, 'down') : {}), fifo: vsFifoLine(vsName, false) });
+  const trap: PoolTrap = { vs, rs: null, alive: false, quorum: stopping ? 3 : 2, realUp: countUp(alive) };
+  if (stopping && !vs.omega) {
+    events.push({ message: '', notify: null, trap });
+    return;
+  }
+  // do_vs_notifies: the notification, quorum_down's script, then the FIFO line
+  events.push({ message: '', notify: vs.quorumDown, ...(vs.quorumDown ? runAsOf(vs.quorumRunAs, 'down') : {}), fifo: vsFifoLine(vsName, false), trap });
   // keepalived's code mails "=> Shutting down <=" at stop too, but Debian's 2.2.7 sends nothing
   // then (its process is gone first: test/integration/rs-scripts.vm.test.ts), so neither does halo
   if (vs.smtpAlert && !stopping) {
@@ -588,16 +622,24 @@ function clearServiceVs(events: PoolEvent[], vs: VirtualServer, pool: VsPoolStat
 }
 
 /** clear_service_rs: the line for a server in the table (or any at stop); for a live one, notify_down and the mail. */
-function clearServiceRs(events: PoolEvent[], vs: VirtualServer, rs: RealServer, alive: boolean, sorryActive: boolean, vsName: string, groups: readonly VirtualServerGroup[], stopping: boolean): void {
+function clearServiceRs(
+  events: PoolEvent[], vs: VirtualServer, rs: RealServer, alive: boolean, sorryActive: boolean, vsName: string, groups: readonly VirtualServerGroup[], stopping: boolean,
+  /** Marks the server down; how many of the service's servers are still alive. */
+  unset: () => number,
+): void {
   const inTable = (alive && !sorryActive) || rs.inhibitOnFailure;
   const rsName = formatRealServer(rs, vs, groups);
   if (inTable || stopping) {
     events.push({ message: `${stopping ? 'Shutting down' : 'Removing'} ${rs.inhibitOnFailure && !alive ? '(inhibited) ' : ''}service ${rsName} from VS ${vsName}`, notify: null });
   }
   if (!inTable || !alive) return;
-  // "In Omega mode we call VS and RS down notifiers all the way down the exit"
-  if (stopping && !vs.omega) return;
+  const trap: PoolTrap = { vs, rs, alive: false, quorum: 2, realUp: unset() };
+  // "In Omega mode we call VS and RS down notifiers all the way down the exit" (the notification goes out whatever omega says)
+  if (stopping && !vs.omega) {
+    events.push({ message: '', notify: null, trap });
+    return;
+  }
   // do_rs_notifies: notify_down's script, then the FIFO line
-  events.push({ message: '', notify: rs.notifyDown, ...(rs.notifyDown ? runAsOf(rs.notifyRunAs, 'down') : {}), fifo: rsFifoLine(rsName, vsName, false) });
+  events.push({ message: '', notify: rs.notifyDown, ...(rs.notifyDown ? runAsOf(rs.notifyRunAs, 'down') : {}), fifo: rsFifoLine(rsName, vsName, false), trap });
   if (rs.smtpAlert && !stopping) events.push({ message: '', notify: null, rsAlert: { rsName, vsName, body: '=> Removing <=' } });
 }

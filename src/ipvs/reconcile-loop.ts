@@ -59,6 +59,8 @@ export interface ReconcileLoopOptions {
   notify: (argv: string[], runAs?: RunAs | null) => void;
   /** A line for the notify FIFOs (absent: none configured). */
   fifo?: (line: string) => void;
+  /** KEEPALIVED-MIB's checker notifications (enable_snmp_checker with enable_traps). */
+  trap?: (t: import('./desired').PoolTrap) => void;
   /** A virtual server's quorum mail (smtp_alert). */
   alert?: (a: NonNullable<PoolEvent['alert']>) => void;
   /** A real server's "DOWN" mail when stop (omega) or a reload takes it out (smtp_alert). */
@@ -205,6 +207,11 @@ export class ReconcileLoop {
    * Whether virtual server `vsId` (virtualServerId) has its quorum as of the last evaluation
    * (keepalived's quorum_state_up); null before the first pass or for an unknown id.
    */
+  /** A virtual server's pool as the rules last judged it (null before the first pass). */
+  pool(vsId: string): import('./desired').VsPoolState | null {
+    return this.state?.pools.get(vsId) ?? null;
+  }
+
   quorumUp(vsId: string): boolean | null {
     return this.state?.pools.get(vsId)?.quorumUp ?? null;
   }
@@ -253,6 +260,7 @@ export class ReconcileLoop {
       if (e.fifo) this.opts.fifo?.(e.fifo);
       if (e.alert) this.opts.alert?.(e.alert);
       if (e.rsAlert) this.opts.rsAlert?.(e.rsAlert);
+      if (e.trap) this.opts.trap?.(e.trap);
     }
   }
 }

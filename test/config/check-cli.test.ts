@@ -85,8 +85,8 @@ describe('halo check', () => {
   });
 
   it('a feature halo does not implement: check and run refuse it, located; --allow-unimplemented runs past it', () => {
-    const file = write('dbus.conf', 'global_defs {\n enable_dbus\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n');
-    const msg = `${file}:2:2: error: 'enable_dbus' (global_defs: the D-Bus interface) is not implemented in halo (--allow-unimplemented to run without it)\n`;
+    const file = write('encap.conf', 'static_routes {\n 10.2.0.0/16 encap mpls 200 via 10.0.0.254 dev eth0\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n');
+    const msg = `${file}:2:14: error: static_routes: 'encap' (lightweight tunnel encapsulation) is not implemented in halo (--allow-unimplemented to run without it)\n`;
     const r = halo('-f', file);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`${msg}halo check: ${file}: 1 error\n`);
@@ -104,7 +104,8 @@ describe('halo check', () => {
   it('--keywords lists the registry as text, JSON and markdown', () => {
     const text = halo('--keywords');
     expect(text.status).toBe(0);
-    expect(text.stdout).toMatch(/^global_defs +enable_dbus +not implemented +the D-Bus/m);
+    expect(text.stdout).toMatch(/^global_defs +enable_dbus +acted on +keepalived 2\.2\.7's D-Bus/m);
+    expect(text.stdout).toMatch(/^global_defs +process_name +no effect /m);
     const rows = JSON.parse(halo('--keywords', '--json').stdout) as { section: string; keyword: string; status: string }[];
     expect(rows.find((r) => r.section === 'global_defs' && r.keyword === 'process_name')?.status).toBe('no-effect');
     expect(halo('--keywords', '--markdown').stdout).toContain('| `TCP_CHECK` | acted on |');

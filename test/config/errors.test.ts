@@ -250,7 +250,7 @@ describe('errors and warnings name their place', () => {
   });
 
   it('every error is reported, not just the first', () => {
-    const text = 'global_defs {\n enable_dbus\n}\n' + instance('priority 0\nadvert_int x\nmcast_src_ip') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
+    const text = 'static_routes {\n 10.2.0.0/16 encap mpls 200 via 10.0.0.254 dev eth0\n}\n' + instance('priority 0\nadvert_int x\nmcast_src_ip') + 'virtual_server 10.0.0.1 80 {\n protocol ICMP\n persistence_granularity 1.2.3.4\n}\n';
     expect(messages(text).filter((m) => m.includes('error:'))).toHaveLength(4);
   });
 });

@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import type { Model, RealServer, VirtualServer, VrrpInstance } from '../../src/config/model';
 
+/** KEEPALIVED-MIB's fields of a virtual or real server that sets none of them (model.ts LvsMibFields). */
+const NO_MIB = { retry: null, delayBeforeRetryMs: null, warmupMs: null, connectTimeoutMs: 5000, delayLoopMs: 60000, virtualhost: null, name: null };
+
 const DIR = join(__dirname, '..', '..', 'deploy', 'examples');
 const at = (file: string, line: number, col: number) => ({ file, line, col });
 
@@ -46,6 +49,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
   const rs = (address: string, port: number, line: number): RealServer => ({
     address, family: 4, port, weight: 1, lvsMethod: 'NAT', inhibitOnFailure: false, uthreshold: 0, lthreshold: 0,
     notifyUp: null, notifyDown: null, alpha: false, smtpAlert: true, location: at(file, line, 9),
+    snmp: { ...NO_MIB, delayLoopMs: 3000 },
     checkers: [{
       kind: 'TCP_CHECK', connectIp: address, connectPort: port, bindto: null, bindPort: null, bindIf: null, fwmark: null,
       connectTimeoutMs: 3000, retry: 1, delayBeforeRetryMs: 1000, warmupMs: 3000, delayLoopMs: 3000, alpha: false,
@@ -58,6 +62,7 @@ function thesisModel(file: string, state: 'MASTER' | 'BACKUP', priority: number,
     ops: false, hashed: false, delayLoopMs: 3000, quorum: 1, hysteresis: 0, quorumUp: null, quorumDown: null,
     sorryServer: null, inhibitOnFailure: false, alpha: false, omega: false, haSuspend: false, smtpAlert: false,
     realServers: rsAddrs.map((a, j) => rs(a, port, line + 6 + 6 * j)), location: at(file, line, 1),
+    snmp: { ...NO_MIB, delayLoopMs: 3000, weight: 1 },
   });
   const instances: VrrpInstance[] = [
     { ...instDefaults, name: 'VI_E', interface: 'eth0', virtualRouterId: 51, location: at(file, L(7), 1),
@@ -139,13 +144,17 @@ describe('deploy/examples parse to exactly the expected model', () => {
       connectTimeoutMs, retry: 2, delayBeforeRetryMs: 1000, warmupMs: 5000, delayLoopMs: 5000, alpha: false,
       logAllFailures: false, location: at(file, line, 9),
     });
-    const rsCommon = { family: 4, port: 443, lvsMethod: 'DR', uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: false, smtpAlert: true };
+    const rsCommon = {
+      family: 4, port: 443, lvsMethod: 'DR', uthreshold: 0, lthreshold: 0, notifyUp: null, notifyDown: null, alpha: false, smtpAlert: true,
+      snmp: { ...NO_MIB, retry: 2, connectTimeoutMs: 2000, delayLoopMs: 5000 },
+    };
     expect(m.virtualServers).toEqual([{
       key: { kind: 'addr', protocol: 'TCP', address: '192.0.2.100', family: 4, port: 443 }, protocol: 'TCP',
       lvsSched: 'wlc', lvsMethod: 'DR', persistenceTimeout: 360, persistenceGranularity: null,
       schedFlags: { flag1: false, flag2: false, flag3: false }, ops: false, hashed: false, delayLoopMs: 5000, quorum: 1,
       hysteresis: 0, quorumUp: null, quorumDown: null, sorryServer: null, inhibitOnFailure: false, alpha: false,
       omega: false, haSuspend: false, smtpAlert: false, location: at(file, 75, 1),
+      snmp: { ...NO_MIB, retry: 2, connectTimeoutMs: 2000, delayLoopMs: 5000, weight: 1 },
       realServers: [
         { ...rsCommon, address: '198.51.100.21', weight: 2, inhibitOnFailure: true, location: at(file, 85, 5), checkers: [tcp('198.51.100.21', 2000, 88)] },
         { ...rsCommon, address: '198.51.100.22', weight: 1, inhibitOnFailure: false, location: at(file, 91, 5), checkers: [tcp('198.51.100.22', 1000, 93)] },

@@ -46,9 +46,8 @@ describe('fail closed: features halo does not implement', () => {
   const vi = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${body} virtual_ipaddress {\n  10.0.0.1\n }\n}\n`;
 
   it.each([
-    ['enable_dbus', 'global_defs {\n enable_dbus\n}\n' + vi(''), "2:2: error: 'enable_dbus' (global_defs: the D-Bus interface) is not implemented in halo (--allow-unimplemented to run without it)"],
+    ['a static route with encap', 'static_routes {\n 10.2.0.0/16 encap mpls 200 via 10.0.0.254 dev eth0\n}\n' + vi(''), "2:14: error: static_routes: 'encap' (lightweight tunnel encapsulation) is not implemented in halo (--allow-unimplemented to run without it)"],
     ['a route with encap', vi(' virtual_routes {\n  10.1.0.0/16 encap mpls 100 via 10.0.0.254 dev eth0\n }\n'), "5:15: error: virtual_routes: 'encap' (lightweight tunnel encapsulation) is not implemented in halo (--allow-unimplemented to run without it)"],
-    ['enable_snmp_checker', 'global_defs {\n enable_snmp_checker\n}\n' + vi(''), "2:2: error: 'enable_snmp_checker' (global_defs: KEEPALIVED-MIB (checker); halo serves VRRP-MIB (RFC 2787, enable_snmp_rfcv2), VRRPv3-MIB (RFC 6527, enable_snmp_rfcv3) and KEEPALIVED-MIB's global and VRRP objects (enable_snmp_vrrp) as an AgentX subagent) is not implemented in halo (--allow-unimplemented to run without it)"],
   ])('%s is refused, located', (_name, text, expected) => {
     expect(messages(text).filter((m) => m.includes('error:'))).toEqual([expected]);
     const allowed = load(text, false, true);

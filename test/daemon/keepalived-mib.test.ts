@@ -96,8 +96,9 @@ describe('KEEPALIVED-MIB objects', () => {
     expect(value(vbs, '1.2.0')).toEqual(Buffer.from('lb1'));
     expect(value(keepalivedMibVarbinds(view(model(CONFIG.replace(' router_id lb1\n', '')))), '1.2.0')).toEqual(Buffer.from('host1'));
     expect(under(vbs, '1.3.5.1.2').map((v) => v.value.toString())).toEqual(['a@example.com', 'b@example.com']);
-    // no smtp_server: address type unknown(0), four zero bytes, port 0
-    expect([value(vbs, '1.3.1.0'), value(vbs, '1.3.2.0'), value(vbs, '1.3.6.0')]).toEqual([0, Buffer.alloc(4), 0]);
+    // no smtp_server: address type 2 (keepalived's SNMP_InetAddressType: all but AF_INET), four
+    // zero bytes, port 0, connect timeout 0 (its 30 s default comes with a server only)
+    expect([value(vbs, '1.3.1.0'), value(vbs, '1.3.2.0'), value(vbs, '1.3.6.0'), value(vbs, '1.3.3.0')]).toEqual([2, Buffer.alloc(4), 0, 0]);
   });
 
   it('instances by config position; a cell keepalived leaves empty is absent (multicast address of a unicast instance)', () => {

@@ -220,20 +220,26 @@ describe('enable_traps notifications (keepalived 2.2.7)', () => {
     expect(dropNotifications(i, 'bad-checksum', undefined, both)).toEqual([]);
   });
 
-  it('goes out as one AgentX Notify PDU once the session is registered, and is dropped before', async () => {
+  it('goes out as one AgentX Notify PDU once the session is registered; one asked for before the first registration waits for it', async () => {
     dirNotify = mkdtempSync(join(tmpdir(), 'halo-agentx-'));
     const path = join(dirNotify, 'master');
     const seen: Buffer[] = [];
+    let notifies = 0;
+    let twoSeen: () => void = () => undefined;
+    const two = new Promise<void>((r) => { twoSeen = r; });
     const notified = new Promise<Buffer>((resolve) => {
       serverNotify = scriptedMaster(path, (pdu, c) => {
         seen.push(pdu);
-        if (pdu[1] === PduType.Notify) resolve(pdu);
-        else c.write(response(pdu, 5));
+        if (pdu[1] === PduType.Notify) {
+          resolve(pdu);
+          if (++notifies === 2) twoSeen();
+        } else c.write(response(pdu, 5));
       });
     });
     const agent = new AgentxSubagent({ socket: `unix:${path}`, subtrees: [[1, 3, 6, 1, 2, 1, 68]], description: 'test', varbinds: () => [], log: { info: () => undefined, warning: () => undefined } }, { path });
     const [trap] = newMasterNotifications(inst({ version: 2 }), { rfcv2: true, rfcv3: false });
-    expect(agent.notify(trap)).toBe(false);
+    // before the first session: held (keepalived's agent is connected before its daemon starts)
+    expect(agent.notify(trap)).toBe(true);
     agent.start();
     await agent.registeredOnce();
     expect(agent.notify(trap)).toBe(true);
@@ -242,8 +248,11 @@ describe('enable_traps notifications (keepalived 2.2.7)', () => {
     // first varbind: type OBJECT IDENTIFIER (6), name snmpTrapOID.0 (1.3.6.1.6.3.1.1.4.1.0: prefix 6, 6 sub-ids)
     expect(pdu.readUInt16BE(20)).toBe(6);
     expect([...pdu.subarray(24, 28)]).toEqual([6, 6, 0, 0]);
-    expect(seen.filter((p) => p[1] === 12)).toHaveLength(1);
+    await two;
+    expect(seen.filter((p) => p[1] === 12)).toHaveLength(2);
     agent.stop();
+    // a stopped agent drops
+    expect(agent.notify(trap)).toBe(false);
   });
 });
 
@@ -355,19 +364,20 @@ describe('AgentX PDUs', () => {
     expect(parseSnmpSocket('udp:127.0.0.1:705')).toBeNull();
   });
 
-  it('reads keepalived SNMP switches; the MIBs halo does not serve are named at start-up', () => {
+  it('reads keepalived SNMP switches', () => {
     const g = defaultGlobalDefs();
-    expect(snmpPlan(g)).toEqual({ rfcv3: false, rfcv2: false, keepalived: false, traps: false, socket: 'unix:/var/agentx/master', warnings: [] });
+    expect(snmpPlan(g)).toEqual({ rfcv3: false, rfcv2: false, keepalived: false, checker: false, traps: false, socket: 'unix:/var/agentx/master' });
     g.enableSnmpRfcv3 = true;
     g.snmpSocket = 'tcp:127.0.0.1:705';
-    g.other = { enable_snmp_checker: [] }; // kept there under --allow-unimplemented
     const p = snmpPlan(g);
     expect(p.rfcv3).toBe(true);
     expect(p.socket).toBe('tcp:127.0.0.1:705');
     expect(p.rfcv2).toBe(false);
-    expect(p.warnings).toEqual(['enable_snmp_checker: KEEPALIVED-MIB (checker part) is not implemented in halo; only VRRP-MIB, VRRPv3-MIB and KEEPALIVED-MIB\'s global and VRRP objects are served']);
     g.enableSnmpVrrp = true;
     expect(snmpPlan(g).keepalived).toBe(true);
+    expect(snmpPlan(g).checker).toBe(false);
+    g.enableSnmpChecker = true;
+    expect(snmpPlan(g).checker).toBe(true);
   });
 });
 

@@ -11,12 +11,12 @@
  * -Sn`) and both daemons' pool lines (checker, Adding/Removing, quorum, IPVS errors, shutdown)
  * must be the same.
  */
-import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, HALO, RunningDirector, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
+import { TcpListeners } from '../support/tcp-listeners';
 import { describeNeeding, file, ipvsKernel, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(600_000);
@@ -26,19 +26,9 @@ const VIP = '10.0.124.100';
 let topo: Topology;
 let dirs: Directors;
 let tmp: string;
-const listeners = new Map<number, ChildProcess>();
-
-function listen(port: number): void {
-  listeners.set(port, topo.spawn('rs', [process.execPath, '-e', `require('net').createServer((s) => s.end()).listen(${port}, '${RS}')`]));
-}
-
-async function unlisten(port: number): Promise<void> {
-  const p = listeners.get(port);
-  listeners.delete(port);
-  if (!p) return;
-  p.kill('SIGKILL');
-  await new Promise((r) => p.once('exit', r));
-}
+const listeners = new TcpListeners(() => topo, 'rs', RS);
+const listen = (port: number): void => listeners.listen(port);
+const unlisten = (port: number): Promise<void> => listeners.unlisten(port);
 
 function conf(): string {
   const copy = (sched: string, weight: number, port: number): string[] => [
@@ -89,7 +79,7 @@ need('a virtual_server written twice, beside keepalived 2.2.7 (kernel VM)', () =
   });
   afterAll(async () => {
     await dirs?.stopAll();
-    for (const port of [...listeners.keys()]) await unlisten(port);
+    await listeners.closeAll();
     topo?.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });

@@ -24,7 +24,7 @@ function garpExtraIfGlobal(ctx: BuildContext, s: Statement, g: GlobalDefs): void
 
 type G = GlobalDefs;
 
-const KEEPALIVED_MIB_VRRP = "KEEPALIVED-MIB's global and VRRP objects served to snmpd over AgentX, as keepalived 2.2.7 serves them, and with enable_traps its vrrpInstanceStateChange and vrrpSyncGroupStateChange";
+const KEEPALIVED_MIB_VRRP = "KEEPALIVED-MIB's global and VRRP objects served to snmpd over AgentX, as keepalived 2.2.7 serves them, and with enable_traps its vrrpInstanceStateChange and vrrpSyncGroupStateChange (not the checker objects: enable_snmp_checker)";
 function snmpVrrp(_ctx: BuildContext, _s: Statement, g: G): void {
   g.enableSnmpVrrp = true;
 }
@@ -50,7 +50,6 @@ const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory
 const NAMES = "names keepalived's child processes; halo's have fixed names (halo_supervisor, and node for the worker)";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
 const SMTP = 'SMTP alerts on VRRP instance and sync group state changes (subjects, bodies and dialogue as keepalived 2.2.7)';
-const SNMP_RFC_ONLY = 'halo serves VRRP-MIB (RFC 2787, enable_snmp_rfcv2), VRRPv3-MIB (RFC 6527, enable_snmp_rfcv3) and KEEPALIVED-MIB\'s global and VRRP objects (enable_snmp_vrrp) as an AgentX subagent';
 const FIFO = 'notify FIFO';
 const NFT = "the nftables rules dropping traffic to the VIPs of non-accept instances (vrrp_strict / no_accept), as keepalived's tables, chains and sets, through Debian's nft";
 const NFT_IPVS = 'a virtual_server_group of addresses runs as one IPVS fwmark service per protocol, the fwmark set by an nftables map (keepalived\'s table, chain and map, through Debian\'s nft)';
@@ -505,12 +504,12 @@ const K: KeywordSpec<G>[] = [
   acted('enable_snmp_rfc', 'snmp_rfc_handler', 'off', 'VRRP-MIB (RFC 2787) and VRRPv3-MIB (RFC 6527) together, as enable_snmp_rfcv2 and enable_snmp_rfcv3', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; g.enableSnmpRfcv3 = true; }),
   acted('enable_snmp_rfcv2', 'snmp_rfcv2_handler', 'off', 'VRRP-MIB (RFC 2787) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves (its VRRP version 2 IPv4 instances)', (_ctx, _s, g) => { g.enableSnmpRfcv2 = true; }),
   acted('enable_snmp_rfcv3', 'snmp_rfcv3_handler', 'off', 'VRRPv3-MIB (RFC 6527) served to snmpd over AgentX, the rows and values keepalived 2.2.7 serves', (_ctx, _s, g) => { g.enableSnmpRfcv3 = true; }),
-  notImplemented('enable_snmp_checker', 'snmp_checker_handler', 'off', `KEEPALIVED-MIB (checker); ${SNMP_RFC_ONLY}`, { apply: keep }),
   acted('enable_dbus', 'enable_dbus_handler', 'off', DBUS, (_ctx, _s, g) => { g.enableDbus = true; }),
   acted('dbus_service_name', 'dbus_service_name_handler', 'org.keepalived.Vrrp1', `the bus name owned on the system bus (${DBUS_SHORT})`, (ctx, s, g) => {
     if (s.args.length === 0) ctx.warn(s.keyword, 'dbus_service_name missing - ignoring');
     else g.dbusServiceName = ctx.str(s) ?? undefined;
   }),
+  acted('enable_snmp_checker', 'snmp_checker_handler', 'off', "KEEPALIVED-MIB's global and checker objects served to snmpd over AgentX, as keepalived 2.2.7 serves them (virtual server groups and members, virtual and real servers with the IPVS counters and rates, LVS sync daemon and timeouts), and with enable_traps its realServerStateChange and virtualServerQuorumStateChange; an SNMP Set of realServerWeight is answered notWritable", (_ctx, _s, g) => { g.enableSnmpChecker = true; }),
   acted('script_user', 'script_user_handler', 'keepalived_script if it exists, else root', 'USER [GROUP]; a user that does not exist leaves every script without a user, and keepalived then drops them', (ctx, s, g) => {
     if (s.args.length === 0) {
       ctx.warn(s.keyword, 'No script username specified');

@@ -77,11 +77,9 @@ function sorryServer(ctx: BuildContext, s: Statement, v: V): void {
   else ctx.warn(w, `Invalid sorry server IP address ${w.value} - skipping`);
 }
 
-/**
- * keepalived 2.2.7 reads snmp_name only in check_snmp.c (KEEPALIVED-MIB's checker tables) and its
- * config dump: without the SNMP agent it changes nothing, and halo refuses enable_snmp_checker.
- */
-const SNMP_NAME = "only shown by KEEPALIVED-MIB's checker tables (enable_snmp_checker, which halo refuses as not implemented): no effect otherwise, in keepalived too";
+/** keepalived 2.2.7 reads snmp_name only in check_snmp.c (KEEPALIVED-MIB's checker tables) and its config dump. */
+const SNMP_NAME = "virtualServerName / realServerName in KEEPALIVED-MIB's checker tables (enable_snmp_checker); nothing else reads it, in keepalived too";
+const snmpName = (ctx: BuildContext, s: Statement, d: { snmpName?: string }): void => { d.snmpName = ctx.str(s) ?? d.snmpName; };
 
 /** `persistence_engine NAME`: keepalived copies it into pe_name[IP_VS_PENAME_MAXLEN + 1], cutting it with a warning. */
 function persistenceEngine(ctx: BuildContext, s: Statement, v: V): void {
@@ -189,7 +187,7 @@ const VS: KeywordSpec<V>[] = [
   acted('ha_suspend', 'hasuspend_handler', 'off', "the virtual server's checkers send no probe while its address is on none of the host's interfaces (keepalived 2.2.7: a group's never is, fwmarks clear it)", (ctx, s, v) => { v.vs.haSuspend = ctx.flag(s); }),
   acted('smtp_alert', 'vs_smtp_alert_handler', 'smtp_alert_checker, else smtp_alert, else off', 'mail on quorum gained/lost (keepalived\'s subjects and bodies)', (ctx, s, v) => { v.smtpAlert = s.args[0] ? ctx.bool(s) : true; }),
   acted('virtualhost', 'vs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, d) => { d.virtualhost = ctx.str(s) ?? d.virtualhost; }),
-  noEffect('snmp_name', 'vs_snmp_name_handler', '', SNMP_NAME),
+  acted('snmp_name', 'vs_snmp_name_handler', '', SNMP_NAME, snmpName),
   acted('alpha', 'vs_alpha_handler', 'off', 'real servers start down until their first check succeeds', (ctx, s, v) => { v.vs.alpha = ctx.flag(s); }),
   acted('omega', 'omega_handler', 'off', 'notify_down and quorum_down scripts run at stop', (ctx, s, v) => { v.vs.omega = ctx.flag(s); }),
   acted('quorum_up', 'quorum_up_handler', '', '', vsScript('up')),
@@ -223,7 +221,7 @@ const RS: KeywordSpec<R>[] = [
   acted('delay_loop', 'rs_delay_handler', "the service's", "checkers' delay_loop", timingReader('delayLoopMs', "real server delay_loop '%s' invalid - ignoring")),
   acted('smtp_alert', 'rs_smtp_alert_handler', 'smtp_alert_checker, else smtp_alert, else on', 'mail on each checker change (keepalived\'s subjects and bodies per checker kind)', (ctx, s, r) => { r.smtpAlert = s.args[0] ? ctx.bool(s) : true; }),
   acted('virtualhost', 'rs_virtualhost_handler', '', 'the Host header of HTTP_GET/SSL_GET checks that name none', (ctx, s, r) => { r.virtualhost = ctx.str(s) ?? r.virtualhost; }),
-  noEffect('snmp_name', 'rs_snmp_name_handler', '', SNMP_NAME),
+  acted('snmp_name', 'rs_snmp_name_handler', '', SNMP_NAME, snmpName),
   ...CHECKERS,
 ];
 

@@ -70,6 +70,8 @@ const NO_SUCH_OBJECT = 128;
 const NO_SUCH_INSTANCE = 129;
 const END_OF_MIB_VIEW = 130;
 const NOT_WRITABLE = 17;
+/** How many start-up notifications wait for the first registration. */
+const EARLY_NOTIFICATIONS = 256;
 
 export interface SearchRange {
   start: number[];
@@ -221,6 +223,12 @@ export class AgentxSubagent {
   private registeredCount = 0;
   /** Resolves each time every subtree is registered (tests and start-up wait on it). */
   private onRegistered: Array<() => void> = [];
+  /**
+   * Notifications asked for before the first registration (a start-up's), sent once registered:
+   * keepalived's agent connects before its daemon starts, so it sends them; halo starts without
+   * waiting long for snmpd. Dropped if the first session never comes (see notify()).
+   */
+  private early: Array<Array<{ oid: number[]; type: number; value: unknown }>> | null = [];
 
   constructor(private readonly opts: SubagentOptions, private readonly master: MasterAddress) {}
 
@@ -306,6 +314,8 @@ export class AgentxSubagent {
           this.registered = true;
           this.opts.log.info('AgentX subagent connected');
           for (const r of this.onRegistered.splice(0)) r();
+          for (const n of this.early?.splice(0) ?? []) this.notify(n);
+          this.early = null;
         }
         return;
       case PduType.Get:
@@ -334,6 +344,10 @@ export class AgentxSubagent {
    * send_v2trap does in a subagent; dropped while no session is registered. False when dropped.
    */
   notify(varbinds: Array<{ oid: number[]; type: number; value: unknown }>): boolean {
+    if (!this.registered && this.early && this.early.length < EARLY_NOTIFICATIONS && !this.stopped) {
+      this.early.push(varbinds);
+      return true;
+    }
     if (!this.registered || !this.socket) return false;
     this.send(PduType.Notify, { varbinds: varbinds.map((v) => ({ oid: v.oid.join('.'), type: v.type, value: v.value })) });
     return true;

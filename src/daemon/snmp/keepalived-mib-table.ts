@@ -7,7 +7,7 @@ import * as ipaddr from 'ipaddr.js';
 import type { Model, VirtualIpAddress, VrrpInstance } from '../../config/model';
 import { SnmpType } from './vrrpv3-mib';
 
-export type Value = number | Buffer;
+export type Value = number | bigint | Buffer;
 export type KmState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
 /** One instance as the MIB sees it: its configuration and the live values. */
@@ -58,21 +58,34 @@ export const SCOPE_NUMBER: Record<number, number> = { 0: 14, 255: 0, 254: 1, 253
 export const scopeOf = (s: VirtualIpAddress['scope']): number => (typeof s === 'number' ? SCOPE_NUMBER[s] ?? 0 : SCOPE[s] ?? 0);
 
 
-export interface Scalar {
+export interface Scalar<V = KeepalivedMibView> {
   sub: number[];
   type: SnmpType;
-  get: (v: KeepalivedMibView) => Value | undefined;
+  get: (v: V) => Value | undefined;
 }
-export interface Column<R> {
+/** What the global objects read: served by the VRRP side (enable_snmp_vrrp) or the checker side (enable_snmp_checker). */
+export type GlobalView = Pick<KeepalivedMibView, 'model' | 'version' | 'hostname'>;
+export interface Column<R, V = KeepalivedMibView> {
   col: number;
   type: SnmpType;
-  get: (r: R, v: KeepalivedMibView) => Value | undefined;
+  get: (r: R, v: V) => Value | undefined;
 }
-export interface Table<R> {
+export interface Table<R, V = KeepalivedMibView> {
   /** The entry's OID under the subtree (…, table, 1). */
   entry: number[];
-  rows: (v: KeepalivedMibView) => Array<{ index: number[]; row: R }>;
-  columns: Column<R>[];
+  rows: (v: V) => Array<{ index: number[]; row: R }>;
+  columns: Column<R, V>[];
+}
+
+/** A table's cells under `root`, column by column (each column's rows in index order). */
+export function tableVarbinds<R, V>(root: number[], t: Table<R, V>, v: V, out: Array<{ oid: number[]; type: SnmpType; value: Value }>): void {
+  const rows = t.rows(v);
+  for (const c of t.columns) {
+    for (const { index, row } of rows) {
+      const value = c.get(row, v);
+      if (value !== undefined) out.push({ oid: [...root, ...t.entry, c.col, ...index], type: c.type, value });
+    }
+  }
 }
 
 /** 1-based positions, as keepalived numbers its lists. */

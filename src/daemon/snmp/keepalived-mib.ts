@@ -23,7 +23,7 @@ import * as ipaddr from 'ipaddr.js';
 import type { GlobalDefs, Model, TrackInterface, VirtualIpAddress, VrrpInstance, VrrpSyncGroup } from '../../config/model';
 import { compareOids, SnmpType, Varbind } from './vrrpv3-mib';
 import {
-  Column, inetType, ipBytes, KeepalivedMibView, KmInstance, KmState, nested, numbered, Scalar, scopeOf, STATE, Table, text, truth,
+  Column, GlobalView, inetType, ipBytes, KeepalivedMibView, KmInstance, KmState, nested, numbered, Scalar, scopeOf, STATE, Table, tableVarbinds, text, truth,
 } from './keepalived-mib-table';
 import { NEXT_HOP_TABLE, ROUTE_TABLE, RULE_TABLE } from './keepalived-mib-routes';
 import { trapOid } from './traps';
@@ -54,20 +54,23 @@ export function scriptCommands(m: Model): string[][] {
 
 // ---- global (core/snmp.c global_vars) ----
 
-const g = (v: KeepalivedMibView): GlobalDefs => v.model.globalDefs;
+const g = (v: GlobalView): GlobalDefs => v.model.globalDefs;
 /** smtp_alert / _vrrp / _checker: 1 on, 2 off, 3 unset. */
 const triState = (b: boolean | null): number => (b === null ? 3 : b ? 1 : 2);
-const smtpAddress = (v: KeepalivedMibView): string | null => {
+const smtpAddress = (v: GlobalView): string | null => {
   const host = g(v).smtp.server?.host;
   return host && ipaddr.isValid(host) ? host : null;
 };
 
-const GLOBAL_SCALARS: Scalar[] = [
+const GLOBAL_SCALARS: Scalar<GlobalView>[] = [
   { sub: [1], type: SnmpType.OctetString, get: (v) => text(v.version) },
   { sub: [2], type: SnmpType.OctetString, get: (v) => text(g(v).routerId ?? v.hostname) },
-  { sub: [3, 1], type: SnmpType.Integer, get: (v) => { const a = smtpAddress(v); return a ? inetType(a) : 0; } },
+  // (SNMP_InetAddressType: 1 for AF_INET, else 2, an unset server included)
+  { sub: [3, 1], type: SnmpType.Integer, get: (v) => { const a = smtpAddress(v); return a ? inetType(a) : 2; } },
   { sub: [3, 2], type: SnmpType.OctetString, get: (v) => { const a = smtpAddress(v); return a ? ipBytes(a) : Buffer.alloc(4); } },
-  { sub: [3, 3], type: SnmpType.Gauge32, get: (v) => g(v).smtp.connectTimeoutSec },
+  // keepalived defaults smtp_connect_timeout to 30 s only with an smtp_server (else 0 unless written;
+  // halo's model holds 30 either way, so an explicit 30 without a server shows 0)
+  { sub: [3, 3], type: SnmpType.Gauge32, get: (v) => (g(v).smtp.server || g(v).smtp.connectTimeoutSec !== 30 ? g(v).smtp.connectTimeoutSec : 0) },
   { sub: [3, 4], type: SnmpType.OctetString, get: (v) => (g(v).smtp.from !== null ? text(g(v).smtp.from!) : undefined) },
   { sub: [3, 6], type: SnmpType.Gauge32, get: (v) => (smtpAddress(v) ? g(v).smtp.server!.port : 0) },
   { sub: [3, 7], type: SnmpType.Integer, get: (v) => truth(!g(v).smtp.noEmailFaults) },
@@ -87,7 +90,7 @@ const GLOBAL_SCALARS: Scalar[] = [
   { sub: [11], type: SnmpType.Integer, get: (v) => ({ all: 1, off: 2, vs: 3 })[g(v).lvsFlushOnStop] },
 ];
 
-const EMAIL_TABLE: Table<string> = {
+const EMAIL_TABLE: Table<string, GlobalView> = {
   entry: [3, 5, 1],
   rows: (v) => numbered(g(v).smtp.emails),
   columns: [{ col: 2, type: SnmpType.OctetString, get: (e) => text(e) }],
@@ -341,33 +344,38 @@ const VRRP_TABLES: Table<any>[] = [
   TRACKED_BFD_TABLE, BFD_TABLE, SGROUP_TRACKED_BFD_TABLE,
 ];
 
-/** The objects registered (scalars and columns, without instance sub-identifiers). */
-export const KEEPALIVED_MIB_OBJECTS: number[][] = [
+/** The global objects registered (scalars and columns, without instance sub-identifiers). */
+export const KEEPALIVED_GLOBAL_OBJECTS: number[][] = [
   ...GLOBAL_SCALARS.map((s) => [...KEEPALIVED_GLOBAL, ...s.sub]),
   ...EMAIL_TABLE.columns.map((c) => [...KEEPALIVED_GLOBAL, ...EMAIL_TABLE.entry, c.col]),
-  ...VRRP_TABLES.flatMap((t) => t.columns.map((c) => [...KEEPALIVED_VRRP, ...t.entry, c.col])),
 ];
+/** The VRRP objects registered. */
+export const KEEPALIVED_VRRP_OBJECTS: number[][] = VRRP_TABLES.flatMap((t) => t.columns.map((c) => [...KEEPALIVED_VRRP, ...t.entry, c.col]));
 
-function tableVarbinds<R>(root: number[], t: Table<R>, v: KeepalivedMibView, out: Varbind[]): void {
-  const rows = t.rows(v);
-  for (const c of t.columns) {
-    for (const { index, row } of rows) {
-      const value = c.get(row, v);
-      if (value !== undefined) out.push({ oid: [...root, ...t.entry, c.col, ...index], type: c.type, value });
-    }
-  }
-}
-
-/** The whole KEEPALIVED-MIB (global and VRRP parts) for this view, sorted by OID. */
-export function keepalivedMibVarbinds(v: KeepalivedMibView): Varbind[] {
+/** KEEPALIVED-MIB's global objects (core/snmp.c), unsorted. */
+export function keepalivedGlobalVarbinds(v: GlobalView): Varbind[] {
   const out: Varbind[] = [];
   for (const s of GLOBAL_SCALARS) {
     const value = s.get(v);
     if (value !== undefined) out.push({ oid: [...KEEPALIVED_GLOBAL, ...s.sub, 0], type: s.type, value });
   }
   tableVarbinds(KEEPALIVED_GLOBAL, EMAIL_TABLE, v, out);
+  return out;
+}
+
+/** KEEPALIVED-MIB's VRRP objects (vrrp/vrrp_snmp.c) for this view, unsorted. */
+export function keepalivedVrrpVarbinds(v: KeepalivedMibView): Varbind[] {
+  const out: Varbind[] = [];
   for (const t of VRRP_TABLES) tableVarbinds(KEEPALIVED_VRRP, t, v, out);
-  return out.sort((a, b) => compareOids(a.oid, b.oid));
+  return out;
+}
+
+/** The global and VRRP objects registered (enable_snmp_vrrp). */
+export const KEEPALIVED_MIB_OBJECTS: number[][] = [...KEEPALIVED_GLOBAL_OBJECTS, ...KEEPALIVED_VRRP_OBJECTS];
+
+/** The whole KEEPALIVED-MIB (global and VRRP parts) for this view, sorted by OID. */
+export function keepalivedMibVarbinds(v: KeepalivedMibView): Varbind[] {
+  return [...keepalivedGlobalVarbinds(v), ...keepalivedVrrpVarbinds(v)].sort((a, b) => compareOids(a.oid, b.oid));
 }
 
 /** The state a notification carries: keepalived's traps number STOP 5 (the tables say unknown(4)). */
