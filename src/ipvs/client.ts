@@ -4,10 +4,9 @@
  * ./genl-socket.ts; kernel errors become IpvsError values ("EEXIST adding service TCP ...").
  */
 import * as codec from './codec';
-import { GenlSocket, GenlOutcome } from './genl-socket';
-import { openIn } from './ipvs-netns';
+import type { GenlSocket, GenlOutcome } from './genl-socket';
 import { GenlExchange } from './genl-exchange';
-import type { GenlSocketOptions } from './genl-socket';
+import { parseProcTable, procServiceName } from './proc-table';
 import * as C from './constants';
 import { IpvsError } from './errors';
 import type { IpvsDestinationKey, Op } from './ops';
@@ -68,6 +67,47 @@ export interface ListOptions {
   parallelism?: number;
   /** Decode the traffic counters (default true; the reconciler and `-L` without --stats skip them). */
   stats?: boolean;
+  /**
+   * /proc/net/ip_vs's text, read after the service dump (proc-table.ts), or undefined: the
+   * destinations of every service it names without doubt are taken from it instead of a dump
+   * each, without thresholds (0) or persistent connections. For a listing without counters.
+   */
+  destinationText?: () => string | undefined;
+}
+
+/**
+ * A GenlSocket opened in `netns` (halo's own when null). Loaded on first use: the socket needs
+ * the netlink package and the namespace helper nft's runner, which a listing command (the
+ * synchronous GenlExchange) never uses and, under emulation, takes seconds to load.
+ */
+function asyncSocketIn(netns: string | null, timeoutMs: number | undefined): GenlSocket {
+  const { GenlSocket: Socket } = require('./genl-socket') as typeof import('./genl-socket');
+  const { openIn } = require('./ipvs-netns') as typeof import('./ipvs-netns');
+  return openIn(netns, () => new Socket({ timeoutMs }));
+}
+
+/**
+ * Fill each service's destinations from /proc/net/ip_vs's text where it names the service
+ * without doubt; returns the services left to dump (all of them without a text).
+ */
+function withDestinationsFrom(services: IpvsService[], text: string | undefined): IpvsService[] {
+  if (text === undefined) return services;
+  let table: Map<string, IpvsDestination[] | undefined>;
+  try {
+    table = parseProcTable(text);
+  } catch {
+    return services; // a text this kernel writes otherwise: the dumps are the reference
+  }
+  // a name two services share (a firewall mark of both families) is dumped
+  const names = services.map((svc) => procServiceName(svc.key));
+  const seen = new Map<string, number>();
+  for (const n of names) seen.set(n, (seen.get(n) ?? 0) + 1);
+  return services.filter((svc, i) => {
+    const dests = seen.get(names[i]) === 1 ? table.get(names[i]) : undefined;
+    if (dests === undefined) return true;
+    svc.destinations = dests;
+    return false;
+  });
 }
 
 export class IpvsClient {
@@ -89,7 +129,7 @@ export class IpvsClient {
   static async open(opts: { timeoutMs?: number; newSocket?: () => GenlSocket; exchange?: GenlExchange; netns?: string | null } = {}): Promise<IpvsClient> {
     // net_namespace_ipvs: every socket opened in that namespace (ipvs-netns.ts)
     const netns = opts.netns ?? null;
-    const newSocket = opts.newSocket ?? (() => openIn(netns, () => new GenlSocket({ timeoutMs: opts.timeoutMs } satisfies GenlSocketOptions)));
+    const newSocket = opts.newSocket ?? (() => asyncSocketIn(netns, opts.timeoutMs));
     const sock = opts.exchange ?? newSocket();
     const o = await sock.request(C.GENL_ID_CTRL, codec.getFamilyRequest(C.IPVS_GENL_NAME));
     if (o.errno !== 0) {
@@ -120,12 +160,15 @@ export class IpvsClient {
     const services = replies.map((r) => codec.decodeService(codec.parseGenl(r), withStats));
     const main = this.sock;
     if (main instanceof GenlExchange) {
-      // one native call: the kernel's dumps back to back, as ipvsadm issues them
-      const outcomes = main.exchange(this.family, services.map((svc) => codec.dumpDests(svc.key)));
-      services.forEach((svc, i) => {
-        const o = outcomes[i];
-        if (o.errno !== 0) throw new IpvsError(o.errno, `listing destinations of service ${serviceKeyString(svc.key)}`);
-        svc.destinations = o.replies.map((r) => codec.decodeDestPayload(r, svc.key.af, withStats));
+      // the rest (or all) in one native call: the kernel's dumps back to back, as ipvsadm
+      // issues them, each destination decoded in place from the exchange's buffer
+      const dumped = withStats ? services : withDestinationsFrom(services, opts.destinationText?.());
+      const errnos = main.exchangeEach(this.family, dumped.map((svc) => codec.dumpDests(svc.key)), (i, buf, start, end) => {
+        const svc = dumped[i];
+        svc.destinations.push(codec.decodeDestPayload(buf, svc.key.af, withStats, start, end));
+      });
+      errnos.forEach((errno, i) => {
+        if (errno !== 0) throw new IpvsError(errno, `listing destinations of service ${serviceKeyString(dumped[i].key)}`);
       });
       return services;
     }
