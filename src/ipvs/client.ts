@@ -6,7 +6,7 @@
 import * as codec from './codec';
 import type { GenlSocket, GenlOutcome } from './genl-socket';
 import { GenlExchange } from './genl-exchange';
-import { parseProcTable, procServiceName } from './proc-table';
+import { PROC_TABLE_MAX_SERVICES, takeDestinations } from './proc-table';
 import * as C from './constants';
 import { IpvsError } from './errors';
 import type { IpvsDestinationKey, Op } from './ops';
@@ -70,7 +70,8 @@ export interface ListOptions {
   /**
    * /proc/net/ip_vs's text, read after the service dump (proc-table.ts), or undefined: the
    * destinations of every service it names without doubt are taken from it instead of a dump
-   * each, without thresholds (0) or persistent connections. For a listing without counters.
+   * each, without thresholds (0) or persistent connections. For a listing without counters;
+   * not read above PROC_TABLE_MAX_SERVICES services.
    */
   destinationText?: () => string | undefined;
 }
@@ -84,30 +85,6 @@ function asyncSocketIn(netns: string | null, timeoutMs: number | undefined): Gen
   const { GenlSocket: Socket } = require('./genl-socket') as typeof import('./genl-socket');
   const { openIn } = require('./ipvs-netns') as typeof import('./ipvs-netns');
   return openIn(netns, () => new Socket({ timeoutMs }));
-}
-
-/**
- * Fill each service's destinations from /proc/net/ip_vs's text where it names the service
- * without doubt; returns the services left to dump (all of them without a text).
- */
-function withDestinationsFrom(services: IpvsService[], text: string | undefined): IpvsService[] {
-  if (text === undefined) return services;
-  let table: Map<string, IpvsDestination[] | undefined>;
-  try {
-    table = parseProcTable(text);
-  } catch {
-    return services; // a text this kernel writes otherwise: the dumps are the reference
-  }
-  // a name two services share (a firewall mark of both families) is dumped
-  const names = services.map((svc) => procServiceName(svc.key));
-  const seen = new Map<string, number>();
-  for (const n of names) seen.set(n, (seen.get(n) ?? 0) + 1);
-  return services.filter((svc, i) => {
-    const dests = seen.get(names[i]) === 1 ? table.get(names[i]) : undefined;
-    if (dests === undefined) return true;
-    svc.destinations = dests;
-    return false;
-  });
 }
 
 export class IpvsClient {
@@ -162,7 +139,8 @@ export class IpvsClient {
     if (main instanceof GenlExchange) {
       // the rest (or all) in one native call: the kernel's dumps back to back, as ipvsadm
       // issues them, each destination decoded in place from the exchange's buffer
-      const dumped = withStats ? services : withDestinationsFrom(services, opts.destinationText?.());
+      const fromText = !withStats && services.length <= PROC_TABLE_MAX_SERVICES;
+      const dumped = fromText ? takeDestinations(services, opts.destinationText?.()) : services;
       const errnos = main.exchangeEach(this.family, dumped.map((svc) => codec.dumpDests(svc.key)), (i, buf, start, end) => {
         const svc = dumped[i];
         svc.destinations.push(codec.decodeDestPayload(buf, svc.key.af, withStats, start, end));

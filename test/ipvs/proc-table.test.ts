@@ -3,7 +3,8 @@
  * ip_vs_info_seq_show formats (6.1). That the kernel's own text gives what the dumps give is
  * checked in listing.vm.test.ts.
  */
-import { parseProcTable, procServiceName } from '../../src/ipvs/proc-table';
+import { parseProcTable, procServiceName, takeDestinations } from '../../src/ipvs/proc-table';
+import type { IpvsService, IpvsServiceKey } from '../../src/ipvs/types';
 
 const TEXT = [
   'IP Virtual Server version 1.2.1 (size=4096)',
@@ -59,4 +60,36 @@ test('a line it cannot read is an error with its place', () => {
   expect(() => parseProcTable(TEXT.replace('Masq', 'Bypass'))).toThrow('/proc/net/ip_vs line 5: unexpected destination line');
   expect(() => parseProcTable(TEXT.replace('0A030004:0035', '10.3.0.4:53'))).toThrow('/proc/net/ip_vs line 7: unreadable address 10.3.0.4:53');
   expect(() => parseProcTable(['a', 'b', 'c', '  -> 0ACD0001:0000      Route   5      0          0'].join('\n'))).toThrow('line 4: unexpected destination line');
+});
+
+const service = (key: IpvsServiceKey): IpvsService => ({ key, scheduler: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff, destinations: [] });
+
+test('services the text names alone take its destinations; the rest are left to dump', () => {
+  const services = [
+    service({ af: 4, protocol: 6, address: '10.100.0.1', port: 80 }),
+    service({ af: 4, fwmark: 1 }),
+    service({ af: 6, fwmark: 1 }),
+    service({ af: 4, protocol: 6, address: '10.100.0.9', port: 80 }), // added after the read
+    service({ af: 6, fwmark: 3 }),
+  ];
+  const left = takeDestinations(services, TEXT);
+  expect(left.map((s) => s.key)).toEqual([{ af: 4, fwmark: 1 }, { af: 6, fwmark: 1 }, { af: 4, protocol: 6, address: '10.100.0.9', port: 80 }]);
+  expect(services[0].destinations.map((d) => d.address)).toEqual(['10.200.0.2', '10.200.0.1']);
+  expect(services[4].destinations.map((d) => d.address)).toEqual(['2001:db8:1::1']);
+  expect(left.every((s) => s.destinations.length === 0)).toBe(true);
+});
+
+test('one service of a mark takes the destinations even when the text holds the mark once', () => {
+  const [v6] = [service({ af: 6, fwmark: 3 })];
+  expect(takeDestinations([v6], TEXT)).toEqual([]);
+  // two services of one mark are dumped, whatever the text holds
+  const two = [service({ af: 4, fwmark: 3 }), service({ af: 6, fwmark: 3 })];
+  expect(takeDestinations(two, TEXT)).toEqual(two);
+});
+
+test('no text, or a text it cannot read: every service is dumped', () => {
+  const services = [service({ af: 4, protocol: 6, address: '10.100.0.1', port: 80 })];
+  expect(takeDestinations(services, undefined)).toEqual(services);
+  expect(takeDestinations(services, TEXT.replace('Masq', 'Bypass'))).toEqual(services);
+  expect(services[0].destinations).toEqual([]);
 });
