@@ -1,6 +1,7 @@
 #include "genl_exchange.h"
 
 #include <errno.h>
+#include <sys/uio.h>
 #include <linux/netlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,6 +18,8 @@ namespace {
 // A dump's datagram is at most 32 KiB (the kernel caps it at SKB_WITH_OVERHEAD(32768) when the
 // reader offers more); 64 KiB leaves room, and a longer one is reported, never cut silently.
 constexpr size_t kDatagram = 64 * 1024;
+// Datagrams taken by one recvmmsg.
+constexpr size_t kBatch = 8;
 
 struct Fd {
   int fd;
@@ -84,15 +87,35 @@ Napi::Value NetlinkExchange(const Napi::CallbackInfo& info) {
     } while (n < 0 && errno == EINTR);
     if (n < 0) throw ErrnoError(env, "sendto", errno, "netlink request");
     off += NLMSG_ALIGN(h->nlmsg_len);
+    // The kernel writes a dump's next datagram (here mostly the NLMSG_DONE) while the reader's
+    // recvmsg runs, so one recvmmsg takes a short dump whole: a request costs two system calls
+    // (sendto, recvmmsg) where a recv per datagram costs three.
     for (;;) {
-      if (out.size() < used + kDatagram) out.resize(std::max(out.size() * 2, used + kDatagram));
+      if (out.size() < used + kBatch * kDatagram) out.resize(std::max(out.size() * 2, used + kBatch * kDatagram));
+      struct mmsghdr msgs[kBatch];
+      struct iovec iov[kBatch];
+      for (size_t i = 0; i < kBatch; i++) {
+        iov[i].iov_base = out.data() + used + i * kDatagram;
+        iov[i].iov_len = kDatagram;
+        msgs[i] = {};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      int got;
       do {
-        n = recv(s.fd, out.data() + used, kDatagram, MSG_TRUNC);
-      } while (n < 0 && errno == EINTR);
-      if (n < 0) throw ErrnoError(env, "recv", errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno, "netlink reply");
-      if (static_cast<size_t>(n) > kDatagram) throw ErrnoError(env, "recv", EMSGSIZE, "netlink reply longer than 64 KiB");
-      const bool last = EndsRequest(out.data() + used, n, seq);
-      used += n;
+        got = recvmmsg(s.fd, msgs, kBatch, MSG_WAITFORONE, nullptr);
+      } while (got < 0 && errno == EINTR);
+      if (got < 0) throw ErrnoError(env, "recvmmsg", errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno, "netlink reply");
+      bool last = false;
+      for (int i = 0; i < got; i++) {
+        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) throw ErrnoError(env, "recvmmsg", EMSGSIZE, "netlink reply longer than 64 KiB");
+        const size_t len = msgs[i].msg_len;
+        // datagrams land in their own slots: close the gaps so the result is contiguous
+        char* dst = out.data() + used;
+        if (i > 0) memmove(dst, static_cast<char*>(iov[i].iov_base), len);
+        last = last || EndsRequest(dst, len, seq);
+        used += len;
+      }
       if (last) break;
     }
   }

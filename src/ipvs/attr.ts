@@ -31,6 +31,14 @@ export class AttrWriter {
     return this;
   }
 
+  /** `n` zero bytes (a header to patch later), not an attribute. */
+  zeros(n: number): this {
+    this.reserve(n);
+    this.buf.fill(0, this.len, this.len + n);
+    this.len += n;
+    return this;
+  }
+
   /** One attribute with `data` as payload, padded to 4 bytes (padding is zero). */
   put(type: number, data: Buffer): this {
     const total = 4 + data.length;
@@ -102,6 +110,12 @@ export class AttrWriter {
 
   patchU32LE(offset: number, v: number): void {
     this.buf.writeUInt32LE(v >>> 0, offset);
+  }
+  patchU16LE(offset: number, v: number): void {
+    this.buf.writeUInt16LE(v, offset);
+  }
+  patchU8(offset: number, v: number): void {
+    this.buf.writeUInt8(v, offset);
   }
 
   bytes(): Buffer {

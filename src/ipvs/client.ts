@@ -4,10 +4,9 @@
  * ./genl-socket.ts; kernel errors become IpvsError values ("EEXIST adding service TCP ...").
  */
 import * as codec from './codec';
-import { GenlSocket, GenlOutcome } from './genl-socket';
-import { openIn } from './ipvs-netns';
+import type { GenlSocket, GenlOutcome } from './genl-socket';
 import { GenlExchange } from './genl-exchange';
-import type { GenlSocketOptions } from './genl-socket';
+import { PROC_TABLE_MAX_SERVICES, takeDestinations } from './proc-table';
 import * as C from './constants';
 import { IpvsError } from './errors';
 import type { IpvsDestinationKey, Op } from './ops';
@@ -68,6 +67,24 @@ export interface ListOptions {
   parallelism?: number;
   /** Decode the traffic counters (default true; the reconciler and `-L` without --stats skip them). */
   stats?: boolean;
+  /**
+   * /proc/net/ip_vs's text, read after the service dump (proc-table.ts), or undefined: the
+   * destinations of every service it names without doubt are taken from it instead of a dump
+   * each, without thresholds (0) or persistent connections. For a listing without counters;
+   * not read above PROC_TABLE_MAX_SERVICES services.
+   */
+  destinationText?: () => string | undefined;
+}
+
+/**
+ * A GenlSocket opened in `netns` (halo's own when null). Loaded on first use: the socket needs
+ * the netlink package and the namespace helper nft's runner, which a listing command (the
+ * synchronous GenlExchange) never uses and, under emulation, takes seconds to load.
+ */
+function asyncSocketIn(netns: string | null, timeoutMs: number | undefined): GenlSocket {
+  const { GenlSocket: Socket } = require('./genl-socket') as typeof import('./genl-socket');
+  const { openIn } = require('./ipvs-netns') as typeof import('./ipvs-netns');
+  return openIn(netns, () => new Socket({ timeoutMs }));
 }
 
 export class IpvsClient {
@@ -89,7 +106,7 @@ export class IpvsClient {
   static async open(opts: { timeoutMs?: number; newSocket?: () => GenlSocket; exchange?: GenlExchange; netns?: string | null } = {}): Promise<IpvsClient> {
     // net_namespace_ipvs: every socket opened in that namespace (ipvs-netns.ts)
     const netns = opts.netns ?? null;
-    const newSocket = opts.newSocket ?? (() => openIn(netns, () => new GenlSocket({ timeoutMs: opts.timeoutMs } satisfies GenlSocketOptions)));
+    const newSocket = opts.newSocket ?? (() => asyncSocketIn(netns, opts.timeoutMs));
     const sock = opts.exchange ?? newSocket();
     const o = await sock.request(C.GENL_ID_CTRL, codec.getFamilyRequest(C.IPVS_GENL_NAME));
     if (o.errno !== 0) {
@@ -120,12 +137,16 @@ export class IpvsClient {
     const services = replies.map((r) => codec.decodeService(codec.parseGenl(r), withStats));
     const main = this.sock;
     if (main instanceof GenlExchange) {
-      // one native call: the kernel's dumps back to back, as ipvsadm issues them
-      const outcomes = main.exchange(this.family, services.map((svc) => codec.dumpDests(svc.key)));
-      services.forEach((svc, i) => {
-        const o = outcomes[i];
-        if (o.errno !== 0) throw new IpvsError(o.errno, `listing destinations of service ${serviceKeyString(svc.key)}`);
-        svc.destinations = o.replies.map((r) => codec.decodeDestPayload(r, svc.key.af, withStats));
+      // the rest (or all) in one native call: the kernel's dumps back to back, as ipvsadm
+      // issues them, each destination decoded in place from the exchange's buffer
+      const fromText = !withStats && services.length <= PROC_TABLE_MAX_SERVICES;
+      const dumped = fromText ? takeDestinations(services, opts.destinationText?.()) : services;
+      const errnos = main.exchangeEach(this.family, dumped.map((svc) => codec.dumpDests(svc.key)), (i, buf, start, end) => {
+        const svc = dumped[i];
+        svc.destinations.push(codec.decodeDestPayload(buf, svc.key.af, withStats, start, end));
+      });
+      errnos.forEach((errno, i) => {
+        if (errno !== 0) throw new IpvsError(errno, `listing destinations of service ${serviceKeyString(dumped[i].key)}`);
       });
       return services;
     }

@@ -9,7 +9,7 @@
  *  - NETMASK is a raw __be32: IPv4 a dotted mask in network order, IPv6 a prefix length;
  *  - NEW/SET_DEST need FWD_METHOD, WEIGHT, U_THRESH, L_THRESH; DEL_DEST only ADDR + PORT.
  */
-import * as ipaddr from 'ipaddr.js';
+import type * as IpAddr from 'ipaddr.js';
 import { AttrMap, AttrWriter, getBe16, getBe32, getStr, getU16, getU32, getU64, getU8, parseAttrs, walkAttrs } from './attr';
 import * as C from './constants';
 import {
@@ -22,6 +22,10 @@ import {
   IpvsStats,
 } from './types';
 import type { IpvsDestinationKey } from './ops';
+
+/** ipaddr.js, loaded on first use: an IPv4-only listing never needs it. */
+let ipaddrModule: typeof IpAddr | undefined;
+const ipaddr = (): typeof IpAddr => (ipaddrModule ??= require('ipaddr.js') as typeof IpAddr);
 
 // ---------------------------------------------------------------------------------------------
 // netlink + genetlink framing
@@ -55,17 +59,29 @@ export function encodeGenlMessage(
   attrs?: (w: AttrWriter) => void,
 ): Buffer {
   const w = new AttrWriter(128);
-  w.raw(Buffer.alloc(C.NLMSG_HDRLEN + C.GENL_HDRLEN));
+  appendGenlMessage(w, family, cmd, version, hdr, attrs);
+  return w.bytes();
+}
+
+/** The same message appended to `w` (many requests, one buffer: the listing sends 10,000). */
+export function appendGenlMessage(
+  w: AttrWriter,
+  family: number,
+  cmd: number,
+  version: number,
+  hdr: { flags: number; seq: number; pid: number },
+  attrs?: (w: AttrWriter) => void,
+): void {
+  const start = w.length;
+  w.zeros(C.NLMSG_HDRLEN + C.GENL_HDRLEN);
   if (attrs) attrs(w);
-  const out = w.bytes();
-  out.writeUInt32LE(out.length, 0);
-  out.writeUInt16LE(family, 4);
-  out.writeUInt16LE(hdr.flags, 6);
-  out.writeUInt32LE(hdr.seq >>> 0, 8);
-  out.writeUInt32LE(hdr.pid >>> 0, 12);
-  out.writeUInt8(cmd, 16);
-  out.writeUInt8(version, 17);
-  return out;
+  w.patchU32LE(start, w.length - start);
+  w.patchU16LE(start + 4, family);
+  w.patchU16LE(start + 6, hdr.flags);
+  w.patchU32LE(start + 8, hdr.seq >>> 0);
+  w.patchU32LE(start + 12, hdr.pid >>> 0);
+  w.patchU8(start + 16, cmd);
+  w.patchU8(start + 17, version);
 }
 
 /** Split one received datagram into its netlink messages. */
@@ -136,7 +152,7 @@ export function encodeAddress(af: 4 | 6, address: string): Buffer {
     out[3] = +m[4];
     return out;
   }
-  const bytes = ipaddr.parse(address).toByteArray();
+  const bytes = ipaddr().parse(address).toByteArray();
   if ((af === 4 && bytes.length !== 4) || (af === 6 && bytes.length !== 16)) {
     throw new Error(`address ${address} is not IPv${af}`);
   }
@@ -146,7 +162,7 @@ export function encodeAddress(af: 4 | 6, address: string): Buffer {
 
 export function decodeAddress(af: 4 | 6, b: Buffer): string {
   if (af === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  return ipaddr.fromByteArray(Array.from(b.subarray(0, 16))).toString();
+  return ipaddr().fromByteArray(Array.from(b.subarray(0, 16))).toString();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,7 +331,7 @@ export const newDaemon = (d: IpvsDaemon): GenlRequest => ({
       w.u32(C.IPVS_DAEMON_ATTR_SYNC_ID, d.syncId);
       if (d.syncMaxLen !== undefined) w.u16(C.IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.syncMaxLen);
       if (d.mcastGroup !== undefined) {
-        const bytes = Buffer.from(ipaddr.parse(d.mcastGroup).toByteArray());
+        const bytes = Buffer.from(ipaddr().parse(d.mcastGroup).toByteArray());
         w.put(bytes.length === 4 ? C.IPVS_DAEMON_ATTR_MCAST_GROUP : C.IPVS_DAEMON_ATTR_MCAST_GROUP6, bytes);
       }
       // host byte order (nla_get_u16 in ip_vs_genl_new_daemon)
@@ -414,20 +430,21 @@ export function decodeDest(msg: GenlMessage, svcAf: 4 | 6, withStats = true): Ip
 }
 
 /**
- * The same from a GET_DEST reply's genetlink payload (genlmsghdr + attributes), without the
- * attribute map and buffer slices of parseGenl: the listing decodes 40,000 of these.
+ * The same from a GET_DEST reply's genetlink payload (genlmsghdr + attributes) at
+ * `start`..`end` of `buf`, without the attribute map and buffer slices of parseGenl: the
+ * listing decodes 40,000 of these straight from the exchange's one buffer.
  */
-export function decodeDestPayload(payload: Buffer, svcAf: 4 | 6, withStats = true): IpvsDestination {
-  let start = -1;
+export function decodeDestPayload(buf: Buffer, svcAf: 4 | 6, withStats = true, start = 0, end = buf.length): IpvsDestination {
+  let nest = -1;
   let len = 0;
-  walkAttrs(payload, C.GENL_HDRLEN, payload.length, (type, off, l) => {
+  walkAttrs(buf, start + C.GENL_HDRLEN, end, (type, off, l) => {
     if (type === C.IPVS_CMD_ATTR_DEST) {
-      start = off;
+      nest = off;
       len = l;
     }
   });
-  if (start < 0) throw new Error('IPVS reply without IPVS_CMD_ATTR_DEST');
-  return decodeDestNest(payload, start, start + len, svcAf, withStats);
+  if (nest < 0) throw new Error('IPVS reply without IPVS_CMD_ATTR_DEST');
+  return decodeDestNest(buf, nest, nest + len, svcAf, withStats);
 }
 
 function decodeDestNest(nest: Buffer, start: number, end: number, svcAf: 4 | 6, withStats: boolean): IpvsDestination {

@@ -5,6 +5,9 @@
  * them number the commands wrongly.
  */
 
+/** Time without any reply after which a generic-netlink request fails with ETIMEDOUT. */
+export const DEFAULT_GENL_TIMEOUT_MS = 10_000;
+
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 0x1;
 export const IP_VS_VERSION_CODE = 0x010201;

@@ -49,7 +49,6 @@ export interface GenlSocketOptions {
   socket?: NetlinkSocketLike;
 }
 
-export const DEFAULT_GENL_TIMEOUT_MS = 10_000;
 const ETIMEDOUT = 110;
 
 /** Most messages in flight on one socket; bounded so the ACKs fit in the receive buffer. */
@@ -70,7 +69,7 @@ export class GenlSocket {
   readonly window: number;
 
   constructor(opts: GenlSocketOptions = {}) {
-    this.timeoutMs = opts.timeoutMs ?? DEFAULT_GENL_TIMEOUT_MS;
+    this.timeoutMs = opts.timeoutMs ?? C.DEFAULT_GENL_TIMEOUT_MS;
     if (opts.socket) this.sock = opts.socket;
     else {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -2,10 +2,14 @@
  * `halo ipvs` prints exactly what `ipvsadm` prints, byte for byte, for the same arguments and
  * the same kernel table: every scheduler (and its flags), forwarding method, protocol, fwmark,
  * IPv6, persistence (timeout, mask), ops, weights, with -n or names, --stats, --rate, --exact,
- * one service (-t/-u/-f), a missing service, and 10,000 services.
+ * one service (-t/-u/-f), a missing service, and 10,000 services; and /proc/net/ip_vs, where
+ * the listing takes its destinations from, read as the dumps read them.
  */
 import * as dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { IpvsClient } from '../../src/ipvs/client';
+import { PROC_IPVS_TABLE, parseProcTable, procServiceName } from '../../src/ipvs/proc-table';
+import { IpvsDestination, serviceKeyString } from '../../src/ipvs/types';
 import type { Op } from '../../src/ipvs/ops';
 import { firstDifference, halo, ipvsadm, sh, Run } from './vm-helpers';
 import { describeNeeding, ipvsKernel, root, tool } from '../support/prerequisites';
@@ -65,6 +69,9 @@ function rules(): string {
     '-a -t [2001:db8::6]:80 -r [2001:db8:6::2]:80 -i -w 1',
     '-A -f 8 -6 -s wlc',
     '-a -f 8 -6 -r 10.206.0.3:0 -i -w 1',
+    // one mark for an IPv4 and an IPv6 service: /proc/net/ip_vs cannot tell them apart
+    '-A -f 1 -6 -s rr',
+    '-a -f 1 -6 -r [2001:db8:1::9]:0 -g -w 4',
     '-A -u 10.50.0.1:5000 -s rr',
     '-a -u 10.50.0.1:5000 -r 10.50.0.2:5000 -g -w 1',
     '-A -u [2001:db8:50::1]:5000 -s rr',
@@ -91,6 +98,7 @@ const ARGS: string[][] = [
   ['-Ln', '--stats', '-u', '10.50.0.1:5000'],
   ['-Ln', '-f', '1'],
   ['-Ln', '-f', '3', '-6'],
+  ['-Ln', '-f', '1', '-6'],
   ['-Ln', '-t', '[2001:db8::1]:80'],
   ['-Ln', '--stats', '-t', '[2001:db8::1]:80'],
   ['-Ln', '--rate', '--exact', '-t', '[2001:db8::1]:80'],
@@ -165,6 +173,22 @@ d('halo ipvs listing (kernel VM)', () => {
     test('the table has traffic counters to show, IPv4 and IPv6', () => {
       expect(sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', '10.50.0.1:5000'])).toMatch(/UDP {2}10\.50\.0\.1:5000 +[1-9]/);
       expect(sh('ipvsadm', ['-Ln', '--stats', '--exact', '-u', '[2001:db8:50::1]:5000'])).toMatch(/UDP {2}\[2001:db8:50::1\]:5000 +[1-9]/);
+    });
+
+    test('/proc/net/ip_vs gives the destinations the dumps give, for every service it names once', async () => {
+      const text = readFileSync(PROC_IPVS_TABLE, 'latin1');
+      const table = parseProcTable(text);
+      const client = await IpvsClient.open();
+      try {
+        const services = await client.listServices({ stats: false });
+        const plain = (ds: IpvsDestination[]) => ds.map(({ af, address, port, forward, weight, activeConns, inactiveConns }) => ({ af, address, port, forward, weight, activeConns, inactiveConns }));
+        const named = services.filter((s) => table.get(procServiceName(s.key)) !== undefined);
+        expect(named.length).toBe(services.length - 2); // the two services of mark 1
+        expect(table.get('FWM 1')).toBeUndefined();
+        for (const s of named) expect({ s: serviceKeyString(s.key), d: plain(table.get(procServiceName(s.key))!) }).toEqual({ s: serviceKeyString(s.key), d: plain(s.destinations) });
+      } finally {
+        client.close();
+      }
     });
 
     test.each(ARGS.map((a) => [a.join(' '), a]))('halo ipvs %s', (_name, args) => {

@@ -61,6 +61,7 @@ done
 a=$(printf '%s\n' "${A[@]}" | median); h=$(printf '%s\n' "${H[@]}" | median)
 ac=$(printf '%s\n' "${AC[@]}" | median); hc=$(printf '%s\n' "${HC[@]}" | median)
 echo "  ipvsadm -Ln: ${A[*]} ms (CPU ${AC[*]}); halo ipvs -Ln: ${H[*]} ms (CPU ${HC[*]})"
+for i in "${!A[@]}"; do echo "  round $((i + 1)): halo/ipvsadm wall $(ratio "${H[$i]}" "${A[$i]}"), CPU $(ratio "${HC[$i]}" "${AC[$i]}")"; done
 printf '  %-44s %10s %10s %8s\n' "-Ln $N svc (median wall ms)" "$a" "$h" "$(ratio "$h" "$a")"
 printf '  %-44s %10s %10s %8s\n' "-Ln $N svc (median CPU ms)" "$ac" "$hc" "$(ratio "$hc" "$ac")"
 if [ -n "$BASE" ]; then

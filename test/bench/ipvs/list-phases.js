@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Where `halo ipvs -Ln` spends its time: family lookup, GET_SERVICE dump, GET_DEST dumps,
 // formatting. usage: list-phases.js DIST_DIR [parallelism | x] [write the listing to FILE]
-// (x: the synchronous native exchange `halo ipvs` uses; a number: that many async sockets)
+// (x: the synchronous native exchange and /proc/net/ip_vs, as `halo ipvs` lists; a number: that
+// many async sockets, one GET_DEST dump per service, as the daemon reads the table)
 'use strict';
 const path = require('path');
 const dist = path.resolve(process.argv[2]);
@@ -15,7 +16,9 @@ const ms = (a, b) => (Number(b - a) / 1e6).toFixed(0);
   const c = await IpvsClient.open(sync ? { exchange: new (require(path.join(dist, 'ipvs/genl-exchange.js')).GenlExchange)() } : {});
   const info = await c.getInfo();
   const t2 = process.hrtime.bigint();
-  const services = await c.listServices({ parallelism: sync ? 1 : Number(process.argv[3] ?? 4), stats: false });
+  // as `halo ipvs -Ln` lists: the destinations from /proc/net/ip_vs (with the native exchange)
+  const destinationText = sync ? () => require('fs').readFileSync('/proc/net/ip_vs', 'latin1') : undefined;
+  const services = await c.listServices({ parallelism: sync ? 1 : Number(process.argv[3] ?? 4), stats: false, destinationText });
   const t3 = process.hrtime.bigint();
   const text = formatListing(info, services, { numeric: true, stats: false, rate: false, exact: false });
   const t4 = process.hrtime.bigint();
