@@ -42,7 +42,7 @@ describe('drill report page', () => {
     });
     const good = page(synthConnSync());
     expect(good).toContain('<table id="conn-sync">');
-    expect(good).toMatch(/<tr class="conn-sync-run" data-sync="true" data-ok="true"><th>with lvs_sync_daemon eth1 VI_I<\/th><th[^>]*>3\/3 on lb2 before the crash, lb2 took every VIP over; 3 survived, 0 broke; expected: every flow survives<\/th><th class="v-within">as expected<\/th>/);
+    expect(good).toMatch(/<tr class="conn-sync-run" data-sync="true" data-ok="true"><th>with lvs_sync_daemon eth1 VI_I<\/th><th[^>]*>3\/3 on lb2 before the crash, lb2 took every VIP over; 3 survived, 0 broke; expected: every flow survives<\/th><td class="v-within">as expected<\/td>/);
     expect(good).toMatch(/data-sync="false" data-ok="true"><th>without lvs_sync_daemon<\/th><th[^>]*>0\/3 on lb2 before the crash, lb2 took every VIP over; 0 survived, 3 broke \(ECONNRESET ×2, stalled ×1\); expected: every flow breaks/);
     expect(good.match(/<tr class="flow" data-sync="true" data-outcome="survived"><td>flow \d<\/td><td>4000\d<\/td><td>survived<\/td><td>64 KiB<\/td><td>32 KiB<\/td>/g)).toHaveLength(3);
     expect(good).toContain('<td>flow 0</td><td>40000</td><td>broken</td><td>64 KiB</td><td>0 KiB</td><td>ECONNRESET</td>');
