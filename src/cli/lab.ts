@@ -77,7 +77,7 @@ function kernelHasIpvs(): boolean {
  * Re-run this very command inside the VM. Its output streams back; the results line the VM
  * prints is turned into the --json file here, since the VM's own files vanish with it.
  */
-function inVm(argv: string[], json: string | null, reportDir: string | null, repeat: number, out: string | null): Promise<number> {
+function inVm(argv: string[], json: string | null, reportDir: string | null, cycles: number, out: string | null): Promise<number> {
   const vmrun = join(ROOT, 'deploy', 'vm', 'vmrun.sh');
   const script = join(ROOT, 'deploy', 'vm', 'in-vm-halo.sh');
   process.stdout.write(`halo lab: this kernel (${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}) has no IPVS; running the lab inside a QEMU VM with Debian's kernel\n`);
@@ -85,7 +85,10 @@ function inVm(argv: string[], json: string | null, reportDir: string | null, rep
   const vmArgs = argv.filter((a, i) => !hostOnly.includes(a) && !hostOnly.includes(argv[i - 1]));
   // one vCPU: under software emulation a second one only adds contention (see vmrun.sh);
   // the drill writes its artifacts to $VMRUN_OUT in the VM, which vmrun.sh copies to `out`
-  const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '1', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? String(1500 * repeat),
+  // the VM's time limit (a hung VM's, exit 124) grows with the cycles a starved drill may take
+  // (every mode, every repeat, every attempt: about 4 min each at load 15), so that a drill
+  // measured again until its attempts ran out ends with its own verdict (exit 3), not the limit's
+  const child = spawn(vmrun, ['-m', process.env.HALO_LAB_VM_MEM ?? '2048', '-s', process.env.HALO_LAB_VM_CPUS ?? '1', '-t', process.env.HALO_LAB_VM_TIMEOUT ?? String(900 + 300 * cycles),
     ...(out ? ['-o', out] : []), script, 'lab', ...vmArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   child.stdout!.setEncoding('utf8');
@@ -335,7 +338,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`halo lab ${p.cmd}: this kernel has no IPVS and a VM does not outlive one command; use 'halo lab drill' or 'halo lab bench'\n`);
       return 1;
     }
-    return inVm(argv, p.json, p.report, p.repeat, p.cmd === 'drill' ? p.out : null);
+    // bench: 5 of a drill's cycles' time per repeat, as before; drill: every mode × repeat × attempt
+    const cycles = p.cmd === 'drill' ? p.modes.length * p.repeat * p.attempts + (p.connSync ? 2 : 0) : 5 * p.repeat;
+    return inVm(argv, p.json, p.report, cycles, p.cmd === 'drill' ? p.out : null);
   }
   const cluster = new Cluster(LAB_DIR, p.ipv6 ? { ipv6: true } : {});
   switch (p.cmd) {

@@ -87,11 +87,13 @@ export interface MeasurementError {
   maxLagMs: number;
   /** One request period, ms: a stalled client may have missed the probe that would have seen the return. */
   periodMs: number;
+  /** What the starved directors waited for a CPU in the window, ms (phase.ts: only when that can excuse the figure). */
+  directorWaitMs?: number;
 }
 
 /** The least the outage can have been: the measured gap less everything the client may have added. */
 export function outageAtLeast(outageMs: number, e: MeasurementError): number {
-  return Math.max(0, Math.round((outageMs - e.stalledMs - e.maxLagMs - e.periodMs) * 10) / 10);
+  return Math.max(0, Math.round((outageMs - e.stalledMs - (e.directorWaitMs ?? 0) - e.maxLagMs - e.periodMs) * 10) / 10);
 }
 
 /**
@@ -112,7 +114,7 @@ export function judge(e: MeasurementError, bound: Bound, http: JudgedOutage, dns
       if (r.outageMs === null) why.push(`${kind} never recovered`);
       else if (r.outageMs > bound.ms) why.push(`${kind} outage ${r.outageMs} ms > ${b} ms (${bound.rule})`);
     } else if (r.outageMs !== null && outageAtLeast(r.outageMs, e) > bound.ms) {
-      why.push(`${kind} outage at least ${outageAtLeast(r.outageMs, e)} ms > ${b} ms (${bound.rule}), even allowing for the client's ${(e.stalledMs / 1000).toFixed(1)} s stall`);
+      why.push(`${kind} outage at least ${outageAtLeast(r.outageMs, e)} ms > ${b} ms (${bound.rule}), even allowing for the client's ${(e.stalledMs / 1000).toFixed(1)} s stall${e.directorWaitMs ? ` and the directors' ${(e.directorWaitMs / 1000).toFixed(1)} s waiting for a CPU` : ''}`);
     }
   }
   if (why.length > 0) return { verdict: 'beyond', why };

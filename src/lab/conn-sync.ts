@@ -188,9 +188,10 @@ export class ConnSyncDrill {
   }
 }
 
-const kb = (n: number) => `${Math.round(n / 1024)} KiB`;
+export const kb = (n: number) => `${Math.round(n / 1024)} KiB`;
 
-function formatRun(r: ConnSyncRun): string {
+/** One run in a line: how many flows the backup held, the takeover, survived/broke and how they ended. */
+export function formatRun(r: ConnSyncRun): string {
   const ends = Object.entries(r.ends).map(([e, n]) => `${e} ×${n}`).join(', ');
   return `${r.onBackupAtFault}/${r.flows.length} on lb2 before the crash, ${r.takenOver ? 'lb2 took every VIP over' : 'lb2 did NOT take the VIPs over'}; ${r.survived} survived, ${r.broke} broke${ends ? ` (${ends})` : ''}`;
 }

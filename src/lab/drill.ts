@@ -92,6 +92,12 @@ export interface DrillOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * How long an invariant may take to hold (one director with every VIP, a dead real server out
+ * of the table) before it is a violation: generous, since a starved lab is slow, not broken; how
+ * long it took is reported (the phases' VIP move, `removedAfterMs`), and judged by the bounds.
+ */
+const SETTLE_MS = 30_000;
 
 export class Drill {
   private load: ChildProcess | null = null;
@@ -259,7 +265,11 @@ export class Drill {
   private async cycle(mode: DrillMode, run: number, attempt: number): Promise<{ phases: PhaseResult[]; violations: string[]; hung: number }> {
     const c = this.cluster;
     const violations: string[] = [];
-    const check = (when: string, want: Director) => {
+    // the old holder lets go in its own time: a starved director may still be releasing its VIPs
+    // seconds later (seen at load 15: lb1 took 4.9 s from SIGTERM to stopping), so wait for the
+    // state (bounded) before calling a split a violation; a split that lasts is still one
+    const check = async (when: string, want: Director) => {
+      await waitFor(() => soleHolder(c).holder === want, SETTLE_MS, 200);
       const s = soleHolder(c);
       if (s.holder !== want) violations.push(`${when}: expected ${want} to hold every VIP, saw ${s.holder ?? s.detail}`);
     };
@@ -275,7 +285,7 @@ export class Drill {
     const moved = await this.watch!.allAddedOn('lb2', f, 30_000);
     await this.cleanup;
     await sleep(3000);
-    check(`after the ${mode} fault`, 'lb2');
+    await check(`after the ${mode} fault`, 'lb2');
     const failoverHolder = soleHolder(c).holder;
 
     this.log(`drill ${mode}: bringing the master back (preemption)`);
@@ -284,7 +294,7 @@ export class Drill {
     if (ready === null) violations.push(`lb1 did not answer on its control socket within 90 s of its restart`);
     const back = await this.watch!.allAddedOn('lb1', r0, 90_000);
     await sleep(3000);
-    check(`after the ${mode} failback`, 'lb1');
+    await check(`after the ${mode} failback`, 'lb1');
     const failbackHolder = soleHolder(c).holder;
 
     const rec = await this.stopLoad();
@@ -387,9 +397,9 @@ export class Drill {
       if (!r.ok) return false;
       const vs = (r.result as StatusSnapshot).virtualServers.find((v) => v.service.includes('192.168.1.202'));
       return vs?.realServers.find((rs) => rs.address === '10.0.100.3')?.kernelWeight === null;
-    }, 15_000, 100);
+    }, SETTLE_MS, 100);
     const removedAt = epochNow();
-    if (!gone) violations.push('web2 was not removed from the IPVS table within 15 s');
+    if (!gone) violations.push(`web2 was not removed from the IPVS table within ${SETTLE_MS / 1000} s`);
     await sleep(3000);
     const rec = await this.stopLoad();
     const after = rec.samples.filter((s) => s.k === 'http' && s.t0 > removedAt + 50 && s.o !== 'not-sent');

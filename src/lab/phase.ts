@@ -100,7 +100,7 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
     ...(runDelayMs ? { directorRunDelayMs: runDelayMs } : {}),
     ...(blameDirectors ? { valid: false, starvedDirectors: starved.map((s) => s.text) } : {}),
   };
-  const error = { ...validity, stalledMs: validity.stalledMs + (blameDirectors ? waitedMs : 0), periodMs };
+  const error = { ...validity, periodMs, ...(blameDirectors ? { directorWaitMs: waitedMs } : {}) };
   const { verdict, why } = blameDirectors ? judge(error, bound, http, dns, http6) : asMeasured;
   // a starved client's figure is no figure: kept apart for diagnosis, with the least the outage
   // can have been, never as the outage

@@ -4,7 +4,8 @@
  * HTTP and DNS (with --ipv6 also HTTP over IPv6) requests answered / late / failed / not sent;
  * which director held the VIPs; the faults, restarts and readiness; each director's VRRP transitions from its log; the client's
  * own lag against the validity threshold; and per phase its figures, bound and verdict. The
- * whole trace is drawn once, then each phase zoomed around its fault.
+ * whole trace is drawn once, then each phase zoomed around its fault. With `--conn-sync`, the
+ * long-lived flows through a crash failover with and without lvs_sync_daemon, flow by flow.
  */
 import type { DrillResult, DrillTrace, PhaseResult } from './drill';
 import { outageText, phaseSpreads } from './drill';
@@ -13,6 +14,7 @@ import { EXT_VIPS, INT_VIP } from './cluster';
 import { Bucket, bucketize, Band, holderBands, Transition } from './timeline';
 import type { LagRecord } from './client-lag';
 import { BUCKET_MS } from './client-lag';
+import { ConnSyncResult, formatRun, kb } from './conn-sync';
 
 export interface ReportInput {
   startedAt: string;
@@ -51,7 +53,8 @@ export function renderReport(inp: ReportInput): string {
   const status = inp.exitStatus === 0 ? 'PASSED: every phase measured validly and within its bound'
     : inp.exitStatus === 3 ? 'INCONCLUSIVE: a phase stayed invalid (the measuring client was stalled)'
       : 'FAILED: a phase beyond its bound or a broken invariant';
-  const violations = inp.results.flatMap((r) => r.violations.map((v) => `${r.mode} run ${r.run}: ${v}`));
+  const connSync = inp.results.find((r) => r.connSync)?.connSync;
+  const violations = [...inp.results.flatMap((r) => r.violations.map((v) => `${r.mode} run ${r.run}: ${v}`)), ...(connSync?.violations ?? []).map((v) => `conn-sync: ${v}`)];
   const parts: string[] = [];
   parts.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>halo lab drill ${esc(inp.startedAt)}</title><style>${CSS}</style></head><body>`);
   parts.push(`<h1>halo lab drill — ${esc(inp.startedAt)}</h1>`);
@@ -60,6 +63,7 @@ export function renderReport(inp: ReportInput): string {
   if (violations.length > 0) parts.push(`<ul>${violations.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>`);
   parts.push(summaryTable(inp.results));
   if (inp.results.some((r) => r.run > 1)) parts.push(spreadTable(inp.results));
+  if (connSync) parts.push(connSyncSection(connSync));
   parts.push(legend());
   for (const t of inp.traces) parts.push(traceSection(t, inp.maxLagMs));
   parts.push('</body></html>\n');
@@ -86,6 +90,20 @@ function spreadTable(results: DrillResult[]): string {
   const v6 = spreads.some((p) => 'http6' in p);
   const rows = spreads.map((p) => `<tr><td>${esc(p.name)}</td><td>${p.valid}/${p.runs}</td><td>${p.beyond}</td><td>${ms(p.bound.ms)}</td><td>${f(p.http)}</td><td>${f(p.dns)}</td>${v6 ? `<td>${f(p.http6 ?? null)}</td>` : ''}<td>${f(p.startup)}</td></tr>`);
   return `<table id="spreads"><tr><th>phase over the runs</th><th>valid</th><th>beyond</th><th>bound</th><th>HTTP outage min / median / max</th><th>DNS outage min / median / max</th>${v6 ? '<th>HTTP6 outage min / median / max</th>' : ''}<th>start-up min / median / max</th></tr>${rows.join('')}</table>`;
+}
+
+/**
+ * `--conn-sync`: per run (with and without the sync daemon) what was expected, what happened and
+ * the verdict, then one row per flow.
+ */
+function connSyncSection(cs: ConnSyncResult): string {
+  const rows = cs.runs.map((r) => {
+    const ok = r.violations.length === 0;
+    const flows = r.flows.map((f) => `<tr class="flow" data-sync="${r.sync}" data-outcome="${esc(f.outcome)}"><td>flow ${f.f}</td><td>${f.port}</td><td>${esc(f.outcome)}</td><td>${kb(f.bytesBeforeFault)}</td><td>${kb(f.bytesAfterTakeover)}</td><td>${esc(f.end ?? 'open')}</td></tr>`);
+    return `<tr class="conn-sync-run" data-sync="${r.sync}" data-ok="${ok}"><th>${r.sync ? `with ${esc(cs.syncDaemon)}` : 'without lvs_sync_daemon'}</th><th colspan="4" style="text-align:left">${esc(formatRun(r))}; expected: every flow ${r.sync ? 'survives' : 'breaks'}</th><td class="v-${ok ? 'within' : 'beyond'}">${ok ? 'as expected' : 'VIOLATION'}</td></tr>${flows.join('')}${r.violations.map((v) => `<tr><td colspan="6" class="v-beyond" style="text-align:left">${esc(v)}</td></tr>`).join('')}`;
+  });
+  return `<h2>Connection sync</h2><p class="note">${cs.flows} long-lived HTTP downloads through ${esc(cs.service)} over a crash failover (kill -9 of lb1, halo cleanup), once with IPVS connection sync between the directors and once without: an outcome per flow, not a timing.</p>
+<table id="conn-sync"><tr><th>flow</th><th>client port</th><th>outcome</th><th>before the fault</th><th>after the takeover</th><th>ended</th></tr>${rows.join('')}</table>`;
 }
 
 function legend(): string {

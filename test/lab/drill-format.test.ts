@@ -39,6 +39,28 @@ describe('drill text output', () => {
     expect(within.validity.directorRunDelayMs).toEqual({ lb1: 0, lb2: 400 });
   });
 
+  it('a takeover held 2 s (a slow VIP add, the VM tier\'s injected regression) is beyond: the sleep is no run_delay, and a busy machine\'s waits cannot explain it', () => {
+    // graceful: Skew_Time 609 ms + 300 ms = 909 ms; the takeover 650 ms + 2000 ms held
+    const held = synthCycle({ mode: 'graceful', takeoverMs: 2650, directorWaitMs: { lb1: 200, lb2: 400 } }).result;
+    const fo = held.phases[0];
+    // both directors starved beyond the 100 ms threshold, so the figure is not taken as measured,
+    // yet what they waited (600 ms) leaves at least 2700 (as the client saw it) - 600 - 3 (its lag) - 50 (one period) > 909 ms
+    expect(fo).toMatchObject({ valid: false, verdict: 'beyond' });
+    expect(fo.validity.starvedDirectors).toEqual(['lb1 waited 200 ms for a CPU', 'lb2 waited 400 ms for a CPU']);
+    const v = boundViolations(held.phases);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatch(/^graceful failover: HTTP outage at least 2047 ms > 909\.4 ms \(Skew_Time 609\.375 ms \+ 300 ms\), even allowing for the client's 0\.0 s stall and the directors' 0\.6 s waiting for a CPU;/);
+    expect(exitStatus(v.length > 0, held.inconclusive.length > 0)).toBe(1);
+    // waits that add up to the excess can explain it: then it is inconclusive (measured again, exit 3 if it stays so)
+    const starved = synthCycle({ mode: 'graceful', takeoverMs: 2650, directorWaitMs: { lb2: 1800 } }).result;
+    expect(starved.phases[0]).toMatchObject({ valid: false, verdict: 'inconclusive' });
+    expect(exitStatus(boundViolations(starved.phases).length > 0, starved.inconclusive.length > 0)).toBe(3);
+    // and on a quiet machine (no wait worth the name) it is a valid figure, beyond
+    const quiet = synthCycle({ mode: 'graceful', takeoverMs: 2650, directorWaitMs: { lb2: 30 } }).result.phases[0];
+    expect(quiet).toMatchObject({ valid: true, verdict: 'beyond' });
+    expect(quiet.http.outageMs).toBe(2700); // the 2650 ms takeover seen at the client's 50 ms resolution
+  });
+
   it('spreads over repeats use valid phases only', () => {
     const s = phaseSpreads([ok, stalled]);
     const fo = s.find((p) => p.name === 'graceful failover')!;

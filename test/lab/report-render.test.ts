@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderReport } from '../../src/lab/report';
-import { synthCycle, TIMERS } from './synth-drill';
+import { synthConnSync, synthCycle, TIMERS } from './synth-drill';
 import { describeNeeding, tool } from '../support/prerequisites';
 
 function chromium(args: string[]): string {
@@ -26,7 +26,10 @@ addEventListener('load', () => {
     phase: s.dataset.phase, verdict: s.dataset.verdict, box: box(s), svg: box(s.querySelector('svg')),
     bars: s.querySelectorAll('svg rect').length, heading: s.querySelector('h3').innerText }));
   const verdict = document.getElementById('verdict');
-  const out = { phases, verdictBg: getComputedStyle(verdict).backgroundColor, verdictText: verdict.innerText, rows: document.querySelectorAll('#summary tr.phase-row').length };
+  const cs = document.getElementById('conn-sync');
+  const connSync = cs && { box: box(cs), runs: [...cs.querySelectorAll('tr.conn-sync-run')].map((r) => ({ sync: r.dataset.sync, ok: r.dataset.ok, text: r.innerText, verdictBg: getComputedStyle(r.lastElementChild).backgroundColor })),
+    flows: [...cs.querySelectorAll('tr.flow')].map((r) => ({ sync: r.dataset.sync, outcome: r.cells[2].innerText, h: box(r).h })) };
+  const out = { phases, connSync, verdictBg: getComputedStyle(verdict).backgroundColor, verdictText: verdict.innerText, rows: document.querySelectorAll('#summary tr.phase-row').length };
   const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
 });
 </script>`;
@@ -40,8 +43,10 @@ describeNeeding(tool('chromium'))('drill report in headless chromium', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const cycles = [synthCycle({ mode: 'crash' }), synthCycle({ mode: 'graceful', stall: [3000, 4500] }), synthCycle({ mode: 'link' })];
+  // --conn-sync: its result rides on the last mode's, as the drill leaves it
+  const results = cycles.map((c, i) => (i === cycles.length - 1 ? { ...c.result, connSync: synthConnSync() } : c.result));
   const html = renderReport({
-    startedAt: '2026-11-30T11:00:00.000Z', argv: ['drill', '--mode', 'all'], results: cycles.map((c) => c.result),
+    startedAt: '2026-11-30T11:00:00.000Z', argv: ['drill', '--mode', 'all', '--conn-sync'], results,
     traces: cycles.map((c) => c.trace), timers: TIMERS, maxLagMs: 100, exitStatus: 3,
   });
 
@@ -55,6 +60,7 @@ describeNeeding(tool('chromium'))('drill report in headless chromium', () => {
     const probe = JSON.parse(m![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as {
       phases: Array<{ phase: string; verdict: string; box: { w: number; h: number }; svg: { w: number; h: number }; bars: number; heading: string }>;
       verdictBg: string; verdictText: string; rows: number;
+      connSync: { box: { w: number; h: number }; runs: Array<{ sync: string; ok: string; text: string; verdictBg: string }>; flows: Array<{ sync: string; outcome: string; h: number }> } | null;
     };
     expect(probe.phases.map((p) => p.phase)).toEqual(['crash failover', 'crash failback', 'graceful failover', 'graceful failback', 'link failover', 'link failback']);
     for (const p of probe.phases) {
@@ -68,6 +74,16 @@ describeNeeding(tool('chromium'))('drill report in headless chromium', () => {
     expect(probe.rows).toBe(6);
     expect(probe.verdictText).toMatch(/^INCONCLUSIVE/);
     expect(probe.verdictBg).toBe('rgb(119, 119, 119)');
+    // --conn-sync: both runs laid out, each with its expectation and a green verdict, a row per flow
+    expect(probe.connSync).not.toBeNull();
+    const cs = probe.connSync!;
+    expect(cs.box.h).toBeGreaterThan(100);
+    expect(cs.runs.map((r) => [r.sync, r.ok])).toEqual([['true', 'true'], ['false', 'true']]);
+    expect(cs.runs[0].text).toMatch(/with lvs_sync_daemon eth1 VI_I\s+3\/3 on lb2 before the crash, lb2 took every VIP over; 3 survived, 0 broke; expected: every flow survives\s+as expected/);
+    expect(cs.runs[1].text).toMatch(/without lvs_sync_daemon\s+0\/3 on lb2 before the crash.*expected: every flow breaks\s+as expected/);
+    for (const r of cs.runs) expect(r.verdictBg).toBe('rgb(46, 157, 74)');
+    expect(cs.flows.map((f) => `${f.sync} ${f.outcome}`)).toEqual(['true survived', 'true survived', 'true survived', 'false broken', 'false broken', 'false stalled']);
+    for (const f of cs.flows) expect(f.h).toBeGreaterThan(10);
 
     // a screenshot of the page as it is (no probe), kept for a human when asked
     const png = join(dir, 'report.png');

@@ -1,5 +1,5 @@
 import { renderReport, reportFileName } from '../../src/lab/report';
-import { synthCycle, TIMERS } from './synth-drill';
+import { synthConnSync, synthCycle, TIMERS } from './synth-drill';
 
 describe('drill report page', () => {
   const crash = synthCycle({ mode: 'crash' });
@@ -33,6 +33,23 @@ describe('drill report page', () => {
     expect(html).toContain('id="verdict" data-exit="3"');
     expect(html).not.toContain('id="spreads"');
     expect(reportFileName(new Date('2026-11-30T11:02:03.456Z'))).toBe('halo-drill-20261130-110203.html');
+  });
+
+  it('--conn-sync: both runs flow by flow, each with what was expected and its verdict; a broken synced flow is a violation on the page', () => {
+    const page = (cs: ReturnType<typeof synthConnSync>) => renderReport({
+      startedAt: '2026-11-30T11:00:00.000Z', argv: ['drill', '--conn-sync'], results: [{ ...crash.result, connSync: cs }],
+      traces: [crash.trace], timers: TIMERS, maxLagMs: 100, exitStatus: cs.violations.length ? 1 : 0,
+    });
+    const good = page(synthConnSync());
+    expect(good).toContain('<table id="conn-sync">');
+    expect(good).toMatch(/<tr class="conn-sync-run" data-sync="true" data-ok="true"><th>with lvs_sync_daemon eth1 VI_I<\/th><th[^>]*>3\/3 on lb2 before the crash, lb2 took every VIP over; 3 survived, 0 broke; expected: every flow survives<\/th><td class="v-within">as expected<\/td>/);
+    expect(good).toMatch(/data-sync="false" data-ok="true"><th>without lvs_sync_daemon<\/th><th[^>]*>0\/3 on lb2 before the crash, lb2 took every VIP over; 0 survived, 3 broke \(ECONNRESET ×2, stalled ×1\); expected: every flow breaks/);
+    expect(good.match(/<tr class="flow" data-sync="true" data-outcome="survived"><td>flow \d<\/td><td>4000\d<\/td><td>survived<\/td><td>64 KiB<\/td><td>32 KiB<\/td>/g)).toHaveLength(3);
+    expect(good).toContain('<td>flow 0</td><td>40000</td><td>broken</td><td>64 KiB</td><td>0 KiB</td><td>ECONNRESET</td>');
+    const bad = page(synthConnSync(1));
+    expect(bad).toContain('data-sync="true" data-ok="false"');
+    expect(bad).toContain('<li>conn-sync: with lvs_sync_daemon: 1 of 3 long-lived connections broke in the crash failover (ECONNRESET ×1)</li>');
+    expect(html).not.toContain('id="conn-sync"');
   });
 
   it('with repeats, a min / median / max table over the valid runs', () => {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseSchedstat, runDelayIn, RunDelaySample } from '../../src/lab/run-delay';
 
 describe("directors' run delay (schedstat)", () => {
@@ -21,5 +23,29 @@ describe("directors' run delay (schedstat)", () => {
     const samples = [s(300, 7, 2), s(350, 7, 90), s(100, 8, 0), s(200, 8, 40)];
     expect(runDelayIn(samples, { from: 150, to: 400 })).toEqual({ lb2: 88 });
     expect(runDelayIn([], { from: 0, to: 1 })).toEqual({});
+  });
+
+  it('a process sleeping (a held VIP add, a timer) accrues no run_delay for it: the kernel counts only runnable waits', async () => {
+    // the real kernel's accounting, read as the drill reads it: a child sleeps 2 s in a timer
+    const child = spawn(process.execPath, ['-e', "process.stdout.write('sleeping\\n'); setTimeout(() => { process.stdout.write('woke\\n'); setTimeout(() => {}, 60000); }, 2000)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const said = (word: string) => new Promise<void>((r) => {
+        let buf = '';
+        const on = (d: Buffer) => { buf += d; if (buf.includes(word)) { child.stdout!.off('data', on); r(); } };
+        child.stdout!.on('data', on);
+      });
+      const delay = () => parseSchedstat(readFileSync(`/proc/${child.pid}/schedstat`, 'utf8'));
+      await said('sleeping');
+      const before = delay();
+      const woke = said('woke');
+      await woke;
+      const after = delay();
+      expect(before).not.toBeNull();
+      expect(after).not.toBeNull();
+      // what it waited for a CPU over its 2 s sleep is its wake-up's wait only, not the sleep
+      expect(after! - before!).toBeLessThan(1000);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

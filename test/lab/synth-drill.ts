@@ -12,6 +12,8 @@ import { measurePhase, Recording } from '../../src/lab/phase';
 import { VipEvent } from '../../src/lab/vip-watch';
 import { Transition } from '../../src/lab/timeline';
 import type { RunDelaySample } from '../../src/lab/run-delay';
+import { ConnSyncResult, ConnSyncRun, runViolations, SYNC_DAEMON } from '../../src/lab/conn-sync';
+import { FlowVerdict, tally } from '../../src/lab/flows';
 
 export const TIMERS: VrrpTimers = { masterDownIntervalMs: 3609.375, skewTimeMs: 609.375 };
 const T0 = Date.parse('2026-11-30T11:00:00Z');
@@ -78,4 +80,21 @@ export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: D
     trace: { mode, run: 1, attempt: 1, from: T0, to: end, samples, lag, stalls, vipEvents, marks, transitions, phases },
     result: { mode, run: 1, phases, realServerFailure: null, hung: 0, violations: [], inconclusive: phases.filter((p) => p.verdict === 'inconclusive').map((p) => p.name), attempts: 1 },
   };
+}
+
+/**
+ * `--conn-sync`'s result as the drill builds it (conn-sync.ts's runViolations and tally judge
+ * the flows): three flows with sync, three without; `brokenWithSync` breaks that many of the
+ * flows that should have survived (ECONNRESET), a violation.
+ */
+export function synthConnSync(brokenWithSync = 0): ConnSyncResult {
+  const flow = (f: number, outcome: FlowVerdict['outcome'], end: string | null): FlowVerdict => ({ f, port: 40000 + f, outcome, bytesBeforeFault: 65536, bytesAfterTakeover: outcome === 'survived' ? 32768 : 0, end });
+  const run = (sync: boolean): ConnSyncRun => {
+    const flows = [0, 1, 2].map((f) => (sync && f >= brokenWithSync ? flow(f, 'survived', 'stopped') : sync || f !== 2 ? flow(f, 'broken', 'ECONNRESET') : flow(f, 'stalled', 'stopped')));
+    const t = tally(flows);
+    const r = { sync, flows, onBackupAtFault: sync ? 3 : 0, takenOver: true };
+    return { ...r, survived: t.survived, broke: t.broke, ends: t.ends, violations: runViolations(r) };
+  };
+  const runs = [run(true), run(false)];
+  return { flows: 3, service: '192.168.1.202:80', syncDaemon: SYNC_DAEMON, runs, violations: runs.flatMap((r) => r.violations) };
 }
