@@ -74,9 +74,18 @@ test('reload_repeat with a time only: reloaded, the file kept, the same time sch
   expect(await waitFor(() => halo.log().includes(first) && ka.log().includes(first), 30_000)).toBe(true);
   const tomorrow = new Date(at.getFullYear(), at.getMonth(), at.getDate() + 1, at.getHours(), at.getMinutes(), at.getSeconds());
   const next = `Scheduling reload for ${formatLocal(tomorrow.getTime())}`;
-  const rescheduled = await waitFor(() => halo.log().includes(next) && ka.log().includes(next), 30_000);
-  if (!rescheduled) console.log(`expected '${next}' in both logs\n--- halo\n${halo.log()}\n--- keepalived\n${ka.log()}`); // failed once in CI, unseen since
+  // keepalived's own reload timer can fire in the second before its time (seen twice in CI:
+  // 'Reloading ...' at 04:33:34 for 04:33:35); it then reads the time as still ahead today,
+  // schedules it again for today, and its next-day line never comes. That run holds halo to
+  // keepalived's documented rule (the next day) alone, and says so.
+  const kaEarly = (): boolean => {
+    const t = /(\d\d:\d\d:\d\d) \d{4}: Reloading \.\.\./.exec(ka.log())?.[1];
+    return t !== undefined && t < hms(at);
+  };
+  const rescheduled = await waitFor(() => halo.log().includes(next) && (ka.log().includes(next) || kaEarly()), 30_000);
+  if (!rescheduled) console.log(`expected '${next}' in both logs\n--- halo\n${halo.log()}\n--- keepalived\n${ka.log()}`);
   expect(rescheduled).toBe(true);
+  if (!ka.log().includes(next)) console.log(`keepalived reloaded before ${hms(at)} and scheduled it today again (its timer fired early): halo judged alone`);
   expect(count(halo.log(), RELOADED.halo)).toBe(1);
   expect(existsSync(files.halo) && existsSync(files.keepalived)).toBe(true);
   await stage.dirs.stopAll();
