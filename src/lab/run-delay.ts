@@ -110,3 +110,18 @@ export class RunDelaySampler {
     }
   }
 }
+
+/** How long a restarted director gets to answer on its control socket, in its own time. */
+export const READY_WAIT_MS = 90_000;
+/** The readiness wait's hard limit, however starved the director was. */
+export const READY_WAIT_CAP_MS = 300_000;
+
+/**
+ * When the wait for a restarted director's readiness ends (epoch ms): READY_WAIT_MS after its
+ * restart, plus the time its processes waited for a CPU since then (`waitedMs`, run_delay), never
+ * beyond READY_WAIT_CAP_MS. A start-up the machine starved is waited for, not called dead: the
+ * drill's timer must not decide "down" because the processes it watches ran late.
+ */
+export function readinessDeadline(restartAt: number, waitedMs: number | null | undefined): number {
+  return restartAt + Math.min(READY_WAIT_CAP_MS, READY_WAIT_MS + Math.max(0, waitedMs ?? 0));
+}

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { parseSchedstat, runDelayIn, RunDelaySample } from '../../src/lab/run-delay';
+import { parseSchedstat, readinessDeadline, READY_WAIT_CAP_MS, runDelayIn, RunDelaySample } from '../../src/lab/run-delay';
 
 describe("directors' run delay (schedstat)", () => {
   it('reads the second field of /proc/<pid>/schedstat, ns to ms', () => {
@@ -47,5 +47,19 @@ describe("directors' run delay (schedstat)", () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('readinessDeadline: a restarted director is waited for in its own time', () => {
+  it('is 90 s after the restart when its processes never waited for a CPU', () => {
+    expect(readinessDeadline(1_000_000, 0)).toBe(1_090_000);
+    expect(readinessDeadline(1_000_000, null)).toBe(1_090_000);
+  });
+  it('grows by the time its processes waited for a CPU', () => {
+    // the bench run of 2026-12-01: lb1 waited 67.8 s for a CPU and answered 121 s after its restart
+    expect(readinessDeadline(1_000_000, 67_760)).toBe(1_157_760);
+  });
+  it('never goes beyond the hard limit, however starved', () => {
+    expect(readinessDeadline(1_000_000, 1_000_000)).toBe(1_000_000 + READY_WAIT_CAP_MS);
   });
 });
