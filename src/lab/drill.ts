@@ -320,7 +320,7 @@ export class Drill {
     // the failback counts from the restarted director's readiness (or the VIPs' arrival, if
     // earlier): what its start-up did to the cluster before then is start-up, reported apart
     const fbFrom = Math.min(ready ?? r, back ?? Infinity);
-    const failback = measurePhase(mode, 'failback', rec, this.vrrpTimers(), this.maxLagMs, { from: fbFrom, at: ready ?? r, restartAt: r, vipAt: back, holder: failbackHolder, windowMs: end - fbFrom, attempt, runDelay });
+    const failback = measurePhase(mode, 'failback', rec, this.vrrpTimers(), this.maxLagMs, { from: fbFrom, at: ready ?? r, restartAt: r, neverReady: ready === null, vipAt: back, holder: failbackHolder, windowMs: end - fbFrom, attempt, runDelay });
     this.runDelay.dropBefore(end);
     if (takeover) {
       failover.takeover = takeover;

@@ -60,6 +60,8 @@ export interface PhaseMarks {
   /** The fault, or the restarted director's readiness. */
   at: number;
   restartAt: number | null;
+  /** The restarted director never answered on its control socket (`at` is then the restart): no start-up figure. */
+  neverReady?: boolean;
   /** Every VIP added on the new holder, epoch ms (null: never). */
   vipAt: number | null;
   holder: Director | null;
@@ -111,7 +113,7 @@ export function measurePhase(mode: DrillMode, kind: PhaseKind, rec: Recording, t
   }
   return {
     name: `${mode} ${kind}`, mode, kind, at: p.at, restartAt: p.restartAt,
-    startupMs: p.restartAt === null || mode === 'link' ? null : Math.round(p.at - p.restartAt),
+    startupMs: p.restartAt === null || mode === 'link' || p.neverReady ? null : Math.round(p.at - p.restartAt),
     holder: p.holder, vipMoveMs: p.vipAt === null ? null : Math.round((p.vipAt - p.at) * 10) / 10,
     http, dns, ...(http6 ? { http6 } : {}), valid: validity.valid, validity, bound, verdict, why, attempt: p.attempt,
   };

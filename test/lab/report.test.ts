@@ -20,6 +20,10 @@ describe('drill report page', () => {
     expect(graceful.result.phases[0].http.unvalidatedOutageMs).toBeGreaterThan(0);
   });
 
+  it('a restarted director that never answered has no start-up figure (not 0 ms)', () => {
+    expect(synthCycle({ mode: 'crash', neverReady: true }).result.phases[1].startupMs).toBeNull();
+  });
+
   it('is one self-contained page: no external asset, no script', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).not.toMatch(/<script|<link|src=|url\(|@import/i);

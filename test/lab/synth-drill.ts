@@ -29,6 +29,8 @@ export interface SynthOptions {
   ipv6OutageMs?: number;
   /** How long each director's worker waited for a CPU around the failover (schedstat run_delay), ms. */
   directorWaitMs?: Partial<Record<'lb1' | 'lb2', number>>;
+  /** lb1 never answered on its control socket after its restart. */
+  neverReady?: boolean;
 }
 
 export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: DrillResult } {
@@ -73,7 +75,7 @@ export function synthCycle(o: SynthOptions = {}): { trace: DrillTrace; result: D
     for (let t = T0; t < end; t += 100) runDelay.push({ t, director: lb, pid: 100 + i, delayMs: 5 + (t > f + 100 ? o.directorWaitMs?.[lb] ?? 0 : 0) });
   }
   const failover = measurePhase(mode, 'failover', rec, TIMERS, 100, { from: f, windowMs: r - f, at: f, restartAt: null, vipAt: moved, holder: 'lb2', attempt: 1, runDelay });
-  const failback = measurePhase(mode, 'failback', rec, TIMERS, 100, { from: ready, windowMs: end - ready, at: ready, restartAt: r, vipAt: back, holder: 'lb1', attempt: 1 });
+  const failback = measurePhase(mode, 'failback', rec, TIMERS, 100, { from: ready, windowMs: end - ready, at: ready, restartAt: r, neverReady: o.neverReady, vipAt: back, holder: 'lb1', attempt: 1 });
   const marks = [{ at: f, label: `${mode} fault` }, { at: r, label: 'lb1 restarted' }, { at: ready, label: 'lb1 ready' }];
   const phases = [failover, failback];
   return {
