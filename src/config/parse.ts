@@ -7,11 +7,15 @@
  * 100,000-line config's load time). test/config/grammar.test.ts runs nearley over TokenStream
  * as the oracle: the same tree and the same located messages on the corpus and its mutations.
  */
-import { MAX_BLOCK_DEPTH, type Word } from './lexer';
+// Types only: lexer.ts (moo, the token stream) is nearley's and the tests', never loaded on this path.
+import type { Word } from './lexer';
 import type { Diagnostic } from './model';
 import type { SourceMap } from './source';
 
 export type { Word };
+
+/** Real configs nest five deep; a bound keeps every later recursion far from the stack limit. */
+export const MAX_BLOCK_DEPTH = 64;
 
 /** `keyword args... [{ block }]`. */
 export interface Statement {
