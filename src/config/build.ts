@@ -246,6 +246,10 @@ function knownBfds(ctx: BuildContext, owner: string, refs: TrackBfdRef[], words:
 function checkBfdNames(ctx: BuildContext, virtualServers: VirtualServer[], bfds: readonly BfdInstance[]): void {
   for (const vs of virtualServers) {
     for (const rs of vs.realServers) {
+      // most servers have none: their checker list is left as it is, not copied
+      let any = false;
+      for (const c of rs.checkers) if (c.kind === 'BFD_CHECK') any = true;
+      if (!any) continue;
       rs.checkers = rs.checkers.filter((c) => {
         if (c.kind !== 'BFD_CHECK' || bfds.some((b) => b.name === c.name && b.toChecker)) return true;
         ctx.diagnostics.push({ severity: 'warning', message: `(${rs.address}:${rs.port}) BFD_CHECK - BFD ${c.name} not configured`, location: c.location });
