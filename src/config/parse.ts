@@ -39,6 +39,9 @@ export interface ParseResult {
 // C-locale blanks but the newline: space, \t, \v, \f, \r
 const isBlank = (c: number): boolean => c === 32 || (c >= 9 && c <= 13 && c !== 10);
 
+const INTERN_SLOTS = 4096;
+const INTERN_MAX_LENGTH = 32;
+
 /** The kind of the last token the lexer's TokenStream would have passed on (its repairs look at it). */
 const enum Last { None, Words, Nl, Lbrace, Rbrace }
 
@@ -68,6 +71,13 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   /** Where the grammar refused the input: the first word of the unexpected run, or the end (null). */
   let failedAt: Word | null | undefined;
 
+  /**
+   * Words read so far, by a hash of their characters (the last one wins a slot): a config repeats
+   * its keywords and most of its values, and one string per distinct word instead of one per
+   * occurrence saves memory, and the hash every table lookup of a keyword computes is computed
+   * once per word, not once per line.
+   */
+  const interned: (string | undefined)[] = new Array(INTERN_SLOTS);
   const top: Statement[] = [];
   const frames: Frame[] = [];
   let body = top;
@@ -184,6 +194,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
     } else {
       // (?:\\[#!]|[^ \t\n\v\f\r{}"#!])+ ; `\#` and `\!` are a literal # and !
       let escaped = false;
+      let hash = 0;
       while (i < n) {
         const d = text.charCodeAt(i);
         if (d === 92 /* \ */ && i + 1 < n) {
@@ -195,10 +206,21 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
           }
         }
         if (d === 10 || isBlank(d) || d === 123 || d === 125 || d === 34 || d === 35 || d === 33) break;
+        hash = (Math.imul(hash, 31) + d) | 0;
         i++;
       }
-      const word = text.slice(start, i);
-      addWord(escaped ? word.replace(/\\([#!])/g, '$1') : word, false, line, start - lineStart + 1, start, i);
+      let word: string;
+      const len = i - start;
+      if (escaped) word = text.slice(start, i).replace(/\\([#!])/g, '$1');
+      else if (len > INTERN_MAX_LENGTH) word = text.slice(start, i);
+      else {
+        // The same word again (keywords, most values): the string read before, not a new one.
+        const slot = (hash ^ len) & (INTERN_SLOTS - 1);
+        const seen = interned[slot];
+        if (seen !== undefined && seen.length === len && text.startsWith(seen, start)) word = seen;
+        else interned[slot] = word = text.slice(start, i);
+      }
+      addWord(word, false, line, start - lineStart + 1, start, i);
     }
   }
 
