@@ -45,10 +45,10 @@ const INTERN_MAX_LENGTH = 32;
 /** The kind of the last token the lexer's TokenStream would have passed on (its repairs look at it). */
 const enum Last { None, Words, Nl, Lbrace, Rbrace }
 
-/** An open block: the statement it belongs to, and the statements read into it so far. */
+/** An open block: the statement it belongs to, and where its statements start on the stack. */
 interface Frame {
   owner: Statement;
-  body: Statement[];
+  start: number;
   open: Word;
 }
 
@@ -78,9 +78,12 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
    * once per word, not once per line.
    */
   const interned: (string | undefined)[] = new Array(INTERN_SLOTS);
-  const top: Statement[] = [];
+  /**
+   * The statements of the open blocks, innermost last: a block takes its own off the top when it
+   * closes, in one array of its size (an array grown by push reserves 17 slots).
+   */
+  const stack: Statement[] = [];
   const frames: Frame[] = [];
-  let body = top;
   let last = Last.None as Last;
 
   // The run of words being read (a TokenStream `words` token): its first word, and the others in
@@ -90,20 +93,25 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   const words: Word[] = [];
   let rawStart = 0;
   let rawEnd = 0;
-  // The statement whose words have ended, waiting for the next token; `ended`: a newline ended it.
-  let pending = null as Statement | null;
+  // The statement whose words have ended, waiting for the next token to say whether a block
+  // follows (its parts: the statement is made once that is known); `ended`: a newline ended it.
+  let pending = null as Word | null;
+  let pendingArgs: Word[] = [];
+  let pendingRaw = '';
   let ended = false;
 
   /** The run of words ends; its statement waits for the next token. */
   const endWords = (byNewline: boolean): void => {
-    pending = { keyword: keyword!, args: words.length === 0 ? [] : words.slice(), block: null, raw: text.slice(rawStart, rawEnd) };
+    pending = keyword;
+    pendingArgs = words.length === 0 ? [] : words.slice();
+    pendingRaw = text.slice(rawStart, rawEnd);
     words.length = 0;
     ended = byNewline;
     keyword = null;
   };
   /** A token other than `{` follows the pending statement: it has no block. */
   const settle = (): void => {
-    if (pending !== null) body.push(pending);
+    if (pending !== null) stack.push({ keyword: pending, args: pendingArgs, block: null, raw: pendingRaw });
     pending = null;
   };
   const addWord = (value: string, quoted: boolean, line: number, col: number, start: number, end: number): void => {
@@ -156,13 +164,12 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
         tooDeep = true;
       }
       // After words or their newline there is always a pending statement: the block is its own.
-      const p = pending!;
-      pending = null;
       const open: Word = { value: '{', quoted: false, line, col };
-      const owner: Statement = { keyword: p.keyword, args: p.args, block: [], braces: { open, close: open }, raw: p.raw };
-      body.push(owner);
-      frames.push({ owner, body, open });
-      body = owner.block!;
+      // its block is filled in when it closes
+      const owner: Statement = { keyword: pending!, args: pendingArgs, block: null, braces: { open, close: open }, raw: pendingRaw };
+      pending = null;
+      stack.push(owner);
+      frames.push({ owner, start: stack.length, open });
       last = Last.Lbrace;
     } else if (c === 125 /* } */) {
       i++;
@@ -226,8 +233,8 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
 
   function closeBlock(close: Word): void {
     const f = frames.pop()!;
+    f.owner.block = stack.splice(f.start);
     f.owner.braces!.close = close;
-    body = f.body;
   }
 
   // The file ends: its last words end as with a newline.
@@ -254,5 +261,6 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
     );
     return { statements: null, diagnostics };
   }
-  return { statements: top, diagnostics };
+  // every block has taken its own: what is left is the top level
+  return { statements: stack, diagnostics };
 }
