@@ -55,7 +55,8 @@ function alreadyKeepalivedShaped(stmts: Statement[], section: string, schema: St
     if (k === null || k === 'plain') {
       if (s.block !== null) return false;
     } else if (k === 'value') {
-      if (s.block === null || s.block.some((c) => c.block !== null)) return false;
+      if (s.block === null) return false;
+      for (const c of s.block) if (c.block !== null) return false;
     } else if (k === 'opaque') {
       if (s.block === null) return false;
     } else if (s.block === null || !alreadyKeepalivedShaped(s.block, k.sub, schema)) return false;
