@@ -193,6 +193,8 @@ describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', (
       // quotes, escapes and blanks at the edges
       'a "" "b c" \\#d e\\!f\\ g\\', 'a "x', '"', 'a\r\n{\r\n}', '{\n{\n}}', 'a {{ b }}\n', 'a { "unclosed\n}\n',
       'a {\n'.repeat(70) + 'b\n' + '}\n'.repeat(3),
+      // every C-locale blank, a no-break space and other non-ASCII inside words
+      'a\vb\fc\r d\u00a0e f\u2003g \u00e9t\u00e9 {\t\v}\f\n\x7f x\x01y\n',
     ]) same(t, JSON.stringify(t));
   });
 });
