@@ -19,7 +19,8 @@ import { keywordRows, keywordsMarkdown, keywordsText } from '../config/keywords'
  * (no collection at all); pages are touched only as they are used, so a small config costs
  * ~4 MB more RSS. Larger configs are collected as before, in fewer, larger steps.
  * --single-threaded: V8's compiler and GC helper threads, for a run this short, cost more CPU in
- * hand-offs than they take off the main thread (measured: 15% less CPU, and no more wall time).
+ * hand-offs than they take off the main thread (measured on this 2-CPU machine while busy, A/B
+ * over 9 runs each: 11-15% less CPU; wall time was not measured on a quiet machine).
  */
 export const CHECK_V8_FLAGS = ['--max-semi-space-size=128', '--min-semi-space-size=128', '--single-threaded'];
 
