@@ -129,7 +129,9 @@ function phases(dist, file, n) {
     for (let k = 0; k < 5; k++) got[keys[k]].push(t[k + 1] - t[k]);
     got.total.push(t[5] - t[0]);
   }
-  return { model, cold, medians: Object.fromEntries(Object.entries(got).map(([k, v]) => [k, median(v)])) };
+  const rs = model.virtualServers.reduce((k, v) => k + v.realServers.length, 0);
+  const counts = `${model.vrrpInstances.length} vrrp_instances, ${model.virtualServers.length} virtual_servers, ${rs} real_servers`;
+  return { counts, cold, medians: Object.fromEntries(Object.entries(got).map(([k, v]) => [k, median(v)])) };
 }
 
 function main() {
@@ -189,12 +191,13 @@ function main() {
       console.log('  INVALID: a contender did not exit 0 on the config (both must accept it)');
       process.exitCode = 1;
     }
-    // Where halo's time goes, in this process (no start-up, JIT warm).
-    const p = phases(join(root, 'dist'), file, Math.max(3, Math.min(runs, 5)));
-    const m = p.model;
-    const rs = m.virtualServers.reduce((n, v) => n + v.realServers.length, 0);
+    // Where halo's time goes: its phases in one more Node process, with halo check's V8 flags
+    const { CHECK_V8_FLAGS } = require(join(root, 'dist', 'cli', 'check.js'));
+    const child = spawnSync(process.execPath, [...CHECK_V8_FLAGS, __filename, '--phases', file, String(Math.max(3, Math.min(runs, 5)))], { encoding: 'utf8', timeout: 5 * PER_PROCESS_TIMEOUT_MS });
+    if (child.status !== 0) throw new Error(`phases: ${child.stderr}`);
+    const p = JSON.parse(child.stdout);
     const fmt = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-    console.log(`halo in-process (${m.vrrpInstances.length} vrrp_instances, ${m.virtualServers.length} virtual_servers, ${rs} real_servers), CPU ms (this process, all its threads):`);
+    console.log(`halo's phases in one Node process with CHECK_V8_FLAGS (${p.counts}), CPU ms (the process, all its threads):`);
     console.log(`  first run (cold, as in a new process): ${fmt(p.cold)}`);
     console.log(`  warm, median of ${Math.max(3, Math.min(runs, 5))}: ${fmt(p.medians)}`);
   } finally {
@@ -202,4 +205,5 @@ function main() {
   }
 }
 
-main();
+if (process.argv[2] === '--phases') process.stdout.write(JSON.stringify(phases(join(root, 'dist'), process.argv[3], Number(process.argv[4]))));
+else main();
