@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Build step after tsc (npm run build): the worker's single-file bundle and its V8 code cache,
-// which src/daemon/worker-start.ts loads instead of ~100 files (see there for why).
+// which src/daemon/worker-start.ts loads instead of ~100 files (see there for why); and the same
+// for `halo check` (dist/cli/check.bundle.js, loaded by src/cli/main.ts: its ~50 files were
+// ~30 ms of a check's CPU, issue 15), its cache made with CHECK_V8_FLAGS after checking the
+// example configs, so the functions a check runs are in it compiled.
 //   node deploy/bundle-worker.js [DIST]           bundle DIST/daemon/worker.js (DIST: dist/ by
 //                                                 default), then make the cache
 //   node deploy/bundle-worker.js --check [DIST]   say whether this Node, with the worker's flags,
@@ -17,6 +20,9 @@ const dist = path.resolve(process.argv[mode ? 3 : 2] ?? path.join(__dirname, '..
 const entry = path.join(dist, 'daemon', 'worker.js');
 const bundle = path.join(dist, 'daemon', 'worker.bundle.js');
 const cacheFile = `${bundle}.v8cache`;
+const checkEntry = path.join(dist, 'cli', 'check.js');
+const checkBundle = path.join(dist, 'cli', 'check.bundle.js');
+const checkCache = `${checkBundle}.v8cache`;
 
 /** Run the bundle as the worker would load it (worker-start.js), without starting the worker. */
 const start = () => require(path.join(dist, 'daemon', 'worker-start.js'));
@@ -39,6 +45,28 @@ if (mode === '--make-cache') {
   fs.writeFileSync(cacheFile, start().codeCacheFile(source, script.createCachedData()));
   process.exit(0);
 }
+if (mode === '--make-check-cache') {
+  // runs under CHECK_V8_FLAGS (V8 rejects a cache made under other flags); the example configs
+  // are checked first so that what a check runs is compiled, and so in the cache
+  const source = fs.readFileSync(checkBundle, 'utf8');
+  const { script, exports } = start().runBundle(checkBundle, source);
+  const examples = path.join(__dirname, 'examples');
+  const write = [process.stdout.write, process.stderr.write];
+  process.stdout.write = process.stderr.write = () => true;
+  (async () => {
+    try {
+      for (const f of fs.readdirSync(examples).filter((n) => n.endsWith('.conf')).sort()) await exports.main(['-f', path.join(examples, f)]);
+    } finally {
+      [process.stdout.write, process.stderr.write] = write;
+    }
+    fs.writeFileSync(checkCache, start().codeCacheFile(source, script.createCachedData()));
+    process.exit(0);
+  })().catch((e) => {
+    process.stderr.write(`bundle-worker: ${e.message}\n`);
+    process.exit(1);
+  });
+  return;
+}
 if (mode === '--check') {
   const r = spawnSync(process.execPath, [...workerFlags(), __filename, '--check-here', dist], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
@@ -53,7 +81,7 @@ let esbuild;
 try {
   esbuild = require('esbuild');
 } catch {
-  for (const f of [bundle, cacheFile]) fs.rmSync(f, { force: true });
+  for (const f of [bundle, cacheFile, checkBundle, checkCache]) fs.rmSync(f, { force: true });
   process.stderr.write('bundle-worker: esbuild not installed (devDependency): the worker loads dist/daemon/worker.js file by file\n');
   process.exit(0);
 }
@@ -92,9 +120,23 @@ esbuild
     if (r.status !== 0) throw new Error(`making the code cache failed (status ${r.status})`);
     const kb = (f) => `${Math.round(fs.statSync(f).size / 1024)} KiB`;
     process.stdout.write(`bundle-worker: ${path.relative(process.cwd(), bundle)} (${kb(bundle)}), code cache ${kb(cacheFile)}\n`);
+    // halo check: everything it imports is JavaScript, so all of it goes into the bundle
+    return esbuild.build({
+      entryPoints: [checkEntry], outfile: checkBundle, bundle: true, platform: 'node', target: 'node18', format: 'cjs',
+      minify: true, keepNames: true, legalComments: 'none', logLevel: 'warning',
+    }).then(() => {
+      const checkText = fs.readFileSync(checkBundle, 'utf8').replace(/\n?$/, '');
+      const checkSha = require('node:crypto').createHash('sha256').update(checkText).digest('hex');
+      fs.writeFileSync(checkBundle, `${checkText}${start().BUILD_ID_MARK}${checkSha}`);
+      fs.rmSync(checkCache, { force: true });
+      const { CHECK_V8_FLAGS } = require(path.join(dist, 'cli', 'check.js'));
+      const c = spawnSync(process.execPath, [...CHECK_V8_FLAGS, __filename, '--make-check-cache', dist], { stdio: 'inherit' });
+      if (c.status !== 0) throw new Error(`making the check code cache failed (status ${c.status})`);
+      process.stdout.write(`bundle-worker: ${path.relative(process.cwd(), checkBundle)} (${kb(checkBundle)}), code cache ${kb(checkCache)}\n`);
+    });
   })
   .catch((e) => {
-    for (const f of [bundle, cacheFile]) fs.rmSync(f, { force: true });
+    for (const f of [bundle, cacheFile, checkBundle, checkCache]) fs.rmSync(f, { force: true });
     process.stderr.write(`bundle-worker: ${e.message}\n`);
     process.exit(1);
   });

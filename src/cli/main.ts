@@ -4,8 +4,9 @@
  * exporting `main(argv): Promise<number>`), and guarantees that no stack trace reaches the
  * user: anything unexpected becomes one line on stderr and exit code 70 (EX_SOFTWARE).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleIsCurrent, codeCacheFor, runBundle } from '../daemon/worker-start';
 
 const COMMANDS: Record<string, string> = {
   check: 'validate a keepalived.conf (halo check -f FILE [--strict] [--dump])',
@@ -49,8 +50,39 @@ async function dispatch(argv: string[]): Promise<number> {
     process.stderr.write(`halo: '${command}' is not part of this installation (it runs from a checkout of halo)\n`);
     return 2;
   }
-  const mod = require(modulePath(command)) as { main: CommandMain };
-  return mod.main(rest);
+  return loadCommand(command).main(rest);
+}
+
+/** Commands the build also bundles into one file with its V8 code cache (deploy/bundle-worker.js). */
+const BUNDLED = new Set(['check']);
+
+/**
+ * A command's module. `halo check` loads dist/cli/check.bundle.js (its ~50 files in one, issue
+ * 15) with V8's code cache when the build made them and they are current, as the worker does
+ * (src/daemon/worker-start.ts: a cache made under other V8 flags, e.g. without bin/halo's
+ * CHECK_V8_FLAGS, is rejected by V8 and the bundle compiles as usual); otherwise check.js.
+ */
+function loadCommand(command: string): { main: CommandMain } {
+  const file = modulePath(command);
+  if (BUNDLED.has(command)) {
+    const bundle = join(__dirname, `${command}.bundle.js`);
+    let source: string | null = null;
+    try {
+      if (bundleIsCurrent(bundle, file)) source = readFileSync(bundle, 'utf8');
+    } catch {
+      source = null;
+    }
+    if (source !== null) {
+      let cache: Buffer | undefined;
+      try {
+        cache = codeCacheFor(source, readFileSync(`${bundle}.v8cache`));
+      } catch {
+        cache = undefined; // compiled from source
+      }
+      return runBundle(bundle, source, cache).exports as unknown as { main: CommandMain };
+    }
+  }
+  return require(file) as { main: CommandMain };
 }
 
 if (require.main === module) {

@@ -1,6 +1,11 @@
 /**
  * Tokens of keepalived.conf, and the stream the nearley grammar reads.
  *
+ * Since issue 15 the config loader does not come here: src/config/parse.ts reads the text in one
+ * pass with these same rules, and test/config/grammar.test.ts holds it to nearley over this
+ * TokenStream (and test/config/lexer-scan.test.ts holds `scan` to moo). `scan` also serves
+ * src/daemon/process-identity.ts.
+ *
  * moo does the character-level work (one compiled regex, fast); `TokenStream` then drops
  * whitespace and comments and makes newlines *meaningful only where they end a statement*:
  * a newline is passed on only right after a word, so blank lines, comment lines, and the
@@ -9,6 +14,7 @@
  * makes Earley parsing exponential).
  */
 import moo from 'moo';
+import { MAX_BLOCK_DEPTH } from './parse';
 
 export const keepalivedLexer = moo.compile({
   ws: /[ \t\r\f\v]+/,
@@ -96,7 +102,7 @@ export class TokenStream {
   }
 }
 
-export const MAX_BLOCK_DEPTH = 64;
+export { MAX_BLOCK_DEPTH };
 
 /** One lexeme as keepalivedLexer (moo) would produce it; `scan` is its hand-written twin. */
 export interface RawToken {

@@ -39,10 +39,16 @@ const values = new Map(Object.entries(VALUE_BLOCKS).map(([k, v]) => [k, new Set(
 /** Answers per section, so a 100,000-line config pays one map lookup per statement. */
 const cache = new Map<string, Map<string, KeywordKind>>();
 
+/** The section asked about last, and its answers: a block's statements are asked about in a row. */
+let lastSection: string | null = null;
+let lastAnswers = new Map<string, KeywordKind>();
+
 export const KEEPALIVED_SCHEMA: StructureSchema = {
   kind(section: string, keyword: string): KeywordKind | null {
-    let inSection = cache.get(section);
+    let inSection: Map<string, KeywordKind> | undefined = section === lastSection ? lastAnswers : cache.get(section);
     if (inSection === undefined) cache.set(section, (inSection = new Map()));
+    lastSection = section;
+    lastAnswers = inSection;
     const hit = inSection.get(keyword);
     if (hit !== undefined) return hit;
     const k = lookup(section, keyword);

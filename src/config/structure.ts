@@ -50,12 +50,15 @@ function flatten(stmts: Statement[], out: Event[]): void {
 
 /** True when keepalived would read this tree exactly as the grammar did (the common case: nothing to rebuild). */
 function alreadyKeepalivedShaped(stmts: Statement[], section: string, schema: StructureSchema): boolean {
-  for (const s of stmts) {
+  // indexed loops: run once over every statement, mostly before V8 optimises them
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i];
     const k = schema.kind(section, s.keyword.value);
     if (k === null || k === 'plain') {
       if (s.block !== null) return false;
     } else if (k === 'value') {
-      if (s.block === null || s.block.some((c) => c.block !== null)) return false;
+      if (s.block === null) return false;
+      for (let j = 0; j < s.block.length; j++) if (s.block[j].block !== null) return false;
     } else if (k === 'opaque') {
       if (s.block === null) return false;
     } else if (s.block === null || !alreadyKeepalivedShaped(s.block, k.sub, schema)) return false;

@@ -130,15 +130,22 @@ describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', (
   type Tok = { value: string; line: number; col: number };
   const compiled = Grammar.fromCompiled(grammar);
 
-  function byNearley(text: string): Statement[] | null {
+  /** nearley's tree, and the messages the token stream and nearley give (where it refuses the input). */
+  function byNearley(text: string): { tree: Statement[] | null; messages: [string, string, number, number][] } {
     const stream = new TokenStream();
     const parser = new Parser(compiled, { lexer: stream });
+    let refused: [string, string, number, number] | null = null;
     try {
       parser.feed(text);
-    } catch {
-      return null;
+    } catch (err) {
+      const t = (err as { token?: { value: string; line: number; col: number } }).token;
+      refused = t ? ['error', `unexpected '${t.value}'`, t.line, t.col] : ['error', 'syntax error: unexpected end of file', 1, 1];
     }
-    if (stream.structureErrors.some((e) => e.severity === 'error') || parser.results.length !== 1) return null;
+    const messages = stream.structureErrors.map((e): [string, string, number, number] => [e.severity, e.message, e.line, e.col]);
+    // Blocks nested too deep: refused before the grammar is asked.
+    if (stream.structureErrors.some((e) => e.severity === 'error')) return { tree: null, messages };
+    if (refused === null && parser.results.length !== 1) refused = ['error', 'syntax error: unexpected end of file', 1, 1];
+    if (refused !== null) return { tree: null, messages: [...messages, refused] };
     const brace = (t: Tok) => ({ value: t.value, quoted: false, line: t.line, col: t.col });
     const flat = (c: Cons): Statement[] => {
       const out: Statement[] = [];
@@ -150,16 +157,20 @@ describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', (
       }
       return out;
     };
-    return flat(parser.results[0] as Cons);
+    return { tree: flat(parser.results[0] as Cons), messages };
   }
 
   function same(text: string, what: string): void {
     const p = preprocess(text, '/nonexistent/t.conf');
-    const ours = parseStatements(p.text, p.sources).statements;
+    const ours = parseStatements(p.text, p.sources);
     const theirs = byNearley(p.text);
     // `raw` (the statement's line, for script keywords) is outside the grammar
     const noRaw = (k: string, v: unknown) => (k === 'raw' ? undefined : v);
-    if (JSON.stringify(ours, noRaw) !== JSON.stringify(theirs)) throw new Error(`${what}: the trees differ\n--- config ---\n${text}`);
+    if (JSON.stringify(ours.statements, noRaw) !== JSON.stringify(theirs.tree)) throw new Error(`${what}: the trees differ\n--- config ---\n${text}`);
+    const located = theirs.messages.map(([severity, message, line, col]) => ({ severity, message, location: p.sources.locate(line, col) }));
+    if (JSON.stringify(ours.diagnostics) !== JSON.stringify(located)) {
+      throw new Error(`${what}: the messages differ\n${JSON.stringify(ours.diagnostics)}\n${JSON.stringify(located)}\n--- config ---\n${text}`);
+    }
   }
 
   it('on every corpus config', () => {
@@ -175,6 +186,15 @@ describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', (
       n++;
     }
     expect(n).toBe(3000);
-    for (const t of ['a {\n}\n}\nb\n  }\n', 'a {\n b {\n', '{ a }\n', 'a\n{\n{\n}\n', 'a { b } } c\n', '"x\nb {\n c }']) same(t, JSON.stringify(t));
+    for (const t of [
+      'a {\n}\n}\nb\n  }\n', 'a {\n b {\n', '{ a }\n', 'a\n{\n{\n}\n', 'a { b } } c\n', '"x\nb {\n c }',
+      // a `}` closing nothing between two runs of words: the one input the grammar refuses
+      'a } b\n', 'a }\nb\n', 'x 1\na }', 'a } { b }\nc\n', 'a "q" } "r" s\n', '} a } b } c\n',
+      // quotes, escapes and blanks at the edges
+      'a "" "b c" \\#d e\\!f\\ g\\', 'a "x', '"', 'a\r\n{\r\n}', '{\n{\n}}', 'a {{ b }}\n', 'a { "unclosed\n}\n',
+      'a {\n'.repeat(70) + 'b\n' + '}\n'.repeat(3),
+      // every C-locale blank, a no-break space and other non-ASCII inside words
+      'a\vb\fc\r d\u00a0e f\u2003g \u00e9t\u00e9 {\t\v}\f\n\x7f x\x01y\n',
+    ]) same(t, JSON.stringify(t));
   });
 });

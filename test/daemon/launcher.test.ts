@@ -48,6 +48,12 @@ describeNeeding(file(SUPERVISOR, 'the supervisor program (npm run install builds
     expect(run([LAUNCHER]).status).toBe(2);
   });
 
+  it('starts halo check with CHECK_V8_FLAGS (src/cli/check.ts), in both launchers', () => {
+    const { CHECK_V8_FLAGS } = require('../../src/cli/check') as typeof import('../../src/cli/check');
+    expect(readFileSync(LAUNCHER, 'utf8')).toContain(`exec node ${CHECK_V8_FLAGS.join(' ')} "$root/dist/cli/main.js" "$@"`);
+    expect(readFileSync(join(ROOT, 'deploy', 'debian', 'halo'), 'utf8')).toContain(`exec /usr/bin/node ${CHECK_V8_FLAGS.join(' ')} /usr/lib/halo/dist/cli/main.js "$@"`);
+  });
+
   it("starts the worker as src/cli/run.ts does: the worker's V8 flags (its code cache is made with them) and the mark", () => {
     const worker = `${WORKER_V8_FLAGS.join(' ')} "$root/dist/daemon/worker-start.js" ${RUN_ARGS_MARK} "$@"`;
     expect(readFileSync(LAUNCHER, 'utf8')).toContain(worker);
