@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
 
 const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+// Built from the current sources into a directory of its own beside dist/ (the same depth, so the
+// CLI's paths relative to itself still resolve): a tsc into dist/ would leave the build's bundles
+// older than the files beside them, which sends every later tier's workers back to loading files
+// one by one (worker-start.ts treats such a bundle as stale).
+const OUT = join(ROOT, 'dist-check-cli');
+const MAIN = join(OUT, 'cli', 'main.js');
 const EXAMPLES = join(ROOT, 'deploy', 'examples');
 
 function halo(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -22,11 +27,11 @@ let dir: string;
 beforeAll(() => {
   // Build once; tsc still emits when someone else's file has a type error, so only the output matters.
   try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT], { stdio: 'pipe' });
   } catch {
     // reported below if the files we need are missing
   }
-  expect(existsSync(join(ROOT, 'dist', 'cli', 'check.js'))).toBe(true);
+  expect(existsSync(join(OUT, 'cli', 'check.js'))).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'hcfg-cli-'));
 }, 120_000);
 
