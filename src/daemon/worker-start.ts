@@ -11,7 +11,6 @@
  * as usual; without a bundle, worker.js is loaded as before. Same behaviour either way.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -57,13 +56,24 @@ export function codeCacheFor(source: string, file: Buffer): Buffer | undefined {
   return bundleDigest(source).equals(file.subarray(0, 32)) ? file.subarray(32) : undefined;
 }
 
+/**
+ * The `require` of a CommonJS file `file`: this module's own when the file is next to it (the
+ * bundle is: the same resolution of its packages and relative paths, and `require.main` is the
+ * worker's entry either way), else one made for it. node:module's createRequire is loaded only
+ * then: loading node:module costs the worker's start ~5 ms of CPU on the host (issue 15).
+ */
+function requireFor(file: string): NodeJS.Require {
+  if (dirname(file) === __dirname) return require;
+  return (require('node:module') as typeof import('node:module')).createRequire(file);
+}
+
 /** Compile and run a CommonJS file as Node would, with `cachedData` when given. */
 export function runBundle(file: string, source: string, cachedData?: Buffer): LoadedBundle {
   // the same wrapper Node puts around a CommonJS module
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: file, cachedData });
   const mod = { exports: {} as WorkerModule };
   const fn = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: unknown, f: string, d: string) => void;
-  fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  fn.call(mod.exports, mod.exports, requireFor(file), mod, file, dirname(file));
   return { exports: mod.exports, script };
 }
 

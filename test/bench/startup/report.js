@@ -10,7 +10,7 @@ for (const run of fs.readdirSync(dir).filter((d) => d.startsWith('trace-')).sort
   const recs = fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8'))).sort((a, b) => a.start - b.start);
   console.log(`\nhalo ${run.replace('trace-', 'run ')}: times from the launch of \`ip netns exec … halo run\``);
   for (const r of recs) {
-    const role = r.argv.some((a) => a.endsWith('worker.js')) ? 'worker' : 'supervisor';
+    const role = r.argv.some((a) => /worker(-start)?\.js$/.test(a)) ? 'worker' : 'CLI (node dist/cli/main.js)';
     console.log(`  ${role} (pid ${r.pid}): process start at ${ms(r.start - launched)}, Node bootstrap ${ms(r.bootstrapped - r.start)}`);
     for (const s of r.steps) console.log(`    ${ms(s.t0 - launched)} → ${s.t1 ? ms(s.t1 - launched) : '       ?'}  ${s.t1 ? ms(s.t1 - s.t0) : ''}  ${s.name}`);
     const pk = Object.entries(r.packages).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ');
