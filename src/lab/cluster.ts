@@ -73,6 +73,8 @@ const CLI = join(ROOT, 'dist', 'cli', 'main.js');
  * in the emulated VM, where the drill times a restarted director's start-up).
  */
 const LAUNCHER = join(ROOT, 'bin', 'halo');
+/** `halo run`'s command: the launcher of a checkout, or (the .deb's /usr/lib/halo has none: /usr/sbin/halo is its own) the CLI. */
+const haloRun = (): string[] => (existsSync(LAUNCHER) ? [LAUNCHER, 'run'] : [process.execPath, CLI, 'run']);
 
 export interface LabState {
   dir: string;
@@ -226,7 +228,7 @@ export class Cluster {
     const d = join(this.dir, lb);
     mkdirSync(d, { recursive: true, mode: 0o700 });
     return this.startProcess(lb, lb, [
-      LAUNCHER, 'run', '-f', this.directorConfig(lb), '--pid-file', join(d, 'halo.pid'),
+      ...haloRun(), '-f', this.directorConfig(lb), '--pid-file', join(d, 'halo.pid'),
       '--control-socket', this.controlSocket(lb), ...extraArgs,
     ], `${lb}.log`);
   }
