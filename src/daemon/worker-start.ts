@@ -6,12 +6,14 @@
  *   - dist/daemon/worker.bundle.js: worker.js and everything it imports in one file (the
  *     packages that find a native binary next to themselves stay in node_modules), and
  *   - worker.bundle.js.v8cache: V8's code cache of that file, made with the worker's V8 flags,
- * so V8 deserialises compiled code instead of parsing and compiling it. A cache that does not
+ * so V8 deserialises compiled code instead of parsing and compiling it. The build takes the cache
+ * from a real start when it can (a worker started with MAKE_CODE_CACHE_ENV in a private network
+ * namespace), so that what a start runs (the engines, netlink, the sockets) is in it too, not only
+ * what loading the bundle runs: V8 compiles a function when it is first called. A cache that does not
  * fit (another Node, other flags, a changed bundle) is rejected by V8 and the bundle compiles
  * as usual; without a bundle, worker.js is loaded as before. Same behaviour either way.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -57,13 +59,24 @@ export function codeCacheFor(source: string, file: Buffer): Buffer | undefined {
   return bundleDigest(source).equals(file.subarray(0, 32)) ? file.subarray(32) : undefined;
 }
 
+/**
+ * The `require` of a CommonJS file `file`: this module's own when the file is next to it (the
+ * bundle is: the same resolution of its packages and relative paths, and `require.main` is the
+ * worker's entry either way), else one made for it. node:module's createRequire is loaded only
+ * then: loading node:module costs the worker's start ~5 ms of CPU on the host (issue 15).
+ */
+function requireFor(file: string): NodeJS.Require {
+  if (dirname(file) === __dirname) return require;
+  return (require('node:module') as typeof import('node:module')).createRequire(file);
+}
+
 /** Compile and run a CommonJS file as Node would, with `cachedData` when given. */
 export function runBundle(file: string, source: string, cachedData?: Buffer): LoadedBundle {
   // the same wrapper Node puts around a CommonJS module
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: file, cachedData });
   const mod = { exports: {} as WorkerModule };
   const fn = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: unknown, f: string, d: string) => void;
-  fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  fn.call(mod.exports, mod.exports, requireFor(file), mod, file, dirname(file));
   return { exports: mod.exports, script };
 }
 
@@ -77,6 +90,29 @@ export function bundleIsCurrent(bundle = BUNDLE, worker = join(__dirname, 'worke
   } catch {
     return false;
   }
+}
+
+/**
+ * With this variable naming a file, the worker writes its bundle's code cache there once it is
+ * ready (the start's functions compiled by then), and stops itself (SIGTERM): the build's
+ * training start (deploy/bundle-worker.js). Not passed on to anything the worker starts.
+ */
+export const MAKE_CODE_CACHE_ENV = 'HALO_MAKE_CODE_CACHE';
+
+/** How long after ready the training start takes the cache: the engines' first immediates have run. */
+const TRAINING_SETTLE_MS = 300;
+
+/** The training start's end: the cache written to `file` once the worker is ready, then `stop`. */
+export function takeCodeCacheWhenReady(
+  file: string, source: string, loaded: Pick<LoadedBundle, 'script'> & { exports: Pick<WorkerModule, 'ready' | 'warmLogging'> },
+  stop = () => void process.kill(process.pid, 'SIGTERM'),
+): void {
+  void loaded.exports.ready.then(() => setTimeout(() => {
+    // the logger's other formats (journald, json), which this start did not use
+    loaded.exports.warmLogging();
+    writeFileSync(file, codeCacheFile(source, loaded.script.createCachedData()));
+    stop();
+  }, TRAINING_SETTLE_MS));
 }
 
 /** The worker module: the bundle (with its code cache when it fits) if built and current, else worker.js. */
@@ -94,7 +130,13 @@ export function loadWorker(): WorkerModule {
   } catch {
     cache = undefined; // compiled from source
   }
-  return runBundle(BUNDLE, source, cache).exports;
+  const loaded = runBundle(BUNDLE, source, cache);
+  const training = process.env[MAKE_CODE_CACHE_ENV];
+  if (training) {
+    delete process.env[MAKE_CODE_CACHE_ENV];
+    takeCodeCacheWhenReady(training, source, loaded);
+  }
+  return loaded.exports;
 }
 
 if (require.main === module) loadWorker().main(process.argv.slice(2));

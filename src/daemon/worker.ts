@@ -48,6 +48,13 @@ import { saveConfigCopy } from './config-save';
 import { ReloadScheduler } from './reload-schedule';
 import { Writable } from 'node:stream';
 
+let readyNow: () => void = () => undefined;
+/**
+ * Settled once this worker has started its engines and told the supervisor it is ready: where
+ * deploy/bundle-worker.js takes the V8 code cache of a real start (worker-start.ts).
+ */
+export const ready = new Promise<void>((resolve) => (readyNow = resolve));
+
 /** Set by the supervisor on a worker it respawns: keepalived runs startup_script once, not per child start. */
 export const RESPAWNED_ENV = 'HALO_WORKER_RESPAWNED';
 
@@ -316,6 +323,7 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   };
   reschedule(loaded.model);
   send({ type: 'ready' });
+  readyNow();
   // a worker draining halo_announce VIPs is given their longest drain, beyond the usual 10 s
   // and a shutdown_script its timeout with the kills after it
   send({ type: 'stopGrace', ms: workerStopGraceMs(loaded.model) });

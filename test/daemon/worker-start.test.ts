@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { BUILD_ID_MARK, bundleDigest, bundleIsCurrent, codeCacheFile, codeCacheFor, runBundle } from '../../src/daemon/worker-start';
+import { BUILD_ID_MARK, bundleDigest, bundleIsCurrent, codeCacheFile, codeCacheFor, runBundle, takeCodeCacheWhenReady } from '../../src/daemon/worker-start';
 
 const source = "const { twice } = require('./dep');\nexports.value = twice(21);\nexports.where = [__filename, __dirname];\nexports.self = require.main === module;\n";
 
@@ -93,6 +93,34 @@ describe('worker-start code cache in a fresh process', () => {
   });
 });
 
+describe("the build's training start (MAKE_CODE_CACHE_ENV)", () => {
+  it('once the worker is ready: the logger warmed, the cache of what ran written for this bundle, then the worker stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ft-wtrain-'));
+    try {
+      writeFileSync(join(dir, 'dep.js'), 'module.exports = { twice: (n) => 2 * n };\n');
+      const bundle = join(dir, 'bundle.js');
+      const text = `${source}let go; exports.ready = new Promise((r) => (go = r)); exports.go = () => go();\nexports.warmed = 0; exports.warmLogging = () => { exports.warmed++; };\n`;
+      writeFileSync(bundle, text);
+      const loaded = runBundle(bundle, text) as unknown as Parameters<typeof takeCodeCacheWhenReady>[2] & { exports: { go(): void; warmed: number } };
+      let stopped = 0;
+      const stoppedNow = new Promise<void>((res) => takeCodeCacheWhenReady(`${bundle}.v8cache`, text, loaded, () => { stopped++; res(); }));
+      await new Promise((r) => setTimeout(r, 400));
+      // not before ready
+      expect(existsSync(`${bundle}.v8cache`)).toBe(false);
+      loaded.exports.go();
+      await stoppedNow;
+      expect(stopped).toBe(1);
+      expect(loaded.exports.warmed).toBe(1);
+      const file = readFileSync(`${bundle}.v8cache`);
+      expect(codeCacheFor(text, file)).toBeDefined();
+      // a fresh Node accepts it for this bundle
+      expect(childLoad(bundle)).toEqual({ rejected: false, value: 42 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 const built = join(__dirname, '../../dist/daemon/worker.bundle.js');
 describe('the built worker bundle (dist/daemon/worker.bundle.js)', () => {
   it('exists after npm run build, and exports the worker main and runWorker', () => {
@@ -100,5 +128,7 @@ describe('the built worker bundle (dist/daemon/worker.bundle.js)', () => {
     const { exports } = runBundle(built, readFileSync(built, 'utf8'));
     expect(typeof exports.main).toBe('function');
     expect(typeof exports.runWorker).toBe('function');
+    // the build's training start waits on it (worker-start.ts takeCodeCacheWhenReady)
+    expect(typeof exports.ready.then).toBe('function');
   });
 });

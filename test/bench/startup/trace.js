@@ -7,6 +7,10 @@
  * inclusive load time of every npm package and of halo's own modules, and the start/end of the
  * worker's start-up steps (config load, link monitor, control socket, LVS start, VRRP start),
  * by wrapping those functions as their modules load. Nothing in halo is changed.
+ * The worker loads its modules as one bundle (dist/daemon/worker-start.js, when the build made
+ * it), where the per-module wraps cannot reach: then the steps are the bundle's compile (from its
+ * V8 code cache, accepted or rejected), its top-level run, the `run` message to the supervisor
+ * and its `go` answer; the engines' start is what follows until the first state.
  */
 const Module = require('node:module');
 const fs = require('node:fs');
@@ -64,7 +68,7 @@ Module._load = function tracedLoad(request, parent, isMain) {
   }
   const dt = performance.now() - t0;
   if (fresh && pkg && fromOwn) rec.packages[pkg[1]] = (rec.packages[pkg[1]] || 0) + dt;
-  if (fresh && top) rec.steps.push({ name: `load ${path.relative(path.resolve(__dirname, '../../..'), resolved)}`, t0: performance.timeOrigin + t0, t1: epoch() });
+  if (fresh && top && path.isAbsolute(resolved)) rec.steps.push({ name: `load ${path.relative(path.resolve(__dirname, '../../..'), resolved)}`, t0: performance.timeOrigin + t0, t1: epoch() });
   if (fresh && inOwn) for (const [suffix, wrap] of Object.entries(WRAP)) if (resolved.endsWith(suffix)) wrap(out);
   return out;
 };
@@ -79,3 +83,35 @@ process.stdout.write = function (chunk, ...rest) {
   return w(chunk, ...rest);
 };
 process.on('exit', write);
+
+// the bundle: vm.Script (the compile, from the code cache) and the top-level function it returns
+const vm = require('node:vm');
+const Script = vm.Script;
+vm.Script = class TracedScript extends Script {
+  constructor(code, opts) {
+    const t0 = epoch();
+    super(code, opts);
+    const name = opts && typeof opts === 'object' && opts.filename ? path.basename(opts.filename) : 'script';
+    rec.steps.push({ name: `compile ${name} (${opts && opts.cachedData ? `code cache ${this.cachedDataRejected ? 'REJECTED' : 'accepted'}` : 'no code cache'})`, t0, t1: epoch() });
+    this.tracedName = name;
+  }
+  runInThisContext(...a) {
+    const fn = super.runInThisContext(...a);
+    const name = this.tracedName;
+    return typeof fn !== 'function' ? fn : function tracedTop(...b) {
+      const s = { name: `run ${name}'s top level`, t0: epoch() };
+      rec.steps.push(s);
+      try { return fn.apply(this, b); } finally { s.t1 = epoch(); }
+    };
+  }
+};
+// the handshake with the supervisor: the worker's first message (`run`), the supervisor's `go`
+if (typeof process.send === 'function') {
+  const send = process.send.bind(process);
+  process.send = function (m, ...rest) {
+    if (!rec.sent) { rec.sent = epoch(); rec.steps.push({ name: 'first message to the supervisor', t0: rec.sent, t1: rec.sent }); }
+    return send(m, ...rest);
+  };
+  process.once('message', () => { const t = epoch(); rec.steps.push({ name: "supervisor's answer received", t0: t, t1: t }); });
+}
+
