@@ -50,7 +50,7 @@ describeNs('real-world corpus: the VRRP instances halo builds are the ones keepa
       jobs.push({ file, path, model: halo.model, interfaces: [...interfacesOf(halo.model), ...missingInterfaces(ka.output)] });
     }
     results.push(...(await mapLimit(jobs, DUMPS_AT_ONCE, async ({ file, path, model, interfaces }, n) => {
-      const dump = await keepalivedDump({ file: path, side: 'vrrp', interfaces, ns: `preproc-cm${n}` });
+      const dump = await keepalivedDump({ file: path, side: 'vrrp', interfaces, ns: `${process.env.HALO_NETNS_TAG ?? ''}preproc-cm${n}` });
       if (!dump.dumped) {
         const tail = dump.text.split('\n').filter((l) => l.trim() !== '').slice(-4).join(' | ');
         return { file, diffs: [`keepalived did not run it (exit ${dump.exit}): ${tail}`], note: '' };

@@ -49,7 +49,7 @@ describeVm('real-world corpus: the virtual servers halo builds are the ones keep
     results.push(...(await mapLimit(jobs, DUMPS_AT_ONCE, async ({ file, path, model, sides, interfaces }, n) => {
       const diffs: string[] = [];
       for (const side of sides) {
-        const dump = await keepalivedDump({ file: path, side, interfaces, ns: `preproc-cl${n}${side[0]}`, timeoutMs: 120_000 });
+        const dump = await keepalivedDump({ file: path, side, interfaces, ns: `${process.env.HALO_NETNS_TAG ?? ''}preproc-cl${n}${side[0]}`, timeoutMs: 120_000 });
         if (!dump.dumped) {
           const tail = dump.text.split('\n').filter((l) => l.trim() !== '').slice(-4).join(' | ');
           diffs.push(`keepalived -${side === 'vrrp' ? 'P' : 'C'} did not run it (exit ${dump.exit}): ${tail}`);
