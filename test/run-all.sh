@@ -82,7 +82,8 @@ step "lab tier: halo lab drill, every mode twice, bounds enforced (in the VM whe
 # naming the graceful failover and its bound.
 # On a machine too busy for the 1-vCPU emulated VM (see issue 9: at load 13-22 most phases
 # starve), this tier exits 3 rather than pass or fail on figures that measure the machine.
-# --conn-sync: long-lived flows through a crash failover with and without lvs_sync_daemon.
+# --conn-sync: long-lived flows through a crash failover with and without lvs_sync_daemon (checked
+# here only: the VM tier no longer runs the same drill again in test/lab/conn-sync.vm.test.ts).
 node dist/cli/main.js lab drill --mode all --repeat 2 --conn-sync --json "${TMPDIR:-/tmp}/halo-lab-drill.json" --report "${TMPDIR:-/tmp}/halo-lab-report"
 
 step "all tiers passed"
