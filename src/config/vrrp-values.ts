@@ -224,6 +224,11 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean, sta
     };
     switch (opt.value) {
       case 'brd': case 'broadcast':
+        if (addr.family === 6 && val !== undefined) {
+          // keepalived's alloc_ipaddress drops the address (its message names the keyword, not the value)
+          ctx.warn(opt, `VRRP is trying to assign a broadcast ${opt.value} to the IPv6 address ${e.keyword.value} !!?? WTF... skipping VIP...`);
+          return null;
+        }
         if (needs()) {
           if (val.value === '+' || val.value === '-') vip.broadcast = val.value;
           else vip.broadcast = ctx.addressWord(val, 'virtual_ipaddress brd')?.address ?? null;
@@ -294,6 +299,23 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean, sta
         ctx.warn(opt, `virtual_ipaddress: unknown option '${opt.value}'`);
     }
   }
+  if (addr.family === 6) ipv6Only(ctx, e, vip);
   return vip;
+}
+
+/**
+ * keepalived's alloc_ipaddress, once the line is read: an IPv6 address takes neither a scope (the
+ * kernel derives it from the address) nor a label (IFA_LABEL is IPv4's); both are dropped with
+ * its warnings, so the address is added, logged and shown in KEEPALIVED-MIB without them.
+ */
+function ipv6Only(ctx: BuildContext, e: Statement, vip: VirtualIpAddress): void {
+  if (vip.scope !== 'global' && vip.scope !== 0) {
+    ctx.warn(e.keyword, `Cannot specify scope for IPv6 addresses (${e.keyword.value}) - ignoring scope`);
+    vip.scope = 'global';
+  }
+  if (vip.label !== null) {
+    ctx.warn(e.keyword, `Cannot specify label for IPv6 addresses (${e.keyword.value}) - ignoring label`);
+    vip.label = null;
+  }
 }
 

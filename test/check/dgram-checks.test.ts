@@ -169,6 +169,20 @@ describe('PING_CHECK codec', () => {
     const pseudo = Buffer.concat([Buffer.from('fd000062000000000000000000000001fd000062000000000000000000000010', 'hex'), Buffer.from([0, 0, 0, ours.length, 0, 0, 0, 58])]);
     expect(icmpChecksum(Buffer.concat([pseudo, ours]))).toBe(golden.readUInt16BE(2));
   });
+
+  test("the real server's reply to keepalived's request (fixture): accepted as that probe's answer (identifier, sequence, source)", () => {
+    const fixture = (name: string) => Buffer.from(readFileSync(join(__dirname, '..', 'fixtures', 'keepalived-2.2.7-ipv6', name), 'utf8').trim(), 'hex');
+    const request = fixture('ping6-echo-request.icmp6.hex');
+    const reply = fixture('ping6-echo-reply.icmp6.hex');
+    // the kernel sees the reply without the IPv6 header, from the server (as the raw socket gives it)
+    expect(decodeIcmp6(reply, 'fd00:62:0:0:0:0:0:10')).toEqual({ kind: 'reply', type: 129, id: request.readUInt16BE(4), seq: 0, about: 'fd00:62::10' });
+    // type 129, the rest echoed: identifier, sequence (host order), keepalived's filler
+    expect([reply[0], reply[1]]).toEqual([129, 0]);
+    expect(reply.subarray(4)).toEqual(request.subarray(4));
+    // the server's checksum, over the pseudo-header of fd00:62::10 → fd00:62::1
+    const pseudo = Buffer.concat([Buffer.from('fd000062000000000000000000000010fd000062000000000000000000000001', 'hex'), Buffer.from([0, 0, 0, reply.length, 0, 0, 0, 58])]);
+    expect(icmpChecksum(Buffer.concat([pseudo, reply]))).toBe(0);
+  });
 });
 
 describe("TCP_CHECK keeps counting retries while down (2.2.7's tcp_epilog); UDP/ICMP do not", () => {

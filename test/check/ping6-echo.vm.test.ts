@@ -7,7 +7,8 @@
  * filler), the sequence number in keepalived's host (little-endian) order counting up from 0,
  * the same hop limit, and tshark judging every checksum Good. The identifier is not compared:
  * keepalived's is its ping socket's, chosen by the kernel. keepalived's first request is printed
- * in hex (`KEEPALIVED_ECHO6 …`) for test/fixtures/keepalived-2.2.7-ipv6/.
+ * in hex (`KEEPALIVED_ECHO6 …`) for test/fixtures/keepalived-2.2.7-ipv6/, and so is the real server's echo
+ * reply to it (`KEEPALIVED_ECHO6_REPLY …`), the bytes halo's decoder must accept.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,12 +37,13 @@ function conf(): string {
 
 interface Echo {
   src: string;
+  dst: string;
   hopLimit: number;
   icmp: Buffer;
 }
 
-/** The ICMPv6 echo requests in a pcap (Ethernet, IPv6 without extension headers). */
-function echoRequests(pcap: string): Echo[] {
+/** The ICMPv6 echo requests (type 128) or replies (129) in a pcap (Ethernet, IPv6 without extension headers). */
+function echoes(pcap: string, type = 128): Echo[] {
   const b = readFileSync(pcap);
   const le = b.readUInt32LE(0) === 0xa1b2c3d4;
   const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
@@ -54,9 +56,9 @@ function echoRequests(pcap: string): Echo[] {
     const ip6 = frame.subarray(14);
     if (ip6[6] !== 58) continue;
     const icmp = ip6.subarray(40, 40 + ip6.readUInt16BE(4));
-    if (icmp[0] !== 128) continue;
-    const src = Array.from({ length: 8 }, (_, i) => ip6.readUInt16BE(8 + 2 * i).toString(16)).join(':');
-    out.push({ src, hopLimit: ip6[7], icmp: Buffer.from(icmp) });
+    if (icmp[0] !== type) continue;
+    const addr = (at: number) => Array.from({ length: 8 }, (_, i) => ip6.readUInt16BE(at + 2 * i).toString(16)).join(':');
+    out.push({ src: addr(8), dst: addr(24), hopLimit: ip6[7], icmp: Buffer.from(icmp) });
   }
   return out;
 }
@@ -67,7 +69,8 @@ const short = (a: string): string => a.replace(/(:0)+:/, '::');
 describeNeeding(root, ipvsKernel, tool('keepalived'), tool('tcpdump'), tool('tshark'), file(HALO, 'the built CLI dist/cli/main.js (npm run build)'))('PING_CHECK ICMPv6 echo requests, halo beside keepalived 2.2.7 (kernel VM)', () => {
   let ka: RunningDirector;
   let hl: RunningDirector;
-  let echoes: Echo[] = [];
+  let requests: Echo[] = [];
+  let replies: Echo[] = [];
   let pcap: string;
 
   beforeAll(async () => {
@@ -80,20 +83,22 @@ describeNeeding(root, ipvsKernel, tool('keepalived'), tool('tcpdump'), tool('tsh
     expect(await waitFor(() => settled('srv', SRV) && settled('ka', KA) && settled('hl', HL), 20_000, 100)).toBe(true);
     tmp = mkdtempSync(join(tmpdir(), 'halo-ping6-'));
     pcap = join(tmp, 'echo6.pcap');
-    const dump = topo.spawn('srv', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, 'icmp6 and ip6[40] == 128']);
+    const dump = topo.spawn('srv', ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, 'icmp6 and (ip6[40] == 128 or ip6[40] == 129)']);
     await captureArmed(dump);
     dirs = new Directors(topo, join(tmp, 'directors'));
     ka = dirs.keepalived('ka', conf(), ['-C']);
     hl = dirs.halo('hl', conf(), ['-C']);
-    // three requests from each (delay_loop 1 s; the VM is slow to start node)
+    // three requests from each, and their replies (delay_loop 1 s; the VM is slow to start node)
     const enough = await waitFor(() => {
-      const e = echoRequests(pcap);
-      return e.filter((x) => short(x.src) === KA).length >= 3 && e.filter((x) => short(x.src) === HL).length >= 3;
+      const e = echoes(pcap);
+      const r = echoes(pcap, 129);
+      return [KA, HL].every((ip) => e.filter((x) => short(x.src) === ip).length >= 3 && r.filter((x) => short(x.dst) === ip).length >= 3);
     }, 240_000, 500);
     dump.kill('SIGTERM');
     await new Promise((r) => dump.once('exit', r));
-    echoes = echoRequests(pcap);
-    if (!enough) throw new Error(`not 3 echo requests from each: ${JSON.stringify(echoes.map((e) => e.src))}\n--- keepalived\n${ka.log().slice(-2000)}\n--- halo\n${hl.log().slice(-2000)}`);
+    requests = echoes(pcap);
+    replies = echoes(pcap, 129);
+    if (!enough) throw new Error(`not 3 echo requests and replies for each: ${JSON.stringify(requests.map((e) => e.src))}\n--- keepalived\n${ka.log().slice(-2000)}\n--- halo\n${hl.log().slice(-2000)}`);
   });
 
   afterAll(async () => {
@@ -102,7 +107,7 @@ describeNeeding(root, ipvsKernel, tool('keepalived'), tool('tcpdump'), tool('tsh
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  const from = (ip: string) => echoes.filter((e) => short(e.src) === ip);
+  const from = (ip: string) => requests.filter((e) => short(e.src) === ip);
 
   it("keepalived's request, as captured (printed for the fixture)", () => {
     const k = from(KA)[0];
@@ -125,9 +130,20 @@ describeNeeding(root, ipvsKernel, tool('keepalived'), tool('tcpdump'), tool('tsh
     expect(seqs(h)).toEqual(seqs(k));
   });
 
+  it("the server's reply to keepalived's first request (printed for the fixture): type 129, its identifier, sequence and payload", () => {
+    const k = from(KA)[0];
+    const r = replies.find((e) => short(e.dst) === KA && e.icmp.readUInt16BE(4) === k.icmp.readUInt16BE(4) && e.icmp.readUInt16LE(6) === k.icmp.readUInt16LE(6));
+    if (!r) throw new Error(`no reply to keepalived's first request among ${replies.length} replies`);
+    process.stdout.write(`KEEPALIVED_ECHO6_REPLY hop_limit=${r.hopLimit} icmp6=${r.icmp.toString('hex')}\n`);
+    expect([r.icmp[0], r.icmp[1], r.icmp.length]).toEqual([129, 0, 136]);
+    expect(r.icmp.subarray(4)).toEqual(k.icmp.subarray(4));
+    // and halo's requests were answered too (its checker matched them: the server stays up)
+    expect(replies.filter((e) => short(e.dst) === HL).length).toBeGreaterThanOrEqual(3);
+  });
+
   it('tshark judges every checksum Good, halo\'s and keepalived\'s', () => {
-    const rows = sh(['tshark', '-r', pcap, '-Y', 'icmpv6.type == 128', '-T', 'fields', '-e', 'ipv6.src', '-e', 'icmpv6.checksum.status']).trim().split('\n');
-    expect(rows.length).toBeGreaterThanOrEqual(6);
+    const rows = sh(['tshark', '-r', pcap, '-Y', 'icmpv6.type == 128 || icmpv6.type == 129', '-T', 'fields', '-e', 'ipv6.src', '-e', 'icmpv6.checksum.status']).trim().split('\n');
+    expect(rows.length).toBeGreaterThanOrEqual(12);
     for (const r of rows) expect(r.split('\t')[1]).toBe('1');
   });
 });

@@ -42,4 +42,27 @@ describe('IPv6 vrrp_instance', () => {
     expect(preferredLifetime({ prefixLen: 64 })).toBe(0xffffffff);
     expect(messages(v6('  fe80::1/64 preferred_lft soon')).join('\n')).toContain('preferred_lft soon is invalid');
   });
+
+  it('drops a scope and a label on an IPv6 address with keepalived\'s warnings (alloc_ipaddress); scope global is no warning', () => {
+    const body = v6('  fe80::1/64\n  fd00::1/64 scope site label eth0:6\n  fd00::2/64 scope global', ' virtual_ipaddress_excluded {\n  fd00:1::9/64 label eth0:9\n  10.0.0.9/24 scope site label eth0:9\n }');
+    const i = model(body).vrrpInstances[0];
+    expect(i.virtualIpAddresses.map((v) => [v.address, v.scope, v.label])).toEqual([['fe80::1', 'global', null], ['fd00::1', 'global', null], ['fd00::2', 'global', null]]);
+    expect(i.virtualIpAddressesExcluded.map((v) => [v.address, v.scope, v.label])).toEqual([['fd00:1::9', 'global', null], ['10.0.0.9', 'site', 'eth0:9']]);
+    const said = messages(body).filter((m) => m.includes('Cannot specify'));
+    // (the excluded block comes first in this config)
+    expect(said).toEqual([
+      '5:3: warning: Cannot specify label for IPv6 addresses (fd00:1::9/64) - ignoring label',
+      '10:3: warning: Cannot specify scope for IPv6 addresses (fd00::1/64) - ignoring scope',
+      '10:3: warning: Cannot specify label for IPv6 addresses (fd00::1/64) - ignoring label',
+    ]);
+    // the same for a static address
+    const st = model(`static_ipaddress {\n fd00:5::1/64 dev eth0 label eth0:5\n}\n${v6('  fe80::1/64')}`).staticAddresses[0];
+    expect([st.address, st.label]).toEqual(['fd00:5::1', null]);
+  });
+
+  it('skips an IPv6 address given a broadcast, with keepalived\'s words', () => {
+    const body = v6('  fe80::1/64\n  fd00::1/64 brd fd00::ff\n  fd00::2/64');
+    expect(model(body).vrrpInstances[0].virtualIpAddresses.map((v) => v.address)).toEqual(['fe80::1', 'fd00::2']);
+    expect(messages(body).join('\n')).toContain('VRRP is trying to assign a broadcast brd to the IPv6 address fd00::1/64 !!?? WTF... skipping VIP...');
+  });
 });

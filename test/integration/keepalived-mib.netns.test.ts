@@ -210,27 +210,43 @@ function traps(from: number): string[] {
     .slice(from).map((l) => l.replace(/Timeticks: \(\d+\) [^\t]*/, 'Timeticks: (T)'));
 }
 
-async function runAndTake(start: () => RunningDirector, states: Settled = ALL_MASTER): Promise<Taken> {
+/** What a config's walk must show before it is taken, and the single requests asked of it. */
+interface TakePlan {
+  /** Beyond every instance in its state: (the walk, the notifications since the start). */
+  ready: (walk: string[], traps: string[], states: Settled) => boolean;
+  gets: string[];
+  nexts: string[];
+}
+
+/** config(): the script settled (good), the group's notification for the state it settles in received. */
+const PLAN: TakePlan = {
+  ready: (w, t, states) => {
+    const group = STATE_NUMBER[states.VI_2];
+    return w.some((l) => l.includes(`${KM}.2.9.1.6.1 = INTEGER: 3`))
+      && w.some((l) => l.includes(`${KM}.2.1.1.3.1 = INTEGER: ${group}`))
+      && t.some((l) => /\.2\.10\.0\.1\b/.test(l) && new RegExp(`\\.2\\.1\\.1\\.3 = INTEGER: ${group}`).test(l));
+  },
+  gets: GETS,
+  nexts: NEXTS,
+};
+
+async function runAndTake(start: () => RunningDirector, states: Settled = ALL_MASTER, plan: TakePlan = PLAN): Promise<Taken> {
   const from = traps(0).length;
   const d = start();
   const settled = await waitFor(() => Object.entries(states).every(([i, st]) => d.log().includes(`(${i}) Entering ${st} STATE`)), 30_000, 100);
   if (!settled) throw new Error(`${d.kind} did not bring the instances to ${JSON.stringify(states)}:\n${d.log()}`);
-  // registered, every instance in its state in the walk, the script settled (good), the group's
-  // notification for the state it settles in received
-  const group = STATE_NUMBER[states.VI_2];
+  // registered, every instance in its state in the walk, and what the plan waits for
   const ready = await waitFor(() => {
     const w = objects(snmp('snmpwalk', [KM]));
     return Object.values(states).every((st, k) => w.includes(`.${KM}.2.3.1.4.${k + 1} = INTEGER: ${STATE_NUMBER[st]}`))
-      && w.some((l) => l.includes(`${KM}.2.9.1.6.1 = INTEGER: 3`))
-      && w.some((l) => l.includes(`${KM}.2.1.1.3.1 = INTEGER: ${group}`))
-      && traps(from).some((l) => /\.2\.10\.0\.1\b/.test(l) && new RegExp(`\\.2\\.1\\.1\\.3 = INTEGER: ${group}`).test(l));
+      && plan.ready(w, traps(from), states);
   }, 60_000, 250);
   if (!ready) throw new Error(`${d.kind} does not serve KEEPALIVED-MIB through snmpd:\n${snmp('snmpwalk', [KM])}\n${d.log()}\n--- snmpd\n${readFileSync(join(tmp, 'snmpd.log'), 'utf8').slice(-3000)}`);
   const result: Taken = {
     walk: objects(snmp('snmpwalk', [KM])),
     bulk: objects(snmp('snmpbulkwalk', ['-Cr7', KM])),
-    got: GETS.map((o) => snmp('snmpget', [o]).trim()),
-    next: NEXTS.map((o) => snmp('snmpgetnext', [o]).trim()),
+    got: plan.gets.map((o) => snmp('snmpget', [o]).trim()),
+    next: plan.nexts.map((o) => snmp('snmpgetnext', [o]).trim()),
     log: d.log(),
     traps: [],
   };
@@ -332,6 +348,170 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     const set = (t: string[]) => [...new Set(t)].sort();
     console.log(`keepalived's notifications:\n${ka.traps.join('\n')}`);
     expect(set(ka.traps).length).toBeGreaterThanOrEqual(4);
+    expect(set(halo.traps)).toEqual(set(ka.traps));
+  });
+});
+
+/**
+ * IPv6 (issue 13): KEEPALIVED-MIB's rows for IPv6 VRRPv3 instances. VI_6 multicasts to ff02::12
+ * from eth0's link-local address, its first VIP link-local, one VIP given a scope and a label
+ * (keepalived ignores both for IPv6, with a warning), a /128 with its own lifetime and -nodad,
+ * excluded VIPs of both families, IPv6 virtual routes (a gateway, a source prefix with a
+ * hoplimit, two next hops, a blackhole) and rules; VI_7 is unicast over IPv6 (global addresses),
+ * MASTER once its down timer runs out. Static IPv6 address, route and rule under owner 0.
+ */
+function config6(): string {
+  return `global_defs {
+  router_id lb1
+  enable_snmp_vrrp
+  enable_traps
+  snmp_socket unix:${agentx}
+}
+static_ipaddress {
+  fd00:90::1/64 dev dum0
+}
+static_routes {
+  fd00:91::/64 via fd00:90::fe dev dum0 metric 5
+}
+static_rules {
+  from fd00:92::/64 table 100 priority 150
+}
+vrrp_instance VI_6 {
+  state MASTER
+  interface eth0
+  virtual_router_id 61
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    fe80::61:200/64
+    fd00:61::200/64
+    fd00:61::201/64 scope site label eth0:6
+    fd00:61::202/128 preferred_lft forever -nodad
+  }
+  virtual_ipaddress_excluded {
+    fd00:62::5/64 preferred_lft 0
+    192.168.62.5/24
+  }
+  virtual_routes {
+    fd00:63::/64 via fd00:61::1 dev eth0 metric 7
+    fd00:64::/64 from fd00:65::/64 dev eth0 src fd00:61::200 table 100 hoplimit 9
+    fd00:66::/64 table 101 nexthop via fd00:61::1 dev eth0 weight 2 nexthop via fd00:61::2 dev eth0
+    blackhole fd00:67::/64 table 101
+  }
+  virtual_rules {
+    from fd00:65::/64 table 100 priority 300
+    to fd00:66::/64 fwmark 7 priority 310 table 101
+  }
+}
+vrrp_instance VI_7 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 62
+  priority 100
+  advert_int 0.5
+  unicast_src_ip fd00:77::11
+  unicast_peer {
+    fd00:77::12
+  }
+  virtual_ipaddress {
+    fd00:77::220/64
+  }
+}
+`;
+}
+
+const PLAN6: TakePlan = {
+  // each instance's vrrpInstanceStateChange for MASTER received
+  ready: (_w, t) => ['VI_6', 'VI_7'].every((n) => t.some((l) => /\.2\.10\.0\.2\b/.test(l) && l.includes(`STRING: "${n}"`) && /\.2\.3\.1\.4 = INTEGER: 2\b/.test(l))),
+  gets: [
+    `${KM}.2.3.1.34.1`, // VI_6: multicast address type ipv6(2)
+    `${KM}.2.3.1.35.1`, // ff02::12
+    `${KM}.2.3.1.35.2`, // VI_7 is unicast: none
+    `${KM}.2.3.1.12.2`, // advert_int 0.5 in centiseconds
+    `${KM}.2.6.1.3.1.1`, // the link-local first VIP
+    `${KM}.2.6.1.4.1.1`, // no broadcast for IPv6
+    `${KM}.2.6.1.6.1.3`, // the scope keepalived ignored
+    `${KM}.2.6.1.9.1.3`, // the label keepalived ignored
+    `${KM}.2.6.1.5.1.4`, // the /128's prefix
+    `${KM}.2.6.1.2.1.6`, // the excluded IPv4 address's type
+    `${KM}.2.6.1.3.0.1`, // the static IPv6 address
+    `${KM}.2.7.1.5.1.1`, // a route's IPv6 gateway
+    `${KM}.2.7.1.15.1.2`, // a route's source prefix
+    `${KM}.2.7.1.24.1.2`, // its hoplimit
+    `${KM}.2.7.1.10.1.4`, // blackhole
+    `${KM}.2.11.1.3.1.3.2`, // the second next hop's address
+    `${KM}.2.8.1.13.1.1`, // a rule's IPv6 source
+    `${KM}.2.8.1.10.1.2`, // a rule's IPv6 destination
+  ],
+  nexts: [`${KM}.2.6.1.4`, `${KM}.2.6.1.9`, `${KM}.2.3.1.35.1`, `${KM}.2.7.1.15`, `${KM}.2.11.1.2`, `${KM}.2.8.1.9.0`],
+};
+
+describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmptrapd'), tool('snmpwalk', 'snmp'), tool('snmpbulkwalk', 'snmp'))('KEEPALIVED-MIB with IPv6 VRRPv3 instances, halo beside keepalived 2.2.7 (netns)', () => {
+  let ka: Taken;
+  let halo: Taken;
+  const STATES: Settled = { VI_6: 'MASTER', VI_7: 'MASTER' };
+  /** lb1's eth0 link-local address once out of duplicate address detection ('' before). */
+  const linkLocal = (): string => {
+    const out = JSON.parse(topo.exec('lb1', ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link', '-tentative'])) as Array<{ addr_info: Array<{ local?: string }> }>;
+    return out.flatMap((l) => l.addr_info.flatMap((a) => (a.local ? [a.local] : []))).find((a) => a !== 'fe80::61:200') ?? '';
+  };
+
+  beforeAll(async () => {
+    topo = new Topology('hk6-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }]);
+    topo.exec('lb1', ['ip', 'addr', 'add', 'fd00:77::11/64', 'dev', 'eth0', 'nodad']);
+    topo.exec('lb1', ['ip', 'link', 'add', 'dum0', 'type', 'veth', 'peer', 'name', 'dum1']);
+    for (const d of ['dum0', 'dum1']) topo.exec('lb1', ['ip', 'link', 'set', d, 'up']);
+    expect(await waitFor(() => linkLocal() !== '', 15_000, 100)).toBe(true);
+    tmp = mkdtempSync(join(tmpdir(), 'halo-kmib6-'));
+    ({ proc: trapd, log: trapLog } = await startSnmptrapd(topo, 'lb1', tmp));
+    ({ proc: snmpd, agentx } = await startSnmpd(topo, 'lb1', tmp));
+    dirs = new Directors(topo, tmp);
+    ka = await runAndTake(() => dirs.keepalived('lb1', config6(), ['-P']), STATES, PLAN6);
+    halo = await runAndTake(() => dirs.halo('lb1', config6()), STATES, PLAN6);
+  });
+
+  afterAll(async () => {
+    await dirs?.stopAll();
+    await Promise.race([Promise.all([stopProcess(snmpd ?? null), stopProcess(trapd ?? null)]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    topo?.destroy();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('keepalived serves the IPv6 rows (the oracle is really there)', () => {
+    // VI_6's multicast group ff02::12 as 16 octets, VI_7 (unicast) none; IPv6 addresses, routes, next hops, rules
+    expect(ka.walk).toContainEqual(`.${KM}.2.3.1.34.1 = INTEGER: 2`);
+    expect(ka.walk).toContainEqual(expect.stringMatching(new RegExp(`^\\.${KM.replace(/\./g, '\\.')}\\.2\\.3\\.1\\.35\\.1 = Hex-STRING: FF 02 00 00 00 00 00 00 00 00 00 00 00 00 00 12 ?$`)));
+    expect(ka.walk.some((l) => l.startsWith(`.${KM}.2.3.1.35.2 = `))).toBe(false);
+    for (const row of ['2.6.1.3.0.1', '2.6.1.3.1.6', '2.6.1.3.2.1', '2.7.1.3.0.1', '2.7.1.3.1.4', '2.11.1.3.1.3.2', '2.8.1.2.0.1', '2.8.1.2.1.2']) {
+      expect(ka.walk.some((l) => l.startsWith(`.${KM}.${row} = `))).toBe(true);
+    }
+    expect(ka.log).toMatch(/Cannot specify scope for IPv6 addresses \(fd00:61::201\/64\) - ignoring scope/);
+    expect(ka.log).toMatch(/Cannot specify label for IPv6 addresses \(fd00:61::201\/64\) - ignoring label/);
+  });
+
+  it('halo drops the IPv6 address\'s scope and label with keepalived\'s warnings', () => {
+    expect(halo.log).toMatch(/Cannot specify scope for IPv6 addresses \(fd00:61::201\/64\) - ignoring scope/);
+    expect(halo.log).toMatch(/Cannot specify label for IPv6 addresses \(fd00:61::201\/64\) - ignoring label/);
+  });
+
+  it('halo serves the same OIDs, types and values (snmpwalk: GetNext); only the version string differs', () => {
+    if (JSON.stringify(normalise(halo.walk)) !== JSON.stringify(normalise(ka.walk))) console.log(`keepalived:\n${ka.walk.join('\n')}\nhalo:\n${halo.walk.join('\n')}`);
+    expect(normalise(halo.walk)).toEqual(normalise(ka.walk));
+  });
+
+  it('and the same through GetBulk (snmpbulkwalk, 7 repetitions)', () => {
+    expect(normalise(halo.bulk)).toEqual(normalise(ka.bulk));
+  });
+
+  it('the same answers to Get and GetNext on the IPv6 cells', () => {
+    console.log(`keepalived's Get/GetNext answers:\n${[...ka.got, ...ka.next].join('\n')}`);
+    expect(normalise(halo.got)).toEqual(normalise(ka.got));
+    expect(normalise(halo.next)).toEqual(normalise(ka.next));
+  });
+
+  it('the same vrrpInstanceStateChange notifications (as sets)', () => {
+    const set = (t: string[]) => [...new Set(t)].sort();
+    console.log(`keepalived's notifications:\n${ka.traps.join('\n')}`);
     expect(set(halo.traps)).toEqual(set(ka.traps));
   });
 });

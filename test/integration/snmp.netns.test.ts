@@ -18,7 +18,7 @@
  * tables answer a walk with their lowest row only, and a Get with no instance).
  */
 import { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ipaddr from 'ipaddr.js';
@@ -26,6 +26,7 @@ import { Directors, RunningDirector, waitFor } from '../support/directors';
 import { stopProcess, Topology } from '../support/netns';
 import { describeNeeding, root, tool } from '../support/prerequisites';
 import { snmpCommand, startSnmpd, startSnmptrapd } from '../support/snmp';
+import { craftAdvert6Script } from '../support/vrrp6-craft';
 
 jest.setTimeout(120_000);
 
@@ -248,6 +249,15 @@ vrrp_instance VM_8 {
  */
 const ROWS6 = 5 * 11 + 8 + 4 + 5 * 13;
 
+/** `fe80::…` as snmpwalk prints 16 octets: `FE 80 00 … ` */
+const hex = (a: string): string => Buffer.from(ipaddr.parse(a).toByteArray()).toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
+/** A host's eth0 link-local address once out of duplicate address detection ('' before). */
+function linkLocal(h: string): string {
+  // (ip -j lists a filtered-out address as {})
+  const out = JSON.parse(topo.exec(h, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link', '-tentative'])) as Array<{ addr_info: Array<{ local?: string }> }>;
+  return out.flatMap((l) => l.addr_info.flatMap((a) => (a.local ? [a.local] : []))).find((a) => a !== 'fe80::77:200') ?? '';
+}
+
 const VRRPV3_MIB = '1.3.6.1.2.1.207';
 const VRRP_MIB = '1.3.6.1.2.1.68';
 
@@ -325,8 +335,9 @@ async function runAndWalk(start: () => RunningDirector, plan: WalkPlan = PLAN4):
 }
 
 /**
- * enable_traps: VI_31 (version 2) and VI_32 (version 3) become MASTER; VI_33 (version 2) has no VIP. Under
- * enable_snmp_rfc keepalived sends vrrpTrapNewMaster for VI_31 and vrrpv3NotifyNewMaster for both.
+ * enable_traps: VI_31 (version 2), VI_32 (version 3) and VI_34 (IPv6) become MASTER; VI_33 (version 2) has no VIP. Under
+ * enable_snmp_rfc keepalived sends vrrpTrapNewMaster for VI_31 and vrrpv3NotifyNewMaster for the other three
+ * (VI_34's with its link-local address, 16 octets, indexed ipv6(2)).
  */
 function configTraps(): string {
   const v = (name: string, vrid: number, version: number, vips: string[]) => `vrrp_instance ${name} {
@@ -346,7 +357,31 @@ ${vips.map((a) => `    ${a}\n`).join('')}  }
   enable_traps
   snmp_socket unix:${agentx}
 }
-${v('VI_31', 81, 2, ['192.168.77.181/24'])}${v('VI_32', 82, 3, ['192.168.77.182/24', '192.168.77.183/24'])}${v('VI_33', 83, 2, [])}`;
+${v('VI_31', 81, 2, ['192.168.77.181/24'])}${v('VI_32', 82, 3, ['192.168.77.182/24', '192.168.77.183/24'])}${v('VI_33', 83, 2, [])}${v('VI_34', 84, 3, ['fd00:77::184/64'])}`;
+}
+
+/**
+ * enable_traps over IPv6: VI_44 (IPv6, VRRPv3) hears crafted adverts for its VRID from lb2's
+ * link-local address with hop limit 64, which both reject with vrrpv3NotifyProtoError ipTtlError(1).
+ */
+function configTrapErrors6(): string {
+  return `global_defs {
+  router_id lb1
+  enable_snmp_rfcv3
+  enable_traps
+  snmp_socket unix:${agentx}
+}
+vrrp_instance VI_44 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 94
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    fd00:77::194/64
+  }
+}
+`;
 }
 
 /**
@@ -400,6 +435,8 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     topo = new Topology('hsn-').build(['br0'], [{ name: 'lb1', links: [['br0', '192.168.77.11/24']] }, { name: 'lb2', links: [['br0', '192.168.77.12/24']] }]);
     topo.exec('lb1', ['ip', 'addr', 'add', 'fd00:77::11/64', 'dev', 'eth0']);
     topo.exec('lb2', ['ip', 'addr', 'add', 'fd00:77::12/64', 'dev', 'eth0']);
+    // the link-local addresses (the IPv6 instances' sources) have finished duplicate address detection
+    expect(await waitFor(() => linkLocal('lb1') !== '' && linkLocal('lb2') !== '', 15_000, 100)).toBe(true);
     tmp = mkdtempSync(join(tmpdir(), 'halo-snmp-'));
     // notifications from subagents go on to snmptrapd (the enable_traps case)
     ({ proc: snmpd, agentx } = await startSnmpd(topo, 'lb1', tmp));
@@ -519,7 +556,7 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
         .map((l) => l.replace(/Timeticks: \(\d+\) [^\t]*/, 'Timeticks: (T)'));
     };
     let seen = 0;
-    const plan: WalkPlan = { states: { VI_31: 'MASTER', VI_32: 'MASTER' }, rows: 1, roots: [VRRP_MIB, VRRPV3_MIB], ready: () => traps().length >= seen + 3 };
+    const plan: WalkPlan = { states: { VI_31: 'MASTER', VI_32: 'MASTER', VI_34: 'MASTER' }, rows: 1, roots: [VRRP_MIB, VRRPV3_MIB], ready: () => traps().length >= seen + 4 };
     let ka: string[];
     let halo: string[];
     /** Every notification after the first `from` in snmptrapd's log (not only new-master ones). */
@@ -567,9 +604,11 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
       await Promise.race([stopProcess(trapd ?? null), new Promise((r) => setTimeout(r, 10_000).unref())]);
     });
 
-    it('keepalived sends vrrpTrapNewMaster for the version 2 instance and vrrpv3NotifyNewMaster for both (the oracle is really there)', () => {
-      expect(ka).toHaveLength(3);
+    it('keepalived sends vrrpTrapNewMaster for the version 2 instance and vrrpv3NotifyNewMaster for the others, IPv6 too (the oracle is really there)', () => {
+      console.log(`keepalived's new-master notifications:\n${ka.join('\n')}`);
+      expect(ka).toHaveLength(4);
       expect(ka.filter((l) => /\.1\.3\.6\.1\.2\.1\.68\.0\.1\b/.test(l))).toHaveLength(1);
+      expect(ka).toContainEqual(expect.stringMatching(new RegExp(`\\.207\\.1\\.1\\.1\\.1\\.3\\.\\d+\\.84\\.2 = Hex-STRING: ${hex(linkLocal('lb1'))}`)));
     });
 
     it('keepalived sends vrrpTrapAuthFailure for a wrong password and a missing authentication, vrrpv3NotifyProtoError for a wrong version (the oracle is really there)', () => {
@@ -587,6 +626,41 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
       expect([...halo].sort()).toEqual([...ka].sort());
       expect(halo.find((l) => /\.68\.0\.1\b/.test(l))).toMatch(/\.1\.3\.6\.1\.2\.1\.68\.1\.3\.1\.7\.\d+\.81 = IpAddress: 192\.168\.77\.11/);
     });
+
+    describe('an IPv6 advert with hop limit 64: vrrpv3NotifyProtoError', () => {
+      let ka6: string[];
+      let halo6: string[];
+      const protoErrors = (from: number) => allTraps(from).filter((l) => /= OID: \.1\.3\.6\.1\.2\.1\.207\.0\.2\b/.test(l));
+
+      beforeAll(async () => {
+        const script = join(tmp, 'craft6.py');
+        writeFileSync(script, craftAdvert6Script(94, 200, ['fd00:77::194']));
+        const lb2 = linkLocal('lb2');
+        // sent again at each look until a notification is in: keepalived's subagent may register
+        // after the first ones (it retries every 15 s), and notifications before that are lost
+        const sendUntilNotified = (from: number) => () => {
+          if (protoErrors(from).length > 0) return true;
+          topo.exec('lb2', ['python3', script, '--src', lb2, '--dst', 'ff02::12', '--hops', '64']);
+          return false;
+        };
+        const states = { VI_44: 'MASTER' } as const;
+        let from = allTraps(0).length;
+        await runAndWalk(() => dirs.keepalived('lb1', configTrapErrors6(), ['-P']), { states, rows: 1, ready: sendUntilNotified(from) });
+        ka6 = protoErrors(from);
+        from = allTraps(0).length;
+        await runAndWalk(() => dirs.halo('lb1', configTrapErrors6()), { states, rows: 1, ready: sendUntilNotified(from) });
+        halo6 = protoErrors(from);
+      });
+
+      it('keepalived sends ipTtlError(1) for VI_44, indexed ipv6(2) (the oracle is really there)', () => {
+        console.log(`keepalived's IPv6 error notifications (distinct):\n${distinct(ka6).join('\n')}`);
+        expect(distinct(ka6).map((l) => /\.207\.1\.2\.5\.1\.6\.\d+\.(\d+)\.(\d) = INTEGER: (\d)/.exec(l)?.slice(1).join(':'))).toEqual(['94:2:1']);
+      });
+
+      it('halo sends the same, with the same varbinds', () => {
+        expect(distinct(halo6)).toEqual(distinct(ka6));
+      });
+    });
   });
 
   describe('IPv6 instances beside an IPv4 one, walked', () => {
@@ -595,13 +669,6 @@ describeNeeding(root, tool('keepalived'), tool('snmpd'), tool('snmptrapd', 'snmp
     let lb1LinkLocal: string;
     let lb2LinkLocal: string;
     let lb2: RunningDirector;
-    /** `fe80::…` as snmpwalk prints 16 octets: `FE 80 00 … ` */
-    const hex = (a: string): string => Buffer.from(ipaddr.parse(a).toByteArray()).toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
-    const linkLocal = (h: string): string => {
-      // (ip -j lists a filtered-out address as {})
-      const out = JSON.parse(topo.exec(h, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link', '-tentative'])) as Array<{ addr_info: Array<{ local?: string }> }>;
-      return out.flatMap((l) => l.addr_info.flatMap((a) => (a.local ? [a.local] : []))).find((a) => a !== 'fe80::77:200') ?? '';
-    };
     const backupHearsLb2 = (w: string[]) => w.some((l) => /\.207\.1\.1\.1\.1\.6\.\d+\.70\.2 = INTEGER: 2$/.test(l))
       && w.some((l) => new RegExp(`\\.207\\.1\\.1\\.1\\.1\\.3\\.\\d+\\.70\\.2 = Hex-STRING: ${hex(lb2LinkLocal)} ?$`).test(l));
     const plan6: WalkPlan = { states: { VI_4: 'MASTER', VI_6: 'MASTER', VI_7: 'MASTER', VI_8: 'BACKUP', VI_9: 'BACKUP' }, rows: ROWS6, ready: (w) => backupHearsLb2(w) };

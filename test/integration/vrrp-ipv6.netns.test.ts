@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { captureArmed, Directors, HALO, hearsMaster, statusOf, waitFor, waitInstance } from '../support/directors';
 import { sh, Topology } from '../support/netns';
 import { conf, instance, InstanceOpts } from './vrrp-conf';
+import { craftAdvert6Script } from '../support/vrrp6-craft';
 import { describeNeeding, file, root, tool } from '../support/prerequisites';
 
 jest.setTimeout(120_000);
@@ -272,7 +273,7 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     const h = dirs.halo('lb2', conf('lb2', instance({ ...V6, priority: 100 })));
     await waitInstance(h, 'VI_1', (i) => i.state === 'MASTER', 30_000, 'MASTER alone');
     const script = join(tmp, 'craft.py');
-    writeFileSync(script, CRAFT);
+    writeFileSync(script, craftAdvert6Script(51, 200, [LL_VIP, VIP]));
     const send = (...args: string[]) => topo.exec('client', ['python3', script, ...args]);
     const ll = linkLocal('client');
     send('--hops', '64', '--src', ll, '--dst', 'ff02::12');
@@ -289,24 +290,3 @@ d('VRRPv3 over IPv6: halo with keepalived 2.2.7 (netns)', () => {
     expect(await waitFor(() => h.log().includes(`(VI_1) Master received advert from ${ll} with higher priority 200, ours 100`), 15_000)).toBe(true);
   });
 });
-
-/** A VRRPv3 IPv6 advert (VRID 51, priority 200, the test's two VIPs), sent as told. */
-const CRAFT = `
-import socket, struct, sys, ipaddress
-a = dict(zip(sys.argv[1::2], sys.argv[2::2]))
-bad = '--bad-checksum' in sys.argv
-src, dst, hops = a['--src'], a['--dst'], int(a['--hops'])
-vips = [ipaddress.IPv6Address('${LL_VIP}').packed, ipaddress.IPv6Address('${VIP}').packed]
-msg = bytearray(struct.pack('!BBBBH', 0x31, 51, 200, len(vips), 10) + b'\\0\\0' + b''.join(vips))
-ph = ipaddress.IPv6Address(src).packed + ipaddress.IPv6Address(dst).packed + struct.pack('!I3xB', len(msg), 112)
-data = ph + bytes(msg)
-s = sum((data[i] << 8) + data[i + 1] for i in range(0, len(data), 2))
-while s > 0xffff: s = (s & 0xffff) + (s >> 16)
-struct.pack_into('!H', msg, 6, (~s & 0xffff) ^ (0x5a5a if bad else 0))
-sk = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 112)
-sk.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'eth0')
-idx = socket.if_nametoindex('eth0')
-anc = [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, ipaddress.IPv6Address(src).packed + struct.pack('@I', idx)),
-       (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, struct.pack('@i', hops))]
-sk.sendmsg([bytes(msg)], anc, 0, (dst, 0, 0, idx))
-`;
