@@ -289,6 +289,11 @@ export interface VirtualIpAddress {
   family: 4 | 6;
   /** Prefix length; keepalived's default is /32 (/128 for IPv6). */
   prefixLen: number;
+  /**
+   * IPv4: the dotted-quad broadcast put on the address (IFA_BROADCAST), `brd +`/`brd -` already
+   * worked out from the prefix as keepalived does when it reads the line; null: none (also for
+   * 0.0.0.0, for `+`/`-` on a prefix longer than /30, and always for IPv6).
+   */
   broadcast: string | null;
   /** Interface; default the instance's interface. */
   dev: string;
