@@ -118,6 +118,8 @@ export interface GlobalDefs {
   netNamespaceIpvs?: string;
   /** `instance NAME`: names the pid file and control socket (halo_NAME.pid). */
   instanceName: string | null;
+  /** data_use_instance: the D-Bus PrintData file is named after net_namespace and instance (src/daemon/dump-files.ts). */
+  dataUseInstance: boolean;
   /** reload_time_file: a file holding the time of the next reload; reload_repeat keeps a time-only one. */
   reloadTimeFile: string | null;
   reloadRepeat: boolean;

@@ -46,6 +46,7 @@ import { formatStatus } from './status';
 import { longestRunMs, runStartStopScript } from './start-stop-script';
 import { saveConfigCopy } from './config-save';
 import { ReloadScheduler } from './reload-schedule';
+import { dumpFile, tmpDir, tmpFile } from './dump-files';
 import { Writable } from 'node:stream';
 
 /** Set by the supervisor on a worker it respawns: keepalived runs startup_script once, not per child start. */
@@ -74,6 +75,8 @@ export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>,
 export async function runWorker(opts: RunOptions): Promise<number> {
   // the supervisor's umask is the shell's: keepalived's (or -u's) for this worker and its scripts
   process.umask(opts.umask ?? KEEPALIVED_UMASK);
+  // keepalived's set_tmp_dir, at start: where D-Bus PrintData/PrintStats write
+  const dumpDir = tmpDir();
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
   // A signal before the engines run (the startup script can take minutes) must not kill the
   // worker: it is remembered and acted on once they do.
@@ -280,7 +283,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
         instances: () => director.dbusInstances(),
         sendGarp: (name) => director.sendGarp(name),
         reloadConfig: () => process.kill(process.ppid, 'SIGHUP'),
-        printTo: (file) => {
+        print: (what) => {
+          const g = director.config.globalDefs;
+          const naming = { dataUseInstance: g.dataUseInstance, instanceName: g.instanceName, netNamespace: opts.netNamespace ?? g.netNamespace };
+          const file = what === 'data' ? dumpFile(dumpDir, 'keepalived.data', naming) : tmpFile(dumpDir, 'keepalived.stats');
           // as keepalived's fopen_safe: never through a link planted in /tmp
           try {
             rmSync(file, { force: true });
