@@ -386,9 +386,10 @@ export function warmLogging(): void {
  * "Starting halo" line comes before anything this worker logs.
  */
 async function firstWorker(argv: string[]): Promise<number> {
-  const r = await prepareRun(argv);
-  if (r.kind === 'exit') return r.code;
+  // each message is in the channel when its promise resolves
   const send = (m: WorkerMessage) => new Promise<void>((res) => (process.send ? process.send(encodeWorkerMessage(m), () => res()) : res()));
+  const r = await prepareRun(argv, process.ppid, (path) => send({ type: 'pidFile', path }));
+  if (r.kind === 'exit') return r.code;
   if (r.kind === 'exec') {
     await send({ type: 'exec', argv: r.argv });
     return 0;
