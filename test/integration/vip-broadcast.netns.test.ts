@@ -53,10 +53,10 @@ vrrp_instance VI_1 {
 }
 `;
 
-/** eth0's IPv4 addresses as `ip -d -o addr` shows them (the interface index dropped), sorted. */
+/** eth0's IPv4 addresses as `ip -d -o addr` shows them (index and name dropped), sorted. */
 function kernel(side: Side): string[] {
   const out = topo.exec(SIDES[side], ['ip', '-d', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
-  return out.split('\n').filter((l) => l.trim()).map((l) => l.replace(/^\d+: /, '').replace(/\\\s+/g, ' ').trim()).sort();
+  return out.split('\n').filter((l) => l.trim()).map((l) => l.replace(/^\d+: \S+\s+/, '').replace(/\\\s+/g, ' ').trim()).sort();
 }
 
 const WARNED = /Address prefix length \d+ too long for broadcast/g;
