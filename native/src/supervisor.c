@@ -36,6 +36,9 @@
  *
  * --run is `halo run` itself (bin/halo execs it: no Node process before this one). The first
  * worker reads `halo run`'s arguments (src/daemon/run-start.ts) and, before it starts anything:
+ *   - sends "pidfile P" (hex) once the send is done, before it writes the pid file P naming this
+ *     process: however the first worker then ends (stopped between the pid file and "run", or
+ *     dead), the supervisor removes P if it names it; or
  *   - exits (an option error, --help, --version, -t, a pid file in use): the supervisor exits
  *     with its status and logs nothing; or
  *   - sends "run PIDFILE FORMAT LEVEL TAG CONFIG OPTIONS [DIR]..." (hex, "-" for empty): the
@@ -44,6 +47,8 @@
  *     RunOptions JSON) in place of --halo-run and what follows it; or
  *   - sends "exec ARG..." (hex) and exits 0: the supervisor execs ARG... (`ip netns exec NS
  *     halo_supervisor --pid-file ...`: the config names a net_namespace), keeping its pid.
+ * SIGTERM/SIGINT before the "run" is read stop the first worker and `halo run` (exit 0, no line
+ * logged, the pid file removed): a "run" or "exec" read after it is not acted on.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -417,6 +422,7 @@ static long stop_grace_ms = STOP_GRACE_MS;
 /* ---- --run: the first worker read `halo run`'s command line ---- */
 
 static int run_mode = 0;       /* --run, until the first worker's "run" */
+static int stopping = 0;       /* SIGTERM/SIGINT received */
 static char **exec_argv = NULL; /* its "exec" */
 static char **worker_argv;
 static int channel = -1;
@@ -523,6 +529,12 @@ static void on_message(char *line) {
   } else if (strncmp(m, "released ", 9) == 0) {
     char name[256];
     if (unhex_text(m + 9, name, sizeof name) == 0) held_forget(name);
+  } else if (run_mode && strncmp(m, "pidfile ", 8) == 0) {
+    char *p = field(m + 8);
+    if (p && p[0]) pid_file = p;
+    else logmsg(L_WARNING, "supervisor: malformed message from the worker ignored");
+  } else if (run_mode && stopping && (strncmp(m, "run ", 4) == 0 || strncmp(m, "exec ", 5) == 0)) {
+    /* stopped before the start: the first worker is being stopped, nothing is started */
   } else if (run_mode && strncmp(m, "run ", 4) == 0) {
     if (parse_run(m + 4) < 0) {
       logmsg(L_ERROR, "supervisor: malformed start message from the worker");
@@ -782,8 +794,17 @@ static void leave(int code) {
   exit(code);
 }
 
-/* The first worker of --run ended before its "run": `halo run` ends as it did (no line logged). */
+/* The first worker of --run ended before its "run": `halo run` ends as it did (no line logged),
+ * without the pid file it took for this process; stopped meanwhile, it ends with status 0. */
 static void first_worker_ended(int status) {
+  if (stopping) {
+    if (!pid_file && exec_argv)
+      for (char **a = exec_argv; *a && a[1]; a++)
+        if (strcmp(*a, "--pid-file") == 0) pid_file = a[1];
+    remove_pid_file();
+    int ours = WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGKILL);
+    exit(ours || (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+  }
   if (exec_argv && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     sigset_t none;
     sigemptyset(&none);
@@ -799,6 +820,7 @@ static void first_worker_ended(int status) {
     remove_pid_file();
     exit(1);
   }
+  remove_pid_file();
   exit(WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1);
 }
 
@@ -853,7 +875,6 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  int stopping = 0;
   int64_t respawn_at = -1; /* a pending start */
   int64_t kill_at = -1;    /* the stop's grace period ends */
   start_worker();

@@ -3,30 +3,17 @@
  * for the lines it logs about them ("Restoring deleted static address 192.168.81.1/24 dev eth1
  * scope global track_group TG1 set"). Pure.
  */
-import ipaddr from 'ipaddr.js';
 import type { VirtualIpAddress } from './model';
 
 /** get_rttables_scope: rt_scopes' names, else the number. */
 const SCOPE_NAMES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
 
-/** The IPv4 broadcast keepalived puts on the address: given, or `+`/`-` worked out (prefix ≤ 30). */
-function broadcastOf(a: VirtualIpAddress): string | null {
-  if (a.family !== 4 || a.broadcast === null) return null;
-  if (a.broadcast !== '+' && a.broadcast !== '-') return a.broadcast;
-  if (a.prefixLen > 30) return null;
-  const bytes = ipaddr.IPv4.parse(a.address).toByteArray();
-  const n = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-  const host = a.prefixLen === 0 ? 0xffffffff : (0xffffffff >>> a.prefixLen) >>> 0;
-  const b = a.broadcast === '+' ? (n | host) >>> 0 : (n & ~host) >>> 0;
-  return [b >>> 24, (b >>> 16) & 0xff, (b >>> 8) & 0xff, b & 0xff].join('.');
-}
-
 /** `set`: the address is in place because this run added it (keepalived's ip_addr->set). */
 export function formatIpAddress(a: VirtualIpAddress, set: boolean): string {
   const host = a.prefixLen === (a.family === 4 ? 32 : 128);
   let out = host ? a.address : `${a.address}/${a.prefixLen}`;
-  const brd = broadcastOf(a);
-  if (brd !== null && brd !== '0.0.0.0') out += ` brd ${brd}`;
+  // the config builder worked out `brd +`/`brd -` (vrrp-values.ts vipEntry)
+  if (a.family === 4 && a.broadcast !== null) out += ` brd ${a.broadcast}`;
   out += ` dev ${a.dev}`;
   if (a.useVmac) out += ' use_vmac';
   const scope = typeof a.scope === 'number' ? (SCOPE_NAMES[a.scope] ?? String(a.scope)) : a.scope;

@@ -47,6 +47,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     linkbeatInterfaces: [],
     garpGroups: [],
     instanceName: null,
+    dataUseInstance: false,
     startupScript: null,
     shutdownScript: null,
     startupScriptTimeoutS: 10,

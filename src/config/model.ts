@@ -118,6 +118,8 @@ export interface GlobalDefs {
   netNamespaceIpvs?: string;
   /** `instance NAME`: names the pid file and control socket (halo_NAME.pid). */
   instanceName: string | null;
+  /** data_use_instance: the D-Bus PrintData file is named after net_namespace and instance (src/daemon/dump-files.ts). */
+  dataUseInstance: boolean;
   /** reload_time_file: a file holding the time of the next reload; reload_repeat keeps a time-only one. */
   reloadTimeFile: string | null;
   reloadRepeat: boolean;
@@ -289,6 +291,11 @@ export interface VirtualIpAddress {
   family: 4 | 6;
   /** Prefix length; keepalived's default is /32 (/128 for IPv6). */
   prefixLen: number;
+  /**
+   * IPv4: the dotted-quad broadcast put on the address (IFA_BROADCAST), `brd +`/`brd -` already
+   * worked out from the prefix as keepalived does when it reads the line; null: none (also for
+   * 0.0.0.0, for `+`/`-` on a prefix longer than /30, and always for IPv6).
+   */
   broadcast: string | null;
   /** Interface; default the instance's interface. */
   dev: string;

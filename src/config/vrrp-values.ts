@@ -2,6 +2,7 @@
  * Value readers of the VRRP sections shared by their keyword tables (src/config/keywords/vrrp.ts):
  * notify scripts, tracked interfaces, scripts, files and processes, virtual addresses.
  */
+import ipaddr from 'ipaddr.js';
 import type { BuildContext } from './context';
 import type { NotifyKey, NotifyScripts, TrackBfdRef, TrackInterface, TrackObjectRef, TrackScriptRef, VirtualIpAddress } from './model';
 import type { Statement, Word } from './parse';
@@ -215,7 +216,9 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean, sta
     address: addr.address, family: addr.family, prefixLen, broadcast: null, dev: '', scope: 'global', label: null,
     excluded, location: ctx.loc(e.keyword),
   };
-  for (let i = 0; i < e.args.length; i++) {
+  // `brd +` / `brd -`: worked out once the line is read (keepalived's alloc_ipaddress)
+  let brdFrom: { word: Word; sign: '+' | '-' } | null = null;
+  options: for (let i = 0; i < e.args.length; i++) {
     const opt = e.args[i];
     const val = e.args[i + 1];
     const needs = (): boolean => {
@@ -230,8 +233,15 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean, sta
           return null;
         }
         if (needs()) {
-          if (val.value === '+' || val.value === '-') vip.broadcast = val.value;
-          else vip.broadcast = ctx.addressWord(val, 'virtual_ipaddress brd')?.address ?? null;
+          if (val.value === '+' || val.value === '-') brdFrom = { word: val, sign: val.value };
+          else {
+            const b = ctx.addressWord(val, 'virtual_ipaddress brd', true);
+            if (b?.family !== 4) {
+              ctx.warn(val, `VRRP is trying to assign invalid broadcast ${val.value}. skipping VIP...`);
+              return null;
+            }
+            vip.broadcast = b.address;
+          }
           i++;
         }
         break;
@@ -283,7 +293,7 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean, sta
         if (vip.trackGroup !== undefined) {
           // the rest of the line is not read
           ctx.warn(val, `track_group ${val.value} is a duplicate`);
-          return vip;
+          break options;
         }
         if (ctx.trackGroups.has(val.value)) vip.trackGroup = val.value;
         else ctx.warn(val, `track_group ${val.value} not found`);
@@ -300,7 +310,22 @@ export function vipEntry(ctx: BuildContext, e: Statement, excluded: boolean, sta
     }
   }
   if (addr.family === 6) ipv6Only(ctx, e, vip);
+  if (brdFrom !== null) {
+    if (vip.prefixLen <= 30) vip.broadcast = derivedBroadcast(vip.address, vip.prefixLen, brdFrom.sign);
+    else ctx.warn(brdFrom.word, `Address prefix length ${vip.prefixLen} too long for broadcast`);
+  }
+  // keepalived sends no IFA_BROADCAST for 0.0.0.0 (given, or worked out from 0.0.0.0/N)
+  if (vip.broadcast === '0.0.0.0') vip.broadcast = null;
   return vip;
+}
+
+/** The broadcast `brd +` (host bits set) or `brd -` (host bits clear) gives an IPv4 address/prefix (≤ 30). */
+export function derivedBroadcast(address: string, prefixLen: number, sign: '+' | '-'): string {
+  const bytes = ipaddr.IPv4.parse(address).toByteArray();
+  const n = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+  const host = prefixLen === 0 ? 0xffffffff : (0xffffffff >>> prefixLen) >>> 0;
+  const b = sign === '+' ? (n | host) >>> 0 : (n & ~host) >>> 0;
+  return [b >>> 24, (b >>> 16) & 0xff, (b >>> 8) & 0xff, b & 0xff].join('.');
 }
 
 /**

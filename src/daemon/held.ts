@@ -15,6 +15,8 @@
  *   undone KEY
  *   ready
  *   stopgrace MS
+ *   pidfile PATH      (hex: the first worker of `halo run` is about to write the pid file
+ *       PATH naming the supervisor; until "run", the supervisor removes it if the worker ends)
  *   run PIDFILE FORMAT LEVEL TAG CONFIG OPTIONS [DIR]...   (the first worker of `halo run`, once
  *       it has read the command line and taken the pid file; each hex, "-" for an empty one; the
  *       supervisor logs "Starting halo (config CONFIG)", answers "go", respawns with OPTIONS)
@@ -43,6 +45,8 @@ export type WorkerMessage =
   | { type: 'ready' }
   /** How long a stopping worker may take before the supervisor kills it (halo_announce drains). */
   | { type: 'stopGrace'; ms: number }
+  /** `halo run`'s first worker is about to write the pid file naming the supervisor. */
+  | { type: 'pidFile'; path: string }
   /** `halo run`'s first worker has taken the pid file: what the supervisor needs from the command line. */
   | { type: 'run'; start: SupervisorStart }
   /** `halo run`'s first worker found a net_namespace: the supervisor re-execs itself inside it. */
@@ -89,6 +93,8 @@ export function encodeWorkerMessage(m: WorkerMessage): string {
     }
     case 'exec':
       return ['exec', ...m.argv.map(field)].join(' ');
+    case 'pidFile':
+      return `pidfile ${field(m.path)}`;
     case 'held': {
       const h = m.held;
       return [

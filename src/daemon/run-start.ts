@@ -10,7 +10,8 @@
  *     --signum and -t end here, with the same output and exit status, and the supervisor exits
  *     with that status, silently;
  *   - umask, net_namespace and instance (identityOf: no full parse), the pid file and control
- *     socket paths, and the pid file itself, naming the supervisor (the worker's parent);
+ *     socket paths, and the pid file itself, naming the supervisor (the worker's parent), once
+ *     the supervisor has its path (held.ts `pidfile`: stopped before `run`, it removes the file);
  *   - then it tells the supervisor (held.ts `run`), which logs "Starting halo (config F)" and
  *     answers `go`; the worker runs the engines (src/daemon/worker.ts) and the config is read
  *     once, as before: an invalid one or a refused unimplemented feature (--allow-unimplemented
@@ -49,8 +50,12 @@ export type RunStart =
   | { kind: 'run'; options: RunOptions; start: SupervisorStart }
   | { kind: 'exec'; argv: string[] };
 
-/** Read `halo run`'s arguments as the first worker; may print and take the pid file (for `ppid`). */
-export async function prepareRun(argv: string[], ppid = process.ppid): Promise<RunStart> {
+/**
+ * Read `halo run`'s arguments as the first worker; may print and take the pid file (for `ppid`).
+ * `beforePidFile` is awaited first with its path: the supervisor is told (held.ts `pidFile`), so
+ * it removes the file however this worker ends before `run`.
+ */
+export async function prepareRun(argv: string[], ppid = process.ppid, beforePidFile: (path: string) => Promise<void> = async () => undefined): Promise<RunStart> {
   const exit = (code: number): RunStart => ({ kind: 'exit', code });
   const parsed = parseRunArgs(argv);
   if (!parsed.ok) {
@@ -108,7 +113,8 @@ export async function prepareRun(argv: string[], ppid = process.ppid): Promise<R
     }
     enter = [ip, 'netns', 'exec', id.netNamespace];
   }
-  // the pid file names the supervisor: this worker's parent
+  // the pid file names the supervisor: this worker's parent, which knows its path first
+  await beforePidFile(opts.pidFile);
   const pid = acquirePidFile(opts.pidFile, ppid);
   if (!pid.ok) {
     process.stderr.write(`halo run: ${pid.message}\n`);

@@ -37,7 +37,7 @@ import type { RunOptions } from './options';
 import { Director } from './director';
 import { encodeWorkerMessage, EX_CONFIG, WorkerMessage } from './held';
 import { prepareRun, RUN_ARGS_MARK } from './run-start';
-import { snmpPlan } from './snmp/plan';
+import { servedPlan, snmpAtReload, snmpPlan, type SnmpPlan } from './snmp/plan';
 import { SyncDaemonDriver } from './sync-daemon';
 import { haloNative } from '../net/native';
 import { BASE_STOP_GRACE_MS, stopGraceMs } from '../announce/reload';
@@ -46,6 +46,7 @@ import { formatStatus } from './status';
 import { longestRunMs, runStartStopScript } from './start-stop-script';
 import { saveConfigCopy } from './config-save';
 import { ReloadScheduler } from './reload-schedule';
+import { dumpFile, tmpDir, tmpFile } from './dump-files';
 import { Writable } from 'node:stream';
 
 let readyNow: () => void = () => undefined;
@@ -81,6 +82,8 @@ export function reloadRequest(director: Pick<Director, 'reload' | 'planReload'>,
 export async function runWorker(opts: RunOptions): Promise<number> {
   // the supervisor's umask is the shell's: keepalived's (or -u's) for this worker and its scripts
   process.umask(opts.umask ?? KEEPALIVED_UMASK);
+  // keepalived's set_tmp_dir, at start: where D-Bus PrintData/PrintStats write
+  const dumpDir = tmpDir();
   const log = createLogger({ format: opts.logFormat ?? detectLogFormat(), level: opts.logLevel, tag: opts.logDetail ? `halo[${process.pid}]` : undefined });
   // A signal before the engines run (the startup script can take minutes) must not kill the
   // worker: it is remembered and acted on once they do.
@@ -225,7 +228,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
     // a reload that changes the drains changes how long the supervisor waits for this worker at stop
     onConfigRead: saveCopy,
     // enable_dbus on or off, or the instances changed (vrrp_daemon.c reload_vrrp_thread → dbus_reload)
-    onReloaded: (previous, next) => void dbusReloaded(previous, next),
+    onReloaded: (previous, next) => {
+      void snmpReloaded(next);
+      void dbusReloaded(previous, next);
+    },
     onStopGrace: (ms) => send({ type: 'stopGrace', ms: workerStopGraceMs(director.config, ms) }),
   });
   let control: Awaited<ReturnType<typeof startControlServer>>;
@@ -251,26 +257,24 @@ export async function runWorker(opts: RunOptions): Promise<number> {
   // the SNMP subagent first, as keepalived's vrrp_snmp_agent_init runs before its instances
   // start: a MASTER at once (an address owner) has a session for its notifications. Its
   // handshake with snmpd takes milliseconds; an absent snmpd delays the start by at most 500 ms.
-  const snmp = snmpPlan(loaded.model.globalDefs);
   const version = `halo ${(require('../../package.json') as { version: string }).version}`;
-  // the checker objects as keepalived's checker process serves them: with virtual servers only
-  const checkerSnmp = snmp.checker && opts.lvs && loaded.model.virtualServers.length > 0;
-  const vrrpSnmp = (snmp.rfcv3 || snmp.rfcv2 || snmp.keepalived) && opts.vrrp;
-  const vrrpAgent = vrrpSnmp || checkerSnmp
-    ? (await import('./snmp/vrrp-agent')).startVrrpAgent({ ...snmp, rfcv2: snmp.rfcv2 && opts.vrrp, rfcv3: snmp.rfcv3 && opts.vrrp, keepalived: snmp.keepalived && opts.vrrp, checker: checkerSnmp }, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name), {
+  const served = (m: Model) => servedPlan(snmpPlan(m.globalDefs), { vrrp: opts.vrrp, lvs: opts.lvs, virtualServers: m.virtualServers.length });
+  const startSnmp = async (plan: SnmpPlan | null) => {
+    if (plan === null) return null;
+    const started = (await import('./snmp/vrrp-agent')).startVrrpAgent(plan, () => director.vrrpv3(), director.startedAtMs, log, (name) => director.vrrpMibInstance(name), {
       view: () => director.keepalivedMib(version, hostname()),
       config: () => ({ model: director.config, hostname: hostname() }),
       version,
-    }, { view: () => director.checkMib() })
-    : null;
-  const agent = vrrpAgent?.agent ?? null;
-  snmpAgent = vrrpAgent;
-  if (agent) await Promise.race([agent.registeredOnce(), new Promise((r) => setTimeout(r, 500).unref())]);
+    }, { view: () => director.checkMib() });
+    if (started) await Promise.race([started.agent.registeredOnce(), new Promise((r) => setTimeout(r, 500).unref())]);
+    return started;
+  };
+  snmpAgent = await startSnmp(served(loaded.model));
   try {
     await director.start();
   } catch (err) {
     log.error(`cannot start: ${(err as Error).message}`);
-    agent?.stop();
+    snmpAgent?.agent.stop();
     await director.stop().catch(() => undefined);
     await control.close();
     return 1;
@@ -287,7 +291,10 @@ export async function runWorker(opts: RunOptions): Promise<number> {
         instances: () => director.dbusInstances(),
         sendGarp: (name) => director.sendGarp(name),
         reloadConfig: () => process.kill(process.ppid, 'SIGHUP'),
-        printTo: (file) => {
+        print: (what) => {
+          const g = director.config.globalDefs;
+          const naming = { dataUseInstance: g.dataUseInstance, instanceName: g.instanceName, netNamespace: opts.netNamespace ?? g.netNamespace };
+          const file = what === 'data' ? dumpFile(dumpDir, 'keepalived.data', naming) : tmpFile(dumpDir, 'keepalived.stats');
           // as keepalived's fopen_safe: never through a link planted in /tmp
           try {
             rmSync(file, { force: true });
@@ -298,6 +305,19 @@ export async function runWorker(opts: RunOptions): Promise<number> {
         },
       },
     );
+  };
+  // SNMP at a reload: snmp/plan.ts snmpAtReload; one reload's change at a time (a start awaits snmpd)
+  let snmpChange = Promise.resolve();
+  const snmpReloaded = (next: Model) => (snmpChange = snmpChange.then(() => applySnmpReload(next)));
+  const applySnmpReload = async (next: Model) => {
+    const plan = served(next);
+    const what = snmpAtReload(snmpAgent !== null, plan);
+    if (what === 'stop' && snmpAgent) {
+      const old = snmpAgent;
+      snmpAgent = null;
+      await old.flush();
+      old.agent.stop();
+    } else if (what === 'start') snmpAgent = await startSnmp(plan);
   };
   const dbusReloaded = async (previous: Model, next: Model) => {
     if (!next.globalDefs.enableDbus) {
@@ -338,8 +358,9 @@ export async function runWorker(opts: RunOptions): Promise<number> {
       // keepalived's vrrp_terminate_phase2: VrrpStopped after the instances' STOP signals
       await dbus?.stop();
       // keepalived's agent closes after its instances' stop notifies (KEEPALIVED-MIB's STOP notifications go out)
+      await snmpChange; // a reload's subagent start is over before it closes
       await snmpAgent?.flush();
-      agent?.stop();
+      snmpAgent?.agent.stop();
       await control.close();
       metricsServer?.close();
       links.close();
@@ -388,9 +409,10 @@ export function warmLogging(): void {
  * "Starting halo" line comes before anything this worker logs.
  */
 async function firstWorker(argv: string[]): Promise<number> {
-  const r = await prepareRun(argv);
-  if (r.kind === 'exit') return r.code;
+  // each message is in the channel when its promise resolves
   const send = (m: WorkerMessage) => new Promise<void>((res) => (process.send ? process.send(encodeWorkerMessage(m), () => res()) : res()));
+  const r = await prepareRun(argv, process.ppid, (path) => send({ type: 'pidFile', path }));
+  if (r.kind === 'exit') return r.code;
   if (r.kind === 'exec') {
     await send({ type: 'exec', argv: r.argv });
     return 0;

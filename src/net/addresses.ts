@@ -192,6 +192,7 @@ export function createAddressManager(): AddressManager {
     if (!ipaddr.isValid(vip.address) || ipaddr.parse(vip.address).kind() !== (vip.family === 4 ? 'ipv4' : 'ipv6')) {
       return `${vip.address} is not an IPv${vip.family} address`;
     }
+    // the config builder resolves `brd +`/`brd -` (vrrp-values.ts): anything else here is a caller's bug
     if (vip.broadcast !== null && !ipaddr.IPv4.isValidFourPartDecimal(vip.broadcast)) {
       return `broadcast ${vip.broadcast} is not an IPv4 address`;
     }

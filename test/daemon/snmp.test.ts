@@ -3,7 +3,7 @@
  * requests built byte by byte as RFC 2741 §6 lays them out, in both byte orders.
  */
 import { AgentxSubagent, answer, decodePdu, parseSnmpSocket, pduLength, PduType } from '../../src/daemon/snmp/agentx';
-import { snmpPlan } from '../../src/daemon/snmp/plan';
+import { servedPlan, snmpAtReload, snmpPlan, type SnmpPlan } from '../../src/daemon/snmp/plan';
 import { compareOids, getNext, SnmpType, Vrrpv3Instance, vrrpv3Varbinds } from '../../src/daemon/snmp/vrrpv3-mib';
 import { VRRP_MIB_OBJECTS, vrrpMibVarbinds } from '../../src/daemon/snmp/vrrp-mib';
 import { dropNotifications, newMasterNotifications } from '../../src/daemon/snmp/traps';
@@ -434,5 +434,28 @@ describe('AgentX session against a scripted master', () => {
     expect([...tail]).toEqual([0, 0, 0, 4, 192, 168, 77, 11]);
     agent.stop();
     conn.destroy();
+  });
+});
+
+describe('the subagent at a reload (keepalived 2.2.7 beside it: test/integration/snmp-reload.netns.test.ts)', () => {
+  const plan = (on: Partial<SnmpPlan>): SnmpPlan => ({ rfcv3: false, rfcv2: false, keepalived: false, checker: false, traps: false, socket: 'unix:/x', ...on });
+  const run = { vrrp: true, lvs: true, virtualServers: 0 };
+
+  it('servedPlan: the VRRP MIBs with VRRP running, the checker objects with virtual servers only', () => {
+    expect(servedPlan(plan({}), run)).toBeNull();
+    expect(servedPlan(plan({ rfcv3: true }), run)).toEqual(plan({ rfcv3: true }));
+    expect(servedPlan(plan({ rfcv3: true }), { ...run, vrrp: false })).toBeNull();
+    expect(servedPlan(plan({ checker: true }), run)).toBeNull();
+    expect(servedPlan(plan({ checker: true, keepalived: true }), { ...run, virtualServers: 2 })).toEqual(plan({ checker: true, keepalived: true }));
+    expect(servedPlan(plan({ checker: true, keepalived: true }), { ...run, vrrp: false, virtualServers: 2 })).toEqual(plan({ checker: true }));
+  });
+
+  it.each([
+    [true, null, 'stop'],
+    [false, plan({ keepalived: true }), 'start'],
+    [true, plan({ rfcv2: true }), 'keep'],
+    [false, null, 'keep'],
+  ] as const)('running %s, next %j: %s', (running, next, what) => {
+    expect(snmpAtReload(running, next)).toBe(what);
   });
 });

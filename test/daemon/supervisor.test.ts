@@ -181,6 +181,20 @@ describeNeeding(file(SUPERVISOR, 'the supervisor program (npm run install builds
         } else if (args[1] === 'usage') {
           process.stderr.write('halo run: unknown option\\n');
           process.exit(2);
+        } else if (args[1] === 'took') {
+          // the window of \`halo run\`: "pidfile" sent, the pid file written naming the supervisor, no "run" yet;
+          // then: wait (SIGTERM's default kills it), crash, or send MESSAGE on SIGTERM and exit 0
+          const [, , pidfileMessage, pidFile, then, message] = args;
+          if (then === 'answer') process.on('SIGTERM', () => process.send(message, () => process.exit(0)));
+          if (then === 'sent') process.on('SIGTERM', () => process.exit(0));
+          process.on('message', (m) => note('answer', String(m)));
+          process.send(pidfileMessage, () => {
+            fs.writeFileSync(pidFile, process.ppid + '\\n');
+            if (then === 'crash') process.exit(70);
+            const took = () => { note('took', 'x'); setInterval(() => {}, 1000); };
+            if (then === 'sent') process.send(message, took);
+            else took();
+          });
         } else if (args[1].startsWith('exec ')) {
           process.send(args[1], () => process.exit(0));
         } else {
@@ -220,6 +234,65 @@ describeNeeding(file(SUPERVISOR, 'the supervisor program (npm run install builds
       expect(await s.code).toBe(0);
       expect(existsSync(pidFile)).toBe(false);
       expect(s.out()).toMatch(/halo exiting with status 0\n$/);
+    });
+
+    describe('stopped or dead between the pid file and "run": the pid file does not stay behind', () => {
+      const took = (pidFile: string, then: string, message = '') => runSupervisor('took', encodeWorkerMessage({ type: 'pidFile', path: pidFile }), pidFile, then, message);
+      const execMessage = (pidFile: string) => encodeWorkerMessage({ type: 'exec', argv: [process.execPath, '-e', 'process.exit(9)', '--pid-file', pidFile] });
+
+      it('SIGTERM: the first worker stopped, the pid file removed, exit 0, nothing logged', async () => {
+        const pidFile = join(dir, 'halo.pid');
+        const s = took(pidFile, 'wait');
+        await until(() => existsSync(join(dir, 'took')));
+        expect(readFileSync(pidFile, 'utf8')).toBe(`${s.p.pid}\n`);
+        s.p.kill('SIGTERM');
+        expect(await s.code).toBe(0);
+        expect(existsSync(pidFile)).toBe(false);
+        expect(s.out()).toBe('');
+      });
+
+      it('the first worker dies: its status, the pid file removed', async () => {
+        const pidFile = join(dir, 'halo.pid');
+        const s = took(pidFile, 'crash');
+        expect(await s.code).toBe(70);
+        expect(existsSync(pidFile)).toBe(false);
+      });
+
+      it('a "run" read after the SIGTERM is not acted on: no "Starting halo", no "go", no respawn', async () => {
+        const pidFile = join(dir, 'halo.pid');
+        const s = took(pidFile, 'answer', start(pidFile));
+        await until(() => existsSync(join(dir, 'took')));
+        s.p.kill('SIGTERM');
+        expect(await s.code).toBe(0);
+        expect(existsSync(pidFile)).toBe(false);
+        expect(s.out()).toBe('');
+        expect(existsSync(join(dir, 'answer'))).toBe(false);
+        expect(existsSync(join(dir, 'respawned'))).toBe(false);
+      });
+
+      it.each([
+        ['sent before', 'sent'],
+        ['sent after', 'answer'],
+      ])('an "exec" %s the SIGTERM, the first worker then exiting 0: nothing is exec\'d', async (_when, then) => {
+        const pidFile = join(dir, 'halo.pid');
+        const s = took(pidFile, then, execMessage(pidFile));
+        await until(() => existsSync(join(dir, 'took')));
+        s.p.kill('SIGTERM');
+        // the exec'd command would exit 9
+        expect(await s.code).toBe(0);
+        expect(existsSync(pidFile)).toBe(false);
+        expect(s.out()).toBe('');
+      });
+
+      it('a pid file naming another process is left alone', async () => {
+        const pidFile = join(dir, 'halo.pid');
+        const s = took(pidFile, 'wait');
+        await until(() => existsSync(join(dir, 'took')));
+        writeFileSync(pidFile, '1\n');
+        s.p.kill('SIGTERM');
+        expect(await s.code).toBe(0);
+        expect(readFileSync(pidFile, 'utf8')).toBe('1\n');
+      });
     });
 
     it('"exec" then a clean exit: the supervisor execs the command it was given, keeping its pid', async () => {

@@ -11,7 +11,7 @@
  * keepalived's dump; PrintStatsClear is refused with NotSupported (keepalived succeeds).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directors, RunningDirector, waitFor } from '../support/directors';
@@ -30,7 +30,9 @@ const NAME = 'org.keepalived.Vrrp1';
 const VI_1 = '/org/keepalived/Vrrp1/Instance/eth0/51/IPv4';
 const VI_6 = '/org/keepalived/Vrrp1/Instance/eth0/52/IPv6';
 const VRRP = '/org/keepalived/Vrrp1/Vrrp';
-const DATA = '/tmp/keepalived.data';
+/** The directors' TMPDIR (keepalived's set_tmp_dir; halo's dump-files.ts): their dump files are this test's alone. */
+const dumps = () => join(tmp, 'dumps');
+const DATA = () => join(dumps(), 'keepalived.data');
 
 function busConfig(): string {
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -163,13 +165,13 @@ async function runAndTake(start: () => RunningDirector): Promise<Taken> {
   const master = await waitFor(() => props()[0].includes('"Master"') && props()[1].includes('"Master"'), 30_000, 200);
   if (!master) throw new Error(`${d.kind} did not become MASTER:\n${d.log()}`);
   t.propsMaster = props();
-  // keepalived.data is a shared path (other tests dump keepalived there): compared by mtime, never deleted
-  const before = existsSync(DATA) ? statSync(DATA).mtimeMs : 0;
+  // this test's own TMPDIR: what is there after PrintData was written by this director
+  rmSync(DATA(), { force: true });
   t.methods.SendGarp = busctl('call', NAME, VI_1, 'org.keepalived.Vrrp1.Instance', 'SendGarp');
   t.methods.SendGarpNowhere = busctl('call', NAME, '/org/keepalived/Vrrp1/Instance/eth9/51/IPv4', 'org.keepalived.Vrrp1.Instance', 'SendGarp');
   t.methods.PrintData = busctl('call', NAME, VRRP, 'org.keepalived.Vrrp1.Vrrp', 'PrintData');
-  t.dataFile = await waitFor(() => existsSync(DATA) && statSync(DATA).mtimeMs > before && statSync(DATA).size > 0, 5_000, 50);
-  t.data = t.dataFile ? readFileSync(DATA, 'utf8') : '';
+  t.dataFile = await waitFor(() => existsSync(DATA()) && statSync(DATA()).size > 0, 5_000, 50);
+  t.data = t.dataFile ? readFileSync(DATA(), 'utf8') : '';
   t.methods.PrintStatsClear = busctl('call', NAME, VRRP, 'org.keepalived.Vrrp1.Vrrp', 'PrintStatsClear');
   t.methods.Nope = busctl('call', NAME, VRRP, 'org.keepalived.Vrrp1.Vrrp', 'Nope');
   t.methods.WrongArgs = busctl('call', NAME, VRRP, 'org.keepalived.Vrrp1.Vrrp', 'PrintData', 's', 'x');
@@ -212,6 +214,8 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
     dirs = new Directors(topo, tmp);
     // both directors are given it: GIO and halo read it
     dirs.env.DBUS_SYSTEM_BUS_ADDRESS = address;
+    mkdirSync(dumps());
+    dirs.env.TMPDIR = dumps();
     ka = await runAndTake(() => dirs.keepalived('lb1', lb1Config()));
     halo = await runAndTake(() => dirs.halo('lb1', lb1Config()));
   });
@@ -271,7 +275,7 @@ describeNeeding(root, tool('keepalived'), tool('dbus-daemon', 'dbus-daemon'), to
     expect(ka.methods.afterReload.trim()).toBe('(us) 2 "Master"');
   });
 
-  it('PrintData writes /tmp/keepalived.data in both (keepalived its dump, halo its status)', () => {
+  it('PrintData writes keepalived.data in $TMPDIR in both (keepalived its dump, halo its status)', () => {
     expect(ka.dataFile).toBe(true);
     expect(halo.dataFile).toBe(true);
     expect(ka.data).toContain('VRRP');

@@ -7,7 +7,7 @@
  * The kernel's process connector only serves sockets of the initial network namespace
  * (elsewhere PROC_CN_MCAST_LISTEN is refused with ECONNREFUSED, for keepalived as for halo), so
  * both directors run in the initial namespace, each alone on its own veth (trkh0 / trkk0, names
- * unique to this file) whose other end sits in an observer namespace running tcpdump. The
+ * unique to this file, after HALO_NETNS_TAG) whose other end sits in an observer namespace running tcpdump. The
  * tracked processes are copies of sleep under names no other process on the host has.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -33,9 +33,17 @@ interface Side {
   director?: RunningDirector;
 }
 
+/**
+ * HALO_NETNS_TAG (2-4 letters) goes in front of the namespaces and of the veths in the initial
+ * namespace, and picks the subnets, so runs of this file from two checkouts at once neither
+ * delete each other's links nor put the same addresses in the initial namespace.
+ */
+const TAG = process.env.HALO_NETNS_TAG ?? '';
+const NET = TAG ? 100 + ([...TAG].reduce((n, c) => n * 31 + c.charCodeAt(0), 0) % 70) * 2 : 71;
+
 const SIDES: Side[] = [
-  { kind: 'halo', ifname: 'trkh0', ns: 'trk-obs-h', subnet: '10.231.71', prios: [] },
-  { kind: 'keepalived', ifname: 'trkk0', ns: 'trk-obs-k', subnet: '10.231.72', prios: [] },
+  { kind: 'halo', ifname: `${TAG}trkh0`, ns: `${TAG}trk-obs-h`, subnet: `10.231.${NET}`, prios: [] },
+  { kind: 'keepalived', ifname: `${TAG}trkk0`, ns: `${TAG}trk-obs-k`, subnet: `10.231.${NET + 1}`, prios: [] },
 ];
 
 /** Directors' spawn in the initial namespace (Directors only calls topo.spawn). */

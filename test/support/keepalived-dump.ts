@@ -7,7 +7,8 @@
  * kernel has no dummy driver), so keepalived does not stop on a missing interface. keepalived
  * runs in its own mount namespace with an empty /run (no systemd or D-Bus socket to reach) and
  * with `script_user nobody` in a global_defs read before the config, so notify and track
- * scripts of someone else's config cannot touch this machine. It is stopped as soon as the dump
+ * scripts of someone else's config cannot touch this machine; its TMPDIR is this run's own
+ * directory, so nothing it writes there is shared. It is stopped as soon as the dump
  * has begun: keepalived handles SIGTERM in its event loop, after the dump is written whole.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -95,6 +96,8 @@ export async function keepalivedDump(o: DumpOptions): Promise<DumpResult> {
     const child = spawn('ip', ['netns', 'exec', o.ns, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', script], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      // keepalived's set_tmp_dir: any file it writes in its tmp dir (keepalived.data, .stats, .json) goes to this run's own
+      env: { ...process.env, TMPDIR: dir },
     });
     let text = '';
     let dumped = false;

@@ -45,7 +45,7 @@ const onUnlessOff = (s: Statement): boolean => !/^(off|false|no)$/i.test(s.args[
 
 const DBUS_SHORT = "keepalived 2.2.7's D-Bus interface, src/daemon/dbus";
 const DBUS =
-  "keepalived 2.2.7's D-Bus interface on the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured, as GIO does): org.keepalived.Vrrp1 (or dbus_service_name), the Vrrp object and one Instance object per VRRP instance at keepalived's paths, Name and State, VrrpStarted, VrrpStatusChange, VrrpReloaded, VrrpStopped, SendGarp and ReloadConfig as keepalived; PrintData and PrintStats write `halo status` (not keepalived's dump format) to /tmp/keepalived.data and /tmp/keepalived.stats; PrintStatsClear is refused with NotSupported (halo's counters feed its metrics and are never cleared); CreateInstance/DestroyInstance absent, as in Debian's build (no --enable-dbus-create-instance)";
+  "keepalived 2.2.7's D-Bus interface on the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured, as GIO does): org.keepalived.Vrrp1 (or dbus_service_name), the Vrrp object and one Instance object per VRRP instance at keepalived's paths, Name and State, VrrpStarted, VrrpStatusChange, VrrpReloaded, VrrpStopped, SendGarp and ReloadConfig as keepalived; PrintData and PrintStats write `halo status` (not keepalived's dump format) to keepalived.data (named after net_namespace and instance with data_use_instance) and keepalived.stats in $TMPDIR or /tmp, as keepalived; PrintStatsClear is refused with NotSupported (halo's counters feed its metrics and are never cleared); CreateInstance/DestroyInstance absent, as in Debian's build (no --enable-dbus-create-instance)";
 const PROCESS_TUNING = "tunes keepalived's own child process (scheduling, memory locking, CPU, rlimits); halo's worker is one Node.js process and is left to the OS scheduler";
 const NAMES = "names keepalived's child processes; halo's have fixed names (halo_supervisor, and node for the worker)";
 const NL_BUFS = "sizes the receive buffers of keepalived's own netlink sockets; halo sizes its own";
@@ -575,7 +575,11 @@ const K: KeywordSpec<G>[] = [
   acted('config_save_dir', 'config_save_dir_handler', '', "DIR: each reading of the config (start, reload) is saved there as keepalived.conf.PID.N in keepalived's consolidated form; a missing DIR is created (mode 0600, as keepalived's umask makes it)", configSaveDir),
   noEffect('tmp_config_directory', 'config_copy_directory_handler', '/tmp', "where keepalived copies the config for its children; halo's worker reads the file itself", keep),
   acted('v3_checksum_as_v2', '(halo only)', 'off', 'not a keepalived 2.2.7 keyword: VRRPv3 IPv4 checksum without the pseudo-header (RFC 9568), for peers that send it; no IPv6 meaning (keepalived after 2.2.7 likewise): IPv6 adverts always sum the IPv6 pseudo-header', (ctx, s, g) => { g.v3ChecksumAsV2 = ctx.bool(s); }),
-  noEffect('data_use_instance', 'data_use_instance_handler', 'on', "names keepalived's state dump files (SIGUSR1/SIGJSON), which halo does not write: `halo status` shows the state", keep),
+  acted('data_use_instance', 'data_use_instance_handler', 'off', "[BOOL]: the file D-Bus PrintData writes is named after net_namespace and instance, as keepalived names its .data files (keepalived.NS_INSTANCE.data in $TMPDIR or /tmp)", (ctx, s, g) => {
+    // keepalived's message names it 'date_use_instance'
+    const v = trueFalse(ctx, s, 'global date_use_instance');
+    if (v !== null) g.dataUseInstance = v;
+  }),
 ];
 
 export const GLOBAL_DEFS = section<G>('global_defs', K);

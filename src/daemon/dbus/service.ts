@@ -34,8 +34,11 @@ export interface VrrpDbusDeps {
   instances(): DbusInstance[];
   sendGarp(name: string): boolean;
   reloadConfig(): void;
-  /** PrintData / PrintStats: write halo's status to the file keepalived writes its dump to. */
-  printTo(file: string): void;
+  /**
+   * PrintData / PrintStats: write halo's status to the file keepalived writes its dump ('data':
+   * keepalived.data) or its statistics ('stats': keepalived.stats) to (src/daemon/dump-files.ts).
+   */
+  print(what: 'data' | 'stats'): void;
 }
 
 const ERR_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod';
@@ -256,11 +259,11 @@ export class VrrpDbus {
     switch (member) {
       case 'PrintData':
         log.info('Printing VRRP data on DBus request');
-        this.deps.printTo('/tmp/keepalived.data');
+        this.deps.print('data');
         return {};
       case 'PrintStats':
         log.info('Printing VRRP stats on DBus request');
-        this.deps.printTo('/tmp/keepalived.stats');
+        this.deps.print('stats');
         return {};
       case 'PrintStatsClear':
         // the counters are also the metrics' counters, which must never go back

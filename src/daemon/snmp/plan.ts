@@ -33,3 +33,29 @@ export function snmpPlan(g: GlobalDefs): SnmpPlan {
     traps: g.enableTraps, socket: g.snmpSocket ?? DEFAULT_SNMP_SOCKET,
   };
 }
+
+/**
+ * What this process serves of `plan`: the VRRP MIBs when it runs VRRP (-P/-C: opts.vrrp), the
+ * checker objects when it runs the checkers with virtual servers configured (as keepalived's
+ * checker process serves them); null: no subagent at all.
+ */
+export function servedPlan(plan: SnmpPlan, run: { vrrp: boolean; lvs: boolean; virtualServers: number }): SnmpPlan | null {
+  const served = {
+    ...plan, rfcv2: plan.rfcv2 && run.vrrp, rfcv3: plan.rfcv3 && run.vrrp, keepalived: plan.keepalived && run.vrrp,
+    checker: plan.checker && run.lvs && run.virtualServers > 0,
+  };
+  return served.rfcv2 || served.rfcv3 || served.keepalived || served.checker ? served : null;
+}
+
+/**
+ * The subagent at a reload, as keepalived 2.2.7 ends up (vrrp_daemon.c start_vrrp and
+ * reload_vrrp_thread; test/integration/snmp-reload.netns.test.ts): every switch off, it closes
+ * and snmpd serves none of its MIBs; on from all off, it starts with the new config's MIBs
+ * (keepalived's VRRP process crashes at that reload and its parent restarts it with them); on
+ * before and after, the MIBs registered at start stay, whichever switches changed.
+ */
+export function snmpAtReload(running: boolean, next: SnmpPlan | null): 'stop' | 'start' | 'keep' {
+  if (running && next === null) return 'stop';
+  if (!running && next !== null) return 'start';
+  return 'keep';
+}
