@@ -57,7 +57,7 @@ describe('brd on virtual and static addresses', () => {
   });
 
   it.each([
-    ['fd00::1/64 brd +', "6:14: warning: VRRP is trying to assign a broadcast + to the IPv6 address fd00::1/64 !!?? WTF... skipping VIP..."],
+    ['fd00::1/64 brd +', "6:14: warning: VRRP is trying to assign a broadcast brd to the IPv6 address fd00::1/64 !!?? WTF... skipping VIP..."],
     ['10.1.2.3/24 brd 10.1.2', '6:19: warning: VRRP is trying to assign invalid broadcast 10.1.2. skipping VIP...'],
     ['10.1.2.3/24 brd fd00::ff', '6:19: warning: VRRP is trying to assign invalid broadcast fd00::ff. skipping VIP...'],
   ])('%s: the address is skipped, as keepalived does', (line, warning) => {
