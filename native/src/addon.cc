@@ -1,6 +1,7 @@
 // halo_native: what raw-socket and netlink cannot do, one concept per exported function.
 #include <napi.h>
 
+#include "connect_prober.h"
 #include "deadline_timer.h"
 #include "dgram_socket.h"
 #include "exec.h"
@@ -25,7 +26,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendIpPacket", Napi::Function::New(env, SendIpPacket, "sendIpPacket"));
   exports.Set("closeIpSender", Napi::Function::New(env, CloseIpSender, "closeIpSender"));
   exports.Set("DeadlineTimer", DeadlineTimer::Define(env));
-  exports.Set("setCheckerSocketOptions", Napi::Function::New(env, SetCheckerSocketOptions, "setCheckerSocketOptions"));
+  exports.Set("ConnectProber", ConnectProber::Define(env));
+  exports.Set("openCheckerSocket", Napi::Function::New(env, OpenCheckerSocket, "openCheckerSocket"));
   exports.Set("openDatagramSocket", Napi::Function::New(env, OpenDatagramSocket, "openDatagramSocket"));
   exports.Set("Vrrp6Socket", Vrrp6Socket::Define(env));
   exports.Set("exec", Napi::Function::New(env, Exec, "exec"));

@@ -8,9 +8,11 @@
  *  - the body is hashed (MD5) as it streams, up to Content-Length when there is one, and
  *    searched for the url's regex in a bounded window: memory stays bounded whatever the
  *    server sends (endless, huge, garbage);
- *  - every wait has a Deadline (connect_timeout per step, as keepalived), and the whole
+ *  - every wait has a timeout (connect_timeout per step, as keepalived), and the whole
  *    response is bounded too (keepalived has no such bound: a server dribbling bytes would
- *    hold its checker forever); a stalled process yields no verdict.
+ *    hold its checker forever); a stalled process yields no verdict. Plain HTTP runs in the
+ *    native connect prober (connect-prober.ts), which keeps these timeouts itself; SSL_GET on
+ *    Node's TLS socket with a Deadline (deadline.ts).
  *
  * The verdict is a separate pure function (judgeResponse) shared with `halo genhash`.
  */
@@ -24,7 +26,7 @@ import { regexFlags } from '../config/build-checker';
 import { armDeadline } from './deadline';
 import type { Deadline, Expiry } from './deadline';
 import type { ProbeOutcome } from './probe';
-import { needsSocketOptions, RawTcpConnection } from './raw-tcp';
+import { connectProbe, needsSocketOptions } from './connect-prober';
 import { checkerSocket, connectOptions } from './tcp-probe';
 import type { ProbeTarget } from './tcp-probe';
 
@@ -145,13 +147,6 @@ class RegexScanner {
   }
 }
 
-/**
- * Plain HTTP reads land in this one buffer (the raw handle's user buffer) instead of a new Buffer per
- * read pushed through the stream: the data handler is synchronous and keeps nothing that points
- * into it (the header buffer and genhash's copies are its own), so every check can share it.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
 export function compileRegex(url: HttpUrl): RegExp | null {
   return url.regex === null ? null : new RegExp(url.regex, `${regexFlags(url.regexOptions)}g`);
 }
@@ -174,8 +169,9 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     const hash: Hash | null = req.digest ? crypto().createHash('md5') : null;
     const scanner = req.regex ? new RegexScanner(req.regex, req.regexMinOffset, req.regexMaxOffset) : null;
 
-    // SSL_GET on net.Socket/TLS; plain HTTP_GET on a bare TCP handle (raw-tcp.ts), its reads
-    // in the shared READ_BUFFER. Both report through the handlers below (connected, onData,
+    // SSL_GET on net.Socket/TLS; plain HTTP_GET in the native connect prober (its chunks lie in
+    // the prober's shared buffer: onData keeps nothing pointing into it, the header buffer and
+    // genhash's copies are its own). Both report through the handlers below (connected, onData,
     // the end, onError), defined before any event can come: neither connects synchronously.
     let conn: { write(buf: Buffer): void; close(): void };
     let tcpConnected = false;
@@ -196,12 +192,18 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
         sock.on('close', () => { if (!settled) finish(response()); });
         conn = { write: (buf) => { sock.write(buf); }, close: () => { sock.destroy(); } };
       } else {
-        conn = new RawTcpConnection(req, {
+        // the request goes out from native as soon as the connect completes
+        const c = connectProbe(req, { stepMs: req.connectTimeoutMs, wholeMs: req.responseLimitMs, request: req.request ?? Buffer.from(formatRequest(req)) }, {
           onConnect: () => { tcpConnected = true; onConnected(); },
           onData: (chunk) => onData(chunk),
           onEnd: () => finish(response()),
           onError: (code, syscall) => onError(code, syscall),
-        }, READ_BUFFER);
+          onTimeout: (connected, lateMs) => {
+            if (!connected) phase = 'connect';
+            onExpiry({ lateMs, stalled: lateMs > req.connectTimeoutMs }, phase === 'connect' ? 'Timeout connecting' : readTimeoutReason());
+          },
+        });
+        conn = { write: () => { /* sent by the prober */ }, close: () => c.close() };
       }
     } catch (e) {
       resolve({ kind: 'error', result: 'failed', reason: `WEB socket bind failed: ${(e as Error).message}` });
@@ -239,7 +241,7 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
         onExpiry(e, phase === 'connect' ? 'Timeout connecting' : readTimeoutReason());
       }, undefined, req.connectTimeoutMs);
     };
-    armStep(req.connectTimeoutMs);
+    if (req.ssl) armStep(req.connectTimeoutMs);
 
     const response = (): HttpGetResult => ({
       kind: 'response', empty: !extracted, statusCode, contentLength, rxBytes,
@@ -261,8 +263,9 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
     const onConnected = (): void => {
       phase = 'first-byte';
       lastActivity = performance.now();
-      // a failed write is seen as the connection's error (below): no per-check write callback
-      conn.write(req.request ?? Buffer.from(formatRequest(req)));
+      // a failed write is seen as the connection's error (below): no per-check write callback;
+      // plain HTTP's request went out from native already
+      if (req.ssl) conn.write(req.request ?? Buffer.from(formatRequest(req)));
     };
 
     const onData = (chunk: Buffer): void => {

@@ -8,6 +8,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** A ConnectProber of the addon (native/src/connect_prober.h documents the records). */
+export interface NativeConnectProber {
+  /** Throws on a bind or socket-option error (nothing is in flight then). */
+  probe(
+    id: number, ip: string, port: number, bindto: string | null, bindPort: number, bindIf: string | null, fwmark: number,
+    stepMs: number, wholeMs: number, request: Buffer | null,
+  ): void;
+  cancel(id: number): void;
+  inFlight(): number;
+  close(): void;
+}
+
 /** Every function throws an Error with `.syscall` and `.code` (the errno name) on failure. */
 export interface HaloNative {
   /**
@@ -50,10 +62,17 @@ export interface HaloNative {
    */
   DeadlineTimer: new (onExpire: () => void) => { arm(delayMs: number): void; disarm(): void; close(): void };
   /**
-   * A checker socket's SO_MARK (fwmark) and SO_BINDTODEVICE (bind_if), each when not null, on
-   * a descriptor Node owns, before it connects.
+   * The checkers' TCP connections (src/check/connect-prober.ts): an epoll set on the event loop,
+   * its events written as records of 4 numbers [id, type, a, b] into `records` (chunks read into
+   * `data`), `onEvents(count)` called once per turn with all of them.
    */
-  setCheckerSocketOptions(fd: number, fwmark: number | null, ifname: string | null): void;
+  ConnectProber: new (onEvents: (count: number) => void, records: Float64Array, data: Buffer) => NativeConnectProber;
+  /**
+   * A non-blocking TCP socket (family 4 or 6) with SO_MARK and SO_BINDTODEVICE set (each unless
+   * -1 / null) and bound to bindto:bindPort (when either is given), not connected; returns its
+   * descriptor for Node's net.Socket. A bind error throws "bind ADDR:PORT: CODE".
+   */
+  openCheckerSocket(family: 4 | 6, bindto: string | null, bindPort: number, bindIf: string | null, fwmark: number): number;
   /**
    * A non-blocking UDP socket with SO_REUSEADDR (when asked), SO_MARK, SO_BINDTODEVICE and
    * IP_MINTTL/IPV6_MINHOPCOUNT (each when not null) set, bound to address:port when either is

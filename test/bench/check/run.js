@@ -9,7 +9,16 @@
  *
  *   node test/bench/check/run.js [TARGETS=10000] [SECONDS=20] [tcp|http] [--cpu-prof]
  *
- * halo beside keepalived 2.2.7 on the same targets is test/bench/check/http.js (needs IPVS).
+ * The last line is `RESULT {json}` (host.js runs 1,000 and 10,000 targets of each kind in one
+ * command and tabulates them). halo beside keepalived 2.2.7 on the same targets is
+ * test/bench/check/http.js (needs IPVS).
+ *
+ * Validity (judged here): the run is inconclusive when the checker's thread waited for a CPU
+ * more than 10 % of the window (schedstat run_delay: other work on the host), when a sentinel
+ * process (a 10 ms timer in its own process, nothing else to do) slipped p99 more than 5 ms
+ * (the host could not run a process on time), or when not every probe succeeded (a listener
+ * refusing would make checks look cheaper). Only a valid run is judged against the targets
+ * (under one core at 10,000 targets, start drift p99 < 20 ms).
  *
  * Prints the checker process's CPU (share of one core) over the measured window and the drift
  * of each check's start from its scheduled time (p50/p99/max), the figure keepalived users
@@ -62,6 +71,26 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** A process doing nothing but a 10 ms timer: its slip says whether the host could run anything on time. */
+function startSentinel() {
+  const code = `const s=[];let last=performance.now();const t=setInterval(()=>{const n=performance.now();s.push(n-last-10);last=n;},10);`
+    + `process.stdin.on('data',()=>{clearInterval(t);s.sort((a,b)=>a-b);process.stdout.write(JSON.stringify({p50:s[Math.floor(s.length*0.5)]??NaN,p99:s[Math.floor(s.length*0.99)]??NaN,max:s[s.length-1]??NaN})+'\\n');process.exit(0);});`
+    + `setTimeout(()=>process.exit(0),600000).unref();`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return {
+    stop: () => new Promise((resolve) => {
+      let out = '';
+      const parse = () => {
+        const r = out.includes('\n') ? JSON.parse(out) : {};
+        return { p50: r.p50 ?? NaN, p99: r.p99 ?? NaN, max: r.max ?? NaN };
+      };
+      child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(parse()); });
+      child.once('exit', () => resolve(parse()));
+      child.stdin.write('stop\n');
+    }),
+  };
+}
+
 async function main() {
   const child = spawn(process.execPath, [path.join(__dirname, 'listeners.js'), String(TARGETS), String((SECONDS + 60) * 1000), '20000', KIND], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -96,7 +125,7 @@ async function main() {
     prober: {
       probe: async (t, st) => {
         const r = await prober.probe(t, st);
-        if (measuring) { probes++; if (r.result !== 'success') failures.push(r.result); }
+        if (measuring) { probes++; if (r.result !== 'success') failures.push(`${r.result}${r.reason ? ` (${r.reason})` : ''}`); }
         return r;
       },
     },
@@ -113,6 +142,7 @@ async function main() {
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  const sentinel = startSentinel();
   const childCpu0 = procCpuMs(child.pid);
   const runDelay0 = runDelayMs();
   const cpu0 = process.cpuUsage();
@@ -124,6 +154,7 @@ async function main() {
   const waitShare = (runDelayMs() - runDelay0) / wallMs;
   loopDelay.disable();
   measuring = false;
+  const slip = await sentinel.stop();
   if (session) {
     const file = path.join(os.tmpdir(), `halo-check-bench-${KIND}-${process.pid}.cpuprofile`);
     await new Promise((r) => session.post('Profiler.stop', (err, { profile }) => { fs.writeFileSync(file, JSON.stringify(profile)); r(); }));
@@ -144,7 +175,28 @@ async function main() {
   console.log(`  event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(loopDelay.max / 1e6).toFixed(2)} ms`);
   console.log(`  host: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (shared machine)`);
   console.log(`  start drift from schedule: p50 ${pct(drift, 50).toFixed(2)} ms, p99 ${pct(drift, 99).toFixed(2)} ms, max ${drift[drift.length - 1].toFixed(2)} ms`);
-  if (waitShare > 0.1) console.log('  inconclusive: the checker waited for a CPU more than 10 % of the window (starved by other work on the host)');
+  console.log(`  sentinel timer (10 ms, own process): slip p50 ${slip.p50.toFixed(2)} ms, p99 ${slip.p99.toFixed(2)} ms, max ${slip.max.toFixed(2)} ms`);
+  const started = drift.length / (wallMs / 1000);
+  const ideal = (TARGETS * 1000) / DELAY_LOOP_MS;
+  const invalid = [];
+  if (waitShare > 0.1) invalid.push(`the checker waited for a CPU ${(waitShare * 100).toFixed(1)} % of the window (> 10 %)`);
+  if (!(slip.p99 <= 5)) invalid.push(`the sentinel timer slipped p99 ${slip.p99.toFixed(1)} ms (> 5 ms): the host could not run a process on time`);
+  if (failures.length > probes * 0.001) invalid.push(`${failures.length} of ${probes} probes not successful (${[...new Set(failures)].join(', ')})`);
+  const cpuPerCheckMs = probes ? ((cpu.user + cpu.system) / 1000) / probes : NaN;
+  const projectedCores = (cpuPerCheckMs * 10000) / 1000;
+  const misses = [];
+  if (TARGETS >= 10000 && !(coreShare < 1)) misses.push(`${coreShare.toFixed(2)} cores at ${TARGETS} targets (target < 1)`);
+  if (!(pct(drift, 99) < 20)) misses.push(`start drift p99 ${pct(drift, 99).toFixed(1)} ms (target < 20 ms)`);
+  if (started < ideal * 0.95) misses.push(`${started.toFixed(0)} checks/s started of ${ideal.toFixed(0)}/s`);
+  const verdict = invalid.length ? 'inconclusive' : misses.length ? 'beyond target' : 'within target';
+  console.log(`  verdict: ${verdict}${invalid.length ? ` (${invalid.join('; ')})` : ''}${!invalid.length && misses.length ? ` (${misses.join('; ')})` : ''}`);
+  console.log('RESULT ' + JSON.stringify({
+    kind: KIND, targets: TARGETS, seconds: SECONDS, checksPerS: Math.round(started), idealPerS: ideal, probes, failures: failures.length,
+    cores: coreShare, cpuPerCheckMs, projectedCoresAt10k: projectedCores, rssMb: process.memoryUsage().rss / 1048576,
+    driftP50: pct(drift, 50), driftP99: pct(drift, 99), driftMax: drift[drift.length - 1],
+    loopDelayP99: loopDelay.percentile(99) / 1e6, cpuWaitShare: waitShare, listenersCores: childShare, sentinelSlip: slip,
+    loadavg: os.loadavg(), verdict, invalid, misses,
+  }));
   setTimeout(() => process.exit(0), 200);
 }
 
