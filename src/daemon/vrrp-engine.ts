@@ -157,6 +157,12 @@ const monotonic = (): number => performance.now();
 /** How often a slow stop says what it still waits for. */
 const STOP_WATCHDOG_MS = 2000;
 const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio', 'garpExtraIf'];
+const timerEvent = (timer: TimerName): VrrpEvent => Object.freeze({ type: 'timer', timer });
+/** One event object per timer name (an expiry allocates none). */
+const TIMER_EVENTS: Record<TimerName, VrrpEvent> = {
+  adver: timerEvent('adver'), masterDown: timerEvent('masterDown'), garpDelay: timerEvent('garpDelay'),
+  garpRefresh: timerEvent('garpRefresh'), garpLowerPrio: timerEvent('garpLowerPrio'), garpExtraIf: timerEvent('garpExtraIf'),
+};
 
 /** The vrrp_scripts some instance or sync group of `model` tracks. */
 function usedScripts(model: Model): VrrpScript[] {
@@ -201,6 +207,7 @@ export class VrrpEngine {
   /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
   readonly startedAt = new Map<string, number>();
   private readonly timers: Deadlines<{ instance: string; timer: TimerName }>;
+  private readonly timerKeys = new Map<string, Partial<Record<TimerName, { id: string; instance: string; timer: TimerName }>>>();
   private readonly queues = new Map<string, Promise<void>>();
   /** Adverts handed to a socket and not yet settled (stop waits for them before closing). */
   private readonly adverts = new Set<Promise<void>>();
@@ -257,7 +264,9 @@ export class VrrpEngine {
     this.now = deps.now ?? monotonic;
     this.promote = new PromoteSecondaries(deps.sysctl);
     this.localIgmp = new LocalIgmp(deps.sysctl);
-    this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
+    // every expiry of one wake-up steps at the wake-up's time: instances advertising together
+    // re-arm for the same instant and keep sharing one wake-up (keepalived's time_now)
+    this.timers = new Deadlines(this.now, ({ instance, timer }, _deadline, now) => this.feed(instance, TIMER_EVENTS[timer], undefined, now), deps.wakeTimer);
     this.garps = new GarpQueue({
       garp: deps.garp, log: deps.log, now: this.now, wakeTimer: deps.wakeTimer, pacing: () => this.pacing(),
       live: (f) => {
@@ -543,6 +552,7 @@ export class VrrpEngine {
       const gone = this.states.get(name)!.cfg;
       if (gone.vmac || gone.extraVmacs.length > 0) await this.removeVmac(gone);
       this.states.delete(name);
+      this.timerKeys.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
       this.deps.syncDaemon?.forget(name);
@@ -823,11 +833,13 @@ export class VrrpEngine {
     return step(s, event, now).actions;
   }
 
-  /** Step one instance (through its sync group if it has one) and carry out the actions (`rewrite`: changed first). */
-  feed(name: string, event: VrrpEvent, rewrite: (a: VrrpAction[]) => VrrpAction[] = (a) => a): VrrpAction[] {
+  /**
+   * Step one instance (through its sync group if it has one) and carry out the actions (`rewrite`:
+   * changed first; `now`: the time of the event, when it was read already).
+   */
+  feed(name: string, event: VrrpEvent, rewrite: (a: VrrpAction[]) => VrrpAction[] = (a) => a, now = this.now()): VrrpAction[] {
     const s = this.states.get(name);
     if (!s) return [];
-    const now = this.now();
     if (s.env.syncGroup) {
       const group = this.groupStates.get(s.env.syncGroup)!;
       const members = this.groupMembers(group.members);
@@ -993,7 +1005,18 @@ export class VrrpEngine {
       log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${cfg ? xmitInterface(cfg) : a.interface}`);
       return;
     }
-    const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src, p.hopLimit).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    // sent at once where the transport can (nothing then stays in flight); else through send()
+    let sent: Array<Promise<void>> | null = null;
+    for (const p of a.packets) {
+      const now = t.sendNow?.(p.bytes, p.dst, p.src, p.hopLimit);
+      if (now === null) continue;
+      if (now) {
+        log.warning(`(${a.instance}) sending advert: ${now.message}`);
+        continue;
+      }
+      (sent ??= []).push(t.send(p.bytes, p.dst, p.src, p.hopLimit).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    }
+    if (!sent) return;
     const all = sent.length === 1 ? sent[0] : Promise.all(sent).then(() => undefined);
     this.adverts.add(all);
     void all.finally(() => this.adverts.delete(all));
@@ -1249,11 +1272,19 @@ export class VrrpEngine {
 
   private arm(instance: string, timer: TimerName, deadline: number): void {
     if (this.stopped) return this.cancel(instance, timer);
-    this.timers.set(`${instance}\0${timer}`, { instance, timer }, deadline);
+    const k = this.timerKey(instance, timer);
+    this.timers.set(k.id, k, deadline);
+  }
+
+  /** The deadline id and key of an (instance, timer), made once: re-arming allocates none. */
+  private timerKey(instance: string, timer: TimerName): { id: string; instance: string; timer: TimerName } {
+    let keys = this.timerKeys.get(instance);
+    if (!keys) this.timerKeys.set(instance, (keys = {}));
+    return (keys[timer] ??= { id: `${instance}\0${timer}`, instance, timer });
   }
 
   private cancel(instance: string, timer: TimerName): void {
-    this.timers.clear(`${instance}\0${timer}`);
+    this.timers.clear(this.timerKey(instance, timer).id);
   }
 
   /** The vrrp_scripts' results (up: null before the first settled one), the tracked files' values and the BFD sessions Up, as now. */
