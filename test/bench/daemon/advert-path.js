@@ -9,7 +9,11 @@
  * protocol time (keepalived, whose timers read one cached clock per loop turn, wakes once per
  * second for N instances started together).
  *
- *   node test/bench/daemon/advert-path.js [--instances 50] [--seconds 600] [--rounds 5] [--alloc-prof FILE]
+ *   node test/bench/daemon/advert-path.js [--instances 50] [--seconds 600] [--rounds 5] [--backup] [--alloc-prof FILE]
+ *
+ * --backup: the other side, N BACKUP instances (priority 100) hearing a MASTER's adverts (priority
+ * 150, one per instance per second, handed to the engine as its socket would): CPU and bytes per
+ * advert received.
  *
  * Protocol time is simulated (600 s of adverts run in well under a second of CPU), so this runs
  * anywhere, without root; CPU figures are process CPU time (process.cpuUsage), the median of
@@ -31,11 +35,12 @@ const opt = (name, def) => {
 const n = opt('instances', 50);
 const seconds = opt('seconds', 600);
 const rounds = opt('rounds', 5);
+const backup = args.includes('--backup');
 
 function masters(count) {
   const out = ['global_defs {', '  router_id lb1', '}'];
   for (let i = 0; i < count; i++) {
-    out.push(`vrrp_instance VI_${i} {`, '  state MASTER', '  interface eth0', `  virtual_router_id ${(i % 255) + 1}`, '  priority 150', '  advert_int 1',
+    out.push(`vrrp_instance VI_${i} {`, `  state ${backup ? 'BACKUP' : 'MASTER'}`, '  interface eth0', `  virtual_router_id ${(i % 255) + 1}`, `  priority ${backup ? 100 : 150}`, '  advert_int 1',
       '  virtual_ipaddress {', `    10.${77 + (i >> 8)}.${i & 255}.1/32`, '  }', '}');
   }
   return out.join('\n') + '\n';
@@ -74,7 +79,19 @@ function simulatedClock(latencyMs = 0.05) {
     next.onExpire();
     return true;
   };
-  return { now, wake, step };
+  /** Fires whatever is due now, without sleeping; how many. */
+  const due = () => {
+    let fired = 0;
+    for (;;) {
+      let next = null;
+      for (const t of timers) if (t.at !== Infinity && (!next || t.at < next.at)) next = t;
+      if (!next || next.at > now()) return fired;
+      next.at = Infinity;
+      next.onExpire();
+      fired++;
+    }
+  };
+  return { now, wake, step, due, advance: (ms) => { offset += ms; } };
 }
 
 async function run() {
@@ -82,6 +99,7 @@ async function run() {
   if (!parsed.model) throw new Error(parsed.diagnostics.map((d) => d.message).join('\n'));
   const clock = simulatedClock();
   let sent = 0;
+  const receivers = [];
   const link = { name: 'eth0', index: 2, mac: '02:00:00:00:00:01', adminUp: true, running: true, operstate: 'up', up: true, flags: 0x11043 };
   const addresses = {
     add: async () => ok(true),
@@ -101,7 +119,7 @@ async function run() {
       // as the addon's senders: on the wire on return (sendNow), or a settled promise (send)
       sendNow: () => { sent++; return null; },
       send: () => { sent++; return Promise.resolve(); },
-      onPacket: quiet, onError: quiet, close: quiet,
+      onPacket: (cb) => receivers.push(cb), onError: quiet, close: quiet,
     }),
     notify: { run: quiet, notify: quiet, close: quiet },
     now: clock.now,
@@ -111,7 +129,20 @@ async function run() {
   // let the transitions' I/O settle, then run the adverts
   const settle = () => new Promise((r) => setImmediate(r));
   for (let i = 0; i < 20; i++) await settle();
-  const masterCount = () => [...engine.states.values()].filter((s) => s.state === 'MASTER').length;
+  const inState = (st) => [...engine.states.values()].filter((s) => s.state === st).length;
+  // --backup: the peer's adverts, one per instance (VRID), as keepalived 2.2.7 sends them
+  const { encodePacket } = require(path.join(dist, 'vrrp', 'advert-codec.js'));
+  const heard = backup
+    ? Array.from({ length: n }, (_, i) => encodePacket({ version: 2, virtualRouterId: (i % 255) + 1, priority: 150, adverIntMs: 1000, ipAddresses: [`10.${77 + (i >> 8)}.${i & 255}.1`], authType: 'NONE', authPass: null, ipId: i + 1, src: '192.168.77.12', dst: '224.0.0.18' }))
+    : [];
+  let received = 0;
+  /** One second of the peer's adverts, each delivered as the socket would (a copy of the packet). */
+  const hear = () => {
+    clock.advance(1000);
+    for (const p of heard) for (const cb of receivers) cb(Buffer.from(p), '192.168.77.12');
+    received += heard.length;
+    return clock.due(); // a down timer the adverts did not push back would fire here
+  };
 
   const v8 = require('node:v8');
   // --alloc-prof FILE: a sampling profile of every allocation of the measured rounds (dead ones too)
@@ -121,7 +152,7 @@ async function run() {
   const results = [];
   for (let r = 0; r <= rounds; r++) {
     const t0 = clock.now();
-    const s0 = sent;
+    const s0 = backup ? received : sent;
     let wakes = 0;
     // bytes allocated: what each GC found used beyond what the previous one left, plus the rest
     const gc = new v8.GCProfiler();
@@ -129,8 +160,9 @@ async function run() {
     gc.start();
     const cpu0 = process.cpuUsage();
     while (clock.now() - t0 < seconds * 1000) {
-      if (!clock.step()) throw new Error('nothing armed: the instances stopped advertising');
-      wakes++;
+      if (backup) wakes += hear();
+      else if (!clock.step()) throw new Error('nothing armed: the instances stopped advertising');
+      else wakes++;
       // microtasks (the sends' promise chains) are part of the work
       await null;
       await null;
@@ -145,7 +177,7 @@ async function run() {
       last = g.afterGC.heapStatistics.usedHeapSize;
     }
     allocated += used1 - last;
-    const adverts = sent - s0;
+    const adverts = (backup ? received : sent) - s0;
     if (r === 0) {
       if (session) {
         session.connect();
@@ -161,9 +193,11 @@ async function run() {
     session.disconnect();
   }
   const med = (k) => { const s = results.map((x) => x[k]).sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-  console.log(`advert path (engine on fakes, no kernel): ${n} MASTER instances (${masterCount()} MASTER), advert_int 1, ${seconds} s of protocol time x ${rounds} rounds after a warm-up round`);
-  console.log(`  ${med('advertsPerS').toFixed(1)} adverts/s; ${med('wakesPerS').toFixed(1)} wake-ups/s (keepalived: 1 for instances started together)`);
-  console.log(`  CPU ${med('usPerAdvert').toFixed(2)} us per advert (median of rounds: ${results.map((x) => x.usPerAdvert.toFixed(2)).join(' ')}), including the wake-ups' JS; ${(med('usPerAdvert') * n / 1e4).toFixed(4)} % of a core at ${n} adverts/s`);
+  const role = backup ? 'BACKUP' : 'MASTER';
+  console.log(`advert path (engine on fakes, no kernel): ${n} ${role} instances (${inState(role)} ${role} at the end), advert_int 1, ${seconds} s of protocol time x ${rounds} rounds after a warm-up round`);
+  if (backup) console.log(`  ${med('advertsPerS').toFixed(1)} adverts/s received; ${med('wakesPerS').toFixed(1)} timer expiries/s (0: every down timer pushed back)`);
+  else console.log(`  ${med('advertsPerS').toFixed(1)} adverts/s; ${med('wakesPerS').toFixed(1)} wake-ups/s (keepalived: 1 for instances started together)`);
+  console.log(`  CPU ${med('usPerAdvert').toFixed(2)} us per advert ${backup ? 'received' : 'sent'} (median of rounds: ${results.map((x) => x.usPerAdvert.toFixed(2)).join(' ')})${backup ? '' : ', including the wake-ups\' JS'}; ${(med('usPerAdvert') * n / 1e4).toFixed(4)} % of a core at ${n} adverts/s`);
   console.log(`  allocated ${med('bytesPerAdvert').toFixed(0)} bytes per advert on the V8 heap (${med('gcs')} GCs per round)`);
   await engine.stop();
 }

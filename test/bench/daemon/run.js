@@ -337,6 +337,19 @@ function cpuNs(pids) {
   return ns;
 }
 
+/** Times the processes' threads went to sleep (voluntary context switches): their wake-ups. */
+function wakeups(pids) {
+  let n = 0;
+  for (const pid of pids) {
+    let tids = [];
+    try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const tid of tids) {
+      try { n += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? 0); } catch { /* gone */ }
+    }
+  }
+  return n;
+}
+
 /** Packets the namespace's eth0 has sent (the kernel's tx counter). */
 function txPackets(topo, host) {
   return Number(topo.exec(host, ['cat', '/sys/class/net/eth0/statistics/tx_packets']).trim());
@@ -401,7 +414,7 @@ async function adverts() {
         const lag = monitorEventLoopDelay({ resolution: 10 });
         lag.enable();
         const pids = Object.fromEntries(kinds.map((k) => [k, pidsOf(procs[k])]));
-        const at = () => Object.fromEntries(kinds.map((k) => [k, { cpu: cpuNs(pids[k]), ticks: cpuTicks(pids[k]), tx: txPackets(topo, hostOf[k]), delay: runDelayMs(pids[k]) }]));
+        const at = () => Object.fromEntries(kinds.map((k) => [k, { cpu: cpuNs(pids[k]), ticks: cpuTicks(pids[k]), tx: txPackets(topo, hostOf[k]), delay: runDelayMs(pids[k]), wakes: wakeups(pids[k]) }]));
         const marks = [{ t: performance.now(), v: at() }];
         const lost = Object.fromEntries(kinds.map((k) => [k, false]));
         for (let i = 1; i <= slices; i++) {
@@ -430,6 +443,7 @@ async function adverts() {
             n, kind, cpuPct: cpuMs / wall / 10, cpuMs, usPerAdvert: (cpuMs * 1000) / Math.max(1, sent), sent, owed, per,
             ticksPct: (last.v[k].ticks - first.v[k].ticks) / wall, // 10 ms ticks per s -> %
             runDelay: (last.v[k].delay - first.v[k].delay) / wall, procs: pids[k].length, rss: rssMb(pids[k]),
+            wakesPerS: (last.v[k].wakes - first.v[k].wakes) / wall,
             verdict: reasons.length ? `inconclusive (${reasons.join('; ')})` : 'valid', stalledMs: lag.max / 1e6,
           });
         }
@@ -448,7 +462,7 @@ async function adverts() {
       const name = r.kind === 'base' ? `halo (${base})` : r.kind;
       const ratio = r.kind === 'keepalived' ? '' : `  ${(r.cpuPct / ka.cpuPct).toFixed(2)}x keepalived`;
       const spread = r.per.map((x) => x.toFixed(3)).join(' ');
-      console.log(`  ${String(n).padStart(4)} instances  ${name.padEnd(10)} ${r.cpuPct.toFixed(3)} % CPU (${r.usPerAdvert.toFixed(1)} us per advert; slices ${spread}; clock ticks ${r.ticksPct.toFixed(2)} %)${ratio}; ${r.sent} sent of ${Math.round(r.owed)} owed; run delay ${r.runDelay.toFixed(1)} ms/s; RSS ${r.rss.toFixed(1)} MB in ${r.procs} processes; ${r.verdict}`);
+      console.log(`  ${String(n).padStart(4)} instances  ${name.padEnd(10)} ${r.cpuPct.toFixed(3)} % CPU (${r.usPerAdvert.toFixed(1)} us per advert; slices ${spread}; clock ticks ${r.ticksPct.toFixed(2)} %)${ratio}; ${r.sent} sent of ${Math.round(r.owed)} owed; ${r.wakesPerS.toFixed(1)} wake-ups/s; run delay ${r.runDelay.toFixed(1)} ms/s; RSS ${r.rss.toFixed(1)} MB in ${r.procs} processes; ${r.verdict}`);
     }
     const h = rows.find((r) => r.n === n && r.kind === 'halo');
     const ok = h.verdict === 'valid' && ka.verdict === 'valid';
