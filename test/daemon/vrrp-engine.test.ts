@@ -607,6 +607,31 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(a.sentLater).toBe(0);
   });
 
+  it('a reload that adds an instance, or moves one to another VRID, has its adverts heard by the right instance', async () => {
+    const lan = new Lan();
+    const second = (state: string, prio: number, vrid: number) => conf(state, prio, ['192.168.77.201/24']).replace('VI_1', 'VI_2').replace('virtual_router_id 51', `virtual_router_id ${vrid}`);
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    // both add VI_2 (VRID 52): b's must hear a's adverts, so it stays BACKUP past its down interval
+    await b.engine.reload(parseConfigText(conf('BACKUP', 100) + second('BACKUP', 100, 52), 'k.conf').model as Model);
+    await a.engine.reload(parseConfigText(conf('MASTER', 150) + second('MASTER', 150, 52), 'k.conf').model as Model);
+    await advance(8000);
+    expect(a.engine.states.get('VI_2')!.state).toBe('MASTER');
+    expect(b.engine.states.get('VI_2')!.state).toBe('BACKUP');
+    // VI_2 moves to VRID 53 on both: the same again
+    await b.engine.reload(parseConfigText(conf('BACKUP', 100) + second('BACKUP', 100, 53), 'k.conf').model as Model);
+    await a.engine.reload(parseConfigText(conf('MASTER', 150) + second('MASTER', 150, 53), 'k.conf').model as Model);
+    await advance(8000);
+    expect(a.engine.states.get('VI_2')!.state).toBe('MASTER');
+    expect(b.engine.states.get('VI_2')!.state).toBe('BACKUP');
+    expect(b.state()).toBe('BACKUP');
+    expect([...b.vips]).toEqual([]);
+  });
+
   it('a transport that cannot send now (undefined: a full buffer) gets the advert through send()', async () => {
     const lan = new Lan();
     const a = new Host(lan, '192.168.77.11', conf('MASTER', 150), { sendNow: () => undefined });
