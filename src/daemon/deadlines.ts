@@ -86,11 +86,14 @@ export class Deadlines<K> {
 
   /**
    * @param now     monotonic ms, the clock deadlines are given in
-   * @param expire  called once per expired deadline, earliest first, with the deadline it was set for
+   * @param expire  called once per expired deadline, earliest first, with the deadline it was set
+   *                for and the time of the wake-up (one clock read for every expiry of one wake-up,
+   *                as keepalived's timer thread reads time_now once per turn: deadlines re-armed
+   *                from it by expiries of the same wake-up stay equal and keep firing together)
    */
   constructor(
     private readonly now: () => number,
-    private readonly expire: (key: K, deadline: number) => void,
+    private readonly expire: (key: K, deadline: number, now: number) => void,
     wake: WakeTimerFactory = timeoutWakeTimer,
   ) {
     this.timer = wake(() => this.fire());
@@ -166,7 +169,7 @@ export class Deadlines<K> {
     for (const p of due) {
       recordLateness(this.lateness, now - p.deadline);
       if (this.closed) return;
-      this.expire(p.key, p.deadline);
+      this.expire(p.key, p.deadline, now);
     }
     if (!this.closed && this.armedFor === Infinity) this.rearm();
   }}

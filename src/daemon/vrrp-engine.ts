@@ -62,6 +62,11 @@ type SocketKind = 4 | 6 | 'ah';
 /** Actions that reach the network (an advert, VIPs, routes, GARPs): carried out before the rest of a step's. */
 const isNetworkAction = (a: VrrpAction): boolean => a.type === 'sendAdvert' || a.type === 'addVips' || a.type === 'removeVips' || a.type === 'routes' || a.type === 'sendGarps';
 const socketKind = (cfg: VrrpInstance): SocketKind => (cfg.family === 6 ? 6 : cfg.authType === 'AH' ? 'ah' : 4);
+/** The instances (names) on one VRRP socket, in config order, and by VRID. */
+interface SocketMembers {
+  all: string[];
+  byVrid: Map<number, string[]>;
+}
 
 const vmacSpec = (cfg: VrrpInstance): VmacSpec => vmacSpecOf(cfg);
 const extraVmacSpec = (cfg: VrrpInstance, x: VrrpInstance['extraVmacs'][number]): VmacSpec => ({ instance: cfg.name, name: x.name, base: x.base, vrid: cfg.virtualRouterId, mac: x.mac });
@@ -157,6 +162,12 @@ const monotonic = (): number => performance.now();
 /** How often a slow stop says what it still waits for. */
 const STOP_WATCHDOG_MS = 2000;
 const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio', 'garpExtraIf'];
+const timerEvent = (timer: TimerName): VrrpEvent => Object.freeze({ type: 'timer', timer });
+/** One event object per timer name (an expiry allocates none). */
+const TIMER_EVENTS: Record<TimerName, VrrpEvent> = {
+  adver: timerEvent('adver'), masterDown: timerEvent('masterDown'), garpDelay: timerEvent('garpDelay'),
+  garpRefresh: timerEvent('garpRefresh'), garpLowerPrio: timerEvent('garpLowerPrio'), garpExtraIf: timerEvent('garpExtraIf'),
+};
 
 /** The vrrp_scripts some instance or sync group of `model` tracks. */
 function usedScripts(model: Model): VrrpScript[] {
@@ -201,6 +212,9 @@ export class VrrpEngine {
   /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
   readonly startedAt = new Map<string, number>();
   private readonly timers: Deadlines<{ instance: string; timer: TimerName }>;
+  /** The instances on each VRRP socket (membersOn), null when to be worked out again. */
+  private socketMembers: Map<SocketKind, Map<string, SocketMembers>> | null = null;
+  private readonly timerKeys = new Map<string, Partial<Record<TimerName, { id: string; instance: string; timer: TimerName }>>>();
   private readonly queues = new Map<string, Promise<void>>();
   /** Adverts handed to a socket and not yet settled (stop waits for them before closing). */
   private readonly adverts = new Set<Promise<void>>();
@@ -257,7 +271,9 @@ export class VrrpEngine {
     this.now = deps.now ?? monotonic;
     this.promote = new PromoteSecondaries(deps.sysctl);
     this.localIgmp = new LocalIgmp(deps.sysctl);
-    this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
+    // every expiry of one wake-up steps at the wake-up's time: instances advertising together
+    // re-arm for the same instant and keep sharing one wake-up (keepalived's time_now)
+    this.timers = new Deadlines(this.now, ({ instance, timer }, _deadline, now) => this.feed(instance, TIMER_EVENTS[timer], undefined, now), deps.wakeTimer);
     this.garps = new GarpQueue({
       garp: deps.garp, log: deps.log, now: this.now, wakeTimer: deps.wakeTimer, pacing: () => this.pacing(),
       live: (f) => {
@@ -335,6 +351,7 @@ export class VrrpEngine {
       log.info(`Delaying startup for ${delay / 1000} seconds`);
     }
     for (const cfg of this.model.vrrpInstances) this.states.set(cfg.name, await this.createState(cfg));
+    this.socketMembers = null;
     this.startScripts();
     // keepalived's start order (src/vrrp/start.ts): the states first, then what they do
     const started = startAll([...this.states.keys()], Object.fromEntries(this.states), [...this.groupStates.values()], this.now());
@@ -543,6 +560,8 @@ export class VrrpEngine {
       const gone = this.states.get(name)!.cfg;
       if (gone.vmac || gone.extraVmacs.length > 0) await this.removeVmac(gone);
       this.states.delete(name);
+      this.socketMembers = null;
+      this.timerKeys.delete(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
       this.deps.syncDaemon?.forget(name);
@@ -581,6 +600,7 @@ export class VrrpEngine {
     if (next.globalDefs.fifoWriteVrrpStatesOnReload) this.writeStatesAgain(next, statesBefore, groupsBefore);
     await this.reloadFirewall(configsBefore, next);
     for (const name of plan.add) this.states.set(name, await this.createState(byName.get(name)!));
+    this.socketMembers = null;
     this.startAdded(plan.add, next);
     for (const name of plan.add) if (!restarted.has(name)) changes.push({ name, change: 'start', state: 'INIT', after: null, effects: [] });
     // sockets of interfaces no instance uses any more
@@ -675,7 +695,32 @@ export class VrrpEngine {
 
   /** Feeds `event` to every instance using the `kind` socket of interface `ifname`. */
   private feedInterface(ifname: string, kind: SocketKind, event: VrrpEvent): void {
-    for (const [name, s] of this.states) if (xmitInterface(s.cfg) === ifname && socketKind(s.cfg) === kind) this.feed(name, event);
+    for (const name of this.membersOn(ifname, kind)?.all ?? []) this.feed(name, event);
+  }
+
+  /**
+   * The instances on the `kind` socket of interface `ifname`, in config order, all and by VRID:
+   * worked out once, not for every packet received (with 255 instances, a scan of all of them per
+   * advert was most of a BACKUP's receive path). Remade when an instance comes, goes or changes config.
+   */
+  private membersOn(ifname: string, kind: SocketKind): SocketMembers | undefined {
+    if (!this.socketMembers) {
+      const index = new Map<SocketKind, Map<string, SocketMembers>>();
+      for (const [name, s] of this.states) {
+        const k = socketKind(s.cfg);
+        const ifn = xmitInterface(s.cfg);
+        let byIf = index.get(k);
+        if (!byIf) index.set(k, (byIf = new Map()));
+        let m = byIf.get(ifn);
+        if (!m) byIf.set(ifn, (m = { all: [], byVrid: new Map() }));
+        m.all.push(name);
+        const same = m.byVrid.get(s.cfg.virtualRouterId);
+        if (same) same.push(name);
+        else m.byVrid.set(s.cfg.virtualRouterId, [name]);
+      }
+      this.socketMembers = index;
+    }
+    return this.socketMembers.get(kind)?.get(ifname);
   }
 
   private onPacket(ifname: string, kind: SocketKind, pkt: Buffer, source: string, envelope?: ReceivedEnvelope): void {
@@ -684,18 +729,21 @@ export class VrrpEngine {
         ? decodeAdvert6(pkt, { src: source, dst: envelope?.destination ?? '::', ttl: envelope?.hopLimit ?? -1 })
         : decodePacket(pkt, { v3Checksum: 'either', oldUnicastGroup: this.model.globalDefs.vrrpMcastGroup4 });
     // as keepalived: a socket's packets go to the instances on that socket (AH ones read protocol 51)
-    const members = [...this.states.values()].filter((s) => xmitInterface(s.cfg) === ifname && socketKind(s.cfg) === kind);
-    if (members.length === 0) return;
-    let target: InstanceState | undefined;
+    const members = this.membersOn(ifname, kind);
+    if (!members || members.all.length === 0) return;
+    let target: string | undefined;
     if (decoded.ok) {
       const vrid = decoded.vrrp.virtualRouterId;
-      const same = members.filter((s) => s.cfg.virtualRouterId === vrid);
+      const same = members.byVrid.get(vrid) ?? [];
       // a VRID may be used once per multicast group (mcast_dst_ip): the instance of the packet's group
-      target = same.find((s) => s.cfg.unicastPeers.length > 0 || advertGroup(s) === decoded.ip.dst) ?? same[0];
-      if (!target && this.model.globalDefs.logUnknownVrids) this.deps.log.info(`Unknown VRID(${vrid}) received on interface(${ifname}). ignoring...`);
+      target = same.find((n) => {
+        const s = this.states.get(n)!;
+        return s.cfg.unicastPeers.length > 0 || advertGroup(s) === decoded.ip.dst;
+      }) ?? same[0];
+      if (target === undefined && this.model.globalDefs.logUnknownVrids) this.deps.log.info(`Unknown VRID(${vrid}) received on interface(${ifname}). ignoring...`);
     }
     // an invalid packet, or one for a VRID we do not run, is counted on the interface's first instance
-    this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
+    this.feed(target ?? members.all[0], { type: 'advert', packet: decoded });
   }
 
   /** Trackers for the scripts now in use: carried by name from before, new ones from init_state. */
@@ -823,11 +871,13 @@ export class VrrpEngine {
     return step(s, event, now).actions;
   }
 
-  /** Step one instance (through its sync group if it has one) and carry out the actions (`rewrite`: changed first). */
-  feed(name: string, event: VrrpEvent, rewrite: (a: VrrpAction[]) => VrrpAction[] = (a) => a): VrrpAction[] {
+  /**
+   * Step one instance (through its sync group if it has one) and carry out the actions (`rewrite`:
+   * changed first; `now`: the time of the event, when it was read already).
+   */
+  feed(name: string, event: VrrpEvent, rewrite: (a: VrrpAction[]) => VrrpAction[] = (a) => a, now = this.now()): VrrpAction[] {
     const s = this.states.get(name);
     if (!s) return [];
-    const now = this.now();
     if (s.env.syncGroup) {
       const group = this.groupStates.get(s.env.syncGroup)!;
       const members = this.groupMembers(group.members);
@@ -848,6 +898,7 @@ export class VrrpEngine {
   private commit(next: InstanceState): void {
     const prev = this.states.get(next.name);
     this.states.set(next.name, next);
+    if (prev?.cfg !== next.cfg) this.socketMembers = null;
     if (prev && next.masterAdverIntMs < prev.masterAdverIntMs) this.linkDelays.masterAdverInt(next.cfg, next.masterAdverIntMs);
     if (!prev || prev.state === next.state) return;
     this.deps.syncDaemon?.follow(next.name, next.state);
@@ -993,7 +1044,18 @@ export class VrrpEngine {
       log.warning(`(${a.instance}) cannot send advert with priority ${a.priority}: no working VRRP socket on ${cfg ? xmitInterface(cfg) : a.interface}`);
       return;
     }
-    const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src, p.hopLimit).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    // sent at once where the transport can (nothing then stays in flight); else through send()
+    let sent: Array<Promise<void>> | null = null;
+    for (const p of a.packets) {
+      const now = t.sendNow?.(p.bytes, p.dst, p.src, p.hopLimit);
+      if (now === null) continue;
+      if (now) {
+        log.warning(`(${a.instance}) sending advert: ${now.message}`);
+        continue;
+      }
+      (sent ??= []).push(t.send(p.bytes, p.dst, p.src, p.hopLimit).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    }
+    if (!sent) return;
     const all = sent.length === 1 ? sent[0] : Promise.all(sent).then(() => undefined);
     this.adverts.add(all);
     void all.finally(() => this.adverts.delete(all));
@@ -1249,11 +1311,19 @@ export class VrrpEngine {
 
   private arm(instance: string, timer: TimerName, deadline: number): void {
     if (this.stopped) return this.cancel(instance, timer);
-    this.timers.set(`${instance}\0${timer}`, { instance, timer }, deadline);
+    const k = this.timerKey(instance, timer);
+    this.timers.set(k.id, k, deadline);
+  }
+
+  /** The deadline id and key of an (instance, timer), made once: re-arming allocates none. */
+  private timerKey(instance: string, timer: TimerName): { id: string; instance: string; timer: TimerName } {
+    let keys = this.timerKeys.get(instance);
+    if (!keys) this.timerKeys.set(instance, (keys = {}));
+    return (keys[timer] ??= { id: `${instance}\0${timer}`, instance, timer });
   }
 
   private cancel(instance: string, timer: TimerName): void {
-    this.timers.clear(`${instance}\0${timer}`);
+    this.timers.clear(this.timerKey(instance, timer).id);
   }
 
   /** The vrrp_scripts' results (up: null before the first settled one), the tracked files' values and the BFD sessions Up, as now. */

@@ -54,6 +54,13 @@ export interface VrrpTransport {
    */
   send(packet: Buffer, destination: string, source?: string, hopLimit?: number): Promise<void>;
   /**
+   * send(), done now when it can be (the addon's senders: one sendto, the packet is on the wire
+   * on return): null when it was sent, its NetError when it failed, undefined when it could not
+   * be tried now (no synchronous sender, or a full socket buffer): then send() it. An idle
+   * MASTER's advert so costs no promise and no later turn of the event loop.
+   */
+  sendNow?(packet: Buffer, destination: string, source?: string, hopLimit?: number): NetError | null | undefined;
+  /**
    * Every received packet and its source address. IPv4: the whole packet (header included).
    * IPv6: the VRRP message, with the envelope from the ancillary data.
    */
@@ -199,31 +206,36 @@ export function openVrrpSocket(
     for (const cb of errorListeners) cb(error);
   });
 
+  const operation = (destination: string) => `sending VRRP to ${destination} on ${ifname}`;
+  const sendNow = (packet: Buffer, destination: string): NetError | null | undefined => {
+    if (closed) return new NetError('EBADF', `${operation(destination)}: socket closed`);
+    const dst = headerDestination(packet);
+    if (typeof dst !== 'string') return new NetError('EINVAL', `${operation(destination)}: ${dst.reason}`);
+    if (dst !== destination && (!ipaddr.isValid(destination) || dst !== ipaddr.parse(destination).toString())) {
+      return new NetError('EINVAL', `${operation(destination)}: the IPv4 header says ${dst}`);
+    }
+    if (!sender || senderFd === null) return undefined;
+    try {
+      const bytes = sender.send(senderFd, packet, dst);
+      return bytes === packet.length ? null : new NetError('EMSGSIZE', `${operation(destination)}: sent ${bytes} of ${packet.length} bytes`);
+    } catch (err) {
+      // a full send buffer waits for writability on raw-socket's queue; anything else is the answer
+      return (err as { code?: string }).code === 'EAGAIN' ? undefined : netError(err, operation(destination));
+    }
+  };
+
   return {
+    sendNow,
     send(packet, destination) {
-      const operation = `sending VRRP to ${destination} on ${ifname}`;
-      if (closed) return Promise.reject(new NetError('EBADF', `${operation}: socket closed`));
-      const dst = headerDestination(packet);
-      if (typeof dst !== 'string') return Promise.reject(new NetError('EINVAL', `${operation}: ${dst.reason}`));
-      if (dst !== destination && (!ipaddr.isValid(destination) || dst !== ipaddr.parse(destination).toString())) {
-        return Promise.reject(new NetError('EINVAL', `${operation}: the IPv4 header says ${dst}`));
-      }
-      if (sender && senderFd !== null) {
-        try {
-          const bytes = sender.send(senderFd, packet, dst);
-          if (bytes !== packet.length) return Promise.reject(new NetError('EMSGSIZE', `${operation}: sent ${bytes} of ${packet.length} bytes`));
-          return Promise.resolve();
-        } catch (err) {
-          // a full send buffer waits for writability on raw-socket's queue; anything else is the answer
-          if ((err as { code?: string }).code !== 'EAGAIN') return Promise.reject(netError(err, operation));
-        }
-      }
+      const now = sendNow(packet, destination);
+      if (now === null) return Promise.resolve();
+      if (now) return Promise.reject(now);
       return new Promise((resolve, reject) => {
         pending.add(reject);
         sock.send(packet, 0, packet.length, destination, (err, bytes) => {
           pending.delete(reject);
-          if (err) reject(netError(err, operation));
-          else if (bytes !== packet.length) reject(new NetError('EMSGSIZE', `${operation}: sent ${bytes} of ${packet.length} bytes`));
+          if (err) reject(netError(err, operation(destination)));
+          else if (bytes !== packet.length) reject(new NetError('EMSGSIZE', `${operation(destination)}: sent ${bytes} of ${packet.length} bytes`));
           else resolve();
         });
       });

@@ -57,20 +57,37 @@ export function openVrrp6Socket(opts: Vrrp6SocketOptions, native: () => Pick<Hal
   } catch (err) {
     throw netError(err, `opening the IPv6 VRRP socket (protocol 112) on ${ifname}`);
   }
+  /** The 16 bytes of each address sent to or from, parsed once (the group or the peers, and our link-local source). */
+  const parsed = new Map<string, Buffer | null>();
+  const addressBytes = (a: string): Buffer | null => {
+    let b = parsed.get(a);
+    if (b === undefined) {
+      b = ipaddr.IPv6.isValid(a) ? bytes16(a) : null;
+      if (parsed.size >= 64) parsed.clear();
+      parsed.set(a, b);
+    }
+    return b;
+  };
+  const sendNow = (packet: Buffer, destination: string, source?: string, hopLimit?: number): NetError | null => {
+    const operation = () => `sending VRRP to ${destination} on ${ifname}`;
+    if (closed) return new NetError('EBADF', `${operation()}: socket closed`);
+    const dst = addressBytes(destination);
+    if (!dst) return new NetError('EINVAL', `${operation()}: not an IPv6 address`);
+    const src = source === undefined ? null : addressBytes(source);
+    if (source !== undefined && !src) return new NetError('EINVAL', `${operation()}: source ${source} is not an IPv6 address`);
+    try {
+      // hop limit 255 on every advert (RFC 9568 §5.1.2.3) unless unicast_ttl says otherwise
+      const sent = sock.send(packet, dst, src, hopLimit ?? 255);
+      return sent === packet.length ? null : new NetError('EMSGSIZE', `${operation()}: sent ${sent} of ${packet.length} bytes`);
+    } catch (err) {
+      return netError(err, operation());
+    }
+  };
   return {
+    sendNow,
     send(packet, destination, source, hopLimit) {
-      const operation = `sending VRRP to ${destination} on ${ifname}`;
-      if (closed) return Promise.reject(new NetError('EBADF', `${operation}: socket closed`));
-      if (!ipaddr.IPv6.isValid(destination)) return Promise.reject(new NetError('EINVAL', `${operation}: not an IPv6 address`));
-      if (source !== undefined && !ipaddr.IPv6.isValid(source)) return Promise.reject(new NetError('EINVAL', `${operation}: source ${source} is not an IPv6 address`));
-      try {
-        // hop limit 255 on every advert (RFC 9568 §5.1.2.3) unless unicast_ttl says otherwise
-        const sent = sock.send(packet, bytes16(destination), source === undefined ? null : bytes16(source), hopLimit ?? 255);
-        if (sent !== packet.length) return Promise.reject(new NetError('EMSGSIZE', `${operation}: sent ${sent} of ${packet.length} bytes`));
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(netError(err, operation));
-      }
+      const err = sendNow(packet, destination, source, hopLimit);
+      return err ? Promise.reject(err) : Promise.resolve();
     },
     onPacket: (cb) => void packetListeners.push(cb),
     onError: (cb) => void errorListeners.push(cb),

@@ -221,6 +221,48 @@ export function encodePacket(p: PacketFields): Buffer {
   return out;
 }
 
+/**
+ * One advert encoded once and sent many times (keepalived builds its packet once per instance
+ * too, and vrrp_update_pkt patches it): the bytes of an IPv4 packet (encodePacket) or an IPv6
+ * message (encodeAdvert) as they are for every advert of these fields; only an IPv4 packet's IP
+ * id changes, and with it the header checksum, updated from the header's sum without it
+ * (RFC 1624). Not for auth_type AH, whose sequence number and ICV change with every advert.
+ */
+export class AdvertTemplate {
+  private readonly bytes: Buffer;
+  /** A packet's IPv4 header's partial sum with id and checksum zero; -1 for a message. */
+  private readonly headerSum: number;
+
+  /** `form`: a whole IPv4 packet (encodePacket) or a message alone, as an IPv6 socket sends (encodeAdvert). */
+  constructor(fields: Omit<PacketFields, 'ipId'>, form: 'packet' | 'message') {
+    if (fields.authType === 'AH') throw new RangeError('an AH advert changes with every packet: encodePacket it');
+    if (form === 'message') {
+      this.bytes = encodeAdvert(fields, { src: fields.src, dst: fields.dst });
+      this.headerSum = -1;
+    } else {
+      this.bytes = encodePacket({ ...fields, ipId: 0 });
+      this.bytes.writeUInt16BE(0, 10);
+      this.headerSum = sumWords(this.bytes, 0, IPV4_HEADER_LEN);
+      this.bytes.writeUInt16BE(finishChecksum(this.headerSum), 10);
+    }
+  }
+
+  /** The advert's bytes with IP id `ipId` (a packet's; a message has none): a new buffer each time. */
+  packet(ipId: number): Buffer {
+    const b = Buffer.allocUnsafe(this.bytes.length);
+    this.bytes.copy(b, 0);
+    if (this.headerSum >= 0) {
+      const id = ipId & 0xffff;
+      b[4] = id >> 8;
+      b[5] = id & 0xff;
+      const sum = finishChecksum(this.headerSum + id);
+      b[10] = sum >> 8;
+      b[11] = sum & 0xff;
+    }
+    return b;
+  }
+}
+
 /** keepalived's vrrp_build_pkt + vrrp_update_pkt for auth_type AH: IPv4 (protocol 51) + AH + VRRPv2. */
 function encodeAhPacket(p: PacketFields, len: number): Buffer {
   if (!p.ah) throw new RangeError('an AH advert needs its sequence number and key');

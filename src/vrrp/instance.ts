@@ -19,7 +19,7 @@
  */
 import type { BfdInstance, GlobalDefs, VirtualIpAddress, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/model';
 import * as ipaddr from 'ipaddr.js';
-import { DecodedPacket, encodeAdvert, encodePacket } from './advert-codec';
+import { AdvertTemplate, DecodedPacket, encodePacket, type PacketFields } from './advert-codec';
 import { ipv4ToUint32 } from './ipv4-header';
 import { AH_SEQ_MAX, ahKey } from './ipsec-ah';
 import { advertGroup, checkAdvert } from './receive-check';
@@ -323,11 +323,12 @@ function cloneState(s: InstanceState): InstanceState {
     ahSeq: s.ahSeq,
     ahCycle: s.ahCycle,
     vipsSet: s.vipsSet,
-    links: { ...s.links },
-    scripts: { ...s.scripts },
-    files: { ...s.files },
-    processes: { ...s.processes },
-    bfds: { ...s.bfds },
+    // the trackers' records change only in step()'s tracker events, which copy them first: shared
+    links: s.links,
+    scripts: s.scripts,
+    files: s.files,
+    processes: s.processes,
+    bfds: s.bfds,
     socketError: s.socketError,
     timers: { ...s.timers },
     lastTransition: s.lastTransition,
@@ -371,31 +372,31 @@ export function step(state: InstanceState, event: VrrpEvent, now: number): StepR
     case 'interface':
       if (!tracks(state.cfg, state.env.trackers, 'interface', event.name)) return { state, actions: [] };
       return withStep(state, now, (st) => {
-        st.s.links[event.name] = event.up;
+        st.s.links = { ...st.s.links, [event.name]: event.up };
         trackersChanged(st);
       });
     case 'trackScript':
       if (!tracks(state.cfg, state.env.trackers, 'script', event.name)) return { state, actions: [] };
       return withStep(state, now, (st) => {
-        st.s.scripts[event.name] = event.up;
+        st.s.scripts = { ...st.s.scripts, [event.name]: event.up };
         trackersChanged(st);
       });
     case 'trackFile':
       if (!tracks(state.cfg, state.env.trackers, 'file', event.name) || state.files[event.name] === event.value) return { state, actions: [] };
       return withStep(state, now, (st) => {
-        st.s.files[event.name] = event.value;
+        st.s.files = { ...st.s.files, [event.name]: event.value };
         trackersChanged(st);
       });
     case 'trackProcess':
       if (!tracks(state.cfg, state.env.trackers, 'process', event.name) || state.processes[event.name] === event.up) return { state, actions: [] };
       return withStep(state, now, (st) => {
-        st.s.processes[event.name] = event.up;
+        st.s.processes = { ...st.s.processes, [event.name]: event.up };
         trackersChanged(st);
       });
     case 'trackBfd':
       if (!tracks(state.cfg, state.env.trackers, 'bfd', event.name) || (state.bfds[event.name] ?? false) === event.up) return { state, actions: [] };
       return withStep(state, now, (st) => {
-        st.s.bfds[event.name] = event.up;
+        st.s.bfds = { ...st.s.bfds, [event.name]: event.up };
         st.log(`VRRP_Instance(${st.s.name}) Tracked BFD instance ${event.name} is ${event.up ? 'UP' : 'DOWN'}`);
         trackersChanged(st);
       });
@@ -500,33 +501,64 @@ export function advertPackets(s: InstanceState, priority: number, ahSeq = nextAh
     return dsts.map((dst) => ({
       dst,
       src: s.srcAddress,
-      bytes: encodeAdvert(
-        { version: 3, virtualRouterId: cfg.virtualRouterId, priority, adverIntMs: cfg.advertIntMs, ipAddresses: advertAddresses(cfg) },
-        { src: s.srcAddress, dst },
-      ),
+      bytes: templateOf(s, priority, dst).packet(0),
       // unicast_ttl: the hop limit of unicast adverts (keepalived's IPV6_HOPLIMIT ancillary data)
       ...(unicast && cfg.unicastTtl !== null ? { hopLimit: cfg.unicastTtl } : {}),
     }));
   }
   return dsts.map((dst, i) => ({
     dst,
-    bytes: encodePacket({
-      version: cfg.version,
-      virtualRouterId: cfg.virtualRouterId,
-      priority,
-      adverIntMs: cfg.advertIntMs,
-      ipAddresses: advertAddresses(cfg),
-      authType: cfg.authType,
-      authPass: cfg.authPass,
-      ...(cfg.authType === 'AH' ? { ah: { seq: ahSeq, key: ahKey(cfg.authPass), unicast: cfg.unicastPeers.length > 0 } } : {}),
-      ipId: (s.ipId + 1 + i) & 0xffff,
-      src: s.srcAddress,
-      dst,
-      v3Checksum: cfg.v3ChecksumAsV2 ? 'as-v2' : 'pseudo-header',
-      ...(cfg.unicastTtl !== null ? { ttl: cfg.unicastTtl } : {}),
-      ...(s.oldUnicastChecksum ? { pseudoDst: s.env.mcastGroup4 } : {}),
-    }),
+    bytes: cfg.authType === 'AH'
+      ? encodePacket({ ...packetFields(s, priority, dst), ah: { seq: ahSeq, key: ahKey(cfg.authPass), unicast }, ipId: (s.ipId + 1 + i) & 0xffff })
+      : templateOf(s, priority, dst).packet((s.ipId + 1 + i) & 0xffff),
   }));
+}
+
+/** What an advert of `s` to `dst` carries, but for its IP id (and AH's sequence number). */
+function packetFields(s: InstanceState, priority: number, dst: string): Omit<PacketFields, 'ipId'> {
+  const cfg = s.cfg;
+  if (cfg.family === 6) return { version: 3, virtualRouterId: cfg.virtualRouterId, priority, adverIntMs: cfg.advertIntMs, ipAddresses: advertAddresses(cfg), src: s.srcAddress, dst };
+  return {
+    version: cfg.version,
+    virtualRouterId: cfg.virtualRouterId,
+    priority,
+    adverIntMs: cfg.advertIntMs,
+    ipAddresses: advertAddresses(cfg),
+    authType: cfg.authType,
+    authPass: cfg.authPass,
+    src: s.srcAddress,
+    dst,
+    v3Checksum: cfg.v3ChecksumAsV2 ? 'as-v2' : 'pseudo-header',
+    ...(cfg.unicastTtl !== null ? { ttl: cfg.unicastTtl } : {}),
+    ...(s.oldUnicastChecksum ? { pseudoDst: s.env.mcastGroup4 } : {}),
+  };
+}
+
+/** An instance's encoded adverts, by config (a reload's new config starts afresh), newest last. */
+interface Encoded {
+  priority: number;
+  src: string;
+  dst: string;
+  pseudoDst: string | null;
+  template: AdvertTemplate;
+}
+const encoded = new WeakMap<VrrpInstance, Encoded[]>();
+/** Distinct (priority, source, destination) adverts kept per config: one per peer and a few priorities. */
+const ENCODED_PER_CONFIG = 16;
+
+/**
+ * The advert of `s` to `dst` with `priority`, encoded once (a MASTER's steady adverts differ only
+ * in their IP id). Everything else the bytes depend on is in the config, kept as long as it is.
+ */
+function templateOf(s: InstanceState, priority: number, dst: string): AdvertTemplate {
+  const pseudoDst = s.cfg.family === 4 && s.oldUnicastChecksum ? s.env.mcastGroup4 : null;
+  let list = encoded.get(s.cfg);
+  if (!list) encoded.set(s.cfg, (list = []));
+  for (const e of list) if (e.priority === priority && e.dst === dst && e.src === s.srcAddress && e.pseudoDst === pseudoDst) return e.template;
+  const template = new AdvertTemplate(packetFields(s, priority, dst), s.cfg.family === 6 ? 'message' : 'packet');
+  if (list.length >= ENCODED_PER_CONFIG) list.shift();
+  list.push({ priority, src: s.srcAddress, dst, pseudoDst, template });
+  return template;
 }
 
 /** Sends one advert with `priority` (nothing when our own link is down). */

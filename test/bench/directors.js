@@ -11,14 +11,20 @@ const { descendants, signalTree } = require('../../dist/lab/procs.js');
 const HALO = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 let seq = 0;
 
-/** The director's process; `.conf`, `.logFile` and `.exited` are added (`haloMain`: another build's dist/cli/main.js). */
+/**
+ * The director's process; `.conf`, `.logFile` and `.exited` are added (`haloMain`: another build's
+ * dist/cli/main.js). `kind`: 'keepalived', 'halo' (node dist/cli/main.js run) or 'halo-bin' (bin/halo run).
+ */
 function startDirector(topo, dir, host, kind, text, extra = [], haloMain = HALO) {
   const id = `${host}-${kind}-${++seq}`;
   const conf = path.join(dir, `${id}.conf`);
   fs.writeFileSync(conf, text);
   const logFile = path.join(dir, `${id}.log`);
   const log = fs.openSync(logFile, 'a');
-  const argv = kind === 'halo'
+  // 'halo-bin': the `halo` command operators run (bin/halo: the C supervisor, then one Node worker)
+  const argv = kind === 'halo-bin'
+    ? [path.join(path.dirname(haloMain), '..', '..', 'bin', 'halo'), 'run', '-f', conf, '--pid-file', path.join(dir, `${id}.pid`), '--control-socket', path.join(dir, `${id}.sock`), ...extra]
+    : kind === 'halo'
     ? [process.execPath, haloMain, 'run', '-f', conf, '--pid-file', path.join(dir, `${id}.pid`), '--control-socket', path.join(dir, `${id}.sock`), ...extra]
     : ['keepalived', '-n', '-l', '-f', conf, '-p', path.join(dir, `${id}.pid`), '-r', path.join(dir, `${id}-v.pid`), '-c', path.join(dir, `${id}-c.pid`), '-b', path.join(dir, `${id}-b.pid`), ...extra];
   const p = topo.spawn(host, argv, { stdio: ['ignore', log, log] });

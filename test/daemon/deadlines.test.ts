@@ -98,6 +98,42 @@ describe('Deadlines', () => {
     expect(h.sumMs).toBeCloseTo(7.3);
   });
 
+  it('every expiry of one wake-up is told the same wake-up time, so deadlines re-armed from it stay together', () => {
+    // a clock that moves on at every read, as performance.now() does while expiries are handled
+    let clock = 0;
+    const wakes: number[] = [];
+    const seen: Array<[string, number, number]> = [];
+    let onExpire: () => void = () => undefined;
+    let armedAt: number | null = null;
+    const d: Deadlines<string> = new Deadlines<string>(
+      () => (clock += 0.01),
+      (k, deadline, now) => {
+        seen.push([k, deadline, now]);
+        d.set(k, k, now + 1000); // an advert timer: re-armed one interval after "now"
+      },
+      (cb) => {
+        onExpire = cb;
+        return { arm: (ms) => (armedAt = clock + ms), disarm: () => (armedAt = null), close: () => (armedAt = null) };
+      },
+    );
+    for (const k of ['a', 'b', 'c']) d.set(k, k, 100);
+    for (let i = 0; i < 3; i++) {
+      wakes.push(armedAt!);
+      clock = armedAt! + 0.05; // the OS wakes us 0.05 ms late
+      armedAt = null;
+      onExpire();
+    }
+    // three wake-ups for three rounds of three expiries: the batch never splits
+    expect(seen).toHaveLength(9);
+    for (let r = 0; r < 3; r++) {
+      const round = seen.slice(3 * r, 3 * r + 3);
+      expect(round.map(([k]) => k)).toEqual(['a', 'b', 'c']);
+      expect(new Set(round.map(([, , now]) => now)).size).toBe(1);
+      expect(new Set(round.map(([, deadline]) => deadline)).size).toBe(1);
+    }
+    expect(wakes[1] - wakes[0]).toBeCloseTo(1000.06, 5);
+  });
+
   it('close() cancels everything and frees the OS timer; later sets are ignored', () => {
     const r = rig();
     r.d.set('a', 'a', 100);

@@ -10,6 +10,8 @@ import type { GarpSender } from '../../src/net/garp';
 import type { LinkEvent, LinkMonitor, LinkState } from '../../src/net/links';
 import type { VrrpTransport } from '../../src/net/vrrp-socket';
 import { VrrpEngine } from '../../src/daemon/vrrp-engine';
+import { timeoutWakeTimer, type WakeTimerFactory } from '../../src/daemon/deadlines';
+import { NetError } from '../../src/net/errors';
 import type { HeldInstance } from '../../src/daemon/held';
 import { NotifyRunner } from '../../src/daemon/notify';
 import { SyncDaemonDriver } from '../../src/daemon/sync-daemon';
@@ -18,6 +20,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ok = <T>(value: T) => ({ ok: true as const, value });
+
+interface HostOptions {
+  /** The transport's sendNow (absent: the transport has none, every advert goes through send()). */
+  sendNow?: (pkt: Buffer) => NetError | null | undefined;
+  clockStepMs?: number;
+  wakeTimer?: WakeTimerFactory;
+}
 
 /** A LAN: every packet sent by one host reaches every other host's transports. */
 class Lan {
@@ -55,7 +64,12 @@ class Host {
   readonly kernelDaemons: string[] = [];
   syncDaemon: SyncDaemonDriver | null = null;
 
-  constructor(readonly lan: Lan, readonly primary: string, text: string) {
+  /** Adverts that went out through the transport's sendNow / its send. */
+  sentNow = 0;
+  sentLater = 0;
+  private clockReads = 0;
+
+  constructor(readonly lan: Lan, readonly primary: string, text: string, readonly opts: HostOptions = {}) {
     lan.hosts.push(this);
     const r = parseConfigText(text, '/etc/keepalived/keepalived.conf');
     if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
@@ -117,12 +131,27 @@ class Host {
       this.opens++;
       const receivers: Array<(p: Buffer, src: string) => void> = [];
       let closed = false;
+      const deliver = (pkt: Buffer) => {
+        this.io.push(`advert prio ${pkt[20 + 2]}`);
+        for (const h of this.lan.hosts) if (h !== this) h.receivers.forEach((r) => r(Buffer.from(pkt), this.primary));
+      };
       const t: VrrpTransport = {
         send: async (pkt: Buffer) => {
           if (closed) throw new Error('EBADF sending VRRP: socket closed');
-          this.io.push(`advert prio ${pkt[20 + 2]}`);
-          for (const h of this.lan.hosts) if (h !== this) h.receivers.forEach((r) => r(Buffer.from(pkt), this.primary));
+          this.sentLater++;
+          deliver(pkt);
         },
+        // as the addon's senders: on the wire on return (null), failed, or not possible now (undefined)
+        ...(this.opts.sendNow ? {
+          sendNow: (pkt: Buffer) => {
+            const r = this.opts.sendNow!(pkt);
+            if (r === null) {
+              this.sentNow++;
+              deliver(pkt);
+            }
+            return r;
+          },
+        } : {}),
         onPacket: (cb) => receivers.push(cb),
         onError: (cb) => (this.failSocket = (m: string) => cb(Object.assign(new Error(m), { code: 'ENETDOWN' }) as never)),
         close: () => {
@@ -140,7 +169,9 @@ class Host {
       notify: new NotifyRunner({ enableScriptSecurity: false, log: logger }),
       onHeld: (h: HeldInstance) => this.held.push(h),
       onReleased: (n: string) => this.released.push(n),
-      now: () => Date.now(),
+      // clockStepMs: the clock moves on at every read, as a real one does while work is done
+      now: () => Date.now() + (this.opts.clockStepMs ?? 0) * this.clockReads++,
+      ...(this.opts.wakeTimer ? { wakeTimer: this.opts.wakeTimer } : {}),
       watchFiles: (_f: unknown, _l: unknown, onValue: (n: string, v: number) => void) => ({
         start: () => (this.monitorStarts++, this.fileChanged = onValue, { ...this.fileValue }),
         stop: () => undefined,
@@ -551,4 +582,88 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(['VI_A', 'VI_B'].map((n) => a.engine.states.get(n)!.state)).toEqual(['FAULT', 'FAULT']);
     await a.engine.stop();
   });
+
+  it('adverts a transport can send at once (sendNow) never wait for a promise; a failed one is logged and the instance carries on', async () => {
+    const lan = new Lan();
+    let fail = false;
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150), { sendNow: () => (fail ? new NetError('ENOBUFS', 'sending VRRP to 224.0.0.18 on eth0') : null) });
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    expect(b.state()).toBe('BACKUP');
+    expect(a.sentNow).toBeGreaterThanOrEqual(2);
+    expect(a.sentLater).toBe(0);
+    fail = true;
+    await advance(1000);
+    expect(a.logs).toContain('(VI_1) sending advert: ENOBUFS sending VRRP to 224.0.0.18 on eth0');
+    expect(a.state()).toBe('MASTER');
+    fail = false;
+    const stopped = a.engine.stop();
+    await advance(10);
+    await stopped;
+    expect(a.io.slice(-2)).toEqual(['advert prio 0', 'remove 192.168.77.200']);
+    expect(a.sentLater).toBe(0);
+  });
+
+  it('a reload that adds an instance, or moves one to another VRID, has its adverts heard by the right instance', async () => {
+    const lan = new Lan();
+    const second = (state: string, prio: number, vrid: number) => conf(state, prio, ['192.168.77.201/24']).replace('VI_1', 'VI_2').replace('virtual_router_id 51', `virtual_router_id ${vrid}`);
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect([a.state(), b.state()]).toEqual(['MASTER', 'BACKUP']);
+    // both add VI_2 (VRID 52): b's must hear a's adverts, so it stays BACKUP past its down interval
+    await b.engine.reload(parseConfigText(conf('BACKUP', 100) + second('BACKUP', 100, 52), 'k.conf').model as Model);
+    await a.engine.reload(parseConfigText(conf('MASTER', 150) + second('MASTER', 150, 52), 'k.conf').model as Model);
+    await advance(8000);
+    expect(a.engine.states.get('VI_2')!.state).toBe('MASTER');
+    expect(b.engine.states.get('VI_2')!.state).toBe('BACKUP');
+    // VI_2 moves to VRID 53 on both: the same again
+    await b.engine.reload(parseConfigText(conf('BACKUP', 100) + second('BACKUP', 100, 53), 'k.conf').model as Model);
+    await a.engine.reload(parseConfigText(conf('MASTER', 150) + second('MASTER', 150, 53), 'k.conf').model as Model);
+    await advance(8000);
+    expect(a.engine.states.get('VI_2')!.state).toBe('MASTER');
+    expect(b.engine.states.get('VI_2')!.state).toBe('BACKUP');
+    expect(b.state()).toBe('BACKUP');
+    expect([...b.vips]).toEqual([]);
+  });
+
+  it('a transport that cannot send now (undefined: a full buffer) gets the advert through send()', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150), { sendNow: () => undefined });
+    await a.engine.start();
+    await advance(5000);
+    expect(a.state()).toBe('MASTER');
+    expect(a.sentNow).toBe(0);
+    expect(a.sentLater).toBeGreaterThanOrEqual(2);
+  });
+
+  it('MASTER instances advertising together share one wake-up per interval, though the clock moves on while each is stepped', async () => {
+    const instances = Array.from({ length: 5 }, (_, i) => conf('MASTER', 150, [`192.168.77.${200 + i}/24`]).replace('VI_1', `VI_${i}`).replace('virtual_router_id 51', `virtual_router_id ${51 + i}`)).join('');
+    // wake-ups in which adverts were sent (setTimeout, the fallback wake-up source, may also
+    // wake up to 1 ms early and find nothing due: those are not counted)
+    let wakes = 0;
+    const counting: WakeTimerFactory = (onExpire) => timeoutWakeTimer(() => {
+      const before = a.io.length;
+      onExpire();
+      if (a.io.slice(before).some((l) => l.startsWith('advert'))) wakes++;
+    });
+    const a: Host = new Host(new Lan(), '192.168.77.11', instances, { clockStepMs: 0.25, wakeTimer: counting });
+    await a.engine.start();
+    await advance(10_000);
+    expect([...a.engine.states.values()].every((s) => s.state === 'MASTER')).toBe(true);
+    const adverts = a.io.filter((l) => l === 'advert prio 150').length;
+    const w0 = wakes;
+    const n0 = adverts;
+    await advance(10_000);
+    const sent = a.io.filter((l) => l === 'advert prio 150').length - n0;
+    expect(sent).toBeGreaterThanOrEqual(45); // five instances, one advert a second each
+    expect(wakes - w0).toBeLessThanOrEqual(11); // one wake-up a second sends all five adverts (not one each)
+    await a.engine.stop();
+  });
 });
+

@@ -3,6 +3,7 @@
  * every fixture advert is reproduced byte for byte and decoded back.
  */
 import {
+  AdvertTemplate,
   decodePacket,
   encodeAdvert,
   encodePacket,
@@ -39,6 +40,13 @@ describe('golden adverts (keepalived 2.2.7 captures)', () => {
         dst: GROUP,
       });
       expect(bytes.toString('hex')).toBe(hexFixture(c.file).toString('hex'));
+    });
+    it(`an AdvertTemplate patched with id ${c.ipId} gives ${c.file} byte for byte`, () => {
+      const t = new AdvertTemplate({
+        version: c.version, virtualRouterId: 51, priority: c.priority, adverIntMs: c.adverIntMs, ipAddresses: [VIP],
+        authType: c.auth ? 'PASS' : 'NONE', authPass: c.auth ? 'mypasswd' : null, src: LB1, dst: GROUP,
+      }, 'packet');
+      expect(t.packet(c.ipId).toString('hex')).toBe(hexFixture(c.file).toString('hex'));
     });
     it(`decodes ${c.file}`, () => {
       const r = decodePacket(hexFixture(c.file));
@@ -195,5 +203,40 @@ describe('encode details', () => {
     const r = decodePacket(p);
     expect(r).toMatchObject({ ok: true, vrrp: { ipAddresses: addrs, adverIntMs: 10, virtualRouterId: 200, priority: 254 } });
     expect(decodeIpv4Header(p)).toMatchObject({ ok: true, header: { id: 65535 } });
+  });
+});
+
+describe('AdvertTemplate (one advert encoded once, its IP id patched per packet)', () => {
+  const variants: Array<Parameters<typeof encodePacket>[0]> = [
+    { version: 2, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: [VIP], authType: 'PASS', authPass: 'mypasswd', ipId: 0, src: LB1, dst: GROUP },
+    { version: 2, virtualRouterId: 7, priority: 1, adverIntMs: 3000, ipAddresses: [], authType: 'NONE', authPass: null, ipId: 0, src: '10.255.255.254', dst: '10.0.0.2', ttl: 9 },
+    { version: 3, virtualRouterId: 255, priority: 254, adverIntMs: 10, ipAddresses: Array.from({ length: 12 }, (_, i) => `172.16.${i}.9`), ipId: 0, src: '255.255.255.255', dst: GROUP },
+    { version: 3, virtualRouterId: 1, priority: 100, adverIntMs: 1000, ipAddresses: [VIP], ipId: 0, src: LB1, dst: '192.168.77.12', v3Checksum: 'as-v2' },
+    { version: 3, virtualRouterId: 2, priority: 100, adverIntMs: 1000, ipAddresses: [VIP], ipId: 0, src: LB1, dst: '192.168.77.12', pseudoDst: GROUP, ttl: 64 },
+  ];
+  // every id whose sum carries differently: the ends, the byte edges, and a spread between
+  const ids = [0, 1, 0xff, 0x100, 0x7fff, 0x8000, 0xfffe, 0xffff, ...Array.from({ length: 200 }, (_, i) => (i * 7919 + 13) & 0xffff)];
+  it('gives encodePacket\'s bytes for every IP id (header checksum updated incrementally)', () => {
+    for (const v of variants) {
+      const { ipId: _id, ...fields } = v;
+      const t = new AdvertTemplate(fields, 'packet');
+      for (const id of ids) expect(t.packet(id).toString('hex')).toBe(encodePacket({ ...v, ipId: id }).toString('hex'));
+      expect(decodeIpv4Header(t.packet(0xffff))).toMatchObject({ ok: true, header: { id: 0xffff } });
+    }
+  });
+  it('an IPv6 message is encodeAdvert\'s (no IP id to patch)', () => {
+    const f = { version: 3 as const, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: ['fe80::1', '2001:db8::5'], src: 'fe80::11', dst: 'ff02::12' };
+    const t = new AdvertTemplate(f, 'message');
+    expect(t.packet(5).toString('hex')).toBe(encodeAdvert(f, { src: f.src, dst: f.dst }).toString('hex'));
+  });
+  it('each packet is a buffer of its own (one in flight is never changed by the next)', () => {
+    const t = new AdvertTemplate({ version: 2, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: [VIP], src: LB1, dst: GROUP }, 'packet');
+    const a = t.packet(1);
+    const b = t.packet(2);
+    expect(a).not.toBe(b);
+    expect(decodeIpv4Header(a)).toMatchObject({ ok: true, header: { id: 1 } });
+  });
+  it('refuses auth_type AH (its sequence number and ICV change with every advert)', () => {
+    expect(() => new AdvertTemplate({ version: 2, virtualRouterId: 51, priority: 150, adverIntMs: 1000, ipAddresses: [VIP], authType: 'AH', authPass: 'x', src: LB1, dst: GROUP }, 'packet')).toThrow(RangeError);
   });
 });

@@ -621,6 +621,24 @@ describe('advertPackets (for the daemon\'s emergency priority-0 advert)', () => 
     expect(JSON.stringify(protocolView(s))).toBe(before);
     expect(decodePacket(pk[0].bytes)).toMatchObject({ ok: true, ip: { id: s.ipId + 1 }, vrrp: { priority: 0 } });
   });
+  it('encoded once per config, the bytes still follow everything they depend on: priority, source, destination, IP id', () => {
+    const s = master().state;
+    const bytes = (st: InstanceState, prio: number) => advertPackets(st, prio)[0].bytes;
+    const expected = (st: InstanceState, prio: number, dst = GROUP) => encodePacket({
+      version: 2, virtualRouterId: 51, priority: prio, adverIntMs: 1000, ipAddresses: ['192.168.77.200'], authType: 'PASS', authPass: 'mypasswd',
+      ipId: (st.ipId + 1) & 0xffff, src: st.srcAddress, dst,
+    }).toString('hex');
+    for (const prio of [150, 0, 150, 90, 150]) expect(bytes(s, prio).toString('hex')).toBe(expected(s, prio));
+    // the same config object with another source address (a new primary address) and IP id
+    const moved: InstanceState = { ...s, srcAddress: '192.168.77.99', ipId: 0xffff };
+    expect(bytes(moved, 150).toString('hex')).toBe(expected(moved, 150));
+    expect(bytes(s, 150).toString('hex')).toBe(expected(s, 150));
+    // unicast peers: one packet per peer, ids in sequence
+    const uni = master(instanceCfg({ unicastPeers: [LB2, '192.168.77.13'].map((address) => ({ address, minTtl: null, maxTtl: null })) })).state;
+    const pk = advertPackets(uni, 150);
+    expect(pk.map((p) => p.dst)).toEqual([LB2, '192.168.77.13']);
+    expect(pk.map((p) => decodePacket(p.bytes))).toMatchObject([{ ok: true, ip: { id: uni.ipId + 1, dst: LB2 } }, { ok: true, ip: { id: uni.ipId + 2, dst: '192.168.77.13' } }]);
+  });
 });
 
 describe('trackers moving mastership between two directors', () => {
