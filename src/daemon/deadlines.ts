@@ -87,10 +87,11 @@ export class Deadlines<K> {
   /**
    * @param now     monotonic ms, the clock deadlines are given in
    * @param expire  called once per expired deadline, earliest first, with the deadline it was set for
+   *                and the time of the wake-up that expired it
    */
   constructor(
     private readonly now: () => number,
-    private readonly expire: (key: K, deadline: number) => void,
+    private readonly expire: (key: K, deadline: number, firedAt: number) => void,
     wake: WakeTimerFactory = timeoutWakeTimer,
   ) {
     this.timer = wake(() => this.fire());
@@ -166,7 +167,7 @@ export class Deadlines<K> {
     for (const p of due) {
       recordLateness(this.lateness, now - p.deadline);
       if (this.closed) return;
-      this.expire(p.key, p.deadline);
+      this.expire(p.key, p.deadline, now);
     }
     if (!this.closed && this.armedFor === Infinity) this.rearm();
   }}

@@ -44,6 +44,7 @@ import type { InstanceChange, InstanceUpdate, VrrpReloadReport } from './reload-
 import type { NotifyRunner } from './notify';
 import { reloadStateLines, vrrpFifoLine } from '../alert/notify-fifo-lines';
 import { Deadlines, LatenessHistogram, WakeTimerFactory } from './deadlines';
+import { TakeoverTrace, TakeoverTracer } from './takeover-trace';
 import type { HeldInstance } from './held';
 import { ScriptRunner } from './script-runner';
 import { OwnDeletes, VipOp, stillWanted, vipKey, vipRetryDelayMs } from './vip-upkeep';
@@ -204,6 +205,8 @@ export class VrrpEngine {
   private readonly queues = new Map<string, Promise<void>>();
   /** Adverts handed to a socket and not yet settled (stop waits for them before closing). */
   private readonly adverts = new Set<Promise<void>>();
+  /** Each instance's last takeover, step by step on this process's clock (halo status --json). */
+  private readonly tracer = new TakeoverTracer(performance.timeOrigin);
   /** I/O actions per instance started or waiting and not yet settled. */
   private readonly inflight = new Map<string, number>();
   /** The I/O action each instance is running now and since when (monotonic ms): what a slow stop waits for. */
@@ -257,7 +260,7 @@ export class VrrpEngine {
     this.now = deps.now ?? monotonic;
     this.promote = new PromoteSecondaries(deps.sysctl);
     this.localIgmp = new LocalIgmp(deps.sysctl);
-    this.timers = new Deadlines(this.now, ({ instance, timer }) => this.feed(instance, { type: 'timer', timer }), deps.wakeTimer);
+    this.timers = new Deadlines(this.now, ({ instance, timer }, deadline, firedAt) => this.onTimer(instance, timer, deadline, firedAt), deps.wakeTimer);
     this.garps = new GarpQueue({
       garp: deps.garp, log: deps.log, now: this.now, wakeTimer: deps.wakeTimer, pacing: () => this.pacing(),
       live: (f) => {
@@ -543,6 +546,7 @@ export class VrrpEngine {
       const gone = this.states.get(name)!.cfg;
       if (gone.vmac || gone.extraVmacs.length > 0) await this.removeVmac(gone);
       this.states.delete(name);
+      this.tracer.forget(name);
       this.queues.delete(name);
       this.deps.onReleased?.(name);
       this.deps.syncDaemon?.forget(name);
@@ -678,7 +682,18 @@ export class VrrpEngine {
     for (const [name, s] of this.states) if (xmitInterface(s.cfg) === ifname && socketKind(s.cfg) === kind) this.feed(name, event);
   }
 
+  /** A timer expired; a BACKUP's down timer is traced (heard → deadline → fired → first advert sent). */
+  private onTimer(instance: string, timer: TimerName, deadline: number, firedAt: number): void {
+    if (timer !== 'masterDown') {
+      this.feed(instance, { type: 'timer', timer });
+      return;
+    }
+    const was = this.states.get(instance)?.state;
+    this.tracer.fired(instance, deadline, firedAt, () => this.feed(instance, { type: 'timer', timer }), () => was !== 'MASTER' && this.states.get(instance)?.state === 'MASTER');
+  }
+
   private onPacket(ifname: string, kind: SocketKind, pkt: Buffer, source: string, envelope?: ReceivedEnvelope): void {
+    const heardAt = this.now();
     const decoded =
       kind === 6
         ? decodeAdvert6(pkt, { src: source, dst: envelope?.destination ?? '::', ttl: envelope?.hopLimit ?? -1 })
@@ -693,6 +708,7 @@ export class VrrpEngine {
       // a VRID may be used once per multicast group (mcast_dst_ip): the instance of the packet's group
       target = same.find((s) => s.cfg.unicastPeers.length > 0 || advertGroup(s) === decoded.ip.dst) ?? same[0];
       if (!target && this.model.globalDefs.logUnknownVrids) this.deps.log.info(`Unknown VRID(${vrid}) received on interface(${ifname}). ignoring...`);
+      if (target) this.tracer.heard(target.name, heardAt, decoded.vrrp.priority);
     }
     // an invalid packet, or one for a VRID we do not run, is counted on the interface's first instance
     this.feed((target ?? members[0]).name, { type: 'advert', packet: decoded });
@@ -994,6 +1010,7 @@ export class VrrpEngine {
       return;
     }
     const sent = a.packets.map((p) => t.send(p.bytes, p.dst, p.src, p.hopLimit).catch((e: Error) => log.warning(`(${a.instance}) sending advert: ${e.message}`)));
+    this.tracer.sent(a.instance, this.now);
     const all = sent.length === 1 ? sent[0] : Promise.all(sent).then(() => undefined);
     this.adverts.add(all);
     void all.finally(() => this.adverts.delete(all));
@@ -1259,6 +1276,11 @@ export class VrrpEngine {
   /** The vrrp_scripts' results (up: null before the first settled one), the tracked files' values and the BFD sessions Up, as now. */
   trackers(): { scripts: Record<string, { up: boolean | null }>; files: Record<string, number>; bfds: Record<string, boolean> } {
     return { scripts: Object.fromEntries([...this.scripts].map(([n, t]) => [n, { up: t.up }])), files: { ...this.files }, bfds: Object.fromEntries(this.bfdUp) };
+  }
+
+  /** Each instance's last takeover (BACKUP → MASTER on its down timer), step by step. */
+  get takeovers(): TakeoverTrace[] {
+    return this.tracer.last();
   }
 
   /** How late the VRRP timers fired (ms past their deadline), since start. */
