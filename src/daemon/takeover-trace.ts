@@ -8,7 +8,8 @@
  *   wire (old master's advert) → heard        receive path (kernel + event loop + decode)
  *   heard → deadline                          Master_Down_Interval or Skew_Time, by the RFC
  *   deadline → fired                          timer lateness (timerfd wake-up, a busy loop)
- *   fired → sent                              the step and its first advert's encoding
+ *   fired → stepped                           the pure step (the new state, its advert encoded)
+ *   stepped → sent                            carrying out its actions up to the first advert's sendto
  *   sent → wire (new master's advert)         kernel transmit, bridge, capture
  *
  * Times are monotonic ms (performance.now()); timeOrigin (performance.timeOrigin) turns them
@@ -25,6 +26,8 @@ export interface TakeoverTrace {
   deadline: number;
   /** When the wake-up ran it (monotonic ms). */
   firedAt: number;
+  /** When the state machine's step had returned, before its actions were carried out (monotonic ms); null if no step ran. */
+  steppedAt: number | null;
   /** When the first advert as MASTER had been handed to the kernel (monotonic ms); null if none went out. */
   sentAt: number | null;
   /** performance.timeOrigin of the worker: epoch ms = timeOrigin + monotonic ms. */
@@ -39,6 +42,9 @@ export interface TakeoverTimeline {
   latenessMs: number;
   /** fired → sent. */
   stepMs: number | null;
+  /** fired → stepped (the pure machine) and stepped → sent (the I/O path to the first advert's sendto). */
+  machineMs: number | null;
+  ioMs: number | null;
   /** Epoch ms of heardAt, firedAt and sentAt. */
   epoch: { heard: number | null; deadline: number; fired: number; sent: number | null };
 }
@@ -49,6 +55,8 @@ export function takeoverTimeline(t: TakeoverTrace): TakeoverTimeline {
     armedMs: t.heardAt === null ? null : t.deadline - t.heardAt,
     latenessMs: t.firedAt - t.deadline,
     stepMs: t.sentAt === null ? null : t.sentAt - t.firedAt,
+    machineMs: t.steppedAt === null ? null : t.steppedAt - t.firedAt,
+    ioMs: t.sentAt === null || t.steppedAt === null ? null : t.sentAt - t.steppedAt,
     epoch: { heard: epoch(t.heardAt), deadline: t.timeOrigin + t.deadline, fired: t.timeOrigin + t.firedAt, sent: epoch(t.sentAt) },
   };
 }
@@ -78,7 +86,7 @@ export class TakeoverTracer {
   fired<T>(instance: string, deadline: number, firedAt: number, stepIt: () => T, becameMaster: () => boolean): T {
     const h = this.heardOf.get(instance);
     const trace: TakeoverTrace = {
-      instance, heardAt: h?.at ?? null, heardPriority: h?.priority ?? null, deadline, firedAt, sentAt: null, timeOrigin: this.timeOrigin,
+      instance, heardAt: h?.at ?? null, heardPriority: h?.priority ?? null, deadline, firedAt, steppedAt: null, sentAt: null, timeOrigin: this.timeOrigin,
     };
     const outer = this.open;
     this.open = trace;
@@ -88,6 +96,11 @@ export class TakeoverTracer {
       this.open = outer;
       if (becameMaster()) this.traces.set(instance, trace);
     }
+  }
+
+  /** The step of `instance` returned (now: the clock, read only for a traced step). */
+  stepped(instance: string, now: () => number): void {
+    if (this.open && this.open.instance === instance && this.open.steppedAt === null) this.open.steppedAt = now();
   }
 
   /** An advert of `instance` has been handed to the kernel (now: the clock, read only for a traced step). */

@@ -848,6 +848,7 @@ export class VrrpEngine {
       const group = this.groupStates.get(s.env.syncGroup)!;
       const members = this.groupMembers(group.members);
       const r = stepSyncGroupMember(group, members, name, event, now);
+      this.tracer.stepped(name, this.now);
       this.groupStates.set(group.name, r.group);
       for (const ms of Object.values(r.members)) this.commit(ms);
       const actions = rewrite(r.actions);
@@ -855,6 +856,7 @@ export class VrrpEngine {
       return actions;
     }
     const r = step(s, event, now);
+    this.tracer.stepped(name, this.now);
     this.commit(r.state);
     const actions = rewrite(r.actions);
     this.execute(actions);

@@ -12,6 +12,8 @@ describe('TakeoverTracer', () => {
     t.heard('VI_1', 2000, 0); // the master's priority 0
     let clock = 2061.3;
     const r = t.fired('VI_1', 2060.9, 2061.1, () => {
+      t.stepped('VI_1', () => 2061.2);
+      t.stepped('VI_1', () => 2065); // a later step (e.g. the sync group's) does not move it
       t.sent('VI_2', () => 9999); // another instance's advert in the same step is not this takeover's
       t.sent('VI_1', () => clock);
       clock = 2070;
@@ -20,7 +22,7 @@ describe('TakeoverTracer', () => {
     }, () => true);
     expect(r).toBe('stepped');
     expect(t.last()).toEqual([{
-      instance: 'VI_1', heardAt: 2000, heardPriority: 0, deadline: 2060.9, firedAt: 2061.1, sentAt: 2061.3, timeOrigin: 1_700_000_000_000,
+      instance: 'VI_1', heardAt: 2000, heardPriority: 0, deadline: 2060.9, firedAt: 2061.1, steppedAt: 2061.2, sentAt: 2061.3, timeOrigin: 1_700_000_000_000,
     }]);
   });
 
@@ -33,9 +35,11 @@ describe('TakeoverTracer', () => {
 
   it('an advert sent outside a traced step is not recorded; the clock is not read then', () => {
     const t = new TakeoverTracer(0);
-    t.sent('VI_1', () => {
+    const noClock = () => {
       throw new Error('clock read outside a traced step');
-    });
+    };
+    t.stepped('VI_1', noClock);
+    t.sent('VI_1', noClock);
     expect(t.last()).toEqual([]);
   });
 
@@ -60,17 +64,21 @@ describe('TakeoverTracer', () => {
 
 describe('takeoverTimeline', () => {
   it('gives the phases in ms and the instants on the epoch clock of a capture', () => {
-    const tl = takeoverTimeline({ instance: 'VI_1', heardAt: 100, heardPriority: 150, deadline: 3709.375, firedAt: 3709.5, sentAt: 3709.75, timeOrigin: 1_000_000 });
+    const tl = takeoverTimeline({ instance: 'VI_1', heardAt: 100, heardPriority: 150, deadline: 3709.375, firedAt: 3709.5, steppedAt: 3709.625, sentAt: 3709.75, timeOrigin: 1_000_000 });
     expect(tl.armedMs).toBeCloseTo(3609.375);
     expect(tl.latenessMs).toBeCloseTo(0.125);
     expect(tl.stepMs).toBeCloseTo(0.25);
+    expect(tl.machineMs).toBeCloseTo(0.125);
+    expect(tl.ioMs).toBeCloseTo(0.125);
     expect(tl.epoch).toEqual({ heard: 1_000_100, deadline: 1_003_709.375, fired: 1_003_709.5, sent: 1_003_709.75 });
   });
 
   it('a takeover with nothing heard before it, or no advert sent, has those phases null', () => {
-    const tl = takeoverTimeline({ instance: 'VI_1', heardAt: null, heardPriority: null, deadline: 10, firedAt: 10.5, sentAt: null, timeOrigin: 0 });
+    const tl = takeoverTimeline({ instance: 'VI_1', heardAt: null, heardPriority: null, deadline: 10, firedAt: 10.5, steppedAt: null, sentAt: null, timeOrigin: 0 });
     expect(tl.armedMs).toBeNull();
     expect(tl.stepMs).toBeNull();
+    expect(tl.machineMs).toBeNull();
+    expect(tl.ioMs).toBeNull();
     expect(tl.epoch.heard).toBeNull();
     expect(tl.epoch.sent).toBeNull();
   });

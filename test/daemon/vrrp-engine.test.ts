@@ -257,7 +257,8 @@ describe('VRRP shell (engine) over fakes', () => {
     expect(t.deadline - t.heardAt!).toBeCloseTo(609.375); // Skew_Time at priority 100 (v2)
     expect(t.firedAt).toBeGreaterThanOrEqual(t.deadline);
     expect(t.sentAt).not.toBeNull();
-    expect(t.sentAt!).toBeGreaterThanOrEqual(t.firedAt);
+    expect(t.steppedAt!).toBeGreaterThanOrEqual(t.firedAt);
+    expect(t.sentAt!).toBeGreaterThanOrEqual(t.steppedAt!);
     expect(t.timeOrigin).toBeGreaterThan(0); // (performance.timeOrigin: epoch ms of the clock's zero)
     // the first master took over at start on its own down timer, having heard nobody
     expect(a.engine.takeovers).toEqual([expect.objectContaining({ instance: 'VI_1', heardAt: null, heardPriority: null })]);
