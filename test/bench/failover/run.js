@@ -188,9 +188,10 @@ const logCount = (p, text) => {
  * becomes master; each round signals the master (kill -9 of every process, SIGTERM, or kill -9
  * of halo's worker), lets the backup take over, then restarts the signalled host as the new
  * backup. One capture on the client and one address monitor per host cover the whole row.
- * A round is starved when the processes that decide its figure (the backup; for graceful and
- * worker rows also the master, up to its last reading) waited for a CPU more than STARVED_MS,
- * or when the signal itself took over 1 ms to send (the bench was descheduled).
+ * A round is starved when the processes that decide its figure waited for a CPU more than
+ * STARVED_MS (the backup up to its first advert, or its VIP for the worker row; the master up
+ * to its priority 0), or when the signal itself took over 1 ms to send (the bench was
+ * descheduled). Waits after those moments (the new master's VIPs, logs) do not count.
  */
 async function series(topo, impl, scenario, s) {
   const family = s.family ?? 4;
@@ -224,24 +225,33 @@ async function series(topo, impl, scenario, s) {
       await sleep(Math.max(300, 4 * adv)); // the backup's down timer runs from the master's adverts
       const bPids = pidsOf(d[backup]);
       const mPids = scenario === 'crash' ? [] : pidsOf(d[master]);
-      const rd = new Map([...bPids, ...mPids].map((pid) => [pid, runDelayMs([pid])]));
-      const waited = new Map();
-      const sample = () => { for (const [pid, r0] of rd) { const r = runDelayMs([pid]); if (r > 0) waited.set(pid, r - r0); } };
+      // cumulative CPU waits (schedstat run_delay) of the backup's and the master's processes,
+      // sampled densely where the figure is decided; a process gone keeps its last reading
+      const last = new Map([...bPids, ...mPids].map((pid) => [pid, runDelayMs([pid])]));
+      const read = (pids) => pids.reduce((sum, pid) => {
+        const v = runDelayMs([pid]);
+        if (v > 0) last.set(pid, v);
+        return sum + last.get(pid);
+      }, 0);
+      const samples = [];
+      const sample = () => samples.push({ t: Date.now() / 1000, b: read(bPids), m: read(mPids) });
+      sample();
       const before = Date.now();
       if (scenario === 'crash') signalAll(d[master], 'SIGKILL');
       else if (scenario === 'worker') process.kill(childOf(d[master]), 'SIGKILL');
       else signalAll(d[master], 'SIGTERM');
       const after = Date.now();
-      const r = { impl, scenario, master, backup, signalAt: before / 1000, signalSlipMs: after - before };
-      // passive until the takeover is due: reading /proc only (no process is spawned)
-      for (const end = after + expected + 150; Date.now() < end;) {
+      const r = { impl, scenario, master, backup, signalAt: before / 1000, signalSlipMs: after - before, samples };
+      // passive until the takeover is done (reading /proc only, no process is spawned): every
+      // 2 ms around the moments that decide the figure, every 10 ms between
+      const dense = (t) => t - after < 15 || (t - after > expected - adv - 5 && t - after < expected + 15);
+      for (const end = after + expected + 40; Date.now() < end;) {
         sample();
-        await sleep(10);
+        await sleep(dense(Date.now()) ? 2 : 10);
       }
       sample();
+      await sleep(110);
       const took = await waitFor(() => mon[backup].events.some((e) => e.added && e.address === vip && e.t >= r.signalAt), 5000, 10);
-      sample();
-      r.waitedMs = [...waited.values()].reduce((a, b) => a + b, 0);
       if (!took) {
         rounds.push({ ...r, error: `${backup} never took over` });
         break; // the pair is in an unknown state: the row ends here (its missing rounds count as starved)
@@ -280,13 +290,19 @@ function judge(rounds, adv, src, mon, vip, expected, scenario, s) {
     const zeroA = adv.find((x) => x.src === a && x.prio === 0 && x.t >= r.signalAt - 0.005 && x.t < firstB.t);
     if (!lastA) return err('the master\'s last advert is not in the capture');
     const held = mon[r.backup].events.find((e) => e.added && e.address === vip && e.t >= r.signalAt - 0.005);
+    // the CPU waits that could have moved the figure: the backup's up to its first advert (and,
+    // for the worker row, its VIP), the master's up to its priority 0; read at the first sample
+    // at or after that moment, so at most ~2 ms of later waits are counted with them
+    const at = (t, k) => (r.samples.find((x) => x.t >= t) ?? r.samples[r.samples.length - 1])[k] - r.samples[0][k];
+    const backupUntil = scenario === 'worker' && held ? Math.max(firstB.t, held.t) : firstB.t;
+    const waitedMs = at(backupUntil, 'b') + (zeroA ? at(zeroA.t, 'm') : 0);
     const out = {
       ms: scenario === 'crash' ? (firstB.t - lastA.t) * 1000 : (firstB.t - r.signalAt) * 1000,
       holdsMs: held ? (held.t - r.signalAt) * 1000 : NaN,
       signalToZeroMs: zeroA ? (zeroA.t - r.signalAt) * 1000 : NaN,
       zeroToAdvertMs: zeroA ? (firstB.t - zeroA.t) * 1000 : NaN,
-      waitedMs: r.waitedMs,
-      starved: r.waitedMs > STARVED_MS || r.signalSlipMs > 1,
+      waitedMs,
+      starved: waitedMs > STARVED_MS || r.signalSlipMs > 1,
     };
     if (r.trace) {
       // halo's backup, on its own clock: where the ms between the two adverts on the wire went
@@ -297,6 +313,8 @@ function judge(rounds, adv, src, mon, vip, expected, scenario, s) {
         armedMs: tl.armedMs ?? NaN,
         latenessMs: tl.latenessMs,
         stepMs: tl.stepMs ?? NaN,
+        machineMs: tl.machineMs ?? NaN,
+        ioMs: tl.ioMs ?? NaN,
         transmitMs: tl.epoch.sent === null ? NaN : firstB.t * 1000 - tl.epoch.sent,
       };
     }
@@ -407,7 +425,7 @@ async function cpuRss(topo, impl, instances) {
       const traced = (row.haloRounds ?? []).filter((r) => r.trace && !r.starved);
       if (traced.length) {
         const tm = (k) => f(stats(traced.map((r) => ({ v: r.trace[k] })).filter((x) => Number.isFinite(x.v)), 'v').median);
-        console.log(`         halo backup's own trace, medians over ${traced.length} rounds (ms): wire → heard ${tm('receiveMs')} | armed ${tm('armedMs')} | deadline → fired ${tm('latenessMs')} | fired → advert sent ${tm('stepMs')} | sent → wire ${tm('transmitMs')}`);
+        console.log(`         halo backup's own trace, medians over ${traced.length} rounds (ms): wire → heard ${tm('receiveMs')} | armed ${tm('armedMs')} | deadline → fired ${tm('latenessMs')} | fired → advert sent ${tm('stepMs')} (step ${tm('machineMs')} + I/O ${tm('ioMs')}) | sent → wire ${tm('transmitMs')}`);
       }
       console.log(`         verdict (halo, target +${target.median}${target.p99 !== undefined ? ` median / +${target.p99} p99` : ''} ms): ${row.verdict}`);
     }
