@@ -157,6 +157,8 @@ const realScripts: ScriptRunnerFactory = (scripts, security, log, onResult) => n
 const monotonic = (): number => performance.now();
 /** How often a slow stop says what it still waits for. */
 const STOP_WATCHDOG_MS = 2000;
+/** How long before a BACKUP's down timer its takeover is dry-run (see onTimer). */
+const WARM_TAKEOVER_MS = 5;
 const TIMER_NAMES: TimerName[] = ['adver', 'masterDown', 'garpDelay', 'garpRefresh', 'garpLowerPrio', 'garpExtraIf'];
 
 /** The vrrp_scripts some instance or sync group of `model` tracks. */
@@ -201,7 +203,7 @@ export class VrrpEngine {
   readonly since = new Map<string, Date>();
   /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
   readonly startedAt = new Map<string, number>();
-  private readonly timers: Deadlines<{ instance: string; timer: TimerName }>;
+  private readonly timers: Deadlines<{ instance: string; timer: TimerName | 'warmTakeover' }>;
   private readonly queues = new Map<string, Promise<void>>();
   /** Adverts handed to a socket and not yet settled (stop waits for them before closing). */
   private readonly adverts = new Set<Promise<void>>();
@@ -683,7 +685,14 @@ export class VrrpEngine {
   }
 
   /** A timer expired; a BACKUP's down timer is traced (heard → deadline → fired → first advert sent). */
-  private onTimer(instance: string, timer: TimerName, deadline: number, firedAt: number): void {
+  private onTimer(instance: string, timer: TimerName | 'warmTakeover', deadline: number, firedAt: number): void {
+    if (timer === 'warmTakeover') {
+      // WARM_TAKEOVER_MS before a BACKUP's down timer: the master has been silent that long, so
+      // a takeover is likely; a dry run of it now re-warms what a GC cooled since start-up (the
+      // step's inline caches: ~0.6 ms cold, ~0.1 ms warm). Pure: nothing is changed or sent.
+      if (this.states.get(instance)?.state === 'BACKUP') this.dryRun(instance, { type: 'timer', timer: 'masterDown' });
+      return;
+    }
     if (timer !== 'masterDown') {
       this.feed(instance, { type: 'timer', timer });
       return;
@@ -1269,10 +1278,12 @@ export class VrrpEngine {
   private arm(instance: string, timer: TimerName, deadline: number): void {
     if (this.stopped) return this.cancel(instance, timer);
     this.timers.set(`${instance}\0${timer}`, { instance, timer }, deadline);
+    if (timer === 'masterDown') this.timers.set(`${instance}\0warmTakeover`, { instance, timer: 'warmTakeover' }, deadline - WARM_TAKEOVER_MS);
   }
 
   private cancel(instance: string, timer: TimerName): void {
     this.timers.clear(`${instance}\0${timer}`);
+    if (timer === 'masterDown') this.timers.clear(`${instance}\0warmTakeover`);
   }
 
   /** The vrrp_scripts' results (up: null before the first settled one), the tracked files' values and the BFD sessions Up, as now. */

@@ -51,7 +51,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { Topology, waitFor } = require('../../../dist/lab/netns.js');
 const { takeoverTimeline } = require('../../../dist/daemon/takeover-trace.js');
-const { HALO, startDirector, stopDirector, signalAll, pidsOf, cpuTicks, rssMb, runDelayMs, capture: captureOn } = require('../directors.js');
+const { signalTree } = require('../../../dist/lab/procs.js');
+const { HALO, startDirector, stopDirector, pidsOf, cpuTicks, rssMb, runDelayMs, capture: captureOn } = require('../directors.js');
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -236,10 +237,13 @@ async function series(topo, impl, scenario, s) {
       const samples = [];
       const sample = () => samples.push({ t: Date.now() / 1000, b: read(bPids), m: read(mPids) });
       sample();
+      // the process tree is read before the clock: the signals alone lie between before and after
+      const tree = pidsOf(d[master]);
+      const worker = childOf(d[master]);
       const before = Date.now();
-      if (scenario === 'crash') signalAll(d[master], 'SIGKILL');
-      else if (scenario === 'worker') process.kill(childOf(d[master]), 'SIGKILL');
-      else signalAll(d[master], 'SIGTERM');
+      if (scenario === 'crash') signalTree(tree, 'SIGKILL');
+      else if (scenario === 'worker') process.kill(worker, 'SIGKILL');
+      else signalTree(tree, 'SIGTERM');
       const after = Date.now();
       const r = { impl, scenario, master, backup, signalAt: before / 1000, signalSlipMs: after - before, samples };
       // passive until the takeover is done (reading /proc only, no process is spawned): every
