@@ -32,6 +32,16 @@ DeadlineTimer::DeadlineTimer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     Stop();
     throw Napi::Error::New(env, std::string("DeadlineTimer: uv_poll_init: ") + uv_strerror(rc));
   }
+  // Watched from now until close: re-arming only sets the timerfd. Starting and stopping the poll
+  // handle at each expiry cost three epoll_ctl calls per wake-up (libuv's uv_poll_start removes
+  // and re-adds the descriptor); a disarmed timerfd is simply never readable. The handle is
+  // unreferenced while disarmed, so an idle timer does not hold the loop.
+  const int started = uv_poll_start(poll_, UV_READABLE, OnPoll);
+  if (started != 0) {
+    Stop();
+    throw Napi::Error::New(env, std::string("DeadlineTimer: uv_poll_start: ") + uv_strerror(started));
+  }
+  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   on_expire_ = Napi::Persistent(info[0].As<Napi::Function>());
   context_ = new Napi::AsyncContext(env, "halo.DeadlineTimer");
 }
@@ -55,9 +65,8 @@ Napi::Value DeadlineTimer::Arm(const Napi::CallbackInfo& info) {
   if (ns < 1) ns = 1;
   SetTime(env, ns);
   if (!armed_) {
-    const int rc = uv_poll_start(poll_, UV_READABLE, OnPoll);
-    if (rc != 0) throw Napi::Error::New(env, std::string("DeadlineTimer: uv_poll_start: ") + uv_strerror(rc));
-    Ref();  // the object stays alive while armed (the active poll handle holds the loop)
+    uv_ref(reinterpret_cast<uv_handle_t*>(poll_));  // an armed timer holds the loop, as a pending setTimeout does
+    Ref();                                          // and the object stays alive while armed
     armed_ = true;
   }
   return env.Undefined();
@@ -66,8 +75,8 @@ Napi::Value DeadlineTimer::Arm(const Napi::CallbackInfo& info) {
 Napi::Value DeadlineTimer::Disarm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (fd_ >= 0 && armed_) {
-    SetTime(env, 0);
-    uv_poll_stop(poll_);
+    SetTime(env, 0);  // also clears an expiry not yet read: the descriptor is no longer readable
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
     armed_ = false;
     Unref();
   }
@@ -76,14 +85,15 @@ Napi::Value DeadlineTimer::Disarm(const Napi::CallbackInfo& info) {
 
 void DeadlineTimer::OnPoll(uv_poll_t* handle, int /*status*/, int /*events*/) {
   auto* self = static_cast<DeadlineTimer*>(handle->data);
-  if (self == nullptr || self->fd_ < 0 || !self->armed_) return;
+  if (self == nullptr || self->fd_ < 0) return;
   uint64_t expirations = 0;
   ssize_t n;
   do {
     n = read(self->fd_, &expirations, sizeof expirations);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return;  // EAGAIN: re-armed between the wake-up and now; it will fire again
-  uv_poll_stop(self->poll_);
+  // (read even when disarmed: a readable descriptor left unread would wake every poll)
+  if (n < 0 || !self->armed_) return;  // EAGAIN: re-armed or disarmed between the wake-up and now (settime clears the count)
+  uv_unref(reinterpret_cast<uv_handle_t*>(self->poll_));
   self->armed_ = false;
   Napi::Env env = self->Env();
   Napi::HandleScope scope(env);

@@ -13,7 +13,8 @@
 //   .disarm()              cancel; the loop is no longer held
 //   .close()               disarm and close the descriptor
 // While armed the timer holds the event loop (as a pending setTimeout does); onExpire runs in a
-// callback scope, so promise continuations and nextTicks run right after it.
+// callback scope, so promise continuations and nextTicks run right after it. The descriptor is
+// watched from construction to close(): arming is one timerfd_settime, with no epoll_ctl.
 class DeadlineTimer : public Napi::ObjectWrap<DeadlineTimer> {
  public:
   static Napi::Function Define(Napi::Env env);

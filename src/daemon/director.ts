@@ -530,7 +530,7 @@ export class Director {
         : [],
       virtualServers: this.lvs?.status() ?? [],
       ...(this.bfd ? { bfd: this.bfd.status() } : {}),
-      ...(this.vrrp ? { vrrpTimerLateness: this.vrrp.timerLateness } : {}),
+      ...(this.vrrp ? { vrrpTimerLateness: this.vrrp.timerLateness, vrrpTakeovers: this.vrrp.takeovers } : {}),
       announces: this.announcer?.status() ?? [],
     };
   }

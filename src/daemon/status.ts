@@ -3,6 +3,7 @@
  * over the control socket as JSON, and its text rendering (pure, so it is unit-tested).
  */
 import type { LatenessHistogram } from './deadlines';
+import type { TakeoverTrace } from './takeover-trace';
 
 export interface InstanceStatus {
   name: string;
@@ -86,6 +87,8 @@ export interface StatusSnapshot {
   bfd?: BfdStatus;
   /** How late the VRRP timers fired (ms past their deadlines) since start; absent without VRRP. */
   vrrpTimerLateness?: LatenessHistogram;
+  /** Each instance's last takeover on its down timer, step by step (src/daemon/takeover-trace.ts); absent without VRRP. */
+  vrrpTakeovers?: TakeoverTrace[];
   /** halo_announce VIPs (absent from daemons older than the block). */
   announces?: AnnounceStatus[];
 }

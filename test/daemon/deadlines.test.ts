@@ -134,6 +134,21 @@ describe('Deadlines', () => {
     expect(wakes[1] - wakes[0]).toBeCloseTo(1000.06, 5);
   });
 
+  it('tells each expiry its deadline and the time of the wake-up that expired it', () => {
+    let now = 0;
+    let onExpire: () => void = () => undefined;
+    const seen: Array<[string, number, number]> = [];
+    const d = new Deadlines<string>(() => now, (k, deadline, firedAt) => seen.push([k, deadline, firedAt]), (cb) => {
+      onExpire = cb;
+      return { arm: () => undefined, disarm: () => undefined, close: () => undefined };
+    });
+    d.set('a', 'a', 100.25);
+    d.set('b', 'b', 101);
+    now = 101.5; // one wake-up, 1.25 ms after the first deadline
+    onExpire();
+    expect(seen).toEqual([['a', 100.25, 101.5], ['b', 101, 101.5]]);
+  });
+
   it('close() cancels everything and frees the OS timer; later sets are ignored', () => {
     const r = rig();
     r.d.set('a', 'a', 100);

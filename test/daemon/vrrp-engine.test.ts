@@ -270,6 +270,31 @@ describe('VRRP shell (engine) over fakes', () => {
     expect([...b.vips]).toEqual(['192.168.77.200']);
   });
 
+  it('traces the takeover: the priority 0 heard, the down timer armed Skew_Time after it, its wake-up, the first advert sent', async () => {
+    const lan = new Lan();
+    const a = new Host(lan, '192.168.77.11', conf('MASTER', 150));
+    const b = new Host(lan, '192.168.77.12', conf('BACKUP', 100));
+    await a.engine.start();
+    await b.engine.start();
+    await advance(5000);
+    expect(b.engine.takeovers).toEqual([]); // a BACKUP since start has had none
+    const stopped = a.engine.stop();
+    await advance(10);
+    await stopped;
+    await advance(700);
+    expect(b.state()).toBe('MASTER');
+    const [t] = b.engine.takeovers;
+    expect(t).toMatchObject({ instance: 'VI_1', heardPriority: 0 });
+    expect(t.deadline - t.heardAt!).toBeCloseTo(609.375); // Skew_Time at priority 100 (v2)
+    expect(t.firedAt).toBeGreaterThanOrEqual(t.deadline);
+    expect(t.sentAt).not.toBeNull();
+    expect(t.steppedAt!).toBeGreaterThanOrEqual(t.firedAt);
+    expect(t.sentAt!).toBeGreaterThanOrEqual(t.steppedAt!);
+    expect(t.timeOrigin).toBeGreaterThan(0); // (performance.timeOrigin: epoch ms of the clock's zero)
+    // the first master took over at start on its own down timer, having heard nobody
+    expect(a.engine.takeovers).toEqual([expect.objectContaining({ instance: 'VI_1', heardAt: null, heardPriority: null })]);
+  });
+
   it('graceful stop of two instances: both priority-0 adverts go out before any VIP removal starts', async () => {
     const lan = new Lan();
     const two = conf('MASTER', 150) + conf('MASTER', 150, ['192.168.77.201/24']).replace('VI_1', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52');

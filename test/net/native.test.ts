@@ -4,6 +4,7 @@
  * shape of the error values (an ifindex no interface has fails in socket() without CAP_NET_RAW,
  * or in sendto() with it).
  */
+import { execFileSync } from 'node:child_process';
 import { haloNative } from '../../src/net/native';
 
 describe('halo_native addon', () => {
@@ -98,6 +99,30 @@ describe('halo_native DeadlineTimer', () => {
       t.close();
       t.close();
     }
+  });
+
+  it('re-armed from its own callback it keeps firing (the descriptor stays watched between expiries)', async () => {
+    let n = 0;
+    await new Promise<void>((resolve) => {
+      const t = new DeadlineTimer(() => {
+        if (++n < 5) t.arm(0.5);
+        else {
+          t.close();
+          resolve();
+        }
+      });
+      t.arm(0.5);
+    });
+    expect(n).toBe(5);
+  });
+
+  it('holds the event loop only while armed: a process exits after the last expiry, and after a disarm', () => {
+    // in a child process: the loop ending is the observable (a timer that held it would hang the child)
+    const addon = JSON.stringify(require.resolve('../../native/build/Release/halo_native.node'));
+    const run = (body: string) => execFileSync(process.execPath, ['-e', `const { DeadlineTimer } = require(${addon}); ${body}`], { encoding: 'utf8', timeout: 20000 });
+    expect(run(`let n = 0; const t = new DeadlineTimer(() => { console.log('fired ' + ++n); if (n < 2) t.arm(1); }); t.arm(1);`)).toBe('fired 1\nfired 2\n');
+    expect(run(`const t = new DeadlineTimer(() => console.log('fired')); t.arm(60000); t.disarm(); console.log('disarmed');`)).toBe('disarmed\n');
+    expect(run(`const t = new DeadlineTimer(() => console.log('fired')); t.arm(1); t.disarm(); t.arm(2);`)).toBe('fired\n');
   });
 
   it('promise continuations started in the callback run right after it (a callback scope)', async () => {
