@@ -61,6 +61,18 @@ export function withSyncDaemon(conf: string): string {
 }
 
 /** A run's verdict: with sync every flow survives; without it none does; a run that measured nothing is void. */
+/**
+ * The first local port of a run's flows: below Linux's ephemeral range (32768 up), a block of its
+ * own for each run (with / without sync) and each drill (a random offset: a director's synced
+ * entries outlive a drill by up to 15 min), so no earlier connection of the lab shares a flow's
+ * 4-tuple.
+ */
+export function flowPortBase(sync: boolean, flows: number, random: () => number = Math.random): number {
+  const block = Math.max(16, flows);
+  const blocks = Math.floor(10_000 / (2 * block));
+  return 20_000 + Math.floor(random() * blocks) * 2 * block + (sync ? 0 : block);
+}
+
 export function runViolations(r: Pick<ConnSyncRun, 'sync' | 'flows' | 'onBackupAtFault' | 'takenOver'>): string[] {
   const v: string[] = [];
   const name = r.sync ? 'with lvs_sync_daemon' : 'without lvs_sync_daemon';
@@ -138,7 +150,13 @@ export class ConnSyncDrill {
     const out = join(c.dir, `conn-sync-${sync ? 'on' : 'off'}.jsonl`);
     rmSync(out, { force: true });
     const script = join(resolve(__dirname, '..', '..'), 'dist', 'lab', 'stream-client.js');
-    this.client = c.topo.spawn('client', [process.execPath, script, '--target', HTTP_SERVICE, '--path', STREAM_PATH, '--flows', String(this.flows), '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // Each run's flows come from their own local ports, below the kernel's ephemeral range (where
+    // the drill's load and earlier flows take theirs): a port an earlier connection used through
+    // lb2 may still have an IPVS entry there (TIME_WAIT, or a synced one for 15 min), and lb2
+    // forwards a flow that matches one, so a flow without sync could survive by that alone (seen
+    // once in CI: 1 of 4 survived without lvs_sync_daemon).
+    const firstPort = flowPortBase(sync, this.flows);
+    this.client = c.topo.spawn('client', [process.execPath, script, '--target', HTTP_SERVICE, '--path', STREAM_PATH, '--flows', String(this.flows), '--out', out, '--first-port', String(firstPort)], { stdio: ['ignore', 'ignore', 'inherit'] });
     const records = () => (existsSync(out) ? parseFlowRecords(readFileSync(out, 'utf8')) : []);
     try {
       this.log(`conn-sync ${name}: ${this.flows} slow downloads through ${HTTP_SERVICE}`);

@@ -36,7 +36,7 @@ interface Flow {
   header: string;
 }
 
-function args(argv: string[]): { host: string; port: number; path: string; flows: number; out: string } {
+function args(argv: string[]): { host: string; port: number; path: string; flows: number; out: string; firstPort: number | null } {
   const get = (k: string) => {
     const i = argv.indexOf(k);
     if (i < 0 || !argv[i + 1]) throw new Error(`stream-client: missing ${k}`);
@@ -45,7 +45,10 @@ function args(argv: string[]): { host: string; port: number; path: string; flows
   const target = get('--target');
   const m = /^(.+):(\d+)$/.exec(target);
   if (!m) throw new Error(`stream-client: --target HOST:PORT, not '${target}'`);
-  return { host: m[1], port: Number(m[2]), path: get('--path'), flows: Number(get('--flows')), out: get('--out') };
+  const i = argv.indexOf('--first-port');
+  const firstPort = i < 0 ? null : Number(argv[i + 1]);
+  if (firstPort !== null && !(Number.isInteger(firstPort) && firstPort > 0 && firstPort < 65536)) throw new Error(`stream-client: --first-port PORT, not '${argv[i + 1]}'`);
+  return { host: m[1], port: Number(m[2]), path: get('--path'), flows: Number(get('--flows')), out: get('--out'), firstPort };
 }
 
 function main(): void {
@@ -65,7 +68,9 @@ function main(): void {
     pending.push({ k: 'end', f, t: epochNow(), n: flow.n, err });
   };
   for (let f = 0; f < a.flows; f++) {
-    const socket = connect({ host: a.host, port: a.port });
+    // --first-port: flow f from local port FIRST+f (the drill picks ports no earlier connection
+    // of the lab used, so no old IPVS entry on a director can carry the flow: conn-sync.ts)
+    const socket = connect({ host: a.host, port: a.port, ...(a.firstPort === null ? {} : { localPort: a.firstPort + f }) });
     const flow: Flow = { socket, n: 0, reported: 0, ended: false, header: '' };
     flows.push(flow);
     socket.on('connect', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
-import { formatConnSync, runViolations, SYNC_DAEMON, withSyncDaemon } from '../../src/lab/conn-sync';
+import { flowPortBase, formatConnSync, runViolations, SYNC_DAEMON, withSyncDaemon } from '../../src/lab/conn-sync';
 import type { FlowVerdict } from '../../src/lab/flows';
 import { readFileSync } from 'node:fs';
 
@@ -55,5 +55,22 @@ describe('connection-sync drill (conn-sync.ts)', () => {
     expect(text).toContain('with lvs_sync_daemon eth1 VI_I       1/1 on lb2 before the crash, lb2 took every VIP over; 1 survived, 0 broke');
     expect(text).toContain('without lvs_sync_daemon              0/1 on lb2 before the crash, lb2 took every VIP over; 0 survived, 1 broke (ECONNRESET ×1)');
     expect(text).toContain('flow 0 port 40000: broken, 64 KiB before the fault, 0 KiB after the takeover, ended ECONNRESET');
+  });
+});
+
+describe("the flows' local ports", () => {
+  it('each run its own block below the ephemeral range (32768 up), with and without sync apart', () => {
+    for (const r of [0, 0.37, 0.999999]) {
+      const on = flowPortBase(true, 4, () => r);
+      const off = flowPortBase(false, 4, () => r);
+      for (const b of [on, off]) {
+        expect(b).toBeGreaterThanOrEqual(20_000);
+        expect(b + 4).toBeLessThan(32_768);
+      }
+      // the two runs' ports never meet
+      expect(Math.abs(on - off)).toBeGreaterThanOrEqual(4);
+    }
+    // another drill most likely gets another block
+    expect(flowPortBase(true, 4, () => 0.1)).not.toBe(flowPortBase(true, 4, () => 0.6));
   });
 });
