@@ -11,6 +11,7 @@ import type { Statement, Word } from './parse';
 import type { SourceMap } from './source';
 import { newRulePriorities } from './routes';
 import { rawLine, scriptLine } from './script-words';
+import { canonicalIpv4 } from '../net/dotted-quad';
 
 /** Keywords whose value is a `{ }` block, in any section (unknown ones are warned anyway). */
 const BLOCK_KEYWORDS = new Set([
@@ -259,30 +260,7 @@ export class BuildContext {
  * that ipaddr.js would print back unchanged (anything else goes the long way, and is refused or
  * canonicalised there).
  */
-export function isCanonicalDottedQuad(v: string): boolean {
-  const n = v.length;
-  if (n < 7 || n > 15) return false;
-  let parts = 0;
-  let i = 0;
-  while (i < n) {
-    const start = i;
-    let value = 0;
-    while (i < n) {
-      const c = v.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      value = value * 10 + (c - 48);
-      i++;
-    }
-    const digits = i - start;
-    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && v.charCodeAt(start) === 48)) return false;
-    parts++;
-    if (i === n) break;
-    if (v.charCodeAt(i) !== 46 /* . */ || parts === 4) return false;
-    i++;
-    if (i === n) return false;
-  }
-  return parts === 4;
-}
+export const isCanonicalDottedQuad = (v: string): boolean => canonicalIpv4(v) >= 0;
 
 /** Notify scripts that name their own user: keepalived does not give them the default user. */
 export const ownUserScripts = new WeakSet<string[]>();

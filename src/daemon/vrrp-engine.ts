@@ -62,6 +62,9 @@ export function xmitInterface(cfg: VrrpInstance): string {
 type SocketKind = 4 | 6 | 'ah';
 /** Actions that reach the network (an advert, VIPs, routes, GARPs): carried out before the rest of a step's. */
 const isNetworkAction = (a: VrrpAction): boolean => a.type === 'sendAdvert' || a.type === 'addVips' || a.type === 'removeVips' || a.type === 'routes' || a.type === 'sendGarps';
+/** The engine's deadlines: the state machine's timers, and the takeover warm-up before masterDown. */
+type EngineTimer = TimerName | 'warmTakeover';
+interface TimerKey { id: string; instance: string; timer: EngineTimer }
 const socketKind = (cfg: VrrpInstance): SocketKind => (cfg.family === 6 ? 6 : cfg.authType === 'AH' ? 'ah' : 4);
 /** The instances (names) on one VRRP socket, in config order, and by VRID. */
 interface SocketMembers {
@@ -214,10 +217,10 @@ export class VrrpEngine {
   readonly since = new Map<string, Date>();
   /** When each instance was first created (ms since the epoch): VRRPv3-MIB's up time counts from it. */
   readonly startedAt = new Map<string, number>();
-  private readonly timers: Deadlines<{ instance: string; timer: TimerName | 'warmTakeover' }>;
+  private readonly timers: Deadlines<TimerKey>;
   /** The instances on each VRRP socket (membersOn), null when to be worked out again. */
   private socketMembers: Map<SocketKind, Map<string, SocketMembers>> | null = null;
-  private readonly timerKeys = new Map<string, Partial<Record<TimerName | 'warmTakeover', { id: string; instance: string; timer: TimerName | 'warmTakeover' }>>>();
+  private readonly timerKeys = new Map<string, Partial<Record<EngineTimer, TimerKey>>>();
   private readonly queues = new Map<string, Promise<void>>();
   /** Adverts handed to a socket and not yet settled (stop waits for them before closing). */
   private readonly adverts = new Set<Promise<void>>();
@@ -730,12 +733,12 @@ export class VrrpEngine {
   }
 
   /** A timer expired; a BACKUP's down timer is traced (heard → deadline → fired → first advert sent). */
-  private onTimer(instance: string, timer: TimerName | 'warmTakeover', deadline: number, firedAt: number): void {
+  private onTimer(instance: string, timer: EngineTimer, deadline: number, firedAt: number): void {
     if (timer === 'warmTakeover') {
       // WARM_TAKEOVER_MS before a BACKUP's down timer: the master has been silent that long, so
       // a takeover is likely; a dry run of it now re-warms what a GC cooled since start-up (the
       // step's inline caches: ~0.6 ms cold, ~0.1 ms warm). Pure: nothing is changed or sent.
-      if (this.states.get(instance)?.state === 'BACKUP') this.dryRun(instance, { type: 'timer', timer: 'masterDown' });
+      if (this.states.get(instance)?.state === 'BACKUP') this.dryRun(instance, TIMER_EVENTS.masterDown);
       return;
     }
     // every expiry of one wake-up steps at the wake-up's time (see the constructor)
@@ -1349,7 +1352,7 @@ export class VrrpEngine {
   }
 
   /** The deadline id and key of an (instance, timer), made once: re-arming allocates none. */
-  private timerKey(instance: string, timer: TimerName | 'warmTakeover'): { id: string; instance: string; timer: TimerName | 'warmTakeover' } {
+  private timerKey(instance: string, timer: EngineTimer): TimerKey {
     let keys = this.timerKeys.get(instance);
     if (!keys) this.timerKeys.set(instance, (keys = {}));
     return (keys[timer] ??= { id: `${instance}\0${timer}`, instance, timer });

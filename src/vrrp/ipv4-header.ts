@@ -7,6 +7,7 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { internetChecksum } from './checksum';
+import { canonicalIpv4 } from '../net/dotted-quad';
 
 export const IPPROTO_VRRP = 112;
 export const IPPROTO_AH = 51;
@@ -41,37 +42,6 @@ export interface Ipv4Header {
   checksum: number;
   src: string;
   dst: string;
-}
-
-/**
- * A canonical dotted quad (four decimal octets, no leading zeros) → its 32-bit value, or -1.
- * The advert path's addresses are all in this form; parsing them here instead of through
- * ipaddr.js (several regular expressions and arrays per call) keeps the per-advert work small.
- */
-function canonicalIpv4(address: string): number {
-  let value = 0;
-  let octets = 0;
-  let i = 0;
-  const n = address.length;
-  while (octets < 4) {
-    const start = i;
-    let octet = 0;
-    while (i < n) {
-      const c = address.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      octet = octet * 10 + (c - 48);
-      i++;
-    }
-    const digits = i - start;
-    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && address.charCodeAt(start) === 48)) return -1;
-    value = value * 256 + octet;
-    octets++;
-    if (octets < 4) {
-      if (address.charCodeAt(i) !== 46) return -1;
-      i++;
-    }
-  }
-  return i === n ? value : -1;
 }
 
 /** Dotted-quad → 4 bytes, via ipaddr.js (throws on anything that is not IPv4). */
