@@ -111,6 +111,10 @@ describeSync('lvs_sync_daemon: IPVS connection sync between two directors (kerne
     const d2 = second('lb2', conf(100));
     await until('lb2 running the backup sync daemon only', () => only(daemons('lb2'), 'backup'), 120_000, () => daemons('lb2') + '\n' + d2.log());
     expect(only(daemons('lb1'), 'master')).toBe(true);
+    // the master's VRRP and its IPVS table are programmed apart (keepalived's checker is its own
+    // process): a connection before the virtual server is in the table is refused by lb1's kernel
+    const table = () => topo.exec('lb1', ['ipvsadm', '-Ln'], { allowFail: true });
+    await until('the virtual server with its real server in lb1\'s table', () => /TCP\s+192\.168\.77\.200:80 rr\s*\n\s+-> 10\.0\.100\.2:80\s+Masq/.test(table()), 60_000, () => table() + '\n' + d1.log());
     const client = chattyClient();
     let out = '';
     client.stdout!.on('data', (c) => (out += c));
