@@ -34,6 +34,9 @@ function printer(dir: string): string {
   writeFileSync(p, [
     '#!/bin/sh',
     'n=${1:-noargs}',
+    // a notify script is run for each state (BACKUP at start, then MASTER), each asynchronously:
+    // one file per state, so a late BACKUP run cannot overwrite the MASTER run's file
+    '[ "$n" = notify ] && n="notify.$4"',
     'd=$(dirname "$0")',
     '{ for a in "$@"; do printf "<%s>\\n" "$a"; done; env | grep -v -E "^(_|SHLVL|PWD|OLDPWD)=" | sort | sed "s/^/env /"; } > "$d/out.$n.$$"',
     'mv "$d/out.$n.$$" "$d/out.$n"',
@@ -84,7 +87,8 @@ test('scripts get the argv and the environment keepalived gives them', async () 
   // the case: sh -c with escaped double quotes inside runs the printer with ' X/'
   expect(read(join(dirs.halo, 'out.shc'))).toContain('<shc>\n< X/>\n');
   // the notify script: same argv once both are MASTER, same environment
-  const master = (d: string) => read(join(d, 'out.notify')).includes('<MASTER>');
-  expect(await waitFor(() => master(dirs.halo) && master(dirs.keepalived), 60_000)).toBe(true);
-  expect(facts(read(join(dirs.halo, 'out.notify')), dirs.halo)).toBe(facts(read(join(dirs.keepalived, 'out.notify')), dirs.keepalived));
+  const master = (d: string) => read(join(d, 'out.notify.MASTER')).includes('<MASTER>');
+  const reached = await waitFor(() => master(dirs.halo) && master(dirs.keepalived), 60_000);
+  expect({ reached, logs: reached ? [] : [halo.log(), ka.log()] }).toEqual({ reached: true, logs: [] });
+  expect(facts(read(join(dirs.halo, 'out.notify.MASTER')), dirs.halo)).toBe(facts(read(join(dirs.keepalived, 'out.notify.MASTER')), dirs.keepalived));
 });
