@@ -27,6 +27,8 @@ export interface Statement {
   /**
    * The statement's line from its keyword to its last word, as keepalived's handlers see the raw
    * line (lib/parser.c buf_extern): script keywords read it again with quotes and escapes.
+   * Unset when it is the words joined by one space, quoted ones in their quotes, as most lines
+   * are: script-words.ts rawLine rebuilds it (a 100,000-line config's 68,000 lines were 2 MB).
    */
   raw?: string;
 }
@@ -102,18 +104,20 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   const words: Word[] = [];
   let rawStart = 0;
   let rawEnd = 0;
+  /** The run so far is its words joined by one space (no escape, no other blank, no words touching). */
+  let rawPlain = true;
   // The statement whose words have ended, waiting for the next token to say whether a block
   // follows (its parts: the statement is made once that is known); `ended`: a newline ended it.
   let pending = null as Word | null;
   let pendingArgs: Word[] = [];
-  let pendingRaw = '';
+  let pendingRaw: string | undefined;
   let ended = false;
 
   /** The run of words ends; its statement waits for the next token. */
   const endWords = (byNewline: boolean): void => {
     pending = keyword;
     pendingArgs = words.length === 0 ? [] : words.slice();
-    pendingRaw = text.slice(rawStart, rawEnd);
+    pendingRaw = rawPlain ? undefined : text.slice(rawStart, rawEnd);
     words.length = 0;
     ended = byNewline;
     keyword = null;
@@ -123,9 +127,10 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
     if (pending !== null) stack.push({ keyword: pending, args: pendingArgs, block: null, raw: pendingRaw });
     pending = null;
   };
-  const addWord = (value: string, quoted: boolean, line: number, col: number, start: number, end: number): void => {
+  const addWord = (value: string, quoted: boolean, line: number, col: number, start: number, end: number, escaped: boolean): void => {
     const w: Word = { value, quoted, line, col };
     if (keyword !== null) {
+      if (escaped || start !== rawEnd + 1 || text.charCodeAt(rawEnd) !== 32 /* space */) rawPlain = false;
       words.push(w);
       rawEnd = end;
       return;
@@ -136,6 +141,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
     keyword = w;
     rawStart = start;
     rawEnd = end;
+    rawPlain = !escaped;
     last = Last.Words;
   };
 
@@ -206,7 +212,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
       }
       if (i < n && text.charCodeAt(i) === 34) {
         i++;
-        addWord(text.slice(start + 1, i - 1), true, line, start - lineStart + 1, start, i);
+        addWord(text.slice(start + 1, i - 1), true, line, start - lineStart + 1, start, i, false);
       } else {
         // keepalived: "Unmatched quote" - the words before it stand, the quoted rest is dropped.
         structure('warning', `Unmatched quote: '${text.slice(start, i)}' - ignored`, line, start - lineStart + 1);
@@ -240,7 +246,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
         if (seen !== undefined && seen.length === len && text.startsWith(seen, start)) word = seen;
         else interned[slot] = word = text.slice(start, i);
       }
-      addWord(word, false, line, start - lineStart + 1, start, i);
+      addWord(word, false, line, start - lineStart + 1, start, i, escaped);
     }
   }
 
