@@ -78,5 +78,7 @@ export function summarize(m: Model): string {
     out.push(`halo_announce: ${m.announces.length}`);
     for (const a of m.announces) out.push(`  ${a.name}: ${a.address}/${a.prefixLen} on ${a.interface}, drain_delay ${a.drainDelayMs / 1000}s, drain_timeout ${a.drainTimeoutMs / 1000}s`);
   }
-  return out.join('\n') + '\n';
+  // the last newline joined in too: one flat string for the output, not a rope of it and '\n'
+  out.push('');
+  return out.join('\n');
 }
