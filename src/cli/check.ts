@@ -21,7 +21,9 @@ import { keywordRows, keywordsMarkdown, keywordsText } from '../config/keywords'
  * 100,000-line config (test/bench/parse, CPU from wait4, A/B in the same rounds, 15 each,
  * machine busy, load 3.5-3.9 on 2 CPUs): bin/halo check 0.82x the CPU of the 128 MB young
  * generation used before (which never collected, so every byte allocated was a fresh page:
- * system CPU 373 -> 231 ms); without the code cache, 1 MB 0.78x, 2 and 4 MB 0.83x.
+ * system CPU 373 -> 231 ms); without the code cache, 1 MB 0.78x, 2 and 4 MB 0.83x. A small
+ * config gains more: deploy/examples/standby.conf, 11 runs each, 243 vs 464 ms (the 128 MB
+ * young generation cost ~160 ms of system CPU to set up, 4,094 page faults vs 3,211).
  * --single-threaded: V8's compiler and GC helper threads, for a run this short, cost more CPU in
  * hand-offs than they take off the main thread (measured on this 2-CPU machine while busy, A/B
  * over 9 runs each: 11-15% less CPU; wall time was not measured on a quiet machine).
