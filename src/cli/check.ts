@@ -11,18 +11,24 @@ import { summarize } from '../config/summary';
 import { keywordRows, keywordsMarkdown, keywordsText } from '../config/keywords';
 
 /**
- * The V8 flags bin/halo and the Debian package's /usr/sbin/halo start `halo check` with. A check
- * builds the statement tree and the model, prints and exits: almost everything it allocates
- * stays alive to the end, so each scavenge of the default young generation (16 MB) copies live
- * objects, twice each before they reach the old generation. That was a third of the CPU of a
- * 100,000-line check (issue 15). A 128 MB young generation holds a 100,000-line check whole
- * (no collection at all); pages are touched only as they are used, so a small config costs
- * ~4 MB more RSS. Larger configs are collected as before, in fewer, larger steps.
+ * The V8 flags bin/halo and the Debian package's /usr/sbin/halo start `halo check` with.
+ * A 1 MB young generation (V8's smallest): a 100,000-line check allocates ~95 MB but keeps
+ * ~40 MB at most (the statement tree while the model is built, then the model), and on this
+ * machine's VM each 4 KB page touched for the first time costs ~15 us of kernel time (a page
+ * fault: 100 MB touched once is ~0.4 s of system CPU, twice keepalived -t's whole run). A small
+ * young generation reuses its few pages for the garbage, so only what survives touches new
+ * memory; its scavenges copy that, and cost less than the faults they save. Measured on a
+ * 100,000-line config (test/bench/parse, CPU from wait4, A/B in the same rounds, 15 each,
+ * machine busy, load 3.5-3.9 on 2 CPUs): bin/halo check 0.82x the CPU of the 128 MB young
+ * generation used before (which never collected, so every byte allocated was a fresh page:
+ * system CPU 373 -> 231 ms); without the code cache, 1 MB 0.78x, 2 and 4 MB 0.83x. A small
+ * config gains more: deploy/examples/standby.conf, 11 runs each, 243 vs 464 ms (the 128 MB
+ * young generation cost ~160 ms of system CPU to set up, 4,094 page faults vs 3,211).
  * --single-threaded: V8's compiler and GC helper threads, for a run this short, cost more CPU in
  * hand-offs than they take off the main thread (measured on this 2-CPU machine while busy, A/B
  * over 9 runs each: 11-15% less CPU; wall time was not measured on a quiet machine).
  */
-export const CHECK_V8_FLAGS = ['--max-semi-space-size=128', '--min-semi-space-size=128', '--single-threaded'];
+export const CHECK_V8_FLAGS = ['--max-semi-space-size=1', '--single-threaded'];
 
 const USAGE = 'usage: halo check -f FILE [-i CONFIG_ID] [-e] [--strict] [--allow-unimplemented] [--dump]\n       halo check --keywords [--json|--markdown]\n';
 

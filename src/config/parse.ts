@@ -23,12 +23,41 @@ export interface Statement {
   args: Word[];
   block: Statement[] | null;
   /** Where the block's `{` and `}` are (for messages about them). */
-  braces?: { open: Word; close: Word };
+  braces?: { readonly open: Word; readonly close: Word };
   /**
    * The statement's line from its keyword to its last word, as keepalived's handlers see the raw
    * line (lib/parser.c buf_extern): script keywords read it again with quotes and escapes.
+   * Unset when it is the words joined by one space, quoted ones in their quotes, as most lines
+   * are: script-words.ts rawLine rebuilds it (a 100,000-line config's 68,000 lines were 2 MB).
    */
   raw?: string;
+}
+
+/**
+ * Where a block's `{` and `}` are, as two words made when asked for: a 100,000-line config has
+ * ~29,000 blocks, and their places are read only for the rare messages about them (an object and
+ * two words per block were 4.4 MB kept through the whole model build; this is 1.6 MB).
+ * JSON shows the two words, as it showed the plain object this replaces.
+ */
+export class Braces {
+  constructor(
+    readonly openLine: number,
+    readonly openCol: number,
+    public closeLine: number,
+    public closeCol: number,
+  ) {}
+
+  get open(): Word {
+    return { value: '{', quoted: false, line: this.openLine, col: this.openCol };
+  }
+
+  get close(): Word {
+    return { value: '}', quoted: false, line: this.closeLine, col: this.closeCol };
+  }
+
+  toJSON(): { open: Word; close: Word } {
+    return { open: this.open, close: this.close };
+  }
 }
 
 export interface ParseResult {
@@ -54,11 +83,11 @@ const INTERN_MAX_LENGTH = 32;
 /** The kind of the last token the lexer's TokenStream would have passed on (its repairs look at it). */
 const enum Last { None, Words, Nl, Lbrace, Rbrace }
 
-/** An open block: the statement it belongs to, and where its statements start on the stack. */
+/** An open block: the statement it belongs to, its braces, and where its statements start on the stack. */
 interface Frame {
   owner: Statement;
+  braces: Braces;
   start: number;
-  open: Word;
 }
 
 /**
@@ -102,18 +131,20 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   const words: Word[] = [];
   let rawStart = 0;
   let rawEnd = 0;
+  /** The run so far is its words joined by one space (no escape, no other blank, no words touching). */
+  let rawPlain = true;
   // The statement whose words have ended, waiting for the next token to say whether a block
   // follows (its parts: the statement is made once that is known); `ended`: a newline ended it.
   let pending = null as Word | null;
   let pendingArgs: Word[] = [];
-  let pendingRaw = '';
+  let pendingRaw: string | undefined;
   let ended = false;
 
   /** The run of words ends; its statement waits for the next token. */
   const endWords = (byNewline: boolean): void => {
     pending = keyword;
     pendingArgs = words.length === 0 ? [] : words.slice();
-    pendingRaw = text.slice(rawStart, rawEnd);
+    pendingRaw = rawPlain ? undefined : text.slice(rawStart, rawEnd);
     words.length = 0;
     ended = byNewline;
     keyword = null;
@@ -123,9 +154,10 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
     if (pending !== null) stack.push({ keyword: pending, args: pendingArgs, block: null, raw: pendingRaw });
     pending = null;
   };
-  const addWord = (value: string, quoted: boolean, line: number, col: number, start: number, end: number): void => {
+  const addWord = (value: string, quoted: boolean, line: number, col: number, start: number, end: number, escaped: boolean): void => {
     const w: Word = { value, quoted, line, col };
     if (keyword !== null) {
+      if (escaped || start !== rawEnd + 1 || text.charCodeAt(rawEnd) !== 32 /* space */) rawPlain = false;
       words.push(w);
       rawEnd = end;
       return;
@@ -136,6 +168,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
     keyword = w;
     rawStart = start;
     rawEnd = end;
+    rawPlain = !escaped;
     last = Last.Words;
   };
 
@@ -177,12 +210,12 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
         tooDeep = true;
       }
       // After words or their newline there is always a pending statement: the block is its own.
-      const open: Word = { value: '{', quoted: false, line, col };
+      const braces = new Braces(line, col, line, col);
       // its block is filled in when it closes
-      const owner: Statement = { keyword: pending!, args: pendingArgs, block: null, braces: { open, close: open }, raw: pendingRaw };
+      const owner: Statement = { keyword: pending!, args: pendingArgs, block: null, braces, raw: pendingRaw };
       pending = null;
       stack.push(owner);
-      frames.push({ owner, start: stack.length, open });
+      frames.push({ owner, braces, start: stack.length });
       last = Last.Lbrace;
     } else if (c === 125 /* } */) {
       i++;
@@ -194,7 +227,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
       }
       // Words right before a `}` end the block's last statement.
       settle();
-      closeBlock({ value: '}', quoted: false, line, col });
+      closeBlock(line, col);
       last = Last.Rbrace;
     } else if (c === 34 /* " */) {
       // "[^"\n]*"? : an unterminated quote runs to the end of the line
@@ -206,7 +239,7 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
       }
       if (i < n && text.charCodeAt(i) === 34) {
         i++;
-        addWord(text.slice(start + 1, i - 1), true, line, start - lineStart + 1, start, i);
+        addWord(text.slice(start + 1, i - 1), true, line, start - lineStart + 1, start, i, false);
       } else {
         // keepalived: "Unmatched quote" - the words before it stand, the quoted rest is dropped.
         structure('warning', `Unmatched quote: '${text.slice(start, i)}' - ignored`, line, start - lineStart + 1);
@@ -240,14 +273,15 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
         if (seen !== undefined && seen.length === len && text.startsWith(seen, start)) word = seen;
         else interned[slot] = word = text.slice(start, i);
       }
-      addWord(word, false, line, start - lineStart + 1, start, i);
+      addWord(word, false, line, start - lineStart + 1, start, i, escaped);
     }
   }
 
-  function closeBlock(close: Word): void {
+  function closeBlock(line: number, col: number): void {
     const f = frames.pop()!;
     f.owner.block = stack.splice(f.start);
-    f.owner.braces!.close = close;
+    f.braces.closeLine = line;
+    f.braces.closeCol = col;
   }
 
   // The file ends: its last words end as with a newline.
@@ -256,11 +290,11 @@ export function parseStatements(text: string, sources: SourceMap): ParseResult {
   settle();
   if (frames.length > 0) {
     // keepalived: "There are N missing '}'s or extra '{'s", and the blocks end with the file.
-    const b = frames[0].open;
-    structure('warning', `There are ${frames.length} missing '}'s or extra '{'s (the block opened here ends with the file)`, b.line, b.col);
+    const b = frames[0].braces;
+    structure('warning', `There are ${frames.length} missing '}'s or extra '{'s (the block opened here ends with the file)`, b.openLine, b.openCol);
     while (frames.length > 0) {
-      const o = frames[frames.length - 1].open;
-      closeBlock({ value: '}', quoted: false, line: o.line, col: o.col });
+      const o = frames[frames.length - 1].braces;
+      closeBlock(o.openLine, o.openCol);
     }
   }
   // Blocks nested too deep end the parse before the grammar is asked (as TokenStream's error did).

@@ -642,5 +642,16 @@ export function preprocess(text: string, file: string, opts: PreprocessOptions =
   }
   if (opts.copy) p.copy = [];
   p.processFile(text, file, real);
-  return { text: p.parts.join('\n') + '\n', sources: p.sources, diagnostics: p.diagnostics, ...(p.copy ? { copy: p.copy.map((l) => `${l}\n`).join('') } : {}) };
+  return { text: joinedText(p.parts, text), sources: p.sources, diagnostics: p.diagnostics, ...(p.copy ? { copy: p.copy.map((l) => `${l}\n`).join('') } : {}) };
+}
+
+/**
+ * The preprocessed text: its parts, each ended by a newline. A file that passed through whole
+ * (no include, no definition: most configs) is its one part, and the text is the file's own
+ * string: the joined copy was a rope that the parser's first read flattened into a second
+ * string the size of the file (1.8 MB for 100,000 lines).
+ */
+function joinedText(parts: string[], text: string): string {
+  if (parts.length === 1 && parts[0].length === text.length - 1 && text.endsWith('\n') && text.startsWith(parts[0])) return text;
+  return parts.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 import { preprocess } from '../../src/config/preprocess';
 import { parseStatements, type Statement } from '../../src/config/parse';
+import { rawLine } from '../../src/config/script-words';
 import { load, messages } from './helpers';
 
 function tree(text: string): unknown {
@@ -171,6 +172,29 @@ describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', (
     if (JSON.stringify(ours.diagnostics) !== JSON.stringify(located)) {
       throw new Error(`${what}: the messages differ\n${JSON.stringify(ours.diagnostics)}\n${JSON.stringify(located)}\n--- config ---\n${text}`);
     }
+    if (ours.statements !== null) sameLines(p.text, ours.statements, what);
+  }
+
+  /**
+   * Each statement's line as script keywords read it (rawLine: `raw`, or its words rebuilt when
+   * the parser left `raw` unset) is the text of its run of words in TokenStream, in order.
+   */
+  function sameLines(text: string, statements: Statement[], what: string): void {
+    const stream = new TokenStream();
+    stream.reset(text);
+    const expected = stream.tokens.filter((t) => t.type === 'words').map((t) => text.slice(t.offset, t.end));
+    const got: string[] = [];
+    const walk = (ss: Statement[]): void => {
+      for (const s of ss) {
+        got.push(rawLine(s));
+        if (s.block !== null) walk(s.block);
+      }
+    };
+    walk(statements);
+    if (JSON.stringify(got) !== JSON.stringify(expected)) {
+      const i = got.findIndex((g, j) => g !== expected[j]);
+      throw new Error(`${what}: statement ${i}'s line is ${JSON.stringify(got[i])}, its words are ${JSON.stringify(expected[i])}\n--- config ---\n${text}`);
+    }
   }
 
   it('on every corpus config', () => {
@@ -191,7 +215,7 @@ describe('the descent parser gives nearley\'s tree for grammar/keepalived.ne', (
       // a `}` closing nothing between two runs of words: the one input the grammar refuses
       'a } b\n', 'a }\nb\n', 'x 1\na }', 'a } { b }\nc\n', 'a "q" } "r" s\n', '} a } b } c\n',
       // quotes, escapes and blanks at the edges
-      'a "" "b c" \\#d e\\!f\\ g\\', 'a "x', '"', 'a\r\n{\r\n}', '{\n{\n}}', 'a {{ b }}\n', 'a { "unclosed\n}\n',
+      'a "" "b c" \\#d e\\!f\\ g\\', 'a "x', 'a  b\tc "d"e"f" g\\#h i', 'a\\# b', 'x "y" z', '"', 'a\r\n{\r\n}', '{\n{\n}}', 'a {{ b }}\n', 'a { "unclosed\n}\n',
       'a {\n'.repeat(70) + 'b\n' + '}\n'.repeat(3),
       // every C-locale blank, a no-break space and other non-ASCII inside words
       'a\vb\fc\r d\u00a0e f\u2003g \u00e9t\u00e9 {\t\v}\f\n\x7f x\x01y\n',

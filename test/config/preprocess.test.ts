@@ -7,6 +7,16 @@ import { preprocess } from '../../src/config/preprocess';
 import { nextCopyIndex } from '../../src/daemon/config-save';
 import { FILE, load, messages, model } from './helpers';
 
+describe('a file with nothing to preprocess', () => {
+  it('is its own text, ended by a newline, and its lines map to themselves', () => {
+    for (const [text, want] of [['a 1\nb {\n c\n}\n', 'a 1\nb {\n c\n}\n'], ['a\nb', 'a\nb\n'], ['a\n\n', 'a\n\n'], ['\n', '\n'], ['x', 'x\n'], ['a\r\n', 'a\r\n']]) {
+      const p = preprocess(text, '/nonexistent/t.conf');
+      expect(p.text).toBe(want);
+      expect(p.sources.locate(2, 3)).toEqual({ file: '/nonexistent/t.conf', line: 2, col: 3 });
+    }
+  });
+});
+
 describe('$NAME parameters', () => {
   it('substitutes $NAME and ${NAME}, including inside words', () => {
     const m = model(
