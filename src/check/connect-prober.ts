@@ -128,6 +128,11 @@ export function connectionsInFlight(): number {
   return prober ? prober.inFlight() : 0;
 }
 
+/** Timeouts the native prober still holds (tests: an ended probe's timeout does not linger to wake the loop). */
+export function timeoutsPending(): number {
+  return prober ? prober.timeoutsPending() : 0;
+}
+
 /**
  * A non-blocking TCP socket for a checker that Node's net.Socket then connects (SSL_GET,
  * SMTP_CHECK): SO_MARK and SO_BINDTODEVICE set and bound to bindto:bind_port (the family's
