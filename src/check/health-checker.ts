@@ -33,8 +33,12 @@ export interface HealthCheckerOptions {
    * is still configured keeps its state instead of starting over (keepalived migrate_checkers).
    */
   previous?: ReadonlyMap<string, CheckerState>;
-  /** Every probe start, with the time it was due: the bench measures drift with it. */
-  onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number) => void;
+  /**
+   * Every probe start, with the time it was due and the time the scheduler's wake-up that ran it
+   * read the clock: the bench measures drift with it, split into the wake-up's lateness
+   * (wokeAt - scheduledAt) and the wait behind the checks started before it (startedAt - wokeAt).
+   */
+  onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number, wokeAt: number) => void;
   /**
    * A result keepalived's checker mails about (before the real server's smtp_alert and
    * no_checker_emails are applied): the checker's state before and after, and the body.
@@ -64,7 +68,7 @@ export class HealthChecker {
     this.states = this.targets.map((t) => opts.previous?.get(t.key) ?? initialState(t.check));
     this.targets.forEach((t, i) => this.index.set(t.key, i));
     this.suspended = this.targets.map(() => false);
-    this.scheduler = new CheckScheduler(this.clock, (id, at) => this.runCheck(id, at));
+    this.scheduler = new CheckScheduler(this.clock, (id, at, wokeAt) => this.runCheck(id, at, wokeAt));
   }
 
   /** Warmup: each first check at a random point within warmup (keepalived's default: delay_loop). */
@@ -140,14 +144,14 @@ export class HealthChecker {
     this.suspended[index] = suspended;
   }
 
-  private runCheck(i: number, scheduledAt: number): void {
+  private runCheck(i: number, scheduledAt: number, wokeAt: number): void {
     const t = this.targets[i];
     if (this.suspended[i]) {
       this.scheduler.at(this.clock.now() + ('delayLoopMs' in t.check ? t.check.delayLoopMs : 60_000), i);
       return;
     }
     const startedAt = this.clock.now();
-    this.opts.onProbeStart?.(t, scheduledAt, startedAt);
+    this.opts.onProbeStart?.(t, scheduledAt, startedAt, wokeAt);
     let p: Promise<ProbeOutcome>;
     try {
       p = this.opts.prober.probe(t, this.states[i]);
