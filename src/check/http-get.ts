@@ -62,7 +62,10 @@ export interface HttpGetRequest extends ProbeTarget {
   request?: Buffer;
   /** genhash -v: called with the raw header and each hashed body chunk. */
   onHeader?: (header: Buffer) => void;
-  /** `first`: the body bytes that came with the header (keepalived prints its "HTML Buffer" line before them). */
+  /**
+   * `first`: the body bytes that came with the header (keepalived prints its "HTML Buffer" line
+   * before them). The chunk is valid only during the call (it may lie in a shared buffer).
+   */
   onBody?: (chunk: Buffer, first: boolean) => void;
 }
 
@@ -297,7 +300,8 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
       statusCode = extractStatusCode(all);
       contentLength = extractContentLength(all);
       req.onHeader?.(Buffer.from(all.subarray(0, end)));
-      body(Buffer.from(all.subarray(end, headLen)), true);
+      // no copy: body() hashes and scans synchronously (genhash's onBody too), keeping nothing
+      body(all.subarray(end, headLen), true);
       if (take < chunk.length) body(chunk.subarray(take));
     };
     function onError(code: string | undefined, syscall: string | undefined): void {
