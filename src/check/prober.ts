@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { HttpCheck, HttpUrl, MiscCheck, SslConfig, TrackFile } from '../config/model';
 import { scriptInsecurity } from '../daemon/notify';
 import { compileRegex, formatRequest, httpGet, judgeResponse } from './http-get';
-import type { TlsSettings } from './http-get';
+import type { HttpGetRequest, TlsSettings } from './http-get';
 import { miscProbe, resolveUser } from './misc-probe';
 import type { ProbeOutcome } from './probe';
 import type { CheckerState } from './retry';
@@ -56,9 +56,10 @@ export function tlsSettings(ssl: SslConfig | null | undefined): TlsSettings | nu
 
 export function checkProber(opts: ProberOptions = {}): Prober {
   const tls = tlsSettings(opts.ssl);
-  // Per url of a target (the config's own url object): its compiled regex and request bytes,
-  // made at its first check and kept, so a check builds neither again.
-  const perUrl = new WeakMap<HttpUrl, { regex: RegExp | null; request: Buffer }>();
+  // Per url of a target (the config's own url object): the whole exchange's description (its
+  // compiled regex and request bytes included), made at its first check and kept, so a check
+  // builds none of it again.
+  const perUrl = new WeakMap<HttpUrl, HttpGetRequest>();
   const pinger = new Pinger();
   const files = new FileWatcher();
   const inited = new Set<string>();
@@ -71,19 +72,19 @@ export function checkProber(opts: ProberOptions = {}): Prober {
   const http = async (c: HttpCheck, state: CheckerState): Promise<ProbeOutcome> => {
     const i = state.urlIt ?? 0;
     const url = c.urls[Math.min(i, c.urls.length - 1)];
-    const virtualhost = url.virtualhost ?? c.virtualhost;
-    let u = perUrl.get(url);
-    if (!u) {
+    let req = perUrl.get(url);
+    if (!req) {
+      const virtualhost = url.virtualhost ?? c.virtualhost;
       const request = Buffer.from(formatRequest({ path: url.path, httpProtocol: c.httpProtocol, virtualhost, connectIp: c.connectIp, connectPort: c.connectPort }));
-      u = { regex: compileRegex(url), request };
-      perUrl.set(url, u);
+      req = {
+        ssl: c.kind === 'SSL_GET', connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark,
+        connectTimeoutMs: c.connectTimeoutMs, responseLimitMs: c.connectTimeoutMs + Math.max(c.delayLoopMs, c.connectTimeoutMs),
+        path: url.path, httpProtocol: c.httpProtocol, virtualhost, enableSni: c.enableSni, tls, request,
+        digest: url.digest !== null, regex: compileRegex(url), regexMinOffset: url.regexMinOffset, regexMaxOffset: url.regexMaxOffset,
+      };
+      perUrl.set(url, req);
     }
-    const r = await httpGet({
-      ssl: c.kind === 'SSL_GET', connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark,
-      connectTimeoutMs: c.connectTimeoutMs, responseLimitMs: c.connectTimeoutMs + Math.max(c.delayLoopMs, c.connectTimeoutMs),
-      path: url.path, httpProtocol: c.httpProtocol, virtualhost, enableSni: c.enableSni, tls, request: u.request,
-      digest: url.digest !== null, regex: u.regex, regexMinOffset: url.regexMinOffset, regexMaxOffset: url.regexMaxOffset,
-    });
+    const r = await httpGet(req);
     if (r.kind === 'stalled') return { result: 'stalled', lateMs: r.lateMs };
     if (r.kind === 'error') return { result: r.result, reason: r.reason };
     return judgeResponse(url, r);
