@@ -41,7 +41,8 @@ double NowMs() {
 Napi::Function ConnectProber::Define(Napi::Env env) {
   return DefineClass(env, "ConnectProber",
                      {InstanceMethod("probe", &ConnectProber::Probe_), InstanceMethod("cancel", &ConnectProber::Cancel),
-                      InstanceMethod("close", &ConnectProber::Close), InstanceMethod("inFlight", &ConnectProber::InFlight)});
+                      InstanceMethod("close", &ConnectProber::Close), InstanceMethod("inFlight", &ConnectProber::InFlight),
+                      InstanceMethod("timeoutsPending", &ConnectProber::TimeoutsPending)});
 }
 
 ConnectProber::ConnectProber(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectProber>(info) {
@@ -155,13 +156,20 @@ Napi::Value ConnectProber::Cancel(const Napi::CallbackInfo& info) {
   if (info.Length() >= 1 && info[0].IsNumber()) {
     const double idNum = info[0].As<Napi::Number>().DoubleValue();
     if (idNum >= 1 && idNum < static_cast<double>(kMaxId)) End(static_cast<uint64_t>(idNum));
-    if (!inPass_) UpdateRef();
+    if (!inPass_) {
+      ArmTimer();
+      UpdateRef();
+    }
   }
   return info.Env().Undefined();
 }
 
 Napi::Value ConnectProber::InFlight(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(probes_.size()));
+}
+
+Napi::Value ConnectProber::TimeoutsPending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(heap_.size()));
 }
 
 Napi::Value ConnectProber::Close(const Napi::CallbackInfo& info) {
@@ -240,9 +248,14 @@ void ConnectProber::OnSocket(uint64_t key, uint32_t events) {
   if (!p.connected) {
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
     int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    if (err == 0 && (events & EPOLLOUT) == 0) err = ECONNRESET;
+    // Writable without an error or hang-up is a completed connect (tcp_poll reports no
+    // EPOLLOUT in SYN_SENT, and EPOLLERR whenever sk_err is set): SO_ERROR is read only when
+    // the connect may have failed, one syscall less per successful check.
+    if ((events & (EPOLLERR | EPOLLHUP)) != 0) {
+      socklen_t len = sizeof err;
+      if (getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+      if (err == 0 && (events & EPOLLOUT) == 0) err = ECONNRESET;
+    }
     if (err != 0) {
       Emit(key, kError, err, 0);
       End(key);
@@ -397,14 +410,16 @@ void ConnectProber::Flush() {
 
 void ConnectProber::ArmTimer() {
   if (timer_ < 0) return;
-  if (heap_.empty()) {
-    if (armedAt_ >= 0) {
-      struct itimerspec off = {};
-      timerfd_settime(timer_, 0, &off, nullptr);
-      armedAt_ = -1;
-    }
-    return;
+  // Entries of probes that have ended leave the heap here, not at their due time: nearly every
+  // check ends long before its timeout, and the timer would otherwise wake the loop for each.
+  while (!heap_.empty()) {
+    auto it = probes_.find(heap_.top().key);
+    if (it != probes_.end() && it->second.fd >= 0) break;
+    heap_.pop();
   }
+  // Nothing due: a timer still armed is left to fire (one empty pass) rather than disarmed,
+  // as the next probe would arm it again: at a steady load the heap empties between passes.
+  if (heap_.empty()) return;
   const double at = heap_.top().at;
   if (armedAt_ >= 0 && armedAt_ <= at) return;  // an earlier wake-up is set: the pass re-arms
   struct itimerspec its = {};

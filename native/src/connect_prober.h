@@ -11,6 +11,8 @@
 //       reads to EOF. Without: the probe ends at the connect.
 //   .cancel(id)   closes a probe; nothing more is reported for it
 //   .close()      closes every probe and the epoll set
+//   .timeoutsPending()  entries in the timeout heap (those of ended probes are dropped when they
+//                 reach its top, so a prober whose probes all ended holds none)
 //
 // Each event is one record of 4 doubles in `records`: [id, type, a, b]
 //   1 CONNECTED                        (without a request the probe ends here)
@@ -62,6 +64,7 @@ class ConnectProber : public Napi::ObjectWrap<ConnectProber> {
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value InFlight(const Napi::CallbackInfo& info);
+  Napi::Value TimeoutsPending(const Napi::CallbackInfo& info);
 
   void Pass();
   void OnSocket(uint64_t key, uint32_t events);

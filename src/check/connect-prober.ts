@@ -116,16 +116,25 @@ export function connectProbe(t: ConnTarget, limits: ConnLimits, ev: ConnEvents):
   const id = nextId++;
   p.probe(id, t.connectIp, t.connectPort, t.bindto, t.bindPort ?? -1, t.bindIf ?? null, t.fwmark ?? -1, limits.stepMs, limits.wholeMs, limits.request);
   live.set(id, ev);
-  return {
-    close() {
-      if (live.delete(id)) p.cancel(id);
-    },
-  };
+  return new NativeConnection(p, id);
+}
+
+class NativeConnection implements Connection {
+  constructor(private readonly p: NativeConnectProber, private readonly id: number) {}
+
+  close(): void {
+    if (live.delete(this.id)) this.p.cancel(this.id);
+  }
 }
 
 /** Checks in flight in the native prober (tests: none left behind). */
 export function connectionsInFlight(): number {
   return prober ? prober.inFlight() : 0;
+}
+
+/** Timeouts the native prober still holds (tests: an ended probe's timeout does not linger to wake the loop). */
+export function timeoutsPending(): number {
+  return prober ? prober.timeoutsPending() : 0;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { RunCheck } from '../config/model';
 import { timerExpiredLine } from './deadline';
 import type { ProbeOutcome } from './probe';
 import type { Prober } from './prober';
+import { sameCheckerState } from './retry';
 import type { CheckerState } from './retry';
 import { initialState, settle } from './rules';
 import { CheckScheduler, systemClock } from './scheduler';
@@ -33,8 +34,12 @@ export interface HealthCheckerOptions {
    * is still configured keeps its state instead of starting over (keepalived migrate_checkers).
    */
   previous?: ReadonlyMap<string, CheckerState>;
-  /** Every probe start, with the time it was due: the bench measures drift with it. */
-  onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number) => void;
+  /**
+   * Every probe start, with the time it was due and the time the scheduler's wake-up that ran it
+   * read the clock: the bench measures drift with it, split into the wake-up's lateness
+   * (wokeAt - scheduledAt) and the wait behind the checks started before it (startedAt - wokeAt).
+   */
+  onProbeStart?: (target: CheckTarget, scheduledAt: number, startedAt: number, wokeAt: number) => void;
   /**
    * A result keepalived's checker mails about (before the real server's smtp_alert and
    * no_checker_emails are applied): the checker's state before and after, and the body.
@@ -64,7 +69,7 @@ export class HealthChecker {
     this.states = this.targets.map((t) => opts.previous?.get(t.key) ?? initialState(t.check));
     this.targets.forEach((t, i) => this.index.set(t.key, i));
     this.suspended = this.targets.map(() => false);
-    this.scheduler = new CheckScheduler(this.clock, (id, at) => this.runCheck(id, at));
+    this.scheduler = new CheckScheduler(this.clock, (id, at, wokeAt) => this.runCheck(id, at, wokeAt));
   }
 
   /** Warmup: each first check at a random point within warmup (keepalived's default: delay_loop). */
@@ -140,14 +145,14 @@ export class HealthChecker {
     this.suspended[index] = suspended;
   }
 
-  private runCheck(i: number, scheduledAt: number): void {
+  private runCheck(i: number, scheduledAt: number, wokeAt: number): void {
     const t = this.targets[i];
     if (this.suspended[i]) {
       this.scheduler.at(this.clock.now() + ('delayLoopMs' in t.check ? t.check.delayLoopMs : 60_000), i);
       return;
     }
     const startedAt = this.clock.now();
-    this.opts.onProbeStart?.(t, scheduledAt, startedAt);
+    this.opts.onProbeStart?.(t, scheduledAt, startedAt, wokeAt);
     let p: Promise<ProbeOutcome>;
     try {
       p = this.opts.prober.probe(t, this.states[i]);
@@ -173,7 +178,10 @@ export class HealthChecker {
     this.opts.onOutcome?.(t, o, now - startedAt);
     const wasUp = this.states[i].isUp;
     const v = settle(t, this.states[i], o, startedAt, now);
-    this.states[i] = v.state;
+    // A result that changes nothing (nearly every one) keeps the state object the target has:
+    // the new one dies young instead of living a delay_loop and being promoted to the old
+    // generation, 10,000 times a second at scale.
+    if (!sameCheckerState(this.states[i], v.state)) this.states[i] = v.state;
     for (const line of v.lines) this.opts.log(line);
     if (v.alert !== null) this.opts.onAlert?.(t, v.state.isUp, wasUp, v.alert);
     if (v.changed || v.weightChanged) this.opts.onChange?.(t, v.state.isUp);

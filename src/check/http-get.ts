@@ -27,6 +27,7 @@ import { armDeadline } from './deadline';
 import type { Deadline, Expiry } from './deadline';
 import type { ProbeOutcome } from './probe';
 import { connectProbe, needsSocketOptions } from './connect-prober';
+import type { ConnEvents, Connection } from './connect-prober';
 import { checkerSocket, connectOptions } from './tcp-probe';
 import type { ProbeTarget } from './tcp-probe';
 
@@ -62,7 +63,10 @@ export interface HttpGetRequest extends ProbeTarget {
   request?: Buffer;
   /** genhash -v: called with the raw header and each hashed body chunk. */
   onHeader?: (header: Buffer) => void;
-  /** `first`: the body bytes that came with the header (keepalived prints its "HTML Buffer" line before them). */
+  /**
+   * `first`: the body bytes that came with the header (keepalived prints its "HTML Buffer" line
+   * before them). The chunk is valid only during the call (it may lie in a shared buffer).
+   */
   onBody?: (chunk: Buffer, first: boolean) => void;
 }
 
@@ -115,10 +119,12 @@ export function extractContentLength(buf: Buffer): number | null {
   return m ? Number(m[1]) : 0;
 }
 
-/** The end of the header (index after CRLFCRLF), or -1. */
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+
+/** The end of the header within the first `len` bytes of `buf` (index after CRLFCRLF), or -1. */
 function headerEnd(buf: Buffer, len: number): number {
-  const i = buf.subarray(0, len).indexOf('\r\n\r\n', 0, 'latin1');
-  return i < 0 ? -1 : i + 4;
+  const i = buf.indexOf(CRLFCRLF);
+  return i < 0 || i + 4 > len ? -1 : i + 4;
 }
 
 /** Streaming regex search over the body with a bounded look-back window and keepalived's offsets. */
@@ -152,29 +158,55 @@ export function compileRegex(url: HttpUrl): RegExp | null {
 }
 
 export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    let step: Deadline | null = null;
-    const started = performance.now();
-    let phase: 'connect' | 'first-byte' | 'read' = 'connect';
-    // keepalived's fixed header buffer, made only when the header spans chunks (rare: the
-    // first read nearly always holds all of it, and 4 KB per check is most of a check's garbage)
-    let head: Buffer | null = null;
-    let headLen = 0;
-    let extracted = false;
-    let statusCode = 0;
-    let contentLength: number | null = null;
-    let rxBytes = 0;
-    let hashed = 0;
-    const hash: Hash | null = req.digest ? crypto().createHash('md5') : null;
-    const scanner = req.regex ? new RegexScanner(req.regex, req.regexMinOffset, req.regexMaxOffset) : null;
+  return new Promise((resolve) => new HttpExchange(req, resolve).start());
+}
 
-    // SSL_GET on net.Socket/TLS; plain HTTP_GET in the native connect prober (its chunks lie in
-    // the prober's shared buffer: onData keeps nothing pointing into it, the header buffer and
-    // genhash's copies are its own). Both report through the handlers below (connected, onData,
-    // the end, onError), defined before any event can come: neither connects synchronously.
-    let conn: { write(buf: Buffer): void; close(): void };
-    let tcpConnected = false;
+
+/**
+ * One exchange's state and handlers. A class rather than closures: the native prober calls its
+ * ConnEvents methods directly, so a check allocates this one object, not two dozen closures
+ * (HTTP_GET's garbage at 10,000 checks a second).
+ *
+ * SSL_GET runs on net.Socket/TLS; plain HTTP_GET in the native connect prober (its chunks lie
+ * in the prober's shared buffer: onData keeps nothing pointing into it, the header buffer and
+ * genhash's copies are its own). Both report through the same methods (connected, onData, the
+ * end, onError), and neither connects synchronously.
+ */
+class HttpExchange implements ConnEvents {
+  private settled = false;
+  private step: Deadline | null = null;
+  private readonly started = performance.now();
+  private phase: 'connect' | 'first-byte' | 'read' = 'connect';
+  // keepalived's fixed header buffer, made only when the header spans chunks (rare: the
+  // first read nearly always holds all of it, and 4 KB per check is most of a check's garbage)
+  private head: Buffer | null = null;
+  private headLen = 0;
+  private extracted = false;
+  private statusCode = 0;
+  private contentLength: number | null = null;
+  private rxBytes = 0;
+  private hashed = 0;
+  private readonly hash: Hash | null;
+  private readonly scanner: RegexScanner | null;
+  private native: Connection | null = null;
+  private sock: tls.TLSSocket | null = null;
+  private tcpConnected = false;
+  // One timer per SSL_GET check, for every step and the whole exchange: the connect and each
+  // read only move lastActivity; when the timer fires after activity it is armed again for what
+  // is left of the step (bounded by the whole exchange's limit), so a check that completes in
+  // time (nearly all) arms one timer and cancels it. Plain HTTP's timeouts are the prober's.
+  private lastActivity: number;
+  private readonly wholeDue: number;
+
+  constructor(private readonly req: HttpGetRequest, private readonly resolve: (r: HttpGetResult) => void) {
+    this.hash = req.digest ? crypto().createHash('md5') : null;
+    this.scanner = req.regex ? new RegexScanner(req.regex, req.regexMinOffset, req.regexMaxOffset) : null;
+    this.lastActivity = this.started;
+    this.wholeDue = this.started + req.responseLimitMs;
+  }
+
+  start(): void {
+    const req = this.req;
     try {
       if (req.ssl) {
         const raw = needsSocketOptions(req) ? checkerSocket(req) : null;
@@ -183,139 +215,155 @@ export function httpGet(req: HttpGetRequest): Promise<HttpGetResult> {
           : { ...(connectOptions(req) as tls.ConnectionOptions), rejectUnauthorized: false, ...(req.tls ?? {}) };
         if (req.enableSni && req.virtualhost !== null && !net.isIP(req.virtualhost)) opts.servername = req.virtualhost;
         const sock = tls.connect(opts);
+        this.sock = sock;
         if (raw) raw.once('connect', () => sock.emit('connect'));
-        sock.on('connect', () => { tcpConnected = true; });
-        sock.on('secureConnect', () => onConnected());
-        sock.on('data', (chunk: Buffer) => onData(chunk));
-        sock.on('end', () => finish(response()));
-        sock.on('error', (err: NodeJS.ErrnoException) => onError(err.code, err.syscall));
-        sock.on('close', () => { if (!settled) finish(response()); });
-        conn = { write: (buf) => { sock.write(buf); }, close: () => { sock.destroy(); } };
+        sock.on('connect', () => { this.tcpConnected = true; });
+        sock.on('secureConnect', () => this.onConnected());
+        sock.on('data', (chunk: Buffer) => this.onData(chunk));
+        sock.on('end', () => this.finish(this.response()));
+        sock.on('error', (err: NodeJS.ErrnoException) => this.onError(err.code, err.syscall));
+        sock.on('close', () => { if (!this.settled) this.finish(this.response()); });
       } else {
         // the request goes out from native as soon as the connect completes
-        const c = connectProbe(req, { stepMs: req.connectTimeoutMs, wholeMs: req.responseLimitMs, request: req.request ?? Buffer.from(formatRequest(req)) }, {
-          onConnect: () => { tcpConnected = true; onConnected(); },
-          onData: (chunk) => onData(chunk),
-          onEnd: () => finish(response()),
-          onError: (code, syscall) => onError(code, syscall),
-          onTimeout: (connected, lateMs) => {
-            if (!connected) phase = 'connect';
-            onExpiry({ lateMs, stalled: lateMs > req.connectTimeoutMs }, phase === 'connect' ? 'Timeout connecting' : readTimeoutReason());
-          },
-        });
-        conn = { write: () => { /* sent by the prober */ }, close: () => c.close() };
+        this.native = connectProbe(req, { stepMs: req.connectTimeoutMs, wholeMs: req.responseLimitMs, request: req.request ?? Buffer.from(formatRequest(req)) }, this);
       }
     } catch (e) {
-      resolve({ kind: 'error', result: 'failed', reason: `WEB socket bind failed: ${(e as Error).message}` });
+      this.resolve({ kind: 'error', result: 'failed', reason: `WEB socket bind failed: ${(e as Error).message}` });
       return;
     }
+    if (req.ssl) this.armStep(req.connectTimeoutMs);
+  }
 
-    const finish = (r: HttpGetResult): void => {
-      if (settled) return;
-      settled = true;
-      step?.cancel();
-      conn.close();
-      resolve(r);
-    };
-    const fail = (result: 'failed' | 'timeout', reason: string): void => finish({ kind: 'error', result, reason });
-    const onExpiry = (e: Expiry, reason: string): void => {
-      if (e.stalled) finish({ kind: 'stalled', lateMs: e.lateMs });
-      else fail('timeout', reason);
-    };
-    const readTimeoutReason = (): string => (phase === 'first-byte' ? 'Timeout WEB read' : req.ssl ? 'Timeout SSL read' : 'Timeout HTTP read');
-    // One timer per check, for every step and the whole exchange: the connect and each read
-    // only move lastActivity; when the timer fires after activity it is armed again for what
-    // is left of the step (bounded by the whole exchange's limit), so a check that completes
-    // in time (nearly all) arms one timer and cancels it.
-    let lastActivity = started;
-    const wholeDue = started + req.responseLimitMs;
-    const armStep = (ms: number): void => {
-      const armedAt = performance.now();
-      const wholeLeft = wholeDue - armedAt;
-      const whole = wholeLeft <= ms;
-      step = armDeadline(Math.max(1, Math.min(ms, wholeLeft)), (e) => {
-        if (!whole && phase !== 'connect' && lastActivity > armedAt && !e.stalled) {
-          armStep(Math.max(1, req.connectTimeoutMs - (performance.now() - lastActivity)));
-          return;
-        }
-        onExpiry(e, phase === 'connect' ? 'Timeout connecting' : readTimeoutReason());
-      }, undefined, req.connectTimeoutMs);
-    };
-    if (req.ssl) armStep(req.connectTimeoutMs);
+  // ConnEvents (the native prober)
+  onConnect(): void {
+    this.tcpConnected = true;
+    this.onConnected();
+  }
 
-    const response = (): HttpGetResult => ({
-      kind: 'response', empty: !extracted, statusCode, contentLength, rxBytes,
-      digest: hash ? hash.digest('hex') : null, regexMatched: scanner?.matched ?? false,
-    });
+  onEnd(): void {
+    this.finish(this.response());
+  }
 
-    const body = (chunk: Buffer, first = false): void => {
-      if (chunk.length === 0) return;
-      if (hash && (contentLength === null || hashed < contentLength)) {
-        const part = contentLength === null ? chunk : chunk.subarray(0, Math.min(chunk.length, contentLength - hashed));
-        hash.update(part);
-        hashed += part.length;
-        req.onBody?.(part, first);
-      }
-      scanner?.push(chunk, rxBytes);
-      rxBytes += chunk.length;
-    };
+  onTimeout(connected: boolean, lateMs: number): void {
+    if (!connected) this.phase = 'connect';
+    this.onExpiry({ lateMs, stalled: lateMs > this.req.connectTimeoutMs }, this.phase === 'connect' ? 'Timeout connecting' : this.readTimeoutReason());
+  }
 
-    const onConnected = (): void => {
-      phase = 'first-byte';
-      lastActivity = performance.now();
-      // a failed write is seen as the connection's error (below): no per-check write callback;
-      // plain HTTP's request went out from native already
-      if (req.ssl) conn.write(req.request ?? Buffer.from(formatRequest(req)));
-    };
-
-    const onData = (chunk: Buffer): void => {
-      lastActivity = performance.now();
-      phase = 'read';
-      if (extracted) {
-        body(chunk);
-        return;
-      }
-      // Header: accumulate into keepalived's fixed buffer; what does not fit is never read.
-      const room = MAX_BUFFER_LENGTH - 1 - headLen;
-      const take = Math.min(room, chunk.length);
-      let all: Buffer;
-      if (headLen === 0 && headerEnd(chunk, take) >= 0) {
-        all = chunk.subarray(0, take); // the whole header in the first chunk: no copy
-        headLen = take;
-      } else {
-        head ??= Buffer.allocUnsafe(MAX_BUFFER_LENGTH);
-        chunk.copy(head, headLen, 0, take);
-        headLen += take;
-        all = head.subarray(0, headLen);
-      }
-      const end = headerEnd(all, headLen);
-      if (end < 0) {
-        if (headLen >= MAX_BUFFER_LENGTH - 1) fail('failed', 'Read, no data received from');
-        return;
-      }
-      extracted = true;
-      statusCode = extractStatusCode(all);
-      contentLength = extractContentLength(all);
-      req.onHeader?.(Buffer.from(all.subarray(0, end)));
-      body(Buffer.from(all.subarray(end, headLen)), true);
-      if (take < chunk.length) body(chunk.subarray(take));
-    };
-    function onError(code: string | undefined, syscall: string | undefined): void {
-      if (phase === 'connect') {
-        if (tcpConnected) fail('failed', 'SSL handshake/communication error connecting to');
-        else if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH') fail('failed', 'Connection failed');
-        else if (code === 'ENETUNREACH') fail('failed', 'HTTP_CHECK - network unreachable');
-        else if (code === 'ETIMEDOUT') fail('timeout', 'Timeout connecting');
-        else fail('failed', 'Error connecting');
-        return;
-      }
-      // keepalived: a read error after the header was seen still judges what arrived (SSL),
-      // a plain read error is a failure.
-      if (req.ssl && extracted) finish(response());
-      else if (syscall === 'write') fail('failed', 'Cannot send get request to');
-      else fail('failed', req.ssl ? 'SSL read error from' : 'Read error with');
+  onData(chunk: Buffer): void {
+    this.lastActivity = performance.now();
+    this.phase = 'read';
+    if (this.extracted) {
+      this.body(chunk);
+      return;
     }
-  });
+    // Header: accumulate into keepalived's fixed buffer; what does not fit is never read.
+    const room = MAX_BUFFER_LENGTH - 1 - this.headLen;
+    const take = Math.min(room, chunk.length);
+    let all: Buffer;
+    if (this.headLen === 0 && headerEnd(chunk, take) >= 0) {
+      all = chunk; // the whole header in the first chunk: no copy
+      this.headLen = take;
+    } else {
+      this.head ??= Buffer.allocUnsafe(MAX_BUFFER_LENGTH);
+      chunk.copy(this.head, this.headLen, 0, take);
+      this.headLen += take;
+      all = this.head;
+    }
+    const headLen = this.headLen;
+    const end = headerEnd(all, headLen);
+    if (end < 0) {
+      if (headLen >= MAX_BUFFER_LENGTH - 1) this.fail('failed', 'Read, no data received from');
+      return;
+    }
+    this.extracted = true;
+    const header = all.length === headLen ? all : all.subarray(0, headLen);
+    this.statusCode = extractStatusCode(header);
+    this.contentLength = extractContentLength(header);
+    this.req.onHeader?.(Buffer.from(all.subarray(0, end)));
+    // no copy: body() hashes and scans synchronously (genhash's onBody too), keeping nothing
+    if (end < headLen) this.body(all.subarray(end, headLen), true);
+    if (take < chunk.length) this.body(chunk.subarray(take));
+  }
+
+  onError(code: string | undefined, syscall: string | undefined): void {
+    if (this.phase === 'connect') {
+      if (this.tcpConnected) this.fail('failed', 'SSL handshake/communication error connecting to');
+      else if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH') this.fail('failed', 'Connection failed');
+      else if (code === 'ENETUNREACH') this.fail('failed', 'HTTP_CHECK - network unreachable');
+      else if (code === 'ETIMEDOUT') this.fail('timeout', 'Timeout connecting');
+      else this.fail('failed', 'Error connecting');
+      return;
+    }
+    // keepalived: a read error after the header was seen still judges what arrived (SSL),
+    // a plain read error is a failure.
+    if (this.req.ssl && this.extracted) this.finish(this.response());
+    else if (syscall === 'write') this.fail('failed', 'Cannot send get request to');
+    else this.fail('failed', this.req.ssl ? 'SSL read error from' : 'Read error with');
+  }
+
+  private finish(r: HttpGetResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.step?.cancel();
+    this.native?.close();
+    this.sock?.destroy();
+    this.resolve(r);
+  }
+
+  private fail(result: 'failed' | 'timeout', reason: string): void {
+    this.finish({ kind: 'error', result, reason });
+  }
+
+  private onExpiry(e: Expiry, reason: string): void {
+    if (e.stalled) this.finish({ kind: 'stalled', lateMs: e.lateMs });
+    else this.fail('timeout', reason);
+  }
+
+  private readTimeoutReason(): string {
+    return this.phase === 'first-byte' ? 'Timeout WEB read' : this.req.ssl ? 'Timeout SSL read' : 'Timeout HTTP read';
+  }
+
+  private armStep(ms: number): void {
+    const armedAt = performance.now();
+    const wholeLeft = this.wholeDue - armedAt;
+    const whole = wholeLeft <= ms;
+    this.step = armDeadline(Math.max(1, Math.min(ms, wholeLeft)), (e) => {
+      if (!whole && this.phase !== 'connect' && this.lastActivity > armedAt && !e.stalled) {
+        this.armStep(Math.max(1, this.req.connectTimeoutMs - (performance.now() - this.lastActivity)));
+        return;
+      }
+      this.onExpiry(e, this.phase === 'connect' ? 'Timeout connecting' : this.readTimeoutReason());
+    }, undefined, this.req.connectTimeoutMs);
+  }
+
+  private response(): HttpGetResult {
+    return {
+      kind: 'response', empty: !this.extracted, statusCode: this.statusCode, contentLength: this.contentLength, rxBytes: this.rxBytes,
+      digest: this.hash ? this.hash.digest('hex') : null, regexMatched: this.scanner?.matched ?? false,
+    };
+  }
+
+  private body(chunk: Buffer, first = false): void {
+    if (chunk.length === 0) return;
+    const hash = this.hash;
+    const contentLength = this.contentLength;
+    if (hash && (contentLength === null || this.hashed < contentLength)) {
+      const part = contentLength === null ? chunk : chunk.subarray(0, Math.min(chunk.length, contentLength - this.hashed));
+      hash.update(part);
+      this.hashed += part.length;
+      this.req.onBody?.(part, first);
+    }
+    this.scanner?.push(chunk, this.rxBytes);
+    this.rxBytes += chunk.length;
+  }
+
+  private onConnected(): void {
+    this.phase = 'first-byte';
+    this.lastActivity = performance.now();
+    // a failed write is seen as the connection's error (above): no per-check write callback;
+    // plain HTTP's request went out from native already
+    if (this.req.ssl) this.sock?.write(this.req.request ?? Buffer.from(formatRequest(this.req)));
+  }
 }
 
 /** What the check decides from a response (http_handle_response), and keepalived's words for it. */

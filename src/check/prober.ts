@@ -3,10 +3,10 @@
  * state (HTTP_GET checks the url the state points at) and gets a ProbeOutcome back.
  */
 import { readFileSync } from 'node:fs';
-import type { HttpUrl, SslConfig, TrackFile } from '../config/model';
+import type { HttpCheck, HttpUrl, MiscCheck, SslConfig, TrackFile } from '../config/model';
 import { scriptInsecurity } from '../daemon/notify';
 import { compileRegex, formatRequest, httpGet, judgeResponse } from './http-get';
-import type { TlsSettings } from './http-get';
+import type { HttpGetRequest, TlsSettings } from './http-get';
 import { miscProbe, resolveUser } from './misc-probe';
 import type { ProbeOutcome } from './probe';
 import type { CheckerState } from './retry';
@@ -56,9 +56,10 @@ export function tlsSettings(ssl: SslConfig | null | undefined): TlsSettings | nu
 
 export function checkProber(opts: ProberOptions = {}): Prober {
   const tls = tlsSettings(opts.ssl);
-  // Per url of a target (the config's own url object): its compiled regex and request bytes,
-  // made at its first check and kept, so a check builds neither again.
-  const perUrl = new WeakMap<HttpUrl, { regex: RegExp | null; request: Buffer }>();
+  // Per url of a target (the config's own url object): the whole exchange's description (its
+  // compiled regex and request bytes included), made at its first check and kept, so a check
+  // builds none of it again.
+  const perUrl = new WeakMap<HttpUrl, HttpGetRequest>();
   const pinger = new Pinger();
   const files = new FileWatcher();
   const inited = new Set<string>();
@@ -68,9 +69,49 @@ export function checkProber(opts: ProberOptions = {}): Prober {
       try { initTrackFile(t.path, t.init, opts.initFiles === 'reload'); } catch { /* keepalived: "Unable to initialise track file" — the value reads as 0 */ }
     }
   }
+  const http = async (c: HttpCheck, state: CheckerState): Promise<ProbeOutcome> => {
+    const i = state.urlIt ?? 0;
+    const url = c.urls[Math.min(i, c.urls.length - 1)];
+    let req = perUrl.get(url);
+    if (!req) {
+      const virtualhost = url.virtualhost ?? c.virtualhost;
+      const request = Buffer.from(formatRequest({ path: url.path, httpProtocol: c.httpProtocol, virtualhost, connectIp: c.connectIp, connectPort: c.connectPort }));
+      req = {
+        ssl: c.kind === 'SSL_GET', connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark,
+        connectTimeoutMs: c.connectTimeoutMs, responseLimitMs: c.connectTimeoutMs + Math.max(c.delayLoopMs, c.connectTimeoutMs),
+        path: url.path, httpProtocol: c.httpProtocol, virtualhost, enableSni: c.enableSni, tls, request,
+        digest: url.digest !== null, regex: compileRegex(url), regexMinOffset: url.regexMinOffset, regexMaxOffset: url.regexMaxOffset,
+      };
+      perUrl.set(url, req);
+    }
+    const r = await httpGet(req);
+    if (r.kind === 'stalled') return { result: 'stalled', lateMs: r.lateMs };
+    if (r.kind === 'error') return { result: r.result, reason: r.reason };
+    return judgeResponse(url, r);
+  };
+  const misc = async (c: MiscCheck): Promise<ProbeOutcome> => {
+    if (opts.enableScriptSecurity) {
+      const why = scriptInsecurity(c.path[0]);
+      if (why) return { result: 'failed', exitCode: 126, reason: `SECURITY VIOLATION - ${why}; MISC_CHECK not run, counted as failed` };
+    }
+    const user = c.user ?? opts.scriptUser ?? null;
+    const ids = user !== null ? resolveUser(user, c.group) : null;
+    if (user !== null && ids === null) return { result: 'failed', exitCode: 126, reason: `MISC_CHECK user ${user} does not exist; script not run` };
+    const run = await miscProbe({ path: c.path, timeoutMs: c.timeoutMs, ...(ids ?? {}) });
+    const ok = run.status === 0 || (c.dynamic && run.status !== null && run.status >= 2 && run.status <= 255);
+    return {
+      result: ok ? 'success' : run.timedOut ? 'timeout' : 'failed',
+      ...(run.status !== null ? { exitCode: run.status } : {}),
+      ...(run.signal !== null ? { signal: run.signal } : {}),
+      timedOut: run.timedOut,
+    };
+  };
   return {
     close: () => { pinger.close(); files.close(); },
-    async probe(t: CheckTarget, state: CheckerState): Promise<ProbeOutcome> {
+    // Not async: each kind's own promise is handed on as it is (an async wrapper would add a
+    // promise and two turns of the microtask queue to every check); a synchronous throw reaches
+    // the engine, which counts it as the checker's error as it does a rejection.
+    probe(t: CheckTarget, state: CheckerState): Promise<ProbeOutcome> {
       const c = t.check;
       switch (c.kind) {
         case 'TCP_CHECK': return tcpProbe(c);
@@ -80,44 +121,9 @@ export function checkProber(opts: ProberOptions = {}): Prober {
         case 'SMTP_CHECK': return smtpProbe(c);
         case 'FILE_CHECK': return files.probe(c, state.fileValue);
         // Never scheduled (health-checker.ts): a BFD_CHECK's state comes from its session.
-        case 'BFD_CHECK': return { result: 'failed', reason: 'BFD_CHECK has no probe' };
-        case 'HTTP_GET': case 'SSL_GET': {
-          const i = state.urlIt ?? 0;
-          const url = c.urls[Math.min(i, c.urls.length - 1)];
-          const virtualhost = url.virtualhost ?? c.virtualhost;
-          let u = perUrl.get(url);
-          if (!u) {
-            const request = Buffer.from(formatRequest({ path: url.path, httpProtocol: c.httpProtocol, virtualhost, connectIp: c.connectIp, connectPort: c.connectPort }));
-            u = { regex: compileRegex(url), request };
-            perUrl.set(url, u);
-          }
-          const r = await httpGet({
-            ssl: c.kind === 'SSL_GET', connectIp: c.connectIp, connectPort: c.connectPort, bindto: c.bindto, bindPort: c.bindPort, bindIf: c.bindIf, fwmark: c.fwmark,
-            connectTimeoutMs: c.connectTimeoutMs, responseLimitMs: c.connectTimeoutMs + Math.max(c.delayLoopMs, c.connectTimeoutMs),
-            path: url.path, httpProtocol: c.httpProtocol, virtualhost, enableSni: c.enableSni, tls, request: u.request,
-            digest: url.digest !== null, regex: u.regex, regexMinOffset: url.regexMinOffset, regexMaxOffset: url.regexMaxOffset,
-          });
-          if (r.kind === 'stalled') return { result: 'stalled', lateMs: r.lateMs };
-          if (r.kind === 'error') return { result: r.result, reason: r.reason };
-          return judgeResponse(url, r);
-        }
-        case 'MISC_CHECK': {
-          if (opts.enableScriptSecurity) {
-            const why = scriptInsecurity(c.path[0]);
-            if (why) return { result: 'failed', exitCode: 126, reason: `SECURITY VIOLATION - ${why}; MISC_CHECK not run, counted as failed` };
-          }
-          const user = c.user ?? opts.scriptUser ?? null;
-          const ids = user !== null ? resolveUser(user, c.group) : null;
-          if (user !== null && ids === null) return { result: 'failed', exitCode: 126, reason: `MISC_CHECK user ${user} does not exist; script not run` };
-          const run = await miscProbe({ path: c.path, timeoutMs: c.timeoutMs, ...(ids ?? {}) });
-          const ok = run.status === 0 || (c.dynamic && run.status !== null && run.status >= 2 && run.status <= 255);
-          return {
-            result: ok ? 'success' : run.timedOut ? 'timeout' : 'failed',
-            ...(run.status !== null ? { exitCode: run.status } : {}),
-            ...(run.signal !== null ? { signal: run.signal } : {}),
-            timedOut: run.timedOut,
-          };
-        }
+        case 'BFD_CHECK': return Promise.resolve({ result: 'failed', reason: 'BFD_CHECK has no probe' });
+        case 'HTTP_GET': case 'SSL_GET': return http(c, state);
+        case 'MISC_CHECK': return misc(c);
       }
     },
   };

@@ -41,6 +41,17 @@ export interface CheckerState {
   fileOffset?: number;
 }
 
+/** Every field of CheckerState (the compiler refuses this list when a field is added and not listed). */
+const STATE_FIELDS = Object.keys({
+  isUp: 1, hasRun: 1, retryIt: 1, urlIt: 1, failedUrl: 1, lastExitCode: 1, dynamicWeight: 1, fileValue: 1, fileOffset: 1,
+} satisfies Record<keyof CheckerState, 1>) as (keyof CheckerState)[];
+
+/** Every field equal (a field left out and one set to undefined read the same). */
+export function sameCheckerState(a: CheckerState, b: CheckerState): boolean {
+  for (const f of STATE_FIELDS) if (a[f] !== b[f]) return false;
+  return true;
+}
+
 export type { ProbeResult } from './probe';
 import type { ProbeResult } from './probe';
 

@@ -22,8 +22,11 @@ export class CheckScheduler {
   private handle: unknown = null;
   private stopped = false;
 
-  /** `run(id, scheduledAt)` is called once per due entry, in due order. */
-  constructor(private readonly clock: Clock, private readonly run: (id: number, scheduledAt: number) => void) {}
+  /**
+   * `run(id, scheduledAt, wokeAt)` is called once per due entry, in due order; `wokeAt` is when
+   * the timer's wake-up read the clock (how late the wake-up was, apart from the queue behind it).
+   */
+  constructor(private readonly clock: Clock, private readonly run: (id: number, scheduledAt: number, wokeAt: number) => void) {}
 
   /** Queue `id` to run at absolute time `at` (the clock's timescale). */
   at(at: number, id: number): void {
@@ -47,28 +50,28 @@ export class CheckScheduler {
   private arm(): void {
     if (this.handle !== null) this.clock.clearTimer(this.handle);
     this.handle = null;
-    const next = this.heap.peek();
-    if (!next) {
-      this.armedAt = Infinity;
-      return;
-    }
-    this.armedAt = next.at;
-    this.handle = this.clock.setTimer(() => this.fire(), Math.max(0, next.at - this.clock.now()));
+    const at = this.heap.topAt;
+    this.armedAt = at;
+    if (at === Infinity) return;
+    this.handle = this.clock.setTimer(this.onTimer, Math.max(0, at - this.clock.now()));
   }
+
+  private readonly onTimer = (): void => this.fire();
 
   private fire(): void {
     this.handle = null;
     this.armedAt = Infinity;
     const now = this.clock.now();
     // Entries queued by run() for "now" wait for the next turn, so one busy instant cannot starve the loop.
-    const due: { id: number; at: number }[] = [];
-    for (let e = this.heap.peek(); e && e.at <= now; e = this.heap.peek()) {
-      this.heap.pop();
-      due.push(e);
+    const ats: number[] = [];
+    const ids: number[] = [];
+    while (this.heap.topAt <= now) {
+      ats.push(this.heap.topAt);
+      ids.push(this.heap.popId());
     }
-    for (const e of due) {
+    for (let k = 0; k < ids.length; k++) {
       if (this.stopped) return;
-      this.run(e.id, e.at);
+      this.run(ids[k], ats[k], now);
     }
     if (!this.stopped && this.handle === null) this.arm();
   }

@@ -8,7 +8,7 @@
  */
 import * as net from 'node:net';
 import { checkerSocketFd, connectProbe, needsSocketOptions } from './connect-prober';
-import type { ConnTarget } from './connect-prober';
+import type { ConnEvents, ConnTarget } from './connect-prober';
 import { SUCCESS } from './probe';
 import type { ProbeOutcome } from './probe';
 
@@ -47,15 +47,26 @@ export function connectOptions(t: ProbeTarget): net.NetConnectOpts {
 export function tcpProbe(t: ProbeTarget): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     try {
-      connectProbe(t, { stepMs: t.connectTimeoutMs, wholeMs: t.connectTimeoutMs, request: null }, {
-        onConnect: () => resolve(SUCCESS),
-        onError: (code) => resolve({ result: 'failed', reason: `Error connecting (${code})` }),
-        onTimeout: (_connected, lateMs) => resolve(lateMs > t.connectTimeoutMs
-          ? { result: 'stalled', lateMs }
-          : { result: 'timeout', reason: 'Timeout connecting' }),
-      });
+      connectProbe(t, { stepMs: t.connectTimeoutMs, wholeMs: t.connectTimeoutMs, request: null }, new TcpConnect(t.connectTimeoutMs, resolve));
     } catch (e) {
       resolve({ result: 'failed', reason: `TCP socket bind failed: ${(e as Error).message}` });
     }
   });
+}
+
+/** A TCP_CHECK connect's events (one object per check, its methods called by the native prober). */
+class TcpConnect implements ConnEvents {
+  constructor(private readonly connectTimeoutMs: number, private readonly resolve: (o: ProbeOutcome) => void) {}
+
+  onConnect(): void {
+    this.resolve(SUCCESS);
+  }
+
+  onError(code: string): void {
+    this.resolve({ result: 'failed', reason: `Error connecting (${code})` });
+  }
+
+  onTimeout(_connected: boolean, lateMs: number): void {
+    this.resolve(lateMs > this.connectTimeoutMs ? { result: 'stalled', lateMs } : { result: 'timeout', reason: 'Timeout connecting' });
+  }
 }

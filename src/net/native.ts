@@ -17,6 +17,8 @@ export interface NativeConnectProber {
   ): void;
   cancel(id: number): void;
   inFlight(): number;
+  /** Entries in its timeout heap (an ended probe's entry leaves when it reaches the top). */
+  timeoutsPending(): number;
   close(): void;
 }
 

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
-import { checkerSocketFd, connectionsInFlight, connectProbe } from '../../src/check/connect-prober';
+import { checkerSocketFd, connectionsInFlight, connectProbe, timeoutsPending } from '../../src/check/connect-prober';
 import type { ConnLimits, ConnTarget } from '../../src/check/connect-prober';
 import { tcpProbe } from '../../src/check/tcp-probe';
 
@@ -105,8 +105,11 @@ afterAll(async () => {
   for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
 });
 
-afterEach(() => {
+afterEach(async () => {
   expect(connectionsInFlight()).toBe(0);
+  // a test ends inside the prober's pass (its last result's callback); the pass ends first
+  await new Promise((r) => setImmediate(r));
+  expect(timeoutsPending()).toBe(0);
 });
 
 test('success: a connect alone ends at the connect, the socket closed', async () => {
@@ -254,6 +257,16 @@ test('2,000 probes at once: each gets exactly its own result', async () => {
   results.forEach((seen, i) => {
     expect(seen).toEqual(i % 2 ? [{ ev: 'error', code: 'ECONNREFUSED', syscall: 'connect' }] : [{ ev: 'connect' }]);
   });
+});
+
+test('the timeouts of probes that ended leave at once: none held to wake the loop at their due time', async () => {
+  const up = await server();
+  const ended = Promise.all(Array.from({ length: 200 }, () => run({ connectPort: up }, { stepMs: 60_000, wholeMs: 60_000 })));
+  expect(timeoutsPending()).toBe(200);
+  await ended;
+  await new Promise((r) => setImmediate(r));
+  expect(connectionsInFlight()).toBe(0);
+  expect(timeoutsPending()).toBe(0);
 });
 
 test("a descriptor for Node's socket (SSL_GET, SMTP_CHECK with bind_if / fwmark) connects through net.Socket", async () => {

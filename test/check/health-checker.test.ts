@@ -58,17 +58,20 @@ describe('HealthChecker on a fake clock', () => {
     expect(prober.probes).toEqual([{ target: '10.0.100.2:80', at: 3000 }, { target: '10.0.100.3:80', at: 3000 }]);
     expect(lines).toEqual(['TCP connection to [10.0.100.2]:tcp:80 success.', 'TCP connection to [10.0.100.3]:tcp:80 success.']);
 
+    const steady = hc.state(hc['targets'][1].key);
+    await clock.advance(6000); // t=9000: another success of each changes no state: the same object is kept
+    expect(hc.state(hc['targets'][1].key)).toBe(steady);
     prober.down.add('10.0.100.2:80');
-    await clock.advance(6000); // t=9000: first failure, retry after 1 s
+    await clock.advance(6000); // t=15000: first failure, retry after 1 s
     expect(hc.state(hc['targets'][0].key)).toMatchObject({ isUp: true, retryIt: 1 });
-    await clock.advance(1000); // t=10000: second failure -> down
+    await clock.advance(1000); // t=16000: second failure -> down
     const times = prober.probes.filter((p) => p.target === '10.0.100.2:80').map((p) => p.at);
-    expect(times).toEqual([3000, 9000, 10000]);
+    expect(times).toEqual([3000, 9000, 15000, 16000]);
     expect(lines.slice(2)).toEqual(['TCP_CHECK on service [10.0.100.2]:tcp:80 failed after 1 retries.']);
     expect(changes).toEqual(['[10.0.100.2]:tcp:80 down (2 users)']);
 
     prober.down.clear();
-    await clock.advance(6000); // t=16000: success -> up at once
+    await clock.advance(6000); // t=22000: success -> up at once
     expect(lines.slice(3)).toEqual(['TCP connection to [10.0.100.2]:tcp:80 success.']);
     expect(changes[1]).toBe('[10.0.100.2]:tcp:80 up (2 users)');
     hc.stop();

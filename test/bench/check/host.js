@@ -49,10 +49,10 @@ async function main() {
   const results = [];
   for (const kind of KINDS) for (const n of TARGETS) results.push(await runOne(kind, n));
   console.log(`\nhalo checkers on the host, delay_loop 1, ${SECONDS} s windows (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
-  console.log('| check | targets | checks/s | CPU/check | cores | drift p50 | drift p99 | CPU wait | sentinel p99 | verdict |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| check | targets | checks/s | CPU/check | cores | drift p50 | drift p99 | p99 wake-up / queue | CPU wait | sentinel p99 | verdict |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.kind === 'http' ? 'HTTP_GET' : 'TCP_CHECK'} | ${r.targets} | ${r.checksPerS ?? '—'} | ${f(r.cpuPerCheckMs, 4)} ms | ${f(r.cores)} | ${f(r.driftP50)} ms | ${f(r.driftP99)} ms `
+    console.log(`| ${r.kind === 'http' ? 'HTTP_GET' : 'TCP_CHECK'} | ${r.targets} | ${r.checksPerS ?? '—'} | ${f(r.cpuPerCheckMs, 4)} ms | ${f(r.cores)} | ${f(r.driftP50)} ms | ${f(r.driftP99)} ms | ${f(r.wakeLateP99)} / ${f(r.queuedP99)} ms `
       + `| ${f((r.cpuWaitShare ?? NaN) * 100, 1)} % | ${f(r.sentinelSlip?.p99)} ms | ${r.verdict}${r.invalid?.length ? `: ${r.invalid.join('; ')}` : ''}${r.verdict === 'beyond target' ? `: ${r.misses.join('; ')}` : ''} |`);
   }
   const beyond = results.some((r) => r.verdict === 'beyond target');
