@@ -233,19 +233,9 @@ export class Cluster {
     ], `${lb}.log`);
   }
 
-  /**
-   * `halo cleanup -f` in a director's namespace, as the systemd unit's ExecStopPost does, at nice
-   * 19. Real directors are separate machines; here both share one CPU (the VM's one vCPU), and a
-   * crashed lb1's cleanup (a Node start, seconds of CPU under emulation) took that CPU from lb2
-   * in the middle of its takeover: in issue 9's idle benchmark lb2 waited 0.5-6.1 s for a CPU in
-   * every one of 11 crash failovers, 8 of them invalid (the client starved too), and two of five
-   * runs' crash phases stayed inconclusive after 3 attempts. At nice 19 the cleanup runs on what
-   * lb2, the servers and the client leave, as on lb1's own CPU: the next crash-only drill (4 runs,
-   * idle host) had 2 of 6 attempts invalid and lb2 waiting 0.7-1.8 s in the valid ones (before:
-   * 1.1-3.1 s), so the cleanup was one of lb2's competitors, not the only one.
-   */
+  /** `halo cleanup -f` in a director's namespace, as the systemd unit's ExecStopPost does. */
   cleanupDirector(lb: Director): Promise<void> {
-    const p = this.topo.spawn(lb, ['nice', '-n', '19', process.execPath, CLI, 'cleanup', '-f', this.directorConfig(lb)], { stdio: 'ignore' });
+    const p = this.topo.spawn(lb, [process.execPath, CLI, 'cleanup', '-f', this.directorConfig(lb)], { stdio: 'ignore' });
     return new Promise((r) => p.once('exit', () => r()));
   }
 
