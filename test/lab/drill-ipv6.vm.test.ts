@@ -53,7 +53,10 @@ d('halo lab drill --ipv6 (kernel VM)', () => {
     expect(r.phases.map((p) => p.name)).toEqual(['crash failover', 'crash failback']);
     for (const p of r.phases) {
       expect(p.http6).toMatchObject({ kind: 'http6' });
-      expect(p.http6!.sent).toBeGreaterThan(0);
+      // IPv6 requests in every phase, unless the phase is inconclusive: in one CI run lb2 waited
+      // 48 s for the VM's one vCPU in the crash failover and the client recorded nothing in the
+      // failback's window (HTTP, DNS and IPv6 all 0 sent), which the drill reported inconclusive
+      expect({ phase: p.name, sent: p.http6!.sent > 0 || p.verdict === 'inconclusive' }).toEqual({ phase: p.name, sent: true });
       // a figure, "inconclusive" (its window starved), or not over within the phase: never missing
       expect('outageMs' in p.http6!).toBe(true);
     }
