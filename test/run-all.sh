@@ -82,9 +82,10 @@ step "lab tier: halo lab drill, every mode twice, bounds enforced (in the VM whe
 # naming the graceful failover and its bound.
 # On a machine too busy for the 1-vCPU emulated VM (see issue 9: at load 13-22 most phases
 # starve), this tier exits 3 rather than pass or fail on figures that measure the machine.
-# --attempts 5: a crash failover is the phase the one-vCPU VM starves most (lb2 waited 0.5-6.1 s for a
-# CPU in every crash attempt of issue 9's idle benchmark, 8 of 11 attempts invalid); five cycles instead of three keep a starved host from ending the tier at
-# exit 3 when a conclusive measurement was one cycle away, at ~2 min a cycle, only when needed.
+# --attempts 5: a crash failover is the phase the one-vCPU VM starves most (lb2 waited 0.5-6.1 s
+# for a CPU in every crash attempt of issue 9's idle benchmark, 8 of 11 attempts invalid); five
+# cycles instead of three keep a starved host from ending the tier at exit 3 when a conclusive
+# measurement was one cycle away, at ~2 min a cycle, only when needed.
 # --conn-sync: long-lived flows through a crash failover with and without lvs_sync_daemon (checked
 # here only: the VM tier no longer runs the same drill again in test/lab/conn-sync.vm.test.ts).
 node dist/cli/main.js lab drill --mode all --repeat 2 --attempts 5 --conn-sync --json "${TMPDIR:-/tmp}/halo-lab-drill.json" --report "${TMPDIR:-/tmp}/halo-lab-report"

@@ -32,6 +32,8 @@ const RS = '10.0.123.20';
 // than halo before the reload (mails halo 10, keepalived 18: one extra RS and quorum down/up per
 // virtual server), which is the checker's lateness, not what this test compares.
 const CONNECT_TIMEOUT = 5;
+/** Every real server's check, the same on both virtual servers and both daemons. */
+const TCP_CHECK = ['        TCP_CHECK {', `            connect_timeout ${CONNECT_TIMEOUT}`, '            retry 0', '            delay_before_retry 1', '        }'];
 let topo: Topology;
 let dirs: Directors;
 let tmp: string;
@@ -58,7 +60,7 @@ function config(who: string, script: string, withB = true): string {
     `    quorum_up "${script} ${who}-B-quorum-up" nobody`, `    quorum_down "${script} ${who}-B-quorum-down" nobody`,
     `    real_server ${RS} 80 {`, '        weight 1',
     `        notify_up "${script} ${who}-B-up" nobody`, `        notify_down "${script} ${who}-B-down" nobody`,
-    '        TCP_CHECK {', `            connect_timeout ${CONNECT_TIMEOUT}`, '            retry 0', '            delay_before_retry 1', '        }', '    }',
+    ...TCP_CHECK, '    }',
     '}',
   ];
   return [
@@ -72,7 +74,7 @@ function config(who: string, script: string, withB = true): string {
     `    quorum_up "${script} ${who}-quorum-up" nobody`, `    quorum_down "${script} ${who}-quorum-down" nobody nogroup`,
     `    real_server ${RS} 80 {`, '        weight 1',
     `        notify_up "${script} ${who}-up" nobody`, `        notify_down "${script} ${who}-down" nobody`,
-    '        TCP_CHECK {', `            connect_timeout ${CONNECT_TIMEOUT}`, '            retry 0', '            delay_before_retry 1', '        }', '    }',
+    ...TCP_CHECK, '    }',
     '}', ...(withB ? vsB : []), '',
   ].join('\n');
 }
