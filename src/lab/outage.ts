@@ -4,7 +4,7 @@
  * The client-observed outage of a fault at time F is the gap between the last answer before the
  * trouble and the first answer after it: among requests answered within their timeout and
  * completing in [F − lookbackMs, F + windowMs], the longest gap between consecutive completion
- * times that ends after F. A gap that overlaps a span where the client itself was stalled, with
+ * times that ends after F; a gap open at F − lookbackMs starts at the last answer before it. A gap that overlaps a span where the client itself was stalled, with
  * no request sent in it failing or answered late, is the client's doing, not the service's, and is
  * left out; one with failures stays a candidate (and the drill's validity check then judges it).
  * Counts are of requests scheduled in the window: answered, late (a reply after the timeout),
@@ -54,8 +54,13 @@ export function analysePhase(samples: Sample[], kind: SampleKind, faultAt: numbe
   const stalls = opts.stalls ?? [];
   const mine = samples.filter((s) => s.k === kind);
   const inWindow = mine.filter((s) => s.t0 >= faultAt - lookbackMs && s.t0 <= faultAt + windowMs);
-  const oks = inWindow.filter((s) => s.ok).map((s) => s.t1).sort((a, b) => a - b);
-  const troubled = inWindow.filter((s) => s.o === 'failed' || s.o === 'late' || (!s.o && !s.ok)).map((s) => s.t0);
+  // an outage already in progress at faultAt (a failback whose VIPs moved before the restarted
+  // director was ready, lookback or not) is measured from the last answer before it: the gap's
+  // start is the newest answer completing at or before the window's first one, however far back
+  const earliest = faultAt - lookbackMs;
+  const anchor = mine.reduce<number | null>((a, s) => (s.ok && s.t1 <= faultAt && s.t0 < earliest && (a === null || s.t1 > a) ? s.t1 : a), null);
+  const oks = [...(anchor === null ? [] : [anchor]), ...inWindow.filter((s) => s.ok).map((s) => s.t1)].sort((a, b) => a - b);
+  const troubled = mine.filter((s) => s.t0 >= (anchor ?? earliest) && s.t0 <= faultAt + windowMs && (s.o === 'failed' || s.o === 'late' || (!s.o && !s.ok))).map((s) => s.t0);
   let best: Span | null = null;
   for (let i = 1; i < oks.length; i++) {
     if (oks[i] <= faultAt) continue;

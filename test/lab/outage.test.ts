@@ -88,3 +88,22 @@ describe('stalls and failures', () => {
     expect(r.outageMs).toBe(2_020);
   });
 });
+
+describe('an outage already in progress at the phase start', () => {
+  it('is measured from the last answer before it, beyond the lookback', () => {
+    // a failback whose VIPs arrived before the restarted director was ready: the phase starts at
+    // 9000 (the VIPs' arrival), the service was down since 5000 (lookback 2000 would see 7000 on)
+    const s = traffic(0, 12_000, 5_000, 9_000);
+    const r = analysePhase(s, 'http', 9_000, 3_000);
+    expect(r.lastOkBefore).toBe(4_982);
+    expect(r.firstOkAfter).toBe(9_002);
+    expect(r.outageMs).toBe(4_020);
+    // the counts stay the window's: requests scheduled from 7000
+    expect(r.failed).toBe(100);
+  });
+
+  it('does not reach back past an answer inside the lookback', () => {
+    const s = traffic(0, 12_000, 5_000, 8_000);
+    expect(analysePhase(s, 'http', 9_000, 3_000).outageMs).toBe(20);
+  });
+});
