@@ -63,6 +63,20 @@ export function runDelayIn(samples: readonly RunDelaySample[], window: Span): Pa
 }
 
 /**
+ * Whether the directors are calm at `now`: every director has samples over the last `spanMs`
+ * and none of its processes waited longer than `thresholdMs` for a CPU in them (the rule that
+ * calls a director starved inside a phase, validity.ts directorStarvation). A fault made while
+ * one is still starved (the previous cycle's restarted director warming up) measures the
+ * machine, and is measured again.
+ */
+export function directorsCalm(samples: readonly RunDelaySample[], now: number, spanMs: number, thresholdMs: number, directors: readonly Director[]): boolean {
+  const recent = samples.filter((s) => s.t >= now - spanMs - 1000);
+  if (!directors.every((d) => recent.some((s) => s.director === d && s.t <= now - spanMs))) return false;
+  const waited = runDelayIn(recent, { from: now - spanMs, to: now });
+  return directors.every((d) => typeof waited[d] === 'number' && waited[d]! <= thresholdMs);
+}
+
+/**
  * Samples the directors' run delay every `everyMs` while running (the edge: reads /proc). The
  * process list is refreshed each second (a restarted director has new processes).
  */

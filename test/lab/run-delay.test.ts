@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { parseSchedstat, readinessDeadline, READY_WAIT_CAP_MS, runDelayIn, RunDelaySample } from '../../src/lab/run-delay';
+import { directorsCalm, parseSchedstat, readinessDeadline, READY_WAIT_CAP_MS, runDelayIn, RunDelaySample } from '../../src/lab/run-delay';
 
 describe("directors' run delay (schedstat)", () => {
   it('reads the second field of /proc/<pid>/schedstat, ns to ms', () => {
@@ -61,5 +61,26 @@ describe('readinessDeadline: a restarted director is waited for in its own time'
   });
   it('never goes beyond the hard limit, however starved', () => {
     expect(readinessDeadline(1_000_000, 1_000_000)).toBe(1_000_000 + READY_WAIT_CAP_MS);
+  });
+});
+
+describe('directorsCalm: a fault waits for directors that are not waiting for a CPU', () => {
+  const s = (t: number, director: 'lb1' | 'lb2', pid: number, delayMs: number): RunDelaySample => ({ t, director, pid, delayMs });
+  const steady = (d: 'lb1' | 'lb2', pid: number, perTick: number) => Array.from({ length: 31 }, (_, i) => s(i * 100, d, pid, i * perTick));
+
+  it('is calm when every director waited at most the threshold over the span', () => {
+    // 10 ms per 100 ms sample: 200 ms over 2 s
+    expect(directorsCalm([...steady('lb1', 1, 1), ...steady('lb2', 2, 4)], 3000, 2000, 100, ['lb1', 'lb2'])).toBe(true);
+    expect(directorsCalm([...steady('lb1', 1, 1), ...steady('lb2', 2, 10)], 3000, 2000, 100, ['lb1', 'lb2'])).toBe(false);
+  });
+
+  it('judges each process apart (the worst of a director counts)', () => {
+    expect(directorsCalm([...steady('lb1', 1, 1), ...steady('lb1', 3, 6), ...steady('lb2', 2, 1)], 3000, 2000, 100, ['lb1', 'lb2'])).toBe(false);
+  });
+
+  it('is not calm while a director has no samples covering the span (just restarted, or not sampled yet)', () => {
+    expect(directorsCalm([...steady('lb1', 1, 0)], 3000, 2000, 100, ['lb1', 'lb2'])).toBe(false);
+    const young = Array.from({ length: 5 }, (_, i) => s(2600 + i * 100, 'lb2', 9, 0));
+    expect(directorsCalm([...steady('lb1', 1, 0), ...young], 3000, 2000, 100, ['lb1', 'lb2'])).toBe(false);
   });
 });
