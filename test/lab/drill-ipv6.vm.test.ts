@@ -1,5 +1,6 @@
 /**
- * `halo lab drill --ipv6`, short (the kernel VM tier: one crash cycle, one attempt): the
+ * `halo lab drill --ipv6`, short (the kernel VM tier: one crash cycle, a second attempt when the
+ * VM starved the first): the
  * dual-stack thesis cluster — IPv6 VIPs in virtual_ipaddress_excluded of the IPv4 VRRP
  * instances, an IPv6 virtual server over NAT — serves HTTP through the IPv6 VIP, and every phase
  * of the drill measures the IPv6 HTTP outage (phases[].http6, in the drill's JSON) and judges it
@@ -31,7 +32,7 @@ d('halo lab drill --ipv6 (kernel VM)', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'halo-lab6-'));
     cluster = new Cluster(dir, { ipv6: true });
-    drill = new Drill(cluster, (l) => lines.push(l), { attempts: 1, bounds: 'report' });
+    drill = new Drill(cluster, (l) => lines.push(l), { attempts: 2, bounds: 'report' });
   });
   afterAll(async () => {
     await drill?.close();
@@ -60,8 +61,11 @@ d('halo lab drill --ipv6 (kernel VM)', () => {
       // a figure, "inconclusive" (its window starved), or not over within the phase: never missing
       expect('outageMs' in p.http6!).toBe(true);
     }
-    // requests through the IPv6 VIP were answered before the crash
-    expect(r.phases[0].http6!.answered + r.phases[0].http6!.late).toBeGreaterThan(0);
+    // requests through the IPv6 VIP were answered around the crash (its window starts 2 s before
+    // it), unless the phase stayed inconclusive: in one CI run both the crash failover's IPv6
+    // counts were 0 answered, 0 late (a starved VM; drill.up() had already proved HTTP over IPv6)
+    const failover = r.phases[0];
+    if (failover.verdict !== 'inconclusive') expect(failover.http6!.answered + failover.http6!.late).toBeGreaterThan(0);
     expect(JSON.parse(JSON.stringify(r)).phases[0].http6.kind).toBe('http6');
     // after the failback lb1 holds the IPv6 VIP again, alone, and HTTP over IPv6 answers through it
     expect(await waitFor(() => holdsVip6('lb1') && !holdsVip6('lb2'), 60_000, 200)).toBe(true);
