@@ -27,10 +27,10 @@ jest.setTimeout(600_000);
 const MX = '10.0.123.10';
 const RS = '10.0.123.20';
 // The server's down phase is a refused connect (its listener killed), decided at once whatever
-// the timeout; a short one only lets a starved checker time out a live server. In one CI run
-// keepalived (in the one-vCPU emulated VM, beside halo, exim and jest) went down and up once more
-// than halo before the reload (mails halo 10, keepalived 18: one extra RS and quorum down/up per
-// virtual server), which is the checker's lateness, not what this test compares.
+// the timeout; a short one only lets a starved checker time out a live server. Twice in CI
+// keepalived went down and up once more than halo before the reload (mails halo 10, keepalived
+// 18); its log showed why the second time: its first check, 2 s after its start, was refused by
+// a real server still starting (listen() now waits for it).
 const CONNECT_TIMEOUT = 5;
 /** Every real server's check, the same on both virtual servers and both daemons. */
 const TCP_CHECK = ['        TCP_CHECK {', `            connect_timeout ${CONNECT_TIMEOUT}`, '            retry 0', '            delay_before_retry 1', '        }'];
@@ -42,8 +42,32 @@ let listener: ChildProcess | null = null;
 let fifoDir = '';
 const readers: ChildProcess[] = [];
 
-function listen(): void {
-  listener = topo.spawn('rs', [process.execPath, '-e', `require('net').createServer((s) => s.end()).listen(80, '${RS}')`]);
+/**
+ * Starts the real server and resolves once it accepts: a Node start in the emulated VM takes
+ * seconds, and a daemon started meanwhile would see its first check refused (in one CI run
+ * keepalived's, 2 s after its start, while halo started 24 s later and found it up: one extra
+ * down/up cycle and 8 extra mails on keepalived's side).
+ */
+async function listen(): Promise<void> {
+  const p = topo.spawn('rs', [process.execPath, '-e', `require('net').createServer((s) => s.end()).listen(80, '${RS}', () => console.log('listening'))`]);
+  listener = p;
+  const ready = await new Promise<boolean>((resolve) => {
+    let text = '';
+    const timer = setTimeout(() => resolve(false), 60_000);
+    p.stdout!.setEncoding('utf8');
+    p.stdout!.on('data', (d: string) => {
+      text += d;
+      if (text.includes('listening')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    p.once('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  if (!ready) throw new Error(`the real server ${RS}:80 did not listen within 60 s`);
 }
 
 async function unlisten(): Promise<void> {
@@ -127,7 +151,7 @@ need('real-server scripts with their own user, and omega mails, beside keepalive
   const recorded = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8').trim() : null);
 
   it('notify_up/notify_down/quorum_* SCRIPT USER run as that user, as keepalived runs them; the mails of a reload that removes a virtual server, and of an omega stop, match', async () => {
-    listen();
+    await listen();
     const h = dirs.halo('lbh', config('halo', script));
     const k = dirs.keepalived('lbk', config('ka', script));
     const both = (suffix: string) => async () => recorded(`halo-${suffix}`) !== null && recorded(`ka-${suffix}`) !== null;
@@ -139,7 +163,7 @@ need('real-server scripts with their own user, and omega mails, beside keepalive
     if (!(await waitFor(seenUp, 120_000, 250))) throw new Error(`first checks not seen\n${show()}`);
     await unlisten();
     for (const f of ['down', 'B-down']) if (!(await waitFor(both(f), 120_000, 250))) throw new Error(`no ${f} notify from both\n${show()}`);
-    listen();
+    await listen();
     for (const f of ['up', 'B-up']) if (!(await waitFor(both(f), 120_000, 250))) throw new Error(`no ${f} notify from both\n${show()}`);
     for (const s of ['up', 'down', 'quorum-up', 'B-up', 'B-down', 'B-quorum-up']) expect({ s, halo: recorded(`halo-${s}`) }).toEqual({ s, halo: recorded(`ka-${s}`) });
     expect(recorded('ka-up')).toMatch(/^uid=65534\(nobody\) gid=65534\(nogroup\)/);

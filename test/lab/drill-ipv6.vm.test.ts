@@ -1,6 +1,5 @@
 /**
- * `halo lab drill --ipv6`, short (the kernel VM tier: one crash cycle, a second attempt when the
- * VM starved the first): the
+ * `halo lab drill --ipv6`, short (the kernel VM tier: one crash cycle, one attempt): the
  * dual-stack thesis cluster — IPv6 VIPs in virtual_ipaddress_excluded of the IPv4 VRRP
  * instances, an IPv6 virtual server over NAT — serves HTTP through the IPv6 VIP, and every phase
  * of the drill measures the IPv6 HTTP outage (phases[].http6, in the drill's JSON) and judges it
@@ -32,7 +31,7 @@ d('halo lab drill --ipv6 (kernel VM)', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'halo-lab6-'));
     cluster = new Cluster(dir, { ipv6: true });
-    drill = new Drill(cluster, (l) => lines.push(l), { attempts: 2, bounds: 'report' });
+    drill = new Drill(cluster, (l) => lines.push(l), { attempts: 1, bounds: 'report' });
   });
   afterAll(async () => {
     await drill?.close();

@@ -34,7 +34,7 @@ d('halo lab drill with the VIP adds held 3.5 s (kernel VM)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'halo-labreg-'));
-    const child = spawn(process.execPath, [HALO, 'lab', 'drill', '--mode', 'graceful', '--attempts', '4', '--json', join(dir, 'drill.json'), '--out', join(dir, 'out')], {
+    const child = spawn(process.execPath, [HALO, 'lab', 'drill', '--mode', 'graceful', '--attempts', '3', '--json', join(dir, 'drill.json'), '--out', join(dir, 'out')], {
       env: { ...process.env, HALO_IN_VM: '1', NODE_OPTIONS: `--require ${PRELOAD}`, HALO_TEST_NEWADDR_DELAY_MS: String(HOLD_MS) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
