@@ -4,9 +4,10 @@
  * The client-observed outage of a fault at time F is the gap between the last answer before the
  * trouble and the first answer after it: among requests answered within their timeout and
  * completing in [F − lookbackMs, F + windowMs], the longest gap between consecutive completion
- * times that ends after F; a gap open at F − lookbackMs starts at the last answer before it. A gap that overlaps a span where the client itself was stalled, with
- * no request sent in it failing or answered late, is the client's doing, not the service's, and is
- * left out; one with failures stays a candidate (and the drill's validity check then judges it).
+ * times that ends after F; a gap open at F − lookbackMs starts at the last answer before it. A
+ * gap that overlaps a span where the client itself was stalled, with no request sent in it
+ * failing or answered late, is the client's doing, not the service's, and is left out; one with
+ * failures stays a candidate (and the drill's validity check then judges it).
  * Counts are of requests scheduled in the window: answered, late (a reply after the timeout),
  * failed (error or no reply), not sent (the client was stalled at the slot). Spread counts
  * which real server answered, before the fault and after recovery.
