@@ -24,7 +24,12 @@ for (const rel of files) {
     fileName: rel,
   }).outputText;
   const dest = path.join(out, rel.replace(/\.ts$/, '.js'));
+  // unchanged files are left alone: the lab tier runs this while the VM tier's VM, side by side,
+  // reads the same files through 9p (test/run-all.sh), and a rewrite is a moment of an empty file
+  if (fs.existsSync(dest) && fs.readFileSync(dest, 'utf8') === js) continue;
   fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.writeFileSync(dest, js);
+  const tmp = `${dest}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, js);
+  fs.renameSync(tmp, dest);
 }
 process.stdout.write(path.join(out, 'cli', 'main.js') + '\n');

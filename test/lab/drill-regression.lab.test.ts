@@ -1,6 +1,6 @@
 /**
- * The enforced bounds catch a real regression (the kernel VM tier, one graceful cycle): the
- * directors' VIP adds are held 3.5 s on their way to the kernel by a test-only preload
+ * The enforced bounds catch a real regression (the lab tier, in a VM of its own: one graceful
+ * cycle): the directors' VIP adds are held 3.5 s on their way to the kernel by a test-only preload
  * (test/lab/fixtures/slow-vip-add.js, through NODE_OPTIONS: `halo run` → the C supervisor → the
  * worker; no hook in halo), and `halo lab drill --mode graceful` must exit 1 naming a phase
  * beyond its bound (graceful failover: Skew_Time + 300 ms; failback: 1 s), with no phase within. The held add sleeps, so it is no run_delay: the
