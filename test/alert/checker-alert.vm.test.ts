@@ -6,7 +6,6 @@
  * server's quorum at start, the real server DOWN with the TCP_CHECK body, the quorum lost, then
  * the real server UP and the quorum gained — same subjects, bodies, headers and envelope.
  */
-import { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { Directors, HALO, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
 import { Exim, normalised } from '../support/exim';
 import { describeNeeding, file, ipvsKernel, root, tool } from '../support/prerequisites';
+import { TcpListeners } from '../support/tcp-listeners';
 
 jest.setTimeout(600_000);
 
@@ -23,19 +23,7 @@ let topo: Topology;
 let dirs: Directors;
 let tmp: string;
 let exim: Exim;
-const listeners = new Map<number, ChildProcess>();
-
-function listen(port: number): void {
-  listeners.set(port, topo.spawn('rs', [process.execPath, '-e', `require('net').createServer((s) => s.end()).listen(${port}, '${RS}')`]));
-}
-
-async function unlisten(port: number): Promise<void> {
-  const p = listeners.get(port);
-  if (!p) return;
-  listeners.delete(port);
-  p.kill('SIGKILL');
-  await new Promise((r) => p.once('exit', r));
-}
+const listeners = new TcpListeners(() => topo, 'rs', RS);
 
 function config(who: string): string {
   const rs = (port: number) => [
@@ -73,15 +61,15 @@ need('checker SMTP alerts beside keepalived 2.2.7 (kernel VM)', () => {
   });
   afterAll(async () => {
     await dirs?.stopAll();
-    for (const p of [...listeners.keys()]) await unlisten(p);
+    await listeners.closeAll();
     await exim?.stop();
     topo?.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('a real server going down and up: the same mails from halo as from keepalived', async () => {
-    listen(80);
-    listen(81);
+    await listeners.listen(80);
+    await listeners.listen(81);
     dirs.halo('lbh', config('halo'));
     dirs.keepalived('lbk', config('ka'));
     const mailsOf = (who: string) => exim.mails().filter((m) => m.envelopeTo.includes(`${who}@`));
@@ -95,9 +83,9 @@ need('checker SMTP alerts beside keepalived 2.2.7 (kernel VM)', () => {
     // both directors' checkers have seen the server up before it goes (a first success mails nothing)
     const seenUp = () => dirs.running.every((d) => d.log().includes(`TCP connection to [${RS}]:tcp:81 success.`));
     if (!(await waitFor(seenUp, 120_000, 250))) throw new Error(`first checks not seen\n${show()}`);
-    await unlisten(81);
+    await listeners.unlisten(81);
     await step(3, 'real server down, quorum lost');
-    listen(81);
+    await listeners.listen(81);
     await step(5, 'real server up, quorum gained');
     // a last check round: nothing more may come
     await new Promise((r) => setTimeout(r, 5000));

@@ -27,7 +27,7 @@ let topo: Topology;
 let dirs: Directors;
 let tmp: string;
 const listeners = new TcpListeners(() => topo, 'rs', RS);
-const listen = (port: number): void => listeners.listen(port);
+const listen = (port: number): Promise<void> => listeners.listen(port);
 const unlisten = (port: number): Promise<void> => listeners.unlisten(port);
 
 function conf(): string {
@@ -98,7 +98,7 @@ need('a virtual_server written twice, beside keepalived 2.2.7 (kernel VM)', () =
 
   it('one kernel service; each copy adds and removes the server on its own checker, the last command wins; the same lines', async () => {
     const service = `-A -t ${VIP}:80 -s rr`;
-    listen(8001);
+    await listen(8001);
     ka = dirs.keepalived('ka', conf());
     hl = dirs.halo('hl', conf());
     // start: both copies add (the second's adds fail with EEXIST), then copy 2's checker fails
@@ -111,7 +111,7 @@ need('a virtual_server written twice, beside keepalived 2.2.7 (kernel VM)', () =
       'Gained quorum 1+0=1 <= 20 for VS [10.0.124.100]:tcp:80',
     ]);
     // copy 2's checker back: it adds the server at its own weight
-    listen(8002);
+    await listen(8002);
     await step('copy 2 up', (d) => count(d, 'Adding service') === 1, [service, `-a -t ${VIP}:80 -r ${RS}:80 -g -w 20`]);
     // copy 1's checker fails: the server leaves the kernel though copy 2 says it is up
     await unlisten(8001);

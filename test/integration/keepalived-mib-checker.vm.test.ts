@@ -39,7 +39,7 @@ let trapd: ChildProcess;
 let agentx: string;
 let trapLog: string;
 const listeners = new TcpListeners(() => topo, 'rs', RS1);
-const listen = (port: number): void => listeners.listen(port);
+const listen = (port: number): Promise<void> => listeners.listen(port);
 const unlisten = (port: number): Promise<void> => listeners.unlisten(port);
 
 const tcpCheck = (port: number, extra = ''): string => `    TCP_CHECK {\n      connect_ip ${RS1}\n      connect_port ${port}\n      connect_timeout 1\n${extra}    }\n`;
@@ -191,7 +191,7 @@ async function runAndTake(start: () => RunningDirector): Promise<Taken> {
   // the fwmark service's only real server goes down (its quorum with it), then comes back
   await unlisten(8003);
   if (!(await waitFor(() => traps(from).some(fwmarkRs(2)) && walkHas(['3.4.1.6.3.1 = INTEGER: 2', '3.3.1.23.3 = INTEGER: 2']), 60_000, 250))) throw new Error(`${d.kind}: no down notification\n${traps(from).join('\n')}\n${show()}`);
-  listen(8003);
+  await listen(8003);
   if (!(await waitFor(() => traps(from).some(fwmarkRs(1)) && walkHas(['3.4.1.6.3.1 = INTEGER: 1', '3.3.1.23.3 = INTEGER: 1']), 60_000, 250))) throw new Error(`${d.kind}: no up notification\n${traps(from).join('\n')}\n${show()}`);
   d.signal('SIGTERM');
   await Promise.race([d.exited, new Promise((r) => setTimeout(r, 15_000))]);
@@ -214,8 +214,8 @@ need('KEEPALIVED-MIB checker objects (enable_snmp_checker), halo beside keepaliv
     topo = new Topology('hvkc-').build(['br0'], [{ name: 'lb1', links: [['br0', '10.0.125.11/24']] }, { name: 'rs', links: [['br0', `${RS1}/24`]] }]);
     topo.exec('rs', ['ip', 'addr', 'add', `${RS2}/24`, 'dev', 'eth0']);
     tmp = mkdtempSync(join(tmpdir(), 'halo-kmibc-'));
-    listen(8001);
-    listen(8003);
+    await listen(8001);
+    await listen(8003);
     ({ proc: trapd, log: trapLog } = await startSnmptrapd(topo, 'lb1', tmp));
     ({ proc: snmpd, agentx } = await startSnmpd(topo, 'lb1', tmp));
     dirs = new Directors(topo, join(tmp, 'run'));

@@ -21,6 +21,7 @@ import { Directors, HALO, waitFor } from '../support/directors';
 import { Topology } from '../support/netns';
 import { Exim, normalised } from '../support/exim';
 import { describeNeeding, file, ipvsKernel, root, tool } from '../support/prerequisites';
+import { TcpListeners } from '../support/tcp-listeners';
 
 jest.setTimeout(600_000);
 
@@ -38,7 +39,7 @@ let topo: Topology;
 let dirs: Directors;
 let tmp: string;
 let exim: Exim;
-let listener: ChildProcess | null = null;
+const listeners = new TcpListeners(() => topo, 'rs', RS);
 let fifoDir = '';
 const readers: ChildProcess[] = [];
 
@@ -48,35 +49,8 @@ const readers: ChildProcess[] = [];
  * keepalived's, 2 s after its start, while halo started 24 s later and found it up: one extra
  * down/up cycle and 8 extra mails on keepalived's side).
  */
-async function listen(): Promise<void> {
-  const p = topo.spawn('rs', [process.execPath, '-e', `require('net').createServer((s) => s.end()).listen(80, '${RS}', () => console.log('listening'))`]);
-  listener = p;
-  const ready = await new Promise<boolean>((resolve) => {
-    let text = '';
-    const timer = setTimeout(() => resolve(false), 60_000);
-    p.stdout!.setEncoding('utf8');
-    p.stdout!.on('data', (d: string) => {
-      text += d;
-      if (text.includes('listening')) {
-        clearTimeout(timer);
-        resolve(true);
-      }
-    });
-    p.once('exit', () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
-  });
-  if (!ready) throw new Error(`the real server ${RS}:80 did not listen within 60 s`);
-}
-
-async function unlisten(): Promise<void> {
-  const p = listener;
-  listener = null;
-  if (!p) return;
-  p.kill('SIGKILL');
-  await new Promise((r) => p.once('exit', r));
-}
+const listen = (): Promise<void> => listeners.listen(80);
+const unlisten = (): Promise<void> => listeners.unlisten(80);
 
 function config(who: string, script: string, withB = true): string {
   const vsB = [
